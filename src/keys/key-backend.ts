@@ -1,0 +1,50 @@
+/** The KeyBackend interface (after step-ca's KeyManager): where keys live is hidden behind it. */
+import type { DigestAlgorithm, KeyType, NamedCurve, SignatureScheme } from '../cms/algorithms.js';
+
+/** What to generate. */
+export type KeySpec =
+  | { readonly type: 'RSA'; readonly bits: 2048 | 3072 | 4096 }
+  | { readonly type: 'EC'; readonly curve: NamedCurve };
+
+/**
+ * A key reference: a URI naming the key inside its backend, e.g.
+ * `pkcs11:token=signet;object=alice-1` (RFC 7512) or `keystore:alice-1`.
+ */
+export type KeyRef = string;
+
+/** A generated key: its reference and its public key (SPKI DER). */
+export interface GeneratedKey {
+  readonly ref: KeyRef;
+  readonly publicKey: Uint8Array;
+  readonly keyType: KeyType;
+}
+
+/** Sign a pre-computed digest with the given scheme. ECDSA results are DER ECDSA-Sig-Value. */
+export interface SignRequest {
+  readonly scheme: SignatureScheme;
+  readonly digestAlgorithm: DigestAlgorithm;
+  /** The digest of the data to be signed (length must match digestAlgorithm). */
+  readonly digest: Uint8Array;
+}
+
+/** Health of a backend (tokens reachable, sessions available). */
+export interface BackendHealth {
+  readonly ok: boolean;
+  readonly detail: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Where private keys live. Nothing above `src/keys` ever holds a private key object.
+ * Errors are `KeyBackendError` with codes such as ERR_KEY_NOT_FOUND, ERR_KEY_DISABLED,
+ * ERR_KEY_BACKEND_UNAVAILABLE, ERR_KEY_BACKEND_BUSY, ERR_KEY_MECHANISM_UNSUPPORTED.
+ */
+export interface KeyBackend {
+  /** A short name for logs and URIs: `software`, `pkcs11`, `remote`. */
+  readonly kind: string;
+  generateKey(spec: KeySpec, label?: string): Promise<GeneratedKey>;
+  getPublicKey(ref: KeyRef): Promise<Uint8Array>;
+  sign(ref: KeyRef, request: SignRequest): Promise<Uint8Array>;
+  destroyKey(ref: KeyRef): Promise<void>;
+  health(): Promise<BackendHealth>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,44 @@
+/** External judges (pdfsig, qpdf, openssl, softhsm2-util): run them, and fail in CI when missing. */
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import type { TestContext } from 'node:test';
+
+const cache = new Map<string, boolean>();
+
+/** True when `tool` is on PATH. */
+export function hasTool(tool: string): boolean {
+  let found = cache.get(tool);
+  if (found === undefined) {
+    found = spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).status === 0;
+    cache.set(tool, found);
+  }
+  return found;
+}
+
+/**
+ * Ensures the external tools exist. Outside CI a missing tool skips the test; with CI=true it
+ * fails it (a judge that did not run must not look like a pass).
+ */
+export function requireTools(t: TestContext, ...tools: string[]): boolean {
+  const missing = tools.filter((x) => !hasTool(x));
+  if (missing.length === 0) return true;
+  if (process.env['CI'] === 'true') {
+    throw new Error(`required external tool(s) missing in CI: ${missing.join(', ')}`);
+  }
+  t.skip(`missing external tool(s): ${missing.join(', ')}`);
+  return false;
+}
+
+/** Runs a tool synchronously and returns its result (stdout/stderr as text). */
+export function runTool(
+  tool: string,
+  args: readonly string[],
+  options: { input?: Uint8Array | string; cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): SpawnSyncReturns<string> {
+  return spawnSync(tool, args, {
+    encoding: 'utf8',
+    input: options.input,
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+}
