@@ -1,0 +1,71 @@
+/**
+ * Appends one event to the hash-chained audit log inside the caller's transaction, so the change
+ * and its audit row commit together (INV-5, SECURITY.md AUD-06/07).
+ */
+import type { Clock } from '../core/clock.js';
+import { insertAuditRow, reserveAuditSequence, updateAuditHead, type Db, type Store } from '../store/index.js';
+import type { AuditEvent } from './audit-event.js';
+import { hashAuditEntry, macAuditEntry, macAuditHead, type AuditKey } from './audit-key.js';
+import { canonicalDetails } from './canonical-json.js';
+
+/** What every append needs from the server: the MAC key, this node's id, and the clock. */
+export interface AuditContext {
+  readonly key: AuditKey;
+  readonly nodeId: string;
+  readonly clock: Clock;
+}
+
+/**
+ * Appends `event` within `trx` (a `Store.transaction()` handle) and returns its sequence number.
+ * Throws (so the caller's transaction rolls back) when the event is invalid or the insert fails.
+ *
+ * @example
+ * ```ts
+ * await store.transaction(async (trx) => {
+ *   // … the change …
+ *   await appendAudit(trx, { type: 'user.create', outcome: 'success', subject: 'user:42' }, audit);
+ * });
+ * ```
+ */
+export async function appendAudit(trx: Db, event: AuditEvent, context: AuditContext): Promise<number> {
+  const details = canonicalDetails(event.details);
+  const { seq, prevHash } = await reserveAuditSequence(trx);
+  const row = {
+    seq,
+    nodeId: context.nodeId,
+    occurredAt: context.clock.now().getTime(),
+    type: event.type,
+    outcome: event.outcome,
+    actorUserId: event.actorUserId ?? null,
+    actorClientId: event.actorClientId ?? null,
+    subject: event.subject ?? null,
+    sourceAddress: event.sourceAddress ?? null,
+    traceId: event.traceId ?? null,
+    details,
+    prevHash,
+  };
+  const hash = hashAuditEntry(row);
+  await insertAuditRow(trx, {
+    seq,
+    node_id: row.nodeId,
+    occurred_at: row.occurredAt,
+    event_type: row.type,
+    outcome: row.outcome,
+    actor_user_id: row.actorUserId,
+    actor_client_id: row.actorClientId,
+    subject: row.subject,
+    source_address: row.sourceAddress,
+    trace_id: row.traceId,
+    details,
+    prev_hash: prevHash,
+    hash,
+    mac: macAuditEntry(context.key, hash),
+  });
+  await updateAuditHead(trx, { seq, headHash: hash, mac: macAuditHead(context.key, seq, hash) });
+  return seq;
+}
+
+/** Appends an event in its own transaction (for failures recorded after the change rolled back). */
+export function appendAuditNow(store: Store, event: AuditEvent, context: AuditContext): Promise<number> {
+  return store.transaction((trx) => appendAudit(trx, event, context));
+}

@@ -1,0 +1,13 @@
+/** The audit domain's public surface: append inside a transaction, verify offline, read a user's trail. */
+export type { AuditEvent, AuditEntry, AuditJson } from './audit-event.js';
+export { createAuditKey, type AuditKey } from './audit-key.js';
+export { appendAudit, appendAuditNow, type AuditContext } from './append-audit.js';
+export {
+  verifyAuditLog,
+  type AuditProblem,
+  type AuditProblemKind,
+  type AuditVerifyOptions,
+  type AuditVerifyReport,
+} from './verify-audit-log.js';
+export { listUserAudit } from './list-user-audit.js';
+export { AuditError, type AuditErrorCode } from './errors.js';

@@ -1,0 +1,135 @@
+/**
+ * Opens the database (better-sqlite3 in WAL mode, or a pg Pool), runs the migrations, and returns
+ * a Store. The only place that knows the drivers.
+ */
+import BetterSqlite3 from 'better-sqlite3';
+import pg from 'pg';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import type { Database } from './schema.js';
+import { StoreError } from './errors.js';
+import { migrateToLatest } from './migrations.js';
+import type { Db, Store, StoreConfig } from './store.js';
+
+/** PostgreSQL type OID of int8 (bigint): times and sequence numbers fit a double exactly. */
+const INT8_OID = 20;
+
+/**
+ * Connects to the configured database and migrates it to the latest schema.
+ *
+ * @example
+ * ```ts
+ * const store = await connectStore({ kind: 'sqlite', file: 'signet-data/signet.db' });
+ * await store.close();
+ * ```
+ */
+export async function connectStore(config: StoreConfig): Promise<Store> {
+  const store = config.kind === 'sqlite' ? openSqlite(config) : openPostgres(config);
+  try {
+    try {
+      await sql`select 1`.execute(store.db);
+    } catch (cause) {
+      throw new StoreError('ERR_STORE_CONNECT', `cannot reach the ${store.kind} database`, { cause });
+    }
+    await migrateToLatest(store.db, store.kind);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  return store;
+}
+
+function openSqlite(config: Extract<StoreConfig, { kind: 'sqlite' }>): Store {
+  let database: BetterSqlite3.Database;
+  try {
+    database = new BetterSqlite3(config.file);
+    database.pragma('journal_mode = WAL');
+    database.pragma('foreign_keys = ON');
+    database.pragma('synchronous = NORMAL');
+    // Waiting for the write lock happens asynchronously in transaction() below: a blocking
+    // busy_timeout would freeze the event loop that the lock holder needs to commit.
+    database.pragma('busy_timeout = 0');
+  } catch (cause) {
+    throw new StoreError('ERR_STORE_CONNECT', 'cannot open the SQLite database', { cause });
+  }
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const busyTimeoutMs = config.busyTimeoutMs ?? 5000;
+  let closed = false;
+  return {
+    kind: 'sqlite',
+    db,
+    transaction: <T>(fn: (trx: Db) => Promise<T>): Promise<T> =>
+      db.connection().execute(async (conn) => {
+        await beginImmediate(conn, busyTimeoutMs);
+        let result: T;
+        try {
+          result = await fn(conn);
+        } catch (err) {
+          await sql`rollback`.execute(conn);
+          throw err;
+        }
+        await sql`commit`.execute(conn);
+        return result;
+      }),
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await db.destroy();
+    },
+  };
+}
+
+function isSqliteBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED';
+}
+
+/** SQLite §"BEGIN IMMEDIATE": take the write lock up front; retry asynchronously while busy. */
+async function beginImmediate(conn: Db, busyTimeoutMs: number): Promise<void> {
+  let waited = 0;
+  let delay = 1;
+  for (;;) {
+    try {
+      await sql`begin immediate`.execute(conn);
+      return;
+    } catch (err) {
+      if (!isSqliteBusy(err)) throw err;
+      if (waited >= busyTimeoutMs) {
+        throw new StoreError('ERR_STORE_BUSY', 'the database is busy, try again', { cause: err });
+      }
+      await new Promise<void>((resolve) => setTimeout(resolve, delay));
+      waited += delay;
+      delay = Math.min(delay * 2, 25);
+    }
+  }
+}
+
+function openPostgres(config: Extract<StoreConfig, { kind: 'postgres' }>): Store {
+  if (!/^postgres(ql)?:\/\//.test(config.url)) {
+    throw new StoreError('ERR_STORE_CONFIG', 'the PostgreSQL URL must start with postgres://');
+  }
+  const pool = new pg.Pool({
+    connectionString: config.url,
+    max: config.poolSize ?? 10,
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === INT8_OID && format !== 'binary'
+          ? (value: string) => Number(value)
+          : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
+    },
+  });
+  // An idle client's error (server restart) must not crash the process; the next query fails.
+  pool.on('error', () => undefined);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  let closed = false;
+  return {
+    kind: 'postgres',
+    db,
+    transaction: <T>(fn: (trx: Db) => Promise<T>): Promise<T> =>
+      db.transaction().execute(async (trx) => fn(trx)),
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await db.destroy();
+    },
+  };
+}

@@ -1,0 +1,172 @@
+/**
+ * Versioned schema migrations (kysely Migrator with an in-code provider): one ordered list for
+ * SQLite and PostgreSQL, differing only in the byte-string column type.
+ */
+import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import type { Database } from './schema.js';
+import { StoreError } from './errors.js';
+import type { StoreKind } from './store.js';
+
+type AnyDb = Kysely<unknown>;
+
+function initialSchema(kind: StoreKind): Migration {
+  const bytes = kind === 'postgres' ? 'bytea' : 'blob';
+  return {
+    async up(db: AnyDb): Promise<void> {
+      await db.schema
+        .createTable('users')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('username', 'text', (c) => c.notNull().unique())
+        .addColumn('password_hash', 'text', (c) => c.notNull())
+        .addColumn('totp_secret', sql.raw(bytes))
+        .addColumn('totp_last_step', 'bigint')
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('failed_attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('locked_until', 'bigint')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('credentials')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
+        .addColumn('key_ref', 'text', (c) => c.notNull())
+        .addColumn('backend_kind', 'text', (c) => c.notNull())
+        .addColumn('certificate_chain', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('pin_hash', 'text')
+        .addColumn('pin_failures', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('locked', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('multisign', 'integer', (c) => c.notNull().defaultTo(1))
+        .addColumn('scal', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('credentials_user_idx').on('credentials').column('user_id').execute();
+
+      await db.schema
+        .createTable('oauth_clients')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('secret_hash', 'text')
+        .addColumn('redirect_uris', 'text', (c) => c.notNull())
+        .addColumn('allowed_scopes', 'text', (c) => c.notNull())
+        .addColumn('client_type', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('authorization_codes')
+        .addColumn('code_hash', sql.raw(bytes), (c) => c.primaryKey())
+        .addColumn('client_id', 'text', (c) => c.notNull().references('oauth_clients.id'))
+        .addColumn('redirect_uri', 'text', (c) => c.notNull())
+        .addColumn('code_challenge', 'text')
+        .addColumn('code_challenge_method', 'text')
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
+        .addColumn('scope', 'text', (c) => c.notNull())
+        .addColumn('credential_id', 'text')
+        .addColumn('num_signatures', 'integer')
+        .addColumn('hash_algorithm_oid', 'text')
+        .addColumn('hashes', 'text')
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addColumn('used', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('tokens')
+        .addColumn('token_hash', sql.raw(bytes), (c) => c.primaryKey())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('client_id', 'text', (c) => c.notNull().references('oauth_clients.id'))
+        .addColumn('user_id', 'text')
+        .addColumn('scope', 'text', (c) => c.notNull())
+        .addColumn('family_id', 'text', (c) => c.notNull())
+        .addColumn('credential_id', 'text')
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addColumn('revoked', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('used', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('tokens_family_idx').on('tokens').column('family_id').execute();
+
+      await db.schema
+        .createTable('sads')
+        .addColumn('id_hash', sql.raw(bytes), (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
+        .addColumn('credential_id', 'text', (c) => c.notNull().references('credentials.id'))
+        .addColumn('client_id', 'text', (c) => c.notNull())
+        .addColumn('hash_algorithm_oid', 'text', (c) => c.notNull())
+        .addColumn('num_signatures', 'integer', (c) => c.notNull())
+        .addColumn('remaining', 'integer', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addColumn('revoked', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addCheckConstraint('sads_remaining_check', sql`remaining >= 0`)
+        .execute();
+
+      await db.schema
+        .createTable('sad_hashes')
+        .addColumn('sad_id', sql.raw(bytes), (c) => c.notNull().references('sads.id_hash').onDelete('cascade'))
+        .addColumn('hash', sql.raw(bytes), (c) => c.notNull())
+        .addColumn('used', 'integer', (c) => c.notNull().defaultTo(0))
+        .addPrimaryKeyConstraint('sad_hashes_pk', ['sad_id', 'hash'])
+        .execute();
+
+      await db.schema
+        .createTable('audit_log')
+        .addColumn('seq', 'bigint', (c) => c.primaryKey())
+        .addColumn('node_id', 'text', (c) => c.notNull())
+        .addColumn('occurred_at', 'bigint', (c) => c.notNull())
+        .addColumn('event_type', 'text', (c) => c.notNull())
+        .addColumn('outcome', 'text', (c) => c.notNull())
+        .addColumn('actor_user_id', 'text')
+        .addColumn('actor_client_id', 'text')
+        .addColumn('subject', 'text')
+        .addColumn('source_address', 'text')
+        .addColumn('trace_id', 'text')
+        .addColumn('details', 'text', (c) => c.notNull())
+        .addColumn('prev_hash', sql.raw(bytes), (c) => c.notNull())
+        .addColumn('hash', sql.raw(bytes), (c) => c.notNull())
+        .addColumn('mac', sql.raw(bytes), (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('audit_log_user_idx').on('audit_log').columns(['actor_user_id', 'seq']).execute();
+
+      await db.schema
+        .createTable('audit_head')
+        .addColumn('id', 'integer', (c) => c.primaryKey())
+        .addColumn('seq', 'bigint', (c) => c.notNull())
+        .addColumn('head_hash', sql.raw(bytes), (c) => c.notNull())
+        .addColumn('mac', sql.raw(bytes), (c) => c.notNull())
+        .execute();
+      // The genesis head: sequence 0, an all-zero hash, no MAC (the key is not known here).
+      await sql`insert into audit_head (id, seq, head_hash, mac) values (1, 0, ${new Uint8Array(32)}, ${new Uint8Array(0)})`.execute(db);
+    },
+  };
+}
+
+/** The ordered migrations of one store kind. Names sort in application order; never rename one. */
+export function migrationsFor(kind: StoreKind): Readonly<Record<string, Migration>> {
+  return { '0001_initial_schema': initialSchema(kind) };
+}
+
+class InCodeMigrationProvider implements MigrationProvider {
+  readonly #kind: StoreKind;
+  constructor(kind: StoreKind) {
+    this.#kind = kind;
+  }
+  getMigrations(): Promise<Record<string, Migration>> {
+    return Promise.resolve({ ...migrationsFor(this.#kind) });
+  }
+}
+
+/**
+ * Applies every pending migration. Idempotent: running it again on an up-to-date database does
+ * nothing. kysely's Migrator serialises concurrent runs (an advisory lock on PostgreSQL).
+ */
+export async function migrateToLatest(db: Kysely<Database>, kind: StoreKind): Promise<readonly string[]> {
+  const migrator = new Migrator({ db, provider: new InCodeMigrationProvider(kind) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error !== undefined) {
+    throw new StoreError('ERR_STORE_MIGRATION', 'database migration failed', { cause: error });
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

@@ -1,0 +1,146 @@
+/**
+ * The Database type: one schema for SQLite and PostgreSQL (kysely's typed tables). Times are
+ * epoch milliseconds (bigint), flags are integers 0/1, secrets are stored only as hashes.
+ */
+/** A 0/1 flag (SQLite has no boolean type; PostgreSQL uses integer for one schema on both). */
+export type Flag = 0 | 1;
+
+/** Users: password hash (versioned scrypt string), encrypted TOTP secret, lockout state. */
+export interface UsersTable {
+  readonly id: string;
+  readonly username: string;
+  password_hash: string;
+  /** TOTP secret sealed by the injected secret box (never plaintext). */
+  totp_secret: Uint8Array | null;
+  /** RFC 6238 §5.2: the last accepted time step, so a code is never accepted twice. */
+  totp_last_step: number | null;
+  status: string;
+  failed_attempts: number;
+  locked_until: number | null;
+  readonly created_at: number;
+}
+
+/** Signing credentials: a key reference on a backend, its certificate chain, PIN state. */
+export interface CredentialsTable {
+  readonly id: string;
+  readonly user_id: string;
+  readonly key_ref: string;
+  readonly backend_kind: string;
+  /** JSON array of base64 DER certificates, leaf first. */
+  certificate_chain: string;
+  status: string;
+  pin_hash: string | null;
+  pin_failures: number;
+  locked: Flag;
+  multisign: number;
+  scal: string;
+  readonly created_at: number;
+}
+
+/** OAuth 2.0 clients (RFC 6749 §2): exact redirect URIs, allowed scopes, client type. */
+export interface OAuthClientsTable {
+  readonly id: string;
+  secret_hash: string | null;
+  /** JSON array of exact redirect URIs (RFC 9700 §4.1: exact string matching). */
+  redirect_uris: string;
+  /** JSON array of scopes. */
+  allowed_scopes: string;
+  client_type: string;
+  name: string;
+  readonly created_at: number;
+}
+
+/** Authorization codes (RFC 6749 §4.1): only SHA-256 of the code is stored. */
+export interface AuthorizationCodesTable {
+  readonly code_hash: Uint8Array;
+  readonly client_id: string;
+  readonly redirect_uri: string;
+  readonly code_challenge: string | null;
+  readonly code_challenge_method: string | null;
+  readonly user_id: string;
+  readonly scope: string;
+  readonly credential_id: string | null;
+  readonly num_signatures: number | null;
+  readonly hash_algorithm_oid: string | null;
+  /** JSON array of base64 hashes (CSC `hashes`), or null. */
+  readonly hashes: string | null;
+  readonly expires_at: number;
+  used: Flag;
+  readonly created_at: number;
+}
+
+/** Access and refresh tokens: SHA-256 only; refresh tokens rotate within a family. */
+export interface TokensTable {
+  readonly token_hash: Uint8Array;
+  readonly kind: string;
+  readonly client_id: string;
+  readonly user_id: string | null;
+  readonly scope: string;
+  readonly family_id: string;
+  readonly credential_id: string | null;
+  readonly expires_at: number;
+  revoked: Flag;
+  used: Flag;
+  readonly created_at: number;
+}
+
+/** Signature Activation Data (CSC credentials/authorize): SHA-256 of the SAD, its binding, its count. */
+export interface SadsTable {
+  readonly id_hash: Uint8Array;
+  readonly user_id: string;
+  readonly credential_id: string;
+  readonly client_id: string;
+  readonly hash_algorithm_oid: string;
+  readonly num_signatures: number;
+  remaining: number;
+  expires_at: number;
+  revoked: Flag;
+  readonly created_at: number;
+}
+
+/** The exact DTBS/R hashes one SAD authorises, each usable once (INV-2). */
+export interface SadHashesTable {
+  readonly sad_id: Uint8Array;
+  readonly hash: Uint8Array;
+  used: Flag;
+}
+
+/** The hash-chained, HMAC'd audit log (INV-5). */
+export interface AuditLogTable {
+  readonly seq: number;
+  readonly node_id: string;
+  readonly occurred_at: number;
+  readonly event_type: string;
+  readonly outcome: string;
+  readonly actor_user_id: string | null;
+  readonly actor_client_id: string | null;
+  readonly subject: string | null;
+  readonly source_address: string | null;
+  readonly trace_id: string | null;
+  /** Canonical JSON of the event details (never secrets). */
+  readonly details: string;
+  readonly prev_hash: Uint8Array;
+  readonly hash: Uint8Array;
+  readonly mac: Uint8Array;
+}
+
+/** The single chain-head checkpoint row (id = 1), HMAC'd, updated with every append. */
+export interface AuditHeadTable {
+  readonly id: number;
+  seq: number;
+  head_hash: Uint8Array;
+  mac: Uint8Array;
+}
+
+/** Migration bookkeeping is kysely's own; this is every table Signet reads or writes. */
+export interface Database {
+  users: UsersTable;
+  credentials: CredentialsTable;
+  oauth_clients: OAuthClientsTable;
+  authorization_codes: AuthorizationCodesTable;
+  tokens: TokensTable;
+  sads: SadsTable;
+  sad_hashes: SadHashesTable;
+  audit_log: AuditLogTable;
+  audit_head: AuditHeadTable;
+}

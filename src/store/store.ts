@@ -1,0 +1,41 @@
+/** The Store handle: a typed kysely instance on SQLite or PostgreSQL plus its write-transaction rule. */
+import type { Kysely } from 'kysely';
+import type { Database } from './schema.js';
+
+/** The supported databases. Tests loop over `Record<StoreKind, …>` so a missing one fails to compile. */
+export type StoreKind = 'sqlite' | 'postgres';
+
+/** Where the database lives. */
+export type StoreConfig =
+  | {
+      readonly kind: 'sqlite';
+      /** Database file path (`:memory:` only for single-connection use). */
+      readonly file: string;
+      /** How long a write transaction waits for SQLite's write lock before ERR_STORE_BUSY (default 5000). */
+      readonly busyTimeoutMs?: number;
+    }
+  | {
+      readonly kind: 'postgres';
+      /** A `postgres://` URL (DATABASE_URL). */
+      readonly url: string;
+      /** Pool size (default 10). */
+      readonly poolSize?: number;
+    };
+
+/** The database a repository or service receives, or the transaction it runs in. */
+export type Db = Kysely<Database>;
+
+/**
+ * An open, migrated database. All writes that must be atomic go through `transaction()`:
+ * on SQLite it is `BEGIN IMMEDIATE` (the write lock is taken first, so no SQLITE_BUSY surfaces
+ * mid-transaction); on PostgreSQL it is a READ COMMITTED transaction, where conditional UPDATEs
+ * re-check their WHERE clause on the locked row.
+ */
+export interface Store {
+  readonly kind: StoreKind;
+  readonly db: Db;
+  /** Runs `fn` in one write transaction; commits when it resolves, rolls back when it throws. */
+  transaction<T>(fn: (trx: Db) => Promise<T>): Promise<T>;
+  /** Closes the connection (SQLite) or drains the pool (PostgreSQL). */
+  close(): Promise<void>;
+}

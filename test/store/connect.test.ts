@@ -1,0 +1,78 @@
+/** connectStore and the migrations on SQLite and PostgreSQL: WAL, foreign keys, idempotent migrations. */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { sql } from 'kysely';
+import { connectStore, migrateToLatest, StoreError } from '../../src/store/index.js';
+import { requireStore, storeKinds, testStores } from '../support/stores.js';
+
+describe('connectStore', () => {
+  for (const kind of storeKinds) {
+    describe(kind, () => {
+      it('creates every table and the genesis audit head', async (t) => {
+        if (!(await requireStore(t, kind))) return;
+        const { store } = await testStores(t)[kind]();
+        const head = await store.db.selectFrom('audit_head').selectAll().executeTakeFirstOrThrow();
+        assert.equal(Number(head.seq), 0);
+        for (const table of ['users', 'credentials', 'oauth_clients', 'authorization_codes', 'tokens', 'sads', 'sad_hashes', 'audit_log'] as const) {
+          const rows = await store.db.selectFrom(table).selectAll().execute();
+          assert.deepEqual(rows, [], table);
+        }
+      });
+
+      it('migrations are idempotent: a second run and a second connection apply nothing', async (t) => {
+        if (!(await requireStore(t, kind))) return;
+        const test = await testStores(t)[kind]();
+        assert.deepEqual(await migrateToLatest(test.store.db, kind), []);
+        const again = await test.connectAgain();
+        assert.deepEqual(await migrateToLatest(again.db, kind), []);
+        const heads = await again.db.selectFrom('audit_head').selectAll().execute();
+        assert.equal(heads.length, 1);
+      });
+
+      it('enforces foreign keys', async (t) => {
+        if (!(await requireStore(t, kind))) return;
+        const { store } = await testStores(t)[kind]();
+        await assert.rejects(
+          store.db
+            .insertInto('credentials')
+            .values({
+              id: 'c1', user_id: 'nobody', key_ref: 'k', backend_kind: 'software', certificate_chain: '[]',
+              status: 'active', pin_hash: null, pin_failures: 0, locked: 0, multisign: 1, scal: 'SCAL2', created_at: 0,
+            })
+            .execute(),
+        );
+      });
+
+      it('rolls a failed transaction back completely', async (t) => {
+        if (!(await requireStore(t, kind))) return;
+        const { store } = await testStores(t)[kind]();
+        await assert.rejects(
+          store.transaction(async (trx) => {
+            await trx.insertInto('users').values({
+              id: 'u1', username: 'alice', password_hash: 'x', totp_secret: null, totp_last_step: null,
+              status: 'active', failed_attempts: 0, locked_until: null, created_at: 1,
+            }).execute();
+            throw new Error('boom');
+          }),
+          /boom/,
+        );
+        assert.equal((await store.db.selectFrom('users').selectAll().execute()).length, 0);
+      });
+    });
+  }
+
+  it('SQLite runs in WAL mode', async (t) => {
+    const { store } = await testStores(t).sqlite();
+    const r = await sql<{ journal_mode: string }>`pragma journal_mode`.execute(store.db);
+    assert.equal(r.rows[0]?.journal_mode, 'wal');
+  });
+
+  it('an unreachable PostgreSQL gives ERR_STORE_CONNECT, a bad URL ERR_STORE_CONFIG', async () => {
+    await assert.rejects(connectStore({ kind: 'postgres', url: 'postgres://postgres@127.0.0.1:1/none' }), (e: unknown) => e instanceof StoreError && e.code === 'ERR_STORE_CONNECT');
+    await assert.rejects(connectStore({ kind: 'postgres', url: 'mysql://x' }), (e: unknown) => e instanceof StoreError && e.code === 'ERR_STORE_CONFIG');
+  });
+
+  it('an unopenable SQLite path gives ERR_STORE_CONNECT', async () => {
+    await assert.rejects(connectStore({ kind: 'sqlite', file: '/nonexistent-dir/x/signet.db' }), (e: unknown) => e instanceof StoreError && e.code === 'ERR_STORE_CONNECT');
+  });
+});
