@@ -1,0 +1,19 @@
+/** Key backends: where private keys live (software keystore, PKCS#11, remote), behind one interface. */
+export type {
+  BackendHealth,
+  GeneratedKey,
+  KeyBackend,
+  KeyRef,
+  KeySpec,
+  SignRequest,
+} from './key-backend.js';
+export { KeyBackendError } from './errors.js';
+export type { KeyErrorCode } from './errors.js';
+export { SoftwareKeystore, keystoreRef, Kek, loadKek, parseKek } from './software/index.js';
+export type { SoftwareKeystoreOptions, KeystoreEntry, KekSource } from './software/index.js';
+export { readSecretFile, readSecretFromEnv, readSecretText } from './secret-source.js';
+export { describePublicKey, namedCurveOf } from './public-key-info.js';
+export type { PublicKeyInfo } from './public-key-info.js';
+export { encodeDigestInfo } from './digest-info.js';
+export { ecdsaRawToDer } from './ecdsa-signature.js';
+export { assertKeyLabel } from './key-label.js';

@@ -1,0 +1,63 @@
+/**
+ * Facts about a SubjectPublicKeyInfo (RFC 5280 §4.1.2.7): key type, size, and the largest
+ * signature the key can produce (RFC 8017 §8: k octets; RFC 3279 §2.2.3: DER of two integers).
+ */
+import { createPublicKey } from 'node:crypto';
+import type { NamedCurve } from '../cms/algorithms.js';
+import { KeyBackendError } from './errors.js';
+
+/** What Signet needs to know about a public key. */
+export type PublicKeyInfo =
+  | { readonly keyType: 'RSA'; readonly bits: number; readonly maxSignatureSize: number }
+  | { readonly keyType: 'EC'; readonly curve: NamedCurve; readonly maxSignatureSize: number };
+
+const curveSizes: Readonly<Record<NamedCurve, number>> = { 'P-256': 32, 'P-384': 48, 'P-521': 66 };
+
+const curveAliases: Readonly<Record<string, NamedCurve>> = {
+  prime256v1: 'P-256',
+  'P-256': 'P-256',
+  secp384r1: 'P-384',
+  'P-384': 'P-384',
+  secp521r1: 'P-521',
+  'P-521': 'P-521',
+};
+
+/** Normalises an OpenSSL or JOSE curve name to a NamedCurve, or undefined. */
+export function namedCurveOf(name: string | undefined): NamedCurve | undefined {
+  return name !== undefined && Object.hasOwn(curveAliases, name) ? curveAliases[name] : undefined;
+}
+
+/**
+ * Describes an SPKI DER public key; throws `ERR_KEY_SPEC_UNSUPPORTED` for other key types.
+ *
+ * @example
+ * ```ts
+ * const { keyType, maxSignatureSize } = describePublicKey(spki); // 'EC', 72 for P-256
+ * ```
+ */
+export function describePublicKey(spki: Uint8Array): PublicKeyInfo {
+  let key;
+  try {
+    key = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
+  } catch (err) {
+    throw new KeyBackendError('ERR_KEY_SPEC_UNSUPPORTED', 'not a valid SubjectPublicKeyInfo', {
+      cause: err,
+    });
+  }
+  if (key.asymmetricKeyType === 'rsa') {
+    const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+    return { keyType: 'RSA', bits, maxSignatureSize: Math.ceil(bits / 8) };
+  }
+  const curve =
+    key.asymmetricKeyType === 'ec' ? namedCurveOf(key.asymmetricKeyDetails?.namedCurve) : undefined;
+  if (curve === undefined) {
+    throw new KeyBackendError(
+      'ERR_KEY_SPEC_UNSUPPORTED',
+      `unsupported public key type ${key.asymmetricKeyType ?? '?'}`,
+    );
+  }
+  const size = curveSizes[curve];
+  // SEQUENCE { INTEGER r, INTEGER s }: each integer at most size+1 bytes plus tag and length.
+  const body = 2 * (size + 1 + 2);
+  return { keyType: 'EC', curve, maxSignatureSize: body + (body < 128 ? 2 : 3) };
+}

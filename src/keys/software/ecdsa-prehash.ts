@@ -1,0 +1,112 @@
+/**
+ * ECDSA signature generation over a pre-computed hash (FIPS 186-5 §6.4.1; SEC 1 §4.1.3), because
+ * node:crypto always hashes its input. The scalar multiplication k·G runs in OpenSSL (through
+ * ECDH, constant time); the few scalar operations mod n run in BigInt with random blinding.
+ */
+import { createECDH, randomBytes, type KeyObject } from 'node:crypto';
+import type { NamedCurve } from '../../cms/algorithms.js';
+import { bytesToBigint, ecdsaIntegersToDer } from '../ecdsa-signature.js';
+import { KeyBackendError } from '../errors.js';
+
+interface CurveParams {
+  readonly opensslName: string;
+  /** Group order n. */
+  readonly n: bigint;
+  /** Bit length of n. */
+  readonly nBits: number;
+  /** Byte length of a field element / scalar. */
+  readonly size: number;
+}
+
+// FIPS 186-5 / SP 800-186 §3.2.1: the orders of P-256, P-384 and P-521.
+const curves: Readonly<Record<NamedCurve, CurveParams>> = {
+  'P-256': {
+    opensslName: 'prime256v1',
+    n: 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n,
+    nBits: 256,
+    size: 32,
+  },
+  'P-384': {
+    opensslName: 'secp384r1',
+    n: 0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n,
+    nBits: 384,
+    size: 48,
+  },
+  'P-521': {
+    opensslName: 'secp521r1',
+    n: 0x01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409n,
+    nBits: 521,
+    size: 66,
+  },
+};
+
+function mod(a: bigint, n: bigint): bigint {
+  const r = a % n;
+  return r < 0n ? r + n : r;
+}
+
+function modPow(base: bigint, exponent: bigint, n: bigint): bigint {
+  let result = 1n;
+  let b = mod(base, n);
+  let e = exponent;
+  while (e > 0n) {
+    if (e & 1n) result = (result * b) % n;
+    b = (b * b) % n;
+    e >>= 1n;
+  }
+  return result;
+}
+
+/** A uniformly random scalar in [1, n-1] (FIPS 186-5 §A.3.1, "extra random bits" method). */
+function randomScalar(c: CurveParams): bigint {
+  return mod(bytesToBigint(randomBytes(c.size + 8)), c.n - 1n) + 1n;
+}
+
+function curveOf(key: KeyObject): NamedCurve {
+  const name = key.asymmetricKeyDetails?.namedCurve;
+  if (name === 'prime256v1' || name === 'P-256') return 'P-256';
+  if (name === 'secp384r1' || name === 'P-384') return 'P-384';
+  if (name === 'secp521r1' || name === 'P-521') return 'P-521';
+  throw new KeyBackendError('ERR_KEY_MECHANISM_UNSUPPORTED', 'unsupported EC curve');
+}
+
+/**
+ * Signs `digest` with the EC private key and returns the DER ECDSA-Sig-Value.
+ * Low level: the caller has checked the digest length.
+ */
+export function signEcdsaPrehash(privateKey: KeyObject, digest: Uint8Array): Uint8Array {
+  const c = curves[curveOf(privateKey)];
+  const jwk = privateKey.export({ format: 'jwk' });
+  if (typeof jwk.d !== 'string') {
+    throw new KeyBackendError('ERR_KEY_SIGN_FAILED', 'EC key has no private scalar');
+  }
+  const dBytes = Buffer.from(jwk.d, 'base64url');
+  const d = bytesToBigint(dBytes);
+  dBytes.fill(0);
+  // FIPS 186-5 §6.4.1 step 3 (bits2int): the leftmost min(nBits, hashBits) bits of the hash.
+  let e = bytesToBigint(digest);
+  const hashBits = digest.length * 8;
+  if (hashBits > c.nBits) e >>= BigInt(hashBits - c.nBits);
+  const ecdh = createECDH(c.opensslName);
+  for (;;) {
+    const k = randomScalar(c);
+    const kBytes = Buffer.alloc(c.size);
+    let t = k;
+    for (let i = c.size - 1; i >= 0; i--) {
+      kBytes[i] = Number(t & 0xffn);
+      t >>= 8n;
+    }
+    ecdh.setPrivateKey(kBytes);
+    kBytes.fill(0);
+    const point = ecdh.getPublicKey(); // 0x04 || x || y
+    const r = mod(bytesToBigint(point.subarray(1, 1 + c.size)), c.n);
+    if (r === 0n) continue;
+    // s = k⁻¹(e + r·d) mod n, computed as (k·b)⁻¹ · (b·e + b·r·d) with a random blind b so the
+    // variable-time BigInt inverse never sees k itself.
+    const b = randomScalar(c);
+    const kbInv = modPow(mod(k * b, c.n), c.n - 2n, c.n);
+    const s = mod(kbInv * mod(mod(b * e, c.n) + mod(mod(b * r, c.n) * d, c.n), c.n), c.n);
+    if (s === 0n) continue;
+    return ecdsaIntegersToDer(r, s, c.size);
+  }
+}
