@@ -1,0 +1,223 @@
+/**
+ * File-backed CaStore for the CLI and small deployments: one JSON document rewritten atomically
+ * (write temp, fsync, rename) under a cross-process lock file, so concurrent `signet ca`
+ * processes serialise. The database store replaces it in the server.
+ */
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { PkiError } from '../errors.js';
+import { withFileLock } from './file-lock.js';
+import type { CaStore, CertificateRecord, Revocation } from './ca-store.js';
+import type { ProfileName } from '../ca/profiles.js';
+import type { QcStatementsOptions } from '../ca/qc-statements.js';
+import type { RevocationReason } from '../revocation-reason.js';
+
+interface StoredRecord {
+  serialHex: string;
+  issuerId: string;
+  profile: ProfileName;
+  subject: string;
+  spkiSha256: string;
+  der: string;
+  notBefore: string;
+  notAfter: string;
+  revocation?: { time: string; reason: RevocationReason };
+  keyRef?: string;
+  qcStatements?: QcStatementsOptions;
+  renewedBy?: string;
+  claim?: { claimant: string; until: string };
+}
+
+interface StoreDocument {
+  version: 1;
+  certificates: Record<string, StoredRecord>;
+  counters: Record<string, string>;
+}
+
+function toStored(r: CertificateRecord): StoredRecord {
+  const s: StoredRecord = {
+    serialHex: r.serialHex,
+    issuerId: r.issuerId,
+    profile: r.profile,
+    subject: r.subject,
+    spkiSha256: r.spkiSha256,
+    der: Buffer.from(r.der).toString('base64'),
+    notBefore: r.notBefore.toISOString(),
+    notAfter: r.notAfter.toISOString(),
+  };
+  if (r.revocation) s.revocation = { time: r.revocation.time.toISOString(), reason: r.revocation.reason };
+  if (r.keyRef !== undefined) s.keyRef = r.keyRef;
+  if (r.qcStatements) s.qcStatements = r.qcStatements;
+  if (r.renewedBy !== undefined) s.renewedBy = r.renewedBy;
+  return s;
+}
+
+function fromStored(s: StoredRecord): CertificateRecord {
+  return {
+    serialHex: s.serialHex,
+    issuerId: s.issuerId,
+    profile: s.profile,
+    subject: s.subject,
+    spkiSha256: s.spkiSha256,
+    der: new Uint8Array(Buffer.from(s.der, 'base64')),
+    notBefore: new Date(s.notBefore),
+    notAfter: new Date(s.notAfter),
+    ...(s.revocation ? { revocation: { time: new Date(s.revocation.time), reason: s.revocation.reason } } : {}),
+    ...(s.keyRef !== undefined ? { keyRef: s.keyRef } : {}),
+    ...(s.qcStatements ? { qcStatements: s.qcStatements } : {}),
+    ...(s.renewedBy !== undefined ? { renewedBy: s.renewedBy } : {}),
+  };
+}
+
+/**
+ * A CaStore kept in `DIR/ca-store.json`, locked by `DIR/ca-store.lock`.
+ *
+ * @example
+ * ```ts
+ * const store = new FileCaStore('/var/lib/signet/ca');
+ * ```
+ */
+export class FileCaStore implements CaStore {
+  readonly #file: string;
+  readonly #lock: string;
+
+  constructor(dir: string) {
+    this.#file = join(dir, 'ca-store.json');
+    this.#lock = join(dir, 'ca-store.lock');
+  }
+
+  #read(): StoreDocument {
+    let text: string;
+    try {
+      text = readFileSync(this.#file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, certificates: {}, counters: {} };
+      throw new PkiError('ERR_PKI_STORE_CORRUPT', 'cannot read the CA store', { cause: err });
+    }
+    try {
+      const doc = JSON.parse(text) as StoreDocument;
+      if (doc.version !== 1 || typeof doc.certificates !== 'object' || typeof doc.counters !== 'object') {
+        throw new PkiError('ERR_PKI_STORE_CORRUPT', 'the CA store has an unknown format');
+      }
+      return doc;
+    } catch (cause) {
+      if (cause instanceof PkiError) throw cause;
+      throw new PkiError('ERR_PKI_STORE_CORRUPT', 'the CA store is not valid JSON', { cause });
+    }
+  }
+
+  #write(doc: StoreDocument): void {
+    const tmp = `${this.#file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    const fd = openSync(tmp, 'wx', 0o600);
+    try {
+      writeSync(fd, JSON.stringify(doc));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, this.#file);
+  }
+
+  async #update<T>(fn: (doc: StoreDocument) => T): Promise<T> {
+    return withFileLock(this.#lock, () => {
+      const doc = this.#read();
+      const result = fn(doc);
+      this.#write(doc);
+      return result;
+    });
+  }
+
+  async #view<T>(fn: (doc: StoreDocument) => T): Promise<T> {
+    // Readers see a whole document thanks to rename(2); no lock needed.
+    return fn(this.#read());
+  }
+
+  static #insert(doc: StoreDocument, record: CertificateRecord): void {
+    if (doc.certificates[record.serialHex]) {
+      throw new PkiError('ERR_PKI_SERIAL_COLLISION', 'a certificate with this serial number exists');
+    }
+    for (const other of Object.values(doc.certificates)) {
+      if (other.spkiSha256 === record.spkiSha256 && !other.revocation && other.subject !== record.subject) {
+        throw new PkiError('ERR_PKI_KEY_ALREADY_CERTIFIED', 'this public key is already certified for another subject');
+      }
+    }
+    doc.certificates[record.serialHex] = toStored(record);
+  }
+
+  insertCertificate(record: CertificateRecord): Promise<void> {
+    return this.#update((doc) => FileCaStore.#insert(doc, record));
+  }
+
+  getCertificate(serialHex: string): Promise<CertificateRecord | undefined> {
+    return this.#view((doc) => {
+      const s = doc.certificates[serialHex];
+      return s ? fromStored(s) : undefined;
+    });
+  }
+
+  listExpiring(issuerId: string, before: Date): Promise<readonly CertificateRecord[]> {
+    return this.#view((doc) =>
+      Object.values(doc.certificates)
+        .filter((s) => s.issuerId === issuerId && !s.revocation && s.renewedBy === undefined)
+        .filter((s) => new Date(s.notAfter) <= before)
+        .map(fromStored),
+    );
+  }
+
+  listRevoked(issuerId: string): Promise<readonly CertificateRecord[]> {
+    return this.#view((doc) =>
+      Object.values(doc.certificates)
+        .filter((s) => s.issuerId === issuerId && s.revocation)
+        .map(fromStored),
+    );
+  }
+
+  revoke(serialHex: string, revocation: Revocation): Promise<CertificateRecord> {
+    return this.#update((doc) => {
+      const s = doc.certificates[serialHex];
+      if (!s) throw new PkiError('ERR_PKI_CERT_NOT_FOUND', 'no certificate with this serial number');
+      if (s.revocation) throw new PkiError('ERR_PKI_ALREADY_REVOKED', 'the certificate is already revoked');
+      s.revocation = { time: revocation.time.toISOString(), reason: revocation.reason };
+      return fromStored(s);
+    });
+  }
+
+  nextCounter(name: string, count = 1): Promise<bigint> {
+    if (!Number.isInteger(count) || count < 1) {
+      return Promise.reject(new PkiError('ERR_PKI_STORE_CORRUPT', 'counter reservation must be positive'));
+    }
+    return this.#update((doc) => {
+      const first = BigInt(doc.counters[name] ?? '0') + 1n;
+      doc.counters[name] = String(first + BigInt(count) - 1n);
+      return first;
+    });
+  }
+
+  claimRenewal(serialHex: string, claimant: string, until: Date, now: Date): Promise<boolean> {
+    return this.#update((doc) => {
+      const s = doc.certificates[serialHex];
+      if (!s || s.revocation || s.renewedBy !== undefined) return false;
+      if (s.claim && s.claim.claimant !== claimant && new Date(s.claim.until) > now) return false;
+      s.claim = { claimant, until: until.toISOString() };
+      return true;
+    });
+  }
+
+  completeRenewal(serialHex: string, claimant: string, successor: CertificateRecord): Promise<void> {
+    return this.#update((doc) => {
+      const s = doc.certificates[serialHex];
+      if (!s) throw new PkiError('ERR_PKI_CERT_NOT_FOUND', 'no certificate with this serial number');
+      if (s.renewedBy !== undefined || s.claim?.claimant !== claimant) {
+        throw new PkiError('ERR_PKI_RENEWAL_CONFLICT', 'the renewal claim was lost to another process');
+      }
+      FileCaStore.#insert(doc, successor);
+      s.renewedBy = successor.serialHex;
+      delete s.claim;
+    });
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
