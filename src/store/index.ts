@@ -25,3 +25,41 @@ export {
   type AuditRow,
   type AuditHeadRow,
 } from './audit-repository.js';
+export {
+  insertSad,
+  findSad,
+  countListedSadHashes,
+  decrementSadRemaining,
+  markSadHashUsed,
+  revokeSadRow,
+  extendSadExpiry,
+  type SadRow,
+} from './sads-repository.js';
+export {
+  insertUser,
+  findUserByUsername,
+  findUserById,
+  reserveUserAttempt,
+  clearUserAttempts,
+  lockUser,
+  unlockUser,
+  setUserStatus,
+  setUserPasswordHash,
+  setUserTotpSecret,
+  advanceUserTotpStep,
+  type UserRow,
+  type UserStatus,
+} from './users-repository.js';
+export {
+  insertCredential,
+  findCredential,
+  listUserCredentials,
+  credentialCertificates,
+  setCredentialStatus,
+  reserveCredentialAttempt,
+  clearCredentialAttempts,
+  setCredentialLocked,
+  type CredentialRow,
+  type CredentialStatus,
+  type NewCredential,
+} from './credentials-repository.js';

@@ -1,0 +1,35 @@
+/** Errors of authentication (passwords, PINs, TOTP, lockout) and of SAD issue/consume (CSC SCAL2): stable codes. */
+import { SignetError } from '../core/errors.js';
+
+/** Every code the SAD service throws (docs/errors/auth.md lists their meaning). */
+export type SadErrorCode =
+  | 'ERR_SAD_NOT_FOUND'
+  | 'ERR_SAD_EXPIRED'
+  | 'ERR_SAD_REVOKED'
+  | 'ERR_SAD_CONSUMED'
+  | 'ERR_SAD_HASH_NOT_AUTHORIZED'
+  | 'ERR_SAD_HASH_INVALID'
+  | 'ERR_SAD_BINDING'
+  | 'ERR_SAD_ALGORITHM'
+  | 'ERR_SAD_CREDENTIAL_UNUSABLE'
+  | 'ERR_SAD_REQUEST_INVALID';
+
+/** A SAD was refused (INV-1/INV-2). Nothing was consumed when this is thrown. */
+export class SadError extends SignetError<SadErrorCode> {}
+
+/** Every code the authentication primitives throw. */
+export type AuthErrorCode =
+  | 'ERR_AUTH_INVALID_CREDENTIALS'
+  | 'ERR_AUTH_LOCKED'
+  | 'ERR_AUTH_OTP_INVALID'
+  | 'ERR_AUTH_OTP_REPLAYED'
+  | 'ERR_AUTH_TOTP_NOT_ENROLLED'
+  | 'ERR_AUTH_PIN_INVALID'
+  | 'ERR_AUTH_CREDENTIAL_LOCKED'
+  | 'ERR_AUTH_CREDENTIAL_NOT_FOUND'
+  | 'ERR_AUTH_SECRET_FORMAT'
+  | 'ERR_AUTH_SECRET_BOX'
+  | 'ERR_AUTH_POLICY';
+
+/** An authentication factor was refused, or its stored form is unusable. Messages never echo secrets. */
+export class AuthError extends SignetError<AuthErrorCode> {}

@@ -1,0 +1,300 @@
+/**
+ * Signature Activation Data (CSC API v2 credentials/authorize, EN 419 241-1 SCAL2): issue a random
+ * 256-bit SAD bound to user, credential, client, hash algorithm and the exact hashes, and consume
+ * it in ONE transaction with row-count-checked conditional UPDATEs (INV-1, INV-2).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { Clock } from '../core/clock.js';
+import { toHex } from '../core/bytes.js';
+import { digestByOid } from '../cms/algorithms.js';
+import {
+  countListedSadHashes,
+  decrementSadRemaining,
+  extendSadExpiry,
+  findCredential,
+  findSad,
+  findUserById,
+  insertSad,
+  markSadHashUsed,
+  revokeSadRow,
+  type Store,
+} from '../store/index.js';
+import { appendAudit, appendAuditNow, type AuditContext } from '../audit/index.js';
+import { SadError } from './errors.js';
+
+/** Upper bound on numSignatures and on hashes per SAD (INV-7; CSC leaves it to the RSSP). */
+export const maxSadSignatures = 1000;
+
+/** SHA-256 of a SAD token: the only form stored (SECURITY.md SAD-20, OA-20). */
+export function hashSadToken(sad: string): Uint8Array {
+  return new Uint8Array(createHash('sha256').update(sad, 'utf8').digest());
+}
+
+/** Where a request came from, for the audit entry. */
+export interface RequestOrigin {
+  readonly sourceAddress?: string;
+  readonly traceId?: string;
+}
+
+/** What a SAD binds. */
+export interface SadBinding {
+  readonly userId: string;
+  readonly credentialId: string;
+  readonly clientId: string;
+  /** The digest algorithm OID of the hashes (CSC `hashAlgorithmOID`). */
+  readonly hashAlgorithmOid: string;
+}
+
+/** A request to issue a SAD after the user's strong authentication. */
+export interface IssueSadRequest extends SadBinding, RequestOrigin {
+  /** The exact DTBS/R hashes (CSC `hashes`), each of the algorithm's length, no duplicates. */
+  readonly hashes: readonly Uint8Array[];
+  /** CSC `numSignatures`: ≥ the number of hashes, ≤ maxSadSignatures. */
+  readonly numSignatures: number;
+  /** Lifetime in seconds (CSC leaves it to the RSSP; minutes at most). */
+  readonly lifetimeSeconds: number;
+}
+
+/** The issued SAD: the token is returned once and never stored. */
+export interface IssuedSad {
+  readonly sad: string;
+  readonly expiresAt: Date;
+}
+
+/** A request to consume a SAD for some of its hashes (CSC signatures/signHash). */
+export interface ConsumeSadRequest extends SadBinding, RequestOrigin {
+  readonly sad: string;
+  readonly hashes: readonly Uint8Array[];
+}
+
+/** The SAD service: issue, consume, extend, revoke. State lives in the database only. */
+export interface SadServiceOptions {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly audit: AuditContext;
+  /** Longest lifetime a SAD may be given or extended to, in seconds (default 600). */
+  readonly maxLifetimeSeconds?: number;
+}
+
+function checkHashes(hashes: readonly Uint8Array[], hashAlgorithmOid: string): void {
+  const digest = digestByOid(hashAlgorithmOid);
+  if (digest === undefined) {
+    throw new SadError('ERR_SAD_ALGORITHM', 'the hash algorithm is not supported');
+  }
+  if (hashes.length === 0 || hashes.length > maxSadSignatures) {
+    throw new SadError('ERR_SAD_HASH_INVALID', `between 1 and ${maxSadSignatures} hashes are required`);
+  }
+  const seen = new Set<string>();
+  for (const h of hashes) {
+    if (h.length !== digest.length) {
+      throw new SadError('ERR_SAD_HASH_INVALID', `a hash has ${h.length} bytes; ${digest.name} hashes have ${digest.length}`);
+    }
+    const hex = toHex(h);
+    if (seen.has(hex)) throw new SadError('ERR_SAD_HASH_INVALID', 'the hash list contains duplicates');
+    seen.add(hex);
+  }
+}
+
+/** Sorted copies, so concurrent consumers touch rows in the same order. */
+function sortedHashes(hashes: readonly Uint8Array[]): Uint8Array[] {
+  return [...hashes].sort((a, b) => Buffer.compare(a, b)).map((h) => new Uint8Array(h));
+}
+
+/**
+ * Issues, consumes, extends and revokes SADs. Every success and every refusal is audited.
+ *
+ * @example
+ * ```ts
+ * const sads = new SadService({ store, clock: systemClock, audit });
+ * const { sad } = await sads.issue({ userId, credentialId, clientId, hashAlgorithmOid, hashes, numSignatures: 2, lifetimeSeconds: 300 });
+ * await sads.consume({ sad, userId, credentialId, clientId, hashAlgorithmOid, hashes });
+ * ```
+ */
+export class SadService {
+  readonly #store: Store;
+  readonly #clock: Clock;
+  readonly #audit: AuditContext;
+  readonly #maxLifetimeSeconds: number;
+
+  constructor(options: SadServiceOptions) {
+    this.#store = options.store;
+    this.#clock = options.clock;
+    this.#audit = options.audit;
+    this.#maxLifetimeSeconds = options.maxLifetimeSeconds ?? 600;
+  }
+
+  /** Issues a SAD. SECURITY.md SAD-18: inconsistent requests are refused and nothing is stored. */
+  async issue(request: IssueSadRequest): Promise<IssuedSad> {
+    checkHashes(request.hashes, request.hashAlgorithmOid);
+    const n = request.numSignatures;
+    if (!Number.isSafeInteger(n) || n < request.hashes.length || n > maxSadSignatures) {
+      throw new SadError('ERR_SAD_REQUEST_INVALID', `numSignatures must be between the number of hashes and ${maxSadSignatures}`);
+    }
+    const lifetime = request.lifetimeSeconds;
+    if (!Number.isSafeInteger(lifetime) || lifetime < 1 || lifetime > this.#maxLifetimeSeconds) {
+      throw new SadError('ERR_SAD_REQUEST_INVALID', `the SAD lifetime must be between 1 and ${this.#maxLifetimeSeconds} seconds`);
+    }
+    const sad = randomBytes(32).toString('base64url');
+    const idHash = hashSadToken(sad);
+    const now = this.#clock.now().getTime();
+    const expiresAt = now + lifetime * 1000;
+    await this.#store.transaction(async (trx) => {
+      await insertSad(
+        trx,
+        {
+          id_hash: idHash,
+          user_id: request.userId,
+          credential_id: request.credentialId,
+          client_id: request.clientId,
+          hash_algorithm_oid: request.hashAlgorithmOid,
+          num_signatures: n,
+          remaining: n,
+          expires_at: expiresAt,
+          revoked: 0,
+          created_at: now,
+        },
+        sortedHashes(request.hashes),
+      );
+      await appendAudit(trx, this.#event(request, 'sad.issue', 'success', { sadRef: sadRef(idHash), numSignatures: n, hashes: request.hashes.map(toHex) }), this.#audit);
+    });
+    return { sad, expiresAt: new Date(expiresAt) };
+  }
+
+  /**
+   * Consumes the SAD for `hashes` in one transaction: binding, expiry, revocation, every hash
+   * listed and unused, remaining ≥ count; then `remaining -= count` and each hash marked used by
+   * conditional UPDATEs whose row counts are checked. Any failure rolls back everything and is
+   * audited; on success the audit row commits with the consumption. Call BEFORE the key operation.
+   */
+  async consume(request: ConsumeSadRequest): Promise<{ readonly remaining: number }> {
+    const idHash = hashSadToken(request.sad);
+    try {
+      checkHashes(request.hashes, request.hashAlgorithmOid);
+      const hashes = sortedHashes(request.hashes);
+      return await this.#store.transaction(async (trx) => {
+        const now = this.#clock.now().getTime();
+        const row = await findSad(trx, idHash);
+        // SECURITY.md SAD-09: another user's SAD is answered like an unknown one.
+        if (row === undefined || row.user_id !== request.userId) {
+          throw new SadError('ERR_SAD_NOT_FOUND', 'the SAD is not valid');
+        }
+        if (row.credential_id !== request.credentialId || row.client_id !== request.clientId) {
+          throw new SadError('ERR_SAD_BINDING', 'the SAD was not issued for this credential and client');
+        }
+        if (row.hash_algorithm_oid !== request.hashAlgorithmOid) {
+          throw new SadError('ERR_SAD_ALGORITHM', 'the SAD was issued for another hash algorithm');
+        }
+        if (row.revoked !== 0) throw new SadError('ERR_SAD_REVOKED', 'the SAD has been revoked');
+        if (row.expires_at <= now) throw new SadError('ERR_SAD_EXPIRED', 'the SAD has expired');
+        // SECURITY.md SAD-16: the credential and its owner must still be in good standing at use time.
+        const credential = await findCredential(trx, row.credential_id);
+        const user = await findUserById(trx, row.user_id);
+        if (credential?.status !== 'active' || credential.locked !== 0 || user?.status !== 'active') {
+          throw new SadError('ERR_SAD_CREDENTIAL_UNUSABLE', 'the credential cannot sign at present');
+        }
+        if ((await countListedSadHashes(trx, idHash, hashes)) !== hashes.length) {
+          throw new SadError('ERR_SAD_HASH_NOT_AUTHORIZED', 'a hash is not authorised by the SAD');
+        }
+        // INV-2: the WHERE clauses decide, re-checked on the locked row; the earlier reads only diagnose.
+        if (!(await decrementSadRemaining(trx, idHash, hashes.length, now))) {
+          throw new SadError('ERR_SAD_CONSUMED', 'the SAD does not authorise that many more signatures');
+        }
+        for (const hash of hashes) {
+          if (!(await markSadHashUsed(trx, idHash, hash))) {
+            throw new SadError('ERR_SAD_CONSUMED', 'a hash has already been signed under this SAD');
+          }
+        }
+        await appendAudit(
+          trx,
+          this.#event(request, 'sad.consume', 'success', { sadRef: sadRef(idHash), hashes: hashes.map(toHex) }),
+          this.#audit,
+        );
+        return { remaining: row.remaining - hashes.length };
+      });
+    } catch (err) {
+      if (err instanceof SadError) {
+        await appendAuditNow(
+          this.#store,
+          this.#event(request, 'sad.consume', 'failure', { sadRef: sadRef(idHash), error: err.code }),
+          this.#audit,
+        );
+      }
+      throw err;
+    }
+  }
+
+  /** CSC credentials/extendTransaction: a live SAD of this binding gets a new expiry (never more hashes or count). */
+  async extend(request: SadBinding & RequestOrigin & { readonly sad: string; readonly lifetimeSeconds: number }): Promise<Date> {
+    const idHash = hashSadToken(request.sad);
+    const lifetime = request.lifetimeSeconds;
+    if (!Number.isSafeInteger(lifetime) || lifetime < 1 || lifetime > this.#maxLifetimeSeconds) {
+      throw new SadError('ERR_SAD_REQUEST_INVALID', `the SAD lifetime must be between 1 and ${this.#maxLifetimeSeconds} seconds`);
+    }
+    return this.#store.transaction(async (trx) => {
+      const now = this.#clock.now().getTime();
+      const row = await findSad(trx, idHash);
+      if (row === undefined || row.user_id !== request.userId) throw new SadError('ERR_SAD_NOT_FOUND', 'the SAD is not valid');
+      if (row.credential_id !== request.credentialId || row.client_id !== request.clientId || row.hash_algorithm_oid !== request.hashAlgorithmOid) {
+        throw new SadError('ERR_SAD_BINDING', 'the SAD was not issued for this credential and client');
+      }
+      const expiresAt = now + lifetime * 1000;
+      if (!(await extendSadExpiry(trx, idHash, expiresAt, now))) {
+        throw new SadError('ERR_SAD_EXPIRED', 'the SAD is expired, revoked or used up');
+      }
+      await appendAudit(trx, this.#event(request, 'sad.extend', 'success', { sadRef: sadRef(idHash) }), this.#audit);
+      return new Date(expiresAt);
+    });
+  }
+
+  /** Revokes a SAD (CSC auth/revoke, oauth2/revoke). Unknown or foreign SADs are ignored silently (RFC 7009 §2.2). */
+  async revoke(request: { readonly sad: string; readonly userId: string } & RequestOrigin): Promise<void> {
+    const idHash = hashSadToken(request.sad);
+    await this.#store.transaction(async (trx) => {
+      const row = await findSad(trx, idHash);
+      if (row === undefined || row.user_id !== request.userId) return;
+      if (await revokeSadRow(trx, idHash)) {
+        await appendAudit(
+          trx,
+          {
+            type: 'sad.revoke',
+            outcome: 'success',
+            actorUserId: request.userId,
+            subject: `credential:${row.credential_id}`,
+            details: { sadRef: sadRef(idHash) },
+            ...origin(request),
+          },
+          this.#audit,
+        );
+      }
+    });
+  }
+
+  #event(
+    request: SadBinding & RequestOrigin,
+    type: string,
+    outcome: 'success' | 'failure',
+    details: { readonly [key: string]: string | number | readonly string[] },
+  ) {
+    return {
+      type,
+      outcome,
+      actorUserId: request.userId,
+      actorClientId: request.clientId,
+      subject: `credential:${request.credentialId}`,
+      details,
+      ...origin(request),
+    } as const;
+  }
+}
+
+function origin(request: RequestOrigin): { sourceAddress?: string; traceId?: string } {
+  return {
+    ...(request.sourceAddress === undefined ? {} : { sourceAddress: request.sourceAddress }),
+    ...(request.traceId === undefined ? {} : { traceId: request.traceId }),
+  };
+}
+
+/** A non-secret reference to a SAD for the audit log: a prefix of the stored hash, never the token. */
+function sadRef(idHash: Uint8Array): string {
+  return toHex(idHash.subarray(0, 8));
+}
