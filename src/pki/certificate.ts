@@ -4,7 +4,8 @@
  */
 import { createHash } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
-import { Certificate, Name, SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
+import type { Name} from '@peculiar/asn1-x509';
+import { Certificate, SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
 import { asBytes, concatBytes, fromHex, toHex } from '../core/bytes.js';
 import { PkiError } from './errors.js';
 

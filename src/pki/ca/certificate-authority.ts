@@ -7,7 +7,7 @@ import type { Name } from '@peculiar/asn1-x509';
 import type { Clock } from '../../core/clock.js';
 import type { KeyRef } from '../../keys/key-backend.js';
 import type { CaKey } from '../ca-key.js';
-import { nameToString, spkiFingerprint } from '../certificate.js';
+import { nameToString, parseCertificate, spkiFingerprint } from '../certificate.js';
 import { buildCrl } from '../crl/build-crl.js';
 import { verifyCsr } from '../enrollment/verify-csr.js';
 import { PkiError } from '../errors.js';
@@ -139,6 +139,41 @@ export class CertificateAuthority {
       profile: options.profile,
       ...(options.qcStatements ? { qcStatements: options.qcStatements } : {}),
     });
+  }
+
+  /**
+   * Issues (but does not store) the successor of `old`: same subject, profile and QC
+   * statements, the given key. Used by the renewal job, which stores it atomically.
+   */
+  async prepareSuccessor(
+    old: CertificateRecord,
+    subjectPublicKey: Uint8Array,
+    keyRef?: KeyRef,
+  ): Promise<CertificateRecord> {
+    const subject = parseCertificate(old.der).tbsCertificate.subject;
+    const issued = await issueCertificate({
+      issuer: { kind: 'ca', key: this.#options.key, certificate: this.certificate },
+      subject,
+      subjectPublicKey,
+      profile: profileByName(old.profile),
+      serialNumber: generateSerialNumber(),
+      clock: this.#options.clock,
+      urls: this.#options.urls,
+      policyOids: this.#options.policyOids ?? [],
+      ...(old.qcStatements ? { qcStatements: old.qcStatements } : {}),
+    });
+    return {
+      serialHex: issued.serialHex,
+      issuerId: this.id,
+      profile: old.profile,
+      subject: nameToString(subject),
+      spkiSha256: spkiFingerprint(subjectPublicKey),
+      der: issued.der,
+      notBefore: issued.notBefore,
+      notAfter: issued.notAfter,
+      ...(keyRef !== undefined ? { keyRef } : {}),
+      ...(old.qcStatements ? { qcStatements: old.qcStatements } : {}),
+    };
   }
 
   /** Revokes at once (the store is the source of truth for OCSP and CRLs). */
