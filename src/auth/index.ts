@@ -11,3 +11,20 @@ export {
   type RequestOrigin,
 } from './sad.js';
 export { SadError, AuthError, type SadErrorCode, type AuthErrorCode } from './errors.js';
+export { createScryptHasher, defaultScryptParams, type ScryptParams, type SecretHasher } from './secret-hasher.js';
+export { createAesGcmSecretBox, type SecretBox } from './secret-box.js';
+export {
+  hotp,
+  totpStep,
+  generateTotp,
+  matchTotp,
+  generateTotpSecret,
+  encodeBase32,
+  decodeBase32,
+  totpUri,
+  defaultTotpParams,
+  defaultTotpWindow,
+  type TotpParams,
+  type TotpWindow,
+} from './totp.js';
+export { Authenticator, type AuthenticatorOptions, type LockoutPolicy, type TotpEnrollment } from './authenticator.js';

@@ -1,0 +1,311 @@
+/**
+ * Authentication factors with persisted lockout: password (scrypt), TOTP (RFC 6238, single use per
+ * step), credential PIN and OTP (CSC credentials/authorize explicit mode). Every attempt is reserved
+ * by a conditional UPDATE BEFORE the factor is verified (SECURITY.md SCA-02, SAD-25), every outcome
+ * is audited in the same transaction as its state change.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../core/clock.js';
+import {
+  advanceUserTotpStep,
+  clearCredentialAttempts,
+  clearUserAttempts,
+  findCredential,
+  findUserById,
+  findUserByUsername,
+  insertUser,
+  lockUser,
+  reserveCredentialAttempt,
+  reserveUserAttempt,
+  setCredentialLocked,
+  setUserTotpSecret,
+  unlockUser as unlockUserRow,
+  type Db,
+  type Store,
+} from '../store/index.js';
+import { appendAudit, appendAuditNow, type AuditContext, type AuditEvent } from '../audit/index.js';
+import { AuthError } from './errors.js';
+import type { RequestOrigin } from './sad.js';
+import type { SecretBox } from './secret-box.js';
+import type { SecretHasher } from './secret-hasher.js';
+import { defaultTotpParams, defaultTotpWindow, generateTotpSecret, matchTotp, totpUri, type TotpParams, type TotpWindow } from './totp.js';
+
+/** How many failed attempts lock, and for how long (null: until an administrator unlocks). */
+export interface LockoutPolicy {
+  readonly maxAttempts: number;
+  readonly lockSeconds: number | null;
+}
+
+/** What the Authenticator is wired with (server/assemble.ts passes these). */
+export interface AuthenticatorOptions {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly audit: AuditContext;
+  readonly hasher: SecretHasher;
+  /** Seals TOTP secrets at rest. */
+  readonly secretBox: SecretBox;
+  /** User factors (password, TOTP): default 5 attempts, 15 minutes. */
+  readonly userLockout?: LockoutPolicy;
+  /** Credential PIN/OTP: default 5 attempts, locked until an administrator unlocks (lockSeconds ignored). */
+  readonly credentialLockout?: Pick<LockoutPolicy, 'maxAttempts'>;
+  readonly totpParams?: TotpParams;
+  readonly totpWindow?: TotpWindow;
+  /** Issuer shown in authenticator apps. */
+  readonly totpIssuer?: string;
+}
+
+/** TOTP enrollment output: shown once to the user, never again (SCA-09). */
+export interface TotpEnrollment {
+  readonly secret: Uint8Array;
+  readonly uri: string;
+}
+
+type Outcome = AuditEvent['outcome'];
+
+function checkPolicy(p: { readonly maxAttempts: number }): void {
+  if (!Number.isSafeInteger(p.maxAttempts) || p.maxAttempts < 1 || p.maxAttempts > 1000) {
+    throw new AuthError('ERR_AUTH_POLICY', 'maxAttempts must be between 1 and 1000');
+  }
+}
+
+/**
+ * Verifies users' factors and credential PINs with atomic attempt counting and persisted lockout.
+ *
+ * @example
+ * ```ts
+ * const auth = new Authenticator({ store, clock: systemClock, audit, hasher: createScryptHasher(), secretBox });
+ * const userId = await auth.createUser({ username: 'alice', password: 'correct horse' });
+ * await auth.verifyPassword({ username: 'alice', password: 'correct horse' });
+ * ```
+ */
+export class Authenticator {
+  readonly #o: AuthenticatorOptions;
+  readonly #user: LockoutPolicy;
+  readonly #credentialMax: number;
+
+  constructor(options: AuthenticatorOptions) {
+    this.#o = options;
+    this.#user = options.userLockout ?? { maxAttempts: 5, lockSeconds: 15 * 60 };
+    this.#credentialMax = options.credentialLockout?.maxAttempts ?? 5;
+    checkPolicy(this.#user);
+    checkPolicy({ maxAttempts: this.#credentialMax });
+  }
+
+  /** Creates an active user with a password; ERR_STORE_CONFLICT when the username is taken. Audited. */
+  async createUser(request: { readonly username: string; readonly password: string; readonly actorUserId?: string } & RequestOrigin): Promise<string> {
+    const passwordHash = await this.#o.hasher.hash(request.password);
+    const id = randomUUID();
+    await this.#o.store.transaction(async (trx) => {
+      await insertUser(trx, { id, username: request.username, passwordHash, createdAt: this.#now() });
+      await this.#audit(trx, request, 'user.create', 'success', { subject: `user:${id}`, actorUserId: request.actorUserId, details: { username: request.username } });
+    });
+    return id;
+  }
+
+  /**
+   * Password login. Unknown user and wrong password give the same error after the same KDF work
+   * (SCA-04); the attempt is reserved in the DB before the KDF runs (SCA-02). Returns the user id.
+   */
+  async verifyPassword(request: { readonly username: string; readonly password: string } & RequestOrigin): Promise<string> {
+    const user = await findUserByUsername(this.#o.store.db, request.username);
+    if (user === undefined) {
+      await this.#o.hasher.verifyDummy(request.password);
+      await appendAuditNow(this.#o.store, this.#event(request, 'auth.password', 'failure', { details: { reason: 'unknown-user', username: request.username } }), this.#o.audit);
+      throw new AuthError('ERR_AUTH_INVALID_CREDENTIALS', 'the username or password is wrong');
+    }
+    return this.#userFactor(request, user.id, 'auth.password', async () =>
+      (await this.#o.hasher.verify(request.password, user.password_hash)) ? { ok: true } : { ok: false },
+    );
+  }
+
+  /** Generates and stores (sealed) a new TOTP secret; resets the last used step. Audited. */
+  async enrollTotp(request: { readonly userId: string } & RequestOrigin): Promise<TotpEnrollment> {
+    const user = await findUserById(this.#o.store.db, request.userId);
+    if (user === undefined) throw new AuthError('ERR_AUTH_INVALID_CREDENTIALS', 'unknown user');
+    const secret = generateTotpSecret();
+    const sealed = this.#o.secretBox.seal(secret, totpAad(user.id));
+    await this.#o.store.transaction(async (trx) => {
+      await setUserTotpSecret(trx, user.id, sealed);
+      await this.#audit(trx, request, 'auth.totp.enroll', 'success', { actorUserId: user.id, subject: `user:${user.id}` });
+    });
+    return {
+      secret,
+      uri: totpUri({ issuer: this.#o.totpIssuer ?? 'Signet', account: user.username, secret, params: this.#o.totpParams ?? defaultTotpParams }),
+    };
+  }
+
+  /** Verifies a user's TOTP code: counted like a password attempt, each time step accepted once (SCA-05/06/08). */
+  async verifyTotp(request: { readonly userId: string; readonly code: string } & RequestOrigin): Promise<void> {
+    const secret = await this.#totpSecret(request.userId);
+    await this.#userFactor(request, request.userId, 'auth.totp', async () => this.#checkTotp(request.userId, secret, request.code));
+  }
+
+  /**
+   * Verifies a credential's PIN (CSC explicit mode). A foreign or unknown credential is answered
+   * like an unknown one after the same KDF work; wrong PINs count on the credential and lock it
+   * (persisted) at the limit.
+   */
+  async verifyCredentialPin(request: { readonly userId: string; readonly credentialId: string; readonly pin: string } & RequestOrigin): Promise<void> {
+    const credential = await findCredential(this.#o.store.db, request.credentialId);
+    if (credential === undefined || credential.user_id !== request.userId || credential.pin_hash === null) {
+      await this.#o.hasher.verifyDummy(request.pin);
+      await appendAuditNow(this.#o.store, this.#event(request, 'auth.pin', 'failure', { actorUserId: request.userId, subject: `credential:${request.credentialId}`, details: { reason: 'unknown-credential' } }), this.#o.audit);
+      throw new AuthError('ERR_AUTH_CREDENTIAL_NOT_FOUND', 'the credential is unknown');
+    }
+    const pinHash = credential.pin_hash;
+    await this.#credentialFactor(request, 'auth.pin', 'ERR_AUTH_PIN_INVALID', async () =>
+      (await this.#o.hasher.verify(request.pin, pinHash)) ? { ok: true } : { ok: false },
+    );
+  }
+
+  /** Verifies the user's TOTP as the credential's OTP (CSC explicit mode), counted on the credential. */
+  async verifyCredentialOtp(request: { readonly userId: string; readonly credentialId: string; readonly code: string } & RequestOrigin): Promise<void> {
+    const credential = await findCredential(this.#o.store.db, request.credentialId);
+    if (credential === undefined || credential.user_id !== request.userId) {
+      throw new AuthError('ERR_AUTH_CREDENTIAL_NOT_FOUND', 'the credential is unknown');
+    }
+    const secret = await this.#totpSecret(request.userId);
+    await this.#credentialFactor(request, 'auth.otp', 'ERR_AUTH_OTP_INVALID', async () => this.#checkTotp(request.userId, secret, request.code));
+  }
+
+  /** Administrator unlock of a user. Audited. */
+  async unlockUser(request: { readonly userId: string; readonly actorUserId: string } & RequestOrigin): Promise<void> {
+    await this.#o.store.transaction(async (trx) => {
+      await unlockUserRow(trx, request.userId);
+      await this.#audit(trx, request, 'user.unlock', 'success', { actorUserId: request.actorUserId, subject: `user:${request.userId}` });
+    });
+  }
+
+  /** Administrator unlock of a credential. Audited. */
+  async unlockCredential(request: { readonly credentialId: string; readonly actorUserId: string } & RequestOrigin): Promise<void> {
+    await this.#o.store.transaction(async (trx) => {
+      await setCredentialLocked(trx, request.credentialId, false);
+      await this.#audit(trx, request, 'credential.unlock', 'success', { actorUserId: request.actorUserId, subject: `credential:${request.credentialId}` });
+    });
+  }
+
+  async #totpSecret(userId: string): Promise<Uint8Array> {
+    const user = await findUserById(this.#o.store.db, userId);
+    if (user?.totp_secret === null || user === undefined) {
+      throw new AuthError('ERR_AUTH_TOTP_NOT_ENROLLED', 'no one-time password device is enrolled');
+    }
+    return this.#o.secretBox.open(user.totp_secret, totpAad(userId));
+  }
+
+  /** Matches the code, then claims its step atomically (the claim runs in the caller's success transaction). */
+  #checkTotp(userId: string, secret: Uint8Array, code: string): { ok: boolean; claim?: (trx: Db) => Promise<boolean> } {
+    const step = matchTotp(secret, code, this.#o.clock.now(), { params: this.#o.totpParams ?? defaultTotpParams, window: this.#o.totpWindow ?? defaultTotpWindow });
+    if (step === undefined) return { ok: false };
+    return { ok: true, claim: (trx) => advanceUserTotpStep(trx, userId, step) };
+  }
+
+  async #userFactor(
+    request: RequestOrigin,
+    userId: string,
+    type: string,
+    verify: () => Promise<{ ok: boolean; claim?: (trx: Db) => Promise<boolean> }>,
+  ): Promise<string> {
+    const store = this.#o.store;
+    const subject = { actorUserId: userId, subject: `user:${userId}` };
+    const attempts = await store.transaction((trx) => reserveUserAttempt(trx, userId, this.#user.maxAttempts, this.#now()));
+    if (attempts === undefined) {
+      await appendAuditNow(store, this.#event(request, type, 'failure', { ...subject, details: { reason: 'locked-or-disabled' } }), this.#o.audit);
+      const user = await findUserById(store.db, userId);
+      if (user?.status !== 'active') throw new AuthError('ERR_AUTH_INVALID_CREDENTIALS', 'the username or password is wrong');
+      throw new AuthError('ERR_AUTH_LOCKED', 'too many failed attempts: the account is locked');
+    }
+    const result = await verify();
+    const replayed = await store.transaction(async (trx) => {
+      if (result.ok && (result.claim === undefined || (await result.claim(trx)))) {
+        await clearUserAttempts(trx, userId);
+        await this.#audit(trx, request, type, 'success', subject);
+        return false;
+      }
+      if (attempts >= this.#user.maxAttempts) {
+        const seconds = this.#user.lockSeconds;
+        await lockUser(trx, userId, seconds === null ? null : this.#now() + seconds * 1000);
+        await this.#audit(trx, request, 'user.locked', 'success', { ...subject, details: { attempts } });
+      }
+      await this.#audit(trx, request, type, 'failure', { ...subject, details: { reason: result.ok ? 'replayed' : 'wrong', attempts } });
+      return result.ok;
+    });
+    if (replayed) throw new AuthError('ERR_AUTH_OTP_REPLAYED', 'this one-time password was already used');
+    if (!result.ok) {
+      throw type === 'auth.totp'
+        ? new AuthError('ERR_AUTH_OTP_INVALID', 'the one-time password is wrong')
+        : new AuthError('ERR_AUTH_INVALID_CREDENTIALS', 'the username or password is wrong');
+    }
+    return userId;
+  }
+
+  async #credentialFactor(
+    request: RequestOrigin & { readonly userId: string; readonly credentialId: string },
+    type: string,
+    wrongCode: 'ERR_AUTH_PIN_INVALID' | 'ERR_AUTH_OTP_INVALID',
+    verify: () => Promise<{ ok: boolean; claim?: (trx: Db) => Promise<boolean> }>,
+  ): Promise<void> {
+    const store = this.#o.store;
+    const subject = { actorUserId: request.userId, subject: `credential:${request.credentialId}` };
+    const attempts = await store.transaction((trx) => reserveCredentialAttempt(trx, request.credentialId, this.#credentialMax));
+    if (attempts === undefined) {
+      await appendAuditNow(store, this.#event(request, type, 'failure', { ...subject, details: { reason: 'locked' } }), this.#o.audit);
+      throw new AuthError('ERR_AUTH_CREDENTIAL_LOCKED', 'too many failed attempts: the credential is locked');
+    }
+    const result = await verify();
+    const replayed = await store.transaction(async (trx) => {
+      if (result.ok && (result.claim === undefined || (await result.claim(trx)))) {
+        await clearCredentialAttempts(trx, request.credentialId);
+        await this.#audit(trx, request, type, 'success', subject);
+        return false;
+      }
+      if (attempts >= this.#credentialMax) {
+        await setCredentialLocked(trx, request.credentialId, true);
+        await this.#audit(trx, request, 'credential.locked', 'success', { ...subject, details: { attempts } });
+      }
+      await this.#audit(trx, request, type, 'failure', { ...subject, details: { reason: result.ok ? 'replayed' : 'wrong', attempts } });
+      return result.ok;
+    });
+    if (replayed) throw new AuthError('ERR_AUTH_OTP_REPLAYED', 'this one-time password was already used');
+    if (!result.ok) {
+      throw wrongCode === 'ERR_AUTH_PIN_INVALID'
+        ? new AuthError('ERR_AUTH_PIN_INVALID', 'the PIN is wrong')
+        : new AuthError('ERR_AUTH_OTP_INVALID', 'the one-time password is wrong');
+    }
+  }
+
+  #now(): number {
+    return this.#o.clock.now().getTime();
+  }
+
+  #event(
+    request: RequestOrigin,
+    type: string,
+    outcome: Outcome,
+    extra: { readonly actorUserId?: string | undefined; readonly subject?: string; readonly details?: AuditEvent['details'] },
+  ): AuditEvent {
+    return {
+      type,
+      outcome,
+      ...(extra.actorUserId === undefined ? {} : { actorUserId: extra.actorUserId }),
+      ...(extra.subject === undefined ? {} : { subject: extra.subject }),
+      ...(extra.details === undefined ? {} : { details: extra.details }),
+      ...(request.sourceAddress === undefined ? {} : { sourceAddress: request.sourceAddress }),
+      ...(request.traceId === undefined ? {} : { traceId: request.traceId }),
+    };
+  }
+
+  async #audit(
+    trx: Db,
+    request: RequestOrigin,
+    type: string,
+    outcome: Outcome,
+    extra: { readonly actorUserId?: string | undefined; readonly subject?: string; readonly details?: AuditEvent['details'] },
+  ): Promise<void> {
+    await appendAudit(trx, this.#event(request, type, outcome, extra), this.#o.audit);
+  }
+}
+
+/** Associated data binding a sealed TOTP secret to its user row. */
+function totpAad(userId: string): string {
+  return `signet:totp:${userId}`;
+}
