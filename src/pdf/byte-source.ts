@@ -1,0 +1,157 @@
+/** Random-access byte sources for lazy PDF reading (ISO 32000-1 §7.5: files are read from the end, by offset). */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { PdfError } from './errors.js';
+
+/** Random access to the bytes of a document; `read` clamps at the end and may return fewer bytes. */
+export interface ByteSource {
+  readonly length: number;
+  /** Bytes `[offset, offset + length)` clamped to the source; the result must not be modified. */
+  read(offset: number, length: number): Uint8Array;
+}
+
+/**
+ * A ByteSource over bytes already in memory (reads are zero-copy views).
+ *
+ * @example
+ * ```ts
+ * const doc = PdfDocument.open(bytesSource(pdfBytes));
+ * ```
+ */
+export function bytesSource(bytes: Uint8Array): ByteSource {
+  return {
+    length: bytes.length,
+    read(offset: number, length: number): Uint8Array {
+      const start = Math.max(0, Math.min(offset, bytes.length));
+      const end = Math.max(start, Math.min(bytes.length, offset + Math.max(0, length)));
+      return bytes.subarray(start, end);
+    },
+  };
+}
+
+const BLOCK = 64 * 1024;
+const CACHE_BLOCKS = 64;
+
+/**
+ * A ByteSource over a file read with positioned reads and a small LRU block cache, so a 200 MB
+ * file is never read whole. Call `close()` when done.
+ *
+ * @example
+ * ```ts
+ * const src = FileSource.open('big.pdf');
+ * try { const doc = PdfDocument.open(src); } finally { src.close(); }
+ * ```
+ */
+export class FileSource implements ByteSource {
+  readonly length: number;
+  #fd: number | undefined;
+  readonly #cache = new Map<number, Uint8Array>();
+  #bytesRead = 0;
+
+  private constructor(fd: number, length: number) {
+    this.#fd = fd;
+    this.length = length;
+  }
+
+  /** Opens `path` for reading; throws `ERR_PDF_IO` when it cannot be opened. */
+  static open(path: string): FileSource {
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch (cause) {
+      throw new PdfError('ERR_PDF_IO', 'cannot open the PDF file', { cause });
+    }
+    try {
+      return new FileSource(fd, fstatSync(fd).size);
+    } catch (cause) {
+      closeSync(fd);
+      throw new PdfError('ERR_PDF_IO', 'cannot read the PDF file', { cause });
+    }
+  }
+
+  /** Bytes read from disk so far (for tests and diagnostics). */
+  get bytesRead(): number {
+    return this.#bytesRead;
+  }
+
+  #block(index: number): Uint8Array {
+    const hit = this.#cache.get(index);
+    if (hit !== undefined) {
+      this.#cache.delete(index);
+      this.#cache.set(index, hit);
+      return hit;
+    }
+    const fd = this.#fd;
+    if (fd === undefined) throw new PdfError('ERR_PDF_IO', 'the file source is closed');
+    const start = index * BLOCK;
+    const size = Math.min(BLOCK, this.length - start);
+    const buf = new Uint8Array(Math.max(0, size));
+    let got = 0;
+    try {
+      while (got < size) {
+        const n = readSync(fd, buf, got, size - got, start + got);
+        if (n === 0) break;
+        got += n;
+      }
+    } catch (cause) {
+      throw new PdfError('ERR_PDF_IO', 'cannot read the PDF file', { cause });
+    }
+    this.#bytesRead += got;
+    const block = buf.subarray(0, got);
+    this.#cache.set(index, block);
+    if (this.#cache.size > CACHE_BLOCKS) {
+      const oldest = this.#cache.keys().next().value;
+      if (oldest !== undefined) this.#cache.delete(oldest);
+    }
+    return block;
+  }
+
+  read(offset: number, length: number): Uint8Array {
+    const start = Math.max(0, Math.min(offset, this.length));
+    const end = Math.max(start, Math.min(this.length, offset + Math.max(0, length)));
+    if (end === start) return new Uint8Array(0);
+    const first = Math.floor(start / BLOCK);
+    const last = Math.floor((end - 1) / BLOCK);
+    if (first === last) {
+      const b = this.#block(first);
+      return b.subarray(start - first * BLOCK, end - first * BLOCK);
+    }
+    // Large reads (stream data) bypass the cache beyond the edges: one positioned read.
+    if (last - first > 2) return this.#direct(start, end - start);
+    const out = new Uint8Array(end - start);
+    for (let i = first; i <= last; i++) {
+      const b = this.#block(i);
+      const bs = i * BLOCK;
+      const s = Math.max(start, bs);
+      const e = Math.min(end, bs + b.length);
+      if (e > s) out.set(b.subarray(s - bs, e - bs), s - start);
+    }
+    return out;
+  }
+
+  #direct(start: number, size: number): Uint8Array {
+    const fd = this.#fd;
+    if (fd === undefined) throw new PdfError('ERR_PDF_IO', 'the file source is closed');
+    const buf = new Uint8Array(size);
+    let got = 0;
+    try {
+      while (got < size) {
+        const n = readSync(fd, buf, got, size - got, start + got);
+        if (n === 0) break;
+        got += n;
+      }
+    } catch (cause) {
+      throw new PdfError('ERR_PDF_IO', 'cannot read the PDF file', { cause });
+    }
+    this.#bytesRead += got;
+    return buf.subarray(0, got);
+  }
+
+  /** Closes the file descriptor (idempotent). */
+  close(): void {
+    if (this.#fd !== undefined) {
+      closeSync(this.#fd);
+      this.#fd = undefined;
+      this.#cache.clear();
+    }
+  }
+}
