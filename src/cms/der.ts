@@ -1,0 +1,234 @@
+/**
+ * A minimal strict DER reader and writer (ITU-T X.690 §8, §10). The schemas in @peculiar/asn1-*
+ * re-encode what they parse, so the byte-exact pieces RFC 5652 needs (signed attributes as
+ * hashed, certificates as issued) are located and spliced with this module instead.
+ */
+import { concatBytes } from '../core/bytes.js';
+import { CmsError } from './errors.js';
+
+/** One DER element located inside a buffer (offsets are absolute). */
+export interface DerElement {
+  /** The identifier octet (single-octet tags only; CMS and X.509 need no others). */
+  readonly tag: number;
+  /** Offset of the identifier octet. */
+  readonly start: number;
+  /** Offset of the first content octet. */
+  readonly contentStart: number;
+  /** Offset just past the last content octet. */
+  readonly end: number;
+}
+
+/** Limits applied by {@link checkDer}. */
+export interface DerLimits {
+  /** Maximum nesting depth of constructed values. */
+  readonly maxDepth: number;
+  /** Maximum number of elements in the whole input. */
+  readonly maxNodes: number;
+}
+
+/** Common tags (X.690 §8.1.2, universal class). */
+export const tags = {
+  integer: 0x02,
+  bitString: 0x03,
+  octetString: 0x04,
+  null: 0x05,
+  oid: 0x06,
+  sequence: 0x30,
+  set: 0x31,
+} as const;
+
+/** True when the identifier octet says "constructed" (X.690 §8.1.2.5). */
+export function isConstructed(tag: number): boolean {
+  return (tag & 0x20) !== 0;
+}
+
+/**
+ * Reads the element starting at `offset`, which must end at or before `limit`.
+ * Enforces DER: definite, minimal lengths (X.690 §10.1) and single-octet tags.
+ */
+export function readElement(bytes: Uint8Array, offset: number, limit = bytes.length): DerElement {
+  if (offset + 2 > limit) throw new CmsError('ERR_CMS_DER', 'truncated DER element');
+  const tag = bytes[offset] as number;
+  if ((tag & 0x1f) === 0x1f) throw new CmsError('ERR_CMS_DER', 'multi-octet tags are not supported');
+  const first = bytes[offset + 1] as number;
+  let length: number;
+  let contentStart: number;
+  if (first < 0x80) {
+    length = first;
+    contentStart = offset + 2;
+  } else {
+    const count = first & 0x7f;
+    // X.690 §10.1: DER forbids the indefinite form (0x80).
+    if (count === 0) throw new CmsError('ERR_CMS_DER', 'indefinite length is not DER');
+    if (count > 4) throw new CmsError('ERR_CMS_DER', 'length field too long');
+    if (offset + 2 + count > limit) throw new CmsError('ERR_CMS_DER', 'truncated DER length');
+    length = 0;
+    for (let i = 0; i < count; i++) length = length * 256 + (bytes[offset + 2 + i] as number);
+    // X.690 §10.1: the long form only when needed, with no leading zero octets.
+    if (length < 0x80 || (bytes[offset + 2] as number) === 0) {
+      throw new CmsError('ERR_CMS_DER', 'non-minimal DER length');
+    }
+    contentStart = offset + 2 + count;
+  }
+  const end = contentStart + length;
+  if (end > limit) throw new CmsError('ERR_CMS_DER', 'DER length beyond the end of its container');
+  return { tag, start: offset, contentStart, end };
+}
+
+/** The elements directly inside a constructed element. */
+export function childrenOf(bytes: Uint8Array, parent: DerElement): DerElement[] {
+  const out: DerElement[] = [];
+  let offset = parent.contentStart;
+  while (offset < parent.end) {
+    const child = readElement(bytes, offset, parent.end);
+    out.push(child);
+    offset = child.end;
+  }
+  return out;
+}
+
+/** The whole encoding (tag, length and content) of an element. */
+export function rawOf(bytes: Uint8Array, el: DerElement): Uint8Array {
+  return bytes.subarray(el.start, el.end);
+}
+
+/** The content octets of an element. */
+export function contentOf(bytes: Uint8Array, el: DerElement): Uint8Array {
+  return bytes.subarray(el.contentStart, el.end);
+}
+
+/**
+ * Walks a whole DER value without recursion and checks it is one well-formed element with
+ * definite minimal lengths, within the depth and node limits (SECURITY.md ASN-01, ASN-02,
+ * ASN-04, ASN-05). Run it before handing bytes to a schema parser.
+ */
+export function checkDer(bytes: Uint8Array, limits: DerLimits): DerElement {
+  const root = readElement(bytes, 0);
+  if (root.end !== bytes.length) throw new CmsError('ERR_CMS_DER', 'trailing bytes after the DER value');
+  let nodes = 0;
+  const stack: { next: number; end: number }[] = [];
+  const visit = (el: DerElement): void => {
+    nodes++;
+    if (nodes > limits.maxNodes) throw new CmsError('ERR_CMS_LIMIT', 'too many ASN.1 elements');
+    // DER forbids the constructed form of BIT STRING and OCTET STRING (X.690 §10.2).
+    if (el.tag === 0x23 || el.tag === 0x24) {
+      throw new CmsError('ERR_CMS_DER', 'constructed string is not DER');
+    }
+    if (isConstructed(el.tag) && el.end > el.contentStart) {
+      if (stack.length >= limits.maxDepth) throw new CmsError('ERR_CMS_LIMIT', 'ASN.1 nesting too deep');
+      stack.push({ next: el.contentStart, end: el.end });
+    }
+  };
+  visit(root);
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1] as { next: number; end: number };
+    if (top.next >= top.end) {
+      stack.pop();
+      continue;
+    }
+    const child = readElement(bytes, top.next, top.end);
+    top.next = child.end;
+    visit(child);
+  }
+  return root;
+}
+
+function encodeLength(length: number): Uint8Array {
+  if (length < 0x80) return Uint8Array.of(length);
+  const out: number[] = [];
+  for (let n = length; n > 0; n = Math.floor(n / 256)) out.unshift(n % 256);
+  return Uint8Array.from([0x80 | out.length, ...out]);
+}
+
+/** Encodes one element from its tag and content parts. */
+export function encodeTlv(tag: number, ...content: readonly Uint8Array[]): Uint8Array {
+  const body = concatBytes(content);
+  return concatBytes([Uint8Array.of(tag), encodeLength(body.length), body]);
+}
+
+/** Encodes a small non-negative INTEGER. */
+export function encodeSmallInteger(value: number): Uint8Array {
+  const out: number[] = [];
+  let n = value;
+  do {
+    out.unshift(n % 256);
+    n = Math.floor(n / 256);
+  } while (n > 0);
+  if ((out[0] as number) >= 0x80) out.unshift(0);
+  return encodeTlv(tags.integer, Uint8Array.from(out));
+}
+
+/** Encodes an OBJECT IDENTIFIER from its dotted form (X.690 §8.19). */
+export function encodeOid(oid: string): Uint8Array {
+  const arcs = oid.split('.').map((a) => {
+    if (!/^\d+$/.test(a)) throw new CmsError('ERR_CMS_INPUT', 'malformed object identifier');
+    return BigInt(a);
+  });
+  if (arcs.length < 2) throw new CmsError('ERR_CMS_INPUT', 'malformed object identifier');
+  const [a0, a1, ...rest] = arcs as [bigint, bigint, ...bigint[]];
+  const out: number[] = [];
+  for (const arc of [a0 * 40n + a1, ...rest]) {
+    const groups: number[] = [];
+    let n = arc;
+    do {
+      groups.unshift(Number(n & 0x7fn));
+      n >>= 7n;
+    } while (n > 0n);
+    for (let i = 0; i < groups.length - 1; i++) groups[i] = (groups[i] as number) | 0x80;
+    out.push(...groups);
+  }
+  return encodeTlv(tags.oid, Uint8Array.from(out));
+}
+
+/** Decodes the content of an OBJECT IDENTIFIER to its dotted form (bounded: at most 64 arcs). */
+export function decodeOid(content: Uint8Array): string {
+  if (content.length === 0 || content.length > 256) throw new CmsError('ERR_CMS_DER', 'bad object identifier length');
+  const arcs: bigint[] = [];
+  let n = 0n;
+  let started = false;
+  for (const b of content) {
+    if (!started && b === 0x80) throw new CmsError('ERR_CMS_DER', 'non-minimal object identifier arc');
+    started = (b & 0x80) !== 0;
+    n = (n << 7n) | BigInt(b & 0x7f);
+    if (!started) {
+      arcs.push(n);
+      n = 0n;
+    }
+  }
+  if (started) throw new CmsError('ERR_CMS_DER', 'truncated object identifier');
+  const first = arcs[0] as bigint;
+  const head = first < 80n ? [first / 40n, first % 40n] : [2n, first - 80n];
+  return [...head, ...arcs.slice(1)].join('.');
+}
+
+/** Reads an OBJECT IDENTIFIER element. */
+export function readOid(bytes: Uint8Array, el: DerElement): string {
+  if (el.tag !== tags.oid) throw new CmsError('ERR_CMS_STRUCTURE', 'expected an OBJECT IDENTIFIER');
+  return decodeOid(contentOf(bytes, el));
+}
+
+/** Reads a small non-negative INTEGER element (versions, salt lengths). */
+export function readSmallInteger(bytes: Uint8Array, el: DerElement): number {
+  const c = contentOf(bytes, el);
+  if (el.tag !== tags.integer || c.length === 0 || c.length > 4 || ((c[0] as number) & 0x80) !== 0) {
+    throw new CmsError('ERR_CMS_STRUCTURE', 'expected a small INTEGER');
+  }
+  let v = 0;
+  for (const b of c) v = v * 256 + b;
+  return v;
+}
+
+/** Compares two encodings as X.690 §11.6 orders the components of a SET OF. */
+export function compareDer(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const d = (a[i] as number) - (b[i] as number);
+    if (d !== 0) return d;
+  }
+  return a.length - b.length;
+}
+
+/** Encodes a DER SET OF (X.690 §11.6: components in ascending order of their encodings). */
+export function encodeSetOf(items: readonly Uint8Array[], tag: number = tags.set): Uint8Array {
+  return encodeTlv(tag, ...[...items].sort(compareDer));
+}

@@ -1,0 +1,89 @@
+/**
+ * The CAdES signed attributes of a PAdES B-B signature (ETSI EN 319 142-1 §5.2, ETSI EN 319
+ * 122-1 §5.2): content-type, message-digest and signing-certificate-v2, encoded as RFC 5652
+ * §5.4 hashes them.
+ */
+import { AsnSerializer, AsnParser } from '@peculiar/asn1-schema';
+import { AlgorithmIdentifier, GeneralName, GeneralNames, Name } from '@peculiar/asn1-x509';
+import { asBytes, toArrayBuffer } from '../core/bytes.js';
+import { digestAlgorithms, type DigestAlgorithm } from './algorithms.js';
+import { EssCertIdV2 } from './asn1/ess-cert-id-v2.js';
+import { IssuerSerial } from './asn1/issuer-serial.js';
+import { SigningCertificateV2 } from './asn1/signing-certificate-v2.js';
+import { encodeAttributeSet, type CmsAttribute } from './attribute.js';
+import { readCertificateId } from './certificate-id.js';
+import { cmsOids } from './cms-oids.js';
+import { encodeOid, encodeTlv, tags } from './der.js';
+import { digestOf } from './digest.js';
+import { CmsError } from './errors.js';
+
+/** What {@link buildSignedAttributes} needs. */
+export interface SignedAttributesInput {
+  /** The digest of the signed content (for PAdES: of the ByteRange bytes). */
+  readonly messageDigest: Uint8Array;
+  /** The digest algorithm of `messageDigest` (also used for the ESS certificate hash). */
+  readonly digestAlgorithm: DigestAlgorithm;
+  /** DER of the signer's certificate. */
+  readonly signingCertificate: Uint8Array;
+  /** eContentType; defaults to id-data (ETSI EN 319 142-1 §5.2.1 requires id-data for PAdES). */
+  readonly contentType?: string;
+  /** Further signed attributes (e.g. signature-policy-identifier); their types must not repeat. */
+  readonly extra?: readonly CmsAttribute[];
+}
+
+/**
+ * Builds the SignedAttributes as hashed and signed: RFC 5652 §5.4 — the DER of an explicit
+ * SET OF (tag 0x31), not the [0] IMPLICIT form found in SignerInfo. No signing-time attribute:
+ * ETSI EN 319 142-1 §5.2 puts the claimed time in the signature dictionary's /M.
+ *
+ * @example
+ * ```ts
+ * const dtbs = buildSignedAttributes({ messageDigest, digestAlgorithm: 'SHA-256', signingCertificate: leafDer });
+ * const signature = await signer.sign(dtbs);
+ * ```
+ */
+export function buildSignedAttributes(input: SignedAttributesInput): Uint8Array {
+  const md = digestAlgorithms[input.digestAlgorithm];
+  if (input.messageDigest.length !== md.length) {
+    throw new CmsError('ERR_CMS_INPUT', `message digest must be ${md.length} bytes for ${md.name}`);
+  }
+  const attrs: CmsAttribute[] = [
+    // RFC 5652 §11.1
+    { oid: cmsOids.id_contentType, values: [encodeOid(input.contentType ?? cmsOids.id_data)] },
+    // RFC 5652 §11.2
+    { oid: cmsOids.id_messageDigest, values: [encodeTlv(tags.octetString, input.messageDigest)] },
+    // RFC 5035 §3, ETSI EN 319 122-1 §5.2.2.3
+    { oid: cmsOids.id_aa_signingCertificateV2, values: [encodeSigningCertificateV2(input.signingCertificate, input.digestAlgorithm)] },
+  ];
+  for (const extra of input.extra ?? []) {
+    // RFC 5652 §5.3: content-type and message-digest MUST appear once; we keep every type unique.
+    if (attrs.some((a) => a.oid === extra.oid)) {
+      throw new CmsError('ERR_CMS_ATTRIBUTE_DUPLICATE', `signed attribute ${extra.oid} given twice`);
+    }
+    if (extra.values.length === 0) throw new CmsError('ERR_CMS_INPUT', 'an attribute needs at least one value');
+    attrs.push(extra);
+  }
+  return encodeAttributeSet(attrs, tags.set);
+}
+
+/**
+ * DER of a SigningCertificateV2 naming `certificate`: one ESSCertIDv2 with the certificate hash
+ * and issuerSerial. RFC 5035 §4: hashAlgorithm DEFAULT id-sha256, so DER omits it for SHA-256.
+ */
+export function encodeSigningCertificateV2(certificate: Uint8Array, digest: DigestAlgorithm): Uint8Array {
+  const id = readCertificateId(certificate);
+  const issuer = AsnParser.parse(toArrayBuffer(id.issuer), Name);
+  const certId = new EssCertIdV2({
+    certHash: toArrayBuffer(digestOf(digest, certificate)),
+    issuerSerial: new IssuerSerial({
+      issuer: new GeneralNames([new GeneralName({ directoryName: issuer })]),
+      // The INTEGER's content octets (two's complement, as in the certificate).
+      serialNumber: toArrayBuffer(id.serialNumberContent),
+    }),
+  });
+  if (digest !== 'SHA-256') {
+    certId.hashAlgorithm = new AlgorithmIdentifier({ algorithm: digestAlgorithms[digest].oid });
+  }
+  return asBytes(AsnSerializer.serialize(new SigningCertificateV2({ certs: [certId] })));
+}
+

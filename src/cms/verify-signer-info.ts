@@ -1,0 +1,225 @@
+/**
+ * Cryptographic checks of one SignerInfo (RFC 5652 §5.4, §5.6, §11; RFC 5035 §3;
+ * SECURITY.md V12): the signature over the signed attributes with node:crypto, message-digest,
+ * content-type and the ESS signing-certificate-v2 binding. Failures are data, not exceptions.
+ */
+import { constants, verify, X509Certificate, type KeyObject } from 'node:crypto';
+import { AsnParser, AsnSerializer } from '@peculiar/asn1-schema';
+import { Certificate, id_ce_subjectKeyIdentifier, Name, SubjectKeyIdentifier } from '@peculiar/asn1-x509';
+import { bytesEqual, toArrayBuffer, asBytes } from '../core/bytes.js';
+import { digestAlgorithms, digestByOid } from './algorithms.js';
+import { SigningCertificateV2 } from './asn1/signing-certificate-v2.js';
+import { readCertificateId } from './certificate-id.js';
+import { cmsOids } from './cms-oids.js';
+import { contentOf, readElement, readOid, tags } from './der.js';
+import { digestOf } from './digest.js';
+import { CmsError } from './errors.js';
+import type { SignedDataView, SignerInfoView } from './parse-signed-data.js';
+
+/** Why a SignerInfo failed a check. */
+export type SignerInfoProblem =
+  | 'SIGNED_ATTRS_MISSING'
+  | 'CONTENT_TYPE_MISSING'
+  | 'CONTENT_TYPE_MISMATCH'
+  | 'MESSAGE_DIGEST_MISSING'
+  | 'MESSAGE_DIGEST_MISMATCH'
+  | 'ATTRIBUTE_MULTIPLE'
+  | 'SID_MISMATCH'
+  | 'KEY_ALGORITHM_MISMATCH'
+  | 'SIGNATURE_INVALID'
+  | 'SIGNING_CERTIFICATE_MISSING'
+  | 'SIGNING_CERTIFICATE_MISMATCH';
+
+/** The outcome of {@link verifySignerInfo}. */
+export interface SignerInfoVerification {
+  /** True only when every check passed. */
+  readonly isValid: boolean;
+  readonly isSignatureValid: boolean;
+  readonly isMessageDigestValid: boolean;
+  readonly isSigningCertificateValid: boolean;
+  readonly problems: readonly SignerInfoProblem[];
+}
+
+/** What to verify a SignerInfo against. */
+export interface VerifySignerInfoInput {
+  /** DER of the signer's certificate (see {@link findSignerCertificate}). */
+  readonly certificate: Uint8Array;
+  /** The digest of the signed content computed by the verifier (e.g. over the PDF ByteRange). */
+  readonly messageDigest: Uint8Array;
+  /** Expected eContentType; default id-data. */
+  readonly contentType?: string;
+}
+
+/**
+ * Verifies one SignerInfo. Throws only when `certificate` is not a certificate.
+ *
+ * @example
+ * ```ts
+ * const sd = parseSignedData(cms);
+ * const si = sd.signerInfos[0]!;
+ * const cert = findSignerCertificate(sd, si);
+ * const result = cert && verifySignerInfo(si, { certificate: cert, messageDigest: digestOf('SHA-256', content) });
+ * ```
+ */
+export function verifySignerInfo(si: SignerInfoView, input: VerifySignerInfoInput): SignerInfoVerification {
+  const problems: SignerInfoProblem[] = [];
+  let x509: X509Certificate;
+  try {
+    x509 = new X509Certificate(input.certificate);
+  } catch (err) {
+    throw new CmsError('ERR_CMS_CERTIFICATE', 'signer certificate cannot be parsed', { cause: err });
+  }
+  if (!sidMatches(si, input.certificate)) problems.push('SID_MISMATCH');
+
+  const attrs = si.signedAttributeList;
+  const single = (oid: string): Uint8Array | undefined => {
+    const found = attrs.filter((a) => a.oid === oid);
+    // RFC 5652 §11.1/§11.2: exactly one instance with exactly one value.
+    if (found.length > 1 || (found[0] !== undefined && found[0].values.length !== 1)) {
+      problems.push('ATTRIBUTE_MULTIPLE');
+      return undefined;
+    }
+    return found[0]?.values[0];
+  };
+
+  let isMessageDigestValid = false;
+  let isSigningCertificateValid = false;
+  let isSignatureValid = false;
+  if (si.signedAttributes === undefined) {
+    // ETSI EN 319 122-1 §5.2: CAdES requires signed attributes.
+    problems.push('SIGNED_ATTRS_MISSING');
+  } else {
+    const ct = single(cmsOids.id_contentType);
+    if (ct === undefined) problems.push('CONTENT_TYPE_MISSING');
+    else if (!valueIsOid(ct, input.contentType ?? cmsOids.id_data)) problems.push('CONTENT_TYPE_MISMATCH');
+
+    const md = single(cmsOids.id_messageDigest);
+    if (md === undefined) problems.push('MESSAGE_DIGEST_MISSING');
+    else {
+      isMessageDigestValid = valueIsOctets(md, input.messageDigest);
+      if (!isMessageDigestValid) problems.push('MESSAGE_DIGEST_MISMATCH');
+    }
+
+    const scv2 = single(cmsOids.id_aa_signingCertificateV2);
+    if (scv2 === undefined) problems.push('SIGNING_CERTIFICATE_MISSING');
+    else {
+      isSigningCertificateValid = essMatches(scv2, input.certificate);
+      if (!isSigningCertificateValid) problems.push('SIGNING_CERTIFICATE_MISMATCH');
+    }
+
+    const key = x509.publicKey;
+    if (!keyFits(key, si)) problems.push('KEY_ALGORITHM_MISMATCH');
+    else {
+      isSignatureValid = checkSignature(key, si, si.signedAttributes);
+      if (!isSignatureValid) problems.push('SIGNATURE_INVALID');
+    }
+  }
+  return {
+    isValid: problems.length === 0,
+    isSignatureValid,
+    isMessageDigestValid,
+    isSigningCertificateValid,
+    problems,
+  };
+}
+
+/**
+ * The certificate a SignerInfo names (by issuerAndSerialNumber or subjectKeyIdentifier), from
+ * SignedData.certificates, or undefined when it is not there.
+ */
+export function findSignerCertificate(sd: SignedDataView, si: SignerInfoView): Uint8Array | undefined {
+  return sd.certificates.find((c) => sidMatches(si, c));
+}
+
+function sidMatches(si: SignerInfoView, certificate: Uint8Array): boolean {
+  try {
+    if (si.sid.kind === 'issuerAndSerialNumber') {
+      const id = readCertificateId(certificate);
+      return bytesEqual(id.issuer, si.sid.issuer) && bytesEqual(id.serialNumber, si.sid.serialNumber);
+    }
+    const ski = subjectKeyIdentifierOf(certificate);
+    return ski !== undefined && bytesEqual(ski, si.sid.keyIdentifier);
+  } catch {
+    return false;
+  }
+}
+
+function subjectKeyIdentifierOf(certificate: Uint8Array): Uint8Array | undefined {
+  const cert = AsnParser.parse(toArrayBuffer(certificate), Certificate);
+  const ext = cert.tbsCertificate.extensions?.find((e) => e.extnID === id_ce_subjectKeyIdentifier);
+  if (ext === undefined) return undefined;
+  return asBytes(AsnParser.parse(ext.extnValue.buffer, SubjectKeyIdentifier).buffer);
+}
+
+function valueIsOid(value: Uint8Array, oid: string): boolean {
+  try {
+    const el = readElement(value, 0);
+    return el.end === value.length && readOid(value, el) === oid;
+  } catch {
+    return false;
+  }
+}
+
+function valueIsOctets(value: Uint8Array, expected: Uint8Array): boolean {
+  try {
+    const el = readElement(value, 0);
+    return el.end === value.length && el.tag === tags.octetString && bytesEqual(contentOf(value, el), expected);
+  } catch {
+    return false;
+  }
+}
+
+/** RFC 5035 §3: the first ESSCertIDv2 identifies the signing certificate. */
+function essMatches(value: Uint8Array, certificate: Uint8Array): boolean {
+  try {
+    const scv2 = AsnParser.parse(toArrayBuffer(value), SigningCertificateV2);
+    const first = scv2.certs[0];
+    if (first === undefined) return false;
+    // RFC 5035 §4: hashAlgorithm DEFAULT id-sha256.
+    const digest =
+      first.hashAlgorithm === undefined ? digestAlgorithms['SHA-256'] : digestByOid(first.hashAlgorithm.algorithm);
+    if (digest === undefined) return false;
+    if (!bytesEqual(asBytes(first.certHash), digestOf(digest.name, certificate))) return false;
+    if (first.issuerSerial !== undefined) {
+      const id = readCertificateId(certificate);
+      if (!bytesEqual(asBytes(first.issuerSerial.serialNumber), id.serialNumberContent)) return false;
+      const names = first.issuerSerial.issuer.map((g) => g.directoryName);
+      const [name, ...rest] = names;
+      if (name === undefined || rest.length > 0) return false;
+      const canonical = (n: Name): Uint8Array => asBytes(AsnSerializer.serialize(n));
+      const certIssuer = AsnParser.parse(toArrayBuffer(id.issuer), Name);
+      if (!bytesEqual(canonical(name), canonical(certIssuer))) return false;
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function keyFits(key: KeyObject, si: SignerInfoView): boolean {
+  const type = key.asymmetricKeyType;
+  if (si.signatureAlgorithm.scheme === 'ECDSA') return type === 'ec';
+  if (si.signatureAlgorithm.scheme === 'RSASSA-PSS') return type === 'rsa' || type === 'rsa-pss';
+  return type === 'rsa';
+}
+
+function checkSignature(key: KeyObject, si: SignerInfoView, data: Uint8Array): boolean {
+  const hash = digestAlgorithms[si.signatureAlgorithm.digest];
+  try {
+    switch (si.signatureAlgorithm.scheme) {
+      case 'RSASSA-PKCS1-v1_5':
+        return verify(hash.nodeName, data, { key, padding: constants.RSA_PKCS1_PADDING }, si.signature);
+      case 'RSASSA-PSS':
+        return verify(
+          hash.nodeName,
+          data,
+          { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: hash.length },
+          si.signature,
+        );
+      case 'ECDSA':
+        return verify(hash.nodeName, data, { key, dsaEncoding: 'der' }, si.signature);
+    }
+  } catch {
+    return false;
+  }
+}

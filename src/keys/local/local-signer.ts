@@ -1,0 +1,215 @@
+/**
+ * The local-key Signer: a private key from a PEM file (PKCS#8 RFC 5958, PKCS#1 RFC 8017 App. A.1.2,
+ * SEC1 RFC 5915, encrypted PKCS#8 RFC 8018) or a PKCS#12 container (RFC 7292), with its
+ * certificate chain. The key stays in a node:crypto KeyObject and is never exported.
+ */
+import { constants, createPrivateKey, sign as nodeSign, type KeyObject } from 'node:crypto';
+import {
+  digestAlgorithms,
+  digestForCurve,
+  type DigestAlgorithm,
+  type NamedCurve,
+  type SignatureAlgorithm,
+} from '../../cms/algorithms.js';
+import type { Signer } from '../../cms/signer.js';
+import { isPem, orderChain, parseCertificate, readCertificates } from './certificates.js';
+import { LocalKeyError } from './errors.js';
+import { readPkcs12 } from './pkcs12.js';
+
+/** Where the key and certificates come from. */
+export type LocalKeyInput =
+  | {
+      readonly kind: 'pem';
+      /** The private key: PEM (PKCS#8, PKCS#1, SEC1, ENCRYPTED PRIVATE KEY) or DER PKCS#8. */
+      readonly key: Uint8Array | string;
+      /** The signer certificate (PEM or DER); further PEM certificates count as chain. */
+      readonly certificate: Uint8Array | string;
+      /** Issuer certificates (PEM bundles or DER). */
+      readonly chain?: readonly (Uint8Array | string)[];
+      /** For encrypted keys. */
+      readonly passphrase?: string;
+    }
+  | {
+      readonly kind: 'pkcs12';
+      /** The .p12 / .pfx file content. */
+      readonly data: Uint8Array;
+      readonly passphrase: string;
+    };
+
+/** Algorithm choice; defaults are RSA → PKCS#1 v1.5 SHA-256, EC → ECDSA with the curve's digest. */
+export interface LocalSignerOptions {
+  readonly scheme?: 'RSASSA-PKCS1-v1_5' | 'RSASSA-PSS';
+  readonly digest?: DigestAlgorithm;
+}
+
+const curves: Readonly<Record<string, NamedCurve>> = {
+  prime256v1: 'P-256',
+  secp384r1: 'P-384',
+  secp521r1: 'P-521',
+};
+
+/**
+ * Loads a local key and its certificates as a {@link Signer}. Checks that key and certificate
+ * belong together (ERR_KEY_CERT_MISMATCH) and that the key is an accepted type and size.
+ *
+ * @example
+ * ```ts
+ * const signer = await loadLocalSigner({ kind: 'pem', key: keyPem, certificate: certPem, chain: [caPem] });
+ * const sig = await signer.sign(signedAttributes);
+ * ```
+ */
+export async function loadLocalSigner(
+  input: LocalKeyInput,
+  options: LocalSignerOptions = {},
+): Promise<Signer> {
+  let key: KeyObject;
+  let certificates: Uint8Array[];
+  let leaf: Uint8Array | undefined;
+  if (input.kind === 'pem') {
+    key = readPrivateKey(input.key, input.passphrase);
+    certificates = readCertificates(input.certificate);
+    leaf = certificates[0];
+    for (const c of input.chain ?? []) certificates.push(...readCertificates(c));
+  } else {
+    const p12 = await readPkcs12(input.data, input.passphrase);
+    key = p12.privateKey;
+    certificates = [...p12.certificates];
+    leaf = certificates.find((c) => parseCertificate(c).checkPrivateKey(key));
+  }
+  if (leaf === undefined || !parseCertificate(leaf).checkPrivateKey(key)) {
+    throw new LocalKeyError(
+      'ERR_KEY_CERT_MISMATCH',
+      'the certificate does not match the private key',
+    );
+  }
+  const algorithm = chooseAlgorithm(key, options);
+  return new LocalSigner(key, algorithm, orderChain(leaf, certificates));
+}
+
+/** Parses a private key; wrong or missing passphrases map to ERR_KEY_FILE_PASSPHRASE. */
+function readPrivateKey(data: Uint8Array | string, passphrase: string | undefined): KeyObject {
+  const pem = isPem(data);
+  const text = pem ? (typeof data === 'string' ? data : Buffer.from(data).toString('latin1')) : '';
+  const encrypted =
+    pem && (text.includes('ENCRYPTED PRIVATE KEY') || text.includes('Proc-Type: 4,ENCRYPTED'));
+  if (encrypted && passphrase === undefined) {
+    throw new LocalKeyError(
+      'ERR_KEY_FILE_PASSPHRASE',
+      'the key file is encrypted and needs a passphrase',
+    );
+  }
+  try {
+    if (pem)
+      return createPrivateKey({
+        key: text,
+        format: 'pem',
+        ...(passphrase === undefined ? {} : { passphrase }),
+      });
+    if (typeof data === 'string')
+      throw new LocalKeyError('ERR_KEY_FILE_FORMAT', 'unrecognised key file');
+    return createPrivateKey({
+      key: Buffer.from(data),
+      format: 'der',
+      type: 'pkcs8',
+      ...(passphrase === undefined ? {} : { passphrase }),
+    });
+  } catch (err) {
+    if (err instanceof LocalKeyError) throw err;
+    // node:crypto's message is not forwarded: it is not needed and must never carry key bytes.
+    if (encrypted)
+      throw new LocalKeyError('ERR_KEY_FILE_PASSPHRASE', 'wrong passphrase for the key file');
+    throw new LocalKeyError('ERR_KEY_FILE_FORMAT', 'the key file cannot be read');
+  }
+}
+
+function chooseAlgorithm(key: KeyObject, options: LocalSignerOptions): SignatureAlgorithm {
+  const type = key.asymmetricKeyType;
+  const details = key.asymmetricKeyDetails ?? {};
+  if (type === 'rsa' || type === 'rsa-pss') {
+    if ((details.modulusLength ?? 0) < 2048) {
+      throw new LocalKeyError(
+        'ERR_KEY_FILE_UNSUPPORTED',
+        'RSA keys shorter than 2048 bits are refused',
+      );
+    }
+    const scheme = options.scheme ?? (type === 'rsa-pss' ? 'RSASSA-PSS' : 'RSASSA-PKCS1-v1_5');
+    if (type === 'rsa-pss' && scheme !== 'RSASSA-PSS') {
+      throw new LocalKeyError(
+        'ERR_KEY_SCHEME_MISMATCH',
+        'an RSASSA-PSS key can only sign with RSASSA-PSS',
+      );
+    }
+    return { scheme, digest: options.digest ?? 'SHA-256' };
+  }
+  if (type === 'ec') {
+    const curve = curves[details.namedCurve ?? ''];
+    if (curve === undefined)
+      throw new LocalKeyError('ERR_KEY_FILE_UNSUPPORTED', 'unsupported elliptic curve');
+    if (options.scheme !== undefined) {
+      throw new LocalKeyError(
+        'ERR_KEY_SCHEME_MISMATCH',
+        `an EC key cannot sign with ${options.scheme}`,
+      );
+    }
+    return { scheme: 'ECDSA', digest: options.digest ?? digestForCurve(curve) };
+  }
+  throw new LocalKeyError('ERR_KEY_FILE_UNSUPPORTED', 'unsupported key type');
+}
+
+/** DER ECDSA-Sig-Value upper bound: SEQUENCE of two INTEGERs of up to n+1 octets each. */
+function maxEcdsaSize(curveBits: number): number {
+  const intLen = Math.ceil(curveBits / 8) + 1;
+  const content = 2 * (2 + intLen);
+  return content + (content < 128 ? 2 : 3);
+}
+
+/** A Signer over a node:crypto private key. */
+class LocalSigner implements Signer {
+  readonly #key: KeyObject;
+  readonly certificateChain: readonly Uint8Array[];
+  readonly signatureAlgorithm: SignatureAlgorithm;
+
+  constructor(
+    key: KeyObject,
+    signatureAlgorithm: SignatureAlgorithm,
+    chain: readonly Uint8Array[],
+  ) {
+    this.#key = key;
+    this.signatureAlgorithm = signatureAlgorithm;
+    this.certificateChain = chain;
+  }
+
+  sign(data: Uint8Array): Promise<Uint8Array> {
+    const hash = digestAlgorithms[this.signatureAlgorithm.digest];
+    const key =
+      this.signatureAlgorithm.scheme === 'ECDSA'
+        ? { key: this.#key, dsaEncoding: 'der' as const }
+        : this.signatureAlgorithm.scheme === 'RSASSA-PSS'
+          ? // RFC 4055 §3.1 / RFC 8017 §9.1: salt length = hash length.
+            { key: this.#key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: hash.length }
+          : { key: this.#key, padding: constants.RSA_PKCS1_PADDING };
+    // The callback form runs on the libuv thread pool and keeps the event loop free.
+    return new Promise((resolve, reject) => {
+      nodeSign(hash.nodeName, data, key, (err, signature) => {
+        if (err)
+          reject(
+            new LocalKeyError('ERR_KEY_FILE_UNSUPPORTED', 'signing with the local key failed', {
+              cause: err,
+            }),
+          );
+        else resolve(new Uint8Array(signature.buffer, signature.byteOffset, signature.byteLength));
+      });
+    });
+  }
+
+  maxSignatureSize(): number {
+    const details = this.#key.asymmetricKeyDetails ?? {};
+    if (this.signatureAlgorithm.scheme === 'ECDSA') {
+      const bits = { 'P-256': 256, 'P-384': 384, 'P-521': 521 }[
+        curves[details.namedCurve ?? ''] ?? 'P-521'
+      ];
+      return maxEcdsaSize(bits);
+    }
+    return Math.ceil((details.modulusLength ?? 0) / 8);
+  }
+}
