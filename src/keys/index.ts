@@ -17,3 +17,12 @@ export type { PublicKeyInfo } from './public-key-info.js';
 export { encodeDigestInfo } from './digest-info.js';
 export { ecdsaRawToDer } from './ecdsa-signature.js';
 export { assertKeyLabel } from './key-label.js';
+export { keySigner } from './signer-adapter.js';
+export type { KeySignerOptions } from './signer-adapter.js';
+export { Pkcs11Backend, formatPkcs11Uri, parsePkcs11Uri } from './pkcs11/index.js';
+export type {
+  Pkcs11BackendOptions,
+  Pkcs11TokenConfig,
+  Pkcs11KeyUri,
+  SessionPoolStats,
+} from './pkcs11/index.js';
