@@ -63,3 +63,12 @@ export {
   type CredentialStatus,
   type NewCredential,
 } from './credentials-repository.js';
+export { insertOAuthClient, findOAuthClient, type OAuthClient, type OAuthClientType } from './oauth-clients-repository.js';
+export {
+  insertAuthorizationCode,
+  findAuthorizationCode,
+  redeemAuthorizationCode,
+  deleteExpiredAuthorizationCodes,
+  type AuthorizationCodeRow,
+} from './authorization-codes-repository.js';
+export { insertToken, findToken, useRefreshToken, revokeToken, revokeTokenFamily, type TokenRow, type TokenKind } from './tokens-repository.js';
