@@ -6,7 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import { toHex } from '../core/bytes.js';
-import { digestByOid } from '../cms/algorithms.js';
+import { digestByOid } from '../cms/index.js';
 import {
   countListedSadHashes,
   decrementSadRemaining,

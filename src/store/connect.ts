@@ -65,7 +65,7 @@ function openSqlite(config: Extract<StoreConfig, { kind: 'sqlite' }>): Store {
           result = await fn(conn);
         } catch (err) {
           await sql`rollback`.execute(conn);
-          throw err;
+          throw mapBusy(err);
         }
         await sql`commit`.execute(conn);
         return result;
@@ -76,6 +76,16 @@ function openSqlite(config: Extract<StoreConfig, { kind: 'sqlite' }>): Store {
       await db.destroy();
     },
   };
+}
+
+/** Maps lock waits, timeouts and serialisation failures to ERR_STORE_BUSY (retriable); other errors pass through. */
+function mapBusy(err: unknown): unknown {
+  const code = (err as { code?: unknown } | null)?.code;
+  // PostgreSQL 57014 query_canceled (statement_timeout), 55P03 lock_not_available, 40001/40P01 serialization/deadlock.
+  if (isSqliteBusy(err) || code === '57014' || code === '55P03' || code === '40001' || code === '40P01') {
+    return new StoreError('ERR_STORE_BUSY', 'the database is busy, try again', { cause: err });
+  }
+  return err;
 }
 
 function isSqliteBusy(err: unknown): boolean {
@@ -110,6 +120,9 @@ function openPostgres(config: Extract<StoreConfig, { kind: 'postgres' }>): Store
   const pool = new pg.Pool({
     connectionString: config.url,
     max: config.poolSize ?? 10,
+    statement_timeout: config.statementTimeoutMs ?? 30_000,
+    idle_in_transaction_session_timeout: 60_000,
+    connectionTimeoutMillis: config.connectTimeoutMs ?? 10_000,
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
         oid === INT8_OID && format !== 'binary'
@@ -124,8 +137,13 @@ function openPostgres(config: Extract<StoreConfig, { kind: 'postgres' }>): Store
   return {
     kind: 'postgres',
     db,
-    transaction: <T>(fn: (trx: Db) => Promise<T>): Promise<T> =>
-      db.transaction().execute(async (trx) => fn(trx)),
+    transaction: async <T>(fn: (trx: Db) => Promise<T>): Promise<T> => {
+      try {
+        return await db.transaction().execute(async (trx) => fn(trx));
+      } catch (err) {
+        throw mapBusy(err);
+      }
+    },
     close: async () => {
       if (closed) return;
       closed = true;

@@ -20,6 +20,10 @@ export type StoreConfig =
       readonly url: string;
       /** Pool size (default 10). */
       readonly poolSize?: number;
+      /** Server-side statement_timeout in ms (default 30000): a blocked statement fails instead of hanging. */
+      readonly statementTimeoutMs?: number;
+      /** How long to wait for a connection in ms (default 10000), bounded so no request hangs (FLT-21). */
+      readonly connectTimeoutMs?: number;
     };
 
 /** The database a repository or service receives, or the transaction it runs in. */

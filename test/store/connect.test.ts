@@ -2,6 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
+import pg from 'pg';
 import { connectStore, migrateToLatest, StoreError } from '../../src/store/index.js';
 import { requireStore, storeKinds, testStores } from '../support/stores.js';
 
@@ -74,5 +75,47 @@ describe('connectStore', () => {
 
   it('an unopenable SQLite path gives ERR_STORE_CONNECT', async () => {
     await assert.rejects(connectStore({ kind: 'sqlite', file: '/nonexistent-dir/x/signet.db' }), (e: unknown) => e instanceof StoreError && e.code === 'ERR_STORE_CONNECT');
+  });
+});
+
+describe('FLT-08/09 lock contention ends in ERR_STORE_BUSY, not a hang', () => {
+  it('PostgreSQL: a statement blocked by another session fails after statement_timeout', async (t) => {
+    if (!(await requireStore(t, 'postgres'))) return;
+    const test = await testStores(t).postgres();
+    if (test.config.kind !== 'postgres') return;
+    const store = await connectStore({ ...test.config, statementTimeoutMs: 200 });
+    const blocker = new pg.Client({ connectionString: test.config.url });
+    blocker.on('error', () => undefined);
+    await blocker.connect();
+    await blocker.query('begin');
+    await blocker.query('lock table users in access exclusive mode');
+    await assert.rejects(
+      store.transaction((trx) => trx.selectFrom('users').selectAll().execute()),
+      (e: unknown) => e instanceof StoreError && e.code === 'ERR_STORE_BUSY',
+    );
+    await blocker.query('rollback');
+    await blocker.end();
+    assert.deepEqual(await store.transaction((trx) => trx.selectFrom('users').selectAll().execute()), []);
+    await store.close();
+  });
+
+  it('SQLite: a writer holding the lock makes another connection give up after busyTimeoutMs', async (t) => {
+    const test = await testStores(t).sqlite();
+    if (test.config.kind !== 'sqlite') return;
+    const other = await connectStore({ ...test.config, busyTimeoutMs: 50 });
+    t.after(() => other.close());
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let started: () => void = () => undefined;
+    const isHolding = new Promise<void>((resolve) => (started = resolve));
+    const holder = test.store.transaction(async () => {
+      started();
+      await held;
+    });
+    await isHolding;
+    await assert.rejects(other.transaction(async () => undefined), (e: unknown) => e instanceof StoreError && e.code === 'ERR_STORE_BUSY');
+    release();
+    await holder;
+    await other.transaction(async () => undefined);
   });
 });

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import pg from 'pg';
-import { connectStore, type Store, type StoreKind } from '../../src/store/index.js';
+import { connectStore, type Store, type StoreConfig, type StoreKind } from '../../src/store/index.js';
 import { tempDir } from './tmp.js';
 
 /** The maintenance database URL (override with SIGNET_TEST_PG). */
@@ -15,6 +15,8 @@ export const pgAdminUrl = process.env['SIGNET_TEST_PG'] ?? 'postgres://postgres@
 /** A fresh, migrated database, and a way to open more independent connections to it (other "nodes"). */
 export interface TestDatabase {
   readonly store: Store;
+  /** The configuration it was opened with (to open it again with other options). */
+  readonly config: StoreConfig;
   /** Opens another Store on the same database (a second node / pool). Closed after the test. */
   connectAgain(): Promise<Store>;
 }
@@ -65,12 +67,13 @@ async function openSqlite(t: Hooks): Promise<TestDatabase> {
   t.after(async () => {
     for (const s of opened) await s.close();
   });
+  const config: StoreConfig = { kind: 'sqlite', file };
   const open = async (): Promise<Store> => {
-    const s = await connectStore({ kind: 'sqlite', file });
+    const s = await connectStore(config);
     opened.push(s);
     return s;
   };
-  return { store: await open(), connectAgain: open };
+  return { store: await open(), config, connectAgain: open };
 }
 
 async function openPostgres(t: Hooks): Promise<TestDatabase> {
@@ -83,12 +86,13 @@ async function openPostgres(t: Hooks): Promise<TestDatabase> {
     for (const s of opened) await s.close();
     await adminQuery(`drop database if exists ${name} with (force)`);
   });
+  const config: StoreConfig = { kind: 'postgres', url: url.toString() };
   const open = async (): Promise<Store> => {
-    const s = await connectStore({ kind: 'postgres', url: url.toString() });
+    const s = await connectStore(config);
     opened.push(s);
     return s;
   };
-  return { store: await open(), connectAgain: open };
+  return { store: await open(), config, connectAgain: open };
 }
 
 /** One factory per StoreKind: a missing kind is a compile error where tests loop over it. */
