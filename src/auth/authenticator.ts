@@ -18,7 +18,8 @@ import {
   reserveCredentialAttempt,
   reserveUserAttempt,
   setCredentialLocked,
-  setUserTotpSecret,
+  confirmUserTotpSecret,
+  setUserPendingTotpSecret,
   unlockUser as unlockUserRow,
   type Db,
   type Store,
@@ -118,20 +119,38 @@ export class Authenticator {
     );
   }
 
-  /** Generates and stores (sealed) a new TOTP secret; resets the last used step. Audited. */
+  /**
+   * Generates a new TOTP secret and stores it sealed as PENDING: it authenticates nothing until
+   * `confirmTotp` sees a valid first code (SECURITY.md SCA-09). The caller must have authenticated
+   * the user with their existing factors first (SCA-18). Audited.
+   */
   async enrollTotp(request: { readonly userId: string } & RequestOrigin): Promise<TotpEnrollment> {
     const user = await findUserById(this.#o.store.db, request.userId);
     if (user === undefined) throw new AuthError('ERR_AUTH_INVALID_CREDENTIALS', 'unknown user');
     const secret = generateTotpSecret();
     const sealed = this.#o.secretBox.seal(secret, totpAad(user.id));
     await this.#o.store.transaction(async (trx) => {
-      await setUserTotpSecret(trx, user.id, sealed);
+      await setUserPendingTotpSecret(trx, user.id, sealed);
       await this.#audit(trx, request, 'auth.totp.enroll', 'success', { actorUserId: user.id, subject: `user:${user.id}` });
     });
     return {
       secret,
       uri: totpUri({ issuer: this.#o.totpIssuer ?? 'Signet', account: user.username, secret, params: this.#o.totpParams ?? defaultTotpParams }),
     };
+  }
+
+  /** Confirms the pending TOTP secret with a first valid code, which becomes the last used step. Counted like a login attempt. */
+  async confirmTotp(request: { readonly userId: string; readonly code: string } & RequestOrigin): Promise<void> {
+    const user = await findUserById(this.#o.store.db, request.userId);
+    const pending = user?.totp_pending_secret ?? null;
+    if (user === undefined || pending === null) {
+      throw new AuthError('ERR_AUTH_TOTP_NOT_ENROLLED', 'no one-time password device is awaiting confirmation');
+    }
+    const secret = this.#o.secretBox.open(pending, totpAad(user.id));
+    await this.#userFactor(request, user.id, 'auth.totp.confirm', async () => {
+      const step = this.#matchStep(secret, request.code);
+      return step === undefined ? { ok: false } : { ok: true, claim: (trx) => confirmUserTotpSecret(trx, user.id, pending, step) };
+    });
   }
 
   /** Verifies a user's TOTP code: counted like a password attempt, each time step accepted once (SCA-05/06/08). */
@@ -194,9 +213,13 @@ export class Authenticator {
 
   /** Matches the code, then claims its step atomically (the claim runs in the caller's success transaction). */
   #checkTotp(userId: string, secret: Uint8Array, code: string): { ok: boolean; claim?: (trx: Db) => Promise<boolean> } {
-    const step = matchTotp(secret, code, this.#o.clock.now(), { params: this.#o.totpParams ?? defaultTotpParams, window: this.#o.totpWindow ?? defaultTotpWindow });
+    const step = this.#matchStep(secret, code);
     if (step === undefined) return { ok: false };
     return { ok: true, claim: (trx) => advanceUserTotpStep(trx, userId, step) };
+  }
+
+  #matchStep(secret: Uint8Array, code: string): number | undefined {
+    return matchTotp(secret, code, this.#o.clock.now(), { params: this.#o.totpParams ?? defaultTotpParams, window: this.#o.totpWindow ?? defaultTotpWindow });
   }
 
   async #userFactor(
@@ -231,7 +254,7 @@ export class Authenticator {
     });
     if (replayed) throw new AuthError('ERR_AUTH_OTP_REPLAYED', 'this one-time password was already used');
     if (!result.ok) {
-      throw type === 'auth.totp'
+      throw type.startsWith('auth.totp')
         ? new AuthError('ERR_AUTH_OTP_INVALID', 'the one-time password is wrong')
         : new AuthError('ERR_AUTH_INVALID_CREDENTIALS', 'the username or password is wrong');
     }

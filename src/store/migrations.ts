@@ -143,9 +143,19 @@ function initialSchema(kind: StoreKind): Migration {
   };
 }
 
+/** SECURITY.md SCA-09: a new TOTP secret stays pending until a first valid code confirms it. */
+function totpConfirmation(kind: StoreKind): Migration {
+  const bytes = kind === 'postgres' ? 'bytea' : 'blob';
+  return {
+    async up(db: AnyDb): Promise<void> {
+      await db.schema.alterTable('users').addColumn('totp_pending_secret', sql.raw(bytes)).execute();
+    },
+  };
+}
+
 /** The ordered migrations of one store kind. Names sort in application order; never rename one. */
 export function migrationsFor(kind: StoreKind): Readonly<Record<string, Migration>> {
-  return { '0001_initial_schema': initialSchema(kind) };
+  return { '0001_initial_schema': initialSchema(kind), '0002_totp_confirmation': totpConfirmation(kind) };
 }
 
 class InCodeMigrationProvider implements MigrationProvider {

@@ -12,6 +12,8 @@ export interface UsersTable {
   password_hash: string;
   /** TOTP secret sealed by the injected secret box (never plaintext). */
   totp_secret: Uint8Array | null;
+  /** A sealed TOTP secret awaiting confirmation by a first valid code (SECURITY.md SCA-09). */
+  totp_pending_secret: Uint8Array | null;
   /** RFC 6238 §5.2: the last accepted time step, so a code is never accepted twice. */
   totp_last_step: number | null;
   status: string;

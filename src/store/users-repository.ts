@@ -27,6 +27,7 @@ export async function insertUser(
         username: user.username,
         password_hash: user.passwordHash,
         totp_secret: null,
+        totp_pending_secret: null,
         totp_last_step: null,
         status: 'active',
         failed_attempts: 0,
@@ -44,6 +45,7 @@ function toUser(row: UsersTable): UserRow {
   return {
     ...row,
     totp_secret: row.totp_secret === null ? null : new Uint8Array(row.totp_secret),
+    totp_pending_secret: row.totp_pending_secret === null ? null : new Uint8Array(row.totp_pending_secret),
     totp_last_step: row.totp_last_step === null ? null : Number(row.totp_last_step),
     locked_until: row.locked_until === null ? null : Number(row.locked_until),
     created_at: Number(row.created_at),
@@ -111,9 +113,28 @@ export async function setUserPasswordHash(trx: Db, userId: string, passwordHash:
   await trx.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', userId).execute();
 }
 
-/** Stores a sealed TOTP secret and resets the last-used step. */
-export async function setUserTotpSecret(trx: Db, userId: string, sealed: Uint8Array | null): Promise<void> {
-  await trx.updateTable('users').set({ totp_secret: sealed, totp_last_step: null }).where('id', '=', userId).execute();
+/** Stores a sealed TOTP secret as pending (it does not authenticate until confirmed). */
+export async function setUserPendingTotpSecret(trx: Db, userId: string, sealed: Uint8Array | null): Promise<void> {
+  await trx.updateTable('users').set({ totp_pending_secret: sealed }).where('id', '=', userId).execute();
+}
+
+/**
+ * Promotes the pending secret to the active one, only if it is still the one that was checked
+ * (a concurrent re-enrollment makes this return false); the confirming code's step becomes the last used.
+ */
+export async function confirmUserTotpSecret(trx: Db, userId: string, pending: Uint8Array, step: number): Promise<boolean> {
+  const r = await trx
+    .updateTable('users')
+    .set((eb) => ({ totp_secret: eb.ref('totp_pending_secret'), totp_pending_secret: null, totp_last_step: step }))
+    .where('id', '=', userId)
+    .where('totp_pending_secret', '=', pending)
+    .executeTakeFirst();
+  return r.numUpdatedRows === 1n;
+}
+
+/** Removes the active and pending TOTP secrets. */
+export async function clearUserTotp(trx: Db, userId: string): Promise<void> {
+  await trx.updateTable('users').set({ totp_secret: null, totp_pending_secret: null, totp_last_step: null }).where('id', '=', userId).execute();
 }
 
 /**

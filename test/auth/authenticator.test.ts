@@ -162,9 +162,15 @@ describe('Authenticator', () => {
         await assert.rejects(auth.verifyTotp({ userId, code: '000000' }), isCode('ERR_AUTH_TOTP_NOT_ENROLLED'));
         const { secret, uri } = await auth.enrollTotp({ userId });
         assert.match(uri, /^otpauth:\/\/totp\/Signet:alice\?/);
-        const row = await store.db.selectFrom('users').select('totp_secret').executeTakeFirstOrThrow();
-        assert.ok(row.totp_secret !== null && !Buffer.from(row.totp_secret).includes(Buffer.from(secret)));
         const step = totpStep(clock.now());
+        // Pending until confirmed: the secret authenticates nothing yet.
+        await assert.rejects(auth.verifyTotp({ userId, code: hotp(secret, step) }), isCode('ERR_AUTH_TOTP_NOT_ENROLLED'));
+        await assert.rejects(auth.confirmTotp({ userId, code: hotp(secret, step + 3) }), isCode('ERR_AUTH_OTP_INVALID'));
+        await auth.confirmTotp({ userId, code: hotp(secret, step - 1) });
+        await assert.rejects(auth.confirmTotp({ userId, code: hotp(secret, step) }), isCode('ERR_AUTH_TOTP_NOT_ENROLLED'));
+        const row = await store.db.selectFrom('users').select(['totp_secret', 'totp_pending_secret']).executeTakeFirstOrThrow();
+        assert.equal(row.totp_pending_secret, null);
+        assert.ok(row.totp_secret !== null && !Buffer.from(row.totp_secret).includes(Buffer.from(secret)));
         await auth.verifyTotp({ userId, code: hotp(secret, step) });
         await assert.rejects(auth.verifyTotp({ userId, code: hotp(secret, step) }), isCode('ERR_AUTH_OTP_REPLAYED'));
         await assert.rejects(auth.verifyTotp({ userId, code: hotp(secret, step - 1) }), isCode('ERR_AUTH_OTP_REPLAYED'));
@@ -180,6 +186,7 @@ describe('Authenticator', () => {
         const b = make(await test.connectAgain(), a.clock, a.hasher);
         const userId = await a.auth.createUser({ username: 'alice', password: 'pw' });
         const { secret } = await a.auth.enrollTotp({ userId });
+        await a.auth.confirmTotp({ userId, code: hotp(secret, totpStep(a.clock.now()) - 1) });
         const code = hotp(secret, totpStep(a.clock.now()));
         const results = await Promise.allSettled(Array.from({ length: 4 }, (_, i) => (i % 2 === 0 ? a : b).auth.verifyTotp({ userId, code })));
         assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
@@ -192,6 +199,7 @@ describe('Authenticator', () => {
         const { auth, clock } = make(store);
         const userId = await auth.createUser({ username: 'alice', password: 'pw' });
         const { secret } = await auth.enrollTotp({ userId });
+        await auth.confirmTotp({ userId, code: hotp(secret, totpStep(clock.now()) - 1) });
         const right = hotp(secret, totpStep(clock.now()));
         const wrong = right === '000000' ? '000001' : '000000';
         const results = await Promise.allSettled(Array.from({ length: 20 }, () => auth.verifyTotp({ userId, code: wrong })));
@@ -240,6 +248,7 @@ describe('Authenticator', () => {
           id: 'c1', userId, keyRef: 'soft:c1', backendKind: 'software', certificateChain: [], pinHash: null, multisign: 1, scal: 'SCAL2', createdAt: 0,
         });
         const { secret } = await auth.enrollTotp({ userId });
+        await auth.confirmTotp({ userId, code: hotp(secret, totpStep(clock.now()) - 1) });
         const code = hotp(secret, totpStep(clock.now()));
         await auth.verifyCredentialOtp({ userId, credentialId: 'c1', code });
         await assert.rejects(auth.verifyCredentialOtp({ userId, credentialId: 'c1', code }), isCode('ERR_AUTH_OTP_REPLAYED'));
@@ -257,6 +266,7 @@ describe('Authenticator', () => {
         const userId = await auth.createUser({ username: 'alice', password: 'S3cret-Passw0rd' });
         await assert.rejects(auth.verifyPassword({ username: 'alice', password: 'Wr0ng-Passw0rd' }));
         const { secret } = await auth.enrollTotp({ userId });
+        await auth.confirmTotp({ userId, code: hotp(secret, totpStep(clock.now()) - 1) });
         const code = hotp(secret, totpStep(clock.now()));
         await auth.verifyTotp({ userId, code });
         const dump = JSON.stringify(await store.db.selectFrom('audit_log').selectAll().execute(), (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v));
