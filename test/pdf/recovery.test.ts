@@ -5,7 +5,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { concatBytes } from '../../src/core/bytes.js';
-import { IncrementalWriter, PdfDocument, PdfRef, PdfString } from '../../src/pdf/index.js';
+import type { PdfRef} from '../../src/pdf/index.js';
+import { IncrementalWriter, PdfDocument, PdfString } from '../../src/pdf/index.js';
 import { damageStartxref, makeBasePdf } from '../support/pdf-fixtures.js';
 import { requireTools, runTool } from '../support/tools.js';
 
