@@ -26,3 +26,13 @@ export type {
   Pkcs11KeyUri,
   SessionPoolStats,
 } from './pkcs11/index.js';
+export { openKeyFromUri } from './key-uri.js';
+export type { KeyUriOptions, OpenedKey } from './key-uri.js';
+export { LocalKeyError, loadLocalSigner, readPkcs12, MAX_ITERATIONS } from './local/index.js';
+export type {
+  LocalKeyErrorCode,
+  LocalKeyInput,
+  LocalSignerOptions,
+  Pkcs12Contents,
+  Pkcs12Limits,
+} from './local/index.js';

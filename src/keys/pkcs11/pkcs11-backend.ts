@@ -100,8 +100,8 @@ export class Pkcs11Backend implements KeyBackend {
         usage.set(config.label, (await token.listLabels()).length);
       }
     } catch (err) {
-      for (const t of tokens.values()) t.pool.close();
-      module.release();
+      await Promise.all([...tokens.values()].map((t) => t.pool.close()));
+      await module.release();
       throw err;
     }
     return new Pkcs11Backend(module, tokens, usage);
@@ -201,9 +201,9 @@ export class Pkcs11Backend implements KeyBackend {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const token of this.#tokens.values()) token.pool.close();
-    this.#module.release();
-    await Promise.resolve();
+    // Operations in flight finish first: C_Finalize must not run under them (PKCS#11 §5.4).
+    await Promise.all([...this.#tokens.values()].map((t) => t.pool.close()));
+    await this.#module.release();
   }
 
   #assertOpen(): void {

@@ -5,10 +5,11 @@
  */
 import pkcs11js from 'pkcs11js';
 import { KeyBackendError } from '../errors.js';
-import { ckrName } from './pkcs11-errors.js';
+import { ckrName, classifyPkcs11Failure } from './pkcs11-errors.js';
 
 // PKCS#11 v2.40 §5.4: C_Initialize is process-wide; a second caller gets
-// CKR_CRYPTOKI_ALREADY_INITIALIZED. One shared object per library path mirrors that.
+// CKR_CRYPTOKI_ALREADY_INITIALIZED. One shared object per library path mirrors that; entries are
+// kept for the life of the process (see `release`).
 const loaded = new Map<string, Pkcs11Module>();
 
 /**
@@ -21,6 +22,9 @@ export class Pkcs11Module {
   #generation = 0;
   #initialized = false;
   #references = 0;
+  #inflight = 0;
+  #drained: (() => void)[] = [];
+  #reinit: Promise<void> | undefined;
 
   private constructor(path: string) {
     this.path = path;
@@ -70,19 +74,49 @@ export class Pkcs11Module {
   }
 
   /**
-   * Finalises and re-initialises the library, unless another caller already did so since
-   * `seenGeneration`. Every session and handle of older generations is then invalid.
+   * Marks the start of an operation on the library. Waits while a re-initialisation runs, so no
+   * call enters the library between C_Finalize and C_Initialize. Pair with `leave()`.
    */
-  reinitialize(seenGeneration: number): void {
+  async enter(): Promise<void> {
+    while (this.#reinit !== undefined) await this.#reinit;
+    this.#inflight++;
+  }
+
+  /** Marks the end of an operation started with `enter()`. */
+  leave(): void {
+    this.#inflight--;
+    if (this.#inflight === 0) for (const resolve of this.#drained.splice(0)) resolve();
+  }
+
+  #quiesce(): Promise<void> {
+    return this.#inflight === 0
+      ? Promise.resolve()
+      : new Promise((resolve) => this.#drained.push(resolve));
+  }
+
+  /**
+   * Finalises and re-initialises the library, unless another caller already did so since
+   * `seenGeneration`. Waits for operations in flight first: PKCS#11 §5.4 forbids C_Finalize
+   * while other threads are inside the library (SoftHSM crashes). Every session and handle of
+   * older generations is invalid afterwards.
+   */
+  async reinitialize(seenGeneration: number): Promise<void> {
+    if (this.#reinit !== undefined) return this.#reinit;
     if (seenGeneration !== this.#generation) return;
-    try {
-      this.api.C_Finalize();
-    } catch {
-      // Already finalised (e.g. by the fault that brought us here): nothing to undo.
-    }
-    this.#initialized = false;
-    this.#generation++;
-    this.ensureInitialized();
+    this.#reinit = (async () => {
+      await this.#quiesce();
+      try {
+        this.api.C_Finalize();
+      } catch {
+        // Already finalised (e.g. by the fault that brought us here): nothing to undo.
+      }
+      this.#initialized = false;
+      this.#generation++;
+      this.ensureInitialized();
+    })().finally(() => {
+      this.#reinit = undefined;
+    });
+    return this.#reinit;
   }
 
   /** The slot holding the initialised token labelled `label` (CK_TOKEN_INFO.label, §3.2). */
@@ -91,6 +125,8 @@ export class Pkcs11Module {
     try {
       slots = this.api.C_GetSlotList(true);
     } catch (err) {
+      // A finalised or vanished library is repaired by the caller (SessionPool.use).
+      if (classifyPkcs11Failure(err) === 'module-lost') throw err;
       throw new KeyBackendError('ERR_KEY_BACKEND_UNAVAILABLE', 'C_GetSlotList failed', {
         cause: err,
         detail: { ckr: ckrName(err) ?? null },
@@ -107,20 +143,22 @@ export class Pkcs11Module {
     throw new KeyBackendError('ERR_KEY_TOKEN_NOT_FOUND', `no PKCS#11 token labelled ${label}`);
   }
 
-  /** Drops one reference; the last one finalises and unloads the library. */
-  release(): void {
+  /**
+   * Drops one reference; the last one finalises the library (C_Finalize). The library stays
+   * loaded for the life of the process: unloading it (dlclose) lets libraries it pulled in run
+   * exit handlers from unmapped code, which crashes the process at exit.
+   */
+  async release(): Promise<void> {
     this.#references--;
     if (this.#references > 0) return;
-    loaded.delete(this.path);
+    await this.#quiesce();
+    if (this.#references > 0) return;
     try {
       this.api.C_Finalize();
     } catch {
       // Already finalised.
     }
-    try {
-      this.api.close();
-    } catch {
-      // Nothing more to release.
-    }
+    this.#initialized = false;
+    this.#generation++;
   }
 }

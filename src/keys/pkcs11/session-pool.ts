@@ -65,6 +65,7 @@ export class SessionPool {
   #loggedInGeneration = -1;
   #reconnects = 0;
   #epoch = 0;
+  #allReturned: (() => void)[] = [];
   #closed = false;
 
   constructor(options: SessionPoolOptions) {
@@ -114,39 +115,53 @@ export class SessionPool {
    */
   async use<T>(fn: (session: pkcs11js.Handle, api: pkcs11js.PKCS11) => Promise<T> | T): Promise<T> {
     for (let attempt = 0; ; attempt++) {
-      const session = await this.#acquire();
+      await this.#module.enter();
+      const generation = this.#module.generation;
+      let session: Session | undefined;
+      let error: unknown;
       try {
+        session = await this.#acquire();
         const result = await fn(session.handle, this.#module.api);
         this.#release(session);
         return result;
       } catch (err) {
-        const failure = classifyPkcs11Failure(err);
+        error = err;
+      } finally {
+        this.#module.leave();
+      }
+      const failure = classifyPkcs11Failure(error);
+      if (session !== undefined) {
         if (failure === 'session-lost' || failure === 'module-lost') this.#discard(session);
         else this.#release(session);
-        if (
-          attempt > 0 ||
-          failure === 'other' ||
-          failure === 'pin' ||
-          err instanceof KeyBackendError
-        ) {
-          throw toKeyError(err, 'PKCS#11 operation');
-        }
-        this.#reconnects++;
-        if (failure === 'module-lost') this.#module.reinitialize(session.generation);
-        if (failure === 'not-logged-in') this.#loggedInGeneration = -1;
-        if (failure === 'handle-stale') this.#epoch++;
       }
+      if (
+        attempt > 0 ||
+        failure === 'other' ||
+        failure === 'pin' ||
+        error instanceof KeyBackendError
+      ) {
+        throw toKeyError(error, 'PKCS#11 operation');
+      }
+      this.#reconnects++;
+      if (failure === 'module-lost')
+        await this.#module.reinitialize(session?.generation ?? generation);
+      if (failure === 'not-logged-in') this.#loggedInGeneration = -1;
+      if (failure === 'handle-stale') this.#epoch++;
     }
   }
 
-  /** Closes every idle session and refuses new work; waiters get `ERR_KEY_BACKEND_CLOSED`. */
-  close(): void {
+  /**
+   * Refuses new work (waiters get `ERR_KEY_BACKEND_CLOSED`), waits for lent sessions to come
+   * back, and closes every session.
+   */
+  async close(): Promise<void> {
     this.#closed = true;
     for (const w of this.#waiters.splice(0)) {
       if (w.timer) clearTimeout(w.timer);
       w.reject(new KeyBackendError('ERR_KEY_BACKEND_CLOSED', 'the PKCS#11 backend is closed'));
     }
     for (const s of this.#idle.splice(0)) this.#discard(s);
+    if (this.#open > 0) await new Promise<void>((resolve) => this.#allReturned.push(resolve));
   }
 
   async #acquire(): Promise<Session> {
@@ -198,20 +213,9 @@ export class SessionPool {
         pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION,
       );
     } catch (err) {
-      if (classifyPkcs11Failure(err) === 'module-lost') {
-        this.#module.reinitialize(generation);
-        this.#reconnects++;
-        this.#slot = {
-          handle: this.#module.findSlot(this.tokenLabel),
-          generation: this.#module.generation,
-        };
-        handle = api.C_OpenSession(
-          this.#slot.handle,
-          pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION,
-        );
-      } else {
-        throw toKeyError(err, 'C_OpenSession');
-      }
+      // A vanished library is repaired by `use`; anything else is reported.
+      if (classifyPkcs11Failure(err) === 'module-lost') throw err;
+      throw toKeyError(err, 'C_OpenSession');
     }
     const session = { handle, generation: this.#module.generation };
     // PKCS#11 §5.6: the login state is shared by every session of the application on the token,
@@ -257,6 +261,7 @@ export class SessionPool {
   #discard(session: Session): void {
     if (session.generation === this.#module.generation) this.#closeQuietly(session.handle);
     this.#open--;
+    if (this.#open === 0) for (const resolve of this.#allReturned.splice(0)) resolve();
     // A slot freed: let the first waiter open a fresh session.
     const waiter = this.#waiters.shift();
     if (waiter) {
