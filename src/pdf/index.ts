@@ -17,6 +17,7 @@ export {
   PdfRaw,
   PdfRef,
   PdfStream,
+  type LazyStreamData,
   PdfString,
   isArray,
   isDict,

@@ -162,6 +162,7 @@ export function readIndirectObject(ctx: ReadContext, offset: number): IndirectOb
       ctx.ambiguous(`object ${h.num} ${h.gen}: wrong /Length and more than one endstream`);
     }
   }
-  const raw = src.read(start, dataEnd - start);
+  const length_ = dataEnd - start;
+  const raw = { length: length_, load: (): Uint8Array => src.read(start, length_) };
   return { num: h.num, gen: h.gen, obj: new PdfStream(dict, raw), end: dataEnd };
 }

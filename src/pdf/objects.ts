@@ -149,14 +149,43 @@ export class PdfDict {
   }
 }
 
-/** A stream object (§7.3.8): its dictionary and its raw (still encoded) data as in the file. */
+/** Stream data read on demand: its length is known without reading it. */
+export interface LazyStreamData {
+  readonly length: number;
+  load(): Uint8Array;
+}
+
+/** Data at most this large is kept once loaded; larger data is re-read on each access (a 200 MB image is never pinned). */
+const KEEP_LOADED = 1 << 20;
+
+/**
+ * A stream object (§7.3.8): its dictionary and its raw (still encoded) data as in the file.
+ * The parser passes the data lazily, so reading a stream's dictionary never reads its data.
+ */
 export class PdfStream {
   readonly dict: PdfDict;
-  readonly raw: Uint8Array;
+  /** Length of the raw data in bytes (known without reading it). */
+  readonly rawLength: number;
+  #raw: Uint8Array | undefined;
+  readonly #lazy: LazyStreamData | undefined;
 
-  constructor(dict: PdfDict, raw: Uint8Array) {
+  constructor(dict: PdfDict, raw: Uint8Array | LazyStreamData) {
     this.dict = dict;
-    this.raw = raw;
+    if (raw instanceof Uint8Array) {
+      this.#raw = raw;
+      this.rawLength = raw.length;
+    } else {
+      this.#lazy = raw;
+      this.rawLength = raw.length;
+    }
+  }
+
+  /** The raw data (read from the source on first access for parsed streams). */
+  get raw(): Uint8Array {
+    if (this.#raw !== undefined) return this.#raw;
+    const data = this.#lazy!.load();
+    if (data.length <= KEEP_LOADED) this.#raw = data;
+    return data;
   }
 }
 

@@ -1,0 +1,87 @@
+/** The object parser on ISO 32000-1 §7.2/§7.3 syntax, including the corner cases readers disagree on. */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ObjectParser, PdfDict, PdfError, PdfName, PdfRef, type PdfString, parseNumberToken, serializeObject, type PdfObject } from '../../src/pdf/index.js';
+
+function parse(text: string, maxDepth = 64): PdfObject {
+  return new ObjectParser(new Uint8Array(Buffer.from(text, 'latin1')), 0, true, maxDepth).parseObject();
+}
+
+describe('ISO 32000-1 §7.3 objects', () => {
+  it('§7.3.2/§7.3.3 booleans, null, integers and reals (no exponents)', () => {
+    assert.equal(parse('true'), true);
+    assert.equal(parse('false'), false);
+    assert.equal(parse('null'), null);
+    assert.equal(parse('123'), 123);
+    assert.equal(parse('-17'), -17);
+    assert.equal(parse('+4.5'), 4.5);
+    assert.equal(parse('.5'), 0.5);
+    assert.equal(parse('-.002'), -0.002);
+    assert.equal(parse('4.'), 4);
+    assert.equal(parseNumberToken('1e5'), undefined);
+    assert.throws(() => parse('1e5'), { code: 'ERR_PDF_SYNTAX' });
+  });
+
+  it('§7.3.4.2 literal strings: balanced parentheses, escapes, octal, line continuation, EOL normalisation', () => {
+    const s = parse('(a(b)c\\n\\(\\)\\\\\\101\\0123\\\nd\r\ne)') as PdfString;
+    assert.equal(Buffer.from(s.bytes).toString('latin1'), 'a(b)c\n()\\A\n3d\ne');
+    assert.equal(s.isHex, false);
+  });
+
+  it('§7.3.4.3 hexadecimal strings: white space ignored, odd digit padded with 0', () => {
+    const s = parse('<48 65 6c6C 6f 7>') as PdfString;
+    assert.deepEqual([...s.bytes], [0x48, 0x65, 0x6c, 0x6c, 0x6f, 0x70]);
+    assert.equal(s.isHex, true);
+    assert.throws(() => parse('<4G>'), { code: 'ERR_PDF_SYNTAX' });
+  });
+
+  it('§7.3.5 names: #xx escapes, UTF-8 and delimiters', () => {
+    assert.equal(parse('/A#20B'), PdfName.of('A B'));
+    assert.equal(parse('/Caf#C3#A9'), PdfName.of('Café'));
+    assert.equal((parse('/Name1/Name2') as PdfName).name, 'Name1');
+    assert.equal(parse('/'), PdfName.of(''));
+    // Round trip through the serializer.
+    assert.equal(parse(Buffer.from(serializeObject(PdfName.of('A B#(x)'))).toString('latin1')), PdfName.of('A B#(x)'));
+  });
+
+  it('§7.3.6/§7.3.7/§7.3.10 arrays, dictionaries and references, with comments', () => {
+    const d = parse('<< /Type /Page % a comment\n /Kids [1 0 R 2 5 R 3] /N 4 /Sub <</A [[]]>> >>') as PdfDict;
+    assert.ok(d instanceof PdfDict);
+    assert.equal(d.getName('Type'), 'Page');
+    const kids = d.get('Kids') as PdfObject[];
+    assert.ok(kids[0] instanceof PdfRef && kids[0].equals(new PdfRef(1, 0)));
+    assert.ok(kids[1] instanceof PdfRef && kids[1].gen === 5);
+    assert.equal(kids[2], 3);
+    assert.equal(d.get('N'), 4);
+    // "4 0" not followed by R is two numbers, not a reference.
+    assert.deepEqual((parse('[4 0 /X 5 0 R]') as PdfObject[]).slice(0, 3), [4, 0, PdfName.of('X')]);
+    assert.throws(() => parse('<</N 4 0 /Sub 1>>'), { code: 'ERR_PDF_SYNTAX' });
+  });
+
+  it('reports duplicate keys to the hooks (PDF-28) and keeps the last value', () => {
+    const dups: string[] = [];
+    const p = new ObjectParser(new Uint8Array(Buffer.from('<</A 1 /A 2>>')), 0, true, 8, { onDuplicateKey: (k) => dups.push(k) });
+    const d = p.parseObject() as PdfDict;
+    assert.equal(d.get('A'), 2);
+    assert.deepEqual(dups, ['A']);
+  });
+
+  it('malformed syntax is ERR_PDF_SYNTAX, truncation too', () => {
+    for (const bad of ['<</A>>', '<< 1 2 >>', '[1 2', '(abc', '<</A 1', 'foo', '}', '<<']) {
+      assert.throws(() => parse(bad), (e) => e instanceof PdfError && e.code === 'ERR_PDF_SYNTAX', bad);
+    }
+  });
+
+  it('DOS-05: nesting is limited before the stack is', () => {
+    assert.throws(() => parse('['.repeat(100_000)), { code: 'ERR_PDF_LIMIT_DEPTH' });
+    assert.throws(() => parse('<</A '.repeat(100_000)), { code: 'ERR_PDF_LIMIT_DEPTH' });
+    assert.deepEqual(parse('[[[]]]', 3), [[[]]]);
+  });
+
+  it('round-trips through the serializer', () => {
+    const src = '<</Type /Annot /Rect [0 0 612.5 -3] /T (Sig\\(1\\)) /V null /B true /H <00ff> /R 12 0 R>>';
+    const once = parse(src);
+    const again = parse(Buffer.from(serializeObject(once)).toString('latin1'));
+    assert.deepEqual(serializeObject(again), serializeObject(once));
+  });
+});
