@@ -5,7 +5,7 @@ import { bytesSource, type ByteSource } from './byte-source.js';
 import { parseAt, readIndirectObject, readObjectHead, type ReadContext } from './indirect-reader.js';
 import { ObjectParser } from './object-parser.js';
 import { PdfDict, PdfRef, PdfStream, type PdfArray, type PdfObject } from './objects.js';
-import { PdfError } from './errors.js';
+import { PdfError, type PdfErrorCode } from './errors.js';
 import { decodeFilterChain } from './stream-filters.js';
 import { readXrefSection, type XrefEntry, type XrefSection } from './xref-section.js';
 import { scanForObjects } from './recovery-scan.js';
@@ -46,11 +46,20 @@ interface ObjStmIndex {
   readonly offsets: readonly number[];
 }
 
+/** Errors that end the read instead of triggering recovery: limits, loops, encryption, I/O. */
+const FATAL: ReadonlySet<PdfErrorCode> = new Set<PdfErrorCode>([
+  'ERR_PDF_LIMIT_DEPTH',
+  'ERR_PDF_LIMIT_OBJECTS',
+  'ERR_PDF_LIMIT_DECOMPRESSED',
+  'ERR_PDF_LIMIT_REVISIONS',
+  'ERR_PDF_LIMIT_TIME',
+  'ERR_PDF_ENCRYPTED',
+  'ERR_PDF_XREF_LOOP',
+  'ERR_PDF_IO',
+]);
+
 function isLimitError(err: unknown): boolean {
-  return (
-    err instanceof PdfError &&
-    (err.code.startsWith('ERR_PDF_LIMIT_') || err.code === 'ERR_PDF_ENCRYPTED' || err.code === 'ERR_PDF_XREF_LOOP' || err.code === 'ERR_PDF_IO')
-  );
+  return err instanceof PdfError && FATAL.has(err.code);
 }
 
 function findBytes(hay: Uint8Array, needle: string, fromEnd: boolean): number {
@@ -437,6 +446,8 @@ export class PdfDocument {
             return null;
           }
           this.#loading.delete(ref.num);
+          // PDF-28: an entry that points beside its object lets readers that repair differently disagree.
+          this.#ctx.ambiguous(`object ${ref.num} ${ref.gen}: its cross-reference offset ${e.offset} does not point to it`);
           this.#recover(`object ${ref.num} ${ref.gen} is not at its cross-reference offset ${e.offset}`);
           return this.#getObject(ref, false);
         }

@@ -64,7 +64,8 @@ function flateDecode(data: Uint8Array, budget: DecodeBudget): Uint8Array {
     // inflation as soon as the budget is crossed instead of materialising the bomb (DOS-01).
     out = inflateSync(data, { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: budget.remaining });
   } catch (cause) {
-    if ((cause as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') overBudget(budget);
+    // Node reports crossing maxOutputLength as a RangeError.
+    if (cause instanceof RangeError) overBudget(budget);
     throw new PdfError('ERR_PDF_FILTER_DATA', 'FlateDecode: corrupt data', { cause });
   }
   if (out.length > budget.remaining) overBudget(budget);

@@ -46,6 +46,8 @@ describe('recovery of damaged cross-reference data', () => {
     const doc = checkUpdate(t, damageStartxref(makeBasePdf({ pages: 3 })));
     assert.equal(doc.isRecovered, true);
     assert.ok(doc.warnings.some((w) => w.includes('rebuilt')));
+    // A wrong startxref alone is repaired without ambiguity: every reader rebuilds the same index.
+    assert.deepEqual(doc.ambiguities, []);
     assert.equal(doc.pages().length, 3);
   });
 
@@ -56,12 +58,23 @@ describe('recovery of damaged cross-reference data', () => {
     assert.equal(doc.isRecovered, true);
   });
 
-  it('every offset shifted by junk inserted after the header: recovered on first object read', (t) => {
+  it('junk inserted after the header shifts every offset: recovered', (t) => {
     const pdf = text(makeBasePdf({ pages: 2 }));
     const nl = pdf.indexOf('\n', pdf.indexOf('\n') + 1) + 1;
     const shifted = latin(pdf.slice(0, nl) + '% junk junk junk\n' + pdf.slice(nl));
     const doc = checkUpdate(t, shifted);
     assert.equal(doc.isRecovered, true);
+  });
+
+  it('PDF-28: an xref entry off by one is recovered but flagged as ambiguous', (t) => {
+    const pdf = text(makeBasePdf({ pages: 2 }));
+    // The catalog (object 1) entry points one byte into its header ("1 0 obj" read as " 0 obj").
+    const m = /xref\n0 \d+\n0000000000 65535 f\r\n(\d{10})/.exec(pdf)!;
+    const off = Number(m[1]);
+    const broken = latin(pdf.replace(m[0], m[0].replace(m[1]!, String(off + 1).padStart(10, '0'))));
+    const doc = checkUpdate(t, broken);
+    assert.equal(doc.isRecovered, true);
+    assert.ok(doc.ambiguities.some((a) => a.includes('does not point to it')), doc.ambiguities.join(';'));
   });
 
   it('no trailer: the catalog is found by its /Type', (t) => {
