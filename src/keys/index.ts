@@ -36,3 +36,10 @@ export type {
   Pkcs12Contents,
   Pkcs12Limits,
 } from './local/index.js';
+export {
+  certificationRequestToPem,
+  createCertificationRequest,
+  defaultSignatureAlgorithm,
+} from './certification-request.js';
+export type { CertificationRequestOptions } from './certification-request.js';
+export { parseDistinguishedName } from './distinguished-name.js';

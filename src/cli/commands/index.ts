@@ -1,4 +1,5 @@
 /** The registry of `signet` sub-commands (one import per command module). */
 import type { Command } from '../command.js';
+import { keysCommand } from './keys.js';
 
-export const commands: readonly Command[] = [];
+export const commands: readonly Command[] = [keysCommand];
