@@ -2,7 +2,8 @@
 import type { AuditJson } from './audit-event.js';
 import { AuditError } from './errors.js';
 
-const MAX_DETAILS_BYTES = 16 * 1024;
+/** Large enough for a SAD's full hash list (1000 SHA-512 hashes in base64), small enough to bound a row. */
+const MAX_DETAILS_BYTES = 256 * 1024;
 const MAX_DEPTH = 8;
 
 /** Field names that must never be audited (SECURITY.md AUD-08: no secrets in the log). */
@@ -31,7 +32,7 @@ function canonical(value: AuditJson, depth: number): AuditJson {
 export function canonicalDetails(details: { readonly [key: string]: AuditJson } | undefined): string {
   const text = JSON.stringify(canonical(details ?? {}, 0));
   if (Buffer.byteLength(text, 'utf8') > MAX_DETAILS_BYTES) {
-    throw new AuditError('ERR_AUDIT_EVENT_INVALID', 'audit details exceed 16 KiB');
+    throw new AuditError('ERR_AUDIT_EVENT_INVALID', 'audit details exceed 256 KiB');
   }
   return text;
 }

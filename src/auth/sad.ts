@@ -11,11 +11,10 @@ import {
   countListedSadHashes,
   decrementSadRemaining,
   extendSadExpiry,
-  findCredential,
   findSad,
-  findUserById,
+  findSadForUse,
   insertSad,
-  markSadHashUsed,
+  markSadHashesUsed,
   revokeSadRow,
   type Store,
 } from '../store/index.js';
@@ -155,7 +154,7 @@ export class SadService {
         },
         sortedHashes(request.hashes),
       );
-      await appendAudit(trx, this.#event(request, 'sad.issue', 'success', { sadRef: sadRef(idHash), numSignatures: n, hashes: request.hashes.map(toHex) }), this.#audit);
+      await appendAudit(trx, this.#event(request, 'sad.issue', 'success', { sadRef: sadRef(idHash), numSignatures: n, hashes: request.hashes.map(toBase64) }), this.#audit);
     });
     return { sad, expiresAt: new Date(expiresAt) };
   }
@@ -173,7 +172,7 @@ export class SadService {
       const hashes = sortedHashes(request.hashes);
       return await this.#store.transaction(async (trx) => {
         const now = this.#clock.now().getTime();
-        const row = await findSad(trx, idHash);
+        const row = await findSadForUse(trx, idHash);
         // SECURITY.md SAD-09: another user's SAD is answered like an unknown one.
         if (row === undefined || row.user_id !== request.userId) {
           throw new SadError('ERR_SAD_NOT_FOUND', 'the SAD is not valid');
@@ -187,29 +186,24 @@ export class SadService {
         if (row.revoked !== 0) throw new SadError('ERR_SAD_REVOKED', 'the SAD has been revoked');
         if (row.expires_at <= now) throw new SadError('ERR_SAD_EXPIRED', 'the SAD has expired');
         // SECURITY.md SAD-16: the credential and its owner must still be in good standing at use time.
-        const credential = await findCredential(trx, row.credential_id);
-        const user = await findUserById(trx, row.user_id);
-        if (credential?.status !== 'active' || credential.locked !== 0 || user?.status !== 'active') {
+        if (row.credential_status !== 'active' || row.credential_locked !== 0 || row.user_status !== 'active') {
           throw new SadError('ERR_SAD_CREDENTIAL_UNUSABLE', 'the credential cannot sign at present');
         }
-        if ((await countListedSadHashes(trx, idHash, hashes)) !== hashes.length) {
-          throw new SadError('ERR_SAD_HASH_NOT_AUTHORIZED', 'a hash is not authorised by the SAD');
-        }
-        // INV-2: the WHERE clauses decide, re-checked on the locked row; the earlier reads only diagnose.
-        if (!(await decrementSadRemaining(trx, idHash, hashes.length, now))) {
-          throw new SadError('ERR_SAD_CONSUMED', 'the SAD does not authorise that many more signatures');
-        }
-        for (const hash of hashes) {
-          if (!(await markSadHashUsed(trx, idHash, hash))) {
-            throw new SadError('ERR_SAD_CONSUMED', 'a hash has already been signed under this SAD');
-          }
-        }
+        // INV-2: the conditional UPDATEs decide, re-checking their WHERE on the locked row; a
+        // wrong row count rolls everything back. The diagnosis query runs only on that path.
+        const refuse = async (): Promise<SadError> =>
+          (await countListedSadHashes(trx, idHash, hashes)) !== hashes.length
+            ? new SadError('ERR_SAD_HASH_NOT_AUTHORIZED', 'a hash is not authorised by the SAD')
+            : new SadError('ERR_SAD_CONSUMED', 'the SAD does not authorise these signatures any more');
+        const remaining = await decrementSadRemaining(trx, idHash, hashes.length, now);
+        if (remaining === undefined) throw await refuse();
+        if ((await markSadHashesUsed(trx, idHash, hashes)) !== hashes.length) throw await refuse();
         await appendAudit(
           trx,
-          this.#event(request, 'sad.consume', 'success', { sadRef: sadRef(idHash), hashes: hashes.map(toHex) }),
+          this.#event(request, 'sad.consume', 'success', { sadRef: sadRef(idHash), hashes: hashes.map(toBase64) }),
           this.#audit,
         );
-        return { remaining: row.remaining - hashes.length };
+        return { remaining };
       });
     } catch (err) {
       if (err instanceof SadError) {
@@ -292,6 +286,11 @@ function origin(request: RequestOrigin): { sourceAddress?: string; traceId?: str
     ...(request.sourceAddress === undefined ? {} : { sourceAddress: request.sourceAddress }),
     ...(request.traceId === undefined ? {} : { traceId: request.traceId }),
   };
+}
+
+/** Hashes are audited in base64, as CSC clients send them. */
+function toBase64(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('base64');
 }
 
 /** A non-secret reference to a SAD for the audit log: a prefix of the stored hash, never the token. */

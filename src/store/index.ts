@@ -28,12 +28,14 @@ export {
 export {
   insertSad,
   findSad,
+  findSadForUse,
   countListedSadHashes,
   decrementSadRemaining,
-  markSadHashUsed,
+  markSadHashesUsed,
   revokeSadRow,
   extendSadExpiry,
   type SadRow,
+  type SadForUse,
 } from './sads-repository.js';
 export {
   insertUser,

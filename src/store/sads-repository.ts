@@ -27,6 +27,34 @@ export async function findSad(db: Db, idHash: Uint8Array): Promise<SadRow | unde
     : { ...row, id_hash: new Uint8Array(row.id_hash), expires_at: Number(row.expires_at), created_at: Number(row.created_at) };
 }
 
+/** A SAD with the standing of its credential and owner, read in one query at use time. */
+export interface SadForUse extends SadRow {
+  readonly credential_status: string | null;
+  readonly credential_locked: number | null;
+  readonly user_status: string | null;
+}
+
+/** Reads a SAD joined with its credential's and user's current state (SECURITY.md SAD-16). */
+export async function findSadForUse(db: Db, idHash: Uint8Array): Promise<SadForUse | undefined> {
+  const row = await db
+    .selectFrom('sads')
+    .leftJoin('credentials', 'credentials.id', 'sads.credential_id')
+    .leftJoin('users', 'users.id', 'sads.user_id')
+    .selectAll('sads')
+    .select(['credentials.status as credential_status', 'credentials.locked as credential_locked', 'users.status as user_status'])
+    .where('sads.id_hash', '=', idHash)
+    .executeTakeFirst();
+  return row === undefined
+    ? undefined
+    : {
+        ...row,
+        id_hash: new Uint8Array(row.id_hash),
+        expires_at: Number(row.expires_at),
+        created_at: Number(row.created_at),
+        credential_locked: row.credential_locked === null ? null : Number(row.credential_locked),
+      };
+}
+
 /** How many of `hashes` the SAD lists (used or not). */
 export async function countListedSadHashes(db: Db, idHash: Uint8Array, hashes: readonly Uint8Array[]): Promise<number> {
   if (hashes.length === 0) return 0;
@@ -41,30 +69,36 @@ export async function countListedSadHashes(db: Db, idHash: Uint8Array, hashes: r
 
 /**
  * `UPDATE sads SET remaining = remaining - n WHERE id = ? AND remaining >= n AND revoked = 0 AND
- * expires_at > now`: true when exactly one row changed.
+ * expires_at > now RETURNING remaining`: the new remaining count when exactly this row changed,
+ * undefined when the WHERE clause no longer holds.
  */
-export async function decrementSadRemaining(trx: Db, idHash: Uint8Array, n: number, now: number): Promise<boolean> {
-  const result = await trx
+export async function decrementSadRemaining(trx: Db, idHash: Uint8Array, n: number, now: number): Promise<number | undefined> {
+  const row = await trx
     .updateTable('sads')
     .set((eb) => ({ remaining: eb('remaining', '-', n) }))
     .where('id_hash', '=', idHash)
     .where('remaining', '>=', n)
     .where('revoked', '=', 0)
     .where('expires_at', '>', now)
+    .returning('remaining')
     .executeTakeFirst();
-  return result.numUpdatedRows === 1n;
+  return row === undefined ? undefined : Number(row.remaining);
 }
 
-/** `UPDATE sad_hashes SET used = 1 WHERE sad_id = ? AND hash = ? AND used = 0`: true when one row changed. */
-export async function markSadHashUsed(trx: Db, idHash: Uint8Array, hash: Uint8Array): Promise<boolean> {
+/**
+ * `UPDATE sad_hashes SET used = 1 WHERE sad_id = ? AND hash IN (…) AND used = 0`: the number of
+ * rows changed; the caller requires it to equal the number of (distinct) hashes.
+ */
+export async function markSadHashesUsed(trx: Db, idHash: Uint8Array, hashes: readonly Uint8Array[]): Promise<number> {
+  if (hashes.length === 0) return 0;
   const result = await trx
     .updateTable('sad_hashes')
     .set({ used: 1 })
     .where('sad_id', '=', idHash)
-    .where('hash', '=', hash)
+    .where('hash', 'in', [...hashes])
     .where('used', '=', 0)
     .executeTakeFirst();
-  return result.numUpdatedRows === 1n;
+  return Number(result.numUpdatedRows);
 }
 
 /** Revokes a SAD; true when it existed and was not yet revoked. */

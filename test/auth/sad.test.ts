@@ -161,6 +161,19 @@ describe('SadService', () => {
         await sads.consume({ ...binding, sad, hashes: [h('1')] });
       });
 
+      it('a SAD for the maximum number of SHA-512 hashes is issued, audited with every hash, and consumed in one call', async (t) => {
+        if (!(await requireStore(t, kind))) return;
+        const { store } = await testStores(t)[kind]();
+        const { sads } = await setup(store);
+        const sha512 = '2.16.840.1.101.3.4.2.3';
+        const hashes = Array.from({ length: 1000 }, (_, i) => new Uint8Array(createHash('sha512').update(`${i}`).digest()));
+        const { sad } = await sads.issue({ ...binding, hashAlgorithmOid: sha512, hashes, numSignatures: 1000, lifetimeSeconds: 60 });
+        assert.deepEqual(await sads.consume({ ...binding, hashAlgorithmOid: sha512, sad, hashes }), { remaining: 0 });
+        const issued = await store.db.selectFrom('audit_log').select('details').where('event_type', '=', 'sad.issue').executeTakeFirstOrThrow();
+        assert.equal((JSON.parse(issued.details) as { hashes: string[] }).hashes[999], Buffer.from(hashes[999]!).toString('base64'));
+        await assert.rejects(sads.issue({ ...binding, hashAlgorithmOid: sha512, hashes: [...hashes, new Uint8Array(64)], numSignatures: 1001, lifetimeSeconds: 60 }), rejectsWith('ERR_SAD_HASH_INVALID'));
+      });
+
       it('SAD-18 inconsistent authorizations issue nothing', async (t) => {
         if (!(await requireStore(t, kind))) return;
         const { store } = await testStores(t)[kind]();
