@@ -1,9 +1,13 @@
 /** Seeded mutation fuzzing of valid files (DOS-12 truncation, DOS-13 mutations): only PdfError, never a hang or another exception. */
 import { describe, it } from 'node:test';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import assert from 'node:assert/strict';
 import { concatBytes } from '../../src/core/bytes.js';
 import { IncrementalWriter, PdfDocument, PdfError, PdfRef, PdfStream } from '../../src/pdf/index.js';
 import { addHandWrittenUpdate, makeBasePdf, makeHybridPdf } from '../support/pdf-fixtures.js';
+import { hasTool, runTool } from '../support/tools.js';
 
 /** A small seeded PRNG (mulberry32) so failures are reproducible from the printed seed. */
 function rng(seed: number): () => number {
@@ -76,6 +80,25 @@ const bases: Record<string, Uint8Array> = {
   field: makeBasePdf({ signatureField: 'Signature1', pageTreeFanout: 2, pages: 5 }),
 };
 
+/** With qpdf present, the cross-reference-stream and object-stream flavours are fuzzed too. */
+function addQpdfBases(): void {
+  if (!hasTool('qpdf')) return;
+  const dir = mkdtempSync(join(tmpdir(), 'signet-fuzz-'));
+  try {
+    writeFileSync(join(dir, 'in.pdf'), bases['field']!);
+    for (const [name, args] of [
+      ['objectStreams', ['--object-streams=generate']],
+      ['linearizedObjStm', ['--linearize', '--object-streams=generate']],
+    ] as const) {
+      const r = runTool('qpdf', [join(dir, 'in.pdf'), ...args, join(dir, `${name}.pdf`)]);
+      if (r.status === 0) bases[name] = new Uint8Array(readFileSync(join(dir, `${name}.pdf`)));
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+addQpdfBases();
+
 /** Codes seen, for the report of a run. */
 export const seen = new Map<string, number>();
 
@@ -103,7 +126,7 @@ describe('DOS-12/13 malformed files only ever raise PdfError', () => {
     }
   });
 
-  it('400 seeded mutations (byte flips, chunk delete/duplicate, number edits, token splices)', () => {
+  it('seeded mutations (400, or SIGNET_FUZZ_CASES): byte flips, chunk delete/duplicate, number edits, token splices', () => {
     const names = Object.keys(bases);
     const count = Number(process.env['SIGNET_FUZZ_CASES'] ?? 400);
     for (let seed = 1; seed <= count; seed++) {
