@@ -4,6 +4,7 @@ export { createAuditKey, type AuditKey } from './audit-key.js';
 export { appendAudit, appendAuditNow, type AuditContext } from './append-audit.js';
 export {
   verifyAuditLog,
+  verifyAuditStore,
   type AuditProblem,
   type AuditProblemKind,
   type AuditVerifyOptions,

@@ -4,7 +4,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { bytesEqual } from '../core/bytes.js';
-import { listAuditRows, readAuditHead, type Db } from '../store/index.js';
+import { listAuditRows, readAuditHead, type Db, type Store } from '../store/index.js';
 import { hashAuditEntry, macAuditEntry, macAuditHead, type AuditKey } from './audit-key.js';
 
 /** What was found wrong, and where. */
@@ -49,7 +49,16 @@ function macEqual(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /**
+ * Verifies a live log on one consistent snapshot, so appends running meanwhile on other
+ * connections are neither half-seen nor reported as truncation.
+ */
+export function verifyAuditStore(store: Store, key: AuditKey, options: AuditVerifyOptions = {}): Promise<AuditVerifyReport> {
+  return store.snapshot((trx) => verifyAuditLog(trx, key, options));
+}
+
+/**
  * Verifies the whole log with the MAC key. Streams entries in pages, so memory stays bounded.
+ * `db` must be quiescent or a snapshot (see verifyAuditStore).
  *
  * @example
  * ```ts

@@ -70,6 +70,16 @@ function openSqlite(config: Extract<StoreConfig, { kind: 'sqlite' }>): Store {
         await sql`commit`.execute(conn);
         return result;
       }),
+    snapshot: <T>(fn: (trx: Db) => Promise<T>): Promise<T> =>
+      db.connection().execute(async (conn) => {
+        // A deferred read transaction: in WAL mode its first read fixes the snapshot; no write lock.
+        await sql`begin`.execute(conn);
+        try {
+          return await fn(conn);
+        } finally {
+          await sql`rollback`.execute(conn);
+        }
+      }),
     close: async () => {
       if (closed) return;
       closed = true;
@@ -144,6 +154,12 @@ function openPostgres(config: Extract<StoreConfig, { kind: 'postgres' }>): Store
         throw mapBusy(err);
       }
     },
+    snapshot: <T>(fn: (trx: Db) => Promise<T>): Promise<T> =>
+      db
+        .transaction()
+        .setIsolationLevel('repeatable read')
+        .setAccessMode('read only')
+        .execute(async (trx) => fn(trx)),
     close: async () => {
       if (closed) return;
       closed = true;

@@ -40,6 +40,11 @@ export interface Store {
   readonly db: Db;
   /** Runs `fn` in one write transaction; commits when it resolves, rolls back when it throws. */
   transaction<T>(fn: (trx: Db) => Promise<T>): Promise<T>;
+  /**
+   * Runs read-only `fn` on one consistent snapshot (PostgreSQL REPEATABLE READ READ ONLY; SQLite a
+   * deferred read transaction in WAL mode). On SQLite it holds this Store's only connection meanwhile.
+   */
+  snapshot<T>(fn: (trx: Db) => Promise<T>): Promise<T>;
   /** Closes the connection (SQLite) or drains the pool (PostgreSQL). */
   close(): Promise<void>;
 }

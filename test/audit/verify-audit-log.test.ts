@@ -11,6 +11,7 @@ import {
   createAuditKey,
   listUserAudit,
   verifyAuditLog,
+  verifyAuditStore,
   type AuditContext,
   type AuditProblemKind,
 } from '../../src/audit/index.js';
@@ -148,6 +149,19 @@ describe('audit log', () => {
         const report = await verifyAuditLog(test.store.db, key);
         assert.equal(report.ok, true, JSON.stringify(report.problems.slice(0, 3)));
         assert.equal(report.entries, 2 * n);
+      });
+
+      it('verifies a live log on a snapshot while another connection appends', async (t) => {
+        if (!(await requireStore(t, kind))) return;
+        const test = await testStores(t)[kind]();
+        await seed(test.store, 50);
+        const other = await test.connectAgain();
+        const appends = Promise.all(Array.from({ length: 50 }, (_, i) => appendAuditNow(other, { type: 'live', outcome: 'success', details: { i } }, context('b'))));
+        const reports = await Promise.all(Array.from({ length: 5 }, () => verifyAuditStore(test.store, key, { pageSize: 7 })));
+        await appends;
+        for (const r of reports) assert.equal(r.ok, true, JSON.stringify(r.problems));
+        const final = await verifyAuditStore(test.store, key);
+        assert.deepEqual([final.ok, final.entries], [true, 100]);
       });
 
       it('the audit row commits with the change, or not at all (AUD-07)', async (t) => {
