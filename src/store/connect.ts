@@ -63,11 +63,11 @@ function openSqlite(config: Extract<StoreConfig, { kind: 'sqlite' }>): Store {
         let result: T;
         try {
           result = await fn(conn);
+          await sql`commit`.execute(conn);
         } catch (err) {
-          await sql`rollback`.execute(conn);
+          await rollbackQuietly(conn);
           throw mapBusy(err);
         }
-        await sql`commit`.execute(conn);
         return result;
       }),
     snapshot: <T>(fn: (trx: Db) => Promise<T>): Promise<T> =>
@@ -77,7 +77,7 @@ function openSqlite(config: Extract<StoreConfig, { kind: 'sqlite' }>): Store {
         try {
           return await fn(conn);
         } finally {
-          await sql`rollback`.execute(conn);
+          await rollbackQuietly(conn);
         }
       }),
     close: async () => {
@@ -86,6 +86,19 @@ function openSqlite(config: Extract<StoreConfig, { kind: 'sqlite' }>): Store {
       await db.destroy();
     },
   };
+}
+
+/**
+ * Ends whatever transaction is open on the connection. SQLite may already have rolled back by
+ * itself (SQLITE_FULL, SQLITE_IOERR…); that "no transaction is active" error must not mask the
+ * original failure, and the connection must be left outside any transaction for the next caller.
+ */
+async function rollbackQuietly(conn: Db): Promise<void> {
+  try {
+    await sql`rollback`.execute(conn);
+  } catch {
+    // Nothing was open any more.
+  }
 }
 
 /** Maps lock waits, timeouts and serialisation failures to ERR_STORE_BUSY (retriable); other errors pass through. */

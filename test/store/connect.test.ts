@@ -59,6 +59,21 @@ describe('connectStore', () => {
         );
         assert.equal((await store.db.selectFrom('users').selectAll().execute()).length, 0);
       });
+
+      it('keeps the original error when the transaction was already ended, and stays usable', async (t) => {
+        if (!(await requireStore(t, kind))) return;
+        const { store } = await testStores(t)[kind]();
+        await assert.rejects(
+          store.transaction(async (trx) => {
+            await sql`rollback`.execute(trx);
+            throw new Error('original failure');
+          }),
+          /original failure/,
+        );
+        await assert.rejects(store.transaction(async (trx) => void (await sql`select nonsense from nowhere`.execute(trx))));
+        assert.equal(await store.transaction(async (trx) => (await trx.selectFrom('users').selectAll().execute()).length), 0);
+        assert.equal(await store.snapshot(async (trx) => (await trx.selectFrom('users').selectAll().execute()).length), 0);
+      });
     });
   }
 
