@@ -18,6 +18,8 @@ export interface AuditContext {
 /**
  * Appends `event` within `trx` (a `Store.transaction()` handle) and returns its sequence number.
  * Throws (so the caller's transaction rolls back) when the event is invalid or the insert fails.
+ * Call it LAST in the transaction: it locks the chain head until commit, so every writer takes
+ * its own rows first and the head last (one lock order, no deadlocks, shortest head hold time).
  *
  * @example
  * ```ts

@@ -110,8 +110,9 @@ export class Authenticator {
   async verifyPassword(request: { readonly username: string; readonly password: string } & RequestOrigin): Promise<string> {
     const user = await findUserByUsername(this.#o.store.db, request.username);
     if (user === undefined) {
+      // The attempted username is not audited: people type their password into that field (AUD-08).
       await this.#o.hasher.verifyDummy(request.password);
-      await appendAuditNow(this.#o.store, this.#event(request, 'auth.password', 'failure', { details: { reason: 'unknown-user', username: request.username } }), this.#o.audit);
+      await appendAuditNow(this.#o.store, this.#event(request, 'auth.password', 'failure', { details: { reason: 'unknown-user' } }), this.#o.audit);
       throw new AuthError('ERR_AUTH_INVALID_CREDENTIALS', 'the username or password is wrong');
     }
     return this.#userFactor(request, user.id, 'auth.password', async () =>
