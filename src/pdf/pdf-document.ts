@@ -2,13 +2,18 @@
 import { defaultParseLimits, type ParseLimits } from '../core/limits.js';
 import { monotonicMs } from '../core/clock.js';
 import { bytesSource, type ByteSource } from './byte-source.js';
-import { parseAt, readIndirectObject, readObjectHead, type ReadContext } from './indirect-reader.js';
+import { readIndirectObject, type ReadContext } from './indirect-reader.js';
 import { ObjectParser } from './object-parser.js';
-import { PdfDict, PdfRef, PdfStream, type PdfArray, type PdfObject } from './objects.js';
+import { PdfDict, PdfRef, type PdfArray, type PdfObject, type PdfStream } from './objects.js';
 import { PdfError, type PdfErrorCode } from './errors.js';
 import { decodeFilterChain } from './stream-filters.js';
-import { readXrefSection, type XrefEntry, type XrefSection } from './xref-section.js';
-import { scanForObjects } from './recovery-scan.js';
+import type { XrefEntry, XrefSection } from './xref-section.js';
+import { rebuildIndex } from './rebuild-index.js';
+import { readXrefChain } from './xref-chain.js';
+import { indexObjectStream, readObjectStreamMember, type ObjectStreamIndex } from './object-stream.js';
+import { inheritedAttribute, walkPageTree, type PageTreeReader, type PdfPage } from './page-tree.js';
+
+export type { PdfPage } from './page-tree.js';
 
 /** Options of {@link PdfDocument.open}. */
 export interface PdfOpenOptions {
@@ -28,23 +33,8 @@ export interface PdfRevision {
   readonly endOffset: number;
 }
 
-/** A page object and its reference. */
-export interface PdfPage {
-  readonly ref: PdfRef;
-  readonly dict: PdfDict;
-}
-
-/** §7.7.3.4: the page attributes inherited from ancestor page tree nodes. */
-const INHERITABLE = new Set(['Resources', 'MediaBox', 'CropBox', 'Rotate']);
 const MAX_MESSAGES = 1000;
 const OBJSTM_CACHE = 8;
-
-interface ObjStmIndex {
-  readonly data: Uint8Array;
-  readonly first: number;
-  readonly nums: readonly number[];
-  readonly offsets: readonly number[];
-}
 
 /** Errors that end the read instead of triggering recovery: limits, loops, encryption, I/O. */
 const FATAL: ReadonlySet<PdfErrorCode> = new Set<PdfErrorCode>([
@@ -93,7 +83,7 @@ export class PdfDocument {
   #entries = new Map<number, XrefEntry>();
   readonly #cache = new Map<number, { gen: number; obj: PdfObject }>();
   readonly #loading = new Set<number>();
-  readonly #objStms = new Map<number, ObjStmIndex>();
+  readonly #objStms = new Map<number, ObjectStreamIndex>();
   readonly #warnings = new Set<string>();
   readonly #ambiguities = new Set<string>();
   #isRecovered = false;
@@ -227,7 +217,11 @@ export class PdfDocument {
     }
     let sections: XrefSection[];
     try {
-      sections = this.#readChain(declared);
+      sections = readXrefChain(this.#ctx, declared, {
+        maxObjects: this.limits.maxObjects,
+        maxRevisions: this.limits.maxRevisions,
+        decode: (st) => this.decodeStream(st),
+      });
     } catch (err) {
       if (isLimitError(err) || !(err instanceof PdfError)) throw err;
       this.#recover(`cross-reference data is damaged (${err.message})`);
@@ -246,45 +240,6 @@ export class PdfDocument {
       return;
     }
     this.#catalog = catalog;
-  }
-
-  #readChain(startxref: number): XrefSection[] {
-    const visited = new Set<number>();
-    const sections: XrefSection[] = [];
-    const opts = { maxObjects: this.limits.maxObjects, decode: (s: PdfStream) => this.decodeStream(s) };
-    let offset: number | undefined = startxref;
-    while (offset !== undefined) {
-      // DOS-07: a /Prev or /XRefStm that revisits an offset is a loop.
-      if (visited.has(offset)) throw new PdfError('ERR_PDF_XREF_LOOP', `cross-reference chain loops at offset ${offset}`);
-      visited.add(offset);
-      if (sections.length >= this.limits.maxRevisions) {
-        throw new PdfError('ERR_PDF_LIMIT_REVISIONS', `more than ${this.limits.maxRevisions} cross-reference sections`);
-      }
-      const sec = readXrefSection(this.#ctx, offset, opts);
-      const xrefStm = sec.kind === 'table' ? sec.trailer.get('XRefStm') : undefined;
-      if (typeof xrefStm === 'number') {
-        if (visited.has(xrefStm)) throw new PdfError('ERR_PDF_XREF_LOOP', `/XRefStm loops to offset ${xrefStm}`);
-        visited.add(xrefStm);
-        this.#mergeHybrid(sec, readXrefSection(this.#ctx, xrefStm, opts));
-      }
-      sections.push(sec);
-      const prev = sec.trailer.get('Prev');
-      offset = typeof prev === 'number' && Number.isSafeInteger(prev) ? prev : undefined;
-      this.#checkTime();
-    }
-    return sections;
-  }
-
-  /** §7.5.8.4: a hybrid section's /XRefStm entries complete the table; PDF-27: they must not contradict it. */
-  #mergeHybrid(table: XrefSection, stream: XrefSection): void {
-    for (const [num, e] of stream.entries) {
-      const t = table.entries.get(num);
-      if (t === undefined || t.kind === 'free') {
-        if (e.kind !== 'free') table.entries.set(num, e);
-      } else if (e.kind !== 'free' && (e.kind !== t.kind || (e.kind === 'offset' && t.kind === 'offset' && e.offset !== t.offset))) {
-        this.#ctx.ambiguous(`object ${num}: the /XRefStm view disagrees with the cross-reference table`);
-      }
-    }
   }
 
   #useSections(sections: XrefSection[]): void {
@@ -331,74 +286,22 @@ export class PdfDocument {
     this.#isRecovered = true;
     this.#cache.clear();
     this.#objStms.clear();
-    const scan = scanForObjects(this.#ctx, this.limits.maxObjects);
-    if (scan.objects.size > this.limits.maxObjects) {
-      throw new PdfError('ERR_PDF_LIMIT_OBJECTS', `the document has more than ${this.limits.maxObjects} objects`);
-    }
-    const entries = new Map<number, XrefEntry>();
-    for (const [num, o] of scan.objects) entries.set(num, { kind: 'offset', offset: o.offset, gen: o.gen });
-    this.#entries = entries;
-    const objStms: number[] = [];
-    let streamTrailer: PdfDict | undefined;
-    let catalogNum: number | undefined;
-    for (const [num, o] of [...scan.objects].sort((a, b) => a[1].offset - b[1].offset)) {
-      this.#checkTime();
-      let head;
-      try {
-        head = readObjectHead(this.#ctx, o.offset);
-      } catch (err) {
-        if (isLimitError(err) && !(err instanceof PdfError && err.code === 'ERR_PDF_LIMIT_DEPTH')) throw err;
-        continue;
-      }
-      const d = head.obj instanceof PdfDict ? head.obj : undefined;
-      if (d === undefined) continue;
-      const type = d.getName('Type');
-      if (head.isStream && type === 'ObjStm') objStms.push(num);
-      if (head.isStream && type === 'XRef' && d.has('Root')) streamTrailer = d;
-      if (type === 'Catalog') catalogNum = num;
-    }
-    for (const stmNum of objStms) {
-      try {
-        const idx = this.#objStmIndex(stmNum);
-        idx.nums.forEach((n, i) => {
-          if (!entries.has(n)) entries.set(n, { kind: 'compressed', streamNum: stmNum, index: i });
-        });
-      } catch (err) {
-        if (isLimitError(err)) throw err;
-        this.#warn(`object stream ${stmNum} is unreadable`);
-      }
-    }
-    let trailer: PdfDict | undefined;
-    for (const at of scan.trailers) {
-      try {
-        const t = parseAt(this.#ctx, at, (p) => (p.tryKeyword('trailer') ? p.parseObject(0) : undefined));
-        if (t instanceof PdfDict && t.has('Root')) trailer = t;
-      } catch (err) {
-        if (isLimitError(err)) throw err;
-      }
-    }
-    trailer ??= streamTrailer;
-    if (trailer === undefined && catalogNum !== undefined) {
-      const e = entries.get(catalogNum);
-      trailer = PdfDict.of({ Root: new PdfRef(catalogNum, e?.kind === 'offset' ? e.gen : 0) });
-    }
-    if (trailer === undefined) throw new PdfError('ERR_PDF_XREF', 'the file cannot be recovered: no trailer and no catalog');
-    trailer = trailer.clone();
+    const rebuilt = rebuildIndex(this.#ctx, {
+      maxObjects: this.limits.maxObjects,
+      useEntries: (entries) => {
+        this.#entries = entries;
+      },
+      objectStreamMembers: (num) => this.#objStmIndex(num).nums,
+      isFatal: isLimitError,
+      warn: (m) => this.#warn(m),
+    });
+    const trailer = rebuilt.trailer;
     if (trailer.has('Encrypt')) throw new PdfError('ERR_PDF_ENCRYPTED', 'the document is encrypted');
-    let size = 0;
-    for (const num of entries.keys()) if (num + 1 > size) size = num + 1;
-    const declaredSize = trailer.get('Size');
-    if (typeof declaredSize === 'number' && Number.isInteger(declaredSize) && declaredSize > size && declaredSize <= this.limits.maxObjects) {
-      size = declaredSize;
-    }
-    for (const key of ['Prev', 'XRefStm', 'Type', 'W', 'Index', 'Length', 'Filter', 'DecodeParms']) trailer.delete(key);
-    trailer.set('Size', size);
+    this.#entries = rebuilt.entries;
     this.#trailer = trailer;
-    this.#size = size;
-    const hasCompressed = [...entries.values()].some((e) => e.kind === 'compressed');
-    this.#xrefKind = hasCompressed ? 'stream' : 'table';
-    const lastEof = scan.eofEnds[scan.eofEnds.length - 1] ?? this.length;
-    this.#revisions = [{ startxref: this.#startxref, kind: this.#xrefKind, endOffset: lastEof }];
+    this.#size = rebuilt.size;
+    this.#xrefKind = rebuilt.xrefKind;
+    this.#revisions = [{ startxref: this.#startxref, kind: rebuilt.xrefKind, endOffset: rebuilt.endOffset }];
     const catalog = this.resolveDict(trailer.get('Root'));
     if (catalog === undefined) throw new PdfError('ERR_PDF_XREF', 'the file cannot be recovered: no catalog');
     this.#catalog = catalog;
@@ -464,36 +367,12 @@ export class PdfDocument {
     return obj;
   }
 
-  #objStmIndex(streamNum: number): ObjStmIndex {
+  #objStmIndex(streamNum: number): ObjectStreamIndex {
     const hit = this.#objStms.get(streamNum);
     if (hit !== undefined) return hit;
     const e = this.#entries.get(streamNum);
     const stm = e?.kind === 'offset' ? this.#getObject(new PdfRef(streamNum, e.gen), true) : null;
-    if (!(stm instanceof PdfStream) || stm.dict.getName('Type') !== 'ObjStm') {
-      throw new PdfError('ERR_PDF_OBJSTM', `object ${streamNum} is not an object stream`);
-    }
-    const n = stm.dict.get('N');
-    const first = stm.dict.get('First');
-    if (typeof n !== 'number' || typeof first !== 'number' || !Number.isInteger(n) || !Number.isInteger(first) || n < 0 || first < 0) {
-      throw new PdfError('ERR_PDF_OBJSTM', `object stream ${streamNum} has a bad /N or /First`);
-    }
-    // DOS-04: each header pair takes at least 4 bytes, so /N cannot exceed /First / 2 (no allocation from /N).
-    if (n > first / 2 + 1) throw new PdfError('ERR_PDF_OBJSTM', `object stream ${streamNum}: /N does not fit before /First`);
-    const data = this.decodeStream(stm);
-    if (first > data.length) throw new PdfError('ERR_PDF_OBJSTM', `object stream ${streamNum}: /First is beyond its data`);
-    const p = new ObjectParser(data.subarray(0, first), 0, true, 1);
-    const nums: number[] = [];
-    const offsets: number[] = [];
-    for (let i = 0; i < n; i++) {
-      p.skipWhitespace();
-      const num = p.tryUnsigned();
-      p.skipWhitespace();
-      const off = p.tryUnsigned();
-      if (num === undefined || off === undefined) throw new PdfError('ERR_PDF_OBJSTM', `object stream ${streamNum}: bad header`);
-      nums.push(num);
-      offsets.push(off);
-    }
-    const idx: ObjStmIndex = { data, first, nums, offsets };
+    const idx = indexObjectStream(streamNum, stm, (x) => this.decodeStream(x));
     if (this.#objStms.size >= OBJSTM_CACHE) {
       const oldest = this.#objStms.keys().next().value;
       if (oldest !== undefined) this.#objStms.delete(oldest);
@@ -503,19 +382,8 @@ export class PdfDocument {
   }
 
   #loadCompressed(num: number, streamNum: number, index: number): PdfObject {
-    const idx = this.#objStmIndex(streamNum);
-    let i = index;
-    if (idx.nums[i] !== num) {
-      i = idx.nums.indexOf(num);
-      if (i < 0) return null;
-      this.#warn(`object ${num}: wrong index in object stream ${streamNum}`);
-    }
-    const at = idx.first + idx.offsets[i]!;
-    if (at >= idx.data.length) throw new PdfError('ERR_PDF_OBJSTM', `object ${num} lies beyond the data of object stream ${streamNum}`);
-    const p = new ObjectParser(idx.data.subarray(at), 0, true, this.limits.maxDepth, {
-      onDuplicateKey: (key) => this.#ctx.ambiguous(`duplicate key /${key.slice(0, 40)} in object ${num}`),
-    });
-    return p.parseObject(0);
+    const hooks = { onDuplicateKey: (key: string) => this.#ctx.ambiguous(`duplicate key /${key.slice(0, 40)} in object ${num}`) };
+    return readObjectStreamMember(this.#objStmIndex(streamNum), streamNum, num, index, this.limits.maxDepth, hooks, (m) => this.#warn(m));
   }
 
   /** Follows references (cycle-safe: a reference loop resolves to null). */
@@ -547,43 +415,7 @@ export class PdfDocument {
 
   /** The pages in document order (§7.7.3.2); a /Kids cycle or a node reached twice is `ERR_PDF_PAGE_TREE` (DOS-06). */
   pages(): readonly PdfPage[] {
-    return this.#op(() => {
-      const out: PdfPage[] = [];
-      const seen = new Set<string>();
-      const stack: { kids: PdfArray; i: number }[] = [];
-      const visit = (node: PdfObject | undefined): void => {
-        if (!(node instanceof PdfRef)) {
-          this.#warn('page tree node is not an indirect reference; skipped');
-          return;
-        }
-        if (seen.has(node.key)) throw new PdfError('ERR_PDF_PAGE_TREE', `page tree reaches object ${node.num} twice (cycle)`);
-        seen.add(node.key);
-        const dict = this.resolveDict(node);
-        if (dict === undefined) {
-          this.#warn(`page tree node ${node.num} is not a dictionary; skipped`);
-          return;
-        }
-        const kids = this.resolveArray(dict.get('Kids'));
-        const type = dict.getName('Type');
-        if (type === 'Pages' || (type !== 'Page' && kids !== undefined)) {
-          if (stack.length >= this.limits.maxDepth) throw new PdfError('ERR_PDF_LIMIT_DEPTH', 'page tree is too deep');
-          stack.push({ kids: kids ?? [], i: 0 });
-        } else {
-          if (out.length >= this.limits.maxObjects) throw new PdfError('ERR_PDF_LIMIT_OBJECTS', 'too many pages');
-          out.push({ ref: node, dict });
-        }
-      };
-      const root = this.#catalog.get('Pages');
-      if (this.resolveDict(root) === undefined) throw new PdfError('ERR_PDF_PAGE_TREE', 'the catalog has no /Pages dictionary');
-      visit(root);
-      while (stack.length > 0) {
-        const top = stack[stack.length - 1]!;
-        if (top.i >= top.kids.length) stack.pop();
-        else visit(top.kids[top.i++]);
-        this.#checkTime();
-      }
-      return out;
-    });
+    return this.#op(() => walkPageTree(this.#pageReader, this.#catalog.get('Pages')));
   }
 
   /**
@@ -592,18 +424,18 @@ export class PdfDocument {
    * A /Parent loop is `ERR_PDF_PAGE_TREE`.
    */
   inheritedPageAttribute(page: PdfDict, key: string): PdfObject | undefined {
-    if (!INHERITABLE.has(key)) return page.get(key);
-    const seen = new Set<PdfDict>();
-    let node: PdfDict | undefined = page;
-    while (node !== undefined) {
-      const v = node.get(key);
-      if (v !== undefined) return v;
-      seen.add(node);
-      if (seen.size > this.limits.maxDepth) throw new PdfError('ERR_PDF_PAGE_TREE', 'page tree is too deep');
-      node = this.resolveDict(node.get('Parent'));
-      if (node !== undefined && seen.has(node)) throw new PdfError('ERR_PDF_PAGE_TREE', '/Parent chain loops');
-    }
-    return undefined;
+    return this.#op(() => inheritedAttribute(this.#pageReader, page, key));
+  }
+
+  get #pageReader(): PageTreeReader {
+    return {
+      resolveDict: (o) => this.resolveDict(o),
+      resolveArray: (o) => this.resolveArray(o),
+      maxDepth: this.limits.maxDepth,
+      maxPages: this.limits.maxObjects,
+      warn: (m) => this.#warn(m),
+      checkTime: () => this.#checkTime(),
+    };
   }
 
   /** Decodes a stream's data through its filter chain under the decoded-size limit (DOS-01/02/03). */
