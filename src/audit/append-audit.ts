@@ -3,7 +3,13 @@
  * and its audit row commit together (INV-5, SECURITY.md AUD-06/07).
  */
 import type { Clock } from '../core/clock.js';
-import { insertAuditRow, reserveAuditSequence, updateAuditHead, type Db, type Store } from '../store/index.js';
+import {
+  insertAuditRow,
+  reserveAuditSequence,
+  updateAuditHead,
+  type Db,
+  type Store,
+} from '../store/index.js';
 import type { AuditEvent } from './audit-event.js';
 import { hashAuditEntry, macAuditEntry, macAuditHead, type AuditKey } from './audit-key.js';
 import { canonicalDetails } from './canonical-json.js';
@@ -29,7 +35,11 @@ export interface AuditContext {
  * });
  * ```
  */
-export async function appendAudit(trx: Db, event: AuditEvent, context: AuditContext): Promise<number> {
+export async function appendAudit(
+  trx: Db,
+  event: AuditEvent,
+  context: AuditContext,
+): Promise<number> {
   const details = canonicalDetails(event.details);
   const { seq, prevHash } = await reserveAuditSequence(trx);
   const row = {
@@ -68,6 +78,10 @@ export async function appendAudit(trx: Db, event: AuditEvent, context: AuditCont
 }
 
 /** Appends an event in its own transaction (for failures recorded after the change rolled back). */
-export function appendAuditNow(store: Store, event: AuditEvent, context: AuditContext): Promise<number> {
+export function appendAuditNow(
+  store: Store,
+  event: AuditEvent,
+  context: AuditContext,
+): Promise<number> {
   return store.transaction((trx) => appendAudit(trx, event, context));
 }

@@ -1,7 +1,8 @@
 /** The shape of one audit event (who did what to which subject, from where) and of a stored entry. */
 
 /** A JSON value allowed in event details. */
-export type AuditJson = string | number | boolean | null | readonly AuditJson[] | { readonly [key: string]: AuditJson };
+export type AuditJson =
+  string | number | boolean | null | readonly AuditJson[] | { readonly [key: string]: AuditJson };
 
 /** What the caller records. Details must never contain secrets (PINs, OTPs, passwords, tokens, SADs). */
 export interface AuditEvent {

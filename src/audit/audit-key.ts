@@ -58,12 +58,16 @@ export function hashAuditEntry(e: AuditHashInput): Uint8Array {
 
 /** HMAC of an entry hash. */
 export function macAuditEntry(key: AuditKey, hash: Uint8Array): Uint8Array {
-  return new Uint8Array(createHmac('sha256', key.key).update('signet-audit-entry-mac-v1:').update(hash).digest());
+  return new Uint8Array(
+    createHmac('sha256', key.key).update('signet-audit-entry-mac-v1:').update(hash).digest(),
+  );
 }
 
 /** HMAC of the chain-head checkpoint (sequence number and head hash). */
 export function macAuditHead(key: AuditKey, seq: number, headHash: Uint8Array): Uint8Array {
   return new Uint8Array(
-    createHmac('sha256', key.key).update(JSON.stringify(['signet-audit-head-v1', seq, toHex(headHash)]), 'utf8').digest(),
+    createHmac('sha256', key.key)
+      .update(JSON.stringify(['signet-audit-head-v1', seq, toHex(headHash)]), 'utf8')
+      .digest(),
   );
 }

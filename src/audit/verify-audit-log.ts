@@ -52,7 +52,11 @@ function macEqual(a: Uint8Array, b: Uint8Array): boolean {
  * Verifies a live log on one consistent snapshot, so appends running meanwhile on other
  * connections are neither half-seen nor reported as truncation.
  */
-export function verifyAuditStore(store: Store, key: AuditKey, options: AuditVerifyOptions = {}): Promise<AuditVerifyReport> {
+export function verifyAuditStore(
+  store: Store,
+  key: AuditKey,
+  options: AuditVerifyOptions = {},
+): Promise<AuditVerifyReport> {
   return store.snapshot((trx) => verifyAuditLog(trx, key, options));
 }
 
@@ -66,7 +70,11 @@ export function verifyAuditStore(store: Store, key: AuditKey, options: AuditVeri
  * if (!report.ok) console.error(report.problems);
  * ```
  */
-export async function verifyAuditLog(db: Db, key: AuditKey, options: AuditVerifyOptions = {}): Promise<AuditVerifyReport> {
+export async function verifyAuditLog(
+  db: Db,
+  key: AuditKey,
+  options: AuditVerifyOptions = {},
+): Promise<AuditVerifyReport> {
   const pageSize = options.pageSize ?? 1000;
   const maxProblems = options.maxProblems ?? 100;
   const problems: AuditProblem[] = [];
@@ -83,10 +91,18 @@ export async function verifyAuditLog(db: Db, key: AuditKey, options: AuditVerify
     for (const row of rows) {
       entries++;
       if (row.seq !== expectedSeq) {
-        report({ kind: 'sequence-gap', seq: row.seq, message: `expected entry ${expectedSeq}, found ${row.seq}` });
+        report({
+          kind: 'sequence-gap',
+          seq: row.seq,
+          message: `expected entry ${expectedSeq}, found ${row.seq}`,
+        });
       }
       if (!bytesEqual(row.prev_hash, prevHash)) {
-        report({ kind: 'chain-break', seq: row.seq, message: `entry ${row.seq} does not link to the entry before it` });
+        report({
+          kind: 'chain-break',
+          seq: row.seq,
+          message: `entry ${row.seq} does not link to the entry before it`,
+        });
       }
       const hash = hashAuditEntry({
         seq: row.seq,
@@ -106,7 +122,11 @@ export async function verifyAuditLog(db: Db, key: AuditKey, options: AuditVerify
         report({ kind: 'hash-mismatch', seq: row.seq, message: `entry ${row.seq} was modified` });
       }
       if (!macEqual(macAuditEntry(key, row.hash), row.mac)) {
-        report({ kind: 'mac-mismatch', seq: row.seq, message: `entry ${row.seq} has an invalid MAC (forged or recomputed)` });
+        report({
+          kind: 'mac-mismatch',
+          seq: row.seq,
+          message: `entry ${row.seq} has an invalid MAC (forged or recomputed)`,
+        });
       }
       prevHash = row.hash;
       expectedSeq = row.seq + 1;
@@ -119,18 +139,35 @@ export async function verifyAuditLog(db: Db, key: AuditKey, options: AuditVerify
   if (head === undefined) {
     report({ kind: 'head-missing', seq: 0, message: 'the audit chain head checkpoint is missing' });
   } else {
-    const isGenesis = head.seq === 0 && head.mac.length === 0 && bytesEqual(head.headHash, new Uint8Array(32));
+    const isGenesis =
+      head.seq === 0 && head.mac.length === 0 && bytesEqual(head.headHash, new Uint8Array(32));
     if (!isGenesis && !macEqual(macAuditHead(key, head.seq, head.headHash), head.mac)) {
-      report({ kind: 'head-mac-mismatch', seq: head.seq, message: 'the chain head checkpoint has an invalid MAC' });
+      report({
+        kind: 'head-mac-mismatch',
+        seq: head.seq,
+        message: 'the chain head checkpoint has an invalid MAC',
+      });
     }
     if (head.seq > lastSeq) {
-      report({ kind: 'truncated', seq: head.seq, message: `entries ${lastSeq + 1}…${head.seq} are missing (tail truncated)` });
+      report({
+        kind: 'truncated',
+        seq: head.seq,
+        message: `entries ${lastSeq + 1}…${head.seq} are missing (tail truncated)`,
+      });
     } else if (head.seq < lastSeq || !bytesEqual(head.headHash, prevHash)) {
-      report({ kind: 'head-mismatch', seq: head.seq, message: 'the last entry does not match the chain head checkpoint' });
+      report({
+        kind: 'head-mismatch',
+        seq: head.seq,
+        message: 'the last entry does not match the chain head checkpoint',
+      });
     }
   }
   if (options.minimumSeq !== undefined && lastSeq < options.minimumSeq) {
-    report({ kind: 'below-anchor', seq: lastSeq, message: `the log ends at ${lastSeq}, before the anchored entry ${options.minimumSeq}` });
+    report({
+      kind: 'below-anchor',
+      seq: lastSeq,
+      message: `the log ends at ${lastSeq}, before the anchored entry ${options.minimumSeq}`,
+    });
   }
   return { ok: problems.length === 0, entries, lastSeq, problems };
 }

@@ -29,7 +29,15 @@ import { AuthError } from './errors.js';
 import type { RequestOrigin } from './sad.js';
 import type { SecretBox } from './secret-box.js';
 import type { SecretHasher } from './secret-hasher.js';
-import { defaultTotpParams, defaultTotpWindow, generateTotpSecret, matchTotp, totpUri, type TotpParams, type TotpWindow } from './totp.js';
+import {
+  defaultTotpParams,
+  defaultTotpWindow,
+  generateTotpSecret,
+  matchTotp,
+  totpUri,
+  type TotpParams,
+  type TotpWindow,
+} from './totp.js';
 
 /** How many failed attempts lock, and for how long (null: until an administrator unlocks). */
 export interface LockoutPolicy {
@@ -93,12 +101,27 @@ export class Authenticator {
   }
 
   /** Creates an active user with a password; ERR_STORE_CONFLICT when the username is taken. Audited. */
-  async createUser(request: { readonly username: string; readonly password: string; readonly actorUserId?: string } & RequestOrigin): Promise<string> {
+  async createUser(
+    request: {
+      readonly username: string;
+      readonly password: string;
+      readonly actorUserId?: string;
+    } & RequestOrigin,
+  ): Promise<string> {
     const passwordHash = await this.#o.hasher.hash(request.password);
     const id = randomUUID();
     await this.#o.store.transaction(async (trx) => {
-      await insertUser(trx, { id, username: request.username, passwordHash, createdAt: this.#now() });
-      await this.#audit(trx, request, 'user.create', 'success', { subject: `user:${id}`, actorUserId: request.actorUserId, details: { username: request.username } });
+      await insertUser(trx, {
+        id,
+        username: request.username,
+        passwordHash,
+        createdAt: this.#now(),
+      });
+      await this.#audit(trx, request, 'user.create', 'success', {
+        subject: `user:${id}`,
+        actorUserId: request.actorUserId,
+        details: { username: request.username },
+      });
     });
     return id;
   }
@@ -107,16 +130,24 @@ export class Authenticator {
    * Password login. Unknown user and wrong password give the same error after the same KDF work
    * (SCA-04); the attempt is reserved in the DB before the KDF runs (SCA-02). Returns the user id.
    */
-  async verifyPassword(request: { readonly username: string; readonly password: string } & RequestOrigin): Promise<string> {
+  async verifyPassword(
+    request: { readonly username: string; readonly password: string } & RequestOrigin,
+  ): Promise<string> {
     const user = await findUserByUsername(this.#o.store.db, request.username);
     if (user === undefined) {
       // The attempted username is not audited: people type their password into that field (AUD-08).
       await this.#o.hasher.verifyDummy(request.password);
-      await appendAuditNow(this.#o.store, this.#event(request, 'auth.password', 'failure', { details: { reason: 'unknown-user' } }), this.#o.audit);
+      await appendAuditNow(
+        this.#o.store,
+        this.#event(request, 'auth.password', 'failure', { details: { reason: 'unknown-user' } }),
+        this.#o.audit,
+      );
       throw new AuthError('ERR_AUTH_INVALID_CREDENTIALS', 'the username or password is wrong');
     }
     return this.#userFactor(request, user.id, 'auth.password', async () =>
-      (await this.#o.hasher.verify(request.password, user.password_hash)) ? { ok: true } : { ok: false },
+      (await this.#o.hasher.verify(request.password, user.password_hash))
+        ? { ok: true }
+        : { ok: false },
     );
   }
 
@@ -132,32 +163,51 @@ export class Authenticator {
     const sealed = this.#o.secretBox.seal(secret, totpAad(user.id));
     await this.#o.store.transaction(async (trx) => {
       await setUserPendingTotpSecret(trx, user.id, sealed);
-      await this.#audit(trx, request, 'auth.totp.enroll', 'success', { actorUserId: user.id, subject: `user:${user.id}` });
+      await this.#audit(trx, request, 'auth.totp.enroll', 'success', {
+        actorUserId: user.id,
+        subject: `user:${user.id}`,
+      });
     });
     return {
       secret,
-      uri: totpUri({ issuer: this.#o.totpIssuer ?? 'Signet', account: user.username, secret, params: this.#o.totpParams ?? defaultTotpParams }),
+      uri: totpUri({
+        issuer: this.#o.totpIssuer ?? 'Signet',
+        account: user.username,
+        secret,
+        params: this.#o.totpParams ?? defaultTotpParams,
+      }),
     };
   }
 
   /** Confirms the pending TOTP secret with a first valid code, which becomes the last used step. Counted like a login attempt. */
-  async confirmTotp(request: { readonly userId: string; readonly code: string } & RequestOrigin): Promise<void> {
+  async confirmTotp(
+    request: { readonly userId: string; readonly code: string } & RequestOrigin,
+  ): Promise<void> {
     const user = await findUserById(this.#o.store.db, request.userId);
     const pending = user?.totp_pending_secret ?? null;
     if (user === undefined || pending === null) {
-      throw new AuthError('ERR_AUTH_TOTP_NOT_ENROLLED', 'no one-time password device is awaiting confirmation');
+      throw new AuthError(
+        'ERR_AUTH_TOTP_NOT_ENROLLED',
+        'no one-time password device is awaiting confirmation',
+      );
     }
     const secret = this.#o.secretBox.open(pending, totpAad(user.id));
     await this.#userFactor(request, user.id, 'auth.totp.confirm', async () => {
       const step = this.#matchStep(secret, request.code);
-      return step === undefined ? { ok: false } : { ok: true, claim: (trx) => confirmUserTotpSecret(trx, user.id, pending, step) };
+      return step === undefined
+        ? { ok: false }
+        : { ok: true, claim: (trx) => confirmUserTotpSecret(trx, user.id, pending, step) };
     });
   }
 
   /** Verifies a user's TOTP code: counted like a password attempt, each time step accepted once (SCA-05/06/08). */
-  async verifyTotp(request: { readonly userId: string; readonly code: string } & RequestOrigin): Promise<void> {
+  async verifyTotp(
+    request: { readonly userId: string; readonly code: string } & RequestOrigin,
+  ): Promise<void> {
     const secret = await this.#totpSecret(request.userId);
-    await this.#userFactor(request, request.userId, 'auth.totp', async () => this.#checkTotp(request.userId, secret, request.code));
+    await this.#userFactor(request, request.userId, 'auth.totp', async () =>
+      this.#checkTotp(request.userId, secret, request.code),
+    );
   }
 
   /**
@@ -165,11 +215,29 @@ export class Authenticator {
    * like an unknown one after the same KDF work; wrong PINs count on the credential and lock it
    * (persisted) at the limit.
    */
-  async verifyCredentialPin(request: { readonly userId: string; readonly credentialId: string; readonly pin: string } & RequestOrigin): Promise<void> {
+  async verifyCredentialPin(
+    request: {
+      readonly userId: string;
+      readonly credentialId: string;
+      readonly pin: string;
+    } & RequestOrigin,
+  ): Promise<void> {
     const credential = await findCredential(this.#o.store.db, request.credentialId);
-    if (credential === undefined || credential.user_id !== request.userId || credential.pin_hash === null) {
+    if (
+      credential === undefined ||
+      credential.user_id !== request.userId ||
+      credential.pin_hash === null
+    ) {
       await this.#o.hasher.verifyDummy(request.pin);
-      await appendAuditNow(this.#o.store, this.#event(request, 'auth.pin', 'failure', { actorUserId: request.userId, subject: `credential:${request.credentialId}`, details: { reason: 'unknown-credential' } }), this.#o.audit);
+      await appendAuditNow(
+        this.#o.store,
+        this.#event(request, 'auth.pin', 'failure', {
+          actorUserId: request.userId,
+          subject: `credential:${request.credentialId}`,
+          details: { reason: 'unknown-credential' },
+        }),
+        this.#o.audit,
+      );
       throw new AuthError('ERR_AUTH_CREDENTIAL_NOT_FOUND', 'the credential is unknown');
     }
     const pinHash = credential.pin_hash;
@@ -179,28 +247,46 @@ export class Authenticator {
   }
 
   /** Verifies the user's TOTP as the credential's OTP (CSC explicit mode), counted on the credential. */
-  async verifyCredentialOtp(request: { readonly userId: string; readonly credentialId: string; readonly code: string } & RequestOrigin): Promise<void> {
+  async verifyCredentialOtp(
+    request: {
+      readonly userId: string;
+      readonly credentialId: string;
+      readonly code: string;
+    } & RequestOrigin,
+  ): Promise<void> {
     const credential = await findCredential(this.#o.store.db, request.credentialId);
     if (credential === undefined || credential.user_id !== request.userId) {
       throw new AuthError('ERR_AUTH_CREDENTIAL_NOT_FOUND', 'the credential is unknown');
     }
     const secret = await this.#totpSecret(request.userId);
-    await this.#credentialFactor(request, 'auth.otp', 'ERR_AUTH_OTP_INVALID', async () => this.#checkTotp(request.userId, secret, request.code));
+    await this.#credentialFactor(request, 'auth.otp', 'ERR_AUTH_OTP_INVALID', async () =>
+      this.#checkTotp(request.userId, secret, request.code),
+    );
   }
 
   /** Administrator unlock of a user. Audited. */
-  async unlockUser(request: { readonly userId: string; readonly actorUserId: string } & RequestOrigin): Promise<void> {
+  async unlockUser(
+    request: { readonly userId: string; readonly actorUserId: string } & RequestOrigin,
+  ): Promise<void> {
     await this.#o.store.transaction(async (trx) => {
       await unlockUserRow(trx, request.userId);
-      await this.#audit(trx, request, 'user.unlock', 'success', { actorUserId: request.actorUserId, subject: `user:${request.userId}` });
+      await this.#audit(trx, request, 'user.unlock', 'success', {
+        actorUserId: request.actorUserId,
+        subject: `user:${request.userId}`,
+      });
     });
   }
 
   /** Administrator unlock of a credential. Audited. */
-  async unlockCredential(request: { readonly credentialId: string; readonly actorUserId: string } & RequestOrigin): Promise<void> {
+  async unlockCredential(
+    request: { readonly credentialId: string; readonly actorUserId: string } & RequestOrigin,
+  ): Promise<void> {
     await this.#o.store.transaction(async (trx) => {
       await setCredentialLocked(trx, request.credentialId, false);
-      await this.#audit(trx, request, 'credential.unlock', 'success', { actorUserId: request.actorUserId, subject: `credential:${request.credentialId}` });
+      await this.#audit(trx, request, 'credential.unlock', 'success', {
+        actorUserId: request.actorUserId,
+        subject: `credential:${request.credentialId}`,
+      });
     });
   }
 
@@ -213,14 +299,21 @@ export class Authenticator {
   }
 
   /** Matches the code, then claims its step atomically (the claim runs in the caller's success transaction). */
-  #checkTotp(userId: string, secret: Uint8Array, code: string): { ok: boolean; claim?: (trx: Db) => Promise<boolean> } {
+  #checkTotp(
+    userId: string,
+    secret: Uint8Array,
+    code: string,
+  ): { ok: boolean; claim?: (trx: Db) => Promise<boolean> } {
     const step = this.#matchStep(secret, code);
     if (step === undefined) return { ok: false };
     return { ok: true, claim: (trx) => advanceUserTotpStep(trx, userId, step) };
   }
 
   #matchStep(secret: Uint8Array, code: string): number | undefined {
-    return matchTotp(secret, code, this.#o.clock.now(), { params: this.#o.totpParams ?? defaultTotpParams, window: this.#o.totpWindow ?? defaultTotpWindow });
+    return matchTotp(secret, code, this.#o.clock.now(), {
+      params: this.#o.totpParams ?? defaultTotpParams,
+      window: this.#o.totpWindow ?? defaultTotpWindow,
+    });
   }
 
   async #userFactor(
@@ -231,11 +324,21 @@ export class Authenticator {
   ): Promise<string> {
     const store = this.#o.store;
     const subject = { actorUserId: userId, subject: `user:${userId}` };
-    const attempts = await store.transaction((trx) => reserveUserAttempt(trx, userId, this.#user.maxAttempts, this.#now()));
+    const attempts = await store.transaction((trx) =>
+      reserveUserAttempt(trx, userId, this.#user.maxAttempts, this.#now()),
+    );
     if (attempts === undefined) {
-      await appendAuditNow(store, this.#event(request, type, 'failure', { ...subject, details: { reason: 'locked-or-disabled' } }), this.#o.audit);
+      await appendAuditNow(
+        store,
+        this.#event(request, type, 'failure', {
+          ...subject,
+          details: { reason: 'locked-or-disabled' },
+        }),
+        this.#o.audit,
+      );
       const user = await findUserById(store.db, userId);
-      if (user?.status !== 'active') throw new AuthError('ERR_AUTH_INVALID_CREDENTIALS', 'the username or password is wrong');
+      if (user?.status !== 'active')
+        throw new AuthError('ERR_AUTH_INVALID_CREDENTIALS', 'the username or password is wrong');
       throw new AuthError('ERR_AUTH_LOCKED', 'too many failed attempts: the account is locked');
     }
     const result = await verify();
@@ -248,12 +351,19 @@ export class Authenticator {
       if (attempts >= this.#user.maxAttempts) {
         const seconds = this.#user.lockSeconds;
         await lockUser(trx, userId, seconds === null ? null : this.#now() + seconds * 1000);
-        await this.#audit(trx, request, 'user.locked', 'success', { ...subject, details: { attempts } });
+        await this.#audit(trx, request, 'user.locked', 'success', {
+          ...subject,
+          details: { attempts },
+        });
       }
-      await this.#audit(trx, request, type, 'failure', { ...subject, details: { reason: result.ok ? 'replayed' : 'wrong', attempts } });
+      await this.#audit(trx, request, type, 'failure', {
+        ...subject,
+        details: { reason: result.ok ? 'replayed' : 'wrong', attempts },
+      });
       return result.ok;
     });
-    if (replayed) throw new AuthError('ERR_AUTH_OTP_REPLAYED', 'this one-time password was already used');
+    if (replayed)
+      throw new AuthError('ERR_AUTH_OTP_REPLAYED', 'this one-time password was already used');
     if (!result.ok) {
       throw type.startsWith('auth.totp')
         ? new AuthError('ERR_AUTH_OTP_INVALID', 'the one-time password is wrong')
@@ -270,10 +380,19 @@ export class Authenticator {
   ): Promise<void> {
     const store = this.#o.store;
     const subject = { actorUserId: request.userId, subject: `credential:${request.credentialId}` };
-    const attempts = await store.transaction((trx) => reserveCredentialAttempt(trx, request.credentialId, this.#credentialMax));
+    const attempts = await store.transaction((trx) =>
+      reserveCredentialAttempt(trx, request.credentialId, this.#credentialMax),
+    );
     if (attempts === undefined) {
-      await appendAuditNow(store, this.#event(request, type, 'failure', { ...subject, details: { reason: 'locked' } }), this.#o.audit);
-      throw new AuthError('ERR_AUTH_CREDENTIAL_LOCKED', 'too many failed attempts: the credential is locked');
+      await appendAuditNow(
+        store,
+        this.#event(request, type, 'failure', { ...subject, details: { reason: 'locked' } }),
+        this.#o.audit,
+      );
+      throw new AuthError(
+        'ERR_AUTH_CREDENTIAL_LOCKED',
+        'too many failed attempts: the credential is locked',
+      );
     }
     const result = await verify();
     const replayed = await store.transaction(async (trx) => {
@@ -284,12 +403,19 @@ export class Authenticator {
       }
       if (attempts >= this.#credentialMax) {
         await setCredentialLocked(trx, request.credentialId, true);
-        await this.#audit(trx, request, 'credential.locked', 'success', { ...subject, details: { attempts } });
+        await this.#audit(trx, request, 'credential.locked', 'success', {
+          ...subject,
+          details: { attempts },
+        });
       }
-      await this.#audit(trx, request, type, 'failure', { ...subject, details: { reason: result.ok ? 'replayed' : 'wrong', attempts } });
+      await this.#audit(trx, request, type, 'failure', {
+        ...subject,
+        details: { reason: result.ok ? 'replayed' : 'wrong', attempts },
+      });
       return result.ok;
     });
-    if (replayed) throw new AuthError('ERR_AUTH_OTP_REPLAYED', 'this one-time password was already used');
+    if (replayed)
+      throw new AuthError('ERR_AUTH_OTP_REPLAYED', 'this one-time password was already used');
     if (!result.ok) {
       throw wrongCode === 'ERR_AUTH_PIN_INVALID'
         ? new AuthError('ERR_AUTH_PIN_INVALID', 'the PIN is wrong')
@@ -305,7 +431,11 @@ export class Authenticator {
     request: RequestOrigin,
     type: string,
     outcome: Outcome,
-    extra: { readonly actorUserId?: string | undefined; readonly subject?: string; readonly details?: AuditEvent['details'] },
+    extra: {
+      readonly actorUserId?: string | undefined;
+      readonly subject?: string;
+      readonly details?: AuditEvent['details'];
+    },
   ): AuditEvent {
     return {
       type,
@@ -323,7 +453,11 @@ export class Authenticator {
     request: RequestOrigin,
     type: string,
     outcome: Outcome,
-    extra: { readonly actorUserId?: string | undefined; readonly subject?: string; readonly details?: AuditEvent['details'] },
+    extra: {
+      readonly actorUserId?: string | undefined;
+      readonly subject?: string;
+      readonly details?: AuditEvent['details'];
+    },
   ): Promise<void> {
     await appendAudit(trx, this.#event(request, type, outcome, extra), this.#o.audit);
   }

@@ -11,7 +11,12 @@ export {
   type RequestOrigin,
 } from './sad.js';
 export { SadError, AuthError, type SadErrorCode, type AuthErrorCode } from './errors.js';
-export { createScryptHasher, defaultScryptParams, type ScryptParams, type SecretHasher } from './secret-hasher.js';
+export {
+  createScryptHasher,
+  defaultScryptParams,
+  type ScryptParams,
+  type SecretHasher,
+} from './secret-hasher.js';
 export { createAesGcmSecretBox, type SecretBox } from './secret-box.js';
 export {
   hotp,
@@ -27,4 +32,9 @@ export {
   type TotpParams,
   type TotpWindow,
 } from './totp.js';
-export { Authenticator, type AuthenticatorOptions, type LockoutPolicy, type TotpEnrollment } from './authenticator.js';
+export {
+  Authenticator,
+  type AuthenticatorOptions,
+  type LockoutPolicy,
+  type TotpEnrollment,
+} from './authenticator.js';

@@ -81,15 +81,22 @@ function checkHashes(hashes: readonly Uint8Array[], hashAlgorithmOid: string): v
     throw new SadError('ERR_SAD_ALGORITHM', 'the hash algorithm is not supported');
   }
   if (hashes.length === 0 || hashes.length > maxSadSignatures) {
-    throw new SadError('ERR_SAD_HASH_INVALID', `between 1 and ${maxSadSignatures} hashes are required`);
+    throw new SadError(
+      'ERR_SAD_HASH_INVALID',
+      `between 1 and ${maxSadSignatures} hashes are required`,
+    );
   }
   const seen = new Set<string>();
   for (const h of hashes) {
     if (h.length !== digest.length) {
-      throw new SadError('ERR_SAD_HASH_INVALID', `a hash has ${h.length} bytes; ${digest.name} hashes have ${digest.length}`);
+      throw new SadError(
+        'ERR_SAD_HASH_INVALID',
+        `a hash has ${h.length} bytes; ${digest.name} hashes have ${digest.length}`,
+      );
     }
     const hex = toHex(h);
-    if (seen.has(hex)) throw new SadError('ERR_SAD_HASH_INVALID', 'the hash list contains duplicates');
+    if (seen.has(hex))
+      throw new SadError('ERR_SAD_HASH_INVALID', 'the hash list contains duplicates');
     seen.add(hex);
   }
 }
@@ -127,11 +134,17 @@ export class SadService {
     checkHashes(request.hashes, request.hashAlgorithmOid);
     const n = request.numSignatures;
     if (!Number.isSafeInteger(n) || n < request.hashes.length || n > maxSadSignatures) {
-      throw new SadError('ERR_SAD_REQUEST_INVALID', `numSignatures must be between the number of hashes and ${maxSadSignatures}`);
+      throw new SadError(
+        'ERR_SAD_REQUEST_INVALID',
+        `numSignatures must be between the number of hashes and ${maxSadSignatures}`,
+      );
     }
     const lifetime = request.lifetimeSeconds;
     if (!Number.isSafeInteger(lifetime) || lifetime < 1 || lifetime > this.#maxLifetimeSeconds) {
-      throw new SadError('ERR_SAD_REQUEST_INVALID', `the SAD lifetime must be between 1 and ${this.#maxLifetimeSeconds} seconds`);
+      throw new SadError(
+        'ERR_SAD_REQUEST_INVALID',
+        `the SAD lifetime must be between 1 and ${this.#maxLifetimeSeconds} seconds`,
+      );
     }
     const sad = randomBytes(32).toString('base64url');
     const idHash = hashSadToken(sad);
@@ -154,7 +167,15 @@ export class SadService {
         },
         sortedHashes(request.hashes),
       );
-      await appendAudit(trx, this.#event(request, 'sad.issue', 'success', { sadRef: sadRef(idHash), numSignatures: n, hashes: request.hashes.map(toBase64) }), this.#audit);
+      await appendAudit(
+        trx,
+        this.#event(request, 'sad.issue', 'success', {
+          sadRef: sadRef(idHash),
+          numSignatures: n,
+          hashes: request.hashes.map(toBase64),
+        }),
+        this.#audit,
+      );
     });
     return { sad, expiresAt: new Date(expiresAt) };
   }
@@ -178,7 +199,10 @@ export class SadService {
           throw new SadError('ERR_SAD_NOT_FOUND', 'the SAD is not valid');
         }
         if (row.credential_id !== request.credentialId || row.client_id !== request.clientId) {
-          throw new SadError('ERR_SAD_BINDING', 'the SAD was not issued for this credential and client');
+          throw new SadError(
+            'ERR_SAD_BINDING',
+            'the SAD was not issued for this credential and client',
+          );
         }
         if (row.hash_algorithm_oid !== request.hashAlgorithmOid) {
           throw new SadError('ERR_SAD_ALGORITHM', 'the SAD was issued for another hash algorithm');
@@ -186,21 +210,34 @@ export class SadService {
         if (row.revoked !== 0) throw new SadError('ERR_SAD_REVOKED', 'the SAD has been revoked');
         if (row.expires_at <= now) throw new SadError('ERR_SAD_EXPIRED', 'the SAD has expired');
         // SECURITY.md SAD-16: the credential and its owner must still be in good standing at use time.
-        if (row.credential_status !== 'active' || row.credential_locked !== 0 || row.user_status !== 'active') {
-          throw new SadError('ERR_SAD_CREDENTIAL_UNUSABLE', 'the credential cannot sign at present');
+        if (
+          row.credential_status !== 'active' ||
+          row.credential_locked !== 0 ||
+          row.user_status !== 'active'
+        ) {
+          throw new SadError(
+            'ERR_SAD_CREDENTIAL_UNUSABLE',
+            'the credential cannot sign at present',
+          );
         }
         // INV-2: the conditional UPDATEs decide, re-checking their WHERE on the locked row; a
         // wrong row count rolls everything back. The diagnosis query runs only on that path.
         const refuse = async (): Promise<SadError> =>
           (await countListedSadHashes(trx, idHash, hashes)) !== hashes.length
             ? new SadError('ERR_SAD_HASH_NOT_AUTHORIZED', 'a hash is not authorised by the SAD')
-            : new SadError('ERR_SAD_CONSUMED', 'the SAD does not authorise these signatures any more');
+            : new SadError(
+                'ERR_SAD_CONSUMED',
+                'the SAD does not authorise these signatures any more',
+              );
         const remaining = await decrementSadRemaining(trx, idHash, hashes.length, now);
         if (remaining === undefined) throw await refuse();
         if ((await markSadHashesUsed(trx, idHash, hashes)) !== hashes.length) throw await refuse();
         await appendAudit(
           trx,
-          this.#event(request, 'sad.consume', 'success', { sadRef: sadRef(idHash), hashes: hashes.map(toBase64) }),
+          this.#event(request, 'sad.consume', 'success', {
+            sadRef: sadRef(idHash),
+            hashes: hashes.map(toBase64),
+          }),
           this.#audit,
         );
         return { remaining };
@@ -209,7 +246,10 @@ export class SadService {
       if (err instanceof SadError) {
         await appendAuditNow(
           this.#store,
-          this.#event(request, 'sad.consume', 'failure', { sadRef: sadRef(idHash), error: err.code }),
+          this.#event(request, 'sad.consume', 'failure', {
+            sadRef: sadRef(idHash),
+            error: err.code,
+          }),
           this.#audit,
         );
       }
@@ -218,30 +258,50 @@ export class SadService {
   }
 
   /** CSC credentials/extendTransaction: a live SAD of this binding gets a new expiry (never more hashes or count). */
-  async extend(request: SadBinding & RequestOrigin & { readonly sad: string; readonly lifetimeSeconds: number }): Promise<Date> {
+  async extend(
+    request: SadBinding &
+      RequestOrigin & { readonly sad: string; readonly lifetimeSeconds: number },
+  ): Promise<Date> {
     const idHash = hashSadToken(request.sad);
     const lifetime = request.lifetimeSeconds;
     if (!Number.isSafeInteger(lifetime) || lifetime < 1 || lifetime > this.#maxLifetimeSeconds) {
-      throw new SadError('ERR_SAD_REQUEST_INVALID', `the SAD lifetime must be between 1 and ${this.#maxLifetimeSeconds} seconds`);
+      throw new SadError(
+        'ERR_SAD_REQUEST_INVALID',
+        `the SAD lifetime must be between 1 and ${this.#maxLifetimeSeconds} seconds`,
+      );
     }
     return this.#store.transaction(async (trx) => {
       const now = this.#clock.now().getTime();
       const row = await findSad(trx, idHash);
-      if (row === undefined || row.user_id !== request.userId) throw new SadError('ERR_SAD_NOT_FOUND', 'the SAD is not valid');
-      if (row.credential_id !== request.credentialId || row.client_id !== request.clientId || row.hash_algorithm_oid !== request.hashAlgorithmOid) {
-        throw new SadError('ERR_SAD_BINDING', 'the SAD was not issued for this credential and client');
+      if (row === undefined || row.user_id !== request.userId)
+        throw new SadError('ERR_SAD_NOT_FOUND', 'the SAD is not valid');
+      if (
+        row.credential_id !== request.credentialId ||
+        row.client_id !== request.clientId ||
+        row.hash_algorithm_oid !== request.hashAlgorithmOid
+      ) {
+        throw new SadError(
+          'ERR_SAD_BINDING',
+          'the SAD was not issued for this credential and client',
+        );
       }
       const expiresAt = now + lifetime * 1000;
       if (!(await extendSadExpiry(trx, idHash, expiresAt, now))) {
         throw new SadError('ERR_SAD_EXPIRED', 'the SAD is expired, revoked or used up');
       }
-      await appendAudit(trx, this.#event(request, 'sad.extend', 'success', { sadRef: sadRef(idHash) }), this.#audit);
+      await appendAudit(
+        trx,
+        this.#event(request, 'sad.extend', 'success', { sadRef: sadRef(idHash) }),
+        this.#audit,
+      );
       return new Date(expiresAt);
     });
   }
 
   /** Revokes a SAD (CSC auth/revoke, oauth2/revoke). Unknown or foreign SADs are ignored silently (RFC 7009 §2.2). */
-  async revoke(request: { readonly sad: string; readonly userId: string } & RequestOrigin): Promise<void> {
+  async revoke(
+    request: { readonly sad: string; readonly userId: string } & RequestOrigin,
+  ): Promise<void> {
     const idHash = hashSadToken(request.sad);
     await this.#store.transaction(async (trx) => {
       const row = await findSad(trx, idHash);

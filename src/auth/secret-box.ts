@@ -16,7 +16,8 @@ const VERSION = 1;
 
 /** An AES-256-GCM SecretBox over a 32-byte key. Layout: version(1) ‖ IV(12) ‖ tag(16) ‖ ciphertext. */
 export function createAesGcmSecretBox(key: Uint8Array): SecretBox {
-  if (key.length !== 32) throw new AuthError('ERR_AUTH_POLICY', 'the secret-box key must be 32 bytes');
+  if (key.length !== 32)
+    throw new AuthError('ERR_AUTH_POLICY', 'the secret-box key must be 32 bytes');
   const k = Buffer.from(key);
   return {
     seal(plaintext, associatedData) {
@@ -35,7 +36,9 @@ export function createAesGcmSecretBox(key: Uint8Array): SecretBox {
         const decipher = createDecipheriv('aes-256-gcm', k, bytes.subarray(1, 13));
         decipher.setAAD(Buffer.from(associatedData, 'utf8'));
         decipher.setAuthTag(bytes.subarray(13, 29));
-        return new Uint8Array(Buffer.concat([decipher.update(bytes.subarray(29)), decipher.final()]));
+        return new Uint8Array(
+          Buffer.concat([decipher.update(bytes.subarray(29)), decipher.final()]),
+        );
       } catch (cause) {
         throw new AuthError('ERR_AUTH_SECRET_BOX', 'the sealed secret cannot be opened', { cause });
       }

@@ -35,7 +35,17 @@ export interface SecretHasher {
 function checkParams(params: ScryptParams, minimumN: number): void {
   const { N, r, p } = params;
   const isPowerOfTwo = Number.isSafeInteger(N) && N > 1 && (N & (N - 1)) === 0;
-  if (!isPowerOfTwo || N < minimumN || N > 2 ** 20 || !Number.isSafeInteger(r) || r < 1 || r > 32 || !Number.isSafeInteger(p) || p < 1 || p > 16) {
+  if (
+    !isPowerOfTwo ||
+    N < minimumN ||
+    N > 2 ** 20 ||
+    !Number.isSafeInteger(r) ||
+    r < 1 ||
+    r > 32 ||
+    !Number.isSafeInteger(p) ||
+    p < 1 ||
+    p > 16
+  ) {
     throw new AuthError('ERR_AUTH_POLICY', 'scrypt parameters are out of the accepted range');
   }
 }
@@ -43,14 +53,23 @@ function checkParams(params: ScryptParams, minimumN: number): void {
 function derive(secret: string, salt: Uint8Array, params: ScryptParams): Promise<Buffer> {
   // Over-long secrets are truncated here only to bound the work; isAcceptable() makes them never match.
   const bytes = Buffer.from(secret.normalize('NFC'), 'utf8');
-  const options: ScryptOptions = { N: params.N, r: params.r, p: params.p, maxmem: 256 * params.N * params.r + 1024 * 1024 };
+  const options: ScryptOptions = {
+    N: params.N,
+    r: params.r,
+    p: params.p,
+    maxmem: 256 * params.N * params.r + 1024 * 1024,
+  };
   return new Promise((resolve, reject) => {
-    scrypt(bytes.subarray(0, MAX_SECRET_BYTES), salt, KEY_LENGTH, options, (err, key) => (err ? reject(err) : resolve(key)));
+    scrypt(bytes.subarray(0, MAX_SECRET_BYTES), salt, KEY_LENGTH, options, (err, key) =>
+      err ? reject(err) : resolve(key),
+    );
   });
 }
 
 function isAcceptable(secret: string): boolean {
-  return secret.length > 0 && Buffer.byteLength(secret.normalize('NFC'), 'utf8') <= MAX_SECRET_BYTES;
+  return (
+    secret.length > 0 && Buffer.byteLength(secret.normalize('NFC'), 'utf8') <= MAX_SECRET_BYTES
+  );
 }
 
 /**
@@ -64,30 +83,46 @@ function isAcceptable(secret: string): boolean {
  * await hasher.verify('correct horse', stored); // true
  * ```
  */
-export function createScryptHasher(params: ScryptParams = defaultScryptParams, options: { readonly minimumN?: number } = {}): SecretHasher {
+export function createScryptHasher(
+  params: ScryptParams = defaultScryptParams,
+  options: { readonly minimumN?: number } = {},
+): SecretHasher {
   const minimumN = options.minimumN ?? 2 ** 14;
   checkParams(params, minimumN);
   const dummySalt = randomBytes(SALT_LENGTH);
   const dummyHash = randomBytes(KEY_LENGTH);
   return {
     async hash(secret: string): Promise<string> {
-      if (!isAcceptable(secret)) throw new AuthError('ERR_AUTH_POLICY', `a secret must have 1 to ${MAX_SECRET_BYTES} bytes`);
+      if (!isAcceptable(secret))
+        throw new AuthError('ERR_AUTH_POLICY', `a secret must have 1 to ${MAX_SECRET_BYTES} bytes`);
       const salt = randomBytes(SALT_LENGTH);
       const key = await derive(secret, salt, params);
       return `$scrypt$v=1$N=${params.N},r=${params.r},p=${params.p}$${salt.toString('base64url')}$${key.toString('base64url')}`;
     },
     async verify(secret: string, stored: string): Promise<boolean> {
       const m = FORMAT.exec(stored);
-      if (m === null) throw new AuthError('ERR_AUTH_SECRET_FORMAT', 'the stored secret hash is not in a recognised format');
+      if (m === null)
+        throw new AuthError(
+          'ERR_AUTH_SECRET_FORMAT',
+          'the stored secret hash is not in a recognised format',
+        );
       const storedParams = { N: Number(m[1]), r: Number(m[2]), p: Number(m[3]) };
       try {
         checkParams(storedParams, minimumN);
       } catch (cause) {
-        throw new AuthError('ERR_AUTH_SECRET_FORMAT', 'the stored secret hash has unacceptable parameters', { cause });
+        throw new AuthError(
+          'ERR_AUTH_SECRET_FORMAT',
+          'the stored secret hash has unacceptable parameters',
+          { cause },
+        );
       }
       const expected = Buffer.from(m[5] ?? '', 'base64url');
       const actual = await derive(secret, Buffer.from(m[4] ?? '', 'base64url'), storedParams);
-      return actual.length === expected.length && timingSafeEqual(actual, expected) && isAcceptable(secret);
+      return (
+        actual.length === expected.length &&
+        timingSafeEqual(actual, expected) &&
+        isAcceptable(secret)
+      );
     },
     async verifyDummy(secret: string): Promise<false> {
       const actual = await derive(secret, dummySalt, params);

@@ -27,7 +27,11 @@ export interface TotpWindow {
 export const defaultTotpWindow: TotpWindow = { past: 1, future: 1 };
 
 /** RFC 4226 §5.3: HOTP value for `counter`. */
-export function hotp(secret: Uint8Array, counter: number, params: Pick<TotpParams, 'algorithm' | 'digits'> = defaultTotpParams): string {
+export function hotp(
+  secret: Uint8Array,
+  counter: number,
+  params: Pick<TotpParams, 'algorithm' | 'digits'> = defaultTotpParams,
+): string {
   const message = Buffer.alloc(8);
   message.writeBigUInt64BE(BigInt(counter));
   const mac = createHmac(params.algorithm, secret).update(message).digest();
@@ -42,7 +46,11 @@ export function totpStep(at: Date, params: TotpParams = defaultTotpParams): numb
 }
 
 /** The TOTP code at time `at`. */
-export function generateTotp(secret: Uint8Array, at: Date, params: TotpParams = defaultTotpParams): string {
+export function generateTotp(
+  secret: Uint8Array,
+  at: Date,
+  params: TotpParams = defaultTotpParams,
+): string {
   return hotp(secret, totpStep(at, params), params);
 }
 
@@ -64,7 +72,11 @@ export function matchTotp(
   let matched: number | undefined;
   for (let step = current - window.past; step <= current + window.future; step++) {
     if (step < 0) continue;
-    if (timingSafeEqual(Buffer.from(hotp(secret, step, params), 'ascii'), given) && matched === undefined) matched = step;
+    if (
+      timingSafeEqual(Buffer.from(hotp(secret, step, params), 'ascii'), given) &&
+      matched === undefined
+    )
+      matched = step;
   }
   return matched;
 }
@@ -113,7 +125,12 @@ export function decodeBase32(text: string): Uint8Array {
 }
 
 /** The `otpauth://totp/…` provisioning URI (Key Uri Format) for authenticator apps. */
-export function totpUri(options: { readonly issuer: string; readonly account: string; readonly secret: Uint8Array; readonly params?: TotpParams }): string {
+export function totpUri(options: {
+  readonly issuer: string;
+  readonly account: string;
+  readonly secret: Uint8Array;
+  readonly params?: TotpParams;
+}): string {
   const p = options.params ?? defaultTotpParams;
   const label = `${encodeURIComponent(options.issuer)}:${encodeURIComponent(options.account)}`;
   const query = new URLSearchParams({

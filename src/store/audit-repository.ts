@@ -19,7 +19,9 @@ export interface AuditHeadRow {
  * row lock; SQLite's single writer), so concurrent appenders form one linear chain.
  * Must run inside `Store.transaction()`.
  */
-export async function reserveAuditSequence(trx: Db): Promise<{ seq: number; prevHash: Uint8Array }> {
+export async function reserveAuditSequence(
+  trx: Db,
+): Promise<{ seq: number; prevHash: Uint8Array }> {
   const row = await trx
     .updateTable('audit_head')
     .set((eb) => ({ seq: eb('seq', '+', 1) }))
@@ -48,10 +50,18 @@ export async function updateAuditHead(trx: Db, head: AuditHeadRow): Promise<void
 
 /** Reads the checkpoint, or undefined when the row was deleted. */
 export async function readAuditHead(db: Db): Promise<AuditHeadRow | undefined> {
-  const row = await db.selectFrom('audit_head').select(['seq', 'head_hash', 'mac']).where('id', '=', 1).executeTakeFirst();
+  const row = await db
+    .selectFrom('audit_head')
+    .select(['seq', 'head_hash', 'mac'])
+    .where('id', '=', 1)
+    .executeTakeFirst();
   return row === undefined
     ? undefined
-    : { seq: Number(row.seq), headHash: new Uint8Array(row.head_hash), mac: new Uint8Array(row.mac) };
+    : {
+        seq: Number(row.seq),
+        headHash: new Uint8Array(row.head_hash),
+        mac: new Uint8Array(row.mac),
+      };
 }
 
 /** A page of entries in sequence order, strictly after `afterSeq`. */

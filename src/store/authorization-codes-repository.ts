@@ -14,12 +14,24 @@ export async function insertAuthorizationCode(trx: Db, row: AuthorizationCodeRow
 }
 
 function toRow(row: AuthorizationCodesTable): AuthorizationCodeRow {
-  return { ...row, code_hash: new Uint8Array(row.code_hash), expires_at: Number(row.expires_at), created_at: Number(row.created_at) };
+  return {
+    ...row,
+    code_hash: new Uint8Array(row.code_hash),
+    expires_at: Number(row.expires_at),
+    created_at: Number(row.created_at),
+  };
 }
 
 /** Reads a code by hash (to diagnose a refused redemption, e.g. reuse → revoke its tokens). */
-export async function findAuthorizationCode(db: Db, codeHash: Uint8Array): Promise<AuthorizationCodeRow | undefined> {
-  const row = await db.selectFrom('authorization_codes').selectAll().where('code_hash', '=', codeHash).executeTakeFirst();
+export async function findAuthorizationCode(
+  db: Db,
+  codeHash: Uint8Array,
+): Promise<AuthorizationCodeRow | undefined> {
+  const row = await db
+    .selectFrom('authorization_codes')
+    .selectAll()
+    .where('code_hash', '=', codeHash)
+    .executeTakeFirst();
   return row === undefined ? undefined : toRow(row);
 }
 
@@ -28,7 +40,11 @@ export async function findAuthorizationCode(db: Db, codeHash: Uint8Array): Promi
  * RETURNING *`: the row when this call redeemed it, undefined when it was used, expired or unknown.
  * Two nodes racing get exactly one row (SECURITY.md OA-11).
  */
-export async function redeemAuthorizationCode(trx: Db, codeHash: Uint8Array, now: number): Promise<AuthorizationCodeRow | undefined> {
+export async function redeemAuthorizationCode(
+  trx: Db,
+  codeHash: Uint8Array,
+  now: number,
+): Promise<AuthorizationCodeRow | undefined> {
   const row = await trx
     .updateTable('authorization_codes')
     .set({ used: 1 })
@@ -42,6 +58,9 @@ export async function redeemAuthorizationCode(trx: Db, codeHash: Uint8Array, now
 
 /** Deletes codes that expired before `now` (housekeeping). */
 export async function deleteExpiredAuthorizationCodes(trx: Db, now: number): Promise<number> {
-  const r = await trx.deleteFrom('authorization_codes').where('expires_at', '<=', now).executeTakeFirst();
+  const r = await trx
+    .deleteFrom('authorization_codes')
+    .where('expires_at', '<=', now)
+    .executeTakeFirst();
   return Number(r.numDeletedRows);
 }

@@ -28,7 +28,9 @@ export async function connectStore(config: StoreConfig): Promise<Store> {
     try {
       await sql`select 1`.execute(store.db);
     } catch (cause) {
-      throw new StoreError('ERR_STORE_CONNECT', `cannot reach the ${store.kind} database`, { cause });
+      throw new StoreError('ERR_STORE_CONNECT', `cannot reach the ${store.kind} database`, {
+        cause,
+      });
     }
     await migrateToLatest(store.db, store.kind);
   } catch (err) {
@@ -105,7 +107,13 @@ async function rollbackQuietly(conn: Db): Promise<void> {
 function mapBusy(err: unknown): unknown {
   const code = (err as { code?: unknown } | null)?.code;
   // PostgreSQL 57014 query_canceled (statement_timeout), 55P03 lock_not_available, 40001/40P01 serialization/deadlock.
-  if (isSqliteBusy(err) || code === '57014' || code === '55P03' || code === '40001' || code === '40P01') {
+  if (
+    isSqliteBusy(err) ||
+    code === '57014' ||
+    code === '55P03' ||
+    code === '40001' ||
+    code === '40P01'
+  ) {
     return new StoreError('ERR_STORE_BUSY', 'the database is busy, try again', { cause: err });
   }
   return err;

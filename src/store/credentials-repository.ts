@@ -34,7 +34,9 @@ export async function insertCredential(trx: Db, c: NewCredential): Promise<void>
         user_id: c.userId,
         key_ref: c.keyRef,
         backend_kind: c.backendKind,
-        certificate_chain: JSON.stringify(c.certificateChain.map((d) => Buffer.from(d).toString('base64'))),
+        certificate_chain: JSON.stringify(
+          c.certificateChain.map((d) => Buffer.from(d).toString('base64')),
+        ),
         status: 'active',
         pin_hash: c.pinHash,
         pin_failures: 0,
@@ -45,7 +47,8 @@ export async function insertCredential(trx: Db, c: NewCredential): Promise<void>
       })
       .execute();
   } catch (cause) {
-    if (isUniqueViolation(cause)) throw new StoreError('ERR_STORE_CONFLICT', 'the credential id is taken', { cause });
+    if (isUniqueViolation(cause))
+      throw new StoreError('ERR_STORE_CONFLICT', 'the credential id is taken', { cause });
     throw cause;
   }
 }
@@ -56,24 +59,47 @@ function toCredential(row: CredentialsTable): CredentialRow {
 
 /** Decodes the stored certificate chain (DER, leaf first). */
 export function credentialCertificates(row: CredentialRow): Uint8Array[] {
-  return (JSON.parse(row.certificate_chain) as string[]).map((b) => new Uint8Array(Buffer.from(b, 'base64')));
+  return (JSON.parse(row.certificate_chain) as string[]).map(
+    (b) => new Uint8Array(Buffer.from(b, 'base64')),
+  );
 }
 
 /** Finds a credential by id. */
 export async function findCredential(db: Db, id: string): Promise<CredentialRow | undefined> {
-  const row = await db.selectFrom('credentials').selectAll().where('id', '=', id).executeTakeFirst();
+  const row = await db
+    .selectFrom('credentials')
+    .selectAll()
+    .where('id', '=', id)
+    .executeTakeFirst();
   return row === undefined ? undefined : toCredential(row);
 }
 
 /** A user's credentials, oldest first. */
-export async function listUserCredentials(db: Db, userId: string): Promise<readonly CredentialRow[]> {
-  const rows = await db.selectFrom('credentials').selectAll().where('user_id', '=', userId).orderBy('created_at').orderBy('id').execute();
+export async function listUserCredentials(
+  db: Db,
+  userId: string,
+): Promise<readonly CredentialRow[]> {
+  const rows = await db
+    .selectFrom('credentials')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
   return rows.map(toCredential);
 }
 
 /** Changes a credential's state. */
-export async function setCredentialStatus(trx: Db, id: string, status: CredentialStatus): Promise<boolean> {
-  const r = await trx.updateTable('credentials').set({ status }).where('id', '=', id).executeTakeFirst();
+export async function setCredentialStatus(
+  trx: Db,
+  id: string,
+  status: CredentialStatus,
+): Promise<boolean> {
+  const r = await trx
+    .updateTable('credentials')
+    .set({ status })
+    .where('id', '=', id)
+    .executeTakeFirst();
   return r.numUpdatedRows === 1n;
 }
 
@@ -81,7 +107,11 @@ export async function setCredentialStatus(trx: Db, id: string, status: Credentia
  * Reserves one PIN/OTP attempt on an unlocked credential below the limit; returns the new count or
  * undefined when locked (the gate is the conditional UPDATE, as for users).
  */
-export async function reserveCredentialAttempt(trx: Db, id: string, maxAttempts: number): Promise<number | undefined> {
+export async function reserveCredentialAttempt(
+  trx: Db,
+  id: string,
+  maxAttempts: number,
+): Promise<number | undefined> {
   const row = await trx
     .updateTable('credentials')
     .set((eb) => ({ pin_failures: eb('pin_failures', '+', 1) }))

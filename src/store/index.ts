@@ -67,7 +67,12 @@ export {
   type CredentialStatus,
   type NewCredential,
 } from './credentials-repository.js';
-export { insertOAuthClient, findOAuthClient, type OAuthClient, type OAuthClientType } from './oauth-clients-repository.js';
+export {
+  insertOAuthClient,
+  findOAuthClient,
+  type OAuthClient,
+  type OAuthClientType,
+} from './oauth-clients-repository.js';
 export {
   insertAuthorizationCode,
   findAuthorizationCode,
@@ -75,4 +80,12 @@ export {
   deleteExpiredAuthorizationCodes,
   type AuthorizationCodeRow,
 } from './authorization-codes-repository.js';
-export { insertToken, findToken, useRefreshToken, revokeToken, revokeTokenFamily, type TokenRow, type TokenKind } from './tokens-repository.js';
+export {
+  insertToken,
+  findToken,
+  useRefreshToken,
+  revokeToken,
+  revokeTokenFamily,
+  type TokenRow,
+  type TokenKind,
+} from './tokens-repository.js';

@@ -41,7 +41,11 @@ function initialSchema(kind: StoreKind): Migration {
         .addColumn('scal', 'text', (c) => c.notNull())
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .execute();
-      await db.schema.createIndex('credentials_user_idx').on('credentials').column('user_id').execute();
+      await db.schema
+        .createIndex('credentials_user_idx')
+        .on('credentials')
+        .column('user_id')
+        .execute();
 
       await db.schema
         .createTable('oauth_clients')
@@ -105,7 +109,9 @@ function initialSchema(kind: StoreKind): Migration {
 
       await db.schema
         .createTable('sad_hashes')
-        .addColumn('sad_id', sql.raw(bytes), (c) => c.notNull().references('sads.id_hash').onDelete('cascade'))
+        .addColumn('sad_id', sql.raw(bytes), (c) =>
+          c.notNull().references('sads.id_hash').onDelete('cascade'),
+        )
         .addColumn('hash', sql.raw(bytes), (c) => c.notNull())
         .addColumn('used', 'integer', (c) => c.notNull().defaultTo(0))
         .addPrimaryKeyConstraint('sad_hashes_pk', ['sad_id', 'hash'])
@@ -128,7 +134,11 @@ function initialSchema(kind: StoreKind): Migration {
         .addColumn('hash', sql.raw(bytes), (c) => c.notNull())
         .addColumn('mac', sql.raw(bytes), (c) => c.notNull())
         .execute();
-      await db.schema.createIndex('audit_log_user_idx').on('audit_log').columns(['actor_user_id', 'seq']).execute();
+      await db.schema
+        .createIndex('audit_log_user_idx')
+        .on('audit_log')
+        .columns(['actor_user_id', 'seq'])
+        .execute();
 
       await db.schema
         .createTable('audit_head')
@@ -138,7 +148,9 @@ function initialSchema(kind: StoreKind): Migration {
         .addColumn('mac', sql.raw(bytes), (c) => c.notNull())
         .execute();
       // The genesis head: sequence 0, an all-zero hash, no MAC (the key is not known here).
-      await sql`insert into audit_head (id, seq, head_hash, mac) values (1, 0, ${new Uint8Array(32)}, ${new Uint8Array(0)})`.execute(db);
+      await sql`insert into audit_head (id, seq, head_hash, mac) values (1, 0, ${new Uint8Array(32)}, ${new Uint8Array(0)})`.execute(
+        db,
+      );
     },
   };
 }
@@ -148,14 +160,20 @@ function totpConfirmation(kind: StoreKind): Migration {
   const bytes = kind === 'postgres' ? 'bytea' : 'blob';
   return {
     async up(db: AnyDb): Promise<void> {
-      await db.schema.alterTable('users').addColumn('totp_pending_secret', sql.raw(bytes)).execute();
+      await db.schema
+        .alterTable('users')
+        .addColumn('totp_pending_secret', sql.raw(bytes))
+        .execute();
     },
   };
 }
 
 /** The ordered migrations of one store kind. Names sort in application order; never rename one. */
 export function migrationsFor(kind: StoreKind): Readonly<Record<string, Migration>> {
-  return { '0001_initial_schema': initialSchema(kind), '0002_totp_confirmation': totpConfirmation(kind) };
+  return {
+    '0001_initial_schema': initialSchema(kind),
+    '0002_totp_confirmation': totpConfirmation(kind),
+  };
 }
 
 class InCodeMigrationProvider implements MigrationProvider {
@@ -172,7 +190,10 @@ class InCodeMigrationProvider implements MigrationProvider {
  * Applies every pending migration. Idempotent: running it again on an up-to-date database does
  * nothing. kysely's Migrator serialises concurrent runs (an advisory lock on PostgreSQL).
  */
-export async function migrateToLatest(db: Kysely<Database>, kind: StoreKind): Promise<readonly string[]> {
+export async function migrateToLatest(
+  db: Kysely<Database>,
+  kind: StoreKind,
+): Promise<readonly string[]> {
   const migrator = new Migrator({ db, provider: new InCodeMigrationProvider(kind) });
   const { error, results } = await migrator.migrateToLatest();
   if (error !== undefined) {

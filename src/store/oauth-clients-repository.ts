@@ -35,14 +35,19 @@ export async function insertOAuthClient(trx: Db, client: OAuthClient): Promise<v
       })
       .execute();
   } catch (cause) {
-    if (isUniqueViolation(cause)) throw new StoreError('ERR_STORE_CONFLICT', 'the client id is taken', { cause });
+    if (isUniqueViolation(cause))
+      throw new StoreError('ERR_STORE_CONFLICT', 'the client id is taken', { cause });
     throw cause;
   }
 }
 
 /** Finds a client by id. */
 export async function findOAuthClient(db: Db, id: string): Promise<OAuthClient | undefined> {
-  const row = await db.selectFrom('oauth_clients').selectAll().where('id', '=', id).executeTakeFirst();
+  const row = await db
+    .selectFrom('oauth_clients')
+    .selectAll()
+    .where('id', '=', id)
+    .executeTakeFirst();
   if (row === undefined) return undefined;
   return {
     id: row.id,

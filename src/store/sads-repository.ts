@@ -9,7 +9,11 @@ import type { SadsTable } from './schema.js';
 export type SadRow = Readonly<SadsTable>;
 
 /** Inserts a SAD and the exact hashes it authorises. */
-export async function insertSad(trx: Db, sad: SadRow, hashes: readonly Uint8Array[]): Promise<void> {
+export async function insertSad(
+  trx: Db,
+  sad: SadRow,
+  hashes: readonly Uint8Array[],
+): Promise<void> {
   await trx.insertInto('sads').values(sad).execute();
   if (hashes.length > 0) {
     await trx
@@ -21,10 +25,19 @@ export async function insertSad(trx: Db, sad: SadRow, hashes: readonly Uint8Arra
 
 /** Reads a SAD by the hash of its token. */
 export async function findSad(db: Db, idHash: Uint8Array): Promise<SadRow | undefined> {
-  const row = await db.selectFrom('sads').selectAll().where('id_hash', '=', idHash).executeTakeFirst();
+  const row = await db
+    .selectFrom('sads')
+    .selectAll()
+    .where('id_hash', '=', idHash)
+    .executeTakeFirst();
   return row === undefined
     ? undefined
-    : { ...row, id_hash: new Uint8Array(row.id_hash), expires_at: Number(row.expires_at), created_at: Number(row.created_at) };
+    : {
+        ...row,
+        id_hash: new Uint8Array(row.id_hash),
+        expires_at: Number(row.expires_at),
+        created_at: Number(row.created_at),
+      };
 }
 
 /** A SAD with the standing of its credential and owner, read in one query at use time. */
@@ -41,7 +54,11 @@ export async function findSadForUse(db: Db, idHash: Uint8Array): Promise<SadForU
     .leftJoin('credentials', 'credentials.id', 'sads.credential_id')
     .leftJoin('users', 'users.id', 'sads.user_id')
     .selectAll('sads')
-    .select(['credentials.status as credential_status', 'credentials.locked as credential_locked', 'users.status as user_status'])
+    .select([
+      'credentials.status as credential_status',
+      'credentials.locked as credential_locked',
+      'users.status as user_status',
+    ])
     .where('sads.id_hash', '=', idHash)
     .executeTakeFirst();
   return row === undefined
@@ -56,7 +73,11 @@ export async function findSadForUse(db: Db, idHash: Uint8Array): Promise<SadForU
 }
 
 /** How many of `hashes` the SAD lists (used or not). */
-export async function countListedSadHashes(db: Db, idHash: Uint8Array, hashes: readonly Uint8Array[]): Promise<number> {
+export async function countListedSadHashes(
+  db: Db,
+  idHash: Uint8Array,
+  hashes: readonly Uint8Array[],
+): Promise<number> {
   if (hashes.length === 0) return 0;
   const rows = await db
     .selectFrom('sad_hashes')
@@ -72,7 +93,12 @@ export async function countListedSadHashes(db: Db, idHash: Uint8Array, hashes: r
  * expires_at > now RETURNING remaining`: the new remaining count when exactly this row changed,
  * undefined when the WHERE clause no longer holds.
  */
-export async function decrementSadRemaining(trx: Db, idHash: Uint8Array, n: number, now: number): Promise<number | undefined> {
+export async function decrementSadRemaining(
+  trx: Db,
+  idHash: Uint8Array,
+  n: number,
+  now: number,
+): Promise<number | undefined> {
   const row = await trx
     .updateTable('sads')
     .set((eb) => ({ remaining: eb('remaining', '-', n) }))
@@ -89,7 +115,11 @@ export async function decrementSadRemaining(trx: Db, idHash: Uint8Array, n: numb
  * `UPDATE sad_hashes SET used = 1 WHERE sad_id = ? AND hash IN (…) AND used = 0`: the number of
  * rows changed; the caller requires it to equal the number of (distinct) hashes.
  */
-export async function markSadHashesUsed(trx: Db, idHash: Uint8Array, hashes: readonly Uint8Array[]): Promise<number> {
+export async function markSadHashesUsed(
+  trx: Db,
+  idHash: Uint8Array,
+  hashes: readonly Uint8Array[],
+): Promise<number> {
   if (hashes.length === 0) return 0;
   const result = await trx
     .updateTable('sad_hashes')
@@ -103,12 +133,22 @@ export async function markSadHashesUsed(trx: Db, idHash: Uint8Array, hashes: rea
 
 /** Revokes a SAD; true when it existed and was not yet revoked. */
 export async function revokeSadRow(trx: Db, idHash: Uint8Array): Promise<boolean> {
-  const result = await trx.updateTable('sads').set({ revoked: 1 }).where('id_hash', '=', idHash).where('revoked', '=', 0).executeTakeFirst();
+  const result = await trx
+    .updateTable('sads')
+    .set({ revoked: 1 })
+    .where('id_hash', '=', idHash)
+    .where('revoked', '=', 0)
+    .executeTakeFirst();
   return result.numUpdatedRows === 1n;
 }
 
 /** Moves a live SAD's expiry (CSC credentials/extendTransaction); true when one row changed. */
-export async function extendSadExpiry(trx: Db, idHash: Uint8Array, expiresAt: number, now: number): Promise<boolean> {
+export async function extendSadExpiry(
+  trx: Db,
+  idHash: Uint8Array,
+  expiresAt: number,
+  now: number,
+): Promise<boolean> {
   const result = await trx
     .updateTable('sads')
     .set({ expires_at: expiresAt })

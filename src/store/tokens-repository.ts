@@ -17,12 +17,21 @@ export async function insertToken(trx: Db, row: TokenRow): Promise<void> {
 }
 
 function toRow(row: TokensTable): TokenRow {
-  return { ...row, token_hash: new Uint8Array(row.token_hash), expires_at: Number(row.expires_at), created_at: Number(row.created_at) };
+  return {
+    ...row,
+    token_hash: new Uint8Array(row.token_hash),
+    expires_at: Number(row.expires_at),
+    created_at: Number(row.created_at),
+  };
 }
 
 /** Reads a token by hash (revoked or not; the caller checks kind, expiry and revocation). */
 export async function findToken(db: Db, tokenHash: Uint8Array): Promise<TokenRow | undefined> {
-  const row = await db.selectFrom('tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+  const row = await db
+    .selectFrom('tokens')
+    .selectAll()
+    .where('token_hash', '=', tokenHash)
+    .executeTakeFirst();
   return row === undefined ? undefined : toRow(row);
 }
 
@@ -30,7 +39,11 @@ export async function findToken(db: Db, tokenHash: Uint8Array): Promise<TokenRow
  * Marks a live refresh token used, once: the row when this call won; undefined when unknown,
  * expired, revoked or already used (the caller then revokes the family if it was a reuse).
  */
-export async function useRefreshToken(trx: Db, tokenHash: Uint8Array, now: number): Promise<TokenRow | undefined> {
+export async function useRefreshToken(
+  trx: Db,
+  tokenHash: Uint8Array,
+  now: number,
+): Promise<TokenRow | undefined> {
   const row = await trx
     .updateTable('tokens')
     .set({ used: 1 })
@@ -46,12 +59,22 @@ export async function useRefreshToken(trx: Db, tokenHash: Uint8Array, now: numbe
 
 /** Revokes one token; true when it was live. */
 export async function revokeToken(trx: Db, tokenHash: Uint8Array): Promise<boolean> {
-  const r = await trx.updateTable('tokens').set({ revoked: 1 }).where('token_hash', '=', tokenHash).where('revoked', '=', 0).executeTakeFirst();
+  const r = await trx
+    .updateTable('tokens')
+    .set({ revoked: 1 })
+    .where('token_hash', '=', tokenHash)
+    .where('revoked', '=', 0)
+    .executeTakeFirst();
   return r.numUpdatedRows === 1n;
 }
 
 /** Revokes every token of a family (reuse detection, code replay); returns how many were live. */
 export async function revokeTokenFamily(trx: Db, familyId: string): Promise<number> {
-  const r = await trx.updateTable('tokens').set({ revoked: 1 }).where('family_id', '=', familyId).where('revoked', '=', 0).executeTakeFirst();
+  const r = await trx
+    .updateTable('tokens')
+    .set({ revoked: 1 })
+    .where('family_id', '=', familyId)
+    .where('revoked', '=', 0)
+    .executeTakeFirst();
   return Number(r.numUpdatedRows);
 }

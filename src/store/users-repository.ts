@@ -17,7 +17,12 @@ export type UserStatus = 'active' | 'disabled';
 /** Inserts a user; a taken username is ERR_STORE_CONFLICT. */
 export async function insertUser(
   trx: Db,
-  user: { readonly id: string; readonly username: string; readonly passwordHash: string; readonly createdAt: number },
+  user: {
+    readonly id: string;
+    readonly username: string;
+    readonly passwordHash: string;
+    readonly createdAt: number;
+  },
 ): Promise<void> {
   try {
     await trx
@@ -36,7 +41,8 @@ export async function insertUser(
       })
       .execute();
   } catch (cause) {
-    if (isUniqueViolation(cause)) throw new StoreError('ERR_STORE_CONFLICT', 'the username is taken', { cause });
+    if (isUniqueViolation(cause))
+      throw new StoreError('ERR_STORE_CONFLICT', 'the username is taken', { cause });
     throw cause;
   }
 }
@@ -45,7 +51,8 @@ function toUser(row: UsersTable): UserRow {
   return {
     ...row,
     totp_secret: row.totp_secret === null ? null : new Uint8Array(row.totp_secret),
-    totp_pending_secret: row.totp_pending_secret === null ? null : new Uint8Array(row.totp_pending_secret),
+    totp_pending_secret:
+      row.totp_pending_secret === null ? null : new Uint8Array(row.totp_pending_secret),
     totp_last_step: row.totp_last_step === null ? null : Number(row.totp_last_step),
     locked_until: row.locked_until === null ? null : Number(row.locked_until),
     created_at: Number(row.created_at),
@@ -54,7 +61,11 @@ function toUser(row: UsersTable): UserRow {
 
 /** Finds a user by username. */
 export async function findUserByUsername(db: Db, username: string): Promise<UserRow | undefined> {
-  const row = await db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
+  const row = await db
+    .selectFrom('users')
+    .selectAll()
+    .where('username', '=', username)
+    .executeTakeFirst();
   return row === undefined ? undefined : toUser(row);
 }
 
@@ -70,7 +81,12 @@ export async function findUserById(db: Db, id: string): Promise<UserRow | undefi
  * or undefined when no attempt may be made. The conditional UPDATE is the gate, so parallel
  * guesses on any number of nodes verify at most `maxAttempts` factors.
  */
-export async function reserveUserAttempt(trx: Db, userId: string, maxAttempts: number, now: number): Promise<number | undefined> {
+export async function reserveUserAttempt(
+  trx: Db,
+  userId: string,
+  maxAttempts: number,
+  now: number,
+): Promise<number | undefined> {
   const lockExpired = sql<boolean>`(locked_until is not null and locked_until <= ${now})`;
   const row = await trx
     .updateTable('users')
@@ -88,44 +104,85 @@ export async function reserveUserAttempt(trx: Db, userId: string, maxAttempts: n
 
 /** A verified factor clears the counter and any lock. */
 export async function clearUserAttempts(trx: Db, userId: string): Promise<void> {
-  await trx.updateTable('users').set({ failed_attempts: 0, locked_until: null }).where('id', '=', userId).execute();
+  await trx
+    .updateTable('users')
+    .set({ failed_attempts: 0, locked_until: null })
+    .where('id', '=', userId)
+    .execute();
 }
 
 /** Sets the lock expiry (null: locked until an administrator unlocks) once the limit is reached. */
 export async function lockUser(trx: Db, userId: string, lockedUntil: number | null): Promise<void> {
-  await trx.updateTable('users').set({ locked_until: lockedUntil }).where('id', '=', userId).execute();
+  await trx
+    .updateTable('users')
+    .set({ locked_until: lockedUntil })
+    .where('id', '=', userId)
+    .execute();
 }
 
 /** Administrator unlock: clears counter and lock. */
 export async function unlockUser(trx: Db, userId: string): Promise<boolean> {
-  const r = await trx.updateTable('users').set({ failed_attempts: 0, locked_until: null }).where('id', '=', userId).executeTakeFirst();
+  const r = await trx
+    .updateTable('users')
+    .set({ failed_attempts: 0, locked_until: null })
+    .where('id', '=', userId)
+    .executeTakeFirst();
   return r.numUpdatedRows === 1n;
 }
 
 /** Enables or disables an account. */
 export async function setUserStatus(trx: Db, userId: string, status: UserStatus): Promise<boolean> {
-  const r = await trx.updateTable('users').set({ status }).where('id', '=', userId).executeTakeFirst();
+  const r = await trx
+    .updateTable('users')
+    .set({ status })
+    .where('id', '=', userId)
+    .executeTakeFirst();
   return r.numUpdatedRows === 1n;
 }
 
 /** Replaces the password hash. */
-export async function setUserPasswordHash(trx: Db, userId: string, passwordHash: string): Promise<void> {
-  await trx.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', userId).execute();
+export async function setUserPasswordHash(
+  trx: Db,
+  userId: string,
+  passwordHash: string,
+): Promise<void> {
+  await trx
+    .updateTable('users')
+    .set({ password_hash: passwordHash })
+    .where('id', '=', userId)
+    .execute();
 }
 
 /** Stores a sealed TOTP secret as pending (it does not authenticate until confirmed). */
-export async function setUserPendingTotpSecret(trx: Db, userId: string, sealed: Uint8Array | null): Promise<void> {
-  await trx.updateTable('users').set({ totp_pending_secret: sealed }).where('id', '=', userId).execute();
+export async function setUserPendingTotpSecret(
+  trx: Db,
+  userId: string,
+  sealed: Uint8Array | null,
+): Promise<void> {
+  await trx
+    .updateTable('users')
+    .set({ totp_pending_secret: sealed })
+    .where('id', '=', userId)
+    .execute();
 }
 
 /**
  * Promotes the pending secret to the active one, only if it is still the one that was checked
  * (a concurrent re-enrollment makes this return false); the confirming code's step becomes the last used.
  */
-export async function confirmUserTotpSecret(trx: Db, userId: string, pending: Uint8Array, step: number): Promise<boolean> {
+export async function confirmUserTotpSecret(
+  trx: Db,
+  userId: string,
+  pending: Uint8Array,
+  step: number,
+): Promise<boolean> {
   const r = await trx
     .updateTable('users')
-    .set((eb) => ({ totp_secret: eb.ref('totp_pending_secret'), totp_pending_secret: null, totp_last_step: step }))
+    .set((eb) => ({
+      totp_secret: eb.ref('totp_pending_secret'),
+      totp_pending_secret: null,
+      totp_last_step: step,
+    }))
     .where('id', '=', userId)
     .where('totp_pending_secret', '=', pending)
     .executeTakeFirst();
@@ -134,7 +191,11 @@ export async function confirmUserTotpSecret(trx: Db, userId: string, pending: Ui
 
 /** Removes the active and pending TOTP secrets. */
 export async function clearUserTotp(trx: Db, userId: string): Promise<void> {
-  await trx.updateTable('users').set({ totp_secret: null, totp_pending_secret: null, totp_last_step: null }).where('id', '=', userId).execute();
+  await trx
+    .updateTable('users')
+    .set({ totp_secret: null, totp_pending_secret: null, totp_last_step: null })
+    .where('id', '=', userId)
+    .execute();
 }
 
 /**

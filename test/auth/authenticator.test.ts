@@ -17,7 +17,12 @@ import {
   type AuthErrorCode,
   type SecretHasher,
 } from '../../src/auth/index.js';
-import { findUserById, insertCredential, setUserStatus, type Store } from '../../src/store/index.js';
+import {
+  findUserById,
+  insertCredential,
+  setUserStatus,
+  type Store,
+} from '../../src/store/index.js';
 import { requireStore, storeKinds, testStores } from '../support/stores.js';
 
 const auditKey = createAuditKey(randomBytes(32));
@@ -57,7 +62,11 @@ function isCode(code: AuthErrorCode) {
 function make(store: Store, clock = testClock('2026-03-01T10:00:00Z'), hasher = countingHasher()) {
   const audit: AuditContext = { key: auditKey, nodeId: 'node-a', clock };
   const auth = new Authenticator({
-    store, clock, audit, hasher, secretBox,
+    store,
+    clock,
+    audit,
+    hasher,
+    secretBox,
     userLockout: { maxAttempts: 5, lockSeconds: 900 },
     credentialLockout: { maxAttempts: 3 },
   });
@@ -65,7 +74,11 @@ function make(store: Store, clock = testClock('2026-03-01T10:00:00Z'), hasher = 
 }
 
 async function auditTypes(store: Store): Promise<string[]> {
-  const rows = await store.db.selectFrom('audit_log').select(['event_type', 'outcome']).orderBy('seq').execute();
+  const rows = await store.db
+    .selectFrom('audit_log')
+    .select(['event_type', 'outcome'])
+    .orderBy('seq')
+    .execute();
   return rows.map((r) => `${r.event_type}:${r.outcome}`);
 }
 
@@ -77,16 +90,39 @@ describe('Authenticator', () => {
         const { store } = await testStores(t)[kind]();
         const { auth, hasher } = make(store);
         const id = await auth.createUser({ username: 'alice', password: 'correct horse' });
-        assert.equal(await auth.verifyPassword({ username: 'alice', password: 'correct horse', sourceAddress: '192.0.2.1', traceId: 't1' }), id);
+        assert.equal(
+          await auth.verifyPassword({
+            username: 'alice',
+            password: 'correct horse',
+            sourceAddress: '192.0.2.1',
+            traceId: 't1',
+          }),
+          id,
+        );
         hasher.runs = 0;
-        await assert.rejects(auth.verifyPassword({ username: 'alice', password: 'wrong' }), isCode('ERR_AUTH_INVALID_CREDENTIALS'));
+        await assert.rejects(
+          auth.verifyPassword({ username: 'alice', password: 'wrong' }),
+          isCode('ERR_AUTH_INVALID_CREDENTIALS'),
+        );
         assert.equal(hasher.runs, 1);
-        await assert.rejects(auth.verifyPassword({ username: 'bob', password: 'wrong' }), isCode('ERR_AUTH_INVALID_CREDENTIALS'));
+        await assert.rejects(
+          auth.verifyPassword({ username: 'bob', password: 'wrong' }),
+          isCode('ERR_AUTH_INVALID_CREDENTIALS'),
+        );
         assert.equal(hasher.runs, 2);
-        const row = await store.db.selectFrom('audit_log').selectAll().where('seq', '=', 2).executeTakeFirstOrThrow();
+        const row = await store.db
+          .selectFrom('audit_log')
+          .selectAll()
+          .where('seq', '=', 2)
+          .executeTakeFirstOrThrow();
         assert.equal(row.source_address, '192.0.2.1');
         assert.equal(row.trace_id, 't1');
-        assert.deepEqual(await auditTypes(store), ['user.create:success', 'auth.password:success', 'auth.password:failure', 'auth.password:failure']);
+        assert.deepEqual(await auditTypes(store), [
+          'user.create:success',
+          'auth.password:success',
+          'auth.password:failure',
+          'auth.password:failure',
+        ]);
       });
 
       it('SCA-01 locks after 5 failures, persisted across a restart, audited; unlocks after the lock time', async (t) => {
@@ -95,12 +131,18 @@ describe('Authenticator', () => {
         const { auth, clock, hasher } = make(test.store);
         await auth.createUser({ username: 'alice', password: 'correct horse' });
         for (let i = 0; i < 5; i++) {
-          await assert.rejects(auth.verifyPassword({ username: 'alice', password: `guess${i}` }), isCode('ERR_AUTH_INVALID_CREDENTIALS'));
+          await assert.rejects(
+            auth.verifyPassword({ username: 'alice', password: `guess${i}` }),
+            isCode('ERR_AUTH_INVALID_CREDENTIALS'),
+          );
         }
         hasher.runs = 0;
         // "Restart": a new connection and a new Authenticator see the persisted lock; no KDF runs.
         const restarted = make(await test.connectAgain(), clock, hasher).auth;
-        await assert.rejects(restarted.verifyPassword({ username: 'alice', password: 'correct horse' }), isCode('ERR_AUTH_LOCKED'));
+        await assert.rejects(
+          restarted.verifyPassword({ username: 'alice', password: 'correct horse' }),
+          isCode('ERR_AUTH_LOCKED'),
+        );
         assert.equal(hasher.runs, 0);
         const types = await auditTypes(test.store);
         assert.equal(types.filter((x) => x === 'user.locked:success').length, 1);
@@ -118,7 +160,11 @@ describe('Authenticator', () => {
         const { auth } = make(store);
         await auth.createUser({ username: 'alice', password: 'pw-alice' });
         for (let round = 0; round < 3; round++) {
-          for (let i = 0; i < 4; i++) await assert.rejects(auth.verifyPassword({ username: 'alice', password: 'x' }), isCode('ERR_AUTH_INVALID_CREDENTIALS'));
+          for (let i = 0; i < 4; i++)
+            await assert.rejects(
+              auth.verifyPassword({ username: 'alice', password: 'x' }),
+              isCode('ERR_AUTH_INVALID_CREDENTIALS'),
+            );
           await auth.verifyPassword({ username: 'alice', password: 'pw-alice' });
         }
       });
@@ -131,11 +177,18 @@ describe('Authenticator', () => {
         const userId = await a.auth.createUser({ username: 'alice', password: 'correct horse' });
         a.hasher.runs = 0;
         const results = await Promise.allSettled(
-          Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? a : b).auth.verifyPassword({ username: 'alice', password: `guess-${i}` })),
+          Array.from({ length: 100 }, (_, i) =>
+            (i % 2 === 0 ? a : b).auth.verifyPassword({
+              username: 'alice',
+              password: `guess-${i}`,
+            }),
+          ),
         );
         assert.ok(results.every((r) => r.status === 'rejected'));
         assert.equal(a.hasher.runs, 5);
-        const codes = results.map((r) => (r.status === 'rejected' ? (r.reason as AuthError).code : 'ok'));
+        const codes = results.map((r) =>
+          r.status === 'rejected' ? (r.reason as AuthError).code : 'ok',
+        );
         assert.equal(codes.filter((c) => c === 'ERR_AUTH_INVALID_CREDENTIALS').length, 5);
         assert.equal(codes.filter((c) => c === 'ERR_AUTH_LOCKED').length, 95);
         const user = await findUserById(test.store.db, userId);
@@ -151,7 +204,10 @@ describe('Authenticator', () => {
         const { auth } = make(store);
         const id = await auth.createUser({ username: 'alice', password: 'pw' });
         await setUserStatus(store.db, id, 'disabled');
-        await assert.rejects(auth.verifyPassword({ username: 'alice', password: 'pw' }), isCode('ERR_AUTH_INVALID_CREDENTIALS'));
+        await assert.rejects(
+          auth.verifyPassword({ username: 'alice', password: 'pw' }),
+          isCode('ERR_AUTH_INVALID_CREDENTIALS'),
+        );
       });
 
       it('SCA-05/09 TOTP: sealed at rest, accepted once per step, older steps refused after a newer one', async (t) => {
@@ -159,22 +215,48 @@ describe('Authenticator', () => {
         const { store } = await testStores(t)[kind]();
         const { auth, clock } = make(store);
         const userId = await auth.createUser({ username: 'alice', password: 'pw' });
-        await assert.rejects(auth.verifyTotp({ userId, code: '000000' }), isCode('ERR_AUTH_TOTP_NOT_ENROLLED'));
+        await assert.rejects(
+          auth.verifyTotp({ userId, code: '000000' }),
+          isCode('ERR_AUTH_TOTP_NOT_ENROLLED'),
+        );
         const { secret, uri } = await auth.enrollTotp({ userId });
         assert.match(uri, /^otpauth:\/\/totp\/Signet:alice\?/);
         const step = totpStep(clock.now());
         // Pending until confirmed: the secret authenticates nothing yet.
-        await assert.rejects(auth.verifyTotp({ userId, code: hotp(secret, step) }), isCode('ERR_AUTH_TOTP_NOT_ENROLLED'));
-        await assert.rejects(auth.confirmTotp({ userId, code: hotp(secret, step + 3) }), isCode('ERR_AUTH_OTP_INVALID'));
+        await assert.rejects(
+          auth.verifyTotp({ userId, code: hotp(secret, step) }),
+          isCode('ERR_AUTH_TOTP_NOT_ENROLLED'),
+        );
+        await assert.rejects(
+          auth.confirmTotp({ userId, code: hotp(secret, step + 3) }),
+          isCode('ERR_AUTH_OTP_INVALID'),
+        );
         await auth.confirmTotp({ userId, code: hotp(secret, step - 1) });
-        await assert.rejects(auth.confirmTotp({ userId, code: hotp(secret, step) }), isCode('ERR_AUTH_TOTP_NOT_ENROLLED'));
-        const row = await store.db.selectFrom('users').select(['totp_secret', 'totp_pending_secret']).executeTakeFirstOrThrow();
+        await assert.rejects(
+          auth.confirmTotp({ userId, code: hotp(secret, step) }),
+          isCode('ERR_AUTH_TOTP_NOT_ENROLLED'),
+        );
+        const row = await store.db
+          .selectFrom('users')
+          .select(['totp_secret', 'totp_pending_secret'])
+          .executeTakeFirstOrThrow();
         assert.equal(row.totp_pending_secret, null);
-        assert.ok(row.totp_secret !== null && !Buffer.from(row.totp_secret).includes(Buffer.from(secret)));
+        assert.ok(
+          row.totp_secret !== null && !Buffer.from(row.totp_secret).includes(Buffer.from(secret)),
+        );
         await auth.verifyTotp({ userId, code: hotp(secret, step) });
-        await assert.rejects(auth.verifyTotp({ userId, code: hotp(secret, step) }), isCode('ERR_AUTH_OTP_REPLAYED'));
-        await assert.rejects(auth.verifyTotp({ userId, code: hotp(secret, step - 1) }), isCode('ERR_AUTH_OTP_REPLAYED'));
-        await assert.rejects(auth.verifyTotp({ userId, code: hotp(secret, step + 2) }), isCode('ERR_AUTH_OTP_INVALID'));
+        await assert.rejects(
+          auth.verifyTotp({ userId, code: hotp(secret, step) }),
+          isCode('ERR_AUTH_OTP_REPLAYED'),
+        );
+        await assert.rejects(
+          auth.verifyTotp({ userId, code: hotp(secret, step - 1) }),
+          isCode('ERR_AUTH_OTP_REPLAYED'),
+        );
+        await assert.rejects(
+          auth.verifyTotp({ userId, code: hotp(secret, step + 2) }),
+          isCode('ERR_AUTH_OTP_INVALID'),
+        );
         clock.advance(30_000);
         await auth.verifyTotp({ userId, code: hotp(secret, step + 1) });
       });
@@ -188,9 +270,14 @@ describe('Authenticator', () => {
         const { secret } = await a.auth.enrollTotp({ userId });
         await a.auth.confirmTotp({ userId, code: hotp(secret, totpStep(a.clock.now()) - 1) });
         const code = hotp(secret, totpStep(a.clock.now()));
-        const results = await Promise.allSettled(Array.from({ length: 4 }, (_, i) => (i % 2 === 0 ? a : b).auth.verifyTotp({ userId, code })));
+        const results = await Promise.allSettled(
+          Array.from({ length: 4 }, (_, i) =>
+            (i % 2 === 0 ? a : b).auth.verifyTotp({ userId, code }),
+          ),
+        );
         assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
-        for (const r of results) if (r.status === 'rejected') isCode('ERR_AUTH_OTP_REPLAYED')(r.reason);
+        for (const r of results)
+          if (r.status === 'rejected') isCode('ERR_AUTH_OTP_REPLAYED')(r.reason);
       });
 
       it('SCA-08 wrong TOTP codes share the lockout counter', async (t) => {
@@ -202,8 +289,16 @@ describe('Authenticator', () => {
         await auth.confirmTotp({ userId, code: hotp(secret, totpStep(clock.now()) - 1) });
         const right = hotp(secret, totpStep(clock.now()));
         const wrong = right === '000000' ? '000001' : '000000';
-        const results = await Promise.allSettled(Array.from({ length: 20 }, () => auth.verifyTotp({ userId, code: wrong })));
-        assert.equal(results.filter((r) => r.status === 'rejected' && (r.reason as AuthError).code === 'ERR_AUTH_OTP_INVALID').length, 5);
+        const results = await Promise.allSettled(
+          Array.from({ length: 20 }, () => auth.verifyTotp({ userId, code: wrong })),
+        );
+        assert.equal(
+          results.filter(
+            (r) =>
+              r.status === 'rejected' && (r.reason as AuthError).code === 'ERR_AUTH_OTP_INVALID',
+          ).length,
+          5,
+        );
         await assert.rejects(auth.verifyTotp({ userId, code: right }), isCode('ERR_AUTH_LOCKED'));
       });
 
@@ -215,23 +310,54 @@ describe('Authenticator', () => {
         const userId = await a.auth.createUser({ username: 'alice', password: 'pw' });
         const other = await a.auth.createUser({ username: 'bob', password: 'pw' });
         await insertCredential(test.store.db, {
-          id: 'c1', userId, keyRef: 'soft:c1', backendKind: 'software', certificateChain: [], pinHash: await realHasher.hash('1234'),
-          multisign: 1, scal: 'SCAL2', createdAt: 0,
+          id: 'c1',
+          userId,
+          keyRef: 'soft:c1',
+          backendKind: 'software',
+          certificateChain: [],
+          pinHash: await realHasher.hash('1234'),
+          multisign: 1,
+          scal: 'SCAL2',
+          createdAt: 0,
         });
         await a.auth.verifyCredentialPin({ userId, credentialId: 'c1', pin: '1234' });
         a.hasher.runs = 0;
         // Another user's credential is answered like an unknown one, after the same KDF work.
-        await assert.rejects(a.auth.verifyCredentialPin({ userId: other, credentialId: 'c1', pin: '1234' }), isCode('ERR_AUTH_CREDENTIAL_NOT_FOUND'));
-        await assert.rejects(a.auth.verifyCredentialPin({ userId, credentialId: 'nope', pin: '1234' }), isCode('ERR_AUTH_CREDENTIAL_NOT_FOUND'));
+        await assert.rejects(
+          a.auth.verifyCredentialPin({ userId: other, credentialId: 'c1', pin: '1234' }),
+          isCode('ERR_AUTH_CREDENTIAL_NOT_FOUND'),
+        );
+        await assert.rejects(
+          a.auth.verifyCredentialPin({ userId, credentialId: 'nope', pin: '1234' }),
+          isCode('ERR_AUTH_CREDENTIAL_NOT_FOUND'),
+        );
         assert.equal(a.hasher.runs, 2);
         a.hasher.runs = 0;
         const results = await Promise.allSettled(
-          Array.from({ length: 30 }, (_, i) => (i % 2 === 0 ? a : b).auth.verifyCredentialPin({ userId, credentialId: 'c1', pin: `${1000 + i}` })),
+          Array.from({ length: 30 }, (_, i) =>
+            (i % 2 === 0 ? a : b).auth.verifyCredentialPin({
+              userId,
+              credentialId: 'c1',
+              pin: `${1000 + i}`,
+            }),
+          ),
         );
         assert.equal(a.hasher.runs, 3);
-        assert.equal(results.filter((r) => r.status === 'rejected' && (r.reason as AuthError).code === 'ERR_AUTH_PIN_INVALID').length, 3);
-        await assert.rejects(a.auth.verifyCredentialPin({ userId, credentialId: 'c1', pin: '1234' }), isCode('ERR_AUTH_CREDENTIAL_LOCKED'));
-        const row = await test.store.db.selectFrom('credentials').select(['locked', 'pin_failures']).executeTakeFirstOrThrow();
+        assert.equal(
+          results.filter(
+            (r) =>
+              r.status === 'rejected' && (r.reason as AuthError).code === 'ERR_AUTH_PIN_INVALID',
+          ).length,
+          3,
+        );
+        await assert.rejects(
+          a.auth.verifyCredentialPin({ userId, credentialId: 'c1', pin: '1234' }),
+          isCode('ERR_AUTH_CREDENTIAL_LOCKED'),
+        );
+        const row = await test.store.db
+          .selectFrom('credentials')
+          .select(['locked', 'pin_failures'])
+          .executeTakeFirstOrThrow();
         assert.equal(row.locked, 1);
         const types = await auditTypes(test.store);
         assert.equal(types.filter((x) => x === 'credential.locked:success').length, 1);
@@ -245,18 +371,42 @@ describe('Authenticator', () => {
         const { auth, clock } = make(store);
         const userId = await auth.createUser({ username: 'alice', password: 'pw' });
         await insertCredential(store.db, {
-          id: 'c1', userId, keyRef: 'soft:c1', backendKind: 'software', certificateChain: [], pinHash: null, multisign: 1, scal: 'SCAL2', createdAt: 0,
+          id: 'c1',
+          userId,
+          keyRef: 'soft:c1',
+          backendKind: 'software',
+          certificateChain: [],
+          pinHash: null,
+          multisign: 1,
+          scal: 'SCAL2',
+          createdAt: 0,
         });
         const { secret } = await auth.enrollTotp({ userId });
         await auth.confirmTotp({ userId, code: hotp(secret, totpStep(clock.now()) - 1) });
         const code = hotp(secret, totpStep(clock.now()));
         await auth.verifyCredentialOtp({ userId, credentialId: 'c1', code });
-        await assert.rejects(auth.verifyCredentialOtp({ userId, credentialId: 'c1', code }), isCode('ERR_AUTH_OTP_REPLAYED'));
+        await assert.rejects(
+          auth.verifyCredentialOtp({ userId, credentialId: 'c1', code }),
+          isCode('ERR_AUTH_OTP_REPLAYED'),
+        );
         const wrong = code === '000000' ? '000001' : '000000';
-        await assert.rejects(auth.verifyCredentialOtp({ userId, credentialId: 'c1', code: wrong }), isCode('ERR_AUTH_OTP_INVALID'));
-        await assert.rejects(auth.verifyCredentialOtp({ userId, credentialId: 'c1', code: wrong }), isCode('ERR_AUTH_OTP_INVALID'));
+        await assert.rejects(
+          auth.verifyCredentialOtp({ userId, credentialId: 'c1', code: wrong }),
+          isCode('ERR_AUTH_OTP_INVALID'),
+        );
+        await assert.rejects(
+          auth.verifyCredentialOtp({ userId, credentialId: 'c1', code: wrong }),
+          isCode('ERR_AUTH_OTP_INVALID'),
+        );
         // Three failures (replay included) lock it: even the next valid code is refused.
-        await assert.rejects(auth.verifyCredentialOtp({ userId, credentialId: 'c1', code: hotp(secret, totpStep(clock.now()) + 1) }), isCode('ERR_AUTH_CREDENTIAL_LOCKED'));
+        await assert.rejects(
+          auth.verifyCredentialOtp({
+            userId,
+            credentialId: 'c1',
+            code: hotp(secret, totpStep(clock.now()) + 1),
+          }),
+          isCode('ERR_AUTH_CREDENTIAL_LOCKED'),
+        );
       });
 
       it('AUD-08 no secret reaches the audit log', async (t) => {
@@ -264,13 +414,24 @@ describe('Authenticator', () => {
         const { store } = await testStores(t)[kind]();
         const { auth, clock } = make(store);
         const userId = await auth.createUser({ username: 'alice', password: 'S3cret-Passw0rd' });
-        await assert.rejects(auth.verifyPassword({ username: 'alice', password: 'Wr0ng-Passw0rd' }));
+        await assert.rejects(
+          auth.verifyPassword({ username: 'alice', password: 'Wr0ng-Passw0rd' }),
+        );
         const { secret } = await auth.enrollTotp({ userId });
         await auth.confirmTotp({ userId, code: hotp(secret, totpStep(clock.now()) - 1) });
         const code = hotp(secret, totpStep(clock.now()));
         await auth.verifyTotp({ userId, code });
-        const dump = JSON.stringify(await store.db.selectFrom('audit_log').selectAll().execute(), (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v));
-        for (const needle of ['S3cret-Passw0rd', 'Wr0ng-Passw0rd', code, Buffer.from(secret).toString('hex')]) assert.ok(!dump.includes(needle), needle);
+        const dump = JSON.stringify(
+          await store.db.selectFrom('audit_log').selectAll().execute(),
+          (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v),
+        );
+        for (const needle of [
+          'S3cret-Passw0rd',
+          'Wr0ng-Passw0rd',
+          code,
+          Buffer.from(secret).toString('hex'),
+        ])
+          assert.ok(!dump.includes(needle), needle);
         assert.equal((await verifyAuditLog(store.db, auditKey)).ok, true);
       });
     });

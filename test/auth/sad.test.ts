@@ -5,7 +5,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../../src/core/clock.js';
 import { createAuditKey, verifyAuditLog, type AuditContext } from '../../src/audit/index.js';
 import { SadError, SadService, hashSadToken, type SadErrorCode } from '../../src/auth/index.js';
-import { insertCredential, insertUser, setCredentialStatus, setUserStatus, type Store } from '../../src/store/index.js';
+import {
+  insertCredential,
+  insertUser,
+  setCredentialStatus,
+  setUserStatus,
+  type Store,
+} from '../../src/store/index.js';
 import { requireStore, storeKinds, testStores } from '../support/stores.js';
 
 const SHA256 = '2.16.840.1.101.3.4.2.1';
@@ -18,15 +24,28 @@ function testClock(start: string): Clock & { advance(ms: number): void } {
   return { now: () => new Date(t), advance: (ms) => void (t += ms) };
 }
 
-const h = (label: string): Uint8Array => new Uint8Array(createHash('sha256').update(label).digest());
+const h = (label: string): Uint8Array =>
+  new Uint8Array(createHash('sha256').update(label).digest());
 
 async function seedAccounts(store: Store): Promise<void> {
   await store.transaction(async (trx) => {
-    for (const id of ['u1', 'u2']) await insertUser(trx, { id, username: id, passwordHash: 'x', createdAt: 0 });
-    for (const [id, user] of [['c1', 'u1'], ['c2', 'u1'], ['c3', 'u2']] as const) {
+    for (const id of ['u1', 'u2'])
+      await insertUser(trx, { id, username: id, passwordHash: 'x', createdAt: 0 });
+    for (const [id, user] of [
+      ['c1', 'u1'],
+      ['c2', 'u1'],
+      ['c3', 'u2'],
+    ] as const) {
       await insertCredential(trx, {
-        id, userId: user, keyRef: `soft:${id}`, backendKind: 'software', certificateChain: [new Uint8Array([0x30, 0])],
-        pinHash: null, multisign: 10, scal: 'SCAL2', createdAt: 0,
+        id,
+        userId: user,
+        keyRef: `soft:${id}`,
+        backendKind: 'software',
+        certificateChain: [new Uint8Array([0x30, 0])],
+        pinHash: null,
+        multisign: 10,
+        scal: 'SCAL2',
+        createdAt: 0,
       });
     }
   });
@@ -40,7 +59,12 @@ function rejectsWith(code: SadErrorCode) {
   };
 }
 
-const binding = { userId: 'u1', credentialId: 'c1', clientId: 'k1', hashAlgorithmOid: SHA256 } as const;
+const binding = {
+  userId: 'u1',
+  credentialId: 'c1',
+  clientId: 'k1',
+  hashAlgorithmOid: SHA256,
+} as const;
 
 async function setup(store: Store, clock = testClock('2026-03-01T10:00:00Z')) {
   await seedAccounts(store);
@@ -55,16 +79,43 @@ describe('SadService', () => {
         if (!(await requireStore(t, kind))) return;
         const { store } = await testStores(t)[kind]();
         const { sads } = await setup(store);
-        const { sad, expiresAt } = await sads.issue({ ...binding, hashes: [h('1'), h('2')], numSignatures: 2, lifetimeSeconds: 300 });
+        const { sad, expiresAt } = await sads.issue({
+          ...binding,
+          hashes: [h('1'), h('2')],
+          numSignatures: 2,
+          lifetimeSeconds: 300,
+        });
         assert.equal(expiresAt.toISOString(), '2026-03-01T10:05:00.000Z');
         assert.equal(Buffer.from(sad, 'base64url').length, 32);
         const stored = await store.db.selectFrom('sads').select('id_hash').execute();
-        assert.deepEqual(stored.map((r) => Buffer.from(r.id_hash).toString('hex')), [Buffer.from(hashSadToken(sad)).toString('hex')]);
-        assert.deepEqual(await sads.consume({ ...binding, sad, hashes: [h('1')] }), { remaining: 1 });
-        assert.deepEqual(await sads.consume({ ...binding, sad, hashes: [h('2')] }), { remaining: 0 });
-        await assert.rejects(sads.consume({ ...binding, sad, hashes: [h('1')] }), rejectsWith('ERR_SAD_CONSUMED'));
-        const trail = await store.db.selectFrom('audit_log').select(['event_type', 'outcome']).orderBy('seq').execute();
-        assert.deepEqual(trail.map((r) => `${r.event_type}:${r.outcome}`), ['sad.issue:success', 'sad.consume:success', 'sad.consume:success', 'sad.consume:failure']);
+        assert.deepEqual(
+          stored.map((r) => Buffer.from(r.id_hash).toString('hex')),
+          [Buffer.from(hashSadToken(sad)).toString('hex')],
+        );
+        assert.deepEqual(await sads.consume({ ...binding, sad, hashes: [h('1')] }), {
+          remaining: 1,
+        });
+        assert.deepEqual(await sads.consume({ ...binding, sad, hashes: [h('2')] }), {
+          remaining: 0,
+        });
+        await assert.rejects(
+          sads.consume({ ...binding, sad, hashes: [h('1')] }),
+          rejectsWith('ERR_SAD_CONSUMED'),
+        );
+        const trail = await store.db
+          .selectFrom('audit_log')
+          .select(['event_type', 'outcome'])
+          .orderBy('seq')
+          .execute();
+        assert.deepEqual(
+          trail.map((r) => `${r.event_type}:${r.outcome}`),
+          [
+            'sad.issue:success',
+            'sad.consume:success',
+            'sad.consume:success',
+            'sad.consume:failure',
+          ],
+        );
         assert.equal((await verifyAuditLog(store.db, key)).ok, true);
       });
 
@@ -72,64 +123,153 @@ describe('SadService', () => {
         if (!(await requireStore(t, kind))) return;
         const { store } = await testStores(t)[kind]();
         const { sads } = await setup(store);
-        const { sad } = await sads.issue({ ...binding, hashes: [h('1'), h('2')], numSignatures: 2, lifetimeSeconds: 300 });
-        await assert.rejects(sads.consume({ ...binding, sad, hashes: [h('1'), h('3')] }), rejectsWith('ERR_SAD_HASH_NOT_AUTHORIZED'));
-        assert.deepEqual(await sads.consume({ ...binding, sad, hashes: [h('1'), h('2')] }), { remaining: 0 });
+        const { sad } = await sads.issue({
+          ...binding,
+          hashes: [h('1'), h('2')],
+          numSignatures: 2,
+          lifetimeSeconds: 300,
+        });
+        await assert.rejects(
+          sads.consume({ ...binding, sad, hashes: [h('1'), h('3')] }),
+          rejectsWith('ERR_SAD_HASH_NOT_AUTHORIZED'),
+        );
+        assert.deepEqual(await sads.consume({ ...binding, sad, hashes: [h('1'), h('2')] }), {
+          remaining: 0,
+        });
       });
 
       it('SAD-06/12 the same hash twice, malformed hashes and an unknown algorithm are refused', async (t) => {
         if (!(await requireStore(t, kind))) return;
         const { store } = await testStores(t)[kind]();
         const { sads } = await setup(store);
-        const { sad } = await sads.issue({ ...binding, hashes: [h('1')], numSignatures: 1, lifetimeSeconds: 300 });
-        await assert.rejects(sads.consume({ ...binding, sad, hashes: [h('1'), h('1')] }), rejectsWith('ERR_SAD_HASH_INVALID'));
+        const { sad } = await sads.issue({
+          ...binding,
+          hashes: [h('1')],
+          numSignatures: 1,
+          lifetimeSeconds: 300,
+        });
+        await assert.rejects(
+          sads.consume({ ...binding, sad, hashes: [h('1'), h('1')] }),
+          rejectsWith('ERR_SAD_HASH_INVALID'),
+        );
         for (const len of [0, 31, 33]) {
-          await assert.rejects(sads.consume({ ...binding, sad, hashes: [new Uint8Array(len)] }), rejectsWith('ERR_SAD_HASH_INVALID'));
+          await assert.rejects(
+            sads.consume({ ...binding, sad, hashes: [new Uint8Array(len)] }),
+            rejectsWith('ERR_SAD_HASH_INVALID'),
+          );
         }
-        await assert.rejects(sads.consume({ ...binding, sad, hashes: [] }), rejectsWith('ERR_SAD_HASH_INVALID'));
-        await assert.rejects(sads.consume({ ...binding, hashAlgorithmOid: '1.3.14.3.2.26', sad, hashes: [h('1').subarray(0, 20)] }), rejectsWith('ERR_SAD_ALGORITHM'));
+        await assert.rejects(
+          sads.consume({ ...binding, sad, hashes: [] }),
+          rejectsWith('ERR_SAD_HASH_INVALID'),
+        );
+        await assert.rejects(
+          sads.consume({
+            ...binding,
+            hashAlgorithmOid: '1.3.14.3.2.26',
+            sad,
+            hashes: [h('1').subarray(0, 20)],
+          }),
+          rejectsWith('ERR_SAD_ALGORITHM'),
+        );
         await sads.consume({ ...binding, sad, hashes: [h('1')] });
-        await assert.rejects(sads.consume({ ...binding, sad, hashes: [h('1')] }), rejectsWith('ERR_SAD_CONSUMED'));
+        await assert.rejects(
+          sads.consume({ ...binding, sad, hashes: [h('1')] }),
+          rejectsWith('ERR_SAD_CONSUMED'),
+        );
       });
 
       it('SAD-08/09/10/11 binding: other credential, other user, other client, other algorithm', async (t) => {
         if (!(await requireStore(t, kind))) return;
         const { store } = await testStores(t)[kind]();
         const { sads } = await setup(store);
-        const { sad } = await sads.issue({ ...binding, hashes: [h('1')], numSignatures: 1, lifetimeSeconds: 300 });
-        await assert.rejects(sads.consume({ ...binding, credentialId: 'c2', sad, hashes: [h('1')] }), rejectsWith('ERR_SAD_BINDING'));
+        const { sad } = await sads.issue({
+          ...binding,
+          hashes: [h('1')],
+          numSignatures: 1,
+          lifetimeSeconds: 300,
+        });
+        await assert.rejects(
+          sads.consume({ ...binding, credentialId: 'c2', sad, hashes: [h('1')] }),
+          rejectsWith('ERR_SAD_BINDING'),
+        );
         // Another user's SAD is indistinguishable from an unknown one.
-        await assert.rejects(sads.consume({ ...binding, userId: 'u2', credentialId: 'c3', sad, hashes: [h('1')] }), rejectsWith('ERR_SAD_NOT_FOUND'));
-        await assert.rejects(sads.consume({ ...binding, clientId: 'k2', sad, hashes: [h('1')] }), rejectsWith('ERR_SAD_BINDING'));
+        await assert.rejects(
+          sads.consume({ ...binding, userId: 'u2', credentialId: 'c3', sad, hashes: [h('1')] }),
+          rejectsWith('ERR_SAD_NOT_FOUND'),
+        );
+        await assert.rejects(
+          sads.consume({ ...binding, clientId: 'k2', sad, hashes: [h('1')] }),
+          rejectsWith('ERR_SAD_BINDING'),
+        );
         const h384 = new Uint8Array(createHash('sha384').update('1').digest());
-        await assert.rejects(sads.consume({ ...binding, hashAlgorithmOid: SHA384, sad, hashes: [h384] }), rejectsWith('ERR_SAD_ALGORITHM'));
-        await assert.rejects(sads.consume({ ...binding, sad: randomBytes(32).toString('base64url'), hashes: [h('1')] }), rejectsWith('ERR_SAD_NOT_FOUND'));
-        await assert.rejects(sads.consume({ ...binding, sad: sad.slice(0, -2), hashes: [h('1')] }), rejectsWith('ERR_SAD_NOT_FOUND'));
+        await assert.rejects(
+          sads.consume({ ...binding, hashAlgorithmOid: SHA384, sad, hashes: [h384] }),
+          rejectsWith('ERR_SAD_ALGORITHM'),
+        );
+        await assert.rejects(
+          sads.consume({
+            ...binding,
+            sad: randomBytes(32).toString('base64url'),
+            hashes: [h('1')],
+          }),
+          rejectsWith('ERR_SAD_NOT_FOUND'),
+        );
+        await assert.rejects(
+          sads.consume({ ...binding, sad: sad.slice(0, -2), hashes: [h('1')] }),
+          rejectsWith('ERR_SAD_NOT_FOUND'),
+        );
         // None of the refusals consumed anything.
-        assert.deepEqual(await sads.consume({ ...binding, sad, hashes: [h('1')] }), { remaining: 0 });
+        assert.deepEqual(await sads.consume({ ...binding, sad, hashes: [h('1')] }), {
+          remaining: 0,
+        });
       });
 
       it('SAD-14 expiry: usable 1 ms before, refused at and after expiry; extend cannot revive it', async (t) => {
         if (!(await requireStore(t, kind))) return;
         const { store } = await testStores(t)[kind]();
         const { sads, clock } = await setup(store);
-        const { sad } = await sads.issue({ ...binding, hashes: [h('1'), h('2')], numSignatures: 2, lifetimeSeconds: 60 });
+        const { sad } = await sads.issue({
+          ...binding,
+          hashes: [h('1'), h('2')],
+          numSignatures: 2,
+          lifetimeSeconds: 60,
+        });
         clock.advance(59_999);
         await sads.consume({ ...binding, sad, hashes: [h('1')] });
         clock.advance(1);
-        await assert.rejects(sads.consume({ ...binding, sad, hashes: [h('2')] }), rejectsWith('ERR_SAD_EXPIRED'));
-        await assert.rejects(sads.extend({ ...binding, sad, lifetimeSeconds: 60 }), rejectsWith('ERR_SAD_EXPIRED'));
+        await assert.rejects(
+          sads.consume({ ...binding, sad, hashes: [h('2')] }),
+          rejectsWith('ERR_SAD_EXPIRED'),
+        );
+        await assert.rejects(
+          sads.extend({ ...binding, sad, lifetimeSeconds: 60 }),
+          rejectsWith('ERR_SAD_EXPIRED'),
+        );
       });
 
       it('SAD-17 extend: same binding only, bounded lifetime', async (t) => {
         if (!(await requireStore(t, kind))) return;
         const { store } = await testStores(t)[kind]();
         const { sads, clock } = await setup(store);
-        const { sad } = await sads.issue({ ...binding, hashes: [h('1')], numSignatures: 1, lifetimeSeconds: 60 });
-        await assert.rejects(sads.extend({ ...binding, clientId: 'k2', sad, lifetimeSeconds: 60 }), rejectsWith('ERR_SAD_BINDING'));
-        await assert.rejects(sads.extend({ ...binding, sad, lifetimeSeconds: 601 }), rejectsWith('ERR_SAD_REQUEST_INVALID'));
+        const { sad } = await sads.issue({
+          ...binding,
+          hashes: [h('1')],
+          numSignatures: 1,
+          lifetimeSeconds: 60,
+        });
+        await assert.rejects(
+          sads.extend({ ...binding, clientId: 'k2', sad, lifetimeSeconds: 60 }),
+          rejectsWith('ERR_SAD_BINDING'),
+        );
+        await assert.rejects(
+          sads.extend({ ...binding, sad, lifetimeSeconds: 601 }),
+          rejectsWith('ERR_SAD_REQUEST_INVALID'),
+        );
         clock.advance(50_000);
-        assert.equal((await sads.extend({ ...binding, sad, lifetimeSeconds: 60 })).getTime(), clock.now().getTime() + 60_000);
+        assert.equal(
+          (await sads.extend({ ...binding, sad, lifetimeSeconds: 60 })).getTime(),
+          clock.now().getTime() + 60_000,
+        );
         clock.advance(50_000);
         await sads.consume({ ...binding, sad, hashes: [h('1')] });
       });
@@ -138,25 +278,49 @@ describe('SadService', () => {
         if (!(await requireStore(t, kind))) return;
         const { store } = await testStores(t)[kind]();
         const { sads } = await setup(store);
-        const { sad } = await sads.issue({ ...binding, hashes: [h('1')], numSignatures: 1, lifetimeSeconds: 60 });
+        const { sad } = await sads.issue({
+          ...binding,
+          hashes: [h('1')],
+          numSignatures: 1,
+          lifetimeSeconds: 60,
+        });
         await sads.revoke({ sad, userId: 'u2' });
         await sads.revoke({ sad: 'nonsense', userId: 'u1' });
-        const { sad: other } = await sads.issue({ ...binding, hashes: [h('1')], numSignatures: 1, lifetimeSeconds: 60 });
+        const { sad: other } = await sads.issue({
+          ...binding,
+          hashes: [h('1')],
+          numSignatures: 1,
+          lifetimeSeconds: 60,
+        });
         await sads.consume({ ...binding, sad: other, hashes: [h('1')] });
         await sads.revoke({ sad, userId: 'u1' });
-        await assert.rejects(sads.consume({ ...binding, sad, hashes: [h('1')] }), rejectsWith('ERR_SAD_REVOKED'));
+        await assert.rejects(
+          sads.consume({ ...binding, sad, hashes: [h('1')] }),
+          rejectsWith('ERR_SAD_REVOKED'),
+        );
       });
 
       it('SAD-16 a disabled credential or user cannot sign with an earlier SAD', async (t) => {
         if (!(await requireStore(t, kind))) return;
         const { store } = await testStores(t)[kind]();
         const { sads } = await setup(store);
-        const { sad } = await sads.issue({ ...binding, hashes: [h('1')], numSignatures: 1, lifetimeSeconds: 60 });
+        const { sad } = await sads.issue({
+          ...binding,
+          hashes: [h('1')],
+          numSignatures: 1,
+          lifetimeSeconds: 60,
+        });
         await setCredentialStatus(store.db, 'c1', 'disabled');
-        await assert.rejects(sads.consume({ ...binding, sad, hashes: [h('1')] }), rejectsWith('ERR_SAD_CREDENTIAL_UNUSABLE'));
+        await assert.rejects(
+          sads.consume({ ...binding, sad, hashes: [h('1')] }),
+          rejectsWith('ERR_SAD_CREDENTIAL_UNUSABLE'),
+        );
         await setCredentialStatus(store.db, 'c1', 'active');
         await setUserStatus(store.db, 'u1', 'disabled');
-        await assert.rejects(sads.consume({ ...binding, sad, hashes: [h('1')] }), rejectsWith('ERR_SAD_CREDENTIAL_UNUSABLE'));
+        await assert.rejects(
+          sads.consume({ ...binding, sad, hashes: [h('1')] }),
+          rejectsWith('ERR_SAD_CREDENTIAL_UNUSABLE'),
+        );
         await setUserStatus(store.db, 'u1', 'active');
         await sads.consume({ ...binding, sad, hashes: [h('1')] });
       });
@@ -166,12 +330,40 @@ describe('SadService', () => {
         const { store } = await testStores(t)[kind]();
         const { sads } = await setup(store);
         const sha512 = '2.16.840.1.101.3.4.2.3';
-        const hashes = Array.from({ length: 1000 }, (_, i) => new Uint8Array(createHash('sha512').update(`${i}`).digest()));
-        const { sad } = await sads.issue({ ...binding, hashAlgorithmOid: sha512, hashes, numSignatures: 1000, lifetimeSeconds: 60 });
-        assert.deepEqual(await sads.consume({ ...binding, hashAlgorithmOid: sha512, sad, hashes }), { remaining: 0 });
-        const issued = await store.db.selectFrom('audit_log').select('details').where('event_type', '=', 'sad.issue').executeTakeFirstOrThrow();
-        assert.equal((JSON.parse(issued.details) as { hashes: string[] }).hashes[999], Buffer.from(hashes[999]!).toString('base64'));
-        await assert.rejects(sads.issue({ ...binding, hashAlgorithmOid: sha512, hashes: [...hashes, new Uint8Array(64)], numSignatures: 1001, lifetimeSeconds: 60 }), rejectsWith('ERR_SAD_HASH_INVALID'));
+        const hashes = Array.from(
+          { length: 1000 },
+          (_, i) => new Uint8Array(createHash('sha512').update(`${i}`).digest()),
+        );
+        const { sad } = await sads.issue({
+          ...binding,
+          hashAlgorithmOid: sha512,
+          hashes,
+          numSignatures: 1000,
+          lifetimeSeconds: 60,
+        });
+        assert.deepEqual(
+          await sads.consume({ ...binding, hashAlgorithmOid: sha512, sad, hashes }),
+          { remaining: 0 },
+        );
+        const issued = await store.db
+          .selectFrom('audit_log')
+          .select('details')
+          .where('event_type', '=', 'sad.issue')
+          .executeTakeFirstOrThrow();
+        assert.equal(
+          (JSON.parse(issued.details) as { hashes: string[] }).hashes[999],
+          Buffer.from(hashes[999]!).toString('base64'),
+        );
+        await assert.rejects(
+          sads.issue({
+            ...binding,
+            hashAlgorithmOid: sha512,
+            hashes: [...hashes, new Uint8Array(64)],
+            numSignatures: 1001,
+            lifetimeSeconds: 60,
+          }),
+          rejectsWith('ERR_SAD_HASH_INVALID'),
+        );
       });
 
       it('SAD-18 inconsistent authorizations issue nothing', async (t) => {
@@ -180,11 +372,23 @@ describe('SadService', () => {
         const { sads } = await setup(store);
         const base = { ...binding, hashes: [h('1'), h('2')], lifetimeSeconds: 60 };
         for (const numSignatures of [1, 0, -1, 1.5, 1e9]) {
-          await assert.rejects(sads.issue({ ...base, numSignatures }), rejectsWith('ERR_SAD_REQUEST_INVALID'));
+          await assert.rejects(
+            sads.issue({ ...base, numSignatures }),
+            rejectsWith('ERR_SAD_REQUEST_INVALID'),
+          );
         }
-        await assert.rejects(sads.issue({ ...base, numSignatures: 2, lifetimeSeconds: 0 }), rejectsWith('ERR_SAD_REQUEST_INVALID'));
-        await assert.rejects(sads.issue({ ...base, hashes: [h('1'), h('1')], numSignatures: 2 }), rejectsWith('ERR_SAD_HASH_INVALID'));
-        await assert.rejects(sads.issue({ ...base, hashAlgorithmOid: SHA384, numSignatures: 2 }), rejectsWith('ERR_SAD_HASH_INVALID'));
+        await assert.rejects(
+          sads.issue({ ...base, numSignatures: 2, lifetimeSeconds: 0 }),
+          rejectsWith('ERR_SAD_REQUEST_INVALID'),
+        );
+        await assert.rejects(
+          sads.issue({ ...base, hashes: [h('1'), h('1')], numSignatures: 2 }),
+          rejectsWith('ERR_SAD_HASH_INVALID'),
+        );
+        await assert.rejects(
+          sads.issue({ ...base, hashAlgorithmOid: SHA384, numSignatures: 2 }),
+          rejectsWith('ERR_SAD_HASH_INVALID'),
+        );
         assert.equal((await store.db.selectFrom('sads').selectAll().execute()).length, 0);
       });
 
@@ -194,16 +398,29 @@ describe('SadService', () => {
         const { clock, audit, sads } = await setup(test.store);
         const other = new SadService({ store: await test.connectAgain(), clock, audit });
         const hashes = Array.from({ length: 10 }, (_, i) => h(`doc-${i}`));
-        const { sad } = await sads.issue({ ...binding, hashes, numSignatures: 10, lifetimeSeconds: 300 });
+        const { sad } = await sads.issue({
+          ...binding,
+          hashes,
+          numSignatures: 10,
+          lifetimeSeconds: 300,
+        });
         const results = await Promise.allSettled(
-          Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? sads : other).consume({ ...binding, sad, hashes: [hashes[i % 10]!] })),
+          Array.from({ length: 100 }, (_, i) =>
+            (i % 2 === 0 ? sads : other).consume({ ...binding, sad, hashes: [hashes[i % 10]!] }),
+          ),
         );
         const wins = results.flatMap((r, i) => (r.status === 'fulfilled' ? [i % 10] : []));
-        assert.deepEqual([...wins].sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+        assert.deepEqual(
+          [...wins].sort((a, b) => a - b),
+          [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+        );
         for (const r of results) {
           if (r.status === 'rejected') rejectsWith('ERR_SAD_CONSUMED')(r.reason);
         }
-        const row = await test.store.db.selectFrom('sads').select('remaining').executeTakeFirstOrThrow();
+        const row = await test.store.db
+          .selectFrom('sads')
+          .select('remaining')
+          .executeTakeFirstOrThrow();
         assert.equal(row.remaining, 0);
         const report = await verifyAuditLog(test.store.db, key);
         assert.equal(report.ok, true, JSON.stringify(report.problems.slice(0, 3)));
@@ -216,17 +433,40 @@ describe('SadService', () => {
         const { clock, audit, sads } = await setup(test.store);
         const other = new SadService({ store: await test.connectAgain(), clock, audit });
         const hs = [h('a'), h('b'), h('c'), h('d')];
-        const { sad } = await sads.issue({ ...binding, hashes: hs, numSignatures: 4, lifetimeSeconds: 300 });
-        const pairs = [[0, 1], [1, 2], [2, 3], [0, 3], [0, 2], [1, 3], [0, 1], [2, 3]] as const;
+        const { sad } = await sads.issue({
+          ...binding,
+          hashes: hs,
+          numSignatures: 4,
+          lifetimeSeconds: 300,
+        });
+        const pairs = [
+          [0, 1],
+          [1, 2],
+          [2, 3],
+          [0, 3],
+          [0, 2],
+          [1, 3],
+          [0, 1],
+          [2, 3],
+        ] as const;
         const results = await Promise.allSettled(
-          pairs.map(([a, b], i) => (i % 2 === 0 ? sads : other).consume({ ...binding, sad, hashes: [hs[a]!, hs[b]!] })),
+          pairs.map(([a, b], i) =>
+            (i % 2 === 0 ? sads : other).consume({ ...binding, sad, hashes: [hs[a]!, hs[b]!] }),
+          ),
         );
         const signed = results.flatMap((r, i) => (r.status === 'fulfilled' ? [...pairs[i]!] : []));
         assert.equal(new Set(signed).size, signed.length, 'a hash was signed twice');
         assert.ok(signed.length >= 2 && signed.length <= 4);
-        const used = await test.store.db.selectFrom('sad_hashes').select('used').where('used', '=', 1).execute();
+        const used = await test.store.db
+          .selectFrom('sad_hashes')
+          .select('used')
+          .where('used', '=', 1)
+          .execute();
         assert.equal(used.length, signed.length);
-        const row = await test.store.db.selectFrom('sads').select('remaining').executeTakeFirstOrThrow();
+        const row = await test.store.db
+          .selectFrom('sads')
+          .select('remaining')
+          .executeTakeFirstOrThrow();
         assert.equal(row.remaining, 4 - signed.length);
       });
     });

@@ -2,7 +2,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { AuthError, createAesGcmSecretBox, createScryptHasher, defaultScryptParams } from '../../src/auth/index.js';
+import {
+  AuthError,
+  createAesGcmSecretBox,
+  createScryptHasher,
+  defaultScryptParams,
+} from '../../src/auth/index.js';
 
 const fast = createScryptHasher({ N: 2 ** 10, r: 8, p: 1 }, { minimumN: 2 ** 10 });
 const isCode = (code: string) => (e: unknown) => e instanceof AuthError && e.code === code;
@@ -35,9 +40,18 @@ describe('scrypt secret hasher', () => {
   it('refuses malformed stored hashes and parameters below the minimum or above 2^20', async () => {
     const stored = await fast.hash('pw');
     await assert.rejects(fast.verify('pw', 'plain'), isCode('ERR_AUTH_SECRET_FORMAT'));
-    await assert.rejects(fast.verify('pw', stored.replace('N=1024', 'N=512')), isCode('ERR_AUTH_SECRET_FORMAT'));
-    await assert.rejects(fast.verify('pw', stored.replace('N=1024', 'N=1000')), isCode('ERR_AUTH_SECRET_FORMAT'));
-    await assert.rejects(fast.verify('pw', stored.replace('N=1024', `N=${2 ** 21}`)), isCode('ERR_AUTH_SECRET_FORMAT'));
+    await assert.rejects(
+      fast.verify('pw', stored.replace('N=1024', 'N=512')),
+      isCode('ERR_AUTH_SECRET_FORMAT'),
+    );
+    await assert.rejects(
+      fast.verify('pw', stored.replace('N=1024', 'N=1000')),
+      isCode('ERR_AUTH_SECRET_FORMAT'),
+    );
+    await assert.rejects(
+      fast.verify('pw', stored.replace('N=1024', `N=${2 ** 21}`)),
+      isCode('ERR_AUTH_SECRET_FORMAT'),
+    );
     const strict = createScryptHasher(defaultScryptParams);
     await assert.rejects(strict.verify('pw', stored), isCode('ERR_AUTH_SECRET_FORMAT'));
     assert.throws(() => createScryptHasher({ N: 2 ** 10, r: 8, p: 1 }), isCode('ERR_AUTH_POLICY'));
@@ -55,8 +69,14 @@ describe('AES-256-GCM secret box', () => {
     const tampered = new Uint8Array(sealed);
     tampered[tampered.length - 1]! ^= 1;
     assert.throws(() => box.open(tampered, 'signet:totp:u1'), isCode('ERR_AUTH_SECRET_BOX'));
-    assert.throws(() => createAesGcmSecretBox(randomBytes(32)).open(sealed, 'signet:totp:u1'), isCode('ERR_AUTH_SECRET_BOX'));
-    assert.throws(() => box.open(sealed.subarray(0, 20), 'signet:totp:u1'), isCode('ERR_AUTH_SECRET_BOX'));
+    assert.throws(
+      () => createAesGcmSecretBox(randomBytes(32)).open(sealed, 'signet:totp:u1'),
+      isCode('ERR_AUTH_SECRET_BOX'),
+    );
+    assert.throws(
+      () => box.open(sealed.subarray(0, 20), 'signet:totp:u1'),
+      isCode('ERR_AUTH_SECRET_BOX'),
+    );
     assert.throws(() => createAesGcmSecretBox(randomBytes(16)), isCode('ERR_AUTH_POLICY'));
   });
 });

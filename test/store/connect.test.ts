@@ -14,7 +14,16 @@ describe('connectStore', () => {
         const { store } = await testStores(t)[kind]();
         const head = await store.db.selectFrom('audit_head').selectAll().executeTakeFirstOrThrow();
         assert.equal(Number(head.seq), 0);
-        for (const table of ['users', 'credentials', 'oauth_clients', 'authorization_codes', 'tokens', 'sads', 'sad_hashes', 'audit_log'] as const) {
+        for (const table of [
+          'users',
+          'credentials',
+          'oauth_clients',
+          'authorization_codes',
+          'tokens',
+          'sads',
+          'sad_hashes',
+          'audit_log',
+        ] as const) {
           const rows = await store.db.selectFrom(table).selectAll().execute();
           assert.deepEqual(rows, [], table);
         }
@@ -37,8 +46,18 @@ describe('connectStore', () => {
           store.db
             .insertInto('credentials')
             .values({
-              id: 'c1', user_id: 'nobody', key_ref: 'k', backend_kind: 'software', certificate_chain: '[]',
-              status: 'active', pin_hash: null, pin_failures: 0, locked: 0, multisign: 1, scal: 'SCAL2', created_at: 0,
+              id: 'c1',
+              user_id: 'nobody',
+              key_ref: 'k',
+              backend_kind: 'software',
+              certificate_chain: '[]',
+              status: 'active',
+              pin_hash: null,
+              pin_failures: 0,
+              locked: 0,
+              multisign: 1,
+              scal: 'SCAL2',
+              created_at: 0,
             })
             .execute(),
         );
@@ -49,10 +68,20 @@ describe('connectStore', () => {
         const { store } = await testStores(t)[kind]();
         await assert.rejects(
           store.transaction(async (trx) => {
-            await trx.insertInto('users').values({
-              id: 'u1', username: 'alice', password_hash: 'x', totp_secret: null, totp_last_step: null,
-              status: 'active', failed_attempts: 0, locked_until: null, created_at: 1,
-            }).execute();
+            await trx
+              .insertInto('users')
+              .values({
+                id: 'u1',
+                username: 'alice',
+                password_hash: 'x',
+                totp_secret: null,
+                totp_last_step: null,
+                status: 'active',
+                failed_attempts: 0,
+                locked_until: null,
+                created_at: 1,
+              })
+              .execute();
             throw new Error('boom');
           }),
           /boom/,
@@ -70,9 +99,23 @@ describe('connectStore', () => {
           }),
           /original failure/,
         );
-        await assert.rejects(store.transaction(async (trx) => void (await sql`select nonsense from nowhere`.execute(trx))));
-        assert.equal(await store.transaction(async (trx) => (await trx.selectFrom('users').selectAll().execute()).length), 0);
-        assert.equal(await store.snapshot(async (trx) => (await trx.selectFrom('users').selectAll().execute()).length), 0);
+        await assert.rejects(
+          store.transaction(
+            async (trx) => void (await sql`select nonsense from nowhere`.execute(trx)),
+          ),
+        );
+        assert.equal(
+          await store.transaction(
+            async (trx) => (await trx.selectFrom('users').selectAll().execute()).length,
+          ),
+          0,
+        );
+        assert.equal(
+          await store.snapshot(
+            async (trx) => (await trx.selectFrom('users').selectAll().execute()).length,
+          ),
+          0,
+        );
       });
     });
   }
@@ -84,12 +127,21 @@ describe('connectStore', () => {
   });
 
   it('an unreachable PostgreSQL gives ERR_STORE_CONNECT, a bad URL ERR_STORE_CONFIG', async () => {
-    await assert.rejects(connectStore({ kind: 'postgres', url: 'postgres://postgres@127.0.0.1:1/none' }), (e: unknown) => e instanceof StoreError && e.code === 'ERR_STORE_CONNECT');
-    await assert.rejects(connectStore({ kind: 'postgres', url: 'mysql://x' }), (e: unknown) => e instanceof StoreError && e.code === 'ERR_STORE_CONFIG');
+    await assert.rejects(
+      connectStore({ kind: 'postgres', url: 'postgres://postgres@127.0.0.1:1/none' }),
+      (e: unknown) => e instanceof StoreError && e.code === 'ERR_STORE_CONNECT',
+    );
+    await assert.rejects(
+      connectStore({ kind: 'postgres', url: 'mysql://x' }),
+      (e: unknown) => e instanceof StoreError && e.code === 'ERR_STORE_CONFIG',
+    );
   });
 
   it('an unopenable SQLite path gives ERR_STORE_CONNECT', async () => {
-    await assert.rejects(connectStore({ kind: 'sqlite', file: '/nonexistent-dir/x/signet.db' }), (e: unknown) => e instanceof StoreError && e.code === 'ERR_STORE_CONNECT');
+    await assert.rejects(
+      connectStore({ kind: 'sqlite', file: '/nonexistent-dir/x/signet.db' }),
+      (e: unknown) => e instanceof StoreError && e.code === 'ERR_STORE_CONNECT',
+    );
   });
 });
 
@@ -110,7 +162,10 @@ describe('FLT-08/09 lock contention ends in ERR_STORE_BUSY, not a hang', () => {
     );
     await blocker.query('rollback');
     await blocker.end();
-    assert.deepEqual(await store.transaction((trx) => trx.selectFrom('users').selectAll().execute()), []);
+    assert.deepEqual(
+      await store.transaction((trx) => trx.selectFrom('users').selectAll().execute()),
+      [],
+    );
     await store.close();
   });
 
@@ -128,7 +183,10 @@ describe('FLT-08/09 lock contention ends in ERR_STORE_BUSY, not a hang', () => {
       await held;
     });
     await isHolding;
-    await assert.rejects(other.transaction(async () => undefined), (e: unknown) => e instanceof StoreError && e.code === 'ERR_STORE_BUSY');
+    await assert.rejects(
+      other.transaction(async () => undefined),
+      (e: unknown) => e instanceof StoreError && e.code === 'ERR_STORE_BUSY',
+    );
     release();
     await holder;
     await other.transaction(async () => undefined);

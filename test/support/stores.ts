@@ -6,11 +6,17 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import pg from 'pg';
-import { connectStore, type Store, type StoreConfig, type StoreKind } from '../../src/store/index.js';
+import {
+  connectStore,
+  type Store,
+  type StoreConfig,
+  type StoreKind,
+} from '../../src/store/index.js';
 import { tempDir } from './tmp.js';
 
 /** The maintenance database URL (override with SIGNET_TEST_PG). */
-export const pgAdminUrl = process.env['SIGNET_TEST_PG'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const pgAdminUrl =
+  process.env['SIGNET_TEST_PG'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 /** A fresh, migrated database, and a way to open more independent connections to it (other "nodes"). */
 export interface TestDatabase {
@@ -46,7 +52,8 @@ async function isPgReachable(): Promise<boolean> {
  */
 export async function requireStore(t: TestContext, kind: StoreKind): Promise<boolean> {
   if (kind === 'sqlite' || (await isPgReachable())) return true;
-  if (process.env['CI'] === 'true') throw new Error(`PostgreSQL is unreachable at ${pgAdminUrl} (required in CI)`);
+  if (process.env['CI'] === 'true')
+    throw new Error(`PostgreSQL is unreachable at ${pgAdminUrl} (required in CI)`);
   t.skip('PostgreSQL unreachable');
   return false;
 }
@@ -101,4 +108,7 @@ export function testStores(t: Hooks): Record<StoreKind, () => Promise<TestDataba
 }
 
 /** The kinds in a stable order, typed from the Record so none can be forgotten. */
-export const storeKinds: readonly StoreKind[] = Object.keys({ sqlite: 0, postgres: 0 } satisfies Record<StoreKind, 0>) as StoreKind[];
+export const storeKinds: readonly StoreKind[] = Object.keys({
+  sqlite: 0,
+  postgres: 0,
+} satisfies Record<StoreKind, 0>) as StoreKind[];
