@@ -1,0 +1,122 @@
+/**
+ * TimeStampToken assembly (RFC 3161 §2.4.2): a CMS SignedData (RFC 5652 §5) over an
+ * id-ct-TSTInfo eContent with the signed attributes contentType, messageDigest and
+ * signing-certificate-v2 (RFC 5816 §2.2.1, ESSCertIDv2 of RFC 5035 §3), signed through the
+ * KeyBackend. Written against @peculiar/asn1-cms directly until src/cms offers a builder.
+ */
+import { createHash } from 'node:crypto';
+import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
+import {
+  Attribute,
+  CertificateChoices,
+  CertificateSet,
+  CMSVersion,
+  ContentInfo,
+  DigestAlgorithmIdentifiers,
+  EncapsulatedContent,
+  EncapsulatedContentInfo,
+  IssuerAndSerialNumber,
+  SignedData,
+  SignerIdentifier,
+  SignerInfo,
+  SignerInfos,
+  id_contentType,
+  id_messageDigest,
+  id_signedData,
+} from '@peculiar/asn1-cms';
+import { Certificate } from '@peculiar/asn1-x509';
+import { id_ct_tstInfo } from '@peculiar/asn1-tsp';
+import { concatBytes, toArrayBuffer } from '../../core/bytes.js';
+import { digestAlgorithms } from '../../cms/algorithms.js';
+import { digestAlgorithmIdentifier, signatureAlgorithmIdentifier } from '../algorithm-identifier.js';
+import { signWithCaKey, type CaKey } from '../ca-key.js';
+import { derOctetString, derOid, derSequence, derTlv, derUnsignedInteger } from '../der.js';
+import { parseCertificate, nameDer } from '../certificate.js';
+import { asBytes } from '../../core/bytes.js';
+
+/** id-aa-signingCertificateV2 (RFC 5035 §3). */
+export const id_aa_signingCertificateV2 = '1.2.840.113549.1.9.16.2.47';
+
+/**
+ * SigningCertificateV2 with one ESSCertIDv2 (SHA-256, so hashAlgorithm is omitted as DEFAULT)
+ * and its IssuerSerial:
+ *
+ * ```asn1
+ * SigningCertificateV2 ::= SEQUENCE { certs SEQUENCE OF ESSCertIDv2, policies SEQUENCE OF PolicyInformation OPTIONAL }
+ * ESSCertIDv2 ::= SEQUENCE { hashAlgorithm AlgorithmIdentifier DEFAULT {algorithm id-sha256},
+ *                            certHash Hash, issuerSerial IssuerSerial OPTIONAL }
+ * IssuerSerial ::= SEQUENCE { issuer GeneralNames, serialNumber CertificateSerialNumber }
+ * ```
+ */
+export function encodeSigningCertificateV2(certificate: Uint8Array): Uint8Array {
+  const cert = parseCertificate(certificate);
+  const certHash = new Uint8Array(createHash('sha256').update(certificate).digest());
+  // GeneralNames ::= SEQUENCE OF GeneralName; directoryName is [4] EXPLICIT Name.
+  const issuerNames = derSequence(derTlv(0xa4, nameDer(cert.tbsCertificate.issuer)));
+  const issuerSerial = derSequence(issuerNames, derUnsignedInteger(asBytes(cert.tbsCertificate.serialNumber)));
+  return derSequence(derSequence(derSequence(derOctetString(certHash), issuerSerial)));
+}
+
+/** Inputs of buildTimestampToken. */
+export interface BuildTimestampTokenOptions {
+  /** DER TSTInfo. */
+  readonly tstInfo: Uint8Array;
+  readonly key: CaKey;
+  /** The TSA certificate (DER). */
+  readonly certificate: Uint8Array;
+  /** Certificates to include (RFC 3161 §2.4.1 certReq); empty for none. */
+  readonly includeCertificates: readonly Uint8Array[];
+}
+
+/** Builds the DER TimeStampToken (a ContentInfo holding SignedData). */
+export async function buildTimestampToken(options: BuildTimestampTokenOptions): Promise<Uint8Array> {
+  const digest = options.key.algorithm.digest;
+  const contentDigest = new Uint8Array(createHash(digestAlgorithms[digest].nodeName).update(options.tstInfo).digest());
+  const attributes = [
+    // RFC 5652 §11.1: contentType MUST be present and equal eContentType.
+    new Attribute({ attrType: id_contentType, attrValues: [toArrayBuffer(derOid(id_ct_tstInfo))] }),
+    new Attribute({ attrType: id_messageDigest, attrValues: [toArrayBuffer(derOctetString(contentDigest))] }),
+    new Attribute({
+      attrType: id_aa_signingCertificateV2,
+      attrValues: [toArrayBuffer(encodeSigningCertificateV2(options.certificate))],
+    }),
+  ];
+  // X.690 §11.6 (DER): SET OF components in ascending order of their encodings.
+  const encoded = attributes.map((a) => ({ a, der: new Uint8Array(AsnConvert.serialize(a)) }));
+  encoded.sort((x, y) => Buffer.compare(x.der, y.der));
+  // RFC 5652 §5.4: the signature covers the explicit SET OF encoding, not the [0] IMPLICIT one.
+  const signedAttrsDer = derTlv(0x31, concatBytes(encoded.map((e) => e.der)));
+  const signature = await signWithCaKey(options.key, signedAttrsDer);
+
+  const tsaCert = parseCertificate(options.certificate);
+  const signerInfo = new SignerInfo({
+    version: CMSVersion.v1,
+    sid: new SignerIdentifier({
+      issuerAndSerialNumber: new IssuerAndSerialNumber({
+        issuer: tsaCert.tbsCertificate.issuer,
+        serialNumber: tsaCert.tbsCertificate.serialNumber,
+      }),
+    }),
+    digestAlgorithm: digestAlgorithmIdentifier(digest),
+    signedAttrs: encoded.map((e) => e.a),
+    signatureAlgorithm: signatureAlgorithmIdentifier(options.key.algorithm),
+    signature: new OctetString(signature),
+  });
+  const signedData = new SignedData({
+    // RFC 5652 §5.1: version 3 when eContentType is not id-data.
+    version: CMSVersion.v3,
+    digestAlgorithms: new DigestAlgorithmIdentifiers([digestAlgorithmIdentifier(digest)]),
+    encapContentInfo: new EncapsulatedContentInfo({
+      eContentType: id_ct_tstInfo,
+      eContent: new EncapsulatedContent({ single: new OctetString(options.tstInfo) }),
+    }),
+    signerInfos: new SignerInfos([signerInfo]),
+  });
+  if (options.includeCertificates.length > 0) {
+    signedData.certificates = new CertificateSet(
+      options.includeCertificates.map((c) => new CertificateChoices({ certificate: AsnConvert.parse(c, Certificate) })),
+    );
+  }
+  const contentInfo = new ContentInfo({ contentType: id_signedData, content: AsnConvert.serialize(signedData) });
+  return new Uint8Array(AsnConvert.serialize(contentInfo));
+}
