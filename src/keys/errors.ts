@@ -21,6 +21,7 @@ export type KeyErrorCode =
   | 'ERR_KEY_SECRET'
   | 'ERR_KEY_URI_INVALID'
   | 'ERR_KEY_REMOTE'
+  | 'ERR_KEY_REPLAYED'
   | 'ERR_KEYSTORE_KEK'
   | 'ERR_KEYSTORE_CORRUPT';
 

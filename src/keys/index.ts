@@ -43,3 +43,11 @@ export {
 } from './certification-request.js';
 export type { CertificationRequestOptions } from './certification-request.js';
 export { parseDistinguishedName } from './distinguished-name.js';
+export { isListing } from './key-listing.js';
+export type { ListingKeyBackend } from './key-listing.js';
+export { RemoteKeyBackend, TokenServer } from './remote/index.js';
+export type {
+  MutualTlsOptions,
+  RemoteKeyBackendOptions,
+  TokenServerOptions,
+} from './remote/index.js';

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { constants, createHash, createPublicKey, verify } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
@@ -18,32 +18,70 @@ import {
   SoftwareKeystore,
   type KeyBackend,
   type KeySpec,
+  RemoteKeyBackend,
+  TokenServer,
 } from '../../src/keys/index.js';
 import { hasTool, requireTools, runTool } from '../support/tools.js';
 import { selfSignedCertificate } from './support/certificate.js';
-import { initSoftHsm, softhsmModule } from './support/softhsm.js';
+import { initSoftHsm, softhsmModule, type TestToken } from './support/softhsm.js';
+import { makeMutualTls } from './support/tls.js';
 
 /** Every backend kind; adding a kind without a factory is a compile error. */
-type BackendKind = 'software' | 'softhsm';
+type BackendKind = 'software' | 'softhsm' | 'remote';
 
 interface Factory {
   readonly tools: readonly string[];
+  /** The token label that unknown-key references name. */
+  readonly unknownRef: string;
   create(dir: string): Promise<KeyBackend>;
 }
+
+// SoftHSM reads SOFTHSM2_CONF when the library initialises: every token of this file is made
+// once, before the first backend opens it.
+let softhsmTokens: TestToken[] | undefined;
+function tokensFor(dir: string, label: string): TestToken {
+  softhsmTokens ??= initSoftHsm(join(dir, 'softhsm'), ['contract-1', 'contract-2', 'remote-1']);
+  const token = softhsmTokens.find((t) => t.label === label);
+  assert.ok(token);
+  return token;
+}
+
+const closers: (() => Promise<void>)[] = [];
 
 const factories: Record<BackendKind, Factory> = {
   software: {
     tools: [],
+    unknownRef: 'keystore:no-such-key',
     create: (dir) => SoftwareKeystore.open({ dir: join(dir, 'keystore'), kek: Kek.generate() }),
   },
   softhsm: {
     tools: ['softhsm2-util'],
-    async create(dir) {
-      const tokens = initSoftHsm(join(dir, 'softhsm'), ['contract-1', 'contract-2']);
+    unknownRef: 'pkcs11:token=contract-1;object=no-such-key',
+    async create() {
+      const tokens = [tokensFor(workDir, 'contract-1'), tokensFor(workDir, 'contract-2')];
       return Pkcs11Backend.open({
         module: softhsmModule,
         tokens: tokens.map((t) => ({ label: t.label, pin: t.pin })),
       });
+    },
+  },
+  remote: {
+    tools: ['softhsm2-util', 'openssl'],
+    unknownRef: 'pkcs11:token=remote-1;object=no-such-key',
+    async create(dir) {
+      const token = tokensFor(workDir, 'remote-1');
+      const hsm = await Pkcs11Backend.open({
+        module: softhsmModule,
+        tokens: [{ label: token.label, pin: token.pin }],
+      });
+      mkdirSync(join(dir, 'tls'), { recursive: true });
+      const tls = makeMutualTls(join(dir, 'tls'));
+      const server = await TokenServer.start({ backend: hsm, tls: tls.server });
+      closers.push(async () => {
+        await server.close();
+        await hsm.close();
+      });
+      return new RemoteKeyBackend({ url: server.url, tls: tls.client });
     },
   },
 };
@@ -109,6 +147,7 @@ for (const kind of Object.keys(factories) as BackendKind[]) {
     };
     after(async () => {
       await backend?.close();
+      for (const close of closers.splice(0)) await close();
     });
 
     for (const s of specs) {
@@ -236,8 +275,7 @@ for (const kind of Object.keys(factories) as BackendKind[]) {
       const ec = keys.get('EC-P256');
       const rsa = keys.get('RSA-2048');
       assert.ok(ec && rsa);
-      const unknown =
-        kind === 'software' ? 'keystore:no-such-key' : 'pkcs11:token=contract-1;object=no-such-key';
+      const unknown = factory.unknownRef;
       await assert.rejects(b.getPublicKey(unknown), isCode('ERR_KEY_NOT_FOUND'));
       await assert.rejects(
         b.sign(unknown, {

@@ -3,14 +3,8 @@
  * signing on one token never waits for another; new keys go to the least-used token; keys are
  * named by RFC 7512 URIs `pkcs11:token=LABEL;object=NAME`.
  */
-import type {
-  BackendHealth,
-  GeneratedKey,
-  KeyBackend,
-  KeyRef,
-  KeySpec,
-  SignRequest,
-} from '../key-backend.js';
+import type { BackendHealth, GeneratedKey, KeyRef, KeySpec, SignRequest } from '../key-backend.js';
+import type { ListingKeyBackend } from '../key-listing.js';
 import { KeyBackendError } from '../errors.js';
 import { assertKeyLabel, randomKeyLabel } from '../key-label.js';
 import { Pkcs11Module } from './pkcs11-module.js';
@@ -52,7 +46,7 @@ export interface Pkcs11BackendOptions {
  * // ref === 'pkcs11:token=signet-1;object=alice-1'
  * ```
  */
-export class Pkcs11Backend implements KeyBackend {
+export class Pkcs11Backend implements ListingKeyBackend {
   readonly kind = 'pkcs11';
   readonly #module: Pkcs11Module;
   readonly #tokens: Map<string, Pkcs11Token>;
@@ -169,6 +163,11 @@ export class Pkcs11Backend implements KeyBackend {
         out.push(formatPkcs11Uri({ token: name, object }));
     }
     return out.sort();
+  }
+
+  /** The listing capability: same as `listKeys`. */
+  async listKeyRefs(): Promise<readonly KeyRef[]> {
+    return this.listKeys();
   }
 
   /** Session counters per token. */

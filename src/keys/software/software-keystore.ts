@@ -9,14 +9,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { KeyType } from '../../cms/algorithms.js';
 import { systemClock, type Clock } from '../../core/clock.js';
-import type {
-  BackendHealth,
-  GeneratedKey,
-  KeyBackend,
-  KeyRef,
-  KeySpec,
-  SignRequest,
-} from '../key-backend.js';
+import type { BackendHealth, GeneratedKey, KeyRef, KeySpec, SignRequest } from '../key-backend.js';
+import type { ListingKeyBackend } from '../key-listing.js';
 import { KeyBackendError } from '../errors.js';
 import { assertKeyLabel, randomKeyLabel } from '../key-label.js';
 import type { Kek } from './kek.js';
@@ -97,7 +91,7 @@ function labelOf(ref: KeyRef): string {
  * const signature = await keystore.sign(ref, { scheme: 'ECDSA', digestAlgorithm: 'SHA-256', digest });
  * ```
  */
-export class SoftwareKeystore implements KeyBackend {
+export class SoftwareKeystore implements ListingKeyBackend {
   readonly kind = 'software';
   readonly #dir: string;
   #kek: Kek;
@@ -217,6 +211,11 @@ export class SoftwareKeystore implements KeyBackend {
         createdAt: f.createdAt,
       }))
       .sort((a, b) => (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0));
+  }
+
+  /** The references of every key, sorted (the listing capability). */
+  async listKeyRefs(): Promise<readonly KeyRef[]> {
+    return (await this.listKeys()).map((k) => k.ref);
   }
 
   /**
