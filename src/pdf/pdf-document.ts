@@ -244,10 +244,13 @@ export class PdfDocument {
 
   #useSections(sections: XrefSection[]): void {
     const newest = sections[0]!;
-    const entries = new Map<number, XrefEntry>();
+    // Newer sections override older ones: start from the oldest (usually the biggest) map and
+    // overwrite, instead of copying every entry.
+    const entries = sections[sections.length - 1]!.entries;
     let size = 0;
-    for (const sec of sections) {
-      for (const [num, e] of sec.entries) if (!entries.has(num)) entries.set(num, e);
+    for (let i = sections.length - 1; i >= 0; i--) {
+      const sec = sections[i]!;
+      if (i < sections.length - 1) for (const [num, e] of sec.entries) entries.set(num, e);
       const s = sec.trailer.get('Size');
       if (typeof s === 'number' && Number.isInteger(s) && s > size) size = s;
     }

@@ -32,6 +32,28 @@ function checkCount(start: number, count: number, maxObjects: number): void {
   }
 }
 
+function digits(buf: Uint8Array, at: number, n: number): number {
+  let v = 0;
+  for (let k = at; k < at + n; k++) {
+    const c = buf[k]! - 0x30;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v;
+}
+
+/** Parses a standard 20-byte entry at `at` (the first 18 bytes plus a following white-space byte), else undefined. */
+function standardEntry(buf: Uint8Array, at: number): XrefEntry | undefined {
+  if (at + 19 > buf.length || buf[at + 10] !== 0x20 || buf[at + 16] !== 0x20) return undefined;
+  const t = buf[at + 17];
+  const after = buf[at + 18]!;
+  if ((t !== 0x6e && t !== 0x66) || !(after === 0x20 || after === 0x0d || after === 0x0a)) return undefined;
+  const off = digits(buf, at, 10);
+  const gen = digits(buf, at + 11, 5);
+  if (off < 0 || gen < 0) return undefined;
+  return t === 0x6e ? { kind: 'offset', offset: off, gen } : { kind: 'free' };
+}
+
 /** Reads the section at `offset`: a table when it starts with `xref`, else a cross-reference stream. */
 export function readXrefSection(ctx: ReadContext, offset: number, opts: XrefReadOptions): XrefSection {
   const isTable = parseAt(ctx, offset, (p) => p.tryKeyword('xref'), 64);
@@ -63,6 +85,16 @@ function readTable(ctx: ReadContext, offset: number, opts: XrefReadOptions): Xre
         let base = start;
         for (let i = 0; i < count; i++) {
           p.skipWhitespace();
+          const fast = first && i === 0 && start === 1 ? undefined : standardEntry(p.buf, p.pos);
+          if (fast !== undefined) {
+            // §7.5.4: the usual fixed 20-byte form "nnnnnnnnnn ggggg n\r\n", read without tokenising.
+            p.pos += 18;
+            const num = base + i;
+            const prev = entries.get(num);
+            if (prev !== undefined && prev.kind === 'offset' && fast.kind === 'offset' && prev.offset !== fast.offset) dup.push(num);
+            entries.set(num, fast);
+            continue;
+          }
           const off = p.tryUnsigned();
           p.skipWhitespace();
           const gen = p.tryUnsigned();

@@ -270,3 +270,26 @@ describe('limits on time', () => {
 });
 
 
+
+describe('common writer mistakes and §7.5.4 details', () => {
+  it('a table numbered from 1 whose first entry is the free head is renumbered from 0, with a warning', () => {
+    const text = Buffer.from(makeRawPdf([CATALOG, PAGES, PAGE], '<</Size 4 /Root 1 0 R>>')).toString('latin1');
+    const doc = PdfDocument.open(latin(text.replace('xref\n0 4\n', 'xref\n1 4\n')));
+    assert.equal(doc.isRecovered, false);
+    assert.equal(doc.pages().length, 1);
+    assert.ok(doc.warnings.some((w) => w.includes('numbered from 1')));
+  });
+
+  it('a free entry in a newer section deletes the object; a generation mismatch reads as null (§7.3.10)', () => {
+    const base = makeRawPdf([CATALOG, PAGES, PAGE, '(old)'], '<</Size 5 /Root 1 0 R>>');
+    const text = Buffer.from(base).toString('latin1');
+    const sx = Number(/startxref\n(\d+)/.exec(text)![1]);
+    const upd = `xref\n4 1\n0000000000 00001 f\r\ntrailer\n<</Size 5 /Root 1 0 R /Prev ${sx}>>\nstartxref\n${base.length}\n%%EOF\n`;
+    const doc = PdfDocument.open(latin(text + upd));
+    assert.equal(doc.getObject(new PdfRef(4)), null);
+    assert.equal(doc.objectLocation(new PdfRef(4)), undefined);
+    const before = PdfDocument.open(base);
+    assert.ok(before.getObject(new PdfRef(4)) !== null);
+    assert.equal(before.getObject(new PdfRef(4, 3)), null);
+  });
+});
