@@ -18,6 +18,8 @@ import {
   reserveCredentialAttempt,
   reserveUserAttempt,
   setCredentialLocked,
+  setCredentialPinHash,
+  setUserPasswordHash,
   confirmUserTotpSecret,
   setUserPendingTotpSecret,
   unlockUser as unlockUserRow,
@@ -144,11 +146,20 @@ export class Authenticator {
       );
       throw new AuthError('ERR_AUTH_INVALID_CREDENTIALS', 'the username or password is wrong');
     }
-    return this.#userFactor(request, user.id, 'auth.password', async () =>
-      (await this.#o.hasher.verify(request.password, user.password_hash))
-        ? { ok: true }
-        : { ok: false },
-    );
+    const hasher = this.#o.hasher;
+    return this.#userFactor(request, user.id, 'auth.password', async () => {
+      if (!(await hasher.verify(request.password, user.password_hash))) return { ok: false };
+      if (!hasher.needsRehash(user.password_hash)) return { ok: true };
+      // Upgrade the stored hash to the current scrypt parameters while the password is at hand.
+      const upgraded = await hasher.hash(request.password);
+      return {
+        ok: true,
+        claim: async (trx: Db) => {
+          await setUserPasswordHash(trx, user.id, upgraded);
+          return true;
+        },
+      };
+    });
   }
 
   /**
@@ -262,6 +273,28 @@ export class Authenticator {
     await this.#credentialFactor(request, 'auth.otp', 'ERR_AUTH_OTP_INVALID', async () =>
       this.#checkTotp(request.userId, secret, request.code),
     );
+  }
+
+  /** Sets a credential's PIN (scrypt hash) and clears its failure counter. The caller authenticated the owner. Audited. */
+  async setCredentialPin(
+    request: {
+      readonly userId: string;
+      readonly credentialId: string;
+      readonly pin: string;
+    } & RequestOrigin,
+  ): Promise<void> {
+    const credential = await findCredential(this.#o.store.db, request.credentialId);
+    if (credential === undefined || credential.user_id !== request.userId) {
+      throw new AuthError('ERR_AUTH_CREDENTIAL_NOT_FOUND', 'the credential is unknown');
+    }
+    const pinHash = await this.#o.hasher.hash(request.pin);
+    await this.#o.store.transaction(async (trx) => {
+      await setCredentialPinHash(trx, credential.id, pinHash);
+      await this.#audit(trx, request, 'credential.pin.set', 'success', {
+        actorUserId: request.userId,
+        subject: `credential:${credential.id}`,
+      });
+    });
   }
 
   /** Administrator unlock of a user. Audited. */

@@ -30,6 +30,8 @@ export interface SecretHasher {
   verify(secret: string, stored: string): Promise<boolean>;
   /** Runs one KDF with the current parameters and returns false (for unknown users or credentials). */
   verifyDummy(secret: string): Promise<false>;
+  /** True when `stored` uses other parameters than the current ones (rehash after a successful login). */
+  needsRehash(stored: string): boolean;
 }
 
 function checkParams(params: ScryptParams, minimumN: number): void {
@@ -122,6 +124,15 @@ export function createScryptHasher(
         actual.length === expected.length &&
         timingSafeEqual(actual, expected) &&
         isAcceptable(secret)
+      );
+    },
+    needsRehash(stored: string): boolean {
+      const m = FORMAT.exec(stored);
+      return (
+        m === null ||
+        Number(m[1]) !== params.N ||
+        Number(m[2]) !== params.r ||
+        Number(m[3]) !== params.p
       );
     },
     async verifyDummy(secret: string): Promise<false> {

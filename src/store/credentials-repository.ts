@@ -136,3 +136,13 @@ export async function setCredentialLocked(trx: Db, id: string, locked: boolean):
     .where('id', '=', id)
     .execute();
 }
+
+/** Replaces the PIN hash and clears the failure counter (the caller authenticated the owner first). */
+export async function setCredentialPinHash(trx: Db, id: string, pinHash: string): Promise<boolean> {
+  const r = await trx
+    .updateTable('credentials')
+    .set({ pin_hash: pinHash, pin_failures: 0 })
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return r.numUpdatedRows === 1n;
+}

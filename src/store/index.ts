@@ -63,6 +63,7 @@ export {
   reserveCredentialAttempt,
   clearCredentialAttempts,
   setCredentialLocked,
+  setCredentialPinHash,
   type CredentialRow,
   type CredentialStatus,
   type NewCredential,

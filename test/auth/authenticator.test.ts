@@ -42,6 +42,7 @@ function countingHasher(): SecretHasher & { runs: number } {
       h.runs++;
       return realHasher.verifyDummy(s);
     },
+    needsRehash: (stored: string) => realHasher.needsRehash(stored),
   };
   return h;
 }
@@ -152,6 +153,65 @@ describe('Authenticator', () => {
         const user = await test.store.db.selectFrom('users').selectAll().executeTakeFirstOrThrow();
         assert.equal(user.failed_attempts, 0);
         assert.equal(user.locked_until, null);
+      });
+
+      it('a successful login upgrades a hash made with older scrypt parameters', async (t) => {
+        if (!(await requireStore(t, kind))) return;
+        const { store } = await testStores(t)[kind]();
+        const { auth } = make(store);
+        const old = createScryptHasher({ N: 2 ** 10, r: 4, p: 1 }, { minimumN: 2 ** 10 });
+        const id = await auth.createUser({ username: 'alice', password: 'pw-alice' });
+        await store.db
+          .updateTable('users')
+          .set({ password_hash: await old.hash('pw-alice') })
+          .execute();
+        await assert.rejects(auth.verifyPassword({ username: 'alice', password: 'nope' }));
+        assert.match((await findUserById(store.db, id))?.password_hash ?? '', /r=4,/);
+        await auth.verifyPassword({ username: 'alice', password: 'pw-alice' });
+        const upgraded = (await findUserById(store.db, id))?.password_hash ?? '';
+        assert.match(upgraded, /^\$scrypt\$v=1\$N=1024,r=8,p=1\$/);
+        assert.equal(await realHasher.verify('pw-alice', upgraded), true);
+      });
+
+      it('setCredentialPin: only the owner, clears failures, audited', async (t) => {
+        if (!(await requireStore(t, kind))) return;
+        const { store } = await testStores(t)[kind]();
+        const { auth } = make(store);
+        const userId = await auth.createUser({ username: 'alice', password: 'pw' });
+        const bob = await auth.createUser({ username: 'bob', password: 'pw' });
+        await insertCredential(store.db, {
+          id: 'c1',
+          userId,
+          keyRef: 'soft:c1',
+          backendKind: 'software',
+          certificateChain: [],
+          pinHash: null,
+          multisign: 1,
+          scal: 'SCAL2',
+          createdAt: 0,
+        });
+        await assert.rejects(
+          auth.verifyCredentialPin({ userId, credentialId: 'c1', pin: '1234' }),
+          isCode('ERR_AUTH_CREDENTIAL_NOT_FOUND'),
+        );
+        await assert.rejects(
+          auth.setCredentialPin({ userId: bob, credentialId: 'c1', pin: '9999' }),
+          isCode('ERR_AUTH_CREDENTIAL_NOT_FOUND'),
+        );
+        await auth.setCredentialPin({ userId, credentialId: 'c1', pin: '1234' });
+        await assert.rejects(
+          auth.verifyCredentialPin({ userId, credentialId: 'c1', pin: '0000' }),
+          isCode('ERR_AUTH_PIN_INVALID'),
+        );
+        await auth.setCredentialPin({ userId, credentialId: 'c1', pin: '4321' });
+        const row = await store.db
+          .selectFrom('credentials')
+          .select(['pin_failures', 'pin_hash'])
+          .executeTakeFirstOrThrow();
+        assert.equal(row.pin_failures, 0);
+        assert.ok(!(row.pin_hash ?? '').includes('4321'));
+        await auth.verifyCredentialPin({ userId, credentialId: 'c1', pin: '4321' });
+        assert.ok((await auditTypes(store)).includes('credential.pin.set:success'));
       });
 
       it('a success before the limit resets the counter', async (t) => {
