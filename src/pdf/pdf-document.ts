@@ -460,6 +460,28 @@ export class PdfDocument {
   }
 
   /**
+   * Throws `ERR_PDF_AMBIGUOUS` when the file can be read in more than one way (PDF-27/PDF-28).
+   * With `loadAll` (the default) every object is parsed first, so ambiguities hidden in objects
+   * nobody has read yet (duplicate keys, a wrong /Length with a second endstream) are found too;
+   * stream data is not read, so this stays cheap on big files.
+   *
+   * @example
+   * ```ts
+   * const doc = PdfDocument.open(bytes);
+   * doc.requireUnambiguous(); // before signing: refuse files readers may disagree on
+   * ```
+   */
+  requireUnambiguous(options: { readonly loadAll?: boolean } = {}): void {
+    if (options.loadAll !== false) this.loadAllObjects();
+    const first = this.#ambiguities.values().next();
+    if (first.done !== true) {
+      throw new PdfError('ERR_PDF_AMBIGUOUS', `the document is ambiguous: ${first.value}`, {
+        detail: { ambiguities: [...this.#ambiguities] },
+      });
+    }
+  }
+
+  /**
    * Parses every object once (under the time limit), so that `ambiguities` and `warnings` cover the
    * whole file. Meant for validators and signers before they trust a file (PDF-28); not needed to read.
    */

@@ -244,6 +244,15 @@ describe('PDF-27/PDF-28 ambiguous files are flagged', () => {
     assert.ok(doc.ambiguities.some((a) => a.includes('more than one endstream')), doc.ambiguities.join(';'));
   });
 
+  it('requireUnambiguous() finds an ambiguity hidden in an unread object and throws ERR_PDF_AMBIGUOUS', () => {
+    const doc = PdfDocument.open(makeRawPdf([CATALOG, PAGES, PAGE, '<</A 1 /A 2>>'], '<</Size 5 /Root 1 0 R>>'));
+    assert.deepEqual(doc.ambiguities, []);
+    assert.doesNotThrow(() => doc.requireUnambiguous({ loadAll: false }));
+    assert.equal(code(() => doc.requireUnambiguous()), 'ERR_PDF_AMBIGUOUS');
+    const clean = PdfDocument.open(makeRawPdf([CATALOG, PAGES, PAGE], '<</Size 4 /Root 1 0 R>>'));
+    assert.doesNotThrow(() => clean.requireUnambiguous());
+  });
+
   it('a correct file has none', () => {
     const doc = PdfDocument.open(makeRawPdf([CATALOG, PAGES, PAGE, '<</Length 3>>\nstream\nabc\nendstream'], '<</Size 5 /Root 1 0 R>>'));
     doc.loadAllObjects();
@@ -291,5 +300,29 @@ describe('common writer mistakes and §7.5.4 details', () => {
     const before = PdfDocument.open(base);
     assert.ok(before.getObject(new PdfRef(4)) !== null);
     assert.equal(before.getObject(new PdfRef(4, 3)), null);
+  });
+});
+
+describe('DOS-09 many revisions', () => {
+  function withUpdates(n: number): Uint8Array {
+    const parts = [Buffer.from(makeRawPdf([CATALOG, PAGES, PAGE], '<</Size 4 /Root 1 0 R>>')).toString('latin1')];
+    let length = parts[0]!.length;
+    let prev = Number(/startxref\n(\d+)/.exec(parts[0]!)![1]);
+    for (let i = 0; i < n; i++) {
+      const s = `xref\n0 1\n0000000000 65535 f\r\ntrailer\n<</Size 4 /Root 1 0 R /Prev ${prev}>>\nstartxref\n${length}\n%%EOF\n`;
+      prev = length;
+      length += s.length;
+      parts.push(s);
+    }
+    return latin(parts.join(''));
+  }
+
+  it('10,000 incremental updates open within the time budget; one more than the limit is refused', () => {
+    const pdf = withUpdates(9_999);
+    const t0 = performance.now();
+    const doc = PdfDocument.open(pdf);
+    assert.equal(doc.revisions.length, 10_000);
+    assert.ok(performance.now() - t0 < 5000);
+    assert.equal(code(() => PdfDocument.open(withUpdates(10_000))), 'ERR_PDF_LIMIT_REVISIONS');
   });
 });
