@@ -94,7 +94,9 @@ export function readObjectHead(ctx: ReadContext, offset: number): { num: number;
   return { num: h.num, gen: h.gen, obj: h.obj, isStream: h.dataStart !== undefined };
 }
 
+/** The keyword `endstream` as bytes. */
 export const ENDSTREAM = [0x65, 0x6e, 0x64, 0x73, 0x74, 0x72, 0x65, 0x61, 0x6d];
+/** The keyword `endobj` as bytes. */
 export const ENDOBJ = [0x65, 0x6e, 0x64, 0x6f, 0x62, 0x6a];
 
 function matchAt(buf: Uint8Array, i: number, word: readonly number[]): boolean {

@@ -35,6 +35,11 @@ export interface ParseHooks {
  * A recursive-descent parser over `buf`, whose byte 0 is at absolute file offset `base`.
  * Running off the end of `buf` throws {@link NeedMoreData} unless `atEnd` says `buf` ends the file.
  * Nesting is bounded by `maxDepth` (DOS-05), so recursion can never overflow the stack.
+ *
+ * @example
+ * ```ts
+ * const obj = new ObjectParser(latin1('<</Type /Page>>'), 0, true, 256).parseObject();
+ * ```
  */
 export class ObjectParser {
   readonly buf: Uint8Array;

@@ -222,14 +222,17 @@ export function name(n: string): PdfName {
   return PdfName.of(n);
 }
 
+/** True when `o` is a dictionary (not a stream). */
 export function isDict(o: PdfObject | undefined): o is PdfDict {
   return o instanceof PdfDict;
 }
 
+/** True when `o` is an indirect reference. */
 export function isRef(o: PdfObject | undefined): o is PdfRef {
   return o instanceof PdfRef;
 }
 
+/** True when `o` is an array. */
 export function isArray(o: PdfObject | undefined): o is PdfArray {
   return Array.isArray(o);
 }

@@ -297,6 +297,11 @@ const ABBREVIATIONS: Readonly<Record<string, string>> = {
  * Decodes `raw` through the filter chain named by the stream dictionary's /Filter and
  * /DecodeParms (§7.4), all stages sharing one budget of `maxBytes` output bytes.
  * `resolve` follows indirect references in the filter entries.
+ *
+ * @example
+ * ```ts
+ * const data = decodeFilterChain(stream.raw, stream.dict, 1 << 20, (o) => doc.resolve(o));
+ * ```
  */
 export function decodeFilterChain(
   raw: Uint8Array,
