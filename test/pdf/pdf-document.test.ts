@@ -69,6 +69,22 @@ describe('PdfDocument reads every flavour as qpdf does', () => {
     }
   });
 
+  it('the fixtures are what they claim: qpdf --check passes (damagedXref: qpdf warns and recovers), pdftotext sees the text', (t) => {
+    if (!requireTools(t, 'qpdf', 'pdftotext') || paths === undefined) return;
+    for (const flavour of pdfFlavours) {
+      const r = runTool('qpdf', ['--check', paths[flavour]]);
+      assert.equal(r.status, flavour === 'damagedXref' ? 3 : 0, `${flavour}: ${r.stderr}`);
+    }
+    assert.match(runTool('pdftotext', [paths.classic, '-']).stdout, /Classic cross-reference table/);
+    assert.match(runTool('pdftotext', [paths.multiPage, '-']).stdout, /Page 12 of 12/);
+    const form = PdfDocument.open(readFileSync(paths.formEmptySigField));
+    const fields = form.resolveArray(form.resolveDict(form.catalog.get('AcroForm'))?.get('Fields')) ?? [];
+    const field = form.resolveDict(fields[0]);
+    assert.equal(field?.getName('FT'), 'Sig');
+    assert.equal((form.resolve(field?.get('T')) as { toText(): string }).toText(), 'Signature1');
+    assert.equal(field?.has('V'), false);
+  });
+
   it('reports the kind and chain of cross-reference sections', (t) => {
     if (!requireTools(t, 'qpdf') || paths === undefined) return;
     const open = (f: PdfFlavour): PdfDocument => PdfDocument.open(readFileSync(paths![f]));

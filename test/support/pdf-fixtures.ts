@@ -118,7 +118,7 @@ function pdfSegments(options: BasePdfOptions): Segment[] {
       Type: PdfName.of('Annot'),
       Subtype: PdfName.of('Widget'),
       Rect: [0, 0, 0, 0],
-      F: 132,
+      F: 4,
       P: pageRefs[0]!,
     });
     const fieldRef = add(field);
