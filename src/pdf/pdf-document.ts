@@ -9,6 +9,7 @@ import { PdfError, type PdfErrorCode } from './errors.js';
 import { decodeFilterChain } from './stream-filters.js';
 import type { XrefEntry, XrefSection } from './xref-section.js';
 import { rebuildIndex } from './rebuild-index.js';
+import { scanForObjects } from './recovery-scan.js';
 import { readXrefChain } from './xref-chain.js';
 import { indexObjectStream, readObjectStreamMember, type ObjectStreamIndex } from './object-stream.js';
 import { inheritedAttribute, walkPageTree, type PageTreeReader, type PdfPage } from './page-tree.js';
@@ -463,7 +464,9 @@ export class PdfDocument {
    * Throws `ERR_PDF_AMBIGUOUS` when the file can be read in more than one way (PDF-27/PDF-28).
    * With `loadAll` (the default) every object is parsed first, so ambiguities hidden in objects
    * nobody has read yet (duplicate keys, a wrong /Length with a second endstream) are found too;
-   * stream data is not read, so this stays cheap on big files.
+   * stream data is not read, so this stays cheap on big files. With `scanBody` the whole file is
+   * also scanned (one linear pass) for objects defined after the definition the cross-reference
+   * data points to: a scanning reader would take those, an xref-following reader would not (PDF-28).
    *
    * @example
    * ```ts
@@ -471,14 +474,32 @@ export class PdfDocument {
    * doc.requireUnambiguous(); // before signing: refuse files readers may disagree on
    * ```
    */
-  requireUnambiguous(options: { readonly loadAll?: boolean } = {}): void {
+  requireUnambiguous(options: { readonly loadAll?: boolean; readonly scanBody?: boolean } = {}): void {
     if (options.loadAll !== false) this.loadAllObjects();
+    if (options.scanBody === true) this.#findShadowedObjects();
     const first = this.#ambiguities.values().next();
     if (first.done !== true) {
       throw new PdfError('ERR_PDF_AMBIGUOUS', `the document is ambiguous: ${first.value}`, {
         detail: { ambiguities: [...this.#ambiguities] },
       });
     }
+  }
+
+  /** PDF-28: an `N G obj` later in the file than the definition the index uses is a shadow definition. */
+  #findShadowedObjects(): void {
+    if (this.#isRecovered) return;
+    this.#op(() => {
+      const scan = scanForObjects(this.#ctx, this.limits.maxObjects);
+      for (const [num, found] of scan.objects) {
+        const e = this.#entries.get(num);
+        if (e === undefined || e.kind === 'free') continue;
+        const used = e.kind === 'offset' ? e.offset : this.#entries.get(e.streamNum);
+        const usedAt = typeof used === 'number' ? used : used?.kind === 'offset' ? used.offset : -1;
+        if (found.offset > usedAt) {
+          this.#ctx.ambiguous(`object ${num}: defined again at offset ${found.offset}, after the definition the cross-reference uses`);
+        }
+      }
+    });
   }
 
   /**

@@ -175,6 +175,10 @@ function readStream(ctx: ReadContext, offset: number, opts: XrefReadOptions): Xr
       const f3 = field(pos + w0 + w1, w2);
       pos += width;
       const num = start + i;
+      const prev = entries.get(num);
+      if (prev !== undefined && prev.kind !== 'free' && type !== 0) {
+        ctx.ambiguous(`object ${num} appears twice in the cross-reference stream at offset ${offset}`);
+      }
       if (type === 0) entries.set(num, { kind: 'free' });
       else if (type === 1) entries.set(num, { kind: 'offset', offset: f2, gen: f3 });
       else if (type === 2) entries.set(num, { kind: 'compressed', streamNum: f2, index: f3 });

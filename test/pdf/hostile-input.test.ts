@@ -27,7 +27,13 @@ function latin(s: string): Uint8Array {
  * A file whose newest section is a cross-reference stream: `bodies` are objects 1..n at real
  * offsets; `compressed` lists [num, objStmNum, index] rows; `dict` adds entries to the xref stream.
  */
-function xrefStreamPdf(bodies: readonly string[], compressed: readonly [number, number, number][] = [], dict = '', index?: string): Uint8Array {
+function xrefStreamPdf(
+  bodies: readonly string[],
+  compressed: readonly [number, number, number][] = [],
+  dict = '',
+  index?: string,
+  extraRows: readonly number[][] = [],
+): Uint8Array {
   let out = '%PDF-1.7\n';
   const offs: number[] = [];
   bodies.forEach((b, i) => {
@@ -46,6 +52,7 @@ function xrefStreamPdf(bodies: readonly string[], compressed: readonly [number, 
     else if (n <= bodies.length) rows.push([1, offs[n - 1]!, 0]);
     else rows.push([0, 0, 0]);
   }
+  rows.push(...extraRows);
   const data = Buffer.alloc(rows.length * 7);
   rows.forEach((r, i) => {
     data.writeUInt8(r[0]!, i * 7);
@@ -251,6 +258,22 @@ describe('PDF-27/PDF-28 ambiguous files are flagged', () => {
     assert.equal(code(() => doc.requireUnambiguous()), 'ERR_PDF_AMBIGUOUS');
     const clean = PdfDocument.open(makeRawPdf([CATALOG, PAGES, PAGE], '<</Size 4 /Root 1 0 R>>'));
     assert.doesNotThrow(() => clean.requireUnambiguous());
+  });
+
+  it('an object defined again after the definition the xref uses (a shadow definition) is found by scanBody', () => {
+    const base = makeRawPdf([CATALOG, PAGES, PAGE], '<</Size 4 /Root 1 0 R>>');
+    const shadowed = latin(Buffer.from(base).toString('latin1') + '3 0 obj\n<</Type /Page /Parent 2 0 R /MediaBox [0 0 99 99]>>\nendobj\n');
+    const doc = PdfDocument.open(shadowed);
+    assert.doesNotThrow(() => doc.requireUnambiguous());
+    assert.equal(code(() => doc.requireUnambiguous({ scanBody: true })), 'ERR_PDF_AMBIGUOUS');
+    assert.ok(doc.ambiguities.some((a) => a.includes('object 3: defined again')));
+  });
+
+  it('overlapping /Index subsections in a cross-reference stream define an object twice', () => {
+    // Rows 0..4, then object 3 again at another offset.
+    const pdf = xrefStreamPdf([CATALOG, PAGES, PAGE], [], '', '/Index [0 5 3 1]', [[1, 9, 0]]);
+    const doc = PdfDocument.open(pdf);
+    assert.ok(doc.ambiguities.some((a) => a.includes('object 3 appears twice')), doc.ambiguities.join(';'));
   });
 
   it('a correct file has none', () => {
