@@ -76,13 +76,14 @@ export async function loadLocalSigner(
     certificates = [...p12.certificates];
     leaf = certificates.find((c) => parseCertificate(c).checkPrivateKey(key));
   }
+  // Key type and size first: a weak key is refused whatever certificate comes with it.
+  const algorithm = chooseAlgorithm(key, options);
   if (leaf === undefined || !parseCertificate(leaf).checkPrivateKey(key)) {
     throw new LocalKeyError(
       'ERR_KEY_CERT_MISMATCH',
       'the certificate does not match the private key',
     );
   }
-  const algorithm = chooseAlgorithm(key, options);
   return new LocalSigner(key, algorithm, orderChain(leaf, certificates));
 }
 
