@@ -26,6 +26,28 @@ export function isRegular(b: number): boolean {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** Most elements one array or dictionary may hold (DOS-08: a 64 MB window of `0 0 0 …` must not become 32 M JS values). */
+const MAX_ELEMENTS = 1_000_000;
+
+/** A growable byte buffer for string and name bodies (a JS number[] would cost 8× the input). */
+class Bytes {
+  #buf = new Uint8Array(32);
+  length = 0;
+
+  push(b: number): void {
+    if (this.length === this.#buf.length) {
+      const next = new Uint8Array(this.#buf.length * 2);
+      next.set(this.#buf);
+      this.#buf = next;
+    }
+    this.#buf[this.length++] = b;
+  }
+
+  take(): Uint8Array {
+    return this.#buf.slice(0, this.length);
+  }
+}
+
 /** Callbacks for constructs that two readers might read differently (PDF-28). */
 export interface ParseHooks {
   onDuplicateKey?(key: string, offset: number): void;
@@ -180,6 +202,7 @@ export class ObjectParser {
         return out;
       }
       if (c === -1) this.#eof();
+      if (out.length >= MAX_ELEMENTS) throw new PdfError('ERR_PDF_LIMIT_OBJECTS', `array with more than ${MAX_ELEMENTS} elements at offset ${this.offset}`);
       out.push(this.parseObject(depth + 1));
     }
   }
@@ -204,6 +227,7 @@ export class ObjectParser {
       const key = this.#parseName().name;
       const value = this.parseObject(depth + 1);
       if (dict.has(key)) this.hooks.onDuplicateKey?.(key, keyAt);
+      else if (dict.size >= MAX_ELEMENTS) throw new PdfError('ERR_PDF_LIMIT_OBJECTS', `dictionary with more than ${MAX_ELEMENTS} entries at offset ${keyAt}`);
       dict.set(key, value);
     }
   }
@@ -226,7 +250,7 @@ export class ObjectParser {
       return PdfName.of(s);
     }
     // §7.3.5: #xx escapes; the bytes are UTF-8 by convention (Latin-1 when not valid UTF-8).
-    const bytes: number[] = [];
+    const bytes = new Bytes();
     for (let i = start; i < this.pos; i++) {
       const b = buf[i]!;
       if (b === 0x23 && i + 2 < this.pos) {
@@ -239,7 +263,7 @@ export class ObjectParser {
       }
       bytes.push(b);
     }
-    const raw = Uint8Array.from(bytes);
+    const raw = bytes.take();
     let s: string;
     try {
       s = utf8.decode(raw);
@@ -286,7 +310,7 @@ export class ObjectParser {
   #parseHexString(): PdfString {
     const buf = this.buf;
     this.pos++;
-    const out: number[] = [];
+    const out = new Bytes();
     let hi = -1;
     for (;;) {
       if (this.pos >= buf.length) this.#eof();
@@ -306,13 +330,13 @@ export class ObjectParser {
     }
     // §7.3.4.3: a final odd digit is followed by an implied 0.
     if (hi >= 0) out.push(hi << 4);
-    return new PdfString(Uint8Array.from(out), true);
+    return new PdfString(out.take(), true);
   }
 
   #parseLiteralString(): PdfString {
     const buf = this.buf;
     this.pos++;
-    const out: number[] = [];
+    const out = new Bytes();
     let nest = 0;
     for (;;) {
       if (this.pos >= buf.length) this.#eof();
@@ -359,7 +383,7 @@ export class ObjectParser {
         out.push(0x0a);
       } else out.push(b);
     }
-    return new PdfString(Uint8Array.from(out), false);
+    return new PdfString(out.take(), false);
   }
 }
 

@@ -199,6 +199,11 @@ describe('DOS-08 absurd declared sizes', () => {
     assert.ok(['no error', 'ERR_PDF_XREF'].includes(code8), code8);
   });
 
+  it('an array of 2·10^6 elements → ERR_PDF_LIMIT_OBJECTS (no 8×-sized JS array)', () => {
+    const doc = PdfDocument.open(makeRawPdf([CATALOG, PAGES, PAGE, `[${'0 '.repeat(2_000_000)}]`], '<</Size 5 /Root 1 0 R>>'));
+    assert.equal(code(() => doc.getObject(new PdfRef(4))), 'ERR_PDF_LIMIT_OBJECTS');
+  });
+
   it('a negative or 2^53 /Length is ignored in favour of endstream, with a warning', () => {
     for (const len of ['-5', String(2 ** 53)]) {
       const doc = PdfDocument.open(makeRawPdf([CATALOG, PAGES, PAGE, `<</Length ${len}>>\nstream\nxyz\nendstream`], '<</Size 5 /Root 1 0 R>>'));
