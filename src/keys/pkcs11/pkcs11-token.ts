@@ -37,6 +37,14 @@ interface KeyHandles {
   readonly epoch: string;
   readonly privateKey: pkcs11js.Handle;
   readonly publicKey: pkcs11js.Handle;
+  readonly isEc: boolean;
+}
+
+/** CKA_ALLOWED_MECHANISMS value: an array of CK_MECHANISM_TYPE (native CK_ULONG, 64-bit LE). */
+function mechanismList(mechanisms: readonly number[]): ReturnType<typeof Buffer.alloc> {
+  const out = Buffer.alloc(8 * mechanisms.length);
+  mechanisms.forEach((m, i) => out.writeBigUInt64LE(BigInt(m), 8 * i));
+  return out;
 }
 
 /** A key found on a token: label and public key (SPKI DER). */
@@ -106,14 +114,24 @@ export class Pkcs11Token {
             { type: pkcs11js.CKA_MODULUS_BITS, value: spec.bits },
             { type: pkcs11js.CKA_PUBLIC_EXPONENT, value: Buffer.from([1, 0, 1]) },
           );
-          privateTemplate.push({ type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_RSA });
+          // KEY-08: the token itself refuses raw RSA (CKM_RSA_X_509), decryption and the rest.
+          privateTemplate.push(
+            { type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_RSA },
+            {
+              type: pkcs11js.CKA_ALLOWED_MECHANISMS,
+              value: mechanismList([pkcs11js.CKM_RSA_PKCS, pkcs11js.CKM_RSA_PKCS_PSS]),
+            },
+          );
         } else if (spec.type === 'EC' && Object.hasOwn(ecParams, spec.curve)) {
           mechanism = pkcs11js.CKM_EC_KEY_PAIR_GEN;
           publicTemplate.push(
             { type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_EC },
             { type: pkcs11js.CKA_EC_PARAMS, value: Buffer.from(ecParams[spec.curve], 'hex') },
           );
-          privateTemplate.push({ type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_EC });
+          privateTemplate.push(
+            { type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_EC },
+            { type: pkcs11js.CKA_ALLOWED_MECHANISMS, value: mechanismList([pkcs11js.CKM_ECDSA]) },
+          );
         } else {
           throw new KeyBackendError('ERR_KEY_SPEC_UNSUPPORTED', 'unsupported key specification');
         }
@@ -127,6 +145,7 @@ export class Pkcs11Token {
           epoch: this.pool.epoch,
           privateKey: pair.privateKey,
           publicKey: pair.publicKey,
+          isEc: spec.type === 'EC',
         });
         return readPublicKey(api, session, pair.publicKey);
       });
@@ -176,11 +195,7 @@ export class Pkcs11Token {
     }
     return this.pool.use(async (session, api) => {
       const key = this.#find(api, session, label);
-      const keyType = api.C_GetAttributeValue(session, key.privateKey, [
-        { type: pkcs11js.CKA_KEY_TYPE },
-      ])[0]?.value;
-      const isEc = ulong(keyType) === pkcs11js.CKK_EC;
-      if (isEc !== (request.scheme === 'ECDSA')) {
+      if (key.isEc !== (request.scheme === 'ECDSA')) {
         throw new KeyBackendError(
           'ERR_KEY_MECHANISM_UNSUPPORTED',
           `${request.scheme} does not fit the key ${label}`,
@@ -228,10 +243,15 @@ export class Pkcs11Token {
         `several keys are labelled ${label} on token ${this.label}`,
       );
     }
+    const privateKey = privateKeys[0] as pkcs11js.Handle;
+    const keyType = api.C_GetAttributeValue(session, privateKey, [
+      { type: pkcs11js.CKA_KEY_TYPE },
+    ])[0]?.value;
     const handles = {
       epoch: this.pool.epoch,
-      privateKey: privateKeys[0] as pkcs11js.Handle,
+      privateKey,
       publicKey: publicKeys[0] as pkcs11js.Handle,
+      isEc: ulong(keyType) === pkcs11js.CKK_EC,
     };
     this.#handles.set(label, handles);
     return handles;

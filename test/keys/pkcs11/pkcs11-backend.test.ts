@@ -86,7 +86,7 @@ function findKey(
 const bool = (v: unknown): boolean => Buffer.isBuffer(v) && v[0] === 1;
 
 describe('PKCS#11 backend on SoftHSM2', () => {
-  it('KEY-06/KEY-07: generated keys are sensitive, never extractable, sign-only; reading or wrapping them is refused', async (t) => {
+  it('KEY-06/07/08: generated keys are sensitive, never extractable, sign-only; reading, wrapping, raw RSA and decryption are refused', async (t) => {
     if (!requireTools(t, 'softhsm2-util')) return;
     const [a] = tokens as [TestToken];
     const backend = await Pkcs11Backend.open({
@@ -150,6 +150,23 @@ describe('PKCS#11 backend on SoftHSM2', () => {
       assert.throws(() =>
         api.C_SetAttributeValue(session, key, [{ type: pkcs11js.CKA_EXTRACTABLE, value: true }]),
       );
+      // KEY-08: raw RSA and decryption are refused by the token (CKA_ALLOWED_MECHANISMS).
+      const forbidden =
+        label === 'confined-rsa'
+          ? [pkcs11js.CKM_RSA_X_509, pkcs11js.CKM_SHA256_RSA_PKCS]
+          : [pkcs11js.CKM_ECDSA_SHA256];
+      for (const mechanism of forbidden) {
+        assert.throws(
+          () => api.C_SignInit(session, { mechanism }, key),
+          /CKR_MECHANISM_INVALID|CKR_KEY_FUNCTION_NOT_PERMITTED/,
+        );
+      }
+      if (label === 'confined-rsa') {
+        assert.throws(
+          () => api.C_DecryptInit(session, { mechanism: pkcs11js.CKM_RSA_PKCS }, key),
+          /CKR_KEY_FUNCTION_NOT_PERMITTED|CKR_MECHANISM_INVALID/,
+        );
+      }
       assert.throws(() =>
         api.C_SetAttributeValue(session, key, [{ type: pkcs11js.CKA_SENSITIVE, value: false }]),
       );
