@@ -221,7 +221,8 @@ export class PdfDocument {
       sections = readXrefChain(this.#ctx, declared, {
         maxObjects: this.limits.maxObjects,
         maxRevisions: this.limits.maxRevisions,
-        decode: (st) => this.decodeStream(st),
+        decode: (st, max) =>
+          decodeFilterChain(st.raw, st.dict, Math.min(max ?? Infinity, this.limits.maxDecodedStreamBytes), (o) => this.resolve(o)),
       });
     } catch (err) {
       if (isLimitError(err) || !(err instanceof PdfError)) throw err;

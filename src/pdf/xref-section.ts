@@ -23,7 +23,8 @@ export interface XrefSection {
 /** Limits and services a section reader needs. */
 export interface XrefReadOptions {
   readonly maxObjects: number;
-  decode(stream: PdfStream): Uint8Array;
+  /** Decodes under the document's limit, or under `maxBytes` when that is smaller. */
+  decode(stream: PdfStream, maxBytes?: number): Uint8Array;
 }
 
 function checkCount(start: number, count: number, maxObjects: number): void {
@@ -150,7 +151,14 @@ function readStream(ctx: ReadContext, offset: number, opts: XrefReadOptions): Xr
     throw new PdfError('ERR_PDF_XREF', 'cross-reference stream has a bad /Index');
   }
   const index = indexObj as number[];
-  const data = opts.decode(stream);
+  let declared = 0;
+  for (let s = 0; s < index.length; s += 2) {
+    checkCount(index[s]!, index[s + 1]!, opts.maxObjects);
+    declared += index[s + 1]!;
+  }
+  checkCount(0, declared, opts.maxObjects);
+  // DOS-01 for xref streams: the data never needs more than one row per declared entry.
+  const data = opts.decode(stream, declared * width + 64);
   const entries = new Map<number, XrefEntry>();
   let pos = 0;
   let truncated = false;
