@@ -107,8 +107,12 @@ async function rollbackQuietly(conn: Db): Promise<void> {
 function mapBusy(err: unknown): unknown {
   const code = (err as { code?: unknown } | null)?.code;
   // PostgreSQL 57014 query_canceled (statement_timeout), 55P03 lock_not_available, 40001/40P01 serialization/deadlock.
+  // pg-pool reports a full pool that freed no client within connectionTimeoutMillis by message only.
+  const isPoolTimeout =
+    err instanceof Error && err.message === 'timeout exceeded when trying to connect';
   if (
     isSqliteBusy(err) ||
+    isPoolTimeout ||
     code === '57014' ||
     code === '55P03' ||
     code === '40001' ||

@@ -198,23 +198,28 @@ describe('audit log', () => {
         );
       });
 
-      it('AUD-06 two connections appending concurrently keep one linear chain', async (t) => {
+      it('AUD-06 two connections with 10 workers each appending 300–500 events keep one linear chain', async (t) => {
         if (!(await requireStore(t, kind))) return;
         const test = await testStores(t)[kind]();
         const other = await test.connectAgain();
-        const n = 100;
+        const n = kind === 'postgres' ? 500 : 300;
         const append = (s: Store, node: string, i: number): Promise<number> =>
           appendAuditNow(
             s,
             { type: 'race', outcome: 'success', details: { node, i } },
             context(node),
           );
-        const seqs = await Promise.all(
-          Array.from({ length: n }, (_, i) => [
-            append(test.store, 'a', i),
-            append(other, 'b', i),
-          ]).flat(),
-        );
+        // Each node runs 10 concurrent workers (a realistic request concurrency), n appends in all.
+        const node = async (s: Store, name: string): Promise<number[]> => {
+          const out: number[] = [];
+          await Promise.all(
+            Array.from({ length: 10 }, async (_, w) => {
+              for (let i = w; i < n; i += 10) out.push(await append(s, name, i));
+            }),
+          );
+          return out;
+        };
+        const seqs = (await Promise.all([node(test.store, 'a'), node(other, 'b')])).flat();
         assert.deepEqual(
           [...seqs].sort((a, b) => a - b),
           Array.from({ length: 2 * n }, (_, i) => i + 1),

@@ -192,3 +192,29 @@ describe('FLT-08/09 lock contention ends in ERR_STORE_BUSY, not a hang', () => {
     await other.transaction(async () => undefined);
   });
 });
+
+describe('FLT-14 a full PostgreSQL pool is a bounded wait, then ERR_STORE_BUSY', () => {
+  it('a waiter that gets no connection within connectTimeoutMs fails with ERR_STORE_BUSY', async (t) => {
+    if (!(await requireStore(t, 'postgres'))) return;
+    const test = await testStores(t).postgres();
+    if (test.config.kind !== 'postgres') return;
+    const store = await connectStore({ ...test.config, poolSize: 1, connectTimeoutMs: 100 });
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let started: () => void = () => undefined;
+    const isHolding = new Promise<void>((resolve) => (started = resolve));
+    const holder = store.transaction(async () => {
+      started();
+      await held;
+    });
+    await isHolding;
+    await assert.rejects(
+      store.transaction(async () => undefined),
+      (e: unknown) => e instanceof StoreError && e.code === 'ERR_STORE_BUSY',
+    );
+    release();
+    await holder;
+    await store.transaction(async () => undefined);
+    await store.close();
+  });
+});
