@@ -1,6 +1,8 @@
 /** The registry of `signet` sub-commands (one import per command module). */
 import type { Command } from '../command.js';
+import { caCommand } from './ca.js';
 import { keysCommand } from './keys.js';
+import { pkiCommand } from './pki.js';
 import { tokenServerCommand } from './token-server.js';
 
-export const commands: readonly Command[] = [keysCommand, tokenServerCommand];
+export const commands: readonly Command[] = [caCommand, keysCommand, pkiCommand, tokenServerCommand];

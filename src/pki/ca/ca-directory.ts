@@ -1,0 +1,247 @@
+/**
+ * The on-disk CA used by `signet ca …` and `signet pki serve`: `ca.json` (key references,
+ * algorithm, URLs, policies), an encrypted software keystore under `keys/` (keys never in
+ * plaintext), the file CaStore, and the public certificates as PEM (root, issuing, chain =
+ * issuing then root, tsa, ocsp). The KEK lives in a separate file or the environment.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { isAbsolute, join } from 'node:path';
+import type { Clock } from '../../core/clock.js';
+import type { SignatureAlgorithm } from '../../cms/algorithms.js';
+import { loadKek, SoftwareKeystore, type Kek, type KeySpec } from '../../keys/index.js';
+import type { CaKey } from '../ca-key.js';
+import { derToPem, pemCertificates } from '../certificate.js';
+import { PkiError } from '../errors.js';
+import { createOcspResponder, type OcspResponder } from '../ocsp/ocsp-responder.js';
+import { FileCaStore } from '../store/file-ca-store.js';
+import { createTimestampAuthority, type TimestampAuthority } from '../tsa/timestamp-authority.js';
+import { CertificateAuthority } from './certificate-authority.js';
+import { createCaHierarchy } from './create-ca-hierarchy.js';
+import { signetDevelopmentPolicyOid, type PkiUrls } from './profiles.js';
+
+/** `ca.json`. */
+export interface CaDirectoryConfig {
+  readonly version: 1;
+  readonly algorithm: SignatureAlgorithm;
+  readonly keys: { readonly root: string; readonly issuing: string; readonly tsa: string; readonly ocsp: string };
+  /** Base URL of `signet pki serve`; AIA/CDP URLs are derived from it. */
+  readonly baseUrl: string;
+  readonly policyOids: readonly string[];
+  readonly tsaPolicyOid: string;
+  /** KEK file (relative to the directory) when the KEK was created by `ca init`. */
+  readonly kekFile?: string;
+}
+
+/** The default base URL when none is configured. */
+export const defaultBaseUrl = 'http://127.0.0.1:8080';
+
+/** The URLs derived from a base URL. */
+export function pkiUrlsFor(baseUrl: string): PkiUrls {
+  const base = baseUrl.replace(/\/+$/, '');
+  return { ocsp: `${base}/ocsp`, caIssuers: `${base}/ca/issuing.cer`, crl: `${base}/crl` };
+}
+
+/** Where the KEK comes from: an explicit file, the environment, or the directory's own file. */
+export interface KekChoice {
+  /** `--kek-file`. */
+  readonly kekFile?: string;
+  /** Environment for SIGNET_KEK_FILE / SIGNET_KEK. */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+function resolveKek(dir: string, choice: KekChoice, config?: CaDirectoryConfig): Kek {
+  if (choice.kekFile !== undefined) return loadKek({ file: choice.kekFile });
+  const env = choice.env ?? process.env;
+  if (env['SIGNET_KEK_FILE'] !== undefined || env['SIGNET_KEK'] !== undefined) return loadKek({ env: 'SIGNET_KEK', environment: env });
+  if (config?.kekFile !== undefined) {
+    return loadKek({ file: isAbsolute(config.kekFile) ? config.kekFile : join(dir, config.kekFile) });
+  }
+  throw new PkiError('ERR_PKI_CA_DIR_INVALID', 'no KEK: pass --kek-file or set SIGNET_KEK_FILE / SIGNET_KEK');
+}
+
+function writeSecretFile(path: string, text: string): void {
+  const fd = openSync(path, 'wx', 0o600);
+  try {
+    writeSync(fd, text);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Options of initCaDirectory. */
+export interface InitCaDirectoryOptions extends KekChoice {
+  readonly dir: string;
+  readonly clock: Clock;
+  readonly baseUrl?: string;
+  readonly keySpec?: KeySpec;
+  readonly organization?: string;
+  readonly country?: string;
+  readonly policyOids?: readonly string[];
+  readonly tsaPolicyOid?: string;
+}
+
+/** What initCaDirectory did. */
+export interface InitCaDirectoryResult {
+  readonly config: CaDirectoryConfig;
+  /** The KEK file created inside the directory (development default), if any. */
+  readonly createdKekFile?: string;
+}
+
+/**
+ * Creates a CA directory: KEK (unless given), keystore, root/issuing/TSA/OCSP keys and
+ * certificates, PEM files. Refuses a directory that already holds a CA.
+ *
+ * @example
+ * ```ts
+ * await initCaDirectory({ dir: '/var/lib/signet/ca', clock: systemClock });
+ * ```
+ */
+export async function initCaDirectory(options: InitCaDirectoryOptions): Promise<InitCaDirectoryResult> {
+  const { dir } = options;
+  if (existsSync(join(dir, 'ca.json'))) {
+    throw new PkiError('ERR_PKI_CA_DIR_EXISTS', `${dir} already holds a CA (ca.json exists)`);
+  }
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  let createdKekFile: string | undefined;
+  const env = options.env ?? process.env;
+  const hasEnvKek = env['SIGNET_KEK_FILE'] !== undefined || env['SIGNET_KEK'] !== undefined;
+  if (options.kekFile !== undefined && !existsSync(options.kekFile)) {
+    writeSecretFile(options.kekFile, `${randomBytes(32).toString('hex')}\n`);
+  } else if (options.kekFile === undefined && !hasEnvKek) {
+    createdKekFile = join(dir, 'kek');
+    if (!existsSync(createdKekFile)) writeSecretFile(createdKekFile, `${randomBytes(32).toString('hex')}\n`);
+  }
+  const kek = resolveKek(dir, options, createdKekFile ? ({ kekFile: 'kek' } as CaDirectoryConfig) : undefined);
+  const keystore = await SoftwareKeystore.open({ dir: join(dir, 'keys'), kek, clock: options.clock });
+  try {
+    const baseUrl = options.baseUrl ?? defaultBaseUrl;
+    const policyOids = options.policyOids ?? [signetDevelopmentPolicyOid];
+    const store = new FileCaStore(dir);
+    const h = await createCaHierarchy({
+      backend: keystore,
+      store,
+      clock: options.clock,
+      urls: pkiUrlsFor(baseUrl),
+      policyOids,
+      organization: options.organization ?? 'Signet',
+      ...(options.country !== undefined ? { country: options.country } : {}),
+      ...(options.keySpec ? { keySpec: options.keySpec } : {}),
+      labelPrefix: `ca-${randomBytes(4).toString('hex')}`,
+    });
+    const config: CaDirectoryConfig = {
+      version: 1,
+      algorithm: h.algorithm,
+      keys: { root: h.root.keyRef, issuing: h.issuing.keyRef, tsa: h.tsa.keyRef, ocsp: h.ocsp.keyRef },
+      baseUrl,
+      policyOids,
+      tsaPolicyOid: options.tsaPolicyOid ?? `${signetDevelopmentPolicyOid}.1`,
+      ...(createdKekFile ? { kekFile: 'kek' } : {}),
+    };
+    const pem = (der: Uint8Array) => derToPem(der, 'CERTIFICATE');
+    writeFileSync(join(dir, 'root.pem'), pem(h.root.certificate));
+    writeFileSync(join(dir, 'issuing.pem'), pem(h.issuing.certificate));
+    writeFileSync(join(dir, 'chain.pem'), pem(h.issuing.certificate) + pem(h.root.certificate));
+    writeFileSync(join(dir, 'tsa.pem'), pem(h.tsa.certificate));
+    writeFileSync(join(dir, 'ocsp.pem'), pem(h.ocsp.certificate));
+    // ca.json last: its presence marks a complete CA directory.
+    writeFileSync(join(dir, 'ca.json'), `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
+    return { config, ...(createdKekFile ? { createdKekFile } : {}) };
+  } finally {
+    await keystore.close();
+  }
+}
+
+/** An opened CA directory. */
+export interface OpenedCaDirectory {
+  readonly dir: string;
+  readonly config: CaDirectoryConfig;
+  readonly keystore: SoftwareKeystore;
+  readonly store: FileCaStore;
+  readonly ca: CertificateAuthority;
+  readonly rootCertificate: Uint8Array;
+  readonly tsaCertificate: Uint8Array;
+  readonly ocspCertificate: Uint8Array;
+  createOcspResponder(): OcspResponder;
+  createTimestampAuthority(): TimestampAuthority;
+  close(): Promise<void>;
+}
+
+function readCert(dir: string, name: string): Uint8Array {
+  try {
+    const [der] = pemCertificates(readFileSync(join(dir, name), 'utf8'));
+    if (!der) throw new PkiError('ERR_PKI_CA_DIR_INVALID', `${name} holds no certificate`);
+    return der;
+  } catch (err) {
+    if (err instanceof PkiError) throw err;
+    throw new PkiError('ERR_PKI_CA_DIR_INVALID', `cannot read ${name} in the CA directory`, { cause: err });
+  }
+}
+
+/** Opens a CA directory made by initCaDirectory; `baseUrl` overrides the configured one. */
+export async function openCaDirectory(
+  dir: string,
+  options: KekChoice & { readonly clock: Clock; readonly baseUrl?: string },
+): Promise<OpenedCaDirectory> {
+  let config: CaDirectoryConfig;
+  try {
+    config = JSON.parse(readFileSync(join(dir, 'ca.json'), 'utf8')) as CaDirectoryConfig;
+  } catch (cause) {
+    throw new PkiError('ERR_PKI_CA_DIR_INVALID', `${dir} is not a CA directory (run signet ca init)`, { cause });
+  }
+  if (config.version !== 1 || typeof config.keys?.issuing !== 'string') {
+    throw new PkiError('ERR_PKI_CA_DIR_INVALID', 'ca.json has an unknown format');
+  }
+  const kek = resolveKek(dir, options, config);
+  const keystore = await SoftwareKeystore.open({ dir: join(dir, 'keys'), kek, clock: options.clock });
+  const store = new FileCaStore(dir);
+  const key = (ref: string): CaKey => ({ backend: keystore, ref, algorithm: config.algorithm });
+  const issuing = readCert(dir, 'issuing.pem');
+  const tsaCertificate = readCert(dir, 'tsa.pem');
+  const ocspCertificate = readCert(dir, 'ocsp.pem');
+  const ca = new CertificateAuthority({
+    id: 'issuing',
+    key: key(config.keys.issuing),
+    certificate: issuing,
+    store,
+    clock: options.clock,
+    urls: pkiUrlsFor(options.baseUrl ?? config.baseUrl),
+    policyOids: config.policyOids,
+  });
+  return {
+    dir,
+    config,
+    keystore,
+    store,
+    ca,
+    rootCertificate: readCert(dir, 'root.pem'),
+    tsaCertificate,
+    ocspCertificate,
+    createOcspResponder: () =>
+      createOcspResponder({
+        issuers: [{ caId: ca.id, certificate: issuing, signer: { key: key(config.keys.ocsp), certificate: ocspCertificate } }],
+        store,
+        clock: options.clock,
+      }),
+    createTimestampAuthority: () =>
+      createTimestampAuthority({
+        key: key(config.keys.tsa),
+        certificate: tsaCertificate,
+        chain: [issuing],
+        policyOid: config.tsaPolicyOid,
+        store,
+        clock: options.clock,
+      }),
+    close: async () => {
+      await keystore.close();
+      await store.close();
+    },
+  };
+}
+
+/** Persists a new base URL into ca.json (used by `signet pki serve --base-url`). */
+export function updateBaseUrl(dir: string, config: CaDirectoryConfig, baseUrl: string): CaDirectoryConfig {
+  const next = { ...config, baseUrl };
+  writeFileSync(join(dir, 'ca.json'), `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600 });
+  return next;
+}
