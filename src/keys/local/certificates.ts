@@ -7,13 +7,11 @@ const PEM_CERT = /-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]+?)-----END CERTIF
 /** At most this many certificates are read from one input. */
 const MAX_CERTIFICATES = 64;
 
-/** True when the bytes look like PEM text. */
+/** True when the input looks like PEM text (looks at bytes only; never decodes a key to a string). */
 export function isPem(data: Uint8Array | string): boolean {
-  const head =
-    typeof data === 'string'
-      ? data.slice(0, 1024)
-      : Buffer.from(data.subarray(0, 1024)).toString('latin1');
-  return head.includes('-----BEGIN ');
+  if (typeof data === 'string') return data.slice(0, 1024).includes('-----BEGIN ');
+  const head = Buffer.from(data.buffer, data.byteOffset, Math.min(data.byteLength, 1024));
+  return head.includes('-----BEGIN ', 0, 'latin1');
 }
 
 /** Every certificate in `data` (a PEM bundle or one DER certificate), as DER, checked to parse. */

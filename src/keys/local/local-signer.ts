@@ -87,40 +87,39 @@ export async function loadLocalSigner(
   return new LocalSigner(key, algorithm, orderChain(leaf, certificates));
 }
 
-/** Parses a private key; wrong or missing passphrases map to ERR_KEY_FILE_PASSPHRASE. */
+/**
+ * Parses a private key; wrong or missing passphrases map to ERR_KEY_FILE_PASSPHRASE. Byte input
+ * is handed to node:crypto as a Buffer view: key material never becomes a JS string (SECURITY.md
+ * KEY-04, strings cannot be wiped).
+ */
 function readPrivateKey(data: Uint8Array | string, passphrase: string | undefined): KeyObject {
+  const bytes = typeof data === 'string' ? undefined : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const has = (marker: string): boolean => (bytes === undefined ? (data as string).includes(marker) : bytes.includes(marker, 0, 'latin1'));
   const pem = isPem(data);
-  const text = pem ? (typeof data === 'string' ? data : Buffer.from(data).toString('latin1')) : '';
-  const encrypted =
-    pem && (text.includes('ENCRYPTED PRIVATE KEY') || text.includes('Proc-Type: 4,ENCRYPTED'));
+  const encrypted = pem && (has('ENCRYPTED PRIVATE KEY') || has('Proc-Type: 4,ENCRYPTED'));
   if (encrypted && passphrase === undefined) {
-    throw new LocalKeyError(
-      'ERR_KEY_FILE_PASSPHRASE',
-      'the key file is encrypted and needs a passphrase',
-    );
+    throw new LocalKeyError('ERR_KEY_FILE_PASSPHRASE', 'the key file is encrypted and needs a passphrase');
   }
-  try {
-    if (pem)
-      return createPrivateKey({
-        key: text,
-        format: 'pem',
-        ...(passphrase === undefined ? {} : { passphrase }),
-      });
-    if (typeof data === 'string')
-      throw new LocalKeyError('ERR_KEY_FILE_FORMAT', 'unrecognised key file');
-    return createPrivateKey({
-      key: Buffer.from(data),
-      format: 'der',
-      type: 'pkcs8',
-      ...(passphrase === undefined ? {} : { passphrase }),
-    });
-  } catch (err) {
-    if (err instanceof LocalKeyError) throw err;
-    // node:crypto's message is not forwarded: it is not needed and must never carry key bytes.
-    if (encrypted)
-      throw new LocalKeyError('ERR_KEY_FILE_PASSPHRASE', 'wrong passphrase for the key file');
-    throw new LocalKeyError('ERR_KEY_FILE_FORMAT', 'the key file cannot be read');
+  const secret = passphrase === undefined ? {} : { passphrase };
+  if (pem) {
+    try {
+      return createPrivateKey({ key: bytes ?? (data as string), format: 'pem', ...secret });
+    } catch {
+      // node:crypto's message is not forwarded: it is not needed and must never carry key bytes.
+      if (encrypted) throw new LocalKeyError('ERR_KEY_FILE_PASSPHRASE', 'wrong passphrase for the key file');
+      throw new LocalKeyError('ERR_KEY_FILE_FORMAT', 'the key file cannot be read');
+    }
   }
+  if (bytes === undefined) throw new LocalKeyError('ERR_KEY_FILE_FORMAT', 'unrecognised key file');
+  // DER: PKCS#8 (RFC 5958), then PKCS#1 (RFC 8017 App. A.1.2), then SEC1 (RFC 5915).
+  for (const type of ['pkcs8', 'pkcs1', 'sec1'] as const) {
+    try {
+      return createPrivateKey({ key: bytes, format: 'der', type, ...secret });
+    } catch {
+      // try the next encoding
+    }
+  }
+  throw new LocalKeyError('ERR_KEY_FILE_FORMAT', 'the key file cannot be read');
 }
 
 function chooseAlgorithm(key: KeyObject, options: LocalSignerOptions): SignatureAlgorithm {

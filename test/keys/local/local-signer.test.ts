@@ -329,3 +329,24 @@ describe('loadLocalSigner (PKCS#12, RFC 7292) with files from openssl pkcs12 -ex
     await loadLocalSigner({ kind: 'pkcs12', data: restored, passphrase: 'x' });
   });
 });
+
+describe('loadLocalSigner (DER and byte inputs)', () => {
+  it('reads DER PKCS#8, PKCS#1 and SEC1 keys and PEM given as bytes', async () => {
+    const pki = await buildTestPki({ leaves: ['rsa', 'ec-p256'] });
+    const rsa = pki.leaves.rsa;
+    const ec = pki.leaves['ec-p256'];
+    const der = (k: typeof rsa, type: 'pkcs8' | 'pkcs1' | 'sec1'): Uint8Array =>
+      new Uint8Array(k.privateKey.export({ format: 'der', type }));
+    for (const [leaf, key] of [
+      [rsa, der(rsa, 'pkcs8')],
+      [rsa, der(rsa, 'pkcs1')],
+      [ec, der(ec, 'pkcs8')],
+      [ec, der(ec, 'sec1')],
+      [rsa, new TextEncoder().encode(rsa.privateKeyPem)],
+    ] as const) {
+      const signer = await loadLocalSigner({ kind: 'pem', key, certificate: leaf.der });
+      assert.deepEqual(signer.certificateChain, [leaf.der]);
+    }
+    await rejects(loadLocalSigner({ kind: 'pem', key: new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x00]), certificate: rsa.der }), 'ERR_KEY_FILE_FORMAT');
+  });
+});
