@@ -116,12 +116,15 @@ class RequestHandler {
   readonly #maxRemembered: number;
   /** Used request ids → the time (ms) after which they may be forgotten. */
   readonly #used = new Map<string, number>();
+  /** Ids used before a restart are not remembered, so older requests are refused outright. */
+  readonly #startedAt: number;
 
   constructor(options: TokenServerOptions) {
     this.#backend = options.backend;
     this.#clock = options.clock ?? systemClock;
     this.#freshnessMs = options.freshnessMs ?? 300_000;
     this.#maxRemembered = options.maxRememberedRequests ?? 100_000;
+    this.#startedAt = this.#clock.now().getTime();
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -187,6 +190,11 @@ class RequestHandler {
     const issued = Date.parse(issuedAt);
     if (!Number.isFinite(issued) || Math.abs(now - issued) > this.#freshnessMs) {
       throw new KeyBackendError('ERR_KEY_REPLAYED', 'sign request is outside the freshness window');
+    }
+    if (issued < this.#startedAt) {
+      // The ids seen by the previous process are gone: a request older than this process could
+      // be a replay of one it already signed.
+      throw new KeyBackendError('ERR_KEY_REPLAYED', 'sign request predates the token server start');
     }
     for (const [id, forgetAt] of this.#used) {
       if (forgetAt > now) break; // insertion order ≈ time order

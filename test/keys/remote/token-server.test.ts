@@ -124,7 +124,6 @@ describe('token server over mutual TLS', () => {
     );
     const { ref } = await keystore.generateKey({ type: 'EC', curve: 'P-256' }, 'replay');
     const server = await TokenServer.start({ backend: keystore, tls: tls.server });
-    t.after(() => server.close());
     const body = (requestId: string, issuedAt: string): string =>
       JSON.stringify({
         requestId,
@@ -151,20 +150,26 @@ describe('token server over mutual TLS', () => {
       body(randomBytes(16).toString('hex'), '2020-01-01T00:00:00Z'),
     );
     assert.equal(stale.status, 409);
+    // After a restart the used ids are forgotten: requests issued before the start are refused.
+    await server.close();
+    const restarted = await TokenServer.start({ backend: keystore, tls: tls.server });
+    t.after(() => restarted.close());
+    const afterRestart = await rawPost(restarted.url, '/v1/keys/sign', tls.client, body(id, now));
+    assert.equal(afterRestart.status, 409, afterRestart.body);
     assert.equal(keystore.signs(), 1, 'only the first request reached the key');
     // Malformed requests get a stable error, never a crash.
-    const notJson = await rawPost(server.url, '/v1/keys/sign', tls.client, '{nope');
+    const notJson = await rawPost(restarted.url, '/v1/keys/sign', tls.client, '{nope');
     assert.equal(notJson.status, 400);
-    const wrongType = await rawPost(server.url, '/v1/keys/sign', tls.client, '{}', 'text/plain');
+    const wrongType = await rawPost(restarted.url, '/v1/keys/sign', tls.client, '{}', 'text/plain');
     assert.equal(wrongType.status, 400);
     const huge = await rawPost(
-      server.url,
+      restarted.url,
       '/v1/keys/sign',
       tls.client,
       JSON.stringify({ pad: 'x'.repeat(70_000) }),
-    ).catch(() => ({ status: 400, body: '' }));
+    );
     assert.equal(huge.status, 400);
-    const noRoute = await rawPost(server.url, '/v1/keys/export', tls.client, '{}');
+    const noRoute = await rawPost(restarted.url, '/v1/keys/export', tls.client, '{}');
     assert.equal(noRoute.status, 400);
     assert.equal(
       (JSON.parse(noRoute.body) as { error: { code: string } }).error.code,
