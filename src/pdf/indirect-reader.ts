@@ -75,7 +75,11 @@ function parseHead(p: ObjectParser): Head {
   const obj = p.parseObject(0);
   p.skipWhitespace();
   if (obj instanceof PdfDict && p.tryKeyword('stream')) {
-    // §7.3.8.1: `stream` is followed by CRLF or LF (a lone CR is tolerated, as other readers do).
+    // §7.3.8.1: `stream` is followed by CRLF or LF (a lone CR, or spaces before the EOL, are
+    // tolerated as other readers do; spaces not followed by an EOL belong to the data).
+    let k = p.pos;
+    while (k < p.buf.length && p.buf[k] === 0x20) k++;
+    if (k > p.pos && k < p.buf.length && (p.buf[k] === 0x0d || p.buf[k] === 0x0a)) p.pos = k;
     let c = p.peek();
     if (c === 0x0d) {
       p.pos++;

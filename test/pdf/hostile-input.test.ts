@@ -317,6 +317,15 @@ describe('common writer mistakes and §7.5.4 details', () => {
     assert.ok(doc.warnings.some((w) => w.includes('numbered from 1')));
   });
 
+  it('§7.3.8.1 leniency: spaces between `stream` and its EOL, and a lone CR, are not data', () => {
+    for (const body of ['<</Length 3>>\nstream  \r\nabc\nendstream', '<</Length 3>>\nstream\rabc\nendstream']) {
+      const doc = PdfDocument.open(makeRawPdf([CATALOG, PAGES, PAGE, body], '<</Size 5 /Root 1 0 R>>'));
+      const s = doc.getObject(new PdfRef(4)) as { raw: Uint8Array };
+      assert.equal(Buffer.from(s.raw).toString(), 'abc');
+      assert.deepEqual(doc.warnings, []);
+    }
+  });
+
   it('a free entry in a newer section deletes the object; a generation mismatch reads as null (§7.3.10)', () => {
     const base = makeRawPdf([CATALOG, PAGES, PAGE, '(old)'], '<</Size 5 /Root 1 0 R>>');
     const text = Buffer.from(base).toString('latin1');
