@@ -317,6 +317,17 @@ describe('common writer mistakes and §7.5.4 details', () => {
     assert.ok(doc.warnings.some((w) => w.includes('numbered from 1')));
   });
 
+  it('§7.3.8.2 a /Length given indirectly, directly or inside an object stream', () => {
+    const doc = PdfDocument.open(makeRawPdf([CATALOG, PAGES, PAGE, '<</Length 5 0 R>>\nstream\nab\ncd\nendstream', '5'], '<</Size 6 /Root 1 0 R>>'));
+    assert.equal(Buffer.from((doc.getObject(new PdfRef(4)) as { raw: Uint8Array }).raw).toString(), 'ab\ncd');
+    assert.deepEqual(doc.warnings, []);
+    const viaObjStm = PdfDocument.open(
+      xrefStreamPdf([CATALOG, PAGES, PAGE, objStm(['4']), '<</Length 100 0 R>>\nstream\nwxyz\nendstream'], [[100, 4, 0]]),
+    );
+    assert.equal(Buffer.from((viaObjStm.getObject(new PdfRef(5)) as { raw: Uint8Array }).raw).toString(), 'wxyz');
+    assert.deepEqual(viaObjStm.warnings, []);
+  });
+
   it('§7.3.8.1 leniency: spaces between `stream` and its EOL, and a lone CR, are not data', () => {
     for (const body of ['<</Length 3>>\nstream  \r\nabc\nendstream', '<</Length 3>>\nstream\rabc\nendstream']) {
       const doc = PdfDocument.open(makeRawPdf([CATALOG, PAGES, PAGE, body], '<</Size 5 /Root 1 0 R>>'));
