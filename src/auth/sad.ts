@@ -11,8 +11,10 @@ import {
   countListedSadHashes,
   decrementSadRemaining,
   extendSadExpiry,
+  findCredential,
   findSad,
   findSadForUse,
+  findUserById,
   insertSad,
   markSadHashesUsed,
   revokeSadRow,
@@ -151,6 +153,16 @@ export class SadService {
     const now = this.#clock.now().getTime();
     const expiresAt = now + lifetime * 1000;
     await this.#store.transaction(async (trx) => {
+      // INV-1, SECURITY.md AC-02: only the owner's own, usable credential can be authorised; a
+      // foreign credential is answered like an unknown one.
+      const credential = await findCredential(trx, request.credentialId);
+      if (credential === undefined || credential.user_id !== request.userId) {
+        throw new SadError('ERR_SAD_BINDING', 'the credential is not available to this user');
+      }
+      const user = await findUserById(trx, request.userId);
+      if (credential.status !== 'active' || credential.locked !== 0 || user?.status !== 'active') {
+        throw new SadError('ERR_SAD_CREDENTIAL_UNUSABLE', 'the credential cannot sign at present');
+      }
       await insertSad(
         trx,
         {

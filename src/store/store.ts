@@ -38,7 +38,10 @@ export type Db = Kysely<Database>;
 export interface Store {
   readonly kind: StoreKind;
   readonly db: Db;
-  /** Runs `fn` in one write transaction; commits when it resolves, rolls back when it throws. */
+  /**
+   * Runs `fn` in one write transaction; commits when it resolves, rolls back when it throws.
+   * Use only `trx` inside: on SQLite `store.db` waits for this transaction's connection (deadlock).
+   */
   transaction<T>(fn: (trx: Db) => Promise<T>): Promise<T>;
   /**
    * Runs read-only `fn` on one consistent snapshot (PostgreSQL REPEATABLE READ READ ONLY; SQLite a

@@ -366,6 +366,25 @@ describe('SadService', () => {
         );
       });
 
+      it("AC-02 a SAD is issued only for the user's own, usable credential", async (t) => {
+        if (!(await requireStore(t, kind))) return;
+        const { store } = await testStores(t)[kind]();
+        const { sads } = await setup(store);
+        const base = { ...binding, hashes: [h('1')], numSignatures: 1, lifetimeSeconds: 60 };
+        await assert.rejects(
+          sads.issue({ ...base, credentialId: 'c3' }),
+          rejectsWith('ERR_SAD_BINDING'),
+        );
+        await assert.rejects(
+          sads.issue({ ...base, credentialId: 'nope' }),
+          rejectsWith('ERR_SAD_BINDING'),
+        );
+        await setCredentialStatus(store.db, 'c1', 'revoked');
+        await assert.rejects(sads.issue(base), rejectsWith('ERR_SAD_CREDENTIAL_UNUSABLE'));
+        assert.equal((await store.db.selectFrom('sads').selectAll().execute()).length, 0);
+        await sads.issue({ ...base, credentialId: 'c2' });
+      });
+
       it('SAD-18 inconsistent authorizations issue nothing', async (t) => {
         if (!(await requireStore(t, kind))) return;
         const { store } = await testStores(t)[kind]();
