@@ -45,7 +45,7 @@ describe('IncrementalWriter appends a valid update to every flavour', () => {
 
   for (const flavour of pdfFlavours) {
     it(`${flavour}: qpdf --check passes after one and two updates; qpdf sees new and old objects`, (t) => {
-      if (!requireTools(t, 'qpdf') || paths === undefined) return;
+      if (!requireTools(t, 'qpdf', 'pdfinfo') || paths === undefined) return;
       const original = new Uint8Array(readFileSync(paths[flavour]));
       const before = qpdfObjects(paths[flavour]);
       const first = update(original, 'One');
@@ -88,6 +88,11 @@ describe('IncrementalWriter appends a valid update to every flavour', () => {
         assert.deepEqual(q[key]?.value, entry.value, key);
       }
       assert.equal(runTool('qpdf', ['--show-npages', p2]).stdout, runTool('qpdf', ['--show-npages', paths[flavour]]).stdout);
+      // A second judge: poppler reads the updated file without a syntax error or repair.
+      const info = runTool('pdfinfo', [p2]);
+      assert.equal(info.status, 0, info.stderr);
+      assert.doesNotMatch(info.stderr, /Syntax Error|Error/);
+      assert.match(info.stdout, new RegExp(`Pages:\\s+${first.doc.pages().length}\\b`));
       // §14.4: /ID keeps its first element and gets a new second one.
       const id0 = first.doc.resolve(first.doc.trailer.get('ID')) as PdfObject[] | undefined;
       const id2 = doc.resolve(doc.trailer.get('ID')) as PdfString[];
