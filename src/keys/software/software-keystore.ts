@@ -222,8 +222,12 @@ export class SoftwareKeystore implements ListingKeyBackend {
    * Re-wraps every data key under `newKek` (one atomic file replacement per key, so a crash
    * leaves each key readable with the old or the new KEK). Private keys are not decrypted.
    * Afterwards `newKek` is current and the old KEKs remain accepted by this instance.
+   * `onRewrapped` is called after each key file has been replaced (progress reporting).
    */
-  async rotateKek(newKek: Kek): Promise<{ readonly rewrapped: number }> {
+  async rotateKek(
+    newKek: Kek,
+    options: { readonly onRewrapped?: (ref: KeyRef) => void } = {},
+  ): Promise<{ readonly rewrapped: number }> {
     this.#assertOpen();
     this.#keks.set(newKek.id, newKek);
     let rewrapped = 0;
@@ -237,6 +241,7 @@ export class SoftwareKeystore implements ListingKeyBackend {
         encodeKeyFile({ ...file, dataKey: { kekId: newKek.id, ...wrapped } }),
       );
       rewrapped++;
+      options.onRewrapped?.(file.ref);
     }
     this.#kek = newKek;
     return { rewrapped };

@@ -10,6 +10,7 @@ import {
   verify,
   constants,
 } from 'node:crypto';
+import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -226,6 +227,64 @@ describe('SoftwareKeystore (AES-256-GCM envelope under a KEK)', () => {
       digestAlgorithm: 'SHA-256',
       digest: sha256(data),
     });
+  });
+
+  it('KEY-03: SIGKILL during KEK rotation leaves every key readable with the old or the new KEK', async (t) => {
+    const dir = tempDir(t);
+    const oldKek = randomBytes(32);
+    const newKek = randomBytes(32);
+    const ks = await SoftwareKeystore.open({ dir, kek: Kek.fromBytes(oldKek) });
+    const keys = [];
+    for (let i = 0; i < 40; i++)
+      keys.push(await ks.generateKey({ type: 'EC', curve: 'P-256' }, `k${i}`));
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(import.meta.dirname, 'fixtures', 'rotate-child.ts'),
+        dir,
+        oldKek.toString('hex'),
+        newKek.toString('hex'),
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    // Kill once 10 files are re-wrapped: wherever it stops, the invariant must hold.
+    let reported = 0;
+    await new Promise<void>((resolve) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        reported += chunk.toString().split('rewrapped ').length - 1;
+        if (reported >= 10) child.kill('SIGKILL');
+      });
+      child.on('exit', () => resolve());
+    });
+    const kekIds = readdirSync(dir)
+      .filter((n) => n.endsWith('.key.json') && !n.startsWith('.'))
+      .map(
+        (n) =>
+          (JSON.parse(readFileSync(join(dir, n), 'utf8')) as { dataKey: { kekId: string } }).dataKey
+            .kekId,
+      );
+    const moved = kekIds.filter((id) => id === Kek.fromBytes(newKek).id).length;
+    t.diagnostic(`after SIGKILL: ${moved}/${kekIds.length} keys re-wrapped`);
+    assert.ok(moved >= 10, 'the kill landed after the reported re-wraps');
+    const reopened = await SoftwareKeystore.open({
+      dir,
+      kek: Kek.fromBytes(newKek),
+      previousKeks: [Kek.fromBytes(oldKek)],
+    });
+    for (const k of keys) {
+      const sig = await reopened.sign(k.ref, {
+        scheme: 'ECDSA',
+        digestAlgorithm: 'SHA-256',
+        digest: sha256(data),
+      });
+      const pub = createPublicKey({ key: Buffer.from(k.publicKey), format: 'der', type: 'spki' });
+      assert.ok(verify('sha256', data, pub, sig), k.ref);
+    }
+    // Finishing the rotation afterwards moves every key to the new KEK.
+    await reopened.rotateKek(Kek.fromBytes(newKek));
+    await SoftwareKeystore.open({ dir, kek: Kek.fromBytes(newKek) });
   });
 
   it('refuses bad labels, references, duplicate labels, wrong digests and mismatched schemes with typed errors', async (t) => {
