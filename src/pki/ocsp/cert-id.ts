@@ -29,11 +29,28 @@ export function issuerHashes(issuerCertificate: Uint8Array, hashName: string): {
   };
 }
 
+/** Memoises issuerHashes per certificate and hash (responders see the same issuer every time). */
+const hashCache = new WeakMap<Uint8Array, Map<string, { nameHash: Uint8Array; keyHash: Uint8Array }>>();
+
+function cachedIssuerHashes(issuerCertificate: Uint8Array, hashName: string): { nameHash: Uint8Array; keyHash: Uint8Array } {
+  let perCert = hashCache.get(issuerCertificate);
+  if (!perCert) {
+    perCert = new Map();
+    hashCache.set(issuerCertificate, perCert);
+  }
+  let hashes = perCert.get(hashName);
+  if (!hashes) {
+    hashes = issuerHashes(issuerCertificate, hashName);
+    perCert.set(hashName, hashes);
+  }
+  return hashes;
+}
+
 /** True when `certId` names a certificate of this issuer. */
 export function certIdMatchesIssuer(certId: CertID, issuerCertificate: Uint8Array): boolean {
   const hashName = certIdHashName(certId.hashAlgorithm.algorithm);
   if (!hashName) return false;
-  const { nameHash, keyHash } = issuerHashes(issuerCertificate, hashName);
+  const { nameHash, keyHash } = cachedIssuerHashes(issuerCertificate, hashName);
   return bytesEqual(asBytes(certId.issuerNameHash.buffer), nameHash) && bytesEqual(asBytes(certId.issuerKeyHash.buffer), keyHash);
 }
 

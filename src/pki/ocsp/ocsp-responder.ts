@@ -81,6 +81,7 @@ export function createOcspResponder(options: OcspResponderOptions): OcspResponde
   const maxRequests = options.maxRequests ?? 16;
   const validityMs = (options.validityMinutes ?? 60) * 60_000;
   const signerCerts = new Map(options.issuers.map((i) => [i, AsnConvert.parse(i.signer.certificate, Certificate)]));
+  const responderIds = new Map(options.issuers.map((i) => [i, responderKeyHash(i.signer.certificate)]));
 
   async function respond(der: Uint8Array): Promise<Uint8Array> {
     if (der.length === 0 || der.length > maxBytes) return statusOnly(OCSPResponseStatus.malformedRequest);
@@ -135,7 +136,7 @@ export function createOcspResponder(options: OcspResponderOptions): OcspResponde
         responses.push(new SingleResponse({ certID: single.reqCert, certStatus, thisUpdate, nextUpdate }));
       }
       const tbs = new ResponseData({
-        responderID: new ResponderID({ byKey: new KeyHash(responderKeyHash(issuer.signer.certificate)) }),
+        responderID: new ResponderID({ byKey: new KeyHash(responderIds.get(issuer) ?? responderKeyHash(issuer.signer.certificate)) }),
         producedAt: thisUpdate,
         responses,
       });

@@ -25,7 +25,7 @@ import type { CaKey } from '../ca-key.js';
 import { parseCertificate, serialHexToInteger } from '../certificate.js';
 import { binaryResponse, mediaType, textResponse, type PkiHttpHandler } from '../http/pki-http.js';
 import type { CaStore } from '../store/ca-store.js';
-import { buildTimestampToken } from './timestamp-token.js';
+import { buildTimestampToken, encodeSigningCertificateV2 } from './timestamp-token.js';
 
 /** Options of createTimestampAuthority. */
 export interface TimestampAuthorityOptions {
@@ -45,6 +45,11 @@ export interface TimestampAuthorityOptions {
   readonly acceptedDigests?: readonly DigestAlgorithm[];
   /** Largest request accepted (default 16 KiB). */
   readonly maxRequestBytes?: number;
+  /**
+   * Serials reserved from the store per round trip (default 1: strictly increasing across every
+   * process sharing the store). Larger blocks stay unique and increase within this process only.
+   */
+  readonly serialBlockSize?: number;
 }
 
 /** The TSA: a DER-level function and the HTTP handler over it. */
@@ -99,7 +104,28 @@ export function createTimestampAuthority(options: TimestampAuthorityOptions): Ti
   const accepted = new Set<DigestAlgorithm>(options.acceptedDigests ?? ['SHA-256', 'SHA-384', 'SHA-512']);
   const maxBytes = options.maxRequestBytes ?? 16 * 1024;
   const tsaName = parseCertificate(options.certificate).tbsCertificate.subject;
+  const signingCertificateV2 = encodeSigningCertificateV2(options.certificate);
   const accuracy = options.accuracy ?? { seconds: 1 };
+  const block = Math.max(1, Math.floor(options.serialBlockSize ?? 1));
+  let nextSerial = 0n;
+  let limit = 0n;
+  let reserving: Promise<void> = Promise.resolve();
+
+  /** The next serial; reservations are serialised so serials increase within this process. */
+  function takeSerial(): Promise<bigint> {
+    const result = reserving.then(async () => {
+      if (nextSerial >= limit) {
+        nextSerial = await options.store.nextCounter(tsaSerialCounter, block);
+        limit = nextSerial + BigInt(block);
+      }
+      return nextSerial++;
+    });
+    reserving = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
 
   async function respond(der: Uint8Array): Promise<Uint8Array> {
     if (der.length === 0 || der.length > maxBytes) return rejection('badDataFormat', 'request size');
@@ -128,7 +154,7 @@ export function createTimestampAuthority(options: TimestampAuthorityOptions): Ti
       return rejection('badDataFormat', 'nonce too long');
     }
     try {
-      const serial = await options.store.nextCounter(tsaSerialCounter);
+      const serial = await takeSerial();
       const hex = serial.toString(16);
       const tst = new TSTInfo({
         version: TSTInfoVersion.v1,
@@ -146,6 +172,7 @@ export function createTimestampAuthority(options: TimestampAuthorityOptions): Ti
         key: options.key,
         certificate: options.certificate,
         includeCertificates: req.certReq ? [options.certificate, ...(options.chain ?? [])] : [],
+        signingCertificateV2,
       });
       const resp = new TimeStampResp({
         status: new PKIStatusInfo({ status: PKIStatus.granted }),

@@ -66,6 +66,8 @@ export interface BuildTimestampTokenOptions {
   readonly certificate: Uint8Array;
   /** Certificates to include (RFC 3161 §2.4.1 certReq); empty for none. */
   readonly includeCertificates: readonly Uint8Array[];
+  /** Pre-encoded SigningCertificateV2 of `certificate` (saves re-hashing per token). */
+  readonly signingCertificateV2?: Uint8Array;
 }
 
 /** Builds the DER TimeStampToken (a ContentInfo holding SignedData). */
@@ -78,7 +80,7 @@ export async function buildTimestampToken(options: BuildTimestampTokenOptions): 
     new Attribute({ attrType: id_messageDigest, attrValues: [toArrayBuffer(derOctetString(contentDigest))] }),
     new Attribute({
       attrType: id_aa_signingCertificateV2,
-      attrValues: [toArrayBuffer(encodeSigningCertificateV2(options.certificate))],
+      attrValues: [toArrayBuffer(options.signingCertificateV2 ?? encodeSigningCertificateV2(options.certificate))],
     }),
   ];
   // X.690 §11.6 (DER): SET OF components in ascending order of their encodings.
