@@ -13,6 +13,7 @@ import {
   findCredential,
   findUserById,
   findUserByUsername,
+  hitRateLimit,
   insertUser,
   lockUser,
   reserveCredentialAttempt,
@@ -59,6 +60,11 @@ export interface AuthenticatorOptions {
   readonly userLockout?: LockoutPolicy;
   /** Credential PIN/OTP: default 5 attempts, locked until an administrator unlocks (lockSeconds ignored). */
   readonly credentialLockout?: Pick<LockoutPolicy, 'maxAttempts'>;
+  /**
+   * Per-source-address limit on password and TOTP attempts across all users (SECURITY.md SCA-01/03:
+   * slows credential stuffing and lockout-as-DoS). Off when absent.
+   */
+  readonly sourceLimit?: { readonly maxAttempts: number; readonly windowSeconds: number };
   readonly totpParams?: TotpParams;
   readonly totpWindow?: TotpWindow;
   /** Issuer shown in authenticator apps. */
@@ -135,6 +141,7 @@ export class Authenticator {
   async verifyPassword(
     request: { readonly username: string; readonly password: string } & RequestOrigin,
   ): Promise<string> {
+    await this.#throttle(request, 'auth.password');
     const user = await findUserByUsername(this.#o.store.db, request.username);
     if (user === undefined) {
       // The attempted username is not audited: people type their password into that field (AUD-08).
@@ -215,6 +222,7 @@ export class Authenticator {
   async verifyTotp(
     request: { readonly userId: string; readonly code: string } & RequestOrigin,
   ): Promise<void> {
+    await this.#throttle(request, 'auth.totp');
     const secret = await this.#totpSecret(request.userId);
     await this.#userFactor(request, request.userId, 'auth.totp', async () =>
       this.#checkTotp(request.userId, secret, request.code),
@@ -453,6 +461,27 @@ export class Authenticator {
       throw wrongCode === 'ERR_AUTH_PIN_INVALID'
         ? new AuthError('ERR_AUTH_PIN_INVALID', 'the PIN is wrong')
         : new AuthError('ERR_AUTH_OTP_INVALID', 'the one-time password is wrong');
+    }
+  }
+
+  /** Counts the attempt against its source address; refuses (audited) past the limit. */
+  async #throttle(request: RequestOrigin, type: string): Promise<void> {
+    const limit = this.#o.sourceLimit;
+    if (limit === undefined || request.sourceAddress === undefined) return;
+    const key = `auth:${request.sourceAddress}`;
+    const count = await this.#o.store.transaction((trx) =>
+      hitRateLimit(trx, key, limit.windowSeconds * 1000, this.#now()),
+    );
+    if (count > limit.maxAttempts) {
+      await appendAuditNow(
+        this.#o.store,
+        this.#event(request, type, 'failure', { details: { reason: 'throttled' } }),
+        this.#o.audit,
+      );
+      throw new AuthError(
+        'ERR_AUTH_THROTTLED',
+        'too many attempts from this address; try again later',
+      );
     }
   }
 

@@ -21,6 +21,7 @@ export class SadError extends SignetError<SadErrorCode> {}
 export type AuthErrorCode =
   | 'ERR_AUTH_INVALID_CREDENTIALS'
   | 'ERR_AUTH_LOCKED'
+  | 'ERR_AUTH_THROTTLED'
   | 'ERR_AUTH_OTP_INVALID'
   | 'ERR_AUTH_OTP_REPLAYED'
   | 'ERR_AUTH_TOTP_NOT_ENROLLED'

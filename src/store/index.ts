@@ -13,6 +13,7 @@ export type {
   SadHashesTable,
   AuditLogTable,
   AuditHeadTable,
+  RateLimitsTable,
 } from './schema.js';
 export { migrateToLatest, migrationsFor } from './migrations.js';
 export { StoreError, type StoreErrorCode } from './errors.js';
@@ -90,3 +91,4 @@ export {
   type TokenRow,
   type TokenKind,
 } from './tokens-repository.js';
+export { hitRateLimit, deleteExpiredRateLimits } from './rate-limits-repository.js';

@@ -168,11 +168,24 @@ function totpConfirmation(kind: StoreKind): Migration {
   };
 }
 
+/** SECURITY.md SCA-01/03: fixed-window attempt counters keyed by e.g. source address. */
+const rateLimits: Migration = {
+  async up(db: AnyDb): Promise<void> {
+    await db.schema
+      .createTable('rate_limits')
+      .addColumn('key', 'text', (c) => c.primaryKey())
+      .addColumn('window_start', 'bigint', (c) => c.notNull())
+      .addColumn('count', 'integer', (c) => c.notNull())
+      .execute();
+  },
+};
+
 /** The ordered migrations of one store kind. Names sort in application order; never rename one. */
 export function migrationsFor(kind: StoreKind): Readonly<Record<string, Migration>> {
   return {
     '0001_initial_schema': initialSchema(kind),
     '0002_totp_confirmation': totpConfirmation(kind),
+    '0003_rate_limits': rateLimits,
   };
 }
 

@@ -134,6 +134,13 @@ export interface AuditHeadTable {
   mac: Uint8Array;
 }
 
+/** Fixed-window attempt counters (per source address, per anything keyed). */
+export interface RateLimitsTable {
+  readonly key: string;
+  window_start: number;
+  count: number;
+}
+
 /** Migration bookkeeping is kysely's own; this is every table Signet reads or writes. */
 export interface Database {
   users: UsersTable;
@@ -145,4 +152,5 @@ export interface Database {
   sad_hashes: SadHashesTable;
   audit_log: AuditLogTable;
   audit_head: AuditHeadTable;
+  rate_limits: RateLimitsTable;
 }

@@ -258,6 +258,52 @@ describe('Authenticator', () => {
         assert.equal(report.ok, true);
       });
 
+      it('SCA-03 per-address throttling across users, before any KDF; other addresses unaffected', async (t) => {
+        if (!(await requireStore(t, kind))) return;
+        const { store } = await testStores(t)[kind]();
+        const clock = testClock('2026-03-01T10:00:00Z');
+        const hasher = countingHasher();
+        const auth = new Authenticator({
+          store,
+          clock,
+          audit: { key: auditKey, nodeId: 'node-a', clock },
+          hasher,
+          secretBox,
+          sourceLimit: { maxAttempts: 3, windowSeconds: 60 },
+        });
+        await auth.createUser({ username: 'alice', password: 'pw-alice' });
+        await auth.createUser({ username: 'bob', password: 'pw-bob' });
+        const from = (sourceAddress: string, username: string, password: string) =>
+          auth.verifyPassword({ username, password, sourceAddress });
+        await assert.rejects(
+          from('198.51.100.7', 'alice', 'x'),
+          isCode('ERR_AUTH_INVALID_CREDENTIALS'),
+        );
+        await assert.rejects(
+          from('198.51.100.7', 'bob', 'x'),
+          isCode('ERR_AUTH_INVALID_CREDENTIALS'),
+        );
+        await assert.rejects(
+          from('198.51.100.7', 'carol', 'x'),
+          isCode('ERR_AUTH_INVALID_CREDENTIALS'),
+        );
+        hasher.runs = 0;
+        await assert.rejects(
+          from('198.51.100.7', 'alice', 'pw-alice'),
+          isCode('ERR_AUTH_THROTTLED'),
+        );
+        assert.equal(hasher.runs, 0);
+        await from('203.0.113.9', 'alice', 'pw-alice');
+        clock.advance(60_000);
+        await from('198.51.100.7', 'alice', 'pw-alice');
+        const row = await store.db
+          .selectFrom('audit_log')
+          .select(['source_address', 'details'])
+          .where('details', 'like', '%throttled%')
+          .executeTakeFirstOrThrow();
+        assert.equal(row.source_address, '198.51.100.7');
+      });
+
       it('a disabled user gets the generic error', async (t) => {
         if (!(await requireStore(t, kind))) return;
         const { store } = await testStores(t)[kind]();
