@@ -334,6 +334,38 @@ describe('PKCS#11 backend on SoftHSM2', () => {
   });
 });
 
+describe('PKCS#11 backend shutdown', () => {
+  it('close() waits for the operation in flight (no C_Finalize under it) and refuses waiting callers', async (t) => {
+    if (!requireTools(t, 'softhsm2-util')) return;
+    const [a] = tokens as [TestToken];
+    const backend = await Pkcs11Backend.open({
+      module: softhsmModule,
+      tokens: [{ label: a.label, pin: a.pin, maxSessions: 1 }],
+    });
+    const slow = backend.generateKeyOn(a.label, { type: 'RSA', bits: 3072 }, 'in-flight');
+    // Let the generation take the only session and enter the library (microtasks run first).
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(backend.stats()[a.label]?.idle, 0, 'the generation holds the session');
+    const waiting = backend.sign('pkcs11:token=pool-a;object=in-flight', {
+      scheme: 'RSASSA-PKCS1-v1_5',
+      digestAlgorithm: 'SHA-256',
+      digest: new Uint8Array(32),
+    });
+    const closed = backend.close();
+    await assert.rejects(waiting, isCode('ERR_KEY_BACKEND_CLOSED'));
+    const generated = await slow;
+    await closed;
+    assert.equal(generated.ref, 'pkcs11:token=pool-a;object=in-flight');
+    // The key is on the token: a new backend finds it.
+    const again = await Pkcs11Backend.open({
+      module: softhsmModule,
+      tokens: [{ label: a.label, pin: a.pin }],
+    });
+    t.after(() => again.close());
+    assert.deepEqual(await again.getPublicKey(generated.ref), generated.publicKey);
+  });
+});
+
 describe('RFC 7512 PKCS#11 URIs', () => {
   it('parses and formats token/object with percent-encoding; refuses query attributes and unknown ones', () => {
     assert.deepEqual(parsePkcs11Uri('pkcs11:token=signet;object=alice-1'), {
