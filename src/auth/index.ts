@@ -38,3 +38,4 @@ export {
   type LockoutPolicy,
   type TotpEnrollment,
 } from './authenticator.js';
+export { generateOpaqueToken, hashOpaqueToken, type OpaqueToken } from './opaque-token.js';

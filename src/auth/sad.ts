@@ -3,7 +3,6 @@
  * 256-bit SAD bound to user, credential, client, hash algorithm and the exact hashes, and consume
  * it in ONE transaction with row-count-checked conditional UPDATEs (INV-1, INV-2).
  */
-import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import { toHex } from '../core/bytes.js';
 import { digestByOid } from '../cms/index.js';
@@ -22,13 +21,14 @@ import {
 } from '../store/index.js';
 import { appendAudit, appendAuditNow, type AuditContext } from '../audit/index.js';
 import { SadError } from './errors.js';
+import { generateOpaqueToken, hashOpaqueToken } from './opaque-token.js';
 
 /** Upper bound on numSignatures and on hashes per SAD (INV-7; CSC leaves it to the RSSP). */
 export const maxSadSignatures = 1000;
 
 /** SHA-256 of a SAD token: the only form stored (SECURITY.md SAD-20, OA-20). */
 export function hashSadToken(sad: string): Uint8Array {
-  return new Uint8Array(createHash('sha256').update(sad, 'utf8').digest());
+  return hashOpaqueToken(sad);
 }
 
 /** Where a request came from, for the audit entry. */
@@ -148,8 +148,7 @@ export class SadService {
         `the SAD lifetime must be between 1 and ${this.#maxLifetimeSeconds} seconds`,
       );
     }
-    const sad = randomBytes(32).toString('base64url');
-    const idHash = hashSadToken(sad);
+    const { token: sad, hash: idHash } = generateOpaqueToken();
     const now = this.#clock.now().getTime();
     const expiresAt = now + lifetime * 1000;
     await this.#store.transaction(async (trx) => {
