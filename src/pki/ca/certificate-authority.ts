@@ -5,7 +5,7 @@
  */
 import type { Name } from '@peculiar/asn1-x509';
 import type { Clock } from '../../core/clock.js';
-import type { KeyRef } from '../../keys/key-backend.js';
+import type { KeyBackend, KeyRef, KeySpec } from '../../keys/key-backend.js';
 import type { CaKey } from '../ca-key.js';
 import { nameToString, parseCertificate, spkiFingerprint } from '../certificate.js';
 import { buildCrl } from '../crl/build-crl.js';
@@ -126,6 +126,26 @@ export class CertificateAuthority {
         if (err instanceof PkiError && err.code === 'ERR_PKI_SERIAL_COLLISION' && attempt === 0) continue;
         throw err;
       }
+    }
+  }
+
+  /**
+   * Server-side key enrollment: generates the key inside `backend` (it never leaves it) and
+   * certifies it; the record keeps the key reference so renewal can rekey.
+   */
+  async issueWithNewKey(
+    backend: KeyBackend,
+    spec: KeySpec,
+    request: Omit<IssueRequest, 'subjectPublicKey' | 'keyRef'>,
+    label?: string,
+  ): Promise<CertificateRecord> {
+    const key = await backend.generateKey(spec, label);
+    try {
+      return await this.issue({ ...request, subjectPublicKey: key.publicKey, keyRef: key.ref });
+    } catch (err) {
+      // Do not leave an uncertified key behind.
+      await backend.destroyKey(key.ref).catch(() => undefined);
+      throw err;
     }
   }
 

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { KeyBackend, KeySpec } from '../../keys/key-backend.js';
 import type { CertificateAuthority } from '../ca/certificate-authority.js';
+import type { ProfileName } from '../ca/profiles.js';
 import { parseCertificate, spkiDer } from '../certificate.js';
 import { PkiError } from '../errors.js';
 import type { CertificateRecord } from '../store/ca-store.js';
@@ -16,7 +17,12 @@ export interface RenewCertificatesOptions {
   readonly ca: CertificateAuthority;
   /** Renew certificates whose notAfter is within this many days from now. */
   readonly withinDays: number;
-  /** Renew only this serial (manual renewal; the window is ignored). */
+  /**
+   * Profiles the job renews (default: `signing` only — TSA and OCSP-signer certificates are
+   * rotated with their service configuration, not by this job).
+   */
+  readonly profiles?: readonly ProfileName[];
+  /** Renew only this serial (manual renewal; the window and profile filter are ignored). */
   readonly serialHex?: string;
   /** Rekey: generate a new key in `backend` (only for certificates with a server-side key). */
   readonly rekey?: { readonly backend: KeyBackend; readonly spec: KeySpec };
@@ -54,7 +60,10 @@ export async function renewCertificates(options: RenewCertificatesOptions): Prom
     }
     candidates = [one];
   } else {
-    candidates = await store.listExpiring(ca.id, new Date(now.getTime() + options.withinDays * 86_400_000));
+    const wanted = new Set<ProfileName>(options.profiles ?? ['signing']);
+    candidates = (await store.listExpiring(ca.id, new Date(now.getTime() + options.withinDays * 86_400_000))).filter((r) =>
+      wanted.has(r.profile),
+    );
   }
   const renewed: { from: string; to: CertificateRecord }[] = [];
   const skipped: string[] = [];

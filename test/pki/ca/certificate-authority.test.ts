@@ -5,8 +5,13 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { requireTools, runTool } from '../../support/tools.js';
 import { makePki, suiteCleanup, type PkiFixture } from '../support/pki-fixture.js';
-import { derToPem } from '../../../src/pki/certificate.js';
+import { derToPem, parseCertificate, spkiDer } from '../../../src/pki/certificate.js';
 import { PkiError } from '../../../src/pki/errors.js';
+import { issueCertificate } from '../../../src/pki/ca/issue-certificate.js';
+import { profiles } from '../../../src/pki/ca/profiles.js';
+import { buildSubject } from '../../../src/pki/ca/subject.js';
+import { generateSerialNumber } from '../../../src/pki/ca/serial-number.js';
+import { systemClock } from '../../../src/core/clock.js';
 
 function opensslCsr(dir: string, name: string, keyArgs: string[], subj = '/CN=Alice Example/C=BE'): string {
   const key = join(dir, `${name}.key`);
@@ -101,6 +106,28 @@ describe('CertificateAuthority (RFC 5280 §4.1, profiles)', () => {
     await assert.rejects(
       pki.ca.issue({ subject: { commonName: 'X' }, subjectPublicKey: key.publicKey, profile: 'nope' as never }),
       (e: unknown) => e instanceof PkiError && e.code === 'ERR_PKI_PROFILE_UNKNOWN',
+    );
+    await assert.rejects(
+      issueCertificate({
+        issuer: { kind: 'self', key: { backend: pki.keystore, ref: key.ref, algorithm: { scheme: 'ECDSA', digest: 'SHA-256' } } },
+        subject: buildSubject({ commonName: 'Self' }),
+        subjectPublicKey: key.publicKey,
+        profile: profiles.signing,
+        serialNumber: generateSerialNumber(),
+        clock: systemClock,
+      }),
+      (e: unknown) => e instanceof PkiError && e.code === 'ERR_PKI_PROFILE_VIOLATION',
+    );
+  });
+
+  it('enrolls a server-generated key, recording its reference for rekey', async () => {
+    const rec = await pki.ca.issueWithNewKey(pki.keystore, { type: 'EC', curve: 'P-384' }, { subject: { commonName: 'Server Key Sam' }, profile: 'signing' });
+    assert.ok(rec.keyRef?.startsWith('keystore:'));
+    const spki = await pki.keystore.getPublicKey(rec.keyRef ?? '');
+    assert.deepEqual(spkiDer(parseCertificate(rec.der)), spki);
+    await assert.rejects(
+      pki.ca.issueWithNewKey(pki.keystore, { type: 'EC', curve: 'P-256' }, { subject: { commonName: '' }, profile: 'signing' }),
+      (e: unknown) => e instanceof PkiError && e.code === 'ERR_PKI_SUBJECT_INVALID',
     );
   });
 });

@@ -80,4 +80,13 @@ describe('renewCertificates (renewal window, atomic claims)', () => {
       (e: unknown) => e instanceof PkiError && e.code === 'ERR_PKI_RENEWAL_UNSUPPORTED',
     );
   });
+
+  it('renews only signing-profile certificates by default (TSA and OCSP certificates are left alone)', async () => {
+    const report = await renewCertificates({ ca: pki.ca, withinDays: 4000 });
+    const froms = report.renewed.map((r) => r.from);
+    const tsaSerial = (await import('../../../src/pki/certificate.js')).serialToHex(parseCertificate(pki.hierarchy.tsa.certificate).tbsCertificate.serialNumber);
+    const ocspSerial = (await import('../../../src/pki/certificate.js')).serialToHex(parseCertificate(pki.hierarchy.ocsp.certificate).tbsCertificate.serialNumber);
+    assert.ok(!froms.includes(tsaSerial) && !froms.includes(ocspSerial));
+    assert.ok(report.renewed.every((r) => r.to.profile === 'signing'));
+  });
 });
