@@ -158,8 +158,18 @@ export function encodeSmallInteger(value: number): Uint8Array {
   return encodeTlv(tags.integer, Uint8Array.from(out));
 }
 
-/** Encodes an OBJECT IDENTIFIER from its dotted form (X.690 §8.19). */
+const oidCache = new Map<string, Uint8Array>();
+
+/** Encodes an OBJECT IDENTIFIER from its dotted form (X.690 §8.19); results are cached (read-only use). */
 export function encodeOid(oid: string): Uint8Array {
+  const cached = oidCache.get(oid);
+  if (cached !== undefined) return cached;
+  const encoded = encodeOidUncached(oid);
+  if (oidCache.size < 1024) oidCache.set(oid, encoded);
+  return encoded;
+}
+
+function encodeOidUncached(oid: string): Uint8Array {
   const arcs = oid.split('.').map((a) => {
     if (!/^\d+$/.test(a)) throw new CmsError('ERR_CMS_INPUT', 'malformed object identifier');
     return BigInt(a);

@@ -3,13 +3,8 @@
  * 122-1 §5.2): content-type, message-digest and signing-certificate-v2, encoded as RFC 5652
  * §5.4 hashes them.
  */
-import { AsnSerializer, AsnParser } from '@peculiar/asn1-schema';
-import { AlgorithmIdentifier, GeneralName, GeneralNames, Name } from '@peculiar/asn1-x509';
-import { asBytes, toArrayBuffer } from '../core/bytes.js';
 import { digestAlgorithms, type DigestAlgorithm } from './algorithms.js';
-import { EssCertIdV2 } from './asn1/ess-cert-id-v2.js';
-import { IssuerSerial } from './asn1/issuer-serial.js';
-import { SigningCertificateV2 } from './asn1/signing-certificate-v2.js';
+import { encodeDigestAlgorithmIdentifier } from './algorithm-identifier.js';
 import { encodeAttributeSet, type CmsAttribute } from './attribute.js';
 import { readCertificateId } from './certificate-id.js';
 import { cmsOids } from './cms-oids.js';
@@ -68,22 +63,21 @@ export function buildSignedAttributes(input: SignedAttributesInput): Uint8Array 
 
 /**
  * DER of a SigningCertificateV2 naming `certificate`: one ESSCertIDv2 with the certificate hash
- * and issuerSerial. RFC 5035 §4: hashAlgorithm DEFAULT id-sha256, so DER omits it for SHA-256.
+ * and issuerSerial. RFC 5035 §4: hashAlgorithm DEFAULT id-sha256, so DER omits it for SHA-256
+ * (X.690 §11.5). Encoded directly (see asn1/signing-certificate-v2.ts for the schema used when
+ * parsing) so the issuer Name keeps the certificate's exact bytes and signing stays cheap.
  */
 export function encodeSigningCertificateV2(certificate: Uint8Array, digest: DigestAlgorithm): Uint8Array {
   const id = readCertificateId(certificate);
-  const issuer = AsnParser.parse(toArrayBuffer(id.issuer), Name);
-  const certId = new EssCertIdV2({
-    certHash: toArrayBuffer(digestOf(digest, certificate)),
-    issuerSerial: new IssuerSerial({
-      issuer: new GeneralNames([new GeneralName({ directoryName: issuer })]),
-      // The INTEGER's content octets (two's complement, as in the certificate).
-      serialNumber: toArrayBuffer(id.serialNumberContent),
-    }),
-  });
-  if (digest !== 'SHA-256') {
-    certId.hashAlgorithm = new AlgorithmIdentifier({ algorithm: digestAlgorithms[digest].oid });
-  }
-  return asBytes(AsnSerializer.serialize(new SigningCertificateV2({ certs: [certId] })));
+  // IssuerSerial ::= SEQUENCE { issuer GeneralNames, serialNumber }; GeneralNames is a
+  // SEQUENCE OF GeneralName, here one directoryName [4] (EXPLICIT: Name is a CHOICE).
+  const issuerSerial = encodeTlv(tags.sequence, encodeTlv(tags.sequence, encodeTlv(0xa4, id.issuer)), id.serialNumber);
+  const certId = encodeTlv(
+    tags.sequence,
+    ...(digest === 'SHA-256' ? [] : [encodeDigestAlgorithmIdentifier(digest)]),
+    encodeTlv(tags.octetString, digestOf(digest, certificate)),
+    issuerSerial,
+  );
+  // SigningCertificateV2 ::= SEQUENCE { certs SEQUENCE OF ESSCertIDv2, policies … OPTIONAL }
+  return encodeTlv(tags.sequence, encodeTlv(tags.sequence, certId));
 }
-

@@ -15,7 +15,7 @@ import {
   type Signer,
 } from '../../src/cms/index.js';
 import { loadLocalSigner } from '../../src/keys/local/index.js';
-import { buildTestPki, leafKinds, type LeafKind, type TestPki } from '../support/pki.js';
+import { buildTestPki, leafKinds, writePkiFiles, type LeafKind, type TestPki } from '../support/pki.js';
 import { requireTools, runTool } from '../support/tools.js';
 import { tempDir } from '../support/tmp.js';
 
@@ -136,5 +136,30 @@ describe('RFC 5652 §5 detached SignedData for PAdES B-B (ETSI EN 319 142-1 §5.
       cmsOids.id_messageDigest,
       cmsOids.id_aa_signingCertificateV2,
     ].sort());
+  });
+});
+
+describe('test/support/pki.ts profiles (RFC 5280 §4.2.1, RFC 3161 §2.3, RFC 6960 §4.2.2.2)', () => {
+  it('openssl verifies every certificate to the root with the right purpose', async (t) => {
+    if (!requireTools(t, 'openssl')) return;
+    const pki = await buildTestPki({ leaves: ['rsa'] });
+    const dir = tempDir(t);
+    const files = await writePkiFiles(dir);
+    writeFileSync(join(dir, 'tsa.pem'), pki.tsa.pem);
+    writeFileSync(join(dir, 'ocsp.pem'), pki.ocsp.pem);
+    const verifyAs = (purpose: string, cert: string) =>
+      runTool('openssl', ['verify', '-x509_strict', '-purpose', purpose, '-CAfile', files.root, '-untrusted', files.chain, cert]);
+    assert.equal(verifyAs('any', files.cert).status, 0, verifyAs('any', files.cert).stderr);
+    assert.equal(verifyAs('timestampsign', join(dir, 'tsa.pem')).status, 0, verifyAs('timestampsign', join(dir, 'tsa.pem')).stderr);
+    // The purpose check can fail: the signer leaf has no timeStamping EKU.
+    assert.notEqual(verifyAs('timestampsign', files.cert).status, 0);
+    const text = runTool('openssl', ['x509', '-in', join(dir, 'tsa.pem'), '-noout', '-text']).stdout;
+    assert.match(text, /X509v3 Extended Key Usage: critical\s*\n\s*Time Stamping/);
+    const ocsp = runTool('openssl', ['x509', '-in', join(dir, 'ocsp.pem'), '-noout', '-text']).stdout;
+    assert.match(ocsp, /OCSP Signing/);
+    const leaf = runTool('openssl', ['x509', '-in', files.cert, '-noout', '-text']).stdout;
+    assert.match(leaf, /X509v3 Key Usage: critical\s*\n\s*Digital Signature, Non Repudiation/);
+    assert.match(leaf, /X509v3 Authority Key Identifier/);
+    assert.match(leaf, /X509v3 Subject Key Identifier/);
   });
 });

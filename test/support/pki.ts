@@ -1,6 +1,6 @@
 /**
  * A declared test PKI (after Certomancer and dss-pki-factory): root → intermediate → signer
- * leaves (RSA-2048, RSA-PSS, EC P-256/P-384/P-521), a TSA (critical EKU timeStamping, RFC 3161
+ * leaves (RSA-2048, RSA-PSS, EC P-256/P-384/P-521), an EC P-256 TSA (critical EKU timeStamping, RFC 3161
  * §2.3) and an OCSP responder (id-kp-OCSPSigning, RFC 6960 §4.2.2.2). Profiles per RFC 5280
  * §4.2.1. Built at test time with @peculiar/asn1-x509 and node:crypto, memoised per process;
  * nothing is committed or downloaded.
@@ -196,8 +196,9 @@ async function buildCaLayer(): Promise<CaLayer> {
   const [rootKey, intermediateKey, tsaKey, ocspKey] = await Promise.all([
     generateKeys('ca'),
     generateKeys('ca'),
-    generateKeys('ca'),
-    generateKeys('ca'),
+    // EC P-256 for the TSA and OCSP responder: cheap to generate, valid for RFC 3161 / RFC 6960.
+    generateKeys('ec-p256'),
+    generateKeys('ec-p256'),
   ]);
   const root = issue({ subject: 'Signet Test Root CA', key: rootKey, issuer: 'self', isCa: true, keyUsage: caUsage });
   const intermediate = issue({ subject: 'Signet Test Intermediate CA', key: intermediateKey, issuer: root, isCa: true, keyUsage: caUsage });
