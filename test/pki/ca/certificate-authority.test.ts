@@ -1,7 +1,7 @@
 /** RFC 5280 issuance through profiles, judged by `openssl x509 -text` and `openssl verify`. */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { requireTools, runTool } from '../../support/tools.js';
 import { makePki, suiteCleanup, type PkiFixture } from '../support/pki-fixture.js';
@@ -12,6 +12,8 @@ import { profiles } from '../../../src/pki/ca/profiles.js';
 import { buildSubject } from '../../../src/pki/ca/subject.js';
 import { generateSerialNumber } from '../../../src/pki/ca/serial-number.js';
 import { systemClock } from '../../../src/core/clock.js';
+import { FileCaStore } from '../../../src/pki/store/file-ca-store.js';
+import { createCaHierarchy } from '../../../src/pki/ca/create-ca-hierarchy.js';
 
 function opensslCsr(dir: string, name: string, keyArgs: string[], subj = '/CN=Alice Example/C=BE'): string {
   const key = join(dir, `${name}.key`);
@@ -129,5 +131,22 @@ describe('CertificateAuthority (RFC 5280 §4.1, profiles)', () => {
       pki.ca.issueWithNewKey(pki.keystore, { type: 'EC', curve: 'P-256' }, { subject: { commonName: '' }, profile: 'signing' }),
       (e: unknown) => e instanceof PkiError && e.code === 'ERR_PKI_SUBJECT_INVALID',
     );
+  });
+
+  it('builds an RSA hierarchy (sha256WithRSAEncryption) that openssl verify accepts', async (t) => {
+    if (!requireTools(t, 'openssl')) return;
+    const store = new FileCaStore(join(pki.dir, 'rsa-store'));
+    mkdirSync(join(pki.dir, 'rsa-store'));
+    const h = await createCaHierarchy({ backend: pki.keystore, store, clock: systemClock, urls: {}, keySpec: { type: 'RSA', bits: 2048 }, labelPrefix: 'rsa' });
+    assert.deepEqual(h.algorithm, { scheme: 'RSASSA-PKCS1-v1_5', digest: 'SHA-256' });
+    const root = join(pki.dir, 'rsa-root.pem');
+    const chain = join(pki.dir, 'rsa-issuing.pem');
+    const tsa = join(pki.dir, 'rsa-tsa.pem');
+    writeFileSync(root, derToPem(h.root.certificate, 'CERTIFICATE'));
+    writeFileSync(chain, derToPem(h.issuing.certificate, 'CERTIFICATE'));
+    writeFileSync(tsa, derToPem(h.tsa.certificate, 'CERTIFICATE'));
+    const r = runTool('openssl', ['verify', '-CAfile', root, '-untrusted', chain, tsa]);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(runTool('openssl', ['x509', '-in', tsa, '-noout', '-text']).stdout, /Signature Algorithm: sha256WithRSAEncryption/);
   });
 });

@@ -33,6 +33,21 @@ describe('verifyCsr (RFC 2986 §4, ETSI TS 119 312 key sizes)', () => {
     make('p384', ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-384']);
     make('k256', ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:secp256k1']);
     make('ed25519', ['-algorithm', 'ED25519']);
+    // An RSASSA-PSS self-signature (salt = hLen, RFC 4055 §3.1) and an extensionRequest attribute.
+    const rk = join(dir, 'pss.key');
+    assert.equal(runTool('openssl', ['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', rk]).status, 0);
+    const pss = join(dir, 'pss.csr');
+    assert.equal(runTool('openssl', ['req', '-new', '-key', rk, '-subj', '/CN=Pss', '-sha256', '-sigopt', 'rsa_padding_mode:pss', '-sigopt', 'rsa_pss_saltlen:32', '-addext', 'subjectAltName=email:a@example.org', '-out', pss]).status, 0);
+    csrs.set('pss', new Uint8Array(readFileSync(pss)));
+    const pssBadSalt = join(dir, 'pss20.csr');
+    assert.equal(runTool('openssl', ['req', '-new', '-key', rk, '-subj', '/CN=Pss', '-sha256', '-sigopt', 'rsa_padding_mode:pss', '-sigopt', 'rsa_pss_saltlen:20', '-out', pssBadSalt]).status, 0);
+    csrs.set('pss20', new Uint8Array(readFileSync(pssBadSalt)));
+  });
+
+  it('accepts an RSASSA-PSS proof of possession with salt = hLen and refuses other PSS parameters', (t) => {
+    if (!requireTools(t, 'openssl')) return;
+    assert.equal(verifyCsr(csrs.get('pss') as Uint8Array).key.keyType, 'RSA');
+    assert.throws(() => verifyCsr(csrs.get('pss20') as Uint8Array), code('ERR_PKI_ALGORITHM_UNSUPPORTED'));
   });
 
   it('accepts RSA-2048 and P-384 requests that openssl req -verify accepts', (t) => {
