@@ -154,6 +154,24 @@ export class Pkcs11Backend implements ListingKeyBackend {
     this.#usage.set(token, Math.max(0, (this.#usage.get(token) ?? 1) - 1));
   }
 
+  /**
+   * Of several keys of one signer held on different tokens (the "several personalised cards"
+   * of a heavy user), the one whose token is least busy now: fewest callers waiting, then
+   * fewest sessions lent out. A batch that picks per signature spreads over the tokens.
+   */
+  pickLeastBusy(refs: readonly KeyRef[]): KeyRef {
+    this.#assertOpen();
+    let best: { ref: KeyRef; load: number } | undefined;
+    for (const ref of refs) {
+      const token = this.#token(parsePkcs11Uri(ref).token);
+      const s = token.pool.stats();
+      const load = s.waiting * 1000 + (s.open - s.idle);
+      if (best === undefined || load < best.load) best = { ref, load };
+    }
+    if (best === undefined) throw new KeyBackendError('ERR_KEY_NOT_FOUND', 'no key to choose from');
+    return best.ref;
+  }
+
   /** The references of every key on every token of the pool. */
   async listKeys(): Promise<readonly KeyRef[]> {
     this.#assertOpen();

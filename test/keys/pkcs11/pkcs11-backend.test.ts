@@ -329,8 +329,13 @@ describe('PKCS#11 backend on SoftHSM2', () => {
         sig,
       ),
     );
+    // A signer with a key on each token: while B is busy, the batch goes to C.
+    const onB = made.find((m) => parsePkcs11Uri(m.ref).token === b.label);
+    assert.ok(onB);
+    assert.equal(backend.pickLeastBusy([onB.ref, onC.ref]), onC.ref);
     await slow;
     assert.equal(backend.stats()[b.label]?.waiting, 0);
+    assert.equal(backend.pickLeastBusy([onB.ref, onC.ref]), onB.ref, 'ties go to the first');
   });
 });
 
