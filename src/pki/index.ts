@@ -67,6 +67,7 @@ export { TimestampClient, checkTimestampingEku } from './tsa/timestamp-client.js
 export type { TimestampClientOptions, TimestampResult } from './tsa/timestamp-client.js';
 export type { PkiHttpHandler, PkiHttpRequest, PkiHttpResponse } from './http/pki-http.js';
 export { fetchBytes } from './http/fetch-transport.js';
+export { handlerFetch } from './http/handler-fetch.js';
 export type { FetchLike, FetchedBytes, TransportOptions } from './http/fetch-transport.js';
 export { pkiRoutes, startPkiHttpHost } from './http-host.js';
 export type { PkiHttpHost, PkiHttpHostOptions, PkiRoute, PkiRoutesOptions } from './http-host.js';

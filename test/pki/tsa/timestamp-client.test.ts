@@ -9,6 +9,9 @@ import { servePki, type PkiServer } from '../support/pki-server.js';
 import { TimestampClient } from '../../../src/pki/tsa/timestamp-client.js';
 import { PkiError } from '../../../src/pki/errors.js';
 import type { FetchLike } from '../../../src/pki/http/fetch-transport.js';
+import { handlerFetch } from '../../../src/pki/http/handler-fetch.js';
+import { createTimestampAuthority } from '../../../src/pki/tsa/timestamp-authority.js';
+import { systemClock } from '../../../src/core/clock.js';
 
 function code(c: string) {
   return (e: unknown) => e instanceof PkiError && e.code === c;
@@ -69,5 +72,18 @@ describe('TimestampClient (RFC 3161 §2.4.2 checks)', () => {
     await assert.rejects(new TimestampClient({ url: `${server.host.url}/nope` }).timestamp(new Uint8Array([1])), code('ERR_PKI_HTTP_STATUS'));
     await assert.rejects(new TimestampClient({ url: `${server.host.url}/ca/root.cer`, fetch: (u) => fetch(u) }).timestamp(new Uint8Array([1])), code('ERR_PKI_HTTP_STATUS'));
     await assert.rejects(new TimestampClient({ url: 'file:///etc/passwd' }).timestamp(new Uint8Array([1])), code('ERR_PKI_NO_URL'));
+  });
+
+  it('talks to an in-process TSA through handlerFetch (no socket)', async () => {
+    const tsa = createTimestampAuthority({
+      key: { backend: pki.keystore, ref: pki.hierarchy.tsa.keyRef, algorithm: pki.hierarchy.algorithm },
+      certificate: pki.hierarchy.tsa.certificate,
+      chain: [pki.hierarchy.issuing.certificate],
+      policyOid: '2.25.6',
+      store: pki.store,
+      clock: systemClock,
+    });
+    const result = await new TimestampClient({ url: 'http://in-process/tsa', fetch: handlerFetch(tsa.handler) }).timestamp(new Uint8Array([9]));
+    assert.equal(result.policy, '2.25.6');
   });
 });
