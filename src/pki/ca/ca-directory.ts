@@ -4,7 +4,7 @@
  * plaintext), the file CaStore, and the public certificates as PEM (root, issuing, chain =
  * issuing then root, tsa, ocsp). The KEK lives in a separate file or the environment.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { isAbsolute, join } from 'node:path';
 import type { Clock } from '../../core/clock.js';
@@ -242,6 +242,9 @@ export async function openCaDirectory(
 /** Persists a new base URL into ca.json (used by `signet pki serve --base-url`). */
 export function updateBaseUrl(dir: string, config: CaDirectoryConfig, baseUrl: string): CaDirectoryConfig {
   const next = { ...config, baseUrl };
-  writeFileSync(join(dir, 'ca.json'), `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600 });
+  // Atomic replace: a concurrent `signet ca` never reads a half-written ca.json.
+  const tmp = join(dir, `ca.json.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  writeFileSync(tmp, `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600 });
+  renameSync(tmp, join(dir, 'ca.json'));
   return next;
 }
