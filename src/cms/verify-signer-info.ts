@@ -7,7 +7,7 @@ import { constants, verify, X509Certificate, type KeyObject } from 'node:crypto'
 import { AsnParser, AsnSerializer } from '@peculiar/asn1-schema';
 import { Certificate, id_ce_subjectKeyIdentifier, Name, SubjectKeyIdentifier } from '@peculiar/asn1-x509';
 import { bytesEqual, toArrayBuffer, asBytes } from '../core/bytes.js';
-import { digestAlgorithms, digestByOid } from './algorithms.js';
+import { digestAlgorithms, digestByOid, resolveSignatureAlgorithm } from './algorithms.js';
 import { SigningCertificateV2 } from './asn1/signing-certificate-v2.js';
 import { readCertificateId } from './certificate-id.js';
 import { cmsOids } from './cms-oids.js';
@@ -26,6 +26,7 @@ export type SignerInfoProblem =
   | 'ATTRIBUTE_MULTIPLE'
   | 'SID_MISMATCH'
   | 'KEY_ALGORITHM_MISMATCH'
+  | 'KEY_NOT_ACCEPTED'
   | 'SIGNATURE_INVALID'
   | 'SIGNING_CERTIFICATE_MISSING'
   | 'SIGNING_CERTIFICATE_MISMATCH';
@@ -112,6 +113,9 @@ export function verifySignerInfo(si: SignerInfoView, input: VerifySignerInfoInpu
     else {
       isSignatureValid = checkSignature(key, si, si.signedAttributes);
       if (!isSignatureValid) problems.push('SIGNATURE_INVALID');
+      // SECURITY.md V12: RSA of at least the table's minimum size, the table's named curves only.
+      // Reported separately so a validator can say CRYPTO_CONSTRAINTS_FAILURE, not SIG_CRYPTO_FAILURE.
+      if (!keyAccepted(key, si)) problems.push('KEY_NOT_ACCEPTED');
     }
   }
   return {
@@ -201,6 +205,14 @@ function keyFits(key: KeyObject, si: SignerInfoView): boolean {
   if (si.signatureAlgorithm.scheme === 'ECDSA') return type === 'ec';
   if (si.signatureAlgorithm.scheme === 'RSASSA-PSS') return type === 'rsa' || type === 'rsa-pss';
   return type === 'rsa';
+}
+
+const acceptedCurves = new Set(['prime256v1', 'secp384r1', 'secp521r1']);
+
+function keyAccepted(key: KeyObject, si: SignerInfoView): boolean {
+  const details = key.asymmetricKeyDetails ?? {};
+  if (key.asymmetricKeyType === 'ec') return acceptedCurves.has(details.namedCurve ?? '');
+  return (details.modulusLength ?? 0) >= resolveSignatureAlgorithm(si.signatureAlgorithm).minKeyBits;
 }
 
 function checkSignature(key: KeyObject, si: SignerInfoView, data: Uint8Array): boolean {

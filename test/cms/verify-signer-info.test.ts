@@ -1,6 +1,7 @@
 /** verifySignerInfo (RFC 5652 §5.4/§5.6, RFC 5035 §3; SECURITY.md V12, PDF-30): tampering is reported, not thrown. */
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { AsnParser } from '@peculiar/asn1-schema';
 import {
   SigningCertificateV2,
@@ -15,7 +16,7 @@ import {
   type Signer,
 } from '../../src/cms/index.js';
 import { loadLocalSigner } from '../../src/keys/local/index.js';
-import { buildTestPki, type TestPki } from '../support/pki.js';
+import { buildTestPki, issueTestCertificate, type TestPki } from '../support/pki.js';
 
 const content = new TextEncoder().encode('the ByteRange bytes');
 
@@ -174,5 +175,33 @@ describe('verifySignerInfo', () => {
         }),
       { code: 'ERR_CMS_ATTRIBUTE_DUPLICATE' },
     );
+  });
+});
+
+describe('verifySignerInfo: SECURITY.md V12 key constraints (PDF-30 RSA-1024)', () => {
+  async function signedWith(key: KeyObject, certificate: Uint8Array, scheme: 'RSASSA-PKCS1-v1_5' | 'ECDSA') {
+    const md = digestOf('SHA-256', content);
+    const dtbs = buildSignedAttributes({ messageDigest: md, digestAlgorithm: 'SHA-256', signingCertificate: certificate });
+    const signature = new Uint8Array(sign('sha256', dtbs, scheme === 'ECDSA' ? { key, dsaEncoding: 'der' } : key));
+    const cms = buildSignedData({ signedAttributes: dtbs, signature, signatureAlgorithm: { scheme, digest: 'SHA-256' }, certificates: [certificate] });
+    const si = parseSignedData(cms).signerInfos[0];
+    assert.ok(si);
+    return verifySignerInfo(si, { certificate, messageDigest: md });
+  }
+
+  it('reports an RSA-1024 signer as KEY_NOT_ACCEPTED while the signature itself verifies', async () => {
+    const key = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey;
+    const cert = await issueTestCertificate({ key, subject: 'Weak RSA Signer' });
+    const r = await signedWith(key, cert.der, 'RSASSA-PKCS1-v1_5');
+    assert.equal(r.isSignatureValid, true);
+    assert.deepEqual(r.problems, ['KEY_NOT_ACCEPTED']);
+  });
+
+  it('reports a secp256k1 signer as KEY_NOT_ACCEPTED', async () => {
+    const key = generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).privateKey;
+    const cert = await issueTestCertificate({ key, subject: 'Other Curve Signer' });
+    const r = await signedWith(key, cert.der, 'ECDSA');
+    assert.equal(r.isSignatureValid, true);
+    assert.deepEqual(r.problems, ['KEY_NOT_ACCEPTED']);
   });
 });

@@ -263,6 +263,33 @@ export async function buildTestPki<K extends LeafKind = 'rsa'>(
   };
 }
 
+/**
+ * Issues one more end-entity certificate from the intermediate for a key of the caller's choice
+ * (e.g. an RSA-1024 or secp256k1 key for negative tests). Not memoised.
+ *
+ * @example
+ * ```ts
+ * const weak = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey;
+ * const cert = await issueTestCertificate({ key: weak, subject: 'Weak Signer' });
+ * ```
+ */
+export async function issueTestCertificate(options: {
+  readonly key: KeyObject;
+  readonly subject: string;
+  readonly extKeyUsage?: { readonly oids: readonly string[]; readonly critical: boolean };
+}): Promise<TestCertificate> {
+  caLayer ??= buildCaLayer();
+  const ca = await caLayer;
+  return issue({
+    subject: options.subject,
+    key: options.key,
+    issuer: ca.intermediate,
+    isCa: false,
+    keyUsage: signerUsage,
+    ...(options.extKeyUsage === undefined ? {} : { extKeyUsage: options.extKeyUsage }),
+  });
+}
+
 /** Paths written by {@link writePkiFiles}. */
 export interface PkiFiles {
   /** The leaf's private key, PKCS#8 PEM. */

@@ -9,6 +9,7 @@ import {
   digestForCurve,
   type DigestAlgorithm,
   type NamedCurve,
+  type SignatureScheme,
   type SignatureAlgorithm,
 } from '../../cms/algorithms.js';
 import type { Signer } from '../../cms/signer.js';
@@ -38,7 +39,8 @@ export type LocalKeyInput =
 
 /** Algorithm choice; defaults are RSA → PKCS#1 v1.5 SHA-256, EC → ECDSA with the curve's digest. */
 export interface LocalSignerOptions {
-  readonly scheme?: 'RSASSA-PKCS1-v1_5' | 'RSASSA-PSS';
+  /** Must fit the key: RSA keys take PKCS#1 v1.5 or PSS, EC keys only ECDSA. */
+  readonly scheme?: SignatureScheme;
   readonly digest?: DigestAlgorithm;
 }
 
@@ -133,6 +135,9 @@ function chooseAlgorithm(key: KeyObject, options: LocalSignerOptions): Signature
       );
     }
     const scheme = options.scheme ?? (type === 'rsa-pss' ? 'RSASSA-PSS' : 'RSASSA-PKCS1-v1_5');
+    if (scheme === 'ECDSA') {
+      throw new LocalKeyError('ERR_KEY_SCHEME_MISMATCH', 'an RSA key cannot sign with ECDSA');
+    }
     if (type === 'rsa-pss' && scheme !== 'RSASSA-PSS') {
       throw new LocalKeyError(
         'ERR_KEY_SCHEME_MISMATCH',
@@ -145,7 +150,7 @@ function chooseAlgorithm(key: KeyObject, options: LocalSignerOptions): Signature
     const curve = curves[details.namedCurve ?? ''];
     if (curve === undefined)
       throw new LocalKeyError('ERR_KEY_FILE_UNSUPPORTED', 'unsupported elliptic curve');
-    if (options.scheme !== undefined) {
+    if (options.scheme !== undefined && options.scheme !== 'ECDSA') {
       throw new LocalKeyError(
         'ERR_KEY_SCHEME_MISMATCH',
         `an EC key cannot sign with ${options.scheme}`,

@@ -191,6 +191,12 @@ describe('loadLocalSigner (PEM)', () => {
       ),
       'ERR_KEY_SCHEME_MISMATCH',
     );
+    await rejects(
+      loadLocalSigner({ kind: 'pem', key: pki.leaves.rsa.privateKeyPem, certificate: pki.leaves.rsa.pem }, { scheme: 'ECDSA' }),
+      'ERR_KEY_SCHEME_MISMATCH',
+    );
+    const explicit = await loadLocalSigner({ kind: 'pem', key: ec.privateKeyPem, certificate: ec.pem }, { scheme: 'ECDSA' });
+    assert.equal(explicit.signatureAlgorithm.scheme, 'ECDSA');
     const weak = generateKeyPairSync('rsa', { modulusLength: 1024 })
       .privateKey.export({ format: 'pem', type: 'pkcs8' })
       .toString();
