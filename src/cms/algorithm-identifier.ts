@@ -32,7 +32,14 @@ export function encodeDigestAlgorithmIdentifier(digest: DigestAlgorithm): Uint8A
   return encodeTlv(tags.sequence, encodeOid(digestAlgorithms[digest].oid));
 }
 
-/** DER AlgorithmIdentifier of a signature algorithm, as placed in SignerInfo.signatureAlgorithm. */
+/**
+ * DER AlgorithmIdentifier of a signature algorithm, as placed in SignerInfo.signatureAlgorithm.
+ *
+ * @example
+ * ```ts
+ * const algId = encodeSignatureAlgorithmIdentifier({ scheme: 'RSASSA-PSS', digest: 'SHA-256' });
+ * ```
+ */
 export function encodeSignatureAlgorithmIdentifier(alg: SignatureAlgorithm): Uint8Array {
   const entry = resolveSignatureAlgorithm(alg);
   switch (entry.scheme) {

@@ -15,7 +15,14 @@ export interface CmsAttribute {
   readonly values: readonly Uint8Array[];
 }
 
-/** DER of one Attribute (the SET OF values sorted, X.690 §11.6). */
+/**
+ * DER of one Attribute (the SET OF values sorted, X.690 §11.6).
+ *
+ * @example
+ * ```ts
+ * const der = encodeAttribute({ oid: cmsOids.id_aa_signatureTimeStampToken, values: [tokenDer] });
+ * ```
+ */
 export function encodeAttribute(attr: CmsAttribute): Uint8Array {
   return encodeTlv(tags.sequence, encodeOid(attr.oid), encodeSetOf(attr.values));
 }

@@ -17,6 +17,11 @@ const certificateLimits = { maxDepth: 32, maxNodes: 20_000 } as const;
 /**
  * Locates issuer and serialNumber inside `certificate` (DER) without re-encoding them, as
  * IssuerAndSerialNumber must match the certificate exactly (RFC 5652 §10.2.4).
+ *
+ * @example
+ * ```ts
+ * const { issuer, serialNumber } = readCertificateId(signer.certificateChain[0]!);
+ * ```
  */
 export function readCertificateId(certificate: Uint8Array): CertificateId {
   try {

@@ -101,6 +101,12 @@ export function contentOf(bytes: Uint8Array, el: DerElement): Uint8Array {
  * Walks a whole DER value without recursion and checks it is one well-formed element with
  * definite minimal lengths, within the depth and node limits (SECURITY.md ASN-01, ASN-02,
  * ASN-04, ASN-05). Run it before handing bytes to a schema parser.
+ *
+ * @example
+ * ```ts
+ * const root = checkDer(bytes, { maxDepth: 64, maxNodes: 50_000 });
+ * const [first] = childrenOf(bytes, root);
+ * ```
  */
 export function checkDer(bytes: Uint8Array, limits: DerLimits): DerElement {
   const root = readElement(bytes, 0);

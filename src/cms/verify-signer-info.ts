@@ -130,6 +130,11 @@ export function verifySignerInfo(si: SignerInfoView, input: VerifySignerInfoInpu
 /**
  * The certificate a SignerInfo names (by issuerAndSerialNumber or subjectKeyIdentifier), from
  * SignedData.certificates, or undefined when it is not there.
+ *
+ * @example
+ * ```ts
+ * const cert = findSignerCertificate(sd, sd.signerInfos[0]!);
+ * ```
  */
 export function findSignerCertificate(sd: SignedDataView, si: SignerInfoView): Uint8Array | undefined {
   return sd.certificates.find((c) => sidMatches(si, c));

@@ -70,6 +70,11 @@ function dataContent(ci: ContentInfo): Uint8Array {
  * Reads a PKCS#12 file. Wrong passphrase → ERR_KEY_FILE_PASSPHRASE (MAC check, constant time);
  * malformed → ERR_KEY_FILE_FORMAT; unknown algorithms → ERR_KEY_FILE_UNSUPPORTED; more than
  * 10,000,000 iterations or oversized files → ERR_KEY_FILE_LIMIT.
+ *
+ * @example
+ * ```ts
+ * const { privateKey, certificates } = await readPkcs12(p12Bytes, passphrase);
+ * ```
  */
 export async function readPkcs12(
   data: Uint8Array,
