@@ -14,7 +14,6 @@ import {
   PKIStatusInfo,
   TimeStampReq,
   TimeStampResp,
-  TimeStampToken,
   TSTInfo,
   TSTInfoVersion,
 } from '@peculiar/asn1-tsp';
@@ -26,6 +25,7 @@ import { parseCertificate, serialHexToInteger } from '../certificate.js';
 import { binaryResponse, mediaType, textResponse, type PkiHttpHandler } from '../http/pki-http.js';
 import type { CaStore } from '../store/ca-store.js';
 import { buildTimestampToken, encodeSigningCertificateV2 } from './timestamp-token.js';
+import { derSequence } from '../der.js';
 
 /** Options of createTimestampAuthority. */
 export interface TimestampAuthorityOptions {
@@ -105,6 +105,9 @@ export function createTimestampAuthority(options: TimestampAuthorityOptions): Ti
   const maxBytes = options.maxRequestBytes ?? 16 * 1024;
   const tsaName = parseCertificate(options.certificate).tbsCertificate.subject;
   const signingCertificateV2 = encodeSigningCertificateV2(options.certificate);
+  const parsed = new Map([options.certificate, ...(options.chain ?? [])].map((c) => [c, parseCertificate(c)]));
+  // PKIStatusInfo { status granted } is the same in every granted reply.
+  const grantedStatus = new Uint8Array(AsnConvert.serialize(new PKIStatusInfo({ status: PKIStatus.granted })));
   const accuracy = options.accuracy ?? { seconds: 1 };
   const block = Math.max(1, Math.floor(options.serialBlockSize ?? 1));
   let nextSerial = 0n;
@@ -173,12 +176,10 @@ export function createTimestampAuthority(options: TimestampAuthorityOptions): Ti
         certificate: options.certificate,
         includeCertificates: req.certReq ? [options.certificate, ...(options.chain ?? [])] : [],
         signingCertificateV2,
+        parsed,
       });
-      const resp = new TimeStampResp({
-        status: new PKIStatusInfo({ status: PKIStatus.granted }),
-        timeStampToken: AsnConvert.parse(token, TimeStampToken),
-      });
-      return new Uint8Array(AsnConvert.serialize(resp));
+      // TimeStampResp ::= SEQUENCE { status PKIStatusInfo, timeStampToken TimeStampToken OPTIONAL }
+      return derSequence(grantedStatus, token);
     } catch {
       return rejection('systemFailure', 'the TSA could not sign');
     }

@@ -68,6 +68,8 @@ export interface BuildTimestampTokenOptions {
   readonly includeCertificates: readonly Uint8Array[];
   /** Pre-encoded SigningCertificateV2 of `certificate` (saves re-hashing per token). */
   readonly signingCertificateV2?: Uint8Array;
+  /** Parsed forms of `certificate` and `includeCertificates`, keyed by the DER (saves re-parsing). */
+  readonly parsed?: ReadonlyMap<Uint8Array, Certificate>;
 }
 
 /** Builds the DER TimeStampToken (a ContentInfo holding SignedData). */
@@ -90,7 +92,7 @@ export async function buildTimestampToken(options: BuildTimestampTokenOptions): 
   const signedAttrsDer = derTlv(0x31, concatBytes(encoded.map((e) => e.der)));
   const signature = await signWithCaKey(options.key, signedAttrsDer);
 
-  const tsaCert = parseCertificate(options.certificate);
+  const tsaCert = options.parsed?.get(options.certificate) ?? parseCertificate(options.certificate);
   const signerInfo = new SignerInfo({
     version: CMSVersion.v1,
     sid: new SignerIdentifier({
@@ -116,7 +118,9 @@ export async function buildTimestampToken(options: BuildTimestampTokenOptions): 
   });
   if (options.includeCertificates.length > 0) {
     signedData.certificates = new CertificateSet(
-      options.includeCertificates.map((c) => new CertificateChoices({ certificate: AsnConvert.parse(c, Certificate) })),
+      options.includeCertificates.map(
+        (c) => new CertificateChoices({ certificate: options.parsed?.get(c) ?? AsnConvert.parse(c, Certificate) }),
+      ),
     );
   }
   const contentInfo = new ContentInfo({ contentType: id_signedData, content: AsnConvert.serialize(signedData) });
