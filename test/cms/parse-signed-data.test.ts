@@ -120,6 +120,45 @@ describe('parseSignedData: ASN.1 hostile input gets a typed error, never a crash
     throwsCms(() => parseSignedData(set), ['ERR_CMS_LIMIT']);
   });
 
+  it('ASN-03: a 250 KB OID is refused quickly', () => {
+    const arcs = new Uint8Array(250_000).fill(0x81);
+    arcs[arcs.length - 1] = 0x01;
+    const oid = new Uint8Array([0x06, 0x83, 0x03, 0xd0, 0x90, ...arcs]);
+    const ci = new Uint8Array([0x30, 0x83, 0x03, 0xd0, 0x97, ...oid, 0xa0, 0x00]);
+    const started = performance.now();
+    throwsCms(() => parseSignedData(ci), ['ERR_CMS_DER']);
+    assert.ok(performance.now() - started < 100);
+  });
+
+  it('ASN-09: a CMS with 10,000 certificates hits a limit quickly', () => {
+    // Splice 10,000 empty SEQUENCEs into the certificates [0] field of the real CMS.
+    const sd = parseSignedData(cms);
+    assert.equal(sd.certificates.length, 1);
+    const certAt = Buffer.from(cms).indexOf(Buffer.from(sd.certificates[0] as Uint8Array));
+    const many = new Uint8Array(20_000);
+    for (let i = 0; i < many.length; i += 2) many[i] = 0x30;
+    // Rebuild with lengths: simplest is to replace the certificate by the list and fix three
+    // enclosing long-form lengths (ContentInfo, [0] wrapper, SignedData, certificates [0]).
+    const cert = sd.certificates[0] as Uint8Array;
+    const grown = new Uint8Array(cms.length - cert.length + many.length);
+    grown.set(cms.subarray(0, certAt));
+    grown.set(many, certAt);
+    grown.set(cms.subarray(certAt + cert.length), certAt + many.length);
+    const delta = many.length - cert.length;
+    // Every enclosing element here uses a 2-octet long-form length (0x82 hi lo).
+    for (const at of [1, cms.indexOf(0xa0, 15) + 1, cms.indexOf(0xa0, 15) + 5, certAt - 3]) {
+      assert.equal(grown[at], 0x82, `long-form length at ${at}`);
+      const len = ((grown[at + 1] as number) << 8) + (grown[at + 2] as number) + delta;
+      grown[at + 1] = len >> 8;
+      grown[at + 2] = len & 0xff;
+    }
+    const started = performance.now();
+    throwsCms(() => parseSignedData(grown), ['ERR_CMS_LIMIT']);
+    assert.ok(performance.now() - started < 500);
+    // With generous node limits the certificate-count limit is what stops it.
+    throwsCms(() => parseSignedData(grown, { maxBytes: 1 << 24, maxDepth: 64, maxNodes: 1_000_000, maxCertificates: 100, maxSignerInfos: 16, maxAttributes: 64 }), ['ERR_CMS_LIMIT']);
+  });
+
   it('refuses trailing bytes and other content types', () => {
     throwsCms(() => parseSignedData(new Uint8Array([...cms, 0x00])), ['ERR_CMS_DER']);
     const other = Uint8Array.from(cms);
