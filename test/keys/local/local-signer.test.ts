@@ -86,6 +86,17 @@ describe('loadLocalSigner (PEM)', () => {
     );
   });
 
+  it('maxSignatureSize bounds 200 ECDSA P-521 signatures and every RSA signature', async () => {
+    const ec = await loadLocalSigner({ kind: 'pem', key: pki.leaves['ec-p521'].privateKeyPem, certificate: pki.leaves['ec-p521'].pem });
+    assert.equal(ec.maxSignatureSize(), 141);
+    let longest = 0;
+    for (let i = 0; i < 200; i++) longest = Math.max(longest, (await ec.sign(new Uint8Array([i]))).length);
+    assert.ok(longest <= 141 && longest >= 137, `longest ${longest}`);
+    const rsa = await loadLocalSigner({ kind: 'pem', key: pki.leaves.rsa.privateKeyPem, certificate: pki.leaves.rsa.pem });
+    assert.equal(rsa.maxSignatureSize(), 256);
+    assert.equal((await rsa.sign(data)).length, 256);
+  });
+
   it('orders the chain leaf first whatever order the files give', async () => {
     const leaf = pki.leaves.rsa;
     const signer = await loadLocalSigner({
@@ -298,6 +309,22 @@ describe('loadLocalSigner (PKCS#12, RFC 7292) with files from openssl pkcs12 -ex
       });
     }
   }
+
+  it('refuses PKCS#12 without password integrity (no MacData) and with an unknown MAC algorithm', async (t) => {
+    if (!requireTools(t, 'openssl')) return;
+    const dir = tempDir(t);
+    writeFileSync(join(dir, 'key.pem'), pki.leaves.rsa.privateKeyPem);
+    writeFileSync(join(dir, 'cert.pem'), pki.leaves.rsa.pem);
+    const p12 = join(dir, 'id.p12');
+    const r = runTool('openssl', ['pkcs12', '-export', '-inkey', join(dir, 'key.pem'), '-in', join(dir, 'cert.pem'), '-out', p12, '-passout', 'pass:x']);
+    assert.equal(r.status, 0, r.stderr);
+    const pfx = AsnParser.parse(readFileSync(p12), PFX);
+    const noMac = new PFX({ version: pfx.version, authSafe: pfx.authSafe });
+    delete (noMac as { macData?: unknown }).macData;
+    await rejects(loadLocalSigner({ kind: 'pkcs12', data: new Uint8Array(AsnSerializer.serialize(noMac)), passphrase: 'x' }), 'ERR_KEY_FILE_UNSUPPORTED');
+    pfx.macData.mac.digestAlgorithm.algorithm = '1.2.840.113549.2.5'; // MD5
+    await rejects(loadLocalSigner({ kind: 'pkcs12', data: new Uint8Array(AsnSerializer.serialize(pfx)), passphrase: 'x' }), 'ERR_KEY_FILE_UNSUPPORTED');
+  });
 
   it('refuses more than 10,000,000 iterations before deriving anything', async (t) => {
     if (!requireTools(t, 'openssl')) return;
