@@ -3,6 +3,15 @@ import type { Command } from '../command.js';
 import { caCommand } from './ca.js';
 import { keysCommand } from './keys.js';
 import { pkiCommand } from './pki.js';
+import { signCommand } from './sign.js';
 import { tokenServerCommand } from './token-server.js';
+import { verifyCommand } from './verify.js';
 
-export const commands: readonly Command[] = [caCommand, keysCommand, pkiCommand, tokenServerCommand];
+export const commands: readonly Command[] = [
+  caCommand,
+  keysCommand,
+  pkiCommand,
+  signCommand,
+  tokenServerCommand,
+  verifyCommand,
+];

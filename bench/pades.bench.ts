@@ -1,0 +1,102 @@
+/**
+ * PAdES B-B signing throughput next to the machine's raw limits measured in the same run:
+ * RSA-2048 signs/s of node:crypto alone, and one SHA-256 pass over the file for big inputs.
+ */
+import { createHash, generateKeyPairSync, sign as rawSign } from 'node:crypto';
+import { mkdtempSync, openSync, readSync, closeSync, rmSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Signer } from '../src/cms/index.js';
+import { signPdf, signPdfFile } from '../src/pades/index.js';
+import { buildTestPki } from '../test/support/pki.js';
+import { writeBigPdf } from '../test/support/pdf-fixtures.js';
+
+function rate(seconds: number, fn: () => void): number {
+  const end = performance.now() + seconds * 1000;
+  let n = 0;
+  const start = performance.now();
+  while (performance.now() < end) {
+    fn();
+    n++;
+  }
+  return n / ((performance.now() - start) / 1000);
+}
+
+async function asyncRate(seconds: number, fn: () => Promise<unknown>): Promise<number> {
+  const end = performance.now() + seconds * 1000;
+  let n = 0;
+  const start = performance.now();
+  while (performance.now() < end) {
+    await fn();
+    n++;
+  }
+  return n / ((performance.now() - start) / 1000);
+}
+
+function hashFileSeconds(path: string): number {
+  const start = performance.now();
+  const fd = openSync(path, 'r');
+  const buf = Buffer.alloc(1024 * 1024);
+  const h = createHash('sha256');
+  for (;;) {
+    const n = readSync(fd, buf, 0, buf.length, null);
+    if (n === 0) break;
+    h.update(buf.subarray(0, n));
+  }
+  closeSync(fd);
+  h.digest();
+  return (performance.now() - start) / 1000;
+}
+
+const mb = (b: number): string => `${(b / 1024 / 1024).toFixed(1)} MB`;
+
+async function main(): Promise<void> {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const pki = await buildTestPki({ leaves: ['rsa'] });
+  const key = pki.leaves.rsa.privateKey;
+  const signer: Signer = {
+    certificateChain: pki.chain('rsa'),
+    signatureAlgorithm: { scheme: 'RSASSA-PKCS1-v1_5', digest: 'SHA-256' },
+    sign: async (data) => new Uint8Array(rawSign('sha256', data, key)),
+    maxSignatureSize: () => 256,
+  };
+  const signingTime = new Date('2026-11-23T12:00:00Z');
+
+  const data = new Uint8Array(128);
+  const raw = rate(2, () => rawSign('sha256', data, privateKey));
+  console.log(`raw node:crypto RSA-2048 sign:          ${raw.toFixed(0)} signs/s`);
+
+  const dir = mkdtempSync(join(tmpdir(), 'signet-bench-'));
+  try {
+    const small = join(dir, '100k.pdf');
+    writeBigPdf(small, 100 * 1024);
+    const smallBytes = new Uint8Array(readFileSync(small));
+    const inMemory = await asyncRate(3, () => signPdf(smallBytes, signer, { signingTime }));
+    console.log(`PAdES B-B 100 KB (in memory):          ${inMemory.toFixed(0)} sig/s  ratio ${(inMemory / raw).toFixed(2)} of raw`);
+    const out = join(dir, 'out.pdf');
+    const onDisk = await asyncRate(3, () => signPdfFile(small, out, signer, { signingTime }));
+    console.log(`PAdES B-B 100 KB (file to file):       ${onDisk.toFixed(0)} sig/s  ratio ${(onDisk / raw).toFixed(2)} of raw`);
+
+    for (const size of [10 * 1024 * 1024, 200 * 1024 * 1024]) {
+      const path = join(dir, `${size}.pdf`);
+      writeBigPdf(path, size);
+      const hashSeconds = hashFileSeconds(path);
+      const rssBefore = process.memoryUsage().rss;
+      const peakBefore = process.resourceUsage().maxRSS * 1024;
+      const start = performance.now();
+      await signPdfFile(path, out, signer, { signingTime });
+      const seconds = (performance.now() - start) / 1000;
+      const peakAfter = process.resourceUsage().maxRSS * 1024;
+      console.log(
+        `PAdES B-B ${mb(size).padEnd(9)} file: ${seconds.toFixed(3)} s; one SHA-256 pass over the file ${hashSeconds.toFixed(3)} s ` +
+          `(ratio ${(seconds / hashSeconds).toFixed(2)}); peak RSS growth ${mb(Math.max(0, peakAfter - Math.max(peakBefore, rssBefore)))}`,
+      );
+      rmSync(path);
+    }
+    console.log(`peak RSS of the run: ${mb(process.resourceUsage().maxRSS * 1024)}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

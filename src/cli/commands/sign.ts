@@ -1,0 +1,153 @@
+/** `signet sign`: PAdES signing of one file or a batch, with a local key, PKCS#12 or a key URI. */
+import { readdirSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { systemClock, monotonicMs } from '../../core/clock.js';
+import { signPdfFile, type SignOptions } from '../../pades/index.js';
+import type { CliIo, Command } from '../command.js';
+import { CliError } from '../errors.js';
+import { formatError } from '../main.js';
+import { loadSignerFromOptions } from './load-signer.js';
+import { parseCertify, parseDigest, parseScheme, parseVisible } from './sign-options.js';
+
+const usage = `usage: signet sign IN.pdf -o OUT.pdf (--key KEY.pem --cert CERT.pem [--chain CA.pem …]
+                                     | --p12 ID.p12 --pass-file PASS
+                                     | --key-uri URI --cert CERT.pem [backend options])
+       signet sign A.pdf B.pdf … | DIR  --out-dir OUTDIR [key options]
+
+options:
+  --field NAME            sign into this field (an existing empty signature field is used)
+  --reason TEXT           --location TEXT          --contact TEXT
+  --visible P,X1,Y1,X2,Y2 visible signature on page P (1-based), rectangle in points
+  --certify 1|2|3         certification signature with DocMDP permission P
+  --algorithm rsa-pss|rsa-pkcs1|ecdsa     --digest sha256|sha384|sha512
+  --key-pass-file F       passphrase of an encrypted PEM key
+  --key-uri URI           pkcs11:token=LABEL;object=NAME (with --pkcs11-module, --pin-file)
+                          or keystore:NAME (with --keystore DIR --kek-file F)`;
+
+const options = {
+  output: { type: 'string', short: 'o' },
+  'out-dir': { type: 'string' },
+  key: { type: 'string' },
+  cert: { type: 'string' },
+  chain: { type: 'string', multiple: true },
+  'key-pass-file': { type: 'string' },
+  p12: { type: 'string' },
+  'pass-file': { type: 'string' },
+  'key-uri': { type: 'string' },
+  'pkcs11-module': { type: 'string' },
+  'pin-file': { type: 'string' },
+  keystore: { type: 'string' },
+  'kek-file': { type: 'string' },
+  field: { type: 'string' },
+  reason: { type: 'string' },
+  location: { type: 'string' },
+  contact: { type: 'string' },
+  visible: { type: 'string' },
+  certify: { type: 'string' },
+  algorithm: { type: 'string' },
+  digest: { type: 'string' },
+} as const;
+
+function parse(argv: readonly string[]): ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>> {
+  try {
+    return parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
+  } catch (cause) {
+    throw new CliError('ERR_CLI_USAGE', cause instanceof Error ? cause.message : 'bad arguments', { cause });
+  }
+}
+
+/** Expands directories to the PDF files they contain (not recursive), sorted. */
+function expandInputs(inputs: readonly string[]): string[] {
+  return inputs.flatMap((p) => {
+    let isDir: boolean;
+    try {
+      isDir = statSync(p).isDirectory();
+    } catch {
+      return [p]; // reported per file as unreadable
+    }
+    if (!isDir) return [p];
+    return readdirSync(p)
+      .filter((n) => n.toLowerCase().endsWith('.pdf'))
+      .sort()
+      .map((n) => join(p, n));
+  });
+}
+
+function progressBar(io: CliIo, done: number, total: number, current: string): void {
+  if (!io.stderr.isTTY) return;
+  const width = 30;
+  const filled = Math.round((done / total) * width);
+  io.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${current.slice(0, 40).padEnd(40)}`);
+}
+
+export const signCommand: Command = {
+  name: 'sign',
+  summary: 'sign PDF files (PAdES), one or a batch',
+  usage,
+  async run(argv, io) {
+    const { values: v, positionals } = parse(argv);
+    if (positionals.length === 0) throw new CliError('ERR_CLI_USAGE', `no input file\n${usage}`);
+    const outDir = v['out-dir'];
+    const isBatch = outDir !== undefined;
+    if (!isBatch && (positionals.length !== 1 || v.output === undefined)) {
+      throw new CliError('ERR_CLI_USAGE', 'one input needs -o OUT.pdf; several inputs need --out-dir DIR');
+    }
+    if (isBatch && v.output !== undefined) throw new CliError('ERR_CLI_USAGE', 'use either -o or --out-dir, not both');
+
+    const signOptions: SignOptions = {
+      signingTime: systemClock.now(),
+      ...(v.field === undefined ? {} : { fieldName: v.field }),
+      ...(v.reason === undefined ? {} : { reason: v.reason }),
+      ...(v.location === undefined ? {} : { location: v.location }),
+      ...(v.contact === undefined ? {} : { contactInfo: v.contact }),
+      ...(v.visible === undefined ? {} : { visible: parseVisible(v.visible) }),
+      ...(v.certify === undefined ? {} : { certify: parseCertify(v.certify) }),
+    };
+    const loaded = await loadSignerFromOptions({
+      key: v.key,
+      cert: v.cert,
+      chain: v.chain,
+      keyPassFile: v['key-pass-file'],
+      p12: v.p12,
+      passFile: v['pass-file'],
+      keyUri: v['key-uri'],
+      pkcs11Module: v['pkcs11-module'],
+      pinFile: v['pin-file'],
+      keystore: v.keystore,
+      kekFile: v['kek-file'],
+      scheme: parseScheme(v.algorithm),
+      digest: parseDigest(v.digest),
+    });
+    try {
+      if (!isBatch) {
+        await signPdfFile(positionals[0] as string, v.output as string, loaded.signer, signOptions);
+        return 0;
+      }
+      const files = expandInputs(positionals);
+      const started = monotonicMs();
+      let failed = 0;
+      for (const [i, file] of files.entries()) {
+        progressBar(io, i, files.length, basename(file));
+        try {
+          // Each file gets its own signing time taken just before it is signed.
+          await signPdfFile(file, join(outDir, basename(file)), loaded.signer, {
+            ...signOptions,
+            signingTime: systemClock.now(),
+          });
+        } catch (err) {
+          failed++;
+          if (io.stderr.isTTY) io.stderr.write('\n');
+          io.stderr.write(`${file}: ${formatError(err)}\n`);
+        }
+      }
+      progressBar(io, files.length, files.length, '');
+      if (io.stderr.isTTY) io.stderr.write('\n');
+      const seconds = ((monotonicMs() - started) / 1000).toFixed(2);
+      io.stdout.write(`signed ${files.length - failed} of ${files.length} files in ${seconds} s${failed ? ` (${failed} failed)` : ''}\n`);
+      return failed === 0 ? 0 : 1;
+    } finally {
+      await loaded.close();
+    }
+  },
+};

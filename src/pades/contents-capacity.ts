@@ -1,0 +1,29 @@
+/**
+ * Sizes /Contents from a dry run of the real CMS container, so it can never overflow
+ * (the signed attributes have a fixed size for a given digest; the signature is at most
+ * `maxSignatureSize` bytes).
+ */
+import { buildSignedAttributes, buildSignedData, digestAlgorithms } from '../cms/index.js';
+import type { PrepareOptions } from './types.js';
+
+/** Slack for DER length octets that may grow by one byte each in the outer structures. */
+const SLACK = 16;
+
+/** The number of bytes to reserve in /Contents for the CMS SignedData (plus `reserveBytes`). */
+export function estimateContentsCapacity(
+  options: Pick<PrepareOptions, 'certificateChain' | 'signatureAlgorithm' | 'maxSignatureSize' | 'reserveBytes'>,
+): number {
+  const digestLength = digestAlgorithms[options.signatureAlgorithm.digest].length;
+  const signedAttributes = buildSignedAttributes({
+    messageDigest: new Uint8Array(digestLength),
+    digestAlgorithm: options.signatureAlgorithm.digest,
+    signingCertificate: options.certificateChain[0] ?? new Uint8Array(0),
+  });
+  const dryRun = buildSignedData({
+    signedAttributes,
+    signature: new Uint8Array(options.maxSignatureSize).fill(0xff),
+    signatureAlgorithm: options.signatureAlgorithm,
+    certificates: options.certificateChain,
+  });
+  return dryRun.length + SLACK + (options.reserveBytes ?? 0);
+}

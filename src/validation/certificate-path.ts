@@ -1,0 +1,70 @@
+/**
+ * Builds and checks a certification path from the signer's certificate to a trust anchor
+ * (RFC 5280 §6.1, simplified: signatures, validity at the given time, CA basic constraints).
+ * Revocation is not checked here yet.
+ */
+import { X509Certificate } from 'node:crypto';
+import type { ChainStatus } from './types.js';
+
+const MAX_PATH = 10;
+
+function parse(der: Uint8Array): X509Certificate | undefined {
+  try {
+    return new X509Certificate(der);
+  } catch {
+    return undefined;
+  }
+}
+
+function within(cert: X509Certificate, at: Date): boolean {
+  return new Date(cert.validFrom) <= at && at <= new Date(cert.validTo);
+}
+
+/** The path found (leaf first) and its status. */
+export interface PathResult {
+  readonly status: ChainStatus;
+  readonly chain: readonly X509Certificate[];
+  readonly problems: readonly string[];
+}
+
+/** Finds a path from `leaf` through `pool` to one of `anchors`, checked at time `at`. */
+export function buildCertificatePath(
+  leafDer: Uint8Array,
+  pool: readonly Uint8Array[],
+  anchors: readonly Uint8Array[],
+  at: Date,
+): PathResult {
+  const leaf = parse(leafDer);
+  if (!leaf) return { status: 'invalid', chain: [], problems: ['the signer certificate cannot be parsed'] };
+  const candidates = pool.map(parse).filter((c): c is X509Certificate => c !== undefined);
+  const trust = anchors.map(parse).filter((c): c is X509Certificate => c !== undefined);
+  const chain: X509Certificate[] = [leaf];
+  const problems: string[] = [];
+
+  let current = leaf;
+  for (let depth = 0; depth < MAX_PATH; depth++) {
+    const anchor = trust.find((a) => a.fingerprint256 === current.fingerprint256 || (current.checkIssued(a) && current.verify(a.publicKey)));
+    if (anchor) {
+      if (anchor.fingerprint256 !== current.fingerprint256) chain.push(anchor);
+      const expired = chain.filter((c) => !within(c, at));
+      if (expired.length > 0) {
+        problems.push(`certificate not valid at ${at.toISOString()}: ${expired.map((c) => c.subject.replace(/\n/g, ', ')).join('; ')}`);
+        return { status: 'expired', chain, problems };
+      }
+      const notCa = chain.slice(1).filter((c) => !c.ca);
+      if (notCa.length > 0) {
+        problems.push('an issuer in the path is not a CA (basicConstraints)');
+        return { status: 'invalid', chain, problems };
+      }
+      return { status: 'trusted', chain, problems };
+    }
+    const issuer = candidates.find(
+      (c) => c.fingerprint256 !== current.fingerprint256 && current.checkIssued(c) && current.verify(c.publicKey),
+    );
+    if (!issuer) break;
+    chain.push(issuer);
+    current = issuer;
+  }
+  problems.push('no path to a trusted certificate');
+  return { status: 'untrusted', chain, problems };
+}

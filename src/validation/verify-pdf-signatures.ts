@@ -1,0 +1,199 @@
+/**
+ * Validates the signatures of a PDF (ISO 32000-1 §12.8; ETSI EN 319 102-1 basic validation,
+ * simplified): ByteRange structure and coverage, the CMS signature and message digest, and a
+ * certification path to the given trust anchors. Verdicts are report data; only misuse throws.
+ */
+import type { X509Certificate } from 'node:crypto';
+import { systemClock, type Clock } from '../core/clock.js';
+import { isSignetError } from '../core/errors.js';
+import {
+  findSignerCertificate,
+  parseSignedData,
+  readElement,
+  verifySignerInfo,
+  type SignerInfoVerification,
+} from '../cms/index.js';
+import { PdfDocument, PdfName, PdfString, bytesSource, type ByteSource, type PdfDict } from '../pdf/index.js';
+import { digestByteRange, listSignatureFields, parsePdfDate } from '../pades/index.js';
+import { buildCertificatePath } from './certificate-path.js';
+import type { ChainStatus, DocumentReport, Indication, SignatureReport, SubIndication } from './types.js';
+
+/** Options of `verifyPdfSignatures`. */
+export interface VerifyOptions {
+  /** DER trust anchors; without them no signature can be TOTAL-PASSED. */
+  readonly trustAnchors?: readonly Uint8Array[];
+  readonly clock?: Clock;
+}
+
+const CADES_SUBFILTERS = new Set(['ETSI.CAdES.detached', 'adbe.pkcs7.detached']);
+
+function isHexDigit(b: number): boolean {
+  return (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x46) || (b >= 0x61 && b <= 0x66);
+}
+
+/** Checks /ByteRange (SECURITY.md V1, V2): four integers, starting at 0, a hole that is exactly /Contents. */
+function checkByteRange(source: ByteSource, dict: PdfDict, problems: string[]): [number, number, number, number] | undefined {
+  const br = dict.get('ByteRange');
+  if (!Array.isArray(br) || br.length !== 4 || !br.every((v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0)) {
+    problems.push('/ByteRange is not an array of four non-negative integers');
+    return undefined;
+  }
+  const [a, b, c, d] = br as [number, number, number, number];
+  if (a !== 0 || b <= 0 || c <= b + 1 || c + d > source.length) {
+    problems.push(`/ByteRange [${a} ${b} ${c} ${d}] is inconsistent with a file of ${source.length} bytes`);
+    return undefined;
+  }
+  const hole = source.read(b, c - b);
+  if (hole[0] !== 0x3c || hole[hole.length - 1] !== 0x3e || !hole.subarray(1, -1).every(isHexDigit)) {
+    problems.push('the /ByteRange hole is not exactly the hexadecimal /Contents string');
+    return undefined;
+  }
+  return [a, b, c, d];
+}
+
+/** The CMS DER inside /Contents; non-zero bytes after it are rejected (PDF-11). */
+function extractCms(contents: Uint8Array, problems: string[]): Uint8Array | undefined {
+  try {
+    const el = readElement(contents, 0);
+    const end = el.end;
+    if (contents.subarray(end).some((b) => b !== 0)) {
+      problems.push('non-zero bytes follow the signature container in /Contents');
+      return undefined;
+    }
+    return contents.subarray(0, end);
+  } catch {
+    problems.push('/Contents does not hold a DER signature container');
+    return undefined;
+  }
+}
+
+function commonName(cert: X509Certificate): string {
+  const cn = /(?:^|\n)CN=([^\n]*)/.exec(cert.subject);
+  return cn?.[1] ?? cert.subject.replace(/\n/g, ', ');
+}
+
+function verdict(
+  problems: readonly string[],
+  formatOk: boolean,
+  crypto: SignerInfoVerification | undefined,
+  hasCert: boolean,
+  chain: ChainStatus | undefined,
+  covers: boolean,
+): [Indication, SubIndication | undefined] {
+  if (!formatOk) return ['TOTAL-FAILED', 'FORMAT_FAILURE'];
+  if (!hasCert) return ['INDETERMINATE', 'NO_SIGNING_CERTIFICATE_FOUND'];
+  if (crypto && !crypto.isMessageDigestValid) return ['TOTAL-FAILED', 'HASH_FAILURE'];
+  if (crypto && !crypto.isSignatureValid) return ['TOTAL-FAILED', 'SIG_CRYPTO_FAILURE'];
+  if (!crypto || !crypto.isValid) return ['TOTAL-FAILED', 'SIG_CONSTRAINTS_FAILURE'];
+  if (chain === 'invalid') return ['INDETERMINATE', 'CHAIN_CONSTRAINTS_FAILURE'];
+  if (chain === 'expired') return ['INDETERMINATE', 'OUT_OF_BOUNDS_NO_POE'];
+  if (chain !== 'trusted') return ['INDETERMINATE', 'NO_CERTIFICATE_CHAIN_FOUND'];
+  // INV-8: later revisions are not analysed yet, so a partial coverage is never PASSED.
+  if (!covers || problems.length > 0) return ['INDETERMINATE', undefined];
+  return ['TOTAL-PASSED', undefined];
+}
+
+function verifyOne(
+  source: ByteSource,
+  fieldName: string,
+  dict: PdfDict,
+  options: VerifyOptions,
+): SignatureReport {
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  const subFilter = dict.getName('SubFilter');
+  const m = dict.get('M');
+  const claimedSigningTime = m instanceof PdfString ? parsePdfDate(m.toText()) : undefined;
+  const base = { fieldName, subFilter, claimedSigningTime };
+
+  let formatOk = true;
+  if (!(dict.get('Filter') instanceof PdfName)) warnings.push('/Filter is missing');
+  if (subFilter === undefined || !CADES_SUBFILTERS.has(subFilter)) {
+    problems.push(`unsupported /SubFilter ${subFilter ?? '(none)'}`);
+    formatOk = false;
+  }
+  const byteRange = checkByteRange(source, dict, problems);
+  const contents = dict.get('Contents');
+  if (!(contents instanceof PdfString) || contents.bytes.length === 0) {
+    problems.push('/Contents is missing or empty');
+    formatOk = false;
+  }
+  if (!byteRange) formatOk = false;
+  const cms = formatOk ? extractCms((contents as PdfString).bytes, problems) : undefined;
+  if (!cms) formatOk = false;
+
+  let crypto: SignerInfoVerification | undefined;
+  let signerDer: Uint8Array | undefined;
+  let pool: readonly Uint8Array[] = [];
+  if (formatOk && cms && byteRange) {
+    try {
+      const sd = parseSignedData(cms);
+      pool = sd.certificates;
+      const si = sd.signerInfos.length === 1 ? sd.signerInfos[0] : undefined;
+      if (!si) {
+        problems.push(`the container has ${sd.signerInfos.length} SignerInfos (exactly one expected)`);
+        formatOk = false;
+      } else {
+        signerDer = findSignerCertificate(sd, si);
+        if (signerDer) {
+          const digest = digestByteRange(source, new Uint8Array(0), byteRange, si.digestAlgorithm);
+          crypto = verifySignerInfo(si, { certificate: signerDer, messageDigest: digest });
+          problems.push(...crypto.problems.map((p) => `CMS: ${p}`));
+        } else problems.push('the signer certificate is not in the container');
+      }
+    } catch (err) {
+      problems.push(isSignetError(err) ? `${err.code}: ${err.message}` : 'the signature container cannot be parsed');
+      formatOk = false;
+    }
+  }
+
+  const covers = byteRange !== undefined && byteRange[2] + byteRange[3] === source.length;
+  if (byteRange && !covers) {
+    warnings.push(
+      `the document was changed after this signature (${source.length - byteRange[2] - byteRange[3]} bytes of later revisions); the changes are not analysed yet`,
+    );
+  }
+  let chainStatus: ChainStatus | undefined;
+  let chain: string[] = [];
+  let signerSubject: string | undefined;
+  if (signerDer) {
+    const path = buildCertificatePath(signerDer, pool, options.trustAnchors ?? [], (options.clock ?? systemClock).now());
+    chainStatus = path.status;
+    chain = path.chain.map(commonName);
+    signerSubject = chain[0];
+    problems.push(...path.problems);
+  }
+  const [indication, subIndication] = verdict(problems.filter((p) => !p.startsWith('no path') && !p.startsWith('certificate not valid')), formatOk, crypto, signerDer !== undefined, chainStatus, covers);
+  return {
+    ...base,
+    indication,
+    subIndication,
+    signerSubject,
+    byteRange,
+    coversWholeDocument: covers,
+    isIntact: crypto?.isSignatureValid === true && crypto.isMessageDigestValid,
+    chainStatus,
+    chain,
+    problems,
+    warnings,
+  };
+}
+
+/**
+ * Validates every signed signature field of a PDF.
+ *
+ * @example
+ * ```ts
+ * const report = verifyPdfSignatures(signedBytes, { trustAnchors: [rootDer] });
+ * report.signatures.every((s) => s.indication === 'TOTAL-PASSED');
+ * ```
+ */
+export function verifyPdfSignatures(input: ByteSource | Uint8Array, options: VerifyOptions = {}): DocumentReport {
+  const source = input instanceof Uint8Array ? bytesSource(input) : input;
+  const doc = PdfDocument.open(source);
+  const signatures = listSignatureFields(doc)
+    .map((f) => ({ f, v: doc.resolveDict(f.dict.get('V')) }))
+    .filter((x): x is { f: typeof x.f; v: PdfDict } => x.v !== undefined)
+    .map(({ f, v }) => verifyOne(source, f.fullName, v, options));
+  return { signatures, warnings: doc.warnings };
+}

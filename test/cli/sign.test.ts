@@ -1,0 +1,88 @@
+/** The `signet sign` / `signet verify` commands as a user runs them (issue 3, "How a user will run it"). */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildTestPki, writePkiFiles, type PkiFiles } from '../support/pki.js';
+import { makeBasePdf } from '../support/pdf-fixtures.js';
+import { makeNssDb, pdfsig } from '../support/judges.js';
+import { requireTools, runTool } from '../support/tools.js';
+import { tempDir } from '../support/tmp.js';
+
+const signet = (args: readonly string[]) => runTool(process.execPath, ['bin/signet.js', ...args]);
+
+describe('signet sign (CLI)', () => {
+  let files: PkiFiles;
+  const dir = tempDir({ after });
+  let input: string;
+
+  before(async () => {
+    files = await writePkiFiles(dir, 'rsa');
+    input = join(dir, 'in.pdf');
+    writeFileSync(input, makeBasePdf({ pages: 2 }));
+  });
+
+  it('signs one file with --key/--cert/--chain and all options; pdfsig trusts it; verify passes', async (t) => {
+    if (!requireTools(t, 'pdfsig', 'certutil')) return;
+    const out = join(dir, 'out.pdf');
+    const r = signet([
+      'sign', input, '-o', out, '--key', files.key, '--cert', files.cert, '--chain', files.chain,
+      '--reason', 'Approved', '--location', 'Ghent', '--field', 'Approval', '--visible', '2,50,50,300,120',
+      '--algorithm', 'rsa-pss',
+    ]);
+    assert.equal(r.status, 0, r.stderr);
+    const pki = await buildTestPki({ leaves: ['rsa'] });
+    const nss = makeNssDb(tempDir(t), pki.root.pem);
+    const sigs = pdfsig(out, nss);
+    assert.equal(sigs.length, 1);
+    assert.ok(sigs[0]?.isValid && sigs[0].isTrusted, sigs[0]?.text);
+    const v = signet(['verify', out, '--trust', files.root]);
+    assert.equal(v.status, 0, v.stdout + v.stderr);
+    assert.match(v.stdout, /TOTAL-PASSED/);
+  });
+
+  it('signs with --p12 and --pass-file', async (t) => {
+    if (!requireTools(t, 'openssl', 'pdfsig')) return;
+    const p12 = join(dir, 'id.p12');
+    const pass = join(dir, 'pass.txt');
+    writeFileSync(pass, 'correct horse\n');
+    const e = runTool('openssl', ['pkcs12', '-export', '-inkey', files.key, '-in', files.cert, '-certfile', files.chain, '-out', p12, '-passout', 'pass:correct horse']);
+    assert.equal(e.status, 0, e.stderr);
+    const out = join(dir, 'p12.pdf');
+    const r = signet(['sign', input, '-o', out, '--p12', p12, '--pass-file', pass]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(pdfsig(out)[0]?.isValid, true);
+  });
+
+  it('a failure prints one error line with a code, exits non-zero and leaves no output file', () => {
+    const out = join(dir, 'never.pdf');
+    const bad = join(dir, 'bad.pdf');
+    writeFileSync(bad, 'this is not a PDF');
+    const r = signet(['sign', bad, '-o', out, '--key', files.key, '--cert', files.cert]);
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /^error: ERR_[A-Z0-9_]+: .+\n$/);
+    assert.ok(!/\n\s+at /.test(r.stderr), 'no stack trace');
+    assert.ok(!existsSync(out));
+    assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
+    const u = signet(['sign', input, '--key', files.key]);
+    assert.equal(u.status, 2);
+    assert.match(u.stderr, /^error: ERR_CLI_USAGE: /);
+  });
+
+  it('batch: signs a directory into --out-dir, reports the bad file, exits 1, signs the rest', () => {
+    const inDir = join(dir, 'batch-in');
+    const outDir = join(dir, 'batch-out');
+    mkdirSync(inDir);
+    mkdirSync(outDir);
+    for (let i = 0; i < 5; i++) writeFileSync(join(inDir, `doc-${i}.pdf`), makeBasePdf({ text: `Document ${i}` }));
+    writeFileSync(join(inDir, 'broken.pdf'), '%PDF-1.7\ngarbage');
+    const r = signet(['sign', inDir, '--out-dir', outDir, '--key', files.key, '--cert', files.cert, '--chain', files.chain]);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /broken\.pdf: error: ERR_/);
+    assert.match(r.stdout, /signed 5 of 6 files/);
+    assert.deepEqual(readdirSync(outDir).sort(), ['doc-0.pdf', 'doc-1.pdf', 'doc-2.pdf', 'doc-3.pdf', 'doc-4.pdf']);
+    const ok = signet(['sign', join(inDir, 'doc-0.pdf'), join(inDir, 'doc-1.pdf'), '--out-dir', outDir, '--key', files.key, '--cert', files.cert]);
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.match(ok.stdout, /signed 2 of 2 files/);
+  });
+});
