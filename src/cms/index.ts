@@ -45,7 +45,19 @@ export {
   type VerifySignerInfoInput,
 } from './verify-signer-info.js';
 export { addUnsignedAttribute } from './unsigned-attribute.js';
-export { checkDer, childrenOf, contentOf, rawOf, readElement, readOid, type DerElement, type DerLimits } from './der.js';
+export {
+  checkDer,
+  childrenOf,
+  contentOf,
+  encodeOid,
+  encodeTlv,
+  rawOf,
+  readElement,
+  readOid,
+  tags,
+  type DerElement,
+  type DerLimits,
+} from './der.js';
 export { EssCertIdV2 } from './asn1/ess-cert-id-v2.js';
 export { IssuerSerial } from './asn1/issuer-serial.js';
 export { SigningCertificateV2 } from './asn1/signing-certificate-v2.js';

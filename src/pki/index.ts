@@ -62,7 +62,7 @@ export { OcspClient } from './ocsp/ocsp-client.js';
 export type { OcspClientOptions, OcspResult } from './ocsp/ocsp-client.js';
 export { createTimestampAuthority, tsaSerialCounter } from './tsa/timestamp-authority.js';
 export type { PkiFailure, TimestampAuthority, TimestampAuthorityOptions } from './tsa/timestamp-authority.js';
-export { buildTimestampToken, encodeSigningCertificateV2, id_aa_signingCertificateV2 } from './tsa/timestamp-token.js';
+export { buildTimestampToken } from './tsa/timestamp-token.js';
 export { TimestampClient, checkTimestampingEku } from './tsa/timestamp-client.js';
 export type { TimestampClientOptions, TimestampResult } from './tsa/timestamp-client.js';
 export type { PkiHttpHandler, PkiHttpRequest, PkiHttpResponse } from './http/pki-http.js';

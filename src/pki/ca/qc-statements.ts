@@ -15,7 +15,9 @@ import {
   id_etsi_qcs_qcType,
   id_etsi_qct_esign,
 } from '@peculiar/asn1-x509-qualified-etsi';
-import { derOid, derSequence } from '../der.js';
+import { encodeOid, encodeTlv, tags } from '../../cms/der.js';
+
+const seq = (...items: readonly Uint8Array[]): Uint8Array => encodeTlv(tags.sequence, ...items);
 
 /** id-pe-qcStatements (RFC 3739 §3.2.6). */
 export const id_pe_qcStatements = '1.3.6.1.5.5.7.1.3';
@@ -30,10 +32,10 @@ export interface QcStatementsOptions {
 /** DER of the QCStatements value (the extnValue contents). */
 export function encodeQcStatements(options: QcStatementsOptions): Uint8Array {
   const statements: Uint8Array[] = [];
-  if (options.qcCompliance) statements.push(derSequence(derOid(id_etsi_qcs_qcCompliance)));
-  if (options.qcSSCD) statements.push(derSequence(derOid(id_etsi_qcs_qcSSCD)));
+  if (options.qcCompliance) statements.push(seq(encodeOid(id_etsi_qcs_qcCompliance)));
+  if (options.qcSSCD) statements.push(seq(encodeOid(id_etsi_qcs_qcSSCD)));
   if (options.qcTypeESign) {
-    statements.push(derSequence(derOid(id_etsi_qcs_qcType), derSequence(derOid(id_etsi_qct_esign))));
+    statements.push(seq(encodeOid(id_etsi_qcs_qcType), seq(encodeOid(id_etsi_qct_esign))));
   }
-  return derSequence(...statements);
+  return seq(...statements);
 }

@@ -24,8 +24,9 @@ import type { CaKey } from '../ca-key.js';
 import { parseCertificate, serialHexToInteger } from '../certificate.js';
 import { binaryResponse, mediaType, textResponse, type PkiHttpHandler } from '../http/pki-http.js';
 import type { CaStore } from '../store/ca-store.js';
-import { buildTimestampToken, encodeSigningCertificateV2 } from './timestamp-token.js';
-import { derSequence } from '../der.js';
+import { encodeSigningCertificateV2 } from '../../cms/signed-attributes.js';
+import { encodeTlv, tags } from '../../cms/der.js';
+import { buildTimestampToken } from './timestamp-token.js';
 
 /** Options of createTimestampAuthority. */
 export interface TimestampAuthorityOptions {
@@ -104,7 +105,7 @@ export function createTimestampAuthority(options: TimestampAuthorityOptions): Ti
   const accepted = new Set<DigestAlgorithm>(options.acceptedDigests ?? ['SHA-256', 'SHA-384', 'SHA-512']);
   const maxBytes = options.maxRequestBytes ?? 16 * 1024;
   const tsaName = parseCertificate(options.certificate).tbsCertificate.subject;
-  const signingCertificateV2 = encodeSigningCertificateV2(options.certificate);
+  const signingCertificateV2 = encodeSigningCertificateV2(options.certificate, 'SHA-256');
   const parsed = new Map([options.certificate, ...(options.chain ?? [])].map((c) => [c, parseCertificate(c)]));
   // PKIStatusInfo { status granted } is the same in every granted reply.
   const grantedStatus = new Uint8Array(AsnConvert.serialize(new PKIStatusInfo({ status: PKIStatus.granted })));
@@ -179,7 +180,7 @@ export function createTimestampAuthority(options: TimestampAuthorityOptions): Ti
         parsed,
       });
       // TimeStampResp ::= SEQUENCE { status PKIStatusInfo, timeStampToken TimeStampToken OPTIONAL }
-      return derSequence(grantedStatus, token);
+      return encodeTlv(tags.sequence, grantedStatus, token);
     } catch {
       return rejection('systemFailure', 'the TSA could not sign');
     }

@@ -30,32 +30,10 @@ import { concatBytes, toArrayBuffer } from '../../core/bytes.js';
 import { digestAlgorithms } from '../../cms/algorithms.js';
 import { digestAlgorithmIdentifier, signatureAlgorithmIdentifier } from '../algorithm-identifier.js';
 import { signWithCaKey, type CaKey } from '../ca-key.js';
-import { derOctetString, derOid, derSequence, derTlv, derUnsignedInteger } from '../der.js';
-import { parseCertificate, nameDer } from '../certificate.js';
-import { asBytes } from '../../core/bytes.js';
-
-/** id-aa-signingCertificateV2 (RFC 5035 §3). */
-export const id_aa_signingCertificateV2 = '1.2.840.113549.1.9.16.2.47';
-
-/**
- * SigningCertificateV2 with one ESSCertIDv2 (SHA-256, so hashAlgorithm is omitted as DEFAULT)
- * and its IssuerSerial:
- *
- * ```asn1
- * SigningCertificateV2 ::= SEQUENCE { certs SEQUENCE OF ESSCertIDv2, policies SEQUENCE OF PolicyInformation OPTIONAL }
- * ESSCertIDv2 ::= SEQUENCE { hashAlgorithm AlgorithmIdentifier DEFAULT {algorithm id-sha256},
- *                            certHash Hash, issuerSerial IssuerSerial OPTIONAL }
- * IssuerSerial ::= SEQUENCE { issuer GeneralNames, serialNumber CertificateSerialNumber }
- * ```
- */
-export function encodeSigningCertificateV2(certificate: Uint8Array): Uint8Array {
-  const cert = parseCertificate(certificate);
-  const certHash = new Uint8Array(createHash('sha256').update(certificate).digest());
-  // GeneralNames ::= SEQUENCE OF GeneralName; directoryName is [4] EXPLICIT Name.
-  const issuerNames = derSequence(derTlv(0xa4, nameDer(cert.tbsCertificate.issuer)));
-  const issuerSerial = derSequence(issuerNames, derUnsignedInteger(asBytes(cert.tbsCertificate.serialNumber)));
-  return derSequence(derSequence(derSequence(derOctetString(certHash), issuerSerial)));
-}
+import { encodeOid, encodeTlv, tags } from '../../cms/der.js';
+import { cmsOids } from '../../cms/cms-oids.js';
+import { encodeSigningCertificateV2 } from '../../cms/signed-attributes.js';
+import { parseCertificate } from '../certificate.js';
 
 /** Inputs of buildTimestampToken. */
 export interface BuildTimestampTokenOptions {
@@ -78,18 +56,18 @@ export async function buildTimestampToken(options: BuildTimestampTokenOptions): 
   const contentDigest = new Uint8Array(createHash(digestAlgorithms[digest].nodeName).update(options.tstInfo).digest());
   const attributes = [
     // RFC 5652 §11.1: contentType MUST be present and equal eContentType.
-    new Attribute({ attrType: id_contentType, attrValues: [toArrayBuffer(derOid(id_ct_tstInfo))] }),
-    new Attribute({ attrType: id_messageDigest, attrValues: [toArrayBuffer(derOctetString(contentDigest))] }),
+    new Attribute({ attrType: id_contentType, attrValues: [toArrayBuffer(encodeOid(id_ct_tstInfo))] }),
+    new Attribute({ attrType: id_messageDigest, attrValues: [toArrayBuffer(encodeTlv(tags.octetString, contentDigest))] }),
     new Attribute({
-      attrType: id_aa_signingCertificateV2,
-      attrValues: [toArrayBuffer(options.signingCertificateV2 ?? encodeSigningCertificateV2(options.certificate))],
+      attrType: cmsOids.id_aa_signingCertificateV2,
+      attrValues: [toArrayBuffer(options.signingCertificateV2 ?? encodeSigningCertificateV2(options.certificate, 'SHA-256'))],
     }),
   ];
   // X.690 §11.6 (DER): SET OF components in ascending order of their encodings.
   const encoded = attributes.map((a) => ({ a, der: new Uint8Array(AsnConvert.serialize(a)) }));
   encoded.sort((x, y) => Buffer.compare(x.der, y.der));
   // RFC 5652 §5.4: the signature covers the explicit SET OF encoding, not the [0] IMPLICIT one.
-  const signedAttrsDer = derTlv(0x31, concatBytes(encoded.map((e) => e.der)));
+  const signedAttrsDer = encodeTlv(tags.set, concatBytes(encoded.map((e) => e.der)));
   const signature = await signWithCaKey(options.key, signedAttrsDer);
 
   const tsaCert = options.parsed?.get(options.certificate) ?? parseCertificate(options.certificate);
