@@ -39,3 +39,13 @@ export {
   type TotpEnrollment,
 } from './authenticator.js';
 export { generateOpaqueToken, hashOpaqueToken, type OpaqueToken } from './opaque-token.js';
+export {
+  issueAccessToken,
+  verifyAccessToken,
+  revokeAccessToken,
+  maxAccessTokenTtlSeconds,
+  type AccessTokenScope,
+  type AccessTokenInfo,
+  type IssueAccessTokenRequest,
+  type IssuedAccessToken,
+} from './access-token.js';

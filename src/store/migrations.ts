@@ -180,12 +180,26 @@ const rateLimits: Migration = {
   },
 };
 
+/**
+ * The built-in OAuth client `csc-login`: CSC auth/login (CSC API v2 §11.2) issues service tokens
+ * without an OAuth client, but every token row names its client (tokens.client_id → oauth_clients).
+ * It has no secret and no redirect URI, so it can never be used at the OAuth endpoints.
+ */
+const cscLoginClient: Migration = {
+  async up(db: AnyDb): Promise<void> {
+    await sql`insert into oauth_clients (id, secret_hash, redirect_uris, allowed_scopes, client_type, name, created_at) values ('csc-login', null, '[]', '["service"]', 'confidential', 'CSC auth/login', 0)`.execute(
+      db,
+    );
+  },
+};
+
 /** The ordered migrations of one store kind. Names sort in application order; never rename one. */
 export function migrationsFor(kind: StoreKind): Readonly<Record<string, Migration>> {
   return {
     '0001_initial_schema': initialSchema(kind),
     '0002_totp_confirmation': totpConfirmation(kind),
     '0003_rate_limits': rateLimits,
+    '0004_csc_login_client': cscLoginClient,
   };
 }
 

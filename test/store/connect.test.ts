@@ -25,7 +25,13 @@ describe('connectStore', () => {
           'audit_log',
         ] as const) {
           const rows = await store.db.selectFrom(table).selectAll().execute();
-          assert.deepEqual(rows, [], table);
+          // Migration 0004 seeds the built-in `csc-login` client (CSC auth/login tokens).
+          const expected = table === 'oauth_clients' ? ['csc-login'] : [];
+          assert.deepEqual(
+            rows.map((r) => ('id' in r ? r.id : r)),
+            expected,
+            table,
+          );
         }
       });
 

@@ -1,0 +1,121 @@
+/**
+ * OAuth 2.0 / CSC access tokens (RFC 6749 §1.4, CSC API v2 §8.4): opaque bearer values, stored
+ * only as SHA-256 (SECURITY.md OA-20), with scope `service` or `credential` (CSC v2 §8.4.2).
+ * Issued by CSC auth/login and by the OAuth2 token endpoint alike.
+ */
+import { randomUUID } from 'node:crypto';
+import { findToken, insertToken, revokeToken, type Db } from '../store/index.js';
+import { generateOpaqueToken, hashOpaqueToken } from './opaque-token.js';
+
+/** CSC API v2 §8.4.2 scopes: `service` (API access) or `credential` (one credential; may stand in for the SAD). */
+export type AccessTokenScope = 'service' | 'credential';
+
+/** What an access token is issued for. */
+export interface IssueAccessTokenRequest {
+  /** The user the token acts for; null for client-credentials tokens (RFC 6749 §4.4). */
+  readonly userId: string | null;
+  /** The OAuth client (must exist in oauth_clients; CSC auth/login uses `csc-login`). */
+  readonly clientId: string;
+  readonly scope: AccessTokenScope;
+  /** The credential a `credential`-scope token is good for. */
+  readonly credentialId?: string;
+  readonly ttlSeconds: number;
+  /** Epoch milliseconds (from the Clock). */
+  readonly now: number;
+  /** Groups tokens of one grant (refresh rotation revokes the family); a fresh id when absent. */
+  readonly familyId?: string;
+  /**
+   * Use this opaque value instead of a fresh one: CSC credential-scope tokens carry the SAD
+   * issued for the same authorization, so the token and the SAD are the same string.
+   */
+  readonly value?: string;
+}
+
+/** The issued token: the value is returned once and never stored. */
+export interface IssuedAccessToken {
+  readonly value: string;
+  /** Seconds until expiry (RFC 6749 §5.1 `expires_in`). */
+  readonly expiresIn: number;
+}
+
+/** What a live access token grants. */
+export interface AccessTokenInfo {
+  readonly userId: string | null;
+  readonly clientId: string;
+  readonly scope: AccessTokenScope;
+  readonly credentialId: string | null;
+  /** Epoch milliseconds. */
+  readonly expiresAt: number;
+}
+
+/** Longest access-token lifetime accepted (CSC v2 §8.4.4 default is 3600 s). */
+export const maxAccessTokenTtlSeconds = 24 * 3600;
+
+/**
+ * Issues an access token inside the caller's transaction (so the grant and its audit entry
+ * commit together). The lifetime is clamped to 1 s … maxAccessTokenTtlSeconds; an unknown
+ * client id fails on the foreign key (callers validate their input first).
+ *
+ * @example
+ * ```ts
+ * const { value, expiresIn } = await store.transaction((trx) =>
+ *   issueAccessToken(trx, { userId, clientId: 'csc-login', scope: 'service', ttlSeconds: 3600, now }),
+ * );
+ * ```
+ */
+export async function issueAccessToken(
+  trx: Db,
+  request: IssueAccessTokenRequest,
+): Promise<IssuedAccessToken> {
+  const ttl = Math.max(1, Math.min(Math.floor(request.ttlSeconds), maxAccessTokenTtlSeconds));
+  const value = request.value ?? generateOpaqueToken().token;
+  await insertToken(trx, {
+    token_hash: hashOpaqueToken(value),
+    kind: 'access',
+    client_id: request.clientId,
+    user_id: request.userId,
+    scope: request.scope,
+    family_id: request.familyId ?? randomUUID(),
+    credential_id: request.scope === 'credential' ? (request.credentialId ?? null) : null,
+    expires_at: request.now + ttl * 1000,
+    revoked: 0,
+    used: 0,
+    created_at: request.now,
+  });
+  return { value, expiresIn: ttl };
+}
+
+/**
+ * Looks up a presented bearer value: undefined when unknown, not an access token, revoked or
+ * expired (RFC 6750 §3.1 `invalid_token` for the caller to answer).
+ *
+ * @example
+ * ```ts
+ * const info = await verifyAccessToken(store.db, bearer, clock.now().getTime());
+ * if (info === undefined) throw new CscError('invalid_token', 'The access token is not valid');
+ * ```
+ */
+export async function verifyAccessToken(
+  db: Db,
+  value: string,
+  now: number,
+): Promise<AccessTokenInfo | undefined> {
+  if (value.length === 0 || value.length > 512) return undefined;
+  const row = await findToken(db, hashOpaqueToken(value));
+  if (row === undefined || row.kind !== 'access' || row.revoked !== 0 || row.expires_at <= now) {
+    return undefined;
+  }
+  if (row.scope !== 'service' && row.scope !== 'credential') return undefined;
+  return {
+    userId: row.user_id,
+    clientId: row.client_id,
+    scope: row.scope,
+    credentialId: row.credential_id,
+    expiresAt: row.expires_at,
+  };
+}
+
+/** Revokes an access token by value (CSC auth/revoke, RFC 7009); true when it was live. */
+export async function revokeAccessToken(trx: Db, value: string): Promise<boolean> {
+  return revokeToken(trx, hashOpaqueToken(value));
+}
