@@ -3,7 +3,7 @@
  * SECURITY.md V12): the signature over the signed attributes with node:crypto, message-digest,
  * content-type and the ESS signing-certificate-v2 binding. Failures are data, not exceptions.
  */
-import { constants, verify, X509Certificate, type KeyObject } from 'node:crypto';
+import { X509Certificate, type KeyObject } from 'node:crypto';
 import { AsnParser, AsnSerializer } from '@peculiar/asn1-schema';
 import { Certificate, id_ce_subjectKeyIdentifier, Name, SubjectKeyIdentifier } from '@peculiar/asn1-x509';
 import { bytesEqual, toArrayBuffer, asBytes } from '../core/bytes.js';
@@ -15,6 +15,7 @@ import { contentOf, readElement, readOid, tags } from './der.js';
 import { digestOf } from './digest.js';
 import { CmsError } from './errors.js';
 import type { SignedDataView, SignerInfoView } from './parse-signed-data.js';
+import { keyFitsAlgorithm, verifySignatureValue } from './verify-signature.js';
 
 /** Why a SignerInfo failed a check. */
 export type SignerInfoProblem =
@@ -109,9 +110,9 @@ export function verifySignerInfo(si: SignerInfoView, input: VerifySignerInfoInpu
     }
 
     const key = x509.publicKey;
-    if (!keyFits(key, si)) problems.push('KEY_ALGORITHM_MISMATCH');
+    if (!keyFitsAlgorithm(key, si.signatureAlgorithm)) problems.push('KEY_ALGORITHM_MISMATCH');
     else {
-      isSignatureValid = checkSignature(key, si, si.signedAttributes);
+      isSignatureValid = verifySignatureValue(key, si.signatureAlgorithm, si.signedAttributes, si.signature);
       if (!isSignatureValid) problems.push('SIGNATURE_INVALID');
       // SECURITY.md V12: RSA of at least the table's minimum size, the table's named curves only.
       // Reported separately so a validator can say CRYPTO_CONSTRAINTS_FAILURE, not SIG_CRYPTO_FAILURE.
@@ -205,13 +206,6 @@ function essMatches(value: Uint8Array, certificate: Uint8Array): boolean {
   }
 }
 
-function keyFits(key: KeyObject, si: SignerInfoView): boolean {
-  const type = key.asymmetricKeyType;
-  if (si.signatureAlgorithm.scheme === 'ECDSA') return type === 'ec';
-  if (si.signatureAlgorithm.scheme === 'RSASSA-PSS') return type === 'rsa' || type === 'rsa-pss';
-  return type === 'rsa';
-}
-
 const acceptedCurves = new Set(['prime256v1', 'secp384r1', 'secp521r1']);
 
 function keyAccepted(key: KeyObject, si: SignerInfoView): boolean {
@@ -220,23 +214,3 @@ function keyAccepted(key: KeyObject, si: SignerInfoView): boolean {
   return (details.modulusLength ?? 0) >= resolveSignatureAlgorithm(si.signatureAlgorithm).minKeyBits;
 }
 
-function checkSignature(key: KeyObject, si: SignerInfoView, data: Uint8Array): boolean {
-  const hash = digestAlgorithms[si.signatureAlgorithm.digest];
-  try {
-    switch (si.signatureAlgorithm.scheme) {
-      case 'RSASSA-PKCS1-v1_5':
-        return verify(hash.nodeName, data, { key, padding: constants.RSA_PKCS1_PADDING }, si.signature);
-      case 'RSASSA-PSS':
-        return verify(
-          hash.nodeName,
-          data,
-          { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: hash.length },
-          si.signature,
-        );
-      case 'ECDSA':
-        return verify(hash.nodeName, data, { key, dsaEncoding: 'der' }, si.signature);
-    }
-  } catch {
-    return false;
-  }
-}

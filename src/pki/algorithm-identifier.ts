@@ -1,93 +1,53 @@
 /**
- * AlgorithmIdentifier values for the algorithm table (RFC 5280 §4.1.1.2, RFC 4055 §3.1 for
- * RSASSA-PSS, RFC 5758 §3.2 for ECDSA, RFC 5754 for SHA-2) and signature verification with
- * node:crypto. Lookups go through cms/algorithms.ts; nothing here switches on raw OIDs.
+ * The algorithm table's AlgorithmIdentifiers as `@peculiar/asn1-x509` objects for certificates,
+ * CRLs, OCSP and TSA structures, and signature verification. The encodings and the default-deny
+ * decoding are cms's (cms/algorithm-identifier.ts, RFC 4055 / 5754 / 5758); this module only
+ * converts between DER and the schema objects.
  */
-import { createPublicKey, verify as cryptoVerify, constants } from 'node:crypto';
+import { createPublicKey } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
-import { RsaSaPssParams, id_mgf1, id_RSASSA_PSS } from '@peculiar/asn1-rsa';
+import { oids, type DigestAlgorithm, type SignatureAlgorithm } from '../cms/algorithms.js';
 import {
-  digestAlgorithms,
-  digestByOid,
-  resolveSignatureAlgorithm,
-  signatureAlgorithms,
-  type DigestAlgorithm,
-  type SignatureAlgorithm,
-} from '../cms/algorithms.js';
+  decodeSignatureAlgorithmIdentifier,
+  encodeDigestAlgorithmIdentifier,
+  encodeSignatureAlgorithmIdentifier,
+} from '../cms/algorithm-identifier.js';
+import { readElement } from '../cms/der.js';
+import { verifySignatureValue } from '../cms/verify-signature.js';
 import { PkiError } from './errors.js';
-
-/** The DER NULL used as parameters of the RSA PKCS#1 v1.5 identifiers (RFC 4055 §5). */
-const derNull = new Uint8Array([0x05, 0x00]).buffer;
 
 /** AlgorithmIdentifier of a digest; parameters absent (RFC 5754 §2: "SHOULD be omitted"). */
 export function digestAlgorithmIdentifier(digest: DigestAlgorithm): AlgorithmIdentifier {
-  return new AlgorithmIdentifier({ algorithm: digestAlgorithms[digest].oid });
+  return AsnConvert.parse(encodeDigestAlgorithmIdentifier(digest), AlgorithmIdentifier);
 }
 
 /** AlgorithmIdentifier of a signature algorithm as it goes in certificates, CRLs, OCSP and CMS. */
 export function signatureAlgorithmIdentifier(alg: SignatureAlgorithm): AlgorithmIdentifier {
-  const entry = resolveSignatureAlgorithm(alg);
-  switch (alg.scheme) {
-    case 'RSASSA-PKCS1-v1_5':
-      // RFC 4055 §5: the parameters MUST be NULL for sha*WithRSAEncryption.
-      return new AlgorithmIdentifier({ algorithm: entry.oid, parameters: derNull });
-    case 'ECDSA':
-      // RFC 5758 §3.2: the parameters field MUST be absent.
-      return new AlgorithmIdentifier({ algorithm: entry.oid });
-    case 'RSASSA-PSS': {
-      // RFC 4055 §3.1: hash and MGF1 hash equal, saltLength = hLen, trailerField default.
-      const hash = digestAlgorithmIdentifier(alg.digest);
-      const params = new RsaSaPssParams({
-        hashAlgorithm: hash,
-        maskGenAlgorithm: new AlgorithmIdentifier({
-          algorithm: id_mgf1,
-          parameters: AsnConvert.serialize(hash),
-        }),
-        saltLength: digestAlgorithms[alg.digest].length,
-      });
-      return new AlgorithmIdentifier({
-        algorithm: id_RSASSA_PSS,
-        parameters: AsnConvert.serialize(params),
-      });
-    }
-  }
+  return AsnConvert.parse(encodeSignatureAlgorithmIdentifier(alg), AlgorithmIdentifier);
 }
 
 /**
  * Resolves a signature AlgorithmIdentifier to the table entry, or throws
- * ERR_PKI_ALGORITHM_UNSUPPORTED (default-deny: SHA-1, MD5, odd PSS parameters).
+ * ERR_PKI_ALGORITHM_UNSUPPORTED (default-deny: SHA-1, MD5, odd PSS parameters, and plain
+ * rsaEncryption, which names no hash outside a CMS SignerInfo).
  */
 export function signatureAlgorithmFromIdentifier(id: AlgorithmIdentifier): SignatureAlgorithm {
-  const candidates = signatureAlgorithms.filter((e) => e.oid === id.algorithm);
-  if (candidates.length === 1 && candidates[0]) {
-    return { scheme: candidates[0].scheme, digest: candidates[0].digest };
+  if (id.algorithm === oids.rsaEncryption) {
+    throw new PkiError('ERR_PKI_ALGORITHM_UNSUPPORTED', 'rsaEncryption names no hash algorithm', {
+      detail: { oid: id.algorithm },
+    });
   }
-  if (candidates.length > 1 && id.parameters) {
-    try {
-      const params = AsnConvert.parse(id.parameters, RsaSaPssParams);
-      const digest = digestByOid(params.hashAlgorithm.algorithm);
-      const mgfHash = params.maskGenAlgorithm.parameters
-        ? AsnConvert.parse(params.maskGenAlgorithm.parameters, AlgorithmIdentifier).algorithm
-        : undefined;
-      if (
-        digest &&
-        params.maskGenAlgorithm.algorithm === id_mgf1 &&
-        mgfHash === digest.oid &&
-        params.saltLength === digest.length &&
-        params.trailerField === 1
-      ) {
-        return { scheme: 'RSASSA-PSS', digest: digest.name };
-      }
-    } catch (cause) {
-      throw new PkiError('ERR_PKI_ALGORITHM_UNSUPPORTED', 'malformed RSASSA-PSS parameters', {
-        cause,
-      });
-    }
+  try {
+    const der = new Uint8Array(AsnConvert.serialize(id));
+    // The digest argument only matters for rsaEncryption, refused above.
+    return decodeSignatureAlgorithmIdentifier(der, readElement(der, 0), 'SHA-256');
+  } catch (cause) {
+    throw new PkiError('ERR_PKI_ALGORITHM_UNSUPPORTED', 'unsupported signature algorithm', {
+      cause,
+      detail: { oid: id.algorithm },
+    });
   }
-  throw new PkiError('ERR_PKI_ALGORITHM_UNSUPPORTED', 'unsupported signature algorithm', {
-    detail: { oid: id.algorithm },
-  });
 }
 
 /**
@@ -102,26 +62,7 @@ export function verifySignature(
 ): boolean {
   try {
     const key = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
-    const expected = resolveSignatureAlgorithm(alg).keyType === 'EC' ? 'ec' : 'rsa';
-    const actual = key.asymmetricKeyType === 'rsa-pss' ? 'rsa' : key.asymmetricKeyType;
-    if (actual !== expected) return false;
-    const nodeHash = digestAlgorithms[alg.digest].nodeName;
-    if (alg.scheme === 'ECDSA') {
-      return cryptoVerify(nodeHash, data, { key, dsaEncoding: 'der' }, signature);
-    }
-    if (alg.scheme === 'RSASSA-PSS') {
-      return cryptoVerify(
-        nodeHash,
-        data,
-        {
-          key,
-          padding: constants.RSA_PKCS1_PSS_PADDING,
-          saltLength: digestAlgorithms[alg.digest].length,
-        },
-        signature,
-      );
-    }
-    return cryptoVerify(nodeHash, data, { key, padding: constants.RSA_PKCS1_PADDING }, signature);
+    return verifySignatureValue(key, alg, data, signature);
   } catch {
     return false;
   }
