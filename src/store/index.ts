@@ -92,3 +92,13 @@ export {
   type TokenKind,
 } from './tokens-repository.js';
 export { hitRateLimit, deleteExpiredRateLimits } from './rate-limits-repository.js';
+export {
+  listUsers,
+  listOAuthClients,
+  listCredentialSummaries,
+  countTokensOfKinds,
+  redeemSingleUseToken,
+  type UserSummary,
+  type OAuthClientSummary,
+  type CredentialSummary,
+} from './admin-repository.js';
