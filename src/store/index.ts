@@ -14,6 +14,7 @@ export type {
   AuditLogTable,
   AuditHeadTable,
   RateLimitsTable,
+  OAuthInteractionsTable,
 } from './schema.js';
 export { migrateToLatest, migrationsFor } from './migrations.js';
 export { StoreError, type StoreErrorCode } from './errors.js';
@@ -88,6 +89,7 @@ export {
   useRefreshToken,
   revokeToken,
   revokeTokenFamily,
+  listTokenFamily,
   type TokenRow,
   type TokenKind,
 } from './tokens-repository.js';
@@ -102,3 +104,11 @@ export {
   type OAuthClientSummary,
   type CredentialSummary,
 } from './admin-repository.js';
+export {
+  insertOAuthInteraction,
+  claimOAuthInteraction,
+  setOAuthInteractionCsrf,
+  deleteOAuthInteraction,
+  deleteExpiredOAuthInteractions,
+  type OAuthInteractionRow,
+} from './oauth-interactions-repository.js';

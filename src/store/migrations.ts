@@ -193,6 +193,26 @@ const cscLoginClient: Migration = {
   },
 };
 
+/** OAuth 2.0 login/consent interactions kept server-side (SECURITY.md OA-31…33). */
+function oauthInteractions(kind: StoreKind): Migration {
+  const bytes = kind === 'postgres' ? 'bytea' : 'blob';
+  return {
+    async up(db: AnyDb): Promise<void> {
+      await db.schema
+        .createTable('oauth_interactions')
+        .addColumn('id_hash', sql.raw(bytes), (c) => c.primaryKey())
+        .addColumn('csrf_hash', sql.raw(bytes))
+        .addColumn('stage', 'text', (c) => c.notNull())
+        .addColumn('client_id', 'text', (c) => c.notNull().references('oauth_clients.id'))
+        .addColumn('user_id', 'text', (c) => c.references('users.id'))
+        .addColumn('request', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+  };
+}
+
 /** The ordered migrations of one store kind. Names sort in application order; never rename one. */
 export function migrationsFor(kind: StoreKind): Readonly<Record<string, Migration>> {
   return {
@@ -200,6 +220,7 @@ export function migrationsFor(kind: StoreKind): Readonly<Record<string, Migratio
     '0002_totp_confirmation': totpConfirmation(kind),
     '0003_rate_limits': rateLimits,
     '0004_csc_login_client': cscLoginClient,
+    '0005_oauth_interactions': oauthInteractions(kind),
   };
 }
 

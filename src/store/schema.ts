@@ -141,6 +141,23 @@ export interface RateLimitsTable {
   count: number;
 }
 
+/** OAuth 2.0 login/consent interactions: the validated authorization request, kept server-side (SECURITY.md OA-33). */
+export interface OAuthInteractionsTable {
+  /** SHA-256 of the session handle (an HttpOnly cookie); rotated at each stage (OA-32). */
+  readonly id_hash: Uint8Array;
+  /** SHA-256 of the current per-request anti-CSRF token; null once spent (OA-31). */
+  csrf_hash: Uint8Array | null;
+  /** `login` or `consent`. */
+  readonly stage: string;
+  readonly client_id: string;
+  /** The authenticated user (consent stage). */
+  readonly user_id: string | null;
+  /** JSON of the validated authorization request. */
+  readonly request: string;
+  readonly expires_at: number;
+  readonly created_at: number;
+}
+
 /** Migration bookkeeping is kysely's own; this is every table Signet reads or writes. */
 export interface Database {
   users: UsersTable;
@@ -153,4 +170,5 @@ export interface Database {
   audit_log: AuditLogTable;
   audit_head: AuditHeadTable;
   rate_limits: RateLimitsTable;
+  oauth_interactions: OAuthInteractionsTable;
 }
