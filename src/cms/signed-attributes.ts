@@ -68,6 +68,24 @@ export function buildSignedAttributes(input: SignedAttributesInput): Uint8Array 
  * parsing) so the issuer Name keeps the certificate's exact bytes and signing stays cheap.
  */
 export function encodeSigningCertificateV2(certificate: Uint8Array, digest: DigestAlgorithm): Uint8Array {
+  let perDigest = essCache.get(certificate);
+  if (perDigest === undefined) {
+    perDigest = new Map();
+    essCache.set(certificate, perDigest);
+  }
+  let encoded = perDigest.get(digest);
+  if (encoded === undefined) {
+    encoded = encodeEssCertIdV2(certificate, digest);
+    perDigest.set(digest, encoded);
+  }
+  return encoded;
+}
+
+// One signer signs many documents with the same certificate object: hash and parse it once.
+// (Callers must not mutate a certificate's bytes after signing with it.)
+const essCache = new WeakMap<Uint8Array, Map<DigestAlgorithm, Uint8Array>>();
+
+function encodeEssCertIdV2(certificate: Uint8Array, digest: DigestAlgorithm): Uint8Array {
   const id = readCertificateId(certificate);
   // IssuerSerial ::= SEQUENCE { issuer GeneralNames, serialNumber }; GeneralNames is a
   // SEQUENCE OF GeneralName, here one directoryName [4] (EXPLICIT: Name is a CHOICE).

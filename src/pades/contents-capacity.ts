@@ -9,10 +9,29 @@ import type { PrepareOptions } from './types.js';
 /** Slack for DER length octets that may grow by one byte each in the outer structures. */
 const SLACK = 16;
 
+type CapacityOptions = Pick<PrepareOptions, 'certificateChain' | 'signatureAlgorithm' | 'maxSignatureSize' | 'reserveBytes'>;
+
+// A signer passes the same chain array to every signature of a batch: the dry run is done once
+// per chain, algorithm and signature size.
+const dryRuns = new WeakMap<readonly Uint8Array[], Map<string, number>>();
+
 /** The number of bytes to reserve in /Contents for the CMS SignedData (plus `reserveBytes`). */
-export function estimateContentsCapacity(
-  options: Pick<PrepareOptions, 'certificateChain' | 'signatureAlgorithm' | 'maxSignatureSize' | 'reserveBytes'>,
-): number {
+export function estimateContentsCapacity(options: CapacityOptions): number {
+  const key = `${options.signatureAlgorithm.scheme}/${options.signatureAlgorithm.digest}/${options.maxSignatureSize}`;
+  let perChain = dryRuns.get(options.certificateChain);
+  if (perChain === undefined) {
+    perChain = new Map();
+    dryRuns.set(options.certificateChain, perChain);
+  }
+  let length = perChain.get(key);
+  if (length === undefined) {
+    length = dryRunLength(options);
+    perChain.set(key, length);
+  }
+  return length + SLACK + (options.reserveBytes ?? 0);
+}
+
+function dryRunLength(options: CapacityOptions): number {
   const digestLength = digestAlgorithms[options.signatureAlgorithm.digest].length;
   const signedAttributes = buildSignedAttributes({
     messageDigest: new Uint8Array(digestLength),
@@ -25,5 +44,5 @@ export function estimateContentsCapacity(
     signatureAlgorithm: options.signatureAlgorithm,
     certificates: options.certificateChain,
   });
-  return dryRun.length + SLACK + (options.reserveBytes ?? 0);
+  return dryRun.length;
 }
