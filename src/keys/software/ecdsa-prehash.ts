@@ -45,16 +45,16 @@ function mod(a: bigint, n: bigint): bigint {
   return r < 0n ? r + n : r;
 }
 
-function modPow(base: bigint, exponent: bigint, n: bigint): bigint {
-  let result = 1n;
-  let b = mod(base, n);
-  let e = exponent;
-  while (e > 0n) {
-    if (e & 1n) result = (result * b) % n;
-    b = (b * b) % n;
-    e >>= 1n;
+/** a⁻¹ mod n by the extended Euclidean algorithm (n prime, a ≠ 0 mod n); variable time, so only ever called on a blinded value. */
+function modInverse(a: bigint, n: bigint): bigint {
+  let [r0, r1] = [n, mod(a, n)];
+  let [t0, t1] = [0n, 1n];
+  while (r1 !== 0n) {
+    const q = r0 / r1;
+    [r0, r1] = [r1, r0 - q * r1];
+    [t0, t1] = [t1, t0 - q * t1];
   }
-  return result;
+  return mod(t0, n);
 }
 
 /** A uniformly random scalar in [1, n-1] (FIPS 186-5 §A.3.1, "extra random bits" method). */
@@ -104,7 +104,7 @@ export function signEcdsaPrehash(privateKey: KeyObject, digest: Uint8Array): Uin
     // s = k⁻¹(e + r·d) mod n, computed as (k·b)⁻¹ · (b·e + b·r·d) with a random blind b so the
     // variable-time BigInt inverse never sees k itself.
     const b = randomScalar(c);
-    const kbInv = modPow(mod(k * b, c.n), c.n - 2n, c.n);
+    const kbInv = modInverse(mod(k * b, c.n), c.n);
     const s = mod(kbInv * mod(mod(b * e, c.n) + mod(mod(b * r, c.n) * d, c.n), c.n), c.n);
     if (s === 0n) continue;
     return ecdsaIntegersToDer(r, s, c.size);

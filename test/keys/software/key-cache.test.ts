@@ -1,0 +1,62 @@
+/** The software keystore's bounded cache of decrypted keys: never serves a destroyed, replaced or expired key. */
+import assert from 'node:assert/strict';
+import { createHash, createPublicKey, verify } from 'node:crypto';
+import { copyFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import type { Clock } from '../../../src/core/clock.js';
+import { isSignetError } from '../../../src/core/errors.js';
+import { Kek, SoftwareKeystore } from '../../../src/keys/index.js';
+import { tempDir } from '../../support/tmp.js';
+
+const digest = createHash('sha256').update('cache').digest();
+const request = { scheme: 'ECDSA', digestAlgorithm: 'SHA-256', digest } as const;
+
+/** A clock the test moves by hand. */
+function manualClock(start = Date.parse('2026-11-23T10:00:00Z')): Clock & { advance(ms: number): void } {
+  let t = start;
+  return { now: () => new Date(t), advance: (ms) => void (t += ms) };
+}
+
+describe('SoftwareKeystore key cache', () => {
+  it('a destroyed key is refused at once although it was cached', async (t) => {
+    const ks = await SoftwareKeystore.open({ dir: tempDir(t), kek: Kek.generate() });
+    const { ref } = await ks.generateKey({ type: 'EC', curve: 'P-256' }, 'gone');
+    await ks.sign(ref, request);
+    await ks.destroyKey(ref);
+    await assert.rejects(ks.sign(ref, request), (e) => isSignetError(e, 'ERR_KEY_NOT_FOUND'));
+  });
+
+  it('a key file deleted or replaced behind the keystore (another node) is re-read, not served from the cache', async (t) => {
+    const dir = tempDir(t);
+    const kek = Kek.generate();
+    const ks = await SoftwareKeystore.open({ dir, kek });
+    const a = await ks.generateKey({ type: 'EC', curve: 'P-256' }, 'a');
+    const b = await ks.generateKey({ type: 'EC', curve: 'P-256' }, 'b');
+    await ks.sign(a.ref, request);
+    const other = await SoftwareKeystore.open({ dir, kek });
+    await other.destroyKey(a.ref);
+    await assert.rejects(ks.sign(a.ref, request), (e) => isSignetError(e, 'ERR_KEY_NOT_FOUND'));
+    // b's file copied over a's name: the reference bound inside no longer matches → refused.
+    const files = readdirSync(dir);
+    const bFile = files.find((f) => f.startsWith('b'));
+    assert.ok(bFile);
+    copyFileSync(join(dir, bFile), join(dir, bFile.replace(/^b/, 'a')));
+    await assert.rejects(ks.sign(a.ref, request), (e) => isSignetError(e, 'ERR_KEYSTORE_KEK'));
+    const sig = await ks.sign(b.ref, request);
+    const pub = createPublicKey({ key: Buffer.from(b.publicKey), format: 'der', type: 'spki' });
+    assert.ok(verify('sha256', Buffer.from('cache'), pub, sig));
+  });
+
+  it('entries expire after keyCacheSeconds and the cache holds at most keyCacheEntries keys', async (t) => {
+    const clock = manualClock();
+    const ks = await SoftwareKeystore.open({ dir: tempDir(t), kek: Kek.generate(), clock, keyCacheSeconds: 5, keyCacheEntries: 2 });
+    const refs = [];
+    for (const label of ['k1', 'k2', 'k3']) refs.push((await ks.generateKey({ type: 'EC', curve: 'P-256' }, label)).ref);
+    for (const ref of refs) await ks.sign(ref, request);
+    clock.advance(6000);
+    for (const ref of refs) await ks.sign(ref, request); // expired entries are re-read, signatures still work
+    await ks.close();
+    await assert.rejects(ks.sign(refs[0] as string, request), (e) => isSignetError(e, 'ERR_KEY_BACKEND_CLOSED'));
+  });
+});
