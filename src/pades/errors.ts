@@ -13,7 +13,10 @@ export type PadesErrorCode =
   | 'ERR_PADES_CONTENTS_OVERFLOW'
   | 'ERR_PADES_PREPARED_INVALID'
   | 'ERR_PADES_SIGNATURE_INVALID'
-  | 'ERR_PADES_CERTIFICATE';
+  | 'ERR_PADES_CERTIFICATE'
+  | 'ERR_PADES_LEVEL_SOURCE'
+  | 'ERR_PADES_NOT_SIGNED'
+  | 'ERR_PADES_REVOCATION_UNAVAILABLE';
 
 /** A PDF cannot be signed as asked, or a prepared signature cannot be completed. */
 export class PadesError extends SignetError<PadesErrorCode> {}

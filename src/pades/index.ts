@@ -1,7 +1,29 @@
-/** PAdES signing (ETSI EN 319 142-1): staged prepare → sign → embed, fields, appearances, DocMDP. */
+/** PAdES signing (ETSI EN 319 142-1): staged prepare → sign → embed, fields, appearances, DocMDP, levels B-T/B-LT/B-LTA. */
 export { preparePdf } from './prepare-signature.js';
 export { embedSignature, embedCms, buildCms } from './embed-signature.js';
-export { signPdf, signPdfFile, signSource, writeFileAtomically, type SignOptions } from './sign-pdf.js';
+export {
+  completeSignature,
+  reserveForLevel,
+  signPdf,
+  signPdfFile,
+  signSource,
+  writeFileAtomically,
+  type CompleteOptions,
+  type SignOptions,
+} from './sign-pdf.js';
+export { extendPdf, extendSource, levelAtLeast, type ExtendOptions } from './extend-pdf.js';
+export { addSignatureTimestamp } from './signature-timestamp.js';
+export { addDocumentTimestamp, type DocumentTimestampOptions } from './document-timestamp.js';
+export { buildDssUpdate, readDss, type DssContent } from './document-security-store.js';
+export { ValidationDataCollector, vriKeyOf, type SignatureMaterial, type ValidationMaterial } from './validation-data.js';
+export { listPdfSignatures, type PdfSignature } from './pdf-signatures.js';
+export { appendedSource } from './appended-source.js';
+export {
+  documentTimestampCapacity,
+  forgetTimestampSize,
+  measureTimestampToken,
+  signatureTimestampReserve,
+} from './timestamp-reserve.js';
 export { listFormFields, listSignatureFields, type FormField } from './signature-field.js';
 export { certificationPermission } from './docmdp.js';
 export { digestByteRange } from './byte-range.js';
@@ -10,8 +32,13 @@ export { signerDisplayName } from './signer-name.js';
 export { PadesError, type PadesErrorCode } from './errors.js';
 export type {
   DocMdpPermission,
+  LevelOptions,
+  PadesLevel,
   PrepareOptions,
   PreparedSignature,
+  RevocationData,
+  RevocationSource,
   SignatureMetadata,
+  Timestamper,
   VisibleSignature,
 } from './types.js';

@@ -1,30 +1,110 @@
-/** One-shot PAdES-B-B signing of bytes or files: prepare → Signer.sign → embed. */
+/**
+ * One-shot PAdES signing of bytes or files: prepare → Signer.sign → embed, then the levels of
+ * ETSI EN 319 142-1 §6 on request (B-T signature-time-stamp, B-LT DSS, B-LTA document timestamp).
+ */
 import { closeSync, copyFileSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Signer } from '../cms/index.js';
-import { FileSource, type ByteSource } from '../pdf/index.js';
-import { embedSignature } from './embed-signature.js';
+import { FileSource, bytesSource, type ByteSource } from '../pdf/index.js';
+import { appendedSource } from './appended-source.js';
+import { buildCms, embedCms } from './embed-signature.js';
+import { PadesError } from './errors.js';
+import { extendSource, levelAtLeast } from './extend-pdf.js';
 import { preparePdf } from './prepare-signature.js';
-import type { PrepareOptions, PreparedSignature } from './types.js';
+import { addSignatureTimestamp } from './signature-timestamp.js';
+import { forgetTimestampSize, signatureTimestampReserve } from './timestamp-reserve.js';
+import type { LevelOptions, PrepareOptions, PreparedSignature, Timestamper } from './types.js';
 
-/** Options of the one-shot helpers: PrepareOptions minus what the Signer provides. */
-export type SignOptions = Omit<PrepareOptions, 'certificateChain' | 'signatureAlgorithm' | 'maxSignatureSize'>;
+/** Options of the one-shot helpers: PrepareOptions minus what the Signer provides, plus the level. */
+export type SignOptions = Omit<PrepareOptions, 'certificateChain' | 'signatureAlgorithm' | 'maxSignatureSize'> & LevelOptions;
 
-/** Runs both phases against `signer` on a document source; returns the update to append. */
+/** Options of {@link completeSignature}. */
+export interface CompleteOptions extends LevelOptions {
+  /** The original document (the one `preparePdf` read); required from B-LT on. */
+  readonly document?: ByteSource | Uint8Array;
+}
+
+function timestamperFor(options: LevelOptions): Timestamper | undefined {
+  if (!levelAtLeast(options.level, 'B-T')) return undefined;
+  if (!options.timestamper) throw new PadesError('ERR_PADES_LEVEL_SOURCE', `level ${options.level ?? 'B-B'} needs a timestamper`);
+  return options.timestamper;
+}
+
+/**
+ * `reserveBytes` for `preparePdf` when the signature will be completed at `options.level`: room
+ * for a signature-time-stamp token measured from the timestamper (0 for B-B).
+ *
+ * @example
+ * ```ts
+ * const reserveBytes = await reserveForLevel({ level: 'B-LTA', timestamper }, 'SHA-256');
+ * ```
+ */
+export async function reserveForLevel(options: LevelOptions, digestAlgorithm: PreparedSignature['digestAlgorithm']): Promise<number> {
+  const timestamper = timestamperFor(options);
+  return timestamper ? signatureTimestampReserve(timestamper, digestAlgorithm) : 0;
+}
+
+/**
+ * Phase two at a PAdES level: builds the CMS from the raw signature, adds the
+ * signature-time-stamp (B-T), embeds it, and from B-LT on appends the DSS (and for B-LTA the
+ * document timestamp). Returns every update to append to the original document, in order.
+ * The prepared signature must have been made with `reserveBytes` from {@link reserveForLevel};
+ * a token that does not fit is `ERR_PADES_CONTENTS_OVERFLOW`, never a corrupt file.
+ *
+ * @example
+ * ```ts
+ * const prepared = preparePdf(pdf, { ...opts, reserveBytes: await reserveForLevel(level, 'SHA-256') });
+ * const signature = await remoteSignHash(prepared.dataToBeSignedDigest);
+ * const updates = await completeSignature(prepared, signature, { ...level, document: pdf });
+ * ```
+ */
+export async function completeSignature(
+  prepared: PreparedSignature,
+  signature: Uint8Array,
+  options: CompleteOptions,
+): Promise<Uint8Array> {
+  const timestamper = timestamperFor(options);
+  let cms = buildCms(prepared, signature);
+  if (timestamper) cms = await addSignatureTimestamp(cms, timestamper, prepared.digestAlgorithm);
+  let update: Uint8Array;
+  try {
+    update = embedCms(prepared, cms);
+  } catch (err) {
+    if (timestamper) forgetTimestampSize(timestamper);
+    throw err;
+  }
+  if (!levelAtLeast(options.level, 'B-LT')) return update;
+  if (options.document === undefined) {
+    throw new PadesError('ERR_PADES_LEVEL_SOURCE', `level ${options.level ?? 'B-B'} needs the original document`);
+  }
+  const original = options.document instanceof Uint8Array ? bytesSource(options.document) : options.document;
+  if (original.length !== prepared.documentLength) {
+    throw new PadesError('ERR_PADES_PREPARED_INVALID', 'the document is not the one the signature was prepared on');
+  }
+  const more = await extendSource(appendedSource(original, update), { ...options, level: options.level ?? 'B-B' });
+  const out = new Uint8Array(update.length + more.length);
+  out.set(update, 0);
+  out.set(more, update.length);
+  return out;
+}
+
+/** Runs both phases against `signer` on a document source; returns the update(s) to append. */
 export async function signSource(
   source: ByteSource | Uint8Array,
   signer: Signer,
   options: SignOptions,
 ): Promise<{ readonly prepared: PreparedSignature; readonly update: Uint8Array }> {
+  const reserve = await reserveForLevel(options, signer.signatureAlgorithm.digest);
   const prepared = preparePdf(source, {
     ...options,
     certificateChain: signer.certificateChain,
     signatureAlgorithm: signer.signatureAlgorithm,
     maxSignatureSize: signer.maxSignatureSize(),
+    reserveBytes: (options.reserveBytes ?? 0) + reserve,
   });
   const signature = await signer.sign(new Uint8Array(Buffer.from(prepared.signedAttributes, 'base64')));
-  return { prepared, update: embedSignature(prepared, signature) };
+  return { prepared, update: await completeSignature(prepared, signature, { ...options, document: source }) };
 }
 
 /**

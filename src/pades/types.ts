@@ -70,3 +70,48 @@ export interface PreparedSignature {
   readonly signingTime: string;
   readonly fieldName: string;
 }
+
+/** PAdES baseline levels (ETSI EN 319 142-1 §6). */
+export type PadesLevel = 'B-B' | 'B-T' | 'B-LT' | 'B-LTA';
+
+/**
+ * Obtains RFC 3161 timestamp tokens. The library never speaks HTTP: an adapter (e.g. over pki's
+ * TimestampClient) is passed in.
+ */
+export interface Timestamper {
+  /** A TimeStampToken (DER ContentInfo, RFC 3161 §2.4.2) whose messageImprint is `digest`. */
+  timestamp(digest: Uint8Array, digestAlgorithm: DigestAlgorithm): Promise<Uint8Array>;
+}
+
+/** Revocation evidence for one certificate, as it goes into a DSS (ETSI EN 319 142-1 §5.4.2). */
+export interface RevocationData {
+  /** DER OCSPResponse values (RFC 6960 §4.2.1). */
+  readonly ocspResponses: readonly Uint8Array[];
+  /** DER CertificateList values (RFC 5280 §5.1). */
+  readonly crls: readonly Uint8Array[];
+  /** Certificates needed to validate the evidence (e.g. a delegated OCSP responder's). */
+  readonly certificates: readonly Uint8Array[];
+}
+
+/**
+ * Fetches revocation evidence (an adapter over OCSP/CRL clients). Returns empty data for a
+ * certificate that needs none or names no source (no AIA/CDP, id-pkix-ocsp-nocheck); throws when
+ * a named source fails.
+ */
+export interface RevocationSource {
+  fetch(certificate: Uint8Array, issuer: Uint8Array): Promise<RevocationData>;
+}
+
+/** What the levels beyond B-B need. */
+export interface LevelOptions {
+  /** Default B-B. */
+  readonly level?: PadesLevel;
+  /** Required from B-T on. */
+  readonly timestamper?: Timestamper;
+  /** Required from B-LT on. */
+  readonly revocation?: RevocationSource;
+  /** Extra certificates for path building (e.g. intermediates a CMS does not carry). */
+  readonly certificates?: readonly Uint8Array[];
+  /** Digest of document timestamps (default SHA-256). */
+  readonly timestampDigestAlgorithm?: DigestAlgorithm;
+}

@@ -71,3 +71,5 @@ export { handlerFetch } from './http/handler-fetch.js';
 export type { FetchLike, FetchedBytes, TransportOptions } from './http/fetch-transport.js';
 export { pkiRoutes, startPkiHttpHost } from './http-host.js';
 export type { PkiHttpHost, PkiHttpHostOptions, PkiRoute, PkiRoutesOptions } from './http-host.js';
+export { ocspResponseCertificates, revocationSourceFromClients, timestamperFromClient } from './ltv-sources.js';
+export type { RevocationEvidence, RevocationSourceOptions } from './ltv-sources.js';

@@ -1,0 +1,79 @@
+/**
+ * Document timestamps (ISO 32000-2 §12.8.5; ETSI EN 319 142-1 §5.4.3, the archive timestamp of
+ * PAdES B-LTA): a signature field whose dictionary is /Type /DocTimeStamp, /SubFilter
+ * /ETSI.RFC3161, and whose /Contents is an RFC 3161 TimeStampToken over the ByteRange bytes.
+ */
+import type { DigestAlgorithm } from '../cms/index.js';
+import { IncrementalWriter, PdfDict, PdfDocument, PdfName, PdfRaw, PdfRef, PdfString, type ByteSource } from '../pdf/index.js';
+import { buildEmptyAppearance } from './appearance.js';
+import { digestByteRange, fillByteRange, fillContents, locatePlaceholders } from './byte-range.js';
+import { PadesError } from './errors.js';
+import { BYTE_RANGE_PLACEHOLDER } from './signature-dictionary.js';
+import { chooseField, placeSignatureField } from './signature-field.js';
+import { documentTimestampCapacity, forgetTimestampSize } from './timestamp-reserve.js';
+import type { Timestamper } from './types.js';
+
+/** Options of {@link addDocumentTimestamp}. */
+export interface DocumentTimestampOptions {
+  readonly timestamper: Timestamper;
+  /** Default SHA-256. */
+  readonly digestAlgorithm?: DigestAlgorithm;
+  /** Field name (default: a fresh `Signature<n>`). */
+  readonly fieldName?: string;
+}
+
+/**
+ * Appends a document timestamp to `source` and returns the update (the timestamped file is
+ * `source ‖ update`). Allowed under DocMDP P=1 (EN 319 142-1 §5.4.3: DSS and document timestamp
+ * updates do not count as changes).
+ *
+ * @example
+ * ```ts
+ * const update = await addDocumentTimestamp(bytesSource(pdf), { timestamper });
+ * ```
+ */
+export async function addDocumentTimestamp(source: ByteSource, options: DocumentTimestampOptions): Promise<Uint8Array> {
+  const doc = PdfDocument.open(source);
+  if (doc.ambiguities.length > 0) {
+    throw new PadesError('ERR_PADES_AMBIGUOUS_INPUT', `the document is ambiguous: ${doc.ambiguities[0]}`);
+  }
+  const digestAlgorithm = options.digestAlgorithm ?? 'SHA-256';
+  const capacity = await documentTimestampCapacity(options.timestamper, digestAlgorithm);
+  const target = chooseField(doc, options.fieldName);
+
+  const writer = new IncrementalWriter(doc);
+  const sigRef = writer.allocate();
+  writer.set(
+    sigRef,
+    PdfDict.of({
+      // ISO 32000-2 §12.8.5 Table 260: a document timestamp dictionary.
+      Type: PdfName.of('DocTimeStamp'),
+      Filter: PdfName.of('Adobe.PPKLite'),
+      SubFilter: PdfName.of('ETSI.RFC3161'),
+      ByteRange: new PdfRaw(BYTE_RANGE_PLACEHOLDER),
+      Contents: new PdfString(new Uint8Array(capacity), true),
+    }),
+  );
+  const apRef = writer.allocate();
+  writer.set(apRef, buildEmptyAppearance());
+  const rootRef = doc.trailer.get('Root');
+  if (!(rootRef instanceof PdfRef)) throw new PadesError('ERR_PADES_PREPARED_INVALID', 'the trailer has no indirect /Root');
+  const catalog = doc.catalog.clone();
+  const rect: [number, number, number, number] =
+    target.kind === 'existing' ? (target.widgetRect.slice(0, 4) as [number, number, number, number]) : [0, 0, 0, 0];
+  if (placeSignatureField(doc, writer, { target, signatureRef: sigRef, appearanceRef: apRef, pageIndex: 0, rect, catalog })) {
+    writer.set(rootRef, catalog);
+  }
+
+  const built = writer.build();
+  const update = built.bytes.slice();
+  const objectOffset = built.offsets.get(sigRef.num);
+  if (objectOffset === undefined) throw new PadesError('ERR_PADES_PREPARED_INVALID', 'the timestamp dictionary was not written');
+  const offsets = locatePlaceholders(update, doc.length, objectOffset, capacity);
+  const byteRange = fillByteRange(update, doc.length, offsets);
+  const digest = digestByteRange(source, update, byteRange, digestAlgorithm);
+  const token = await options.timestamper.timestamp(digest, digestAlgorithm);
+  if (token.length > capacity) forgetTimestampSize(options.timestamper);
+  fillContents(update, doc.length, offsets.contentsStart, capacity, token);
+  return update;
+}
