@@ -1,0 +1,258 @@
+/**
+ * The administrator operations behind both the admin API and `signet admin …`: users (create with
+ * password and optional TOTP, disable, list), OAuth clients (create, list), credentials (create,
+ * disable, revoke, list, delegated to the credential lifecycle). Framework-free; every change is
+ * audited in the same transaction as the change (INV-5).
+ */
+import type { Clock } from '../../core/clock.js';
+import { appendAudit, type AuditContext } from '../../audit/index.js';
+import {
+  encodeBase32,
+  generateTotp,
+  type Authenticator,
+  type SecretHasher,
+} from '../../auth/index.js';
+import {
+  findUserById,
+  findUserByUsername,
+  listCredentialSummaries,
+  listOAuthClients,
+  listUsers,
+  setUserStatus,
+  type CredentialSummary,
+  type OAuthClientSummary,
+  type Store,
+  type UserSummary,
+} from '../../store/index.js';
+import { ServerError } from '../errors.js';
+import type { AdminOrigin } from './admin-tokens.js';
+import type { ClientRegistry, NewClient } from './client-registry.js';
+
+/** Key algorithms a credential may be created with (contract 4). */
+export type CredentialAlgorithm = 'RSA-2048' | 'RSA-3072' | 'EC-P256' | 'EC-P384';
+
+/** A credential creation request as the admin surface takes it. */
+export interface NewCredentialRequest {
+  readonly userId: string;
+  readonly backend: string;
+  readonly algorithm: CredentialAlgorithm;
+  readonly pin?: string;
+  readonly commonName: string;
+  readonly profile?: string;
+}
+
+/** The credential lifecycle the admin surface drives (A's src/csc/credential-lifecycle.ts, adapted). */
+export interface CredentialOperations {
+  create(request: NewCredentialRequest, origin: AdminOrigin): Promise<{ readonly credentialID: string }>;
+  disable(credentialId: string, origin: AdminOrigin): Promise<void>;
+  revoke(credentialId: string, reason: string, origin: AdminOrigin): Promise<void>;
+}
+
+/** What the admin service needs. */
+export interface AdminServiceDeps {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly audit: AuditContext;
+  readonly hasher: SecretHasher;
+  readonly authenticator: Authenticator;
+  readonly clients: ClientRegistry;
+  /** Absent when the credential lifecycle is not part of this build. */
+  readonly credentials?: CredentialOperations;
+  /** TOTP step length in seconds (default 30, RFC 6238 §4.1). */
+  readonly totpPeriodSeconds?: number;
+}
+
+/** A created user; `totp` only when TOTP was enrolled (shown once). */
+export interface CreatedUser {
+  readonly userId: string;
+  readonly username: string;
+  readonly totp?: { readonly secret: string; readonly uri: string };
+}
+
+const usernamePattern = /^[A-Za-z0-9._@-]{1,64}$/;
+
+function originFields(origin: AdminOrigin): { sourceAddress?: string; traceId?: string } {
+  return {
+    ...(origin.sourceAddress !== undefined ? { sourceAddress: origin.sourceAddress } : {}),
+    ...(origin.traceId !== undefined ? { traceId: origin.traceId } : {}),
+  };
+}
+
+function adminDetails(origin: AdminOrigin): { via: string; session?: string } {
+  return { via: origin.via, ...(origin.session !== undefined ? { session: origin.session } : {}) };
+}
+
+/**
+ * Administrator operations.
+ *
+ * @example
+ * ```ts
+ * const admin = new AdminService({ store, clock, audit, hasher, authenticator, clients });
+ * const { userId, totp } = await admin.createUser({ username: 'alice', password: 's3cret', totp: true }, { via: 'cli' });
+ * ```
+ */
+export class AdminService {
+  readonly #d: AdminServiceDeps;
+
+  constructor(deps: AdminServiceDeps) {
+    this.#d = deps;
+  }
+
+  /**
+   * Creates an active user with a password and, when asked, an enrolled TOTP device. The TOTP
+   * secret is provisioned by the administrator (who hands the otpauth URI over), so the pending
+   * secret is confirmed here with the previous step's code: the user's first code, in the current
+   * step, is then still accepted (RFC 6238 §5.2 one-use-per-step).
+   */
+  async createUser(
+    request: { readonly username: string; readonly password: string; readonly totp?: boolean },
+    origin: AdminOrigin,
+  ): Promise<CreatedUser> {
+    if (!usernamePattern.test(request.username)) {
+      throw new ServerError('ERR_SERVER_INVALID_REQUEST', 'a username has 1 to 64 of A-Z a-z 0-9 . _ @ -');
+    }
+    if (request.password.length < 8) {
+      throw new ServerError('ERR_SERVER_INVALID_REQUEST', 'a password has at least 8 characters');
+    }
+    const auth = this.#d.authenticator;
+    const userId = await auth.createUser({
+      username: request.username,
+      password: request.password,
+      ...originFields(origin),
+    });
+    await this.#audit('admin.user.create', `user:${userId}`, origin, { username: request.username });
+    if (request.totp !== true) return { userId, username: request.username };
+    const enrollment = await auth.enrollTotp({ userId, ...originFields(origin) });
+    const period = this.#d.totpPeriodSeconds ?? 30;
+    const previous = new Date(this.#d.clock.now().getTime() - period * 1000);
+    await auth.confirmTotp({ userId, code: generateTotp(enrollment.secret, previous), ...originFields(origin) });
+    return {
+      userId,
+      username: request.username,
+      totp: { secret: encodeBase32(enrollment.secret), uri: enrollment.uri },
+    };
+  }
+
+  /** Disables a user (by id or username): no more logins, no more signatures. Audited. */
+  async disableUser(user: string, origin: AdminOrigin): Promise<{ readonly userId: string }> {
+    const userId = await this.resolveUserId(user);
+    await this.#d.store.transaction(async (trx) => {
+      await setUserStatus(trx, userId, 'disabled');
+      await appendAudit(
+        trx,
+        {
+          type: 'admin.user.disable',
+          outcome: 'success',
+          subject: `user:${userId}`,
+          ...originFields(origin),
+          details: adminDetails(origin),
+        },
+        this.#d.audit,
+      );
+    });
+    return { userId };
+  }
+
+  /** Every user (no secrets). */
+  listUsers(): Promise<readonly UserSummary[]> {
+    return listUsers(this.#d.store.db, this.#d.clock.now().getTime());
+  }
+
+  /** Registers an OAuth client; the secret of a confidential client is returned once. Audited. */
+  async createClient(
+    request: NewClient,
+    origin: AdminOrigin,
+  ): Promise<{ readonly clientId: string; readonly clientSecret?: string }> {
+    const created = await this.#d.clients.create(request, origin);
+    await this.#audit('admin.client.create', `client:${created.clientId}`, origin, {
+      type: request.clientType,
+      scopes: [...request.allowedScopes],
+    });
+    return created;
+  }
+
+  /** Every OAuth client (no secrets). */
+  listClients(): Promise<readonly OAuthClientSummary[]> {
+    return listOAuthClients(this.#d.store.db);
+  }
+
+  /** Creates a credential for a user on a key backend, with automatic certificate issuance. */
+  async createCredential(
+    request: Omit<NewCredentialRequest, 'userId'> & { readonly user: string },
+    origin: AdminOrigin,
+  ): Promise<{ readonly credentialID: string }> {
+    const userId = await this.resolveUserId(request.user);
+    const created = await this.#credentials().create(
+      {
+        userId,
+        backend: request.backend,
+        algorithm: request.algorithm,
+        commonName: request.commonName,
+        ...(request.pin !== undefined ? { pin: request.pin } : {}),
+        ...(request.profile !== undefined ? { profile: request.profile } : {}),
+      },
+      origin,
+    );
+    await this.#audit('admin.credential.create', `credential:${created.credentialID}`, origin, {
+      user: userId,
+      backend: request.backend,
+      algorithm: request.algorithm,
+    });
+    return created;
+  }
+
+  /** Disables a credential: it cannot sign until re-enabled. */
+  async disableCredential(credentialId: string, origin: AdminOrigin): Promise<void> {
+    await this.#credentials().disable(credentialId, origin);
+    await this.#audit('admin.credential.disable', `credential:${credentialId}`, origin, {});
+  }
+
+  /** Revokes a credential's certificate (RFC 5280 reason) and the credential: signing stops at once. */
+  async revokeCredential(credentialId: string, reason: string, origin: AdminOrigin): Promise<void> {
+    await this.#credentials().revoke(credentialId, reason, origin);
+    await this.#audit('admin.credential.revoke', `credential:${credentialId}`, origin, { reason });
+  }
+
+  /** Every credential, or one user's (no secrets). */
+  async listCredentials(user?: string): Promise<readonly CredentialSummary[]> {
+    const filter = user === undefined ? {} : { userId: await this.resolveUserId(user) };
+    return listCredentialSummaries(this.#d.store.db, filter);
+  }
+
+  /** A user id from an id or a username; ERR_SERVER_NOT_FOUND when neither matches. */
+  async resolveUserId(user: string): Promise<string> {
+    const db = this.#d.store.db;
+    const row = (await findUserByUsername(db, user)) ?? (await findUserById(db, user));
+    if (row === undefined) throw new ServerError('ERR_SERVER_NOT_FOUND', `no user '${user}'`);
+    return row.id;
+  }
+
+  #credentials(): CredentialOperations {
+    const ops = this.#d.credentials;
+    if (ops === undefined) {
+      throw new ServerError('ERR_SERVER_UNAVAILABLE', 'the credential lifecycle is not available in this build');
+    }
+    return ops;
+  }
+
+  async #audit(
+    type: string,
+    subject: string,
+    origin: AdminOrigin,
+    details: Readonly<Record<string, string | readonly string[]>>,
+  ): Promise<void> {
+    await this.#d.store.transaction((trx) =>
+      appendAudit(
+        trx,
+        {
+          type,
+          outcome: 'success',
+          subject,
+          ...originFields(origin),
+          details: { ...adminDetails(origin), ...details },
+        },
+        this.#d.audit,
+      ),
+    );
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * The Fastify assembly: logging with trace ids and redaction, body limits, security headers, the
+ * OpenAPI document (@fastify/swagger, served at /documentation/json), /healthz, the PKI endpoints
+ * under /pki, the admin API under /admin/v1, and the CSC and OAuth2 plugins when provided.
+ */
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import swagger from '@fastify/swagger';
+import { isSignetError } from '../core/errors.js';
+import { traceIdFor } from './logger.js';
+import { adminRoutes } from './routes/admin-routes.js';
+import { healthRoutes, healthSchema } from './routes/health-routes.js';
+import { pkiPrefix, pkiRoutesPlugin } from './routes/pki-routes.js';
+import type { Services } from './services.js';
+
+/** A surface plugin registered by buildServer with its own options (CSC, OAuth2). */
+export interface SurfacePlugin {
+  readonly plugin: FastifyPluginAsync<never>;
+  readonly options: object;
+  readonly prefix?: string;
+}
+
+/** Options of buildServer. */
+export interface BuildServerOptions {
+  /** Further surfaces (the CSC API, OAuth2) registered after the built-in ones. */
+  readonly surfaces?: readonly SurfacePlugin[];
+  /** Version shown in the OpenAPI document. */
+  readonly version?: string;
+}
+
+/** Security headers on every response (SECURITY.md OA-25/26; OWASP secure headers). */
+const securityHeaders: Readonly<Record<string, string>> = {
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+};
+
+/** Maps framework errors (parsing, limits, content types) to a JSON body; everything else is 500. */
+function errorBody(err: FastifyError): { status: number; body: { error: string; error_description: string } } {
+  if (err.validation !== undefined) {
+    return { status: 400, body: { error: 'invalid_request', error_description: err.message } };
+  }
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { status: 413, body: { error: 'invalid_request', error_description: 'the request body is too large' } };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return { status: 415, body: { error: 'invalid_request', error_description: 'unsupported content type' } };
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return { status: 400, body: { error: 'invalid_request', error_description: 'the request body is malformed' } };
+    default:
+      break;
+  }
+  if (err.statusCode === 400 && err instanceof SyntaxError) {
+    return { status: 400, body: { error: 'invalid_request', error_description: 'the JSON body is malformed' } };
+  }
+  if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
+    return { status: err.statusCode, body: { error: 'invalid_request', error_description: err.message } };
+  }
+  return { status: 500, body: { error: 'server_error', error_description: 'internal error' } };
+}
+
+/**
+ * Builds (but does not start) the HTTP server over `services`.
+ *
+ * @example
+ * ```ts
+ * const app = await buildServer(services, { surfaces: [{ plugin: cscRoutes, options: { csc } }] });
+ * await app.listen({ port: 0, host: '127.0.0.1' });
+ * ```
+ */
+export async function buildServer(services: Services, options: BuildServerOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: services.logger as FastifyBaseLogger,
+    genReqId: traceIdFor,
+    requestIdHeader: false,
+    logController: new LogController({ requestIdLogLabel: 'traceId' }),
+    bodyLimit: services.config.bodyLimitBytes,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    trustProxy: false,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    connectionTimeout: 60_000,
+    requestTimeout: 120_000,
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Signet',
+        description:
+          'Remote signing service: CSC API v2 (/csc/v2) and v1 (/csc/v1), OAuth 2.0 (/oauth2), PKI endpoints (/pki), administration (/admin/v1).',
+        version: options.version ?? '0.1.0',
+      },
+      servers: [{ url: services.baseUrl.get() }],
+      components: {
+        securitySchemes: {
+          adminBearer: { type: 'http', scheme: 'bearer', description: 'Admin token (scope admin)' },
+          bearer: { type: 'http', scheme: 'bearer', description: 'CSC / OAuth 2.0 access token' },
+          basic: { type: 'http', scheme: 'basic', description: 'CSC auth/login' },
+        },
+      },
+    },
+  });
+  app.addSchema(healthSchema);
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    for (const [name, value] of Object.entries(securityHeaders)) {
+      if (!reply.hasHeader(name)) void reply.header(name, value);
+    }
+    // RFC 6749 §5.1: responses carrying tokens must not be cached; the default for every API answer.
+    if (!reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store');
+    void reply.header('x-trace-id', request.id);
+    return payload;
+  });
+
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    if (isSignetError(err)) {
+      request.log.warn({ code: err.code, detail: err.detail }, err.message);
+      return reply.code(400).send({ error: err.code, error_description: err.message });
+    }
+    const { status, body } = errorBody(err);
+    if (status >= 500) request.log.error({ err }, 'request failed');
+    return reply.code(status).send(body);
+  });
+  app.setNotFoundHandler((_request, reply) =>
+    reply.code(404).send({ error: 'not_found', error_description: 'no such endpoint' }),
+  );
+
+  app.get('/documentation/json', { schema: { hide: true } }, () => app.swagger());
+  await app.register(healthRoutes, { services });
+  await app.register(pkiRoutesPlugin, { services, prefix: pkiPrefix });
+  await app.register(adminRoutes, { services, prefix: '/admin/v1' });
+  for (const surface of options.surfaces ?? []) {
+    await app.register(surface.plugin, {
+      ...(surface.options as Record<string, unknown>),
+      ...(surface.prefix !== undefined ? { prefix: surface.prefix } : {}),
+    } as never);
+  }
+  return app;
+}

@@ -1,0 +1,120 @@
+/**
+ * Server configuration: embedded defaults (data directory `./signet-data`, SQLite file inside it,
+ * KEK file inside it) overridden by options and the environment (`DATABASE_URL`, `SIGNET_KEK`,
+ * `SIGNET_KEK_FILE`, `SIGNET_BASE_URL`, `SIGNET_PORT`, `SIGNET_HOST`, `SIGNET_LOG_LEVEL`).
+ */
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { StoreConfig } from '../store/index.js';
+import { ServerError } from './errors.js';
+
+/** Where the key-encryption key comes from. */
+export type KekLocation =
+  | { readonly kind: 'file'; readonly file: string }
+  /** `SIGNET_KEK_FILE` or `SIGNET_KEK` (the `*_FILE` convention; the file wins). */
+  | { readonly kind: 'env'; readonly environment: NodeJS.ProcessEnv };
+
+/** The resolved configuration of one server process. */
+export interface ServerConfig {
+  /** Absolute path of the data directory. */
+  readonly dataDir: string;
+  readonly host: string;
+  /** 0 picks a free port. */
+  readonly port: number;
+  /** Public base URL (AIA/CDP URLs, OAuth issuer); undefined: `http://host:<bound port>`. */
+  readonly baseUrl: string | undefined;
+  readonly database: StoreConfig;
+  readonly kek: KekLocation;
+  /** Largest accepted request body, in bytes (CSC signDoc documents travel base64 in JSON). */
+  readonly bodyLimitBytes: number;
+  readonly logLevel: string;
+  /** This node's id in the audit log (SECURITY.md AUD: per-node provenance). */
+  readonly nodeId: string;
+  /** Whether `--demo` was asked for. */
+  readonly demo: boolean;
+}
+
+/** What the caller (the CLI, a test) may set; everything else comes from the environment or defaults. */
+export interface ServerConfigInput {
+  readonly dataDir?: string;
+  readonly port?: number;
+  readonly host?: string;
+  readonly baseUrl?: string;
+  readonly demo?: boolean;
+  readonly bodyLimitBytes?: number;
+  readonly logLevel?: string;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** The default data directory (relative to the working directory). */
+export const defaultDataDir = 'signet-data';
+/** The default port. */
+export const defaultPort = 8080;
+/** The default body limit: 64 MiB (a 40 MiB PDF base64-encoded in a signDoc request). */
+export const defaultBodyLimitBytes = 64 * 1024 * 1024;
+
+function parsePort(text: string, what: string): number {
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ServerError('ERR_SERVER_CONFIG', `${what} must be a port number (0 picks a free one)`);
+  }
+  return port;
+}
+
+function checkBaseUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch (cause) {
+    throw new ServerError('ERR_SERVER_CONFIG', 'the base URL is not a URL', { cause });
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new ServerError('ERR_SERVER_CONFIG', 'the base URL must be http: or https:');
+  }
+  if (parsed.search !== '' || parsed.hash !== '') {
+    throw new ServerError('ERR_SERVER_CONFIG', 'the base URL must not carry a query or fragment');
+  }
+  return url.replace(/\/+$/, '');
+}
+
+function databaseConfig(url: string | undefined, dataDir: string): StoreConfig {
+  if (url === undefined || url === '') return { kind: 'sqlite', file: join(dataDir, 'signet.db') };
+  if (!/^postgres(ql)?:\/\//.test(url)) {
+    throw new ServerError('ERR_SERVER_CONFIG', 'DATABASE_URL must be a postgres:// URL');
+  }
+  return { kind: 'postgres', url };
+}
+
+/**
+ * Resolves the configuration from explicit input, the environment and the embedded defaults.
+ *
+ * @example
+ * ```ts
+ * const config = loadServerConfig({ dataDir: './signet-data', port: 0, env: process.env });
+ * ```
+ */
+export function loadServerConfig(input: ServerConfigInput = {}): ServerConfig {
+  const env = input.env ?? process.env;
+  const dataDir = resolve(input.dataDir ?? env['SIGNET_DATA_DIR'] ?? defaultDataDir);
+  const port =
+    input.port ?? (env['SIGNET_PORT'] !== undefined ? parsePort(env['SIGNET_PORT'], 'SIGNET_PORT') : defaultPort);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ServerError('ERR_SERVER_CONFIG', 'the port must be between 0 and 65535');
+  }
+  const baseUrlText = input.baseUrl ?? env['SIGNET_BASE_URL'];
+  const hasEnvKek = env['SIGNET_KEK_FILE'] !== undefined || env['SIGNET_KEK'] !== undefined;
+  return {
+    dataDir,
+    host: input.host ?? env['SIGNET_HOST'] ?? '127.0.0.1',
+    port,
+    baseUrl: baseUrlText === undefined ? undefined : checkBaseUrl(baseUrlText),
+    database: databaseConfig(env['DATABASE_URL'], dataDir),
+    kek: hasEnvKek ? { kind: 'env', environment: env } : { kind: 'file', file: join(dataDir, 'kek') },
+    bodyLimitBytes: input.bodyLimitBytes ?? defaultBodyLimitBytes,
+    logLevel: input.logLevel ?? env['SIGNET_LOG_LEVEL'] ?? 'info',
+    nodeId: env['SIGNET_NODE_ID'] ?? hostname(),
+    demo: input.demo ?? false,
+  };
+}
+
+export { parsePort };

@@ -1,0 +1,137 @@
+/**
+ * First-start bootstrap of the data directory: the KEK file (0600), the sealed server secrets,
+ * the CA directory (root + issuing CA + TSA + OCSP signer, keys in the encrypted keystore), the
+ * credential keystore and the SQLite file. Every later start reuses all of it: nothing is ever
+ * regenerated, and a partly initialised directory is refused rather than repaired with new keys.
+ */
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { Clock } from '../core/clock.js';
+import { loadKek, type Kek } from '../keys/index.js';
+import { initCaDirectory, type KekChoice } from '../pki/index.js';
+import type { ServerConfig } from './config.js';
+import { ServerError } from './errors.js';
+import { createSecretsFile, readSecretsFile, type ServerSecrets } from './secrets.js';
+
+/** The files and folders of a data directory. */
+export interface DataDirLayout {
+  readonly root: string;
+  readonly kekFile: string;
+  readonly secretsFile: string;
+  /** The CA directory (`signet ca` layout). */
+  readonly caDir: string;
+  /** The software keystore of the credentials' keys. */
+  readonly keysDir: string;
+  readonly demoFile: string;
+}
+
+/** The layout under `root`. */
+export function dataDirLayout(root: string): DataDirLayout {
+  return {
+    root,
+    kekFile: join(root, 'kek'),
+    secretsFile: join(root, 'secrets.json'),
+    caDir: join(root, 'ca'),
+    keysDir: join(root, 'keys'),
+    demoFile: join(root, 'demo.json'),
+  };
+}
+
+/** What bootstrap found or made. */
+export interface BootstrapResult {
+  readonly layout: DataDirLayout;
+  /** True when this start created the directory's keys and secrets. */
+  readonly fresh: boolean;
+  readonly kek: Kek;
+  readonly secrets: ServerSecrets;
+  /** How to open the CA directory's keystore (the same KEK). */
+  readonly kekChoice: KekChoice;
+}
+
+function writeNewSecretFile(path: string, text: string): void {
+  const fd = openSync(path, 'wx', 0o600);
+  try {
+    writeSync(fd, text);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function kekChoiceOf(config: ServerConfig): KekChoice {
+  return config.kek.kind === 'file'
+    ? { kekFile: config.kek.file, env: {} }
+    : { env: config.kek.environment };
+}
+
+function loadConfiguredKek(config: ServerConfig): Kek {
+  return config.kek.kind === 'file'
+    ? loadKek({ file: config.kek.file })
+    : loadKek({ env: 'SIGNET_KEK', environment: config.kek.environment });
+}
+
+/**
+ * Creates what is missing on first start and opens the rest. Refuses (ERR_SERVER_DATA_DIR) a
+ * directory whose keys or secrets exist without their KEK, or whose CA exists without its secrets.
+ *
+ * @example
+ * ```ts
+ * const { fresh, kek, secrets } = await bootstrapDataDir(loadServerConfig(), systemClock);
+ * ```
+ */
+export async function bootstrapDataDir(config: ServerConfig, clock: Clock): Promise<BootstrapResult> {
+  const layout = dataDirLayout(config.dataDir);
+  try {
+    if (!existsSync(layout.root)) mkdirSync(layout.root, { recursive: true, mode: 0o700 });
+    else if (!statSync(layout.root).isDirectory()) {
+      throw new ServerError('ERR_SERVER_DATA_DIR', `${layout.root} is not a directory`);
+    }
+  } catch (cause) {
+    if (cause instanceof ServerError) throw cause;
+    throw new ServerError('ERR_SERVER_DATA_DIR', `cannot create the data directory ${layout.root}`, { cause });
+  }
+  const hasSecrets = existsSync(layout.secretsFile);
+  const hasCa = existsSync(join(layout.caDir, 'ca.json'));
+  const hasKeys = existsSync(layout.keysDir);
+  const fresh = !hasSecrets;
+
+  if (config.kek.kind === 'file' && !existsSync(config.kek.file)) {
+    if (hasSecrets || hasCa || hasKeys) {
+      // A new KEK would orphan every wrapped key: refuse instead (SECURITY.md KEY-03).
+      throw new ServerError(
+        'ERR_SERVER_DATA_DIR',
+        `${layout.root} holds keys but its KEK file is missing; restore it or set SIGNET_KEK_FILE`,
+      );
+    }
+    writeNewSecretFile(config.kek.file, `${randomBytes(32).toString('hex')}\n`);
+  }
+  const kek = loadConfiguredKek(config);
+
+  if (!hasSecrets && hasCa) {
+    throw new ServerError(
+      'ERR_SERVER_DATA_DIR',
+      `${layout.root} holds a CA but no secrets.json; restore it (a new audit key would break the audit chain)`,
+    );
+  }
+  const secrets = hasSecrets ? readSecretsFile(layout.secretsFile, kek) : createSecretsFile(layout.secretsFile, kek);
+
+  const kekChoice = kekChoiceOf(config);
+  if (!hasCa) {
+    await initCaDirectory({
+      dir: layout.caDir,
+      clock,
+      baseUrl: `${config.baseUrl ?? `http://${config.host}:${config.port}`}/pki`,
+      organization: 'Signet',
+      ...kekChoice,
+    });
+  }
+  mkdirSync(layout.keysDir, { recursive: true, mode: 0o700 });
+
+  if (config.database.kind === 'sqlite' && !existsSync(config.database.file)) {
+    // An empty file is a valid empty SQLite database; creating it first makes it 0600 (WAL and
+    // shared-memory files inherit the database file's permissions).
+    writeNewSecretFile(config.database.file, '');
+  }
+  if (config.database.kind === 'sqlite') chmodSync(config.database.file, 0o600);
+  return { layout, fresh, kek, secrets, kekChoice };
+}

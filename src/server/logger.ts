@@ -1,0 +1,96 @@
+/**
+ * The server's pino logger: JSON lines, one trace id per request, and redaction of every secret
+ * that may travel in a request (SECURITY.md KEY-11: secrets never logged): Authorization and
+ * cookies, passwords, PINs, OTPs, SADs, tokens, client secrets, authorization codes and PKCE
+ * verifiers, wherever they appear in a logged object. Query strings are dropped from logged URLs
+ * (RFC 6749 §4.1.2 codes and RFC 6750 §2.3 tokens may travel there).
+ */
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { pino, type Logger, type LoggerOptions } from 'pino';
+
+/** Field names whose values are never logged (matched at the top level and two levels down). */
+export const secretFieldNames: readonly string[] = [
+  'authorization',
+  'cookie',
+  'set-cookie',
+  'password',
+  'pin',
+  'PIN',
+  'otp',
+  'OTP',
+  'SAD',
+  'sad',
+  'token',
+  'access_token',
+  'refresh_token',
+  'id_token',
+  'client_secret',
+  'clientSecret',
+  'secret',
+  'totpSecret',
+  'code',
+  'code_verifier',
+  'setupToken',
+  'adminToken',
+  'kek',
+];
+
+function redactPaths(): string[] {
+  const paths: string[] = [];
+  for (const name of secretFieldNames) {
+    const key = /^[A-Za-z_$][\w$]*$/.test(name) ? name : `["${name}"]`;
+    const join = (prefix: string): string => (key.startsWith('[') ? `${prefix}${key}` : `${prefix}.${key}`);
+    paths.push(key.startsWith('[') ? key.slice(2, -2) : key);
+    paths.push(join('*'), join('*.*'), join('req.headers'), join('res.headers'));
+  }
+  return paths;
+}
+
+/** W3C Trace Context §3.2: `traceparent` = version-traceid-parentid-flags; the trace id is kept. */
+const traceparentPattern = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+/** The request's trace id: the caller's W3C trace id when present and valid, else 128 random bits. */
+export function traceIdFor(req: IncomingMessage): string {
+  const header = req.headers['traceparent'];
+  const match = typeof header === 'string' ? traceparentPattern.exec(header.trim()) : null;
+  if (match?.[1] !== undefined && !/^0+$/.test(match[1])) return match[1];
+  return randomBytes(16).toString('hex');
+}
+
+/** The URL without its query string. */
+function pathOnly(url: string | undefined): string {
+  if (url === undefined) return '';
+  const q = url.indexOf('?');
+  return q === -1 ? url : `${url.slice(0, q)}?…`;
+}
+
+/** Pino options: level, redaction and request/response serialisers that carry no secrets. */
+export function loggerOptions(level: string): LoggerOptions {
+  return {
+    level,
+    base: { service: 'signet' },
+    redact: { paths: redactPaths(), censor: '[redacted]' },
+    serializers: {
+      req: (req: { method?: string; url?: string; ip?: string; id?: string }) => ({
+        method: req.method,
+        url: pathOnly(req.url),
+        remoteAddress: req.ip,
+      }),
+      res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
+    },
+  };
+}
+
+/**
+ * Creates the logger, writing to `destination` (default stdout).
+ *
+ * @example
+ * ```ts
+ * const logger = createLogger('info');
+ * logger.info({ password: 'x' }, 'never shows the password');
+ * ```
+ */
+export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
+  return destination === undefined ? pino(loggerOptions(level)) : pino(loggerOptions(level), destination);
+}

@@ -1,0 +1,290 @@
+/**
+ * The admin API under /admin/v1: set-up token exchange, users, OAuth clients, credentials. Every
+ * route but /setup needs an admin bearer token (RFC 6750 §2.1, header only; scope `admin`);
+ * CSC/OAuth tokens are refused here and admin tokens are refused there (SECURITY.md OA-28, AC-04).
+ */
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type {} from '@fastify/swagger';
+import { appendAuditNow } from '../../audit/index.js';
+import { isSignetError } from '../../core/errors.js';
+import { adminClientId, exchangeSetupToken, verifyAdminToken, type AdminOrigin } from '../admin/admin-tokens.js';
+import type { Services } from '../services.js';
+
+/** Options of the admin plugin. */
+export interface AdminRoutesOptions {
+  readonly services: Pick<Services, 'store' | 'clock' | 'audit' | 'admin'>;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The admin session of an authenticated admin request. */
+    adminSession?: string;
+  }
+}
+
+/** HTTP status of each admin-surface error code. */
+const statusOf: Record<string, number> = {
+  ERR_SERVER_SETUP_TOKEN: 400,
+  ERR_SERVER_ADMIN_UNAUTHORIZED: 401,
+  ERR_SERVER_NOT_FOUND: 404,
+  ERR_SERVER_INVALID_REQUEST: 400,
+  ERR_SERVER_UNAVAILABLE: 501,
+  ERR_STORE_CONFLICT: 409,
+  ERR_AUTH_POLICY: 400,
+  ERR_PKI_SUBJECT_INVALID: 400,
+};
+
+function origin(request: FastifyRequest): AdminOrigin {
+  return {
+    via: 'api',
+    sourceAddress: request.ip,
+    traceId: request.id,
+    ...(request.adminSession !== undefined ? { session: request.adminSession } : {}),
+  };
+}
+
+function bearer(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  // RFC 6750 §2.1: `Bearer` scheme, case-insensitive.
+  const m = typeof header === 'string' ? /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i.exec(header.trim()) : null;
+  return m?.[1];
+}
+
+const stringArray = { type: 'array', items: { type: 'string', maxLength: 2000 }, maxItems: 50 } as const;
+
+/** The admin API; register with `{ prefix: '/admin/v1' }`. */
+export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = (app, { services }) => {
+  const { admin } = services;
+
+  app.setErrorHandler((err, request, reply) => {
+    if (isSignetError(err)) {
+      const status = statusOf[err.code] ?? 400;
+      return reply.code(status).send({ error: err.code, error_description: err.message });
+    }
+    const e = err as { validation?: unknown; statusCode?: number; message?: string };
+    if (e.validation !== undefined) {
+      return reply.code(400).send({ error: 'ERR_SERVER_INVALID_REQUEST', error_description: e.message ?? 'invalid request' });
+    }
+    if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+      return reply.code(e.statusCode).send({ error: 'ERR_SERVER_INVALID_REQUEST', error_description: e.message ?? 'invalid request' });
+    }
+    request.log.error({ err }, 'admin request failed');
+    return reply.code(500).send({ error: 'server_error', error_description: 'internal error' });
+  });
+
+  const requireAdmin = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const value = bearer(request);
+    const session = value === undefined ? undefined : await verifyAdminToken(services.store.db, value, services.clock.now().getTime());
+    if (session === undefined) {
+      await appendAuditNow(
+        services.store,
+        {
+          type: 'admin.auth',
+          outcome: 'failure',
+          actorClientId: adminClientId,
+          sourceAddress: request.ip,
+          traceId: request.id,
+          details: { reason: value === undefined ? 'missing' : 'invalid', path: request.routeOptions.url ?? '' },
+        },
+        services.audit,
+      );
+      // RFC 6750 §3: the challenge names the scheme and the error.
+      await reply
+        .code(401)
+        .header('www-authenticate', `Bearer realm="signet-admin"${value === undefined ? '' : ', error="invalid_token"'}`)
+        .send({ error: 'ERR_SERVER_ADMIN_UNAUTHORIZED', error_description: 'an admin bearer token is required' });
+      return;
+    }
+    request.adminSession = session.session;
+  };
+
+  app.post<{ Body: { setupToken: string } }>(
+    '/setup',
+    {
+      schema: {
+        summary: 'Exchange the one-time set-up token for an admin bearer token',
+        tags: ['admin'],
+        body: {
+          type: 'object',
+          required: ['setupToken'],
+          additionalProperties: false,
+          properties: { setupToken: { type: 'string', minLength: 1, maxLength: 200 } },
+        },
+      },
+    },
+    async (request) => {
+      const issued = await exchangeSetupToken(services, request.body.setupToken, origin(request));
+      return {
+        access_token: issued.value,
+        token_type: 'Bearer',
+        expires_in: Math.floor((issued.expiresAt - services.clock.now().getTime()) / 1000),
+        scope: 'admin',
+      };
+    },
+  );
+
+  app.register((scoped, _opts, done) => {
+    scoped.addHook('preHandler', requireAdmin);
+    const security = [{ adminBearer: [] }];
+
+    scoped.get('/users', { schema: { summary: 'List users', tags: ['admin'], security } }, async () => ({
+      users: await admin.listUsers(),
+    }));
+
+    scoped.post<{ Body: { username: string; password: string; totp?: boolean } }>(
+      '/users',
+      {
+        schema: {
+          summary: 'Create a user (password; optional TOTP enrolment, secret returned once)',
+          tags: ['admin'],
+          security,
+          body: {
+            type: 'object',
+            required: ['username', 'password'],
+            additionalProperties: false,
+            properties: {
+              username: { type: 'string', minLength: 1, maxLength: 64 },
+              password: { type: 'string', minLength: 8, maxLength: 1024 },
+              totp: { type: 'boolean' },
+            },
+          },
+        },
+      },
+      async (request, reply) => {
+        const created = await admin.createUser(request.body, origin(request));
+        return reply.code(201).send(created);
+      },
+    );
+
+    scoped.post<{ Params: { user: string } }>(
+      '/users/:user/disable',
+      { schema: { summary: 'Disable a user (by id or username)', tags: ['admin'], security } },
+      async (request) => admin.disableUser(request.params.user, origin(request)),
+    );
+
+    scoped.get('/clients', { schema: { summary: 'List OAuth clients', tags: ['admin'], security } }, async () => ({
+      clients: await admin.listClients(),
+    }));
+
+    scoped.post<{
+      Body: { clientId?: string; name: string; clientType: 'public' | 'confidential'; redirectUris: string[]; allowedScopes: string[] };
+    }>(
+      '/clients',
+      {
+        schema: {
+          summary: 'Register an OAuth client (secret of a confidential client returned once)',
+          tags: ['admin'],
+          security,
+          body: {
+            type: 'object',
+            required: ['name', 'clientType', 'redirectUris', 'allowedScopes'],
+            additionalProperties: false,
+            properties: {
+              clientId: { type: 'string', minLength: 1, maxLength: 64 },
+              name: { type: 'string', minLength: 1, maxLength: 200 },
+              clientType: { type: 'string', enum: ['public', 'confidential'] },
+              redirectUris: stringArray,
+              allowedScopes: stringArray,
+            },
+          },
+        },
+      },
+      async (request, reply) => {
+        const created = await admin.createClient(request.body, origin(request));
+        return reply.code(201).send(created);
+      },
+    );
+
+    scoped.get<{ Querystring: { user?: string } }>(
+      '/credentials',
+      {
+        schema: {
+          summary: 'List credentials (all, or one user’s)',
+          tags: ['admin'],
+          security,
+          querystring: { type: 'object', properties: { user: { type: 'string', maxLength: 64 } } },
+        },
+      },
+      async (request) => ({ credentials: await admin.listCredentials(request.query.user) }),
+    );
+
+    scoped.post<{
+      Body: {
+        user: string;
+        backend?: string;
+        algorithm?: 'RSA-2048' | 'RSA-3072' | 'EC-P256' | 'EC-P384';
+        pin?: string;
+        commonName: string;
+        profile?: string;
+      };
+    }>(
+      '/credentials',
+      {
+        schema: {
+          summary: 'Create a credential for a user (key generated on the backend, certificate issued)',
+          tags: ['admin'],
+          security,
+          body: {
+            type: 'object',
+            required: ['user', 'commonName'],
+            additionalProperties: false,
+            properties: {
+              user: { type: 'string', minLength: 1, maxLength: 64 },
+              backend: { type: 'string', minLength: 1, maxLength: 64 },
+              algorithm: { type: 'string', enum: ['RSA-2048', 'RSA-3072', 'EC-P256', 'EC-P384'] },
+              pin: { type: 'string', minLength: 4, maxLength: 64 },
+              commonName: { type: 'string', minLength: 1, maxLength: 64 },
+              profile: { type: 'string', minLength: 1, maxLength: 64 },
+            },
+          },
+        },
+      },
+      async (request, reply) => {
+        const b = request.body;
+        const created = await admin.createCredential(
+          {
+            user: b.user,
+            backend: b.backend ?? 'software',
+            algorithm: b.algorithm ?? 'EC-P256',
+            commonName: b.commonName,
+            ...(b.pin !== undefined ? { pin: b.pin } : {}),
+            ...(b.profile !== undefined ? { profile: b.profile } : {}),
+          },
+          origin(request),
+        );
+        return reply.code(201).send(created);
+      },
+    );
+
+    scoped.post<{ Params: { id: string } }>(
+      '/credentials/:id/disable',
+      { schema: { summary: 'Disable a credential', tags: ['admin'], security } },
+      async (request) => {
+        await admin.disableCredential(request.params.id, origin(request));
+        return { credentialID: request.params.id, status: 'disabled' };
+      },
+    );
+
+    scoped.post<{ Params: { id: string }; Body: { reason?: string } | undefined }>(
+      '/credentials/:id/revoke',
+      {
+        schema: {
+          summary: 'Revoke a credential’s certificate and the credential (signing stops at once)',
+          tags: ['admin'],
+          security,
+          body: {
+            type: 'object',
+            additionalProperties: false,
+            properties: { reason: { type: 'string', maxLength: 64 } },
+          },
+        },
+      },
+      async (request) => {
+        await admin.revokeCredential(request.params.id, request.body?.reason ?? 'unspecified', origin(request));
+        return { credentialID: request.params.id, status: 'revoked' };
+      },
+    );
+    done();
+  });
+  return Promise.resolve();
+};

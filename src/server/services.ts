@@ -1,0 +1,203 @@
+/**
+ * The services container built once at start-up from the configuration: store (migrated), clock,
+ * key backends, CA / TSA / OCSP responder, SAD service, authenticator, hasher, audit context,
+ * logger, admin service. Plain objects handed to the route plugins; `close()` releases them all.
+ */
+import type { Logger } from 'pino';
+import { systemClock, type Clock } from '../core/clock.js';
+import { createAuditKey, type AuditContext, type AuditKey } from '../audit/index.js';
+import {
+  Authenticator,
+  SadService,
+  createAesGcmSecretBox,
+  createScryptHasher,
+  type ScryptParams,
+  type SecretBox,
+  type SecretHasher,
+} from '../auth/index.js';
+import { SoftwareKeystore, type KeyBackend } from '../keys/index.js';
+import {
+  CertificateAuthority,
+  openCaDirectory,
+  pkiUrlsFor,
+  type OcspResponder,
+  type OpenedCaDirectory,
+  type PkiUrls,
+  type TimestampAuthority,
+} from '../pki/index.js';
+import { connectStore, type Store } from '../store/index.js';
+import { AdminService, type CredentialOperations } from './admin/admin-service.js';
+import { ensureSetupToken } from './admin/admin-tokens.js';
+import { storeClientRegistry, type ClientRegistry } from './admin/client-registry.js';
+import type { ServerConfig } from './config.js';
+import { bootstrapDataDir, type DataDirLayout } from './data-dir.js';
+import { createLogger } from './logger.js';
+
+/** The public base URL, settable once the listening port is known (port 0). */
+export interface BaseUrl {
+  /** e.g. `https://sign.example.org` (no trailing slash). */
+  get(): string;
+  set(url: string): void;
+}
+
+/** Every long-lived object of one server process. */
+export interface Services {
+  readonly config: ServerConfig;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly store: Store;
+  readonly layout: DataDirLayout;
+  /** True when this start created the data directory's keys and secrets. */
+  readonly fresh: boolean;
+  /** The one-time administrator set-up token, on the first start only. */
+  readonly setupToken: string | undefined;
+  readonly baseUrl: BaseUrl;
+  /** The software keystore holding the credentials' keys. */
+  readonly keystore: SoftwareKeystore;
+  /** Key backends by `credentials.backend_kind`. */
+  readonly backends: ReadonlyMap<string, KeyBackend>;
+  readonly caDirectory: OpenedCaDirectory;
+  /** The issuing CA; AIA/CDP of issued certificates point at `<base URL>/pki/…`. */
+  readonly ca: CertificateAuthority;
+  readonly rootCertificate: Uint8Array;
+  readonly tsa: TimestampAuthority;
+  readonly ocsp: OcspResponder;
+  readonly hasher: SecretHasher;
+  readonly secretBox: SecretBox;
+  readonly auditKey: AuditKey;
+  readonly audit: AuditContext;
+  readonly sads: SadService;
+  readonly authenticator: Authenticator;
+  readonly clients: ClientRegistry;
+  readonly admin: AdminService;
+  /** Closes the store and every key backend (idempotent). */
+  close(): Promise<void>;
+}
+
+/** Options of createServices (tests inject a clock, a log destination, cheaper scrypt). */
+export interface CreateServicesOptions {
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  readonly logDestination?: NodeJS.WritableStream;
+  readonly scrypt?: ScryptParams;
+  /** The credential lifecycle (A's src/csc/credential-lifecycle.ts) as the admin surface uses it. */
+  readonly credentials?: (services: Omit<Services, 'admin' | 'close'>) => CredentialOperations;
+}
+
+function mutableBaseUrl(initial: string): BaseUrl {
+  let value = initial.replace(/\/+$/, '');
+  return {
+    get: () => value,
+    set: (url) => {
+      value = url.replace(/\/+$/, '');
+    },
+  };
+}
+
+/** PKI URLs read at issuance time, so a base URL learnt after listening still lands in AIA/CDP. */
+function livePkiUrls(baseUrl: BaseUrl): PkiUrls {
+  return {
+    get ocsp() {
+      return pkiUrlsFor(`${baseUrl.get()}/pki`).ocsp;
+    },
+    get caIssuers() {
+      return pkiUrlsFor(`${baseUrl.get()}/pki`).caIssuers;
+    },
+    get crl() {
+      return pkiUrlsFor(`${baseUrl.get()}/pki`).crl;
+    },
+  } as PkiUrls;
+}
+
+/**
+ * Bootstraps the data directory (first start) and builds every service. On failure everything
+ * opened so far is closed again.
+ *
+ * @example
+ * ```ts
+ * const services = await createServices(loadServerConfig({ port: 0 }));
+ * const app = await buildServer(services);
+ * ```
+ */
+export async function createServices(config: ServerConfig, options: CreateServicesOptions = {}): Promise<Services> {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? createLogger(config.logLevel, options.logDestination);
+  const boot = await bootstrapDataDir(config, clock);
+  const closers: (() => Promise<void>)[] = [];
+  const closeAll = async (): Promise<void> => {
+    for (const close of closers.splice(0).reverse()) {
+      try {
+        await close();
+      } catch (err) {
+        logger.warn({ err }, 'error while closing a service');
+      }
+    }
+  };
+  try {
+    const baseUrl = mutableBaseUrl(config.baseUrl ?? `http://${config.host}:${config.port}`);
+    const caDirectory = await openCaDirectory(boot.layout.caDir, { clock, ...boot.kekChoice });
+    closers.push(() => caDirectory.close());
+    const keystore = await SoftwareKeystore.open({ dir: boot.layout.keysDir, kek: boot.kek, clock });
+    closers.push(() => keystore.close());
+    const store = await connectStore(config.database);
+    closers.push(() => store.close());
+
+    const { config: caConfig } = caDirectory;
+    const ca = new CertificateAuthority({
+      id: caDirectory.ca.id,
+      key: { backend: caDirectory.keystore, ref: caConfig.keys.issuing, algorithm: caConfig.algorithm },
+      certificate: caDirectory.ca.certificate,
+      store: caDirectory.store,
+      clock,
+      urls: livePkiUrls(baseUrl),
+      policyOids: caConfig.policyOids,
+    });
+    const auditKey = createAuditKey(boot.secrets.auditKey);
+    const audit: AuditContext = { key: auditKey, nodeId: config.nodeId, clock };
+    const hasher = createScryptHasher(options.scrypt);
+    const secretBox = createAesGcmSecretBox(boot.secrets.secretBoxKey);
+    const authenticator = new Authenticator({ store, clock, audit, hasher, secretBox });
+    const sads = new SadService({ store, clock, audit });
+    const setupToken = await ensureSetupToken({ store, clock, audit });
+    const clients = storeClientRegistry({ store, clock, hasher });
+    const base = {
+      config,
+      clock,
+      logger,
+      store,
+      layout: boot.layout,
+      fresh: boot.fresh,
+      setupToken,
+      baseUrl,
+      keystore,
+      backends: new Map<string, KeyBackend>([[keystore.kind, keystore]]),
+      caDirectory,
+      ca,
+      rootCertificate: caDirectory.rootCertificate,
+      tsa: caDirectory.createTimestampAuthority(),
+      ocsp: caDirectory.createOcspResponder(),
+      hasher,
+      secretBox,
+      auditKey,
+      audit,
+      sads,
+      authenticator,
+      clients,
+    };
+    const credentials = options.credentials?.(base);
+    const admin = new AdminService({
+      store,
+      clock,
+      audit,
+      hasher,
+      authenticator,
+      clients,
+      ...(credentials !== undefined ? { credentials } : {}),
+    });
+    let closed: Promise<void> | undefined;
+    return { ...base, admin, close: () => (closed ??= closeAll()) };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}
