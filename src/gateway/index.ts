@@ -1,0 +1,20 @@
+/** The signing gateway: PAdES documents signed through any CSC provider, one or a batch. */
+export { signBatch, type BatchSigningOptions } from './sign-batch.js';
+export { cscSigner } from './csc-signer.js';
+export {
+  bearerAuthorizer,
+  explicitAuthorizer,
+  type HashAuthorizationRequest,
+  type HashAuthorizer,
+} from './authorizer.js';
+export { GatewayError, type GatewayErrorCode } from './errors.js';
+export type {
+  BatchDocument,
+  BatchProgress,
+  BatchResult,
+  BatchStage,
+  DocumentResult,
+  DocumentSignOptions,
+  DocumentSink,
+  DocumentSource,
+} from './types.js';

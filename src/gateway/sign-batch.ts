@@ -1,0 +1,203 @@
+/**
+ * Batch signing through a CSC provider (the Gateway of ARCHITECTURE.md): prepare every PDF
+ * (phase one), authorize the whole set of DTBS/R hashes once (CSC v2 §8.2, SCAL 2 binds the
+ * SAD to them; split only where the credential's `multisign` demands it), sign them with
+ * `signatures/signHash` in chunks (§11.10), then embed each signature and deliver each document.
+ * A failing document is reported and the others go on; memory stays bounded because prepared
+ * documents are spooled to disk next to their destination.
+ */
+import { monotonicMs, type Clock } from '../core/clock.js';
+import { isSignetError } from '../core/errors.js';
+import { digestAlgorithms } from '../cms/index.js';
+import { buildCms } from '../pades/index.js';
+import { checkRemoteSignature, normalizeSignatureValue, type CscClient, type RemoteCredential } from '../csc/client/index.js';
+import type { HashAuthorizer } from './authorizer.js';
+import { GatewayError } from './errors.js';
+import { discardDocument, finishDocument, spoolDocument, type SpooledDocument } from './spooled-document.js';
+import type { BatchDocument, BatchProgress, BatchResult, BatchStage, DocumentResult, DocumentSignOptions } from './types.js';
+
+/** Options of {@link signBatch}. */
+export interface BatchSigningOptions {
+  readonly client: CscClient;
+  readonly credential: RemoteCredential;
+  readonly authorize: HashAuthorizer;
+  /** Source of each document's signing time (taken just before it is prepared). */
+  readonly clock: Clock;
+  /** PAdES options for every document (a document's own options override them). */
+  readonly options?: DocumentSignOptions;
+  /** Hashes per signHash call (default 100). */
+  readonly hashesPerCall?: number;
+  /** Signatures per authorization (default and ceiling: the credential's `multisign`). */
+  readonly signaturesPerAuthorization?: number;
+  /** signHash calls in flight at once (default 2). */
+  readonly concurrency?: number;
+  /**
+   * Check each returned signature with the certificate before embedding it (default true): a
+   * wrong signature fails its document instead of producing an invalid PDF.
+   */
+  readonly verifySignatures?: boolean;
+  readonly onProgress?: (progress: BatchProgress) => void;
+}
+
+function failure(id: string, stage: BatchStage, error: unknown): DocumentResult {
+  const code = isSignetError(error) ? error.code : 'ERR_GATEWAY_NOT_SIGNED';
+  const message = error instanceof Error ? error.message : String(error);
+  return { id, ok: false, stage, code, message, error };
+}
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+async function runPool<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await work(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, worker));
+}
+
+function positive(value: number | undefined, fallback: number, name: string): number {
+  const v = value ?? fallback;
+  if (!Number.isInteger(v) || v < 1) throw new GatewayError('ERR_GATEWAY_USAGE', `${name} must be a positive integer`);
+  return v;
+}
+
+/**
+ * Signs `documents` with one remote credential. Never throws for a document's failure: each
+ * outcome is in `results` (input order). Throws only for misuse (bad options).
+ *
+ * @example
+ * ```ts
+ * const credential = await loadRemoteCredential(client, credentialID);
+ * const result = await signBatch(
+ *   files.map((f) => ({ id: f, source: { kind: 'file', path: f }, sink: { kind: 'file', path: `out/${f}` } })),
+ *   { client, credential, clock: systemClock, authorize: explicitAuthorizer(client, credential, () => ({ pin, otp })) },
+ * );
+ * ```
+ */
+export async function signBatch(documents: readonly BatchDocument[], options: BatchSigningOptions): Promise<BatchResult> {
+  const started = monotonicMs();
+  const { client, credential } = options;
+  const hashesPerCall = positive(options.hashesPerCall, 100, 'hashesPerCall');
+  const perAuthorization = Math.min(positive(options.signaturesPerAuthorization, credential.multisign, 'signaturesPerAuthorization'), credential.multisign);
+  const concurrency = positive(options.concurrency, 2, 'concurrency');
+  const verifySignatures = options.verifySignatures ?? true;
+  const total = documents.length;
+  const results = new Array<DocumentResult | undefined>(total);
+  let finished = 0;
+  const progress = (event: BatchProgress['event'], id: string): void => options.onProgress?.({ event, id, finished, total });
+  const settle = (index: number, result: DocumentResult): void => {
+    results[index] = result;
+    finished++;
+    progress(result.ok ? 'signed' : 'failed', result.id);
+  };
+
+  // Phase one: prepare and spool every document.
+  const { signatureAlgorithm } = credential.algorithm;
+  const sharedChain = credential.certificateChain.map((c) => Buffer.from(c).toString('base64'));
+  const byHash = new Map<string, { index: number; spooled: SpooledDocument }[]>();
+  for (const [index, document] of documents.entries()) {
+    try {
+      const spooled = spoolDocument(
+        document,
+        {
+          ...options.options,
+          ...document.options,
+          signingTime: options.clock.now(),
+          certificateChain: credential.certificateChain,
+          signatureAlgorithm,
+          maxSignatureSize: credential.key.maxSignatureSize,
+        },
+        sharedChain,
+      );
+      // Identical DTBS (identical inputs at the same second) are signed once and share the value.
+      const same = byHash.get(spooled.hash);
+      if (same) same.push({ index, spooled });
+      else byHash.set(spooled.hash, [{ index, spooled }]);
+      progress('prepared', document.id);
+    } catch (error) {
+      settle(index, failure(document.id, 'prepare', error));
+    }
+  }
+  const prepareMs = monotonicMs() - started;
+
+  // Phase two: authorize per group of ≤ multisign hashes, signHash in chunks, embed as they come.
+  const hashes = [...byHash.keys()];
+  const hashAlgorithmOID = digestAlgorithms[signatureAlgorithm.digest].oid;
+  const { signAlgo, signAlgoParams } = credential.algorithm;
+  let authorizations = 0;
+  let signHashCalls = 0;
+  const failAll = (list: readonly string[], stage: BatchStage, error: unknown): void => {
+    for (const h of list) {
+      for (const { index, spooled } of byHash.get(h) ?? []) {
+        discardDocument(spooled);
+        settle(index, failure(spooled.document.id, stage, error));
+      }
+    }
+  };
+  const embed = async (hash: string, value: Uint8Array): Promise<void> => {
+    for (const { index, spooled } of byHash.get(hash) ?? []) {
+      try {
+        const signature = verifySignatures
+          ? checkRemoteSignature(credential, spooled.signedAttributes, value)
+          : normalizeSignatureValue(value, credential.key);
+        await finishDocument(spooled, buildCms(spooled.prepared, signature));
+        settle(index, { id: spooled.document.id, ok: true });
+      } catch (error) {
+        discardDocument(spooled);
+        settle(index, failure(spooled.document.id, 'embed', error));
+      }
+    }
+  };
+
+  const groups = chunk(hashes, perAuthorization);
+  for (const [g, group] of groups.entries()) {
+    let sad: string | undefined;
+    try {
+      authorizations++;
+      sad = await options.authorize({ credentialID: credential.credentialID, hashes: group, hashAlgorithmOID, numSignatures: group.length });
+    } catch (error) {
+      // Stop here: retrying with the same secrets could lock the credential (CSC v2 §11.6).
+      failAll(groups.slice(g).flat(), 'authorize', error);
+      break;
+    }
+    await runPool(chunk(group, hashesPerCall), concurrency, async (part) => {
+      let signatures: readonly string[];
+      try {
+        signHashCalls++;
+        ({ signatures } = await client.signHash({
+          credentialID: credential.credentialID,
+          ...(sad === undefined ? {} : { SAD: sad }),
+          hashes: part,
+          signAlgo,
+          // CSC v2 §11.10: hashAlgorithmOID only where signAlgo does not imply the digest.
+          ...(credential.algorithm.hashAlgorithmOID === undefined ? {} : { hashAlgorithmOID }),
+          ...(signAlgoParams === undefined ? {} : { signAlgoParams }),
+        }));
+      } catch (error) {
+        failAll(part, 'sign', error);
+        return;
+      }
+      for (const [i, hash] of part.entries()) {
+        await embed(hash, new Uint8Array(Buffer.from(signatures[i] as string, 'base64')));
+      }
+    });
+  }
+
+  const done = results.map((r, i) => r ?? failure(documents[i]?.id ?? String(i), 'sign', new GatewayError('ERR_GATEWAY_NOT_SIGNED', 'not signed')));
+  const signed = done.filter((r) => r.ok).length;
+  return {
+    results: done,
+    signed,
+    failed: done.length - signed,
+    authorizations,
+    signHashCalls,
+    timings: { prepareMs, signMs: monotonicMs() - started - prepareMs, totalMs: monotonicMs() - started },
+  };
+}
