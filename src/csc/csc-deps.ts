@@ -1,0 +1,74 @@
+/** What the CSC service is wired with (server/ builds these at start-up) and what each request carries. */
+import type { Clock } from '../core/clock.js';
+import type { AuditContext } from '../audit/index.js';
+import type { Authenticator, SadService } from '../auth/index.js';
+import type { KeyBackend } from '../keys/index.js';
+import type { CertificateAuthority, TimestampAuthority } from '../pki/index.js';
+import type { Store } from '../store/index.js';
+
+/** Service metadata for `info` (CSC API v2 §11.1). */
+export interface CscInfoMetadata {
+  readonly name: string;
+  /** URI of a JPEG/PNG logo ≤ 256×256. */
+  readonly logo: string;
+  /** ISO 3166-1 alpha-2. */
+  readonly region: string;
+  /** RFC 5646 tag. */
+  readonly lang: string;
+  readonly description: string;
+  /**
+   * RFC 8414 issuer of the OAuth 2.0 authorization server (CSC v2 `oauth2Issuer`); when set,
+   * `oauth2code` and `oauth2client` are advertised. v1 `info` reports it as `oauth2`.
+   */
+  readonly oauth2Issuer?: string;
+  /** Whether the AS accepts RFC 9396 authorization_details (CSC v2.1 `supportsRar`). */
+  readonly supportsRar?: boolean;
+}
+
+/** Limits (INV-7): requests past them are refused with invalid_request. */
+export interface CscLimits {
+  /** Hashes per authorize/signHash call (default 1000, the SAD maximum). */
+  readonly maxHashes?: number;
+  /** Documents per signDoc call (default 20). */
+  readonly maxDocuments?: number;
+  /** Decoded bytes per signDoc document (default 32 MiB). */
+  readonly maxDocumentBytes?: number;
+  /** SAD lifetime from credentials/authorize, seconds (default 300). */
+  readonly sadLifetimeSeconds?: number;
+  /** Service token lifetime from auth/login, seconds (default 3600, CSC v2 §11.2 default). */
+  readonly loginTokenSeconds?: number;
+}
+
+/** The CSC service's dependencies: plain objects, passed in (no service locator). */
+export interface CscDeps {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly audit: AuditContext;
+  readonly sads: SadService;
+  readonly authenticator: Authenticator;
+  /** Key backends keyed by `credentials.backend_kind`. */
+  readonly keyBackends: ReadonlyMap<string, KeyBackend>;
+  /** The issuing CA: its store is consulted for certificate revocation at authorize and sign time. */
+  readonly ca?: CertificateAuthority;
+  /** The TSA behind `signatures/timestamp` (and PAdES B-T in signDoc). */
+  readonly tsa?: TimestampAuthority;
+  readonly info: CscInfoMetadata;
+  readonly limits?: CscLimits;
+}
+
+/** What the transport layer passes with every call. */
+export interface CscRequestContext {
+  /** The raw `Authorization` header. */
+  readonly authorization?: string | undefined;
+  readonly sourceAddress?: string | undefined;
+  readonly traceId?: string | undefined;
+}
+
+/** The two API versions served (CSC API v2 under /csc/v2, v1.0.4 under /csc/v1). */
+export type CscVersion = 'v1' | 'v2';
+
+/** A transport-neutral answer. */
+export interface CscResponse {
+  readonly status: 200 | 204;
+  readonly body?: Readonly<Record<string, unknown>>;
+}

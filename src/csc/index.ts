@@ -1,0 +1,13 @@
+/** The CSC domain's public surface: the RSSP service (CSC API v2 and v1.0.4) and credential lifecycle. */
+export { createCscService, cscOperations, type CscService } from './csc-service.js';
+export type {
+  CscDeps,
+  CscInfoMetadata,
+  CscLimits,
+  CscRequestContext,
+  CscResponse,
+  CscVersion,
+} from './csc-deps.js';
+export { CscError, cscErrorWire, type CscErrorCode, type CscWireError } from './errors.js';
+export { toCscError } from './error-mapping.js';
+export { cscLoginClientId } from './auth-operations.js';

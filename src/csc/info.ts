@@ -1,0 +1,63 @@
+/** The `info` method (CSC API v2 §11.1; v1.0.4 §11.1): service metadata, no authentication. */
+import type { CscDeps, CscVersion } from './csc-deps.js';
+import { allSignAlgos } from './sign-algorithm.js';
+
+/** v2 method names implemented (CSC v2 Table 4). */
+export const v2Methods = [
+  'auth/login',
+  'auth/revoke',
+  'credentials/list',
+  'credentials/info',
+  'credentials/authorize',
+  'credentials/authorizeCheck',
+  'credentials/getChallenge',
+  'credentials/extendTransaction',
+  'signatures/signHash',
+  'signatures/signDoc',
+  'signatures/timestamp',
+] as const;
+
+/** v1.0.4 method names implemented. */
+export const v1Methods = [
+  'auth/login',
+  'auth/revoke',
+  'credentials/list',
+  'credentials/info',
+  'credentials/authorize',
+  'credentials/extendTransaction',
+  'signatures/signHash',
+  'signatures/timestamp',
+] as const;
+
+/** The info response of `version`. */
+export function infoResponse(deps: CscDeps, version: CscVersion): Record<string, unknown> {
+  const i = deps.info;
+  const oauth = i.oauth2Issuer !== undefined;
+  const methods = (version === 'v2' ? v2Methods : v1Methods).filter(
+    (m) => m !== 'signatures/timestamp' || deps.tsa !== undefined,
+  );
+  const common = {
+    name: i.name,
+    logo: i.logo,
+    region: i.region,
+    lang: i.lang,
+    description: i.description,
+    authType: oauth ? ['basic', 'oauth2code', 'oauth2client'] : ['basic'],
+  };
+  if (version === 'v1') {
+    return { specs: '1.0.4.0', ...common, ...(oauth ? { oauth2: i.oauth2Issuer } : {}), methods };
+  }
+  return {
+    // CSC-API.md §1: report 2.2.0.0 (the EUDI client refuses any other value).
+    specs: '2.2.0.0',
+    ...common,
+    ...(oauth ? { oauth2Issuer: i.oauth2Issuer, supportsRar: i.supportsRar ?? false } : {}),
+    asynchronousOperationMode: false,
+    methods,
+    validationInfo: false,
+    signAlgorithms: { algos: allSignAlgos() },
+    signature_formats: { formats: ['P'], envelope_properties: [['Revision', 'Certification']] },
+    conformance_levels: ['Ades-B-B'],
+    supportedHashTypes: ['SHA-256', 'SHA-384', 'SHA-512'],
+  };
+}

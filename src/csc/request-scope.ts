@@ -1,0 +1,112 @@
+/**
+ * Per-request checks read top to bottom (STYLE.md "policies as values"): the bearer token
+ * (RFC 6750 §2.1), the caller's own credential (SECURITY.md AC-01: foreign = unknown), and whether
+ * that credential may authorise or sign right now (SAD-16: checked at use time).
+ */
+import { verifyAccessToken, type AccessTokenInfo } from '../auth/index.js';
+import { findCredential, findUserById, type CredentialRow } from '../store/index.js';
+import { CscError, invalidParameter } from './errors.js';
+import { credentialCertificate, type CredentialCertificate } from './credential-certificate.js';
+import type { CscDeps, CscRequestContext } from './csc-deps.js';
+
+/** Who is calling, filled as the request is understood (for the audit entry of a failure). */
+export interface RequestTrail {
+  userId?: string;
+  clientId?: string;
+  credentialId?: string;
+}
+
+/** A verified bearer token of an active user. */
+export interface Caller {
+  readonly token: string;
+  readonly info: AccessTokenInfo & { readonly userId: string };
+}
+
+const bearerPattern = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i;
+
+/** RFC 6750 §2.1: `Authorization: Bearer <token>`; anything else is invalid_token. */
+export async function requireBearer(
+  deps: CscDeps,
+  ctx: CscRequestContext,
+  trail: RequestTrail,
+): Promise<Caller> {
+  const match = bearerPattern.exec(ctx.authorization ?? '');
+  const token = match?.[1];
+  if (token === undefined) {
+    throw new CscError('ERR_CSC_INVALID_TOKEN', 'Missing or invalid access token');
+  }
+  const info = await verifyAccessToken(deps.store.db, token, deps.clock.now().getTime());
+  if (info === undefined) throw new CscError('ERR_CSC_INVALID_TOKEN', 'The access token is not valid');
+  trail.clientId = info.clientId;
+  const userId = info.userId;
+  // Client-credentials tokens (no user) cannot reach user credentials (e-seals are not served yet).
+  if (userId === null) throw new CscError('ERR_CSC_ACCESS_DENIED', 'The access token has no user');
+  trail.userId = userId;
+  const user = await findUserById(deps.store.db, userId);
+  if (user?.status !== 'active') {
+    throw new CscError('ERR_CSC_INVALID_TOKEN', 'The access token is not valid');
+  }
+  return { token, info: { ...info, userId } };
+}
+
+/**
+ * The caller's credential, or `Invalid parameter credentialID` exactly as for an unknown id
+ * (SECURITY.md AC-01, SAD-09). A credential-scope token is good for its own credential only.
+ */
+export async function requireOwnCredential(
+  deps: CscDeps,
+  caller: Caller,
+  credentialId: string,
+  trail: RequestTrail,
+): Promise<CredentialRow> {
+  trail.credentialId = credentialId;
+  const row = await findCredential(deps.store.db, credentialId);
+  if (row === undefined || row.user_id !== caller.info.userId) throw invalidParameter('credentialID');
+  if (caller.info.scope === 'credential' && caller.info.credentialId !== credentialId) {
+    throw invalidParameter('credentialID');
+  }
+  return row;
+}
+
+/** CSC `cert.status` (v2 §11.5). */
+export type CertificateStatus = 'valid' | 'expired' | 'revoked';
+
+/** The certificate's status now: revoked (credential or CA record), expired / not yet valid, or valid. */
+export async function certificateStatus(
+  deps: CscDeps,
+  row: CredentialRow,
+  cert: CredentialCertificate,
+): Promise<CertificateStatus> {
+  if (row.status === 'revoked') return 'revoked';
+  const now = deps.clock.now().getTime();
+  if (now < cert.notBefore.getTime() || now > cert.notAfter.getTime()) return 'expired';
+  if (deps.ca !== undefined) {
+    const record = await deps.ca.store.getCertificate(cert.serialHex);
+    if (record?.revocation !== undefined && record.revocation.time.getTime() <= now) {
+      return 'revoked';
+    }
+  }
+  return 'valid';
+}
+
+/**
+ * Refuses a credential that cannot sign now: disabled, locked, revoked, certificate expired or
+ * revoked (CSC v2 §11.6/§11.10 descriptions; SECURITY.md SAD-16).
+ */
+export async function requireUsableCredential(
+  deps: CscDeps,
+  row: CredentialRow,
+): Promise<CredentialCertificate> {
+  if (row.locked !== 0) throw new CscError('ERR_CSC_INVALID_REQUEST', 'Credential locked');
+  if (row.status === 'disabled') {
+    throw new CscError(
+      'ERR_CSC_INVALID_REQUEST',
+      'The credential identified by credentialID is disabled',
+    );
+  }
+  const cert = credentialCertificate(row);
+  const status = await certificateStatus(deps, row, cert);
+  if (status === 'expired') throw new CscError('ERR_CSC_INVALID_REQUEST', 'Signing certificate is expired');
+  if (status !== 'valid') throw new CscError('ERR_CSC_INVALID_REQUEST', 'Signing certificate is revoked');
+  return cert;
+}

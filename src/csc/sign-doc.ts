@@ -1,0 +1,206 @@
+/**
+ * signatures/signDoc for PAdES (CSC API v2 §11.11, signature_format `P`): `documents` → enveloped
+ * signed PDFs (`DocumentWithSignature`), `documentDigests` → detached CMS (`SignatureObject`).
+ * Each document's hash (or each digest) must be one the SAD authorises (403 invalid_hash); the
+ * whole request is consumed from the SAD before any key operation.
+ */
+import { createHash } from 'node:crypto';
+import { appendAuditNow } from '../audit/index.js';
+import { SadError, maxSadSignatures } from '../auth/index.js';
+import { buildSignedAttributes, buildSignedData, digestAlgorithms } from '../cms/index.js';
+import { keySigner } from '../keys/index.js';
+import { signPdf } from '../pades/index.js';
+import { origin } from './auth-operations.js';
+import type { CscDeps, CscRequestContext } from './csc-deps.js';
+import { CscError, invalidParameter, missingParameter } from './errors.js';
+import {
+  asBody,
+  decodeBase64,
+  optionalHashes,
+  optionalString,
+  requiredObjectArray,
+  requiredString,
+  toBase64,
+  type CscBody,
+} from './request-params.js';
+import { requireBearer, requireOwnCredential, requireUsableCredential, type RequestTrail } from './request-scope.js';
+import { checkOperationMode, sadOf, signDigests } from './sign-hash.js';
+import { digestFromOid, digestOid, resolveSignAlgo, type ResolvedSignAlgo } from './sign-algorithm.js';
+
+/** Conformance levels signDoc produces today (compared case-insensitively, CSC-API.md §6.1). */
+const supportedLevels = new Set(['ades-b-b', 'ades-b']);
+
+/** Per-entry PAdES parameters shared by `documents[]` and `documentDigests[]`. */
+interface PadesEntry {
+  readonly algorithm: ResolvedSignAlgo;
+  readonly certify: boolean;
+}
+
+function padesEntry(entry: CscBody, hashAlgorithmOid: string | undefined): PadesEntry {
+  if (requiredString(entry, 'signature_format', 4) !== 'P') invalidFormat();
+  const level = optionalString(entry, 'conformance_level', 32) ?? 'AdES-B-B';
+  if (!supportedLevels.has(level.toLowerCase())) throw invalidParameter('conformance_level');
+  const envelope = optionalString(entry, 'signed_envelope_property', 32) ?? 'Revision';
+  if (envelope !== 'Revision' && envelope !== 'Certification') throw invalidParameter('signed_envelope_property');
+  const props = entry['signed_props'];
+  // CSC-API.md §6.3: nothing may change what was shown at consent; no signed_props are accepted.
+  if (props !== undefined && props !== null && !(Array.isArray(props) && props.length === 0)) {
+    throw invalidParameter('signed_props');
+  }
+  const algorithm = resolveSignAlgo({
+    signAlgo: requiredString(entry, 'signAlgo', 64),
+    hashAlgorithmOid,
+    signAlgoParams: optionalString(entry, 'signAlgoParams', 512),
+  });
+  return { algorithm, certify: envelope === 'Certification' };
+}
+
+function invalidFormat(): never {
+  throw invalidParameter('signature_format');
+}
+
+/** signDoc. */
+export async function signDoc(
+  deps: CscDeps,
+  rawBody: unknown,
+  ctx: CscRequestContext,
+  trail: RequestTrail,
+): Promise<Record<string, unknown>> {
+  const body = asBody(rawBody);
+  const caller = await requireBearer(deps, ctx, trail);
+  const credentialId = optionalString(body, 'credentialID', 255);
+  if (credentialId === undefined) throw missingParameter('string', 'credentialID');
+  const row = await requireOwnCredential(deps, caller, credentialId, trail);
+  const sad = sadOf(body, caller);
+  checkOperationMode(body);
+  optionalString(body, 'clientData', 4096);
+  const hashAlgorithmOid = optionalString(body, 'hashAlgorithmOID', 64);
+  const hasDigests = body['documentDigests'] !== undefined && body['documentDigests'] !== null;
+  const hasDocuments = body['documents'] !== undefined && body['documents'] !== null;
+  if (hasDigests && hasDocuments) {
+    throw new CscError('ERR_CSC_INVALID_REQUEST', 'Both documentDigests and documents parameters passed');
+  }
+  if (!hasDigests && !hasDocuments) {
+    throw new CscError('ERR_CSC_INVALID_REQUEST', 'Empty documentDigests and documents objects');
+  }
+  const maxDocuments = deps.limits?.maxDocuments ?? 20;
+  const cert = await requireUsableCredential(deps, row);
+  const binding = {
+    userId: caller.info.userId,
+    credentialId: row.id,
+    clientId: caller.info.clientId,
+    ...origin(ctx),
+  };
+  const consume = async (hashAlg: string, hashes: Uint8Array[]): Promise<void> => {
+    try {
+      await deps.sads.consume({ ...binding, hashAlgorithmOid: hashAlg, sad, hashes });
+    } catch (err) {
+      if (err instanceof SadError && err.code === 'ERR_SAD_HASH_NOT_AUTHORIZED') {
+        throw new CscError('ERR_CSC_INVALID_HASH', 'documentDigests or documents are not authorized by the SAD', {
+          cause: err,
+        });
+      }
+      throw err;
+    }
+  };
+
+  if (hasDocuments) {
+    const entries = requiredObjectArray(body, 'documents', maxDocuments);
+    const maxBytes = deps.limits?.maxDocumentBytes ?? 32 * 1024 * 1024;
+    const docs = entries.map((entry) => {
+      const text = requiredString(entry, 'document', Math.ceil((maxBytes * 4) / 3) + 4);
+      const documentType = optionalString(entry, 'documentType', 8);
+      if (documentType !== undefined && documentType !== 'sod') throw invalidParameter('documentType');
+      return { bytes: decodeBase64(text, 'document'), pades: padesEntry(entry, hashAlgorithmOid) };
+    });
+    // The authorised hash of a document is its digest under the signature's hash algorithm.
+    const digest = (docs[0] as (typeof docs)[number]).pades.algorithm.digest;
+    if (docs.some((d) => d.pades.algorithm.digest !== digest)) throw invalidParameter('signAlgo');
+    if (docs.some((d) => d.pades.algorithm.keyType !== cert.keyType)) throw invalidParameter('signAlgo');
+    const hashes = docs.map(
+      (d) => new Uint8Array(createHash(digestAlgorithms[digest].nodeName).update(d.bytes).digest()),
+    );
+    await consume(digestOid(digest), hashes);
+    const backend = deps.keyBackends.get(row.backend_kind);
+    if (backend === undefined) {
+      throw new CscError('ERR_CSC_BACKEND_UNAVAILABLE', 'The signing service is temporarily unavailable');
+    }
+    const signed: string[] = [];
+    for (const d of docs) {
+      const signer = keySigner(backend, row.key_ref, cert.chain, d.pades.algorithm);
+      const out = await signPdf(d.bytes, signer, {
+        signingTime: deps.clock.now(),
+        ...(d.pades.certify ? { certify: 2 as const } : {}),
+      });
+      signed.push(toBase64(out));
+    }
+    await audit(deps, ctx, binding, row.id, hashes, 'documents');
+    return { DocumentWithSignature: signed };
+  }
+
+  const entries = requiredObjectArray(body, 'documentDigests', maxDocuments);
+  const groups = entries.map((entry) => {
+    const entryAlg = optionalString(entry, 'hashAlgorithmOID', 64) ?? hashAlgorithmOid;
+    if (entryAlg === undefined) throw missingParameter('string', 'hashAlgorithmOID');
+    digestFromOid(entryAlg, 'hashAlgorithmOID');
+    const hashes = optionalHashes(entry, 'hashes', maxSadSignatures);
+    if (hashes === undefined) throw missingParameter('array', 'hashes');
+    const pades = padesEntry(entry, entryAlg);
+    if (pades.algorithm.keyType !== cert.keyType) throw invalidParameter('signAlgo');
+    if (hashes.some((h) => h.length !== digestAlgorithms[pades.algorithm.digest].length)) {
+      throw new CscError('ERR_CSC_INVALID_REQUEST', 'Invalid digest value length');
+    }
+    return { hashes, pades };
+  });
+  const all = groups.flatMap((g) => g.hashes);
+  const digest = (groups[0] as (typeof groups)[number]).pades.algorithm.digest;
+  if (groups.some((g) => g.pades.algorithm.digest !== digest)) throw invalidParameter('hashAlgorithmOID');
+  await consume(digestOid(digest), all);
+  const objects: string[] = [];
+  for (const g of groups) {
+    const attributes = g.hashes.map((h) =>
+      buildSignedAttributes({ messageDigest: h, digestAlgorithm: digest, signingCertificate: cert.chain[0] as Uint8Array }),
+    );
+    const dtbs = attributes.map(
+      (a) => new Uint8Array(createHash(digestAlgorithms[g.pades.algorithm.digest].nodeName).update(a).digest()),
+    );
+    const signatures = await signDigests(deps, row, cert, g.pades.algorithm, dtbs);
+    attributes.forEach((a, i) => {
+      objects.push(
+        toBase64(
+          buildSignedData({
+            signedAttributes: a,
+            signature: signatures[i] as Uint8Array,
+            signatureAlgorithm: g.pades.algorithm,
+            certificates: cert.chain,
+          }),
+        ),
+      );
+    });
+  }
+  await audit(deps, ctx, binding, row.id, all, 'documentDigests');
+  return { SignatureObject: objects };
+}
+
+async function audit(
+  deps: CscDeps,
+  ctx: CscRequestContext,
+  binding: { readonly userId: string; readonly clientId: string },
+  credentialId: string,
+  hashes: readonly Uint8Array[],
+  input: string,
+): Promise<void> {
+  await appendAuditNow(
+    deps.store,
+    {
+      type: 'csc.signatures.signDoc',
+      outcome: 'success',
+      actorUserId: binding.userId,
+      actorClientId: binding.clientId,
+      subject: `credential:${credentialId}`,
+      details: { hashes: hashes.map(toBase64), input, format: 'P', level: 'AdES-B-B' },
+      ...origin(ctx),
+    },
+    deps.audit,
+  );
+}

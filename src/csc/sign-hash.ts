@@ -1,0 +1,128 @@
+/**
+ * signatures/signHash (CSC API v2 §11.10): the SAD is consumed atomically BEFORE any key operation
+ * (SECURITY.md SAD-21/22), every signature is checked against the certificate's key before release
+ * (SAD-24), and the outcome is audited with credential, hashes and client.
+ */
+import { appendAuditNow } from '../audit/index.js';
+import { maxSadSignatures } from '../auth/index.js';
+import { digestAlgorithms, type SignatureAlgorithm } from '../cms/index.js';
+import type { CredentialRow } from '../store/index.js';
+import { origin } from './auth-operations.js';
+import type { CredentialCertificate } from './credential-certificate.js';
+import type { CscDeps, CscRequestContext } from './csc-deps.js';
+import { CscError, invalidParameter, missingParameter } from './errors.js';
+import { asBody, optionalString, requiredHashes, requiredString, toBase64 } from './request-params.js';
+import {
+  requireBearer,
+  requireOwnCredential,
+  requireUsableCredential,
+  type Caller,
+  type RequestTrail,
+} from './request-scope.js';
+import { checkSignatureOverDigest } from './signature-check.js';
+import { digestOid, resolveSignAlgo } from './sign-algorithm.js';
+
+/**
+ * The SAD of a signing call: the body's `SAD`, else the bearer itself when it is a
+ * credential-scope token (CSC v2 §11.10: "Not needed if … an access token with scope credential").
+ */
+export function sadOf(body: Readonly<Record<string, unknown>>, caller: Caller): string {
+  const given = optionalString(body, 'SAD', 512);
+  if (given !== undefined) return given;
+  if (caller.info.scope === 'credential') return caller.token;
+  throw missingParameter('string', 'SAD');
+}
+
+/** `operationMode`: only synchronous operation (`S`) is offered (info.asynchronousOperationMode false). */
+export function checkOperationMode(body: Readonly<Record<string, unknown>>): void {
+  const mode = optionalString(body, 'operationMode');
+  if (mode !== undefined && mode !== 'S') throw invalidParameter('operationMode');
+}
+
+/** Signs digests with the credential's key, checking each result; never releases a bad one. */
+export async function signDigests(
+  deps: CscDeps,
+  row: CredentialRow,
+  cert: CredentialCertificate,
+  algorithm: SignatureAlgorithm,
+  digests: readonly Uint8Array[],
+): Promise<Uint8Array[]> {
+  const backend = deps.keyBackends.get(row.backend_kind);
+  if (backend === undefined) {
+    throw new CscError('ERR_CSC_BACKEND_UNAVAILABLE', 'The signing service is temporarily unavailable', {
+      detail: { backend: row.backend_kind },
+    });
+  }
+  return Promise.all(
+    digests.map(async (digest) => {
+      const signature = await backend.sign(row.key_ref, {
+        scheme: algorithm.scheme,
+        digestAlgorithm: algorithm.digest,
+        digest,
+      });
+      if (!checkSignatureOverDigest(cert.publicKey, algorithm, digest, signature)) {
+        throw new CscError('ERR_CSC_SERVER', 'The signature could not be created', {
+          detail: { reason: 'output self-check failed', credential: row.id, backend: backend.kind },
+        });
+      }
+      return signature;
+    }),
+  );
+}
+
+/** signHash: `{signatures}` in the order of `hashes`. */
+export async function signHash(
+  deps: CscDeps,
+  rawBody: unknown,
+  ctx: CscRequestContext,
+  trail: RequestTrail,
+): Promise<{ signatures: string[] }> {
+  const body = asBody(rawBody);
+  const caller = await requireBearer(deps, ctx, trail);
+  const row = await requireOwnCredential(deps, caller, requiredString(body, 'credentialID', 255), trail);
+  const sad = sadOf(body, caller);
+  const max = Math.min(deps.limits?.maxHashes ?? maxSadSignatures, maxSadSignatures);
+  const hashes = requiredHashes(body, 'hashes', max);
+  const algorithm = resolveSignAlgo({
+    signAlgo: requiredString(body, 'signAlgo', 64),
+    hashAlgorithmOid: optionalString(body, 'hashAlgorithmOID', 64),
+    signAlgoParams: optionalString(body, 'signAlgoParams', 512),
+  });
+  checkOperationMode(body);
+  optionalString(body, 'clientData', 4096);
+  const digestLength = digestAlgorithms[algorithm.digest].length;
+  if (hashes.some((h) => h.length !== digestLength)) {
+    throw new CscError('ERR_CSC_INVALID_REQUEST', 'Invalid digest value length');
+  }
+  const cert = await requireUsableCredential(deps, row);
+  if (cert.keyType !== algorithm.keyType) throw invalidParameter('signAlgo');
+  const binding = {
+    userId: caller.info.userId,
+    credentialId: row.id,
+    clientId: caller.info.clientId,
+    hashAlgorithmOid: digestOid(algorithm.digest),
+    ...origin(ctx),
+  };
+  // INV-2: the whole request is consumed (or refused) in one transaction before the key is used.
+  await deps.sads.consume({ ...binding, sad, hashes });
+  const signatures = await signDigests(deps, row, cert, algorithm, hashes);
+  await appendAuditNow(
+    deps.store,
+    {
+      type: 'csc.signatures.signHash',
+      outcome: 'success',
+      actorUserId: binding.userId,
+      actorClientId: binding.clientId,
+      subject: `credential:${row.id}`,
+      details: {
+        hashes: hashes.map(toBase64),
+        hashAlgorithmOID: binding.hashAlgorithmOid,
+        scheme: algorithm.scheme,
+        count: signatures.length,
+      },
+      ...origin(ctx),
+    },
+    deps.audit,
+  );
+  return { signatures: signatures.map(toBase64) };
+}

@@ -1,0 +1,70 @@
+/**
+ * Output self-check of RSA signatures over a digest before release (SECURITY.md SAD-24: guards
+ * against RSA-CRT fault leakage). PKCS#1 v1.5 per RFC 8017 §8.2.2, PSS per §9.1.2 (EMSA-PSS-VERIFY,
+ * MGF1 with the same hash, salt = hLen as policy).
+ */
+import { constants, createHash, publicDecrypt, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { digestAlgorithms, type SignatureAlgorithm } from '../cms/index.js';
+import { encodeDigestInfo } from '../keys/index.js';
+
+function mgf1(seed: Uint8Array, length: number, hash: string): Buffer {
+  const out: Buffer[] = [];
+  let total = 0;
+  for (let counter = 0; total < length; counter++) {
+    const c = Buffer.alloc(4);
+    c.writeUInt32BE(counter);
+    const block = createHash(hash).update(seed).update(c).digest();
+    out.push(block);
+    total += block.length;
+  }
+  return Buffer.concat(out).subarray(0, length);
+}
+
+function verifyPss(em: Buffer, digest: Uint8Array, modBits: number, hash: string, hLen: number): boolean {
+  const emBits = modBits - 1;
+  const emLen = Math.ceil(emBits / 8);
+  // publicDecrypt without padding returns k octets; EM is the last emLen of them (RFC 8017 §8.1.2).
+  const e = em.subarray(em.length - emLen);
+  if (em.length - emLen > 0 && em.subarray(0, em.length - emLen).some((b) => b !== 0)) return false;
+  if (emLen < 2 * hLen + 2 || e[emLen - 1] !== 0xbc) return false;
+  const maskedDb = e.subarray(0, emLen - hLen - 1);
+  const h = e.subarray(emLen - hLen - 1, emLen - 1);
+  const zeroBits = 8 * emLen - emBits;
+  if (zeroBits > 0 && ((maskedDb[0] as number) >> (8 - zeroBits)) !== 0) return false;
+  const db = Buffer.from(mgf1(h, maskedDb.length, hash).map((b, i) => b ^ (maskedDb[i] as number)));
+  if (zeroBits > 0) db[0] = (db[0] as number) & (0xff >> zeroBits);
+  const psLen = emLen - 2 * hLen - 2;
+  for (let i = 0; i < psLen; i++) if (db[i] !== 0) return false;
+  if (db[psLen] !== 0x01) return false;
+  const salt = db.subarray(psLen + 1);
+  if (salt.length !== hLen) return false;
+  const hPrime = createHash(hash).update(Buffer.alloc(8)).update(digest).update(salt).digest();
+  return timingSafeEqual(hPrime, h);
+}
+
+/**
+ * True when `signature` is a valid RSA signature of `digest` under `publicKey`; ECDSA signatures
+ * are only checked to be non-empty DER SEQUENCEs (node:crypto cannot verify a bare digest).
+ */
+export function checkSignatureOverDigest(
+  publicKey: KeyObject,
+  algorithm: SignatureAlgorithm,
+  digest: Uint8Array,
+  signature: Uint8Array,
+): boolean {
+  if (algorithm.scheme === 'ECDSA') return signature.length > 8 && signature[0] === 0x30;
+  const modBits = publicKey.asymmetricKeyDetails?.modulusLength ?? 0;
+  if (modBits === 0 || signature.length !== Math.ceil(modBits / 8)) return false;
+  const d = digestAlgorithms[algorithm.digest];
+  try {
+    if (algorithm.scheme === 'RSASSA-PKCS1-v1_5') {
+      const decoded = publicDecrypt({ key: publicKey, padding: constants.RSA_PKCS1_PADDING }, signature);
+      const expected = Buffer.from(encodeDigestInfo(algorithm.digest, digest));
+      return decoded.length === expected.length && timingSafeEqual(decoded, expected);
+    }
+    const em = publicDecrypt({ key: publicKey, padding: constants.RSA_NO_PADDING }, signature);
+    return verifyPss(em, digest, modBits, d.nodeName, d.length);
+  } catch {
+    return false;
+  }
+}

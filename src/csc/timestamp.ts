@@ -1,0 +1,54 @@
+/**
+ * signatures/timestamp (CSC API v2 §11.13): an RFC 3161 TimeStampToken over a client hash from the
+ * TSA wired in deps (`hash` → MessageImprint.hashedMessage, `hashAlgo`, optional hex `nonce`).
+ */
+import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
+import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
+import { MessageImprint, PKIStatus, TimeStampReq, TimeStampResp } from '@peculiar/asn1-tsp';
+import { digestAlgorithms } from '../cms/index.js';
+import type { CscDeps, CscRequestContext } from './csc-deps.js';
+import { CscError, invalidParameter } from './errors.js';
+import { asBody, decodeBase64, optionalString, requiredString, toBase64 } from './request-params.js';
+import { requireBearer, type RequestTrail } from './request-scope.js';
+import { digestFromOid } from './sign-algorithm.js';
+
+/** signatures/timestamp: `{timestamp}` (Base64 DER TimeStampToken). */
+export async function timestamp(
+  deps: CscDeps,
+  rawBody: unknown,
+  ctx: CscRequestContext,
+  trail: RequestTrail,
+): Promise<{ timestamp: string }> {
+  const body = asBody(rawBody);
+  await requireBearer(deps, ctx, trail);
+  const hash = decodeBase64(requiredString(body, 'hash', 200), 'hash string parameter');
+  const digest = digestFromOid(requiredString(body, 'hashAlgo', 64), 'hashAlgo');
+  if (hash.length !== digestAlgorithms[digest].length) {
+    throw new CscError('ERR_CSC_INVALID_REQUEST', 'Invalid digest value length');
+  }
+  const nonceHex = optionalString(body, 'nonce', 64);
+  if (nonceHex !== undefined && !/^(?:[0-9a-fA-F]{2}){1,32}$/.test(nonceHex)) throw invalidParameter('nonce');
+  optionalString(body, 'clientData', 4096);
+  const tsa = deps.tsa;
+  if (tsa === undefined) throw new CscError('ERR_CSC_NOT_IMPLEMENTED', 'No timestamp authority is configured');
+  // RFC 3161 §2.4.1: the nonce is an INTEGER; a leading zero octet keeps it positive.
+  const nonce = nonceHex === undefined ? undefined : Buffer.concat([Buffer.from([0]), Buffer.from(nonceHex, 'hex')]);
+  const request = new TimeStampReq({
+    version: 1,
+    messageImprint: new MessageImprint({
+      hashAlgorithm: new AlgorithmIdentifier({ algorithm: digestAlgorithms[digest].oid }),
+      hashedMessage: new OctetString(hash),
+    }),
+    certReq: true,
+    ...(nonce === undefined ? {} : { nonce: new Uint8Array(nonce).buffer }),
+  });
+  const reply = AsnConvert.parse(await tsa.respond(new Uint8Array(AsnConvert.serialize(request))), TimeStampResp);
+  const status = reply.status.status;
+  const token = reply.timeStampToken;
+  if ((status !== PKIStatus.granted && status !== PKIStatus.grantedWithMods) || token === undefined) {
+    throw new CscError('ERR_CSC_BACKEND_UNAVAILABLE', 'The timestamp authority refused the request', {
+      detail: { status },
+    });
+  }
+  return { timestamp: toBase64(new Uint8Array(AsnConvert.serialize(token))) };
+}
