@@ -5,13 +5,14 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { digestOf, type Signer } from '../../src/cms/index.js';
 import { isSignetError } from '../../src/core/errors.js';
 import {
   completeSignature,
+  embedCms,
   extendPdf,
   preparePdf,
   reserveForLevel,
@@ -22,7 +23,8 @@ import {
 } from '../../src/pades/index.js';
 import { makeBasePdf, makePdfFlavours } from '../support/pdf-fixtures.js';
 import { makeNssDb, qpdfCheck } from '../support/judges.js';
-import { requireTools } from '../support/tools.js';
+import { requireTools, runTool } from '../support/tools.js';
+import { derToPem } from '../../src/pki/index.js';
 import { startLtvPki, type LtvPki } from './support/ltv-pki.js';
 import {
   byteRangeBytes,
@@ -197,6 +199,46 @@ describe('PAdES levels B-T, B-LT, B-LTA', () => {
     // T, then LT covering that timestamp, then the archive timestamp.
     await judge(join(pki.dir, 'ext-blta.pdf'), { signatures: 1, signatureTimestamps: 0, documentTimestamps: 2 });
     judgeDss(blta, { vriFor: 2, signerStatus: 'good' });
+  });
+
+  it('extends a B-B file whose CMS was made by `openssl cms -sign -noattr` (not Signet)', async (t) => {
+    if (!requireTools(t, ...TOOLS)) return;
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const record = await pki.ca.issue({
+      subject: { commonName: 'Olivia OpenSSL', organization: 'Signet LTV Test', country: 'BE' },
+      subjectPublicKey: new Uint8Array(publicKey.export({ format: 'der', type: 'spki' })),
+      profile: 'signing',
+    });
+    const keyPath = join(pki.dir, 'olivia.key');
+    const certPath = join(pki.dir, 'olivia.pem');
+    writeFileSync(keyPath, privateKey.export({ format: 'pem', type: 'pkcs8' }));
+    writeFileSync(certPath, derToPem(record.der, 'CERTIFICATE'));
+    const pdf = makeBasePdf();
+    // Signet only writes the placeholders; openssl makes the whole CMS over the ByteRange bytes.
+    const prepared = preparePdf(pdf, {
+      certificateChain: [record.der, pki.hierarchy.issuing.certificate, pki.hierarchy.root.certificate],
+      signatureAlgorithm: { scheme: 'ECDSA', digest: 'SHA-256' },
+      maxSignatureSize: 72,
+      signingTime: new Date(),
+      reserveBytes: 2048,
+    });
+    const update = Buffer.from(prepared.update, 'base64');
+    const whole = Buffer.concat([pdf, update]);
+    const [a, b, c, d] = prepared.byteRange;
+    const dataPath = join(pki.dir, 'olivia-range.bin');
+    writeFileSync(dataPath, Buffer.concat([whole.subarray(a, a + b), whole.subarray(c, c + d)]));
+    const cmsPath = join(pki.dir, 'olivia.p7s');
+    const r = runTool('openssl', ['cms', '-sign', '-binary', '-outform', 'DER', '-noattr', '-md', 'sha256', '-in', dataPath, '-signer', certPath, '-inkey', keyPath, '-certfile', pki.files.chain, '-out', cmsPath]);
+    assert.equal(r.status, 0, r.stderr);
+    const bb = Buffer.concat([pdf, embedCms(prepared, new Uint8Array(readFileSync(cmsPath)))]);
+    const bbPath = join(pki.dir, 'olivia-bb.pdf');
+    writeFileSync(bbPath, bb);
+    await judge(bbPath, { signatures: 1, signatureTimestamps: 0, documentTimestamps: 0 });
+    const lta = await extendPdf(new Uint8Array(bb), sources('B-LTA'));
+    const ltaPath = join(pki.dir, 'olivia-lta.pdf');
+    writeFileSync(ltaPath, lta);
+    await judge(ltaPath, { signatures: 1, signatureTimestamps: 0, documentTimestamps: 2 });
+    judgeDss(lta, { vriFor: 2, signerStatus: 'good' });
   });
 
   it('archive renewal twice: each run adds the previous timestamp’s data and a new document timestamp', async (t) => {

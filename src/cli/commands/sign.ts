@@ -8,6 +8,7 @@ import type { CliIo, Command } from '../command.js';
 import { CliError } from '../errors.js';
 import { formatError } from '../main.js';
 import { loadSignerFromOptions } from './load-signer.js';
+import { levelSources, levelUsage } from './sign-level.js';
 import { parseCertify, parseDigest, parseScheme, parseVisible } from './sign-options.js';
 
 const usage = `usage: signet sign IN.pdf -o OUT.pdf (--key KEY.pem --cert CERT.pem [--chain CA.pem …]
@@ -23,7 +24,8 @@ options:
   --algorithm rsa-pss|rsa-pkcs1|ecdsa     --digest sha256|sha384|sha512
   --key-pass-file F       passphrase of an encrypted PEM key
   --key-uri URI           pkcs11:token=LABEL;object=NAME (with --pkcs11-module, --pin-file)
-                          or keystore:NAME (with --keystore DIR --kek-file F)`;
+                          or keystore:NAME (with --keystore DIR --kek-file F)
+${levelUsage}`;
 
 const options = {
   output: { type: 'string', short: 'o' },
@@ -47,6 +49,9 @@ const options = {
   certify: { type: 'string' },
   algorithm: { type: 'string' },
   digest: { type: 'string' },
+  level: { type: 'string' },
+  tsa: { type: 'string' },
+  'timeout-ms': { type: 'string' },
 } as const;
 
 function parse(argv: readonly string[]): ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>> {
@@ -96,6 +101,7 @@ export const signCommand: Command = {
     if (isBatch && v.output !== undefined) throw new CliError('ERR_CLI_USAGE', 'use either -o or --out-dir, not both');
 
     const signOptions: SignOptions = {
+      ...levelSources(v, systemClock),
       signingTime: systemClock.now(),
       ...(v.field === undefined ? {} : { fieldName: v.field }),
       ...(v.reason === undefined ? {} : { reason: v.reason }),

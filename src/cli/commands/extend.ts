@@ -1,0 +1,62 @@
+/**
+ * `signet extend IN.pdf -o OUT.pdf --level B-T|B-LT|B-LTA --tsa URL`: raises the PAdES level of a
+ * signed file (ETSI EN 319 142-1 §6), whoever signed it, by appending updates only.
+ */
+import { parseArgs } from 'node:util';
+import { systemClock } from '../../core/clock.js';
+import { extendSource, writeFileAtomically } from '../../pades/index.js';
+import { FileSource } from '../../pdf/index.js';
+import type { Command } from '../command.js';
+import { CliError } from '../errors.js';
+import { pemCertificates } from './pem.js';
+import { levelSources, levelUsage } from './sign-level.js';
+import { readInputFile } from './sign-options.js';
+
+const usage = `usage: signet extend IN.pdf -o OUT.pdf --level B-T|B-LT|B-LTA --tsa URL [--chain CA.pem …]
+
+B-T adds a document timestamp to signatures without a signature-time-stamp; B-LT adds a DSS with
+the certificates and OCSP/CRL evidence of every signature and timestamp (URLs from the
+certificates); B-LTA adds a document timestamp over it (run again for archive renewal).
+
+options:
+  --chain CA.pem          extra certificates for path building (when a signature lacks them)
+${levelUsage}`;
+
+const options = {
+  output: { type: 'string', short: 'o' },
+  chain: { type: 'string', multiple: true },
+  level: { type: 'string' },
+  tsa: { type: 'string' },
+  'timeout-ms': { type: 'string' },
+} as const;
+
+export const extendCommand: Command = {
+  name: 'extend',
+  summary: 'extend signed PDFs to PAdES B-T, B-LT or B-LTA',
+  usage,
+  async run(argv, io) {
+    let parsed;
+    try {
+      parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
+    } catch (cause) {
+      throw new CliError('ERR_CLI_USAGE', cause instanceof Error ? cause.message : 'bad arguments', { cause });
+    }
+    const { values: v, positionals } = parsed;
+    if (positionals.length !== 1 || v.output === undefined) throw new CliError('ERR_CLI_USAGE', `one input and -o OUT.pdf\n${usage}`);
+    if (v.level === undefined) throw new CliError('ERR_CLI_USAGE', `--level is required\n${usage}`);
+    const sources = levelSources(v, systemClock, 'B-LTA');
+    if (sources.level === 'B-B') throw new CliError('ERR_CLI_USAGE', '--level B-B is not an extension');
+    const certificates = (v.chain ?? []).flatMap((p) => pemCertificates(readInputFile(p, 'chain file')));
+    const input = positionals[0] as string;
+    const source = FileSource.open(input);
+    let updates: Uint8Array;
+    try {
+      updates = await extendSource(source, { ...sources, certificates });
+    } finally {
+      source.close();
+    }
+    writeFileAtomically(v.output, input, updates);
+    io.stdout.write(`extended to ${sources.level}: ${updates.length} bytes appended\n`);
+    return 0;
+  },
+};
