@@ -135,3 +135,21 @@ export async function bootstrapDataDir(config: ServerConfig, clock: Clock): Prom
   if (config.database.kind === 'sqlite') chmodSync(config.database.file, 0o600);
   return { layout, fresh, kek, secrets, kekChoice };
 }
+
+/**
+ * Opens an initialised data directory's secrets without creating anything (for offline tools such
+ * as `signet audit verify`); ERR_SERVER_DATA_DIR when it was never bootstrapped.
+ */
+export function openDataDirSecrets(config: ServerConfig): { readonly layout: DataDirLayout; readonly secrets: ServerSecrets } {
+  const layout = dataDirLayout(config.dataDir);
+  if (!existsSync(layout.secretsFile)) {
+    throw new ServerError(
+      'ERR_SERVER_DATA_DIR',
+      `${layout.root} is not an initialised data directory (no secrets.json; run signet serve first)`,
+    );
+  }
+  if (config.kek.kind === 'file' && !existsSync(config.kek.file)) {
+    throw new ServerError('ERR_SERVER_DATA_DIR', `no KEK: ${config.kek.file} is missing and SIGNET_KEK(_FILE) is not set`);
+  }
+  return { layout, secrets: readSecretsFile(layout.secretsFile, loadConfiguredKek(config)) };
+}

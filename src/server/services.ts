@@ -81,7 +81,7 @@ export interface CreateServicesOptions {
   readonly logDestination?: NodeJS.WritableStream;
   readonly scrypt?: ScryptParams;
   /** The credential lifecycle (A's src/csc/credential-lifecycle.ts) as the admin surface uses it. */
-  readonly credentials?: (services: Omit<Services, 'admin' | 'close'>) => CredentialOperations;
+  readonly credentials?: (services: Omit<Services, 'admin' | 'close'>) => CredentialOperations | undefined;
 }
 
 function mutableBaseUrl(initial: string): BaseUrl {

@@ -1,0 +1,221 @@
+/**
+ * `signet admin …`: the administrator operations run directly on a data directory (or
+ * DATABASE_URL), through the same AdminService as the admin API, every action audited:
+ * users create|disable|list, clients create|list, credentials create|disable|revoke|list,
+ * token create (an admin bearer token for the admin API).
+ */
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import {
+  createLogger,
+  createServices,
+  dataDirLayout,
+  issueAdminToken,
+  loadServerConfig,
+  type AdminOrigin,
+  type CredentialAlgorithm,
+  type Services,
+} from '../../server/index.js';
+import { credentialOperationsFor } from '../../server/surfaces.js';
+import type { CliIo, Command } from '../command.js';
+import { CliError } from '../errors.js';
+
+const usage = `usage: signet admin <area> <action> [--data DIR] [options]
+
+  users create --username U [--password P | --password-stdin] [--totp]
+                                      (prints the user id, and the otpauth URI with --totp)
+  users disable --user U              (by username or id)
+  users list
+  clients create --name N [--client-id ID] [--public] [--redirect-uri URI]… [--scope S]…
+                                      (scopes: service, credential; prints a confidential client's secret once)
+  clients list
+  credentials create --user U [--backend software] [--algorithm EC-P256|EC-P384|RSA-2048|RSA-3072]
+                     [--pin PIN] [--common-name CN] [--profile NAME]
+  credentials disable --credential ID
+  credentials revoke --credential ID [--reason keyCompromise|…]
+  credentials list [--user U]
+  token create [--ttl SECONDS]        (an admin API bearer token, printed once)
+
+  Works on DIR (default ./signet-data) or DATABASE_URL; add --json for machine-readable output.`;
+
+const options = {
+  data: { type: 'string' },
+  json: { type: 'boolean' },
+  username: { type: 'string' },
+  password: { type: 'string' },
+  'password-stdin': { type: 'boolean' },
+  totp: { type: 'boolean' },
+  user: { type: 'string' },
+  name: { type: 'string' },
+  'client-id': { type: 'string' },
+  public: { type: 'boolean' },
+  'redirect-uri': { type: 'string', multiple: true },
+  scope: { type: 'string', multiple: true },
+  backend: { type: 'string' },
+  algorithm: { type: 'string' },
+  pin: { type: 'string' },
+  'common-name': { type: 'string' },
+  profile: { type: 'string' },
+  credential: { type: 'string' },
+  reason: { type: 'string' },
+  ttl: { type: 'string' },
+} as const;
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof options }>>['values'];
+
+const algorithms: readonly CredentialAlgorithm[] = ['RSA-2048', 'RSA-3072', 'EC-P256', 'EC-P384'];
+
+function required(values: Values, name: 'username' | 'user' | 'name' | 'credential'): string {
+  const v = values[name];
+  if (v === undefined || v === '') throw new CliError('ERR_CLI_USAGE', `--${name} is required`);
+  return v;
+}
+
+async function readStdinLine(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0] ?? '';
+}
+
+function print(io: CliIo, json: boolean, value: unknown, text: string): void {
+  io.stdout.write(json ? `${JSON.stringify(value)}\n` : `${text}\n`);
+}
+
+function table(rows: readonly Record<string, unknown>[], columns: readonly string[]): string {
+  if (rows.length === 0) return '(none)';
+  const cells = rows.map((r) => columns.map((c) => (Array.isArray(r[c]) ? (r[c] as unknown[]).join(',') : String(r[c] ?? ''))));
+  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((row) => (row[i] ?? '').length)));
+  const line = (row: readonly string[]): string => row.map((v, i) => v.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  return [line(columns), ...cells.map(line)].join('\n');
+}
+
+async function dispatch(area: string, action: string, values: Values, services: Services, io: CliIo): Promise<number> {
+  const json = values.json === true;
+  const origin: AdminOrigin = { via: 'cli' };
+  const admin = services.admin;
+  switch (`${area} ${action}`) {
+    case 'users create': {
+      const password = values['password-stdin'] === true ? await readStdinLine() : values.password;
+      if (password === undefined) throw new CliError('ERR_CLI_USAGE', '--password or --password-stdin is required');
+      const created = await admin.createUser(
+        { username: required(values, 'username'), password, totp: values.totp === true },
+        origin,
+      );
+      const text = [`user ${created.username} created: ${created.userId}`];
+      if (created.totp) text.push(`TOTP secret (shown once): ${created.totp.secret}`, `otpauth URI: ${created.totp.uri}`);
+      print(io, json, created, text.join('\n'));
+      return 0;
+    }
+    case 'users disable': {
+      const { userId } = await admin.disableUser(required(values, 'user'), origin);
+      print(io, json, { userId, status: 'disabled' }, `user ${userId} disabled`);
+      return 0;
+    }
+    case 'users list': {
+      const users = await admin.listUsers();
+      print(io, json, users, table(users as unknown as Record<string, unknown>[], ['username', 'id', 'status', 'hasTotp', 'locked']));
+      return 0;
+    }
+    case 'clients create': {
+      const scopes = values.scope ?? ['service', 'credential'];
+      const created = await admin.createClient(
+        {
+          name: required(values, 'name'),
+          clientType: values.public === true ? 'public' : 'confidential',
+          redirectUris: values['redirect-uri'] ?? [],
+          allowedScopes: scopes,
+          ...(values['client-id'] !== undefined ? { clientId: values['client-id'] } : {}),
+        },
+        origin,
+      );
+      const text = [`client ${created.clientId} created`];
+      if (created.clientSecret !== undefined) text.push(`client secret (shown once): ${created.clientSecret}`);
+      print(io, json, created, text.join('\n'));
+      return 0;
+    }
+    case 'clients list': {
+      const clients = await admin.listClients();
+      print(io, json, clients, table(clients as unknown as Record<string, unknown>[], ['id', 'name', 'clientType', 'allowedScopes', 'redirectUris']));
+      return 0;
+    }
+    case 'credentials create': {
+      const algorithm = (values.algorithm ?? 'EC-P256') as CredentialAlgorithm;
+      if (!algorithms.includes(algorithm)) {
+        throw new CliError('ERR_CLI_USAGE', `--algorithm must be one of ${algorithms.join(', ')}`);
+      }
+      const user = required(values, 'user');
+      const created = await admin.createCredential(
+        {
+          user,
+          backend: values.backend ?? 'software',
+          algorithm,
+          commonName: values['common-name'] ?? user,
+          ...(values.pin !== undefined ? { pin: values.pin } : {}),
+          ...(values.profile !== undefined ? { profile: values.profile } : {}),
+        },
+        origin,
+      );
+      print(io, json, created, `credential created: ${created.credentialID}`);
+      return 0;
+    }
+    case 'credentials disable': {
+      const id = required(values, 'credential');
+      await admin.disableCredential(id, origin);
+      print(io, json, { credentialID: id, status: 'disabled' }, `credential ${id} disabled`);
+      return 0;
+    }
+    case 'credentials revoke': {
+      const id = required(values, 'credential');
+      await admin.revokeCredential(id, values.reason ?? 'unspecified', origin);
+      print(io, json, { credentialID: id, status: 'revoked' }, `credential ${id} revoked`);
+      return 0;
+    }
+    case 'credentials list': {
+      const credentials = await admin.listCredentials(values.user);
+      print(io, json, credentials, table(credentials as unknown as Record<string, unknown>[], ['id', 'username', 'backendKind', 'status', 'locked', 'scal']));
+      return 0;
+    }
+    case 'token create': {
+      const ttl = values.ttl === undefined ? undefined : Number(values.ttl);
+      const issued = await issueAdminToken(services, origin, ttl);
+      print(io, json, { access_token: issued.value, expiresAt: issued.expiresAt }, `admin token (shown once): ${issued.value}`);
+      return 0;
+    }
+    default:
+      io.stderr.write(`${usage}\n`);
+      return 2;
+  }
+}
+
+/** The `signet admin` command. */
+export const adminCommand: Command = {
+  name: 'admin',
+  summary: 'manage users, OAuth clients, credentials and admin tokens',
+  usage,
+  async run(argv, io) {
+    const [area, action, ...rest] = argv;
+    if (area === undefined || action === undefined) {
+      io.stderr.write(`${usage}\n`);
+      return 2;
+    }
+    let values: Values;
+    try {
+      ({ values } = parseArgs({ args: [...rest], options, strict: true }));
+    } catch (cause) {
+      throw new CliError('ERR_CLI_USAGE', cause instanceof Error ? cause.message : 'bad arguments', { cause });
+    }
+    const config = loadServerConfig(values.data !== undefined ? { dataDir: values.data } : {});
+    if (!existsSync(dataDirLayout(config.dataDir).secretsFile)) {
+      throw new CliError('ERR_CLI_INPUT', `${config.dataDir} is not an initialised data directory (run signet serve first)`);
+    }
+    const services = await createServices(config, {
+      logger: createLogger('warn', io.stderr),
+      credentials: credentialOperationsFor,
+    });
+    try {
+      return await dispatch(area, action, values, services, io);
+    } finally {
+      await services.close();
+    }
+  },
+};

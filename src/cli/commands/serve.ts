@@ -1,0 +1,140 @@
+/**
+ * `signet serve [--data DIR] [--port P] [--host H] [--base-url URL] [--demo]`: one process serving
+ * the CSC API, OAuth2, the PKI endpoints and the admin API. First start bootstraps the data
+ * directory and prints a one-time administrator set-up token; SIGTERM/SIGINT drain and stop.
+ */
+import { parseArgs } from 'node:util';
+import type { Logger } from 'pino';
+import {
+  buildServer,
+  createLogger,
+  createServices,
+  loadServerConfig,
+  parsePort,
+  type Services,
+} from '../../server/index.js';
+import { ensureDemoAccount, type DemoAccount } from '../../server/demo.js';
+import { serverSurfaces, credentialOperationsFor } from '../../server/surfaces.js';
+import type { CliIo, Command } from '../command.js';
+import { CliError } from '../errors.js';
+
+const usage = `usage: signet serve [--data DIR] [--port P] [--host H] [--base-url URL] [--demo]
+
+  Serves the CSC API (/csc/v2, /csc/v1), OAuth 2.0 (/oauth2), the PKI endpoints (/pki: tsa,
+  ocsp, crl, ca certificates), the admin API (/admin/v1), /healthz and the OpenAPI document
+  (/documentation/json). Defaults: --data ./signet-data, --port 8080, --host 127.0.0.1.
+  P = 0 picks a free port; the line "signet: listening on URL port=P" names it.
+  DATABASE_URL=postgres://… switches from the SQLite file to PostgreSQL; SIGNET_KEK_FILE or
+  SIGNET_KEK supply the key-encryption key instead of DIR/kek.
+  --demo creates once a demo user, credential and OAuth client, written to DIR/demo.json.`;
+
+const options = {
+  data: { type: 'string' },
+  port: { type: 'string' },
+  host: { type: 'string' },
+  'base-url': { type: 'string' },
+  demo: { type: 'boolean' },
+  'log-level': { type: 'string' },
+} as const;
+
+function demoInstructions(demo: DemoAccount, baseUrl: string, dataDir: string): string {
+  const b = baseUrl;
+  return [
+    '',
+    `Demo account (stored in ${dataDir}/demo.json):`,
+    `  user ${demo.username}, credential ${demo.credentialID}, OAuth client ${demo.clientId}`,
+    'Sign a PDF from the CLI:',
+    `  node bin/signet.js sign-csc --service ${b}/csc/v2 --demo ${dataDir}/demo.json in.pdf out.pdf`,
+    'Or the CSC flow by hand (TOTP from totpSecret, e.g. `oathtool --totp -b SECRET`):',
+    `  curl -s -u USER:PASSWORD -X POST ${b}/csc/v2/auth/login -H 'content-type: application/json' -d '{}'`,
+    `  curl -s -X POST ${b}/csc/v2/credentials/authorize -H 'authorization: Bearer TOKEN' -H 'content-type: application/json' \\`,
+    `       -d '{"credentialID":"${demo.credentialID}","numSignatures":1,"hashes":["<base64 SHA-256>"],"hashAlgorithmOID":"2.16.840.1.101.3.4.2.1","authData":[{"id":"PIN","value":"PIN"},{"id":"OTP","value":"OTP"}]}'`,
+    `  curl -s -X POST ${b}/csc/v2/signatures/signHash -H 'authorization: Bearer TOKEN' -H 'content-type: application/json' \\`,
+    `       -d '{"credentialID":"${demo.credentialID}","SAD":"SAD","hashes":["<base64 SHA-256>"],"hashAlgorithmOID":"2.16.840.1.101.3.4.2.1","signAlgo":"1.2.840.10045.4.3.2"}'`,
+    '',
+  ].join('\n');
+}
+
+async function waitForSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const stop = (signal: string): void => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      resolve(signal);
+    };
+    const onInt = (): void => stop('SIGINT');
+    const onTerm = (): void => stop('SIGTERM');
+    process.once('SIGINT', onInt);
+    process.once('SIGTERM', onTerm);
+  });
+}
+
+function warnDevelopmentDefaults(services: Services, log: Logger): void {
+  if (services.config.kek.kind === 'file') {
+    log.warn(
+      { kekFile: services.config.kek.file },
+      'the KEK is stored in the data directory (development default): production must keep it elsewhere (SIGNET_KEK_FILE)',
+    );
+  }
+  if (services.config.database.kind === 'sqlite') {
+    log.info({ file: services.config.database.file }, 'embedded SQLite database (set DATABASE_URL for PostgreSQL)');
+  }
+}
+
+/** Runs the server until SIGINT/SIGTERM (or `stop` resolves, in tests). */
+export async function runServe(argv: readonly string[], io: CliIo, stop: Promise<unknown> = waitForSignal()): Promise<number> {
+  let values: ReturnType<typeof parseArgs<{ options: typeof options }>>['values'];
+  try {
+    ({ values } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }));
+  } catch (cause) {
+    throw new CliError('ERR_CLI_USAGE', cause instanceof Error ? cause.message : 'bad arguments', { cause });
+  }
+  const config = loadServerConfig({
+    ...(values.data !== undefined ? { dataDir: values.data } : {}),
+    ...(values.port !== undefined ? { port: parsePort(values.port, '--port') } : {}),
+    ...(values.host !== undefined ? { host: values.host } : {}),
+    ...(values['base-url'] !== undefined ? { baseUrl: values['base-url'] } : {}),
+    ...(values['log-level'] !== undefined ? { logLevel: values['log-level'] } : {}),
+    demo: values.demo === true,
+  });
+  const logger = createLogger(config.logLevel, io.stdout);
+  const services = await createServices(config, { logger, credentials: credentialOperationsFor });
+  try {
+    warnDevelopmentDefaults(services, logger);
+    const demo = config.demo ? await ensureDemoAccount(services) : undefined;
+    const app = await buildServer(services, { surfaces: serverSurfaces(services) });
+    await app.listen({ port: config.port, host: config.host });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address !== null ? address.port : config.port;
+    if (config.baseUrl === undefined) {
+      const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+      services.baseUrl.set(`http://${host}:${port}`);
+    }
+    const base = services.baseUrl.get();
+    io.stdout.write(`signet: listening on ${base} port=${port}\n`);
+    io.stdout.write(`signet: OpenAPI document at ${base}/documentation/json\n`);
+    if (services.setupToken !== undefined) {
+      io.stdout.write(
+        `signet: one-time administrator set-up token (shown once): ${services.setupToken}\n` +
+          `signet:   curl -s -X POST ${base}/admin/v1/setup -H 'content-type: application/json' -d '{"setupToken":"${services.setupToken}"}'\n`,
+      );
+    }
+    if (demo !== undefined) io.stdout.write(`${demoInstructions(demo.demo, base, config.dataDir)}\n`);
+    const signal = await stop;
+    logger.info({ signal }, 'shutting down: draining requests');
+    // Fastify's close() stops accepting, answers 503 to new requests and waits for in-flight ones.
+    await app.close();
+  } finally {
+    await services.close();
+  }
+  io.stdout.write('signet: stopped\n');
+  return 0;
+}
+
+/** The `signet serve` command. */
+export const serveCommand: Command = {
+  name: 'serve',
+  summary: 'run the signing service (CSC API, OAuth2, PKI, admin)',
+  usage,
+  run: (argv, io) => runServe(argv, io),
+};
