@@ -13,7 +13,16 @@ import {
   verifySignerInfo,
   type SignerInfoVerification,
 } from '../cms/index.js';
-import { PdfDocument, PdfName, PdfString, bytesSource, type ByteSource, type PdfDict } from '../pdf/index.js';
+import {
+  PdfDocument,
+  PdfName,
+  PdfRef,
+  PdfString,
+  bytesSource,
+  type ByteSource,
+  type ObjectLocation,
+  type PdfDict,
+} from '../pdf/index.js';
 import { digestByteRange, listSignatureFields, parsePdfDate } from '../pades/index.js';
 import { buildCertificatePath } from './certificate-path.js';
 import type { ChainStatus, DocumentReport, Indication, SignatureReport, SubIndication } from './types.js';
@@ -49,6 +58,20 @@ function checkByteRange(source: ByteSource, dict: PdfDict, problems: string[]): 
     return undefined;
   }
   return [a, b, c, d];
+}
+
+/** How far before /Contents the signature dictionary's object may start (its other entries). */
+const MAX_DICT_PREFIX = 1 << 20;
+
+/**
+ * V2: the hole must be this signature dictionary's own /Contents, i.e. inside the object the
+ * field's /V points to — not another object's string (colliding or wrapped signatures, PDF-09).
+ */
+function holeInOwnObject(source: ByteSource, location: ObjectLocation | undefined, holeStart: number): boolean {
+  if (location?.kind !== 'offset') return false; // a dictionary in an object stream has no raw /Contents
+  const prefix = holeStart - location.offset;
+  if (prefix <= 0 || prefix > MAX_DICT_PREFIX) return false;
+  return !Buffer.from(source.read(location.offset, prefix)).includes('endobj', 0, 'latin1');
 }
 
 /** The CMS DER inside /Contents; non-zero bytes after it are rejected (PDF-11). */
@@ -97,6 +120,7 @@ function verifyOne(
   source: ByteSource,
   fieldName: string,
   dict: PdfDict,
+  location: ObjectLocation | undefined,
   options: VerifyOptions,
 ): SignatureReport {
   const problems: string[] = [];
@@ -112,7 +136,12 @@ function verifyOne(
     problems.push(`unsupported /SubFilter ${subFilter ?? '(none)'}`);
     formatOk = false;
   }
-  const byteRange = checkByteRange(source, dict, problems);
+  const claimedByteRange = checkByteRange(source, dict, problems);
+  let byteRange = claimedByteRange;
+  if (byteRange && !holeInOwnObject(source, location, byteRange[1])) {
+    problems.push("the /ByteRange hole is not inside this signature dictionary's own object");
+    byteRange = undefined;
+  }
   const contents = dict.get('Contents');
   if (!(contents instanceof PdfString) || contents.bytes.length === 0) {
     problems.push('/Contents is missing or empty');
@@ -169,7 +198,7 @@ function verifyOne(
     indication,
     subIndication,
     signerSubject,
-    byteRange,
+    byteRange: claimedByteRange,
     coversWholeDocument: covers,
     isIntact: crypto?.isSignatureValid === true && crypto.isMessageDigestValid,
     chainStatus,
@@ -192,8 +221,32 @@ export function verifyPdfSignatures(input: ByteSource | Uint8Array, options: Ver
   const source = input instanceof Uint8Array ? bytesSource(input) : input;
   const doc = PdfDocument.open(source);
   const signatures = listSignatureFields(doc)
-    .map((f) => ({ f, v: doc.resolveDict(f.dict.get('V')) }))
-    .filter((x): x is { f: typeof x.f; v: PdfDict } => x.v !== undefined)
-    .map(({ f, v }) => verifyOne(source, f.fullName, v, options));
-  return { signatures, warnings: doc.warnings };
+    .map((f) => {
+      const value = f.dict.get('V');
+      // A direct /V dictionary lives inside the field's own object.
+      const location = doc.objectLocation(value instanceof PdfRef ? value : f.ref);
+      return { f, v: doc.resolveDict(value), location };
+    })
+    .filter((x): x is { f: typeof x.f; v: PdfDict; location: ObjectLocation | undefined } => x.v !== undefined)
+    .map(({ f, v, location }) => verifyOne(source, f.fullName, v, location, options));
+  return { signatures: failCollisions(signatures), warnings: doc.warnings };
+}
+
+/** V6 (PDF-09): signatures whose holes coincide or overlap are all FAILED. */
+function failCollisions(reports: readonly SignatureReport[]): SignatureReport[] {
+  return reports.map((r, i) => {
+    const [, b = 0, c = 0] = r.byteRange ?? [];
+    if (r.byteRange === undefined) return r;
+    const clash = reports.find((o, j) => {
+      const [, ob = 0, oc = 0] = o.byteRange ?? [];
+      return j !== i && o.byteRange !== undefined && b < oc && ob < c;
+    });
+    if (clash === undefined) return r;
+    return {
+      ...r,
+      indication: 'TOTAL-FAILED',
+      subIndication: 'FORMAT_FAILURE',
+      problems: [...r.problems, `its /ByteRange hole collides with the one of signature ${clash.fieldName}`],
+    };
+  });
 }
