@@ -11,3 +11,13 @@ export type {
 export { CscError, cscErrorWire, type CscErrorCode, type CscWireError } from './errors.js';
 export { toCscError } from './error-mapping.js';
 export { cscLoginClientId } from './auth-operations.js';
+export {
+  createCredential,
+  disableCredential,
+  enableCredential,
+  revokeCredential,
+  type CreateCredentialRequest,
+  type CredentialAlgorithm,
+  type CredentialLifecycleDeps,
+  type LifecycleOrigin,
+} from './credential-lifecycle.js';

@@ -1,0 +1,122 @@
+/**
+ * The CSC API over HTTP (CSC API v2 §7.2: every method is a POST with a JSON body): POST
+ * /csc/v2/<method> and /csc/v1/<method>. Thin: parse, call the CscService, send its answer. JSON
+ * only (415 otherwise), bounded bodies (413), malformed JSON → 400 invalid_request; every such
+ * refusal is answered in the CSC error shape and audited, never a 500 with a stack.
+ */
+import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type {} from '@fastify/swagger';
+import {
+  CscError,
+  cscOperations,
+  type CscRequestContext,
+  type CscResponse,
+  type CscService,
+  type CscVersion,
+} from '../../csc/index.js';
+
+/** Options of the CSC plugin. */
+export interface CscRoutesOptions {
+  readonly csc: CscService;
+  /** Largest JSON body of every method but signDoc (default 1 MiB: 1000 SHA-512 hashes fit). */
+  readonly bodyLimit?: number;
+  /** Largest signatures/signDoc body (default 64 MiB: Base64 PDF documents). */
+  readonly documentBodyLimit?: number;
+}
+
+const versions: readonly CscVersion[] = ['v2', 'v1'];
+
+function context(request: FastifyRequest): CscRequestContext {
+  return {
+    authorization: request.headers.authorization,
+    sourceAddress: request.ip,
+    traceId: request.id,
+  };
+}
+
+function send(reply: FastifyReply, answer: CscResponse): FastifyReply {
+  if (answer.status === 204 || answer.body === undefined) return reply.code(204).send();
+  return reply.code(answer.status).type('application/json; charset=utf-8').send(answer.body);
+}
+
+/** Which operation a route URL serves: `/csc/v2/signatures/signHash` → ['v2', 'signatures/signHash']. */
+function routeOperation(url: string | undefined): [CscVersion, string] {
+  const match = /^\/csc\/(v1|v2)\/(.+)$/.exec(url ?? '');
+  return match === null ? ['v2', 'unknown'] : [match[1] as CscVersion, match[2] as string];
+}
+
+/** Framework refusals (before the service runs) in CSC terms. */
+function transportError(err: FastifyError): CscError {
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new CscError('ERR_CSC_BODY_TOO_LARGE', 'The request body is too large');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new CscError('ERR_CSC_UNSUPPORTED_MEDIA_TYPE', 'The request body must be application/json');
+    default:
+      break;
+  }
+  if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
+    return new CscError('ERR_CSC_INVALID_REQUEST', 'The request body is malformed');
+  }
+  return new CscError('ERR_CSC_SERVER', 'Internal error', { cause: err });
+}
+
+/**
+ * The Fastify plugin (contract 3): registers every CSC method of both versions.
+ *
+ * @example
+ * ```ts
+ * await app.register(cscRoutes, { csc: createCscService(deps) });
+ * ```
+ */
+export const cscRoutes: FastifyPluginAsync<CscRoutesOptions> = async (app, options) => {
+  const { csc } = options;
+  // JSON only (CSC v2 §7.2): every other media type is refused with 415 by Fastify itself.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, text, done) => {
+    const body = typeof text === 'string' ? text : text.toString('utf8');
+    // An empty body is an absent body (e.g. `info` without `lang`).
+    if (body.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(body) as unknown);
+    } catch {
+      done(new CscError('ERR_CSC_INVALID_REQUEST', 'The JSON body is malformed'), undefined);
+    }
+  });
+
+  app.setErrorHandler(async (err: FastifyError, request, reply) => {
+    const [version, operation] = routeOperation(request.routeOptions.url);
+    const error = err instanceof CscError ? err : transportError(err);
+    if (error.status >= 500) request.log.error({ err }, 'CSC request failed');
+    return send(reply, await csc.reject(version, operation, error, context(request)));
+  });
+
+  for (const version of versions) {
+    for (const operation of cscOperations(version)) {
+      const url = `/csc/${version}/${operation}`;
+      const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+        const answer = await csc.handle(version, operation, request.body, context(request));
+        if (answer.status >= 500) request.log.error({ operation }, 'CSC operation failed');
+        return send(reply, answer);
+      };
+      app.post(
+        url,
+        {
+          bodyLimit:
+            operation === 'signatures/signDoc'
+              ? (options.documentBodyLimit ?? 64 * 1024 * 1024)
+              : (options.bodyLimit ?? 1024 * 1024),
+          schema: {
+            summary: `CSC API ${version} ${operation}`,
+            tags: [`csc-${version}`],
+            ...(operation === 'info' ? {} : { security: operation === 'auth/login' ? [{ basic: [] }] : [{ bearer: [] }] }),
+          },
+        },
+        handler,
+      );
+      // CSC-API.md §2: some v1 clients send `info` as a GET.
+      if (operation === 'info') app.get(url, { schema: { hide: true } }, handler);
+    }
+  }
+  await Promise.resolve();
+};
