@@ -9,7 +9,16 @@
 import { monotonicMs, type Clock } from '../core/clock.js';
 import { isSignetError } from '../core/errors.js';
 import { digestAlgorithms } from '../cms/index.js';
-import { buildCms } from '../pades/index.js';
+import {
+  addSignatureTimestamp,
+  buildCms,
+  extendSource,
+  forgetTimestampSize,
+  levelAtLeast,
+  reserveForLevel,
+  type LevelOptions,
+  type PadesLevel,
+} from '../pades/index.js';
 import { checkRemoteSignature, normalizeSignatureValue, type CscClient, type RemoteCredential } from '../csc/client/index.js';
 import type { HashAuthorizer } from './authorizer.js';
 import { GatewayError } from './errors.js';
@@ -23,7 +32,10 @@ export interface BatchSigningOptions {
   readonly authorize: HashAuthorizer;
   /** Source of each document's signing time (taken just before it is prepared). */
   readonly clock: Clock;
-  /** PAdES options for every document (a document's own options override them). */
+  /**
+   * PAdES options for every document (a document's own options override them), including the
+   * level (ETSI EN 319 142-1 §6) with its timestamper (B-T) and revocation source (B-LT).
+   */
   readonly options?: DocumentSignOptions;
   /** Hashes per signHash call (default 100). */
   readonly hashesPerCall?: number;
@@ -101,6 +113,10 @@ export async function signBatch(documents: readonly BatchDocument[], options: Ba
   // Phase one: prepare and spool every document.
   const { signatureAlgorithm } = credential.algorithm;
   const sharedChain = credential.certificateChain.map((c) => Buffer.from(c).toString('base64'));
+  const levelOptions: LevelOptions = options.options ?? {};
+  const level: PadesLevel = levelOptions.level ?? 'B-B';
+  // Room in /Contents for the signature-time-stamp token (B-T and above), measured once.
+  const reserve = (options.options?.reserveBytes ?? 0) + (await reserveForLevel(levelOptions, signatureAlgorithm.digest));
   const byHash = new Map<string, { index: number; spooled: SpooledDocument }[]>();
   for (const [index, document] of documents.entries()) {
     try {
@@ -110,6 +126,7 @@ export async function signBatch(documents: readonly BatchDocument[], options: Ba
           ...options.options,
           ...document.options,
           signingTime: options.clock.now(),
+          reserveBytes: reserve,
           certificateChain: credential.certificateChain,
           signatureAlgorithm,
           maxSignatureSize: credential.key.maxSignatureSize,
@@ -141,13 +158,25 @@ export async function signBatch(documents: readonly BatchDocument[], options: Ba
       }
     }
   };
+  const timestamper = levelAtLeast(level, 'B-T') ? levelOptions.timestamper : undefined;
+  const buildContainer = async (spooled: SpooledDocument, signature: Uint8Array): Promise<Uint8Array> => {
+    const cms = buildCms(spooled.prepared, signature);
+    if (!timestamper) return cms;
+    // EN 319 142-1 §6.3 (B-T): a signature-time-stamp over the signature value.
+    const withToken = await addSignatureTimestamp(cms, timestamper, spooled.prepared.digestAlgorithm);
+    if (withToken.length > spooled.prepared.contentsCapacity) forgetTimestampSize(timestamper);
+    return withToken;
+  };
+  const extend = levelAtLeast(level, 'B-LT')
+    ? (signed: Parameters<typeof extendSource>[0]) => extendSource(signed, { ...levelOptions, level })
+    : undefined;
   const embed = async (hash: string, value: Uint8Array): Promise<void> => {
     for (const { index, spooled } of byHash.get(hash) ?? []) {
       try {
         const signature = verifySignatures
           ? checkRemoteSignature(credential, spooled.signedAttributes, value)
           : normalizeSignatureValue(value, credential.key);
-        await finishDocument(spooled, buildCms(spooled.prepared, signature));
+        await finishDocument(spooled, await buildContainer(spooled, signature), extend);
         settle(index, { id: spooled.document.id, ok: true });
       } catch (error) {
         discardDocument(spooled);

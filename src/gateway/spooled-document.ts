@@ -5,7 +5,7 @@
  * /Contents in place (ISO 32000-1 §12.8.1) and the file renamed into place.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, copyFileSync, fstatSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, copyFileSync, fstatSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { isSignetError } from '../core/errors.js';
 import { preparePdf, type PrepareOptions, type PreparedSignature } from '../pades/index.js';
@@ -100,13 +100,18 @@ function contentsHex(spooled: SpooledDocument, cms: Uint8Array): Buffer {
  * Phase two's last step: writes `cms` into /Contents (the rest stays '0' padding, ISO 32000-1
  * §12.8.1) and delivers the signed document: rename into place, or hand the bytes over.
  */
-export async function finishDocument(spooled: SpooledDocument, cms: Uint8Array): Promise<void> {
+export async function finishDocument(
+  spooled: SpooledDocument,
+  cms: Uint8Array,
+  extend?: (signed: ByteSource) => Promise<Uint8Array>,
+): Promise<void> {
   const hex = contentsHex(spooled, cms);
   // The '<' of the hex string sits at ByteRange[1]; the digits follow it.
   const at = spooled.prepared.byteRange[1] + 1;
   const { sink, source } = spooled.document;
   if (spooled.spool.kind === 'file') {
     const { tmpPath } = spooled.spool;
+    const path = (sink as { readonly path: string }).path;
     try {
       const fd = openSync(tmpPath, 'r+');
       try {
@@ -114,10 +119,22 @@ export async function finishDocument(spooled: SpooledDocument, cms: Uint8Array):
       } finally {
         closeSync(fd);
       }
-      renameSync(tmpPath, (sink as { path: string }).path);
+      if (extend) {
+        // Levels from B-LT on append more updates (DSS, document timestamp) to the signed file.
+        const signed = FileSource.open(tmpPath);
+        let more: Uint8Array;
+        try {
+          more = await extend(signed);
+        } finally {
+          signed.close();
+        }
+        appendFileSync(tmpPath, more);
+      }
+      renameSync(tmpPath, path);
     } catch (cause) {
       rmSync(tmpPath, { force: true });
-      throw new GatewayError('ERR_GATEWAY_OUTPUT', `cannot write '${(sink as { path: string }).path}'`, { cause });
+      if (isSignetError(cause)) throw cause;
+      throw new GatewayError('ERR_GATEWAY_OUTPUT', `cannot write '${path}'`, { cause });
     }
     return;
   }
@@ -132,9 +149,16 @@ export async function finishDocument(spooled: SpooledDocument, cms: Uint8Array):
   if (original.length !== spooled.prepared.documentLength) {
     throw new GatewayError('ERR_GATEWAY_INPUT', `'${spooled.document.id}' changed while it was being signed`);
   }
-  const signed = new Uint8Array(original.length + update.length);
+  let signed = new Uint8Array(original.length + update.length);
   signed.set(original, 0);
   signed.set(update, original.length);
+  if (extend) {
+    const more = await extend(bytesSource(signed));
+    const all = new Uint8Array(signed.length + more.length);
+    all.set(signed, 0);
+    all.set(more, signed.length);
+    signed = all;
+  }
   if (sink.kind === 'bytes') await sink.accept(signed);
 }
 

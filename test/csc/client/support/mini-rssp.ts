@@ -9,11 +9,14 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { KeyObject } from 'node:crypto';
 import { signDigest } from '../../../../src/keys/software/sign-digest.js';
+import type { SignRequest } from '../../../../src/keys/index.js';
 import { digestByOid, oids, type DigestAlgorithm, type SignatureScheme } from '../../../../src/cms/index.js';
 
 export interface MiniCredential {
   readonly id: string;
-  readonly privateKey: KeyObject;
+  /** The key, or a key backend's sign (e.g. a SoftwareKeystore key) via `signWith`. */
+  readonly privateKey?: KeyObject;
+  readonly signWith?: (request: SignRequest) => Promise<Uint8Array>;
   /** DER, leaf first. */
   readonly chain: readonly Uint8Array[];
   /** What credentials/info lists in key.algo. */
@@ -147,7 +150,7 @@ export async function startMiniRssp(options: MiniRsspOptions): Promise<MiniRssp>
       const c = credential(body);
       const chain = body['certificates'] === 'chain' ? c.chain : c.chain.slice(0, 1);
       return {
-        key: { status: 'enabled', algo: c.algos, len: c.privateKey.asymmetricKeyDetails?.modulusLength ?? 256 },
+        key: { status: 'enabled', algo: c.algos, len: c.privateKey?.asymmetricKeyDetails?.modulusLength ?? 256 },
         cert: { status: 'valid', certificates: chain.map((d) => Buffer.from(d).toString('base64')) },
         auth: {
           mode: 'explicit',
@@ -196,14 +199,16 @@ export async function startMiniRssp(options: MiniRsspOptions): Promise<MiniRssp>
         throw new CscReply(400, 'invalid_request', 'Invalid parameter signAlgo');
       }
       const { scheme, digest } = schemeOf(signAlgo, typeof body['hashAlgorithmOID'] === 'string' ? body['hashAlgorithmOID'] : undefined);
-      const signatures = (hashes as string[]).map((h) => {
-        const d = new Uint8Array(Buffer.from(h, 'base64'));
-        if (c.corrupt) d[0] = (d[0] as number) ^ 1;
-        let sig = signDigest(c.privateKey, { scheme, digestAlgorithm: digest, digest: d });
-        if (scheme === 'ECDSA' && c.rawEcdsa) sig = ecdsaDerToRaw(sig, digest === 'SHA-256' ? 32 : 48);
-        return Buffer.from(sig).toString('base64');
-      });
-      return { signatures };
+      return Promise.all(
+        (hashes as string[]).map(async (h) => {
+          const d = new Uint8Array(Buffer.from(h, 'base64'));
+          if (c.corrupt) d[0] = (d[0] as number) ^ 1;
+          const request = { scheme, digestAlgorithm: digest, digest: d };
+          let sig = c.signWith ? await c.signWith(request) : signDigest(c.privateKey as KeyObject, request);
+          if (scheme === 'ECDSA' && c.rawEcdsa) sig = ecdsaDerToRaw(sig, digest === 'SHA-256' ? 32 : 48);
+          return Buffer.from(sig).toString('base64');
+        }),
+      ).then((signatures) => ({ signatures }));
     },
   };
 
@@ -224,15 +229,18 @@ export async function startMiniRssp(options: MiniRsspOptions): Promise<MiniRssp>
         if (options.delayMs) setTimeout(reply, options.delayMs);
         else reply();
       };
+      const fail = (err: unknown): void => {
+        if (err instanceof CscReply) send(err.status, { error: err.error, error_description: err.description });
+        else send(500, { error: 'server_error', error_description: 'Internal error' });
+      };
       try {
         const handler = handlers[method];
         if (req.method !== 'POST' || !handler) throw new CscReply(404, 'invalid_request', 'Unknown method');
         const text = Buffer.concat(chunks).toString('utf8');
         const body = (text ? JSON.parse(text) : {}) as Record<string, unknown>;
-        send(200, handler(req, body));
+        Promise.resolve(handler(req, body)).then((out) => send(200, out), fail);
       } catch (err) {
-        if (err instanceof CscReply) send(err.status, { error: err.error, error_description: err.description });
-        else send(500, { error: 'server_error', error_description: 'Internal error' });
+        fail(err);
       }
     });
   });
