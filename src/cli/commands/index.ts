@@ -8,6 +8,7 @@ import { keysCommand } from './keys.js';
 import { pkiCommand } from './pki.js';
 import { serveCommand } from './serve.js';
 import { signCommand } from './sign.js';
+import { signCscCommand } from './sign-csc.js';
 import { tokenServerCommand } from './token-server.js';
 import { verifyCommand } from './verify.js';
 
@@ -20,6 +21,7 @@ export const commands: readonly Command[] = [
   pkiCommand,
   serveCommand,
   signCommand,
+  signCscCommand,
   tokenServerCommand,
   verifyCommand,
 ];

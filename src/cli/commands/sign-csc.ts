@@ -1,0 +1,254 @@
+/**
+ * `signet sign-remote`: PAdES signing of one file or a batch with a credential held by a CSC
+ * provider (Signet or any CSC API v2 service): auth/login (or an OAuth token), one
+ * credentials/authorize with PIN + OTP for the whole batch (CSC v2 §11.6), signatures/signHash
+ * in chunks (§11.10), embedding here.
+ */
+import { readdirSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { decodeBase32, generateTotp, totpStep, defaultTotpParams } from '../../auth/index.js';
+import { monotonicMs, systemClock, type Clock } from '../../core/clock.js';
+import { CscClient, loadRemoteCredential, type CscServiceAuth, type ExplicitSecrets } from '../../csc/client/index.js';
+import { bearerAuthorizer, explicitAuthorizer, signBatch, type BatchDocument, type DocumentSignOptions } from '../../gateway/index.js';
+import type { CliIo, Command } from '../command.js';
+import { CliError } from '../errors.js';
+import { formatError } from '../main.js';
+import { levelSources, levelUsage } from './sign-level.js';
+import { parseCertify, parseDigest, parseScheme, parseVisible, readSecretFile } from './sign-options.js';
+
+const usage = `usage: signet sign-remote IN.pdf -o OUT.pdf --csc-url URL [authorization] [options]
+       signet sign-remote A.pdf B.pdf … | DIR --out-dir OUTDIR --csc-url URL [authorization] [options]
+
+Signs with a credential of a CSC API v2 provider (e.g. signet serve: --csc-url http://127.0.0.1:8080).
+The whole batch is authorized once (PIN + OTP over all its hashes), then signed with signHash.
+
+service authorization (one of):
+  --username U --password-file F   auth/login with HTTP Basic
+  --access-token-file F            an OAuth 2.0 access token (scope service; with scope
+                                   credential it is the SAD itself and no PIN/OTP is sent)
+credential authorization (explicit mode):
+  --credential ID                  the credential (default: the only one the user has)
+  --pin-file F                     the credential's PIN
+  --totp-secret-file F             base32 TOTP secret: a fresh code for each authorization
+  --otp CODE                       a one-time code (enough for one authorization)
+options:
+  --csc-url URL           the provider; /csc/v2 is appended when the URL has no /csc/vN path
+  --field NAME  --reason TEXT  --location TEXT  --contact TEXT
+  --visible P,X1,Y1,X2,Y2 visible signature on page P (1-based), rectangle in points
+  --certify 1|2|3         certification signature with DocMDP permission P
+  --algorithm rsa-pss|rsa-pkcs1|ecdsa     --digest sha256|sha384|sha512
+  --hashes-per-call N     hashes per signHash call (default 100)
+  --concurrency N         signHash calls in flight (default 2)
+${levelUsage}`;
+
+const options = {
+  output: { type: 'string', short: 'o' },
+  'out-dir': { type: 'string' },
+  'csc-url': { type: 'string' },
+  username: { type: 'string' },
+  'password-file': { type: 'string' },
+  'access-token-file': { type: 'string' },
+  credential: { type: 'string' },
+  'pin-file': { type: 'string' },
+  'totp-secret-file': { type: 'string' },
+  otp: { type: 'string' },
+  field: { type: 'string' },
+  reason: { type: 'string' },
+  location: { type: 'string' },
+  contact: { type: 'string' },
+  visible: { type: 'string' },
+  certify: { type: 'string' },
+  algorithm: { type: 'string' },
+  digest: { type: 'string' },
+  'hashes-per-call': { type: 'string' },
+  concurrency: { type: 'string' },
+  level: { type: 'string' },
+  tsa: { type: 'string' },
+  'timeout-ms': { type: 'string' },
+} as const;
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>['values'];
+
+function parse(argv: readonly string[]): ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>> {
+  try {
+    return parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
+  } catch (cause) {
+    throw new CliError('ERR_CLI_USAGE', cause instanceof Error ? cause.message : 'bad arguments', { cause });
+  }
+}
+
+/** `--csc-url`: the base URI of the CSC methods (CSC v2 §7.2: `…/csc/v2/{method}`). */
+export function cscBaseUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new CliError('ERR_CLI_USAGE', `--csc-url expects an http(s) URL (got '${text}')`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CliError('ERR_CLI_USAGE', `--csc-url expects an http(s) URL (got '${text}')`);
+  const path = url.pathname.replace(/\/+$/, '');
+  url.pathname = /\/csc\/v\d+$/.test(path) ? path : `${path}/csc/v2`;
+  return url.toString();
+}
+
+function positiveInt(text: string | undefined, name: string): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new CliError('ERR_CLI_USAGE', `--${name} expects a positive integer (got '${text}')`);
+  return n;
+}
+
+function serviceAuth(v: Values): CscServiceAuth {
+  if (v['access-token-file'] !== undefined) {
+    if (v.username !== undefined) throw new CliError('ERR_CLI_USAGE', 'use either --access-token-file or --username, not both');
+    return { kind: 'bearer', accessToken: readSecretFile(v['access-token-file'], 'access token file') };
+  }
+  if (v.username === undefined || v['password-file'] === undefined) {
+    throw new CliError('ERR_CLI_USAGE', `give --username U --password-file F, or --access-token-file F\n${usage}`);
+  }
+  return { kind: 'basic', username: v.username, password: readSecretFile(v['password-file'], 'password file') };
+}
+
+/**
+ * One OTP per authorization: from a TOTP secret (RFC 6238), never reusing a time step the
+ * provider has already seen (it refuses replays, RFC 6238 §5.2) — waits for the next step —
+ * or the single code given with --otp.
+ */
+function otpSource(v: Values, clock: Clock, io: CliIo): (() => Promise<string | undefined>) {
+  if (v['totp-secret-file'] !== undefined && v.otp !== undefined) throw new CliError('ERR_CLI_USAGE', 'use either --totp-secret-file or --otp, not both');
+  if (v['totp-secret-file'] !== undefined) {
+    const secret = decodeBase32(readSecretFile(v['totp-secret-file'], 'TOTP secret file').trim());
+    let lastStep = -1;
+    return async () => {
+      let now = clock.now();
+      const period = defaultTotpParams.periodSeconds * 1000;
+      if (totpStep(now) <= lastStep) {
+        const wait = period - (now.getTime() % period) + 50;
+        io.stderr.write(`waiting ${Math.ceil(wait / 1000)} s for the next TOTP code\n`);
+        await new Promise((resolve) => setTimeout(resolve, wait));
+        now = clock.now();
+      }
+      lastStep = totpStep(now);
+      return generateTotp(secret, now);
+    };
+  }
+  let code = v.otp;
+  return () => {
+    if (code === undefined && v.otp !== undefined) {
+      return Promise.reject(new CliError('ERR_CLI_USAGE', '--otp is good for one authorization; this batch needs more (use --totp-secret-file)'));
+    }
+    const out = code;
+    code = undefined;
+    return Promise.resolve(out);
+  };
+}
+
+function expandInputs(inputs: readonly string[]): string[] {
+  return inputs.flatMap((p) => {
+    try {
+      if (!statSync(p).isDirectory()) return [p];
+    } catch {
+      return [p]; // reported per file as unreadable
+    }
+    return readdirSync(p)
+      .filter((n) => n.toLowerCase().endsWith('.pdf'))
+      .sort()
+      .map((n) => join(p, n));
+  });
+}
+
+function progressBar(io: CliIo, done: number, total: number, current: string): void {
+  if (!io.stderr.isTTY) return;
+  const width = 30;
+  const filled = Math.round((done / total) * width);
+  io.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${current.slice(0, 40).padEnd(40)}`);
+}
+
+export const signCscCommand: Command = {
+  name: 'sign-remote',
+  summary: 'sign PDF files (PAdES) with a credential of a CSC API provider, one or a batch',
+  usage,
+  async run(argv, io) {
+    const { values: v, positionals } = parse(argv);
+    if (positionals.length === 0) throw new CliError('ERR_CLI_USAGE', `no input file\n${usage}`);
+    if (v['csc-url'] === undefined) throw new CliError('ERR_CLI_USAGE', `--csc-url is required\n${usage}`);
+    const outDir = v['out-dir'];
+    if (outDir === undefined && (positionals.length !== 1 || v.output === undefined)) {
+      throw new CliError('ERR_CLI_USAGE', 'one input needs -o OUT.pdf; several inputs need --out-dir DIR');
+    }
+    if (outDir !== undefined && v.output !== undefined) throw new CliError('ERR_CLI_USAGE', 'use either -o or --out-dir, not both');
+    const clock = systemClock;
+    const level = levelSources(v, clock);
+    const signOptions: DocumentSignOptions = {
+      ...level,
+      ...(v.field === undefined ? {} : { fieldName: v.field }),
+      ...(v.reason === undefined ? {} : { reason: v.reason }),
+      ...(v.location === undefined ? {} : { location: v.location }),
+      ...(v.contact === undefined ? {} : { contactInfo: v.contact }),
+      ...(v.visible === undefined ? {} : { visible: parseVisible(v.visible) }),
+      ...(v.certify === undefined ? {} : { certify: parseCertify(v.certify) }),
+    };
+    const hashesPerCall = positiveInt(v['hashes-per-call'], 'hashes-per-call');
+    const concurrency = positiveInt(v.concurrency, 'concurrency');
+    const scheme = parseScheme(v.algorithm);
+    const digest = parseDigest(v.digest);
+    const auth = serviceAuth(v);
+    const pin = v['pin-file'] === undefined ? undefined : readSecretFile(v['pin-file'], 'PIN file');
+    const nextOtp = otpSource(v, clock, io);
+
+    const client = new CscClient({ baseUrl: cscBaseUrl(v['csc-url']), auth });
+    let credentialID = v.credential;
+    if (credentialID === undefined) {
+      const { credentialIDs } = await client.listCredentials();
+      if (credentialIDs.length !== 1) {
+        throw new CliError('ERR_CLI_USAGE', `choose a credential with --credential (available: ${credentialIDs.join(', ') || 'none'})`);
+      }
+      credentialID = credentialIDs[0] as string;
+    }
+    const credential = await loadRemoteCredential(client, credentialID, {
+      ...(scheme === undefined ? {} : { scheme }),
+      ...(digest === undefined ? {} : { digest }),
+    });
+    // Without PIN and OTP, a bearer token of scope `credential` is the SAD (CSC v2 §8.4).
+    const authorize =
+      auth.kind === 'bearer' && pin === undefined && v.otp === undefined && v['totp-secret-file'] === undefined
+        ? bearerAuthorizer()
+        : explicitAuthorizer(client, credential, async (): Promise<ExplicitSecrets> => {
+            const otp = await nextOtp();
+            return { ...(pin === undefined ? {} : { pin }), ...(otp === undefined ? {} : { otp }) };
+          });
+
+    const files = outDir === undefined ? positionals : expandInputs(positionals);
+    const documents: BatchDocument[] = files.map((file) => ({
+      id: file,
+      source: { kind: 'file', path: file },
+      sink: { kind: 'file', path: outDir === undefined ? (v.output as string) : join(outDir, basename(file)) },
+    }));
+    const started = monotonicMs();
+    const result = await signBatch(documents, {
+      client,
+      credential,
+      authorize,
+      clock,
+      options: signOptions,
+      ...(hashesPerCall === undefined ? {} : { hashesPerCall }),
+      ...(concurrency === undefined ? {} : { concurrency }),
+      onProgress: (p) => {
+        if (p.event !== 'prepared') progressBar(io, p.finished, p.total, basename(p.id));
+      },
+    });
+    if (io.stderr.isTTY) io.stderr.write('\n');
+    for (const r of result.results) {
+      if (!r.ok) io.stderr.write(`${r.id}: ${formatError(r.error)}\n`);
+    }
+    if (outDir === undefined && result.failed === 0) return 0;
+    const seconds = ((monotonicMs() - started) / 1000).toFixed(2);
+    io.stdout.write(
+      `signed ${result.signed} of ${files.length} files in ${seconds} s with credential ${credential.credentialID}` +
+        ` (${result.authorizations} authorization${result.authorizations === 1 ? '' : 's'}, ${result.signHashCalls} signHash call${result.signHashCalls === 1 ? '' : 's'})` +
+        `${result.failed ? `, ${result.failed} failed` : ''}\n`,
+    );
+    return result.failed === 0 ? 0 : 1;
+  },
+};
