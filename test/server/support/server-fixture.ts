@@ -56,9 +56,10 @@ export async function openServices(
   options: Omit<CreateServicesOptions, 'logger'> & { readonly logs?: Writable } = {},
 ): Promise<Services> {
   const { logs, ...rest } = options;
-  const services = await createServices(configFor(env), {
+  const config = configFor(env);
+  const services = await createServices(config, {
     scrypt: testScrypt,
-    logger: createLogger('info', logs ?? new Capture()),
+    logger: createLogger(config.logLevel, logs ?? new Capture()),
     ...rest,
   });
   t.after(() => services.close());
