@@ -9,7 +9,8 @@ import type { FastifyInstance } from 'fastify';
 import { issueAccessToken } from '../../src/auth/access-token.js';
 import { listAuditRows } from '../../src/store/index.js';
 import { buildServer, type Services } from '../../src/server/index.js';
-import { Capture, openServices, serverEnv } from './support/server-fixture.js';
+import type { Capture} from './support/server-fixture.js';
+import { openServices, serverEnv } from './support/server-fixture.js';
 
 async function server(t: TestContext, logs?: Capture): Promise<{ app: FastifyInstance; services: Services } | undefined> {
   const env = await serverEnv(t, 'sqlite');
