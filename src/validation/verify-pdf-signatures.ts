@@ -25,6 +25,7 @@ import {
 } from '../pdf/index.js';
 import { digestByteRange, listSignatureFields, parsePdfDate } from '../pades/index.js';
 import { buildCertificatePath } from './certificate-path.js';
+import { analyseLaterRevisions } from './revision-changes.js';
 import type { ChainStatus, DocumentReport, Indication, SignatureReport, SubIndication } from './types.js';
 
 /** Options of `verifyPdfSignatures`. */
@@ -101,9 +102,11 @@ function verdict(
   crypto: SignerInfoVerification | undefined,
   hasCert: boolean,
   chain: ChainStatus | undefined,
-  covers: boolean,
+  modified: boolean,
 ): [Indication, SubIndication | undefined] {
   if (!formatOk) return ['TOTAL-FAILED', 'FORMAT_FAILURE'];
+  // V8/V9: a disallowed change after signing fails the signature whatever its cryptography.
+  if (modified) return ['TOTAL-FAILED', 'SIG_CONSTRAINTS_FAILURE'];
   if (!hasCert) return ['INDETERMINATE', 'NO_SIGNING_CERTIFICATE_FOUND'];
   if (crypto && !crypto.isMessageDigestValid) return ['TOTAL-FAILED', 'HASH_FAILURE'];
   if (crypto && !crypto.isSignatureValid) return ['TOTAL-FAILED', 'SIG_CRYPTO_FAILURE'];
@@ -111,13 +114,14 @@ function verdict(
   if (chain === 'invalid') return ['INDETERMINATE', 'CHAIN_CONSTRAINTS_FAILURE'];
   if (chain === 'expired') return ['INDETERMINATE', 'OUT_OF_BOUNDS_NO_POE'];
   if (chain !== 'trusted') return ['INDETERMINATE', 'NO_CERTIFICATE_CHAIN_FOUND'];
-  // INV-8: later revisions are not analysed yet, so a partial coverage is never PASSED.
-  if (!covers || problems.length > 0) return ['INDETERMINATE', undefined];
+  if (problems.length > 0) return ['INDETERMINATE', undefined];
   return ['TOTAL-PASSED', undefined];
 }
 
 function verifyOne(
   source: ByteSource,
+  doc: PdfDocument,
+  certification: 1 | 2 | 3 | undefined,
   fieldName: string,
   dict: PdfDict,
   location: ObjectLocation | undefined,
@@ -177,10 +181,13 @@ function verifyOne(
   }
 
   const covers = byteRange !== undefined && byteRange[2] + byteRange[3] === source.length;
+  // V4/V5/V8/V9 (INV-8): whatever follows the signed revision must be an allowed change.
+  let modified = false;
   if (byteRange && !covers) {
-    warnings.push(
-      `the document was changed after this signature (${source.length - byteRange[2] - byteRange[3]} bytes of later revisions); the changes are not analysed yet`,
-    );
+    const analysis = analyseLaterRevisions(source, doc, byteRange[2] + byteRange[3], { certification });
+    modified = analysis.disallowed.length > 0;
+    problems.push(...analysis.disallowed.map((d) => `modified after signing: ${d}`));
+    warnings.push(...analysis.changes.map((c) => `later revision (${analysis.level}): ${c}`));
   }
   let chainStatus: ChainStatus | undefined;
   let chain: string[] = [];
@@ -192,7 +199,7 @@ function verifyOne(
     signerSubject = chain[0];
     problems.push(...path.problems);
   }
-  const [indication, subIndication] = verdict(problems.filter((p) => !p.startsWith('no path') && !p.startsWith('certificate not valid')), formatOk, crypto, signerDer !== undefined, chainStatus, covers);
+  const [indication, subIndication] = verdict(problems.filter((p) => !p.startsWith('no path') && !p.startsWith('certificate not valid')), formatOk, crypto, signerDer !== undefined, chainStatus, modified);
   return {
     ...base,
     indication,
@@ -228,8 +235,25 @@ export function verifyPdfSignatures(input: ByteSource | Uint8Array, options: Ver
       return { f, v: doc.resolveDict(value), location };
     })
     .filter((x): x is { f: typeof x.f; v: PdfDict; location: ObjectLocation | undefined } => x.v !== undefined)
-    .map(({ f, v, location }) => verifyOne(source, f.fullName, v, location, options));
+    .map(({ f, v, location }) => verifyOne(source, doc, certificationLevel(doc), f.fullName, v, location, options));
   return { signatures: failCollisions(signatures), warnings: doc.warnings };
+}
+
+/**
+ * The DocMDP permission P of the certification signature named by the catalog's /Perms /DocMDP
+ * (ISO 32000-1 §12.8.2.2: TransformParams /P, default 2), or undefined without one.
+ */
+function certificationLevel(doc: PdfDocument): 1 | 2 | 3 | undefined {
+  const perms = doc.resolveDict(doc.catalog.get('Perms'));
+  const sig = doc.resolveDict(perms?.get('DocMDP'));
+  if (sig === undefined) return undefined;
+  for (const ref of doc.resolveArray(sig.get('Reference')) ?? []) {
+    const reference = doc.resolveDict(ref);
+    if (reference?.getName('TransformMethod') !== 'DocMDP') continue;
+    const p = doc.resolveDict(reference.get('TransformParams'))?.get('P');
+    return p === 1 || p === 3 ? p : 2;
+  }
+  return 2;
 }
 
 /** V6 (PDF-09): signatures whose holes coincide or overlap are all FAILED. */
