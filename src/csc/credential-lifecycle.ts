@@ -10,6 +10,7 @@ import { appendAudit, type AuditContext } from '../audit/index.js';
 import type { SecretHasher } from '../auth/index.js';
 import { createCertificationRequest, type KeyBackend, type KeySpec } from '../keys/index.js';
 import {
+  buildSubject,
   parseRevocationReason,
   type CertificateAuthority,
   type ProfileName,
@@ -102,7 +103,7 @@ export async function createCredential(
   const id = randomUUID();
   const key = await backend.generateKey(spec, `cred-${id}`);
   try {
-    const csr = await createCertificationRequest(backend, key.ref, { subject: [] });
+    const csr = await createCertificationRequest(backend, key.ref, { subject: buildSubject(request.subject) });
     const record = await deps.ca.enroll(csr, { profile: request.profile ?? 'signing', subject: request.subject });
     const chain = [record.der, ...(deps.caChain ?? [deps.ca.certificate])];
     const pinHash = request.pin === undefined ? null : await deps.hasher.hash(request.pin);
