@@ -111,6 +111,21 @@ describe('signet sign-remote (CLI)', () => {
     assert.match(help.stdout, /--totp-secret-file F/);
   });
 
+  it('runs the line signet serve --demo prints: sign-csc --service URL --demo demo.json IN OUT', async () => {
+    const demo = join(dir, 'demo.json');
+    writeFileSync(demo, JSON.stringify({ username: 'demo', password: 'demo-password', totpSecret: encodeBase32(secret), credentialID: 'cred-1', pin: '4321' }));
+    const input = join(dir, 'demo-in.pdf');
+    writeFileSync(input, makeBasePdf({ text: 'demo' }));
+    const out = join(dir, 'demo-out.pdf');
+    const r = await signet(['sign-csc', '--service', rssp.url, '--demo', demo, input, out]);
+    assert.equal(r.status, 0, r.stderr);
+    valid(out);
+    // OUT exists now: the two-positional form refuses to overwrite it.
+    const again = await signet(['sign-csc', '--service', rssp.url, '--demo', demo, input, out]);
+    assert.equal(again.status, 2);
+    assert.match(again.stderr, /ERR_CLI_USAGE/);
+  });
+
   it('appends /csc/v2 to a bare server URL only', () => {
     assert.equal(cscBaseUrl('http://127.0.0.1:8080'), 'http://127.0.0.1:8080/csc/v2');
     assert.equal(cscBaseUrl('https://rssp.example/prefix/'), 'https://rssp.example/prefix/csc/v2');

@@ -8,7 +8,7 @@ import { keysCommand } from './keys.js';
 import { pkiCommand } from './pki.js';
 import { serveCommand } from './serve.js';
 import { signCommand } from './sign.js';
-import { signCscCommand } from './sign-csc.js';
+import { signCscAliasCommand, signCscCommand } from './sign-csc.js';
 import { tokenServerCommand } from './token-server.js';
 import { verifyCommand } from './verify.js';
 
@@ -22,6 +22,7 @@ export const commands: readonly Command[] = [
   serveCommand,
   signCommand,
   signCscCommand,
+  signCscAliasCommand,
   tokenServerCommand,
   verifyCommand,
 ];

@@ -4,7 +4,7 @@
  * credentials/authorize with PIN + OTP for the whole batch (CSC v2 §11.6), signatures/signHash
  * in chunks (§11.10), embedding here.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { decodeBase32, generateTotp, totpStep, defaultTotpParams } from '../../auth/index.js';
@@ -19,11 +19,14 @@ import { parseCertify, parseDigest, parseScheme, parseVisible, readSecretFile } 
 
 const usage = `usage: signet sign-remote IN.pdf -o OUT.pdf --csc-url URL [authorization] [options]
        signet sign-remote A.pdf B.pdf … | DIR --out-dir OUTDIR --csc-url URL [authorization] [options]
+       signet sign-remote IN.pdf OUT.pdf --csc-url URL --demo DATA/demo.json   (OUT.pdf must not exist)
 
 Signs with a credential of a CSC API v2 provider (e.g. signet serve: --csc-url http://127.0.0.1:8080).
 The whole batch is authorized once (PIN + OTP over all its hashes), then signed with signHash.
 
 service authorization (one of):
+  --demo FILE                      the demo.json of 'signet serve --demo' (username, password,
+                                   totpSecret, credentialID, pin): nothing else needed
   --username U --password-file F   auth/login with HTTP Basic
   --access-token-file F            an OAuth 2.0 access token (scope service; with scope
                                    credential it is the SAD itself and no PIN/OTP is sent)
@@ -34,6 +37,7 @@ credential authorization (explicit mode):
   --otp CODE                       a one-time code (enough for one authorization)
 options:
   --csc-url URL           the provider; /csc/v2 is appended when the URL has no /csc/vN path
+                          (--service URL is the same option)
   --field NAME  --reason TEXT  --location TEXT  --contact TEXT
   --visible P,X1,Y1,X2,Y2 visible signature on page P (1-based), rectangle in points
   --certify 1|2|3         certification signature with DocMDP permission P
@@ -46,6 +50,8 @@ const options = {
   output: { type: 'string', short: 'o' },
   'out-dir': { type: 'string' },
   'csc-url': { type: 'string' },
+  service: { type: 'string' },
+  demo: { type: 'string' },
   username: { type: 'string' },
   'password-file': { type: 'string' },
   'access-token-file': { type: 'string' },
@@ -99,7 +105,35 @@ function positiveInt(text: string | undefined, name: string): number | undefined
   return n;
 }
 
-function serviceAuth(v: Values): CscServiceAuth {
+/** The account file written by `signet serve --demo`. */
+interface DemoFile {
+  readonly username: string;
+  readonly password: string;
+  readonly totpSecret: string;
+  readonly credentialID: string;
+  readonly pin: string;
+}
+
+function readDemoFile(path: string): DemoFile {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readSecretFile(path, 'demo file'));
+  } catch (cause) {
+    if (cause instanceof CliError) throw cause;
+    throw new CliError('ERR_CLI_INPUT', `the demo file '${path}' is not JSON`, { cause });
+  }
+  const d = parsed as Record<string, unknown>;
+  for (const k of ['username', 'password', 'totpSecret', 'credentialID', 'pin']) {
+    if (typeof d[k] !== 'string') throw new CliError('ERR_CLI_INPUT', `the demo file '${path}' has no string "${k}"`);
+  }
+  return d as unknown as DemoFile;
+}
+
+function serviceAuth(v: Values, demo: DemoFile | undefined): CscServiceAuth {
+  if (demo !== undefined) {
+    if (v.username !== undefined || v['access-token-file'] !== undefined) throw new CliError('ERR_CLI_USAGE', 'use either --demo or --username/--access-token-file');
+    return { kind: 'basic', username: demo.username, password: demo.password };
+  }
   if (v['access-token-file'] !== undefined) {
     if (v.username !== undefined) throw new CliError('ERR_CLI_USAGE', 'use either --access-token-file or --username, not both');
     return { kind: 'bearer', accessToken: readSecretFile(v['access-token-file'], 'access token file') };
@@ -115,10 +149,11 @@ function serviceAuth(v: Values): CscServiceAuth {
  * provider has already seen (it refuses replays, RFC 6238 §5.2) — waits for the next step —
  * or the single code given with --otp.
  */
-function otpSource(v: Values, clock: Clock, io: CliIo): (() => Promise<string | undefined>) {
+function otpSource(v: Values, demo: DemoFile | undefined, clock: Clock, io: CliIo): (() => Promise<string | undefined>) {
   if (v['totp-secret-file'] !== undefined && v.otp !== undefined) throw new CliError('ERR_CLI_USAGE', 'use either --totp-secret-file or --otp, not both');
-  if (v['totp-secret-file'] !== undefined) {
-    const secret = decodeBase32(readSecretFile(v['totp-secret-file'], 'TOTP secret file').trim());
+  const secretText = v['totp-secret-file'] !== undefined && v.otp === undefined ? readSecretFile(v['totp-secret-file'], 'TOTP secret file') : v.otp === undefined ? demo?.totpSecret : undefined;
+  if (secretText !== undefined) {
+    const secret = decodeBase32(secretText.trim());
     let lastStep = -1;
     return async () => {
       let now = clock.now();
@@ -172,12 +207,18 @@ export const signCscCommand: Command = {
   async run(argv, io) {
     const { values: v, positionals } = parse(argv);
     if (positionals.length === 0) throw new CliError('ERR_CLI_USAGE', `no input file\n${usage}`);
-    if (v['csc-url'] === undefined) throw new CliError('ERR_CLI_USAGE', `--csc-url is required\n${usage}`);
+    const cscUrl = v['csc-url'] ?? v.service;
+    if (cscUrl === undefined) throw new CliError('ERR_CLI_USAGE', `--csc-url is required\n${usage}`);
     const outDir = v['out-dir'];
-    if (outDir === undefined && (positionals.length !== 1 || v.output === undefined)) {
+    let output = v.output;
+    if (outDir === undefined && output === undefined && positionals.length === 2 && !existsSync(positionals[1] as string)) {
+      // `IN.pdf OUT.pdf`: only when OUT does not exist, so a forgotten --out-dir never overwrites an input.
+      output = positionals.pop();
+    }
+    if (outDir === undefined && (positionals.length !== 1 || output === undefined)) {
       throw new CliError('ERR_CLI_USAGE', 'one input needs -o OUT.pdf; several inputs need --out-dir DIR');
     }
-    if (outDir !== undefined && v.output !== undefined) throw new CliError('ERR_CLI_USAGE', 'use either -o or --out-dir, not both');
+    if (outDir !== undefined && output !== undefined) throw new CliError('ERR_CLI_USAGE', 'use either -o or --out-dir, not both');
     const clock = systemClock;
     const level = levelSources(v, clock);
     const signOptions: DocumentSignOptions = {
@@ -193,12 +234,13 @@ export const signCscCommand: Command = {
     const concurrency = positiveInt(v.concurrency, 'concurrency');
     const scheme = parseScheme(v.algorithm);
     const digest = parseDigest(v.digest);
-    const auth = serviceAuth(v);
-    const pin = v['pin-file'] === undefined ? undefined : readSecretFile(v['pin-file'], 'PIN file');
-    const nextOtp = otpSource(v, clock, io);
+    const demo = v.demo === undefined ? undefined : readDemoFile(v.demo);
+    const auth = serviceAuth(v, demo);
+    const pin = v['pin-file'] === undefined ? demo?.pin : readSecretFile(v['pin-file'], 'PIN file');
+    const nextOtp = otpSource(v, demo, clock, io);
 
-    const client = new CscClient({ baseUrl: cscBaseUrl(v['csc-url']), auth });
-    let credentialID = v.credential;
+    const client = new CscClient({ baseUrl: cscBaseUrl(cscUrl), auth });
+    let credentialID = v.credential ?? demo?.credentialID;
     if (credentialID === undefined) {
       const { credentialIDs } = await client.listCredentials();
       if (credentialIDs.length !== 1) {
@@ -212,7 +254,7 @@ export const signCscCommand: Command = {
     });
     // Without PIN and OTP, a bearer token of scope `credential` is the SAD (CSC v2 §8.4).
     const authorize =
-      auth.kind === 'bearer' && pin === undefined && v.otp === undefined && v['totp-secret-file'] === undefined
+      auth.kind === 'bearer' && pin === undefined && v.otp === undefined && v['totp-secret-file'] === undefined && demo === undefined
         ? bearerAuthorizer()
         : explicitAuthorizer(client, credential, async (): Promise<ExplicitSecrets> => {
             const otp = await nextOtp();
@@ -223,7 +265,7 @@ export const signCscCommand: Command = {
     const documents: BatchDocument[] = files.map((file) => ({
       id: file,
       source: { kind: 'file', path: file },
-      sink: { kind: 'file', path: outDir === undefined ? (v.output as string) : join(outDir, basename(file)) },
+      sink: { kind: 'file', path: outDir === undefined ? (output as string) : join(outDir, basename(file)) },
     }));
     const started = monotonicMs();
     const result = await signBatch(documents, {
@@ -252,3 +294,6 @@ export const signCscCommand: Command = {
     return result.failed === 0 ? 0 : 1;
   },
 };
+
+/** `signet sign-csc`: the same command under the name `signet serve --demo` prints. */
+export const signCscAliasCommand: Command = { ...signCscCommand, name: 'sign-csc', summary: 'same as sign-remote' };
