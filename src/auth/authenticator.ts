@@ -10,6 +10,7 @@ import {
   advanceUserTotpStep,
   clearCredentialAttempts,
   clearUserAttempts,
+  releaseCredentialAttempt,
   findCredential,
   findUserById,
   findUserByUsername,
@@ -239,6 +240,8 @@ export class Authenticator {
       readonly userId: string;
       readonly credentialId: string;
       readonly pin: string;
+      /** First factor of several: success keeps earlier failures counted (see #credentialFactor). */
+      readonly keepFailures?: boolean;
     } & RequestOrigin,
   ): Promise<void> {
     const credential = await findCredential(this.#o.store.db, request.credentialId);
@@ -271,6 +274,8 @@ export class Authenticator {
       readonly userId: string;
       readonly credentialId: string;
       readonly code: string;
+      /** First factor of several: success keeps earlier failures counted (see #credentialFactor). */
+      readonly keepFailures?: boolean;
     } & RequestOrigin,
   ): Promise<void> {
     const credential = await findCredential(this.#o.store.db, request.credentialId);
@@ -414,7 +419,11 @@ export class Authenticator {
   }
 
   async #credentialFactor(
-    request: RequestOrigin & { readonly userId: string; readonly credentialId: string },
+    request: RequestOrigin & {
+      readonly userId: string;
+      readonly credentialId: string;
+      readonly keepFailures?: boolean;
+    },
     type: string,
     wrongCode: 'ERR_AUTH_PIN_INVALID' | 'ERR_AUTH_OTP_INVALID',
     verify: () => Promise<{ ok: boolean; claim?: (trx: Db) => Promise<boolean> }>,
@@ -438,7 +447,10 @@ export class Authenticator {
     const result = await verify();
     const replayed = await store.transaction(async (trx) => {
       if (result.ok && (result.claim === undefined || (await result.claim(trx)))) {
-        await clearCredentialAttempts(trx, request.credentialId);
+        // SECURITY.md SAD-25: a right PIN must not wipe the count of wrong OTPs (or the reverse)
+        // before the whole authorization succeeded; only this attempt's reservation is released.
+        if (request.keepFailures === true) await releaseCredentialAttempt(trx, request.credentialId);
+        else await clearCredentialAttempts(trx, request.credentialId);
         await this.#audit(trx, request, type, 'success', subject);
         return false;
       }

@@ -152,7 +152,12 @@ export async function credentialsAuthorize(
   if (factors.pin && pin === undefined) throw missingParameter('string', 'PIN');
   if (factors.otp && otp === undefined) throw missingParameter('string', 'OTP');
   const who = { userId: caller.info.userId, credentialId: row.id, ...origin(ctx) };
-  if (factors.pin) await deps.authenticator.verifyCredentialPin({ ...who, pin: pin as string });
+  // SECURITY.md SAD-25: the first factor's success keeps earlier failures counted; only the
+  // last factor's success (the whole authorization) clears them, so a known PIN cannot be used
+  // to guess OTPs without ever locking.
+  if (factors.pin) {
+    await deps.authenticator.verifyCredentialPin({ ...who, pin: pin as string, keepFailures: factors.otp });
+  }
   if (factors.otp) await deps.authenticator.verifyCredentialOtp({ ...who, code: otp as string });
   const lifetime = deps.limits?.sadLifetimeSeconds ?? 300;
   const issued = await deps.sads.issue({

@@ -69,6 +69,7 @@ export type CscVersion = 'v1' | 'v2';
 
 /** A transport-neutral answer. */
 export interface CscResponse {
-  readonly status: 200 | 204;
+  /** 200, 204, or the error's status (4xx/5xx). */
+  readonly status: number;
   readonly body?: Readonly<Record<string, unknown>>;
 }

@@ -88,7 +88,8 @@ export function createCscService(deps: CscDeps): CscService {
   ): Promise<CscResponse> {
     const wire = version === 'v1' ? v1Error(error) : error;
     // INV-5, SECURITY.md AUD-09: every refusal leaves an entry (no secrets: codes and ids only).
-    await appendAuditNow(
+    // If even that cannot be written, the answer is a server error (AUD-07: nothing unrecorded).
+    const recorded = await appendAuditNow(
       deps.store,
       {
         type: `csc.${operation.replace('/', '.')}`,
@@ -96,12 +97,19 @@ export function createCscService(deps: CscDeps): CscService {
         ...(trail.userId === undefined ? {} : { actorUserId: trail.userId }),
         ...(trail.clientId === undefined ? {} : { actorClientId: trail.clientId }),
         ...(trail.credentialId === undefined ? {} : { subject: `credential:${trail.credentialId}` }),
-        details: { version, error: wire.error, code: error.code, description: error.message },
+        details: { version, error: wire.error, errorCode: error.code, description: error.message },
         ...origin(ctx),
       },
       deps.audit,
-    ).catch(() => undefined);
-    return { status: wire.status as CscResponse['status'], body: wire.toBody() };
+    ).then(
+      () => true,
+      () => false,
+    );
+    if (!recorded) {
+      const failed = new CscError('ERR_CSC_SERVER', 'Internal error');
+      return { status: failed.status, body: failed.toBody() };
+    }
+    return { status: wire.status, body: wire.toBody() };
   }
 
   async function handle(

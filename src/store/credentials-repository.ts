@@ -123,6 +123,19 @@ export async function reserveCredentialAttempt(
   return row === undefined ? undefined : Number(row.pin_failures);
 }
 
+/**
+ * Gives back one reserved attempt (a factor that verified, inside a multi-factor authorization):
+ * earlier failures stay counted until the whole authorization succeeds (SECURITY.md SAD-25).
+ */
+export async function releaseCredentialAttempt(trx: Db, id: string): Promise<void> {
+  await trx
+    .updateTable('credentials')
+    .set((eb) => ({ pin_failures: eb('pin_failures', '-', 1) }))
+    .where('id', '=', id)
+    .where('pin_failures', '>', 0)
+    .execute();
+}
+
 /** A verified PIN clears the counter. */
 export async function clearCredentialAttempts(trx: Db, id: string): Promise<void> {
   await trx.updateTable('credentials').set({ pin_failures: 0 }).where('id', '=', id).execute();

@@ -64,6 +64,7 @@ export {
   setCredentialStatus,
   reserveCredentialAttempt,
   clearCredentialAttempts,
+  releaseCredentialAttempt,
   setCredentialLocked,
   setCredentialPinHash,
   type CredentialRow,
