@@ -65,6 +65,8 @@ export interface CscHarness {
   nextOtp(user: TestUser): string;
   call(version: 'v1' | 'v2', operation: string, body: unknown, auth?: Auth): Promise<{ status: number; body: any }>; // eslint-disable-line @typescript-eslint/no-explicit-any
   login(version: 'v1' | 'v2', user: TestUser): Promise<string>;
+  /** Another node: the same configuration on another database connection (pool), its own app. */
+  secondNode(store: Store): Promise<FastifyInstance>;
   auditTypes(): Promise<string[]>;
 }
 
@@ -77,12 +79,13 @@ export async function cscHarness(t: Pick<TestContext, 'after'>, store: Store, op
   const pki = await makePki(t, { clock });
   const audit: AuditContext = { key: createAuditKey(randomBytes(32)), nodeId: 'test-node', clock };
   const hasher = createScryptHasher({ N: 2 ** 10, r: 8, p: 1 }, { minimumN: 2 ** 10 });
+  const secretBox = createAesGcmSecretBox(randomBytes(32));
   const authenticator = new Authenticator({
     store,
     clock,
     audit,
     hasher,
-    secretBox: createAesGcmSecretBox(randomBytes(32)),
+    secretBox,
     credentialLockout: { maxAttempts: options.maxAttempts ?? 3 },
   });
   const sads = new SadService({ store, clock, audit });
@@ -117,10 +120,14 @@ export async function cscHarness(t: Pick<TestContext, 'after'>, store: Store, op
     info: { name: 'Signet test RSSP', logo: 'https://signet.test/logo.png', region: 'BE', lang: 'en-US', description: 'Signet under test' },
   };
   const csc = createCscService(deps);
-  const app = Fastify({ logger: false });
-  await app.register(cscRoutes, { csc, bodyLimit: 256 * 1024 });
-  await app.ready();
-  t.after(() => app.close());
+  const mount = async (service: CscService): Promise<FastifyInstance> => {
+    const a = Fastify({ logger: false });
+    await a.register(cscRoutes, { csc: service, bodyLimit: 256 * 1024 });
+    await a.ready();
+    t.after(() => a.close());
+    return a;
+  };
+  const app = await mount(csc);
   const lifecycle: CredentialLifecycleDeps = {
     store,
     clock,
@@ -186,6 +193,18 @@ export async function cscHarness(t: Pick<TestContext, 'after'>, store: Store, op
       const res = await harness.call(version, 'auth/login', version === 'v1' ? { rememberMe: false } : {}, { basic });
       if (res.status !== 200) throw new Error(`login failed: ${JSON.stringify(res.body)}`);
       return res.body.access_token as string;
+    },
+    async secondNode(other) {
+      const sads2 = new SadService({ store: other, clock, audit });
+      const auth2 = new Authenticator({
+        store: other,
+        clock,
+        audit,
+        hasher,
+        secretBox,
+        credentialLockout: { maxAttempts: options.maxAttempts ?? 3 },
+      });
+      return mount(createCscService({ ...deps, store: other, sads: sads2, authenticator: auth2 }));
     },
     async auditTypes() {
       const rows = await store.db.selectFrom('audit_log').select(['event_type', 'outcome']).orderBy('seq').execute();
