@@ -3,6 +3,7 @@ import type { Clock } from '../core/clock.js';
 import type { AuditContext } from '../audit/index.js';
 import type { Authenticator, SadService } from '../auth/index.js';
 import type { KeyBackend } from '../keys/index.js';
+import type { RevocationSource, Timestamper } from '../pades/index.js';
 import type { CertificateAuthority, TimestampAuthority } from '../pki/index.js';
 import type { Store } from '../store/index.js';
 
@@ -54,6 +55,11 @@ export interface CscDeps {
   readonly tsa?: TimestampAuthority;
   readonly info: CscInfoMetadata;
   readonly limits?: CscLimits;
+  /**
+   * Sources of the PAdES levels beyond B-B for signDoc (ETSI EN 319 142-1 §6): the timestamper
+   * (B-T; defaults to `tsa` in process) and the revocation source (B-LT and B-LTA).
+   */
+  readonly pades?: { readonly timestamper?: Timestamper; readonly revocation?: RevocationSource };
 }
 
 /** What the transport layer passes with every call. */

@@ -1,5 +1,6 @@
 /** The `info` method (CSC API v2 §11.1; v1.0.4 §11.1): service metadata, no authentication. */
 import type { CscDeps, CscVersion } from './csc-deps.js';
+import { conformanceNames } from './pades-levels.js';
 import { allSignAlgos } from './sign-algorithm.js';
 
 /** v2 method names implemented (CSC v2 Table 4). */
@@ -57,7 +58,7 @@ export function infoResponse(deps: CscDeps, version: CscVersion): Record<string,
     validationInfo: false,
     signAlgorithms: { algos: allSignAlgos() },
     signature_formats: { formats: ['P'], envelope_properties: [['Revision', 'Certification']] },
-    conformance_levels: ['Ades-B-B'],
+    conformance_levels: conformanceNames(deps),
     supportedHashTypes: ['SHA-256', 'SHA-384', 'SHA-512'],
   };
 }

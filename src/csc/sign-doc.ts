@@ -9,8 +9,9 @@ import { appendAuditNow } from '../audit/index.js';
 import { SadError, maxSadSignatures } from '../auth/index.js';
 import { buildSignedAttributes, buildSignedData, digestAlgorithms } from '../cms/index.js';
 import { keySigner } from '../keys/index.js';
-import { signPdf } from '../pades/index.js';
+import { signPdf, type PadesLevel } from '../pades/index.js';
 import { origin } from './auth-operations.js';
+import { levelOptions, requestedLevel } from './pades-levels.js';
 import type { CscDeps, CscRequestContext } from './csc-deps.js';
 import { CscError, invalidParameter, missingParameter } from './errors.js';
 import {
@@ -27,19 +28,17 @@ import { requireBearer, requireOwnCredential, requireUsableCredential, type Requ
 import { checkOperationMode, sadOf, signDigests } from './sign-hash.js';
 import { digestFromOid, digestOid, resolveSignAlgo, type ResolvedSignAlgo } from './sign-algorithm.js';
 
-/** Conformance levels signDoc produces today (compared case-insensitively, CSC-API.md §6.1). */
-const supportedLevels = new Set(['ades-b-b', 'ades-b']);
-
 /** Per-entry PAdES parameters shared by `documents[]` and `documentDigests[]`. */
 interface PadesEntry {
   readonly algorithm: ResolvedSignAlgo;
   readonly certify: boolean;
+  readonly level: PadesLevel;
 }
 
-function padesEntry(entry: CscBody, hashAlgorithmOid: string | undefined): PadesEntry {
+function padesEntry(deps: CscDeps, entry: CscBody, hashAlgorithmOid: string | undefined): PadesEntry {
   if (requiredString(entry, 'signature_format', 4) !== 'P') invalidFormat();
-  const level = optionalString(entry, 'conformance_level', 32) ?? 'AdES-B-B';
-  if (!supportedLevels.has(level.toLowerCase())) throw invalidParameter('conformance_level');
+  const level = requestedLevel(deps, optionalString(entry, 'conformance_level', 32) ?? 'AdES-B-B');
+  if (level === undefined) throw invalidParameter('conformance_level');
   const envelope = optionalString(entry, 'signed_envelope_property', 32) ?? 'Revision';
   if (envelope !== 'Revision' && envelope !== 'Certification') throw invalidParameter('signed_envelope_property');
   const props = entry['signed_props'];
@@ -52,7 +51,7 @@ function padesEntry(entry: CscBody, hashAlgorithmOid: string | undefined): Pades
     hashAlgorithmOid,
     signAlgoParams: optionalString(entry, 'signAlgoParams', 512),
   });
-  return { algorithm, certify: envelope === 'Certification' };
+  return { algorithm, certify: envelope === 'Certification', level };
 }
 
 function invalidFormat(): never {
@@ -111,7 +110,7 @@ export async function signDoc(
       const text = requiredString(entry, 'document', Math.ceil((maxBytes * 4) / 3) + 4);
       const documentType = optionalString(entry, 'documentType', 8);
       if (documentType !== undefined && documentType !== 'sod') throw invalidParameter('documentType');
-      return { bytes: decodeBase64(text, 'document'), pades: padesEntry(entry, hashAlgorithmOid) };
+      return { bytes: decodeBase64(text, 'document'), pades: padesEntry(deps, entry, hashAlgorithmOid) };
     });
     // The authorised hash of a document is its digest under the signature's hash algorithm.
     const digest = (docs[0] as (typeof docs)[number]).pades.algorithm.digest;
@@ -131,10 +130,11 @@ export async function signDoc(
       const out = await signPdf(d.bytes, signer, {
         signingTime: deps.clock.now(),
         ...(d.pades.certify ? { certify: 2 as const } : {}),
+        ...levelOptions(deps, d.pades.level, cert.chain),
       });
       signed.push(toBase64(out));
     }
-    await audit(deps, ctx, binding, row.id, hashes, 'documents');
+    await audit(deps, ctx, binding, row.id, hashes, 'documents', docs.map((d) => d.pades.level));
     return { DocumentWithSignature: signed };
   }
 
@@ -145,7 +145,9 @@ export async function signDoc(
     digestFromOid(entryAlg, 'hashAlgorithmOID');
     const hashes = optionalHashes(entry, 'hashes', maxSadSignatures);
     if (hashes === undefined) throw missingParameter('array', 'hashes');
-    const pades = padesEntry(entry, entryAlg);
+    const pades = padesEntry(deps, entry, entryAlg);
+    // Detached CMS is returned as built: levels beyond B-B are added by the client's PAdES embedder.
+    if (pades.level !== 'B-B') throw invalidParameter('conformance_level');
     if (pades.algorithm.keyType !== cert.keyType) throw invalidParameter('signAlgo');
     if (hashes.some((h) => h.length !== digestAlgorithms[pades.algorithm.digest].length)) {
       throw new CscError('ERR_CSC_INVALID_REQUEST', 'Invalid digest value length');
@@ -178,7 +180,7 @@ export async function signDoc(
       );
     });
   }
-  await audit(deps, ctx, binding, row.id, all, 'documentDigests');
+  await audit(deps, ctx, binding, row.id, all, 'documentDigests', ['B-B']);
   return { SignatureObject: objects };
 }
 
@@ -189,6 +191,7 @@ async function audit(
   credentialId: string,
   hashes: readonly Uint8Array[],
   input: string,
+  levels: readonly string[],
 ): Promise<void> {
   await appendAuditNow(
     deps.store,
@@ -198,7 +201,7 @@ async function audit(
       actorUserId: binding.userId,
       actorClientId: binding.clientId,
       subject: `credential:${credentialId}`,
-      details: { hashes: hashes.map(toBase64), input, format: 'P', level: 'AdES-B-B' },
+      details: { hashes: hashes.map(toBase64), input, format: 'P', levels: [...levels] },
       ...origin(ctx),
     },
     deps.audit,

@@ -5,7 +5,10 @@
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 import { MessageImprint, PKIStatus, TimeStampReq, TimeStampResp } from '@peculiar/asn1-tsp';
-import { digestAlgorithms } from '../cms/index.js';
+import { randomBytes } from 'node:crypto';
+import { digestAlgorithms, type DigestAlgorithm } from '../cms/index.js';
+import type { Timestamper } from '../pades/index.js';
+import type { TimestampAuthority } from '../pki/index.js';
 import type { CscDeps, CscRequestContext } from './csc-deps.js';
 import { CscError, invalidParameter } from './errors.js';
 import { asBody, decodeBase64, optionalString, requiredString, toBase64 } from './request-params.js';
@@ -33,6 +36,16 @@ export async function timestamp(
   if (tsa === undefined) throw new CscError('ERR_CSC_NOT_IMPLEMENTED', 'No timestamp authority is configured');
   // RFC 3161 §2.4.1: the nonce is an INTEGER; a leading zero octet keeps it positive.
   const nonce = nonceHex === undefined ? undefined : Buffer.concat([Buffer.from([0]), Buffer.from(nonceHex, 'hex')]);
+  return { timestamp: toBase64(await requestToken(tsa, hash, digest, nonce)) };
+}
+
+/** Asks the in-process TSA for a token over `hash` (DER TimeStampToken). */
+async function requestToken(
+  tsa: TimestampAuthority,
+  hash: Uint8Array,
+  digest: DigestAlgorithm,
+  nonce: Uint8Array | undefined,
+): Promise<Uint8Array> {
   const request = new TimeStampReq({
     version: 1,
     messageImprint: new MessageImprint({
@@ -50,5 +63,18 @@ export async function timestamp(
       detail: { status },
     });
   }
-  return { timestamp: toBase64(new Uint8Array(AsnConvert.serialize(token))) };
+  return new Uint8Array(AsnConvert.serialize(token));
+}
+
+/** A PAdES Timestamper (B-T and beyond) over the in-process TSA. */
+export function tsaTimestamper(tsa: TimestampAuthority): Timestamper {
+  return {
+    timestamp: (digest, digestAlgorithm) => requestToken(tsa, digest, digestAlgorithm, randomNonce()),
+  };
+}
+
+function randomNonce(): Uint8Array {
+  const nonce = randomBytes(16);
+  nonce[0] = ((nonce[0] as number) & 0x7f) | 0x01; // positive, no leading zero octet
+  return new Uint8Array(nonce);
 }

@@ -296,7 +296,9 @@ describe('CSC signDoc and timestamp', () => {
     const pdf = makeBasePdf({ text: 'signDoc' });
     const docHash = createHash('sha256').update(pdf).digest('base64');
     const digest = b64('sdr');
-    const tokenSad = await sad(s, c, [docHash, digest], 2);
+    const pdfT = makeBasePdf({ text: 'signDoc B-T' });
+    const docHashT = createHash('sha256').update(pdfT).digest('base64');
+    const tokenSad = await sad(s, c, [docHash, digest, docHashT], 3);
     const other = makeBasePdf({ text: 'not authorised' });
     const bad = await h.call('v2', 'signatures/signDoc', { credentialID: c, SAD: tokenSad, documents: [{ document: Buffer.from(other).toString('base64'), signature_format: 'P', signAlgo: ES256 }] }, { bearer: token });
     await refused(s, bad, 403, 'invalid_hash', 'documentDigests or documents are not authorized by the SAD', 'csc.signatures.signDoc');
@@ -311,6 +313,19 @@ describe('CSC signDoc and timestamp', () => {
     const si = sd.signerInfos[0]!;
     const verdict = verifySignerInfo(si, { certificate: findSignerCertificate(sd, si)!, messageDigest: new Uint8Array(Buffer.from(digest, 'base64')) });
     assert.equal(verdict.isValid, true, JSON.stringify(verdict.problems));
+    // B-T with the in-process TSA; B-LT needs a revocation source this deployment lacks.
+    const lt = await h.call('v2', 'signatures/signDoc', { credentialID: c, SAD: tokenSad, documents: [{ document: Buffer.from(pdfT).toString('base64'), signature_format: 'P', conformance_level: 'AdES-B-LT', signAlgo: ES256 }] }, { bearer: token });
+    await refused(s, lt, 400, 'invalid_request', 'Invalid parameter conformance_level', 'csc.signatures.signDoc');
+    const bt = await h.call('v2', 'signatures/signDoc', { credentialID: c, SAD: tokenSad, documents: [{ document: Buffer.from(pdfT).toString('base64'), signature_format: 'P', conformance_level: 'AdES-B-T', signAlgo: ES256 }] }, { bearer: token });
+    assert.equal(bt.status, 200, JSON.stringify(bt.body));
+    const signedT = new Uint8Array(Buffer.from(bt.body.DocumentWithSignature[0] as string, 'base64'));
+    const reportT = verifyPdfSignatures(signedT, { trustAnchors: [h.pki.hierarchy.root.certificate] });
+    assert.equal(reportT.signatures[0]?.indication, 'TOTAL-PASSED', JSON.stringify(reportT.signatures[0]?.problems));
+    const tsaHex = Buffer.from(h.pki.hierarchy.tsa.certificate).toString('hex');
+    const text = Buffer.from(signedT).toString('latin1').toLowerCase();
+    assert.ok(text.includes(tsaHex), 'the signature (hex in /Contents) carries the TSA token with its certificate');
+    const info = await h.call('v2', 'info', {});
+    assert.deepEqual(info.body.conformance_levels, ['Ades-B-B', 'Ades-B-T']);
     const ts = await h.call('v2', 'signatures/timestamp', { hash: digest, hashAlgo: SHA256, nonce: '0a1b2c' }, { bearer: token });
     assert.equal(ts.status, 200, JSON.stringify(ts.body));
     const tsd = parseSignedData(new Uint8Array(Buffer.from(ts.body.timestamp as string, 'base64')));
