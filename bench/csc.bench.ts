@@ -1,0 +1,143 @@
+/**
+ * CSC throughput (issue 6): signatures/signHash over HTTP against Signet's RSSP with 1 hash and
+ * with 100 hashes per call, and a batch of 500 one-page PDFs signed through the gateway
+ * (prepare → one authorization → signHash chunks → embed → atomic file writes), each next to the
+ * raw node:crypto sign rate of the same key type measured in the same run.
+ * Targets: signHash(1 hash) ≥ 40 % of the raw rate; batch of 500 < 3 × (500 raw signs + hashing).
+ * Client and server share this process (one event loop), so the figures include both sides.
+ */
+import { createHash, generateKeyPairSync, randomBytes, sign as rawSign, type KeyObject } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { digestAlgorithms } from '../src/cms/index.js';
+import { systemClock } from '../src/core/clock.js';
+import { CscClient, loadRemoteCredential, type RemoteCredential } from '../src/csc/client/index.js';
+import type { CredentialAlgorithm } from '../src/csc/index.js';
+import { explicitAuthorizer, signBatch, type BatchDocument } from '../src/gateway/index.js';
+import { startBenchRssp, type BenchUser } from './csc-rssp.js';
+import { makeBasePdf } from '../test/support/pdf-fixtures.js';
+
+const seconds = Number(process.env['BENCH_SECONDS'] ?? 1.5);
+const batchSize = Number(process.env['BENCH_CSC_BATCH'] ?? 500);
+const algorithms: readonly CredentialAlgorithm[] = (process.env['BENCH_CSC_ALGS']?.split(',') as CredentialAlgorithm[] | undefined) ?? ['RSA-2048', 'EC-P256'];
+
+function rawKey(alg: CredentialAlgorithm): KeyObject {
+  return alg.startsWith('RSA')
+    ? generateKeyPairSync('rsa', { modulusLength: Number(alg.slice(4)) }).privateKey
+    : generateKeyPairSync('ec', { namedCurve: alg === 'EC-P256' ? 'P-256' : 'P-384' }).privateKey;
+}
+
+function rawRate(key: KeyObject): number {
+  const data = randomBytes(200);
+  let n = 0;
+  const start = performance.now();
+  while (performance.now() - start < seconds * 1000) {
+    rawSign('sha256', data, key);
+    n++;
+  }
+  return n / ((performance.now() - start) / 1000);
+}
+
+const hashes = (n: number): string[] => Array.from({ length: n }, () => randomBytes(32).toString('base64'));
+
+async function authorize(client: CscClient, credential: RemoteCredential, user: BenchUser, list: readonly string[]): Promise<string> {
+  const { SAD } = await client.authorize({
+    credentialID: credential.credentialID,
+    numSignatures: list.length,
+    hashes: list,
+    hashAlgorithmOID: digestAlgorithms['SHA-256'].oid,
+    authData: [{ id: 'PIN', value: user.pin }, { id: 'OTP', value: user.nextOtp() }],
+  });
+  return SAD as string;
+}
+
+/** signHash signatures/s with `perCall` hashes per call and `inFlight` calls at once, over ≥ `seconds`. */
+async function signHashRate(client: CscClient, credential: RemoteCredential, user: BenchUser, perCall: number, inFlight: number): Promise<number> {
+  const { signAlgo, hashAlgorithmOID, signAlgoParams } = credential.algorithm;
+  let signed = 0;
+  let elapsed = 0;
+  while (elapsed < seconds * 1000) {
+    // One SAD covers 1000 hashes (the RSSP's maximum); authorization is not timed.
+    const list = hashes(1000);
+    const sad = await authorize(client, credential, user, list);
+    const calls: string[][] = [];
+    for (let i = 0; i < list.length; i += perCall) calls.push(list.slice(i, i + perCall));
+    const start = performance.now();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: inFlight }, async () => {
+        while (next < calls.length) {
+          const part = calls[next++] as string[];
+          const { signatures } = await client.signHash({
+            credentialID: credential.credentialID,
+            SAD: sad,
+            hashes: part,
+            signAlgo,
+            ...(hashAlgorithmOID === undefined ? {} : { hashAlgorithmOID }),
+            ...(signAlgoParams === undefined ? {} : { signAlgoParams }),
+          });
+          signed += signatures.length;
+        }
+      }),
+    );
+    elapsed += performance.now() - start;
+  }
+  return signed / (elapsed / 1000);
+}
+
+const fmt = (n: number): string => n.toFixed(n < 10 ? 2 : 0);
+const rssp = await startBenchRssp(1, algorithms);
+const work = mkdtempSync(join(tmpdir(), 'signet-bench-gateway-'));
+try {
+  const user = rssp.users[0] as BenchUser;
+  const client = new CscClient({ baseUrl: rssp.url, auth: { kind: 'basic', username: user.username, password: user.password } });
+  // 500 different one-page PDFs (different text → different digests).
+  const inDir = join(work, 'in');
+  mkdirSync(inDir);
+  const files = Array.from({ length: batchSize }, (_, i) => {
+    const path = join(inDir, `doc-${i}.pdf`);
+    writeFileSync(path, makeBasePdf({ text: `Bench document ${i}` }));
+    return path;
+  });
+  for (const alg of algorithms) {
+    const credential = await loadRemoteCredential(client, user.credentials[alg] as string);
+    const key = rawKey(alg);
+    const raw = rawRate(key);
+    console.log(`${alg}: raw node:crypto sign ${fmt(raw)}/s (${fmt(1000 / raw)} ms)`);
+
+    const one = await signHashRate(client, credential, user, 1, 1);
+    console.log(`  signHash, 1 hash/call, 1 in flight:    ${fmt(one)} signatures/s = ${((one / raw) * 100).toFixed(0)} % of raw (target ≥ 40 %)`);
+    const oneParallel = await signHashRate(client, credential, user, 1, 8);
+    console.log(`  signHash, 1 hash/call, 8 in flight:    ${fmt(oneParallel)} signatures/s = ${((oneParallel / raw) * 100).toFixed(0)} % of raw`);
+    const hundred = await signHashRate(client, credential, user, 100, 1);
+    console.log(`  signHash, 100 hashes/call, 1 in flight: ${fmt(hundred)} signatures/s = ${((hundred / raw) * 100).toFixed(0)} % of raw`);
+
+    // The reference: 500 raw signatures plus SHA-256 over the 500 files.
+    const refStart = performance.now();
+    for (const f of files) {
+      createHash('sha256').update(readFileSync(f)).digest();
+      rawSign('sha256', randomBytes(64), key);
+    }
+    const reference = performance.now() - refStart;
+    const outDir = join(work, `out-${alg}`);
+    mkdirSync(outDir);
+    const documents: BatchDocument[] = files.map((path, i) => ({ id: path, source: { kind: 'file', path }, sink: { kind: 'file', path: join(outDir, `doc-${i}.pdf`) } }));
+    const start = performance.now();
+    const result = await signBatch(documents, {
+      client,
+      credential,
+      clock: systemClock,
+      authorize: explicitAuthorizer(client, credential, () => ({ pin: user.pin, otp: user.nextOtp() })),
+    });
+    const total = performance.now() - start;
+    if (result.signed !== batchSize) throw new Error(`batch: ${result.failed} failed: ${JSON.stringify(result.results.find((r) => !r.ok))}`);
+    console.log(
+      `  gateway batch of ${batchSize} one-page PDFs: ${fmt(total)} ms (prepare ${fmt(result.timings.prepareMs)} ms, authorize+sign+embed ${fmt(result.timings.signMs)} ms, ${result.signHashCalls} signHash calls)` +
+        ` = ${(total / reference).toFixed(2)} × (${batchSize} raw signs + hashing = ${fmt(reference)} ms) (target < 3)`,
+    );
+  }
+} finally {
+  await rssp.close();
+  rmSync(work, { recursive: true, force: true });
+}
