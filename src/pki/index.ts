@@ -73,3 +73,5 @@ export { pkiRoutes, startPkiHttpHost } from './http-host.js';
 export type { PkiHttpHost, PkiHttpHostOptions, PkiRoute, PkiRoutesOptions } from './http-host.js';
 export { ocspResponseCertificates, revocationSourceFromClients, timestamperFromClient } from './ltv-sources.js';
 export type { RevocationEvidence, RevocationSourceOptions } from './ltv-sources.js';
+export { verifyOcspEvidence } from './ocsp/ocsp-evidence.js';
+export type { OcspEvidence } from './ocsp/ocsp-evidence.js';

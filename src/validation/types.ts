@@ -12,7 +12,9 @@ export type SubIndication =
   | 'NO_CERTIFICATE_CHAIN_FOUND'
   | 'OUT_OF_BOUNDS_NO_POE'
   | 'SIG_CONSTRAINTS_FAILURE'
-  | 'CHAIN_CONSTRAINTS_FAILURE';
+  | 'CHAIN_CONSTRAINTS_FAILURE'
+  | 'REVOKED'
+  | 'REVOKED_NO_POE';
 
 /** How the signer's certificate relates to the trust anchors given. */
 export type ChainStatus = 'trusted' | 'untrusted' | 'expired' | 'invalid';
@@ -38,6 +40,14 @@ export interface SignatureReport {
   /** Human-readable reasons for the verdict. */
   readonly problems: readonly string[];
   readonly warnings: readonly string[];
+  /** True for a document timestamp (/Type /DocTimeStamp, /SubFilter /ETSI.RFC3161). */
+  readonly isDocumentTimestamp?: boolean;
+  /** The PAdES baseline level reached (EN 319 142-1 §6); undefined for failed signatures and document timestamps. */
+  readonly level?: 'B-B' | 'B-T' | 'B-LT' | 'B-LTA';
+  /** The signature's own timestamps (signature-time-stamps; for a document timestamp, its token). */
+  readonly timestamps?: readonly TimestampReport[];
+  /** The signer certificate's status from the DSS. */
+  readonly revocation?: RevocationFinding;
 }
 
 /** The report of a document. */
@@ -45,4 +55,23 @@ export interface DocumentReport {
   readonly signatures: readonly SignatureReport[];
   /** Warnings of the PDF reader (recovery and the like). */
   readonly warnings: readonly string[];
+}
+
+/** A signature-time-stamp or document timestamp (RFC 3161) as verified. */
+export interface TimestampReport {
+  /** `signature`: id-aa-signatureTimeStampToken of a CMS signature; `document`: a /DocTimeStamp. */
+  readonly kind: 'signature' | 'document';
+  /** Imprint, token signature, TSA EKU and TSA path all verified. */
+  readonly isValid: boolean;
+  readonly genTime: Date | undefined;
+  readonly tsaSubject: string | undefined;
+  readonly chainStatus: ChainStatus | undefined;
+  readonly problems: readonly string[];
+}
+
+/** Revocation status of the signer's certificate according to the DSS (EN 319 142-1 §5.4.2). */
+export interface RevocationFinding {
+  readonly status: 'good' | 'revoked' | 'unknown' | 'none';
+  readonly source: 'ocsp' | 'crl' | undefined;
+  readonly revocationTime?: Date;
 }

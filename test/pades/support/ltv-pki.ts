@@ -40,6 +40,8 @@ export interface LtvPki {
   readonly revocation: RevocationSource;
   /** PEM paths: root, chain (issuing + root), tsa. */
   readonly files: { readonly root: string; readonly chain: string; readonly tsa: string; readonly issuing: string };
+  /** Moves the PKI's clock (CA, OCSP, TSA, clients) forward: real time plus an offset. */
+  advanceClock(ms: number): void;
   /** Counts of requests served, by path. */
   readonly hits: Map<string, number>;
   /** A new signer certified by the issuing CA (key in the keystore). */
@@ -50,7 +52,8 @@ export interface LtvPki {
 /** Starts the PKI (call `close()` in `after`). */
 export async function startLtvPki(t: { after(fn: () => void): unknown }): Promise<LtvPki> {
   const dir = tempDir(t, 'signet-ltv-');
-  const clock = systemClock;
+  let offsetMs = 0;
+  const clock = { now: () => new Date(systemClock.now().getTime() + offsetMs) };
   const hits = new Map<string, number>();
   const handlers = new Map<string, PkiHttpHandler>();
   // Routes are bound once the CA exists; the host must run first so its URL can go into the certificates.
@@ -132,6 +135,9 @@ export async function startLtvPki(t: { after(fn: () => void): unknown }): Promis
     revocation,
     files,
     hits,
+    advanceClock(ms) {
+      offsetMs += ms;
+    },
     async newSigner(name, spec = { type: 'EC', curve: 'P-256' }) {
       const record = await ca.issueWithNewKey(keystore, spec, { subject: { commonName: name, organization: 'Signet LTV Test', country: 'BE' }, profile: 'signing' });
       const keyRef = record.keyRef;

@@ -1,0 +1,52 @@
+/**
+ * Revocation status of a certificate from the evidence stored in a DSS (ETSI EN 319 142-1
+ * §5.4.2; SECURITY.md V15): OCSP responses count only when signed by the issuer or its
+ * authorised responder, CRLs only when signed by the issuer. Freshness against "now" is not
+ * asked: archived evidence is judged at the time it speaks about.
+ */
+import { fixedClock } from '../core/clock.js';
+import type { ValidationMaterial } from '../pades/index.js';
+import { parseCertificate, serialToHex, verifyCrl, verifyOcspEvidence } from '../pki/index.js';
+import type { RevocationFinding } from './types.js';
+
+/**
+ * What the DSS says about `certificate` issued by `issuer`: `revoked` wins over `good` (a later
+ * response may not undo a revocation), `none` when no authentic evidence speaks about it.
+ *
+ * @example
+ * ```ts
+ * const finding = revocationFromDss(signerDer, issuerDer, readDss(doc));
+ * ```
+ */
+export function revocationFromDss(certificate: Uint8Array, issuer: Uint8Array, dss: ValidationMaterial): RevocationFinding {
+  let finding: RevocationFinding = { status: 'none', source: undefined };
+  const consider = (next: RevocationFinding): void => {
+    const rank = { none: 0, unknown: 1, good: 2, revoked: 3 } as const;
+    if (rank[next.status] > rank[finding.status]) finding = next;
+  };
+  for (const response of dss.ocspResponses) {
+    try {
+      const e = verifyOcspEvidence(response, certificate, issuer);
+      if (e) consider({ status: e.status, source: 'ocsp', ...(e.revocationTime ? { revocationTime: e.revocationTime } : {}) });
+    } catch {
+      // not authentic evidence: ignored (a forged "good" must never count, PDF-32)
+    }
+  }
+  let serialHex: string;
+  try {
+    serialHex = serialToHex(parseCertificate(certificate).tbsCertificate.serialNumber);
+  } catch {
+    return finding;
+  }
+  for (const crl of dss.crls) {
+    try {
+      // Epoch clock: a CRL's staleness is not the question for archived evidence.
+      const result = verifyCrl(crl, issuer, fixedClock(new Date(0)));
+      const entry = result.revocationOf(serialHex);
+      consider(entry ? { status: 'revoked', source: 'crl', revocationTime: entry.time } : { status: 'good', source: 'crl' });
+    } catch {
+      // a CRL of another issuer, or not authentic
+    }
+  }
+  return finding;
+}

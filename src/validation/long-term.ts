@@ -1,0 +1,209 @@
+/**
+ * Long-term facts of PAdES signatures (ETSI EN 319 142-1 §6, EN 319 102-1 §5.5–5.6 simplified):
+ * verifies signature-time-stamps and document timestamps (SECURITY.md V14), reads the signer's
+ * revocation status from the DSS (V15) and reports the baseline level each signature reaches:
+ * B-T (a valid signature-time-stamp or a later document timestamp), B-LT (the DSS holds revocation
+ * evidence for the signer and for the TSA that gives B-T), B-LTA (a valid document timestamp
+ * covers a revision whose DSS already held that evidence).
+ */
+import { cmsOids, digestOf, findSignerCertificate, parseSignedData } from '../cms/index.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import { PdfDocument as Pdf, bytesSource, type ByteSource, type PdfDocument } from '../pdf/index.js';
+import { digestByteRange, listPdfSignatures, readDss, type PdfSignature, type ValidationMaterial } from '../pades/index.js';
+import { buildCertificatePath } from './certificate-path.js';
+import { revocationFromDss } from './dss-revocation.js';
+import { verifyTimestampToken, type VerifiedTimestamp } from './timestamp-token.js';
+import type { DocumentReport, SignatureReport, TimestampReport } from './types.js';
+import { verifyPdfSignatures } from './verify-pdf-signatures.js';
+
+/** Inputs of {@link addLongTermFacts}. */
+export interface LongTermInput {
+  readonly source: ByteSource;
+  readonly doc: PdfDocument;
+  readonly trustAnchors: readonly Uint8Array[];
+  readonly now: Date;
+}
+
+function prefix(source: ByteSource, end: number): ByteSource {
+  return { length: end, read: (offset, count) => source.read(offset, Math.max(0, Math.min(count, end - offset))) };
+}
+
+function coveredEnd(br: readonly number[] | undefined): number {
+  return br && br.length === 4 ? (br[2] as number) + (br[3] as number) : 0;
+}
+
+/** The issuer of `cert` among `pool ∪ anchors` (verified signature), or undefined. */
+function issuerOf(cert: Uint8Array, pool: readonly Uint8Array[], anchors: readonly Uint8Array[], at: Date): Uint8Array | undefined {
+  const path = buildCertificatePath(cert, pool, anchors, at);
+  const issuer = path.chain[1];
+  return issuer ? new Uint8Array(issuer.raw) : undefined;
+}
+
+function hasEvidence(cert: Uint8Array | undefined, issuer: Uint8Array | undefined, dss: ValidationMaterial): boolean {
+  return cert !== undefined && issuer !== undefined && revocationFromDss(cert, issuer, dss).status !== 'none';
+}
+
+interface DocTimestamp {
+  readonly sig: PdfSignature;
+  readonly verified: VerifiedTimestamp;
+  readonly end: number;
+}
+
+/**
+ * Completes the basic reports of `verifyPdfSignatures` with timestamps, DSS revocation and the
+ * PAdES level; document timestamps get their own verdict (their /SubFilter is not a CMS one).
+ */
+export function addLongTermFacts(reports: readonly SignatureReport[], input: LongTermInput): SignatureReport[] {
+  const { source, doc, trustAnchors } = input;
+  const signatures = listPdfSignatures(doc);
+  const dss = readDss(doc);
+  const byName = new Map(signatures.map((s) => [s.fieldName, s]));
+  const dssAt = new Map<number, ValidationMaterial>();
+  const dssCoveredBy = (end: number): ValidationMaterial => {
+    let d = dssAt.get(end);
+    if (!d) {
+      try {
+        d = readDss(Pdf.open(prefix(source, end)));
+      } catch {
+        d = { certificates: [], ocspResponses: [], crls: [] };
+      }
+      dssAt.set(end, d);
+    }
+    return d;
+  };
+
+  // Document timestamps first: signatures before them use them for B-T and B-LTA.
+  const docTimestamps: DocTimestamp[] = [];
+  for (const r of reports) {
+    const sig = byName.get(r.fieldName);
+    const br = r.byteRange;
+    if (!sig?.isDocumentTimestamp || !sig.container || !br) continue;
+    const verified = verifyTimestampToken(sig.container, {
+      kind: 'document',
+      digestOfCovered: (alg) => digestByteRange(source, new Uint8Array(0), br as [number, number, number, number], alg),
+      trustAnchors,
+      pool: dss.certificates,
+    });
+    docTimestamps.push({ sig, verified, end: coveredEnd(br) });
+  }
+
+  return reports.map((r): SignatureReport => {
+    const sig = byName.get(r.fieldName);
+    if (!sig) return r;
+    if (sig.isDocumentTimestamp) return documentTimestampReport(r, docTimestamps.find((d) => d.sig === sig));
+    if (!sig.container) return r;
+
+    let signer: Uint8Array | undefined;
+    let pool: Uint8Array[] = [...dss.certificates];
+    const own: VerifiedTimestamp[] = [];
+    try {
+      const sd = parseSignedData(sig.container);
+      const si = sd.signerInfos[0];
+      pool = [...sd.certificates, ...pool];
+      signer = si ? findSignerCertificate(sd, si) : undefined;
+      for (const attr of si?.unsignedAttributes ?? []) {
+        if (attr.oid !== cmsOids.id_aa_signatureTimeStampToken) continue;
+        for (const token of attr.values) {
+          own.push(
+            // EN 319 122-1 §5.3: the imprint covers the SignerInfo's signature value.
+            verifyTimestampToken(token, { kind: 'signature', digestOfCovered: (alg) => digestOf(alg, si?.signature ?? new Uint8Array(0)), trustAnchors, pool }),
+          );
+        }
+      }
+    } catch {
+      return r;
+    }
+    const timestamps: TimestampReport[] = own.map((t) => t.report);
+    const problems = [...r.problems, ...own.filter((t) => !t.report.isValid).map((t) => `signature timestamp: ${t.report.problems.join('; ')}`)];
+    const warnings = [...r.warnings];
+    const end = coveredEnd(r.byteRange);
+    const later = docTimestamps.filter((d) => d.verified.report.isValid && d.end > end);
+    // The timestamps that give proof of existence (PoE) of the signature.
+    const poe = [...own.filter((t) => t.report.isValid), ...later.map((d) => d.verified)];
+    const poeTime = poe.map((t) => t.report.genTime?.getTime() ?? Infinity).reduce((a, b) => Math.min(a, b), Infinity);
+
+    const issuer = signer ? issuerOf(signer, pool, trustAnchors, input.now) : undefined;
+    const revocation = signer && issuer ? revocationFromDss(signer, issuer, dss) : undefined;
+    let indication = r.indication;
+    let subIndication = r.subIndication;
+    if (revocation?.status === 'revoked' && indication !== 'TOTAL-FAILED') {
+      const at = revocation.revocationTime?.getTime() ?? -Infinity;
+      if (poeTime === Infinity) {
+        [indication, subIndication] = ['INDETERMINATE', 'REVOKED_NO_POE'];
+        problems.push('the DSS says the signer certificate is revoked, and no timestamp proves the signature existed before');
+      } else if (at <= poeTime) {
+        [indication, subIndication] = ['TOTAL-FAILED', 'REVOKED'];
+        problems.push(`the signer certificate was revoked (${new Date(at).toISOString()}) before the signature's first timestamp`);
+      } else {
+        warnings.push(`the signer certificate was revoked on ${new Date(at).toISOString()}, after the signature's timestamp`);
+      }
+    }
+
+    let level: SignatureReport['level'];
+    if (indication !== 'TOTAL-FAILED') {
+      level = 'B-B';
+      if (poe.length > 0) {
+        level = 'B-T';
+        const tsaOk = (dssState: ValidationMaterial): boolean =>
+          poe.some((t) => hasEvidence(t.tsaCertificate, t.tsaCertificate ? issuerOf(t.tsaCertificate, [...t.certificates, ...dssState.certificates, ...pool], trustAnchors, input.now) : undefined, dssState));
+        const lt = (dssState: ValidationMaterial): boolean => hasEvidence(signer, issuer, dssState) && tsaOk(dssState);
+        if (lt(dss)) {
+          level = 'B-LT';
+          if (later.some((d) => lt(dssCoveredBy(d.end)))) level = 'B-LTA';
+        }
+      }
+    }
+    return {
+      ...r,
+      indication,
+      subIndication,
+      problems,
+      warnings,
+      timestamps,
+      ...(level ? { level } : {}),
+      ...(revocation ? { revocation } : {}),
+    };
+  });
+}
+
+function documentTimestampReport(r: SignatureReport, ts: DocTimestamp | undefined): SignatureReport {
+  if (!ts) return { ...r, isDocumentTimestamp: true };
+  const t = ts.verified.report;
+  const problems = [...r.problems.filter((p) => !p.startsWith('unsupported /SubFilter')), ...t.problems];
+  const imprintBad = t.problems.some((p) => p.startsWith('the messageImprint'));
+  const signatureBad = t.problems.some((p) => p.startsWith('token signature') || p.startsWith('the token cannot'));
+  const base = { ...r, isDocumentTimestamp: true, timestamps: [t], signerSubject: t.tsaSubject, claimedSigningTime: t.genTime, chainStatus: t.chainStatus, problems };
+  if (imprintBad) return { ...base, indication: 'TOTAL-FAILED', subIndication: 'HASH_FAILURE', isIntact: false };
+  if (signatureBad) return { ...base, indication: 'TOTAL-FAILED', subIndication: 'SIG_CRYPTO_FAILURE', isIntact: false };
+  if (t.chainStatus !== 'trusted') return { ...base, indication: 'INDETERMINATE', subIndication: 'NO_CERTIFICATE_CHAIN_FOUND', isIntact: true };
+  if (!r.coversWholeDocument) return { ...base, indication: 'INDETERMINATE', subIndication: undefined, isIntact: true };
+  return { ...base, indication: 'TOTAL-PASSED', subIndication: undefined, isIntact: true, problems: [] };
+}
+
+/** Options of {@link verifyPdfLongTerm}. */
+export interface LongTermOptions {
+  /** DER trust anchors for signers and TSAs. */
+  readonly trustAnchors?: readonly Uint8Array[];
+  readonly clock?: Clock;
+}
+
+/**
+ * Validates every signature like `verifyPdfSignatures`, then with its long-term data: the
+ * timestamps, the DSS revocation evidence and the PAdES level reached (EN 319 102-1 §5.5, §5.6).
+ *
+ * @example
+ * ```ts
+ * const report = verifyPdfLongTerm(bytes, { trustAnchors: [rootDer] });
+ * report.signatures[0]?.level; // 'B-LTA'
+ * ```
+ */
+export function verifyPdfLongTerm(input: ByteSource | Uint8Array, options: LongTermOptions = {}): DocumentReport {
+  const source = input instanceof Uint8Array ? bytesSource(input) : input;
+  const clock = options.clock ?? systemClock;
+  const basic = verifyPdfSignatures(source, { ...options, clock });
+  const doc = Pdf.open(source);
+  return {
+    ...basic,
+    signatures: addLongTermFacts(basic.signatures, { source, doc, trustAnchors: options.trustAnchors ?? [], now: clock.now() }),
+  };
+}
