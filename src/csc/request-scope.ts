@@ -76,11 +76,12 @@ export async function certificateStatus(
   deps: CscDeps,
   row: CredentialRow,
   cert: CredentialCertificate,
+  options: { readonly consultCa?: boolean } = {},
 ): Promise<CertificateStatus> {
   if (row.status === 'revoked') return 'revoked';
   const now = deps.clock.now().getTime();
   if (now < cert.notBefore.getTime() || now > cert.notAfter.getTime()) return 'expired';
-  if (deps.ca !== undefined) {
+  if (deps.ca !== undefined && options.consultCa !== false) {
     const record = await deps.ca.store.getCertificate(cert.serialHex);
     if (record?.revocation !== undefined && record.revocation.time.getTime() <= now) {
       return 'revoked';
@@ -91,11 +92,15 @@ export async function certificateStatus(
 
 /**
  * Refuses a credential that cannot sign now: disabled, locked, revoked, certificate expired or
- * revoked (CSC v2 §11.6/§11.10 descriptions; SECURITY.md SAD-16).
+ * revoked (CSC v2 §11.6/§11.10 descriptions; SECURITY.md SAD-16). The CA store is consulted at
+ * authorize, info and extendTransaction; at signHash/signDoc (`consultCa: false`) the credential
+ * row decides (revokeCredential marks it revoked before the CA, and SadService re-checks it inside
+ * the consuming transaction), which keeps file I/O off the signing path.
  */
 export async function requireUsableCredential(
   deps: CscDeps,
   row: CredentialRow,
+  options: { readonly consultCa?: boolean } = {},
 ): Promise<CredentialCertificate> {
   if (row.locked !== 0) throw new CscError('ERR_CSC_INVALID_REQUEST', 'Credential locked');
   if (row.status === 'disabled') {
@@ -105,7 +110,7 @@ export async function requireUsableCredential(
     );
   }
   const cert = credentialCertificate(row);
-  const status = await certificateStatus(deps, row, cert);
+  const status = await certificateStatus(deps, row, cert, options);
   if (status === 'expired') throw new CscError('ERR_CSC_INVALID_REQUEST', 'Signing certificate is expired');
   if (status !== 'valid') throw new CscError('ERR_CSC_INVALID_REQUEST', 'Signing certificate is revoked');
   return cert;

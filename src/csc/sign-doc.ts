@@ -83,7 +83,7 @@ export async function signDoc(
     throw new CscError('ERR_CSC_INVALID_REQUEST', 'Empty documentDigests and documents objects');
   }
   const maxDocuments = deps.limits?.maxDocuments ?? 20;
-  const cert = await requireUsableCredential(deps, row);
+  const cert = await requireUsableCredential(deps, row, { consultCa: false });
   const binding = {
     userId: caller.info.userId,
     credentialId: row.id,

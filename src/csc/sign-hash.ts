@@ -1,9 +1,8 @@
 /**
  * signatures/signHash (CSC API v2 §11.10): the SAD is consumed atomically BEFORE any key operation
  * (SECURITY.md SAD-21/22), every signature is checked against the certificate's key before release
- * (SAD-24), and the outcome is audited with credential, hashes and client.
+ * (SAD-24). The consumption's audit entry records credential, hashes, client and origin.
  */
-import { appendAuditNow } from '../audit/index.js';
 import { maxSadSignatures } from '../auth/index.js';
 import { digestAlgorithms, type SignatureAlgorithm } from '../cms/index.js';
 import type { CredentialRow } from '../store/index.js';
@@ -94,7 +93,7 @@ export async function signHash(
   if (hashes.some((h) => h.length !== digestLength)) {
     throw new CscError('ERR_CSC_INVALID_REQUEST', 'Invalid digest value length');
   }
-  const cert = await requireUsableCredential(deps, row);
+  const cert = await requireUsableCredential(deps, row, { consultCa: false });
   if (cert.keyType !== algorithm.keyType) throw invalidParameter('signAlgo');
   const binding = {
     userId: caller.info.userId,
@@ -104,25 +103,10 @@ export async function signHash(
     ...origin(ctx),
   };
   // INV-2: the whole request is consumed (or refused) in one transaction before the key is used.
+  // Its `sad.consume` audit entry (credential, hashes, client, source address, trace id) commits
+  // with the consumption and is the record of these signatures; a failure after it is audited
+  // as csc.signatures.signHash:failure and the reservation stays burned (CSC-API.md §7).
   await deps.sads.consume({ ...binding, sad, hashes });
   const signatures = await signDigests(deps, row, cert, algorithm, hashes);
-  await appendAuditNow(
-    deps.store,
-    {
-      type: 'csc.signatures.signHash',
-      outcome: 'success',
-      actorUserId: binding.userId,
-      actorClientId: binding.clientId,
-      subject: `credential:${row.id}`,
-      details: {
-        hashes: hashes.map(toBase64),
-        hashAlgorithmOID: binding.hashAlgorithmOid,
-        scheme: algorithm.scheme,
-        count: signatures.length,
-      },
-      ...origin(ctx),
-    },
-    deps.audit,
-  );
   return { signatures: signatures.map(toBase64) };
 }

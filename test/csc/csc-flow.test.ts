@@ -141,11 +141,12 @@ describe('CSC v2 end-to-end over HTTP', () => {
           await t.test(v.name, async (st) => flowV2(st, h, user, v));
         }
         const trail = await h.auditTypes();
-        for (const type of ['csc.auth.login:success', 'auth.pin:success', 'auth.otp:success', 'sad.issue:success', 'sad.consume:success', 'csc.signatures.signHash:success']) {
+        for (const type of ['csc.auth.login:success', 'auth.pin:success', 'auth.otp:success', 'sad.issue:success', 'sad.consume:success']) {
           assert.ok(trail.includes(type), `audit has ${type}`);
         }
         assert.equal((await verifyAuditLog(store.db, h.audit.key)).ok, true);
-        const signRow = await store.db.selectFrom('audit_log').selectAll().where('event_type', '=', 'csc.signatures.signHash').executeTakeFirstOrThrow();
+        // The consumption entry is the record of the signatures (same transaction as the consumption).
+        const signRow = await store.db.selectFrom('audit_log').selectAll().where('event_type', '=', 'sad.consume').executeTakeFirstOrThrow();
         assert.equal(signRow.actor_client_id, 'csc-login');
         assert.equal(signRow.source_address, '127.0.0.1');
         assert.ok(signRow.trace_id, 'trace id recorded');

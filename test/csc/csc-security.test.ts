@@ -86,8 +86,8 @@ async function refused(s: Scenario, res: { status: number; body: any }, status: 
 }
 
 async function signatureCount(s: Scenario): Promise<number> {
-  const rows = await s.h.store.db.selectFrom('audit_log').select('details').where('event_type', '=', 'csc.signatures.signHash').where('outcome', '=', 'success').execute();
-  return rows.reduce((n, r) => n + Number((JSON.parse(r.details) as { count: number }).count), 0);
+  const rows = await s.h.store.db.selectFrom('audit_log').select('details').where('event_type', '=', 'sad.consume').where('outcome', '=', 'success').execute();
+  return rows.reduce((n, r) => n + (JSON.parse(r.details) as { hashes: string[] }).hashes.length, 0);
 }
 
 describe('CSC sole control and access control', () => {
