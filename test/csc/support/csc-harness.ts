@@ -26,6 +26,7 @@ import {
 } from '../../../src/csc/index.js';
 import { CertificateAuthority, createTimestampAuthority } from '../../../src/pki/index.js';
 import type { Store } from '../../../src/store/index.js';
+import type { KeyBackend } from '../../../src/keys/index.js';
 import { cscRoutes } from '../../../src/server/routes/csc-routes.js';
 import { loadCscSpec } from '../../support/csc-spec.js';
 import { makePki, type PkiFixture } from '../../pki/support/pki-fixture.js';
@@ -74,7 +75,11 @@ export interface CscHarness {
 export type Auth = { readonly bearer: string } | { readonly basic: string } | undefined;
 
 /** Builds the RSSP on `store`. */
-export async function cscHarness(t: Pick<TestContext, 'after'>, store: Store, options: { maxAttempts?: number } = {}): Promise<CscHarness> {
+export async function cscHarness(
+  t: Pick<TestContext, 'after'>,
+  store: Store,
+  options: { maxAttempts?: number; wrapBackend?: (backend: KeyBackend) => KeyBackend } = {},
+): Promise<CscHarness> {
   const clock = testClock();
   const pki = await makePki(t, { clock });
   const audit: AuditContext = { key: createAuditKey(randomBytes(32)), nodeId: 'test-node', clock };
@@ -89,7 +94,8 @@ export async function cscHarness(t: Pick<TestContext, 'after'>, store: Store, op
     credentialLockout: { maxAttempts: options.maxAttempts ?? 3 },
   });
   const sads = new SadService({ store, clock, audit });
-  const keyBackends = new Map([['software', pki.keystore]]);
+  const keyBackends = new Map<string, KeyBackend>([['software', pki.keystore]]);
+  const signingBackends = new Map<string, KeyBackend>([['software', options.wrapBackend?.(pki.keystore) ?? pki.keystore]]);
   const tsa = createTimestampAuthority({
     key: { backend: pki.keystore, ref: pki.hierarchy.tsa.keyRef, algorithm: pki.hierarchy.algorithm },
     certificate: pki.hierarchy.tsa.certificate,
@@ -114,7 +120,7 @@ export async function cscHarness(t: Pick<TestContext, 'after'>, store: Store, op
     audit,
     sads,
     authenticator,
-    keyBackends,
+    keyBackends: signingBackends,
     ca: signingCa,
     tsa,
     info: { name: 'Signet test RSSP', logo: 'https://signet.test/logo.png', region: 'BE', lang: 'en-US', description: 'Signet under test' },

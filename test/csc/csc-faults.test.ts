@@ -1,0 +1,88 @@
+/**
+ * Faults on the signing path (SECURITY.md SAD-23 batch atomicity, SAD-24 output self-check) and
+ * AUD-08 (no secrets in the audit log): a backend that fails on the second hash or returns a
+ * corrupted signature yields no signature at all, a 500 server_error without internals, and an
+ * audit entry; the reservation stays burned (CSC-API.md §7).
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { oids } from '../../src/cms/index.js';
+import { KeyBackendError, type KeyBackend } from '../../src/keys/index.js';
+import { testStores } from '../support/stores.js';
+import { cscHarness } from './support/csc-harness.js';
+
+const SHA256 = '2.16.840.1.101.3.4.2.1';
+const hashOf = (s: string): string => createHash('sha256').update(s).digest('base64');
+
+type Fault = 'none' | 'throw-second' | 'corrupt';
+
+function faulty(backend: KeyBackend, mode: { current: Fault }): KeyBackend {
+  let calls = 0;
+  return {
+    kind: backend.kind,
+    generateKey: (spec, label) => backend.generateKey(spec, label),
+    getPublicKey: (ref) => backend.getPublicKey(ref),
+    destroyKey: (ref) => backend.destroyKey(ref),
+    health: () => backend.health(),
+    close: () => backend.close(),
+    async sign(ref, request) {
+      calls++;
+      if (mode.current === 'throw-second' && calls % 2 === 0) {
+        throw new KeyBackendError('ERR_KEY_SIGN_FAILED', 'token error CKR_DEVICE_ERROR at slot 3');
+      }
+      const sig = await backend.sign(ref, request);
+      if (mode.current === 'corrupt') {
+        const bad = new Uint8Array(sig);
+        bad[bad.length - 1] = (bad[bad.length - 1] as number) ^ 1;
+        return bad;
+      }
+      return sig;
+    },
+  };
+}
+
+describe('signing faults', () => {
+  it('SAD-23 a backend failure on the 2nd of 3 hashes and SAD-24 a corrupted RSA signature release nothing; AUD-08 no secret reaches the audit log', async (t) => {
+    const { store } = await testStores(t).sqlite();
+    const mode: { current: Fault } = { current: 'none' };
+    const h = await cscHarness(t, store, { wrapBackend: (b) => faulty(b, mode) });
+    const user = await h.createUser('dora');
+    const credentialID = await h.createCredential(user, { algorithm: 'RSA-2048', pin: '86420975' });
+    const token = await h.login('v2', user);
+    const hashes = ['f1', 'f2', 'f3', 'f4'].map(hashOf);
+    const auth = await h.call('v2', 'credentials/authorize', {
+      credentialID,
+      numSignatures: 4,
+      hashes,
+      hashAlgorithmOID: SHA256,
+      authData: [
+        { id: 'PIN', value: '86420975' },
+        { id: 'OTP', value: h.nextOtp(user) },
+      ],
+    }, { bearer: token });
+    assert.equal(auth.status, 200);
+    const sign = (hs: string[]) => h.call('v2', 'signatures/signHash', { credentialID, SAD: auth.body.SAD, hashes: hs, signAlgo: oids.sha256WithRSAEncryption }, { bearer: token });
+
+    mode.current = 'throw-second';
+    const failed = await sign(hashes.slice(0, 3));
+    assert.deepEqual(failed.body, { error: 'server_error', error_description: 'The signature could not be created' });
+    assert.equal(failed.status, 500);
+    mode.current = 'corrupt';
+    const corrupt = await sign([hashes[3] as string]);
+    assert.deepEqual([corrupt.status, corrupt.body.error], [500, 'server_error']);
+    mode.current = 'none';
+    // The reservations stay burned: a signature may exist for an ambiguous outcome.
+    const again = await sign([hashes[0] as string]);
+    assert.equal(again.body.error_description, 'The SAD does not authorize these signatures any more');
+    const failures = await store.db.selectFrom('audit_log').select(['details']).where('event_type', '=', 'csc.signatures.signHash').where('outcome', '=', 'failure').execute();
+    assert.equal(failures.filter((f) => (JSON.parse(f.details) as { error: string }).error === 'server_error').length, 2);
+
+    // AUD-08: nothing secret in any audit row.
+    const rows = await store.db.selectFrom('audit_log').selectAll().execute();
+    const dump = JSON.stringify(rows.map((r) => ({ ...r, prev_hash: null, hash: null, mac: null })));
+    for (const secret of [auth.body.SAD as string, token, user.password, '86420975', 'CKR_DEVICE_ERROR']) {
+      assert.ok(!dump.includes(secret), `the audit log does not contain ${secret.slice(0, 6)}…`);
+    }
+  });
+});
