@@ -9,9 +9,10 @@
 import { cmsOids, digestOf, findSignerCertificate, parseSignedData } from '../cms/index.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { PdfDocument as Pdf, bytesSource, type ByteSource, type PdfDocument } from '../pdf/index.js';
-import { digestByteRange, listPdfSignatures, readDss, type PdfSignature, type ValidationMaterial } from '../pades/index.js';
+import { certificationPermission, digestByteRange, listPdfSignatures, readDss, type PdfSignature, type ValidationMaterial } from '../pades/index.js';
 import { buildCertificatePath } from './certificate-path.js';
 import { revocationFromDss } from './dss-revocation.js';
+import { analyseLaterRevisions } from './revision-changes.js';
 import { verifyTimestampToken, type VerifiedTimestamp } from './timestamp-token.js';
 import type { DocumentReport, SignatureReport, TimestampReport } from './types.js';
 import { verifyPdfSignatures } from './verify-pdf-signatures.js';
@@ -90,7 +91,7 @@ export function addLongTermFacts(reports: readonly SignatureReport[], input: Lon
   return reports.map((r): SignatureReport => {
     const sig = byName.get(r.fieldName);
     if (!sig) return r;
-    if (sig.isDocumentTimestamp) return documentTimestampReport(r, docTimestamps.find((d) => d.sig === sig));
+    if (sig.isDocumentTimestamp) return documentTimestampReport(r, docTimestamps.find((d) => d.sig === sig), input);
     if (!sig.container) return r;
 
     let signer: Uint8Array | undefined;
@@ -166,18 +167,38 @@ export function addLongTermFacts(reports: readonly SignatureReport[], input: Lon
   });
 }
 
-function documentTimestampReport(r: SignatureReport, ts: DocTimestamp | undefined): SignatureReport {
+function documentTimestampReport(r: SignatureReport, ts: DocTimestamp | undefined, input: LongTermInput): SignatureReport {
   if (!ts) return { ...r, isDocumentTimestamp: true };
   const t = ts.verified.report;
-  const problems = [...r.problems.filter((p) => !p.startsWith('unsupported /SubFilter')), ...t.problems];
+  // The basic report saw a /SubFilter it does not verify; the revision analysis is redone below.
+  const problems = [...r.problems.filter((p) => !p.startsWith('unsupported /SubFilter') && !p.startsWith('modified after signing')), ...t.problems];
   const imprintBad = t.problems.some((p) => p.startsWith('the messageImprint'));
   const signatureBad = t.problems.some((p) => p.startsWith('token signature') || p.startsWith('the token cannot'));
-  const base = { ...r, isDocumentTimestamp: true, timestamps: [t], signerSubject: t.tsaSubject, claimedSigningTime: t.genTime, chainStatus: t.chainStatus, problems };
+  const base = { ...r, warnings: r.warnings.filter((w) => !w.startsWith('later revision')), isDocumentTimestamp: true, timestamps: [t], signerSubject: t.tsaSubject, claimedSigningTime: t.genTime, chainStatus: t.chainStatus, problems };
   if (imprintBad) return { ...base, indication: 'TOTAL-FAILED', subIndication: 'HASH_FAILURE', isIntact: false };
   if (signatureBad) return { ...base, indication: 'TOTAL-FAILED', subIndication: 'SIG_CRYPTO_FAILURE', isIntact: false };
   if (t.chainStatus !== 'trusted') return { ...base, indication: 'INDETERMINATE', subIndication: 'NO_CERTIFICATE_CHAIN_FOUND', isIntact: true };
-  if (!r.coversWholeDocument) return { ...base, indication: 'INDETERMINATE', subIndication: undefined, isIntact: true };
-  return { ...base, indication: 'TOTAL-PASSED', subIndication: undefined, isIntact: true, problems: [] };
+  if (!r.coversWholeDocument) {
+    // V8/V9: what follows the timestamped revision must be an allowed change (DSS, more timestamps, signatures).
+    const analysis = analyseLaterRevisions(input.source, input.doc, ts.end, { certification: certificationPermission(input.doc) });
+    if (analysis.disallowed.length > 0) {
+      return {
+        ...base,
+        indication: 'TOTAL-FAILED',
+        subIndication: 'FORMAT_FAILURE',
+        isIntact: true,
+        problems: [...problems, ...analysis.disallowed.map((d) => `modified after the timestamp: ${d}`)],
+      };
+    }
+    return {
+      ...base,
+      indication: problems.length === 0 ? 'TOTAL-PASSED' : 'INDETERMINATE',
+      subIndication: undefined,
+      isIntact: true,
+      warnings: [...base.warnings, ...analysis.changes.map((c) => `later revision (${analysis.level}): ${c}`)],
+    };
+  }
+  return { ...base, indication: problems.length === 0 ? 'TOTAL-PASSED' : 'INDETERMINATE', subIndication: undefined, isIntact: true };
 }
 
 /** Options of {@link verifyPdfLongTerm}. */

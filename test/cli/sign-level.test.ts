@@ -75,6 +75,11 @@ describe('signet sign --level / signet extend (CLI)', () => {
     const sigs = await pdfsigAsync(lta, nss);
     assert.equal(sigs.length, 2);
     assert.ok(sigs[0]?.isValid && sigs[0].isTrusted, sigs[0]?.text);
+    const v = await signet(['verify', lta, '--trust', pki.files.root]);
+    assert.equal(v.status, 0, v.stdout + v.stderr);
+    assert.match(v.stdout, /PAdES level: +B-LTA/);
+    assert.match(v.stdout, /timestamp: +signature valid/);
+    assert.match(v.stdout, /timestamp: +document valid/);
   });
 
   it('usage errors: a level without --tsa, an unknown level, extend without --level; no output is left', async () => {

@@ -9,6 +9,18 @@ import { addUnsignedAttribute, cmsOids, type Signer } from '../../src/cms/index.
 import { buildCms, embedCms, extendPdf, preparePdf, reserveForLevel, signPdf } from '../../src/pades/index.js';
 import { verifyPdfLongTerm } from '../../src/validation/index.js';
 import { makeBasePdf } from '../support/pdf-fixtures.js';
+import type { PdfRef } from '../../src/pdf/index.js';
+import { IncrementalWriter, PdfDict, PdfDocument, PdfName } from '../../src/pdf/index.js';
+
+/** An incremental update that adds a catalog /OpenAction (not an allowed change, SECURITY.md V8). */
+function withOpenAction(pdf: Uint8Array): Uint8Array {
+  const doc = PdfDocument.open(pdf);
+  const w = new IncrementalWriter(doc);
+  const catalog = doc.catalog.clone();
+  catalog.set('OpenAction', PdfDict.of({ S: PdfName.of('JavaScript'), JS: PdfName.of('x') }));
+  w.set(doc.trailer.get('Root') as PdfRef, catalog);
+  return Buffer.concat([pdf, w.build().bytes]);
+}
 import { startLtvPki, type LtvPki } from '../pades/support/ltv-pki.js';
 
 describe('EN 319 102-1 long-term validation of PAdES levels', () => {
@@ -75,7 +87,12 @@ describe('EN 319 102-1 long-term validation of PAdES levels', () => {
       const newest = report.signatures.filter((s) => s.isDocumentTimestamp).at(-1);
       assert.equal(newest?.indication, 'TOTAL-PASSED', JSON.stringify(newest));
       for (const ts of report.signatures.filter((s) => s.isDocumentTimestamp)) assert.equal(ts.timestamps?.[0]?.isValid, true);
+      // PDF-33: DSS and document timestamp updates are allowed changes: everything passes.
+      for (const s of report.signatures) assert.equal(s.indication, 'TOTAL-PASSED', `${s.fieldName}: ${JSON.stringify(s.problems)}`);
     }
+    // Any other change after the timestamps fails them (default-deny), and the signature with them.
+    const tampered = verifyPdfLongTerm(withOpenAction(file), { trustAnchors: anchors });
+    for (const s of tampered.signatures) assert.notEqual(s.indication, 'TOTAL-PASSED', s.fieldName);
   });
 
   it('ASN-10 / PDF-30: a signature timestamp over another imprint is rejected and the level drops to B-B', async () => {

@@ -1,7 +1,7 @@
 /** `signet verify`: validates the signatures of a PDF and prints a report (text or JSON). */
 import { parseArgs } from 'node:util';
 import { FileSource } from '../../pdf/index.js';
-import { verifyPdfSignatures, type SignatureReport } from '../../validation/index.js';
+import { verifyPdfLongTerm, type SignatureReport } from '../../validation/index.js';
 import type { Command } from '../command.js';
 import { CliError } from '../errors.js';
 import { readInputFile } from './sign-options.js';
@@ -10,7 +10,8 @@ import { pemCertificates } from './pem.js';
 const usage = `usage: signet verify IN.pdf [--trust ROOT.pem …] [--json]
 
 Checks every signature: ByteRange structure and coverage, the CMS signature and message digest,
-and a certification path to the trust anchors given with --trust. Exit code 0 only when every
+and a certification path to the trust anchors given with --trust; then signature and document
+timestamps, DSS revocation evidence and the PAdES level reached (B-B, B-T, B-LT, B-LTA). Exit code 0 only when every
 signature is TOTAL-PASSED.`;
 
 function describe(s: SignatureReport): string {
@@ -21,6 +22,11 @@ function describe(s: SignatureReport): string {
     `  sub-filter:    ${s.subFilter ?? '(none)'}`,
     `  integrity:     ${s.isIntact ? 'intact' : 'NOT intact'}; covers ${s.coversWholeDocument ? 'the whole document' : 'a prior revision only'}`,
     `  certificate:   ${s.chainStatus ?? '(none)'}`,
+    ...(s.level ? [`  PAdES level:   ${s.level}`] : []),
+    ...(s.revocation ? [`  revocation:    ${s.revocation.status}${s.revocation.source ? ` (DSS ${s.revocation.source})` : ''}`] : []),
+    ...(s.timestamps ?? []).map(
+      (t) => `  timestamp:     ${t.kind} ${t.isValid ? 'valid' : 'NOT valid'}, ${t.genTime?.toISOString() ?? '(no time)'} by ${t.tsaSubject ?? '(unknown TSA)'}`,
+    ),
     ...s.problems.map((p) => `  problem:       ${p}`),
     ...s.warnings.map((w) => `  warning:       ${w}`),
   ];
@@ -48,7 +54,7 @@ export const verifyCommand: Command = {
     readInputFile(input, 'PDF'); // a clear error for a missing file before opening it lazily
     const source = FileSource.open(input);
     try {
-      const report = verifyPdfSignatures(source, { trustAnchors: anchors });
+      const report = verifyPdfLongTerm(source, { trustAnchors: anchors });
       if (parsed.values.json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       else {
         if (report.signatures.length === 0) io.stdout.write('no signatures\n');
