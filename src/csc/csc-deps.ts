@@ -78,4 +78,6 @@ export interface CscResponse {
   /** 200, 204, or the error's status (4xx/5xx). */
   readonly status: number;
   readonly body?: Readonly<Record<string, unknown>>;
+  /** The error behind a failure answer, for the server's log only (never sent). */
+  readonly error?: Error;
 }

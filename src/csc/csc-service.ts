@@ -106,10 +106,10 @@ export function createCscService(deps: CscDeps): CscService {
       () => false,
     );
     if (!recorded) {
-      const failed = new CscError('ERR_CSC_SERVER', 'Internal error');
-      return { status: failed.status, body: failed.toBody() };
+      const failed = new CscError('ERR_CSC_SERVER', 'Internal error', { cause: error });
+      return { status: failed.status, body: failed.toBody(), error: failed };
     }
-    return { status: wire.status, body: wire.toBody() };
+    return { status: wire.status, body: wire.toBody(), error };
   }
 
   async function handle(

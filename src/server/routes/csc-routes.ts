@@ -96,7 +96,8 @@ export const cscRoutes: FastifyPluginAsync<CscRoutesOptions> = async (app, optio
       const url = `/csc/${version}/${operation}`;
       const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
         const answer = await csc.handle(version, operation, request.body, context(request));
-        if (answer.status >= 500) request.log.error({ operation }, 'CSC operation failed');
+        if (answer.status >= 500) request.log.error({ operation, err: answer.error }, 'CSC operation failed');
+        else if (answer.error !== undefined) request.log.info({ operation, code: (answer.error as CscError).code }, 'CSC request refused');
         return send(reply, answer);
       };
       app.post(
