@@ -12,6 +12,13 @@ export async function readJsonBody(response: Response, maxBytes: number, method:
     await response.body?.cancel();
     throw new CscClientError('ERR_CSC_CLIENT_RESPONSE', `${method}: the response body exceeds ${maxBytes} bytes`);
   }
+  let text: string;
+  if (Number.isFinite(declared)) {
+    // Fast path: the length is declared and within bounds (undici enforces it), read at once.
+    text = await response.text();
+    if (text.length === 0) return undefined;
+    return parseJson(text, response, method);
+  }
   const chunks: Uint8Array[] = [];
   let total = 0;
   if (response.body !== null) {
@@ -28,7 +35,11 @@ export async function readJsonBody(response: Response, maxBytes: number, method:
     }
   }
   if (total === 0) return undefined;
-  const text = Buffer.concat(chunks, total).toString('utf8');
+  text = Buffer.concat(chunks, total).toString('utf8');
+  return parseJson(text, response, method);
+}
+
+function parseJson(text: string, response: Response, method: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (cause) {
