@@ -9,7 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { issueAccessToken } from '../../src/auth/index.js';
 import { findSignerCertificate, oids, parseSignedData, verifySignerInfo } from '../../src/cms/index.js';
 import { revokeCredential, disableCredential, enableCredential } from '../../src/csc/index.js';
-import { insertOAuthClient } from '../../src/store/index.js';
+import { insertOAuthClient, setUserStatus } from '../../src/store/index.js';
 import { verifyPdfSignatures } from '../../src/validation/index.js';
 import { makeBasePdf } from '../support/pdf-fixtures.js';
 import { requireStore, storeKinds, testStores } from '../support/stores.js';
@@ -106,7 +106,7 @@ describe('CSC sole control and access control', () => {
         assert.equal((await signHash(s, { credentialID: s.c1, SAD: token, hashes: [b64('1')] })).status, 200);
       });
 
-      await t.test('SAD-05/06 over-use and the same hash twice: n=2, third call and a repeated hash refused', async () => {
+      await t.test('SAD-05/06/07 over-use, the same hash twice and an identical replayed request: refused, no second key operation', async () => {
         const token = await sad(s, s.c1, [b64('a'), b64('b')]);
         assert.equal((await signHash(s, { credentialID: s.c1, SAD: token, hashes: [b64('a')] })).status, 200);
         await refused(s, await signHash(s, { credentialID: s.c1, SAD: token, hashes: [b64('a')] }), 400, 'invalid_request', 'The SAD does not authorize these signatures any more');
@@ -269,6 +269,16 @@ describe('CSC sole control and access control', () => {
       await t.test('getChallenge and authorizeCheck: TOTP needs no challenge, no handle exists', async () => {
         await refused(s, await h.call('v2', 'credentials/getChallenge', { credentialID: s.c1, authObjectID: 'OTP' }, { bearer: s.aliceToken }), 400, 'invalid_request', 'Invalid parameter authObjectID', 'csc.credentials.getChallenge');
         await refused(s, await h.call('v2', 'credentials/authorizeCheck', { handle: 'abc' }, { bearer: s.aliceToken }), 400, 'invalid_request', 'Invalid parameter handle', 'csc.credentials.authorizeCheck');
+      });
+
+      await t.test('SAD-16 disabling the user stops its tokens and its SADs at once', async () => {
+        const erin = await h.createUser('erin');
+        const c = await h.createCredential(erin, { pin: '1234' });
+        const token = await h.login('v2', erin);
+        const r = await authorize(s, c, [b64('u1')], 1, erin, token);
+        assert.equal(r.status, 200);
+        await setUserStatus(h.store.db, erin.id, 'disabled');
+        await refused(s, await signHash(s, { credentialID: c, SAD: r.body.SAD, hashes: [b64('u1')] }, token), 401, 'invalid_token', 'The access token is not valid');
       });
 
       await t.test('transport: malformed JSON 400, non-JSON 415, huge body 413, a JSON array 400 — CSC error bodies, audited', async () => {
