@@ -3,18 +3,87 @@
  * OAuth 2.0 plugin (/oauth2) and the credential lifecycle behind the admin surface, each built
  * from the services container.
  */
+import {
+  createCredential,
+  createCscService,
+  disableCredential,
+  revokeCredential,
+  type CscDeps,
+} from '../csc/index.js';
+import { OcspClient, handlerFetch, revocationSourceFromClients } from '../pki/index.js';
 import type { SurfacePlugin } from './app.js';
 import type { CredentialOperations } from './admin/admin-service.js';
+import type { AdminOrigin } from './admin/admin-tokens.js';
+import { cscRoutes } from './routes/csc-routes.js';
 import type { Services } from './services.js';
 
-/** The surfaces registered by `signet serve` next to the built-in ones. */
-export function serverSurfaces(_services: Services): readonly SurfacePlugin[] {
-  return [];
+type CoreServices = Omit<Services, 'admin' | 'close'>;
+
+function lifecycleOrigin(origin: AdminOrigin): { sourceAddress?: string; traceId?: string } {
+  return {
+    ...(origin.sourceAddress !== undefined ? { sourceAddress: origin.sourceAddress } : {}),
+    ...(origin.traceId !== undefined ? { traceId: origin.traceId } : {}),
+  };
 }
 
-/** The credential lifecycle as the admin surface drives it. */
-export function credentialOperationsFor(
-  _services: Omit<Services, 'admin' | 'close'>,
-): CredentialOperations | undefined {
-  return undefined;
+/** The CSC service's dependencies from the container (in-process TSA and OCSP for PAdES B-T…B-LTA). */
+export function cscDepsFor(services: CoreServices): CscDeps {
+  const ocsp = new OcspClient({
+    clock: services.clock,
+    url: 'http://in-process/pki/ocsp',
+    fetch: handlerFetch(services.ocsp.handler),
+  });
+  return {
+    store: services.store,
+    clock: services.clock,
+    audit: services.audit,
+    sads: services.sads,
+    authenticator: services.authenticator,
+    keyBackends: services.backends,
+    ca: services.ca,
+    tsa: services.tsa,
+    // Getters: with port 0 the base URL is known only once the server listens.
+    info: {
+      name: 'Signet',
+      get logo() {
+        return `${services.baseUrl.get()}/logo.png`;
+      },
+      region: 'BE',
+      lang: 'en-US',
+      description: 'Signet remote signing service',
+    },
+    pades: { revocation: revocationSourceFromClients({ ocsp }) },
+  };
+}
+
+/** The surfaces registered by `signet serve` next to the built-in ones. */
+export function serverSurfaces(services: Services): readonly SurfacePlugin[] {
+  return [{ plugin: cscRoutes as SurfacePlugin['plugin'], options: { csc: createCscService(cscDepsFor(services)) } }];
+}
+
+/** The credential lifecycle (src/csc/credential-lifecycle.ts) as the admin surface drives it. */
+export function credentialOperationsFor(services: CoreServices): CredentialOperations {
+  const deps = {
+    store: services.store,
+    clock: services.clock,
+    audit: services.audit,
+    hasher: services.hasher,
+    keyBackends: services.backends,
+    ca: services.ca,
+    caChain: [services.ca.certificate, services.rootCertificate],
+  };
+  return {
+    create: (request, origin) =>
+      createCredential(deps, {
+        userId: request.userId,
+        backend: request.backend,
+        algorithm: request.algorithm,
+        subject: { commonName: request.commonName },
+        ...(request.pin !== undefined ? { pin: request.pin } : {}),
+        ...(request.profile !== undefined ? { profile: request.profile as 'signing' } : {}),
+        ...lifecycleOrigin(origin),
+      }),
+    disable: (credentialId, origin) => disableCredential(deps, { credentialId, ...lifecycleOrigin(origin) }),
+    revoke: (credentialId, reason, origin) => revokeCredential(deps, { credentialId, reason, ...lifecycleOrigin(origin) }),
+  };
 }

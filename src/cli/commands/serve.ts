@@ -44,7 +44,7 @@ function demoInstructions(demo: DemoAccount, baseUrl: string, dataDir: string): 
     `Demo account (stored in ${dataDir}/demo.json):`,
     `  user ${demo.username}, credential ${demo.credentialID}, OAuth client ${demo.clientId}`,
     'Sign a PDF from the CLI:',
-    `  node bin/signet.js sign-csc --service ${b}/csc/v2 --demo ${dataDir}/demo.json in.pdf out.pdf`,
+    `  node bin/signet.js sign-csc in.pdf out.pdf --service ${b} --demo ${dataDir}/demo.json`,
     'Or the CSC flow by hand (TOTP from totpSecret, e.g. `oathtool --totp -b SECRET`):',
     `  curl -s -u USER:PASSWORD -X POST ${b}/csc/v2/auth/login -H 'content-type: application/json' -d '{}'`,
     `  curl -s -X POST ${b}/csc/v2/credentials/authorize -H 'authorization: Bearer TOKEN' -H 'content-type: application/json' \\`,
