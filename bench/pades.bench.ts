@@ -1,13 +1,15 @@
 /**
- * PAdES B-B signing throughput next to the machine's raw limits measured in the same run:
- * RSA-2048 signs/s of node:crypto alone, and one SHA-256 pass over the file for big inputs.
+ * PAdES signing throughput next to the machine's raw limits measured in the same run:
+ * RSA-2048 signs/s of node:crypto alone, and one SHA-256 pass over the file for big inputs;
+ * B-T and B-LTA against Signet's own TSA and OCSP responder on loopback HTTP.
  */
 import { createHash, generateKeyPairSync, sign as rawSign } from 'node:crypto';
 import { mkdtempSync, openSync, readSync, closeSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Signer } from '../src/cms/index.js';
-import { signPdf, signPdfFile } from '../src/pades/index.js';
+import { extendPdf, signPdf, signPdfFile } from '../src/pades/index.js';
+import { startLtvPki } from '../test/pades/support/ltv-pki.js';
 import { buildTestPki } from '../test/support/pki.js';
 import { writeBigPdf } from '../test/support/pdf-fixtures.js';
 
@@ -73,6 +75,7 @@ async function main(): Promise<void> {
     const smallBytes = new Uint8Array(readFileSync(small));
     const inMemory = await asyncRate(3, () => signPdf(smallBytes, signer, { signingTime }));
     console.log(`PAdES B-B 100 KB (in memory):          ${inMemory.toFixed(0)} sig/s  ratio ${(inMemory / raw).toFixed(2)} of raw`);
+    await levelRates(smallBytes, raw);
     const out = join(dir, 'out.pdf');
     const onDisk = await asyncRate(3, () => signPdfFile(small, out, signer, { signingTime }));
     console.log(`PAdES B-B 100 KB (file to file):       ${onDisk.toFixed(0)} sig/s  ratio ${(onDisk / raw).toFixed(2)} of raw`);
@@ -96,6 +99,32 @@ async function main(): Promise<void> {
     console.log(`peak RSS of the run: ${mb(process.resourceUsage().maxRSS * 1024)}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** B-T and B-LTA with a local TSA and OCSP responder (HTTP on 127.0.0.1, same process). */
+async function levelRates(pdf: Uint8Array, raw: number): Promise<void> {
+  const cleanups: (() => unknown)[] = [];
+  // TSA serials reserved 256 at a time (one store round trip per block, as a production TSA would).
+  const pki = await startLtvPki({ after: (fn) => cleanups.push(fn) }, { tsaSerialBlockSize: 256 });
+  try {
+    const { signer } = await pki.newSigner('Bench Signer', { type: 'RSA', bits: 2048 });
+    const signingTime = new Date('2026-11-23T12:00:00Z');
+    const tsaRate = await asyncRate(2, () => pki.timestamper.timestamp(new Uint8Array(32), 'SHA-256'));
+    console.log(`local TSA tokens (HTTP round trip):    ${tsaRate.toFixed(0)} tokens/s  ratio ${(tsaRate / raw).toFixed(2)} of raw`);
+    const bb = await asyncRate(2, () => signPdf(pdf, signer, { signingTime }));
+    console.log(`PAdES B-B 100 KB, keystore RSA key:    ${bb.toFixed(0)} sig/s  ratio ${(bb / raw).toFixed(2)} of raw`);
+    const bt = await asyncRate(3, () => signPdf(pdf, signer, { signingTime, level: 'B-T', timestamper: pki.timestamper }));
+    console.log(`PAdES B-T 100 KB (local TSA):          ${bt.toFixed(0)} sig/s  ratio ${(bt / raw).toFixed(2)} of raw`);
+    const sources = { timestamper: pki.timestamper, revocation: pki.revocation };
+    const lta = await asyncRate(3, () => signPdf(pdf, signer, { signingTime, level: 'B-LTA', ...sources }));
+    console.log(`PAdES B-LTA 100 KB (TSA x2, OCSP x2):  ${lta.toFixed(0)} sig/s  ratio ${(lta / raw).toFixed(2)} of raw`);
+    const signed = await signPdf(pdf, signer, { signingTime, level: 'B-LTA', ...sources });
+    const renew = await asyncRate(2, () => extendPdf(signed, { level: 'B-LTA', ...sources }));
+    console.log(`B-LTA archive renewal of that file:    ${renew.toFixed(0)} ext/s`);
+  } finally {
+    await pki.close();
+    for (const fn of cleanups.reverse()) await fn();
   }
 }
 

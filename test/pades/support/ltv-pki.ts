@@ -40,6 +40,8 @@ export interface LtvPki {
   readonly revocation: RevocationSource;
   /** PEM paths: root, chain (issuing + root), tsa. */
   readonly files: { readonly root: string; readonly chain: string; readonly tsa: string; readonly issuing: string };
+  /** The TSA itself (DER request → DER reply), without HTTP. */
+  readonly tsa: { respond(request: Uint8Array): Promise<Uint8Array>; readonly handler: PkiHttpHandler };
   /** Moves the PKI's clock (CA, OCSP, TSA, clients) forward: real time plus an offset. */
   advanceClock(ms: number): void;
   /** Counts of requests served, by path. */
@@ -50,7 +52,10 @@ export interface LtvPki {
 }
 
 /** Starts the PKI (call `close()` in `after`). */
-export async function startLtvPki(t: { after(fn: () => void): unknown }): Promise<LtvPki> {
+export async function startLtvPki(
+  t: { after(fn: () => void): unknown },
+  options: { readonly tsaSerialBlockSize?: number } = {},
+): Promise<LtvPki> {
   const dir = tempDir(t, 'signet-ltv-');
   let offsetMs = 0;
   const clock = { now: () => new Date(systemClock.now().getTime() + offsetMs) };
@@ -104,6 +109,7 @@ export async function startLtvPki(t: { after(fn: () => void): unknown }): Promis
     certificate: hierarchy.tsa.certificate,
     chain: [hierarchy.issuing.certificate],
     policyOid: '2.25.2',
+    ...(options.tsaSerialBlockSize === undefined ? {} : { serialBlockSize: options.tsaSerialBlockSize }),
     store,
     clock,
   });
@@ -135,6 +141,7 @@ export async function startLtvPki(t: { after(fn: () => void): unknown }): Promis
     revocation,
     files,
     hits,
+    tsa,
     advanceClock(ms) {
       offsetMs += ms;
     },
