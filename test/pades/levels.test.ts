@@ -24,7 +24,8 @@ import {
 import { makeBasePdf, makePdfFlavours } from '../support/pdf-fixtures.js';
 import { makeNssDb, qpdfCheck } from '../support/judges.js';
 import { requireTools, runTool } from '../support/tools.js';
-import { derToPem } from '../../src/pki/index.js';
+import { OcspClient, derToPem, revocationSourceFromClients } from '../../src/pki/index.js';
+import { systemClock } from '../../src/core/clock.js';
 import { startLtvPki, type LtvPki } from './support/ltv-pki.js';
 import {
   byteRangeBytes,
@@ -271,6 +272,16 @@ describe('PAdES levels B-T, B-LT, B-LTA', () => {
     assert.equal(unique(second.certificates), second.certificates.length);
     assert.equal(unique(second.ocspResponses), second.ocspResponses.length);
     assert.equal(second.vriKeys.length, 2);
+  });
+
+  it('an unreachable OCSP responder is ERR_PADES_REVOCATION_UNAVAILABLE and nothing is written', async () => {
+    const signed = await signPdf(makeBasePdf(), alice, { signingTime: new Date(), ...sources('B-T') });
+    // The real client, pointed at a closed port (no CRL client to fall back on).
+    const dead = revocationSourceFromClients({ ocsp: new OcspClient({ clock: systemClock, url: 'http://127.0.0.1:1/ocsp', timeoutMs: 2000 }) });
+    await assert.rejects(
+      extendPdf(signed, { level: 'B-LT', timestamper: pki.timestamper, revocation: dead }),
+      (err) => isSignetError(err) && err.code === 'ERR_PADES_REVOCATION_UNAVAILABLE' && /Alice|Timestamp/.test(err.message),
+    );
   });
 
   it('a revoked signer shows up as revoked in the DSS', async (t) => {
