@@ -22,7 +22,7 @@ import {
 import { checkRemoteSignature, normalizeSignatureValue, type CscClient, type RemoteCredential } from '../csc/client/index.js';
 import type { HashAuthorizer } from './authorizer.js';
 import { GatewayError } from './errors.js';
-import { discardDocument, finishDocument, spoolDocument, type SpooledDocument } from './spooled-document.js';
+import { finishDocument, releaseDocument, spoolDocument, type SpoolBudget, type SpooledDocument } from './spooled-document.js';
 import type { BatchDocument, BatchProgress, BatchResult, BatchStage, DocumentResult, DocumentSignOptions } from './types.js';
 
 /** Options of {@link signBatch}. */
@@ -49,6 +49,11 @@ export interface BatchSigningOptions {
    */
   readonly verifySignatures?: boolean;
   readonly onProgress?: (progress: BatchProgress) => void;
+  /**
+   * Bytes of prepared documents held in memory between the phases (default 64 MiB); documents
+   * beyond it, or larger than 4 MiB, wait in a temporary file next to their destination.
+   */
+  readonly memoryBudgetBytes?: number;
 }
 
 function failure(id: string, stage: BatchStage, error: unknown): DocumentResult {
@@ -101,6 +106,7 @@ export async function signBatch(documents: readonly BatchDocument[], options: Ba
   const concurrency = positive(options.concurrency, 2, 'concurrency');
   const verifySignatures = options.verifySignatures ?? true;
   const total = documents.length;
+  const budget: SpoolBudget = { remaining: options.memoryBudgetBytes ?? 64 * 1024 * 1024, perDocument: 4 * 1024 * 1024 };
   const results = new Array<DocumentResult | undefined>(total);
   let finished = 0;
   const progress = (event: BatchProgress['event'], id: string): void => options.onProgress?.({ event, id, finished, total });
@@ -132,6 +138,7 @@ export async function signBatch(documents: readonly BatchDocument[], options: Ba
           maxSignatureSize: credential.key.maxSignatureSize,
         },
         sharedChain,
+        budget,
       );
       // Identical DTBS (identical inputs at the same second) are signed once and share the value.
       const same = byHash.get(spooled.hash);
@@ -153,7 +160,7 @@ export async function signBatch(documents: readonly BatchDocument[], options: Ba
   const failAll = (list: readonly string[], stage: BatchStage, error: unknown): void => {
     for (const h of list) {
       for (const { index, spooled } of byHash.get(h) ?? []) {
-        discardDocument(spooled);
+        releaseDocument(spooled, budget);
         settle(index, failure(spooled.document.id, stage, error));
       }
     }
@@ -177,9 +184,10 @@ export async function signBatch(documents: readonly BatchDocument[], options: Ba
           ? checkRemoteSignature(credential, spooled.signedAttributes, value)
           : normalizeSignatureValue(value, credential.key);
         await finishDocument(spooled, await buildContainer(spooled, signature), extend);
+        if (spooled.spool.kind === 'memory') budget.remaining += spooled.spool.charged;
         settle(index, { id: spooled.document.id, ok: true });
       } catch (error) {
-        discardDocument(spooled);
+        releaseDocument(spooled, budget);
         settle(index, failure(spooled.document.id, 'embed', error));
       }
     }

@@ -1,17 +1,26 @@
 /**
- * A prepared document waiting for its signature, kept small: a file-bound document is written at
- * once to a temporary file next to its destination (original ‖ update with a zeroed /Contents),
- * so only the signed attributes stay in memory; the signature container is later written into
- * /Contents in place (ISO 32000-1 §12.8.1) and the file renamed into place.
+ * A prepared document waiting for its signature, kept small. A small document stays in memory
+ * (original ‖ update) within a batch-wide budget; a larger one, or any once the budget is spent,
+ * is written at once to a temporary file next to its destination (original ‖ update with a zeroed
+ * /Contents) so only its signed attributes stay in memory. The signature container is later
+ * written into /Contents (ISO 32000-1 §12.8.1) and the file renamed into place.
  */
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, closeSync, copyFileSync, fstatSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, copyFileSync, fstatSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { isSignetError } from '../core/errors.js';
 import { preparePdf, type PrepareOptions, type PreparedSignature } from '../pades/index.js';
 import { FileSource, bytesSource, type ByteSource } from '../pdf/index.js';
 import { GatewayError } from './errors.js';
 import type { BatchDocument } from './types.js';
+
+/** Bytes a batch may hold in memory for spooled documents, shared by its documents. */
+export interface SpoolBudget {
+  /** Bytes still available. */
+  remaining: number;
+  /** Largest document (original + update) kept in memory. */
+  readonly perDocument: number;
+}
 
 /** A document after phase one. */
 export interface SpooledDocument {
@@ -24,22 +33,61 @@ export interface SpooledDocument {
   readonly signedAttributes: Uint8Array;
   readonly spool:
     | { readonly kind: 'file'; readonly tmpPath: string }
-    | { readonly kind: 'memory'; readonly update: Uint8Array };
+    | { readonly kind: 'memory'; readonly original: Uint8Array; readonly update: Uint8Array; readonly charged: number };
 }
 
-function openSource(document: BatchDocument): { source: ByteSource; close(): void } {
-  if (document.source.kind === 'bytes') return { source: bytesSource(document.source.bytes), close: () => undefined };
+function inputError(document: BatchDocument, cause: unknown): never {
+  if (isSignetError(cause)) throw cause;
+  throw new GatewayError('ERR_GATEWAY_INPUT', `cannot read '${document.source.kind === 'file' ? document.source.path : document.id}'`, { cause });
+}
+
+/** Loads a file source whole when it fits the budget (its size + room for the update). */
+function loadSmall(document: BatchDocument, budget: SpoolBudget, reserve: number): Uint8Array | undefined {
+  const { source } = document;
+  if (source.kind === 'bytes') return source.bytes;
+  let size: number;
   try {
-    const source = FileSource.open(document.source.path);
-    return { source, close: () => source.close() };
+    size = statSync(source.path).size;
   } catch (cause) {
-    if (isSignetError(cause)) throw cause;
-    throw new GatewayError('ERR_GATEWAY_INPUT', `cannot read '${document.source.path}'`, { cause });
+    return inputError(document, cause);
   }
+  if (size + reserve > Math.min(budget.perDocument, budget.remaining)) return undefined;
+  try {
+    return new Uint8Array(readFileSync(source.path));
+  } catch (cause) {
+    return inputError(document, cause);
+  }
+}
+
+function checkDestination(path: string): void {
+  let ok: boolean;
+  try {
+    ok = statSync(dirname(path)).isDirectory();
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new GatewayError('ERR_GATEWAY_OUTPUT', `cannot write '${path}': no such folder`);
 }
 
 function tmpPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+}
+
+/** Writes `parts` to a new temporary file next to `path` and renames it into place. */
+function writeAtomically(path: string, parts: readonly Uint8Array[]): void {
+  const tmp = tmpPathFor(path);
+  try {
+    const fd = openSync(tmp, 'w');
+    try {
+      for (const p of parts) writeSync(fd, p);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (cause) {
+    rmSync(tmp, { force: true });
+    throw new GatewayError('ERR_GATEWAY_OUTPUT', `cannot write '${path}'`, { cause });
+  }
 }
 
 /**
@@ -50,19 +98,42 @@ export function spoolDocument(
   document: BatchDocument,
   options: PrepareOptions,
   sharedChain: readonly string[],
+  budget: SpoolBudget,
 ): SpooledDocument {
-  const { source, close } = openSource(document);
+  // Room for the update: the /Contents placeholder (hex) plus the dictionaries around it.
+  const reserve = 2 * (options.maxSignatureSize + (options.reserveBytes ?? 0)) + 64 * 1024;
+  const small = loadSmall(document, budget, reserve);
   let prepared: PreparedSignature;
-  try {
-    prepared = preparePdf(source, options);
-  } finally {
-    close();
+  if (small !== undefined) {
+    prepared = preparePdf(small, options);
+  } else {
+    let source: FileSource;
+    try {
+      source = FileSource.open((document.source as { readonly path: string }).path);
+    } catch (cause) {
+      return inputError(document, cause);
+    }
+    try {
+      prepared = preparePdf(source, options);
+    } finally {
+      source.close();
+    }
   }
   const update = new Uint8Array(Buffer.from(prepared.update, 'base64'));
   const slim: PreparedSignature = { ...prepared, update: '', certificateChain: sharedChain };
   const hash = prepared.dataToBeSignedDigest;
   const signedAttributes = new Uint8Array(Buffer.from(prepared.signedAttributes, 'base64'));
-  if (document.sink.kind !== 'file') return { document, prepared: slim, hash, signedAttributes, spool: { kind: 'memory', update } };
+  const charged = small === undefined ? 0 : small.length + update.length;
+  if (small !== undefined && (document.sink.kind === 'bytes' || charged <= budget.remaining)) {
+    // Fail now, not after a signature was spent on it, when the destination folder is missing.
+    if (document.sink.kind === 'file') checkDestination(document.sink.path);
+    budget.remaining -= charged;
+    return { document, prepared: slim, hash, signedAttributes, spool: { kind: 'memory', original: small, update, charged } };
+  }
+  if (document.sink.kind !== 'file') {
+    // A bytes sink with a large file source: keep the update, re-read the original at the end.
+    return { document, prepared: slim, hash, signedAttributes, spool: { kind: 'memory', original: new Uint8Array(0), update, charged: 0 } };
+  }
 
   const tmpPath = tmpPathFor(document.sink.path);
   try {
@@ -96,9 +167,17 @@ function contentsHex(spooled: SpooledDocument, cms: Uint8Array): Buffer {
   return Buffer.from(Buffer.from(cms).toString('hex'), 'latin1');
 }
 
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}
+
 /**
  * Phase two's last step: writes `cms` into /Contents (the rest stays '0' padding, ISO 32000-1
- * §12.8.1) and delivers the signed document: rename into place, or hand the bytes over.
+ * §12.8.1), appends what `extend` returns (B-LT/B-LTA updates) and delivers the document: a
+ * rename into place, or the bytes handed over.
  */
 export async function finishDocument(
   spooled: SpooledDocument,
@@ -138,31 +217,26 @@ export async function finishDocument(
     }
     return;
   }
-  const update = spooled.spool.update;
+  const { update } = spooled.spool;
   update.set(hex, at - spooled.prepared.documentLength);
-  let original: Uint8Array;
-  try {
-    original = source.kind === 'bytes' ? source.bytes : new Uint8Array(readFileSync(source.path));
-  } catch (cause) {
-    throw new GatewayError('ERR_GATEWAY_INPUT', `cannot read '${source.kind === 'file' ? source.path : spooled.document.id}'`, { cause });
+  let original = spooled.spool.original;
+  if (original.length === 0 && spooled.prepared.documentLength > 0) {
+    try {
+      original = source.kind === 'bytes' ? source.bytes : new Uint8Array(readFileSync(source.path));
+    } catch (cause) {
+      return inputError(spooled.document, cause);
+    }
   }
   if (original.length !== spooled.prepared.documentLength) {
     throw new GatewayError('ERR_GATEWAY_INPUT', `'${spooled.document.id}' changed while it was being signed`);
   }
-  let signed = new Uint8Array(original.length + update.length);
-  signed.set(original, 0);
-  signed.set(update, original.length);
-  if (extend) {
-    const more = await extend(bytesSource(signed));
-    const all = new Uint8Array(signed.length + more.length);
-    all.set(signed, 0);
-    all.set(more, signed.length);
-    signed = all;
-  }
-  if (sink.kind === 'bytes') await sink.accept(signed);
+  const more = extend ? await extend(bytesSource(concat(original, update))) : undefined;
+  if (sink.kind === 'file') writeAtomically(sink.path, more ? [original, update, more] : [original, update]);
+  else await sink.accept(more ? concat(concat(original, update), more) : concat(original, update));
 }
 
-/** Removes the temporary file of a document that will not be finished. */
-export function discardDocument(spooled: SpooledDocument): void {
+/** Releases a spooled document: removes its temporary file, returns its memory to the budget. */
+export function releaseDocument(spooled: SpooledDocument, budget: SpoolBudget): void {
   if (spooled.spool.kind === 'file') rmSync(spooled.spool.tmpPath, { force: true });
+  else budget.remaining += spooled.spool.charged;
 }

@@ -77,6 +77,8 @@ describe('gateway: batch signing over signatures/signHash', () => {
       clock: systemClock,
       authorize: explicitAuthorizer(client, credential, secrets()),
       hashesPerCall: 3,
+      // Nothing in memory: every prepared document waits in a temporary file.
+      memoryBudgetBytes: 0,
       options: { reason: 'Batch approval' },
       onProgress: (p) => events.push(p),
     });
