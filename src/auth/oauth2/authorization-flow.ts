@@ -1,0 +1,464 @@
+/**
+ * The authorization endpoint's pages (RFC 6749 §4.1.1–§4.1.2): validate the request, sign the
+ * user in (password + TOTP through the Authenticator: lockout, throttling, audit), show what will
+ * be authorised, ask the credential PIN for scope credential (SCAL2), then redirect with a
+ * single-use code. Interaction state lives in the database under a session handle that changes at
+ * each step (SECURITY.md OA-32); every form post spends a one-time anti-CSRF token (OA-31).
+ */
+import { appendAudit, appendAuditNow, type AuditEvent } from '../../audit/index.js';
+import {
+  claimOAuthInteraction,
+  deleteOAuthInteraction,
+  findCredential,
+  findUserById,
+  insertAuthorizationCode,
+  insertOAuthInteraction,
+  setOAuthInteractionCsrf,
+  type Db,
+  type OAuthInteractionRow,
+} from '../../store/index.js';
+import { AuthError } from '../errors.js';
+import { generateOpaqueToken, hashOpaqueToken } from '../opaque-token.js';
+import { validateAuthorizationRequest } from './authorization-request.js';
+import { origin } from './client-authentication.js';
+import { OAuth2Error } from './errors.js';
+import { renderConsentPage, renderErrorPage, renderLoginPage } from './pages.js';
+import { single } from './params.js';
+import type { AuthorizationRequest, OAuth2Deps, Origin, RawParams } from './types.js';
+
+/** Set or clear the interaction session cookie. */
+export type SessionChange =
+  { readonly set: string; readonly maxAgeSeconds: number } | { readonly clear: true };
+
+/** What the HTTP layer sends back: a page, or a redirect (302 after GET, 303 after POST: RFC 9700 §4.12). */
+export type AuthorizeResponse =
+  | {
+      readonly kind: 'page';
+      readonly status: number;
+      readonly html: string;
+      readonly session?: SessionChange;
+    }
+  | {
+      readonly kind: 'redirect';
+      readonly status: 302 | 303;
+      readonly location: string;
+      readonly session?: SessionChange;
+    };
+
+const LOGIN = 'login';
+const CONSENT = 'consent';
+
+/** Runs the authorize GET and the login/consent POSTs. */
+export class AuthorizationFlow {
+  readonly #d: OAuth2Deps;
+  readonly #interactionTtl: number;
+  readonly #codeTtl: number;
+
+  constructor(deps: OAuth2Deps) {
+    this.#d = deps;
+    this.#interactionTtl = deps.interactionTtlSeconds ?? 600;
+    this.#codeTtl = deps.codeTtlSeconds ?? 60;
+  }
+
+  /** GET /oauth2/authorize: the login page, an error page, or an error redirect. */
+  async start(params: RawParams, o: Origin): Promise<AuthorizeResponse> {
+    const v = await validateAuthorizationRequest(this.#d, params);
+    if (v.kind === 'show') {
+      await this.#auditNow(o, 'oauth2.authorize', 'failure', { details: { error: v.error.code } });
+      return errorPage(400, 'Cannot continue', v.error.message);
+    }
+    if (v.kind === 'redirect') {
+      await this.#auditNow(o, 'oauth2.authorize', 'failure', {
+        actorClientId: v.clientId,
+        details: { error: v.error.code },
+      });
+      return this.#errorRedirect(302, v.redirectUri, v.state, v.error);
+    }
+    const r = v.request;
+    const session = generateOpaqueToken();
+    const csrf = generateOpaqueToken();
+    const now = this.#now();
+    await this.#d.store.transaction(async (trx) => {
+      await insertOAuthInteraction(trx, {
+        id_hash: session.hash,
+        csrf_hash: csrf.hash,
+        stage: LOGIN,
+        client_id: r.clientId,
+        user_id: null,
+        request: JSON.stringify(r),
+        expires_at: now + this.#interactionTtl * 1000,
+        created_at: now,
+      });
+      await appendAudit(
+        trx,
+        this.#event(o, 'oauth2.authorize', 'success', {
+          actorClientId: r.clientId,
+          details: requestDetails(r),
+        }),
+        this.#d.audit,
+      );
+    });
+    return {
+      kind: 'page',
+      status: 200,
+      html: renderLoginPage({ request: r, csrf: csrf.token }),
+      session: { set: session.token, maxAgeSeconds: this.#interactionTtl },
+    };
+  }
+
+  /** POST /oauth2/authorize: the login or consent form. */
+  async submit(
+    form: RawParams,
+    sessionToken: string | undefined,
+    o: Origin,
+  ): Promise<AuthorizeResponse> {
+    let step: string | undefined;
+    let csrf: string | undefined;
+    try {
+      step = single(form, 'step');
+      csrf = single(form, 'csrf_token');
+    } catch {
+      step = undefined;
+    }
+    if (sessionToken === undefined || csrf === undefined || (step !== LOGIN && step !== CONSENT)) {
+      return this.#refuseInteraction(
+        o,
+        sessionToken === undefined ? 'no-session' : 'no-csrf-token',
+      );
+    }
+    const sessionHash = hashOpaqueToken(sessionToken);
+    const row = await this.#d.store.transaction((trx) =>
+      claimOAuthInteraction(trx, sessionHash, hashOpaqueToken(csrf), step, this.#now()),
+    );
+    if (row === undefined) return this.#refuseInteraction(o, 'csrf-token-or-session-invalid');
+    const request = JSON.parse(row.request) as AuthorizationRequest;
+    return step === LOGIN
+      ? this.#login(row, request, form, o)
+      : this.#consent(row, request, form, o);
+  }
+
+  async #login(
+    row: OAuthInteractionRow,
+    r: AuthorizationRequest,
+    form: RawParams,
+    o: Origin,
+  ): Promise<AuthorizeResponse> {
+    const username = field(form, 'username');
+    const password = field(form, 'password');
+    const otp = field(form, 'otp');
+    const retry = async (message: string, reason: string): Promise<AuthorizeResponse> => {
+      const csrf = generateOpaqueToken();
+      await this.#d.store.transaction(async (trx) => {
+        await setOAuthInteractionCsrf(trx, row.id_hash, csrf.hash);
+        await appendAudit(
+          trx,
+          this.#event(o, 'oauth2.login', 'failure', {
+            actorClientId: r.clientId,
+            details: { reason },
+          }),
+          this.#d.audit,
+        );
+      });
+      return {
+        kind: 'page',
+        status: 401,
+        html: renderLoginPage({ request: r, csrf: csrf.token, message }),
+      };
+    };
+    if (username === undefined || password === undefined || otp === undefined) {
+      return retry('Enter your username, password and one-time code.', 'incomplete');
+    }
+    let userId: string;
+    try {
+      userId = await this.#d.authenticator.verifyPassword({ username, password, ...origin(o) });
+      await this.#d.authenticator.verifyTotp({ userId, code: otp, ...origin(o) });
+    } catch (err) {
+      if (!(err instanceof AuthError)) throw err;
+      return retry(loginMessage(err), err.code);
+    }
+    // For scope credential, the credential must be the user's own and usable (SECURITY.md AC-02).
+    const c = r.credential;
+    if (c !== undefined) {
+      const credential = await findCredential(this.#d.store.db, c.credentialId);
+      const problem =
+        credential === undefined || credential.user_id !== userId
+          ? new OAuth2Error(
+              'ERR_OAUTH2_ACCESS_DENIED',
+              'the credential is not available to this user',
+            )
+          : credential.status !== 'active' || credential.locked !== 0
+            ? new OAuth2Error('ERR_OAUTH2_ACCESS_DENIED', 'the credential cannot sign at present')
+            : c.numSignatures > credential.multisign && c.numSignatures > 1
+              ? new OAuth2Error(
+                  'ERR_OAUTH2_INVALID_REQUEST',
+                  `numSignatures exceeds the credential's multisign value (${credential.multisign})`,
+                )
+              : undefined;
+      if (problem !== undefined) {
+        await this.#d.store.transaction(async (trx) => {
+          await deleteOAuthInteraction(trx, row.id_hash);
+          await appendAudit(
+            trx,
+            this.#event(o, 'oauth2.login', 'failure', {
+              actorUserId: userId,
+              actorClientId: r.clientId,
+              subject: `credential:${c.credentialId}`,
+              details: { reason: problem.code },
+            }),
+            this.#d.audit,
+          );
+        });
+        return this.#errorRedirect(303, r.redirectUri, r.state, problem, { clear: true });
+      }
+    }
+    // OA-32: a new session handle once the user is authenticated (no session fixation).
+    const session = generateOpaqueToken();
+    const csrf = generateOpaqueToken();
+    const now = this.#now();
+    await this.#d.store.transaction(async (trx) => {
+      await deleteOAuthInteraction(trx, row.id_hash);
+      await insertOAuthInteraction(trx, {
+        id_hash: session.hash,
+        csrf_hash: csrf.hash,
+        stage: CONSENT,
+        client_id: r.clientId,
+        user_id: userId,
+        request: row.request,
+        expires_at: Math.min(row.expires_at, now + this.#interactionTtl * 1000),
+        created_at: now,
+      });
+      await appendAudit(
+        trx,
+        this.#event(o, 'oauth2.login', 'success', {
+          actorUserId: userId,
+          actorClientId: r.clientId,
+        }),
+        this.#d.audit,
+      );
+    });
+    return {
+      kind: 'page',
+      status: 200,
+      html: renderConsentPage({ request: r, csrf: csrf.token, username }),
+      session: { set: session.token, maxAgeSeconds: this.#interactionTtl },
+    };
+  }
+
+  async #consent(
+    row: OAuthInteractionRow,
+    r: AuthorizationRequest,
+    form: RawParams,
+    o: Origin,
+  ): Promise<AuthorizeResponse> {
+    const userId = row.user_id ?? '';
+    const c = r.credential;
+    const subject = c === undefined ? {} : { subject: `credential:${c.credentialId}` };
+    const who = { actorUserId: userId, actorClientId: r.clientId, ...subject };
+    const decision = field(form, 'decision');
+    const finish = async (error: OAuth2Error, reason: string): Promise<AuthorizeResponse> => {
+      await this.#d.store.transaction(async (trx) => {
+        await deleteOAuthInteraction(trx, row.id_hash);
+        await appendAudit(
+          trx,
+          this.#event(o, 'oauth2.consent', 'failure', { ...who, details: { reason } }),
+          this.#d.audit,
+        );
+      });
+      return this.#errorRedirect(303, r.redirectUri, r.state, error, { clear: true });
+    };
+    if (decision === 'deny') {
+      return finish(
+        new OAuth2Error('ERR_OAUTH2_ACCESS_DENIED', 'the user denied the request'),
+        'denied',
+      );
+    }
+    const retry = async (message: string, reason: string): Promise<AuthorizeResponse> => {
+      const csrf = generateOpaqueToken();
+      await this.#d.store.transaction(async (trx) => {
+        await setOAuthInteractionCsrf(trx, row.id_hash, csrf.hash);
+        await appendAudit(
+          trx,
+          this.#event(o, 'oauth2.consent', 'failure', { ...who, details: { reason } }),
+          this.#d.audit,
+        );
+      });
+      const user = await findUserById(this.#d.store.db, userId);
+      return {
+        kind: 'page',
+        status: 400,
+        html: renderConsentPage({
+          request: r,
+          csrf: csrf.token,
+          username: user?.username ?? '',
+          message,
+        }),
+      };
+    };
+    if (decision !== 'approve') return retry('Choose Approve or Deny.', 'no-decision');
+    if (c !== undefined) {
+      // SCAL2: the credential PIN is the explicit second action over exactly these hashes.
+      const pin = field(form, 'pin');
+      if (pin === undefined) return retry('Enter the credential PIN.', 'no-pin');
+      try {
+        await this.#d.authenticator.verifyCredentialPin({
+          userId,
+          credentialId: c.credentialId,
+          pin,
+          ...origin(o),
+        });
+      } catch (err) {
+        if (!(err instanceof AuthError)) throw err;
+        if (err.code === 'ERR_AUTH_PIN_INVALID') return retry('The PIN is wrong.', err.code);
+        return finish(
+          new OAuth2Error('ERR_OAUTH2_ACCESS_DENIED', 'the credential cannot be used'),
+          err.code,
+        );
+      }
+    }
+    const code = generateOpaqueToken();
+    const now = this.#now();
+    await this.#d.store.transaction(async (trx: Db) => {
+      await insertAuthorizationCode(trx, {
+        code_hash: code.hash,
+        client_id: r.clientId,
+        redirect_uri: r.redirectUri,
+        code_challenge: r.codeChallenge ?? null,
+        code_challenge_method: r.codeChallenge === undefined ? null : 'S256',
+        user_id: userId,
+        scope: r.scope,
+        credential_id: c?.credentialId ?? null,
+        num_signatures: c?.numSignatures ?? null,
+        hash_algorithm_oid: c?.hashAlgorithmOid ?? null,
+        hashes: c === undefined ? null : JSON.stringify(c.documentDigests.map((d) => d.hash)),
+        expires_at: now + this.#codeTtl * 1000,
+        used: 0,
+        created_at: now,
+      });
+      await deleteOAuthInteraction(trx, row.id_hash);
+      await appendAudit(
+        trx,
+        this.#event(o, 'oauth2.consent', 'success', { ...who, details: requestDetails(r) }),
+        this.#d.audit,
+      );
+      await appendAudit(
+        trx,
+        this.#event(o, 'oauth2.code.issue', 'success', {
+          ...who,
+          details: { codeRef: ref(code.hash) },
+        }),
+        this.#d.audit,
+      );
+    });
+    return {
+      kind: 'redirect',
+      status: 303,
+      location: this.#redirect(r.redirectUri, {
+        code: code.token,
+        ...(r.state === undefined ? {} : { state: r.state }),
+      }),
+      session: { clear: true },
+    };
+  }
+
+  async #refuseInteraction(o: Origin, reason: string): Promise<AuthorizeResponse> {
+    await this.#auditNow(o, 'oauth2.interaction', 'failure', { details: { reason } });
+    return errorPage(
+      400,
+      'This form has expired',
+      'The sign-in form was already used, has expired, or was not sent from the sign-in page.',
+    );
+  }
+
+  #errorRedirect(
+    status: 302 | 303,
+    redirectUri: string,
+    state: string | undefined,
+    error: OAuth2Error,
+    session?: SessionChange,
+  ): AuthorizeResponse {
+    return {
+      kind: 'redirect',
+      status,
+      location: this.#redirect(redirectUri, {
+        error: error.error,
+        error_description: error.message,
+        ...(state === undefined ? {} : { state }),
+      }),
+      ...(session === undefined ? {} : { session }),
+    };
+  }
+
+  /** RFC 6749 §4.1.2: parameters added to the redirect URI's query; RFC 9207 `iss` against mix-up. */
+  #redirect(redirectUri: string, params: Readonly<Record<string, string>>): string {
+    const url = new URL(redirectUri);
+    for (const [k, v] of Object.entries(params)) url.searchParams.append(k, v);
+    url.searchParams.append('iss', this.#d.issuer);
+    return url.toString();
+  }
+
+  #now(): number {
+    return this.#d.clock.now().getTime();
+  }
+
+  #event(
+    o: Origin,
+    type: string,
+    outcome: 'success' | 'failure',
+    extra: Omit<AuditEvent, 'type' | 'outcome' | 'sourceAddress' | 'traceId'>,
+  ): AuditEvent {
+    return { type, outcome, ...extra, ...origin(o) };
+  }
+
+  async #auditNow(
+    o: Origin,
+    type: string,
+    outcome: 'success' | 'failure',
+    extra: Omit<AuditEvent, 'type' | 'outcome' | 'sourceAddress' | 'traceId'>,
+  ): Promise<void> {
+    await appendAuditNow(this.#d.store, this.#event(o, type, outcome, extra), this.#d.audit);
+  }
+}
+
+function field(form: RawParams, name: string): string | undefined {
+  const v = form[name];
+  return typeof v === 'string' && v !== '' && v.length <= 1024 ? v : undefined;
+}
+
+function errorPage(status: number, title: string, message: string): AuthorizeResponse {
+  return { kind: 'page', status, html: renderErrorPage({ title, message }) };
+}
+
+function loginMessage(err: AuthError): string {
+  if (err.code === 'ERR_AUTH_LOCKED')
+    return 'Too many failed attempts: the account is locked for a while.';
+  if (err.code === 'ERR_AUTH_THROTTLED')
+    return 'Too many attempts from your network; try again later.';
+  if (err.code === 'ERR_AUTH_TOTP_NOT_ENROLLED') {
+    return 'Your account has no one-time code device; ask an administrator.';
+  }
+  return 'The username, password or one-time code is wrong.';
+}
+
+/** What is being authorised, for the audit log (hashes are not secrets; no PINs or tokens). */
+function requestDetails(r: AuthorizationRequest): {
+  readonly [key: string]: string | number | readonly string[];
+} {
+  const c = r.credential;
+  return {
+    scope: r.scope,
+    redirectUri: r.redirectUri,
+    ...(c === undefined
+      ? {}
+      : {
+          credentialID: c.credentialId,
+          numSignatures: c.numSignatures,
+          hashAlgorithmOID: c.hashAlgorithmOid,
+          hashes: c.documentDigests.map((d) => d.hash),
+        }),
+  };
+}
+
+/** A non-secret reference for the audit log: a prefix of the stored hash. */
+export function ref(hash: Uint8Array): string {
+  return Buffer.from(hash.subarray(0, 8)).toString('hex');
+}

@@ -1,0 +1,41 @@
+/** Authorization server metadata (RFC 8414 §2), advertised at /.well-known/oauth-authorization-server. */
+import { credentialRarTypes } from './authorization-request.js';
+
+/** The metadata document. */
+export interface AuthorizationServerMetadata {
+  readonly issuer: string;
+  readonly authorization_endpoint: string;
+  readonly token_endpoint: string;
+  readonly revocation_endpoint: string;
+  readonly response_types_supported: readonly string[];
+  readonly response_modes_supported: readonly string[];
+  readonly grant_types_supported: readonly string[];
+  readonly scopes_supported: readonly string[];
+  readonly code_challenge_methods_supported: readonly string[];
+  readonly token_endpoint_auth_methods_supported: readonly string[];
+  readonly revocation_endpoint_auth_methods_supported: readonly string[];
+  readonly authorization_details_types_supported: readonly string[];
+  readonly authorization_response_iss_parameter_supported: boolean;
+}
+
+/** Builds the metadata for `issuer` (no trailing slash). */
+export function authorizationServerMetadata(issuer: string): AuthorizationServerMetadata {
+  const authMethods = ['client_secret_basic', 'client_secret_post', 'none'];
+  return {
+    issuer,
+    authorization_endpoint: `${issuer}/oauth2/authorize`,
+    token_endpoint: `${issuer}/oauth2/token`,
+    revocation_endpoint: `${issuer}/oauth2/revoke`,
+    response_types_supported: ['code'],
+    response_modes_supported: ['query'],
+    grant_types_supported: ['authorization_code', 'client_credentials', 'refresh_token'],
+    scopes_supported: ['service', 'credential'],
+    // RFC 9700 §2.1.1: S256 only.
+    code_challenge_methods_supported: ['S256'],
+    token_endpoint_auth_methods_supported: authMethods,
+    revocation_endpoint_auth_methods_supported: authMethods,
+    authorization_details_types_supported: credentialRarTypes,
+    // RFC 9207 §3: `iss` on every authorization response (mix-up defence).
+    authorization_response_iss_parameter_supported: true,
+  };
+}

@@ -1,0 +1,70 @@
+/** Shared types of the OAuth 2.0 authorization server: its dependencies and the validated authorization request. */
+import type { Clock } from '../../core/clock.js';
+import type { Store } from '../../store/index.js';
+import type { AuditContext } from '../../audit/index.js';
+import type { Authenticator } from '../authenticator.js';
+import type { SadService, RequestOrigin } from '../sad.js';
+import type { SecretHasher } from '../secret-hasher.js';
+
+/** Request parameters as the HTTP layer parsed them: a repeated parameter arrives as an array. */
+export type RawParams = Readonly<Record<string, string | readonly string[] | undefined>>;
+
+/** What the OAuth2 service is built from (server/ wires it at start-up). */
+export interface OAuth2Deps {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly audit: AuditContext;
+  /** Password + TOTP (with lockout and throttling) and the credential PIN (SCAL2). */
+  readonly authenticator: Authenticator;
+  /** Issues the SAD a credential-scope token carries (CSC v2 §8.4; contract 2). */
+  readonly sads: SadService;
+  /** Verifies client secrets (scrypt, constant time). */
+  readonly hasher: SecretHasher;
+  /**
+   * The issuer identifier (RFC 8414 §2, RFC 9207), e.g. `https://signet.example`; the endpoints
+   * are `<issuer>/oauth2/authorize`, `/oauth2/token`, `/oauth2/revoke`.
+   */
+  readonly issuer: string;
+  /** Authorization code lifetime (default 60 s; RFC 6749 §4.1.2 recommends at most 10 minutes, SECURITY.md OA-12 ≤ 60 s). */
+  readonly codeTtlSeconds?: number;
+  /** How long the login/consent pages stay valid (default 600 s). */
+  readonly interactionTtlSeconds?: number;
+  /** Service-scope access tokens (default 3600 s, CSC v2 §8.4.4). */
+  readonly serviceTokenTtlSeconds?: number;
+  /** Credential-scope access tokens = their SAD (default 300 s; at most the SadService's maximum). */
+  readonly credentialTokenTtlSeconds?: number;
+  /** Refresh tokens (default 8 hours); rotated on every use. */
+  readonly refreshTokenTtlSeconds?: number;
+  /**
+   * RFC 9700 §2.1.1: PKCE for confidential clients too (default true, as CSC v2 §8.4.2 lists
+   * code_challenge as required). Public clients always need it.
+   */
+  readonly pkceRequiredForConfidentialClients?: boolean;
+}
+
+/** The credential part of a `credential`-scope request (CSC v2 §8.4.2 parameters or RFC 9396 details). */
+export interface CredentialAuthorization {
+  readonly credentialId: string;
+  readonly numSignatures: number;
+  readonly hashAlgorithmOid: string;
+  /** Standard base64 digests with the labels the client gave them (RAR documentDigests). */
+  readonly documentDigests: readonly { readonly hash: string; readonly label?: string }[];
+  /** The RAR `type` when the request used authorization_details (echoed at the token endpoint). */
+  readonly rarType?: string;
+}
+
+/** An authorization request after validation; stored as JSON with the interaction. */
+export interface AuthorizationRequest {
+  readonly clientId: string;
+  readonly clientName: string;
+  readonly redirectUri: string;
+  readonly state?: string;
+  readonly codeChallenge?: string;
+  readonly scope: 'service' | 'credential';
+  readonly credential?: CredentialAuthorization;
+  readonly description?: string;
+  readonly lang?: string;
+}
+
+/** Origin of a request (source address, trace id) for the audit log. */
+export type Origin = RequestOrigin;
