@@ -44,9 +44,19 @@ const operations: Readonly<Record<string, Operation>> = {
   'signatures/timestamp': timestamp,
 };
 
-/** The operation paths served under /csc/<version>/ (info included). */
+/** Methods of the specification Signet answers with 501 not_implemented (asynchronous mode, online OTP). */
+const notImplemented: Readonly<Record<CscVersion, readonly string[]>> = {
+  v2: ['credentials/sendOTP', 'signatures/signPolling'],
+  v1: ['credentials/sendOTP'],
+};
+
+/** The operation paths served under /csc/<version>/ (info included; unimplemented ones answer 501). */
 export function cscOperations(version: CscVersion): readonly string[] {
-  return ['info', ...(version === 'v2' ? v2Methods : v1Methods)];
+  return ['info', ...(version === 'v2' ? v2Methods : v1Methods), ...notImplemented[version]];
+}
+
+function isImplemented(version: CscVersion, operation: string): boolean {
+  return (version === 'v2' ? (v2Methods as readonly string[]) : (v1Methods as readonly string[])).includes(operation);
 }
 
 /** The service object built once at start-up. */
@@ -121,7 +131,7 @@ export function createCscService(deps: CscDeps): CscService {
     if (operation === 'info') return { status: 200, body: infoResponse(deps, version) };
     const op = operations[operation];
     const trail: RequestTrail = {};
-    if (op === undefined || !cscOperations(version).includes(operation)) {
+    if (op === undefined || !isImplemented(version, operation)) {
       return audited(version, operation, new CscError('ERR_CSC_NOT_IMPLEMENTED', 'Method not implemented'), ctx, trail);
     }
     try {

@@ -281,6 +281,11 @@ describe('CSC sole control and access control', () => {
         await refused(s, await signHash(s, { credentialID: c, SAD: r.body.SAD, hashes: [b64('u1')] }, token), 401, 'invalid_token', 'The access token is not valid');
       });
 
+      await t.test('methods of the specification Signet does not offer answer 501 not_implemented', async () => {
+        await refused(s, await h.call('v2', 'signatures/signPolling', { requestID: 'r1' }, { bearer: s.aliceToken }), 501, 'not_implemented', 'Method not implemented', 'csc.signatures.signPolling');
+        await refused(s, await h.call('v2', 'credentials/sendOTP', { credentialID: s.c1 }, { bearer: s.aliceToken }), 501, 'not_implemented', 'Method not implemented', 'csc.credentials.sendOTP');
+      });
+
       await t.test('transport: malformed JSON 400, non-JSON 415, huge body 413, a JSON array 400 — CSC error bodies, audited', async () => {
         const raw = async (payload: string, contentType: string) => {
           const res = await h.app.inject({ method: 'POST', url: '/csc/v2/signatures/signHash', headers: { 'content-type': contentType, authorization: `Bearer ${s.aliceToken}` }, payload });
