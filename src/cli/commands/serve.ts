@@ -101,7 +101,6 @@ export async function runServe(argv: readonly string[], io: CliIo, stop: Promise
   const services = await createServices(config, { logger, credentials: credentialOperationsFor });
   try {
     warnDevelopmentDefaults(services, logger);
-    const demo = config.demo ? await ensureDemoAccount(services) : undefined;
     const app = await buildServer(services, { surfaces: serverSurfaces(services) });
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
@@ -111,7 +110,8 @@ export async function runServe(argv: readonly string[], io: CliIo, stop: Promise
       services.baseUrl.set(`http://${host}:${port}`);
     }
     const base = services.baseUrl.get();
-    io.stdout.write(`signet: listening on ${base} port=${port}\n`);
+    // After listening: the demo certificate's AIA/CDP must carry the bound port.
+    const demo = config.demo ? await ensureDemoAccount(services) : undefined;
     io.stdout.write(`signet: OpenAPI document at ${base}/documentation/json\n`);
     if (services.setupToken !== undefined) {
       io.stdout.write(
@@ -120,6 +120,8 @@ export async function runServe(argv: readonly string[], io: CliIo, stop: Promise
       );
     }
     if (demo !== undefined) io.stdout.write(`${demoInstructions(demo.demo, base, config.dataDir)}\n`);
+    // Last: once this line is out, everything (demo account included) is ready.
+    io.stdout.write(`signet: listening on ${base} port=${port}\n`);
     const signal = await stop;
     logger.info({ signal }, 'shutting down: draining requests');
     // Fastify's close() stops accepting, answers 503 to new requests and waits for in-flight ones.
