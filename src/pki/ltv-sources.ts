@@ -4,7 +4,9 @@
  * RevocationSource over OcspClient/CrlClient with URLs from the certificates' AIA/CDP
  * (RFC 5280 §4.2.2.1, §4.2.1.13). Shapes match pades' `Timestamper` and `RevocationSource`.
  */
+import { createHash } from 'node:crypto';
 import { id_pkix_ocsp_nocheck } from '@peculiar/asn1-ocsp';
+import { monotonicMs } from '../core/clock.js';
 import { childrenOf, rawOf, readElement, type DerElement } from '../cms/index.js';
 import type { DigestAlgorithm } from '../cms/algorithms.js';
 import { crlUrls, ocspUrls } from './certificate-urls.js';
@@ -61,6 +63,11 @@ export interface RevocationSourceOptions {
   readonly crl?: CrlClient;
   /** Fetch the CRL as well as the OCSP response (default: CRL only when OCSP is unavailable). */
   readonly alwaysCrl?: boolean;
+  /**
+   * How long a fetched CRL is reused for other certificates of the same issuer and URL (default
+   * 60 s; 0 disables). Certificates of one CA share its CRL: one fetch serves a whole DSS.
+   */
+  readonly crlReuseMs?: number;
 }
 
 /**
@@ -76,12 +83,25 @@ export interface RevocationSourceOptions {
 export function revocationSourceFromClients(options: RevocationSourceOptions): {
   fetch(certificate: Uint8Array, issuer: Uint8Array): Promise<RevocationEvidence>;
 } {
+  const reuseMs = options.crlReuseMs ?? 60_000;
+  const crlCache = new Map<string, { at: number; crl: Promise<Uint8Array> }>();
+  const fetchCrl = (client: CrlClient, certificate: Uint8Array, issuer: Uint8Array, url: string): Promise<Uint8Array> => {
+    const key = `${url} ${createHash('sha256').update(issuer).digest('hex')}`;
+    const hit = crlCache.get(key);
+    if (hit && monotonicMs() - hit.at < reuseMs) return hit.crl;
+    const crl = client.fetchFor(certificate, issuer, { url }).then((r) => r.crl);
+    if (reuseMs > 0) {
+      crlCache.set(key, { at: monotonicMs(), crl });
+      crl.catch(() => crlCache.delete(key));
+    }
+    return crl;
+  };
   return {
     async fetch(certificate, issuer) {
       const cert = parseCertificate(certificate);
       if (cert.tbsCertificate.extensions?.some((e) => e.extnID === id_pkix_ocsp_nocheck)) return none;
       const hasOcsp = options.ocsp !== undefined && ocspUrls(cert).length > 0;
-      const hasCrl = options.crl !== undefined && crlUrls(cert).length > 0;
+      const crlUrl = crlUrls(cert)[0];
       let failure: unknown;
       const out = { ocspResponses: [] as Uint8Array[], crls: [] as Uint8Array[], certificates: [] as Uint8Array[] };
       if (hasOcsp) {
@@ -93,9 +113,9 @@ export function revocationSourceFromClients(options: RevocationSourceOptions): {
           failure = err;
         }
       }
-      if (hasCrl && (out.ocspResponses.length === 0 || options.alwaysCrl)) {
+      if (options.crl && crlUrl !== undefined && (out.ocspResponses.length === 0 || options.alwaysCrl)) {
         try {
-          out.crls.push((await (options.crl as CrlClient).fetchFor(certificate, issuer)).crl);
+          out.crls.push(await fetchCrl(options.crl, certificate, issuer, crlUrl));
         } catch (err) {
           failure = err;
         }

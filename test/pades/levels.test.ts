@@ -24,8 +24,9 @@ import {
 import { makeBasePdf, makePdfFlavours } from '../support/pdf-fixtures.js';
 import { makeNssDb, qpdfCheck } from '../support/judges.js';
 import { requireTools, runTool } from '../support/tools.js';
-import { OcspClient, derToPem, revocationSourceFromClients } from '../../src/pki/index.js';
+import { CrlClient, OcspClient, derToPem, revocationSourceFromClients } from '../../src/pki/index.js';
 import { systemClock } from '../../src/core/clock.js';
+import { verifyPdfLongTerm } from '../../src/validation/index.js';
 import { startLtvPki, type LtvPki } from './support/ltv-pki.js';
 import {
   byteRangeBytes,
@@ -272,6 +273,27 @@ describe('PAdES levels B-T, B-LT, B-LTA', () => {
     assert.equal(unique(second.certificates), second.certificates.length);
     assert.equal(unique(second.ocspResponses), second.ocspResponses.length);
     assert.equal(second.vriKeys.length, 2);
+  });
+
+  it('CRL-only revocation source: the DSS holds CRLs that openssl parses, listing a revoked signer', async (t) => {
+    if (!requireTools(t, 'openssl')) return;
+    const { signer: rita, serialHex } = await pki.newSigner('Rita Revoked');
+    const signed = await signPdf(makeBasePdf(), rita, { signingTime: new Date(), ...sources('B-T') });
+    await pki.ca.revoke(serialHex, 'keyCompromise');
+    const crlOnly = revocationSourceFromClients({ crl: new CrlClient({ clock: systemClock }) });
+    const lt = await extendPdf(signed, { level: 'B-LT', timestamper: pki.timestamper, revocation: crlOnly });
+    const { dss, signatures } = readBack(lt);
+    assert.equal(dss.ocspResponses.length, 0);
+    assert.equal(dss.crls.length, 1, 'one CRL, fetched once for the signer and the TSA (same issuer, same content)');
+    assert.ok(dss.vriKeys.includes(vriKeyOf(signatures[0]?.contents ?? new Uint8Array(0))));
+    const crlPath = join(pki.dir, 'dss.crl');
+    writeFileSync(crlPath, dss.crls[0] as Uint8Array);
+    const r = runTool('openssl', ['crl', '-inform', 'DER', '-in', crlPath, '-noout', '-text', '-CAfile', pki.files.chain]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(`${r.stdout}${r.stderr}`, /verify OK/);
+    assert.match(r.stdout.toUpperCase(), new RegExp(`SERIAL NUMBER: ${serialHex.toUpperCase()}`));
+    const report = verifyPdfLongTerm(lt, { trustAnchors: [pki.hierarchy.root.certificate] });
+    assert.deepEqual([report.signatures[0]?.revocation?.status, report.signatures[0]?.revocation?.source], ['revoked', 'crl']);
   });
 
   it('an unreachable OCSP responder is ERR_PADES_REVOCATION_UNAVAILABLE and nothing is written', async () => {
