@@ -1,6 +1,6 @@
 /**
  * Faults on the signing path (SECURITY.md SAD-23 batch atomicity, SAD-24 output self-check) and
- * AUD-08 (no secrets in the audit log): a backend that fails on the second hash or returns a
+ * SAD-22 (consumption before the key operation) and AUD-08 (no secrets in the audit log): a backend that fails on the second hash or returns a
  * corrupted signature yields no signature at all, a 500 server_error without internals, and an
  * audit entry; the reservation stays burned (CSC-API.md §7).
  */
@@ -41,6 +41,38 @@ function faulty(backend: KeyBackend, mode: { current: Fault }): KeyBackend {
     },
   };
 }
+
+describe('SAD-22 check-then-sign gap', () => {
+  it('a slow key backend and 10 racing requests on a SAD for one hash: one key operation, one signature', async (t) => {
+    const { store } = await testStores(t).sqlite();
+    let keyOperations = 0;
+    const slow = (b: KeyBackend): KeyBackend => ({
+      kind: b.kind,
+      generateKey: (spec, label) => b.generateKey(spec, label),
+      getPublicKey: (ref) => b.getPublicKey(ref),
+      destroyKey: (ref) => b.destroyKey(ref),
+      health: () => b.health(),
+      close: () => b.close(),
+      async sign(ref, request) {
+        keyOperations++;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        return b.sign(ref, request);
+      },
+    });
+    const h = await cscHarness(t, store, { wrapBackend: slow });
+    const user = await h.createUser('gus');
+    const credentialID = await h.createCredential(user, { pin: '13579' });
+    const token = await h.login('v2', user);
+    const hash = hashOf('only one');
+    const auth = await h.call('v2', 'credentials/authorize', { credentialID, numSignatures: 1, hashes: [hash], hashAlgorithmOID: SHA256, authData: [{ id: 'PIN', value: '13579' }, { id: 'OTP', value: h.nextOtp(user) }] }, { bearer: token });
+    assert.equal(auth.status, 200);
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => h.call('v2', 'signatures/signHash', { credentialID, SAD: auth.body.SAD, hashes: [hash], signAlgo: oids.ecdsa_with_SHA256 }, { bearer: token })),
+    );
+    assert.equal(results.filter((r) => r.status === 200).length, 1);
+    assert.equal(keyOperations, 1, 'the SAD is consumed before the key is used');
+  });
+});
 
 describe('signing faults', () => {
   it('SAD-23 a backend failure on the 2nd of 3 hashes and SAD-24 a corrupted RSA signature release nothing; AUD-08 no secret reaches the audit log', async (t) => {
