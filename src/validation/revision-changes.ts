@@ -202,7 +202,14 @@ export function analyseLaterRevisions(
     } else if (acroFormRef instanceof PdfRef && num === acroFormRef.num && oldDict && newDict) {
       for (const key of changedKeys(oldDict, newDict)) {
         if (key === 'Fields' && onlyAdded(refNums(signed, oldDict.get('Fields')), refNums(doc, newDict.get('Fields')))) {
-          need('signing', 'form fields added');
+          // EN 319 142-1 §5.4.3: a field holding a document timestamp is an LTA update, not a signature.
+          const oldFields = refNums(signed, oldDict.get('Fields'));
+          const addedFields = refNums(doc, newDict.get('Fields')).filter((n) => !oldFields.includes(n));
+          const onlyTimestamps = addedFields.every(
+            (n) => doc.resolveDict(doc.resolveDict(newObject(n))?.get('V'))?.getName('Type') === 'DocTimeStamp',
+          );
+          if (onlyTimestamps) need('lta-updates', 'document timestamp fields added');
+          else need('signing', 'form fields added');
         } else if (key === 'SigFlags') need('signing', 'AcroForm /SigFlags updated');
         else disallowed.push(`AcroForm entry /${key} changed`);
       }

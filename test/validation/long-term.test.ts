@@ -95,6 +95,15 @@ describe('EN 319 102-1 long-term validation of PAdES levels', () => {
     for (const s of tampered.signatures) assert.notEqual(s.indication, 'TOTAL-PASSED', s.fieldName);
   });
 
+  it('PDF-23(a): a certification signature with P=1 stays TOTAL-PASSED after DSS and document timestamp updates', async () => {
+    const certified = await signPdf(makeBasePdf(), alice, { signingTime: new Date(), certify: 1, ...sources('B-T') });
+    const lta = await extendPdf(await extendPdf(certified, sources('B-LTA')), sources('B-LTA'));
+    const report = verifyPdfLongTerm(lta, { trustAnchors: anchors });
+    assert.equal(report.signatures.length, 3);
+    for (const s of report.signatures) assert.equal(s.indication, 'TOTAL-PASSED', `${s.fieldName}: ${JSON.stringify(s.problems)}`);
+    assert.equal(report.signatures.find((s) => !s.isDocumentTimestamp)?.level, 'B-LTA');
+  });
+
   it('ASN-10 / PDF-30: a signature timestamp over another imprint is rejected and the level drops to B-B', async () => {
     const pdf = makeBasePdf();
     const prepared = preparePdf(pdf, {
