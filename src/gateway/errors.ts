@@ -7,6 +7,7 @@ export type GatewayErrorCode =
   | 'ERR_GATEWAY_CONTENTS_OVERFLOW'
   | 'ERR_GATEWAY_AUTHORIZATION'
   | 'ERR_GATEWAY_NOT_SIGNED'
+  | 'ERR_GATEWAY_TIMESTAMP'
   | 'ERR_GATEWAY_USAGE';
 
 /** A document or a batch cannot be signed through the gateway. */

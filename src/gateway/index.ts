@@ -1,6 +1,7 @@
 /** The signing gateway: PAdES documents signed through any CSC provider, one or a batch. */
 export { signBatch, type BatchSigningOptions } from './sign-batch.js';
 export { cscSigner } from './csc-signer.js';
+export { cscTimestamper } from './csc-timestamper.js';
 export {
   bearerAuthorizer,
   explicitAuthorizer,

@@ -9,9 +9,11 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { PassThrough } from 'node:stream';
+import { main } from '../../src/cli/main.js';
 import { join } from 'node:path';
 import { CscClient, loadRemoteCredential } from '../../src/csc/client/index.js';
-import { cscSigner, explicitAuthorizer, signBatch, type BatchDocument, type HashAuthorizer } from '../../src/gateway/index.js';
+import { cscSigner, cscTimestamper, explicitAuthorizer, signBatch, type BatchDocument, type HashAuthorizer } from '../../src/gateway/index.js';
 import { signPdf } from '../../src/pades/index.js';
 import { derToPem } from '../../src/pki/index.js';
 import { verifyPdfSignatures } from '../../src/validation/index.js';
@@ -22,6 +24,7 @@ import { requireStore, storeKinds, testStores } from '../support/stores.js';
 import { tempDir } from '../support/tmp.js';
 import { requireTools } from '../support/tools.js';
 import { cscHarness, type CscHarness } from '../csc/support/csc-harness.js';
+import { readBack, signatureTimestampTokens } from '../pades/support/ltv-judges.js';
 
 /** A fetch that validates each CSC body against the specification on the way out and back. */
 function specCheckedFetch(): typeof fetch {
@@ -107,6 +110,66 @@ describe('gateway and client against Signet RSSP over HTTP', () => {
       assert.equal(types.filter((e) => e === 'sad.consume:success').length, 3 + 3 + 1, types.join(' '));
     });
   }
+
+  it('sqlite: B-T with the signature-time-stamp from the provider\'s signatures/timestamp', async (t) => {
+    if (!(await requireStore(t, 'sqlite'))) return;
+    const { store } = await testStores(t).sqlite();
+    const h = await cscHarness(t, store);
+    const url = await listen(h);
+    const user = await h.createUser('timestamped');
+    const client = new CscClient({ baseUrl: url, auth: { kind: 'basic', username: user.username, password: user.password }, fetch: specCheckedFetch() });
+    const credential = await loadRemoteCredential(client, await h.createCredential(user, { algorithm: 'EC-P256', pin: '222222' }));
+    const dir = tempDir(t);
+    const docs: BatchDocument[] = [0, 1].map((i) => {
+      const path = join(dir, `t${i}.pdf`);
+      writeFileSync(path, makeBasePdf({ text: `timestamped ${i}` }));
+      return { id: path, source: { kind: 'file', path }, sink: { kind: 'file', path: join(dir, `t${i}-signed.pdf`) } };
+    });
+    const result = await signBatch(docs, {
+      client,
+      credential,
+      clock: h.clock,
+      authorize: explicitAuthorizer(client, credential, () => ({ pin: '222222', otp: h.nextOtp(user) })),
+      options: { level: 'B-T', timestamper: cscTimestamper(client) },
+    });
+    assert.equal(result.signed, 2, JSON.stringify(result.results));
+    for (const i of [0, 1]) {
+      const file = new Uint8Array(readFileSync(join(dir, `t${i}-signed.pdf`)));
+      const signature = readBack(file).signatures[0];
+      assert.equal(signatureTimestampTokens(signature?.container as Uint8Array).length, 1, 'one signature-time-stamp token');
+      const report = verifyPdfSignatures(file, { trustAnchors: [h.pki.hierarchy.root.certificate] });
+      assert.equal(report.signatures[0]?.indication, 'TOTAL-PASSED', JSON.stringify(report.signatures[0]?.problems));
+    }
+  });
+
+  it('sqlite: signet sign-remote against Signet\'s RSSP, B-T with --tsa csc', async (t) => {
+    if (!(await requireStore(t, 'sqlite'))) return;
+    const { store } = await testStores(t).sqlite();
+    const h = await cscHarness(t, store);
+    const url = await listen(h);
+    const user = await h.createUser('cli-user');
+    const credentialID = await h.createCredential(user, { algorithm: 'RSA-2048', pin: '333333' });
+    const dir = tempDir(t);
+    writeFileSync(join(dir, 'password'), user.password);
+    writeFileSync(join(dir, 'pin'), '333333');
+    const input = join(dir, 'in.pdf');
+    writeFileSync(input, makeBasePdf({ text: 'cli' }));
+    const out = new PassThrough();
+    const err = new PassThrough();
+    let stderr = '';
+    err.on('data', (c: Buffer) => (stderr += c.toString()));
+    out.resume();
+    const status = await main(
+      ['sign-remote', input, '-o', join(dir, 'out.pdf'), '--csc-url', url.replace(/\/csc\/v2$/, ''), '--username', user.username,
+        '--password-file', join(dir, 'password'), '--pin-file', join(dir, 'pin'), '--otp', h.nextOtp(user), '--credential', credentialID,
+        '--level', 'B-T', '--tsa', 'csc'],
+      { stdout: out, stderr: err },
+    );
+    assert.equal(status, 0, stderr);
+    const file = new Uint8Array(readFileSync(join(dir, 'out.pdf')));
+    assert.equal(signatureTimestampTokens(readBack(file).signatures[0]?.container as Uint8Array).length, 1);
+    judge(t, h, [join(dir, 'out.pdf')], dir);
+  });
 
   it('sqlite: provider refusals land on the right documents — a wrong PIN stops the batch, a reused SAD fails at signHash', async (t) => {
     if (!(await requireStore(t, 'sqlite'))) return;

@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { decodeBase32, generateTotp, totpStep, defaultTotpParams } from '../../auth/index.js';
 import { monotonicMs, systemClock, type Clock } from '../../core/clock.js';
 import { CscClient, loadRemoteCredential, type CscServiceAuth, type ExplicitSecrets } from '../../csc/client/index.js';
-import { bearerAuthorizer, explicitAuthorizer, signBatch, type BatchDocument, type DocumentSignOptions } from '../../gateway/index.js';
+import { bearerAuthorizer, cscTimestamper, explicitAuthorizer, signBatch, type BatchDocument, type DocumentSignOptions } from '../../gateway/index.js';
 import type { CliIo, Command } from '../command.js';
 import { CliError } from '../errors.js';
 import { formatError } from '../main.js';
@@ -44,7 +44,8 @@ options:
   --algorithm rsa-pss|rsa-pkcs1|ecdsa     --digest sha256|sha384|sha512
   --hashes-per-call N     hashes per signHash call (default 100)
   --concurrency N         signHash calls in flight (default 2)
-${levelUsage}`;
+${levelUsage}
+  --tsa csc               take the timestamps from the provider's signatures/timestamp`;
 
 const options = {
   output: { type: 'string', short: 'o' },
@@ -220,7 +221,9 @@ export const signCscCommand: Command = {
     }
     if (outDir !== undefined && output !== undefined) throw new CliError('ERR_CLI_USAGE', 'use either -o or --out-dir, not both');
     const clock = systemClock;
-    const level = levelSources(v, clock);
+    // `--tsa csc`: the signature-time-stamps come from the provider's signatures/timestamp.
+    const providerTsa = v.tsa?.toLowerCase() === 'csc';
+    const level = levelSources(providerTsa ? { ...v, tsa: 'http://provider.invalid/tsa' } : v, clock);
     const signOptions: DocumentSignOptions = {
       ...level,
       ...(v.field === undefined ? {} : { fieldName: v.field }),
@@ -240,6 +243,7 @@ export const signCscCommand: Command = {
     const nextOtp = otpSource(v, demo, clock, io);
 
     const client = new CscClient({ baseUrl: cscBaseUrl(cscUrl), auth });
+    const batchOptions: DocumentSignOptions = providerTsa && level.timestamper ? { ...signOptions, timestamper: cscTimestamper(client) } : signOptions;
     let credentialID = v.credential ?? demo?.credentialID;
     if (credentialID === undefined) {
       const { credentialIDs } = await client.listCredentials();
@@ -273,7 +277,7 @@ export const signCscCommand: Command = {
       credential,
       authorize,
       clock,
-      options: signOptions,
+      options: batchOptions,
       ...(hashesPerCall === undefined ? {} : { hashesPerCall }),
       ...(concurrency === undefined ? {} : { concurrency }),
       onProgress: (p) => {
