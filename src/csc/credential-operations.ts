@@ -4,6 +4,7 @@
  * exact hashes, algorithm, count and expiry (SadService; SECURITY.md SAD-18, SAD-25).
  */
 import { hashSadToken, maxSadSignatures } from '../auth/index.js';
+import { digestAlgorithms } from '../cms/index.js';
 import { countListedSadHashes, findSad, listUserCredentials } from '../store/index.js';
 import { origin } from './auth-operations.js';
 import {
@@ -131,7 +132,14 @@ export async function credentialsAuthorize(
   // CSC v2 §11.6: hashes are REQUIRED for SCAL 2 (every Signet credential binds its hashes).
   if (hashes === undefined) throw missingParameter('array', 'hashes');
   if (hashAlgorithmOid === undefined) throw missingParameter('string', 'hashAlgorithmOID');
-  digestFromOid(hashAlgorithmOid, 'hashAlgorithmOID');
+  const digestLength = digestAlgorithms[digestFromOid(hashAlgorithmOid, 'hashAlgorithmOID')].length;
+  if (hashes.some((h) => h.length !== digestLength)) {
+    throw new CscError('ERR_CSC_INVALID_REQUEST', 'Invalid digest value length');
+  }
+  // Refused before any factor is verified, so no PIN attempt or OTP step is spent on it.
+  if (new Set(hashes.map((h) => Buffer.from(h).toString('hex'))).size !== hashes.length) {
+    throw invalidParameter('hashes');
+  }
   if (numSignatures < hashes.length) {
     throw new CscError('ERR_CSC_INVALID_REQUEST', 'Invalid value for parameter numSignatures');
   }

@@ -14,7 +14,8 @@ const sadErrors: Readonly<Record<SadErrorCode, readonly [CscErrorCode, string]>>
   ERR_SAD_REVOKED: ['ERR_CSC_INVALID_REQUEST', 'Invalid parameter SAD'],
   ERR_SAD_CONSUMED: ['ERR_CSC_INVALID_REQUEST', 'The SAD does not authorize these signatures any more'],
   ERR_SAD_HASH_NOT_AUTHORIZED: ['ERR_CSC_INVALID_REQUEST', 'Hash is not authorized by the SAD'],
-  ERR_SAD_HASH_INVALID: ['ERR_CSC_INVALID_REQUEST', 'Invalid digest value length'],
+  // Length is checked before the SAD service runs; what remains is duplicates or too many.
+  ERR_SAD_HASH_INVALID: ['ERR_CSC_INVALID_REQUEST', 'Invalid parameter hashes'],
   ERR_SAD_BINDING: ['ERR_CSC_INVALID_REQUEST', 'Invalid parameter SAD'],
   ERR_SAD_ALGORITHM: ['ERR_CSC_INVALID_REQUEST', 'Invalid parameter hashAlgorithmOID'],
   ERR_SAD_CREDENTIAL_UNUSABLE: [

@@ -163,6 +163,9 @@ describe('CSC sole control and access control', () => {
           await refused(s, res, 400, 'invalid_request', /^(Invalid digest value length|Invalid Base64 hash string parameter)$/);
         }
         await refused(s, await signHash(s, { credentialID: s.c1, SAD: token, hashes: [] }), 400, 'invalid_request', 'Empty hash array');
+        await refused(s, await signHash(s, { credentialID: s.c1, SAD: token, hashes: [b64('f'), b64('f')] }), 400, 'invalid_request', 'Invalid parameter hashes');
+        await refused(s, await authorize(s, s.c1, [Buffer.alloc(48, 2).toString('base64')]), 400, 'invalid_request', 'Invalid digest value length', 'csc.credentials.authorize');
+        await refused(s, await authorize(s, s.c1, [b64('d'), b64('d')]), 400, 'invalid_request', 'Invalid parameter hashes', 'csc.credentials.authorize');
         assert.equal((await signHash(s, { credentialID: s.c1, SAD: token, hashes: [b64('f')] })).status, 200, 'the SAD is intact');
       });
 
