@@ -8,10 +8,9 @@
  */
 import { monotonicMs, type Clock } from '../core/clock.js';
 import { isSignetError } from '../core/errors.js';
-import { digestAlgorithms } from '../cms/index.js';
+import { buildSignedData, digestAlgorithms } from '../cms/index.js';
 import {
   addSignatureTimestamp,
-  buildCms,
   extendSource,
   forgetTimestampSize,
   levelAtLeast,
@@ -167,7 +166,9 @@ export async function signBatch(documents: readonly BatchDocument[], options: Ba
   };
   const timestamper = levelAtLeast(level, 'B-T') ? levelOptions.timestamper : undefined;
   const buildContainer = async (spooled: SpooledDocument, signature: Uint8Array): Promise<Uint8Array> => {
-    const cms = buildCms(spooled.prepared, signature);
+    // What buildCms does, without decoding the shared chain and the signed attributes again per document.
+    if (signature.length === 0) throw new GatewayError('ERR_GATEWAY_NOT_SIGNED', 'the provider returned an empty signature');
+    const cms = buildSignedData({ signedAttributes: spooled.signedAttributes, signature, signatureAlgorithm, certificates: credential.certificateChain });
     if (!timestamper) return cms;
     // EN 319 142-1 §6.3 (B-T): a signature-time-stamp over the signature value.
     const withToken = await addSignatureTimestamp(cms, timestamper, spooled.prepared.digestAlgorithm);
