@@ -1,0 +1,291 @@
+/**
+ * The OAuth 2.0 endpoints over HTTP (RFC 6749 §3.1–§3.2, RFC 7009, RFC 8414): thin mapping of
+ * requests onto the framework-free OAuth2Service. Token and revocation bodies are form-encoded
+ * (RFC 6749 §4.1.3), JSON also accepted (CSC clients); errors are RFC 6749 §5.2 JSON; the HTML
+ * pages carry anti-framing, no-referrer and no-store headers (RFC 9700 §4.16, §4.2).
+ */
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type {} from '@fastify/swagger';
+import {
+  OAuth2Error,
+  safeErrorDescription,
+  type AuthorizeResponse,
+  type OAuth2Service,
+  type RawParams,
+} from '../../auth/oauth2/index.js';
+
+/** Options of the OAuth2 plugin. */
+export interface OAuth2RoutesOptions {
+  readonly oauth2: OAuth2Service;
+}
+
+/** The interaction cookie: HttpOnly, SameSite=Strict, path-limited (RFC 6265bis §4.1; `__Host-` needs Path=/). */
+const SESSION_COOKIE = 'signet_oauth2';
+const FORM = 'application/x-www-form-urlencoded';
+/** Bodies are small: forms and token requests (a credential request's hashes travel in the authorize query). */
+const BODY_LIMIT = 64 * 1024;
+
+const htmlHeaders: Readonly<Record<string, string>> = {
+  'content-type': 'text/html; charset=utf-8',
+  'cache-control': 'no-store',
+  pragma: 'no-cache',
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'; base-uri 'none'",
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'x-content-type-options': 'nosniff',
+};
+
+/** Form or query string → parameters; a repeated name becomes an array (the service refuses it, OA-23). */
+function parseForm(text: string): RawParams {
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of new URLSearchParams(text)) {
+    const prev = out[k];
+    out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+  }
+  return out;
+}
+
+/** A parsed body (our form parser's string, or a JSON object) → parameters. */
+function bodyParams(body: unknown): RawParams {
+  if (typeof body === 'string') return parseForm(body);
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return {};
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(body as Record<string, unknown>)) {
+    if (typeof v === 'string') out[k] = v;
+    else if (typeof v === 'number' || typeof v === 'boolean') out[k] = String(v);
+    // CSC sends authorization_details as a JSON value in JSON bodies.
+    else if (k === 'authorization_details' && typeof v === 'object' && v !== null)
+      out[k] = JSON.stringify(v);
+    else if (Array.isArray(v)) out[k] = v.map(String);
+    else out[k] = ['', ''];
+  }
+  return out;
+}
+
+function queryParams(request: FastifyRequest): RawParams {
+  const q = request.url.indexOf('?');
+  return q < 0 ? {} : parseForm(request.url.slice(q + 1));
+}
+
+function readCookie(request: FastifyRequest, name: string): string | undefined {
+  const header = request.headers.cookie;
+  if (header === undefined) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+function origin(request: FastifyRequest): { sourceAddress: string; traceId: string } {
+  return { sourceAddress: request.ip, traceId: String(request.id) };
+}
+
+async function sendAuthorize(
+  reply: FastifyReply,
+  r: AuthorizeResponse,
+  secure: boolean,
+): Promise<FastifyReply> {
+  if (r.session !== undefined) {
+    const attrs = `Path=/oauth2; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`;
+    void reply.header(
+      'set-cookie',
+      'clear' in r.session
+        ? `${SESSION_COOKIE}=; Max-Age=0; ${attrs}`
+        : `${SESSION_COOKIE}=${r.session.set}; Max-Age=${r.session.maxAgeSeconds}; ${attrs}`,
+    );
+  }
+  if (r.kind === 'redirect') {
+    // RFC 9700 §4.12: 303 after a POST (never 307, which would re-post the credentials).
+    return reply
+      .code(r.status)
+      .header('cache-control', 'no-store')
+      .header('referrer-policy', 'no-referrer')
+      .header('location', r.location)
+      .send();
+  }
+  return reply.code(r.status).headers(htmlHeaders).send(r.html);
+}
+
+/** RFC 6749 §5.2 error JSON; invalid_client after Basic auth carries WWW-Authenticate. */
+function sendError(reply: FastifyReply, err: OAuth2Error, usedBasic: boolean): FastifyReply {
+  if (err.status === 401 && usedBasic)
+    void reply.header('www-authenticate', 'Basic realm="signet", charset="UTF-8"');
+  return reply
+    .code(err.status)
+    .header('cache-control', 'no-store')
+    .header('pragma', 'no-cache')
+    .send({ error: err.error, error_description: safeErrorDescription(err.message) });
+}
+
+const errorSchema = {
+  type: 'object',
+  required: ['error'],
+  properties: { error: { type: 'string' }, error_description: { type: 'string' } },
+} as const;
+
+/**
+ * Registers GET/POST /oauth2/authorize, POST /oauth2/token, POST /oauth2/revoke and
+ * GET /.well-known/oauth-authorization-server.
+ *
+ * @example
+ * ```ts
+ * await app.register(oauth2Routes, { oauth2: createOAuth2Service(deps) });
+ * ```
+ */
+export const oauth2Routes: FastifyPluginAsync<OAuth2RoutesOptions> = (app, { oauth2 }) => {
+  if (!app.hasContentTypeParser(FORM)) {
+    app.addContentTypeParser(
+      FORM,
+      { parseAs: 'string', bodyLimit: BODY_LIMIT },
+      (_req, body, done) => {
+        done(null, body);
+      },
+    );
+  }
+  // Framework-level refusals (size, media type, JSON syntax) in the OAuth error format too.
+  app.setErrorHandler(
+    (err: { statusCode?: number; code?: string; message: string }, _request, reply) => {
+      const status =
+        typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500
+          ? err.statusCode
+          : 500;
+      return reply
+        .code(status)
+        .header('cache-control', 'no-store')
+        .send({
+          error: status === 500 ? 'server_error' : 'invalid_request',
+          error_description: status === 500 ? 'internal error' : safeErrorDescription(err.message),
+        });
+    },
+  );
+
+  const tags = ['oauth2'];
+  app.get(
+    '/oauth2/authorize',
+    {
+      schema: {
+        tags,
+        summary:
+          'Authorization endpoint (RFC 6749 §4.1.1, CSC v2 §8.4.2): login page or error redirect',
+      },
+    },
+    async (request, reply) => {
+      const r = await oauth2.authorize(queryParams(request), origin(request));
+      return sendAuthorize(reply, r, oauth2.secureCookies);
+    },
+  );
+
+  app.post(
+    '/oauth2/authorize',
+    { bodyLimit: BODY_LIMIT, schema: { tags, summary: 'Login and consent form posts' } },
+    async (request, reply) => {
+      if (typeof request.body !== 'string') {
+        return reply
+          .code(415)
+          .headers(htmlHeaders)
+          .send('<!DOCTYPE html><title>Unsupported</title><p>Send the form.</p>');
+      }
+      const r = await oauth2.submitAuthorization(
+        bodyParams(request.body),
+        readCookie(request, SESSION_COOKIE),
+        origin(request),
+      );
+      return sendAuthorize(reply, r, oauth2.secureCookies);
+    },
+  );
+
+  const tokenResponse = {
+    200: {
+      type: 'object',
+      required: ['access_token', 'token_type'],
+      properties: {
+        access_token: { type: 'string' },
+        token_type: { type: 'string' },
+        expires_in: { type: 'integer' },
+        refresh_token: { type: 'string' },
+        scope: { type: 'string' },
+        credentialID: { type: 'string' },
+        authorization_details: {
+          type: 'array',
+          items: { type: 'object', additionalProperties: true },
+        },
+      },
+    },
+    '4xx': errorSchema,
+  };
+  app.post(
+    '/oauth2/token',
+    {
+      bodyLimit: BODY_LIMIT,
+      schema: {
+        tags,
+        summary: 'Token endpoint (RFC 6749 §3.2, CSC v2 §8.4.4)',
+        response: tokenResponse,
+      },
+    },
+    async (request, reply) => {
+      const authorization = request.headers.authorization;
+      try {
+        const result = await oauth2.token({
+          params: bodyParams(request.body),
+          authorization,
+          ...origin(request),
+        });
+        return await reply
+          .code(200)
+          .header('cache-control', 'no-store')
+          .header('pragma', 'no-cache')
+          .send(result);
+      } catch (err) {
+        if (err instanceof OAuth2Error) return sendError(reply, err, authorization !== undefined);
+        throw err;
+      }
+    },
+  );
+
+  app.post(
+    '/oauth2/revoke',
+    {
+      bodyLimit: BODY_LIMIT,
+      schema: {
+        tags,
+        summary: 'Token revocation (RFC 7009, CSC v2 §8.4.5)',
+        response: { '4xx': errorSchema },
+      },
+    },
+    async (request, reply) => {
+      const authorization = request.headers.authorization;
+      try {
+        await oauth2.revoke({
+          params: bodyParams(request.body),
+          authorization,
+          ...origin(request),
+        });
+        // RFC 7009 §2.2: 200 whether or not the token was known.
+        return await reply.code(200).header('cache-control', 'no-store').send();
+      } catch (err) {
+        if (err instanceof OAuth2Error) return sendError(reply, err, authorization !== undefined);
+        throw err;
+      }
+    },
+  );
+
+  // SECURITY.md OA-27: the token and revocation endpoints answer POST only.
+  for (const path of ['/oauth2/token', '/oauth2/revoke']) {
+    app.get(path, { schema: { hide: true } }, (_request, reply) =>
+      reply
+        .code(405)
+        .header('allow', 'POST')
+        .send({ error: 'invalid_request', error_description: 'use POST' }),
+    );
+  }
+
+  app.get(
+    '/.well-known/oauth-authorization-server',
+    { schema: { tags, summary: 'Authorization server metadata (RFC 8414)' } },
+    (_request, reply) =>
+      reply.header('cache-control', 'public, max-age=3600').send(oauth2.metadata()),
+  );
+  return Promise.resolve();
+};
