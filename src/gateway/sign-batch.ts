@@ -38,7 +38,10 @@ export interface BatchSigningOptions {
   readonly options?: DocumentSignOptions;
   /** Hashes per signHash call (default 100). */
   readonly hashesPerCall?: number;
-  /** Signatures per authorization (default and ceiling: the credential's `multisign`). */
+  /**
+   * Signatures per authorization (default: the credential's `multisign`, at most 1000 — the most
+   * hashes Signet's RSSP binds to one SAD; ceiling: `multisign`).
+   */
   readonly signaturesPerAuthorization?: number;
   /** signHash calls in flight at once (default 2). */
   readonly concurrency?: number;
@@ -101,7 +104,7 @@ export async function signBatch(documents: readonly BatchDocument[], options: Ba
   const started = monotonicMs();
   const { client, credential } = options;
   const hashesPerCall = positive(options.hashesPerCall, 100, 'hashesPerCall');
-  const perAuthorization = Math.min(positive(options.signaturesPerAuthorization, credential.multisign, 'signaturesPerAuthorization'), credential.multisign);
+  const perAuthorization = Math.min(positive(options.signaturesPerAuthorization, Math.min(credential.multisign, 1000), 'signaturesPerAuthorization'), credential.multisign);
   const concurrency = positive(options.concurrency, 2, 'concurrency');
   const verifySignatures = options.verifySignatures ?? true;
   const total = documents.length;
