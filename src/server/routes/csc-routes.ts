@@ -61,6 +61,14 @@ function transportError(err: FastifyError): CscError {
   return new CscError('ERR_CSC_SERVER', 'Internal error', { cause: err });
 }
 
+/** Prototype poisoning (as Fastify's `onProtoPoisoning: 'error'`): such bodies are malformed. */
+function refusePoisoning(key: string, value: unknown): unknown {
+  if (key === '__proto__' || (key === 'constructor' && typeof value === 'object' && value !== null && 'prototype' in value)) {
+    throw new CscError('ERR_CSC_INVALID_REQUEST', 'The JSON body is malformed');
+  }
+  return value;
+}
+
 /**
  * The Fastify plugin (contract 3): registers every CSC method of both versions.
  *
@@ -78,7 +86,7 @@ export const cscRoutes: FastifyPluginAsync<CscRoutesOptions> = async (app, optio
     // An empty body is an absent body (e.g. `info` without `lang`).
     if (body.trim() === '') return done(null, undefined);
     try {
-      done(null, JSON.parse(body) as unknown);
+      done(null, JSON.parse(body, refusePoisoning) as unknown);
     } catch {
       done(new CscError('ERR_CSC_INVALID_REQUEST', 'The JSON body is malformed'), undefined);
     }
