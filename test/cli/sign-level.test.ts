@@ -2,9 +2,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { derToPem } from '../../src/pki/index.js';
+import { verifyPdfLongTerm } from '../../src/validation/index.js';
 import { makeBasePdf } from '../support/pdf-fixtures.js';
 import { makeNssDb } from '../support/judges.js';
 import { requireTools } from '../support/tools.js';
@@ -80,6 +81,21 @@ describe('signet sign --level / signet extend (CLI)', () => {
     assert.match(v.stdout, /PAdES level: +B-LTA/);
     assert.match(v.stdout, /timestamp: +signature valid/);
     assert.match(v.stdout, /timestamp: +document valid/);
+  });
+
+  it('a batch (--out-dir) at B-T timestamps every file', async () => {
+    const inDir = join(pki.dir, 'batch-in');
+    const outDir = join(pki.dir, 'batch-out');
+    mkdirSync(inDir);
+    mkdirSync(outDir);
+    for (const n of ['a', 'b', 'c']) writeFileSync(join(inDir, `${n}.pdf`), makeBasePdf());
+    const r = await signet(['sign', inDir, '--out-dir', outDir, '--key', key, '--cert', cert, '--chain', pki.files.chain, '--level', 'B-T', '--tsa', tsa()]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /signed 3 of 3 files/);
+    for (const n of ['a', 'b', 'c']) {
+      const report = verifyPdfLongTerm(new Uint8Array(readFileSync(join(outDir, `${n}.pdf`))), { trustAnchors: [pki.hierarchy.root.certificate] });
+      assert.equal(report.signatures[0]?.level, 'B-T', n);
+    }
   });
 
   it('usage errors: a level without --tsa, an unknown level, extend without --level; no output is left', async () => {
