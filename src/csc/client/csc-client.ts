@@ -246,24 +246,31 @@ export class CscClient {
     };
     const authorization = this.#authorization(use);
     if (authorization !== undefined) headers['authorization'] = authorization;
+    // One timer per call, cleared as soon as the body is read (AbortSignal.timeout would keep
+    // every timer alive for the whole timeout, which costs at thousands of calls per second).
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new DOMException(`no answer within ${this.#timeoutMs} ms`, 'TimeoutError')), this.#timeoutMs);
     let response: Response;
-    const signal = AbortSignal.timeout(this.#timeoutMs);
-    try {
-      response = await this.#fetch(`${this.baseUrl}/${method}`, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify(body),
-        signal,
-      });
-    } catch (cause) {
-      throw this.#transportError(method, cause);
-    }
     let parsed: unknown;
     try {
-      parsed = await readJsonBody(response, this.#maxResponseBytes, method);
-    } catch (cause) {
-      if (cause instanceof CscClientError) throw cause;
-      throw this.#transportError(method, cause);
+      try {
+        response = await this.#fetch(`${this.baseUrl}/${method}`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify(body),
+          signal: controller.signal,
+        });
+      } catch (cause) {
+        throw this.#transportError(method, cause);
+      }
+      try {
+        parsed = await readJsonBody(response, this.#maxResponseBytes, method);
+      } catch (cause) {
+        if (cause instanceof CscClientError) throw cause;
+        throw this.#transportError(method, cause);
+      }
+    } finally {
+      clearTimeout(timer);
     }
     if (response.ok) return parsed;
     const remote = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
