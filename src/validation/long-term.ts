@@ -84,6 +84,7 @@ export function addLongTermFacts(reports: readonly SignatureReport[], input: Lon
       digestOfCovered: (alg) => digestByteRange(source, new Uint8Array(0), br as [number, number, number, number], alg),
       trustAnchors,
       pool: dss.certificates,
+      now: input.now,
     });
     docTimestamps.push({ sig, verified, end: coveredEnd(br) });
   }
@@ -107,7 +108,7 @@ export function addLongTermFacts(reports: readonly SignatureReport[], input: Lon
         for (const token of attr.values) {
           own.push(
             // EN 319 122-1 §5.3: the imprint covers the SignerInfo's signature value.
-            verifyTimestampToken(token, { kind: 'signature', digestOfCovered: (alg) => digestOf(alg, si?.signature ?? new Uint8Array(0)), trustAnchors, pool }),
+            verifyTimestampToken(token, { kind: 'signature', digestOfCovered: (alg) => digestOf(alg, si?.signature ?? new Uint8Array(0)), trustAnchors, pool, now: input.now }),
           );
         }
       }
@@ -175,6 +176,16 @@ function documentTimestampReport(r: SignatureReport, ts: DocTimestamp | undefine
   const imprintBad = t.problems.some((p) => p.startsWith('the messageImprint'));
   const signatureBad = t.problems.some((p) => p.startsWith('token signature') || p.startsWith('the token cannot'));
   const base = { ...r, warnings: r.warnings.filter((w) => !w.startsWith('later revision')), isDocumentTimestamp: true, timestamps: [t], signerSubject: t.tsaSubject, claimedSigningTime: t.genTime, chainStatus: t.chainStatus, problems };
+  // ISO 32000-2 §12.8.5 (SECURITY.md PDF-29): /Type /DocTimeStamp and /SubFilter /ETSI.RFC3161 go together.
+  if (ts.sig.dict.getName('Type') !== 'DocTimeStamp' || ts.sig.dict.getName('SubFilter') !== 'ETSI.RFC3161') {
+    return {
+      ...base,
+      indication: 'TOTAL-FAILED',
+      subIndication: 'FORMAT_FAILURE',
+      isIntact: false,
+      problems: [...problems, `a document timestamp needs /Type /DocTimeStamp with /SubFilter /ETSI.RFC3161 (found /${ts.sig.dict.getName('Type') ?? '?'} with /${ts.sig.dict.getName('SubFilter') ?? '?'})`],
+    };
+  }
   if (imprintBad) return { ...base, indication: 'TOTAL-FAILED', subIndication: 'HASH_FAILURE', isIntact: false };
   if (signatureBad) return { ...base, indication: 'TOTAL-FAILED', subIndication: 'SIG_CRYPTO_FAILURE', isIntact: false };
   if (t.chainStatus !== 'trusted') return { ...base, indication: 'INDETERMINATE', subIndication: 'NO_CERTIFICATE_CHAIN_FOUND', isIntact: true };

@@ -32,7 +32,12 @@ export interface TimestampCheck {
   readonly trustAnchors: readonly Uint8Array[];
   /** More certificates for the TSA path (the DSS's, the signature's). */
   readonly pool: readonly Uint8Array[];
+  /** The validation time: a genTime later than this (plus skew) is refused. */
+  readonly now?: Date;
 }
+
+/** Clock skew tolerated between the TSA and the validator. */
+const MAX_SKEW_MS = 5 * 60_000;
 
 function subjectOf(der: Uint8Array): string | undefined {
   try {
@@ -72,6 +77,10 @@ export function verifyTimestampToken(token: Uint8Array, check: TimestampCheck): 
     if (sd.contentType !== id_ct_TSTInfo || sd.content === undefined) throw new TypeError('not a SignedData over TSTInfo');
     const tstInfo = AsnConvert.parse(sd.content, TSTInfo);
     genTime = tstInfo.genTime;
+    // SECURITY.md ASN-10: a genTime in the future (beyond the allowed skew) is refused.
+    if (check.now !== undefined && genTime.getTime() > check.now.getTime() + MAX_SKEW_MS) {
+      problems.push(`genTime ${genTime.toISOString()} is in the future`);
+    }
     const alg = digestByOid(tstInfo.messageImprint.hashAlgorithm.algorithm)?.name;
     if (alg === undefined) problems.push('the imprint uses an unsupported hash algorithm');
     else {
@@ -102,7 +111,7 @@ export function verifyTimestampToken(token: Uint8Array, check: TimestampCheck): 
   } catch (err) {
     problems.push(`the token cannot be parsed${err instanceof Error ? `: ${err.message}` : ''}`);
   }
-  const isValid = imprintMatches && signatureValid && chainStatus === 'trusted';
+  const isValid = imprintMatches && signatureValid && chainStatus === 'trusted' && !problems.some((p) => p.startsWith('genTime'));
   return {
     report: {
       kind: check.kind,

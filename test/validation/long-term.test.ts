@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { addUnsignedAttribute, cmsOids, type Signer } from '../../src/cms/index.js';
 import { buildCms, embedCms, extendPdf, preparePdf, reserveForLevel, signPdf } from '../../src/pades/index.js';
 import { verifyPdfLongTerm } from '../../src/validation/index.js';
+import { fixedClock } from '../../src/core/clock.js';
 import { makeBasePdf } from '../support/pdf-fixtures.js';
 import type { PdfRef } from '../../src/pdf/index.js';
 import { IncrementalWriter, PdfDict, PdfDocument, PdfName } from '../../src/pdf/index.js';
@@ -102,6 +103,25 @@ describe('EN 319 102-1 long-term validation of PAdES levels', () => {
     assert.equal(report.signatures.length, 3);
     for (const s of report.signatures) assert.equal(s.indication, 'TOTAL-PASSED', `${s.fieldName}: ${JSON.stringify(s.problems)}`);
     assert.equal(report.signatures.find((s) => !s.isDocumentTimestamp)?.level, 'B-LTA');
+  });
+
+  it('PDF-29: /SubFilter /ETSI.RFC3161 without /Type /DocTimeStamp is FORMAT_FAILURE', async () => {
+    const bt = await extendPdf(await signPdf(makeBasePdf(), alice, { signingTime: new Date() }), sources('B-T'));
+    const text = Buffer.from(bt).toString('latin1');
+    const at = text.lastIndexOf('/Type /DocTimeStamp');
+    assert.ok(at > 0);
+    const forged = Buffer.from(text.slice(0, at) + '/Type /Sig         ' + text.slice(at + '/Type /DocTimeStamp'.length), 'latin1');
+    const ts = verifyPdfLongTerm(new Uint8Array(forged), { trustAnchors: anchors }).signatures.find((s) => s.isDocumentTimestamp);
+    assert.equal(ts?.indication, 'TOTAL-FAILED');
+    assert.equal(ts?.subIndication, 'FORMAT_FAILURE');
+  });
+
+  it('ASN-10: a timestamp whose genTime lies in the future of the validation time is not valid', async () => {
+    const bt = await signPdf(makeBasePdf(), alice, { signingTime: new Date(), ...sources('B-T') });
+    const past = verifyPdfLongTerm(bt, { trustAnchors: anchors, clock: fixedClock(new Date(Date.UTC(2025, 0, 1))) }).signatures[0];
+    assert.equal(past?.timestamps?.[0]?.isValid, false);
+    assert.match(past?.timestamps?.[0]?.problems.join() ?? '', /in the future/);
+    assert.notEqual(past?.level, 'B-T');
   });
 
   it('ASN-10 / PDF-30: a signature timestamp over another imprint is rejected and the level drops to B-B', async () => {
