@@ -24,7 +24,13 @@ import { origin } from './client-authentication.js';
 import { OAuth2Error } from './errors.js';
 import { renderConsentPage, renderErrorPage, renderLoginPage } from './pages.js';
 import { single } from './params.js';
-import type { AuthorizationRequest, OAuth2Deps, Origin, RawParams } from './types.js';
+import {
+  currentIssuer,
+  type AuthorizationRequest,
+  type OAuth2Deps,
+  type Origin,
+  type RawParams,
+} from './types.js';
 
 /** Set or clear the interaction session cookie. */
 export type SessionChange =
@@ -392,7 +398,7 @@ export class AuthorizationFlow {
   #redirect(redirectUri: string, params: Readonly<Record<string, string>>): string {
     const url = new URL(redirectUri);
     for (const [k, v] of Object.entries(params)) url.searchParams.append(k, v);
-    url.searchParams.append('iss', this.#d.issuer);
+    url.searchParams.append('iss', currentIssuer(this.#d));
     return url.toString();
   }
 

@@ -1,10 +1,9 @@
 /** The OAuth 2.0 authorization server as one framework-free service object (server/ mounts it). */
 import { AuthorizationFlow, type AuthorizeResponse } from './authorization-flow.js';
-import { OAuth2Error } from './errors.js';
 import { authorizationServerMetadata, type AuthorizationServerMetadata } from './metadata.js';
 import { revokeOAuthToken } from './revocation.js';
 import { TokenEndpoint, type TokenRequest, type TokenResponse } from './token-endpoint.js';
-import type { OAuth2Deps, Origin, RawParams } from './types.js';
+import { currentIssuer, type OAuth2Deps, type Origin, type RawParams } from './types.js';
 
 /** The endpoints' behaviour, independent of HTTP framework. */
 export interface OAuth2Service {
@@ -36,23 +35,18 @@ export interface OAuth2Service {
  * ```
  */
 export function createOAuth2Service(deps: OAuth2Deps): OAuth2Service {
-  const issuer = deps.issuer.replace(/\/+$/, '');
-  if (!/^https?:\/\/[^/?#]+(\/[^?#]*)?$/.test(issuer)) {
-    throw new OAuth2Error(
-      'ERR_OAUTH2_SERVER_ERROR',
-      'the OAuth2 issuer must be an http(s) URL without query or fragment',
-    );
-  }
-  const d: OAuth2Deps = { ...deps, issuer };
-  const flow = new AuthorizationFlow(d);
-  const tokens = new TokenEndpoint(d);
-  const metadata = authorizationServerMetadata(issuer);
+  // Fail fast on a bad static issuer (a function is read at each use).
+  if (typeof deps.issuer === 'string') currentIssuer(deps);
+  const flow = new AuthorizationFlow(deps);
+  const tokens = new TokenEndpoint(deps);
   return {
     authorize: (params, origin) => flow.start(params, origin),
     submitAuthorization: (form, session, origin) => flow.submit(form, session, origin),
     token: (request) => tokens.token(request),
-    revoke: (request) => revokeOAuthToken(d, request),
-    metadata: () => metadata,
-    secureCookies: issuer.startsWith('https://'),
+    revoke: (request) => revokeOAuthToken(deps, request),
+    metadata: () => authorizationServerMetadata(currentIssuer(deps)),
+    get secureCookies() {
+      return currentIssuer(deps).startsWith('https://');
+    },
   };
 }

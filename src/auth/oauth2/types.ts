@@ -5,6 +5,7 @@ import type { AuditContext } from '../../audit/index.js';
 import type { Authenticator } from '../authenticator.js';
 import type { SadService, RequestOrigin } from '../sad.js';
 import type { SecretHasher } from '../secret-hasher.js';
+import { OAuth2Error } from './errors.js';
 
 /** Request parameters as the HTTP layer parsed them: a repeated parameter arrives as an array. */
 export type RawParams = Readonly<Record<string, string | readonly string[] | undefined>>;
@@ -22,9 +23,10 @@ export interface OAuth2Deps {
   readonly hasher: SecretHasher;
   /**
    * The issuer identifier (RFC 8414 §2, RFC 9207), e.g. `https://signet.example`; the endpoints
-   * are `<issuer>/oauth2/authorize`, `/oauth2/token`, `/oauth2/revoke`.
+   * are `<issuer>/oauth2/authorize`, `/oauth2/token`, `/oauth2/revoke`. A function is read at
+   * each use (a server listening on port 0 learns its base URL late).
    */
-  readonly issuer: string;
+  readonly issuer: string | (() => string);
   /** Authorization code lifetime (default 60 s; RFC 6749 §4.1.2 recommends at most 10 minutes, SECURITY.md OA-12 ≤ 60 s). */
   readonly codeTtlSeconds?: number;
   /** How long the login/consent pages stay valid (default 600 s). */
@@ -68,3 +70,18 @@ export interface AuthorizationRequest {
 
 /** Origin of a request (source address, trace id) for the audit log. */
 export type Origin = RequestOrigin;
+
+/** The issuer identifier now: without trailing slash; refused unless an http(s) URL without query or fragment. */
+export function currentIssuer(deps: Pick<OAuth2Deps, 'issuer'>): string {
+  const issuer = (typeof deps.issuer === 'function' ? deps.issuer() : deps.issuer).replace(
+    /\/+$/,
+    '',
+  );
+  if (!/^https?:\/\/[^/?#]+(\/[^?#]*)?$/.test(issuer)) {
+    throw new OAuth2Error(
+      'ERR_OAUTH2_SERVER_ERROR',
+      'the OAuth2 issuer must be an http(s) URL without query or fragment',
+    );
+  }
+  return issuer;
+}
