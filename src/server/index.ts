@@ -20,4 +20,4 @@ export {
   type AdminOrigin,
   type AdminSession,
 } from './admin/admin-tokens.js';
-export { storeClientRegistry, checkNewClient, type ClientRegistry, type NewClient } from './admin/client-registry.js';
+export { oauthClientRegistry, checkNewClient, type ClientRegistry, type NewClient } from './admin/client-registry.js';

@@ -28,7 +28,7 @@ import {
 import { connectStore, type Store } from '../store/index.js';
 import { AdminService, type CredentialOperations } from './admin/admin-service.js';
 import { ensureSetupToken } from './admin/admin-tokens.js';
-import { storeClientRegistry, type ClientRegistry } from './admin/client-registry.js';
+import { oauthClientRegistry, type ClientRegistry } from './admin/client-registry.js';
 import type { ServerConfig } from './config.js';
 import { bootstrapDataDir, type DataDirLayout } from './data-dir.js';
 import { createLogger } from './logger.js';
@@ -159,7 +159,7 @@ export async function createServices(config: ServerConfig, options: CreateServic
     const authenticator = new Authenticator({ store, clock, audit, hasher, secretBox });
     const sads = new SadService({ store, clock, audit });
     const setupToken = await ensureSetupToken({ store, clock, audit });
-    const clients = storeClientRegistry({ store, clock, hasher });
+    const clients = oauthClientRegistry({ store, clock, audit, hasher });
     const base = {
       config,
       clock,

@@ -10,11 +10,13 @@ import {
   revokeCredential,
   type CscDeps,
 } from '../csc/index.js';
+import { createOAuth2Service, type OAuth2Service } from '../auth/oauth2/index.js';
 import { OcspClient, handlerFetch, revocationSourceFromClients } from '../pki/index.js';
 import type { SurfacePlugin } from './app.js';
 import type { CredentialOperations } from './admin/admin-service.js';
 import type { AdminOrigin } from './admin/admin-tokens.js';
 import { cscRoutes } from './routes/csc-routes.js';
+import { oauth2Routes } from './routes/oauth2-routes.js';
 import type { Services } from './services.js';
 
 type CoreServices = Omit<Services, 'admin' | 'close'>;
@@ -51,14 +53,47 @@ export function cscDepsFor(services: CoreServices): CscDeps {
       region: 'BE',
       lang: 'en-US',
       description: 'Signet remote signing service',
+      get oauth2Issuer() {
+        return services.baseUrl.get();
+      },
+      supportsRar: true,
     },
     pades: { revocation: revocationSourceFromClients({ ocsp }) },
   };
 }
 
-/** The surfaces registered by `signet serve` next to the built-in ones. */
+/**
+ * The OAuth2 service, built on first use: its issuer (RFC 8414 §2) is the base URL, which with
+ * port 0 is known only once the server listens. The scheme (hence `secureCookies`) is fixed.
+ */
+export function lazyOAuth2Service(services: CoreServices): OAuth2Service {
+  let real: OAuth2Service | undefined;
+  const get = (): OAuth2Service =>
+    (real ??= createOAuth2Service({
+      store: services.store,
+      clock: services.clock,
+      audit: services.audit,
+      authenticator: services.authenticator,
+      sads: services.sads,
+      hasher: services.hasher,
+      issuer: services.baseUrl.get(),
+    }));
+  return {
+    authorize: (params, origin) => get().authorize(params, origin),
+    submitAuthorization: (form, session, origin) => get().submitAuthorization(form, session, origin),
+    token: (request) => get().token(request),
+    revoke: (request) => get().revoke(request),
+    metadata: () => get().metadata(),
+    secureCookies: services.baseUrl.get().startsWith('https://'),
+  };
+}
+
+/** The surfaces registered by `signet serve` next to the built-in ones: CSC v2/v1 and OAuth2. */
 export function serverSurfaces(services: Services): readonly SurfacePlugin[] {
-  return [{ plugin: cscRoutes as SurfacePlugin['plugin'], options: { csc: createCscService(cscDepsFor(services)) } }];
+  return [
+    { plugin: cscRoutes as SurfacePlugin['plugin'], options: { csc: createCscService(cscDepsFor(services)) } },
+    { plugin: oauth2Routes as SurfacePlugin['plugin'], options: { oauth2: lazyOAuth2Service(services) } },
+  ];
 }
 
 /** The credential lifecycle (src/csc/credential-lifecycle.ts) as the admin surface drives it. */

@@ -10,6 +10,7 @@ import { Ajv } from 'ajv';
 import type { FastifyInstance } from 'fastify';
 import { buildServer, type Services } from '../../src/server/index.js';
 import { parseCertificate } from '../../src/pki/index.js';
+import { credentialOperationsFor, serverSurfaces } from '../../src/server/surfaces.js';
 import { openServices, serverEnv } from './support/server-fixture.js';
 
 async function server(t: TestContext): Promise<{ app: FastifyInstance; services: Services } | undefined> {
@@ -141,5 +142,32 @@ describe('buildServer (issue 6)', () => {
     assert.match(x.infoAccess ?? '', /OCSP - URI:https:\/\/sign\.example\.test\/pki\/ocsp/);
     assert.match(x.infoAccess ?? '', /CA Issuers - URI:https:\/\/sign\.example\.test\/pki\/ca\/issuing\.cer/);
     assert.ok(parseCertificate(der));
+  });
+});
+
+describe('buildServer with the CSC and OAuth2 surfaces (issue 6 wiring)', () => {
+  it('mounts /csc/v2, /csc/v1 and /oauth2; the issuer follows the base URL learnt after listening; admin tokens are refused by the CSC API', async (t) => {
+    const env = await serverEnv(t, 'sqlite');
+    if (!env) return;
+    const services = await openServices(t, env, { credentials: credentialOperationsFor });
+    const app = await buildServer(services, { surfaces: serverSurfaces(services) });
+    t.after(() => app.close());
+    services.baseUrl.set('http://127.0.0.1:45678');
+    const meta = await app.inject({ method: 'GET', url: '/.well-known/oauth-authorization-server' });
+    assert.equal(meta.statusCode, 200);
+    const m = meta.json<{ issuer: string; token_endpoint: string }>();
+    assert.equal(m.issuer, 'http://127.0.0.1:45678');
+    assert.equal(m.token_endpoint, 'http://127.0.0.1:45678/oauth2/token');
+    const info = await app.inject({ method: 'POST', url: '/csc/v2/info', payload: {} });
+    assert.equal(info.statusCode, 200, info.body);
+    assert.equal(info.json<{ name: string; oauth2Issuer?: string }>().oauth2Issuer, 'http://127.0.0.1:45678');
+    const v1 = await app.inject({ method: 'POST', url: '/csc/v1/info', payload: {} });
+    assert.equal(v1.statusCode, 200);
+    const doc = (await app.inject({ method: 'GET', url: '/documentation/json' })).json<OpenApi>();
+    for (const p of ['/csc/v2/signatures/signHash', '/csc/v1/signatures/signHash', '/oauth2/token', '/oauth2/authorize']) assert.ok(doc.paths[p], p);
+    const setup = await app.inject({ method: 'POST', url: '/admin/v1/setup', payload: { setupToken: services.setupToken } });
+    const adminToken = setup.json<{ access_token: string }>().access_token;
+    const list = await app.inject({ method: 'POST', url: '/csc/v2/credentials/list', headers: { authorization: `Bearer ${adminToken}` }, payload: {} });
+    assert.equal(list.statusCode, 401, 'an admin token is not a CSC token (OA-28)');
   });
 });

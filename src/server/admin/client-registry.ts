@@ -3,10 +3,8 @@
  * URIs (RFC 9700 §4.1.1), allowed scopes, and for confidential clients a generated secret stored
  * only as a scrypt hash. The OAuth2 domain may supply its own registry; this one is the default.
  */
-import { randomBytes } from 'node:crypto';
-import type { Clock } from '../../core/clock.js';
-import type { SecretHasher } from '../../auth/index.js';
-import { insertOAuthClient, type OAuthClientType, type Store } from '../../store/index.js';
+import { createOAuthClient, type OAuthClientRegistrationDeps } from '../../auth/oauth2/index.js';
+import type { OAuthClientType } from '../../store/index.js';
 import { ServerError } from '../errors.js';
 import type { AdminOrigin } from './admin-tokens.js';
 
@@ -55,30 +53,23 @@ export function checkNewClient(request: NewClient): void {
   }
 }
 
-/** The default registry over the store (secret = 256 random bits, base64url, scrypt-hashed). */
-export function storeClientRegistry(deps: {
-  readonly store: Store;
-  readonly clock: Clock;
-  readonly hasher: SecretHasher;
-}): ClientRegistry {
+/**
+ * The registry over the OAuth2 domain's `createOAuthClient` (redirect URI policy of RFC 9700 §4.1
+ * and RFC 8252 §7.3, secret generated there and stored as a scrypt hash, audited).
+ */
+export function oauthClientRegistry(deps: OAuthClientRegistrationDeps): ClientRegistry {
   return {
-    async create(request) {
+    async create(request, origin) {
       checkNewClient(request);
-      const clientId = request.clientId ?? `client-${randomBytes(8).toString('hex')}`;
-      const secret = request.clientType === 'confidential' ? randomBytes(32).toString('base64url') : undefined;
-      const secretHash = secret === undefined ? null : await deps.hasher.hash(secret);
-      await deps.store.transaction((trx) =>
-        insertOAuthClient(trx, {
-          id: clientId,
-          name: request.name,
-          clientType: request.clientType,
-          secretHash,
-          redirectUris: [...request.redirectUris],
-          allowedScopes: [...request.allowedScopes],
-          createdAt: deps.clock.now().getTime(),
-        }),
-      );
-      return { clientId, ...(secret !== undefined ? { clientSecret: secret } : {}) };
+      return createOAuthClient(deps, {
+        name: request.name,
+        clientType: request.clientType,
+        redirectUris: [...request.redirectUris],
+        allowedScopes: request.allowedScopes as readonly ('service' | 'credential')[],
+        ...(request.clientId !== undefined ? { clientId: request.clientId } : {}),
+        ...(origin.sourceAddress !== undefined ? { sourceAddress: origin.sourceAddress } : {}),
+        ...(origin.traceId !== undefined ? { traceId: origin.traceId } : {}),
+      });
     },
   };
 }
