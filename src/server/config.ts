@@ -32,6 +32,11 @@ export interface ServerConfig {
   readonly nodeId: string;
   /** Whether `--demo` was asked for. */
   readonly demo: boolean;
+  /**
+   * Password/TOTP attempts per source address per minute (SECURITY.md SCA-01/03), from
+   * `SIGNET_AUTH_ATTEMPTS_PER_MINUTE` (default 60; 0 turns the limit off).
+   */
+  readonly authAttemptsPerMinute: number;
 }
 
 /** What the caller (the CLI, a test) may set; everything else comes from the environment or defaults. */
@@ -59,6 +64,12 @@ function parsePort(text: string, what: string): number {
     throw new ServerError('ERR_SERVER_CONFIG', `${what} must be a port number (0 picks a free one)`);
   }
   return port;
+}
+
+function parseCount(text: string | undefined, fallback: number, what: string): number {
+  if (text === undefined || text === '') return fallback;
+  if (!/^\d{1,9}$/.test(text)) throw new ServerError('ERR_SERVER_CONFIG', `${what} must be a whole number`);
+  return Number(text);
 }
 
 function checkBaseUrl(url: string): string {
@@ -114,6 +125,7 @@ export function loadServerConfig(input: ServerConfigInput = {}): ServerConfig {
     logLevel: input.logLevel ?? env['SIGNET_LOG_LEVEL'] ?? 'info',
     nodeId: env['SIGNET_NODE_ID'] ?? hostname(),
     demo: input.demo ?? false,
+    authAttemptsPerMinute: parseCount(env['SIGNET_AUTH_ATTEMPTS_PER_MINUTE'], 60, 'SIGNET_AUTH_ATTEMPTS_PER_MINUTE'),
   };
 }
 

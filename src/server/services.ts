@@ -156,7 +156,16 @@ export async function createServices(config: ServerConfig, options: CreateServic
     const audit: AuditContext = { key: auditKey, nodeId: config.nodeId, clock };
     const hasher = createScryptHasher(options.scrypt);
     const secretBox = createAesGcmSecretBox(boot.secrets.secretBoxKey);
-    const authenticator = new Authenticator({ store, clock, audit, hasher, secretBox });
+    const authenticator = new Authenticator({
+      store,
+      clock,
+      audit,
+      hasher,
+      secretBox,
+      ...(config.authAttemptsPerMinute > 0
+        ? { sourceLimit: { maxAttempts: config.authAttemptsPerMinute, windowSeconds: 60 } }
+        : {}),
+    });
     const sads = new SadService({ store, clock, audit });
     const setupToken = await ensureSetupToken({ store, clock, audit });
     const clients = oauthClientRegistry({ store, clock, audit, hasher });

@@ -171,3 +171,17 @@ describe('buildServer with the CSC and OAuth2 surfaces (issue 6 wiring)', () => 
     assert.equal(list.statusCode, 401, 'an admin token is not a CSC token (OA-28)');
   });
 });
+
+describe('services configuration (issue 6)', () => {
+  it('SIGNET_AUTH_ATTEMPTS_PER_MINUTE throttles password attempts per source address (SCA-01/03)', async (t) => {
+    const env = await serverEnv(t, 'sqlite');
+    if (!env) return;
+    const services = await openServices(t, { ...env, env: { ...env.env, SIGNET_AUTH_ATTEMPTS_PER_MINUTE: '2' } });
+    await services.authenticator.createUser({ username: 'dora', password: 'password-dora' });
+    const attempt = (sourceAddress: string) => services.authenticator.verifyPassword({ username: 'dora', password: 'password-dora', sourceAddress });
+    await attempt('192.0.2.1');
+    await attempt('192.0.2.1');
+    await assert.rejects(attempt('192.0.2.1'), { code: 'ERR_AUTH_THROTTLED' });
+    await attempt('192.0.2.2');
+  });
+});
