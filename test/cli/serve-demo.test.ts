@@ -9,8 +9,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash, createPublicKey, verify, X509Certificate } from 'node:crypto';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import pg from 'pg';
 import { decodeBase32, generateTotp } from '../../src/auth/index.js';
 import { verifyPdfSignatures } from '../../src/validation/index.js';
 import { makeBasePdf } from '../support/pdf-fixtures.js';
@@ -133,5 +134,50 @@ describe('signet serve --demo (issue 6)', () => {
     assert.deepEqual(JSON.parse(readFileSync(demoPath, 'utf8')), demo);
     const relogin = await call(`${again.url}/csc/v2/auth/login`, {}, basic);
     assert.equal(relogin.status, 200);
+  });
+});
+
+describe('signet serve --demo on PostgreSQL (issue 6, DATABASE_URL)', () => {
+  it('the demo user logs in, authorizes with PIN + TOTP and signs a hash; the rows live in PostgreSQL', async (t) => {
+    const env = await serverEnv(t, 'postgres');
+    if (!env) return;
+    const server = await startServe(['--data', env.dataDir, '--demo'], env.env);
+    t.after(() => server.stop());
+    const demo = JSON.parse(readFileSync(join(env.dataDir, 'demo.json'), 'utf8')) as Demo;
+    const csc = `${server.url}/csc/v2`;
+    const login = await call(`${csc}/auth/login`, {}, `Basic ${Buffer.from(`${demo.username}:${demo.password}`).toString('base64')}`);
+    assert.equal(login.status, 200, JSON.stringify(login.json));
+    const bearer = `Bearer ${String(login.json['access_token'])}`;
+    const hash = createHash('sha256').update('pg document').digest('base64');
+    const authorize = await call(
+      `${csc}/credentials/authorize`,
+      {
+        credentialID: demo.credentialID,
+        numSignatures: 1,
+        hashes: [hash],
+        hashAlgorithmOID: '2.16.840.1.101.3.4.2.1',
+        authData: [
+          { id: 'PIN', value: demo.pin },
+          { id: 'OTP', value: generateTotp(decodeBase32(demo.totpSecret), new Date()) },
+        ],
+      },
+      bearer,
+    );
+    assert.equal(authorize.status, 200, JSON.stringify(authorize.json));
+    const signed = await call(
+      `${csc}/signatures/signHash`,
+      { credentialID: demo.credentialID, SAD: authorize.json['SAD'], hashes: [hash], hashAlgorithmOID: '2.16.840.1.101.3.4.2.1', signAlgo: '1.2.840.10045.4.3.2' },
+      bearer,
+    );
+    assert.equal(signed.status, 200, JSON.stringify(signed.json));
+    assert.equal(existsSync(join(env.dataDir, 'signet.db')), false, 'no SQLite file with DATABASE_URL');
+    const pgClient = new pg.Client({ connectionString: env.databaseUrl });
+    await pgClient.connect();
+    try {
+      const r = await pgClient.query<{ n: string }>('select count(*) as n from credentials where id = $1', [demo.credentialID]);
+      assert.equal(Number(r.rows[0]?.n), 1);
+    } finally {
+      await pgClient.end();
+    }
   });
 });
