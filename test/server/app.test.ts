@@ -185,3 +185,28 @@ describe('services configuration (issue 6)', () => {
     await attempt('192.0.2.2');
   });
 });
+
+describe('graceful shutdown (issue 6)', () => {
+  it('close() lets requests already in flight finish (200), then refuses new connections', async (t) => {
+    const env = await serverEnv(t, 'sqlite');
+    if (!env) return;
+    const services = await openServices(t, env);
+    const app = await buildServer(services);
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = app.server.address() as { port: number };
+    const n = 20;
+    let arrived = 0;
+    const allArrived = new Promise<void>((resolve) => {
+      app.server.on('request', () => {
+        if (++arrived === n) resolve();
+      });
+    });
+    const requests = Array.from({ length: n }, () => fetch(`http://127.0.0.1:${port}/pki/crl`).then((r) => r.status));
+    await allArrived;
+    const closing = app.close();
+    const statuses = await Promise.all(requests);
+    await closing;
+    assert.deepEqual(statuses, Array.from({ length: n }, () => 200));
+    await assert.rejects(fetch(`http://127.0.0.1:${port}/healthz`));
+  });
+});
