@@ -8,6 +8,8 @@
 import { appendAudit, appendAuditNow, type AuditEvent } from '../../audit/index.js';
 import {
   claimOAuthInteraction,
+  deleteExpiredAuthorizationCodes,
+  deleteExpiredOAuthInteractions,
   deleteOAuthInteraction,
   findCredential,
   findUserById,
@@ -85,6 +87,10 @@ export class AuthorizationFlow {
     const csrf = generateOpaqueToken();
     const now = this.#now();
     await this.#d.store.transaction(async (trx) => {
+      // Housekeeping on the way: abandoned interactions, and codes an hour past expiry (kept
+      // that long so a late replay is still recognised and revokes its tokens).
+      await deleteExpiredOAuthInteractions(trx, now);
+      await deleteExpiredAuthorizationCodes(trx, now - 3600 * 1000);
       await insertOAuthInteraction(trx, {
         id_hash: session.hash,
         csrf_hash: csrf.hash,

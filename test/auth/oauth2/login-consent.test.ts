@@ -138,6 +138,26 @@ describe('login and consent pages', () => {
     assert.ok((await auditTypes(env.store)).includes('oauth2.consent:failure'));
   });
 
+  it('interactions expire after 10 minutes and are swept by a later authorization request', async (t) => {
+    if (!(await requireStore(t, 'sqlite'))) return;
+    const env = await makeEnv(t, 'sqlite');
+    const login = await openLogin(env, serviceParams(env, pkce().challenge));
+    env.clock.advance(601_000);
+    const late = await postForm(env, login.cookie, {
+      ...login.fields,
+      username: 'alice',
+      password: PASSWORD,
+      otp: env.nextTotp(),
+    });
+    assert.equal(late.statusCode, 400);
+    assert.match(late.body, /This form has expired/);
+    await openLogin(env, serviceParams(env, pkce().challenge));
+    assert.equal(
+      (await env.store.db.selectFrom('oauth_interactions').selectAll().execute()).length,
+      1,
+    );
+  });
+
   it("another user's credential: access_denied after login, never a consent page for it (SECURITY.md AC-02)", async (t) => {
     if (!(await requireStore(t, 'sqlite'))) return;
     const env = await makeEnv(t, 'sqlite');

@@ -61,6 +61,8 @@ export interface OAuth2Env {
   readonly serviceOnly: { readonly id: string; readonly secret: string };
   /** A fresh TOTP code (advances the clock one step, so every login has an unused step). */
   nextTotp(): string;
+  /** Another node: its own connection (pool) to the same database and its own app. */
+  secondNode(): Promise<FastifyInstance>;
 }
 
 const hasher = createScryptHasher({ N: 2 ** 10, r: 8, p: 1 }, { minimumN: 2 ** 10 });
@@ -71,15 +73,17 @@ export async function makeEnv(
   kind: StoreKind,
   options: Partial<Pick<OAuth2Deps, 'pkceRequiredForConfidentialClients' | 'codeTtlSeconds'>> = {},
 ): Promise<OAuth2Env> {
-  const { store } = await testStores(t)[kind]();
+  const database = await testStores(t)[kind]();
+  const { store } = database;
   const clock = testClock('2026-06-01T08:00:00Z');
   const audit: AuditContext = { key: createAuditKey(randomBytes(32)), nodeId: 'node-a', clock };
+  const secretBox = createAesGcmSecretBox(randomBytes(32));
   const authenticator = new Authenticator({
     store,
     clock,
     audit,
     hasher,
-    secretBox: createAesGcmSecretBox(randomBytes(32)),
+    secretBox,
     userLockout: { maxAttempts: 5, lockSeconds: 900 },
     credentialLockout: { maxAttempts: 3 },
   });
@@ -127,20 +131,36 @@ export async function makeEnv(
     redirectUris: [PUBLIC_REDIRECT],
     allowedScopes: ['service'],
   });
-  const oauth2 = createOAuth2Service({
-    store,
-    clock,
-    audit,
-    authenticator,
-    sads,
-    hasher,
-    issuer: ISSUER,
-    ...options,
-  });
-  const app = Fastify();
-  await app.register(oauth2Routes, { oauth2 });
-  await app.ready();
-  t.after(() => app.close());
+  const mount = async (on: Store): Promise<FastifyInstance> => {
+    const authenticatorOn =
+      on === store
+        ? authenticator
+        : new Authenticator({
+            store: on,
+            clock,
+            audit,
+            hasher,
+            secretBox,
+            userLockout: { maxAttempts: 5, lockSeconds: 900 },
+            credentialLockout: { maxAttempts: 3 },
+          });
+    const oauth2 = createOAuth2Service({
+      store: on,
+      clock,
+      audit,
+      authenticator: authenticatorOn,
+      sads: on === store ? sads : new SadService({ store: on, clock, audit }),
+      hasher,
+      issuer: ISSUER,
+      ...options,
+    });
+    const a = Fastify();
+    await a.register(oauth2Routes, { oauth2 });
+    await a.ready();
+    t.after(() => a.close());
+    return a;
+  };
+  const app = await mount(store);
   return {
     store,
     clock,
@@ -154,6 +174,7 @@ export async function makeEnv(
     publicClient: pub.clientId,
     gateway: { id: gw.clientId, secret: gw.clientSecret ?? '' },
     serviceOnly: { id: svc.clientId, secret: svc.clientSecret ?? '' },
+    secondNode: async () => mount(await database.connectAgain()),
     nextTotp() {
       clock.advance(30_000);
       return generateTotp(totpSecret, clock.now());

@@ -98,6 +98,31 @@ describe('RFC 6749 §4.1.3 token endpoint', () => {
       assert.ok((await auditTypes(env.store)).includes('oauth2.code.replay:failure'));
     });
 
+    it(`${kind}: OA-11 the same code sent to two nodes at once is redeemed exactly once`, async (t) => {
+      if (!(await requireStore(t, kind))) return;
+      const env = await makeEnv(t, kind);
+      const node2 = await env.secondNode();
+      for (let round = 0; round < 3; round++) {
+        const { code, verifier } = await codeFor(env);
+        const payload = new URLSearchParams({
+          grant_type: 'authorization_code',
+          code,
+          redirect_uri: PUBLIC_REDIRECT,
+          code_verifier: verifier,
+          client_id: env.publicClient,
+        }).toString();
+        const send = (app: typeof node2) =>
+          app.inject({
+            method: 'POST',
+            url: '/oauth2/token',
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            payload,
+          });
+        const results = await Promise.all([send(env.app), send(node2), send(env.app), send(node2)]);
+        assert.deepEqual(results.map((r) => r.statusCode).sort(), [200, 400, 400, 400]);
+      }
+    });
+
     it(`${kind}: OA-18 refresh reuse revokes the whole family; refresh tokens are bound to their client`, async (t) => {
       if (!(await requireStore(t, kind))) return;
       const env = await makeEnv(t, kind);
