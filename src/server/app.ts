@@ -121,7 +121,8 @@ export async function buildServer(services: Services, options: BuildServerOption
   app.setErrorHandler((err: FastifyError, request, reply) => {
     if (isSignetError(err)) {
       request.log.warn({ code: err.code, detail: err.detail }, err.message);
-      return reply.code(400).send({ error: err.code, error_description: err.message });
+      const status = err.code === 'ERR_STORE_BUSY' ? 503 : err.code === 'ERR_AUTH_THROTTLED' ? 429 : 400;
+      return reply.code(status).send({ error: err.code, error_description: err.message });
     }
     const { status, body } = errorBody(err);
     if (status >= 500) request.log.error({ err }, 'request failed');

@@ -57,7 +57,7 @@ describe('signet audit verify (issue 6)', () => {
       await store.db.updateTable('audit_log').set({ details: '{"username":"mallory"}' }).where('seq', '=', 3).execute();
       const edited = await verify(env);
       assert.equal(edited.code, 1);
-      assert.match(edited.stderr, /first bad entry seq 3 \(hash-mismatch\)/);
+      assert.match(edited.stderr, /^error: ERR_CLI_AUDIT_TAMPERED: .*first bad entry seq 3 \(hash-mismatch\)/m);
       await putRow(store, 3, original);
       assert.equal((await verify(env)).code, 0, 'restored');
 

@@ -16,6 +16,9 @@ const usage = `usage: signet audit verify [--data DIR] [--json]
   DIR (default ./signet-data) or in DATABASE_URL. Exit 0: intact; exit 1: the first bad entry
   is named (edited, deleted, reordered or truncated entries are all detected).`;
 
+/** The exit line's code when verification fails (docs/errors/core.md). */
+const tamperedCode = 'ERR_CLI_AUDIT_TAMPERED';
+
 const options = { data: { type: 'string' }, json: { type: 'boolean' } } as const;
 
 /** The `signet audit` command. */
@@ -48,7 +51,7 @@ export const auditCommand: Command = {
       const first = report.problems[0];
       for (const p of report.problems) io.stderr.write(`audit: entry ${p.seq}: ${p.kind}: ${p.message}\n`);
       io.stderr.write(
-        `error: ERR_AUDIT_TAMPERED: the audit log fails verification; first bad entry seq ${first?.seq ?? '?'} (${first?.kind ?? 'unknown'})\n`,
+        `error: ${tamperedCode}: the audit log fails verification; first bad entry seq ${first?.seq ?? '?'} (${first?.kind ?? 'unknown'})\n`,
       );
       return 1;
     } finally {
