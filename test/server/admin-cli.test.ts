@@ -5,6 +5,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
 import { buildServer } from '../../src/server/index.js';
@@ -76,6 +77,11 @@ describe('signet admin (issue 6)', () => {
     assert.deepEqual(listed.map((c) => [c.id, c.status, c.username]), [[credentialID, 'active', 'alice'], [second.credentialID, 'active', 'alice']]);
     assert.equal((await admin(dir, 'credentials', 'disable', '--credential', second.credentialID)).code, 0);
     assert.equal((await admin(dir, 'credentials', 'revoke', '--credential', credentialID, '--reason', 'keyCompromise')).code, 0);
+
+    // KEY-01: the credentials' keys are wrapped at rest, never PEM/PKCS#8 in clear.
+    const keyFiles = readdirSync(join(dir, 'keys'));
+    assert.equal(keyFiles.length, 2);
+    for (const f of keyFiles) assert.doesNotMatch(readFileSync(join(dir, 'keys', f), 'utf8'), /PRIVATE KEY/);
 
     const token = await adminJson<{ access_token: string }>(dir, 'token', 'create', '--ttl', '600');
     const services = await openServices(t, env, { credentials: credentialOperationsFor });
