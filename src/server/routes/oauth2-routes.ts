@@ -48,6 +48,7 @@ function parseForm(text: string): RawParams {
 /** A parsed body (our form parser's string, or a JSON object) → parameters. */
 function bodyParams(body: unknown): RawParams {
   if (typeof body === 'string') return parseForm(body);
+  if (Buffer.isBuffer(body)) return parseForm(body.toString('utf8'));
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return {};
   const out: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(body as Record<string, unknown>)) {
@@ -180,11 +181,13 @@ export const oauth2Routes: FastifyPluginAsync<OAuth2RoutesOptions> = (app, { oau
     '/oauth2/authorize',
     { bodyLimit: BODY_LIMIT, schema: { tags, summary: 'Login and consent form posts' } },
     async (request, reply) => {
-      if (typeof request.body !== 'string') {
+      // Only the HTML form posts here (a JSON body would need a CORS preflight anyway).
+      const type = String(request.headers['content-type'] ?? '').toLowerCase();
+      if (!type.startsWith(FORM) || request.body === null || request.body === undefined) {
         return reply
           .code(415)
           .headers(htmlHeaders)
-          .send('<!DOCTYPE html><title>Unsupported</title><p>Send the form.</p>');
+          .send('<!DOCTYPE html><title>Unsupported</title><p>Send the sign-in form.</p>');
       }
       const r = await oauth2.submitAuthorization(
         bodyParams(request.body),

@@ -329,6 +329,13 @@ describe('RFC 6749 §4.1.3 token endpoint', () => {
       payload: `grant_type=${'x'.repeat(70_000)}`,
     });
     assert.equal(big.statusCode, 413);
+    // The login/consent endpoint takes the HTML form only.
+    const jsonForm = await env.app.inject({
+      method: 'POST',
+      url: '/oauth2/authorize',
+      payload: { step: 'login' },
+    });
+    assert.equal(jsonForm.statusCode, 415);
     const meta = await env.app.inject({
       method: 'GET',
       url: '/.well-known/oauth-authorization-server',
