@@ -76,6 +76,12 @@ function warnDevelopmentDefaults(services: Services, log: Logger): void {
       'the KEK is stored in the data directory (development default): production must keep it elsewhere (SIGNET_KEK_FILE)',
     );
   }
+  if (services.config.baseUrl === undefined && (services.config.host === '0.0.0.0' || services.config.host === '::')) {
+    log.warn(
+      { host: services.config.host },
+      'no --base-url (SIGNET_BASE_URL) while listening on all interfaces: certificate AIA/CDP URLs and the OAuth issuer will name an unroutable address',
+    );
+  }
   if (services.config.database.kind === 'sqlite') {
     log.info({ file: services.config.database.file }, 'embedded SQLite database (set DATABASE_URL for PostgreSQL)');
   }
