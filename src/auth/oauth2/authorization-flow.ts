@@ -5,9 +5,11 @@
  * single-use code. Interaction state lives in the database under a session handle that changes at
  * each step (SECURITY.md OA-32); every form post spends a one-time anti-CSRF token (OA-31).
  */
+import { X509Certificate } from 'node:crypto';
 import { appendAudit, appendAuditNow, type AuditEvent } from '../../audit/index.js';
 import {
   claimOAuthInteraction,
+  credentialCertificates,
   deleteExpiredAuthorizationCodes,
   deleteExpiredOAuthInteractions,
   deleteOAuthInteraction,
@@ -251,7 +253,12 @@ export class AuthorizationFlow {
     return {
       kind: 'page',
       status: 200,
-      html: renderConsentPage({ request: r, csrf: csrf.token, username }),
+      html: renderConsentPage({
+        request: r,
+        csrf: csrf.token,
+        username,
+        ...(await this.#certificateSubject(r)),
+      }),
       session: { set: session.token, maxAgeSeconds: this.#interactionTtl },
     };
   }
@@ -303,6 +310,7 @@ export class AuthorizationFlow {
           csrf: csrf.token,
           username: user?.username ?? '',
           message,
+          ...(await this.#certificateSubject(r)),
         }),
       };
     };
@@ -370,6 +378,19 @@ export class AuthorizationFlow {
       }),
       session: { clear: true },
     };
+  }
+
+  /** The credential certificate's subject, shown on the consent page (what the signature will name). */
+  async #certificateSubject(r: AuthorizationRequest): Promise<{ certificateSubject?: string }> {
+    if (r.credential === undefined) return {};
+    const row = await findCredential(this.#d.store.db, r.credential.credentialId);
+    const leaf = row === undefined ? undefined : credentialCertificates(row)[0];
+    if (leaf === undefined) return {};
+    try {
+      return { certificateSubject: new X509Certificate(leaf).subject.replace(/\n/g, ', ') };
+    } catch {
+      return {};
+    }
   }
 
   async #refuseInteraction(o: Origin, reason: string): Promise<AuthorizeResponse> {

@@ -64,13 +64,15 @@ export function renderConsentPage(view: {
   readonly csrf: string;
   readonly username: string;
   readonly message?: string;
+  /** The credential certificate's subject (scope credential). */
+  readonly certificateSubject?: string;
 }): string {
   const r = view.request;
   const c = r.credential;
   const what =
     c === undefined
       ? `<p>${escapeHtml(r.clientName)} asks for access to your Signet account (scope <code>service</code>): list your credentials and their certificates. It cannot sign without asking you again.</p>`
-      : `<p>${escapeHtml(r.clientName)} asks to create <strong id="num-signatures">${c.numSignatures}</strong> signature(s) with your credential <code id="credential-id">${escapeHtml(c.credentialId)}</code> over exactly these document hashes (algorithm ${escapeHtml(c.hashAlgorithmOid)}):</p>
+      : `<p>${escapeHtml(r.clientName)} asks to create <strong id="num-signatures">${c.numSignatures}</strong> signature(s) with your credential <code id="credential-id">${escapeHtml(c.credentialId)}</code> ${view.certificateSubject === undefined ? '' : ` (certificate <span id="certificate-subject">${escapeHtml(view.certificateSubject)}</span>)`} over exactly these document hashes (algorithm ${escapeHtml(c.hashAlgorithmOid)}):</p>
 <ol id="document-digests">
 ${c.documentDigests.map((d) => `<li>${d.label === undefined ? '' : `${escapeHtml(d.label)}: `}<code>${escapeHtml(d.hash)}</code></li>`).join('\n')}
 </ol>`;

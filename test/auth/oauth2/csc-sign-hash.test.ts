@@ -87,6 +87,7 @@ describe('OAuth2 credential token → CSC v2 signatures/signHash', () => {
         otp: h.nextOtp(user),
       });
       assert.equal(consent.statusCode, 200, consent.body);
+      assert.match(consent.body, /<span id="certificate-subject">[^<]*CN=carol signer/);
       const done = await post(sessionCookie(consent), {
         ...hiddenFields(consent.body),
         decision: 'approve',
