@@ -37,6 +37,12 @@ export interface ServerConfig {
    * `SIGNET_AUTH_ATTEMPTS_PER_MINUTE` (default 60; 0 turns the limit off).
    */
   readonly authAttemptsPerMinute: number;
+  /**
+   * A PKCS#11 key backend (kind `pkcs11`) next to the software keystore: `SIGNET_PKCS11_MODULE`
+   * (library path), `SIGNET_PKCS11_TOKENS` (comma-separated token labels, one pool), the user PIN
+   * from `SIGNET_PKCS11_PIN_FILE` or `SIGNET_PKCS11_PIN` (read at start, never stored).
+   */
+  readonly pkcs11: { readonly module: string; readonly tokens: readonly string[]; readonly environment: NodeJS.ProcessEnv } | undefined;
 }
 
 /** What the caller (the CLI, a test) may set; everything else comes from the environment or defaults. */
@@ -70,6 +76,16 @@ function parseCount(text: string | undefined, fallback: number, what: string): n
   if (text === undefined || text === '') return fallback;
   if (!/^\d{1,9}$/.test(text)) throw new ServerError('ERR_SERVER_CONFIG', `${what} must be a whole number`);
   return Number(text);
+}
+
+function pkcs11Config(env: NodeJS.ProcessEnv): ServerConfig['pkcs11'] {
+  const module = env['SIGNET_PKCS11_MODULE'];
+  if (module === undefined || module === '') return undefined;
+  const tokens = (env['SIGNET_PKCS11_TOKENS'] ?? '').split(',').map((t) => t.trim()).filter((t) => t !== '');
+  if (tokens.length === 0) {
+    throw new ServerError('ERR_SERVER_CONFIG', 'SIGNET_PKCS11_MODULE needs SIGNET_PKCS11_TOKENS (token labels)');
+  }
+  return { module, tokens, environment: env };
 }
 
 function checkBaseUrl(url: string): string {
@@ -125,6 +141,7 @@ export function loadServerConfig(input: ServerConfigInput = {}): ServerConfig {
     logLevel: input.logLevel ?? env['SIGNET_LOG_LEVEL'] ?? 'info',
     nodeId: env['SIGNET_NODE_ID'] ?? hostname(),
     demo: input.demo ?? false,
+    pkcs11: pkcs11Config(env),
     authAttemptsPerMinute: parseCount(env['SIGNET_AUTH_ATTEMPTS_PER_MINUTE'], 60, 'SIGNET_AUTH_ATTEMPTS_PER_MINUTE'),
   };
 }

@@ -15,7 +15,7 @@ import {
   type SecretBox,
   type SecretHasher,
 } from '../auth/index.js';
-import { SoftwareKeystore, type KeyBackend } from '../keys/index.js';
+import { Pkcs11Backend, SoftwareKeystore, readSecretFromEnv, type KeyBackend } from '../keys/index.js';
 import {
   CertificateAuthority,
   openCaDirectory,
@@ -141,6 +141,18 @@ export async function createServices(config: ServerConfig, options: CreateServic
     closers.push(() => keystore.close());
     const store = await connectStore(config.database);
     closers.push(() => store.close());
+    const backends = new Map<string, KeyBackend>([[keystore.kind, keystore]]);
+    if (config.pkcs11 !== undefined) {
+      const pinBytes = readSecretFromEnv('SIGNET_PKCS11_PIN', config.pkcs11.environment);
+      const pin = new TextDecoder().decode(pinBytes).replace(/\r?\n$/, '');
+      pinBytes.fill(0);
+      const hsm = await Pkcs11Backend.open({
+        module: config.pkcs11.module,
+        tokens: config.pkcs11.tokens.map((label) => ({ label, pin })),
+      });
+      closers.push(() => hsm.close());
+      backends.set(hsm.kind, hsm);
+    }
 
     const { config: caConfig } = caDirectory;
     const ca = new CertificateAuthority({
@@ -179,7 +191,7 @@ export async function createServices(config: ServerConfig, options: CreateServic
       setupToken,
       baseUrl,
       keystore,
-      backends: new Map<string, KeyBackend>([[keystore.kind, keystore]]),
+      backends,
       caDirectory,
       ca,
       rootCertificate: caDirectory.rootCertificate,

@@ -25,7 +25,8 @@ const usage = `usage: signet serve [--data DIR] [--port P] [--host H] [--base-ur
   (/documentation/json). Defaults: --data ./signet-data, --port 8080, --host 127.0.0.1.
   P = 0 picks a free port; the line "signet: listening on URL port=P" names it.
   DATABASE_URL=postgres://… switches from the SQLite file to PostgreSQL; SIGNET_KEK_FILE or
-  SIGNET_KEK supply the key-encryption key instead of DIR/kek.
+  SIGNET_KEK supply the key-encryption key instead of DIR/kek. SIGNET_PKCS11_MODULE, _TOKENS and
+  _PIN(_FILE) add a PKCS#11 key backend (kind pkcs11) next to the software keystore.
   --demo creates once a demo user, credential and OAuth client, written to DIR/demo.json.`;
 
 const options = {
