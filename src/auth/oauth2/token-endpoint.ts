@@ -132,6 +132,10 @@ export class TokenEndpoint {
     });
     if (redeemed === undefined) throw invalidGrant('the code is invalid, expired or already used');
     this.#checkCodeBinding(redeemed, client, redirectUri, verifier);
+    // The user may have been disabled since consenting (SECURITY.md SAD-16 in spirit).
+    if ((await findUserById(this.#d.store.db, redeemed.user_id))?.status !== 'active') {
+      throw invalidGrant('the user account is not active');
+    }
     const family = codeFamily(codeHash);
     if (redeemed.scope === 'credential')
       return this.#credentialToken(redeemed, client, family, request);

@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { SadError, verifyAccessToken } from '../../../src/auth/index.js';
+import { setCredentialStatus, setUserStatus } from '../../../src/store/index.js';
 import { requireStore, storeKinds } from '../../support/stores.js';
 import {
   GATEWAY_REDIRECT,
@@ -209,6 +210,41 @@ describe('RFC 6749 §4.1.3 token endpoint', () => {
     // A fresh code still works (the flow itself is fine).
     const c6 = await codeFor(env);
     assert.equal((await redeem(env, c6.code, c6.verifier)).statusCode, 200);
+  });
+
+  it('SAD-03/SAD-16: token-time authorization_details must restate the consent; a credential or user disabled since consent gets no token', async (t) => {
+    if (!(await requireStore(t, 'sqlite'))) return;
+    const env = await makeEnv(t, 'sqlite');
+    const h = createHash('sha256').update('consented').digest();
+    const cred = {
+      scope: 'credential',
+      credentialID: env.credentialId,
+      numSignatures: '1',
+      hashes: h.toString('base64url'),
+      hashAlgorithmOID: SHA256,
+    };
+    const swapped = JSON.stringify([
+      {
+        type: 'credential',
+        credentialID: env.credentialId,
+        hashAlgorithmOID: SHA256,
+        documentDigests: [{ hash: createHash('sha256').update('other').digest('base64') }],
+      },
+    ]);
+    const c1 = await codeFor(env, cred, PIN);
+    assert.equal(
+      await errorOf(await redeem(env, c1.code, c1.verifier, { authorization_details: swapped })),
+      'invalid_authorization_details',
+    );
+    assert.equal((await env.store.db.selectFrom('sads').selectAll().execute()).length, 0);
+    const c2 = await codeFor(env, cred, PIN);
+    await setCredentialStatus(env.store.db, env.credentialId, 'disabled');
+    assert.equal(await errorOf(await redeem(env, c2.code, c2.verifier)), 'invalid_grant');
+    await setCredentialStatus(env.store.db, env.credentialId, 'active');
+    const c3 = await codeFor(env);
+    await setUserStatus(env.store.db, env.userId, 'disabled');
+    assert.equal(await errorOf(await redeem(env, c3.code, c3.verifier)), 'invalid_grant');
+    assert.equal((await env.store.db.selectFrom('tokens').selectAll().execute()).length, 0);
   });
 
   it('OA-08 PKCE downgrade: a verifier without a challenge is refused (confidential client, PKCE optional)', async (t) => {
