@@ -19,14 +19,36 @@ import { CertificateAuthority, FileCaStore, createCaHierarchy } from '../src/pki
 import { cscRoutes } from '../src/server/routes/csc-routes.js';
 import { connectStore } from '../src/store/index.js';
 
-export interface BenchUser {
+/** A user as the bench client sees it (plain data: it crosses to the main thread). */
+export interface BenchUserData {
   readonly username: string;
   readonly password: string;
   /** credentialID by algorithm. */
   readonly credentials: Readonly<Record<string, string>>;
   readonly pin: string;
+  readonly totpSecret: Uint8Array;
+}
+
+export interface BenchUser extends BenchUserData {
   /** A fresh TOTP code (moves the server clock to the next step first). */
   nextOtp(): string;
+}
+
+/** The clock shared by server and client: system time plus `steps[0]` TOTP steps. */
+export function offsetClock(steps: Int32Array): Clock {
+  return { now: () => new Date(Date.now() + Atomics.load(steps, 0) * 30_000) };
+}
+
+/** Adds the fresh-code function to a user (moves the shared clock one TOTP step). */
+export function withOtp(user: BenchUserData, steps: Int32Array): BenchUser {
+  const clock = offsetClock(steps);
+  return {
+    ...user,
+    nextOtp: () => {
+      Atomics.add(steps, 0, 1);
+      return generateTotp(user.totpSecret, clock.now());
+    },
+  };
 }
 
 export interface BenchRssp {
@@ -37,10 +59,13 @@ export interface BenchRssp {
 }
 
 /** Starts the RSSP with `userCount` users, each with one credential per algorithm (multisign 1000). */
-export async function startBenchRssp(userCount: number, algorithms: readonly CredentialAlgorithm[]): Promise<BenchRssp> {
+export async function startBenchRssp(
+  userCount: number,
+  algorithms: readonly CredentialAlgorithm[],
+  steps: Int32Array = new Int32Array(new SharedArrayBuffer(4)),
+): Promise<BenchRssp> {
   const dir = mkdtempSync(join(tmpdir(), 'signet-bench-csc-'));
-  let offset = 0;
-  const clock: Clock = { now: () => new Date(Date.now() + offset) };
+  const clock = offsetClock(steps);
   const keystore = await SoftwareKeystore.open({ dir: join(dir, 'keys'), kek: Kek.generate(), clock });
   mkdirSync(join(dir, 'ca'));
   const caStore = new FileCaStore(join(dir, 'ca'));
@@ -81,16 +106,7 @@ export async function startBenchRssp(userCount: number, algorithms: readonly Cre
       const { credentialID } = await createCredential(lifecycle, { userId, backend: 'software', algorithm, pin, subject: { commonName: `${username} ${algorithm}`, country: 'BE' }, multisign: 1000 });
       credentials[algorithm] = credentialID;
     }
-    users.push({
-      username,
-      password,
-      credentials,
-      pin,
-      nextOtp: () => {
-        offset += 30_000;
-        return generateTotp(secret, clock.now());
-      },
-    });
+    users.push(withOtp({ username, password, credentials, pin, totpSecret: secret }, steps));
   }
   return {
     url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/csc/v2`,

@@ -4,7 +4,7 @@
  * (prepare → one authorization → signHash chunks → embed → atomic file writes), each next to the
  * raw node:crypto sign rate of the same key type measured in the same run.
  * Targets: signHash(1 hash) ≥ 40 % of the raw rate; batch of 500 < 3 × (500 raw signs + hashing).
- * Client and server share this process (one event loop), so the figures include both sides.
+ * The RSSP runs in a worker thread (its own event loop, as in its own process); the client here.
  */
 import { createHash, generateKeyPairSync, randomBytes, sign as rawSign, type KeyObject } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,6 +16,7 @@ import { CscClient, loadRemoteCredential, type RemoteCredential } from '../src/c
 import type { CredentialAlgorithm } from '../src/csc/index.js';
 import { explicitAuthorizer, signBatch, type BatchDocument } from '../src/gateway/index.js';
 import { startBenchRssp, type BenchUser } from './csc-rssp.js';
+import { startBenchRsspWorker } from './csc-rssp-worker.js';
 import { makeBasePdf } from '../test/support/pdf-fixtures.js';
 
 const seconds = Number(process.env['BENCH_SECONDS'] ?? 1.5);
@@ -89,7 +90,8 @@ async function signHashRate(client: CscClient, credential: RemoteCredential, use
 /** Which measurements to run (for profiling one of them): one, parallel, hundred, batch. */
 const phases = new Set(process.env['BENCH_CSC_PHASES']?.split(',') ?? ['one', 'parallel', 'hundred', 'batch']);
 const fmt = (n: number): string => n.toFixed(n < 10 ? 2 : 0);
-const rssp = await startBenchRssp(1, algorithms);
+// BENCH_CSC_SERVER=inline runs the RSSP on the client's event loop instead of a worker thread.
+const rssp = process.env['BENCH_CSC_SERVER'] === 'inline' ? await startBenchRssp(1, algorithms) : await startBenchRsspWorker(1, algorithms);
 const work = mkdtempSync(join(tmpdir(), 'signet-bench-gateway-'));
 try {
   const user = rssp.users[0] as BenchUser;

@@ -1,0 +1,52 @@
+/**
+ * Runs the benchmark RSSP (csc-rssp.ts) in a worker thread, so the server has its own event loop
+ * as it would in its own process, and the client's work does not queue behind it.
+ */
+import { parentPort, workerData, Worker } from 'node:worker_threads';
+import type { CredentialAlgorithm } from '../src/csc/index.js';
+import { startBenchRssp, withOtp, type BenchRssp, type BenchUserData } from './csc-rssp.js';
+
+interface Started {
+  readonly url: string;
+  readonly users: readonly BenchUserData[];
+  readonly rootCertificate: Uint8Array;
+}
+
+if (parentPort !== null && (workerData as { benchRssp?: boolean } | undefined)?.benchRssp) {
+  const { userCount, algorithms, steps } = workerData as { userCount: number; algorithms: CredentialAlgorithm[]; steps: SharedArrayBuffer };
+  const port = parentPort;
+  const rssp = await startBenchRssp(userCount, algorithms, new Int32Array(steps));
+  const started: Started = {
+    url: rssp.url,
+    users: rssp.users.map((u) => ({ username: u.username, password: u.password, credentials: u.credentials, pin: u.pin, totpSecret: u.totpSecret })),
+    rootCertificate: rssp.rootCertificate,
+  };
+  port.postMessage(started);
+  port.on('message', (m) => {
+    if (m === 'close') void rssp.close().then(() => port.postMessage('closed'));
+  });
+}
+
+/** Starts the RSSP in a worker thread; same shape as startBenchRssp. */
+export async function startBenchRsspWorker(userCount: number, algorithms: readonly CredentialAlgorithm[]): Promise<BenchRssp> {
+  const shared = new SharedArrayBuffer(4);
+  const steps = new Int32Array(shared);
+  // The worker loads this TypeScript file through tsx's loader, registered first.
+  const entry = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(import.meta.url)}); });`;
+  const worker = new Worker(entry, { eval: true, workerData: { benchRssp: true, userCount, algorithms, steps: shared } });
+  const started = await new Promise<Started>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  return {
+    url: started.url,
+    users: started.users.map((u) => withOtp(u, steps)),
+    rootCertificate: started.rootCertificate,
+    async close() {
+      const closed = new Promise((resolve) => worker.once('message', resolve));
+      worker.postMessage('close');
+      await closed;
+      await worker.terminate();
+    },
+  };
+}
