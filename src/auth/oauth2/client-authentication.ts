@@ -71,7 +71,8 @@ export async function authenticateClient(
       );
     }
     id = basic.id;
-    secret = basic.secret;
+    // Public clients that still send Basic carry an empty password: that is no secret.
+    secret = basic.secret === '' ? undefined : basic.secret;
   }
   if (id === undefined)
     throw new OAuth2Error('ERR_OAUTH2_INVALID_REQUEST', 'the client_id parameter is missing');

@@ -210,6 +210,19 @@ describe('RFC 6749 §4.1.3 token endpoint', () => {
     // A fresh code still works (the flow itself is fine).
     const c6 = await codeFor(env);
     assert.equal((await redeem(env, c6.code, c6.verifier)).statusCode, 200);
+    // A public client may use Basic with an empty password (it has no secret).
+    const c7 = await codeFor(env);
+    const basic = await postToken(
+      env,
+      {
+        grant_type: 'authorization_code',
+        code: c7.code,
+        redirect_uri: PUBLIC_REDIRECT,
+        code_verifier: c7.verifier,
+      },
+      { id: env.publicClient, secret: '' },
+    );
+    assert.equal(basic.statusCode, 200, basic.body);
   });
 
   it('SAD-03/SAD-16: token-time authorization_details must restate the consent; a credential or user disabled since consent gets no token', async (t) => {
