@@ -45,7 +45,13 @@ export type { CertificateAuthorityOptions, EnrollOptions, IssueRequest } from '.
 export { createCaHierarchy, signatureAlgorithmForKey } from './ca/create-ca-hierarchy.js';
 export type { CaHierarchy, CreateCaHierarchyOptions, HierarchyMember } from './ca/create-ca-hierarchy.js';
 export { defaultBaseUrl, initCaDirectory, openCaDirectory, pkiUrlsFor, updateBaseUrl } from './ca/ca-directory.js';
-export type { CaDirectoryConfig, InitCaDirectoryOptions, KekChoice, OpenedCaDirectory } from './ca/ca-directory.js';
+export type {
+  CaDirectoryConfig,
+  ImportedIssuingCa,
+  InitCaDirectoryOptions,
+  KekChoice,
+  OpenedCaDirectory,
+} from './ca/ca-directory.js';
 export { verifyCsr } from './enrollment/verify-csr.js';
 export type { VerifiedCsr } from './enrollment/verify-csr.js';
 export type { CaStore, CertificateRecord, Revocation } from './store/ca-store.js';

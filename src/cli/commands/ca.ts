@@ -3,6 +3,7 @@
  * CRLs, RFC 2986 enrollment, RFC 5280 §5.3.1 revocation reasons). Keys stay in the encrypted
  * software keystore under DIR/keys; the KEK is a separate file or SIGNET_KEK(_FILE).
  */
+import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -14,10 +15,12 @@ import {
   openCaDirectory,
   parseCertificate,
   parseRevocationReason,
+  pemCertificates,
   pemToDer,
   renewCertificates,
   serialToHex,
   type CertificateRecord,
+  type ImportedIssuingCa,
   type OpenedCaDirectory,
   type ProfileName,
 } from '../../pki/index.js';
@@ -25,6 +28,7 @@ import type { CliIo, Command } from '../command.js';
 import { CliError } from '../errors.js';
 
 const usage = `usage: signet ca init --dir DIR [--base-url URL] [--kek-file F] [--key EC-P256|EC-P384|RSA-3072] [--org NAME] [--country CC]
+       signet ca init --dir DIR --import-cert ISSUING.pem --import-key KEY.pem --import-chain CHAIN.pem [--base-url …] [--kek-file F]
        signet ca issue --dir DIR --csr REQ.pem -o CERT.pem [--profile signing|tsa|ocsp-signer] [--qc]
        signet ca revoke --dir DIR (--cert CERT.pem | --serial HEX) [--reason keyCompromise]
        signet ca crl --dir DIR [-o FILE]
@@ -34,7 +38,9 @@ const usage = `usage: signet ca init --dir DIR [--base-url URL] [--kek-file F] [
   encrypted under a KEK) and writes DIR/root.pem, DIR/issuing.pem, DIR/chain.pem (issuing then
   root), DIR/tsa.pem and DIR/ocsp.pem. Without --kek-file or SIGNET_KEK(_FILE) the KEK is
   created as DIR/kek (mode 0600) — development only: production keeps the KEK elsewhere.
-  AIA/CDP URLs in issued certificates derive from --base-url (default http://127.0.0.1:8080).
+  With --import-* an existing issuing CA is used instead (its key is moved into the encrypted
+  keystore; CHAIN.pem holds its issuers up to the self-signed root); TSA and OCSP-signer
+  certificates are issued by it. AIA/CDP URLs in issued certificates derive from --base-url (default http://127.0.0.1:8080).
   Revocation reasons: unspecified, keyCompromise, cACompromise, affiliationChanged, superseded,
   cessationOfOperation, privilegeWithdrawn, aACompromise.`;
 
@@ -54,6 +60,9 @@ const options = {
   reason: { type: 'string' },
   within: { type: 'string' },
   rekey: { type: 'boolean' },
+  'import-cert': { type: 'string' },
+  'import-key': { type: 'string' },
+  'import-chain': { type: 'string' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>['values'];
@@ -98,12 +107,38 @@ function saveIssued(dir: string, record: CertificateRecord): void {
   writeFileSync(join(dir, 'certs', `${record.serialHex}.pem`), derToPem(record.der, 'CERTIFICATE'));
 }
 
+/** --import-cert/--import-key/--import-chain, all three or none. */
+function importOption(values: Values): { importIssuing?: ImportedIssuingCa } {
+  const cert = values['import-cert'];
+  const key = values['import-key'];
+  const chain = values['import-chain'];
+  if (cert === undefined && key === undefined && chain === undefined) return {};
+  if (cert === undefined || key === undefined || chain === undefined) {
+    throw new CliError('ERR_CLI_USAGE', '--import-cert, --import-key and --import-chain go together');
+  }
+  const certificates = (path: string): Uint8Array[] => {
+    const ders = pemCertificates(Buffer.from(readInput(path)).toString('utf8'));
+    if (ders.length === 0) throw new CliError('ERR_CLI_INPUT', `${path} holds no PEM certificate`);
+    return ders;
+  };
+  let privateKey: KeyObject;
+  try {
+    privateKey = createPrivateKey(Buffer.from(readInput(key)));
+  } catch (cause) {
+    if (cause instanceof CliError) throw cause;
+    throw new CliError('ERR_CLI_INPUT', `${key} is not an unencrypted PEM private key`, { cause });
+  }
+  const [issuing] = certificates(cert);
+  return { importIssuing: { certificate: issuing as Uint8Array, chain: certificates(chain), privateKey } };
+}
+
 async function init(values: Values, io: CliIo): Promise<number> {
   const dir = required(values, 'dir');
   const keyName = values.key ?? 'EC-P256';
   if (!Object.hasOwn(keySpecs, keyName)) throw new CliError('ERR_CLI_USAGE', `unknown --key ${keyName}`);
   const result = await initCaDirectory({
     dir,
+    ...importOption(values),
     clock: systemClock,
     keySpec: keySpecs[keyName as keyof typeof keySpecs],
     ...(values['base-url'] !== undefined ? { baseUrl: values['base-url'] } : {}),

@@ -3,11 +3,11 @@
  * sealed with AES-256-GCM (SP 800-38D) under its own data key, the data key wrapped by a KEK.
  * One JSON file per key, written atomically; KEK rotation re-wraps data keys only.
  */
-import { createPrivateKey, generateKeyPair, randomBytes, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPair, randomBytes, type KeyObject } from 'node:crypto';
 import { mkdir, readdir, readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { KeyType } from '../../cms/algorithms.js';
+import type { KeyType, NamedCurve } from '../../cms/algorithms.js';
 import { systemClock, type Clock } from '../../core/clock.js';
 import type { BackendHealth, GeneratedKey, KeyRef, KeySpec, SignRequest } from '../key-backend.js';
 import type { ListingKeyBackend } from '../key-listing.js';
@@ -165,6 +165,33 @@ export class SoftwareKeystore implements ListingKeyBackend {
     this.#assertOpen();
     const ref = keystoreRef(label);
     const { publicKey, privateKey } = await generate(spec);
+    return this.#store(ref, label, spec, publicKey, privateKey);
+  }
+
+  /**
+   * Imports an existing private key (e.g. an external CA's) into the keystore, encrypted like a
+   * generated one. Only the sizes and curves a generated key may have are accepted.
+   */
+  async importKey(privateKey: KeyObject, label: string = randomKeyLabel()): Promise<GeneratedKey> {
+    this.#assertOpen();
+    const ref = keystoreRef(label);
+    if (privateKey.type !== 'private') throw new KeyBackendError('ERR_KEY_MECHANISM_UNSUPPORTED', 'not a private key');
+    const details = privateKey.asymmetricKeyDetails ?? {};
+    const curve = { prime256v1: 'P-256', secp384r1: 'P-384', secp521r1: 'P-521' }[details.namedCurve ?? ''] as NamedCurve | undefined;
+    const bits = details.modulusLength;
+    const spec: KeySpec | undefined =
+      privateKey.asymmetricKeyType === 'rsa' && (bits === 2048 || bits === 3072 || bits === 4096)
+        ? { type: 'RSA', bits }
+        : privateKey.asymmetricKeyType === 'ec' && curve !== undefined
+          ? { type: 'EC', curve }
+          : undefined;
+    if (spec === undefined) {
+      throw new KeyBackendError('ERR_KEY_MECHANISM_UNSUPPORTED', 'only RSA 2048/3072/4096 and EC P-256/P-384/P-521 keys can be imported');
+    }
+    return this.#store(ref, label, spec, createPublicKey(privateKey), privateKey);
+  }
+
+  async #store(ref: KeyRef, label: string, spec: KeySpec, publicKey: KeyObject, privateKey: KeyObject): Promise<GeneratedKey> {
     const spki = new Uint8Array(publicKey.export({ format: 'der', type: 'spki' }));
     const pkcs8 = privateKey.export({ format: 'der', type: 'pkcs8' });
     const dataKey = randomBytes(32);

@@ -5,7 +5,7 @@
  * issuing then root, tsa, ocsp). The KEK lives in a separate file or the environment.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, X509Certificate, type KeyObject } from 'node:crypto';
 import { isAbsolute, join } from 'node:path';
 import type { Clock } from '../../core/clock.js';
 import type { SignatureAlgorithm } from '../../cms/algorithms.js';
@@ -17,14 +17,15 @@ import { createOcspResponder, type OcspResponder } from '../ocsp/ocsp-responder.
 import { FileCaStore } from '../store/file-ca-store.js';
 import { createTimestampAuthority, type TimestampAuthority } from '../tsa/timestamp-authority.js';
 import { CertificateAuthority } from './certificate-authority.js';
-import { createCaHierarchy } from './create-ca-hierarchy.js';
+import { createCaHierarchy, signatureAlgorithmForKey, type CaHierarchy } from './create-ca-hierarchy.js';
 import { signetDevelopmentPolicyOid, type PkiUrls } from './profiles.js';
 
 /** `ca.json`. */
 export interface CaDirectoryConfig {
   readonly version: 1;
   readonly algorithm: SignatureAlgorithm;
-  readonly keys: { readonly root: string; readonly issuing: string; readonly tsa: string; readonly ocsp: string };
+  /** Key references; `root` is absent when the issuing CA was imported (its root key stays outside). */
+  readonly keys: { readonly root?: string; readonly issuing: string; readonly tsa: string; readonly ocsp: string };
   /** Base URL of `signet pki serve`; AIA/CDP URLs are derived from it. */
   readonly baseUrl: string;
   readonly policyOids: readonly string[];
@@ -79,6 +80,96 @@ export interface InitCaDirectoryOptions extends KekChoice {
   readonly country?: string;
   readonly policyOids?: readonly string[];
   readonly tsaPolicyOid?: string;
+  /**
+   * Import an existing issuing CA instead of creating a hierarchy: its certificate, its chain up
+   * to and including the self-signed root, and its private key (moved into the encrypted
+   * keystore). The TSA and OCSP-signer certificates are then issued by it.
+   */
+  readonly importIssuing?: ImportedIssuingCa;
+}
+
+/** An external issuing CA to import (see InitCaDirectoryOptions.importIssuing). */
+export interface ImportedIssuingCa {
+  readonly certificate: Uint8Array;
+  /** Issuer certificates, issuing CA's issuer first, ending with the self-signed root. */
+  readonly chain: readonly Uint8Array[];
+  readonly privateKey: KeyObject;
+}
+
+/**
+ * RFC 5280 §4.2.1.9/§4.2.1.3 and §6: the imported certificate is a CA allowed to sign
+ * certificates, holds the public half of the key, and chains by signature to a self-signed root.
+ */
+function checkImportedCa(imported: ImportedIssuingCa, now: Date): void {
+  const bad = (why: string): PkiError => new PkiError('ERR_PKI_CA_IMPORT', why);
+  let cert: X509Certificate;
+  let chain: X509Certificate[];
+  try {
+    cert = new X509Certificate(imported.certificate);
+    chain = imported.chain.map((c) => new X509Certificate(c));
+  } catch (cause) {
+    throw new PkiError('ERR_PKI_CA_IMPORT', 'a certificate to import is not valid DER X.509', { cause });
+  }
+  if (!cert.ca) throw bad('the certificate to import is not a CA certificate (basicConstraints cA)');
+  if (cert.keyUsage !== undefined && !cert.keyUsage.includes('keyCertSign')) throw bad('the CA certificate lacks keyUsage keyCertSign');
+  if (!cert.checkPrivateKey(imported.privateKey)) throw bad('the private key does not belong to the CA certificate');
+  if (now < new Date(cert.validFrom) || now > new Date(cert.validTo)) throw bad('the CA certificate is not valid now');
+  let child = cert;
+  for (const parent of chain) {
+    if (!parent.ca || !child.checkIssued(parent) || !child.verify(parent.publicKey)) {
+      throw bad(`${child.subject.replace(/\n/g, ', ')} is not issued by the next certificate of the chain`);
+    }
+    child = parent;
+  }
+  if (!child.checkIssued(child) || !child.verify(child.publicKey)) throw bad('the chain does not end with a self-signed root');
+}
+
+/** Imports an issuing CA into the keystore and issues the TSA and OCSP certificates with it. */
+async function importHierarchy(
+  imported: ImportedIssuingCa,
+  keystore: SoftwareKeystore,
+  store: FileCaStore,
+  options: InitCaDirectoryOptions,
+  urls: PkiUrls,
+  policyOids: readonly string[],
+  prefix: string,
+): Promise<CaHierarchy> {
+  checkImportedCa(imported, options.clock.now());
+  const issuingKey = await keystore.importKey(imported.privateKey, `${prefix}-issuing`);
+  const d = imported.privateKey.asymmetricKeyDetails ?? {};
+  const spec: KeySpec =
+    imported.privateKey.asymmetricKeyType === 'ec'
+      ? { type: 'EC', curve: d.namedCurve === 'secp384r1' ? 'P-384' : d.namedCurve === 'secp521r1' ? 'P-521' : 'P-256' }
+      : { type: 'RSA', bits: d.modulusLength === 4096 ? 4096 : d.modulusLength === 3072 ? 3072 : 2048 };
+  const algorithm = signatureAlgorithmForKey(spec);
+  const ca = new CertificateAuthority({
+    id: 'issuing',
+    key: { backend: keystore, ref: issuingKey.ref, algorithm },
+    certificate: imported.certificate,
+    store,
+    clock: options.clock,
+    urls,
+    policyOids,
+  });
+  const org = options.organization ?? 'Signet';
+  const subject = (commonName: string) => ({
+    commonName,
+    organization: org,
+    ...(options.country !== undefined ? { country: options.country } : {}),
+  });
+  const member = async (profile: 'tsa' | 'ocsp-signer', name: string, label: string) => {
+    const key = await keystore.generateKey(spec, `${prefix}-${label}`);
+    const issued = await ca.issue({ subject: subject(name), subjectPublicKey: key.publicKey, profile, keyRef: key.ref });
+    return { keyRef: key.ref, certificate: issued.der };
+  };
+  const root = imported.chain[imported.chain.length - 1] ?? imported.certificate;
+  return {
+    algorithm,
+    root: { keyRef: '', certificate: root },
+    issuing: { keyRef: issuingKey.ref, certificate: imported.certificate },
+    tsa: await member('tsa', `${org} Timestamp Authority`, 'tsa'),
+    ocsp: await member('ocsp-signer', `${org} OCSP Responder`, 'ocsp'),
+  };
 }
 
 /** What initCaDirectory did. */
@@ -118,7 +209,10 @@ export async function initCaDirectory(options: InitCaDirectoryOptions): Promise<
     const baseUrl = options.baseUrl ?? defaultBaseUrl;
     const policyOids = options.policyOids ?? [signetDevelopmentPolicyOid];
     const store = new FileCaStore(dir);
-    const h = await createCaHierarchy({
+    const labelPrefix = `ca-${randomBytes(4).toString('hex')}`;
+    const h = options.importIssuing
+      ? await importHierarchy(options.importIssuing, keystore, store, options, pkiUrlsFor(baseUrl), policyOids, labelPrefix)
+      : await createCaHierarchy({
       backend: keystore,
       store,
       clock: options.clock,
@@ -127,12 +221,17 @@ export async function initCaDirectory(options: InitCaDirectoryOptions): Promise<
       organization: options.organization ?? 'Signet',
       ...(options.country !== undefined ? { country: options.country } : {}),
       ...(options.keySpec ? { keySpec: options.keySpec } : {}),
-      labelPrefix: `ca-${randomBytes(4).toString('hex')}`,
+      labelPrefix,
     });
     const config: CaDirectoryConfig = {
       version: 1,
       algorithm: h.algorithm,
-      keys: { root: h.root.keyRef, issuing: h.issuing.keyRef, tsa: h.tsa.keyRef, ocsp: h.ocsp.keyRef },
+      keys: {
+        ...(h.root.keyRef !== '' ? { root: h.root.keyRef } : {}),
+        issuing: h.issuing.keyRef,
+        tsa: h.tsa.keyRef,
+        ocsp: h.ocsp.keyRef,
+      },
       baseUrl,
       policyOids,
       tsaPolicyOid: options.tsaPolicyOid ?? `${signetDevelopmentPolicyOid}.1`,
@@ -141,7 +240,8 @@ export async function initCaDirectory(options: InitCaDirectoryOptions): Promise<
     const pem = (der: Uint8Array) => derToPem(der, 'CERTIFICATE');
     writeFileSync(join(dir, 'root.pem'), pem(h.root.certificate));
     writeFileSync(join(dir, 'issuing.pem'), pem(h.issuing.certificate));
-    writeFileSync(join(dir, 'chain.pem'), pem(h.issuing.certificate) + pem(h.root.certificate));
+    const chain = options.importIssuing ? [h.issuing.certificate, ...options.importIssuing.chain] : [h.issuing.certificate, h.root.certificate];
+    writeFileSync(join(dir, 'chain.pem'), chain.map(pem).join(''));
     writeFileSync(join(dir, 'tsa.pem'), pem(h.tsa.certificate));
     writeFileSync(join(dir, 'ocsp.pem'), pem(h.ocsp.certificate));
     // ca.json last: its presence marks a complete CA directory.

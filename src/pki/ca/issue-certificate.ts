@@ -4,7 +4,16 @@
  * is verified against the issuer key before the certificate is returned (fault check).
  */
 import { AsnConvert } from '@peculiar/asn1-schema';
-import { Certificate, Extensions, TBSCertificate, Validity, Version, SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
+import {
+  Certificate,
+  Extensions,
+  id_ce_subjectKeyIdentifier,
+  SubjectKeyIdentifier,
+  SubjectPublicKeyInfo,
+  TBSCertificate,
+  Validity,
+  Version,
+} from '@peculiar/asn1-x509';
 import type { Name } from '@peculiar/asn1-x509';
 import type { Clock } from '../../core/clock.js';
 import { toArrayBuffer } from '../../core/bytes.js';
@@ -62,6 +71,7 @@ export async function issueCertificate(options: IssueCertificateOptions): Promis
   let issuerName: Name;
   let issuerPublicKey: Uint8Array;
   let issuerNotAfter: Date | undefined;
+  let issuerKeyIdentifier: Uint8Array | undefined;
   if (issuer.kind === 'self') {
     issuerName = options.subject;
     issuerPublicKey = options.subjectPublicKey;
@@ -70,11 +80,16 @@ export async function issueCertificate(options: IssueCertificateOptions): Promis
     issuerName = caCert.tbsCertificate.subject;
     issuerPublicKey = spkiDer(caCert);
     issuerNotAfter = caCert.tbsCertificate.validity.notAfter.getTime();
+    // RFC 5280 §4.2.1.1: the AKI carries the issuer's own SKI value (a CA made elsewhere may
+    // derive its key identifiers differently from Signet).
+    const ski = caCert.tbsCertificate.extensions?.find((e) => e.extnID === id_ce_subjectKeyIdentifier);
+    if (ski) issuerKeyIdentifier = new Uint8Array(AsnConvert.parse(ski.extnValue, SubjectKeyIdentifier).buffer);
   }
   const ctx: ProfileContext = {
     subject: options.subject,
     subjectPublicKey: options.subjectPublicKey,
     issuerPublicKey,
+    ...(issuerKeyIdentifier ? { issuerKeyIdentifier } : {}),
     isSelfSigned: issuer.kind === 'self',
     urls: options.urls ?? {},
     policyOids: options.policyOids ?? [],

@@ -64,6 +64,8 @@ export interface ProfileContext {
   readonly subjectPublicKey: Uint8Array;
   /** SubjectPublicKeyInfo DER of the issuer (equal to subjectPublicKey when self-signed). */
   readonly issuerPublicKey: Uint8Array;
+  /** The issuer certificate's subjectKeyIdentifier, when it has one (copied into the AKI). */
+  readonly issuerKeyIdentifier?: Uint8Array;
   readonly isSelfSigned: boolean;
   readonly urls: PkiUrls;
   readonly policyOids: readonly string[];
@@ -134,7 +136,9 @@ export const keyIdentifiers: ProfileModifier = (ctx) => [
   ext(
     id_ce_authorityKeyIdentifier,
     false,
-    new AuthorityKeyIdentifier({ keyIdentifier: new KeyIdentifier(keyIdentifier(ctx.issuerPublicKey)) }),
+    new AuthorityKeyIdentifier({
+      keyIdentifier: new KeyIdentifier(ctx.issuerKeyIdentifier ?? keyIdentifier(ctx.issuerPublicKey)),
+    }),
   ),
 ];
 
