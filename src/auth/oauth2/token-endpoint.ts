@@ -5,26 +5,21 @@
  * revokes its whole family, RFC 9700 §4.14.2). Credential-scope tokens ARE their SAD (contract 2).
  */
 import { appendAudit, appendAuditNow, type AuditEvent } from '../../audit/index.js';
-import { toHex } from '../../core/bytes.js';
 import {
   findAuthorizationCode,
   findToken,
   findUserById,
-  insertToken,
-  listTokenFamily,
   redeemAuthorizationCode,
-  revokeSadRow,
-  revokeTokenFamily,
   useRefreshToken,
   type AuthorizationCodeRow,
-  type Db,
   type OAuthClient,
 } from '../../store/index.js';
 import { issueAccessToken } from '../access-token.js';
 import { SadError } from '../errors.js';
-import { generateOpaqueToken, hashOpaqueToken } from '../opaque-token.js';
+import { hashOpaqueToken } from '../opaque-token.js';
 import { ref } from './authorization-flow.js';
-import { credentialRarTypes } from './authorization-request.js';
+import { codeFamily, insertRefreshToken, revokeGrant } from './grant-tokens.js';
+import { restatedAuthorizationDetails } from './restated-authorization-details.js';
 import { authenticateClient, origin } from './client-authentication.js';
 import { OAuth2Error } from './errors.js';
 import { required, single } from './params.js';
@@ -51,11 +46,6 @@ export interface TokenRequest extends Origin {
 
 function invalidGrant(message: string): OAuth2Error {
   return new OAuth2Error('ERR_OAUTH2_INVALID_GRANT', message);
-}
-
-/** The grant a code belongs to: its tokens share this family, so a replay revokes them all. */
-function codeFamily(codeHash: Uint8Array): string {
-  return `code:${toHex(codeHash)}`;
 }
 
 /** Handles POST /oauth2/token. Throws OAuth2Error for every refusal (audited). */
@@ -117,7 +107,7 @@ export class TokenEndpoint {
       const known = await findAuthorizationCode(trx, codeHash);
       if (known !== undefined && known.used !== 0) {
         // A second redemption: revoke every token (and SAD) the first one produced (OA-10).
-        const revoked = await this.#revokeGrant(trx, codeFamily(codeHash));
+        const revoked = await revokeGrant(trx, codeFamily(codeHash));
         await appendAudit(
           trx,
           this.#event(request, 'oauth2.code.replay', 'failure', {
@@ -148,7 +138,14 @@ export class TokenEndpoint {
         now,
         familyId: family,
       });
-      const refresh = await this.#insertRefresh(trx, client.id, redeemed.user_id, family, now);
+      const refresh = await insertRefreshToken(
+        trx,
+        this.#d.refreshTokenTtlSeconds ?? 8 * 3600,
+        client.id,
+        redeemed.user_id,
+        family,
+        now,
+      );
       await appendAudit(
         trx,
         this.#event(request, 'oauth2.token.issue', 'success', {
@@ -198,7 +195,7 @@ export class TokenEndpoint {
   ): Promise<TokenResponse> {
     const credentialId = row.credential_id ?? '';
     const hashes = JSON.parse(row.hashes ?? '[]') as string[];
-    const rar = this.#requestedDetails(request.params, row, hashes);
+    const rar = restatedAuthorizationDetails(request.params, row, hashes);
     const ttl = this.#d.credentialTokenTtlSeconds ?? 300;
     let sad: string;
     try {
@@ -255,55 +252,6 @@ export class TokenEndpoint {
         ...(rar === undefined ? {} : { authorization_details: rar }),
       };
     });
-  }
-
-  /**
-   * RFC 9396 §6: authorization_details at the token endpoint may only restate what was
-   * authorised; any other credential, algorithm or hash set is refused (SECURITY.md SAD-03).
-   */
-  #requestedDetails(
-    params: RawParams,
-    row: AuthorizationCodeRow,
-    hashes: readonly string[],
-  ): readonly unknown[] | undefined {
-    const raw = single(params, 'authorization_details');
-    if (raw === undefined) return undefined;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(raw);
-    } catch {
-      throw new OAuth2Error(
-        'ERR_OAUTH2_INVALID_AUTHORIZATION_DETAILS',
-        'authorization_details is not JSON',
-      );
-    }
-    const d =
-      Array.isArray(parsed) && parsed.length === 1
-        ? (parsed[0] as Record<string, unknown> | null)
-        : null;
-    const digests =
-      d !== null && typeof d === 'object' && Array.isArray(d['documentDigests'])
-        ? (d['documentDigests'] as unknown[])
-        : [];
-    const asked = digests.map((x) =>
-      typeof x === 'object' && x !== null ? (x as Record<string, unknown>)['hash'] : undefined,
-    );
-    const same =
-      d !== null &&
-      typeof d === 'object' &&
-      typeof d['type'] === 'string' &&
-      credentialRarTypes.includes(d['type']) &&
-      d['credentialID'] === row.credential_id &&
-      d['hashAlgorithmOID'] === row.hash_algorithm_oid &&
-      asked.length === hashes.length &&
-      asked.every((h) => typeof h === 'string' && hashes.includes(h));
-    if (!same) {
-      throw new OAuth2Error(
-        'ERR_OAUTH2_INVALID_AUTHORIZATION_DETAILS',
-        'authorization_details differ from what was authorised',
-      );
-    }
-    return [{ ...d, numSignatures: row.num_signatures }];
   }
 
   /** RFC 6749 §4.4: confidential clients only, scope service only, no refresh token (§4.4.3). */
@@ -368,7 +316,7 @@ export class TokenEndpoint {
       const row = await useRefreshToken(trx, hash, now);
       if (row === undefined) {
         if (known.used !== 0) {
-          const revoked = await this.#revokeGrant(trx, known.family_id);
+          const revoked = await revokeGrant(trx, known.family_id);
           await appendAudit(
             trx,
             this.#event(request, 'oauth2.refresh.reuse', 'failure', {
@@ -393,7 +341,14 @@ export class TokenEndpoint {
         now,
         familyId: row.family_id,
       });
-      const refresh = await this.#insertRefresh(trx, client.id, row.user_id, row.family_id, now);
+      const refresh = await insertRefreshToken(
+        trx,
+        this.#d.refreshTokenTtlSeconds ?? 8 * 3600,
+        client.id,
+        row.user_id,
+        row.family_id,
+        now,
+      );
       await appendAudit(
         trx,
         this.#event(request, 'oauth2.token.refresh', 'success', {
@@ -413,38 +368,6 @@ export class TokenEndpoint {
     if (outcome === 'invalid')
       throw invalidGrant('the refresh token is invalid, expired, revoked or already used');
     return outcome;
-  }
-
-  async #insertRefresh(
-    trx: Db,
-    clientId: string,
-    userId: string | null,
-    family: string,
-    now: number,
-  ): Promise<string> {
-    const token = generateOpaqueToken();
-    await insertToken(trx, {
-      token_hash: token.hash,
-      kind: 'refresh',
-      client_id: clientId,
-      user_id: userId,
-      scope: 'service',
-      family_id: family,
-      credential_id: null,
-      expires_at: now + (this.#d.refreshTokenTtlSeconds ?? 8 * 3600) * 1000,
-      revoked: 0,
-      used: 0,
-      created_at: now,
-    });
-    return token.token;
-  }
-
-  /** Revokes every token of a grant and the SADs of its credential tokens (same value, same hash). */
-  async #revokeGrant(trx: Db, family: string): Promise<number> {
-    for (const t of await listTokenFamily(trx, family)) {
-      if (t.scope === 'credential') await revokeSadRow(trx, t.token_hash);
-    }
-    return revokeTokenFamily(trx, family);
   }
 
   #now(): number {
