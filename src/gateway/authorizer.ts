@@ -15,8 +15,15 @@ export interface HashAuthorizationRequest {
   readonly numSignatures: number;
 }
 
-/** Returns the SAD for `request`, or undefined when the bearer token already authorizes it. */
-export type HashAuthorizer = (request: HashAuthorizationRequest) => Promise<string | undefined>;
+/**
+ * What authorizes the hashes: a SAD string (explicit mode), `{ accessToken }` — a scope-`credential`
+ * OAuth token that becomes the bearer of these signHash calls, with no SAD (CSC v2 §8.4) — or
+ * undefined when the client's bearer already authorizes them.
+ */
+export type HashAuthorization = string | { readonly accessToken: string } | undefined;
+
+/** Obtains the authorization for `request` (once per group of ≤ multisign hashes). */
+export type HashAuthorizer = (request: HashAuthorizationRequest) => Promise<HashAuthorization>;
 
 /**
  * Explicit authorization with the person's PIN and OTP. `secrets` is called once per
@@ -32,7 +39,7 @@ export function explicitAuthorizer(
   credential: RemoteCredential,
   secrets: () => ExplicitSecrets | Promise<ExplicitSecrets>,
   description?: string,
-): HashAuthorizer {
+): (request: HashAuthorizationRequest) => Promise<string> {
   return async (request) => {
     const authData = explicitAuthData(credential.authObjects, await secrets());
     const reply = await client.authorize({

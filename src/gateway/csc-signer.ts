@@ -27,8 +27,10 @@ export function cscSigner(client: CscClient, credential: RemoteCredential, autho
     maxSignatureSize: () => credential.key.maxSignatureSize,
     async sign(data: Uint8Array): Promise<Uint8Array> {
       const hash = createHash(digest.nodeName).update(data).digest('base64');
-      const sad = await authorize({ credentialID: credential.credentialID, hashes: [hash], hashAlgorithmOID: digest.oid, numSignatures: 1 });
-      const { signatures } = await client.signHash({
+      const authorization = await authorize({ credentialID: credential.credentialID, hashes: [hash], hashAlgorithmOID: digest.oid, numSignatures: 1 });
+      const sad = typeof authorization === 'string' ? authorization : undefined;
+      const via = typeof authorization === 'object' ? client.withAccessToken(authorization.accessToken) : client;
+      const { signatures } = await via.signHash({
         credentialID: credential.credentialID,
         ...(sad === undefined ? {} : { SAD: sad }),
         hashes: [hash],

@@ -5,6 +5,7 @@ export { cscTimestamper } from './csc-timestamper.js';
 export {
   bearerAuthorizer,
   explicitAuthorizer,
+  type HashAuthorization,
   type HashAuthorizationRequest,
   type HashAuthorizer,
 } from './authorizer.js';

@@ -19,7 +19,7 @@ import {
   type PadesLevel,
 } from '../pades/index.js';
 import { checkRemoteSignature, normalizeSignatureValue, type CscClient, type RemoteCredential } from '../csc/client/index.js';
-import type { HashAuthorizer } from './authorizer.js';
+import type { HashAuthorization, HashAuthorizer } from './authorizer.js';
 import { GatewayError } from './errors.js';
 import { finishDocument, releaseDocument, spoolDocument, type SpoolBudget, type SpooledDocument } from './spooled-document.js';
 import type { BatchDocument, BatchProgress, BatchResult, BatchStage, DocumentResult, DocumentSignOptions } from './types.js';
@@ -199,20 +199,22 @@ export async function signBatch(documents: readonly BatchDocument[], options: Ba
 
   const groups = chunk(hashes, perAuthorization);
   for (const [g, group] of groups.entries()) {
-    let sad: string | undefined;
+    let authorization: HashAuthorization;
     try {
       authorizations++;
-      sad = await options.authorize({ credentialID: credential.credentialID, hashes: group, hashAlgorithmOID, numSignatures: group.length });
+      authorization = await options.authorize({ credentialID: credential.credentialID, hashes: group, hashAlgorithmOID, numSignatures: group.length });
     } catch (error) {
       // Stop here: retrying with the same secrets could lock the credential (CSC v2 §11.6).
       failAll(groups.slice(g).flat(), 'authorize', error);
       break;
     }
+    const sad = typeof authorization === 'string' ? authorization : undefined;
+    const signer = typeof authorization === 'object' ? client.withAccessToken(authorization.accessToken) : client;
     await runPool(chunk(group, hashesPerCall), concurrency, async (part) => {
       let signatures: readonly string[];
       try {
         signHashCalls++;
-        ({ signatures } = await client.signHash({
+        ({ signatures } = await signer.signHash({
           credentialID: credential.credentialID,
           ...(sad === undefined ? {} : { SAD: sad }),
           hashes: part,

@@ -81,6 +81,7 @@ function checkStringArray(value: unknown, method: string, field: string): string
  */
 export class CscClient {
   readonly baseUrl: string;
+  readonly #options: CscClientOptions;
   readonly #auth: CscServiceAuth;
   readonly #timeoutMs: number;
   readonly #maxResponseBytes: number;
@@ -100,6 +101,7 @@ export class CscClient {
       throw new CscClientError('ERR_CSC_CLIENT_CONFIG', `the CSC base URL must be http(s), not ${url.protocol}`);
     }
     this.baseUrl = url.toString().replace(/\/+$/, '');
+    this.#options = options;
     this.#auth = options.auth;
     this.#timeoutMs = options.timeoutMs ?? 30_000;
     this.#maxResponseBytes = options.maxResponseBytes ?? 16 * 1024 * 1024;
@@ -111,6 +113,14 @@ export class CscClient {
   /** The service access token in use (after `login`, or the configured bearer). */
   get accessToken(): string | undefined {
     return this.#accessToken;
+  }
+
+  /**
+   * The same provider and options with `accessToken` as the bearer, e.g. a scope-`credential`
+   * token from the OAuth 2.0 code flow, which is the bearer of signHash (CSC v2 §8.4).
+   */
+  withAccessToken(accessToken: string): CscClient {
+    return new CscClient({ ...this.#options, auth: { kind: 'bearer', accessToken } });
   }
 
   /** `info` (§11.1): no authorization. */
