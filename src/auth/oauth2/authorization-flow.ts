@@ -23,6 +23,8 @@ import {
 } from '../../store/index.js';
 import { AuthError } from '../errors.js';
 import { generateOpaqueToken, hashOpaqueToken } from '../opaque-token.js';
+import { requestDetails, ref } from './audit-details.js';
+import type { AuthorizeResponse, SessionChange } from './authorize-response.js';
 import { validateAuthorizationRequest } from './authorization-request.js';
 import { origin } from './client-authentication.js';
 import { OAuth2Error } from './errors.js';
@@ -35,25 +37,6 @@ import {
   type Origin,
   type RawParams,
 } from './types.js';
-
-/** Set or clear the interaction session cookie. */
-export type SessionChange =
-  { readonly set: string; readonly maxAgeSeconds: number } | { readonly clear: true };
-
-/** What the HTTP layer sends back: a page, or a redirect (302 after GET, 303 after POST: RFC 9700 §4.12). */
-export type AuthorizeResponse =
-  | {
-      readonly kind: 'page';
-      readonly status: number;
-      readonly html: string;
-      readonly session?: SessionChange;
-    }
-  | {
-      readonly kind: 'redirect';
-      readonly status: 302 | 303;
-      readonly location: string;
-      readonly session?: SessionChange;
-    };
 
 const LOGIN = 'login';
 const CONSENT = 'consent';
@@ -470,28 +453,4 @@ function loginMessage(err: AuthError): string {
     return 'Your account has no one-time code device; ask an administrator.';
   }
   return 'The username, password or one-time code is wrong.';
-}
-
-/** What is being authorised, for the audit log (hashes are not secrets; no PINs or tokens). */
-function requestDetails(r: AuthorizationRequest): {
-  readonly [key: string]: string | number | readonly string[];
-} {
-  const c = r.credential;
-  return {
-    scope: r.scope,
-    redirectUri: r.redirectUri,
-    ...(c === undefined
-      ? {}
-      : {
-          credentialID: c.credentialId,
-          numSignatures: c.numSignatures,
-          hashAlgorithmOID: c.hashAlgorithmOid,
-          hashes: c.documentDigests.map((d) => d.hash),
-        }),
-  };
-}
-
-/** A non-secret reference for the audit log: a prefix of the stored hash. */
-export function ref(hash: Uint8Array): string {
-  return Buffer.from(hash.subarray(0, 8)).toString('hex');
 }

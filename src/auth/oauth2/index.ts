@@ -6,7 +6,7 @@ export type {
   AuthorizationRequest,
   CredentialAuthorization,
 } from './types.js';
-export type { AuthorizeResponse, SessionChange } from './authorization-flow.js';
+export type { AuthorizeResponse, SessionChange } from './authorize-response.js';
 export type { TokenRequest, TokenResponse } from './token-endpoint.js';
 export type { AuthorizationServerMetadata } from './metadata.js';
 export {

@@ -1,5 +1,6 @@
 /** The OAuth 2.0 authorization server as one framework-free service object (server/ mounts it). */
-import { AuthorizationFlow, type AuthorizeResponse } from './authorization-flow.js';
+import { AuthorizationFlow } from './authorization-flow.js';
+import type { AuthorizeResponse } from './authorize-response.js';
 import { authorizationServerMetadata, type AuthorizationServerMetadata } from './metadata.js';
 import { revokeOAuthToken } from './revocation.js';
 import { TokenEndpoint, type TokenRequest, type TokenResponse } from './token-endpoint.js';

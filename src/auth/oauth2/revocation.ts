@@ -7,7 +7,7 @@
 import { appendAudit } from '../../audit/index.js';
 import { findToken, revokeSadRow, revokeToken, revokeTokenFamily } from '../../store/index.js';
 import { hashOpaqueToken } from '../opaque-token.js';
-import { ref } from './authorization-flow.js';
+import { ref } from './audit-details.js';
 import { authenticateClient, origin } from './client-authentication.js';
 import { required, single } from './params.js';
 import type { OAuth2Deps, Origin, RawParams } from './types.js';

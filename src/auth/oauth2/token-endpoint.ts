@@ -17,7 +17,7 @@ import {
 import { issueAccessToken } from '../access-token.js';
 import { SadError } from '../errors.js';
 import { hashOpaqueToken } from '../opaque-token.js';
-import { ref } from './authorization-flow.js';
+import { ref } from './audit-details.js';
 import { codeFamily, insertRefreshToken, revokeGrant } from './grant-tokens.js';
 import { restatedAuthorizationDetails } from './restated-authorization-details.js';
 import { authenticateClient, origin } from './client-authentication.js';
