@@ -58,7 +58,8 @@ function bodyParams(body: unknown): RawParams {
     else if (k === 'authorization_details' && typeof v === 'object' && v !== null)
       out[k] = JSON.stringify(v);
     else if (Array.isArray(v)) out[k] = v.map(String);
-    else out[k] = ['', ''];
+    // Any other structured value is passed on as JSON text and fails that parameter's own checks.
+    else if (v !== null && v !== undefined) out[k] = JSON.stringify(v);
   }
   return out;
 }
