@@ -140,6 +140,8 @@ try {
       credential,
       clock: systemClock,
       authorize: explicitAuthorizer(client, credential, () => ({ pin: user.pin, otp: user.nextOtp() })),
+      ...(process.env['BENCH_CSC_CHUNK'] ? { hashesPerCall: Number(process.env['BENCH_CSC_CHUNK']) } : {}),
+      ...(process.env['BENCH_CSC_CONCURRENCY'] ? { concurrency: Number(process.env['BENCH_CSC_CONCURRENCY']) } : {}),
     });
     const total = performance.now() - start;
     if (result.signed !== batchSize) throw new Error(`batch: ${result.failed} failed: ${JSON.stringify(result.results.find((r) => !r.ok))}`);

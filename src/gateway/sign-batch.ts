@@ -36,7 +36,7 @@ export interface BatchSigningOptions {
    * level (ETSI EN 319 142-1 §6) with its timestamper (B-T) and revocation source (B-LT).
    */
   readonly options?: DocumentSignOptions;
-  /** Hashes per signHash call (default 100). */
+  /** Hashes per signHash call (default 50: smaller chunks let embedding overlap the provider's signing). */
   readonly hashesPerCall?: number;
   /**
    * Signatures per authorization (default: the credential's `multisign`, at most 1000 — the most
@@ -103,7 +103,7 @@ function positive(value: number | undefined, fallback: number, name: string): nu
 export async function signBatch(documents: readonly BatchDocument[], options: BatchSigningOptions): Promise<BatchResult> {
   const started = monotonicMs();
   const { client, credential } = options;
-  const hashesPerCall = positive(options.hashesPerCall, 100, 'hashesPerCall');
+  const hashesPerCall = positive(options.hashesPerCall, 50, 'hashesPerCall');
   const perAuthorization = Math.min(positive(options.signaturesPerAuthorization, Math.min(credential.multisign, 1000), 'signaturesPerAuthorization'), credential.multisign);
   const concurrency = positive(options.concurrency, 2, 'concurrency');
   const verifySignatures = options.verifySignatures ?? true;

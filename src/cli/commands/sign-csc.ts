@@ -42,7 +42,7 @@ options:
   --visible P,X1,Y1,X2,Y2 visible signature on page P (1-based), rectangle in points
   --certify 1|2|3         certification signature with DocMDP permission P
   --algorithm rsa-pss|rsa-pkcs1|ecdsa     --digest sha256|sha384|sha512
-  --hashes-per-call N     hashes per signHash call (default 100)
+  --hashes-per-call N     hashes per signHash call (default 50)
   --concurrency N         signHash calls in flight (default 2)
 ${levelUsage}
   --tsa csc               take the timestamps from the provider's signatures/timestamp`;
