@@ -111,5 +111,6 @@ export {
   setOAuthInteractionCsrf,
   deleteOAuthInteraction,
   deleteExpiredOAuthInteractions,
+  takeOAuthInteraction,
   type OAuthInteractionRow,
 } from './oauth-interactions-repository.js';

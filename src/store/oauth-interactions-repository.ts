@@ -76,3 +76,23 @@ export async function deleteExpiredOAuthInteractions(trx: Db, now: number): Prom
     .executeTakeFirst();
   return Number(r.numDeletedRows);
 }
+
+/**
+ * `DELETE … WHERE id_hash = ? AND stage = ? AND expires_at > now RETURNING *`: takes a
+ * single-use row (a pushed authorization request, RFC 9126 §2.2) exactly once.
+ */
+export async function takeOAuthInteraction(
+  trx: Db,
+  idHash: Uint8Array,
+  stage: string,
+  now: number,
+): Promise<OAuthInteractionRow | undefined> {
+  const row = await trx
+    .deleteFrom('oauth_interactions')
+    .where('id_hash', '=', idHash)
+    .where('stage', '=', stage)
+    .where('expires_at', '>', now)
+    .returningAll()
+    .executeTakeFirst();
+  return row === undefined ? undefined : toRow(row);
+}

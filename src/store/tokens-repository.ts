@@ -81,6 +81,10 @@ export async function revokeTokenFamily(trx: Db, familyId: string): Promise<numb
 
 /** Every token of a family (e.g. to revoke the SADs of a replayed code's credential tokens). */
 export async function listTokenFamily(db: Db, familyId: string): Promise<TokenRow[]> {
-  const rows = await db.selectFrom('tokens').selectAll().where('family_id', '=', familyId).execute();
+  const rows = await db
+    .selectFrom('tokens')
+    .selectAll()
+    .where('family_id', '=', familyId)
+    .execute();
   return rows.map(toRow);
 }

@@ -26,6 +26,7 @@ import { generateOpaqueToken, hashOpaqueToken } from '../opaque-token.js';
 import { requestDetails, ref } from './audit-details.js';
 import type { AuthorizeResponse, SessionChange } from './authorize-response.js';
 import { validateAuthorizationRequest } from './authorization-request.js';
+import { takePushedRequest } from './pushed-authorization.js';
 import { origin } from './client-authentication.js';
 import { OAuth2Error } from './errors.js';
 import { renderConsentPage, renderErrorPage, renderLoginPage } from './pages.js';
@@ -55,6 +56,22 @@ export class AuthorizationFlow {
 
   /** GET /oauth2/authorize: the login page, an error page, or an error redirect. */
   async start(params: RawParams, o: Origin): Promise<AuthorizeResponse> {
+    // RFC 9126 §4: a pushed request is referenced by request_uri (with client_id only).
+    if (params['request_uri'] !== undefined) {
+      let pushed: AuthorizationRequest;
+      try {
+        pushed = await takePushedRequest(
+          this.#d,
+          single(params, 'request_uri') ?? '',
+          single(params, 'client_id'),
+        );
+      } catch (err) {
+        if (!(err instanceof OAuth2Error)) throw err;
+        await this.#auditNow(o, 'oauth2.authorize', 'failure', { details: { error: err.code } });
+        return errorPage(400, 'Cannot continue', err.message);
+      }
+      return this.#beginLogin(pushed, o);
+    }
     const v = await validateAuthorizationRequest(this.#d, params);
     if (v.kind === 'show') {
       await this.#auditNow(o, 'oauth2.authorize', 'failure', { details: { error: v.error.code } });
@@ -67,7 +84,11 @@ export class AuthorizationFlow {
       });
       return this.#errorRedirect(302, v.redirectUri, v.state, v.error);
     }
-    const r = v.request;
+    return this.#beginLogin(v.request, o);
+  }
+
+  /** Stores the validated request as a login-stage interaction and shows the login page. */
+  async #beginLogin(r: AuthorizationRequest, o: Origin): Promise<AuthorizeResponse> {
     const session = generateOpaqueToken();
     const csrf = generateOpaqueToken();
     const now = this.#now();

@@ -140,8 +140,9 @@ function validateRest(
 ): AuthorizationRequest {
   refuseRepeated(params);
   const p = (name: string): string | undefined => single(params, name);
+  // RFC 9126 §2.1: a pushed request cannot itself carry request_uri; JAR is not supported.
   if (p('request_uri') !== undefined || p('request') !== undefined) {
-    throw invalid('request objects and pushed authorization requests are not supported');
+    throw invalid('request and request_uri are not accepted here');
   }
   // RFC 6749 §4.1.1; CSC v2 §8.4.2: the implicit grant SHALL NOT be used.
   const responseType = p('response_type');

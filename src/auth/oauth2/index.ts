@@ -23,3 +23,4 @@ export {
 } from './errors.js';
 export { isRegisteredRedirectUri, redirectUriProblem } from './redirect-uri.js';
 export { s256Challenge, verifyPkce } from './pkce.js';
+export type { PushedAuthorizationResponse } from './pushed-authorization.js';

@@ -7,6 +7,8 @@ export interface AuthorizationServerMetadata {
   readonly authorization_endpoint: string;
   readonly token_endpoint: string;
   readonly revocation_endpoint: string;
+  readonly pushed_authorization_request_endpoint: string;
+  readonly require_pushed_authorization_requests: boolean;
   readonly response_types_supported: readonly string[];
   readonly response_modes_supported: readonly string[];
   readonly grant_types_supported: readonly string[];
@@ -26,6 +28,9 @@ export function authorizationServerMetadata(issuer: string): AuthorizationServer
     authorization_endpoint: `${issuer}/oauth2/authorize`,
     token_endpoint: `${issuer}/oauth2/token`,
     revocation_endpoint: `${issuer}/oauth2/revoke`,
+    // RFC 9126 §5; CSC v2 §8.4.3 names the endpoint pushed_authorize.
+    pushed_authorization_request_endpoint: `${issuer}/oauth2/pushed_authorize`,
+    require_pushed_authorization_requests: false,
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
     grant_types_supported: ['authorization_code', 'client_credentials', 'refresh_token'],

@@ -3,6 +3,10 @@ import { AuthorizationFlow } from './authorization-flow.js';
 import type { AuthorizeResponse } from './authorize-response.js';
 import { authorizationServerMetadata, type AuthorizationServerMetadata } from './metadata.js';
 import { revokeOAuthToken } from './revocation.js';
+import {
+  pushAuthorizationRequest,
+  type PushedAuthorizationResponse,
+} from './pushed-authorization.js';
 import { TokenEndpoint, type TokenRequest, type TokenResponse } from './token-endpoint.js';
 import { currentIssuer, type OAuth2Deps, type Origin, type RawParams } from './types.js';
 
@@ -18,6 +22,11 @@ export interface OAuth2Service {
   ): Promise<AuthorizeResponse>;
   /** POST /oauth2/token; throws OAuth2Error. */
   token(request: TokenRequest): Promise<TokenResponse>;
+  /**
+   * POST /oauth2/pushed_authorize (RFC 9126); throws OAuth2Error. Optional so wrappers built
+   * before it existed still type-check; the route is registered when present.
+   */
+  pushAuthorization?(request: TokenRequest): Promise<PushedAuthorizationResponse>;
   /** POST /oauth2/revoke; throws OAuth2Error only for client authentication and malformed requests. */
   revoke(request: TokenRequest): Promise<void>;
   /** RFC 8414 metadata. */
@@ -44,6 +53,7 @@ export function createOAuth2Service(deps: OAuth2Deps): OAuth2Service {
     authorize: (params, origin) => flow.start(params, origin),
     submitAuthorization: (form, session, origin) => flow.submit(form, session, origin),
     token: (request) => tokens.token(request),
+    pushAuthorization: (request) => pushAuthorizationRequest(deps, request),
     revoke: (request) => revokeOAuthToken(deps, request),
     metadata: () => authorizationServerMetadata(currentIssuer(deps)),
     get secureCookies() {

@@ -275,8 +275,46 @@ export const oauth2Routes: FastifyPluginAsync<OAuth2RoutesOptions> = (app, { oau
     },
   );
 
+  const push = oauth2.pushAuthorization?.bind(oauth2);
+  if (push !== undefined) {
+    app.post(
+      '/oauth2/pushed_authorize',
+      {
+        // A credential request may list many hashes: that is what PAR is for.
+        bodyLimit: 256 * 1024,
+        schema: {
+          tags,
+          summary: 'Pushed authorization request (RFC 9126, CSC v2 §8.4.3)',
+          response: {
+            201: {
+              type: 'object',
+              required: ['request_uri', 'expires_in'],
+              properties: { request_uri: { type: 'string' }, expires_in: { type: 'integer' } },
+            },
+            '4xx': errorSchema,
+          },
+        },
+      },
+      async (request, reply) => {
+        const authorization = request.headers.authorization;
+        try {
+          const result = await push({
+            params: bodyParams(request.body),
+            authorization,
+            ...origin(request),
+          });
+          // RFC 9126 §2.2: 201 Created.
+          return await reply.code(201).header('cache-control', 'no-store').send(result);
+        } catch (err) {
+          if (err instanceof OAuth2Error) return sendError(reply, err, authorization !== undefined);
+          throw err;
+        }
+      },
+    );
+  }
+
   // SECURITY.md OA-27: the token and revocation endpoints answer POST only.
-  for (const path of ['/oauth2/token', '/oauth2/revoke']) {
+  for (const path of ['/oauth2/token', '/oauth2/revoke', '/oauth2/pushed_authorize']) {
     app.get(path, { schema: { hide: true } }, (_request, reply) =>
       reply
         .code(405)

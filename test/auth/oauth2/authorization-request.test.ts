@@ -131,7 +131,8 @@ describe('RFC 6749 §4.1.2.1 authorization request errors', () => {
       { ...base, response_type: 'code id_token' },
       'unsupported_response_type',
     );
-    await expectRedirected(env, { ...base, request_uri: 'urn:x' }, 'invalid_request');
+    // An unknown request_uri (RFC 9126) is shown, never redirected.
+    await expectShown(env, { ...base, request_uri: 'urn:x' }, /request_uri is unknown/);
     const dup = await env.app.inject({
       method: 'GET',
       url: `/oauth2/authorize?${new URLSearchParams(base).toString()}&scope=credential`,

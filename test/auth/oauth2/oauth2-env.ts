@@ -104,7 +104,7 @@ export async function makeEnv(
       backendKind: 'software',
       certificateChain: [],
       pinHash,
-      multisign: 100,
+      multisign: 1000,
       scal: 'SCAL2',
       createdAt: clock.now().getTime(),
     });
