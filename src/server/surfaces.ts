@@ -62,37 +62,24 @@ export function cscDepsFor(services: CoreServices): CscDeps {
   };
 }
 
-/**
- * The OAuth2 service, built on first use: its issuer (RFC 8414 §2) is the base URL, which with
- * port 0 is known only once the server listens. The scheme (hence `secureCookies`) is fixed.
- */
-export function lazyOAuth2Service(services: CoreServices): OAuth2Service {
-  let real: OAuth2Service | undefined;
-  const get = (): OAuth2Service =>
-    (real ??= createOAuth2Service({
-      store: services.store,
-      clock: services.clock,
-      audit: services.audit,
-      authenticator: services.authenticator,
-      sads: services.sads,
-      hasher: services.hasher,
-      issuer: services.baseUrl.get(),
-    }));
-  return {
-    authorize: (params, origin) => get().authorize(params, origin),
-    submitAuthorization: (form, session, origin) => get().submitAuthorization(form, session, origin),
-    token: (request) => get().token(request),
-    revoke: (request) => get().revoke(request),
-    metadata: () => get().metadata(),
-    secureCookies: services.baseUrl.get().startsWith('https://'),
-  };
+/** The OAuth2 service; its issuer follows the base URL learnt after binding (port 0). */
+export function oauth2ServiceFor(services: CoreServices): OAuth2Service {
+  return createOAuth2Service({
+    store: services.store,
+    clock: services.clock,
+    audit: services.audit,
+    authenticator: services.authenticator,
+    sads: services.sads,
+    hasher: services.hasher,
+    issuer: () => services.baseUrl.get(),
+  });
 }
 
 /** The surfaces registered by `signet serve` next to the built-in ones: CSC v2/v1 and OAuth2. */
 export function serverSurfaces(services: Services): readonly SurfacePlugin[] {
   return [
     { plugin: cscRoutes as SurfacePlugin['plugin'], options: { csc: createCscService(cscDepsFor(services)) } },
-    { plugin: oauth2Routes as SurfacePlugin['plugin'], options: { oauth2: lazyOAuth2Service(services) } },
+    { plugin: oauth2Routes as SurfacePlugin['plugin'], options: { oauth2: oauth2ServiceFor(services) } },
   ];
 }
 

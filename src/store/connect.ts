@@ -53,7 +53,7 @@ function openSqlite(config: Extract<StoreConfig, { kind: 'sqlite' }>): Store {
   } catch (cause) {
     throw new StoreError('ERR_STORE_CONNECT', 'cannot open the SQLite database', { cause });
   }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   const busyTimeoutMs = config.busyTimeoutMs ?? 5000;
   let closed = false;
   return {
@@ -191,4 +191,38 @@ function openPostgres(config: Extract<StoreConfig, { kind: 'postgres' }>): Store
       await db.destroy();
     },
   };
+}
+
+/** How many prepared statements one SQLite connection keeps (the queries are a small fixed set). */
+const STATEMENT_CACHE = 256;
+
+/**
+ * Kysely prepares every query again; better-sqlite3 statements are reusable, and preparing is a
+ * large part of a short query (measured on the signHash path). Statements are cached per SQL text,
+ * least recently used evicted. Kysely runs one query at a time on the connection, so a cached
+ * statement is never in use twice.
+ */
+function withStatementCache(database: BetterSqlite3.Database): BetterSqlite3.Database {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  const prepare = (source: string): BetterSqlite3.Statement => {
+    let stmt = cache.get(source);
+    if (stmt !== undefined) {
+      cache.delete(source);
+    } else {
+      stmt = database.prepare(source);
+      if (cache.size >= STATEMENT_CACHE) {
+        const oldest = cache.keys().next().value;
+        if (oldest !== undefined) cache.delete(oldest);
+      }
+    }
+    cache.set(source, stmt);
+    return stmt;
+  };
+  return new Proxy(database, {
+    get(target, key, receiver) {
+      if (key === 'prepare') return prepare;
+      const value: unknown = Reflect.get(target, key, receiver);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }
