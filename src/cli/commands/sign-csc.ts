@@ -4,7 +4,7 @@
  * credentials/authorize with PIN + OTP for the whole batch (CSC v2 §11.6), signatures/signHash
  * in chunks (§11.10), embedding here.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { decodeBase32, generateTotp, totpStep, defaultTotpParams } from '../../auth/index.js';
@@ -12,6 +12,7 @@ import { monotonicMs, systemClock, type Clock } from '../../core/clock.js';
 import { CscClient, loadRemoteCredential, type CscServiceAuth, type ExplicitSecrets } from '../../csc/client/index.js';
 import { bearerAuthorizer, cscTimestamper, explicitAuthorizer, signBatch, type BatchDocument, type DocumentSignOptions } from '../../gateway/index.js';
 import type { CliIo, Command } from '../command.js';
+import { expandInputs, progressBar } from './batch-io.js';
 import { CliError } from '../errors.js';
 import { formatError } from '../main.js';
 import { levelSources, levelUsage } from './sign-level.js';
@@ -178,27 +179,6 @@ function otpSource(v: Values, demo: DemoFile | undefined, clock: Clock, io: CliI
     code = undefined;
     return Promise.resolve(out);
   };
-}
-
-function expandInputs(inputs: readonly string[]): string[] {
-  return inputs.flatMap((p) => {
-    try {
-      if (!statSync(p).isDirectory()) return [p];
-    } catch {
-      return [p]; // reported per file as unreadable
-    }
-    return readdirSync(p)
-      .filter((n) => n.toLowerCase().endsWith('.pdf'))
-      .sort()
-      .map((n) => join(p, n));
-  });
-}
-
-function progressBar(io: CliIo, done: number, total: number, current: string): void {
-  if (!io.stderr.isTTY) return;
-  const width = 30;
-  const filled = Math.round((done / total) * width);
-  io.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${current.slice(0, 40).padEnd(40)}`);
 }
 
 export const signCscCommand: Command = {

@@ -1,10 +1,10 @@
 /** `signet sign`: PAdES signing of one file or a batch, with a local key, PKCS#12 or a key URI. */
-import { readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { systemClock, monotonicMs } from '../../core/clock.js';
 import { signPdfFile, type SignOptions } from '../../pades/index.js';
-import type { CliIo, Command } from '../command.js';
+import type { Command } from '../command.js';
+import { expandInputs, progressBar } from './batch-io.js';
 import { CliError } from '../errors.js';
 import { formatError } from '../main.js';
 import { loadSignerFromOptions } from './load-signer.js';
@@ -60,30 +60,6 @@ function parse(argv: readonly string[]): ReturnType<typeof parseArgs<{ options: 
   } catch (cause) {
     throw new CliError('ERR_CLI_USAGE', cause instanceof Error ? cause.message : 'bad arguments', { cause });
   }
-}
-
-/** Expands directories to the PDF files they contain (not recursive), sorted. */
-function expandInputs(inputs: readonly string[]): string[] {
-  return inputs.flatMap((p) => {
-    let isDir: boolean;
-    try {
-      isDir = statSync(p).isDirectory();
-    } catch {
-      return [p]; // reported per file as unreadable
-    }
-    if (!isDir) return [p];
-    return readdirSync(p)
-      .filter((n) => n.toLowerCase().endsWith('.pdf'))
-      .sort()
-      .map((n) => join(p, n));
-  });
-}
-
-function progressBar(io: CliIo, done: number, total: number, current: string): void {
-  if (!io.stderr.isTTY) return;
-  const width = 30;
-  const filled = Math.round((done / total) * width);
-  io.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${current.slice(0, 40).padEnd(40)}`);
 }
 
 export const signCommand: Command = {
