@@ -11,7 +11,7 @@ import addFormats from 'ajv-formats';
 import { parse } from 'yaml';
 
 /** Where the specification files live (override with SIGNET_CSC_SPEC_DIR). */
-export const cscSpecDir = process.env['SIGNET_CSC_SPEC_DIR'] ?? resolve('..', 'shared', 'spec');
+export const cscSpecDir = process.env['SIGNET_CSC_SPEC_DIR'] ?? resolve(import.meta.dirname, 'csc-spec');
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
