@@ -5,7 +5,7 @@
  * token create (an admin bearer token for the admin API).
  */
 import { existsSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import type { parseArgs } from 'node:util';
 import {
   createLogger,
   createServices,
@@ -19,6 +19,7 @@ import {
 import { credentialOperationsFor } from '../../server/surfaces.js';
 import type { CliIo, Command } from '../command.js';
 import { CliError } from '../errors.js';
+import { parseCliArgs } from '../args.js';
 
 const usage = `usage: signet admin <area> <action> [--data DIR] [options]
 
@@ -198,12 +199,7 @@ export const adminCommand: Command = {
       io.stderr.write(`${usage}\n`);
       return 2;
     }
-    let values: Values;
-    try {
-      ({ values } = parseArgs({ args: [...rest], options, strict: true }));
-    } catch (cause) {
-      throw new CliError('ERR_CLI_USAGE', cause instanceof Error ? cause.message : 'bad arguments', { cause });
-    }
+    const values: Values = parseCliArgs({ args: [...rest], options, strict: true }).values;
     const config = loadServerConfig(values.data !== undefined ? { dataDir: values.data } : {});
     if (!existsSync(dataDirLayout(config.dataDir).secretsFile)) {
       throw new CliError('ERR_CLI_INPUT', `${config.dataDir} is not an initialised data directory (run signet serve first)`);

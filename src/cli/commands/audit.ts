@@ -3,12 +3,11 @@
  * offline: every entry hash, the chain links, the sequence, each entry's HMAC and the HMAC'd head
  * (SECURITY.md AUD-01…05). Exits 1 naming the first bad entry on any edit, deletion or reordering.
  */
-import { parseArgs } from 'node:util';
 import { createAuditKey, verifyAuditStore } from '../../audit/index.js';
 import { loadServerConfig, openDataDirSecrets } from '../../server/index.js';
 import { connectStore } from '../../store/index.js';
 import type { Command } from '../command.js';
-import { CliError } from '../errors.js';
+import { parseCliArgs } from '../args.js';
 
 const usage = `usage: signet audit verify [--data DIR] [--json]
 
@@ -32,12 +31,7 @@ export const auditCommand: Command = {
       io.stderr.write(`${usage}\n`);
       return 2;
     }
-    let values: ReturnType<typeof parseArgs<{ options: typeof options }>>['values'];
-    try {
-      ({ values } = parseArgs({ args: [...rest], options, strict: true }));
-    } catch (cause) {
-      throw new CliError('ERR_CLI_USAGE', cause instanceof Error ? cause.message : 'bad arguments', { cause });
-    }
+    const { values } = parseCliArgs({ args: [...rest], options, strict: true });
     const config = loadServerConfig(values.data !== undefined ? { dataDir: values.data } : {});
     const { secrets } = openDataDirSecrets(config);
     const store = await connectStore(config.database);

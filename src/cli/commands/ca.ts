@@ -6,7 +6,7 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import type { parseArgs } from 'node:util';
 import { systemClock } from '../../core/clock.js';
 import {
   derToPem,
@@ -26,6 +26,7 @@ import {
 } from '../../pki/index.js';
 import type { CliIo, Command } from '../command.js';
 import { CliError } from '../errors.js';
+import { parseCliArgs } from '../args.js';
 
 const usage = `usage: signet ca init --dir DIR [--base-url URL] [--kek-file F] [--key EC-P256|EC-P384|RSA-3072] [--org NAME] [--country CC]
        signet ca init --dir DIR --import-cert ISSUING.pem --import-key KEY.pem --import-chain CHAIN.pem [--base-url …] [--kek-file F]
@@ -240,12 +241,7 @@ export const caCommand: Command = {
   usage,
   async run(argv, io) {
     const [sub, ...rest] = argv;
-    let values: Values;
-    try {
-      ({ values } = parseArgs({ args: [...rest], options, allowPositionals: true, strict: true }));
-    } catch (cause) {
-      throw new CliError('ERR_CLI_USAGE', cause instanceof Error ? cause.message : 'bad arguments', { cause });
-    }
+    const values: Values = parseCliArgs({ args: [...rest], options, allowPositionals: true, strict: true }).values;
     switch (sub) {
       case 'init':
         return init(values, io);

@@ -2,7 +2,6 @@
  * `signet extend IN.pdf -o OUT.pdf --level B-T|B-LT|B-LTA --tsa URL`: raises the PAdES level of a
  * signed file (ETSI EN 319 142-1 §6), whoever signed it, by appending updates only.
  */
-import { parseArgs } from 'node:util';
 import { systemClock } from '../../core/clock.js';
 import { extendSource, writeFileAtomically } from '../../pades/index.js';
 import { FileSource } from '../../pdf/index.js';
@@ -11,6 +10,7 @@ import { CliError } from '../errors.js';
 import { pemCertificates } from './pem.js';
 import { levelSources, levelUsage } from './sign-level.js';
 import { readInputFile } from './sign-options.js';
+import { parseCliArgs } from '../args.js';
 
 const usage = `usage: signet extend IN.pdf -o OUT.pdf --level B-T|B-LT|B-LTA --tsa URL [--chain CA.pem …]
 
@@ -35,13 +35,7 @@ export const extendCommand: Command = {
   summary: 'extend signed PDFs to PAdES B-T, B-LT or B-LTA',
   usage,
   async run(argv, io) {
-    let parsed;
-    try {
-      parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
-    } catch (cause) {
-      throw new CliError('ERR_CLI_USAGE', cause instanceof Error ? cause.message : 'bad arguments', { cause });
-    }
-    const { values: v, positionals } = parsed;
+    const { values: v, positionals } = parseCliArgs({ args: [...argv], options, allowPositionals: true, strict: true });
     if (positionals.length !== 1 || v.output === undefined) throw new CliError('ERR_CLI_USAGE', `one input and -o OUT.pdf\n${usage}`);
     if (v.level === undefined) throw new CliError('ERR_CLI_USAGE', `--level is required\n${usage}`);
     const sources = levelSources(v, systemClock, 'B-LTA');

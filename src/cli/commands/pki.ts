@@ -3,11 +3,11 @@
  * (GET|POST /ocsp), the CRL (GET /crl, DER) and the CA certificates (GET /ca/issuing.cer,
  * /ca/root.cer) of a CA directory on 127.0.0.1.
  */
-import { parseArgs } from 'node:util';
 import { systemClock } from '../../core/clock.js';
 import { openCaDirectory, pkiRoutes, startPkiHttpHost, updateBaseUrl } from '../../pki/index.js';
 import type { Command } from '../command.js';
 import { CliError } from '../errors.js';
+import { parseCliArgs } from '../args.js';
 
 const usage = `usage: signet pki serve --dir DIR --port P [--base-url URL] [--kek-file F]
 
@@ -33,12 +33,7 @@ export const pkiCommand: Command = {
       io.stderr.write(`${usage}\n`);
       return 2;
     }
-    let values: ReturnType<typeof parseArgs<{ options: typeof options }>>['values'];
-    try {
-      ({ values } = parseArgs({ args: [...rest], options, strict: true }));
-    } catch (cause) {
-      throw new CliError('ERR_CLI_USAGE', cause instanceof Error ? cause.message : 'bad arguments', { cause });
-    }
+    const { values } = parseCliArgs({ args: [...rest], options, strict: true });
     if (values.dir === undefined) throw new CliError('ERR_CLI_USAGE', '--dir is required');
     const port = Number(values.port);
     if (values.port === undefined || !Number.isInteger(port) || port < 0 || port > 65535) {

@@ -3,7 +3,6 @@
  * the CSC API, OAuth2, the PKI endpoints and the admin API. First start bootstraps the data
  * directory and prints a one-time administrator set-up token; SIGTERM/SIGINT drain and stop.
  */
-import { parseArgs } from 'node:util';
 import type { Logger } from 'pino';
 import {
   buildServer,
@@ -16,7 +15,7 @@ import {
 import { ensureDemoAccount, type DemoAccount } from '../../server/demo.js';
 import { serverSurfaces, credentialOperationsFor } from '../../server/surfaces.js';
 import type { CliIo, Command } from '../command.js';
-import { CliError } from '../errors.js';
+import { parseCliArgs } from '../args.js';
 
 const usage = `usage: signet serve [--data DIR] [--port P] [--host H] [--base-url URL] [--demo]
 
@@ -90,12 +89,7 @@ function warnDevelopmentDefaults(services: Services, log: Logger): void {
 
 /** Runs the server until SIGINT/SIGTERM (or `stop` resolves, in tests). */
 export async function runServe(argv: readonly string[], io: CliIo, stop: Promise<unknown> = waitForSignal()): Promise<number> {
-  let values: ReturnType<typeof parseArgs<{ options: typeof options }>>['values'];
-  try {
-    ({ values } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }));
-  } catch (cause) {
-    throw new CliError('ERR_CLI_USAGE', cause instanceof Error ? cause.message : 'bad arguments', { cause });
-  }
+  const { values } = parseCliArgs({ args: [...argv], options, strict: true, allowPositionals: false });
   const config = loadServerConfig({
     ...(values.data !== undefined ? { dataDir: values.data } : {}),
     ...(values.port !== undefined ? { port: parsePort(values.port, '--port') } : {}),

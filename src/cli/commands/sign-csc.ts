@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { parseArgs } from 'node:util';
+import type { parseArgs } from 'node:util';
 import { decodeBase32, generateTotp, totpStep, defaultTotpParams } from '../../auth/index.js';
 import { monotonicMs, systemClock, type Clock } from '../../core/clock.js';
 import { CscClient, loadRemoteCredential, type CscServiceAuth, type ExplicitSecrets } from '../../csc/client/index.js';
@@ -17,6 +17,7 @@ import { CliError } from '../errors.js';
 import { formatError } from '../main.js';
 import { levelSources, levelUsage } from './sign-level.js';
 import { parseCertify, parseDigest, parseScheme, parseVisible, readSecretFile } from './sign-options.js';
+import { parseCliArgs } from '../args.js';
 
 const usage = `usage: signet sign-remote IN.pdf -o OUT.pdf --csc-url URL [authorization] [options]
        signet sign-remote A.pdf B.pdf … | DIR --out-dir OUTDIR --csc-url URL [authorization] [options]
@@ -79,11 +80,7 @@ const options = {
 type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>['values'];
 
 function parse(argv: readonly string[]): ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>> {
-  try {
-    return parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
-  } catch (cause) {
-    throw new CliError('ERR_CLI_USAGE', cause instanceof Error ? cause.message : 'bad arguments', { cause });
-  }
+  return parseCliArgs({ args: [...argv], options, allowPositionals: true, strict: true });
 }
 
 /** `--csc-url`: the base URI of the CSC methods (CSC v2 §7.2: `…/csc/v2/{method}`). */

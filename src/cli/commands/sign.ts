@@ -1,6 +1,6 @@
 /** `signet sign`: PAdES signing of one file or a batch, with a local key, PKCS#12 or a key URI. */
 import { basename, join } from 'node:path';
-import { parseArgs } from 'node:util';
+import type { parseArgs } from 'node:util';
 import { systemClock, monotonicMs } from '../../core/clock.js';
 import { signPdfFile, type SignOptions } from '../../pades/index.js';
 import type { Command } from '../command.js';
@@ -10,6 +10,7 @@ import { formatError } from '../main.js';
 import { loadSignerFromOptions } from './load-signer.js';
 import { levelSources, levelUsage } from './sign-level.js';
 import { parseCertify, parseDigest, parseScheme, parseVisible } from './sign-options.js';
+import { parseCliArgs } from '../args.js';
 
 const usage = `usage: signet sign IN.pdf -o OUT.pdf (--key KEY.pem --cert CERT.pem [--chain CA.pem …]
                                      | --p12 ID.p12 --pass-file PASS
@@ -55,11 +56,7 @@ const options = {
 } as const;
 
 function parse(argv: readonly string[]): ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>> {
-  try {
-    return parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
-  } catch (cause) {
-    throw new CliError('ERR_CLI_USAGE', cause instanceof Error ? cause.message : 'bad arguments', { cause });
-  }
+  return parseCliArgs({ args: [...argv], options, allowPositionals: true, strict: true });
 }
 
 export const signCommand: Command = {
