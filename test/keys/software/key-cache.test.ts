@@ -48,7 +48,7 @@ describe('SoftwareKeystore key cache', () => {
     assert.ok(verify('sha256', Buffer.from('cache'), pub, sig));
   });
 
-  it('entries expire after keyCacheSeconds and the cache holds at most keyCacheEntries keys', async (t) => {
+  it('signing keeps working across expiry (keyCacheSeconds) and eviction (keyCacheEntries); close() refuses further use', async (t) => {
     const clock = manualClock();
     const ks = await SoftwareKeystore.open({ dir: tempDir(t), kek: Kek.generate(), clock, keyCacheSeconds: 5, keyCacheEntries: 2 });
     const refs = [];
