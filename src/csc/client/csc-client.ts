@@ -5,7 +5,7 @@
  * `error_description` surfaced as a typed `CscClientError`. It speaks to any CSC provider.
  */
 import { CscClientError } from './errors.js';
-import { readJsonBody } from './read-json-body.js';
+import { fetchTransport, nodeHttpTransport, type JsonTransport } from './json-transport.js';
 import type {
   CscAuthorizeRequest,
   CscAuthorizeResponse,
@@ -39,7 +39,7 @@ export interface CscClientOptions {
   readonly timeoutMs?: number;
   /** Largest accepted response body in bytes (default 16 MiB). */
   readonly maxResponseBytes?: number;
-  /** The fetch implementation (default: the global one). */
+  /** Send through this fetch implementation instead of node:http(s) (tests check every exchange). */
   readonly fetch?: typeof fetch;
   /** Sent as `clientData` on no call; only as the User-Agent header. */
   readonly userAgent?: string;
@@ -85,7 +85,7 @@ export class CscClient {
   readonly #auth: CscServiceAuth;
   readonly #timeoutMs: number;
   readonly #maxResponseBytes: number;
-  readonly #fetch: typeof fetch;
+  readonly #transport: JsonTransport;
   readonly #userAgent: string;
   #accessToken: string | undefined;
   #login: Promise<CscLoginResponse> | undefined;
@@ -105,7 +105,7 @@ export class CscClient {
     this.#auth = options.auth;
     this.#timeoutMs = options.timeoutMs ?? 30_000;
     this.#maxResponseBytes = options.maxResponseBytes ?? 16 * 1024 * 1024;
-    this.#fetch = options.fetch ?? globalThis.fetch;
+    this.#transport = options.fetch === undefined ? nodeHttpTransport : fetchTransport(options.fetch);
     this.#userAgent = options.userAgent ?? 'signet-csc-client';
     this.#accessToken = options.auth.kind === 'bearer' ? options.auth.accessToken : undefined;
   }
@@ -256,49 +256,38 @@ export class CscClient {
     };
     const authorization = this.#authorization(use);
     if (authorization !== undefined) headers['authorization'] = authorization;
-    // One timer per call, cleared as soon as the body is read (AbortSignal.timeout would keep
-    // every timer alive for the whole timeout, which costs at thousands of calls per second).
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new DOMException(`no answer within ${this.#timeoutMs} ms`, 'TimeoutError')), this.#timeoutMs);
-    let response: Response;
-    let parsed: unknown;
-    try {
-      try {
-        response = await this.#fetch(`${this.baseUrl}/${method}`, {
-          method: 'POST',
-          headers,
-          body: JSON.stringify(body),
-          signal: controller.signal,
-        });
-      } catch (cause) {
-        throw this.#transportError(method, cause);
-      }
-      try {
-        parsed = await readJsonBody(response, this.#maxResponseBytes, method);
-      } catch (cause) {
-        if (cause instanceof CscClientError) throw cause;
-        throw this.#transportError(method, cause);
-      }
-    } finally {
-      clearTimeout(timer);
-    }
-    if (response.ok) return parsed;
+    const reply = await this.#transport({
+      url: new URL(`${this.baseUrl}/${method}`),
+      headers,
+      body: JSON.stringify(body),
+      method,
+      timeoutMs: this.#timeoutMs,
+      maxResponseBytes: this.#maxResponseBytes,
+    });
+    const ok = reply.status >= 200 && reply.status < 300;
+    const parsed = parseReply(reply.text, ok, method);
+    if (ok) return parsed;
     const remote = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
-    const error = typeof remote['error'] === 'string' ? remote['error'] : `http_${response.status}`;
+    const error = typeof remote['error'] === 'string' ? remote['error'] : `http_${reply.status}`;
     const errorDescription = typeof remote['error_description'] === 'string' ? remote['error_description'] : undefined;
     throw new CscClientError(
       'ERR_CSC_CLIENT_REMOTE',
       `${method}: ${error}${errorDescription === undefined ? '' : ` (${errorDescription})`}`,
-      { remote: { status: response.status, error, errorDescription, method } },
+      { remote: { status: reply.status, error, errorDescription, method } },
     );
   }
+}
 
-  #transportError(method: string, cause: unknown): CscClientError {
-    const name = cause instanceof Error ? cause.name : '';
-    if (name === 'TimeoutError' || name === 'AbortError') {
-      return new CscClientError('ERR_CSC_CLIENT_TIMEOUT', `${method}: no answer within ${this.#timeoutMs} ms`, { cause });
-    }
-    const reason = cause instanceof Error ? (cause.cause instanceof Error ? cause.cause.message : cause.message) : String(cause);
-    return new CscClientError('ERR_CSC_CLIENT_NETWORK', `${method}: cannot reach ${this.baseUrl} (${reason})`, { cause });
+/**
+ * The reply's JSON, or undefined for an empty body (204). An unparsable body is refused on a 2xx
+ * reply and read as undefined on an error reply (its status still tells what happened).
+ */
+function parseReply(text: string, ok: boolean, method: string): unknown {
+  if (text.length === 0) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (cause) {
+    if (!ok) return undefined;
+    throw new CscClientError('ERR_CSC_CLIENT_RESPONSE', `${method}: the response is not JSON`, { cause });
   }
 }

@@ -6,6 +6,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { oids } from '../../../src/cms/index.js';
@@ -137,6 +139,31 @@ describe('CSC API v2 client', () => {
     // An error reply that is not JSON still yields its status.
     await assert.rejects(() => replying('Bad Gateway', 502).info(), (e: unknown) => isRemote('http_502')(e) && (e as CscClientError).remote?.status === 502);
     assert.throws(() => new CscClient({ baseUrl: 'ftp://x', auth: { kind: 'none' } }), (e) => isSignetError(e, 'ERR_CSC_CLIENT_CONFIG'));
+  });
+
+  it('the node:http transport bounds declared and endless bodies, and refuses a 2xx that is not JSON', async (t) => {
+    const server = createServer((req, res) => {
+      if (req.url?.startsWith('/declared/')) {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '5000' });
+        res.write('{"specs":"');
+        return;
+      }
+      if (req.url?.startsWith('/endless/')) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        const pump = setInterval(() => res.write('x'.repeat(512)), 1);
+        res.on('close', () => clearInterval(pump));
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<html>');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const c = (path: string): CscClient => new CscClient({ baseUrl: `${base}${path}`, auth: { kind: 'none' }, maxResponseBytes: 1000, timeoutMs: 5000 });
+    await assert.rejects(() => c('/declared').info(), (e) => isSignetError(e, 'ERR_CSC_CLIENT_RESPONSE') && /exceeds 1000 bytes/.test((e as Error).message));
+    await assert.rejects(() => c('/endless').info(), (e) => isSignetError(e, 'ERR_CSC_CLIENT_RESPONSE') && /exceeds 1000 bytes/.test((e as Error).message));
+    await assert.rejects(() => c('/html').info(), (e) => isSignetError(e, 'ERR_CSC_CLIENT_RESPONSE') && /not JSON/.test((e as Error).message));
   });
 
   it('chooses signAlgo from key.algo (signature OIDs, the v1 key-algorithm OIDs, PSS params)', async () => {
