@@ -22,6 +22,8 @@ export interface NewCredential {
   readonly multisign: number;
   readonly scal: 'SCAL1' | 'SCAL2';
   readonly createdAt: number;
+  /** Lower-case hex serial of the leaf certificate, so a revocation at the built-in CA stops signing (SAD-16). */
+  readonly certificateSerial?: string;
 }
 
 /** Inserts a credential; a taken id is ERR_STORE_CONFLICT. */
@@ -44,6 +46,7 @@ export async function insertCredential(trx: Db, c: NewCredential): Promise<void>
         multisign: c.multisign,
         scal: c.scal,
         created_at: c.createdAt,
+        certificate_serial: c.certificateSerial ?? null,
       })
       .execute();
   } catch (cause) {
@@ -158,4 +161,20 @@ export async function setCredentialPinHash(trx: Db, id: string, pinHash: string)
     .where('id', '=', id)
     .executeTakeFirst();
   return r.numUpdatedRows === 1n;
+}
+
+/** Records the leaf certificate's serial of a credential (backfill of rows from before it was stored). */
+export async function setCredentialCertificateSerial(trx: Db, id: string, serialHex: string): Promise<void> {
+  await trx
+    .updateTable('credentials')
+    .set({ certificate_serial: serialHex })
+    .where('id', '=', id)
+    .where('certificate_serial', 'is', null)
+    .execute();
+}
+
+/** Credentials whose certificate serial is not recorded yet. */
+export async function listCredentialsWithoutSerial(db: Db): Promise<readonly CredentialRow[]> {
+  const rows = await db.selectFrom('credentials').selectAll().where('certificate_serial', 'is', null).execute();
+  return rows.map(toCredential);
 }

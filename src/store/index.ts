@@ -15,6 +15,8 @@ export type {
   AuditHeadTable,
   RateLimitsTable,
   OAuthInteractionsTable,
+  CaCertificatesTable,
+  CaCountersTable,
 } from './schema.js';
 export { migrateToLatest, migrationsFor } from './migrations.js';
 export { StoreError, type StoreErrorCode } from './errors.js';
@@ -67,6 +69,8 @@ export {
   releaseCredentialAttempt,
   setCredentialLocked,
   setCredentialPinHash,
+  setCredentialCertificateSerial,
+  listCredentialsWithoutSerial,
   type CredentialRow,
   type CredentialStatus,
   type NewCredential,
@@ -114,3 +118,18 @@ export {
   takeOAuthInteraction,
   type OAuthInteractionRow,
 } from './oauth-interactions-repository.js';
+export {
+  lockCaPublicKey,
+  isKeyCertifiedForOtherSubject,
+  insertCaCertificate,
+  findCaCertificate,
+  listExpiringCaCertificates,
+  listRevokedCaCertificates,
+  revokeCaCertificate,
+  reserveCaCounter,
+  raiseCaCounter,
+  listCaCounters,
+  claimCaRenewal,
+  linkCaRenewal,
+  type CaCertificateRow,
+} from './ca-repository.js';

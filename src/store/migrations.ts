@@ -213,6 +213,50 @@ function oauthInteractions(kind: StoreKind): Migration {
   };
 }
 
+/**
+ * The CA's records in the service database (the CaStore of `signet serve`): issued certificates
+ * with revocation and renewal state, and named counters (CRL number RFC 5280 §5.2.3, TSA serial
+ * RFC 3161 §2.4.2). `credentials.certificate_serial` names the credential's certificate so the
+ * SAD consumption can see a CA revocation in the same query (SECURITY.md SAD-16).
+ */
+function caStore(kind: StoreKind): Migration {
+  const bytes = kind === 'postgres' ? 'bytea' : 'blob';
+  return {
+    async up(db: AnyDb): Promise<void> {
+      await db.schema
+        .createTable('ca_certificates')
+        .addColumn('serial_hex', 'text', (c) => c.primaryKey())
+        .addColumn('issuer_id', 'text', (c) => c.notNull())
+        .addColumn('profile', 'text', (c) => c.notNull())
+        .addColumn('subject', 'text', (c) => c.notNull())
+        .addColumn('spki_sha256', 'text', (c) => c.notNull())
+        .addColumn('der', sql.raw(bytes), (c) => c.notNull())
+        .addColumn('not_before', 'bigint', (c) => c.notNull())
+        .addColumn('not_after', 'bigint', (c) => c.notNull())
+        .addColumn('revoked_at', 'bigint')
+        .addColumn('revocation_reason', 'text')
+        .addColumn('key_ref', 'text')
+        .addColumn('qc_statements', 'text')
+        .addColumn('renewed_by', 'text')
+        .addColumn('claim_claimant', 'text')
+        .addColumn('claim_until', 'bigint')
+        .execute();
+      await db.schema.createIndex('ca_certificates_spki_idx').on('ca_certificates').column('spki_sha256').execute();
+      await db.schema
+        .createIndex('ca_certificates_issuer_idx')
+        .on('ca_certificates')
+        .columns(['issuer_id', 'not_after'])
+        .execute();
+      await db.schema
+        .createTable('ca_counters')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('value', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.alterTable('credentials').addColumn('certificate_serial', 'text').execute();
+    },
+  };
+}
+
 /** The ordered migrations of one store kind. Names sort in application order; never rename one. */
 export function migrationsFor(kind: StoreKind): Readonly<Record<string, Migration>> {
   return {
@@ -221,6 +265,7 @@ export function migrationsFor(kind: StoreKind): Readonly<Record<string, Migratio
     '0003_rate_limits': rateLimits,
     '0004_csc_login_client': cscLoginClient,
     '0005_oauth_interactions': oauthInteractions(kind),
+    '0006_ca_store': caStore(kind),
   };
 }
 

@@ -37,6 +37,8 @@ export interface CredentialsTable {
   multisign: number;
   scal: string;
   readonly created_at: number;
+  /** Lower-case hex serial of the leaf certificate (ca_certificates.serial_hex); null on rows from before 0006 until backfilled. */
+  certificate_serial: string | null;
 }
 
 /** OAuth 2.0 clients (RFC 6749 §2): exact redirect URIs, allowed scopes, client type. */
@@ -158,6 +160,35 @@ export interface OAuthInteractionsTable {
   readonly created_at: number;
 }
 
+/** Certificates issued by the built-in CA (RFC 5280), with revocation (§5.3.1) and renewal state. */
+export interface CaCertificatesTable {
+  /** Canonical lower-case hex. */
+  readonly serial_hex: string;
+  readonly issuer_id: string;
+  readonly profile: string;
+  readonly subject: string;
+  /** SHA-256 hex of the SubjectPublicKeyInfo (unique-key rule). */
+  readonly spki_sha256: string;
+  readonly der: Uint8Array;
+  readonly not_before: number;
+  readonly not_after: number;
+  revoked_at: number | null;
+  /** RFC 5280 §5.3.1 reason name. */
+  revocation_reason: string | null;
+  readonly key_ref: string | null;
+  /** JSON of the QC statements options. */
+  readonly qc_statements: string | null;
+  renewed_by: string | null;
+  claim_claimant: string | null;
+  claim_until: number | null;
+}
+
+/** Named monotonically increasing counters of the CA (CRL number, TSA serial). */
+export interface CaCountersTable {
+  readonly name: string;
+  value: number;
+}
+
 /** Migration bookkeeping is kysely's own; this is every table Signet reads or writes. */
 export interface Database {
   users: UsersTable;
@@ -171,4 +202,6 @@ export interface Database {
   audit_head: AuditHeadTable;
   rate_limits: RateLimitsTable;
   oauth_interactions: OAuthInteractionsTable;
+  ca_certificates: CaCertificatesTable;
+  ca_counters: CaCountersTable;
 }

@@ -15,7 +15,8 @@ const allowed: Record<string, readonly string[]> = {
   pades: ['pdf', 'cms'],
   validation: ['pades', 'pdf', 'cms', 'pki'],
   keys: ['cms'],
-  pki: ['cms', 'keys'],
+  // ARCHITECTURE.md: "auth, pki, audit ──▶ store" (the database CaStore of the server).
+  pki: ['cms', 'keys', 'store'],
   auth: ['store', 'audit', 'keys', 'cms'],
   audit: ['store'],
   store: [],

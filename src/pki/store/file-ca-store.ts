@@ -217,6 +217,17 @@ export class FileCaStore implements CaStore {
     });
   }
 
+  /** Every certificate and counter, read under the lock (to import this store into another). */
+  exportRecords(): Promise<{ readonly records: readonly CertificateRecord[]; readonly counters: Readonly<Record<string, bigint>> }> {
+    return withFileLock(this.#lock, () => {
+      const doc = this.#read();
+      return {
+        records: Object.values(doc.certificates).map(fromStored),
+        counters: Object.fromEntries(Object.entries(doc.counters).map(([name, value]) => [name, BigInt(value)])),
+      };
+    });
+  }
+
   close(): Promise<void> {
     return Promise.resolve();
   }
