@@ -12,7 +12,8 @@ export type SadErrorCode =
   | 'ERR_SAD_BINDING'
   | 'ERR_SAD_ALGORITHM'
   | 'ERR_SAD_CREDENTIAL_UNUSABLE'
-  | 'ERR_SAD_REQUEST_INVALID';
+  | 'ERR_SAD_REQUEST_INVALID'
+  | 'ERR_SAD_COUNT_EXCEEDED';
 
 /** A SAD was refused (INV-1/INV-2). Nothing was consumed when this is thrown. */
 export class SadError extends SignetError<SadErrorCode> {}

@@ -10,6 +10,7 @@ export {
   type ConsumeSadRequest,
   type RequestOrigin,
 } from './sad.js';
+export type { ExtendSadRequest, ExtendedSad } from './sad-extension.js';
 export { SadError, AuthError, type SadErrorCode, type AuthErrorCode } from './errors.js';
 export {
   createScryptHasher,

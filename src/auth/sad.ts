@@ -9,7 +9,6 @@ import { digestByOid } from '../cms/index.js';
 import {
   countListedSadHashes,
   decrementSadRemaining,
-  extendSadExpiry,
   findCredential,
   findSad,
   findSadForUse,
@@ -22,6 +21,7 @@ import {
 import { appendAudit, appendAuditNow, type AuditContext } from '../audit/index.js';
 import { SadError } from './errors.js';
 import { generateOpaqueToken, hashOpaqueToken } from './opaque-token.js';
+import { extendSadTransaction, type ExtendedSad, type ExtendSadRequest } from './sad-extension.js';
 
 /** Upper bound on numSignatures and on hashes per SAD (INV-7; CSC leaves it to the RSSP). */
 export const maxSadSignatures = 1000;
@@ -268,45 +268,21 @@ export class SadService {
     }
   }
 
-  /** CSC credentials/extendTransaction: a live SAD of this binding gets a new expiry (never more hashes or count). */
-  async extend(
-    request: SadBinding &
-      RequestOrigin & { readonly sad: string; readonly lifetimeSeconds: number },
-  ): Promise<Date> {
-    const idHash = hashSadToken(request.sad);
-    const lifetime = request.lifetimeSeconds;
-    if (!Number.isSafeInteger(lifetime) || lifetime < 1 || lifetime > this.#maxLifetimeSeconds) {
-      throw new SadError(
-        'ERR_SAD_REQUEST_INVALID',
-        `the SAD lifetime must be between 1 and ${this.#maxLifetimeSeconds} seconds`,
-      );
-    }
-    return this.#store.transaction(async (trx) => {
-      const now = this.#clock.now().getTime();
-      const row = await findSad(trx, idHash);
-      if (row === undefined || row.user_id !== request.userId)
-        throw new SadError('ERR_SAD_NOT_FOUND', 'the SAD is not valid');
-      if (
-        row.credential_id !== request.credentialId ||
-        row.client_id !== request.clientId ||
-        row.hash_algorithm_oid !== request.hashAlgorithmOid
-      ) {
-        throw new SadError(
-          'ERR_SAD_BINDING',
-          'the SAD was not issued for this credential and client',
-        );
-      }
-      const expiresAt = now + lifetime * 1000;
-      if (!(await extendSadExpiry(trx, idHash, expiresAt, now))) {
-        throw new SadError('ERR_SAD_EXPIRED', 'the SAD is expired, revoked or used up');
-      }
-      await appendAudit(
-        trx,
-        this.#event(request, 'sad.extend', 'success', { sadRef: sadRef(idHash) }),
-        this.#audit,
-      );
-      return new Date(expiresAt);
-    });
+  /**
+   * CSC credentials/extendTransaction: retires this SAD and returns a NEW one for the next hashes
+   * of the same transaction, inheriting the remaining count, the binding, the original
+   * authorisation time and its expiry ceiling (sad-extension.ts states the rules).
+   */
+  async extend(request: ExtendSadRequest): Promise<ExtendedSad> {
+    return extendSadTransaction(
+      {
+        store: this.#store,
+        clock: this.#clock,
+        audit: this.#audit,
+        maxLifetimeSeconds: this.#maxLifetimeSeconds,
+      },
+      request,
+    );
   }
 
   /** Revokes a SAD (CSC auth/revoke, oauth2/revoke). Unknown or foreign SADs are ignored silently (RFC 7009 §2.2). */

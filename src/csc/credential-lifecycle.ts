@@ -118,6 +118,7 @@ export async function createCredential(
         multisign,
         scal: 'SCAL2',
         createdAt: deps.clock.now().getTime(),
+        certificateSerial: record.serialHex,
       });
       await appendAudit(
         trx,

@@ -5,7 +5,7 @@
  */
 import { hashSadToken, maxSadSignatures } from '../auth/index.js';
 import { digestAlgorithms } from '../cms/index.js';
-import { countListedSadHashes, findSad, listUserCredentials } from '../store/index.js';
+import { findSad, listUserCredentials } from '../store/index.js';
 import { origin } from './auth-operations.js';
 import {
   certificatesChoice,
@@ -211,9 +211,11 @@ export async function credentialsGetChallenge(
 }
 
 /**
- * credentials/extendTransaction (CSC v2 §11.9): renews the expiry of a live SAD of this caller,
- * never its hashes or count (SECURITY.md SAD-17: hashes outside the original authorisation need a
- * new authorize with PIN + OTP). Returns the same SAD value with its new lifetime.
+ * credentials/extendTransaction (CSC v2 §11.9, CSC-API.md §3.12): exchanges a live SAD of this
+ * caller for a NEW SAD for the next hashes of the same transaction (the nested-signature flow,
+ * §8 flow 6). `hashes` (+ `hashAlgorithmOID`) are REQUIRED for SCAL2 credentials; the successor
+ * authorises at most the remaining count, keeps the original authentication and its expiry
+ * ceiling, and the old SAD is retired in the same transaction (SadService.extend; SAD-17).
  */
 export async function credentialsExtendTransaction(
   deps: CscDeps,
@@ -226,26 +228,35 @@ export async function credentialsExtendTransaction(
   const row = await requireOwnCredential(deps, caller, requiredString(body, 'credentialID', 255), trail);
   const sad = requiredString(body, 'SAD', 512);
   const hashes = optionalHashes(body, 'hashes', maxHashes(deps));
-  optionalString(body, 'clientData', 4096);
-  await requireUsableCredential(deps, row);
-  const stored = await findSad(deps.store.db, hashSadToken(sad));
-  if (stored === undefined || stored.user_id !== caller.info.userId) throw invalidParameter('SAD');
   const given = optionalString(body, 'hashAlgorithmOID');
-  if (given !== undefined && given !== stored.hash_algorithm_oid) throw invalidParameter('hashAlgorithmOID');
-  if (hashes !== undefined) {
-    // Only hashes the SAD already lists may be named (they are not added).
-    if ((await countListedSadHashes(deps.store.db, stored.id_hash, hashes)) !== hashes.length) {
-      throw new CscError('ERR_CSC_INVALID_REQUEST', 'Hash is not authorized by the SAD');
+  optionalString(body, 'clientData', 4096);
+  // CSC v2 §11.9: hashes are REQUIRED for SCAL 2; v2 §14.1: hashAlgorithmOID whenever hashes are given.
+  if (hashes === undefined && row.scal !== 'SCAL1') throw missingParameter('array', 'hashes');
+  if (hashes !== undefined && given === undefined) throw missingParameter('string', 'hashAlgorithmOID');
+  let hashAlgorithmOid = given;
+  if (given !== undefined) {
+    const digestLength = digestAlgorithms[digestFromOid(given, 'hashAlgorithmOID')].length;
+    if (hashes?.some((h) => h.length !== digestLength)) {
+      throw new CscError('ERR_CSC_INVALID_REQUEST', 'Invalid digest value length');
     }
   }
-  const expiresAt = await deps.sads.extend({
+  await requireUsableCredential(deps, row);
+  if (hashAlgorithmOid === undefined) {
+    // SCAL1 renewal without hashes: the SAD's own algorithm (the SadService re-checks the binding).
+    const stored = await findSad(deps.store.db, hashSadToken(sad));
+    if (stored === undefined || stored.user_id !== caller.info.userId) throw invalidParameter('SAD');
+    hashAlgorithmOid = stored.hash_algorithm_oid;
+  }
+  const extended = await deps.sads.extend({
     sad,
     userId: caller.info.userId,
     credentialId: row.id,
     clientId: caller.info.clientId,
-    hashAlgorithmOid: stored.hash_algorithm_oid,
+    hashAlgorithmOid,
+    ...(hashes === undefined ? {} : { hashes }),
     lifetimeSeconds: deps.limits?.sadLifetimeSeconds ?? 300,
     ...origin(ctx),
   });
-  return { SAD: sad, expiresIn: Math.round((expiresAt.getTime() - deps.clock.now().getTime()) / 1000) };
+  const expiresIn = Math.round((extended.expiresAt.getTime() - deps.clock.now().getTime()) / 1000);
+  return { SAD: extended.sad, expiresIn };
 }

@@ -23,6 +23,8 @@ const sadErrors: Readonly<Record<SadErrorCode, readonly [CscErrorCode, string]>>
     'The credential identified by credentialID is disabled',
   ],
   ERR_SAD_REQUEST_INVALID: ['ERR_CSC_INVALID_REQUEST', 'Invalid value for parameter numSignatures'],
+  // CSC v2 §11.9: a successor SAD never authorises more than the remaining count.
+  ERR_SAD_COUNT_EXCEEDED: ['ERR_CSC_INVALID_REQUEST', 'Numbers of signatures is too high'],
 };
 
 function authError(code: AuthErrorCode, version: CscVersion): readonly [CscErrorCode, string] {

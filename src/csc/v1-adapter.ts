@@ -50,8 +50,12 @@ export function v1RequestToV2(operation: string, body: unknown): unknown {
         authData,
       };
     }
-    case 'credentials/extendTransaction':
-      return rename(b, 'hash', 'hashes');
+    case 'credentials/extendTransaction': {
+      // v1.0.4 extendTransaction has no hash algorithm either: implied by the hash length.
+      const alg = impliedHashAlgorithm(b['hash']);
+      const renamed = rename(b, 'hash', 'hashes');
+      return alg === undefined || 'hashAlgorithmOID' in renamed ? renamed : { ...renamed, hashAlgorithmOID: alg };
+    }
     case 'signatures/signHash':
       return rename(rename(b, 'hash', 'hashes'), 'hashAlgo', 'hashAlgorithmOID');
     default:

@@ -42,6 +42,13 @@ export {
   type SadForUse,
 } from './sads-repository.js';
 export {
+  findSadForExtension,
+  retireSad,
+  listSadHashes,
+  insertSuccessorSad,
+  type SadForExtension,
+} from './sad-transactions-repository.js';
+export {
   insertUser,
   findUserByUsername,
   findUserById,

@@ -257,6 +257,22 @@ function caStore(kind: StoreKind): Migration {
   };
 }
 
+/**
+ * CSC credentials/extendTransaction (CSC API v2 §11.9, CSC-API.md §3.12): a successor SAD keeps
+ * the time its transaction was authorised (the original authentication) and names its predecessor,
+ * so its expiry ceiling is measured from that authentication, never from the latest extension.
+ * Null on SADs issued directly (their own created_at is the authorisation time).
+ */
+function sadTransactions(kind: StoreKind): Migration {
+  const bytes = kind === 'postgres' ? 'bytea' : 'blob';
+  return {
+    async up(db: AnyDb): Promise<void> {
+      await db.schema.alterTable('sads').addColumn('authorized_at', 'bigint').execute();
+      await db.schema.alterTable('sads').addColumn('predecessor_id', sql.raw(bytes)).execute();
+    },
+  };
+}
+
 /** The ordered migrations of one store kind. Names sort in application order; never rename one. */
 export function migrationsFor(kind: StoreKind): Readonly<Record<string, Migration>> {
   return {
@@ -266,6 +282,7 @@ export function migrationsFor(kind: StoreKind): Readonly<Record<string, Migratio
     '0004_csc_login_client': cscLoginClient,
     '0005_oauth_interactions': oauthInteractions(kind),
     '0006_ca_store': caStore(kind),
+    '0008_sad_transactions': sadTransactions(kind),
   };
 }
 

@@ -100,6 +100,10 @@ export interface SadsTable {
   expires_at: number;
   revoked: Flag;
   readonly created_at: number;
+  /** When the transaction's original authorisation happened (successor SADs only; else null). */
+  readonly authorized_at?: number | null | undefined;
+  /** The SAD this one replaced through credentials/extendTransaction (else null). */
+  readonly predecessor_id?: Uint8Array | null | undefined;
 }
 
 /** The exact DTBS/R hashes one SAD authorises, each usable once (INV-2). */

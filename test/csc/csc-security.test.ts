@@ -185,15 +185,17 @@ describe('CSC sole control and access control', () => {
         await refused(s, await signHash(s, { credentialID: s.c1, SAD: token, hashes: [b64('e')] }), 400, 'invalid_request', 'SAD expired');
       });
 
-      await t.test('SAD-17 extendTransaction renews the expiry but never adds hashes', async () => {
+      await t.test('SAD-17 extendTransaction: hashes required (SCAL2), a NEW SAD for them, the old one refused', async () => {
         const token = await sad(s, s.c1, [b64('t1')], 2);
-        h.clock.advance(200_000);
-        const ext = await h.call('v2', 'credentials/extendTransaction', { credentialID: s.c1, SAD: token }, { bearer: s.aliceToken });
-        assert.equal(ext.status, 200, JSON.stringify(ext.body));
-        h.clock.advance(200_000);
         assert.equal((await signHash(s, { credentialID: s.c1, SAD: token, hashes: [b64('t1')] })).status, 200);
-        await refused(s, await h.call('v2', 'credentials/extendTransaction', { credentialID: s.c1, SAD: token, hashes: [b64('t2')] }, { bearer: s.aliceToken }), 400, 'invalid_request', 'Hash is not authorized by the SAD', 'csc.credentials.extendTransaction');
-        await refused(s, await signHash(s, { credentialID: s.c1, SAD: token, hashes: [b64('t2')] }), 400, 'invalid_request', 'Hash is not authorized by the SAD');
+        h.clock.advance(200_000);
+        await refused(s, await h.call('v2', 'credentials/extendTransaction', { credentialID: s.c1, SAD: token }, { bearer: s.aliceToken }), 400, 'invalid_request', 'Missing (or invalid type) array parameter hashes', 'csc.credentials.extendTransaction');
+        const ext = await h.call('v2', 'credentials/extendTransaction', { credentialID: s.c1, SAD: token, hashes: [b64('t2')], hashAlgorithmOID: SHA256 }, { bearer: s.aliceToken });
+        assert.equal(ext.status, 200, JSON.stringify(ext.body));
+        assert.notEqual(ext.body.SAD, token);
+        await refused(s, await signHash(s, { credentialID: s.c1, SAD: token, hashes: [b64('t2')] }), 400, 'invalid_request', 'Invalid parameter SAD');
+        await refused(s, await h.call('v2', 'credentials/extendTransaction', { credentialID: s.c1, SAD: ext.body.SAD, hashes: [b64('t3'), b64('t4')], hashAlgorithmOID: SHA256 }, { bearer: s.aliceToken }), 400, 'invalid_request', 'Numbers of signatures is too high', 'csc.credentials.extendTransaction');
+        assert.equal((await signHash(s, { credentialID: s.c1, SAD: ext.body.SAD, hashes: [b64('t2')] })).status, 200);
       });
 
       await t.test('SAD-18 inconsistent authorization: n < hashes, n = 0, n > multisign, no hashes; nothing issued', async () => {
