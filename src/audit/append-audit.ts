@@ -13,12 +13,15 @@ import {
 import type { AuditEvent } from './audit-event.js';
 import { hashAuditEntry, macAuditEntry, macAuditHead, type AuditKey } from './audit-key.js';
 import { canonicalDetails } from './canonical-json.js';
+import type { FailureAuditPolicy } from './append-failure-audit.js';
 
 /** What every append needs from the server: the MAC key, this node's id, and the clock. */
 export interface AuditContext {
   readonly key: AuditKey;
   readonly nodeId: string;
   readonly clock: Clock;
+  /** How failures are aggregated under a flood (appendFailureAudit); every failure recorded when absent. */
+  readonly failures?: FailureAuditPolicy;
 }
 
 /**

@@ -2,6 +2,7 @@
 export type { AuditEvent, AuditEntry, AuditJson } from './audit-event.js';
 export { createAuditKey, type AuditKey } from './audit-key.js';
 export { appendAudit, appendAuditNow, type AuditContext } from './append-audit.js';
+export { appendFailureAudit, failureSummaryType, type FailureAuditPolicy } from './append-failure-audit.js';
 export {
   verifyAuditLog,
   verifyAuditStore,
@@ -11,4 +12,13 @@ export {
   type AuditVerifyReport,
 } from './verify-audit-log.js';
 export { listUserAudit } from './list-user-audit.js';
+export {
+  listUserAuditExtract,
+  findUserAuditEntry,
+  extractDetails,
+  verifyAuditExtract,
+  maxAuditExtractPage,
+  type AuditExtractEntry,
+  type AuditExtractReport,
+} from './audit-extract.js';
 export { AuditError, type AuditErrorCode } from './errors.js';

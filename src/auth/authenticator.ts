@@ -28,7 +28,7 @@ import {
   type Db,
   type Store,
 } from '../store/index.js';
-import { appendAudit, appendAuditNow, type AuditContext, type AuditEvent } from '../audit/index.js';
+import { appendAudit, appendFailureAudit, type AuditContext, type AuditEvent } from '../audit/index.js';
 import { AuthError } from './errors.js';
 import type { RequestOrigin } from './sad.js';
 import type { SecretBox } from './secret-box.js';
@@ -147,7 +147,7 @@ export class Authenticator {
     if (user === undefined) {
       // The attempted username is not audited: people type their password into that field (AUD-08).
       await this.#o.hasher.verifyDummy(request.password);
-      await appendAuditNow(
+      await appendFailureAudit(
         this.#o.store,
         this.#event(request, 'auth.password', 'failure', { details: { reason: 'unknown-user' } }),
         this.#o.audit,
@@ -251,7 +251,7 @@ export class Authenticator {
       credential.pin_hash === null
     ) {
       await this.#o.hasher.verifyDummy(request.pin);
-      await appendAuditNow(
+      await appendFailureAudit(
         this.#o.store,
         this.#event(request, 'auth.pin', 'failure', {
           actorUserId: request.userId,
@@ -374,7 +374,7 @@ export class Authenticator {
       reserveUserAttempt(trx, userId, this.#user.maxAttempts, this.#now()),
     );
     if (attempts === undefined) {
-      await appendAuditNow(
+      await appendFailureAudit(
         store,
         this.#event(request, type, 'failure', {
           ...subject,
@@ -434,7 +434,7 @@ export class Authenticator {
       reserveCredentialAttempt(trx, request.credentialId, this.#credentialMax),
     );
     if (attempts === undefined) {
-      await appendAuditNow(
+      await appendFailureAudit(
         store,
         this.#event(request, type, 'failure', { ...subject, details: { reason: 'locked' } }),
         this.#o.audit,
@@ -485,7 +485,7 @@ export class Authenticator {
       hitRateLimit(trx, key, limit.windowSeconds * 1000, this.#now()),
     );
     if (count > limit.maxAttempts) {
-      await appendAuditNow(
+      await appendFailureAudit(
         this.#o.store,
         this.#event(request, type, 'failure', { details: { reason: 'throttled' } }),
         this.#o.audit,

@@ -3,7 +3,7 @@
  * taking the parsed JSON body and the request context, plus `handle()` which dispatches by version
  * and path, maps every error to the spec's (status, error, error_description) and audits failures.
  */
-import { appendAuditNow } from '../audit/index.js';
+import { appendFailureAudit } from '../audit/index.js';
 import { authLogin, authRevoke, origin } from './auth-operations.js';
 import {
   credentialsAuthorize,
@@ -99,7 +99,8 @@ export function createCscService(deps: CscDeps): CscService {
     const wire = version === 'v1' ? v1Error(error) : error;
     // INV-5, SECURITY.md AUD-09: every refusal leaves an entry (no secrets: codes and ids only).
     // If even that cannot be written, the answer is a server error (AUD-07: nothing unrecorded).
-    const recorded = await appendAuditNow(
+    // DOS-20: under a flood, failures past the per-minute policy are counted in summary entries.
+    const recorded = await appendFailureAudit(
       deps.store,
       {
         type: `csc.${operation.replace('/', '.')}`,

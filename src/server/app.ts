@@ -1,7 +1,8 @@
 /**
  * The Fastify assembly: logging with trace ids and redaction, body limits, security headers, the
  * OpenAPI document (@fastify/swagger, served at /documentation/json), /healthz, the PKI endpoints
- * under /pki, the admin API under /admin/v1, and the CSC and OAuth2 plugins when provided.
+ * under /pki, the admin API under /admin/v1, the user API under /api/v1, request limits and the
+ * CORS refusal (request-limits.ts), and the CSC and OAuth2 plugins when provided.
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import swagger from '@fastify/swagger';
@@ -10,6 +11,8 @@ import { traceIdFor } from './logger.js';
 import { adminRoutes } from './routes/admin-routes.js';
 import { healthRoutes, healthSchema } from './routes/health-routes.js';
 import { pkiPrefix, pkiRoutesPlugin } from './routes/pki-routes.js';
+import { registerRequestLimits } from './request-limits.js';
+import { userApiPrefix, userAuditRoutes } from './routes/user-audit-routes.js';
 import type { Services } from './services.js';
 
 /** A surface plugin registered by buildServer with its own options (CSC, OAuth2). */
@@ -93,7 +96,7 @@ export async function buildServer(services: Services, options: BuildServerOption
       info: {
         title: 'Signet',
         description:
-          'Remote signing service: CSC API v2 (/csc/v2) and v1 (/csc/v1), OAuth 2.0 (/oauth2), PKI endpoints (/pki), administration (/admin/v1).',
+          'Remote signing service: CSC API v2 (/csc/v2) and v1 (/csc/v1), OAuth 2.0 (/oauth2), PKI endpoints (/pki), administration (/admin/v1), the user API (/api/v1: own audit trail).',
         version: options.version ?? '0.1.0',
       },
       servers: [{ url: services.baseUrl.get() }],
@@ -118,6 +121,13 @@ export async function buildServer(services: Services, options: BuildServerOption
     return payload;
   });
 
+  registerRequestLimits(app, {
+    limits: services.config.rateLimits,
+    clock: services.clock,
+    store: services.store,
+    audit: services.audit,
+  });
+
   app.setErrorHandler((err: FastifyError, request, reply) => {
     if (isSignetError(err)) {
       request.log.warn({ code: err.code, detail: err.detail }, err.message);
@@ -136,6 +146,7 @@ export async function buildServer(services: Services, options: BuildServerOption
   await app.register(healthRoutes, { services });
   await app.register(pkiRoutesPlugin, { services, prefix: pkiPrefix });
   await app.register(adminRoutes, { services, prefix: '/admin/v1' });
+  await app.register(userAuditRoutes, { services, prefix: userApiPrefix });
   for (const surface of options.surfaces ?? []) {
     await app.register(surface.plugin, {
       ...(surface.options as Record<string, unknown>),

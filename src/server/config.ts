@@ -1,7 +1,8 @@
 /**
  * Server configuration: embedded defaults (data directory `./signet-data`, SQLite file inside it,
  * KEK file inside it) overridden by options and the environment (`DATABASE_URL`, `SIGNET_KEK`,
- * `SIGNET_KEK_FILE`, `SIGNET_BASE_URL`, `SIGNET_PORT`, `SIGNET_HOST`, `SIGNET_LOG_LEVEL`).
+ * `SIGNET_KEK_FILE`, `SIGNET_BASE_URL`, `SIGNET_PORT`, `SIGNET_HOST`, `SIGNET_LOG_LEVEL`, and the
+ * attempt, request and failure-audit limits).
  */
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -37,6 +38,21 @@ export interface ServerConfig {
    * `SIGNET_AUTH_ATTEMPTS_PER_MINUTE` (default 60; 0 turns the limit off).
    */
   readonly authAttemptsPerMinute: number;
+  /**
+   * Request limits on the CSC, OAuth2 and user API routes (SECURITY.md DOS-17), per source address
+   * and per presented client credential (Authorization header), as token buckets refilled each
+   * minute: `SIGNET_FAILED_REQUESTS_PER_MINUTE` counts refused (4xx) answers only (default 300),
+   * `SIGNET_REQUESTS_PER_MINUTE` counts every request (default 120000, well above a batch
+   * gateway's signHash rate). 0 turns a limit off. In-process: each node counts on its own.
+   */
+  readonly rateLimits: { readonly failuresPerMinute: number; readonly requestsPerMinute: number };
+  /**
+   * Failure-audit aggregation (SECURITY.md DOS-20): per event type, the first
+   * `SIGNET_AUDIT_FAILURES_PER_MINUTE` failures per source address (default 100) and
+   * `SIGNET_AUDIT_FAILURES_TOTAL_PER_MINUTE` failures in all (default 10000) are recorded one by
+   * one each minute; past that, summary entries with the running count. 0 records every failure.
+   */
+  readonly failureAudit: { readonly perSourcePerMinute: number; readonly totalPerMinute: number };
   /**
    * A PKCS#11 key backend (kind `pkcs11`) next to the software keystore: `SIGNET_PKCS11_MODULE`
    * (library path), `SIGNET_PKCS11_TOKENS` (comma-separated token labels, one pool), the user PIN
@@ -143,6 +159,14 @@ export function loadServerConfig(input: ServerConfigInput = {}): ServerConfig {
     demo: input.demo ?? false,
     pkcs11: pkcs11Config(env),
     authAttemptsPerMinute: parseCount(env['SIGNET_AUTH_ATTEMPTS_PER_MINUTE'], 60, 'SIGNET_AUTH_ATTEMPTS_PER_MINUTE'),
+    rateLimits: {
+      failuresPerMinute: parseCount(env['SIGNET_FAILED_REQUESTS_PER_MINUTE'], 300, 'SIGNET_FAILED_REQUESTS_PER_MINUTE'),
+      requestsPerMinute: parseCount(env['SIGNET_REQUESTS_PER_MINUTE'], 120_000, 'SIGNET_REQUESTS_PER_MINUTE'),
+    },
+    failureAudit: {
+      perSourcePerMinute: parseCount(env['SIGNET_AUDIT_FAILURES_PER_MINUTE'], 100, 'SIGNET_AUDIT_FAILURES_PER_MINUTE'),
+      totalPerMinute: parseCount(env['SIGNET_AUDIT_FAILURES_TOTAL_PER_MINUTE'], 10_000, 'SIGNET_AUDIT_FAILURES_TOTAL_PER_MINUTE'),
+    },
   };
 }
 

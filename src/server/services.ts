@@ -165,7 +165,7 @@ export async function createServices(config: ServerConfig, options: CreateServic
       policyOids: caConfig.policyOids,
     });
     const auditKey = createAuditKey(boot.secrets.auditKey);
-    const audit: AuditContext = { key: auditKey, nodeId: config.nodeId, clock };
+    const audit: AuditContext = { key: auditKey, nodeId: config.nodeId, clock, failures: config.failureAudit };
     const hasher = createScryptHasher(options.scrypt);
     const secretBox = createAesGcmSecretBox(boot.secrets.secretBoxKey);
     const authenticator = new Authenticator({

@@ -6,7 +6,7 @@
  * each step (SECURITY.md OA-32); every form post spends a one-time anti-CSRF token (OA-31).
  */
 import { X509Certificate } from 'node:crypto';
-import { appendAudit, appendAuditNow, type AuditEvent } from '../../audit/index.js';
+import { appendAudit, appendAuditNow, appendFailureAudit, type AuditEvent } from '../../audit/index.js';
 import {
   claimOAuthInteraction,
   credentialCertificates,
@@ -452,7 +452,10 @@ export class AuthorizationFlow {
     outcome: 'success' | 'failure',
     extra: Omit<AuditEvent, 'type' | 'outcome' | 'sourceAddress' | 'traceId'>,
   ): Promise<void> {
-    await appendAuditNow(this.#d.store, this.#event(o, type, outcome, extra), this.#d.audit);
+    const event = this.#event(o, type, outcome, extra);
+    // SECURITY.md DOS-20: failures are aggregated under a flood; successes always recorded.
+    if (outcome === 'failure') await appendFailureAudit(this.#d.store, event, this.#d.audit);
+    else await appendAuditNow(this.#d.store, event, this.#d.audit);
   }
 }
 

@@ -3,7 +3,7 @@
  * client_secret_basic or client_secret_post — never both — with the secret verified by the scrypt
  * hasher in constant time; public clients identify themselves with client_id alone (RFC 6749 §2.1).
  */
-import { appendAuditNow } from '../../audit/index.js';
+import { appendFailureAudit } from '../../audit/index.js';
 import { findOAuthClient, type OAuthClient } from '../../store/index.js';
 import { OAuth2Error } from './errors.js';
 import { single } from './params.js';
@@ -78,7 +78,7 @@ export async function authenticateClient(
     throw new OAuth2Error('ERR_OAUTH2_INVALID_REQUEST', 'the client_id parameter is missing');
   const client = id.length > 200 ? undefined : await findOAuthClient(deps.store.db, id);
   const refuse = async (reason: string): Promise<never> => {
-    await appendAuditNow(
+    await appendFailureAudit(
       deps.store,
       {
         type: 'oauth2.client_auth',

@@ -4,7 +4,7 @@
  * (scope service only) and refresh_token (service scope only, rotated; a reused refresh token
  * revokes its whole family, RFC 9700 §4.14.2). Credential-scope tokens ARE their SAD (contract 2).
  */
-import { appendAudit, appendAuditNow, type AuditEvent } from '../../audit/index.js';
+import { appendAudit, appendFailureAudit, type AuditEvent } from '../../audit/index.js';
 import {
   findAuthorizationCode,
   findToken,
@@ -80,7 +80,7 @@ export class TokenEndpoint {
       }
     } catch (err) {
       if (err instanceof OAuth2Error) {
-        await appendAuditNow(
+        await appendFailureAudit(
           this.#d.store,
           this.#event(request, 'oauth2.token', 'failure', {
             actorClientId: client.id,

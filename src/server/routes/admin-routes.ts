@@ -5,7 +5,7 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type {} from '@fastify/swagger';
-import { appendAuditNow } from '../../audit/index.js';
+import { appendFailureAudit } from '../../audit/index.js';
 import { isSignetError } from '../../core/errors.js';
 import { adminClientId, exchangeSetupToken, verifyAdminToken, type AdminOrigin } from '../admin/admin-tokens.js';
 import type { Services } from '../services.js';
@@ -78,7 +78,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = (app, { servi
     const value = bearer(request);
     const session = value === undefined ? undefined : await verifyAdminToken(services.store.db, value, services.clock.now().getTime());
     if (session === undefined) {
-      await appendAuditNow(
+      await appendFailureAudit(
         services.store,
         {
           type: 'admin.auth',
