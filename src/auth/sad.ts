@@ -220,6 +220,11 @@ export class SadService {
         }
         if (row.revoked !== 0) throw new SadError('ERR_SAD_REVOKED', 'the SAD has been revoked');
         if (row.expires_at <= now) throw new SadError('ERR_SAD_EXPIRED', 'the SAD has expired');
+        // SECURITY.md SAD-16: a revocation record at the built-in CA (any node, any path: RFC 5280
+        // §5.3.1 revocation takes effect at once) stops signing, whatever the node clocks say.
+        if (row.certificate_revoked_at !== null) {
+          throw new SadError('ERR_SAD_CERTIFICATE_REVOKED', 'the credential certificate is revoked');
+        }
         // SECURITY.md SAD-16: the credential and its owner must still be in good standing at use time.
         if (
           row.credential_status !== 'active' ||

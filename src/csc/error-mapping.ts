@@ -22,6 +22,8 @@ const sadErrors: Readonly<Record<SadErrorCode, readonly [CscErrorCode, string]>>
     'ERR_CSC_INVALID_REQUEST',
     'The credential identified by credentialID is disabled',
   ],
+  // The same answer as a revoked credential at signHash (request-scope.ts requireUsableCredential).
+  ERR_SAD_CERTIFICATE_REVOKED: ['ERR_CSC_INVALID_REQUEST', 'Signing certificate is revoked'],
   ERR_SAD_REQUEST_INVALID: ['ERR_CSC_INVALID_REQUEST', 'Invalid value for parameter numSignatures'],
   // CSC v2 §11.9: a successor SAD never authorises more than the remaining count.
   ERR_SAD_COUNT_EXCEEDED: ['ERR_CSC_INVALID_REQUEST', 'Numbers of signatures is too high'],

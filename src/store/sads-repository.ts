@@ -45,19 +45,26 @@ export interface SadForUse extends SadRow {
   readonly credential_status: string | null;
   readonly credential_locked: number | null;
   readonly user_status: string | null;
+  /** When the built-in CA revoked the credential's certificate (epoch ms), or null. */
+  readonly certificate_revoked_at: number | null;
 }
 
-/** Reads a SAD joined with its credential's and user's current state (SECURITY.md SAD-16). */
+/**
+ * Reads a SAD joined with its credential's and user's current state and the CA's revocation of the
+ * credential's certificate (SECURITY.md SAD-16), in one query: every join is on a primary key.
+ */
 export async function findSadForUse(db: Db, idHash: Uint8Array): Promise<SadForUse | undefined> {
   const row = await db
     .selectFrom('sads')
     .leftJoin('credentials', 'credentials.id', 'sads.credential_id')
     .leftJoin('users', 'users.id', 'sads.user_id')
+    .leftJoin('ca_certificates', 'ca_certificates.serial_hex', 'credentials.certificate_serial')
     .selectAll('sads')
     .select([
       'credentials.status as credential_status',
       'credentials.locked as credential_locked',
       'users.status as user_status',
+      'ca_certificates.revoked_at as certificate_revoked_at',
     ])
     .where('sads.id_hash', '=', idHash)
     .executeTakeFirst();
@@ -69,6 +76,8 @@ export async function findSadForUse(db: Db, idHash: Uint8Array): Promise<SadForU
         expires_at: Number(row.expires_at),
         created_at: Number(row.created_at),
         credential_locked: row.credential_locked === null ? null : Number(row.credential_locked),
+        certificate_revoked_at:
+          row.certificate_revoked_at === null ? null : Number(row.certificate_revoked_at),
       };
 }
 
