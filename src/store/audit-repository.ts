@@ -1,4 +1,5 @@
 /** Rows of the audit log and its chain-head checkpoint (the SQL behind src/audit). */
+import { preparedQuery } from './prepared-query.js';
 import type { Db } from './store.js';
 import type { AuditLogTable } from './schema.js';
 import { StoreError } from './errors.js';
@@ -22,12 +23,7 @@ export interface AuditHeadRow {
 export async function reserveAuditSequence(
   trx: Db,
 ): Promise<{ seq: number; prevHash: Uint8Array }> {
-  const row = await trx
-    .updateTable('audit_head')
-    .set((eb) => ({ seq: eb('seq', '+', 1) }))
-    .where('id', '=', 1)
-    .returning(['seq', 'head_hash'])
-    .executeTakeFirst();
+  const row = (await advanceAuditHead(trx)).rows[0];
   if (row === undefined) {
     throw new StoreError('ERR_STORE_NOT_FOUND', 'the audit chain head is missing');
   }
@@ -36,17 +32,42 @@ export async function reserveAuditSequence(
 
 /** Inserts one audit row. */
 export async function insertAuditRow(trx: Db, row: AuditRow): Promise<void> {
-  await trx.insertInto('audit_log').values(row).execute();
+  await insertAudit(
+    trx, row.seq, row.node_id, row.occurred_at, row.event_type, row.outcome, row.actor_user_id,
+    row.actor_client_id, row.subject, row.source_address, row.trace_id, row.details,
+    row.prev_hash, row.hash, row.mac,
+  );
 }
 
 /** Moves the checkpoint to `seq` / `headHash` with its MAC. */
 export async function updateAuditHead(trx: Db, head: AuditHeadRow): Promise<void> {
-  await trx
-    .updateTable('audit_head')
-    .set({ seq: head.seq, head_hash: head.headHash, mac: head.mac })
-    .where('id', '=', 1)
-    .execute();
+  await setAuditHead(trx, head.seq, head.headHash, head.mac);
 }
+
+// The append path's three statements, compiled once (prepared-query.ts).
+const advanceAuditHead = preparedQuery((trx: Db) =>
+  trx
+    .updateTable('audit_head')
+    .set((eb) => ({ seq: eb('seq', '+', 1) }))
+    .where('id', '=', 1)
+    .returning(['seq', 'head_hash']),
+);
+const insertAudit = preparedQuery(
+  (
+    trx: Db, seq: number, nodeId: string, occurredAt: number, eventType: string, outcome: string,
+    actorUserId: string | null, actorClientId: string | null, subject: string | null,
+    sourceAddress: string | null, traceId: string | null, details: string,
+    prevHash: Uint8Array, hash: Uint8Array, mac: Uint8Array,
+  ) =>
+    trx.insertInto('audit_log').values({
+      seq, node_id: nodeId, occurred_at: occurredAt, event_type: eventType, outcome,
+      actor_user_id: actorUserId, actor_client_id: actorClientId, subject,
+      source_address: sourceAddress, trace_id: traceId, details, prev_hash: prevHash, hash, mac,
+    }),
+);
+const setAuditHead = preparedQuery((trx: Db, seq: number, headHash: Uint8Array, mac: Uint8Array) =>
+  trx.updateTable('audit_head').set({ seq, head_hash: headHash, mac }).where('id', '=', 1),
+);
 
 /** Reads the checkpoint, or undefined when the row was deleted. */
 export async function readAuditHead(db: Db): Promise<AuditHeadRow | undefined> {

@@ -4,7 +4,7 @@
  */
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type { Database } from './schema.js';
 import { StoreError } from './errors.js';
 import { migrateToLatest } from './migrations.js';
@@ -40,6 +40,14 @@ export async function connectStore(config: StoreConfig): Promise<Store> {
   return store;
 }
 
+/** Transaction control, compiled once (a `sql` template is compiled again on every run). */
+const sqliteStatements = {
+  begin: CompiledQuery.raw('begin'),
+  beginImmediate: CompiledQuery.raw('begin immediate'),
+  commit: CompiledQuery.raw('commit'),
+  rollback: CompiledQuery.raw('rollback'),
+};
+
 function openSqlite(config: Extract<StoreConfig, { kind: 'sqlite' }>): Store {
   let database: BetterSqlite3.Database;
   try {
@@ -65,7 +73,7 @@ function openSqlite(config: Extract<StoreConfig, { kind: 'sqlite' }>): Store {
         let result: T;
         try {
           result = await fn(conn);
-          await sql`commit`.execute(conn);
+          await conn.executeQuery(sqliteStatements.commit);
         } catch (err) {
           await rollbackQuietly(conn);
           throw mapBusy(err);
@@ -75,7 +83,7 @@ function openSqlite(config: Extract<StoreConfig, { kind: 'sqlite' }>): Store {
     snapshot: <T>(fn: (trx: Db) => Promise<T>): Promise<T> =>
       db.connection().execute(async (conn) => {
         // A deferred read transaction: in WAL mode its first read fixes the snapshot; no write lock.
-        await sql`begin`.execute(conn);
+        await conn.executeQuery(sqliteStatements.begin);
         try {
           return await fn(conn);
         } finally {
@@ -97,7 +105,7 @@ function openSqlite(config: Extract<StoreConfig, { kind: 'sqlite' }>): Store {
  */
 async function rollbackQuietly(conn: Db): Promise<void> {
   try {
-    await sql`rollback`.execute(conn);
+    await conn.executeQuery(sqliteStatements.rollback);
   } catch {
     // Nothing was open any more.
   }
@@ -134,7 +142,7 @@ async function beginImmediate(conn: Db, busyTimeoutMs: number): Promise<void> {
   let delay = 1;
   for (;;) {
     try {
-      await sql`begin immediate`.execute(conn);
+      await conn.executeQuery(sqliteStatements.beginImmediate);
       return;
     } catch (err) {
       if (!isSqliteBusy(err)) throw err;

@@ -1,4 +1,5 @@
 /** Credential rows (CSC credentials): key reference, certificate chain, state, PIN hash and its failure counter. */
+import { preparedQuery } from './prepared-query.js';
 import type { Db } from './store.js';
 import type { CredentialsTable } from './schema.js';
 import { StoreError } from './errors.js';
@@ -67,13 +68,13 @@ export function credentialCertificates(row: CredentialRow): Uint8Array[] {
   );
 }
 
+const selectCredential = preparedQuery((db: Db, id: string) =>
+  db.selectFrom('credentials').selectAll().where('id', '=', id),
+);
+
 /** Finds a credential by id. */
 export async function findCredential(db: Db, id: string): Promise<CredentialRow | undefined> {
-  const row = await db
-    .selectFrom('credentials')
-    .selectAll()
-    .where('id', '=', id)
-    .executeTakeFirst();
+  const row = (await selectCredential(db, id)).rows[0];
   return row === undefined ? undefined : toCredential(row);
 }
 

@@ -8,7 +8,8 @@ export type StoreErrorCode =
   | 'ERR_STORE_MIGRATION'
   | 'ERR_STORE_BUSY'
   | 'ERR_STORE_CONFLICT'
-  | 'ERR_STORE_NOT_FOUND';
+  | 'ERR_STORE_NOT_FOUND'
+  | 'ERR_STORE_QUERY';
 
 /**
  * The database refused or failed an operation. The driver's error is kept as `cause` for logs;

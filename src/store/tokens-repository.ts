@@ -2,6 +2,7 @@
  * Access and refresh tokens, stored as hashes only (SECURITY.md OA-20). Refresh tokens rotate
  * within a family; presenting a used one revokes the whole family (RFC 9700 §4.14.2).
  */
+import { preparedQuery } from './prepared-query.js';
 import type { Db } from './store.js';
 import type { TokensTable } from './schema.js';
 
@@ -25,13 +26,13 @@ function toRow(row: TokensTable): TokenRow {
   };
 }
 
+const selectToken = preparedQuery((db: Db, tokenHash: Uint8Array) =>
+  db.selectFrom('tokens').selectAll().where('token_hash', '=', tokenHash),
+);
+
 /** Reads a token by hash (revoked or not; the caller checks kind, expiry and revocation). */
 export async function findToken(db: Db, tokenHash: Uint8Array): Promise<TokenRow | undefined> {
-  const row = await db
-    .selectFrom('tokens')
-    .selectAll()
-    .where('token_hash', '=', tokenHash)
-    .executeTakeFirst();
+  const row = (await selectToken(db, tokenHash)).rows[0];
   return row === undefined ? undefined : toRow(row);
 }
 

@@ -2,6 +2,7 @@
  * User rows: creation, lookup, the failed-attempt counter reserved BEFORE a factor is verified
  * (SECURITY.md SCA-02), lockout, and the TOTP last-used step (RFC 6238 §5.2, SCA-05/06).
  */
+import { preparedQuery } from './prepared-query.js';
 import { sql } from 'kysely';
 import type { Db } from './store.js';
 import type { UsersTable } from './schema.js';
@@ -69,9 +70,13 @@ export async function findUserByUsername(db: Db, username: string): Promise<User
   return row === undefined ? undefined : toUser(row);
 }
 
+const selectUserById = preparedQuery((db: Db, id: string) =>
+  db.selectFrom('users').selectAll().where('id', '=', id),
+);
+
 /** Finds a user by id. */
 export async function findUserById(db: Db, id: string): Promise<UserRow | undefined> {
-  const row = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+  const row = (await selectUserById(db, id)).rows[0];
   return row === undefined ? undefined : toUser(row);
 }
 

@@ -4,6 +4,7 @@
  * One JSON file per key, written atomically; KEK rotation re-wraps data keys only.
  */
 import { createPrivateKey, createPublicKey, generateKeyPair, randomBytes, type KeyObject } from 'node:crypto';
+import { statSync, type BigIntStats } from 'node:fs';
 import { mkdir, readdir, readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -246,7 +247,7 @@ export class SoftwareKeystore implements ListingKeyBackend {
   async #privateKey(ref: KeyRef): Promise<KeyObject> {
     if (this.#cacheMs === 0) return this.#decrypt(await this.#read(ref));
     const now = this.#clock.now().getTime();
-    const fileId = await this.#fileId(ref);
+    const fileId = this.#fileId(ref);
     const hit = this.#cache.get(ref);
     this.#cache.delete(ref);
     if (hit !== undefined && hit.fileId === fileId && hit.expiresAt > now) {
@@ -263,18 +264,24 @@ export class SoftwareKeystore implements ListingKeyBackend {
     return key;
   }
 
-  /** Identity of the key file's current version; `ERR_KEY_NOT_FOUND` when it is gone. */
-  async #fileId(ref: KeyRef): Promise<string> {
+  /**
+   * Identity of the key file's current version; `ERR_KEY_NOT_FOUND` when it is gone. A
+   * synchronous stat: one local syscall of a few microseconds, where the promise form costs a
+   * thread-pool round trip of ~0.1 ms on every signature.
+   */
+  #fileId(ref: KeyRef): string {
+    let s: BigIntStats | undefined;
     try {
-      const s = await stat(this.#path(labelOf(ref)), { bigint: true });
-      return `${s.ino}/${s.size}/${s.mtimeNs}/${s.ctimeNs}`;
+      s = statSync(this.#path(labelOf(ref)), { bigint: true, throwIfNoEntry: false });
     } catch (err) {
       this.#cache.delete(ref);
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw new KeyBackendError('ERR_KEY_NOT_FOUND', `no key ${ref}`);
-      }
       throw new KeyBackendError('ERR_KEY_BACKEND_UNAVAILABLE', 'cannot read the key file', { cause: err });
     }
+    if (s === undefined) {
+      this.#cache.delete(ref);
+      throw new KeyBackendError('ERR_KEY_NOT_FOUND', `no key ${ref}`);
+    }
+    return `${s.ino}/${s.size}/${s.mtimeNs}/${s.ctimeNs}`;
   }
 
   async destroyKey(ref: KeyRef): Promise<void> {
