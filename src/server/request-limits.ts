@@ -94,8 +94,14 @@ export function registerRequestLimits(app: FastifyInstance, deps: RequestLimitsD
     ).catch((err: unknown) => request.log.error({ err }, 'rate-limit audit failed'));
   };
 
+  // The failure tokens a request holds: taken before it runs, so a burst of concurrent invalid
+  // calls cannot all pass before the first answer; given back when the answer is not a refusal.
+  const held = new WeakMap<FastifyRequest, readonly string[]>();
+  const giveBack = (keys: readonly string[]): void => {
+    for (const key of keys) failures?.give(key);
+  };
+
   app.addHook('onRequest', async (request, reply) => {
-    const url = request.url;
     // SECURITY.md AC-07: no cross-origin access to the API surfaces: a CORS preflight is refused
     // and no Access-Control-Allow-* header is ever sent, so browsers keep other origins out.
     if (request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined) {
@@ -103,25 +109,34 @@ export function registerRequestLimits(app: FastifyInstance, deps: RequestLimitsD
         .code(403)
         .send({ error: 'access_denied', error_description: 'cross-origin requests are not allowed' });
     }
-    if (!isLimited(url)) return undefined;
+    if (!isLimited(request.url)) return undefined;
+    const taken: string[] = [];
     for (const key of keysOf(request)) {
-      if (failures !== undefined && !failures.has(key)) {
-        await audit(request, key, 'failures');
-        return refuse(reply, failures.retryAfterSeconds(key), 'too many refused requests; retry later');
+      if (failures !== undefined) {
+        if (!failures.take(key)) {
+          giveBack(taken);
+          await audit(request, key, 'failures');
+          return refuse(reply, failures.retryAfterSeconds(key), 'too many refused requests; retry later');
+        }
+        taken.push(key);
       }
       if (requests !== undefined && !requests.take(key)) {
+        giveBack(taken);
         await audit(request, key, 'requests');
         return refuse(reply, requests.retryAfterSeconds(key), 'too many requests; retry later');
       }
     }
+    held.set(request, taken);
     return undefined;
   });
 
   if (failures !== undefined) {
     app.addHook('onResponse', async (request, reply) => {
+      const taken = held.get(request);
+      if (taken === undefined) return;
       const status = reply.statusCode;
-      if (status < 400 || status >= 500 || status === 429 || !isLimited(request.url)) return;
-      for (const key of keysOf(request)) failures.charge(key);
+      // Refusals of the client's request (4xx) keep their token; successes and server errors do not count.
+      if (status < 400 || status >= 500) giveBack(taken);
     });
   }
 }

@@ -33,15 +33,10 @@ export class TokenBuckets {
     return true;
   }
 
-  /** Whether a token is available, without taking it. */
-  has(key: string): boolean {
-    return this.#refill(key).tokens >= 1;
-  }
-
-  /** Takes one token if there is one (charging after the fact: an answer already sent). */
-  charge(key: string): void {
+  /** Gives back a token taken for a request that turned out not to count. */
+  give(key: string): void {
     const bucket = this.#refill(key);
-    bucket.tokens = Math.max(0, bucket.tokens - 1);
+    bucket.tokens = Math.min(this.perMinute, bucket.tokens + 1);
   }
 
   /** Whole seconds until the next token (RFC 9110 §10.2.3 Retry-After delay-seconds), at least 1. */
