@@ -8,7 +8,11 @@ export type GatewayErrorCode =
   | 'ERR_GATEWAY_AUTHORIZATION'
   | 'ERR_GATEWAY_NOT_SIGNED'
   | 'ERR_GATEWAY_TIMESTAMP'
-  | 'ERR_GATEWAY_USAGE';
+  | 'ERR_GATEWAY_USAGE'
+  | 'ERR_GATEWAY_OAUTH_STATE'
+  | 'ERR_GATEWAY_OAUTH_ISSUER'
+  | 'ERR_GATEWAY_OAUTH_REFUSED'
+  | 'ERR_GATEWAY_OAUTH_METADATA';
 
 /** A document or a batch cannot be signed through the gateway. */
 export class GatewayError extends SignetError<GatewayErrorCode> {}

@@ -9,6 +9,19 @@ export {
   type HashAuthorizationRequest,
   type HashAuthorizer,
 } from './authorizer.js';
+export {
+  checkAuthorizationResponse,
+  credentialScopeParams,
+  discoverOAuthServer,
+  oauthCodeFlowAuthorizer,
+  redeemAuthorizationCode,
+  startAuthorization,
+  type OAuthClientRegistration,
+  type OAuthFetch,
+  type OAuthServer,
+  type OAuthTokenResponse,
+  type PendingAuthorization,
+} from './oauth-code-flow.js';
 export { GatewayError, type GatewayErrorCode } from './errors.js';
 export type {
   BatchDocument,

@@ -77,7 +77,7 @@ describe('RFC 9126 pushed authorization requests', () => {
     });
   }
 
-  it('needs client authentication, validates like /authorize, is bound to its client and expires', async (t) => {
+  it('needs client authentication, validates like /authorize (OA-05: plain PKCE refused at PAR too), is bound to its client and expires', async (t) => {
     if (!(await requireStore(t, 'sqlite'))) return;
     const env = await makeEnv(t, 'sqlite');
     const base = {
