@@ -148,7 +148,7 @@ describe('CORS (SECURITY.md AC-07)', () => {
       for (const name of Object.keys(r.headers)) assert.ok(!name.startsWith('access-control-'), `${what}: ${name}`);
     };
     for (const url of ['/csc/v2/signatures/signHash', '/csc/v2/credentials/list', '/csc/v1/credentials/list', '/oauth2/token', '/oauth2/authorize', '/api/v1/me/audit', '/admin/v1/users']) {
-      const preflight = await s.app.inject({
+      const preflight: LightMyRequestResponse = await s.app.inject({
         method: 'OPTIONS',
         url,
         headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' },
