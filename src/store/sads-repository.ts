@@ -2,6 +2,7 @@
  * SAD rows and the conditional UPDATEs that consume them (INV-2): each UPDATE re-checks its
  * WHERE clause on the locked row, so the returned row counts decide, never an earlier read.
  */
+import { preparedQuery } from './prepared-query.js';
 import type { Db } from './store.js';
 import type { SadsTable } from './schema.js';
 
@@ -49,12 +50,8 @@ export interface SadForUse extends SadRow {
   readonly certificate_revoked_at: number | null;
 }
 
-/**
- * Reads a SAD joined with its credential's and user's current state and the CA's revocation of the
- * credential's certificate (SECURITY.md SAD-16), in one query: every join is on a primary key.
- */
-export async function findSadForUse(db: Db, idHash: Uint8Array): Promise<SadForUse | undefined> {
-  const row = await db
+const selectSadForUse = preparedQuery((db: Db, idHash: Uint8Array) =>
+  db
     .selectFrom('sads')
     .leftJoin('credentials', 'credentials.id', 'sads.credential_id')
     .leftJoin('users', 'users.id', 'sads.user_id')
@@ -66,8 +63,15 @@ export async function findSadForUse(db: Db, idHash: Uint8Array): Promise<SadForU
       'users.status as user_status',
       'ca_certificates.revoked_at as certificate_revoked_at',
     ])
-    .where('sads.id_hash', '=', idHash)
-    .executeTakeFirst();
+    .where('sads.id_hash', '=', idHash),
+);
+
+/**
+ * Reads a SAD joined with its credential's and user's current state and the CA's revocation of the
+ * credential's certificate (SECURITY.md SAD-16), in one query: every join is on a primary key.
+ */
+export async function findSadForUse(db: Db, idHash: Uint8Array): Promise<SadForUse | undefined> {
+  const row = (await selectSadForUse(db, idHash)).rows[0];
   return row === undefined
     ? undefined
     : {
@@ -108,15 +112,7 @@ export async function decrementSadRemaining(
   n: number,
   now: number,
 ): Promise<number | undefined> {
-  const row = await trx
-    .updateTable('sads')
-    .set((eb) => ({ remaining: eb('remaining', '-', n) }))
-    .where('id_hash', '=', idHash)
-    .where('remaining', '>=', n)
-    .where('revoked', '=', 0)
-    .where('expires_at', '>', now)
-    .returning('remaining')
-    .executeTakeFirst();
+  const row = (await decrementRemaining(trx, idHash, n, now)).rows[0];
   return row === undefined ? undefined : Number(row.remaining);
 }
 
@@ -130,6 +126,10 @@ export async function markSadHashesUsed(
   hashes: readonly Uint8Array[],
 ): Promise<number> {
   if (hashes.length === 0) return 0;
+  if (hashes.length === 1) {
+    // signHash of one hash, the common case: a statement of fixed shape, compiled once.
+    return Number((await markOneHashUsed(trx, idHash, hashes[0] as Uint8Array)).numAffectedRows ?? 0n);
+  }
   const result = await trx
     .updateTable('sad_hashes')
     .set({ used: 1 })
@@ -139,6 +139,26 @@ export async function markSadHashesUsed(
     .executeTakeFirst();
   return Number(result.numUpdatedRows);
 }
+
+const decrementRemaining = preparedQuery((trx: Db, idHash: Uint8Array, n: number, now: number) =>
+  trx
+    .updateTable('sads')
+    .set((eb) => ({ remaining: eb('remaining', '-', n) }))
+    .where('id_hash', '=', idHash)
+    .where('remaining', '>=', n)
+    .where('revoked', '=', 0)
+    .where('expires_at', '>', now)
+    .returning('remaining'),
+);
+
+const markOneHashUsed = preparedQuery((trx: Db, idHash: Uint8Array, hash: Uint8Array) =>
+  trx
+    .updateTable('sad_hashes')
+    .set({ used: 1 })
+    .where('sad_id', '=', idHash)
+    .where('hash', '=', hash)
+    .where('used', '=', 0),
+);
 
 /** Revokes a SAD; true when it existed and was not yet revoked. */
 export async function revokeSadRow(trx: Db, idHash: Uint8Array): Promise<boolean> {
