@@ -3,8 +3,9 @@
  * limiting to avoid an audit-flood DoS). Per event type and one-minute window, the first failures
  * per source address and in all are recorded one by one; past either limit only summary entries
  * are written, at the first excess failure and whenever the excess doubles, each carrying the
- * running count. So a window holds at most limit + log2(excess) + 1 entries per counter, the chain
- * stays linear and verifiable, and every suppressed failure is still counted. The counters live in
+ * running count. So a window holds at most totalPerMinute + log2(excess) + 1 entries per event type
+ * however many sources take part, the chain stays linear and verifiable, and every suppressed
+ * failure is still counted. The counters live in
  * the database (store/rate-limits-repository.ts), so every node shares them.
  */
 import { hitRateLimit, type Store } from '../store/index.js';
@@ -61,8 +62,10 @@ export function appendFailureAudit(
     }
     const over = counters.filter((c) => c.count > c.limit);
     if (over.length === 0) return appendAudit(trx, event, context);
-    const due = over.find((c) => isSummaryDue(c.count, c.limit));
-    if (due === undefined) return undefined;
+    // Past the total limit only the total's summaries are written, so the entries of one event
+    // type per window stay below totalPerMinute + log2(excess) + 1 however many sources there are.
+    const due = over.find((c) => c.scope === 'total') ?? over[0];
+    if (due === undefined || !isSummaryDue(due.count, due.limit)) return undefined;
     return appendAudit(
       trx,
       {
