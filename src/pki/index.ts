@@ -44,7 +44,14 @@ export { CertificateAuthority } from './ca/certificate-authority.js';
 export type { CertificateAuthorityOptions, EnrollOptions, IssueRequest } from './ca/certificate-authority.js';
 export { createCaHierarchy, signatureAlgorithmForKey } from './ca/create-ca-hierarchy.js';
 export type { CaHierarchy, CreateCaHierarchyOptions, HierarchyMember } from './ca/create-ca-hierarchy.js';
-export { defaultBaseUrl, initCaDirectory, openCaDirectory, pkiUrlsFor, updateBaseUrl } from './ca/ca-directory.js';
+export {
+  defaultBaseUrl,
+  initCaDirectory,
+  markCaDirectoryInDatabase,
+  openCaDirectory,
+  pkiUrlsFor,
+  updateBaseUrl,
+} from './ca/ca-directory.js';
 export type {
   CaDirectoryConfig,
   ImportedIssuingCa,

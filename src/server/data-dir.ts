@@ -1,15 +1,16 @@
 /**
  * First-start bootstrap of the data directory: the KEK file (0600), the sealed server secrets,
- * the CA directory (root + issuing CA + TSA + OCSP signer, keys in the encrypted keystore), the
- * credential keystore and the SQLite file. Every later start reuses all of it: nothing is ever
- * regenerated, and a partly initialised directory is refused rather than repaired with new keys.
+ * the credential keystore and the SQLite file; then (once the database is open) the CA directory
+ * (root + issuing CA + TSA + OCSP signer, keys in the encrypted keystore, records in the
+ * database). Every later start reuses all of it: nothing is ever regenerated, and a partly
+ * initialised directory is refused rather than repaired with new keys.
  */
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Clock } from '../core/clock.js';
 import { loadKek, type Kek } from '../keys/index.js';
-import { initCaDirectory, type KekChoice } from '../pki/index.js';
+import { initCaDirectory, type CaStore, type KekChoice } from '../pki/index.js';
 import type { ServerConfig } from './config.js';
 import { ServerError } from './errors.js';
 import { createSecretsFile, readSecretsFile, type ServerSecrets } from './secrets.js';
@@ -76,10 +77,10 @@ function loadConfiguredKek(config: ServerConfig): Kek {
  *
  * @example
  * ```ts
- * const { fresh, kek, secrets } = await bootstrapDataDir(loadServerConfig(), systemClock);
+ * const { fresh, kek, secrets } = await bootstrapDataDir(loadServerConfig());
  * ```
  */
-export async function bootstrapDataDir(config: ServerConfig, clock: Clock): Promise<BootstrapResult> {
+export async function bootstrapDataDir(config: ServerConfig): Promise<BootstrapResult> {
   const layout = dataDirLayout(config.dataDir);
   try {
     if (!existsSync(layout.root)) mkdirSync(layout.root, { recursive: true, mode: 0o700 });
@@ -116,15 +117,6 @@ export async function bootstrapDataDir(config: ServerConfig, clock: Clock): Prom
   const secrets = hasSecrets ? readSecretsFile(layout.secretsFile, kek) : createSecretsFile(layout.secretsFile, kek);
 
   const kekChoice = kekChoiceOf(config);
-  if (!hasCa) {
-    await initCaDirectory({
-      dir: layout.caDir,
-      clock,
-      baseUrl: `${config.baseUrl ?? `http://${config.host}:${config.port}`}/pki`,
-      organization: 'Signet',
-      ...kekChoice,
-    });
-  }
   mkdirSync(layout.keysDir, { recursive: true, mode: 0o700 });
 
   if (config.database.kind === 'sqlite' && !existsSync(config.database.file)) {
@@ -134,6 +126,33 @@ export async function bootstrapDataDir(config: ServerConfig, clock: Clock): Prom
   }
   if (config.database.kind === 'sqlite') chmodSync(config.database.file, 0o600);
   return { layout, fresh, kek, secrets, kekChoice };
+}
+
+/**
+ * Creates the CA directory on first start (its keys under the data directory, its records in
+ * `caStore`, the service database); true when it did. Call after bootstrapDataDir.
+ *
+ * @example
+ * ```ts
+ * const created = await ensureCaDirectory(config, boot, systemClock, new DbCaStore({ store }));
+ * ```
+ */
+export async function ensureCaDirectory(
+  config: ServerConfig,
+  boot: Pick<BootstrapResult, 'layout' | 'kekChoice'>,
+  clock: Clock,
+  caStore: CaStore,
+): Promise<boolean> {
+  if (existsSync(join(boot.layout.caDir, 'ca.json'))) return false;
+  await initCaDirectory({
+    dir: boot.layout.caDir,
+    clock,
+    baseUrl: `${config.baseUrl ?? `http://${config.host}:${config.port}`}/pki`,
+    organization: 'Signet',
+    store: caStore,
+    ...boot.kekChoice,
+  });
+  return true;
 }
 
 /**

@@ -18,6 +18,7 @@ import {
 import { Pkcs11Backend, SoftwareKeystore, readSecretFromEnv, type KeyBackend } from '../keys/index.js';
 import {
   CertificateAuthority,
+  DbCaStore,
   openCaDirectory,
   pkiUrlsFor,
   type OcspResponder,
@@ -30,7 +31,8 @@ import { AdminService, type CredentialOperations } from './admin/admin-service.j
 import { ensureSetupToken } from './admin/admin-tokens.js';
 import { oauthClientRegistry, type ClientRegistry } from './admin/client-registry.js';
 import type { ServerConfig } from './config.js';
-import { bootstrapDataDir, type DataDirLayout } from './data-dir.js';
+import { auditCaChanges, backfillCredentialSerials, importFileCaStore } from './ca-records.js';
+import { bootstrapDataDir, ensureCaDirectory, type DataDirLayout } from './data-dir.js';
 import { createLogger } from './logger.js';
 
 /** The public base URL, settable once the listening port is known (port 0). */
@@ -57,6 +59,8 @@ export interface Services {
   /** Key backends by `credentials.backend_kind`. */
   readonly backends: ReadonlyMap<string, KeyBackend>;
   readonly caDirectory: OpenedCaDirectory;
+  /** The CA's records in the service database (shared by every node on it). */
+  readonly caStore: DbCaStore;
   /** The issuing CA; AIA/CDP of issued certificates point at `<base URL>/pki/…`. */
   readonly ca: CertificateAuthority;
   readonly rootCertificate: Uint8Array;
@@ -122,7 +126,7 @@ function livePkiUrls(baseUrl: BaseUrl): PkiUrls {
 export async function createServices(config: ServerConfig, options: CreateServicesOptions = {}): Promise<Services> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.logLevel, options.logDestination);
-  const boot = await bootstrapDataDir(config, clock);
+  const boot = await bootstrapDataDir(config);
   const closers: (() => Promise<void>)[] = [];
   const closeAll = async (): Promise<void> => {
     for (const close of closers.splice(0).reverse()) {
@@ -135,12 +139,24 @@ export async function createServices(config: ServerConfig, options: CreateServic
   };
   try {
     const baseUrl = mutableBaseUrl(config.baseUrl ?? `http://${config.host}:${config.port}`);
-    const caDirectory = await openCaDirectory(boot.layout.caDir, { clock, ...boot.kekChoice });
+    const store = await connectStore(config.database);
+    closers.push(() => store.close());
+    const auditKey = createAuditKey(boot.secrets.auditKey);
+    const audit: AuditContext = { key: auditKey, nodeId: config.nodeId, clock, failures: config.failureAudit };
+    // The CA's records live in the database: a fresh data directory starts there, an older one
+    // (ca-store.json) is imported once; every CA change is audited in its own transaction.
+    const caStore = new DbCaStore({ store, onChange: auditCaChanges(audit) });
+    if (!(await ensureCaDirectory(config, boot, clock, caStore))) {
+      const imported = await importFileCaStore(boot.layout.caDir, caStore, audit);
+      if (imported !== undefined && imported.certificates + imported.counters > 0) {
+        logger.info({ ...imported }, 'CA records imported from ca-store.json into the database');
+      }
+    }
+    await backfillCredentialSerials(store);
+    const caDirectory = await openCaDirectory(boot.layout.caDir, { clock, ...boot.kekChoice, store: caStore });
     closers.push(() => caDirectory.close());
     const keystore = await SoftwareKeystore.open({ dir: boot.layout.keysDir, kek: boot.kek, clock });
     closers.push(() => keystore.close());
-    const store = await connectStore(config.database);
-    closers.push(() => store.close());
     const backends = new Map<string, KeyBackend>([[keystore.kind, keystore]]);
     if (config.pkcs11 !== undefined) {
       const pinBytes = readSecretFromEnv('SIGNET_PKCS11_PIN', config.pkcs11.environment);
@@ -164,8 +180,6 @@ export async function createServices(config: ServerConfig, options: CreateServic
       urls: livePkiUrls(baseUrl),
       policyOids: caConfig.policyOids,
     });
-    const auditKey = createAuditKey(boot.secrets.auditKey);
-    const audit: AuditContext = { key: auditKey, nodeId: config.nodeId, clock, failures: config.failureAudit };
     const hasher = createScryptHasher(options.scrypt);
     const secretBox = createAesGcmSecretBox(boot.secrets.secretBoxKey);
     const authenticator = new Authenticator({
@@ -193,6 +207,7 @@ export async function createServices(config: ServerConfig, options: CreateServic
       keystore,
       backends,
       caDirectory,
+      caStore,
       ca,
       rootCertificate: caDirectory.rootCertificate,
       tsa: caDirectory.createTimestampAuthority(),

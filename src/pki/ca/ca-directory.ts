@@ -2,7 +2,8 @@
  * The on-disk CA used by `signet ca …` and `signet pki serve`: `ca.json` (key references,
  * algorithm, URLs, policies), an encrypted software keystore under `keys/` (keys never in
  * plaintext), the file CaStore, and the public certificates as PEM (root, issuing, chain =
- * issuing then root, tsa, ocsp). The KEK lives in a separate file or the environment.
+ * issuing then root, tsa, ocsp). The KEK lives in a separate file or the environment. The
+ * signing service keeps the records in its database instead (`store: 'database'` in ca.json).
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import { randomBytes, X509Certificate, type KeyObject } from 'node:crypto';
@@ -14,6 +15,7 @@ import type { CaKey } from '../ca-key.js';
 import { derToPem, pemCertificates } from '../certificate.js';
 import { PkiError } from '../errors.js';
 import { createOcspResponder, type OcspResponder } from '../ocsp/ocsp-responder.js';
+import type { CaStore } from '../store/ca-store.js';
 import { FileCaStore } from '../store/file-ca-store.js';
 import { createTimestampAuthority, type TimestampAuthority } from '../tsa/timestamp-authority.js';
 import { CertificateAuthority } from './certificate-authority.js';
@@ -32,6 +34,11 @@ export interface CaDirectoryConfig {
   readonly tsaPolicyOid: string;
   /** KEK file (relative to the directory) when the KEK was created by `ca init`. */
   readonly kekFile?: string;
+  /**
+   * Where the certificate records live: `file` (ca-store.json, the default) or `database` (the
+   * signing service's database; the directory then holds keys and certificates only).
+   */
+  readonly store?: 'file' | 'database';
 }
 
 /** The default base URL when none is configured. */
@@ -86,6 +93,8 @@ export interface InitCaDirectoryOptions extends KekChoice {
    * keystore). The TSA and OCSP-signer certificates are then issued by it.
    */
   readonly importIssuing?: ImportedIssuingCa;
+  /** The CaStore to record issued certificates in (default: the directory's FileCaStore). */
+  readonly store?: CaStore;
 }
 
 /** An external issuing CA to import (see InitCaDirectoryOptions.importIssuing). */
@@ -128,7 +137,7 @@ function checkImportedCa(imported: ImportedIssuingCa, now: Date): void {
 async function importHierarchy(
   imported: ImportedIssuingCa,
   keystore: SoftwareKeystore,
-  store: FileCaStore,
+  store: CaStore,
   options: InitCaDirectoryOptions,
   urls: PkiUrls,
   policyOids: readonly string[],
@@ -208,7 +217,7 @@ export async function initCaDirectory(options: InitCaDirectoryOptions): Promise<
   try {
     const baseUrl = options.baseUrl ?? defaultBaseUrl;
     const policyOids = options.policyOids ?? [signetDevelopmentPolicyOid];
-    const store = new FileCaStore(dir);
+    const store = options.store ?? new FileCaStore(dir);
     const labelPrefix = `ca-${randomBytes(4).toString('hex')}`;
     const h = options.importIssuing
       ? await importHierarchy(options.importIssuing, keystore, store, options, pkiUrlsFor(baseUrl), policyOids, labelPrefix)
@@ -236,6 +245,7 @@ export async function initCaDirectory(options: InitCaDirectoryOptions): Promise<
       policyOids,
       tsaPolicyOid: options.tsaPolicyOid ?? `${signetDevelopmentPolicyOid}.1`,
       ...(createdKekFile ? { kekFile: 'kek' } : {}),
+      ...(options.store !== undefined ? { store: 'database' as const } : {}),
     };
     const pem = (der: Uint8Array) => derToPem(der, 'CERTIFICATE');
     writeFileSync(join(dir, 'root.pem'), pem(h.root.certificate));
@@ -257,7 +267,7 @@ export interface OpenedCaDirectory {
   readonly dir: string;
   readonly config: CaDirectoryConfig;
   readonly keystore: SoftwareKeystore;
-  readonly store: FileCaStore;
+  readonly store: CaStore;
   readonly ca: CertificateAuthority;
   readonly rootCertificate: Uint8Array;
   readonly tsaCertificate: Uint8Array;
@@ -278,10 +288,15 @@ function readCert(dir: string, name: string): Uint8Array {
   }
 }
 
-/** Opens a CA directory made by initCaDirectory; `baseUrl` overrides the configured one. */
+/**
+ * Opens a CA directory made by initCaDirectory; `baseUrl` overrides the configured one. `store`
+ * replaces the directory's FileCaStore; a directory whose records live in a database
+ * (`store: 'database'`) cannot be opened without one (ERR_PKI_CA_DIR_INVALID), so the CLI never
+ * works on a stale file store.
+ */
 export async function openCaDirectory(
   dir: string,
-  options: KekChoice & { readonly clock: Clock; readonly baseUrl?: string },
+  options: KekChoice & { readonly clock: Clock; readonly baseUrl?: string; readonly store?: CaStore },
 ): Promise<OpenedCaDirectory> {
   let config: CaDirectoryConfig;
   try {
@@ -292,9 +307,15 @@ export async function openCaDirectory(
   if (config.version !== 1 || typeof config.keys?.issuing !== 'string') {
     throw new PkiError('ERR_PKI_CA_DIR_INVALID', 'ca.json has an unknown format');
   }
+  if (config.store === 'database' && options.store === undefined) {
+    throw new PkiError(
+      'ERR_PKI_CA_DIR_INVALID',
+      `the CA in ${dir} keeps its records in the signing service database; manage it through signet serve / signet admin`,
+    );
+  }
   const kek = resolveKek(dir, options, config);
   const keystore = await SoftwareKeystore.open({ dir: join(dir, 'keys'), kek, clock: options.clock });
-  const store = new FileCaStore(dir);
+  const store = options.store ?? new FileCaStore(dir);
   const key = (ref: string): CaKey => ({ backend: keystore, ref, algorithm: config.algorithm });
   const issuing = readCert(dir, 'issuing.pem');
   const tsaCertificate = readCert(dir, 'tsa.pem');
@@ -339,12 +360,29 @@ export async function openCaDirectory(
   };
 }
 
-/** Persists a new base URL into ca.json (used by `signet pki serve --base-url`). */
-export function updateBaseUrl(dir: string, config: CaDirectoryConfig, baseUrl: string): CaDirectoryConfig {
-  const next = { ...config, baseUrl };
+function replaceConfig(dir: string, next: CaDirectoryConfig): CaDirectoryConfig {
   // Atomic replace: a concurrent `signet ca` never reads a half-written ca.json.
   const tmp = join(dir, `ca.json.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   writeFileSync(tmp, `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600 });
   renameSync(tmp, join(dir, 'ca.json'));
   return next;
+}
+
+/** Persists a new base URL into ca.json (used by `signet pki serve --base-url`). */
+export function updateBaseUrl(dir: string, config: CaDirectoryConfig, baseUrl: string): CaDirectoryConfig {
+  return replaceConfig(dir, { ...config, baseUrl });
+}
+
+/**
+ * Marks a CA directory's records as moved into a database (after an import), so file-store tools
+ * refuse it from now on. Returns the configuration as read and written.
+ */
+export function markCaDirectoryInDatabase(dir: string): CaDirectoryConfig {
+  let config: CaDirectoryConfig;
+  try {
+    config = JSON.parse(readFileSync(join(dir, 'ca.json'), 'utf8')) as CaDirectoryConfig;
+  } catch (cause) {
+    throw new PkiError('ERR_PKI_CA_DIR_INVALID', `${dir} is not a CA directory (run signet ca init)`, { cause });
+  }
+  return config.store === 'database' ? config : replaceConfig(dir, { ...config, store: 'database' });
 }

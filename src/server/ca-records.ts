@@ -1,0 +1,119 @@
+/**
+ * The signing service's CA records live in its database (DbCaStore), so every node on one
+ * PostgreSQL shares issued certificates, revocations and counters. This module audits each CA
+ * change in its own transaction (INV-5), imports a data directory's older file store once, and
+ * records the certificate serial of credentials created before the database knew it.
+ */
+import { existsSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { appendAudit, type AuditContext } from '../audit/index.js';
+import {
+  FileCaStore,
+  markCaDirectoryInDatabase,
+  parseCertificate,
+  serialToHex,
+  type CaStoreChange,
+  type CaStoreImport,
+  type DbCaStore,
+} from '../pki/index.js';
+import {
+  credentialCertificates,
+  listCredentialsWithoutSerial,
+  setCredentialCertificateSerial,
+  type Db,
+  type Store,
+} from '../store/index.js';
+
+const changeTypes: Readonly<Record<CaStoreChange['kind'], string>> = {
+  issue: 'ca.certificate.issue',
+  revoke: 'ca.certificate.revoke',
+  renew: 'ca.certificate.renew',
+};
+
+/** The DbCaStore hook that audits every issuance, revocation and renewal with the change itself. */
+export function auditCaChanges(audit: AuditContext): (trx: Db, change: CaStoreChange) => Promise<void> {
+  return async (trx, change) => {
+    const { record } = change;
+    await appendAudit(
+      trx,
+      {
+        type: changeTypes[change.kind],
+        outcome: 'success',
+        subject: `certificate:${record.serialHex}`,
+        details: {
+          issuer: record.issuerId,
+          profile: record.profile,
+          subject: record.subject,
+          ...(change.kind === 'revoke' && record.revocation !== undefined
+            ? { reason: record.revocation.reason, revocationTime: record.revocation.time.toISOString() }
+            : {}),
+          ...(change.kind === 'renew' ? { renews: change.renewedSerialHex } : {}),
+        },
+      },
+      audit,
+    );
+  };
+}
+
+/**
+ * Moves the CA records of `caDir`'s file store (ca-store.json, from before the database store)
+ * into the database: one transaction, audited as `ca.store.import` when anything was written;
+ * idempotent (existing certificates are kept, counters only raised), so a crash before the file
+ * is set aside just repeats a no-op. Afterwards ca.json says `store: 'database'` (file-store
+ * tools refuse the directory) and the file is renamed `ca-store.json.imported`.
+ */
+export async function importFileCaStore(
+  caDir: string,
+  caStore: DbCaStore,
+  audit: AuditContext,
+): Promise<CaStoreImport | undefined> {
+  const file = join(caDir, 'ca-store.json');
+  let result: CaStoreImport | undefined;
+  if (existsSync(file)) {
+    const { records, counters } = await new FileCaStore(caDir).exportRecords();
+    result = await caStore.importRecords(records, counters, async (trx, imported) => {
+      await appendAudit(
+        trx,
+        {
+          type: 'ca.store.import',
+          outcome: 'success',
+          subject: 'ca:records',
+          details: { from: 'ca-store.json', certificates: imported.certificates, counters: imported.counters },
+        },
+        audit,
+      );
+    });
+  }
+  markCaDirectoryInDatabase(caDir);
+  if (existsSync(file)) {
+    try {
+      renameSync(file, `${file}.imported`);
+    } catch (err) {
+      // Another node sharing the directory set it aside first.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+  return result;
+}
+
+/**
+ * Records the leaf certificate serial of credentials created before `credentials.certificate_serial`
+ * existed, so a CA revocation stops their signing too (SECURITY.md SAD-16). Returns how many.
+ */
+export async function backfillCredentialSerials(store: Store): Promise<number> {
+  const rows = await listCredentialsWithoutSerial(store.db);
+  let done = 0;
+  for (const row of rows) {
+    const leaf = credentialCertificates(row)[0];
+    if (leaf === undefined) continue;
+    let serialHex: string;
+    try {
+      serialHex = serialToHex(new Uint8Array(parseCertificate(leaf).tbsCertificate.serialNumber));
+    } catch {
+      continue; // not a certificate this server can read; it cannot come from the built-in CA either
+    }
+    await store.transaction((trx) => setCredentialCertificateSerial(trx, row.id, serialHex));
+    done++;
+  }
+  return done;
+}
