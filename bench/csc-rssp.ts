@@ -1,23 +1,20 @@
 /**
- * Signet's RSSP assembled for benchmarks as `signet serve` assembles it (SQLite store, software
- * keystore, built-in CA, Authenticator with TOTP, SadService, createCscService, cscRoutes on
- * Fastify) and listening on 127.0.0.1:0. The clock is the system clock plus an offset the bench
- * moves forward one TOTP step per authorization (codes are single-use, RFC 6238 §5.2).
+ * Signet's RSSP for benchmarks, assembled exactly as `signet serve` assembles it: createServices
+ * on a fresh data dir (SQLite, software keystore, built-in CA and TSA), buildServer with every
+ * surface (security headers, trace ids, request limits, request logging at the configured level
+ * to a log file), listening on 127.0.0.1:0. Users and credentials come from the admin service.
+ * The only difference is the clock: system time plus an offset the bench moves forward one TOTP
+ * step per authorization (codes are single-use, RFC 6238 §5.2).
  */
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Fastify from 'fastify';
-import { createAuditKey, type AuditContext } from '../src/audit/index.js';
-import { Authenticator, SadService, createAesGcmSecretBox, createScryptHasher, generateTotp } from '../src/auth/index.js';
+import { decodeBase32, generateTotp } from '../src/auth/index.js';
 import type { Clock } from '../src/core/clock.js';
-import { createCredential, createCscService, type CredentialAlgorithm } from '../src/csc/index.js';
-import { Kek, SoftwareKeystore } from '../src/keys/index.js';
-import { CertificateAuthority, FileCaStore, createCaHierarchy } from '../src/pki/index.js';
-import { cscRoutes } from '../src/server/routes/csc-routes.js';
-import { connectStore } from '../src/store/index.js';
+import type { CredentialAlgorithm } from '../src/csc/index.js';
+import { buildServer, createServices, loadServerConfig } from '../src/server/index.js';
+import { credentialOperationsFor, serverSurfaces } from '../src/server/surfaces.js';
 
 /** A user as the bench client sees it (plain data: it crosses to the main thread). */
 export interface BenchUserData {
@@ -65,57 +62,45 @@ export async function startBenchRssp(
   steps: Int32Array = new Int32Array(new SharedArrayBuffer(4)),
 ): Promise<BenchRssp> {
   const dir = mkdtempSync(join(tmpdir(), 'signet-bench-csc-'));
-  const clock = offsetClock(steps);
-  const keystore = await SoftwareKeystore.open({ dir: join(dir, 'keys'), kek: Kek.generate(), clock });
-  mkdirSync(join(dir, 'ca'));
-  const caStore = new FileCaStore(join(dir, 'ca'));
-  const urls = {};
-  const hierarchy = await createCaHierarchy({ backend: keystore, store: caStore, clock, urls, organization: 'Signet Bench', country: 'BE' });
-  const ca = new CertificateAuthority({ id: 'issuing', key: { backend: keystore, ref: hierarchy.issuing.keyRef, algorithm: hierarchy.algorithm }, certificate: hierarchy.issuing.certificate, store: caStore, clock, urls });
-  const store = await connectStore({ kind: 'sqlite', file: join(dir, 'signet.db') });
-  const audit: AuditContext = { key: createAuditKey(randomBytes(32)), nodeId: 'bench', clock };
-  const hasher = createScryptHasher({ N: 2 ** 14, r: 8, p: 1 });
-  const authenticator = new Authenticator({ store, clock, audit, hasher, secretBox: createAesGcmSecretBox(randomBytes(32)) });
-  const sads = new SadService({ store, clock, audit });
-  const keyBackends = new Map([['software', keystore]]);
-  const csc = createCscService({
-    store,
-    clock,
-    audit,
-    sads,
-    authenticator,
-    keyBackends,
-    ca,
-    info: { name: 'Signet bench', logo: 'https://signet.invalid/logo.png', region: 'BE', lang: 'en-US', description: 'benchmark RSSP' },
+  const config = loadServerConfig({ dataDir: join(dir, 'data'), port: 0, env: {} });
+  const log = createWriteStream(join(dir, 'server.log'));
+  const services = await createServices(config, {
+    clock: offsetClock(steps),
+    logDestination: log,
+    scrypt: { N: 2 ** 14, r: 8, p: 1 },
+    credentials: credentialOperationsFor,
   });
-  const app = Fastify({ logger: false });
-  await app.register(cscRoutes, { csc, bodyLimit: 1024 * 1024 });
+  const app = await buildServer(services, { surfaces: serverSurfaces(services) });
   await app.listen({ port: 0, host: '127.0.0.1' });
-  const lifecycle = { store, clock, audit, hasher, keyBackends, ca, caChain: [hierarchy.issuing.certificate, hierarchy.root.certificate] };
+  const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  services.baseUrl.set(base);
 
+  const origin = { via: 'cli' as const };
   const users: BenchUser[] = [];
   for (let i = 0; i < userCount; i++) {
     const username = `bench-${i}`;
-    const password = `pw-${randomBytes(6).toString('hex')}`;
-    const userId = await authenticator.createUser({ username, password });
-    const { secret } = await authenticator.enrollTotp({ userId });
-    await authenticator.confirmTotp({ userId, code: generateTotp(secret, clock.now()) });
+    const password = `pw-bench-${i}-${process.pid}`;
+    const created = await services.admin.createUser({ username, password, totp: true }, origin);
     const pin = '246813';
     const credentials: Record<string, string> = {};
     for (const algorithm of algorithms) {
-      const { credentialID } = await createCredential(lifecycle, { userId, backend: 'software', algorithm, pin, subject: { commonName: `${username} ${algorithm}`, country: 'BE' }, multisign: 1000 });
+      const { credentialID } = await services.admin.createCredential(
+        { user: created.userId, backend: 'software', algorithm, pin, commonName: `${username} ${algorithm}`, multisign: 1000 },
+        origin,
+      );
       credentials[algorithm] = credentialID;
     }
-    users.push(withOtp({ username, password, credentials, pin, totpSecret: secret }, steps));
+    const totpSecret = decodeBase32(created.totp?.secret ?? '');
+    users.push(withOtp({ username, password, credentials, pin, totpSecret }, steps));
   }
   return {
-    url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/csc/v2`,
+    url: `${base}/csc/v2`,
     users,
-    rootCertificate: hierarchy.root.certificate,
+    rootCertificate: services.rootCertificate,
     async close() {
       await app.close();
-      await store.close();
-      await keystore.close();
+      await services.close();
+      log.end();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -103,6 +103,7 @@ export function credentialOperationsFor(services: CoreServices): CredentialOpera
         subject: { commonName: request.commonName },
         ...(request.pin !== undefined ? { pin: request.pin } : {}),
         ...(request.profile !== undefined ? { profile: request.profile as 'signing' } : {}),
+        ...(request.multisign !== undefined ? { multisign: request.multisign } : {}),
         ...lifecycleOrigin(origin),
       }),
     disable: (credentialId, origin) => disableCredential(deps, { credentialId, ...lifecycleOrigin(origin) }),

@@ -7,7 +7,8 @@ import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
 import { issueAccessToken } from '../../src/auth/access-token.js';
-import { listAuditRows } from '../../src/store/index.js';
+import { findCredential, listAuditRows } from '../../src/store/index.js';
+import { credentialOperationsFor } from '../../src/server/surfaces.js';
 import { buildServer, type Services } from '../../src/server/index.js';
 import type { Capture} from './support/server-fixture.js';
 import { openServices, serverEnv } from './support/server-fixture.js';
@@ -33,6 +34,26 @@ async function adminToken(app: FastifyInstance, services: Services): Promise<str
 }
 
 describe('admin API (issue 6)', () => {
+  it('credentials: create with a chosen multisign (1…1000); out of range is 400', async (t) => {
+    const env = await serverEnv(t, 'sqlite');
+    if (!env) return;
+    const services = await openServices(t, env, { credentials: credentialOperationsFor });
+    const app = await buildServer(services);
+    t.after(() => app.close());
+    const auth = { authorization: `Bearer ${await adminToken(app, services)}` };
+    const user = await app.inject({ method: 'POST', url: '/admin/v1/users', headers: auth, payload: { username: 'dora', password: 'correct horse' } });
+    assert.equal(user.statusCode, 201, user.body);
+    const payload = { user: 'dora', commonName: 'Dora', algorithm: 'EC-P256', pin: '123456' };
+    const created = await app.inject({ method: 'POST', url: '/admin/v1/credentials', headers: auth, payload: { ...payload, multisign: 1000 } });
+    assert.equal(created.statusCode, 201, created.body);
+    const row = await findCredential(services.store.db, created.json<{ credentialID: string }>().credentialID);
+    assert.equal(row?.multisign, 1000);
+    const plain = await app.inject({ method: 'POST', url: '/admin/v1/credentials', headers: auth, payload });
+    assert.equal((await findCredential(services.store.db, plain.json<{ credentialID: string }>().credentialID))?.multisign, 100);
+    const tooMany = await app.inject({ method: 'POST', url: '/admin/v1/credentials', headers: auth, payload: { ...payload, multisign: 1001 } });
+    assert.equal(tooMany.statusCode, 400);
+  });
+
   it('the set-up token is single use; it is stored only as a hash', async (t) => {
     const s = await server(t);
     if (!s) return;

@@ -39,6 +39,8 @@ export interface NewCredentialRequest {
   readonly pin?: string;
   readonly commonName: string;
   readonly profile?: string;
+  /** Signatures one authorization may cover (CSC `multisign`, 1…1000; default 100). */
+  readonly multisign?: number;
 }
 
 /** The credential lifecycle the admin surface drives (A's src/csc/credential-lifecycle.ts, adapted). */
@@ -190,6 +192,7 @@ export class AdminService {
         commonName: request.commonName,
         ...(request.pin !== undefined ? { pin: request.pin } : {}),
         ...(request.profile !== undefined ? { profile: request.profile } : {}),
+        ...(request.multisign !== undefined ? { multisign: request.multisign } : {}),
       },
       origin,
     );

@@ -218,6 +218,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = (app, { servi
         pin?: string;
         commonName: string;
         profile?: string;
+        multisign?: number;
       };
     }>(
       '/credentials',
@@ -237,6 +238,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = (app, { servi
               pin: { type: 'string', minLength: 4, maxLength: 64 },
               commonName: { type: 'string', minLength: 1, maxLength: 64 },
               profile: { type: 'string', minLength: 1, maxLength: 64 },
+              multisign: { type: 'integer', minimum: 1, maximum: 1000 },
             },
           },
         },
@@ -251,6 +253,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = (app, { servi
             commonName: b.commonName,
             ...(b.pin !== undefined ? { pin: b.pin } : {}),
             ...(b.profile !== undefined ? { profile: b.profile } : {}),
+            ...(b.multisign !== undefined ? { multisign: b.multisign } : {}),
           },
           origin(request),
         );
