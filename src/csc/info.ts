@@ -55,7 +55,9 @@ export function infoResponse(deps: CscDeps, version: CscVersion): Record<string,
     ...(oauth ? { oauth2Issuer: i.oauth2Issuer, supportsRar: i.supportsRar ?? false } : {}),
     asynchronousOperationMode: false,
     methods,
-    validationInfo: false,
+    // CSC v2 §11.1: returnValidationInfo is supported beyond P + B-LT + documentDigests when a
+    // revocation source is configured (signDoc, validation-info.ts).
+    validationInfo: deps.pades?.revocation !== undefined,
     signAlgorithms: { algos: allSignAlgos() },
     signature_formats: { formats: ['P'], envelope_properties: [['Revision', 'Certification']] },
     conformance_levels: conformanceNames(deps),

@@ -3,13 +3,22 @@
  * signed PDFs (`DocumentWithSignature`), `documentDigests` → detached CMS (`SignatureObject`).
  * Each document's hash (or each digest) must be one the SAD authorises (403 invalid_hash); the
  * whole request is consumed from the SAD before any key operation.
+ *
+ * Levels with `documentDigests` (the RSSP never holds the PDF): B-B; B-T adds the
+ * signature-time-stamp over the signature value (ETSI EN 319 122-1 §5.3) to the CMS; B-LT is that
+ * B-T CMS plus `validationInfo`, which the client writes into the DSS (CSC v2 §11.11 makes
+ * `returnValidationInfo` mandatory to support for exactly P + AdES-B-LT + documentDigests), so
+ * B-LT with digests requires `returnValidationInfo: true`; B-LTA needs a document time-stamp over
+ * the whole PDF including its DSS (ETSI EN 319 142-1 §5.5, §6.5), which only the document's holder
+ * can add: refused as `Invalid parameter conformance_level`. `returnValidationInfo` is honoured
+ * for every level and for `documents` when a revocation source is configured (info.validationInfo).
  */
 import { createHash } from 'node:crypto';
 import { appendAuditNow } from '../audit/index.js';
 import { SadError, maxSadSignatures } from '../auth/index.js';
 import { buildSignedAttributes, buildSignedData, digestAlgorithms } from '../cms/index.js';
 import { keySigner } from '../keys/index.js';
-import { signPdf, type PadesLevel } from '../pades/index.js';
+import { addSignatureTimestamp, signPdf, type PadesLevel } from '../pades/index.js';
 import { origin } from './auth-operations.js';
 import { levelOptions, requestedLevel } from './pades-levels.js';
 import type { CscDeps, CscRequestContext } from './csc-deps.js';
@@ -17,6 +26,7 @@ import { CscError, invalidParameter, missingParameter } from './errors.js';
 import {
   asBody,
   decodeBase64,
+  optionalBoolean,
   optionalHashes,
   optionalString,
   requiredObjectArray,
@@ -27,6 +37,7 @@ import {
 import { requireBearer, requireOwnCredential, requireUsableCredential, type RequestTrail } from './request-scope.js';
 import { checkOperationMode, sadOf, signDigests } from './sign-hash.js';
 import { digestFromOid, digestOid, resolveSignAlgo, type ResolvedSignAlgo } from './sign-algorithm.js';
+import { ValidationInfoBuilder } from './validation-info.js';
 
 /** Per-entry PAdES parameters shared by `documents[]` and `documentDigests[]`. */
 interface PadesEntry {
@@ -74,6 +85,10 @@ export async function signDoc(
   checkOperationMode(body);
   optionalString(body, 'clientData', 4096);
   const hashAlgorithmOid = optionalString(body, 'hashAlgorithmOID', 64);
+  const returnValidationInfo = optionalBoolean(body, 'returnValidationInfo') ?? false;
+  // Refused before the SAD is touched when this deployment has no revocation source.
+  const revocation = deps.pades?.revocation;
+  if (returnValidationInfo && revocation === undefined) throw invalidParameter('returnValidationInfo');
   const hasDigests = body['documentDigests'] !== undefined && body['documentDigests'] !== null;
   const hasDocuments = body['documents'] !== undefined && body['documents'] !== null;
   if (hasDigests && hasDocuments) {
@@ -124,7 +139,7 @@ export async function signDoc(
     if (backend === undefined) {
       throw new CscError('ERR_CSC_BACKEND_UNAVAILABLE', 'The signing service is temporarily unavailable');
     }
-    const signed: string[] = [];
+    const signed: Uint8Array[] = [];
     for (const d of docs) {
       const signer = keySigner(backend, row.key_ref, cert.chain, d.pades.algorithm);
       const out = await signPdf(d.bytes, signer, {
@@ -132,10 +147,16 @@ export async function signDoc(
         ...(d.pades.certify ? { certify: 2 as const } : {}),
         ...levelOptions(deps, d.pades.level, cert.chain),
       });
-      signed.push(toBase64(out));
+      signed.push(out);
     }
     await audit(deps, ctx, binding, row.id, hashes, 'documents', docs.map((d) => d.pades.level));
-    return { DocumentWithSignature: signed };
+    const response: Record<string, unknown> = { DocumentWithSignature: signed.map(toBase64) };
+    if (returnValidationInfo && revocation !== undefined) {
+      const info = new ValidationInfoBuilder(revocation, cert.chain);
+      for (const pdf of signed) await info.addSignedPdf(pdf);
+      response['validationInfo'] = info.result();
+    }
+    return response;
   }
 
   const entries = requiredObjectArray(body, 'documentDigests', maxDocuments);
@@ -146,8 +167,9 @@ export async function signDoc(
     const hashes = optionalHashes(entry, 'hashes', maxSadSignatures);
     if (hashes === undefined) throw missingParameter('array', 'hashes');
     const pades = padesEntry(deps, entry, entryAlg);
-    // Detached CMS is returned as built: levels beyond B-B are added by the client's PAdES embedder.
-    if (pades.level !== 'B-B') throw invalidParameter('conformance_level');
+    // See the module header: B-LTA needs the whole PDF; B-LT is B-T plus validationInfo.
+    if (pades.level === 'B-LTA') throw invalidParameter('conformance_level');
+    if (pades.level === 'B-LT' && !returnValidationInfo) throw invalidParameter('returnValidationInfo');
     if (pades.algorithm.keyType !== cert.keyType) throw invalidParameter('signAlgo');
     if (hashes.some((h) => h.length !== digestAlgorithms[pades.algorithm.digest].length)) {
       throw new CscError('ERR_CSC_INVALID_REQUEST', 'Invalid digest value length');
@@ -158,8 +180,9 @@ export async function signDoc(
   const digest = (groups[0] as (typeof groups)[number]).pades.algorithm.digest;
   if (groups.some((g) => g.pades.algorithm.digest !== digest)) throw invalidParameter('hashAlgorithmOID');
   await consume(digestOid(digest), all);
-  const objects: string[] = [];
+  const objects: Uint8Array[] = [];
   for (const g of groups) {
+    const { timestamper } = levelOptions(deps, g.pades.level, cert.chain);
     const attributes = g.hashes.map((h) =>
       buildSignedAttributes({ messageDigest: h, digestAlgorithm: digest, signingCertificate: cert.chain[0] as Uint8Array }),
     );
@@ -167,21 +190,25 @@ export async function signDoc(
       (a) => new Uint8Array(createHash(digestAlgorithms[g.pades.algorithm.digest].nodeName).update(a).digest()),
     );
     const signatures = await signDigests(deps, row, cert, g.pades.algorithm, dtbs);
-    attributes.forEach((a, i) => {
-      objects.push(
-        toBase64(
-          buildSignedData({
-            signedAttributes: a,
-            signature: signatures[i] as Uint8Array,
-            signatureAlgorithm: g.pades.algorithm,
-            certificates: cert.chain,
-          }),
-        ),
-      );
-    });
+    for (const [i, a] of attributes.entries()) {
+      const cms = buildSignedData({
+        signedAttributes: a,
+        signature: signatures[i] as Uint8Array,
+        signatureAlgorithm: g.pades.algorithm,
+        certificates: cert.chain,
+      });
+      // ETSI EN 319 122-1 §5.3: the signature-time-stamp is an unsigned attribute over the signature value.
+      objects.push(g.pades.level === 'B-B' || timestamper === undefined ? cms : await addSignatureTimestamp(cms, timestamper));
+    }
   }
-  await audit(deps, ctx, binding, row.id, all, 'documentDigests', ['B-B']);
-  return { SignatureObject: objects };
+  await audit(deps, ctx, binding, row.id, all, 'documentDigests', groups.map((g) => g.pades.level));
+  const response: Record<string, unknown> = { SignatureObject: objects.map(toBase64) };
+  if (returnValidationInfo && revocation !== undefined) {
+    const info = new ValidationInfoBuilder(revocation, cert.chain);
+    for (const cms of objects) await info.addContainer(cms);
+    response['validationInfo'] = info.result();
+  }
+  return response;
 }
 
 async function audit(

@@ -136,16 +136,16 @@ export class ValidationDataCollector {
   }
 
   /** Signed containers to cover for a signature: itself, plus its signature-time-stamp tokens. */
-  #containersOf(sig: PdfSignature): SignedDataView[] {
-    if (!sig.container) return [];
+  #containersOf(container: Uint8Array | undefined, isDocumentTimestamp: boolean): SignedDataView[] {
+    if (!container) return [];
     let sd: SignedDataView;
     try {
-      sd = parseSignedData(sig.container);
+      sd = parseSignedData(container);
     } catch {
       return [];
     }
     const out = [sd];
-    if (sig.isDocumentTimestamp) return out;
+    if (isDocumentTimestamp) return out;
     for (const si of sd.signerInfos) {
       for (const attr of si.unsignedAttributes) {
         if (attr.oid !== cmsOids.id_aa_signatureTimeStampToken) continue;
@@ -163,8 +163,26 @@ export class ValidationDataCollector {
 
   /** Collects the material of one signature or document timestamp. */
   async collect(sig: PdfSignature): Promise<SignatureMaterial> {
+    const material = await this.#material(this.#containersOf(sig.container, sig.isDocumentTimestamp));
+    return { vriKey: vriKeyOf(sig.contents), ...material };
+  }
+
+  /**
+   * Collects the material of a detached CMS signature (and its signature-time-stamp tokens) that
+   * is not in a PDF yet: what a remote signer returns for the client's DSS (CSC v2 signDoc
+   * `validationInfo`, ETSI EN 319 142-1 §5.4.2).
+   *
+   * @example
+   * ```ts
+   * const { certificates, ocspResponses, crls } = await new ValidationDataCollector(revocation).collectContainer(cms);
+   * ```
+   */
+  async collectContainer(container: Uint8Array): Promise<ValidationMaterial> {
+    return this.#material(this.#containersOf(container, false));
+  }
+
+  async #material(containers: readonly SignedDataView[]): Promise<ValidationMaterial> {
     const set = new MaterialSet();
-    const containers = this.#containersOf(sig);
     for (const sd of containers) for (const c of sd.certificates) this.#addToPool(c);
     for (const sd of containers) {
       for (const si of sd.signerInfos) {
@@ -172,6 +190,6 @@ export class ValidationDataCollector {
         if (signer) await this.#cover(signer, set);
       }
     }
-    return { vriKey: vriKeyOf(sig.contents), certificates: set.certificates, ocspResponses: set.ocspResponses, crls: set.crls };
+    return { certificates: set.certificates, ocspResponses: set.ocspResponses, crls: set.crls };
   }
 }

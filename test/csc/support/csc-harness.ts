@@ -78,7 +78,14 @@ export type Auth = { readonly bearer: string } | { readonly basic: string } | un
 export async function cscHarness(
   t: Pick<TestContext, 'after'>,
   store: Store,
-  options: { maxAttempts?: number; wrapBackend?: (backend: KeyBackend) => KeyBackend } = {},
+  options: {
+    maxAttempts?: number;
+    wrapBackend?: (backend: KeyBackend) => KeyBackend;
+    /** Another issuing CA for the credentials (e.g. one with OCSP/CRL URLs for B-LT) and its chain. */
+    issuing?: { readonly ca: CertificateAuthority; readonly chain: readonly Uint8Array[] };
+    /** signDoc's level sources (CscDeps.pades). */
+    pades?: CscDeps['pades'];
+  } = {},
 ): Promise<CscHarness> {
   const clock = testClock();
   const pki = await makePki(t, { clock });
@@ -121,8 +128,9 @@ export async function cscHarness(
     sads,
     authenticator,
     keyBackends: signingBackends,
-    ca: signingCa,
+    ca: options.issuing?.ca ?? signingCa,
     tsa,
+    ...(options.pades === undefined ? {} : { pades: options.pades }),
     info: { name: 'Signet test RSSP', logo: 'https://signet.test/logo.png', region: 'BE', lang: 'en-US', description: 'Signet under test' },
   };
   const csc = createCscService(deps);
@@ -140,8 +148,8 @@ export async function cscHarness(
     audit,
     hasher,
     keyBackends,
-    ca: signingCa,
-    caChain: [pki.hierarchy.issuing.certificate, pki.hierarchy.root.certificate],
+    ca: options.issuing?.ca ?? signingCa,
+    caChain: options.issuing?.chain ?? [pki.hierarchy.issuing.certificate, pki.hierarchy.root.certificate],
   };
   const spec = loadCscSpec();
 
