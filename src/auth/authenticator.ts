@@ -80,6 +80,9 @@ export interface TotpEnrollment {
 
 type Outcome = AuditEvent['outcome'];
 
+/** Where an attempt comes from: the transport's origin and, when known, the OAuth client (AUD-09). */
+export type FactorOrigin = RequestOrigin & { readonly clientId?: string };
+
 function checkPolicy(p: { readonly maxAttempts: number }): void {
   if (!Number.isSafeInteger(p.maxAttempts) || p.maxAttempts < 1 || p.maxAttempts > 1000) {
     throw new AuthError('ERR_AUTH_POLICY', 'maxAttempts must be between 1 and 1000');
@@ -115,7 +118,7 @@ export class Authenticator {
       readonly username: string;
       readonly password: string;
       readonly actorUserId?: string;
-    } & RequestOrigin,
+    } & FactorOrigin,
   ): Promise<string> {
     const passwordHash = await this.#o.hasher.hash(request.password);
     const id = randomUUID();
@@ -140,7 +143,7 @@ export class Authenticator {
    * (SCA-04); the attempt is reserved in the DB before the KDF runs (SCA-02). Returns the user id.
    */
   async verifyPassword(
-    request: { readonly username: string; readonly password: string } & RequestOrigin,
+    request: { readonly username: string; readonly password: string } & FactorOrigin,
   ): Promise<string> {
     await this.#throttle(request, 'auth.password');
     const user = await findUserByUsername(this.#o.store.db, request.username);
@@ -200,7 +203,7 @@ export class Authenticator {
 
   /** Confirms the pending TOTP secret with a first valid code, which becomes the last used step. Counted like a login attempt. */
   async confirmTotp(
-    request: { readonly userId: string; readonly code: string } & RequestOrigin,
+    request: { readonly userId: string; readonly code: string } & FactorOrigin,
   ): Promise<void> {
     const user = await findUserById(this.#o.store.db, request.userId);
     const pending = user?.totp_pending_secret ?? null;
@@ -221,7 +224,7 @@ export class Authenticator {
 
   /** Verifies a user's TOTP code: counted like a password attempt, each time step accepted once (SCA-05/06/08). */
   async verifyTotp(
-    request: { readonly userId: string; readonly code: string } & RequestOrigin,
+    request: { readonly userId: string; readonly code: string } & FactorOrigin,
   ): Promise<void> {
     await this.#throttle(request, 'auth.totp');
     const secret = await this.#totpSecret(request.userId);
@@ -242,7 +245,7 @@ export class Authenticator {
       readonly pin: string;
       /** First factor of several: success keeps earlier failures counted (see #credentialFactor). */
       readonly keepFailures?: boolean;
-    } & RequestOrigin,
+    } & FactorOrigin,
   ): Promise<void> {
     const credential = await findCredential(this.#o.store.db, request.credentialId);
     if (
@@ -276,7 +279,7 @@ export class Authenticator {
       readonly code: string;
       /** First factor of several: success keeps earlier failures counted (see #credentialFactor). */
       readonly keepFailures?: boolean;
-    } & RequestOrigin,
+    } & FactorOrigin,
   ): Promise<void> {
     const credential = await findCredential(this.#o.store.db, request.credentialId);
     if (credential === undefined || credential.user_id !== request.userId) {
@@ -294,7 +297,7 @@ export class Authenticator {
       readonly userId: string;
       readonly credentialId: string;
       readonly pin: string;
-    } & RequestOrigin,
+    } & FactorOrigin,
   ): Promise<void> {
     const credential = await findCredential(this.#o.store.db, request.credentialId);
     if (credential === undefined || credential.user_id !== request.userId) {
@@ -312,7 +315,7 @@ export class Authenticator {
 
   /** Administrator unlock of a user. Audited. */
   async unlockUser(
-    request: { readonly userId: string; readonly actorUserId: string } & RequestOrigin,
+    request: { readonly userId: string; readonly actorUserId: string } & FactorOrigin,
   ): Promise<void> {
     await this.#o.store.transaction(async (trx) => {
       await unlockUserRow(trx, request.userId);
@@ -325,7 +328,7 @@ export class Authenticator {
 
   /** Administrator unlock of a credential. Audited. */
   async unlockCredential(
-    request: { readonly credentialId: string; readonly actorUserId: string } & RequestOrigin,
+    request: { readonly credentialId: string; readonly actorUserId: string } & FactorOrigin,
   ): Promise<void> {
     await this.#o.store.transaction(async (trx) => {
       await setCredentialLocked(trx, request.credentialId, false);
@@ -363,7 +366,7 @@ export class Authenticator {
   }
 
   async #userFactor(
-    request: RequestOrigin,
+    request: FactorOrigin,
     userId: string,
     type: string,
     verify: () => Promise<{ ok: boolean; claim?: (trx: Db) => Promise<boolean> }>,
@@ -419,7 +422,7 @@ export class Authenticator {
   }
 
   async #credentialFactor(
-    request: RequestOrigin & {
+    request: FactorOrigin & {
       readonly userId: string;
       readonly credentialId: string;
       readonly keepFailures?: boolean;
@@ -477,7 +480,7 @@ export class Authenticator {
   }
 
   /** Counts the attempt against its source address; refuses (audited) past the limit. */
-  async #throttle(request: RequestOrigin, type: string): Promise<void> {
+  async #throttle(request: FactorOrigin, type: string): Promise<void> {
     const limit = this.#o.sourceLimit;
     if (limit === undefined || request.sourceAddress === undefined) return;
     const key = `auth:${request.sourceAddress}`;
@@ -502,7 +505,7 @@ export class Authenticator {
   }
 
   #event(
-    request: RequestOrigin,
+    request: FactorOrigin,
     type: string,
     outcome: Outcome,
     extra: {
@@ -517,6 +520,7 @@ export class Authenticator {
       ...(extra.actorUserId === undefined ? {} : { actorUserId: extra.actorUserId }),
       ...(extra.subject === undefined ? {} : { subject: extra.subject }),
       ...(extra.details === undefined ? {} : { details: extra.details }),
+      ...(request.clientId === undefined ? {} : { actorClientId: request.clientId }),
       ...(request.sourceAddress === undefined ? {} : { sourceAddress: request.sourceAddress }),
       ...(request.traceId === undefined ? {} : { traceId: request.traceId }),
     };
@@ -524,7 +528,7 @@ export class Authenticator {
 
   async #audit(
     trx: Db,
-    request: RequestOrigin,
+    request: FactorOrigin,
     type: string,
     outcome: Outcome,
     extra: {

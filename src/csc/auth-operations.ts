@@ -47,6 +47,7 @@ export async function authLogin(
   const userId = await deps.authenticator.verifyPassword({
     username,
     password,
+    clientId: cscLoginClientId,
     ...origin(ctx),
   });
   trail.userId = userId;

@@ -159,7 +159,7 @@ export async function credentialsAuthorize(
   const otp = authValue(authData, 'OTP');
   if (factors.pin && pin === undefined) throw missingParameter('string', 'PIN');
   if (factors.otp && otp === undefined) throw missingParameter('string', 'OTP');
-  const who = { userId: caller.info.userId, credentialId: row.id, ...origin(ctx) };
+  const who = { userId: caller.info.userId, credentialId: row.id, clientId: caller.info.clientId, ...origin(ctx) };
   // SECURITY.md SAD-25: the first factor's success keeps earlier failures counted; only the
   // last factor's success (the whole authorization) clears them, so a known PIN cannot be used
   // to guess OTPs without ever locking.

@@ -188,8 +188,8 @@ export class AuthorizationFlow {
     }
     let userId: string;
     try {
-      userId = await this.#d.authenticator.verifyPassword({ username, password, ...origin(o) });
-      await this.#d.authenticator.verifyTotp({ userId, code: otp, ...origin(o) });
+      userId = await this.#d.authenticator.verifyPassword({ username, password, clientId: r.clientId, ...origin(o) });
+      await this.#d.authenticator.verifyTotp({ userId, code: otp, clientId: r.clientId, ...origin(o) });
     } catch (err) {
       if (!(err instanceof AuthError)) throw err;
       return retry(loginMessage(err), err.code);
@@ -328,6 +328,7 @@ export class AuthorizationFlow {
           userId,
           credentialId: c.credentialId,
           pin,
+          clientId: r.clientId,
           ...origin(o),
         });
       } catch (err) {
