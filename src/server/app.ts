@@ -4,7 +4,7 @@
  * under /pki, the admin API under /admin/v1, the user API under /api/v1, request limits and the
  * CORS refusal (request-limits.ts), and the CSC and OAuth2 plugins when provided.
  */
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import { isSignetError } from '../core/errors.js';
 import { traceIdFor } from './logger.js';
@@ -28,6 +28,12 @@ export interface BuildServerOptions {
   readonly surfaces?: readonly SurfacePlugin[];
   /** Version shown in the OpenAPI document. */
   readonly version?: string;
+  /**
+   * Socket idle timeout (default 60 s: a client that stops sending headers or body is cut off)
+   * and whole-request deadline (default 120 s: bounds trickling clients; Node checks it every
+   * 30 s) (SECURITY.md DOS-14).
+   */
+  readonly timeouts?: { readonly connectionMs?: number; readonly requestMs?: number };
 }
 
 /** Security headers on every response (SECURITY.md OA-25/26; OWASP secure headers). */
@@ -39,6 +45,20 @@ const securityHeaders: Readonly<Record<string, string>> = {
   'cross-origin-opener-policy': 'same-origin',
   'cross-origin-resource-policy': 'same-origin',
 };
+
+/**
+ * One access-log line per request, written when the answer is complete, with method, path (no
+ * query), status and time; Fastify's default writes two lines (incoming, completed), and each
+ * costs a redaction pass on the signing hot path.
+ */
+class AccessLog extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    if (error) reply.log.error({ req: request, res: reply, err: error, responseTime: reply.elapsedTime }, 'request errored');
+    else reply.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
+  }
+}
 
 /** Maps framework errors (parsing, limits, content types) to a JSON body; everything else is 500. */
 function errorBody(err: FastifyError): { status: number; body: { error: string; error_description: string } } {
@@ -79,15 +99,15 @@ export async function buildServer(services: Services, options: BuildServerOption
     loggerInstance: services.logger as FastifyBaseLogger,
     genReqId: traceIdFor,
     requestIdHeader: false,
-    logController: new LogController({ requestIdLogLabel: 'traceId' }),
+    logController: new AccessLog({ requestIdLogLabel: 'traceId' }),
     bodyLimit: services.config.bodyLimitBytes,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     trustProxy: false,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
-    connectionTimeout: 60_000,
-    requestTimeout: 120_000,
+    connectionTimeout: options.timeouts?.connectionMs ?? 60_000,
+    requestTimeout: options.timeouts?.requestMs ?? 120_000,
   });
 
   await app.register(swagger, {

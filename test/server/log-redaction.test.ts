@@ -46,6 +46,15 @@ describe('log redaction (issue 6, KEY-11)', () => {
     await app.inject({ method: 'GET', url: '/nope?code=Query-Code-Secret&access_token=Query-Token-Secret' });
     await app.inject({ method: 'POST', url: '/admin/v1/setup', headers: { authorization: 'Basic dXNlcjpCYXNpYy1QYXNzd29yZA==' }, payload: { setupToken: 'Wrong-Setup-Secret' } });
     assert.ok(logs.text.length > 0, 'requests were logged');
+    // One access-log line per request, with its trace id, status and time; the query string cut.
+    const completed = logs.text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l['msg'] === 'request completed');
+    assert.equal(completed.length, 6);
+    for (const line of completed) {
+      assert.match(String(line['traceId']), /^[0-9a-f]{32}$/);
+      assert.equal(typeof line['responseTime'], 'number');
+      assert.equal(typeof (line['res'] as { statusCode?: unknown }).statusCode, 'number');
+    }
+    assert.ok(completed.some((l) => (l['req'] as { url?: string }).url === '/nope?…'));
     for (const secret of [setup, adminToken, 'Sup3r-Secret-Password', totpSecret, clientSecret, 'Broken-Json-Secret', 'Query-Code-Secret', 'Query-Token-Secret', 'dXNlcjpCYXNpYy1QYXNzd29yZA', 'Wrong-Setup-Secret']) {
       assert.ok(secret.length > 0);
       assert.ok(!logs.text.includes(secret), `a secret leaked into the logs: ${secret}`);
