@@ -93,7 +93,7 @@ describe('buildServer (issue 6)', () => {
     assert.notEqual(other.headers['x-trace-id'], traceId);
   });
 
-  it('unknown path: 404 JSON; malformed JSON: 400; wrong content type: 415; body over the limit: 413', async (t) => {
+  it('DOS-14, DOS-16: unknown path: 404 JSON; malformed JSON: 400; wrong content type: 415; body over the limit: 413 (more cases: http-limits.test.ts)', async (t) => {
     const s = await server(t);
     if (!s) return;
     const nf = await s.app.inject({ method: 'GET', url: '/nope' });
