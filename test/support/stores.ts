@@ -30,7 +30,8 @@ export interface TestDatabase {
 type Hooks = Pick<TestContext, 'after'>;
 
 let pgReachable: Promise<boolean> | undefined;
-async function isPgReachable(): Promise<boolean> {
+/** True when the test PostgreSQL answers (checked once per process). */
+export async function isPgReachable(): Promise<boolean> {
   pgReachable ??= (async () => {
     const client = new pg.Client({ connectionString: pgAdminUrl, connectionTimeoutMillis: 3000 });
     try {

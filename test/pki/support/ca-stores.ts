@@ -8,7 +8,7 @@ import type { StoreKind } from '../../../src/store/index.js';
 import type { CaStore } from '../../../src/pki/store/ca-store.js';
 import { DbCaStore, type DbCaStoreOptions } from '../../../src/pki/store/db-ca-store.js';
 import { FileCaStore } from '../../../src/pki/store/file-ca-store.js';
-import { requireStore, storeKinds, testStores, type TestDatabase } from '../../support/stores.js';
+import { isPgReachable, requireStore, storeKinds, testStores, type TestDatabase } from '../../support/stores.js';
 import { tempDir } from '../../support/tmp.js';
 
 /** The file store, or the database store on one database kind. */
@@ -31,6 +31,16 @@ type Hooks = Pick<TestContext, 'after'>;
 /** Skips (locally) or fails (CI) when the kind's database is unreachable; true when it can run. */
 export async function requireCaStore(t: TestContext, kind: CaStoreKind): Promise<boolean> {
   return kind === 'file' ? true : requireStore(t, kind);
+}
+
+/**
+ * The kinds for suite-level fixtures (describe + before), each with the `skip` option of its
+ * describe: PostgreSQL unreachable skips locally and fails with CI=true, as requireStore does.
+ */
+export async function caStoreSuites(): Promise<readonly { readonly kind: CaStoreKind; readonly skip: string | false }[]> {
+  const reachable = await isPgReachable();
+  if (!reachable && process.env['CI'] === 'true') throw new Error('PostgreSQL is unreachable (required in CI)');
+  return caStoreKinds.map((kind) => ({ kind, skip: kind === 'postgres' && !reachable ? 'PostgreSQL unreachable' : false }));
 }
 
 /**

@@ -1,4 +1,7 @@
-/** Test PKI factory: a software keystore + file CA store in a temp dir, and a bootstrapped hierarchy. */
+/**
+ * Test PKI factory: a software keystore in a temp dir, a CA store (the file store by default, or
+ * the database store on SQLite/PostgreSQL), and a bootstrapped hierarchy.
+ */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
@@ -7,15 +10,19 @@ import { Kek, SoftwareKeystore } from '../../../src/keys/index.js';
 import { CertificateAuthority } from '../../../src/pki/ca/certificate-authority.js';
 import { createCaHierarchy, type CaHierarchy } from '../../../src/pki/ca/create-ca-hierarchy.js';
 import { derToPem } from '../../../src/pki/certificate.js';
-import { FileCaStore } from '../../../src/pki/store/file-ca-store.js';
+import type { CaStore } from '../../../src/pki/store/ca-store.js';
 import type { PkiUrls } from '../../../src/pki/ca/profiles.js';
 import { tempDir } from '../../support/tmp.js';
+import { openTestCaStore, type CaStoreKind } from './ca-stores.js';
 
 /** Everything a PKI test needs. */
 export interface PkiFixture {
   readonly dir: string;
   readonly keystore: SoftwareKeystore;
-  readonly store: FileCaStore;
+  readonly storeKind: CaStoreKind;
+  readonly store: CaStore;
+  /** Another handle on the same CA records (another process or node). */
+  openStoreAgain(): Promise<CaStore>;
   readonly hierarchy: CaHierarchy;
   readonly ca: CertificateAuthority;
   /** PEM files written into `dir`. */
@@ -25,12 +32,14 @@ export interface PkiFixture {
 /** Builds a fresh PKI in a temp dir removed after `t`. */
 export async function makePki(
   t: Pick<TestContext, 'after'>,
-  options: { clock?: Clock; urls?: PkiUrls } = {},
+  options: { clock?: Clock; urls?: PkiUrls; store?: CaStoreKind } = {},
 ): Promise<PkiFixture> {
   const dir = tempDir(t, 'signet-pki-');
   const clock = options.clock ?? systemClock;
   const keystore = await SoftwareKeystore.open({ dir: join(dir, 'keys'), kek: Kek.generate() });
-  const store = new FileCaStore(dir);
+  const storeKind = options.store ?? 'file';
+  const opened = await openTestCaStore(t, storeKind, { dir });
+  const store = opened.store;
   const urls = options.urls ?? {
     ocsp: 'http://127.0.0.1:1/ocsp',
     caIssuers: 'http://127.0.0.1:1/ca/issuing.cer',
@@ -58,7 +67,7 @@ export async function makePki(
   writeFileSync(files.chain, derToPem(hierarchy.issuing.certificate, 'CERTIFICATE') + derToPem(hierarchy.root.certificate, 'CERTIFICATE'));
   writeFileSync(files.tsa, derToPem(hierarchy.tsa.certificate, 'CERTIFICATE'));
   writeFileSync(files.ocsp, derToPem(hierarchy.ocsp.certificate, 'CERTIFICATE'));
-  return { dir, keystore, store, hierarchy, ca, files };
+  return { dir, keystore, storeKind, store, openStoreAgain: opened.openAgain, hierarchy, ca, files };
 }
 
 /** A cleanup collector for suite-level fixtures (hook contexts have no `after` on Node 20). */
