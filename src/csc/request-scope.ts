@@ -93,9 +93,9 @@ export async function certificateStatus(
 /**
  * Refuses a credential that cannot sign now: disabled, locked, revoked, certificate expired or
  * revoked (CSC v2 §11.6/§11.10 descriptions; SECURITY.md SAD-16). The CA store is consulted at
- * authorize, info and extendTransaction; at signHash/signDoc (`consultCa: false`) the credential
- * row decides (revokeCredential marks it revoked before the CA, and SadService re-checks it inside
- * the consuming transaction), which keeps file I/O off the signing path.
+ * authorize, info and extendTransaction; at signHash/signDoc (`consultCa: false`) SadService
+ * re-checks the credential row and the CA's revocation record (any node, any revocation path) in
+ * the consuming transaction's one SAD query, so no extra round trip is on the signing path.
  */
 export async function requireUsableCredential(
   deps: CscDeps,
