@@ -4,7 +4,7 @@
  * Issued by CSC auth/login and by the OAuth2 token endpoint alike.
  */
 import { randomUUID } from 'node:crypto';
-import { findToken, insertToken, revokeToken, type Db } from '../store/index.js';
+import { findTokenWithUser, insertToken, revokeToken, type Db } from '../store/index.js';
 import { generateOpaqueToken, hashOpaqueToken } from './opaque-token.js';
 
 /** CSC API v2 §8.4.2 scopes: `service` (API access) or `credential` (one credential; may stand in for the SAD). */
@@ -46,6 +46,8 @@ export interface AccessTokenInfo {
   readonly credentialId: string | null;
   /** Epoch milliseconds. */
   readonly expiresAt: number;
+  /** True when the token acts for a user whose account is active now (false for client tokens). */
+  readonly userActive: boolean;
 }
 
 /** Longest access-token lifetime accepted (CSC v2 §8.4.4 default is 3600 s). */
@@ -101,7 +103,7 @@ export async function verifyAccessToken(
   now: number,
 ): Promise<AccessTokenInfo | undefined> {
   if (value.length === 0 || value.length > 512) return undefined;
-  const row = await findToken(db, hashOpaqueToken(value));
+  const row = await findTokenWithUser(db, hashOpaqueToken(value));
   if (row === undefined || row.kind !== 'access' || row.revoked !== 0 || row.expires_at <= now) {
     return undefined;
   }
@@ -112,6 +114,7 @@ export async function verifyAccessToken(
     scope: row.scope,
     credentialId: row.credential_id,
     expiresAt: row.expires_at,
+    userActive: row.user_status === 'active',
   };
 }
 

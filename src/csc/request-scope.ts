@@ -4,7 +4,7 @@
  * that credential may authorise or sign right now (SAD-16: checked at use time).
  */
 import { verifyAccessToken, type AccessTokenInfo } from '../auth/index.js';
-import { findCredential, findUserById, type CredentialRow } from '../store/index.js';
+import { findCredential, type CredentialRow } from '../store/index.js';
 import { CscError, invalidParameter } from './errors.js';
 import { credentialCertificate, type CredentialCertificate } from './credential-certificate.js';
 import type { CscDeps, CscRequestContext } from './csc-deps.js';
@@ -42,8 +42,7 @@ export async function requireBearer(
   // Client-credentials tokens (no user) cannot reach user credentials (e-seals are not served yet).
   if (userId === null) throw new CscError('ERR_CSC_ACCESS_DENIED', 'The access token has no user');
   trail.userId = userId;
-  const user = await findUserById(deps.store.db, userId);
-  if (user?.status !== 'active') {
+  if (!info.userActive) {
     throw new CscError('ERR_CSC_INVALID_TOKEN', 'The access token is not valid');
   }
   return { token, info: { ...info, userId } };

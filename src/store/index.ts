@@ -98,11 +98,13 @@ export {
 export {
   insertToken,
   findToken,
+  findTokenWithUser,
   useRefreshToken,
   revokeToken,
   revokeTokenFamily,
   listTokenFamily,
   type TokenRow,
+  type TokenWithUserRow,
   type TokenKind,
 } from './tokens-repository.js';
 export { hitRateLimit, deleteExpiredRateLimits } from './rate-limits-repository.js';

@@ -26,6 +26,24 @@ function toRow(row: TokensTable): TokenRow {
   };
 }
 
+/** A stored token with its user's status (null for client tokens or a deleted user). */
+export type TokenWithUserRow = TokenRow & { readonly user_status: string | null };
+
+const selectTokenWithUser = preparedQuery((db: Db, tokenHash: Uint8Array) =>
+  db
+    .selectFrom('tokens')
+    .leftJoin('users', 'users.id', 'tokens.user_id')
+    .selectAll('tokens')
+    .select('users.status as user_status')
+    .where('tokens.token_hash', '=', tokenHash),
+);
+
+/** Finds a token and its user's status in one query (the bearer check of every API call). */
+export async function findTokenWithUser(db: Db, tokenHash: Uint8Array): Promise<TokenWithUserRow | undefined> {
+  const row = (await selectTokenWithUser(db, tokenHash)).rows[0];
+  return row === undefined ? undefined : { ...toRow(row), user_status: row.user_status };
+}
+
 const selectToken = preparedQuery((db: Db, tokenHash: Uint8Array) =>
   db.selectFrom('tokens').selectAll().where('token_hash', '=', tokenHash),
 );

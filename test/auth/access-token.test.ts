@@ -7,7 +7,7 @@ import {
   revokeAccessToken,
   verifyAccessToken,
 } from '../../src/auth/index.js';
-import { insertUser, type Store } from '../../src/store/index.js';
+import { insertUser, setUserStatus, type Store } from '../../src/store/index.js';
 import { requireStore, storeKinds, testStores } from '../support/stores.js';
 
 async function seed(store: Store): Promise<void> {
@@ -37,6 +37,7 @@ describe('access tokens', () => {
           scope: 'service',
           credentialId: null,
           expiresAt: now + 3_600_000,
+          userActive: true,
         });
       });
 
@@ -55,6 +56,23 @@ describe('access tokens', () => {
         assert.equal(await store.transaction((trx) => revokeAccessToken(trx, a.value)), true);
         assert.equal(await verifyAccessToken(store.db, a.value, now), undefined);
         assert.equal(await store.transaction((trx) => revokeAccessToken(trx, a.value)), false);
+      });
+
+      it('reports whether the token acts for an active user now (read in the same query)', async (t) => {
+        if (!(await requireStore(t, kind))) return;
+        const { store } = await testStores(t)[kind]();
+        await seed(store);
+        const now = 5_000;
+        const user = await store.transaction((trx) =>
+          issueAccessToken(trx, { userId: 'u1', clientId: 'csc-login', scope: 'service', ttlSeconds: 60, now }),
+        );
+        const client = await store.transaction((trx) =>
+          issueAccessToken(trx, { userId: null, clientId: 'csc-login', scope: 'service', ttlSeconds: 60, now }),
+        );
+        assert.equal((await verifyAccessToken(store.db, user.value, now))?.userActive, true);
+        assert.equal((await verifyAccessToken(store.db, client.value, now))?.userActive, false);
+        await store.transaction((trx) => setUserStatus(trx, 'u1', 'disabled'));
+        assert.equal((await verifyAccessToken(store.db, user.value, now))?.userActive, false);
       });
 
       it('a credential-scope token keeps its credential and may reuse a given value (the SAD); a refresh row is never an access token', async (t) => {

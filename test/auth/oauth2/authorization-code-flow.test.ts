@@ -89,6 +89,7 @@ describe('OAuth2 authorization code flow (RFC 6749 §4.1 + RFC 7636)', () => {
           scope: 'service',
           credentialId: null,
           expiresAt: now + 3_600_000,
+          userActive: true,
         });
 
         // RFC 6749 §6 with rotation: RT1 → RT2; the new access token works.
