@@ -301,6 +301,8 @@ describe('CSC sole control and access control', () => {
         await refused(s, await raw(JSON.stringify({ credentialID: s.c1, hashes: Array.from({ length: 9000 }, (_, i) => b64(String(i))) }), 'application/json'), 413, 'invalid_request', 'The request body is too large');
         await refused(s, await raw('[1,2]', 'application/json'), 400, 'invalid_request', 'The request body must be a JSON object');
         await refused(s, await raw('{"__proto__": {"isAdmin": true}}', 'application/json'), 400, 'invalid_request', 'The JSON body is malformed');
+        // The same key spelt with JSON escapes (RFC 8259 §7) is caught too.
+        await refused(s, await raw('{"\\u005f_proto__": {"isAdmin": true}}', 'application/json'), 400, 'invalid_request', 'The JSON body is malformed');
       });
     });
   }
