@@ -42,9 +42,24 @@ function isLimited(url: string): boolean {
   return limitedPrefixes.some((p) => url.startsWith(p));
 }
 
+/**
+ * The source key of an address: an IPv4 address as is, an IPv6 address by its /64 prefix (one
+ * customer network: RFC 6177 §2 assigns whole /64s or larger, so rotating within it buys nothing).
+ */
+export function sourceKey(address: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped?.[1] !== undefined) return mapped[1];
+  if (!address.includes(':')) return address;
+  const [head = '', tail] = address.toLowerCase().split('%')[0]?.split('::') ?? [];
+  const left = head === '' ? [] : head.split(':');
+  const right = tail === undefined || tail === '' ? [] : tail.split(':');
+  const groups = tail === undefined ? left : [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
+  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+}
+
 /** The keys a request is counted under: its source address and, when present, its credential. */
 function keysOf(request: FastifyRequest): string[] {
-  const keys = [`ip:${request.ip}`];
+  const keys = [`ip:${sourceKey(request.ip)}`];
   const authorization = request.headers.authorization;
   if (typeof authorization === 'string' && authorization !== '') {
     // A digest, so no token value is held in memory longer than the request.

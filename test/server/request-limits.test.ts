@@ -137,6 +137,20 @@ for (const kind of storeKinds) {
   });
 }
 
+describe('request limits by address family', () => {
+  it('DOS-17: IPv6 sources are limited per /64, so rotating addresses inside one network buys nothing', async (t) => {
+    const s = await apiServer(t, 'sqlite', { SIGNET_FAILED_REQUESTS_PER_MINUTE: '5' });
+    if (!s) return;
+    const statuses: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const r = await s.csc('credentials/list', {}, { remoteAddress: `2001:db8:1:2::${(i + 1).toString(16)}` });
+      statuses.push(r.statusCode);
+    }
+    assert.deepEqual(statuses, [401, 401, 401, 401, 401, 429, 429, 429, 429, 429]);
+    assert.equal((await s.csc('credentials/list', {}, { remoteAddress: '2001:db8:1:3::1' })).statusCode, 401, 'another /64 has its own budget');
+  });
+});
+
 describe('CORS (SECURITY.md AC-07)', () => {
   it('AC-07: a credentialed cross-origin request from an arbitrary origin to CSC/OAuth/user routes is not allowed: preflight refused, no Access-Control-Allow-* ever', async (t) => {
     const s = await apiServer(t, 'sqlite');
