@@ -282,7 +282,7 @@ export function migrationsFor(kind: StoreKind): Readonly<Record<string, Migratio
     '0004_csc_login_client': cscLoginClient,
     '0005_oauth_interactions': oauthInteractions(kind),
     '0006_ca_store': caStore(kind),
-    '0008_sad_transactions': sadTransactions(kind),
+    '0007_sad_transactions': sadTransactions(kind),
   };
 }
 
