@@ -8,46 +8,19 @@
 import { bytesEqual, toHex } from '../core/bytes.js';
 import { listAuditRows, type AuditRow, type Db } from '../store/index.js';
 import type { AuditJson } from './audit-event.js';
-import { hashAuditEntry } from './audit-key.js';
+import { auditHashInput, hashAuditEntry, type AuditHashInput } from './audit-key.js';
 
-/** One entry of an extract: every hashed field as stored, hashes in lowercase hex. */
-export interface AuditExtractEntry {
-  readonly seq: number;
-  readonly nodeId: string;
-  /** Epoch milliseconds, as hashed. */
-  readonly occurredAt: number;
-  readonly type: string;
-  readonly outcome: string;
-  readonly actorUserId: string | null;
-  readonly actorClientId: string | null;
-  readonly subject: string | null;
-  readonly sourceAddress: string | null;
-  readonly traceId: string | null;
-  /** The details as stored (canonical JSON text): the exact bytes covered by the hash. */
-  readonly details: string;
+/** One entry of an extract: every hashed field as stored (details as the exact canonical JSON text), hashes in lowercase hex. */
+export type AuditExtractEntry = Omit<AuditHashInput, 'prevHash'> & {
   readonly prevHash: string;
   readonly hash: string;
-}
+};
 
 /** The most entries one page returns. */
 export const maxAuditExtractPage = 500;
 
 function extractEntry(row: AuditRow): AuditExtractEntry {
-  return {
-    seq: row.seq,
-    nodeId: row.node_id,
-    occurredAt: row.occurred_at,
-    type: row.event_type,
-    outcome: row.outcome,
-    actorUserId: row.actor_user_id,
-    actorClientId: row.actor_client_id,
-    subject: row.subject,
-    sourceAddress: row.source_address,
-    traceId: row.trace_id,
-    details: row.details,
-    prevHash: toHex(row.prev_hash),
-    hash: toHex(row.hash),
-  };
+  return { ...auditHashInput(row), prevHash: toHex(row.prev_hash), hash: toHex(row.hash) };
 }
 
 /**

@@ -4,6 +4,7 @@
  */
 import { createHash, createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import { toHex } from '../core/bytes.js';
+import type { AuditRow } from '../store/index.js';
 import { AuditError } from './errors.js';
 
 /** An HMAC key for the audit log (at least 32 bytes), held by the server's secrets, never stored in the DB. */
@@ -34,6 +35,24 @@ export interface AuditHashInput {
   /** The stored canonical JSON text. */
   readonly details: string;
   readonly prevHash: Uint8Array;
+}
+
+/** A stored row's hashed fields (the one mapping from the table's columns). */
+export function auditHashInput(row: AuditRow): AuditHashInput {
+  return {
+    seq: row.seq,
+    nodeId: row.node_id,
+    occurredAt: row.occurred_at,
+    type: row.event_type,
+    outcome: row.outcome,
+    actorUserId: row.actor_user_id,
+    actorClientId: row.actor_client_id,
+    subject: row.subject,
+    sourceAddress: row.source_address,
+    traceId: row.trace_id,
+    details: row.details,
+    prevHash: row.prev_hash,
+  };
 }
 
 /** SHA-256 over a versioned JSON array of every field, including the sequence number and the previous hash. */

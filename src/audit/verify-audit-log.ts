@@ -5,7 +5,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { bytesEqual } from '../core/bytes.js';
 import { listAuditRows, readAuditHead, type Db, type Store } from '../store/index.js';
-import { hashAuditEntry, macAuditEntry, macAuditHead, type AuditKey } from './audit-key.js';
+import { auditHashInput, hashAuditEntry, macAuditEntry, macAuditHead, type AuditKey } from './audit-key.js';
 
 /** What was found wrong, and where. */
 export type AuditProblemKind =
@@ -104,20 +104,7 @@ export async function verifyAuditLog(
           message: `entry ${row.seq} does not link to the entry before it`,
         });
       }
-      const hash = hashAuditEntry({
-        seq: row.seq,
-        nodeId: row.node_id,
-        occurredAt: row.occurred_at,
-        type: row.event_type,
-        outcome: row.outcome,
-        actorUserId: row.actor_user_id,
-        actorClientId: row.actor_client_id,
-        subject: row.subject,
-        sourceAddress: row.source_address,
-        traceId: row.trace_id,
-        details: row.details,
-        prevHash: row.prev_hash,
-      });
+      const hash = hashAuditEntry(auditHashInput(row));
       if (!bytesEqual(hash, row.hash)) {
         report({ kind: 'hash-mismatch', seq: row.seq, message: `entry ${row.seq} was modified` });
       }
