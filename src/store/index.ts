@@ -37,7 +37,6 @@ export {
   decrementSadRemaining,
   markSadHashesUsed,
   revokeSadRow,
-  extendSadExpiry,
   type SadRow,
   type SadForUse,
 } from './sads-repository.js';

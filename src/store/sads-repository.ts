@@ -170,21 +170,3 @@ export async function revokeSadRow(trx: Db, idHash: Uint8Array): Promise<boolean
     .executeTakeFirst();
   return result.numUpdatedRows === 1n;
 }
-
-/** Moves a live SAD's expiry (CSC credentials/extendTransaction); true when one row changed. */
-export async function extendSadExpiry(
-  trx: Db,
-  idHash: Uint8Array,
-  expiresAt: number,
-  now: number,
-): Promise<boolean> {
-  const result = await trx
-    .updateTable('sads')
-    .set({ expires_at: expiresAt })
-    .where('id_hash', '=', idHash)
-    .where('revoked', '=', 0)
-    .where('expires_at', '>', now)
-    .where('remaining', '>', 0)
-    .executeTakeFirst();
-  return result.numUpdatedRows === 1n;
-}
