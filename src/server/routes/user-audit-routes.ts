@@ -15,7 +15,6 @@ import {
   type AuditExtractEntry,
 } from '../../audit/index.js';
 import { verifyAccessToken } from '../../auth/index.js';
-import { findUserById } from '../../store/index.js';
 import type { Services } from '../services.js';
 
 /** Options of the user API plugin. */
@@ -84,9 +83,8 @@ export const userAuditRoutes: FastifyPluginAsync<UserAuditRoutesOptions> = async
     const header = request.headers.authorization;
     const token = typeof header === 'string' ? bearerPattern.exec(header.trim())?.[1] : undefined;
     const info = token === undefined ? undefined : await verifyAccessToken(services.store.db, token, services.clock.now().getTime());
-    const user = info?.userId == null ? undefined : await findUserById(services.store.db, info.userId);
-    if (info !== undefined && user?.status === 'active') {
-      request.apiUserId = user.id;
+    if (info?.userId != null && info.userActive) {
+      request.apiUserId = info.userId;
       return;
     }
     await appendFailureAudit(
