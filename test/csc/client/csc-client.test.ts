@@ -141,7 +141,7 @@ describe('CSC API v2 client', () => {
     assert.throws(() => new CscClient({ baseUrl: 'ftp://x', auth: { kind: 'none' } }), (e) => isSignetError(e, 'ERR_CSC_CLIENT_CONFIG'));
   });
 
-  it('the node:http transport bounds declared and endless bodies, and refuses a 2xx that is not JSON', async (t) => {
+  it('the node:http transport bounds declared and endless bodies, refuses a 2xx that is not JSON, and fails at once on a cut body', async (t) => {
     const server = createServer((req, res) => {
       if (req.url?.startsWith('/declared/')) {
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': '5000' });
@@ -154,6 +154,12 @@ describe('CSC API v2 client', () => {
         res.on('close', () => clearInterval(pump));
         return;
       }
+      if (req.url?.startsWith('/cut/')) {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+        res.write('{"specs":');
+        setTimeout(() => res.socket?.destroy(), 5);
+        return;
+      }
       res.writeHead(200, { 'content-type': 'text/html' });
       res.end('<html>');
     });
@@ -164,6 +170,10 @@ describe('CSC API v2 client', () => {
     await assert.rejects(() => c('/declared').info(), (e) => isSignetError(e, 'ERR_CSC_CLIENT_RESPONSE') && /exceeds 1000 bytes/.test((e as Error).message));
     await assert.rejects(() => c('/endless').info(), (e) => isSignetError(e, 'ERR_CSC_CLIENT_RESPONSE') && /exceeds 1000 bytes/.test((e as Error).message));
     await assert.rejects(() => c('/html').info(), (e) => isSignetError(e, 'ERR_CSC_CLIENT_RESPONSE') && /not JSON/.test((e as Error).message));
+    // A body cut short by the provider fails at once as a network error, not after the 5 s timeout.
+    const started = performance.now();
+    await assert.rejects(() => c('/cut').info(), (e) => isSignetError(e, 'ERR_CSC_CLIENT_NETWORK'));
+    assert.ok(performance.now() - started < 2000);
   });
 
   it('chooses signAlgo from key.algo (signature OIDs, the v1 key-algorithm OIDs, PSS params)', async () => {
