@@ -7,7 +7,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import { isSignetError } from '../core/errors.js';
-import { traceIdFor } from './logger.js';
+import { accessLoggerFor, traceIdFor, type AccessLogger } from './logger.js';
 import { adminRoutes } from './routes/admin-routes.js';
 import { healthRoutes, healthSchema } from './routes/health-routes.js';
 import { pkiPrefix, pkiRoutesPlugin } from './routes/pki-routes.js';
@@ -52,11 +52,26 @@ const securityHeaders: Readonly<Record<string, string>> = {
  * costs a redaction pass on the signing hot path.
  */
 class AccessLog extends LogController {
+  readonly #access: AccessLogger;
+
+  constructor(access: AccessLogger) {
+    super({ requestIdLogLabel: 'traceId' });
+    this.#access = access;
+  }
+
   override incomingRequest(): void {}
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
-    if (error) reply.log.error({ req: request, res: reply, err: error, responseTime: reply.elapsedTime }, 'request errored');
-    else reply.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
+    if (error) {
+      reply.log.error({ req: request, res: reply, err: error, responseTime: reply.elapsedTime }, 'request errored');
+      return;
+    }
+    this.#access({
+      traceId: request.id,
+      req: { method: request.method, url: request.url, remoteAddress: request.ip },
+      res: { statusCode: reply.statusCode },
+      responseTime: reply.elapsedTime,
+    });
   }
 }
 
@@ -99,7 +114,7 @@ export async function buildServer(services: Services, options: BuildServerOption
     loggerInstance: services.logger as FastifyBaseLogger,
     genReqId: traceIdFor,
     requestIdHeader: false,
-    logController: new AccessLog({ requestIdLogLabel: 'traceId' }),
+    logController: new AccessLog(accessLoggerFor(services.logger)),
     bodyLimit: services.config.bodyLimitBytes,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
