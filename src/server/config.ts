@@ -4,7 +4,7 @@
  * `SIGNET_KEK_FILE`, `SIGNET_BASE_URL`, `SIGNET_PORT`, `SIGNET_HOST`, `SIGNET_LOG_LEVEL`, and the
  * attempt, request and failure-audit limits).
  */
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { StoreConfig } from '../store/index.js';
 import { ServerError } from './errors.js';
@@ -59,6 +59,16 @@ export interface ServerConfig {
    * from `SIGNET_PKCS11_PIN_FILE` or `SIGNET_PKCS11_PIN` (read at start, never stored).
    */
   readonly pkcs11: { readonly module: string; readonly tokens: readonly string[]; readonly environment: NodeJS.ProcessEnv } | undefined;
+  /**
+   * Worker threads that make the software keystore's signatures, off the event loop
+   * (`SIGNET_SIGNING_THREADS`; default one per core but one, at most 4; 0 signs on the event loop).
+   */
+  readonly signingThreads: number;
+}
+
+/** One signing thread per core but the one the event loop runs on, at most 4. */
+function defaultSigningThreads(): number {
+  return Math.min(Math.max(availableParallelism() - 1, 0), 4);
 }
 
 /** What the caller (the CLI, a test) may set; everything else comes from the environment or defaults. */
@@ -92,6 +102,12 @@ function parseCount(text: string | undefined, fallback: number, what: string): n
   if (text === undefined || text === '') return fallback;
   if (!/^\d{1,9}$/.test(text)) throw new ServerError('ERR_SERVER_CONFIG', `${what} must be a whole number`);
   return Number(text);
+}
+
+function signingThreads(text: string | undefined): number {
+  const threads = parseCount(text, defaultSigningThreads(), 'SIGNET_SIGNING_THREADS');
+  if (threads > 64) throw new ServerError('ERR_SERVER_CONFIG', 'SIGNET_SIGNING_THREADS must be at most 64');
+  return threads;
 }
 
 function pkcs11Config(env: NodeJS.ProcessEnv): ServerConfig['pkcs11'] {
@@ -167,6 +183,7 @@ export function loadServerConfig(input: ServerConfigInput = {}): ServerConfig {
       perSourcePerMinute: parseCount(env['SIGNET_AUDIT_FAILURES_PER_MINUTE'], 100, 'SIGNET_AUDIT_FAILURES_PER_MINUTE'),
       totalPerMinute: parseCount(env['SIGNET_AUDIT_FAILURES_TOTAL_PER_MINUTE'], 10_000, 'SIGNET_AUDIT_FAILURES_TOTAL_PER_MINUTE'),
     },
+    signingThreads: signingThreads(env['SIGNET_SIGNING_THREADS']),
   };
 }
 

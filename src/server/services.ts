@@ -155,7 +155,7 @@ export async function createServices(config: ServerConfig, options: CreateServic
     await backfillCredentialSerials(store);
     const caDirectory = await openCaDirectory(boot.layout.caDir, { clock, ...boot.kekChoice, store: caStore });
     closers.push(() => caDirectory.close());
-    const keystore = await SoftwareKeystore.open({ dir: boot.layout.keysDir, kek: boot.kek, clock });
+    const keystore = await SoftwareKeystore.open({ dir: boot.layout.keysDir, kek: boot.kek, clock, signingThreads: config.signingThreads });
     closers.push(() => keystore.close());
     const backends = new Map<string, KeyBackend>([[keystore.kind, keystore]]);
     if (config.pkcs11 !== undefined) {

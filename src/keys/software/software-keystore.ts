@@ -26,6 +26,7 @@ import {
 } from './key-file.js';
 import { openGcm, sealGcm } from './kek.js';
 import { signDigest } from './sign-digest.js';
+import { SigningPool } from './signing-pool.js';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 
@@ -47,6 +48,12 @@ export interface SoftwareKeystoreOptions {
   readonly keyCacheSeconds?: number;
   /** At most this many decrypted keys are held (default 128, least recently used evicted). */
   readonly keyCacheEntries?: number;
+  /**
+   * Sign on this many worker threads (the process-wide SigningPool of that size) instead of the
+   * calling thread; default 0, on the calling thread. A server sets it so that signatures neither
+   * stall its event loop nor stay on one core.
+   */
+  readonly signingThreads?: number;
 }
 
 /** A decrypted key held by the cache, valid while its file is unchanged. */
@@ -118,6 +125,7 @@ export class SoftwareKeystore implements ListingKeyBackend {
   // Map iteration order is insertion order: re-inserting on use makes the first entry the LRU.
   readonly #cache = new Map<KeyRef, CachedKey>();
   #closed = false;
+  readonly #pool: SigningPool | undefined;
 
   private constructor(options: SoftwareKeystoreOptions) {
     this.#dir = options.dir;
@@ -126,6 +134,8 @@ export class SoftwareKeystore implements ListingKeyBackend {
     this.#clock = options.clock ?? systemClock;
     this.#cacheMs = Math.max(0, options.keyCacheSeconds ?? 30) * 1000;
     this.#cacheEntries = Math.max(1, options.keyCacheEntries ?? 128);
+    const threads = options.signingThreads ?? 0;
+    this.#pool = threads > 0 ? SigningPool.shared(threads) : undefined;
   }
 
   /**
@@ -235,7 +245,8 @@ export class SoftwareKeystore implements ListingKeyBackend {
 
   async sign(ref: KeyRef, request: SignRequest): Promise<Uint8Array> {
     this.#assertOpen();
-    return signDigest(await this.#privateKey(ref), request);
+    const key = await this.#privateKey(ref);
+    return this.#pool === undefined ? signDigest(key, request) : this.#pool.sign(key, request);
   }
 
   /**

@@ -1,0 +1,88 @@
+/** SigningPool: software signatures made on worker threads, off the event loop. */
+import assert from 'node:assert/strict';
+import { constants, createHash, generateKeyPairSync, privateEncrypt, verify } from 'node:crypto';
+import { describe, it } from 'node:test';
+import { isSignetError } from '../../../src/core/errors.js';
+import { Kek, SoftwareKeystore } from '../../../src/keys/index.js';
+import { SigningPool } from '../../../src/keys/software/signing-pool.js';
+import { tempDir } from '../../support/tmp.js';
+
+const message = Buffer.from('signed off the event loop');
+const digest = createHash('sha256').update(message).digest();
+const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+
+describe('SigningPool', () => {
+  it('makes the same RSASSA-PKCS1-v1_5 signature as the calling thread, and verifying PSS and ECDSA ones', async (t) => {
+    const pool = new SigningPool(2);
+    t.after(() => pool.close());
+    const pkcs1 = await pool.sign(rsa.privateKey, { scheme: 'RSASSA-PKCS1-v1_5', digestAlgorithm: 'SHA-256', digest });
+    // RFC 8017 §8.2.1: PKCS#1 v1.5 signatures are deterministic, so the thread's must equal ours.
+    const digestInfo = Buffer.concat([Buffer.from('3031300d060960864801650304020105000420', 'hex'), digest]);
+    assert.deepEqual(Buffer.from(pkcs1), privateEncrypt({ key: rsa.privateKey, padding: constants.RSA_PKCS1_PADDING }, digestInfo));
+    const pss = await pool.sign(rsa.privateKey, { scheme: 'RSASSA-PSS', digestAlgorithm: 'SHA-256', digest });
+    assert.ok(verify('sha256', message, { key: rsa.publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, pss));
+    const ecdsa = await pool.sign(ec.privateKey, { scheme: 'ECDSA', digestAlgorithm: 'SHA-256', digest });
+    assert.ok(verify('sha256', message, ec.publicKey, ecdsa));
+  });
+
+  it('spreads concurrent signatures over its threads and starts them only when needed', async (t) => {
+    const pool = new SigningPool(2);
+    t.after(() => pool.close());
+    assert.equal(pool.running, 0);
+    const signatures = await Promise.all(
+      Array.from({ length: 40 }, () => pool.sign(ec.privateKey, { scheme: 'ECDSA', digestAlgorithm: 'SHA-256', digest })),
+    );
+    assert.equal(pool.running, 2);
+    for (const s of signatures) assert.ok(verify('sha256', message, ec.publicKey, s));
+  });
+
+  it('keeps the event loop turning while it signs', async (t) => {
+    const pool = new SigningPool(1);
+    t.after(() => pool.close());
+    await pool.sign(rsa.privateKey, { scheme: 'RSASSA-PKCS1-v1_5', digestAlgorithm: 'SHA-256', digest }); // thread started
+    let turns = 0;
+    let done = false;
+    const tick = (): void => {
+      turns++;
+      if (!done) setImmediate(tick);
+    };
+    setImmediate(tick);
+    // ~200 RSA-2048 signatures: on the calling thread, no setImmediate could run until all were made.
+    await Promise.all(
+      Array.from({ length: 200 }, () => pool.sign(rsa.privateKey, { scheme: 'RSASSA-PKCS1-v1_5', digestAlgorithm: 'SHA-256', digest })),
+    );
+    done = true;
+    assert.ok(turns > 1, `the event loop turned ${turns} times while 200 signatures were made`);
+  });
+
+  it('answers with the key backend codes: a wrong digest length, a scheme the key cannot do', async (t) => {
+    const pool = new SigningPool(1);
+    t.after(() => pool.close());
+    await assert.rejects(
+      pool.sign(rsa.privateKey, { scheme: 'RSASSA-PKCS1-v1_5', digestAlgorithm: 'SHA-256', digest: digest.subarray(1) }),
+      (e) => isSignetError(e, 'ERR_KEY_DIGEST_INVALID'),
+    );
+    await assert.rejects(pool.sign(rsa.privateKey, { scheme: 'ECDSA', digestAlgorithm: 'SHA-256', digest }), (e) => isSignetError(e, 'ERR_KEY_MECHANISM_UNSUPPORTED'));
+  });
+
+  it('refuses past its queue bound (ERR_KEY_BACKEND_BUSY) and fails waiting signatures on close (ERR_KEY_BACKEND_CLOSED)', async () => {
+    const pool = new SigningPool(1, { maxQueued: 2 });
+    const request = { scheme: 'RSASSA-PKCS1-v1_5', digestAlgorithm: 'SHA-256', digest } as const;
+    const first = pool.sign(rsa.privateKey, request);
+    const second = pool.sign(rsa.privateKey, request);
+    await assert.rejects(pool.sign(rsa.privateKey, request), (e) => isSignetError(e, 'ERR_KEY_BACKEND_BUSY'));
+    await Promise.all([first, second]);
+    const waiting = assert.rejects(pool.sign(rsa.privateKey, request), (e) => isSignetError(e, 'ERR_KEY_BACKEND_CLOSED'));
+    await pool.close();
+    await waiting;
+  });
+
+  it('SoftwareKeystore with signingThreads signs through the shared pool', async (t) => {
+    const ks = await SoftwareKeystore.open({ dir: tempDir(t), kek: Kek.generate(), signingThreads: 1 });
+    const { ref, publicKey } = await ks.generateKey({ type: 'RSA', bits: 2048 }, 'pooled');
+    const signature = await ks.sign(ref, { scheme: 'RSASSA-PKCS1-v1_5', digestAlgorithm: 'SHA-256', digest });
+    assert.ok(verify('sha256', message, { key: Buffer.from(publicKey), format: 'der', type: 'spki' }, signature));
+    assert.equal(SigningPool.shared(1).running, 1);
+  });
+});
