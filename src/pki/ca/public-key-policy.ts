@@ -4,6 +4,8 @@
  * named-curve parameters. Everything else is refused (default-deny).
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
 import type { KeyType, NamedCurve } from '../../cms/algorithms.js';
 import { PkiError } from '../errors.js';
 
@@ -20,6 +22,16 @@ const curves: Readonly<Record<string, NamedCurve>> = {
 
 /** Largest SPKI examined (an RSA-8192 SPKI is ~1.1 KB). */
 const maxSpkiBytes = 4096;
+
+/** True when the SPKI's AlgorithmIdentifier parameters are an OBJECT IDENTIFIER (tag 06). */
+function hasNamedCurveParameters(spki: Uint8Array): boolean {
+  try {
+    const parameters = AsnConvert.parse(spki, SubjectPublicKeyInfo).algorithm.parameters;
+    return parameters instanceof ArrayBuffer && new Uint8Array(parameters)[0] === 0x06;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * Checks an SPKI (DER) against the key policy. Throws ERR_PKI_WEAK_KEY (too small, bad exponent)
@@ -55,8 +67,12 @@ export function checkPublicKey(spki: Uint8Array): AcceptedKey {
   if (key.asymmetricKeyType === 'ec') {
     const curve = curves[details.namedCurve ?? ''];
     if (!curve) throw new PkiError('ERR_PKI_UNSUPPORTED_KEY', 'EC key on an unsupported curve');
-    // RFC 5480 §2.1.1: only namedCurve parameters; explicit parameters are rejected above by
-    // node (no namedCurve reported) or here.
+    // RFC 5480 §2.1.1: the parameters MUST be namedCurve; implicitCurve and specifiedCurve MUST
+    // NOT be used. OpenSSL 3 maps explicit parameters equal to P-256 onto its name, so the
+    // encoding itself is checked.
+    if (!hasNamedCurveParameters(spki)) {
+      throw new PkiError('ERR_PKI_UNSUPPORTED_KEY', 'EC key with explicit or absent curve parameters');
+    }
     return { keyType: 'EC', curve };
   }
   throw new PkiError('ERR_PKI_UNSUPPORTED_KEY', `unsupported key type ${key.asymmetricKeyType ?? 'unknown'}`);
