@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../core/clock.js';
-import { appendAudit, type AuditContext } from '../../audit/index.js';
+import { appendAudit, type AuditContext, type AuditEvent, type AuditJson } from '../../audit/index.js';
 import { generateOpaqueToken, hashOpaqueToken } from '../../auth/index.js';
 import {
   countTokensOfKinds,
@@ -77,6 +77,24 @@ function originFields(origin: AdminOrigin): { sourceAddress?: string; traceId?: 
   };
 }
 
+/** An audit event of the built-in admin client; `session` names the admin token family it concerns. */
+function adminEvent(
+  type: string,
+  outcome: 'success' | 'failure',
+  origin: AdminOrigin | undefined,
+  details: { readonly [key: string]: AuditJson },
+  session?: string,
+): AuditEvent {
+  return {
+    type,
+    outcome,
+    actorClientId: adminClientId,
+    ...(session !== undefined ? { subject: `admin-session:${session}` } : {}),
+    ...(origin !== undefined ? originFields(origin) : {}),
+    details: origin !== undefined ? { via: origin.via, ...details } : details,
+  };
+}
+
 async function insertAdminKindToken(
   trx: Db,
   kind: string,
@@ -112,17 +130,7 @@ export async function ensureSetupToken(deps: AdminTokenDeps): Promise<string | u
     await ensureAdminClient(trx, now);
     if ((await countTokensOfKinds(trx, [setupTokenKind, adminTokenKind])) > 0) return undefined;
     const issued = await insertAdminKindToken(trx, setupTokenKind, setupTokenTtlSeconds, now);
-    await appendAudit(
-      trx,
-      {
-        type: 'admin.setup.create',
-        outcome: 'success',
-        actorClientId: adminClientId,
-        subject: `admin-session:${issued.family}`,
-        details: { expiresAt: issued.expiresAt },
-      },
-      deps.audit,
-    );
+    await appendAudit(trx, adminEvent('admin.setup.create', 'success', undefined, { expiresAt: issued.expiresAt }, issued.family), deps.audit);
     return issued.value;
   });
 }
@@ -142,33 +150,12 @@ export async function exchangeSetupToken(
     const row = await redeemSingleUseToken(trx, hashOpaqueToken(setupToken), setupTokenKind, now);
     if (row === undefined) return undefined;
     const issued = await insertAdminKindToken(trx, adminTokenKind, ttlSeconds, now);
-    await appendAudit(
-      trx,
-      {
-        type: 'admin.setup.redeem',
-        outcome: 'success',
-        actorClientId: adminClientId,
-        subject: `admin-session:${issued.family}`,
-        ...originFields(origin),
-        details: { via: origin.via, expiresAt: issued.expiresAt },
-      },
-      deps.audit,
-    );
+    await appendAudit(trx, adminEvent('admin.setup.redeem', 'success', origin, { expiresAt: issued.expiresAt }, issued.family), deps.audit);
     return { value: issued.value, expiresAt: issued.expiresAt };
   });
   if (result === undefined) {
     await deps.store.transaction((trx) =>
-      appendAudit(
-        trx,
-        {
-          type: 'admin.setup.redeem',
-          outcome: 'failure',
-          actorClientId: adminClientId,
-          ...originFields(origin),
-          details: { via: origin.via, reason: 'unknown-used-or-expired' },
-        },
-        deps.audit,
-      ),
+      appendAudit(trx, adminEvent('admin.setup.redeem', 'failure', origin, { reason: 'unknown-used-or-expired' }), deps.audit),
     );
     throw new ServerError('ERR_SERVER_SETUP_TOKEN', 'the set-up token is unknown, expired or already used');
   }
@@ -191,18 +178,7 @@ export async function issueAdminToken(
     const now = deps.clock.now().getTime();
     await ensureAdminClient(trx, now);
     const issued = await insertAdminKindToken(trx, adminTokenKind, ttlSeconds, now);
-    await appendAudit(
-      trx,
-      {
-        type: 'admin.token.create',
-        outcome: 'success',
-        actorClientId: adminClientId,
-        subject: `admin-session:${issued.family}`,
-        ...originFields(origin),
-        details: { via: origin.via, expiresAt: issued.expiresAt },
-      },
-      deps.audit,
-    );
+    await appendAudit(trx, adminEvent('admin.token.create', 'success', origin, { expiresAt: issued.expiresAt }, issued.family), deps.audit);
     return { value: issued.value, expiresAt: issued.expiresAt };
   });
 }
