@@ -16,7 +16,7 @@ import { expandInputs, progressBar } from './batch-io.js';
 import { CliError } from '../errors.js';
 import { formatError } from '../main.js';
 import { levelSources, levelUsage } from './sign-level.js';
-import { parseCertify, parseDigest, parseScheme, parseVisible, readSecretFile } from './sign-options.js';
+import { appearanceFrom, appearanceOptions, checkOutputs, parseDigest, parseScheme, readSecretFile } from './sign-options.js';
 import { parseCliArgs } from '../args.js';
 
 const usage = `usage: signet sign-remote IN.pdf -o OUT.pdf --csc-url URL [authorization] [options]
@@ -62,12 +62,7 @@ const options = {
   'pin-file': { type: 'string' },
   'totp-secret-file': { type: 'string' },
   otp: { type: 'string' },
-  field: { type: 'string' },
-  reason: { type: 'string' },
-  location: { type: 'string' },
-  contact: { type: 'string' },
-  visible: { type: 'string' },
-  certify: { type: 'string' },
+  ...appearanceOptions,
   algorithm: { type: 'string' },
   digest: { type: 'string' },
   'hashes-per-call': { type: 'string' },
@@ -193,22 +188,14 @@ export const signCscCommand: Command = {
       // `IN.pdf OUT.pdf`: only when OUT does not exist, so a forgotten --out-dir never overwrites an input.
       output = positionals.pop();
     }
-    if (outDir === undefined && (positionals.length !== 1 || output === undefined)) {
-      throw new CliError('ERR_CLI_USAGE', 'one input needs -o OUT.pdf; several inputs need --out-dir DIR');
-    }
-    if (outDir !== undefined && output !== undefined) throw new CliError('ERR_CLI_USAGE', 'use either -o or --out-dir, not both');
+    checkOutputs(positionals.length, output, outDir);
     const clock = systemClock;
     // `--tsa csc`: the signature-time-stamps come from the provider's signatures/timestamp.
     const providerTsa = v.tsa?.toLowerCase() === 'csc';
     const level = levelSources(providerTsa ? { ...v, tsa: 'http://provider.invalid/tsa' } : v, clock);
     const signOptions: DocumentSignOptions = {
       ...level,
-      ...(v.field === undefined ? {} : { fieldName: v.field }),
-      ...(v.reason === undefined ? {} : { reason: v.reason }),
-      ...(v.location === undefined ? {} : { location: v.location }),
-      ...(v.contact === undefined ? {} : { contactInfo: v.contact }),
-      ...(v.visible === undefined ? {} : { visible: parseVisible(v.visible) }),
-      ...(v.certify === undefined ? {} : { certify: parseCertify(v.certify) }),
+      ...appearanceFrom(v),
     };
     const hashesPerCall = positiveInt(v['hashes-per-call'], 'hashes-per-call');
     const concurrency = positiveInt(v.concurrency, 'concurrency');

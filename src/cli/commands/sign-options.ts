@@ -1,7 +1,7 @@
 /** Parsing of the `signet sign` key and appearance options shared by sign and extend. */
 import { readFileSync } from 'node:fs';
 import type { DigestAlgorithm, SignatureScheme } from '../../cms/index.js';
-import type { DocMdpPermission, VisibleSignature } from '../../pades/index.js';
+import type { DocMdpPermission, SignOptions, VisibleSignature } from '../../pades/index.js';
 import { CliError } from '../errors.js';
 
 /** Reads a file named on the command line, with a clear error when it is missing. */
@@ -67,4 +67,44 @@ export function parseDigest(text: string | undefined): DigestAlgorithm | undefin
     default:
       throw new CliError('ERR_CLI_USAGE', `--digest expects sha256, sha384 or sha512 (got '${text}')`);
   }
+}
+
+/** The signature dictionary and appearance options of `signet sign` and `signet sign-remote`. */
+export const appearanceOptions = {
+  field: { type: 'string' },
+  reason: { type: 'string' },
+  location: { type: 'string' },
+  contact: { type: 'string' },
+  visible: { type: 'string' },
+  certify: { type: 'string' },
+} as const;
+
+/** The parsed values of appearanceOptions. */
+export interface AppearanceValues {
+  readonly field?: string | undefined;
+  readonly reason?: string | undefined;
+  readonly location?: string | undefined;
+  readonly contact?: string | undefined;
+  readonly visible?: string | undefined;
+  readonly certify?: string | undefined;
+}
+
+/** The sign options the appearance values ask for (absent values stay absent). */
+export function appearanceFrom(v: AppearanceValues): Pick<SignOptions, 'fieldName' | 'reason' | 'location' | 'contactInfo' | 'visible' | 'certify'> {
+  return {
+    ...(v.field === undefined ? {} : { fieldName: v.field }),
+    ...(v.reason === undefined ? {} : { reason: v.reason }),
+    ...(v.location === undefined ? {} : { location: v.location }),
+    ...(v.contact === undefined ? {} : { contactInfo: v.contact }),
+    ...(v.visible === undefined ? {} : { visible: parseVisible(v.visible) }),
+    ...(v.certify === undefined ? {} : { certify: parseCertify(v.certify) }),
+  };
+}
+
+/** `-o OUT.pdf` for one input or `--out-dir DIR` for several, never both. */
+export function checkOutputs(inputs: number, output: string | undefined, outDir: string | undefined): void {
+  if (outDir === undefined && (inputs !== 1 || output === undefined)) {
+    throw new CliError('ERR_CLI_USAGE', 'one input needs -o OUT.pdf; several inputs need --out-dir DIR');
+  }
+  if (outDir !== undefined && output !== undefined) throw new CliError('ERR_CLI_USAGE', 'use either -o or --out-dir, not both');
 }

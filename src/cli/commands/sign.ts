@@ -9,7 +9,7 @@ import { CliError } from '../errors.js';
 import { formatError } from '../main.js';
 import { loadSignerFromOptions } from './load-signer.js';
 import { levelSources, levelUsage } from './sign-level.js';
-import { parseCertify, parseDigest, parseScheme, parseVisible } from './sign-options.js';
+import { appearanceFrom, appearanceOptions, checkOutputs, parseDigest, parseScheme } from './sign-options.js';
 import { parseCliArgs } from '../args.js';
 
 const usage = `usage: signet sign IN.pdf -o OUT.pdf (--key KEY.pem --cert CERT.pem [--chain CA.pem …]
@@ -42,12 +42,7 @@ const options = {
   'pin-file': { type: 'string' },
   keystore: { type: 'string' },
   'kek-file': { type: 'string' },
-  field: { type: 'string' },
-  reason: { type: 'string' },
-  location: { type: 'string' },
-  contact: { type: 'string' },
-  visible: { type: 'string' },
-  certify: { type: 'string' },
+  ...appearanceOptions,
   algorithm: { type: 'string' },
   digest: { type: 'string' },
   level: { type: 'string' },
@@ -68,20 +63,12 @@ export const signCommand: Command = {
     if (positionals.length === 0) throw new CliError('ERR_CLI_USAGE', `no input file\n${usage}`);
     const outDir = v['out-dir'];
     const isBatch = outDir !== undefined;
-    if (!isBatch && (positionals.length !== 1 || v.output === undefined)) {
-      throw new CliError('ERR_CLI_USAGE', 'one input needs -o OUT.pdf; several inputs need --out-dir DIR');
-    }
-    if (isBatch && v.output !== undefined) throw new CliError('ERR_CLI_USAGE', 'use either -o or --out-dir, not both');
+    checkOutputs(positionals.length, v.output, outDir);
 
     const signOptions: SignOptions = {
       ...levelSources(v, systemClock),
       signingTime: systemClock.now(),
-      ...(v.field === undefined ? {} : { fieldName: v.field }),
-      ...(v.reason === undefined ? {} : { reason: v.reason }),
-      ...(v.location === undefined ? {} : { location: v.location }),
-      ...(v.contact === undefined ? {} : { contactInfo: v.contact }),
-      ...(v.visible === undefined ? {} : { visible: parseVisible(v.visible) }),
-      ...(v.certify === undefined ? {} : { certify: parseCertify(v.certify) }),
+      ...appearanceFrom(v),
     };
     const loaded = await loadSignerFromOptions({
       key: v.key,
