@@ -4,6 +4,8 @@
  * (prepare → one authorization → signHash chunks → embed → atomic file writes), each next to the
  * raw node:crypto sign rate of the same key type measured in the same run.
  * Targets: signHash(1 hash) ≥ 40 % of the raw rate; batch of 500 < 3 × (500 raw signs + hashing).
+ * Next to the one-hash figure it prints the floor of this machine for one signature per HTTP call
+ * (bare-sign-server.ts: node:http, JSON, the signature, nothing else), measured in the same run.
  * The RSSP runs in a worker thread (its own event loop, as in its own process); the client here.
  */
 import { createHash, generateKeyPairSync, randomBytes, sign as rawSign, type KeyObject } from 'node:crypto';
@@ -17,6 +19,8 @@ import type { CredentialAlgorithm } from '../src/csc/index.js';
 import { explicitAuthorizer, signBatch, type BatchDocument } from '../src/gateway/index.js';
 import { startBenchRssp, type BenchUser } from './csc-rssp.js';
 import { startBenchRsspWorker } from './csc-rssp-worker.js';
+import { startBareSignServer } from './bare-sign-server.js';
+import { nodeHttpTransport } from '../src/csc/client/json-transport.js';
 import { makeBasePdf } from '../test/support/pdf-fixtures.js';
 
 const seconds = Number(process.env['BENCH_SECONDS'] ?? 1.5);
@@ -102,6 +106,36 @@ async function signHashRate(client: CscClient, credential: RemoteCredential, use
   return { perSecond: signed / (elapsed / 1000), p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
 }
 
+/** One-hash calls per second against the bare server (bare-sign-server.ts), 1 in flight. */
+async function bareRate(alg: CredentialAlgorithm): Promise<Rate> {
+  const bare = await startBareSignServer(alg);
+  try {
+    const latencies: number[] = [];
+    const call = async (): Promise<void> => {
+      const sent = performance.now();
+      const reply = await nodeHttpTransport({
+        url: bare.url,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ hashes: [randomBytes(32).toString('base64')] }),
+        method: 'sign',
+        timeoutMs: 10_000,
+        maxResponseBytes: 1 << 20,
+      });
+      if (reply.status !== 200) throw new Error(`bare server: ${reply.status}`);
+      latencies.push(performance.now() - sent);
+    };
+    for (let i = 0; i < 50; i++) await call();
+    latencies.length = 0;
+    const start = performance.now();
+    while (performance.now() - start < seconds * 1000) await call();
+    const elapsed = performance.now() - start;
+    latencies.sort((a, b) => a - b);
+    return { perSecond: latencies.length / (elapsed / 1000), p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  } finally {
+    await bare.close();
+  }
+}
+
 const latency = (r: Rate): string => `(call p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms)`;
 
 /** Which measurements to run (for profiling one of them): one, parallel, hundred, batch. */
@@ -130,6 +164,11 @@ try {
     if (phases.has('one')) {
       const one = await signHashRate(client, credential, user, 1, 1);
       console.log(`  signHash, 1 hash/call, 1 in flight:    ${fmt(one.perSecond)} signatures/s = ${((one.perSecond / raw) * 100).toFixed(0)} % of raw (target ≥ 40 %) ${latency(one)}`);
+      const floor = await bareRate(alg);
+      console.log(
+        `    floor: bare node:http server that only signs, 1 in flight: ${fmt(floor.perSecond)}/s = ${((floor.perSecond / raw) * 100).toFixed(0)} % of raw ${latency(floor)};` +
+          ` Signet reaches ${((one.perSecond / floor.perSecond) * 100).toFixed(0)} % of it`,
+      );
     }
     if (phases.has('parallel')) {
       const oneParallel = await signHashRate(client, credential, user, 1, 8);

@@ -1,0 +1,61 @@
+/**
+ * The machine's floor for one signature per HTTP call: a bare node:http server, on its own
+ * thread as the RSSP is, that parses a JSON body of hashes and answers their raw RSA or ECDSA
+ * signatures — no framework, no authentication, no database, no audit, no logging. What Signet
+ * adds on top of it is the cost of doing the job properly; the gap is printed by csc.bench.ts.
+ */
+import { constants, generateKeyPairSync, privateEncrypt, sign } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parentPort, workerData, Worker } from 'node:worker_threads';
+import type { CredentialAlgorithm } from '../src/csc/index.js';
+
+const digestInfoPrefix = Buffer.from('3031300d060960864801650304020105000420', 'hex');
+
+if (parentPort !== null && (workerData as { bareSign?: boolean } | undefined)?.bareSign) {
+  const { algorithm } = workerData as { algorithm: CredentialAlgorithm };
+  const key = algorithm.startsWith('RSA')
+    ? generateKeyPairSync('rsa', { modulusLength: Number(algorithm.slice(4)) }).privateKey
+    : generateKeyPairSync('ec', { namedCurve: algorithm === 'EC-P256' ? 'P-256' : 'P-384' }).privateKey;
+  const signOne = (hash: Buffer): Buffer =>
+    key.asymmetricKeyType === 'rsa'
+      ? privateEncrypt({ key, padding: constants.RSA_PKCS1_PADDING }, Buffer.concat([digestInfoPrefix, hash]))
+      : sign(null, hash, key);
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const { hashes } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { hashes: string[] };
+      const body = JSON.stringify({ signatures: hashes.map((h) => signOne(Buffer.from(h, 'base64')).toString('base64')) });
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    });
+  });
+  const port = parentPort;
+  server.listen(0, '127.0.0.1', () => port.postMessage((server.address() as AddressInfo).port));
+  port.on('message', () => server.close(() => port.postMessage('closed')));
+}
+
+export interface BareSignServer {
+  readonly url: URL;
+  close(): Promise<void>;
+}
+
+/** Starts the bare server for `algorithm` in a worker thread. */
+export async function startBareSignServer(algorithm: CredentialAlgorithm): Promise<BareSignServer> {
+  const entry = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(import.meta.url)}); });`;
+  const worker = new Worker(entry, { eval: true, workerData: { bareSign: true, algorithm } });
+  const port = await new Promise<number>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  return {
+    url: new URL(`http://127.0.0.1:${port}/sign`),
+    async close() {
+      const closed = new Promise((resolve) => worker.once('message', resolve));
+      worker.postMessage('close');
+      await closed;
+      await worker.terminate();
+    },
+  };
+}
