@@ -4,6 +4,7 @@
  * and path, maps every error to the spec's (status, error, error_description) and audits failures.
  */
 import { appendFailureAudit } from '../audit/index.js';
+import { retriableStoreError } from '../store/index.js';
 import { authLogin, authRevoke, origin } from './auth-operations.js';
 import {
   credentialsAuthorize,
@@ -100,7 +101,7 @@ export function createCscService(deps: CscDeps): CscService {
     // INV-5, SECURITY.md AUD-09: every refusal leaves an entry (no secrets: codes and ids only).
     // If even that cannot be written, the answer is a server error (AUD-07: nothing unrecorded).
     // DOS-20: under a flood, failures past the per-minute policy are counted in summary entries.
-    const recorded = await appendFailureAudit(
+    const auditFailure = await appendFailureAudit(
       deps.store,
       {
         type: `csc.${operation.replace('/', '.')}`,
@@ -113,14 +114,24 @@ export function createCscService(deps: CscDeps): CscService {
       },
       deps.audit,
     ).then(
-      () => true,
-      () => false,
+      () => undefined,
+      (auditError: unknown) => auditError,
     );
-    if (!recorded) {
-      const failed = new CscError('ERR_CSC_SERVER', 'Internal error', { cause: error });
+    if (auditFailure !== undefined) {
+      // FLT-06/09: with the database gone the refusal cannot be recorded either; the request did
+      // nothing, so it is answered as retriable (503), any other audit failure as a server error.
+      const failed =
+        retriableStoreError(auditFailure) !== undefined
+          ? new CscError('ERR_CSC_BACKEND_UNAVAILABLE', 'The signing service is temporarily unavailable', { cause: auditFailure })
+          : new CscError('ERR_CSC_SERVER', 'Internal error', { cause: error });
       return { status: failed.status, body: failed.toBody(), error: failed };
     }
-    return { status: wire.status, body: wire.toBody(), error };
+    return {
+      status: wire.status,
+      body: wire.toBody(),
+      error,
+      ...(error.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: error.retryAfterSeconds }),
+    };
   }
 
   async function handle(

@@ -4,6 +4,7 @@
  */
 import { AuthError, SadError, type AuthErrorCode, type SadErrorCode } from '../auth/index.js';
 import { KeyBackendError } from '../keys/index.js';
+import { retriableStoreError } from '../store/index.js';
 import { CscError, type CscErrorCode } from './errors.js';
 import type { CscVersion } from './csc-deps.js';
 
@@ -76,6 +77,12 @@ export function toCscError(err: unknown, version: CscVersion): CscError {
     return busy
       ? new CscError('ERR_CSC_BACKEND_UNAVAILABLE', 'The signing service is temporarily unavailable', { cause: err })
       : new CscError('ERR_CSC_SERVER', 'The signature could not be created', { cause: err });
+  }
+  // SECURITY.md FLT-06/08/09: a lost database connection, a lock wait or a full disk is
+  // retriable (503 + Retry-After), never a 500; nothing was delivered.
+  const store = retriableStoreError(err);
+  if (store !== undefined) {
+    return new CscError('ERR_CSC_BACKEND_UNAVAILABLE', 'The signing service is temporarily unavailable', { cause: store });
   }
   return new CscError('ERR_CSC_SERVER', 'Internal error', { cause: err });
 }

@@ -9,9 +9,11 @@ import swagger from '@fastify/swagger';
 import { isSignetError } from '../core/errors.js';
 import { accessLoggerFor, traceIdFor, type AccessLogger } from './logger.js';
 import { adminRoutes } from './routes/admin-routes.js';
-import { healthRoutes, healthSchema } from './routes/health-routes.js';
+import { healthRoutes, healthSchema, livenessSchema, readinessSchema } from './routes/health-routes.js';
 import { pkiPrefix, pkiRoutesPlugin } from './routes/pki-routes.js';
+import { Readiness, retryAfterSeconds } from './readiness.js';
 import { registerRequestLimits } from './request-limits.js';
+import { retriableStoreError } from '../store/index.js';
 import { userApiPrefix, userAuditRoutes } from './routes/user-audit-routes.js';
 import type { Services } from './services.js';
 
@@ -34,7 +36,10 @@ export interface BuildServerOptions {
    * 30 s) (SECURITY.md DOS-14).
    */
   readonly timeouts?: { readonly connectionMs?: number; readonly requestMs?: number };
+  /** The process's readiness (`signet serve` drains it on SIGTERM); default: a new one over the services. */
+  readonly readiness?: Readiness;
 }
+
 
 /** Security headers on every response (SECURITY.md OA-25/26; OWASP secure headers). */
 const securityHeaders: Readonly<Record<string, string>> = {
@@ -145,6 +150,8 @@ export async function buildServer(services: Services, options: BuildServerOption
     },
   });
   app.addSchema(healthSchema);
+  app.addSchema(livenessSchema);
+  app.addSchema(readinessSchema);
 
   app.addHook('onSend', async (request, reply, payload) => {
     for (const [name, value] of Object.entries(securityHeaders)) {
@@ -164,9 +171,18 @@ export async function buildServer(services: Services, options: BuildServerOption
   });
 
   app.setErrorHandler((err: FastifyError, request, reply) => {
+    // FLT-06/08/09: a lost connection, a lock wait or a full disk is 503 with Retry-After, never a 500.
+    const storeFailure = retriableStoreError(err);
+    if (storeFailure !== undefined) {
+      request.log.warn({ code: storeFailure.code, err: storeFailure.cause ?? storeFailure }, storeFailure.message);
+      return reply
+        .code(503)
+        .header('retry-after', String(retryAfterSeconds))
+        .send({ error: storeFailure.code, error_description: storeFailure.message });
+    }
     if (isSignetError(err)) {
       request.log.warn({ code: err.code, detail: err.detail }, err.message);
-      const status = err.code === 'ERR_STORE_BUSY' ? 503 : err.code === 'ERR_AUTH_THROTTLED' ? 429 : 400;
+      const status = err.code === 'ERR_AUTH_THROTTLED' ? 429 : 400;
       return reply.code(status).send({ error: err.code, error_description: err.message });
     }
     const { status, body } = errorBody(err);
@@ -178,7 +194,10 @@ export async function buildServer(services: Services, options: BuildServerOption
   );
 
   app.get('/documentation/json', { schema: { hide: true } }, () => app.swagger());
-  await app.register(healthRoutes, { services });
+  await app.register(healthRoutes, {
+    services,
+    readiness: options.readiness ?? new Readiness({ store: services.store, backends: services.backends }),
+  });
   await app.register(pkiRoutesPlugin, { services, prefix: pkiPrefix });
   await app.register(adminRoutes, { services, prefix: '/admin/v1' });
   await app.register(userAuditRoutes, { services, prefix: userApiPrefix });

@@ -6,7 +6,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type { Database } from './schema.js';
-import { StoreError } from './errors.js';
+import { StoreError, retriableStoreError } from './errors.js';
 import { migrateToLatest } from './migrations.js';
 import type { Db, Store, StoreConfig } from './store.js';
 
@@ -111,24 +111,13 @@ async function rollbackQuietly(conn: Db): Promise<void> {
   }
 }
 
-/** Maps lock waits, timeouts and serialisation failures to ERR_STORE_BUSY (retriable); other errors pass through. */
+/**
+ * Maps lock waits, timeouts, serialisation failures (ERR_STORE_BUSY), a lost connection
+ * (ERR_STORE_UNAVAILABLE) and a full disk (ERR_STORE_FULL) to retriable StoreErrors; other
+ * errors pass through.
+ */
 function mapBusy(err: unknown): unknown {
-  const code = (err as { code?: unknown } | null)?.code;
-  // PostgreSQL 57014 query_canceled (statement_timeout), 55P03 lock_not_available, 40001/40P01 serialization/deadlock.
-  // pg-pool reports a full pool that freed no client within connectionTimeoutMillis by message only.
-  const isPoolTimeout =
-    err instanceof Error && err.message === 'timeout exceeded when trying to connect';
-  if (
-    isSqliteBusy(err) ||
-    isPoolTimeout ||
-    code === '57014' ||
-    code === '55P03' ||
-    code === '40001' ||
-    code === '40P01'
-  ) {
-    return new StoreError('ERR_STORE_BUSY', 'the database is busy, try again', { cause: err });
-  }
-  return err;
+  return retriableStoreError(err) ?? err;
 }
 
 function isSqliteBusy(err: unknown): boolean {
@@ -175,6 +164,12 @@ function openPostgres(config: Extract<StoreConfig, { kind: 'postgres' }>): Store
   });
   // An idle client's error (server restart) must not crash the process; the next query fails.
   pool.on('error', () => undefined);
+  // Nor may a checked-out client's: a session terminated between two statements of a transaction
+  // (pg_terminate_backend, a crash; SECURITY.md FLT-06) emits 'error' with no query to reject. The
+  // next statement then fails with ERR_STORE_UNAVAILABLE and the pool discards the client.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   let closed = false;
   return {

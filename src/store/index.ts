@@ -19,7 +19,7 @@ export type {
   CaCountersTable,
 } from './schema.js';
 export { migrateToLatest, migrationsFor } from './migrations.js';
-export { StoreError, type StoreErrorCode } from './errors.js';
+export { StoreError, retriableStoreError, type RetriableStoreErrorCode, type StoreErrorCode } from './errors.js';
 export {
   reserveAuditSequence,
   insertAuditRow,

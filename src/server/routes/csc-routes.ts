@@ -6,6 +6,7 @@
  */
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type {} from '@fastify/swagger';
+import { retryAfterSeconds } from '../readiness.js';
 import {
   CscError,
   cscOperations,
@@ -36,6 +37,8 @@ function context(request: FastifyRequest): CscRequestContext {
 
 function send(reply: FastifyReply, answer: CscResponse): FastifyReply {
   if (answer.status === 204 || answer.body === undefined) return reply.code(204).send();
+  // RFC 9110 §15.6.4/§10.2.3: a temporarily unavailable service says when to come back (FLT-06).
+  if (answer.status === 503) void reply.header('retry-after', String(retryAfterSeconds));
   return reply.code(answer.status).type('application/json; charset=utf-8').send(answer.body);
 }
 

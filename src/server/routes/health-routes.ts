@@ -1,16 +1,47 @@
-/** GET /healthz: the database answers and every key backend reports healthy (503 otherwise). */
+/**
+ * Health endpoints: GET /healthz (database and key backends, 503 otherwise; kept for existing
+ * probes), GET /health/live (liveness: the process answers) and GET /health/ready (readiness: not
+ * draining, database and key backends answer within the probe timeout; 503 otherwise).
+ */
 import type { FastifyPluginAsync } from 'fastify';
 import type {} from '@fastify/swagger';
 import { readAuditHead } from '../../store/index.js';
+import type { Readiness } from '../readiness.js';
 import type { Services } from '../services.js';
 
 /** Options of the health plugin. */
 export interface HealthRoutesOptions {
   readonly services: Pick<Services, 'store' | 'backends'>;
+  readonly readiness: Readiness;
 }
 
 /** The health endpoint (no secrets, no details beyond ok/not ok per dependency). */
-export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = (app, { services }) => {
+export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = (app, { services, readiness }) => {
+  app.get(
+    '/health/live',
+    {
+      schema: {
+        summary: 'Liveness: the process answers HTTP (no dependency is probed)',
+        tags: ['operations'],
+        response: { 200: { $ref: 'Liveness#' } },
+      },
+    },
+    () => ({ status: 'ok' }),
+  );
+  app.get(
+    '/health/ready',
+    {
+      schema: {
+        summary: 'Readiness: not draining, database and key backends answer (503 otherwise)',
+        tags: ['operations'],
+        response: { 200: { $ref: 'Readiness#' }, 503: { $ref: 'Readiness#' } },
+      },
+    },
+    async (_request, reply) => {
+      const report = await readiness.check();
+      return reply.code(report.ready ? 200 : 503).send({ status: report.ready ? 'ok' : 'unavailable', ...report });
+    },
+  );
   app.get(
     '/healthz',
     {
@@ -52,6 +83,28 @@ export const healthSchema = {
   required: ['status', 'database', 'keys'],
   properties: {
     status: { type: 'string', enum: ['ok', 'unavailable'] },
+    database: { type: 'boolean' },
+    keys: { type: 'object', additionalProperties: { type: 'boolean' } },
+  },
+} as const;
+
+/** The JSON schema of the liveness answer. */
+export const livenessSchema = {
+  $id: 'Liveness',
+  type: 'object',
+  required: ['status'],
+  properties: { status: { type: 'string', enum: ['ok'] } },
+} as const;
+
+/** The JSON schema of the readiness answer. */
+export const readinessSchema = {
+  $id: 'Readiness',
+  type: 'object',
+  required: ['status', 'ready', 'draining', 'database', 'keys'],
+  properties: {
+    status: { type: 'string', enum: ['ok', 'unavailable'] },
+    ready: { type: 'boolean' },
+    draining: { type: 'boolean' },
     database: { type: 'boolean' },
     keys: { type: 'object', additionalProperties: { type: 'boolean' } },
   },

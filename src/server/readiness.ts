@@ -1,0 +1,97 @@
+/**
+ * Readiness of one server process, as a load balancer sees it: ready while the database answers,
+ * every key backend reports healthy and the process is not draining. Liveness (the process runs
+ * and answers HTTP) is separate, so a database outage takes a node out of rotation without getting
+ * it restarted (SECURITY.md FLT-06, FLT-19).
+ */
+import { sql } from 'kysely';
+import type { KeyBackend } from '../keys/index.js';
+import type { Store } from '../store/index.js';
+
+/**
+ * Seconds a client waits before retrying a 503 (RFC 9110 §10.2.3 Retry-After): about the time a
+ * pool needs to reconnect after a database restart (SECURITY.md FLT-06).
+ */
+export const retryAfterSeconds = 1;
+
+/** One readiness answer: each dependency ok or not, and whether the process is draining. */
+export interface ReadinessReport {
+  readonly ready: boolean;
+  readonly draining: boolean;
+  readonly database: boolean;
+  readonly keys: Readonly<Record<string, boolean>>;
+}
+
+/** Options of Readiness. */
+export interface ReadinessOptions {
+  readonly store: Store;
+  readonly backends: ReadonlyMap<string, KeyBackend>;
+  /**
+   * How long a probe waits for the database before counting it as down (default 2000 ms): a
+   * database that stops answering (FLT-21) must not hang the probe.
+   */
+  readonly probeTimeoutMs?: number;
+}
+
+/** The probe's answer; `false` when it fails or takes longer than `ms`. */
+async function within(ms: number, probe: () => Promise<boolean>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([
+      probe().catch(() => false),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * The readiness state: `drain()` turns it false for good (the first step of a graceful shutdown);
+ * `check()` probes the database and key backends.
+ *
+ * @example
+ * ```ts
+ * const readiness = new Readiness({ store, backends });
+ * const { ready } = await readiness.check();
+ * ```
+ */
+export class Readiness {
+  readonly #store: Store;
+  readonly #backends: ReadonlyMap<string, KeyBackend>;
+  readonly #probeTimeoutMs: number;
+  #draining = false;
+
+  constructor(options: ReadinessOptions) {
+    this.#store = options.store;
+    this.#backends = options.backends;
+    this.#probeTimeoutMs = options.probeTimeoutMs ?? 2000;
+  }
+
+  /** True once drain() was called. */
+  get isDraining(): boolean {
+    return this.#draining;
+  }
+
+  /** Marks the process as shutting down: readiness answers false from now on. */
+  drain(): void {
+    this.#draining = true;
+  }
+
+  /** Probes the database (`select 1`) and every key backend, each bounded by the probe timeout. */
+  async check(): Promise<ReadinessReport> {
+    const database = await within(this.#probeTimeoutMs, async () => {
+      await sql`select 1`.execute(this.#store.db);
+      return true;
+    });
+    const keys: Record<string, boolean> = {};
+    for (const [kind, backend] of this.#backends) {
+      keys[kind] = await within(this.#probeTimeoutMs, async () => (await backend.health()).ok);
+    }
+    const ready = !this.#draining && database && Object.values(keys).every(Boolean);
+    return { ready, draining: this.#draining, database, keys };
+  }
+}
