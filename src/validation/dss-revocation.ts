@@ -2,7 +2,8 @@
  * Revocation status of a certificate from the evidence stored in a DSS (ETSI EN 319 142-1
  * §5.4.2; SECURITY.md V15): OCSP responses count only when signed by the issuer or its
  * authorised responder, CRLs only when signed by the issuer. Freshness against "now" is not
- * asked: archived evidence is judged at the time it speaks about.
+ * asked: archived evidence is judged at the time it speaks about; but an OCSP response speaking
+ * about a time after the validation time (beyond the skew) is no evidence (SECURITY.md ASN-11).
  */
 import { fixedClock } from '../core/clock.js';
 import type { ValidationMaterial } from '../pades/index.js';
@@ -15,10 +16,15 @@ import type { RevocationFinding } from './types.js';
  *
  * @example
  * ```ts
- * const finding = revocationFromDss(signerDer, issuerDer, readDss(doc));
+ * const finding = revocationFromDss(signerDer, issuerDer, readDss(doc), new Date());
  * ```
  */
-export function revocationFromDss(certificate: Uint8Array, issuer: Uint8Array, dss: ValidationMaterial): RevocationFinding {
+export function revocationFromDss(
+  certificate: Uint8Array,
+  issuer: Uint8Array,
+  dss: ValidationMaterial,
+  at?: Date,
+): RevocationFinding {
   let finding: RevocationFinding = { status: 'none', source: undefined };
   const consider = (next: RevocationFinding): void => {
     const rank = { none: 0, unknown: 1, good: 2, revoked: 3 } as const;
@@ -26,7 +32,7 @@ export function revocationFromDss(certificate: Uint8Array, issuer: Uint8Array, d
   };
   for (const response of dss.ocspResponses) {
     try {
-      const e = verifyOcspEvidence(response, certificate, issuer);
+      const e = verifyOcspEvidence(response, certificate, issuer, at ? { at } : {});
       if (e) consider({ status: e.status, source: 'ocsp', ...(e.revocationTime ? { revocationTime: e.revocationTime } : {}) });
     } catch {
       // not authentic evidence: ignored (a forged "good" must never count, PDF-32)

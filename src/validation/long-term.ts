@@ -40,8 +40,8 @@ function issuerOf(cert: Uint8Array, pool: readonly Uint8Array[], anchors: readon
   return issuer ? new Uint8Array(issuer.raw) : undefined;
 }
 
-function hasEvidence(cert: Uint8Array | undefined, issuer: Uint8Array | undefined, dss: ValidationMaterial): boolean {
-  return cert !== undefined && issuer !== undefined && revocationFromDss(cert, issuer, dss).status !== 'none';
+function hasEvidence(cert: Uint8Array | undefined, issuer: Uint8Array | undefined, dss: ValidationMaterial, at: Date): boolean {
+  return cert !== undefined && issuer !== undefined && revocationFromDss(cert, issuer, dss, at).status !== 'none';
 }
 
 interface DocTimestamp {
@@ -125,7 +125,7 @@ export function addLongTermFacts(reports: readonly SignatureReport[], input: Lon
     const poeTime = poe.map((t) => t.report.genTime?.getTime() ?? Infinity).reduce((a, b) => Math.min(a, b), Infinity);
 
     const issuer = signer ? issuerOf(signer, pool, trustAnchors, input.now) : undefined;
-    const revocation = signer && issuer ? revocationFromDss(signer, issuer, dss) : undefined;
+    const revocation = signer && issuer ? revocationFromDss(signer, issuer, dss, input.now) : undefined;
     let indication = r.indication;
     let subIndication = r.subIndication;
     if (revocation?.status === 'revoked' && indication !== 'TOTAL-FAILED') {
@@ -147,8 +147,8 @@ export function addLongTermFacts(reports: readonly SignatureReport[], input: Lon
       if (poe.length > 0) {
         level = 'B-T';
         const tsaOk = (dssState: ValidationMaterial): boolean =>
-          poe.some((t) => hasEvidence(t.tsaCertificate, t.tsaCertificate ? issuerOf(t.tsaCertificate, [...t.certificates, ...dssState.certificates, ...pool], trustAnchors, input.now) : undefined, dssState));
-        const lt = (dssState: ValidationMaterial): boolean => hasEvidence(signer, issuer, dssState) && tsaOk(dssState);
+          poe.some((t) => hasEvidence(t.tsaCertificate, t.tsaCertificate ? issuerOf(t.tsaCertificate, [...t.certificates, ...dssState.certificates, ...pool], trustAnchors, input.now) : undefined, dssState, input.now));
+        const lt = (dssState: ValidationMaterial): boolean => hasEvidence(signer, issuer, dssState, input.now) && tsaOk(dssState);
         if (lt(dss)) {
           level = 'B-LT';
           if (later.some((d) => lt(dssCoveredBy(d.end)))) level = 'B-LTA';

@@ -15,7 +15,16 @@ import { ocspUrls } from '../certificate-urls.js';
 import { PkiError } from '../errors.js';
 import { fetchBytes, type TransportOptions } from '../http/fetch-transport.js';
 import { buildCertId } from './cert-id.js';
-import { basicResponseOf, findSingleResponse, invalidOcsp, statusOf, verifyResponseSignature, type OcspStatus } from './ocsp-response.js';
+import {
+  basicResponseOf,
+  checkThisUpdate,
+  defaultOcspMaxSkewMs,
+  findSingleResponse,
+  invalidOcsp,
+  statusOf,
+  verifyResponseSignature,
+  type OcspStatus,
+} from './ocsp-response.js';
 
 /** Options of OcspClient. */
 export interface OcspClientOptions extends TransportOptions {
@@ -104,10 +113,10 @@ export class OcspClient {
     }
     const single = findSingleResponse(basic, serialHex, issuerDer);
     if (!single) throw invalidOcsp('the response does not answer for the requested certificate');
-    const now = this.#options.clock.now().getTime();
-    const skew = this.#options.maxSkewMs ?? 300_000;
-    if (single.thisUpdate.getTime() > now + skew) throw invalidOcsp('thisUpdate is in the future');
-    if (single.nextUpdate && single.nextUpdate.getTime() < now - skew) throw invalidOcsp('the response is stale (nextUpdate passed)');
+    const now = this.#options.clock.now();
+    const skew = this.#options.maxSkewMs ?? defaultOcspMaxSkewMs;
+    checkThisUpdate(single, now, skew);
+    if (single.nextUpdate && single.nextUpdate.getTime() < now.getTime() - skew) throw invalidOcsp('the response is stale (nextUpdate passed)');
     return { response: der, ...statusOf(single, basic) };
   }
 }

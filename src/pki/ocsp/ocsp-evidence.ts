@@ -3,6 +3,10 @@
  * taken from a PDF's DSS. Unlike OcspClient there is no nonce to match and no freshness against
  * "now": the caller says at which time the status is wanted, and the response must have been
  * produced by the issuer or by a delegated responder the issuer certified with id-kp-OCSPSigning.
+ * When the caller gives the validation time, a response whose thisUpdate lies beyond it (plus
+ * the skew) is refused: it speaks about a time that has not come (SECURITY.md ASN-11, FLT-18).
+ * A passed nextUpdate is no reason to refuse archived evidence (EN 319 102-1 §5.2.5 judges
+ * freshness against the signing time, not against now).
  */
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { OCSPResponse, OCSPResponseStatus, type BasicOCSPResponse } from '@peculiar/asn1-ocsp';
@@ -10,6 +14,8 @@ import { parseCertificate, serialToHex } from '../certificate.js';
 import { PkiError } from '../errors.js';
 import {
   basicResponseOf,
+  checkThisUpdate,
+  defaultOcspMaxSkewMs,
   findSingleResponse,
   invalidOcsp,
   statusOf,
@@ -20,6 +26,14 @@ import {
 /** What a verified OCSP response says about one certificate. */
 export type OcspEvidence = OcspStatus;
 
+/** Options of verifyOcspEvidence. */
+export interface OcspEvidenceOptions {
+  /** The validation time: a thisUpdate beyond it (plus `maxSkewMs`) is refused. */
+  readonly at?: Date;
+  /** Tolerated skew, ms (default 5 minutes). */
+  readonly maxSkewMs?: number;
+}
+
 /**
  * The status of `certificate` according to the OCSP response `der`, or undefined when the
  * response does not speak about it. Throws ERR_PKI_OCSP_RESPONSE_INVALID when the response is
@@ -27,10 +41,15 @@ export type OcspEvidence = OcspStatus;
  *
  * @example
  * ```ts
- * const evidence = verifyOcspEvidence(dssOcsp, signerDer, issuerDer);
+ * const evidence = verifyOcspEvidence(dssOcsp, signerDer, issuerDer, { at: new Date() });
  * ```
  */
-export function verifyOcspEvidence(der: Uint8Array, certificate: Uint8Array, issuerDer: Uint8Array): OcspEvidence | undefined {
+export function verifyOcspEvidence(
+  der: Uint8Array,
+  certificate: Uint8Array,
+  issuerDer: Uint8Array,
+  options: OcspEvidenceOptions = {},
+): OcspEvidence | undefined {
   let basic: BasicOCSPResponse;
   try {
     const response = AsnConvert.parse(der, OCSPResponse);
@@ -43,5 +62,6 @@ export function verifyOcspEvidence(der: Uint8Array, certificate: Uint8Array, iss
   const single = findSingleResponse(basic, serialToHex(parseCertificate(certificate).tbsCertificate.serialNumber), issuerDer);
   if (!single) return undefined;
   verifyResponseSignature(basic, issuerDer);
+  if (options.at) checkThisUpdate(single, options.at, options.maxSkewMs ?? defaultOcspMaxSkewMs);
   return statusOf(single, basic);
 }

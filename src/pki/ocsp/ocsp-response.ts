@@ -23,6 +23,12 @@ export interface OcspStatus {
   readonly producedAt: Date;
 }
 
+/**
+ * Clock skew tolerated between a responder and us for thisUpdate in the future (RFC 6960 §4.2.2.1
+ * leaves it local; 5 minutes as for Kerberos and most OCSP clients): SECURITY.md FLT-18.
+ */
+export const defaultOcspMaxSkewMs = 5 * 60_000;
+
 /** ERR_PKI_OCSP_RESPONSE_INVALID with `message`. */
 export function invalidOcsp(message: string, cause?: unknown): PkiError {
   return new PkiError('ERR_PKI_OCSP_RESPONSE_INVALID', message, cause === undefined ? {} : { cause });
@@ -97,6 +103,14 @@ export function findSingleResponse(basic: BasicOCSPResponse, serialHex: string, 
   return basic.tbsResponseData.responses.find(
     (r) => serialToHex(r.certID.serialNumber) === serialHex && certIdMatchesIssuer(r.certID, issuerDer),
   );
+}
+
+/**
+ * RFC 6960 §4.2.2.1: a response whose thisUpdate lies beyond `at` + `maxSkewMs` speaks about a
+ * time that has not come; it is not evidence. Throws ERR_PKI_OCSP_RESPONSE_INVALID.
+ */
+export function checkThisUpdate(single: SingleResponse, at: Date, maxSkewMs: number): void {
+  if (single.thisUpdate.getTime() > at.getTime() + maxSkewMs) throw invalidOcsp('thisUpdate is in the future');
 }
 
 /** The status a SingleResponse states (RFC 6960 §4.2.1 CertStatus). */
