@@ -75,16 +75,14 @@ function holeInOwnObject(source: ByteSource, location: ObjectLocation | undefine
   return !Buffer.from(source.read(location.offset, prefix)).includes('endobj', 0, 'latin1');
 }
 
-/** The CMS DER inside /Contents; non-zero bytes after it are rejected (PDF-11). */
-function extractCms(contents: Uint8Array, problems: string[]): Uint8Array | undefined {
+/**
+ * The CMS DER inside /Contents and whether non-zero bytes follow it (V3, PDF-11: only 0x00
+ * padding may follow; the caller fails the format but still reports the cryptography).
+ */
+function extractCms(contents: Uint8Array, problems: string[]): { der: Uint8Array; hasTrailingBytes: boolean } | undefined {
   try {
-    const el = readElement(contents, 0);
-    const end = el.end;
-    if (contents.subarray(end).some((b) => b !== 0)) {
-      problems.push('non-zero bytes follow the signature container in /Contents');
-      return undefined;
-    }
-    return contents.subarray(0, end);
+    const end = readElement(contents, 0).end;
+    return { der: contents.subarray(0, end), hasTrailingBytes: contents.subarray(end).some((b) => b !== 0) };
   } catch {
     problems.push('/Contents does not hold a DER signature container');
     return undefined;
@@ -136,7 +134,8 @@ function verifyOne(
 
   let formatOk = true;
   if (!(dict.get('Filter') instanceof PdfName)) warnings.push('/Filter is missing');
-  if (subFilter === undefined || !CADES_SUBFILTERS.has(subFilter)) {
+  const isCades = subFilter !== undefined && CADES_SUBFILTERS.has(subFilter);
+  if (!isCades) {
     problems.push(`unsupported /SubFilter ${subFilter ?? '(none)'}`);
     formatOk = false;
   }
@@ -152,15 +151,23 @@ function verifyOne(
     formatOk = false;
   }
   if (!byteRange) formatOk = false;
-  const cms = formatOk ? extractCms((contents as PdfString).bytes, problems) : undefined;
-  if (!cms) formatOk = false;
+  const container = contents instanceof PdfString && contents.bytes.length > 0 ? extractCms(contents.bytes, problems) : undefined;
+  if (!container) formatOk = false;
+  else if (container.hasTrailingBytes) {
+    problems.push('non-zero bytes follow the signature container in /Contents');
+    formatOk = false;
+  }
 
+  // The cryptographic check runs over the claimed ByteRange even when V2/V3 already failed the
+  // format: the report then says "intact but malformed" (what pdfsig and DSS call the signature
+  // intact), while the indication stays FORMAT_FAILURE. Other /SubFilters (a document
+  // timestamp's RFC 3161 token) are not detached CMS signatures over the ByteRange.
   let crypto: SignerInfoVerification | undefined;
   let signerDer: Uint8Array | undefined;
   let pool: readonly Uint8Array[] = [];
-  if (formatOk && cms && byteRange) {
+  if (container && claimedByteRange && isCades) {
     try {
-      const sd = parseSignedData(cms);
+      const sd = parseSignedData(container.der);
       pool = sd.certificates;
       const si = sd.signerInfos.length === 1 ? sd.signerInfos[0] : undefined;
       if (!si) {
@@ -169,7 +176,7 @@ function verifyOne(
       } else {
         signerDer = findSignerCertificate(sd, si);
         if (signerDer) {
-          const digest = digestByteRange(source, new Uint8Array(0), byteRange, si.digestAlgorithm);
+          const digest = digestByteRange(source, new Uint8Array(0), claimedByteRange, si.digestAlgorithm);
           crypto = verifySignerInfo(si, { certificate: signerDer, messageDigest: digest });
           problems.push(...crypto.problems.map((p) => `CMS: ${p}`));
         } else problems.push('the signer certificate is not in the container');
@@ -227,16 +234,42 @@ function verifyOne(
 export function verifyPdfSignatures(input: ByteSource | Uint8Array, options: VerifyOptions = {}): DocumentReport {
   const source = input instanceof Uint8Array ? bytesSource(input) : input;
   const doc = PdfDocument.open(source);
-  const signatures = listSignatureFields(doc)
-    .map((f) => {
+  const certification = certificationLevel(doc);
+  const signatures: SignatureReport[] = [];
+  for (const f of listSignatureFields(doc)) {
+    try {
       const value = f.dict.get('V');
+      const v = doc.resolveDict(value);
+      if (v === undefined) continue;
       // A direct /V dictionary lives inside the field's own object.
       const location = doc.objectLocation(value instanceof PdfRef ? value : f.ref);
-      return { f, v: doc.resolveDict(value), location };
-    })
-    .filter((x): x is { f: typeof x.f; v: PdfDict; location: ObjectLocation | undefined } => x.v !== undefined)
-    .map(({ f, v, location }) => verifyOne(source, doc, certificationLevel(doc), f.fullName, v, location, options));
+      signatures.push(verifyOne(source, doc, certification, f.fullName, v, location, options));
+    } catch (err) {
+      // V16: a signature whose dictionary cannot be read fails on its own; the others are still reported.
+      if (!isSignetError(err)) throw err;
+      signatures.push(unreadableSignature(f.fullName, `${err.code}: ${err.message}`));
+    }
+  }
   return { signatures: failCollisions(signatures), warnings: doc.warnings };
+}
+
+/** The report of a signature field whose signature dictionary cannot be parsed (V16). */
+function unreadableSignature(fieldName: string, reason: string): SignatureReport {
+  return {
+    fieldName,
+    indication: 'TOTAL-FAILED',
+    subIndication: 'FORMAT_FAILURE',
+    subFilter: undefined,
+    signerSubject: undefined,
+    claimedSigningTime: undefined,
+    byteRange: undefined,
+    coversWholeDocument: false,
+    isIntact: false,
+    chainStatus: undefined,
+    chain: [],
+    problems: [`the signature dictionary cannot be read: ${reason}`],
+    warnings: [],
+  };
 }
 
 /**

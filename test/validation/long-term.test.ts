@@ -23,6 +23,9 @@ function withOpenAction(pdf: Uint8Array): Uint8Array {
   return Buffer.concat([pdf, w.build().bytes]);
 }
 import { startLtvPki, type LtvPki } from '../pades/support/ltv-pki.js';
+import { pdfsigCorpus } from '../support/pdfsig-corpus.js';
+
+const corpus = pdfsigCorpus('long-term');
 
 describe('EN 319 102-1 long-term validation of PAdES levels', () => {
   let pki: LtvPki;
@@ -51,6 +54,7 @@ describe('EN 319 102-1 long-term validation of PAdES levels', () => {
       ['B-LTA', await signPdf(makeBasePdf(), alice, { signingTime: new Date(), ...sources('B-LTA') })],
     ] as const;
     for (const [level, file] of expectations) {
+      corpus.add(`control ${level}`, file);
       const report = verifyPdfLongTerm(file, { trustAnchors: anchors });
       const sig = report.signatures.find((s) => !s.isDocumentTimestamp);
       assert.equal(sig?.level, level, `${level}: ${JSON.stringify(sig?.problems)}`);
@@ -162,4 +166,8 @@ describe('EN 319 102-1 long-term validation of PAdES levels', () => {
     assert.notEqual(ok?.indication, 'TOTAL-FAILED');
     assert.match(ok?.warnings.join() ?? '', /revoked on .* after the signature's timestamp/);
   });
+});
+
+describe('SECURITY.md PDF-34: agreement with pdfsig', () => {
+  it('on the B-B, B-T, B-LT and B-LTA controls: pdfsig valid ⇔ our cryptographic check passes', (t) => corpus.assertAgreement(t));
 });

@@ -13,6 +13,7 @@ import { IncrementalWriter, PdfDict, PdfDocument, PdfRef, PdfStream, PdfString, 
 import { verifyPdfSignatures, type SignatureReport } from '../../src/validation/index.js';
 import { buildTestPki, type TestPki } from '../support/pki.js';
 import { makeBasePdf } from '../support/pdf-fixtures.js';
+import { pdfsigCorpus } from '../support/pdfsig-corpus.js';
 
 const latin = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
 const signingTime = new Date('2026-11-23T10:00:00Z');
@@ -20,6 +21,7 @@ const signingTime = new Date('2026-11-23T10:00:00Z');
 let pki: TestPki<'rsa' | 'ec-p256'>;
 let alice: Signer;
 let bob: Signer;
+const corpus = pdfsigCorpus('modification-attacks');
 
 before(async () => {
   pki = await buildTestPki({ leaves: ['rsa', 'ec-p256'] });
@@ -29,7 +31,8 @@ before(async () => {
   bob = await load('ec-p256');
 });
 
-function first(bytes: Uint8Array): SignatureReport {
+function first(bytes: Uint8Array, what = 'file'): SignatureReport {
+  corpus.add(what, bytes);
   const report = verifyPdfSignatures(bytes, { trustAnchors: [pki.root.der] });
   const sig = report.signatures[0];
   assert.ok(sig, 'the first signature is reported');
@@ -37,7 +40,7 @@ function first(bytes: Uint8Array): SignatureReport {
 }
 
 function assertFailed(bytes: Uint8Array, what: string, reason: RegExp): void {
-  const sig = first(bytes);
+  const sig = first(bytes, what);
   assert.equal(sig.indication, 'TOTAL-FAILED', `${what}: ${sig.indication} ${sig.problems.join('; ')}`);
   assert.ok(sig.problems.some((p) => reason.test(p)), `${what}: problems name the change: ${sig.problems.join('; ')}`);
 }
@@ -60,7 +63,7 @@ describe('allowed updates keep the signature TOTAL-PASSED', () => {
   it('a later approval signature (new field, widget, AcroForm update) is reported as "signing"', async () => {
     const once = await signPdf(makeBasePdf(), alice, { signingTime });
     const twice = await signPdf(once, bob, { signingTime, visible: { page: 1, rect: [50, 50, 200, 100] } });
-    const sig = first(twice);
+    const sig = first(twice, 'control: second approval signature');
     assert.equal(sig.indication, 'TOTAL-PASSED', sig.problems.join('; '));
     assert.ok(sig.warnings.some((w) => /signing/.test(w)), sig.warnings.join('; '));
   });
@@ -90,7 +93,7 @@ describe('disallowed updates fail the signature', () => {
     const attacked = new Uint8Array(signed.length + tail.length);
     attacked.set(signed, 0);
     attacked.set(tail, signed.length);
-    const sig = first(attacked);
+    const sig = first(attacked, 'PDF-03');
     assert.notEqual(sig.indication, 'TOTAL-PASSED', sig.problems.join('; '));
   });
 
@@ -103,6 +106,7 @@ describe('disallowed updates fail the signature', () => {
     const attacked = new Uint8Array(signed.length + rev.length);
     attacked.set(signed, 0);
     attacked.set(latin(rev), signed.length);
+    corpus.add('PDF-04', attacked);
     let report;
     try {
       report = verifyPdfSignatures(attacked, { trustAnchors: [pki.root.der] });
@@ -122,7 +126,7 @@ describe('disallowed updates fail the signature', () => {
       sig.set('M', name('Never'));
       w.set(sigRef, sig);
     });
-    const sig = first(attacked);
+    const sig = first(attacked, 'PDF-05');
     assert.notEqual(sig.indication, 'TOTAL-PASSED', sig.problems.join('; '));
   });
 
@@ -155,7 +159,7 @@ describe('disallowed updates fail the signature', () => {
     const attacked = new Uint8Array(signed.length + rev.length);
     attacked.set(signed, 0);
     attacked.set(latin(rev), signed.length);
-    const sig = first(attacked);
+    const sig = first(attacked, 'PDF-26');
     assert.equal(sig.indication, 'TOTAL-FAILED', sig.problems.join('; '));
   });
 });
@@ -181,18 +185,23 @@ describe('certification (DocMDP)', () => {
 
   it('P=3 allows the annotation (reported), an approval-signed document too', async () => {
     const certified = await signPdf(makeBasePdf(), alice, { signingTime, certify: 3 });
-    const sig = first(annotate(certified));
+    const sig = first(annotate(certified), 'control: P=3 annotation');
     assert.equal(sig.indication, 'TOTAL-PASSED', sig.problems.join('; '));
     assert.ok(sig.warnings.some((w) => /annotations/.test(w)));
-    const approval = first(annotate(await signPdf(makeBasePdf(), alice, { signingTime })));
+    const approval = first(annotate(await signPdf(makeBasePdf(), alice, { signingTime })), 'control: annotation after approval');
     assert.equal(approval.indication, 'TOTAL-PASSED', approval.problems.join('; '));
   });
 
   it('PDF-21 sneaky signature: a visible signature field added after a P=2 certification → the certification fails', async () => {
     const certified = await signPdf(makeBasePdf(), alice, { signingTime, certify: 2 });
     const invisible = await signPdf(certified, bob, { signingTime });
-    assert.equal(first(invisible).indication, 'TOTAL-PASSED', first(invisible).problems.join('; '));
+    const invisibleReport = first(invisible, 'control: invisible signature after P=2');
+    assert.equal(invisibleReport.indication, 'TOTAL-PASSED', invisibleReport.problems.join('; '));
     const visible = await signPdf(certified, bob, { signingTime, visible: { page: 1, rect: [72, 600, 400, 700] } });
     assertFailed(visible, 'PDF-21', /visible signature field was added after the certification/);
   });
+});
+
+describe('SECURITY.md PDF-34: agreement with pdfsig', () => {
+  it('on every control and attacked file above: pdfsig valid ⇔ our cryptographic check passes', (t) => corpus.assertAgreement(t));
 });
