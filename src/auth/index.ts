@@ -9,6 +9,7 @@ export {
   type IssuedSad,
   type ConsumeSadRequest,
   type RequestOrigin,
+  type ReservedSad,
 } from './sad.js';
 export type { ExtendSadRequest, ExtendedSad } from './sad-extension.js';
 export { SadError, AuthError, type SadErrorCode, type AuthErrorCode } from './errors.js';

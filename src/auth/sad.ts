@@ -16,6 +16,8 @@ import {
   insertSad,
   markSadHashesUsed,
   revokeSadRow,
+  type Db,
+  type SadForUse,
   type Store,
 } from '../store/index.js';
 import { appendAudit, appendAuditNow, type AuditContext } from '../audit/index.js';
@@ -68,6 +70,14 @@ export interface ConsumeSadRequest extends SadBinding, RequestOrigin {
   readonly hashes: readonly Uint8Array[];
 }
 
+/** A SAD whose hashes a transaction reserved (or re-checked): what idempotent signing records. */
+export interface ReservedSad {
+  /** SHA-256 of the SAD token. */
+  readonly idHash: Uint8Array;
+  /** Expiry, epoch ms. */
+  readonly expiresAt: number;
+}
+
 /** The SAD service: issue, consume, extend, revoke. State lives in the database only. */
 export interface SadServiceOptions {
   readonly store: Store;
@@ -100,6 +110,35 @@ function checkHashes(hashes: readonly Uint8Array[], hashAlgorithmOid: string): v
     if (seen.has(hex))
       throw new SadError('ERR_SAD_HASH_INVALID', 'the hash list contains duplicates');
     seen.add(hex);
+  }
+}
+
+/** The use-time checks of a SAD row (SECURITY.md SAD-08…16); throws the refusal. */
+function checkSadForUse(
+  row: SadForUse | undefined,
+  request: SadBinding,
+  now: number,
+): asserts row is SadForUse {
+  // SECURITY.md SAD-09: another user's SAD is answered like an unknown one.
+  if (row === undefined || row.user_id !== request.userId) {
+    throw new SadError('ERR_SAD_NOT_FOUND', 'the SAD is not valid');
+  }
+  if (row.credential_id !== request.credentialId || row.client_id !== request.clientId) {
+    throw new SadError('ERR_SAD_BINDING', 'the SAD was not issued for this credential and client');
+  }
+  if (row.hash_algorithm_oid !== request.hashAlgorithmOid) {
+    throw new SadError('ERR_SAD_ALGORITHM', 'the SAD was issued for another hash algorithm');
+  }
+  if (row.revoked !== 0) throw new SadError('ERR_SAD_REVOKED', 'the SAD has been revoked');
+  if (row.expires_at <= now) throw new SadError('ERR_SAD_EXPIRED', 'the SAD has expired');
+  // SECURITY.md SAD-16: a revocation record at the built-in CA (any node, any path: RFC 5280
+  // §5.3.1 revocation takes effect at once) stops signing, whatever the node clocks say.
+  if (row.certificate_revoked_at !== null) {
+    throw new SadError('ERR_SAD_CERTIFICATE_REVOKED', 'the credential certificate is revoked');
+  }
+  // SECURITY.md SAD-16: the credential and its owner must still be in good standing at use time.
+  if (row.credential_status !== 'active' || row.credential_locked !== 0 || row.user_status !== 'active') {
+    throw new SadError('ERR_SAD_CREDENTIAL_UNUSABLE', 'the credential cannot sign at present');
   }
 }
 
@@ -198,6 +237,47 @@ export class SadService {
    * audited; on success the audit row commits with the consumption. Call BEFORE the key operation.
    */
   async consume(request: ConsumeSadRequest): Promise<{ readonly remaining: number }> {
+    return this.#audited(request, (trx, row, hashes, now) =>
+      this.#consumeIn(trx, row, hashes, now).then(async (remaining) => {
+        await appendAudit(
+          trx,
+          this.#event(request, 'sad.consume', 'success', {
+            sadRef: sadRef(row.id_hash),
+            hashes: hashes.map(toBase64),
+          }),
+          this.#audit,
+        );
+        return { remaining };
+      }),
+    );
+  }
+
+  /**
+   * Like `consume`, but instead of the `sad.consume` entry runs `within` in the same transaction
+   * (which must write its own audit entry): the reservation and what records it commit together.
+   * Used by idempotent signing, which inserts its request row there (SECURITY.md §3.10).
+   */
+  async reserve<T>(request: ConsumeSadRequest, within: (trx: Db, sad: ReservedSad) => Promise<T>): Promise<T> {
+    return this.#audited(request, async (trx, row, hashes, now) => {
+      await this.#consumeIn(trx, row, hashes, now);
+      return within(trx, { idHash: row.id_hash, expiresAt: row.expires_at });
+    });
+  }
+
+  /**
+   * Re-checks a SAD whose hashes an earlier attempt already reserved (binding, expiry, revocation,
+   * credential and owner standing: INV-1 holds at every key operation) WITHOUT consuming anything,
+   * and runs `within` in the same transaction. The caller proves the reservation is its own.
+   */
+  async recheck<T>(request: ConsumeSadRequest, within: (trx: Db, sad: ReservedSad) => Promise<T>): Promise<T> {
+    return this.#audited(request, (trx, row) => within(trx, { idHash: row.id_hash, expiresAt: row.expires_at }));
+  }
+
+  /** Reads and checks the SAD in a transaction, runs `use`, and audits a refusal (sad.consume failure). */
+  async #audited<T>(
+    request: ConsumeSadRequest,
+    use: (trx: Db, row: SadForUse, hashes: Uint8Array[], now: number) => Promise<T>,
+  ): Promise<T> {
     const idHash = hashSadToken(request.sad);
     try {
       checkHashes(request.hashes, request.hashAlgorithmOid);
@@ -205,58 +285,8 @@ export class SadService {
       return await this.#store.transaction(async (trx) => {
         const now = this.#clock.now().getTime();
         const row = await findSadForUse(trx, idHash);
-        // SECURITY.md SAD-09: another user's SAD is answered like an unknown one.
-        if (row === undefined || row.user_id !== request.userId) {
-          throw new SadError('ERR_SAD_NOT_FOUND', 'the SAD is not valid');
-        }
-        if (row.credential_id !== request.credentialId || row.client_id !== request.clientId) {
-          throw new SadError(
-            'ERR_SAD_BINDING',
-            'the SAD was not issued for this credential and client',
-          );
-        }
-        if (row.hash_algorithm_oid !== request.hashAlgorithmOid) {
-          throw new SadError('ERR_SAD_ALGORITHM', 'the SAD was issued for another hash algorithm');
-        }
-        if (row.revoked !== 0) throw new SadError('ERR_SAD_REVOKED', 'the SAD has been revoked');
-        if (row.expires_at <= now) throw new SadError('ERR_SAD_EXPIRED', 'the SAD has expired');
-        // SECURITY.md SAD-16: a revocation record at the built-in CA (any node, any path: RFC 5280
-        // §5.3.1 revocation takes effect at once) stops signing, whatever the node clocks say.
-        if (row.certificate_revoked_at !== null) {
-          throw new SadError('ERR_SAD_CERTIFICATE_REVOKED', 'the credential certificate is revoked');
-        }
-        // SECURITY.md SAD-16: the credential and its owner must still be in good standing at use time.
-        if (
-          row.credential_status !== 'active' ||
-          row.credential_locked !== 0 ||
-          row.user_status !== 'active'
-        ) {
-          throw new SadError(
-            'ERR_SAD_CREDENTIAL_UNUSABLE',
-            'the credential cannot sign at present',
-          );
-        }
-        // INV-2: the conditional UPDATEs decide, re-checking their WHERE on the locked row; a
-        // wrong row count rolls everything back. The diagnosis query runs only on that path.
-        const refuse = async (): Promise<SadError> =>
-          (await countListedSadHashes(trx, idHash, hashes)) !== hashes.length
-            ? new SadError('ERR_SAD_HASH_NOT_AUTHORIZED', 'a hash is not authorised by the SAD')
-            : new SadError(
-                'ERR_SAD_CONSUMED',
-                'the SAD does not authorise these signatures any more',
-              );
-        const remaining = await decrementSadRemaining(trx, idHash, hashes.length, now);
-        if (remaining === undefined) throw await refuse();
-        if ((await markSadHashesUsed(trx, idHash, hashes)) !== hashes.length) throw await refuse();
-        await appendAudit(
-          trx,
-          this.#event(request, 'sad.consume', 'success', {
-            sadRef: sadRef(idHash),
-            hashes: hashes.map(toBase64),
-          }),
-          this.#audit,
-        );
-        return { remaining };
+        checkSadForUse(row, request, now);
+        return use(trx, row, hashes, now);
       });
     } catch (err) {
       if (err instanceof SadError) {
@@ -271,6 +301,21 @@ export class SadService {
       }
       throw err;
     }
+  }
+
+  /** `remaining -= count` and every hash marked used, decided by the row counts (INV-2). */
+  async #consumeIn(trx: Db, row: SadForUse, hashes: Uint8Array[], now: number): Promise<number> {
+    const idHash = row.id_hash;
+    // INV-2: the conditional UPDATEs decide, re-checking their WHERE on the locked row; a
+    // wrong row count rolls everything back. The diagnosis query runs only on that path.
+    const refuse = async (): Promise<SadError> =>
+      (await countListedSadHashes(trx, idHash, hashes)) !== hashes.length
+        ? new SadError('ERR_SAD_HASH_NOT_AUTHORIZED', 'a hash is not authorised by the SAD')
+        : new SadError('ERR_SAD_CONSUMED', 'the SAD does not authorise these signatures any more');
+    const remaining = await decrementSadRemaining(trx, idHash, hashes.length, now);
+    if (remaining === undefined) throw await refuse();
+    if ((await markSadHashesUsed(trx, idHash, hashes)) !== hashes.length) throw await refuse();
+    return remaining;
   }
 
   /**

@@ -6,6 +6,7 @@ import type { KeyBackend } from '../keys/index.js';
 import type { RevocationSource, Timestamper } from '../pades/index.js';
 import type { CertificateAuthority, TimestampAuthority } from '../pki/index.js';
 import type { Store } from '../store/index.js';
+import type { SigningFaultHooks } from './signing-faults.js';
 
 /** Service metadata for `info` (CSC API v2 §11.1). */
 export interface CscInfoMetadata {
@@ -60,6 +61,19 @@ export interface CscDeps {
    * (B-T; defaults to `tsa` in process) and the revocation source (B-LT and B-LTA).
    */
   readonly pades?: { readonly timestamper?: Timestamper; readonly revocation?: RevocationSource };
+  /** Idempotent signing (requests with an `Idempotency-Key`, idempotent-signing.ts). */
+  readonly signing?: SigningOptions;
+}
+
+/** Options of idempotent signing. */
+export interface SigningOptions {
+  /**
+   * The bound T after which a request still `in_flight` is abandoned by the sweeper, in ms
+   * (default 60 000; SECURITY.md §3.10). Stored results are kept until the SAD's expiry plus T.
+   */
+  readonly abandonAfterMs?: number;
+  /** Test-only fault hooks (signing-faults.ts); absent in production, where they cost nothing. */
+  readonly faults?: SigningFaultHooks;
 }
 
 /** What the transport layer passes with every call. */
@@ -68,6 +82,8 @@ export interface CscRequestContext {
   readonly authorization?: string | undefined;
   readonly sourceAddress?: string | undefined;
   readonly traceId?: string | undefined;
+  /** The raw `Idempotency-Key` header (draft-ietf-httpapi-idempotency-key-header), if sent. */
+  readonly idempotencyKey?: string | undefined;
 }
 
 /** The two API versions served (CSC API v2 under /csc/v2, v1.0.4 under /csc/v1). */
@@ -80,4 +96,6 @@ export interface CscResponse {
   readonly body?: Readonly<Record<string, unknown>>;
   /** The error behind a failure answer, for the server's log only (never sent). */
   readonly error?: Error;
+  /** `Retry-After` delay-seconds for a retriable failure. */
+  readonly retryAfterSeconds?: number;
 }

@@ -2,7 +2,7 @@
  * CSC API errors (CSC API v2 §10.2, Table 3; v1.0.4 §10): each stable code maps to exactly one
  * HTTP status and one wire `error` name; `message` is the public `error_description`.
  */
-import { SignetError } from '../core/errors.js';
+import { SignetError, type SignetErrorOptions } from '../core/errors.js';
 
 /** The wire `error` values Signet answers with (CSC v2 §10.2; v1 adds invalid_pin / invalid_otp). */
 export type CscWireError =
@@ -32,6 +32,9 @@ export type CscErrorCode =
   | 'ERR_CSC_UNSUPPORTED_MEDIA_TYPE'
   | 'ERR_CSC_BODY_TOO_LARGE'
   | 'ERR_CSC_THROTTLED'
+  | 'ERR_CSC_IDEMPOTENCY_KEY_INVALID'
+  | 'ERR_CSC_IDEMPOTENCY_KEY_REUSED'
+  | 'ERR_CSC_REQUEST_IN_PROGRESS'
   | 'ERR_CSC_BACKEND_UNAVAILABLE'
   | 'ERR_CSC_SERVER'
   | 'ERR_CSC_NOT_IMPLEMENTED';
@@ -53,6 +56,11 @@ export const cscErrorWire: Readonly<
   ERR_CSC_UNSUPPORTED_MEDIA_TYPE: { status: 415, error: 'invalid_request' },
   ERR_CSC_BODY_TOO_LARGE: { status: 413, error: 'invalid_request' },
   ERR_CSC_THROTTLED: { status: 429, error: 'temporarily_unavailable' },
+  ERR_CSC_IDEMPOTENCY_KEY_INVALID: { status: 400, error: 'invalid_request' },
+  // draft-ietf-httpapi-idempotency-key-header §2.7: a key reused for another payload is 422, a
+  // request whose first instance is still being processed is 409 (retriable, with Retry-After).
+  ERR_CSC_IDEMPOTENCY_KEY_REUSED: { status: 422, error: 'invalid_request' },
+  ERR_CSC_REQUEST_IN_PROGRESS: { status: 409, error: 'temporarily_unavailable' },
   ERR_CSC_BACKEND_UNAVAILABLE: { status: 503, error: 'temporarily_unavailable' },
   ERR_CSC_SERVER: { status: 500, error: 'server_error' },
   ERR_CSC_NOT_IMPLEMENTED: { status: 501, error: 'not_implemented' },
@@ -60,6 +68,14 @@ export const cscErrorWire: Readonly<
 
 /** A CSC error: `message` is sent as `error_description`, `detail` only logged. */
 export class CscError extends SignetError<CscErrorCode> {
+  /** RFC 9110 §10.2.3 `Retry-After` delay-seconds sent with a retriable answer (409, 429, 503). */
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(code: CscErrorCode, message: string, options: SignetErrorOptions & { readonly retryAfterSeconds?: number } = {}) {
+    super(code, message, options);
+    this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+
   /** The HTTP status of the answer. */
   get status(): number {
     return cscErrorWire[this.code].status;

@@ -7,6 +7,7 @@ export type {
   CscRequestContext,
   CscResponse,
   CscVersion,
+  SigningOptions,
 } from './csc-deps.js';
 export { CscError, cscErrorWire, type CscErrorCode, type CscWireError } from './errors.js';
 export { toCscError } from './error-mapping.js';
@@ -21,3 +22,18 @@ export {
   type CredentialLifecycleDeps,
   type LifecycleOrigin,
 } from './credential-lifecycle.js';
+export { parseIdempotencyKey, maxIdempotencyKeyLength } from './idempotency-key.js';
+export { defaultAbandonAfterMs, requestFingerprint } from './idempotent-signing.js';
+export {
+  sweepSigningRequests,
+  startSigningRequestSweeper,
+  type SigningRequestSweeper,
+  type SweepReport,
+  type SweeperDeps,
+} from './signing-request-sweeper.js';
+export {
+  signingFaultPoints,
+  type SigningFaultHooks,
+  type SigningFaultPoint,
+  type SigningFaultContext,
+} from './signing-faults.js';

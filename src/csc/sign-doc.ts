@@ -23,6 +23,8 @@ import { origin } from './auth-operations.js';
 import { levelOptions, requestedLevel } from './pades-levels.js';
 import type { CscDeps, CscRequestContext } from './csc-deps.js';
 import { CscError, invalidParameter, missingParameter } from './errors.js';
+import { parseIdempotencyKey } from './idempotency-key.js';
+import { signIdempotently } from './idempotent-signing.js';
 import {
   asBody,
   decodeBase64,
@@ -77,6 +79,7 @@ export async function signDoc(
   trail: RequestTrail,
 ): Promise<Record<string, unknown>> {
   const body = asBody(rawBody);
+  const idempotencyKey = parseIdempotencyKey(ctx.idempotencyKey);
   const caller = await requireBearer(deps, ctx, trail);
   const credentialId = optionalString(body, 'credentialID', 255);
   if (credentialId === undefined) throw missingParameter('string', 'credentialID');
@@ -105,17 +108,27 @@ export async function signDoc(
     clientId: caller.info.clientId,
     ...origin(ctx),
   };
-  const consume = async (hashAlg: string, hashes: Uint8Array[]): Promise<void> => {
+  const notAuthorized = (err: unknown): unknown =>
+    err instanceof SadError && err.code === 'ERR_SAD_HASH_NOT_AUTHORIZED'
+      ? new CscError('ERR_CSC_INVALID_HASH', 'documentDigests or documents are not authorized by the SAD', { cause: err })
+      : err;
+  // Consumes the SAD for `hashes` before `produce` runs any key operation: in one transaction, or
+  // with an Idempotency-Key through the two-transaction protocol (idempotent-signing.ts, SAD-07).
+  const authorizeAndSign = async (
+    hashAlg: string,
+    hashes: Uint8Array[],
+    produce: () => Promise<Record<string, unknown>>,
+  ): Promise<Record<string, unknown>> => {
+    const reservation = { ...binding, hashAlgorithmOid: hashAlg, sad, hashes };
     try {
-      await deps.sads.consume({ ...binding, hashAlgorithmOid: hashAlg, sad, hashes });
-    } catch (err) {
-      if (err instanceof SadError && err.code === 'ERR_SAD_HASH_NOT_AUTHORIZED') {
-        throw new CscError('ERR_CSC_INVALID_HASH', 'documentDigests or documents are not authorized by the SAD', {
-          cause: err,
-        });
+      if (idempotencyKey !== undefined) {
+        return await signIdempotently(deps, { key: idempotencyKey, operation: 'signatures/signDoc', body, reservation }, produce);
       }
-      throw err;
+      await deps.sads.consume(reservation);
+    } catch (err) {
+      throw notAuthorized(err);
     }
+    return produce();
   };
 
   if (hasDocuments) {
@@ -134,29 +147,30 @@ export async function signDoc(
     const hashes = docs.map(
       (d) => new Uint8Array(createHash(digestAlgorithms[digest].nodeName).update(d.bytes).digest()),
     );
-    await consume(digestOid(digest), hashes);
-    const backend = deps.keyBackends.get(row.backend_kind);
-    if (backend === undefined) {
-      throw new CscError('ERR_CSC_BACKEND_UNAVAILABLE', 'The signing service is temporarily unavailable');
-    }
-    const signed: Uint8Array[] = [];
-    for (const d of docs) {
-      const signer = keySigner(backend, row.key_ref, cert.chain, d.pades.algorithm);
-      const out = await signPdf(d.bytes, signer, {
-        signingTime: deps.clock.now(),
-        ...(d.pades.certify ? { certify: 2 as const } : {}),
-        ...levelOptions(deps, d.pades.level, cert.chain),
-      });
-      signed.push(out);
-    }
-    await audit(deps, ctx, binding, row.id, hashes, 'documents', docs.map((d) => d.pades.level));
-    const response: Record<string, unknown> = { DocumentWithSignature: signed.map(toBase64) };
-    if (returnValidationInfo && revocation !== undefined) {
-      const info = new ValidationInfoBuilder(revocation, cert.chain);
-      for (const pdf of signed) await info.addSignedPdf(pdf);
-      response['validationInfo'] = info.result();
-    }
-    return response;
+    return authorizeAndSign(digestOid(digest), hashes, async () => {
+      const backend = deps.keyBackends.get(row.backend_kind);
+      if (backend === undefined) {
+        throw new CscError('ERR_CSC_BACKEND_UNAVAILABLE', 'The signing service is temporarily unavailable');
+      }
+      const signed: Uint8Array[] = [];
+      for (const d of docs) {
+        const signer = keySigner(backend, row.key_ref, cert.chain, d.pades.algorithm);
+        const out = await signPdf(d.bytes, signer, {
+          signingTime: deps.clock.now(),
+          ...(d.pades.certify ? { certify: 2 as const } : {}),
+          ...levelOptions(deps, d.pades.level, cert.chain),
+        });
+        signed.push(out);
+      }
+      await audit(deps, ctx, binding, row.id, hashes, 'documents', docs.map((d) => d.pades.level));
+      const response: Record<string, unknown> = { DocumentWithSignature: signed.map(toBase64) };
+      if (returnValidationInfo && revocation !== undefined) {
+        const info = new ValidationInfoBuilder(revocation, cert.chain);
+        for (const pdf of signed) await info.addSignedPdf(pdf);
+        response['validationInfo'] = info.result();
+      }
+      return response;
+    });
   }
 
   const entries = requiredObjectArray(body, 'documentDigests', maxDocuments);
@@ -179,36 +193,37 @@ export async function signDoc(
   const all = groups.flatMap((g) => g.hashes);
   const digest = (groups[0] as (typeof groups)[number]).pades.algorithm.digest;
   if (groups.some((g) => g.pades.algorithm.digest !== digest)) throw invalidParameter('hashAlgorithmOID');
-  await consume(digestOid(digest), all);
-  const objects: Uint8Array[] = [];
-  for (const g of groups) {
-    const { timestamper } = levelOptions(deps, g.pades.level, cert.chain);
-    const attributes = g.hashes.map((h) =>
-      buildSignedAttributes({ messageDigest: h, digestAlgorithm: digest, signingCertificate: cert.chain[0] as Uint8Array }),
-    );
-    const dtbs = attributes.map(
-      (a) => new Uint8Array(createHash(digestAlgorithms[g.pades.algorithm.digest].nodeName).update(a).digest()),
-    );
-    const signatures = await signDigests(deps, row, cert, g.pades.algorithm, dtbs);
-    for (const [i, a] of attributes.entries()) {
-      const cms = buildSignedData({
-        signedAttributes: a,
-        signature: signatures[i] as Uint8Array,
-        signatureAlgorithm: g.pades.algorithm,
-        certificates: cert.chain,
-      });
-      // ETSI EN 319 122-1 §5.3: the signature-time-stamp is an unsigned attribute over the signature value.
-      objects.push(g.pades.level === 'B-B' || timestamper === undefined ? cms : await addSignatureTimestamp(cms, timestamper));
+  return authorizeAndSign(digestOid(digest), all, async () => {
+    const objects: Uint8Array[] = [];
+    for (const g of groups) {
+      const { timestamper } = levelOptions(deps, g.pades.level, cert.chain);
+      const attributes = g.hashes.map((h) =>
+        buildSignedAttributes({ messageDigest: h, digestAlgorithm: digest, signingCertificate: cert.chain[0] as Uint8Array }),
+      );
+      const dtbs = attributes.map(
+        (a) => new Uint8Array(createHash(digestAlgorithms[g.pades.algorithm.digest].nodeName).update(a).digest()),
+      );
+      const signatures = await signDigests(deps, row, cert, g.pades.algorithm, dtbs);
+      for (const [i, a] of attributes.entries()) {
+        const cms = buildSignedData({
+          signedAttributes: a,
+          signature: signatures[i] as Uint8Array,
+          signatureAlgorithm: g.pades.algorithm,
+          certificates: cert.chain,
+        });
+        // ETSI EN 319 122-1 §5.3: the signature-time-stamp is an unsigned attribute over the signature value.
+        objects.push(g.pades.level === 'B-B' || timestamper === undefined ? cms : await addSignatureTimestamp(cms, timestamper));
+      }
     }
-  }
-  await audit(deps, ctx, binding, row.id, all, 'documentDigests', groups.map((g) => g.pades.level));
-  const response: Record<string, unknown> = { SignatureObject: objects.map(toBase64) };
-  if (returnValidationInfo && revocation !== undefined) {
-    const info = new ValidationInfoBuilder(revocation, cert.chain);
-    for (const cms of objects) await info.addContainer(cms);
-    response['validationInfo'] = info.result();
-  }
-  return response;
+    await audit(deps, ctx, binding, row.id, all, 'documentDigests', groups.map((g) => g.pades.level));
+    const response: Record<string, unknown> = { SignatureObject: objects.map(toBase64) };
+    if (returnValidationInfo && revocation !== undefined) {
+      const info = new ValidationInfoBuilder(revocation, cert.chain);
+      for (const cms of objects) await info.addContainer(cms);
+      response['validationInfo'] = info.result();
+    }
+    return response;
+  });
 }
 
 async function audit(

@@ -1,7 +1,8 @@
 /**
  * signatures/signHash (CSC API v2 §11.10): the SAD is consumed atomically BEFORE any key operation
  * (SECURITY.md SAD-21/22), every signature is checked against the certificate's key before release
- * (SAD-24). The consumption's audit entry records credential, hashes, client and origin.
+ * (SAD-24). The consumption's audit entry records credential, hashes, client and origin. With an
+ * `Idempotency-Key` header the call follows idempotent-signing.ts (SAD-07, FLT-01…04).
  */
 import { maxSadSignatures } from '../auth/index.js';
 import { digestAlgorithms, type SignatureAlgorithm } from '../cms/index.js';
@@ -10,6 +11,8 @@ import { origin } from './auth-operations.js';
 import type { CredentialCertificate } from './credential-certificate.js';
 import type { CscDeps, CscRequestContext } from './csc-deps.js';
 import { CscError, invalidParameter, missingParameter } from './errors.js';
+import { parseIdempotencyKey } from './idempotency-key.js';
+import { signIdempotently } from './idempotent-signing.js';
 import { asBody, optionalString, requiredHashes, requiredString, toBase64 } from './request-params.js';
 import {
   requireBearer,
@@ -77,6 +80,7 @@ export async function signHash(
   trail: RequestTrail,
 ): Promise<{ signatures: string[] }> {
   const body = asBody(rawBody);
+  const idempotencyKey = parseIdempotencyKey(ctx.idempotencyKey);
   const caller = await requireBearer(deps, ctx, trail);
   const row = await requireOwnCredential(deps, caller, requiredString(body, 'credentialID', 255), trail);
   const sad = sadOf(body, caller);
@@ -103,10 +107,20 @@ export async function signHash(
     ...origin(ctx),
   };
   // INV-2: the whole request is consumed (or refused) in one transaction before the key is used.
+  // Without an Idempotency-Key (the hot path: one transaction):
   // Its `sad.consume` audit entry (credential, hashes, client, source address, trace id) commits
   // with the consumption and is the record of these signatures; a failure after it is audited
   // as csc.signatures.signHash:failure and the reservation stays burned (CSC-API.md §7).
-  await deps.sads.consume({ ...binding, sad, hashes });
-  const signatures = await signDigests(deps, row, cert, algorithm, hashes);
-  return { signatures: signatures.map(toBase64) };
+  if (idempotencyKey === undefined) {
+    await deps.sads.consume({ ...binding, sad, hashes });
+    const signatures = await signDigests(deps, row, cert, algorithm, hashes);
+    return { signatures: signatures.map(toBase64) };
+  }
+  // With an Idempotency-Key: reserve, sign, store, then answer (idempotent-signing.ts, SAD-07).
+  const response = await signIdempotently(
+    deps,
+    { key: idempotencyKey, operation: 'signatures/signHash', body, reservation: { ...binding, sad, hashes } },
+    async () => ({ signatures: (await signDigests(deps, row, cert, algorithm, hashes)).map(toBase64) }),
+  );
+  return response as { signatures: string[] };
 }

@@ -17,6 +17,8 @@ export type {
   OAuthInteractionsTable,
   CaCertificatesTable,
   CaCountersTable,
+  SigningRequestState,
+  SigningRequestsTable,
 } from './schema.js';
 export { migrateToLatest, migrationsFor } from './migrations.js';
 export { StoreError, retriableStoreError, type RetriableStoreErrorCode, type StoreErrorCode } from './errors.js';
@@ -40,6 +42,17 @@ export {
   type SadRow,
   type SadForUse,
 } from './sads-repository.js';
+export {
+  insertSigningRequest,
+  findSigningRequest,
+  completeSigningRequest,
+  resumeSigningRequest,
+  listStaleSigningRequests,
+  abandonSigningRequest,
+  purgeSigningRequests,
+  type SigningRequestRow,
+} from './signing-requests-repository.js';
+export { isUniqueViolation } from './unique-violation.js';
 export {
   findSadForExtension,
   retireSad,

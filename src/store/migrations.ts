@@ -273,6 +273,45 @@ function sadTransactions(kind: StoreKind): Migration {
   };
 }
 
+/**
+ * Idempotent signing (SECURITY.md SAD-07, FLT-01…04; draft-ietf-httpapi-idempotency-key-header):
+ * one row per signHash/signDoc call sent with an `Idempotency-Key`, keyed by (user, client, key),
+ * holding the request fingerprint, the reserved SAD hashes, its state (in_flight → completed |
+ * abandoned) and, once completed, the response until `purge_at`.
+ */
+function signingRequests(kind: StoreKind): Migration {
+  const bytes = kind === 'postgres' ? 'bytea' : 'blob';
+  return {
+    async up(db: AnyDb): Promise<void> {
+      await db.schema
+        .createTable('signing_requests')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('client_id', 'text', (c) => c.notNull())
+        .addColumn('idempotency_key', 'text', (c) => c.notNull())
+        .addColumn('fingerprint', sql.raw(bytes), (c) => c.notNull())
+        .addColumn('sad_id', sql.raw(bytes), (c) => c.notNull())
+        .addColumn('credential_id', 'text', (c) => c.notNull())
+        .addColumn('operation', 'text', (c) => c.notNull())
+        .addColumn('hashes', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('attempt', 'integer', (c) => c.notNull())
+        .addColumn('result', 'text')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addColumn('purge_at', 'bigint', (c) => c.notNull())
+        .addUniqueConstraint('signing_requests_key_unique', ['user_id', 'client_id', 'idempotency_key'])
+        .execute();
+      await db.schema
+        .createIndex('signing_requests_state_idx')
+        .on('signing_requests')
+        .columns(['state', 'updated_at'])
+        .execute();
+      await db.schema.createIndex('signing_requests_purge_idx').on('signing_requests').column('purge_at').execute();
+    },
+  };
+}
+
 /** The ordered migrations of one store kind. Names sort in application order; never rename one. */
 export function migrationsFor(kind: StoreKind): Readonly<Record<string, Migration>> {
   return {
@@ -283,6 +322,7 @@ export function migrationsFor(kind: StoreKind): Readonly<Record<string, Migratio
     '0005_oauth_interactions': oauthInteractions(kind),
     '0006_ca_store': caStore(kind),
     '0007_sad_transactions': sadTransactions(kind),
+    '0008_signing_requests': signingRequests(kind),
   };
 }
 

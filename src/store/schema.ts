@@ -113,6 +113,36 @@ export interface SadHashesTable {
   used: Flag;
 }
 
+/** The state of an idempotent signing request (SECURITY.md §3.10 fault table). */
+export type SigningRequestState = 'in_flight' | 'completed' | 'abandoned';
+
+/**
+ * A signHash/signDoc call sent with an `Idempotency-Key`: its SAD hashes were reserved when the row
+ * was inserted; `result` (the response JSON) is set once, when it becomes `completed`.
+ */
+export interface SigningRequestsTable {
+  readonly id: string;
+  readonly user_id: string;
+  readonly client_id: string;
+  readonly idempotency_key: string;
+  /** SHA-256 over the operation, the canonical request body and the SAD. */
+  readonly fingerprint: Uint8Array;
+  readonly sad_id: Uint8Array;
+  readonly credential_id: string;
+  /** `signatures/signHash` or `signatures/signDoc`. */
+  readonly operation: string;
+  /** JSON array of the reserved hashes (base64, sorted). */
+  readonly hashes: string;
+  state: SigningRequestState;
+  /** 1 for the first attempt; each retry of an abandoned request adds one. */
+  attempt: number;
+  result: string | null;
+  readonly created_at: number;
+  updated_at: number;
+  /** When the sweeper deletes the row (the SAD's expiry plus the abandonment bound). */
+  readonly purge_at: number;
+}
+
 /** The hash-chained, HMAC'd audit log (INV-5). */
 export interface AuditLogTable {
   readonly seq: number;
@@ -202,6 +232,7 @@ export interface Database {
   tokens: TokensTable;
   sads: SadsTable;
   sad_hashes: SadHashesTable;
+  signing_requests: SigningRequestsTable;
   audit_log: AuditLogTable;
   audit_head: AuditHeadTable;
   rate_limits: RateLimitsTable;

@@ -124,8 +124,9 @@ export function loadCscSpec(): CscSpec {
         run(compile(errorSchema), body, `${version} ${operation} error ${status}`);
         if (version === 'v2') {
           const declared = v2Operation(operation)['responses'] as Json;
-          // 413/415 are transport answers the spec does not enumerate; every other status must be declared.
-          if (status !== 413 && status !== 415 && declared[String(status)] === undefined) {
+          // 413/415 are transport answers the spec does not enumerate, and so are the Idempotency-Key
+          // answers 409/422 (draft-ietf-httpapi-idempotency-key-header §2.7); every other status must be declared.
+          if (![409, 413, 415, 422].includes(status) && declared[String(status)] === undefined) {
             throw new Error(`v2 ${operation}: status ${status} is not declared by the specification`);
           }
         }

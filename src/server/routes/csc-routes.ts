@@ -27,16 +27,37 @@ export interface CscRoutesOptions {
 
 const versions: readonly CscVersion[] = ['v2', 'v1'];
 
+/** The methods that accept an `Idempotency-Key` (src/csc/idempotent-signing.ts). */
+const idempotent = new Set(['signatures/signHash', 'signatures/signDoc']);
+
+/** The header as documented in the OpenAPI document; its value is checked by the CSC service. */
+const idempotencyKeyHeader = {
+  type: 'object',
+  properties: {
+    'idempotency-key': {
+      type: 'string',
+      description:
+        'draft-ietf-httpapi-idempotency-key-header: a retry with the same key and the same request returns the stored ' +
+        'signatures without a new key operation; 1–255 characters of A-Z a-z 0-9 - . _ ~ : + / =, optionally quoted. ' +
+        'Another request under the same key: 422; the first still in progress: 409 with Retry-After.',
+    },
+  },
+} as const;
+
 function context(request: FastifyRequest): CscRequestContext {
+  const key = request.headers['idempotency-key'];
   return {
     authorization: request.headers.authorization,
     sourceAddress: request.ip,
     traceId: request.id,
+    // draft-ietf-httpapi-idempotency-key-header: repeated fields arrive joined with ", " and are refused.
+    idempotencyKey: Array.isArray(key) ? key.join(', ') : key,
   };
 }
 
 function send(reply: FastifyReply, answer: CscResponse): FastifyReply {
   if (answer.status === 204 || answer.body === undefined) return reply.code(204).send();
+  if (answer.retryAfterSeconds !== undefined) void reply.header('retry-after', String(answer.retryAfterSeconds));
   // RFC 9110 §15.6.4/§10.2.3: a temporarily unavailable service says when to come back (FLT-06).
   if (answer.status === 503) void reply.header('retry-after', String(retryAfterSeconds));
   return reply.code(answer.status).type('application/json; charset=utf-8').send(answer.body);
@@ -131,6 +152,7 @@ export const cscRoutes: FastifyPluginAsync<CscRoutesOptions> = async (app, optio
             summary: `CSC API ${version} ${operation}`,
             tags: [`csc-${version}`],
             ...(operation === 'info' ? {} : { security: operation === 'auth/login' ? [{ basic: [] }] : [{ bearer: [] }] }),
+            ...(idempotent.has(operation) ? { headers: idempotencyKeyHeader } : {}),
           },
         },
         handler,

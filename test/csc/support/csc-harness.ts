@@ -64,7 +64,7 @@ export interface CscHarness {
   createCredential(user: TestUser, options?: { algorithm?: CredentialAlgorithm; pin?: string; multisign?: number }): Promise<string>;
   /** The user's current TOTP code; moves the clock to the next step first so each code is fresh. */
   nextOtp(user: TestUser): string;
-  call(version: 'v1' | 'v2', operation: string, body: unknown, auth?: Auth): Promise<{ status: number; body: any }>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  call(version: 'v1' | 'v2', operation: string, body: unknown, auth?: Auth, extraHeaders?: Readonly<Record<string, string>>): Promise<{ status: number; body: any; headers: Record<string, unknown> }>; // eslint-disable-line @typescript-eslint/no-explicit-any
   login(version: 'v1' | 'v2', user: TestUser): Promise<string>;
   /** Another node: the same configuration on another database connection (pool), its own app. */
   secondNode(store: Store): Promise<FastifyInstance>;
@@ -85,6 +85,8 @@ export async function cscHarness(
     issuing?: { readonly ca: CertificateAuthority; readonly chain: readonly Uint8Array[] };
     /** signDoc's level sources (CscDeps.pades). */
     pades?: CscDeps['pades'];
+    /** Idempotent signing options (abandonment bound, test fault hooks). */
+    signing?: CscDeps['signing'];
   } = {},
 ): Promise<CscHarness> {
   const clock = testClock();
@@ -131,6 +133,7 @@ export async function cscHarness(
     ca: options.issuing?.ca ?? signingCa,
     tsa,
     ...(options.pades === undefined ? {} : { pades: options.pades }),
+    ...(options.signing === undefined ? {} : { signing: options.signing }),
     info: { name: 'Signet test RSSP', logo: 'https://signet.test/logo.png', region: 'BE', lang: 'en-US', description: 'Signet under test' },
   };
   const csc = createCscService(deps);
@@ -185,10 +188,10 @@ export async function cscHarness(
       clock.advance(30_000);
       return generateTotp(user.totpSecret, clock.now());
     },
-    async call(version, operation, body, auth) {
+    async call(version, operation, body, auth, extraHeaders = {}) {
       const isRaw = typeof body === 'string';
       if (!isRaw) spec.checkRequest(version, operation, body);
-      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      const headers: Record<string, string> = { 'content-type': 'application/json', ...extraHeaders };
       if (auth !== undefined && 'bearer' in auth) headers['authorization'] = `Bearer ${auth.bearer}`;
       if (auth !== undefined && 'basic' in auth) headers['authorization'] = `Basic ${auth.basic}`;
       const res = await app.inject({
@@ -199,7 +202,7 @@ export async function cscHarness(
       });
       const parsed: unknown = res.body === '' ? undefined : JSON.parse(res.body);
       spec.checkResponse(version, operation, res.statusCode, parsed);
-      return { status: res.statusCode, body: parsed as any }; // eslint-disable-line @typescript-eslint/no-explicit-any
+      return { status: res.statusCode, body: parsed as any, headers: res.headers }; // eslint-disable-line @typescript-eslint/no-explicit-any
     },
     async login(version, user) {
       const basic = Buffer.from(`${user.username}:${user.password}`).toString('base64');
