@@ -24,7 +24,7 @@ export {
   measureTimestampToken,
   signatureTimestampReserve,
 } from './timestamp-reserve.js';
-export { listFormFields, listSignatureFields, type FormField } from './signature-field.js';
+export { listFormFields, listSignatureFields, maxSignatures, type FormField } from './signature-field.js';
 export { certificationPermission } from './docmdp.js';
 export { digestByteRange } from './byte-range.js';
 export { formatPdfDate, parsePdfDate } from './pdf-date.js';

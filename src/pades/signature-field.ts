@@ -47,9 +47,27 @@ export function listFormFields(doc: PdfDocument): FormField[] {
   return out;
 }
 
-/** The signature fields of the document. */
+/**
+ * Most signed signature fields a document may carry (SECURITY.md DOS-10). Each signature is
+ * verified over its whole ByteRange, so n signatures cost n × the file size; real documents
+ * (co-signers, approvals, archive timestamps) stay far below.
+ */
+export const maxSignatures = 200;
+
+/**
+ * The signature fields of the document. Throws ERR_PADES_LIMIT_SIGNATURES when more than
+ * `maxSignatures` of them are signed, before any of them is examined.
+ */
 export function listSignatureFields(doc: PdfDocument): FormField[] {
-  return listFormFields(doc).filter((f) => f.fieldType === 'Sig');
+  const fields = listFormFields(doc).filter((f) => f.fieldType === 'Sig');
+  const signed = fields.filter((f) => {
+    const v = f.dict.get('V');
+    return v !== undefined && v !== null;
+  }).length;
+  if (signed > maxSignatures) {
+    throw new PadesError('ERR_PADES_LIMIT_SIGNATURES', `the document has ${signed} signatures (limit ${maxSignatures})`);
+  }
+  return fields;
 }
 
 /** A field name not yet used: Signature1, Signature2, … */
