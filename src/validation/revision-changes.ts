@@ -20,6 +20,7 @@ import {
   type PdfObject,
 } from '../pdf/index.js';
 import { listFormFields } from '../pades/index.js';
+import { indexReferrers, type Referrer } from './object-referrers.js';
 
 /** How far later revisions went, in increasing order of what they may change. */
 export type ModificationLevel = 'none' | 'lta-updates' | 'signing' | 'form-filling' | 'annotations';
@@ -151,7 +152,8 @@ export function analyseLaterRevisions(
 
   // Roles of the objects of the signed revision that later revisions may touch.
   const rootRef = signed.trailer.get('Root');
-  const infoRef = doc.trailer.get('Info');
+  // The signed revision's /Info: a later trailer naming another existing object does not make it replaceable.
+  const infoRef = signed.trailer.get('Info');
   const catalogNum = rootRef instanceof PdfRef ? rootRef.num : -1;
   const acroFormRef = signed.catalog.get('AcroForm');
   const metadataRef = signed.catalog.get('Metadata');
@@ -160,6 +162,18 @@ export function analyseLaterRevisions(
   const fields = new Map(listFormFields(signed).map((f) => [f.ref.num, f]));
   const widgetOf = new Map<number, number>(); // widget object → its field object
   for (const f of fields.values()) for (const k of refNums(signed, f.dict.get('Kids'))) widgetOf.set(k, f.ref.num);
+
+  // V8 multi-path rule (pyHanko's DiffAnalyzer): an object replaceable as a whole in one role must
+  // have no other use in the signed revision, else the replacement changes that other path too.
+  let referrers: ReadonlyMap<number, readonly Referrer[]> | undefined;
+  const soleUse = (num: number, isRole: (r: Referrer) => boolean, role: string): boolean => {
+    referrers ??= indexReferrers(signed);
+    const others = (referrers.get(num) ?? []).filter((r) => !isRole(r));
+    if (others.length === 0) return true;
+    const where = others.map((r) => (r.from === 'trailer' ? `trailer /${r.key}` : `object ${r.from} /${r.key}`)).join(', ');
+    disallowed.push(`object ${num}, ${role}, was changed but is also used by ${where}: the change is not cleared on every path`);
+    return false;
+  };
 
   const classifyNewAnnotation = (num: number): void => {
     const annot = doc.resolveDict(newObject(num));
@@ -235,11 +249,15 @@ export function analyseLaterRevisions(
         else disallowed.push(`field ${field?.fullName ?? num}: /${key} changed`);
       }
     } else if (infoRef instanceof PdfRef && num === infoRef.num) {
-      need('lta-updates', 'document information dictionary updated');
+      if (soleUse(num, (r) => r.from === 'trailer' && r.key === 'Info', 'the document information dictionary')) {
+        need('lta-updates', 'document information dictionary updated');
+      }
     } else if (metadataRef instanceof PdfRef && num === metadataRef.num) {
-      need('lta-updates', 'document metadata updated');
+      if (soleUse(num, (r) => r.from === catalogNum && r.key === 'Metadata', 'the document metadata')) {
+        need('lta-updates', 'document metadata updated');
+      }
     } else if (dssRef instanceof PdfRef && num === dssRef.num) {
-      need('lta-updates', 'DSS updated');
+      if (soleUse(num, (r) => r.from === catalogNum && r.key === 'DSS', 'the DSS')) need('lta-updates', 'DSS updated');
     } else {
       const type = (newDict ?? (newObj instanceof PdfStream ? newObj.dict : undefined))?.get('Type');
       disallowed.push(`object ${num}${type instanceof PdfName ? ` (/${type.name})` : ''} of the signed revision was changed`);
