@@ -153,7 +153,11 @@ export async function buildServer(services: Services, options: BuildServerOption
   app.addSchema(livenessSchema);
   app.addSchema(readinessSchema);
 
+  const readiness = options.readiness ?? new Readiness({ store: services.store, backends: services.backends });
   app.addHook('onSend', async (request, reply, payload) => {
+    // FLT-19: while draining, every answer ends its connection (RFC 9112 §9.6), so kept-alive
+    // clients reconnect elsewhere and close() is not held up by idle keep-alive sockets.
+    if (readiness.isDraining) void reply.header('connection', 'close');
     for (const [name, value] of Object.entries(securityHeaders)) {
       if (!reply.hasHeader(name)) void reply.header(name, value);
     }
@@ -194,10 +198,7 @@ export async function buildServer(services: Services, options: BuildServerOption
   );
 
   app.get('/documentation/json', { schema: { hide: true } }, () => app.swagger());
-  await app.register(healthRoutes, {
-    services,
-    readiness: options.readiness ?? new Readiness({ store: services.store, backends: services.backends }),
-  });
+  await app.register(healthRoutes, { services, readiness });
   await app.register(pkiRoutesPlugin, { services, prefix: pkiPrefix });
   await app.register(adminRoutes, { services, prefix: '/admin/v1' });
   await app.register(userAuditRoutes, { services, prefix: userApiPrefix });

@@ -60,6 +60,20 @@ export interface ServerConfig {
    */
   readonly pkcs11: { readonly module: string; readonly tokens: readonly string[]; readonly environment: NodeJS.ProcessEnv } | undefined;
   /**
+   * Graceful shutdown on SIGTERM/SIGINT (SECURITY.md FLT-19): readiness turns false at once, new
+   * requests are still served for `SIGNET_SHUTDOWN_DELAY_MS` (default 0; set it to the load
+   * balancer's probe interval so it stops routing here first), then the listener closes and
+   * in-flight requests finish; past `SIGNET_SHUTDOWN_TIMEOUT_MS` (default 30000) the remaining
+   * connections are cut and the process exits 1.
+   */
+  readonly shutdown: { readonly drainDelayMs: number; readonly timeoutMs: number };
+  /**
+   * The periodic certificate renewal job (SECURITY.md FLT-20): every `SIGNET_RENEWAL_INTERVAL_MS`
+   * (default 3600000; 0 turns it off) the credential certificates expiring within
+   * `SIGNET_RENEWAL_WITHIN_DAYS` (default 30) are renewed; one node runs it at a time.
+   */
+  readonly renewal: { readonly intervalMs: number; readonly withinDays: number };
+  /**
    * Worker threads that make the software keystore's signatures, off the event loop
    * (`SIGNET_SIGNING_THREADS`; default one per core but one, at most 4; 0 signs on the event loop).
    */
@@ -136,12 +150,32 @@ function checkBaseUrl(url: string): string {
   return url.replace(/\/+$/, '');
 }
 
-function databaseConfig(url: string | undefined, dataDir: string): StoreConfig {
+/**
+ * SQLite under the data directory, or PostgreSQL from `DATABASE_URL` with the bounds of
+ * SECURITY.md FLT-08/14/21: `SIGNET_DB_STATEMENT_TIMEOUT_MS` (default 30000) and
+ * `SIGNET_DB_CONNECT_TIMEOUT_MS` (default 10000).
+ */
+function databaseConfig(env: NodeJS.ProcessEnv, dataDir: string): StoreConfig {
+  const url = env['DATABASE_URL'];
   if (url === undefined || url === '') return { kind: 'sqlite', file: join(dataDir, 'signet.db') };
   if (!/^postgres(ql)?:\/\//.test(url)) {
     throw new ServerError('ERR_SERVER_CONFIG', 'DATABASE_URL must be a postgres:// URL');
   }
-  return { kind: 'postgres', url };
+  const statement = env['SIGNET_DB_STATEMENT_TIMEOUT_MS'];
+  const connect = env['SIGNET_DB_CONNECT_TIMEOUT_MS'];
+  return {
+    kind: 'postgres',
+    url,
+    ...(statement !== undefined && statement !== '' ? { statementTimeoutMs: positiveMs(statement, 'SIGNET_DB_STATEMENT_TIMEOUT_MS') } : {}),
+    ...(connect !== undefined && connect !== '' ? { connectTimeoutMs: positiveMs(connect, 'SIGNET_DB_CONNECT_TIMEOUT_MS') } : {}),
+  };
+}
+
+/** A timeout in milliseconds: a whole number ≥ 1 (0 would mean "wait forever" to the driver). */
+function positiveMs(text: string, what: string): number {
+  const ms = parseCount(text, 0, what);
+  if (ms < 1) throw new ServerError('ERR_SERVER_CONFIG', `${what} must be at least 1 ms`);
+  return ms;
 }
 
 /**
@@ -167,13 +201,21 @@ export function loadServerConfig(input: ServerConfigInput = {}): ServerConfig {
     host: input.host ?? env['SIGNET_HOST'] ?? '127.0.0.1',
     port,
     baseUrl: baseUrlText === undefined ? undefined : checkBaseUrl(baseUrlText),
-    database: databaseConfig(env['DATABASE_URL'], dataDir),
+    database: databaseConfig(env, dataDir),
     kek: hasEnvKek ? { kind: 'env', environment: env } : { kind: 'file', file: join(dataDir, 'kek') },
     bodyLimitBytes: input.bodyLimitBytes ?? defaultBodyLimitBytes,
     logLevel: input.logLevel ?? env['SIGNET_LOG_LEVEL'] ?? 'info',
     nodeId: env['SIGNET_NODE_ID'] ?? hostname(),
     demo: input.demo ?? false,
     pkcs11: pkcs11Config(env),
+    shutdown: {
+      drainDelayMs: parseCount(env['SIGNET_SHUTDOWN_DELAY_MS'], 0, 'SIGNET_SHUTDOWN_DELAY_MS'),
+      timeoutMs: parseCount(env['SIGNET_SHUTDOWN_TIMEOUT_MS'], 30_000, 'SIGNET_SHUTDOWN_TIMEOUT_MS'),
+    },
+    renewal: {
+      intervalMs: parseCount(env['SIGNET_RENEWAL_INTERVAL_MS'], 3_600_000, 'SIGNET_RENEWAL_INTERVAL_MS'),
+      withinDays: parseCount(env['SIGNET_RENEWAL_WITHIN_DAYS'], 30, 'SIGNET_RENEWAL_WITHIN_DAYS'),
+    },
     authAttemptsPerMinute: parseCount(env['SIGNET_AUTH_ATTEMPTS_PER_MINUTE'], 60, 'SIGNET_AUTH_ATTEMPTS_PER_MINUTE'),
     rateLimits: {
       failuresPerMinute: parseCount(env['SIGNET_FAILED_REQUESTS_PER_MINUTE'], 300, 'SIGNET_FAILED_REQUESTS_PER_MINUTE'),

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { verifyAuditStore } from '../../src/audit/index.js';
 import { requireClusterTools, startTestCluster } from '../support/pg-cluster.js';
 import { tempDir } from '../support/tmp.js';
-import { demoSession, sharedClock, startNode, type CscAnswer, type CscNode } from './support/csc-nodes.js';
+import { auditedConsumptions, demoSession, sharedClock, startNode, type CscAnswer, type CscNode } from './support/csc-nodes.js';
 import type { ServerEnv } from './support/server-fixture.js';
 
 const sadCount = 8;
@@ -145,13 +145,12 @@ describe('SECURITY.md FLT-06: database restart during signHash', () => {
     }
     for (const n of perSadCount.values()) assert.ok(n <= perSad);
     assert.equal(delivered.length + refused.length, jobs.length, 'every job ended signed or refused');
-    const entries = await a.services.store.db
-      .selectFrom('audit_log')
-      .select(['details'])
-      .where('outcome', '=', 'success')
-      .execute();
-    const auditedText = entries.map((e) => String(e.details)).join('\n');
-    for (const d of delivered) assert.ok(auditedText.includes(d.hash), `signature for ${d.hash} has its audit entry`);
+    const audited = await auditedConsumptions(a.services.store.db);
+    for (const d of delivered) assert.equal(audited.get(d.hash), 1, `the signature of ${d.hash} has its audit entry`);
+    for (const job of jobs) assert.ok((audited.get(job.hash) ?? 0) <= 1, 'no hash consumed twice');
+    // Refused retries are the unknown outcomes: consumed (audited) once, the answer lost.
+    const undelivered = jobs.filter((j) => audited.has(j.hash) && !delivered.some((d) => d.hash === j.hash));
+    assert.equal(undelivered.length, refused.length, 'every refusal is an audited consumption whose answer was lost');
     const verified = await verifyAuditStore(a.services.store, a.services.auditKey);
     assert.ok(verified.ok, JSON.stringify(verified.problems));
   });

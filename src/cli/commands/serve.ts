@@ -1,15 +1,18 @@
 /**
  * `signet serve [--data DIR] [--port P] [--host H] [--base-url URL] [--demo]`: one process serving
  * the CSC API, OAuth2, the PKI endpoints and the admin API. First start bootstraps the data
- * directory and prints a one-time administrator set-up token; SIGTERM/SIGINT drain and stop.
+ * directory and prints a one-time administrator set-up token; SIGTERM/SIGINT drain and stop
+ * (SECURITY.md FLT-19: readiness false first, in-flight requests finish, then exit 0).
  */
 import type { Logger } from 'pino';
 import {
+  Readiness,
   buildServer,
   createLogger,
   createServices,
   loadServerConfig,
   parsePort,
+  type ServerConfig,
   type Services,
 } from '../../server/index.js';
 import { ensureDemoAccount, type DemoAccount } from '../../server/demo.js';
@@ -87,6 +90,34 @@ function warnDevelopmentDefaults(services: Services, log: Logger): void {
   }
 }
 
+/**
+ * The graceful stop (SECURITY.md FLT-19): readiness false first (a load balancer stops routing
+ * here), requests still served for the drain delay, then Fastify's close() stops accepting,
+ * answers 503 on kept-alive connections and waits for in-flight requests. True when everything
+ * finished within the shutdown timeout; otherwise the remaining connections are cut.
+ */
+async function drainAndClose(app: Awaited<ReturnType<typeof buildServer>>, readiness: Readiness, shutdown: ServerConfig['shutdown'], log: Logger): Promise<boolean> {
+  readiness.drain();
+  log.info({ drainDelayMs: shutdown.drainDelayMs }, 'shutting down: readiness is false');
+  if (shutdown.drainDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, shutdown.drainDelayMs));
+  log.info('shutting down: closing the listener, draining requests');
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), shutdown.timeoutMs);
+  });
+  // A connection whose last answer went out just before close() stays open as keep-alive; cut
+  // idle ones until the server is closed (answers in progress are never cut).
+  const sweeper = setInterval(() => app.server.closeIdleConnections(), 100);
+  const drained = await Promise.race([app.close().then(() => true as const), timedOut]);
+  clearInterval(sweeper);
+  clearTimeout(timer);
+  if (!drained) {
+    log.warn({ timeoutMs: shutdown.timeoutMs }, 'shutdown timeout: cutting the remaining connections');
+    app.server.closeAllConnections();
+  }
+  return drained;
+}
+
 /** Runs the server until SIGINT/SIGTERM (or `stop` resolves, in tests). */
 export async function runServe(argv: readonly string[], io: CliIo, stop: Promise<unknown> = waitForSignal()): Promise<number> {
   const { values } = parseCliArgs({ args: [...argv], options, strict: true, allowPositionals: false });
@@ -100,9 +131,11 @@ export async function runServe(argv: readonly string[], io: CliIo, stop: Promise
   });
   const logger = createLogger(config.logLevel, io.stdout);
   const services = await createServices(config, { logger, credentials: credentialOperationsFor });
+  let exitCode = 0;
   try {
     warnDevelopmentDefaults(services, logger);
-    const app = await buildServer(services, { surfaces: serverSurfaces(services) });
+    const readiness = new Readiness({ store: services.store, backends: services.backends });
+    const app = await buildServer(services, { surfaces: serverSurfaces(services), readiness });
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
     const port = typeof address === 'object' && address !== null ? address.port : config.port;
@@ -124,14 +157,13 @@ export async function runServe(argv: readonly string[], io: CliIo, stop: Promise
     // Last: once this line is out, everything (demo account included) is ready.
     io.stdout.write(`signet: listening on ${base} port=${port}\n`);
     const signal = await stop;
-    logger.info({ signal }, 'shutting down: draining requests');
-    // Fastify's close() stops accepting, answers 503 to new requests and waits for in-flight ones.
-    await app.close();
+    logger.info({ signal }, 'shutting down');
+    if (!(await drainAndClose(app, readiness, config.shutdown, logger))) exitCode = 1;
   } finally {
     await services.close();
   }
   io.stdout.write('signet: stopped\n');
-  return 0;
+  return exitCode;
 }
 
 /** The `signet serve` command. */

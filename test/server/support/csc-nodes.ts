@@ -114,3 +114,24 @@ export async function demoSession(
       post(node, 'signatures/signHash', { credentialID: demo.credentialID, SAD, hashes: [hash], hashAlgorithmOID: SHA256, signAlgo: ES256 }, bearer),
   };
 }
+
+/**
+ * The hashes whose consumption is audited: the `hashes` of every successful `sad.consume` entry
+ * (plain signHash) and `signing.started` entry (idempotent signing), which commit with the
+ * consumption. Each hash is counted as often as it was consumed.
+ */
+export async function auditedConsumptions(db: Services['store']['db']): Promise<Map<string, number>> {
+  const rows = await db
+    .selectFrom('audit_log')
+    .select(['details'])
+    .where('outcome', '=', 'success')
+    .where('event_type', 'in', ['sad.consume', 'signing.started'])
+    .execute();
+  const counts = new Map<string, number>();
+  for (const row of rows) {
+    const details = JSON.parse(String(row.details)) as { hashes?: unknown };
+    if (!Array.isArray(details.hashes)) continue;
+    for (const h of details.hashes) counts.set(String(h), (counts.get(String(h)) ?? 0) + 1);
+  }
+  return counts;
+}
