@@ -25,6 +25,7 @@ import {
 } from '../pdf/index.js';
 import { digestByteRange, listSignatureFields, parsePdfDate } from '../pades/index.js';
 import { buildCertificatePath } from './certificate-path.js';
+import { checkCertificationStructure, type SignedField } from './certification-structure.js';
 import { analyseLaterRevisions } from './revision-changes.js';
 import type { ChainStatus, DocumentReport, Indication, SignatureReport, SubIndication } from './types.js';
 
@@ -120,6 +121,7 @@ function verifyOne(
   source: ByteSource,
   doc: PdfDocument,
   certification: 1 | 2 | 3 | undefined,
+  structureProblems: readonly string[],
   fieldName: string,
   dict: PdfDict,
   location: ObjectLocation | undefined,
@@ -133,6 +135,11 @@ function verifyOne(
   const base = { fieldName, subFilter, claimedSigningTime };
 
   let formatOk = true;
+  // V9 (PDF-24): a certification structure ISO 32000-1 §12.8.2.2.1 forbids fails the signature.
+  if (structureProblems.length > 0) {
+    problems.push(...structureProblems);
+    formatOk = false;
+  }
   if (!(dict.get('Filter') instanceof PdfName)) warnings.push('/Filter is missing');
   const isCades = subFilter !== undefined && CADES_SUBFILTERS.has(subFilter);
   if (!isCades) {
@@ -234,20 +241,29 @@ function verifyOne(
 export function verifyPdfSignatures(input: ByteSource | Uint8Array, options: VerifyOptions = {}): DocumentReport {
   const source = input instanceof Uint8Array ? bytesSource(input) : input;
   const doc = PdfDocument.open(source);
-  const certification = certificationLevel(doc);
   const signatures: SignatureReport[] = [];
+  const signed: (SignedField & { readonly ref: PdfRef })[] = [];
   for (const f of listSignatureFields(doc)) {
     try {
       const value = f.dict.get('V');
       const v = doc.resolveDict(value);
-      if (v === undefined) continue;
-      // A direct /V dictionary lives inside the field's own object.
-      const location = doc.objectLocation(value instanceof PdfRef ? value : f.ref);
-      signatures.push(verifyOne(source, doc, certification, f.fullName, v, location, options));
+      if (v !== undefined) signed.push({ fieldName: f.fullName, value: value instanceof PdfRef ? value : v, dict: v, ref: f.ref });
     } catch (err) {
       // V16: a signature whose dictionary cannot be read fails on its own; the others are still reported.
       if (!isSignetError(err)) throw err;
       signatures.push(unreadableSignature(f.fullName, `${err.code}: ${err.message}`));
+    }
+  }
+  const certification = checkCertificationStructure(doc, signed);
+  for (const f of signed) {
+    try {
+      // A direct /V dictionary lives inside the field's own object.
+      const location = doc.objectLocation(f.value instanceof PdfRef ? f.value : f.ref);
+      const structureProblems = certification.problems.get(f.fieldName) ?? [];
+      signatures.push(verifyOne(source, doc, certification.permission, structureProblems, f.fieldName, f.dict, location, options));
+    } catch (err) {
+      if (!isSignetError(err)) throw err;
+      signatures.push(unreadableSignature(f.fieldName, `${err.code}: ${err.message}`));
     }
   }
   return { signatures: failCollisions(signatures), warnings: doc.warnings };
@@ -270,23 +286,6 @@ function unreadableSignature(fieldName: string, reason: string): SignatureReport
     problems: [`the signature dictionary cannot be read: ${reason}`],
     warnings: [],
   };
-}
-
-/**
- * The DocMDP permission P of the certification signature named by the catalog's /Perms /DocMDP
- * (ISO 32000-1 §12.8.2.2: TransformParams /P, default 2), or undefined without one.
- */
-function certificationLevel(doc: PdfDocument): 1 | 2 | 3 | undefined {
-  const perms = doc.resolveDict(doc.catalog.get('Perms'));
-  const sig = doc.resolveDict(perms?.get('DocMDP'));
-  if (sig === undefined) return undefined;
-  for (const ref of doc.resolveArray(sig.get('Reference')) ?? []) {
-    const reference = doc.resolveDict(ref);
-    if (reference?.getName('TransformMethod') !== 'DocMDP') continue;
-    const p = doc.resolveDict(reference.get('TransformParams'))?.get('P');
-    return p === 1 || p === 3 ? p : 2;
-  }
-  return 2;
 }
 
 /** V6 (PDF-09): signatures whose holes coincide or overlap are all FAILED. */

@@ -1,0 +1,98 @@
+/**
+ * SECURITY.md PDF-24: certification structures ISO 32000-1 §12.8.2.2.1 and §12.8.4 forbid — a
+ * certification signature that is not the first, two DocMDP transforms, /Perms /DocMDP naming an
+ * approval signature — each fails the offending signature with its reason (V9). The signatures
+ * are real (test/support/crafted-signature.ts writes what preparePdf refuses to).
+ */
+import { before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Signer } from '../../src/cms/index.js';
+import { loadLocalSigner } from '../../src/keys/local/index.js';
+import { signPdf } from '../../src/pades/index.js';
+import { verifyPdfSignatures, type SignatureReport } from '../../src/validation/index.js';
+import { buildTestPki, type TestPki } from '../support/pki.js';
+import { makeBasePdf } from '../support/pdf-fixtures.js';
+import { pdfsigCorpus } from '../support/pdfsig-corpus.js';
+import { sigRef, signCrafted } from '../support/crafted-signature.js';
+
+const signingTime = new Date('2026-11-23T10:00:00Z');
+const corpus = pdfsigCorpus('certification-structure');
+
+let pki: TestPki<'rsa' | 'ec-p256'>;
+let alice: Signer;
+let bob: Signer;
+
+before(async () => {
+  pki = await buildTestPki({ leaves: ['rsa', 'ec-p256'] });
+  const load = (k: 'rsa' | 'ec-p256'): Promise<Signer> =>
+    loadLocalSigner({ kind: 'pem', key: pki.leaves[k].privateKeyPem, certificate: pki.leaves[k].der, chain: [pki.intermediate.der, pki.root.der] });
+  alice = await load('rsa');
+  bob = await load('ec-p256');
+});
+
+function reports(bytes: Uint8Array, what: string): Map<string, SignatureReport> {
+  corpus.add(what, bytes);
+  return new Map(verifyPdfSignatures(bytes, { trustAnchors: [pki.root.der] }).signatures.map((s) => [s.fieldName, s]));
+}
+
+function assertFails(sig: SignatureReport | undefined, what: string, reason: RegExp): void {
+  assert.ok(sig, `${what}: reported`);
+  assert.equal(sig.indication, 'TOTAL-FAILED', `${what}: ${sig.problems.join('; ')}`);
+  assert.ok(sig.problems.some((p) => reason.test(p)), `${what}: the reason is given: ${sig.problems.join('; ')}`);
+}
+
+describe('SECURITY.md PDF-24: bad certification structure (V9)', () => {
+  it('control: a crafted certification as the first signature, named by /Perms /DocMDP, is TOTAL-PASSED', async () => {
+    const certified = await signCrafted(makeBasePdf(), alice, {
+      signingTime,
+      fieldName: 'Cert',
+      permsDocMdp: true,
+      entries: { Reference: [sigRef('DocMDP', { P: 2 })] },
+    });
+    const sig = reports(certified, 'control crafted certification').get('Cert');
+    assert.equal(sig?.indication, 'TOTAL-PASSED', sig?.problems.join('; '));
+  });
+
+  it('a certification signature after an approval signature → FAILED: not the first signature', async () => {
+    const approved = await signPdf(makeBasePdf(), bob, { signingTime, fieldName: 'Approval' });
+    const late = await signCrafted(approved, alice, {
+      signingTime,
+      fieldName: 'Cert',
+      permsDocMdp: true,
+      entries: { Reference: [sigRef('DocMDP', { P: 2 })] },
+    });
+    assertFails(reports(late, 'certification not first').get('Cert'), 'certification not first', /not the first signature/);
+  });
+
+  it('two DocMDP transforms in one signature → FAILED; the strictest P is the one enforced', async () => {
+    const twice = await signCrafted(makeBasePdf(), alice, {
+      signingTime,
+      fieldName: 'Cert',
+      permsDocMdp: true,
+      entries: { Reference: [sigRef('DocMDP', { P: 3 }), sigRef('DocMDP', { P: 1 })] },
+    });
+    assertFails(reports(twice, 'two DocMDP transforms').get('Cert'), 'two DocMDP transforms', /2 DocMDP transforms/);
+    // A later approval signature is judged against P=1, not the looser P=3 listed first.
+    const signedAfter = await signPdf(twice, bob, { signingTime, fieldName: 'Later' });
+    const cert = reports(signedAfter, 'two DocMDP transforms, signed after').get('Cert');
+    assert.ok(cert?.problems.some((p) => /not permitted by the certification signature \(P=1\)/.test(p)), cert?.problems.join('; '));
+  });
+
+  it('a second signature with a DocMDP transform after a P=2 certification → that one FAILED, the certification stays TOTAL-PASSED', async () => {
+    const certified = await signPdf(makeBasePdf(), alice, { signingTime, certify: 2, fieldName: 'Cert' });
+    const second = await signCrafted(certified, bob, { signingTime, fieldName: 'Second', entries: { Reference: [sigRef('DocMDP', { P: 3 })] } });
+    const all = reports(second, 'second DocMDP signature');
+    assertFails(all.get('Second'), 'second DocMDP', /a second signature with a DocMDP transform/);
+    assert.ok(all.get('Second')?.problems.some((p) => /\/Perms \/DocMDP does not name it/.test(p)));
+    assert.equal(all.get('Cert')?.indication, 'TOTAL-PASSED', all.get('Cert')?.problems.join('; '));
+  });
+
+  it('/Perms /DocMDP naming an approval signature (no DocMDP transform) → FAILED', async () => {
+    const misnamed = await signCrafted(makeBasePdf(), alice, { signingTime, fieldName: 'Approval', permsDocMdp: true });
+    assertFails(reports(misnamed, 'Perms names approval').get('Approval'), 'Perms names approval', /no DocMDP transform \(an approval signature\)/);
+  });
+});
+
+describe('SECURITY.md PDF-34: agreement with pdfsig', () => {
+  it('on every PDF-24 file: pdfsig valid ⇔ our cryptographic check passes', (t) => corpus.assertAgreement(t));
+});
