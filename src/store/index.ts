@@ -21,6 +21,7 @@ export type {
   SigningRequestsTable,
 } from './schema.js';
 export { migrateToLatest, migrationsFor } from './migrations.js';
+export { databaseTime } from './database-time.js';
 export { StoreError, retriableStoreError, type RetriableStoreErrorCode, type StoreErrorCode } from './errors.js';
 export {
   reserveAuditSequence,

@@ -16,7 +16,7 @@ const repetitions = Number(process.env['SIGNET_FLT05_REPETITIONS'] ?? 10);
 const requestsPerRepetition = 200;
 const numSignatures = 10;
 
-describe('SECURITY.md FLT-05: two nodes on one PostgreSQL', () => {
+describe('SECURITY.md FLT-05, FLT-17 (TSA serials): two nodes on one PostgreSQL', () => {
   it(`${requestsPerRepetition} signHash requests split over both nodes on one SAD (n = ${numSignatures}) give exactly ${numSignatures} signatures, ${repetitions} times; a CA revocation on B stops signing and OCSP on A at once; TSA serials unique`, async (t) => {
     const env = await serverEnv(t, 'postgres');
     if (!env) return;

@@ -54,6 +54,11 @@ export interface CaStore {
   /** Atomically reserves `count` values of a counter (starting at 1); returns the first. */
   nextCounter(name: string, count?: number): Promise<bigint>;
   /**
+   * The reference time shared by every process using this store (the database's clock), when
+   * there is one: the TSA refuses to stamp when its own clock disagrees (SECURITY.md FLT-17).
+   */
+  referenceTime?(): Promise<Date>;
+  /**
    * Atomically claims the renewal of `serialHex` for `claimant` until `until`. False when it is
    * already renewed or another claimant holds an unexpired claim.
    */

@@ -7,6 +7,7 @@
  */
 import {
   claimCaRenewal,
+  databaseTime,
   findCaCertificate,
   insertCaCertificate,
   isKeyCertifiedForOtherSubject,
@@ -158,6 +159,10 @@ export class DbCaStore implements CaStore {
       return Promise.reject(new PkiError('ERR_PKI_STORE_CORRUPT', 'counter reservation must be positive'));
     }
     return this.#store.transaction(async (trx) => BigInt(await reserveCaCounter(trx, name, count)));
+  }
+
+  referenceTime(): Promise<Date> {
+    return databaseTime(this.#store);
   }
 
   claimRenewal(serialHex: string, claimant: string, until: Date, now: Date): Promise<boolean> {

@@ -2,7 +2,10 @@
  * RFC 3161 Time-Stamp Authority: application/timestamp-query → application/timestamp-reply
  * (§3.4). Checks the request (§2.4.1), answers rejection with the right PKIFailureInfo (badAlg,
  * badDataFormat, unacceptedPolicy, unacceptedExtension), and grants TSTInfo (§2.4.2) with the
- * policy OID, accuracy, nonce echo, unique increasing serial numbers and ESSCertIDv2.
+ * policy OID, accuracy, nonce echo, unique increasing serial numbers and ESSCertIDv2. Before a
+ * genTime is written the node's clock is checked against the store's reference time (the
+ * database clock shared by every node): off by more than the tolerance, the request is rejected
+ * with timeNotAvailable instead of stamped with a wrong time (SECURITY.md FLT-17).
  */
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { GeneralName } from '@peculiar/asn1-x509';
@@ -27,6 +30,7 @@ import type { CaStore } from '../store/ca-store.js';
 import { encodeSigningCertificateV2 } from '../../cms/signed-attributes.js';
 import { encodeTlv, tags } from '../../cms/der.js';
 import { buildTimestampToken } from './timestamp-token.js';
+import { createClockGuard } from './clock-guard.js';
 
 /** Options of createTimestampAuthority. */
 export interface TimestampAuthorityOptions {
@@ -51,6 +55,14 @@ export interface TimestampAuthorityOptions {
    * process sharing the store). Larger blocks stay unique and increase within this process only.
    */
   readonly serialBlockSize?: number;
+  /**
+   * The reference the TSA's clock is checked against before each genTime (SECURITY.md FLT-17).
+   * Default: the store's referenceTime() when it has one (the database's clock); `false` turns
+   * the check off (a single-process TSA whose only clock is its own).
+   */
+  readonly referenceTime?: (() => Promise<Date>) | false;
+  /** Largest accepted difference from the reference, ms (default: the declared accuracy, at least 1 s). */
+  readonly clockToleranceMs?: number;
 }
 
 /** The TSA: a DER-level function and the HTTP handler over it. */
@@ -111,6 +123,12 @@ export function createTimestampAuthority(options: TimestampAuthorityOptions): Ti
   const grantedStatus = new Uint8Array(AsnConvert.serialize(new PKIStatusInfo({ status: PKIStatus.granted })));
   const accuracy = options.accuracy ?? { seconds: 1 };
   const block = Math.max(1, Math.floor(options.serialBlockSize ?? 1));
+  const accuracyMs = (accuracy.seconds ?? 0) * 1000 + (accuracy.millis ?? 0) + (accuracy.micros ?? 0) / 1000;
+  const storeReference = options.store.referenceTime?.bind(options.store);
+  const reference = options.referenceTime === false ? undefined : (options.referenceTime ?? storeReference);
+  const clockGuard = reference
+    ? createClockGuard({ clock: options.clock, reference, toleranceMs: options.clockToleranceMs ?? Math.max(1000, accuracyMs) })
+    : undefined;
   let nextSerial = 0n;
   let limit = 0n;
   let reserving: Promise<void> = Promise.resolve();
@@ -156,6 +174,11 @@ export function createTimestampAuthority(options: TimestampAuthorityOptions): Ti
     // §2.4.2: nonce "MUST have the same value"; bound its size (up to 160 bits is usual).
     if (req.nonce !== undefined && req.nonce.byteLength > 32) {
       return rejection('badDataFormat', 'nonce too long');
+    }
+    // RFC 3161 §2.4.2: timeNotAvailable, rather than a genTime the TSA cannot vouch for.
+    const verdict = clockGuard ? await clockGuard.check() : undefined;
+    if (verdict && !verdict.ok) {
+      return rejection('timeNotAvailable', verdict.reason === 'skew' ? 'the TSA clock disagrees with the reference time' : 'the reference time is not available');
     }
     try {
       const serial = await takeSerial();
