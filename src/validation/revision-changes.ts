@@ -47,6 +47,8 @@ export interface RevisionAnalysis {
 export interface RevisionAnalysisOptions {
   /** The DocMDP permission of the document's certification signature, when there is one. */
   readonly certification?: 1 | 2 | 3 | undefined;
+  /** The fields the signature locks (FieldMDP, ISO 32000-1 §12.8.2.4): any change to them is disallowed. */
+  readonly isLocked?: (fullName: string) => boolean;
 }
 
 /** Whitespace a writer may leave after `%%EOF` (ISO 32000-1 §7.5.5: an EOL marker). */
@@ -238,6 +240,11 @@ export function analyseLaterRevisions(
     } else if ((fields.has(num) || widgetOf.has(num)) && oldDict && newDict) {
       const field = fields.get(num) ?? fields.get(widgetOf.get(num) ?? -1);
       const isSig = field?.fieldType === 'Sig';
+      // V9 (PDF-25): a field this signature locks may not change at all, not even be filled.
+      if (field !== undefined && options.isLocked?.(field.fullName) === true) {
+        disallowed.push(`field ${field.fullName} is locked by this signature (FieldMDP) and was changed`);
+        continue;
+      }
       for (const key of changedKeys(oldDict, newDict)) {
         if (isSig && key === 'V' && oldDict.get('V') === undefined) {
           const value = doc.resolveDict(newDict.get('V'));

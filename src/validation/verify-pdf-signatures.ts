@@ -26,6 +26,7 @@ import {
 import { digestByteRange, listSignatureFields, parsePdfDate } from '../pades/index.js';
 import { buildCertificatePath } from './certificate-path.js';
 import { checkCertificationStructure, type SignedField } from './certification-structure.js';
+import { fieldLocksOf, type FieldLock } from './field-locks.js';
 import { analyseLaterRevisions } from './revision-changes.js';
 import type { ChainStatus, DocumentReport, Indication, SignatureReport, SubIndication } from './types.js';
 
@@ -117,11 +118,20 @@ function verdict(
   return ['TOTAL-PASSED', undefined];
 }
 
+/** What the document says about one signature beyond its own dictionary (V9). */
+interface DocumentRules {
+  /** The DocMDP permission enforced (the strictest claimed). */
+  readonly certification: 1 | 2 | 3 | undefined;
+  /** Certification-structure faults of this signature (PDF-24). */
+  readonly structureProblems: readonly string[];
+  /** The fields this signature locks (FieldMDP, PDF-25). */
+  readonly isLocked: FieldLock | undefined;
+}
+
 function verifyOne(
   source: ByteSource,
   doc: PdfDocument,
-  certification: 1 | 2 | 3 | undefined,
-  structureProblems: readonly string[],
+  rules: DocumentRules,
   fieldName: string,
   dict: PdfDict,
   location: ObjectLocation | undefined,
@@ -136,8 +146,8 @@ function verifyOne(
 
   let formatOk = true;
   // V9 (PDF-24): a certification structure ISO 32000-1 §12.8.2.2.1 forbids fails the signature.
-  if (structureProblems.length > 0) {
-    problems.push(...structureProblems);
+  if (rules.structureProblems.length > 0) {
+    problems.push(...rules.structureProblems);
     formatOk = false;
   }
   if (!(dict.get('Filter') instanceof PdfName)) warnings.push('/Filter is missing');
@@ -198,7 +208,10 @@ function verifyOne(
   // V4/V5/V8/V9 (INV-8): whatever follows the signed revision must be an allowed change.
   let modified = false;
   if (byteRange && !covers) {
-    const analysis = analyseLaterRevisions(source, doc, byteRange[2] + byteRange[3], { certification });
+    const analysis = analyseLaterRevisions(source, doc, byteRange[2] + byteRange[3], {
+      certification: rules.certification,
+      ...(rules.isLocked ? { isLocked: rules.isLocked } : {}),
+    });
     modified = analysis.disallowed.length > 0;
     problems.push(...analysis.disallowed.map((d) => `modified after signing: ${d}`));
     warnings.push(...analysis.changes.map((c) => `later revision (${analysis.level}): ${c}`));
@@ -242,12 +255,12 @@ export function verifyPdfSignatures(input: ByteSource | Uint8Array, options: Ver
   const source = input instanceof Uint8Array ? bytesSource(input) : input;
   const doc = PdfDocument.open(source);
   const signatures: SignatureReport[] = [];
-  const signed: (SignedField & { readonly ref: PdfRef })[] = [];
+  const signed: (SignedField & { readonly ref: PdfRef; readonly fieldDict: PdfDict })[] = [];
   for (const f of listSignatureFields(doc)) {
     try {
       const value = f.dict.get('V');
       const v = doc.resolveDict(value);
-      if (v !== undefined) signed.push({ fieldName: f.fullName, value: value instanceof PdfRef ? value : v, dict: v, ref: f.ref });
+      if (v !== undefined) signed.push({ fieldName: f.fullName, value: value instanceof PdfRef ? value : v, dict: v, ref: f.ref, fieldDict: f.dict });
     } catch (err) {
       // V16: a signature whose dictionary cannot be read fails on its own; the others are still reported.
       if (!isSignetError(err)) throw err;
@@ -259,8 +272,12 @@ export function verifyPdfSignatures(input: ByteSource | Uint8Array, options: Ver
     try {
       // A direct /V dictionary lives inside the field's own object.
       const location = doc.objectLocation(f.value instanceof PdfRef ? f.value : f.ref);
-      const structureProblems = certification.problems.get(f.fieldName) ?? [];
-      signatures.push(verifyOne(source, doc, certification.permission, structureProblems, f.fieldName, f.dict, location, options));
+      const rules: DocumentRules = {
+        certification: certification.permission,
+        structureProblems: certification.problems.get(f.fieldName) ?? [],
+        isLocked: fieldLocksOf(doc, f.dict, f.fieldDict),
+      };
+      signatures.push(verifyOne(source, doc, rules, f.fieldName, f.dict, location, options));
     } catch (err) {
       if (!isSignetError(err)) throw err;
       signatures.push(unreadableSignature(f.fieldName, `${err.code}: ${err.message}`));
