@@ -4,7 +4,7 @@
  * change in its own transaction (INV-5), imports a data directory's older file store once, and
  * records the certificate serial of credentials created before the database knew it.
  */
-import { existsSync, renameSync } from 'node:fs';
+import { existsSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { appendAudit, type AuditContext } from '../audit/index.js';
 import {
@@ -56,8 +56,16 @@ export function auditCaChanges(audit: AuditContext): (trx: Db, change: CaStoreCh
 }
 
 /**
- * Moves the CA records of `caDir`'s file store (ca-store.json, from before the database store)
- * into the database: one transaction, audited as `ca.store.import` when anything was written;
+ * Marks a CA directory created by this server's first start (data-dir.ts ensureCaDirectory): its
+ * records are then audited as the issuances they are, not as an import of older records.
+ */
+export const newCaMarker = 'new-ca';
+
+/**
+ * Moves the CA records of `caDir`'s file store (ca-store.json: from before the database store, or
+ * a CA just created by the first start) into the database: one transaction, audited as
+ * `ca.store.import` when anything was written (for a new CA, one `ca.certificate.issue` entry per
+ * certificate instead);
  * idempotent (existing certificates are kept, counters only raised), so a crash before the file
  * is set aside just repeats a no-op. Afterwards ca.json says `store: 'database'` (file-store
  * tools refuse the directory) and the file is renamed `ca-store.json.imported`.
@@ -71,7 +79,13 @@ export async function importFileCaStore(
   let result: CaStoreImport | undefined;
   if (existsSync(file)) {
     const { records, counters } = await new FileCaStore(caDir).exportRecords();
+    const isNewCa = existsSync(join(caDir, newCaMarker));
+    const auditIssue = auditCaChanges(audit);
     result = await caStore.importRecords(records, counters, async (trx, imported) => {
+      if (isNewCa) {
+        for (const record of records) await auditIssue(trx, { kind: 'issue', record });
+        return;
+      }
       await appendAudit(
         trx,
         {
@@ -93,6 +107,7 @@ export async function importFileCaStore(
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
   }
+  rmSync(join(caDir, newCaMarker), { force: true });
   return result;
 }
 

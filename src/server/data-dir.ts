@@ -3,16 +3,20 @@
  * the credential keystore and the SQLite file; then (once the database is open) the CA directory
  * (root + issuing CA + TSA + OCSP signer, keys in the encrypted keystore, records in the
  * database). Every later start reuses all of it: nothing is ever regenerated, and a partly
- * initialised directory is refused rather than repaired with new keys.
+ * initialised directory is refused rather than repaired with new keys. Callers hold the data
+ * directory's lock (data-dir-lock.ts) around this, so several nodes starting at once take turns.
+ * New files appear whole or not at all: written under a temporary name, fsync'ed, then linked or
+ * renamed into place; the CA is built in a `ca.partial-*` directory renamed to `ca` when complete.
  */
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Clock } from '../core/clock.js';
 import { loadKek, type Kek } from '../keys/index.js';
-import { initCaDirectory, type CaStore, type KekChoice } from '../pki/index.js';
+import { initCaDirectory, type KekChoice } from '../pki/index.js';
 import type { ServerConfig } from './config.js';
 import { ServerError } from './errors.js';
+import { newCaMarker } from './ca-records.js';
 import { createSecretsFile, readSecretsFile, type ServerSecrets } from './secrets.js';
 
 /** The files and folders of a data directory. */
@@ -50,13 +54,44 @@ export interface BootstrapResult {
   readonly kekChoice: KekChoice;
 }
 
-function writeNewSecretFile(path: string, text: string): void {
-  const fd = openSync(path, 'wx', 0o600);
+/** fsync(2) of a directory, so a rename or link inside it survives a crash. */
+function fsyncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
   try {
-    writeSync(fd, text);
+    fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * Creates `path` (0600) with `text`, atomically: a temporary file is written and fsync'ed, then
+ * hard-linked to `path` (EEXIST if it appeared meanwhile: never overwritten), so a crash leaves
+ * either no file or the whole file, never a truncated key.
+ */
+function writeNewSecretFile(path: string, text: string): void {
+  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const fd = openSync(tmp, 'wx', 0o600);
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    linkSync(tmp, path);
+  } finally {
+    unlinkSync(tmp);
+  }
+  fsyncDir(join(path, '..'));
+}
+
+/** Directories a crashed first start left behind (see ensureCaDirectory). */
+export const partialCaPrefix = 'ca.partial-';
+
+/** The `ca.partial-*` directories under the data directory (left by a crash mid-creation). */
+export function listPartialCaDirectories(layout: DataDirLayout): readonly string[] {
+  return readdirSync(layout.root).filter((name) => name.startsWith(partialCaPrefix));
 }
 
 function kekChoiceOf(config: ServerConfig): KekChoice {
@@ -129,30 +164,60 @@ export async function bootstrapDataDir(config: ServerConfig): Promise<BootstrapR
 }
 
 /**
- * Creates the CA directory on first start (its keys under the data directory, its records in
- * `caStore`, the service database); true when it did. Call after bootstrapDataDir.
+ * Creates the CA directory on first start; true when it did. Call after bootstrapDataDir, holding
+ * the data directory lock. The CA (keys, certificates, its records in a `ca-store.json` file
+ * store) is built in a fresh `ca.partial-*` directory, fsync'ed and renamed to `ca` once
+ * complete: a crash before the rename leaves only the partial directory (removed on the next
+ * start, see first-start.ts) and nothing in the database; the records reach the database
+ * afterwards through importFileCaStore, one idempotent transaction.
  *
  * @example
  * ```ts
- * const created = await ensureCaDirectory(config, boot, systemClock, new DbCaStore({ store }));
+ * const created = await ensureCaDirectory(config, boot, systemClock);
  * ```
  */
 export async function ensureCaDirectory(
   config: ServerConfig,
   boot: Pick<BootstrapResult, 'layout' | 'kekChoice'>,
   clock: Clock,
-  caStore: CaStore,
 ): Promise<boolean> {
   if (existsSync(join(boot.layout.caDir, 'ca.json'))) return false;
+  if (existsSync(boot.layout.caDir)) {
+    throw new ServerError(
+      'ERR_SERVER_DATA_DIR',
+      `${boot.layout.caDir} exists without ca.json (an interrupted CA creation by an older version); move it aside to create a new CA`,
+    );
+  }
+  const partial = join(boot.layout.root, `${partialCaPrefix}${randomBytes(6).toString('hex')}`);
   await initCaDirectory({
-    dir: boot.layout.caDir,
+    dir: partial,
     clock,
     baseUrl: `${config.baseUrl ?? `http://${config.host}:${config.port}`}/pki`,
     organization: 'Signet',
-    store: caStore,
     ...boot.kekChoice,
   });
+  writeNewSecretFile(join(partial, newCaMarker), '');
+  syncTree(partial);
+  renameSync(partial, boot.layout.caDir);
+  fsyncDir(boot.layout.root);
   return true;
+}
+
+/** fsyncs every file and directory under `dir` (the CA is small: a dozen files). */
+function syncTree(dir: string): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) syncTree(path);
+    else if (entry.isFile()) {
+      const fd = openSync(path, 'r');
+      try {
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    }
+  }
+  fsyncDir(dir);
 }
 
 /**

@@ -5,6 +5,7 @@ import { SignetError } from '../core/errors.js';
 export type ServerErrorCode =
   | 'ERR_SERVER_CONFIG'
   | 'ERR_SERVER_DATA_DIR'
+  | 'ERR_SERVER_DATA_DIR_LOCKED'
   | 'ERR_SERVER_SECRETS'
   | 'ERR_SERVER_SETUP_TOKEN'
   | 'ERR_SERVER_ADMIN_UNAUTHORIZED'

@@ -28,11 +28,12 @@ import {
 } from '../pki/index.js';
 import { connectStore, type Store } from '../store/index.js';
 import { AdminService, type CredentialOperations } from './admin/admin-service.js';
-import { ensureSetupToken } from './admin/admin-tokens.js';
 import { oauthClientRegistry, type ClientRegistry } from './admin/client-registry.js';
 import type { ServerConfig } from './config.js';
-import { auditCaChanges, backfillCredentialSerials, importFileCaStore } from './ca-records.js';
-import { bootstrapDataDir, ensureCaDirectory, type DataDirLayout } from './data-dir.js';
+import { auditCaChanges, backfillCredentialSerials } from './ca-records.js';
+import { bootstrapDataDir, type DataDirLayout } from './data-dir.js';
+import { lockDataDir } from './data-dir-lock.js';
+import { ensureFirstStart } from './first-start.js';
 import { createLogger } from './logger.js';
 
 /** The public base URL, settable once the listening port is known (port 0). */
@@ -126,8 +127,14 @@ function livePkiUrls(baseUrl: BaseUrl): PkiUrls {
 export async function createServices(config: ServerConfig, options: CreateServicesOptions = {}): Promise<Services> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.logLevel, options.logDestination);
-  const boot = await bootstrapDataDir(config);
-  const closers: (() => Promise<void>)[] = [];
+  // Several nodes starting at once on one data directory take turns: one creates the KEK,
+  // secrets and CA, the others wait and load them (data-dir-lock.ts, first-start.ts).
+  const dataDirLock = await lockDataDir(config.dataDir);
+  const boot = await bootstrapDataDir(config).catch((err: unknown) => {
+    dataDirLock.release();
+    throw err;
+  });
+  const closers: (() => Promise<void>)[] = [async () => dataDirLock.release()];
   const closeAll = async (): Promise<void> => {
     for (const close of closers.splice(0).reverse()) {
       try {
@@ -146,12 +153,8 @@ export async function createServices(config: ServerConfig, options: CreateServic
     // The CA's records live in the database: a fresh data directory starts there, an older one
     // (ca-store.json) is imported once; every CA change is audited in its own transaction.
     const caStore = new DbCaStore({ store, onChange: auditCaChanges(audit) });
-    if (!(await ensureCaDirectory(config, boot, clock, caStore))) {
-      const imported = await importFileCaStore(boot.layout.caDir, caStore, audit);
-      if (imported !== undefined && imported.certificates + imported.counters > 0) {
-        logger.info({ ...imported }, 'CA records imported from ca-store.json into the database');
-      }
-    }
+    const { setupToken } = await ensureFirstStart({ config, boot, clock, store, caStore, audit, logger });
+    dataDirLock.release();
     await backfillCredentialSerials(store);
     const caDirectory = await openCaDirectory(boot.layout.caDir, { clock, ...boot.kekChoice, store: caStore });
     closers.push(() => caDirectory.close());
@@ -193,7 +196,6 @@ export async function createServices(config: ServerConfig, options: CreateServic
         : {}),
     });
     const sads = new SadService({ store, clock, audit });
-    const setupToken = await ensureSetupToken({ store, clock, audit });
     const clients = oauthClientRegistry({ store, clock, audit, hasher });
     const base = {
       config,

@@ -194,3 +194,9 @@ export async function linkCaRenewal(
     .executeTakeFirst();
   return result.numUpdatedRows === 1n;
 }
+
+/** True when the database holds any CA certificate (a CA was created by some data directory). */
+export async function hasCaCertificates(db: Db): Promise<boolean> {
+  const row = await db.selectFrom('ca_certificates').select('serial_hex').limit(1).executeTakeFirst();
+  return row !== undefined;
+}

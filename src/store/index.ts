@@ -22,6 +22,7 @@ export type {
 } from './schema.js';
 export { migrateToLatest, migrationsFor } from './migrations.js';
 export { databaseTime } from './database-time.js';
+export { withAdvisoryLock, tryAdvisoryLock } from './advisory-lock.js';
 export { StoreError, retriableStoreError, type RetriableStoreErrorCode, type StoreErrorCode } from './errors.js';
 export {
   reserveAuditSequence,
@@ -145,6 +146,7 @@ export {
   isKeyCertifiedForOtherSubject,
   insertCaCertificate,
   findCaCertificate,
+  hasCaCertificates,
   listExpiringCaCertificates,
   listRevokedCaCertificates,
   revokeCaCertificate,
