@@ -18,6 +18,8 @@ import type { AdminOrigin } from './admin/admin-tokens.js';
 import { cscRoutes } from './routes/csc-routes.js';
 import { oauth2Routes } from './routes/oauth2-routes.js';
 import type { Services } from './services.js';
+import { loadSigningConfig, type SigningConfig } from './signing-config.js';
+import { signingSweeperPlugin, type SigningSweeperOptions } from './signing-sweeper-plugin.js';
 
 type CoreServices = Omit<Services, 'admin' | 'close'>;
 
@@ -28,8 +30,11 @@ function lifecycleOrigin(origin: AdminOrigin): { sourceAddress?: string; traceId
   };
 }
 
-/** The CSC service's dependencies from the container (in-process TSA and OCSP for PAdES B-T…B-LTA). */
-export function cscDepsFor(services: CoreServices): CscDeps {
+/**
+ * The CSC service's dependencies from the container (in-process TSA and OCSP for PAdES B-T…B-LTA)
+ * and the idempotent-signing settings (default: from the environment, signing-config.ts).
+ */
+export function cscDepsFor(services: CoreServices, signing: SigningConfig = loadSigningConfig(process.env)): CscDeps {
   const ocsp = new OcspClient({
     clock: services.clock,
     url: 'http://in-process/pki/ocsp',
@@ -59,6 +64,10 @@ export function cscDepsFor(services: CoreServices): CscDeps {
       supportsRar: true,
     },
     pades: { revocation: revocationSourceFromClients({ ocsp }) },
+    signing: {
+      abandonAfterMs: signing.abandonAfterMs,
+      ...(signing.faults === undefined ? {} : { faults: signing.faults.hooks }),
+    },
   };
 }
 
@@ -75,11 +84,17 @@ export function oauth2ServiceFor(services: CoreServices): OAuth2Service {
   });
 }
 
-/** The surfaces registered by `signet serve` next to the built-in ones: CSC v2/v1 and OAuth2. */
-export function serverSurfaces(services: Services): readonly SurfacePlugin[] {
+/**
+ * The surfaces registered by `signet serve` next to the built-in ones: CSC v2/v1, OAuth2, and the
+ * signing-request sweeper. Throws ERR_SERVER_CONFIG (so the server does not start) when the
+ * environment enables fault hooks outside test mode.
+ */
+export function serverSurfaces(services: Services, signing: SigningConfig = loadSigningConfig(process.env)): readonly SurfacePlugin[] {
+  const sweeper: SigningSweeperOptions = { deps: { store: services.store, clock: services.clock, audit: services.audit }, config: signing };
   return [
-    { plugin: cscRoutes as SurfacePlugin['plugin'], options: { csc: createCscService(cscDepsFor(services)) } },
+    { plugin: cscRoutes as SurfacePlugin['plugin'], options: { csc: createCscService(cscDepsFor(services, signing)) } },
     { plugin: oauth2Routes as SurfacePlugin['plugin'], options: { oauth2: oauth2ServiceFor(services) } },
+    { plugin: signingSweeperPlugin as SurfacePlugin['plugin'], options: sweeper },
   ];
 }
 
