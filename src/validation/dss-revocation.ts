@@ -28,16 +28,20 @@ export function revocationFromDss(
   let finding: RevocationFinding = { status: 'none', source: undefined };
   const consider = (next: RevocationFinding): void => {
     const rank = { none: 0, unknown: 1, good: 2, revoked: 3 } as const;
-    if (rank[next.status] > rank[finding.status]) finding = next;
+    if (rank[next.status] > rank[finding.status]) finding = { ...next, ...(finding.rejectedOcspResponses ? { rejectedOcspResponses: finding.rejectedOcspResponses } : {}) };
   };
+  let rejected = 0;
   for (const response of dss.ocspResponses) {
     try {
       const e = verifyOcspEvidence(response, certificate, issuer, at ? { at } : {});
       if (e) consider({ status: e.status, source: 'ocsp', ...(e.revocationTime ? { revocationTime: e.revocationTime } : {}) });
     } catch {
-      // not authentic evidence: ignored (a forged "good" must never count, PDF-32)
+      // Not authentic evidence (malformed, or about this certificate from a responder the issuer
+      // did not authorise): it never counts (a forged "good", PDF-32), but it is reported.
+      rejected++;
     }
   }
+  if (rejected > 0) finding = { ...finding, rejectedOcspResponses: rejected };
   let serialHex: string;
   try {
     serialHex = serialToHex(parseCertificate(certificate).tbsCertificate.serialNumber);

@@ -141,6 +141,14 @@ export function addLongTermFacts(reports: readonly SignatureReport[], input: Lon
       }
     }
 
+    // V15 (PDF-32): revocation data about the signer that is not authentic is a planted answer,
+    // not evidence; with no authentic status the signature cannot be TOTAL-PASSED.
+    const rejected = revocation?.rejectedOcspResponses ?? 0;
+    if (rejected > 0 && (revocation?.status === 'none' || revocation?.status === 'unknown') && indication === 'TOTAL-PASSED') {
+      [indication, subIndication] = ['INDETERMINATE', undefined];
+      problems.push(`the DSS holds ${rejected} OCSP response(s) about the signer certificate that are not authentic evidence; its revocation status is unknown`);
+    }
+
     let level: SignatureReport['level'];
     if (indication !== 'TOTAL-FAILED') {
       level = 'B-B';

@@ -74,4 +74,6 @@ export interface RevocationFinding {
   readonly status: 'good' | 'revoked' | 'unknown' | 'none';
   readonly source: 'ocsp' | 'crl' | undefined;
   readonly revocationTime?: Date;
+  /** OCSP responses in the DSS about this certificate (or malformed) that are not authentic evidence (V15). */
+  readonly rejectedOcspResponses?: number;
 }
