@@ -46,13 +46,22 @@ export function openGcm(
   if (box.iv.length !== 12 || box.ciphertext.length < 16) return undefined;
   const tag = box.ciphertext.subarray(box.ciphertext.length - 16);
   const body = box.ciphertext.subarray(0, box.ciphertext.length - 16);
+  // SECURITY.md KEY-04: the plaintext may be key material; the pieces it is assembled from are
+  // zeroed, so only the returned Buffer (which the caller zeroes) ever holds it.
+  let head: Buffer | undefined;
+  let tail: Buffer | undefined;
   try {
     const decipher = createDecipheriv('aes-256-gcm', key, box.iv);
     decipher.setAAD(aad);
     decipher.setAuthTag(tag);
-    return Buffer.concat([decipher.update(body), decipher.final()]);
+    head = decipher.update(body);
+    tail = decipher.final();
+    return Buffer.concat([head, tail]);
   } catch {
     return undefined;
+  } finally {
+    head?.fill(0);
+    tail?.fill(0);
   }
 }
 
