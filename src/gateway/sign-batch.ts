@@ -6,6 +6,7 @@
  * A failing document is reported and the others go on; memory stays bounded because prepared
  * documents are spooled to disk next to their destination.
  */
+import { randomUUID } from 'node:crypto';
 import { monotonicMs, type Clock } from '../core/clock.js';
 import { isSignetError } from '../core/errors.js';
 import { buildSignedData, digestAlgorithms } from '../cms/index.js';
@@ -222,7 +223,9 @@ export async function signBatch(documents: readonly BatchDocument[], options: Ba
           // CSC v2 §11.10: hashAlgorithmOID only where signAlgo does not imply the digest.
           ...(credential.algorithm.hashAlgorithmOID === undefined ? {} : { hashAlgorithmOID }),
           ...(signAlgoParams === undefined ? {} : { signAlgoParams }),
-        }));
+          // A fresh key per call: a response lost on the way back is fetched again by the
+          // client's one retry instead of spending the SAD (SECURITY.md SAD-07).
+        }, { idempotencyKey: randomUUID() }));
       } catch (error) {
         failAll(part, 'sign', error);
         return;

@@ -17,6 +17,7 @@ import type {
   CscInfo,
   CscLoginResponse,
   CscSignHashRequest,
+  CscSigningCallOptions,
   CscSignHashResponse,
   CscTimestampRequest,
   CscTimestampResponse,
@@ -187,9 +188,9 @@ export class CscClient {
    * `signatures/signHash` (§11.10), synchronous mode. Checks that exactly one signature comes back
    * per hash, in order.
    */
-  async signHash(request: CscSignHashRequest): Promise<CscSignHashResponse> {
+  async signHash(request: CscSignHashRequest, options: CscSigningCallOptions = {}): Promise<CscSignHashResponse> {
     const method = 'signatures/signHash';
-    const body = checkObject(await this.call(method, request, 'service'), method);
+    const body = checkObject(await this.#callIdempotent(method, request, options.idempotencyKey), method);
     const signatures = checkStringArray(body['signatures'], method, 'signatures');
     if (signatures.length !== request.hashes.length) {
       throw new CscClientError(
@@ -208,14 +209,32 @@ export class CscClient {
   }
 
   /**
+   * A signing call. With an idempotency key the key goes in the `Idempotency-Key` header and a
+   * network error or timeout (the answer may be lost after the RSSP signed) is retried once with
+   * the same key: the RSSP then returns the stored signatures instead of signing again (SECURITY.md
+   * SAD-07). Without a key a lost answer is never retried (its SAD slots are spent).
+   */
+  async #callIdempotent(method: string, body: object, idempotencyKey: string | undefined): Promise<unknown> {
+    if (idempotencyKey === undefined) return this.call(method, body, 'service');
+    const headers = { 'idempotency-key': idempotencyKey };
+    try {
+      return await this.call(method, body, 'service', headers);
+    } catch (err) {
+      const lost = err instanceof CscClientError && (err.code === 'ERR_CSC_CLIENT_NETWORK' || err.code === 'ERR_CSC_CLIENT_TIMEOUT');
+      if (!lost) throw err;
+      return this.call(method, body, 'service', headers);
+    }
+  }
+
+  /**
    * Low level: POSTs `body` to `method` and returns the parsed JSON (undefined for 204). With
    * `basic` service auth, logs in on first use and once more when the token was refused
    * (`invalid_token` / `expired_token`, CSC v2 §10.2).
    */
-  async call(method: string, body: object, use: AuthUse = 'service'): Promise<unknown> {
+  async call(method: string, body: object, use: AuthUse = 'service', extraHeaders: Readonly<Record<string, string>> = {}): Promise<unknown> {
     if (use === 'service' && this.#auth.kind === 'basic' && this.#accessToken === undefined) await this.#ensureLogin();
     try {
-      return await this.#post(method, body, use);
+      return await this.#post(method, body, use, extraHeaders);
     } catch (err) {
       const expired =
         err instanceof CscClientError &&
@@ -224,7 +243,7 @@ export class CscClient {
       if (!expired || use !== 'service' || this.#auth.kind !== 'basic') throw err;
       this.#accessToken = undefined;
       await this.#ensureLogin();
-      return this.#post(method, body, use);
+      return this.#post(method, body, use, extraHeaders);
     }
   }
 
@@ -248,8 +267,9 @@ export class CscClient {
     return undefined;
   }
 
-  async #post(method: string, body: object, use: AuthUse): Promise<unknown> {
+  async #post(method: string, body: object, use: AuthUse, extraHeaders: Readonly<Record<string, string>>): Promise<unknown> {
     const headers: Record<string, string> = {
+      ...extraHeaders,
       'content-type': 'application/json',
       accept: 'application/json',
       'user-agent': this.#userAgent,

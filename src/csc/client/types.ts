@@ -140,6 +140,15 @@ export interface CscSignHashRequest {
   readonly clientData?: string;
 }
 
+/** Options of a signing call (signatures/signHash). */
+export interface CscSigningCallOptions {
+  /**
+   * Sent as `Idempotency-Key` (draft-ietf-httpapi-idempotency-key-header; 1–255 characters of
+   * `A-Z a-z 0-9 - . _ ~ : + / =`): one fresh value per distinct request, e.g. a random UUID.
+   */
+  readonly idempotencyKey?: string;
+}
+
 /** `signatures/signHash` synchronous response. */
 export interface CscSignHashResponse {
   readonly signatures: readonly string[];

@@ -1,0 +1,121 @@
+/**
+ * The CSC client's Idempotency-Key (SECURITY.md SAD-07): a loopback TCP proxy in front of a real
+ * Signet RSSP drops the first signHash response after the RSSP has signed and committed. With a key
+ * the client retries once with the same key and gets the stored signature (one key operation);
+ * without a key the lost answer is an ERR_CSC_CLIENT_NETWORK and the SAD is spent.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { oids } from '../../../src/cms/index.js';
+import { CscClient, CscClientError } from '../../../src/csc/client/index.js';
+import type { KeyBackend } from '../../../src/keys/index.js';
+import { isSignetError } from '../../../src/core/errors.js';
+import { testStores } from '../../support/stores.js';
+import { cscHarness } from '../support/csc-harness.js';
+
+const SHA256 = '2.16.840.1.101.3.4.2.1';
+
+/** Forwards to `upstreamPort`; while `drop` is armed, the client side of a signHash exchange is cut when its answer arrives. */
+async function dropProxy(upstreamPort: number): Promise<{ port: number; drop: { armed: boolean }; keys: string[]; server: Server }> {
+  const drop = { armed: false };
+  const keys: string[] = [];
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    const upstream = connect(upstreamPort, '127.0.0.1');
+    sockets.add(client).add(upstream);
+    let cutOnAnswer = false;
+    client.on('data', (chunk: Buffer) => {
+      const text = chunk.toString('latin1');
+      if (text.includes('POST /csc/v2/signatures/signHash')) {
+        keys.push(/\r\nidempotency-key: ([^\r]*)\r\n/i.exec(text)?.[1] ?? '');
+        if (drop.armed) {
+          drop.armed = false;
+          cutOnAnswer = true;
+        }
+      }
+      upstream.write(chunk);
+    });
+    upstream.on('data', (chunk: Buffer) => {
+      if (cutOnAnswer) {
+        // The RSSP answered: it has signed and committed. The client never sees it.
+        client.destroy();
+        upstream.destroy();
+        return;
+      }
+      client.write(chunk);
+    });
+    const close = (): void => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', close).on('close', close);
+    upstream.on('error', close).on('close', close);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  server.on('close', () => sockets.forEach((s) => s.destroy()));
+  return { port, drop, keys, server };
+}
+
+describe('CSC client Idempotency-Key (SECURITY.md SAD-07)', () => {
+  it('a signHash answer lost after the RSSP signed: retried once with the same key, the stored signature comes back, one key operation; without a key it is lost', async (t) => {
+    const { store } = await testStores(t).sqlite();
+    const keyOps = { n: 0 };
+    const counting = (b: KeyBackend): KeyBackend => ({
+      kind: b.kind,
+      generateKey: (spec, label) => b.generateKey(spec, label),
+      getPublicKey: (ref) => b.getPublicKey(ref),
+      destroyKey: (ref) => b.destroyKey(ref),
+      health: () => b.health(),
+      close: () => b.close(),
+      sign: (ref, request) => {
+        keyOps.n++;
+        return b.sign(ref, request);
+      },
+    });
+    const h = await cscHarness(t, store, { wrapBackend: counting });
+    const user = await h.createUser('ida');
+    const credentialID = await h.createCredential(user, { pin: '97531' });
+    const token = await h.login('v2', user);
+    await h.app.listen({ port: 0, host: '127.0.0.1' });
+    const proxy = await dropProxy((h.app.server.address() as { port: number }).port);
+    t.after(() => proxy.server.close());
+    const client = new CscClient({ baseUrl: `http://127.0.0.1:${proxy.port}/csc/v2`, auth: { kind: 'bearer', accessToken: token }, timeoutMs: 10_000 });
+    const hashes = ['with key', 'without key'].map((s) => createHash('sha256').update(s).digest('base64'));
+    const auth = await h.call('v2', 'credentials/authorize', {
+      credentialID,
+      numSignatures: 2,
+      hashes,
+      hashAlgorithmOID: SHA256,
+      authData: [
+        { id: 'PIN', value: '97531' },
+        { id: 'OTP', value: h.nextOtp(user) },
+      ],
+    }, { bearer: token });
+    assert.equal(auth.status, 200);
+    const SAD = auth.body.SAD as string;
+
+    proxy.drop.armed = true;
+    const request = { credentialID, SAD, hashes: [hashes[0] as string], signAlgo: oids.ecdsa_with_SHA256 };
+    const { signatures } = await client.signHash(request, { idempotencyKey: 'client-key-1' });
+    assert.equal(signatures.length, 1);
+    assert.equal(keyOps.n, 1, 'the retry got the stored signature');
+    assert.deepEqual(proxy.keys, ['client-key-1', 'client-key-1']);
+    assert.deepEqual(
+      (await h.auditTypes()).filter((e) => e.startsWith('signing.')),
+      ['signing.started:success', 'signing.completed:success', 'signing.replayed:success'],
+    );
+
+    proxy.drop.armed = true;
+    const lost = { credentialID, SAD, hashes: [hashes[1] as string], signAlgo: oids.ecdsa_with_SHA256 };
+    await assert.rejects(() => client.signHash(lost), (e) => isSignetError(e, 'ERR_CSC_CLIENT_NETWORK'));
+    assert.equal(keyOps.n, 2, 'signed, and the answer lost');
+    assert.deepEqual(proxy.keys, ['client-key-1', 'client-key-1', ''], 'no retry without a key');
+    await assert.rejects(
+      () => client.signHash(lost),
+      (e) => e instanceof CscClientError && e.remote?.errorDescription === 'The SAD does not authorize these signatures any more',
+    );
+  });
+});
