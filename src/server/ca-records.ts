@@ -19,6 +19,7 @@ import {
 import {
   credentialCertificates,
   listCredentialsWithoutSerial,
+  moveCredentialCertificate,
   setCredentialCertificateSerial,
   type Db,
   type Store,
@@ -52,6 +53,21 @@ export function auditCaChanges(audit: AuditContext): (trx: Db, change: CaStoreCh
       },
       audit,
     );
+  };
+}
+
+/**
+ * The DbCaStore hook of the server: audits every change (auditCaChanges) and, on a renewal, moves
+ * the credentials holding the old certificate to its successor, in the same transaction (INV-5),
+ * so a renewed credential signs with its new certificate on every node at once.
+ */
+export function recordCaChanges(audit: AuditContext): (trx: Db, change: CaStoreChange) => Promise<void> {
+  const auditChange = auditCaChanges(audit);
+  return async (trx, change) => {
+    await auditChange(trx, change);
+    if (change.kind === 'renew') {
+      await moveCredentialCertificate(trx, change.renewedSerialHex, change.record.serialHex, change.record.der);
+    }
   };
 }
 

@@ -8,6 +8,7 @@ export type { Services, BaseUrl, CreateServicesOptions } from './services.js';
 export { buildServer } from './app.js';
 export type { BuildServerOptions, SurfacePlugin } from './app.js';
 export { Readiness, retryAfterSeconds, type ReadinessOptions, type ReadinessReport } from './readiness.js';
+export { startRenewalJob, type RenewalJob, type RenewalJobDeps, type RenewalJobOptions, type RenewalRound } from './renewal-job.js';
 export { createLogger, loggerOptions, secretFieldNames, traceIdFor } from './logger.js';
 export { ServerError, type ServerErrorCode } from './errors.js';
 export { AdminService } from './admin/admin-service.js';

@@ -30,7 +30,7 @@ import { connectStore, type Store } from '../store/index.js';
 import { AdminService, type CredentialOperations } from './admin/admin-service.js';
 import { oauthClientRegistry, type ClientRegistry } from './admin/client-registry.js';
 import type { ServerConfig } from './config.js';
-import { auditCaChanges, backfillCredentialSerials } from './ca-records.js';
+import { backfillCredentialSerials, recordCaChanges } from './ca-records.js';
 import { bootstrapDataDir, type DataDirLayout } from './data-dir.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { ensureFirstStart } from './first-start.js';
@@ -151,8 +151,9 @@ export async function createServices(config: ServerConfig, options: CreateServic
     const auditKey = createAuditKey(boot.secrets.auditKey);
     const audit: AuditContext = { key: auditKey, nodeId: config.nodeId, clock, failures: config.failureAudit };
     // The CA's records live in the database: a fresh data directory starts there, an older one
-    // (ca-store.json) is imported once; every CA change is audited in its own transaction.
-    const caStore = new DbCaStore({ store, onChange: auditCaChanges(audit) });
+    // (ca-store.json) is imported once; every CA change is audited in its own transaction, and a
+    // renewal moves its credential to the new certificate there too.
+    const caStore = new DbCaStore({ store, onChange: recordCaChanges(audit) });
     const { setupToken } = await ensureFirstStart({ config, boot, clock, store, caStore, audit, logger });
     dataDirLock.release();
     await backfillCredentialSerials(store);

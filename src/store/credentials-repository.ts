@@ -179,3 +179,23 @@ export async function listCredentialsWithoutSerial(db: Db): Promise<readonly Cre
   const rows = await db.selectFrom('credentials').selectAll().where('certificate_serial', 'is', null).execute();
   return rows.map(toCredential);
 }
+
+/**
+ * Re-points the credentials holding certificate `fromSerial` to its renewal `toSerial`: the new
+ * leaf replaces the old one at the head of the chain (same issuer, so the rest stays). Run inside
+ * the renewal's transaction; returns how many credentials moved.
+ */
+export async function moveCredentialCertificate(trx: Db, fromSerial: string, toSerial: string, toDer: Uint8Array): Promise<number> {
+  const rows = await trx.selectFrom('credentials').selectAll().where('certificate_serial', '=', fromSerial).execute();
+  for (const row of rows) {
+    const chain = JSON.parse(row.certificate_chain) as string[];
+    const next = [Buffer.from(toDer).toString('base64'), ...chain.slice(1)];
+    await trx
+      .updateTable('credentials')
+      .set({ certificate_serial: toSerial, certificate_chain: JSON.stringify(next) })
+      .where('id', '=', row.id)
+      .where('certificate_serial', '=', fromSerial)
+      .execute();
+  }
+  return rows.length;
+}

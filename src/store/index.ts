@@ -91,6 +91,7 @@ export {
   setCredentialLocked,
   setCredentialPinHash,
   setCredentialCertificateSerial,
+  moveCredentialCertificate,
   listCredentialsWithoutSerial,
   type CredentialRow,
   type CredentialStatus,

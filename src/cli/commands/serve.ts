@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import {
   Readiness,
   buildServer,
+  startRenewalJob,
   createLogger,
   createServices,
   loadServerConfig,
@@ -156,8 +157,14 @@ export async function runServe(argv: readonly string[], io: CliIo, stop: Promise
     if (demo !== undefined) io.stdout.write(`${demoInstructions(demo.demo, base, config.dataDir)}\n`);
     // Last: once this line is out, everything (demo account included) is ready.
     io.stdout.write(`signet: listening on ${base} port=${port}\n`);
+    // SECURITY.md FLT-20: certificate renewal every SIGNET_RENEWAL_INTERVAL_MS, one node at a time.
+    const renewal = startRenewalJob(
+      { store: services.store, ca: services.ca, logger, nodeId: config.nodeId },
+      config.renewal,
+    );
     const signal = await stop;
     logger.info({ signal }, 'shutting down');
+    await renewal.stop();
     if (!(await drainAndClose(app, readiness, config.shutdown, logger))) exitCode = 1;
   } finally {
     await services.close();
