@@ -71,18 +71,42 @@ function curveOf(key: KeyObject): NamedCurve {
 }
 
 /**
+ * The privateKey octets of a DER ECPrivateKey (RFC 5915 §3):
+ * SEQUENCE { version INTEGER (1), privateKey OCTET STRING, [0] parameters, [1] publicKey }.
+ * A view into `der`, so zeroing `der` wipes it.
+ */
+function privateScalarOf(der: Uint8Array, size: number): Uint8Array {
+  let at = 0;
+  if (der[at++] !== 0x30) throw new KeyBackendError('ERR_KEY_SIGN_FAILED', 'EC key is not an ECPrivateKey');
+  const lengthOctet = der[at++] ?? 0;
+  if (lengthOctet & 0x80) at += lengthOctet & 0x7f;
+  if (der[at] !== 0x02 || der[at + 1] !== 0x01 || der[at + 2] !== 0x01 || der[at + 3] !== 0x04) {
+    throw new KeyBackendError('ERR_KEY_SIGN_FAILED', 'EC key is not an ECPrivateKey version 1');
+  }
+  const length = der[at + 4] ?? 0;
+  if (length !== size || at + 5 + length > der.length) {
+    throw new KeyBackendError('ERR_KEY_SIGN_FAILED', 'EC private key has the wrong length');
+  }
+  return der.subarray(at + 5, at + 5 + length);
+}
+
+/**
  * Signs `digest` with the EC private key and returns the DER ECDSA-Sig-Value.
  * Low level: the caller has checked the digest length.
  */
 export function signEcdsaPrehash(privateKey: KeyObject, digest: Uint8Array): Uint8Array {
   const c = curves[curveOf(privateKey)];
-  const jwk = privateKey.export({ format: 'jwk' });
-  if (typeof jwk.d !== 'string') {
-    throw new KeyBackendError('ERR_KEY_SIGN_FAILED', 'EC key has no private scalar');
+  // SECURITY.md KEY-04: the scalar is read from a DER Buffer that is zeroed at once, never from
+  // a JWK (a string cannot be wiped and outlives the signature in the heap). Known gap: node
+  // copies the export out of an OpenSSL memory BIO that is freed without being cleansed, and the
+  // BigInt d cannot be wiped either.
+  const sec1 = privateKey.export({ format: 'der', type: 'sec1' });
+  let d: bigint;
+  try {
+    d = bytesToBigint(privateScalarOf(sec1, c.size));
+  } finally {
+    sec1.fill(0);
   }
-  const dBytes = Buffer.from(jwk.d, 'base64url');
-  const d = bytesToBigint(dBytes);
-  dBytes.fill(0);
   // FIPS 186-5 §6.4.1 step 3 (bits2int): the leftmost min(nBits, hashBits) bits of the hash.
   let e = bytesToBigint(digest);
   const hashBits = digest.length * 8;
