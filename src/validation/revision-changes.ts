@@ -14,6 +14,7 @@ import {
   PdfName,
   PdfRef,
   PdfStream,
+  PdfString,
   serializeObject,
   type ByteSource,
   type ObjectLocation,
@@ -21,6 +22,7 @@ import {
 } from '../pdf/index.js';
 import { listFormFields } from '../pades/index.js';
 import { indexReferrers, type Referrer } from './object-referrers.js';
+import { boxesOverlap, pageContentBoxes, rectOf, type Box } from './page-content-extent.js';
 
 /** How far later revisions went, in increasing order of what they may change. */
 export type ModificationLevel = 'none' | 'lta-updates' | 'signing' | 'form-filling' | 'annotations';
@@ -87,6 +89,15 @@ function refNums(doc: PdfDocument, value: PdfObject | undefined): number[] {
 function onlyAdded(before: readonly number[], after: readonly number[]): boolean {
   const set = new Set(after);
   return before.every((n) => set.has(n));
+}
+
+/** A field value for the report: text strings and names as text (cut at 80 characters), else its type. */
+function describeValue(doc: PdfDocument, value: PdfObject | undefined): string {
+  const v = doc.resolve(value);
+  if (v === undefined || v === null) return '(empty)';
+  const text =
+    v instanceof PdfString ? v.toText() : v instanceof PdfName ? `/${v.name}` : Array.isArray(v) ? `[${v.length} values]` : typeof v === 'object' ? 'a dictionary' : String(v);
+  return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
 }
 
 function hasArea(doc: PdfDocument, widget: PdfDict): boolean {
@@ -160,7 +171,22 @@ export function analyseLaterRevisions(
   const acroFormRef = signed.catalog.get('AcroForm');
   const metadataRef = signed.catalog.get('Metadata');
   const dssRef = signed.catalog.get('DSS');
-  const pageNums = new Set(signed.pages().map((p) => p.ref.num));
+  const signedPages = signed.pages();
+  const pageNums = new Set(signedPages.map((p) => p.ref.num));
+  // V10: where each signed page draws, computed once per page on demand; and which page holds each annotation.
+  const contentBoxes = new Map<number, Box[] | undefined>();
+  const annotPage = new Map<number, PdfDict>();
+  for (const p of signedPages) for (const a of refNums(signed, p.dict.get('Annots'))) annotPage.set(a, p.dict);
+  /** Whether `annotation` (as in the final revision) sits over content of the signed `page`; undefined when unknown. */
+  const overContent = (page: PdfDict | undefined, pageNum: number, annotation: PdfDict | undefined): boolean | undefined => {
+    const rect = annotation && rectOf(doc, annotation);
+    if (page === undefined || rect === undefined) return undefined;
+    if (!contentBoxes.has(pageNum)) contentBoxes.set(pageNum, pageContentBoxes(signed, page));
+    const boxes = contentBoxes.get(pageNum);
+    return boxes === undefined ? undefined : boxes.some((b) => boxesOverlap(b, rect));
+  };
+  const overlapNote = (over: boolean | undefined): string =>
+    over === true ? '; it lies over page content' : over === undefined ? '; whether it lies over page content is unknown' : '';
   const fields = new Map(listFormFields(signed).map((f) => [f.ref.num, f]));
   const widgetOf = new Map<number, number>(); // widget object → its field object
   for (const f of fields.values()) for (const k of refNums(signed, f.dict.get('Kids'))) widgetOf.set(k, f.ref.num);
@@ -177,14 +203,31 @@ export function analyseLaterRevisions(
     return false;
   };
 
-  const classifyNewAnnotation = (num: number): void => {
+  /** PDF-13: the overlap note of a changed field's widget (the object itself when it has a /Rect, else its kids). */
+  const widgetNote = (num: number, dict: PdfDict): string => {
+    const widgets = dict.has('Rect') ? [num] : refNums(doc, dict.get('Kids'));
+    const over = widgets.map((w) => {
+      const page = annotPage.get(w);
+      const pageNum = signedPages.find((p) => p.dict === page)?.ref.num ?? -1;
+      return overContent(page, pageNum, w === num ? dict : doc.resolveDict(newObject(w)));
+    });
+    return overlapNote(over.some((o) => o === true) ? true : over.some((o) => o === undefined) ? undefined : false);
+  };
+
+  const classifyNewAnnotation = (num: number, page: PdfDict, pageNum: number): void => {
     const annot = doc.resolveDict(newObject(num));
     if (!added.has(num) || annot === undefined) {
       disallowed.push(`page annotation ${num} is not a new annotation`);
       return;
     }
     if (annot.getName('Subtype') !== 'Widget') {
-      need('annotations', `annotation /${annot.getName('Subtype') ?? '?'} added`);
+      const over = overContent(page, pageNum, annot);
+      need('annotations', `annotation /${annot.getName('Subtype') ?? '?'} added${overlapNote(over)}`);
+      // PDF-19 Evil Annotation: after certification, even P=3 does not let an annotation cover
+      // signed content (pyHanko and EU DSS flag the same); unknown counts as covering (INV-6).
+      if (options.certification !== undefined && over !== false) {
+        disallowed.push(`an annotation /${annot.getName('Subtype') ?? '?'} over page content was added after the certification signature`);
+      }
       return;
     }
     const parent = doc.resolveDict(annot.get('Parent')) ?? annot;
@@ -234,7 +277,7 @@ export function analyseLaterRevisions(
         const oldAnnots = refNums(signed, oldDict.get('Annots'));
         const newAnnots = refNums(doc, newDict.get('Annots'));
         if (key === 'Annots' && onlyAdded(oldAnnots, newAnnots)) {
-          for (const a of newAnnots.filter((n) => !oldAnnots.includes(n))) classifyNewAnnotation(a);
+          for (const a of newAnnots.filter((n) => !oldAnnots.includes(n))) classifyNewAnnotation(a, oldDict, num);
         } else disallowed.push(`page object ${num}: /${key} changed (page content, resources or structure)`);
       }
     } else if ((fields.has(num) || widgetOf.has(num)) && oldDict && newDict) {
@@ -251,8 +294,11 @@ export function analyseLaterRevisions(
           if (value?.getName('Type') === 'DocTimeStamp') need('lta-updates', `document timestamp in field ${field?.fullName}`);
           else need('signing', `empty signature field ${field?.fullName ?? num} signed`);
         } else if (key === 'AP' || key === 'AS' || (key === 'MK' && !isSig)) {
-          need(isSig ? 'signing' : 'form-filling', `appearance of field ${field?.fullName ?? num} updated`);
-        } else if (!isSig && key === 'V') need('form-filling', `field ${field?.fullName ?? num} filled`);
+          need(isSig ? 'signing' : 'form-filling', `appearance of field ${field?.fullName ?? num} updated${widgetNote(num, newDict)}`);
+        } else if (!isSig && key === 'V') {
+          // PDF-14: the report shows what the field said when signed and what it says now.
+          need('form-filling', `field ${field?.fullName ?? num} filled: ${describeValue(doc, oldDict.get('V'))} → ${describeValue(doc, newDict.get('V'))}${widgetNote(num, newDict)}`);
+        }
         else disallowed.push(`field ${field?.fullName ?? num}: /${key} changed`);
       }
     } else if (infoRef instanceof PdfRef && num === infoRef.num) {
