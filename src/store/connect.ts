@@ -145,14 +145,40 @@ async function beginImmediate(conn: Db, busyTimeoutMs: number): Promise<void> {
   }
 }
 
+/** How much longer than statement_timeout the client waits for an answer before giving up. */
+const queryTimeoutMarginMs = 2000;
+
+/**
+ * pg leaves a client whose query hit query_timeout waiting for that answer forever (the next
+ * query would queue behind it); its socket is destroyed instead, so the pool discards it on
+ * release and the next request gets a fresh connection.
+ */
+function abandonOnReadTimeout(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  const stream = (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream;
+  (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+    const result = query(...args);
+    if (result instanceof Promise) {
+      result.catch((err: unknown) => {
+        if (err instanceof Error && err.message === 'Query read timeout') stream?.destroy();
+      });
+    }
+    return result;
+  };
+}
+
 function openPostgres(config: Extract<StoreConfig, { kind: 'postgres' }>): Store {
   if (!/^postgres(ql)?:\/\//.test(config.url)) {
     throw new StoreError('ERR_STORE_CONFIG', 'the PostgreSQL URL must start with postgres://');
   }
+  const statementTimeoutMs = config.statementTimeoutMs ?? 30_000;
   const pool = new pg.Pool({
     connectionString: config.url,
     max: config.poolSize ?? 10,
-    statement_timeout: config.statementTimeoutMs ?? 30_000,
+    statement_timeout: statementTimeoutMs,
+    // SECURITY.md FLT-21: a server that stops answering (network blackhole) never reports its
+    // statement_timeout; the client gives up a little later on its own.
+    query_timeout: statementTimeoutMs + queryTimeoutMarginMs,
     idle_in_transaction_session_timeout: 60_000,
     connectionTimeoutMillis: config.connectTimeoutMs ?? 10_000,
     types: {
@@ -169,6 +195,7 @@ function openPostgres(config: Extract<StoreConfig, { kind: 'postgres' }>): Store
   // next statement then fails with ERR_STORE_UNAVAILABLE and the pool discards the client.
   pool.on('connect', (client) => {
     client.on('error', () => undefined);
+    abandonOnReadTimeout(client);
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   let closed = false;

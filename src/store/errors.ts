@@ -40,6 +40,10 @@ const lostConnectionMessages: readonly RegExp[] = [
   /^Client has encountered a connection error and is not queryable$/,
   /^Client was closed and is not queryable$/,
   /^terminating connection/,
+  // pg's client-side query_timeout (FLT-21: the server stopped answering).
+  /^Query read timeout$/,
+  // pg's connectionTimeoutMillis while the connection is being set up.
+  /^timeout expired$/,
 ];
 
 /**
