@@ -199,6 +199,25 @@ for (const kind of storeKinds) {
       assert.deepEqual(await r.audit('v1-key'), ['signing.started', 'signing.completed', 'signing.replayed']);
     });
 
+    it('SAD-07 eight concurrent first sends of one request under one key: one reservation, one key operation per hash; the others 409 or the same stored signatures', async (t) => {
+      const r = await open(t);
+      if (r === undefined) return;
+      const hashes = [hashOf('race-1'), hashOf('race-2')];
+      // n leaves room for a second reservation of the same hashes: only the hash rows stop it.
+      const sad = await r.authorize(hashes, 4);
+      const answers = await Promise.all(Array.from({ length: 8 }, () => r.sign(sad, hashes, 'race-key')));
+      const ok = answers.filter((a) => a.status === 200);
+      assert.ok(ok.length >= 1, 'the first completes');
+      assert.ok(answers.every((a) => a.status === 200 || (a.status === 409 && a.headers['retry-after'] !== undefined)), JSON.stringify(answers.map((a) => a.status)));
+      for (const a of ok) assert.deepEqual(a.body, ok[0]?.body);
+      assert.equal(r.keyOps.n, 2);
+      assert.deepEqual(await r.rows('race-key'), [{ state: 'completed', attempt: 1, hasResult: true }]);
+      const sadRow = await r.h.store.db.selectFrom('sads').select('remaining').where('id_hash', '=', hashSadToken(sad)).executeTakeFirstOrThrow();
+      assert.equal(Number(sadRow.remaining), 2, 'reserved once');
+      const again = await r.sign(sad, hashes, 'race-key');
+      assert.deepEqual(again.body, ok[0]?.body);
+    });
+
     it('SAD-07 a malformed Idempotency-Key is refused before the SAD is touched', async (t) => {
       const r = await open(t);
       if (r === undefined) return;
