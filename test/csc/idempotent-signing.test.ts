@@ -14,6 +14,7 @@ import { oids } from '../../src/cms/index.js';
 import { sweepSigningRequests, type SigningFaultPoint } from '../../src/csc/index.js';
 import type { KeyBackend } from '../../src/keys/index.js';
 import type { StoreKind } from '../../src/store/index.js';
+import { makeBasePdf } from '../support/pdf-fixtures.js';
 import { requireStore, storeKinds, testStores } from '../support/stores.js';
 import { cscHarness, type CscHarness } from './support/csc-harness.js';
 
@@ -216,6 +217,23 @@ for (const kind of storeKinds) {
       assert.equal(Number(sadRow.remaining), 2, 'reserved once');
       const again = await r.sign(sad, hashes, 'race-key');
       assert.deepEqual(again.body, ok[0]?.body);
+    });
+
+    it('SAD-07 signDoc with a PDF document: the replay is the stored signed document, no key operation', async (t) => {
+      const r = await open(t);
+      if (r === undefined) return;
+      const pdf = makeBasePdf();
+      const sad = await r.authorize([createHash('sha256').update(pdf).digest('base64')]);
+      const doc = { credentialID: r.credentialID, SAD: sad, documents: [{ document: Buffer.from(pdf).toString('base64'), signature_format: 'P', conformance_level: 'AdES-B-B', signAlgo: oids.ecdsa_with_SHA256 }] };
+      const first = await r.h.call('v2', 'signatures/signDoc', doc, { bearer: r.token }, { 'idempotency-key': 'pdf-key' });
+      assert.equal(first.status, 200, JSON.stringify(first.body));
+      const ops = r.keyOps.n;
+      const again = await r.h.call('v2', 'signatures/signDoc', doc, { bearer: r.token }, { 'idempotency-key': 'pdf-key' });
+      assert.deepEqual(again.body, first.body);
+      assert.equal(r.keyOps.n, ops, 'no key operation for the replay');
+      const signed = Buffer.from(first.body.DocumentWithSignature[0] as string, 'base64');
+      assert.ok(signed.length > pdf.length && signed.subarray(0, pdf.length).equals(Buffer.from(pdf)), 'an incremental update of the document');
+      assert.deepEqual(await r.audit('pdf-key'), ['signing.started', 'signing.completed', 'signing.replayed']);
     });
 
     it('SAD-07 a malformed Idempotency-Key is refused before the SAD is touched', async (t) => {
