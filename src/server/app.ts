@@ -11,9 +11,9 @@ import { accessLoggerFor, traceIdFor, type AccessLogger } from './logger.js';
 import { adminRoutes } from './routes/admin-routes.js';
 import { healthRoutes, healthSchema, livenessSchema, readinessSchema } from './routes/health-routes.js';
 import { pkiPrefix, pkiRoutesPlugin } from './routes/pki-routes.js';
-import { Readiness, retryAfterSeconds } from './readiness.js';
+import { Readiness } from './readiness.js';
 import { registerRequestLimits } from './request-limits.js';
-import { retriableStoreError } from '../store/index.js';
+import { replyStoreUnavailable } from './store-unavailable.js';
 import { userApiPrefix, userAuditRoutes } from './routes/user-audit-routes.js';
 import type { Services } from './services.js';
 
@@ -175,15 +175,8 @@ export async function buildServer(services: Services, options: BuildServerOption
   });
 
   app.setErrorHandler((err: FastifyError, request, reply) => {
-    // FLT-06/08/09: a lost connection, a lock wait or a full disk is 503 with Retry-After, never a 500.
-    const storeFailure = retriableStoreError(err);
-    if (storeFailure !== undefined) {
-      request.log.warn({ code: storeFailure.code, err: storeFailure.cause ?? storeFailure }, storeFailure.message);
-      return reply
-        .code(503)
-        .header('retry-after', String(retryAfterSeconds))
-        .send({ error: storeFailure.code, error_description: storeFailure.message });
-    }
+    const unavailable = replyStoreUnavailable(err, request, reply);
+    if (unavailable !== undefined) return unavailable;
     if (isSignetError(err)) {
       request.log.warn({ code: err.code, detail: err.detail }, err.message);
       const status = err.code === 'ERR_AUTH_THROTTLED' ? 429 : 400;

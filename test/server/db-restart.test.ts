@@ -116,6 +116,16 @@ describe('SECURITY.md FLT-06: database restart during signHash', () => {
     assert.equal(whileDown.retryAfter, '1');
     assert.equal(whileDown.body['error'], 'temporarily_unavailable');
     assert.ok(await eventually(5000, () => Promise.resolve(unavailable.length > 0)), 'the stream saw the outage');
+    // The other surfaces answer the outage the same way (their own error handlers).
+    const surfaces = await Promise.all([
+      fetch(`${a.url}/oauth2/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials&client_id=x&client_secret=y' }),
+      fetch(`${a.url}/api/v1/me/audit`, { headers: { authorization: session.bearer } }),
+      fetch(`${a.url}/admin/v1/users`, { headers: { authorization: 'Bearer not-an-admin-token' } }),
+    ]);
+    for (const r of surfaces) {
+      assert.equal(r.status, 503, `${r.url}: ${await r.text()}`);
+      assert.equal(r.headers.get('retry-after'), '1');
+    }
     const restartedAt = Date.now();
     await cluster.start();
     const readyAgain = await eventually(recoveryBoundMs, async () => (await ready(a)).status === 200 && (await ready(b)).status === 200);

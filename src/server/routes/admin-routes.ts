@@ -9,6 +9,7 @@ import { appendFailureAudit } from '../../audit/index.js';
 import { isSignetError } from '../../core/errors.js';
 import { adminClientId, exchangeSetupToken, verifyAdminToken, type AdminOrigin } from '../admin/admin-tokens.js';
 import type { Services } from '../services.js';
+import { replyStoreUnavailable } from '../store-unavailable.js';
 
 /** Options of the admin plugin. */
 export interface AdminRoutesOptions {
@@ -59,6 +60,8 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = (app, { servi
   const { admin } = services;
 
   app.setErrorHandler((err, request, reply) => {
+    const unavailable = replyStoreUnavailable(err, request, reply);
+    if (unavailable !== undefined) return unavailable;
     if (isSignetError(err)) {
       const status = statusOf[err.code] ?? 400;
       return reply.code(status).send({ error: err.code, error_description: err.message });

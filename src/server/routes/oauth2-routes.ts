@@ -6,6 +6,7 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type {} from '@fastify/swagger';
+import { replyStoreUnavailable } from '../store-unavailable.js';
 import {
   OAuth2Error,
   safeErrorDescription,
@@ -147,7 +148,9 @@ export const oauth2Routes: FastifyPluginAsync<OAuth2RoutesOptions> = (app, { oau
   }
   // Framework-level refusals (size, media type, JSON syntax) in the OAuth error format too.
   app.setErrorHandler(
-    (err: { statusCode?: number; code?: string; message: string }, _request, reply) => {
+    (err: { statusCode?: number; code?: string; message: string }, request, reply) => {
+      const unavailable = replyStoreUnavailable(err, request, reply.header('cache-control', 'no-store'), 'temporarily_unavailable');
+      if (unavailable !== undefined) return unavailable;
       const status =
         typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500
           ? err.statusCode

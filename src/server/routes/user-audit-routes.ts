@@ -16,6 +16,7 @@ import {
 } from '../../audit/index.js';
 import { verifyAccessToken } from '../../auth/index.js';
 import type { Services } from '../services.js';
+import { replyStoreUnavailable } from '../store-unavailable.js';
 
 /** Options of the user API plugin. */
 export interface UserAuditRoutesOptions {
@@ -106,6 +107,8 @@ export const userAuditRoutes: FastifyPluginAsync<UserAuditRoutesOptions> = async
   };
 
   app.setErrorHandler((err, request, reply) => {
+    const unavailable = replyStoreUnavailable(err, request, reply, 'temporarily_unavailable');
+    if (unavailable !== undefined) return unavailable;
     const e = err as { validation?: unknown; statusCode?: number; message?: string };
     if (e.validation !== undefined || (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500)) {
       return reply.code(e.statusCode ?? 400).send({ error: 'invalid_request', error_description: e.message ?? 'invalid request' });
