@@ -6,6 +6,7 @@
  * enforced on the others is the strictest one any DocMDP transform claims, so a second
  * transform can never loosen the first.
  */
+import { listSignatureFields } from '../pades/index.js';
 import { PdfRef, type PdfDict, type PdfDocument } from '../pdf/index.js';
 
 /** One signed signature field, as the structure check needs it. */
@@ -85,4 +86,27 @@ export function checkCertificationStructure(doc: PdfDocument, fields: readonly S
   const permission: 1 | 2 | 3 | undefined =
     claimed.length > 0 ? (Math.min(...claimed) as 1 | 2 | 3) : named !== undefined ? 2 : undefined;
   return { permission, problems };
+}
+
+/**
+ * The DocMDP permission to enforce on `doc` (the strictest any signature claims), reading its
+ * signed signature fields itself; unreadable fields are skipped (they fail on their own, V16).
+ *
+ * @example
+ * ```ts
+ * analyseLaterRevisions(source, doc, end, { certification: enforcedDocMdpPermission(doc) });
+ * ```
+ */
+export function enforcedDocMdpPermission(doc: PdfDocument): 1 | 2 | 3 | undefined {
+  const fields: SignedField[] = [];
+  for (const f of listSignatureFields(doc)) {
+    try {
+      const value = f.dict.get('V');
+      const dict = doc.resolveDict(value);
+      if (dict !== undefined) fields.push({ fieldName: f.fullName, value: value instanceof PdfRef ? value : dict, dict });
+    } catch {
+      // an unreadable signature dictionary claims nothing
+    }
+  }
+  return checkCertificationStructure(doc, fields).permission;
 }

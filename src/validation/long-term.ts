@@ -9,8 +9,9 @@
 import { cmsOids, digestOf, findSignerCertificate, parseSignedData } from '../cms/index.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { PdfDocument as Pdf, bytesSource, type ByteSource, type PdfDocument } from '../pdf/index.js';
-import { certificationPermission, digestByteRange, listPdfSignatures, readDss, type PdfSignature, type ValidationMaterial } from '../pades/index.js';
+import { digestByteRange, listPdfSignatures, readDss, type PdfSignature, type ValidationMaterial } from '../pades/index.js';
 import { buildCertificatePath } from './certificate-path.js';
+import { enforcedDocMdpPermission } from './certification-structure.js';
 import { revocationFromDss } from './dss-revocation.js';
 import { analyseLaterRevisions } from './revision-changes.js';
 import { verifyTimestampToken, type VerifiedTimestamp } from './timestamp-token.js';
@@ -199,7 +200,7 @@ function documentTimestampReport(r: SignatureReport, ts: DocTimestamp | undefine
   if (t.chainStatus !== 'trusted') return { ...base, indication: 'INDETERMINATE', subIndication: 'NO_CERTIFICATE_CHAIN_FOUND', isIntact: true };
   if (!r.coversWholeDocument) {
     // V8/V9: what follows the timestamped revision must be an allowed change (DSS, more timestamps, signatures).
-    const analysis = analyseLaterRevisions(input.source, input.doc, ts.end, { certification: certificationPermission(input.doc) });
+    const analysis = analyseLaterRevisions(input.source, input.doc, ts.end, { certification: enforcedDocMdpPermission(input.doc) });
     if (analysis.disallowed.length > 0) {
       return {
         ...base,

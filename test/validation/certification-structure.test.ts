@@ -4,12 +4,15 @@
  * approval signature — each fails the offending signature with its reason (V9). The signatures
  * are real (test/support/crafted-signature.ts writes what preparePdf refuses to).
  */
-import { before, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Signer } from '../../src/cms/index.js';
 import { loadLocalSigner } from '../../src/keys/local/index.js';
-import { signPdf } from '../../src/pades/index.js';
-import { verifyPdfSignatures, type SignatureReport } from '../../src/validation/index.js';
+import { addDocumentTimestamp, signPdf } from '../../src/pades/index.js';
+import { bytesSource } from '../../src/pdf/index.js';
+import { verifyPdfLongTerm, verifyPdfSignatures, type SignatureReport } from '../../src/validation/index.js';
+import { startLtvPki } from '../pades/support/ltv-pki.js';
+import { addAnnotation } from '../support/form-fixtures.js';
 import { buildTestPki, type TestPki } from '../support/pki.js';
 import { makeBasePdf } from '../support/pdf-fixtures.js';
 import { pdfsigCorpus } from '../support/pdfsig-corpus.js';
@@ -90,6 +93,32 @@ describe('SECURITY.md PDF-24: bad certification structure (V9)', () => {
   it('/Perms /DocMDP naming an approval signature (no DocMDP transform) → FAILED', async () => {
     const misnamed = await signCrafted(makeBasePdf(), alice, { signingTime, fieldName: 'Approval', permsDocMdp: true });
     assertFails(reports(misnamed, 'Perms names approval').get('Approval'), 'Perms names approval', /no DocMDP transform \(an approval signature\)/);
+  });
+});
+
+describe('SECURITY.md PDF-24: a document timestamp is judged under the strictest DocMDP permission too', () => {
+  const cleanups: (() => unknown)[] = [];
+  after(async () => {
+    for (const fn of cleanups.reverse()) await fn();
+  });
+
+  it('certification claiming P=3 then P=1, a document timestamp, then an annotation → the timestamp fails under P=1', async () => {
+    const ltv = await startLtvPki({ after: (fn) => cleanups.push(fn) });
+    cleanups.push(() => ltv.close());
+    const { signer } = await ltv.newSigner('Certifier');
+    const twice = await signCrafted(makeBasePdf(), signer, {
+      signingTime: new Date(),
+      fieldName: 'Cert',
+      permsDocMdp: true,
+      entries: { Reference: [sigRef('DocMDP', { P: 3 }), sigRef('DocMDP', { P: 1 })] },
+    });
+    const update = await addDocumentTimestamp(bytesSource(twice), { timestamper: ltv.timestamper, fieldName: 'Stamp' });
+    const stamped = new Uint8Array(Buffer.concat([twice, update]));
+    const annotated = addAnnotation(stamped, 'Square', [400, 40, 560, 100], 'note');
+    corpus.add('two DocMDP, timestamp, annotation', annotated);
+    const stamp = verifyPdfLongTerm(annotated, { trustAnchors: [ltv.hierarchy.root.certificate] }).signatures.find((s) => s.fieldName === 'Stamp');
+    assert.equal(stamp?.indication, 'TOTAL-FAILED', stamp?.problems.join('; '));
+    assert.ok(stamp?.problems.some((p) => /not permitted by the certification signature \(P=1\)/.test(p)), stamp?.problems.join('; '));
   });
 });
 
