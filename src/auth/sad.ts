@@ -237,19 +237,18 @@ export class SadService {
    * audited; on success the audit row commits with the consumption. Call BEFORE the key operation.
    */
   async consume(request: ConsumeSadRequest): Promise<{ readonly remaining: number }> {
-    return this.#audited(request, (trx, row, hashes, now) =>
-      this.#consumeIn(trx, row, hashes, now).then(async (remaining) => {
-        await appendAudit(
-          trx,
-          this.#event(request, 'sad.consume', 'success', {
-            sadRef: sadRef(row.id_hash),
-            hashes: hashes.map(toBase64),
-          }),
-          this.#audit,
-        );
-        return { remaining };
-      }),
-    );
+    return this.#audited(request, async (trx, row, hashes, now) => {
+      const remaining = await this.#consumeIn(trx, row, hashes, now);
+      await appendAudit(
+        trx,
+        this.#event(request, 'sad.consume', 'success', {
+          sadRef: sadRef(row.id_hash),
+          hashes: hashes.map(toBase64),
+        }),
+        this.#audit,
+      );
+      return { remaining };
+    });
   }
 
   /**
