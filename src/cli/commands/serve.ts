@@ -30,7 +30,10 @@ const usage = `usage: signet serve [--data DIR] [--port P] [--host H] [--base-ur
   DATABASE_URL=postgres://… switches from the SQLite file to PostgreSQL; SIGNET_KEK_FILE or
   SIGNET_KEK supply the key-encryption key instead of DIR/kek. SIGNET_PKCS11_MODULE, _TOKENS and
   _PIN(_FILE) add a PKCS#11 key backend (kind pkcs11) next to the software keystore.
-  --demo creates once a demo user, credential and OAuth client, written to DIR/demo.json.`;
+  --demo creates once a demo user, credential and OAuth client, written to DIR/demo.json.
+  /health/live and /health/ready are the liveness and readiness probes. SIGTERM: readiness false,
+  SIGNET_SHUTDOWN_DELAY_MS (default 0) more of serving, then in-flight requests finish (at most
+  SIGNET_SHUTDOWN_TIMEOUT_MS, default 30000) and exit 0. See docs/operations.md.`;
 
 const options = {
   data: { type: 'string' },
