@@ -7,6 +7,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Signer } from '../../src/cms/index.js';
+import { isSignetError } from '../../src/core/errors.js';
 import { loadLocalSigner } from '../../src/keys/local/index.js';
 import { addDocumentTimestamp, signPdf } from '../../src/pades/index.js';
 import { bytesSource } from '../../src/pdf/index.js';
@@ -75,8 +76,10 @@ describe('SECURITY.md PDF-24: bad certification structure (V9)', () => {
       entries: { Reference: [sigRef('DocMDP', { P: 3 }), sigRef('DocMDP', { P: 1 })] },
     });
     assertFails(reports(twice, 'two DocMDP transforms').get('Cert'), 'two DocMDP transforms', /2 DocMDP transforms/);
-    // A later approval signature is judged against P=1, not the looser P=3 listed first.
-    const signedAfter = await signPdf(twice, bob, { signingTime, fieldName: 'Later' });
+    // Signet's signer refuses to sign it at all (the strictest P is 1); a crafted later approval
+    // signature is judged against P=1, not the looser P=3 listed first.
+    await assert.rejects(signPdf(twice, bob, { signingTime, fieldName: 'Later' }), (e) => isSignetError(e, 'ERR_PADES_DOCMDP_LOCKED'));
+    const signedAfter = await signCrafted(twice, bob, { signingTime, fieldName: 'Later' });
     const cert = reports(signedAfter, 'two DocMDP transforms, signed after').get('Cert');
     assert.ok(cert?.problems.some((p) => /not permitted by the certification signature \(P=1\)/.test(p)), cert?.problems.join('; '));
   });
@@ -84,6 +87,9 @@ describe('SECURITY.md PDF-24: bad certification structure (V9)', () => {
   it('a second signature with a DocMDP transform after a P=2 certification → that one FAILED, the certification stays TOTAL-PASSED', async () => {
     const certified = await signPdf(makeBasePdf(), alice, { signingTime, certify: 2, fieldName: 'Cert' });
     const second = await signCrafted(certified, bob, { signingTime, fieldName: 'Second', entries: { Reference: [sigRef('DocMDP', { P: 3 })] } });
+    // The signer reads every DocMDP claim: a second one with P=1 locks the file for it.
+    const lockedBySecond = await signCrafted(certified, bob, { signingTime, fieldName: 'Second', entries: { Reference: [sigRef('DocMDP', { P: 1 })] } });
+    await assert.rejects(signPdf(lockedBySecond, alice, { signingTime, fieldName: 'Third' }), (e) => isSignetError(e, 'ERR_PADES_DOCMDP_LOCKED'));
     const all = reports(second, 'second DocMDP signature');
     assertFails(all.get('Second'), 'second DocMDP', /a second signature with a DocMDP transform/);
     assert.ok(all.get('Second')?.problems.some((p) => /\/Perms \/DocMDP does not name it/.test(p)));
