@@ -78,7 +78,9 @@ describe('SECURITY.md FLT-05, FLT-17 (TSA serials): two nodes on one PostgreSQL'
     const otherStatus = await ocspOnA.check(other.der, a.services.ca.certificate);
     assert.deepEqual([otherStatus.status, otherStatus.revocationReason], ['revoked', 'superseded']);
 
-    // RFC 3161 §2.4.2: serial numbers unique across both TSAs (one counter in the database).
+    // RFC 3161 §2.4.2: serial numbers unique across both TSAs (one counter in the database). The
+    // TOTP steps moved the nodes' clock ahead of the database's; their TSAs would refuse (FLT-17).
+    clock.toRealTime();
     const digest = new Uint8Array(createHash('sha256').update('stamp me').digest());
     const stamps = await Promise.all(
       Array.from({ length: 40 }, (_, i) =>

@@ -11,7 +11,6 @@ import { AsnConvert } from '@peculiar/asn1-schema';
 import { GeneralName } from '@peculiar/asn1-x509';
 import {
   Accuracy,
-  PKIFailureInfo,
   PKIFreeText,
   PKIStatus,
   PKIStatusInfo,
@@ -31,6 +30,9 @@ import { encodeSigningCertificateV2 } from '../../cms/signed-attributes.js';
 import { encodeTlv, tags } from '../../cms/der.js';
 import { buildTimestampToken } from './timestamp-token.js';
 import { createClockGuard } from './clock-guard.js';
+import { pkiFailureInfo, type PkiFailure } from './pki-failure-info.js';
+
+export type { PkiFailure } from './pki-failure-info.js';
 
 /** Options of createTimestampAuthority. */
 export interface TimestampAuthorityOptions {
@@ -75,30 +77,13 @@ export interface TimestampAuthority {
 /** The counter name used for TSA serial numbers. */
 export const tsaSerialCounter = 'tsa-serial';
 
-/**
- * PKIFailureInfo named-bit positions (RFC 3161 §2.4.2). The library's flag enum does not match
- * these positions for every value, so the bits are set from this table.
- */
-const failureBits = {
-  badAlg: 0,
-  badRequest: 2,
-  badDataFormat: 5,
-  timeNotAvailable: 14,
-  unacceptedPolicy: 15,
-  unacceptedExtension: 16,
-  addInfoNotAvailable: 17,
-  systemFailure: 25,
-} as const;
-
-/** A PKIFailureInfo reason. */
-export type PkiFailure = keyof typeof failureBits;
 
 function rejection(failure: PkiFailure, text: string): Uint8Array {
   const resp = new TimeStampResp({
     status: new PKIStatusInfo({
       status: PKIStatus.rejection,
       statusString: new PKIFreeText([text]),
-      failInfo: new PKIFailureInfo(2 ** failureBits[failure]),
+      failInfo: pkiFailureInfo(failure),
     }),
   });
   return new Uint8Array(AsnConvert.serialize(resp));

@@ -17,6 +17,7 @@ import { digestAlgorithmIdentifier, signatureAlgorithmFromIdentifier, verifySign
 import { nameDer, serialToHex, spkiDer } from '../certificate.js';
 import { PkiError } from '../errors.js';
 import { fetchBytes, type TransportOptions } from '../http/fetch-transport.js';
+import { pkiFailureNames } from './pki-failure-info.js';
 
 /** Options of TimestampClient. */
 export interface TimestampClientOptions extends TransportOptions {
@@ -101,7 +102,7 @@ export class TimestampClient {
     const status = resp.status.status;
     if (status !== PKIStatus.granted && status !== PKIStatus.grantedWithMods) {
       const text = resp.status.statusString?.join('; ') ?? '';
-      const fail = resp.status.failInfo ? ` (failInfo bits ${resp.status.failInfo.toJSON().join(',')})` : '';
+      const fail = resp.status.failInfo ? ` (failInfo ${pkiFailureNames(resp.status.failInfo).join(', ')})` : '';
       throw new PkiError('ERR_PKI_TSA_REJECTED', `the TSA refused: status ${status}${fail}${text ? `: ${text}` : ''}`);
     }
     const token = resp.timeStampToken;

@@ -16,6 +16,8 @@ import { systemClock, type Clock } from '../../../src/core/clock.js';
 import { digestAlgorithmIdentifier } from '../../../src/pki/algorithm-identifier.js';
 import { createTimestampAuthority, type TimestampAuthorityOptions } from '../../../src/pki/tsa/timestamp-authority.js';
 import { createClockGuard } from '../../../src/pki/tsa/clock-guard.js';
+import { TimestampClient } from '../../../src/pki/tsa/timestamp-client.js';
+import { PkiError } from '../../../src/pki/errors.js';
 import { makePki, suiteCleanup, type PkiFixture } from '../support/pki-fixture.js';
 import { caStoreSuites } from '../support/ca-stores.js';
 import { requireTools, runTool } from '../../support/tools.js';
@@ -97,6 +99,19 @@ for (const { kind, skip } of await caStoreSuites()) {
         assert.match(text.stdout, /the TSA's time source is not available/);
         assert.match(text.stdout, /the TSA clock disagrees with the reference time/);
       }
+      // Our client names the failure by its RFC 3161 bit, as openssl does.
+      const off = skewedClock();
+      off.offsetMs = 10 * minute;
+      const authority = tsa(off);
+      const client = new TimestampClient({
+        url: 'http://127.0.0.1:1/tsa',
+        fetch: async (_url, init) =>
+          new Response(await authority.respond(init.body ?? new Uint8Array(0)), { status: 200, headers: { 'content-type': 'application/timestamp-reply' } }),
+      });
+      await assert.rejects(
+        client.timestampDigest(new Uint8Array(32), 'SHA-256'),
+        (e: unknown) => e instanceof PkiError && e.code === 'ERR_PKI_TSA_REJECTED' && /failInfo timeNotAvailable\)/.test(e.message),
+      );
     });
 
     it('a step of the node clock after a good sample is refused at the next request; no serial is spent on a refusal', async () => {

@@ -15,10 +15,14 @@ import { openServices, type ServerEnv } from './server-fixture.js';
 export const SHA256 = '2.16.840.1.101.3.4.2.1';
 export const ES256 = '1.2.840.10045.4.3.2';
 
-/** One clock for every node, moved a TOTP step (RFC 6238 §5.2: a code is accepted once) per authorization. */
-export function sharedClock(): Clock & { advance(ms: number): void } {
+/**
+ * One clock for every node, moved a TOTP step (RFC 6238 §5.2: a code is accepted once) per
+ * authorization. `toRealTime()` puts it back on the wall clock: the nodes' TSA refuses to stamp
+ * with a clock that disagrees with the database's (SECURITY.md FLT-17).
+ */
+export function sharedClock(): Clock & { advance(ms: number): void; toRealTime(): void } {
   let t = Math.floor(Date.now() / 30_000) * 30_000 + 1_000;
-  return { now: () => new Date(t), advance: (ms) => void (t += ms) };
+  return { now: () => new Date(t), advance: (ms) => void (t += ms), toRealTime: () => void (t = Date.now()) };
 }
 
 /** One server node. */
