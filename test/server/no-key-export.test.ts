@@ -2,8 +2,8 @@
  * SECURITY.md KEY-05, no export path: every route the assembled server registers (Fastify's own
  * route list) is called with every kind of caller (anonymous, a signer's bearer token, Basic
  * credentials, an admin token) and with the real ids in its path and body, after a real
- * authorize + signHash; then every `signet` command that reads the data directory runs against
- * it. No response body, header or CLI output may contain the private key material of any key the
+ * authorize + signHash; then `signet` runs against the data directory: every command's help,
+ * every read-only command, and the commands that create users, credentials and keys. No response body, header or CLI output may contain the private key material of any key the
  * server holds — the credentials' keys and the CA, TSA and OCSP keys, learnt here by opening their
  * envelopes with the KEK (PKCS#8 DER raw, base64, hex; the private scalar; the data keys; the KEK).
  * The source-level half of the row is test/architecture/private-key-export.test.ts.
@@ -152,8 +152,13 @@ describe('SECURITY.md KEY-05: no route and no CLI command returns key material',
     assert.deepEqual([...found], [], 'API responses');
     assert.ok(ok >= 15, 'the crawl reached real answers');
 
-    // The CLI over the same data directory: every command's help and every read-only command.
+    // The CLI over the same data directory: every command's help, every read-only command, and the
+    // commands that make keys (their new keys are opened afterwards and searched for too).
     const cli: string[][] = [
+      ['admin', 'users', 'create', '--username', 'crawler', '--password', 'crawler-password-1', '--totp', '--data', dataDir],
+      ['admin', 'credentials', 'create', '--user', 'crawler', '--pin', '246810', '--common-name', 'Crawler', '--data', dataDir],
+      ['admin', 'credentials', 'create', '--user', 'crawler', '--algorithm', 'RSA-2048', '--json', '--data', dataDir],
+      ['keys', 'generate', '--label', 'crawl-ec', '--algorithm', 'EC-P256', '--csr-subject', 'CN=Crawler', '--keystore', join(dataDir, 'keys'), '--kek-file', s.services.layout.kekFile],
       ['--help'],
       ...['admin', 'audit', 'ca', 'extend', 'keys', 'pki', 'serve', 'sign', 'sign-csc', 'token-server', 'verify'].map((c) => ['help', c]),
       ['admin', 'users', 'list', '--data', dataDir],
@@ -167,14 +172,20 @@ describe('SECURITY.md KEY-05: no route and no CLI command returns key material',
       // Refused (the server's CA lives in the database), but its output is searched too.
       ['ca', 'crl', '--dir', join(dataDir, 'ca')],
     ];
-    const cliFound = new Map<string, string[]>();
+    const outputs: { argv: string[]; text: string }[] = [];
     let cliOk = 0;
     for (const argv of cli) {
       const io = captureIo();
       const code = await main(argv, io);
       if (code === 0) cliOk++;
-      t.diagnostic(`signet ${argv.join(" ").replace(dataDir, "DATA")} → ${code}${code === 0 ? "" : `: ${io.stderr.text.split("\n")[0] ?? ""}`}`);
-      const hit = leaks(Buffer.from(io.stdout.text + io.stderr.text), needles);
+      t.diagnostic(`signet ${argv.join(' ').replaceAll(dataDir, 'DATA')} → ${code}${code === 0 ? '' : `: ${io.stderr.text.split('\n')[0] ?? ''}`}`);
+      outputs.push({ argv, text: io.stdout.text + io.stderr.text });
+    }
+    const after = secretsOf(dataDir, kekBytes(s.services.layout.kekFile));
+    assert.equal(after.keys, keys + 3, 'the two credentials and the generated key were opened too');
+    const cliFound = new Map<string, string[]>();
+    for (const { argv, text } of outputs) {
+      const hit = leaks(Buffer.from(text), after.needles);
       if (hit.length > 0) cliFound.set(argv.join(' '), hit);
     }
     t.diagnostic(`${cli.length} CLI invocations, ${cliOk} exited 0`);
