@@ -14,6 +14,7 @@ import type { AuditEvent } from './audit-event.js';
 import { hashAuditEntry, macAuditEntry, macAuditHead, type AuditKey } from './audit-key.js';
 import { canonicalDetails } from './canonical-json.js';
 import type { FailureAuditPolicy } from './append-failure-audit.js';
+import type { AuditHealth } from './audit-health.js';
 
 /** What every append needs from the server: the MAC key, this node's id, and the clock. */
 export interface AuditContext {
@@ -22,6 +23,8 @@ export interface AuditContext {
   readonly clock: Clock;
   /** How failures are aggregated under a flood (appendFailureAudit); every failure recorded when absent. */
   readonly failures?: FailureAuditPolicy;
+  /** Told of every append's outcome (the server's readiness goes red on a failure, SECURITY.md §3.10). */
+  readonly health?: AuditHealth;
 }
 
 /**
@@ -43,6 +46,18 @@ export async function appendAudit(
   event: AuditEvent,
   context: AuditContext,
 ): Promise<number> {
+  if (context.health === undefined) return appendAuditRow(trx, event, context);
+  try {
+    const seq = await appendAuditRow(trx, event, context);
+    context.health.succeeded();
+    return seq;
+  } catch (err) {
+    context.health.failed(err);
+    throw err;
+  }
+}
+
+async function appendAuditRow(trx: Db, event: AuditEvent, context: AuditContext): Promise<number> {
   const details = canonicalDetails(event.details);
   const { seq, prevHash } = await reserveAuditSequence(trx);
   const row = {

@@ -2,6 +2,7 @@
 export type { AuditEvent, AuditEntry, AuditJson } from './audit-event.js';
 export { createAuditKey, type AuditKey } from './audit-key.js';
 export { appendAudit, appendAuditNow, type AuditContext } from './append-audit.js';
+export { AuditHealth } from './audit-health.js';
 export { appendFailureAudit, failureSummaryType, type FailureAuditPolicy } from './append-failure-audit.js';
 export {
   verifyAuditLog,

@@ -153,7 +153,7 @@ export async function buildServer(services: Services, options: BuildServerOption
   app.addSchema(livenessSchema);
   app.addSchema(readinessSchema);
 
-  const readiness = options.readiness ?? new Readiness({ store: services.store, backends: services.backends });
+  const readiness = options.readiness ?? new Readiness({ store: services.store, backends: services.backends, audit: services.audit });
   app.addHook('onSend', async (request, reply, payload) => {
     // FLT-19: while draining, every answer ends its connection (RFC 9112 §9.6), so kept-alive
     // clients reconnect elsewhere and close() is not held up by idle keep-alive sockets.

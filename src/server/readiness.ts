@@ -5,8 +5,10 @@
  * it restarted (SECURITY.md FLT-06, FLT-19).
  */
 import { sql } from 'kysely';
+import { appendAudit, type AuditContext } from '../audit/index.js';
 import type { KeyBackend } from '../keys/index.js';
 import type { Store } from '../store/index.js';
+import { ServerError } from './errors.js';
 
 /**
  * Seconds a client waits before retrying a 503 (RFC 9110 §10.2.3 Retry-After): about the time a
@@ -19,6 +21,8 @@ export interface ReadinessReport {
   readonly ready: boolean;
   readonly draining: boolean;
   readonly database: boolean;
+  /** False after an audit append failed, until a test append (rolled back) succeeds (§3.10). */
+  readonly audit: boolean;
   readonly keys: Readonly<Record<string, boolean>>;
 }
 
@@ -26,6 +30,8 @@ export interface ReadinessReport {
 export interface ReadinessOptions {
   readonly store: Store;
   readonly backends: ReadonlyMap<string, KeyBackend>;
+  /** The audit context whose `health` the readiness reflects (SECURITY.md §3.10: audit insert fails → red). */
+  readonly audit?: AuditContext;
   /**
    * How long a probe waits for the database before counting it as down (default 2000 ms): a
    * database that stops answering (FLT-21) must not hang the probe.
@@ -62,12 +68,14 @@ async function within(ms: number, probe: () => Promise<boolean>): Promise<boolea
 export class Readiness {
   readonly #store: Store;
   readonly #backends: ReadonlyMap<string, KeyBackend>;
+  readonly #audit: AuditContext | undefined;
   readonly #probeTimeoutMs: number;
   #draining = false;
 
   constructor(options: ReadinessOptions) {
     this.#store = options.store;
     this.#backends = options.backends;
+    this.#audit = options.audit;
     this.#probeTimeoutMs = options.probeTimeoutMs ?? 2000;
   }
 
@@ -87,11 +95,34 @@ export class Readiness {
       await sql`select 1`.execute(this.#store.db);
       return true;
     });
+    const audit = database && (await this.#auditWorks());
     const keys: Record<string, boolean> = {};
     for (const [kind, backend] of this.#backends) {
       keys[kind] = await within(this.#probeTimeoutMs, async () => (await backend.health()).ok);
     }
-    const ready = !this.#draining && database && Object.values(keys).every(Boolean);
-    return { ready, draining: this.#draining, database, keys };
+    const ready = !this.#draining && database && audit && Object.values(keys).every(Boolean);
+    return { ready, draining: this.#draining, database, audit, keys };
+  }
+
+  /**
+   * True when no audit append has failed since the last good one; after a failure, a test append
+   * in a transaction that is then rolled back (the log never holds it) must succeed first.
+   */
+  async #auditWorks(): Promise<boolean> {
+    const context = this.#audit;
+    if (context?.health === undefined || context.health.ok) return true;
+    // Thrown only to roll the probe's transaction back; recognised by identity.
+    const rolledBack = new ServerError('ERR_SERVER_UNAVAILABLE', 'readiness probe: rolled back on purpose');
+    return within(this.#probeTimeoutMs, async () => {
+      try {
+        await this.#store.transaction(async (trx) => {
+          await appendAudit(trx, { type: 'server.readiness.probe', outcome: 'success' }, context);
+          throw rolledBack;
+        });
+      } catch (err) {
+        if (err !== rolledBack) return false;
+      }
+      return context.health?.ok ?? true;
+    });
   }
 }

@@ -5,7 +5,7 @@
  */
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../core/clock.js';
-import { createAuditKey, type AuditContext, type AuditKey } from '../audit/index.js';
+import { AuditHealth, createAuditKey, type AuditContext, type AuditKey } from '../audit/index.js';
 import {
   Authenticator,
   SadService,
@@ -149,7 +149,7 @@ export async function createServices(config: ServerConfig, options: CreateServic
     const store = await connectStore(config.database);
     closers.push(() => store.close());
     const auditKey = createAuditKey(boot.secrets.auditKey);
-    const audit: AuditContext = { key: auditKey, nodeId: config.nodeId, clock, failures: config.failureAudit };
+    const audit: AuditContext = { key: auditKey, nodeId: config.nodeId, clock, failures: config.failureAudit, health: new AuditHealth(() => clock.now()) };
     // The CA's records live in the database: a fresh data directory starts there, an older one
     // (ca-store.json) is imported once; every CA change is audited in its own transaction, and a
     // renewal moves its credential to the new certificate there too.

@@ -138,7 +138,7 @@ export async function runServe(argv: readonly string[], io: CliIo, stop: Promise
   let exitCode = 0;
   try {
     warnDevelopmentDefaults(services, logger);
-    const readiness = new Readiness({ store: services.store, backends: services.backends });
+    const readiness = new Readiness({ store: services.store, backends: services.backends, audit: services.audit });
     const app = await buildServer(services, { surfaces: serverSurfaces(services), readiness });
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();

@@ -100,12 +100,13 @@ export const livenessSchema = {
 export const readinessSchema = {
   $id: 'Readiness',
   type: 'object',
-  required: ['status', 'ready', 'draining', 'database', 'keys'],
+  required: ['status', 'ready', 'draining', 'database', 'audit', 'keys'],
   properties: {
     status: { type: 'string', enum: ['ok', 'unavailable'] },
     ready: { type: 'boolean' },
     draining: { type: 'boolean' },
     database: { type: 'boolean' },
+    audit: { type: 'boolean' },
     keys: { type: 'object', additionalProperties: { type: 'boolean' } },
   },
 } as const;
