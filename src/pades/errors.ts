@@ -17,7 +17,8 @@ export type PadesErrorCode =
   | 'ERR_PADES_LEVEL_SOURCE'
   | 'ERR_PADES_NOT_SIGNED'
   | 'ERR_PADES_REVOCATION_UNAVAILABLE'
-  | 'ERR_PADES_LIMIT_SIGNATURES';
+  | 'ERR_PADES_LIMIT_SIGNATURES'
+  | 'ERR_PADES_LIMIT_FIELDS';
 
 /** A PDF cannot be signed as asked, or a prepared signature cannot be completed. */
 export class PadesError extends SignetError<PadesErrorCode> {}

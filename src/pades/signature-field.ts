@@ -16,19 +16,30 @@ export interface FormField {
   readonly fieldType: string | undefined;
 }
 
-const MAX_FIELD_DEPTH = 32;
-const MAX_FIELDS = 100_000;
+/** Deepest field hierarchy read (ISO 32000-1 §12.7.3.1 /Kids). */
+export const maxFieldDepth = 32;
+/** Most fields read from one AcroForm. */
+export const maxFields = 100_000;
 
-/** Lists the terminal fields of the document's AcroForm (cycle- and depth-safe). */
+/**
+ * Lists the terminal fields of the document's AcroForm (cycle-safe). A tree deeper than
+ * `maxFieldDepth` or with more than `maxFields` fields throws ERR_PADES_LIMIT_FIELDS: skipping
+ * the rest would hide whatever signature lies beyond the limit (SECURITY.md INV-8, DOS-10).
+ */
 export function listFormFields(doc: PdfDocument): FormField[] {
   const acroForm = doc.resolveDict(doc.catalog.get('AcroForm'));
   const roots = doc.resolveArray(acroForm?.get('Fields')) ?? [];
   const out: FormField[] = [];
   const seen = new Set<string>();
   const walk = (items: PdfArray, prefix: string, inheritedFt: string | undefined, depth: number): void => {
-    if (depth > MAX_FIELD_DEPTH) return;
+    if (depth > maxFieldDepth) {
+      throw new PadesError('ERR_PADES_LIMIT_FIELDS', `the form field tree is deeper than ${maxFieldDepth} levels`);
+    }
     for (const item of items) {
-      if (!(item instanceof PdfRef) || seen.has(item.key) || out.length >= MAX_FIELDS) continue;
+      if (!(item instanceof PdfRef) || seen.has(item.key)) continue;
+      if (out.length >= maxFields) {
+        throw new PadesError('ERR_PADES_LIMIT_FIELDS', `the form has more than ${maxFields} fields`);
+      }
       seen.add(item.key);
       const dict = doc.resolveDict(item);
       if (!dict) continue;

@@ -9,6 +9,8 @@ import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import { loadLocalSigner } from '../../src/keys/index.js';
 import { listPdfSignatures, maxSignatures, signPdf } from '../../src/pades/index.js';
+import { maxFieldDepth, maxFields } from '../../src/pades/signature-field.js';
+import { makeRawPdf } from '../support/pdf-fixtures.js';
 import { PdfDocument, bytesSource } from '../../src/pdf/index.js';
 import { verifyPdfLongTerm, verifyPdfSignatures } from '../../src/validation/index.js';
 import { isSignetError } from '../../src/core/errors.js';
@@ -98,5 +100,30 @@ describe('SECURITY.md DOS-10: many signatures', () => {
       assert.ok(s.problems.some((p) => /digest/i.test(p)), s.problems.join('; '));
     }
     assert.throws(() => verifyPdfSignatures(manySignatures(maxSignatures + 1, cms)), (e: unknown) => isSignetError(e, 'ERR_PADES_LIMIT_SIGNATURES'));
+  });
+
+  it(`a signed field nested deeper than ${maxFieldDepth} levels, or past ${maxFields} fields, is refused (ERR_PADES_LIMIT_FIELDS), never silently left out`, () => {
+    const hex = Buffer.from(cms).toString('hex');
+    const sig = `<</Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached /ByteRange [0 1 2 3] /Contents <${hex}>>>`;
+    // 1 catalog, 2 pages, 3 page, 4 signature dictionary, then a /Kids chain ending in the signed field.
+    const depth = maxFieldDepth + 8;
+    const chain = Array.from({ length: depth }, (_, i) =>
+      i === depth - 1 ? `<</FT /Sig /T (s) /V 4 0 R /Parent ${4 + i} 0 R>>` : `<</T (n${i}) /Kids [${6 + i} 0 R]${i > 0 ? ` /Parent ${4 + i} 0 R` : ''}>>`,
+    );
+    const deep = makeRawPdf(
+      ['<</Type /Catalog /Pages 2 0 R /AcroForm <</Fields [5 0 R]>>>>', '<</Type /Pages /Kids [3 0 R] /Count 1>>', '<</Type /Page /Parent 2 0 R /MediaBox [0 0 10 10]>>', sig, ...chain],
+      `<</Size ${5 + depth} /Root 1 0 R>>`,
+    );
+    assert.throws(() => verifyPdfSignatures(deep), (e: unknown) => isSignetError(e, 'ERR_PADES_LIMIT_FIELDS'));
+    assert.throws(() => verifyPdfLongTerm(deep), (e: unknown) => isSignetError(e, 'ERR_PADES_LIMIT_FIELDS'));
+
+    const n = maxFields + 1;
+    const fields = Array.from({ length: n }, (_, i) => `<</FT /Tx /T (f${i})>>`);
+    const refs = Array.from({ length: n }, (_, i) => `${4 + i} 0 R`).join(' ');
+    const wide = makeRawPdf(
+      [`<</Type /Catalog /Pages 2 0 R /AcroForm <</Fields [${refs}]>>>>`, '<</Type /Pages /Kids [3 0 R] /Count 1>>', '<</Type /Page /Parent 2 0 R /MediaBox [0 0 10 10]>>', ...fields],
+      `<</Size ${4 + n} /Root 1 0 R>>`,
+    );
+    assert.throws(() => verifyPdfSignatures(wide), (e: unknown) => isSignetError(e, 'ERR_PADES_LIMIT_FIELDS'));
   });
 });
