@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
+import { StoreError } from './errors.js';
 import type { Store } from './store.js';
 
 /** The signed 64-bit key of a lock name (first 8 bytes of its SHA-256). */
@@ -15,19 +16,30 @@ function lockKey(name: string): string {
 }
 
 /**
- * Runs `fn` while holding the advisory lock `name`, waiting for it (bounded by the pool's
- * statement_timeout: ERR_STORE_BUSY).
+ * Runs `fn` while holding the advisory lock `name`, waiting for it up to `waitMs` (default 120 s:
+ * another node may be creating CA keys on a slow HSM) with pg_try_advisory_lock polls, so the wait
+ * does not depend on statement_timeout; ERR_STORE_BUSY after that.
  *
  * @example
  * ```ts
  * await withAdvisoryLock(store, 'first-start', async () => { ... });
  * ```
  */
-export async function withAdvisoryLock<T>(store: Store, name: string, fn: () => Promise<T>): Promise<T> {
+export async function withAdvisoryLock<T>(store: Store, name: string, fn: () => Promise<T>, waitMs = 120_000): Promise<T> {
   if (store.kind === 'sqlite') return fn();
   const key = lockKey(name);
   return store.db.connection().execute(async (conn) => {
-    await sql`select pg_advisory_lock(${key}::bigint)`.execute(conn);
+    const started = process.hrtime.bigint();
+    let delayMs = 10;
+    for (;;) {
+      const got = await sql<{ locked: boolean }>`select pg_try_advisory_lock(${key}::bigint) as locked`.execute(conn);
+      if (got.rows[0]?.locked === true) break;
+      if (Number(process.hrtime.bigint() - started) / 1e6 >= waitMs) {
+        throw new StoreError('ERR_STORE_BUSY', `another node holds the ${name} lock, try again`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      delayMs = Math.min(delayMs * 2, 250);
+    }
     try {
       return await fn();
     } finally {
