@@ -4,7 +4,7 @@
  * logger, admin service. Plain objects handed to the route plugins; `close()` releases them all.
  */
 import type { Logger } from 'pino';
-import { systemClock, type Clock } from '../core/clock.js';
+import type { Clock } from '../core/clock.js';
 import { AuditHealth, createAuditKey, type AuditContext, type AuditKey } from '../audit/index.js';
 import {
   Authenticator,
@@ -26,7 +26,7 @@ import {
   type PkiUrls,
   type TimestampAuthority,
 } from '../pki/index.js';
-import { connectStore, type Store } from '../store/index.js';
+import { connectStore, startDatabaseClock, type Store } from '../store/index.js';
 import { AdminService, type CredentialOperations } from './admin/admin-service.js';
 import { oauthClientRegistry, type ClientRegistry } from './admin/client-registry.js';
 import type { ServerConfig } from './config.js';
@@ -81,6 +81,7 @@ export interface Services {
 
 /** Options of createServices (tests inject a clock, a log destination, cheaper scrypt). */
 export interface CreateServicesOptions {
+  /** The clock, used as given (tests); default: the database's clock (store/database-clock.ts, FLT-15). */
   readonly clock?: Clock;
   readonly logger?: Logger;
   readonly logDestination?: NodeJS.WritableStream;
@@ -125,7 +126,6 @@ function livePkiUrls(baseUrl: BaseUrl): PkiUrls {
  * ```
  */
 export async function createServices(config: ServerConfig, options: CreateServicesOptions = {}): Promise<Services> {
-  const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.logLevel, options.logDestination);
   // Several nodes starting at once on one data directory take turns: one creates the KEK,
   // secrets and CA, the others wait and load them (data-dir-lock.ts, first-start.ts).
@@ -148,6 +148,10 @@ export async function createServices(config: ServerConfig, options: CreateServic
     const baseUrl = mutableBaseUrl(config.baseUrl ?? `http://${config.host}:${config.port}`);
     const store = await connectStore(config.database);
     closers.push(() => store.close());
+    // SECURITY.md FLT-15: expiries and timestamps follow the database's clock, shared by every node.
+    const databaseClock = options.clock === undefined ? await startDatabaseClock(store) : undefined;
+    if (databaseClock !== undefined) closers.push(async () => databaseClock.stop());
+    const clock = options.clock ?? (databaseClock as Clock);
     const auditKey = createAuditKey(boot.secrets.auditKey);
     const audit: AuditContext = { key: auditKey, nodeId: config.nodeId, clock, failures: config.failureAudit, health: new AuditHealth(() => clock.now()) };
     // The CA's records live in the database: a fresh data directory starts there, an older one

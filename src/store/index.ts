@@ -22,6 +22,7 @@ export type {
 } from './schema.js';
 export { migrateToLatest, migrationsFor } from './migrations.js';
 export { databaseTime } from './database-time.js';
+export { startDatabaseClock, type DatabaseClock, type DatabaseClockOptions } from './database-clock.js';
 export { withAdvisoryLock, tryAdvisoryLock } from './advisory-lock.js';
 export { StoreError, retriableStoreError, type RetriableStoreErrorCode, type StoreErrorCode } from './errors.js';
 export {
