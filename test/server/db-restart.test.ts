@@ -17,8 +17,11 @@ import { tempDir } from '../support/tmp.js';
 import { auditedConsumptions, demoSession, sharedClock, startNode, type CscAnswer, type CscNode } from './support/csc-nodes.js';
 import type { ServerEnv } from './support/server-fixture.js';
 
+/** Crash-and-restart cycles: 1 in the suite, more in a soak run (SIGNET_FLT06_RESTARTS=10). */
+const restarts = Number(process.env['SIGNET_FLT06_RESTARTS'] ?? 1);
+// Fixed SAD count: each authorization moves the shared clock a TOTP step, and many would age the first SADs past their lifetime.
 const sadCount = 8;
-const perSad = 5;
+const perSad = 5 * restarts;
 const workers = 6;
 /** The pools must serve again within this after the database is back (connection timeout 10 s by default). */
 const recoveryBoundMs = 5000;
@@ -104,37 +107,49 @@ describe('SECURITY.md FLT-06: database restart during signHash', () => {
       assert.ok(await eventually(20_000, () => Promise.resolve(delivered.length >= target || queue.length === 0)));
       terminated += Number((await cluster.psql("select count(pg_terminate_backend(pid)) from pg_stat_activity where datname = 'signet' and pid <> pg_backend_pid()")).trim());
     }
-    // Fault 2: crash the cluster; the stream keeps going against a database that is gone.
+    // Fault 2: crash the cluster (immediate mode) and start it again, `restarts` times; the stream
+    // keeps going against a database that is gone.
     const beforeStop = delivered.length;
-    await cluster.stop('immediate');
-    const down = await ready(a);
-    assert.equal(down.status, 503, 'not ready while the database is down');
-    assert.equal(down.body['database'], false);
-    assert.equal((await fetch(`${b.url}/health/live`)).status, 200, 'alive while the database is down');
-    const whileDown = await session.signHash(a, jobs[0]?.SAD as string, jobs[0]?.hash as string);
-    assert.equal(whileDown.status, 503, JSON.stringify(whileDown.body));
-    assert.equal(whileDown.retryAfter, '1');
-    assert.equal(whileDown.body['error'], 'temporarily_unavailable');
-    assert.ok(await eventually(5000, () => Promise.resolve(unavailable.length > 0)), 'the stream saw the outage');
-    // The other surfaces answer the outage the same way (their own error handlers).
-    const surfaces = await Promise.all([
-      fetch(`${a.url}/oauth2/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials&client_id=x&client_secret=y' }),
-      fetch(`${a.url}/api/v1/me/audit`, { headers: { authorization: session.bearer } }),
-      fetch(`${a.url}/admin/v1/users`, { headers: { authorization: 'Bearer not-an-admin-token' } }),
-    ]);
-    for (const r of surfaces) {
-      assert.equal(r.status, 503, `${r.url}: ${await r.text()}`);
-      assert.equal(r.headers.get('retry-after'), '1');
+    const readyMs: number[] = [];
+    let restartedAt = 0;
+    for (let cycle = 0; cycle < restarts; cycle++) {
+      if (cycle > 0) {
+        const target = delivered.length + 4;
+        assert.ok(await eventually(20_000, () => Promise.resolve(delivered.length >= target || queue.length === 0)));
+      }
+      const unavailableBefore = unavailable.length;
+      await cluster.stop('immediate');
+      const down = await ready(a);
+      assert.equal(down.status, 503, 'not ready while the database is down');
+      assert.equal(down.body['database'], false);
+      assert.equal((await fetch(`${b.url}/health/live`)).status, 200, 'alive while the database is down');
+      const whileDown = await session.signHash(a, jobs[0]?.SAD as string, jobs[0]?.hash as string);
+      assert.equal(whileDown.status, 503, JSON.stringify(whileDown.body));
+      assert.equal(whileDown.retryAfter, '1');
+      assert.equal(whileDown.body['error'], 'temporarily_unavailable');
+      if (queue.length > 0) assert.ok(await eventually(5000, () => Promise.resolve(unavailable.length > unavailableBefore)), 'the stream saw the outage');
+      if (cycle === 0) {
+        // The other surfaces answer the outage the same way (their own error handlers).
+        const surfaces = await Promise.all([
+          fetch(`${a.url}/oauth2/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials&client_id=x&client_secret=y' }),
+          fetch(`${a.url}/api/v1/me/audit`, { headers: { authorization: session.bearer } }),
+          fetch(`${a.url}/admin/v1/users`, { headers: { authorization: 'Bearer not-an-admin-token' } }),
+        ]);
+        for (const r of surfaces) {
+          assert.equal(r.status, 503, `${r.url}: ${await r.text()}`);
+          assert.equal(r.headers.get('retry-after'), '1');
+        }
+      }
+      restartedAt = Date.now();
+      await cluster.start();
+      const readyAgain = await eventually(recoveryBoundMs, async () => (await ready(a)).status === 200 && (await ready(b)).status === 200);
+      readyMs.push(Date.now() - restartedAt);
+      assert.ok(readyAgain, `ready again within ${recoveryBoundMs} ms`);
     }
-    const restartedAt = Date.now();
-    await cluster.start();
-    const readyAgain = await eventually(recoveryBoundMs, async () => (await ready(a)).status === 200 && (await ready(b)).status === 200);
-    const readyMs = Date.now() - restartedAt;
-    assert.ok(readyAgain, `ready again within ${recoveryBoundMs} ms`);
     await stream;
     t.diagnostic(
-      `FLT-06: ${terminated} sessions terminated in 3 rounds, then a crash; ${delivered.length} delivered (${beforeStop} before the crash), ` +
-        `${unavailable.length} answers 503, ${refused.length} refused after an unknown outcome; ready again ${readyMs} ms after the restart`,
+      `FLT-06: ${terminated} sessions terminated in 3 rounds, then ${restarts} crash(es); ${delivered.length} delivered (${beforeStop} before the first crash), ` +
+        `${unavailable.length} answers 503, ${refused.length} refused after an unknown outcome; ready again ${JSON.stringify(readyMs)} ms after each restart`,
     );
     assert.ok(lastSuccessAt >= restartedAt, 'signing resumed after the restart');
 
@@ -160,7 +175,7 @@ describe('SECURITY.md FLT-06: database restart during signHash', () => {
     for (const job of jobs) assert.ok((audited.get(job.hash) ?? 0) <= 1, 'no hash consumed twice');
     // Refused retries are the unknown outcomes: consumed (audited) once, the answer lost.
     const undelivered = jobs.filter((j) => audited.has(j.hash) && !delivered.some((d) => d.hash === j.hash));
-    assert.equal(undelivered.length, refused.length, 'every refusal is an audited consumption whose answer was lost');
+    assert.equal(undelivered.length, refused.length, `every refusal is an audited consumption whose answer was lost (${JSON.stringify(refused[0]?.body)})`);
     const verified = await verifyAuditStore(a.services.store, a.services.auditKey);
     assert.ok(verified.ok, JSON.stringify(verified.problems));
   });
