@@ -105,9 +105,13 @@ describe('gateway and client against Signet RSSP over HTTP', () => {
       writeFileSync(single, await signPdf(makeBasePdf(), signer, { signingTime: h.clock.now() }));
       judge(t, h, [single], dir);
       const types = await h.auditTypes();
-      // One authorization per batch and per single document, one consumption per signHash call.
+      // One authorization per batch and per single document, one consumption per signHash call:
+      // the batches send an Idempotency-Key (reserved as signing.started, answered as
+      // signing.completed, SECURITY.md SAD-07); the single document's signer does not (sad.consume).
       assert.equal(types.filter((e) => e === 'sad.issue:success').length, 3, types.join(' '));
-      assert.equal(types.filter((e) => e === 'sad.consume:success').length, 3 + 3 + 1, types.join(' '));
+      assert.equal(types.filter((e) => e === 'signing.started:success').length, 3 + 3, types.join(' '));
+      assert.equal(types.filter((e) => e === 'signing.completed:success').length, 3 + 3, types.join(' '));
+      assert.equal(types.filter((e) => e === 'sad.consume:success').length, 1, types.join(' '));
     });
   }
 
