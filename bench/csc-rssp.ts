@@ -62,7 +62,9 @@ export async function startBenchRssp(
   steps: Int32Array = new Int32Array(new SharedArrayBuffer(4)),
 ): Promise<BenchRssp> {
   const dir = mkdtempSync(join(tmpdir(), 'signet-bench-csc-'));
-  const config = loadServerConfig({ dataDir: join(dir, 'data'), port: 0, env: {} });
+  // SIGNET_SIGNING_THREADS passes through, to compare signing on the event loop with the pool.
+  const threads = process.env['SIGNET_SIGNING_THREADS'];
+  const config = loadServerConfig({ dataDir: join(dir, 'data'), port: 0, env: threads === undefined ? {} : { SIGNET_SIGNING_THREADS: threads } });
   const log = createWriteStream(join(dir, 'server.log'));
   const services = await createServices(config, {
     clock: offsetClock(steps),
