@@ -10,66 +10,22 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { X509Certificate, createHash, verify } from 'node:crypto';
+import { X509Certificate, createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { decodeBase32, generateTotp } from '../../src/auth/index.js';
-import { main } from '../../src/cli/main.js';
 import { signingFaultPoints, type SigningFaultPoint } from '../../src/csc/index.js';
 import { connectStore } from '../../src/store/index.js';
 import { tempDir } from '../support/tmp.js';
 import { startServe, type ServeProcess } from './support/serve-process.js';
-import { captureIo } from './support/server-fixture.js';
+import { ES256, SHA256, assertAuditVerifies, assertDelivered, assertRecorded, exited, post, seededRandom, sleep, type Demo, type WorkloadRequest } from './support/kill-workload.js';
 
-const SHA256 = '2.16.840.1.101.3.4.2.1';
-const ES256 = '1.2.840.10045.4.3.2';
 const kills = Number(process.env['SIGNET_FLT02_KILLS'] ?? 2);
 const seed = Number(process.env['SIGNET_FLT02_SEED'] ?? 20261123);
 
-/** mulberry32: a small seeded generator, so a failing run can be replayed. */
-function random(s: number): () => number {
-  let a = s >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-interface Demo {
-  readonly username: string;
-  readonly password: string;
-  readonly totpSecret: string;
-  readonly pin: string;
-  readonly credentialID: string;
-}
-
-interface Req {
-  readonly key: string;
-  readonly sad: string;
-  readonly preimages: readonly string[];
-  readonly hashes: readonly string[];
-  signatures?: readonly string[];
-  attempts: number;
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function post(url: string, op: string, body: unknown, headers: Record<string, string>): Promise<{ status: number; body: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
-  const res = await fetch(`${url}/csc/v2/${op}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(10_000),
-  });
-  return { status: res.status, body: await res.json() };
-}
-
 /** Sends `req` until it is acknowledged or the server is gone ('down'); 409/500 are retried with the same key. */
-async function drive(server: ServeProcess, req: Req, bearer: string, credentialID: string, deadline: number): Promise<'acked' | 'down'> {
+async function drive(server: ServeProcess, req: WorkloadRequest, bearer: string, credentialID: string, deadline: number): Promise<'acked' | 'down'> {
   while (Date.now() < deadline) {
     if (server.child.exitCode !== null || server.child.signalCode !== null) return 'down';
     let answer: { status: number; body: any }; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -90,14 +46,9 @@ async function drive(server: ServeProcess, req: Req, bearer: string, credentialI
   throw new Error(`request ${req.key} did not complete in time`);
 }
 
-async function exited(server: ServeProcess): Promise<void> {
-  if (server.child.exitCode !== null || server.child.signalCode !== null) return;
-  await new Promise((resolve) => server.child.once('exit', resolve));
-}
-
 describe('SECURITY.md FLT-02 SIGKILL on SQLite (signet serve, idempotent signHash)', () => {
   it(`kills ${kills} time(s) (seed ${seed}) and restarts; the client's retries complete every request; the invariants hold`, async (t) => {
-    const next = random(seed);
+    const next = seededRandom(seed);
     const dataDir = tempDir(t, 'signet-flt02-');
     const baseEnv = {
       SIGNET_SIGNING_ABANDON_AFTER_MS: '400',
@@ -160,7 +111,7 @@ describe('SECURITY.md FLT-02 SIGKILL on SQLite (signet serve, idempotent signHas
       assert.equal(auth.body.error, 'invalid_authentication_data', JSON.stringify(auth.body));
     }
     assert.ok(sad !== undefined, 'authorized');
-    const requests: Req[] = [];
+    const requests: WorkloadRequest[] = [];
     for (let i = 0; i < perSad; i += perRequest) {
       requests.push({ key: `flt02-${i}`, sad, preimages: preimages.slice(i, i + perRequest), hashes: hashes.slice(i, i + perRequest), attempts: 0 });
     }
@@ -201,49 +152,16 @@ describe('SECURITY.md FLT-02 SIGKILL on SQLite (signet serve, idempotent signHas
     }
     t.diagnostic(`${killLog.join('; ')}; attempts ${requests.reduce((n, r) => n + r.attempts, 0)} for ${requests.length} requests`);
 
-    // Every request completed; every acknowledged signature verifies.
-    const delivered = new Map<string, string>();
-    for (const r of requests) {
-      assert.ok(r.signatures !== undefined, `${r.key} completed`);
-      assert.equal(r.signatures.length, r.hashes.length);
-      for (const [i, p] of r.preimages.entries()) {
-        const sig = r.signatures[i] as string;
-        assert.ok(verify('sha256', Buffer.from(p), { key: publicKey, dsaEncoding: 'der' }, Buffer.from(sig, 'base64')), `${r.key}[${i}] verifies`);
-        const hash = r.hashes[i] as string;
-        assert.ok(!delivered.has(hash) || delivered.get(hash) === sig, `hash ${hash} delivered once`);
-        delivered.set(hash, sig);
-      }
-    }
-
+    // Every request completed; every acknowledged signature verifies; recorded once; the SAD spent exactly.
+    assertDelivered(requests, publicKey);
     const store = await connectStore({ kind: 'sqlite', file: join(dataDir, 'signet.db') });
     try {
-      // Each acknowledged request has exactly one signing.completed entry listing its hashes.
-      const completed = await store.db.selectFrom('audit_log').select('details').where('event_type', '=', 'signing.completed').execute();
-      const byKey = new Map<string, string[][]>();
-      for (const row of completed) {
-        const d = JSON.parse(row.details) as { idempotencyKey: string; hashes: string[] };
-        byKey.set(d.idempotencyKey, [...(byKey.get(d.idempotencyKey) ?? []), d.hashes]);
-      }
-      for (const r of requests) assert.deepEqual(byKey.get(r.key), [[...r.hashes].sort()], `one completion entry for ${r.key}`);
-      // Per SAD: consumed = n, never more; every hash used once.
-      const sads = await store.db.selectFrom('sads').select(['num_signatures', 'remaining']).execute();
-      for (const s of sads) assert.equal(Number(s.remaining), 0);
-      const used = await store.db.selectFrom('sad_hashes').select(['used']).execute();
-      assert.equal(sads.length, 1);
-      assert.equal(Number(sads[0]?.num_signatures), perSad);
-      assert.equal(used.filter((u) => Number(u.used) === 1).length, perSad);
+      await assertRecorded(store.db, requests, perSad);
       const integrity = await sql<{ integrity_check: string }>`pragma integrity_check`.execute(store.db);
       assert.deepEqual(integrity.rows.map((r) => r.integrity_check), ['ok']);
     } finally {
       await store.close();
     }
-    const io = captureIo();
-    const saved = process.env['DATABASE_URL'];
-    delete process.env['DATABASE_URL'];
-    try {
-      assert.equal(await main(['audit', 'verify', '--data', dataDir], io), 0, io.stderr.text);
-    } finally {
-      if (saved !== undefined) process.env['DATABASE_URL'] = saved;
-    }
+    await assertAuditVerifies(dataDir);
   });
 });

@@ -10,21 +10,19 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { X509Certificate, createHash, verify } from 'node:crypto';
+import { X509Certificate, createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeBase32, generateTotp } from '../../src/auth/index.js';
-import { main } from '../../src/cli/main.js';
 import { signingFaultPoints, type SigningFaultPoint } from '../../src/csc/index.js';
 import { buildServer } from '../../src/server/index.js';
 import { loadSigningConfig } from '../../src/server/signing-config.js';
 import { credentialOperationsFor, serverSurfaces } from '../../src/server/surfaces.js';
 import { connectStore } from '../../src/store/index.js';
 import { startServe, type ServeProcess } from './support/serve-process.js';
-import { captureIo, openServices, serverEnv } from './support/server-fixture.js';
+import { openServices, serverEnv } from './support/server-fixture.js';
+import { ES256, SHA256, assertAuditVerifies, assertDelivered, assertRecorded, exited, post, seededRandom, sleep, type Demo, type WorkloadRequest } from './support/kill-workload.js';
 
-const SHA256 = '2.16.840.1.101.3.4.2.1';
-const ES256 = '1.2.840.10045.4.3.2';
 const runs = Number(process.env['SIGNET_FLT01_RUNS'] ?? 2);
 const seed = Number(process.env['SIGNET_FLT01_SEED'] ?? 20261124);
 
@@ -34,52 +32,11 @@ interface Node {
   up(): boolean;
 }
 
-/** mulberry32: a small seeded generator, so a failing run can be replayed. */
-function random(s: number): () => number {
-  let a = s >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-interface Demo {
-  readonly username: string;
-  readonly password: string;
-  readonly totpSecret: string;
-  readonly pin: string;
-  readonly credentialID: string;
-}
-
-interface Req {
-  readonly key: string;
-  readonly sad: string;
-  readonly preimages: readonly string[];
-  readonly hashes: readonly string[];
-  signatures?: readonly string[];
-  attempts: number;
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function post(url: string, op: string, body: unknown, headers: Record<string, string>): Promise<{ status: number; body: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
-  const res = await fetch(`${url}/csc/v2/${op}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(10_000),
-  });
-  return { status: res.status, body: await res.json() };
-}
-
 /**
  * Sends `req` round-robin over the nodes that are up until it is acknowledged; a node that does
  * not answer is dropped from the rotation (the client retries on the other, same key).
  */
-async function drive(nodes: Node[], req: Req, bearer: string, credentialID: string, deadline: number): Promise<void> {
+async function drive(nodes: Node[], req: WorkloadRequest, bearer: string, credentialID: string, deadline: number): Promise<void> {
   let turn = Number(req.key.split('-')[1]);
   while (Date.now() < deadline) {
     const up = nodes.filter((n) => n.up());
@@ -103,17 +60,12 @@ async function drive(nodes: Node[], req: Req, bearer: string, credentialID: stri
   throw new Error(`request ${req.key} did not complete in time`);
 }
 
-async function exited(server: ServeProcess): Promise<void> {
-  if (server.child.exitCode !== null || server.child.signalCode !== null) return;
-  await new Promise((resolve) => server.child.once('exit', resolve));
-}
-
 describe('SECURITY.md FLT-01 SIGKILL of one of two nodes on PostgreSQL', () => {
   it(`${runs} kill run(s) (seed ${seed}): the survivor completes every request with the same keys; the invariants hold`, async (t) => {
     const env = await serverEnv(t, 'postgres');
     if (env === undefined) return;
     const url = env.databaseUrl as string;
-    const next = random(seed);
+    const next = seededRandom(seed);
     const shared = { SIGNET_SIGNING_ABANDON_AFTER_MS: '400', SIGNET_SIGNING_SWEEP_INTERVAL_MS: '100', SIGNET_FAILED_REQUESTS_PER_MINUTE: '0' };
     const children: ServeProcess[] = [];
     t.after(() => {
@@ -175,7 +127,7 @@ describe('SECURITY.md FLT-01 SIGKILL of one of two nodes on PostgreSQL', () => {
       assert.equal(auth.body.error, 'invalid_authentication_data', JSON.stringify(auth.body));
     }
     assert.ok(sad !== undefined, 'authorized');
-    const requests: Req[] = [];
+    const requests: WorkloadRequest[] = [];
     for (let i = 0; i < perSad; i += perRequest) {
       requests.push({ key: `flt01-${i / perRequest}`, sad, preimages: preimages.slice(i, i + perRequest), hashes: hashes.slice(i, i + perRequest), attempts: 0 });
     }
@@ -207,36 +159,13 @@ describe('SECURITY.md FLT-01 SIGKILL of one of two nodes on PostgreSQL', () => {
       const again = await post(b.url, 'signatures/signHash', { credentialID: demo.credentialID, SAD: r.sad, hashes: r.hashes, hashAlgorithmOID: SHA256, signAlgo: ES256 }, { authorization: bearer, 'idempotency-key': r.key });
       assert.deepEqual([again.status, again.body.signatures], [200, r.signatures], `replay of ${r.key}`);
     }
-    for (const r of requests) {
-      assert.ok(r.signatures !== undefined, `${r.key} completed`);
-      for (const [i, p] of r.preimages.entries()) {
-        assert.ok(verify('sha256', Buffer.from(p), { key: publicKey, dsaEncoding: 'der' }, Buffer.from(r.signatures[i] as string, 'base64')), `${r.key}[${i}] verifies`);
-      }
-    }
+    assertDelivered(requests, publicKey);
     const store = await connectStore({ kind: 'postgres', url });
     try {
-      const completed = await store.db.selectFrom('audit_log').select('details').where('event_type', '=', 'signing.completed').execute();
-      const byKey = new Map<string, string[][]>();
-      for (const row of completed) {
-        const d = JSON.parse(row.details) as { idempotencyKey: string; hashes: string[] };
-        byKey.set(d.idempotencyKey, [...(byKey.get(d.idempotencyKey) ?? []), d.hashes]);
-      }
-      for (const r of requests) assert.deepEqual(byKey.get(r.key), [[...r.hashes].sort()], `one completion entry for ${r.key}`);
-      const sads = await store.db.selectFrom('sads').select(['num_signatures', 'remaining']).execute();
-      assert.deepEqual(sads.map((s) => [Number(s.num_signatures), Number(s.remaining)]), [[perSad, 0]]);
-      const used = await store.db.selectFrom('sad_hashes').select('used').execute();
-      assert.equal(used.filter((u) => Number(u.used) === 1).length, perSad);
+      await assertRecorded(store.db, requests, perSad);
     } finally {
       await store.close();
     }
-    const io = captureIo();
-    const saved = process.env['DATABASE_URL'];
-    process.env['DATABASE_URL'] = url;
-    try {
-      assert.equal(await main(['audit', 'verify', '--data', env.dataDir], io), 0, io.stderr.text + io.stdout.text);
-    } finally {
-      if (saved === undefined) delete process.env['DATABASE_URL'];
-      else process.env['DATABASE_URL'] = saved;
-    }
+    await assertAuditVerifies(env.dataDir, url);
   });
 });

@@ -1,0 +1,109 @@
+/**
+ * The client side of the SIGKILL soaks (SECURITY.md FLT-01, FLT-02): a seeded generator, the
+ * requests it records (value, SAD, hashes, Idempotency-Key), the CSC POST it retries with, and the
+ * invariants checked afterwards on the delivered signatures and in the database.
+ */
+import assert from 'node:assert/strict';
+import { verify, type KeyObject } from 'node:crypto';
+import type { Db } from '../../../src/store/index.js';
+import { main } from '../../../src/cli/main.js';
+import type { ServeProcess } from './serve-process.js';
+import { captureIo } from './server-fixture.js';
+
+export const SHA256 = '2.16.840.1.101.3.4.2.1';
+export const ES256 = '1.2.840.10045.4.3.2';
+
+/** mulberry32: a small seeded generator, so a failing run can be replayed. */
+export function seededRandom(s: number): () => number {
+  let a = s >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The demo account `signet serve --demo` writes. */
+export interface Demo {
+  readonly username: string;
+  readonly password: string;
+  readonly totpSecret: string;
+  readonly pin: string;
+  readonly credentialID: string;
+}
+
+/** One signHash request of the workload and what the client got for it. */
+export interface WorkloadRequest {
+  readonly key: string;
+  readonly sad: string;
+  readonly preimages: readonly string[];
+  readonly hashes: readonly string[];
+  signatures?: readonly string[];
+  attempts: number;
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** POST /csc/v2/<op> with a 10 s bound; the JSON answer. */
+export async function post(url: string, op: string, body: unknown, headers: Record<string, string>): Promise<{ status: number; body: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const res = await fetch(`${url}/csc/v2/${op}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+/** Resolves when the server process has exited. */
+export async function exited(server: ServeProcess): Promise<void> {
+  if (server.child.exitCode !== null || server.child.signalCode !== null) return;
+  await new Promise((resolve) => server.child.once('exit', resolve));
+}
+
+/** Every request completed; every signature verifies; no hash was delivered with two values. */
+export function assertDelivered(requests: readonly WorkloadRequest[], publicKey: KeyObject): void {
+  const delivered = new Map<string, string>();
+  for (const r of requests) {
+    assert.ok(r.signatures !== undefined, `${r.key} completed`);
+    assert.equal(r.signatures.length, r.hashes.length);
+    for (const [i, p] of r.preimages.entries()) {
+      const sig = r.signatures[i] as string;
+      assert.ok(verify('sha256', Buffer.from(p), { key: publicKey, dsaEncoding: 'der' }, Buffer.from(sig, 'base64')), `${r.key}[${i}] verifies`);
+      const hash = r.hashes[i] as string;
+      assert.ok(!delivered.has(hash) || delivered.get(hash) === sig, `hash ${hash} delivered once`);
+      delivered.set(hash, sig);
+    }
+  }
+}
+
+/** One signing.completed entry per request, listing its hashes; the one SAD spent exactly (n of n, each hash once). */
+export async function assertRecorded(db: Db, requests: readonly WorkloadRequest[], perSad: number): Promise<void> {
+  const completed = await db.selectFrom('audit_log').select('details').where('event_type', '=', 'signing.completed').execute();
+  const byKey = new Map<string, string[][]>();
+  for (const row of completed) {
+    const d = JSON.parse(row.details) as { idempotencyKey: string; hashes: string[] };
+    byKey.set(d.idempotencyKey, [...(byKey.get(d.idempotencyKey) ?? []), d.hashes]);
+  }
+  for (const r of requests) assert.deepEqual(byKey.get(r.key), [[...r.hashes].sort()], `one completion entry for ${r.key}`);
+  const sads = await db.selectFrom('sads').select(['num_signatures', 'remaining']).execute();
+  assert.deepEqual(sads.map((s) => [Number(s.num_signatures), Number(s.remaining)]), [[perSad, 0]]);
+  const used = await db.selectFrom('sad_hashes').select('used').execute();
+  assert.equal(used.filter((u) => Number(u.used) === 1).length, perSad);
+}
+
+/** `signet audit verify --data dir` exits 0, on PostgreSQL when `databaseUrl` is given, else the SQLite file. */
+export async function assertAuditVerifies(dataDir: string, databaseUrl?: string): Promise<void> {
+  const io = captureIo();
+  const saved = process.env['DATABASE_URL'];
+  if (databaseUrl === undefined) delete process.env['DATABASE_URL'];
+  else process.env['DATABASE_URL'] = databaseUrl;
+  try {
+    assert.equal(await main(['audit', 'verify', '--data', dataDir], io), 0, io.stderr.text + io.stdout.text);
+  } finally {
+    if (saved === undefined) delete process.env['DATABASE_URL'];
+    else process.env['DATABASE_URL'] = saved;
+  }
+}
