@@ -65,7 +65,8 @@ function writeOwnerFile(dir: string): string {
   return tmp;
 }
 
-function fsyncDir(dir: string): void {
+/** fsync(2) of a directory, so a rename or link inside it survives a crash. */
+export function fsyncDir(dir: string): void {
   const fd = openSync(dir, 'r');
   try {
     fsyncSync(fd);

@@ -17,6 +17,7 @@ import { initCaDirectory, type KekChoice } from '../pki/index.js';
 import type { ServerConfig } from './config.js';
 import { ServerError } from './errors.js';
 import { newCaMarker } from './ca-records.js';
+import { fsyncDir } from './data-dir-lock.js';
 import { createSecretsFile, readSecretsFile, type ServerSecrets } from './secrets.js';
 
 /** The files and folders of a data directory. */
@@ -52,16 +53,6 @@ export interface BootstrapResult {
   readonly secrets: ServerSecrets;
   /** How to open the CA directory's keystore (the same KEK). */
   readonly kekChoice: KekChoice;
-}
-
-/** fsync(2) of a directory, so a rename or link inside it survives a crash. */
-function fsyncDir(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /**
