@@ -20,7 +20,9 @@ function describe(s: SignatureReport): string {
     `  signer:        ${s.signerSubject ?? '(unknown)'}${s.chain.length > 1 ? ` (via ${s.chain.slice(1).join(' → ')})` : ''}`,
     `  claimed time:  ${s.claimedSigningTime?.toISOString() ?? '(none)'}`,
     `  sub-filter:    ${s.subFilter ?? '(none)'}`,
-    `  integrity:     ${s.isIntact ? 'intact' : 'NOT intact'}; covers ${s.coversWholeDocument ? 'the whole document' : 'a prior revision only'}`,
+    // isIntact is the cryptographic check alone (pdfsig's "Signature is Valid"); the verdict on the
+    // first line also weighs the format, the certificate path and the changes since signing.
+    `  integrity:     ${s.isIntact ? 'signed bytes unchanged (CMS signature and digest verify)' : 'NOT intact'}; covers ${s.coversWholeDocument ? 'the whole document' : 'a prior revision only'}`,
     `  certificate:   ${s.chainStatus ?? '(none)'}`,
     ...(s.level ? [`  PAdES level:   ${s.level}`] : []),
     ...(s.revocation ? [`  revocation:    ${s.revocation.status}${s.revocation.source ? ` (DSS ${s.revocation.source})` : ''}`] : []),
