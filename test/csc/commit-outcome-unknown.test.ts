@@ -10,13 +10,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { createServer, connect, type Socket } from 'node:net';
 import { hashSadToken } from '../../src/auth/index.js';
 import { oids } from '../../src/cms/index.js';
 import { sweepSigningRequests } from '../../src/csc/index.js';
 import type { KeyBackend } from '../../src/keys/index.js';
 import { connectStore } from '../../src/store/index.js';
 import { requireStore, testStores } from '../support/stores.js';
+import { startTcpProxy } from '../support/tcp-proxy.js';
 import { cscHarness } from './support/csc-harness.js';
 
 const SHA256 = '2.16.840.1.101.3.4.2.1';
@@ -29,48 +29,25 @@ const T = 60_000;
 async function commitDropProxy(t: { after(fn: () => unknown): unknown }, target: URL): Promise<{ port: number; arm(marker: string): void; fired(): boolean }> {
   let marker: string | undefined;
   let fired = false;
-  const sockets = new Set<Socket>();
-  const server = createServer((client) => {
-    const upstream = connect(Number(target.port || 5432), target.hostname);
-    sockets.add(client).add(upstream);
-    let marked = false;
-    let cutOnAnswer = false;
-    client.on('data', (chunk: Buffer) => {
+  const marked = new WeakSet<object>();
+  const proxy = await startTcpProxy(t, target.hostname, Number(target.port || 5432), {
+    cutAnswerAfter: (chunk, connection) => {
       const text = chunk.toString('latin1');
       if (marker !== undefined && text.includes(marker)) {
-        marked = true;
+        marked.add(connection);
         marker = undefined;
       }
-      if (marked && /\bcommit\b/i.test(text)) {
-        marked = false;
-        cutOnAnswer = true;
-      }
-      upstream.write(chunk);
-    });
-    upstream.on('data', (chunk: Buffer) => {
-      if (cutOnAnswer) {
-        // PostgreSQL has answered the COMMIT (it is durable); the node never hears of it.
-        fired = true;
-        client.destroy();
-        upstream.destroy();
-        return;
-      }
-      client.write(chunk);
-    });
-    const close = (): void => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on('error', close).on('close', close);
-    upstream.on('error', close).on('close', close);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => {
-    sockets.forEach((s) => s.destroy());
-    server.close();
+      if (!marked.has(connection) || !/\bcommit\b/i.test(text)) return false;
+      marked.delete(connection);
+      return true;
+    },
+    // PostgreSQL has answered the COMMIT (it is durable); the node never hears of it.
+    onCut: () => {
+      fired = true;
+    },
   });
   return {
-    port: (server.address() as { port: number }).port,
+    port: proxy.port,
     arm: (m) => {
       marker = m;
       fired = false;

@@ -3,6 +3,8 @@
  * target; `blackhole()` stops forwarding in both directions without closing anything (bytes are
  * swallowed, as on a dead route), `restore()` forwards again for new connections (connections
  * that lost bytes stay black: their protocol state is gone, the client must drop them).
+ * `cutAnswerAfter` cuts a connection right after the target answered a chosen request (the target
+ * acted; the client never hears of it: FLT-04, SAD-07).
  */
 import { createConnection, createServer, type Socket } from 'node:net';
 import type { TestContext } from 'node:test';
@@ -14,8 +16,20 @@ export interface TcpProxy {
   restore(): void;
 }
 
+/** Options of startTcpProxy. */
+export interface TcpProxyOptions {
+  /**
+   * Sees each chunk a client sends, with an object standing for its connection (for per-connection
+   * state); true: the next chunk the target sends back on that connection is swallowed and both
+   * sides are closed.
+   */
+  readonly cutAnswerAfter?: (chunk: Buffer, connection: object) => boolean;
+  /** Called when such an answer was swallowed. */
+  readonly onCut?: () => void;
+}
+
 /** Starts a proxy on 127.0.0.1 (a free port) to `host:port`, closed after the test. */
-export async function startTcpProxy(t: Pick<TestContext, 'after'>, host: string, port: number): Promise<TcpProxy> {
+export async function startTcpProxy(t: Pick<TestContext, 'after'>, host: string, port: number, options: TcpProxyOptions = {}): Promise<TcpProxy> {
   let black = false;
   const sockets = new Set<Socket>();
   const server = createServer((client) => {
@@ -29,11 +43,20 @@ export async function startTcpProxy(t: Pick<TestContext, 'after'>, host: string,
     client.on('error', () => upstream.destroy());
     // A connection opened or hit during a blackhole loses bytes: it stays black for good.
     let dead = black;
+    const connection = {};
+    let cutOnAnswer = false;
     client.on('data', (chunk: Buffer) => {
       if (black) dead = true;
+      if (options.cutAnswerAfter?.(chunk, connection) === true) cutOnAnswer = true;
       if (!dead) upstream.write(chunk);
     });
     upstream.on('data', (chunk: Buffer) => {
+      if (cutOnAnswer) {
+        options.onCut?.();
+        client.destroy();
+        upstream.destroy();
+        return;
+      }
       if (black) dead = true;
       if (!dead) client.write(chunk);
     });

@@ -7,56 +7,31 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import { oids } from '../../../src/cms/index.js';
 import { CscClient, CscClientError } from '../../../src/csc/client/index.js';
 import type { KeyBackend } from '../../../src/keys/index.js';
 import { isSignetError } from '../../../src/core/errors.js';
 import { testStores } from '../../support/stores.js';
 import { cscHarness } from '../support/csc-harness.js';
+import { startTcpProxy } from '../../support/tcp-proxy.js';
 
 const SHA256 = '2.16.840.1.101.3.4.2.1';
 
-/** Forwards to `upstreamPort`; while `drop` is armed, the client side of a signHash exchange is cut when its answer arrives. */
-async function dropProxy(upstreamPort: number): Promise<{ port: number; drop: { armed: boolean }; keys: string[]; server: Server }> {
+/** Forwards to `upstreamPort`, recording each signHash's Idempotency-Key; while `drop` is armed, the next signHash answer is cut (the RSSP has signed and committed; the client never sees it). */
+async function dropProxy(t: { after(fn: () => unknown): unknown }, upstreamPort: number): Promise<{ port: number; drop: { armed: boolean }; keys: string[] }> {
   const drop = { armed: false };
   const keys: string[] = [];
-  const sockets = new Set<Socket>();
-  const server = createServer((client) => {
-    const upstream = connect(upstreamPort, '127.0.0.1');
-    sockets.add(client).add(upstream);
-    let cutOnAnswer = false;
-    client.on('data', (chunk: Buffer) => {
+  const proxy = await startTcpProxy(t, '127.0.0.1', upstreamPort, {
+    cutAnswerAfter: (chunk) => {
       const text = chunk.toString('latin1');
-      if (text.includes('POST /csc/v2/signatures/signHash')) {
-        keys.push(/\r\nidempotency-key: ([^\r]*)\r\n/i.exec(text)?.[1] ?? '');
-        if (drop.armed) {
-          drop.armed = false;
-          cutOnAnswer = true;
-        }
-      }
-      upstream.write(chunk);
-    });
-    upstream.on('data', (chunk: Buffer) => {
-      if (cutOnAnswer) {
-        // The RSSP answered: it has signed and committed. The client never sees it.
-        client.destroy();
-        upstream.destroy();
-        return;
-      }
-      client.write(chunk);
-    });
-    const close = (): void => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on('error', close).on('close', close);
-    upstream.on('error', close).on('close', close);
+      if (!text.includes('POST /csc/v2/signatures/signHash')) return false;
+      keys.push(/\r\nidempotency-key: ([^\r]*)\r\n/i.exec(text)?.[1] ?? '');
+      if (!drop.armed) return false;
+      drop.armed = false;
+      return true;
+    },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  server.on('close', () => sockets.forEach((s) => s.destroy()));
-  return { port, drop, keys, server };
+  return { port: proxy.port, drop, keys };
 }
 
 describe('CSC client Idempotency-Key (SECURITY.md SAD-07)', () => {
@@ -80,8 +55,7 @@ describe('CSC client Idempotency-Key (SECURITY.md SAD-07)', () => {
     const credentialID = await h.createCredential(user, { pin: '97531' });
     const token = await h.login('v2', user);
     await h.app.listen({ port: 0, host: '127.0.0.1' });
-    const proxy = await dropProxy((h.app.server.address() as { port: number }).port);
-    t.after(() => proxy.server.close());
+    const proxy = await dropProxy(t, (h.app.server.address() as { port: number }).port);
     const client = new CscClient({ baseUrl: `http://127.0.0.1:${proxy.port}/csc/v2`, auth: { kind: 'bearer', accessToken: token }, timeoutMs: 10_000 });
     const hashes = ['with key', 'without key'].map((s) => createHash('sha256').update(s).digest('base64'));
     const auth = await h.call('v2', 'credentials/authorize', {
