@@ -16,6 +16,7 @@ export {
   oauthCodeFlowAuthorizer,
   redeemAuthorizationCode,
   startAuthorization,
+  startPushedAuthorization,
   type OAuthClientRegistration,
   type OAuthFetch,
   type OAuthServer,

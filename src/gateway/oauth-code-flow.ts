@@ -4,6 +4,8 @@
  * request checked on the callback (RFC 9700 §4.7, CSRF), and the RFC 9207 `iss` check against
  * mix-up (RFC 9700 §4.4). CSC v2 §8.4: scope `credential` with credentialID, numSignatures,
  * base64url `hashes` and hashAlgorithmOID; the token is the signHash bearer (SECURITY.md OA-14/15/16).
+ * When the server offers pushed authorization requests (RFC 9126), the parameters travel over the
+ * back channel and the browser URL carries only client_id and a single-use request_uri.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { HashAuthorizationRequest, HashAuthorizer } from './authorizer.js';
@@ -17,6 +19,8 @@ export interface OAuthServer {
   readonly tokenEndpoint: string;
   /** RFC 9207 §3 `authorization_response_iss_parameter_supported`: then `iss` is mandatory. */
   readonly isIssuerParameterSupported: boolean;
+  /** RFC 9126 §5 `pushed_authorization_request_endpoint`, when the server offers it. */
+  readonly pushedAuthorizationRequestEndpoint?: string;
 }
 
 /** This gateway's registration at that server. */
@@ -84,11 +88,13 @@ export async function discoverOAuthServer(issuer: string, fetchImpl: OAuthFetch 
   if (Array.isArray(methods) && !methods.includes('S256')) {
     fail('ERR_GATEWAY_OAUTH_METADATA', 'the server does not support PKCE S256');
   }
+  const par = meta['pushed_authorization_request_endpoint'];
   return {
     issuer,
     authorizationEndpoint,
     tokenEndpoint,
     isIssuerParameterSupported: meta['authorization_response_iss_parameter_supported'] === true,
+    ...(typeof par === 'string' ? { pushedAuthorizationRequestEndpoint: par } : {}),
   };
 }
 
@@ -103,6 +109,27 @@ export function credentialScopeParams(request: HashAuthorizationRequest): Record
   };
 }
 
+/** The parameters of an authorization request: `params` plus the code flow's, a fresh 256-bit state and PKCE verifier. */
+function authorizationParams(
+  server: OAuthServer,
+  client: OAuthClientRegistration,
+  params: Readonly<Record<string, string>>,
+): { readonly all: Record<string, string>; readonly pending: PendingAuthorization } {
+  const state = randomBytes(32).toString('base64url');
+  const codeVerifier = randomBytes(32).toString('base64url');
+  const all: Record<string, string> = {
+    ...params,
+    response_type: 'code',
+    client_id: client.clientId,
+    redirect_uri: client.redirectUri,
+    state,
+    // RFC 7636 §4.2: S256 challenge = BASE64URL(SHA-256(ASCII(code_verifier))).
+    code_challenge: createHash('sha256').update(codeVerifier).digest('base64url'),
+    code_challenge_method: 'S256',
+  };
+  return { all, pending: { issuer: server.issuer, state, codeVerifier, redirectUri: client.redirectUri } };
+}
+
 /**
  * Starts an authorization: a fresh 256-bit state and PKCE verifier, and the URL to send the
  * person's browser to. `params` adds the scope and CSC parameters (e.g. credentialScopeParams).
@@ -112,21 +139,67 @@ export function startAuthorization(
   client: OAuthClientRegistration,
   params: Readonly<Record<string, string>>,
 ): { readonly authorizationUrl: string; readonly pending: PendingAuthorization } {
-  const state = randomBytes(32).toString('base64url');
-  const codeVerifier = randomBytes(32).toString('base64url');
+  const { all, pending } = authorizationParams(server, client, params);
   const url = new URL(server.authorizationEndpoint);
-  for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
-  url.searchParams.set('response_type', 'code');
+  for (const [k, v] of Object.entries(all)) url.searchParams.set(k, v);
+  return { authorizationUrl: url.toString(), pending };
+}
+
+/**
+ * Starts an authorization through a pushed request (RFC 9126): the parameters, the hashes among
+ * them, are posted to the server with client authentication (§2.1), and the browser URL carries
+ * only client_id and the single-use request_uri the server returned (§4), so nothing of the
+ * request shows in browser history, logs or Referer headers, and no URL length limits the hashes.
+ */
+export async function startPushedAuthorization(
+  server: OAuthServer,
+  client: OAuthClientRegistration,
+  params: Readonly<Record<string, string>>,
+  fetchImpl: OAuthFetch = defaultFetch(),
+): Promise<{ readonly authorizationUrl: string; readonly pending: PendingAuthorization }> {
+  const endpoint = server.pushedAuthorizationRequestEndpoint;
+  if (endpoint === undefined) fail('ERR_GATEWAY_OAUTH_METADATA', 'the server offers no pushed authorization requests');
+  const { all, pending } = authorizationParams(server, client, params);
+  const form = new URLSearchParams(all);
+  const res = await fetchImpl(endpoint, { method: 'POST', headers: clientAuthentication(client, form), body: form.toString() });
+  const body = await jsonBody(res);
+  // RFC 9126 §2.2: 201 Created with request_uri and expires_in.
+  const requestUri = body['request_uri'];
+  if (res.status !== 201 || typeof requestUri !== 'string' || requestUri.length === 0 || requestUri.length > 512) {
+    fail('ERR_GATEWAY_OAUTH_REFUSED', 'the pushed authorization request was refused', { status: res.status, error: body['error'] });
+  }
+  const url = new URL(server.authorizationEndpoint);
   url.searchParams.set('client_id', client.clientId);
-  url.searchParams.set('redirect_uri', client.redirectUri);
-  url.searchParams.set('state', state);
-  // RFC 7636 §4.2: S256 challenge = BASE64URL(SHA-256(ASCII(code_verifier))).
-  url.searchParams.set('code_challenge', createHash('sha256').update(codeVerifier).digest('base64url'));
-  url.searchParams.set('code_challenge_method', 'S256');
-  return {
-    authorizationUrl: url.toString(),
-    pending: { issuer: server.issuer, state, codeVerifier, redirectUri: client.redirectUri },
-  };
+  url.searchParams.set('request_uri', requestUri);
+  return { authorizationUrl: url.toString(), pending };
+}
+
+/**
+ * The client's authentication on a back-channel request: client_secret_basic (RFC 6749 §2.3.1,
+ * the form-urlencoded id and secret) for a confidential client; client_id in the form for a
+ * public one (its proof is the PKCE verifier).
+ */
+function clientAuthentication(client: OAuthClientRegistration, form: URLSearchParams): Record<string, string> {
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
+  if (client.clientSecret === undefined) form.set('client_id', client.clientId);
+  else {
+    form.delete('client_id');
+    const id = encodeURIComponent(client.clientId);
+    headers['authorization'] = `Basic ${Buffer.from(`${id}:${encodeURIComponent(client.clientSecret)}`).toString('base64')}`;
+  }
+  return headers;
+}
+
+/** The JSON object of a response, or {} when it is not one (the caller judges the status). */
+async function jsonBody(res: Response): Promise<Record<string, unknown>> {
+  const text = await res.text();
+  if (text.length > maxMetadataBytes) return {};
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
 }
 
 /** Exactly one value of `name` in the callback, or undefined (RFC 6749 §3.1: no repeated parameters). */
@@ -201,21 +274,9 @@ export async function redeemAuthorizationCode(
     redirect_uri: pending.redirectUri,
     code_verifier: pending.codeVerifier,
   });
-  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
-  if (client.clientSecret === undefined) form.set('client_id', client.clientId);
-  else {
-    // RFC 6749 §2.3.1: the form-urlencoded client id and secret in HTTP Basic.
-    const id = encodeURIComponent(client.clientId);
-    headers['authorization'] = `Basic ${Buffer.from(`${id}:${encodeURIComponent(client.clientSecret)}`).toString('base64')}`;
-  }
+  const headers = clientAuthentication(client, form);
   const res = await fetchImpl(server.tokenEndpoint, { method: 'POST', headers, body: form.toString() });
-  const text = await res.text();
-  let body: Record<string, unknown> = {};
-  try {
-    body = JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    // handled below
-  }
+  const body = await jsonBody(res);
   if (!res.ok) {
     fail('ERR_GATEWAY_OAUTH_REFUSED', 'the token endpoint refused the authorization code', {
       status: res.status,
@@ -254,9 +315,16 @@ export function oauthCodeFlowAuthorizer(options: {
   readonly client: OAuthClientRegistration;
   readonly userAgent: (authorizationUrl: string) => Promise<string>;
   readonly fetch?: OAuthFetch;
+  /** Use a pushed authorization request when the server offers one (default true). */
+  readonly pushed?: boolean;
 }): HashAuthorizer {
   return async (request) => {
-    const { authorizationUrl, pending } = startAuthorization(options.server, options.client, credentialScopeParams(request));
+    // RFC 9126 when offered (the hashes stay out of the browser URL), the plain redirect otherwise.
+    const params = credentialScopeParams(request);
+    const { authorizationUrl, pending } =
+      options.server.pushedAuthorizationRequestEndpoint !== undefined && options.pushed !== false
+        ? await startPushedAuthorization(options.server, options.client, params, options.fetch)
+        : startAuthorization(options.server, options.client, params);
     const callback = new URL(await options.userAgent(authorizationUrl));
     const code = checkAuthorizationResponse(options.server, pending, callback);
     const token = await redeemAuthorizationCode(options.server, options.client, pending, code, options.fetch);

@@ -18,6 +18,7 @@ import {
   oauthCodeFlowAuthorizer,
   redeemAuthorizationCode,
   startAuthorization,
+  startPushedAuthorization,
   type GatewayErrorCode,
   type OAuthClientRegistration,
   type OAuthFetch,
@@ -48,7 +49,9 @@ async function browse(env: OAuth2Env, authorizationUrl: string): Promise<string>
   const login = await openLogin(env, Object.fromEntries(url.searchParams));
   const consent = await signIn(env, login);
   assert.equal(consent.res.statusCode, 200, consent.res.body);
-  const done = await approve(env, consent, url.searchParams.get('scope') === 'credential' ? PIN : undefined);
+  // A pushed request (RFC 9126) from the gateway is always a credential authorization.
+  const credential = url.searchParams.get('scope') === 'credential' || url.searchParams.has('request_uri');
+  const done = await approve(env, consent, credential ? PIN : undefined);
   assert.equal(done.statusCode, 303, done.body);
   return String(done.headers.location);
 }
@@ -87,6 +90,7 @@ describe('gateway OAuth 2.0 client (code flow + PKCE, state, RFC 9207 iss)', () 
           authorizationEndpoint: `${ISSUER}/oauth2/authorize`,
           tokenEndpoint: `${ISSUER}/oauth2/token`,
           isIssuerParameterSupported: true,
+          pushedAuthorizationRequestEndpoint: `${ISSUER}/oauth2/pushed_authorize`,
         });
         // RFC 8414 §3.3: metadata fetched for another issuer identifier is refused.
         await assert.rejects(discoverOAuthServer(`${ISSUER}/other`, fetchImpl), gatewayError('ERR_GATEWAY_OAUTH_METADATA'));
@@ -108,6 +112,34 @@ describe('gateway OAuth 2.0 client (code flow + PKCE, state, RFC 9207 iss)', () 
         // The token is the SAD of exactly this hash (CSC v2 §8.4; only its hash is stored).
         const sad = await env.store.db.selectFrom('sads').select(['credential_id', 'num_signatures']).where('id_hash', '=', hashOpaqueToken(result.accessToken)).executeTakeFirst();
         assert.deepEqual(sad && [sad.credential_id, Number(sad.num_signatures)], [env.credentialId, 1]);
+      });
+
+      it('RFC 9126: the authorizer pushes the request, so the browser URL carries only client_id and a single-use request_uri; without PAR the parameters travel in the URL', async (t) => {
+        if (!(await requireStore(t, kind))) return;
+        const env = await makeEnv(t, kind);
+        const fetchImpl = injectFetch(env.app);
+        const server = await discoverOAuthServer(ISSUER, fetchImpl);
+        const client: OAuthClientRegistration = { clientId: env.gateway.id, clientSecret: env.gateway.secret, redirectUri: GATEWAY_REDIRECT };
+        const visited: URL[] = [];
+        const userAgent = async (authorizationUrl: string): Promise<string> => {
+          visited.push(new URL(authorizationUrl));
+          return browse(env, authorizationUrl);
+        };
+        const pushed = await oauthCodeFlowAuthorizer({ server, client, fetch: fetchImpl, userAgent })(credentialRequest(env));
+        assert.ok(typeof pushed === 'object' && pushed.accessToken.length > 0);
+        const pushedUrl = visited[0] as URL;
+        assert.deepEqual([...pushedUrl.searchParams.keys()].sort(), ['client_id', 'request_uri']);
+        assert.match(pushedUrl.searchParams.get('request_uri') ?? '', /^urn:ietf:params:oauth:request_uri:/);
+        // RFC 9126 §4: the request_uri is single use: the same URL again is refused (no consent page).
+        const replay = await env.app.inject({ method: 'GET', url: `${pushedUrl.pathname}${pushedUrl.search}` });
+        assert.notEqual(replay.statusCode, 200, 'a used request_uri opens no login page');
+        const plain = await oauthCodeFlowAuthorizer({ server, client, fetch: fetchImpl, userAgent, pushed: false })(credentialRequest(env));
+        assert.ok(typeof plain === 'object' && plain.accessToken.length > 0);
+        assert.ok((visited[1] as URL).searchParams.has('hashes') && (visited[1] as URL).searchParams.has('code_challenge'), 'without PAR the request is in the URL');
+        // A server that refuses the push: a clear gateway error, no browser visit.
+        const foreign: OAuthClientRegistration = { ...client, clientSecret: 'not-the-secret' };
+        await assert.rejects(startPushedAuthorization(server, foreign, credentialScopeParams(credentialRequest(env)), fetchImpl), gatewayError('ERR_GATEWAY_OAUTH_REFUSED'));
+        assert.equal(visited.length, 2);
       });
 
       it('OA-15 a callback with a missing, foreign or repeated state is rejected before the code is redeemed', async (t) => {
