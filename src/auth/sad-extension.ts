@@ -26,6 +26,7 @@ import {
   type Store,
 } from '../store/index.js';
 import { SadError } from './errors.js';
+import { checkSadBinding } from './sad-checks.js';
 import { generateOpaqueToken, hashOpaqueToken } from './opaque-token.js';
 
 /** A request to extend a SAD's transaction (CSC credentials/extendTransaction). */
@@ -106,19 +107,8 @@ export async function extendSadTransaction(
     return await deps.store.transaction(async (trx) => {
       const now = deps.clock.now().getTime();
       const row = await findSadForExtension(trx, idHash);
-      // SECURITY.md SAD-09: another user's SAD is answered like an unknown one.
-      if (row === undefined || row.user_id !== request.userId) {
-        throw new SadError('ERR_SAD_NOT_FOUND', 'the SAD is not valid');
-      }
-      // SECURITY.md SAD-17: only the client and credential the SAD was issued to may extend it.
-      if (row.credential_id !== request.credentialId || row.client_id !== request.clientId) {
-        throw new SadError('ERR_SAD_BINDING', 'the SAD was not issued for this credential and client');
-      }
-      if (row.hash_algorithm_oid !== request.hashAlgorithmOid) {
-        throw new SadError('ERR_SAD_ALGORITHM', 'the SAD was issued for another hash algorithm');
-      }
-      if (row.revoked !== 0) throw new SadError('ERR_SAD_REVOKED', 'the SAD has been revoked');
-      if (row.expires_at <= now) throw new SadError('ERR_SAD_EXPIRED', 'the SAD has expired');
+      // SECURITY.md SAD-17: only the user, client and credential the SAD was issued to may extend it.
+      checkSadBinding(row, request, now);
       if (
         row.credential_status !== 'active' ||
         row.credential_locked !== 0 ||

@@ -22,6 +22,7 @@ import {
 } from '../store/index.js';
 import { appendAudit, appendAuditNow, type AuditContext } from '../audit/index.js';
 import { SadError } from './errors.js';
+import { checkSadBinding } from './sad-checks.js';
 import { generateOpaqueToken, hashOpaqueToken } from './opaque-token.js';
 import { extendSadTransaction, type ExtendedSad, type ExtendSadRequest } from './sad-extension.js';
 
@@ -119,18 +120,7 @@ function checkSadForUse(
   request: SadBinding,
   now: number,
 ): asserts row is SadForUse {
-  // SECURITY.md SAD-09: another user's SAD is answered like an unknown one.
-  if (row === undefined || row.user_id !== request.userId) {
-    throw new SadError('ERR_SAD_NOT_FOUND', 'the SAD is not valid');
-  }
-  if (row.credential_id !== request.credentialId || row.client_id !== request.clientId) {
-    throw new SadError('ERR_SAD_BINDING', 'the SAD was not issued for this credential and client');
-  }
-  if (row.hash_algorithm_oid !== request.hashAlgorithmOid) {
-    throw new SadError('ERR_SAD_ALGORITHM', 'the SAD was issued for another hash algorithm');
-  }
-  if (row.revoked !== 0) throw new SadError('ERR_SAD_REVOKED', 'the SAD has been revoked');
-  if (row.expires_at <= now) throw new SadError('ERR_SAD_EXPIRED', 'the SAD has expired');
+  checkSadBinding(row, request, now);
   // SECURITY.md SAD-16: a revocation record at the built-in CA (any node, any path: RFC 5280
   // §5.3.1 revocation takes effect at once) stops signing, whatever the node clocks say.
   if (row.certificate_revoked_at !== null) {
