@@ -10,16 +10,15 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { X509Certificate, createHash } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import { decodeBase32, generateTotp } from '../../src/auth/index.js';
 import { signingFaultPoints, type SigningFaultPoint } from '../../src/csc/index.js';
 import { connectStore } from '../../src/store/index.js';
 import { tempDir } from '../support/tmp.js';
 import { startServe, type ServeProcess } from './support/serve-process.js';
-import { ES256, SHA256, assertAuditVerifies, assertDelivered, assertRecorded, exited, post, seededRandom, sleep, type Demo, type WorkloadRequest } from './support/kill-workload.js';
+import { ES256, SHA256, assertAuditVerifies, authorizeWorkload, assertDelivered, assertRecorded, exited, post, seededRandom, sleep, type Demo, type WorkloadRequest } from './support/kill-workload.js';
 
 const kills = Number(process.env['SIGNET_FLT02_KILLS'] ?? 2);
 const seed = Number(process.env['SIGNET_FLT02_SEED'] ?? 20261123);
@@ -89,32 +88,7 @@ describe('SECURITY.md FLT-02 SIGKILL on SQLite (signet serve, idempotent signHas
     const perLife = Math.max(1, Math.min(4, Math.floor(100 / ((kills + 1) * perRequest))));
     const total = perLife * lives;
     const perSad = total * perRequest;
-    const secret = decodeBase32(demo.totpSecret);
-    const preimages = Array.from({ length: perSad }, (_, i) => `flt02-${seed}-${i}`);
-    const hashes = preimages.map((p) => createHash('sha256').update(p).digest('base64'));
-    let sad: string | undefined;
-    for (const when of [Date.now(), Date.now() + 30_000]) {
-      const auth = await post(server.url, 'credentials/authorize', {
-        credentialID: demo.credentialID,
-        numSignatures: perSad,
-        hashes,
-        hashAlgorithmOID: SHA256,
-        authData: [
-          { id: 'PIN', value: demo.pin },
-          { id: 'OTP', value: generateTotp(secret, new Date(when)) },
-        ],
-      }, { authorization: bearer });
-      if (auth.status === 200) {
-        sad = auth.body.SAD as string;
-        break;
-      }
-      assert.equal(auth.body.error, 'invalid_authentication_data', JSON.stringify(auth.body));
-    }
-    assert.ok(sad !== undefined, 'authorized');
-    const requests: WorkloadRequest[] = [];
-    for (let i = 0; i < perSad; i += perRequest) {
-      requests.push({ key: `flt02-${i}`, sad, preimages: preimages.slice(i, i + perRequest), hashes: hashes.slice(i, i + perRequest), attempts: 0 });
-    }
+    const requests = await authorizeWorkload(server.url, bearer, demo, { label: 'flt02', seed, perSad, perRequest });
 
     const killLog: string[] = [];
     let launched = 0;

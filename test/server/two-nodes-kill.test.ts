@@ -10,10 +10,9 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { X509Certificate, createHash } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeBase32, generateTotp } from '../../src/auth/index.js';
 import { signingFaultPoints, type SigningFaultPoint } from '../../src/csc/index.js';
 import { buildServer } from '../../src/server/index.js';
 import { loadSigningConfig } from '../../src/server/signing-config.js';
@@ -21,7 +20,7 @@ import { credentialOperationsFor, serverSurfaces } from '../../src/server/surfac
 import { connectStore } from '../../src/store/index.js';
 import { startServe, type ServeProcess } from './support/serve-process.js';
 import { openServices, serverEnv } from './support/server-fixture.js';
-import { ES256, SHA256, assertAuditVerifies, assertDelivered, assertRecorded, exited, post, seededRandom, sleep, type Demo, type WorkloadRequest } from './support/kill-workload.js';
+import { ES256, SHA256, assertAuditVerifies, authorizeWorkload, assertDelivered, assertRecorded, exited, post, seededRandom, sleep, type Demo, type WorkloadRequest } from './support/kill-workload.js';
 
 const runs = Number(process.env['SIGNET_FLT01_RUNS'] ?? 2);
 const seed = Number(process.env['SIGNET_FLT01_SEED'] ?? 20261124);
@@ -105,32 +104,7 @@ describe('SECURITY.md FLT-01 SIGKILL of one of two nodes on PostgreSQL', () => {
     // The demo credential's multisign (100) bounds one SAD: fewer requests per run in a long soak.
     const perRun = Math.max(1, Math.min(6, Math.floor(100 / (runs * perRequest))));
     const perSad = perRun * runs * perRequest;
-    const secret = decodeBase32(demo.totpSecret);
-    const preimages = Array.from({ length: perSad }, (_, i) => `flt01-${seed}-${i}`);
-    const hashes = preimages.map((p) => createHash('sha256').update(p).digest('base64'));
-    let sad: string | undefined;
-    for (const when of [Date.now(), Date.now() + 30_000]) {
-      const auth = await post(b.url, 'credentials/authorize', {
-        credentialID: demo.credentialID,
-        numSignatures: perSad,
-        hashes,
-        hashAlgorithmOID: SHA256,
-        authData: [
-          { id: 'PIN', value: demo.pin },
-          { id: 'OTP', value: generateTotp(secret, new Date(when)) },
-        ],
-      }, { authorization: bearer });
-      if (auth.status === 200) {
-        sad = auth.body.SAD as string;
-        break;
-      }
-      assert.equal(auth.body.error, 'invalid_authentication_data', JSON.stringify(auth.body));
-    }
-    assert.ok(sad !== undefined, 'authorized');
-    const requests: WorkloadRequest[] = [];
-    for (let i = 0; i < perSad; i += perRequest) {
-      requests.push({ key: `flt01-${i / perRequest}`, sad, preimages: preimages.slice(i, i + perRequest), hashes: hashes.slice(i, i + perRequest), attempts: 0 });
-    }
+    const requests = await authorizeWorkload(b.url, bearer, demo, { label: 'flt01', seed, perSad, perRequest });
 
     const killLog: string[] = [];
     for (let run = 0; run < runs; run++) {

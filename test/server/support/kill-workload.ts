@@ -4,7 +4,8 @@
  * invariants checked afterwards on the delivered signatures and in the database.
  */
 import assert from 'node:assert/strict';
-import { verify, type KeyObject } from 'node:crypto';
+import { createHash, verify, type KeyObject } from 'node:crypto';
+import { decodeBase32, generateTotp } from '../../../src/auth/index.js';
 import type { Db } from '../../../src/store/index.js';
 import { main } from '../../../src/cli/main.js';
 import type { ServeProcess } from './serve-process.js';
@@ -106,4 +107,44 @@ export async function assertAuditVerifies(dataDir: string, databaseUrl?: string)
     if (saved === undefined) delete process.env['DATABASE_URL'];
     else process.env['DATABASE_URL'] = saved;
   }
+}
+
+/**
+ * One SAD for `perSad` fresh hashes (PIN + TOTP; a code of the previous step may already be used,
+ * so the next step is tried too), split into requests of `perRequest` hashes keyed `<label>-<n>`.
+ */
+export async function authorizeWorkload(
+  url: string,
+  bearer: string,
+  demo: Demo,
+  options: { readonly label: string; readonly seed: number; readonly perSad: number; readonly perRequest: number },
+): Promise<WorkloadRequest[]> {
+  const { label, seed, perSad, perRequest } = options;
+  const secret = decodeBase32(demo.totpSecret);
+  const preimages = Array.from({ length: perSad }, (_, i) => `${label}-${seed}-${i}`);
+  const hashes = preimages.map((p) => createHash('sha256').update(p).digest('base64'));
+  let sad: string | undefined;
+  for (const when of [Date.now(), Date.now() + 30_000]) {
+    const auth = await post(url, 'credentials/authorize', {
+      credentialID: demo.credentialID,
+      numSignatures: perSad,
+      hashes,
+      hashAlgorithmOID: SHA256,
+      authData: [
+        { id: 'PIN', value: demo.pin },
+        { id: 'OTP', value: generateTotp(secret, new Date(when)) },
+      ],
+    }, { authorization: bearer });
+    if (auth.status === 200) {
+      sad = auth.body.SAD as string;
+      break;
+    }
+    assert.equal(auth.body.error, 'invalid_authentication_data', JSON.stringify(auth.body));
+  }
+  assert.ok(sad !== undefined, 'authorized');
+  const requests: WorkloadRequest[] = [];
+  for (let i = 0; i < perSad; i += perRequest) {
+    requests.push({ key: `${label}-${i / perRequest}`, sad, preimages: preimages.slice(i, i + perRequest), hashes: hashes.slice(i, i + perRequest), attempts: 0 });
+  }
+  return requests;
 }
