@@ -11,7 +11,9 @@ export type ServerErrorCode =
   | 'ERR_SERVER_ADMIN_UNAUTHORIZED'
   | 'ERR_SERVER_NOT_FOUND'
   | 'ERR_SERVER_INVALID_REQUEST'
-  | 'ERR_SERVER_UNAVAILABLE';
+  | 'ERR_SERVER_UNAVAILABLE'
+  | 'ERR_SERVER_WEB_APP_MISSING'
+  | 'ERR_SERVER_PDF_UNREADABLE';
 
 /** A server start-up or admin-API failure. */
 export class ServerError extends SignetError<ServerErrorCode> {}

@@ -17,6 +17,7 @@ import type { CredentialOperations } from './admin/admin-service.js';
 import type { AdminOrigin } from './admin/admin-tokens.js';
 import { cscRoutes } from './routes/csc-routes.js';
 import { oauth2Routes } from './routes/oauth2-routes.js';
+import { webAppRoutes, type WebAppRoutesOptions } from './routes/web-app-routes.js';
 import type { Services } from './services.js';
 import { loadSigningConfig, type SigningConfig } from './signing-config.js';
 import { signingSweeperPlugin, type SigningSweeperOptions } from './signing-sweeper-plugin.js';
@@ -95,6 +96,8 @@ export function serverSurfaces(services: Services, signing: SigningConfig = load
     { plugin: cscRoutes as SurfacePlugin['plugin'], options: { csc: createCscService(cscDepsFor(services, signing)) } },
     { plugin: oauth2Routes as SurfacePlugin['plugin'], options: { oauth2: oauth2ServiceFor(services) } },
     { plugin: signingSweeperPlugin as SurfacePlugin['plugin'], options: sweeper },
+    // The Signature Application (web/, built into dist/web): /, its pages and /assets/ (Contract 5).
+    { plugin: webAppRoutes as SurfacePlugin['plugin'], options: {} satisfies WebAppRoutesOptions },
   ];
 }
 
