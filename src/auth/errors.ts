@@ -36,3 +36,17 @@ export type AuthErrorCode =
 
 /** An authentication factor was refused, or its stored form is unusable. Messages never echo secrets. */
 export class AuthError extends SignetError<AuthErrorCode> {}
+
+/** Every code of first-party web sessions and factor self-service (docs/errors/session.md). */
+export type SessionErrorCode =
+  | 'ERR_SESSION_INVALID'
+  | 'ERR_SESSION_CSRF'
+  | 'ERR_SESSION_SECOND_FACTOR_REQUIRED'
+  | 'ERR_SESSION_PASSKEY_REQUIRED'
+  | 'ERR_SESSION_PASSWORDLESS_DISABLED'
+  | 'ERR_SESSION_STEP_UP_REQUIRED'
+  | 'ERR_SESSION_LAST_FACTOR'
+  | 'ERR_SESSION_FORBIDDEN';
+
+/** A web session, sign-in or factor change was refused (the factor itself was not the problem). */
+export class SessionError extends SignetError<SessionErrorCode> {}

@@ -12,7 +12,7 @@ export {
   type ReservedSad,
 } from './sad.js';
 export type { ExtendSadRequest, ExtendedSad } from './sad-extension.js';
-export { SadError, AuthError, type SadErrorCode, type AuthErrorCode } from './errors.js';
+export { SadError, AuthError, SessionError, type SadErrorCode, type AuthErrorCode, type SessionErrorCode } from './errors.js';
 export {
   createScryptHasher,
   defaultScryptParams,
@@ -51,3 +51,35 @@ export {
   type IssueAccessTokenRequest,
   type IssuedAccessToken,
 } from './access-token.js';
+export {
+  WebSessionService,
+  type WebSession,
+  type WebSessionOptions,
+  type CreatedWebSession,
+  type SessionFactor,
+} from './web-session.js';
+export {
+  WebLogin,
+  sessionBinding,
+  stepUpFreshMs,
+  type WebLoginOptions,
+  type StepUpProof,
+  type EnrolledFactors,
+} from './web-login.js';
+export {
+  PasskeyService,
+  passkeyAlgorithms,
+  userHandleOf,
+  checkPasskeyName,
+  relyingPartyFor,
+  maxCredentialIdBytes,
+  WebAuthnError,
+  type PasskeyPurpose,
+  type PasskeySummary,
+  type PasskeyServiceOptions,
+  type PasskeyAssertion,
+  type StartedCeremony,
+  type RelyingParty,
+  type RelyingPartySettings,
+  type WebAuthnErrorCode,
+} from './webauthn/index.js';

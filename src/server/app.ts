@@ -15,6 +15,7 @@ import { Readiness } from './readiness.js';
 import { registerRequestLimits } from './request-limits.js';
 import { replyStoreUnavailable } from './store-unavailable.js';
 import { userApiPrefix, userAuditRoutes } from './routes/user-audit-routes.js';
+import { sessionRoutes } from './routes/session-routes.js';
 import type { Services } from './services.js';
 
 /** A surface plugin registered by buildServer with its own options (CSC, OAuth2). */
@@ -195,6 +196,9 @@ export async function buildServer(services: Services, options: BuildServerOption
   await app.register(pkiRoutesPlugin, { services, prefix: pkiPrefix });
   await app.register(adminRoutes, { services, prefix: '/admin/v1' });
   await app.register(userAuditRoutes, { services, prefix: userApiPrefix });
+  // docs/decisions/0001 Contract 1: the web session, read by requireWebUser on any plugin.
+  app.decorate('signetWebSessions', services.webSessions);
+  await app.register(sessionRoutes, { services, prefix: userApiPrefix });
   for (const surface of options.surfaces ?? []) {
     await app.register(surface.plugin, {
       ...(surface.options as Record<string, unknown>),

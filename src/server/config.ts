@@ -78,6 +78,19 @@ export interface ServerConfig {
    * (`SIGNET_SIGNING_THREADS`; default one per core but one, at most 4; 0 signs on the event loop).
    */
   readonly signingThreads: number;
+  /**
+   * WebAuthn relying party (issue 12): `SIGNET_WEBAUTHN_RP_ID` and `SIGNET_WEBAUTHN_ORIGINS`
+   * (comma-separated), empty: derived from the base URL (an IP address host gives `localhost`);
+   * `SIGNET_WEBAUTHN_LOGIN_UV=1` also requires user verification for a passkey after the password.
+   */
+  readonly webauthn: { readonly rpId: string | undefined; readonly origins: string | undefined; readonly requireUserVerificationForLogin: boolean };
+  /** `SIGNET_PASSWORDLESS=1`: a discoverable passkey with user verification signs in alone. */
+  readonly passwordless: boolean;
+  /**
+   * Web sessions (docs/decisions/0001 Contract 1): `SIGNET_SESSION_IDLE_SECONDS` (default 1800)
+   * and `SIGNET_SESSION_ABSOLUTE_SECONDS` (default 43200).
+   */
+  readonly webSession: { readonly idleSeconds: number; readonly absoluteSeconds: number };
 }
 
 /** One signing thread per core but the one the event loop runs on, at most 4. */
@@ -171,6 +184,15 @@ function databaseConfig(env: NodeJS.ProcessEnv, dataDir: string): StoreConfig {
   };
 }
 
+function nonEmpty(text: string | undefined): string | undefined {
+  return text === undefined || text.trim() === '' ? undefined : text.trim();
+}
+
+function atLeastOne(n: number, what: string): number {
+  if (n < 1) throw new ServerError('ERR_SERVER_CONFIG', `${what} must be at least 1`);
+  return n;
+}
+
 /** A timeout in milliseconds: a whole number ≥ 1 (0 would mean "wait forever" to the driver). */
 function positiveMs(text: string, what: string): number {
   const ms = parseCount(text, 0, what);
@@ -226,6 +248,16 @@ export function loadServerConfig(input: ServerConfigInput = {}): ServerConfig {
       totalPerMinute: parseCount(env['SIGNET_AUDIT_FAILURES_TOTAL_PER_MINUTE'], 10_000, 'SIGNET_AUDIT_FAILURES_TOTAL_PER_MINUTE'),
     },
     signingThreads: signingThreads(env['SIGNET_SIGNING_THREADS']),
+    webauthn: {
+      rpId: nonEmpty(env['SIGNET_WEBAUTHN_RP_ID']),
+      origins: nonEmpty(env['SIGNET_WEBAUTHN_ORIGINS']),
+      requireUserVerificationForLogin: env['SIGNET_WEBAUTHN_LOGIN_UV'] === '1',
+    },
+    passwordless: env['SIGNET_PASSWORDLESS'] === '1',
+    webSession: {
+      idleSeconds: atLeastOne(parseCount(env['SIGNET_SESSION_IDLE_SECONDS'], 1800, 'SIGNET_SESSION_IDLE_SECONDS'), 'SIGNET_SESSION_IDLE_SECONDS'),
+      absoluteSeconds: atLeastOne(parseCount(env['SIGNET_SESSION_ABSOLUTE_SECONDS'], 43_200, 'SIGNET_SESSION_ABSOLUTE_SECONDS'), 'SIGNET_SESSION_ABSOLUTE_SECONDS'),
+    },
   };
 }
 

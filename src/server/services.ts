@@ -8,7 +8,11 @@ import type { Clock } from '../core/clock.js';
 import { AuditHealth, createAuditKey, type AuditContext, type AuditKey } from '../audit/index.js';
 import {
   Authenticator,
+  PasskeyService,
   SadService,
+  WebLogin,
+  WebSessionService,
+  relyingPartyFor,
   createAesGcmSecretBox,
   createScryptHasher,
   type ScryptParams,
@@ -73,6 +77,12 @@ export interface Services {
   readonly audit: AuditContext;
   readonly sads: SadService;
   readonly authenticator: Authenticator;
+  /** WebAuthn ceremonies and passkeys (issue 12; docs/decisions/0001 Contract 2). */
+  readonly passkeys: PasskeyService;
+  /** First-party web sessions (Contract 1). */
+  readonly webSessions: WebSessionService;
+  /** Sign-in and step-up over the authenticator, the passkeys and the sessions. */
+  readonly webLogin: WebLogin;
   readonly clients: ClientRegistry;
   readonly admin: AdminService;
   /** Closes the store and every key backend (idempotent). */
@@ -145,7 +155,7 @@ export async function createServices(config: ServerConfig, options: CreateServic
     }
   };
   try {
-    const baseUrl = mutableBaseUrl(config.baseUrl ?? `http://${config.host}:${config.port}`);
+    const baseUrl = mutableBaseUrl(config.baseUrl ?? (config.host === '127.0.0.1' ? `http://localhost:${config.port}` : `http://${config.host}:${config.port}`));
     const store = await connectStore(config.database);
     closers.push(() => store.close());
     // SECURITY.md FLT-15: expiries and timestamps follow the database's clock, shared by every node.
@@ -201,6 +211,15 @@ export async function createServices(config: ServerConfig, options: CreateServic
         : {}),
     });
     const sads = new SadService({ store, clock, audit });
+    const passkeys = new PasskeyService({
+      store,
+      clock,
+      audit,
+      relyingParty: () => relyingPartyFor(baseUrl.get(), config.webauthn),
+      requireUserVerificationForLogin: config.webauthn.requireUserVerificationForLogin,
+    });
+    const webSessions = new WebSessionService({ store, clock, audit, ...config.webSession });
+    const webLogin = new WebLogin({ store, clock, audit, authenticator, passkeys, sessions: webSessions, passwordless: config.passwordless });
     const clients = oauthClientRegistry({ store, clock, audit, hasher });
     const base = {
       config,
@@ -225,6 +244,9 @@ export async function createServices(config: ServerConfig, options: CreateServic
       audit,
       sads,
       authenticator,
+      passkeys,
+      webSessions,
+      webLogin,
       clients,
     };
     const credentials = options.credentials?.(base);

@@ -312,6 +312,66 @@ function signingRequests(kind: StoreKind): Migration {
   };
 }
 
+/**
+ * Passkeys and first-party web sessions (issue 12, docs/decisions/0001 Contracts 1 and 2):
+ * registered WebAuthn credentials (W3C WebAuthn L2 §7.1 step 26: the credential id, its COSE
+ * public key, the signature counter), single-use ceremony challenges named by a ticket whose
+ * SHA-256 is the key (consumed by one DELETE … RETURNING on any node), web sessions (only the
+ * SHA-256 of the cookie), and the users' role and require-passkey policy.
+ */
+function passkeysSessions(kind: StoreKind): Migration {
+  const bytes = kind === 'postgres' ? 'bytea' : 'blob';
+  return {
+    async up(db: AnyDb): Promise<void> {
+      await db.schema
+        .createTable('webauthn_credentials')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
+        .addColumn('credential_id', 'text', (c) => c.notNull().unique())
+        .addColumn('public_key', sql.raw(bytes), (c) => c.notNull())
+        .addColumn('counter', 'bigint', (c) => c.notNull())
+        .addColumn('transports', 'text', (c) => c.notNull())
+        .addColumn('aaguid', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('backed_up', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('device_type', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('last_used_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('webauthn_credentials_user_idx').on('webauthn_credentials').column('user_id').execute();
+
+      await db.schema
+        .createTable('webauthn_challenges')
+        .addColumn('ticket_hash', sql.raw(bytes), (c) => c.primaryKey())
+        .addColumn('challenge', sql.raw(bytes), (c) => c.notNull())
+        .addColumn('purpose', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text')
+        .addColumn('binding', 'text')
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('webauthn_challenges_expiry_idx').on('webauthn_challenges').column('expires_at').execute();
+
+      await db.schema
+        .createTable('web_sessions')
+        .addColumn('id_hash', sql.raw(bytes), (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('last_seen_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addColumn('second_factor', 'text', (c) => c.notNull())
+        .addColumn('second_factor_at', 'bigint')
+        .addColumn('revoked', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema.createIndex('web_sessions_user_idx').on('web_sessions').column('user_id').execute();
+      await db.schema.createIndex('web_sessions_expiry_idx').on('web_sessions').column('expires_at').execute();
+
+      await db.schema.alterTable('users').addColumn('role', 'text', (c) => c.notNull().defaultTo('user')).execute();
+      await db.schema.alterTable('users').addColumn('require_passkey', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    },
+  };
+}
+
 /** The ordered migrations of one store kind. Names sort in application order; never rename one. */
 export function migrationsFor(kind: StoreKind): Readonly<Record<string, Migration>> {
   return {
@@ -323,6 +383,7 @@ export function migrationsFor(kind: StoreKind): Readonly<Record<string, Migratio
     '0006_ca_store': caStore(kind),
     '0007_sad_transactions': sadTransactions(kind),
     '0008_signing_requests': signingRequests(kind),
+    '0009_passkeys_sessions': passkeysSessions(kind),
   };
 }
 

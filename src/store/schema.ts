@@ -2,6 +2,8 @@
  * The Database type: one schema for SQLite and PostgreSQL (kysely's typed tables). Times are
  * epoch milliseconds (bigint), flags are integers 0/1, secrets are stored only as hashes.
  */
+import type { Generated } from 'kysely';
+
 /** A 0/1 flag (SQLite has no boolean type; PostgreSQL uses integer for one schema on both). */
 export type Flag = 0 | 1;
 
@@ -20,6 +22,10 @@ export interface UsersTable {
   failed_attempts: number;
   locked_until: number | null;
   readonly created_at: number;
+  /** `user` or `admin` (0009; the web app's Administration page). */
+  role: Generated<string>;
+  /** 1: this user may not sign in with TOTP, only with a passkey (admin-set policy, 0009). */
+  require_passkey: Generated<Flag>;
 }
 
 /** Signing credentials: a key reference on a backend, its certificate chain, PIN state. */
@@ -223,6 +229,54 @@ export interface CaCountersTable {
   value: number;
 }
 
+/** A registered WebAuthn credential (W3C WebAuthn L2 §7.1 step 26). */
+export interface WebauthnCredentialsTable {
+  readonly id: string;
+  readonly user_id: string;
+  /** base64url of the credential id (at most 1023 bytes decoded, §5.1: SCA-14); unique across users. */
+  readonly credential_id: string;
+  /** The credential public key, COSE_Key bytes (RFC 9052 §7). */
+  readonly public_key: Uint8Array;
+  /** The last signature counter seen (§6.1.1). */
+  counter: number;
+  /** JSON array of transport hints. */
+  readonly transports: string;
+  readonly aaguid: string;
+  name: string;
+  backed_up: Flag;
+  /** `singleDevice` or `multiDevice`. */
+  readonly device_type: string;
+  readonly created_at: number;
+  last_used_at: number | null;
+}
+
+/** A pending WebAuthn ceremony: the challenge, named by SHA-256 of its ticket; single use. */
+export interface WebauthnChallengesTable {
+  readonly ticket_hash: Uint8Array;
+  readonly challenge: Uint8Array;
+  /** `registration`, `login`, `approval` or `step-up`. */
+  readonly purpose: string;
+  readonly user_id: string | null;
+  /** What else the ceremony is bound to (a session, an authorization request), or null. */
+  readonly binding: string | null;
+  readonly expires_at: number;
+  readonly created_at: number;
+}
+
+/** A first-party web session (the `signet_session` cookie; only its SHA-256 is stored). */
+export interface WebSessionsTable {
+  readonly id_hash: Uint8Array;
+  readonly user_id: string;
+  readonly created_at: number;
+  last_seen_at: number;
+  /** The absolute end (created_at + the absolute lifetime). */
+  readonly expires_at: number;
+  /** `totp`, `passkey`, or `none` (a user with no second factor enrolled: enrolment only). */
+  second_factor: string;
+  second_factor_at: number | null;
+  revoked: Flag;
+}
+
 /** Migration bookkeeping is kysely's own; this is every table Signet reads or writes. */
 export interface Database {
   users: UsersTable;
@@ -239,4 +293,7 @@ export interface Database {
   oauth_interactions: OAuthInteractionsTable;
   ca_certificates: CaCertificatesTable;
   ca_counters: CaCountersTable;
+  webauthn_credentials: WebauthnCredentialsTable;
+  webauthn_challenges: WebauthnChallengesTable;
+  web_sessions: WebSessionsTable;
 }

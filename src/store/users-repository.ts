@@ -3,14 +3,17 @@
  * (SECURITY.md SCA-02), lockout, and the TOTP last-used step (RFC 6238 §5.2, SCA-05/06).
  */
 import { preparedQuery } from './prepared-query.js';
-import { sql } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { Db } from './store.js';
 import type { UsersTable } from './schema.js';
 import { StoreError } from './errors.js';
 import { isUniqueViolation } from './unique-violation.js';
 
 /** A user row as read back. */
-export type UserRow = Readonly<UsersTable>;
+export type UserRow = Readonly<Selectable<UsersTable>>;
+
+/** The roles of a user (0009). */
+export type UserRole = 'user' | 'admin';
 
 /** Account states. */
 export type UserStatus = 'active' | 'disabled';
@@ -48,9 +51,10 @@ export async function insertUser(
   }
 }
 
-function toUser(row: UsersTable): UserRow {
+function toUser(row: Selectable<UsersTable>): UserRow {
   return {
     ...row,
+    require_passkey: Number(row.require_passkey) === 1 ? 1 : 0,
     totp_secret: row.totp_secret === null ? null : new Uint8Array(row.totp_secret),
     totp_pending_secret:
       row.totp_pending_secret === null ? null : new Uint8Array(row.totp_pending_secret),
@@ -213,6 +217,22 @@ export async function advanceUserTotpStep(trx: Db, userId: string, step: number)
     .set({ totp_last_step: step })
     .where('id', '=', userId)
     .where((eb) => eb.or([eb('totp_last_step', 'is', null), eb('totp_last_step', '<', step)]))
+    .executeTakeFirst();
+  return r.numUpdatedRows === 1n;
+}
+
+/** Sets a user's role (admin action). False when the user does not exist. */
+export async function setUserRole(trx: Db, userId: string, role: UserRole): Promise<boolean> {
+  const r = await trx.updateTable('users').set({ role }).where('id', '=', userId).executeTakeFirst();
+  return r.numUpdatedRows === 1n;
+}
+
+/** Sets whether a user must sign in with a passkey (TOTP login refused). False when the user does not exist. */
+export async function setUserRequirePasskey(trx: Db, userId: string, required: boolean): Promise<boolean> {
+  const r = await trx
+    .updateTable('users')
+    .set({ require_passkey: required ? 1 : 0 })
+    .where('id', '=', userId)
     .executeTakeFirst();
   return r.numUpdatedRows === 1n;
 }

@@ -28,7 +28,7 @@ describe('signet serve (issue 6)', () => {
       const args = ['--data', env.dataDir];
       const first = await serve(t, args, env.env);
       assert.ok(first.port > 0);
-      assert.equal(first.url, `http://127.0.0.1:${first.port}`);
+      assert.equal(first.url, `http://localhost:${first.port}`, 'the printed URL is the localhost one (WebAuthn needs a domain)');
       const health = await fetch(`${first.url}/healthz`);
       assert.equal(health.status, 200);
       assert.deepEqual(await health.json(), { status: 'ok', database: true, keys: { software: true } });

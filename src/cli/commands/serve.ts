@@ -25,7 +25,8 @@ const usage = `usage: signet serve [--data DIR] [--port P] [--host H] [--base-ur
 
   Serves the CSC API (/csc/v2, /csc/v1), OAuth 2.0 (/oauth2), the PKI endpoints (/pki: tsa,
   ocsp, crl, ca certificates), the admin API (/admin/v1), /healthz and the OpenAPI document
-  (/documentation/json). Defaults: --data ./signet-data, --port 8080, --host 127.0.0.1.
+  (/documentation/json). Defaults: --data ./signet-data, --port 8080, --host 127.0.0.1 (the
+  base URL is then http://localhost:P: passkeys need a domain name, not an IP address).
   P = 0 picks a free port; the line "signet: listening on URL port=P" names it.
   DATABASE_URL=postgres://… switches from the SQLite file to PostgreSQL; SIGNET_KEK_FILE or
   SIGNET_KEK supply the key-encryption key instead of DIR/kek. SIGNET_PKCS11_MODULE, _TOKENS and
@@ -60,6 +61,16 @@ function demoInstructions(demo: DemoAccount, baseUrl: string, dataDir: string): 
     `       -d '{"credentialID":"${demo.credentialID}","SAD":"SAD","hashes":["<base64 SHA-256>"],"hashAlgorithmOID":"2.16.840.1.101.3.4.2.1","signAlgo":"1.2.840.10045.4.3.2"}'`,
     '',
   ].join('\n');
+}
+
+/**
+ * The base URL when none is configured. On the loopback default it is `http://localhost:PORT`:
+ * WebAuthn refuses an IP address as relying-party id (W3C WebAuthn L2 §5.1.4.1), and browsers
+ * reach a 127.0.0.1 listener under that name.
+ */
+export function defaultBaseUrl(host: string, port: number): string {
+  if (host === '127.0.0.1' || host === 'localhost') return `http://localhost:${port}`;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
 async function waitForSignal(): Promise<string> {
@@ -143,10 +154,7 @@ export async function runServe(argv: readonly string[], io: CliIo, stop: Promise
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
     const port = typeof address === 'object' && address !== null ? address.port : config.port;
-    if (config.baseUrl === undefined) {
-      const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-      services.baseUrl.set(`http://${host}:${port}`);
-    }
+    if (config.baseUrl === undefined) services.baseUrl.set(defaultBaseUrl(config.host, port));
     const base = services.baseUrl.get();
     // After listening: the demo certificate's AIA/CDP must carry the bound port.
     const demo = config.demo ? await ensureDemoAccount(services) : undefined;

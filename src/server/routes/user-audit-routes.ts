@@ -2,7 +2,7 @@
  * The user API under /api/v1: a user reads their own audit trail (SECURITY.md AUD-10, AC-03) with
  * the bearer access token CSC auth/login or the OAuth2 token endpoint issued (RFC 6750 §2.1,
  * header only). Only entries whose actor is the token's user are ever read; another user's entry
- * is answered exactly like a missing one (404). Each entry comes with its hash and previous hash
+ * is answered exactly like a missing one (404). The web app's session cookie is accepted too (reads only). Each entry comes with its hash and previous hash
  * (a verifiable extract: src/audit/audit-extract.ts); the MAC key never leaves the server.
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
@@ -17,10 +17,11 @@ import {
 import { verifyAccessToken } from '../../auth/index.js';
 import type { Services } from '../services.js';
 import { replyStoreUnavailable } from '../store-unavailable.js';
+import { readSessionCookie } from './web-session-auth.js';
 
 /** Options of the user API plugin. */
 export interface UserAuditRoutesOptions {
-  readonly services: Pick<Services, 'store' | 'clock' | 'audit'>;
+  readonly services: Pick<Services, 'store' | 'clock' | 'audit' | 'webSessions'>;
 }
 
 /** The prefix the plugin is registered under. */
@@ -82,6 +83,14 @@ export const userAuditRoutes: FastifyPluginAsync<UserAuditRoutesOptions> = async
   /** RFC 6750 §3.1: a missing or bad token is 401 invalid_token with a Bearer challenge. Audited (aggregated, DOS-20). */
   const requireUser = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const header = request.headers.authorization;
+    // docs/decisions/0001 Contract 1: the web app reads the same trail with its session cookie.
+    if (header === undefined && readSessionCookie(request) !== undefined) {
+      const session = await services.webSessions.resolve(readSessionCookie(request));
+      if (session !== undefined) {
+        request.apiUserId = session.userId;
+        return;
+      }
+    }
     const token = typeof header === 'string' ? bearerPattern.exec(header.trim())?.[1] : undefined;
     const info = token === undefined ? undefined : await verifyAccessToken(services.store.db, token, services.clock.now().getTime());
     if (info?.userId != null && info.userActive) {
