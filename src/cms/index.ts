@@ -32,6 +32,7 @@ export { buildSignedData, type SignedDataInput } from './signed-data.js';
 export {
   defaultCmsLimits,
   parseSignedData,
+  parseSignedAttributes,
   type CmsLimits,
   type SignedDataView,
   type SignerIdentifier,

@@ -239,3 +239,16 @@ function parseSignerInfo(der: Uint8Array, el: DerElement, limits: CmsLimits): Si
     unsignedAttributes,
   };
 }
+
+/**
+ * Parses a detached `SignedAttributes` value in the form that is hashed and signed (RFC 5652 §5.4:
+ * the DER SET OF Attribute with tag 0x31, not the [0] IMPLICIT of the SignerInfo). Strict DER and
+ * bounded like {@link parseSignedData}; a remote authorization server uses it to read the
+ * message-digest a client claims before it computes the DTBS/R hash itself.
+ */
+export function parseSignedAttributes(der: Uint8Array, limits: CmsLimits = defaultCmsLimits): CmsAttribute[] {
+  if (der.length > limits.maxBytes) throw new CmsError('ERR_CMS_LIMIT', 'signed attributes too large');
+  const root = checkDer(der, { maxDepth: limits.maxDepth, maxNodes: limits.maxNodes });
+  if (root.tag !== tags.set) throw structure('signed attributes must be a DER SET OF Attribute (tag 0x31)');
+  return parseAttributes(der, root, limits);
+}

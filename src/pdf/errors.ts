@@ -34,3 +34,16 @@ export class PdfError extends SignetError<PdfErrorCode> {
     super(code, message, options);
   }
 }
+
+const limitCodes: ReadonlySet<string> = new Set<PdfErrorCode>([
+  'ERR_PDF_LIMIT_DEPTH',
+  'ERR_PDF_LIMIT_OBJECTS',
+  'ERR_PDF_LIMIT_DECOMPRESSED',
+  'ERR_PDF_LIMIT_REVISIONS',
+  'ERR_PDF_LIMIT_TIME',
+]);
+
+/** True for a resource-limit refusal (SECURITY.md INV-7): the input is hostile or too large, not merely malformed. */
+export function isPdfLimitError(err: unknown): err is PdfError {
+  return err instanceof PdfError && limitCodes.has(err.code);
+}

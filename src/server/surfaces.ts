@@ -10,7 +10,13 @@ import {
   revokeCredential,
   type CscDeps,
 } from '../csc/index.js';
-import { createOAuth2Service, type OAuth2Service } from '../auth/oauth2/index.js';
+import {
+  createOAuth2Service,
+  defaultConsentDocumentMaxBytes,
+  type OAuth2Service,
+} from '../auth/oauth2/index.js';
+import { createConsentDocumentInspector } from './consent-document-inspector.js';
+import { ServerError } from './errors.js';
 import { OcspClient, handlerFetch, revocationSourceFromClients } from '../pki/index.js';
 import type { SurfacePlugin } from './app.js';
 import type { CredentialOperations } from './admin/admin-service.js';
@@ -82,7 +88,23 @@ export function oauth2ServiceFor(services: CoreServices): OAuth2Service {
     sads: services.sads,
     hasher: services.hasher,
     issuer: () => services.baseUrl.get(),
+    documents: {
+      inspector: createConsentDocumentInspector(),
+      secretBox: services.secretBox,
+      maxBytes: consentDocumentMaxBytes(process.env),
+    },
   });
+}
+
+/** `SIGNET_CONSENT_DOCUMENT_MAX_BYTES` (default 20 MiB): the largest PDF POST /oauth2/documents takes. */
+export function consentDocumentMaxBytes(env: NodeJS.ProcessEnv): number {
+  const raw = env['SIGNET_CONSENT_DOCUMENT_MAX_BYTES'];
+  if (raw === undefined || raw === '') return defaultConsentDocumentMaxBytes;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 1024 || n > 1024 * 1024 * 1024) {
+    throw new ServerError('ERR_SERVER_CONFIG', 'SIGNET_CONSENT_DOCUMENT_MAX_BYTES must be a number of bytes between 1024 and 1 GiB');
+  }
+  return n;
 }
 
 /**

@@ -15,6 +15,7 @@ export type {
   AuditHeadTable,
   RateLimitsTable,
   OAuthInteractionsTable,
+  ConsentDocumentsTable,
   CaCertificatesTable,
   CaCountersTable,
   WebauthnCredentialsTable,
@@ -192,3 +193,11 @@ export {
   linkCaRenewal,
   type CaCertificateRow,
 } from './ca-repository.js';
+export {
+  insertConsentDocument,
+  findConsentDocuments,
+  bindConsentDocument,
+  deleteConsentDocumentsOfRequest,
+  deleteExpiredConsentDocuments,
+  type ConsentDocumentRow,
+} from './consent-documents-repository.js';

@@ -372,6 +372,37 @@ function passkeysSessions(kind: StoreKind): Migration {
   };
 }
 
+/**
+ * Documents shown at consent (docs/decisions/0001 contract 3): a PDF a client pushed to
+ * POST /oauth2/documents, sealed with AES-256-GCM (the AAD names the reference), with the DTBS/R
+ * hash the AS computed itself and the pre-signing findings. `request_id` binds it to one
+ * authorization request (single use); rows go when the request ends or expires.
+ */
+function consentDocuments(kind: StoreKind): Migration {
+  const bytes = kind === 'postgres' ? 'bytea' : 'blob';
+  return {
+    async up(db: AnyDb): Promise<void> {
+      await db.schema
+        .createTable('consent_documents')
+        .addColumn('ref_hash', sql.raw(bytes), (c) => c.primaryKey())
+        .addColumn('client_id', 'text', (c) => c.notNull().references('oauth_clients.id'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('sealed', sql.raw(bytes), (c) => c.notNull())
+        .addColumn('hash', 'text', (c) => c.notNull())
+        .addColumn('hash_algorithm_oid', 'text', (c) => c.notNull())
+        .addColumn('pages', 'integer', (c) => c.notNull())
+        .addColumn('size', 'integer', (c) => c.notNull())
+        .addColumn('details', 'text', (c) => c.notNull())
+        .addColumn('request_id', 'text')
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('consent_documents_request_idx').on('consent_documents').column('request_id').execute();
+      await db.schema.createIndex('consent_documents_expiry_idx').on('consent_documents').column('expires_at').execute();
+    },
+  };
+}
+
 /** The ordered migrations of one store kind. Names sort in application order; never rename one. */
 export function migrationsFor(kind: StoreKind): Readonly<Record<string, Migration>> {
   return {
@@ -384,6 +415,7 @@ export function migrationsFor(kind: StoreKind): Readonly<Record<string, Migratio
     '0007_sad_transactions': sadTransactions(kind),
     '0008_signing_requests': signingRequests(kind),
     '0009_passkeys_sessions': passkeysSessions(kind),
+    '0010_consent_documents': consentDocuments(kind),
   };
 }
 

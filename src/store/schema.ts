@@ -200,6 +200,28 @@ export interface OAuthInteractionsTable {
   readonly created_at: number;
 }
 
+/** Documents pushed for consent (POST /oauth2/documents), sealed at rest; deleted when their request ends. */
+export interface ConsentDocumentsTable {
+  /** SHA-256 of the opaque document_ref the client received. */
+  readonly ref_hash: Uint8Array;
+  readonly client_id: string;
+  /** The file name the client gave (shown on the consent page). */
+  readonly name: string;
+  /** AES-256-GCM seal of the PDF bytes; associated data `consent-document:<hex ref_hash>`. */
+  readonly sealed: Uint8Array;
+  /** Standard base64 DTBS/R digest the AS computed from the document (RFC 5652 §5.4). */
+  readonly hash: string;
+  readonly hash_algorithm_oid: string;
+  readonly pages: number;
+  readonly size: number;
+  /** JSON: signature field, visible rectangle, pre-signing findings. */
+  readonly details: string;
+  /** The authorization request the document is bound to (null until a PAR/authorize takes it). */
+  request_id: string | null;
+  readonly expires_at: number;
+  readonly created_at: number;
+}
+
 /** Certificates issued by the built-in CA (RFC 5280), with revocation (§5.3.1) and renewal state. */
 export interface CaCertificatesTable {
   /** Canonical lower-case hex. */
@@ -291,6 +313,7 @@ export interface Database {
   audit_head: AuditHeadTable;
   rate_limits: RateLimitsTable;
   oauth_interactions: OAuthInteractionsTable;
+  consent_documents: ConsentDocumentsTable;
   ca_certificates: CaCertificatesTable;
   ca_counters: CaCountersTable;
   webauthn_credentials: WebauthnCredentialsTable;

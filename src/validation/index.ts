@@ -5,3 +5,11 @@ export { addLongTermFacts, verifyPdfLongTerm, type LongTermInput, type LongTermO
 export { verifyTimestampToken, type TimestampCheck, type VerifiedTimestamp } from './timestamp-token.js';
 export { revocationFromDss } from './dss-revocation.js';
 export type { ChainStatus, DocumentReport, Indication, RevocationFinding, SignatureReport, SubIndication, TimestampReport } from './types.js';
+export {
+  checkPreparedDocument,
+  type PreparedDocumentCheck,
+  type PreparedDocumentInput,
+  type PreparedDocumentProblem,
+  type SignaturePlacement,
+} from './prepared-document.js';
+export { preSigningFindings, type PreSigningFinding, type PreSigningInput } from './pre-signing-findings.js';

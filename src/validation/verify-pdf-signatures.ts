@@ -6,6 +6,7 @@
 import type { X509Certificate } from 'node:crypto';
 import { systemClock, type Clock } from '../core/clock.js';
 import { isSignetError } from '../core/errors.js';
+import type { ParseLimits } from '../core/limits.js';
 import {
   findSignerCertificate,
   parseSignedData,
@@ -35,6 +36,8 @@ export interface VerifyOptions {
   /** DER trust anchors; without them no signature can be TOTAL-PASSED. */
   readonly trustAnchors?: readonly Uint8Array[];
   readonly clock?: Clock;
+  /** Parser limits for untrusted input (time, decoded stream size, objects). */
+  readonly limits?: Partial<ParseLimits>;
 }
 
 const CADES_SUBFILTERS = new Set(['ETSI.CAdES.detached', 'adbe.pkcs7.detached']);
@@ -44,7 +47,7 @@ function isHexDigit(b: number): boolean {
 }
 
 /** Checks /ByteRange (SECURITY.md V1, V2): four integers, starting at 0, a hole that is exactly /Contents. */
-function checkByteRange(source: ByteSource, dict: PdfDict, problems: string[]): [number, number, number, number] | undefined {
+export function checkByteRange(source: ByteSource, dict: PdfDict, problems: string[]): [number, number, number, number] | undefined {
   const br = dict.get('ByteRange');
   if (!Array.isArray(br) || br.length !== 4 || !br.every((v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0)) {
     problems.push('/ByteRange is not an array of four non-negative integers');
@@ -70,7 +73,7 @@ const MAX_DICT_PREFIX = 1 << 20;
  * V2: the hole must be this signature dictionary's own /Contents, i.e. inside the object the
  * field's /V points to — not another object's string (colliding or wrapped signatures, PDF-09).
  */
-function holeInOwnObject(source: ByteSource, location: ObjectLocation | undefined, holeStart: number): boolean {
+export function holeInOwnObject(source: ByteSource, location: ObjectLocation | undefined, holeStart: number): boolean {
   if (location?.kind !== 'offset') return false; // a dictionary in an object stream has no raw /Contents
   const prefix = holeStart - location.offset;
   if (prefix <= 0 || prefix > MAX_DICT_PREFIX) return false;
@@ -253,7 +256,7 @@ function verifyOne(
  */
 export function verifyPdfSignatures(input: ByteSource | Uint8Array, options: VerifyOptions = {}): DocumentReport {
   const source = input instanceof Uint8Array ? bytesSource(input) : input;
-  const doc = PdfDocument.open(source);
+  const doc = PdfDocument.open(source, options.limits === undefined ? {} : { limits: options.limits });
   const signatures: SignatureReport[] = [];
   const signed: (SignedField & { readonly ref: PdfRef; readonly fieldDict: PdfDict })[] = [];
   for (const f of listSignatureFields(doc)) {

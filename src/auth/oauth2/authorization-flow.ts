@@ -11,6 +11,8 @@ import {
   claimOAuthInteraction,
   credentialCertificates,
   deleteExpiredAuthorizationCodes,
+  deleteExpiredConsentDocuments,
+  deleteConsentDocumentsOfRequest,
   deleteExpiredOAuthInteractions,
   deleteOAuthInteraction,
   findCredential,
@@ -27,9 +29,20 @@ import { requestDetails, ref } from './audit-details.js';
 import type { AuthorizeResponse, SessionChange } from './authorize-response.js';
 import { validateAuthorizationRequest } from './authorization-request.js';
 import { takePushedRequest } from './pushed-authorization.js';
+import {
+  bindRequestDocuments,
+  documentFindings,
+  documentPlacement,
+  requestDocumentRows,
+} from './consent-documents.js';
 import { origin } from './client-authentication.js';
 import { OAuth2Error } from './errors.js';
-import { renderConsentPage, renderErrorPage, renderLoginPage } from './pages.js';
+import {
+  renderConsentPage,
+  renderErrorPage,
+  renderLoginPage,
+  type ConsentDocumentView,
+} from './pages.js';
 import { single } from './params.js';
 import {
   currentIssuer,
@@ -70,7 +83,7 @@ export class AuthorizationFlow {
         await this.#auditNow(o, 'oauth2.authorize', 'failure', { details: { error: err.code } });
         return errorPage(400, 'Cannot continue', err.message);
       }
-      return this.#beginLogin(pushed, o);
+      return this.#beginLogin(pushed, o, false);
     }
     const v = await validateAuthorizationRequest(this.#d, params);
     if (v.kind === 'show') {
@@ -84,11 +97,17 @@ export class AuthorizationFlow {
       });
       return this.#errorRedirect(302, v.redirectUri, v.state, v.error);
     }
-    return this.#beginLogin(v.request, o);
+    try {
+      return await this.#beginLogin(v.request, o, true);
+    } catch (err) {
+      if (!(err instanceof OAuth2Error) || err.code !== 'ERR_OAUTH2_DOCUMENT_REF') throw err;
+      await this.#auditNow(o, 'oauth2.authorize', 'failure', { actorClientId: v.request.clientId, details: { error: err.code } });
+      return this.#errorRedirect(302, v.request.redirectUri, v.request.state, err);
+    }
   }
 
   /** Stores the validated request as a login-stage interaction and shows the login page. */
-  async #beginLogin(r: AuthorizationRequest, o: Origin): Promise<AuthorizeResponse> {
+  async #beginLogin(r: AuthorizationRequest, o: Origin, bindDocuments: boolean): Promise<AuthorizeResponse> {
     const session = generateOpaqueToken();
     const csrf = generateOpaqueToken();
     const now = this.#now();
@@ -97,6 +116,9 @@ export class AuthorizationFlow {
       // that long so a late replay is still recognised and revokes its tokens).
       await deleteExpiredOAuthInteractions(trx, now);
       await deleteExpiredAuthorizationCodes(trx, now - 3600 * 1000);
+      await deleteExpiredConsentDocuments(trx, now);
+      // A pushed request bound its documents at push time; a query request binds them here.
+      if (bindDocuments) await bindRequestDocuments(trx, r, now);
       await insertOAuthInteraction(trx, {
         id_hash: session.hash,
         csrf_hash: csrf.hash,
@@ -215,6 +237,7 @@ export class AuthorizationFlow {
       if (problem !== undefined) {
         await this.#d.store.transaction(async (trx) => {
           await deleteOAuthInteraction(trx, row.id_hash);
+          await endRequestDocuments(trx, r);
           await appendAudit(
             trx,
             this.#event(o, 'oauth2.login', 'failure', {
@@ -262,6 +285,7 @@ export class AuthorizationFlow {
         csrf: csrf.token,
         username,
         ...(await this.#certificateSubject(r)),
+        ...(await this.#documentViews(r)),
       }),
       session: { set: session.token, maxAgeSeconds: this.#interactionTtl },
     };
@@ -281,6 +305,7 @@ export class AuthorizationFlow {
     const finish = async (error: OAuth2Error, reason: string): Promise<AuthorizeResponse> => {
       await this.#d.store.transaction(async (trx) => {
         await deleteOAuthInteraction(trx, row.id_hash);
+        await endRequestDocuments(trx, r);
         await appendAudit(
           trx,
           this.#event(o, 'oauth2.consent', 'failure', { ...who, details: { reason } }),
@@ -315,10 +340,25 @@ export class AuthorizationFlow {
           username: user?.username ?? '',
           message,
           ...(await this.#certificateSubject(r)),
+          ...(await this.#documentViews(r)),
         }),
       };
     };
     if (decision !== 'approve') return retry('Choose Approve or Deny.', 'no-decision');
+    // Contract 3: every document is still there, and none is blocked by the pre-signing checks.
+    if (r.documents !== undefined) {
+      const views = (await this.#documentViews(r)).documents ?? [];
+      if (views.length !== r.documents.length) {
+        return finish(new OAuth2Error('ERR_OAUTH2_DOCUMENT_REF', 'the documents of this request are gone'), 'documents-missing');
+      }
+      const blocking = views.flatMap((d) => d.findings.filter((f) => f.blocksSigning).map((f) => f.code));
+      if (blocking.length > 0) {
+        return finish(
+          new OAuth2Error('ERR_OAUTH2_DOCUMENT_BLOCKED', 'a document cannot be signed safely'),
+          `document-blocked:${blocking.join(',')}`,
+        );
+      }
+    }
     if (c !== undefined) {
       // SCAL2: the credential PIN is the explicit second action over exactly these hashes.
       const pin = field(form, 'pin');
@@ -360,6 +400,8 @@ export class AuthorizationFlow {
         created_at: now,
       });
       await deleteOAuthInteraction(trx, row.id_hash);
+      // Contract 3: the documents go when the request ends (the code carries only hashes).
+      await endRequestDocuments(trx, r);
       await appendAudit(
         trx,
         this.#event(o, 'oauth2.consent', 'success', { ...who, details: requestDetails(r) }),
@@ -382,6 +424,26 @@ export class AuthorizationFlow {
         ...(r.state === undefined ? {} : { state: r.state }),
       }),
       session: { clear: true },
+    };
+  }
+
+  /** The request's documents as the consent page shows them (contract 3). */
+  async #documentViews(r: AuthorizationRequest): Promise<{ documents?: ConsentDocumentView[] }> {
+    if (r.documents === undefined) return {};
+    const rows = await requestDocumentRows(this.#d, r);
+    return {
+      documents: rows.map((row) => {
+        const p = documentPlacement(row);
+        return {
+          name: row.name,
+          pages: row.pages,
+          hash: row.hash,
+          size: row.size,
+          ...(p.fieldName === undefined ? {} : { fieldName: p.fieldName }),
+          ...(p.placement === undefined ? {} : { placement: p.placement }),
+          findings: documentFindings(row),
+        };
+      }),
     };
   }
 
@@ -458,6 +520,11 @@ export class AuthorizationFlow {
     if (outcome === 'failure') await appendFailureAudit(this.#d.store, event, this.#d.audit);
     else await appendAuditNow(this.#d.store, event, this.#d.audit);
   }
+}
+
+/** Deletes the documents of a request that has ended (code issued, denied, failed). */
+async function endRequestDocuments(trx: Db, r: AuthorizationRequest): Promise<void> {
+  if (r.requestId !== undefined && r.documents !== undefined) await deleteConsentDocumentsOfRequest(trx, r.requestId);
 }
 
 function field(form: RawParams, name: string): string | undefined {

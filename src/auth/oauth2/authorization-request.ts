@@ -6,6 +6,8 @@
 import { digestByOid } from '../../cms/index.js';
 import { findOAuthClient, type OAuthClient } from '../../store/index.js';
 import { maxSadSignatures } from '../sad.js';
+import { generateOpaqueToken } from '../opaque-token.js';
+import { resolveDocumentRefs } from './consent-documents.js';
 import { OAuth2Error } from './errors.js';
 import { refuseRepeated, single } from './params.js';
 import { isS256Challenge } from './pkce.js';
@@ -57,7 +59,7 @@ function invalidDetails(message: string): OAuth2Error {
 
 /** Validates the query of GET /oauth2/authorize. */
 export async function validateAuthorizationRequest(
-  deps: Pick<OAuth2Deps, 'store' | 'pkceRequiredForConfidentialClients'>,
+  deps: Pick<OAuth2Deps, 'store' | 'clock' | 'documents' | 'pkceRequiredForConfidentialClients'>,
   params: RawParams,
 ): Promise<AuthorizationRequestValidation> {
   // Step 1 (shown, never redirected): the client and its exact redirect URI.
@@ -115,7 +117,18 @@ export async function validateAuthorizationRequest(
       state = undefined;
       throw invalid(`the state parameter is longer than ${MAX_STATE} characters`);
     }
-    const request = validateRest(deps, params, client, redirectUri, state);
+    const rest = validateRest(deps, params, client, redirectUri, state);
+    // Contract 3: document_refs name the documents shown at consent, one per hash, in order.
+    const rawRefs = single(params, 'document_refs');
+    if (rawRefs !== undefined && deps.documents === undefined) {
+      throw invalid('this server does not take documents at consent');
+    }
+    const documents = await resolveDocumentRefs(deps, rawRefs, client.id, rest.credential);
+    const request: AuthorizationRequest = {
+      ...rest,
+      requestId: generateOpaqueToken().token,
+      ...(documents === undefined ? {} : { documents }),
+    };
     return { kind: 'valid', request, client };
   } catch (err) {
     if (err instanceof OAuth2Error) {

@@ -16,7 +16,14 @@ export type OAuth2ErrorCode =
   | 'ERR_OAUTH2_REDIRECT_URI'
   | 'ERR_OAUTH2_INTERACTION'
   | 'ERR_OAUTH2_CLIENT_METADATA'
-  | 'ERR_OAUTH2_SERVER_ERROR';
+  | 'ERR_OAUTH2_SERVER_ERROR'
+  | 'ERR_OAUTH2_DOCUMENT_TOO_LARGE'
+  | 'ERR_OAUTH2_DOCUMENT_MALFORMED'
+  | 'ERR_OAUTH2_DOCUMENT_LIMIT'
+  | 'ERR_OAUTH2_DOCUMENT_MISMATCH'
+  | 'ERR_OAUTH2_DOCUMENT_REF'
+  | 'ERR_OAUTH2_DOCUMENT_BLOCKED'
+  | 'ERR_OAUTH2_APPROVAL';
 
 /** The wire form of each code: RFC 6749 §4.1.2.1 / §5.2 error value and HTTP status. */
 export const oauth2WireErrors: Readonly<
@@ -39,6 +46,16 @@ export const oauth2WireErrors: Readonly<
   ERR_OAUTH2_INTERACTION: { error: 'invalid_request', status: 400 },
   ERR_OAUTH2_CLIENT_METADATA: { error: 'invalid_client_metadata', status: 400 },
   ERR_OAUTH2_SERVER_ERROR: { error: 'server_error', status: 500 },
+  // POST /oauth2/documents (docs/decisions/0001 contract 3).
+  ERR_OAUTH2_DOCUMENT_TOO_LARGE: { error: 'invalid_request', status: 413 },
+  ERR_OAUTH2_DOCUMENT_MALFORMED: { error: 'invalid_request', status: 400 },
+  ERR_OAUTH2_DOCUMENT_LIMIT: { error: 'invalid_request', status: 422 },
+  ERR_OAUTH2_DOCUMENT_MISMATCH: { error: 'invalid_request', status: 400 },
+  // document_refs of an authorization request (SECURITY.md SAD-03).
+  ERR_OAUTH2_DOCUMENT_REF: { error: 'invalid_request', status: 400 },
+  // Consent: a document the pre-signing checks block; an approval whose factor does not match.
+  ERR_OAUTH2_DOCUMENT_BLOCKED: { error: 'access_denied', status: 403 },
+  ERR_OAUTH2_APPROVAL: { error: 'access_denied', status: 403 },
 };
 
 /** An OAuth 2.0 request was refused; `error`/`status` give its RFC 6749 wire form. */

@@ -4,6 +4,7 @@ export type {
   OAuth2Deps,
   RawParams,
   AuthorizationRequest,
+  ConsentDocument,
   CredentialAuthorization,
 } from './types.js';
 export type { AuthorizeResponse, SessionChange } from './authorize-response.js';
@@ -24,3 +25,12 @@ export {
 export { isRegisteredRedirectUri, redirectUriProblem } from './redirect-uri.js';
 export { s256Challenge, verifyPkce } from './pkce.js';
 export type { PushedAuthorizationResponse } from './pushed-authorization.js';
+export {
+  consentDocumentAad,
+  defaultConsentDocumentMaxBytes,
+  type ConsentDocumentInspector,
+  type ConsentDocumentResponse,
+  type ConsentDocumentsConfig,
+  type DocumentFinding,
+  type DocumentInspection,
+} from './consent-documents.js';

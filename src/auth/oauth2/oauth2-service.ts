@@ -7,6 +7,11 @@ import {
   pushAuthorizationRequest,
   type PushedAuthorizationResponse,
 } from './pushed-authorization.js';
+import {
+  defaultConsentDocumentMaxBytes,
+  uploadConsentDocument,
+  type ConsentDocumentResponse,
+} from './consent-documents.js';
 import { TokenEndpoint, type TokenRequest, type TokenResponse } from './token-endpoint.js';
 import { currentIssuer, type OAuth2Deps, type Origin, type RawParams } from './types.js';
 
@@ -27,6 +32,13 @@ export interface OAuth2Service {
    * before it existed still type-check; the route is registered when present.
    */
   pushAuthorization?(request: TokenRequest): Promise<PushedAuthorizationResponse>;
+  /**
+   * POST /oauth2/documents (docs/decisions/0001 contract 3); throws OAuth2Error. Present when the
+   * service was built with `documents`.
+   */
+  uploadDocument?(request: TokenRequest): Promise<ConsentDocumentResponse>;
+  /** The body limit of POST /oauth2/documents (the base64 of the largest document, plus room). */
+  readonly documentBodyLimit?: number;
   /** POST /oauth2/revoke; throws OAuth2Error only for client authentication and malformed requests. */
   revoke(request: TokenRequest): Promise<void>;
   /** RFC 8414 metadata. */
@@ -49,7 +61,17 @@ export function createOAuth2Service(deps: OAuth2Deps): OAuth2Service {
   if (typeof deps.issuer === 'string') currentIssuer(deps);
   const flow = new AuthorizationFlow(deps);
   const tokens = new TokenEndpoint(deps);
+  const documents = deps.documents;
+  const uploads =
+    documents === undefined
+      ? {}
+      : {
+          uploadDocument: (request: TokenRequest) => uploadConsentDocument(deps, documents, request),
+          documentBodyLimit:
+            Math.ceil((documents.maxBytes ?? defaultConsentDocumentMaxBytes) / 3) * 4 + 128 * 1024,
+        };
   return {
+    ...uploads,
     authorize: (params, origin) => flow.start(params, origin),
     submitAuthorization: (form, session, origin) => flow.submit(form, session, origin),
     token: (request) => tokens.token(request),

@@ -3,7 +3,45 @@
  * §4.16 and §4.2). Everything shown is HTML-escaped; the forms carry only the anti-CSRF token —
  * the request itself stays in the database (SECURITY.md OA-33).
  */
+import type { DocumentFinding } from './consent-documents.js';
 import type { AuthorizationRequest } from './types.js';
+
+/** A document as the consent page shows it (contract 3). */
+export interface ConsentDocumentView {
+  readonly name: string;
+  readonly pages: number;
+  readonly hash: string;
+  readonly size: number;
+  readonly fieldName?: string;
+  /** 0-based page and rectangle in PDF user space; absent for an invisible signature. */
+  readonly placement?: { readonly page: number; readonly rect: readonly [number, number, number, number] };
+  readonly findings: readonly DocumentFinding[];
+}
+
+function placementText(d: ConsentDocumentView): string {
+  const field = d.fieldName === undefined ? 'a new signature field' : `the signature field “${escapeHtml(d.fieldName)}”`;
+  if (d.placement === undefined) return `Your signature goes into ${field}, invisible on the pages.`;
+  const [x1, y1, x2, y2] = d.placement.rect.map((n) => Math.round(n));
+  return `Your signature appears in ${field} on page ${d.placement.page + 1} (a box from ${x1},${y1} to ${x2},${y2} points, from the bottom left).`;
+}
+
+function renderDocument(d: ConsentDocumentView, i: number): string {
+  const n = i + 1;
+  const findings =
+    d.findings.length === 0
+      ? '<p class="findings-none">The checks found nothing unusual in this document.</p>'
+      : `<ul class="findings" aria-label="What the checks found in ${escapeHtml(d.name)}">
+${d.findings.map((f) => `<li class="${f.blocksSigning ? 'finding blocking' : 'finding'}">${f.blocksSigning ? '<strong>Cannot be signed:</strong> ' : ''}${escapeHtml(f.message)} <small>(${escapeHtml(f.code)})</small></li>`).join('\n')}
+</ul>`;
+  const place = d.placement === undefined ? '' : ` data-sign-page="${d.placement.page}" data-sign-rect="${d.placement.rect.map(String).join(' ')}"`;
+  return `<section class="document" aria-labelledby="document-${n}-name">
+<h2 id="document-${n}-name">Document ${n}: ${escapeHtml(d.name)}</h2>
+<p><span class="page-count">${d.pages} page${d.pages === 1 ? '' : 's'}</span>, ${Math.max(1, Math.round(d.size / 1024))} KB. ${placementText(d)}</p>
+<div class="pages" data-document="${i}" data-pages="${d.pages}"${place} role="group" aria-label="Pages of ${escapeHtml(d.name)}"><p class="pages-loading">The pages appear here once loaded.</p></div>
+<p>Hash to be signed: <code class="document-hash">${escapeHtml(d.hash)}</code></p>
+${findings}
+</section>`;
+}
 
 /** Escapes text for HTML element content and double-quoted attributes. */
 export function escapeHtml(text: string): string {
@@ -66,9 +104,21 @@ export function renderConsentPage(view: {
   readonly message?: string;
   /** The credential certificate's subject (scope credential). */
   readonly certificateSubject?: string;
+  /** The documents behind the hashes (contract 3); absent for a hash-only request. */
+  readonly documents?: readonly ConsentDocumentView[];
 }): string {
   const r = view.request;
   const c = r.credential;
+  const docs = view.documents ?? [];
+  const isBlocked = docs.some((d) => d.findings.some((f) => f.blocksSigning));
+  const shown =
+    c === undefined
+      ? ''
+      : docs.length === 0
+        ? `<p id="hash-only"><strong>Signet has not seen these documents: only their hashes.</strong> It cannot show you what you are signing. Approve only if you trust ${escapeHtml(r.clientName)} to have computed these hashes from the documents you mean to sign.</p>`
+        : `<p>These are the documents you are about to sign, shown from the very bytes whose hashes your signature will cover.</p>
+${docs.map(renderDocument).join('\n')}
+${isBlocked ? '<p role="alert" id="blocked">At least one document cannot be signed safely (see above), so this request cannot be approved.</p>' : ''}`;
   const what =
     c === undefined
       ? `<p>${escapeHtml(r.clientName)} asks for access to your Signet account (scope <code>service</code>): list your credentials and their certificates. It cannot sign without asking you again.</p>`
@@ -85,10 +135,11 @@ ${c.documentDigests.map((d) => `<li>${d.label === undefined ? '' : `${escapeHtml
     r.lang,
     `<p>Signed in as <strong>${escapeHtml(view.username)}</strong>.</p>
 ${what}
+${shown}
 ${r.description === undefined ? '' : `<p>The application says: <em>${escapeHtml(r.description)}</em></p>\n`}${message(view.message)}<form method="post" action="authorize" autocomplete="off">
 <input type="hidden" name="csrf_token" value="${escapeHtml(view.csrf)}">
 <input type="hidden" name="step" value="consent">
-${pin}<p><button type="submit" name="decision" value="approve">Approve</button>
+${pin}<p><button type="submit" name="decision" value="approve"${isBlocked ? ' disabled' : ''}>Approve</button>
 <button type="submit" name="decision" value="deny" formnovalidate>Deny</button></p>
 </form>`,
   );

@@ -10,6 +10,7 @@ import { generateOpaqueToken, hashOpaqueToken } from '../opaque-token.js';
 import { requestDetails } from './audit-details.js';
 import { validateAuthorizationRequest } from './authorization-request.js';
 import { authenticateClient, origin } from './client-authentication.js';
+import { bindRequestDocuments } from './consent-documents.js';
 import { OAuth2Error } from './errors.js';
 import type { TokenRequest } from './token-endpoint.js';
 import type { AuthorizationRequest, OAuth2Deps } from './types.js';
@@ -40,6 +41,8 @@ export async function pushAuthorizationRequest(
   const reference = generateOpaqueToken();
   const now = deps.clock.now().getTime();
   await deps.store.transaction(async (trx) => {
+    // Contract 3: the documents are taken by this request now (single use).
+    await bindRequestDocuments(trx, v.request, now);
     await insertOAuthInteraction(trx, {
       id_hash: reference.hash,
       csrf_hash: null,

@@ -6,6 +6,7 @@ import type { Authenticator } from '../authenticator.js';
 import type { SadService, RequestOrigin } from '../sad.js';
 import type { SecretHasher } from '../secret-hasher.js';
 import { OAuth2Error } from './errors.js';
+import type { ConsentDocumentsConfig } from './consent-documents.js';
 
 /** Request parameters as the HTTP layer parsed them: a repeated parameter arrives as an array. */
 export type RawParams = Readonly<Record<string, string | readonly string[] | undefined>>;
@@ -42,6 +43,21 @@ export interface OAuth2Deps {
    * code_challenge as required). Public clients always need it.
    */
   readonly pkceRequiredForConfidentialClients?: boolean;
+  /**
+   * Documents at consent (POST /oauth2/documents, `document_refs`): the inspector and the sealing
+   * box. Without it the endpoint is absent and `document_refs` is refused.
+   */
+  readonly documents?: ConsentDocumentsConfig;
+}
+
+/** A document an authorization request shows at consent (its bytes stay sealed in the store). */
+export interface ConsentDocument {
+  /** Hex SHA-256 of the document_ref (the row's key). */
+  readonly refHash: string;
+  readonly name: string;
+  readonly pages: number;
+  /** The DTBS/R hash the AS computed: equal to the request's hash at the same position. */
+  readonly hash: string;
 }
 
 /** The credential part of a `credential`-scope request (CSC v2 §8.4.2 parameters or RFC 9396 details). */
@@ -66,6 +82,10 @@ export interface AuthorizationRequest {
   readonly credential?: CredentialAuthorization;
   readonly description?: string;
   readonly lang?: string;
+  /** Random id of this authorization request (in the approval commitment; binds its documents). */
+  readonly requestId?: string;
+  /** The documents shown at consent, in the order of the hashes (document_refs). */
+  readonly documents?: readonly ConsentDocument[];
 }
 
 /** Origin of a request (source address, trace id) for the audit log. */

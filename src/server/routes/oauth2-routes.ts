@@ -316,8 +316,46 @@ export const oauth2Routes: FastifyPluginAsync<OAuth2RoutesOptions> = (app, { oau
     );
   }
 
+  const upload = oauth2.uploadDocument?.bind(oauth2);
+  if (upload !== undefined) {
+    app.post(
+      '/oauth2/documents',
+      {
+        bodyLimit: oauth2.documentBodyLimit ?? 32 * 1024 * 1024,
+        schema: {
+          tags,
+          summary:
+            'Push a prepared PDF and its signed attributes for consent (docs/decisions/0001 contract 3): the AS checks the ByteRange and message-digest and computes the DTBS/R hash itself',
+          response: {
+            201: {
+              type: 'object',
+              required: ['document_ref', 'hash', 'pages', 'expires_in'],
+              properties: {
+                document_ref: { type: 'string' },
+                hash: { type: 'string' },
+                pages: { type: 'integer' },
+                expires_in: { type: 'integer' },
+              },
+            },
+            '4xx': errorSchema,
+          },
+        },
+      },
+      async (request, reply) => {
+        const authorization = request.headers.authorization;
+        try {
+          const result = await upload({ params: bodyParams(request.body), authorization, ...origin(request) });
+          return await reply.code(201).header('cache-control', 'no-store').send(result);
+        } catch (err) {
+          if (err instanceof OAuth2Error) return sendError(reply, err, authorization !== undefined);
+          throw err;
+        }
+      },
+    );
+  }
+
   // SECURITY.md OA-27: the token and revocation endpoints answer POST only.
-  for (const path of ['/oauth2/token', '/oauth2/revoke', '/oauth2/pushed_authorize']) {
+  for (const path of ['/oauth2/token', '/oauth2/revoke', '/oauth2/pushed_authorize', '/oauth2/documents']) {
     app.get(path, { schema: { hide: true } }, (_request, reply) =>
       reply
         .code(405)

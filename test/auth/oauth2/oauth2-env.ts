@@ -71,7 +71,7 @@ const hasher = createScryptHasher({ N: 2 ** 10, r: 8, p: 1 }, { minimumN: 2 ** 1
 export async function makeEnv(
   t: TestContext,
   kind: StoreKind,
-  options: Partial<Pick<OAuth2Deps, 'pkceRequiredForConfidentialClients' | 'codeTtlSeconds'>> = {},
+  options: Partial<Pick<OAuth2Deps, 'pkceRequiredForConfidentialClients' | 'codeTtlSeconds' | 'documents'>> = {},
 ): Promise<OAuth2Env> {
   const database = await testStores(t)[kind]();
   const { store } = database;

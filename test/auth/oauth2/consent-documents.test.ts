@@ -1,0 +1,276 @@
+/**
+ * Documents at consent (docs/decisions/0001 contract 3; issue 12 "Consent that shows the
+ * documents"): POST /oauth2/documents checks the prepared PDF (ByteRange, message-digest) and
+ * computes the DTBS/R hash itself; document_refs of PAR and of the plain authorize query must
+ * match the hashes position by position (SECURITY.md SAD-03); refusals are clear and audited;
+ * hostile PDFs end in bounded time; documents are deleted when the request ends. Both stores.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import type { LightMyRequestResponse } from 'fastify';
+import { createAesGcmSecretBox } from '../../../src/auth/index.js';
+import { createConsentDocumentInspector } from '../../../src/server/consent-document-inspector.js';
+import { requireStore, storeKinds } from '../../support/stores.js';
+import { documentBody, makeBombPdf, prepareDocument, type PreparedDocument } from '../../support/consent-documents.js';
+import { makeBasePdf } from '../../support/pdf-fixtures.js';
+import {
+  GATEWAY_REDIRECT,
+  PIN,
+  SHA256,
+  approve,
+  getAuthorize,
+  makeEnv,
+  openLogin,
+  pkce,
+  postForm,
+  postToken,
+  signIn,
+  type OAuth2Env,
+} from './oauth2-env.js';
+
+const MAX_BYTES = 256 * 1024;
+
+async function docsEnv(t: Parameters<typeof makeEnv>[0], kind: Parameters<typeof makeEnv>[1]): Promise<OAuth2Env> {
+  return makeEnv(t, kind, {
+    documents: {
+      inspector: createConsentDocumentInspector(),
+      secretBox: createAesGcmSecretBox(randomBytes(32)),
+      maxBytes: MAX_BYTES,
+      ttlSeconds: 600,
+    },
+  });
+}
+
+function upload(
+  env: OAuth2Env,
+  body: Record<string, string>,
+  client: { id: string; secret: string } | null = env.gateway,
+): Promise<LightMyRequestResponse> {
+  return env.app.inject({
+    method: 'POST',
+    url: '/oauth2/documents',
+    headers: {
+      'content-type': 'application/json',
+      ...(client === null ? {} : { authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}` }),
+    },
+    payload: JSON.stringify(body),
+  });
+}
+
+async function pushDoc(env: OAuth2Env, d: PreparedDocument): Promise<string> {
+  const res = await upload(env, documentBody(d));
+  assert.equal(res.statusCode, 201, res.body);
+  return res.json<{ document_ref: string }>().document_ref;
+}
+
+function credentialFields(env: OAuth2Env, hashes: readonly string[], refs: readonly string[], challenge: string): Record<string, string> {
+  return {
+    response_type: 'code',
+    redirect_uri: GATEWAY_REDIRECT,
+    state: 'docs',
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+    scope: 'credential',
+    credentialID: env.credentialId,
+    numSignatures: String(hashes.length),
+    hashes: hashes.map((h) => Buffer.from(h, 'base64').toString('base64url')).join(','),
+    hashAlgorithmOID: SHA256,
+    document_refs: refs.join(','),
+  };
+}
+
+async function countDocs(env: OAuth2Env): Promise<number> {
+  const r = await env.store.db.selectFrom('consent_documents').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+async function auditTypes(env: OAuth2Env, type: string): Promise<{ outcome: string; details: string }[]> {
+  return env.store.db.selectFrom('audit_log').select(['outcome', 'details']).where('event_type', '=', type).orderBy('seq').execute();
+}
+
+describe('POST /oauth2/documents (contract 3)', () => {
+  for (const kind of storeKinds) {
+    it(`${kind}: a prepared PDF → 201 with the DTBS/R hash the AS computed, sealed at rest, audited`, async (t) => {
+      if (!(await requireStore(t, kind))) return;
+      const env = await docsEnv(t, kind);
+      const d = await prepareDocument({ text: 'Lease agreement', pages: 2 });
+      const res = await upload(env, documentBody(d));
+      assert.equal(res.statusCode, 201, res.body);
+      const body = res.json<{ document_ref: string; hash: string; pages: number; expires_in: number }>();
+      assert.equal(body.hash, d.hash);
+      assert.equal(body.pages, 2);
+      assert.equal(body.expires_in, 600);
+      assert.match(body.document_ref, /^[A-Za-z0-9_-]{43}$/);
+      const row = await env.store.db.selectFrom('consent_documents').selectAll().executeTakeFirstOrThrow();
+      // Sealed: the PDF header is not readable at rest.
+      assert.equal(Buffer.from(row.sealed).includes('%PDF'), false);
+      const audits = await auditTypes(env, 'oauth2.document');
+      assert.equal(audits.at(-1)?.outcome, 'success');
+      assert.match(audits.at(-1)?.details ?? '', new RegExp(d.hash.replace(/[+/]/g, '.')));
+    });
+
+    it(`${kind}: refusals — no client authentication, oversized, not a PDF, bomb, ByteRange or message-digest mismatch`, async (t) => {
+      if (!(await requireStore(t, kind))) return;
+      const env = await docsEnv(t, kind);
+      const d = await prepareDocument({ text: 'Refusals' });
+      const noAuth = await upload(env, documentBody(d), null);
+      assert.equal(noAuth.statusCode, 400);
+      const wrongSecret = await upload(env, documentBody(d), { id: env.gateway.id, secret: 'nope' });
+      assert.equal(wrongSecret.statusCode, 401);
+      assert.equal(wrongSecret.json<{ error: string }>().error, 'invalid_client');
+
+      const big = await prepareDocument({ source: makeBasePdf({ extraStreamBytes: MAX_BYTES + 1 }) });
+      const tooBig = await upload(env, documentBody(big));
+      assert.equal(tooBig.statusCode, 413, tooBig.body);
+      assert.equal(tooBig.json<{ error: string }>().error, 'invalid_request');
+
+      const garbage = await upload(env, { ...documentBody(d), document: randomBytes(4000).toString('base64') });
+      assert.equal(garbage.statusCode, 400, garbage.body);
+      assert.match(garbage.json<{ error_description: string }>().error_description, /not a readable PDF/);
+
+      // 64 MiB of zeros in 64 KiB of Flate: refused at the 32 MiB decode limit, quickly.
+      const bomb = await prepareDocument({ source: makeBombPdf(64 * 1024 * 1024) });
+      assert.ok(bomb.pdf.length < MAX_BYTES);
+      const started = process.hrtime.bigint();
+      const bombed = await upload(env, documentBody(bomb));
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      assert.equal(bombed.statusCode, 422, bombed.body);
+      assert.match(bombed.json<{ error_description: string }>().error_description, /ERR_PDF_LIMIT_DECOMPRESSED/);
+      assert.ok(ms < 5000, `bomb refused in ${ms} ms`);
+
+      // The signed attributes of another document: the message-digest does not match.
+      const other = await prepareDocument({ text: 'Another document' });
+      const swapped = await upload(env, { ...documentBody(d), signedAttributes: other.signedAttributes });
+      assert.equal(swapped.statusCode, 400);
+      assert.match(swapped.json<{ error_description: string }>().error_description, /message-digest/);
+
+      // One byte changed inside the signed range after preparation.
+      const tampered = new Uint8Array(d.pdf);
+      const at = Buffer.from(tampered).indexOf('Signet fixture');
+      assert.ok(at > 0);
+      tampered[at] = 0x73; // now "signet fixture" 
+      const changed = await upload(env, { ...documentBody(d), document: Buffer.from(tampered).toString('base64') });
+      assert.equal(changed.statusCode, 400);
+
+      // A plain, unprepared PDF has no placeholder.
+      const plain = await upload(env, { ...documentBody(d), document: Buffer.from(makeBasePdf()).toString('base64') });
+      assert.equal(plain.statusCode, 400);
+      assert.match(plain.json<{ error_description: string }>().error_description, /placeholder/);
+
+      assert.equal(await countDocs(env), 0);
+      const failures = (await auditTypes(env, 'oauth2.document')).filter((a) => a.outcome === 'failure');
+      assert.ok(failures.length >= 5, `audited failures: ${failures.length}`);
+    });
+  }
+});
+
+describe('document_refs bind the documents to the hashes (SECURITY.md SAD-03)', () => {
+  for (const kind of storeKinds) {
+    it(`${kind}: PAR with three documents → consent lists them → code → documents deleted`, async (t) => {
+      if (!(await requireStore(t, kind))) return;
+      const env = await docsEnv(t, kind);
+      const docs = await Promise.all(['one', 'two', 'three'].map((w) => prepareDocument({ name: `${w}.pdf`, text: `Document ${w}` })));
+      const refs = [];
+      for (const d of docs) refs.push(await pushDoc(env, d));
+      const { verifier, challenge } = pkce();
+      const pushed = await postToken(env, credentialFields(env, docs.map((d) => d.hash), refs, challenge), env.gateway, '/oauth2/pushed_authorize');
+      assert.equal(pushed.statusCode, 201, pushed.body);
+      const login = await openLogin(env, { client_id: env.gateway.id, request_uri: pushed.json<{ request_uri: string }>().request_uri });
+      const consent = await signIn(env, login);
+      assert.equal(consent.res.statusCode, 200, consent.res.body);
+      for (const d of docs) assert.ok(consent.res.body.includes(d.name), `consent names ${d.name}`);
+      const done = await approve(env, consent, PIN);
+      assert.equal(done.statusCode, 303, done.body);
+      const q = new URL(String(done.headers.location)).searchParams;
+      assert.ok(q.get('code'));
+      assert.equal(await countDocs(env), 0, 'documents deleted once the code is issued');
+      const token = await postToken(
+        env,
+        { grant_type: 'authorization_code', code: q.get('code') ?? '', redirect_uri: GATEWAY_REDIRECT, code_verifier: verifier },
+        env.gateway,
+      );
+      assert.equal(token.statusCode, 200, token.body);
+      const sadHashes = await env.store.db.selectFrom('sad_hashes').select('hash').execute();
+      assert.deepEqual(
+        sadHashes.map((h) => Buffer.from(h.hash as unknown as Uint8Array).toString('base64')).sort(),
+        docs.map((d) => d.hash).sort(),
+      );
+    });
+
+    it(`${kind}: reordered, added, removed or foreign hashes, reused and expired refs are refused`, async (t) => {
+      if (!(await requireStore(t, kind))) return;
+      const env = await docsEnv(t, kind);
+      const [a, b] = await Promise.all([prepareDocument({ text: 'A' }), prepareDocument({ text: 'B' })]);
+      const refA = await pushDoc(env, a!);
+      const refB = await pushDoc(env, b!);
+      const { challenge } = pkce();
+      const par = (hashes: string[], refs: string[], client = env.gateway): Promise<LightMyRequestResponse> =>
+        postToken(env, credentialFields(env, hashes, refs, challenge), client, '/oauth2/pushed_authorize');
+      const refused = async (res: LightMyRequestResponse, pattern: RegExp): Promise<void> => {
+        assert.equal(res.statusCode, 400, res.body);
+        assert.equal(res.json<{ error: string }>().error, 'invalid_request');
+        assert.match(res.json<{ error_description: string }>().error_description, pattern);
+      };
+      // Reordered: the hash at each position must be the hash of the document at that position.
+      await refused(await par([b!.hash, a!.hash], [refA, refB]), /position 0/);
+      // A hash added without its document, and a document removed.
+      const extra = Buffer.from(randomBytes(32)).toString('base64');
+      await refused(await par([a!.hash, b!.hash, extra], [refA, refB]), /one document per hash/);
+      await refused(await par([a!.hash], [refA, refB]), /one document per hash/);
+      // Another client cannot use the gateway's documents.
+      const other = await makeOtherClient(env);
+      await refused(await par([a!.hash], [refA], other), /another client/);
+      // Bound once: the second request cannot take the same document.
+      const first = await par([a!.hash, b!.hash], [refA, refB]);
+      assert.equal(first.statusCode, 201, first.body);
+      await refused(await par([a!.hash], [refA]), /already used/);
+      // Expired: a fresh document after its lifetime.
+      const c = await prepareDocument({ text: 'C' });
+      const refC = await pushDoc(env, c);
+      env.clock.advance(601_000);
+      await refused(await par([c.hash], [refC]), /expired/);
+      // The plain authorize query is checked the same way (an error redirect to the client).
+      const d = await prepareDocument({ text: 'D' });
+      const refD = await pushDoc(env, d);
+      const res = await getAuthorize(env, { client_id: env.gateway.id, ...credentialFields(env, [a!.hash], [refD], challenge) });
+      assert.equal(res.statusCode, 302);
+      const q = new URL(String(res.headers.location)).searchParams;
+      assert.equal(q.get('error'), 'invalid_request');
+      const fails = (await auditTypes(env, 'oauth2.authorize')).filter((x) => x.outcome === 'failure');
+      assert.ok(fails.some((f) => f.details.includes('ERR_OAUTH2_DOCUMENT_REF')));
+    });
+
+    it(`${kind}: a denied request deletes its documents; expired ones go with housekeeping`, async (t) => {
+      if (!(await requireStore(t, kind))) return;
+      const env = await docsEnv(t, kind);
+      const d = await prepareDocument({ text: 'Deny me' });
+      const ref = await pushDoc(env, d);
+      const { challenge } = pkce();
+      const login = await openLogin(env, { client_id: env.gateway.id, ...credentialFields(env, [d.hash], [ref], challenge) });
+      const consent = await signIn(env, login);
+      assert.equal(consent.res.statusCode, 200, consent.res.body);
+      const denied = await postForm(env, consent.cookie, { ...consent.fields, decision: 'deny' });
+      assert.equal(denied.statusCode, 303, denied.body);
+      assert.equal(new URL(String(denied.headers.location)).searchParams.get('error'), 'access_denied');
+      assert.equal(await countDocs(env), 0);
+      await pushDoc(env, await prepareDocument({ text: 'Left behind' }));
+      env.clock.advance(601_000);
+      assert.equal(await countDocs(env), 1);
+      await openLogin(env, { client_id: env.gateway.id, response_type: 'code', redirect_uri: GATEWAY_REDIRECT, scope: 'service', code_challenge: challenge, code_challenge_method: 'S256' });
+      assert.equal(await countDocs(env), 0, 'expired documents deleted by housekeeping');
+    });
+  }
+});
+
+/** A second confidential client allowed scope credential. */
+async function makeOtherClient(env: OAuth2Env): Promise<{ id: string; secret: string }> {
+  const { createOAuthClient } = await import('../../../src/auth/oauth2/index.js');
+  const { createScryptHasher } = await import('../../../src/auth/index.js');
+  const c = await createOAuthClient(
+    { store: env.store, clock: env.clock, audit: env.audit, hasher: createScryptHasher({ N: 2 ** 10, r: 8, p: 1 }, { minimumN: 2 ** 10 }) },
+    { name: 'Other', clientType: 'confidential', clientId: 'other-gw', redirectUris: [GATEWAY_REDIRECT], allowedScopes: ['service', 'credential'] },
+  );
+  return { id: c.clientId, secret: c.clientSecret ?? '' };
+}
+
