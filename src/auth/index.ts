@@ -83,3 +83,4 @@ export {
   type RelyingPartySettings,
   type WebAuthnErrorCode,
 } from './webauthn/index.js';
+export { FactorManager, type FactorManagerOptions, type UserFactors, type FactorActor } from './factor-manager.js';

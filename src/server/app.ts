@@ -16,6 +16,7 @@ import { registerRequestLimits } from './request-limits.js';
 import { replyStoreUnavailable } from './store-unavailable.js';
 import { userApiPrefix, userAuditRoutes } from './routes/user-audit-routes.js';
 import { sessionRoutes } from './routes/session-routes.js';
+import { accountRoutes } from './routes/account-routes.js';
 import type { Services } from './services.js';
 
 /** A surface plugin registered by buildServer with its own options (CSC, OAuth2). */
@@ -199,6 +200,7 @@ export async function buildServer(services: Services, options: BuildServerOption
   // docs/decisions/0001 Contract 1: the web session, read by requireWebUser on any plugin.
   app.decorate('signetWebSessions', services.webSessions);
   await app.register(sessionRoutes, { services, prefix: userApiPrefix });
+  await app.register(accountRoutes, { services, prefix: userApiPrefix });
   for (const surface of options.surfaces ?? []) {
     await app.register(surface.plugin, {
       ...(surface.options as Record<string, unknown>),

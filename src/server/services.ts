@@ -8,6 +8,7 @@ import type { Clock } from '../core/clock.js';
 import { AuditHealth, createAuditKey, type AuditContext, type AuditKey } from '../audit/index.js';
 import {
   Authenticator,
+  FactorManager,
   PasskeyService,
   SadService,
   WebLogin,
@@ -83,6 +84,8 @@ export interface Services {
   readonly webSessions: WebSessionService;
   /** Sign-in and step-up over the authenticator, the passkeys and the sessions. */
   readonly webLogin: WebLogin;
+  /** A user's second factors as a whole: removal rules (SCA-18), the administrator's reset. */
+  readonly factors: FactorManager;
   readonly clients: ClientRegistry;
   readonly admin: AdminService;
   /** Closes the store and every key backend (idempotent). */
@@ -219,6 +222,7 @@ export async function createServices(config: ServerConfig, options: CreateServic
       requireUserVerificationForLogin: config.webauthn.requireUserVerificationForLogin,
     });
     const webSessions = new WebSessionService({ store, clock, audit, ...config.webSession });
+    const factors = new FactorManager({ store, clock, audit, passkeys });
     const webLogin = new WebLogin({ store, clock, audit, authenticator, passkeys, sessions: webSessions, passwordless: config.passwordless });
     const clients = oauthClientRegistry({ store, clock, audit, hasher });
     const base = {
@@ -247,6 +251,7 @@ export async function createServices(config: ServerConfig, options: CreateServic
       passkeys,
       webSessions,
       webLogin,
+      factors,
       clients,
     };
     const credentials = options.credentials?.(base);

@@ -13,13 +13,17 @@ export interface UserSummary {
   readonly hasTotp: boolean;
   readonly locked: boolean;
   readonly createdAt: number;
+  /** `user` or `admin`. */
+  readonly role: string;
+  /** Whether the user must sign in with a passkey. */
+  readonly requirePasskey: boolean;
 }
 
 /** Every user, oldest first. `now` decides whether a temporary lock is still in force. */
 export async function listUsers(db: Db, now: number): Promise<readonly UserSummary[]> {
   const rows = await db
     .selectFrom('users')
-    .select(['id', 'username', 'status', 'totp_secret', 'locked_until', 'created_at'])
+    .select(['id', 'username', 'status', 'totp_secret', 'locked_until', 'created_at', 'role', 'require_passkey'])
     .orderBy('created_at')
     .orderBy('username')
     .execute();
@@ -28,6 +32,8 @@ export async function listUsers(db: Db, now: number): Promise<readonly UserSumma
     username: r.username,
     status: r.status,
     hasTotp: r.totp_secret !== null,
+    role: r.role,
+    requirePasskey: Number(r.require_passkey) === 1,
     locked: r.locked_until !== null && Number(r.locked_until) > now,
     createdAt: Number(r.created_at),
   }));

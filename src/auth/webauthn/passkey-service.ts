@@ -423,18 +423,25 @@ export class PasskeyService {
    * the user's last second factor is refused (SECURITY.md SCA-18). Audited.
    */
   async removePasskey(
-    request: { readonly userId: string; readonly passkeyId: string; readonly allowLast?: boolean } & Origin,
+    request: { readonly userId: string; readonly passkeyId: string; readonly allowLast?: boolean; readonly via?: string } & Origin,
   ): Promise<void> {
     await this.#o.store.transaction(async (trx) => {
       const row = await findUserWebauthnCredential(trx, request.userId, request.passkeyId);
       if (row === undefined) throw new WebAuthnError('ERR_WEBAUTHN_PASSKEY_NOT_FOUND', 'no such passkey');
       if (request.allowLast !== true) {
         const user = await findUserById(trx, request.userId);
-        const others = (await countUserWebauthnCredentials(trx, request.userId)) - 1 + (user?.totp_secret != null ? 1 : 0);
-        if (others < 1) throw new SessionError('ERR_SESSION_LAST_FACTOR', 'this is your last second factor: add another one first');
+        const passkeysLeft = (await countUserWebauthnCredentials(trx, request.userId)) - 1;
+        // With the require-passkey policy, TOTP alone cannot sign in: the last passkey is the last factor.
+        const totpCounts = user?.totp_secret != null && user.require_passkey !== 1;
+        if (passkeysLeft + (totpCounts ? 1 : 0) < 1) {
+          throw new SessionError('ERR_SESSION_LAST_FACTOR', 'this is your last second factor: add another one first');
+        }
       }
       await deleteWebauthnCredential(trx, request.userId, request.passkeyId);
-      await this.#audit(trx, request, 'auth.passkey.remove', 'success', request.userId, request.passkeyId, { name: row.name });
+      await this.#audit(trx, request, 'auth.passkey.remove', 'success', request.userId, request.passkeyId, {
+        name: row.name,
+        ...(request.via === undefined ? {} : { via: request.via }),
+      });
     });
   }
 
