@@ -24,6 +24,8 @@ import type { AdminOrigin } from './admin/admin-tokens.js';
 import { cscRoutes } from './routes/csc-routes.js';
 import { oauth2Routes } from './routes/oauth2-routes.js';
 import { webAppRoutes, type WebAppRoutesOptions } from './routes/web-app-routes.js';
+import { loadValidateSettings, validateRoutes, type ValidateRoutesOptions } from './routes/validate-routes.js';
+import { requireWebUser } from './routes/web-session-auth.js';
 import type { Services } from './services.js';
 import { loadSigningConfig, type SigningConfig } from './signing-config.js';
 import { signingSweeperPlugin, type SigningSweeperOptions } from './signing-sweeper-plugin.js';
@@ -118,9 +120,25 @@ export function serverSurfaces(services: Services, signing: SigningConfig = load
     { plugin: cscRoutes as SurfacePlugin['plugin'], options: { csc: createCscService(cscDepsFor(services, signing)) } },
     { plugin: oauth2Routes as SurfacePlugin['plugin'], options: { oauth2: oauth2ServiceFor(services) } },
     { plugin: signingSweeperPlugin as SurfacePlugin['plugin'], options: sweeper },
+    // POST /api/v1/validate (Contract 4): the Verify page's back end, under the web session.
+    { plugin: validateRoutes as SurfacePlugin['plugin'], options: validateOptionsFor(services), prefix: '/api/v1' },
     // The Signature Application (web/, built into dist/web): /, its pages and /assets/ (Contract 5).
     { plugin: webAppRoutes as SurfacePlugin['plugin'], options: {} satisfies WebAppRoutesOptions },
   ];
+}
+
+/**
+ * The validate endpoint's options: the service's root CA and SIGNET_TRUST_ANCHORS_FILE as trust
+ * anchors, SIGNET_VALIDATE_MAX_BYTES as the size limit (ERR_SERVER_CONFIG when malformed).
+ */
+export function validateOptionsFor(services: Services, env: NodeJS.ProcessEnv = process.env): ValidateRoutesOptions {
+  const settings = loadValidateSettings(env);
+  return {
+    clock: services.clock,
+    trustAnchors: [services.rootCertificate, ...settings.extraAnchors],
+    maxBytes: settings.maxBytes,
+    authenticate: requireWebUser,
+  };
 }
 
 /** The credential lifecycle (src/csc/credential-lifecycle.ts) as the admin surface drives it. */

@@ -25,6 +25,13 @@ export interface SessionUser {
   readonly role: 'user' | 'admin';
 }
 
+/** The answer of every sign-in and of GET /api/v1/session (Contract 1). */
+export interface SignedIn {
+  readonly user: SessionUser;
+  /** `none`: no second factor enrolled yet; the session may only enrol one. */
+  readonly secondFactor?: 'totp' | 'passkey' | 'none';
+}
+
 type Body = { readonly json: unknown } | { readonly pdf: Blob } | undefined;
 
 async function errorOf(response: Response): Promise<ApiError> {

@@ -5,7 +5,7 @@
  */
 import type { JSX } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import { ApiError, del, get, type SessionUser } from './api.js';
+import { ApiError, del, get, type SessionUser, type SignedIn } from './api.js';
 import { ErrorNote } from './components/error-note.js';
 import { Link, navigate, usePath } from './router.js';
 import { AccountPage } from './pages/account.js';
@@ -17,9 +17,14 @@ import { SignInPage } from './pages/sign-in.js';
 import { SignPage } from './pages/sign.js';
 import { VerifyPage } from './pages/verify.js';
 
-type Session = { readonly state: 'loading' } | { readonly state: 'out' } | { readonly state: 'in'; readonly user: SessionUser };
+type Session =
+  | { readonly state: 'loading' }
+  | { readonly state: 'out' }
+  | { readonly state: 'in'; readonly user: SessionUser; readonly enrolOnly: boolean };
 
-function Page({ path, user }: { readonly path: string; readonly user: SessionUser }): JSX.Element {
+function Page({ path, user, enrolOnly }: { readonly path: string; readonly user: SessionUser; readonly enrolOnly: boolean }): JSX.Element {
+  // A person without a second factor may only add one (Contract 1: an enrolment-only session).
+  if (enrolOnly) return <AccountPage user={user} enrolOnly />;
   if (path === '/') return <HomePage user={user} />;
   if (path === '/sign') return <SignPage />;
   if (path === '/verify') return <VerifyPage />;
@@ -34,14 +39,18 @@ function isCurrent(path: string, href: string): boolean {
   return path === href || (href === '/sign' && path.startsWith('/jobs/'));
 }
 
+function signedIn(answer: SignedIn): Session {
+  return { state: 'in', user: answer.user, enrolOnly: answer.secondFactor === 'none' };
+}
+
 export function App(): JSX.Element {
   const path = usePath();
   const [session, setSession] = useState<Session>({ state: 'loading' });
   const [error, setError] = useState<ApiError | undefined>();
 
   useEffect(() => {
-    get<{ user: SessionUser }>('/api/v1/session').then(
-      ({ user }) => setSession({ state: 'in', user }),
+    get<SignedIn>('/api/v1/session').then(
+      (answer) => setSession(signedIn(answer)),
       (err: unknown) => {
         if (!(err instanceof ApiError) || err.status !== 401) setError(err instanceof ApiError ? err : undefined);
         setSession({ state: 'out' });
@@ -99,8 +108,8 @@ export function App(): JSX.Element {
       <main id="main" tabIndex={-1}>
         <ErrorNote error={error} />
         {session.state === 'loading' && <p aria-live="polite">Loading…</p>}
-        {session.state === 'out' && <SignInPage onSignedIn={(u) => setSession({ state: 'in', user: u })} />}
-        {user !== undefined && <Page key={path} path={path} user={user} />}
+        {session.state === 'out' && <SignInPage onSignedIn={(answer) => setSession(signedIn(answer))} />}
+        {session.state === 'in' && <Page key={path} path={path} user={session.user} enrolOnly={session.enrolOnly} />}
       </main>
       {user !== undefined && (
         <footer class="foot">

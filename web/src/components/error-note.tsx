@@ -1,14 +1,16 @@
 /** An error in plain words with its stable code in small print (issue 13, Qualities). */
 import type { JSX } from 'preact';
 import type { ApiError } from '../api.js';
+import { describeError } from '../messages.js';
 
 export function ErrorNote({ error }: { readonly error: ApiError | undefined }): JSX.Element | null {
   if (error === undefined) return null;
+  const { message, code } = describeError(error);
   return (
     <div class="error" role="alert">
-      <p>{error.message}</p>
+      <p>{message}</p>
       <p>
-        <small>Error code: {error.code}</small>
+        <small>Error code: {code}</small>
       </p>
     </div>
   );

@@ -7,11 +7,11 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { startAuthentication, type PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/browser';
-import { ApiError, asApiError, post, type SessionUser } from '../api.js';
+import { ApiError, asApiError, post, type SignedIn } from '../api.js';
 import { ErrorNote } from '../components/error-note.js';
 import { PageTitle } from '../components/page-title.js';
 
-export function SignInPage({ onSignedIn }: { readonly onSignedIn: (user: SessionUser) => void }): JSX.Element {
+export function SignInPage({ onSignedIn }: { readonly onSignedIn: (session: SignedIn) => void }): JSX.Element {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [otp, setOtp] = useState('');
@@ -20,15 +20,16 @@ export function SignInPage({ onSignedIn }: { readonly onSignedIn: (user: Session
 
   const withCode = async (event: Event): Promise<void> => {
     event.preventDefault();
-    if (otp.trim() === '') {
-      setError(new ApiError(0, 'otp_missing', 'Enter the one-time code from your authenticator app, or use a passkey.'));
+    if (username.trim() === '' || password === '') {
+      setError(new ApiError(0, 'fields_missing', 'Enter your username and password.'));
       return;
     }
     setBusy('otp');
     setError(undefined);
     try {
-      const { user } = await post<{ user: SessionUser }>('/api/v1/session', { username, password, otp: otp.trim() });
-      onSignedIn(user);
+      // Without a code the server signs in only a person who has no second factor yet (to enrol one).
+      const answer = await post<SignedIn>('/api/v1/session', { username, password, ...(otp.trim() !== '' ? { otp: otp.trim() } : {}) });
+      onSignedIn(answer);
     } catch (err) {
       setError(asApiError(err));
       setOtp('');
@@ -47,8 +48,7 @@ export function SignInPage({ onSignedIn }: { readonly onSignedIn: (user: Session
         passwordless ? {} : { username, password },
       );
       const response = await startAuthentication({ optionsJSON: options });
-      const { user } = await post<{ user: SessionUser }>('/api/v1/session/passkey', { ticket, response });
-      onSignedIn(user);
+      onSignedIn(await post<SignedIn>('/api/v1/session/passkey', { ticket, response }));
     } catch (err) {
       setError(asApiError(err));
     } finally {

@@ -69,6 +69,20 @@ const subIndicationWords: Record<string, string> = {
   REVOKED_NO_POE: "The signer's certificate was revoked, and nothing proves the signature was made before that.",
 };
 
+const chainWords: Record<string, string> = {
+  trusted: 'Leads to a trusted root certificate authority.',
+  untrusted: 'Does not lead to a root certificate authority this service trusts.',
+  expired: 'A certificate of the path was not valid at the time.',
+  invalid: 'The certificate path is broken (a signature or a rule of a certificate fails).',
+};
+
+const revocationWords: Record<string, string> = {
+  good: 'Not revoked, according to the validation data in the document',
+  revoked: 'Revoked',
+  unknown: 'Unknown: the validation data in the document does not say',
+  none: 'No validation data about revocation in the document',
+};
+
 const levelWords: Record<string, string> = {
   'B-B': 'basic signature (B-B)',
   'B-T': 'signature with a trusted time-stamp (B-T)',
@@ -143,14 +157,14 @@ function SignatureCard({ s, index }: { readonly s: SignatureReport; readonly ind
           <dt>Integrity</dt>
           <dd>{s.isIntact ? 'The signed bytes are unchanged (signature and digest verify).' : 'The signed bytes do not verify.'}</dd>
           <dt>Certificate</dt>
-          <dd>{s.chainStatus ?? '—'}</dd>
+          <dd>{s.chainStatus === undefined ? '—' : (chainWords[s.chainStatus] ?? s.chainStatus)}</dd>
           <dt>Certificate path</dt>
           <dd>{s.chain.length === 0 ? '—' : s.chain.join(' → ')}</dd>
           <dt>Revocation</dt>
           <dd>
             {s.revocation === undefined
               ? '—'
-              : `${s.revocation.status}${s.revocation.source !== undefined ? ` (from ${s.revocation.source.toUpperCase()} in the document)` : ''}${s.revocation.revocationTime !== undefined ? `, revoked ${formatDate(s.revocation.revocationTime)}` : ''}`}
+              : `${revocationWords[s.revocation.status] ?? s.revocation.status}${s.revocation.source !== undefined ? ` (from ${s.revocation.source.toUpperCase()} in the document)` : ''}${s.revocation.revocationTime !== undefined ? `, revoked ${formatDate(s.revocation.revocationTime)}` : ''}`}
           </dd>
           {s.problems.length > 0 && (
             <>

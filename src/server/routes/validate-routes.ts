@@ -1,0 +1,120 @@
+/**
+ * `POST /api/v1/validate` (docs/decisions/0001 Contract 4): the Verify page's back end. The body
+ * is the PDF itself (`application/pdf`, size-limited); it is validated in memory with Signet's
+ * validation library (ETSI EN 319 102-1 indications, PAdES levels of EN 319 142-1) and never
+ * stored. Trust anchors: the service's own root CA, so its own signatures are TOTAL-PASSED, plus
+ * the certificates of `SIGNET_TRUST_ANCHORS_FILE` (PEM). Revocation comes from the document's DSS,
+ * as in `signet verify`. Rate-limited like the rest of /api/ (request-limits.ts).
+ */
+import { createHash, X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { FastifyPluginAsync, preHandlerAsyncHookHandler } from 'fastify';
+import type {} from '@fastify/swagger';
+import type { Clock } from '../../core/clock.js';
+import { isSignetError } from '../../core/errors.js';
+import { pemCertificates } from '../../pki/index.js';
+import { verifyPdfLongTerm } from '../../validation/index.js';
+import { ServerError } from '../errors.js';
+
+/** Options of the validate plugin. */
+export interface ValidateRoutesOptions {
+  readonly clock: Clock;
+  /** DER trust anchors: the service's root first, then configured ones. */
+  readonly trustAnchors: readonly Uint8Array[];
+  /** Largest accepted PDF in bytes. */
+  readonly maxBytes: number;
+  /** Authentication of the caller (the web session's requireWebUser); none when absent. */
+  readonly authenticate?: preHandlerAsyncHookHandler;
+}
+
+/** Default size limit of a PDF to validate (the consent documents' default, Contract 3). */
+export const defaultValidateMaxBytes = 20 * 1024 * 1024;
+
+/** The validate settings from the environment: SIGNET_VALIDATE_MAX_BYTES, SIGNET_TRUST_ANCHORS_FILE. */
+export function loadValidateSettings(env: NodeJS.ProcessEnv): { readonly maxBytes: number; readonly extraAnchors: readonly Uint8Array[] } {
+  const text = env['SIGNET_VALIDATE_MAX_BYTES'];
+  const maxBytes = text === undefined ? defaultValidateMaxBytes : Number(text);
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < 1024) {
+    throw new ServerError('ERR_SERVER_CONFIG', 'SIGNET_VALIDATE_MAX_BYTES must be an integer of at least 1024');
+  }
+  const file = env['SIGNET_TRUST_ANCHORS_FILE'];
+  if (file === undefined || file === '') return { maxBytes, extraAnchors: [] };
+  let extraAnchors: Uint8Array[];
+  try {
+    extraAnchors = pemCertificates(readFileSync(file, 'latin1'));
+    for (const der of extraAnchors) new X509Certificate(der);
+  } catch (cause) {
+    throw new ServerError('ERR_SERVER_CONFIG', `SIGNET_TRUST_ANCHORS_FILE (${file}) holds no readable PEM certificate`, { cause });
+  }
+  if (extraAnchors.length === 0) throw new ServerError('ERR_SERVER_CONFIG', `SIGNET_TRUST_ANCHORS_FILE (${file}) holds no PEM certificate`);
+  return { maxBytes, extraAnchors };
+}
+
+function subjectOf(der: Uint8Array): string {
+  try {
+    return new X509Certificate(der).subject.split('\n').join(', ');
+  } catch {
+    return '(unreadable certificate)';
+  }
+}
+
+const errorSchema = {
+  type: 'object',
+  required: ['error', 'error_description'],
+  properties: { error: { type: 'string' }, error_description: { type: 'string' } },
+} as const;
+
+/** The validate plugin; register under `/api/v1`. */
+export const validateRoutes: FastifyPluginAsync<ValidateRoutesOptions> = async (app, options) => {
+  const anchors = [...options.trustAnchors];
+  const anchorSubjects = anchors.map(subjectOf);
+
+  // Encapsulated: application/pdf bodies are accepted by this plugin's route only, as raw bytes.
+  app.addContentTypeParser('application/pdf', { parseAs: 'buffer', bodyLimit: options.maxBytes }, (_request, body, done) => {
+    done(null, body);
+  });
+
+  app.post(
+    '/validate',
+    {
+      bodyLimit: options.maxBytes,
+      ...(options.authenticate !== undefined ? { preHandler: options.authenticate } : {}),
+      schema: {
+        summary: 'Validates the signatures of a PDF (the body); the document is not stored',
+        description:
+          'ETSI EN 319 102-1 indications per signature, with the PAdES level reached (EN 319 142-1). Trust anchors: the service root CA and SIGNET_TRUST_ANCHORS_FILE; revocation from the document DSS.',
+        tags: ['user'],
+        consumes: ['application/pdf'],
+        response: { 400: errorSchema, 401: errorSchema, 413: errorSchema, 415: errorSchema, 429: errorSchema },
+      },
+    },
+    async (request) => {
+      const body = request.body;
+      if (!Buffer.isBuffer(body) || body.length === 0) {
+        throw new ServerError('ERR_SERVER_INVALID_REQUEST', 'send the PDF as the request body (Content-Type: application/pdf)');
+      }
+      const bytes = new Uint8Array(body.buffer, body.byteOffset, body.length);
+      const started = options.clock.now();
+      let report;
+      try {
+        report = verifyPdfLongTerm(bytes, { trustAnchors: anchors, clock: options.clock });
+      } catch (cause) {
+        if (isSignetError(cause)) throw cause;
+        // Bad input is never a 500: a structure the reader did not foresee is the file's problem.
+        throw new ServerError('ERR_SERVER_PDF_UNREADABLE', 'the PDF could not be read far enough to check its signatures', {
+          cause,
+          detail: { error: cause instanceof Error ? cause.message : String(cause) },
+        });
+      }
+      request.log.info({ size: body.length, signatures: report.signatures.length }, 'validated a PDF');
+      return {
+        document: { size: body.length, sha256: createHash('sha256').update(body).digest('hex') },
+        validatedAt: started.toISOString(),
+        trustAnchors: anchorSubjects,
+        signatures: report.signatures,
+        warnings: report.warnings,
+      };
+    },
+  );
+  await Promise.resolve();
+};

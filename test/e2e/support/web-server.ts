@@ -1,0 +1,134 @@
+/**
+ * The whole service as `signet serve` assembles it, with the web app built from the current
+ * sources (test/support/web-app.ts), listening on 127.0.0.1 and addressed as
+ * http://localhost:PORT (WebAuthn refuses an IP address as relying-party id). Its clock runs in
+ * real time plus an offset the test moves (TOTP codes are single use per 30 s step). Users get a
+ * password, a confirmed TOTP and an EC P-256 credential.
+ */
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import assert from 'node:assert/strict';
+import type { TestContext } from 'node:test';
+import type { Page } from 'playwright-core';
+import { generateTotp } from '../../../src/auth/index.js';
+import type { Clock } from '../../../src/core/clock.js';
+import { buildServer, type Services } from '../../../src/server/index.js';
+import { webAppRoutes } from '../../../src/server/routes/web-app-routes.js';
+import { credentialOperationsFor, serverSurfaces } from '../../../src/server/surfaces.js';
+import type { StoreKind } from '../../../src/store/index.js';
+import { artifactsDir, screenshot } from '../../support/browser.js';
+import { buildWebApp } from '../../support/web-app.js';
+import { openServices, serverEnv } from '../../server/support/server-fixture.js';
+
+/** A clock in real time plus an offset tests move forward. */
+export interface MovableClock extends Clock {
+  advance(ms: number): void;
+}
+
+function movableClock(): MovableClock {
+  let offset = 0;
+  return { now: () => new Date(Date.now() + offset), advance: (ms) => void (offset += ms) };
+}
+
+/** A person with a password, TOTP and one credential. */
+export interface WebUserAccount {
+  readonly userId: string;
+  readonly username: string;
+  readonly password: string;
+  readonly totpSecret: Uint8Array;
+  readonly credentialId: string;
+}
+
+/** The running service. */
+export interface WebServer {
+  readonly base: string;
+  readonly services: Services;
+  readonly clock: MovableClock;
+  addUser(username: string): Promise<WebUserAccount>;
+  /** A fresh TOTP code (the clock moves one step first). */
+  nextOtp(user: WebUserAccount): string;
+}
+
+/** Starts the service on `kind` (undefined when PostgreSQL is skipped). */
+export async function webServer(t: TestContext, kind: StoreKind = 'sqlite', env: NodeJS.ProcessEnv = {}): Promise<WebServer | undefined> {
+  const base = await serverEnv(t, kind);
+  if (!base) return undefined;
+  const clock = movableClock();
+  const services = await openServices(t, { ...base, env: { ...base.env, ...env } }, { clock, credentials: credentialOperationsFor });
+  const webRoot = await buildWebApp();
+  const surfaces = serverSurfaces(services).map((s) => (s.plugin === (webAppRoutes as unknown) ? { ...s, options: { webRoot } } : s));
+  const app = await buildServer(services, { surfaces });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  t.after(() => app.close());
+  const port = (app.server.address() as { port: number }).port;
+  const url = `http://localhost:${port}`;
+  services.baseUrl.set(url);
+  const credentials = credentialOperationsFor(services);
+  return {
+    base: url,
+    services,
+    clock,
+    async addUser(username) {
+      const password = `pw-${username}-${randomBytes(4).toString('hex')}`;
+      const userId = await services.authenticator.createUser({ username, password });
+      const { secret } = await services.authenticator.enrollTotp({ userId });
+      await services.authenticator.confirmTotp({ userId, code: generateTotp(secret, clock.now()) });
+      const { credentialID } = await credentials.create(
+        { userId, backend: 'software', algorithm: 'EC-P256', commonName: `${username} signer` },
+        { via: 'api' },
+      );
+      return { userId, username, password, totpSecret: secret, credentialId: credentialID };
+    },
+    nextOtp(user) {
+      clock.advance(30_000);
+      return generateTotp(user.totpSecret, clock.now());
+    },
+  };
+}
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/**
+ * Runs axe-core in the page and fails on serious or critical violations. Evaluated through the
+ * DevTools protocol (not a script tag), so the page's CSP stays as strict as in production.
+ */
+export async function expectAccessible(page: Page, label: string): Promise<void> {
+  if (!(await page.evaluate('typeof window.axe === "object"'))) await page.evaluate(axeSource);
+  const violations = (await page.evaluate(`axe.run(document, { resultTypes: ['violations'] }).then((r) =>
+    r.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) })))`)) as unknown[];
+  assert.deepEqual(violations, [], `axe-core on ${label}`);
+}
+
+/** Screenshots of the page at 1280 px and 360 px wide (artifacts/<name>-1280.png, -360.png). */
+export async function screenshots(page: Page, name: string): Promise<void> {
+  const size = page.viewportSize() ?? { width: 1280, height: 900 };
+  await screenshot(page, `${name}-1280`);
+  await page.setViewportSize({ width: 360, height: 740 });
+  await screenshot(page, `${name}-360`);
+  await page.setViewportSize(size);
+}
+
+/** Collects CSP violations and page errors; call the result at the end to assert there were none. */
+export function watchPage(page: Page): () => void {
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content.Security.Policy|Refused to/i.test(m.text())) problems.push(m.text());
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  return () => assert.deepEqual(problems, [], 'no CSP violation or uncaught error in the page');
+}
+
+/**
+ * Copies artifacts/<shot>.png to docs/images/<name>.png when SIGNET_UPDATE_DOC_IMAGES=1 (the
+ * pictures in the docs are refreshed on purpose, not by every test run).
+ */
+export function keepForDocs(shot: string, name: string): void {
+  if (process.env['SIGNET_UPDATE_DOC_IMAGES'] !== '1') return;
+  const dir = join(process.cwd(), 'docs', 'images');
+  mkdirSync(dir, { recursive: true });
+  copyFileSync(join(artifactsDir, `${shot}.png`), join(dir, `${name}.png`));
+}
