@@ -97,7 +97,7 @@ export class FactorManager {
       const totp = user.totp_secret !== null || user.totp_pending_secret !== null;
       await clearUserTotp(trx, request.userId);
       const sessions = await revokeUserWebSessions(trx, request.userId);
-      await this.#audit(trx, request, 'auth.factors.reset', { passkeys, totp, sessions });
+      await this.#audit(trx, request, 'auth.factors.reset', { passkeys, totpRemoved: totp, sessions });
       return { passkeys, totp, sessions };
     });
   }

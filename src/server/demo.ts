@@ -1,5 +1,6 @@
 /**
- * `signet serve --demo`: creates ONCE a demo user (password + TOTP), a credential with a PIN and
+ * `signet serve --demo`: creates ONCE a demo user (password + TOTP, role admin so the web app's
+ * Administration page can be shown), a credential with a PIN and
  * a demo OAuth client, and records them in `<data dir>/demo.json` (0600). Later starts read the
  * file back and create nothing.
  */
@@ -67,7 +68,7 @@ export async function ensureDemoAccount(
   const taken = new Set((await services.admin.listUsers()).map((u) => u.username));
   const username = taken.has('demo') ? `demo-${suffix}` : 'demo';
   const password = randomBytes(12).toString('base64url');
-  const user = await services.admin.createUser({ username, password, totp: true }, origin);
+  const user = await services.admin.createUser({ username, password, totp: true, role: 'admin' }, origin);
   const pin = String(randomInt(0, 1_000_000)).padStart(6, '0');
   const { credentialID } = await services.admin.createCredential(
     { user: user.userId, backend: 'software', algorithm: 'EC-P256', pin, commonName: 'Signet Demo User' },

@@ -262,6 +262,7 @@ export async function createServices(config: ServerConfig, options: CreateServic
       hasher,
       authenticator,
       clients,
+      factors: { manager: factors, passkeys },
       ...(credentials !== undefined ? { credentials } : {}),
     });
     let closed: Promise<void> | undefined;

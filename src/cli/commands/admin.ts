@@ -1,8 +1,9 @@
 /**
  * `signet admin …`: the administrator operations run directly on a data directory (or
  * DATABASE_URL), through the same AdminService as the admin API, every action audited:
- * users create|disable|list, clients create|list, credentials create|disable|revoke|list,
- * token create (an admin bearer token for the admin API).
+ * users create|disable|list|set-role|require-passkey|factors|revoke-factor|reset-factors, clients
+ * create|list, credentials create|disable|revoke|list, token create (an admin bearer token for the
+ * admin API). Recovery of a user who lost their second factors is `users reset-factors`.
  */
 import { existsSync } from 'node:fs';
 import type { parseArgs } from 'node:util';
@@ -16,6 +17,7 @@ import {
   type CredentialAlgorithm,
   type Services,
 } from '../../server/index.js';
+import type { UserRole } from '../../store/index.js';
 import { credentialOperationsFor } from '../../server/surfaces.js';
 import type { CliIo, Command } from '../command.js';
 import { CliError } from '../errors.js';
@@ -23,10 +25,16 @@ import { parseCliArgs } from '../args.js';
 
 const usage = `usage: signet admin <area> <action> [--data DIR] [options]
 
-  users create --username U [--password P | --password-stdin] [--totp]
-                                      (prints the user id, and the otpauth URI with --totp)
+  users create --username U [--password P | --password-stdin] [--totp] [--role user|admin]
+               [--require-passkey]    (prints the user id, and the otpauth URI with --totp)
   users disable --user U              (by username or id)
   users list
+  users set-role USER --role user|admin
+  users require-passkey USER [--off]  (the user must sign in with a passkey; --off lifts it)
+  users factors USER                  (TOTP state and passkeys: id, name, AAGUID, created, last used)
+  users revoke-factor USER (--passkey ID | --totp)
+  users reset-factors USER            (recovery: removes every passkey and the TOTP device, ends
+                                       the user's web sessions; the user enrols again)
   clients create --name N [--client-id ID] [--public] [--redirect-uri URI]… [--scope S]…
                                       (scopes: service, credential; prints a confidential client's secret once)
   clients list
@@ -60,6 +68,10 @@ const options = {
   credential: { type: 'string' },
   reason: { type: 'string' },
   ttl: { type: 'string' },
+  role: { type: 'string' },
+  'require-passkey': { type: 'boolean' },
+  off: { type: 'boolean' },
+  passkey: { type: 'string' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof options }>>['values'];
@@ -90,7 +102,20 @@ function table(rows: readonly Record<string, unknown>[], columns: readonly strin
   return [line(columns), ...cells.map(line)].join('\n');
 }
 
-async function dispatch(area: string, action: string, values: Values, services: Services, io: CliIo): Promise<number> {
+function roleOf(text: string | undefined): UserRole | undefined {
+  if (text === undefined) return undefined;
+  if (text !== 'user' && text !== 'admin') throw new CliError('ERR_CLI_USAGE', '--role is user or admin');
+  return text;
+}
+
+/** The user named by the first positional argument or --user. */
+function userArg(values: Values, positionals: readonly string[]): string {
+  const user = positionals[0] ?? values.user;
+  if (user === undefined || user === '') throw new CliError('ERR_CLI_USAGE', 'name the user (USER or --user)');
+  return user;
+}
+
+async function dispatch(area: string, action: string, values: Values, services: Services, io: CliIo, positionals: readonly string[] = []): Promise<number> {
   const json = values.json === true;
   const origin: AdminOrigin = { via: 'cli' };
   const admin = services.admin;
@@ -98,8 +123,15 @@ async function dispatch(area: string, action: string, values: Values, services: 
     case 'users create': {
       const password = values['password-stdin'] === true ? await readStdinLine() : values.password;
       if (password === undefined) throw new CliError('ERR_CLI_USAGE', '--password or --password-stdin is required');
+      const role = roleOf(values.role);
       const created = await admin.createUser(
-        { username: required(values, 'username'), password, totp: values.totp === true },
+        {
+          username: required(values, 'username'),
+          password,
+          totp: values.totp === true,
+          ...(role !== undefined ? { role } : {}),
+          ...(values['require-passkey'] === true ? { requirePasskey: true } : {}),
+        },
         origin,
       );
       const text = [`user ${created.username} created: ${created.userId}`];
@@ -110,6 +142,50 @@ async function dispatch(area: string, action: string, values: Values, services: 
     case 'users disable': {
       const { userId } = await admin.disableUser(required(values, 'user'), origin);
       print(io, json, { userId, status: 'disabled' }, `user ${userId} disabled`);
+      return 0;
+    }
+    case 'users set-role': {
+      const role = roleOf(values.role);
+      if (role === undefined) throw new CliError('ERR_CLI_USAGE', '--role is required');
+      const r = await admin.setRole(userArg(values, positionals), role, origin);
+      print(io, json, r, `user ${r.userId} has the role ${r.role}`);
+      return 0;
+    }
+    case 'users require-passkey': {
+      const r = await admin.setRequirePasskey(userArg(values, positionals), values.off !== true, origin);
+      print(io, json, r, `user ${r.userId} ${r.requirePasskey ? 'must sign in with a passkey' : 'may sign in with TOTP again'}`);
+      return 0;
+    }
+    case 'users factors': {
+      const f = await admin.listFactors(userArg(values, positionals));
+      const passkeys = f.passkeys.map((p) => ({
+        ...p,
+        createdAt: new Date(p.createdAt).toISOString(),
+        lastUsedAt: p.lastUsedAt === null ? 'never' : new Date(p.lastUsedAt).toISOString(),
+      }));
+      const totp = f.totp.enrolled ? 'enrolled' : f.totp.pending ? 'pending confirmation' : 'none';
+      print(
+        io,
+        json,
+        f,
+        [
+          `user ${f.userId}: TOTP ${totp}; ${f.requirePasskey ? 'passkey required' : 'TOTP or passkey'}`,
+          table(passkeys as unknown as Record<string, unknown>[], ['id', 'name', 'aaguid', 'createdAt', 'lastUsedAt']),
+        ].join('\n'),
+      );
+      return 0;
+    }
+    case 'users revoke-factor': {
+      const user = userArg(values, positionals);
+      if (values.passkey !== undefined) await admin.revokePasskey(user, values.passkey, origin);
+      else if (values.totp === true) await admin.revokeTotp(user, origin);
+      else throw new CliError('ERR_CLI_USAGE', '--passkey ID or --totp is required');
+      print(io, json, { revoked: values.passkey ?? 'totp' }, `revoked ${values.passkey !== undefined ? `passkey ${values.passkey}` : 'the TOTP device'}`);
+      return 0;
+    }
+    case 'users reset-factors': {
+      const r = await admin.resetFactors(userArg(values, positionals), origin);
+      print(io, json, r, `user ${r.userId}: ${r.passkeys} passkey(s) and ${r.totp ? 'the' : 'no'} TOTP device removed, ${r.sessions} session(s) ended; the user signs in with the password and enrols again`);
       return 0;
     }
     case 'users list': {
@@ -199,7 +275,10 @@ export const adminCommand: Command = {
       io.stderr.write(`${usage}\n`);
       return 2;
     }
-    const values: Values = parseCliArgs({ args: [...rest], options, strict: true }).values;
+    // `users <action> USER` takes the user as a positional argument; everything else is options.
+    const parsed = parseCliArgs({ args: [...rest], options, strict: true, allowPositionals: area === 'users' });
+    const values: Values = parsed.values;
+    if (parsed.positionals.length > 1) throw new CliError('ERR_CLI_USAGE', 'one user at a time');
     const config = loadServerConfig(values.data !== undefined ? { dataDir: values.data } : {});
     if (!existsSync(dataDirLayout(config.dataDir).secretsFile)) {
       throw new CliError('ERR_CLI_INPUT', `${config.dataDir} is not an initialised data directory (run signet serve first)`);
@@ -209,7 +288,7 @@ export const adminCommand: Command = {
       credentials: credentialOperationsFor,
     });
     try {
-      return await dispatch(area, action, values, services, io);
+      return await dispatch(area, action, values, services, io, parsed.positionals);
     } finally {
       await services.close();
     }

@@ -1,8 +1,9 @@
 /**
  * The administrator operations behind both the admin API and `signet admin …`: users (create with
  * password and optional TOTP, disable, list), OAuth clients (create, list), credentials (create,
- * disable, revoke, list, delegated to the credential lifecycle). Framework-free; every change is
- * audited in the same transaction as the change (INV-5).
+ * disable, revoke, list, delegated to the credential lifecycle), and (issue 12) roles, the
+ * require-passkey policy and second factors (list, revoke one, reset: recovery is an administrator's
+ * action). Framework-free; every change is audited in the same transaction as the change (INV-5).
  */
 import type { Clock } from '../../core/clock.js';
 import { appendAudit, type AuditContext } from '../../audit/index.js';
@@ -10,7 +11,10 @@ import {
   encodeBase32,
   generateTotp,
   type Authenticator,
+  type FactorManager,
+  type PasskeyService,
   type SecretHasher,
+  type UserFactors,
 } from '../../auth/index.js';
 import {
   findUserById,
@@ -18,8 +22,12 @@ import {
   listCredentialSummaries,
   listOAuthClients,
   listUsers,
+  setUserRequirePasskey,
+  setUserRole,
   setUserStatus,
   type CredentialSummary,
+  type Db,
+  type UserRole,
   type OAuthClientSummary,
   type Store,
   type UserSummary,
@@ -60,6 +68,8 @@ export interface AdminServiceDeps {
   readonly clients: ClientRegistry;
   /** Absent when the credential lifecycle is not part of this build. */
   readonly credentials?: CredentialOperations;
+  /** Second factors (issue 12); absent: the factor operations answer ERR_SERVER_UNAVAILABLE. */
+  readonly factors?: { readonly manager: FactorManager; readonly passkeys: PasskeyService };
   /** TOTP step length in seconds (default 30, RFC 6238 §4.1). */
   readonly totpPeriodSeconds?: number;
 }
@@ -84,6 +94,13 @@ function adminDetails(origin: AdminOrigin): { via: string; session?: string } {
   return { via: origin.via, ...(origin.session !== undefined ? { session: origin.session } : {}) };
 }
 
+function actorOf(origin: AdminOrigin): { actorUserId?: string } {
+  return origin.actorUserId !== undefined ? { actorUserId: origin.actorUserId } : {};
+}
+
+/** Roles a user may have. */
+export const userRoles: readonly UserRole[] = ['user', 'admin'];
+
 /**
  * Administrator operations.
  *
@@ -107,9 +124,18 @@ export class AdminService {
    * step, is then still accepted (RFC 6238 §5.2 one-use-per-step).
    */
   async createUser(
-    request: { readonly username: string; readonly password: string; readonly totp?: boolean },
+    request: {
+      readonly username: string;
+      readonly password: string;
+      readonly totp?: boolean;
+      readonly role?: UserRole;
+      readonly requirePasskey?: boolean;
+    },
     origin: AdminOrigin,
   ): Promise<CreatedUser> {
+    if (request.role !== undefined && !userRoles.includes(request.role)) {
+      throw new ServerError('ERR_SERVER_INVALID_REQUEST', 'a role is user or admin');
+    }
     if (!usernamePattern.test(request.username)) {
       throw new ServerError('ERR_SERVER_INVALID_REQUEST', 'a username has 1 to 64 of A-Z a-z 0-9 . _ @ -');
     }
@@ -123,6 +149,8 @@ export class AdminService {
       ...originFields(origin),
     });
     await this.#audit('admin.user.create', `user:${userId}`, origin, { username: request.username });
+    if (request.role !== undefined && request.role !== 'user') await this.setRole(userId, request.role, origin);
+    if (request.requirePasskey === true) await this.setRequirePasskey(userId, true, origin);
     if (request.totp !== true) return { userId, username: request.username };
     const enrollment = await auth.enrollTotp({ userId, ...originFields(origin) });
     const period = this.#d.totpPeriodSeconds ?? 30;
@@ -220,6 +248,73 @@ export class AdminService {
   async listCredentials(user?: string): Promise<readonly CredentialSummary[]> {
     const filter = user === undefined ? {} : { userId: await this.resolveUserId(user) };
     return listCredentialSummaries(this.#d.store.db, filter);
+  }
+
+  /** Sets a user's role (by id or username). Audited `admin.user.role`. */
+  async setRole(user: string, role: UserRole, origin: AdminOrigin): Promise<{ readonly userId: string; readonly role: UserRole }> {
+    if (!userRoles.includes(role)) throw new ServerError('ERR_SERVER_INVALID_REQUEST', 'a role is user or admin');
+    const userId = await this.resolveUserId(user);
+    await this.#change(userId, origin, 'admin.user.role', { role }, (trx) => setUserRole(trx, userId, role));
+    return { userId, role };
+  }
+
+  /** Sets whether a user must sign in with a passkey (TOTP sign-in refused). Audited `admin.user.require_passkey`. */
+  async setRequirePasskey(user: string, required: boolean, origin: AdminOrigin): Promise<{ readonly userId: string; readonly requirePasskey: boolean }> {
+    const userId = await this.resolveUserId(user);
+    await this.#change(userId, origin, 'admin.user.require_passkey', { required: String(required) }, (trx) =>
+      setUserRequirePasskey(trx, userId, required),
+    );
+    return { userId, requirePasskey: required };
+  }
+
+  /** A user's second factors (no secrets). */
+  async listFactors(user: string): Promise<UserFactors> {
+    return this.#factors().manager.list(await this.resolveUserId(user));
+  }
+
+  /** Revokes one of a user's passkeys, even the last one (the administrator decides). Audited. */
+  async revokePasskey(user: string, passkeyId: string, origin: AdminOrigin): Promise<void> {
+    const userId = await this.resolveUserId(user);
+    await this.#factors().passkeys.removePasskey({ userId, passkeyId, allowLast: true, via: `admin-${origin.via}`, ...originFields(origin), ...actorOf(origin) });
+  }
+
+  /** Removes a user's TOTP device, even as the last factor. Audited. */
+  async revokeTotp(user: string, origin: AdminOrigin): Promise<void> {
+    const userId = await this.resolveUserId(user);
+    await this.#factors().manager.removeTotp({ userId, allowLast: true, via: `admin-${origin.via}`, ...originFields(origin), ...actorOf(origin) });
+  }
+
+  /**
+   * Recovery: removes every passkey and the TOTP device and ends every web session; the user then
+   * signs in with the password alone into an enrolment-only session and enrols again. Audited.
+   */
+  async resetFactors(user: string, origin: AdminOrigin): Promise<{ readonly userId: string; readonly passkeys: number; readonly totp: boolean; readonly sessions: number }> {
+    const userId = await this.resolveUserId(user);
+    const result = await this.#factors().manager.reset({ userId, via: `admin-${origin.via}`, ...originFields(origin), ...actorOf(origin) });
+    return { userId, ...result };
+  }
+
+  #factors(): NonNullable<AdminServiceDeps['factors']> {
+    const f = this.#d.factors;
+    if (f === undefined) throw new ServerError('ERR_SERVER_UNAVAILABLE', 'second factors are not available in this build');
+    return f;
+  }
+
+  async #change(
+    userId: string,
+    origin: AdminOrigin,
+    type: string,
+    details: Readonly<Record<string, string>>,
+    apply: (trx: Db) => Promise<boolean>,
+  ): Promise<void> {
+    await this.#d.store.transaction(async (trx) => {
+      if (!(await apply(trx))) throw new ServerError('ERR_SERVER_NOT_FOUND', 'no such user');
+      await appendAudit(
+        trx,
+        { type, outcome: 'success', subject: `user:${userId}`, ...actorOf(origin), ...originFields(origin), details: { ...adminDetails(origin), ...details } },
+        this.#d.audit,
+      );
+    });
   }
 
   /** A user id from an id or a username; ERR_SERVER_NOT_FOUND when neither matches. */

@@ -40,6 +40,8 @@ export interface AdminOrigin {
   readonly via: 'api' | 'cli';
   /** The admin session (token family id) of an API request. */
   readonly session?: string;
+  /** The administrator's user id when the request came with an admin's web session (issue 12). */
+  readonly actorUserId?: string;
 }
 
 /** What the token functions need. */

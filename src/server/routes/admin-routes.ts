@@ -1,6 +1,8 @@
 /**
- * The admin API under /admin/v1: set-up token exchange, users, OAuth clients, credentials. Every
- * route but /setup needs an admin bearer token (RFC 6750 §2.1, header only; scope `admin`);
+ * The admin API under /admin/v1: set-up token exchange, users, OAuth clients, credentials, users'
+ * roles and second factors. Every route but /setup needs an admin bearer token (RFC 6750 §2.1,
+ * header only; scope `admin`) or the web session of a user with the admin role (signed in with
+ * two factors; state changes carry `X-Signet-Request: 1`, docs/decisions/0001 Contract 1);
  * CSC/OAuth tokens are refused here and admin tokens are refused there (SECURITY.md OA-28, AC-04).
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
@@ -10,16 +12,20 @@ import { isSignetError } from '../../core/errors.js';
 import { adminClientId, exchangeSetupToken, verifyAdminToken, type AdminOrigin } from '../admin/admin-tokens.js';
 import type { Services } from '../services.js';
 import { replyStoreUnavailable } from '../store-unavailable.js';
+import { registerAdminFactorRoutes } from './admin-factor-routes.js';
+import { readSessionCookie, refuseWithoutCsrfHeader } from './web-session-auth.js';
 
 /** Options of the admin plugin. */
 export interface AdminRoutesOptions {
-  readonly services: Pick<Services, 'store' | 'clock' | 'audit' | 'admin'>;
+  readonly services: Pick<Services, 'store' | 'clock' | 'audit' | 'admin' | 'webSessions'>;
 }
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** The admin session of an authenticated admin request. */
     adminSession?: string;
+    /** The administrator's user id when the request came with an admin's web session. */
+    adminUserId?: string;
   }
 }
 
@@ -35,6 +41,8 @@ const statusOf: Record<string, number> = {
   ERR_AUTH_THROTTLED: 429,
   ERR_AUTH_POLICY: 400,
   ERR_PKI_SUBJECT_INVALID: 400,
+  ERR_WEBAUTHN_PASSKEY_NOT_FOUND: 404,
+  ERR_AUTH_TOTP_NOT_ENROLLED: 404,
 };
 
 function origin(request: FastifyRequest): AdminOrigin {
@@ -43,6 +51,7 @@ function origin(request: FastifyRequest): AdminOrigin {
     sourceAddress: request.ip,
     traceId: request.id,
     ...(request.adminSession !== undefined ? { session: request.adminSession } : {}),
+    ...(request.adminUserId !== undefined ? { actorUserId: request.adminUserId } : {}),
   };
 }
 
@@ -79,6 +88,33 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = (app, { servi
 
   const requireAdmin = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const value = bearer(request);
+    const cookie = readSessionCookie(request);
+    if (value === undefined && cookie !== undefined) {
+      // The web app's Administration page: an admin's session signed in with two factors.
+      const web = await services.webSessions.resolve(cookie);
+      if (web !== undefined && web.role === 'admin' && web.secondFactor !== 'none') {
+        if (await refuseWithoutCsrfHeader(request, reply)) return;
+        request.adminSession = `web:${web.sessionId.slice(0, 16)}`;
+        request.adminUserId = web.userId;
+        return;
+      }
+      if (web !== undefined) {
+        await appendFailureAudit(
+          services.store,
+          {
+            type: 'admin.auth',
+            outcome: 'failure',
+            actorUserId: web.userId,
+            sourceAddress: request.ip,
+            traceId: request.id,
+            details: { reason: 'not-admin', path: request.routeOptions.url ?? '' },
+          },
+          services.audit,
+        );
+        await reply.code(403).send({ error: 'ERR_SESSION_FORBIDDEN', error_description: 'this needs an administrator' });
+        return;
+      }
+    }
     const session = value === undefined ? undefined : await verifyAdminToken(services.store.db, value, services.clock.now().getTime());
     if (session === undefined) {
       await appendFailureAudit(
@@ -136,7 +172,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = (app, { servi
       users: await admin.listUsers(),
     }));
 
-    scoped.post<{ Body: { username: string; password: string; totp?: boolean } }>(
+    scoped.post<{ Body: { username: string; password: string; totp?: boolean; role?: 'user' | 'admin'; requirePasskey?: boolean } }>(
       '/users',
       {
         schema: {
@@ -151,6 +187,8 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = (app, { servi
               username: { type: 'string', minLength: 1, maxLength: 64 },
               password: { type: 'string', minLength: 8, maxLength: 1024 },
               totp: { type: 'boolean' },
+              role: { type: 'string', enum: ['user', 'admin'] },
+              requirePasskey: { type: 'boolean' },
             },
           },
         },
@@ -166,6 +204,8 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = (app, { servi
       { schema: { summary: 'Disable a user (by id or username)', tags: ['admin'], security } },
       async (request) => admin.disableUser(request.params.user, origin(request)),
     );
+
+    registerAdminFactorRoutes(scoped, admin, origin, security);
 
     scoped.get('/clients', { schema: { summary: 'List OAuth clients', tags: ['admin'], security } }, async () => ({
       clients: await admin.listClients(),
