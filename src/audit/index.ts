@@ -23,3 +23,4 @@ export {
   type AuditExtractReport,
 } from './audit-extract.js';
 export { AuditError, type AuditErrorCode } from './errors.js';
+export { canonicalDetails } from './canonical-json.js';

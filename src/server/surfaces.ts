@@ -90,6 +90,8 @@ export function oauth2ServiceFor(services: CoreServices): OAuth2Service {
     sads: services.sads,
     hasher: services.hasher,
     issuer: () => services.baseUrl.get(),
+    passkeys: services.passkeys,
+    webSessions: services.webSessions,
     documents: {
       inspector: createConsentDocumentInspector(),
       secretBox: services.secretBox,

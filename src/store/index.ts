@@ -175,6 +175,7 @@ export {
   deleteOAuthInteraction,
   deleteExpiredOAuthInteractions,
   takeOAuthInteraction,
+  findOAuthInteraction,
   type OAuthInteractionRow,
 } from './oauth-interactions-repository.js';
 export {

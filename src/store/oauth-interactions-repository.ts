@@ -96,3 +96,20 @@ export async function takeOAuthInteraction(
     .executeTakeFirst();
   return row === undefined ? undefined : toRow(row);
 }
+
+/** Reads an unexpired interaction at `stage` without spending anything (the consent page's document fetches). */
+export async function findOAuthInteraction(
+  db: Db,
+  idHash: Uint8Array,
+  stage: string,
+  now: number,
+): Promise<OAuthInteractionRow | undefined> {
+  const row = await db
+    .selectFrom('oauth_interactions')
+    .selectAll()
+    .where('id_hash', '=', idHash)
+    .where('stage', '=', stage)
+    .where('expires_at', '>', now)
+    .executeTakeFirst();
+  return row === undefined ? undefined : toRow(row);
+}

@@ -11,6 +11,7 @@ import { appendAudit, appendFailureAudit } from '../../audit/index.js';
 import {
   bindConsentDocument,
   findConsentDocuments,
+  findOAuthInteraction,
   insertConsentDocument,
   type ConsentDocumentRow,
   type Db,
@@ -281,4 +282,32 @@ export function documentPlacement(row: ConsentDocumentRow): {
   } catch {
     return {};
   }
+}
+
+/** The bytes of a document as the consent page fetches them. */
+export interface ConsentDocumentBytes {
+  readonly name: string;
+  readonly pdf: Uint8Array;
+}
+
+/**
+ * GET /oauth2/documents/:index: only the browser holding the consent-stage interaction cookie of
+ * the request reads its documents (the very bytes whose hash is approved). Undefined otherwise.
+ */
+export async function readConsentDocument(
+  deps: Pick<OAuth2Deps, 'store' | 'clock'>,
+  config: ConsentDocumentsConfig,
+  sessionToken: string | undefined,
+  index: number,
+): Promise<ConsentDocumentBytes | undefined> {
+  if (sessionToken === undefined || sessionToken.length > 100 || !Number.isSafeInteger(index) || index < 0) return undefined;
+  const row = await findOAuthInteraction(deps.store.db, hashOpaqueToken(sessionToken), 'consent', deps.clock.now().getTime());
+  if (row === undefined) return undefined;
+  const r = JSON.parse(row.request) as AuthorizationRequest;
+  const wanted = r.documents?.[index];
+  if (wanted === undefined) return undefined;
+  const [doc] = (await requestDocumentRows(deps, r)).filter((d) => Buffer.from(d.ref_hash).toString('hex') === wanted.refHash);
+  if (doc === undefined) return undefined;
+  // The AAD names the reference: a row whose sealed bytes were swapped for another's fails here.
+  return { name: doc.name, pdf: config.secretBox.open(doc.sealed, consentDocumentAad(doc.ref_hash)) };
 }

@@ -34,3 +34,5 @@ export {
   type DocumentFinding,
   type DocumentInspection,
 } from './consent-documents.js';
+export type { PasskeyLoginStart } from './authorization-flow.js';
+export { approvalCommitment, commitmentText, type CommitmentInput } from './approval-commitment.js';

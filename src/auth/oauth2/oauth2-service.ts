@@ -1,5 +1,5 @@
 /** The OAuth 2.0 authorization server as one framework-free service object (server/ mounts it). */
-import { AuthorizationFlow } from './authorization-flow.js';
+import { AuthorizationFlow, type PasskeyLoginStart } from './authorization-flow.js';
 import type { AuthorizeResponse } from './authorize-response.js';
 import { authorizationServerMetadata, type AuthorizationServerMetadata } from './metadata.js';
 import { revokeOAuthToken } from './revocation.js';
@@ -9,7 +9,9 @@ import {
 } from './pushed-authorization.js';
 import {
   defaultConsentDocumentMaxBytes,
+  readConsentDocument,
   uploadConsentDocument,
+  type ConsentDocumentBytes,
   type ConsentDocumentResponse,
 } from './consent-documents.js';
 import { TokenEndpoint, type TokenRequest, type TokenResponse } from './token-endpoint.js';
@@ -17,8 +19,10 @@ import { currentIssuer, type OAuth2Deps, type Origin, type RawParams } from './t
 
 /** The endpoints' behaviour, independent of HTTP framework. */
 export interface OAuth2Service {
-  /** GET /oauth2/authorize. */
-  authorize(params: RawParams, origin: Origin): Promise<AuthorizeResponse>;
+  /** GET /oauth2/authorize; `webSession` is the browser's `signet_session` cookie (single sign-on). */
+  authorize(params: RawParams, origin: Origin, webSession?: string): Promise<AuthorizeResponse>;
+  /** POST /oauth2/login/passkey: password first, then a passkey ceremony (the page's script). */
+  startPasskeyLogin?(form: RawParams, session: string | undefined, origin: Origin): Promise<PasskeyLoginStart>;
   /** POST /oauth2/authorize (login and consent forms); `session` is the interaction cookie. */
   submitAuthorization(
     form: RawParams,
@@ -37,6 +41,8 @@ export interface OAuth2Service {
    * service was built with `documents`.
    */
   uploadDocument?(request: TokenRequest): Promise<ConsentDocumentResponse>;
+  /** GET /oauth2/documents/:index under the consent-stage interaction cookie; undefined when not allowed. */
+  readDocument?(session: string | undefined, index: number): Promise<ConsentDocumentBytes | undefined>;
   /** The body limit of POST /oauth2/documents (the base64 of the largest document, plus room). */
   readonly documentBodyLimit?: number;
   /** POST /oauth2/revoke; throws OAuth2Error only for client authentication and malformed requests. */
@@ -67,12 +73,16 @@ export function createOAuth2Service(deps: OAuth2Deps): OAuth2Service {
       ? {}
       : {
           uploadDocument: (request: TokenRequest) => uploadConsentDocument(deps, documents, request),
+          readDocument: (session: string | undefined, index: number) => readConsentDocument(deps, documents, session, index),
           documentBodyLimit:
             Math.ceil((documents.maxBytes ?? defaultConsentDocumentMaxBytes) / 3) * 4 + 128 * 1024,
         };
   return {
     ...uploads,
-    authorize: (params, origin) => flow.start(params, origin),
+    authorize: (params, origin, webSession) => flow.start(params, origin, webSession),
+    ...(deps.passkeys === undefined
+      ? {}
+      : { startPasskeyLogin: (form: RawParams, session: string | undefined, origin: Origin) => flow.startPasskeyLogin(form, session, origin) }),
     submitAuthorization: (form, session, origin) => flow.submit(form, session, origin),
     token: (request) => tokens.token(request),
     pushAuthorization: (request) => pushAuthorizationRequest(deps, request),

@@ -48,7 +48,13 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-function page(title: string, lang: string | undefined, body: string): string {
+function page(title: string, lang: string | undefined, body: string, data?: unknown): string {
+  // Data for the page's script travels in a JSON block (never executed; `<` escaped so it cannot
+  // close the element); the only scripts are Signet's own files (CSP script-src 'self').
+  const json =
+    data === undefined
+      ? ''
+      : `<script type="application/json" id="signet-page-data">${JSON.stringify(data).replace(/</g, '\\u003c')}</script>\n`;
   return `<!DOCTYPE html>
 <html lang="${escapeHtml(lang ?? 'en')}">
 <head>
@@ -56,13 +62,16 @@ function page(title: string, lang: string | undefined, body: string): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>${escapeHtml(title)} — Signet</title>
+<link rel="stylesheet" href="assets/consent.css">
+<script src="assets/webauthn.js" defer></script>
+<script type="module" src="assets/consent.js"></script>
 </head>
 <body>
 <main>
 <h1>${escapeHtml(title)}</h1>
 ${body}
 </main>
-</body>
+${json}</body>
 </html>
 `;
 }
@@ -71,24 +80,31 @@ function message(text: string | undefined): string {
   return text === undefined ? '' : `<p role="alert" class="error">${escapeHtml(text)}</p>\n`;
 }
 
-/** The sign-in form: username, password and the TOTP code, posted back to /oauth2/authorize. */
+/**
+ * The sign-in form: username, password and a second factor — "Use passkey" (the page's script
+ * checks the password, then runs the WebAuthn ceremony) or the one-time code and "Sign in" (works
+ * without script). Posted back to /oauth2/authorize.
+ */
 export function renderLoginPage(view: {
   readonly request: AuthorizationRequest;
   readonly csrf: string;
   readonly message?: string;
+  /** Offer "Use passkey" (the server has passkeys configured). */
+  readonly hasPasskeys?: boolean;
 }): string {
   const r = view.request;
   return page(
     'Sign in',
     r.lang,
     `<p>${escapeHtml(r.clientName)} asks to use your Signet account${r.scope === 'credential' ? ' to sign' : ''}.</p>
-${message(view.message)}<form method="post" action="authorize" autocomplete="off">
+${message(view.message)}<p id="page-status" role="status"></p>
+<form method="post" action="authorize" autocomplete="off" id="login-form">
 <input type="hidden" name="csrf_token" value="${escapeHtml(view.csrf)}">
 <input type="hidden" name="step" value="login">
-<p><label>Username <input name="username" required autocomplete="username"></label></p>
+<p><label>Username <input name="username" required autocomplete="username webauthn"></label></p>
 <p><label>Password <input name="password" type="password" required autocomplete="current-password"></label></p>
-<p><label>One-time code <input name="otp" inputmode="numeric" pattern="[0-9]*" required autocomplete="one-time-code"></label></p>
-<p><button type="submit">Sign in</button></p>
+${view.hasPasskeys === true ? '<p><button type="submit" name="factor" value="passkey" formnovalidate>Use passkey</button> or enter a one-time code:</p>\n' : ''}<p><label>One-time code <input name="otp" inputmode="numeric" pattern="[0-9]*" autocomplete="one-time-code"${view.hasPasskeys === true ? '' : ' required'}></label></p>
+<p><button type="submit" name="factor" value="otp">Sign in</button></p>
 </form>`,
   );
 }
@@ -106,6 +122,14 @@ export function renderConsentPage(view: {
   readonly certificateSubject?: string;
   /** The documents behind the hashes (contract 3); absent for a hash-only request. */
   readonly documents?: readonly ConsentDocumentView[];
+  /** Ask the credential PIN (scope credential, when the credential has one). Default true. */
+  readonly pinRequired?: boolean;
+  /** Base64url approval commitment (scope credential). */
+  readonly commitment?: string;
+  /** A passkey approval ceremony whose challenge is the commitment (the page's script runs it). */
+  readonly approval?: { readonly ticket: string; readonly options: unknown };
+  /** A fresh second factor is needed at approval (the user came with an existing web session). */
+  readonly needsFreshFactor?: boolean;
 }): string {
   const r = view.request;
   const c = r.credential;
@@ -127,21 +151,39 @@ ${isBlocked ? '<p role="alert" id="blocked">At least one document cannot be sign
 ${c.documentDigests.map((d) => `<li>${d.label === undefined ? '' : `${escapeHtml(d.label)}: `}<code>${escapeHtml(d.hash)}</code></li>`).join('\n')}
 </ol>`;
   const pin =
-    c === undefined
+    c === undefined || view.pinRequired === false
       ? ''
       : `<p><label>Credential PIN <input name="pin" type="password" required autocomplete="off"></label></p>\n`;
+  const hasPasskey = view.approval !== undefined;
+  const factor =
+    c === undefined
+      ? ''
+      : `${hasPasskey ? `<fieldset id="approval-factor">
+<legend>Confirm with</legend>
+<label><input type="radio" name="factor" value="passkey" checked> Passkey</label>
+<label><input type="radio" name="factor" value="otp"> One-time code</label>
+</fieldset>
+` : ''}${hasPasskey || view.needsFreshFactor === true ? `<p id="otp-field"><label>One-time code <input name="otp" inputmode="numeric" pattern="[0-9]*" autocomplete="one-time-code"${!hasPasskey ? ' required' : ''}></label></p>\n` : ''}<input type="hidden" name="passkey_ticket" value="">
+<input type="hidden" name="passkey_response" value="">
+`;
+  const commitment =
+    view.commitment === undefined
+      ? ''
+      : `<p class="commitment">Your approval is bound to exactly these hashes and this request: <code id="commitment">${escapeHtml(view.commitment)}</code></p>\n`;
   return page(
     c === undefined ? 'Allow access' : 'Authorise signatures',
     r.lang,
     `<p>Signed in as <strong>${escapeHtml(view.username)}</strong>.</p>
 ${what}
 ${shown}
-${r.description === undefined ? '' : `<p>The application says: <em>${escapeHtml(r.description)}</em></p>\n`}${message(view.message)}<form method="post" action="authorize" autocomplete="off">
+${r.description === undefined ? '' : `<p>The application says: <em>${escapeHtml(r.description)}</em></p>\n`}${commitment}${message(view.message)}<p id="page-status" role="status"></p>
+<form method="post" action="authorize" autocomplete="off" id="consent-form">
 <input type="hidden" name="csrf_token" value="${escapeHtml(view.csrf)}">
 <input type="hidden" name="step" value="consent">
-${pin}<p><button type="submit" name="decision" value="approve"${isBlocked ? ' disabled' : ''}>Approve</button>
+${pin}${factor}<p><button type="submit" name="decision" value="approve"${isBlocked ? ' disabled' : ''}>Approve</button>
 <button type="submit" name="decision" value="deny" formnovalidate>Deny</button></p>
 </form>`,
+    view.approval === undefined ? undefined : { approval: view.approval },
   );
 }
 

@@ -7,6 +7,8 @@ import type { SadService, RequestOrigin } from '../sad.js';
 import type { SecretHasher } from '../secret-hasher.js';
 import { OAuth2Error } from './errors.js';
 import type { ConsentDocumentsConfig } from './consent-documents.js';
+import type { PasskeyService } from '../webauthn/index.js';
+import type { WebSessionService } from '../web-session.js';
 
 /** Request parameters as the HTTP layer parsed them: a repeated parameter arrives as an array. */
 export type RawParams = Readonly<Record<string, string | readonly string[] | undefined>>;
@@ -48,6 +50,13 @@ export interface OAuth2Deps {
    * box. Without it the endpoint is absent and `document_refs` is refused.
    */
   readonly documents?: ConsentDocumentsConfig;
+  /**
+   * Passkeys (docs/decisions/0001 contract 2): login with password + passkey on the sign-in page,
+   * and approval with an assertion whose challenge is the approval commitment.
+   */
+  readonly passkeys?: Pick<PasskeyService, 'startAuthentication' | 'finishAuthentication' | 'listPasskeys'>;
+  /** First-party web sessions: a browser already signed in to Signet skips the sign-in page (SSO). */
+  readonly webSessions?: Pick<WebSessionService, 'resolve'>;
 }
 
 /** A document an authorization request shows at consent (its bytes stay sealed in the store). */
@@ -86,6 +95,13 @@ export interface AuthorizationRequest {
   readonly requestId?: string;
   /** The documents shown at consent, in the order of the hashes (document_refs). */
   readonly documents?: readonly ConsentDocument[];
+  /** Consent stage: the server nonce of the approval commitment. */
+  readonly nonce?: string;
+  /**
+   * Consent stage: how the user was authenticated in this interaction — a second factor just
+   * now (`totp`, `passkey`) or an existing web session (`session`, which needs a fresh factor).
+   */
+  readonly loginFactor?: 'totp' | 'passkey' | 'session';
 }
 
 /** Origin of a request (source address, trace id) for the audit log. */

@@ -7,6 +7,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type {} from '@fastify/swagger';
 import { replyStoreUnavailable } from '../store-unavailable.js';
+import { registerOAuth2Assets } from './oauth2-assets.js';
 import {
   OAuth2Error,
   safeErrorDescription,
@@ -22,6 +23,8 @@ export interface OAuth2RoutesOptions {
 
 /** The interaction cookie: HttpOnly, SameSite=Strict, path-limited (RFC 6265bis §4.1; `__Host-` needs Path=/). */
 const SESSION_COOKIE = 'signet_oauth2';
+/** The first-party web session (docs/decisions/0001 contract 1), read for single sign-on. */
+const WEB_SESSION_COOKIE = 'signet_session';
 const FORM = 'application/x-www-form-urlencoded';
 /** Bodies are small: forms and token requests (a credential request's hashes travel in the authorize query). */
 const BODY_LIMIT = 64 * 1024;
@@ -30,7 +33,9 @@ const htmlHeaders: Readonly<Record<string, string>> = {
   'content-type': 'text/html; charset=utf-8',
   'cache-control': 'no-store',
   pragma: 'no-cache',
-  'content-security-policy': "default-src 'none'; frame-ancestors 'none'; base-uri 'none'",
+  // The pages load only Signet's own script, pdf.js and its worker (RFC 9700 §4.16: no framing).
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; worker-src 'self'; connect-src 'self'; img-src 'self' data: blob:; style-src 'self'; font-src 'self'; frame-ancestors 'none'; base-uri 'none'",
   'x-frame-options': 'DENY',
   'referrer-policy': 'no-referrer',
   'x-content-type-options': 'nosniff',
@@ -176,7 +181,8 @@ export const oauth2Routes: FastifyPluginAsync<OAuth2RoutesOptions> = (app, { oau
       },
     },
     async (request, reply) => {
-      const r = await oauth2.authorize(queryParams(request), origin(request));
+      // Single sign-on: the browser's Signet web session (contract 1) skips the sign-in page.
+      const r = await oauth2.authorize(queryParams(request), origin(request), readCookie(request, WEB_SESSION_COOKIE));
       return sendAuthorize(reply, r, oauth2.secureCookies);
     },
   );
@@ -316,6 +322,53 @@ export const oauth2Routes: FastifyPluginAsync<OAuth2RoutesOptions> = (app, { oau
     );
   }
 
+  registerOAuth2Assets(app);
+  const passkeyLogin = oauth2.startPasskeyLogin?.bind(oauth2);
+  if (passkeyLogin !== undefined) {
+    app.post(
+      '/oauth2/login/passkey',
+      { bodyLimit: BODY_LIMIT, schema: { hide: true } },
+      async (request, reply) => {
+        const type = String(request.headers['content-type'] ?? '').toLowerCase();
+        if (!type.startsWith(FORM)) {
+          return reply.code(415).header('cache-control', 'no-store').send({ error: 'invalid_request', error_description: 'send the sign-in form' });
+        }
+        const r = await passkeyLogin(bodyParams(request.body), readCookie(request, SESSION_COOKIE), origin(request));
+        void reply.header('cache-control', 'no-store');
+        if (r.kind === 'refused') {
+          return reply.code(r.status).send({ error: 'access_denied', error_description: r.message, ...(r.csrf === undefined ? {} : { csrf_token: r.csrf }) });
+        }
+        const attrs = `Path=/oauth2; HttpOnly; SameSite=Strict${oauth2.secureCookies ? '; Secure' : ''}`;
+        return reply
+          .code(200)
+          .header('set-cookie', `${SESSION_COOKIE}=${r.session}; Max-Age=${r.maxAgeSeconds}; ${attrs}`)
+          .send({ ticket: r.ticket, options: r.options, csrf_token: r.csrf });
+      },
+    );
+  }
+  const read = oauth2.readDocument?.bind(oauth2);
+  if (read !== undefined) {
+    app.get<{ Params: { index: string } }>(
+      '/oauth2/documents/:index',
+      { schema: { hide: true } },
+      async (request, reply) => {
+        const index = /^[0-9]{1,4}$/.test(request.params.index) ? Number(request.params.index) : -1;
+        const doc = await read(readCookie(request, SESSION_COOKIE), index);
+        if (doc === undefined) {
+          return reply.code(404).header('cache-control', 'no-store').send({ error: 'not_found', error_description: 'no such document in this consent' });
+        }
+        return reply
+          .code(200)
+          .header('content-type', 'application/pdf')
+          .header('cache-control', 'no-store')
+          .header('x-content-type-options', 'nosniff')
+          .header('content-security-policy', "default-src 'none'; sandbox")
+          .header('cross-origin-resource-policy', 'same-origin')
+          .header('content-disposition', `attachment; filename="${doc.name.replace(/[^A-Za-z0-9._ -]/g, '_')}"`)
+          .send(Buffer.from(doc.pdf));
+      },
+    );
+  }
   const upload = oauth2.uploadDocument?.bind(oauth2);
   if (upload !== undefined) {
     app.post(

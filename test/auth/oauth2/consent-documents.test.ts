@@ -180,6 +180,20 @@ describe('document_refs bind the documents to the hashes (SECURITY.md SAD-03)', 
       const consent = await signIn(env, login);
       assert.equal(consent.res.statusCode, 200, consent.res.body);
       for (const d of docs) assert.ok(consent.res.body.includes(d.name), `consent names ${d.name}`);
+      // The page reads the very bytes that were hashed, only under the consent interaction's cookie.
+      const bytes = await env.app.inject({ method: 'GET', url: '/oauth2/documents/1', headers: { cookie: `signet_oauth2=${consent.cookie ?? ''}` } });
+      assert.equal(bytes.statusCode, 200, bytes.body);
+      assert.equal(bytes.headers['content-type'], 'application/pdf');
+      assert.deepEqual(new Uint8Array(bytes.rawPayload), docs[1]!.pdf);
+      assert.equal((await env.app.inject({ method: 'GET', url: '/oauth2/documents/1' })).statusCode, 404);
+      assert.equal((await env.app.inject({ method: 'GET', url: '/oauth2/documents/3', headers: { cookie: `signet_oauth2=${consent.cookie ?? ''}` } })).statusCode, 404);
+      assert.equal((await env.app.inject({ method: 'GET', url: '/oauth2/documents/0', headers: { cookie: `signet_oauth2=${login.cookie ?? ''}` } })).statusCode, 404, 'not with the login-stage cookie');
+      for (const name of ['pdf.min.mjs', 'pdf.worker.min.mjs', 'webauthn.js', 'consent.js', 'consent.css']) {
+        const asset = await env.app.inject({ method: 'GET', url: `/oauth2/assets/${name}` });
+        assert.equal(asset.statusCode, 200, name);
+        assert.ok(asset.rawPayload.length > 100, name);
+      }
+      assert.equal((await env.app.inject({ method: 'GET', url: '/oauth2/assets/..%2Fpackage.json' })).statusCode, 404);
       const done = await approve(env, consent, PIN);
       assert.equal(done.statusCode, 303, done.body);
       const q = new URL(String(done.headers.location)).searchParams;

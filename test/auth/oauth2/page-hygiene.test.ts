@@ -1,9 +1,10 @@
 /**
  * SECURITY.md OA-26 (Referer leakage, RFC 9700 §4.2.4) and OA-25 (clickjacking, §4.16) on every HTML
  * page of the authorization server — login, consent (credential scope, with the hashes), error —
- * and on the redirect that carries the code: `Referrer-Policy: no-referrer`, a CSP that loads
- * nothing (`default-src 'none'`) and forbids framing, and no third-party (or any external) resource
- * referenced from the HTML.
+ * and on the redirect that carries the code: `Referrer-Policy: no-referrer`, a CSP that denies by
+ * default (`default-src 'none'`), runs only Signet's own script files (`script-src 'self'`, no
+ * inline script, no eval: issue 12) and forbids framing, and no third-party (or any external)
+ * resource referenced from the HTML: only Signet's own assets under /oauth2/assets/.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -26,9 +27,15 @@ function checkPage(name: string, res: LightMyRequestResponse): void {
   assert.match(csp, /(^|;)\s*default-src 'none'/, `${name}: CSP loads nothing`);
   assert.match(csp, /frame-ancestors 'none'/, `${name}: CSP frame-ancestors`);
   assert.equal(res.headers['x-frame-options'], 'DENY', `${name}: X-Frame-Options`);
-  // No resource from anywhere but this page: no scripts, styles, images, frames or fonts by URL,
+  assert.match(csp, /script-src 'self'(;|$)/, `${name}: CSP runs only Signet's own script files`);
+  assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval|\*/, `${name}: no inline script, no eval, no wildcard`);
+  // No resource from anywhere but Signet: scripts and the style sheet only from assets/ (relative),
+  // no images, frames or fonts by URL, no inline script (the JSON data block is not executed),
   // and no absolute or scheme-relative URL in any attribute (the form posts to a relative path).
-  assert.doesNotMatch(res.body, /<(script|link|img|iframe|frame|object|embed|video|audio|source|base)\b/i, `${name}: external element`);
+  assert.doesNotMatch(res.body, /<(img|iframe|frame|object|embed|video|audio|source|base)\b/i, `${name}: external element`);
+  for (const tag of res.body.match(/<(script|link)\b[^>]*>/gi) ?? []) {
+    assert.match(tag, /^<script type="application\/json" id="signet-page-data">$|(src|href)="assets\/[a-z.]+"/, `${name}: only Signet's assets: ${tag}`);
+  }
   for (const ref of references(res.body)) {
     assert.doesNotMatch(ref, /^(?:[a-z][a-z0-9+.-]*:|\/\/)/i, `${name}: external reference ${ref}`);
   }
