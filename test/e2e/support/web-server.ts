@@ -132,3 +132,29 @@ export function keepForDocs(shot: string, name: string): void {
   mkdirSync(dir, { recursive: true });
   copyFileSync(join(artifactsDir, `${shot}.png`), join(dir, `${name}.png`));
 }
+
+/**
+ * On the authorization server's pages (issue 12's consent page): signs in there if asked, then
+ * approves with a one-time code ("Approve"), and waits to be back on the app's /jobs/:id.
+ */
+export async function approveWithCode(page: Page, s: WebServer, user: WebUserAccount): Promise<string> {
+  await page.waitForURL(/\/oauth2\//);
+  const approve = page.getByRole('button', { name: 'Approve' });
+  const signIn = page.getByRole('button', { name: 'Sign in' });
+  await approve.or(signIn).first().waitFor();
+  if (await signIn.isVisible()) {
+    await page.getByRole('textbox', { name: 'Username' }).fill(user.username);
+    await page.getByLabel('Password', { exact: true }).fill(user.password);
+    await page.getByRole('textbox', { name: 'One-time code' }).fill(s.nextOtp(user));
+    await signIn.click();
+    await approve.waitFor();
+  }
+  const otpChoice = page.getByRole('radio', { name: 'One-time code' });
+  if ((await otpChoice.count()) > 0) await otpChoice.check();
+  const otp = page.getByRole('textbox', { name: 'One-time code' });
+  if ((await otp.count()) > 0) await otp.fill(s.nextOtp(user));
+  await screenshots(page, 'web-07-consent');
+  await approve.click();
+  await page.waitForURL(/\/jobs\/[^/]+$/);
+  return new URL(page.url()).pathname.split('/').pop() as string;
+}

@@ -53,7 +53,7 @@ export function PdfPreview({ file, name, onClose }: { readonly file: Blob; reado
           Close
         </button>
       </div>
-      <div class="preview">
+      <div class="preview" tabIndex={0} role="region" aria-label={`Pages of ${name}`}>
         {failed && <p>This file could not be shown.</p>}
         {doc === undefined && !failed && <p>Loading pages…</p>}
         {doc !== undefined &&

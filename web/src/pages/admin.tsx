@@ -1,13 +1,271 @@
-/** Administration (issue 13, journey 5). */
+/**
+ * Administration (issue 13, journey 5), for the admin role: users (create, disable, reset second
+ * factors), signing credentials (revoke with an RFC 5280 reason: signing stops at once), OAuth
+ * clients. It calls the admin API (/admin/v1) with the administrator's web session, which the
+ * server accepts only for the admin role signed in with two factors (CSRF header on changes).
+ */
 import type { JSX } from 'preact';
-import type { SessionUser } from '../api.js';
+import { useEffect, useState } from 'preact/hooks';
+import { asApiError, get, post, type ApiError, type SessionUser } from '../api.js';
+import { ErrorNote } from '../components/error-note.js';
 import { PageTitle } from '../components/page-title.js';
+import { formatDate } from '../format.js';
+
+interface User {
+  readonly id: string;
+  readonly username: string;
+  readonly status: string;
+  readonly hasTotp: boolean;
+  readonly locked: boolean;
+  readonly createdAt: number;
+  readonly role?: string;
+}
+
+interface Credential {
+  readonly id: string;
+  readonly username: string;
+  readonly backendKind: string;
+  readonly status: string;
+  readonly locked: boolean;
+  readonly createdAt: number;
+}
+
+interface Client {
+  readonly id: string;
+  readonly name: string;
+  readonly clientType: string;
+  readonly redirectUris: readonly string[];
+}
+
+/** RFC 5280 §5.3.1 reasons, in plain words. */
+const reasons: readonly (readonly [string, string])[] = [
+  ['unspecified', 'No reason given'],
+  ['keyCompromise', 'The key may be known to someone else'],
+  ['affiliationChanged', 'The person changed role or left'],
+  ['superseded', 'Replaced by a new certificate'],
+  ['cessationOfOperation', 'No longer needed'],
+  ['privilegeWithdrawn', 'The right to sign was withdrawn'],
+];
+
+function RevokeForm({ credential, onDone, onError }: { readonly credential: Credential; readonly onDone: () => void; readonly onError: (e: ApiError) => void }): JSX.Element {
+  const [open, setOpen] = useState(false);
+  const [reason, setReason] = useState('unspecified');
+  if (!open) {
+    return (
+      <button type="button" class="danger" onClick={() => setOpen(true)} aria-label={`Revoke the credential of ${credential.username}`}>
+        Revoke
+      </button>
+    );
+  }
+  const revoke = async (event: Event): Promise<void> => {
+    event.preventDefault();
+    try {
+      await post(`/admin/v1/credentials/${encodeURIComponent(credential.id)}/revoke`, { reason });
+      onDone();
+    } catch (err) {
+      onError(asApiError(err));
+    }
+  };
+  return (
+    <form class="toolbar" onSubmit={(e) => void revoke(e)}>
+      <label for={`reason-${credential.id}`} class="inline">
+        Reason
+      </label>
+      <select id={`reason-${credential.id}`} value={reason} onChange={(e) => setReason(e.currentTarget.value)}>
+        {reasons.map(([value, words]) => (
+          <option key={value} value={value}>
+            {words}
+          </option>
+        ))}
+      </select>
+      <button type="submit" class="danger">
+        Revoke certificate
+      </button>
+      <button type="button" onClick={() => setOpen(false)}>
+        Cancel
+      </button>
+    </form>
+  );
+}
 
 export function AdminPage({ user }: { readonly user: SessionUser }): JSX.Element {
+  const [users, setUsers] = useState<readonly User[] | undefined>();
+  const [credentials, setCredentials] = useState<readonly Credential[] | undefined>();
+  const [clients, setClients] = useState<readonly Client[] | undefined>();
+  const [error, setError] = useState<ApiError | undefined>();
+  const [notice, setNotice] = useState<string | undefined>();
+  const [version, setVersion] = useState(0);
+  const [newName, setNewName] = useState('');
+  const [newPassword, setNewPassword] = useState('');
+
+  useEffect(() => {
+    const fail = (err: unknown): void => setError(asApiError(err));
+    get<{ users: readonly User[] }>('/admin/v1/users').then((a) => setUsers(a.users), fail);
+    get<{ credentials: readonly Credential[] }>('/admin/v1/credentials').then((a) => setCredentials(a.credentials), fail);
+    get<{ clients: readonly Client[] }>('/admin/v1/clients').then((a) => setClients(a.clients), fail);
+  }, [version]);
+
+  const act = async (action: () => Promise<unknown>, done: string): Promise<void> => {
+    setError(undefined);
+    setNotice(undefined);
+    try {
+      await action();
+      setNotice(done);
+      setVersion((v) => v + 1);
+    } catch (err) {
+      setError(asApiError(err));
+    }
+  };
+
+  const createUser = (event: Event): void => {
+    event.preventDefault();
+    const username = newName.trim();
+    void act(async () => {
+      await post('/admin/v1/users', { username, password: newPassword });
+      setNewName('');
+      setNewPassword('');
+    }, `User ${username} created. They add a second factor when they first sign in.`);
+  };
+
   return (
     <section aria-labelledby="page-title">
       <PageTitle>Administration</PageTitle>
-      <p>{user.username}</p>
+      <p>Signed in as {user.username} (administrator). Every change here is recorded in the audit log.</p>
+      <ErrorNote error={error} />
+      <p aria-live="polite" class="summary">
+        {notice}
+      </p>
+
+      <section class="card" aria-labelledby="users-title">
+        <h2 id="users-title">Users</h2>
+        {users === undefined ? (
+          <p>Loading…</p>
+        ) : (
+          <div class="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">User</th>
+                  <th scope="col">Role</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Actions</th>
+                </tr>
+              </thead>
+              <tbody>
+                {users.map((u) => (
+                  <tr key={u.id}>
+                    <td>
+                      {u.username}
+                      <span class="block small">since {formatDate(u.createdAt)}</span>
+                    </td>
+                    <td>{u.role === 'admin' ? 'Administrator' : 'User'}</td>
+                    <td>
+                      {u.status === 'active' ? 'Active' : u.status}
+                      {u.locked ? ', locked' : ''}
+                      {u.hasTotp ? ', authenticator app' : ''}
+                    </td>
+                    <td>
+                      <span class="toolbar">
+                        {u.status === 'active' && u.username !== user.username && (
+                          <button type="button" class="danger" aria-label={`Disable ${u.username}`} onClick={() => void act(() => post(`/admin/v1/users/${encodeURIComponent(u.username)}/disable`, {}), `${u.username} disabled.`)}>
+                            Disable
+                          </button>
+                        )}
+                        <button
+                          type="button"
+                          aria-label={`Reset the second factors of ${u.username}`}
+                          onClick={() => {
+                            if (window.confirm(`Remove every passkey and authenticator app of ${u.username}? They will set up a new one at their next sign-in.`)) {
+                              void act(() => post(`/admin/v1/users/${encodeURIComponent(u.username)}/factors/reset`, {}), `Second factors of ${u.username} reset.`);
+                            }
+                          }}
+                        >
+                          Reset factors
+                        </button>
+                      </span>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+        <form onSubmit={createUser} class="grid2">
+          <div>
+            <label for="new-username">New user's username</label>
+            <input id="new-username" value={newName} maxLength={64} onInput={(e) => setNewName(e.currentTarget.value)} />
+          </div>
+          <div>
+            <label for="new-password">New user's first password</label>
+            <input id="new-password" type="password" autoComplete="new-password" minLength={8} value={newPassword} onInput={(e) => setNewPassword(e.currentTarget.value)} />
+          </div>
+          <div class="actions">
+            <button type="submit">Create user</button>
+          </div>
+        </form>
+      </section>
+
+      <section class="card" aria-labelledby="credentials-title">
+        <h2 id="credentials-title">Signing credentials</h2>
+        <p class="help">Revoking a credential revokes its certificate: signing with it stops at once.</p>
+        {credentials === undefined ? (
+          <p>Loading…</p>
+        ) : (
+          <div class="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Owner</th>
+                  <th scope="col">Credential</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Actions</th>
+                </tr>
+              </thead>
+              <tbody>
+                {credentials.map((c) => (
+                  <tr key={c.id}>
+                    <td>{c.username}</td>
+                    <td>
+                      <code class="hash">{c.id}</code>
+                      <span class="block small">
+                        {c.backendKind} key, created {formatDate(c.createdAt)}
+                      </span>
+                    </td>
+                    <td>{c.status === 'active' ? 'Active' : c.status === 'revoked' ? 'Revoked' : c.status}</td>
+                    <td>{c.status !== 'revoked' && <RevokeForm credential={c} onDone={() => { setNotice(`The credential of ${c.username} is revoked.`); setVersion((v) => v + 1); }} onError={setError} />}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+
+      <section class="card" aria-labelledby="clients-title">
+        <h2 id="clients-title">Applications (OAuth clients)</h2>
+        {clients === undefined ? (
+          <p>Loading…</p>
+        ) : (
+          <ul class="status-list">
+            {clients.map((c) => (
+              <li key={c.id}>
+                <span>
+                  <strong>{c.name}</strong> <span class="small">({c.id}, {c.clientType})</span>
+                </span>
+                <span class="small">{c.redirectUris.join(', ')}</span>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+
+      <section class="card" aria-labelledby="audit-title">
+        <h2 id="audit-title">Audit log</h2>
+        <p>
+          The audit log is hash-chained. Check it end to end with <code>signet audit verify</code> on the server; this page has no
+          verification of its own yet.
+        </p>
+      </section>
     </section>
   );
 }

@@ -71,7 +71,7 @@ function DocumentCard({ item, onUpdate, onRemove, onPreview }: {
 }): JSX.Element {
   const id = `doc-${item.key}`;
   return (
-    <li class="doc" aria-labelledby={`${id}-name`}>
+    <li class={item.mode === 'visible' ? 'doc wide' : 'doc'} aria-labelledby={`${id}-name`}>
       <h3 id={`${id}-name`}>{item.file.name}</h3>
       <PdfThumbnail file={item.file} name={item.file.name} onPages={(pages) => onUpdate({ pages })} />
       <p class="small">
