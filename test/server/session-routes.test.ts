@@ -145,6 +145,9 @@ for (const kind of storeKinds) {
         if (i < 12 * 3 - 1) assert.equal(status, 200, `alive at ${(i + 1) * 20} minutes`);
         else assert.equal(status, 401, 'ended at 12 hours');
       }
+      // Housekeeping deletes the ended session rows (the idle one is past its absolute end too by now).
+      assert.equal(await s.services.webSessions.purgeExpired(), 2);
+      assert.equal(await s.services.webSessions.purgeExpired(), 0);
     });
   });
 }

@@ -17,7 +17,9 @@ import {
 
 /** Options of the session plugin. */
 export interface SessionRoutesOptions {
-  readonly services: Pick<Services, 'webLogin' | 'webSessions' | 'baseUrl'>;
+  readonly services: Pick<Services, 'webLogin' | 'webSessions' | 'baseUrl' | 'passkeys'>;
+  /** How often ended sessions and expired WebAuthn challenges are deleted (default 10 minutes; 0: never). */
+  readonly housekeepingMs?: number;
 }
 
 export const errorSchema = {
@@ -77,7 +79,23 @@ export function sessionBody(s: CreatedWebSession['session']): Record<string, unk
 }
 
 /** The session routes; register with `{ prefix: '/api/v1' }`. */
-export const sessionRoutes: FastifyPluginAsync<SessionRoutesOptions> = async (app, { services }) => {
+export const sessionRoutes: FastifyPluginAsync<SessionRoutesOptions> = async (app, { services, housekeepingMs = 600_000 }) => {
+  // Housekeeping: ended sessions and expired ceremonies are deleted (idempotent on every node).
+  let timer: NodeJS.Timeout | undefined;
+  app.addHook('onReady', async () => {
+    if (housekeepingMs <= 0) return;
+    timer = setInterval(() => {
+      void Promise.all([services.webSessions.purgeExpired(), services.passkeys.purgeExpiredChallenges()]).catch((err: unknown) =>
+        app.log.warn({ err }, 'web session housekeeping failed'),
+      );
+    }, housekeepingMs);
+    timer.unref();
+    await Promise.resolve();
+  });
+  app.addHook('onClose', async () => {
+    clearInterval(timer);
+    await Promise.resolve();
+  });
   const secure = (): boolean => services.baseUrl.get().startsWith('https:');
   const signedIn = (reply: FastifyReply, created: CreatedWebSession): Record<string, unknown> => {
     void reply.header('set-cookie', sessionCookie(created.token, created.maxAgeSeconds, secure()));
