@@ -46,7 +46,7 @@ export interface WebServer {
   readonly base: string;
   readonly services: Services;
   readonly clock: MovableClock;
-  addUser(username: string): Promise<WebUserAccount>;
+  addUser(username: string, options?: { readonly role?: 'user' | 'admin' }): Promise<WebUserAccount>;
   /** A fresh TOTP code (the clock moves one step first). */
   nextOtp(user: WebUserAccount): string;
 }
@@ -70,9 +70,10 @@ export async function webServer(t: TestContext, kind: StoreKind = 'sqlite', env:
     base: url,
     services,
     clock,
-    async addUser(username) {
+    async addUser(username, options = {}) {
       const password = `pw-${username}-${randomBytes(4).toString('hex')}`;
       const userId = await services.authenticator.createUser({ username, password });
+      if (options.role === 'admin') await services.admin.setRole(userId, 'admin', { via: 'cli' });
       const { secret } = await services.authenticator.enrollTotp({ userId });
       await services.authenticator.confirmTotp({ userId, code: generateTotp(secret, clock.now()) });
       const { credentialID } = await credentials.create(
@@ -131,6 +132,16 @@ export function keepForDocs(shot: string, name: string): void {
   const dir = join(process.cwd(), 'docs', 'images');
   mkdirSync(dir, { recursive: true });
   copyFileSync(join(artifactsDir, `${shot}.png`), join(dir, `${name}.png`));
+}
+
+/** Signs in on the app's sign-in form with password and one-time code. */
+export async function signIn(page: Page, s: WebServer, user: WebUserAccount): Promise<void> {
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  await page.getByLabel('Username', { exact: true }).fill(user.username);
+  await page.getByLabel('Password', { exact: true }).fill(user.password);
+  await page.getByLabel('One-time code', { exact: true }).fill(s.nextOtp(user));
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('link', { name: 'Sign out' }).waitFor();
 }
 
 /**

@@ -173,7 +173,7 @@ export function AdminPage({ user }: { readonly user: SessionUser }): JSX.Element
                         )}
                         <button
                           type="button"
-                          aria-label={`Reset the second factors of ${u.username}`}
+                          aria-label={`Reset factors of ${u.username}`}
                           onClick={() => {
                             if (window.confirm(`Remove every passkey and authenticator app of ${u.username}? They will set up a new one at their next sign-in.`)) {
                               void act(() => post(`/admin/v1/users/${encodeURIComponent(u.username)}/factors/reset`, {}), `Second factors of ${u.username} reset.`);
