@@ -22,10 +22,8 @@ interface Box {
 }
 
 function boxFromUserSpace(rect: Placement['rect'], page: RenderedPage): Box {
-  const [vx1, , vx2, vy2] = page.view;
-  const sx = page.cssWidth / (vx2 - vx1);
-  const sy = page.cssHeight / (page.view[3] - page.view[1]);
-  return { left: (rect[0] - vx1) * sx, top: (vy2 - rect[3]) * sy, width: (rect[2] - rect[0]) * sx, height: (rect[3] - rect[1]) * sy };
+  const [left, top, right, bottom] = page.toCss(rect);
+  return { left, top, width: right - left, height: bottom - top };
 }
 
 export function SignaturePlacement({
@@ -93,10 +91,10 @@ export function SignaturePlacement({
 
   const suggest = (): void => {
     if (rendered === undefined) return;
-    const [vx1, vy1, vx2] = rendered.view;
-    const width = Math.min(200, (vx2 - vx1) * 0.4);
-    // Bottom right, 36 pt (half an inch) from the edges, 60 pt high.
-    onChange({ page: pageNumber, rect: [round(vx2 - 36 - width), round(vy1 + 36), round(vx2 - 36), round(vy1 + 96)] });
+    // Bottom right as the person sees the page: 5 % from the edges, 40 % wide, 8 % high.
+    const w = rendered.cssWidth;
+    const h = rendered.cssHeight;
+    onChange({ page: pageNumber, rect: toUserSpace({ left: w * 0.55, top: h * 0.87, width: w * 0.4, height: h * 0.08 }, rendered) });
   };
 
   const shown = drag?.box ?? (value !== undefined && value.page === pageNumber && rendered !== undefined ? boxFromUserSpace(value.rect, rendered) : undefined);
@@ -143,10 +141,6 @@ export function SignaturePlacement({
       </p>
     </div>
   );
-}
-
-function round(n: number): number {
-  return Math.round(n * 100) / 100;
 }
 
 /** Positions the placed box through the CSSOM (allowed by style-src 'self', unlike a style attribute in markup). */

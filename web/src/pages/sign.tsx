@@ -292,6 +292,9 @@ export function SignPage(): JSX.Element {
             Signing as {active.subject}; certificate valid until {formatDate(active.notAfter)}.
           </p>
         )}
+        {active !== undefined && active.status !== 'active' && (
+          <p class="notice">This signing certificate is {active.status}: the service will refuse to sign with it. Ask your administrator for a new one.</p>
+        )}
         {credentials !== undefined && credentials.length === 0 && error === undefined && (
           <p class="notice">You have no signing certificate yet. Ask your administrator for one.</p>
         )}
