@@ -24,7 +24,8 @@ export type WebAuthnErrorCode =
   | 'ERR_WEBAUTHN_ALGORITHM'
   | 'ERR_WEBAUTHN_NO_PASSKEY'
   | 'ERR_WEBAUTHN_PASSKEY_NOT_FOUND'
-  | 'ERR_WEBAUTHN_NAME_INVALID';
+  | 'ERR_WEBAUTHN_NAME_INVALID'
+  | 'ERR_WEBAUTHN_TOO_MANY';
 
 /** A WebAuthn ceremony or passkey operation was refused. Nothing was registered or accepted when this is thrown. */
 export class WebAuthnError extends SignetError<WebAuthnErrorCode> {}

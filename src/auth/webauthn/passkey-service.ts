@@ -228,7 +228,7 @@ export class PasskeyService {
       }
       const max = this.#o.maxPasskeysPerUser ?? 20;
       if ((await countUserWebauthnCredentials(this.#o.store.db, request.userId)) >= max) {
-        throw new WebAuthnError('ERR_WEBAUTHN_NAME_INVALID', `at most ${max} passkeys per user`);
+        throw new WebAuthnError('ERR_WEBAUTHN_TOO_MANY', `at most ${max} passkeys per user`);
       }
       const verified = await this.#library(() =>
         verifyRegistrationResponse({

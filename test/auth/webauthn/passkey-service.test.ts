@@ -209,7 +209,7 @@ for (const kind of storeKinds) {
       assert.equal(pwless.userId, h.u2);
     });
 
-    it('SCA-14: a credential id registered already (to anyone), longer than 1023 bytes, another algorithm, or without UV is refused', async (t) => {
+    it('SCA-14: a credential id registered already (to anyone), longer than 1023 bytes, another algorithm, without UV, or one passkey too many is refused', async (t) => {
       const h = await harness(t, kind);
       if (!h) return;
       const { credential } = await h.enrol(h.u2);
@@ -226,6 +226,10 @@ for (const kind of storeKinds) {
       await refused(h, register({ origin: 'https://evil.example' }), 'ERR_WEBAUTHN_ORIGIN', type);
       await refused(h, register({ rpId: 'evil.example' }), 'ERR_WEBAUTHN_RP_ID', type);
       assert.equal((await h.passkeys.listPasskeys(h.u1)).length, 0, 'nothing was registered');
+      const limited = new PasskeyService({ store: h.store, clock: h.clock, audit: h.audit, relyingParty: () => relyingParty, maxPasskeysPerUser: 1 });
+      const more = await limited.startRegistration({ userId: h.u2 });
+      const extra = new SoftAuthenticator(origin).register(more.options).response;
+      await refused(h, limited.finishRegistration({ userId: h.u2, ticket: more.ticket, response: extra }), 'ERR_WEBAUTHN_TOO_MANY', type);
     });
 
     it('SCA-16: a ticket of another user, purpose or binding is refused; SCA-17: no passkey, no passkey ceremony', async (t) => {
