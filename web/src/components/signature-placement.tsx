@@ -64,9 +64,12 @@ export function SignaturePlacement({
     void renderPage(doc, pageNumber, canvas.current, Math.max(200, width)).then(setRendered, () => setFailed(true));
   }, [doc, pageNumber]);
 
+  /** The pointer in the rendered page's CSS pixels (the canvas may be shown smaller on a narrow screen). */
   const point = (event: PointerEvent): { x: number; y: number } => {
     const r = (layer.current as HTMLDivElement).getBoundingClientRect();
-    return { x: Math.max(0, Math.min(r.width, event.clientX - r.left)), y: Math.max(0, Math.min(r.height, event.clientY - r.top)) };
+    const sx = rendered === undefined || r.width === 0 ? 1 : rendered.cssWidth / r.width;
+    const sy = rendered === undefined || r.height === 0 ? 1 : rendered.cssHeight / r.height;
+    return { x: Math.max(0, Math.min(r.width, event.clientX - r.left)) * sx, y: Math.max(0, Math.min(r.height, event.clientY - r.top)) * sy };
   };
 
   const onPointerDown = (event: PointerEvent): void => {
@@ -130,9 +133,14 @@ export function SignaturePlacement({
           onPointerUp={onPointerUp}
           onPointerCancel={() => setDrag(undefined)}
         />
-        {shown !== undefined && <div class="placement" ref={(el) => {
-              if (el !== null) position(el, shown);
-            }} />}
+        {shown !== undefined && rendered !== undefined && (
+          <div
+            class="placement"
+            ref={(el) => {
+              if (el !== null) position(el, shown, rendered);
+            }}
+          />
+        )}
       </div>
       <p aria-live="polite" class="small">
         {value === undefined
@@ -143,10 +151,14 @@ export function SignaturePlacement({
   );
 }
 
-/** Positions the placed box through the CSSOM (allowed by style-src 'self', unlike a style attribute in markup). */
-function position(el: HTMLElement, box: Box): void {
-  el.style.left = `${box.left}px`;
-  el.style.top = `${box.top}px`;
-  el.style.width = `${box.width}px`;
-  el.style.height = `${box.height}px`;
+/**
+ * Positions the placed box through the CSSOM (allowed by style-src 'self', unlike a style
+ * attribute in markup), in percentages of the page, so it stays in place when the page is shown
+ * smaller than rendered.
+ */
+function position(el: HTMLElement, box: Box, page: RenderedPage): void {
+  el.style.left = `${(box.left / page.cssWidth) * 100}%`;
+  el.style.top = `${(box.top / page.cssHeight) * 100}%`;
+  el.style.width = `${(box.width / page.cssWidth) * 100}%`;
+  el.style.height = `${(box.height / page.cssHeight) * 100}%`;
 }
