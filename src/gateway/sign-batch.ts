@@ -9,11 +9,9 @@
 import { randomUUID } from 'node:crypto';
 import { monotonicMs, type Clock } from '../core/clock.js';
 import { isSignetError } from '../core/errors.js';
-import { buildSignedData, digestAlgorithms } from '../cms/index.js';
+import { digestAlgorithms } from '../cms/index.js';
 import {
-  addSignatureTimestamp,
   extendSource,
-  forgetTimestampSize,
   levelAtLeast,
   reserveForLevel,
   type LevelOptions,
@@ -22,6 +20,7 @@ import {
 import { checkRemoteSignature, normalizeSignatureValue, type CscClient, type RemoteCredential } from '../csc/client/index.js';
 import type { HashAuthorization, HashAuthorizer } from './authorizer.js';
 import { GatewayError } from './errors.js';
+import { buildSignatureContainer } from './signature-container.js';
 import { finishDocument, releaseDocument, spoolDocument, type SpoolBudget, type SpooledDocument } from './spooled-document.js';
 import type { BatchDocument, BatchProgress, BatchResult, BatchStage, DocumentResult, DocumentSignOptions } from './types.js';
 
@@ -169,16 +168,18 @@ export async function signBatch(documents: readonly BatchDocument[], options: Ba
     }
   };
   const timestamper = levelAtLeast(level, 'B-T') ? levelOptions.timestamper : undefined;
-  const buildContainer = async (spooled: SpooledDocument, signature: Uint8Array): Promise<Uint8Array> => {
-    // What buildCms does, without decoding the shared chain and the signed attributes again per document.
-    if (signature.length === 0) throw new GatewayError('ERR_GATEWAY_NOT_SIGNED', 'the provider returned an empty signature');
-    const cms = buildSignedData({ signedAttributes: spooled.signedAttributes, signature, signatureAlgorithm, certificates: credential.certificateChain });
-    if (!timestamper) return cms;
-    // EN 319 142-1 §6.3 (B-T): a signature-time-stamp over the signature value.
-    const withToken = await addSignatureTimestamp(cms, timestamper, spooled.prepared.digestAlgorithm);
-    if (withToken.length > spooled.prepared.contentsCapacity) forgetTimestampSize(timestamper);
-    return withToken;
-  };
+  const buildContainer = (spooled: SpooledDocument, signature: Uint8Array): Promise<Uint8Array> =>
+    buildSignatureContainer(
+      {
+        signedAttributes: spooled.signedAttributes,
+        signature,
+        signatureAlgorithm,
+        certificateChain: credential.certificateChain,
+        digestAlgorithm: spooled.prepared.digestAlgorithm,
+        contentsCapacity: spooled.prepared.contentsCapacity,
+      },
+      timestamper,
+    );
   const extend = levelAtLeast(level, 'B-LT')
     ? (signed: Parameters<typeof extendSource>[0]) => extendSource(signed, { ...levelOptions, level })
     : undefined;

@@ -29,6 +29,9 @@ import { requireWebUser } from './routes/web-session-auth.js';
 import type { Services } from './services.js';
 import { loadSigningConfig, type SigningConfig } from './signing-config.js';
 import { signingSweeperPlugin, type SigningSweeperOptions } from './signing-sweeper-plugin.js';
+import { JobRunner, type JobContext } from '../gateway/index.js';
+import { loadGatewayConfig, type GatewayConfig } from './gateway-config.js';
+import { jobRoutes, type JobRoutesOptions, type WebAuth } from './routes/job-routes.js';
 
 type CoreServices = Omit<Services, 'admin' | 'close'>;
 
@@ -169,4 +172,29 @@ export function credentialOperationsFor(services: CoreServices): CredentialOpera
     disable: (credentialId, origin) => disableCredential(deps, { credentialId, ...lifecycleOrigin(origin) }),
     revoke: (credentialId, reason, origin) => revokeCredential(deps, { credentialId, reason, ...lifecycleOrigin(origin) }),
   };
+}
+
+/** The web gateway's job context (docs/decisions/0001 Contract 4) over the services. */
+export function jobContextFor(services: CoreServices, gateway: GatewayConfig = loadGatewayConfig(process.env)): JobContext {
+  return {
+    store: services.store,
+    clock: services.clock,
+    audit: services.audit,
+    secretBox: services.secretBox,
+    hasher: services.hasher,
+    nodeId: services.config.nodeId,
+    // Read at use: with port 0 the base URL is known only once the server listens.
+    providerUrl: () => gateway.providerUrl ?? services.baseUrl.get(),
+    callbackUrl: () => `${services.baseUrl.get()}/api/v1/oauth/callback`,
+    limits: gateway.limits,
+    ...(gateway.faults !== undefined ? { faults: gateway.faults } : {}),
+    log: services.logger,
+  };
+}
+
+/** The job routes as a surface (under /api/v1), with this node's runner and sweeper. */
+export function jobSurface(services: CoreServices, webAuth: WebAuth, gateway: GatewayConfig = loadGatewayConfig(process.env)): SurfacePlugin {
+  const jobs = jobContextFor(services, gateway);
+  const options: JobRoutesOptions = { jobs, runner: new JobRunner(jobs), webAuth, sweepIntervalMs: gateway.sweepIntervalMs };
+  return { plugin: jobRoutes as SurfacePlugin['plugin'], options, prefix: '/api/v1' };
 }

@@ -23,6 +23,9 @@ export type {
   WebSessionsTable,
   SigningRequestState,
   SigningRequestsTable,
+  GatewayJobsTable,
+  GatewayJobDocumentsTable,
+  GatewayClientsTable,
 } from './schema.js';
 export { migrateToLatest, migrationsFor } from './migrations.js';
 export { databaseTime } from './database-time.js';
@@ -137,6 +140,7 @@ export {
   findOAuthClient,
   type OAuthClient,
   type OAuthClientType,
+  replaceOAuthClientRedirectUris,
 } from './oauth-clients-repository.js';
 export {
   insertAuthorizationCode,
@@ -202,3 +206,30 @@ export {
   deleteExpiredConsentDocuments,
   type ConsentDocumentRow,
 } from './consent-documents-repository.js';
+export {
+  insertGatewayJob,
+  findGatewayJob,
+  findGatewayJobByStateHash,
+  listUserGatewayJobs,
+  updateGatewayJob,
+  acquireGatewayJobLease,
+  listResumableGatewayJobs,
+  purgeGatewayJobs,
+  insertGatewayDocument,
+  gatewayDocumentSlots,
+  userGatewayBytes,
+  listGatewayDocuments,
+  findGatewayDocument,
+  listGatewayDocumentBlobs,
+  setGatewayDocumentVisible,
+  setGatewayDocumentPrepared,
+  setGatewayDocumentFailed,
+  setGatewayDocumentSigned,
+  recountGatewayJob,
+  findGatewayClientSecret,
+  insertGatewayClientSecret,
+  type GatewayJobRow,
+  type GatewayDocumentSummary,
+  type GatewayDocumentBlob,
+  type GatewayDocumentColumn,
+} from './gateway-jobs-repository.js';

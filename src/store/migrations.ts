@@ -6,6 +6,7 @@ import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } fr
 import type { Database } from './schema.js';
 import { StoreError } from './errors.js';
 import type { StoreKind } from './store.js';
+import { gatewayJobsMigration } from './gateway-jobs-migration.js';
 
 type AnyDb = Kysely<unknown>;
 
@@ -416,6 +417,7 @@ export function migrationsFor(kind: StoreKind): Readonly<Record<string, Migratio
     '0008_signing_requests': signingRequests(kind),
     '0009_passkeys_sessions': passkeysSessions(kind),
     '0010_consent_documents': consentDocuments(kind),
+    '0011_gateway_jobs': gatewayJobsMigration(kind),
   };
 }
 

@@ -59,3 +59,17 @@ export async function findOAuthClient(db: Db, id: string): Promise<OAuthClient |
     createdAt: Number(row.created_at),
   };
 }
+
+/**
+ * Replaces a client's redirect URIs when they still are `expected` (JSON text compare-and-set,
+ * so two nodes adding their URI at once do not lose one); true when replaced.
+ */
+export async function replaceOAuthClientRedirectUris(trx: Db, id: string, expected: readonly string[], next: readonly string[]): Promise<boolean> {
+  const result = await trx
+    .updateTable('oauth_clients')
+    .set({ redirect_uris: JSON.stringify(next) })
+    .where('id', '=', id)
+    .where('redirect_uris', '=', JSON.stringify(expected))
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}

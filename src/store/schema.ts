@@ -299,6 +299,70 @@ export interface WebSessionsTable {
   revoked: Flag;
 }
 
+/** Web gateway jobs (migration 0011): one signing job of one user, its OAuth state and lease. */
+export interface GatewayJobsTable {
+  /** 128-bit random, base64url (unguessable, SECURITY.md AC-05). */
+  readonly id: string;
+  readonly user_id: string;
+  readonly credential_id: string;
+  /** JSON of the job's signing options (level, reason, location). */
+  readonly options: string;
+  /** draft | authorizing | signing | done | failed. */
+  state: string;
+  total: number;
+  signed_count: number;
+  failed_count: number;
+  /** SHA-256 of the pending OAuth `state` (the callback finds its job by it); null once used. */
+  state_hash: Uint8Array | null;
+  /** Sealed JSON of the pending authorization (state, PKCE verifier, issuer, redirect URI). */
+  oauth_pending: Uint8Array | null;
+  /** Sealed JSON of the approved DTBS/R hashes, in the order they were authorized. */
+  approved: Uint8Array | null;
+  /** Sealed credential-scope access token (the SAD, CSC v2 §8.4). */
+  access_token: Uint8Array | null;
+  token_expires_at: number | null;
+  /** The node running the job and until when its lease holds (resumption elsewhere after it). */
+  lease_owner: string | null;
+  lease_until: number | null;
+  error_code: string | null;
+  error_message: string | null;
+  readonly created_at: number;
+  updated_at: number;
+  purge_at: number;
+}
+
+/** Documents of a gateway job; every byte column is sealed by the gateway (AAD names the row). */
+export interface GatewayJobDocumentsTable {
+  /** A generated id (the storage key; the file name is display text only, SECURITY.md AC-09). */
+  readonly id: string;
+  readonly job_id: string;
+  readonly position: number;
+  readonly name: string;
+  readonly size: number;
+  readonly pages: number;
+  /** JSON {page, rect} of a visible signature, or null (invisible). */
+  visible: string | null;
+  readonly original: Uint8Array;
+  /** Sealed JSON of the prepared signature (phase one: update, signed attributes). */
+  prepared: Uint8Array | null;
+  /** Base64 DTBS/R digest of the prepared signature. */
+  dtbs_hash: string | null;
+  /** uploaded | prepared | signed | failed. */
+  state: string;
+  error_code: string | null;
+  error_message: string | null;
+  signed: Uint8Array | null;
+  signed_size: number | null;
+  updated_at: number;
+}
+
+/** Sealed secrets of the gateway's own OAuth clients (the built-in `signet-web`). */
+export interface GatewayClientsTable {
+  readonly client_id: string;
+  readonly secret: Uint8Array;
+  readonly created_at: number;
+}
+
 /** Migration bookkeeping is kysely's own; this is every table Signet reads or writes. */
 export interface Database {
   users: UsersTable;
@@ -319,4 +383,7 @@ export interface Database {
   webauthn_credentials: WebauthnCredentialsTable;
   webauthn_challenges: WebauthnChallengesTable;
   web_sessions: WebSessionsTable;
+  gateway_jobs: GatewayJobsTable;
+  gateway_job_documents: GatewayJobDocumentsTable;
+  gateway_clients: GatewayClientsTable;
 }

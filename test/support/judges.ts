@@ -2,6 +2,7 @@
  * External judges of signed PDFs, independent of Signet's own parser: pdfsig (poppler, with an NSS
  * database trusting the test root), qpdf --check, and openssl cms -verify over the ByteRange bytes.
  */
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runTool } from './tools.js';
@@ -29,9 +30,24 @@ export function makeNssDb(dir: string, rootPem: string): string {
 /** Runs pdfsig and returns each signature's verdicts. */
 export function pdfsig(path: string, nssDb?: string): PdfsigSignature[] {
   const args = [...(nssDb ? ['-nssdir', `sql:${nssDb}`] : []), path];
-  const r = runTool('pdfsig', args);
+  return pdfsigVerdicts(runTool('pdfsig', args).stdout);
+}
+
+/**
+ * pdfsig without blocking the event loop: for a signer certificate whose AIA names an OCSP
+ * responder served by this very process (poppler asks it; a synchronous child would deadlock).
+ */
+export async function pdfsigAsync(path: string, nssDb?: string): Promise<PdfsigSignature[]> {
+  const args = [...(nssDb ? ['-nssdir', `sql:${nssDb}`] : []), path];
+  const stdout = await new Promise<string>((resolve) => {
+    execFile('pdfsig', args, { encoding: 'utf8', timeout: 60_000 }, (_err, out) => resolve(out));
+  });
+  return pdfsigVerdicts(stdout);
+}
+
+function pdfsigVerdicts(stdout: string): PdfsigSignature[] {
   // Empty signature fields are listed too ("The signature form field is not signed."): skip them.
-  const blocks = r.stdout
+  const blocks = stdout
     .split(/\nSignature #\d+:/)
     .slice(1)
     .filter((b) => !/The signature form field is not signed\./.test(b));

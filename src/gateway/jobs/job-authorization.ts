@@ -1,0 +1,235 @@
+/**
+ * Sign and callback of a web job. Sign prepares every document (phase one, ETSI EN 319 142-1
+ * with the credential's chain), fixes the list of DTBS/R hashes the person will approve, and
+ * starts the OAuth 2.0 code flow with PKCE at the provider (RFC 6749 §4.1, RFC 7636), pushed
+ * (RFC 9126) when offered, scope `credential` with the hashes (CSC v2 §8.4.2). The callback
+ * checks `state` — bound to the job and to the signed-in person — and `iss` (RFC 9207), spends
+ * the state once (a replayed or foreign response is refused and audited), redeems the code and
+ * hands the job to the signing run.
+ */
+import { createHash } from 'node:crypto';
+import { appendAudit, appendFailureAudit } from '../../audit/index.js';
+import { digestAlgorithms } from '../../cms/index.js';
+import { isSignetError } from '../../core/errors.js';
+import {
+  findCredential,
+  findGatewayJobByStateHash,
+  listGatewayDocumentBlobs,
+  setGatewayDocumentFailed,
+  setGatewayDocumentPrepared,
+  updateGatewayJob,
+} from '../../store/index.js';
+import { reserveForLevel, type PreparedSignature, type VisibleSignature } from '../../pades/index.js';
+import { GatewayError } from '../errors.js';
+import {
+  checkAuthorizationResponse,
+  credentialScopeParams,
+  discoverOAuthServer,
+  redeemAuthorizationCode,
+  startAuthorization,
+  startPushedAuthorization,
+  type OAuthServer,
+  type PendingAuthorization,
+} from '../oauth-code-flow.js';
+import { spoolDocument } from '../spooled-document.js';
+import { documentAad, jobAad, openSealed, type JobContext } from './job-context.js';
+import { levelOptionsFor } from './job-levels.js';
+import { jobOptions, ownedJob } from './job-service.js';
+import { localCredential } from './local-credential.js';
+import { webClientId, ensureWebClient } from './web-client.js';
+
+/** Where a request came from (audit). */
+export interface RequestOrigin {
+  readonly sourceAddress?: string;
+  readonly traceId?: string;
+}
+
+/** What is sealed per prepared document: the prepared signature and its update bytes. */
+export interface SealedPrepared {
+  /** PreparedSignature without its update and chain (kept once per job). */
+  readonly prepared: Omit<PreparedSignature, 'update' | 'certificateChain'>;
+  /** Base64 of the incremental update with a zeroed /Contents. */
+  readonly update: string;
+}
+
+const servers = new Map<string, Promise<OAuthServer>>();
+
+/** The provider's authorization server metadata (RFC 8414), read once per process and URL. */
+export function providerServer(context: JobContext): Promise<OAuthServer> {
+  const url = context.providerUrl();
+  let server = servers.get(url);
+  if (server === undefined) {
+    server = discoverOAuthServer(url, context.fetch);
+    servers.set(url, server);
+    server.catch(() => servers.delete(url));
+  }
+  return server;
+}
+
+const stateHash = (state: string): Uint8Array => new Uint8Array(createHash('sha256').update(state, 'utf8').digest());
+
+/** Phase one for every document of the job; returns the approved hash list (unique, in document order). */
+async function prepareDocuments(context: JobContext, jobId: string, credential: ReturnType<typeof localCredential>, options: ReturnType<typeof jobOptions>): Promise<string[]> {
+  const levelOptions = levelOptionsFor(context, options.level);
+  const { signatureAlgorithm } = credential.algorithm;
+  const reserve = await reserveForLevel(levelOptions, signatureAlgorithm.digest);
+  const hashes: string[] = [];
+  const budget = { remaining: Number.MAX_SAFE_INTEGER, perDocument: Number.MAX_SAFE_INTEGER };
+  for (let from = 0; ; ) {
+    // One document at a time: memory stays at one original and its update.
+    const [doc] = await listGatewayDocumentBlobs(context.store.db, jobId, 'original', from, 1);
+    if (doc === undefined) break;
+    from = doc.position + 1;
+    const now = context.clock.now().getTime();
+    try {
+      const original = openSealed(context, doc.blob, documentAad(jobId, doc.id, 'original'));
+      const visible = doc.visible === null ? undefined : (JSON.parse(doc.visible) as VisibleSignature);
+      const spooled = spoolDocument(
+        { id: doc.id, source: { kind: 'bytes', bytes: original }, sink: { kind: 'bytes', accept: () => undefined } },
+        {
+          ...(options.reason !== undefined ? { reason: options.reason } : {}),
+          ...(options.location !== undefined ? { location: options.location } : {}),
+          ...(visible !== undefined ? { visible } : {}),
+          signingTime: context.clock.now(),
+          reserveBytes: reserve,
+          certificateChain: credential.certificateChain,
+          signatureAlgorithm,
+          maxSignatureSize: credential.key.maxSignatureSize,
+        },
+        [],
+        budget,
+      );
+      if (spooled.spool.kind !== 'memory') throw new GatewayError('ERR_GATEWAY_USAGE', 'a prepared document was not kept in memory');
+      // The update travels beside it, the chain is the credential's: neither is stored twice.
+      const prepared = Object.fromEntries(Object.entries(spooled.prepared).filter(([k]) => k !== 'update' && k !== 'certificateChain')) as SealedPrepared['prepared'];
+      const sealed: SealedPrepared = { prepared, update: Buffer.from(spooled.spool.update).toString('base64') };
+      const bytes = context.secretBox.seal(Buffer.from(JSON.stringify(sealed), 'utf8'), documentAad(jobId, doc.id, 'prepared'));
+      await context.store.transaction((trx) => setGatewayDocumentPrepared(trx, doc.id, bytes, spooled.hash, now));
+      if (!hashes.includes(spooled.hash)) hashes.push(spooled.hash);
+    } catch (error) {
+      const code = isSignetError(error) ? error.code : 'ERR_GATEWAY_NOT_SIGNED';
+      const message = isSignetError(error) ? error.message : 'the document cannot be prepared';
+      await context.store.transaction((trx) => setGatewayDocumentFailed(trx, doc.id, code, message, now));
+    }
+  }
+  return hashes;
+}
+
+/**
+ * POST /api/v1/jobs/:id/sign: prepares the documents, pushes the authorization request and
+ * returns the URL to send the browser to.
+ */
+export async function startSigning(context: JobContext, userId: string, jobId: string, origin: RequestOrigin = {}): Promise<{ readonly authorizationUrl: string }> {
+  const job = await ownedJob(context, userId, jobId);
+  if (job.state !== 'draft' && job.state !== 'authorizing') throw new GatewayError('ERR_GATEWAY_JOB_STATE', 'the job is already signing or finished');
+  if (job.total === 0) throw new GatewayError('ERR_GATEWAY_JOB_STATE', 'the job has no documents');
+  const row = await findCredential(context.store.db, job.credential_id);
+  if (row === undefined || row.user_id !== userId) throw new GatewayError('ERR_GATEWAY_CREDENTIAL', 'no such credential');
+  const credential = localCredential(row);
+  const options = jobOptions(job);
+  const hashes = await prepareDocuments(context, jobId, credential, options);
+  if (hashes.length === 0) throw new GatewayError('ERR_GATEWAY_JOB_STATE', 'none of the documents can be signed');
+  if (hashes.length > credential.multisign) {
+    throw new GatewayError('ERR_GATEWAY_JOB_LIMIT', `the credential signs at most ${credential.multisign} documents per approval; split the job`);
+  }
+  const server = await providerServer(context);
+  const client = await ensureWebClient(context, context.callbackUrl());
+  const params = credentialScopeParams({
+    credentialID: credential.credentialID,
+    hashes,
+    hashAlgorithmOID: digestAlgorithms[credential.algorithm.signatureAlgorithm.digest].oid,
+    numSignatures: hashes.length,
+  });
+  const { authorizationUrl, pending } =
+    server.pushedAuthorizationRequestEndpoint !== undefined
+      ? await startPushedAuthorization(server, client, params, context.fetch)
+      : startAuthorization(server, client, params);
+  const now = context.clock.now().getTime();
+  await context.store.transaction(async (trx) => {
+    const moved = await updateGatewayJob(trx, jobId, ['draft', 'authorizing'], {
+      state: 'authorizing',
+      state_hash: stateHash(pending.state),
+      oauth_pending: context.secretBox.seal(Buffer.from(JSON.stringify(pending), 'utf8'), jobAad(jobId, 'oauth_pending')),
+      approved: context.secretBox.seal(Buffer.from(JSON.stringify(hashes), 'utf8'), jobAad(jobId, 'approved')),
+      error_code: null,
+      error_message: null,
+      updated_at: now,
+      purge_at: now + context.limits.retentionMs,
+    });
+    if (!moved) throw new GatewayError('ERR_GATEWAY_JOB_STATE', 'the job is already signing or finished');
+    await appendAudit(trx, { type: 'gateway.job.authorize', outcome: 'success', actorUserId: userId, actorClientId: webClientId, subject: `job:${jobId}`, details: { credentialID: credential.credentialID, hashes: hashes.length }, ...origin }, context.audit);
+  });
+  return { authorizationUrl };
+}
+
+/** Refuses a callback: audited as a failure (replayed, foreign, or refused), then thrown. */
+async function refuse(context: JobContext, userId: string, jobId: string | undefined, error: GatewayError, origin: RequestOrigin): Promise<never> {
+  await appendFailureAudit(context.store, {
+    type: 'gateway.job.callback',
+    outcome: 'failure',
+    actorUserId: userId,
+    actorClientId: webClientId,
+    ...(jobId !== undefined ? { subject: `job:${jobId}` } : {}),
+    details: { code: error.code },
+    ...origin,
+  }, context.audit);
+  throw error;
+}
+
+/**
+ * GET /api/v1/oauth/callback: the authorization response for one of the person's jobs. Returns
+ * the job id; the signing run is started by the caller.
+ */
+export async function completeAuthorization(context: JobContext, userId: string, callback: URL, origin: RequestOrigin = {}): Promise<{ readonly jobId: string }> {
+  const states = callback.searchParams.getAll('state');
+  const state = states.length === 1 ? states[0] : undefined;
+  const job = state === undefined || state.length > 512 ? undefined : await findGatewayJobByStateHash(context.store.db, stateHash(state));
+  // RFC 9700 §4.7: a response this gateway is not waiting for — replayed, forged, another
+  // person's — is refused before anything else is read from it.
+  if (job === undefined || job.user_id !== userId || job.state !== 'authorizing') {
+    return refuse(context, userId, job?.user_id === userId ? job.id : undefined, new GatewayError('ERR_GATEWAY_OAUTH_STATE', 'this approval is not expected (already used, or for another request); start signing again'), origin);
+  }
+  const pending = JSON.parse(Buffer.from(openSealed(context, job.oauth_pending, jobAad(job.id, 'oauth_pending'))).toString('utf8')) as PendingAuthorization;
+  const server = await providerServer(context);
+  let code: string;
+  try {
+    code = checkAuthorizationResponse(server, pending, callback);
+  } catch (error) {
+    if (!(error instanceof GatewayError)) throw error;
+    if (error.code === 'ERR_GATEWAY_OAUTH_REFUSED') {
+      // The person declined (or the server refused): the job goes back to draft.
+      await context.store.transaction((trx) => updateGatewayJob(trx, job.id, ['authorizing'], { state: 'draft', state_hash: null, oauth_pending: null, error_code: error.code, error_message: 'the approval was declined or refused', updated_at: context.clock.now().getTime() }));
+    }
+    return refuse(context, userId, job.id, error, origin);
+  }
+  // Spend the state first (single use, atomic): a second arrival of this response finds nothing.
+  const spent = await context.store.transaction((trx) =>
+    updateGatewayJob(trx, job.id, ['authorizing'], { state_hash: null, oauth_pending: null, updated_at: context.clock.now().getTime() }),
+  );
+  if (!spent) return refuse(context, userId, job.id, new GatewayError('ERR_GATEWAY_OAUTH_STATE', 'this approval was already used'), origin);
+  let token;
+  try {
+    token = await redeemAuthorizationCode(server, await ensureWebClient(context, pending.redirectUri), pending, code, context.fetch);
+    if (token.credentialID !== undefined && token.credentialID !== job.credential_id) {
+      throw new GatewayError('ERR_GATEWAY_OAUTH_REFUSED', 'the token was issued for another credential');
+    }
+  } catch (error) {
+    const failure = error instanceof GatewayError ? error : new GatewayError('ERR_GATEWAY_OAUTH_REFUSED', 'the approval could not be redeemed', { cause: error });
+    await context.store.transaction((trx) => updateGatewayJob(trx, job.id, ['authorizing'], { state: 'draft', error_code: failure.code, error_message: failure.message, updated_at: context.clock.now().getTime() }));
+    return refuse(context, userId, job.id, failure, origin);
+  }
+  const now = context.clock.now().getTime();
+  await context.store.transaction(async (trx) => {
+    const moved = await updateGatewayJob(trx, job.id, ['authorizing'], {
+      state: 'signing',
+      access_token: context.secretBox.seal(Buffer.from(token.accessToken, 'utf8'), jobAad(job.id, 'access_token')),
+      token_expires_at: token.expiresIn === undefined ? null : now + token.expiresIn * 1000,
+      lease_owner: null,
+      lease_until: null,
+      updated_at: now,
+    });
+    if (!moved) throw new GatewayError('ERR_GATEWAY_JOB_STATE', 'the job changed meanwhile');
+    await appendAudit(trx, { type: 'gateway.job.authorized', outcome: 'success', actorUserId: userId, actorClientId: webClientId, subject: `job:${job.id}`, ...origin }, context.audit);
+  });
+  return { jobId: job.id };
+}

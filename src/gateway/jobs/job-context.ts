@@ -1,0 +1,85 @@
+/**
+ * What the web gateway's jobs run on: the store, clock, audit, the secret box that seals every
+ * document byte and OAuth secret at rest (AES-256-GCM, associated data naming the row and the
+ * column, so a sealed value moved to another row or column does not open), the provider the jobs
+ * sign at, and the limits.
+ */
+import type { AuditContext } from '../../audit/index.js';
+import type { SecretBox, SecretHasher } from '../../auth/index.js';
+import type { Clock } from '../../core/clock.js';
+import type { Store } from '../../store/index.js';
+import { GatewayError } from '../errors.js';
+import type { OAuthFetch } from '../oauth-code-flow.js';
+
+/** Limits and timings of the jobs (from the server's environment). */
+export interface JobLimits {
+  /** Largest uploaded file (SIGNET_UPLOAD_MAX_BYTES, default 25 MiB). */
+  readonly uploadMaxBytes: number;
+  /** Bytes of documents a user may hold (SIGNET_USER_QUOTA_BYTES, default 1 GiB). */
+  readonly userQuotaBytes: number;
+  /** Documents per job (500). */
+  readonly maxDocuments: number;
+  /** How long a job is kept after its last change (SIGNET_JOB_RETENTION_HOURS, default 24 h). */
+  readonly retentionMs: number;
+  /** Hashes per signHash call (default 50). */
+  readonly hashesPerCall: number;
+  /** How long a node's lease on a running job holds without renewal (default 30 s). */
+  readonly leaseMs: number;
+}
+
+/** Test-only fault points of a signing run (like SIGNET_FAULT_HOOKS of the RSSP): 'halt' stops the run as a dead node would. */
+export interface JobFaults {
+  afterSignHash?(jobId: string, chunk: number): 'halt' | undefined;
+}
+
+/** The gateway jobs' dependencies. */
+export interface JobContext {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly audit: AuditContext;
+  readonly secretBox: SecretBox;
+  readonly hasher: SecretHasher;
+  /** This node's id (lease owner prefix). */
+  readonly nodeId: string;
+  /** The provider's base URL (its OAuth issuer; CSC at `/csc/v2`, TSA at `/pki/tsa`). */
+  providerUrl(): string;
+  /** This gateway's redirect URI (`<base URL>/api/v1/oauth/callback`). */
+  callbackUrl(): string;
+  readonly limits: JobLimits;
+  readonly fetch?: OAuthFetch;
+  readonly faults?: JobFaults;
+  readonly log?: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
+}
+
+/** Default limits. */
+export const defaultJobLimits: JobLimits = {
+  uploadMaxBytes: 25 * 1024 * 1024,
+  userQuotaBytes: 1024 * 1024 * 1024,
+  maxDocuments: 500,
+  retentionMs: 24 * 3600_000,
+  hashesPerCall: 50,
+  leaseMs: 30_000,
+};
+
+/** Associated data of a sealed document column. */
+export function documentAad(jobId: string, documentId: string, column: 'original' | 'prepared' | 'signed'): string {
+  return `gateway_job_documents:${jobId}:${documentId}:${column}`;
+}
+
+/** Associated data of a sealed job column. */
+export function jobAad(jobId: string, column: 'oauth_pending' | 'approved' | 'access_token'): string {
+  return `gateway_jobs:${jobId}:${column}`;
+}
+
+/**
+ * Opens a sealed value; a value that does not open (changed, or moved from another row) is
+ * ERR_GATEWAY_DOCUMENT_CHANGED: what is stored is no longer what the gateway wrote.
+ */
+export function openSealed(context: Pick<JobContext, 'secretBox'>, sealed: Uint8Array | null, aad: string): Uint8Array {
+  if (sealed === null) throw new GatewayError('ERR_GATEWAY_DOCUMENT_CHANGED', 'a stored document part is missing');
+  try {
+    return context.secretBox.open(sealed, aad);
+  } catch (cause) {
+    throw new GatewayError('ERR_GATEWAY_DOCUMENT_CHANGED', 'a stored document part was changed after it was written', { cause });
+  }
+}

@@ -1,0 +1,345 @@
+/**
+ * Signing jobs of the web gateway (docs/decisions/0001 Contract 4): a person's job holds up to
+ * 500 PDFs, each checked as a PDF and sealed at rest; the job and its documents are visible only
+ * to their owner — anything else is answered like a missing job (SECURITY.md AC-05). Sign,
+ * callback and the signing run are in job-authorization.ts and job-runner.ts.
+ */
+import { randomBytes } from 'node:crypto';
+import { appendAudit } from '../../audit/index.js';
+import { isSignetError } from '../../core/errors.js';
+import { PdfDocument } from '../../pdf/index.js';
+import {
+  findCredential,
+  findGatewayDocument,
+  findGatewayJob,
+  gatewayDocumentSlots,
+  insertGatewayDocument,
+  insertGatewayJob,
+  listGatewayDocuments,
+  listUserCredentials,
+  listUserGatewayJobs,
+  setGatewayDocumentVisible,
+  updateGatewayJob,
+  userGatewayBytes,
+  type GatewayDocumentSummary,
+  type GatewayJobRow,
+} from '../../store/index.js';
+import type { PadesLevel, VisibleSignature } from '../../pades/index.js';
+import { GatewayError } from '../errors.js';
+import { displayName, uniqueEntryNames } from './file-name.js';
+import { documentAad, openSealed, type JobContext } from './job-context.js';
+import type { ZipEntry } from './zip-writer.js';
+
+/** Job states (Contract 4). */
+export type JobState = 'draft' | 'authorizing' | 'signing' | 'done' | 'failed';
+
+/** A job's signing options. */
+export interface JobOptions {
+  readonly level: PadesLevel;
+  readonly reason?: string;
+  readonly location?: string;
+}
+
+/** A document as the API shows it. */
+export interface JobDocumentView {
+  readonly id: string;
+  readonly name: string;
+  readonly pages: number;
+  readonly size: number;
+  readonly state: string;
+  readonly visible: VisibleSignature | null;
+  readonly error?: { readonly code: string; readonly message: string };
+}
+
+/** A job as the API shows it. */
+export interface JobView {
+  readonly id: string;
+  readonly state: JobState;
+  readonly credentialID: string;
+  readonly level: PadesLevel;
+  readonly reason?: string;
+  readonly location?: string;
+  readonly total: number;
+  readonly signed: number;
+  readonly failed: number;
+  readonly createdAt: number;
+  readonly error?: { readonly code: string; readonly message: string };
+  readonly documents: readonly JobDocumentView[];
+}
+
+/** A credential as the web app lists it. */
+export interface CredentialView {
+  readonly credentialID: string;
+  readonly subject: string;
+  readonly status: string;
+  readonly notAfter: string | null;
+  readonly algorithm: string;
+}
+
+const levels: readonly PadesLevel[] = ['B-B', 'B-T', 'B-LT', 'B-LTA'];
+
+function notFound(): never {
+  throw new GatewayError('ERR_GATEWAY_JOB_NOT_FOUND', 'no such job');
+}
+
+/** The job `id` when `userId` owns it, else ERR_GATEWAY_JOB_NOT_FOUND (the same answer for both). */
+export async function ownedJob(context: JobContext, userId: string, id: string): Promise<GatewayJobRow> {
+  const job = /^[A-Za-z0-9_-]{22}$/.test(id) ? await findGatewayJob(context.store.db, id) : undefined;
+  if (job === undefined || job.user_id !== userId) notFound();
+  return job;
+}
+
+/** The job's options as stored. */
+export function jobOptions(job: GatewayJobRow): JobOptions {
+  return JSON.parse(job.options) as JobOptions;
+}
+
+function documentView(d: GatewayDocumentSummary): JobDocumentView {
+  return {
+    id: d.id,
+    name: d.name,
+    pages: d.pages,
+    size: d.size,
+    state: d.state,
+    visible: d.visible === null ? null : (JSON.parse(d.visible) as VisibleSignature),
+    ...(d.error_code !== null ? { error: { code: d.error_code, message: d.error_message ?? '' } } : {}),
+  };
+}
+
+function jobView(job: GatewayJobRow, documents: readonly GatewayDocumentSummary[]): JobView {
+  const options = jobOptions(job);
+  return {
+    id: job.id,
+    state: job.state as JobState,
+    credentialID: job.credential_id,
+    level: options.level,
+    ...(options.reason !== undefined ? { reason: options.reason } : {}),
+    ...(options.location !== undefined ? { location: options.location } : {}),
+    total: documents.length,
+    signed: documents.filter((d) => d.state === 'signed').length,
+    failed: documents.filter((d) => d.state === 'failed').length,
+    createdAt: job.created_at,
+    ...(job.error_code !== null ? { error: { code: job.error_code, message: job.error_message ?? '' } } : {}),
+    documents: documents.map(documentView),
+  };
+}
+
+function optionalText(value: unknown, field: string): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  // eslint-disable-next-line no-control-regex -- control characters are refused
+  if (typeof value !== 'string' || value.length > 200 || /[\u0000-\u001f\u007f]/.test(value)) {
+    throw new GatewayError('ERR_GATEWAY_JOB_INPUT', `${field} must be text of at most 200 characters`);
+  }
+  return value;
+}
+
+/** The user's credentials (GET /api/v1/me/credentials). */
+export async function listCredentialViews(context: JobContext, userId: string): Promise<readonly CredentialView[]> {
+  const { X509Certificate } = await import('node:crypto');
+  const rows = await listUserCredentials(context.store.db, userId);
+  return rows.map((row) => {
+    const leaf = (JSON.parse(row.certificate_chain) as string[])[0];
+    let subject = '';
+    let notAfter: string | null = null;
+    let algorithm = '';
+    if (leaf !== undefined) {
+      const cert = new X509Certificate(Buffer.from(leaf, 'base64'));
+      subject = cert.subject.replace(/\n/g, ', ');
+      notAfter = new Date(cert.validTo).toISOString();
+      const key = cert.publicKey;
+      algorithm = key.asymmetricKeyType === 'ec' ? `EC ${String(key.asymmetricKeyDetails?.namedCurve ?? '')}`.trim() : `RSA ${String(key.asymmetricKeyDetails?.modulusLength ?? '')}`.trim();
+    }
+    return { credentialID: row.id, subject, status: row.status, notAfter, algorithm };
+  });
+}
+
+/** Creates a draft job for `userId` with one of their active credentials. */
+export async function createJob(context: JobContext, userId: string, request: { readonly credentialID?: unknown; readonly level?: unknown; readonly reason?: unknown; readonly location?: unknown }): Promise<{ readonly id: string }> {
+  const level = request.level ?? 'B-B';
+  if (typeof level !== 'string' || !levels.includes(level as PadesLevel)) throw new GatewayError('ERR_GATEWAY_JOB_INPUT', 'level must be B-B, B-T, B-LT or B-LTA');
+  const credentialID = request.credentialID;
+  const credential = typeof credentialID === 'string' && credentialID.length <= 200 ? await findCredential(context.store.db, credentialID) : undefined;
+  if (credential === undefined || credential.user_id !== userId) throw new GatewayError('ERR_GATEWAY_CREDENTIAL', 'no such credential');
+  if (credential.status !== 'active') throw new GatewayError('ERR_GATEWAY_CREDENTIAL', `the credential is ${credential.status}`);
+  const reason = optionalText(request.reason, 'reason');
+  const location = optionalText(request.location, 'location');
+  const options: JobOptions = { level: level as PadesLevel, ...(reason !== undefined ? { reason } : {}), ...(location !== undefined ? { location } : {}) };
+  // 128 random bits: the id is unguessable (AC-05), and still checked against the owner.
+  const id = randomBytes(16).toString('base64url');
+  const now = context.clock.now().getTime();
+  await context.store.transaction(async (trx) => {
+    await insertGatewayJob(trx, {
+      id,
+      user_id: userId,
+      credential_id: credential.id,
+      options: JSON.stringify(options),
+      state: 'draft',
+      total: 0,
+      signed_count: 0,
+      failed_count: 0,
+      state_hash: null,
+      oauth_pending: null,
+      approved: null,
+      access_token: null,
+      token_expires_at: null,
+      lease_owner: null,
+      lease_until: null,
+      error_code: null,
+      error_message: null,
+      created_at: now,
+      updated_at: now,
+      purge_at: now + context.limits.retentionMs,
+    });
+    await appendAudit(trx, { type: 'gateway.job.create', outcome: 'success', actorUserId: userId, subject: `job:${id}`, details: { credentialID: credential.id, level: options.level } }, context.audit);
+  });
+  return { id };
+}
+
+/** The page count of `bytes` as a PDF; a broken or encrypted file is a clear coded error. */
+function checkPdf(bytes: Uint8Array): number {
+  try {
+    const pages = PdfDocument.open(bytes).pages().length;
+    if (pages < 1) throw new GatewayError('ERR_GATEWAY_PDF_UNREADABLE', 'the PDF has no pages');
+    return pages;
+  } catch (cause) {
+    if (cause instanceof GatewayError) throw cause;
+    if (isSignetError(cause) && cause.code === 'ERR_PDF_ENCRYPTED') {
+      throw new GatewayError('ERR_GATEWAY_PDF_ENCRYPTED', 'the PDF is encrypted (password-protected) and cannot be signed; remove the protection and upload it again', { cause });
+    }
+    throw new GatewayError('ERR_GATEWAY_PDF_UNREADABLE', 'the file is not a readable PDF', { cause });
+  }
+}
+
+/** Adds an uploaded PDF to a draft job. */
+export async function addDocument(context: JobContext, userId: string, jobId: string, givenName: string | undefined, bytes: Uint8Array): Promise<JobDocumentView> {
+  const job = await ownedJob(context, userId, jobId);
+  if (job.state !== 'draft') throw new GatewayError('ERR_GATEWAY_JOB_STATE', 'documents can be added only before signing');
+  if (bytes.length > context.limits.uploadMaxBytes) throw new GatewayError('ERR_GATEWAY_UPLOAD_TOO_LARGE', `the file is larger than ${context.limits.uploadMaxBytes} bytes`);
+  const pages = checkPdf(bytes);
+  const name = displayName(givenName);
+  const id = randomBytes(16).toString('base64url');
+  const now = context.clock.now().getTime();
+  const sealed = context.secretBox.seal(bytes, documentAad(jobId, id, 'original'));
+  await context.store.transaction(async (trx) => {
+    const slots = await gatewayDocumentSlots(trx, jobId);
+    if (slots.count >= context.limits.maxDocuments) throw new GatewayError('ERR_GATEWAY_JOB_LIMIT', `a job holds at most ${context.limits.maxDocuments} documents`);
+    const used = await userGatewayBytes(trx, userId);
+    if (used + bytes.length > context.limits.userQuotaBytes) {
+      throw new GatewayError('ERR_GATEWAY_UPLOAD_QUOTA', 'your stored documents would exceed your quota; delete or wait for older jobs to expire');
+    }
+    await insertGatewayDocument(trx, {
+      id,
+      job_id: jobId,
+      position: slots.nextPosition,
+      name,
+      size: bytes.length,
+      pages,
+      visible: null,
+      original: sealed,
+      prepared: null,
+      dtbs_hash: null,
+      state: 'uploaded',
+      error_code: null,
+      error_message: null,
+      signed: null,
+      signed_size: null,
+      updated_at: now,
+    });
+    if (!(await updateGatewayJob(trx, jobId, ['draft'], { total: slots.count + 1, updated_at: now, purge_at: now + context.limits.retentionMs }))) {
+      throw new GatewayError('ERR_GATEWAY_JOB_STATE', 'documents can be added only before signing');
+    }
+    await appendAudit(trx, { type: 'gateway.document.upload', outcome: 'success', actorUserId: userId, subject: `job:${jobId}`, details: { document: id, size: bytes.length, pages } }, context.audit);
+  });
+  return { id, name, pages, size: bytes.length, state: 'uploaded', visible: null };
+}
+
+/** Parses a `visible` request value: {page, rect: [x1, y1, x2, y2]} in PDF user space, or null. */
+function parseVisible(value: unknown, pages: number): VisibleSignature | null {
+  if (value === null) return null;
+  const v = value as { page?: unknown; rect?: unknown } | undefined;
+  const page = v?.page;
+  const rect = v?.rect;
+  if (typeof page !== 'number' || !Number.isInteger(page) || page < 1 || page > pages) {
+    throw new GatewayError('ERR_GATEWAY_JOB_INPUT', `page must be between 1 and ${pages}`);
+  }
+  if (!Array.isArray(rect) || rect.length !== 4 || !rect.every((n) => typeof n === 'number' && Number.isFinite(n) && Math.abs(n) < 1e6)) {
+    throw new GatewayError('ERR_GATEWAY_JOB_INPUT', 'rect must be [x1, y1, x2, y2] in PDF user space');
+  }
+  const [x1, y1, x2, y2] = rect as [number, number, number, number];
+  if (x2 - x1 < 1 || y2 - y1 < 1) throw new GatewayError('ERR_GATEWAY_JOB_INPUT', 'rect must have x1 < x2 and y1 < y2');
+  return { page, rect: [x1, y1, x2, y2] };
+}
+
+/** Sets or clears a document's visible signature (draft jobs only). */
+export async function setDocumentVisible(context: JobContext, userId: string, jobId: string, documentId: string, body: { readonly visible?: unknown }): Promise<JobDocumentView> {
+  const job = await ownedJob(context, userId, jobId);
+  const doc = await findGatewayDocument(context.store.db, jobId, documentId, 'original');
+  if (doc === undefined) notFound();
+  if (job.state !== 'draft') throw new GatewayError('ERR_GATEWAY_JOB_STATE', 'the signature can be placed only before signing');
+  if (!('visible' in body)) throw new GatewayError('ERR_GATEWAY_JOB_INPUT', 'visible is required ({page, rect} or null)');
+  const visible = parseVisible(body.visible, doc.pages);
+  const now = context.clock.now().getTime();
+  const changed = await context.store.transaction((trx) => setGatewayDocumentVisible(trx, jobId, documentId, visible === null ? null : JSON.stringify(visible), now));
+  if (!changed) throw new GatewayError('ERR_GATEWAY_JOB_STATE', 'the signature can be placed only before signing');
+  return documentView({ ...doc, visible: visible === null ? null : JSON.stringify(visible) });
+}
+
+/** A job with its documents. */
+export async function getJob(context: JobContext, userId: string, jobId: string): Promise<JobView> {
+  const job = await ownedJob(context, userId, jobId);
+  return jobView(job, await listGatewayDocuments(context.store.db, jobId));
+}
+
+/** The user's jobs, newest first (without document lists). */
+export async function listJobs(context: JobContext, userId: string): Promise<readonly Omit<JobView, 'documents'>[]> {
+  const jobs = await listUserGatewayJobs(context.store.db, userId, 100);
+  return jobs.map((job) => {
+    const options = jobOptions(job);
+    return {
+      id: job.id,
+      state: job.state as JobState,
+      credentialID: job.credential_id,
+      level: options.level,
+      total: job.total,
+      signed: job.signed_count,
+      failed: job.failed_count,
+      createdAt: job.created_at,
+    };
+  });
+}
+
+/** A document's original or signed bytes for download (audited before it is answered). */
+export async function downloadDocument(
+  context: JobContext,
+  userId: string,
+  jobId: string,
+  documentId: string,
+  which: 'original' | 'signed',
+  origin: { readonly sourceAddress?: string; readonly traceId?: string } = {},
+): Promise<{ readonly name: string; readonly bytes: Uint8Array }> {
+  await ownedJob(context, userId, jobId);
+  const doc = /^[A-Za-z0-9_-]{22}$/.test(documentId) ? await findGatewayDocument(context.store.db, jobId, documentId, which) : undefined;
+  if (doc === undefined) notFound();
+  if (which === 'signed' && doc.state !== 'signed') throw new GatewayError('ERR_GATEWAY_JOB_STATE', 'the document is not signed');
+  const bytes = openSealed(context, doc.blob, documentAad(jobId, documentId, which));
+  await context.store.transaction((trx) =>
+    appendAudit(trx, { type: 'gateway.document.download', outcome: 'success', actorUserId: userId, subject: `job:${jobId}`, details: { document: documentId, which }, ...origin }, context.audit),
+  );
+  return { name: doc.name, bytes };
+}
+
+/** The ZIP entries of a job's signed documents (each read from the database when written). */
+export async function jobZipEntries(context: JobContext, userId: string, jobId: string): Promise<{ readonly entries: readonly ZipEntry[]; readonly count: number }> {
+  await ownedJob(context, userId, jobId);
+  const docs = (await listGatewayDocuments(context.store.db, jobId)).filter((d) => d.state === 'signed');
+  if (docs.length === 0) throw new GatewayError('ERR_GATEWAY_JOB_STATE', 'no document of this job is signed yet');
+  const names = uniqueEntryNames(docs.map((d) => d.name));
+  const entries = docs.map((d, i) => ({
+    name: names[i] as string,
+    read: async (): Promise<Uint8Array> => {
+      const row = await findGatewayDocument(context.store.db, jobId, d.id, 'signed');
+      return openSealed(context, row?.blob ?? null, documentAad(jobId, d.id, 'signed'));
+    },
+  }));
+  return { entries, count: docs.length };
+}
