@@ -25,7 +25,7 @@ import { cscRoutes } from './routes/csc-routes.js';
 import { oauth2Routes } from './routes/oauth2-routes.js';
 import { webAppRoutes, type WebAppRoutesOptions } from './routes/web-app-routes.js';
 import { loadValidateSettings, validateRoutes, type ValidateRoutesOptions } from './routes/validate-routes.js';
-import { requireWebUser } from './routes/web-session-auth.js';
+import { requireWebUser, type WebUser } from './routes/web-session-auth.js';
 import type { Services } from './services.js';
 import { loadSigningConfig, type SigningConfig } from './signing-config.js';
 import { signingSweeperPlugin, type SigningSweeperOptions } from './signing-sweeper-plugin.js';
@@ -115,11 +115,15 @@ export function consentDocumentMaxBytes(env: NodeJS.ProcessEnv): number {
 }
 
 /**
- * The surfaces registered by `signet serve` next to the built-in ones: CSC v2/v1, OAuth2, and the
- * signing-request sweeper. Throws ERR_SERVER_CONFIG (so the server does not start) when the
+ * The surfaces registered by `signet serve` next to the built-in ones: CSC v2/v1, OAuth2, the
+ * signing-request sweeper, validate, the web gateway's jobs and the web app. Throws ERR_SERVER_CONFIG (so the server does not start) when the
  * environment enables fault hooks outside test mode.
  */
-export function serverSurfaces(services: Services, signing: SigningConfig = loadSigningConfig(process.env)): readonly SurfacePlugin[] {
+export function serverSurfaces(
+  services: Services,
+  signing: SigningConfig = loadSigningConfig(process.env),
+  gateway: GatewayConfig = loadGatewayConfig(process.env),
+): readonly SurfacePlugin[] {
   const sweeper: SigningSweeperOptions = { deps: { store: services.store, clock: services.clock, audit: services.audit }, config: signing };
   return [
     { plugin: cscRoutes as SurfacePlugin['plugin'], options: { csc: createCscService(cscDepsFor(services, signing)) } },
@@ -127,6 +131,8 @@ export function serverSurfaces(services: Services, signing: SigningConfig = load
     { plugin: signingSweeperPlugin as SurfacePlugin['plugin'], options: sweeper },
     // POST /api/v1/validate (Contract 4): the Verify page's back end, under the web session.
     { plugin: validateRoutes as SurfacePlugin['plugin'], options: validateOptionsFor(services), prefix: '/api/v1' },
+    // The web gateway's jobs (Contract 4): upload, sign, callback, progress, downloads.
+    jobSurface(services, { preHandler: requireWebUser, userId: (request) => (request.webUser as WebUser).userId }, gateway),
     // The Signature Application (web/, built into dist/web): /, its pages and /assets/ (Contract 5).
     { plugin: webAppRoutes as SurfacePlugin['plugin'], options: {} satisfies WebAppRoutesOptions },
   ];

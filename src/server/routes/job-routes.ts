@@ -28,7 +28,7 @@ import { replyStoreUnavailable } from '../store-unavailable.js';
 
 /** How the routes learn who is signed in (W's web session, Contract 1). */
 export interface WebAuth {
-  /** The preHandler that answers 401 unless a web session is present. */
+  /** The preHandler that answers 401 unless a web session is present (403 without X-Signet-Request: 1 on a change). */
   readonly preHandler: preHandlerAsyncHookHandler;
   /** The signed-in user's id (after the preHandler). */
   userId(request: FastifyRequest): string;
@@ -58,8 +58,6 @@ const errorSchema = {
 
 const idParam = { type: 'string', minLength: 1, maxLength: 64 } as const;
 
-const stateChanging = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-
 function origin(request: FastifyRequest): { sourceAddress: string; traceId: string } {
   return { sourceAddress: request.ip, traceId: request.id };
 }
@@ -74,13 +72,8 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, { job
 
   app.addContentTypeParser('application/pdf', { parseAs: 'buffer', bodyLimit: uploadMaxBytes + 1 }, (_request, body, done) => done(null, body));
 
-  // CSRF (Contract 1): a header a cross-origin page cannot send without a preflight.
-  const requireRequestHeader: preHandlerAsyncHookHandler = async (request, reply) => {
-    if (stateChanging.has(request.method) && request.headers['x-signet-request'] !== '1') {
-      await reply.code(403).send({ error: 'invalid_request', error_description: 'state-changing requests need the header X-Signet-Request: 1' });
-    }
-  };
-  const preHandler = [webAuth.preHandler, requireRequestHeader];
+  // The session check includes the CSRF rule (X-Signet-Request: 1 on state-changing requests).
+  const preHandler = webAuth.preHandler;
 
   app.setErrorHandler((err, request, reply) => {
     const unavailable = replyStoreUnavailable(err, request, reply, 'temporarily_unavailable');
