@@ -4,6 +4,7 @@
  * prepared file, its signed attributes and the DTBS/R hash the AS must compute.
  */
 import { deflateSync } from 'node:zlib';
+import type { SignatureAlgorithm } from '../../src/cms/index.js';
 import { preparePdf, type PreparedSignature, type VisibleSignature } from '../../src/pades/index.js';
 import { makeBasePdf, makeRawPdf } from './pdf-fixtures.js';
 import { buildTestPki } from './pki.js';
@@ -31,12 +32,13 @@ export async function prepareDocument(options: {
   readonly chain?: readonly Uint8Array[];
   readonly visible?: VisibleSignature;
   readonly signingTime?: Date;
+  readonly signatureAlgorithm?: SignatureAlgorithm;
 }): Promise<PreparedDocument> {
   const chain = options.chain ?? (await buildTestPki()).chain('rsa');
   const source = options.source ?? makeBasePdf({ text: options.text ?? 'Signet contract', pages: options.pages ?? 1 });
   const prepared = preparePdf(source, {
     certificateChain: chain,
-    signatureAlgorithm: { scheme: 'RSASSA-PKCS1-v1_5', digest: 'SHA-256' },
+    signatureAlgorithm: options.signatureAlgorithm ?? { scheme: 'RSASSA-PKCS1-v1_5', digest: 'SHA-256' },
     maxSignatureSize: 512,
     signingTime: options.signingTime ?? new Date('2026-06-01T08:00:00Z'),
     ...(options.visible === undefined ? {} : { visible: options.visible }),

@@ -115,7 +115,7 @@ async function renderOne(pdfjs, holder) {
       ctx.strokeRect(Math.min(x1, x2), Math.min(y1, y2), Math.abs(x2 - x1), Math.abs(y2 - y1));
       ctx.fillStyle = '#b00020';
       ctx.font = '12px sans-serif';
-      ctx.fillText('Your signature', Math.min(x1, x2) + 4, Math.min(y1, y2) + 14);
+      ctx.fillText('Your signature', Math.min(x1, x2), Math.max(12, Math.min(y1, y2) - 4));
       ctx.restore();
       caption.textContent += ' — your signature goes in the outlined box';
     }
