@@ -203,6 +203,8 @@ describe('consent in Chromium: documents shown, passkey sign-in and approval bou
     await page.getByRole('button', { name: 'Use passkey' }).click();
     await page.getByRole('heading', { name: 'Authorise signatures' }).waitFor();
 
+    // Every page drawn (the canvases appear before pdf.js has painted them).
+    await page.waitForFunction(() => (globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }).document.querySelectorAll('.pages[data-rendered="done"]').length === 3);
     for (const [i, d] of docs.entries()) {
       const region = page.getByRole('region', { name: `Document ${i + 1}: ${d.name}` });
       await region.waitFor();
@@ -212,7 +214,6 @@ describe('consent in Chromium: documents shown, passkey sign-in and approval bou
       assert.ok(await region.getByText(d.hash, { exact: true }).isVisible(), `${d.name}: the hash is shown`);
       assert.ok(await region.getByText(/1 page|2 pages/).isVisible(), `${d.name}: the page count is shown`);
     }
-    await page.waitForFunction(() => (globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }).document.querySelectorAll('.pages[data-rendered="done"]').length === 3);
     assert.equal(await page.getByRole('img', { name: /^Page \d of \d of / }).count(), 4, 'every page of the three documents');
     await page.getByText('Your signature appears in').first().waitFor();
     await expectAccessible(page, 'consent page with three documents');
