@@ -159,6 +159,9 @@ export class WebLogin {
   /** Verifies a step-up proof and records it on the session. */
   async stepUp(session: WebSession, proof: StepUpProof, request: RequestOrigin = {}): Promise<void> {
     if ('otp' in proof) {
+      if ((await this.factors(session.userId)).requirePasskey) {
+        throw new SessionError('ERR_SESSION_PASSKEY_REQUIRED', 'this account confirms with a passkey only');
+      }
       await this.#o.authenticator.verifyTotp({ userId: session.userId, code: proof.otp, ...origin(request) });
       await this.#o.sessions.recordSecondFactor(session.sessionId, 'totp');
       return;

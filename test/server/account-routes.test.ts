@@ -164,6 +164,22 @@ for (const kind of storeKinds) {
       assert.equal(errorOf(again), 'ERR_SESSION_STEP_UP_REQUIRED');
     });
 
+    it('with the require-passkey policy a one-time code is no step-up', async (t) => {
+      const s = await open(t, kind);
+      if (!s) return;
+      const u = await s.addSigner('rosa');
+      const c = await signIn(s, u);
+      const authr = new SoftAuthenticator(origin);
+      assert.equal((await addPasskey(c, authr, 'Key')).statusCode, 201);
+      await s.services.admin.setRequirePasskey('rosa', true, { via: 'cli' });
+      s.clock.advance(6 * 60_000);
+      const r = await c.call('POST', '/api/v1/me/step-up', { otp: s.nextOtp(u) });
+      assert.equal(r.statusCode, 403, r.body);
+      assert.equal(errorOf(r), 'ERR_SESSION_PASSKEY_REQUIRED');
+      const so = (await c.call('POST', '/api/v1/me/step-up/options')).json<{ ticket: string; options: { challenge: string; rpId: string } }>();
+      assert.equal((await c.call('POST', '/api/v1/me/step-up', { ticket: so.ticket, response: authr.assert(so.options) })).statusCode, 204);
+    });
+
     it('SCA-16: a step-up ceremony started in one session is refused in another session of the same user', async (t) => {
       const s = await open(t, kind);
       if (!s) return;

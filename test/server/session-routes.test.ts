@@ -122,6 +122,24 @@ for (const kind of storeKinds) {
       assert.equal(pwless.json<{ error: string }>().error, 'ERR_SESSION_PASSWORDLESS_DISABLED');
     });
 
+    it('SCA-17: a password alone, or with a one-time code never enrolled, opens no session for a user whose factor is a passkey', async (t) => {
+      const s = await open(t, kind);
+      if (!s) return;
+      const u = await s.addSigner('olga');
+      const authr = new SoftAuthenticator(origin);
+      const reg = await s.services.passkeys.startRegistration({ userId: u.userId });
+      await s.services.passkeys.finishRegistration({ userId: u.userId, ticket: reg.ticket, response: authr.register(reg.options).response });
+      await s.services.factors.removeTotp({ userId: u.userId });
+      const alone = await post(s, '/api/v1/session', { username: u.username, password: u.password });
+      assert.equal(alone.statusCode, 401);
+      assert.equal(alone.json<{ error: string }>().error, 'ERR_SESSION_SECOND_FACTOR_REQUIRED');
+      const otp = await post(s, '/api/v1/session', { username: u.username, password: u.password, otp: s.nextOtp(u) });
+      assert.equal(otp.statusCode, 401);
+      assert.equal(otp.json<{ error: string }>().error, 'ERR_SESSION_SECOND_FACTOR_REQUIRED');
+      assert.equal(alone.headers['set-cookie'], undefined);
+      assert.equal(otp.headers['set-cookie'], undefined);
+    });
+
     it('a session ends after 30 idle minutes and after 12 hours however active (injected clock)', async (t) => {
       const s = await open(t, kind);
       if (!s) return;
