@@ -17,6 +17,8 @@ export {
   redeemAuthorizationCode,
   startAuthorization,
   startPushedAuthorization,
+  pushConsentDocument,
+  type ConsentDocument,
   type OAuthClientRegistration,
   type OAuthFetch,
   type OAuthServer,

@@ -174,6 +174,52 @@ export async function startPushedAuthorization(
   return { authorizationUrl: url.toString(), pending };
 }
 
+/** A prepared document shown at consent (docs/decisions/0001 Contract 3). */
+export interface ConsentDocument {
+  /** The name shown to the person (display text only). */
+  readonly name: string;
+  /** The prepared PDF: original ‖ incremental update with /Contents zeroed. */
+  readonly document: Uint8Array;
+  /** The DER SET OF signed attributes (RFC 5652 §5.4) whose digest is the DTBS/R hash. */
+  readonly signedAttributes: Uint8Array;
+  readonly hashAlgorithmOID: string;
+}
+
+/**
+ * Pushes a prepared document to Signet's `POST /oauth2/documents` (Contract 3) with client
+ * authentication, so the consent page shows it; the server computes the DTBS/R hash itself.
+ * Returns its `document_ref` and hash, or undefined when the provider has no such endpoint
+ * (404: another CSC provider; the request then carries the hashes alone).
+ */
+export async function pushConsentDocument(
+  endpoint: string,
+  client: OAuthClientRegistration,
+  document: ConsentDocument,
+  fetchImpl: OAuthFetch = defaultFetch(),
+): Promise<{ readonly documentRef: string; readonly hash: string } | undefined> {
+  const form = new URLSearchParams();
+  const headers = { ...clientAuthentication(client, form), 'content-type': 'application/json' };
+  const body = JSON.stringify({
+    ...Object.fromEntries(form),
+    name: document.name,
+    document: Buffer.from(document.document).toString('base64'),
+    signedAttributes: Buffer.from(document.signedAttributes).toString('base64'),
+    hashAlgorithmOID: document.hashAlgorithmOID,
+  });
+  const res = await fetchImpl(endpoint, { method: 'POST', headers, body });
+  if (res.status === 404) {
+    await res.body?.cancel();
+    return undefined;
+  }
+  const answer = await jsonBody(res);
+  const documentRef = answer['document_ref'];
+  const hash = answer['hash'];
+  if (res.status !== 201 || typeof documentRef !== 'string' || documentRef.length === 0 || documentRef.length > 512 || typeof hash !== 'string') {
+    fail('ERR_GATEWAY_OAUTH_REFUSED', 'the authorization server refused the document', { status: res.status, error: answer['error'], description: answer['error_description'] });
+  }
+  return { documentRef, hash };
+}
+
 /**
  * The client's authentication on a back-channel request: client_secret_basic (RFC 6749 §2.3.1,
  * the form-urlencoded id and secret) for a confidential client; client_id in the form for a

@@ -86,7 +86,10 @@ describe('web gateway jobs: upload → sign through OAuth + CSC → progress →
       assert.deepEqual([...authorizationUrl.searchParams.keys()].sort(), ['client_id', 'request_uri']);
       assert.equal(authorizationUrl.searchParams.get('client_id'), 'signet-web');
       assert.equal((await api(browser, env.node, 'GET', `/jobs/${jobId}`)).body['state'], 'authorizing');
-      const callback = await approveInBrowser(env, browser, alice, authorizationUrl.toString());
+      let consent = '';
+      const callback = await approveInBrowser(env, browser, alice, authorizationUrl.toString(), (html) => (consent = html));
+      // Contract 3: the prepared documents were pushed, so the consent page names them.
+      for (const name of ['contract.pdf', 'annex.pdf']) assert.ok(consent.includes(name), `consent page shows ${name}`);
       assert.ok(callback.startsWith(`${env.node.url}/api/v1/oauth/callback?`), callback);
       const back = await browser.request(callback);
       assert.equal(back.status, 303, await back.text());

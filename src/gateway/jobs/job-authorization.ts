@@ -25,9 +25,11 @@ import {
   checkAuthorizationResponse,
   credentialScopeParams,
   discoverOAuthServer,
+  pushConsentDocument,
   redeemAuthorizationCode,
   startAuthorization,
   startPushedAuthorization,
+  type OAuthClientRegistration,
   type OAuthServer,
   type PendingAuthorization,
 } from '../oauth-code-flow.js';
@@ -68,8 +70,27 @@ export function providerServer(context: JobContext): Promise<OAuthServer> {
 
 const stateHash = (state: string): Uint8Array => new Uint8Array(createHash('sha256').update(state, 'utf8').digest());
 
-/** Phase one for every document of the job; returns the approved hash list (unique, in document order). */
-async function prepareDocuments(context: JobContext, jobId: string, credential: ReturnType<typeof localCredential>, options: ReturnType<typeof jobOptions>): Promise<string[]> {
+/** Where prepared documents are pushed for consent (Signet's Contract 3 endpoint at the provider). */
+interface ConsentPush {
+  readonly endpoint: string;
+  readonly client: OAuthClientRegistration;
+  /** False once the provider answered that it has no such endpoint. */
+  enabled: boolean;
+}
+
+/**
+ * Phase one for every document of the job, each prepared document pushed for consent as it is
+ * made; returns the approved hash list (unique, in document order) and their document_refs.
+ */
+async function prepareDocuments(
+  context: JobContext,
+  jobId: string,
+  credential: ReturnType<typeof localCredential>,
+  options: ReturnType<typeof jobOptions>,
+  push: ConsentPush,
+): Promise<{ readonly hashes: string[]; readonly refs: string[] }> {
+  const refs: string[] = [];
+  const hashAlgorithmOID = digestAlgorithms[credential.algorithm.signatureAlgorithm.digest].oid;
   const levelOptions = levelOptionsFor(context, options.level);
   const { signatureAlgorithm } = credential.algorithm;
   const reserve = await reserveForLevel(levelOptions, signatureAlgorithm.digest);
@@ -104,6 +125,14 @@ async function prepareDocuments(context: JobContext, jobId: string, credential: 
       const prepared = Object.fromEntries(Object.entries(spooled.prepared).filter(([k]) => k !== 'update' && k !== 'certificateChain')) as SealedPrepared['prepared'];
       const sealed: SealedPrepared = { prepared, update: Buffer.from(spooled.spool.update).toString('base64') };
       const bytes = context.secretBox.seal(Buffer.from(JSON.stringify(sealed), 'utf8'), documentAad(jobId, doc.id, 'prepared'));
+      if (!hashes.includes(spooled.hash) && push.enabled) {
+        const prepared = Buffer.concat([original, spooled.spool.update]);
+        const pushed = await pushConsentDocument(push.endpoint, push.client, { name: doc.name, document: prepared, signedAttributes: spooled.signedAttributes, hashAlgorithmOID }, context.fetch);
+        if (pushed === undefined) push.enabled = false;
+        else if (!Buffer.from(pushed.hash, 'base64').equals(Buffer.from(spooled.hash, 'base64'))) {
+          throw new GatewayError('ERR_GATEWAY_DOCUMENT_CHANGED', 'the authorization server computed another hash for this document');
+        } else refs.push(pushed.documentRef);
+      }
       await context.store.transaction((trx) => setGatewayDocumentPrepared(trx, doc.id, bytes, spooled.hash, now));
       if (!hashes.includes(spooled.hash)) hashes.push(spooled.hash);
     } catch (error) {
@@ -112,7 +141,7 @@ async function prepareDocuments(context: JobContext, jobId: string, credential: 
       await context.store.transaction((trx) => setGatewayDocumentFailed(trx, doc.id, code, message, now));
     }
   }
-  return hashes;
+  return { hashes, refs: push.enabled ? refs : [] };
 }
 
 /**
@@ -127,19 +156,22 @@ export async function startSigning(context: JobContext, userId: string, jobId: s
   if (row === undefined || row.user_id !== userId) throw new GatewayError('ERR_GATEWAY_CREDENTIAL', 'no such credential');
   const credential = localCredential(row);
   const options = jobOptions(job);
-  const hashes = await prepareDocuments(context, jobId, credential, options);
-  if (hashes.length === 0) throw new GatewayError('ERR_GATEWAY_JOB_STATE', 'none of the documents can be signed');
-  if (hashes.length > credential.multisign) {
+  if (job.total > credential.multisign) {
     throw new GatewayError('ERR_GATEWAY_JOB_LIMIT', `the credential signs at most ${credential.multisign} documents per approval; split the job`);
   }
   const server = await providerServer(context);
   const client = await ensureWebClient(context, context.callbackUrl());
+  const push: ConsentPush = { endpoint: `${context.providerUrl()}/oauth2/documents`, client, enabled: true };
+  const { hashes, refs } = await prepareDocuments(context, jobId, credential, options, push);
+  if (hashes.length === 0) throw new GatewayError('ERR_GATEWAY_JOB_STATE', 'none of the documents can be signed');
   const params = credentialScopeParams({
     credentialID: credential.credentialID,
     hashes,
     hashAlgorithmOID: digestAlgorithms[credential.algorithm.signatureAlgorithm.digest].oid,
     numSignatures: hashes.length,
   });
+  // Contract 3: the consent page shows the pushed documents, one ref per hash, in hash order.
+  if (refs.length > 0) params['document_refs'] = refs.join(',');
   const { authorizationUrl, pending } =
     server.pushedAuthorizationRequestEndpoint !== undefined
       ? await startPushedAuthorization(server, client, params, context.fetch)

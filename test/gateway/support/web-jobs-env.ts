@@ -109,7 +109,7 @@ export function hiddenFields(html: string): Record<string, string> {
  * fresh TOTP), approves with the credential PIN and a fresh one-time code; returns the redirect
  * (the callback URL).
  */
-export async function approveInBrowser(env: WebJobsEnv, browser: Browser, signer: WebSigner, authorizationUrl: string): Promise<string> {
+export async function approveInBrowser(env: WebJobsEnv, browser: Browser, signer: WebSigner, authorizationUrl: string, onConsent?: (html: string) => void): Promise<string> {
   const first = await browser.request(authorizationUrl);
   let html = await first.text();
   assert.equal(first.status, 200, html);
@@ -125,6 +125,7 @@ export async function approveInBrowser(env: WebJobsEnv, browser: Browser, signer
     assert.equal(consent.status, 200, html);
   }
   assert.equal(hiddenFields(html)['step'], 'consent', html);
+  onConsent?.(html);
   const needsOtp = /<input name="otp"/.test(html);
   const done = await form({ ...hiddenFields(html), decision: 'approve', pin: signer.pin, ...(needsOtp ? { otp: env.nextOtp(signer) } : {}) });
   env.clock.toRealTime();
