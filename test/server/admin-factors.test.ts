@@ -9,6 +9,8 @@ import assert from 'node:assert/strict';
 import type { LightMyRequestResponse } from 'fastify';
 import { main } from '../../src/cli/main.js';
 import { listAuditRows } from '../../src/store/index.js';
+import { ensureDemoAccount } from '../../src/server/demo.js';
+import { credentialOperationsFor } from '../../src/server/surfaces.js';
 import { storeKinds } from '../support/stores.js';
 import { SoftAuthenticator } from '../support/soft-authenticator.js';
 import { apiServer, type ApiServer, type Signer } from './support/api-fixture.js';
@@ -116,6 +118,17 @@ for (const kind of storeKinds) {
     });
   });
 }
+
+describe('signet serve --demo (issue 12)', () => {
+  it('the demo user is an administrator (the web app shows its Administration page)', async (t) => {
+    const env = await serverEnv(t, 'sqlite');
+    if (!env) return;
+    const services = await openServices(t, env, { credentials: credentialOperationsFor });
+    const { demo } = await ensureDemoAccount(services);
+    const users = await services.admin.listUsers();
+    assert.deepEqual(users.map((u) => [u.username, u.role]), [[demo.username, 'admin']]);
+  });
+});
 
 describe('signet admin users … (issue 12)', () => {
   it('create --role admin --require-passkey, set-role, factors USER, reset-factors USER', async (t) => {

@@ -174,6 +174,8 @@ for (const kind of storeKinds) {
       for (const purpose of ['approval', 'step-up'] as const) {
         await refused(h, h.assertion(purpose, h.u1, authr, { flags: authenticatorFlags.UP }), 'ERR_WEBAUTHN_USER_VERIFICATION');
       }
+      // Passwordless sign-in (no user named first) needs user verification too.
+      await refused(h, h.assertion('login', undefined, authr, { flags: authenticatorFlags.UP }), 'ERR_WEBAUTHN_USER_VERIFICATION');
       const presenceOnly = (await h.assertion('login', h.u1, authr, { flags: authenticatorFlags.UP })) as { userVerified: boolean };
       assert.equal(presenceOnly.userVerified, false);
     });
