@@ -89,6 +89,15 @@ for (const kind of storeKinds) {
       assert.equal(csrf.statusCode, 403);
       assert.equal(csrf.json<{ error: string }>().error, 'ERR_SESSION_CSRF');
       assert.equal(csrf.headers['set-cookie'], undefined);
+      // A cross-origin page cannot add the header: its CORS preflight is refused (AC-07).
+      const preflight = await s.app.inject({
+        method: 'OPTIONS',
+        url: '/api/v1/session',
+        headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'x-signet-request' },
+      });
+      assert.equal(preflight.statusCode, 403);
+      assert.equal(preflight.headers['access-control-allow-origin'], undefined);
+      assert.equal(preflight.headers['access-control-allow-headers'], undefined);
     });
 
     it('password + passkey signs in; require_passkey refuses TOTP for that user (audited)', async (t) => {
