@@ -76,3 +76,24 @@ export function makeBombPdf(bytes: number): Uint8Array {
     '<< /Size 5 /Root 1 0 R >>',
   );
 }
+
+/**
+ * A one-page PDF with what the pre-signing checks look for: a launch action as /OpenAction
+ * (ISO 32000-1 §12.6.4.5), document JavaScript (§12.6.4.16) and text in rendering mode 3
+ * (invisible, §9.3.6).
+ */
+export function makeActivePdf(): Uint8Array {
+  const content = 'BT /F1 18 Tf 72 720 Td (Visible text) Tj ET\nBT 3 Tr /F1 12 Tf 72 700 Td (Invisible text) Tj ET';
+  return makeRawPdf(
+    [
+      '<< /Type /Catalog /Pages 2 0 R /OpenAction 5 0 R /Names << /JavaScript << /Names [(run) 6 0 R] >> >> >>',
+      '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+      '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 7 0 R >> >> >>',
+      `<< /Length ${content.length} >>\nstream\n${content}\nendstream`,
+      '<< /S /Launch /F (calc.exe) >>',
+      '<< /S /JavaScript /JS (app.alert(1)) >>',
+      '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
+    ],
+    '<< /Size 8 /Root 1 0 R >>',
+  );
+}

@@ -42,6 +42,7 @@ import {
   bindRequestDocuments,
   documentFindings,
   documentPlacement,
+  openConsentDocument,
   requestDocumentRows,
 } from './consent-documents.js';
 import { origin } from './client-authentication.js';
@@ -561,6 +562,12 @@ export class AuthorizationFlow {
       const views = (await this.#documentViews(r)).documents ?? [];
       if (views.length !== r.documents.length) {
         return finish(new OAuth2Error('ERR_OAUTH2_DOCUMENT_REF', 'the documents of this request are gone'), 'documents-missing');
+      }
+      // The sealed bytes still open under their reference, client and hash: nothing was swapped.
+      const config = this.#d.documents;
+      const rows = await requestDocumentRows(this.#d, r);
+      if (config === undefined || rows.some((d) => openConsentDocument(config, d) === undefined)) {
+        return finish(new OAuth2Error('ERR_OAUTH2_DOCUMENT_REF', 'a document changed after it was uploaded'), 'document-seal-broken');
       }
       const blocking = views.flatMap((d) => d.findings.filter((f) => f.blocksSigning).map((f) => f.code));
       if (blocking.length > 0) {

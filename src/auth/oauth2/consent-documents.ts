@@ -16,6 +16,7 @@ import {
   type ConsentDocumentRow,
   type Db,
 } from '../../store/index.js';
+import { AuthError } from '../errors.js';
 import type { SecretBox } from '../secret-box.js';
 import { generateOpaqueToken, hashOpaqueToken } from '../opaque-token.js';
 import { ref } from './audit-details.js';
@@ -85,9 +86,26 @@ export const defaultConsentDocumentMaxBytes = 20 * 1024 * 1024;
 const MAX_NAME = 200;
 const MAX_REFS = 1000;
 
-/** The associated data that binds a sealed document to its reference (a swapped row fails to open). */
-export function consentDocumentAad(refHash: Uint8Array): string {
-  return `consent-document:${Buffer.from(refHash).toString('hex')}`;
+/**
+ * The associated data that binds a sealed document to its reference, its client and the hash the
+ * AS computed from it: bytes moved to another row, or a hash changed in the database, fail to open
+ * (AES-GCM authenticates the associated data, NIST SP 800-38D §7.2).
+ */
+export function consentDocumentAad(row: { readonly ref_hash: Uint8Array; readonly client_id: string; readonly hash: string }): string {
+  return `consent-document:${Buffer.from(row.ref_hash).toString('hex')}:${row.client_id}:${row.hash}`;
+}
+
+/**
+ * Opens a stored document; undefined when its seal does not verify (the bytes, their reference or
+ * their hash were changed after upload).
+ */
+export function openConsentDocument(config: ConsentDocumentsConfig, row: ConsentDocumentRow): Uint8Array | undefined {
+  try {
+    return config.secretBox.open(row.sealed, consentDocumentAad(row));
+  } catch (err) {
+    if (err instanceof AuthError) return undefined;
+    throw err;
+  }
 }
 
 function invalid(message: string): OAuth2Error {
@@ -164,7 +182,7 @@ export async function uploadConsentDocument(
       ref_hash: token.hash,
       client_id: client.id,
       name,
-      sealed: config.secretBox.seal(pdf, consentDocumentAad(token.hash)),
+      sealed: config.secretBox.seal(pdf, consentDocumentAad({ ref_hash: token.hash, client_id: client.id, hash })),
       hash,
       hash_algorithm_oid: hashAlgorithmOid,
       pages: inspection.pages,
@@ -308,6 +326,7 @@ export async function readConsentDocument(
   if (wanted === undefined) return undefined;
   const [doc] = (await requestDocumentRows(deps, r)).filter((d) => Buffer.from(d.ref_hash).toString('hex') === wanted.refHash);
   if (doc === undefined) return undefined;
-  // The AAD names the reference: a row whose sealed bytes were swapped for another's fails here.
-  return { name: doc.name, pdf: config.secretBox.open(doc.sealed, consentDocumentAad(doc.ref_hash)) };
+  // The AAD names the reference and the hash: swapped bytes or a changed hash fail here.
+  const pdf = openConsentDocument(config, doc);
+  return pdf === undefined ? undefined : { name: doc.name, pdf };
 }

@@ -22,8 +22,7 @@ export type OAuth2ErrorCode =
   | 'ERR_OAUTH2_DOCUMENT_LIMIT'
   | 'ERR_OAUTH2_DOCUMENT_MISMATCH'
   | 'ERR_OAUTH2_DOCUMENT_REF'
-  | 'ERR_OAUTH2_DOCUMENT_BLOCKED'
-  | 'ERR_OAUTH2_APPROVAL';
+  | 'ERR_OAUTH2_DOCUMENT_BLOCKED';
 
 /** The wire form of each code: RFC 6749 §4.1.2.1 / §5.2 error value and HTTP status. */
 export const oauth2WireErrors: Readonly<
@@ -53,9 +52,8 @@ export const oauth2WireErrors: Readonly<
   ERR_OAUTH2_DOCUMENT_MISMATCH: { error: 'invalid_request', status: 400 },
   // document_refs of an authorization request (SECURITY.md SAD-03).
   ERR_OAUTH2_DOCUMENT_REF: { error: 'invalid_request', status: 400 },
-  // Consent: a document the pre-signing checks block; an approval whose factor does not match.
+  // Consent: a document the pre-signing checks block.
   ERR_OAUTH2_DOCUMENT_BLOCKED: { error: 'access_denied', status: 403 },
-  ERR_OAUTH2_APPROVAL: { error: 'access_denied', status: 403 },
 };
 
 /** An OAuth 2.0 request was refused; `error`/`status` give its RFC 6749 wire form. */

@@ -12,7 +12,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { createAesGcmSecretBox } from '../../../src/auth/index.js';
 import { createConsentDocumentInspector } from '../../../src/server/consent-document-inspector.js';
 import { requireStore, storeKinds } from '../../support/stores.js';
-import { documentBody, makeBombPdf, prepareDocument, type PreparedDocument } from '../../support/consent-documents.js';
+import { documentBody, makeActivePdf, makeBombPdf, prepareDocument, type PreparedDocument } from '../../support/consent-documents.js';
 import { makeBasePdf } from '../../support/pdf-fixtures.js';
 import {
   GATEWAY_REDIRECT,
@@ -253,6 +253,56 @@ describe('document_refs bind the documents to the hashes (SECURITY.md SAD-03)', 
       assert.equal(q.get('error'), 'invalid_request');
       const fails = (await auditTypes(env, 'oauth2.authorize')).filter((x) => x.outcome === 'failure');
       assert.ok(fails.some((f) => f.details.includes('ERR_OAUTH2_DOCUMENT_REF')));
+    });
+
+    it(`${kind}: a document swapped in the store between upload and consent is not shown and cannot be approved`, async (t) => {
+      if (!(await requireStore(t, kind))) return;
+      const env = await docsEnv(t, kind);
+      const [a, b] = [await prepareDocument({ name: 'a.pdf', text: 'A' }), await prepareDocument({ name: 'b.pdf', text: 'B' })];
+      const refs = [await pushDoc(env, a), await pushDoc(env, b)];
+      const { challenge } = pkce();
+      const login = await openLogin(env, { client_id: env.gateway.id, ...credentialFields(env, [a.hash, b.hash], refs, challenge) });
+      const consent = await signIn(env, login);
+      assert.equal(consent.res.statusCode, 200, consent.res.body);
+      // Someone with write access to the database exchanges the two sealed files.
+      const rows = await env.store.db.selectFrom('consent_documents').select(['ref_hash', 'sealed', 'name']).orderBy('name').execute();
+      await env.store.db.updateTable('consent_documents').set({ sealed: rows[1]!.sealed }).where('ref_hash', '=', rows[0]!.ref_hash).execute();
+      await env.store.db.updateTable('consent_documents').set({ sealed: rows[0]!.sealed }).where('ref_hash', '=', rows[1]!.ref_hash).execute();
+      const shown = await env.app.inject({ method: 'GET', url: '/oauth2/documents/0', headers: { cookie: `signet_oauth2=${consent.cookie ?? ''}` } });
+      assert.equal(shown.statusCode, 404, 'a swapped document is never served');
+      const done = await approve(env, consent, PIN);
+      assert.equal(done.statusCode, 303, done.body);
+      const q = new URL(String(done.headers.location)).searchParams;
+      assert.equal(q.get('error'), 'invalid_request');
+      assert.equal(q.get('code'), null);
+      const fail = (await auditTypes(env, 'oauth2.consent')).at(-1);
+      assert.equal(fail?.outcome, 'failure');
+      assert.match(fail?.details ?? '', /document-seal-broken/);
+      assert.equal(await countDocs(env), 0, 'the request ended: its documents are gone');
+    });
+
+    it(`${kind}: findings — a launch action blocks the approval; JavaScript and invisible text are shown`, async (t) => {
+      if (!(await requireStore(t, kind))) return;
+      const env = await docsEnv(t, kind);
+      const d = await prepareDocument({ name: 'active.pdf', source: makeActivePdf() });
+      const ref = await pushDoc(env, d);
+      const { challenge } = pkce();
+      const login = await openLogin(env, { client_id: env.gateway.id, ...credentialFields(env, [d.hash], [ref], challenge) });
+      const consent = await signIn(env, login);
+      assert.equal(consent.res.statusCode, 200, consent.res.body);
+      const html = consent.res.body;
+      assert.match(html, /<strong>Cannot be signed:<\/strong> The document tries to start another program/);
+      assert.match(html, /contains JavaScript/);
+      assert.match(html, /hidden content \(invisible text/);
+      assert.match(html, /<button type="submit" name="decision" value="approve" disabled>Approve<\/button>/);
+      assert.match(html, /id="blocked"/);
+      // Posting Approve anyway (the button is only disabled in the page): refused on the server.
+      const done = await approve(env, consent, PIN);
+      assert.equal(done.statusCode, 303, done.body);
+      const q = new URL(String(done.headers.location)).searchParams;
+      assert.equal(q.get('error'), 'access_denied');
+      assert.equal(q.get('code'), null);
+      assert.match((await auditTypes(env, 'oauth2.consent')).at(-1)?.details ?? '', /document-blocked:launch-action/);
     });
 
     it(`${kind}: a denied request deletes its documents; expired ones go with housekeeping`, async (t) => {
