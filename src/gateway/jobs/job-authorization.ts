@@ -202,7 +202,7 @@ async function refuse(context: JobContext, userId: string, jobId: string | undef
     actorUserId: userId,
     actorClientId: webClientId,
     ...(jobId !== undefined ? { subject: `job:${jobId}` } : {}),
-    details: { code: error.code },
+    details: { errorCode: error.code },
     ...origin,
   }, context.audit);
   throw error;
@@ -246,8 +246,17 @@ export async function completeAuthorization(context: JobContext, userId: string,
       throw new GatewayError('ERR_GATEWAY_OAUTH_REFUSED', 'the token was issued for another credential');
     }
   } catch (error) {
-    const failure = error instanceof GatewayError ? error : new GatewayError('ERR_GATEWAY_OAUTH_REFUSED', 'the approval could not be redeemed', { cause: error });
-    await context.store.transaction((trx) => updateGatewayJob(trx, job.id, ['authorizing'], { state: 'draft', error_code: failure.code, error_message: failure.message, updated_at: context.clock.now().getTime() }));
+    // A credential revoked or disabled since the approval: say so, and the job cannot go on.
+    const row = await findCredential(context.store.db, job.credential_id);
+    const unusable = row === undefined || row.status !== 'active';
+    const failure = unusable
+      ? new GatewayError('ERR_GATEWAY_CREDENTIAL', `your signing key is ${row?.status ?? 'gone'}: nothing can be signed with it`, { cause: error })
+      : error instanceof GatewayError
+        ? error
+        : new GatewayError('ERR_GATEWAY_OAUTH_REFUSED', 'the approval could not be redeemed', { cause: error });
+    await context.store.transaction((trx) =>
+      updateGatewayJob(trx, job.id, ['authorizing'], { state: unusable ? 'failed' : 'draft', error_code: failure.code, error_message: failure.message, updated_at: context.clock.now().getTime() }),
+    );
     return refuse(context, userId, job.id, failure, origin);
   }
   const now = context.clock.now().getTime();

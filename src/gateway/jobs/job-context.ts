@@ -29,7 +29,7 @@ export interface JobLimits {
 
 /** Test-only fault points of a signing run (like SIGNET_FAULT_HOOKS of the RSSP): 'halt' stops the run as a dead node would. */
 export interface JobFaults {
-  afterSignHash?(jobId: string, chunk: number): 'halt' | undefined;
+  afterSignHash?(jobId: string, chunk: number): 'halt' | undefined | Promise<'halt' | undefined>;
 }
 
 /** The gateway jobs' dependencies. */

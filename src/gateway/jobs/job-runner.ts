@@ -223,7 +223,7 @@ export class JobRunner {
         await this.#failDocuments(job.id, (await listGatewayDocuments(context.store.db, job.id)).filter((d) => d.state === 'prepared'), failure);
         return this.#finish(job, failure);
       }
-      if (context.faults?.afterSignHash?.(job.id, index) === 'halt') {
+      if ((await context.faults?.afterSignHash?.(job.id, index)) === 'halt') {
         this.#stopped = true; // as a node killed here: no more writes, the lease is left to expire
         return;
       }
@@ -329,7 +329,7 @@ export class JobRunner {
         actorUserId: job.user_id,
         actorClientId: webClientId,
         subject: `job:${job.id}`,
-        details: { signed, failed, total, ...(failure !== undefined ? { code: failure.code } : {}) },
+        details: { signed, failed, total, ...(failure !== undefined ? { errorCode: failure.code } : {}) },
       }, context.audit);
     });
   }
