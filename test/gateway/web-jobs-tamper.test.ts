@@ -134,14 +134,14 @@ describe('web gateway jobs: refusals', () => {
       });
 
       it('a credential revoked while the job signs: the RSSP refuses the next chunk, the rest fail with its words, what was signed stays signed', async (t) => {
-        let revoke: (() => Promise<void>) | undefined;
+        const hook: { revoke?: () => Promise<void> } = {};
         const env = await webJobsEnv(t, kind, {
           limits: { hashesPerCall: 1 } as never,
-          faults: { afterSignHash: async (_job, chunk) => (chunk === 0 ? void (await revoke?.()) : undefined) },
+          faults: { afterSignHash: async (_job, chunk) => (chunk === 0 ? void (await hook.revoke?.()) : undefined) },
         });
         if (!env) return;
         const alice = await env.addSigner('alice');
-        revoke = () => credentialOperationsFor(env.node.services).revoke(alice.credentialId, 'keyCompromise', { via: 'api' }).then(() => undefined);
+        hook.revoke = () => credentialOperationsFor(env.node.services).revoke(alice.credentialId, 'keyCompromise', { via: 'api' }).then(() => undefined);
         const a = await env.signIn(alice);
         const { jobId, authorizationUrl } = await startJob(env, a, alice, 3);
         assert.equal((await a.request(await approveInBrowser(env, a, alice, authorizationUrl))).status, 303);
