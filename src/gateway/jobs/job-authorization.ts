@@ -89,7 +89,10 @@ async function prepareDocuments(
   options: ReturnType<typeof jobOptions>,
   push: ConsentPush,
 ): Promise<{ readonly hashes: string[]; readonly refs: string[] }> {
-  const refs: string[] = [];
+  const refs = new Map<string, string>();
+  const byHash = new Map<string, string[]>();
+  const failedPushes = new Map<string, unknown>();
+  const inFlight = new Set<Promise<void>>();
   const hashAlgorithmOID = digestAlgorithms[credential.algorithm.signatureAlgorithm.digest].oid;
   const levelOptions = levelOptionsFor(context, options.level);
   const { signatureAlgorithm } = credential.algorithm;
@@ -125,24 +128,52 @@ async function prepareDocuments(
       const prepared = Object.fromEntries(Object.entries(spooled.prepared).filter(([k]) => k !== 'update' && k !== 'certificateChain')) as SealedPrepared['prepared'];
       const sealed: SealedPrepared = { prepared, update: Buffer.from(spooled.spool.update).toString('base64') };
       const bytes = context.secretBox.seal(Buffer.from(JSON.stringify(sealed), 'utf8'), documentAad(jobId, doc.id, 'prepared'));
-      if (!hashes.includes(spooled.hash) && push.enabled) {
-        const prepared = Buffer.concat([original, spooled.spool.update]);
-        const pushed = await pushConsentDocument(push.endpoint, push.client, { name: doc.name, document: prepared, signedAttributes: spooled.signedAttributes, hashAlgorithmOID }, context.fetch);
-        if (pushed === undefined) push.enabled = false;
-        else if (!Buffer.from(pushed.hash, 'base64').equals(Buffer.from(spooled.hash, 'base64'))) {
-          throw new GatewayError('ERR_GATEWAY_DOCUMENT_CHANGED', 'the authorization server computed another hash for this document');
-        } else refs.push(pushed.documentRef);
-      }
       await context.store.transaction((trx) => setGatewayDocumentPrepared(trx, doc.id, bytes, spooled.hash, now));
-      if (!hashes.includes(spooled.hash)) hashes.push(spooled.hash);
+      const same = byHash.get(spooled.hash);
+      if (same !== undefined) same.push(doc.id);
+      else {
+        byHash.set(spooled.hash, [doc.id]);
+        hashes.push(spooled.hash);
+        if (push.enabled) {
+          // Pushed a few at a time (each push authenticates the client: one KDF on the server).
+          const document = Buffer.concat([original, spooled.spool.update]);
+          const hash = spooled.hash;
+          const task = pushConsentDocument(push.endpoint, push.client, { name: doc.name, document, signedAttributes: spooled.signedAttributes, hashAlgorithmOID }, context.fetch).then(
+            (pushed) => {
+              if (pushed === undefined) push.enabled = false;
+              else if (!Buffer.from(pushed.hash, 'base64').equals(Buffer.from(hash, 'base64'))) {
+                failedPushes.set(hash, new GatewayError('ERR_GATEWAY_DOCUMENT_CHANGED', 'the authorization server computed another hash for this document'));
+              } else refs.set(hash, pushed.documentRef);
+            },
+            (error: unknown) => void failedPushes.set(hash, error),
+          );
+          inFlight.add(task);
+          void task.finally(() => inFlight.delete(task));
+          if (inFlight.size >= pushConcurrency) await Promise.race(inFlight);
+        }
+      }
     } catch (error) {
       const code = isSignetError(error) ? error.code : 'ERR_GATEWAY_NOT_SIGNED';
       const message = isSignetError(error) ? error.message : 'the document cannot be prepared';
       await context.store.transaction((trx) => setGatewayDocumentFailed(trx, doc.id, code, message, now));
     }
   }
-  return { hashes, refs: push.enabled ? refs : [] };
+  await Promise.all(inFlight);
+  // A document the authorization server refused is not offered for approval.
+  for (const [hash, error] of failedPushes) {
+    const code = isSignetError(error) ? error.code : 'ERR_GATEWAY_OAUTH_REFUSED';
+    const message = isSignetError(error) ? error.message : 'the authorization server refused the document';
+    const now = context.clock.now().getTime();
+    await context.store.transaction(async (trx) => {
+      for (const id of byHash.get(hash) ?? []) await setGatewayDocumentFailed(trx, id, code, message, now);
+    });
+  }
+  const offered = hashes.filter((h) => !failedPushes.has(h));
+  return { hashes: offered, refs: push.enabled ? offered.map((h) => refs.get(h) as string) : [] };
 }
+
+/** Consent pushes in flight at once. */
+const pushConcurrency = 4;
 
 /**
  * POST /api/v1/jobs/:id/sign: prepares the documents, pushes the authorization request and
