@@ -13,11 +13,12 @@ import { adminClientId, exchangeSetupToken, verifyAdminToken, type AdminOrigin }
 import type { Services } from '../services.js';
 import { replyStoreUnavailable } from '../store-unavailable.js';
 import { registerAdminFactorRoutes } from './admin-factor-routes.js';
+import { registerAdminAuditRoutes } from './admin-audit-routes.js';
 import { readSessionCookie, refuseWithoutCsrfHeader } from './web-session-auth.js';
 
 /** Options of the admin plugin. */
 export interface AdminRoutesOptions {
-  readonly services: Pick<Services, 'store' | 'clock' | 'audit' | 'admin' | 'webSessions'>;
+  readonly services: Pick<Services, 'store' | 'clock' | 'audit' | 'admin' | 'webSessions' | 'auditKey'>;
 }
 
 declare module 'fastify' {
@@ -206,6 +207,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = (app, { servi
     );
 
     registerAdminFactorRoutes(scoped, admin, origin, security);
+    registerAdminAuditRoutes(scoped, services, security);
 
     scoped.get('/clients', { schema: { summary: 'List OAuth clients', tags: ['admin'], security } }, async () => ({
       clients: await admin.listClients(),

@@ -1,7 +1,7 @@
 /**
  * Administration (issue 13, journey 5), for the admin role: users (create, disable, reset second
  * factors), signing credentials (revoke with an RFC 5280 reason: signing stops at once), OAuth
- * clients. It calls the admin API (/admin/v1) with the administrator's web session, which the
+ * clients, and the audit log's verification. It calls the admin API (/admin/v1) with the administrator's web session, which the
  * server accepts only for the admin role signed in with two factors (CSRF header on changes).
  */
 import type { JSX } from 'preact';
@@ -9,6 +9,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { asApiError, get, post, type ApiError, type SessionUser } from '../api.js';
 import { ErrorNote } from '../components/error-note.js';
 import { PageTitle } from '../components/page-title.js';
+import { StatusIcon } from '../components/status-icon.js';
 import { formatDate } from '../format.js';
 
 interface User {
@@ -28,6 +29,14 @@ interface Credential {
   readonly status: string;
   readonly locked: boolean;
   readonly createdAt: number;
+}
+
+interface AuditReport {
+  readonly ok: boolean;
+  readonly entries: number;
+  readonly lastSeq: number;
+  readonly checkedAt: number;
+  readonly problems: readonly { readonly kind: string; readonly seq: number; readonly message: string }[];
 }
 
 interface Client {
@@ -97,6 +106,17 @@ export function AdminPage({ user }: { readonly user: SessionUser }): JSX.Element
   const [version, setVersion] = useState(0);
   const [newName, setNewName] = useState('');
   const [newPassword, setNewPassword] = useState('');
+  const [audit, setAudit] = useState<AuditReport | 'checking' | undefined>();
+
+  const verifyAudit = async (): Promise<void> => {
+    setAudit('checking');
+    try {
+      setAudit(await get<AuditReport>('/admin/v1/audit/verify'));
+    } catch (err) {
+      setAudit(undefined);
+      setError(asApiError(err));
+    }
+  };
 
   useEffect(() => {
     const fail = (err: unknown): void => setError(asApiError(err));
@@ -261,10 +281,34 @@ export function AdminPage({ user }: { readonly user: SessionUser }): JSX.Element
 
       <section class="card" aria-labelledby="audit-title">
         <h2 id="audit-title">Audit log</h2>
-        <p>
-          The audit log is hash-chained. Check it end to end with <code>signet audit verify</code> on the server; this page has no
-          verification of its own yet.
-        </p>
+        <p>The audit log is hash-chained and sealed with a key only the server holds. The check recomputes every entry, as <code>signet audit verify</code> does.</p>
+        <div class="actions">
+          <button type="button" onClick={() => void verifyAudit()} disabled={audit === 'checking'}>
+            Verify the audit log
+          </button>
+        </div>
+        <div aria-live="polite">
+          {audit === 'checking' && <p>Checking every entry…</p>}
+          {audit !== undefined && audit !== 'checking' && (
+            <div class="report-head">
+              <StatusIcon tone={audit.ok ? 'good' : 'bad'} label={audit.ok ? 'Intact' : 'Damaged'} />
+              <p>
+                {audit.ok
+                  ? `Intact: all ${audit.entries} entries check out (last #${audit.lastSeq}), ${formatDate(audit.checkedAt)}.`
+                  : `Damaged: ${audit.problems.length} problem(s) found in ${audit.entries} entries.`}
+              </p>
+            </div>
+          )}
+          {audit !== undefined && audit !== 'checking' && audit.problems.length > 0 && (
+            <ul>
+              {audit.problems.map((p, i) => (
+                <li key={i}>
+                  Entry #{p.seq}: {p.message} <small>({p.kind})</small>
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
       </section>
     </section>
   );
