@@ -1,9 +1,12 @@
 /**
  * The whole service as `signet serve` assembles it, with the web app built from the current
  * sources (test/support/web-app.ts), listening on 127.0.0.1 and addressed as
- * http://localhost:PORT (WebAuthn refuses an IP address as relying-party id). Its clock runs in
- * real time plus an offset the test moves (TOTP codes are single use per 30 s step). Users get a
- * password, a confirmed TOTP and an EC P-256 credential.
+ * http://localhost:PORT (WebAuthn refuses an IP address as relying-party id). Its clock is the
+ * wall clock; a TOTP code is single use per 30 s step (RFC 6238 §5.2), so when a user needs a
+ * second code within one step the clock is moved ahead to the next unused step (the TSA then
+ * refuses to stamp, SECURITY.md FLT-17: flows that time-stamp approve with a passkey instead).
+ * Users get a password, a confirmed TOTP (confirmed with the previous step's code, so the
+ * current step is free for signing in) and an EC P-256 credential.
  */
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
@@ -22,15 +25,19 @@ import { artifactsDir, screenshot } from '../../support/browser.js';
 import { buildWebApp } from '../../support/web-app.js';
 import { openServices, serverEnv } from '../../server/support/server-fixture.js';
 
-/** A clock in real time plus an offset tests move forward. */
+/** The wall clock plus an offset tests move forward. */
 export interface MovableClock extends Clock {
   advance(ms: number): void;
+  /** Back to the wall clock. */
+  toRealTime(): void;
 }
 
 function movableClock(): MovableClock {
   let offset = 0;
-  return { now: () => new Date(Date.now() + offset), advance: (ms) => void (offset += ms) };
+  return { now: () => new Date(Date.now() + offset), advance: (ms) => void (offset += ms), toRealTime: () => void (offset = 0) };
 }
+
+const step = (ms: number): number => Math.floor(ms / 30_000);
 
 /** A person with a password, TOTP and one credential. */
 export interface WebUserAccount {
@@ -47,7 +54,7 @@ export interface WebServer {
   readonly services: Services;
   readonly clock: MovableClock;
   addUser(username: string, options?: { readonly role?: 'user' | 'admin' }): Promise<WebUserAccount>;
-  /** A fresh TOTP code (the clock moves one step first). */
+  /** A TOTP code of the earliest step not used yet by `user` (moving the clock there if ahead). */
   nextOtp(user: WebUserAccount): string;
 }
 
@@ -66,6 +73,7 @@ export async function webServer(t: TestContext, kind: StoreKind = 'sqlite', env:
   const url = `http://localhost:${port}`;
   services.baseUrl.set(url);
   const credentials = credentialOperationsFor(services);
+  const lastStep = new Map<string, number>();
   return {
     base: url,
     services,
@@ -75,7 +83,9 @@ export async function webServer(t: TestContext, kind: StoreKind = 'sqlite', env:
       const userId = await services.authenticator.createUser({ username, password });
       if (options.role === 'admin') await services.admin.setRole(userId, 'admin', { via: 'cli' });
       const { secret } = await services.authenticator.enrollTotp({ userId });
-      await services.authenticator.confirmTotp({ userId, code: generateTotp(secret, clock.now()) });
+      const previous = new Date(clock.now().getTime() - 30_000);
+      await services.authenticator.confirmTotp({ userId, code: generateTotp(secret, previous) });
+      lastStep.set(userId, step(previous.getTime()));
       const { credentialID } = await credentials.create(
         { userId, backend: 'software', algorithm: 'EC-P256', commonName: `${username} signer` },
         { via: 'api' },
@@ -83,7 +93,9 @@ export async function webServer(t: TestContext, kind: StoreKind = 'sqlite', env:
       return { userId, username, password, totpSecret: secret, credentialId: credentialID };
     },
     nextOtp(user) {
-      clock.advance(30_000);
+      const wanted = Math.max(step(Date.now()), (lastStep.get(user.userId) ?? -1) + 1);
+      if (wanted > step(clock.now().getTime())) clock.advance(wanted * 30_000 + 1_000 - clock.now().getTime());
+      lastStep.set(user.userId, wanted);
       return generateTotp(user.totpSecret, clock.now());
     },
   };
@@ -144,12 +156,43 @@ export async function signIn(page: Page, s: WebServer, user: WebUserAccount): Pr
   await page.getByRole('link', { name: 'Sign out' }).waitFor();
 }
 
+/** Adds a passkey on the Account page (the page's virtual authenticator answers). */
+export async function addPasskeyOnAccount(page: Page, name = 'Test passkey'): Promise<void> {
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Account' }).click();
+  await page.getByLabel('Passkey name', { exact: true }).fill(name);
+  await page.getByRole('button', { name: 'Add a passkey' }).click();
+  await page.getByText('Passkey added.').waitFor();
+}
+
+/**
+ * On the authorization server's consent page (issue 12): approves with the passkey ("Approve";
+ * the assertion's challenge is the commitment to the documents), and waits to be back on the
+ * app's /jobs/:id. Returns the job id.
+ */
+export async function approveWithPasskey(page: Page): Promise<string> {
+  const refused = page.getByRole('alert');
+  await Promise.race([page.waitForURL(/\/oauth2\//, { timeout: 60_000 }), refused.waitFor({ timeout: 60_000 })]);
+  if (!/\/oauth2\//.test(page.url())) assert.fail(`no consent page: ${await refused.innerText()}`);
+  const approve = page.getByRole('button', { name: 'Approve' });
+  await approve.waitFor();
+  const passkey = page.getByRole('radio', { name: 'Passkey' });
+  if ((await passkey.count()) > 0) await passkey.check();
+  await screenshots(page, 'web-07-consent');
+  await approve.click();
+  await page.waitForURL(/\/jobs\/[^/]+$/, { timeout: 60_000 });
+  return new URL(page.url()).pathname.split('/').pop() as string;
+}
+
 /**
  * On the authorization server's pages (issue 12's consent page): signs in there if asked, then
  * approves with a one-time code ("Approve"), and waits to be back on the app's /jobs/:id.
+ * The code may move the clock ahead: use it only for flows without time-stamps (B-B).
  */
 export async function approveWithCode(page: Page, s: WebServer, user: WebUserAccount): Promise<string> {
-  await page.waitForURL(/\/oauth2\//);
+  // Either the browser leaves for the consent page, or the app shows why it cannot.
+  const refused = page.getByRole('alert');
+  await Promise.race([page.waitForURL(/\/oauth2\//, { timeout: 60_000 }), refused.waitFor({ timeout: 60_000 })]);
+  if (!/\/oauth2\//.test(page.url())) assert.fail(`no consent page: ${await refused.innerText()}`);
   const approve = page.getByRole('button', { name: 'Approve' });
   const signIn = page.getByRole('button', { name: 'Sign in' });
   await approve.or(signIn).first().waitFor();

@@ -5,7 +5,9 @@ import { describeError } from '../messages.js';
 
 export function ErrorNote({ error }: { readonly error: ApiError | undefined }): JSX.Element | null {
   if (error === undefined) return null;
-  const { message, code } = describeError(error);
+  const { message: raw, code } = describeError(error);
+  // Server messages are lower-case clauses ("the credential is revoked"): shown as a sentence.
+  const message = `${raw.charAt(0).toUpperCase()}${raw.slice(1)}${/[.!?]$/.test(raw) ? '' : '.'}`;
   return (
     <div class="error" role="alert">
       <p>{message}</p>
