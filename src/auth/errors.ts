@@ -50,3 +50,25 @@ export type SessionErrorCode =
 
 /** A web session, sign-in or factor change was refused (the factor itself was not the problem). */
 export class SessionError extends SignetError<SessionErrorCode> {}
+
+/** Every code of the federated first factor (OpenID Connect; docs/errors/oidc.md). */
+export type OidcErrorCode =
+  | 'ERR_OIDC_NOT_CONFIGURED'
+  | 'ERR_OIDC_DISCOVERY'
+  | 'ERR_OIDC_STATE_INVALID'
+  | 'ERR_OIDC_STATE_EXPIRED'
+  | 'ERR_OIDC_BROWSER_MISMATCH'
+  | 'ERR_OIDC_ISSUER_MISMATCH'
+  | 'ERR_OIDC_PROVIDER_REFUSED'
+  | 'ERR_OIDC_RESPONSE_INVALID'
+  | 'ERR_OIDC_TOKEN_REQUEST'
+  | 'ERR_OIDC_TOKEN_SIGNATURE'
+  | 'ERR_OIDC_TOKEN_INVALID'
+  | 'ERR_OIDC_TOKEN_EXPIRED'
+  | 'ERR_OIDC_AUDIENCE'
+  | 'ERR_OIDC_NONCE'
+  | 'ERR_OIDC_USER_UNKNOWN'
+  | 'ERR_OIDC_FIRST_FACTOR_INVALID';
+
+/** A federated (OpenID Connect) first factor was refused; the second factor was not reached. */
+export class OidcError extends SignetError<OidcErrorCode> {}

@@ -12,7 +12,17 @@ export {
   type ReservedSad,
 } from './sad.js';
 export type { ExtendSadRequest, ExtendedSad } from './sad-extension.js';
-export { SadError, AuthError, SessionError, type SadErrorCode, type AuthErrorCode, type SessionErrorCode } from './errors.js';
+export {
+  SadError,
+  AuthError,
+  SessionError,
+  OidcError,
+  type SadErrorCode,
+  type AuthErrorCode,
+  type SessionErrorCode,
+  type OidcErrorCode,
+} from './errors.js';
+export { OidcLogin, firstFactorBinding, type OidcSettings, type OidcLoginOptions, type OidcFirstFactor, type StartedOidcLogin } from './oidc-login.js';
 export {
   createScryptHasher,
   defaultScryptParams,

@@ -70,6 +70,11 @@ export class WebLogin {
     return this.#o.passwordless;
   }
 
+  /** A user's name (for the second-factor step of a federated sign-in). */
+  async username(userId: string): Promise<string> {
+    return (await findUserById(this.#o.store.db, userId))?.username ?? '';
+  }
+
   /** The factors a user has enrolled. */
   async factors(userId: string): Promise<EnrolledFactors> {
     const user = await findUserById(this.#o.store.db, userId);
@@ -90,23 +95,88 @@ export class WebLogin {
   ): Promise<CreatedWebSession> {
     const { authenticator, sessions } = this.#o;
     const userId = await authenticator.verifyPassword(request);
+    const created = await this.#totpAfter(userId, 'password', request.otp, request);
+    return created ?? sessions.create({ userId, secondFactor: 'none', method: 'password', ...origin(request) });
+  }
+
+  /**
+   * The one-time-code step after a first factor (the password, or a federated sign-in): the
+   * require-passkey policy first, then the code (counted, SCA-08). Undefined when the user has no
+   * second factor at all (the caller decides: enrolment-only session or refusal).
+   */
+  async #totpAfter(
+    userId: string,
+    first: 'password' | 'oidc',
+    otp: string | undefined,
+    request: RequestOrigin,
+    beforeSession?: () => Promise<void>,
+  ): Promise<CreatedWebSession | undefined> {
     const factors = await this.factors(userId);
     if (factors.requirePasskey) {
       await this.#refuse(request, userId, 'passkey-required');
       throw new SessionError('ERR_SESSION_PASSKEY_REQUIRED', 'this account signs in with a passkey only');
     }
     if (factors.totp) {
-      if (request.otp === undefined || request.otp === '') {
+      if (otp === undefined || otp === '') {
         throw new SessionError('ERR_SESSION_SECOND_FACTOR_REQUIRED', 'enter the one-time code from your authenticator app');
       }
-      await authenticator.verifyTotp({ userId, code: request.otp, ...origin(request) });
-      return sessions.create({ userId, secondFactor: 'totp', method: 'password+totp', ...origin(request) });
+      await this.#o.authenticator.verifyTotp({ userId, code: otp, ...origin(request) });
+      await beforeSession?.();
+      return this.#o.sessions.create({ userId, secondFactor: 'totp', method: `${first}+totp`, ...origin(request) });
     }
     if (factors.passkeys > 0) {
       await this.#refuse(request, userId, 'passkey-not-used');
       throw new SessionError('ERR_SESSION_SECOND_FACTOR_REQUIRED', 'sign in with your passkey');
     }
-    return sessions.create({ userId, secondFactor: 'none', method: 'password', ...origin(request) });
+    return undefined;
+  }
+
+  /**
+   * SECURITY.md SCA-19: after a federated first factor (OidcLogin), the one-time code. The first
+   * factor is taken (once) only after the code verified, so a mistyped code may be retried while
+   * the first factor lives; the codes count toward the lockout like any other. A user without a
+   * second factor is refused: a federated sign-in opens no enrolment-only session.
+   */
+  async federatedWithTotp(
+    request: { readonly userId: string; readonly otp: string | undefined; readonly consume: () => Promise<void> } & RequestOrigin,
+  ): Promise<CreatedWebSession> {
+    const created = await this.#totpAfter(request.userId, 'oidc', request.otp, request, request.consume);
+    if (created !== undefined) return created;
+    await this.#refuse(request, request.userId, 'no-second-factor');
+    throw new SessionError('ERR_SESSION_SECOND_FACTOR_REQUIRED', 'sign in with your password and add a passkey or an authenticator app first');
+  }
+
+  /** Starts the passkey step after a federated first factor: the user's passkeys, bound to that first factor. */
+  async federatedPasskeyOptions(
+    request: { readonly userId: string; readonly binding: string } & RequestOrigin,
+  ): Promise<StartedCeremony<PublicKeyCredentialRequestOptionsJSON>> {
+    if ((await this.factors(request.userId)).passkeys === 0) {
+      await this.#refuse(request, request.userId, 'no-passkey');
+      throw new SessionError('ERR_SESSION_SECOND_FACTOR_REQUIRED', 'this account has no passkey: use your one-time code');
+    }
+    return this.#o.passkeys.startAuthentication({ purpose: 'login', userId: request.userId, binding: request.binding, ...origin(request) });
+  }
+
+  /** Finishes the passkey step after a federated first factor and opens the session. */
+  async federatedWithPasskey(
+    request: {
+      readonly userId: string;
+      readonly binding: string;
+      readonly ticket: string;
+      readonly response: unknown;
+      readonly consume: () => Promise<void>;
+    } & RequestOrigin,
+  ): Promise<CreatedWebSession> {
+    await this.#o.passkeys.finishAuthentication({
+      purpose: 'login',
+      userId: request.userId,
+      binding: request.binding,
+      ticket: request.ticket,
+      response: request.response,
+      ...origin(request),
+    });
+    await request.consume();
+    return this.#o.sessions.create({ userId: request.userId, secondFactor: 'passkey', method: 'oidc+passkey', ...origin(request) });
   }
 
   /**

@@ -91,6 +91,50 @@ export interface ServerConfig {
    * and `SIGNET_SESSION_ABSOLUTE_SECONDS` (default 43200).
    */
   readonly webSession: { readonly idleSeconds: number; readonly absoluteSeconds: number };
+  /**
+   * Federated first factor (OpenID Connect, docs/passkeys.md): `SIGNET_OIDC_ISSUER`,
+   * `SIGNET_OIDC_CLIENT_ID`, `SIGNET_OIDC_CLIENT_SECRET_FILE` (the secret only from a file),
+   * `SIGNET_OIDC_USER_CLAIM` (default `preferred_username`), `SIGNET_OIDC_NAME`; undefined when
+   * `SIGNET_OIDC_ISSUER` is unset.
+   */
+  readonly oidc: OidcConfig | undefined;
+}
+
+/** The identity provider of the federated first factor. */
+export interface OidcConfig {
+  readonly issuer: string;
+  readonly clientId: string;
+  readonly clientSecretFile: string;
+  readonly userClaim: string;
+  readonly name: string;
+}
+
+function oidcConfig(env: NodeJS.ProcessEnv): OidcConfig | undefined {
+  const issuer = nonEmpty(env['SIGNET_OIDC_ISSUER']);
+  if (issuer === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(issuer);
+  } catch (cause) {
+    throw new ServerError('ERR_SERVER_CONFIG', 'SIGNET_OIDC_ISSUER is not a URL', { cause });
+  }
+  // OIDC Core §2: the issuer is an https URL (http only on loopback, for tests and development).
+  const loopback = url.hostname === 'localhost' || url.hostname === '127.0.0.1' || url.hostname === '[::1]';
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+    throw new ServerError('ERR_SERVER_CONFIG', 'SIGNET_OIDC_ISSUER must be an https URL');
+  }
+  const clientId = nonEmpty(env['SIGNET_OIDC_CLIENT_ID']);
+  const clientSecretFile = nonEmpty(env['SIGNET_OIDC_CLIENT_SECRET_FILE']);
+  if (clientId === undefined || clientSecretFile === undefined) {
+    throw new ServerError('ERR_SERVER_CONFIG', 'SIGNET_OIDC_ISSUER needs SIGNET_OIDC_CLIENT_ID and SIGNET_OIDC_CLIENT_SECRET_FILE');
+  }
+  return {
+    issuer,
+    clientId,
+    clientSecretFile,
+    userClaim: nonEmpty(env['SIGNET_OIDC_USER_CLAIM']) ?? 'preferred_username',
+    name: nonEmpty(env['SIGNET_OIDC_NAME']) ?? url.hostname,
+  };
 }
 
 /** One signing thread per core but the one the event loop runs on, at most 4. */
@@ -258,6 +302,7 @@ export function loadServerConfig(input: ServerConfigInput = {}): ServerConfig {
       idleSeconds: atLeastOne(parseCount(env['SIGNET_SESSION_IDLE_SECONDS'], 1800, 'SIGNET_SESSION_IDLE_SECONDS'), 'SIGNET_SESSION_IDLE_SECONDS'),
       absoluteSeconds: atLeastOne(parseCount(env['SIGNET_SESSION_ABSOLUTE_SECONDS'], 43_200, 'SIGNET_SESSION_ABSOLUTE_SECONDS'), 'SIGNET_SESSION_ABSOLUTE_SECONDS'),
     },
+    oidc: oidcConfig(env),
   };
 }
 

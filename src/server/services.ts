@@ -9,6 +9,7 @@ import { AuditHealth, createAuditKey, type AuditContext, type AuditKey } from '.
 import {
   Authenticator,
   FactorManager,
+  OidcLogin,
   PasskeyService,
   SadService,
   WebLogin,
@@ -20,7 +21,7 @@ import {
   type SecretBox,
   type SecretHasher,
 } from '../auth/index.js';
-import { Pkcs11Backend, SoftwareKeystore, readSecretFromEnv, type KeyBackend } from '../keys/index.js';
+import { Pkcs11Backend, SoftwareKeystore, readSecretFromEnv, readSecretText, type KeyBackend } from '../keys/index.js';
 import {
   CertificateAuthority,
   DbCaStore,
@@ -84,6 +85,8 @@ export interface Services {
   readonly webSessions: WebSessionService;
   /** Sign-in and step-up over the authenticator, the passkeys and the sessions. */
   readonly webLogin: WebLogin;
+  /** The federated first factor (OpenID Connect), when `SIGNET_OIDC_ISSUER` is set. */
+  readonly oidc: OidcLogin | undefined;
   /** A user's second factors as a whole: removal rules (SCA-18), the administrator's reset. */
   readonly factors: FactorManager;
   readonly clients: ClientRegistry;
@@ -224,6 +227,16 @@ export async function createServices(config: ServerConfig, options: CreateServic
     const webSessions = new WebSessionService({ store, clock, audit, ...config.webSession });
     const factors = new FactorManager({ store, clock, audit, passkeys });
     const webLogin = new WebLogin({ store, clock, audit, authenticator, passkeys, sessions: webSessions, passwordless: config.passwordless });
+    const oidc =
+      config.oidc === undefined
+        ? undefined
+        : new OidcLogin({
+            store,
+            clock,
+            audit,
+            settings: { ...config.oidc, clientSecret: readSecretText(config.oidc.clientSecretFile) },
+            redirectUri: () => `${baseUrl.get()}/api/v1/session/oidc/callback`,
+          });
     const clients = oauthClientRegistry({ store, clock, audit, hasher });
     const base = {
       config,
@@ -251,6 +264,7 @@ export async function createServices(config: ServerConfig, options: CreateServic
       passkeys,
       webSessions,
       webLogin,
+      oidc,
       factors,
       clients,
     };

@@ -102,6 +102,7 @@ export {
   deleteUserWebauthnCredentials,
   insertWebauthnChallenge,
   takeWebauthnChallenge,
+  findWebauthnChallenge,
   deleteExpiredWebauthnChallenges,
   type WebauthnCredentialRow,
   type WebauthnChallengeRow,

@@ -276,7 +276,11 @@ export interface WebauthnCredentialsTable {
 export interface WebauthnChallengesTable {
   readonly ticket_hash: Uint8Array;
   readonly challenge: Uint8Array;
-  /** `registration`, `login`, `approval` or `step-up`. */
+  /**
+   * `registration`, `login`, `approval` or `step-up`; `oidc-authorization` (an OpenID Connect
+   * transaction: state, nonce, PKCE verifier) and `oidc-first-factor` (a federated first factor
+   * awaiting Signet's second factor), docs/passkeys.md "Federated first factor".
+   */
   readonly purpose: string;
   readonly user_id: string | null;
   /** What else the ceremony is bound to (a session, an authorization request), or null. */

@@ -142,6 +142,12 @@ export async function takeWebauthnChallenge(trx: Db, ticketHash: Uint8Array): Pr
   return row === undefined ? undefined : toChallenge(row);
 }
 
+/** Reads a pending row without taking it (a federated first factor awaiting its second factor). */
+export async function findWebauthnChallenge(db: Db, ticketHash: Uint8Array): Promise<WebauthnChallengeRow | undefined> {
+  const row = await db.selectFrom('webauthn_challenges').selectAll().where('ticket_hash', '=', ticketHash).executeTakeFirst();
+  return row === undefined ? undefined : toChallenge(row);
+}
+
 /** Deletes ceremonies that expired before `now` (housekeeping). */
 export async function deleteExpiredWebauthnChallenges(trx: Db, now: number): Promise<number> {
   const r = await trx.deleteFrom('webauthn_challenges').where('expires_at', '<=', now).executeTakeFirst();

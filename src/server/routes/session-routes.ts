@@ -1,11 +1,13 @@
 /**
  * The web session routes under /api/v1 (docs/decisions/0001 Contract 1): sign in with password +
- * TOTP or password + passkey (or a discoverable passkey alone when `SIGNET_PASSWORDLESS=1`), read
- * the session, sign out. Every POST/DELETE carries `X-Signet-Request: 1` (login CSRF included).
+ * TOTP or password + passkey (or a discoverable passkey alone when `SIGNET_PASSWORDLESS=1`), or
+ * with a federated first factor (OpenID Connect) followed by Signet's passkey or TOTP; read the
+ * session, sign out. Every POST/DELETE carries `X-Signet-Request: 1` (login CSRF included).
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type {} from '@fastify/swagger';
-import type { CreatedWebSession } from '../../auth/index.js';
+import { OidcError, firstFactorBinding, type CreatedWebSession, type OidcLogin } from '../../auth/index.js';
+import { SignetError } from '../../core/errors.js';
 import type { Services } from '../services.js';
 import {
   clearSessionCookie,
@@ -17,7 +19,7 @@ import {
 
 /** Options of the session plugin. */
 export interface SessionRoutesOptions {
-  readonly services: Pick<Services, 'webLogin' | 'webSessions' | 'baseUrl' | 'passkeys'>;
+  readonly services: Pick<Services, 'webLogin' | 'webSessions' | 'baseUrl' | 'passkeys'> & { readonly oidc?: Services['oidc'] };
   /** How often ended sessions and expired WebAuthn challenges are deleted (default 10 minutes; 0: never). */
   readonly housekeepingMs?: number;
 }
@@ -63,6 +65,27 @@ const csrfHeaders = {
   type: 'object',
   properties: { 'x-signet-request': { type: 'string', description: 'must be 1 (CSRF rule)' } },
 } as const;
+
+/** The cookie that binds an OpenID Connect authorization to the browser that started it (10 minutes). */
+export const oidcTransactionCookieName = 'signet_oidc_tx';
+/** The cookie that carries a federated first factor to the second-factor step (5 minutes). */
+export const oidcFirstFactorCookieName = 'signet_oidc';
+const oidcCookiePath = '/api/v1/session/oidc';
+
+function readCookie(request: FastifyRequest, name: string): string | undefined {
+  const header = request.headers.cookie;
+  if (header === undefined) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+function oidcCookie(name: string, value: string, maxAgeSeconds: number, secure: boolean): string {
+  // SameSite=Lax: the transaction cookie must come back on the provider's top-level redirect.
+  return `${name}=${value}; Max-Age=${maxAgeSeconds}; Path=${oidcCookiePath}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
+}
 
 function requestOrigin(request: FastifyRequest): { sourceAddress: string; traceId: string } {
   return { sourceAddress: request.ip, traceId: String(request.id) };
@@ -116,13 +139,207 @@ export const sessionRoutes: FastifyPluginAsync<SessionRoutesOptions> = async (ap
         response: {
           200: {
             type: 'object',
-            required: ['passwordless'],
-            properties: { passwordless: { type: 'boolean' } },
+            required: ['passwordless', 'oidc'],
+            properties: {
+              passwordless: { type: 'boolean' },
+              oidc: {
+                type: 'object',
+                nullable: true,
+                description: 'the identity provider of the federated first factor, when configured: a "Sign in with <name>" link to start',
+                required: ['name', 'start'],
+                properties: { name: { type: 'string' }, start: { type: 'string' } },
+              },
+            },
           },
         },
       },
     },
-    async () => ({ passwordless: services.webLogin.passwordless }),
+    async () => ({
+      passwordless: services.webLogin.passwordless,
+      oidc: services.oidc === undefined ? null : { name: services.oidc.name, start: '/api/v1/session/oidc/start' },
+    }),
+  );
+
+  const oidcOf = (): OidcLogin => {
+    if (services.oidc === undefined) throw new OidcError('ERR_OIDC_NOT_CONFIGURED', 'no identity provider is configured here');
+    return services.oidc;
+  };
+
+  app.get(
+    '/session/oidc/start',
+    {
+      schema: {
+        summary: 'Federated first factor: redirects (302) to the identity provider (OIDC authorization code + PKCE S256)',
+        tags: ['session'],
+        response: { 302: { type: 'null' }, 404: errorSchema, 502: errorSchema },
+      },
+    },
+    async (request, reply) => {
+      const started = await oidcOf().start(requestOrigin(request));
+      return reply
+        .code(302)
+        .header('set-cookie', oidcCookie(oidcTransactionCookieName, started.browserToken, 600, secure()))
+        .header('location', started.location)
+        .header('cache-control', 'no-store')
+        .send();
+    },
+  );
+
+  app.get<{ Querystring: { code?: string; state?: string; iss?: string; error?: string } }>(
+    '/session/oidc/callback',
+    {
+      schema: {
+        summary: 'The identity provider returns here; then 303 to the web app for the second factor (`/?oidc=second-factor`, or `/?oidc_error=CODE`)',
+        tags: ['session'],
+        querystring: {
+          type: 'object',
+          properties: {
+            code: { type: 'string', maxLength: 2048 },
+            state: { type: 'string', maxLength: 256 },
+            iss: { type: 'string', maxLength: 2048 },
+            error: { type: 'string', maxLength: 256 },
+            error_description: { type: 'string', maxLength: 2048 },
+            session_state: { type: 'string', maxLength: 2048 },
+          },
+        },
+        response: { 303: { type: 'null' }, 404: errorSchema },
+      },
+    },
+    async (request, reply) => {
+      const oidc = oidcOf();
+      const { code, state, iss, error } = request.query;
+      const clearTx = oidcCookie(oidcTransactionCookieName, '', 0, secure());
+      void reply.code(303).header('cache-control', 'no-store');
+      try {
+        const first = await oidc.callback({ code, state, iss, error, browserToken: readCookie(request, oidcTransactionCookieName), ...requestOrigin(request) });
+        return await reply
+          .header('set-cookie', [clearTx, oidcCookie(oidcFirstFactorCookieName, first.token, first.maxAgeSeconds, secure())])
+          .header('location', '/?oidc=second-factor')
+          .send();
+      } catch (err) {
+        if (!(err instanceof SignetError)) throw err;
+        return reply.header('set-cookie', clearTx).header('location', `/?oidc_error=${encodeURIComponent(err.code)}`).send();
+      }
+    },
+  );
+
+  const firstFactor = async (request: FastifyRequest): Promise<{ token: string; userId: string }> => {
+    const token = readCookie(request, oidcFirstFactorCookieName) ?? '';
+    return { token, userId: await oidcOf().pendingUser(token) };
+  };
+
+  app.get(
+    '/session/oidc/pending',
+    {
+      schema: {
+        summary: 'After the identity provider: which second factors may finish the sign-in',
+        tags: ['session'],
+        response: {
+          200: {
+            type: 'object',
+            required: ['username', 'totp', 'passkey'],
+            properties: { username: { type: 'string' }, totp: { type: 'boolean' }, passkey: { type: 'boolean' } },
+          },
+          401: errorSchema,
+          404: errorSchema,
+        },
+      },
+    },
+    async (request) => {
+      const { userId } = await firstFactor(request);
+      const factors = await services.webLogin.factors(userId);
+      const username = await services.webLogin.username(userId);
+      return { username, totp: factors.totp && !factors.requirePasskey, passkey: factors.passkeys > 0 };
+    },
+  );
+
+  app.post<{ Body: { otp: string } }>(
+    '/session/oidc/otp',
+    {
+      preHandler: csrf,
+      schema: {
+        summary: 'After the identity provider: finish with the one-time code (TOTP); sets the signet_session cookie',
+        tags: ['session'],
+        headers: csrfHeaders,
+        body: { type: 'object', required: ['otp'], additionalProperties: false, properties: { otp: { type: 'string', maxLength: 16 } } },
+        response: { 200: sessionSchema, 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 429: errorSchema },
+      },
+    },
+    async (request, reply) => {
+      const { token, userId } = await firstFactor(request);
+      const created = await services.webLogin.federatedWithTotp({
+        userId,
+        otp: request.body.otp,
+        consume: () => oidcOf().consumeFirstFactor(token, userId),
+        ...requestOrigin(request),
+      });
+      void reply.header('set-cookie', [
+        sessionCookie(created.token, created.maxAgeSeconds, secure()),
+        oidcCookie(oidcFirstFactorCookieName, '', 0, secure()),
+      ]);
+      return sessionBody(created.session);
+    },
+  );
+
+  app.post(
+    '/session/oidc/passkey/options',
+    {
+      preHandler: csrf,
+      schema: {
+        summary: 'After the identity provider: start the passkey step (the user\'s passkeys, bound to this first factor)',
+        tags: ['session'],
+        headers: csrfHeaders,
+        response: {
+          200: {
+            type: 'object',
+            required: ['ticket', 'options'],
+            properties: { ticket: { type: 'string' }, options: { type: 'object', additionalProperties: true } },
+          },
+          401: errorSchema,
+          403: errorSchema,
+          404: errorSchema,
+        },
+      },
+    },
+    async (request) => {
+      const { token, userId } = await firstFactor(request);
+      return services.webLogin.federatedPasskeyOptions({ userId, binding: firstFactorBinding(token), ...requestOrigin(request) });
+    },
+  );
+
+  app.post<{ Body: { ticket: string; response: unknown } }>(
+    '/session/oidc/passkey',
+    {
+      preHandler: csrf,
+      schema: {
+        summary: 'After the identity provider: finish with the passkey; sets the signet_session cookie',
+        tags: ['session'],
+        headers: csrfHeaders,
+        body: {
+          type: 'object',
+          required: ['ticket', 'response'],
+          additionalProperties: false,
+          properties: { ticket: { type: 'string', maxLength: 100 }, response: credentialResponseSchema },
+        },
+        response: { 200: sessionSchema, 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 429: errorSchema },
+      },
+    },
+    async (request, reply) => {
+      const { token, userId } = await firstFactor(request);
+      const created = await services.webLogin.federatedWithPasskey({
+        userId,
+        binding: firstFactorBinding(token),
+        ticket: request.body.ticket,
+        response: request.body.response,
+        consume: () => oidcOf().consumeFirstFactor(token, userId),
+        ...requestOrigin(request),
+      });
+      void reply.header('set-cookie', [
+        sessionCookie(created.token, created.maxAgeSeconds, secure()),
+        oidcCookie(oidcFirstFactorCookieName, '', 0, secure()),
+      ]);
+      return sessionBody(created.session);
+    },
   );
 
   app.post<{ Body: { username: string; password: string; otp?: string } }>(
