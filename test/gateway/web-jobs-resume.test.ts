@@ -55,6 +55,27 @@ describe('web gateway jobs: resumption and size', () => {
   });
 
   for (const kind of storeKinds) {
+    it(`${kind}: retention — a job past its purge time is deleted with its documents by the sweeper, audited, then 404`, async (t) => {
+      const env = await webJobsEnv(t, kind);
+      if (!env) return;
+      const alice = await env.addSigner('alice');
+      const a = await env.signIn(alice);
+      const keep = (await api(a, env.node, 'POST', '/jobs', { credentialID: alice.credentialId })).body['id'] as string;
+      const old = (await api(a, env.node, 'POST', '/jobs', { credentialID: alice.credentialId })).body['id'] as string;
+      for (const id of [keep, old]) assert.equal((await upload(a, env.node, id, 'r.pdf', makeBasePdf())).status, 201);
+      const db = env.node.services.store.db;
+      await db.updateTable('gateway_jobs').set({ purge_at: env.clock.now().getTime() - 1 }).where('id', '=', old).execute();
+      const until = Date.now() + 10_000;
+      while ((await api(a, env.node, 'GET', `/jobs/${old}`)).status !== 404) {
+        assert.ok(Date.now() < until, 'the sweeper purged the job');
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      assert.equal((await db.selectFrom('gateway_job_documents').select('id').where('job_id', '=', old).execute()).length, 0);
+      assert.equal((await api(a, env.node, 'GET', `/jobs/${keep}`)).status, 200);
+      const purges = await db.selectFrom('audit_log').select('details').where('event_type', '=', 'gateway.job.purge').execute();
+      assert.deepEqual(purges.map((p) => JSON.parse(p.details)), [{ jobs: 1 }]);
+    });
+
     it(`${kind}: a 200-document batch under one approval completes, its progress visible while it runs`, async (t) => {
       const env = await webJobsEnv(t, kind);
       if (!env) return;
