@@ -16,11 +16,18 @@ export function buildWebApp(): Promise<string> {
   built ??= (async () => {
     const outDir = mkdtempSync(join(tmpdir(), 'signet-web-'));
     process.once('exit', () => rmSync(outDir, { recursive: true, force: true }));
-    await build({
-      configFile: join(process.cwd(), 'web', 'vite.config.ts'),
-      logLevel: 'error',
-      build: { outDir, emptyOutDir: true },
-    });
+    // Vite sets NODE_ENV=production in the process it builds in: put it back for the server under test.
+    const nodeEnv = process.env['NODE_ENV'];
+    try {
+      await build({
+        configFile: join(process.cwd(), 'web', 'vite.config.ts'),
+        logLevel: 'error',
+        build: { outDir, emptyOutDir: true },
+      });
+    } finally {
+      if (nodeEnv === undefined) delete process.env['NODE_ENV'];
+      else process.env['NODE_ENV'] = nodeEnv;
+    }
     return outDir;
   })();
   return built;

@@ -87,7 +87,7 @@ export async function webServer(t: TestContext, kind: StoreKind = 'sqlite', env:
       await services.authenticator.confirmTotp({ userId, code: generateTotp(secret, previous) });
       lastStep.set(userId, step(previous.getTime()));
       const { credentialID } = await credentials.create(
-        { userId, backend: 'software', algorithm: 'EC-P256', commonName: `${username} signer` },
+        { userId, backend: 'software', algorithm: 'EC-P256', commonName: `${username} signer`, multisign: 500 },
         { via: 'api' },
       );
       return { userId, username, password, totpSecret: secret, credentialId: credentialID };
