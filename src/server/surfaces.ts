@@ -191,6 +191,8 @@ export function jobContextFor(services: CoreServices, gateway: GatewayConfig = l
     nodeId: services.config.nodeId,
     // Read at use: with port 0 the base URL is known only once the server listens.
     providerUrl: () => gateway.providerUrl ?? services.baseUrl.get(),
+    // This Signet's certificates (the TSA's among them) may name a base URL learnt later.
+    ...(gateway.providerUrl === undefined ? { ocspUrl: () => `${services.baseUrl.get()}/pki/ocsp` } : {}),
     callbackUrl: () => `${services.baseUrl.get()}/api/v1/oauth/callback`,
     limits: gateway.limits,
     ...(gateway.faults !== undefined ? { faults: gateway.faults } : {}),

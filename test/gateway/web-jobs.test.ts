@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { derToPem } from '../../src/pki/index.js';
-import { verifyPdfSignatures } from '../../src/validation/index.js';
+import { verifyPdfLongTerm, verifyPdfSignatures } from '../../src/validation/index.js';
 import { makeNssDb, pdfsigAsync } from '../support/judges.js';
 import { makeBasePdf } from '../support/pdf-fixtures.js';
 import { storeKinds } from '../support/stores.js';
@@ -115,4 +115,23 @@ describe('web gateway jobs: upload → sign through OAuth + CSC → progress →
       }
     });
   }
+
+  it('sqlite: B-LTA — the signature-time-stamp from this Signet\'s TSA, the DSS from its OCSP, a document timestamp; the validator reads the level back', async (t) => {
+    const env = await webJobsEnv(t, 'sqlite');
+    if (!env) return;
+    const alice = await env.addSigner('alice');
+    const browser = await env.signIn(alice);
+    const jobId = (await api(browser, env.node, 'POST', '/jobs', { credentialID: alice.credentialId, level: 'B-LTA' })).body['id'] as string;
+    const doc = (await upload(browser, env.node, jobId, 'archive.pdf', makeBasePdf({ text: 'kept for years' }))).body['id'] as string;
+    const sign = await api(browser, env.node, 'POST', `/jobs/${jobId}/sign`);
+    assert.equal(sign.status, 200, JSON.stringify(sign.body));
+    assert.equal((await browser.request(await approveInBrowser(env, browser, alice, sign.body['authorizationUrl'] as string))).status, 303);
+    const done = await waitForJob(browser, env.node, jobId, (j) => j['state'] === 'done' || j['state'] === 'failed');
+    assert.equal(done['signed'], 1, JSON.stringify(done));
+    const signed = await download(browser, env, `/jobs/${jobId}/documents/${doc}/signed`);
+    const report = verifyPdfLongTerm(signed.bytes, { trustAnchors: [env.node.services.rootCertificate] });
+    assert.equal(report.signatures.length, 2, 'the signature and the document timestamp');
+    for (const s of report.signatures) assert.equal(s.indication, 'TOTAL-PASSED', `${s.fieldName}: ${JSON.stringify(s.problems)}`);
+    assert.equal(report.signatures.find((s) => !s.isDocumentTimestamp)?.level, 'B-LTA');
+  });
 });

@@ -43,6 +43,12 @@ export interface JobContext {
   readonly nodeId: string;
   /** The provider's base URL (its OAuth issuer; CSC at `/csc/v2`, TSA at `/pki/tsa`). */
   providerUrl(): string;
+  /**
+   * The OCSP responder to ask for every certificate (B-LT and above) instead of the AIA's, when
+   * the provider is this Signet: its certificates may name a base URL learnt after they were
+   * issued. Undefined: each certificate's AIA (RFC 5280 §4.2.2.1).
+   */
+  ocspUrl?(): string;
   /** This gateway's redirect URI (`<base URL>/api/v1/oauth/callback`). */
   callbackUrl(): string;
   readonly limits: JobLimits;
