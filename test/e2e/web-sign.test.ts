@@ -4,7 +4,8 @@
  * signature on one by drawing on its page, sign all three with one passkey approval on the
  * authorization server's consent page (the passkey added on Account first), follow the progress bar to "Signed 3 of 3", download the ZIP; every file
  * passes Signet's validator (TOTAL-PASSED under the service root) and poppler's pdfsig, and the
- * Verify page reads TOTAL-PASSED for one of them.
+ * Verify page reads TOTAL-PASSED for one of them. Another person gets neither the job page nor
+ * its ZIP (SECURITY.md AC-05).
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -17,7 +18,7 @@ import { makeNssDb, pdfsigAsync } from '../support/judges.js';
 import { makeBasePdf } from '../support/pdf-fixtures.js';
 import { tempDir } from '../support/tmp.js';
 import { requireTools, runTool } from '../support/tools.js';
-import { addPasskeyOnAccount, approveWithPasskey, expectAccessible, keepForDocs, screenshots, watchPage, webServer } from './support/web-server.js';
+import { addPasskeyOnAccount, approveWithPasskey, expectAccessible, keepForDocs, screenshots, signIn, watchPage, webServer } from './support/web-server.js';
 import { addVirtualAuthenticator } from '../support/browser.js';
 
 describe('web app in Chromium: sign three documents with one approval', () => {
@@ -132,7 +133,19 @@ describe('web app in Chromium: sign three documents with one approval', () => {
     await page.getByLabel('Signed PDF', { exact: true }).setInputFiles(join(out, 'contract.pdf'));
     await page.getByRole('heading', { name: 'Signature 1: Valid' }).waitFor();
     assert.match(await page.locator('main').innerText(), /TOTAL-PASSED/);
-    assert.ok(jobId.length > 0);
     noProblems();
+
+    // AC-05: another person's browser gets neither the job page nor its files.
+    const other = await s.addUser('otto');
+    const otherContext = await newContext(browser);
+    t.after(() => otherContext.close());
+    const otherPage = await otherContext.newPage();
+    await otherPage.goto(`${s.base}/jobs/${jobId}`);
+    await signIn(otherPage, s, other);
+    const refusal = otherPage.getByRole('alert');
+    await refusal.waitFor();
+    assert.match(await refusal.innerText(), /Error code: ERR_GATEWAY_JOB_NOT_FOUND/);
+    assert.equal(await otherPage.getByRole('progressbar').count(), 0);
+    assert.equal((await otherPage.request.get(`${s.base}/api/v1/jobs/${jobId}/signed.zip`)).status(), 404);
   });
 });

@@ -4,6 +4,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { asApiError, get, type ApiError, type SessionUser } from '../api.js';
 import { ErrorNote } from '../components/error-note.js';
 import { PageTitle } from '../components/page-title.js';
+import { formatDate } from '../format.js';
 import { Link } from '../router.js';
 import { jobStateWords, type JobSummary } from './job-types.js';
 
@@ -46,9 +47,11 @@ export function HomePage({ user }: { readonly user: SessionUser }): JSX.Element 
           {jobs.slice(0, 20).map((job) => (
             <li key={job.id}>
               <Link href={`/jobs/${job.id}`}>
-                Job of {job.total} document{job.total === 1 ? '' : 's'}
+                {job.total} document{job.total === 1 ? '' : 's'}
+                {job.createdAt !== undefined ? `, ${formatDate(job.createdAt)}` : ''}
               </Link>{' '}
               — {jobStateWords(job)}
+              {job.level !== undefined && <span class="small"> ({job.level})</span>}
             </li>
           ))}
         </ul>

@@ -16,6 +16,10 @@ export interface JobSummary {
   readonly total: number;
   readonly signed: number;
   readonly failed: number;
+  readonly level?: string;
+  readonly createdAt?: number;
+  /** Why the whole job stopped, when it did. */
+  readonly error?: { readonly code: string; readonly message: string };
 }
 
 export interface Job extends JobSummary {

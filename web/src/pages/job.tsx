@@ -136,6 +136,7 @@ export function JobPage({ jobId }: { readonly jobId: string }): JSX.Element {
           <p class="summary" aria-live="polite">
             {text}
           </p>
+          {job.error !== undefined && <ErrorNote error={{ status: 0, code: job.error.code, message: job.error.message } as ApiError} />}
           {(job.state === 'draft' || job.state === 'authorizing') && (
             <div class="actions">
               <button type="button" class="primary" disabled={busy} onClick={() => void approveAgain()}>
