@@ -59,7 +59,9 @@ export interface ConsentDocumentInspector {
     readonly pdf: Uint8Array;
     readonly signedAttributes: Uint8Array;
     readonly hashAlgorithmOid: string;
-  }): DocumentInspection;
+  }): Promise<DocumentInspection>;
+  /** Stops what the inspector runs (its worker threads), when the server closes. */
+  close?(): Promise<void>;
 }
 
 /** How the AS keeps documents (server/ wires the inspector and the box). */
@@ -167,7 +169,7 @@ export async function uploadConsentDocument(
     if (err instanceof OAuth2Error) return refuse(err);
     throw err;
   }
-  const inspection = config.inspector.inspect({ pdf, signedAttributes, hashAlgorithmOid });
+  const inspection = await config.inspector.inspect({ pdf, signedAttributes, hashAlgorithmOid });
   if (inspection.kind === 'refused') return refuse(new OAuth2Error(inspection.code, inspection.message));
   const token = generateOpaqueToken();
   const now = deps.clock.now().getTime();

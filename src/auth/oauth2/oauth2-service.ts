@@ -47,6 +47,8 @@ export interface OAuth2Service {
   readonly documentBodyLimit?: number;
   /** POST /oauth2/revoke; throws OAuth2Error only for client authentication and malformed requests. */
   revoke(request: TokenRequest): Promise<void>;
+  /** Releases what the service holds (the document inspector's workers); the routes call it on close. */
+  close?(): Promise<void>;
   /** RFC 8414 metadata. */
   metadata(): AuthorizationServerMetadata;
   /** True when the issuer is https (the interaction cookie is then `Secure`). */
@@ -79,6 +81,9 @@ export function createOAuth2Service(deps: OAuth2Deps): OAuth2Service {
         };
   return {
     ...uploads,
+    close: async () => {
+      await documents?.inspector.close?.();
+    },
     authorize: (params, origin, webSession) => flow.start(params, origin, webSession),
     ...(deps.passkeys === undefined
       ? {}

@@ -323,6 +323,9 @@ export const oauth2Routes: FastifyPluginAsync<OAuth2RoutesOptions> = (app, { oau
   }
 
   registerOAuth2Assets(app);
+  app.addHook('onClose', async () => {
+    await oauth2.close?.();
+  });
   const passkeyLogin = oauth2.startPasskeyLogin?.bind(oauth2);
   if (passkeyLogin !== undefined) {
     app.post(

@@ -31,10 +31,11 @@ import {
 
 const MAX_BYTES = 256 * 1024;
 
-async function docsEnv(t: Parameters<typeof makeEnv>[0], kind: Parameters<typeof makeEnv>[1]): Promise<OAuth2Env> {
+/** The inspection runs inline here (fast tests); the refusal test and the full-server tests use the worker pool. */
+async function docsEnv(t: Parameters<typeof makeEnv>[0], kind: Parameters<typeof makeEnv>[1], workers = 0): Promise<OAuth2Env> {
   return makeEnv(t, kind, {
     documents: {
-      inspector: createConsentDocumentInspector(),
+      inspector: createConsentDocumentInspector({ workers }),
       secretBox: createAesGcmSecretBox(randomBytes(32)),
       maxBytes: MAX_BYTES,
       ttlSeconds: 600,
@@ -112,7 +113,7 @@ describe('POST /oauth2/documents (contract 3)', () => {
 
     it(`${kind}: refusals — no client authentication, oversized, not a PDF, bomb, ByteRange or message-digest mismatch`, async (t) => {
       if (!(await requireStore(t, kind))) return;
-      const env = await docsEnv(t, kind);
+      const env = await docsEnv(t, kind, 2);
       const d = await prepareDocument({ text: 'Refusals' });
       const noAuth = await upload(env, documentBody(d), null);
       assert.equal(noAuth.statusCode, 400);
@@ -163,6 +164,23 @@ describe('POST /oauth2/documents (contract 3)', () => {
       assert.ok(failures.length >= 5, `audited failures: ${failures.length}`);
     });
   }
+});
+
+describe('the inspector runs off the event loop, with a deadline', () => {
+  it('a worker that does not answer in time is stopped and the document refused (ERR_OAUTH2_DOCUMENT_LIMIT); a fresh worker serves the next one', async () => {
+    const d = await prepareDocument({ text: 'Deadline' });
+    const input = { pdf: d.pdf, signedAttributes: new Uint8Array(Buffer.from(d.signedAttributes, 'base64')), hashAlgorithmOid: SHA256 };
+    const hasty = createConsentDocumentInspector({ workers: 1, timeoutMs: 1 });
+    const late = await hasty.inspect(input);
+    assert.deepEqual(late, { kind: 'refused', code: 'ERR_OAUTH2_DOCUMENT_LIMIT', message: 'reading the PDF takes too long' });
+    await hasty.close();
+    const pool = createConsentDocumentInspector({ workers: 1 });
+    const [a, b] = await Promise.all([pool.inspect(input), pool.inspect(input)]);
+    await pool.close();
+    assert.equal(a.kind, 'ok');
+    assert.deepEqual(a, b, 'queued behind one worker, same answer');
+    assert.deepEqual(a, await createConsentDocumentInspector({ workers: 0 }).inspect(input), 'the same as inline');
+  });
 });
 
 describe('document_refs bind the documents to the hashes (SECURITY.md SAD-03)', () => {
