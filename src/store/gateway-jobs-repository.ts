@@ -119,6 +119,12 @@ export async function listResumableGatewayJobs(db: Db, now: number, limit: numbe
   return rows.map((r) => r.id);
 }
 
+/** True when some job is past its `purge_at` (a read, so sweeps that find nothing take no write lock). */
+export async function hasPurgeableGatewayJobs(db: Db, now: number): Promise<boolean> {
+  const row = await db.selectFrom('gateway_jobs').select('id').where('purge_at', '<', now).where('state', '!=', 'signing').limit(1).executeTakeFirst();
+  return row !== undefined;
+}
+
 /** Deletes every job (and its documents) whose `purge_at` has passed; returns the number of jobs. */
 export async function purgeGatewayJobs(trx: Db, now: number): Promise<number> {
   const ids = (await trx.selectFrom('gateway_jobs').select('id').where('purge_at', '<', now).where('state', '!=', 'signing').execute()).map((r) => r.id);

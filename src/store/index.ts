@@ -216,6 +216,7 @@ export {
   acquireGatewayJobLease,
   listResumableGatewayJobs,
   purgeGatewayJobs,
+  hasPurgeableGatewayJobs,
   insertGatewayDocument,
   gatewayDocumentSlots,
   userGatewayBytes,

@@ -21,6 +21,7 @@ import {
   findGatewayDocument,
   findGatewayJob,
   listGatewayDocuments,
+  hasPurgeableGatewayJobs,
   listResumableGatewayJobs,
   purgeGatewayJobs,
   recountGatewayJob,
@@ -94,6 +95,7 @@ export class JobRunner {
   async sweep(): Promise<void> {
     const now = this.#context.clock.now().getTime();
     for (const id of await listResumableGatewayJobs(this.#context.store.db, now, 20)) this.start(id);
+    if (!(await hasPurgeableGatewayJobs(this.#context.store.db, now))) return;
     const purged = await this.#context.store.transaction(async (trx) => {
       const n = await purgeGatewayJobs(trx, now);
       if (n > 0) await appendAudit(trx, { type: 'gateway.job.purge', outcome: 'success', details: { jobs: n } }, this.#context.audit);
