@@ -234,6 +234,32 @@ export class Authenticator {
   }
 
   /**
+   * A second factor checked elsewhere (a passkey assertion, by the PasskeyService): the attempt is
+   * reserved and counted on the user exactly like a TOTP code (SECURITY.md SCA-02/08), so failed
+   * assertions lock the account at the same limit and a locked account is refused before the
+   * check runs (`ERR_AUTH_LOCKED`). The check's own refusal is rethrown after it was counted; a
+   * success clears the count. Audited as `type` (with the attempt number on failure).
+   */
+  async countedFactor<T>(request: { readonly userId: string } & FactorOrigin, type: string, check: () => Promise<T>): Promise<T> {
+    let value: T | undefined;
+    let refusal: { readonly err: unknown } | undefined;
+    try {
+      await this.#userFactor(request, request.userId, type, async () => {
+        try {
+          value = await check();
+          return { ok: true };
+        } catch (err) {
+          refusal = { err };
+          return { ok: false };
+        }
+      });
+    } catch (err) {
+      throw refusal === undefined ? err : refusal.err;
+    }
+    return value as T;
+  }
+
+  /**
    * Verifies a credential's PIN (CSC explicit mode). A foreign or unknown credential is answered
    * like an unknown one after the same KDF work; wrong PINs count on the credential and lock it
    * (persisted) at the limit.

@@ -223,6 +223,8 @@ export async function createServices(config: ServerConfig, options: CreateServic
       audit,
       relyingParty: () => relyingPartyFor(baseUrl.get(), config.webauthn),
       requireUserVerificationForLogin: config.webauthn.requireUserVerificationForLogin,
+      // SECURITY.md SCA-02/08: a refused passkey counts toward the user's lockout like a wrong code.
+      attempts: (userId, origin, check) => authenticator.countedFactor({ userId, ...origin }, 'auth.passkey.attempt', check),
     });
     const webSessions = new WebSessionService({ store, clock, audit, ...config.webSession });
     const factors = new FactorManager({ store, clock, audit, passkeys });

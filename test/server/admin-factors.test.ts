@@ -67,13 +67,18 @@ for (const kind of storeKinds) {
 
       const revoked = await s.app.inject({ method: 'DELETE', url: `/admin/v1/users/uwe/factors/passkeys/${first}`, headers: auth });
       assert.equal(revoked.statusCode, 204, revoked.body);
+      // Revoking a passkey ends the user's web sessions (a session does not record which passkey it used).
+      const endedByRevocation = await s.app.inject({ method: 'GET', url: '/api/v1/session', headers: { cookie: cookieOf(session) } });
+      assert.equal(endedByRevocation.statusCode, 401, 'the revocation ends the user’s sessions');
       const again = await s.app.inject({ method: 'DELETE', url: `/admin/v1/users/uwe/factors/passkeys/${first}`, headers: auth });
       assert.equal(again.statusCode, 404);
 
+      const session2 = await login(s, u, s.nextOtp(u));
+      assert.equal(session2.statusCode, 200, session2.body);
       const reset = await s.app.inject({ method: 'POST', url: '/admin/v1/users/uwe/factors/reset', headers: auth });
       assert.equal(reset.statusCode, 200, reset.body);
       assert.deepEqual(reset.json(), { userId: u.userId, passkeys: 1, totp: true, sessions: 1 });
-      const ended = await s.app.inject({ method: 'GET', url: '/api/v1/session', headers: { cookie: cookieOf(session) } });
+      const ended = await s.app.inject({ method: 'GET', url: '/api/v1/session', headers: { cookie: cookieOf(session2) } });
       assert.equal(ended.statusCode, 401, 'the reset ends the user’s sessions');
       // Recovery: the password alone opens an enrolment-only session.
       const enrol = await login(s, u);
@@ -88,6 +93,7 @@ for (const kind of storeKinds) {
         return row === undefined ? undefined : (JSON.parse(row.details) as Record<string, unknown>);
       };
       assert.equal(find('auth.passkey.remove')?.['via'], 'admin-api');
+      assert.equal(find('auth.passkey.remove')?.['sessionsEnded'], 1);
       assert.deepEqual(find('auth.factors.reset'), { passkeys: 1, totpRemoved: true, sessions: 1, via: 'admin-api' });
       assert.ok(rows.some((r) => r.event_type === 'admin.user.require_passkey'));
     });

@@ -30,6 +30,7 @@ import {
   isUniqueViolation,
   listUserWebauthnCredentials,
   recordWebauthnCredentialUse,
+  revokeUserWebSessions,
   renameWebauthnCredential,
   deleteExpiredWebauthnChallenges,
   takeWebauthnChallenge,
@@ -78,6 +79,11 @@ export interface PasskeyServiceOptions {
   readonly requireUserVerificationForLogin?: boolean;
   /** At most this many passkeys per user (default 20). */
   readonly maxPasskeysPerUser?: number;
+  /**
+   * Counts each assertion of a ceremony started for a known user toward that user's lockout
+   * (wired to `Authenticator.countedFactor`, SECURITY.md SCA-02/08). Absent: not counted.
+   */
+  readonly attempts?: <T>(userId: string, origin: RequestOrigin, check: () => Promise<T>) => Promise<T>;
 }
 
 /** A started ceremony: the ticket that names it, and the options for the browser. */
@@ -335,69 +341,87 @@ export class PasskeyService {
     const type = 'auth.passkey.use';
     return this.#failing(request, type, request.userId, async () => {
       const row = await this.#takeChallenge(request.ticket, request.purpose, request.userId, request.binding);
-      const rp = this.#o.relyingParty();
-      const response = checkResponseShape(request.response, ['authenticatorData', 'signature']);
-      checkClientData(response.response.clientDataJSON, { type: 'webauthn.get', challenge: row.challenge, origins: rp.origins });
-      const requireUv = this.#requiresUv(request.purpose, row.user_id ?? undefined);
-      const facts = checkAuthenticatorData(
-        new Uint8Array(Buffer.from(response.response['authenticatorData'] as string, 'base64url')),
-        rp.rpId,
-        requireUv,
-      );
-      const credential = await findWebauthnCredentialByCredentialId(this.#o.store.db, response.rawId);
-      // §7.2 step 5/6: the credential must be one the ceremony allowed: the named user's own.
-      if (credential === undefined || (row.user_id !== null && credential.user_id !== row.user_id)) {
-        throw new WebAuthnError('ERR_WEBAUTHN_CREDENTIAL_UNKNOWN', 'this passkey is not registered for this user');
+      // A ceremony for a named user: its assertion is an attempt on that user's account, counted
+      // like a TOTP code. (A discoverable, passwordless ceremony names nobody until it verifies.)
+      const counted = this.#o.attempts;
+      if (row.user_id !== null && counted !== undefined) {
+        const from = {
+          ...(request.sourceAddress === undefined ? {} : { sourceAddress: request.sourceAddress }),
+          ...(request.traceId === undefined ? {} : { traceId: request.traceId }),
+        };
+        return counted(row.user_id, from, () => this.#verifyAssertion(request, row));
       }
-      const userHandle = response.response['userHandle'];
-      if (row.user_id === null && (typeof userHandle !== 'string' || userHandle === '')) {
-        throw new WebAuthnError('ERR_WEBAUTHN_USER_HANDLE', 'a passkey sign-in without a user name must return its user handle');
-      }
-      if (typeof userHandle === 'string' && userHandle !== '' && userHandle !== userHandleOf(credential.user_id)) {
-        throw new WebAuthnError('ERR_WEBAUTHN_USER_HANDLE', 'the user handle does not belong to this passkey');
-      }
-      const owner = await findUserById(this.#o.store.db, credential.user_id);
-      if (owner?.status !== 'active') throw new AuthError('ERR_AUTH_INVALID_CREDENTIALS', 'the account is disabled');
-      const verified = await this.#library(() =>
-        verifyAuthenticationResponse({
-          response: response as unknown as AuthenticationResponseJSON,
-          expectedChallenge: Buffer.from(row.challenge).toString('base64url'),
-          expectedOrigin: [...rp.origins],
-          expectedRPID: rp.rpId,
-          // The counter is checked below, against the row, atomically (and audited as a clone).
-          credential: { id: credential.credential_id, publicKey: new Uint8Array(credential.public_key), counter: 0 },
-          requireUserVerification: requireUv,
+      return this.#verifyAssertion(request, row);
+    });
+  }
+
+  async #verifyAssertion(
+    request: { readonly response: unknown; readonly purpose: PasskeyPurpose } & Origin,
+    row: WebauthnChallengeRow,
+  ): Promise<PasskeyAssertion> {
+    const type = 'auth.passkey.use';
+    const rp = this.#o.relyingParty();
+    const response = checkResponseShape(request.response, ['authenticatorData', 'signature']);
+    checkClientData(response.response.clientDataJSON, { type: 'webauthn.get', challenge: row.challenge, origins: rp.origins });
+    const requireUv = this.#requiresUv(request.purpose, row.user_id ?? undefined);
+    const facts = checkAuthenticatorData(
+      new Uint8Array(Buffer.from(response.response['authenticatorData'] as string, 'base64url')),
+      rp.rpId,
+      requireUv,
+    );
+    const credential = await findWebauthnCredentialByCredentialId(this.#o.store.db, response.rawId);
+    // §7.2 step 5/6: the credential must be one the ceremony allowed: the named user's own.
+    if (credential === undefined || (row.user_id !== null && credential.user_id !== row.user_id)) {
+      throw new WebAuthnError('ERR_WEBAUTHN_CREDENTIAL_UNKNOWN', 'this passkey is not registered for this user');
+    }
+    const userHandle = response.response['userHandle'];
+    if (row.user_id === null && (typeof userHandle !== 'string' || userHandle === '')) {
+      throw new WebAuthnError('ERR_WEBAUTHN_USER_HANDLE', 'a passkey sign-in without a user name must return its user handle');
+    }
+    if (typeof userHandle === 'string' && userHandle !== '' && userHandle !== userHandleOf(credential.user_id)) {
+      throw new WebAuthnError('ERR_WEBAUTHN_USER_HANDLE', 'the user handle does not belong to this passkey');
+    }
+    const owner = await findUserById(this.#o.store.db, credential.user_id);
+    if (owner?.status !== 'active') throw new AuthError('ERR_AUTH_INVALID_CREDENTIALS', 'the account is disabled');
+    const verified = await this.#library(() =>
+      verifyAuthenticationResponse({
+        response: response as unknown as AuthenticationResponseJSON,
+        expectedChallenge: Buffer.from(row.challenge).toString('base64url'),
+        expectedOrigin: [...rp.origins],
+        expectedRPID: rp.rpId,
+        // The counter is checked below, against the row, atomically (and audited as a clone).
+        credential: { id: credential.credential_id, publicKey: new Uint8Array(credential.public_key), counter: 0 },
+        requireUserVerification: requireUv,
+      }),
+    );
+    if (!verified.verified) throw new WebAuthnError('ERR_WEBAUTHN_SIGNATURE', 'the assertion signature does not verify');
+    const info = verified.authenticationInfo;
+    const now = this.#now();
+    const counter = facts.counter;
+    // §6.1.1 / §7.2 step 21: a counting authenticator's counter must grow; if not, it may be cloned.
+    const regressed = (counter > 0 || credential.counter > 0) && counter <= credential.counter;
+    const recorded = regressed
+      ? false
+      : await this.#o.store.transaction(async (trx) => {
+          if (!(await recordWebauthnCredentialUse(trx, credential.id, { counter, backedUp: info.credentialBackedUp, at: now }))) return false;
+          await this.#audit(trx, request, type, 'success', credential.user_id, credential.id, {
+            purpose: request.purpose,
+            userVerified: info.userVerified,
+            counter,
+          });
+          return true;
+        });
+    if (!recorded) {
+      await this.#o.store.transaction((trx) =>
+        this.#audit(trx, request, 'auth.passkey.clone_suspected', 'failure', credential.user_id, credential.id, {
+          purpose: request.purpose,
+          storedCounter: credential.counter,
+          presentedCounter: counter,
         }),
       );
-      if (!verified.verified) throw new WebAuthnError('ERR_WEBAUTHN_SIGNATURE', 'the assertion signature does not verify');
-      const info = verified.authenticationInfo;
-      const now = this.#now();
-      const counter = facts.counter;
-      // §6.1.1 / §7.2 step 21: a counting authenticator's counter must grow; if not, it may be cloned.
-      const regressed = (counter > 0 || credential.counter > 0) && counter <= credential.counter;
-      const recorded = regressed
-        ? false
-        : await this.#o.store.transaction(async (trx) => {
-            if (!(await recordWebauthnCredentialUse(trx, credential.id, { counter, backedUp: info.credentialBackedUp, at: now }))) return false;
-            await this.#audit(trx, request, type, 'success', credential.user_id, credential.id, {
-              purpose: request.purpose,
-              userVerified: info.userVerified,
-              counter,
-            });
-            return true;
-          });
-      if (!recorded) {
-        await this.#o.store.transaction((trx) =>
-          this.#audit(trx, request, 'auth.passkey.clone_suspected', 'failure', credential.user_id, credential.id, {
-            purpose: request.purpose,
-            storedCounter: credential.counter,
-            presentedCounter: counter,
-          }),
-        );
-        throw new WebAuthnError('ERR_WEBAUTHN_COUNTER', 'the passkey signature counter did not increase: it may have been cloned');
-      }
-      return { userId: credential.user_id, passkeyId: credential.id, challenge: row.challenge, userVerified: info.userVerified };
-    });
+      throw new WebAuthnError('ERR_WEBAUTHN_COUNTER', 'the passkey signature counter did not increase: it may have been cloned');
+    }
+    return { userId: credential.user_id, passkeyId: credential.id, challenge: row.challenge, userVerified: info.userVerified };
   }
 
   /** A user's passkeys, oldest first. */
@@ -423,9 +447,20 @@ export class PasskeyService {
    * the user's last second factor is refused (SECURITY.md SCA-18). Audited.
    */
   async removePasskey(
-    request: { readonly userId: string; readonly passkeyId: string; readonly allowLast?: boolean; readonly via?: string } & Origin,
-  ): Promise<void> {
-    await this.#o.store.transaction(async (trx) => {
+    request: {
+      readonly userId: string;
+      readonly passkeyId: string;
+      readonly allowLast?: boolean;
+      readonly via?: string;
+      /**
+       * An administrator's revocation: also end every web session of the user, in the same
+       * transaction (a session does not record which passkey opened or last stepped it up, so
+       * all of them go; the user signs in again with a remaining factor).
+       */
+      readonly endSessions?: boolean;
+    } & Origin,
+  ): Promise<{ readonly sessionsEnded: number }> {
+    return this.#o.store.transaction(async (trx) => {
       const row = await findUserWebauthnCredential(trx, request.userId, request.passkeyId);
       if (row === undefined) throw new WebAuthnError('ERR_WEBAUTHN_PASSKEY_NOT_FOUND', 'no such passkey');
       if (request.allowLast !== true) {
@@ -438,10 +473,13 @@ export class PasskeyService {
         }
       }
       await deleteWebauthnCredential(trx, request.userId, request.passkeyId);
+      const sessionsEnded = request.endSessions === true ? await revokeUserWebSessions(trx, request.userId) : 0;
       await this.#audit(trx, request, 'auth.passkey.remove', 'success', request.userId, request.passkeyId, {
         name: row.name,
         ...(request.via === undefined ? {} : { via: request.via }),
+        ...(request.endSessions === true ? { sessionsEnded } : {}),
       });
+      return { sessionsEnded };
     });
   }
 

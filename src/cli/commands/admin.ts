@@ -177,10 +177,14 @@ async function dispatch(area: string, action: string, values: Values, services: 
     }
     case 'users revoke-factor': {
       const user = userArg(values, positionals);
-      if (values.passkey !== undefined) await admin.revokePasskey(user, values.passkey, origin);
-      else if (values.totp === true) await admin.revokeTotp(user, origin);
-      else throw new CliError('ERR_CLI_USAGE', '--passkey ID or --totp is required');
-      print(io, json, { revoked: values.passkey ?? 'totp' }, `revoked ${values.passkey !== undefined ? `passkey ${values.passkey}` : 'the TOTP device'}`);
+      if (values.passkey !== undefined) {
+        const { sessionsEnded } = await admin.revokePasskey(user, values.passkey, origin);
+        print(io, json, { revoked: values.passkey, sessionsEnded }, `revoked passkey ${values.passkey}; ${sessionsEnded} web session(s) of the user ended`);
+        return 0;
+      }
+      if (values.totp !== true) throw new CliError('ERR_CLI_USAGE', '--passkey ID or --totp is required');
+      await admin.revokeTotp(user, origin);
+      print(io, json, { revoked: 'totp' }, 'revoked the TOTP device');
       return 0;
     }
     case 'users reset-factors': {

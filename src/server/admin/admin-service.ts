@@ -272,10 +272,22 @@ export class AdminService {
     return this.#factors().manager.list(await this.resolveUserId(user));
   }
 
-  /** Revokes one of a user's passkeys, even the last one (the administrator decides). Audited. */
-  async revokePasskey(user: string, passkeyId: string, origin: AdminOrigin): Promise<void> {
+  /**
+   * Revokes one of a user's passkeys, even the last one (the administrator decides), and ends
+   * every web session of that user in the same transaction: a revoked key may be a stolen one, and
+   * a session does not record which passkey opened or stepped it up. Audited.
+   */
+  async revokePasskey(user: string, passkeyId: string, origin: AdminOrigin): Promise<{ readonly sessionsEnded: number }> {
     const userId = await this.resolveUserId(user);
-    await this.#factors().passkeys.removePasskey({ userId, passkeyId, allowLast: true, via: `admin-${origin.via}`, ...originFields(origin), ...actorOf(origin) });
+    return this.#factors().passkeys.removePasskey({
+      userId,
+      passkeyId,
+      allowLast: true,
+      endSessions: true,
+      via: `admin-${origin.via}`,
+      ...originFields(origin),
+      ...actorOf(origin),
+    });
   }
 
   /** Removes a user's TOTP device, even as the last factor. Audited. */
