@@ -169,9 +169,9 @@ export async function addPasskeyOnAccount(page: Page, name = 'Test passkey'): Pr
  * the assertion's challenge is the commitment to the documents), and waits to be back on the
  * app's /jobs/:id. Returns the job id.
  */
-export async function approveWithPasskey(page: Page): Promise<string> {
+export async function approveWithPasskey(page: Page, timeoutMs = 60_000): Promise<string> {
   const refused = page.getByRole('alert');
-  await Promise.race([page.waitForURL(/\/oauth2\//, { timeout: 60_000 }), refused.waitFor({ timeout: 60_000 })]);
+  await Promise.race([page.waitForURL(/\/oauth2\//, { timeout: timeoutMs }), refused.waitFor({ timeout: timeoutMs })]);
   if (!/\/oauth2\//.test(page.url())) assert.fail(`no consent page: ${await refused.innerText()}`);
   const approve = page.getByRole('button', { name: 'Approve' });
   await approve.waitFor();
@@ -179,36 +179,6 @@ export async function approveWithPasskey(page: Page): Promise<string> {
   if ((await passkey.count()) > 0) await passkey.check();
   await screenshots(page, 'web-07-consent');
   await approve.click();
-  await page.waitForURL(/\/jobs\/[^/]+$/, { timeout: 60_000 });
-  return new URL(page.url()).pathname.split('/').pop() as string;
-}
-
-/**
- * On the authorization server's pages (issue 12's consent page): signs in there if asked, then
- * approves with a one-time code ("Approve"), and waits to be back on the app's /jobs/:id.
- * The code may move the clock ahead: use it only for flows without time-stamps (B-B).
- */
-export async function approveWithCode(page: Page, s: WebServer, user: WebUserAccount): Promise<string> {
-  // Either the browser leaves for the consent page, or the app shows why it cannot.
-  const refused = page.getByRole('alert');
-  await Promise.race([page.waitForURL(/\/oauth2\//, { timeout: 60_000 }), refused.waitFor({ timeout: 60_000 })]);
-  if (!/\/oauth2\//.test(page.url())) assert.fail(`no consent page: ${await refused.innerText()}`);
-  const approve = page.getByRole('button', { name: 'Approve' });
-  const signIn = page.getByRole('button', { name: 'Sign in' });
-  await approve.or(signIn).first().waitFor();
-  if (await signIn.isVisible()) {
-    await page.getByRole('textbox', { name: 'Username' }).fill(user.username);
-    await page.getByLabel('Password', { exact: true }).fill(user.password);
-    await page.getByRole('textbox', { name: 'One-time code' }).fill(s.nextOtp(user));
-    await signIn.click();
-    await approve.waitFor();
-  }
-  const otpChoice = page.getByRole('radio', { name: 'One-time code' });
-  if ((await otpChoice.count()) > 0) await otpChoice.check();
-  const otp = page.getByRole('textbox', { name: 'One-time code' });
-  if ((await otp.count()) > 0) await otp.fill(s.nextOtp(user));
-  await screenshots(page, 'web-07-consent');
-  await approve.click();
-  await page.waitForURL(/\/jobs\/[^/]+$/);
+  await page.waitForURL(/\/jobs\/[^/]+$/, { timeout: timeoutMs });
   return new URL(page.url()).pathname.split('/').pop() as string;
 }
