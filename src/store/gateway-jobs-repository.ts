@@ -106,6 +106,26 @@ export async function acquireGatewayJobLease(trx: Db, id: string, owner: string,
   return Number(result.numUpdatedRows) === 1;
 }
 
+/**
+ * Takes the job for Sign (phase one and the authorization request) while it is `draft` or
+ * `authorizing` and nobody else prepares it: one Sign at a time per job. True when taken.
+ */
+export async function lockGatewayJobForSign(trx: Db, id: string, owner: string, now: number, until: number): Promise<boolean> {
+  const result = await trx
+    .updateTable('gateway_jobs')
+    .set({ lease_owner: owner, lease_until: until, updated_at: now })
+    .where('id', '=', id)
+    .where('state', 'in', ['draft', 'authorizing'])
+    .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** Releases the Sign lock of `owner` (no-op when it is not theirs any more). */
+export async function unlockGatewayJobForSign(trx: Db, id: string, owner: string): Promise<void> {
+  await trx.updateTable('gateway_jobs').set({ lease_owner: null, lease_until: null }).where('id', '=', id).where('lease_owner', '=', owner).execute();
+}
+
 /** Ids of jobs in `signing` whose lease is free or expired at `now` (at most `limit`). */
 export async function listResumableGatewayJobs(db: Db, now: number, limit: number): Promise<readonly string[]> {
   const rows = await db

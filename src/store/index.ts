@@ -214,6 +214,8 @@ export {
   listUserGatewayJobs,
   updateGatewayJob,
   acquireGatewayJobLease,
+  lockGatewayJobForSign,
+  unlockGatewayJobForSign,
   listResumableGatewayJobs,
   purgeGatewayJobs,
   hasPurgeableGatewayJobs,

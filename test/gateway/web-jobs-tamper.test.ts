@@ -152,7 +152,7 @@ describe('web gateway jobs: refusals', () => {
         assert.deepEqual([done['state'], done['signed'], done['failed'], done['error']?.code], ['done', 1, 2, 'ERR_GATEWAY_SIGNING_REFUSED']);
       });
 
-      it('uploads: a broken, an encrypted, an oversized and an over-quota file get coded errors; nothing is added after Sign', async (t) => {
+      it('uploads: a broken, an encrypted, an oversized and an over-quota file get coded errors; one Sign at a time; nothing is added after Sign', async (t) => {
         const one = makeBasePdf();
         const env = await webJobsEnv(t, kind, { limits: { uploadMaxBytes: 64 * 1024, userQuotaBytes: one.length + 100 } as never });
         if (!env) return;
@@ -179,7 +179,15 @@ describe('web gateway jobs: refusals', () => {
         assert.deepEqual([badRect.status, badRect.body['error']], [400, 'ERR_GATEWAY_JOB_INPUT']);
         const noCsrf = await a.request(`${env.node.url}/api/v1/jobs/${jobId}/sign`, { method: 'POST' });
         assert.equal(noCsrf.status, 403);
+        // One Sign at a time per job: while another Sign holds the job, a second is refused; an expired hold is taken over.
+        const db = env.node.services.store.db;
+        await db.updateTable('gateway_jobs').set({ lease_owner: 'sign:another', lease_until: env.clock.now().getTime() + 60_000 }).where('id', '=', jobId).execute();
+        const busy = await api(a, env.node, 'POST', `/jobs/${jobId}/sign`);
+        assert.deepEqual([busy.status, busy.body['error'], busy.body['error_description']], [409, 'ERR_GATEWAY_JOB_STATE', 'the job is being prepared for signing already']);
+        await db.updateTable('gateway_jobs').set({ lease_until: env.clock.now().getTime() - 1 }).where('id', '=', jobId).execute();
         assert.equal((await api(a, env.node, 'POST', `/jobs/${jobId}/sign`)).status, 200);
+        const after = await db.selectFrom('gateway_jobs').select(['lease_owner', 'lease_until']).where('id', '=', jobId).executeTakeFirstOrThrow();
+        assert.deepEqual([after.lease_owner, after.lease_until], [null, null], 'the Sign lock is released');
         const late = await upload(a, env.node, jobId, 'late.pdf', makeBasePdf());
         assert.deepEqual([late.status, late.body['error']], [409, 'ERR_GATEWAY_JOB_STATE']);
         const job = await api(a, env.node, 'GET', `/jobs/${jobId}`);

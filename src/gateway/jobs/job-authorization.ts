@@ -7,13 +7,16 @@
  * the state once (a replayed or foreign response is refused and audited), redeems the code and
  * hands the job to the signing run.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { appendAudit, appendFailureAudit } from '../../audit/index.js';
 import { digestAlgorithms } from '../../cms/index.js';
 import { isSignetError } from '../../core/errors.js';
 import {
   findCredential,
+  findGatewayJob,
   findGatewayJobByStateHash,
+  lockGatewayJobForSign,
+  unlockGatewayJobForSign,
   listGatewayDocumentBlobs,
   setGatewayDocumentFailed,
   setGatewayDocumentPrepared,
@@ -183,6 +186,21 @@ export async function startSigning(context: JobContext, userId: string, jobId: s
   const job = await ownedJob(context, userId, jobId);
   if (job.state !== 'draft' && job.state !== 'authorizing') throw new GatewayError('ERR_GATEWAY_JOB_STATE', 'the job is already signing or finished');
   if (job.total === 0) throw new GatewayError('ERR_GATEWAY_JOB_STATE', 'the job has no documents');
+  // One Sign at a time per job: a second one meanwhile is refused, not interleaved.
+  const lock = `sign:${randomBytes(8).toString('hex')}`;
+  const started = context.clock.now().getTime();
+  if (!(await context.store.transaction((trx) => lockGatewayJobForSign(trx, jobId, lock, started, started + 10 * 60_000)))) {
+    throw new GatewayError('ERR_GATEWAY_JOB_STATE', 'the job is being prepared for signing already');
+  }
+  try {
+    return await prepareAndAuthorize(context, userId, job, lock, origin);
+  } finally {
+    await context.store.transaction((trx) => unlockGatewayJobForSign(trx, jobId, lock));
+  }
+}
+
+async function prepareAndAuthorize(context: JobContext, userId: string, job: Awaited<ReturnType<typeof ownedJob>>, lock: string, origin: RequestOrigin): Promise<{ readonly authorizationUrl: string }> {
+  const jobId = job.id;
   const row = await findCredential(context.store.db, job.credential_id);
   if (row === undefined || row.user_id !== userId) throw new GatewayError('ERR_GATEWAY_CREDENTIAL', 'no such credential');
   const credential = localCredential(row);
@@ -209,7 +227,7 @@ export async function startSigning(context: JobContext, userId: string, jobId: s
       : startAuthorization(server, client, params);
   const now = context.clock.now().getTime();
   await context.store.transaction(async (trx) => {
-    const moved = await updateGatewayJob(trx, jobId, ['draft', 'authorizing'], {
+    const moved = (await lockHeld(trx, jobId, lock)) && (await updateGatewayJob(trx, jobId, ['draft', 'authorizing'], {
       state: 'authorizing',
       state_hash: stateHash(pending.state),
       oauth_pending: context.secretBox.seal(Buffer.from(JSON.stringify(pending), 'utf8'), jobAad(jobId, 'oauth_pending')),
@@ -218,11 +236,17 @@ export async function startSigning(context: JobContext, userId: string, jobId: s
       error_message: null,
       updated_at: now,
       purge_at: now + context.limits.retentionMs,
-    });
+    }));
     if (!moved) throw new GatewayError('ERR_GATEWAY_JOB_STATE', 'the job is already signing or finished');
     await appendAudit(trx, { type: 'gateway.job.authorize', outcome: 'success', actorUserId: userId, actorClientId: webClientId, subject: `job:${jobId}`, details: { credentialID: credential.credentialID, hashes: hashes.length }, ...origin }, context.audit);
   });
   return { authorizationUrl };
+}
+
+/** True while `lock` still holds the job's Sign lock. */
+async function lockHeld(trx: Parameters<typeof lockGatewayJobForSign>[0], jobId: string, lock: string): Promise<boolean> {
+  const row = await findGatewayJob(trx, jobId);
+  return row?.lease_owner === lock;
 }
 
 /** Refuses a callback: audited as a failure (replayed, foreign, or refused), then thrown. */
