@@ -75,6 +75,28 @@ function secretsOf(dataDir: string, kek: Buffer): { needles: Needle[]; keys: num
   return { needles, keys: files.length, samplePem };
 }
 
+/**
+ * Every route Fastify registered, with its full path, from `printRoutes()`'s tree: each line is
+ * the suffix its parent line's path continues with (`└── /v1/users` under `admin`, `ed.zip` under
+ * `/sign`), and its depth is where the branch marker stands.
+ */
+function registeredRoutes(tree: string): { method: string; path: string }[] {
+  const stack: string[] = [];
+  const out: { method: string; path: string }[] = [];
+  for (const line of tree.split('\n')) {
+    const m = /^([│ ]*)[└├]── (\S+)(?: \(([A-Z, ]+)\))?$/.exec(line.trimEnd());
+    if (m === null) continue;
+    const depth = (m[1] as string).length / 4;
+    stack.length = depth;
+    const path = (stack[depth - 1] ?? '') + (m[2] as string);
+    stack[depth] = path;
+    for (const method of (m[3] ?? '').split(', ')) {
+      if (method !== '' && method !== 'HEAD') out.push({ method, path });
+    }
+  }
+  return out;
+}
+
 function kekBytes(file: string): Buffer {
   const text = readFileSync(file);
   const s = text.toString('utf8').trim();
@@ -110,17 +132,26 @@ describe('SECURITY.md KEY-05: no route and no CLI command returns key material',
     // Control: a response carrying a key as PEM would be caught (base64 body, marker).
     assert.ok(leaks(Buffer.from(JSON.stringify({ key: samplePem })), needles).length >= 2);
 
-    const routes = s.app
-      .printRoutes({ commonPrefix: false })
-      .split('\n')
-      .flatMap((line) => {
-        const m = /(\/\S*) \(([A-Z, ]+)\)/.exec(line);
-        return m ? (m[2] as string).split(', ').filter((x) => x !== 'HEAD').map((method) => ({ method, path: m[1] as string })) : [];
-      });
+    const routes = registeredRoutes(s.app.printRoutes({ commonPrefix: false }));
+    // Control: the crawl names full paths, including nested ones (a regression once crawled
+    // '/json' for '/documentation/json' when a route at '/' made every path a child of it).
+    for (const path of ['/csc/v2/signatures/signHash', '/api/v1/me/audit/:seq', '/admin/v1/credentials/:id/revoke']) {
+      assert.ok(routes.some((r) => r.path === path), `the crawl includes ${path}`);
+    }
     assert.ok(routes.length >= 30, `${routes.length} routes`);
     const ids = [alice.credentialId, alice.userId, 'issuing'];
+    // The web app's caller: a signed-in person's session cookie with the CSRF header.
+    const signIn = await s.app.inject({
+      method: 'POST',
+      url: '/api/v1/session',
+      headers: { 'content-type': 'application/json', 'x-signet-request': '1' },
+      payload: JSON.stringify({ username: alice.username, password: alice.password, otp: s.nextOtp(alice) }),
+    });
+    assert.equal(signIn.statusCode, 200, signIn.body);
+    const sessionCookie = String(signIn.headers['set-cookie']).split(';')[0] as string;
     const callers: Record<string, Record<string, string>> = {
       anonymous: {},
+      session: { cookie: sessionCookie, 'x-signet-request': '1' },
       bearer: { authorization: `Bearer ${token}` },
       basic: { authorization: `Basic ${basic}` },
       admin: { authorization: `Bearer ${adminToken}` },
