@@ -21,6 +21,10 @@ const words: Readonly<Record<string, string>> = {
   ERR_SESSION_STEP_UP_REQUIRED: 'For this change, confirm it is you: sign out and sign in again with your second factor.',
   ERR_SESSION_LAST_FACTOR: 'This is your last second factor. Add another one before removing it.',
   ERR_PDF_NOT_PDF: 'This file is not a PDF.',
+  ERR_OIDC_USER_UNKNOWN: 'Your identity provider signed you in, but there is no Signet account for you. Ask your administrator.',
+  ERR_OIDC_STATE_INVALID: 'That sign-in at your identity provider cannot be used (it was finished already). Start again.',
+  ERR_OIDC_STATE_EXPIRED: 'The sign-in at your identity provider took too long. Start again.',
+  ERR_OIDC_FIRST_FACTOR_INVALID: 'Sign in at your identity provider again: the previous sign-in has expired.',
 };
 
 /** The error with its message in plain words when the code is known. */
