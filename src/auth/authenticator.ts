@@ -10,6 +10,7 @@ import {
   advanceUserTotpStep,
   clearCredentialAttempts,
   clearUserAttempts,
+  releaseUserAttempt,
   releaseCredentialAttempt,
   findCredential,
   findUserById,
@@ -143,7 +144,16 @@ export class Authenticator {
    * (SCA-04); the attempt is reserved in the DB before the KDF runs (SCA-02). Returns the user id.
    */
   async verifyPassword(
-    request: { readonly username: string; readonly password: string } & FactorOrigin,
+    request: {
+      readonly username: string;
+      readonly password: string;
+      /**
+       * First factor of several (web and OAuth sign-in): a right password gives back only its own
+       * reservation, so earlier wrong codes or passkeys stay counted until the second factor
+       * verifies — else "right password, wrong code" could be repeated forever (SCA-08).
+       */
+      readonly keepFailures?: boolean;
+    } & FactorOrigin,
   ): Promise<string> {
     await this.#throttle(request, 'auth.password');
     const user = await findUserByUsername(this.#o.store.db, request.username);
@@ -158,7 +168,7 @@ export class Authenticator {
       throw new AuthError('ERR_AUTH_INVALID_CREDENTIALS', 'the username or password is wrong');
     }
     const hasher = this.#o.hasher;
-    return this.#userFactor(request, user.id, 'auth.password', async () => {
+    return this.#userFactor(request, user.id, 'auth.password', request.keepFailures === true, async () => {
       if (!(await hasher.verify(request.password, user.password_hash))) return { ok: false };
       if (!hasher.needsRehash(user.password_hash)) return { ok: true };
       // Upgrade the stored hash to the current scrypt parameters while the password is at hand.
@@ -214,7 +224,7 @@ export class Authenticator {
       );
     }
     const secret = this.#o.secretBox.open(pending, totpAad(user.id));
-    await this.#userFactor(request, user.id, 'auth.totp.confirm', async () => {
+    await this.#userFactor(request, user.id, 'auth.totp.confirm', false, async () => {
       const step = this.#matchStep(secret, request.code);
       return step === undefined
         ? { ok: false }
@@ -228,7 +238,7 @@ export class Authenticator {
   ): Promise<void> {
     await this.#throttle(request, 'auth.totp');
     const secret = await this.#totpSecret(request.userId);
-    await this.#userFactor(request, request.userId, 'auth.totp', async () =>
+    await this.#userFactor(request, request.userId, 'auth.totp', false, async () =>
       this.#checkTotp(request.userId, secret, request.code),
     );
   }
@@ -244,7 +254,7 @@ export class Authenticator {
     let value: T | undefined;
     let refusal: { readonly err: unknown } | undefined;
     try {
-      await this.#userFactor(request, request.userId, type, async () => {
+      await this.#userFactor(request, request.userId, type, false, async () => {
         try {
           value = await check();
           return { ok: true };
@@ -395,6 +405,7 @@ export class Authenticator {
     request: FactorOrigin,
     userId: string,
     type: string,
+    keepFailures: boolean,
     verify: () => Promise<{ ok: boolean; claim?: (trx: Db) => Promise<boolean> }>,
   ): Promise<string> {
     const store = this.#o.store;
@@ -419,7 +430,8 @@ export class Authenticator {
     const result = await verify();
     const replayed = await store.transaction(async (trx) => {
       if (result.ok && (result.claim === undefined || (await result.claim(trx)))) {
-        await clearUserAttempts(trx, userId);
+        if (keepFailures) await releaseUserAttempt(trx, userId);
+        else await clearUserAttempts(trx, userId);
         await this.#audit(trx, request, type, 'success', subject);
         return false;
       }

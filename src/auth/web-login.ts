@@ -94,7 +94,7 @@ export class WebLogin {
     request: { readonly username: string; readonly password: string; readonly otp?: string | undefined } & RequestOrigin,
   ): Promise<CreatedWebSession> {
     const { authenticator, sessions } = this.#o;
-    const userId = await authenticator.verifyPassword(request);
+    const userId = await authenticator.verifyPassword({ ...request, keepFailures: true });
     const created = await this.#totpAfter(userId, 'password', request.otp, request);
     return created ?? sessions.create({ userId, secondFactor: 'none', method: 'password', ...origin(request) });
   }
@@ -195,6 +195,7 @@ export class WebLogin {
     const userId = await this.#o.authenticator.verifyPassword({
       username: request.username ?? '',
       password: request.password ?? '',
+      keepFailures: true,
       ...origin(request),
     });
     return this.#o.passkeys.startAuthentication({ purpose: 'login', userId, ...origin(request) });

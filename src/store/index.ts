@@ -76,6 +76,7 @@ export {
   findUserById,
   reserveUserAttempt,
   clearUserAttempts,
+  releaseUserAttempt,
   lockUser,
   unlockUser,
   setUserStatus,

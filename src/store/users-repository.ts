@@ -120,6 +120,19 @@ export async function clearUserAttempts(trx: Db, userId: string): Promise<void> 
     .execute();
 }
 
+/**
+ * Gives back one reserved attempt (a first factor that verified, inside a sign-in of several):
+ * earlier failures stay counted until the second factor verifies too (SECURITY.md SCA-08).
+ */
+export async function releaseUserAttempt(trx: Db, userId: string): Promise<void> {
+  await trx
+    .updateTable('users')
+    .set((eb) => ({ failed_attempts: eb('failed_attempts', '-', 1) }))
+    .where('id', '=', userId)
+    .where('failed_attempts', '>', 0)
+    .execute();
+}
+
 /** Sets the lock expiry (null: locked until an administrator unlocks) once the limit is reached. */
 export async function lockUser(trx: Db, userId: string, lockedUntil: number | null): Promise<void> {
   await trx

@@ -66,6 +66,36 @@ for (const kind of storeKinds) {
       assert.equal(after.json<{ error: string }>().error, 'unauthenticated');
     });
 
+    it('SCA-08: a right password between wrong one-time codes does not wipe their count — the fifth locks the account', async (t) => {
+      const s = await open(t, kind);
+      if (!s) return;
+      const u = await s.addSigner('tove');
+      for (let round = 1; round <= 5; round++) {
+        const wrong = await post(s, '/api/v1/session', { username: u.username, password: u.password, otp: '000000' });
+        assert.equal(wrong.json<{ error: string }>().error, 'ERR_AUTH_OTP_INVALID', `round ${round}`);
+      }
+      const locked = await post(s, '/api/v1/session', { username: u.username, password: u.password, otp: s.nextOtp(u) });
+      assert.equal(locked.statusCode, 401, locked.body);
+      assert.equal(locked.json<{ error: string }>().error, 'ERR_AUTH_LOCKED');
+      assert.equal(locked.headers['set-cookie'], undefined);
+    });
+
+    it('a right password and code clear the failures counted before them', async (t) => {
+      const s = await open(t, kind);
+      if (!s) return;
+      const u = await s.addSigner('ulla');
+      for (let round = 1; round <= 4; round++) {
+        assert.equal((await post(s, '/api/v1/session', { username: u.username, password: u.password, otp: '000000' })).statusCode, 401);
+      }
+      assert.equal((await post(s, '/api/v1/session', { username: u.username, password: u.password, otp: s.nextOtp(u) })).statusCode, 200);
+      // Four more wrong codes would lock only if the earlier four were still counted.
+      for (let round = 1; round <= 4; round++) {
+        const wrong = await post(s, '/api/v1/session', { username: u.username, password: u.password, otp: '000000' });
+        assert.equal(wrong.json<{ error: string }>().error, 'ERR_AUTH_OTP_INVALID', `round ${round}`);
+      }
+      assert.equal((await post(s, '/api/v1/session', { username: u.username, password: u.password, otp: s.nextOtp(u) })).statusCode, 200);
+    });
+
     it('refuses a wrong or missing one-time code, a wrong password, and a login without X-Signet-Request', async (t) => {
       const s = await open(t, kind);
       if (!s) return;

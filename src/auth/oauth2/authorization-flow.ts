@@ -274,7 +274,7 @@ export class AuthorizationFlow {
     }
     let userId: string;
     try {
-      userId = await this.#d.authenticator.verifyPassword({ username, password, clientId: r.clientId, ...origin(o) });
+      userId = await this.#d.authenticator.verifyPassword({ username, password, keepFailures: true, clientId: r.clientId, ...origin(o) });
       await this.#d.authenticator.verifyTotp({ userId, code: otp, clientId: r.clientId, ...origin(o) });
     } catch (err) {
       if (!(err instanceof AuthError)) throw err;
@@ -316,7 +316,7 @@ export class AuthorizationFlow {
     let userId: string;
     let started: { ticket: string; options: unknown };
     try {
-      userId = await this.#d.authenticator.verifyPassword({ username, password, clientId: r.clientId, ...origin(o) });
+      userId = await this.#d.authenticator.verifyPassword({ username, password, keepFailures: true, clientId: r.clientId, ...origin(o) });
     } catch (err) {
       if (!(err instanceof AuthError)) throw err;
       return { kind: 'refused', status: 401, message: loginMessage(err), csrf: await this.#loginFailure(row, r, o, err.code) };
