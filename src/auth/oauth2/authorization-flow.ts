@@ -275,6 +275,15 @@ export class AuthorizationFlow {
     let userId: string;
     try {
       userId = await this.#d.authenticator.verifyPassword({ username, password, keepFailures: true, clientId: r.clientId, ...origin(o) });
+    } catch (err) {
+      if (!(err instanceof AuthError)) throw err;
+      return retry(loginMessage(err), err.code);
+    }
+    // The per-user policy (an administrator's choice): a one-time code is no factor for this user.
+    if (await this.#requiresPasskey(userId)) {
+      return retry('Your account must sign in with a passkey: choose "Use passkey".', 'passkey-required');
+    }
+    try {
       await this.#d.authenticator.verifyTotp({ userId, code: otp, clientId: r.clientId, ...origin(o) });
     } catch (err) {
       if (!(err instanceof AuthError)) throw err;
@@ -604,6 +613,9 @@ export class AuthorizationFlow {
           return retry('The passkey did not confirm this approval. Try again.', err.code);
         }
       } else if (otp !== undefined) {
+        if (await this.#requiresPasskey(userId)) {
+          return retry('Your account must approve with a passkey.', 'passkey-required');
+        }
         try {
           await this.#d.authenticator.verifyTotp({ userId, code: otp, clientId: r.clientId, ...origin(o) });
         } catch (err) {
@@ -773,6 +785,11 @@ export class AuthorizationFlow {
     for (const [k, v] of Object.entries(params)) url.searchParams.append(k, v);
     url.searchParams.append('iss', currentIssuer(this.#d));
     return url.toString();
+  }
+
+  /** The administrator's per-user policy: a passkey is the only second factor (no one-time code). */
+  async #requiresPasskey(userId: string): Promise<boolean> {
+    return (await findUserById(this.#d.store.db, userId))?.require_passkey === 1;
   }
 
   #now(): number {

@@ -6,6 +6,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { setUserRequirePasskey } from '../../../src/store/index.js';
 import { requireStore, storeKinds } from '../../support/stores.js';
 import {
   PASSWORD,
@@ -37,6 +38,25 @@ function credentialParams(env: OAuth2Env, credentialId: string): Record<string, 
 
 describe('login and consent pages', () => {
   for (const kind of storeKinds) {
+    it(`${kind}: a user whom the administrator requires to use a passkey cannot sign in or approve with a one-time code`, async (t) => {
+      if (!(await requireStore(t, kind))) return;
+      const env = await makeEnv(t, kind);
+      // Approval first: signed in with a code while the policy was off, then the policy is set.
+      const consent = await signIn(env, await openLogin(env, credentialParams(env, env.credentialId)));
+      assert.equal(consent.res.statusCode, 200, consent.res.body);
+      await setUserRequirePasskey(env.store.db, env.userId, true);
+      const approval = await postForm(env, consent.cookie, { ...consent.fields, decision: 'approve', pin: PIN, otp: env.nextTotp() });
+      assert.equal(approval.statusCode, 400, approval.body);
+      assert.match(approval.body, /must approve with a passkey/);
+      // Sign-in: the password is checked (and counted) first, then the policy refuses the code.
+      const login = await openLogin(env, serviceParams(env, pkce().challenge));
+      const refused = await signIn(env, login);
+      assert.equal(refused.res.statusCode, 401, refused.res.body);
+      assert.match(refused.res.body, /must sign in with a passkey/);
+      const types = await auditTypes(env.store);
+      assert.ok(types.includes('oauth2.login:failure') && types.includes('oauth2.consent:failure'), types.join(' '));
+    });
+
     it(`${kind}: OA-31 the form needs its one-time anti-CSRF token and the session cookie; a spent token is refused`, async (t) => {
       if (!(await requireStore(t, kind))) return;
       const env = await makeEnv(t, kind);
