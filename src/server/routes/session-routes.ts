@@ -120,8 +120,10 @@ export const sessionRoutes: FastifyPluginAsync<SessionRoutesOptions> = async (ap
     await Promise.resolve();
   });
   const secure = (): boolean => services.baseUrl.get().startsWith('https:');
-  const signedIn = (reply: FastifyReply, created: CreatedWebSession): Record<string, unknown> => {
-    void reply.header('set-cookie', sessionCookie(created.token, created.maxAgeSeconds, secure()));
+  /** Sets the new session's cookie (and clears the federated first factor's, after OIDC) and answers the session. */
+  const signedIn = (reply: FastifyReply, created: CreatedWebSession, after: 'password' | 'oidc' = 'password'): Record<string, unknown> => {
+    const cookie = sessionCookie(created.token, created.maxAgeSeconds, secure());
+    void reply.header('set-cookie', after === 'oidc' ? [cookie, oidcCookie(oidcFirstFactorCookieName, '', 0, secure())] : cookie);
     return sessionBody(created.session);
   };
   const csrf = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
@@ -273,11 +275,7 @@ export const sessionRoutes: FastifyPluginAsync<SessionRoutesOptions> = async (ap
         consume: () => oidcOf().consumeFirstFactor(token, userId),
         ...requestOrigin(request),
       });
-      void reply.header('set-cookie', [
-        sessionCookie(created.token, created.maxAgeSeconds, secure()),
-        oidcCookie(oidcFirstFactorCookieName, '', 0, secure()),
-      ]);
-      return sessionBody(created.session);
+      return signedIn(reply, created, 'oidc');
     },
   );
 
@@ -334,11 +332,7 @@ export const sessionRoutes: FastifyPluginAsync<SessionRoutesOptions> = async (ap
         consume: () => oidcOf().consumeFirstFactor(token, userId),
         ...requestOrigin(request),
       });
-      void reply.header('set-cookie', [
-        sessionCookie(created.token, created.maxAgeSeconds, secure()),
-        oidcCookie(oidcFirstFactorCookieName, '', 0, secure()),
-      ]);
-      return sessionBody(created.session);
+      return signedIn(reply, created, 'oidc');
     },
   );
 
