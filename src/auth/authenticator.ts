@@ -10,6 +10,7 @@ import {
   advanceUserTotpStep,
   clearCredentialAttempts,
   clearUserAttempts,
+  countUserWebauthnCredentials,
   releaseUserAttempt,
   releaseCredentialAttempt,
   findCredential,
@@ -151,8 +152,10 @@ export class Authenticator {
        * First factor of several (web and OAuth sign-in): a right password gives back only its own
        * reservation, so earlier wrong codes or passkeys stay counted until the second factor
        * verifies — else "right password, wrong code" could be repeated forever (SCA-08).
+       * `'when-second-factor'` (CSC auth/login, a password-only sign-in): keep them when the
+       * person has a one-time code or a passkey, clear them when the password is all they have.
        */
-      readonly keepFailures?: boolean;
+      readonly keepFailures?: boolean | 'when-second-factor';
     } & FactorOrigin,
   ): Promise<string> {
     await this.#throttle(request, 'auth.password');
@@ -168,7 +171,11 @@ export class Authenticator {
       throw new AuthError('ERR_AUTH_INVALID_CREDENTIALS', 'the username or password is wrong');
     }
     const hasher = this.#o.hasher;
-    return this.#userFactor(request, user.id, 'auth.password', request.keepFailures === true, async () => {
+    const keepFailures =
+      request.keepFailures === 'when-second-factor'
+        ? user.totp_secret != null || (await countUserWebauthnCredentials(this.#o.store.db, user.id)) > 0
+        : request.keepFailures === true;
+    return this.#userFactor(request, user.id, 'auth.password', keepFailures, async () => {
       if (!(await hasher.verify(request.password, user.password_hash))) return { ok: false };
       if (!hasher.needsRehash(user.password_hash)) return { ok: true };
       // Upgrade the stored hash to the current scrypt parameters while the password is at hand.

@@ -47,6 +47,9 @@ export async function authLogin(
   const userId = await deps.authenticator.verifyPassword({
     username,
     password,
+    // SCA-08: a password-only login must not wipe the count of wrong one-time codes or passkeys
+    // made elsewhere, or "right password, wrong code" could be repeated without ever locking.
+    keepFailures: 'when-second-factor',
     clientId: cscLoginClientId,
     ...origin(ctx),
   });

@@ -80,6 +80,22 @@ for (const kind of storeKinds) {
       assert.equal(locked.headers['set-cookie'], undefined);
     });
 
+    it('SCA-08: a CSC auth/login (password only) between wrong one-time codes does not wipe their count either', async (t) => {
+      const s = await open(t, kind);
+      if (!s) return;
+      const u = await s.addSigner('tage');
+      for (let round = 1; round <= 4; round++) {
+        const wrong = await post(s, '/api/v1/session', { username: u.username, password: u.password, otp: '000000' });
+        assert.equal(wrong.json<{ error: string }>().error, 'ERR_AUTH_OTP_INVALID', `round ${round}`);
+        // The password alone is right: the CSC login answers, and must give back only its own attempt.
+        await s.login(u);
+      }
+      const fifth = await post(s, '/api/v1/session', { username: u.username, password: u.password, otp: '000000' });
+      assert.equal(fifth.json<{ error: string }>().error, 'ERR_AUTH_OTP_INVALID');
+      const locked = await post(s, '/api/v1/session', { username: u.username, password: u.password, otp: s.nextOtp(u) });
+      assert.equal(locked.json<{ error: string }>().error, 'ERR_AUTH_LOCKED');
+    });
+
     it('a right password and code clear the failures counted before them', async (t) => {
       const s = await open(t, kind);
       if (!s) return;
