@@ -68,10 +68,14 @@ export class FactorManager {
 
   /**
    * Removes the TOTP device (active and pending). Unless `allowLast` (an administrator), refused
-   * when no passkey would remain (SCA-18). Audited `auth.totp.remove`.
+   * when no passkey would remain (SCA-18). `endSessions` (an administrator's revocation: the
+   * device may be a stolen one, and a session does not record which factor opened it) also ends
+   * every web session of the user in the same transaction. Audited `auth.totp.remove`.
    */
-  async removeTotp(request: { readonly userId: string; readonly allowLast?: boolean } & FactorActor): Promise<void> {
-    await this.#o.store.transaction(async (trx) => {
+  async removeTotp(
+    request: { readonly userId: string; readonly allowLast?: boolean; readonly endSessions?: boolean } & FactorActor,
+  ): Promise<{ readonly sessionsEnded: number }> {
+    return this.#o.store.transaction(async (trx) => {
       const user = await findUserById(trx, request.userId);
       if (user === undefined) throw new AuthError('ERR_AUTH_INVALID_CREDENTIALS', 'unknown user');
       if (user.totp_secret === null && user.totp_pending_secret === null) {
@@ -81,7 +85,12 @@ export class FactorManager {
         throw new SessionError('ERR_SESSION_LAST_FACTOR', 'this is your last second factor: add a passkey first');
       }
       await clearUserTotp(trx, request.userId);
-      await this.#audit(trx, request, 'auth.totp.remove', { hadActive: user.totp_secret !== null });
+      const sessionsEnded = request.endSessions === true ? await revokeUserWebSessions(trx, request.userId) : 0;
+      await this.#audit(trx, request, 'auth.totp.remove', {
+        hadActive: user.totp_secret !== null,
+        ...(request.endSessions === true ? { sessionsEnded } : {}),
+      });
+      return { sessionsEnded };
     });
   }
 

@@ -2,7 +2,8 @@
  * Loose ends of the passkey work (issue 12) on both stores: refused passkey assertions count
  * toward the user's lockout through the Authenticator's attempt reservation, like wrong TOTP codes
  * (SECURITY.md SCA-02/08); an administrator revoking one passkey ends every web session of that
- * user in the same transaction (a session does not record which passkey opened or stepped it up).
+ * user in the same transaction (a session does not record which passkey opened or stepped it up),
+ * and so does revoking the TOTP device.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -121,6 +122,22 @@ for (const kind of storeKinds) {
         .where('subject', 'like', `%${passkeyId}%`)
         .executeTakeFirstOrThrow();
       assert.equal((JSON.parse(entry.details) as { sessionsEnded: number }).sessionsEnded, 2);
+    });
+
+    it("an administrator's TOTP revocation ends all the user's web sessions too (audited)", async (t) => {
+      const s = await apiServer(t, kind);
+      if (!s) return;
+      s.services.baseUrl.set(origin);
+      const { u, cookie } = await signedIn(s, 'nils');
+      const { sessionsEnded } = await s.services.admin.revokeTotp(u.username, { via: 'api' });
+      assert.equal(sessionsEnded, 1);
+      assert.equal((await s.app.inject({ method: 'GET', url: '/api/v1/session', headers: { cookie } })).statusCode, 401);
+      const entry = await s.services.store.db
+        .selectFrom('audit_log')
+        .select(['details'])
+        .where('event_type', '=', 'auth.totp.remove')
+        .executeTakeFirstOrThrow();
+      assert.deepEqual(JSON.parse(entry.details), { hadActive: true, sessionsEnded: 1, via: 'admin-api' });
     });
   });
 }

@@ -183,8 +183,8 @@ async function dispatch(area: string, action: string, values: Values, services: 
         return 0;
       }
       if (values.totp !== true) throw new CliError('ERR_CLI_USAGE', '--passkey ID or --totp is required');
-      await admin.revokeTotp(user, origin);
-      print(io, json, { revoked: 'totp' }, 'revoked the TOTP device');
+      const { sessionsEnded } = await admin.revokeTotp(user, origin);
+      print(io, json, { revoked: 'totp', sessionsEnded }, `revoked the TOTP device; ${sessionsEnded} web session(s) ended`);
       return 0;
     }
     case 'users reset-factors': {

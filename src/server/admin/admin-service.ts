@@ -290,10 +290,20 @@ export class AdminService {
     });
   }
 
-  /** Removes a user's TOTP device, even as the last factor. Audited. */
-  async revokeTotp(user: string, origin: AdminOrigin): Promise<void> {
+  /**
+   * Removes a user's TOTP device, even as the last factor, and ends every web session of that user
+   * in the same transaction (as a passkey revocation does). Audited.
+   */
+  async revokeTotp(user: string, origin: AdminOrigin): Promise<{ readonly sessionsEnded: number }> {
     const userId = await this.resolveUserId(user);
-    await this.#factors().manager.removeTotp({ userId, allowLast: true, via: `admin-${origin.via}`, ...originFields(origin), ...actorOf(origin) });
+    return this.#factors().manager.removeTotp({
+      userId,
+      allowLast: true,
+      endSessions: true,
+      via: `admin-${origin.via}`,
+      ...originFields(origin),
+      ...actorOf(origin),
+    });
   }
 
   /**
