@@ -7,7 +7,7 @@
  * `oidc-authorization`, `oidc-first-factor`): any node finishes them, each is taken once by
  * `DELETE … RETURNING`, and they expire.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
 import type { Clock } from '../core/clock.js';
 import { appendAudit, appendFailureAudit, type AuditContext } from '../audit/index.js';
@@ -22,6 +22,7 @@ import {
 } from '../store/index.js';
 import { OidcError } from './errors.js';
 import { hashOpaqueToken } from './opaque-token.js';
+import { createAesGcmSecretBox } from './secret-box.js';
 import type { RequestOrigin } from './sad.js';
 
 /** Configuration of the identity provider (`SIGNET_OIDC_*`). */
@@ -49,6 +50,23 @@ export interface OidcLoginOptions {
   readonly clockSkewSeconds?: number;
   /** Network timeout of each request to the provider (default 5 s). */
   readonly timeoutMs?: number;
+}
+
+/**
+ * The nonce and PKCE verifier are sealed under a key derived from the state, which only the
+ * browser's URL carries (the row is found by the state's SHA-256): a copy of the database alone
+ * cannot redeem an intercepted code (RFC 7636 §1's threat) nor forge the nonce.
+ */
+function transactionBox(state: string) {
+  return createAesGcmSecretBox(new Uint8Array(hkdfSync('sha256', state, new Uint8Array(0), 'signet oidc transaction', 32)));
+}
+
+function sealTransaction(state: string, secrets: { readonly nonce: string; readonly verifier: string }): Uint8Array {
+  return transactionBox(state).seal(new TextEncoder().encode(JSON.stringify(secrets)), 'oidc-authorization');
+}
+
+function openTransaction(state: string, sealed: Uint8Array): { nonce: string; verifier: string } {
+  return JSON.parse(new TextDecoder().decode(transactionBox(state).open(sealed, 'oidc-authorization'))) as { nonce: string; verifier: string };
 }
 
 /** A started authorization: where to send the browser, and the value of its binding cookie. */
@@ -146,7 +164,7 @@ export class OidcLogin {
     await this.#o.store.transaction((trx) =>
       insertWebauthnChallenge(trx, {
         ticket_hash: hashOpaqueToken(state),
-        challenge: new TextEncoder().encode(JSON.stringify({ nonce, verifier })),
+        challenge: sealTransaction(state, { nonce, verifier }),
         purpose: 'oidc-authorization',
         user_id: null,
         binding: bindingOf(browserToken) ?? null,
@@ -187,7 +205,7 @@ export class OidcLogin {
     let userId: string | undefined;
     try {
       const row = await this.#takeTransaction(request.state, request.browserToken);
-      const { nonce, verifier } = JSON.parse(new TextDecoder().decode(row.challenge)) as { nonce: string; verifier: string };
+      const { nonce, verifier } = openTransaction(request.state as string, row.challenge);
       const metadata = await this.#discover();
       // RFC 9207 §2.4: the iss parameter, when present (or announced), must be the issuer we asked.
       if (request.iss !== undefined || metadata.authorization_response_iss_parameter_supported === true) {

@@ -216,6 +216,16 @@ for (const kind of storeKinds) {
       assert.equal(location.searchParams.get('code_challenge_method'), 'S256');
       assert.equal(location.searchParams.get('client_id'), clientId);
       assert.ok((location.searchParams.get('nonce') ?? '').length >= 43);
+      // The stored transaction holds neither the nonce nor anything readable (the PKCE verifier is
+      // sealed under a key derived from the state, which the database does not have).
+      const stored = await s.services.store.db
+        .selectFrom('webauthn_challenges')
+        .select(['challenge'])
+        .where('purpose', '=', 'oidc-authorization')
+        .executeTakeFirstOrThrow();
+      const storedText = Buffer.from(stored.challenge).toString('latin1');
+      assert.ok(!storedText.includes(location.searchParams.get('nonce') as string), 'nonce stored in clear');
+      assert.ok(!storedText.includes('verifier'), 'PKCE verifier stored in clear');
       const back = await throughProvider(location.toString());
       assert.equal(back.searchParams.get('iss'), idp.issuer, 'RFC 9207 iss in the authorization response');
       const { first, error } = await callback(s, back.search.slice(1), txCookie);
