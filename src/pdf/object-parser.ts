@@ -29,13 +29,39 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 /** Most elements one array or dictionary may hold (DOS-08: a 64 MB window of `0 0 0 …` must not become 32 M JS values). */
 const MAX_ELEMENTS = 1_000_000;
 
-/** A growable byte buffer for string and name bodies (a JS number[] would cost 8× the input). */
+/**
+ * Token length caps. ISO 32000-1 Annex C (Table C.1) gives a conforming 32-bit reader's limits:
+ * names 127 bytes, strings 32,767 bytes, numbers ±2^31 / ±3.4·10^38. Real writers exceed the name
+ * and string limits (long font names; signature /Contents with embedded revocation data), so the
+ * caps here are generous multiples of Annex C — what they stop is a token of megabytes, whose
+ * bytes a reader would otherwise copy one at a time (issue 15: a 16 MiB trailer token).
+ */
+export const MAX_KEYWORD_BYTES = 255;
+/** Longest name (after `/`, before #xx decoding): 32 × Annex C's 127. */
+export const MAX_NAME_BYTES = 4096;
+/** Longest literal or hexadecimal string, decoded (Annex C: 32,767; signature /Contents may be megabytes). */
+export const MAX_STRING_BYTES = 32 * 1024 * 1024;
+
+function tokenLimit(what: string, max: number, offset: number): never {
+  throw new PdfError('ERR_PDF_LIMIT_TOKEN', `${what} longer than ${max} bytes at offset ${offset}`);
+}
+
+/** A growable byte buffer for string and name bodies (a JS number[] would cost 8× the input), capped at `max` bytes. */
 class Bytes {
   #buf = new Uint8Array(32);
   length = 0;
+  readonly #max: number;
+  readonly #at: number;
+
+  constructor(max = Infinity, at = 0) {
+    this.#max = max;
+    this.#at = at;
+  }
 
   push(b: number): void {
     if (this.length === this.#buf.length) {
+      if (this.length >= this.#max) tokenLimit('string', this.#max, this.#at);
+      // MAX_STRING_BYTES is a power of two, so checking when the buffer is full is exact.
       const next = new Uint8Array(this.#buf.length * 2);
       next.set(this.#buf);
       this.#buf = next;
@@ -115,15 +141,21 @@ export class ObjectParser {
     }
   }
 
-  /** Reads a run of regular characters (a keyword or number token) without consuming delimiters. */
+  /**
+   * Reads a run of regular characters (a keyword or number token) without consuming delimiters.
+   * A run longer than {@link MAX_KEYWORD_BYTES} is `ERR_PDF_LIMIT_TOKEN`, found without reading
+   * past the cap (so a 16 MiB token never grows the parser's window).
+   */
   readToken(): string {
     const buf = this.buf;
     const start = this.pos;
-    while (this.pos < buf.length && WS[buf[this.pos]!] !== 1 && DELIM[buf[this.pos]!] !== 1) this.pos++;
-    if (this.pos >= buf.length && !this.atEnd) throw NeedMoreData.instance;
-    let s = '';
-    for (let i = start; i < this.pos; i++) s += String.fromCharCode(buf[i]!);
-    return s;
+    const stop = Math.min(buf.length, start + MAX_KEYWORD_BYTES + 1);
+    let i = start;
+    while (i < stop && WS[buf[i]!] !== 1 && DELIM[buf[i]!] !== 1) i++;
+    if (i - start > MAX_KEYWORD_BYTES) tokenLimit('token', MAX_KEYWORD_BYTES, this.base + start);
+    if (i >= buf.length && !this.atEnd) throw NeedMoreData.instance;
+    this.pos = i;
+    return latin1(buf, start, i);
   }
 
   /** Skips white space, then consumes `keyword` if it is the next token; returns whether it did. */
@@ -142,12 +174,16 @@ export class ObjectParser {
     const start = this.pos;
     let n = 0;
     let i = start;
-    while (i < buf.length && buf[i]! >= 0x30 && buf[i]! <= 0x39) {
+    // At most 16 digits are looked at: more is not an unsigned this reader accepts (and a
+    // megabyte run of digits must not grow the window).
+    const stop = Math.min(buf.length, start + 16);
+    while (i < stop && buf[i]! >= 0x30 && buf[i]! <= 0x39) {
       n = n * 10 + (buf[i]! - 0x30);
       i++;
     }
+    if (i - start > 15) return undefined;
     if (i >= buf.length && !this.atEnd) throw NeedMoreData.instance;
-    if (i === start || i - start > 15) return undefined;
+    if (i === start) return undefined;
     if (i < buf.length && isRegular(buf[i]!)) return undefined;
     this.pos = i;
     return n;
@@ -237,18 +273,16 @@ export class ObjectParser {
     this.pos++;
     const start = this.pos;
     let simple = true;
-    while (this.pos < buf.length) {
+    const stop = Math.min(buf.length, start + MAX_NAME_BYTES + 1);
+    while (this.pos < stop) {
       const b = buf[this.pos]!;
       if (WS[b] === 1 || DELIM[b] === 1) break;
       if (b === 0x23 || b > 0x7e) simple = false;
       this.pos++;
     }
+    if (this.pos - start > MAX_NAME_BYTES) tokenLimit('name', MAX_NAME_BYTES, this.base + start - 1);
     if (this.pos >= buf.length && !this.atEnd) throw NeedMoreData.instance;
-    if (simple) {
-      let s = '';
-      for (let i = start; i < this.pos; i++) s += String.fromCharCode(buf[i]!);
-      return PdfName.of(s);
-    }
+    if (simple) return PdfName.of(latin1(buf, start, this.pos));
     // §7.3.5: #xx escapes; the bytes are UTF-8 by convention (Latin-1 when not valid UTF-8).
     const bytes = new Bytes();
     for (let i = start; i < this.pos; i++) {
@@ -309,8 +343,9 @@ export class ObjectParser {
 
   #parseHexString(): PdfString {
     const buf = this.buf;
+    const at = this.offset;
     this.pos++;
-    const out = new Bytes();
+    const out = new Bytes(MAX_STRING_BYTES, at);
     let hi = -1;
     for (;;) {
       if (this.pos >= buf.length) this.#eof();
@@ -335,8 +370,9 @@ export class ObjectParser {
 
   #parseLiteralString(): PdfString {
     const buf = this.buf;
+    const at = this.offset;
     this.pos++;
-    const out = new Bytes();
+    const out = new Bytes(MAX_STRING_BYTES, at);
     let nest = 0;
     for (;;) {
       if (this.pos >= buf.length) this.#eof();
@@ -385,6 +421,11 @@ export class ObjectParser {
     }
     return new PdfString(out.take(), false);
   }
+}
+
+/** Bytes `[start, end)` of `buf` as a Latin-1 string, in one native call (no per-character concatenation). */
+function latin1(buf: Uint8Array, start: number, end: number): string {
+  return Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('latin1');
 }
 
 function hexValue(b: number): number {

@@ -44,6 +44,7 @@ const FATAL: ReadonlySet<PdfErrorCode> = new Set<PdfErrorCode>([
   'ERR_PDF_LIMIT_DECOMPRESSED',
   'ERR_PDF_LIMIT_REVISIONS',
   'ERR_PDF_LIMIT_TIME',
+  'ERR_PDF_LIMIT_TOKEN',
   'ERR_PDF_ENCRYPTED',
   'ERR_PDF_XREF_LOOP',
   'ERR_PDF_IO',

@@ -78,6 +78,20 @@ describe('ISO 32000-1 §7.3 objects', () => {
     assert.deepEqual(parse('[[[]]]', 3), [[[]]]);
   });
 
+  it('issue 15: token caps after ISO 32000-1 Annex C — at the cap accepted, one byte over refused without reading on', () => {
+    const name = 'N'.repeat(4096);
+    assert.equal((parse(`/${name}`) as PdfName).name, name);
+    assert.throws(() => parse(`/${name}N`), { code: 'ERR_PDF_LIMIT_TOKEN' });
+    assert.throws(() => parse('k'.repeat(256)), { code: 'ERR_PDF_LIMIT_TOKEN' });
+    assert.throws(() => parse('1'.repeat(256)), { code: 'ERR_PDF_LIMIT_TOKEN' });
+    assert.throws(() => parse('1'.repeat(255)), { code: 'ERR_PDF_SYNTAX' }); // a malformed number, under the cap
+    // A window that ends inside an over-long token is refused at once, not grown (NeedMoreData).
+    const windowed = new ObjectParser(new Uint8Array(Buffer.from(`/X ${'k'.repeat(300)}`, 'latin1')), 0, false, 8);
+    windowed.parseObject();
+    assert.throws(() => windowed.parseObject(), { code: 'ERR_PDF_LIMIT_TOKEN' });
+    assert.equal((parse(`<${'ab'.repeat(100_000)}>`) as PdfString).bytes.length, 100_000);
+  });
+
   it('round-trips through the serializer', () => {
     const src = '<</Type /Annot /Rect [0 0 612.5 -3] /T (Sig\\(1\\)) /V null /B true /H <00ff> /R 12 0 R>>';
     const once = parse(src);
