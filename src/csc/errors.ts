@@ -36,6 +36,7 @@ export type CscErrorCode =
   | 'ERR_CSC_IDEMPOTENCY_KEY_REUSED'
   | 'ERR_CSC_REQUEST_IN_PROGRESS'
   | 'ERR_CSC_BACKEND_UNAVAILABLE'
+  | 'ERR_CSC_KEY_UNAVAILABLE'
   | 'ERR_CSC_SERVER'
   | 'ERR_CSC_NOT_IMPLEMENTED';
 
@@ -62,6 +63,8 @@ export const cscErrorWire: Readonly<
   ERR_CSC_IDEMPOTENCY_KEY_REUSED: { status: 422, error: 'invalid_request' },
   ERR_CSC_REQUEST_IN_PROGRESS: { status: 409, error: 'temporarily_unavailable' },
   ERR_CSC_BACKEND_UNAVAILABLE: { status: 503, error: 'temporarily_unavailable' },
+  // Found before the SAD was consumed (issue 16): the authorization stays usable once it is fixed.
+  ERR_CSC_KEY_UNAVAILABLE: { status: 503, error: 'temporarily_unavailable' },
   ERR_CSC_SERVER: { status: 500, error: 'server_error' },
   ERR_CSC_NOT_IMPLEMENTED: { status: 501, error: 'not_implemented' },
 };

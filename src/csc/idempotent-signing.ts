@@ -49,6 +49,11 @@ export interface IdempotentCall {
   /** The (v2) request body, fingerprinted with the operation and the SAD. */
   readonly body: CscBody;
   readonly reservation: ConsumeSadRequest;
+  /**
+   * Runs before the SAD is consumed (a new reservation or the takeover of an abandoned one), not
+   * for a replay: finds the key, so a key that cannot be reached leaves the SAD usable.
+   */
+  readonly prepare?: () => Promise<void>;
 }
 
 /** The response of a signing operation, stored as JSON until the row is purged. */
@@ -131,6 +136,7 @@ export async function signIdempotently(
   const fingerprint = requestFingerprint(call.operation, call.body, sadIdHash);
   const existing = await findSigningRequest(deps.store.db, r.userId, r.clientId, call.key);
   if (existing !== undefined) return answerRetry(deps, call, existing, fingerprint, sign);
+  await call.prepare?.();
   let started: Attempt;
   try {
     started = await deps.sads.reserve(r, async (trx, sad) => {
@@ -197,6 +203,7 @@ async function answerRetry(
     case 'in_flight':
       throw inProgress(deps, row);
     case 'abandoned': {
+      await call.prepare?.();
       const resumed = await deps.sads.recheck(call.reservation, async (trx) => {
         const now = deps.clock.now().getTime();
         const attempt = await resumeSigningRequest(trx, row.id, now);

@@ -38,6 +38,7 @@ import {
 } from './request-params.js';
 import { requireBearer, requireOwnCredential, requireUsableCredential, type RequestTrail } from './request-scope.js';
 import { checkOperationMode, sadOf, signDigests } from './sign-hash.js';
+import { prepareCredentialKey, type CredentialKey } from './credential-key.js';
 import { digestFromOid, digestOid, resolveSignAlgo, type ResolvedSignAlgo } from './sign-algorithm.js';
 import { ValidationInfoBuilder } from './validation-info.js';
 
@@ -114,16 +115,23 @@ export async function signDoc(
       : err;
   // Consumes the SAD for `hashes` before `produce` runs any key operation: in one transaction, or
   // with an Idempotency-Key through the two-transaction protocol (idempotent-signing.ts, SAD-07).
+  let key: CredentialKey | undefined;
+  const preparedKey = async (): Promise<CredentialKey> => (key ??= await prepareCredentialKey(deps, row));
   const authorizeAndSign = async (
     hashAlg: string,
     hashes: Uint8Array[],
     produce: () => Promise<Record<string, unknown>>,
   ): Promise<Record<string, unknown>> => {
     const reservation = { ...binding, hashAlgorithmOid: hashAlg, sad, hashes };
+    // Issue 16: the key is found before the SAD is consumed (credential-key.ts).
+    const prepare = async (): Promise<void> => {
+      key = await prepareCredentialKey(deps, row);
+    };
     try {
       if (idempotencyKey !== undefined) {
-        return await signIdempotently(deps, { key: idempotencyKey, operation: 'signatures/signDoc', body, reservation }, produce);
+        return await signIdempotently(deps, { key: idempotencyKey, operation: 'signatures/signDoc', body, reservation, prepare }, produce);
       }
+      await prepare();
       await deps.sads.consume(reservation);
     } catch (err) {
       throw notAuthorized(err);
@@ -148,13 +156,10 @@ export async function signDoc(
       (d) => new Uint8Array(createHash(digestAlgorithms[digest].nodeName).update(d.bytes).digest()),
     );
     return authorizeAndSign(digestOid(digest), hashes, async () => {
-      const backend = deps.keyBackends.get(row.backend_kind);
-      if (backend === undefined) {
-        throw new CscError('ERR_CSC_BACKEND_UNAVAILABLE', 'The signing service is temporarily unavailable');
-      }
+      const prepared = await preparedKey();
       const signed: Uint8Array[] = [];
       for (const d of docs) {
-        const signer = keySigner(backend, row.key_ref, cert.chain, d.pades.algorithm);
+        const signer = keySigner(prepared, row.key_ref, cert.chain, d.pades.algorithm);
         const out = await signPdf(d.bytes, signer, {
           signingTime: deps.clock.now(),
           ...(d.pades.certify ? { certify: 2 as const } : {}),
@@ -203,7 +208,7 @@ export async function signDoc(
       const dtbs = attributes.map(
         (a) => new Uint8Array(createHash(digestAlgorithms[g.pades.algorithm.digest].nodeName).update(a).digest()),
       );
-      const signatures = await signDigests(deps, row, cert, g.pades.algorithm, dtbs);
+      const signatures = await signDigests(await preparedKey(), row, cert, g.pades.algorithm, dtbs);
       for (const [i, a] of attributes.entries()) {
         const cms = buildSignedData({
           signedAttributes: a,

@@ -9,6 +9,7 @@ import { digestAlgorithms, type SignatureAlgorithm } from '../cms/index.js';
 import type { CredentialRow } from '../store/index.js';
 import { origin } from './auth-operations.js';
 import type { CredentialCertificate } from './credential-certificate.js';
+import { prepareCredentialKey, type CredentialKey } from './credential-key.js';
 import type { CscDeps, CscRequestContext } from './csc-deps.js';
 import { CscError, invalidParameter, missingParameter } from './errors.js';
 import { parseIdempotencyKey } from './idempotency-key.js';
@@ -41,30 +42,27 @@ export function checkOperationMode(body: Readonly<Record<string, unknown>>): voi
   if (mode !== undefined && mode !== 'S') throw invalidParameter('operationMode');
 }
 
-/** Signs digests with the credential's key, checking each result; never releases a bad one. */
+/**
+ * Signs digests with the credential's key (prepared before the SAD was consumed, see
+ * credential-key.ts), checking each result; never releases a bad one.
+ */
 export async function signDigests(
-  deps: CscDeps,
+  key: CredentialKey,
   row: CredentialRow,
   cert: CredentialCertificate,
   algorithm: SignatureAlgorithm,
   digests: readonly Uint8Array[],
 ): Promise<Uint8Array[]> {
-  const backend = deps.keyBackends.get(row.backend_kind);
-  if (backend === undefined) {
-    throw new CscError('ERR_CSC_BACKEND_UNAVAILABLE', 'The signing service is temporarily unavailable', {
-      detail: { backend: row.backend_kind },
-    });
-  }
   return Promise.all(
     digests.map(async (digest) => {
-      const signature = await backend.sign(row.key_ref, {
+      const signature = await key.sign({
         scheme: algorithm.scheme,
         digestAlgorithm: algorithm.digest,
         digest,
       });
       if (!checkSignatureOverDigest(cert.publicKey, algorithm, digest, signature)) {
         throw new CscError('ERR_CSC_SERVER', 'The signature could not be created', {
-          detail: { reason: 'output self-check failed', credential: row.id, backend: backend.kind },
+          detail: { reason: 'output self-check failed', credential: row.id, backend: key.backendKind },
         });
       }
       return signature;
@@ -111,16 +109,32 @@ export async function signHash(
   // Its `sad.consume` audit entry (credential, hashes, client, source address, trace id) commits
   // with the consumption and is the record of these signatures; a failure after it is audited
   // as csc.signatures.signHash:failure and the reservation stays burned (CSC-API.md §7).
+  // Issue 16: the key is found (and a software key decrypted) before the SAD is consumed, so a
+  // key that cannot be reached leaves the SAD usable (ERR_CSC_KEY_UNAVAILABLE).
   if (idempotencyKey === undefined) {
+    const key = await prepareCredentialKey(deps, row);
     await deps.sads.consume({ ...binding, sad, hashes });
-    const signatures = await signDigests(deps, row, cert, algorithm, hashes);
+    const signatures = await signDigests(key, row, cert, algorithm, hashes);
     return { signatures: signatures.map(toBase64) };
   }
-  // With an Idempotency-Key: reserve, sign, store, then answer (idempotent-signing.ts, SAD-07).
+  // With an Idempotency-Key: reserve, sign, store, then answer (idempotent-signing.ts, SAD-07);
+  // the key is prepared before the reservation (a replay of a stored answer needs no key).
+  let prepared: CredentialKey | undefined;
   const response = await signIdempotently(
     deps,
-    { key: idempotencyKey, operation: 'signatures/signHash', body, reservation: { ...binding, sad, hashes } },
-    async () => ({ signatures: (await signDigests(deps, row, cert, algorithm, hashes)).map(toBase64) }),
+    {
+      key: idempotencyKey,
+      operation: 'signatures/signHash',
+      body,
+      reservation: { ...binding, sad, hashes },
+      prepare: async () => {
+        prepared = await prepareCredentialKey(deps, row);
+      },
+    },
+    async () => {
+      const key = prepared ?? (await prepareCredentialKey(deps, row));
+      return { signatures: (await signDigests(key, row, cert, algorithm, hashes)).map(toBase64) };
+    },
   );
   return response as { signatures: string[] };
 }

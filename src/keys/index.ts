@@ -5,8 +5,10 @@ export type {
   KeyBackend,
   KeyRef,
   KeySpec,
+  PreparedKey,
   SignRequest,
 } from './key-backend.js';
+export { prepareKey } from './key-backend.js';
 export { KeyBackendError } from './errors.js';
 export type { KeyErrorCode } from './errors.js';
 export { SoftwareKeystore, keystoreRef, Kek, loadKek, parseKek } from './software/index.js';

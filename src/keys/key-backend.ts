@@ -47,4 +47,32 @@ export interface KeyBackend {
   destroyKey(ref: KeyRef): Promise<void>;
   health(): Promise<BackendHealth>;
   close(): Promise<void>;
+  /**
+   * Finds the key and makes it ready to sign, failing now (ERR_KEY_NOT_FOUND, ERR_KEYSTORE_KEK,
+   * ERR_KEY_BACKEND_UNAVAILABLE…) rather than at `sign`: called before anything irreversible,
+   * such as consuming a SAD. Optional; `prepareKey` falls back to reading the public key.
+   */
+  prepareKey?(ref: KeyRef): Promise<PreparedKey>;
+}
+
+/** A key found (and for a software key, decrypted) ahead of its signatures. */
+export interface PreparedKey {
+  sign(request: SignRequest): Promise<Uint8Array>;
+}
+
+/**
+ * The key `ref` of `backend`, made ready to sign: the backend's own `prepareKey`, else a look-up
+ * of its public key (a PKCS#11 token or token server must answer and hold the object).
+ *
+ * @example
+ * ```ts
+ * const key = await prepareKey(backend, row.key_ref); // throws before the SAD is consumed
+ * await consume();
+ * const signature = await key.sign({ scheme: 'ECDSA', digestAlgorithm: 'SHA-256', digest });
+ * ```
+ */
+export async function prepareKey(backend: KeyBackend, ref: KeyRef): Promise<PreparedKey> {
+  if (backend.prepareKey !== undefined) return backend.prepareKey(ref);
+  await backend.getPublicKey(ref);
+  return { sign: (request) => backend.sign(ref, request) };
 }

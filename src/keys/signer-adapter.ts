@@ -7,7 +7,7 @@ import { constants, createHash, verify, X509Certificate, type KeyObject } from '
 import type { SignatureAlgorithm } from '../cms/algorithms.js';
 import { digestAlgorithms, resolveSignatureAlgorithm } from '../cms/algorithms.js';
 import type { Signer } from '../cms/signer.js';
-import type { KeyBackend, KeyRef } from './key-backend.js';
+import type { KeyBackend, KeyRef, PreparedKey, SignRequest } from './key-backend.js';
 import { KeyBackendError } from './errors.js';
 import { describePublicKey } from './public-key-info.js';
 
@@ -42,7 +42,8 @@ function leafPublicKey(certificateChain: readonly Uint8Array[]): KeyObject {
 }
 
 /**
- * A `Signer` that signs with key `ref` of `backend`. `certificateChain` is DER, leaf first; the
+ * A `Signer` that signs with key `ref` of `backend` (or with a key prepared before, see
+ * `prepareKey`; `ref` then only names it in errors). `certificateChain` is DER, leaf first; the
  * leaf's public key must be the key's. The key type must fit the algorithm (RSA for PKCS#1 and
  * PSS, EC for ECDSA), else `ERR_KEY_MECHANISM_UNSUPPORTED` is thrown at once.
  *
@@ -56,7 +57,7 @@ function leafPublicKey(certificateChain: readonly Uint8Array[]): KeyObject {
  * ```
  */
 export function keySigner(
-  backend: KeyBackend,
+  backend: KeyBackend | PreparedKey,
   ref: KeyRef,
   certificateChain: readonly Uint8Array[],
   signatureAlgorithm: SignatureAlgorithm,
@@ -74,6 +75,10 @@ export function keySigner(
   const digest = digestAlgorithms[entry.digest];
   const verifyOutput = options.verifyOutput ?? true;
   const chain = Object.freeze([...certificateChain]);
+  const isBackend = 'generateKey' in backend;
+  const signWith = (request: SignRequest): Promise<Uint8Array> =>
+    isBackend ? backend.sign(ref, request) : backend.sign(request);
+  const backendKind = isBackend ? backend.kind : 'prepared';
   const algorithm = Object.freeze({ scheme: entry.scheme, digest: entry.digest });
   return Object.freeze({
     certificateChain: chain,
@@ -81,7 +86,7 @@ export function keySigner(
     maxSignatureSize: () => info.maxSignatureSize,
     async sign(data: Uint8Array): Promise<Uint8Array> {
       const hash = createHash(digest.nodeName).update(data).digest();
-      const signature = await backend.sign(ref, {
+      const signature = await signWith({
         scheme: entry.scheme,
         digestAlgorithm: entry.digest,
         digest: new Uint8Array(hash),
@@ -100,7 +105,7 @@ export function keySigner(
           throw new KeyBackendError(
             'ERR_KEY_SIGN_FAILED',
             'the key produced a signature that does not verify with the certificate',
-            { detail: { ref, backend: backend.kind } },
+            { detail: { ref, backend: backendKind } },
           );
         }
       }

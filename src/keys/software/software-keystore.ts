@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { KeyType, NamedCurve } from '../../cms/algorithms.js';
 import { systemClock, type Clock } from '../../core/clock.js';
-import type { BackendHealth, GeneratedKey, KeyRef, KeySpec, SignRequest } from '../key-backend.js';
+import type { BackendHealth, GeneratedKey, KeyRef, KeySpec, PreparedKey, SignRequest } from '../key-backend.js';
 import type { ListingKeyBackend } from '../key-listing.js';
 import { KeyBackendError } from '../errors.js';
 import { assertKeyLabel, randomKeyLabel } from '../key-label.js';
@@ -247,6 +247,21 @@ export class SoftwareKeystore implements ListingKeyBackend {
     this.#assertOpen();
     const key = await this.#privateKey(ref);
     return this.#pool === undefined ? signDigest(key, request) : this.#pool.sign(key, request);
+  }
+
+  /**
+   * Reads and decrypts the key now: a missing, undecryptable or malformed key fails here, and
+   * the signatures that follow use the decrypted key without reading it again.
+   */
+  async prepareKey(ref: KeyRef): Promise<PreparedKey> {
+    this.#assertOpen();
+    const key = await this.#privateKey(ref);
+    return {
+      sign: async (request) => {
+        this.#assertOpen();
+        return this.#pool === undefined ? signDigest(key, request) : this.#pool.sign(key, request);
+      },
+    };
   }
 
   /**
