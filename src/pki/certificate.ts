@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import type { Name} from '@peculiar/asn1-x509';
-import { Certificate, SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
+import { Certificate, id_ce_subjectKeyIdentifier, SubjectKeyIdentifier, SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
 import { asBytes, concatBytes, fromHex, toHex } from '../core/bytes.js';
 import { PkiError } from './errors.js';
 
@@ -91,11 +91,27 @@ export function publicKeyBits(spki: Uint8Array): Uint8Array {
 }
 
 /**
- * Key identifier per RFC 5280 §4.2.1.2 method (1) — but with SHA-256 truncated to 160 bits
- * (RFC 7093 §2 method 1), avoiding SHA-1.
+ * Key identifier for new certificates: RFC 5280 §4.2.1.2 method (1), the 160-bit SHA-1 of the
+ * subjectPublicKey BIT STRING value. An identifier, not a signature: SHA-1's collision weakness
+ * does not apply, and validators that look up an OCSP responder or an issuer by this value
+ * (pyhanko-certvalidator before 0.30.2 among them) expect method (1). Certificates issued earlier
+ * carry RFC 7093 §2 method 1 (truncated SHA-256) identifiers; Signet always reads the value from
+ * the certificate's own subjectKeyIdentifier (see {@link subjectKeyIdentifierOf}), never
+ * recomputes it, so both keep working.
  */
 export function keyIdentifier(spki: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash('sha256').update(publicKeyBits(spki)).digest().subarray(0, 20));
+  return new Uint8Array(createHash('sha1').update(publicKeyBits(spki)).digest());
+}
+
+/** The subjectKeyIdentifier extension's value (RFC 5280 §4.2.1.2), or undefined when absent or unreadable. */
+export function subjectKeyIdentifierOf(cert: Certificate): Uint8Array | undefined {
+  const ext = cert.tbsCertificate.extensions?.find((e) => e.extnID === id_ce_subjectKeyIdentifier);
+  if (!ext) return undefined;
+  try {
+    return new Uint8Array(AsnConvert.parse(ext.extnValue, SubjectKeyIdentifier).buffer);
+  } catch {
+    return undefined;
+  }
 }
 
 /** SHA-256 hex of the SPKI (used for the unique-key rule). */

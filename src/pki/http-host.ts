@@ -129,13 +129,16 @@ export interface PkiRoutesOptions {
   readonly ocsp: PkiHttpHandler;
   readonly tsa: PkiHttpHandler;
   readonly rootCertificate: Uint8Array;
+  /** The root's CRL as stored (GET /ca/root.crl; 404 while there is none). */
+  readonly rootCrl?: () => Uint8Array | undefined;
   readonly clock: Clock;
   /** A served CRL is regenerated after this many minutes, or at once after a revocation. Default 60. */
   readonly crlCacheMinutes?: number;
 }
 
 /**
- * The standard routes: POST /tsa, GET|POST /ocsp, GET /crl, GET /ca/issuing.cer, GET /ca/root.cer.
+ * The standard routes: POST /tsa, GET|POST /ocsp, GET /crl, GET /ca/issuing.cer, GET /ca/root.cer,
+ * GET /ca/root.crl.
  */
 export function pkiRoutes(options: PkiRoutesOptions): readonly PkiRoute[] {
   let cached: { der: Uint8Array; revokedCount: number; at: number } | undefined;
@@ -148,7 +151,11 @@ export function pkiRoutes(options: PkiRoutesOptions): readonly PkiRoute[] {
     }
     return binaryResponse('application/pkix-crl', cached.der);
   };
-  const cert = (der: Uint8Array): PkiHttpHandler => () => Promise.resolve(binaryResponse('application/pkix-cert', der));
+  const rootCrl: PkiHttpHandler = () => {
+    const der = options.rootCrl?.();
+    return Promise.resolve(der === undefined ? textResponse(404, 'no root CRL') : binaryResponse('application/pkix-crl', der));
+  };
+    const cert = (der: Uint8Array): PkiHttpHandler => () => Promise.resolve(binaryResponse('application/pkix-cert', der));
   return [
     { method: 'POST', path: '/tsa', handler: options.tsa },
     { method: 'POST', path: '/ocsp', handler: options.ocsp },
@@ -156,5 +163,6 @@ export function pkiRoutes(options: PkiRoutesOptions): readonly PkiRoute[] {
     { method: 'GET', path: '/crl', handler: crl },
     { method: 'GET', path: '/ca/issuing.cer', handler: cert(options.ca.certificate) },
     { method: 'GET', path: '/ca/root.cer', handler: cert(options.rootCertificate) },
+    { method: 'GET', path: '/ca/root.crl', handler: rootCrl },
   ];
 }

@@ -19,6 +19,7 @@ export {
   pemToDer,
   serialToHex,
   spkiDer,
+  subjectKeyIdentifierOf,
 } from './certificate.js';
 export { caIssuersUrls, crlUrls, ocspUrls } from './certificate-urls.js';
 export { parseRevocationReason, revocationReasonCodes } from './revocation-reason.js';
@@ -50,10 +51,16 @@ export {
   markCaDirectoryInDatabase,
   openCaDirectory,
   pkiUrlsFor,
+  readCaDirectoryConfig,
+  rootPkiUrlsFor,
   updateBaseUrl,
+  upgradeCaDirectory,
 } from './ca/ca-directory.js';
+export { defaultRootCrlDays, readRootCrl, rootCrlFile, writeRootCrl } from './ca/root-crl.js';
+export type { WriteRootCrlOptions } from './ca/root-crl.js';
 export type {
   CaDirectoryConfig,
+  CaDirectoryUpgrade,
   ImportedIssuingCa,
   InitCaDirectoryOptions,
   KekChoice,

@@ -27,6 +27,9 @@ import {
   DbCaStore,
   openCaDirectory,
   pkiUrlsFor,
+  readCaDirectoryConfig,
+  updateBaseUrl,
+  upgradeCaDirectory,
   type OcspResponder,
   type OpenedCaDirectory,
   type PkiUrls,
@@ -42,7 +45,10 @@ import { lockDataDir } from './data-dir-lock.js';
 import { ensureFirstStart } from './first-start.js';
 import { createLogger } from './logger.js';
 
-/** The public base URL, settable once the listening port is known (port 0). */
+/**
+ * The public base URL, settable once the listening port is known (port 0). Setting it also stores
+ * `<url>/pki` as the CA's base URL in ca.json, where every certificate URL comes from.
+ */
 export interface BaseUrl {
   /** e.g. `https://sign.example.org` (no trailing slash). */
   get(): string;
@@ -106,27 +112,41 @@ export interface CreateServicesOptions {
   readonly credentials?: (services: Omit<Services, 'admin' | 'close'>) => CredentialOperations | undefined;
 }
 
-function mutableBaseUrl(initial: string): BaseUrl {
+function mutableBaseUrl(initial: string, onSet: (url: string) => void): BaseUrl {
   let value = initial.replace(/\/+$/, '');
   return {
     get: () => value,
     set: (url) => {
       value = url.replace(/\/+$/, '');
+      onSet(value);
     },
   };
 }
 
-/** PKI URLs read at issuance time, so a base URL learnt after listening still lands in AIA/CDP. */
-function livePkiUrls(baseUrl: BaseUrl): PkiUrls {
+/** Stores `<base URL>/pki` in ca.json when it differs (an atomic replace, see updateBaseUrl). */
+function storeCaBaseUrl(caDir: string, baseUrl: string): void {
+  const config = readCaDirectoryConfig(caDir);
+  const pki = `${baseUrl}/pki`;
+  if (config.baseUrl !== pki) updateBaseUrl(caDir, config, pki);
+}
+
+/**
+ * PKI URLs read at issuance time from the CA's one stored base URL (ca.json, which `signet serve`
+ * updates once it knows its own): a certificate made by another process on the same data
+ * directory (`signet admin credentials create`) names the serving instance's URLs, never a
+ * default of that process.
+ */
+function storedPkiUrls(caDir: string): PkiUrls {
+  const urls = (): PkiUrls => pkiUrlsFor(readCaDirectoryConfig(caDir).baseUrl);
   return {
     get ocsp() {
-      return pkiUrlsFor(`${baseUrl.get()}/pki`).ocsp;
+      return urls().ocsp;
     },
     get caIssuers() {
-      return pkiUrlsFor(`${baseUrl.get()}/pki`).caIssuers;
+      return urls().caIssuers;
     },
     get crl() {
-      return pkiUrlsFor(`${baseUrl.get()}/pki`).crl;
+      return urls().crl;
     },
   } as PkiUrls;
 }
@@ -161,7 +181,10 @@ export async function createServices(config: ServerConfig, options: CreateServic
     }
   };
   try {
-    const baseUrl = mutableBaseUrl(config.baseUrl ?? (config.host === '127.0.0.1' ? `http://localhost:${config.port}` : `http://${config.host}:${config.port}`));
+    const baseUrl = mutableBaseUrl(
+      config.baseUrl ?? (config.host === '127.0.0.1' ? `http://localhost:${config.port}` : `http://${config.host}:${config.port}`),
+      (url) => storeCaBaseUrl(boot.layout.caDir, url),
+    );
     const store = await connectStore(config.database);
     closers.push(() => store.close());
     // SECURITY.md FLT-15: expiries and timestamps follow the database's clock, shared by every node.
@@ -175,6 +198,11 @@ export async function createServices(config: ServerConfig, options: CreateServic
     // renewal moves its credential to the new certificate there too.
     const caStore = new DbCaStore({ store, onChange: recordCaChanges(audit) });
     const { setupToken } = await ensureFirstStart({ config, boot, clock, store, caStore, audit, logger });
+    // A CA made by an older version gets its root CRL and an issuing CA certificate naming it
+    // (re-issued for the same key), under the lock so that one node does it.
+    const upgraded = await upgradeCaDirectory(boot.layout.caDir, { clock, ...boot.kekChoice });
+    if (upgraded.reissuedIssuing || upgraded.wroteRootCrl) logger.info(upgraded, 'CA directory brought up to date');
+    if (config.baseUrl !== undefined) storeCaBaseUrl(boot.layout.caDir, baseUrl.get());
     dataDirLock.release();
     await backfillCredentialSerials(store);
     const caDirectory = await openCaDirectory(boot.layout.caDir, { clock, ...boot.kekChoice, store: caStore });
@@ -201,7 +229,7 @@ export async function createServices(config: ServerConfig, options: CreateServic
       certificate: caDirectory.ca.certificate,
       store: caDirectory.store,
       clock,
-      urls: livePkiUrls(baseUrl),
+      urls: storedPkiUrls(boot.layout.caDir),
       policyOids: caConfig.policyOids,
     });
     const hasher = createScryptHasher(options.scrypt);

@@ -17,7 +17,7 @@ import {
 } from '../auth/oauth2/index.js';
 import { createConsentDocumentInspector } from './consent-document-inspector.js';
 import { ServerError } from './errors.js';
-import { OcspClient, handlerFetch, revocationSourceFromClients } from '../pki/index.js';
+import { CrlClient, OcspClient, handlerFetch, revocationSourceFromClients, type PkiHttpHandler } from '../pki/index.js';
 import type { SurfacePlugin } from './app.js';
 import type { CredentialOperations } from './admin/admin-service.js';
 import type { AdminOrigin } from './admin/admin-tokens.js';
@@ -40,6 +40,19 @@ function lifecycleOrigin(origin: AdminOrigin): { sourceAddress?: string; traceId
     ...(origin.sourceAddress !== undefined ? { sourceAddress: origin.sourceAddress } : {}),
     ...(origin.traceId !== undefined ? { traceId: origin.traceId } : {}),
   };
+}
+
+/** A CrlClient that reads the root CRL this Signet stores (any other CRL URL: 404, no network). */
+function rootCrlClient(services: CoreServices): CrlClient {
+  const handler: PkiHttpHandler = (request) => {
+    const der = request.path.endsWith('/ca/root.crl') ? services.caDirectory.readRootCrl() : undefined;
+    return Promise.resolve(
+      der === undefined
+        ? { status: 404, headers: {}, body: new Uint8Array(0) }
+        : { status: 200, headers: { 'content-type': 'application/pkix-crl' }, body: der },
+    );
+  };
+  return new CrlClient({ clock: services.clock, fetch: handlerFetch(handler) });
 }
 
 /**
@@ -75,7 +88,9 @@ export function cscDepsFor(services: CoreServices, signing: SigningConfig = load
       },
       supportsRar: true,
     },
-    pades: { revocation: revocationSourceFromClients({ ocsp }) },
+    // The issuing CA certificate's CDP names the root CRL (no OCSP for it): served in process, so
+    // B-LT/B-LTA validation data covers the whole path (ETSI EN 319 142-1 §5.4.2).
+    pades: { revocation: revocationSourceFromClients({ ocsp, crl: rootCrlClient(services) }) },
     signing: {
       abandonAfterMs: signing.abandonAfterMs,
       ...(signing.faults === undefined ? {} : { faults: signing.faults.hooks }),

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { parseArgs } from 'node:util';
 import { systemClock } from '../../core/clock.js';
 import {
+  defaultRootCrlDays,
   derToPem,
   initCaDirectory,
   normaliseSerialHex,
@@ -18,7 +19,9 @@ import {
   pemCertificates,
   pemToDer,
   renewCertificates,
+  rootCrlFile,
   serialToHex,
+  writeRootCrl,
   type CertificateRecord,
   type ImportedIssuingCa,
   type OpenedCaDirectory,
@@ -33,6 +36,7 @@ const usage = `usage: signet ca init --dir DIR [--base-url URL] [--kek-file F] [
        signet ca issue --dir DIR --csr REQ.pem -o CERT.pem [--profile signing|tsa|ocsp-signer] [--qc]
        signet ca revoke --dir DIR (--cert CERT.pem | --serial HEX) [--reason keyCompromise]
        signet ca crl --dir DIR [-o FILE]
+       signet ca crl --root --dir DIR [--days N]
        signet ca renew --dir DIR [--within DAYS] [--serial HEX]
 
   init creates a root CA, an issuing CA, a TSA and an OCSP-signer certificate (keys in DIR/keys,
@@ -41,7 +45,12 @@ const usage = `usage: signet ca init --dir DIR [--base-url URL] [--kek-file F] [
   created as DIR/kek (mode 0600) — development only: production keeps the KEK elsewhere.
   With --import-* an existing issuing CA is used instead (its key is moved into the encrypted
   keystore; CHAIN.pem holds its issuers up to the self-signed root); TSA and OCSP-signer
-  certificates are issued by it. AIA/CDP URLs in issued certificates derive from --base-url (default http://127.0.0.1:8080).
+  certificates are issued by it. Every AIA/CDP URL in a certificate derives from the base URL
+  stored in DIR/ca.json (--base-url at init, default http://127.0.0.1:8080; \`signet pki serve\`
+  updates it). The issuing CA certificate names the root's CRL (BASE/ca/root.crl) and
+  certificate (BASE/ca/root.cer).
+  crl writes the issuing CA's CRL; crl --root re-signs the root's CRL, DIR/root.crl (valid
+  --days N, default 365), with the root key: run it before the stored one's nextUpdate.
   Revocation reasons: unspecified, keyCompromise, cACompromise, affiliationChanged, superseded,
   cessationOfOperation, privilegeWithdrawn, aACompromise.`;
 
@@ -64,6 +73,8 @@ const options = {
   'import-cert': { type: 'string' },
   'import-key': { type: 'string' },
   'import-chain': { type: 'string' },
+  root: { type: 'boolean' },
+  days: { type: 'string' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>['values'];
@@ -200,11 +211,25 @@ async function revoke(values: Values, io: CliIo): Promise<number> {
 }
 
 async function crl(values: Values, io: CliIo): Promise<number> {
+  if (values.root) return rootCrl(values, io);
   return withCa(values, async (opened) => {
     const der = await opened.ca.generateCrl();
     const output = values.output ?? join(opened.dir, 'crl.der');
     writeFileSync(output, der);
     io.stdout.write(`wrote CRL (DER) to ${output}\n`);
+    return 0;
+  });
+}
+
+async function rootCrl(values: Values, io: CliIo): Promise<number> {
+  const days = Number(values.days ?? String(defaultRootCrlDays));
+  if (!Number.isInteger(days) || days < 1 || days > 3650) throw new CliError('ERR_CLI_USAGE', '--days must be a whole number of days from 1 to 3650');
+  return withCa(values, async (opened) => {
+    if (opened.rootKey === undefined) {
+      throw new CliError('ERR_CLI_INPUT', `the CA in ${opened.dir} does not hold its root key (imported issuing CA): the root's owner publishes its CRL`);
+    }
+    await writeRootCrl({ dir: opened.dir, rootKey: opened.rootKey, rootCertificate: opened.rootCertificate, clock: systemClock, days });
+    io.stdout.write(`wrote the root CRL (DER, valid ${days} days) to ${join(opened.dir, rootCrlFile)}\n`);
     return 0;
   });
 }

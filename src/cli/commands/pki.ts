@@ -49,13 +49,14 @@ export const pkiCommand: Command = {
         ocsp: opened.createOcspResponder().handler,
         tsa: opened.createTimestampAuthority().handler,
         rootCertificate: opened.rootCertificate,
+        rootCrl: () => opened.readRootCrl(),
         clock: systemClock,
       }),
       port,
     });
     const baseUrl = values['base-url'] ?? host.url;
     if (baseUrl !== opened.config.baseUrl) updateBaseUrl(opened.dir, opened.config, baseUrl);
-    io.stdout.write(`listening on ${host.url} (POST /tsa, GET|POST /ocsp, GET /crl, GET /ca/issuing.cer); base URL ${baseUrl}\n`);
+    io.stdout.write(`listening on ${host.url} (POST /tsa, GET|POST /ocsp, GET /crl, GET /ca/issuing.cer, GET /ca/root.crl); base URL ${baseUrl}\n`);
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
       process.once('SIGINT', stop);

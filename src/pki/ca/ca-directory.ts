@@ -8,11 +8,13 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import { randomBytes, X509Certificate, type KeyObject } from 'node:crypto';
 import { isAbsolute, join } from 'node:path';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { CertificateList, id_ce_cRLDistributionPoints } from '@peculiar/asn1-x509';
 import type { Clock } from '../../core/clock.js';
 import type { SignatureAlgorithm } from '../../cms/algorithms.js';
 import { loadKek, SoftwareKeystore, type Kek, type KeySpec } from '../../keys/index.js';
 import type { CaKey } from '../ca-key.js';
-import { derToPem, pemCertificates } from '../certificate.js';
+import { derToPem, parseCertificate, pemCertificates, spkiDer, subjectKeyIdentifierOf } from '../certificate.js';
 import { PkiError } from '../errors.js';
 import { createOcspResponder, type OcspResponder } from '../ocsp/ocsp-responder.js';
 import type { CaStore } from '../store/ca-store.js';
@@ -20,7 +22,10 @@ import { FileCaStore } from '../store/file-ca-store.js';
 import { createTimestampAuthority, type TimestampAuthority } from '../tsa/timestamp-authority.js';
 import { CertificateAuthority } from './certificate-authority.js';
 import { createCaHierarchy, signatureAlgorithmForKey, type CaHierarchy } from './create-ca-hierarchy.js';
-import { signetDevelopmentPolicyOid, type PkiUrls } from './profiles.js';
+import { issueCertificate } from './issue-certificate.js';
+import { profiles, signetDevelopmentPolicyOid, type PkiUrls } from './profiles.js';
+import { readRootCrl, rootCrlFile, writeRootCrl } from './root-crl.js';
+import { generateSerialNumber } from './serial-number.js';
 
 /** `ca.json`. */
 export interface CaDirectoryConfig {
@@ -44,10 +49,16 @@ export interface CaDirectoryConfig {
 /** The default base URL when none is configured. */
 export const defaultBaseUrl = 'http://127.0.0.1:8080';
 
-/** The URLs derived from a base URL. */
+/** The URLs derived from a base URL, for certificates the issuing CA issues. */
 export function pkiUrlsFor(baseUrl: string): PkiUrls {
   const base = baseUrl.replace(/\/+$/, '');
   return { ocsp: `${base}/ocsp`, caIssuers: `${base}/ca/issuing.cer`, crl: `${base}/crl` };
+}
+
+/** The URLs derived from a base URL for the issuing CA certificate: the root's certificate and CRL. */
+export function rootPkiUrlsFor(baseUrl: string): PkiUrls {
+  const base = baseUrl.replace(/\/+$/, '');
+  return { caIssuers: `${base}/ca/root.cer`, crl: `${base}/ca/${rootCrlFile}` };
 }
 
 /** Where the KEK comes from: an explicit file, the environment, or the directory's own file. */
@@ -226,6 +237,7 @@ export async function initCaDirectory(options: InitCaDirectoryOptions): Promise<
       store,
       clock: options.clock,
       urls: pkiUrlsFor(baseUrl),
+      rootUrls: rootPkiUrlsFor(baseUrl),
       policyOids,
       organization: options.organization ?? 'Signet',
       ...(options.country !== undefined ? { country: options.country } : {}),
@@ -254,6 +266,14 @@ export async function initCaDirectory(options: InitCaDirectoryOptions): Promise<
     writeFileSync(join(dir, 'chain.pem'), chain.map(pem).join(''));
     writeFileSync(join(dir, 'tsa.pem'), pem(h.tsa.certificate));
     writeFileSync(join(dir, 'ocsp.pem'), pem(h.ocsp.certificate));
+    if (h.root.keyRef !== '') {
+      await writeRootCrl({
+        dir,
+        rootKey: { backend: keystore, ref: h.root.keyRef, algorithm: h.algorithm },
+        rootCertificate: h.root.certificate,
+        clock: options.clock,
+      });
+    }
     // ca.json last: its presence marks a complete CA directory.
     writeFileSync(join(dir, 'ca.json'), `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
     return { config, ...(createdKekFile ? { createdKekFile } : {}) };
@@ -272,6 +292,10 @@ export interface OpenedCaDirectory {
   readonly rootCertificate: Uint8Array;
   readonly tsaCertificate: Uint8Array;
   readonly ocspCertificate: Uint8Array;
+  /** The root key, when this directory holds it (not for an imported issuing CA). */
+  readonly rootKey: CaKey | undefined;
+  /** The root CRL as stored in `root.crl` (read on each call: `signet ca crl --root` replaces it). */
+  readRootCrl(): Uint8Array | undefined;
   createOcspResponder(): OcspResponder;
   createTimestampAuthority(): TimestampAuthority;
   close(): Promise<void>;
@@ -338,6 +362,8 @@ export async function openCaDirectory(
     rootCertificate: readCert(dir, 'root.pem'),
     tsaCertificate,
     ocspCertificate,
+    rootKey: config.keys.root !== undefined ? key(config.keys.root) : undefined,
+    readRootCrl: () => readRootCrl(dir),
     createOcspResponder: () =>
       createOcspResponder({
         issuers: [{ caId: ca.id, certificate: issuing, signer: { key: key(config.keys.ocsp), certificate: ocspCertificate } }],
@@ -358,6 +384,15 @@ export async function openCaDirectory(
       await store.close();
     },
   };
+}
+
+/** Reads `ca.json` (ERR_PKI_CA_DIR_INVALID when missing or unreadable). */
+export function readCaDirectoryConfig(dir: string): CaDirectoryConfig {
+  try {
+    return JSON.parse(readFileSync(join(dir, 'ca.json'), 'utf8')) as CaDirectoryConfig;
+  } catch (cause) {
+    throw new PkiError('ERR_PKI_CA_DIR_INVALID', `${dir} is not a CA directory (run signet ca init)`, { cause });
+  }
 }
 
 function replaceConfig(dir: string, next: CaDirectoryConfig): CaDirectoryConfig {
@@ -385,4 +420,79 @@ export function markCaDirectoryInDatabase(dir: string): CaDirectoryConfig {
     throw new PkiError('ERR_PKI_CA_DIR_INVALID', `${dir} is not a CA directory (run signet ca init)`, { cause });
   }
   return config.store === 'database' ? config : replaceConfig(dir, { ...config, store: 'database' });
+}
+
+/** What upgradeCaDirectory changed. */
+export interface CaDirectoryUpgrade {
+  /** The issuing CA certificate was re-issued with the root's CRL distribution point and AIA. */
+  readonly reissuedIssuing: boolean;
+  /** A root CRL was written (none yet, or its nextUpdate was less than 30 days away). */
+  readonly wroteRootCrl: boolean;
+}
+
+function writeAtomically(dir: string, name: string, text: string): void {
+  const tmp = join(dir, `${name}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  writeFileSync(tmp, text);
+  renameSync(tmp, join(dir, name));
+}
+
+/**
+ * Brings a CA directory made by an older Signet up to date, once, when it holds the root key
+ * (`signet serve` calls it at start while holding the data-directory lock):
+ * - an issuing CA certificate without a CRL distribution point is re-issued by the root for the
+ *   same key, subject and subjectKeyIdentifier (every certificate it issued still chains, RFC
+ *   5280 §4.2.1.1) with the root's CDP and caIssuers URLs from ca.json's base URL; issuing.pem
+ *   and chain.pem are replaced;
+ * - the root CRL is written when missing or when its nextUpdate is less than 30 days away.
+ * A directory without the root key (imported issuing CA) is left as it is.
+ *
+ * @example
+ * ```ts
+ * await upgradeCaDirectory(dir, { clock: systemClock });
+ * ```
+ */
+export async function upgradeCaDirectory(dir: string, options: KekChoice & { readonly clock: Clock }): Promise<CaDirectoryUpgrade> {
+  const config = readCaDirectoryConfig(dir);
+  const rootRef = config.keys?.root;
+  if (rootRef === undefined) return { reissuedIssuing: false, wroteRootCrl: false };
+  const rootCertificate = readCert(dir, 'root.pem');
+  const issuing = readCert(dir, 'issuing.pem');
+  const hasCdp = parseCertificate(issuing).tbsCertificate.extensions?.some((e) => e.extnID === id_ce_cRLDistributionPoints) === true;
+  const stored = readRootCrl(dir);
+  const now = options.clock.now().getTime();
+  let crlFresh = false;
+  if (stored !== undefined) {
+    try {
+      const next = AsnConvert.parse(stored, CertificateList).tbsCertList.nextUpdate?.getTime().getTime();
+      crlFresh = next !== undefined && next - now > 30 * 86_400_000;
+    } catch {
+      crlFresh = false;
+    }
+  }
+  if (hasCdp && crlFresh) return { reissuedIssuing: false, wroteRootCrl: false };
+  const keystore = await SoftwareKeystore.open({ dir: join(dir, 'keys'), kek: resolveKek(dir, options, config), clock: options.clock });
+  try {
+    const rootKey: CaKey = { backend: keystore, ref: rootRef, algorithm: config.algorithm };
+    if (!hasCdp) {
+      const old = parseCertificate(issuing);
+      const ski = subjectKeyIdentifierOf(old);
+      const reissued = await issueCertificate({
+        issuer: { kind: 'ca', key: rootKey, certificate: rootCertificate },
+        subject: old.tbsCertificate.subject,
+        subjectPublicKey: spkiDer(old),
+        profile: profiles['issuing-ca'],
+        serialNumber: generateSerialNumber(),
+        clock: options.clock,
+        urls: rootPkiUrlsFor(config.baseUrl),
+        ...(ski ? { subjectKeyIdentifier: ski } : {}),
+      });
+      const pem = (der: Uint8Array) => derToPem(der, 'CERTIFICATE');
+      writeAtomically(dir, 'chain.pem', pem(reissued.der) + pem(rootCertificate));
+      writeAtomically(dir, 'issuing.pem', pem(reissued.der));
+    }
+    if (!crlFresh) await writeRootCrl({ dir, rootKey, rootCertificate, clock: options.clock });
+    return { reissuedIssuing: !hasCdp, wroteRootCrl: !crlFresh };
+  } finally {
+    await keystore.close();
+  }
 }

@@ -28,6 +28,8 @@ export interface CreateCaHierarchyOptions {
   readonly clock: Clock;
   /** URLs written into the certificates the issuing CA issues. */
   readonly urls: PkiUrls;
+  /** The root's URLs (its certificate and CRL) written into the issuing CA certificate. */
+  readonly rootUrls?: PkiUrls;
   readonly keySpec?: KeySpec;
   /** Organisation / country put into every subject. */
   readonly organization?: string;
@@ -90,6 +92,7 @@ export async function createCaHierarchy(options: CreateCaHierarchyOptions): Prom
     profile: profiles['issuing-ca'],
     serialNumber: generateSerialNumber(),
     clock: options.clock,
+    ...(options.rootUrls ? { urls: options.rootUrls } : {}),
   });
 
   const ca = new CertificateAuthority({

@@ -7,8 +7,6 @@ import { AsnConvert } from '@peculiar/asn1-schema';
 import {
   Certificate,
   Extensions,
-  id_ce_subjectKeyIdentifier,
-  SubjectKeyIdentifier,
   SubjectPublicKeyInfo,
   TBSCertificate,
   Validity,
@@ -19,7 +17,7 @@ import type { Clock } from '../../core/clock.js';
 import { toArrayBuffer } from '../../core/bytes.js';
 import { signatureAlgorithmIdentifier, verifySignature } from '../algorithm-identifier.js';
 import { signWithCaKey, type CaKey } from '../ca-key.js';
-import { parseCertificate, serialToHex, spkiDer } from '../certificate.js';
+import { parseCertificate, serialToHex, spkiDer, subjectKeyIdentifierOf } from '../certificate.js';
 import { PkiError } from '../errors.js';
 import type { CertificateProfile, PkiUrls, ProfileContext } from './profiles.js';
 import type { QcStatementsOptions } from './qc-statements.js';
@@ -44,6 +42,11 @@ export interface IssueCertificateOptions {
   readonly qcStatements?: QcStatementsOptions;
   /** Overrides the profile's validity. */
   readonly validityDays?: number;
+  /**
+   * Keeps this subjectKeyIdentifier instead of deriving one (a CA certificate re-issued for the
+   * same key: the AKI of every certificate it issued before names this value, RFC 5280 §4.2.1.1).
+   */
+  readonly subjectKeyIdentifier?: Uint8Array;
 }
 
 /** An issued certificate. */
@@ -75,6 +78,7 @@ export async function issueCertificate(options: IssueCertificateOptions): Promis
   if (issuer.kind === 'self') {
     issuerName = options.subject;
     issuerPublicKey = options.subjectPublicKey;
+    issuerKeyIdentifier = options.subjectKeyIdentifier;
   } else {
     const caCert = parseCertificate(issuer.certificate);
     issuerName = caCert.tbsCertificate.subject;
@@ -82,8 +86,7 @@ export async function issueCertificate(options: IssueCertificateOptions): Promis
     issuerNotAfter = caCert.tbsCertificate.validity.notAfter.getTime();
     // RFC 5280 §4.2.1.1: the AKI carries the issuer's own SKI value (a CA made elsewhere may
     // derive its key identifiers differently from Signet).
-    const ski = caCert.tbsCertificate.extensions?.find((e) => e.extnID === id_ce_subjectKeyIdentifier);
-    if (ski) issuerKeyIdentifier = new Uint8Array(AsnConvert.parse(ski.extnValue, SubjectKeyIdentifier).buffer);
+    issuerKeyIdentifier = subjectKeyIdentifierOf(caCert);
   }
   const ctx: ProfileContext = {
     subject: options.subject,
@@ -91,6 +94,7 @@ export async function issueCertificate(options: IssueCertificateOptions): Promis
     issuerPublicKey,
     ...(issuerKeyIdentifier ? { issuerKeyIdentifier } : {}),
     isSelfSigned: issuer.kind === 'self',
+    ...(options.subjectKeyIdentifier ? { subjectKeyIdentifier: options.subjectKeyIdentifier } : {}),
     urls: options.urls ?? {},
     policyOids: options.policyOids ?? [],
     qcStatements: options.qcStatements,

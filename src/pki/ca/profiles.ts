@@ -66,6 +66,8 @@ export interface ProfileContext {
   readonly issuerPublicKey: Uint8Array;
   /** The issuer certificate's subjectKeyIdentifier, when it has one (copied into the AKI). */
   readonly issuerKeyIdentifier?: Uint8Array;
+  /** A subjectKeyIdentifier to keep (re-issue of a CA certificate) instead of deriving one. */
+  readonly subjectKeyIdentifier?: Uint8Array;
   readonly isSelfSigned: boolean;
   readonly urls: PkiUrls;
   readonly policyOids: readonly string[];
@@ -130,9 +132,9 @@ function requireSelfSigned(expected: boolean): ProfileValidator {
 
 // ---- modifiers ----
 
-/** RFC 5280 §4.2.1.2 / §4.2.1.1 key identifiers (RFC 7093 method 1, SHA-256 truncated). */
+/** RFC 5280 §4.2.1.2 / §4.2.1.1 key identifiers (§4.2.1.2 method (1), SHA-1 of the key). */
 export const keyIdentifiers: ProfileModifier = (ctx) => [
-  ext(id_ce_subjectKeyIdentifier, false, new SubjectKeyIdentifier(keyIdentifier(ctx.subjectPublicKey))),
+  ext(id_ce_subjectKeyIdentifier, false, new SubjectKeyIdentifier(ctx.subjectKeyIdentifier ?? keyIdentifier(ctx.subjectPublicKey))),
   ext(
     id_ce_authorityKeyIdentifier,
     false,
@@ -242,6 +244,11 @@ export const profiles: Readonly<Record<ProfileName, CertificateProfile>> = {
       basicConstraints(true, 0),
       keyUsage(KeyUsageFlags.keyCertSign | KeyUsageFlags.cRLSign),
       keyIdentifiers,
+      // The root's URLs (rootPkiUrlsFor): caIssuers names the root certificate and the CDP the
+      // root's CRL (RFC 5280 §4.2.2.1, §4.2.1.13), so a validator anchored at the root can check
+      // the issuing CA's status (ETSI EN 319 102-1 §5.2.6 needs it for every path certificate).
+      authorityInformationAccess,
+      crlDistributionPoints,
     ],
   },
   signing: {

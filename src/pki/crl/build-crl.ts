@@ -22,7 +22,7 @@ import {
 import { toArrayBuffer } from '../../core/bytes.js';
 import { signatureAlgorithmIdentifier } from '../algorithm-identifier.js';
 import { signWithCaKey, type CaKey } from '../ca-key.js';
-import { keyIdentifier, parseCertificate, serialHexToInteger, spkiDer } from '../certificate.js';
+import { keyIdentifier, parseCertificate, serialHexToInteger, spkiDer, subjectKeyIdentifierOf } from '../certificate.js';
 import { revocationReasonCodes } from '../revocation-reason.js';
 import type { Revocation } from '../store/ca-store.js';
 
@@ -82,7 +82,10 @@ export async function buildCrl(options: BuildCrlOptions): Promise<Uint8Array> {
     crlExtensions: [
       ext(
         id_ce_authorityKeyIdentifier,
-        new AuthorityKeyIdentifier({ keyIdentifier: new KeyIdentifier(keyIdentifier(spkiDer(issuer))) }),
+        // RFC 5280 §5.2.1: the issuer's own subjectKeyIdentifier (older Signet CAs carry RFC 7093 ones).
+        new AuthorityKeyIdentifier({
+          keyIdentifier: new KeyIdentifier(subjectKeyIdentifierOf(issuer) ?? keyIdentifier(spkiDer(issuer))),
+        }),
       ),
       ext(id_ce_cRLNumber, new CRLNumber(Number(options.crlNumber))),
     ],

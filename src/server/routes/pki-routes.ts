@@ -1,7 +1,7 @@
 /**
  * The PKI endpoints mounted under /pki: POST /pki/tsa (RFC 3161 §3.4), GET|POST /pki/ocsp
  * (RFC 6960 App. A), GET /pki/crl (RFC 5280 §4.2.1.13), GET /pki/ca/{issuing,root}.cer
- * (RFC 5280 §4.2.2.1 caIssuers). The handlers are src/pki's framework-free ones.
+ * (RFC 5280 §4.2.2.1 caIssuers), GET /pki/ca/root.crl (the root's CRL, the issuing CA's CDP). The handlers are src/pki's framework-free ones.
  */
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type {} from '@fastify/swagger';
@@ -10,7 +10,9 @@ import type { Services } from '../services.js';
 
 /** Options of the PKI plugin. */
 export interface PkiRoutesPluginOptions {
-  readonly services: Pick<Services, 'ca' | 'ocsp' | 'tsa' | 'rootCertificate' | 'clock'>;
+  readonly services: Pick<Services, 'ca' | 'ocsp' | 'tsa' | 'rootCertificate' | 'clock'> & {
+    readonly caDirectory?: Pick<Services['caDirectory'], 'readRootCrl'>;
+  };
   /** Largest DER request (default 64 KiB). */
   readonly maxBodyBytes?: number;
 }
@@ -25,6 +27,7 @@ const summaries: Record<string, string> = {
   'GET /crl': 'The issuing CA’s current CRL (DER)',
   'GET /ca/issuing.cer': 'The issuing CA certificate (DER)',
   'GET /ca/root.cer': 'The root CA certificate (DER)',
+  'GET /ca/root.crl': 'The root CA’s CRL (DER; names the issuing CA when revoked)',
 };
 
 function toPkiRequest(request: FastifyRequest): PkiHttpRequest {
@@ -48,6 +51,7 @@ export const pkiRoutesPlugin: FastifyPluginAsync<PkiRoutesPluginOptions> = (app,
     ocsp: services.ocsp.handler,
     tsa: services.tsa.handler,
     rootCertificate: services.rootCertificate,
+    ...(services.caDirectory ? { rootCrl: () => services.caDirectory?.readRootCrl() } : {}),
     clock: services.clock,
   });
   for (const route of routes) {
