@@ -23,7 +23,8 @@ export type GatewayErrorCode =
   | 'ERR_GATEWAY_PDF_ENCRYPTED'
   | 'ERR_GATEWAY_CREDENTIAL'
   | 'ERR_GATEWAY_DOCUMENT_CHANGED'
-  | 'ERR_GATEWAY_SIGNING_REFUSED';
+  | 'ERR_GATEWAY_SIGNING_REFUSED'
+  | 'ERR_GATEWAY_PROVIDER_NOT_CONNECTED';
 
 /** A document or a batch cannot be signed through the gateway. */
 export class GatewayError extends SignetError<GatewayErrorCode> {}

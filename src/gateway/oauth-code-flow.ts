@@ -21,6 +21,11 @@ export interface OAuthServer {
   readonly isIssuerParameterSupported: boolean;
   /** RFC 9126 §5 `pushed_authorization_request_endpoint`, when the server offers it. */
   readonly pushedAuthorizationRequestEndpoint?: string;
+  /**
+   * Signet's `signet_consent_documents_endpoint` (docs/decisions/0001 Contract 3), when the
+   * server announces it: prepared documents may be pushed there for the consent page.
+   */
+  readonly consentDocumentsEndpoint?: string;
 }
 
 /** This gateway's registration at that server. */
@@ -89,12 +94,14 @@ export async function discoverOAuthServer(issuer: string, fetchImpl: OAuthFetch 
     fail('ERR_GATEWAY_OAUTH_METADATA', 'the server does not support PKCE S256');
   }
   const par = meta['pushed_authorization_request_endpoint'];
+  const documents = meta['signet_consent_documents_endpoint'];
   return {
     issuer,
     authorizationEndpoint,
     tokenEndpoint,
     isIssuerParameterSupported: meta['authorization_response_iss_parameter_supported'] === true,
     ...(typeof par === 'string' ? { pushedAuthorizationRequestEndpoint: par } : {}),
+    ...(typeof documents === 'string' && /^https?:\/\//i.test(documents) ? { consentDocumentsEndpoint: documents } : {}),
   };
 }
 

@@ -5,9 +5,14 @@
  * retention (`SIGNET_JOB_RETENTION_HOURS`, default 24), the CSC provider it signs at
  * (`SIGNET_GATEWAY_PROVIDER_URL`, default this Signet's base URL), and the lease and sweep
  * timings of resumable jobs (`SIGNET_JOB_LEASE_MS`, default 30 000; `SIGNET_JOB_SWEEP_INTERVAL_MS`,
- * default 5 000).
+ * default 5 000). A provider that shares nothing with this node is `SIGNET_GATEWAY_PROVIDER_URL` with
+ * the client this gateway is registered as there: `SIGNET_GATEWAY_CLIENT_ID`,
+ * `SIGNET_GATEWAY_CLIENT_SECRET_FILE` (absent: a public client, PKCE only), the name shown to
+ * people `SIGNET_GATEWAY_PROVIDER_NAME` (default: the URL's host), and the TSA for B-T and above
+ * `SIGNET_GATEWAY_TSA_URL` (default `<provider>/pki/tsa`).
  */
-import { defaultJobLimits, type JobFaults, type JobLimits } from '../gateway/index.js';
+import { readFileSync } from 'node:fs';
+import { defaultJobLimits, type ForeignProvider, type JobFaults, type JobLimits } from '../gateway/index.js';
 import { ServerError } from './errors.js';
 
 /** The parsed settings. */
@@ -15,6 +20,10 @@ export interface GatewayConfig {
   readonly limits: JobLimits;
   /** The provider's base URL; undefined: this Signet's own. */
   readonly providerUrl?: string;
+  /** The client at a provider that shares nothing with this node (with providerUrl). */
+  readonly foreign?: ForeignProvider;
+  /** The TSA for B-T and above; undefined: `<provider>/pki/tsa`. */
+  readonly tsaUrl?: string;
   readonly sweepIntervalMs: number;
   /** Test-only fault points (never from the environment). */
   readonly faults?: JobFaults;
@@ -33,7 +42,39 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
   if (provider !== undefined && provider !== '' && !/^https?:\/\/[^/?#]+(\/[^?#]*)?$/i.test(provider)) {
     throw new ServerError('ERR_SERVER_CONFIG', 'SIGNET_GATEWAY_PROVIDER_URL must be an http(s) URL');
   }
+  const clientId = env['SIGNET_GATEWAY_CLIENT_ID'];
+  const hasProvider = provider !== undefined && provider !== '';
+  const hasClient = clientId !== undefined && clientId !== '';
+  if (hasProvider !== hasClient) {
+    throw new ServerError('ERR_SERVER_CONFIG', 'SIGNET_GATEWAY_PROVIDER_URL and SIGNET_GATEWAY_CLIENT_ID go together: the client this gateway is registered as at that provider');
+  }
+  let foreign: ForeignProvider | undefined;
+  if (hasProvider && hasClient) {
+    if (clientId.length > 200) throw new ServerError('ERR_SERVER_CONFIG', 'SIGNET_GATEWAY_CLIENT_ID is too long');
+    const secretFile = env['SIGNET_GATEWAY_CLIENT_SECRET_FILE'];
+    let clientSecret: string | undefined;
+    if (secretFile !== undefined && secretFile !== '') {
+      try {
+        clientSecret = readFileSync(secretFile, 'utf8').trim();
+      } catch (cause) {
+        throw new ServerError('ERR_SERVER_CONFIG', 'SIGNET_GATEWAY_CLIENT_SECRET_FILE cannot be read', { cause });
+      }
+      if (clientSecret === '') throw new ServerError('ERR_SERVER_CONFIG', 'SIGNET_GATEWAY_CLIENT_SECRET_FILE is empty');
+    }
+    const name = env['SIGNET_GATEWAY_PROVIDER_NAME'];
+    foreign = {
+      name: name !== undefined && name.trim() !== '' ? name.trim().slice(0, 100) : new URL(provider).host,
+      clientId,
+      ...(clientSecret !== undefined ? { clientSecret } : {}),
+    };
+  }
+  const tsa = env['SIGNET_GATEWAY_TSA_URL'];
+  if (tsa !== undefined && tsa !== '' && !/^https?:\/\/[^/?#]+(\/[^?#]*)?$/i.test(tsa)) {
+    throw new ServerError('ERR_SERVER_CONFIG', 'SIGNET_GATEWAY_TSA_URL must be an http(s) URL');
+  }
   return {
+    ...(foreign !== undefined ? { foreign } : {}),
+    ...(tsa !== undefined && tsa !== '' ? { tsaUrl: tsa } : {}),
     limits: {
       ...defaultJobLimits,
       uploadMaxBytes: bounded(env['SIGNET_UPLOAD_MAX_BYTES'], defaultJobLimits.uploadMaxBytes, 1024, 512 * 1024 * 1024, 'SIGNET_UPLOAD_MAX_BYTES'),

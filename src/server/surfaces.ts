@@ -147,7 +147,7 @@ export function serverSurfaces(
     // POST /api/v1/validate (Contract 4): the Verify page's back end, under the web session.
     { plugin: validateRoutes as SurfacePlugin['plugin'], options: validateOptionsFor(services), prefix: '/api/v1' },
     // The web gateway's jobs (Contract 4): upload, sign, callback, progress, downloads.
-    jobSurface(services, { preHandler: requireWebUser, userId: (request) => (request.webUser as WebUser).userId }, gateway),
+    jobSurface(services, { preHandler: requireWebUser, userId: (request) => (request.webUser as WebUser).userId, sessionId: (request) => (request.webUser as WebUser).sessionId }, gateway),
     // The Signature Application (web/, built into dist/web): /, its pages and /assets/ (Contract 5).
     { plugin: webAppRoutes as SurfacePlugin['plugin'], options: {} satisfies WebAppRoutesOptions },
   ];
@@ -209,6 +209,8 @@ export function jobContextFor(services: CoreServices, gateway: GatewayConfig = l
     // This Signet's certificates (the TSA's among them) may name a base URL learnt later.
     ...(gateway.providerUrl === undefined ? { ocspUrl: () => `${services.baseUrl.get()}/pki/ocsp` } : {}),
     callbackUrl: () => `${services.baseUrl.get()}/api/v1/oauth/callback`,
+    ...(gateway.foreign !== undefined ? { foreign: gateway.foreign } : {}),
+    ...(gateway.tsaUrl !== undefined ? { tsaUrl: () => gateway.tsaUrl as string } : {}),
     limits: gateway.limits,
     ...(gateway.faults !== undefined ? { faults: gateway.faults } : {}),
     log: services.logger,

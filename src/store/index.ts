@@ -238,3 +238,14 @@ export {
   type GatewayDocumentBlob,
   type GatewayDocumentColumn,
 } from './gateway-jobs-repository.js';
+export {
+  findGatewayProviderSession,
+  findGatewayProviderSessionByState,
+  putGatewayProviderPending,
+  spendGatewayProviderState,
+  setGatewayProviderToken,
+  deleteGatewayProviderSession,
+  purgeGatewayProviderSessions,
+  hasExpiredGatewayProviderSessions,
+  type GatewayProviderSessionRow,
+} from './gateway-provider-repository.js';

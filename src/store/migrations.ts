@@ -7,6 +7,7 @@ import type { Database } from './schema.js';
 import { StoreError } from './errors.js';
 import type { StoreKind } from './store.js';
 import { gatewayJobsMigration } from './gateway-jobs-migration.js';
+import { gatewayProviderMigration } from './gateway-provider-migration.js';
 
 type AnyDb = Kysely<unknown>;
 
@@ -418,6 +419,7 @@ export function migrationsFor(kind: StoreKind): Readonly<Record<string, Migratio
     '0009_passkeys_sessions': passkeysSessions(kind),
     '0010_consent_documents': consentDocuments(kind),
     '0011_gateway_jobs': gatewayJobsMigration(kind),
+    '0012_gateway_provider': gatewayProviderMigration(kind),
   };
 }
 

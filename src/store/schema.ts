@@ -333,6 +333,8 @@ export interface GatewayJobsTable {
   readonly created_at: number;
   updated_at: number;
   purge_at: number;
+  /** JSON of the provider's credentials/info answer read at Sign (migration 0012; null: this Signet's own credential). */
+  provider_credential: string | null;
 }
 
 /** Documents of a gateway job; every byte column is sealed by the gateway (AAD names the row). */
@@ -367,6 +369,21 @@ export interface GatewayClientsTable {
   readonly created_at: number;
 }
 
+/** The gateway's service-scope authorization at its CSC provider, per web session (migration 0012). */
+export interface GatewayProviderSessionsTable {
+  /** The web session's id (hex SHA-256 of its cookie). */
+  readonly session_id: string;
+  readonly user_id: string;
+  /** SHA-256 of the pending OAuth `state`; null once spent. */
+  state_hash: Uint8Array | null;
+  /** Sealed JSON of the pending authorization (state, PKCE verifier, issuer, redirect URI). */
+  oauth_pending: Uint8Array | null;
+  /** Sealed service-scope access token. */
+  access_token: Uint8Array | null;
+  expires_at: number;
+  readonly created_at: number;
+}
+
 /** Migration bookkeeping is kysely's own; this is every table Signet reads or writes. */
 export interface Database {
   users: UsersTable;
@@ -390,4 +407,5 @@ export interface Database {
   gateway_jobs: GatewayJobsTable;
   gateway_job_documents: GatewayJobDocumentsTable;
   gateway_clients: GatewayClientsTable;
+  gateway_provider_sessions: GatewayProviderSessionsTable;
 }

@@ -20,6 +20,7 @@ const words: Readonly<Record<string, string>> = {
   ERR_SESSION_PASSWORDLESS_DISABLED: 'Enter your username and password first, then choose "Use passkey".',
   ERR_SESSION_STEP_UP_REQUIRED: 'For this change, confirm it is you: sign out and sign in again with your second factor.',
   ERR_SESSION_LAST_FACTOR: 'This is your last second factor. Add another one before removing it.',
+  ERR_GATEWAY_PROVIDER_NOT_CONNECTED: 'Your signing keys are kept at another signing service. Connect to it first, then try again.',
   ERR_PDF_NOT_PDF: 'This file is not a PDF.',
   ERR_OIDC_USER_UNKNOWN: 'Your identity provider signed you in, but there is no Signet account for you. Ask your administrator.',
   ERR_OIDC_STATE_INVALID: 'That sign-in at your identity provider cannot be used (it was finished already). Start again.',

@@ -18,10 +18,16 @@ export interface AuthorizationServerMetadata {
   readonly revocation_endpoint_auth_methods_supported: readonly string[];
   readonly authorization_details_types_supported: readonly string[];
   readonly authorization_response_iss_parameter_supported: boolean;
+  /**
+   * Signet's consent-documents endpoint (docs/decisions/0001 Contract 3), an additional metadata
+   * value as RFC 8414 §2 allows: a client finds there whether prepared documents may be pushed
+   * for the consent page (a provider without it gets the hashes alone, CSC v2 §8.4.2).
+   */
+  readonly signet_consent_documents_endpoint?: string;
 }
 
 /** Builds the metadata for `issuer` (no trailing slash). */
-export function authorizationServerMetadata(issuer: string): AuthorizationServerMetadata {
+export function authorizationServerMetadata(issuer: string, options: { readonly consentDocuments?: boolean } = {}): AuthorizationServerMetadata {
   const authMethods = ['client_secret_basic', 'client_secret_post', 'none'];
   return {
     issuer,
@@ -42,5 +48,6 @@ export function authorizationServerMetadata(issuer: string): AuthorizationServer
     authorization_details_types_supported: credentialRarTypes,
     // RFC 9207 §3: `iss` on every authorization response (mix-up defence).
     authorization_response_iss_parameter_supported: true,
+    ...(options.consentDocuments === true ? { signet_consent_documents_endpoint: `${issuer}/oauth2/documents` } : {}),
   };
 }

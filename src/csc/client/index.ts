@@ -11,6 +11,7 @@ export {
   checkRemoteSignature,
   explicitAuthData,
   loadRemoteCredential,
+  remoteCredentialFromInfo,
   type ExplicitSecrets,
   type RemoteCredential,
 } from './remote-credential.js';

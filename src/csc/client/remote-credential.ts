@@ -43,6 +43,18 @@ export async function loadRemoteCredential(
   preference: SignAlgorithmPreference = {},
 ): Promise<RemoteCredential> {
   const info = await client.credentialInfo({ credentialID, certificates: 'chain', authInfo: true });
+  return remoteCredentialFromInfo(credentialID, info, preference);
+}
+
+/**
+ * The credential described by a `credentials/info` answer `info` (read earlier, e.g. kept with a
+ * job): the same checks as loadRemoteCredential.
+ */
+export function remoteCredentialFromInfo(
+  credentialID: string,
+  info: CscCredentialInfo,
+  preference: SignAlgorithmPreference = {},
+): RemoteCredential {
   if (info.key.status !== undefined && info.key.status !== 'enabled') {
     throw new CscClientError('ERR_CSC_CLIENT_CREDENTIAL', `credential ${credentialID} is ${info.key.status}`);
   }

@@ -1,5 +1,5 @@
 /** The web gateway's signing jobs (docs/decisions/0001 Contract 4): storage, authorization, the resumable signing run, downloads. */
-export { defaultJobLimits, type JobContext, type JobFaults, type JobLimits } from './job-context.js';
+export { defaultJobLimits, type ForeignProvider, type JobContext, type JobFaults, type JobLimits } from './job-context.js';
 export {
   addDocument,
   createJob,
@@ -20,3 +20,11 @@ export { JobRunner, chunkIdempotencyKey } from './job-runner.js';
 export { contentDisposition, displayName, uniqueEntryNames } from './file-name.js';
 export { writeZip, type ZipEntry } from './zip-writer.js';
 export { ensureWebClient, webClientId } from './web-client.js';
+export {
+  completeProviderConnection,
+  listProviderCredentials,
+  providerStatus,
+  startProviderConnection,
+  type ProviderCredentialView,
+  type ProviderStatus,
+} from './provider-connection.js';

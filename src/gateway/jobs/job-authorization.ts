@@ -27,13 +27,11 @@ import { GatewayError } from '../errors.js';
 import {
   checkAuthorizationResponse,
   credentialScopeParams,
-  discoverOAuthServer,
   pushConsentDocument,
   redeemAuthorizationCode,
   startAuthorization,
   startPushedAuthorization,
   type OAuthClientRegistration,
-  type OAuthServer,
   type PendingAuthorization,
 } from '../oauth-code-flow.js';
 import { spoolDocument } from '../spooled-document.js';
@@ -41,7 +39,8 @@ import { documentAad, jobAad, openSealed, type JobContext } from './job-context.
 import { levelOptionsFor } from './job-levels.js';
 import { jobOptions, ownedJob } from './job-service.js';
 import { localCredential } from './local-credential.js';
-import { webClientId, ensureWebClient } from './web-client.js';
+import { gatewayClient, gatewayClientId, providerCredential, providerServer } from './provider-connection.js';
+import type { RemoteCredential } from '../../csc/client/index.js';
 
 /** Where a request came from (audit). */
 export interface RequestOrigin {
@@ -57,27 +56,13 @@ export interface SealedPrepared {
   readonly update: string;
 }
 
-const servers = new Map<string, Promise<OAuthServer>>();
-
-/** The provider's authorization server metadata (RFC 8414), read once per process and URL. */
-export function providerServer(context: JobContext): Promise<OAuthServer> {
-  const url = context.providerUrl();
-  let server = servers.get(url);
-  if (server === undefined) {
-    server = discoverOAuthServer(url, context.fetch);
-    servers.set(url, server);
-    server.catch(() => servers.delete(url));
-  }
-  return server;
-}
-
 const stateHash = (state: string): Uint8Array => new Uint8Array(createHash('sha256').update(state, 'utf8').digest());
 
 /** Where prepared documents are pushed for consent (Signet's Contract 3 endpoint at the provider). */
 interface ConsentPush {
   readonly endpoint: string;
   readonly client: OAuthClientRegistration;
-  /** False once the provider answered that it has no such endpoint. */
+  /** False when the provider's metadata announces no such endpoint, or it answered that it has none. */
   enabled: boolean;
 }
 
@@ -88,7 +73,7 @@ interface ConsentPush {
 async function prepareDocuments(
   context: JobContext,
   jobId: string,
-  credential: ReturnType<typeof localCredential>,
+  credential: RemoteCredential,
   options: ReturnType<typeof jobOptions>,
   push: ConsentPush,
 ): Promise<{ readonly hashes: string[]; readonly refs: string[] }> {
@@ -182,7 +167,7 @@ const pushConcurrency = 4;
  * POST /api/v1/jobs/:id/sign: prepares the documents, pushes the authorization request and
  * returns the URL to send the browser to.
  */
-export async function startSigning(context: JobContext, userId: string, jobId: string, origin: RequestOrigin = {}): Promise<{ readonly authorizationUrl: string }> {
+export async function startSigning(context: JobContext, userId: string, jobId: string, origin: RequestOrigin = {}, sessionId = ''): Promise<{ readonly authorizationUrl: string }> {
   const job = await ownedJob(context, userId, jobId);
   if (job.state !== 'draft' && job.state !== 'authorizing') throw new GatewayError('ERR_GATEWAY_JOB_STATE', 'the job is already signing or finished');
   if (job.total === 0) throw new GatewayError('ERR_GATEWAY_JOB_STATE', 'the job has no documents');
@@ -193,24 +178,38 @@ export async function startSigning(context: JobContext, userId: string, jobId: s
     throw new GatewayError('ERR_GATEWAY_JOB_STATE', 'the job is being prepared for signing already');
   }
   try {
-    return await prepareAndAuthorize(context, userId, job, lock, origin);
+    return await prepareAndAuthorize(context, userId, job, lock, origin, sessionId);
   } finally {
     await context.store.transaction((trx) => unlockGatewayJobForSign(trx, jobId, lock));
   }
 }
 
-async function prepareAndAuthorize(context: JobContext, userId: string, job: Awaited<ReturnType<typeof ownedJob>>, lock: string, origin: RequestOrigin): Promise<{ readonly authorizationUrl: string }> {
-  const jobId = job.id;
+/**
+ * The job's credential: this Signet's own record, or — at a foreign provider — its
+ * credentials/info read now under the person's service authorization (kept with the job, so the
+ * run on any node embeds the same chain).
+ */
+async function jobCredential(context: JobContext, userId: string, job: Awaited<ReturnType<typeof ownedJob>>, sessionId: string): Promise<{ readonly credential: RemoteCredential; readonly kept: string | null }> {
+  if (context.foreign !== undefined) {
+    const { credential, info } = await providerCredential(context, sessionId, job.credential_id);
+    return { credential, kept: JSON.stringify(info) };
+  }
   const row = await findCredential(context.store.db, job.credential_id);
   if (row === undefined || row.user_id !== userId) throw new GatewayError('ERR_GATEWAY_CREDENTIAL', 'no such credential');
-  const credential = localCredential(row);
+  return { credential: localCredential(row), kept: null };
+}
+
+async function prepareAndAuthorize(context: JobContext, userId: string, job: Awaited<ReturnType<typeof ownedJob>>, lock: string, origin: RequestOrigin, sessionId: string): Promise<{ readonly authorizationUrl: string }> {
+  const jobId = job.id;
+  const { credential, kept } = await jobCredential(context, userId, job, sessionId);
   const options = jobOptions(job);
   if (job.total > credential.multisign) {
     throw new GatewayError('ERR_GATEWAY_JOB_LIMIT', `the credential signs at most ${credential.multisign} documents per approval; split the job`);
   }
   const server = await providerServer(context);
-  const client = await ensureWebClient(context, context.callbackUrl());
-  const push: ConsentPush = { endpoint: `${context.providerUrl()}/oauth2/documents`, client, enabled: true };
+  const client = await gatewayClient(context);
+  // Contract 3 push only where the provider's metadata announces it; else hashes alone (CSC v2 §8.4.2).
+  const push: ConsentPush = { endpoint: server.consentDocumentsEndpoint ?? '', client, enabled: server.consentDocumentsEndpoint !== undefined };
   const { hashes, refs } = await prepareDocuments(context, jobId, credential, options, push);
   if (hashes.length === 0) throw new GatewayError('ERR_GATEWAY_JOB_STATE', 'none of the documents can be signed');
   const params = credentialScopeParams({
@@ -232,13 +231,14 @@ async function prepareAndAuthorize(context: JobContext, userId: string, job: Awa
       state_hash: stateHash(pending.state),
       oauth_pending: context.secretBox.seal(Buffer.from(JSON.stringify(pending), 'utf8'), jobAad(jobId, 'oauth_pending')),
       approved: context.secretBox.seal(Buffer.from(JSON.stringify(hashes), 'utf8'), jobAad(jobId, 'approved')),
+      provider_credential: kept,
       error_code: null,
       error_message: null,
       updated_at: now,
       purge_at: now + context.limits.retentionMs,
     }));
     if (!moved) throw new GatewayError('ERR_GATEWAY_JOB_STATE', 'the job is already signing or finished');
-    await appendAudit(trx, { type: 'gateway.job.authorize', outcome: 'success', actorUserId: userId, actorClientId: webClientId, subject: `job:${jobId}`, details: { credentialID: credential.credentialID, hashes: hashes.length }, ...origin }, context.audit);
+    await appendAudit(trx, { type: 'gateway.job.authorize', outcome: 'success', actorUserId: userId, actorClientId: gatewayClientId(context), subject: `job:${jobId}`, details: { credentialID: credential.credentialID, hashes: hashes.length }, ...origin }, context.audit);
   });
   return { authorizationUrl };
 }
@@ -255,7 +255,7 @@ async function refuse(context: JobContext, userId: string, jobId: string | undef
     type: 'gateway.job.callback',
     outcome: 'failure',
     actorUserId: userId,
-    actorClientId: webClientId,
+    actorClientId: gatewayClientId(context),
     ...(jobId !== undefined ? { subject: `job:${jobId}` } : {}),
     details: { errorCode: error.code },
     ...origin,
@@ -296,14 +296,15 @@ export async function completeAuthorization(context: JobContext, userId: string,
   if (!spent) return refuse(context, userId, job.id, new GatewayError('ERR_GATEWAY_OAUTH_STATE', 'this approval was already used'), origin);
   let token;
   try {
-    token = await redeemAuthorizationCode(server, await ensureWebClient(context, pending.redirectUri), pending, code, context.fetch);
+    token = await redeemAuthorizationCode(server, await gatewayClient(context), pending, code, context.fetch);
     if (token.credentialID !== undefined && token.credentialID !== job.credential_id) {
       throw new GatewayError('ERR_GATEWAY_OAUTH_REFUSED', 'the token was issued for another credential');
     }
   } catch (error) {
-    // A credential revoked or disabled since the approval: say so, and the job cannot go on.
-    const row = await findCredential(context.store.db, job.credential_id);
-    const unusable = row === undefined || row.status !== 'active';
+    // A credential revoked or disabled since the approval: say so, and the job cannot go on
+    // (known here only for this Signet's own credentials).
+    const row = context.foreign === undefined ? await findCredential(context.store.db, job.credential_id) : undefined;
+    const unusable = context.foreign === undefined && (row === undefined || row.status !== 'active');
     const failure = unusable
       ? new GatewayError('ERR_GATEWAY_CREDENTIAL', `your signing key is ${row?.status ?? 'gone'}: nothing can be signed with it`, { cause: error })
       : error instanceof GatewayError
@@ -325,7 +326,7 @@ export async function completeAuthorization(context: JobContext, userId: string,
       updated_at: now,
     });
     if (!moved) throw new GatewayError('ERR_GATEWAY_JOB_STATE', 'the job changed meanwhile');
-    await appendAudit(trx, { type: 'gateway.job.authorized', outcome: 'success', actorUserId: userId, actorClientId: webClientId, subject: `job:${job.id}`, ...origin }, context.audit);
+    await appendAudit(trx, { type: 'gateway.job.authorized', outcome: 'success', actorUserId: userId, actorClientId: gatewayClientId(context), subject: `job:${job.id}`, ...origin }, context.audit);
   });
   return { jobId: job.id };
 }

@@ -32,6 +32,20 @@ export interface JobFaults {
   afterSignHash?(jobId: string, chunk: number): 'halt' | undefined | Promise<'halt' | undefined>;
 }
 
+/**
+ * A CSC provider that shares nothing with this node (SIGNET_GATEWAY_PROVIDER_URL with
+ * SIGNET_GATEWAY_CLIENT_ID): the gateway is a client registered there, the person's credentials
+ * are listed there under a service-scope authorization, and their chains come from there.
+ */
+export interface ForeignProvider {
+  /** The name the web app shows ("Connect to <name>"). */
+  readonly name: string;
+  /** This gateway's client id at the provider. */
+  readonly clientId: string;
+  /** Its secret (client_secret_basic); absent for a public client (PKCE only). */
+  readonly clientSecret?: string;
+}
+
 /** The gateway jobs' dependencies. */
 export interface JobContext {
   readonly store: Store;
@@ -49,6 +63,10 @@ export interface JobContext {
    * issued. Undefined: each certificate's AIA (RFC 5280 §4.2.2.1).
    */
   ocspUrl?(): string;
+  /** Undefined: the provider is this Signet (its own credentials, the built-in client `signet-web`). */
+  readonly foreign?: ForeignProvider;
+  /** The RFC 3161 TSA for B-T and above; undefined: `<provider>/pki/tsa`. */
+  tsaUrl?(): string;
   /** This gateway's redirect URI (`<base URL>/api/v1/oauth/callback`). */
   callbackUrl(): string;
   readonly limits: JobLimits;

@@ -24,6 +24,8 @@ import {
   hasPurgeableGatewayJobs,
   listResumableGatewayJobs,
   purgeGatewayJobs,
+  hasExpiredGatewayProviderSessions,
+  purgeGatewayProviderSessions,
   recountGatewayJob,
   setGatewayDocumentFailed,
   setGatewayDocumentSigned,
@@ -39,7 +41,7 @@ import type { SealedPrepared } from './job-authorization.js';
 import { levelOptionsFor } from './job-levels.js';
 import { jobOptions } from './job-service.js';
 import { localCredential } from './local-credential.js';
-import { webClientId } from './web-client.js';
+import { gatewayClientId, keptCredential } from './provider-connection.js';
 
 /** The Idempotency-Key of chunk `index` of job `jobId` (stable across nodes and restarts). */
 export function chunkIdempotencyKey(jobId: string, index: number): string {
@@ -95,6 +97,10 @@ export class JobRunner {
   async sweep(): Promise<void> {
     const now = this.#context.clock.now().getTime();
     for (const id of await listResumableGatewayJobs(this.#context.store.db, now, 20)) this.start(id);
+    // Expired service authorizations at a foreign provider are of no use: deleted.
+    if (await hasExpiredGatewayProviderSessions(this.#context.store.db, now)) {
+      await this.#context.store.transaction((trx) => purgeGatewayProviderSessions(trx, now));
+    }
     if (!(await hasPurgeableGatewayJobs(this.#context.store.db, now))) return;
     const purged = await this.#context.store.transaction(async (trx) => {
       const n = await purgeGatewayJobs(trx, now);
@@ -157,7 +163,7 @@ export class JobRunner {
 
   async #tampered(job: GatewayJobRow, documentId: string, reason: string): Promise<void> {
     await this.#context.store.transaction((trx) =>
-      appendAudit(trx, { type: 'gateway.document.tampered', outcome: 'failure', actorUserId: job.user_id, actorClientId: webClientId, subject: `job:${job.id}`, details: { document: documentId, reason } }, this.#context.audit),
+      appendAudit(trx, { type: 'gateway.document.tampered', outcome: 'failure', actorUserId: job.user_id, actorClientId: gatewayClientId(this.#context), subject: `job:${job.id}`, details: { document: documentId, reason } }, this.#context.audit),
     );
   }
 
@@ -184,9 +190,14 @@ export class JobRunner {
     }
     let credential: RemoteCredential;
     try {
-      const row = await findCredential(context.store.db, job.credential_id);
-      if (row === undefined) throw new GatewayError('ERR_GATEWAY_CREDENTIAL', 'the credential no longer exists');
-      credential = localCredential(row);
+      if (job.provider_credential !== null) {
+        // A foreign provider's credential, as its credentials/info described it at Sign.
+        credential = keptCredential(job.credential_id, job.provider_credential);
+      } else {
+        const row = await findCredential(context.store.db, job.credential_id);
+        if (row === undefined) throw new GatewayError('ERR_GATEWAY_CREDENTIAL', 'the credential no longer exists');
+        credential = localCredential(row);
+      }
     } catch (error) {
       const failure = error instanceof GatewayError && error.code === 'ERR_GATEWAY_CREDENTIAL'
         ? new GatewayError('ERR_GATEWAY_CREDENTIAL', `${error.message.replace(/^the credential/, 'your signing key')}: nothing more can be signed with it`)
@@ -329,7 +340,7 @@ export class JobRunner {
         type: 'gateway.job.complete',
         outcome: state === 'done' ? 'success' : 'failure',
         actorUserId: job.user_id,
-        actorClientId: webClientId,
+        actorClientId: gatewayClientId(this.#context),
         subject: `job:${job.id}`,
         details: { signed, failed, total, ...(failure !== undefined ? { errorCode: failure.code } : {}) },
       }, context.audit);

@@ -27,6 +27,7 @@ import {
 import type { PadesLevel, VisibleSignature } from '../../pades/index.js';
 import { GatewayError } from '../errors.js';
 import { displayName, uniqueEntryNames } from './file-name.js';
+import { listProviderCredentials } from './provider-connection.js';
 import { documentAad, openSealed, type JobContext } from './job-context.js';
 import type { ZipEntry } from './zip-writer.js';
 
@@ -134,7 +135,9 @@ function optionalText(value: unknown, field: string): string | undefined {
 }
 
 /** The user's credentials (GET /api/v1/me/credentials). */
-export async function listCredentialViews(context: JobContext, userId: string): Promise<readonly CredentialView[]> {
+export async function listCredentialViews(context: JobContext, userId: string, sessionId = ''): Promise<readonly CredentialView[]> {
+  // At a foreign provider the person's credentials are the provider's (service authorization).
+  if (context.foreign !== undefined) return listProviderCredentials(context, sessionId);
   const { X509Certificate } = await import('node:crypto');
   const rows = await listUserCredentials(context.store.db, userId);
   return rows.map((row) => {
@@ -153,14 +156,27 @@ export async function listCredentialViews(context: JobContext, userId: string): 
   });
 }
 
+/** The credential id of a new job when it is one of the person's active credentials (here or at the foreign provider). */
+async function jobCredentialId(context: JobContext, userId: string, credentialID: unknown, sessionId: string): Promise<string> {
+  if (typeof credentialID !== 'string' || credentialID.length === 0 || credentialID.length > 200) throw new GatewayError('ERR_GATEWAY_CREDENTIAL', 'no such credential');
+  if (context.foreign !== undefined) {
+    const listed = (await listProviderCredentials(context, sessionId)).find((c) => c.credentialID === credentialID);
+    if (listed === undefined) throw new GatewayError('ERR_GATEWAY_CREDENTIAL', 'no such credential');
+    if (listed.status !== 'active') throw new GatewayError('ERR_GATEWAY_CREDENTIAL', `the credential is ${listed.status}`);
+    return credentialID;
+  }
+  const credential = await findCredential(context.store.db, credentialID);
+  if (credential === undefined || credential.user_id !== userId) throw new GatewayError('ERR_GATEWAY_CREDENTIAL', 'no such credential');
+  if (credential.status !== 'active') throw new GatewayError('ERR_GATEWAY_CREDENTIAL', `the credential is ${credential.status}`);
+  return credential.id;
+}
+
 /** Creates a draft job for `userId` with one of their active credentials. */
-export async function createJob(context: JobContext, userId: string, request: { readonly credentialID?: unknown; readonly level?: unknown; readonly reason?: unknown; readonly location?: unknown }): Promise<{ readonly id: string }> {
+export async function createJob(context: JobContext, userId: string, request: { readonly credentialID?: unknown; readonly level?: unknown; readonly reason?: unknown; readonly location?: unknown }, sessionId = ''): Promise<{ readonly id: string }> {
   const level = request.level ?? 'B-B';
   if (typeof level !== 'string' || !levels.includes(level as PadesLevel)) throw new GatewayError('ERR_GATEWAY_JOB_INPUT', 'level must be B-B, B-T, B-LT or B-LTA');
   const credentialID = request.credentialID;
-  const credential = typeof credentialID === 'string' && credentialID.length <= 200 ? await findCredential(context.store.db, credentialID) : undefined;
-  if (credential === undefined || credential.user_id !== userId) throw new GatewayError('ERR_GATEWAY_CREDENTIAL', 'no such credential');
-  if (credential.status !== 'active') throw new GatewayError('ERR_GATEWAY_CREDENTIAL', `the credential is ${credential.status}`);
+  const credential = await jobCredentialId(context, userId, credentialID, sessionId);
   const reason = optionalText(request.reason, 'reason');
   const location = optionalText(request.location, 'location');
   const options: JobOptions = { level: level as PadesLevel, ...(reason !== undefined ? { reason } : {}), ...(location !== undefined ? { location } : {}) };
@@ -171,7 +187,7 @@ export async function createJob(context: JobContext, userId: string, request: { 
     await insertGatewayJob(trx, {
       id,
       user_id: userId,
-      credential_id: credential.id,
+      credential_id: credential,
       options: JSON.stringify(options),
       state: 'draft',
       total: 0,
@@ -182,6 +198,7 @@ export async function createJob(context: JobContext, userId: string, request: { 
       approved: null,
       access_token: null,
       token_expires_at: null,
+      provider_credential: null,
       lease_owner: null,
       lease_until: null,
       error_code: null,
@@ -190,7 +207,7 @@ export async function createJob(context: JobContext, userId: string, request: { 
       updated_at: now,
       purge_at: now + context.limits.retentionMs,
     });
-    await appendAudit(trx, { type: 'gateway.job.create', outcome: 'success', actorUserId: userId, subject: `job:${id}`, details: { credentialID: credential.id, level: options.level } }, context.audit);
+    await appendAudit(trx, { type: 'gateway.job.create', outcome: 'success', actorUserId: userId, subject: `job:${id}`, details: { credentialID: credential, level: options.level } }, context.audit);
   });
   return { id };
 }

@@ -11,6 +11,7 @@ import { isSignetError } from '../../core/errors.js';
 import {
   addDocument,
   completeAuthorization,
+  completeProviderConnection,
   contentDisposition,
   createJob,
   downloadDocument,
@@ -18,7 +19,9 @@ import {
   jobZipEntries,
   listCredentialViews,
   listJobs,
+  providerStatus,
   setDocumentVisible,
+  startProviderConnection,
   startSigning,
   type JobContext,
   type JobRunner,
@@ -32,6 +35,8 @@ export interface WebAuth {
   readonly preHandler: preHandlerAsyncHookHandler;
   /** The signed-in user's id (after the preHandler). */
   userId(request: FastifyRequest): string;
+  /** The web session's id (after the preHandler): a foreign provider's service authorization is kept per session. */
+  sessionId?(request: FastifyRequest): string;
 }
 
 /** Options of the job routes plugin. */
@@ -48,6 +53,7 @@ const statusOf: Readonly<Record<string, number>> = {
   ERR_GATEWAY_JOB_STATE: 409,
   ERR_GATEWAY_UPLOAD_TOO_LARGE: 413,
   ERR_GATEWAY_UPLOAD_QUOTA: 413,
+  ERR_GATEWAY_PROVIDER_NOT_CONNECTED: 409,
 };
 
 const errorSchema = {
@@ -93,8 +99,18 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, { job
     return reply.code(500).send({ error: 'server_error', error_description: 'internal error' });
   });
 
-  app.get('/me/credentials', { preHandler, schema: { summary: "The signed-in person's signing credentials", tags: ['web'] } }, async (request) =>
-    listCredentialViews(jobs, webAuth.userId(request)),
+  const sessionOf = (request: FastifyRequest): string => webAuth.sessionId?.(request) ?? '';
+
+  app.get('/me/credentials', { preHandler, schema: { summary: "The signed-in person's signing credentials (at a foreign provider: listed there, 409 until connected)", tags: ['web'] } }, async (request) =>
+    listCredentialViews(jobs, webAuth.userId(request), sessionOf(request)),
+  );
+
+  app.get('/provider', { preHandler, schema: { summary: 'Where signing happens: {name, foreign, connected}', tags: ['web'] } }, async (request) =>
+    providerStatus(jobs, sessionOf(request)),
+  );
+
+  app.post('/provider/connect', { preHandler, schema: { summary: "Starts the service authorization at the foreign provider; answers the URL to send the browser to", tags: ['web'] } }, async (request) =>
+    startProviderConnection(jobs, webAuth.userId(request), sessionOf(request), origin(request)),
   );
 
   app.post<{ Body: Record<string, unknown> }>(
@@ -118,7 +134,7 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, { job
         response: { 201: { type: 'object', required: ['id'], properties: { id: { type: 'string' } } }, 400: errorSchema },
       },
     },
-    async (request, reply) => reply.code(201).send(await createJob(jobs, webAuth.userId(request), request.body)),
+    async (request, reply) => reply.code(201).send(await createJob(jobs, webAuth.userId(request), request.body, sessionOf(request))),
   );
 
   app.get('/jobs', { preHandler, schema: { summary: "The person's jobs, newest first", tags: ['web'] } }, async (request) => ({
@@ -198,7 +214,7 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, { job
   app.post<{ Params: { id: string } }>(
     '/jobs/:id/sign',
     { preHandler, schema: { summary: 'Prepares the documents and starts the approval; answers the authorization URL', tags: ['web'], params: { type: 'object', properties: { id: idParam } } } },
-    async (request) => startSigning(jobs, webAuth.userId(request), request.params.id, origin(request)),
+    async (request) => startSigning(jobs, webAuth.userId(request), request.params.id, origin(request), sessionOf(request)),
   );
 
   app.get('/oauth/callback', { preHandler: webAuth.preHandler, schema: { summary: 'The OAuth 2.0 redirect URI of the web gateway (303 to /jobs/:id)', tags: ['web'] } }, async (request, reply) => {
@@ -206,6 +222,10 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, { job
     const callback = new URL(jobs.callbackUrl());
     callback.search = url.search;
     try {
+      // One redirect URI: the state names either the session's connection to the provider or a job.
+      if ((await completeProviderConnection(jobs, webAuth.userId(request), sessionOf(request), callback, origin(request))) !== undefined) {
+        return reply.code(303).header('location', '/sign?connected=1').send();
+      }
       const { jobId } = await completeAuthorization(jobs, webAuth.userId(request), callback, origin(request));
       runner.start(jobId);
       return reply.code(303).header('location', `/jobs/${jobId}`).send();

@@ -3,7 +3,10 @@
  * PDFs); a card per file with its name, pages, a thumbnail, "Preview", and "Invisible signature"
  * or "Visible signature" (drawn on a page); "Reason", "Location", "Signature level"; "Sign"
  * creates the job (Contract 4), uploads the files, places the visible signatures, and sends the
- * browser to the authorization server's consent page, which comes back to /jobs/:id.
+ * browser to the authorization server's consent page, which comes back to /jobs/:id. When the
+ * signing keys are kept at another signing service (GET /api/v1/provider: foreign), the page first
+ * offers "Connect to <provider>", which sends the browser to that service to sign in and grant
+ * access; back here, the service's credentials are listed.
  */
 import type { JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
@@ -103,7 +106,47 @@ function DocumentCard({ item, onUpdate, onRemove, onPreview }: {
   );
 }
 
+/** Where the signing keys are (GET /api/v1/provider). */
+interface Provider {
+  readonly name: string;
+  readonly foreign: boolean;
+  readonly connected: boolean;
+}
+
+/** The "Connect to <provider>" step: the person signs in at the provider and grants access. */
+function ConnectProvider({ provider }: { provider: Provider }): JSX.Element {
+  const [error, setError] = useState<ApiError | undefined>();
+  const [busy, setBusy] = useState(false);
+  const connect = async (): Promise<void> => {
+    setError(undefined);
+    setBusy(true);
+    try {
+      const { authorizationUrl } = await post<{ authorizationUrl: string }>('/api/v1/provider/connect', {});
+      window.location.assign(authorizationUrl);
+    } catch (err) {
+      setBusy(false);
+      setError(describeError(asApiError(err)));
+    }
+  };
+  return (
+    <section aria-labelledby="connect-title" class="connect">
+      <h2 id="connect-title">Your signing keys are at {provider.name}</h2>
+      <p>
+        To sign, connect this app to {provider.name}: you sign in there and allow it to show your signing certificates here. Your documents are
+        approved there too, one approval per signing job.
+      </p>
+      <p>
+        <button type="button" onClick={() => void connect()} disabled={busy}>
+          Connect to {provider.name}
+        </button>
+      </p>
+      <ErrorNote error={error} />
+    </section>
+  );
+}
+
 export function SignPage(): JSX.Element {
+  const [provider, setProvider] = useState<Provider | undefined>();
   const [credentials, setCredentials] = useState<readonly Credential[] | undefined>();
   const [credentialID, setCredentialID] = useState('');
   const [items, setItems] = useState<Item[]>([]);
@@ -118,6 +161,19 @@ export function SignPage(): JSX.Element {
   const input = useRef<HTMLInputElement>(null);
 
   useEffect(() => {
+    get<Provider>('/api/v1/provider').then(
+      (answer) => {
+        setProvider(answer);
+        if (answer.foreign && new URLSearchParams(window.location.search).get('connected') === '1' && answer.connected) {
+          setNotice(`Connected to ${answer.name}.`);
+        }
+      },
+      (err: unknown) => setError(asApiError(err)),
+    );
+  }, []);
+
+  useEffect(() => {
+    if (provider === undefined || !provider.connected) return;
     get<readonly Credential[] | { credentials: readonly Credential[] }>('/api/v1/me/credentials').then(
       (answer) => {
         const list = Array.isArray(answer) ? answer : (answer as { credentials: readonly Credential[] }).credentials;
@@ -127,10 +183,12 @@ export function SignPage(): JSX.Element {
       },
       (err: unknown) => {
         setCredentials([]);
-        setError(asApiError(err));
+        setError(describeError(asApiError(err)));
+        // The provider no longer takes the connection: offer to connect again.
+        if (asApiError(err).code === 'ERR_GATEWAY_PROVIDER_NOT_CONNECTED') setProvider((p) => (p === undefined ? p : { ...p, connected: false }));
       },
     );
-  }, []);
+  }, [provider?.connected]);
 
   const addFiles = async (files: readonly File[]): Promise<void> => {
     setError(undefined);
@@ -197,9 +255,18 @@ export function SignPage(): JSX.Element {
 
   const busy = progress !== undefined;
   const active = credentials?.find((c) => c.credentialID === credentialID);
+  if (provider !== undefined && provider.foreign && !provider.connected) {
+    return (
+      <section aria-labelledby="page-title">
+        <PageTitle>Sign documents</PageTitle>
+        <ConnectProvider provider={provider} />
+      </section>
+    );
+  }
   return (
     <section aria-labelledby="page-title">
       <PageTitle>Sign documents</PageTitle>
+      {provider?.foreign === true && <p class="small">Signing keys at {provider.name}.</p>}
       <form onSubmit={(e) => void sign(e)} noValidate>
         <div
           class={`dropzone${dragOver ? ' over' : ''}`}
