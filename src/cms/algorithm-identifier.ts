@@ -132,6 +132,21 @@ function decodePssParams(
   params: DerElement,
   unsupported: (why: string) => CmsError,
 ): DigestAlgorithm {
+  const { digest, saltLength } = readPssParams(bytes, params, unsupported);
+  if (saltLength !== digestAlgorithms[digest].length) throw unsupported('RSASSA-PSS salt length must equal the hash length');
+  return digest;
+}
+
+/**
+ * RFC 4055 §3.1 RSASSA-PSS-params with any salt length: hashAlgorithm and the MGF1 hash must be
+ * the same accepted digest (the SHA-1 DEFAULTs are refused), trailerField 1. Each refusal names
+ * the field.
+ */
+function readPssParams(
+  bytes: Uint8Array,
+  params: DerElement,
+  unsupported: (why: string) => CmsError,
+): { readonly digest: DigestAlgorithm; readonly saltLength: number } {
   let hash: DigestAlgorithm | undefined;
   let mgfHash: DigestAlgorithm | undefined;
   let salt: number | undefined;
@@ -141,7 +156,7 @@ function decodePssParams(
     if (field.tag === 0xa0) hash = decodeDigestAlgorithmIdentifier(bytes, inner);
     else if (field.tag === 0xa1) {
       const mgf = splitAlgorithmIdentifier(bytes, inner);
-      if (mgf.oid !== oids.id_mgf1 || mgf.params === undefined) throw unsupported('mask generation is not MGF1');
+      if (mgf.oid !== oids.id_mgf1 || mgf.params === undefined) throw unsupported('maskGenAlgorithm is not MGF1');
       mgfHash = decodeDigestAlgorithmIdentifier(bytes, mgf.params);
     } else if (field.tag === 0xa2) salt = readSmallInteger(bytes, inner);
     else if (field.tag === 0xa3) {
@@ -149,10 +164,29 @@ function decodePssParams(
     } else throw unsupported('malformed RSASSA-PSS-params');
   }
   // The DEFAULTs (SHA-1, MGF1-SHA-1, salt 20) are outside the table: SHA-1 is refused.
-  if (hash === undefined || mgfHash === undefined || hash !== mgfHash) {
-    throw unsupported('RSASSA-PSS hash and MGF1 hash must be the same accepted digest');
+  if (hash === undefined) throw unsupported('hashAlgorithm absent (the SHA-1 default is not accepted)');
+  if (mgfHash === undefined) throw unsupported('maskGenAlgorithm absent (the MGF1-SHA-1 default is not accepted)');
+  if (hash !== mgfHash) throw unsupported('the maskGenAlgorithm hash differs from hashAlgorithm');
+  if (salt === undefined) throw unsupported('saltLength absent (the default 20 is tied to SHA-1)');
+  return { digest: hash, saltLength: salt };
+}
+
+/**
+ * Decodes a DER RSASSA-PSS-params SEQUENCE (RFC 4055 §3.1) accepting every salt length (RFC 8017
+ * §9.1 leaves sLen to the signer; whether it fits the key is checked where the key is known).
+ * Used where a caller chooses PSS parameters for a bare signature (CSC signHash); CMS signatures
+ * keep the salt = hLen policy of decodeSignatureAlgorithmIdentifier. Throws
+ * ERR_CMS_UNSUPPORTED_ALGORITHM naming the field at fault.
+ */
+export function decodeRsassaPssParams(der: Uint8Array): { readonly digest: DigestAlgorithm; readonly saltLength: number } {
+  const unsupported = (why: string): CmsError => new CmsError('ERR_CMS_UNSUPPORTED_ALGORITHM', why, { detail: { oid: oids.id_RSASSA_PSS } });
+  let el: DerElement;
+  try {
+    el = readElement(der, 0);
+  } catch {
+    throw unsupported('RSASSA-PSS-params is not DER');
   }
-  if (salt !== digestAlgorithms[hash].length) throw unsupported('RSASSA-PSS salt length must equal the hash length');
-  return hash;
+  if (el.tag !== tags.sequence || el.end !== der.length) throw unsupported('RSASSA-PSS-params is not one DER SEQUENCE');
+  return readPssParams(der, el, unsupported);
 }
 

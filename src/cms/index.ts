@@ -21,6 +21,7 @@ export type { CmsAttribute } from './attribute.js';
 export { encodeAttribute } from './attribute.js';
 export {
   decodeDigestAlgorithmIdentifier,
+  decodeRsassaPssParams,
   decodeSignatureAlgorithmIdentifier,
   encodeDigestAlgorithmIdentifier,
   encodeSignatureAlgorithmIdentifier,

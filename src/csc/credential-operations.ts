@@ -106,6 +106,19 @@ function authValue(authData: readonly CscBody[], id: string): string | undefined
 }
 
 /**
+ * One factor's value from either request form: the v2.2 `authData[{id, value}]` array (CSC v2.2
+ * §11.6) or the top-level `PIN` / `OTP` strings of CSC v2.0.0.2 §11.6 (what the EU reference
+ * wallet libraries send). The same factor given both ways is refused as ambiguous.
+ */
+function factorValue(body: CscBody, authData: readonly CscBody[], id: 'PIN' | 'OTP'): string | undefined {
+  const top = body[id];
+  if (top === undefined) return authValue(authData, id);
+  if (typeof top !== 'string' || top.length === 0 || top.length > 256) throw invalidParameter(id);
+  if (authData.some((a) => a['id'] === id)) throw invalidParameter(id);
+  return top;
+}
+
+/**
  * credentials/authorize (explicit mode): checks the request, the credential's state, then the PIN
  * and the OTP (each attempt counted before verification, lockout persisted), then issues the SAD.
  */
@@ -155,8 +168,8 @@ export async function credentialsAuthorize(
     // Sole control (INV-1): a credential without any factor can never be authorised.
     throw new CscError('ERR_CSC_INVALID_REQUEST', 'The credential has no authentication factor');
   }
-  const pin = authValue(authData, 'PIN');
-  const otp = authValue(authData, 'OTP');
+  const pin = factorValue(body, authData, 'PIN');
+  const otp = factorValue(body, authData, 'OTP');
   if (factors.pin && pin === undefined) throw missingParameter('string', 'PIN');
   if (factors.otp && otp === undefined) throw missingParameter('string', 'OTP');
   const who = { userId: caller.info.userId, credentialId: row.id, clientId: caller.info.clientId, ...origin(ctx) };

@@ -4,11 +4,10 @@
  * Default-deny: anything not in the table, or contradicting itself, is refused.
  */
 import {
-  decodeSignatureAlgorithmIdentifier,
+  decodeRsassaPssParams,
   digestAlgorithms,
   digestByOid,
   oids,
-  readElement,
   signatureAlgorithms,
   type DigestAlgorithm,
   type KeyType,
@@ -45,6 +44,24 @@ export function digestFromOid(oid: string, name: string): DigestAlgorithm {
 /** What a signHash request asks for, resolved and checked against the key type. */
 export interface ResolvedSignAlgo extends SignatureAlgorithm {
   readonly keyType: KeyType;
+  /** RSASSA-PSS only: the salt length the parameters name (RFC 8017 §9.1 sLen). */
+  readonly saltLength?: number;
+}
+
+/**
+ * RFC 8017 §9.1.1 step 3: EMSA-PSS needs emLen >= hLen + sLen + 2, emLen = ceil((modBits - 1) / 8).
+ * Refuses a salt the key cannot carry, naming it (checked once the credential's key is known).
+ */
+export function checkPssSaltFits(algorithm: ResolvedSignAlgo, modulusBits: number): void {
+  if (algorithm.scheme !== 'RSASSA-PSS' || algorithm.saltLength === undefined) return;
+  const emLen = Math.ceil((modulusBits - 1) / 8);
+  const max = emLen - digestAlgorithms[algorithm.digest].length - 2;
+  if (algorithm.saltLength > max) {
+    throw new CscError(
+      'ERR_CSC_INVALID_REQUEST',
+      `Invalid parameter signAlgoParams: saltLength ${algorithm.saltLength} exceeds ${max}, the largest a ${modulusBits}-bit key takes with ${algorithm.digest} (RFC 8017 §9.1.1)`,
+    );
+  }
 }
 
 const contradiction = (): CscError =>
@@ -75,20 +92,18 @@ export function resolveSignAlgo(input: {
     if (input.signAlgoParams === undefined) throw missingParameter('string', 'signAlgoParams');
     const params = decodeBase64(input.signAlgoParams, 'signAlgoParams');
     if (params.length > 200) throw invalidParameter('signAlgoParams');
-    // Wrap the parameters into an AlgorithmIdentifier and let the CMS decoder apply RFC 4055
-    // §3.1 policy: hash = MGF1 hash, salt length = hLen, trailer field 1 (SECURITY.md SAD-13).
-    const oidDer = Buffer.from('06092a864886f70d01010a', 'hex');
-    const content = Buffer.concat([oidDer, Buffer.from(params)]);
-    const header = content.length < 0x80 ? [0x30, content.length] : [0x30, 0x81, content.length];
-    const der = new Uint8Array(Buffer.concat([Buffer.from(header), content]));
-    let alg: SignatureAlgorithm;
+    // RFC 4055 §3.1 RSASSA-PSS-params (SECURITY.md SAD-13): hash = MGF1 hash, trailer field 1;
+    // any salt length RFC 8017 §9.1 allows (pyHanko's --prefer-pss asks for the largest the key
+    // takes), checked against the key in checkPssSaltFits. The error names the field at fault.
+    let pss: { readonly digest: DigestAlgorithm; readonly saltLength: number };
     try {
-      alg = decodeSignatureAlgorithmIdentifier(der, readElement(der, 0), 'SHA-256');
-    } catch {
-      throw invalidParameter('signAlgoParams');
+      pss = decodeRsassaPssParams(params);
+    } catch (err) {
+      const why = err instanceof Error ? err.message : 'unreadable';
+      throw new CscError('ERR_CSC_INVALID_REQUEST', `Invalid parameter signAlgoParams: ${why}`);
     }
-    if (given !== undefined && given !== alg.digest) throw contradiction();
-    return { ...alg, keyType: 'RSA' };
+    if (given !== undefined && given !== pss.digest) throw contradiction();
+    return { scheme: 'RSASSA-PSS', digest: pss.digest, saltLength: pss.saltLength, keyType: 'RSA' };
   }
   const entry = signatureAlgorithms.find((e) => e.oid === input.signAlgo && e.scheme !== 'RSASSA-PSS');
   if (entry === undefined) throw invalidParameter('signAlgo');

@@ -65,6 +65,11 @@ function padesEntry(deps: CscDeps, entry: CscBody, hashAlgorithmOid: string | un
     hashAlgorithmOid,
     signAlgoParams: optionalString(entry, 'signAlgoParams', 512),
   });
+  // The CMS SignerInfo carries PSS parameters with salt = hLen (RFC 4055 §3.1, what Signet's
+  // validator and the algorithm table accept): signDoc takes no other salt length.
+  if (algorithm.saltLength !== undefined && algorithm.saltLength !== digestAlgorithms[algorithm.digest].length) {
+    throw new CscError('ERR_CSC_INVALID_REQUEST', 'Invalid parameter signAlgoParams: signDoc signs RSASSA-PSS with saltLength equal to the hash length');
+  }
   return { algorithm, certify: envelope === 'Certification', level };
 }
 

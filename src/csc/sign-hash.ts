@@ -23,7 +23,7 @@ import {
   type RequestTrail,
 } from './request-scope.js';
 import { checkSignatureOverDigest } from './signature-check.js';
-import { digestOid, resolveSignAlgo } from './sign-algorithm.js';
+import { checkPssSaltFits, digestOid, resolveSignAlgo } from './sign-algorithm.js';
 
 /**
  * The SAD of a signing call: the body's `SAD`, else the bearer itself when it is a
@@ -50,7 +50,7 @@ export async function signDigests(
   key: CredentialKey,
   row: CredentialRow,
   cert: CredentialCertificate,
-  algorithm: SignatureAlgorithm,
+  algorithm: SignatureAlgorithm & { readonly saltLength?: number },
   digests: readonly Uint8Array[],
 ): Promise<Uint8Array[]> {
   return Promise.all(
@@ -59,6 +59,7 @@ export async function signDigests(
         scheme: algorithm.scheme,
         digestAlgorithm: algorithm.digest,
         digest,
+        ...(algorithm.saltLength !== undefined ? { saltLength: algorithm.saltLength } : {}),
       });
       if (!checkSignatureOverDigest(cert.publicKey, algorithm, digest, signature)) {
         throw new CscError('ERR_CSC_SERVER', 'The signature could not be created', {
@@ -97,6 +98,7 @@ export async function signHash(
   }
   const cert = await requireUsableCredential(deps, row, { consultCa: false });
   if (cert.keyType !== algorithm.keyType) throw invalidParameter('signAlgo');
+  checkPssSaltFits(algorithm, cert.publicKey.asymmetricKeyDetails?.modulusLength ?? 0);
   const binding = {
     userId: caller.info.userId,
     credentialId: row.id,

@@ -1,7 +1,7 @@
 /**
  * Output self-check of RSA signatures over a digest before release (SECURITY.md SAD-24: guards
  * against RSA-CRT fault leakage). PKCS#1 v1.5 per RFC 8017 §8.2.2, PSS per §9.1.2 (EMSA-PSS-VERIFY,
- * MGF1 with the same hash, salt = hLen as policy).
+ * MGF1 with the same hash, the requested salt length, hLen by default).
  */
 import { constants, createHash, publicDecrypt, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { digestAlgorithms, type SignatureAlgorithm } from '../cms/index.js';
@@ -20,24 +20,24 @@ function mgf1(seed: Uint8Array, length: number, hash: string): Buffer {
   return Buffer.concat(out).subarray(0, length);
 }
 
-function verifyPss(em: Buffer, digest: Uint8Array, modBits: number, hash: string, hLen: number): boolean {
+function verifyPss(em: Buffer, digest: Uint8Array, modBits: number, hash: string, hLen: number, sLen: number): boolean {
   const emBits = modBits - 1;
   const emLen = Math.ceil(emBits / 8);
   // publicDecrypt without padding returns k octets; EM is the last emLen of them (RFC 8017 §8.1.2).
   const e = em.subarray(em.length - emLen);
   if (em.length - emLen > 0 && em.subarray(0, em.length - emLen).some((b) => b !== 0)) return false;
-  if (emLen < 2 * hLen + 2 || e[emLen - 1] !== 0xbc) return false;
+  if (emLen < hLen + sLen + 2 || e[emLen - 1] !== 0xbc) return false;
   const maskedDb = e.subarray(0, emLen - hLen - 1);
   const h = e.subarray(emLen - hLen - 1, emLen - 1);
   const zeroBits = 8 * emLen - emBits;
   if (zeroBits > 0 && ((maskedDb[0] as number) >> (8 - zeroBits)) !== 0) return false;
   const db = Buffer.from(mgf1(h, maskedDb.length, hash).map((b, i) => b ^ (maskedDb[i] as number)));
   if (zeroBits > 0) db[0] = (db[0] as number) & (0xff >> zeroBits);
-  const psLen = emLen - 2 * hLen - 2;
+  const psLen = emLen - hLen - sLen - 2;
   for (let i = 0; i < psLen; i++) if (db[i] !== 0) return false;
   if (db[psLen] !== 0x01) return false;
   const salt = db.subarray(psLen + 1);
-  if (salt.length !== hLen) return false;
+  if (salt.length !== sLen) return false;
   const hPrime = createHash(hash).update(Buffer.alloc(8)).update(digest).update(salt).digest();
   return timingSafeEqual(hPrime, h);
 }
@@ -48,7 +48,7 @@ function verifyPss(em: Buffer, digest: Uint8Array, modBits: number, hash: string
  */
 export function checkSignatureOverDigest(
   publicKey: KeyObject,
-  algorithm: SignatureAlgorithm,
+  algorithm: SignatureAlgorithm & { readonly saltLength?: number },
   digest: Uint8Array,
   signature: Uint8Array,
 ): boolean {
@@ -63,7 +63,7 @@ export function checkSignatureOverDigest(
       return decoded.length === expected.length && timingSafeEqual(decoded, expected);
     }
     const em = publicDecrypt({ key: publicKey, padding: constants.RSA_NO_PADDING }, signature);
-    return verifyPss(em, digest, modBits, d.nodeName, d.length);
+    return verifyPss(em, digest, modBits, d.nodeName, d.length, algorithm.saltLength ?? d.length);
   } catch {
     return false;
   }

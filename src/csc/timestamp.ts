@@ -34,9 +34,20 @@ export async function timestamp(
   optionalString(body, 'clientData', 4096);
   const tsa = deps.tsa;
   if (tsa === undefined) throw new CscError('ERR_CSC_NOT_IMPLEMENTED', 'No timestamp authority is configured');
-  // RFC 3161 §2.4.1: the nonce is an INTEGER; a leading zero octet keeps it positive.
-  const nonce = nonceHex === undefined ? undefined : Buffer.concat([Buffer.from([0]), Buffer.from(nonceHex, 'hex')]);
+  const nonce = nonceHex === undefined ? undefined : nonceInteger(Buffer.from(nonceHex, 'hex'));
   return { timestamp: toBase64(await requestToken(tsa, hash, digest, nonce)) };
+}
+
+/**
+ * The content octets of the nonce INTEGER (RFC 3161 §2.4.1) for the unsigned value `bytes`: X.690
+ * §8.3.2 minimal encoding — leading zero octets removed, one 0x00 added only when the first octet
+ * has its high bit set (the value stays positive). `0a…` stays `0a…`; `8f…` becomes `00 8f…`.
+ */
+export function nonceInteger(bytes: Uint8Array): Uint8Array {
+  let start = 0;
+  while (start < bytes.length - 1 && bytes[start] === 0) start++;
+  const magnitude = bytes.subarray(start);
+  return (magnitude[0] ?? 0) & 0x80 ? new Uint8Array(Buffer.concat([Buffer.from([0]), magnitude])) : new Uint8Array(magnitude);
 }
 
 /** Asks the in-process TSA for a token over `hash` (DER TimeStampToken). */

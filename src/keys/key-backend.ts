@@ -25,6 +25,11 @@ export interface SignRequest {
   readonly digestAlgorithm: DigestAlgorithm;
   /** The digest of the data to be signed (length must match digestAlgorithm). */
   readonly digest: Uint8Array;
+  /**
+   * RSASSA-PSS salt length in octets (RFC 8017 §9.1.1 sLen); default the hash length (RFC 4055
+   * §3.1). Ignored by the other schemes.
+   */
+  readonly saltLength?: number;
 }
 
 /** Health of a backend (tokens reachable, sessions available). */

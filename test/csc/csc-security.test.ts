@@ -169,12 +169,12 @@ describe('CSC sole control and access control', () => {
         assert.equal((await signHash(s, { credentialID: s.c1, SAD: token, hashes: [b64('f')] })).status, 200, 'the SAD is intact');
       });
 
-      await t.test('SAD-13 mechanism abuse: RSA-PSS salt ≠ hLen and PSS without parameters are refused', async () => {
+      await t.test('SAD-13 mechanism abuse: RSA-PSS with an MGF1 hash ≠ hash and PSS without parameters are refused (any RFC 8017 salt length is accepted, issue 22)', async () => {
         const rsa = await h.createCredential(s.alice, { algorithm: 'RSA-2048', pin: '1234' });
         const token = await sad(s, rsa, [b64('p')]);
-        // RSASSA-PSS-params SHA-256 / MGF1-SHA-256 / salt 20.
-        const salt20 = Buffer.from('3034a00f300d06096086480165030402010500a11c301a06092a864886f70d010108300d06096086480165030402010500a203020114', 'hex').toString('base64');
-        await refused(s, await signHash(s, { credentialID: rsa, SAD: token, hashes: [b64('p')], signAlgo: oids.id_RSASSA_PSS, signAlgoParams: salt20 }), 400, 'invalid_request', 'Invalid parameter signAlgoParams');
+        // RSASSA-PSS-params SHA-256 / MGF1-SHA-384 / salt 20.
+        const mgf384 = Buffer.from('3034a00f300d06096086480165030402010500a11c301a06092a864886f70d010108300d06096086480165030402020500a203020114', 'hex').toString('base64');
+        await refused(s, await signHash(s, { credentialID: rsa, SAD: token, hashes: [b64('p')], signAlgo: oids.id_RSASSA_PSS, signAlgoParams: mgf384 }), 400, 'invalid_request', 'Invalid parameter signAlgoParams: the maskGenAlgorithm hash differs from hashAlgorithm');
         await refused(s, await signHash(s, { credentialID: rsa, SAD: token, hashes: [b64('p')], signAlgo: oids.id_RSASSA_PSS }), 400, 'invalid_request', 'Missing (or invalid type) string parameter signAlgoParams');
         await refused(s, await signHash(s, { credentialID: rsa, SAD: token, hashes: [b64('p')], signAlgo: oids.rsaEncryption }), 400, 'invalid_request', 'Missing (or invalid type) string parameter hashAlgorithmOID');
       });

@@ -148,7 +148,7 @@ export class Pkcs11Token {
 
   /**
    * Signs a pre-computed digest: CKM_RSA_PKCS over the DigestInfo (§2.1.6), CKM_RSA_PKCS_PSS
-   * with CK_RSA_PKCS_PSS_PARAMS (§2.1.14, salt = hLen), CKM_ECDSA (§2.3.6, raw r||s → DER).
+   * with CK_RSA_PKCS_PSS_PARAMS (§2.1.14, salt = hLen unless the request names one), CKM_ECDSA (§2.3.6, raw r||s → DER).
    */
   async sign(label: string, request: SignRequest): Promise<Uint8Array> {
     assertDigestLength(request.digestAlgorithm, request.digest);
@@ -162,7 +162,11 @@ export class Pkcs11Token {
       case 'RSASSA-PSS':
         mechanism = {
           mechanism: pkcs11js.CKM_RSA_PKCS_PSS,
-          parameter: { type: pkcs11js.CK_PARAMS_RSA_PSS, ...pssParams[request.digestAlgorithm] },
+          parameter: {
+            type: pkcs11js.CK_PARAMS_RSA_PSS,
+            ...pssParams[request.digestAlgorithm],
+            ...(request.saltLength !== undefined ? { saltLen: request.saltLength } : {}),
+          },
         };
         input = request.digest;
         break;

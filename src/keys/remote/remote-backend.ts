@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:https';
 import { systemClock, type Clock } from '../../core/clock.js';
+import { digestAlgorithms } from '../../cms/algorithms.js';
 import type { BackendHealth, GeneratedKey, KeyRef, KeySpec, SignRequest } from '../key-backend.js';
 import type { ListingKeyBackend } from '../key-listing.js';
 import { KeyBackendError } from '../errors.js';
@@ -98,6 +99,10 @@ export class RemoteKeyBackend implements ListingKeyBackend {
   }
 
   async sign(ref: KeyRef, signRequest: SignRequest): Promise<Uint8Array> {
+    // The token protocol carries no salt length: its signer uses hLen (RFC 4055 §3.1).
+    if (signRequest.scheme === 'RSASSA-PSS' && signRequest.saltLength !== undefined && signRequest.saltLength !== digestAlgorithms[signRequest.digestAlgorithm].length) {
+      throw new KeyBackendError('ERR_KEY_MECHANISM_UNSUPPORTED', 'a remote token signs RSASSA-PSS with a salt as long as the hash only');
+    }
     const body = {
       requestId: randomBytes(16).toString('hex'),
       issuedAt: this.#clock.now().toISOString(),

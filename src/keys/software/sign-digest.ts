@@ -2,7 +2,8 @@
  * Signing a pre-computed digest with a node:crypto private key: RSASSA-PKCS1-v1_5 (RFC 8017
  * §8.2.1 over EMSA-PKCS1-v1_5), RSASSA-PSS (§8.1.1 over EMSA-PSS) and ECDSA (FIPS 186-5 §6.4.1).
  */
-import { constants, privateEncrypt, type KeyObject } from 'node:crypto';
+import { constants, privateEncrypt, randomBytes, type KeyObject } from 'node:crypto';
+import { digestAlgorithms } from '../../cms/algorithms.js';
 import { asBytes } from '../../core/bytes.js';
 import type { SignRequest } from '../key-backend.js';
 import { assertDigestLength, encodeDigestInfo } from '../digest-info.js';
@@ -29,7 +30,12 @@ export function signDigest(privateKey: KeyObject, request: SignRequest): Uint8Ar
       const modBits = privateKey.asymmetricKeyDetails?.modulusLength ?? 0;
       const k = Math.ceil(modBits / 8);
       // RFC 8017 §8.1.1 step 1: emBits = modBits - 1; EM is left-padded to k octets for RSASP1.
-      const em = emsaPssEncode(request.digestAlgorithm, request.digest, modBits - 1);
+      const em = emsaPssEncode(
+        request.digestAlgorithm,
+        request.digest,
+        modBits - 1,
+        randomBytes(request.saltLength ?? digestAlgorithms[request.digestAlgorithm].length),
+      );
       const block = new Uint8Array(k);
       block.set(em, k - em.length);
       return asBytes(privateEncrypt({ key: privateKey, padding: constants.RSA_NO_PADDING }, block));
