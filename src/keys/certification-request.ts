@@ -9,6 +9,7 @@ import { AlgorithmIdentifier, type Name, SubjectPublicKeyInfo } from '@peculiar/
 import type { SignatureAlgorithm } from '../cms/algorithms.js';
 import { digestAlgorithms, digestForCurve, resolveSignatureAlgorithm } from '../cms/algorithms.js';
 import { encodeSignatureAlgorithmIdentifier } from '../cms/index.js';
+import { toArrayBuffer } from '../core/bytes.js';
 import type { KeyBackend, KeyRef } from './key-backend.js';
 import { KeyBackendError } from './errors.js';
 import { describePublicKey } from './public-key-info.js';
@@ -71,7 +72,8 @@ export async function createCertificationRequest(
       encodeSignatureAlgorithmIdentifier(algorithm),
       AlgorithmIdentifier,
     ),
-    signature: signature.slice().buffer,
+    // An exact copy: a backend may answer with a view into a larger buffer.
+    signature: toArrayBuffer(signature),
   });
   return new Uint8Array(AsnConvert.serialize(request));
 }

@@ -191,8 +191,11 @@ export class Pkcs11Token {
         );
       }
       api.C_SignInit(session, mechanism, key.privateKey);
+      // PKCS#11 §5.2 C_Sign: the signature is the first *pulSignatureLen octets of the buffer;
+      // pkcs11js answers with a view of those over the whole 1,024-octet buffer, so copy them out
+      // (a caller reading `.buffer` would otherwise see the zeros after them).
       const out = await api.C_SignAsync(session, Buffer.from(input), Buffer.alloc(1024));
-      return request.scheme === 'ECDSA' ? ecdsaRawToDer(asBytes(out)) : asBytes(out);
+      return request.scheme === 'ECDSA' ? ecdsaRawToDer(asBytes(out)) : Uint8Array.from(out);
     });
   }
 
