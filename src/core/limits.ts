@@ -8,17 +8,32 @@ export interface ParseLimits {
   readonly maxObjects: number;
   /** Maximum bytes produced by decoding one stream (all filters of the chain together). */
   readonly maxDecodedStreamBytes: number;
+  /**
+   * Maximum bytes decoded for one document in total, by every reader of it (object streams,
+   * cross-reference streams, the DSS, page contents, appearances), across the documents opened
+   * over the same file that share its budget (the signed revision of a validation). A stream is
+   * decoded once and cached; a stream decoded again after eviction is counted again.
+   */
+  readonly maxDecodedBytes: number;
+  /** Most decoded bytes a document keeps cached (least recently used streams are dropped first). */
+  readonly maxCachedDecodedBytes: number;
   /** Maximum number of revisions (xref sections) followed. */
   readonly maxRevisions: number;
   /** Maximum wall time in ms for one whole-document operation (recovery scans, validation). */
   readonly maxMillis: number;
 }
 
-/** Defaults sized for real documents while refusing bombs. */
+/**
+ * Defaults sized for real documents while refusing bombs. With them a hostile file costs at most
+ * about 64 MiB of decoded data held at once (plus the decoder's transient copy) and 512 MiB of
+ * inflation work per document, so `signet sign`/`verify` stay well under 256 MiB peak RSS.
+ */
 export const defaultParseLimits: ParseLimits = {
   maxDepth: 256,
   maxObjects: 10_000_000,
-  maxDecodedStreamBytes: 256 * 1024 * 1024,
+  maxDecodedStreamBytes: 64 * 1024 * 1024,
+  maxDecodedBytes: 512 * 1024 * 1024,
+  maxCachedDecodedBytes: 64 * 1024 * 1024,
   maxRevisions: 10_000,
   maxMillis: 60_000,
 };

@@ -27,4 +27,5 @@ export {
 export { formatNumber, serializeObject, writeIndirectObject, writeObject } from './serializer.js';
 export { ByteWriter } from './byte-writer.js';
 export { ObjectParser, parseNumberToken } from './object-parser.js';
-export { decodeFilterChain } from './stream-filters.js';
+export { decodeFilterChain, type DecodeBudget } from './stream-filters.js';
+export { DocumentBudget } from './decode-budget.js';

@@ -7,6 +7,7 @@ import { ObjectParser } from './object-parser.js';
 import { PdfDict, PdfRef, type PdfArray, type PdfObject, type PdfStream } from './objects.js';
 import { PdfError, type PdfErrorCode } from './errors.js';
 import { decodeFilterChain } from './stream-filters.js';
+import { DocumentBudget } from './decode-budget.js';
 import type { XrefEntry, XrefSection } from './xref-section.js';
 import { rebuildIndex } from './rebuild-index.js';
 import { scanForObjects } from './recovery-scan.js';
@@ -19,6 +20,11 @@ export type { PdfPage } from './page-tree.js';
 /** Options of {@link PdfDocument.open}. */
 export interface PdfOpenOptions {
   readonly limits?: Partial<ParseLimits>;
+  /**
+   * A decompression budget to share with another document over the same file (a validator's
+   * view of the signed revision draws from the whole file's budget); a new one by default.
+   */
+  readonly budget?: DocumentBudget;
 }
 
 /** Where an object is stored: at a file offset, or inside an object stream (§7.5.7). */
@@ -86,6 +92,12 @@ export class PdfDocument {
   readonly #cache = new Map<number, { gen: number; obj: PdfObject }>();
   readonly #loading = new Set<number>();
   readonly #objStms = new Map<number, ObjectStreamIndex>();
+  #objStmBytes = 0;
+  /** Decoded stream data (or the refusal) by stream, least recently used first; `#decodedBytes` retained. */
+  readonly #decoded = new Map<PdfStream, Uint8Array | PdfError>();
+  #decodedBytes = 0;
+  /** The document's decompression budget (shared with documents opened with `budget`). */
+  readonly budget: DocumentBudget;
   readonly #warnings = new Set<string>();
   readonly #ambiguities = new Set<string>();
   #isRecovered = false;
@@ -93,10 +105,11 @@ export class PdfDocument {
   #opDepth = 0;
   readonly #ctx: ReadContext;
 
-  private constructor(source: ByteSource, limits: ParseLimits) {
+  private constructor(source: ByteSource, limits: ParseLimits, budget: DocumentBudget | undefined) {
     this.source = source;
     this.length = source.length;
     this.limits = limits;
+    this.budget = budget ?? new DocumentBudget(limits);
     this.#ctx = {
       source,
       maxDepth: limits.maxDepth,
@@ -123,7 +136,7 @@ export class PdfDocument {
    */
   static open(input: ByteSource | Uint8Array, options: PdfOpenOptions = {}): PdfDocument {
     const source = input instanceof Uint8Array ? bytesSource(input) : input;
-    return new PdfDocument(source, { ...defaultParseLimits, ...options.limits });
+    return new PdfDocument(source, { ...defaultParseLimits, ...options.limits }, options.budget);
   }
 
   /** The newest trailer (for a cross-reference stream, its dictionary); /Root, /Info, /ID filled from older trailers when missing. */
@@ -222,8 +235,7 @@ export class PdfDocument {
       sections = readXrefChain(this.#ctx, declared, {
         maxObjects: this.limits.maxObjects,
         maxRevisions: this.limits.maxRevisions,
-        decode: (st, max) =>
-          decodeFilterChain(st.raw, st.dict, Math.min(max ?? Infinity, this.limits.maxDecodedStreamBytes), (o) => this.resolve(o)),
+        decode: (st) => this.decodeStream(st),
       });
     } catch (err) {
       if (isLimitError(err) || !(err instanceof PdfError)) throw err;
@@ -292,6 +304,9 @@ export class PdfDocument {
     this.#isRecovered = true;
     this.#cache.clear();
     this.#objStms.clear();
+    this.#objStmBytes = 0;
+    this.#decoded.clear();
+    this.#decodedBytes = 0;
     const rebuilt = rebuildIndex(this.#ctx, {
       maxObjects: this.limits.maxObjects,
       useEntries: (entries) => {
@@ -379,11 +394,14 @@ export class PdfDocument {
     const e = this.#entries.get(streamNum);
     const stm = e?.kind === 'offset' ? this.#getObject(new PdfRef(streamNum, e.gen), true) : null;
     const idx = indexObjectStream(streamNum, stm, (x) => this.decodeStream(x));
-    if (this.#objStms.size >= OBJSTM_CACHE) {
-      const oldest = this.#objStms.keys().next().value;
-      if (oldest !== undefined) this.#objStms.delete(oldest);
+    // Bounded by count and by bytes (issue 15: nine object streams of 200 MiB each must not all stay).
+    while (this.#objStms.size > 0 && (this.#objStms.size >= OBJSTM_CACHE || this.#objStmBytes + idx.data.length > this.limits.maxCachedDecodedBytes)) {
+      const [oldest, old] = this.#objStms.entries().next().value!;
+      this.#objStms.delete(oldest);
+      this.#objStmBytes -= old.data.length;
     }
     this.#objStms.set(streamNum, idx);
+    this.#objStmBytes += idx.data.length;
     return idx;
   }
 
@@ -444,9 +462,51 @@ export class PdfDocument {
     };
   }
 
-  /** Decodes a stream's data through its filter chain under the decoded-size limit (DOS-01/02/03). */
+  /**
+   * Decodes a stream's data through its filter chain (DOS-01/02/03) under the per-stream limit and
+   * the document's budget, checked while decoding. The result (or the refusal) is cached, so a
+   * stream referenced by many pages or DSS entries is decoded once (issue 15); the returned bytes
+   * are shared and must not be modified.
+   */
   decodeStream(stream: PdfStream): Uint8Array {
-    return decodeFilterChain(stream.raw, stream.dict, this.limits.maxDecodedStreamBytes, (o) => this.resolve(o));
+    const hit = this.#decoded.get(stream);
+    if (hit !== undefined) {
+      this.#decoded.delete(stream);
+      this.#decoded.set(stream, hit);
+      if (hit instanceof PdfError) throw hit;
+      return hit;
+    }
+    let data: Uint8Array;
+    try {
+      data = this.budget.run((b) => decodeFilterChain(stream.raw, stream.dict, b, (o) => this.resolve(o)));
+    } catch (err) {
+      if (err instanceof PdfError) this.#remember(stream, err, 0);
+      throw err;
+    }
+    this.#remember(stream, data, data.length);
+    // Issue 18 §1: a declared decoded length (/DL, ISO 32000-2 §7.3.8.2) is a hint, never a limit;
+    // a stream that decodes to more or less is read whole and the discrepancy recorded.
+    const dl = stream.dict.get('DL');
+    if (typeof dl === 'number' && dl !== data.length) this.#warn(`a stream declares /DL ${dl} but decodes to ${data.length} bytes`);
+    return data;
+  }
+
+  #remember(stream: PdfStream, value: Uint8Array | PdfError, bytes: number): void {
+    const max = this.limits.maxCachedDecodedBytes;
+    if (bytes > max) return;
+    while (this.#decodedBytes + bytes > max) {
+      const [oldest, old] = this.#decoded.entries().next().value!;
+      this.#decoded.delete(oldest);
+      if (!(old instanceof PdfError)) this.#decodedBytes -= old.length;
+    }
+    // Refusals are kept too (they are small), up to a count that bounds the map.
+    if (this.#decoded.size >= 100_000) {
+      const oldest = this.#decoded.entries().next().value!;
+      this.#decoded.delete(oldest[0]);
+      if (!(oldest[1] instanceof PdfError)) this.#decodedBytes -= oldest[1].length;
+    }
+    this.#decoded.set(stream, value);
+    this.#decodedBytes += bytes;
   }
 
   /** Where object `ref.num` is stored according to the cross-reference data, or undefined when free or absent. */

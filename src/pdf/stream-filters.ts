@@ -295,7 +295,8 @@ const ABBREVIATIONS: Readonly<Record<string, string>> = {
 
 /**
  * Decodes `raw` through the filter chain named by the stream dictionary's /Filter and
- * /DecodeParms (§7.4), all stages sharing one budget of `maxBytes` output bytes.
+ * /DecodeParms (§7.4), all stages sharing one budget of `maxBytes` output bytes (or the given
+ * budget, drawn down in place).
  * `resolve` follows indirect references in the filter entries.
  *
  * @example
@@ -306,7 +307,7 @@ const ABBREVIATIONS: Readonly<Record<string, string>> = {
 export function decodeFilterChain(
   raw: Uint8Array,
   dict: PdfDict,
-  maxBytes: number,
+  maxBytes: number | DecodeBudget,
   resolve: (o: PdfObject | undefined) => PdfObject | undefined,
 ): Uint8Array {
   const f = resolve(dict.get('Filter'));
@@ -314,7 +315,8 @@ export function decodeFilterChain(
   const filters: PdfObject[] = f === undefined || f === null ? [] : Array.isArray(f) ? f : [f];
   const parms: PdfObject[] = p === undefined || p === null ? [] : Array.isArray(p) ? p : [p];
   if (filters.length > 16) throw new PdfError('ERR_PDF_FILTER_UNSUPPORTED', 'more than 16 filters in one chain');
-  const budget: DecodeBudget = { remaining: maxBytes, limit: maxBytes };
+  // A caller's budget object is drawn down in place, so it can tell how much work the chain did.
+  const budget: DecodeBudget = typeof maxBytes === 'number' ? { remaining: maxBytes, limit: maxBytes } : maxBytes;
   let data = raw;
   filters.forEach((entry, i) => {
     const fe = resolve(entry);

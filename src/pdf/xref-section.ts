@@ -23,8 +23,8 @@ export interface XrefSection {
 /** Limits and services a section reader needs. */
 export interface XrefReadOptions {
   readonly maxObjects: number;
-  /** Decodes under the document's limit, or under `maxBytes` when that is smaller. */
-  decode(stream: PdfStream, maxBytes?: number): Uint8Array;
+  /** Decodes under the document's limits (per stream and the document's budget). */
+  decode(stream: PdfStream): Uint8Array;
 }
 
 function checkCount(start: number, count: number, maxObjects: number): void {
@@ -157,8 +157,13 @@ function readStream(ctx: ReadContext, offset: number, opts: XrefReadOptions): Xr
     declared += index[s + 1]!;
   }
   checkCount(0, declared, opts.maxObjects);
-  // DOS-01 for xref streams: the data never needs more than one row per declared entry.
-  const data = opts.decode(stream, declared * width + 64);
+  // Issue 18 §1: the decoded size is not capped by what /Index declares (a PNG predictor adds a
+  // byte per row, writers pad): the absolute per-stream limit and the document's budget are the
+  // bomb defence (DOS-01); only declared rows are read, and a longer stream is noted.
+  const data = opts.decode(stream);
+  if (data.length > declared * width) {
+    ctx.warn(`cross-reference stream at offset ${offset} decodes to ${data.length} bytes, more than the ${declared * width} its /Index and /W declare`);
+  }
   const entries = new Map<number, XrefEntry>();
   let pos = 0;
   let truncated = false;

@@ -65,7 +65,7 @@ export function addLongTermFacts(reports: readonly SignatureReport[], input: Lon
     let d = dssAt.get(end);
     if (!d) {
       try {
-        d = readDss(Pdf.open(prefix(source, end)));
+        d = readDss(Pdf.open(prefix(source, end), { limits: doc.limits, budget: doc.budget }));
       } catch {
         d = { certificates: [], ocspResponses: [], crls: [] };
       }

@@ -139,7 +139,8 @@ export function analyseLaterRevisions(
 
   let signed: PdfDocument;
   try {
-    signed = PdfDocument.open(prefixSource(source, signedEnd));
+    // The signed revision draws from the whole file's decompression budget (issue 15).
+    signed = PdfDocument.open(prefixSource(source, signedEnd), { limits: doc.limits, budget: doc.budget });
   } catch {
     return { level, changes, disallowed: [...disallowed, 'the signed revision cannot be read on its own'] };
   }

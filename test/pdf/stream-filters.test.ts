@@ -261,6 +261,35 @@ describe('DOS-01/02/03 decompression bombs hit one shared budget', () => {
     assert.ok(performance.now() - t0 < 500);
   });
 
+  it('issue 15: a stream is decoded once per document (cached), a refusal too; the document budget is shared', () => {
+    const mib = 1 << 20;
+    const data = new Uint8Array(deflateSync(new Uint8Array(mib)));
+    const pdf = makeStreamPdf(PdfDict.of({ Filter: PdfName.of('FlateDecode') }), data);
+    const doc = PdfDocument.open(pdf, { limits: { maxDecodedBytes: 3 * mib } });
+    const s = doc.getObject(new PdfRef(3));
+    assert.ok(s instanceof PdfStream);
+    const first = doc.decodeStream(s);
+    const charged = doc.budget.decodedBytes;
+    assert.equal(charged, mib);
+    for (let i = 0; i < 10; i++) assert.equal(doc.decodeStream(s), first);
+    assert.equal(doc.budget.decodedBytes, charged, 'decoded once');
+    // A second document over the same file sharing the budget (a validator's signed revision):
+    // two more decodes fit in 3 MiB, the third is refused for the document's total.
+    const views = [1, 2, 3].map(() => PdfDocument.open(pdf, { limits: doc.limits, budget: doc.budget }));
+    const decodeIn = (d: PdfDocument): Uint8Array => d.decodeStream(d.getObject(new PdfRef(3)) as PdfStream);
+    decodeIn(views[0]!);
+    decodeIn(views[1]!);
+    assert.throws(() => decodeIn(views[2]!), (e) => e instanceof PdfError && e.code === 'ERR_PDF_LIMIT_DECOMPRESSED' && /in total/.test(e.message));
+    // A refused stream is not decoded again: the budget does not move.
+    const bomb = PdfDocument.open(pdf, { limits: { maxDecodedStreamBytes: mib / 2 } });
+    const b = bomb.getObject(new PdfRef(3)) as PdfStream;
+    assert.throws(() => bomb.decodeStream(b), { code: 'ERR_PDF_LIMIT_DECOMPRESSED' });
+    const after = bomb.budget.decodedBytes;
+    assert.equal(after, mib / 2);
+    for (let i = 0; i < 40; i++) assert.throws(() => bomb.decodeStream(b), { code: 'ERR_PDF_LIMIT_DECOMPRESSED' });
+    assert.equal(bomb.budget.decodedBytes, after);
+  });
+
   it('DOS-02: /Filter [/FlateDecode /FlateDecode /FlateDecode] shares one budget across stages', () => {
     const inner = deflateSync(new Uint8Array(4 << 20));
     const middle = deflateSync(inner);
