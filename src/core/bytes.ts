@@ -50,3 +50,29 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
 export function latin1(text: string): Uint8Array {
   return new Uint8Array(Buffer.from(text, 'latin1'));
 }
+
+const B64 = new Uint8Array(128);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/') B64[c.charCodeAt(0)] = 1;
+
+/**
+ * True for strict standard Base64 (RFC 4648 §4: the standard alphabet, length a multiple of 4,
+ * `=` padding only at the end, at most two). One linear pass with no regular expression, so a
+ * 40 MB document cannot overflow the stack of a backtracking matcher (issue 15).
+ *
+ * @example
+ * ```ts
+ * if (!isStrictBase64(value)) throw new Error('not base64');
+ * ```
+ */
+export function isStrictBase64(value: string): boolean {
+  const n = value.length;
+  if (n % 4 !== 0) return false;
+  let end = n;
+  if (end > 0 && value.charCodeAt(end - 1) === 0x3d) end--;
+  if (end > 0 && value.charCodeAt(end - 1) === 0x3d) end--;
+  for (let i = 0; i < end; i++) {
+    const c = value.charCodeAt(i);
+    if (c >= 128 || B64[c] !== 1) return false;
+  }
+  return true;
+}

@@ -4,6 +4,8 @@
  * under /pki, the admin API under /admin/v1, the user API under /api/v1, request limits and the
  * CORS refusal (request-limits.ts), and the CSC and OAuth2 plugins when provided.
  */
+import { ServerError } from './errors.js';
+import { MAX_JSON_DEPTH, jsonTooDeep } from '../core/json-depth.js';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import { isSignetError } from '../core/errors.js';
@@ -130,6 +132,21 @@ export async function buildServer(services: Services, options: BuildServerOption
     onConstructorPoisoning: 'error',
     connectionTimeout: options.timeouts?.connectionMs ?? 60_000,
     requestTimeout: options.timeouts?.requestMs ?? 120_000,
+  });
+
+  // DOS-15: every JSON body's nesting is bounded before it is parsed (a body nested thousands deep
+  // parses, then overflows the stack of whatever walks it recursively: a 500). Fastify's own
+  // parser (prototype-poisoning checks included) does the rest; plugins inherit this parser.
+  const defaultJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (typeof body === 'string' && jsonTooDeep(body)) {
+      // statusCode: route families with their own error handler (OAuth2) read it as a 400.
+      const err = Object.assign(new ServerError('ERR_SERVER_INVALID_REQUEST', `the JSON body is nested deeper than ${MAX_JSON_DEPTH} levels`), { statusCode: 400 });
+      done(err, undefined);
+      return;
+    }
+    void defaultJson(request, typeof body === 'string' ? body : body.toString('utf8'), done);
   });
 
   await app.register(swagger, {

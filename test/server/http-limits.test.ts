@@ -9,7 +9,7 @@ import { connect, type Socket } from 'node:net';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildServer } from '../../src/server/index.js';
 import { serverSurfaces } from '../../src/server/surfaces.js';
-import { openServices, serverEnv } from './support/server-fixture.js';
+import { Capture, openServices, serverEnv } from './support/server-fixture.js';
 import { apiServer } from './support/api-fixture.js';
 
 const signHashUrl = '/csc/v2/signatures/signHash';
@@ -143,4 +143,47 @@ describe('HTTP limits (SECURITY.md DOS-14, DOS-15, DOS-16)', () => {
     assert.ok(odd.statusCode >= 400 && odd.statusCode < 500, `${odd.statusCode}`);
     assertCscError(odd, odd.statusCode, odd.json<{ error: string }>().error);
   });
+
+  it('issue 15: a JSON body nested deeper than 64 levels is 400 in the route family\'s error shape (the nested PAR body, unauthenticated), never 500', async (t) => {
+    const s = await apiServer(t, 'sqlite');
+    if (!s) return;
+    for (const n of [65, 3_200, 10_000]) {
+      const nested = (open: string, close: string): string => `${open.repeat(n)}1${close.repeat(n)}`;
+      // OAuth2 (RFC 6749 §5.2 shape): the pushed authorization request needs no authentication to reach the parser.
+      const par: LightMyRequestResponse = await s.app.inject({ method: 'POST', url: '/oauth2/pushed_authorize', headers: { 'content-type': 'application/json' }, payload: `{"client_id":"x","response_type":"code","authorization_details":${nested('[', ']')}}` });
+      assert.equal(par.statusCode, 400, `${n}: ${par.body}`);
+      assert.deepEqual(Object.keys(par.json<object>()).sort(), ['error', 'error_description']);
+      assert.equal(par.json<{ error: string }>().error, 'invalid_request');
+      const obj: LightMyRequestResponse = await s.app.inject({ method: 'POST', url: '/oauth2/pushed_authorize', headers: { 'content-type': 'application/json' }, payload: `{"client_id":"x","foo":${nested('{"a":', '}')}}` });
+      assert.equal(obj.statusCode, 400, `${n}: ${obj.body}`);
+      // CSC (CSC v2 §10.1 error shape) and the admin API (its own code, Fastify's parser behind the same check).
+      assertCscError(await post(s.app, `{"credentialID":"x","SAD":${nested('{"a":', '}')}}`), 400);
+      const admin: LightMyRequestResponse = await s.app.inject({ method: 'POST', url: '/admin/v1/setup', headers: { 'content-type': 'application/json' }, payload: `{"setupToken":${nested('[', ']')}}` });
+      assert.equal(admin.statusCode, 400, admin.body);
+      assert.deepEqual(Object.keys(admin.json<object>()).sort(), ['error', 'error_description']);
+    }
+    // 64 levels are accepted by the parser (the request then fails on its own merits, not as malformed).
+    const ok: LightMyRequestResponse = await s.app.inject({ method: 'POST', url: '/oauth2/pushed_authorize', headers: { 'content-type': 'application/json' }, payload: `{"client_id":"x","foo":${'['.repeat(63)}${']'.repeat(63)}}` });
+    assert.notEqual(ok.statusCode, 500);
+    assert.doesNotMatch(ok.body, /nested deeper/);
+  });
+
+  it('issue 15: the unimplemented sendOTP and signPolling answer 501, logged at info without a stack', async (t) => {
+    const env = await serverEnv(t, 'sqlite');
+    if (!env) return;
+    const logs = new Capture();
+    const services = await openServices(t, { ...env, env: { ...env.env, SIGNET_LOG_LEVEL: 'info' } }, { logs });
+    const app = await buildServer(services, { surfaces: serverSurfaces(services) });
+    t.after(() => app.close());
+    for (const url of ['/csc/v2/credentials/sendOTP', '/csc/v2/signatures/signPolling', '/csc/v1/credentials/sendOTP']) {
+      const r = await post(app, '{"credentialID":"x"}', 'application/json', url);
+      assertCscError(r, 501, 'not_implemented');
+    }
+    const lines = logs.text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const about = lines.filter((l) => l['msg'] !== 'request completed' && /sendOTP|signPolling|not implemented/i.test(JSON.stringify(l)));
+    assert.ok(about.length >= 3, logs.text);
+    for (const l of about) assert.equal(l['level'], 30, JSON.stringify(l)); // pino: 30 = info
+    assert.doesNotMatch(logs.text, /\\n\s+at /, 'no stack trace in the logs');
+  });
 });
+

@@ -4,6 +4,7 @@
  * only (415 otherwise), bounded bodies (413), malformed JSON → 400 invalid_request; every such
  * refusal is answered in the CSC error shape and audited, never a 500 with a stack.
  */
+import { MAX_JSON_DEPTH, jsonTooDeep } from '../../core/json-depth.js';
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type {} from '@fastify/swagger';
 import { retryAfterSeconds } from '../readiness.js';
@@ -118,6 +119,8 @@ export const cscRoutes: FastifyPluginAsync<CscRoutesOptions> = async (app, optio
     const body = typeof text === 'string' ? text : text.toString('utf8');
     // An empty body is an absent body (e.g. `info` without `lang`).
     if (body.trim() === '') return done(null, undefined);
+    // DOS-15: nesting is bounded before parsing (recursive consumers would overflow the stack).
+    if (jsonTooDeep(body)) return done(new CscError('ERR_CSC_INVALID_REQUEST', `The JSON body is nested deeper than ${MAX_JSON_DEPTH} levels`), undefined);
     try {
       done(null, JSON.parse(body, mayPoison(body) ? refusePoisoning : undefined) as unknown);
     } catch {
@@ -128,7 +131,7 @@ export const cscRoutes: FastifyPluginAsync<CscRoutesOptions> = async (app, optio
   app.setErrorHandler(async (err: FastifyError, request, reply) => {
     const [version, operation] = routeOperation(request.routeOptions.url);
     const error = err instanceof CscError ? err : transportError(err);
-    if (error.status >= 500) request.log.error({ err }, 'CSC request failed');
+    if (error.status >= 500 && error.status !== 501) request.log.error({ err }, 'CSC request failed');
     return send(reply, await csc.reject(version, operation, error, context(request)));
   });
 
@@ -137,7 +140,9 @@ export const cscRoutes: FastifyPluginAsync<CscRoutesOptions> = async (app, optio
       const url = `/csc/${version}/${operation}`;
       const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
         const answer = await csc.handle(version, operation, request.body, context(request));
-        if (answer.status >= 500) request.log.error({ operation, err: answer.error }, 'CSC operation failed');
+        // 501 (a method Signet does not implement) is the caller's choice, not a failure: info, no stack.
+        if (answer.status === 501) request.log.info({ operation, code: (answer.error as CscError | undefined)?.code }, 'CSC method not implemented');
+        else if (answer.status >= 500) request.log.error({ operation, err: answer.error }, 'CSC operation failed');
         else if (answer.error !== undefined) request.log.info({ operation, code: (answer.error as CscError).code }, 'CSC request refused');
         return send(reply, answer);
       };
