@@ -94,8 +94,9 @@ for (const kind of storeKinds) {
       const hashes2 = someHashes(1);
       const sad2 = await s.authorize(alice, token, hashes2);
       const r = await s.csc('signatures/signHash', { credentialID: alice.credentialId, SAD: sad2, hashes: hashes2, hashAlgorithmOID: SHA256_OID, signAlgo: ECDSA_SHA256_OID }, { bearer: token });
-      // The credential keystore has no such key: a server-side fault, never a CA signature.
-      assert.equal(answer(r), '500 server_error The signature could not be created');
+      // The credential keystore has no such key: refused before the SAD is consumed (issue 16),
+      // never a CA signature.
+      assert.equal(answer(r), '503 temporarily_unavailable The signing key is not available; the authorization was not used');
       assert.equal(r.json<{ signatures?: unknown }>().signatures, undefined);
     });
   });
