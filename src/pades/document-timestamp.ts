@@ -5,7 +5,6 @@
  */
 import type { DigestAlgorithm } from '../cms/index.js';
 import { IncrementalWriter, PdfDict, PdfDocument, PdfName, PdfRaw, PdfRef, PdfString, type ByteSource } from '../pdf/index.js';
-import { buildEmptyAppearance } from './appearance.js';
 import { digestByteRange, fillByteRange, fillContents, locatePlaceholders } from './byte-range.js';
 import { PadesError } from './errors.js';
 import { BYTE_RANGE_PLACEHOLDER } from './signature-dictionary.js';
@@ -54,14 +53,16 @@ export async function addDocumentTimestamp(source: ByteSource, options: Document
       Contents: new PdfString(new Uint8Array(capacity), true),
     }),
   );
-  const apRef = writer.allocate();
-  writer.set(apRef, buildEmptyAppearance());
   const rootRef = doc.trailer.get('Root');
   if (!(rootRef instanceof PdfRef)) throw new PadesError('ERR_PADES_PREPARED_INVALID', 'the trailer has no indirect /Root');
   const catalog = doc.catalog.clone();
   const rect: [number, number, number, number] =
     target.kind === 'existing' ? (target.widgetRect.slice(0, 4) as [number, number, number, number]) : [0, 0, 0, 0];
-  if (placeSignatureField(doc, writer, { target, signatureRef: sigRef, appearanceRef: apRef, pageIndex: 0, rect, catalog })) {
+  // No appearance stream: the new widget's /Rect is [0 0 0 0], and ISO 32000-2 §12.5.5 requires
+  // /AP only for annotations of non-zero size. A B-LTA update that writes an appearance looks
+  // like form filling to validators that classify incremental updates (pyHanko), instead of
+  // the DSS + document timestamp update EN 319 142-1 §5.4.3 describes.
+  if (placeSignatureField(doc, writer, { target, signatureRef: sigRef, appearanceRef: undefined, pageIndex: 0, rect, catalog })) {
     writer.set(rootRef, catalog);
   }
 

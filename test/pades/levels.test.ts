@@ -22,6 +22,7 @@ import {
   type PadesLevel,
 } from '../../src/pades/index.js';
 import { makeBasePdf, makePdfFlavours } from '../support/pdf-fixtures.js';
+import { PdfDocument, bytesSource } from '../../src/pdf/index.js';
 import { makeNssDb, qpdfCheck } from '../support/judges.js';
 import { requireTools, runTool } from '../support/tools.js';
 import { CrlClient, OcspClient, derToPem, revocationSourceFromClients } from '../../src/pki/index.js';
@@ -76,6 +77,13 @@ describe('PAdES levels B-T, B-LT, B-LTA', () => {
     const { signatures } = readBack(file);
     const docTs = signatures.filter((s) => s.isDocumentTimestamp);
     assert.equal(docTs.length, expect.documentTimestamps);
+    // Issue 22: a document timestamp's widget carries no appearance (/Rect [0 0 0 0], ISO 32000-2
+    // §12.5.5), so validators see an LTA update, not form filling.
+    const doc = PdfDocument.open(bytesSource(file));
+    const fields = doc.resolveArray(doc.resolveDict(doc.catalog.get('AcroForm'))?.get('Fields')) ?? [];
+    const docTsWidgets = fields.map((f) => doc.resolveDict(f)).filter((f) => doc.resolveDict(f?.get('V'))?.getName('Type') === 'DocTimeStamp');
+    assert.equal(docTsWidgets.length, expect.documentTimestamps);
+    for (const w of docTsWidgets) assert.equal(w?.get('AP'), undefined, 'no /AP on a document timestamp widget');
     for (const ts of docTs) {
       assert.equal(ts.dict.getName('Type'), 'DocTimeStamp');
       assert.equal(ts.dict.getName('SubFilter'), 'ETSI.RFC3161');
