@@ -9,8 +9,40 @@ function usage(): string {
   return `usage: signet <command> [options]\n\ncommands:\n${lines.join('\n')}\n  ${'help'.padEnd(width)}  show a command's usage\n`;
 }
 
+/** True when `--help` or `-h` comes before a `--` terminator. */
+function asksForHelp(args: readonly string[]): boolean {
+  for (const arg of args) {
+    if (arg === '--') return false;
+    if (arg === '--help' || arg === '-h') return true;
+  }
+  return false;
+}
+
+const quietOutputs = new WeakSet<NodeJS.WritableStream>();
+
+/**
+ * A reader that closes the pipe (`signet verify F | head -1`) makes the next write fail with
+ * EPIPE, emitted as an 'error' event that nothing handled: a stack trace and exit 1. From then
+ * on the output is simply gone: later writes are dropped and the command ends as it would have
+ * (the exit code stays its own), without a word on stderr.
+ */
+function dropWritesAfterClosedPipe(stream: NodeJS.WritableStream): void {
+  if (quietOutputs.has(stream)) return;
+  quietOutputs.add(stream);
+  let closed = false;
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    // After EPIPE the stream is destroyed; what later writes report is the same closed pipe.
+    if (closed || err.code === 'EPIPE') {
+      closed = true;
+      return;
+    }
+    throw err;
+  });
+}
+
 /** Runs `signet argv…`; never throws; returns the exit code. */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  dropWritesAfterClosedPipe(io.stdout);
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h') {
     io.stdout.write(usage());
@@ -25,6 +57,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   if (!command) {
     io.stderr.write(`error: ERR_CLI_USAGE: unknown command '${name}' (try 'signet help')\n`);
     return 2;
+  }
+  // GNU coding standards §4.8.2: --help prints the usage on stdout and exits successfully.
+  if (asksForHelp(rest)) {
+    io.stdout.write(`${command.usage}\n`);
+    return 0;
   }
   try {
     return await command.run(rest, io);

@@ -11,6 +11,8 @@ import swagger from '@fastify/swagger';
 import { isSignetError } from '../core/errors.js';
 import { accessLoggerFor, traceIdFor, type AccessLogger } from './logger.js';
 import { adminRoutes } from './routes/admin-routes.js';
+import { registerDocumentationPage } from './routes/documentation-routes.js';
+import { registerLogoRoute } from './routes/logo-route.js';
 import { healthRoutes, healthSchema, livenessSchema, readinessSchema } from './routes/health-routes.js';
 import { pkiPrefix, pkiRoutesPlugin } from './routes/pki-routes.js';
 import { Readiness } from './readiness.js';
@@ -210,6 +212,8 @@ export async function buildServer(services: Services, options: BuildServerOption
   );
 
   app.get('/documentation/json', { schema: { hide: true } }, () => app.swagger());
+  registerDocumentationPage(app);
+  registerLogoRoute(app);
   await app.register(healthRoutes, { services, readiness });
   await app.register(pkiRoutesPlugin, { services, prefix: pkiPrefix });
   await app.register(adminRoutes, { services, prefix: '/admin/v1' });

@@ -19,6 +19,8 @@ export const retryAfterSeconds = 1;
 /** One readiness answer: each dependency ok or not, and whether the process is draining. */
 export interface ReadinessReport {
   readonly ready: boolean;
+  /** True until the start-up work after listening (the demo bootstrap) has finished. */
+  readonly starting: boolean;
   readonly draining: boolean;
   readonly database: boolean;
   /** False after an audit append failed, until a test append (rolled back) succeeds (§3.10). */
@@ -37,6 +39,8 @@ export interface ReadinessOptions {
    * database that stops answering (FLT-21) must not hang the probe.
    */
   readonly probeTimeoutMs?: number;
+  /** Not ready until started() is called (work that must finish after listening, e.g. --demo). */
+  readonly starting?: boolean;
 }
 
 /** The probe's answer; `false` when it fails or takes longer than `ms`. */
@@ -71,8 +75,10 @@ export class Readiness {
   readonly #audit: AuditContext | undefined;
   readonly #probeTimeoutMs: number;
   #draining = false;
+  #starting: boolean;
 
   constructor(options: ReadinessOptions) {
+    this.#starting = options.starting ?? false;
     this.#store = options.store;
     this.#backends = options.backends;
     this.#audit = options.audit;
@@ -82,6 +88,11 @@ export class Readiness {
   /** True once drain() was called. */
   get isDraining(): boolean {
     return this.#draining;
+  }
+
+  /** Ends the starting phase: readiness follows the probes from now on. */
+  started(): void {
+    this.#starting = false;
   }
 
   /** Marks the process as shutting down: readiness answers false from now on. */
@@ -100,8 +111,8 @@ export class Readiness {
     for (const [kind, backend] of this.#backends) {
       keys[kind] = await within(this.#probeTimeoutMs, async () => (await backend.health()).ok);
     }
-    const ready = !this.#draining && database && audit && Object.values(keys).every(Boolean);
-    return { ready, draining: this.#draining, database, audit, keys };
+    const ready = !this.#starting && !this.#draining && database && audit && Object.values(keys).every(Boolean);
+    return { ready, starting: this.#starting, draining: this.#draining, database, audit, keys };
   }
 
   /**

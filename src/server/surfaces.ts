@@ -32,6 +32,7 @@ import { signingSweeperPlugin, type SigningSweeperOptions } from './signing-swee
 import { JobRunner, type JobContext } from '../gateway/index.js';
 import { loadGatewayConfig, type GatewayConfig } from './gateway-config.js';
 import { jobRoutes, type JobRoutesOptions, type WebAuth } from './routes/job-routes.js';
+import { logoPath } from './routes/logo-route.js';
 
 type CoreServices = Omit<Services, 'admin' | 'close'>;
 
@@ -78,7 +79,7 @@ export function cscDepsFor(services: CoreServices, signing: SigningConfig = load
     info: {
       name: 'Signet',
       get logo() {
-        return `${services.baseUrl.get()}/logo.png`;
+        return `${services.baseUrl.get()}${logoPath}`;
       },
       region: 'BE',
       lang: 'en-US',

@@ -25,7 +25,7 @@ const usage = `usage: signet serve [--data DIR] [--port P] [--host H] [--base-ur
 
   Serves the CSC API (/csc/v2, /csc/v1), OAuth 2.0 (/oauth2), the PKI endpoints (/pki: tsa,
   ocsp, crl, ca certificates), the admin API (/admin/v1), /healthz and the OpenAPI document
-  (/documentation/json). Defaults: --data ./signet-data, --port 8080, --host 127.0.0.1 (the
+  (/documentation, /documentation/json). Defaults: --data ./signet-data, --port 8080, --host 127.0.0.1 (the
   base URL is then http://localhost:P: passkeys need a domain name, not an IP address).
   P = 0 picks a free port; the line "signet: listening on URL port=P" names it.
   DATABASE_URL=postgres://… switches from the SQLite file to PostgreSQL; SIGNET_KEK_FILE or
@@ -149,7 +149,9 @@ export async function runServe(argv: readonly string[], io: CliIo, stop: Promise
   let exitCode = 0;
   try {
     warnDevelopmentDefaults(services, logger);
-    const readiness = new Readiness({ store: services.store, backends: services.backends, audit: services.audit });
+    // Not ready before the demo account (and demo.json) exists: a probe must not route clients
+    // to a server whose demo credential is still being made.
+    const readiness = new Readiness({ store: services.store, backends: services.backends, audit: services.audit, starting: config.demo });
     const app = await buildServer(services, { surfaces: serverSurfaces(services), readiness });
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
@@ -158,6 +160,7 @@ export async function runServe(argv: readonly string[], io: CliIo, stop: Promise
     const base = services.baseUrl.get();
     // After listening: the demo certificate's AIA/CDP must carry the bound port.
     const demo = config.demo ? await ensureDemoAccount(services) : undefined;
+    readiness.started();
     io.stdout.write(`signet: OpenAPI document at ${base}/documentation/json\n`);
     if (services.setupToken !== undefined) {
       io.stdout.write(

@@ -104,6 +104,7 @@ export const readinessSchema = {
   properties: {
     status: { type: 'string', enum: ['ok', 'unavailable'] },
     ready: { type: 'boolean' },
+    starting: { type: 'boolean' },
     draining: { type: 'boolean' },
     database: { type: 'boolean' },
     audit: { type: 'boolean' },
