@@ -33,10 +33,51 @@ export const digestAlgorithms: Readonly<Record<DigestAlgorithm, DigestEntry>> = 
   'SHA-512': { name: 'SHA-512', oid: '2.16.840.1.101.3.4.2.3', nodeName: 'sha512', length: 64 },
 };
 
-/** A signature algorithm: scheme plus digest (for PSS: MGF1 with the same digest, salt = hLen). */
-export interface SignatureAlgorithm {
+/**
+ * Digests a validator still recognises in other producers' signatures although Signet never
+ * creates them: ETSI TS 119 312 §6.2 lists SHA-1 and SHA-224 among the weak or legacy hash
+ * functions, so a signature using one is judged by the validation policy, not refused unread.
+ */
+export type LegacyDigestAlgorithm = 'SHA-1' | 'SHA-224';
+
+/** Every digest a verifier can compute: the accepted ones and the legacy ones. */
+export type VerifiableDigest = DigestAlgorithm | LegacyDigestAlgorithm;
+
+/** The table entry of a verifiable digest. */
+export interface VerifiableDigestEntry {
+  readonly name: VerifiableDigest;
+  readonly oid: string;
+  readonly nodeName: 'sha1' | 'sha224' | 'sha256' | 'sha384' | 'sha512';
+  readonly length: number;
+}
+
+/** Accepted and legacy digests (RFC 3370 §2.1 id-sha1, RFC 5754 §2 id-sha224). */
+export const verifiableDigests: Readonly<Record<VerifiableDigest, VerifiableDigestEntry>> = {
+  ...digestAlgorithms,
+  'SHA-1': { name: 'SHA-1', oid: '1.3.14.3.2.26', nodeName: 'sha1', length: 20 },
+  'SHA-224': { name: 'SHA-224', oid: '2.16.840.1.101.3.4.2.4', nodeName: 'sha224', length: 28 },
+};
+
+/** True for a digest outside the accepted table (a validation policy decides what it means). */
+export function isLegacyDigest(digest: VerifiableDigest): digest is LegacyDigestAlgorithm {
+  return !(digest in digestAlgorithms);
+}
+
+/** Finds an accepted or legacy digest by OID. */
+export function verifiableDigestByOid(oid: string): VerifiableDigestEntry | undefined {
+  return Object.values(verifiableDigests).find((d) => d.oid === oid);
+}
+
+/**
+ * A signature algorithm: scheme plus digest (for PSS: MGF1 with the same digest, salt = hLen
+ * unless `saltLength` says otherwise). `D` widens to {@link VerifiableDigest} for what a
+ * validator reads; everything Signet creates uses the accepted digests.
+ */
+export interface SignatureAlgorithm<D extends VerifiableDigest = DigestAlgorithm> {
   readonly scheme: SignatureScheme;
-  readonly digest: DigestAlgorithm;
+  readonly digest: D;
+  /** RSASSA-PSS salt length in bytes when it is not the hash length (RFC 8017 §9.1.1 allows any). */
+  readonly saltLength?: number;
 }
 
 /** The resolved table entry for one signature algorithm. */
@@ -58,6 +99,10 @@ export interface SignatureEntry extends SignatureAlgorithm {
 /** OIDs named in RFC 8017 App. C / RFC 5758 §3.2. */
 export const oids = {
   rsaEncryption: '1.2.840.113549.1.1.1',
+  sha1WithRSAEncryption: '1.2.840.113549.1.1.5',
+  sha224WithRSAEncryption: '1.2.840.113549.1.1.14',
+  ecdsa_with_SHA1: '1.2.840.10045.4.1',
+  ecdsa_with_SHA224: '1.2.840.10045.4.3.1',
   id_RSASSA_PSS: '1.2.840.113549.1.1.10',
   id_mgf1: '1.2.840.113549.1.1.8',
   sha256WithRSAEncryption: '1.2.840.113549.1.1.11',

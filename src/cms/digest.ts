@@ -1,6 +1,6 @@
 /** Message digests for CMS (RFC 5652 §5.4) with node:crypto, one-shot or streamed over chunks. */
 import { createHash } from 'node:crypto';
-import { digestAlgorithms, type DigestAlgorithm } from './algorithms.js';
+import { verifiableDigests, type VerifiableDigest } from './algorithms.js';
 
 /**
  * The digest of `data`.
@@ -10,8 +10,8 @@ import { digestAlgorithms, type DigestAlgorithm } from './algorithms.js';
  * const md = digestOf('SHA-256', new TextEncoder().encode('abc'));
  * ```
  */
-export function digestOf(alg: DigestAlgorithm, data: Uint8Array): Uint8Array {
-  return plain(createHash(digestAlgorithms[alg].nodeName).update(data).digest());
+export function digestOf(alg: VerifiableDigest, data: Uint8Array): Uint8Array {
+  return plain(createHash(verifiableDigests[alg].nodeName).update(data).digest());
 }
 
 /** An incremental digest: feed chunks with `update`, finish once with `digest`. */
@@ -31,8 +31,8 @@ export interface IncrementalDigest {
  * const md = h.digest();
  * ```
  */
-export function createDigest(alg: DigestAlgorithm): IncrementalDigest {
-  const hash = createHash(digestAlgorithms[alg].nodeName);
+export function createDigest(alg: VerifiableDigest): IncrementalDigest {
+  const hash = createHash(verifiableDigests[alg].nodeName);
   return {
     update: (chunk) => {
       hash.update(chunk);
@@ -51,7 +51,7 @@ export function createDigest(alg: DigestAlgorithm): IncrementalDigest {
  * ```
  */
 export async function digestChunks(
-  alg: DigestAlgorithm,
+  alg: VerifiableDigest,
   chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
 ): Promise<Uint8Array> {
   const h = createDigest(alg);

@@ -3,11 +3,17 @@ export {
   digestAlgorithms,
   digestByOid,
   digestForCurve,
+  isLegacyDigest,
   oids,
   resolveSignatureAlgorithm,
   signatureAlgorithms,
+  verifiableDigestByOid,
+  verifiableDigests,
   type DigestAlgorithm,
   type DigestEntry,
+  type LegacyDigestAlgorithm,
+  type VerifiableDigest,
+  type VerifiableDigestEntry,
   type KeyType,
   type NamedCurve,
   type SignatureAlgorithm,
@@ -23,9 +29,13 @@ export {
   decodeDigestAlgorithmIdentifier,
   decodeRsassaPssParams,
   decodeSignatureAlgorithmIdentifier,
+  decodeVerifiableDigestAlgorithmIdentifier,
+  decodeVerifiableSignatureAlgorithmIdentifier,
   encodeDigestAlgorithmIdentifier,
   encodeSignatureAlgorithmIdentifier,
+  type AlgorithmReading,
 } from './algorithm-identifier.js';
+export { berToDer, readContainer, type BerReading, type ContainerReading } from './ber.js';
 export { createDigest, digestChunks, digestOf, type IncrementalDigest } from './digest.js';
 export { readCertificateId, type CertificateId } from './certificate-id.js';
 export { buildSignedAttributes, encodeSigningCertificateV2, type SignedAttributesInput } from './signed-attributes.js';
@@ -35,6 +45,7 @@ export {
   parseSignedData,
   parseSignedAttributes,
   type CmsLimits,
+  type ParseOptions,
   type SignedDataView,
   type SignerIdentifier,
   type SignerInfoView,

@@ -3,8 +3,14 @@
  * the byte-exact pieces a verifier needs: the signed attributes re-tagged as the SET OF that was
  * hashed (§5.4) and the certificates as issued. Strict DER, bounded size, depth and counts.
  */
-import type { DigestAlgorithm, SignatureAlgorithm } from './algorithms.js';
-import { decodeDigestAlgorithmIdentifier, decodeSignatureAlgorithmIdentifier } from './algorithm-identifier.js';
+import type { DigestAlgorithm, SignatureAlgorithm, VerifiableDigest } from './algorithms.js';
+import {
+  decodeDigestAlgorithmIdentifier,
+  decodeSignatureAlgorithmIdentifier,
+  decodeVerifiableDigestAlgorithmIdentifier,
+  decodeVerifiableSignatureAlgorithmIdentifier,
+  type AlgorithmReading,
+} from './algorithm-identifier.js';
 import type { CmsAttribute } from './attribute.js';
 import { cmsOids } from './cms-oids.js';
 import {
@@ -57,12 +63,12 @@ export type SignerIdentifier =
     }
   | { readonly kind: 'subjectKeyIdentifier'; readonly keyIdentifier: Uint8Array };
 
-/** One SignerInfo (RFC 5652 §5.3). */
-export interface SignerInfoView {
+/** One SignerInfo (RFC 5652 §5.3); `D` is VerifiableDigest when parsed in `verifiable` mode. */
+export interface SignerInfoView<D extends VerifiableDigest = DigestAlgorithm> {
   readonly version: number;
   readonly sid: SignerIdentifier;
-  readonly digestAlgorithm: DigestAlgorithm;
-  readonly signatureAlgorithm: SignatureAlgorithm;
+  readonly digestAlgorithm: D;
+  readonly signatureAlgorithm: SignatureAlgorithm<D>;
   /** The signed attributes as hashed and signed: explicit SET OF, tag 0x31 (RFC 5652 §5.4). */
   readonly signedAttributes: Uint8Array | undefined;
   /** The signed attributes, decoded one level. */
@@ -72,16 +78,26 @@ export interface SignerInfoView {
 }
 
 /** A parsed SignedData. */
-export interface SignedDataView {
+export interface SignedDataView<D extends VerifiableDigest = DigestAlgorithm> {
   readonly version: number;
-  readonly digestAlgorithms: readonly DigestAlgorithm[];
+  readonly digestAlgorithms: readonly D[];
   /** EncapsulatedContentInfo.eContentType. */
   readonly contentType: string;
   /** eContent when present (undefined for detached signatures). */
   readonly content: Uint8Array | undefined;
   /** DER certificates in the order found (other CertificateChoices are skipped). */
   readonly certificates: readonly Uint8Array[];
-  readonly signerInfos: readonly SignerInfoView[];
+  readonly signerInfos: readonly SignerInfoView<D>[];
+}
+
+/** How {@link parseSignedData} reads algorithms and attribute sets. */
+export interface ParseOptions {
+  /**
+   * `verifiable` (for validators): legacy digests, any RSASSA-PSS salt, a signature algorithm
+   * whose digest differs from SignerInfo.digestAlgorithm, and an empty unsignedAttrs set are
+   * read as facts instead of refused. Default `accepted`.
+   */
+  readonly algorithms?: AlgorithmReading;
 }
 
 /** Element positions of a SignedData (shared with addUnsignedAttribute). */
@@ -129,13 +145,18 @@ export function locateSignedData(der: Uint8Array, limits: CmsLimits = defaultCms
  * const si = sd.signerInfos[0];
  * ```
  */
-export function parseSignedData(der: Uint8Array, limits: CmsLimits = defaultCmsLimits): SignedDataView {
+export function parseSignedData(der: Uint8Array, limits?: CmsLimits): SignedDataView;
+export function parseSignedData(der: Uint8Array, limits: CmsLimits | undefined, options: ParseOptions): SignedDataView<VerifiableDigest>;
+export function parseSignedData(der: Uint8Array, limits: CmsLimits = defaultCmsLimits, options: ParseOptions = {}): SignedDataView<VerifiableDigest> {
+  const reading = options.algorithms ?? 'accepted';
   const layout = locateSignedData(der, limits);
   const fields = layout.fields;
   const [versionEl, digestAlgsEl, encapEl] = fields as [DerElement, DerElement, DerElement];
   const version = readSmallInteger(der, versionEl);
   if (digestAlgsEl.tag !== tags.set) throw structure('digestAlgorithms must be a SET');
-  const digestAlgorithms = childrenOf(der, digestAlgsEl).map((el) => decodeDigestAlgorithmIdentifier(der, el));
+  const digestAlgorithms = childrenOf(der, digestAlgsEl).map((el) =>
+    reading === 'accepted' ? decodeDigestAlgorithmIdentifier(der, el) : decodeVerifiableDigestAlgorithmIdentifier(der, el),
+  );
 
   if (encapEl.tag !== tags.sequence) throw structure('malformed EncapsulatedContentInfo');
   const [eTypeEl, eContentWrapper, ...eMore] = childrenOf(der, encapEl);
@@ -161,14 +182,15 @@ export function parseSignedData(der: Uint8Array, limits: CmsLimits = defaultCmsL
     }
   }
 
-  const signerInfos = layout.signerInfos.map((el) => parseSignerInfo(der, el, limits));
+  const signerInfos = layout.signerInfos.map((el) => parseSignerInfo(der, el, limits, reading));
   return { version, digestAlgorithms, contentType, content, certificates, signerInfos };
 }
 
-function parseAttributes(der: Uint8Array, set: DerElement, limits: CmsLimits): CmsAttribute[] {
+function parseAttributes(der: Uint8Array, set: DerElement, limits: CmsLimits, allowEmpty = false): CmsAttribute[] {
   const attrs = childrenOf(der, set);
   if (attrs.length > limits.maxAttributes) throw new CmsError('ERR_CMS_LIMIT', 'too many attributes');
-  if (attrs.length === 0) throw structure('an attribute set must not be empty');
+  // RFC 5652 §5.3: SIZE (1..MAX); a validator reads an empty unsignedAttrs as absent.
+  if (attrs.length === 0 && !allowEmpty) throw structure('an attribute set must not be empty');
   return attrs.map((attr) => {
     const [typeEl, valuesEl, ...more] = attr.tag === tags.sequence ? childrenOf(der, attr) : [];
     if (typeEl === undefined || valuesEl === undefined || valuesEl.tag !== tags.set || more.length > 0) {
@@ -180,7 +202,7 @@ function parseAttributes(der: Uint8Array, set: DerElement, limits: CmsLimits): C
   });
 }
 
-function parseSignerInfo(der: Uint8Array, el: DerElement, limits: CmsLimits): SignerInfoView {
+function parseSignerInfo(der: Uint8Array, el: DerElement, limits: CmsLimits, reading: AlgorithmReading): SignerInfoView<VerifiableDigest> {
   if (el.tag !== tags.sequence) throw structure('SignerInfo must be a SEQUENCE');
   const parts = childrenOf(der, el);
   let i = 0;
@@ -202,7 +224,8 @@ function parseSignerInfo(der: Uint8Array, el: DerElement, limits: CmsLimits): Si
   } else throw structure('malformed SignerIdentifier');
   // RFC 5652 §5.3: version 1 with issuerAndSerialNumber, 3 with subjectKeyIdentifier.
   if (version !== (sid.kind === 'issuerAndSerialNumber' ? 1 : 3)) throw structure('SignerInfo version does not match sid');
-  const digestAlgorithm = decodeDigestAlgorithmIdentifier(der, digestEl);
+  const digestAlgorithm =
+    reading === 'accepted' ? decodeDigestAlgorithmIdentifier(der, digestEl) : decodeVerifiableDigestAlgorithmIdentifier(der, digestEl);
 
   let signedAttributes: Uint8Array | undefined;
   let signedAttributeList: CmsAttribute[] = [];
@@ -215,8 +238,13 @@ function parseSignerInfo(der: Uint8Array, el: DerElement, limits: CmsLimits): Si
     cursor = next();
   }
   if (cursor === undefined) throw structure('SignerInfo without signatureAlgorithm');
-  const signatureAlgorithm = decodeSignatureAlgorithmIdentifier(der, cursor, digestAlgorithm);
-  if (signatureAlgorithm.digest !== digestAlgorithm) {
+  const signatureAlgorithm =
+    reading === 'accepted'
+      ? decodeSignatureAlgorithmIdentifier(der, cursor, digestAlgorithm as DigestAlgorithm)
+      : decodeVerifiableSignatureAlgorithmIdentifier(der, cursor, digestAlgorithm);
+  // RFC 5652 §5.4 hashes the content with digestAlgorithm and the signed attributes with the
+  // signature algorithm's own hash; Signet refuses two different ones, a validator reads both.
+  if (reading === 'accepted' && signatureAlgorithm.digest !== digestAlgorithm) {
     throw new CmsError('ERR_CMS_UNSUPPORTED_ALGORITHM', 'signature and digest algorithms disagree');
   }
   const signatureEl = next();
@@ -225,7 +253,7 @@ function parseSignerInfo(der: Uint8Array, el: DerElement, limits: CmsLimits): Si
   const unsignedEl = next();
   if (unsignedEl !== undefined) {
     if (unsignedEl.tag !== 0xa1) throw structure('unexpected field in SignerInfo');
-    unsignedAttributes = parseAttributes(der, unsignedEl, limits);
+    unsignedAttributes = parseAttributes(der, unsignedEl, limits, reading === 'verifiable');
   }
   if (next() !== undefined) throw structure('unexpected field in SignerInfo');
   return {

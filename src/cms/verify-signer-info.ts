@@ -7,7 +7,7 @@ import { X509Certificate, type KeyObject } from 'node:crypto';
 import { AsnParser, AsnSerializer } from '@peculiar/asn1-schema';
 import { Certificate, id_ce_subjectKeyIdentifier, Name, SubjectKeyIdentifier } from '@peculiar/asn1-x509';
 import { bytesEqual, toArrayBuffer, asBytes } from '../core/bytes.js';
-import { digestAlgorithms, digestByOid, resolveSignatureAlgorithm } from './algorithms.js';
+import { digestAlgorithms, digestByOid, resolveSignatureAlgorithm, type VerifiableDigest } from './algorithms.js';
 import { SigningCertificateV2 } from './asn1/signing-certificate-v2.js';
 import { readCertificateId } from './certificate-id.js';
 import { cmsOids } from './cms-oids.js';
@@ -63,7 +63,7 @@ export interface VerifySignerInfoInput {
  * const result = cert && verifySignerInfo(si, { certificate: cert, messageDigest: digestOf('SHA-256', content) });
  * ```
  */
-export function verifySignerInfo(si: SignerInfoView, input: VerifySignerInfoInput): SignerInfoVerification {
+export function verifySignerInfo(si: SignerInfoView<VerifiableDigest>, input: VerifySignerInfoInput): SignerInfoVerification {
   const problems: SignerInfoProblem[] = [];
   let x509: X509Certificate;
   try {
@@ -103,9 +103,11 @@ export function verifySignerInfo(si: SignerInfoView, input: VerifySignerInfoInpu
     }
 
     const scv2 = single(cmsOids.id_aa_signingCertificateV2);
-    if (scv2 === undefined) problems.push('SIGNING_CERTIFICATE_MISSING');
+    // EN 319 122-1 §5.2.2.2: signing-certificate (v1, RFC 2634 §5.4, SHA-1) when v2 is absent.
+    const scv1 = scv2 === undefined ? single(cmsOids.id_aa_signingCertificate) : undefined;
+    if (scv2 === undefined && scv1 === undefined) problems.push('SIGNING_CERTIFICATE_MISSING');
     else {
-      isSigningCertificateValid = essMatches(scv2, input.certificate);
+      isSigningCertificateValid = scv2 !== undefined ? essMatches(scv2, input.certificate) : essV1Matches(scv1 as Uint8Array, input.certificate);
       if (!isSigningCertificateValid) problems.push('SIGNING_CERTIFICATE_MISMATCH');
     }
 
@@ -137,11 +139,11 @@ export function verifySignerInfo(si: SignerInfoView, input: VerifySignerInfoInpu
  * const cert = findSignerCertificate(sd, sd.signerInfos[0]!);
  * ```
  */
-export function findSignerCertificate(sd: SignedDataView, si: SignerInfoView): Uint8Array | undefined {
+export function findSignerCertificate(sd: SignedDataView<VerifiableDigest>, si: SignerInfoView<VerifiableDigest>): Uint8Array | undefined {
   return sd.certificates.find((c) => sidMatches(si, c));
 }
 
-function sidMatches(si: SignerInfoView, certificate: Uint8Array): boolean {
+function sidMatches(si: SignerInfoView<VerifiableDigest>, certificate: Uint8Array): boolean {
   try {
     if (si.sid.kind === 'issuerAndSerialNumber') {
       const id = readCertificateId(certificate);
@@ -206,11 +208,27 @@ function essMatches(value: Uint8Array, certificate: Uint8Array): boolean {
   }
 }
 
+/** RFC 2634 §5.4: SigningCertificate ::= SEQUENCE { certs SEQUENCE OF ESSCertID, … }; ESSCertID.certHash is SHA-1. */
+function essV1Matches(value: Uint8Array, certificate: Uint8Array): boolean {
+  try {
+    const root = readElement(value, 0);
+    if (root.tag !== tags.sequence || root.end !== value.length) return false;
+    const certs = readElement(value, root.contentStart, root.end);
+    if (certs.tag !== tags.sequence) return false;
+    const first = readElement(value, certs.contentStart, certs.end);
+    if (first.tag !== tags.sequence) return false;
+    const hash = readElement(value, first.contentStart, first.end);
+    return hash.tag === tags.octetString && bytesEqual(contentOf(value, hash), digestOf('SHA-1', certificate));
+  } catch {
+    return false;
+  }
+}
+
 const acceptedCurves = new Set(['prime256v1', 'secp384r1', 'secp521r1']);
 
-function keyAccepted(key: KeyObject, si: SignerInfoView): boolean {
+function keyAccepted(key: KeyObject, si: SignerInfoView<VerifiableDigest>): boolean {
   const details = key.asymmetricKeyDetails ?? {};
   if (key.asymmetricKeyType === 'ec') return acceptedCurves.has(details.namedCurve ?? '');
-  return (details.modulusLength ?? 0) >= resolveSignatureAlgorithm(si.signatureAlgorithm).minKeyBits;
+  return (details.modulusLength ?? 0) >= resolveSignatureAlgorithm({ scheme: si.signatureAlgorithm.scheme, digest: 'SHA-256' }).minKeyBits;
 }
 

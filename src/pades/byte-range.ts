@@ -4,7 +4,7 @@
  * /Contents hexadecimal string, delimiters included).
  */
 import { createHash } from 'node:crypto';
-import { digestAlgorithms, type DigestAlgorithm } from '../cms/algorithms.js';
+import { verifiableDigests, type VerifiableDigest } from '../cms/algorithms.js';
 import type { ByteSource } from '../pdf/index.js';
 import { PadesError } from './errors.js';
 import { BYTE_RANGE_PLACEHOLDER } from './signature-dictionary.js';
@@ -84,9 +84,9 @@ export function digestByteRange(
   source: ByteSource,
   update: Uint8Array,
   byteRange: readonly [number, number, number, number],
-  algorithm: DigestAlgorithm,
+  algorithm: VerifiableDigest,
 ): Uint8Array {
-  const hash = createHash(digestAlgorithms[algorithm].nodeName);
+  const hash = createHash(verifiableDigests[algorithm].nodeName);
   const docLen = source.length;
   const feed = (start: number, length: number): void => {
     let pos = start;

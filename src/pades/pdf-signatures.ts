@@ -3,7 +3,7 @@
  * dictionary, its /Contents value and the DER container inside it (ISO 32000-1 §12.8.1;
  * document timestamps per ISO 32000-2 §12.8.5).
  */
-import { readElement } from '../cms/index.js';
+import { defaultCmsLimits, readContainer } from '../cms/index.js';
 import { PdfString, type PdfDict, type PdfDocument } from '../pdf/index.js';
 import { listSignatureFields } from './signature-field.js';
 
@@ -15,7 +15,7 @@ export interface PdfSignature {
   readonly isDocumentTimestamp: boolean;
   /** The whole /Contents value, padding included (what a VRI key hashes, ISO 32000-2 §12.8.4.4). */
   readonly contents: Uint8Array;
-  /** The DER container (CMS SignedData, or the TimeStampToken of a document timestamp). */
+  /** The DER container (CMS SignedData, or the TimeStampToken of a document timestamp); BER is re-encoded as DER. */
   readonly container: Uint8Array | undefined;
   readonly byteRange: readonly number[] | undefined;
 }
@@ -30,7 +30,7 @@ export function listPdfSignatures(doc: PdfDocument): PdfSignature[] {
     const contents = contentsObj instanceof PdfString ? contentsObj.bytes : new Uint8Array(0);
     let container: Uint8Array | undefined;
     try {
-      container = contents.subarray(0, readElement(contents, 0).end);
+      container = readContainer(contents, defaultCmsLimits).der;
     } catch {
       container = undefined;
     }

@@ -15,7 +15,7 @@ import { enforcedDocMdpPermission } from './certification-structure.js';
 import { revocationFromDss } from './dss-revocation.js';
 import { analyseLaterRevisions } from './revision-changes.js';
 import { verifyTimestampToken, type VerifiedTimestamp } from './timestamp-token.js';
-import type { DocumentReport, SignatureReport, TimestampReport } from './types.js';
+import type { DocumentReport, Finding, SignatureReport, TimestampReport, ValidationCheck, ValidationFindingCode } from './types.js';
 import { verifyPdfSignatures } from './verify-pdf-signatures.js';
 
 /** Inputs of {@link addLongTermFacts}. */
@@ -100,7 +100,7 @@ export function addLongTermFacts(reports: readonly SignatureReport[], input: Lon
     let pool: Uint8Array[] = [...dss.certificates];
     const own: VerifiedTimestamp[] = [];
     try {
-      const sd = parseSignedData(sig.container);
+      const sd = parseSignedData(sig.container, undefined, { algorithms: 'verifiable' });
       const si = sd.signerInfos[0];
       pool = [...sd.certificates, ...pool];
       signer = si ? findSignerCertificate(sd, si) : undefined;
@@ -117,8 +117,26 @@ export function addLongTermFacts(reports: readonly SignatureReport[], input: Lon
       return r;
     }
     const timestamps: TimestampReport[] = own.map((t) => t.report);
-    const problems = [...r.problems, ...own.filter((t) => !t.report.isValid).map((t) => `signature timestamp: ${t.report.problems.join('; ')}`)];
+    const problems = [...r.problems];
     const warnings = [...r.warnings];
+    const findings: Finding[] = [...(r.findings ?? [])];
+    const error = (code: ValidationFindingCode, check: ValidationCheck, message: string): void => {
+      problems.push(message);
+      findings.push({ code, check, severity: 'error', message });
+    };
+    const warning = (code: ValidationFindingCode, check: ValidationCheck, message: string): void => {
+      warnings.push(message);
+      findings.push({ code, check, severity: 'warning', message });
+    };
+    // A signature-time-stamp that is there but broken (unreadable, its imprint not over this
+    // signature value, its own signature invalid) is a claim that fails: EN 319 102-1 §5.4 says
+    // the time-stamp is not valid, and the signature's constraints are not met.
+    let brokenTimestamp = false;
+    for (const t of own.filter((o) => !o.report.isValid)) {
+      const broken = t.report.problems.some((p) => p.startsWith('the token cannot') || p.startsWith('the messageImprint') || p.startsWith('token signature'));
+      brokenTimestamp ||= broken;
+      error('ERR_VALIDATION_SIGNATURE_TIMESTAMP', 'time-stamp', `signature timestamp: ${t.report.problems.join('; ')}`);
+    }
     const end = coveredEnd(r.byteRange);
     const later = docTimestamps.filter((d) => d.verified.report.isValid && d.end > end);
     // The timestamps that give proof of existence (PoE) of the signature.
@@ -129,16 +147,17 @@ export function addLongTermFacts(reports: readonly SignatureReport[], input: Lon
     const revocation = signer && issuer ? revocationFromDss(signer, issuer, dss, input.now) : undefined;
     let indication = r.indication;
     let subIndication = r.subIndication;
+    if (brokenTimestamp && indication === 'TOTAL-PASSED') [indication, subIndication] = ['INDETERMINATE', 'SIG_CONSTRAINTS_FAILURE'];
     if (revocation?.status === 'revoked' && indication !== 'TOTAL-FAILED') {
       const at = revocation.revocationTime?.getTime() ?? -Infinity;
       if (poeTime === Infinity) {
         [indication, subIndication] = ['INDETERMINATE', 'REVOKED_NO_POE'];
-        problems.push('the DSS says the signer certificate is revoked, and no timestamp proves the signature existed before');
+        error('ERR_VALIDATION_REVOKED', 'revocation', 'the DSS says the signer certificate is revoked, and no timestamp proves the signature existed before');
       } else if (at <= poeTime) {
         [indication, subIndication] = ['TOTAL-FAILED', 'REVOKED'];
-        problems.push(`the signer certificate was revoked (${new Date(at).toISOString()}) before the signature's first timestamp`);
+        error('ERR_VALIDATION_REVOKED', 'revocation', `the signer certificate was revoked (${new Date(at).toISOString()}) before the signature's first timestamp`);
       } else {
-        warnings.push(`the signer certificate was revoked on ${new Date(at).toISOString()}, after the signature's timestamp`);
+        warning('ERR_VALIDATION_REVOKED', 'revocation', `the signer certificate was revoked on ${new Date(at).toISOString()}, after the signature's timestamp`);
       }
     }
 
@@ -147,11 +166,13 @@ export function addLongTermFacts(reports: readonly SignatureReport[], input: Lon
     const rejected = revocation?.rejectedOcspResponses ?? 0;
     if (rejected > 0 && (revocation?.status === 'none' || revocation?.status === 'unknown') && indication === 'TOTAL-PASSED') {
       [indication, subIndication] = ['INDETERMINATE', undefined];
-      problems.push(`the DSS holds ${rejected} OCSP response(s) about the signer certificate that are not authentic evidence; its revocation status is unknown`);
+      error('ERR_VALIDATION_NO_REVOCATION', 'revocation', `the DSS holds ${rejected} OCSP response(s) about the signer certificate that are not authentic evidence; its revocation status is unknown`);
     }
 
     let level: SignatureReport['level'];
-    if (indication !== 'TOTAL-FAILED') {
+    // EN 319 142-1 §6: the baseline levels are PAdES (ETSI.CAdES.detached) levels; an
+    // adbe.pkcs7.detached or adbe.pkcs7.sha1 signature is a PDF signature without one.
+    if (indication !== 'TOTAL-FAILED' && sig.dict.getName('SubFilter') === 'ETSI.CAdES.detached') {
       level = 'B-B';
       if (poe.length > 0) {
         level = 'B-T';
@@ -170,6 +191,7 @@ export function addLongTermFacts(reports: readonly SignatureReport[], input: Lon
       subIndication,
       problems,
       warnings,
+      findings,
       timestamps,
       ...(level ? { level } : {}),
       ...(revocation ? { revocation } : {}),
@@ -184,7 +206,21 @@ function documentTimestampReport(r: SignatureReport, ts: DocTimestamp | undefine
   const problems = [...r.problems.filter((p) => !p.startsWith('unsupported /SubFilter') && !p.startsWith('modified after signing')), ...t.problems];
   const imprintBad = t.problems.some((p) => p.startsWith('the messageImprint'));
   const signatureBad = t.problems.some((p) => p.startsWith('token signature') || p.startsWith('the token cannot'));
-  const base = { ...r, warnings: r.warnings.filter((w) => !w.startsWith('later revision')), isDocumentTimestamp: true, timestamps: [t], signerSubject: t.tsaSubject, claimedSigningTime: t.genTime, chainStatus: t.chainStatus, problems };
+  const base = {
+    ...r,
+    warnings: r.warnings.filter((w) => !w.startsWith('later revision')),
+    isDocumentTimestamp: true,
+    timestamps: [t],
+    signerSubject: t.tsaSubject,
+    claimedSigningTime: t.genTime,
+    chainStatus: t.chainStatus,
+    chain: ts.verified.chain,
+    problems,
+    findings: [
+      ...(r.findings ?? []).filter((f) => f.code !== 'ERR_VALIDATION_SUBFILTER' && f.code !== 'ERR_VALIDATION_MODIFIED' && f.code !== 'ERR_VALIDATION_LATER_REVISION'),
+      ...t.problems.map((message): Finding => ({ code: 'ERR_VALIDATION_DOCUMENT_TIMESTAMP', check: 'time-stamp', severity: 'error', message })),
+    ],
+  };
   // ISO 32000-2 §12.8.5 (SECURITY.md PDF-29): /Type /DocTimeStamp and /SubFilter /ETSI.RFC3161 go together.
   if (ts.sig.dict.getName('Type') !== 'DocTimeStamp' || ts.sig.dict.getName('SubFilter') !== 'ETSI.RFC3161') {
     return {
@@ -192,7 +228,7 @@ function documentTimestampReport(r: SignatureReport, ts: DocTimestamp | undefine
       indication: 'TOTAL-FAILED',
       subIndication: 'FORMAT_FAILURE',
       isIntact: false,
-      problems: [...problems, `a document timestamp needs /Type /DocTimeStamp with /SubFilter /ETSI.RFC3161 (found /${ts.sig.dict.getName('Type') ?? '?'} with /${ts.sig.dict.getName('SubFilter') ?? '?'})`],
+      ...withError(base, 'ERR_VALIDATION_SUBFILTER', 'format-checking', `a document timestamp needs /Type /DocTimeStamp with /SubFilter /ETSI.RFC3161 (found /${ts.sig.dict.getName('Type') ?? '?'} with /${ts.sig.dict.getName('SubFilter') ?? '?'})`),
     };
   }
   if (imprintBad) return { ...base, indication: 'TOTAL-FAILED', subIndication: 'HASH_FAILURE', isIntact: false };
@@ -207,7 +243,10 @@ function documentTimestampReport(r: SignatureReport, ts: DocTimestamp | undefine
         indication: 'TOTAL-FAILED',
         subIndication: 'FORMAT_FAILURE',
         isIntact: true,
-        problems: [...problems, ...analysis.disallowed.map((d) => `modified after the timestamp: ${d}`)],
+        ...analysis.disallowed.reduce<Pick<SignatureReport, 'problems' | 'findings'>>(
+          (acc, d) => withError(acc, 'ERR_VALIDATION_MODIFIED', 'modification', `modified after the timestamp: ${d}`),
+          base,
+        ),
       };
     }
     return {
@@ -221,11 +260,23 @@ function documentTimestampReport(r: SignatureReport, ts: DocTimestamp | undefine
   return { ...base, indication: problems.length === 0 ? 'TOTAL-PASSED' : 'INDETERMINATE', subIndication: undefined, isIntact: true };
 }
 
+/** `report`'s problems and findings with one more error. */
+function withError(
+  report: Pick<SignatureReport, 'problems' | 'findings'>,
+  code: ValidationFindingCode,
+  check: ValidationCheck,
+  message: string,
+): Pick<SignatureReport, 'problems' | 'findings'> {
+  return { problems: [...report.problems, message], findings: [...(report.findings ?? []), { code, check, severity: 'error', message }] };
+}
+
 /** Options of {@link verifyPdfLongTerm}. */
 export interface LongTermOptions {
   /** DER trust anchors for signers and TSAs. */
   readonly trustAnchors?: readonly Uint8Array[];
   readonly clock?: Clock;
+  /** A file the reader cannot open: `report` (default) or `throw` (as in `verifyPdfSignatures`). */
+  readonly unreadable?: 'report' | 'throw';
 }
 
 /**
@@ -242,6 +293,7 @@ export function verifyPdfLongTerm(input: ByteSource | Uint8Array, options: LongT
   const source = input instanceof Uint8Array ? bytesSource(input) : input;
   const clock = options.clock ?? systemClock;
   const basic = verifyPdfSignatures(source, { ...options, clock });
+  if (basic.indication !== undefined) return basic; // the file itself could not be read
   const doc = Pdf.open(source);
   return {
     ...basic,

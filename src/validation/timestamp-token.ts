@@ -53,6 +53,8 @@ export interface VerifiedTimestamp {
   readonly report: TimestampReport;
   readonly tsaCertificate: Uint8Array | undefined;
   readonly certificates: readonly Uint8Array[];
+  /** Common names of the TSA's path found, TSA first (whatever its status). */
+  readonly chain: readonly string[];
 }
 
 /**
@@ -71,6 +73,7 @@ export function verifyTimestampToken(token: Uint8Array, check: TimestampCheck): 
   let imprintMatches = false;
   let signatureValid = false;
   let chainStatus: TimestampReport['chainStatus'];
+  let chain: string[] = [];
   try {
     const sd = parseSignedData(token);
     certificates = sd.certificates;
@@ -106,6 +109,7 @@ export function verifyTimestampToken(token: Uint8Array, check: TimestampCheck): 
       }
       const path = buildCertificatePath(tsaCertificate, [...sd.certificates, ...check.pool], check.trustAnchors, genTime);
       chainStatus = path.status;
+      chain = path.chain.map((c) => /(?:^|\n)CN=([^\n]*)/.exec(c.subject)?.[1] ?? c.subject.replace(/\n/g, ', '));
       if (path.status !== 'trusted') problems.push(`TSA: ${path.problems.join('; ')}`);
     }
   } catch (err) {
@@ -123,5 +127,6 @@ export function verifyTimestampToken(token: Uint8Array, check: TimestampCheck): 
     },
     tsaCertificate,
     certificates,
+    chain,
   };
 }

@@ -14,7 +14,62 @@ export type SubIndication =
   | 'SIG_CONSTRAINTS_FAILURE'
   | 'CHAIN_CONSTRAINTS_FAILURE'
   | 'REVOKED'
-  | 'REVOKED_NO_POE';
+  | 'REVOKED_NO_POE'
+  | 'CRYPTO_CONSTRAINTS_FAILURE'
+  | 'CRYPTO_CONSTRAINTS_FAILURE_NO_POE'
+  | 'TRY_LATER'
+  | 'REVOCATION_OUT_OF_BOUNDS_NO_POE';
+
+/**
+ * The EN 319 102-1 building block (§5.2) or the process (§5.5, §5.6) that produced a finding;
+ * `document` is about the file as a whole, `modification` about the revisions after a signature.
+ */
+export type ValidationCheck =
+  | 'document'
+  | 'format-checking'
+  | 'identification-of-the-signing-certificate'
+  | 'cryptographic-verification'
+  | 'x509-certificate-validation'
+  | 'signature-acceptance'
+  | 'modification'
+  | 'time-stamp'
+  | 'revocation';
+
+/** How a finding weighs: `error` decides the indication, `warning` and `info` inform. */
+export type FindingSeverity = 'error' | 'warning' | 'info';
+
+/** One typed finding; `code` is listed in docs/errors/validation.md. */
+export interface Finding {
+  readonly code: ValidationFindingCode;
+  readonly check: ValidationCheck;
+  readonly severity: FindingSeverity;
+  readonly message: string;
+}
+
+/** Stable codes of validation findings (docs/errors/validation.md). */
+export type ValidationFindingCode =
+  | 'ERR_VALIDATION_FILE_UNREADABLE'
+  | 'ERR_VALIDATION_SIGNATURE_UNREADABLE'
+  | 'ERR_VALIDATION_SUBFILTER'
+  | 'ERR_VALIDATION_BYTE_RANGE'
+  | 'ERR_VALIDATION_CONTENTS'
+  | 'ERR_VALIDATION_CMS_BER'
+  | 'ERR_VALIDATION_CMS_STRUCTURE'
+  | 'ERR_VALIDATION_ENCAPSULATED_CONTENT'
+  | 'ERR_VALIDATION_CERTIFICATION'
+  | 'ERR_VALIDATION_COLLISION'
+  | 'ERR_VALIDATION_SIGNER_CERTIFICATE'
+  | 'ERR_VALIDATION_DIGEST_MISMATCH'
+  | 'ERR_VALIDATION_SIGNATURE_INVALID'
+  | 'ERR_VALIDATION_SIGNED_ATTRIBUTES'
+  | 'ERR_VALIDATION_WEAK_ALGORITHM'
+  | 'ERR_VALIDATION_CHAIN'
+  | 'ERR_VALIDATION_MODIFIED'
+  | 'ERR_VALIDATION_LATER_REVISION'
+  | 'ERR_VALIDATION_SIGNATURE_TIMESTAMP'
+  | 'ERR_VALIDATION_DOCUMENT_TIMESTAMP'
+  | 'ERR_VALIDATION_REVOKED'
+  | 'ERR_VALIDATION_NO_REVOCATION';
 
 /** How the signer's certificate relates to the trust anchors given. */
 export type ChainStatus = 'trusted' | 'untrusted' | 'expired' | 'invalid';
@@ -40,6 +95,8 @@ export interface SignatureReport {
   /** Human-readable reasons for the verdict. */
   readonly problems: readonly string[];
   readonly warnings: readonly string[];
+  /** The same reasons typed (code, building block, severity), plus informational facts. */
+  readonly findings?: readonly Finding[];
   /** True for a document timestamp (/Type /DocTimeStamp, /SubFilter /ETSI.RFC3161). */
   readonly isDocumentTimestamp?: boolean;
   /** The PAdES baseline level reached (EN 319 142-1 §6); undefined for failed signatures and document timestamps. */
@@ -53,6 +110,11 @@ export interface SignatureReport {
 /** The report of a document. */
 export interface DocumentReport {
   readonly signatures: readonly SignatureReport[];
+  /** Findings about the file as a whole (e.g. it cannot be read: then there are no signatures). */
+  readonly findings?: readonly Finding[];
+  /** Set when the file itself cannot be validated (EN 319 102-1: TOTAL-FAILED/FORMAT_FAILURE). */
+  readonly indication?: Indication;
+  readonly subIndication?: SubIndication;
   /** Warnings of the PDF reader (recovery and the like). */
   readonly warnings: readonly string[];
 }

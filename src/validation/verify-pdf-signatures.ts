@@ -5,13 +5,19 @@
  */
 import type { X509Certificate } from 'node:crypto';
 import { systemClock, type Clock } from '../core/clock.js';
-import { isSignetError } from '../core/errors.js';
+import { isSignetError, type SignetError } from '../core/errors.js';
 import type { ParseLimits } from '../core/limits.js';
+import { bytesEqual } from '../core/bytes.js';
 import {
+  cmsOids,
+  defaultCmsLimits,
+  digestOf,
   findSignerCertificate,
+  isLegacyDigest,
   parseSignedData,
-  readElement,
+  readContainer,
   verifySignerInfo,
+  type SignerInfoProblem,
   type SignerInfoVerification,
 } from '../cms/index.js';
 import {
@@ -29,7 +35,16 @@ import { buildCertificatePath } from './certificate-path.js';
 import { checkCertificationStructure, type SignedField } from './certification-structure.js';
 import { fieldLocksOf, type FieldLock } from './field-locks.js';
 import { analyseLaterRevisions } from './revision-changes.js';
-import type { ChainStatus, DocumentReport, Indication, SignatureReport, SubIndication } from './types.js';
+import type {
+  ChainStatus,
+  DocumentReport,
+  Finding,
+  Indication,
+  SignatureReport,
+  SubIndication,
+  ValidationCheck,
+  ValidationFindingCode,
+} from './types.js';
 
 /** Options of `verifyPdfSignatures`. */
 export interface VerifyOptions {
@@ -38,9 +53,15 @@ export interface VerifyOptions {
   readonly clock?: Clock;
   /** Parser limits for untrusted input (time, decoded stream size, objects). */
   readonly limits?: Partial<ParseLimits>;
+  /**
+   * A file the reader cannot open: `report` (default) answers with a file-level finding and
+   * indication; `throw` rethrows the reader's error (an API that answers it as a 4xx).
+   */
+  readonly unreadable?: 'report' | 'throw';
 }
 
-const CADES_SUBFILTERS = new Set(['ETSI.CAdES.detached', 'adbe.pkcs7.detached']);
+/** CMS-based /SubFilters (ISO 32000-1 §12.8.3.3, ISO 32000-2 §12.8.3.4). */
+const CMS_SUBFILTERS = new Set(['ETSI.CAdES.detached', 'adbe.pkcs7.detached', 'adbe.pkcs7.sha1']);
 
 function isHexDigit(b: number): boolean {
   return (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x46) || (b >= 0x61 && b <= 0x66);
@@ -81,15 +102,16 @@ export function holeInOwnObject(source: ByteSource, location: ObjectLocation | u
 }
 
 /**
- * The CMS DER inside /Contents and whether non-zero bytes follow it (V3, PDF-11: only 0x00
- * padding may follow; the caller fails the format but still reports the cryptography).
+ * The CMS inside /Contents and whether non-zero bytes follow it (V3, PDF-11: only 0x00 padding
+ * may follow; the caller fails the format but still reports the cryptography). BER, as several
+ * producers write it, is read as its DER equivalent (X.690 §10; RFC 5652 §5.4 hashes the signed
+ * attributes as DER).
  */
-function extractCms(contents: Uint8Array, problems: string[]): { der: Uint8Array; hasTrailingBytes: boolean } | undefined {
+function extractCms(contents: Uint8Array): { der: Uint8Array; hasTrailingBytes: boolean; wasBer: boolean } | undefined {
   try {
-    const end = readElement(contents, 0).end;
-    return { der: contents.subarray(0, end), hasTrailingBytes: contents.subarray(end).some((b) => b !== 0) };
+    const { der, end, wasBer } = readContainer(contents, defaultCmsLimits);
+    return { der, wasBer, hasTrailingBytes: contents.subarray(end).some((b) => b !== 0) };
   } catch {
-    problems.push('/Contents does not hold a DER signature container');
     return undefined;
   }
 }
@@ -99,25 +121,37 @@ function commonName(cert: X509Certificate): string {
   return cn?.[1] ?? cert.subject.replace(/\n/g, ', ');
 }
 
-function verdict(
-  problems: readonly string[],
-  formatOk: boolean,
-  crypto: SignerInfoVerification | undefined,
-  hasCert: boolean,
-  chain: ChainStatus | undefined,
-  modified: boolean,
-): [Indication, SubIndication | undefined] {
-  if (!formatOk) return ['TOTAL-FAILED', 'FORMAT_FAILURE'];
+/** The facts of the first pass that the verdict weighs. */
+interface SignatureFacts {
+  readonly formatOk: boolean;
+  readonly modified: boolean;
+  readonly hasCert: boolean;
+  readonly crypto: SignerInfoVerification | undefined;
+  /** Structural CMS faults beyond digest and signature (content type, ESS binding, SID). */
+  readonly constraintFailures: readonly string[];
+  /** Algorithms or keys the policy does not accept (ETSI TS 119 312). */
+  readonly weakCrypto: readonly string[];
+  readonly chain: ChainStatus | undefined;
+  /** Other errors (problems) still unexplained by the facts above. */
+  readonly otherErrors: number;
+}
+
+/** The second pass for one signature: EN 319 102-1 §5.1.3 indication from the facts. */
+function verdict(f: SignatureFacts): [Indication, SubIndication | undefined] {
+  if (!f.formatOk) return ['TOTAL-FAILED', 'FORMAT_FAILURE'];
   // V8/V9: a disallowed change after signing fails the signature whatever its cryptography.
-  if (modified) return ['TOTAL-FAILED', 'SIG_CONSTRAINTS_FAILURE'];
-  if (!hasCert) return ['INDETERMINATE', 'NO_SIGNING_CERTIFICATE_FOUND'];
-  if (crypto && !crypto.isMessageDigestValid) return ['TOTAL-FAILED', 'HASH_FAILURE'];
-  if (crypto && !crypto.isSignatureValid) return ['TOTAL-FAILED', 'SIG_CRYPTO_FAILURE'];
-  if (!crypto || !crypto.isValid) return ['TOTAL-FAILED', 'SIG_CONSTRAINTS_FAILURE'];
-  if (chain === 'invalid') return ['INDETERMINATE', 'CHAIN_CONSTRAINTS_FAILURE'];
-  if (chain === 'expired') return ['INDETERMINATE', 'OUT_OF_BOUNDS_NO_POE'];
-  if (chain !== 'trusted') return ['INDETERMINATE', 'NO_CERTIFICATE_CHAIN_FOUND'];
-  if (problems.length > 0) return ['INDETERMINATE', undefined];
+  if (f.modified) return ['TOTAL-FAILED', 'SIG_CONSTRAINTS_FAILURE'];
+  if (!f.hasCert) return ['INDETERMINATE', 'NO_SIGNING_CERTIFICATE_FOUND'];
+  if (f.crypto && !f.crypto.isMessageDigestValid) return ['TOTAL-FAILED', 'HASH_FAILURE'];
+  if (f.crypto && !f.crypto.isSignatureValid) return ['TOTAL-FAILED', 'SIG_CRYPTO_FAILURE'];
+  if (!f.crypto || f.constraintFailures.length > 0) return ['TOTAL-FAILED', 'SIG_CONSTRAINTS_FAILURE'];
+  if (f.chain === 'invalid') return ['INDETERMINATE', 'CHAIN_CONSTRAINTS_FAILURE'];
+  if (f.chain === 'expired') return ['INDETERMINATE', 'OUT_OF_BOUNDS_NO_POE'];
+  if (f.chain !== 'trusted') return ['INDETERMINATE', 'NO_CERTIFICATE_CHAIN_FOUND'];
+  // EN 319 102-1 §5.2.8 (signature acceptance) with ETSI TS 119 312: an algorithm no longer
+  // acceptable at validation time, with no proof of existence before then.
+  if (f.weakCrypto.length > 0) return ['INDETERMINATE', 'CRYPTO_CONSTRAINTS_FAILURE_NO_POE'];
+  if (f.otherErrors > 0) return ['INDETERMINATE', undefined];
   return ['TOTAL-PASSED', undefined];
 }
 
@@ -131,6 +165,32 @@ interface DocumentRules {
   readonly isLocked: FieldLock | undefined;
 }
 
+/** Collects the prose problems and warnings of a report together with their typed findings. */
+export class FindingList {
+  readonly problems: string[] = [];
+  readonly warnings: string[] = [];
+  readonly findings: Finding[] = [];
+
+  /** An error: it decides the indication. */
+  error(code: ValidationFindingCode, check: ValidationCheck, message: string): void {
+    this.problems.push(message);
+    this.findings.push({ code, check, severity: 'error', message });
+  }
+
+  warning(code: ValidationFindingCode, check: ValidationCheck, message: string): void {
+    this.warnings.push(message);
+    this.findings.push({ code, check, severity: 'warning', message });
+  }
+
+  /** A fact worth knowing that is neither a problem nor a warning in the prose lists. */
+  info(code: ValidationFindingCode, check: ValidationCheck, message: string): void {
+    this.findings.push({ code, check, severity: 'info', message });
+  }
+}
+
+/** SignerInfo problems that are the policy's business (algorithm and key strength). */
+const POLICY_PROBLEMS = new Set<SignerInfoProblem>(['KEY_NOT_ACCEPTED']);
+
 function verifyOne(
   source: ByteSource,
   doc: PdfDocument,
@@ -140,8 +200,7 @@ function verifyOne(
   location: ObjectLocation | undefined,
   options: VerifyOptions,
 ): SignatureReport {
-  const problems: string[] = [];
-  const warnings: string[] = [];
+  const out = new FindingList();
   const subFilter = dict.getName('SubFilter');
   const m = dict.get('M');
   const claimedSigningTime = m instanceof PdfString ? parsePdfDate(m.toText()) : undefined;
@@ -150,32 +209,40 @@ function verifyOne(
   let formatOk = true;
   // V9 (PDF-24): a certification structure ISO 32000-1 §12.8.2.2.1 forbids fails the signature.
   if (rules.structureProblems.length > 0) {
-    problems.push(...rules.structureProblems);
+    for (const p of rules.structureProblems) out.error('ERR_VALIDATION_CERTIFICATION', 'format-checking', p);
     formatOk = false;
   }
-  if (!(dict.get('Filter') instanceof PdfName)) warnings.push('/Filter is missing');
-  const isCades = subFilter !== undefined && CADES_SUBFILTERS.has(subFilter);
-  if (!isCades) {
-    problems.push(`unsupported /SubFilter ${subFilter ?? '(none)'}`);
+  if (!(dict.get('Filter') instanceof PdfName)) out.warning('ERR_VALIDATION_SUBFILTER', 'format-checking', '/Filter is missing');
+  const isCms = subFilter !== undefined && CMS_SUBFILTERS.has(subFilter);
+  if (!isCms) {
+    out.error('ERR_VALIDATION_SUBFILTER', 'format-checking', `unsupported /SubFilter ${subFilter ?? '(none)'}`);
     formatOk = false;
   }
-  const claimedByteRange = checkByteRange(source, dict, problems);
+  const brProblems: string[] = [];
+  const claimedByteRange = checkByteRange(source, dict, brProblems);
   let byteRange = claimedByteRange;
   if (byteRange && !holeInOwnObject(source, location, byteRange[1])) {
-    problems.push("the /ByteRange hole is not inside this signature dictionary's own object");
+    brProblems.push("the /ByteRange hole is not inside this signature dictionary's own object");
     byteRange = undefined;
   }
+  for (const p of brProblems) out.error('ERR_VALIDATION_BYTE_RANGE', 'format-checking', p);
   const contents = dict.get('Contents');
   if (!(contents instanceof PdfString) || contents.bytes.length === 0) {
-    problems.push('/Contents is missing or empty');
+    out.error('ERR_VALIDATION_CONTENTS', 'format-checking', '/Contents is missing or empty');
     formatOk = false;
   }
   if (!byteRange) formatOk = false;
-  const container = contents instanceof PdfString && contents.bytes.length > 0 ? extractCms(contents.bytes, problems) : undefined;
+  const container = contents instanceof PdfString && contents.bytes.length > 0 ? extractCms(contents.bytes) : undefined;
+  if (contents instanceof PdfString && contents.bytes.length > 0 && !container) {
+    out.error('ERR_VALIDATION_CONTENTS', 'format-checking', '/Contents does not hold a DER or BER signature container');
+  }
   if (!container) formatOk = false;
-  else if (container.hasTrailingBytes) {
-    problems.push('non-zero bytes follow the signature container in /Contents');
-    formatOk = false;
+  else {
+    if (container.wasBer) out.info('ERR_VALIDATION_CMS_BER', 'format-checking', 'the signature container is BER-encoded; it was read as its DER equivalent (X.690 §10)');
+    if (container.hasTrailingBytes) {
+      out.error('ERR_VALIDATION_CONTENTS', 'format-checking', 'non-zero bytes follow the signature container in /Contents');
+      formatOk = false;
+    }
   }
 
   // The cryptographic check runs over the claimed ByteRange even when V2/V3 already failed the
@@ -185,24 +252,72 @@ function verifyOne(
   let crypto: SignerInfoVerification | undefined;
   let signerDer: Uint8Array | undefined;
   let pool: readonly Uint8Array[] = [];
-  if (container && claimedByteRange && isCades) {
+  const constraintFailures: string[] = [];
+  const weakCrypto: string[] = [];
+  if (container && claimedByteRange && isCms) {
     try {
-      const sd = parseSignedData(container.der);
+      // Facts first: every algorithm a verifier can compute is read; its strength is judged below.
+      const sd = parseSignedData(container.der, undefined, { algorithms: 'verifiable' });
       pool = sd.certificates;
       const si = sd.signerInfos.length === 1 ? sd.signerInfos[0] : undefined;
       if (!si) {
-        problems.push(`the container has ${sd.signerInfos.length} SignerInfos (exactly one expected)`);
+        out.error('ERR_VALIDATION_CMS_STRUCTURE', 'format-checking', `the container has ${sd.signerInfos.length} SignerInfos (exactly one expected)`);
         formatOk = false;
       } else {
+        const content = contentCheck(subFilter as string, sd.contentType, sd.content, out);
+        if (!content.ok) formatOk = false;
         signerDer = findSignerCertificate(sd, si);
         if (signerDer) {
-          const digest = digestByteRange(source, new Uint8Array(0), claimedByteRange, si.digestAlgorithm);
-          crypto = verifySignerInfo(si, { certificate: signerDer, messageDigest: digest });
-          problems.push(...crypto.problems.map((p) => `CMS: ${p}`));
-        } else problems.push('the signer certificate is not in the container');
+          let messageDigest: Uint8Array;
+          let contentMatches = true;
+          if (subFilter === 'adbe.pkcs7.sha1' && sd.content !== undefined) {
+            // ISO 32000-1 §12.8.3.3.1: the SHA-1 digest of the ByteRange is the encapsulated
+            // content; the CMS message digest is taken over that content.
+            contentMatches = bytesEqual(sd.content, digestByteRange(source, new Uint8Array(0), claimedByteRange, 'SHA-1'));
+            messageDigest = digestOf(si.digestAlgorithm, sd.content);
+            weakCrypto.push('SHA-1 (adbe.pkcs7.sha1)');
+          } else messageDigest = digestByteRange(source, new Uint8Array(0), claimedByteRange, si.digestAlgorithm);
+          const v = verifySignerInfo(si, { certificate: signerDer, messageDigest });
+          // RFC 5652 §5.4: with eContent present the message digest is the digest of eContent, so
+          // such a container does not sign the ByteRange as the detached /SubFilter says (pdfsig
+          // reports a digest mismatch): integrity is not established, whatever the attribute says.
+          if (sd.content !== undefined && subFilter !== 'adbe.pkcs7.sha1') contentMatches = false;
+          // adbe.pkcs7.* (ISO 32000-1 §12.8.3.3) predate CAdES: no ESS signing-certificate attribute is required.
+          const essOptional = subFilter !== 'ETSI.CAdES.detached';
+          const problems = v.problems.filter((p) => !(essOptional && p === 'SIGNING_CERTIFICATE_MISSING'));
+          crypto = { ...v, isMessageDigestValid: v.isMessageDigestValid && contentMatches };
+          if (!contentMatches) {
+            out.error(
+              'ERR_VALIDATION_DIGEST_MISMATCH',
+              'cryptographic-verification',
+              subFilter === 'adbe.pkcs7.sha1' ? 'CMS: the encapsulated SHA-1 digest does not match the ByteRange' : 'CMS: the signature covers its encapsulated content, not the ByteRange',
+            );
+          }
+          for (const p of problems) {
+            const message = `CMS: ${p}`;
+            if (p === 'MESSAGE_DIGEST_MISMATCH' || p === 'MESSAGE_DIGEST_MISSING') out.error('ERR_VALIDATION_DIGEST_MISMATCH', 'cryptographic-verification', message);
+            else if (p === 'SIGNATURE_INVALID' || p === 'KEY_ALGORITHM_MISMATCH') out.error('ERR_VALIDATION_SIGNATURE_INVALID', 'cryptographic-verification', message);
+            else if (POLICY_PROBLEMS.has(p)) {
+              weakCrypto.push(p);
+              out.error('ERR_VALIDATION_WEAK_ALGORITHM', 'signature-acceptance', message);
+            } else {
+              constraintFailures.push(p);
+              out.error('ERR_VALIDATION_SIGNED_ATTRIBUTES', 'cryptographic-verification', message);
+            }
+          }
+          const legacy = [si.digestAlgorithm, si.signatureAlgorithm.digest].filter(isLegacyDigest);
+          if (legacy.length > 0) weakCrypto.push(...legacy);
+          if (legacy.length > 0 || subFilter === 'adbe.pkcs7.sha1') {
+            out.error(
+              'ERR_VALIDATION_WEAK_ALGORITHM',
+              'signature-acceptance',
+              `the signature uses ${[...new Set(legacy.length > 0 ? legacy : ['SHA-1'])].join(' and ')}, which the validation policy no longer accepts (ETSI TS 119 312)`,
+            );
+          }
+        } else out.error('ERR_VALIDATION_SIGNER_CERTIFICATE', 'identification-of-the-signing-certificate', 'the signer certificate is not in the container');
       }
     } catch (err) {
-      problems.push(isSignetError(err) ? `${err.code}: ${err.message}` : 'the signature container cannot be parsed');
+      out.error('ERR_VALIDATION_CMS_STRUCTURE', 'format-checking', isSignetError(err) ? `${err.code}: ${err.message}` : 'the signature container cannot be parsed');
       formatOk = false;
     }
   }
@@ -216,20 +331,32 @@ function verifyOne(
       ...(rules.isLocked ? { isLocked: rules.isLocked } : {}),
     });
     modified = analysis.disallowed.length > 0;
-    problems.push(...analysis.disallowed.map((d) => `modified after signing: ${d}`));
-    warnings.push(...analysis.changes.map((c) => `later revision (${analysis.level}): ${c}`));
+    for (const d of analysis.disallowed) out.error('ERR_VALIDATION_MODIFIED', 'modification', `modified after signing: ${d}`);
+    for (const c of analysis.changes) out.warning('ERR_VALIDATION_LATER_REVISION', 'modification', `later revision (${analysis.level}): ${c}`);
   }
   let chainStatus: ChainStatus | undefined;
   let chain: string[] = [];
   let signerSubject: string | undefined;
+  let chainErrors = 0;
   if (signerDer) {
     const path = buildCertificatePath(signerDer, pool, options.trustAnchors ?? [], (options.clock ?? systemClock).now());
     chainStatus = path.status;
     chain = path.chain.map(commonName);
     signerSubject = chain[0];
-    problems.push(...path.problems);
+    for (const p of path.problems) out.error('ERR_VALIDATION_CHAIN', 'x509-certificate-validation', p);
+    chainErrors = path.problems.length;
   }
-  const [indication, subIndication] = verdict(problems.filter((p) => !p.startsWith('no path') && !p.startsWith('certificate not valid')), formatOk, crypto, signerDer !== undefined, chainStatus, modified);
+  const explained = out.findings.filter((f) => f.severity === 'error' && f.code !== 'ERR_VALIDATION_CHAIN' && f.code !== 'ERR_VALIDATION_WEAK_ALGORITHM').length;
+  const [indication, subIndication] = verdict({
+    formatOk,
+    modified,
+    hasCert: signerDer !== undefined,
+    crypto,
+    constraintFailures,
+    weakCrypto,
+    chain: chainStatus,
+    otherErrors: explained + (chainStatus === 'trusted' ? chainErrors : 0),
+  });
   return {
     ...base,
     indication,
@@ -240,9 +367,39 @@ function verifyOne(
     isIntact: crypto?.isSignatureValid === true && crypto.isMessageDigestValid,
     chainStatus,
     chain,
-    problems,
-    warnings,
+    problems: out.problems,
+    warnings: out.warnings,
+    findings: out.findings,
   };
+}
+
+/**
+ * Format checking of the encapsulated content (EN 319 102-1 §5.2.2): the detached SubFilters
+ * sign the ByteRange outside the CMS, so eContent must be absent (RFC 5652 §5.2; ETSI EN 319
+ * 142-1 §6.3 and ISO 32000-1 §12.8.3.3.1 for adbe.pkcs7.detached); adbe.pkcs7.sha1 encapsulates
+ * the 20-byte SHA-1 digest as id-data. An enveloping CMS carrying the document fails here.
+ */
+function contentCheck(subFilter: string, contentType: string, content: Uint8Array | undefined, out: FindingList): { ok: boolean } {
+  if (contentType !== cmsOids.id_data) {
+    out.error('ERR_VALIDATION_ENCAPSULATED_CONTENT', 'format-checking', `the encapsulated content type is ${contentType}, not id-data`);
+    return { ok: false };
+  }
+  if (subFilter === 'adbe.pkcs7.sha1') {
+    if (content?.length !== 20) {
+      out.error('ERR_VALIDATION_ENCAPSULATED_CONTENT', 'format-checking', 'adbe.pkcs7.sha1 needs the 20-byte SHA-1 digest of the ByteRange as encapsulated content');
+      return { ok: false };
+    }
+    return { ok: true };
+  }
+  if (content !== undefined) {
+    out.error(
+      'ERR_VALIDATION_ENCAPSULATED_CONTENT',
+      'format-checking',
+      `the CMS encapsulates ${content.length} bytes of content (eContent present); /SubFilter ${subFilter} requires a detached signature`,
+    );
+    return { ok: false };
+  }
+  return { ok: true };
 }
 
 /**
@@ -256,7 +413,13 @@ function verifyOne(
  */
 export function verifyPdfSignatures(input: ByteSource | Uint8Array, options: VerifyOptions = {}): DocumentReport {
   const source = input instanceof Uint8Array ? bytesSource(input) : input;
-  const doc = PdfDocument.open(source, options.limits === undefined ? {} : { limits: options.limits });
+  let doc: PdfDocument;
+  try {
+    doc = PdfDocument.open(source, options.limits === undefined ? {} : { limits: options.limits });
+  } catch (err) {
+    if (!isSignetError(err) || options.unreadable === 'throw') throw err;
+    return unreadableDocument(err);
+  }
   const signatures: SignatureReport[] = [];
   const signed: (SignedField & { readonly ref: PdfRef; readonly fieldDict: PdfDict })[] = [];
   for (const f of listSignatureFields(doc)) {
@@ -289,8 +452,25 @@ export function verifyPdfSignatures(input: ByteSource | Uint8Array, options: Ver
   return { signatures: failCollisions(signatures), warnings: doc.warnings };
 }
 
+/**
+ * The report of a file the reader cannot open (issue 14: every file gets a report). A limit the
+ * reader enforces leaves the question open (INDETERMINATE); a file that is not a readable PDF
+ * fails the format check (EN 319 102-1 §5.2.2: TOTAL-FAILED/FORMAT_FAILURE).
+ */
+export function unreadableDocument(err: SignetError): DocumentReport {
+  const isLimit = /_LIMIT/.test(err.code);
+  const message = `the file cannot be read as a PDF: ${err.code}: ${err.message}`;
+  return {
+    signatures: [],
+    warnings: [],
+    findings: [{ code: 'ERR_VALIDATION_FILE_UNREADABLE', check: 'document', severity: 'error', message }],
+    ...(isLimit ? { indication: 'INDETERMINATE' } : { indication: 'TOTAL-FAILED', subIndication: 'FORMAT_FAILURE' }),
+  };
+}
+
 /** The report of a signature field whose signature dictionary cannot be parsed (V16). */
 function unreadableSignature(fieldName: string, reason: string): SignatureReport {
+  const message = `the signature dictionary cannot be read: ${reason}`;
   return {
     fieldName,
     indication: 'TOTAL-FAILED',
@@ -303,8 +483,9 @@ function unreadableSignature(fieldName: string, reason: string): SignatureReport
     isIntact: false,
     chainStatus: undefined,
     chain: [],
-    problems: [`the signature dictionary cannot be read: ${reason}`],
+    problems: [message],
     warnings: [],
+    findings: [{ code: 'ERR_VALIDATION_SIGNATURE_UNREADABLE', check: 'format-checking', severity: 'error', message }],
   };
 }
 
@@ -318,11 +499,13 @@ function failCollisions(reports: readonly SignatureReport[]): SignatureReport[] 
       return j !== i && o.byteRange !== undefined && b < oc && ob < c;
     });
     if (clash === undefined) return r;
+    const message = `its /ByteRange hole collides with the one of signature ${clash.fieldName}`;
     return {
       ...r,
       indication: 'TOTAL-FAILED',
       subIndication: 'FORMAT_FAILURE',
-      problems: [...r.problems, `its /ByteRange hole collides with the one of signature ${clash.fieldName}`],
+      problems: [...r.problems, message],
+      findings: [...(r.findings ?? []), { code: 'ERR_VALIDATION_COLLISION', check: 'format-checking', severity: 'error', message }],
     };
   });
 }

@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import {
   decodeDigestAlgorithmIdentifier,
   decodeSignatureAlgorithmIdentifier,
+  decodeVerifiableDigestAlgorithmIdentifier,
+  decodeVerifiableSignatureAlgorithmIdentifier,
   encodeDigestAlgorithmIdentifier,
   encodeSignatureAlgorithmIdentifier,
   readElement,
@@ -31,10 +33,27 @@ describe('AlgorithmIdentifier', () => {
     assert.throws(() => decodeDigestAlgorithmIdentifier(sha1, readElement(sha1, 0)), { code: 'ERR_CMS_UNSUPPORTED_ALGORITHM' });
   });
 
-  it('RFC 4055 §5 / RFC 5758 §3.2: PKCS#1 v1.5 has NULL parameters, ECDSA none', () => {
+  it('RFC 4055 §5 / RFC 5758 §3.2: PKCS#1 v1.5 has NULL parameters, ECDSA none (an explicit NULL is read as none)', () => {
     assert.deepEqual(encodeSignatureAlgorithmIdentifier({ scheme: 'RSASSA-PKCS1-v1_5', digest: 'SHA-256' }), hex('300d 0609 2a864886f70d01010b 0500'));
     assert.deepEqual(encodeSignatureAlgorithmIdentifier({ scheme: 'ECDSA', digest: 'SHA-384' }), hex('300a 0608 2a8648ce3d040303'));
-    assert.throws(() => decodeSig(hex('300c 0608 2a8648ce3d040302 0500')), { code: 'ERR_CMS_UNSUPPORTED_ALGORITHM' });
+    // Issue 14: several producers write ecdsa-with-SHA256 with NULL; pdfsig and OpenSSL accept it.
+    assert.deepEqual(decodeSig(hex('300c 0608 2a8648ce3d040302 0500')), { scheme: 'ECDSA', digest: 'SHA-256' });
+    assert.throws(() => decodeSig(hex('300d 0608 2a8648ce3d040302 020101')), { code: 'ERR_CMS_UNSUPPORTED_ALGORITHM' });
+  });
+
+  it('verifiable reading (validators): SHA-1, legacy signature OIDs, PSS defaults and any salt; accepted reading refuses them', () => {
+    const sha1 = hex('3009 0605 2b0e03021a 0500');
+    assert.equal(decodeVerifiableDigestAlgorithmIdentifier(sha1, readElement(sha1, 0)), 'SHA-1');
+    const sha1Rsa = hex('300d 0609 2a864886f70d010105 0500');
+    assert.deepEqual(decodeVerifiableSignatureAlgorithmIdentifier(sha1Rsa, readElement(sha1Rsa, 0), 'SHA-1'), { scheme: 'RSASSA-PKCS1-v1_5', digest: 'SHA-1' });
+    assert.throws(() => decodeSig(sha1Rsa), { code: 'ERR_CMS_UNSUPPORTED_ALGORITHM' });
+    // RSASSA-PSS-params all DEFAULT (RFC 4055 §3.1): SHA-1, MGF1-SHA-1, salt 20.
+    const pssDefaults = hex('300d 0609 2a864886f70d01010a 3000');
+    assert.deepEqual(decodeVerifiableSignatureAlgorithmIdentifier(pssDefaults, readElement(pssDefaults, 0), 'SHA-1'), { scheme: 'RSASSA-PSS', digest: 'SHA-1' });
+    // SHA-256, MGF1-SHA-256, salt 222 (what pyHanko writes with --prefer-pss for RSA-2048).
+    const salt222 = hex('3042 0609 2a864886f70d01010a 3035 a00f 300d0609608648016503040201 0500 a11c 301a 0609 2a864886f70d010108 300d0609608648016503040201 0500 a204 020200de');
+    assert.deepEqual(decodeVerifiableSignatureAlgorithmIdentifier(salt222, readElement(salt222, 0), 'SHA-256'), { scheme: 'RSASSA-PSS', digest: 'SHA-256', saltLength: 222 });
+    assert.throws(() => decodeSig(salt222), { code: 'ERR_CMS_UNSUPPORTED_ALGORITHM' });
   });
 
   it('accepts plain rsaEncryption in SignerInfo.signatureAlgorithm, taking the digest from the SignerInfo', () => {

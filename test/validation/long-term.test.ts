@@ -77,6 +77,9 @@ describe('EN 319 102-1 long-term validation of PAdES levels', () => {
     assert.equal(ts?.indication, 'TOTAL-PASSED', JSON.stringify(ts));
     assert.match(ts?.signerSubject ?? '', /Timestamp Authority/);
     assert.equal(ts?.timestamps?.[0]?.kind, 'document');
+    // Issue 14: a trusted document timestamp lists its chain, TSA first, up to the trust anchor.
+    assert.equal(ts?.chain[0], ts?.signerSubject);
+    assert.ok((ts?.chain.length ?? 0) >= 2, JSON.stringify(ts?.chain));
     const sig = report.signatures.find((s) => !s.isDocumentTimestamp);
     assert.equal(sig?.level, 'B-T', 'a later document timestamp gives B-T');
     const untrusted = verifyPdfLongTerm(bt, { trustAnchors: [] });

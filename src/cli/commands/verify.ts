@@ -1,7 +1,7 @@
 /** `signet verify`: validates the signatures of a PDF and prints a report (text or JSON). */
 import { parseArgs } from 'node:util';
 import { FileSource } from '../../pdf/index.js';
-import { verifyPdfLongTerm, type SignatureReport } from '../../validation/index.js';
+import { verifyPdfLongTerm, type DocumentReport, type SignatureReport } from '../../validation/index.js';
 import type { Command } from '../command.js';
 import { CliError } from '../errors.js';
 import { readInputFile } from './sign-options.js';
@@ -11,8 +11,9 @@ const usage = `usage: signet verify IN.pdf [--trust ROOT.pem …] [--json]
 
 Checks every signature: ByteRange structure and coverage, the CMS signature and message digest,
 and a certification path to the trust anchors given with --trust; then signature and document
-timestamps, DSS revocation evidence and the PAdES level reached (B-B, B-T, B-LT, B-LTA). Exit code 0 only when every
-signature is TOTAL-PASSED.`;
+timestamps, DSS revocation evidence and the PAdES level reached (B-B, B-T, B-LT, B-LTA). Each
+problem names its finding code and the EN 319 102-1 check; a file that cannot be read still gets
+a report (TOTAL-FAILED / FORMAT_FAILURE). Exit code 0 only when every signature is TOTAL-PASSED.`;
 
 function describe(s: SignatureReport): string {
   const lines = [
@@ -29,10 +30,20 @@ function describe(s: SignatureReport): string {
     ...(s.timestamps ?? []).map(
       (t) => `  timestamp:     ${t.kind} ${t.isValid ? 'valid' : 'NOT valid'}, ${t.genTime?.toISOString() ?? '(no time)'} by ${t.tsaSubject ?? '(unknown TSA)'}`,
     ),
-    ...s.problems.map((p) => `  problem:       ${p}`),
-    ...s.warnings.map((w) => `  warning:       ${w}`),
+    ...(s.findings !== undefined
+      ? s.findings.map((f) => `  ${(f.severity === 'error' ? 'problem:' : f.severity === 'warning' ? 'warning:' : 'note:').padEnd(15)}${f.message} (${f.code}, ${f.check})`)
+      : [...s.problems.map((p) => `  problem:       ${p}`), ...s.warnings.map((w) => `  warning:       ${w}`)]),
   ];
   return lines.join('\n');
+}
+
+/** The file-level verdict of a file that could not be read (every file gets a report). */
+function describeDocument(report: DocumentReport): string[] {
+  if (report.indication === undefined) return [];
+  return [
+    `file: ${report.indication}${report.subIndication ? ` / ${report.subIndication}` : ''}`,
+    ...(report.findings ?? []).map((f) => `  problem:       ${f.message} (${f.code}, ${f.check})`),
+  ];
 }
 
 export const verifyCommand: Command = {
@@ -59,7 +70,8 @@ export const verifyCommand: Command = {
       const report = verifyPdfLongTerm(source, { trustAnchors: anchors });
       if (parsed.values.json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       else {
-        if (report.signatures.length === 0) io.stdout.write('no signatures\n');
+        for (const line of describeDocument(report)) io.stdout.write(`${line}\n`);
+        if (report.signatures.length === 0 && report.indication === undefined) io.stdout.write('no signatures\n');
         for (const s of report.signatures) io.stdout.write(`${describe(s)}\n`);
         for (const w of report.warnings) io.stdout.write(`document warning: ${w}\n`);
       }

@@ -97,7 +97,8 @@ export const validateRoutes: FastifyPluginAsync<ValidateRoutesOptions> = async (
       const started = options.clock.now();
       let report;
       try {
-        report = verifyPdfLongTerm(bytes, { trustAnchors: anchors, clock: options.clock });
+        // The Verify page explains a file the reader cannot open from the error code (400).
+        report = verifyPdfLongTerm(bytes, { trustAnchors: anchors, clock: options.clock, unreadable: 'throw' });
       } catch (cause) {
         if (isSignetError(cause)) throw cause;
         // Bad input is never a 500: a structure the reader did not foresee is the file's problem.
