@@ -1,10 +1,23 @@
 /** Signature validation (ETSI EN 319 102-1): reports with indications, never exceptions for verdicts. */
-export { verifyPdfSignatures, type VerifyOptions } from './verify-pdf-signatures.js';
+export { FindingList, unreadableDocument, verifyPdfSignatures, type VerifyOptions } from './verify-pdf-signatures.js';
+export { defaultValidationPolicy, digestRefusal, type DigestAcceptance, type ValidationPolicy } from './validation-policy.js';
 export { buildCertificatePath, type PathResult } from './certificate-path.js';
 export { addLongTermFacts, verifyPdfLongTerm, type LongTermInput, type LongTermOptions } from './long-term.js';
 export { verifyTimestampToken, type TimestampCheck, type VerifiedTimestamp } from './timestamp-token.js';
 export { revocationFromDss } from './dss-revocation.js';
-export type { ChainStatus, DocumentReport, Indication, RevocationFinding, SignatureReport, SubIndication, TimestampReport } from './types.js';
+export type {
+  ChainStatus,
+  DocumentReport,
+  Finding,
+  FindingSeverity,
+  Indication,
+  RevocationFinding,
+  SignatureReport,
+  SubIndication,
+  TimestampReport,
+  ValidationCheck,
+  ValidationFindingCode,
+} from './types.js';
 export {
   checkPreparedDocument,
   type PreparedDocumentCheck,

@@ -13,7 +13,6 @@ import {
   defaultCmsLimits,
   digestOf,
   findSignerCertificate,
-  isLegacyDigest,
   parseSignedData,
   readContainer,
   verifySignerInfo,
@@ -35,6 +34,7 @@ import { buildCertificatePath } from './certificate-path.js';
 import { checkCertificationStructure, type SignedField } from './certification-structure.js';
 import { fieldLocksOf, type FieldLock } from './field-locks.js';
 import { analyseLaterRevisions } from './revision-changes.js';
+import { defaultValidationPolicy, digestRefusal, type ValidationPolicy } from './validation-policy.js';
 import type {
   ChainStatus,
   DocumentReport,
@@ -58,6 +58,8 @@ export interface VerifyOptions {
    * indication; `throw` rethrows the reader's error (an API that answers it as a 4xx).
    */
   readonly unreadable?: 'report' | 'throw';
+  /** The validation policy (default: default-policy.json, docs/validation.md). */
+  readonly policy?: ValidationPolicy;
 }
 
 /** CMS-based /SubFilters (ISO 32000-1 §12.8.3.3, ISO 32000-2 §12.8.3.4). */
@@ -275,7 +277,6 @@ function verifyOne(
             // content; the CMS message digest is taken over that content.
             contentMatches = bytesEqual(sd.content, digestByteRange(source, new Uint8Array(0), claimedByteRange, 'SHA-1'));
             messageDigest = digestOf(si.digestAlgorithm, sd.content);
-            weakCrypto.push('SHA-1 (adbe.pkcs7.sha1)');
           } else messageDigest = digestByteRange(source, new Uint8Array(0), claimedByteRange, si.digestAlgorithm);
           const v = verifySignerInfo(si, { certificate: signerDer, messageDigest });
           // RFC 5652 §5.4: with eContent present the message digest is the digest of eContent, so
@@ -305,14 +306,14 @@ function verifyOne(
               out.error('ERR_VALIDATION_SIGNED_ATTRIBUTES', 'cryptographic-verification', message);
             }
           }
-          const legacy = [si.digestAlgorithm, si.signatureAlgorithm.digest].filter(isLegacyDigest);
-          if (legacy.length > 0) weakCrypto.push(...legacy);
-          if (legacy.length > 0 || subFilter === 'adbe.pkcs7.sha1') {
-            out.error(
-              'ERR_VALIDATION_WEAK_ALGORITHM',
-              'signature-acceptance',
-              `the signature uses ${[...new Set(legacy.length > 0 ? legacy : ['SHA-1'])].join(' and ')}, which the validation policy no longer accepts (ETSI TS 119 312)`,
-            );
+          // Second pass, signature acceptance (EN 319 102-1 §5.2.8): the policy judges each digest used.
+          const used = new Set([si.digestAlgorithm, si.signatureAlgorithm.digest, ...(subFilter === 'adbe.pkcs7.sha1' ? (['SHA-1'] as const) : [])]);
+          const policy = options.policy ?? defaultValidationPolicy;
+          for (const d of used) {
+            const refusal = digestRefusal(policy, d, (options.clock ?? systemClock).now());
+            if (refusal === undefined) continue;
+            weakCrypto.push(d);
+            out.error('ERR_VALIDATION_WEAK_ALGORITHM', 'signature-acceptance', `the signature uses ${d}: ${refusal}`);
           }
         } else out.error('ERR_VALIDATION_SIGNER_CERTIFICATE', 'identification-of-the-signing-certificate', 'the signer certificate is not in the container');
       }

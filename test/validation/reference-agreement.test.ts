@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { addUnsignedAttribute, berToDer, cmsOids, encodeOid, encodeTlv, tags, type Signer } from '../../src/cms/index.js';
 import { loadLocalSigner } from '../../src/keys/local/index.js';
 import { signPdf } from '../../src/pades/index.js';
-import { verifyPdfLongTerm, verifyPdfSignatures, type SignatureReport } from '../../src/validation/index.js';
+import { defaultValidationPolicy, verifyPdfLongTerm, verifyPdfSignatures, type SignatureReport } from '../../src/validation/index.js';
 import { buildVariantCms, prepareCrafted, replaceContents, toBer, type VariantAlgorithm } from '../support/cms-variants.js';
 import { scanSignatures } from '../support/judges.js';
 import { makeBasePdf } from '../support/pdf-fixtures.js';
@@ -98,6 +98,12 @@ describe('issue 14: false alarms the reference validators do not raise', () => {
     const weak = s.findings?.find((f) => f.code === 'ERR_VALIDATION_WEAK_ALGORITHM');
     assert.equal(weak?.check, 'signature-acceptance');
     assert.match(weak?.message ?? '', /SHA-1/);
+    // The policy is data: one that accepts SHA-1 makes the same facts TOTAL-PASSED; one without SHA-256 refuses a Signet signature.
+    const lenient = { ...defaultValidationPolicy, signatureAcceptance: { digests: { ...defaultValidationPolicy.signatureAcceptance.digests, 'SHA-1': {} } } };
+    assert.equal(only(verifyPdfSignatures(file, { trustAnchors: anchors, policy: lenient })).indication, 'TOTAL-PASSED');
+    const strict = { ...defaultValidationPolicy, signatureAcceptance: { digests: { 'SHA-512': {} } } };
+    const modern = crafted({ leaf: 'rsa', algorithm: { kind: 'rsa-pkcs1', hash: 'sha256' } });
+    assert.equal(only(verifyPdfSignatures(modern, { trustAnchors: anchors, policy: strict })).subIndication, 'CRYPTO_CONSTRAINTS_FAILURE_NO_POE');
     // A tampered SHA-1 signature is still a broken one.
     const tampered = Uint8Array.from(file);
     const at = Buffer.from(tampered).indexOf('/Type /Page', 0, 'latin1');
