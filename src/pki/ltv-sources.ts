@@ -61,6 +61,12 @@ export function ocspResponseCertificates(response: Uint8Array): Uint8Array[] {
 export interface RevocationSourceOptions {
   readonly ocsp?: OcspClient;
   readonly crl?: CrlClient;
+  /**
+   * Maps a certificate's CRL distribution point to the URL fetched (a Signet that validates its
+   * own certificates: its issuing CA certificate may name a base URL learnt after it was
+   * issued). A certificate without a CDP still gets no CRL.
+   */
+  readonly crlUrl?: (distributionPoint: string) => string;
   /** Fetch the CRL as well as the OCSP response (default: CRL only when OCSP is unavailable). */
   readonly alwaysCrl?: boolean;
   /**
@@ -101,7 +107,8 @@ export function revocationSourceFromClients(options: RevocationSourceOptions): {
       const cert = parseCertificate(certificate);
       if (cert.tbsCertificate.extensions?.some((e) => e.extnID === id_pkix_ocsp_nocheck)) return none;
       const hasOcsp = options.ocsp !== undefined && ocspUrls(cert).length > 0;
-      const crlUrl = crlUrls(cert)[0];
+      const named = crlUrls(cert)[0];
+      const crlUrl = named !== undefined && options.crlUrl !== undefined ? options.crlUrl(named) : named;
       let failure: unknown;
       const out = { ocspResponses: [] as Uint8Array[], crls: [] as Uint8Array[], certificates: [] as Uint8Array[] };
       if (hasOcsp) {

@@ -43,6 +43,18 @@ function lifecycleOrigin(origin: AdminOrigin): { sourceAddress?: string; traceId
   };
 }
 
+/** `<base URL>/pki/<rest>` for a URL of this Signet's PKI (`…/pki/<rest>`); any other URL unchanged. */
+function ownPkiUrl(services: CoreServices, url: string): string {
+  let path: string;
+  try {
+    path = new URL(url).pathname;
+  } catch {
+    return url;
+  }
+  const at = path.lastIndexOf('/pki/');
+  return at < 0 ? url : `${services.baseUrl.get()}${path.slice(at)}`;
+}
+
 /** A CrlClient that reads the root CRL this Signet stores (any other CRL URL: 404, no network). */
 function rootCrlClient(services: CoreServices): CrlClient {
   const handler: PkiHttpHandler = (request) => {
@@ -208,7 +220,9 @@ export function jobContextFor(services: CoreServices, gateway: GatewayConfig = l
     // Read at use: with port 0 the base URL is known only once the server listens.
     providerUrl: () => gateway.providerUrl ?? services.baseUrl.get(),
     // This Signet's certificates (the TSA's among them) may name a base URL learnt later.
-    ...(gateway.providerUrl === undefined ? { ocspUrl: () => `${services.baseUrl.get()}/pki/ocsp` } : {}),
+    ...(gateway.providerUrl === undefined
+      ? { ocspUrl: () => `${services.baseUrl.get()}/pki/ocsp`, crlUrl: (distributionPoint: string) => ownPkiUrl(services, distributionPoint) }
+      : {}),
     callbackUrl: () => `${services.baseUrl.get()}/api/v1/oauth/callback`,
     ...(gateway.foreign !== undefined ? { foreign: gateway.foreign } : {}),
     ...(gateway.tsaUrl !== undefined ? { tsaUrl: () => gateway.tsaUrl as string } : {}),

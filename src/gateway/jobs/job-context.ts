@@ -63,6 +63,12 @@ export interface JobContext {
    * issued. Undefined: each certificate's AIA (RFC 5280 §4.2.2.1).
    */
   ocspUrl?(): string;
+  /**
+   * Where a CRL distribution point of this Signet's own certificates is fetched, when the provider
+   * is this Signet (the same reason as ocspUrl: the issuing CA certificate may name a base URL
+   * learnt after it was issued). Undefined: the distribution point itself.
+   */
+  crlUrl?(distributionPoint: string): string;
   /** Undefined: the provider is this Signet (its own credentials, the built-in client `signet-web`). */
   readonly foreign?: ForeignProvider;
   /** The RFC 3161 TSA for B-T and above; undefined: `<provider>/pki/tsa`. */

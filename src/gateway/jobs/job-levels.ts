@@ -9,12 +9,17 @@ import { CrlClient, OcspClient, TimestampClient, revocationSourceFromClients, ti
 import type { JobContext } from './job-context.js';
 
 /** Level options for `level` at the context's provider. */
-export function levelOptionsFor(context: Pick<JobContext, 'clock' | 'providerUrl' | 'ocspUrl' | 'tsaUrl'>, level: PadesLevel): LevelOptions & { readonly level: PadesLevel } {
+export function levelOptionsFor(context: Pick<JobContext, 'clock' | 'providerUrl' | 'ocspUrl' | 'crlUrl' | 'tsaUrl'>, level: PadesLevel): LevelOptions & { readonly level: PadesLevel } {
   if (!levelAtLeast(level, 'B-T')) return { level };
   const timestamper = timestamperFromClient(new TimestampClient({ url: context.tsaUrl?.() ?? `${context.providerUrl()}/pki/tsa`, timeoutMs: 10_000 }));
   if (!levelAtLeast(level, 'B-LT')) return { level, timestamper };
   const ocspUrl = context.ocspUrl?.();
   const ocsp = new OcspClient({ clock: context.clock, timeoutMs: 10_000, ...(ocspUrl !== undefined ? { url: ocspUrl } : {}) });
-  const revocation = revocationSourceFromClients({ ocsp, crl: new CrlClient({ clock: context.clock, timeoutMs: 10_000 }) });
+  const crlUrl = context.crlUrl;
+  const revocation = revocationSourceFromClients({
+    ocsp,
+    crl: new CrlClient({ clock: context.clock, timeoutMs: 10_000 }),
+    ...(crlUrl !== undefined ? { crlUrl: (distributionPoint: string) => crlUrl(distributionPoint) } : {}),
+  });
   return { level, timestamper, revocation };
 }
