@@ -26,6 +26,8 @@ export interface OAuthServer {
    * server announces it: prepared documents may be pushed there for the consent page.
    */
   readonly consentDocumentsEndpoint?: string;
+  /** Its batch form `signet_consent_documents_batch_endpoint` (one client authentication per batch). */
+  readonly consentDocumentsBatchEndpoint?: string;
 }
 
 /** This gateway's registration at that server. */
@@ -95,6 +97,7 @@ export async function discoverOAuthServer(issuer: string, fetchImpl: OAuthFetch 
   }
   const par = meta['pushed_authorization_request_endpoint'];
   const documents = meta['signet_consent_documents_endpoint'];
+  const batch = meta['signet_consent_documents_batch_endpoint'];
   return {
     issuer,
     authorizationEndpoint,
@@ -102,6 +105,7 @@ export async function discoverOAuthServer(issuer: string, fetchImpl: OAuthFetch 
     isIssuerParameterSupported: meta['authorization_response_iss_parameter_supported'] === true,
     ...(typeof par === 'string' ? { pushedAuthorizationRequestEndpoint: par } : {}),
     ...(typeof documents === 'string' && /^https?:\/\//i.test(documents) ? { consentDocumentsEndpoint: documents } : {}),
+    ...(typeof batch === 'string' && /^https?:\/\//i.test(batch) ? { consentDocumentsBatchEndpoint: batch } : {}),
   };
 }
 
@@ -225,6 +229,59 @@ export async function pushConsentDocument(
     fail('ERR_GATEWAY_OAUTH_REFUSED', 'the authorization server refused the document', { status: res.status, error: answer['error'], description: answer['error_description'] });
   }
   return { documentRef, hash };
+}
+
+/** The outcome of one document of a batch push. */
+export type PushedDocument = { readonly documentRef: string; readonly hash: string } | { readonly error: GatewayError };
+
+/**
+ * Pushes up to 50 prepared documents in one request to Signet's batch endpoint, under one client
+ * authentication; returns each document's reference or refusal, in order. Undefined when the
+ * batch as a whole was not taken (no such endpoint, too large, refused): the caller pushes the
+ * documents one by one instead.
+ */
+export async function pushConsentDocuments(
+  endpoint: string,
+  client: OAuthClientRegistration,
+  documents: readonly ConsentDocument[],
+  fetchImpl: OAuthFetch = defaultFetch(),
+): Promise<readonly PushedDocument[] | undefined> {
+  const form = new URLSearchParams();
+  const headers = { ...clientAuthentication(client, form), 'content-type': 'application/json' };
+  const body = JSON.stringify({
+    ...Object.fromEntries(form),
+    documents: documents.map((d) => ({
+      name: d.name,
+      document: Buffer.from(d.document).toString('base64'),
+      signedAttributes: Buffer.from(d.signedAttributes).toString('base64'),
+      hashAlgorithmOID: d.hashAlgorithmOID,
+    })),
+  });
+  const res = await fetchImpl(endpoint, { method: 'POST', headers, body });
+  if (res.status === 401) {
+    const answer = await jsonBody(res);
+    fail('ERR_GATEWAY_OAUTH_REFUSED', 'the authorization server refused the client', { status: res.status, error: answer['error'] });
+  }
+  if (res.status !== 201) {
+    await res.body?.cancel();
+    return undefined;
+  }
+  const text = await res.text();
+  let items: unknown;
+  try {
+    items = (JSON.parse(text) as { documents?: unknown }).documents;
+  } catch {
+    items = undefined;
+  }
+  if (!Array.isArray(items) || items.length !== documents.length) fail('ERR_GATEWAY_OAUTH_REFUSED', 'the authorization server answered the batch with another number of documents');
+  return (items as Record<string, unknown>[]).map((item): PushedDocument => {
+    const documentRef = item['document_ref'];
+    const hash = item['hash'];
+    if (typeof documentRef === 'string' && documentRef.length > 0 && documentRef.length <= 512 && typeof hash === 'string') return { documentRef, hash };
+    return {
+      error: new GatewayError('ERR_GATEWAY_OAUTH_REFUSED', `the authorization server refused the document: ${typeof item['error_description'] === 'string' ? item['error_description'].slice(0, 300) : 'no reason given'}`),
+    };
+  });
 }
 
 /**

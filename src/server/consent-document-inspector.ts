@@ -71,6 +71,8 @@ export function createConsentDocumentInspector(options: ConsentDocumentInspector
     return { inspect: (input) => Promise.resolve(inspectConsentDocument(input, limits)), close: () => Promise.resolve() };
   }
   const timeoutMs = options.timeoutMs ?? 15_000;
+  /** How long a new worker may take to load before its first document is refused. */
+  const startupMs = Math.max(timeoutMs, 60_000);
   const idle: Worker[] = [];
   const queue: Job[] = [];
   let running = 0;
@@ -111,7 +113,9 @@ export function createConsentDocumentInspector(options: ConsentDocumentInspector
   const pump = (): void => {
     while (!closed && queue.length > 0 && (idle.length > 0 || running < size)) {
       const job = queue.shift() as Job;
-      const worker = take() ?? spawn();
+      const parked = take();
+      const fresh = parked === undefined;
+      const worker = parked ?? spawn();
       running++;
       worker.ref();
       const id = nextId++;
@@ -129,13 +133,26 @@ export function createConsentDocumentInspector(options: ConsentDocumentInspector
         outcome();
         pump();
       };
-      const onMessage = (m: { id: number; result: DocumentInspection }): void => {
-        if (m.id === id) finish(true, () => job.resolve(m.result));
+      let timer: NodeJS.Timeout;
+      const arm = (): void => {
+        timer = setTimeout(() => finish(false, () => job.resolve(refusedLimit('reading the PDF takes too long'))), timeoutMs);
+      };
+      const onMessage = (m: { id?: number; ready?: true; result?: DocumentInspection }): void => {
+        // A fresh worker's deadline starts once it has loaded (start-up is not the document's doing).
+        if (m.ready === true) {
+          if (fresh && !done) {
+            clearTimeout(timer);
+            arm();
+          }
+          return;
+        }
+        if (m.id === id) finish(true, () => job.resolve(m.result as DocumentInspection));
       };
       // ERR_WORKER_OUT_OF_MEMORY when the heap limit is hit: the document is too heavy.
       const onError = (): void => finish(false, () => job.resolve(refusedLimit('reading the PDF needs too much memory')));
       const onExit = (): void => finish(false, () => job.resolve(refusedLimit('reading the PDF was stopped')));
-      const timer = setTimeout(() => finish(false, () => job.resolve(refusedLimit('reading the PDF takes too long'))), timeoutMs);
+      if (fresh) timer = setTimeout(() => finish(false, () => job.resolve(refusedLimit('the inspection could not start'))), startupMs);
+      else arm();
       worker.on('message', onMessage);
       worker.on('error', onError);
       worker.on('exit', onExit);

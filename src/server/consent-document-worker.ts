@@ -18,3 +18,5 @@ parentPort?.on('message', (message: { readonly id: number; readonly input: Inspe
   }
   parentPort?.postMessage({ id: message.id, result });
 });
+// Loaded: the pool starts the first document's deadline now, not while the worker was starting.
+parentPort?.postMessage({ ready: true });

@@ -136,6 +136,84 @@ function cleanName(raw: string | undefined): string {
   return name;
 }
 
+/** One document of an upload, checked and decoded. */
+interface DocumentFields {
+  readonly name: string;
+  readonly hashAlgorithmOid: string;
+  readonly pdf: Uint8Array;
+  readonly signedAttributes: Uint8Array;
+}
+
+/** Reads and checks one document's fields (`p` reads a field); throws OAuth2Error. */
+function documentFields(p: (n: string) => string | undefined, maxBytes: number): DocumentFields {
+  const name = cleanName(p('name'));
+  const hashAlgorithmOid = p('hashAlgorithmOID') ?? '';
+  if (!/^[0-9]+(\.[0-9]+){2,30}$/.test(hashAlgorithmOid)) throw invalid('hashAlgorithmOID is missing or malformed');
+  const pdf = base64Field(p('document'), 'document', maxBytes);
+  const signedAttributes = base64Field(p('signedAttributes'), 'signedAttributes', 64 * 1024);
+  return { name, hashAlgorithmOid, pdf, signedAttributes };
+}
+
+/** An inspected document ready to be stored. */
+interface InspectedDocument {
+  readonly fields: DocumentFields;
+  readonly inspection: Extract<DocumentInspection, { kind: 'ok' }>;
+  readonly token: ReturnType<typeof generateOpaqueToken>;
+  readonly hash: string;
+}
+
+/** Stores inspected documents sealed, each with its `oauth2.document` audit entry, in one transaction. */
+async function storeDocuments(
+  deps: OAuth2Deps,
+  config: ConsentDocumentsConfig,
+  clientId: string,
+  who: Record<string, unknown>,
+  docs: readonly InspectedDocument[],
+  ttl: number,
+): Promise<void> {
+  const now = deps.clock.now().getTime();
+  await deps.store.transaction(async (trx) => {
+    for (const { fields, inspection, token, hash } of docs) {
+      const details = {
+        fieldName: inspection.fieldName,
+        ...(inspection.placement === undefined ? {} : { placement: inspection.placement }),
+        findings: inspection.findings,
+      };
+      await insertConsentDocument(trx, {
+        ref_hash: token.hash,
+        client_id: clientId,
+        name: fields.name,
+        sealed: config.secretBox.seal(fields.pdf, consentDocumentAad({ ref_hash: token.hash, client_id: clientId, hash })),
+        hash,
+        hash_algorithm_oid: fields.hashAlgorithmOid,
+        pages: inspection.pages,
+        size: fields.pdf.length,
+        details: JSON.stringify(details),
+        request_id: null,
+        expires_at: now + ttl * 1000,
+        created_at: now,
+      });
+      await appendAudit(
+        trx,
+        {
+          type: 'oauth2.document',
+          outcome: 'success',
+          ...who,
+          details: {
+            documentRef: ref(token.hash),
+            hash,
+            hashAlgorithmOID: fields.hashAlgorithmOid,
+            pages: inspection.pages,
+            size: fields.pdf.length,
+            findings: inspection.findings.map((f) => f.code),
+          },
+        },
+        deps.audit,
+      );
+    }
+  });
+}
+
 /** POST /oauth2/documents: client authentication, checks, sealed storage, audit. */
 export async function uploadConsentDocument(
   deps: OAuth2Deps,
@@ -154,65 +232,86 @@ export async function uploadConsentDocument(
     );
     throw err;
   };
-  let pdf: Uint8Array;
-  let signedAttributes: Uint8Array;
-  let name: string;
-  let hashAlgorithmOid: string;
+  let fields: DocumentFields;
   try {
-    const p = (n: string): string | undefined => single(request.params, n);
-    name = cleanName(p('name'));
-    hashAlgorithmOid = p('hashAlgorithmOID') ?? '';
-    if (!/^[0-9]+(\.[0-9]+){2,30}$/.test(hashAlgorithmOid)) throw invalid('hashAlgorithmOID is missing or malformed');
-    pdf = base64Field(p('document'), 'document', maxBytes);
-    signedAttributes = base64Field(p('signedAttributes'), 'signedAttributes', 64 * 1024);
+    fields = documentFields((n) => single(request.params, n), maxBytes);
   } catch (err) {
     if (err instanceof OAuth2Error) return refuse(err);
     throw err;
   }
-  const inspection = await config.inspector.inspect({ pdf, signedAttributes, hashAlgorithmOid });
+  const inspection = await config.inspector.inspect({ pdf: fields.pdf, signedAttributes: fields.signedAttributes, hashAlgorithmOid: fields.hashAlgorithmOid });
   if (inspection.kind === 'refused') return refuse(new OAuth2Error(inspection.code, inspection.message));
   const token = generateOpaqueToken();
-  const now = deps.clock.now().getTime();
   const hash = Buffer.from(inspection.hash).toString('base64');
-  const details = {
-    fieldName: inspection.fieldName,
-    ...(inspection.placement === undefined ? {} : { placement: inspection.placement }),
-    findings: inspection.findings,
-  };
-  await deps.store.transaction(async (trx) => {
-    await insertConsentDocument(trx, {
-      ref_hash: token.hash,
-      client_id: client.id,
-      name,
-      sealed: config.secretBox.seal(pdf, consentDocumentAad({ ref_hash: token.hash, client_id: client.id, hash })),
-      hash,
-      hash_algorithm_oid: hashAlgorithmOid,
-      pages: inspection.pages,
-      size: pdf.length,
-      details: JSON.stringify(details),
-      request_id: null,
-      expires_at: now + ttl * 1000,
-      created_at: now,
-    });
-    await appendAudit(
-      trx,
-      {
-        type: 'oauth2.document',
-        outcome: 'success',
-        ...who,
-        details: {
-          documentRef: ref(token.hash),
-          hash,
-          hashAlgorithmOID: hashAlgorithmOid,
-          pages: inspection.pages,
-          size: pdf.length,
-          findings: inspection.findings.map((f) => f.code),
-        },
-      },
-      deps.audit,
-    );
-  });
+  await storeDocuments(deps, config, client.id, who, [{ fields, inspection, token, hash }], ttl);
   return { document_ref: token.token, hash, pages: inspection.pages, expires_in: ttl };
+}
+
+/** Most documents in one batch push. */
+export const maxBatchDocuments = 50;
+
+/** One outcome of a batch push: the document's reference, or why it was refused. */
+export type ConsentDocumentBatchItem = ConsentDocumentResponse | { readonly error: string; readonly error_description: string };
+
+/**
+ * POST /oauth2/documents/batch: up to 50 documents whose PDFs together stay within the
+ * single-document limit, under ONE client authentication (one KDF instead of one per document);
+ * each is checked and inspected on its own (concurrently, in the inspector's worker pool) and
+ * answered in order with its reference or its refusal, so one bad document does not cost the
+ * others. The accepted ones are stored and audited in one transaction.
+ */
+export async function uploadConsentDocuments(
+  deps: OAuth2Deps,
+  config: ConsentDocumentsConfig,
+  request: TokenRequest,
+  documents: unknown,
+): Promise<{ readonly documents: readonly ConsentDocumentBatchItem[] }> {
+  const { client } = await authenticateClient(deps, request);
+  const maxBytes = config.maxBytes ?? defaultConsentDocumentMaxBytes;
+  const ttl = config.ttlSeconds ?? 1800;
+  const who = { actorClientId: client.id, ...origin(request) };
+  const refuseAll = async (err: OAuth2Error): Promise<never> => {
+    await appendFailureAudit(deps.store, { type: 'oauth2.document', outcome: 'failure', ...who, details: { error: err.code, reason: err.message } }, deps.audit);
+    throw err;
+  };
+  if (!Array.isArray(documents) || documents.length === 0 || documents.length > maxBatchDocuments) {
+    return refuseAll(invalid(`documents must list 1 to ${maxBatchDocuments} documents`));
+  }
+  const parsed: (DocumentFields | OAuth2Error)[] = [];
+  let total = 0;
+  for (const item of documents as unknown[]) {
+    const fields = typeof item === 'object' && item !== null && !Array.isArray(item) ? (item as Record<string, unknown>) : {};
+    try {
+      const f = documentFields((n) => (typeof fields[n] === 'string' ? (fields[n] as string) : undefined), maxBytes);
+      total += f.pdf.length;
+      parsed.push(f);
+    } catch (err) {
+      if (!(err instanceof OAuth2Error)) throw err;
+      parsed.push(err);
+    }
+  }
+  if (total > maxBytes) return refuseAll(new OAuth2Error('ERR_OAUTH2_DOCUMENT_TOO_LARGE', `the documents of one batch are larger than ${maxBytes} bytes together`));
+  const outcomes = await Promise.all(
+    parsed.map(async (f): Promise<InspectedDocument | OAuth2Error> => {
+      if (f instanceof OAuth2Error) return f;
+      const inspection = await config.inspector.inspect({ pdf: f.pdf, signedAttributes: f.signedAttributes, hashAlgorithmOid: f.hashAlgorithmOid });
+      if (inspection.kind === 'refused') return new OAuth2Error(inspection.code, inspection.message);
+      return { fields: f, inspection, token: generateOpaqueToken(), hash: Buffer.from(inspection.hash).toString('base64') };
+    }),
+  );
+  const accepted = outcomes.filter((o): o is InspectedDocument => !(o instanceof OAuth2Error));
+  if (accepted.length > 0) await storeDocuments(deps, config, client.id, who, accepted, ttl);
+  const refused = outcomes.filter((o): o is OAuth2Error => o instanceof OAuth2Error);
+  if (refused.length > 0) {
+    await appendFailureAudit(deps.store, { type: 'oauth2.document', outcome: 'failure', ...who, details: { error: refused[0]?.code ?? '', reason: refused[0]?.message ?? '', refused: refused.length } }, deps.audit);
+  }
+  return {
+    documents: outcomes.map((o) =>
+      o instanceof OAuth2Error
+        ? { error: o.error, error_description: o.message }
+        : { document_ref: o.token.token, hash: o.hash, pages: o.inspection.pages, expires_in: ttl },
+    ),
+  };
 }
 
 /**

@@ -28,6 +28,8 @@ export type { PushedAuthorizationResponse } from './pushed-authorization.js';
 export {
   consentDocumentAad,
   defaultConsentDocumentMaxBytes,
+  maxBatchDocuments,
+  type ConsentDocumentBatchItem,
   type ConsentDocumentInspector,
   type ConsentDocumentResponse,
   type ConsentDocumentsConfig,

@@ -24,10 +24,15 @@ export interface AuthorizationServerMetadata {
    * for the consent page (a provider without it gets the hashes alone, CSC v2 §8.4.2).
    */
   readonly signet_consent_documents_endpoint?: string;
+  /**
+   * Its batch form: up to 50 documents (together within the single-document size limit) under
+   * one client authentication, each answered with its reference or its refusal.
+   */
+  readonly signet_consent_documents_batch_endpoint?: string;
 }
 
 /** Builds the metadata for `issuer` (no trailing slash). */
-export function authorizationServerMetadata(issuer: string, options: { readonly consentDocuments?: boolean } = {}): AuthorizationServerMetadata {
+export function authorizationServerMetadata(issuer: string, options: { readonly consentDocuments?: boolean; readonly consentDocumentBatches?: boolean } = {}): AuthorizationServerMetadata {
   const authMethods = ['client_secret_basic', 'client_secret_post', 'none'];
   return {
     issuer,
@@ -49,5 +54,6 @@ export function authorizationServerMetadata(issuer: string, options: { readonly 
     // RFC 9207 §3: `iss` on every authorization response (mix-up defence).
     authorization_response_iss_parameter_supported: true,
     ...(options.consentDocuments === true ? { signet_consent_documents_endpoint: `${issuer}/oauth2/documents` } : {}),
+    ...(options.consentDocumentBatches === true ? { signet_consent_documents_batch_endpoint: `${issuer}/oauth2/documents/batch` } : {}),
   };
 }

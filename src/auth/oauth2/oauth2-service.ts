@@ -9,8 +9,11 @@ import {
 } from './pushed-authorization.js';
 import {
   defaultConsentDocumentMaxBytes,
+  maxBatchDocuments,
   readConsentDocument,
   uploadConsentDocument,
+  uploadConsentDocuments,
+  type ConsentDocumentBatchItem,
   type ConsentDocumentBytes,
   type ConsentDocumentResponse,
 } from './consent-documents.js';
@@ -41,6 +44,10 @@ export interface OAuth2Service {
    * service was built with `documents`.
    */
   uploadDocument?(request: TokenRequest): Promise<ConsentDocumentResponse>;
+  /** POST /oauth2/documents/batch: up to 50 documents under one client authentication; throws OAuth2Error for the whole batch. */
+  uploadDocuments?(request: TokenRequest, documents: unknown): Promise<{ readonly documents: readonly ConsentDocumentBatchItem[] }>;
+  /** The body limit of POST /oauth2/documents/batch. */
+  readonly documentBatchBodyLimit?: number;
   /** GET /oauth2/documents/:index under the consent-stage interaction cookie; undefined when not allowed. */
   readDocument?(session: string | undefined, index: number): Promise<ConsentDocumentBytes | undefined>;
   /** The body limit of POST /oauth2/documents (the base64 of the largest document, plus room). */
@@ -75,6 +82,8 @@ export function createOAuth2Service(deps: OAuth2Deps): OAuth2Service {
       ? {}
       : {
           uploadDocument: (request: TokenRequest) => uploadConsentDocument(deps, documents, request),
+          uploadDocuments: (request: TokenRequest, items: unknown) => uploadConsentDocuments(deps, documents, request, items),
+          documentBatchBodyLimit: Math.ceil((documents.maxBytes ?? defaultConsentDocumentMaxBytes) / 3) * 4 + maxBatchDocuments * 90 * 1024 + 128 * 1024,
           readDocument: (session: string | undefined, index: number) => readConsentDocument(deps, documents, session, index),
           documentBodyLimit:
             Math.ceil((documents.maxBytes ?? defaultConsentDocumentMaxBytes) / 3) * 4 + 128 * 1024,
@@ -92,7 +101,7 @@ export function createOAuth2Service(deps: OAuth2Deps): OAuth2Service {
     token: (request) => tokens.token(request),
     pushAuthorization: (request) => pushAuthorizationRequest(deps, request),
     revoke: (request) => revokeOAuthToken(deps, request),
-    metadata: () => authorizationServerMetadata(currentIssuer(deps), { consentDocuments: documents !== undefined }),
+    metadata: () => authorizationServerMetadata(currentIssuer(deps), { consentDocuments: documents !== undefined, consentDocumentBatches: documents !== undefined }),
     get secureCookies() {
       return currentIssuer(deps).startsWith('https://');
     },

@@ -28,6 +28,8 @@ import {
   checkAuthorizationResponse,
   credentialScopeParams,
   pushConsentDocument,
+  pushConsentDocuments,
+  type ConsentDocument,
   redeemAuthorizationCode,
   startAuthorization,
   startPushedAuthorization,
@@ -61,6 +63,8 @@ const stateHash = (state: string): Uint8Array => new Uint8Array(createHash('sha2
 /** Where prepared documents are pushed for consent (Signet's Contract 3 endpoint at the provider). */
 interface ConsentPush {
   readonly endpoint: string;
+  /** The batch endpoint, when announced: one client authentication per batch. */
+  readonly batchEndpoint?: string;
   readonly client: OAuthClientRegistration;
   /** False when the provider's metadata announces no such endpoint, or it answered that it has none. */
   enabled: boolean;
@@ -87,6 +91,54 @@ async function prepareDocuments(
   const reserve = await reserveForLevel(levelOptions, signatureAlgorithm.digest);
   const hashes: string[] = [];
   const budget = { remaining: Number.MAX_SAFE_INTEGER, perDocument: Number.MAX_SAFE_INTEGER };
+  type PushItem = { readonly hash: string; readonly document: ConsentDocument };
+  const accept = (item: PushItem, pushed: { readonly documentRef: string; readonly hash: string }): void => {
+    if (!Buffer.from(pushed.hash, 'base64').equals(Buffer.from(item.hash, 'base64'))) {
+      failedPushes.set(item.hash, new GatewayError('ERR_GATEWAY_DOCUMENT_CHANGED', 'the authorization server computed another hash for this document'));
+    } else refs.set(item.hash, pushed.documentRef);
+  };
+  const pushOne = (item: PushItem): Promise<void> =>
+    pushConsentDocument(push.endpoint, push.client, item.document, context.fetch).then(
+      (pushed) => {
+        if (pushed === undefined) push.enabled = false;
+        else accept(item, pushed);
+      },
+      (error: unknown) => void failedPushes.set(item.hash, error),
+    );
+  const track = (task: Promise<void>): void => {
+    inFlight.add(task);
+    void task.finally(() => inFlight.delete(task));
+  };
+  // Batches: one client authentication per batch on the server, its inspections in its worker pool.
+  let batch: PushItem[] = [];
+  let batchBytes = 0;
+  const pushBatch = async (items: readonly PushItem[]): Promise<void> => {
+    let pushed: Awaited<ReturnType<typeof pushConsentDocuments>>;
+    try {
+      pushed = await pushConsentDocuments(push.batchEndpoint as string, push.client, items.map((i) => i.document), context.fetch);
+    } catch (error) {
+      for (const item of items) failedPushes.set(item.hash, error);
+      return;
+    }
+    if (pushed === undefined) {
+      // The batch as a whole was not taken (too large for the server, say): one by one.
+      for (const item of items) if (push.enabled) await pushOne(item);
+      return;
+    }
+    for (const [i, item] of items.entries()) {
+      const one = pushed[i];
+      if (one === undefined) continue;
+      if ('error' in one) failedPushes.set(item.hash, one.error);
+      else accept(item, one);
+    }
+  };
+  const flush = async (): Promise<void> => {
+    if (batch.length === 0) return;
+    track(pushBatch(batch));
+    batch = [];
+    batchBytes = 0;
+    if (inFlight.size >= batchConcurrency) await Promise.race(inFlight);
+  };
   for (let from = 0; ; ) {
     // One document at a time: memory stays at one original and its update.
     const [doc] = await listGatewayDocumentBlobs(context.store.db, jobId, 'original', from, 1);
@@ -123,21 +175,16 @@ async function prepareDocuments(
         byHash.set(spooled.hash, [doc.id]);
         hashes.push(spooled.hash);
         if (push.enabled) {
-          // Pushed a few at a time (each push authenticates the client: one KDF on the server).
-          const document = Buffer.concat([original, spooled.spool.update]);
-          const hash = spooled.hash;
-          const task = pushConsentDocument(push.endpoint, push.client, { name: doc.name, document, signedAttributes: spooled.signedAttributes, hashAlgorithmOID }, context.fetch).then(
-            (pushed) => {
-              if (pushed === undefined) push.enabled = false;
-              else if (!Buffer.from(pushed.hash, 'base64').equals(Buffer.from(hash, 'base64'))) {
-                failedPushes.set(hash, new GatewayError('ERR_GATEWAY_DOCUMENT_CHANGED', 'the authorization server computed another hash for this document'));
-              } else refs.set(hash, pushed.documentRef);
-            },
-            (error: unknown) => void failedPushes.set(hash, error),
-          );
-          inFlight.add(task);
-          void task.finally(() => inFlight.delete(task));
-          if (inFlight.size >= pushConcurrency) await Promise.race(inFlight);
+          const item = { hash: spooled.hash, document: { name: doc.name, document: Buffer.concat([original, spooled.spool.update]), signedAttributes: spooled.signedAttributes, hashAlgorithmOID } };
+          if (push.batchEndpoint !== undefined) {
+            batch.push(item);
+            batchBytes += item.document.document.length;
+            if (batch.length >= batchDocuments || batchBytes >= batchMaxBytes) await flush();
+          } else {
+            // Pushed a few at a time (each push authenticates the client: one KDF on the server).
+            track(pushOne(item));
+            if (inFlight.size >= pushConcurrency) await Promise.race(inFlight);
+          }
         }
       }
     } catch (error) {
@@ -146,6 +193,7 @@ async function prepareDocuments(
       await context.store.transaction((trx) => setGatewayDocumentFailed(trx, doc.id, code, message, now));
     }
   }
+  await flush();
   await Promise.all(inFlight);
   // A document the authorization server refused is not offered for approval.
   for (const [hash, error] of failedPushes) {
@@ -160,8 +208,12 @@ async function prepareDocuments(
   return { hashes: offered, refs: push.enabled ? offered.map((h) => refs.get(h) as string) : [] };
 }
 
-/** Consent pushes in flight at once. */
+/** Consent pushes in flight at once (one document each). */
 const pushConcurrency = 4;
+/** Documents per batch push, the bytes that close a batch early, and batches in flight at once. */
+const batchDocuments = 25;
+const batchMaxBytes = 4 * 1024 * 1024;
+const batchConcurrency = 2;
 
 /**
  * POST /api/v1/jobs/:id/sign: prepares the documents, pushes the authorization request and
@@ -209,7 +261,12 @@ async function prepareAndAuthorize(context: JobContext, userId: string, job: Awa
   const server = await providerServer(context);
   const client = await gatewayClient(context);
   // Contract 3 push only where the provider's metadata announces it; else hashes alone (CSC v2 §8.4.2).
-  const push: ConsentPush = { endpoint: server.consentDocumentsEndpoint ?? '', client, enabled: server.consentDocumentsEndpoint !== undefined };
+  const push: ConsentPush = {
+    endpoint: server.consentDocumentsEndpoint ?? '',
+    ...(server.consentDocumentsBatchEndpoint !== undefined ? { batchEndpoint: server.consentDocumentsBatchEndpoint } : {}),
+    client,
+    enabled: server.consentDocumentsEndpoint !== undefined,
+  };
   const { hashes, refs } = await prepareDocuments(context, jobId, credential, options, push);
   if (hashes.length === 0) throw new GatewayError('ERR_GATEWAY_JOB_STATE', 'none of the documents can be signed');
   const params = credentialScopeParams({

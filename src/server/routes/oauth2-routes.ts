@@ -410,8 +410,35 @@ export const oauth2Routes: FastifyPluginAsync<OAuth2RoutesOptions> = (app, { oau
     );
   }
 
+  const uploadBatch = oauth2.uploadDocuments?.bind(oauth2);
+  if (uploadBatch !== undefined) {
+    app.post(
+      '/oauth2/documents/batch',
+      {
+        bodyLimit: oauth2.documentBatchBodyLimit ?? 48 * 1024 * 1024,
+        schema: {
+          tags,
+          summary:
+            'Push up to 50 prepared PDFs (together within the single-document limit) under one client authentication: {documents: [{name, document, signedAttributes, hashAlgorithmOID}]}; answers each with its document_ref and hash, or its refusal, in order',
+        },
+      },
+      async (request, reply) => {
+        const authorization = request.headers.authorization;
+        const body = request.body !== null && typeof request.body === 'object' && !Array.isArray(request.body) ? (request.body as Record<string, unknown>) : {};
+        const { documents, ...rest } = body;
+        try {
+          const result = await uploadBatch({ params: bodyParams(rest), authorization, ...origin(request) }, documents);
+          return await reply.code(201).header('cache-control', 'no-store').send(result);
+        } catch (err) {
+          if (err instanceof OAuth2Error) return sendError(reply, err, authorization !== undefined);
+          throw err;
+        }
+      },
+    );
+  }
+
   // SECURITY.md OA-27: the token and revocation endpoints answer POST only.
-  for (const path of ['/oauth2/token', '/oauth2/revoke', '/oauth2/pushed_authorize', '/oauth2/documents']) {
+  for (const path of ['/oauth2/token', '/oauth2/revoke', '/oauth2/pushed_authorize', '/oauth2/documents', '/oauth2/documents/batch']) {
     app.get(path, { schema: { hide: true } }, (_request, reply) =>
       reply
         .code(405)

@@ -166,6 +166,49 @@ describe('POST /oauth2/documents (contract 3)', () => {
   }
 });
 
+describe('POST /oauth2/documents/batch: many documents, one client authentication', () => {
+  for (const kind of storeKinds) {
+    it(`${kind}: three documents (one with a foreign message-digest) → two refs and one refusal in order, one KDF for the batch; announced in the metadata; limits refuse the whole batch`, async (t) => {
+      if (!(await requireStore(t, kind))) return;
+      const env = await docsEnv(t, kind, 2);
+      const meta = (await env.app.inject({ method: 'GET', url: '/.well-known/oauth-authorization-server' })).json<Record<string, unknown>>();
+      assert.match(String(meta['signet_consent_documents_batch_endpoint']), /\/oauth2\/documents\/batch$/);
+      const [a, b, c] = await Promise.all([prepareDocument({ text: 'Batch A' }), prepareDocument({ text: 'Batch B', pages: 3 }), prepareDocument({ text: 'Batch C' })]);
+      const basic = `Basic ${Buffer.from(`${env.gateway.id}:${env.gateway.secret}`).toString('base64')}`;
+      const batch = (documents: unknown[], authorization = basic): Promise<LightMyRequestResponse> =>
+        env.app.inject({ method: 'POST', url: '/oauth2/documents/batch', headers: { 'content-type': 'application/json', authorization }, payload: JSON.stringify({ documents }) });
+      // Count the client secret checks (one scrypt each on a real server).
+      let verifies = 0;
+      const verify = env.hasher.verify.bind(env.hasher);
+      env.hasher.verify = async (...args: Parameters<typeof verify>) => {
+        verifies += 1;
+        return verify(...args);
+      };
+      const res = await batch([documentBody(a), { ...documentBody(b), signedAttributes: c.signedAttributes }, documentBody(c)]);
+      assert.equal(res.statusCode, 201, res.body);
+      assert.equal(verifies, 1, 'one client authentication for the batch');
+      const items = res.json<{ documents: Record<string, unknown>[] }>().documents;
+      assert.equal(items.length, 3);
+      assert.equal(items[0]?.['hash'], a.hash);
+      assert.equal(items[2]?.['hash'], c.hash);
+      assert.equal(items[1]?.['error'], 'invalid_request');
+      assert.match(String(items[1]?.['error_description']), /message-digest/);
+      assert.equal(await countDocs(env), 2);
+      const audits = await auditTypes(env, 'oauth2.document');
+      assert.deepEqual(audits.map((x) => x.outcome).sort(), ['failure', 'success', 'success']);
+
+      // The whole batch is refused: no client, too many documents, together too large.
+      assert.equal((await batch([documentBody(a)], `Basic ${Buffer.from(`${env.gateway.id}:nope`).toString('base64')}`)).statusCode, 401);
+      assert.equal((await batch(Array.from({ length: 51 }, () => documentBody(a)))).statusCode, 400);
+      assert.equal((await batch([])).statusCode, 400);
+      const half = await prepareDocument({ source: makeBasePdf({ extraStreamBytes: Math.floor(MAX_BYTES * 0.6) }) });
+      const tooLarge = await batch([documentBody(half), documentBody(half)]);
+      assert.equal(tooLarge.statusCode, 413, tooLarge.body);
+      assert.equal(await countDocs(env), 2);
+    });
+  }
+});
+
 describe('the inspector runs off the event loop, with a deadline', () => {
   it('a worker that does not answer in time is stopped and the document refused (ERR_OAUTH2_DOCUMENT_LIMIT); a fresh worker serves the next one', async () => {
     const d = await prepareDocument({ text: 'Deadline' });

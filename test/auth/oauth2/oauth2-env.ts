@@ -9,6 +9,7 @@ import type { TestContext } from 'node:test';
 import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify';
 import type { Clock } from '../../../src/core/clock.js';
 import { createAuditKey, type AuditContext } from '../../../src/audit/index.js';
+import type { SecretHasher } from '../../../src/auth/index.js';
 import {
   Authenticator,
   SadService,
@@ -59,6 +60,8 @@ export interface OAuth2Env {
   readonly gateway: { readonly id: string; readonly secret: string };
   /** confidential, scope service only, redirect PUBLIC_REDIRECT */
   readonly serviceOnly: { readonly id: string; readonly secret: string };
+  /** The secret hasher of every node (client secrets, PINs): a test may count its checks. */
+  readonly hasher: SecretHasher;
   /** A fresh TOTP code (advances the clock one step, so every login has an unused step). */
   nextTotp(): string;
   /** Another node: its own connection (pool) to the same database and its own app. */
@@ -175,6 +178,7 @@ export async function makeEnv(
     gateway: { id: gw.clientId, secret: gw.clientSecret ?? '' },
     serviceOnly: { id: svc.clientId, secret: svc.clientSecret ?? '' },
     secondNode: async () => mount(await database.connectAgain()),
+    hasher,
     nextTotp() {
       clock.advance(30_000);
       return generateTotp(totpSecret, clock.now());
