@@ -11,8 +11,8 @@ export type {
 export { prepareKey } from './key-backend.js';
 export { KeyBackendError } from './errors.js';
 export type { KeyErrorCode } from './errors.js';
-export { SoftwareKeystore, keystoreRef, Kek, loadKek, parseKek } from './software/index.js';
-export type { SoftwareKeystoreOptions, KeystoreEntry, KekSource } from './software/index.js';
+export { SoftwareKeystore, keystoreRef, Kek, loadKek, parseKek, FileKeyRecords, decodeKeyEnvelope } from './software/index.js';
+export type { SoftwareKeystoreOptions, KeystoreEntry, KekSource, KeyRecords, StoredKeyRecord, RotateKekOptions } from './software/index.js';
 export { readSecretFile, readSecretFromEnv, readSecretText } from './secret-source.js';
 export { describePublicKey, namedCurveOf } from './public-key-info.js';
 export type { PublicKeyInfo } from './public-key-info.js';

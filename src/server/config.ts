@@ -5,7 +5,7 @@
  * attempt, request and failure-audit limits).
  */
 import { availableParallelism, hostname } from 'node:os';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { StoreConfig } from '../store/index.js';
 import { ServerError } from './errors.js';
 
@@ -26,6 +26,13 @@ export interface ServerConfig {
   readonly baseUrl: string | undefined;
   readonly database: StoreConfig;
   readonly kek: KekLocation;
+  /**
+   * `SIGNET_KEK_PREVIOUS_FILE`: the KEK being rotated away from, still accepted for unwrapping
+   * while `signet keys rewrap` moves every key to the current one (docs/operations.md).
+   */
+  readonly previousKekFile: string | undefined;
+  /** `NODE_ENV=production`: the KEK must come from SIGNET_KEK_FILE outside the data directory. */
+  readonly production: boolean;
   /** Largest accepted request body, in bytes (CSC signDoc documents travel base64 in JSON). */
   readonly bodyLimitBytes: number;
   readonly logLevel: string;
@@ -269,6 +276,8 @@ export function loadServerConfig(input: ServerConfigInput = {}): ServerConfig {
     baseUrl: baseUrlText === undefined ? undefined : checkBaseUrl(baseUrlText),
     database: databaseConfig(env, dataDir),
     kek: hasEnvKek ? { kind: 'env', environment: env } : { kind: 'file', file: join(dataDir, 'kek') },
+    previousKekFile: nonEmpty(env['SIGNET_KEK_PREVIOUS_FILE']),
+    production: env['NODE_ENV'] === 'production',
     bodyLimitBytes: input.bodyLimitBytes ?? defaultBodyLimitBytes,
     logLevel: input.logLevel ?? env['SIGNET_LOG_LEVEL'] ?? 'info',
     nodeId: env['SIGNET_NODE_ID'] ?? hostname(),
@@ -304,6 +313,33 @@ export function loadServerConfig(input: ServerConfigInput = {}): ServerConfig {
     },
     oidc: oidcConfig(env),
   };
+}
+
+/**
+ * `NODE_ENV=production` (issue 16): the KEK must come from SIGNET_KEK_FILE, a file outside the
+ * data directory (a mounted secret), never from the data directory itself nor from plain
+ * SIGNET_KEK text in the environment (which every child process and crash dump sees).
+ * ERR_SERVER_CONFIG naming the fix otherwise.
+ */
+export function checkProductionKek(config: ServerConfig): void {
+  if (!config.production) return;
+  const fix = 'set SIGNET_KEK_FILE to a file outside the data directory (a mounted secret)';
+  const refuse = (what: string): never => {
+    throw new ServerError('ERR_SERVER_CONFIG', `NODE_ENV=production: ${what}; ${fix}`);
+  };
+  const inside = (file: string): boolean => {
+    const rel = relative(config.dataDir, resolve(file));
+    return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+  };
+  if (config.kek.kind === 'file') refuse(`the KEK would be kept in the data directory (${config.kek.file})`);
+  if (config.kek.kind === 'env') {
+    const file = config.kek.environment['SIGNET_KEK_FILE'];
+    if (file === undefined || file === '') refuse('SIGNET_KEK holds the KEK as plain environment text');
+    else if (inside(file)) refuse(`the KEK file ${file} is inside the data directory ${config.dataDir}`);
+  }
+  if (config.previousKekFile !== undefined && inside(config.previousKekFile)) {
+    refuse(`the previous KEK file ${config.previousKekFile} is inside the data directory ${config.dataDir}`);
+  }
 }
 
 export { parsePort };

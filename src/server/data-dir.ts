@@ -18,7 +18,8 @@ import type { ServerConfig } from './config.js';
 import { ServerError } from './errors.js';
 import { newCaMarker } from './ca-records.js';
 import { fsyncDir } from './data-dir-lock.js';
-import { createSecretsFile, readSecretsFile, type ServerSecrets } from './secrets.js';
+import { findNodeState, type Store } from '../store/index.js';
+import { readSecretsFile, unsealSecrets, type ServerSecrets } from './secrets.js';
 
 /** The files and folders of a data directory. */
 export interface DataDirLayout {
@@ -47,10 +48,14 @@ export function dataDirLayout(root: string): DataDirLayout {
 /** What bootstrap found or made. */
 export interface BootstrapResult {
   readonly layout: DataDirLayout;
-  /** True when this start created the directory's keys and secrets. */
+  /** True when this data directory held nothing yet (no secrets.json, CA or keys). */
   readonly fresh: boolean;
+  /** The current KEK: wraps new keys. */
   readonly kek: Kek;
-  readonly secrets: ServerSecrets;
+  /** Every accepted KEK, the current one first, then SIGNET_KEK_PREVIOUS_FILE's (a rotation). */
+  readonly keks: readonly Kek[];
+  /** True when this start created the KEK file (development default). */
+  readonly kekCreated: boolean;
   /** How to open the CA directory's keystore (the same KEK). */
   readonly kekChoice: KekChoice;
 }
@@ -120,8 +125,9 @@ export async function bootstrapDataDir(config: ServerConfig): Promise<BootstrapR
   const hasSecrets = existsSync(layout.secretsFile);
   const hasCa = existsSync(join(layout.caDir, 'ca.json'));
   const hasKeys = existsSync(layout.keysDir);
-  const fresh = !hasSecrets;
+  const fresh = !hasSecrets && !hasCa && !hasKeys;
 
+  let kekCreated = false;
   if (config.kek.kind === 'file' && !existsSync(config.kek.file)) {
     if (hasSecrets || hasCa || hasKeys) {
       // A new KEK would orphan every wrapped key: refuse instead (SECURITY.md KEY-03).
@@ -131,19 +137,14 @@ export async function bootstrapDataDir(config: ServerConfig): Promise<BootstrapR
       );
     }
     writeNewSecretFile(config.kek.file, `${randomBytes(32).toString('hex')}\n`);
+    kekCreated = true;
   }
   const kek = loadConfiguredKek(config);
-
-  if (!hasSecrets && hasCa) {
-    throw new ServerError(
-      'ERR_SERVER_DATA_DIR',
-      `${layout.root} holds a CA but no secrets.json; restore it (a new audit key would break the audit chain)`,
-    );
-  }
-  const secrets = hasSecrets ? readSecretsFile(layout.secretsFile, kek) : createSecretsFile(layout.secretsFile, kek);
-
+  const previous = config.previousKekFile === undefined ? [] : [loadKek({ file: config.previousKekFile })];
+  const keks = [kek, ...previous.filter((k) => k.id !== kek.id)];
+  // The server secrets, the CA's files and every key live in the database (node-state.ts): an
+  // older directory's secrets.json, ca/ and keys/ move in at the first start on the database.
   const kekChoice = kekChoiceOf(config);
-  mkdirSync(layout.keysDir, { recursive: true, mode: 0o700 });
 
   if (config.database.kind === 'sqlite' && !existsSync(config.database.file)) {
     // An empty file is a valid empty SQLite database; creating it first makes it 0600 (WAL and
@@ -151,7 +152,7 @@ export async function bootstrapDataDir(config: ServerConfig): Promise<BootstrapR
     writeNewSecretFile(config.database.file, '');
   }
   if (config.database.kind === 'sqlite') chmodSync(config.database.file, 0o600);
-  return { layout, fresh, kek, secrets, kekChoice };
+  return { layout, fresh, kek, keks, kekCreated, kekChoice };
 }
 
 /**
@@ -212,19 +213,26 @@ function syncTree(dir: string): void {
 }
 
 /**
- * Opens an initialised data directory's secrets without creating anything (for offline tools such
- * as `signet audit verify`); ERR_SERVER_DATA_DIR when it was never bootstrapped.
+ * The server secrets of an initialised installation, without creating anything (for offline
+ * tools such as `signet audit verify`): from the database (issue 16), else from an older data
+ * directory's secrets.json; ERR_SERVER_DATA_DIR when neither exists.
+ *
+ * @example
+ * ```ts
+ * const secrets = await openServerSecrets(config, store);
+ * ```
  */
-export function openDataDirSecrets(config: ServerConfig): { readonly layout: DataDirLayout; readonly secrets: ServerSecrets } {
+export async function openServerSecrets(config: ServerConfig, store: Store): Promise<ServerSecrets> {
   const layout = dataDirLayout(config.dataDir);
-  if (!existsSync(layout.secretsFile)) {
-    throw new ServerError(
-      'ERR_SERVER_DATA_DIR',
-      `${layout.root} is not an initialised data directory (no secrets.json; run signet serve first)`,
-    );
-  }
   if (config.kek.kind === 'file' && !existsSync(config.kek.file)) {
     throw new ServerError('ERR_SERVER_DATA_DIR', `no KEK: ${config.kek.file} is missing and SIGNET_KEK(_FILE) is not set`);
   }
-  return { layout, secrets: readSecretsFile(layout.secretsFile, loadConfiguredKek(config)) };
+  const kek = loadConfiguredKek(config);
+  const keks = config.previousKekFile === undefined ? [kek] : [kek, loadKek({ file: config.previousKekFile })];
+  const stored = await findNodeState(store.db, 'secrets');
+  if (stored !== undefined) return unsealSecrets(stored, keks);
+  if (!existsSync(layout.secretsFile)) {
+    throw new ServerError('ERR_SERVER_DATA_DIR', `neither the database nor ${layout.root} holds the server secrets (run signet serve first)`);
+  }
+  return readSecretsFile(layout.secretsFile, kek);
 }

@@ -11,18 +11,22 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { appendAudit, type AuditContext } from '../audit/index.js';
 import type { Clock } from '../core/clock.js';
-import type { DbCaStore } from '../pki/index.js';
+import type { SoftwareKeystore } from '../keys/index.js';
+import { upgradeCaDirectory, type DbCaStore } from '../pki/index.js';
 import { hasCaCertificates, withAdvisoryLock, type Store } from '../store/index.js';
 import { ensureSetupToken } from './admin/admin-tokens.js';
 import { importFileCaStore } from './ca-records.js';
 import type { ServerConfig } from './config.js';
 import { ensureCaDirectory, listPartialCaDirectories, type BootstrapResult } from './data-dir.js';
 import { ServerError } from './errors.js';
+import { hasCaState, importKeyDirectory, saveCaDirectory, syncCaDirectory } from './node-state.js';
 
 /** What the first-start step needs. */
 export interface FirstStartDeps {
   readonly config: ServerConfig;
-  readonly boot: Pick<BootstrapResult, 'layout' | 'kekChoice'>;
+  readonly boot: Pick<BootstrapResult, 'layout' | 'kekChoice' | 'keks'>;
+  /** The CA's keystore in the database (its root key re-signs the root CRL on an upgrade). */
+  readonly caKeystore: SoftwareKeystore;
   readonly clock: Clock;
   readonly store: Store;
   readonly caStore: DbCaStore;
@@ -31,7 +35,7 @@ export interface FirstStartDeps {
 }
 
 /** The advisory lock every node takes for the database part of its start. */
-const firstStartLock = 'first-start';
+export const firstStartLock = 'first-start';
 
 /**
  * Recovers, creates or loads the CA and the set-up token; returns the token on the start that
@@ -44,21 +48,38 @@ const firstStartLock = 'first-start';
  */
 export async function ensureFirstStart(deps: FirstStartDeps): Promise<{ readonly setupToken: string | undefined }> {
   const { config, boot, clock, store, caStore, audit, logger } = deps;
+  const { caDir } = boot.layout;
   return withAdvisoryLock(store, firstStartLock, async () => {
     await removePartialCaDirectories(deps);
-    if (!existsSync(join(boot.layout.caDir, 'ca.json')) && (await hasCaCertificates(store.db))) {
+    const inDatabase = await hasCaState(store.db);
+    if (!inDatabase && !existsSync(join(caDir, 'ca.json')) && (await hasCaCertificates(store.db))) {
       throw new ServerError(
         'ERR_SERVER_DATA_DIR',
-        `the database already holds a CA but ${boot.layout.caDir} has none: give every node the first node's data directory (KEK, secrets.json, ca/, keys/)`,
+        `the database holds the records of a CA whose files and keys are not in it yet: start once a node that has the original data directory (its CA and keys then move into the database)`,
       );
     }
-    if (await ensureCaDirectory(config, boot, clock)) logger.info({ caDir: boot.layout.caDir }, 'CA created (first start)');
-    // A fresh CA and an older directory's ca-store.json take the same path into the database: one
-    // idempotent, audited transaction (a crash before it just repeats it on the next start).
-    const imported = await importFileCaStore(boot.layout.caDir, caStore, audit);
-    if (imported !== undefined && imported.certificates + imported.counters > 0) {
-      logger.info({ ...imported }, 'CA records moved from ca-store.json into the database');
+    if (!inDatabase && (await ensureCaDirectory(config, boot, clock))) logger.info({ caDir }, 'CA created (first start)');
+    if (existsSync(join(caDir, 'ca.json'))) {
+      // A fresh CA and an older directory's ca-store.json take the same path into the database:
+      // one idempotent, audited transaction (a crash before it just repeats it on the next start).
+      const imported = await importFileCaStore(caDir, caStore, audit);
+      if (imported !== undefined && imported.certificates + imported.counters > 0) {
+        logger.info({ ...imported }, 'CA records moved from ca-store.json into the database');
+      }
     }
+    // Issue 16: the CA's files and keys live in the database; an empty data directory gets them.
+    const synced = await syncCaDirectory(store, caDir, boot.keks, clock);
+    if (synced === 'stored') logger.info({ caDir }, 'CA files and keys moved into the database');
+    if (synced === 'restored') logger.info({ caDir }, 'CA files restored from the database');
+    // A CA made by an older version gets its root CRL and an issuing CA certificate naming it
+    // (re-issued for the same key), once: the result goes back into the database.
+    const upgraded = await upgradeCaDirectory(caDir, { clock, ...boot.kekChoice, keystore: deps.caKeystore });
+    if (upgraded.reissuedIssuing || upgraded.wroteRootCrl) {
+      await saveCaDirectory(store.db, caDir, clock);
+      logger.info(upgraded, 'CA directory brought up to date');
+    }
+    const movedKeys = await importKeyDirectory(store, boot.layout.keysDir, 'credentials', boot.keks, clock);
+    if (movedKeys > 0) logger.info({ keys: movedKeys }, 'credential keys moved from the data directory into the database');
     return { setupToken: await ensureSetupToken({ store, clock, audit }) };
   });
 }

@@ -1,7 +1,7 @@
 /** The server domain: configuration, data-directory bootstrap, services container, Fastify assembly, admin surface. */
 export { loadServerConfig, defaultDataDir, defaultPort, defaultBodyLimitBytes, parsePort } from './config.js';
 export type { ServerConfig, ServerConfigInput, KekLocation } from './config.js';
-export { bootstrapDataDir, dataDirLayout, openDataDirSecrets } from './data-dir.js';
+export { bootstrapDataDir, dataDirLayout, openServerSecrets } from './data-dir.js';
 export type { BootstrapResult, DataDirLayout } from './data-dir.js';
 export { createServices } from './services.js';
 export type { Services, BaseUrl, CreateServicesOptions } from './services.js';

@@ -36,19 +36,44 @@ function aad(name: string): Uint8Array {
   return new TextEncoder().encode(`signet-server-secret-v1:${name}`);
 }
 
-/** Generates fresh secrets and writes them sealed to `path` (created 0600; refuses to overwrite). */
-export function createSecretsFile(path: string, kek: Kek): ServerSecrets {
-  const secrets: ServerSecrets = { auditKey: randomBytes(32), secretBoxKey: randomBytes(32) };
+/** Fresh secrets (32 random bytes each). */
+export function generateSecrets(): ServerSecrets {
+  return { auditKey: randomBytes(32), secretBoxKey: randomBytes(32) };
+}
+
+/**
+ * The secrets sealed under `kek`, as the JSON text of `secrets.json` (also what the database
+ * keeps as the node state `secrets`).
+ */
+export function sealSecrets(secrets: ServerSecrets, kek: Kek): string {
   const seal = (name: SecretName): SealedJson => {
     const box = kek.wrap(secrets[name], aad(name));
     return { iv: Buffer.from(box.iv).toString('base64'), ciphertext: Buffer.from(box.ciphertext).toString('base64') };
   };
   const file: SecretsFile = { version: 1, kekId: kek.id, auditKey: seal('auditKey'), secretBoxKey: seal('secretBoxKey') };
+  return `${JSON.stringify(file, null, 2)}\n`;
+}
+
+/** The id of the KEK that sealed `text` (ERR_SERVER_SECRETS when it is not sealed secrets). */
+export function sealedSecretsKekId(text: string): string {
+  let file: SecretsFile;
+  try {
+    file = JSON.parse(text) as SecretsFile;
+  } catch (cause) {
+    throw new ServerError('ERR_SERVER_SECRETS', 'the sealed server secrets are not JSON', { cause });
+  }
+  if (file.version !== 1 || typeof file.kekId !== 'string') throw new ServerError('ERR_SERVER_SECRETS', 'the sealed server secrets have an unknown format');
+  return file.kekId;
+}
+
+/** Generates fresh secrets and writes them sealed to `path` (created 0600; refuses to overwrite). */
+export function createSecretsFile(path: string, kek: Kek): ServerSecrets {
+  const secrets = generateSecrets();
   // Written under a temporary name and renamed: a crash never leaves a half-written secrets file.
   const tmp = `${path}.${process.pid}.tmp`;
   const fd = openSync(tmp, 'wx', 0o600);
   try {
-    writeSync(fd, `${JSON.stringify(file, null, 2)}\n`);
+    writeSync(fd, sealSecrets(secrets, kek));
   } finally {
     closeSync(fd);
   }
@@ -58,17 +83,34 @@ export function createSecretsFile(path: string, kek: Kek): ServerSecrets {
 
 /** Reads and unseals `secrets.json`; ERR_SERVER_SECRETS when the KEK does not open it. */
 export function readSecretsFile(path: string, kek: Kek): ServerSecrets {
-  let file: SecretsFile;
+  let text: string;
   try {
-    file = JSON.parse(readFileSync(path, 'utf8')) as SecretsFile;
+    text = readFileSync(path, 'utf8');
   } catch (cause) {
     throw new ServerError('ERR_SERVER_SECRETS', `cannot read ${path}`, { cause });
   }
+  return unsealSecrets(text, [kek]);
+}
+
+/**
+ * Unseals secrets sealed by sealSecrets with whichever of `keks` sealed them; ERR_SERVER_SECRETS
+ * naming the KEK ids when none did.
+ */
+export function unsealSecrets(text: string, keks: readonly Kek[]): ServerSecrets {
+  let file: SecretsFile;
+  try {
+    file = JSON.parse(text) as SecretsFile;
+  } catch (cause) {
+    throw new ServerError('ERR_SERVER_SECRETS', 'the sealed server secrets are not JSON', { cause });
+  }
   if (file.version !== 1) throw new ServerError('ERR_SERVER_SECRETS', 'secrets.json has an unknown format');
-  if (file.kekId !== kek.id) {
-    throw new ServerError('ERR_SERVER_SECRETS', 'secrets.json was sealed under another KEK (wrong SIGNET_KEK?)', {
-      detail: { expected: file.kekId, actual: kek.id },
-    });
+  const kek = keks.find((k) => k.id === file.kekId);
+  if (kek === undefined) {
+    throw new ServerError(
+      'ERR_SERVER_SECRETS',
+      `the server secrets were sealed under KEK ${file.kekId}, this node has ${keks.map((k) => k.id).join(', ')}: give every node the same KEK (SIGNET_KEK_FILE)`,
+      { detail: { expected: file.kekId, actual: keks.map((k) => k.id) } },
+    );
   }
   const open = (name: SecretName): Uint8Array => {
     const sealed = file[name];

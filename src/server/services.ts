@@ -3,6 +3,7 @@
  * key backends, CA / TSA / OCSP responder, SAD service, authenticator, hasher, audit context,
  * logger, admin service. Plain objects handed to the route plugins; `close()` releases them all.
  */
+import { rmSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.js';
 import { AuditHealth, createAuditKey, type AuditContext, type AuditKey } from '../audit/index.js';
@@ -29,20 +30,21 @@ import {
   pkiUrlsFor,
   readCaDirectoryConfig,
   updateBaseUrl,
-  upgradeCaDirectory,
   type OcspResponder,
   type OpenedCaDirectory,
   type PkiUrls,
   type TimestampAuthority,
 } from '../pki/index.js';
-import { connectStore, startDatabaseClock, type Store } from '../store/index.js';
+import { connectStore, startDatabaseClock, withAdvisoryLock, type Store } from '../store/index.js';
 import { AdminService, type CredentialOperations } from './admin/admin-service.js';
 import { oauthClientRegistry, type ClientRegistry } from './admin/client-registry.js';
-import type { ServerConfig } from './config.js';
+import { checkProductionKek, type ServerConfig } from './config.js';
 import { backfillCredentialSerials, recordCaChanges } from './ca-records.js';
 import { bootstrapDataDir, type DataDirLayout } from './data-dir.js';
 import { lockDataDir } from './data-dir-lock.js';
-import { ensureFirstStart } from './first-start.js';
+import { ensureFirstStart, firstStartLock } from './first-start.js';
+import { DbKeyRecords } from './db-key-records.js';
+import { ensureNodeSecrets } from './node-state.js';
 import { createLogger } from './logger.js';
 
 /**
@@ -162,6 +164,7 @@ function storedPkiUrls(caDir: string): PkiUrls {
  * ```
  */
 export async function createServices(config: ServerConfig, options: CreateServicesOptions = {}): Promise<Services> {
+  checkProductionKek(config);
   const logger = options.logger ?? createLogger(config.logLevel, options.logDestination);
   // Several nodes starting at once on one data directory take turns: one creates the KEK,
   // secrets and CA, the others wait and load them (data-dir-lock.ts, first-start.ts).
@@ -191,24 +194,39 @@ export async function createServices(config: ServerConfig, options: CreateServic
     const databaseClock = options.clock === undefined ? await startDatabaseClock(store) : undefined;
     if (databaseClock !== undefined) closers.push(async () => databaseClock.stop());
     const clock = options.clock ?? (databaseClock as Clock);
-    const auditKey = createAuditKey(boot.secrets.auditKey);
+    // Issue 16: the server secrets live in the database, sealed under the KEK; the first start
+    // on a database brings them from this data directory or makes them.
+    const secrets = await withAdvisoryLock(store, firstStartLock, () => ensureNodeSecrets(store.db, boot.layout, boot.keks, clock)).catch(
+      (err: unknown) => {
+        // A KEK this start generated cannot open what the database holds: leave no such file.
+        if (boot.kekCreated && config.kek.kind === 'file') rmSync(config.kek.file, { force: true });
+        throw err;
+      },
+    );
+    // Every wrapped key lives in the database: the credentials' keys and the CA's (CA, TSA, OCSP).
+    const previousKeks = boot.keks.slice(1);
+    const caKeystore = await SoftwareKeystore.open({ records: new DbKeyRecords(store, 'ca', clock), kek: boot.kek, previousKeks, clock });
+    closers.push(() => caKeystore.close());
+    const keystore = await SoftwareKeystore.open({
+      records: new DbKeyRecords(store, 'credentials', clock),
+      kek: boot.kek,
+      previousKeks,
+      clock,
+      signingThreads: config.signingThreads,
+    });
+    closers.push(() => keystore.close());
+    const auditKey = createAuditKey(secrets.auditKey);
     const audit: AuditContext = { key: auditKey, nodeId: config.nodeId, clock, failures: config.failureAudit, health: new AuditHealth(() => clock.now()) };
     // The CA's records live in the database: a fresh data directory starts there, an older one
     // (ca-store.json) is imported once; every CA change is audited in its own transaction, and a
     // renewal moves its credential to the new certificate there too.
     const caStore = new DbCaStore({ store, onChange: recordCaChanges(audit) });
-    const { setupToken } = await ensureFirstStart({ config, boot, clock, store, caStore, audit, logger });
-    // A CA made by an older version gets its root CRL and an issuing CA certificate naming it
-    // (re-issued for the same key), under the lock so that one node does it.
-    const upgraded = await upgradeCaDirectory(boot.layout.caDir, { clock, ...boot.kekChoice });
-    if (upgraded.reissuedIssuing || upgraded.wroteRootCrl) logger.info(upgraded, 'CA directory brought up to date');
+    const { setupToken } = await ensureFirstStart({ config, boot, caKeystore, clock, store, caStore, audit, logger });
     if (config.baseUrl !== undefined) storeCaBaseUrl(boot.layout.caDir, baseUrl.get());
     dataDirLock.release();
     await backfillCredentialSerials(store);
-    const caDirectory = await openCaDirectory(boot.layout.caDir, { clock, ...boot.kekChoice, store: caStore });
+    const caDirectory = await openCaDirectory(boot.layout.caDir, { clock, ...boot.kekChoice, store: caStore, keystore: caKeystore });
     closers.push(() => caDirectory.close());
-    const keystore = await SoftwareKeystore.open({ dir: boot.layout.keysDir, kek: boot.kek, clock, signingThreads: config.signingThreads });
-    closers.push(() => keystore.close());
     const backends = new Map<string, KeyBackend>([[keystore.kind, keystore]]);
     if (config.pkcs11 !== undefined) {
       const pinBytes = readSecretFromEnv('SIGNET_PKCS11_PIN', config.pkcs11.environment);
@@ -233,7 +251,7 @@ export async function createServices(config: ServerConfig, options: CreateServic
       policyOids: caConfig.policyOids,
     });
     const hasher = createScryptHasher(options.scrypt);
-    const secretBox = createAesGcmSecretBox(boot.secrets.secretBoxKey);
+    const secretBox = createAesGcmSecretBox(secrets.secretBoxKey);
     const authenticator = new Authenticator({
       store,
       clock,

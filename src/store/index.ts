@@ -26,7 +26,23 @@ export type {
   GatewayJobsTable,
   GatewayJobDocumentsTable,
   GatewayClientsTable,
+  WrappedKeysTable,
+  NodeStateTable,
 } from './schema.js';
+export {
+  findWrappedKey,
+  findWrappedKeyStamp,
+  insertWrappedKey,
+  replaceWrappedKey,
+  deleteWrappedKey,
+  listWrappedKeyRefs,
+  listWrappedKeysNotUnder,
+  listWrappedKeyKekIds,
+  findNodeState,
+  insertNodeState,
+  replaceNodeState,
+  type WrappedKeyRow,
+} from './key-store-repository.js';
 export { migrateToLatest, migrationsFor } from './migrations.js';
 export { databaseTime } from './database-time.js';
 export { startDatabaseClock, type DatabaseClock, type DatabaseClockOptions } from './database-clock.js';

@@ -8,6 +8,7 @@ import { StoreError } from './errors.js';
 import type { StoreKind } from './store.js';
 import { gatewayJobsMigration } from './gateway-jobs-migration.js';
 import { gatewayProviderMigration } from './gateway-provider-migration.js';
+import { keyStoreMigration } from './key-store-migration.js';
 
 type AnyDb = Kysely<unknown>;
 
@@ -420,6 +421,7 @@ export function migrationsFor(kind: StoreKind): Readonly<Record<string, Migratio
     '0010_consent_documents': consentDocuments(kind),
     '0011_gateway_jobs': gatewayJobsMigration(kind),
     '0012_gateway_provider': gatewayProviderMigration(kind),
+    '0013_key_store': keyStoreMigration(kind),
   };
 }
 

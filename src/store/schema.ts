@@ -384,6 +384,28 @@ export interface GatewayProviderSessionsTable {
   readonly created_at: number;
 }
 
+/** A wrapped software key (issue 16): the keystore's envelope JSON, never a clear key. */
+export interface WrappedKeysTable {
+  /** `credentials` (the credentials' keys) or `ca` (CA, TSA and OCSP keys). */
+  readonly keystore: string;
+  readonly ref: string;
+  /** The id of the KEK that wraps the data key (also inside the envelope). */
+  kek_id: string;
+  /** Changes with every write (a cache and a re-wrap compare it). */
+  stamp: string;
+  envelope: Uint8Array;
+  readonly created_at: number;
+  updated_at: number;
+}
+
+/** Named shared state of the nodes (sealed server secrets, the CA's configuration), as JSON. */
+export interface NodeStateTable {
+  readonly name: string;
+  value: string;
+  readonly created_at: number;
+  updated_at: number;
+}
+
 /** Migration bookkeeping is kysely's own; this is every table Signet reads or writes. */
 export interface Database {
   users: UsersTable;
@@ -408,4 +430,6 @@ export interface Database {
   gateway_job_documents: GatewayJobDocumentsTable;
   gateway_clients: GatewayClientsTable;
   gateway_provider_sessions: GatewayProviderSessionsTable;
+  wrapped_keys: WrappedKeysTable;
+  node_state: NodeStateTable;
 }

@@ -5,7 +5,6 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
 import { buildServer } from '../../src/server/index.js';
@@ -78,13 +77,12 @@ describe('signet admin (issue 6)', () => {
     assert.equal((await admin(dir, 'credentials', 'disable', '--credential', second.credentialID)).code, 0);
     assert.equal((await admin(dir, 'credentials', 'revoke', '--credential', credentialID, '--reason', 'keyCompromise')).code, 0);
 
-    // KEY-01: the credentials' keys are wrapped at rest, never PEM/PKCS#8 in clear.
-    const keyFiles = readdirSync(join(dir, 'keys'));
-    assert.equal(keyFiles.length, 2);
-    for (const f of keyFiles) assert.doesNotMatch(readFileSync(join(dir, 'keys', f), 'utf8'), /PRIVATE KEY/);
-
     const token = await adminJson<{ access_token: string }>(dir, 'token', 'create', '--ttl', '600');
     const services = await openServices(t, env, { credentials: credentialOperationsFor });
+    // KEY-01: the credentials' keys are wrapped at rest (in the database, issue 16), never PEM/PKCS#8 in clear.
+    const keyRows = await services.store.db.selectFrom('wrapped_keys').select('envelope').where('keystore', '=', 'credentials').execute();
+    assert.equal(keyRows.length, 2);
+    for (const r of keyRows) assert.doesNotMatch(Buffer.from(r.envelope).toString('utf8'), /PRIVATE KEY/);
     const row = await findCredential(services.store.db, credentialID);
     assert.equal(row?.status, 'revoked');
     assert.equal((await findCredential(services.store.db, second.credentialID))?.status, 'disabled');

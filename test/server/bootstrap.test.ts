@@ -9,12 +9,19 @@ import { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync 
 import { join } from 'node:path';
 import { createAuditKey, verifyAuditStore } from '../../src/audit/index.js';
 import { createServices, loadServerConfig } from '../../src/server/index.js';
+import type { Db } from '../../src/store/index.js';
 import { storeKinds } from '../support/stores.js';
 import { tempDir } from '../support/tmp.js';
 import { Capture, configFor, openServices, serverEnv, testScrypt } from './support/server-fixture.js';
 
 function mode(path: string): number {
   return statSync(path).mode & 0o777;
+}
+
+/** The sealed server secrets as the database keeps them (issue 16). */
+async function storedSecrets(services: { readonly store: { readonly db: Db } }): Promise<string> {
+  const row = await services.store.db.selectFrom('node_state').select('value').where('name', '=', 'secrets').executeTakeFirstOrThrow();
+  return row.value;
 }
 
 describe('bootstrapDataDir (issue 6: first start, restart)', () => {
@@ -26,7 +33,8 @@ describe('bootstrapDataDir (issue 6: first start, restart)', () => {
       assert.equal(first.fresh, true);
       assert.match(first.setupToken ?? '', /^[A-Za-z0-9_-]{43}$/);
       const kek = readFileSync(join(env.dataDir, 'kek'), 'utf8');
-      const secrets = readFileSync(join(env.dataDir, 'secrets.json'), 'utf8');
+      const secrets = await storedSecrets(first);
+      assert.equal(existsSync(join(env.dataDir, 'secrets.json')), false, 'the secrets live in the database (issue 16)');
       const root = Buffer.from(first.rootCertificate).toString('base64');
       const issuing = Buffer.from(first.ca.certificate).toString('base64');
       await first.admin.createUser({ username: 'alice', password: 'correct horse' }, { via: 'cli' });
@@ -36,7 +44,7 @@ describe('bootstrapDataDir (issue 6: first start, restart)', () => {
       assert.equal(second.fresh, false);
       assert.equal(second.setupToken, undefined, 'the set-up token is never regenerated');
       assert.equal(readFileSync(join(env.dataDir, 'kek'), 'utf8'), kek);
-      assert.equal(readFileSync(join(env.dataDir, 'secrets.json'), 'utf8'), secrets);
+      assert.equal(await storedSecrets(second), secrets);
       assert.equal(Buffer.from(second.rootCertificate).toString('base64'), root);
       assert.equal(Buffer.from(second.ca.certificate).toString('base64'), issuing);
       assert.deepEqual((await second.admin.listUsers()).map((u) => u.username), ['alice']);
@@ -48,20 +56,20 @@ describe('bootstrapDataDir (issue 6: first start, restart)', () => {
     });
   }
 
-  it('permissions: data dir, CA dir and keystore 0700; KEK, secrets, database 0600; no plaintext keys', async (t) => {
+  it('permissions: data dir and CA dir 0700; KEK and database 0600; keys and secrets only sealed, in the database', async (t) => {
     const env = await serverEnv(t, 'sqlite');
     if (!env) return;
-    await openServices(t, env);
+    const services = await openServices(t, env);
     assert.equal(mode(env.dataDir), 0o700);
     assert.equal(mode(join(env.dataDir, 'ca')), 0o700);
-    assert.equal(mode(join(env.dataDir, 'keys')), 0o700);
-    for (const f of ['kek', 'secrets.json', 'signet.db']) assert.equal(mode(join(env.dataDir, f)), 0o600, f);
-    const keyDir = join(env.dataDir, 'ca', 'keys');
-    const keyFiles = readdirSync(keyDir);
-    assert.ok(keyFiles.length >= 4, 'root, issuing, TSA and OCSP keys');
-    for (const f of keyFiles) assert.doesNotMatch(readFileSync(join(keyDir, f), 'utf8'), /PRIVATE KEY/);
-    const secrets = readFileSync(join(env.dataDir, 'secrets.json'), 'utf8');
-    assert.match(secrets, /"ciphertext"/);
+    for (const f of ['kek', 'signet.db']) assert.equal(mode(join(env.dataDir, f)), 0o600, f);
+    // The CA was made in files, then moved into the database (its key files kept aside, sealed).
+    const keyDir = join(env.dataDir, 'ca', 'keys.imported');
+    for (const f of readdirSync(keyDir)) assert.doesNotMatch(readFileSync(join(keyDir, f), 'utf8'), /PRIVATE KEY/);
+    const rows = await services.store.db.selectFrom('wrapped_keys').select(['keystore', 'envelope']).execute();
+    assert.ok(rows.filter((r) => r.keystore === 'ca').length >= 4, 'root, issuing, TSA and OCSP keys');
+    for (const r of rows) assert.doesNotMatch(Buffer.from(r.envelope).toString('utf8'), /PRIVATE KEY/);
+    assert.match(await storedSecrets(services), /"ciphertext"/);
   });
 
   it('a data directory whose KEK file is gone is refused, not re-keyed', async (t) => {

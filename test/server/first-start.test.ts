@@ -124,12 +124,17 @@ describe('safe first start on two nodes', () => {
     });
   }
 
-  it('postgres: a data directory without a CA is refused when the database already holds one', async (t) => {
+  it('postgres: an empty data directory with a KEK of its own is refused (nothing it could open) and keeps no KEK; with the shared KEK it serves the same CA (issue 16)', async (t) => {
     const env = await serverEnv(t, 'postgres');
     if (!env) return;
-    await openServices(t, env);
+    const first = await openServices(t, env);
     const other = { ...env, dataDir: join(tempDir(t), 'other') };
     mkdirSync(other.dataDir);
-    await assert.rejects(openServices(t, other), (e: unknown) => e instanceof ServerError && e.code === 'ERR_SERVER_DATA_DIR' && /already holds a CA/.test(e.message));
+    await assert.rejects(openServices(t, other), (e: unknown) => e instanceof ServerError && e.code === 'ERR_SERVER_SECRETS' && /give every node the same KEK/.test(e.message));
+    assert.equal(existsSync(join(other.dataDir, 'kek')), false, 'the KEK generated for nothing is removed');
+    const shared = { ...other, env: { ...other.env, SIGNET_KEK_FILE: join(env.dataDir, 'kek') } };
+    const second = await openServices(t, shared);
+    assert.deepEqual(second.ca.certificate, first.ca.certificate);
+    assert.ok(existsSync(join(other.dataDir, 'ca', 'root.pem')), 'the CA files are restored from the database');
   });
 });

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { createAuditKey, verifyAuditStore } from '../../src/audit/index.js';
 import { decodeBase32, generateTotp } from '../../src/auth/index.js';
-import { loadServerConfig, openDataDirSecrets } from '../../src/server/index.js';
+import { loadServerConfig, openServerSecrets } from '../../src/server/index.js';
 import type { DemoAccount } from '../../src/server/demo.js';
 import { connectStore } from '../../src/store/index.js';
 import { tempDir } from '../support/tmp.js';
@@ -74,7 +74,7 @@ async function checkStoppedDatabase(t: TestContext, dataDir: string): Promise<Ma
   t.after(() => store.close());
   const integrity = await sql<{ integrity_check: string }>`pragma integrity_check`.execute(store.db);
   assert.deepEqual(integrity.rows.map((r) => r.integrity_check), ['ok']);
-  const { secrets } = openDataDirSecrets(loadServerConfig({ dataDir, env: {} }));
+  const secrets = await openServerSecrets(loadServerConfig({ dataDir, env: {} }), store);
   const verified = await verifyAuditStore(store, createAuditKey(secrets.auditKey));
   assert.ok(verified.ok, JSON.stringify(verified.problems));
   return auditedConsumptions(store.db);

@@ -14,6 +14,7 @@ import { createDecipheriv, createHash, createPrivateKey } from 'node:crypto';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
+import type { Db } from '../../src/store/index.js';
 import { ECDSA_SHA256_OID, SHA256_OID, apiServer, someHashes } from './support/api-fixture.js';
 import { captureIo } from './support/server-fixture.js';
 
@@ -47,13 +48,17 @@ function forms(name: string, bytes: Buffer): Needle[] {
   ];
 }
 
-/** Every private key under `dataDir`, opened with the KEK the way the keystore format is specified. */
-function secretsOf(dataDir: string, kek: Buffer): { needles: Needle[]; keys: number; samplePem: string } {
+/**
+ * Every private key under `dataDir` and in the database (issue 16: the service keeps its keys
+ * there), opened with the KEK the way the keystore format is specified.
+ */
+async function secretsOf(dataDir: string, db: Db, kek: Buffer): Promise<{ needles: Needle[]; keys: number; samplePem: string }> {
   const needles: Needle[] = [...forms('KEK', kek), { name: 'PEM private key marker', bytes: Buffer.from('PRIVATE KEY') }];
-  const files = keyFiles(dataDir);
+  const rows = await db.selectFrom('wrapped_keys').select('envelope').execute();
+  const envelopes = [...keyFiles(dataDir).map((f) => readFileSync(f, 'utf8')), ...rows.map((r) => Buffer.from(r.envelope).toString('utf8'))];
   let samplePem = '';
-  for (const file of files) {
-    const json = JSON.parse(readFileSync(file, 'utf8')) as {
+  for (const envelope of envelopes) {
+    const json = JSON.parse(envelope) as {
       ref: string;
       publicKey: string;
       dataKey: { iv: string; ciphertext: string };
@@ -72,7 +77,8 @@ function secretsOf(dataDir: string, kek: Buffer): { needles: Needle[]; keys: num
       if (typeof v === 'string') needles.push(...forms(`${json.ref} ${part}`, Buffer.from(v, 'base64url')));
     }
   }
-  return { needles, keys: files.length, samplePem };
+  // A key moved into the database keeps its file aside (*.imported): count each key once.
+  return { needles, keys: new Set(envelopes.map((e) => (JSON.parse(e) as { ref: string }).ref)).size, samplePem };
 }
 
 /**
@@ -127,7 +133,7 @@ describe('SECURITY.md KEY-05: no route and no CLI command returns key material',
     const signed = await s.csc('signatures/signHash', { credentialID: alice.credentialId, SAD: sad, hashes, hashAlgorithmOID: SHA256_OID, signAlgo: ECDSA_SHA256_OID }, { bearer: token });
     assert.equal(signed.statusCode, 200, signed.body);
 
-    const { needles, keys, samplePem } = secretsOf(dataDir, kekBytes(s.services.layout.kekFile));
+    const { needles, keys, samplePem } = await secretsOf(dataDir, s.services.store.db, kekBytes(s.services.layout.kekFile));
     assert.ok(keys >= 5, `the credential key and the CA keys were opened (${keys})`);
     // Control: a response carrying a key as PEM would be caught (base64 body, marker).
     assert.ok(leaks(Buffer.from(JSON.stringify({ key: samplePem })), needles).length >= 2);
@@ -212,7 +218,7 @@ describe('SECURITY.md KEY-05: no route and no CLI command returns key material',
       t.diagnostic(`signet ${argv.join(' ').replaceAll(dataDir, 'DATA')} → ${code}${code === 0 ? '' : `: ${io.stderr.text.split('\n')[0] ?? ''}`}`);
       outputs.push({ argv, text: io.stdout.text + io.stderr.text });
     }
-    const after = secretsOf(dataDir, kekBytes(s.services.layout.kekFile));
+    const after = await secretsOf(dataDir, s.services.store.db, kekBytes(s.services.layout.kekFile));
     assert.equal(after.keys, keys + 3, 'the two credentials and the generated key were opened too');
     const cliFound = new Map<string, string[]>();
     for (const { argv, text } of outputs) {

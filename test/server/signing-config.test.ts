@@ -4,6 +4,8 @@
  * (NODE_ENV=production, or no SIGNET_TEST_MODE=1).
  */
 import { describe, it } from 'node:test';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { loadSigningConfig } from '../../src/server/signing-config.js';
 import { ServerError } from '../../src/server/errors.js';
@@ -49,8 +51,11 @@ describe('SECURITY.md §3.10 signing fault hooks and the abandonment bound', () 
 
   it('signet serve refuses to start with fault hooks in production mode', async (t) => {
     const dataDir = tempDir(t, 'signet-hooks-');
+    // Production takes its KEK from a file outside the data directory (issue 16).
+    const kekFile = join(tempDir(t, 'signet-kek-'), 'kek');
+    writeFileSync(kekFile, `${'ab'.repeat(32)}\n`, { mode: 0o600 });
     await assert.rejects(
-      startServe(['--data', dataDir], { NODE_ENV: 'production', SIGNET_TEST_MODE: '1', SIGNET_FAULT_HOOKS: 'afterReserve=kill' }),
+      startServe(['--data', dataDir], { NODE_ENV: 'production', SIGNET_KEK_FILE: kekFile, SIGNET_TEST_MODE: '1', SIGNET_FAULT_HOOKS: 'afterReserve=kill' }),
       /exited with [1-9][0-9]*:[\s\S]*SIGNET_FAULT_HOOKS is set outside test mode/,
     );
   });

@@ -5,6 +5,7 @@
  * create|list, credentials create|disable|revoke|list, token create (an admin bearer token for the
  * admin API). Recovery of a user who lost their second factors is `users reset-factors`.
  */
+import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import type { parseArgs } from 'node:util';
 import {
@@ -284,7 +285,10 @@ export const adminCommand: Command = {
     const values: Values = parsed.values;
     if (parsed.positionals.length > 1) throw new CliError('ERR_CLI_USAGE', 'one user at a time');
     const config = loadServerConfig(values.data !== undefined ? { dataDir: values.data } : {});
-    if (!existsSync(dataDirLayout(config.dataDir).secretsFile)) {
+    // A served data directory holds ca/ca.json (restored from the database on a new node, issue 16)
+    // or, from an older version, secrets.json: an admin command never starts a new installation.
+    const layout = dataDirLayout(config.dataDir);
+    if (!existsSync(layout.secretsFile) && !existsSync(join(layout.caDir, 'ca.json'))) {
       throw new CliError('ERR_CLI_INPUT', `${config.dataDir} is not an initialised data directory (run signet serve first)`);
     }
     const services = await createServices(config, {

@@ -4,7 +4,7 @@
  * (SECURITY.md AUD-01…05). Exits 1 naming the first bad entry on any edit, deletion or reordering.
  */
 import { createAuditKey, verifyAuditStore } from '../../audit/index.js';
-import { loadServerConfig, openDataDirSecrets } from '../../server/index.js';
+import { loadServerConfig, openServerSecrets } from '../../server/index.js';
 import { connectStore } from '../../store/index.js';
 import type { Command } from '../command.js';
 import { parseCliArgs } from '../args.js';
@@ -33,9 +33,9 @@ export const auditCommand: Command = {
     }
     const { values } = parseCliArgs({ args: [...rest], options, strict: true });
     const config = loadServerConfig(values.data !== undefined ? { dataDir: values.data } : {});
-    const { secrets } = openDataDirSecrets(config);
     const store = await connectStore(config.database);
     try {
+      const secrets = await openServerSecrets(config, store);
       const report = await verifyAuditStore(store, createAuditKey(secrets.auditKey));
       if (values.json === true) io.stdout.write(`${JSON.stringify(report)}\n`);
       if (report.ok) {

@@ -1,12 +1,10 @@
 /**
  * The encrypted software keystore: keys generated with node:crypto, each PKCS#8 (RFC 5208)
  * sealed with AES-256-GCM (SP 800-38D) under its own data key, the data key wrapped by a KEK.
- * One JSON file per key, written atomically; KEK rotation re-wraps data keys only.
+ * One envelope per key, in a directory (one JSON file each, written atomically) or in the
+ * service's database (key-records.ts); KEK rotation re-wraps data keys only, in batches.
  */
 import { createPrivateKey, createPublicKey, generateKeyPair, randomBytes, type KeyObject } from 'node:crypto';
-import { statSync, type BigIntStats } from 'node:fs';
-import { mkdir, readdir, readFile, stat, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { KeyType, NamedCurve } from '../../cms/algorithms.js';
 import { systemClock, type Clock } from '../../core/clock.js';
@@ -15,12 +13,11 @@ import type { ListingKeyBackend } from '../key-listing.js';
 import { KeyBackendError } from '../errors.js';
 import { assertKeyLabel, randomKeyLabel } from '../key-label.js';
 import type { Kek } from './kek.js';
-import { createFileAtomic, writeFileAtomic } from './atomic-file.js';
+import { FileKeyRecords, keystoreLabelOf, type KeyRecords } from './key-records.js';
 import {
   dataKeyAad,
   decodeKeyFile,
   encodeKeyFile,
-  maxKeyFileBytes,
   privateKeyAad,
   type KeyFileV1,
 } from './key-file.js';
@@ -32,8 +29,10 @@ const generateKeyPairAsync = promisify(generateKeyPair);
 
 /** Options of `SoftwareKeystore.open`. */
 export interface SoftwareKeystoreOptions {
-  /** The keystore directory (created with mode 0700 when missing). */
-  readonly dir: string;
+  /** The keystore directory (created with mode 0700 when missing); or give `records`. */
+  readonly dir?: string;
+  /** Where the wrapped keys live (e.g. the service database); default: files in `dir`. */
+  readonly records?: KeyRecords;
   /** The current KEK: wraps new data keys; rotation targets it. */
   readonly kek: Kek;
   /** Older KEKs still accepted for unwrapping (during or after an interrupted rotation). */
@@ -42,8 +41,8 @@ export interface SoftwareKeystoreOptions {
   readonly clock?: Clock;
   /**
    * How long a decrypted key may stay in memory after its last use, in seconds (default 30; 0
-   * turns the cache off). Each use re-checks the key file (`stat`), so a destroyed, replaced or
-   * re-wrapped key is never used from the cache.
+   * turns the cache off). Each use re-checks the key's record (its stamp), so a destroyed,
+   * replaced or re-wrapped key is never used from the cache.
    */
   readonly keyCacheSeconds?: number;
   /** At most this many decrypted keys are held (default 128, least recently used evicted). */
@@ -56,10 +55,10 @@ export interface SoftwareKeystoreOptions {
   readonly signingThreads?: number;
 }
 
-/** A decrypted key held by the cache, valid while its file is unchanged. */
+/** A decrypted key held by the cache, valid while its record is unchanged. */
 interface CachedKey {
   readonly key: KeyObject;
-  readonly fileId: string;
+  readonly stamp: string;
   expiresAt: number;
 }
 
@@ -72,31 +71,21 @@ export interface KeystoreEntry {
   readonly createdAt: string;
 }
 
+/** Options of `rotateKek`. */
+export interface RotateKekOptions {
+  /** Called after each key has been re-wrapped (progress reporting). */
+  readonly onRewrapped?: (ref: KeyRef) => void;
+  /** Keys read per batch (default 100). */
+  readonly batchSize?: number;
+}
+
 const refPrefix = 'keystore:';
-const fileSuffix = '.key.json';
+const listPage = 500;
 
 /** `keystore:<label>` for a label. */
 export function keystoreRef(label: string): KeyRef {
   assertKeyLabel(label);
   return `${refPrefix}${label}`;
-}
-
-function labelOf(ref: KeyRef): string {
-  if (!ref.startsWith(refPrefix)) {
-    throw new KeyBackendError(
-      'ERR_KEY_REF_INVALID',
-      'a software keystore reference has the form keystore:<label>',
-    );
-  }
-  const label = ref.slice(refPrefix.length);
-  try {
-    assertKeyLabel(label);
-  } catch (err) {
-    throw new KeyBackendError('ERR_KEY_REF_INVALID', 'invalid label in keystore reference', {
-      cause: err,
-    });
-  }
-  return label;
 }
 
 /**
@@ -116,7 +105,7 @@ function labelOf(ref: KeyRef): string {
  */
 export class SoftwareKeystore implements ListingKeyBackend {
   readonly kind = 'software';
-  readonly #dir: string;
+  readonly #records: KeyRecords;
   #kek: Kek;
   readonly #keks: Map<string, Kek>;
   readonly #clock: Clock;
@@ -127,8 +116,8 @@ export class SoftwareKeystore implements ListingKeyBackend {
   #closed = false;
   readonly #pool: SigningPool | undefined;
 
-  private constructor(options: SoftwareKeystoreOptions) {
-    this.#dir = options.dir;
+  private constructor(options: SoftwareKeystoreOptions, records: KeyRecords) {
+    this.#records = records;
     this.#kek = options.kek;
     this.#keks = new Map([options.kek, ...(options.previousKeks ?? [])].map((k) => [k.id, k]));
     this.#clock = options.clock ?? systemClock;
@@ -139,32 +128,29 @@ export class SoftwareKeystore implements ListingKeyBackend {
   }
 
   /**
-   * Opens (creating if needed) the keystore in `dir`. Refuses with `ERR_KEYSTORE_KEK` when a key
-   * file present was wrapped by none of the given KEKs, so a wrong KEK fails at start, not at the
-   * first signature.
+   * Opens (creating if needed) the keystore in `dir` or on `records`. Refuses with
+   * `ERR_KEYSTORE_KEK` when a key present was wrapped by none of the given KEKs, so a wrong KEK
+   * fails at start, not at the first signature.
    */
   static async open(options: SoftwareKeystoreOptions): Promise<SoftwareKeystore> {
-    try {
-      await mkdir(options.dir, { recursive: true, mode: 0o700 });
-    } catch (err) {
+    const records = options.records ?? (options.dir !== undefined ? new FileKeyRecords(options.dir) : undefined);
+    if (records === undefined) throw new KeyBackendError('ERR_KEY_BACKEND_UNAVAILABLE', 'a software keystore needs a directory or a record store');
+    await records.prepare();
+    const keystore = new SoftwareKeystore(options, records);
+    keystore.assertKeks(await records.kekIds(), records.location);
+    return keystore;
+  }
+
+  /** Throws ERR_KEYSTORE_KEK naming the first of `kekIds` that no configured KEK matches. */
+  assertKeks(kekIds: readonly string[], where: string): void {
+    const missing = kekIds.filter((id) => !this.#keks.has(id));
+    if (missing.length > 0) {
       throw new KeyBackendError(
-        'ERR_KEY_BACKEND_UNAVAILABLE',
-        'cannot create the keystore directory',
-        {
-          cause: err,
-          detail: { dir: options.dir },
-        },
+        'ERR_KEYSTORE_KEK',
+        `keys in ${where} are wrapped under KEK ${missing.join(', ')}, which is not configured (configured: ${[...this.#keks.keys()].join(', ')})`,
+        { detail: { kekIds: missing } },
       );
     }
-    const keystore = new SoftwareKeystore(options);
-    for (const file of await keystore.#readAll()) {
-      if (!keystore.#keks.has(file.dataKey.kekId)) {
-        throw new KeyBackendError('ERR_KEYSTORE_KEK', `no configured KEK can unwrap ${file.ref}`, {
-          detail: { kekId: file.dataKey.kekId },
-        });
-      }
-    }
-    return keystore;
   }
 
   /** The id of the current KEK (a public fingerprint). */
@@ -225,22 +211,15 @@ export class SoftwareKeystore implements ListingKeyBackend {
       dataKey: { kekId: this.#kek.id, ...wrapped },
       privateKey: sealed,
     };
-    try {
-      await createFileAtomic(this.#path(label), encodeKeyFile(file));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
-        throw new KeyBackendError('ERR_KEY_EXISTS', `a key labelled ${label} already exists`);
-      }
-      throw new KeyBackendError('ERR_KEY_BACKEND_UNAVAILABLE', 'cannot write the key file', {
-        cause: err,
-      });
+    if (!(await this.#records.create(ref, encodeKeyFile(file), this.#kek.id))) {
+      throw new KeyBackendError('ERR_KEY_EXISTS', `a key labelled ${label} already exists`);
     }
     return { ref, publicKey: spki, keyType: spec.type };
   }
 
   async getPublicKey(ref: KeyRef): Promise<Uint8Array> {
     this.#assertOpen();
-    return (await this.#read(ref)).publicKey;
+    return (await this.#read(ref)).file.publicKey;
   }
 
   async sign(ref: KeyRef, request: SignRequest): Promise<Uint8Array> {
@@ -265,24 +244,28 @@ export class SoftwareKeystore implements ListingKeyBackend {
   }
 
   /**
-   * The decrypted key of `ref`: from the cache when its file is unchanged (same inode, size and
-   * mtime) and the entry has not expired; otherwise read, decrypted and (if caching) remembered.
-   * Measured in bench/keys.bench.ts: reading and decrypting the file costs several times the
-   * RSA-2048 signature itself.
+   * The decrypted key of `ref`: from the cache when its record is unchanged (same stamp) and the
+   * entry has not expired; otherwise read, decrypted and (if caching) remembered. Measured in
+   * bench/keys.bench.ts: reading and decrypting the key costs several times the RSA-2048
+   * signature itself.
    */
   async #privateKey(ref: KeyRef): Promise<KeyObject> {
-    if (this.#cacheMs === 0) return this.#decrypt(await this.#read(ref));
+    if (this.#cacheMs === 0) return this.#decrypt((await this.#read(ref)).file);
     const now = this.#clock.now().getTime();
-    const fileId = this.#fileId(ref);
     const hit = this.#cache.get(ref);
     this.#cache.delete(ref);
-    if (hit !== undefined && hit.fileId === fileId && hit.expiresAt > now) {
-      hit.expiresAt = now + this.#cacheMs;
-      this.#cache.set(ref, hit);
-      return hit.key;
+    if (hit !== undefined && hit.expiresAt > now) {
+      const stamp = await this.#records.stamp(ref);
+      if (stamp === undefined) throw new KeyBackendError('ERR_KEY_NOT_FOUND', `no key ${ref}`);
+      if (stamp === hit.stamp) {
+        hit.expiresAt = now + this.#cacheMs;
+        this.#cache.set(ref, hit);
+        return hit.key;
+      }
     }
-    const key = this.#decrypt(await this.#read(ref));
-    this.#cache.set(ref, { key, fileId, expiresAt: now + this.#cacheMs });
+    const { file, stamp } = await this.#read(ref);
+    const key = this.#decrypt(file);
+    this.#cache.set(ref, { key, stamp, expiresAt: now + this.#cacheMs });
     for (const [oldest, entry] of this.#cache) {
       if (this.#cache.size <= this.#cacheEntries && entry.expiresAt > now) break;
       this.#cache.delete(oldest);
@@ -290,78 +273,83 @@ export class SoftwareKeystore implements ListingKeyBackend {
     return key;
   }
 
-  /**
-   * Identity of the key file's current version; `ERR_KEY_NOT_FOUND` when it is gone. A
-   * synchronous stat: one local syscall of a few microseconds, where the promise form costs a
-   * thread-pool round trip of ~0.1 ms on every signature.
-   */
-  #fileId(ref: KeyRef): string {
-    let s: BigIntStats | undefined;
-    try {
-      s = statSync(this.#path(labelOf(ref)), { bigint: true, throwIfNoEntry: false });
-    } catch (err) {
-      this.#cache.delete(ref);
-      throw new KeyBackendError('ERR_KEY_BACKEND_UNAVAILABLE', 'cannot read the key file', { cause: err });
-    }
-    if (s === undefined) {
-      this.#cache.delete(ref);
-      throw new KeyBackendError('ERR_KEY_NOT_FOUND', `no key ${ref}`);
-    }
-    return `${s.ino}/${s.size}/${s.mtimeNs}/${s.ctimeNs}`;
-  }
-
   async destroyKey(ref: KeyRef): Promise<void> {
     this.#assertOpen();
-    const label = labelOf(ref);
     await this.#read(ref);
     this.#cache.delete(ref);
-    await unlink(this.#path(label));
+    await this.#records.remove(ref);
   }
 
   /** Every key in the keystore (public data only), sorted by reference. */
   async listKeys(): Promise<readonly KeystoreEntry[]> {
     this.#assertOpen();
-    const files = await this.#readAll();
-    return files
-      .map((f) => ({
-        ref: f.ref,
-        keyType: f.keyType,
-        spec: f.spec,
-        publicKey: f.publicKey,
-        createdAt: f.createdAt,
-      }))
-      .sort((a, b) => (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0));
+    const out: KeystoreEntry[] = [];
+    for (const ref of await this.listKeyRefs()) {
+      let file: KeyFileV1;
+      try {
+        file = (await this.#read(ref)).file;
+      } catch (err) {
+        if (err instanceof KeyBackendError && err.code === 'ERR_KEY_NOT_FOUND') continue;
+        throw err;
+      }
+      out.push({ ref: file.ref, keyType: file.keyType, spec: file.spec, publicKey: file.publicKey, createdAt: file.createdAt });
+    }
+    return out;
   }
 
   /** The references of every key, sorted (the listing capability). */
   async listKeyRefs(): Promise<readonly KeyRef[]> {
-    return (await this.listKeys()).map((k) => k.ref);
+    this.#assertOpen();
+    const refs: KeyRef[] = [];
+    for (;;) {
+      const page = await this.#records.list(refs.at(-1), listPage);
+      refs.push(...page);
+      if (page.length < listPage) return refs;
+    }
   }
 
   /**
-   * Re-wraps every data key under `newKek` (one atomic file replacement per key, so a crash
-   * leaves each key readable with the old or the new KEK). Private keys are not decrypted.
-   * Afterwards `newKek` is current and the old KEKs remain accepted by this instance.
-   * `onRewrapped` is called after each key file has been replaced (progress reporting).
+   * Re-wraps every data key under `newKek`, a batch of keys at a time; each key is replaced only
+   * if it did not change meanwhile (its stamp), so a key destroyed or re-wrapped by another
+   * process during the rotation is left to it, and a crash leaves every key readable with the
+   * old or the new KEK. Private keys are not decrypted. The KEK of a key that is wrapped under
+   * none of this keystore's KEKs stops the rotation (ERR_KEYSTORE_KEK). Afterwards `newKek` is
+   * current and the old KEKs remain accepted by this instance.
    */
-  async rotateKek(
-    newKek: Kek,
-    options: { readonly onRewrapped?: (ref: KeyRef) => void } = {},
-  ): Promise<{ readonly rewrapped: number }> {
+  async rotateKek(newKek: Kek, options: RotateKekOptions = {}): Promise<{ readonly rewrapped: number }> {
     this.#assertOpen();
     this.#keks.set(newKek.id, newKek);
+    const batchSize = Math.max(1, options.batchSize ?? 100);
     let rewrapped = 0;
-    for (const file of await this.#readAll()) {
-      if (file.dataKey.kekId === newKek.id) continue;
-      const dataKey = this.#unwrap(file);
-      const wrapped = newKek.wrap(dataKey, dataKeyAad(file.ref));
-      dataKey.fill(0);
-      await writeFileAtomic(
-        this.#path(labelOf(file.ref)),
-        encodeKeyFile({ ...file, dataKey: { kekId: newKek.id, ...wrapped } }),
-      );
-      rewrapped++;
-      options.onRewrapped?.(file.ref);
+    let idle = 0;
+    for (;;) {
+      const batch = await this.#records.listNotWrappedBy(newKek.id, batchSize);
+      let progress = 0;
+      for (const ref of batch) {
+        let current: { file: KeyFileV1; stamp: string };
+        try {
+          current = await this.#read(ref);
+        } catch (err) {
+          if (err instanceof KeyBackendError && err.code === 'ERR_KEY_NOT_FOUND') continue;
+          throw err;
+        }
+        const { file, stamp } = current;
+        if (file.dataKey.kekId === newKek.id) continue;
+        const dataKey = this.#unwrap(file);
+        const wrapped = newKek.wrap(dataKey, dataKeyAad(file.ref));
+        dataKey.fill(0);
+        const envelope = encodeKeyFile({ ...file, dataKey: { kekId: newKek.id, ...wrapped } });
+        if (await this.#records.replace(ref, envelope, newKek.id, stamp)) {
+          rewrapped++;
+          progress++;
+          options.onRewrapped?.(ref);
+        }
+      }
+      if (batch.length < batchSize) break;
+      // A full batch of which nothing was replaced: each key changed meanwhile (re-wrapped by
+      // another process, or destroyed) and is listed again only if it still needs it.
+      idle = progress === 0 ? idle + 1 : 0;
+      if (idle > 3) throw new KeyBackendError('ERR_KEY_BACKEND_UNAVAILABLE', 'the re-wrap makes no progress (the keys keep changing)');
     }
     this.#kek = newKek;
     return { rewrapped };
@@ -369,12 +357,9 @@ export class SoftwareKeystore implements ListingKeyBackend {
 
   async health(): Promise<BackendHealth> {
     if (this.#closed) return { ok: false, detail: { closed: true } };
-    try {
-      const s = await stat(this.#dir);
-      return { ok: s.isDirectory(), detail: { kekId: this.#kek.id } };
-    } catch {
-      return { ok: false, detail: { reason: 'keystore directory unreachable' } };
-    }
+    return (await this.#records.healthy().catch(() => false))
+      ? { ok: true, detail: { kekId: this.#kek.id } }
+      : { ok: false, detail: { reason: 'keystore unreachable' } };
   }
 
   async close(): Promise<void> {
@@ -388,51 +373,18 @@ export class SoftwareKeystore implements ListingKeyBackend {
       throw new KeyBackendError('ERR_KEY_BACKEND_CLOSED', 'the software keystore is closed');
   }
 
-  #path(label: string): string {
-    return join(this.#dir, `${label}${fileSuffix}`);
-  }
-
-  async #read(ref: KeyRef): Promise<KeyFileV1> {
-    const label = labelOf(ref);
-    let bytes: Buffer;
-    try {
-      const s = await stat(this.#path(label));
-      if (s.size > maxKeyFileBytes)
-        throw new KeyBackendError('ERR_KEYSTORE_CORRUPT', `key file of ${ref} is too large`);
-      bytes = await readFile(this.#path(label));
-    } catch (err) {
-      if (err instanceof KeyBackendError) throw err;
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw new KeyBackendError('ERR_KEY_NOT_FOUND', `no key ${ref}`);
-      }
-      throw new KeyBackendError('ERR_KEY_BACKEND_UNAVAILABLE', 'cannot read the key file', {
-        cause: err,
-      });
+  async #read(ref: KeyRef): Promise<{ file: KeyFileV1; stamp: string }> {
+    keystoreLabelOf(ref);
+    const record = await this.#records.read(ref);
+    if (record === undefined) {
+      this.#cache.delete(ref);
+      throw new KeyBackendError('ERR_KEY_NOT_FOUND', `no key ${ref}`);
     }
-    const file = decodeKeyFile(bytes);
-    // The file name is not trusted: the reference inside (bound in both AADs) must match it.
+    const file = decodeKeyFile(record.envelope);
+    // The storage name is not trusted: the reference inside (bound in both AADs) must match it.
     if (file.ref !== ref)
       throw new KeyBackendError('ERR_KEYSTORE_KEK', `key file of ${ref} does not belong to it`);
-    return file;
-  }
-
-  async #readAll(): Promise<KeyFileV1[]> {
-    let names: string[];
-    try {
-      names = await readdir(this.#dir);
-    } catch (err) {
-      throw new KeyBackendError(
-        'ERR_KEY_BACKEND_UNAVAILABLE',
-        'cannot list the keystore directory',
-        { cause: err },
-      );
-    }
-    const out: KeyFileV1[] = [];
-    for (const name of names.sort()) {
-      if (!name.endsWith(fileSuffix) || name.startsWith('.')) continue;
-      out.push(await this.#read(keystoreRef(name.slice(0, -fileSuffix.length))));
-    }
-    return out;
+    return { file, stamp: record.stamp };
   }
 
   #unwrap(file: KeyFileV1): Buffer {

@@ -320,7 +320,7 @@ function readCert(dir: string, name: string): Uint8Array {
  */
 export async function openCaDirectory(
   dir: string,
-  options: KekChoice & { readonly clock: Clock; readonly baseUrl?: string; readonly store?: CaStore },
+  options: KekChoice & { readonly clock: Clock; readonly baseUrl?: string; readonly store?: CaStore; readonly keystore?: SoftwareKeystore },
 ): Promise<OpenedCaDirectory> {
   let config: CaDirectoryConfig;
   try {
@@ -337,8 +337,11 @@ export async function openCaDirectory(
       `the CA in ${dir} keeps its records in the signing service database; manage it through signet serve / signet admin`,
     );
   }
-  const kek = resolveKek(dir, options, config);
-  const keystore = await SoftwareKeystore.open({ dir: join(dir, 'keys'), kek, clock: options.clock });
+  // The signing service keeps the CA's keys in its database and hands that keystore in (it
+  // stays the caller's to close); the CLI opens the directory's own keys/.
+  const keystore =
+    options.keystore ?? (await SoftwareKeystore.open({ dir: join(dir, 'keys'), kek: resolveKek(dir, options, config), clock: options.clock }));
+  const ownsKeystore = options.keystore === undefined;
   const store = options.store ?? new FileCaStore(dir);
   const key = (ref: string): CaKey => ({ backend: keystore, ref, algorithm: config.algorithm });
   const issuing = readCert(dir, 'issuing.pem');
@@ -380,7 +383,7 @@ export async function openCaDirectory(
         clock: options.clock,
       }),
     close: async () => {
-      await keystore.close();
+      if (ownsKeystore) await keystore.close();
       await store.close();
     },
   };
@@ -451,7 +454,10 @@ function writeAtomically(dir: string, name: string, text: string): void {
  * await upgradeCaDirectory(dir, { clock: systemClock });
  * ```
  */
-export async function upgradeCaDirectory(dir: string, options: KekChoice & { readonly clock: Clock }): Promise<CaDirectoryUpgrade> {
+export async function upgradeCaDirectory(
+  dir: string,
+  options: KekChoice & { readonly clock: Clock; readonly keystore?: SoftwareKeystore },
+): Promise<CaDirectoryUpgrade> {
   const config = readCaDirectoryConfig(dir);
   const rootRef = config.keys?.root;
   if (rootRef === undefined) return { reissuedIssuing: false, wroteRootCrl: false };
@@ -470,7 +476,8 @@ export async function upgradeCaDirectory(dir: string, options: KekChoice & { rea
     }
   }
   if (hasCdp && crlFresh) return { reissuedIssuing: false, wroteRootCrl: false };
-  const keystore = await SoftwareKeystore.open({ dir: join(dir, 'keys'), kek: resolveKek(dir, options, config), clock: options.clock });
+  const keystore =
+    options.keystore ?? (await SoftwareKeystore.open({ dir: join(dir, 'keys'), kek: resolveKek(dir, options, config), clock: options.clock }));
   try {
     const rootKey: CaKey = { backend: keystore, ref: rootRef, algorithm: config.algorithm };
     if (!hasCdp) {
@@ -493,6 +500,6 @@ export async function upgradeCaDirectory(dir: string, options: KekChoice & { rea
     if (!crlFresh) await writeRootCrl({ dir, rootKey, rootCertificate, clock: options.clock });
     return { reissuedIssuing: !hasCdp, wroteRootCrl: !crlFresh };
   } finally {
-    await keystore.close();
+    if (options.keystore === undefined) await keystore.close();
   }
 }
