@@ -63,6 +63,8 @@ export class SessionPool {
   #waiters: Waiter[] = [];
   #slot: { readonly handle: pkcs11js.Handle; readonly generation: number } | undefined;
   #loggedInGeneration = -1;
+  /** Set once the token refused the PIN at a re-login: never tried again (FLT-11). */
+  #loginRefused: KeyBackendError | undefined;
   #reconnects = 0;
   #epoch = 0;
   #allReturned: (() => void)[] = [];
@@ -121,6 +123,8 @@ export class SessionPool {
       let error: unknown;
       try {
         session = await this.#acquire();
+        // An idle session of a pool whose login was lost (below) logs in again before use.
+        if (this.#loggedInGeneration !== session.generation) this.#login(session.handle, session.generation);
         const result = await fn(session.handle, this.#module.api);
         this.#release(session);
         return result;
@@ -129,7 +133,21 @@ export class SessionPool {
       } finally {
         this.#module.leave();
       }
-      const failure = classifyPkcs11Failure(error);
+      let failure = classifyPkcs11Failure(error);
+      // SECURITY.md FLT-11: the token may log the application out under the pool (a C_Logout by
+      // another client, a token-side timeout). Private objects then vanish, so the failure reads
+      // as a missing key or a stale handle: a session that is no longer logged in means a lost
+      // login, repaired once like the others (the failed attempt signed nothing).
+      if (
+        session !== undefined &&
+        failure !== 'session-lost' &&
+        failure !== 'module-lost' &&
+        failure !== 'pin' &&
+        this.#loggedInGeneration === session.generation &&
+        !this.#isLoggedIn(session.handle)
+      ) {
+        failure = 'not-logged-in';
+      }
       if (session !== undefined) {
         if (failure === 'session-lost' || failure === 'module-lost') this.#discard(session);
         else this.#release(session);
@@ -138,7 +156,7 @@ export class SessionPool {
         attempt > 0 ||
         failure === 'other' ||
         failure === 'pin' ||
-        error instanceof KeyBackendError
+        (error instanceof KeyBackendError && failure !== 'not-logged-in')
       ) {
         throw toKeyError(error, 'PKCS#11 operation');
       }
@@ -222,17 +240,32 @@ export class SessionPool {
     // so one C_Login per generation suffices; "already logged in" is success.
     if (this.#loggedInGeneration !== session.generation || !this.#isLoggedIn(handle)) {
       try {
-        api.C_Login(handle, pkcs11js.CKU_USER, this.#pin);
+        this.#login(handle, session.generation);
       } catch (err) {
-        if (ckrName(err) !== 'CKR_USER_ALREADY_LOGGED_IN') {
-          this.#closeQuietly(handle);
-          throw toKeyError(err, `login to token ${this.tokenLabel}`);
-        }
+        this.#closeQuietly(handle);
+        throw err;
       }
-      this.#loggedInGeneration = session.generation;
-      this.#epoch++;
     }
     return session;
+  }
+
+  /**
+   * C_Login as the user on `handle`. A PIN the token refuses is remembered and never presented
+   * again by this pool (SECURITY.md FLT-11): a token counts wrong PINs and locks itself.
+   */
+  #login(handle: pkcs11js.Handle, generation: number): void {
+    if (this.#loginRefused !== undefined) throw this.#loginRefused;
+    try {
+      this.#module.api.C_Login(handle, pkcs11js.CKU_USER, this.#pin);
+    } catch (err) {
+      if (ckrName(err) !== 'CKR_USER_ALREADY_LOGGED_IN') {
+        const refused = toKeyError(err, `login to token ${this.tokenLabel}`);
+        if (classifyPkcs11Failure(err) === 'pin') this.#loginRefused = refused;
+        throw refused;
+      }
+    }
+    this.#loggedInGeneration = generation;
+    this.#epoch++;
   }
 
   #isLoggedIn(handle: pkcs11js.Handle): boolean {
