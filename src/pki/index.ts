@@ -52,6 +52,7 @@ export {
   openCaDirectory,
   pkiUrlsFor,
   readCaDirectoryConfig,
+  resignRootCrl,
   rootPkiUrlsFor,
   updateBaseUrl,
   upgradeCaDirectory,

@@ -186,7 +186,14 @@ export async function createServices(config: ServerConfig, options: CreateServic
   try {
     const baseUrl = mutableBaseUrl(
       config.baseUrl ?? (config.host === '127.0.0.1' ? `http://localhost:${config.port}` : `http://${config.host}:${config.port}`),
-      (url) => storeCaBaseUrl(boot.layout.caDir, url),
+      (url) => {
+        try {
+          storeCaBaseUrl(boot.layout.caDir, url);
+        } catch (err) {
+          // The server keeps serving; certificates then name the URL stored before.
+          logger.warn({ err }, 'could not store the base URL in the CA directory (ca.json)');
+        }
+      },
     );
     const store = await connectStore(config.database);
     closers.push(() => store.close());

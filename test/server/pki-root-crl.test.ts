@@ -10,7 +10,8 @@ import { generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { buildServer } from '../../src/server/index.js';
 import { crlUrls, parseCertificate, readCaDirectoryConfig, verifyCrl } from '../../src/pki/index.js';
 import { cscDepsFor } from '../../src/server/surfaces.js';
-import { openServices, serverEnv } from './support/server-fixture.js';
+import { main } from '../../src/cli/main.js';
+import { captureIo, openServices, serverEnv } from './support/server-fixture.js';
 
 describe('server root CRL (issue 22)', () => {
   it('serves the root CRL the issuing CA names, gives it to B-LT validation data, and keeps certificate URLs on the stored base URL', async (t) => {
@@ -38,6 +39,12 @@ describe('server root CRL (issue 22)', () => {
     assert.ok(revocation);
     const evidence = await revocation.fetch(issuing, services.rootCertificate);
     assert.deepEqual(evidence.crls.map((c) => Buffer.from(c).toString('hex')), [Buffer.from(rootCrl).toString('hex')]);
+
+    // `signet ca crl --root` names what to do on the server's CA directory (its keys are in the database).
+    const io = captureIo();
+    const code = await main(['ca', 'crl', '--root', '--dir', services.layout.caDir, '--kek-file', services.layout.kekFile], io);
+    assert.equal(code, 1);
+    assert.match(io.stderr.text, /^error: ERR_PKI_CA_DIR_INVALID: .*re-signs its root CRL itself at start/);
 
     // Another process on the same data directory (signet admin …) with its default port: URLs
     // come from ca.json, not from that process's own configuration.

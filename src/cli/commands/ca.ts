@@ -19,9 +19,9 @@ import {
   pemCertificates,
   pemToDer,
   renewCertificates,
+  resignRootCrl,
   rootCrlFile,
   serialToHex,
-  writeRootCrl,
   type CertificateRecord,
   type ImportedIssuingCa,
   type OpenedCaDirectory,
@@ -224,14 +224,14 @@ async function crl(values: Values, io: CliIo): Promise<number> {
 async function rootCrl(values: Values, io: CliIo): Promise<number> {
   const days = Number(values.days ?? String(defaultRootCrlDays));
   if (!Number.isInteger(days) || days < 1 || days > 3650) throw new CliError('ERR_CLI_USAGE', '--days must be a whole number of days from 1 to 3650');
-  return withCa(values, async (opened) => {
-    if (opened.rootKey === undefined) {
-      throw new CliError('ERR_CLI_INPUT', `the CA in ${opened.dir} does not hold its root key (imported issuing CA): the root's owner publishes its CRL`);
-    }
-    await writeRootCrl({ dir: opened.dir, rootKey: opened.rootKey, rootCertificate: opened.rootCertificate, clock: systemClock, days });
-    io.stdout.write(`wrote the root CRL (DER, valid ${days} days) to ${join(opened.dir, rootCrlFile)}\n`);
-    return 0;
+  const dir = required(values, 'dir');
+  await resignRootCrl(dir, {
+    clock: systemClock,
+    days,
+    ...(values['kek-file'] !== undefined ? { kekFile: values['kek-file'] } : {}),
   });
+  io.stdout.write(`wrote the root CRL (DER, valid ${days} days) to ${join(dir, rootCrlFile)}\n`);
+  return 0;
 }
 
 async function renew(values: Values, io: CliIo): Promise<number> {

@@ -425,6 +425,43 @@ export function markCaDirectoryInDatabase(dir: string): CaDirectoryConfig {
   return config.store === 'database' ? config : replaceConfig(dir, { ...config, store: 'database' });
 }
 
+/**
+ * Re-signs the root CRL of a CA directory with its root key (`signet ca crl --root`): needs only
+ * ca.json, the keystore and root.pem. ERR_PKI_CA_DIR_INVALID when the directory holds no root key,
+ * or belongs to signet serve (its keys are in the database; it re-signs at start).
+ *
+ * @example
+ * ```ts
+ * await resignRootCrl(dir, { clock: systemClock, days: 365 });
+ * ```
+ */
+export async function resignRootCrl(dir: string, options: KekChoice & { readonly clock: Clock; readonly days?: number }): Promise<Uint8Array> {
+  const config = readCaDirectoryConfig(dir);
+  const rootRef = config.keys?.root;
+  if (rootRef === undefined) {
+    throw new PkiError('ERR_PKI_CA_DIR_INVALID', `the CA in ${dir} does not hold its root key (imported issuing CA): the root's owner publishes its CRL`);
+  }
+  if (config.store === 'database') {
+    throw new PkiError(
+      'ERR_PKI_CA_DIR_INVALID',
+      `the CA in ${dir} belongs to signet serve, whose keys live in its database: it re-signs its root CRL itself at start when less than 30 days remain`,
+    );
+  }
+  const rootCertificate = readCert(dir, 'root.pem');
+  const keystore = await SoftwareKeystore.open({ dir: join(dir, 'keys'), kek: resolveKek(dir, options, config), clock: options.clock });
+  try {
+    return await writeRootCrl({
+      dir,
+      rootKey: { backend: keystore, ref: rootRef, algorithm: config.algorithm },
+      rootCertificate,
+      clock: options.clock,
+      ...(options.days !== undefined ? { days: options.days } : {}),
+    });
+  } finally {
+    await keystore.close();
+  }
+}
+
 /** What upgradeCaDirectory changed. */
 export interface CaDirectoryUpgrade {
   /** The issuing CA certificate was re-issued with the root's CRL distribution point and AIA. */
