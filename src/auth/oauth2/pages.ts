@@ -43,6 +43,53 @@ ${findings}
 </section>`;
 }
 
+/** Above this many documents the consent page lists them collapsed (a summary, each opened on demand). */
+export const collapsedDocumentsFrom = 6;
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/**
+ * A document of a big request: a disclosure (`<details>`, keyboard and screen-reader operable
+ * without script) whose summary names it with its page count and anything the checks found;
+ * opening it shows the same facts as a small request's document, its pages rendered then
+ * (consent.js renders a holder marked data-lazy when its document is opened). A document that
+ * cannot be signed is open from the start.
+ */
+function renderCollapsedDocument(d: ConsentDocumentView, i: number): string {
+  const n = i + 1;
+  const blocking = d.findings.some((f) => f.blocksSigning);
+  const note = blocking ? ' — cannot be signed' : d.findings.length > 0 ? ` — ${plural(d.findings.length, 'finding')}` : '';
+  const findings =
+    d.findings.length === 0
+      ? '<p class="findings-none">The checks found nothing unusual in this document.</p>'
+      : `<ul class="findings" aria-label="What the checks found in ${escapeHtml(d.name)}">
+${d.findings.map((f) => `<li class="${f.blocksSigning ? 'finding blocking' : 'finding'}">${f.blocksSigning ? '<strong>Cannot be signed:</strong> ' : ''}${escapeHtml(f.message)} <small>(${escapeHtml(f.code)})</small></li>`).join('\n')}
+</ul>`;
+  const place = d.placement === undefined ? '' : ` data-sign-page="${d.placement.page}" data-sign-rect="${d.placement.rect.map(String).join(' ')}"`;
+  return `<li><details class="document"${blocking ? ' open' : ''}>
+<summary id="document-${n}-name">Document ${n}: ${escapeHtml(d.name)} <span class="page-count">(${plural(d.pages, 'page')})</span>${escapeHtml(note)}</summary>
+<div role="region" aria-labelledby="document-${n}-name">
+<p>${Math.max(1, Math.round(d.size / 1024))} KB. ${placementText(d)}</p>
+<div class="pages" data-document="${i}" data-pages="${d.pages}" data-lazy="1"${place} role="group" aria-label="Pages of ${escapeHtml(d.name)}"><p class="pages-loading">The pages appear here when the document is opened.</p></div>
+<p>Hash to be signed: <code class="document-hash">${escapeHtml(d.hash)}</code></p>
+${findings}
+</div>
+</details></li>`;
+}
+
+/** The documents of a request: each in full when few, else a summary and a collapsed list. */
+function renderDocuments(docs: readonly ConsentDocumentView[]): string {
+  if (docs.length < collapsedDocumentsFrom) return docs.map(renderDocument).join('\n');
+  const pages = docs.reduce((sum, d) => sum + d.pages, 0);
+  const flagged = docs.filter((d) => d.findings.length > 0).length;
+  return `<p id="documents-summary"><strong>${plural(docs.length, 'document')}</strong>, ${plural(pages, 'page')} in all.${flagged === 0 ? ' The checks found nothing unusual in any of them.' : ` The checks found something in ${plural(flagged, 'document')} (marked below).`} Open a document to see its pages.</p>
+<ol class="document-list" aria-label="Documents to sign">
+${docs.map(renderCollapsedDocument).join('\n')}
+</ol>`;
+}
+
 /** Escapes text for HTML element content and double-quoted attributes. */
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -141,15 +188,15 @@ export function renderConsentPage(view: {
       : docs.length === 0
         ? `<p id="hash-only"><strong>Signet has not seen these documents: only their hashes.</strong> It cannot show you what you are signing. Approve only if you trust ${escapeHtml(r.clientName)} to have computed these hashes from the documents you mean to sign.</p>`
         : `<p>These are the documents you are about to sign, shown from the very bytes whose hashes your signature will cover.</p>
-${docs.map(renderDocument).join('\n')}
+${renderDocuments(docs)}
 ${isBlocked ? '<p role="alert" id="blocked">At least one document cannot be signed safely (see above), so this request cannot be approved.</p>' : ''}`;
   const what =
     c === undefined
       ? `<p>${escapeHtml(r.clientName)} asks for access to your Signet account (scope <code>service</code>): list your credentials and their certificates. It cannot sign without asking you again.</p>`
       : `<p>${escapeHtml(r.clientName)} asks to create <strong id="num-signatures">${c.numSignatures}</strong> signature(s) with your credential <code id="credential-id">${escapeHtml(c.credentialId)}</code> ${view.certificateSubject === undefined ? '' : ` (certificate <span id="certificate-subject">${escapeHtml(view.certificateSubject)}</span>)`} over exactly these document hashes (algorithm ${escapeHtml(c.hashAlgorithmOid)}):</p>
-<ol id="document-digests">
+${docs.length >= collapsedDocumentsFrom ? `<details class="digests"><summary>The ${c.documentDigests.length} hashes (each is also shown with its document below)</summary>\n` : ''}<ol id="document-digests">
 ${c.documentDigests.map((d) => `<li>${d.label === undefined ? '' : `${escapeHtml(d.label)}: `}<code>${escapeHtml(d.hash)}</code></li>`).join('\n')}
-</ol>`;
+</ol>${docs.length >= collapsedDocumentsFrom ? '</details>' : ''}`;
   const pin =
     c === undefined || view.pinRequired === false
       ? ''

@@ -328,4 +328,55 @@ describe('consent in Chromium: documents shown, passkey sign-in and approval bou
     );
     assert.deepEqual(reasons, ['ERR_WEBAUTHN_TICKET_INVALID', 'ERR_WEBAUTHN_CHALLENGE']);
   });
+
+  it('a big request: a summary and a collapsed list; no page rendered until a document is opened (keyboard), then only its pages; one-time code approval', async (t) => {
+    const browser = await launchBrowser(t);
+    if (browser === undefined) return;
+    const r = await start(t);
+    assert.ok(r);
+    const row = await findCredential(r.services.store.db, r.user.credentialId);
+    const chain = credentialCertificates(row!).map((c) => new Uint8Array(c));
+    const alg = { scheme: 'ECDSA', digest: 'SHA-256' } as const;
+    const docs: PreparedDocument[] = [];
+    for (let i = 1; i <= 12; i++) docs.push(await prepareDocument({ name: `Contract ${i}.pdf`, text: `Contract number ${i}`, pages: i === 12 ? 2 : 1, chain, signatureAlgorithm: alg }));
+    const { url } = await push(r, docs.map((d) => d.hash), docs);
+
+    const context = await newContext(browser);
+    t.after(() => context.close());
+    const page = await context.newPage();
+    const noProblems = watch(page);
+    await page.goto(url);
+    await page.getByLabel('Username', { exact: true }).fill(r.user.username);
+    await page.getByLabel('Password', { exact: true }).fill(r.user.password);
+    await page.getByLabel('One-time code', { exact: true }).fill(r.nextOtp());
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Authorise signatures' }).waitFor();
+    await page.getByText('12 documents', { exact: true }).waitFor();
+    assert.equal(await page.getByRole('list', { name: 'Documents to sign' }).getByRole('listitem').count(), 12);
+    assert.equal(await page.getByRole('img', { name: /^Page \d of \d of / }).count(), 0, 'nothing rendered while every document is closed');
+    await expectAccessible(page, 'consent page with twelve documents, collapsed');
+    await screenshot(page, 'consent-many-documents');
+
+    // Open the last one from the keyboard: its two pages are drawn, no other document's.
+    const summary = page.getByText('Document 12: Contract 12.pdf');
+    await summary.focus();
+    await page.keyboard.press('Enter');
+    const region = page.getByRole('region', { name: 'Document 12: Contract 12.pdf (2 pages)' });
+    await region.waitFor();
+    await page.getByRole('img', { name: 'Page 2 of 2 of Contract 12.pdf' }).waitFor();
+    await page.waitForFunction(() => (globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }).document.querySelectorAll('.pages[data-rendered="done"]').length === 1);
+    assert.ok(await isDrawn(page, 'Page 1 of 2 of Contract 12.pdf'), 'pdf.js drew the opened document');
+    assert.equal(await page.getByRole('img', { name: /^Page \d of \d of / }).count(), 2, 'only the opened document');
+    assert.ok(await region.getByText(docs[11]!.hash, { exact: true }).isVisible());
+    await expectAccessible(page, 'consent page with one document opened');
+    await screenshot(page, 'consent-many-documents-opened');
+
+    await page.getByLabel('Credential PIN', { exact: true }).fill('246810');
+    const otp = page.getByLabel('One-time code', { exact: true });
+    if (await otp.isVisible()) await otp.fill(r.nextOtp());
+    await page.getByRole('button', { name: 'Approve' }).click();
+    await page.waitForURL(/\/test-callback\?/);
+    assert.ok(new URL(page.url()).searchParams.get('code'));
+    noProblems();
+  });
 });

@@ -241,6 +241,7 @@ describe('document_refs bind the documents to the hashes (SECURITY.md SAD-03)', 
       const consent = await signIn(env, login);
       assert.equal(consent.res.statusCode, 200, consent.res.body);
       for (const d of docs) assert.ok(consent.res.body.includes(d.name), `consent names ${d.name}`);
+      assert.ok(!consent.res.body.includes('<details'), 'a few documents are shown in full, not collapsed');
       // The page reads the very bytes that were hashed, only under the consent interaction's cookie.
       const bytes = await env.app.inject({ method: 'GET', url: '/oauth2/documents/1', headers: { cookie: `signet_oauth2=${consent.cookie ?? ''}` } });
       assert.equal(bytes.statusCode, 200, bytes.body);
@@ -271,6 +272,27 @@ describe('document_refs bind the documents to the hashes (SECURITY.md SAD-03)', 
         sadHashes.map((h) => Buffer.from(h.hash as unknown as Uint8Array).toString('base64')).sort(),
         docs.map((d) => d.hash).sort(),
       );
+    });
+
+    it(`${kind}: a big request is collapsed — a summary, then each document a closed disclosure named with its pages, its pages rendered only when opened`, async (t) => {
+      if (!(await requireStore(t, kind))) return;
+      const env = await docsEnv(t, kind);
+      const docs = await Promise.all(Array.from({ length: 7 }, (_, i) => prepareDocument({ name: `contract-${i + 1}.pdf`, text: `Contract ${i + 1}`, pages: i === 6 ? 2 : 1 })));
+      const refs = [];
+      for (const d of docs) refs.push(await pushDoc(env, d));
+      const { challenge } = pkce();
+      const pushed = await postToken(env, credentialFields(env, docs.map((d) => d.hash), refs, challenge), env.gateway, '/oauth2/pushed_authorize');
+      assert.equal(pushed.statusCode, 201, pushed.body);
+      const consent = await signIn(env, await openLogin(env, { client_id: env.gateway.id, request_uri: pushed.json<{ request_uri: string }>().request_uri }));
+      const html = consent.res.body;
+      assert.equal(consent.res.statusCode, 200, html);
+      assert.match(html, /<p id="documents-summary"><strong>7 documents<\/strong>, 8 pages in all\./);
+      assert.equal(html.match(/<details class="document">/g)?.length, 7, 'every document closed');
+      assert.match(html, /<summary id="document-7-name">Document 7: contract-7\.pdf <span class="page-count">\(2 pages\)<\/span><\/summary>/);
+      assert.equal(html.match(/data-lazy="1"/g)?.length, 7, 'no page rendered before its document is opened');
+      for (const d of docs) assert.ok(html.includes(d.hash), 'each hash is still on the page');
+      assert.ok(html.includes('>Approve<'), 'the Approve button is unchanged');
+      assert.equal((await approve(env, consent, PIN)).statusCode, 303);
     });
 
     it(`${kind}: reordered, added, removed or foreign hashes, reused and expired refs are refused`, async (t) => {

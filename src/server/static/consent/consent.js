@@ -43,23 +43,47 @@ function syncOtpField(form) {
 
 const MAX_PAGES_SHOWN = 50;
 
-async function renderDocuments() {
-  const holders = [...document.querySelectorAll('.pages[data-document]')];
-  if (holders.length === 0) return;
+let viewer;
+
+/** pdf.js, loaded once, when the first document is shown. */
+function loadViewer() {
+  viewer ??= import(new URL('assets/pdf.min.mjs', document.baseURI).href).then((pdfjs) => {
+    pdfjs.GlobalWorkerOptions.workerSrc = new URL('assets/pdf.worker.min.mjs', document.baseURI).href;
+    return pdfjs;
+  });
+  return viewer;
+}
+
+async function show(holder) {
+  if (holder.dataset.rendered) return;
+  holder.dataset.rendered = 'loading';
   let pdfjs;
   try {
-    pdfjs = await import(new URL('assets/pdf.min.mjs', document.baseURI).href);
-    pdfjs.GlobalWorkerOptions.workerSrc = new URL('assets/pdf.worker.min.mjs', document.baseURI).href;
+    pdfjs = await loadViewer();
   } catch (err) {
-    for (const h of holders) showProblem(h, 'The document viewer could not be loaded.');
+    showProblem(holder, 'The document viewer could not be loaded.');
     return;
   }
+  try {
+    await renderOne(pdfjs, holder);
+  } catch (err) {
+    showProblem(holder, 'This document could not be shown. Do not approve what you cannot see.');
+  }
+}
+
+// A few documents are rendered at once; in a big request (data-lazy) a document's pages are
+// rendered when the person opens it, so 200 documents do not all load.
+async function renderDocuments() {
+  const holders = [...document.querySelectorAll('.pages[data-document]')];
   for (const holder of holders) {
-    try {
-      await renderOne(pdfjs, holder);
-    } catch (err) {
-      showProblem(holder, 'This document could not be shown. Do not approve what you cannot see.');
+    const details = holder.closest('details');
+    if (holder.dataset.lazy && details) {
+      details.addEventListener('toggle', () => {
+        if (details.open) void show(holder);
+      });
+      if (!details.open) continue;
     }
+    await show(holder);
   }
 }
 
