@@ -3,7 +3,7 @@ import type { Clock } from '../core/clock.js';
 import type { AuditContext } from '../audit/index.js';
 import type { Authenticator, SadService } from '../auth/index.js';
 import type { KeyBackend } from '../keys/index.js';
-import type { RevocationSource, Timestamper } from '../pades/index.js';
+import type { PrepareOptions, PreparedSignature, RevocationSource, Timestamper } from '../pades/index.js';
 import type { CertificateAuthority, TimestampAuthority } from '../pki/index.js';
 import type { Store } from '../store/index.js';
 import type { SigningFaultHooks } from './signing-faults.js';
@@ -63,6 +63,16 @@ export interface CscDeps {
   readonly pades?: { readonly timestamper?: Timestamper; readonly revocation?: RevocationSource };
   /** Idempotent signing (requests with an `Idempotency-Key`, idempotent-signing.ts). */
   readonly signing?: SigningOptions;
+  /**
+   * Where signDoc parses and prepares documents (issue 15): `signet serve` passes a pool of worker
+   * threads with a heap limit and a deadline; absent, preparation runs inline (tools, tests).
+   */
+  readonly documents?: DocumentPreparer;
+}
+
+/** Prepares a PDF for signing (`preparePdf`) somewhere other than the caller's thread. */
+export interface DocumentPreparer {
+  prepare(pdf: Uint8Array, options: PrepareOptions): Promise<PreparedSignature>;
 }
 
 /** Options of idempotent signing. */

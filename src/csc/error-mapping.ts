@@ -4,6 +4,8 @@
  */
 import { AuthError, SadError, type AuthErrorCode, type SadErrorCode } from '../auth/index.js';
 import { KeyBackendError } from '../keys/index.js';
+import { PadesError } from '../pades/index.js';
+import { PdfError } from '../pdf/index.js';
 import { retriableStoreError } from '../store/index.js';
 import { CscError, type CscErrorCode } from './errors.js';
 import type { CscVersion } from './csc-deps.js';
@@ -77,6 +79,11 @@ export function toCscError(err: unknown, version: CscVersion): CscError {
     return busy
       ? new CscError('ERR_CSC_BACKEND_UNAVAILABLE', 'The signing service is temporarily unavailable', { cause: err })
       : new CscError('ERR_CSC_SERVER', 'The signature could not be created', { cause: err });
+  }
+  // Issue 15: a document the PDF engine or the PAdES layer refuses (malformed, ambiguous,
+  // encrypted, over a resource limit) is the caller's input, not a server failure: 400, code named.
+  if (err instanceof PdfError || err instanceof PadesError) {
+    return new CscError('ERR_CSC_INVALID_REQUEST', `Invalid document: ${err.code}`, { cause: err });
   }
   // SECURITY.md FLT-06/08/09: a lost database connection, a lock wait or a full disk is
   // retriable (503 + Retry-After), never a 500; nothing was delivered.

@@ -7,6 +7,7 @@ export type {
   CscRequestContext,
   CscResponse,
   CscVersion,
+  DocumentPreparer,
   SigningOptions,
 } from './csc-deps.js';
 export { CscError, cscErrorWire, type CscErrorCode, type CscWireError } from './errors.js';

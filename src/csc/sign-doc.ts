@@ -18,10 +18,11 @@ import { appendAuditNow } from '../audit/index.js';
 import { SadError, maxSadSignatures } from '../auth/index.js';
 import { buildSignedAttributes, buildSignedData, digestAlgorithms } from '../cms/index.js';
 import { keySigner } from '../keys/index.js';
-import { addSignatureTimestamp, signPdf, type PadesLevel } from '../pades/index.js';
+import { addSignatureTimestamp, completeSignature, reserveForLevel, signPdf, type PadesLevel, type SignOptions } from '../pades/index.js';
+import type { Signer } from '../cms/index.js';
 import { origin } from './auth-operations.js';
 import { levelOptions, requestedLevel } from './pades-levels.js';
-import type { CscDeps, CscRequestContext } from './csc-deps.js';
+import type { CscDeps, CscRequestContext, DocumentPreparer } from './csc-deps.js';
 import { CscError, invalidParameter, missingParameter } from './errors.js';
 import { parseIdempotencyKey } from './idempotency-key.js';
 import { signIdempotently } from './idempotent-signing.js';
@@ -71,6 +72,30 @@ function padesEntry(deps: CscDeps, entry: CscBody, hashAlgorithmOid: string | un
     throw new CscError('ERR_CSC_INVALID_REQUEST', 'Invalid parameter signAlgoParams: signDoc signs RSASSA-PSS with saltLength equal to the hash length');
   }
   return { algorithm, certify: envelope === 'Certification', level };
+}
+
+/**
+ * signPdf with the preparation (parse, checks, incremental update) done by `preparer` — in
+ * `signet serve` a worker thread with a heap limit and a deadline (issue 15) — and the key
+ * operation and the embedding here.
+ */
+async function signPrepared(preparer: DocumentPreparer, pdf: Uint8Array, signer: Signer, options: SignOptions): Promise<Uint8Array> {
+  const reserve = await reserveForLevel(options, signer.signatureAlgorithm.digest);
+  // Only the structured-clonable PrepareOptions cross to the worker (not the level's timestamper).
+  const prepared = await preparer.prepare(pdf, {
+    signingTime: options.signingTime,
+    ...(options.certify === undefined ? {} : { certify: options.certify }),
+    certificateChain: signer.certificateChain,
+    signatureAlgorithm: signer.signatureAlgorithm,
+    maxSignatureSize: signer.maxSignatureSize(),
+    reserveBytes: (options.reserveBytes ?? 0) + reserve,
+  });
+  const signature = await signer.sign(new Uint8Array(Buffer.from(prepared.signedAttributes, 'base64')));
+  const update = await completeSignature(prepared, signature, { ...options, document: pdf });
+  const out = new Uint8Array(pdf.length + update.length);
+  out.set(pdf, 0);
+  out.set(update, pdf.length);
+  return out;
 }
 
 function invalidFormat(): never {
@@ -165,12 +190,12 @@ export async function signDoc(
       const signed: Uint8Array[] = [];
       for (const d of docs) {
         const signer = keySigner(prepared, row.key_ref, cert.chain, d.pades.algorithm);
-        const out = await signPdf(d.bytes, signer, {
+        const options = {
           signingTime: deps.clock.now(),
           ...(d.pades.certify ? { certify: 2 as const } : {}),
           ...levelOptions(deps, d.pades.level, cert.chain),
-        });
-        signed.push(out);
+        };
+        signed.push(deps.documents === undefined ? await signPdf(d.bytes, signer, options) : await signPrepared(deps.documents, d.bytes, signer, options));
       }
       await audit(deps, ctx, binding, row.id, hashes, 'documents', docs.map((d) => d.pades.level));
       const response: Record<string, unknown> = { DocumentWithSignature: signed.map(toBase64) };

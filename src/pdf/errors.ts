@@ -20,7 +20,8 @@ export type PdfErrorCode =
   | 'ERR_PDF_LIMIT_DECOMPRESSED'
   | 'ERR_PDF_LIMIT_REVISIONS'
   | 'ERR_PDF_LIMIT_TIME'
-  | 'ERR_PDF_LIMIT_TOKEN';
+  | 'ERR_PDF_LIMIT_TOKEN'
+  | 'ERR_PDF_LIMIT_MEMORY';
 
 /**
  * An error reading or writing a PDF. `code` is stable; `message` is safe to show.
@@ -43,6 +44,7 @@ const limitCodes: ReadonlySet<string> = new Set<PdfErrorCode>([
   'ERR_PDF_LIMIT_REVISIONS',
   'ERR_PDF_LIMIT_TIME',
   'ERR_PDF_LIMIT_TOKEN',
+  'ERR_PDF_LIMIT_MEMORY',
 ]);
 
 /** True for a resource-limit refusal (SECURITY.md INV-7): the input is hostile or too large, not merely malformed. */

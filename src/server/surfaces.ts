@@ -16,6 +16,7 @@ import {
   type OAuth2Service,
 } from '../auth/oauth2/index.js';
 import { createConsentDocumentInspector } from './consent-document-inspector.js';
+import { createPdfPreparer } from './pdf-preparation-pool.js';
 import { ServerError } from './errors.js';
 import { CrlClient, OcspClient, handlerFetch, revocationSourceFromClients, type PkiHttpHandler } from '../pki/index.js';
 import type { SurfacePlugin } from './app.js';
@@ -153,8 +154,10 @@ export function serverSurfaces(
   gateway: GatewayConfig = loadGatewayConfig(process.env),
 ): readonly SurfacePlugin[] {
   const sweeper: SigningSweeperOptions = { deps: { store: services.store, clock: services.clock, audit: services.audit }, config: signing };
+  // signDoc parses and prepares documents on worker threads (heap limit, deadline; issue 15).
+  const preparer = createPdfPreparer();
   return [
-    { plugin: cscRoutes as SurfacePlugin['plugin'], options: { csc: createCscService(cscDepsFor(services, signing)) } },
+    { plugin: cscRoutes as SurfacePlugin['plugin'], options: { csc: createCscService({ ...cscDepsFor(services, signing), documents: preparer }), onClose: () => preparer.close() } },
     { plugin: oauth2Routes as SurfacePlugin['plugin'], options: { oauth2: oauth2ServiceFor(services) } },
     { plugin: signingSweeperPlugin as SurfacePlugin['plugin'], options: sweeper },
     // POST /api/v1/validate (Contract 4): the Verify page's back end, under the web session.

@@ -24,6 +24,8 @@ export interface CscRoutesOptions {
   readonly bodyLimit?: number;
   /** Largest signatures/signDoc body (default 64 MiB: Base64 PDF documents). */
   readonly documentBodyLimit?: number;
+  /** Called when the server closes (stops signDoc's preparation workers). */
+  readonly onClose?: () => Promise<void>;
 }
 
 const versions: readonly CscVersion[] = ['v2', 'v1'];
@@ -113,6 +115,8 @@ function mayPoison(text: string): boolean {
  */
 export const cscRoutes: FastifyPluginAsync<CscRoutesOptions> = async (app, options) => {
   const { csc } = options;
+  const onClose = options.onClose;
+  if (onClose !== undefined) app.addHook('onClose', async () => onClose());
   // JSON only (CSC v2 §7.2): every other media type is refused with 415 by Fastify itself.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, text, done) => {

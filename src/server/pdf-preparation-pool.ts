@@ -1,0 +1,77 @@
+/**
+ * signDoc's PDF preparation on worker threads (issue 15, SECURITY.md INV-7): `preparePdf` — the
+ * parse, the checks before signing and the incremental update — runs in a pool worker with a heap
+ * limit and a deadline; the key operation and the embedding stay on the caller's thread. A worker
+ * that runs out of memory, dies or overruns the deadline fails that request with a coded error
+ * (`ERR_PDF_LIMIT_MEMORY`, `ERR_PDF_LIMIT_TIME`), and the server keeps answering meanwhile.
+ */
+import type { DocumentPreparer } from '../csc/index.js';
+import { PadesError, type PadesErrorCode } from '../pades/index.js';
+import { PdfError, type PdfErrorCode } from '../pdf/index.js';
+import type { PreparationInput, PreparationResult } from './pdf-preparation-worker.js';
+import { createWorkerPool, type WorkerFailure } from './worker-pool.js';
+
+/** Options of {@link createPdfPreparer}. */
+export interface PdfPreparerOptions {
+  /** Worker threads (default 2). */
+  readonly workers?: number;
+  /** A preparation still running after this long is stopped (default 30 s). */
+  readonly timeoutMs?: number;
+  /** Heap of each worker in MiB (default 512). */
+  readonly maxHeapMb?: number;
+}
+
+/** The preparer, with `close()` to stop its workers. */
+export interface PooledPdfPreparer extends DocumentPreparer {
+  close(): Promise<void>;
+}
+
+function failure(f: WorkerFailure, timeoutMs: number): PdfError {
+  switch (f) {
+    case 'timeout':
+      return new PdfError('ERR_PDF_LIMIT_TIME', `preparing the document took longer than ${timeoutMs} ms`);
+    case 'startup':
+      return new PdfError('ERR_PDF_LIMIT_TIME', 'a worker to prepare the document could not start in time');
+    case 'closed':
+      return new PdfError('ERR_PDF_LIMIT_TIME', 'the server is stopping');
+    case 'memory':
+    case 'exit':
+      return new PdfError('ERR_PDF_LIMIT_MEMORY', 'preparing the document needed more memory than a worker may use');
+  }
+}
+
+/** Rebuilds the coded error a worker reported (PDF engine or PAdES codes; anything else is a PAdES refusal). */
+function rebuild(error: { readonly code: string; readonly message: string }): Error {
+  const [, domain] = /^ERR_([A-Z0-9]+)_/.exec(error.code) ?? [];
+  if (domain === 'PDF') return new PdfError(error.code as PdfErrorCode, error.message);
+  if (domain === 'PADES') return new PadesError(error.code as PadesErrorCode, error.message);
+  return new PadesError('ERR_PADES_PREPARED_INVALID', error.message);
+}
+
+/**
+ * Builds the preparer.
+ *
+ * @example
+ * ```ts
+ * const preparer = createPdfPreparer();
+ * const prepared = await preparer.prepare(pdf, { certificateChain, signatureAlgorithm, maxSignatureSize, signingTime });
+ * ```
+ */
+export function createPdfPreparer(options: PdfPreparerOptions = {}): PooledPdfPreparer {
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const pool = createWorkerPool<PreparationInput, PreparationResult>({
+    entry: new URL('./pdf-preparation-worker.js', import.meta.url),
+    size: options.workers ?? 2,
+    timeoutMs,
+    maxHeapMb: options.maxHeapMb ?? 512,
+  });
+  return {
+    async prepare(pdf, prepareOptions) {
+      const outcome = await pool.run({ pdf, options: prepareOptions });
+      if (!outcome.ok) throw failure(outcome.failure, timeoutMs);
+      if ('error' in outcome.value) throw rebuild(outcome.value.error);
+      return outcome.value.prepared;
+    },
+    close: () => pool.close(),
+  };
+}

@@ -1,0 +1,132 @@
+/**
+ * Issue 15: in `signet serve`, signDoc parses and prepares documents on worker threads with a heap
+ * limit and a deadline. A decompression bomb through signDoc is refused with a coded error while
+ * /health/ready keeps answering within 100 ms (90th percentile on a shared machine) and the event
+ * loop stays mostly idle; a worker that dies fails its request with a coded
+ * error; an ordinary document signs the same as inline.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { deflateSync } from 'node:zlib';
+import type { LightMyRequestResponse } from 'fastify';
+import { oids } from '../../src/cms/index.js';
+import { isSignetError } from '../../src/core/errors.js';
+import { PdfDocument, serializeObject, type PdfRef } from '../../src/pdf/index.js';
+import { createPdfPreparer } from '../../src/server/pdf-preparation-pool.js';
+import { verifyPdfSignatures } from '../../src/validation/index.js';
+import { makeBasePdf } from '../support/pdf-fixtures.js';
+import { apiServer } from './support/api-fixture.js';
+
+const MiB = 1024 * 1024;
+
+/** 9 pages, each (through its own xref entry) in an object stream that inflates to 200 MiB. */
+function objectStreamBombs(): Uint8Array {
+  const pdf = makeBasePdf({ pages: 9 });
+  const doc = PdfDocument.open(pdf);
+  const pages = doc.pages();
+  let header = '';
+  let members = '';
+  for (const page of pages) {
+    header += `${page.ref.num} ${members.length} `;
+    members += Buffer.from(serializeObject(page.dict)).toString('latin1') + ' ';
+  }
+  const data = Buffer.alloc(header.length + members.length + 200 * MiB);
+  data.write(header + members, 'latin1');
+  const z = deflateSync(data, { level: 9 }).toString('latin1');
+  let next = doc.size;
+  let body = '';
+  const rows: [number, number, number, number][] = [];
+  pages.forEach((page, i) => {
+    const stm = next++;
+    rows.push([stm, 1, pdf.length + body.length, 0], [page.ref.num, 2, stm, i]);
+    body += `${stm} 0 obj\n<</Type /ObjStm /N ${pages.length} /First ${header.length} /Filter /FlateDecode /Length ${z.length}>>\nstream\n${z}\nendstream\nendobj\n`;
+  });
+  const xs = next++;
+  const xsOff = pdf.length + body.length;
+  rows.push([xs, 1, xsOff, 0]);
+  rows.sort((a, b) => a[0] - b[0]);
+  const table = Buffer.alloc(rows.length * 7);
+  rows.forEach((r, i) => {
+    table.writeUInt8(r[1], i * 7);
+    table.writeUInt32BE(r[2], i * 7 + 1);
+    table.writeUInt16BE(r[3], i * 7 + 5);
+  });
+  const root = doc.trailer.get('Root') as PdfRef;
+  body += `${xs} 0 obj\n<</Type /XRef /Size ${next} /W [1 4 2] /Index [${rows.map((r) => `${r[0]} 1`).join(' ')}] /Root ${root.num} ${root.gen} R /Prev ${doc.revisions[0]!.startxref} /Length ${table.length}>>\nstream\n${table.toString('latin1')}\nendstream\nendobj\nstartxref\n${xsOff}\n%%EOF\n`;
+  return new Uint8Array(Buffer.concat([pdf, Buffer.from(body, 'latin1')]));
+}
+
+describe('issue 15: PDF preparation off the event loop in signet serve', () => {
+  it('the bomb through signDoc is refused (400, ERR_PDF_LIMIT_DECOMPRESSED) while /health/ready answers within 100 ms throughout; an ordinary PDF signs', async (t) => {
+    const s = await apiServer(t, 'sqlite');
+    if (!s) return;
+    const signer = await s.addSigner('hugo');
+    const token = await s.login(signer);
+    const bomb = objectStreamBombs();
+    const plain = makeBasePdf({ text: 'signDoc through the worker' });
+    const hash = (b: Uint8Array): string => createHash('sha256').update(b).digest('base64');
+    const sad = await s.authorize(signer, token, [hash(bomb), hash(plain)]);
+    const signDoc = (pdf: Uint8Array): Promise<LightMyRequestResponse> =>
+      s.app.inject({
+        method: 'POST',
+        url: '/csc/v2/signatures/signDoc',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        payload: JSON.stringify({ credentialID: signer.credentialId, SAD: sad, documents: [{ document: Buffer.from(pdf).toString('base64'), signature_format: 'P', conformance_level: 'AdES-B-B', signAlgo: oids.ecdsa_with_SHA256 }] }),
+      });
+    // Warm the readiness path (first-call costs), then probe it while the bomb is refused.
+    assert.equal((await s.app.inject({ method: 'GET', url: '/health/ready' })).statusCode, 200);
+    let finished = false;
+    const elu = performance.eventLoopUtilization();
+    const pending = signDoc(bomb).finally(() => (finished = true));
+    const latencies: number[] = [];
+    while (!finished) {
+      const t0 = performance.now();
+      const ready: LightMyRequestResponse = await s.app.inject({ method: 'GET', url: '/health/ready' });
+      latencies.push(performance.now() - t0);
+      assert.equal(ready.statusCode, 200, ready.body);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const busy = performance.eventLoopUtilization(elu);
+    const refused = await pending;
+    assert.equal(refused.statusCode, 400, refused.body);
+    assert.equal(refused.json<{ error: string }>().error, 'invalid_request');
+    assert.match(refused.json<{ error_description: string }>().error_description, /ERR_PDF_LIMIT_DECOMPRESSED/);
+    assert.ok(latencies.length >= 5, `probed ${latencies.length} times`);
+    // Inline, the event loop was blocked for the whole inflation (9.5 s in issue 15). Here the
+    // main thread's loop stays mostly idle, and readiness answers within 100 ms. On this shared
+    // 2-core machine (load average 12–15 while five helpers test) a thread is sometimes not
+    // scheduled for 50–170 ms whatever it does, so the bound is on the 90th percentile, with the
+    // worst probe under half a second; the first probe waits behind the JSON body parse, the Base64
+    // check and the hash of the 2.4 MB request (~30–40 ms on an idle machine).
+    const sorted = [...latencies].sort((x, y) => x - y);
+    const p90 = sorted[Math.floor(sorted.length * 0.9)]!;
+    const seen = latencies.map((l) => l.toFixed(1)).join(' ');
+    assert.ok(p90 < 100, `/health/ready p90 ${p90.toFixed(1)} ms while the bomb was read (${seen})`);
+    assert.ok(sorted[sorted.length - 1]! < 500, `/health/ready took up to ${sorted[sorted.length - 1]!.toFixed(1)} ms (${seen})`);
+    assert.ok(busy.utilization < 0.5, `the event loop was busy ${(busy.utilization * 100).toFixed(0)} % of the time`);
+
+    const ok = await signDoc(plain);
+    assert.equal(ok.statusCode, 200, ok.body);
+    const signed = new Uint8Array(Buffer.from(ok.json<{ DocumentWithSignature: string[] }>().DocumentWithSignature[0]!, 'base64'));
+    const report = verifyPdfSignatures(signed, { trustAnchors: [s.services.rootCertificate] });
+    assert.equal(report.signatures[0]?.indication, 'TOTAL-PASSED', JSON.stringify(report.signatures[0]?.problems));
+  });
+
+  it('a worker that dies (heap limit) or overruns its deadline fails the request with a coded error, and the next one works', async () => {
+    const pdf = makeBasePdf();
+    const options = { certificateChain: [], signatureAlgorithm: { scheme: 'ECDSA', digest: 'SHA-256' }, maxSignatureSize: 72, signingTime: new Date() } as const;
+    const tiny = createPdfPreparer({ workers: 1, maxHeapMb: 2 });
+    try {
+      await assert.rejects(tiny.prepare(pdf, options), (e) => isSignetError(e, 'ERR_PDF_LIMIT_MEMORY'));
+    } finally {
+      await tiny.close();
+    }
+    const hasty = createPdfPreparer({ workers: 1, timeoutMs: 1 });
+    try {
+      await assert.rejects(hasty.prepare(pdf, options), (e) => isSignetError(e, 'ERR_PDF_LIMIT_TIME'));
+    } finally {
+      await hasty.close();
+    }
+  });
+});
