@@ -26,6 +26,7 @@ import { cscRoutes } from './routes/csc-routes.js';
 import { oauth2Routes } from './routes/oauth2-routes.js';
 import { webAppRoutes, type WebAppRoutesOptions } from './routes/web-app-routes.js';
 import { loadValidateSettings, validateRoutes, type ValidateRoutesOptions } from './routes/validate-routes.js';
+import { cachedRevocationSource } from '../validation/index.js';
 import { requireWebUser, type WebUser } from './routes/web-session-auth.js';
 import type { Services } from './services.js';
 import { loadSigningConfig, type SigningConfig } from './signing-config.js';
@@ -57,7 +58,7 @@ function ownPkiUrl(services: CoreServices, url: string): string {
 }
 
 /** A CrlClient that reads the root CRL this Signet stores (any other CRL URL: 404, no network). */
-function rootCrlClient(services: CoreServices): CrlClient {
+function rootCrlClient(services: Pick<CoreServices, 'clock' | 'caDirectory'>): CrlClient {
   const handler: PkiHttpHandler = (request) => {
     const der = request.path.endsWith('/ca/root.crl') ? services.caDirectory.readRootCrl() : undefined;
     return Promise.resolve(
@@ -175,11 +176,16 @@ export function serverSurfaces(
  */
 export function validateOptionsFor(services: Services, env: NodeJS.ProcessEnv = process.env): ValidateRoutesOptions {
   const settings = loadValidateSettings(env);
+  // Revocation of the service's own certificates from its own OCSP responder and root CRL, in
+  // process (no network); other issuers get no lookup from the server, so their signatures are
+  // INDETERMINATE / TRY_LATER unless the document carries evidence (docs/validation.md).
+  const ocsp = new OcspClient({ clock: services.clock, url: 'http://in-process/pki/ocsp', fetch: handlerFetch(services.ocsp.handler) });
   return {
     clock: services.clock,
     trustAnchors: [services.rootCertificate, ...settings.extraAnchors],
     maxBytes: settings.maxBytes,
     authenticate: requireWebUser,
+    revocation: cachedRevocationSource(revocationSourceFromClients({ ocsp, crl: rootCrlClient(services) }), services.clock, 60_000),
   };
 }
 

@@ -2,7 +2,14 @@
 export { FindingList, unreadableDocument, verifyPdfSignatures, type VerifyOptions } from './verify-pdf-signatures.js';
 export { defaultValidationPolicy, digestRefusal, type DigestAcceptance, type ValidationPolicy } from './validation-policy.js';
 export { buildCertificatePath, type PathResult } from './certificate-path.js';
-export { addLongTermFacts, verifyPdfLongTerm, type LongTermInput, type LongTermOptions } from './long-term.js';
+export { addLongTermFacts, verifyPdfLongTerm, type LongTermInput, type LongTermOptions, type RevocationMode } from './long-term.js';
+export {
+  cachedRevocationSource,
+  fetchRevocationEvidence,
+  type FetchRevocationOptions,
+  type FetchedRevocation,
+  type RevocationLookup,
+} from './online-revocation.js';
 export { verifyTimestampToken, type TimestampCheck, type VerifiedTimestamp } from './timestamp-token.js';
 export { revocationFromDss } from './dss-revocation.js';
 export type {

@@ -16,6 +16,8 @@ import { revocationFromDss } from './dss-revocation.js';
 import { analyseLaterRevisions } from './revision-changes.js';
 import { verifyTimestampToken, type VerifiedTimestamp } from './timestamp-token.js';
 import type { DocumentReport, Finding, SignatureReport, TimestampReport, ValidationCheck, ValidationFindingCode } from './types.js';
+import type { FetchedRevocation } from './online-revocation.js';
+import { defaultValidationPolicy, type ValidationPolicy } from './validation-policy.js';
 import { verifyPdfSignatures } from './verify-pdf-signatures.js';
 
 /** Inputs of {@link addLongTermFacts}. */
@@ -24,7 +26,17 @@ export interface LongTermInput {
   readonly doc: PdfDocument;
   readonly trustAnchors: readonly Uint8Array[];
   readonly now: Date;
+  /** How revocation is checked beyond the DSS (see {@link LongTermOptions.revocation}). */
+  readonly revocation?: RevocationMode;
+  readonly policy?: ValidationPolicy;
 }
+
+/**
+ * Revocation checking asked by the caller: `online` with the evidence fetched for this document
+ * (fetchRevocationEvidence), or `offline` (none may be fetched). Either way the policy's
+ * `revocation.requireEvidence` applies: no evidence, no TOTAL-PASSED.
+ */
+export type RevocationMode = FetchedRevocation | { readonly mode: 'offline' };
 
 function prefix(source: ByteSource, end: number): ByteSource {
   return { length: end, read: (offset, count) => source.read(offset, Math.max(0, Math.min(count, end - offset))) };
@@ -144,21 +156,48 @@ export function addLongTermFacts(reports: readonly SignatureReport[], input: Lon
     const poeTime = poe.map((t) => t.report.genTime?.getTime() ?? Infinity).reduce((a, b) => Math.min(a, b), Infinity);
 
     const issuer = signer ? issuerOf(signer, pool, trustAnchors, input.now) : undefined;
-    const revocation = signer && issuer ? revocationFromDss(signer, issuer, dss, input.now) : undefined;
+    let revocation = signer && issuer ? revocationFromDss(signer, issuer, dss, input.now) : undefined;
+    if (revocation !== undefined) revocation = { ...revocation, origin: 'dss' };
+    const online = input.revocation?.mode === 'online' ? input.revocation : undefined;
+    if (signer && issuer && online && (revocation === undefined || revocation.status === 'none')) {
+      const fetched = revocationFromDss(signer, issuer, online.material, input.now);
+      if (fetched.status !== 'none') revocation = { ...fetched, origin: 'online' };
+    }
+    const said = revocation?.origin === 'online' ? 'an online lookup says' : 'the DSS says';
     let indication = r.indication;
     let subIndication = r.subIndication;
     if (brokenTimestamp && indication === 'TOTAL-PASSED') [indication, subIndication] = ['INDETERMINATE', 'SIG_CONSTRAINTS_FAILURE'];
     if (revocation?.status === 'revoked' && indication !== 'TOTAL-FAILED') {
       const at = revocation.revocationTime?.getTime() ?? -Infinity;
-      if (poeTime === Infinity) {
+      const claimed = r.claimedSigningTime?.getTime();
+      if (poeTime === Infinity && claimed !== undefined && at <= claimed) {
+        // EN 319 102-1 §5.5.4: even the time the signer claims is after the revocation — the
+        // signature was made with a revoked certificate.
+        [indication, subIndication] = ['TOTAL-FAILED', 'REVOKED'];
+        error('ERR_VALIDATION_REVOKED', 'revocation', `${said} the signer certificate was revoked (${new Date(at).toISOString()}) before the claimed signing time`);
+      } else if (poeTime === Infinity) {
         [indication, subIndication] = ['INDETERMINATE', 'REVOKED_NO_POE'];
-        error('ERR_VALIDATION_REVOKED', 'revocation', 'the DSS says the signer certificate is revoked, and no timestamp proves the signature existed before');
+        error('ERR_VALIDATION_REVOKED', 'revocation', `${said} the signer certificate is revoked, and no timestamp proves the signature existed before`);
       } else if (at <= poeTime) {
         [indication, subIndication] = ['TOTAL-FAILED', 'REVOKED'];
         error('ERR_VALIDATION_REVOKED', 'revocation', `the signer certificate was revoked (${new Date(at).toISOString()}) before the signature's first timestamp`);
       } else {
         warning('ERR_VALIDATION_REVOKED', 'revocation', `the signer certificate was revoked on ${new Date(at).toISOString()}, after the signature's timestamp`);
       }
+    }
+    // EN 319 102-1 §5.2.6: without revocation evidence the status of the signer certificate is
+    // not known (TRY_LATER: evidence may be obtained later), never TOTAL-PASSED.
+    const policy = input.policy ?? defaultValidationPolicy;
+    const noEvidence = revocation === undefined || revocation.status === 'none' || revocation.status === 'unknown';
+    if (noEvidence && input.revocation !== undefined && policy.revocation.requireEvidence && indication === 'TOTAL-PASSED') {
+      [indication, subIndication] = ['INDETERMINATE', 'TRY_LATER'];
+      const why =
+        input.revocation.mode === 'offline'
+          ? 'online lookups are off'
+          : `the online lookup gave none${online?.lookups.length ? '' : ' (nothing to ask: no issuer found)'}`;
+      error('ERR_VALIDATION_NO_REVOCATION', 'revocation', `no revocation evidence for the signer certificate: none in the document, and ${why}`);
+    } else if (noEvidence && input.revocation === undefined && indication === 'TOTAL-PASSED') {
+      findings.push({ code: 'ERR_VALIDATION_NO_REVOCATION', check: 'revocation', severity: 'info', message: 'the revocation status of the signer certificate was not checked (no revocation evidence in the document, none asked for)' });
     }
 
     // V15 (PDF-32): revocation data about the signer that is not authentic is a planted answer,
@@ -275,6 +314,13 @@ export interface LongTermOptions {
   /** DER trust anchors for signers and TSAs. */
   readonly trustAnchors?: readonly Uint8Array[];
   readonly clock?: Clock;
+  /**
+   * Revocation checking beyond the DSS: `online` evidence (fetchRevocationEvidence) or `offline`.
+   * Absent: not checked, and the report says so in an info finding.
+   */
+  readonly revocation?: RevocationMode;
+  /** The validation policy (default: default-policy.json). */
+  readonly policy?: ValidationPolicy;
   /** A file the reader cannot open: `report` (default) or `throw` (as in `verifyPdfSignatures`). */
   readonly unreadable?: 'report' | 'throw';
 }
@@ -292,11 +338,19 @@ export interface LongTermOptions {
 export function verifyPdfLongTerm(input: ByteSource | Uint8Array, options: LongTermOptions = {}): DocumentReport {
   const source = input instanceof Uint8Array ? bytesSource(input) : input;
   const clock = options.clock ?? systemClock;
-  const basic = verifyPdfSignatures(source, { ...options, clock });
+  const basic = verifyPdfSignatures(source, { clock, ...(options.trustAnchors ? { trustAnchors: options.trustAnchors } : {}), ...(options.policy ? { policy: options.policy } : {}), ...(options.unreadable ? { unreadable: options.unreadable } : {}) });
   if (basic.indication !== undefined) return basic; // the file itself could not be read
   const doc = Pdf.open(source);
   return {
     ...basic,
-    signatures: addLongTermFacts(basic.signatures, { source, doc, trustAnchors: options.trustAnchors ?? [], now: clock.now() }),
+    signatures: addLongTermFacts(basic.signatures, {
+      source,
+      doc,
+      trustAnchors: options.trustAnchors ?? [],
+      now: clock.now(),
+      ...(options.revocation === undefined ? {} : { revocation: options.revocation }),
+      ...(options.policy === undefined ? {} : { policy: options.policy }),
+    }),
+    ...(options.revocation?.mode === 'online' ? { revocationLookups: options.revocation.lookups } : {}),
   };
 }

@@ -1,4 +1,5 @@
 /** The validation report (ETSI EN 319 102-1 §5.1.3 indications and sub-indications). */
+import type { RevocationLookup } from './online-revocation.js';
 
 /** Main indication (EN 319 102-1 Table 1). */
 export type Indication = 'TOTAL-PASSED' | 'TOTAL-FAILED' | 'INDETERMINATE';
@@ -112,6 +113,8 @@ export interface DocumentReport {
   readonly signatures: readonly SignatureReport[];
   /** Findings about the file as a whole (e.g. it cannot be read: then there are no signatures). */
   readonly findings?: readonly Finding[];
+  /** The online revocation lookups made for this validation (what was asked, what came back). */
+  readonly revocationLookups?: readonly RevocationLookup[];
   /** Set when the file itself cannot be validated (EN 319 102-1: TOTAL-FAILED/FORMAT_FAILURE). */
   readonly indication?: Indication;
   readonly subIndication?: SubIndication;
@@ -135,6 +138,8 @@ export interface TimestampReport {
 export interface RevocationFinding {
   readonly status: 'good' | 'revoked' | 'unknown' | 'none';
   readonly source: 'ocsp' | 'crl' | undefined;
+  /** Where the evidence was found: the document's DSS or an online lookup at validation time. */
+  readonly origin?: 'dss' | 'online';
   readonly revocationTime?: Date;
   /** OCSP responses in the DSS about this certificate (or malformed) that are not authentic evidence (V15). */
   readonly rejectedOcspResponses?: number;

@@ -15,6 +15,7 @@ import { signPdf } from '../../src/pades/index.js';
 import { derToPem } from '../../src/pki/index.js';
 import { buildServer, type Services } from '../../src/server/index.js';
 import { loadValidateSettings, validateRoutes } from '../../src/server/routes/validate-routes.js';
+import { validateOptionsFor } from '../../src/server/surfaces.js';
 import { storeKinds } from '../support/stores.js';
 import { buildTestPki } from '../support/pki.js';
 import { makeBasePdf } from '../support/pdf-fixtures.js';
@@ -26,7 +27,15 @@ interface Answer {
   document: { size: number; sha256: string };
   validatedAt: string;
   trustAnchors: string[];
-  signatures: { indication: string; subIndication?: string; signerSubject?: string; level?: string; coversWholeDocument: boolean }[];
+  signatures: {
+    indication: string;
+    subIndication?: string;
+    signerSubject?: string;
+    level?: string;
+    coversWholeDocument: boolean;
+    chainStatus?: string;
+    revocation?: { status: string; origin?: string };
+  }[];
   warnings: string[];
 }
 
@@ -34,12 +43,15 @@ async function validateServer(t: TestContext, kind: (typeof storeKinds)[number],
   const base = await serverEnv(t, kind);
   if (!base) return undefined;
   const services = await openServices(t, base);
-  const settings = loadValidateSettings(env);
+  // The production options (own root + SIGNET_TRUST_ANCHORS_FILE, the service's own revocation
+  // sources in process), without the web session and with a small size limit.
+  const { authenticate, ...production } = validateOptionsFor(services, env);
+  assert.ok(authenticate, 'production answers only a web session; the test calls without one');
   const app = await buildServer(services, {
     surfaces: [
       {
         plugin: validateRoutes as never,
-        options: { clock: services.clock, trustAnchors: [services.rootCertificate, ...settings.extraAnchors], maxBytes: 64 * 1024 },
+        options: { ...production, maxBytes: 64 * 1024 },
         prefix: '/api/v1',
       },
     ],
@@ -82,6 +94,9 @@ for (const kind of storeKinds) {
       assert.equal(answer.signatures[0]?.indication, 'TOTAL-PASSED', r.body);
       assert.match(answer.signatures[0]?.signerSubject ?? '', /Vera Validator/);
       assert.equal(answer.signatures[0]?.level, 'B-B');
+      // Issue 14: the B-B file carries no revocation data; the service's own OCSP answered.
+      assert.deepEqual(answer.signatures[0]?.revocation?.status, 'good');
+      assert.equal(answer.signatures[0]?.revocation?.origin, 'online');
       assert.equal(answer.signatures[0]?.coversWholeDocument, true);
       assert.equal(answer.document.size, signed.length);
       assert.match(answer.document.sha256, /^[0-9a-f]{64}$/);
@@ -106,7 +121,7 @@ for (const kind of storeKinds) {
 }
 
 describe('POST /api/v1/validate: trust anchors and bad input', () => {
-  it('an outside signer is INDETERMINATE (NO_CERTIFICATE_CHAIN_FOUND) until SIGNET_TRUST_ANCHORS_FILE names its root', async (t) => {
+  it('an outside signer is INDETERMINATE (NO_CERTIFICATE_CHAIN_FOUND) until SIGNET_TRUST_ANCHORS_FILE names its root, then TRY_LATER (no revocation evidence)', async (t) => {
     const pki = await buildTestPki({ leaves: ['ec-p256'] });
     const leaf = pki.leaves['ec-p256'];
     const signer = await loadLocalSigner({ kind: 'pem', key: leaf.privateKeyPem, certificate: leaf.der, chain: [pki.intermediate.der, pki.root.der] });
@@ -123,7 +138,11 @@ describe('POST /api/v1/validate: trust anchors and bad input', () => {
     const withAnchor = await validateServer(t, 'sqlite', { SIGNET_TRUST_ANCHORS_FILE: file });
     assert.ok(withAnchor);
     const r2 = (await post(withAnchor.app, signed)).json<Answer>();
-    assert.equal(r2.signatures[0]?.indication, 'TOTAL-PASSED', JSON.stringify(r2));
+    // Trusted now, but the service looks up revocation only for its own certificates (issue 14):
+    // without evidence the outside signature is INDETERMINATE / TRY_LATER, never TOTAL-PASSED.
+    assert.equal(r2.signatures[0]?.chainStatus, 'trusted', JSON.stringify(r2));
+    assert.equal(r2.signatures[0]?.indication, 'INDETERMINATE', JSON.stringify(r2));
+    assert.equal(r2.signatures[0]?.subIndication, 'TRY_LATER');
     assert.equal(r2.trustAnchors.length, 2);
   });
 

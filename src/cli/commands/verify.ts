@@ -1,17 +1,28 @@
 /** `signet verify`: validates the signatures of a PDF and prints a report (text or JSON). */
 import { parseArgs } from 'node:util';
 import { FileSource } from '../../pdf/index.js';
-import { verifyPdfLongTerm, type DocumentReport, type SignatureReport } from '../../validation/index.js';
+import { systemClock } from '../../core/clock.js';
+import { CrlClient, OcspClient, revocationSourceFromClients } from '../../pki/index.js';
+import {
+  defaultValidationPolicy,
+  fetchRevocationEvidence,
+  verifyPdfLongTerm,
+  type DocumentReport,
+  type RevocationMode,
+  type SignatureReport,
+} from '../../validation/index.js';
 import type { Command } from '../command.js';
 import { CliError } from '../errors.js';
 import { readInputFile } from './sign-options.js';
 import { pemCertificates } from './pem.js';
 
-const usage = `usage: signet verify IN.pdf [--trust ROOT.pem …] [--json]
+const usage = `usage: signet verify IN.pdf [--trust ROOT.pem …] [--offline] [--json]
 
 Checks every signature: ByteRange structure and coverage, the CMS signature and message digest,
 and a certification path to the trust anchors given with --trust; then signature and document
-timestamps, DSS revocation evidence and the PAdES level reached (B-B, B-T, B-LT, B-LTA). Each
+timestamps, revocation and the PAdES level reached (B-B, B-T, B-LT, B-LTA). Revocation evidence
+the document's DSS lacks is fetched online (OCSP, then CRL, from the certificate; 5 s per lookup);
+--offline forbids it. Without revocation evidence a signature is INDETERMINATE / TRY_LATER. Each
 problem names its finding code and the EN 319 102-1 check; a file that cannot be read still gets
 a report (TOTAL-FAILED / FORMAT_FAILURE). Exit code 0 only when every signature is TOTAL-PASSED.`;
 
@@ -26,7 +37,7 @@ function describe(s: SignatureReport): string {
     `  integrity:     ${s.isIntact ? 'signed bytes unchanged (CMS signature and digest verify)' : 'NOT intact'}; covers ${s.coversWholeDocument ? 'the whole document' : 'a prior revision only'}`,
     `  certificate:   ${s.chainStatus ?? '(none)'}`,
     ...(s.level ? [`  PAdES level:   ${s.level}`] : []),
-    ...(s.revocation ? [`  revocation:    ${s.revocation.status}${s.revocation.source ? ` (DSS ${s.revocation.source})` : ''}`] : []),
+    ...(s.revocation ? [`  revocation:    ${s.revocation.status}${s.revocation.source ? ` (${s.revocation.origin === 'online' ? 'online' : 'DSS'} ${s.revocation.source})` : ''}`] : []),
     ...(s.timestamps ?? []).map(
       (t) => `  timestamp:     ${t.kind} ${t.isValid ? 'valid' : 'NOT valid'}, ${t.genTime?.toISOString() ?? '(no time)'} by ${t.tsaSubject ?? '(unknown TSA)'}`,
     ),
@@ -55,7 +66,7 @@ export const verifyCommand: Command = {
     try {
       parsed = parseArgs({
         args: [...argv],
-        options: { trust: { type: 'string', multiple: true }, json: { type: 'boolean' } },
+        options: { trust: { type: 'string', multiple: true }, json: { type: 'boolean' }, offline: { type: 'boolean' } },
         allowPositionals: true,
       });
     } catch (cause) {
@@ -67,13 +78,32 @@ export const verifyCommand: Command = {
     readInputFile(input, 'PDF'); // a clear error for a missing file before opening it lazily
     const source = FileSource.open(input);
     try {
-      const report = verifyPdfLongTerm(source, { trustAnchors: anchors });
+      // EN 319 102-1 §5.2.5: revocation evidence the document lacks is fetched (OCSP, then CRL,
+      // from the certificate's AIA/CDP, each lookup bounded) unless --offline forbids it.
+      const policy = defaultValidationPolicy;
+      const revocation: RevocationMode =
+        parsed.values.offline === true || !policy.revocation.fetchOnline
+          ? { mode: 'offline' }
+          : await fetchRevocationEvidence(source, {
+              source: revocationSourceFromClients({
+                ocsp: new OcspClient({ clock: systemClock, timeoutMs: policy.revocation.timeoutMs }),
+                crl: new CrlClient({ clock: systemClock, timeoutMs: policy.revocation.timeoutMs }),
+              }),
+              trustAnchors: anchors,
+              clock: systemClock,
+              timeoutMs: policy.revocation.timeoutMs,
+            });
+      const report = verifyPdfLongTerm(source, { trustAnchors: anchors, revocation, policy });
       if (parsed.values.json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       else {
         for (const line of describeDocument(report)) io.stdout.write(`${line}\n`);
         if (report.signatures.length === 0 && report.indication === undefined) io.stdout.write('no signatures\n');
         for (const s of report.signatures) io.stdout.write(`${describe(s)}\n`);
         for (const w of report.warnings) io.stdout.write(`document warning: ${w}\n`);
+        for (const l of report.revocationLookups ?? []) {
+          const got = l.outcome === 'evidence' ? `${l.ocspResponses} OCSP response(s), ${l.crls} CRL(s)` : l.outcome;
+          io.stdout.write(`revocation lookup: ${l.subject}: ${got}${l.message ? ` (${l.message})` : ''}\n`);
+        }
       }
       const ok = report.signatures.length > 0 && report.signatures.every((s) => s.indication === 'TOTAL-PASSED');
       return ok ? 0 : 1;

@@ -4,7 +4,8 @@
  * validation library (ETSI EN 319 102-1 indications, PAdES levels of EN 319 142-1) and never
  * stored. Trust anchors: the service's own root CA, so its own signatures are TOTAL-PASSED, plus
  * the certificates of `SIGNET_TRUST_ANCHORS_FILE` (PEM). Revocation comes from the document's DSS,
- * as in `signet verify`. Rate-limited like the rest of /api/ (request-limits.ts).
+ * else from the service's own OCSP responder and CRL (in process); without evidence a signature is
+ * INDETERMINATE / TRY_LATER. Rate-limited like the rest of /api/ (request-limits.ts).
  */
 import { createHash, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -13,7 +14,8 @@ import type {} from '@fastify/swagger';
 import type { Clock } from '../../core/clock.js';
 import { isSignetError } from '../../core/errors.js';
 import { pemCertificates } from '../../pki/index.js';
-import { verifyPdfLongTerm } from '../../validation/index.js';
+import type { RevocationSource } from '../../pades/index.js';
+import { defaultValidationPolicy, fetchRevocationEvidence, verifyPdfLongTerm, type RevocationMode } from '../../validation/index.js';
 import { ServerError } from '../errors.js';
 
 /** Options of the validate plugin. */
@@ -25,6 +27,8 @@ export interface ValidateRoutesOptions {
   readonly maxBytes: number;
   /** Authentication of the caller (the web session's requireWebUser); none when absent. */
   readonly authenticate?: preHandlerAsyncHookHandler;
+  /** Where revocation evidence the document lacks is looked up; absent: offline (never TOTAL-PASSED without evidence in the document). */
+  readonly revocation?: RevocationSource;
 }
 
 /** Default size limit of a PDF to validate (the consent documents' default, Contract 3). */
@@ -82,7 +86,7 @@ export const validateRoutes: FastifyPluginAsync<ValidateRoutesOptions> = async (
       schema: {
         summary: 'Validates the signatures of a PDF (the body); the document is not stored',
         description:
-          'ETSI EN 319 102-1 indications per signature, with the PAdES level reached (EN 319 142-1). Trust anchors: the service root CA and SIGNET_TRUST_ANCHORS_FILE; revocation from the document DSS.',
+          'ETSI EN 319 102-1 indications per signature, with the PAdES level reached (EN 319 142-1). Trust anchors: the service root CA and SIGNET_TRUST_ANCHORS_FILE; revocation from the document DSS, else the service own OCSP/CRL (without evidence: INDETERMINATE/TRY_LATER). Each signature carries typed findings {code, check, severity, message}.',
         tags: ['user'],
         consumes: ['application/pdf'],
         response: { 400: errorSchema, 401: errorSchema, 413: errorSchema, 415: errorSchema, 429: errorSchema },
@@ -98,7 +102,16 @@ export const validateRoutes: FastifyPluginAsync<ValidateRoutesOptions> = async (
       let report;
       try {
         // The Verify page explains a file the reader cannot open from the error code (400).
-        report = verifyPdfLongTerm(bytes, { trustAnchors: anchors, clock: options.clock, unreadable: 'throw' });
+        const revocation: RevocationMode =
+          options.revocation === undefined
+            ? { mode: 'offline' }
+            : await fetchRevocationEvidence(bytes, {
+                source: options.revocation,
+                trustAnchors: anchors,
+                clock: options.clock,
+                timeoutMs: defaultValidationPolicy.revocation.timeoutMs,
+              });
+        report = verifyPdfLongTerm(bytes, { trustAnchors: anchors, clock: options.clock, unreadable: 'throw', revocation });
       } catch (cause) {
         if (isSignetError(cause)) throw cause;
         // Bad input is never a 500: a structure the reader did not foresee is the file's problem.

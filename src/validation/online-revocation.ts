@@ -1,0 +1,153 @@
+/**
+ * Revocation evidence fetched for a validation (ETSI EN 319 102-1 §5.2.5 validation context
+ * initialisation, §5.2.6 X.509 validation): for each signer certificate whose document carries
+ * none, asks a RevocationSource (OCSP first, then the CRL, from the certificate's AIA/CDP — the
+ * pki adapter speaks HTTP, this module never does), each lookup bounded in time, the answers
+ * cached by certificate. What was asked and what came back is recorded for the report.
+ */
+import { createHash, X509Certificate } from 'node:crypto';
+import { defaultCmsLimits, findSignerCertificate, parseSignedData, readContainer } from '../cms/index.js';
+import { monotonicMs, type Clock } from '../core/clock.js';
+import { PdfDocument, bytesSource, type ByteSource } from '../pdf/index.js';
+import { listPdfSignatures, readDss, type RevocationData, type RevocationSource, type ValidationMaterial } from '../pades/index.js';
+import { buildCertificatePath } from './certificate-path.js';
+import { revocationFromDss } from './dss-revocation.js';
+
+/** One lookup made for a signer certificate. */
+export interface RevocationLookup {
+  /** Subject of the certificate asked about. */
+  readonly subject: string;
+  /** What came back: OCSP responses and CRLs, nothing, an error or the time limit. */
+  readonly outcome: 'evidence' | 'none' | 'failed' | 'timeout';
+  readonly ocspResponses: number;
+  readonly crls: number;
+  /** Why it failed (no secrets: the client's error message). */
+  readonly message?: string;
+  /** True when the answer came from the cache. */
+  readonly cached: boolean;
+}
+
+/** The evidence fetched for one document, to pass to `verifyPdfLongTerm` as `revocation`. */
+export interface FetchedRevocation {
+  readonly mode: 'online';
+  readonly material: ValidationMaterial;
+  readonly lookups: readonly RevocationLookup[];
+}
+
+/** Options of {@link fetchRevocationEvidence}. */
+export interface FetchRevocationOptions {
+  readonly source: RevocationSource;
+  readonly trustAnchors: readonly Uint8Array[];
+  readonly clock: Clock;
+  /** Upper bound of one lookup (policy revocation.timeoutMs). */
+  readonly timeoutMs: number;
+}
+
+function subjectOf(der: Uint8Array): string {
+  try {
+    const cert = new X509Certificate(der);
+    return /(?:^|\n)CN=([^\n]*)/.exec(cert.subject)?.[1] ?? cert.subject.replace(/\n/g, ', ');
+  } catch {
+    return '(unreadable certificate)';
+  }
+}
+
+/** A source that answers each certificate at most once per `ttlMs` (lookups of one CA's certificates share its CRL already). */
+export function cachedRevocationSource(source: RevocationSource, clock: Clock, ttlMs = 5 * 60_000, maxEntries = 1000): RevocationSource & { has(certificate: Uint8Array): boolean } {
+  const cache = new Map<string, { at: number; answer: Promise<RevocationData> }>();
+  const key = (c: Uint8Array): string => createHash('sha256').update(c).digest('hex');
+  const fresh = (k: string): boolean => {
+    const hit = cache.get(k);
+    return hit !== undefined && clock.now().getTime() - hit.at < ttlMs;
+  };
+  return {
+    has: (certificate) => fresh(key(certificate)),
+    fetch(certificate, issuer) {
+      const k = key(certificate);
+      const hit = cache.get(k);
+      if (hit !== undefined && fresh(k)) return hit.answer;
+      const answer = source.fetch(certificate, issuer);
+      if (cache.size >= maxEntries) cache.delete(cache.keys().next().value as string);
+      cache.set(k, { at: clock.now().getTime(), answer });
+      // A failure is not remembered: the next validation asks again.
+      answer.catch(() => cache.delete(k));
+      return answer;
+    },
+  };
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), ms);
+  });
+  try {
+    return await Promise.race([promise, limit]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Fetches revocation evidence for every signer certificate of `input` that has a path to the
+ * trust anchors and no authentic evidence in the document's DSS. Never throws for the document's
+ * sake: an unreadable file or signature yields no lookup.
+ *
+ * @example
+ * ```ts
+ * const revocation = await fetchRevocationEvidence(bytes, { source, trustAnchors, clock, timeoutMs: 5000 });
+ * const report = verifyPdfLongTerm(bytes, { trustAnchors, revocation });
+ * ```
+ */
+export async function fetchRevocationEvidence(input: ByteSource | Uint8Array, options: FetchRevocationOptions): Promise<FetchedRevocation> {
+  const source = input instanceof Uint8Array ? bytesSource(input) : input;
+  const now = options.clock.now();
+  const wanted = new Map<string, { certificate: Uint8Array; issuer: Uint8Array }>();
+  try {
+    const doc = PdfDocument.open(source);
+    const dss = readDss(doc);
+    for (const sig of listPdfSignatures(doc)) {
+      if (sig.isDocumentTimestamp) continue;
+      try {
+        const sd = parseSignedData(readContainer(sig.contents, defaultCmsLimits).der, undefined, { algorithms: 'verifiable' });
+        const si = sd.signerInfos[0];
+        const signer = si === undefined ? undefined : findSignerCertificate(sd, si);
+        if (signer === undefined) continue;
+        const path = buildCertificatePath(signer, [...sd.certificates, ...dss.certificates], options.trustAnchors, now);
+        const issuer = path.chain[1];
+        if (path.status !== 'trusted' || issuer === undefined) continue;
+        const issuerDer = new Uint8Array(issuer.raw);
+        if (revocationFromDss(signer, issuerDer, dss, now).status !== 'none') continue;
+        wanted.set(createHash('sha256').update(signer).digest('hex'), { certificate: signer, issuer: issuerDer });
+      } catch {
+        // an unreadable signature is reported by the validation itself
+      }
+    }
+  } catch {
+    // an unreadable file is reported by the validation itself
+  }
+  const certificates: Uint8Array[] = [];
+  const ocspResponses: Uint8Array[] = [];
+  const crls: Uint8Array[] = [];
+  const lookups: RevocationLookup[] = [];
+  for (const { certificate, issuer } of wanted.values()) {
+    const cached = 'has' in options.source && typeof options.source.has === 'function' ? (options.source.has as (c: Uint8Array) => boolean)(certificate) : false;
+    const started = monotonicMs();
+    const base = { subject: subjectOf(certificate), cached };
+    try {
+      const answer = await withTimeout(options.source.fetch(certificate, issuer), options.timeoutMs);
+      if (answer === 'timeout') {
+        lookups.push({ ...base, outcome: 'timeout', ocspResponses: 0, crls: 0, message: `no answer within ${options.timeoutMs} ms` });
+        continue;
+      }
+      certificates.push(...answer.certificates);
+      ocspResponses.push(...answer.ocspResponses);
+      crls.push(...answer.crls);
+      const got = answer.ocspResponses.length + answer.crls.length;
+      lookups.push({ ...base, outcome: got > 0 ? 'evidence' : 'none', ocspResponses: answer.ocspResponses.length, crls: answer.crls.length });
+    } catch (err) {
+      lookups.push({ ...base, outcome: 'failed', ocspResponses: 0, crls: 0, message: `${err instanceof Error ? err.message : String(err)} (after ${Math.round(monotonicMs() - started)} ms)` });
+    }
+  }
+  return { mode: 'online', material: { certificates, ocspResponses, crls }, lookups };
+}
