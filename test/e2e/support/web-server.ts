@@ -18,6 +18,7 @@ import type { Page } from 'playwright-core';
 import { generateTotp } from '../../../src/auth/index.js';
 import type { Clock } from '../../../src/core/clock.js';
 import { buildServer, type Services } from '../../../src/server/index.js';
+import { loadGatewayConfig, type GatewayConfig } from '../../../src/server/gateway-config.js';
 import { webAppRoutes } from '../../../src/server/routes/web-app-routes.js';
 import { credentialOperationsFor, serverSurfaces } from '../../../src/server/surfaces.js';
 import type { StoreKind } from '../../../src/store/index.js';
@@ -58,19 +59,29 @@ export interface WebServer {
   nextOtp(user: WebUserAccount): string;
 }
 
+/** Options of webServer. */
+export interface WebServerOptions {
+  /** The gateway's settings (default: from the environment, this Signet as the provider). */
+  readonly gateway?: Partial<GatewayConfig>;
+  /** Address the service as http://127.0.0.1:PORT instead of http://localhost:PORT (no passkeys then). */
+  readonly loopbackIp?: boolean;
+}
+
 /** Starts the service on `kind` (undefined when PostgreSQL is skipped). */
-export async function webServer(t: TestContext, kind: StoreKind = 'sqlite', env: NodeJS.ProcessEnv = {}): Promise<WebServer | undefined> {
+export async function webServer(t: TestContext, kind: StoreKind = 'sqlite', env: NodeJS.ProcessEnv = {}, options: WebServerOptions = {}): Promise<WebServer | undefined> {
   const base = await serverEnv(t, kind);
   if (!base) return undefined;
   const clock = movableClock();
   const services = await openServices(t, { ...base, env: { ...base.env, ...env } }, { clock, credentials: credentialOperationsFor });
   const webRoot = await buildWebApp();
-  const surfaces = serverSurfaces(services).map((s) => (s.plugin === (webAppRoutes as unknown) ? { ...s, options: { webRoot } } : s));
+  const defaults = loadGatewayConfig(process.env);
+  const gateway = { ...defaults, ...options.gateway, limits: { ...defaults.limits, ...options.gateway?.limits } };
+  const surfaces = serverSurfaces(services, undefined, gateway).map((s) => (s.plugin === (webAppRoutes as unknown) ? { ...s, options: { webRoot } } : s));
   const app = await buildServer(services, { surfaces });
   await app.listen({ port: 0, host: '127.0.0.1' });
   t.after(() => app.close());
   const port = (app.server.address() as { port: number }).port;
-  const url = `http://localhost:${port}`;
+  const url = `http://${options.loopbackIp === true ? '127.0.0.1' : 'localhost'}:${port}`;
   services.baseUrl.set(url);
   const credentials = credentialOperationsFor(services);
   const lastStep = new Map<string, number>();
