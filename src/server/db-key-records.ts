@@ -65,7 +65,9 @@ export class DbKeyRecords implements KeyRecords {
 
   create(ref: string, envelope: Uint8Array, kekId: string): Promise<boolean> {
     const now = this.#clock.now().getTime();
-    return insertWrappedKey(this.#store.db, {
+    // Writes go through a transaction: on SQLite that waits for the write lock (BEGIN IMMEDIATE
+    // with retries) instead of failing at once when another process writes.
+    return this.#store.transaction((trx) => insertWrappedKey(trx, {
       keystore: this.#keystore,
       ref,
       kek_id: kekId,
@@ -73,20 +75,22 @@ export class DbKeyRecords implements KeyRecords {
       envelope,
       created_at: now,
       updated_at: now,
-    });
+    }));
   }
 
   replace(ref: string, envelope: Uint8Array, kekId: string, stamp: string): Promise<boolean> {
-    return replaceWrappedKey(this.#store.db, this.#keystore, ref, stamp, {
-      envelope,
-      kekId,
-      stamp: envelopeStamp(envelope),
-      updatedAt: this.#clock.now().getTime(),
-    });
+    return this.#store.transaction((trx) =>
+      replaceWrappedKey(trx, this.#keystore, ref, stamp, {
+        envelope,
+        kekId,
+        stamp: envelopeStamp(envelope),
+        updatedAt: this.#clock.now().getTime(),
+      }),
+    );
   }
 
   remove(ref: string): Promise<boolean> {
-    return deleteWrappedKey(this.#store.db, this.#keystore, ref);
+    return this.#store.transaction((trx) => deleteWrappedKey(trx, this.#keystore, ref));
   }
 
   list(after: string | undefined, limit: number): Promise<readonly string[]> {

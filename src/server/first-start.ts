@@ -75,7 +75,7 @@ export async function ensureFirstStart(deps: FirstStartDeps): Promise<{ readonly
     // (re-issued for the same key), once: the result goes back into the database.
     const upgraded = await upgradeCaDirectory(caDir, { clock, ...boot.kekChoice, keystore: deps.caKeystore });
     if (upgraded.reissuedIssuing || upgraded.wroteRootCrl) {
-      await saveCaDirectory(store.db, caDir, clock);
+      await store.transaction((trx) => saveCaDirectory(trx, caDir, clock));
       logger.info(upgraded, 'CA directory brought up to date');
     }
     const movedKeys = await importKeyDirectory(store, boot.layout.keysDir, 'credentials', boot.keks, clock);

@@ -174,7 +174,8 @@ export async function syncCaDirectory(store: Store, caDir: string, keks: readonl
   if (stored === undefined) {
     if (!hasDir) return 'none';
     await importKeyDirectory(store, join(caDir, 'keys'), 'ca', keks, clock);
-    await insertNodeState(store.db, caState, captureCaDirectory(caDir), clock.now().getTime());
+    const captured = captureCaDirectory(caDir);
+    await store.transaction((trx) => insertNodeState(trx, caState, captured, clock.now().getTime()));
     return 'stored';
   }
   const state = parseCaState(stored);

@@ -203,7 +203,7 @@ export async function createServices(config: ServerConfig, options: CreateServic
     const clock = options.clock ?? (databaseClock as Clock);
     // Issue 16: the server secrets live in the database, sealed under the KEK; the first start
     // on a database brings them from this data directory or makes them.
-    const secrets = await withAdvisoryLock(store, firstStartLock, () => ensureNodeSecrets(store.db, boot.layout, boot.keks, clock)).catch(
+    const secrets = await withAdvisoryLock(store, firstStartLock, () => store.transaction((trx) => ensureNodeSecrets(trx, boot.layout, boot.keks, clock))).catch(
       (err: unknown) => {
         // A KEK this start generated cannot open what the database holds: leave no such file.
         if (boot.kekCreated && config.kek.kind === 'file') rmSync(config.kek.file, { force: true });

@@ -19,6 +19,8 @@ import {
   type KeyBackend,
   type KeySpec,
 } from '../../keys/index.js';
+import { loadServerConfig } from '../../server/config.js';
+import { rewrapKeys } from '../../server/kek-rotation.js';
 import type { CliIo, Command } from '../command.js';
 import { CliError } from '../errors.js';
 
@@ -26,12 +28,17 @@ const usage = `usage: signet keys generate --label NAME --algorithm ALG [--csr-s
                             (--pkcs11-module LIB.so --token LABEL --pin-file F
                              | --keystore DIR --kek-file F)
        signet keys list (--pkcs11-module LIB.so --token LABEL --pin-file F | --keystore DIR --kek-file F)
+       signet keys rewrap --new-kek-file F [--data DIR] [--batch-size N]
 
   ALG is RSA-2048, RSA-3072, RSA-4096, EC-P256, EC-P384 or EC-P521.
   The key URI (pkcs11:token=…;object=… or keystore:NAME) is printed on stdout; with
   --csr-subject a PKCS#10 request signed by the new key is written to -o (or stdout).
   Secrets: --pin-file (else SIGNET_PKCS11_PIN_FILE / SIGNET_PKCS11_PIN),
-           --kek-file (else SIGNET_KEK_FILE / SIGNET_KEK).`;
+           --kek-file (else SIGNET_KEK_FILE / SIGNET_KEK).
+  rewrap re-wraps every key of the signing service's database (DATABASE_URL, or the SQLite file
+  of --data) and re-seals its secrets under the KEK in F, N keys at a time (default 100), while
+  the nodes keep signing: give them F as SIGNET_KEK_FILE and the old KEK as
+  SIGNET_KEK_PREVIOUS_FILE first (docs/operations.md, KEK rotation).`;
 
 const options = {
   'pkcs11-module': { type: 'string' },
@@ -43,6 +50,9 @@ const options = {
   algorithm: { type: 'string' },
   'csr-subject': { type: 'string' },
   output: { type: 'string', short: 'o' },
+  'new-kek-file': { type: 'string' },
+  data: { type: 'string' },
+  'batch-size': { type: 'string' },
 } as const;
 
 type Parsed = ReturnType<
@@ -154,10 +164,33 @@ async function list(v: Parsed, io: CliIo): Promise<number> {
   }
 }
 
-/** `signet keys generate|list`. */
+async function rewrap(v: Parsed, io: CliIo): Promise<number> {
+  const newKekFile = v['new-kek-file'];
+  if (newKekFile === undefined) throw new CliError('ERR_CLI_USAGE', 'rewrap needs --new-kek-file F');
+  const batchSize = v['batch-size'] === undefined ? undefined : Number(v['batch-size']);
+  if (batchSize !== undefined && (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000)) {
+    throw new CliError('ERR_CLI_USAGE', '--batch-size must be an integer from 1 to 10000');
+  }
+  const config = loadServerConfig(v.data !== undefined ? { dataDir: v.data } : {});
+  let done = 0;
+  const result = await rewrapKeys(config, {
+    newKekFile,
+    ...(batchSize !== undefined ? { batchSize } : {}),
+    onRewrapped: () => {
+      done++;
+      if (done % 1000 === 0) io.stderr.write(`signet: ${done} keys re-wrapped\n`);
+    },
+  });
+  io.stdout.write(
+    `re-wrapped ${result.rewrapped.credentials} credential keys and ${result.rewrapped.ca} CA keys; server secrets ${result.secretsResealed ? 're-sealed' : 'already sealed'}; every key is now under KEK ${result.kekId}\n`,
+  );
+  return 0;
+}
+
+/** `signet keys generate|list|rewrap`. */
 export const keysCommand: Command = {
   name: 'keys',
-  summary: 'generate keys on a PKCS#11 token or in the encrypted keystore (with a CSR); list keys',
+  summary: 'generate keys on a PKCS#11 token or in the encrypted keystore (with a CSR); list keys; re-wrap the service keys under a new KEK',
   usage,
   async run(argv, io) {
     const { positionals, values } = parse(argv);
@@ -166,6 +199,7 @@ export const keysCommand: Command = {
       throw new CliError('ERR_CLI_USAGE', `unexpected argument ${extra[0] ?? ''}`);
     if (action === 'generate') return generate(values, io);
     if (action === 'list') return list(values, io);
-    throw new CliError('ERR_CLI_USAGE', `signet keys generate|list (got ${action ?? 'nothing'})`);
+    if (action === 'rewrap') return rewrap(values, io);
+    throw new CliError('ERR_CLI_USAGE', `signet keys generate|list|rewrap (got ${action ?? 'nothing'})`);
   },
 };
