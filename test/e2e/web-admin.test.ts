@@ -36,6 +36,35 @@ describe('web app in Chromium: administration', () => {
     await expectAccessible(page, 'administration page');
     await screenshots(page, 'web-09-admin');
 
+    // Role and passkey policy per user; an application registered, its secret shown once.
+    const users = page.getByRole('region', { name: 'Users' });
+    await users.getByLabel('Role of ulrich', { exact: true }).selectOption('admin');
+    await page.getByText('ulrich is now an administrator.').waitFor();
+    assert.equal((await s.services.admin.listUsers()).find((u) => u.username === 'ulrich')?.role, 'admin');
+    await users.getByLabel('Role of ulrich', { exact: true }).selectOption('user');
+    await page.getByText('ulrich is now a user.').waitFor();
+    const passkeyRequired = users.getByRole('row').filter({ hasText: 'ulrich' }).getByRole('checkbox', { name: 'Passkey required' });
+    await passkeyRequired.check();
+    await page.getByText('ulrich must now sign in with a passkey.').waitFor();
+    assert.equal((await s.services.admin.listUsers()).find((u) => u.username === 'ulrich')?.requirePasskey, true);
+    await passkeyRequired.uncheck();
+    await page.getByText('ulrich may sign in with a one-time code again.').waitFor();
+    assert.equal((await s.services.admin.listUsers()).find((u) => u.username === 'ulrich')?.requirePasskey, false);
+    const apps = page.getByRole('region', { name: 'Applications (OAuth clients)' });
+    await apps.getByLabel('Application name', { exact: true }).fill('Partner portal');
+    await apps.getByLabel('Redirect URIs', { exact: true }).fill('https://partner.example/callback');
+    await apps.getByRole('button', { name: 'Register application' }).click();
+    await page.getByText(/^Application Partner portal registered as /).waitFor();
+    await apps.getByText(/^Client secret of /).waitFor();
+    const registered = (await s.services.admin.listClients()).find((c) => c.name === 'Partner portal');
+    assert.deepEqual(registered?.redirectUris, ['https://partner.example/callback']);
+    await expectAccessible(page, 'administration page after the changes');
+    // 360 px wide: the tables become labelled rows, nothing scrolls sideways.
+    await page.setViewportSize({ width: 360, height: 740 });
+    assert.ok((await page.evaluate('document.documentElement.scrollWidth')) as number <= 360, 'no sideways scroll at 360 px');
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await screenshots(page, 'web-09b-admin-changes');
+
     await credentials.getByRole('button', { name: 'Revoke the credential of ulrich' }).click();
     await credentials.getByLabel('Reason', { exact: true }).selectOption('keyCompromise');
     await credentials.getByRole('button', { name: 'Revoke certificate' }).click();

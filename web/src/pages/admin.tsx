@@ -6,7 +6,7 @@
  */
 import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { asApiError, get, post, type ApiError, type SessionUser } from '../api.js';
+import { asApiError, get, post, put, type ApiError, type SessionUser } from '../api.js';
 import { ErrorNote } from '../components/error-note.js';
 import { PageTitle } from '../components/page-title.js';
 import { StatusIcon } from '../components/status-icon.js';
@@ -20,6 +20,7 @@ interface User {
   readonly locked: boolean;
   readonly createdAt: number;
   readonly role?: string;
+  readonly requirePasskey?: boolean;
 }
 
 interface Credential {
@@ -44,6 +45,70 @@ interface Client {
   readonly name: string;
   readonly clientType: string;
   readonly redirectUris: readonly string[];
+  readonly allowedScopes?: readonly string[];
+}
+
+/** The answer of POST /admin/v1/clients: a confidential client's secret is shown once. */
+interface CreatedClient {
+  readonly clientId: string;
+  readonly clientSecret?: string;
+}
+
+/** Registers an OAuth client (an application that signs through Signet). */
+function ClientForm({ onCreated, onError }: { onCreated: (created: CreatedClient, name: string) => void; onError: (error: ApiError) => void }): JSX.Element {
+  const [name, setName] = useState('');
+  const [clientType, setClientType] = useState<'confidential' | 'public'>('confidential');
+  const [redirects, setRedirects] = useState('');
+  const [service, setService] = useState(true);
+  const [credential, setCredential] = useState(true);
+  const submit = async (event: Event): Promise<void> => {
+    event.preventDefault();
+    try {
+      const redirectUris = redirects.split(/\s+/).filter((u) => u !== '');
+      const allowedScopes = [...(service ? ['service'] : []), ...(credential ? ['credential'] : [])];
+      const created = await post<CreatedClient>('/admin/v1/clients', { name: name.trim(), clientType, redirectUris, allowedScopes });
+      onCreated(created, name.trim());
+      setName('');
+      setRedirects('');
+    } catch (err) {
+      onError(asApiError(err));
+    }
+  };
+  return (
+    <form onSubmit={(e) => void submit(e)} aria-labelledby="new-client-title">
+      <h3 id="new-client-title">Register an application</h3>
+      <div class="grid2">
+        <div>
+          <label for="client-name">Application name</label>
+          <input id="client-name" value={name} maxLength={200} required onInput={(e) => setName(e.currentTarget.value)} />
+        </div>
+        <div>
+          <label for="client-type">Client type</label>
+          <select id="client-type" value={clientType} onChange={(e) => setClientType(e.currentTarget.value as 'confidential' | 'public')}>
+            <option value="confidential">Confidential (a server: gets a secret)</option>
+            <option value="public">Public (an app on a device: PKCE only)</option>
+          </select>
+        </div>
+      </div>
+      <label for="client-redirects">Redirect URIs</label>
+      <textarea id="client-redirects" rows={2} value={redirects} aria-describedby="client-redirects-help" onInput={(e) => setRedirects(e.currentTarget.value)} />
+      <p id="client-redirects-help" class="help">
+        One per line, exactly as the application sends them (https, or http on 127.0.0.1 for an app on this computer).
+      </p>
+      <fieldset>
+        <legend>What it may ask for</legend>
+        <label class="inline">
+          <input type="checkbox" checked={service} onChange={(e) => setService(e.currentTarget.checked)} /> List signing credentials (service)
+        </label>
+        <label class="inline">
+          <input type="checkbox" checked={credential} onChange={(e) => setCredential(e.currentTarget.checked)} /> Sign with a person's approval (credential)
+        </label>
+      </fieldset>
+      <div class="actions">
+        <button type="submit">Register application</button>
+      </div>
+    </form>
+  );
 }
 
 /** RFC 5280 §5.3.1 reasons, in plain words. */
@@ -107,6 +172,9 @@ export function AdminPage({ user }: { readonly user: SessionUser }): JSX.Element
   const [newName, setNewName] = useState('');
   const [newPassword, setNewPassword] = useState('');
   const [audit, setAudit] = useState<AuditReport | 'checking' | undefined>();
+  // The policy as just chosen, until the list is read again (a controlled checkbox would snap back meanwhile).
+  const [passkeyChosen, setPasskeyChosen] = useState<Readonly<Record<string, boolean>>>({});
+  const [secret, setSecret] = useState<{ readonly clientId: string; readonly clientSecret: string } | undefined>();
 
   const verifyAudit = async (): Promise<void> => {
     setAudit('checking');
@@ -120,7 +188,10 @@ export function AdminPage({ user }: { readonly user: SessionUser }): JSX.Element
 
   useEffect(() => {
     const fail = (err: unknown): void => setError(asApiError(err));
-    get<{ users: readonly User[] }>('/admin/v1/users').then((a) => setUsers(a.users), fail);
+    get<{ users: readonly User[] }>('/admin/v1/users').then((a) => {
+      setUsers(a.users);
+      setPasskeyChosen({});
+    }, fail);
     get<{ credentials: readonly Credential[] }>('/admin/v1/credentials').then((a) => setCredentials(a.credentials), fail);
     get<{ clients: readonly Client[] }>('/admin/v1/clients').then((a) => setClients(a.clients), fail);
   }, [version]);
@@ -174,17 +245,48 @@ export function AdminPage({ user }: { readonly user: SessionUser }): JSX.Element
               <tbody>
                 {users.map((u) => (
                   <tr key={u.id}>
-                    <td>
+                    <td data-label="User">
                       {u.username}
                       <span class="block small">since {formatDate(u.createdAt)}</span>
                     </td>
-                    <td>{u.role === 'admin' ? 'Administrator' : 'User'}</td>
-                    <td>
+                    <td data-label="Role">
+                      {u.username === user.username ? (
+                        u.role === 'admin' ? 'Administrator' : 'User'
+                      ) : (
+                        <select
+                          aria-label={`Role of ${u.username}`}
+                          value={u.role === 'admin' ? 'admin' : 'user'}
+                          onChange={(e) => {
+                            const role = e.currentTarget.value;
+                            void act(() => put(`/admin/v1/users/${encodeURIComponent(u.username)}/role`, { role }), `${u.username} is now ${role === 'admin' ? 'an administrator' : 'a user'}.`);
+                          }}
+                        >
+                          <option value="user">User</option>
+                          <option value="admin">Administrator</option>
+                        </select>
+                      )}
+                    </td>
+                    <td data-label="Status">
                       {u.status === 'active' ? 'Active' : u.status}
                       {u.locked ? ', locked' : ''}
                       {u.hasTotp ? ', authenticator app' : ''}
+                      <label class="block small">
+                        <input
+                          type="checkbox"
+                          checked={passkeyChosen[u.id] ?? u.requirePasskey === true}
+                          onChange={(e) => {
+                            const required = e.currentTarget.checked;
+                            setPasskeyChosen((chosen) => ({ ...chosen, [u.id]: required }));
+                            void act(
+                              () => put(`/admin/v1/users/${encodeURIComponent(u.username)}/require-passkey`, { required }),
+                              required ? `${u.username} must now sign in with a passkey.` : `${u.username} may sign in with a one-time code again.`,
+                            );
+                          }}
+                        />{' '}
+                        Passkey required
+                      </label>
                     </td>
-                    <td>
+                    <td data-label="Actions">
                       <span class="toolbar">
                         {u.status === 'active' && u.username !== user.username && (
                           <button type="button" class="danger" aria-label={`Disable ${u.username}`} onClick={() => void act(() => post(`/admin/v1/users/${encodeURIComponent(u.username)}/disable`, {}), `${u.username} disabled.`)}>
@@ -244,15 +346,15 @@ export function AdminPage({ user }: { readonly user: SessionUser }): JSX.Element
               <tbody>
                 {credentials.map((c) => (
                   <tr key={c.id}>
-                    <td>{c.username}</td>
-                    <td>
+                    <td data-label="Owner">{c.username}</td>
+                    <td data-label="Credential">
                       <code class="hash">{c.id}</code>
                       <span class="block small">
                         {c.backendKind} key, created {formatDate(c.createdAt)}
                       </span>
                     </td>
-                    <td>{c.status === 'active' ? 'Active' : c.status === 'revoked' ? 'Revoked' : c.status}</td>
-                    <td>{c.status !== 'revoked' && <RevokeForm credential={c} onDone={() => { setNotice(`The credential of ${c.username} is revoked.`); setVersion((v) => v + 1); }} onError={setError} />}</td>
+                    <td data-label="Status">{c.status === 'active' ? 'Active' : c.status === 'revoked' ? 'Revoked' : c.status}</td>
+                    <td data-label="Actions">{c.status !== 'revoked' && <RevokeForm credential={c} onDone={() => { setNotice(`The credential of ${c.username} is revoked.`); setVersion((v) => v + 1); }} onError={setError} />}</td>
                   </tr>
                 ))}
               </tbody>
@@ -272,11 +374,33 @@ export function AdminPage({ user }: { readonly user: SessionUser }): JSX.Element
                 <span>
                   <strong>{c.name}</strong> <span class="small">({c.id}, {c.clientType})</span>
                 </span>
-                <span class="small">{c.redirectUris.join(', ')}</span>
+                <span class="small">
+                  {c.redirectUris.join(', ')}
+                  {c.allowedScopes !== undefined && c.allowedScopes.length > 0 ? ` · scopes: ${c.allowedScopes.join(', ')}` : ''}
+                </span>
               </li>
             ))}
           </ul>
         )}
+        {secret !== undefined && (
+          <div class="notice" role="status">
+            <p>
+              Client secret of <strong>{secret.clientId}</strong>, shown only now — give it to the application's operator:
+            </p>
+            <p>
+              <code class="hash">{secret.clientSecret}</code>
+            </p>
+          </div>
+        )}
+        <ClientForm
+          onError={setError}
+          onCreated={(created, name) => {
+            setError(undefined);
+            setNotice(`Application ${name} registered as ${created.clientId}.`);
+            setSecret(created.clientSecret === undefined ? undefined : { clientId: created.clientId, clientSecret: created.clientSecret });
+            setVersion((v) => v + 1);
+          }}
+        />
       </section>
 
       <section class="card" aria-labelledby="audit-title">
