@@ -1,14 +1,17 @@
 /**
- * signDoc's PDF preparation on worker threads (issue 15, SECURITY.md INV-7): `preparePdf` — the
- * parse, the checks before signing and the incremental update — runs in a pool worker with a heap
- * limit and a deadline; the key operation and the embedding stay on the caller's thread. A worker
- * that runs out of memory, dies or overruns the deadline fails that request with a coded error
+ * The server's document work on worker threads (issue 15, SECURITY.md INV-7): signDoc's
+ * `preparePdf` — the parse, the checks before signing and the incremental update — and the
+ * validate endpoint's `verifyPdfLongTerm` run in a pool worker with a heap limit and a deadline;
+ * the key operation and the embedding stay on the caller's thread. A worker that runs out of
+ * memory, dies or overruns the deadline fails that request with a coded error
  * (`ERR_PDF_LIMIT_MEMORY`, `ERR_PDF_LIMIT_TIME`), and the server keeps answering meanwhile.
  */
 import type { DocumentPreparer } from '../csc/index.js';
 import { PadesError, type PadesErrorCode } from '../pades/index.js';
 import { PdfError, type PdfErrorCode } from '../pdf/index.js';
-import type { PreparationInput, PreparationResult } from './pdf-preparation-worker.js';
+import type { DocumentReport } from '../validation/index.js';
+import { ServerError } from './errors.js';
+import type { DocumentJob, DocumentJobResult } from './pdf-preparation-worker.js';
 import { createWorkerPool, type WorkerFailure } from './worker-pool.js';
 
 /** Options of {@link createPdfPreparer}. */
@@ -21,8 +24,10 @@ export interface PdfPreparerOptions {
   readonly maxHeapMb?: number;
 }
 
-/** The preparer, with `close()` to stop its workers. */
+/** The preparer (and validator), with `close()` to stop its workers. */
 export interface PooledPdfPreparer extends DocumentPreparer {
+  /** verifyPdfLongTerm of `pdf` at time `at` (`unreadable: 'throw'`). */
+  validate(pdf: Uint8Array, trustAnchors: readonly Uint8Array[], at: Date): Promise<DocumentReport>;
   close(): Promise<void>;
 }
 
@@ -40,12 +45,12 @@ function failure(f: WorkerFailure, timeoutMs: number): PdfError {
   }
 }
 
-/** Rebuilds the coded error a worker reported (PDF engine or PAdES codes; anything else is a PAdES refusal). */
+/** Rebuilds the coded error a worker reported (PDF engine and PAdES codes as such; anything else: the PDF could not be read). */
 function rebuild(error: { readonly code: string; readonly message: string }): Error {
   const [, domain] = /^ERR_([A-Z0-9]+)_/.exec(error.code) ?? [];
   if (domain === 'PDF') return new PdfError(error.code as PdfErrorCode, error.message);
   if (domain === 'PADES') return new PadesError(error.code as PadesErrorCode, error.message);
-  return new PadesError('ERR_PADES_PREPARED_INVALID', error.message);
+  return new ServerError('ERR_SERVER_PDF_UNREADABLE', error.message, { detail: { code: error.code } });
 }
 
 /**
@@ -59,18 +64,28 @@ function rebuild(error: { readonly code: string; readonly message: string }): Er
  */
 export function createPdfPreparer(options: PdfPreparerOptions = {}): PooledPdfPreparer {
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const pool = createWorkerPool<PreparationInput, PreparationResult>({
+  const pool = createWorkerPool<DocumentJob, DocumentJobResult>({
     entry: new URL('./pdf-preparation-worker.js', import.meta.url),
     size: options.workers ?? 2,
     timeoutMs,
     maxHeapMb: options.maxHeapMb ?? 512,
   });
+  const run = async (job: DocumentJob): Promise<DocumentJobResult> => {
+    const outcome = await pool.run(job);
+    if (!outcome.ok) throw failure(outcome.failure, timeoutMs);
+    if ('error' in outcome.value) throw rebuild(outcome.value.error);
+    return outcome.value;
+  };
   return {
     async prepare(pdf, prepareOptions) {
-      const outcome = await pool.run({ pdf, options: prepareOptions });
-      if (!outcome.ok) throw failure(outcome.failure, timeoutMs);
-      if ('error' in outcome.value) throw rebuild(outcome.value.error);
-      return outcome.value.prepared;
+      const result = await run({ task: 'prepare', pdf, options: prepareOptions });
+      if (!('prepared' in result)) throw new ServerError('ERR_SERVER_PDF_UNREADABLE', 'the worker answered another task');
+      return result.prepared;
+    },
+    async validate(pdf, trustAnchors, at) {
+      const result = await run({ task: 'validate', pdf, trustAnchors, at });
+      if (!('report' in result)) throw new ServerError('ERR_SERVER_PDF_UNREADABLE', 'the worker answered another task');
+      return result.report;
     },
     close: () => pool.close(),
   };

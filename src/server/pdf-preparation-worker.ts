@@ -1,31 +1,39 @@
 /**
- * Worker-thread entry of signDoc's PDF preparation (issue 15): parses the document, checks it and
- * builds the incremental update (preparePdf) in a worker with a heap limit and a deadline, so a
- * hostile PDF never stalls the server's event loop. Errors come back as their code and message.
+ * Worker-thread entry of the server's document work (issue 15): signDoc's preparation (preparePdf:
+ * parse, checks, incremental update) and the validate endpoint's verifyPdfLongTerm run here, in a
+ * worker with a heap limit and a deadline, so a hostile PDF never stalls the server's event loop.
+ * Errors come back as their code and message.
  */
 import { parentPort } from 'node:worker_threads';
 import { isSignetError } from '../core/errors.js';
 import { preparePdf, type PrepareOptions, type PreparedSignature } from '../pades/index.js';
+import { verifyPdfLongTerm, type DocumentReport } from '../validation/index.js';
 
-/** One job: the document and the options of preparePdf (all structured-clonable). */
-export interface PreparationInput {
-  readonly pdf: Uint8Array;
-  readonly options: PrepareOptions;
-}
+/** One job (all structured-clonable): prepare a signature, or validate a document at a time. */
+export type DocumentJob =
+  | { readonly task: 'prepare'; readonly pdf: Uint8Array; readonly options: PrepareOptions }
+  | { readonly task: 'validate'; readonly pdf: Uint8Array; readonly trustAnchors: readonly Uint8Array[]; readonly at: Date };
 
-/** The answer: the prepared signature, or the coded error that refused the document. */
-export type PreparationResult =
+/** The answer: the result, or the coded error that refused the document. */
+export type DocumentJobResult =
   | { readonly prepared: PreparedSignature }
+  | { readonly report: DocumentReport }
   | { readonly error: { readonly code: string; readonly message: string } };
 
-parentPort?.on('message', (message: { readonly id: number; readonly input: PreparationInput }) => {
-  let result: PreparationResult;
+function run(job: DocumentJob): DocumentJobResult {
+  if (job.task === 'prepare') return { prepared: preparePdf(job.pdf, job.options) };
+  const at = job.at;
+  return { report: verifyPdfLongTerm(job.pdf, { trustAnchors: job.trustAnchors, clock: { now: () => at }, unreadable: 'throw' }) };
+}
+
+parentPort?.on('message', (message: { readonly id: number; readonly input: DocumentJob }) => {
+  let result: DocumentJobResult;
   try {
-    result = { prepared: preparePdf(message.input.pdf, message.input.options) };
+    result = run(message.input);
   } catch (err) {
     result = isSignetError(err)
       ? { error: { code: err.code, message: err.message } }
-      : { error: { code: 'ERR_PADES_PREPARED_INVALID', message: 'the document could not be prepared for signing' } };
+      : { error: { code: 'ERR_SERVER_PDF_UNREADABLE', message: 'the PDF could not be read far enough to work on it' } };
   }
   parentPort?.postMessage({ id: message.id, result });
 });

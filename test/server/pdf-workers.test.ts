@@ -14,7 +14,10 @@ import { oids } from '../../src/cms/index.js';
 import { isSignetError } from '../../src/core/errors.js';
 import { PdfDocument, serializeObject, type PdfRef } from '../../src/pdf/index.js';
 import { createPdfPreparer } from '../../src/server/pdf-preparation-pool.js';
-import { verifyPdfSignatures } from '../../src/validation/index.js';
+import { loadLocalSigner } from '../../src/keys/local/index.js';
+import { signPdf } from '../../src/pades/index.js';
+import { verifyPdfLongTerm, verifyPdfSignatures } from '../../src/validation/index.js';
+import { buildTestPki } from '../support/pki.js';
 import { makeBasePdf } from '../support/pdf-fixtures.js';
 import { apiServer } from './support/api-fixture.js';
 
@@ -129,4 +132,29 @@ describe('issue 15: PDF preparation off the event loop in signet serve', () => {
       await hasty.close();
     }
   });
+
+  it('the validate endpoint worker gives the inline report; a hostile document ends in a report or a coded error, the pool stays usable', async () => {
+    const pki = await buildTestPki({ leaves: ['ec-p256'] });
+    const signer = await loadLocalSigner({ kind: 'pem', key: pki.leaves['ec-p256'].privateKeyPem, certificate: pki.leaves['ec-p256'].der, chain: [pki.intermediate.der, pki.root.der] });
+    const signed = await signPdf(makeBasePdf({ text: 'validated in a worker' }), signer, { signingTime: new Date('2026-12-01T10:00:00Z') });
+    const at = new Date('2026-12-02T10:00:00Z');
+    const workers = createPdfPreparer({ workers: 1 });
+    try {
+      const inWorker = await workers.validate(signed, [pki.root.der], at);
+      const inline = verifyPdfLongTerm(signed, { trustAnchors: [pki.root.der], clock: { now: () => at }, unreadable: 'throw' });
+      assert.equal(inWorker.signatures[0]?.indication, 'TOTAL-PASSED');
+      assert.deepEqual(JSON.parse(JSON.stringify(inWorker)), JSON.parse(JSON.stringify(inline)));
+      await assert.rejects(workers.validate(new Uint8Array(Buffer.from('not a PDF')), [], at), (e) => isSignetError(e, 'ERR_PDF_NOT_PDF'));
+      // Unsigned, so nothing needs the bombed pages: a correct report of no signatures, or a limit code.
+      const bomb = await workers.validate(objectStreamBombs(), [], at).then(
+        (r) => `signatures: ${r.signatures.length}`,
+        (e: unknown) => (isSignetError(e) ? e.code : String(e)),
+      );
+      assert.match(bomb, /^signatures: 0$|^ERR_PDF_LIMIT_/);
+      assert.equal((await workers.validate(signed, [pki.root.der], at)).signatures[0]?.indication, 'TOTAL-PASSED');
+    } finally {
+      await workers.close();
+    }
+  });
 });
+
