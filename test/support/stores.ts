@@ -32,17 +32,22 @@ type Hooks = Pick<TestContext, 'after'>;
 let pgReachable: Promise<boolean> | undefined;
 /** True when the test PostgreSQL answers (checked once per process). */
 export async function isPgReachable(): Promise<boolean> {
+  // A loaded machine can take seconds to accept a connection: three tries, 10 s each, before a
+  // verdict that skips (or, in CI, fails) every PostgreSQL test of the process.
   pgReachable ??= (async () => {
-    const client = new pg.Client({ connectionString: pgAdminUrl, connectionTimeoutMillis: 3000 });
-    try {
-      await client.connect();
-      await client.query('select 1');
-      return true;
-    } catch {
-      return false;
-    } finally {
-      await client.end().catch(() => undefined);
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const client = new pg.Client({ connectionString: pgAdminUrl, connectionTimeoutMillis: 10_000 });
+      try {
+        await client.connect();
+        await client.query('select 1');
+        return true;
+      } catch {
+        if (attempt === 3) return false;
+      } finally {
+        await client.end().catch(() => undefined);
+      }
     }
+    return false;
   })();
   return pgReachable;
 }
