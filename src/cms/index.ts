@@ -53,6 +53,7 @@ export {
 export {
   findSignerCertificate,
   verifySignerInfo,
+  verifySignerInfoWithoutAttributes,
   type SignerInfoProblem,
   type SignerInfoVerification,
   type VerifySignerInfoInput,

@@ -3,15 +3,15 @@
  * SECURITY.md V12): the signature over the signed attributes with node:crypto, message-digest,
  * content-type and the ESS signing-certificate-v2 binding. Failures are data, not exceptions.
  */
-import { X509Certificate, type KeyObject } from 'node:crypto';
+import { X509Certificate, constants, publicDecrypt, type KeyObject } from 'node:crypto';
 import { AsnParser, AsnSerializer } from '@peculiar/asn1-schema';
 import { Certificate, id_ce_subjectKeyIdentifier, Name, SubjectKeyIdentifier } from '@peculiar/asn1-x509';
 import { bytesEqual, toArrayBuffer, asBytes } from '../core/bytes.js';
-import { digestAlgorithms, digestByOid, resolveSignatureAlgorithm, type VerifiableDigest } from './algorithms.js';
+import { digestAlgorithms, digestByOid, resolveSignatureAlgorithm, verifiableDigests, type VerifiableDigest } from './algorithms.js';
 import { SigningCertificateV2 } from './asn1/signing-certificate-v2.js';
 import { readCertificateId } from './certificate-id.js';
 import { cmsOids } from './cms-oids.js';
-import { contentOf, readElement, readOid, tags } from './der.js';
+import { contentOf, encodeOid, encodeTlv, readElement, readOid, tags } from './der.js';
 import { digestOf } from './digest.js';
 import { CmsError } from './errors.js';
 import type { SignedDataView, SignerInfoView } from './parse-signed-data.js';
@@ -232,3 +232,43 @@ function keyAccepted(key: KeyObject, si: SignerInfoView<VerifiableDigest>): bool
   return (details.modulusLength ?? 0) >= resolveSignatureAlgorithm({ scheme: si.signatureAlgorithm.scheme, digest: 'SHA-256' }).minKeyBits;
 }
 
+
+/**
+ * Verifies a SignerInfo without signed attributes (RFC 5652 §5.4: the signature is then over the
+ * content's digest itself), as older PKCS #7 producers write adbe.pkcs7.* signatures. Only
+ * RSASSA-PKCS1-v1_5 can be verified from a digest with node:crypto: the whole recovered
+ * encoding must be exactly the DigestInfo of `contentDigest` (RFC 8017 §8.2.2 step 4, with or
+ * without the NULL parameters §9.2 note 1 allows); other schemes report SIGNATURE_INVALID.
+ * ETSI EN 319 122-1 requires signed attributes: CAdES callers keep using {@link verifySignerInfo}.
+ */
+export function verifySignerInfoWithoutAttributes(si: SignerInfoView<VerifiableDigest>, input: { readonly certificate: Uint8Array; readonly contentDigest: Uint8Array }): SignerInfoVerification {
+  const problems: SignerInfoProblem[] = [];
+  let key: KeyObject;
+  try {
+    key = new X509Certificate(input.certificate).publicKey;
+  } catch (err) {
+    throw new CmsError('ERR_CMS_CERTIFICATE', 'signer certificate cannot be parsed', { cause: err });
+  }
+  if (!sidMatches(si, input.certificate)) problems.push('SID_MISMATCH');
+  let isSignatureValid = false;
+  if (si.signatureAlgorithm.scheme !== 'RSASSA-PKCS1-v1_5' || !keyFitsAlgorithm(key, si.signatureAlgorithm)) problems.push('KEY_ALGORITHM_MISMATCH');
+  else {
+    const digest = verifiableDigests[si.digestAlgorithm];
+    const oid = encodeOid(digest.oid);
+    const octets = encodeTlv(tags.octetString, input.contentDigest);
+    const expected = [
+      encodeTlv(tags.sequence, encodeTlv(tags.sequence, oid, Uint8Array.of(tags.null, 0)), octets),
+      encodeTlv(tags.sequence, encodeTlv(tags.sequence, oid), octets),
+    ];
+    try {
+      const recovered = new Uint8Array(publicDecrypt({ key, padding: constants.RSA_PKCS1_PADDING }, si.signature));
+      isSignatureValid = input.contentDigest.length === digest.length && expected.some((e) => bytesEqual(e, recovered));
+    } catch {
+      isSignatureValid = false;
+    }
+    if (!isSignatureValid) problems.push('SIGNATURE_INVALID');
+    if (!keyAccepted(key, si)) problems.push('KEY_NOT_ACCEPTED');
+  }
+  // Without signed attributes the digest is bound by the signature itself.
+  return { isValid: problems.length === 0, isSignatureValid, isMessageDigestValid: isSignatureValid, isSigningCertificateValid: false, problems };
+}

@@ -16,6 +16,7 @@ import {
   parseSignedData,
   readContainer,
   verifySignerInfo,
+  verifySignerInfoWithoutAttributes,
   type SignerInfoProblem,
   type SignerInfoVerification,
 } from '../cms/index.js';
@@ -278,7 +279,12 @@ function verifyOne(
             contentMatches = bytesEqual(sd.content, digestByteRange(source, new Uint8Array(0), claimedByteRange, 'SHA-1'));
             messageDigest = digestOf(si.digestAlgorithm, sd.content);
           } else messageDigest = digestByteRange(source, new Uint8Array(0), claimedByteRange, si.digestAlgorithm);
-          const v = verifySignerInfo(si, { certificate: signerDer, messageDigest });
+          // ISO 32000-1 §12.8.3.3: plain PKCS #7 (adbe.pkcs7.*) may sign the content digest
+          // without signed attributes (RFC 5652 §5.4); CAdES requires them (EN 319 122-1 §5.1).
+          const v =
+            si.signedAttributes === undefined && subFilter !== 'ETSI.CAdES.detached'
+              ? verifySignerInfoWithoutAttributes(si, { certificate: signerDer, contentDigest: messageDigest })
+              : verifySignerInfo(si, { certificate: signerDer, messageDigest });
           // RFC 5652 §5.4: with eContent present the message digest is the digest of eContent, so
           // such a container does not sign the ByteRange as the detached /SubFilter says (pdfsig
           // reports a digest mismatch): integrity is not established, whatever the attribute says.

@@ -40,6 +40,8 @@ export interface VariantCmsOptions {
   readonly eContent?: Uint8Array;
   /** The ESS attribute: v2 with SHA-256 (CAdES), v1 with SHA-1, or none (plain PKCS #7). */
   readonly ess: 'v2' | 'v1' | 'none';
+  /** No signed attributes at all: the signature is over the content itself (RFC 5652 §5.4; RSA PKCS #1 only here). */
+  readonly withoutSignedAttributes?: boolean;
 }
 
 function signatureAlgorithmId(a: VariantAlgorithm): Uint8Array {
@@ -79,8 +81,9 @@ export function buildVariantCms(o: VariantCmsOptions): Uint8Array {
   ];
   const signedAttrs = encodeSetOf(attrs);
   const a = o.algorithm;
-  const signature =
-    a.kind === 'rsa-pss'
+  const signature = o.withoutSignedAttributes
+    ? sign(hash, o.signedContent, o.key)
+    : a.kind === 'rsa-pss'
       ? sign(hash, signedAttrs, { key: o.key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: a.saltLength })
       : a.kind === 'ecdsa'
         ? sign(hash, signedAttrs, { key: o.key, dsaEncoding: 'der' })
@@ -91,7 +94,7 @@ export function buildVariantCms(o: VariantCmsOptions): Uint8Array {
     encodeSmallInteger(1),
     encodeTlv(tags.sequence, id.issuer, id.serialNumber),
     algId(digestOids[hash]),
-    encodeSetOf(attrs, 0xa0),
+    ...(o.withoutSignedAttributes ? [] : [encodeSetOf(attrs, 0xa0)]),
     signatureAlgorithmId(a),
     encodeTlv(tags.octetString, signature),
   );

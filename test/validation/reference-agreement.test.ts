@@ -44,6 +44,7 @@ function crafted(options: {
   algorithm: VariantAlgorithm;
   subFilter?: string;
   ess?: 'v1' | 'v2' | 'none';
+  withoutSignedAttributes?: boolean;
   content?: 'detached' | 'enveloping' | 'econtent' | 'sha1-digest';
   ber?: boolean;
 }): Uint8Array {
@@ -58,6 +59,7 @@ function crafted(options: {
     algorithm: options.algorithm,
     signedContent: content === 'sha1-digest' ? sha1OfRange : rev.covered,
     ess: options.ess ?? 'v2',
+    withoutSignedAttributes: options.withoutSignedAttributes === true,
     ...(eContent === undefined ? {} : { eContent }),
   });
   return rev.finish(options.ber === true ? toBer(cms) : cms);
@@ -155,6 +157,30 @@ describe('issue 14: false alarms the reference validators do not raise', () => {
     assert.equal(c.isIntact, true);
     assert.equal(c.indication, 'TOTAL-FAILED');
     assert.ok(codes(c).includes('ERR_VALIDATION_SIGNED_ATTRIBUTES'));
+  });
+});
+
+describe('issue 14: plain PKCS #7 without signed attributes (RFC 5652 §5.4)', () => {
+  it('adbe.pkcs7.detached and adbe.pkcs7.sha1 signed over the content digest verify; a wrong one does not; CAdES still requires attributes', () => {
+    for (const [subFilter, content] of [
+      ['adbe.pkcs7.detached', 'detached'],
+      ['adbe.pkcs7.sha1', 'sha1-digest'],
+    ] as const) {
+      // adbe.pkcs7.sha1 as its producers write it: SHA-1 throughout.
+      const hash = subFilter === 'adbe.pkcs7.sha1' ? 'sha1' : 'sha256';
+      const file = crafted({ leaf: 'rsa', algorithm: { kind: 'rsa-pkcs1', hash }, subFilter, ess: 'none', content, withoutSignedAttributes: true });
+      corpus.add(`${subFilter} without signed attributes`, file);
+      const s = only(verifyPdfSignatures(file, { trustAnchors: anchors }));
+      assert.equal(s.isIntact, true, JSON.stringify(s));
+      assert.equal(s.indication, subFilter === 'adbe.pkcs7.sha1' ? 'INDETERMINATE' : 'TOTAL-PASSED', JSON.stringify(s));
+      const tampered = Uint8Array.from(file);
+      tampered[Buffer.from(tampered).indexOf('/Type /Page', 0, 'latin1') + 1] = 0x74;
+      corpus.add(`${subFilter} without signed attributes, tampered`, tampered);
+      assert.equal(only(verifyPdfSignatures(tampered, { trustAnchors: anchors })).isIntact, false);
+    }
+    const cades = crafted({ leaf: 'rsa', algorithm: { kind: 'rsa-pkcs1', hash: 'sha256' }, ess: 'none', withoutSignedAttributes: true });
+    corpus.add('CAdES without signed attributes', cades, 'EN 319 122-1 requires signed attributes under ETSI.CAdES.detached; pdfsig checks the PKCS #7 signature only');
+    assert.equal(only(verifyPdfSignatures(cades, { trustAnchors: anchors })).indication, 'TOTAL-FAILED');
   });
 });
 
