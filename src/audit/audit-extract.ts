@@ -35,10 +35,11 @@ function extractEntry(row: AuditRow): AuditExtractEntry {
 export async function listUserAuditExtract(
   db: Db,
   userId: string,
-  page: { readonly afterSeq?: number; readonly limit?: number } = {},
+  page: { readonly afterSeq?: number; readonly limit?: number; readonly beforeSeq?: number } = {},
 ): Promise<readonly AuditExtractEntry[]> {
   const limit = Math.max(1, Math.min(page.limit ?? 100, maxAuditExtractPage));
-  const rows = await listAuditRows(db, { afterSeq: page.afterSeq ?? 0, limit, userId });
+  // With beforeSeq: newest first, strictly before it.
+  const rows = await listAuditRows(db, { afterSeq: page.afterSeq ?? 0, limit, userId, ...(page.beforeSeq !== undefined ? { beforeSeq: page.beforeSeq } : {}) });
   return rows.map(extractEntry);
 }
 

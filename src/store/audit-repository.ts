@@ -85,14 +85,18 @@ export async function readAuditHead(db: Db): Promise<AuditHeadRow | undefined> {
       };
 }
 
-/** A page of entries in sequence order, strictly after `afterSeq`. */
+/**
+ * A page of entries in sequence order, strictly after `afterSeq`; with `beforeSeq`, newest first,
+ * strictly before it (the last entries of a long log without reading all of it).
+ */
 export async function listAuditRows(
   db: Db,
-  page: { readonly afterSeq: number; readonly limit: number; readonly userId?: string },
+  page: { readonly afterSeq: number; readonly limit: number; readonly userId?: string; readonly beforeSeq?: number },
 ): Promise<readonly AuditRow[]> {
   let query = db.selectFrom('audit_log').selectAll().where('seq', '>', page.afterSeq);
+  if (page.beforeSeq !== undefined) query = query.where('seq', '<', page.beforeSeq);
   if (page.userId !== undefined) query = query.where('actor_user_id', '=', page.userId);
-  const rows = await query.orderBy('seq', 'asc').limit(page.limit).execute();
+  const rows = await query.orderBy('seq', page.beforeSeq === undefined ? 'asc' : 'desc').limit(page.limit).execute();
   return rows.map((r) => ({
     ...r,
     seq: Number(r.seq),

@@ -69,6 +69,25 @@ for (const kind of storeKinds) {
       assert.equal(one.statusCode, 200, one.body);
       assert.deepEqual(one.json<{ entry: AuditExtractEntry }>().entry, first);
       assert.ok((await verifyAuditStore(s.services.store, s.services.auditKey)).ok);
+
+      // Newest first, paged by the server (the web app's Activity): the same entries, reversed.
+      const newest: AuditExtractEntry[] = [];
+      let before: number | null = Number.MAX_SAFE_INTEGER;
+      while (before !== null) {
+        const r: LightMyRequestResponse = await s.app.inject({ method: 'GET', url: `/api/v1/me/audit?beforeSeq=${String(before)}&limit=2`, headers: { authorization: `Bearer ${token}` } });
+        assert.equal(r.statusCode, 200, r.body);
+        const page = r.json<{ entries: AuditExtractEntry[]; nextBeforeSeq: number | null; nextAfterSeq: number | null }>();
+        assert.ok(page.entries.length <= 2);
+        assert.equal(page.nextAfterSeq, null);
+        newest.push(...page.entries);
+        before = page.nextBeforeSeq;
+      }
+      assert.deepEqual(newest.map((e) => e.seq), [...entries].reverse().map((e) => e.seq));
+      assert.ok(verifyAuditExtract(newest).ok, 'the newest-first extract verifies too');
+      // Another user paging newest first sees none of these.
+      const u2 = await s.addSigner('otto');
+      const theirs = await s.app.inject({ method: 'GET', url: `/api/v1/me/audit?beforeSeq=${Number.MAX_SAFE_INTEGER}&limit=500`, headers: { authorization: `Bearer ${await s.login(u2)}` } });
+      assert.ok(theirs.json<{ entries: AuditExtractEntry[] }>().entries.every((e) => e.actorUserId === u2.userId));
     });
 
     it('AC-03: U2 gets none of U1\'s entries by id, by filter parameters or by paging past them', async (t) => {

@@ -126,12 +126,12 @@ export const userAuditRoutes: FastifyPluginAsync<UserAuditRoutesOptions> = async
     return reply.code(500).send({ error: 'server_error', error_description: 'internal error' });
   });
 
-  app.get<{ Querystring: { afterSeq?: number; limit?: number } }>(
+  app.get<{ Querystring: { afterSeq?: number; limit?: number; beforeSeq?: number } }>(
     '/me/audit',
     {
       preHandler: requireUser,
       schema: {
-        summary: "The caller's own audit entries, oldest first, with their hashes (a verifiable extract)",
+        summary: "The caller's own audit entries, oldest first (with beforeSeq: newest first, before it), with their hashes (a verifiable extract)",
         tags: ['user'],
         security: [{ bearer: [] }],
         querystring: {
@@ -140,6 +140,7 @@ export const userAuditRoutes: FastifyPluginAsync<UserAuditRoutesOptions> = async
           properties: {
             afterSeq: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0 },
             limit: { type: 'integer', minimum: 1, maximum: maxAuditExtractPage, default: 100 },
+            beforeSeq: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'newest first, strictly before this sequence number (the first page: the largest safe integer)' },
           },
         },
         response: {
@@ -148,7 +149,8 @@ export const userAuditRoutes: FastifyPluginAsync<UserAuditRoutesOptions> = async
             required: ['entries', 'nextAfterSeq', 'format'],
             properties: {
               entries: { type: 'array', items: entrySchema },
-              nextAfterSeq: { type: 'integer', nullable: true, description: 'afterSeq of the next page; null on the last page' },
+              nextAfterSeq: { type: 'integer', nullable: true, description: 'afterSeq of the next page; null on the last page (and with beforeSeq)' },
+              nextBeforeSeq: { type: 'integer', nullable: true, description: 'with beforeSeq: beforeSeq of the next (older) page; null on the last page' },
               format: formatSchema,
             },
           },
@@ -161,12 +163,16 @@ export const userAuditRoutes: FastifyPluginAsync<UserAuditRoutesOptions> = async
     async (request) => {
       const userId = request.apiUserId as string;
       const limit = request.query.limit ?? 100;
+      const beforeSeq = request.query.beforeSeq;
       const entries: readonly AuditExtractEntry[] = await listUserAuditExtract(services.store.db, userId, {
         afterSeq: request.query.afterSeq ?? 0,
         limit,
+        ...(beforeSeq !== undefined ? { beforeSeq } : {}),
       });
       const last = entries[entries.length - 1];
-      return { entries, nextAfterSeq: entries.length === limit && last !== undefined ? last.seq : null, format: extractFormat };
+      const more = entries.length === limit && last !== undefined ? last.seq : null;
+      if (beforeSeq !== undefined) return { entries, nextAfterSeq: null, nextBeforeSeq: more, format: extractFormat };
+      return { entries, nextAfterSeq: more, format: extractFormat };
     },
   );
 

@@ -217,23 +217,20 @@ function TotpSection({ totp, guarded, onChanged }: { readonly totp: Factors['tot
   );
 }
 
-async function readActivity(): Promise<AuditEntry[]> {
-  const all: AuditEntry[] = [];
-  let after = 0;
-  // Oldest first, 500 a page (the API's maximum); the page shows the newest first.
-  for (let pages = 0; pages < 40; pages++) {
-    const page = await get<{ entries: AuditEntry[]; nextAfterSeq: number | null }>(`/api/v1/me/audit?afterSeq=${after}&limit=500`);
-    all.push(...page.entries);
-    if (page.nextAfterSeq === null) break;
-    after = page.nextAfterSeq;
-  }
-  return all.reverse();
+/** Entries per page of "Activity". */
+const activityPage = 50;
+
+/** One page of the person's activity, newest first, strictly before `beforeSeq` (the server pages it). */
+async function readActivity(beforeSeq = Number.MAX_SAFE_INTEGER): Promise<{ entries: AuditEntry[]; nextBeforeSeq: number | null }> {
+  const page = await get<{ entries: AuditEntry[]; nextBeforeSeq?: number | null }>(`/api/v1/me/audit?beforeSeq=${beforeSeq}&limit=${activityPage}`);
+  return { entries: page.entries, nextBeforeSeq: page.nextBeforeSeq ?? null };
 }
 
 export function AccountPage({ user, enrolOnly = false }: { readonly user: SessionUser; readonly enrolOnly?: boolean }): JSX.Element {
   const [factors, setFactors] = useState<Factors | undefined>();
   const [credentials, setCredentials] = useState<readonly Credential[] | undefined>();
   const [activity, setActivity] = useState<readonly AuditEntry[] | undefined>();
+  const [olderFrom, setOlderFrom] = useState<number | null>(null);
   const [error, setError] = useState<ApiError | undefined>();
   const [notice, setNotice] = useState<string | undefined>();
   const [pending, setPending] = useState<(() => Promise<void>) | undefined>();
@@ -249,7 +246,13 @@ export function AccountPage({ user, enrolOnly = false }: { readonly user: Sessio
       (a) => setCredentials(Array.isArray(a) ? a : (a as { credentials: readonly Credential[] }).credentials),
       () => setCredentials([]),
     );
-    readActivity().then(setActivity, () => setActivity([]));
+    readActivity().then(
+      (page) => {
+        setActivity(page.entries);
+        setOlderFrom(page.nextBeforeSeq);
+      },
+      () => setActivity([]),
+    );
   }, [version, enrolOnly]);
 
   const guarded: Guarded = async (action) => {
@@ -360,7 +363,7 @@ export function AccountPage({ user, enrolOnly = false }: { readonly user: Sessio
             {activity !== undefined && activity.length === 0 && <p>Nothing yet.</p>}
             {activity !== undefined && activity.length > 0 && (
               <ol class="status-list" reversed>
-                {activity.slice(0, 100).map((e) => (
+                {activity.map((e) => (
                   <li key={e.seq}>
                     <span>
                       {activityWords(e.type)}
@@ -372,6 +375,24 @@ export function AccountPage({ user, enrolOnly = false }: { readonly user: Sessio
                   </li>
                 ))}
               </ol>
+            )}
+            {olderFrom !== null && (
+              <p>
+                <button
+                  type="button"
+                  onClick={() =>
+                    void readActivity(olderFrom).then(
+                      (page) => {
+                        setActivity((current) => [...(current ?? []), ...page.entries]);
+                        setOlderFrom(page.nextBeforeSeq);
+                      },
+                      (err: unknown) => setError(asApiError(err)),
+                    )
+                  }
+                >
+                  Show older activity
+                </button>
+              </p>
             )}
           </section>
         </>
