@@ -31,6 +31,30 @@ export interface PooledPdfPreparer extends DocumentPreparer {
   close(): Promise<void>;
 }
 
+function envInteger(env: NodeJS.ProcessEnv, name: string, min: number, max: number): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw new ServerError('ERR_SERVER_CONFIG', `${name} must be an integer from ${min} to ${max}`);
+  return n;
+}
+
+/**
+ * The document workers' settings from the environment: SIGNET_PDF_WORKERS (1–64, default 2),
+ * SIGNET_PDF_WORKER_HEAP_MB (64–16384, default 512), SIGNET_PDF_WORKER_TIMEOUT_MS (1000–600000,
+ * default 30000); ERR_SERVER_CONFIG when malformed (the server does not start).
+ */
+export function loadPdfPreparerOptions(env: NodeJS.ProcessEnv): PdfPreparerOptions {
+  const workers = envInteger(env, 'SIGNET_PDF_WORKERS', 1, 64);
+  const maxHeapMb = envInteger(env, 'SIGNET_PDF_WORKER_HEAP_MB', 64, 16_384);
+  const timeoutMs = envInteger(env, 'SIGNET_PDF_WORKER_TIMEOUT_MS', 1_000, 600_000);
+  return {
+    ...(workers === undefined ? {} : { workers }),
+    ...(maxHeapMb === undefined ? {} : { maxHeapMb }),
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+  };
+}
+
 function failure(f: WorkerFailure, timeoutMs: number): PdfError {
   switch (f) {
     case 'timeout':

@@ -16,7 +16,7 @@ import {
   type OAuth2Service,
 } from '../auth/oauth2/index.js';
 import { createConsentDocumentInspector } from './consent-document-inspector.js';
-import { createPdfPreparer } from './pdf-preparation-pool.js';
+import { createPdfPreparer, loadPdfPreparerOptions } from './pdf-preparation-pool.js';
 import { ServerError } from './errors.js';
 import { CrlClient, OcspClient, handlerFetch, revocationSourceFromClients, type PkiHttpHandler } from '../pki/index.js';
 import type { SurfacePlugin } from './app.js';
@@ -156,7 +156,7 @@ export function serverSurfaces(
 ): readonly SurfacePlugin[] {
   const sweeper: SigningSweeperOptions = { deps: { store: services.store, clock: services.clock, audit: services.audit }, config: signing };
   // signDoc parses and prepares documents on worker threads (heap limit, deadline; issue 15).
-  const preparer = createPdfPreparer();
+  const preparer = createPdfPreparer(loadPdfPreparerOptions(process.env));
   return [
     { plugin: cscRoutes as SurfacePlugin['plugin'], options: { csc: createCscService({ ...cscDepsFor(services, signing), documents: preparer }), onClose: () => preparer.close() } },
     { plugin: oauth2Routes as SurfacePlugin['plugin'], options: { oauth2: oauth2ServiceFor(services) } },

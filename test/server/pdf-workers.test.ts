@@ -13,7 +13,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { oids } from '../../src/cms/index.js';
 import { isSignetError } from '../../src/core/errors.js';
 import { PdfDocument, serializeObject, type PdfRef } from '../../src/pdf/index.js';
-import { createPdfPreparer } from '../../src/server/pdf-preparation-pool.js';
+import { createPdfPreparer, loadPdfPreparerOptions } from '../../src/server/pdf-preparation-pool.js';
 import { loadLocalSigner } from '../../src/keys/local/index.js';
 import { signPdf } from '../../src/pades/index.js';
 import { verifyPdfLongTerm, verifyPdfSignatures } from '../../src/validation/index.js';
@@ -154,6 +154,18 @@ describe('issue 15: PDF preparation off the event loop in signet serve', () => {
       assert.equal((await workers.validate(signed, [pki.root.der], at)).signatures[0]?.indication, 'TOTAL-PASSED');
     } finally {
       await workers.close();
+    }
+  });
+
+  it('SIGNET_PDF_WORKERS, SIGNET_PDF_WORKER_HEAP_MB, SIGNET_PDF_WORKER_TIMEOUT_MS configure the workers; malformed values are ERR_SERVER_CONFIG', () => {
+    assert.deepEqual(loadPdfPreparerOptions({}), {});
+    assert.deepEqual(loadPdfPreparerOptions({ SIGNET_PDF_WORKERS: '4', SIGNET_PDF_WORKER_HEAP_MB: '256', SIGNET_PDF_WORKER_TIMEOUT_MS: '5000' }), {
+      workers: 4,
+      maxHeapMb: 256,
+      timeoutMs: 5000,
+    });
+    for (const env of [{ SIGNET_PDF_WORKERS: '0' }, { SIGNET_PDF_WORKERS: 'two' }, { SIGNET_PDF_WORKER_HEAP_MB: '8' }, { SIGNET_PDF_WORKER_TIMEOUT_MS: '1.5' }]) {
+      assert.throws(() => loadPdfPreparerOptions(env), { code: 'ERR_SERVER_CONFIG' }, JSON.stringify(env));
     }
   });
 });
