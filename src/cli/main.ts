@@ -48,22 +48,24 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     io.stdout.write(usage());
     return name === undefined ? 2 : 0;
   }
-  if (name === 'help') {
-    const target = commands.find((c) => c.name === rest[0]);
-    io.stdout.write(target ? `${target.usage}\n` : usage());
-    return 0;
-  }
-  const command = commands.find((c) => c.name === name);
-  if (!command) {
-    io.stderr.write(`error: ERR_CLI_USAGE: unknown command '${name}' (try 'signet help')\n`);
-    return 2;
-  }
-  // GNU coding standards §4.8.2: --help prints the usage on stdout and exits successfully.
-  if (asksForHelp(rest)) {
-    io.stdout.write(`${command.usage}\n`);
-    return 0;
-  }
   try {
+    if (name === 'help') {
+      const target = commands.find((c) => c.name === rest[0]);
+      io.stdout.write(target ? `${(await target.load()).usage}\n` : usage());
+      return 0;
+    }
+    const entry = commands.find((c) => c.name === name);
+    if (!entry) {
+      io.stderr.write(`error: ERR_CLI_USAGE: unknown command '${name}' (try 'signet help')\n`);
+      return 2;
+    }
+    // Only the command that runs is imported (issue 18 §4: the CLI starts at once).
+    const command = await entry.load();
+    // GNU coding standards §4.8.2: --help prints the usage on stdout and exits successfully.
+    if (asksForHelp(rest)) {
+      io.stdout.write(`${command.usage}\n`);
+      return 0;
+    }
     return await command.run(rest, io);
   } catch (err) {
     io.stderr.write(`${formatError(err)}\n`);

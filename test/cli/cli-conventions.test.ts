@@ -33,7 +33,10 @@ function freePort(): Promise<number> {
 describe('CLI conventions (issue 22)', () => {
   it('every command, and a sub-command, answers --help and -h with its usage on stdout, exit 0', async () => {
     assert.ok(commands.length >= 10);
-    for (const command of commands) {
+    for (const entry of commands) {
+      const command = await entry.load();
+      assert.equal(command.name, entry.name);
+      assert.equal(command.summary, entry.summary, `${entry.name}: the registry's summary is the command's`);
       for (const flag of ['--help', '-h']) {
         for (const argv of [[command.name, flag], [command.name, 'x', flag, '--other']]) {
           const io = captureIo();
