@@ -18,6 +18,8 @@ export {
   startAuthorization,
   startPushedAuthorization,
   pushConsentDocument,
+  pushConsentDocuments,
+  type PushedDocument,
   type ConsentDocument,
   type OAuthClientRegistration,
   type OAuthFetch,

@@ -16,6 +16,7 @@ import {
   credentialScopeParams,
   discoverOAuthServer,
   oauthCodeFlowAuthorizer,
+  pushConsentDocuments,
   redeemAuthorizationCode,
   startAuthorization,
   startPushedAuthorization,
@@ -221,4 +222,39 @@ describe('gateway OAuth 2.0 client (code flow + PKCE, state, RFC 9207 iss)', () 
       });
     });
   }
+});
+
+describe('consent-document push: announced endpoints, batches and their fallback', () => {
+  const client: OAuthClientRegistration = { clientId: 'gw', clientSecret: 's3cret', redirectUri: 'https://gw.example/cb' };
+  const doc = { name: 'a.pdf', document: new Uint8Array([1, 2, 3]), signedAttributes: new Uint8Array([4, 5]), hashAlgorithmOID: SHA256 };
+  const answer = (status: number, body: unknown): Promise<Response> => Promise.resolve(new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } }));
+
+  it('the metadata announces the endpoints (read only when absolute http(s) URLs); absent, nothing is pushed (hashes alone)', async () => {
+    const meta = (extra: Record<string, unknown>): OAuthFetch => () =>
+      answer(200, { issuer: 'https://as.example', authorization_endpoint: 'https://as.example/a', token_endpoint: 'https://as.example/t', ...extra });
+    const announced = await discoverOAuthServer('https://as.example', meta({ signet_consent_documents_endpoint: 'https://as.example/oauth2/documents', signet_consent_documents_batch_endpoint: 'https://as.example/oauth2/documents/batch' }));
+    assert.equal(announced.consentDocumentsEndpoint, 'https://as.example/oauth2/documents');
+    assert.equal(announced.consentDocumentsBatchEndpoint, 'https://as.example/oauth2/documents/batch');
+    const silent = await discoverOAuthServer('https://as.example', meta({ signet_consent_documents_endpoint: 'javascript:alert(1)' }));
+    assert.equal(silent.consentDocumentsEndpoint, undefined);
+    assert.equal(silent.consentDocumentsBatchEndpoint, undefined);
+  });
+
+  it('a batch: one request with client_secret_basic, each answer mapped in order (a refusal is that document\'s); not taken → undefined (push one by one); a refused client or a short answer → error', async () => {
+    let seen: { url: string; headers: Record<string, string>; body: string } | undefined;
+    const ok: OAuthFetch = (url, init) => {
+      seen = { url, headers: init.headers, body: init.body ?? '' };
+      return answer(201, { documents: [{ document_ref: 'ref-1', hash: 'aGFzaA==', pages: 1, expires_in: 600 }, { error: 'invalid_request', error_description: 'the message-digest does not match' }] });
+    };
+    const pushed = await pushConsentDocuments('https://as.example/oauth2/documents/batch', client, [doc, { ...doc, name: 'b.pdf' }], ok);
+    assert.equal(seen?.headers['authorization'], `Basic ${Buffer.from('gw:s3cret').toString('base64')}`);
+    assert.deepEqual((JSON.parse(seen?.body ?? '{}') as { documents: { name: string }[] }).documents.map((d) => d.name), ['a.pdf', 'b.pdf']);
+    assert.deepEqual(pushed?.[0], { documentRef: 'ref-1', hash: 'aGFzaA==' });
+    const refused = pushed?.[1];
+    assert.ok(refused !== undefined && 'error' in refused && refused.error.code === 'ERR_GATEWAY_OAUTH_REFUSED' && /message-digest/.test(refused.error.message));
+    assert.equal(await pushConsentDocuments('https://as.example/b', client, [doc], () => answer(413, { error: 'invalid_request' })), undefined);
+    assert.equal(await pushConsentDocuments('https://as.example/b', client, [doc], () => answer(404, {})), undefined);
+    await assert.rejects(pushConsentDocuments('https://as.example/b', client, [doc], () => answer(401, { error: 'invalid_client' })), gatewayError('ERR_GATEWAY_OAUTH_REFUSED'));
+    await assert.rejects(pushConsentDocuments('https://as.example/b', client, [doc, doc], () => answer(201, { documents: [{ document_ref: 'r', hash: 'h' }] })), gatewayError('ERR_GATEWAY_OAUTH_REFUSED'));
+  });
 });
