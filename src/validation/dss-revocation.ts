@@ -5,10 +5,36 @@
  * asked: archived evidence is judged at the time it speaks about; but an OCSP response speaking
  * about a time after the validation time (beyond the skew) is no evidence (SECURITY.md ASN-11).
  */
+import { createHash } from 'node:crypto';
 import { fixedClock } from '../core/clock.js';
 import type { ValidationMaterial } from '../pades/index.js';
 import { parseCertificate, serialToHex, verifyCrl, verifyOcspEvidence } from '../pki/index.js';
 import type { RevocationFinding } from './types.js';
+
+type OcspVerdict = ReturnType<typeof verifyOcspEvidence> | 'rejected';
+
+/**
+ * Verdicts of OCSP responses already verified for the same (certificate, issuer, time): the level
+ * analysis asks the DSS of several revisions, which repeat the same responses (bench/validation:
+ * most of a B-LTA report's time went to re-verifying them). A pure function of its key; bounded.
+ */
+const ocspVerdicts = new Map<string, OcspVerdict>();
+const MAX_OCSP_VERDICTS = 512;
+
+function ocspVerdict(response: Uint8Array, subject: string, verify: () => ReturnType<typeof verifyOcspEvidence>): OcspVerdict {
+  const key = `${subject}:${createHash('sha256').update(response).digest('hex')}`;
+  const known = ocspVerdicts.get(key);
+  if (known !== undefined || ocspVerdicts.has(key)) return known;
+  let verdict: OcspVerdict;
+  try {
+    verdict = verify();
+  } catch {
+    verdict = 'rejected';
+  }
+  if (ocspVerdicts.size >= MAX_OCSP_VERDICTS) ocspVerdicts.clear();
+  ocspVerdicts.set(key, verdict);
+  return verdict;
+}
 
 /**
  * What the DSS says about `certificate` issued by `issuer`: `revoked` wins over `good` (a later
@@ -31,15 +57,14 @@ export function revocationFromDss(
     if (rank[next.status] > rank[finding.status]) finding = { ...next, ...(finding.rejectedOcspResponses ? { rejectedOcspResponses: finding.rejectedOcspResponses } : {}) };
   };
   let rejected = 0;
+  const subject = `${at?.getTime() ?? ''}:${createHash('sha256').update(certificate).update(issuer).digest('hex')}`;
   for (const response of dss.ocspResponses) {
-    try {
-      const e = verifyOcspEvidence(response, certificate, issuer, at ? { at } : {});
-      if (e) consider({ status: e.status, source: 'ocsp', ...(e.revocationTime ? { revocationTime: e.revocationTime } : {}) });
-    } catch {
+    const e = ocspVerdict(response, subject, () => verifyOcspEvidence(response, certificate, issuer, at ? { at } : {}));
+    if (e === 'rejected') {
       // Not authentic evidence (malformed, or about this certificate from a responder the issuer
       // did not authorise): it never counts (a forged "good", PDF-32), but it is reported.
       rejected++;
-    }
+    } else if (e) consider({ status: e.status, source: 'ocsp', ...(e.revocationTime ? { revocationTime: e.revocationTime } : {}) });
   }
   if (rejected > 0) finding = { ...finding, rejectedOcspResponses: rejected };
   let serialHex: string;

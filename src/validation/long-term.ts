@@ -6,6 +6,7 @@
  * evidence for the signer and for the TSA that gives B-T), B-LTA (a valid document timestamp
  * covers a revision whose DSS already held that evidence).
  */
+import { createHash } from 'node:crypto';
 import { cmsOids, digestOf, findSignerCertificate, parseSignedData } from '../cms/index.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { PdfDocument as Pdf, bytesSource, type ByteSource, type PdfDocument } from '../pdf/index.js';
@@ -15,7 +16,7 @@ import { enforcedDocMdpPermission } from './certification-structure.js';
 import { revocationFromDss } from './dss-revocation.js';
 import { analyseLaterRevisions } from './revision-changes.js';
 import { verifyTimestampToken, type VerifiedTimestamp } from './timestamp-token.js';
-import type { DocumentReport, Finding, SignatureReport, TimestampReport, ValidationCheck, ValidationFindingCode } from './types.js';
+import type { DocumentReport, Finding, RevocationFinding, SignatureReport, TimestampReport, ValidationCheck, ValidationFindingCode } from './types.js';
 import type { FetchedRevocation } from './online-revocation.js';
 import { defaultValidationPolicy, type ValidationPolicy } from './validation-policy.js';
 import { verifyPdfSignatures } from './verify-pdf-signatures.js';
@@ -53,8 +54,30 @@ function issuerOf(cert: Uint8Array, pool: readonly Uint8Array[], anchors: readon
   return issuer ? new Uint8Array(issuer.raw) : undefined;
 }
 
+/**
+ * revocationFromDss, remembered per evidence set and (certificate, issuer): the level analysis asks
+ * the same question of the same DSS for every time-stamp and revision, and each answer verifies
+ * every OCSP response and CRL in it (measured: most of a B-LTA report's time, bench/validation).
+ * The validation time is fixed for one report, so it is not part of the key.
+ */
+const revocationMemo = new WeakMap<ValidationMaterial, Map<string, RevocationFinding>>();
+function revocationIn(cert: Uint8Array, issuer: Uint8Array, material: ValidationMaterial, at: Date): RevocationFinding {
+  let memo = revocationMemo.get(material);
+  if (memo === undefined) {
+    memo = new Map();
+    revocationMemo.set(material, memo);
+  }
+  const key = `${at.getTime()}:${createHash('sha256').update(cert).update(issuer).digest('hex')}`;
+  let finding = memo.get(key);
+  if (finding === undefined) {
+    finding = revocationFromDss(cert, issuer, material, at);
+    memo.set(key, finding);
+  }
+  return finding;
+}
+
 function hasEvidence(cert: Uint8Array | undefined, issuer: Uint8Array | undefined, dss: ValidationMaterial, at: Date): boolean {
-  return cert !== undefined && issuer !== undefined && revocationFromDss(cert, issuer, dss, at).status !== 'none';
+  return cert !== undefined && issuer !== undefined && revocationIn(cert, issuer, dss, at).status !== 'none';
 }
 
 interface DocTimestamp {
@@ -156,7 +179,7 @@ export function addLongTermFacts(reports: readonly SignatureReport[], input: Lon
     const poeTime = poe.map((t) => t.report.genTime?.getTime() ?? Infinity).reduce((a, b) => Math.min(a, b), Infinity);
 
     const issuer = signer ? issuerOf(signer, pool, trustAnchors, input.now) : undefined;
-    let revocation = signer && issuer ? revocationFromDss(signer, issuer, dss, input.now) : undefined;
+    let revocation = signer && issuer ? revocationIn(signer, issuer, dss, input.now) : undefined;
     if (revocation !== undefined) revocation = { ...revocation, origin: 'dss' };
     const online = input.revocation?.mode === 'online' ? input.revocation : undefined;
     if (signer && issuer && online && (revocation === undefined || revocation.status === 'none')) {
