@@ -15,6 +15,14 @@ export type KekLocation =
   /** `SIGNET_KEK_FILE` or `SIGNET_KEK` (the `*_FILE` convention; the file wins). */
   | { readonly kind: 'env'; readonly environment: NodeJS.ProcessEnv };
 
+/** The remote token servers of a node and the client identity it presents to them. */
+export interface TokenServersConfig {
+  readonly servers: readonly { readonly name: string; readonly url: string }[];
+  readonly certFile: string;
+  readonly keyFile: string;
+  readonly caFile: string;
+}
+
 /** The resolved configuration of one server process. */
 export interface ServerConfig {
   /** Absolute path of the data directory. */
@@ -31,6 +39,12 @@ export interface ServerConfig {
    * while `signet keys rewrap` moves every key to the current one (docs/operations.md).
    */
   readonly previousKekFile: string | undefined;
+  /**
+   * Remote token servers (`signet token-server`, issue 16 §2) from `SIGNET_TOKEN_SERVERS`
+   * (`NAME=https://host:port,…`), each a key backend `remote:NAME`, reached over mutual TLS with
+   * one client identity (`SIGNET_TOKEN_SERVER_CERT_FILE`, `_KEY_FILE`, `_CA_FILE`).
+   */
+  readonly tokenServers: TokenServersConfig | undefined;
   /** `NODE_ENV=production`: the KEK must come from SIGNET_KEK_FILE outside the data directory. */
   readonly production: boolean;
   /** Largest accepted request body, in bytes (CSC signDoc documents travel base64 in JSON). */
@@ -198,6 +212,34 @@ function pkcs11Config(env: NodeJS.ProcessEnv): ServerConfig['pkcs11'] {
   return { module, tokens, environment: env };
 }
 
+function tokenServersConfig(env: NodeJS.ProcessEnv): TokenServersConfig | undefined {
+  const list = nonEmpty(env['SIGNET_TOKEN_SERVERS']);
+  if (list === undefined) return undefined;
+  const bad = (why: string): never => {
+    throw new ServerError('ERR_SERVER_CONFIG', `SIGNET_TOKEN_SERVERS: ${why}`);
+  };
+  const servers = list.split(',').map((entry) => {
+    const m = /^\s*([a-z0-9][a-z0-9-]{0,31})=(\S+)\s*$/.exec(entry);
+    if (m === null) return bad(`"${entry.trim()}" is not NAME=https://host:port (NAME: a-z, 0-9, -)`);
+    let url: URL;
+    try {
+      url = new URL(m[2] as string);
+    } catch {
+      return bad(`${m[2] as string} is not a URL`);
+    }
+    if (url.protocol !== 'https:') bad(`${m[2] as string} must be https: (mutual TLS)`);
+    return { name: m[1] as string, url: url.toString().replace(/\/+$/, '') };
+  });
+  if (new Set(servers.map((s) => s.name)).size !== servers.length) bad('a name is given twice');
+  const file = (name: string): string => nonEmpty(env[name]) ?? bad(`needs ${name}`);
+  return {
+    servers,
+    certFile: file('SIGNET_TOKEN_SERVER_CERT_FILE'),
+    keyFile: file('SIGNET_TOKEN_SERVER_KEY_FILE'),
+    caFile: file('SIGNET_TOKEN_SERVER_CA_FILE'),
+  };
+}
+
 function checkBaseUrl(url: string): string {
   let parsed: URL;
   try {
@@ -283,6 +325,7 @@ export function loadServerConfig(input: ServerConfigInput = {}): ServerConfig {
     nodeId: env['SIGNET_NODE_ID'] ?? hostname(),
     demo: input.demo ?? false,
     pkcs11: pkcs11Config(env),
+    tokenServers: tokenServersConfig(env),
     shutdown: {
       drainDelayMs: parseCount(env['SIGNET_SHUTDOWN_DELAY_MS'], 0, 'SIGNET_SHUTDOWN_DELAY_MS'),
       timeoutMs: parseCount(env['SIGNET_SHUTDOWN_TIMEOUT_MS'], 30_000, 'SIGNET_SHUTDOWN_TIMEOUT_MS'),

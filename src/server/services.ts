@@ -3,7 +3,7 @@
  * key backends, CA / TSA / OCSP responder, SAD service, authenticator, hasher, audit context,
  * logger, admin service. Plain objects handed to the route plugins; `close()` releases them all.
  */
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.js';
 import { AuditHealth, createAuditKey, type AuditContext, type AuditKey } from '../audit/index.js';
@@ -22,7 +22,7 @@ import {
   type SecretBox,
   type SecretHasher,
 } from '../auth/index.js';
-import { Pkcs11Backend, SoftwareKeystore, readSecretFromEnv, readSecretText, type KeyBackend } from '../keys/index.js';
+import { Pkcs11Backend, RemoteKeyBackend, SoftwareKeystore, readSecretFromEnv, readSecretText, type KeyBackend } from '../keys/index.js';
 import {
   CertificateAuthority,
   DbCaStore,
@@ -245,6 +245,19 @@ export async function createServices(config: ServerConfig, options: CreateServic
       });
       closers.push(() => hsm.close());
       backends.set(hsm.kind, hsm);
+    }
+    if (config.tokenServers !== undefined) {
+      // Issue 16 §2: each token server is the key backend `remote:NAME` (credentials are created
+      // on it with --backend remote:NAME); one client identity over mutual TLS for all of them.
+      const { certFile, keyFile, caFile } = config.tokenServers;
+      const tls = { cert: readFileSync(certFile, 'utf8'), key: readSecretText(keyFile), ca: readFileSync(caFile, 'utf8') };
+      for (const server of config.tokenServers.servers) {
+        // Its sign requests carry this machine's wall-clock time: the token server checks their
+        // freshness against its own (KEY-10), not against the database's.
+        const remote = new RemoteKeyBackend({ url: server.url, tls });
+        closers.push(() => remote.close());
+        backends.set(`remote:${server.name}`, remote);
+      }
     }
 
     const { config: caConfig } = caDirectory;
