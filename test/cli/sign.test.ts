@@ -90,4 +90,25 @@ describe('signet sign (CLI)', () => {
     assert.equal(ok.status, 0, ok.stderr);
     assert.match(ok.stdout, /signed 2 of 2 files/);
   });
+
+  it('batch: an --out-dir that does not exist is created (with its parents); one that cannot be is refused once', () => {
+    const inputs = [0, 1].map((i) => {
+      const p = join(dir, `new-out-${i}.pdf`);
+      writeFileSync(p, makeBasePdf({ text: `New out ${i}` }));
+      return p;
+    });
+    const outDir = join(dir, 'not-yet', 'out');
+    const r = signet(['sign', ...inputs, '--out-dir', outDir, '--key', files.key, '--cert', files.cert]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /signed 2 of 2 files/);
+    assert.deepEqual(readdirSync(outDir).sort(), ['new-out-0.pdf', 'new-out-1.pdf']);
+
+    // A file where the directory should be: one coded error before any file, not one per file.
+    const blocked = join(dir, 'a-file');
+    writeFileSync(blocked, 'not a directory');
+    const refused = signet(['sign', ...inputs, '--out-dir', join(blocked, 'out'), '--key', files.key, '--cert', files.cert]);
+    assert.equal(refused.status, 1);
+    assert.equal(refused.stdout, '');
+    assert.match(refused.stderr, /^error: ERR_CLI_INPUT: --out-dir .*a-file\/out cannot be created as a directory \(ENOTDIR\)\n$/);
+  });
 });

@@ -1,7 +1,22 @@
 /** What `signet sign` and `signet sign-remote` share for batches: input expansion and the progress bar. */
-import { readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CliIo } from '../command.js';
+import { CliError } from '../errors.js';
+
+/**
+ * Makes `--out-dir DIR` exist before the first file is signed (like `mkdir -p`): without it every
+ * file of the batch failed alone with ERR_SYSTEM_ENOENT. A DIR that cannot be a directory (a file
+ * is in the way, no permission) is refused once, before anything is signed.
+ */
+export function prepareOutDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code ?? 'unknown error';
+    throw new CliError('ERR_CLI_INPUT', `--out-dir ${dir} cannot be created as a directory (${code})`, { cause });
+  }
+}
 
 /** Expands directories to the PDF files they contain (not recursive), sorted. */
 export function expandInputs(inputs: readonly string[]): string[] {

@@ -12,7 +12,7 @@ import { monotonicMs, systemClock, type Clock } from '../../core/clock.js';
 import { CscClient, loadRemoteCredential, type CscServiceAuth, type ExplicitSecrets } from '../../csc/client/index.js';
 import { bearerAuthorizer, cscTimestamper, explicitAuthorizer, signBatch, type BatchDocument, type DocumentSignOptions } from '../../gateway/index.js';
 import type { CliIo, Command } from '../command.js';
-import { expandInputs, progressBar } from './batch-io.js';
+import { expandInputs, prepareOutDir, progressBar } from './batch-io.js';
 import { CliError } from '../errors.js';
 import { formatError } from '../main.js';
 import { levelSources, levelUsage } from './sign-level.js';
@@ -230,6 +230,7 @@ export const signCscCommand: Command = {
           });
 
     const files = outDir === undefined ? positionals : expandInputs(positionals);
+    if (outDir !== undefined) prepareOutDir(outDir);
     const documents: BatchDocument[] = files.map((file) => ({
       id: file,
       source: { kind: 'file', path: file },

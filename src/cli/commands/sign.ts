@@ -4,7 +4,7 @@ import type { parseArgs } from 'node:util';
 import { systemClock, monotonicMs } from '../../core/clock.js';
 import { signPdfFile, type SignOptions } from '../../pades/index.js';
 import type { Command } from '../command.js';
-import { expandInputs, progressBar } from './batch-io.js';
+import { expandInputs, prepareOutDir, progressBar } from './batch-io.js';
 import { CliError } from '../errors.js';
 import { formatError } from '../main.js';
 import { loadSignerFromOptions } from './load-signer.js';
@@ -91,6 +91,7 @@ export const signCommand: Command = {
         return 0;
       }
       const files = expandInputs(positionals);
+      prepareOutDir(outDir);
       const started = monotonicMs();
       let failed = 0;
       for (const [i, file] of files.entries()) {
