@@ -25,13 +25,14 @@ export interface ParseLimits {
 
 /**
  * Defaults sized for real documents while refusing bombs. With them a hostile file costs at most
- * about 64 MiB of decoded data held at once (plus the decoder's transient copy) and 512 MiB of
- * inflation work per document, so `signet sign`/`verify` stay well under 256 MiB peak RSS.
+ * 32 MiB per decode attempt (a refused one leaves that much garbage until the next collection; a
+ * validation opens the file more than once), 64 MiB of cached decoded data and 512 MiB of
+ * inflation work per document, so `signet sign`/`verify` stay under 256 MiB peak RSS.
  */
 export const defaultParseLimits: ParseLimits = {
   maxDepth: 256,
   maxObjects: 10_000_000,
-  maxDecodedStreamBytes: 64 * 1024 * 1024,
+  maxDecodedStreamBytes: 32 * 1024 * 1024,
   maxDecodedBytes: 512 * 1024 * 1024,
   maxCachedDecodedBytes: 64 * 1024 * 1024,
   maxRevisions: 10_000,
