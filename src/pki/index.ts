@@ -71,8 +71,7 @@ export { verifyCsr } from './enrollment/verify-csr.js';
 export type { VerifiedCsr } from './enrollment/verify-csr.js';
 export type { CaStore, CertificateRecord, Revocation } from './store/ca-store.js';
 export { FileCaStore } from './store/file-ca-store.js';
-export { DbCaStore } from './store/db-ca-store.js';
-export type { CaStoreChange, CaStoreImport, DbCaStoreOptions } from './store/db-ca-store.js';
+// DbCaStore is in './database.ts', so that this entry does not load the database drivers.
 export { renewCertificates } from './renewal/renew-certificates.js';
 export type { RenewalReport, RenewCertificatesOptions } from './renewal/renew-certificates.js';
 export { buildCrl } from './crl/build-crl.js';

@@ -12,10 +12,8 @@ import {
   markCaDirectoryInDatabase,
   parseCertificate,
   serialToHex,
-  type CaStoreChange,
-  type CaStoreImport,
-  type DbCaStore,
 } from '../pki/index.js';
+import type { CaStoreChange, CaStoreImport, DbCaStore } from '../pki/database.js';
 import {
   credentialCertificates,
   listCredentialsWithoutSerial,

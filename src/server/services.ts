@@ -23,9 +23,9 @@ import {
   type SecretHasher,
 } from '../auth/index.js';
 import { Pkcs11Backend, RemoteKeyBackend, SoftwareKeystore, readSecretFromEnv, readSecretText, type KeyBackend } from '../keys/index.js';
+import { DbCaStore } from '../pki/database.js';
 import {
   CertificateAuthority,
-  DbCaStore,
   openCaDirectory,
   pkiUrlsFor,
   readCaDirectoryConfig,

@@ -51,6 +51,64 @@ function importsOf(file: string): string[] {
   return out;
 }
 
+/** The specifiers a file loads at run time: static imports and re-exports that are not type-only. */
+function runtimeImportsOf(file: string): string[] {
+  const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.ES2022);
+  const out: string[] = [];
+  source.forEachChild((node) => {
+    if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier)) {
+      const clause = node.importClause;
+      const typeOnly =
+        clause !== undefined &&
+        (clause.isTypeOnly ||
+          (clause.name === undefined &&
+            clause.namedBindings !== undefined &&
+            ts.isNamedImports(clause.namedBindings) &&
+            clause.namedBindings.elements.length > 0 &&
+            clause.namedBindings.elements.every((e) => e.isTypeOnly)));
+      if (!typeOnly) out.push(node.moduleSpecifier.text);
+    } else if (ts.isExportDeclaration(node) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
+      if (!node.isTypeOnly) out.push(node.moduleSpecifier.text);
+    }
+  });
+  return out;
+}
+
+/** Every module (src/ files and bare package names) that loading `entry` loads statically. */
+function staticClosure(entry: string): { files: Set<string>; packages: Set<string> } {
+  const files = new Set<string>();
+  const packages = new Set<string>();
+  const queue = [entry];
+  while (queue.length > 0) {
+    const file = queue.pop() as string;
+    if (files.has(file)) continue;
+    files.add(file);
+    for (const spec of runtimeImportsOf(file)) {
+      if (spec.startsWith('.')) queue.push(resolve(dirname(file), spec).replace(/\.js$/, '.ts'));
+      else packages.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : (spec.split('/')[0] ?? spec));
+    }
+  }
+  return { files, packages };
+}
+
+describe('issue 18 §4: `signet sign` and `signet verify` stay off the server', () => {
+  // The command table imports each command's module on demand (src/cli/commands/index.ts); what
+  // a command module loads statically must not reach the server, the store or its drivers.
+  for (const command of ['sign', 'verify', 'extend']) {
+    it(`src/cli/commands/${command}.ts does not statically reach src/server, src/store or the database drivers`, () => {
+      const { files, packages } = staticClosure(join(SRC, 'cli', 'commands', `${command}.ts`));
+      const domains = new Set([...files].map((f) => relative(SRC, f).split('/')[0]));
+      assert.ok(domains.has('pades') || domains.has('validation'), 'the closure was followed');
+      assert.deepEqual(
+        ['server', 'store', 'csc', 'gateway', 'auth', 'audit'].filter((d) => domains.has(d)),
+        [],
+        'a src/ domain of the server is reached',
+      );
+      assert.deepEqual([...packages].filter((p) => /^(fastify|@fastify\/.*|pg|better-sqlite3|kysely|pino)$/.test(p)), []);
+    });
+  }
+});
+
 describe('ARCHITECTURE.md dependency direction', () => {
   const files = walk(SRC);
   it('finds the source tree', () => assert.ok(files.length > 0));

