@@ -1,0 +1,95 @@
+/**
+ * The `signet` command as a user starts it (issue 18 §4): wall time of the real binary for
+ * `signet --help` and for `signet sign` of one 100 KB file, and the rate of `signet sign` of
+ * 200 × 100 KB files with --out-dir, next to the raw RSA-2048 signs/s of node:crypto (one thread)
+ * and the wall time of `node -e 0` measured in the same run. Needs `npm run build` (dist/).
+ */
+import { spawnSync } from 'node:child_process';
+import { generateKeyPairSync, sign as rawSign } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeBigPdf } from '../test/support/pdf-fixtures.js';
+import { writePkiFiles } from '../test/support/pki.js';
+
+const runs = Number(process.env['BENCH_RUNS'] ?? 7);
+const batchSize = Number(process.env['BENCH_BATCH'] ?? 200);
+const bin = join(process.cwd(), 'bin', 'signet.js');
+
+/** Wall milliseconds of one run of `node args…`; fails the bench on a non-zero exit. */
+function wallMs(args: readonly string[]): number {
+  const start = performance.now();
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8' });
+  const ms = performance.now() - start;
+  if (r.status !== 0) throw new Error(`node ${args.join(' ')}: exit ${r.status}\n${r.stderr}`);
+  return ms;
+}
+
+/** The median of `runs` runs, after one warm-up run (file cache). */
+function medianMs(args: readonly string[], before?: () => void): number {
+  before?.();
+  wallMs(args);
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    before?.();
+    times.push(wallMs(args));
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)] as number;
+}
+
+function rawRsaRate(seconds: number): number {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const data = new Uint8Array(128);
+  const end = performance.now() + seconds * 1000;
+  const start = performance.now();
+  let n = 0;
+  while (performance.now() < end) {
+    rawSign('sha256', data, privateKey);
+    n++;
+  }
+  return n / ((performance.now() - start) / 1000);
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(join(process.cwd(), 'dist', 'cli', 'main.js'))) throw new Error('run npm run build first');
+  const dir = mkdtempSync(join(tmpdir(), 'signet-cli-bench-'));
+  try {
+    const files = await writePkiFiles(dir, 'rsa');
+    const key = ['--key', files.key, '--cert', files.cert];
+    const input = join(dir, 'in.pdf');
+    writeBigPdf(input, 100 * 1024);
+    const inDir = join(dir, 'batch');
+    mkdirSync(inDir);
+    for (let i = 0; i < batchSize; i++) copyFileSync(input, join(inDir, `doc-${String(i).padStart(3, '0')}.pdf`));
+
+    const raw = rawRsaRate(2);
+    const nodeAlone = medianMs(['-e', '0']);
+    const help = medianMs([bin, '--help']);
+    const output = join(dir, 'out.pdf');
+    const one = medianMs([bin, 'sign', input, '-o', output, ...key], () => rmSync(output, { force: true }));
+    const outDir = join(dir, 'out');
+    const batchRuns = Math.max(1, Math.min(3, runs));
+    const batchTimes: number[] = [];
+    for (let i = 0; i < batchRuns; i++) {
+      rmSync(outDir, { recursive: true, force: true });
+      batchTimes.push(wallMs([bin, 'sign', inDir, '--out-dir', outDir, ...key]));
+      if (readdirSync(outDir).length !== batchSize) throw new Error('the batch did not sign every file');
+    }
+    batchTimes.sort((a, b) => a - b);
+    const batchRate = batchSize / ((batchTimes[Math.floor(batchTimes.length / 2)] as number) / 1000);
+
+    console.log(`raw node:crypto RSA-2048 sign (1 thread):  ${raw.toFixed(0)} signs/s`);
+    console.log(`node -e 0 (process start):                 ${nodeAlone.toFixed(0)} ms`);
+    console.log(`signet --help:                             ${help.toFixed(0)} ms   (target < 150 ms)`);
+    console.log(`signet sign, one 100 KB file:              ${one.toFixed(0)} ms   (target < 300 ms)`);
+    console.log(
+      `signet sign, ${batchSize} x 100 KB, --out-dir:      ${batchRate.toFixed(0)} files/s  ratio ${(batchRate / raw).toFixed(2)} of raw (target >= 0.20)`,
+    );
+    console.log(`(median of ${runs} runs, ${batchRuns} for the batch)`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
