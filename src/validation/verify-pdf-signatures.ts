@@ -1,7 +1,10 @@
 /**
- * Validates the signatures of a PDF (ISO 32000-1 §12.8; ETSI EN 319 102-1 basic validation,
- * simplified): ByteRange structure and coverage, the CMS signature and message digest, and a
- * certification path to the given trust anchors. Verdicts are report data; only misuse throws.
+ * Validates the signatures of a PDF (ISO 32000-1 §12.8; ETSI EN 319 102-1). First pass, the
+ * facts: ByteRange structure and coverage, the CMS container (BER read as DER) and what its
+ * /SubFilter says it signs, the message digest and signature whatever the algorithm (`isIntact`),
+ * the signer certificate and its path, the revisions after the signature. Second pass, the
+ * judgement: basic-signature-validation.ts (EN 319 102-1 §5.3) with the validation policy's
+ * algorithm acceptance (validation-policy.ts). Verdicts are report data; only misuse throws.
  */
 import type { X509Certificate } from 'node:crypto';
 import { systemClock, type Clock } from '../core/clock.js';
@@ -31,6 +34,7 @@ import {
   type PdfDict,
 } from '../pdf/index.js';
 import { digestByteRange, listSignatureFields, parsePdfDate } from '../pades/index.js';
+import { basicSignatureValidation } from './basic-signature-validation.js';
 import { buildCertificatePath } from './certificate-path.js';
 import { checkCertificationStructure, type SignedField } from './certification-structure.js';
 import { fieldLocksOf, type FieldLock } from './field-locks.js';
@@ -40,9 +44,7 @@ import type {
   ChainStatus,
   DocumentReport,
   Finding,
-  Indication,
   SignatureReport,
-  SubIndication,
   ValidationCheck,
   ValidationFindingCode,
 } from './types.js';
@@ -122,40 +124,6 @@ function extractCms(contents: Uint8Array): { der: Uint8Array; hasTrailingBytes: 
 function commonName(cert: X509Certificate): string {
   const cn = /(?:^|\n)CN=([^\n]*)/.exec(cert.subject);
   return cn?.[1] ?? cert.subject.replace(/\n/g, ', ');
-}
-
-/** The facts of the first pass that the verdict weighs. */
-interface SignatureFacts {
-  readonly formatOk: boolean;
-  readonly modified: boolean;
-  readonly hasCert: boolean;
-  readonly crypto: SignerInfoVerification | undefined;
-  /** Structural CMS faults beyond digest and signature (content type, ESS binding, SID). */
-  readonly constraintFailures: readonly string[];
-  /** Algorithms or keys the policy does not accept (ETSI TS 119 312). */
-  readonly weakCrypto: readonly string[];
-  readonly chain: ChainStatus | undefined;
-  /** Other errors (problems) still unexplained by the facts above. */
-  readonly otherErrors: number;
-}
-
-/** The second pass for one signature: EN 319 102-1 §5.1.3 indication from the facts. */
-function verdict(f: SignatureFacts): [Indication, SubIndication | undefined] {
-  if (!f.formatOk) return ['TOTAL-FAILED', 'FORMAT_FAILURE'];
-  // V8/V9: a disallowed change after signing fails the signature whatever its cryptography.
-  if (f.modified) return ['TOTAL-FAILED', 'SIG_CONSTRAINTS_FAILURE'];
-  if (!f.hasCert) return ['INDETERMINATE', 'NO_SIGNING_CERTIFICATE_FOUND'];
-  if (f.crypto && !f.crypto.isMessageDigestValid) return ['TOTAL-FAILED', 'HASH_FAILURE'];
-  if (f.crypto && !f.crypto.isSignatureValid) return ['TOTAL-FAILED', 'SIG_CRYPTO_FAILURE'];
-  if (!f.crypto || f.constraintFailures.length > 0) return ['TOTAL-FAILED', 'SIG_CONSTRAINTS_FAILURE'];
-  if (f.chain === 'invalid') return ['INDETERMINATE', 'CHAIN_CONSTRAINTS_FAILURE'];
-  if (f.chain === 'expired') return ['INDETERMINATE', 'OUT_OF_BOUNDS_NO_POE'];
-  if (f.chain !== 'trusted') return ['INDETERMINATE', 'NO_CERTIFICATE_CHAIN_FOUND'];
-  // EN 319 102-1 §5.2.8 (signature acceptance) with ETSI TS 119 312: an algorithm no longer
-  // acceptable at validation time, with no proof of existence before then.
-  if (f.weakCrypto.length > 0) return ['INDETERMINATE', 'CRYPTO_CONSTRAINTS_FAILURE_NO_POE'];
-  if (f.otherErrors > 0) return ['INDETERMINATE', undefined];
-  return ['TOTAL-PASSED', undefined];
 }
 
 /** What the document says about one signature beyond its own dictionary (V9). */
@@ -354,7 +322,7 @@ function verifyOne(
     chainErrors = path.problems.length;
   }
   const explained = out.findings.filter((f) => f.severity === 'error' && f.code !== 'ERR_VALIDATION_CHAIN' && f.code !== 'ERR_VALIDATION_WEAK_ALGORITHM').length;
-  const [indication, subIndication] = verdict({
+  const [indication, subIndication] = basicSignatureValidation({
     formatOk,
     modified,
     hasCert: signerDer !== undefined,
