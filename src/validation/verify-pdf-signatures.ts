@@ -434,7 +434,7 @@ export function verifyPdfSignatures(input: ByteSource | Uint8Array, options: Ver
  */
 export function unreadableDocument(err: SignetError): DocumentReport {
   const isLimit = /_LIMIT/.test(err.code);
-  const message = `the file cannot be read as a PDF: ${err.code}: ${err.message}`;
+  const message = `${isLimit ? "the file cannot be read within the reader's limits" : 'the file cannot be read as a PDF'}: ${err.code}: ${err.message}`;
   return {
     signatures: [],
     warnings: [],

@@ -235,5 +235,14 @@ describe('issue 14: every file gets a report', () => {
     }
   });
 
+  it('a reader limit (objects, revisions, depth): INDETERMINATE with the file-level finding naming the limit', () => {
+    for (const limits of [{ maxObjects: 1 }, { maxRevisions: 0 }, { maxDepth: 1 }]) {
+      const report = verifyPdfSignatures(makeBasePdf(), { limits });
+      assert.equal(report.indication, 'INDETERMINATE', JSON.stringify(limits));
+      assert.equal(report.subIndication, undefined);
+      assert.match(report.findings?.[0]?.message ?? '', /reader's limits: ERR_PDF_LIMIT_/);
+    }
+  });
+
   it('SECURITY.md PDF-34: pdfsig agrees on integrity for every file above', (t) => corpus.assertAgreement(t));
 });
