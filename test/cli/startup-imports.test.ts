@@ -48,6 +48,8 @@ describe('signet starts at once (issue 18 §4)', () => {
     assert.equal(sign.status, 0, sign.stderr);
     assert.ok(sign.urls.some((u) => u.endsWith('/dist/pades/index.js')), 'the hook saw the signing code load');
     assert.deepEqual(loadedFrom(sign.urls, serverSide), []);
+    // A B-B signature needs no TSA/OCSP/CRL client: the PKI domain loads only for B-T and above.
+    assert.deepEqual(loadedFrom(sign.urls, { packages: ['@peculiar/asn1-ocsp', '@peculiar/asn1-tsp'], folders: ['pki'] }), []);
 
     const verify = modulesLoadedBy(['verify', output, '--offline']);
     assert.match(verify.stdout, /signature/i, verify.stderr);

@@ -38,7 +38,7 @@ export const extendCommand: Command = {
     const { values: v, positionals } = parseCliArgs({ args: [...argv], options, allowPositionals: true, strict: true });
     if (positionals.length !== 1 || v.output === undefined) throw new CliError('ERR_CLI_USAGE', `one input and -o OUT.pdf\n${usage}`);
     if (v.level === undefined) throw new CliError('ERR_CLI_USAGE', `--level is required\n${usage}`);
-    const sources = levelSources(v, systemClock, 'B-LTA');
+    const sources = await levelSources(v, systemClock, 'B-LTA');
     if (sources.level === 'B-B') throw new CliError('ERR_CLI_USAGE', '--level B-B is not an extension');
     const certificates = (v.chain ?? []).flatMap((p) => pemCertificates(readInputFile(p, 'chain file')));
     const input = positionals[0] as string;

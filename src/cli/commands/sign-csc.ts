@@ -192,7 +192,7 @@ export const signCscCommand: Command = {
     const clock = systemClock;
     // `--tsa csc`: the signature-time-stamps come from the provider's signatures/timestamp.
     const providerTsa = v.tsa?.toLowerCase() === 'csc';
-    const level = levelSources(providerTsa ? { ...v, tsa: 'http://provider.invalid/tsa' } : v, clock);
+    const level = await levelSources(providerTsa ? { ...v, tsa: 'http://provider.invalid/tsa' } : v, clock);
     const signOptions: DocumentSignOptions = {
       ...level,
       ...appearanceFrom(v),

@@ -5,7 +5,6 @@
  */
 import type { Clock } from '../../core/clock.js';
 import type { LevelOptions, PadesLevel } from '../../pades/index.js';
-import { CrlClient, OcspClient, TimestampClient, revocationSourceFromClients, timestamperFromClient } from '../../pki/index.js';
 import { CliError } from '../errors.js';
 
 const LEVELS: readonly PadesLevel[] = ['B-B', 'B-T', 'B-LT', 'B-LTA'];
@@ -24,12 +23,15 @@ export function parseLevel(text: string | undefined, fallback: PadesLevel = 'B-B
   return found;
 }
 
-/** Builds the level options from the command line values. */
-export function levelSources(
+/**
+ * Builds the level options from the command line values. The PKI clients are imported only for
+ * B-T and above: a B-B signature (the default) does not load the PKI domain (issue 18 §4).
+ */
+export async function levelSources(
   values: { readonly level?: string | undefined; readonly tsa?: string | undefined; readonly 'timeout-ms'?: string | undefined },
   clock: Clock,
   fallback: PadesLevel = 'B-B',
-): LevelOptions & { readonly level: PadesLevel } {
+): Promise<LevelOptions & { readonly level: PadesLevel }> {
   const level = parseLevel(values.level, fallback);
   const timeoutText = values['timeout-ms'];
   const timeoutMs = timeoutText === undefined ? 10_000 : Number(timeoutText);
@@ -40,6 +42,7 @@ export function levelSources(
   }
   if (values.tsa === undefined) throw new CliError('ERR_CLI_USAGE', `--level ${level} needs --tsa URL`);
   if (!/^https?:\/\//i.test(values.tsa)) throw new CliError('ERR_CLI_USAGE', `--tsa expects an http(s) URL (got '${values.tsa}')`);
+  const { CrlClient, OcspClient, TimestampClient, revocationSourceFromClients, timestamperFromClient } = await import('../../pki/index.js');
   const timestamper = timestamperFromClient(new TimestampClient({ url: values.tsa, timeoutMs }));
   if (level === 'B-T') return { level, timestamper };
   const revocation = revocationSourceFromClients({ ocsp: new OcspClient({ clock, timeoutMs }), crl: new CrlClient({ clock, timeoutMs }) });

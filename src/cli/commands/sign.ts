@@ -66,7 +66,7 @@ export const signCommand: Command = {
     checkOutputs(positionals.length, v.output, outDir);
 
     const signOptions: SignOptions = {
-      ...levelSources(v, systemClock),
+      ...(await levelSources(v, systemClock)),
       signingTime: systemClock.now(),
       ...appearanceFrom(v),
     };
