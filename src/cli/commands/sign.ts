@@ -28,6 +28,9 @@ options:
                           or keystore:NAME (with --keystore DIR --kek-file F)
 ${levelUsage}`;
 
+/** Files of a batch signed at once (see the loop in `run`). */
+const BATCH_IN_FLIGHT = 4;
+
 const options = {
   output: { type: 'string', short: 'o' },
   'out-dir': { type: 'string' },
@@ -94,20 +97,29 @@ export const signCommand: Command = {
       prepareOutDir(outDir);
       const started = monotonicMs();
       let failed = 0;
-      for (const [i, file] of files.entries()) {
-        progressBar(io, i, files.length, basename(file));
-        try {
-          // Each file gets its own signing time taken just before it is signed.
-          await signPdfFile(file, join(outDir, basename(file)), loaded.signer, {
-            ...signOptions,
-            signingTime: systemClock.now(),
-          });
-        } catch (err) {
-          failed++;
-          if (io.stderr.isTTY) io.stderr.write('\n');
-          io.stderr.write(`${file}: ${formatError(err)}\n`);
+      let done = 0;
+      let next = 0;
+      // A few files in flight at once: while one waits for its signature (the key backend may
+      // sign on another thread, a token or a remote server), the next one is prepared.
+      const signNext = async (): Promise<void> => {
+        while (next < files.length) {
+          const file = files[next++] as string;
+          try {
+            // Each file gets its own signing time taken just before it is signed.
+            await signPdfFile(file, join(outDir, basename(file)), loaded.signer, {
+              ...signOptions,
+              signingTime: systemClock.now(),
+            });
+          } catch (err) {
+            failed++;
+            if (io.stderr.isTTY) io.stderr.write('\n');
+            io.stderr.write(`${file}: ${formatError(err)}\n`);
+          }
+          progressBar(io, ++done, files.length, basename(file));
         }
-      }
+      };
+      progressBar(io, 0, files.length, '');
+      await Promise.all(Array.from({ length: Math.min(BATCH_IN_FLIGHT, files.length) }, signNext));
       progressBar(io, files.length, files.length, '');
       if (io.stderr.isTTY) io.stderr.write('\n');
       const seconds = ((monotonicMs() - started) / 1000).toFixed(2);
