@@ -33,8 +33,8 @@ export interface MiniRsspOptions {
   readonly username: string;
   readonly password: string;
   readonly credentials: readonly MiniCredential[];
-  /** The OTP the next authorize must carry (single use; changes after each success). */
-  readonly otp: () => string;
+  /** The OTP(s) the next authorize may carry (a list: e.g. the current time step and the one before it). */
+  readonly otp: () => string | readonly string[];
   /** Refuse signHash calls with more hashes than this (a provider limit). */
   readonly maxHashesPerCall?: number;
   /** Delay every reply by this many ms (timeout tests). */
@@ -177,7 +177,8 @@ export async function startMiniRssp(options: MiniRsspOptions): Promise<MiniRssp>
       const authData = (Array.isArray(body['authData']) ? body['authData'] : []) as { id: string; value?: string }[];
       const pin = authData.find((a) => a.id === 'PIN')?.value;
       const otp = authData.find((a) => a.id === 'OTP')?.value;
-      if (pin !== c.pin || otp !== options.otp()) throw new CscReply(400, 'invalid_authentication_data', 'Invalid PIN or OTP');
+      const accepted = options.otp();
+      if (pin !== c.pin || otp === undefined || !(typeof accepted === 'string' ? [accepted] : accepted).includes(otp)) throw new CscReply(400, 'invalid_authentication_data', 'Invalid PIN or OTP');
       const sad = randomBytes(16).toString('base64url');
       sads.set(sad, { credentialId: c.id, hashes: new Set(hashes as string[]), remaining: n });
       return { SAD: sad, expiresIn: 300 };
