@@ -1,5 +1,5 @@
 /**
- * SECURITY.md SAD-26 bench: median time of a PIN check per class (right PIN, wrong first character,
+ * docs/security.md SAD-26 bench: median time of a PIN check per class (right PIN, wrong first character,
  * wrong last character, wrong length, unknown credential = the dummy KDF) with the production
  * scrypt parameters, classes interleaved round-robin so drift hits all alike, next to a raw
  * node:crypto scrypt measured in the same run. BENCH_PIN_ATTEMPTS per class (default 60; the

@@ -1,6 +1,6 @@
 /**
  * Appends one event to the hash-chained audit log inside the caller's transaction, so the change
- * and its audit row commit together (INV-5, SECURITY.md AUD-06/07).
+ * and its audit row commit together (INV-5, docs/security.md AUD-06/07).
  */
 import type { Clock } from '../core/clock.js';
 import {
@@ -23,7 +23,7 @@ export interface AuditContext {
   readonly clock: Clock;
   /** How failures are aggregated under a flood (appendFailureAudit); every failure recorded when absent. */
   readonly failures?: FailureAuditPolicy;
-  /** Told of every append's outcome (the server's readiness goes red on a failure, SECURITY.md §3.10). */
+  /** Told of every append's outcome (the server's readiness goes red on a failure, docs/security.md §3.10). */
   readonly health?: AuditHealth;
 }
 

@@ -1,5 +1,5 @@
 /**
- * Failure auditing under a flood (SECURITY.md DOS-20, §1.2: auditing rejected requests needs rate
+ * Failure auditing under a flood (docs/security.md DOS-20, §1.2: auditing rejected requests needs rate
  * limiting to avoid an audit-flood DoS). Per event type and one-minute window, the first failures
  * per source address and in all are recorded one by one; past either limit only summary entries
  * are written, at the first excess failure and whenever the excess doubles, each carrying the

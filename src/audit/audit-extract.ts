@@ -1,5 +1,5 @@
 /**
- * A user's verifiable extract of the audit log (SECURITY.md AUD-10, AC-03): the user's own entries
+ * A user's verifiable extract of the audit log (docs/security.md AUD-10, AC-03): the user's own entries
  * in their stored form with each entry's hash and previous hash, so the holder can recompute every
  * entry hash (audit-key.ts `signet-audit-entry-v1`: SHA-256 over the fields, the canonical details
  * text and the previous hash) and check the link between entries with consecutive sequence

@@ -1,5 +1,5 @@
 /**
- * Whether this process can write its audit log. SECURITY.md §3.10: when an audit insert fails, the
+ * Whether this process can write its audit log. docs/security.md §3.10: when an audit insert fails, the
  * change it records rolls back and the node's readiness goes red, so the load balancer sends the
  * work to a node that can still account for it (INV-5: nothing is acknowledged unaudited).
  * appendAudit reports every outcome here; the readiness probe clears a failure only after a test

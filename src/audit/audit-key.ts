@@ -1,6 +1,6 @@
 /**
  * The audit MAC key and the entry/head digests: SHA-256 chains the entries, HMAC-SHA-256 (RFC 2104)
- * under a key kept outside the database makes a recomputed chain detectable (SECURITY.md AUD-04).
+ * under a key kept outside the database makes a recomputed chain detectable (docs/security.md AUD-04).
  */
 import { createHash, createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import { toHex } from '../core/bytes.js';

@@ -6,7 +6,7 @@ import { AuditError } from './errors.js';
 const MAX_DETAILS_BYTES = 256 * 1024;
 const MAX_DEPTH = 8;
 
-/** Field names that must never be audited (SECURITY.md AUD-08: no secrets in the log). */
+/** Field names that must never be audited (docs/security.md AUD-08: no secrets in the log). */
 const SECRET_FIELD =
   /^(password|passphrase|pin|otp|totp|secret|client_secret|token|access_token|refresh_token|sad|code|code_verifier|private_?key)$/i;
 

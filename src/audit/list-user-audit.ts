@@ -1,4 +1,4 @@
-/** A user's own audit trail (SECURITY.md AUD-10, AC-03): only entries whose actor is that user. */
+/** A user's own audit trail (docs/security.md AUD-10, AC-03): only entries whose actor is that user. */
 import { listAuditRows, type Db } from '../store/index.js';
 import type { AuditEntry, AuditJson } from './audit-event.js';
 

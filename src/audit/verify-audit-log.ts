@@ -1,6 +1,6 @@
 /**
  * Offline verification of the audit log: recomputes every entry hash, checks the chain links,
- * the sequence, each entry's HMAC and the HMAC'd head checkpoint (SECURITY.md AUD-01…05).
+ * the sequence, each entry's HMAC and the HMAC'd head checkpoint (docs/security.md AUD-01…05).
  */
 import { timingSafeEqual } from 'node:crypto';
 import { bytesEqual } from '../core/bytes.js';

@@ -1,6 +1,6 @@
 /**
  * OAuth 2.0 / CSC access tokens (RFC 6749 §1.4, CSC API v2 §8.4): opaque bearer values, stored
- * only as SHA-256 (SECURITY.md OA-20), with scope `service` or `credential` (CSC v2 §8.4.2).
+ * only as SHA-256 (docs/security.md OA-20), with scope `service` or `credential` (CSC v2 §8.4.2).
  * Issued by CSC auth/login and by the OAuth2 token endpoint alike.
  */
 import { randomUUID } from 'node:crypto';

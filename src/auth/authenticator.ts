@@ -1,7 +1,7 @@
 /**
  * Authentication factors with persisted lockout: password (scrypt), TOTP (RFC 6238, single use per
  * step), credential PIN and OTP (CSC credentials/authorize explicit mode). Every attempt is reserved
- * by a conditional UPDATE BEFORE the factor is verified (SECURITY.md SCA-02, SAD-25), every outcome
+ * by a conditional UPDATE BEFORE the factor is verified (docs/security.md SCA-02, SAD-25), every outcome
  * is audited in the same transaction as its state change.
  */
 import { randomUUID } from 'node:crypto';
@@ -64,7 +64,7 @@ export interface AuthenticatorOptions {
   /** Credential PIN/OTP: default 5 attempts, locked until an administrator unlocks (lockSeconds ignored). */
   readonly credentialLockout?: Pick<LockoutPolicy, 'maxAttempts'>;
   /**
-   * Per-source-address limit on password and TOTP attempts across all users (SECURITY.md SCA-01/03:
+   * Per-source-address limit on password and TOTP attempts across all users (docs/security.md SCA-01/03:
    * slows credential stuffing and lockout-as-DoS). Off when absent.
    */
   readonly sourceLimit?: { readonly maxAttempts: number; readonly windowSeconds: number };
@@ -192,7 +192,7 @@ export class Authenticator {
 
   /**
    * Generates a new TOTP secret and stores it sealed as PENDING: it authenticates nothing until
-   * `confirmTotp` sees a valid first code (SECURITY.md SCA-09). The caller must have authenticated
+   * `confirmTotp` sees a valid first code (docs/security.md SCA-09). The caller must have authenticated
    * the user with their existing factors first (SCA-18). Audited.
    */
   async enrollTotp(request: { readonly userId: string } & RequestOrigin): Promise<TotpEnrollment> {
@@ -252,7 +252,7 @@ export class Authenticator {
 
   /**
    * A second factor checked elsewhere (a passkey assertion, by the PasskeyService): the attempt is
-   * reserved and counted on the user exactly like a TOTP code (SECURITY.md SCA-02/08), so failed
+   * reserved and counted on the user exactly like a TOTP code (docs/security.md SCA-02/08), so failed
    * assertions lock the account at the same limit and a locked account is refused before the
    * check runs (`ERR_AUTH_LOCKED`). The check's own refusal is rethrown after it was counted; a
    * success clears the count. Audited as `type` (with the attempt number on failure).
@@ -495,7 +495,7 @@ export class Authenticator {
     const result = await verify();
     const replayed = await store.transaction(async (trx) => {
       if (result.ok && (result.claim === undefined || (await result.claim(trx)))) {
-        // SECURITY.md SAD-25: a right PIN must not wipe the count of wrong OTPs (or the reverse)
+        // docs/security.md SAD-25: a right PIN must not wipe the count of wrong OTPs (or the reverse)
         // before the whole authorization succeeded; only this attempt's reservation is released.
         if (request.keepFailures === true) await releaseCredentialAttempt(trx, request.credentialId);
         else await clearCredentialAttempts(trx, request.credentialId);

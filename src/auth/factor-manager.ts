@@ -1,5 +1,5 @@
 /**
- * A user's second factors as a whole (issue 12; SECURITY.md SCA-18): what is enrolled, removing
+ * A user's second factors as a whole (issue 12; docs/security.md SCA-18): what is enrolled, removing
  * the TOTP device (never the last factor, unless an administrator does it), and the
  * administrator's reset (recovery: every passkey and the TOTP secret removed, every web session
  * ended). Each change is audited in the transaction that makes it.

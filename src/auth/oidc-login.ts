@@ -2,7 +2,7 @@
  * Federated first factor: OpenID Connect sign-in at the bank's identity provider (OIDC Core 1.0
  * §3.1, authorization code flow; RFC 7636 PKCE S256; RFC 9207 `iss` in the authorization
  * response), then Signet's own second factor (passkey or TOTP) before any session exists
- * (SECURITY.md SCA-19). The transaction (state, nonce, PKCE verifier, browser binding) and the
+ * (docs/security.md SCA-19). The transaction (state, nonce, PKCE verifier, browser binding) and the
  * first factor awaiting its second are rows of `webauthn_challenges` (purposes
  * `oidc-authorization`, `oidc-first-factor`): any node finishes them, each is taken once by
  * `DELETE … RETURNING`, and they expire.

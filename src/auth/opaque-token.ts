@@ -1,6 +1,6 @@
 /**
  * Opaque bearer values (SADs, authorization codes, access and refresh tokens): 256 random bits,
- * base64url on the wire, only their SHA-256 in the database (SECURITY.md SAD-20, OA-20; RFC 6749 §10.10).
+ * base64url on the wire, only their SHA-256 in the database (docs/security.md SAD-20, OA-20; RFC 6749 §10.10).
  */
 import { createHash, randomBytes } from 'node:crypto';
 

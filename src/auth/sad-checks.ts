@@ -13,14 +13,14 @@ export interface SadBindingRow {
 
 /**
  * Throws the refusal when `row` is not a live SAD of this user, credential, client and hash
- * algorithm at `now` (SECURITY.md SAD-08…15, SAD-17).
+ * algorithm at `now` (docs/security.md SAD-08…15, SAD-17).
  */
 export function checkSadBinding<R extends SadBindingRow>(
   row: R | undefined,
   request: { readonly userId: string; readonly credentialId: string; readonly clientId: string; readonly hashAlgorithmOid: string },
   now: number,
 ): asserts row is R {
-  // SECURITY.md SAD-09: another user's SAD is answered like an unknown one.
+  // docs/security.md SAD-09: another user's SAD is answered like an unknown one.
   if (row === undefined || row.user_id !== request.userId) {
     throw new SadError('ERR_SAD_NOT_FOUND', 'the SAD is not valid');
   }

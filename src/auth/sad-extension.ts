@@ -107,7 +107,7 @@ export async function extendSadTransaction(
     return await deps.store.transaction(async (trx) => {
       const now = deps.clock.now().getTime();
       const row = await findSadForExtension(trx, idHash);
-      // SECURITY.md SAD-17: only the user, client and credential the SAD was issued to may extend it.
+      // docs/security.md SAD-17: only the user, client and credential the SAD was issued to may extend it.
       checkSadBinding(row, request, now);
       if (
         row.credential_status !== 'active' ||
@@ -143,7 +143,7 @@ export async function extendSadTransaction(
             `${request.hashes.length} hashes named; the SAD authorises ${remaining} more signatures`,
           );
         }
-        // SECURITY.md SAD-06: each hash at most once in the whole transaction.
+        // docs/security.md SAD-06: each hash at most once in the whole transaction.
         if (request.hashes.some((h) => usedKeys.has(key(h)))) {
           throw new SadError('ERR_SAD_CONSUMED', 'a hash was already signed in this transaction');
         }

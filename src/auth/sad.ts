@@ -29,7 +29,7 @@ import { extendSadTransaction, type ExtendedSad, type ExtendSadRequest } from '.
 /** Upper bound on numSignatures and on hashes per SAD (INV-7; CSC leaves it to the RSSP). */
 export const maxSadSignatures = 1000;
 
-/** SHA-256 of a SAD token: the only form stored (SECURITY.md SAD-20, OA-20). */
+/** SHA-256 of a SAD token: the only form stored (docs/security.md SAD-20, OA-20). */
 export function hashSadToken(sad: string): Uint8Array {
   return hashOpaqueToken(sad);
 }
@@ -114,19 +114,19 @@ function checkHashes(hashes: readonly Uint8Array[], hashAlgorithmOid: string): v
   }
 }
 
-/** The use-time checks of a SAD row (SECURITY.md SAD-08…16); throws the refusal. */
+/** The use-time checks of a SAD row (docs/security.md SAD-08…16); throws the refusal. */
 function checkSadForUse(
   row: SadForUse | undefined,
   request: SadBinding,
   now: number,
 ): asserts row is SadForUse {
   checkSadBinding(row, request, now);
-  // SECURITY.md SAD-16: a revocation record at the built-in CA (any node, any path: RFC 5280
+  // docs/security.md SAD-16: a revocation record at the built-in CA (any node, any path: RFC 5280
   // §5.3.1 revocation takes effect at once) stops signing, whatever the node clocks say.
   if (row.certificate_revoked_at !== null) {
     throw new SadError('ERR_SAD_CERTIFICATE_REVOKED', 'the credential certificate is revoked');
   }
-  // SECURITY.md SAD-16: the credential and its owner must still be in good standing at use time.
+  // docs/security.md SAD-16: the credential and its owner must still be in good standing at use time.
   if (row.credential_status !== 'active' || row.credential_locked !== 0 || row.user_status !== 'active') {
     throw new SadError('ERR_SAD_CREDENTIAL_UNUSABLE', 'the credential cannot sign at present');
   }
@@ -160,7 +160,7 @@ export class SadService {
     this.#maxLifetimeSeconds = options.maxLifetimeSeconds ?? 600;
   }
 
-  /** Issues a SAD. SECURITY.md SAD-18: inconsistent requests are refused and nothing is stored. */
+  /** Issues a SAD. docs/security.md SAD-18: inconsistent requests are refused and nothing is stored. */
   async issue(request: IssueSadRequest): Promise<IssuedSad> {
     checkHashes(request.hashes, request.hashAlgorithmOid);
     const n = request.numSignatures;
@@ -181,7 +181,7 @@ export class SadService {
     const now = this.#clock.now().getTime();
     const expiresAt = now + lifetime * 1000;
     await this.#store.transaction(async (trx) => {
-      // INV-1, SECURITY.md AC-02: only the owner's own, usable credential can be authorised; a
+      // INV-1, docs/security.md AC-02: only the owner's own, usable credential can be authorised; a
       // foreign credential is answered like an unknown one.
       const credential = await findCredential(trx, request.credentialId);
       if (credential === undefined || credential.user_id !== request.userId) {
@@ -244,7 +244,7 @@ export class SadService {
   /**
    * Like `consume`, but instead of the `sad.consume` entry runs `within` in the same transaction
    * (which must write its own audit entry): the reservation and what records it commit together.
-   * Used by idempotent signing, which inserts its request row there (SECURITY.md §3.10).
+   * Used by idempotent signing, which inserts its request row there (docs/security.md §3.10).
    */
   async reserve<T>(request: ConsumeSadRequest, within: (trx: Db, sad: ReservedSad) => Promise<T>): Promise<T> {
     return this.#audited(request, async (trx, row, hashes, now) => {

@@ -1,5 +1,5 @@
 /**
- * Sealing secrets at rest (the TOTP secret, SECURITY.md SCA-09) with AES-256-GCM (NIST SP 800-38D):
+ * Sealing secrets at rest (the TOTP secret, docs/security.md SCA-09) with AES-256-GCM (NIST SP 800-38D):
  * a random 96-bit IV per seal and associated data binding the ciphertext to its row.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';

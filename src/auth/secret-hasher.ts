@@ -1,7 +1,7 @@
 /**
  * Password and PIN hashing with node:crypto scrypt (RFC 7914): per-secret random salt, a versioned
  * parameter string, constant-time comparison (crypto.timingSafeEqual), and a dummy verification so
- * unknown users cost the same KDF work as known ones (SECURITY.md SCA-04, SAD-26).
+ * unknown users cost the same KDF work as known ones (docs/security.md SCA-04, SAD-26).
  */
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { AuthError } from './errors.js';

@@ -44,7 +44,7 @@ export interface EnrolledFactors {
   readonly requirePasskey: boolean;
 }
 
-/** The binding that ties a step-up ceremony to the session that started it (SECURITY.md SCA-16). */
+/** The binding that ties a step-up ceremony to the session that started it (docs/security.md SCA-16). */
 export function sessionBinding(session: Pick<WebSession, 'sessionId'>): string {
   return `session:${session.sessionId}`;
 }
@@ -132,7 +132,7 @@ export class WebLogin {
   }
 
   /**
-   * SECURITY.md SCA-19: after a federated first factor (OidcLogin), the one-time code. The first
+   * docs/security.md SCA-19: after a federated first factor (OidcLogin), the one-time code. The first
    * factor is taken (once) only after the code verified, so a mistyped code may be retried while
    * the first factor lives; the codes count toward the lockout like any other. A user without a
    * second factor is refused: a federated sign-in opens no enrolment-only session.
@@ -249,7 +249,7 @@ export class WebLogin {
   }
 
   /**
-   * SECURITY.md SCA-18: a factor change needs a second factor verified in the last 5 minutes of
+   * docs/security.md SCA-18: a factor change needs a second factor verified in the last 5 minutes of
    * this session, or a step-up proof in the request. A user with no factor at all (first
    * enrolment) needs none.
    */

@@ -99,7 +99,7 @@ export function contentOf(bytes: Uint8Array, el: DerElement): Uint8Array {
 
 /**
  * Walks a whole DER value without recursion and checks it is one well-formed element with
- * definite minimal lengths, within the depth and node limits (SECURITY.md ASN-01, ASN-02,
+ * definite minimal lengths, within the depth and node limits (docs/security.md ASN-01, ASN-02,
  * ASN-04, ASN-05). Run it before handing bytes to a schema parser.
  *
  * @example

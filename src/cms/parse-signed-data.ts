@@ -26,7 +26,7 @@ import {
 } from './der.js';
 import { CmsError } from './errors.js';
 
-/** Resource limits for {@link parseSignedData} (SECURITY.md ASN-01…ASN-05, ASN-09). */
+/** Resource limits for {@link parseSignedData} (docs/security.md ASN-01…ASN-05, ASN-09). */
 export interface CmsLimits {
   /** Maximum size of the whole DER input. */
   readonly maxBytes: number;

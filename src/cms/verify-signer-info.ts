@@ -1,6 +1,6 @@
 /**
  * Cryptographic checks of one SignerInfo (RFC 5652 §5.4, §5.6, §11; RFC 5035 §3;
- * SECURITY.md V12): the signature over the signed attributes with node:crypto, message-digest,
+ * docs/security.md V12): the signature over the signed attributes with node:crypto, message-digest,
  * content-type and the ESS signing-certificate-v2 binding. Failures are data, not exceptions.
  */
 import { X509Certificate, constants, publicDecrypt, type KeyObject } from 'node:crypto';
@@ -116,7 +116,7 @@ export function verifySignerInfo(si: SignerInfoView<VerifiableDigest>, input: Ve
     else {
       isSignatureValid = verifySignatureValue(key, si.signatureAlgorithm, si.signedAttributes, si.signature);
       if (!isSignatureValid) problems.push('SIGNATURE_INVALID');
-      // SECURITY.md V12: RSA of at least the table's minimum size, the table's named curves only.
+      // docs/security.md V12: RSA of at least the table's minimum size, the table's named curves only.
       // Reported separately so a validator can say CRYPTO_CONSTRAINTS_FAILURE, not SIG_CRYPTO_FAILURE.
       if (!keyAccepted(key, si)) problems.push('KEY_NOT_ACCEPTED');
     }

@@ -1,5 +1,5 @@
 /**
- * Nesting depth of JSON text, measured in one linear pass without parsing (issue 15, SECURITY.md
+ * Nesting depth of JSON text, measured in one linear pass without parsing (issue 15, docs/security.md
  * DOS-15): a body nested thousands deep parses fine but overflows the stack of any recursive
  * consumer (JSON.stringify, schema validators, loggers), so it is refused before it is parsed.
  */

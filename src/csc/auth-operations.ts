@@ -122,7 +122,7 @@ export async function authRevoke(
       deps.audit,
     );
   });
-  // A credential-scope token is also its SAD (contract 2): revoke that too (SECURITY.md SAD-15).
+  // A credential-scope token is also its SAD (contract 2): revoke that too (docs/security.md SAD-15).
   await deps.sads.revoke({ sad: token, userId: caller.info.userId, ...origin(ctx) });
 }
 

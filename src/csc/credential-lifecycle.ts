@@ -169,7 +169,7 @@ async function changeStatus(
   });
 }
 
-/** Disables a credential: authorize and sign are refused at once (SECURITY.md SAD-16). Audited. */
+/** Disables a credential: authorize and sign are refused at once (docs/security.md SAD-16). Audited. */
 export async function disableCredential(
   deps: Pick<CredentialLifecycleDeps, 'store' | 'audit'>,
   request: { readonly credentialId: string } & LifecycleOrigin,

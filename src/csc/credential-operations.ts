@@ -1,7 +1,7 @@
 /**
  * credentials/list, info, authorize (explicit mode, PIN + OTP, CSC API v2 §11.4–§11.9),
  * authorizeCheck, getChallenge and extendTransaction. The SAD binds user, credential, client,
- * exact hashes, algorithm, count and expiry (SadService; SECURITY.md SAD-18, SAD-25).
+ * exact hashes, algorithm, count and expiry (SadService; docs/security.md SAD-18, SAD-25).
  */
 import { hashSadToken, maxSadSignatures } from '../auth/index.js';
 import { digestAlgorithms } from '../cms/index.js';
@@ -46,7 +46,7 @@ function maxHashes(deps: CscDeps): number {
   return Math.min(deps.limits?.maxHashes ?? maxSadSignatures, maxSadSignatures);
 }
 
-/** credentials/list: only the caller's own credentials (SECURITY.md AC-01). */
+/** credentials/list: only the caller's own credentials (docs/security.md AC-01). */
 export async function credentialsList(
   deps: CscDeps,
   rawBody: unknown,
@@ -173,7 +173,7 @@ export async function credentialsAuthorize(
   if (factors.pin && pin === undefined) throw missingParameter('string', 'PIN');
   if (factors.otp && otp === undefined) throw missingParameter('string', 'OTP');
   const who = { userId: caller.info.userId, credentialId: row.id, clientId: caller.info.clientId, ...origin(ctx) };
-  // SECURITY.md SAD-25: the first factor's success keeps earlier failures counted; only the
+  // docs/security.md SAD-25: the first factor's success keeps earlier failures counted; only the
   // last factor's success (the whole authorization) clears them, so a known PIN cannot be used
   // to guess OTPs without ever locking.
   if (factors.pin) {

@@ -79,7 +79,7 @@ export interface DocumentPreparer {
 export interface SigningOptions {
   /**
    * The bound T after which a request still `in_flight` is abandoned by the sweeper, in ms
-   * (default 60 000; SECURITY.md §3.10). Stored results are kept until the SAD's expiry plus T.
+   * (default 60 000; docs/security.md §3.10). Stored results are kept until the SAD's expiry plus T.
    */
   readonly abandonAfterMs?: number;
   /** Test-only fault hooks (signing-faults.ts); absent in production, where they cost nothing. */

@@ -98,7 +98,7 @@ export function createCscService(deps: CscDeps): CscService {
     trail: RequestTrail,
   ): Promise<CscResponse> {
     const wire = version === 'v1' ? v1Error(error) : error;
-    // INV-5, SECURITY.md AUD-09: every refusal leaves an entry (no secrets: codes and ids only).
+    // INV-5, docs/security.md AUD-09: every refusal leaves an entry (no secrets: codes and ids only).
     // If even that cannot be written, the answer is a server error (AUD-07: nothing unrecorded).
     // DOS-20: under a flood, failures past the per-minute policy are counted in summary entries.
     const auditFailure = await appendFailureAudit(

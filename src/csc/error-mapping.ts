@@ -1,6 +1,6 @@
 /**
  * Domain errors → CSC errors (CSC API v2 §10.2 and the v2 text's canonical descriptions). One
- * row per code; nothing internal reaches `error_description` (SECURITY.md: never leak internals).
+ * row per code; nothing internal reaches `error_description` (docs/security.md: never leak internals).
  */
 import { AuthError, SadError, type AuthErrorCode, type SadErrorCode } from '../auth/index.js';
 import { KeyBackendError } from '../keys/index.js';
@@ -11,7 +11,7 @@ import { CscError, type CscErrorCode } from './errors.js';
 import type { CscVersion } from './csc-deps.js';
 
 const sadErrors: Readonly<Record<SadErrorCode, readonly [CscErrorCode, string]>> = {
-  // SECURITY.md SAD-09: another user's SAD answers like an unknown one.
+  // docs/security.md SAD-09: another user's SAD answers like an unknown one.
   ERR_SAD_NOT_FOUND: ['ERR_CSC_INVALID_REQUEST', 'Invalid parameter SAD'],
   ERR_SAD_EXPIRED: ['ERR_CSC_INVALID_REQUEST', 'SAD expired'],
   ERR_SAD_REVOKED: ['ERR_CSC_INVALID_REQUEST', 'Invalid parameter SAD'],
@@ -85,7 +85,7 @@ export function toCscError(err: unknown, version: CscVersion): CscError {
   if (err instanceof PdfError || err instanceof PadesError) {
     return new CscError('ERR_CSC_INVALID_REQUEST', `Invalid document: ${err.code}`, { cause: err });
   }
-  // SECURITY.md FLT-06/08/09: a lost database connection, a lock wait or a full disk is
+  // docs/security.md FLT-06/08/09: a lost database connection, a lock wait or a full disk is
   // retriable (503 + Retry-After), never a 500; nothing was delivered.
   const store = retriableStoreError(err);
   if (store !== undefined) {

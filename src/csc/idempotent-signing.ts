@@ -1,5 +1,5 @@
 /**
- * Idempotent signHash/signDoc (SECURITY.md SAD-07 and the §3.10 fault table; the request
+ * Idempotent signHash/signDoc (docs/security.md SAD-07 and the §3.10 fault table; the request
  * semantics of draft-ietf-httpapi-idempotency-key-header): a request sent with an
  * `Idempotency-Key` runs in two transactions around the key operation.
  *

@@ -74,7 +74,7 @@ export function requiredObjectArray(body: CscBody, name: string, max: number): C
 
 /**
  * Decodes strict standard Base64 or throws `Invalid Base64 <what>`: RFC 4648 §4 alphabet,
- * canonical padding, no whitespace, no base64url (SECURITY.md SAD-12). Checked in one linear pass:
+ * canonical padding, no whitespace, no base64url (docs/security.md SAD-12). Checked in one linear pass:
  * the regular expression it replaces overflowed the stack above ~4.47 M characters (issue 15).
  */
 export function decodeBase64(value: string, what: string): Uint8Array {

@@ -1,6 +1,6 @@
 /**
- * Per-request checks read top to bottom (STYLE.md "policies as values"): the bearer token
- * (RFC 6750 §2.1), the caller's own credential (SECURITY.md AC-01: foreign = unknown), and whether
+ * Per-request checks read top to bottom ("policies as values"): the bearer token
+ * (RFC 6750 §2.1), the caller's own credential (docs/security.md AC-01: foreign = unknown), and whether
  * that credential may authorise or sign right now (SAD-16: checked at use time).
  */
 import { verifyAccessToken, type AccessTokenInfo } from '../auth/index.js';
@@ -50,7 +50,7 @@ export async function requireBearer(
 
 /**
  * The caller's credential, or `Invalid parameter credentialID` exactly as for an unknown id
- * (SECURITY.md AC-01, SAD-09). A credential-scope token is good for its own credential only.
+ * (docs/security.md AC-01, SAD-09). A credential-scope token is good for its own credential only.
  */
 export async function requireOwnCredential(
   deps: CscDeps,
@@ -91,7 +91,7 @@ export async function certificateStatus(
 
 /**
  * Refuses a credential that cannot sign now: disabled, locked, revoked, certificate expired or
- * revoked (CSC v2 §11.6/§11.10 descriptions; SECURITY.md SAD-16). The CA store is consulted at
+ * revoked (CSC v2 §11.6/§11.10 descriptions; docs/security.md SAD-16). The CA store is consulted at
  * authorize, info and extendTransaction; at signHash/signDoc (`consultCa: false`) SadService
  * re-checks the credential row and the CA's revocation record (any node, any revocation path) in
  * the consuming transaction's one SAD query, so no extra round trip is on the signing path.

@@ -92,7 +92,7 @@ export function resolveSignAlgo(input: {
     if (input.signAlgoParams === undefined) throw missingParameter('string', 'signAlgoParams');
     const params = decodeBase64(input.signAlgoParams, 'signAlgoParams');
     if (params.length > 200) throw invalidParameter('signAlgoParams');
-    // RFC 4055 §3.1 RSASSA-PSS-params (SECURITY.md SAD-13): hash = MGF1 hash, trailer field 1;
+    // RFC 4055 §3.1 RSASSA-PSS-params (docs/security.md SAD-13): hash = MGF1 hash, trailer field 1;
     // any salt length RFC 8017 §9.1 allows (pyHanko's --prefer-pss asks for the largest the key
     // takes), checked against the key in checkPssSaltFits. The error names the field at fault.
     let pss: { readonly digest: DigestAlgorithm; readonly saltLength: number };

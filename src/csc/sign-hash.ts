@@ -1,6 +1,6 @@
 /**
  * signatures/signHash (CSC API v2 §11.10): the SAD is consumed atomically BEFORE any key operation
- * (SECURITY.md SAD-21/22), every signature is checked against the certificate's key before release
+ * (docs/security.md SAD-21/22), every signature is checked against the certificate's key before release
  * (SAD-24). The consumption's audit entry records credential, hashes, client and origin. With an
  * `Idempotency-Key` header the call follows idempotent-signing.ts (SAD-07, FLT-01…04).
  */

@@ -1,5 +1,5 @@
 /**
- * Output self-check of RSA signatures over a digest before release (SECURITY.md SAD-24: guards
+ * Output self-check of RSA signatures over a digest before release (docs/security.md SAD-24: guards
  * against RSA-CRT fault leakage). PKCS#1 v1.5 per RFC 8017 §8.2.2, PSS per §9.1.2 (EMSA-PSS-VERIFY,
  * MGF1 with the same hash, the requested salt length, hLen by default).
  */

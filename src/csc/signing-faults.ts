@@ -1,5 +1,5 @@
 /**
- * Test-only fault hooks at the four points of SECURITY.md §3.10's fault table, on the idempotent
+ * Test-only fault hooks at the four points of docs/security.md §3.10's fault table, on the idempotent
  * signing path only. Absent in production: the path checks one optional field and calls nothing.
  * `signet serve` refuses to start with hooks configured unless it is explicitly in test mode.
  */

@@ -1,5 +1,5 @@
 /**
- * The signing-request sweeper (SECURITY.md §3.10 fault table): requests left `in_flight` longer
+ * The signing-request sweeper (docs/security.md §3.10 fault table): requests left `in_flight` longer
  * than the bound T (their node died, or lost its connection, between reservation and completion)
  * become `abandoned`, each in its own audited transaction; rows whose `purge_at` (the SAD's expiry
  * plus T) has passed are deleted with their stored responses, audited as one `signing.purge` entry.

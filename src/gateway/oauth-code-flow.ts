@@ -3,7 +3,7 @@
  * code flow (RFC 6749 §4.1) with PKCE S256 (RFC 7636, RFC 9700 §2.1.1), a fresh `state` per
  * request checked on the callback (RFC 9700 §4.7, CSRF), and the RFC 9207 `iss` check against
  * mix-up (RFC 9700 §4.4). CSC v2 §8.4: scope `credential` with credentialID, numSignatures,
- * base64url `hashes` and hashAlgorithmOID; the token is the signHash bearer (SECURITY.md OA-14/15/16).
+ * base64url `hashes` and hashAlgorithmOID; the token is the signHash bearer (docs/security.md OA-14/15/16).
  * When the server offers pushed authorization requests (RFC 9126), the parameters travel over the
  * back channel and the browser URL carries only client_id and a single-use request_uri.
  */
@@ -369,7 +369,7 @@ export function checkAuthorizationResponse(
 
 /**
  * Redeems `code` at the token endpoint with the pending PKCE verifier (RFC 7636 §4.5), so a code
- * injected from another session fails there (RFC 9700 §4.5; SECURITY.md OA-14).
+ * injected from another session fails there (RFC 9700 §4.5; docs/security.md OA-14).
  */
 export async function redeemAuthorizationCode(
   server: OAuthServer,

@@ -1,5 +1,5 @@
 /**
- * Batch signing through a CSC provider (the Gateway of ARCHITECTURE.md): prepare every PDF
+ * Batch signing through a CSC provider (the Gateway of docs/architecture.md): prepare every PDF
  * (phase one), authorize the whole set of DTBS/R hashes once (CSC v2 §8.2, SCAL 2 binds the
  * SAD to them; split only where the credential's `multisign` demands it), sign them with
  * `signatures/signHash` in chunks (§11.10), then embed each signature and deliver each document.
@@ -225,7 +225,7 @@ export async function signBatch(documents: readonly BatchDocument[], options: Ba
           ...(credential.algorithm.hashAlgorithmOID === undefined ? {} : { hashAlgorithmOID }),
           ...(signAlgoParams === undefined ? {} : { signAlgoParams }),
           // A fresh key per call: a response lost on the way back is fetched again by the
-          // client's one retry instead of spending the SAD (SECURITY.md SAD-07).
+          // client's one retry instead of spending the SAD (docs/security.md SAD-07).
         }, { idempotencyKey: randomUUID() }));
       } catch (error) {
         failAll(part, 'sign', error);

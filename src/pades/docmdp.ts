@@ -19,7 +19,7 @@ function docMdpPermissions(doc: PdfDocument, signature: PdfDict | undefined): Ar
  * The DocMDP permission the document is under, or undefined when not certified: the strictest /P
  * of any DocMDP transform, whether in the signature /Perms /DocMDP names or in another signature's
  * dictionary. A file claiming two permissions is malformed (§12.8.1 allows one certification
- * signature; SECURITY.md PDF-24), and signing it under the looser one would break the stricter.
+ * signature; docs/security.md PDF-24), and signing it under the looser one would break the stricter.
  */
 export function certificationPermission(doc: PdfDocument): 1 | 2 | 3 | undefined {
   const perms = doc.resolveDict(doc.catalog.get('Perms'));

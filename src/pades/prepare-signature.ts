@@ -49,7 +49,7 @@ export function preparePdf(input: ByteSource | Uint8Array, options: PrepareOptio
   const source = input instanceof Uint8Array ? bytesSource(input) : input;
   const doc = PdfDocument.open(source);
   if (doc.ambiguities.length > 0) {
-    // SECURITY.md PDF-27/28: never sign a file two readers could read differently.
+    // docs/security.md PDF-27/28: never sign a file two readers could read differently.
     throw new PadesError('ERR_PADES_AMBIGUOUS_INPUT', `the document is ambiguous: ${doc.ambiguities[0]}`);
   }
   const leaf = options.certificateChain[0];

@@ -24,7 +24,7 @@ export const maxFields = 100_000;
 /**
  * Lists the terminal fields of the document's AcroForm (cycle-safe). A tree deeper than
  * `maxFieldDepth` or with more than `maxFields` fields throws ERR_PADES_LIMIT_FIELDS: skipping
- * the rest would hide whatever signature lies beyond the limit (SECURITY.md INV-8, DOS-10).
+ * the rest would hide whatever signature lies beyond the limit (docs/security.md INV-8, DOS-10).
  */
 export function listFormFields(doc: PdfDocument): FormField[] {
   const acroForm = doc.resolveDict(doc.catalog.get('AcroForm'));
@@ -59,7 +59,7 @@ export function listFormFields(doc: PdfDocument): FormField[] {
 }
 
 /**
- * Most signed signature fields a document may carry (SECURITY.md DOS-10). Each signature is
+ * Most signed signature fields a document may carry (docs/security.md DOS-10). Each signature is
  * verified over its whole ByteRange, so n signatures cost n × the file size; real documents
  * (co-signers, approvals, archive timestamps) stay far below.
  */

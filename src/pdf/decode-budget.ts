@@ -1,5 +1,5 @@
 /**
- * One decompression budget per document (issue 15, SECURITY.md DOS-01/02/03): every reader's
+ * One decompression budget per document (issue 15, docs/security.md DOS-01/02/03): every reader's
  * stream decoding draws from it, so a stream referenced many times, or many streams, cannot add
  * up to more work than the document's total.
  */

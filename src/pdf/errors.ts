@@ -47,7 +47,7 @@ const limitCodes: ReadonlySet<string> = new Set<PdfErrorCode>([
   'ERR_PDF_LIMIT_MEMORY',
 ]);
 
-/** True for a resource-limit refusal (SECURITY.md INV-7): the input is hostile or too large, not merely malformed. */
+/** True for a resource-limit refusal (docs/security.md INV-7): the input is hostile or too large, not merely malformed. */
 export function isPdfLimitError(err: unknown): err is PdfError {
   return err instanceof PdfError && limitCodes.has(err.code);
 }

@@ -39,7 +39,7 @@ export interface BuildServerOptions {
   /**
    * Socket idle timeout (default 60 s: a client that stops sending headers or body is cut off)
    * and whole-request deadline (default 120 s: bounds trickling clients; Node checks it every
-   * 30 s) (SECURITY.md DOS-14).
+   * 30 s) (docs/security.md DOS-14).
    */
   readonly timeouts?: { readonly connectionMs?: number; readonly requestMs?: number };
   /** The process's readiness (`signet serve` drains it on SIGTERM); default: a new one over the services. */
@@ -47,7 +47,7 @@ export interface BuildServerOptions {
 }
 
 
-/** Security headers on every response (SECURITY.md OA-25/26; OWASP secure headers). */
+/** Security headers on every response (docs/security.md OA-25/26; OWASP secure headers). */
 const securityHeaders: Readonly<Record<string, string>> = {
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',

@@ -127,7 +127,7 @@ export async function importFileCaStore(
 
 /**
  * Records the leaf certificate serial of credentials created before `credentials.certificate_serial`
- * existed, so a CA revocation stops their signing too (SECURITY.md SAD-16). Returns how many.
+ * existed, so a CA revocation stops their signing too (docs/security.md SAD-16). Returns how many.
  */
 export async function backfillCredentialSerials(store: Store): Promise<number> {
   const rows = await listCredentialsWithoutSerial(store.db);

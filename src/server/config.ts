@@ -50,17 +50,17 @@ export interface ServerConfig {
   /** Largest accepted request body, in bytes (CSC signDoc documents travel base64 in JSON). */
   readonly bodyLimitBytes: number;
   readonly logLevel: string;
-  /** This node's id in the audit log (SECURITY.md AUD: per-node provenance). */
+  /** This node's id in the audit log (docs/security.md AUD: per-node provenance). */
   readonly nodeId: string;
   /** Whether `--demo` was asked for. */
   readonly demo: boolean;
   /**
-   * Password/TOTP attempts per source address per minute (SECURITY.md SCA-01/03), from
+   * Password/TOTP attempts per source address per minute (docs/security.md SCA-01/03), from
    * `SIGNET_AUTH_ATTEMPTS_PER_MINUTE` (default 60; 0 turns the limit off).
    */
   readonly authAttemptsPerMinute: number;
   /**
-   * Request limits on the CSC, OAuth2 and user API routes (SECURITY.md DOS-17), per source address
+   * Request limits on the CSC, OAuth2 and user API routes (docs/security.md DOS-17), per source address
    * and per presented client credential (Authorization header), as token buckets refilled each
    * minute: `SIGNET_FAILED_REQUESTS_PER_MINUTE` counts refused (4xx) answers only (default 300),
    * `SIGNET_REQUESTS_PER_MINUTE` counts every request (default 120000, well above a batch
@@ -68,7 +68,7 @@ export interface ServerConfig {
    */
   readonly rateLimits: { readonly failuresPerMinute: number; readonly requestsPerMinute: number };
   /**
-   * Failure-audit aggregation (SECURITY.md DOS-20): per event type, the first
+   * Failure-audit aggregation (docs/security.md DOS-20): per event type, the first
    * `SIGNET_AUDIT_FAILURES_PER_MINUTE` failures per source address (default 100) and
    * `SIGNET_AUDIT_FAILURES_TOTAL_PER_MINUTE` failures in all (default 10000) are recorded one by
    * one each minute; past that, summary entries with the running count. 0 records every failure.
@@ -81,7 +81,7 @@ export interface ServerConfig {
    */
   readonly pkcs11: { readonly module: string; readonly tokens: readonly string[]; readonly environment: NodeJS.ProcessEnv } | undefined;
   /**
-   * Graceful shutdown on SIGTERM/SIGINT (SECURITY.md FLT-19): readiness turns false at once, new
+   * Graceful shutdown on SIGTERM/SIGINT (docs/security.md FLT-19): readiness turns false at once, new
    * requests are still served for `SIGNET_SHUTDOWN_DELAY_MS` (default 0; set it to the load
    * balancer's probe interval so it stops routing here first), then the listener closes and
    * in-flight requests finish; past `SIGNET_SHUTDOWN_TIMEOUT_MS` (default 30000) the remaining
@@ -89,7 +89,7 @@ export interface ServerConfig {
    */
   readonly shutdown: { readonly drainDelayMs: number; readonly timeoutMs: number };
   /**
-   * The periodic certificate renewal job (SECURITY.md FLT-20): every `SIGNET_RENEWAL_INTERVAL_MS`
+   * The periodic certificate renewal job (docs/security.md FLT-20): every `SIGNET_RENEWAL_INTERVAL_MS`
    * (default 3600000; 0 turns it off) the credential certificates expiring within
    * `SIGNET_RENEWAL_WITHIN_DAYS` (default 30) are renewed; one node runs it at a time.
    */
@@ -258,7 +258,7 @@ function checkBaseUrl(url: string): string {
 
 /**
  * SQLite under the data directory, or PostgreSQL from `DATABASE_URL` with the bounds of
- * SECURITY.md FLT-08/14/21: `SIGNET_DB_STATEMENT_TIMEOUT_MS` (default 30000) and
+ * docs/security.md FLT-08/14/21: `SIGNET_DB_STATEMENT_TIMEOUT_MS` (default 30000) and
  * `SIGNET_DB_CONNECT_TIMEOUT_MS` (default 10000).
  */
 function databaseConfig(env: NodeJS.ProcessEnv, dataDir: string): StoreConfig {

@@ -3,7 +3,7 @@
  * inspection (consent-document-inspection.ts) runs in a small pool of worker threads under tight
  * parser limits, a heap limit and a deadline, so a hostile PDF (a decompression bomb, an object or
  * revision flood, a slow parse) ends in a clear refusal in bounded time and memory while the
- * server keeps answering other requests (SECURITY.md INV-7, DOS rows).
+ * server keeps answering other requests (docs/security.md INV-7, DOS rows).
  */
 import type { ParseLimits } from '../core/limits.js';
 import type { ConsentDocumentInspector, DocumentInspection } from '../auth/oauth2/index.js';

@@ -130,7 +130,7 @@ export async function bootstrapDataDir(config: ServerConfig): Promise<BootstrapR
   let kekCreated = false;
   if (config.kek.kind === 'file' && !existsSync(config.kek.file)) {
     if (hasSecrets || hasCa || hasKeys) {
-      // A new KEK would orphan every wrapped key: refuse instead (SECURITY.md KEY-03).
+      // A new KEK would orphan every wrapped key: refuse instead (docs/security.md KEY-03).
       throw new ServerError(
         'ERR_SERVER_DATA_DIR',
         `${layout.root} holds keys but its KEK file is missing; restore it or set SIGNET_KEK_FILE`,

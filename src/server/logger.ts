@@ -1,6 +1,6 @@
 /**
  * The server's pino logger: JSON lines, one trace id per request, and redaction of every secret
- * that may travel in a request (SECURITY.md KEY-11: secrets never logged): Authorization and
+ * that may travel in a request (docs/security.md KEY-11: secrets never logged): Authorization and
  * cookies, passwords, PINs, OTPs, SADs, tokens, client secrets, authorization codes and PKCE
  * verifiers, wherever they appear in a logged object. Query strings are dropped from logged URLs
  * (RFC 6749 §4.1.2 codes and RFC 6750 §2.3 tokens may travel there).

@@ -1,5 +1,5 @@
 /**
- * The server's document work on worker threads (issue 15, SECURITY.md INV-7): signDoc's
+ * The server's document work on worker threads (issue 15, docs/security.md INV-7): signDoc's
  * `preparePdf` — the parse, the checks before signing and the incremental update — and the
  * validate endpoint's `verifyPdfLongTerm` run in a pool worker with a heap limit and a deadline;
  * the key operation and the embedding stay on the caller's thread. A worker that runs out of

@@ -2,7 +2,7 @@
  * Readiness of one server process, as a load balancer sees it: ready while the database answers,
  * every key backend reports healthy and the process is not draining. Liveness (the process runs
  * and answers HTTP) is separate, so a database outage takes a node out of rotation without getting
- * it restarted (SECURITY.md FLT-06, FLT-19).
+ * it restarted (docs/security.md FLT-06, FLT-19).
  */
 import { sql } from 'kysely';
 import { appendAudit, type AuditContext } from '../audit/index.js';
@@ -12,7 +12,7 @@ import { ServerError } from './errors.js';
 
 /**
  * Seconds a client waits before retrying a 503 (RFC 9110 §10.2.3 Retry-After): about the time a
- * pool needs to reconnect after a database restart (SECURITY.md FLT-06).
+ * pool needs to reconnect after a database restart (docs/security.md FLT-06).
  */
 export const retryAfterSeconds = 1;
 
@@ -32,7 +32,7 @@ export interface ReadinessReport {
 export interface ReadinessOptions {
   readonly store: Store;
   readonly backends: ReadonlyMap<string, KeyBackend>;
-  /** The audit context whose `health` the readiness reflects (SECURITY.md §3.10: audit insert fails → red). */
+  /** The audit context whose `health` the readiness reflects (docs/security.md §3.10: audit insert fails → red). */
   readonly audit?: AuditContext;
   /**
    * How long a probe waits for the database before counting it as down (default 2000 ms): a

@@ -1,5 +1,5 @@
 /**
- * The periodic certificate renewal job of `signet serve` (SECURITY.md FLT-20): every interval,
+ * The periodic certificate renewal job of `signet serve` (docs/security.md FLT-20): every interval,
  * the credential certificates (profile `signing`) expiring within the window are re-issued by the
  * CA with the same key, and each credential moves to its successor in the renewal's transaction
  * (ca-records.ts recordCaChanges), audited once. With several nodes on one PostgreSQL only one runs

@@ -1,5 +1,5 @@
 /**
- * Request limits of the API surfaces (SECURITY.md DOS-17) and the CORS refusal (AC-07), as Fastify
+ * Request limits of the API surfaces (docs/security.md DOS-17) and the CORS refusal (AC-07), as Fastify
  * hooks registered by buildServer on the CSC (/csc), OAuth2 (/oauth2, /.well-known) and user
  * (/api) routes.
  *
@@ -117,7 +117,7 @@ export function registerRequestLimits(app: FastifyInstance, deps: RequestLimitsD
   };
 
   app.addHook('onRequest', async (request, reply) => {
-    // SECURITY.md AC-07: no cross-origin access to the API surfaces: a CORS preflight is refused
+    // docs/security.md AC-07: no cross-origin access to the API surfaces: a CORS preflight is refused
     // and no Access-Control-Allow-* header is ever sent, so browsers keep other origins out.
     if (request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined) {
       return reply

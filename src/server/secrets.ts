@@ -1,5 +1,5 @@
 /**
- * The server's own secrets (the audit MAC key, SECURITY.md AUD-04, and the secret-box key that
+ * The server's own secrets (the audit MAC key, docs/security.md AUD-04, and the secret-box key that
  * seals TOTP secrets, SCA-09), kept in `secrets.json` in the data directory, each sealed under the
  * KEK with AES-256-GCM (NIST SP 800-38D) and bound by associated data to its name.
  */

@@ -197,7 +197,7 @@ export async function createServices(config: ServerConfig, options: CreateServic
     );
     const store = await connectStore(config.database);
     closers.push(() => store.close());
-    // SECURITY.md FLT-15: expiries and timestamps follow the database's clock, shared by every node.
+    // docs/security.md FLT-15: expiries and timestamps follow the database's clock, shared by every node.
     const databaseClock = options.clock === undefined ? await startDatabaseClock(store) : undefined;
     if (databaseClock !== undefined) closers.push(async () => databaseClock.stop());
     const clock = options.clock ?? (databaseClock as Clock);
@@ -289,7 +289,7 @@ export async function createServices(config: ServerConfig, options: CreateServic
       audit,
       relyingParty: () => relyingPartyFor(baseUrl.get(), config.webauthn),
       requireUserVerificationForLogin: config.webauthn.requireUserVerificationForLogin,
-      // SECURITY.md SCA-02/08: a refused passkey counts toward the user's lockout like a wrong code.
+      // docs/security.md SCA-02/08: a refused passkey counts toward the user's lockout like a wrong code.
       attempts: (userId, origin, check) => authenticator.countedFactor({ userId, ...origin }, 'auth.passkey.attempt', check),
     });
     const webSessions = new WebSessionService({ store, clock, audit, ...config.webSession });

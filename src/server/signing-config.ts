@@ -1,5 +1,5 @@
 /**
- * Idempotent signing settings from the environment (SECURITY.md §3.10): the abandonment bound T
+ * Idempotent signing settings from the environment (docs/security.md §3.10): the abandonment bound T
  * (`SIGNET_SIGNING_ABANDON_AFTER_MS`, default 60 000), the sweep interval
  * (`SIGNET_SIGNING_SWEEP_INTERVAL_MS`, default T / 4), and the test-only fault hooks
  * (`SIGNET_FAULT_HOOKS`). Rule: hooks are accepted only with `SIGNET_TEST_MODE=1` and a

@@ -1,5 +1,5 @@
 /**
- * Runs the signing-request sweeper (SECURITY.md §3.10; src/csc/signing-request-sweeper.ts) for
+ * Runs the signing-request sweeper (docs/security.md §3.10; src/csc/signing-request-sweeper.ts) for
  * the life of the server: started when the app is ready, stopped (and awaited) when it closes.
  */
 import type { FastifyPluginAsync } from 'fastify';

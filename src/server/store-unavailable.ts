@@ -1,5 +1,5 @@
 /**
- * One answer for a retriable database failure on every surface (SECURITY.md FLT-06/08/09/21): a
+ * One answer for a retriable database failure on every surface (docs/security.md FLT-06/08/09/21): a
  * lost connection, a lock wait or a full disk is 503 with Retry-After (RFC 9110 §15.6.4,
  * §10.2.3), never a 500 with a stack.
  */

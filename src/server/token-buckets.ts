@@ -2,7 +2,7 @@
  * Token buckets keyed by string (per source address, per client credential), refilled
  * continuously at `perMinute` tokens a minute up to `perMinute`. Held in process memory: in a
  * multi-node deployment each node counts on its own, so the effective limit is the per-node limit
- * times the nodes the load balancer spreads a client over (SECURITY.md DOS-17). The map is bounded;
+ * times the nodes the load balancer spreads a client over (docs/security.md DOS-17). The map is bounded;
  * the least recently used keys are dropped first (a dropped key starts again with a full bucket).
  */
 import type { Clock } from '../core/clock.js';

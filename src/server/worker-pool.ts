@@ -1,5 +1,5 @@
 /**
- * A small pool of worker threads for work on untrusted documents (SECURITY.md INV-7): each job
+ * A small pool of worker threads for work on untrusted documents (docs/security.md INV-7): each job
  * runs in a worker with a heap limit (`resourceLimits`) and a deadline, so a hostile PDF costs a
  * worker — stopped and replaced — never the server's event loop or its memory. Idle workers are
  * stopped after a while so their heap is given back between bursts. Used by the consent-document

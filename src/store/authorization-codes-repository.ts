@@ -38,7 +38,7 @@ export async function findAuthorizationCode(
 /**
  * `UPDATE authorization_codes SET used = 1 WHERE code_hash = ? AND used = 0 AND expires_at > now
  * RETURNING *`: the row when this call redeemed it, undefined when it was used, expired or unknown.
- * Two nodes racing get exactly one row (SECURITY.md OA-11).
+ * Two nodes racing get exactly one row (docs/security.md OA-11).
  */
 export async function redeemAuthorizationCode(
   trx: Db,

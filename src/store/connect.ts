@@ -176,7 +176,7 @@ function openPostgres(config: Extract<StoreConfig, { kind: 'postgres' }>): Store
     connectionString: config.url,
     max: config.poolSize ?? 10,
     statement_timeout: statementTimeoutMs,
-    // SECURITY.md FLT-21: a server that stops answering (network blackhole) never reports its
+    // docs/security.md FLT-21: a server that stops answering (network blackhole) never reports its
     // statement_timeout; the client gives up a little later on its own.
     query_timeout: statementTimeoutMs + queryTimeoutMarginMs,
     idle_in_transaction_session_timeout: 60_000,
@@ -191,7 +191,7 @@ function openPostgres(config: Extract<StoreConfig, { kind: 'postgres' }>): Store
   // An idle client's error (server restart) must not crash the process; the next query fails.
   pool.on('error', () => undefined);
   // Nor may a checked-out client's: a session terminated between two statements of a transaction
-  // (pg_terminate_backend, a crash; SECURITY.md FLT-06) emits 'error' with no query to reject. The
+  // (pg_terminate_backend, a crash; docs/security.md FLT-06) emits 'error' with no query to reject. The
   // next statement then fails with ERR_STORE_UNAVAILABLE and the pool discards the client.
   pool.on('connect', (client) => {
     client.on('error', () => undefined);

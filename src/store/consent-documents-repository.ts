@@ -1,7 +1,7 @@
 /**
  * Documents shown at consent (docs/decisions/0001 contract 3): sealed PDF bytes with the DTBS/R
  * hash the AS computed, bound to one authorization request at a time. Binding is a conditional
- * UPDATE, so a reference is taken by exactly one request even when two race (SECURITY.md SAD-03).
+ * UPDATE, so a reference is taken by exactly one request even when two race (docs/security.md SAD-03).
  */
 import type { Db } from './store.js';
 import type { ConsentDocumentsTable } from './schema.js';

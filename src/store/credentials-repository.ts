@@ -8,7 +8,7 @@ import { isUniqueViolation } from './unique-violation.js';
 /** A credential row as read back. */
 export type CredentialRow = Readonly<CredentialsTable>;
 
-/** Credential states: only `active` may sign (SECURITY.md SAD-16). */
+/** Credential states: only `active` may sign (docs/security.md SAD-16). */
 export type CredentialStatus = 'active' | 'disabled' | 'revoked';
 
 /** What a new credential needs. */
@@ -129,7 +129,7 @@ export async function reserveCredentialAttempt(
 
 /**
  * Gives back one reserved attempt (a factor that verified, inside a multi-factor authorization):
- * earlier failures stay counted until the whole authorization succeeds (SECURITY.md SAD-25).
+ * earlier failures stay counted until the whole authorization succeeds (docs/security.md SAD-25).
  */
 export async function releaseCredentialAttempt(trx: Db, id: string): Promise<void> {
   await trx

@@ -1,5 +1,5 @@
 /**
- * The service's clock taken from the database (SECURITY.md FLT-15): every expiry Signet decides —
+ * The service's clock taken from the database (docs/security.md FLT-15): every expiry Signet decides —
  * SADs, authorization codes, tokens, TOTP windows, lockouts — and every time it writes is the
  * database's time, so nodes whose own clocks disagree still decide alike. Cheap: the database is
  * read once per interval; in between, the time is that sample plus the monotonic time elapsed

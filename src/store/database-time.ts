@@ -1,5 +1,5 @@
 /**
- * The database's clock: the reference time shared by every node on one database (SECURITY.md
+ * The database's clock: the reference time shared by every node on one database (docs/security.md
  * FLT-15, FLT-17). PostgreSQL's clock_timestamp() is the server's wall clock at the moment the
  * function runs (not the transaction start); SQLite runs in this process, so its 'now' is this
  * host's clock.

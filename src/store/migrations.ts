@@ -158,7 +158,7 @@ function initialSchema(kind: StoreKind): Migration {
   };
 }
 
-/** SECURITY.md SCA-09: a new TOTP secret stays pending until a first valid code confirms it. */
+/** docs/security.md SCA-09: a new TOTP secret stays pending until a first valid code confirms it. */
 function totpConfirmation(kind: StoreKind): Migration {
   const bytes = kind === 'postgres' ? 'bytea' : 'blob';
   return {
@@ -171,7 +171,7 @@ function totpConfirmation(kind: StoreKind): Migration {
   };
 }
 
-/** SECURITY.md SCA-01/03: fixed-window attempt counters keyed by e.g. source address. */
+/** docs/security.md SCA-01/03: fixed-window attempt counters keyed by e.g. source address. */
 const rateLimits: Migration = {
   async up(db: AnyDb): Promise<void> {
     await db.schema
@@ -196,7 +196,7 @@ const cscLoginClient: Migration = {
   },
 };
 
-/** OAuth 2.0 login/consent interactions kept server-side (SECURITY.md OA-31…33). */
+/** OAuth 2.0 login/consent interactions kept server-side (docs/security.md OA-31…33). */
 function oauthInteractions(kind: StoreKind): Migration {
   const bytes = kind === 'postgres' ? 'bytea' : 'blob';
   return {
@@ -220,7 +220,7 @@ function oauthInteractions(kind: StoreKind): Migration {
  * The CA's records in the service database (the CaStore of `signet serve`): issued certificates
  * with revocation and renewal state, and named counters (CRL number RFC 5280 §5.2.3, TSA serial
  * RFC 3161 §2.4.2). `credentials.certificate_serial` names the credential's certificate so the
- * SAD consumption can see a CA revocation in the same query (SECURITY.md SAD-16).
+ * SAD consumption can see a CA revocation in the same query (docs/security.md SAD-16).
  */
 function caStore(kind: StoreKind): Migration {
   const bytes = kind === 'postgres' ? 'bytea' : 'blob';
@@ -277,7 +277,7 @@ function sadTransactions(kind: StoreKind): Migration {
 }
 
 /**
- * Idempotent signing (SECURITY.md SAD-07, FLT-01…04; draft-ietf-httpapi-idempotency-key-header):
+ * Idempotent signing (docs/security.md SAD-07, FLT-01…04; draft-ietf-httpapi-idempotency-key-header):
  * one row per signHash/signDoc call sent with an `Idempotency-Key`, keyed by (user, client, key),
  * holding the request fingerprint, the reserved SAD hashes, its state (in_flight → completed |
  * abandoned) and, once completed, the response until `purge_at`.

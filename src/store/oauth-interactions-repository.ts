@@ -1,8 +1,8 @@
 /**
  * OAuth 2.0 authorization interactions (the login → consent pages between /oauth2/authorize and
  * the code): the validated request lives here, in the database, never in a process, so any node
- * serves any step (ARCHITECTURE.md). Only hashes of the session handle and of the per-request
- * anti-CSRF token are stored (RFC 9700 §4.7, SECURITY.md OA-31).
+ * serves any step (docs/architecture.md). Only hashes of the session handle and of the per-request
+ * anti-CSRF token are stored (RFC 9700 §4.7, docs/security.md OA-31).
  */
 import type { Db } from './store.js';
 import type { OAuthInteractionsTable } from './schema.js';

@@ -1,5 +1,5 @@
 /**
- * Fixed-window attempt counters in the database, so every node shares them (SECURITY.md SCA-01:
+ * Fixed-window attempt counters in the database, so every node shares them (docs/security.md SCA-01:
  * per-IP limits; SCA-03: throttling limits lockout-as-DoS). One upsert per hit, atomic on both stores.
  */
 import { sql } from 'kysely';

@@ -15,7 +15,7 @@ export interface SadForExtension extends Readonly<SadsTable> {
   readonly user_status: string | null;
 }
 
-/** Reads a SAD with its credential's and user's current state (SECURITY.md SAD-16, SAD-17). */
+/** Reads a SAD with its credential's and user's current state (docs/security.md SAD-16, SAD-17). */
 export async function findSadForExtension(
   db: Db,
   idHash: Uint8Array,

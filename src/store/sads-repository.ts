@@ -68,7 +68,7 @@ const selectSadForUse = preparedQuery((db: Db, idHash: Uint8Array) =>
 
 /**
  * Reads a SAD joined with its credential's and user's current state and the CA's revocation of the
- * credential's certificate (SECURITY.md SAD-16), in one query: every join is on a primary key.
+ * credential's certificate (docs/security.md SAD-16), in one query: every join is on a primary key.
  */
 export async function findSadForUse(db: Db, idHash: Uint8Array): Promise<SadForUse | undefined> {
   const row = (await selectSadForUse(db, idHash)).rows[0];

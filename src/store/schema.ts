@@ -14,7 +14,7 @@ export interface UsersTable {
   password_hash: string;
   /** TOTP secret sealed by the injected secret box (never plaintext). */
   totp_secret: Uint8Array | null;
-  /** A sealed TOTP secret awaiting confirmation by a first valid code (SECURITY.md SCA-09). */
+  /** A sealed TOTP secret awaiting confirmation by a first valid code (docs/security.md SCA-09). */
   totp_pending_secret: Uint8Array | null;
   /** RFC 6238 §5.2: the last accepted time step, so a code is never accepted twice. */
   totp_last_step: number | null;
@@ -119,7 +119,7 @@ export interface SadHashesTable {
   used: Flag;
 }
 
-/** The state of an idempotent signing request (SECURITY.md §3.10 fault table). */
+/** The state of an idempotent signing request (docs/security.md §3.10 fault table). */
 export type SigningRequestState = 'in_flight' | 'completed' | 'abandoned';
 
 /**
@@ -183,7 +183,7 @@ export interface RateLimitsTable {
   count: number;
 }
 
-/** OAuth 2.0 login/consent interactions: the validated authorization request, kept server-side (SECURITY.md OA-33). */
+/** OAuth 2.0 login/consent interactions: the validated authorization request, kept server-side (docs/security.md OA-33). */
 export interface OAuthInteractionsTable {
   /** SHA-256 of the session handle (an HttpOnly cookie); rotated at each stage (OA-32). */
   readonly id_hash: Uint8Array;
@@ -305,7 +305,7 @@ export interface WebSessionsTable {
 
 /** Web gateway jobs (migration 0011): one signing job of one user, its OAuth state and lease. */
 export interface GatewayJobsTable {
-  /** 128-bit random, base64url (unguessable, SECURITY.md AC-05). */
+  /** 128-bit random, base64url (unguessable, docs/security.md AC-05). */
   readonly id: string;
   readonly user_id: string;
   readonly credential_id: string;
@@ -339,7 +339,7 @@ export interface GatewayJobsTable {
 
 /** Documents of a gateway job; every byte column is sealed by the gateway (AAD names the row). */
 export interface GatewayJobDocumentsTable {
-  /** A generated id (the storage key; the file name is display text only, SECURITY.md AC-09). */
+  /** A generated id (the storage key; the file name is display text only, docs/security.md AC-09). */
   readonly id: string;
   readonly job_id: string;
   readonly position: number;

@@ -1,5 +1,5 @@
 /**
- * Idempotent signing requests (SECURITY.md SAD-07, §3.10 fault table): every state change is a
+ * Idempotent signing requests (docs/security.md SAD-07, §3.10 fault table): every state change is a
  * conditional UPDATE whose row count decides (two nodes may race on one row), never an earlier read.
  */
 import type { Db } from './store.js';

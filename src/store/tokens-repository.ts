@@ -1,5 +1,5 @@
 /**
- * Access and refresh tokens, stored as hashes only (SECURITY.md OA-20). Refresh tokens rotate
+ * Access and refresh tokens, stored as hashes only (docs/security.md OA-20). Refresh tokens rotate
  * within a family; presenting a used one revokes the whole family (RFC 9700 §4.14.2).
  */
 import { preparedQuery } from './prepared-query.js';

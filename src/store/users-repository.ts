@@ -1,6 +1,6 @@
 /**
  * User rows: creation, lookup, the failed-attempt counter reserved BEFORE a factor is verified
- * (SECURITY.md SCA-02), lockout, and the TOTP last-used step (RFC 6238 §5.2, SCA-05/06).
+ * (docs/security.md SCA-02), lockout, and the TOTP last-used step (RFC 6238 §5.2, SCA-05/06).
  */
 import { preparedQuery } from './prepared-query.js';
 import { sql, type Selectable } from 'kysely';
@@ -122,7 +122,7 @@ export async function clearUserAttempts(trx: Db, userId: string): Promise<void> 
 
 /**
  * Gives back one reserved attempt (a first factor that verified, inside a sign-in of several):
- * earlier failures stay counted until the second factor verifies too (SECURITY.md SCA-08).
+ * earlier failures stay counted until the second factor verifies too (docs/security.md SCA-08).
  */
 export async function releaseUserAttempt(trx: Db, userId: string): Promise<void> {
   await trx

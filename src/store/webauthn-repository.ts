@@ -2,7 +2,7 @@
  * WebAuthn rows: registered credentials (W3C WebAuthn L2 §7.1 step 26: id, COSE public key,
  * signature counter) and pending ceremony challenges. A challenge is consumed by one
  * `DELETE … RETURNING` keyed by the SHA-256 of its ticket, so a ticket finishes one ceremony once,
- * on whichever node (SECURITY.md SCA-10).
+ * on whichever node (docs/security.md SCA-10).
  */
 import type { Db } from './store.js';
 import type { Flag, WebauthnChallengesTable, WebauthnCredentialsTable } from './schema.js';

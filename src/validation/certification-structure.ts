@@ -1,5 +1,5 @@
 /**
- * The certification structure of a document (SECURITY.md V9, PDF-24): ISO 32000-1 §12.8.2.2.1
+ * The certification structure of a document (docs/security.md V9, PDF-24): ISO 32000-1 §12.8.2.2.1
  * allows one signature with a DocMDP transform, and it "shall be the first signed field in the
  * document"; §12.8.4 Table 258 says the catalog's /Perms /DocMDP names that signature
  * dictionary. A signature that breaks these rules is reported with the reason, and the permission

@@ -1,9 +1,9 @@
 /**
  * Revocation status of a certificate from the evidence stored in a DSS (ETSI EN 319 142-1
- * §5.4.2; SECURITY.md V15): OCSP responses count only when signed by the issuer or its
+ * §5.4.2; docs/security.md V15): OCSP responses count only when signed by the issuer or its
  * authorised responder, CRLs only when signed by the issuer. Freshness against "now" is not
  * asked: archived evidence is judged at the time it speaks about; but an OCSP response speaking
- * about a time after the validation time (beyond the skew) is no evidence (SECURITY.md ASN-11).
+ * about a time after the validation time (beyond the skew) is no evidence (docs/security.md ASN-11).
  */
 import { createHash } from 'node:crypto';
 import { fixedClock } from '../core/clock.js';

@@ -1,5 +1,5 @@
 /**
- * The form fields a signature locks (SECURITY.md V9, PDF-25): the FieldMDP transforms of its
+ * The form fields a signature locks (docs/security.md V9, PDF-25): the FieldMDP transforms of its
  * signature dictionary (ISO 32000-1 §12.8.2.4, Table 256) and the /Lock dictionary of its
  * signature field (§12.7.4.5, Table 233), which state the same thing. /Action /All locks every
  * field, /Include the /Fields listed, /Exclude all but those; an action we do not know locks all

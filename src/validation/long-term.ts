@@ -1,6 +1,6 @@
 /**
  * Long-term facts of PAdES signatures (ETSI EN 319 142-1 §6, EN 319 102-1 §5.5–5.6 simplified):
- * verifies signature-time-stamps and document timestamps (SECURITY.md V14), reads the signer's
+ * verifies signature-time-stamps and document timestamps (docs/security.md V14), reads the signer's
  * revocation status from the DSS (V15) and reports the baseline level each signature reaches:
  * B-T (a valid signature-time-stamp or a later document timestamp), B-LT (the DSS holds revocation
  * evidence for the signer and for the TSA that gives B-T), B-LTA (a valid document timestamp
@@ -283,7 +283,7 @@ function documentTimestampReport(r: SignatureReport, ts: DocTimestamp | undefine
       ...t.problems.map((message): Finding => ({ code: 'ERR_VALIDATION_DOCUMENT_TIMESTAMP', check: 'time-stamp', severity: 'error', message })),
     ],
   };
-  // ISO 32000-2 §12.8.5 (SECURITY.md PDF-29): /Type /DocTimeStamp and /SubFilter /ETSI.RFC3161 go together.
+  // ISO 32000-2 §12.8.5 (docs/security.md PDF-29): /Type /DocTimeStamp and /SubFilter /ETSI.RFC3161 go together.
   if (ts.sig.dict.getName('Type') !== 'DocTimeStamp' || ts.sig.dict.getName('SubFilter') !== 'ETSI.RFC3161') {
     return {
       ...base,

@@ -1,6 +1,6 @@
 /**
  * Who refers to each object of a revision, and under which key: the index behind the multi-path
- * rule of the difference analysis (SECURITY.md V8, PDF-17). An object that a later revision may
+ * rule of the difference analysis (docs/security.md V8, PDF-17). An object that a later revision may
  * replace in one role (the /Info dictionary, the catalog's /Metadata stream, the DSS) is cleared
  * only when that role is its only use; the same object reached from a page's /Resources or
  * /Contents would change what the page shows (ISO 32000-1 §7.3.10: one indirect object may be

@@ -1,5 +1,5 @@
 /**
- * Where a page draws (SECURITY.md V10, the EU DSS annotation-overlap idea): a coarse interpreter
+ * Where a page draws (docs/security.md V10, the EU DSS annotation-overlap idea): a coarse interpreter
  * of the page's content streams (ISO 32000-1 §8.2 operators; §9.4 text objects) that collects,
  * in default user space, the boxes of text runs, rectangles, paths, images and form XObjects.
  * Glyph widths are estimated (0.6 em, no font metrics), so a box may be a little larger or

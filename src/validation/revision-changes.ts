@@ -1,5 +1,5 @@
 /**
- * What happened to a document after a signature's revision (SECURITY.md V4, V5, V8, V9): the
+ * What happened to a document after a signature's revision (docs/security.md V4, V5, V8, V9): the
  * signed bytes must end a revision of the /Prev chain, nothing may follow the last revision, and
  * every object a later revision adds, changes or frees must be explained by a whitelist — DSS and
  * document timestamps (ETSI EN 319 142-1 §5.4), new signature fields and the filling of empty ones,

@@ -1,5 +1,5 @@
 /**
- * Verification of an RFC 3161 TimeStampToken as a validator sees it (SECURITY.md V14; ETSI EN
+ * Verification of an RFC 3161 TimeStampToken as a validator sees it (docs/security.md V14; ETSI EN
  * 319 102-1 §5.4): the token's SignedData signature and messageDigest over the TSTInfo, the
  * messageImprint against the data it claims to cover, the TSA certificate's critical
  * id-kp-timeStamping EKU (RFC 3161 §2.3), and the TSA's path to a trust anchor at genTime.
@@ -80,7 +80,7 @@ export function verifyTimestampToken(token: Uint8Array, check: TimestampCheck): 
     if (sd.contentType !== id_ct_TSTInfo || sd.content === undefined) throw new TypeError('not a SignedData over TSTInfo');
     const tstInfo = AsnConvert.parse(sd.content, TSTInfo);
     genTime = tstInfo.genTime;
-    // SECURITY.md ASN-10: a genTime in the future (beyond the allowed skew) is refused.
+    // docs/security.md ASN-10: a genTime in the future (beyond the allowed skew) is refused.
     if (check.now !== undefined && genTime.getTime() > check.now.getTime() + MAX_SKEW_MS) {
       problems.push(`genTime ${genTime.toISOString()} is in the future`);
     }

@@ -72,7 +72,7 @@ function isHexDigit(b: number): boolean {
   return (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x46) || (b >= 0x61 && b <= 0x66);
 }
 
-/** Checks /ByteRange (SECURITY.md V1, V2): four integers, starting at 0, a hole that is exactly /Contents. */
+/** Checks /ByteRange (docs/security.md V1, V2): four integers, starting at 0, a hole that is exactly /Contents. */
 export function checkByteRange(source: ByteSource, dict: PdfDict, problems: string[]): [number, number, number, number] | undefined {
   const br = dict.get('ByteRange');
   if (!Array.isArray(br) || br.length !== 4 || !br.every((v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0)) {

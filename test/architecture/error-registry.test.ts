@@ -1,4 +1,4 @@
-/** Parity of error codes (STYLE.md, Errors): every code in src/ is in docs/errors/, and no more. */
+/** Parity of error codes (house style, Errors): every code in src/ is in docs/errors/, and no more. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';

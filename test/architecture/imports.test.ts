@@ -1,4 +1,4 @@
-/** Boundary test (STYLE.md): imports follow ARCHITECTURE.md's dependency table. */
+/** Boundary test : imports follow docs/architecture.md's dependency table. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -15,7 +15,7 @@ const allowed: Record<string, readonly string[]> = {
   pades: ['pdf', 'cms'],
   validation: ['pades', 'pdf', 'cms', 'pki'],
   keys: ['cms'],
-  // ARCHITECTURE.md: "auth, pki, audit ──▶ store" (the database CaStore of the server).
+  // docs/architecture.md: "auth, pki, audit ──▶ store" (the database CaStore of the server).
   pki: ['cms', 'keys', 'store'],
   auth: ['store', 'audit', 'keys', 'cms'],
   audit: ['store'],
@@ -109,7 +109,7 @@ describe('issue 18 §4: `signet sign` and `signet verify` stay off the server', 
   }
 });
 
-describe('ARCHITECTURE.md dependency direction', () => {
+describe('docs/architecture.md dependency direction', () => {
   const files = walk(SRC);
   it('finds the source tree', () => assert.ok(files.length > 0));
 

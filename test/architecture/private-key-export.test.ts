@@ -1,5 +1,5 @@
 /**
- * SECURITY.md KEY-05, source half: `.export(` of a key object in src/ is either a public-key export
+ * docs/security.md KEY-05, source half: `.export(` of a key object in src/ is either a public-key export
  * (`type: 'spki'`, written literally at the call) or sits in one of the keystore modules below,
  * which need the private key's bytes (to seal them, or for ECDSA over a pre-hash). WebCrypto's
  * exportKey is not used at all. Found with the TypeScript compiler API, so a comment or a string
@@ -52,7 +52,7 @@ function privateExports(fileName: string, text: string): string[] {
   return out;
 }
 
-describe('SECURITY.md KEY-05: private keys are exported only inside the keystore modules', () => {
+describe('docs/security.md KEY-05: private keys are exported only inside the keystore modules', () => {
   it('the scan finds a private export and passes a public one (control)', () => {
     assert.deepEqual(privateExports('x.ts', "const a = pub.export({ format: 'der', type: 'spki' });"), []);
     assert.equal(privateExports('x.ts', "const b = key\n  .export({ format: 'pem', type: 'pkcs8' });").length, 1);

@@ -1,8 +1,8 @@
 /**
- * docs/security.md is the catalogue that code comments and test names cite as "SECURITY.md <ID>"
- * or "SECURITY.md §n.n". This test fails when src/, test/, web/, bench/, scripts/ or docs/ cite a
+ * docs/security.md is the catalogue that code comments and test names cite as "docs/security.md <ID>"
+ * or "docs/security.md §n.n". This test fails when src/, test/, web/, bench/, scripts/ or docs/ cite a
  * catalogue ID (a prefix the catalogue itself defines: INV-n, PDF-nn, SAD-nn …) anywhere, or a
- * V-rule or section in the list right after "SECURITY.md", that docs/security.md does not have, when the catalogue names a test file that does not
+ * V-rule or section in the list right after "docs/security.md", that docs/security.md does not have, when the catalogue names a test file that does not
  * exist, or when an entry names neither a test file nor says "not covered".
  */
 import { describe, it } from 'node:test';
@@ -60,10 +60,10 @@ function add(map: Map<string, string[]>, key: string, where: string): void {
   map.set(key, list);
 }
 
-/** One token of the list that follows "SECURITY.md": a section, a V-rule, an ID, a bare number or a separator. */
+/** One token of the list that follows "docs/security.md": a section, a V-rule, an ID, a bare number or a separator. */
 const LIST_TOKEN = /\s*(?:§\d+(?:\.\d+)*|V\d{1,2}\b|[A-Z]{2,4}-(?:\d{1,2}\b|\*)|\d{1,2}\b|and\b|[,/…–]|\.\.\.)/y;
 
-/** The list right after one "SECURITY.md": tokens up to the first word that is not one. */
+/** The list right after one "docs/security.md": tokens up to the first word that is not one. */
 function citationList(text: string, from: number): string {
   LIST_TOKEN.lastIndex = from;
   let end = from;
@@ -73,7 +73,7 @@ function citationList(text: string, from: number): string {
 
 /**
  * The citations in one text: every dashed ID with a catalogue prefix (two digits, INV one)
- * anywhere, and the section numbers and V-rules in the list right after "SECURITY.md".
+ * anywhere, and the section numbers and V-rules in the list right after "docs/security.md".
  */
 function collectCitations(text: string, where: string, prefixes: readonly string[], into: Citations): void {
   const dashed = new RegExp(`\\b(?:(INV)-(\\d)|(${prefixes.filter((p) => p !== 'INV').join('|')})-(\\d{2}))\\b`, 'g');
@@ -81,7 +81,7 @@ function collectCitations(text: string, where: string, prefixes: readonly string
     add(into.ids, m[1] !== undefined ? `${m[1]}-${m[2]}` : `${m[3]}-${m[4]}`, where);
   }
   const joined = joinCommentLines(text);
-  for (const m of joined.matchAll(/SECURITY\.md/g)) {
+  for (const m of joined.matchAll(/security\.md/g)) {
     const list = citationList(joined, m.index + m[0].length);
     for (const s of list.matchAll(/§(\d+(?:\.\d+)*)/g)) add(into.sections, s[1] as string, where);
     for (const v of list.matchAll(/\bV(\d{1,2})\b/g)) add(into.rules, `V${v[1]}`, where);
@@ -118,8 +118,8 @@ describe('security catalogue (docs/security.md)', () => {
     // IDs unknown to the catalogue, assembled so that this file itself cites none of them.
     const [pdf, inv] = ['PDF-' + '99', 'INV-' + '9'];
     const text = [
-      `/** Foo (SECURITY.md V9, ${pdf}; RFC 6238 §5.2). */`,
-      '// see SECURITY.md',
+      `/** Foo (docs/security.md V9, ${pdf}; RFC 6238 §5.2). */`,
+      '// see docs/security.md',
       `// §9.9 and ${inv}, ISO 32000-1 §7.5, PDF-1.7, HMAC-SHA-256, V8 heap`,
     ].join('\n');
     collectCitations(text, 'sample', catalogue.prefixes, sample);
@@ -133,7 +133,7 @@ describe('security catalogue (docs/security.md)', () => {
     assert.deepEqual(missing(cited.ids, catalogue.ids), []);
   });
 
-  it('has every V-rule and section cited after "SECURITY.md"', () => {
+  it('has every V-rule and section cited after "docs/security.md"', () => {
     assert.deepEqual(missing(cited.rules, catalogue.ids), []);
     assert.deepEqual(missing(cited.sections, catalogue.sections), []);
   });

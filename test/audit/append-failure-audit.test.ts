@@ -1,5 +1,5 @@
 /**
- * Failure auditing under a flood (SECURITY.md DOS-20) on both stores: individual entries up to the
+ * Failure auditing under a flood (docs/security.md DOS-20) on both stores: individual entries up to the
  * per-source and total limits of a window, then summaries at the first excess and each doubling,
  * a fresh window starting over, the chain still verifying.
  */

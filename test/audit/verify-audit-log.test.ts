@@ -1,4 +1,4 @@
-/** The hash-chained, HMAC'd audit log on both stores: appends, concurrency, and each tampering kind (SECURITY.md AUD-01…06). */
+/** The hash-chained, HMAC'd audit log on both stores: appends, concurrency, and each tampering kind (docs/security.md AUD-01…06). */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';

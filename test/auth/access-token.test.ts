@@ -1,4 +1,4 @@
-/** Access tokens on both stores: hash-only storage, scope and credential binding, expiry, revocation (RFC 6750 §3.1; SECURITY.md OA-20, SAD-15, SAD-19). */
+/** Access tokens on both stores: hash-only storage, scope and credential binding, expiry, revocation (RFC 6750 §3.1; docs/security.md OA-20, SAD-15, SAD-19). */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {

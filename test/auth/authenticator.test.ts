@@ -1,5 +1,5 @@
 /**
- * Factors with persisted, atomic lockout on both stores (SECURITY.md SCA-01, 02, 04, 05, 06, 08, 09;
+ * Factors with persisted, atomic lockout on both stores (docs/security.md SCA-01, 02, 04, 05, 06, 08, 09;
  * SAD-25; AUD-08/09): attempts are reserved in the DB before the KDF or TOTP check runs.
  */
 import { describe, it } from 'node:test';

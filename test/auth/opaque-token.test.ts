@@ -1,4 +1,4 @@
-/** Opaque tokens: 256 random bits in base64url, stored only as SHA-256 (SECURITY.md SAD-20, OA-20). */
+/** Opaque tokens: 256 random bits in base64url, stored only as SHA-256 (docs/security.md SAD-20, OA-20). */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';

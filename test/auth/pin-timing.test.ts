@@ -1,5 +1,5 @@
 /**
- * SECURITY.md SAD-26 (PIN comparison timing): the right PIN, a wrong PIN (first or last character
+ * docs/security.md SAD-26 (PIN comparison timing): the right PIN, a wrong PIN (first or last character
  * wrong), a PIN of another length and an unknown credential each run exactly ONE scrypt with the
  * same cost parameters and ONE timingSafeEqual over two 32-byte buffers. The spies wrap the real
  * node:crypto functions (module.syncBuiltinESMExports makes secret-hasher.ts's imports see them).

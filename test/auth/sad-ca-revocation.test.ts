@@ -1,5 +1,5 @@
 /**
- * SECURITY.md SAD-16 (revoke the certificate after the SAD was issued): a revocation recorded by
+ * docs/security.md SAD-16 (revoke the certificate after the SAD was issued): a revocation recorded by
  * the built-in CA in the service database — by any node, without the credential revocation path —
  * refuses the next consumption of an already-issued SAD, in the consuming transaction, and audits it.
  */

@@ -1,5 +1,5 @@
 /**
- * CSC credentials/extendTransaction at the SadService (CSC API v2 §11.9; SECURITY.md SAD-17,
+ * CSC credentials/extendTransaction at the SadService (CSC API v2 §11.9; docs/security.md SAD-17,
  * SAD-06, INV-2): a NEW SAD for the next hashes, the old one retired atomically, the remaining
  * count, binding and expiry ceiling inherited, racing extensions yielding one live successor.
  * Runs on SQLite and PostgreSQL.

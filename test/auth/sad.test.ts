@@ -1,4 +1,4 @@
-/** SAD issue and atomic consumption on both stores (SECURITY.md SAD-02, 05, 06, 08–11, 14–16, 18, 20, 21; INV-1, INV-2). */
+/** SAD issue and atomic consumption on both stores (docs/security.md SAD-02, 05, 06, 08–11, 14–16, 18, 20, 21; INV-1, INV-2). */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';

@@ -69,7 +69,7 @@ describe('RFC 6238 Appendix B TOTP test vectors (8 digits, X = 30)', () => {
   }
 });
 
-describe('matchTotp window (SECURITY.md SCA-07, FLT-16)', () => {
+describe('matchTotp window (docs/security.md SCA-07, FLT-16)', () => {
   const secret = ascii('12345678901234567890');
   const now = new Date(1_800_000_000_000);
   const step = totpStep(now);

@@ -1,4 +1,4 @@
-/** parseSignedData on hostile input (SECURITY.md ASN-01, ASN-02, ASN-04, ASN-05, ASN-12) and on openssl's own CMS. */
+/** parseSignedData on hostile input (docs/security.md ASN-01, ASN-02, ASN-04, ASN-05, ASN-12) and on openssl's own CMS. */
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';

@@ -1,4 +1,4 @@
-/** verifySignerInfo (RFC 5652 §5.4/§5.6, RFC 5035 §3; SECURITY.md V12, PDF-30): tampering is reported, not thrown. */
+/** verifySignerInfo (RFC 5652 §5.4/§5.6, RFC 5035 §3; docs/security.md V12, PDF-30): tampering is reported, not thrown. */
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
@@ -178,7 +178,7 @@ describe('verifySignerInfo', () => {
   });
 });
 
-describe('verifySignerInfo: SECURITY.md V12 key constraints (PDF-30 RSA-1024)', () => {
+describe('verifySignerInfo: docs/security.md V12 key constraints (PDF-30 RSA-1024)', () => {
   async function signedWith(key: KeyObject, certificate: Uint8Array, scheme: 'RSASSA-PKCS1-v1_5' | 'ECDSA') {
     const md = digestOf('SHA-256', content);
     const dtbs = buildSignedAttributes({ messageDigest: md, digestAlgorithm: 'SHA-256', signingCertificate: certificate });

@@ -1,5 +1,5 @@
 /**
- * SECURITY.md FLT-04, commit outcome unknown (PostgreSQL): a loopback TCP proxy between the RSSP's
+ * docs/security.md FLT-04, commit outcome unknown (PostgreSQL): a loopback TCP proxy between the RSSP's
  * pool and PostgreSQL forwards a COMMIT, lets PostgreSQL answer it, then cuts the connection, so
  * the node cannot know the commit happened. Dropped after the completing transaction: the node
  * answers an error; the client's retry with the same Idempotency-Key returns the stored signature,
@@ -56,7 +56,7 @@ async function commitDropProxy(t: { after(fn: () => unknown): unknown }, target:
   };
 }
 
-describe('SECURITY.md FLT-04 commit outcome unknown (PostgreSQL, proxy cuts the connection after COMMIT)', () => {
+describe('docs/security.md FLT-04 commit outcome unknown (PostgreSQL, proxy cuts the connection after COMMIT)', () => {
   it('after the completing COMMIT: error, then the retry returns the stored signature; after the reserving COMMIT: error, 409, abandoned after T, the retry completes; no over-consumption', async (t) => {
     if (!(await requireStore(t, 'postgres'))) return;
     const db = await testStores(t).postgres();

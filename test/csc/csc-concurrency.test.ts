@@ -1,5 +1,5 @@
 /**
- * SECURITY.md SAD-21/22 (INV-2): many parallel signHash calls on one SAD, over two "nodes" (two
+ * docs/security.md SAD-21/22 (INV-2): many parallel signHash calls on one SAD, over two "nodes" (two
  * Fastify apps on two database connections), never yield more than numSignatures signatures, and
  * each hash is signed once. SQLite and PostgreSQL.
  */

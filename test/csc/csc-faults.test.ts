@@ -1,5 +1,5 @@
 /**
- * Faults on the signing path (SECURITY.md SAD-23 batch atomicity, SAD-24 output self-check) and
+ * Faults on the signing path (docs/security.md SAD-23 batch atomicity, SAD-24 output self-check) and
  * SAD-22 (consumption before the key operation) and AUD-08 (no secrets in the audit log): a backend that fails on the second hash or returns a
  * corrupted signature yields no signature at all, a 500 server_error without internals, and an
  * audit entry; the reservation stays burned (CSC-API.md §7).

@@ -1,5 +1,5 @@
 /**
- * End-to-end CSC flow over HTTP (issue 6 "Done means"; SECURITY.md SAD-01): auth/login →
+ * End-to-end CSC flow over HTTP (issue 6 "Done means"; docs/security.md SAD-01): auth/login →
  * credentials/list → info → authorize with PIN + OTP → signHash of several PAdES DTBS/R hashes →
  * embedSignature → pdfsig and verifyPdfSignatures accept every file. On v2 and v1 paths, on SQLite
  * and PostgreSQL, with EC P-256, RSA PKCS#1 v1.5 and RSA-PSS. Every body is checked against the

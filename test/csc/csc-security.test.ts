@@ -1,5 +1,5 @@
 /**
- * CSC sole-control and access-control attacks (SECURITY.md §3.4 SAD-*, §3.7 AC-*; issue 6 negative
+ * CSC sole-control and access-control attacks (docs/security.md §3.4 SAD-*, §3.7 AC-*; issue 6 negative
  * tests): each refusal is checked for the specified error (status, error, error_description), for
  * nothing having been signed, and for its audit entry. Runs on SQLite and PostgreSQL.
  */
@@ -92,7 +92,7 @@ async function signatureCount(s: Scenario): Promise<number> {
 
 describe('CSC sole control and access control', () => {
   for (const kind of storeKinds) {
-    it(`${kind}: SECURITY.md SAD-02…SAD-25, AC-01/02 and transport refusals`, async (t) => {
+    it(`${kind}: docs/security.md SAD-02…SAD-25, AC-01/02 and transport refusals`, async (t) => {
       if (!(await requireStore(t, kind))) return;
       const s = await scenario(t, kind);
       const { h } = s;

@@ -1,6 +1,6 @@
 /**
  * CSC credentials/extendTransaction over HTTP (CSC API v2 §11.9, CSC-API.md §3.12 and §8 flow 6;
- * SECURITY.md SAD-17, INV-2), v2 and v1.0.4 bodies: a NEW SAD for the next hashes of the same
+ * docs/security.md SAD-17, INV-2), v2 and v1.0.4 bodies: a NEW SAD for the next hashes of the same
  * transaction whose signatures verify under the credential's key; the old SAD refused; the count
  * inherited; expired, revoked and foreign SADs refused; racing calls on two nodes yield one
  * successor. Every request and response is checked against the CSC specification by the harness.

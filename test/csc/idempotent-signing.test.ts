@@ -1,5 +1,5 @@
 /**
- * Idempotent signing (src/csc/idempotent-signing.ts) on SQLite and PostgreSQL: SECURITY.md SAD-07
+ * Idempotent signing (src/csc/idempotent-signing.ts) on SQLite and PostgreSQL: docs/security.md SAD-07
  * (a resent request with its Idempotency-Key gets the stored signatures, no second key operation)
  * and FLT-03 (each point of the §3.10 fault table ends exactly as the table says: what the client
  * sees, the state afterwards, the audit entries). Key operations are counted by a wrapper that

@@ -1,5 +1,5 @@
 /**
- * The federated first factor in Debian's Chromium (issue 12 "Federation", SECURITY.md SCA-19),
+ * The federated first factor in Debian's Chromium (issue 12 "Federation", docs/security.md SCA-19),
  * driven by accessible names: the sign-in page offers "Sign in with Test Bank" (a REAL OpenID
  * provider, panva's oidc-provider, on loopback, whose interaction logs the test account in); back
  * from it, the page asks only for Signet's second factor, and the one-time code opens the session.

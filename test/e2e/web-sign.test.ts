@@ -5,7 +5,7 @@
  * authorization server's consent page (the passkey added on Account first), follow the progress bar to "Signed 3 of 3", download the ZIP; every file
  * passes Signet's validator (TOTAL-PASSED under the service root) and poppler's pdfsig, and the
  * Verify page reads TOTAL-PASSED for one of them. Another person gets neither the job page nor
- * its ZIP (SECURITY.md AC-05).
+ * its ZIP (docs/security.md AC-05).
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';

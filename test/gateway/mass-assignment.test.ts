@@ -1,5 +1,5 @@
 /**
- * SECURITY.md AC-06, mass assignment: fields a person may not set — owner, user id, role, job
+ * docs/security.md AC-06, mass assignment: fields a person may not set — owner, user id, role, job
  * state, ids — sent along with the ones they may are ignored (or refused), never applied. On a
  * real listening Signet on SQLite and PostgreSQL: sign-in with `role` and another user's id, a
  * job created with another owner, state and id, a document update naming another job.
@@ -10,7 +10,7 @@ import { makeBasePdf } from '../support/pdf-fixtures.js';
 import { storeKinds } from '../support/stores.js';
 import { api, Browser, upload, webJobsEnv } from './support/web-jobs-env.js';
 
-describe('SECURITY.md AC-06: extra fields are never applied', () => {
+describe('docs/security.md AC-06: extra fields are never applied', () => {
   for (const kind of storeKinds) {
     it(`${kind}: sign-in, job creation and document update ignore owner, role, state and ids`, async (t) => {
       const env = await webJobsEnv(t, kind);

@@ -1,5 +1,5 @@
 /**
- * The gateway as OAuth 2.0 client of a CSC provider's authorization server (SECURITY.md §3.5):
+ * The gateway as OAuth 2.0 client of a CSC provider's authorization server (docs/security.md §3.5):
  * OA-14 code injection fails on the PKCE verifier, OA-15 a callback with a missing, foreign or
  * repeated `state` is rejected before any token request, OA-16 the AS emits `iss` (RFC 9207) and
  * advertises it, and the client rejects a missing or wrong `iss` (mix-up with a second provider).

@@ -1,6 +1,6 @@
 /**
  * A batch authorized through the OAuth 2.0 authorization-code flow with PKCE instead of PIN/OTP
- * in the application (CSC v2 §8.4, ARCHITECTURE.md "token(code) → SAD"): the gateway prepares
+ * in the application (CSC v2 §8.4, docs/architecture.md "token(code) → SAD"): the gateway prepares
  * the documents, the authorizer runs the browser flow for exactly their hashes (scope
  * `credential`, base64url hashes) and the credential token becomes the bearer of signHash.
  */

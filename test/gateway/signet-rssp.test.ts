@@ -107,7 +107,7 @@ describe('gateway and client against Signet RSSP over HTTP', () => {
       const types = await h.auditTypes();
       // One authorization per batch and per single document, one consumption per signHash call:
       // the batches send an Idempotency-Key (reserved as signing.started, answered as
-      // signing.completed, SECURITY.md SAD-07); the single document's signer does not (sad.consume).
+      // signing.completed, docs/security.md SAD-07); the single document's signer does not (sad.consume).
       assert.equal(types.filter((e) => e === 'sad.issue:success').length, 3, types.join(' '));
       assert.equal(types.filter((e) => e === 'signing.started:success').length, 3 + 3, types.join(' '));
       assert.equal(types.filter((e) => e === 'signing.completed:success').length, 3 + 3, types.join(' '));

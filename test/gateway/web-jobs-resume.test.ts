@@ -3,7 +3,7 @@
  * nodes on one PostgreSQL; node A halts right after a signHash answer arrived and before it
  * recorded anything (a death at the worst moment, through the runner's test fault point); its
  * lease expires and node B's sweeper resumes the job, re-sending that chunk with the same
- * Idempotency-Key (job id + chunk index), so the RSSP answers it from storage (SECURITY.md
+ * Idempotency-Key (job id + chunk index), so the RSSP answers it from storage (docs/security.md
  * SAD-07). And a 200-document batch under one approval completes, its progress visible as it goes.
  */
 import { describe, it } from 'node:test';

@@ -1,5 +1,5 @@
 /**
- * The web gateway refuses what it must (SECURITY.md AC-05, AC-09, SAD-04, OA-15), on a real
+ * The web gateway refuses what it must (docs/security.md AC-05, AC-09, SAD-04, OA-15), on a real
  * listening Signet on SQLite and PostgreSQL: another person's job and documents are 404 exactly
  * like a missing one; a replayed or foreign callback is refused with a clear message and audited;
  * a prepared document changed in the database after approval is refused at embedding and audited

@@ -1,4 +1,4 @@
-/** Hostile and malformed input (SECURITY.md DOS-04…08, PDF-27/28): typed errors, no hangs, no huge allocations. */
+/** Hostile and malformed input (docs/security.md DOS-04…08, PDF-27/28): typed errors, no hangs, no huge allocations. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { deflateSync } from 'node:zlib';

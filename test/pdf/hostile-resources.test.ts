@@ -1,5 +1,5 @@
 /**
- * Hostile inputs that spend memory and time (issue 15, SECURITY.md DOS-01…08): each file is
+ * Hostile inputs that spend memory and time (issue 15, docs/security.md DOS-01…08): each file is
  * generated here and run through the real `signet` binary in a child process, which must end
  * with a coded error (or a correct report) within 5 s and under 256 MiB peak RSS.
  */

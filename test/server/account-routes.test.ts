@@ -1,5 +1,5 @@
 /**
- * Account self-service (issue 12; SECURITY.md SCA-18) through fastify.inject() on both stores:
+ * Account self-service (issue 12; docs/security.md SCA-18) through fastify.inject() on both stores:
  * passkeys added, renamed and removed under the web session with the 5-minute step-up rule, TOTP
  * enrolled with its QR code and confirmed by a first code, the last second factor never removed,
  * a step-up ceremony refused in another session (SCA-16), every change audited.

@@ -1,6 +1,6 @@
 /**
  * The admin API (issue 6): the one-time set-up token (hashed, single use) → admin bearer token;
- * users, OAuth clients; refusals of missing, wrong and non-admin tokens (SECURITY.md OA-28,
+ * users, OAuth clients; refusals of missing, wrong and non-admin tokens (docs/security.md OA-28,
  * AC-04); every action in the audit log.
  */
 import { describe, it, type TestContext } from 'node:test';

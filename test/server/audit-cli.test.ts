@@ -1,5 +1,5 @@
 /**
- * `signet audit verify [--data DIR]` (issue 6, SECURITY.md AUD-01…03): exit 0 on an intact log;
+ * `signet audit verify [--data DIR]` (issue 6, docs/security.md AUD-01…03): exit 0 on an intact log;
  * exit 1 naming the first bad entry after an edited, a deleted or a reordered row — on SQLite and
  * on PostgreSQL (DATABASE_URL).
  */

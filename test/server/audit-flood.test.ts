@@ -1,5 +1,5 @@
 /**
- * SECURITY.md DOS-20 through the assembled server on both stores: a flood of failed CSC logins
+ * docs/security.md DOS-20 through the assembled server on both stores: a flood of failed CSC logins
  * from many source addresses leaves the service responsive, the failure auditing aggregated by
  * policy (per source and in all, per minute) instead of one entry per attempt, and the audit chain
  * verifying. 2000 attempts stand in for the table's 10^5 (same code path, bounded test time).

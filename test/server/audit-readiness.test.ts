@@ -1,5 +1,5 @@
 /**
- * SECURITY.md §3.10 fault table, "Audit insert fails": the change rolls back, the client gets an
+ * docs/security.md §3.10 fault table, "Audit insert fails": the change rolls back, the client gets an
  * error, and the node's readiness goes red until the audit log can be written again (checked by a
  * rolled-back test append, which leaves no entry). The failure is real: a database trigger refuses
  * every insert into audit_log, on both stores.

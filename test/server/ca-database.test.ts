@@ -1,5 +1,5 @@
 /**
- * `signet serve` keeps the CA's records in its database (issue 6, SECURITY.md SAD-16): a fresh data
+ * `signet serve` keeps the CA's records in its database (issue 6, docs/security.md SAD-16): a fresh data
  * directory starts there, an older one (ca-store.json) is imported once and audited, and a
  * revocation at the CA — without the credential revocation path — stops signing with an
  * already-issued SAD at once, shows in credentials/info and in OCSP. On SQLite and PostgreSQL.

@@ -1,5 +1,5 @@
 /**
- * SECURITY.md KEY-12, CA key separation, through the server as `signet serve` assembles it on
+ * docs/security.md KEY-12, CA key separation, through the server as `signet serve` assembles it on
  * both stores: a CSC credentialID naming a CA key (its key reference, its label, the CA's id or
  * certificate serial) is answered exactly like an unknown credential on every credential
  * operation; the credentials' key backends do not hold the CA keys at all, so even a credential
@@ -21,7 +21,7 @@ function answer(r: LightMyRequestResponse): string {
 }
 
 for (const kind of storeKinds) {
-  describe(`SECURITY.md KEY-12: CA keys are not addressable through CSC (${kind})`, () => {
+  describe(`docs/security.md KEY-12: CA keys are not addressable through CSC (${kind})`, () => {
     it('credentialIDs naming CA keys are answered like unknown ones; the credential backends hold no CA key; a row pointed at one signs nothing', async (t) => {
       const s = await apiServer(t, kind);
       if (!s) return;

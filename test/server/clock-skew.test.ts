@@ -1,5 +1,5 @@
 /**
- * SECURITY.md FLT-15: clock skew between nodes. Node B runs 15 minutes ahead (libfaketime on its
+ * docs/security.md FLT-15: clock skew between nodes. Node B runs 15 minutes ahead (libfaketime on its
  * process, its HTTP Date header shows it); node A is on time; both share one PostgreSQL. Every
  * time Signet decides or writes follows the database's clock (store/database-clock.ts): a SAD
  * authorised on A (lifetime 300 s) still signs on B, B's TSA stamps the true time, and B's audit
@@ -23,7 +23,7 @@ const skewSeconds = 900;
 /** How far from the test's own clock a time the nodes give may be (the machine may be loaded). */
 const toleranceMs = 120_000;
 
-describe('SECURITY.md FLT-15: clock skew between nodes (PostgreSQL)', () => {
+describe('docs/security.md FLT-15: clock skew between nodes (PostgreSQL)', () => {
   it(`node B ${skewSeconds / 60} min ahead decides expiries and writes times by the database's clock, as node A does`, async (t) => {
     if (!requireTools(t, 'faketime')) return;
     const env = await serverEnv(t, 'postgres');

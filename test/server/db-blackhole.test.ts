@@ -1,5 +1,5 @@
 /**
- * SECURITY.md FLT-21 (network blackhole to the database): a node reaches PostgreSQL through a
+ * docs/security.md FLT-21 (network blackhole to the database): a node reaches PostgreSQL through a
  * loopback proxy that then stops forwarding without closing anything. Requests end within the
  * configured bounds (statement and connect timeouts plus the client-side margin) with 503,
  * Retry-After and `temporarily_unavailable`, none hangs; /health/ready turns false within its
@@ -19,7 +19,7 @@ const connectTimeoutMs = 1000;
 /** statement + client margin (2 s) for the stuck query, a connect timeout for the refusal's audit, and slack for a loaded machine. */
 const answerBoundMs = statementTimeoutMs + 2000 + connectTimeoutMs + 4000;
 
-describe('SECURITY.md FLT-21: network blackhole to the database', () => {
+describe('docs/security.md FLT-21: network blackhole to the database', () => {
   it('requests end within the bounds with 503 + Retry-After, readiness goes false, and the node recovers when the network does', async (t) => {
     const env = await serverEnv(t, 'postgres');
     if (!env?.databaseUrl) return;

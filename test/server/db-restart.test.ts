@@ -1,5 +1,5 @@
 /**
- * SECURITY.md FLT-06 (database restart): two nodes on a test-owned PostgreSQL cluster while a
+ * docs/security.md FLT-06 (database restart): two nodes on a test-owned PostgreSQL cluster while a
  * stream of signHash calls runs. Signet's sessions are killed with pg_terminate_backend, then the
  * cluster is stopped (immediate mode: a crash) and started again. In-flight and new requests fail
  * with 503, Retry-After and `temporarily_unavailable`, never a 500; /health/ready is false while
@@ -41,7 +41,7 @@ async function eventually(ms: number, probe: () => Promise<boolean>): Promise<bo
   }
 }
 
-describe('SECURITY.md FLT-06: database restart during signHash', () => {
+describe('docs/security.md FLT-06: database restart during signHash', () => {
   it('terminated sessions and a crashed, restarted cluster give 503 + Retry-After, readiness false then true, and FLT-01 invariants', async (t) => {
     if (!requireClusterTools(t)) return;
     const cluster = await startTestCluster(t);

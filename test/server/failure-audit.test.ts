@@ -1,5 +1,5 @@
 /**
- * SECURITY.md AUD-09 through the assembled server on both stores: a wrong PIN, a wrong OTP, SAD
+ * docs/security.md AUD-09 through the assembled server on both stores: a wrong PIN, a wrong OTP, SAD
  * misuse, a lockout and IDOR attempts each leave exactly one refusal entry for the request
  * (`csc.<operation>`, outcome failure) carrying the client id, the source address and the trace id
  * (the caller's W3C traceparent, adopted by the server), and every other entry the attempt wrote

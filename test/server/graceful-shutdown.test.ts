@@ -1,5 +1,5 @@
 /**
- * SECURITY.md FLT-19 (graceful shutdown): SIGTERM to a real `signet serve` while a batch of
+ * docs/security.md FLT-19 (graceful shutdown): SIGTERM to a real `signet serve` while a batch of
  * signHash calls is in flight. Readiness turns false first while requests are still served for the
  * drain delay; every request of the batch completes with its signature; a request after the
  * listener closed is refused (503 on a kept-alive connection, or the connection refused); the
@@ -80,7 +80,7 @@ async function checkStoppedDatabase(t: TestContext, dataDir: string): Promise<Ma
   return auditedConsumptions(store.db);
 }
 
-describe('SECURITY.md FLT-19: graceful shutdown', { concurrency: 2 }, () => {
+describe('docs/security.md FLT-19: graceful shutdown', { concurrency: 2 }, () => {
   it('SIGTERM mid-batch with a drain delay: readiness false first, every request of the batch served, then refused, exit 0, no half-writes', async (t) => {
     const { dataDir, server, hashes, sign, exited } = await servedBatch(t, batch, { SIGNET_SHUTDOWN_DELAY_MS: String(drainDelayMs) });
     // Half the batch now, SIGTERM as soon as the first answer is back, the other half during the

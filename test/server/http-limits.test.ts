@@ -1,5 +1,5 @@
 /**
- * HTTP resource limits of the assembled server (SECURITY.md DOS-14 body limits and slow clients,
+ * HTTP resource limits of the assembled server (docs/security.md DOS-14 body limits and slow clients,
  * DOS-15 hostile JSON, DOS-16 wrong content types): every refusal is a 4xx with the CSC error body
  * and a stable code, before memory grows, and never a crash.
  */
@@ -40,7 +40,7 @@ function drain(socket: Socket, ms: number): Promise<{ text: string; closed: bool
   });
 }
 
-describe('HTTP limits (SECURITY.md DOS-14, DOS-15, DOS-16)', () => {
+describe('HTTP limits (docs/security.md DOS-14, DOS-15, DOS-16)', () => {
   it('DOS-14: JSON over the route limit is 413 (CSC body) before the body is parsed; signDoc has its own larger limit', async (t) => {
     const s = await apiServer(t, 'sqlite');
     if (!s) return;

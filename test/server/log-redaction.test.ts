@@ -1,5 +1,5 @@
 /**
- * Log redaction (issue 6; SECURITY.md KEY-11): no password, PIN, OTP, SAD, token, client secret or
+ * Log redaction (issue 6; docs/security.md KEY-11): no password, PIN, OTP, SAD, token, client secret or
  * set-up token appears in the captured logs, whatever route or error path a request takes.
  */
 import { describe, it } from 'node:test';

@@ -1,5 +1,5 @@
 /**
- * SECURITY.md KEY-05, no export path: every route the assembled server registers (Fastify's own
+ * docs/security.md KEY-05, no export path: every route the assembled server registers (Fastify's own
  * route list) is called with every kind of caller (anonymous, a signer's bearer token, Basic
  * credentials, an admin token) and with the real ids in its path and body, after a real
  * authorize + signHash; then `signet` runs against the data directory: every command's help,
@@ -115,7 +115,7 @@ function leaks(output: Buffer, needles: readonly Needle[]): string[] {
   return needles.filter((n) => output.includes(n.bytes)).map((n) => n.name);
 }
 
-describe('SECURITY.md KEY-05: no route and no CLI command returns key material', () => {
+describe('docs/security.md KEY-05: no route and no CLI command returns key material', () => {
   it('crawls every registered route with every caller, then every read-only signet command', async (t) => {
     const s = await apiServer(t, 'sqlite');
     if (!s) return;

@@ -1,5 +1,5 @@
 /**
- * Federated first factor (SECURITY.md SCA-19; issue 12 "Federation") on both stores. The happy
+ * Federated first factor (docs/security.md SCA-19; issue 12 "Federation") on both stores. The happy
  * path runs against a REAL OpenID provider started here: panva's oidc-provider on loopback, with
  * a test client, a test account and an interaction that logs that account in and grants consent.
  * The id_token refusals (wrong iss, aud, nonce, expired, another provider's key, unknown user)

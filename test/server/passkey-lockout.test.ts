@@ -1,7 +1,7 @@
 /**
  * Loose ends of the passkey work (issue 12) on both stores: refused passkey assertions count
  * toward the user's lockout through the Authenticator's attempt reservation, like wrong TOTP codes
- * (SECURITY.md SCA-02/08); an administrator revoking one passkey ends every web session of that
+ * (docs/security.md SCA-02/08); an administrator revoking one passkey ends every web session of that
  * user in the same transaction (a session does not record which passkey opened or stepped it up),
  * and so does revoking the TOTP device.
  */

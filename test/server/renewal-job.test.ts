@@ -1,5 +1,5 @@
 /**
- * SECURITY.md FLT-20 (jobs on two nodes): the renewal job of `signet serve` started on two nodes
+ * docs/security.md FLT-20 (jobs on two nodes): the renewal job of `signet serve` started on two nodes
  * on one PostgreSQL at the same moment, several rounds at once: one successor per due
  * certificate, each renewal audited once, the credential moved to its new certificate in the same
  * transaction (both nodes see it, and it signs); certificates outside the window are untouched.
@@ -21,7 +21,7 @@ function jobOf(node: CscNode, nodeId: string, withinDays: number): RenewalJob {
   );
 }
 
-describe('SECURITY.md FLT-20: the renewal job on two nodes', () => {
+describe('docs/security.md FLT-20: the renewal job on two nodes', () => {
   it('rounds started on both nodes at once renew each due certificate once, audited once; the credential moves to its successor', async (t) => {
     const env = await serverEnv(t, 'postgres');
     if (!env) return;

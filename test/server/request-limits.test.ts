@@ -1,5 +1,5 @@
 /**
- * Request limits and CORS on the API surfaces of the assembled server: SECURITY.md DOS-17 (floods
+ * Request limits and CORS on the API surfaces of the assembled server: docs/security.md DOS-17 (floods
  * of invalid calls get 429 per source address and per client while other clients' valid work goes
  * on; the default never slows a batch client) and AC-07 (no credentialed cross-origin access).
  */
@@ -151,7 +151,7 @@ describe('request limits by address family', () => {
   });
 });
 
-describe('CORS (SECURITY.md AC-07)', () => {
+describe('CORS (docs/security.md AC-07)', () => {
   it('AC-07: a credentialed cross-origin request from an arbitrary origin to CSC/OAuth/user routes is not allowed: preflight refused, no Access-Control-Allow-* ever', async (t) => {
     const s = await apiServer(t, 'sqlite');
     if (!s) return;

@@ -1,5 +1,5 @@
 /**
- * Idempotent signing settings (src/server/signing-config.ts), SECURITY.md §3.10: fault hooks exist
+ * Idempotent signing settings (src/server/signing-config.ts), docs/security.md §3.10: fault hooks exist
  * only in explicit test mode, and `signet serve` refuses to start with them in production mode
  * (NODE_ENV=production, or no SIGNET_TEST_MODE=1).
  */
@@ -15,7 +15,7 @@ import { startServe } from './support/serve-process.js';
 const refused = (message: RegExp) => (err: unknown): boolean =>
   err instanceof ServerError && err.code === 'ERR_SERVER_CONFIG' && message.test(err.message);
 
-describe('SECURITY.md §3.10 signing fault hooks and the abandonment bound', () => {
+describe('docs/security.md §3.10 signing fault hooks and the abandonment bound', () => {
   it('defaults: T = 60 s, a sweep every T / 4, no hooks', () => {
     const c = loadSigningConfig({});
     assert.deepEqual(c, { abandonAfterMs: 60_000, sweepIntervalMs: 15_000 });

@@ -1,5 +1,5 @@
 /**
- * SECURITY.md FLT-02: a real `signet serve` child process on SQLite, killed with SIGKILL under a
+ * docs/security.md FLT-02: a real `signet serve` child process on SQLite, killed with SIGKILL under a
  * signHash workload sent with Idempotency-Keys — at one of the four fault points (SIGNET_FAULT_HOOKS
  * `<point>=kill`, test mode) or at a random moment — then restarted on the same data directory while
  * the client retries every unacknowledged request with its key. Invariants afterwards: every
@@ -45,7 +45,7 @@ async function drive(server: ServeProcess, req: WorkloadRequest, bearer: string,
   throw new Error(`request ${req.key} did not complete in time`);
 }
 
-describe('SECURITY.md FLT-02 SIGKILL on SQLite (signet serve, idempotent signHash)', () => {
+describe('docs/security.md FLT-02 SIGKILL on SQLite (signet serve, idempotent signHash)', () => {
   it(`kills ${kills} time(s) (seed ${seed}) and restarts; the client's retries complete every request; the invariants hold`, async (t) => {
     const next = seededRandom(seed);
     const dataDir = tempDir(t, 'signet-flt02-');

@@ -1,4 +1,4 @@
-/** The in-process token buckets and source keys behind the request limits (SECURITY.md DOS-17). */
+/** The in-process token buckets and source keys behind the request limits (docs/security.md DOS-17). */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { sourceKey } from '../../src/server/request-limits.js';

@@ -1,5 +1,5 @@
 /**
- * SECURITY.md FLT-01: two nodes on one PostgreSQL — node A a real `signet serve` child process,
+ * docs/security.md FLT-01: two nodes on one PostgreSQL — node A a real `signet serve` child process,
  * node B in this process — under a signHash workload sent round-robin with Idempotency-Keys. A is
  * killed with SIGKILL (at one of the four fault points through SIGNET_FAULT_HOOKS, or at a random
  * moment); the client retries every unacknowledged request with its key on the survivor B, whose
@@ -59,7 +59,7 @@ async function drive(nodes: Node[], req: WorkloadRequest, bearer: string, creden
   throw new Error(`request ${req.key} did not complete in time`);
 }
 
-describe('SECURITY.md FLT-01 SIGKILL of one of two nodes on PostgreSQL', () => {
+describe('docs/security.md FLT-01 SIGKILL of one of two nodes on PostgreSQL', () => {
   it(`${runs} kill run(s) (seed ${seed}): the survivor completes every request with the same keys; the invariants hold`, async (t) => {
     const env = await serverEnv(t, 'postgres');
     if (env === undefined) return;

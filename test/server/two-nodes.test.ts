@@ -1,5 +1,5 @@
 /**
- * SECURITY.md FLT-05 (two nodes, PostgreSQL): two server instances built as `signet serve` builds
+ * docs/security.md FLT-05 (two nodes, PostgreSQL): two server instances built as `signet serve` builds
  * them (createServices + buildServer), each with its own Fastify listener and connection pool, on
  * one PostgreSQL database and one data directory's key material (KEK, software keystores). State
  * lives only in the database, so SAD consumption, CA revocation and TSA serials agree across nodes.
@@ -11,12 +11,12 @@ import { OcspClient, TimestampClient } from '../../src/pki/index.js';
 import { demoSession, post, sharedClock, startNode, type CscNode } from './support/csc-nodes.js';
 import { serverEnv } from './support/server-fixture.js';
 
-/** SECURITY.md asks for 50 repetitions (the soak run: SIGNET_FLT05_REPETITIONS=50); 10 keep the suite fast (§5 "two sizes"). */
+/** docs/security.md asks for 50 repetitions (the soak run: SIGNET_FLT05_REPETITIONS=50); 10 keep the suite fast (§5 "two sizes"). */
 const repetitions = Number(process.env['SIGNET_FLT05_REPETITIONS'] ?? 10);
 const requestsPerRepetition = 200;
 const numSignatures = 10;
 
-describe('SECURITY.md FLT-05, FLT-17 (TSA serials): two nodes on one PostgreSQL', () => {
+describe('docs/security.md FLT-05, FLT-17 (TSA serials): two nodes on one PostgreSQL', () => {
   it(`${requestsPerRepetition} signHash requests split over both nodes on one SAD (n = ${numSignatures}) give exactly ${numSignatures} signatures, ${repetitions} times; a CA revocation on B stops signing and OCSP on A at once; TSA serials unique`, async (t) => {
     const env = await serverEnv(t, 'postgres');
     if (!env) return;

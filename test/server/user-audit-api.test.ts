@@ -1,6 +1,6 @@
 /**
  * The user API's audit trail (issue 6: "users read their own entries through the API") on both
- * stores: SECURITY.md AC-03 (U2 reads none of U1's entries, by id, filter or pagination) and AUD-10
+ * stores: docs/security.md AC-03 (U2 reads none of U1's entries, by id, filter or pagination) and AUD-10
  * (a user reads their own trail, as a verifiable extract).
  */
 import { describe, it } from 'node:test';

@@ -1,4 +1,4 @@
-/** Authorization codes and clients on both stores: hash-only storage, single redemption under a race (SECURITY.md OA-10/11/12). */
+/** Authorization codes and clients on both stores: hash-only storage, single redemption under a race (docs/security.md OA-10/11/12). */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';

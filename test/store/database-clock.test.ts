@@ -1,4 +1,4 @@
-/** The database clock (SECURITY.md FLT-15): the database's time, sampled, carried by the monotonic clock, never backwards. */
+/** The database clock (docs/security.md FLT-15): the database's time, sampled, carried by the monotonic clock, never backwards. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { databaseTime, startDatabaseClock } from '../../src/store/index.js';

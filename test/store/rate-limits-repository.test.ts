@@ -1,4 +1,4 @@
-/** Shared fixed-window counters on both stores: window rollover and atomic counting across connections (SECURITY.md SCA-01/03). */
+/** Shared fixed-window counters on both stores: window rollover and atomic counting across connections (docs/security.md SCA-01/03). */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { deleteExpiredRateLimits, hitRateLimit } from '../../src/store/index.js';

@@ -1,5 +1,5 @@
 /**
- * SECURITY.md FLT-09 on SQLite: two processes writing one database file at once never see
+ * docs/security.md FLT-09 on SQLite: two processes writing one database file at once never see
  * SQLITE_BUSY (BEGIN IMMEDIATE with an asynchronous wait) and keep one unbroken audit chain; a
  * full disk — a real one, a size-limited tmpfs mounted for the test — gives ERR_STORE_FULL (503
  * with Retry-After over HTTP), leaves the file intact (`PRAGMA integrity_check`), and the service
@@ -78,7 +78,7 @@ async function integrity(store: Store): Promise<string[]> {
   return r.rows.map((row) => row.integrity_check);
 }
 
-describe('SECURITY.md FLT-09: SQLite under concurrent writers and a full disk', () => {
+describe('docs/security.md FLT-09: SQLite under concurrent writers and a full disk', () => {
   it('two processes appending to one file: no SQLITE_BUSY, every entry written, one verifiable chain', async (t) => {
     const file = join(tempDir(t, 'signet-sqlite-2p-'), 'signet.db');
     const keyHex = randomBytes(32).toString('hex');

@@ -1,4 +1,4 @@
-/** Tokens on both stores: hash-only, refresh rotation once, family revocation on reuse (SECURITY.md OA-18, OA-20; RFC 9700 §4.14.2). */
+/** Tokens on both stores: hash-only, refresh rotation once, family revocation on reuse (docs/security.md OA-18, OA-20; RFC 9700 §4.14.2). */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';

@@ -1,7 +1,7 @@
 /**
- * SECURITY.md PDF-34: a list of the control and adversarial files a validation test file builds,
+ * docs/security.md PDF-34: a list of the control and adversarial files a validation test file builds,
  * judged at the end by poppler's pdfsig. pdfsig checks integrity only (the CMS signature over the
- * ByteRange bytes, SECURITY.md §2.5), so the verdict compared is "pdfsig says Signature is Valid"
+ * ByteRange bytes, docs/security.md §2.5), so the verdict compared is "pdfsig says Signature is Valid"
  * ⇔ "our cryptographic check passed" (`SignatureReport.isIntact`), signature by signature.
  */
 import assert from 'node:assert/strict';
@@ -85,7 +85,7 @@ function describeDisagreement(name: string, pdfsig: readonly PdfsigVerdict[], ou
  * ```ts
  * const corpus = pdfsigCorpus('pdf-attacks');
  * corpus.add('control', signedPdf);
- * it('SECURITY.md PDF-34: pdfsig agrees', (t) => corpus.assertAgreement(t));
+ * it('docs/security.md PDF-34: pdfsig agrees', (t) => corpus.assertAgreement(t));
  * ```
  */
 export function pdfsigCorpus(suite: string): PdfsigCorpus {

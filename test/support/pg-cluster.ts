@@ -1,7 +1,7 @@
 /**
  * A test-owned PostgreSQL cluster (Debian's initdb/pg_ctl on a free loopback port, trust auth,
  * fsync off) for destructive tests: restarts and crashes never touch the shared server
- * (SECURITY.md §5 "Destructive DB tests own their PostgreSQL cluster"). As root the cluster runs
+ * (docs/security.md §5 "Destructive DB tests own their PostgreSQL cluster"). As root the cluster runs
  * as the `postgres` user (the server refuses to run as root).
  */
 import { execFile, spawnSync } from 'node:child_process';

@@ -1,5 +1,5 @@
 /**
- * A software WebAuthn authenticator for hand-crafted ceremony responses (SECURITY.md SCA-10…17):
+ * A software WebAuthn authenticator for hand-crafted ceremony responses (docs/security.md SCA-10…17):
  * an EC P-256 key per credential from node:crypto, attestation `none` in CBOR, authenticator data
  * and clientDataJSON laid out as W3C WebAuthn L2 §6.1 / §5.8.1 say, so a test can build a correct
  * response and then break exactly one element. Never used outside tests; the browser tests use

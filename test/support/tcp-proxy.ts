@@ -1,5 +1,5 @@
 /**
- * A loopback TCP proxy for network fault tests (SECURITY.md §3.10 harness, FLT-21): forwards to a
+ * A loopback TCP proxy for network fault tests (docs/security.md §3.10 harness, FLT-21): forwards to a
  * target; `blackhole()` stops forwarding in both directions without closing anything (bytes are
  * swallowed, as on a dead route), `restore()` forwards again for new connections (connections
  * that lost bytes stay black: their protocol state is gone, the client must drop them).

@@ -1,5 +1,5 @@
 /**
- * SECURITY.md PDF-24: certification structures ISO 32000-1 §12.8.2.2.1 and §12.8.4 forbid — a
+ * docs/security.md PDF-24: certification structures ISO 32000-1 §12.8.2.2.1 and §12.8.4 forbid — a
  * certification signature that is not the first, two DocMDP transforms, /Perms /DocMDP naming an
  * approval signature — each fails the offending signature with its reason (V9). The signatures
  * are real (test/support/crafted-signature.ts writes what preparePdf refuses to).
@@ -45,7 +45,7 @@ function assertFails(sig: SignatureReport | undefined, what: string, reason: Reg
   assert.ok(sig.problems.some((p) => reason.test(p)), `${what}: the reason is given: ${sig.problems.join('; ')}`);
 }
 
-describe('SECURITY.md PDF-24: bad certification structure (V9)', () => {
+describe('docs/security.md PDF-24: bad certification structure (V9)', () => {
   it('control: a crafted certification as the first signature, named by /Perms /DocMDP, is TOTAL-PASSED', async () => {
     const certified = await signCrafted(makeBasePdf(), alice, {
       signingTime,
@@ -102,7 +102,7 @@ describe('SECURITY.md PDF-24: bad certification structure (V9)', () => {
   });
 });
 
-describe('SECURITY.md PDF-24: a document timestamp is judged under the strictest DocMDP permission too', () => {
+describe('docs/security.md PDF-24: a document timestamp is judged under the strictest DocMDP permission too', () => {
   const cleanups: (() => unknown)[] = [];
   after(async () => {
     for (const fn of cleanups.reverse()) await fn();
@@ -128,6 +128,6 @@ describe('SECURITY.md PDF-24: a document timestamp is judged under the strictest
   });
 });
 
-describe('SECURITY.md PDF-34: agreement with pdfsig', () => {
+describe('docs/security.md PDF-34: agreement with pdfsig', () => {
   it('on every PDF-24 file: pdfsig valid ⇔ our cryptographic check passes', (t) => corpus.assertAgreement(t));
 });

@@ -1,5 +1,5 @@
 /**
- * SECURITY.md PDF-32: DSS injection (V15). After the signer's certificate is revoked, an update
+ * docs/security.md PDF-32: DSS injection (V15). After the signer's certificate is revoked, an update
  * adds a DSS (an allowed, LTA-level change) holding OCSP "good" responses for it from responders
  * the issuer never authorised: one signed by a certificate of the right CA without
  * id-kp-OCSPSigning (RFC 6960 §4.2.2.2), one carrying the real responder's certificate but signed
@@ -22,7 +22,7 @@ import { pdfsigCorpus } from '../support/pdfsig-corpus.js';
 
 const corpus = pdfsigCorpus('dss-injection');
 
-describe('SECURITY.md PDF-32: DSS injection of a forged OCSP "good" (V15)', () => {
+describe('docs/security.md PDF-32: DSS injection of a forged OCSP "good" (V15)', () => {
   let pki: LtvPki;
   let victim: { signer: Signer; serialHex: string; certificate: Uint8Array };
   let signed: Uint8Array;
@@ -112,6 +112,6 @@ describe('SECURITY.md PDF-32: DSS injection of a forged OCSP "good" (V15)', () =
   });
 });
 
-describe('SECURITY.md PDF-34: agreement with pdfsig', () => {
+describe('docs/security.md PDF-34: agreement with pdfsig', () => {
   it('on every PDF-32 file: pdfsig valid ⇔ our cryptographic check passes', (t) => corpus.assertAgreement(t));
 });

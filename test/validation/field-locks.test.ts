@@ -1,5 +1,5 @@
 /**
- * SECURITY.md PDF-25: FieldMDP (ISO 32000-1 §12.8.2.4). A signature that locks fields A and B
+ * docs/security.md PDF-25: FieldMDP (ISO 32000-1 §12.8.2.4). A signature that locks fields A and B
  * fails when a later revision fills A, and stays TOTAL-PASSED, with the change reported, when it
  * fills C (V9).
  */
@@ -42,7 +42,7 @@ before(async () => {
   ]);
 });
 
-describe('SECURITY.md PDF-25: FieldMDP lock (V9)', () => {
+describe('docs/security.md PDF-25: FieldMDP lock (V9)', () => {
   const locks: [string, Record<string, PdfObject>][] = [
     ['/Action /Include [(A) (B)]', { Action: name('Include'), Fields: [PdfString.fromText('A'), PdfString.fromText('B')] }],
     ['/Action /Exclude [(C)]', { Action: name('Exclude'), Fields: [PdfString.fromText('C')] }],
@@ -70,6 +70,6 @@ describe('SECURITY.md PDF-25: FieldMDP lock (V9)', () => {
   });
 });
 
-describe('SECURITY.md PDF-34: agreement with pdfsig', () => {
+describe('docs/security.md PDF-34: agreement with pdfsig', () => {
   it('on every PDF-25 file: pdfsig valid ⇔ our cryptographic check passes', (t) => corpus.assertAgreement(t));
 });

@@ -1,5 +1,5 @@
 /**
- * Issue 15 / SECURITY.md DOS-13: a seeded mutator over the project's own generated PDFs — plain,
+ * Issue 15 / docs/security.md DOS-13: a seeded mutator over the project's own generated PDFs — plain,
  * object-stream, incremental and hybrid files, and signed ones — run through what a signing
  * service does with an upload: open, validate every signature, prepare a new signature. Any
  * exception that is not a SignetError (a stack trace), a code missing from docs/errors/, a case

@@ -1,5 +1,5 @@
 /**
- * Validation of PAdES long-term data (ETSI EN 319 102-1 §5.5–5.6; SECURITY.md V14, V15): signature
+ * Validation of PAdES long-term data (ETSI EN 319 102-1 §5.5–5.6; docs/security.md V14, V15): signature
  * and document timestamps verified, DSS revocation evidence used, the level reached reported.
  */
 import { after, before, describe, it } from 'node:test';
@@ -13,7 +13,7 @@ import { makeBasePdf } from '../support/pdf-fixtures.js';
 import type { PdfRef } from '../../src/pdf/index.js';
 import { IncrementalWriter, PdfDict, PdfDocument, PdfName } from '../../src/pdf/index.js';
 
-/** An incremental update that adds a catalog /OpenAction (not an allowed change, SECURITY.md V8). */
+/** An incremental update that adds a catalog /OpenAction (not an allowed change, docs/security.md V8). */
 function withOpenAction(pdf: Uint8Array): Uint8Array {
   const doc = PdfDocument.open(pdf);
   const w = new IncrementalWriter(doc);
@@ -171,6 +171,6 @@ describe('EN 319 102-1 long-term validation of PAdES levels', () => {
   });
 });
 
-describe('SECURITY.md PDF-34: agreement with pdfsig', () => {
+describe('docs/security.md PDF-34: agreement with pdfsig', () => {
   it('on the B-B, B-T, B-LT and B-LTA controls: pdfsig valid ⇔ our cryptographic check passes', (t) => corpus.assertAgreement(t));
 });

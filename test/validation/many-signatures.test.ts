@@ -1,5 +1,5 @@
 /**
- * SECURITY.md DOS-10: a PDF with 1,000 signature fields, each holding a CMS SignedData, meets the
+ * docs/security.md DOS-10: a PDF with 1,000 signature fields, each holding a CMS SignedData, meets the
  * validator's signature-count limit with a clear error before any signature is examined; a file
  * at the limit is still validated. The fixture is generated here: one real CAdES container,
  * copied into every signature dictionary with a ByteRange that is correct for its own /Contents.
@@ -61,7 +61,7 @@ function manySignatures(n: number, cms: Uint8Array): Uint8Array {
   return new Uint8Array(pdf);
 }
 
-describe('SECURITY.md DOS-10: many signatures', () => {
+describe('docs/security.md DOS-10: many signatures', () => {
   let cms: Uint8Array;
 
   before(async () => {

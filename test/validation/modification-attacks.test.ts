@@ -1,5 +1,5 @@
 /**
- * SECURITY.md V4/V5/V8/V9 through the attacks of §3.1: incremental saving (PDF-02…05), shadow
+ * docs/security.md V4/V5/V8/V9 through the attacks of §3.1: incremental saving (PDF-02…05), shadow
  * updates of resources and optional content (PDF-12, PDF-18), annotations and signatures after
  * certification (PDF-20, PDF-21), object freeing (PDF-26) — and the allowed updates that must
  * keep a signature TOTAL-PASSED (a later approval signature, signing an empty field).
@@ -203,6 +203,6 @@ describe('certification (DocMDP)', () => {
   });
 });
 
-describe('SECURITY.md PDF-34: agreement with pdfsig', () => {
+describe('docs/security.md PDF-34: agreement with pdfsig', () => {
   it('on every control and attacked file above: pdfsig valid ⇔ our cryptographic check passes', (t) => corpus.assertAgreement(t));
 });

@@ -1,5 +1,5 @@
 /**
- * SECURITY.md §3.1 overlay attacks: shadow hide via a form field (PDF-13), shadow replace via a
+ * docs/security.md §3.1 overlay attacks: shadow hide via a form field (PDF-13), shadow replace via a
  * field value (PDF-14), Evil Annotations on a P=3 certified document (PDF-19) and a Sneaky
  * Signature with a look-alike appearance (PDF-22). What an update draws over signed page content
  * is reported (V10); where DocMDP, a FieldMDP lock or certification forbids it, the signature
@@ -56,7 +56,7 @@ function failedWith(bytes: Uint8Array, what: string, reason: RegExp, field = 'Si
   assert.ok(sig.problems.some((p) => reason.test(p)), `${what}: problems ${sig.problems.join('; ')}`);
 }
 
-describe('SECURITY.md PDF-13: shadow hide via a form field (V9, V10)', () => {
+describe('docs/security.md PDF-13: shadow hide via a form field (V9, V10)', () => {
   it('an empty text field over the text, filled after signing with an opaque appearance: allowed under approval and P=2, reported as lying over page content', async () => {
     const form = addTextFields(makeBasePdf({ text: 'Pay 100 EUR' }), [
       { name: 'Amount', rect: overText },
@@ -73,7 +73,7 @@ describe('SECURITY.md PDF-13: shadow hide via a form field (V9, V10)', () => {
   });
 });
 
-describe('SECURITY.md PDF-14: shadow replace via a field value (V8, V9)', () => {
+describe('docs/security.md PDF-14: shadow replace via a field value (V8, V9)', () => {
   it('a value pre-set over the text and changed after signing: reported old → new; FAILED under P=1 or a FieldMDP lock', async () => {
     const form = addTextFields(makeBasePdf({ text: 'Invoice' }), [{ name: 'Amount', rect: overText, value: '100 EUR' }]);
     const approval = await signPdf(form, alice, { signingTime, fieldName: 'Sig' });
@@ -89,7 +89,7 @@ describe('SECURITY.md PDF-14: shadow replace via a field value (V8, V9)', () => 
   });
 });
 
-describe('SECURITY.md PDF-19: Evil Annotation on a P=3 certified document (V9, V10)', () => {
+describe('docs/security.md PDF-19: Evil Annotation on a P=3 certified document (V9, V10)', () => {
   it('FreeText, Stamp, Square and Redact with opaque appearances over the text → FAILED; the same in a blank corner → allowed, reported', async () => {
     const certified = await signPdf(makeBasePdf({ text: 'Pay 100 EUR' }), alice, { signingTime, fieldName: 'Sig', certify: 3 });
     for (const subtype of ['FreeText', 'Stamp', 'Square', 'Redact']) {
@@ -102,7 +102,7 @@ describe('SECURITY.md PDF-19: Evil Annotation on a P=3 certified document (V9, V
   });
 });
 
-describe('SECURITY.md PDF-22: Sneaky Signature with a look-alike appearance (V8, V9, V13)', () => {
+describe('docs/security.md PDF-22: Sneaky Signature with a look-alike appearance (V8, V9, V13)', () => {
   it("a visible signature imitating the certifier's name over the text → the certification FAILED; the attacker's signature names the attacker's certificate", async () => {
     const certified = await signPdf(makeBasePdf({ text: 'Pay 100 EUR' }), alice, { signingTime, fieldName: 'Sig', certify: 2 });
     const aliceName = 'Signet Test Signer rsa';
@@ -120,6 +120,6 @@ describe('SECURITY.md PDF-22: Sneaky Signature with a look-alike appearance (V8,
   });
 });
 
-describe('SECURITY.md PDF-34: agreement with pdfsig', () => {
+describe('docs/security.md PDF-34: agreement with pdfsig', () => {
   it('on every overlay file above: pdfsig valid ⇔ our cryptographic check passes', (t) => corpus.assertAgreement(t));
 });

@@ -1,5 +1,5 @@
 /**
- * The coarse page-content extent behind the overlay reports (SECURITY.md V10): text runs,
+ * The coarse page-content extent behind the overlay reports (docs/security.md V10): text runs,
  * rectangles, paths, images and form XObjects land where ISO 32000-1 §8.3.4 (CTM) and §9.4.2
  * (text matrices) put them; `sh` counts as the whole page; unreadable content is unknown.
  */
@@ -33,7 +33,7 @@ const near = (a: Box | undefined, b: Box): void => {
   a.forEach((v, i) => assert.ok(Math.abs(v - (b[i] ?? 0)) < 1e-6, `${JSON.stringify(a)} ≈ ${JSON.stringify(b)}`));
 };
 
-describe('SECURITY.md V10: page content extent', () => {
+describe('docs/security.md V10: page content extent', () => {
   it('a text run: 0.6 em per glyph from the text origin, −0.25 em to 1 em high, moved by Td, TL/T*, Tm and the CTM', () => {
     near(boxesOf('BT /F1 10 Tf 100 200 Td (abcde) Tj ET')?.[0], [100, 197.5, 130, 210]);
     near(boxesOf('BT /F1 10 Tf 12 TL 100 200 Td T* (ab) Tj ET')?.[0], [100, 185.5, 112, 198]);

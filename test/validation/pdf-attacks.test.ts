@@ -1,5 +1,5 @@
 /**
- * SECURITY.md attack tests on signature structure: USF (PDF-01), signature wrapping (PDF-06,
+ * docs/security.md attack tests on signature structure: USF (PDF-01), signature wrapping (PDF-06,
  * PDF-07), ByteRange arithmetic (PDF-08), colliding signatures (PDF-09), byte flips (PDF-10) and
  * padding smuggling (PDF-11). Each attacked file must never be reported TOTAL-PASSED, and the
  * validator must answer with a report (or a typed error), never a crash.
@@ -296,7 +296,7 @@ describe('PDF-11 padding smuggling', () => {
   });
 });
 
-describe('SECURITY.md PDF-34: agreement with pdfsig', () => {
+describe('docs/security.md PDF-34: agreement with pdfsig', () => {
   it('on the control and every attacked file above (PDF-01…11, incl. the PDF-10 flips): pdfsig valid ⇔ our cryptographic check passes', (t) =>
     corpus.assertAgreement(t));
 });

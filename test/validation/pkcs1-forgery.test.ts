@@ -1,5 +1,5 @@
 /**
- * SECURITY.md PDF-31: a Bleichenbacher-'06 forgery of an RSASSA-PKCS1-v1_5 signature (RFC 8017
+ * docs/security.md PDF-31: a Bleichenbacher-'06 forgery of an RSASSA-PKCS1-v1_5 signature (RFC 8017
  * §8.2.2) for a public exponent e = 3. The forged value s is a cube root whose cube starts with
  * `00 01 FF 00 DigestInfo(hash)` and continues with garbage — after the DigestInfo (the 2006
  * original) or inside it, under an outer SEQUENCE length that covers the garbage (the node-forge
@@ -116,7 +116,7 @@ function only(bytes: Uint8Array): SignatureReport {
   return sig;
 }
 
-describe('SECURITY.md PDF-31: PKCS#1 v1.5 signature forgery for an e = 3 key (V12)', () => {
+describe('docs/security.md PDF-31: PKCS#1 v1.5 signature forgery for an e = 3 key (V12)', () => {
   it('control: the honest e = 3 signature is TOTAL-PASSED', () => {
     const sig = only(signed);
     assert.equal(sig.indication, 'TOTAL-PASSED', sig.problems.join('; '));
@@ -154,6 +154,6 @@ describe('SECURITY.md PDF-31: PKCS#1 v1.5 signature forgery for an e = 3 key (V1
   });
 });
 
-describe('SECURITY.md PDF-34: pdfsig agrees with the PDF-31 files', () => {
+describe('docs/security.md PDF-34: pdfsig agrees with the PDF-31 files', () => {
   it('pdfsig valid ⇔ our cryptographic check passes', (t) => corpus.assertAgreement(t));
 });

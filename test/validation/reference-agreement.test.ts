@@ -244,5 +244,5 @@ describe('issue 14: every file gets a report', () => {
     }
   });
 
-  it('SECURITY.md PDF-34: pdfsig agrees on integrity for every file above', (t) => corpus.assertAgreement(t));
+  it('docs/security.md PDF-34: pdfsig agrees on integrity for every file above', (t) => corpus.assertAgreement(t));
 });

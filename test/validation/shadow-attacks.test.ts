@@ -1,5 +1,5 @@
 /**
- * SECURITY.md §3.1 shadow attacks (NDSS 2021; RUB-NDS pdf-attacker `shadow-attack/…`): the signed
+ * docs/security.md §3.1 shadow attacks (NDSS 2021; RUB-NDS pdf-attacker `shadow-attack/…`): the signed
  * file already carries the hidden content, an update after signing only switches it on. Replace
  * via overwrite (PDF-15), hide-and-replace by references (PDF-16) and by object usage (PDF-17,
  * pyHanko's multi-path rule) must all fail the signature (V8).
@@ -67,7 +67,7 @@ function assertFailed(bytes: Uint8Array, what: string, reason: RegExp): void {
   assert.ok(sig.problems.some((p) => reason.test(p)), `${what}: the problems name the change: ${sig.problems.join('; ')}`);
 }
 
-describe('SECURITY.md PDF-15: shadow replace via overwrite of a font used by a signed page (V8)', () => {
+describe('docs/security.md PDF-15: shadow replace via overwrite of a font used by a signed page (V8)', () => {
   it('overwriting the font dictionary, its /Widths, its /ToUnicode CMap or its embedded FontFile2 → FAILED', async () => {
     // Before signing: font 3 becomes a TrueType font with indirect Widths, ToUnicode and FontFile2.
     const refs: Record<'font' | 'widths' | 'toUnicode' | 'fontFile', PdfRef> = {} as never;
@@ -112,7 +112,7 @@ describe('SECURITY.md PDF-15: shadow replace via overwrite of a font used by a s
   });
 });
 
-describe('SECURITY.md PDF-16: hide-and-replace by changing object references (V8)', () => {
+describe('docs/security.md PDF-16: hide-and-replace by changing object references (V8)', () => {
   it('two content streams signed, an update points the page (or its /Contents array object) at the other → FAILED', async () => {
     let shadow = new PdfRef(0, 0);
     let contentsArray = new PdfRef(0, 0);
@@ -146,7 +146,7 @@ describe('SECURITY.md PDF-16: hide-and-replace by changing object references (V8
   });
 });
 
-describe('SECURITY.md PDF-17: hide-and-replace by object usage — an override must be cleared on every path (V8)', () => {
+describe('docs/security.md PDF-17: hide-and-replace by object usage — an override must be cleared on every path (V8)', () => {
   it('the /Info dictionary doubles as the page /Resources: replacing "the document information" swaps the font → FAILED', async () => {
     let infoRef = new PdfRef(0, 0);
     const prepared = update(makeBasePdf({ text: 'Pay 100 EUR' }), (doc, w) => {
@@ -207,6 +207,6 @@ describe('SECURITY.md PDF-17: hide-and-replace by object usage — an override m
   });
 });
 
-describe('SECURITY.md PDF-34: agreement with pdfsig', () => {
+describe('docs/security.md PDF-34: agreement with pdfsig', () => {
   it('on every control and attacked file above: pdfsig valid ⇔ our cryptographic check passes', (t) => corpus.assertAgreement(t));
 });

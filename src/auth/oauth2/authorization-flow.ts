@@ -6,7 +6,7 @@
  * with a fresh factor bound to the approval commitment (a passkey assertion whose challenge is
  * the commitment, or a one-time code) plus the credential PIN (SCAL2), then redirect with a
  * single-use code. Interaction state lives in the database under a session handle that changes at
- * each step (SECURITY.md OA-32); every form post spends a one-time anti-CSRF token (OA-31).
+ * each step (docs/security.md OA-32); every form post spends a one-time anti-CSRF token (OA-31).
  */
 import { X509Certificate } from 'node:crypto';
 import { isSignetError } from '../../core/errors.js';
@@ -406,7 +406,7 @@ export class AuthorizationFlow {
     loginFactor: 'totp' | 'passkey' | 'session',
     o: Origin,
   ): Promise<AuthorizeResponse> {
-    // For scope credential, the credential must be the user's own and usable (SECURITY.md AC-02).
+    // For scope credential, the credential must be the user's own and usable (docs/security.md AC-02).
     const c = r.credential;
     if (c !== undefined) {
       const credential = await findCredential(this.#d.store.db, c.credentialId);
@@ -812,7 +812,7 @@ export class AuthorizationFlow {
     extra: Omit<AuditEvent, 'type' | 'outcome' | 'sourceAddress' | 'traceId'>,
   ): Promise<void> {
     const event = this.#event(o, type, outcome, extra);
-    // SECURITY.md DOS-20: failures are aggregated under a flood; successes always recorded.
+    // docs/security.md DOS-20: failures are aggregated under a flood; successes always recorded.
     if (outcome === 'failure') await appendFailureAudit(this.#d.store, event, this.#d.audit);
     else await appendAuditNow(this.#d.store, event, this.#d.audit);
   }

@@ -88,7 +88,7 @@ export async function validateAuthorizationRequest(
       error: new OAuth2Error('ERR_OAUTH2_UNKNOWN_CLIENT', 'the client is not registered'),
     };
   }
-  // CSC v2 §8.4.2 lets redirect_uri default to a registered one; Signet requires it (SECURITY.md OA-02).
+  // CSC v2 §8.4.2 lets redirect_uri default to a registered one; Signet requires it (docs/security.md OA-02).
   if (redirectUri === undefined) {
     return {
       kind: 'show',
@@ -227,7 +227,7 @@ function validateRest(
   };
 }
 
-/** CSC v2 §8.4.2: `service` or `credential`, never both in one request (SECURITY.md OA-21). */
+/** CSC v2 §8.4.2: `service` or `credential`, never both in one request (docs/security.md OA-21). */
 function parseScope(raw: string): 'service' | 'credential' {
   const scopes = raw.split(' ');
   if (scopes.length !== 1) {
@@ -337,7 +337,7 @@ function parseAuthorizationDetails(raw: string): CredentialAuthorization {
   );
 }
 
-/** SECURITY.md SAD-18: inconsistent authorizations are refused before anything is stored. */
+/** docs/security.md SAD-18: inconsistent authorizations are refused before anything is stored. */
 function checkCredential(
   c: CredentialAuthorization,
   fail: (message: string) => OAuth2Error,

@@ -4,7 +4,7 @@
  * (RFC 5652 §5.4) and keeps the bytes sealed (AES-256-GCM, NIST SP 800-38D, associated data naming
  * the reference) until the authorization request that takes them ends. An authorization request
  * lists `document_refs` in the order of its hashes; every ref must be the client's, unexpired,
- * unbound, and its computed hash must equal the hash at its position (SECURITY.md SAD-03), so the
+ * unbound, and its computed hash must equal the hash at its position (docs/security.md SAD-03), so the
  * person sees exactly the documents whose hashes the SAD will carry.
  */
 import { appendAudit, appendFailureAudit } from '../../audit/index.js';

@@ -50,7 +50,7 @@ export const oauth2WireErrors: Readonly<
   ERR_OAUTH2_DOCUMENT_MALFORMED: { error: 'invalid_request', status: 400 },
   ERR_OAUTH2_DOCUMENT_LIMIT: { error: 'invalid_request', status: 422 },
   ERR_OAUTH2_DOCUMENT_MISMATCH: { error: 'invalid_request', status: 400 },
-  // document_refs of an authorization request (SECURITY.md SAD-03).
+  // document_refs of an authorization request (docs/security.md SAD-03).
   ERR_OAUTH2_DOCUMENT_REF: { error: 'invalid_request', status: 400 },
   // Consent: a document the pre-signing checks block.
   ERR_OAUTH2_DOCUMENT_BLOCKED: { error: 'access_denied', status: 403 },
@@ -70,7 +70,7 @@ export class OAuth2Error extends SignetError<OAuth2ErrorCode> {
 
 /**
  * RFC 6749 §5.2: error_description is limited to %x20-21 / %x23-5B / %x5D-7E (no quote, no
- * backslash, no control characters — SECURITY.md OA-27).
+ * backslash, no control characters — docs/security.md OA-27).
  */
 export function safeErrorDescription(text: string): string {
   return text.replace(/[^\x20\x21\x23-\x5B\x5D-\x7E]/g, ' ').slice(0, 300);

@@ -1,7 +1,7 @@
 /**
  * The server-rendered login and consent pages (no JavaScript, no third-party resources: RFC 9700
  * §4.16 and §4.2). Everything shown is HTML-escaped; the forms carry only the anti-CSRF token —
- * the request itself stays in the database (SECURITY.md OA-33).
+ * the request itself stays in the database (docs/security.md OA-33).
  */
 import type { DocumentFinding } from './consent-documents.js';
 import type { AuthorizationRequest } from './types.js';

@@ -2,7 +2,7 @@
 import { OAuth2Error } from './errors.js';
 import type { RawParams } from './types.js';
 
-/** The single value of `name`, or undefined; a repeated parameter is invalid_request (SECURITY.md OA-23). */
+/** The single value of `name`, or undefined; a repeated parameter is invalid_request (docs/security.md OA-23). */
 export function single(params: RawParams, name: string): string | undefined {
   const v = params[name];
   if (v === undefined) return undefined;

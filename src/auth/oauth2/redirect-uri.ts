@@ -21,7 +21,7 @@ function loopbackWithoutPort(uri: string): string | undefined {
 
 /**
  * True when `requested` is one of `registered`, compared as exact strings (no prefix, case,
- * trailing-slash or percent-encoding tolerance: SECURITY.md OA-01). A loopback URI registered
+ * trailing-slash or percent-encoding tolerance: docs/security.md OA-01). A loopback URI registered
  * without a port matches the same URI with any port (RFC 8252 §7.3, OA-30); `localhost` is not
  * a loopback literal and gets no such tolerance (RFC 8252 §8.3).
  */

@@ -1,6 +1,6 @@
 /**
  * RFC 9396 §6 at the token endpoint: authorization_details, when sent, may only restate what the
- * user consented to (SECURITY.md SAD-03); the answer echoes them with the authorised count.
+ * user consented to (docs/security.md SAD-03); the answer echoes them with the authorised count.
  */
 import type { AuthorizationCodeRow } from '../../store/index.js';
 import { credentialRarTypes } from './authorization-request.js';
@@ -10,7 +10,7 @@ import type { RawParams } from './types.js';
 
 /**
  * RFC 9396 §6: authorization_details at the token endpoint may only restate what was
- * authorised; any other credential, algorithm or hash set is refused (SECURITY.md SAD-03).
+ * authorised; any other credential, algorithm or hash set is refused (docs/security.md SAD-03).
  */
 export function restatedAuthorizationDetails(
   params: RawParams,

@@ -122,7 +122,7 @@ export class TokenEndpoint {
     });
     if (redeemed === undefined) throw invalidGrant('the code is invalid, expired or already used');
     this.#checkCodeBinding(redeemed, client, redirectUri, verifier);
-    // The user may have been disabled since consenting (SECURITY.md SAD-16 in spirit).
+    // The user may have been disabled since consenting (docs/security.md SAD-16 in spirit).
     if ((await findUserById(this.#d.store.db, redeemed.user_id))?.status !== 'active') {
       throw invalidGrant('the user account is not active');
     }
@@ -242,7 +242,7 @@ export class TokenEndpoint {
         }),
         this.#d.audit,
       );
-      // CSC v2 §8.4.4: no refresh token for scope credential (SECURITY.md OA-19).
+      // CSC v2 §8.4.4: no refresh token for scope credential (docs/security.md OA-19).
       return {
         access_token: access.value,
         token_type: 'Bearer',

@@ -30,7 +30,7 @@ export interface OAuth2Deps {
    * each use (a server listening on port 0 learns its base URL late).
    */
   readonly issuer: string | (() => string);
-  /** Authorization code lifetime (default 60 s; RFC 6749 §4.1.2 recommends at most 10 minutes, SECURITY.md OA-12 ≤ 60 s). */
+  /** Authorization code lifetime (default 60 s; RFC 6749 §4.1.2 recommends at most 10 minutes, docs/security.md OA-12 ≤ 60 s). */
   readonly codeTtlSeconds?: number;
   /** How long the login/consent pages stay valid (default 600 s). */
   readonly interactionTtlSeconds?: number;

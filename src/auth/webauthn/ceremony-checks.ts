@@ -7,7 +7,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { WebAuthnError } from './errors.js';
 
-/** §5.1.1 (and CTAP2): a credential id is at most 1023 bytes (SECURITY.md SCA-14). */
+/** §5.1.1 (and CTAP2): a credential id is at most 1023 bytes (docs/security.md SCA-14). */
 export const maxCredentialIdBytes = 1023;
 
 /** The members of an AuthenticatorAssertionResponse / AttestationResponse we read, as JSON (base64url). */

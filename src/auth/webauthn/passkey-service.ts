@@ -81,7 +81,7 @@ export interface PasskeyServiceOptions {
   readonly maxPasskeysPerUser?: number;
   /**
    * Counts each assertion of a ceremony started for a known user toward that user's lockout
-   * (wired to `Authenticator.countedFactor`, SECURITY.md SCA-02/08). Absent: not counted.
+   * (wired to `Authenticator.countedFactor`, docs/security.md SCA-02/08). Absent: not counted.
    */
   readonly attempts?: <T>(userId: string, origin: RequestOrigin, check: () => Promise<T>) => Promise<T>;
 }
@@ -194,7 +194,7 @@ export class PasskeyService {
    * Finishes a registration: the ticket is consumed first (single use), then every check runs;
    * the passkey is stored and the registration audited in one transaction. A credential id that
    * is registered already (to anyone) or longer than 1023 bytes, or another algorithm than
-   * ES256/RS256/EdDSA, is refused (SECURITY.md SCA-14).
+   * ES256/RS256/EdDSA, is refused (docs/security.md SCA-14).
    */
   async finishRegistration(
     request: {
@@ -444,7 +444,7 @@ export class PasskeyService {
 
   /**
    * Removes one of a user's passkeys. Unless `allowLast` (an administrator's revocation), removing
-   * the user's last second factor is refused (SECURITY.md SCA-18). Audited.
+   * the user's last second factor is refused (docs/security.md SCA-18). Audited.
    */
   async removePasskey(
     request: {
@@ -510,7 +510,7 @@ export class PasskeyService {
     return ticket;
   }
 
-  /** SECURITY.md SCA-10/16: one DELETE … RETURNING; then purpose, user, binding and expiry must match. */
+  /** docs/security.md SCA-10/16: one DELETE … RETURNING; then purpose, user, binding and expiry must match. */
   async #takeChallenge(ticket: string, purpose: string, userId: string | undefined, binding: string | undefined): Promise<WebauthnChallengeRow> {
     if (typeof ticket !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(ticket)) {
       throw new WebAuthnError('ERR_WEBAUTHN_TICKET_INVALID', 'the ceremony ticket is unknown or was used already');

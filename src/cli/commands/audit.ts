@@ -1,7 +1,7 @@
 /**
  * `signet audit verify [--data DIR]`: verifies the audit log of a data directory (or DATABASE_URL)
  * offline: every entry hash, the chain links, the sequence, each entry's HMAC and the HMAC'd head
- * (SECURITY.md AUD-01…05). Exits 1 naming the first bad entry on any edit, deletion or reordering.
+ * (docs/security.md AUD-01…05). Exits 1 naming the first bad entry on any edit, deletion or reordering.
  */
 import { createAuditKey, verifyAuditStore } from '../../audit/index.js';
 import { loadServerConfig, openServerSecrets } from '../../server/index.js';

@@ -2,7 +2,7 @@
  * `signet serve [--data DIR] [--port P] [--host H] [--base-url URL] [--demo]`: one process serving
  * the CSC API, OAuth2, the PKI endpoints and the admin API. First start bootstraps the data
  * directory and prints a one-time administrator set-up token; SIGTERM/SIGINT drain and stop
- * (SECURITY.md FLT-19: readiness false first, in-flight requests finish, then exit 0).
+ * (docs/security.md FLT-19: readiness false first, in-flight requests finish, then exit 0).
  */
 import type { Logger } from 'pino';
 import {
@@ -106,7 +106,7 @@ function warnDevelopmentDefaults(services: Services, log: Logger): void {
 }
 
 /**
- * The graceful stop (SECURITY.md FLT-19): readiness false first (a load balancer stops routing
+ * The graceful stop (docs/security.md FLT-19): readiness false first (a load balancer stops routing
  * here), requests still served for the drain delay, then Fastify's close() stops accepting,
  * answers 503 on kept-alive connections and waits for in-flight requests. True when everything
  * finished within the shutdown timeout; otherwise the remaining connections are cut.
@@ -171,7 +171,7 @@ export async function runServe(argv: readonly string[], io: CliIo, stop: Promise
     if (demo !== undefined) io.stdout.write(`${demoInstructions(demo.demo, base, config.dataDir)}\n`);
     // Last: once this line is out, everything (demo account included) is ready.
     io.stdout.write(`signet: listening on ${base} port=${port}\n`);
-    // SECURITY.md FLT-20: certificate renewal every SIGNET_RENEWAL_INTERVAL_MS, one node at a time.
+    // docs/security.md FLT-20: certificate renewal every SIGNET_RENEWAL_INTERVAL_MS, one node at a time.
     const renewal = startRenewalJob(
       { store: services.store, ca: services.ca, logger, nodeId: config.nodeId },
       config.renewal,

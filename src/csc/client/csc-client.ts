@@ -211,7 +211,7 @@ export class CscClient {
   /**
    * A signing call. With an idempotency key the key goes in the `Idempotency-Key` header and a
    * network error or timeout (the answer may be lost after the RSSP signed) is retried once with
-   * the same key: the RSSP then returns the stored signatures instead of signing again (SECURITY.md
+   * the same key: the RSSP then returns the stored signatures instead of signing again (docs/security.md
    * SAD-07). Without a key a lost answer is never retried (its SAD slots are spent).
    */
   async #callIdempotent(method: string, body: object, idempotencyKey: string | undefined): Promise<unknown> {

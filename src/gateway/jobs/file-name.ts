@@ -1,5 +1,5 @@
 /**
- * File names of uploaded documents are display text only (SECURITY.md AC-09): never a path, never
+ * File names of uploaded documents are display text only (docs/security.md AC-09): never a path, never
  * a storage key. `displayName` keeps what a person recognises (the last path segment, without
  * control characters); `contentDisposition` writes an RFC 6266 header with an ASCII `filename`
  * fallback and the exact UTF-8 name in `filename*` (RFC 8187, which obsoletes RFC 5987).

@@ -4,7 +4,7 @@
  * whose lease expired (its node died). The approved hashes are signed in fixed chunks through
  * `signatures/signHash` (CSC v2 §11.10), each with an Idempotency-Key derived from the job id and
  * the chunk index, so a resumed chunk gets the RSSP's stored signatures instead of new ones
- * (SECURITY.md SAD-07): nothing lost, nothing signed twice. Each document's outcome is recorded
+ * (docs/security.md SAD-07): nothing lost, nothing signed twice. Each document's outcome is recorded
  * as it completes (progress is rows). Before embedding, each document's signed attributes must
  * hash to the approved value (SAD-04): a document changed in the database after approval — or
  * added to the job — is refused and audited.

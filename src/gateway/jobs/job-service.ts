@@ -1,7 +1,7 @@
 /**
  * Signing jobs of the web gateway (docs/decisions/0001 Contract 4): a person's job holds up to
  * 500 PDFs, each checked as a PDF and sealed at rest; the job and its documents are visible only
- * to their owner — anything else is answered like a missing job (SECURITY.md AC-05). Sign,
+ * to their owner — anything else is answered like a missing job (docs/security.md AC-05). Sign,
  * callback and the signing run are in job-authorization.ts and job-runner.ts.
  */
 import { randomBytes } from 'node:crypto';

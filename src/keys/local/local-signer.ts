@@ -91,7 +91,7 @@ export async function loadLocalSigner(
 
 /**
  * Parses a private key; wrong or missing passphrases map to ERR_KEY_FILE_PASSPHRASE. Byte input
- * is handed to node:crypto as a Buffer view: key material never becomes a JS string (SECURITY.md
+ * is handed to node:crypto as a Buffer view: key material never becomes a JS string (docs/security.md
  * KEY-04, strings cannot be wiped).
  */
 function readPrivateKey(data: Uint8Array | string, passphrase: string | undefined): KeyObject {

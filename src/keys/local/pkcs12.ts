@@ -46,7 +46,7 @@ const macHashes: Readonly<Record<string, Pkcs12KdfHash>> = {
   '2.16.840.1.101.3.4.2.3': 'sha512',
 };
 
-// asn1js limits (SECURITY.md ASN-01): bounded depth, node count and content length.
+// asn1js limits (docs/security.md ASN-01): bounded depth, node count and content length.
 const berOptions = { maxDepth: 32, maxNodes: 100_000, maxContentLength: 16 * 1024 * 1024 };
 
 function parse<T>(data: ArrayBuffer | Uint8Array, type: new () => T, what: string): T {
@@ -146,7 +146,7 @@ export async function readPkcs12(
   return { privateKey, certificates };
 }
 
-/** Imports a plaintext PKCS#8 PrivateKeyInfo and wipes the buffer (SECURITY.md KEY-04). */
+/** Imports a plaintext PKCS#8 PrivateKeyInfo and wipes the buffer (docs/security.md KEY-04). */
 function privateKeyFrom(pkcs8: Uint8Array): KeyObject {
   const buffer = Buffer.from(pkcs8.buffer, pkcs8.byteOffset, pkcs8.byteLength);
   try {

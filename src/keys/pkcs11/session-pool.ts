@@ -134,7 +134,7 @@ export class SessionPool {
         this.#module.leave();
       }
       let failure = classifyPkcs11Failure(error);
-      // SECURITY.md FLT-11: the token may log the application out under the pool (a C_Logout by
+      // docs/security.md FLT-11: the token may log the application out under the pool (a C_Logout by
       // another client, a token-side timeout). Private objects then vanish, so the failure reads
       // as a missing key or a stale handle: a session that is no longer logged in means a lost
       // login, repaired once like the others (the failed attempt signed nothing).
@@ -251,7 +251,7 @@ export class SessionPool {
 
   /**
    * C_Login as the user on `handle`. A PIN the token refuses is remembered and never presented
-   * again by this pool (SECURITY.md FLT-11): a token counts wrong PINs and locks itself.
+   * again by this pool (docs/security.md FLT-11): a token counts wrong PINs and locks itself.
    */
   #login(handle: pkcs11js.Handle, generation: number): void {
     if (this.#loginRefused !== undefined) throw this.#loginRefused;

@@ -1,7 +1,7 @@
 /**
  * The token-server wire protocol: JSON over HTTPS with mutual TLS (RFC 8446 §4.3.2 client
  * certificates). Requests that use a key carry a single-use request id and an issue time, so a
- * captured request cannot be replayed (SECURITY.md KEY-10) and a retry can never sign twice.
+ * captured request cannot be replayed (docs/security.md KEY-10) and a retry can never sign twice.
  */
 import type { DigestAlgorithm, SignatureScheme } from '../../cms/algorithms.js';
 import type { KeySpec } from '../key-backend.js';

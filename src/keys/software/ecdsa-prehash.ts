@@ -96,7 +96,7 @@ function privateScalarOf(der: Uint8Array, size: number): Uint8Array {
  */
 export function signEcdsaPrehash(privateKey: KeyObject, digest: Uint8Array): Uint8Array {
   const c = curves[curveOf(privateKey)];
-  // SECURITY.md KEY-04: the scalar is read from a DER Buffer that is zeroed at once, never from
+  // docs/security.md KEY-04: the scalar is read from a DER Buffer that is zeroed at once, never from
   // a JWK (a string cannot be wiped and outlives the signature in the heap). Known gap: node
   // copies the export out of an OpenSSL memory BIO that is freed without being cleansed, and the
   // BigInt d cannot be wiped either.

@@ -46,7 +46,7 @@ export function openGcm(
   if (box.iv.length !== 12 || box.ciphertext.length < 16) return undefined;
   const tag = box.ciphertext.subarray(box.ciphertext.length - 16);
   const body = box.ciphertext.subarray(0, box.ciphertext.length - 16);
-  // SECURITY.md KEY-04: the plaintext may be key material; the pieces it is assembled from are
+  // docs/security.md KEY-04: the plaintext may be key material; the pieces it is assembled from are
   // zeroed, so only the returned Buffer (which the caller zeroes) ever holds it.
   let head: Buffer | undefined;
   let tail: Buffer | undefined;

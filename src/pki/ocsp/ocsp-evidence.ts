@@ -4,7 +4,7 @@
  * "now": the caller says at which time the status is wanted, and the response must have been
  * produced by the issuer or by a delegated responder the issuer certified with id-kp-OCSPSigning.
  * When the caller gives the validation time, a response whose thisUpdate lies beyond it (plus
- * the skew) is refused: it speaks about a time that has not come (SECURITY.md ASN-11, FLT-18).
+ * the skew) is refused: it speaks about a time that has not come (docs/security.md ASN-11, FLT-18).
  * A passed nextUpdate is no reason to refuse archived evidence (EN 319 102-1 §5.2.5 judges
  * freshness against the signing time, not against now).
  */

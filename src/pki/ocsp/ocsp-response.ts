@@ -25,7 +25,7 @@ export interface OcspStatus {
 
 /**
  * Clock skew tolerated between a responder and us for thisUpdate in the future (RFC 6960 §4.2.2.1
- * leaves it local; 5 minutes as for Kerberos and most OCSP clients): SECURITY.md FLT-18.
+ * leaves it local; 5 minutes as for Kerberos and most OCSP clients): docs/security.md FLT-18.
  */
 export const defaultOcspMaxSkewMs = 5 * 60_000;
 

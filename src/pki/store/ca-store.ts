@@ -55,7 +55,7 @@ export interface CaStore {
   nextCounter(name: string, count?: number): Promise<bigint>;
   /**
    * The reference time shared by every process using this store (the database's clock), when
-   * there is one: the TSA refuses to stamp when its own clock disagrees (SECURITY.md FLT-17).
+   * there is one: the TSA refuses to stamp when its own clock disagrees (docs/security.md FLT-17).
    */
   referenceTime?(): Promise<Date>;
   /**

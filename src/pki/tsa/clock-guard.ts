@@ -1,6 +1,6 @@
 /**
  * The TSA's check of its own clock against a reference (the database's clock shared by every
- * node, SECURITY.md FLT-17): a token must not carry a genTime that is wrong by more than the
+ * node, docs/security.md FLT-17): a token must not carry a genTime that is wrong by more than the
  * tolerance (RFC 3161 §2.4.2 genTime and accuracy; §2.4.2 failInfo timeNotAvailable when the
  * TSA's time source is not available). Cheap: the reference is sampled once per interval; in
  * between, the expected time is the sample plus the monotonic time elapsed, so a step of the

@@ -5,7 +5,7 @@
  * policy OID, accuracy, nonce echo, unique increasing serial numbers and ESSCertIDv2. Before a
  * genTime is written the node's clock is checked against the store's reference time (the
  * database clock shared by every node): off by more than the tolerance, the request is rejected
- * with timeNotAvailable instead of stamped with a wrong time (SECURITY.md FLT-17).
+ * with timeNotAvailable instead of stamped with a wrong time (docs/security.md FLT-17).
  */
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { GeneralName } from '@peculiar/asn1-x509';
@@ -58,7 +58,7 @@ export interface TimestampAuthorityOptions {
    */
   readonly serialBlockSize?: number;
   /**
-   * The reference the TSA's clock is checked against before each genTime (SECURITY.md FLT-17).
+   * The reference the TSA's clock is checked against before each genTime (docs/security.md FLT-17).
    * Default: the store's referenceTime() when it has one (the database's clock); `false` turns
    * the check off (a single-process TSA whose only clock is its own).
    */

@@ -3,7 +3,7 @@
  * use) and the admin bearer tokens (scope `admin`) it is exchanged for. They live in the tokens
  * table under their own kinds (`admin-setup`, `admin`), issued to the built-in client
  * `signet-admin`, so no CSC or OAuth check that looks for kind `access` can ever accept them
- * (SECURITY.md OA-28: audience restriction). Opaque values, SHA-256 at rest (RFC 6749 §10.10).
+ * (docs/security.md OA-28: audience restriction). Opaque values, SHA-256 at rest (RFC 6749 §10.10).
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../core/clock.js';

@@ -1,5 +1,5 @@
 /**
- * Account self-service under /api/v1 (issue 12; SECURITY.md SCA-18), all under the web session:
+ * Account self-service under /api/v1 (issue 12; docs/security.md SCA-18), all under the web session:
  * the user's factors, adding / renaming / removing passkeys, enrolling TOTP (the otpauth:// URI
  * and a QR code rendered here as SVG, confirmed by a first code) and removing it. Every change
  * needs a second factor verified in this session within 5 minutes, or a step-up proof in the

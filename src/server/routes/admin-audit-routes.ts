@@ -2,7 +2,7 @@
  * `GET /admin/v1/audit/verify`: the `signet audit verify` check over the admin API, for the web
  * app's Administration page (issue 13, journey 5). It recomputes every entry hash, the chain
  * links, the sequence, each entry's HMAC and the HMAC'd head on one consistent snapshot of the
- * live log (SECURITY.md AUD-01…05; src/audit/verify-audit-log.ts). The MAC key never leaves the
+ * live log (docs/security.md AUD-01…05; src/audit/verify-audit-log.ts). The MAC key never leaves the
  * server; the answer holds the verdict, the counts and at most 20 problems. Registered inside the
  * admin plugin's authenticated scope (admin bearer token or an admin's web session).
  */

@@ -3,7 +3,7 @@
  * roles and second factors. Every route but /setup needs an admin bearer token (RFC 6750 §2.1,
  * header only; scope `admin`) or the web session of a user with the admin role (signed in with
  * two factors; state changes carry `X-Signet-Request: 1`, docs/decisions/0001 Contract 1);
- * CSC/OAuth tokens are refused here and admin tokens are refused there (SECURITY.md OA-28, AC-04).
+ * CSC/OAuth tokens are refused here and admin tokens are refused there (docs/security.md OA-28, AC-04).
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type {} from '@fastify/swagger';

@@ -437,7 +437,7 @@ export const oauth2Routes: FastifyPluginAsync<OAuth2RoutesOptions> = (app, { oau
     );
   }
 
-  // SECURITY.md OA-27: the token and revocation endpoints answer POST only.
+  // docs/security.md OA-27: the token and revocation endpoints answer POST only.
   for (const path of ['/oauth2/token', '/oauth2/revoke', '/oauth2/pushed_authorize', '/oauth2/documents', '/oauth2/documents/batch']) {
     app.get(path, { schema: { hide: true } }, (_request, reply) =>
       reply

@@ -1,5 +1,5 @@
 /**
- * The user API under /api/v1: a user reads their own audit trail (SECURITY.md AUD-10, AC-03) with
+ * The user API under /api/v1: a user reads their own audit trail (docs/security.md AUD-10, AC-03) with
  * the bearer access token CSC auth/login or the OAuth2 token endpoint issued (RFC 6750 §2.1,
  * header only). Only entries whose actor is the token's user are ever read; another user's entry
  * is answered exactly like a missing one (404). The web app's session cookie is accepted too (reads only). Each entry comes with its hash and previous hash
@@ -204,7 +204,7 @@ export const userAuditRoutes: FastifyPluginAsync<UserAuditRoutesOptions> = async
     },
     async (request, reply) => {
       const entry = await findUserAuditEntry(services.store.db, request.apiUserId as string, request.params.seq);
-      // SECURITY.md AC-03: another user's entry is indistinguishable from a missing one.
+      // docs/security.md AC-03: another user's entry is indistinguishable from a missing one.
       if (entry === undefined) return reply.code(404).send({ error: 'not_found', error_description: 'no such audit entry' });
       return { entry, format: extractFormat };
     },

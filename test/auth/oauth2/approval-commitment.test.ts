@@ -1,5 +1,5 @@
 /**
- * The approval commitment (issue 12, docs/decisions/0001 contract 3; SECURITY.md SCA-10…17,
+ * The approval commitment (issue 12, docs/decisions/0001 contract 3; docs/security.md SCA-10…17,
  * SAD-03/04) through the whole server on both stores, with hand-crafted WebAuthn responses (a
  * software authenticator) so each refusal breaks exactly one thing: sign in with password +
  * passkey on the authorization server's page; the approval ceremony's challenge is

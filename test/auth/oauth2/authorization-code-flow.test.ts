@@ -41,7 +41,7 @@ describe('OAuth2 authorization code flow (RFC 6749 §4.1 + RFC 7636)', () => {
         assert.match(login.res.body, /<form method="post" action="authorize"/);
         assert.ok(login.cookie !== undefined && login.cookie.length >= 43);
         assert.ok(login.fields['csrf_token'] !== undefined);
-        // SECURITY.md OA-25/26: anti-framing, no referrer, no caching on the HTML.
+        // docs/security.md OA-25/26: anti-framing, no referrer, no caching on the HTML.
         assert.match(
           String(login.res.headers['content-security-policy']),
           /frame-ancestors 'none'/,
@@ -380,7 +380,7 @@ describe('OAuth2 authorization code flow (RFC 6749 §4.1 + RFC 7636)', () => {
         });
         assert.equal(refreshed.json<{ error: string }>().error, 'invalid_grant');
 
-        // A credential-scope token: revoking it revokes its SAD (SECURITY.md SAD-15).
+        // A credential-scope token: revoking it revokes its SAD (docs/security.md SAD-15).
         const p2 = pkce();
         const h = digest('x');
         const q2 = await authorizeAll(

@@ -1,5 +1,5 @@
 /**
- * Authorization endpoint refusals (SECURITY.md OA-01…05, OA-21…23, OA-30; RFC 6749 §4.1.2.1):
+ * Authorization endpoint refusals (docs/security.md OA-01…05, OA-21…23, OA-30; RFC 6749 §4.1.2.1):
  * before the client and redirect URI are verified, errors are shown and never redirected; after,
  * they go back to the client with state and iss.
  */
@@ -157,7 +157,7 @@ describe('RFC 6749 §4.1.2.1 authorization request errors', () => {
     );
   });
 
-  it('SECURITY.md SAD-18: inconsistent credential authorizations are refused before anyone signs in', async (t) => {
+  it('docs/security.md SAD-18: inconsistent credential authorizations are refused before anyone signs in', async (t) => {
     if (!(await requireStore(t, 'sqlite'))) return;
     const env = await makeEnv(t, 'sqlite');
     const { challenge } = pkce();

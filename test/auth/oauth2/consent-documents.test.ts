@@ -2,7 +2,7 @@
  * Documents at consent (docs/decisions/0001 contract 3; issue 12 "Consent that shows the
  * documents"): POST /oauth2/documents checks the prepared PDF (ByteRange, message-digest) and
  * computes the DTBS/R hash itself; document_refs of PAR and of the plain authorize query must
- * match the hashes position by position (SECURITY.md SAD-03); refusals are clear and audited;
+ * match the hashes position by position (docs/security.md SAD-03); refusals are clear and audited;
  * hostile PDFs end in bounded time; documents are deleted when the request ends. Both stores.
  */
 import { describe, it } from 'node:test';
@@ -226,7 +226,7 @@ describe('the inspector runs off the event loop, with a deadline', () => {
   });
 });
 
-describe('document_refs bind the documents to the hashes (SECURITY.md SAD-03)', () => {
+describe('document_refs bind the documents to the hashes (docs/security.md SAD-03)', () => {
   for (const kind of storeKinds) {
     it(`${kind}: PAR with three documents → consent lists them → code → documents deleted`, async (t) => {
       if (!(await requireStore(t, kind))) return;

@@ -1,6 +1,6 @@
 /**
  * The OAuth2 credential-scope token drives the real CSC API (contract 2; CSC API v2 §8.4, §11.9;
- * SECURITY.md SAD-02/05/10/15): a token obtained through the browser flow signs exactly the
+ * docs/security.md SAD-02/05/10/15): a token obtained through the browser flow signs exactly the
  * authorised hashes via POST /csc/v2/signatures/signHash — and nothing else, and only once.
  */
 import { describe, it } from 'node:test';

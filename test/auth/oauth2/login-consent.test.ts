@@ -1,5 +1,5 @@
 /**
- * The login and consent pages (SECURITY.md OA-24, OA-31…33, SCA lockout through the
+ * The login and consent pages (docs/security.md OA-24, OA-31…33, SCA lockout through the
  * Authenticator; RFC 9700 §4.7): one-time anti-CSRF tokens bound to a server-side session,
  * lockout after wrong passwords/TOTP, hidden fields never trusted, denial and foreign credentials.
  */
@@ -178,7 +178,7 @@ describe('login and consent pages', () => {
     );
   });
 
-  it("another user's credential: access_denied after login, never a consent page for it (SECURITY.md AC-02)", async (t) => {
+  it("another user's credential: access_denied after login, never a consent page for it (docs/security.md AC-02)", async (t) => {
     if (!(await requireStore(t, 'sqlite'))) return;
     const env = await makeEnv(t, 'sqlite');
     const login = await openLogin(env, credentialParams(env, env.foreignCredentialId));

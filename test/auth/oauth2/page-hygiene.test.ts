@@ -1,5 +1,5 @@
 /**
- * SECURITY.md OA-26 (Referer leakage, RFC 9700 §4.2.4) and OA-25 (clickjacking, §4.16) on every HTML
+ * docs/security.md OA-26 (Referer leakage, RFC 9700 §4.2.4) and OA-25 (clickjacking, §4.16) on every HTML
  * page of the authorization server — login, consent (credential scope, with the hashes), error —
  * and on the redirect that carries the code: `Referrer-Policy: no-referrer`, a CSP that denies by
  * default (`default-src 'none'`), runs only Signet's own script files (`script-src 'self'`, no

@@ -1,5 +1,5 @@
 /**
- * Token endpoint refusals (SECURITY.md OA-06…13, OA-17…19, OA-22, OA-27; RFC 6749 §4.1.3, §5.2,
+ * Token endpoint refusals (docs/security.md OA-06…13, OA-17…19, OA-22, OA-27; RFC 6749 §4.1.3, §5.2,
  * §6; RFC 7636 §4.6; RFC 9700 §4.8, §4.14): PKCE, code binding and single use (a replay revokes
  * what the code produced), expiry, refresh rotation with family revocation on reuse.
  */

@@ -1,5 +1,5 @@
 /**
- * The WebAuthn refusal suite (SECURITY.md SCA-10…14, 16, 17; W3C WebAuthn L2 §7.1/§7.2; FIDO
+ * The WebAuthn refusal suite (docs/security.md SCA-10…14, 16, 17; W3C WebAuthn L2 §7.1/§7.2; FIDO
  * Resp-2/Resp-3) on both stores: real authenticator responses built in the test (node:crypto
  * EC P-256, CBOR attestation `none`, correct authenticatorData and clientDataJSON), accepted
  * as built, then broken one element at a time. Each refusal carries a stable code and is audited;

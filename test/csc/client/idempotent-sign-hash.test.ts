@@ -1,5 +1,5 @@
 /**
- * The CSC client's Idempotency-Key (SECURITY.md SAD-07): a loopback TCP proxy in front of a real
+ * The CSC client's Idempotency-Key (docs/security.md SAD-07): a loopback TCP proxy in front of a real
  * Signet RSSP drops the first signHash response after the RSSP has signed and committed. With a key
  * the client retries once with the same key and gets the stored signature (one key operation);
  * without a key the lost answer is an ERR_CSC_CLIENT_NETWORK and the SAD is spent.
@@ -34,7 +34,7 @@ async function dropProxy(t: { after(fn: () => unknown): unknown }, upstreamPort:
   return { port: proxy.port, drop, keys };
 }
 
-describe('CSC client Idempotency-Key (SECURITY.md SAD-07)', () => {
+describe('CSC client Idempotency-Key (docs/security.md SAD-07)', () => {
   it('a signHash answer lost after the RSSP signed: retried once with the same key, the stored signature comes back, one key operation; without a key it is lost', async (t) => {
     const { store } = await testStores(t).sqlite();
     const keyOps = { n: 0 };

@@ -4,7 +4,7 @@
  * http://localhost:PORT (WebAuthn refuses an IP address as relying-party id). Its clock is the
  * wall clock; a TOTP code is single use per 30 s step (RFC 6238 §5.2), so when a user needs a
  * second code within one step the clock is moved ahead to the next unused step (the TSA then
- * refuses to stamp, SECURITY.md FLT-17: flows that time-stamp approve with a passkey instead).
+ * refuses to stamp, docs/security.md FLT-17: flows that time-stamp approve with a passkey instead).
  * Users get a password, a confirmed TOTP (confirmed with the previous step's code, so the
  * current step is free for signing in) and an EC P-256 credential.
  */

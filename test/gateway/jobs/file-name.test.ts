@@ -1,4 +1,4 @@
-/** File names are display text only (SECURITY.md AC-09); Content-Disposition per RFC 6266 §4.3 with RFC 8187 `filename*`. */
+/** File names are display text only (docs/security.md AC-09); Content-Disposition per RFC 6266 §4.3 with RFC 8187 `filename*`. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { contentDisposition, displayName, uniqueEntryNames } from '../../../src/gateway/index.js';

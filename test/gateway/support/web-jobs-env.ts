@@ -20,7 +20,7 @@ import { openServices, serverEnv, type ServerEnv } from '../../server/support/se
 /**
  * One clock for every node: the wall clock plus an offset. A TOTP code is accepted once per step
  * (RFC 6238 §5.2), so each sign-in or approval moves the clock to a step not used yet;
- * `toRealTime()` puts it back on the wall clock before the TSA is asked (SECURITY.md FLT-17: the
+ * `toRealTime()` puts it back on the wall clock before the TSA is asked (docs/security.md FLT-17: the
  * TSA refuses a clock off from its reference).
  */
 export interface SharedClock extends Clock {

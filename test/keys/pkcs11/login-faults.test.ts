@@ -1,5 +1,5 @@
 /**
- * SECURITY.md FLT-11 on SoftHSM2: the token logs the application out under the pool (C_Logout from
+ * docs/security.md FLT-11 on SoftHSM2: the token logs the application out under the pool (C_Logout from
  * another client in the same process — the login state is the application's, PKCS#11 v2.40 §5.6),
  * then the user PIN changes. A lost login is repaired once per failure, like a lost session; a PIN
  * the token refuses is never presented again by that pool, and its health turns false.
@@ -44,7 +44,7 @@ function judge(label: string, pin: string): { api: pkcs11js.PKCS11; session: pkc
   return { api, session };
 }
 
-describe('SECURITY.md FLT-11: logged out, then the PIN changed', () => {
+describe('docs/security.md FLT-11: logged out, then the PIN changed', () => {
   it('after C_Logout the pool logs in again and signs; after a PIN change it stops at ERR_KEY_PIN, unhealthy, the old PIN presented once', async (t) => {
     if (!requireTools(t, 'softhsm2-util')) return;
     const [a] = tokens as [TestToken];

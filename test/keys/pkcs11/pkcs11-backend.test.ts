@@ -1,5 +1,5 @@
 /**
- * PKCS#11 backend on SoftHSM2: key confinement (SECURITY.md KEY-06, KEY-07, KEY-09), session
+ * PKCS#11 backend on SoftHSM2: key confinement (docs/security.md KEY-06, KEY-07, KEY-09), session
  * faults and reconnection, bounded waiting, and the token pool (least-used placement, tokens
  * independent of each other).
  */

@@ -1,6 +1,6 @@
 /**
  * The token server and its client over loopback HTTPS with mutual TLS (RFC 8446 §4.3.2): client
- * certificates are required, sign request ids are single use (SECURITY.md KEY-10), and a server
+ * certificates are required, sign request ids are single use (docs/security.md KEY-10), and a server
  * restart mid-run loses or doubles no signature.
  */
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
 /**
- * SECURITY.md KEY-04, key lifetime in memory: a child process signs with software-keystore keys
+ * docs/security.md KEY-04, key lifetime in memory: a child process signs with software-keystore keys
  * (on the calling thread and on a signing worker), forces GC and writes a V8 heap snapshot; the
  * snapshot (strings: PEM, base64, hex) and the child's whole readable memory (/proc/<pid>/mem:
  * Buffer backing stores, freed heap, OpenSSL's allocations, worker heaps) must not contain the
@@ -99,7 +99,7 @@ async function inspectChild(args: readonly string[], needles: readonly Needle[],
   }
 }
 
-describe('SECURITY.md KEY-04: key lifetime in memory (software keystore)', { skip: process.platform !== 'linux' && 'needs /proc' }, () => {
+describe('docs/security.md KEY-04: key lifetime in memory (software keystore)', { skip: process.platform !== 'linux' && 'needs /proc' }, () => {
   it('the control is found: a live Buffer of the PKCS#8 DER in memory, its PEM string in the heap snapshot', async (t) => {
     const dir = tempDir(t);
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });

@@ -1,6 +1,6 @@
 /**
  * Certificate serial numbers (RFC 5280 §4.1.2.2; CA/B Forum BR §7.1: ≥ 64 bits from a CSPRNG) —
- * SECURITY.md KEY-13. The row's figure is 10^5 certificates; issuing that many on every CA store
+ * docs/security.md KEY-13. The row's figure is 10^5 certificates; issuing that many on every CA store
  * would take minutes on the CI machine, so the generator itself is tested for 10^5 serials and a
  * smaller number of real certificates (per CA store) is issued and read back from their DER.
  */
@@ -15,7 +15,7 @@ import { caStoreSuites } from '../support/ca-stores.js';
 const generated = 100_000;
 const issued = 40;
 
-describe('SECURITY.md KEY-13: serial numbers (RFC 5280 §4.1.2.2)', () => {
+describe('docs/security.md KEY-13: serial numbers (RFC 5280 §4.1.2.2)', () => {
   it(`generates ${generated} serials: unique, positive, 16 octets, ≥ 64 varying bits`, () => {
     const seen = new Set<string>();
     const ones = new Array<number>(128).fill(0);
@@ -41,7 +41,7 @@ describe('SECURITY.md KEY-13: serial numbers (RFC 5280 §4.1.2.2)', () => {
 });
 
 for (const { kind, skip } of await caStoreSuites()) {
-  describe(`SECURITY.md KEY-13: issued certificates — ${kind} CA store`, { skip }, () => {
+  describe(`docs/security.md KEY-13: issued certificates — ${kind} CA store`, { skip }, () => {
     let pki: PkiFixture;
     const cleanup = suiteCleanup(after);
     before(async () => {

@@ -1,6 +1,6 @@
 /**
  * Hostile PKCS#10 requests (RFC 2986) against the key policy, proof of possession, the unique key
- * rule and the subject rules — SECURITY.md ASN-06, ASN-07, ASN-08. Requests are built here with
+ * rule and the subject rules — docs/security.md ASN-06, ASN-07, ASN-08. Requests are built here with
  * the asn1 schemas (and openssl where it can make the key), so each case changes exactly one thing.
  */
 import { describe, it, before, after } from 'node:test';
@@ -92,7 +92,7 @@ function oddNumber(bits: number): Uint8Array {
   return n;
 }
 
-describe('SECURITY.md ASN-06: CSR keys and proof of possession (RFC 2986 §3, ETSI TS 119 312 §6)', () => {
+describe('docs/security.md ASN-06: CSR keys and proof of possession (RFC 2986 §3, ETSI TS 119 312 §6)', () => {
   const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const other = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -163,7 +163,7 @@ describe('SECURITY.md ASN-06: CSR keys and proof of possession (RFC 2986 §3, ET
 });
 
 for (const { kind, skip } of await caStoreSuites()) {
-  describe(`SECURITY.md ASN-07, ASN-08: enrollment of hostile requests — ${kind} CA store`, { skip }, () => {
+  describe(`docs/security.md ASN-07, ASN-08: enrollment of hostile requests — ${kind} CA store`, { skip }, () => {
     let pki: PkiFixture;
     const cleanup = suiteCleanup(after);
     before(async () => {
@@ -246,7 +246,7 @@ for (const { kind, skip } of await caStoreSuites()) {
   });
 }
 
-describe('SECURITY.md ASN-08: subjects from user data (buildSubject)', () => {
+describe('docs/security.md ASN-08: subjects from user data (buildSubject)', () => {
   it('refuses the same injections when they arrive as user data instead of a CSR', () => {
     for (const commonName of ['A\u0000B', 'A\u001bB', 'A\u202eB', 'A\u2067B', 'A'.repeat(10 * 1024), '\ufeffAlice']) {
       assert.throws(() => buildSubject({ commonName }), code('ERR_PKI_SUBJECT_INVALID'), JSON.stringify(commonName.slice(0, 8)));

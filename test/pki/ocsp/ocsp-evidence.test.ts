@@ -1,5 +1,5 @@
 /**
- * OCSP responses as evidence (RFC 6960 §3.2, §4.2.2.1, §4.2.2.2) — SECURITY.md ASN-11 and FLT-18.
+ * OCSP responses as evidence (RFC 6960 §3.2, §4.2.2.1, §4.2.2.2) — docs/security.md ASN-11 and FLT-18.
  * Each hostile response comes from our own responder run with a shifted clock, a wrong signer or
  * a replayed answer, and is judged twice: by OcspClient (a fresh answer: nonce and freshness
  * against now) and by the validator's DSS path (verifyOcspEvidence / revocationFromDss: archived
@@ -20,7 +20,7 @@ import type { FetchLike } from '../../../src/pki/http/fetch-transport.js';
 const invalid = (e: unknown) => e instanceof PkiError && e.code === 'ERR_PKI_OCSP_RESPONSE_INVALID';
 const minute = 60_000;
 
-describe('SECURITY.md ASN-11, FLT-18: OCSP responses as evidence (RFC 6960 §4.2.2)', () => {
+describe('docs/security.md ASN-11, FLT-18: OCSP responses as evidence (RFC 6960 §4.2.2)', () => {
   let pki: PkiFixture;
   let other: PkiFixture;
   let alice: CertificateRecord;

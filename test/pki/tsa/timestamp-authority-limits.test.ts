@@ -47,7 +47,7 @@ describe('TSA/OCSP robustness (RFC 3161 §2.4.2 serial uniqueness, hostile DER)'
       });
   });
 
-  it('SECURITY.md FLT-17 (serial part): two TSA instances sharing a store never reuse a serial (blocks of 1 and of 4)', async () => {
+  it('docs/security.md FLT-17 (serial part): two TSA instances sharing a store never reuse a serial (blocks of 1 and of 4)', async () => {
     const a = makeTsa(1);
     const b = makeTsa(4);
     const replies = await Promise.all(Array.from({ length: 24 }, (_, i) => (i % 2 ? a : b).respond(query())));

@@ -1,5 +1,5 @@
 /**
- * SECURITY.md FLT-17, TSA clock: with its records in the database, the TSA checks the node's
+ * docs/security.md FLT-17, TSA clock: with its records in the database, the TSA checks the node's
  * clock against the database's clock before writing a genTime and answers PKIStatus rejection
  * with failInfo timeNotAvailable (RFC 3161 §2.4.2) when they disagree by more than the tolerance,
  * judged by `openssl ts -reply -text`. The serial half of the row (unique across two nodes) is
@@ -44,7 +44,7 @@ function statusOf(reply: Uint8Array): PKIStatus {
 }
 
 for (const { kind, skip } of await caStoreSuites()) {
-  describe(`SECURITY.md FLT-17: TSA clock against the reference time — ${kind} CA store`, { skip }, () => {
+  describe(`docs/security.md FLT-17: TSA clock against the reference time — ${kind} CA store`, { skip }, () => {
     let pki: PkiFixture;
     const cleanup = suiteCleanup(after);
     before(async () => {
@@ -140,7 +140,7 @@ for (const { kind, skip } of await caStoreSuites()) {
   });
 }
 
-describe('SECURITY.md FLT-17: the clock guard is cheap', () => {
+describe('docs/security.md FLT-17: the clock guard is cheap', () => {
   it('samples the reference once per interval; in between it extrapolates with the monotonic clock', async () => {
     let mono = 0;
     let calls = 0;

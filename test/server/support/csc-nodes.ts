@@ -1,7 +1,7 @@
 /**
  * Server nodes built as `signet serve` builds them (createServices + buildServer, own listener and
  * pool) and a demo CSC session over them: login, credentials/authorize with PIN + TOTP, signHash.
- * Shared by the multi-node and fault tests (SECURITY.md FLT-05, FLT-06, FLT-21).
+ * Shared by the multi-node and fault tests (docs/security.md FLT-05, FLT-06, FLT-21).
  */
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
@@ -18,7 +18,7 @@ export const ES256 = '1.2.840.10045.4.3.2';
 /**
  * One clock for every node, moved a TOTP step (RFC 6238 §5.2: a code is accepted once) per
  * authorization. `toRealTime()` puts it back on the wall clock: the nodes' TSA refuses to stamp
- * with a clock that disagrees with the database's (SECURITY.md FLT-17).
+ * with a clock that disagrees with the database's (docs/security.md FLT-17).
  */
 export function sharedClock(): Clock & { advance(ms: number): void; toRealTime(): void } {
   let t = Math.floor(Date.now() / 30_000) * 30_000 + 1_000;

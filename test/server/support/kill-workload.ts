@@ -1,5 +1,5 @@
 /**
- * The client side of the SIGKILL soaks (SECURITY.md FLT-01, FLT-02): a seeded generator, the
+ * The client side of the SIGKILL soaks (docs/security.md FLT-01, FLT-02): a seeded generator, the
  * requests it records (value, SAD, hashes, Idempotency-Key), the CSC POST it retries with, and the
  * invariants checked afterwards on the delivered signatures and in the database.
  */

@@ -1,5 +1,5 @@
 /**
- * A second process writing to one SQLite file (SECURITY.md FLT-09): appends `count` audit entries,
+ * A second process writing to one SQLite file (docs/security.md FLT-09): appends `count` audit entries,
  * each in its own write transaction, and prints `{ written, busy, errors }` as JSON.
  * Usage: node --import tsx sqlite-audit-writer.ts <file> <count> <audit key hex> <node id>
  */

@@ -5,7 +5,7 @@
  * (passwordless), where the server allows it. When the server has an identity provider
  * (`GET /api/v1/session/methods`), a "Sign in with <name>" link starts the federated first factor;
  * back from the provider (`/?oidc=second-factor`) the page asks only for the second factor: "One-time
- * code" with "Sign in", or "Use passkey" (SECURITY.md SCA-19).
+ * code" with "Sign in", or "Use passkey" (docs/security.md SCA-19).
  */
 import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
