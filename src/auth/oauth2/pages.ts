@@ -25,15 +25,23 @@ function placementText(d: ConsentDocumentView): string {
   return `Your signature appears in ${field} on page ${d.placement.page + 1} (a box from ${x1},${y1} to ${x2},${y2} points, from the bottom left).`;
 }
 
-function renderDocument(d: ConsentDocumentView, i: number): string {
-  const n = i + 1;
-  const findings =
-    d.findings.length === 0
-      ? '<p class="findings-none">The checks found nothing unusual in this document.</p>'
-      : `<ul class="findings" aria-label="What the checks found in ${escapeHtml(d.name)}">
+/** What the checks found in one document, as a list (or the sentence that they found nothing). */
+function renderFindings(d: ConsentDocumentView): string {
+  if (d.findings.length === 0) return '<p class="findings-none">The checks found nothing unusual in this document.</p>';
+  return `<ul class="findings" aria-label="What the checks found in ${escapeHtml(d.name)}">
 ${d.findings.map((f) => `<li class="${f.blocksSigning ? 'finding blocking' : 'finding'}">${f.blocksSigning ? '<strong>Cannot be signed:</strong> ' : ''}${escapeHtml(f.message)} <small>(${escapeHtml(f.code)})</small></li>`).join('\n')}
 </ul>`;
-  const place = d.placement === undefined ? '' : ` data-sign-page="${d.placement.page}" data-sign-rect="${d.placement.rect.map(String).join(' ')}"`;
+}
+
+/** The page and rectangle of a visible signature, for consent.js to draw on the rendered page. */
+function placementAttributes(d: ConsentDocumentView): string {
+  return d.placement === undefined ? '' : ` data-sign-page="${d.placement.page}" data-sign-rect="${d.placement.rect.map(String).join(' ')}"`;
+}
+
+function renderDocument(d: ConsentDocumentView, i: number): string {
+  const n = i + 1;
+  const findings = renderFindings(d);
+  const place = placementAttributes(d);
   return `<section class="document" aria-labelledby="document-${n}-name">
 <h2 id="document-${n}-name">Document ${n}: ${escapeHtml(d.name)}</h2>
 <p><span class="page-count">${d.pages} page${d.pages === 1 ? '' : 's'}</span>, ${Math.max(1, Math.round(d.size / 1024))} KB. ${placementText(d)}</p>
@@ -61,13 +69,8 @@ function renderCollapsedDocument(d: ConsentDocumentView, i: number): string {
   const n = i + 1;
   const blocking = d.findings.some((f) => f.blocksSigning);
   const note = blocking ? ' — cannot be signed' : d.findings.length > 0 ? ` — ${plural(d.findings.length, 'finding')}` : '';
-  const findings =
-    d.findings.length === 0
-      ? '<p class="findings-none">The checks found nothing unusual in this document.</p>'
-      : `<ul class="findings" aria-label="What the checks found in ${escapeHtml(d.name)}">
-${d.findings.map((f) => `<li class="${f.blocksSigning ? 'finding blocking' : 'finding'}">${f.blocksSigning ? '<strong>Cannot be signed:</strong> ' : ''}${escapeHtml(f.message)} <small>(${escapeHtml(f.code)})</small></li>`).join('\n')}
-</ul>`;
-  const place = d.placement === undefined ? '' : ` data-sign-page="${d.placement.page}" data-sign-rect="${d.placement.rect.map(String).join(' ')}"`;
+  const findings = renderFindings(d);
+  const place = placementAttributes(d);
   return `<li><details class="document"${blocking ? ' open' : ''}>
 <summary id="document-${n}-name">Document ${n}: ${escapeHtml(d.name)} <span class="page-count">(${plural(d.pages, 'page')})</span>${escapeHtml(note)}</summary>
 <div role="region" aria-labelledby="document-${n}-name">
