@@ -7,11 +7,11 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { deflateSync } from 'node:zlib';
 import { loadLocalSigner } from '../../src/keys/local/index.js';
-import { PdfDict, PdfDocument, PdfName, PdfStream, serializeObject, type PdfRef } from '../../src/pdf/index.js';
+import { PdfDict, PdfName, PdfStream } from '../../src/pdf/index.js';
 import { signCrafted } from '../support/crafted-signature.js';
 import { appendRevision } from '../support/form-fixtures.js';
+import { deflateBomb, pagesInObjectStreamBombs } from '../support/pdf-bombs.js';
 import { makeBasePdf, makeRawPdf } from '../support/pdf-fixtures.js';
 import { runMeasured, type MeasuredRun } from '../support/measured-run.js';
 import { buildTestPki } from '../support/pki.js';
@@ -69,57 +69,6 @@ describe('issue 15: lexer caps (ISO 32000-1 Annex C as the guide)', () => {
   }
 });
 
-/** 200 MiB of PDF white space (NUL, §7.2.3), deflated: about 200 KB that inflates 1000-fold. */
-function bomb(prefix = ''): Uint8Array {
-  const data = Buffer.alloc(prefix.length + 200 * MiB);
-  data.write(prefix, 'latin1');
-  return new Uint8Array(deflateSync(data, { level: 9 }));
-}
-
-const latin = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'latin1'));
-
-/**
- * `pdf` plus an update that moves every page into an object stream of its own that decodes to
- * 200 MiB (an xref-stream section, §7.5.8). The streams share one data (every page is a member of
- * each; the cross-reference names a different stream per page), so one deflate makes them all.
- */
-function pagesInObjectStreamBombs(pdf: Uint8Array): Uint8Array {
-  const doc = PdfDocument.open(pdf);
-  const pages = doc.pages();
-  let header = '';
-  let members = '';
-  for (const page of pages) {
-    header += `${page.ref.num} ${members.length} `;
-    members += Buffer.from(serializeObject(page.dict)).toString('latin1') + ' ';
-  }
-  const z = Buffer.from(bomb(header + members)).toString('latin1');
-  let next = doc.size;
-  let body = '';
-  const rows: [number, number, number, number][] = []; // num, type, f2, f3
-  pages.forEach((page, i) => {
-    const stmNum = next++;
-    rows.push([stmNum, 1, pdf.length + body.length, 0], [page.ref.num, 2, stmNum, i]);
-    body += `${stmNum} 0 obj\n<</Type /ObjStm /N ${pages.length} /First ${header.length} /Filter /FlateDecode /Length ${z.length}>>\nstream\n${z}\nendstream\nendobj\n`;
-  });
-  const xsNum = next++;
-  const xsOff = pdf.length + body.length;
-  rows.push([xsNum, 1, xsOff, 0]);
-  rows.sort((a, b) => a[0] - b[0]);
-  const data = Buffer.alloc(rows.length * 7);
-  rows.forEach((r, i) => {
-    data.writeUInt8(r[1], i * 7);
-    data.writeUInt32BE(r[2], i * 7 + 1);
-    data.writeUInt16BE(r[3], i * 7 + 5);
-  });
-  const index = rows.map((r) => `${r[0]} 1`).join(' ');
-  const root = doc.trailer.get('Root') as PdfRef;
-  body += `${xsNum} 0 obj\n<</Type /XRef /Size ${next} /W [1 4 2] /Index [${index}] /Root ${root.num} ${root.gen} R /Prev ${doc.revisions[0]!.startxref} /Length ${data.length}>>\nstream\n${data.toString('latin1')}\nendstream\nendobj\nstartxref\n${xsOff}\n%%EOF\n`;
-  const out = new Uint8Array(pdf.length + body.length);
-  out.set(pdf);
-  out.set(latin(body), pdf.length);
-  return out;
-}
-
 describe('issue 15: one decompression budget per document, streams decoded once', () => {
   const dir = tempDir({ after });
   const files: Record<string, string> = {};
@@ -136,7 +85,7 @@ describe('issue 15: one decompression budget per document, streams decoded once'
     writeFileSync(root, pki.root.pem);
     writeFileSync(key, pki.leaves.rsa.privateKeyPem);
     writeFileSync(cert, pki.leaves.rsa.pem + pki.intermediate.pem);
-    const z = bomb();
+    const z = deflateBomb();
     const signingTime = new Date();
 
     // A signed file whose /DSS /Certs array names one 200 MiB-inflating stream 8 times.

@@ -8,57 +8,20 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { deflateSync } from 'node:zlib';
 import type { LightMyRequestResponse } from 'fastify';
 import { oids } from '../../src/cms/index.js';
 import { isSignetError } from '../../src/core/errors.js';
-import { PdfDocument, serializeObject, type PdfRef } from '../../src/pdf/index.js';
 import { createPdfPreparer, loadPdfPreparerOptions } from '../../src/server/pdf-preparation-pool.js';
 import { loadLocalSigner } from '../../src/keys/local/index.js';
 import { signPdf } from '../../src/pades/index.js';
 import { verifyPdfLongTerm, verifyPdfSignatures } from '../../src/validation/index.js';
 import { buildTestPki } from '../support/pki.js';
+import { pagesInObjectStreamBombs } from '../support/pdf-bombs.js';
 import { makeBasePdf } from '../support/pdf-fixtures.js';
 import { apiServer } from './support/api-fixture.js';
 
-const MiB = 1024 * 1024;
-
 /** 9 pages, each (through its own xref entry) in an object stream that inflates to 200 MiB. */
-function objectStreamBombs(): Uint8Array {
-  const pdf = makeBasePdf({ pages: 9 });
-  const doc = PdfDocument.open(pdf);
-  const pages = doc.pages();
-  let header = '';
-  let members = '';
-  for (const page of pages) {
-    header += `${page.ref.num} ${members.length} `;
-    members += Buffer.from(serializeObject(page.dict)).toString('latin1') + ' ';
-  }
-  const data = Buffer.alloc(header.length + members.length + 200 * MiB);
-  data.write(header + members, 'latin1');
-  const z = deflateSync(data, { level: 9 }).toString('latin1');
-  let next = doc.size;
-  let body = '';
-  const rows: [number, number, number, number][] = [];
-  pages.forEach((page, i) => {
-    const stm = next++;
-    rows.push([stm, 1, pdf.length + body.length, 0], [page.ref.num, 2, stm, i]);
-    body += `${stm} 0 obj\n<</Type /ObjStm /N ${pages.length} /First ${header.length} /Filter /FlateDecode /Length ${z.length}>>\nstream\n${z}\nendstream\nendobj\n`;
-  });
-  const xs = next++;
-  const xsOff = pdf.length + body.length;
-  rows.push([xs, 1, xsOff, 0]);
-  rows.sort((a, b) => a[0] - b[0]);
-  const table = Buffer.alloc(rows.length * 7);
-  rows.forEach((r, i) => {
-    table.writeUInt8(r[1], i * 7);
-    table.writeUInt32BE(r[2], i * 7 + 1);
-    table.writeUInt16BE(r[3], i * 7 + 5);
-  });
-  const root = doc.trailer.get('Root') as PdfRef;
-  body += `${xs} 0 obj\n<</Type /XRef /Size ${next} /W [1 4 2] /Index [${rows.map((r) => `${r[0]} 1`).join(' ')}] /Root ${root.num} ${root.gen} R /Prev ${doc.revisions[0]!.startxref} /Length ${table.length}>>\nstream\n${table.toString('latin1')}\nendstream\nendobj\nstartxref\n${xsOff}\n%%EOF\n`;
-  return new Uint8Array(Buffer.concat([pdf, Buffer.from(body, 'latin1')]));
-}
+const objectStreamBombs = (): Uint8Array => pagesInObjectStreamBombs(makeBasePdf({ pages: 9 }));
 
 describe('issue 15: PDF preparation off the event loop in signet serve', () => {
   it('the bomb through signDoc is refused (400, ERR_PDF_LIMIT_DECOMPRESSED) while /health/ready answers within 100 ms throughout; an ordinary PDF signs', async (t) => {
