@@ -88,9 +88,12 @@ describe('issue 15: PDF preparation off the event loop in signet serve', () => {
     } finally {
       await tiny.close();
     }
+    // The deadline case needs a job that cannot finish within 1 ms on any machine: the plain PDF
+    // with an empty chain is refused (ERR_PADES_*) in well under 1 ms on an idle one, whereas the
+    // bomb inflates tens of MiB before its budget stops it.
     const hasty = createPdfPreparer({ workers: 1, timeoutMs: 1 });
     try {
-      await assert.rejects(hasty.prepare(pdf, options), (e) => isSignetError(e, 'ERR_PDF_LIMIT_TIME'));
+      await assert.rejects(hasty.prepare(objectStreamBombs(), options), (e) => isSignetError(e, 'ERR_PDF_LIMIT_TIME'));
     } finally {
       await hasty.close();
     }
