@@ -3,6 +3,7 @@
  * §4.16 and §4.2). Everything shown is HTML-escaped; the forms carry only the anti-CSRF token —
  * the request itself stays in the database (docs/security.md OA-33).
  */
+import { digestAlgorithms } from '../../cms/index.js';
 import type { DocumentFinding } from './consent-documents.js';
 import type { AuthorizationRequest } from './types.js';
 
@@ -23,6 +24,12 @@ function placementText(d: ConsentDocumentView): string {
   if (d.placement === undefined) return `Your signature goes into ${field}, invisible on the pages.`;
   const [x1, y1, x2, y2] = d.placement.rect.map((n) => Math.round(n));
   return `Your signature appears in ${field} on page ${d.placement.page + 1} (a box from ${x1},${y1} to ${x2},${y2} points, from the bottom left).`;
+}
+
+/** The hash algorithm in words ("SHA-256"), its OID in small print; an unknown OID as such. */
+function hashAlgorithmName(oid: string): string {
+  const known = Object.values(digestAlgorithms).find((d) => d.oid === oid);
+  return known === undefined ? `algorithm ${escapeHtml(oid)}` : `${known.name} <small>(${escapeHtml(oid)})</small>`;
 }
 
 /** What the checks found in one document, as a list (or the sentence that they found nothing). */
@@ -196,7 +203,7 @@ ${isBlocked ? '<p role="alert" id="blocked">At least one document cannot be sign
   const what =
     c === undefined
       ? `<p>${escapeHtml(r.clientName)} asks for access to your Signet account (scope <code>service</code>): list your credentials and their certificates. It cannot sign without asking you again.</p>`
-      : `<p>${escapeHtml(r.clientName)} asks to create <strong id="num-signatures">${c.numSignatures}</strong> signature(s) with your credential <code id="credential-id">${escapeHtml(c.credentialId)}</code> ${view.certificateSubject === undefined ? '' : ` (certificate <span id="certificate-subject">${escapeHtml(view.certificateSubject)}</span>)`} over exactly these document hashes (algorithm ${escapeHtml(c.hashAlgorithmOid)}):</p>
+      : `<p>${escapeHtml(r.clientName)} asks to create <strong id="num-signatures">${c.numSignatures}</strong> signature(s) with your credential <code id="credential-id">${escapeHtml(c.credentialId)}</code> ${view.certificateSubject === undefined ? '' : ` (certificate <span id="certificate-subject">${escapeHtml(view.certificateSubject)}</span>)`} over exactly these document hashes (${hashAlgorithmName(c.hashAlgorithmOid)}):</p>
 ${docs.length >= collapsedDocumentsFrom ? `<details class="digests"><summary>The ${c.documentDigests.length} hashes (each is also shown with its document below)</summary>\n` : ''}<ol id="document-digests">
 ${c.documentDigests.map((d) => `<li>${d.label === undefined ? '' : `${escapeHtml(d.label)}: `}<code>${escapeHtml(d.hash)}</code></li>`).join('\n')}
 </ol>${docs.length >= collapsedDocumentsFrom ? '</details>' : ''}`;
