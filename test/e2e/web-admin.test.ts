@@ -69,7 +69,9 @@ describe('web app in Chromium: administration', () => {
     await credentials.getByLabel('Reason', { exact: true }).selectOption('keyCompromise');
     await credentials.getByRole('button', { name: 'Revoke certificate' }).click();
     await page.getByText('The credential of ulrich is revoked.').waitFor();
+    // The confirmation can appear before the list is read again: wait for the row to say so.
     const row = credentials.getByRole('row').filter({ hasText: user.credentialId });
+    await row.filter({ hasText: 'Revoked' }).waitFor({ timeout: 10_000 });
     assert.match(await row.innerText(), /Revoked/);
     const listed = await s.services.admin.listCredentials('ulrich');
     assert.equal(listed[0]?.status, 'revoked');
