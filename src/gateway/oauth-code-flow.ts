@@ -185,6 +185,23 @@ export async function startPushedAuthorization(
   return { authorizationUrl: url.toString(), pending };
 }
 
+/**
+ * Starts an authorization the way the server allows: a pushed request (RFC 9126, the parameters —
+ * hashes included — stay out of the browser URL) when it offers one and `pushed` is not false,
+ * the plain redirect otherwise.
+ */
+export async function beginAuthorization(
+  server: OAuthServer,
+  client: OAuthClientRegistration,
+  params: Readonly<Record<string, string>>,
+  fetchFn?: OAuthFetch,
+  pushed = true,
+): Promise<{ readonly authorizationUrl: string; readonly pending: PendingAuthorization }> {
+  return server.pushedAuthorizationRequestEndpoint !== undefined && pushed
+    ? startPushedAuthorization(server, client, params, fetchFn)
+    : startAuthorization(server, client, params);
+}
+
 /** A prepared document shown at consent (docs/decisions/0001 Contract 3). */
 export interface ConsentDocument {
   /** The name shown to the person (display text only). */
@@ -429,12 +446,8 @@ export function oauthCodeFlowAuthorizer(options: {
   readonly pushed?: boolean;
 }): HashAuthorizer {
   return async (request) => {
-    // RFC 9126 when offered (the hashes stay out of the browser URL), the plain redirect otherwise.
     const params = credentialScopeParams(request);
-    const { authorizationUrl, pending } =
-      options.server.pushedAuthorizationRequestEndpoint !== undefined && options.pushed !== false
-        ? await startPushedAuthorization(options.server, options.client, params, options.fetch)
-        : startAuthorization(options.server, options.client, params);
+    const { authorizationUrl, pending } = await beginAuthorization(options.server, options.client, params, options.fetch, options.pushed !== false);
     const callback = new URL(await options.userAgent(authorizationUrl));
     const code = checkAuthorizationResponse(options.server, pending, callback);
     const token = await redeemAuthorizationCode(options.server, options.client, pending, code, options.fetch);

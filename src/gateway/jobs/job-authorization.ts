@@ -31,8 +31,7 @@ import {
   pushConsentDocuments,
   type ConsentDocument,
   redeemAuthorizationCode,
-  startAuthorization,
-  startPushedAuthorization,
+  beginAuthorization,
   type OAuthClientRegistration,
   type PendingAuthorization,
 } from '../oauth-code-flow.js';
@@ -277,10 +276,7 @@ async function prepareAndAuthorize(context: JobContext, userId: string, job: Awa
   });
   // Contract 3: the consent page shows the pushed documents, one ref per hash, in hash order.
   if (refs.length > 0) params['document_refs'] = refs.join(',');
-  const { authorizationUrl, pending } =
-    server.pushedAuthorizationRequestEndpoint !== undefined
-      ? await startPushedAuthorization(server, client, params, context.fetch)
-      : startAuthorization(server, client, params);
+  const { authorizationUrl, pending } = await beginAuthorization(server, client, params, context.fetch);
   const now = context.clock.now().getTime();
   await context.store.transaction(async (trx) => {
     const moved = (await lockHeld(trx, jobId, lock)) && (await updateGatewayJob(trx, jobId, ['draft', 'authorizing'], {

@@ -26,8 +26,7 @@ import {
   checkAuthorizationResponse,
   discoverOAuthServer,
   redeemAuthorizationCode,
-  startAuthorization,
-  startPushedAuthorization,
+  beginAuthorization,
   type OAuthClientRegistration,
   type OAuthServer,
   type PendingAuthorization,
@@ -114,10 +113,7 @@ export async function startProviderConnection(context: JobContext, userId: strin
   const server = await providerServer(context);
   const client = await gatewayClient(context);
   const params = { scope: 'service' };
-  const { authorizationUrl, pending } =
-    server.pushedAuthorizationRequestEndpoint !== undefined
-      ? await startPushedAuthorization(server, client, params, context.fetch)
-      : startAuthorization(server, client, params);
+  const { authorizationUrl, pending } = await beginAuthorization(server, client, params, context.fetch);
   const now = context.clock.now().getTime();
   await context.store.transaction(async (trx) => {
     await putGatewayProviderPending(trx, {
