@@ -1,7 +1,7 @@
 /**
  * Request limits of the API surfaces (docs/security.md DOS-17) and the CORS refusal (AC-07), as Fastify
- * hooks registered by buildServer on the CSC (/csc), OAuth2 (/oauth2, /.well-known) and user
- * (/api) routes.
+ * hooks registered by buildServer on the CSC (/csc), OAuth2 (/oauth2, /.well-known), user (/api)
+ * and admin (/admin) routes.
  *
  * Two token buckets per source address and per presented client credential (the Authorization
  * header: a bearer token is bound to one client and user, Basic carries the client or user id):
@@ -36,7 +36,7 @@ export interface RequestLimitsDeps {
 }
 
 /** The URL prefixes the limits and the CORS refusal apply to. */
-const limitedPrefixes = ['/csc/', '/oauth2/', '/.well-known/', '/api/'] as const;
+const limitedPrefixes = ['/csc/', '/oauth2/', '/.well-known/', '/api/', '/admin/'] as const;
 
 function isLimited(url: string): boolean {
   return limitedPrefixes.some((p) => url.startsWith(p));

@@ -108,6 +108,18 @@ for (const kind of storeKinds) {
       assert.ok(last?.headers['retry-after']);
     });
 
+    it('DOS-17: the admin API is limited too: a flood of refused admin calls from one source gets 429', async (t) => {
+      const s = await apiServer(t, kind, { SIGNET_FAILED_REQUESTS_PER_MINUTE: '5' });
+      if (!s) return;
+      const statuses: number[] = [];
+      for (let i = 0; i < 9; i++) {
+        const r = await s.app.inject({ method: 'GET', url: '/admin/v1/users', remoteAddress: '198.51.100.45', headers: { authorization: `Bearer not-a-token-${i}` } });
+        statuses.push(r.statusCode);
+      }
+      assert.ok(statuses.slice(0, 5).every((c) => c === 401), statuses.join(','));
+      assert.ok(statuses.slice(5).every((c) => c === 429), statuses.join(','));
+    });
+
     it('DOS-17: with the default limits a batch client signing 300 single-hash signHash calls at concurrency 16 is never throttled', async (t) => {
       const s = await apiServer(t, kind);
       if (!s) return;
