@@ -58,6 +58,9 @@ describe('web app in Chromium: administration', () => {
     await apps.getByText(/^Client secret of /).waitFor();
     const registered = (await s.services.admin.listClients()).find((c) => c.name === 'Partner portal');
     assert.deepEqual(registered?.redirectUris, ['https://partner.example/callback']);
+    // Each application's details read as one list: no separator before the first item.
+    const appDetails = await apps.getByRole('listitem').allInnerTexts();
+    assert.ok(appDetails.length > 0 && appDetails.every((d) => !/(^|\n)\s*·/.test(d)), appDetails.join(' | '));
     await expectAccessible(page, 'administration page after the changes');
     // 360 px wide: the tables become labelled rows, nothing scrolls sideways.
     await page.setViewportSize({ width: 360, height: 740 });

@@ -344,10 +344,10 @@ export function AccountPage({ user, enrolOnly = false }: { readonly user: Sessio
                   <tbody>
                     {credentials.map((c) => (
                       <tr key={c.credentialID}>
-                        <td>{c.subject}</td>
-                        <td>{statusWords[c.status] ?? c.status}</td>
-                        <td>{formatDate(c.notAfter)}</td>
-                        <td>{c.algorithm ?? '—'}</td>
+                        <td data-label="Certificate">{c.subject}</td>
+                        <td data-label="Status">{statusWords[c.status] ?? c.status}</td>
+                        <td data-label="Valid until">{formatDate(c.notAfter)}</td>
+                        <td data-label="Key">{c.algorithm ?? '—'}</td>
                       </tr>
                     ))}
                   </tbody>

@@ -375,8 +375,12 @@ export function AdminPage({ user }: { readonly user: SessionUser }): JSX.Element
                   <strong>{c.name}</strong> <span class="small">({c.id}, {c.clientType})</span>
                 </span>
                 <span class="small">
-                  {c.redirectUris.join(', ')}
-                  {c.allowedScopes !== undefined && c.allowedScopes.length > 0 ? ` · scopes: ${c.allowedScopes.join(', ')}` : ''}
+                  {[
+                    c.redirectUris.length > 0 ? c.redirectUris.join(', ') : undefined,
+                    c.allowedScopes !== undefined && c.allowedScopes.length > 0 ? `scopes: ${c.allowedScopes.join(', ')}` : undefined,
+                  ]
+                    .filter((part) => part !== undefined)
+                    .join(' · ')}
                 </span>
               </li>
             ))}
