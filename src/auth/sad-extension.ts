@@ -1,5 +1,5 @@
 /**
- * CSC credentials/extendTransaction (CSC API v2 §11.9; CSC-API.md §3.12, §13.1 item 5): a live SAD
+ * CSC credentials/extendTransaction (CSC API v2 §11.9; sole control per EN 419 241-1): a live SAD
  * is exchanged for a NEW SAD for the next hashes of the same transaction. In one database
  * transaction the old SAD is retired by a row-count-checked conditional UPDATE and its successor
  * inserted, so two racing calls yield at most one live successor (INV-2).

@@ -9,7 +9,7 @@ export interface SignetErrorOptions {
 
 /**
  * Every error Signet throws extends this class. `code` is stable API (`ERR_<DOMAIN>_<WHAT>`),
- * listed in docs/errors.md; `message` is safe to show to a user; `detail` is for logs only.
+ * listed in docs/errors/ (one page per domain); `message` is safe to show to a user; `detail` is for logs only.
  *
  * @example
  * ```ts

@@ -224,7 +224,7 @@ export async function credentialsGetChallenge(
 }
 
 /**
- * credentials/extendTransaction (CSC v2 §11.9, CSC-API.md §3.12): exchanges a live SAD of this
+ * credentials/extendTransaction (CSC API v2 §11.9): exchanges a live SAD of this
  * caller for a NEW SAD for the next hashes of the same transaction (the nested-signature flow,
  * §8 flow 6). `hashes` (+ `hashAlgorithmOID`) are REQUIRED for SCAL2 credentials; the successor
  * authorises at most the remaining count, keeps the original authentication and its expiry

@@ -49,7 +49,7 @@ export function infoResponse(deps: CscDeps, version: CscVersion): Record<string,
     return { specs: '1.0.4.0', ...common, ...(oauth ? { oauth2: i.oauth2Issuer } : {}), methods };
   }
   return {
-    // CSC-API.md §1: report 2.2.0.0 (the EUDI client refuses any other value).
+    // CSC API 2.2.0.0 (the EUDI reference client refuses any other `specs` value).
     specs: '2.2.0.0',
     ...common,
     ...(oauth ? { oauth2Issuer: i.oauth2Issuer, supportsRar: i.supportsRar ?? false } : {}),

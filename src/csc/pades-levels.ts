@@ -41,7 +41,7 @@ export function offeredLevels(deps: CscDeps): PadesLevel[] {
   return levels;
 }
 
-/** `info.conformance_levels` spelling (CSC-API.md §6.1). */
+/** `info.conformance_levels` spelling (CSC API v2.1 `info`: `Ades-B-B` … as the published examples spell it). */
 export function conformanceNames(deps: CscDeps): string[] {
   return offeredLevels(deps).map((l) => `Ades-${l}`);
 }

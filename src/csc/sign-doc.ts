@@ -57,7 +57,7 @@ function padesEntry(deps: CscDeps, entry: CscBody, hashAlgorithmOid: string | un
   const envelope = optionalString(entry, 'signed_envelope_property', 32) ?? 'Revision';
   if (envelope !== 'Revision' && envelope !== 'Certification') throw invalidParameter('signed_envelope_property');
   const props = entry['signed_props'];
-  // CSC-API.md §6.3: nothing may change what was shown at consent; no signed_props are accepted.
+  // signDoc `signed_props` (CSC API v2 §11.11): nothing may change what was shown at consent, so none are accepted.
   if (props !== undefined && props !== null && !(Array.isArray(props) && props.length === 0)) {
     throw invalidParameter('signed_props');
   }

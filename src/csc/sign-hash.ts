@@ -110,7 +110,7 @@ export async function signHash(
   // Without an Idempotency-Key (the hot path: one transaction):
   // Its `sad.consume` audit entry (credential, hashes, client, source address, trace id) commits
   // with the consumption and is the record of these signatures; a failure after it is audited
-  // as csc.signatures.signHash:failure and the reservation stays burned (CSC-API.md §7).
+  // as csc.signatures.signHash:failure and the reservation stays burned (docs/security.md INV-2).
   // Issue 16: the key is found (and a software key decrypted) before the SAD is consumed, so a
   // key that cannot be reached leaves the SAD usable (ERR_CSC_KEY_UNAVAILABLE).
   if (idempotencyKey === undefined) {

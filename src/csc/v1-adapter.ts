@@ -1,5 +1,5 @@
 /**
- * CSC API v1.0.4 bodies ↔ the v2 services (CSC-API.md §9): the v1 names (`hash`, `hashAlgo`,
+ * CSC API v1.0.4 bodies ↔ the v2 services (docs/csc.md): the v1 names (`hash`, `hashAlgo`,
  * `PIN`, `OTP`, `authMode`, `PIN{}`/`OTP{}` info objects) are mapped, never re-implemented.
  */
 import { digestOid, digestForLength } from './sign-algorithm.js';

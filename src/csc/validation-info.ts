@@ -1,5 +1,5 @@
 /**
- * CSC API v2 signatures/signDoc `validationInfo` (§11.11, CSC-API.md §3.15): the OCSP responses,
+ * CSC API v2 signatures/signDoc `validationInfo` (§11.11): the OCSP responses,
  * CRLs and certificates a verifier needs for the returned signatures and their signature
  * time-stamps — for the signer's and the TSA's certification paths, each certificate's revocation
  * evidence — so a PAdES client can write them into the DSS (ETSI EN 319 142-1 §5.4.2, B-LT).

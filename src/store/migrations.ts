@@ -261,7 +261,7 @@ function caStore(kind: StoreKind): Migration {
 }
 
 /**
- * CSC credentials/extendTransaction (CSC API v2 §11.9, CSC-API.md §3.12): a successor SAD keeps
+ * CSC credentials/extendTransaction (CSC API v2 §11.9): a successor SAD keeps
  * the time its transaction was authorised (the original authentication) and names its predecessor,
  * so its expiry ceiling is measured from that authentication, never from the latest extension.
  * Null on SADs issued directly (their own created_at is the authorisation time).

@@ -69,7 +69,7 @@ describe('SadService.extend (CSC v2 §11.9 extendTransaction)', () => {
         if (!(await requireStore(t, kind))) return;
         const { store } = await testStores(t)[kind]();
         const { sads, clock } = await setup(store);
-        // CSC-API.md §8 flow 6: authorize n = 3 for the first hash, then the next ones.
+        // A multi-call transaction: authorize n = 3 for the first hash, then the next ones.
         const first = await sads.issue({ ...binding, hashes: [h('1')], numSignatures: 3, lifetimeSeconds: 300 });
         await sads.consume({ ...binding, sad: first.sad, hashes: [h('1')] });
         clock.advance(10_000);

@@ -2,7 +2,7 @@
  * Faults on the signing path (docs/security.md SAD-23 batch atomicity, SAD-24 output self-check) and
  * SAD-22 (consumption before the key operation) and AUD-08 (no secrets in the audit log): a backend that fails on the second hash or returns a
  * corrupted signature yields no signature at all, a 500 server_error without internals, and an
- * audit entry; the reservation stays burned (CSC-API.md §7).
+ * audit entry; the reservation stays burned (docs/security.md INV-2).
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
 /**
- * CSC credentials/extendTransaction over HTTP (CSC API v2 §11.9, CSC-API.md §3.12 and §8 flow 6;
+ * CSC credentials/extendTransaction over HTTP (CSC API v2 §11.9;
  * docs/security.md SAD-17, INV-2), v2 and v1.0.4 bodies: a NEW SAD for the next hashes of the same
  * transaction whose signatures verify under the credential's key; the old SAD refused; the count
  * inherited; expired, revoked and foreign SADs refused; racing calls on two nodes yield one

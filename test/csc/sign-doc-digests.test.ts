@@ -1,5 +1,5 @@
 /**
- * CSC v2 signatures/signDoc with `documentDigests` beyond B-B (CSC API v2 §11.11, CSC-API.md §3.15;
+ * CSC v2 signatures/signDoc with `documentDigests` beyond B-B (CSC API v2 §11.11;
  * ETSI EN 319 122-1 §5.3, EN 319 142-1 §5.4.2/§6): the returned detached CMS carries an RFC 3161
  * signature-time-stamp over the signature value (B-T); `returnValidationInfo` returns the OCSP
  * responses and certificates of the signer's and the TSA's paths, which a PAdES client writes into

@@ -1,7 +1,7 @@
 /**
  * Validates CSC request and response bodies against the published machine-readable specifications
- * (shared/spec: csc_openapi_2.1.0.1.yaml for v2, csc_schema_v.1.0.3.0.json for v1), after patching
- * the defects CSC-API.md §10 lists (v1 names in v2 `required`, `multisign.minimum: 2`, the
+ * (test/support/csc-spec: csc_openapi_2.1.0.1.yaml for v2, csc_schema_v.1.0.3.0.json for v1), after
+ * patching the published files' known defects (v1 names in v2 `required`, `multisign.minimum: 2`, the
  * `expression` pattern, v1.0.4's integer `multisign`, …). Every patch is named below.
  */
 import { readFileSync } from 'node:fs';
@@ -21,18 +21,18 @@ function patchV2(doc: Json): Json {
   const responses = doc['components']['responses'];
   const body = (name: string): Json => bodies[name]['content']['application/json']['schema'];
   const response = (name: string): Json => responses[name]['content']['application/json']['schema'];
-  // §10: `required` lists `hash`, the property is `hashes`.
+  // Defect: `required` lists `hash`, the property is `hashes`.
   body('input-signatures-signhash')['required'] = ['credentialID', 'hashes', 'signAlgo'];
-  // §10: v1 names (authMode, PIN, OTP) and credentialID in the v2 info `required`.
+  // Defect: v1 names (authMode, PIN, OTP) and credentialID in the v2 info `required`.
   response('output-credentials-info')['required'] = ['key', 'multisign'];
   schemas['credentialInfoObject']['required'] = ['credentialID', 'key', 'multisign'];
-  // §10: signDoc `required: ["signatures"]` names no such field.
+  // Defect: signDoc `required: ["signatures"]` names no such field.
   delete response('output-signatures-signdoc')['required'];
-  // §10: signAlgorithms.required says `algorithm`; the property is `algos`.
+  // Defect: signAlgorithms.required says `algorithm`; the property is `algos`.
   schemas['signAlgorithms']['required'] = ['algos'];
-  // §4.9: multisign 1 is legal.
+  // Defect: multisign 1 (one signature per authorization) is legal.
   schemas['multisign']['minimum'] = 1;
-  // §10: the expression pattern rejects "PIN AND OTP" (operators between object ids).
+  // Defect: the expression pattern rejects "PIN AND OTP" (operators between object ids).
   schemas['auth']['properties']['expression']['pattern'] = '^[A-Za-z0-9_]+( (AND|OR|XOR) [A-Za-z0-9_]+)*$';
   return doc;
 }
@@ -43,7 +43,7 @@ function patchV1(doc: Json): Json {
   defs['multisign'] = { type: 'integer', minimum: 1 };
   // The curve is an OID string, not an integer.
   defs['key']['properties']['curve'] = { type: 'string' };
-  // The PIN format pattern says A|B — a typo for A|N (CSC-API.md §4.5).
+  // The PIN format pattern says A|B — a typo for A|N (the PIN format is A alphanumeric or N numeric).
   defs['PININFO']['properties']['format']['pattern'] = '^(A|N)$';
   // Two references point at OpenAPI paths (#/components/schemas/…) that do not exist in this file.
   defs['input-credentials-extendTransaction']['properties']['hash'] = { $ref: '#/definitions/hash' };

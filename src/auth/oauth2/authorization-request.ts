@@ -31,7 +31,7 @@ export type AuthorizationRequestValidation =
       readonly clientId: string;
     };
 
-/** CSC v2 §8.4.2 RAR type, and the v2.2 URI form (CSC-API.md §4.3). */
+/** CSC v2 §8.4.2 RAR type, and the URI form CSC API v2.2.0.0 added. */
 export const credentialRarTypes: readonly string[] = [
   'credential',
   'https://cloudsignatureconsortium.org/2025/credential',
@@ -321,7 +321,7 @@ function parseAuthorizationDetails(raw: string): CredentialAuthorization {
         `a documentDigests label must be a string of at most ${MAX_LABEL} characters`,
       );
     }
-    // Only DTBS/R digests can be signed with signHash (CSC-API.md §4.3 hashType).
+    // Only DTBS/R digests can be signed with signHash (CSC API v2.2.0.0 `hashType` in authorization_details).
     if (entry['hashType'] !== undefined && entry['hashType'] !== 'DTBSR') {
       throw invalidDetails('only hashType DTBSR is supported');
     }

@@ -2,7 +2,7 @@
  * Pushed authorization requests (RFC 9126; CSC API v2 §8.4.3 `oauth2/pushed_authorize`): the
  * client posts the authorization parameters with client authentication and gets a single-use
  * `request_uri` (90 s) for the browser redirect — the way to authorise many hashes, which do not
- * fit a URL (CSC-API.md §3.3). The validated request is stored like an interaction.
+ * fit a URL (CSC API v2 §8.4.2). The validated request is stored like an interaction.
  */
 import { appendAudit } from '../../audit/index.js';
 import { insertOAuthInteraction, takeOAuthInteraction } from '../../store/index.js';
@@ -17,7 +17,7 @@ import type { AuthorizationRequest, OAuth2Deps } from './types.js';
 
 /** RFC 9126 §2.2: the request_uri scheme for references the AS minted. */
 export const requestUriPrefix = 'urn:ietf:params:oauth:request_uri:';
-/** RFC 9126 §2.2: short-lived; CSC-API.md §3.4 shows 90 s. */
+/** RFC 9126 §2.2: short-lived; the CSC API v2 §8.4.3 example answers `expires_in: 90`. */
 export const pushedRequestTtlSeconds = 90;
 const PAR_STAGE = 'par';
 

@@ -166,7 +166,7 @@ export const cscRoutes: FastifyPluginAsync<CscRoutesOptions> = async (app, optio
         },
         handler,
       );
-      // CSC-API.md §2: some v1 clients send `info` as a GET.
+      // CSC v1.0.3.0's OpenAPI makes `info` a POST; some v1 clients send it as a GET: accept both.
       if (operation === 'info') app.get(url, { schema: { hide: true } }, handler);
     }
   }
