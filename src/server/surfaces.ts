@@ -236,6 +236,7 @@ export function jobContextFor(services: CoreServices, gateway: GatewayConfig = l
     ...(gateway.foreign !== undefined ? { foreign: gateway.foreign } : {}),
     ...(gateway.tsaUrl !== undefined ? { tsaUrl: () => gateway.tsaUrl as string } : {}),
     limits: gateway.limits,
+    sessionIdleMs: services.webSessions.idleMs,
     ...(gateway.faults !== undefined ? { faults: gateway.faults } : {}),
     log: services.logger,
   };

@@ -63,6 +63,12 @@ export async function deleteGatewayProviderSession(trx: Db, sessionId: string): 
   await trx.deleteFrom('gateway_provider_sessions').where('session_id', '=', sessionId).execute();
 }
 
+/** Provider sessions that hold a service token, oldest first (the sweeper checks their web sessions). */
+export async function listGatewayProviderTokens(db: Db, limit: number): Promise<readonly GatewayProviderSessionRow[]> {
+  const rows = await db.selectFrom('gateway_provider_sessions').selectAll().where('access_token', 'is not', null).orderBy('created_at').limit(limit).execute();
+  return rows.map(fromDb);
+}
+
 /** True when some provider session has expired (the sweeper writes only then). */
 export async function hasExpiredGatewayProviderSessions(db: Db, now: number): Promise<boolean> {
   const row = await db.selectFrom('gateway_provider_sessions').select('session_id').where('expires_at', '<', now).limit(1).executeTakeFirst();

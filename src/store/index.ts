@@ -261,6 +261,7 @@ export {
   spendGatewayProviderState,
   setGatewayProviderToken,
   deleteGatewayProviderSession,
+  listGatewayProviderTokens,
   purgeGatewayProviderSessions,
   hasExpiredGatewayProviderSessions,
   type GatewayProviderSessionRow,

@@ -173,6 +173,25 @@ describe('web gateway at a foreign CSC provider (a second signet serve sharing n
       const kept = JSON.parse(job.provider_credential ?? '{}') as { cert?: { certificates?: string[] } };
       assert.ok((kept.cert?.certificates?.length ?? 0) >= 2, 'the chain read from B at Sign');
 
+      // Sign-out at A ends the connection: the service token is revoked at B and forgotten at A.
+      const liveServiceTokensAtB = async (): Promise<number> => {
+        const store = await connectStore({ kind: 'sqlite', file: join(dirB, 'signet.db') });
+        try {
+          const rows = await store.db.selectFrom('tokens').select('token_hash').where('kind', '=', 'access').where('client_id', '=', 'gateway-a').where('scope', 'like', '%service%').where('revoked', '=', 0).where('expires_at', '>', Date.now()).execute();
+          return rows.length;
+        } finally {
+          await store.close();
+        }
+      };
+      assert.ok((await liveServiceTokensAtB()) >= 1, 'B holds the live service token of the connection');
+      assert.equal((await api(browserA, env.node, 'DELETE', '/session')).status, 204);
+      for (let i = 0; i < 200 && (await db.selectFrom('gateway_provider_sessions').select('session_id').execute()).length > 0; i++) await new Promise((r) => setTimeout(r, 50));
+      assert.equal((await db.selectFrom('gateway_provider_sessions').select('session_id').execute()).length, 0, 'A forgot the service token');
+      const disconnected = await db.selectFrom('audit_log').selectAll().where('event_type', '=', 'gateway.provider.disconnected').execute();
+      assert.equal(disconnected.length, 1);
+      assert.deepEqual(JSON.parse(disconnected[0]?.details ?? '{}'), { reason: 'session-ended', revokedAtProvider: true });
+      assert.equal(await liveServiceTokensAtB(), 0, 'B revoked the service token');
+
       if (!requireTools(t, 'pdfsig', 'certutil')) return;
       const nss = makeNssDb(dir, derToPem(rootB, 'CERTIFICATE'));
       for (const path of files) {

@@ -76,6 +76,8 @@ export interface JobContext {
   /** This gateway's redirect URI (`<base URL>/api/v1/oauth/callback`). */
   callbackUrl(): string;
   readonly limits: JobLimits;
+  /** The web session's idle timeout, ms (a provider connection ends with its session); default 30 min. */
+  readonly sessionIdleMs?: number;
   readonly fetch?: OAuthFetch;
   readonly faults?: JobFaults;
   readonly log?: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };

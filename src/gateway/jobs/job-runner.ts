@@ -41,7 +41,7 @@ import type { SealedPrepared } from './job-authorization.js';
 import { levelOptionsFor } from './job-levels.js';
 import { jobOptions } from './job-service.js';
 import { localCredential } from './local-credential.js';
-import { gatewayClientId, keptCredential } from './provider-connection.js';
+import { endOrphanedProviderConnections, gatewayClientId, keptCredential } from './provider-connection.js';
 
 /** The Idempotency-Key of chunk `index` of job `jobId` (stable across nodes and restarts). */
 export function chunkIdempotencyKey(jobId: string, index: number): string {
@@ -97,10 +97,12 @@ export class JobRunner {
   async sweep(): Promise<void> {
     const now = this.#context.clock.now().getTime();
     for (const id of await listResumableGatewayJobs(this.#context.store.db, now, 20)) this.start(id);
-    // Expired service authorizations at a foreign provider are of no use: deleted.
+    // Expired service authorizations at a foreign provider are of no use: deleted. Those of web
+    // sessions that have ended are revoked at the provider first.
     if (await hasExpiredGatewayProviderSessions(this.#context.store.db, now)) {
       await this.#context.store.transaction((trx) => purgeGatewayProviderSessions(trx, now));
     }
+    await endOrphanedProviderConnections(this.#context);
     if (!(await hasPurgeableGatewayJobs(this.#context.store.db, now))) return;
     const purged = await this.#context.store.transaction(async (trx) => {
       const n = await purgeGatewayJobs(trx, now);

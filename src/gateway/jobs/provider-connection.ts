@@ -17,6 +17,8 @@ import {
   deleteGatewayProviderSession,
   findGatewayProviderSession,
   findGatewayProviderSessionByState,
+  findWebSession,
+  listGatewayProviderTokens,
   putGatewayProviderPending,
   setGatewayProviderToken,
   spendGatewayProviderState,
@@ -102,6 +104,54 @@ async function serviceToken(context: JobContext, sessionId: string): Promise<str
   } catch {
     return undefined; // a value that does not open is no authorization
   }
+}
+
+/** How long a web session may be idle before it has ended (the web session's own default). */
+const defaultSessionIdleMs = 30 * 60_000;
+
+/** True when the web session `sessionId` (the hex of its cookie's SHA-256) can no longer be used. */
+async function webSessionEnded(context: JobContext, sessionId: string, now: number): Promise<boolean> {
+  const session = await findWebSession(context.store.db, new Uint8Array(Buffer.from(sessionId, 'hex')));
+  const idleMs = context.sessionIdleMs ?? defaultSessionIdleMs;
+  return session === undefined || session.revoked === 1 || session.expires_at <= now || session.last_seen_at + idleMs <= now;
+}
+
+/**
+ * Ends the provider connections of web sessions that have ended — signed out, ended by an
+ * administrator, idle or past their absolute end: each service token is revoked at the provider
+ * (CSC `auth/revoke` with the token itself, bounded in time, best effort: a provider that does not
+ * answer still loses the token here) and forgotten, audited `gateway.provider.disconnected`.
+ * Called by the job sweeper; returns how many connections it ended.
+ */
+export async function endOrphanedProviderConnections(context: JobContext, limit = 50): Promise<number> {
+  if (context.foreign === undefined) return 0;
+  const now = context.clock.now().getTime();
+  let ended = 0;
+  for (const row of await listGatewayProviderTokens(context.store.db, limit)) {
+    if (!(await webSessionEnded(context, row.session_id, now))) continue;
+    const token = row.expires_at > now ? await serviceToken(context, row.session_id) : undefined;
+    let revokedAtProvider = false;
+    if (token !== undefined) {
+      const client = new CscClient({ baseUrl: `${context.providerUrl()}/csc/v2`, auth: { kind: 'bearer', accessToken: token }, userAgent: 'signet-web-gateway', timeoutMs: 5_000 });
+      revokedAtProvider = await client.revoke().then(
+        () => true,
+        (err: unknown) => {
+          context.log?.warn({ err, provider: context.providerUrl() }, 'the provider did not revoke a service token; it is forgotten here and expires there');
+          return false;
+        },
+      );
+    }
+    await context.store.transaction(async (trx) => {
+      await deleteGatewayProviderSession(trx, row.session_id);
+      await appendAudit(
+        trx,
+        { type: 'gateway.provider.disconnected', outcome: 'success', actorUserId: row.user_id, actorClientId: gatewayClientId(context), subject: `provider:${context.providerUrl()}`, details: { reason: 'session-ended', revokedAtProvider } },
+        context.audit,
+      );
+    });
+    ended++;
+  }
+  return ended;
 }
 
 /**
