@@ -6,6 +6,7 @@
 import type { DigestAlgorithm } from '../cms/index.js';
 import { IncrementalWriter, PdfDict, PdfDocument, PdfName, PdfRaw, PdfRef, PdfString, type ByteSource } from '../pdf/index.js';
 import { digestByteRange, fillByteRange, fillContents, locatePlaceholders } from './byte-range.js';
+import { requireSigningPermission } from './signing-permission.js';
 import { PadesError } from './errors.js';
 import { BYTE_RANGE_PLACEHOLDER } from './signature-dictionary.js';
 import { chooseField, placeSignatureField } from './signature-field.js';
@@ -39,6 +40,7 @@ export async function addDocumentTimestamp(source: ByteSource, options: Document
   const digestAlgorithm = options.digestAlgorithm ?? 'SHA-256';
   const capacity = await documentTimestampCapacity(options.timestamper, digestAlgorithm);
   const target = chooseField(doc, options.fieldName);
+  requireSigningPermission(doc, target.kind);
 
   const writer = new IncrementalWriter(doc);
   const sigRef = writer.allocate();

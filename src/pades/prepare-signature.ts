@@ -12,6 +12,7 @@ import { certificationPermission } from './docmdp.js';
 import { PadesError } from './errors.js';
 import { buildSignatureDictionary, setDocMdpPermission } from './signature-dictionary.js';
 import { chooseField, listSignatureFields, placeSignatureField } from './signature-field.js';
+import { requireSigningPermission } from './signing-permission.js';
 import { signerDisplayName } from './signer-name.js';
 import type { PrepareOptions, PreparedSignature } from './types.js';
 
@@ -47,7 +48,7 @@ function checkRect(rect: readonly number[]): [number, number, number, number] {
  */
 export function preparePdf(input: ByteSource | Uint8Array, options: PrepareOptions): PreparedSignature {
   const source = input instanceof Uint8Array ? bytesSource(input) : input;
-  const doc = PdfDocument.open(source);
+  const doc = PdfDocument.open(source, options.password === undefined ? {} : { password: options.password });
   if (doc.ambiguities.length > 0) {
     // docs/security.md PDF-27/28: never sign a file two readers could read differently.
     throw new PadesError('ERR_PADES_AMBIGUOUS_INPUT', `the document is ambiguous: ${doc.ambiguities[0]}`);
@@ -69,6 +70,7 @@ export function preparePdf(input: ByteSource | Uint8Array, options: PrepareOptio
   const signerName = options.name ?? signerDisplayName(leaf);
   const target = chooseField(doc, options.fieldName);
   const fieldName = target.kind === 'new' ? target.name : target.field.fullName;
+  requireSigningPermission(doc, target.kind);
 
   const rect: [number, number, number, number] =
     target.kind === 'existing'

@@ -40,6 +40,8 @@ export interface PrepareOptions extends SignatureMetadata {
   readonly certify?: DocMdpPermission;
   /** Extra bytes reserved in /Contents for unsigned attributes added later (e.g. a timestamp). */
   readonly reserveBytes?: number;
+  /** The user (or owner) password of an encrypted document; the empty user password is tried when absent. */
+  readonly password?: string;
 }
 
 /**

@@ -21,7 +21,7 @@ export interface IncrementalUpdate {
 export type TrailerExtras = PdfDict | Readonly<Record<string, PdfObject | undefined>>;
 
 /** Keys that never carry over from the old trailer into the new one. */
-const NOT_COPIED = new Set(['Prev', 'XRefStm', 'Size', 'Type', 'W', 'Index', 'Length', 'Filter', 'DecodeParms', 'Encrypt']);
+const NOT_COPIED = new Set(['Prev', 'XRefStm', 'Size', 'Type', 'W', 'Index', 'Length', 'Filter', 'DecodeParms']);
 
 function bytesFor(n: number): number {
   let w = 1;
@@ -83,10 +83,13 @@ export class IncrementalWriter {
     if (last !== 0x0a && last !== 0x0d) w.writeByte(0x0a);
     const offsets = new Map<number, number>();
     const nums = [...this.#objects.keys()].sort((a, b) => a - b);
+    // ISO 32000-1 §7.6.1: an encrypted document's update is encrypted with the same handler and
+    // key (the trailer keeps /Encrypt and the first /ID element the key derives from).
+    const encryption = doc.encryption;
     for (const num of nums) {
       const { ref, obj } = this.#objects.get(num)!;
       offsets.set(num, base + w.length);
-      writeIndirectObject(w, ref, obj);
+      writeIndirectObject(w, ref, encryption === undefined ? obj : encryption.encryptObject(obj, ref));
     }
     const trailer = this.#trailer(trailerExtras, w.bytes());
     const recovered = doc.isRecovered;

@@ -29,3 +29,5 @@ export { ByteWriter } from './byte-writer.js';
 export { ObjectParser, parseNumberToken } from './object-parser.js';
 export { decodeFilterChain, type DecodeBudget } from './stream-filters.js';
 export { DocumentBudget } from './decode-budget.js';
+export { DocumentEncryption } from './encryption/object-encryption.js';
+export type { CryptMethod } from './encryption/standard-security-handler.js';

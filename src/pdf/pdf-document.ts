@@ -4,7 +4,7 @@ import { monotonicMs } from '../core/clock.js';
 import { bytesSource, type ByteSource } from './byte-source.js';
 import { readIndirectObject, type ReadContext } from './indirect-reader.js';
 import { ObjectParser } from './object-parser.js';
-import { PdfDict, PdfRef, type PdfArray, type PdfObject, type PdfStream } from './objects.js';
+import { PdfDict, PdfRef, PdfString, type PdfArray, type PdfObject, type PdfStream } from './objects.js';
 import { PdfError, type PdfErrorCode } from './errors.js';
 import { decodeFilterChain } from './stream-filters.js';
 import { DocumentBudget } from './decode-budget.js';
@@ -13,6 +13,8 @@ import { rebuildIndex } from './rebuild-index.js';
 import { scanForObjects } from './recovery-scan.js';
 import { readXrefChain } from './xref-chain.js';
 import { indexObjectStream, readObjectStreamMember, type ObjectStreamIndex } from './object-stream.js';
+import { DocumentEncryption } from './encryption/object-encryption.js';
+import { openStandardSecurity } from './encryption/standard-security-handler.js';
 import { inheritedAttribute, walkPageTree, type PageTreeReader, type PdfPage } from './page-tree.js';
 
 export type { PdfPage } from './page-tree.js';
@@ -25,6 +27,11 @@ export interface PdfOpenOptions {
    * view of the signed revision draws from the whole file's budget); a new one by default.
    */
   readonly budget?: DocumentBudget;
+  /**
+   * The password of an encrypted document (user or owner, as UTF-8 bytes or a string); the empty
+   * user password is tried when absent (ISO 32000-2 §7.6.4).
+   */
+  readonly password?: Uint8Array | string;
 }
 
 /** Where an object is stored: at a file offset, or inside an object stream (§7.5.7). */
@@ -52,6 +59,7 @@ const FATAL: ReadonlySet<PdfErrorCode> = new Set<PdfErrorCode>([
   'ERR_PDF_LIMIT_TIME',
   'ERR_PDF_LIMIT_TOKEN',
   'ERR_PDF_ENCRYPTED',
+  'ERR_PDF_PASSWORD',
   'ERR_PDF_XREF_LOOP',
   'ERR_PDF_IO',
 ]);
@@ -104,9 +112,12 @@ export class PdfDocument {
   #deadline = 0;
   #opDepth = 0;
   readonly #ctx: ReadContext;
+  readonly #password: Uint8Array | undefined;
+  #encryption: DocumentEncryption | undefined;
 
-  private constructor(source: ByteSource, limits: ParseLimits, budget: DocumentBudget | undefined) {
+  private constructor(source: ByteSource, limits: ParseLimits, budget: DocumentBudget | undefined, password: Uint8Array | undefined) {
     this.source = source;
+    this.#password = password;
     this.length = source.length;
     this.limits = limits;
     this.budget = budget ?? new DocumentBudget(limits);
@@ -132,11 +143,22 @@ export class PdfDocument {
 
   /**
    * Opens a document (synchronously; only the tail, the cross-reference data and the catalog are read).
-   * Throws `ERR_PDF_ENCRYPTED` for encrypted files, `ERR_PDF_NOT_PDF`, `ERR_PDF_XREF`, and the limit errors.
+   * An encrypted file opens with the standard security handler and the empty user password (or
+   * `options.password`); its strings and streams read decrypted. Throws `ERR_PDF_PASSWORD` when
+   * the password does not open it, `ERR_PDF_ENCRYPTED` for other security handlers,
+   * `ERR_PDF_NOT_PDF`, `ERR_PDF_XREF`, and the limit errors.
    */
   static open(input: ByteSource | Uint8Array, options: PdfOpenOptions = {}): PdfDocument {
     const source = input instanceof Uint8Array ? bytesSource(input) : input;
-    return new PdfDocument(source, { ...defaultParseLimits, ...options.limits }, options.budget);
+    const pw = options.password;
+    // ISO 32000-2 §7.6.4.3.3: R6 passwords are UTF-8 after SASLprep (NFKC is its normalisation step).
+    const password = typeof pw === 'string' ? new Uint8Array(Buffer.from(pw.normalize('NFKC'), 'utf8')) : pw;
+    return new PdfDocument(source, { ...defaultParseLimits, ...options.limits }, options.budget, password);
+  }
+
+  /** The document's encryption (standard security handler), or undefined for a plain file. */
+  get encryption(): DocumentEncryption | undefined {
+    return this.#encryption;
   }
 
   /** The newest trailer (for a cross-reference stream, its dictionary); /Root, /Info, /ID filled from older trailers when missing. */
@@ -243,7 +265,7 @@ export class PdfDocument {
       return;
     }
     this.#useSections(sections);
-    if (this.#trailer.has('Encrypt')) throw new PdfError('ERR_PDF_ENCRYPTED', 'the document is encrypted');
+    this.#openEncryption();
     let catalog: PdfDict | undefined;
     try {
       catalog = this.resolveDict(this.#trailer.get('Root'));
@@ -292,6 +314,25 @@ export class PdfDocument {
     this.#revisions = sections.map((sec, i) => ({ startxref: sec.offset, kind: sec.kind, endOffset: ends[i]! }));
   }
 
+  /** Sets up decryption when the trailer has /Encrypt (ISO 32000-1 §7.6); the dictionary itself is read as is. */
+  #openEncryption(): void {
+    this.#encryption = undefined;
+    const ref = this.#trailer.get('Encrypt');
+    if (ref === undefined) return;
+    let dict: PdfDict | undefined;
+    try {
+      dict = this.resolveDict(ref);
+    } catch (err) {
+      if (isLimitError(err) || !(err instanceof PdfError)) throw err;
+    }
+    if (dict === undefined) throw new PdfError('ERR_PDF_ENCRYPTED', 'the document is encrypted and its /Encrypt dictionary cannot be read');
+    // §7.6.3.3 Algorithm 2 step d: the first element of the trailer's /ID.
+    const id = this.resolve(this.#trailer.get('ID'));
+    const id0 = Array.isArray(id) && id[0] instanceof PdfString ? id[0].bytes : new Uint8Array(0);
+    const security = openStandardSecurity(dict, id0, this.#password);
+    this.#encryption = new DocumentEncryption(security, ref instanceof PdfRef ? ref.num : undefined);
+  }
+
   #eofAfter(from: number): number {
     const win = this.source.read(from, 1 << 16);
     const at = findBytes(win, '%%EOF', false);
@@ -317,12 +358,20 @@ export class PdfDocument {
       warn: (m) => this.#warn(m),
     });
     const trailer = rebuilt.trailer;
-    if (trailer.has('Encrypt')) throw new PdfError('ERR_PDF_ENCRYPTED', 'the document is encrypted');
     this.#entries = rebuilt.entries;
     this.#trailer = trailer;
     this.#size = rebuilt.size;
     this.#xrefKind = rebuilt.xrefKind;
     this.#revisions = [{ startxref: this.#startxref, kind: rebuilt.xrefKind, endOffset: rebuilt.endOffset }];
+    if (trailer.has('Encrypt')) {
+      // Objects read while scanning were not decrypted: forget them.
+      this.#cache.clear();
+      this.#objStms.clear();
+      this.#objStmBytes = 0;
+      this.#decoded.clear();
+      this.#decodedBytes = 0;
+      this.#openEncryption();
+    }
     const catalog = this.resolveDict(trailer.get('Root'));
     if (catalog === undefined) throw new PdfError('ERR_PDF_XREF', 'the file cannot be recovered: no catalog');
     this.#catalog = catalog;
@@ -375,7 +424,7 @@ export class PdfDocument {
           this.#recover(`object ${ref.num} ${ref.gen} is not at its cross-reference offset ${e.offset}`);
           return this.#getObject(ref, false);
         }
-        obj = io.obj;
+        obj = this.#encryption === undefined ? io.obj : this.#encryption.decryptObject(io.obj, ref.num, e.gen);
       } else {
         gen = 0;
         if (ref.gen !== 0) return null;

@@ -46,6 +46,34 @@ describe('signet sign (CLI)', () => {
     assert.match(v.stdout, /ERR_VALIDATION_NO_REVOCATION, revocation/);
   });
 
+  it('issue 18 §2: an encrypted file signs with the empty user password, or with --password-file; ERR_PDF_PASSWORD without it; verify reads it', (t) => {
+    if (!requireTools(t, 'qpdf', 'pdfsig')) return;
+    const open = join(dir, 'enc-open.pdf');
+    const locked = join(dir, 'enc-locked.pdf');
+    for (const [path, user] of [[open, ''], [locked, 'user pw']] as const) {
+      const e = runTool('qpdf', ['--encrypt', user, 'owner pw', '256', '--', input, path]);
+      assert.equal(e.status, 0, e.stderr);
+    }
+    const outOpen = join(dir, 'enc-open-signed.pdf');
+    const r = signet(['sign', open, '-o', outOpen, '--key', files.key, '--cert', files.cert, '--chain', files.chain]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(pdfsig(outOpen)[0]?.isValid, true);
+    const v = signet(['verify', outOpen, '--trust', files.root]);
+    assert.match(v.stdout, /integrity: +signed bytes unchanged/, v.stdout + v.stderr);
+
+    const outLocked = join(dir, 'enc-locked-signed.pdf');
+    const refused = signet(['sign', locked, '-o', outLocked, '--key', files.key, '--cert', files.cert]);
+    assert.equal(refused.status, 1);
+    assert.match(refused.stderr, /^error: ERR_PDF_PASSWORD: /);
+    assert.ok(!existsSync(outLocked));
+    const pw = join(dir, 'pdf-password.txt');
+    writeFileSync(pw, 'user pw\n');
+    const ok = signet(['sign', locked, '-o', outLocked, '--key', files.key, '--cert', files.cert, '--password-file', pw]);
+    assert.equal(ok.status, 0, ok.stderr);
+    const check = runTool('qpdf', ['--password=user pw', '--check', outLocked]);
+    assert.equal(check.status, 0, check.stdout + check.stderr);
+  });
+
   it('signs with --p12 and --pass-file', async (t) => {
     if (!requireTools(t, 'openssl', 'pdfsig')) return;
     const p12 = join(dir, 'id.p12');

@@ -166,14 +166,14 @@ describe('PdfDocument is lazy', () => {
 });
 
 describe('PdfDocument refuses what it cannot read safely', () => {
-  it('throws ERR_PDF_ENCRYPTED for a qpdf-encrypted file', (t) => {
+  it('throws ERR_PDF_PASSWORD for a file the empty user password does not open (test/pdf/encryption.test.ts reads the others)', (t) => {
     if (!requireTools(t, 'qpdf')) return;
     const tmp = mkdtempSync(join(tmpdir(), 'signet-enc-'));
     t.after(() => rmSync(tmp, { recursive: true, force: true }));
     writeFileSync(join(tmp, 'in.pdf'), makeBasePdf());
     const r = runTool('qpdf', ['--encrypt', 'u', 'o', '256', '--', join(tmp, 'in.pdf'), join(tmp, 'out.pdf')]);
     assert.equal(r.status, 0, r.stderr);
-    assert.throws(() => PdfDocument.open(readFileSync(join(tmp, 'out.pdf'))), (e) => e instanceof PdfError && e.code === 'ERR_PDF_ENCRYPTED');
+    assert.throws(() => PdfDocument.open(readFileSync(join(tmp, 'out.pdf'))), (e) => e instanceof PdfError && e.code === 'ERR_PDF_PASSWORD');
   });
 
   it('throws ERR_PDF_NOT_PDF for bytes without a header', () => {

@@ -9,7 +9,7 @@ import { CliError } from '../errors.js';
 import { formatError } from '../main.js';
 import { loadSignerFromOptions } from './load-signer.js';
 import { levelSources, levelUsage } from './sign-level.js';
-import { appearanceFrom, appearanceOptions, checkOutputs, parseDigest, parseScheme } from './sign-options.js';
+import { appearanceFrom, appearanceOptions, checkOutputs, parseDigest, parseScheme, readSecretFile } from './sign-options.js';
 import { parseCliArgs } from '../args.js';
 
 const usage = `usage: signet sign IN.pdf -o OUT.pdf (--key KEY.pem --cert CERT.pem [--chain CA.pem …]
@@ -24,6 +24,8 @@ options:
   --certify 1|2|3         certification signature with DocMDP permission P
   --algorithm rsa-pss|rsa-pkcs1|ecdsa     --digest sha256|sha384|sha512
   --key-pass-file F       passphrase of an encrypted PEM key
+  --password-file F       user (or owner) password of an encrypted PDF; without it the empty
+                          user password is tried (ERR_PDF_PASSWORD when it does not open the file)
   --key-uri URI           pkcs11:token=LABEL;object=NAME (with --pkcs11-module, --pin-file)
                           or keystore:NAME (with --keystore DIR --kek-file F)
 ${levelUsage}`;
@@ -45,6 +47,7 @@ const options = {
   'pin-file': { type: 'string' },
   keystore: { type: 'string' },
   'kek-file': { type: 'string' },
+  'password-file': { type: 'string' },
   ...appearanceOptions,
   algorithm: { type: 'string' },
   digest: { type: 'string' },
@@ -72,6 +75,7 @@ export const signCommand: Command = {
       ...(await levelSources(v, systemClock)),
       signingTime: systemClock.now(),
       ...appearanceFrom(v),
+      ...(v['password-file'] === undefined ? {} : { password: readSecretFile(v['password-file'], 'the PDF password file') }),
     };
     const loaded = await loadSignerFromOptions({
       key: v.key,

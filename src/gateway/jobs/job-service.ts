@@ -220,7 +220,7 @@ function checkPdf(bytes: Uint8Array): number {
     return pages;
   } catch (cause) {
     if (cause instanceof GatewayError) throw cause;
-    if (isSignetError(cause) && cause.code === 'ERR_PDF_ENCRYPTED') {
+    if (isSignetError(cause) && (cause.code === 'ERR_PDF_ENCRYPTED' || cause.code === 'ERR_PDF_PASSWORD')) {
       throw new GatewayError('ERR_GATEWAY_PDF_ENCRYPTED', 'the PDF is encrypted (password-protected) and cannot be signed; remove the protection and upload it again', { cause });
     }
     throw new GatewayError('ERR_GATEWAY_PDF_UNREADABLE', 'the file is not a readable PDF', { cause });
