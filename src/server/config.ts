@@ -5,6 +5,7 @@
  * attempt, request and failure-audit limits).
  */
 import { availableParallelism, hostname } from 'node:os';
+import { isIP } from 'node:net';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { StoreConfig } from '../store/index.js';
 import { ServerError } from './errors.js';
@@ -240,18 +241,18 @@ function tokenServersConfig(env: NodeJS.ProcessEnv): TokenServersConfig | undefi
   };
 }
 
-function checkBaseUrl(url: string): string {
+function checkBaseUrl(url: string, what: string): string {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch (cause) {
-    throw new ServerError('ERR_SERVER_CONFIG', 'the base URL is not a URL', { cause });
+    throw new ServerError('ERR_SERVER_CONFIG', `${what}: the base URL is not a URL`, { cause });
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new ServerError('ERR_SERVER_CONFIG', 'the base URL must be http: or https:');
+    throw new ServerError('ERR_SERVER_CONFIG', `${what}: the base URL must be http: or https:`);
   }
   if (parsed.search !== '' || parsed.hash !== '') {
-    throw new ServerError('ERR_SERVER_CONFIG', 'the base URL must not carry a query or fragment');
+    throw new ServerError('ERR_SERVER_CONFIG', `${what}: the base URL must not carry a query or fragment`);
   }
   return url.replace(/\/+$/, '');
 }
@@ -275,6 +276,32 @@ function databaseConfig(env: NodeJS.ProcessEnv, dataDir: string): StoreConfig {
     ...(statement !== undefined && statement !== '' ? { statementTimeoutMs: positiveMs(statement, 'SIGNET_DB_STATEMENT_TIMEOUT_MS') } : {}),
     ...(connect !== undefined && connect !== '' ? { connectTimeoutMs: positiveMs(connect, 'SIGNET_DB_CONNECT_TIMEOUT_MS') } : {}),
   };
+}
+
+/** pino's levels (a level pino does not know would fail later, inside the logger). */
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+function checkLogLevel(level: string, what: string): string {
+  if (!(logLevels as readonly string[]).includes(level)) {
+    throw new ServerError('ERR_SERVER_CONFIG', `${what} must be one of ${logLevels.join(', ')}`);
+  }
+  return level;
+}
+
+/** An IP address or a DNS name (RFC 1123 §2.1 labels) to listen on. */
+function checkHost(host: string, what: string): string {
+  if (isIP(host) === 0 && !/^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(host)) {
+    throw new ServerError('ERR_SERVER_CONFIG', `${what} must be an IP address or a host name`);
+  }
+  return host;
+}
+
+/** The node id goes into every audit entry: short and printable. */
+function checkNodeId(id: string): string {
+  if (!/^[\x21-\x7e]{1,64}$/.test(id)) {
+    throw new ServerError('ERR_SERVER_CONFIG', 'SIGNET_NODE_ID must be 1 to 64 printable characters without spaces');
+  }
+  return id;
 }
 
 function nonEmpty(text: string | undefined): string | undefined {
@@ -313,16 +340,16 @@ export function loadServerConfig(input: ServerConfigInput = {}): ServerConfig {
   const hasEnvKek = env['SIGNET_KEK_FILE'] !== undefined || env['SIGNET_KEK'] !== undefined;
   return {
     dataDir,
-    host: input.host ?? env['SIGNET_HOST'] ?? '127.0.0.1',
+    host: input.host !== undefined ? checkHost(input.host, '--host') : checkHost(env['SIGNET_HOST'] ?? '127.0.0.1', 'SIGNET_HOST'),
     port,
-    baseUrl: baseUrlText === undefined ? undefined : checkBaseUrl(baseUrlText),
+    baseUrl: baseUrlText === undefined ? undefined : checkBaseUrl(baseUrlText, input.baseUrl !== undefined ? '--base-url' : 'SIGNET_BASE_URL'),
     database: databaseConfig(env, dataDir),
     kek: hasEnvKek ? { kind: 'env', environment: env } : { kind: 'file', file: join(dataDir, 'kek') },
     previousKekFile: nonEmpty(env['SIGNET_KEK_PREVIOUS_FILE']),
     production: env['NODE_ENV'] === 'production',
     bodyLimitBytes: input.bodyLimitBytes ?? defaultBodyLimitBytes,
-    logLevel: input.logLevel ?? env['SIGNET_LOG_LEVEL'] ?? 'info',
-    nodeId: env['SIGNET_NODE_ID'] ?? hostname(),
+    logLevel: input.logLevel !== undefined ? checkLogLevel(input.logLevel, '--log-level') : checkLogLevel(env['SIGNET_LOG_LEVEL'] ?? 'info', 'SIGNET_LOG_LEVEL'),
+    nodeId: checkNodeId(env['SIGNET_NODE_ID'] ?? hostname()),
     demo: input.demo ?? false,
     pkcs11: pkcs11Config(env),
     tokenServers: tokenServersConfig(env),

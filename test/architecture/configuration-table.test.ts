@@ -2,12 +2,15 @@
  * docs/configuration.md lists every setting the code reads from the environment (issue 17,
  * "Configuration"): a `SIGNET_*` variable (or `DATABASE_URL`) named in a string of src/ that the
  * table does not list fails, and so does a row the code no longer reads. A secret row `NAME` also
- * covers `NAME_FILE` (the `*_FILE` convention of src/keys/secret-source.ts).
+ * covers `NAME_FILE` (the `*_FILE` convention of src/keys/secret-source.ts). `signet serve
+ * --print-config` (src/server/effective-config.ts) shows every row.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadServerConfig } from '../../src/server/config.js';
+import { effectiveConfiguration } from '../../src/server/effective-config.js';
 
 function walk(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => {
@@ -46,5 +49,13 @@ describe('configuration table (docs/configuration.md)', () => {
 
   it('lists no variable the code no longer reads', () => {
     assert.deepEqual([...rows.keys()].filter((n) => !read.has(n) && !read.has(`${n}_FILE`)).sort(), []);
+  });
+
+  it('signet serve --print-config shows every row (a secret row as NAME or NAME_FILE)', () => {
+    const env = { SIGNET_DATA_DIR: 'signet-data' };
+    const printed = new Set(effectiveConfiguration(loadServerConfig({ env }), {}, env).map((s) => s.name));
+    const missing = [...rows.entries()].filter(([n, r]) => !printed.has(n) && !(r.secret && printed.has(`${n}_FILE`))).map(([n]) => n);
+    assert.deepEqual(missing.sort(), []);
+    assert.deepEqual([...printed].filter((n) => !listed(n)).sort(), [], 'printed but not in the table');
   });
 });

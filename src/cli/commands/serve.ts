@@ -14,14 +14,16 @@ import {
   loadServerConfig,
   parsePort,
   type ServerConfig,
+  type ServerConfigInput,
   type Services,
 } from '../../server/index.js';
+import { effectiveConfiguration, formatEffectiveConfiguration } from '../../server/effective-config.js';
 import { ensureDemoAccount, type DemoAccount } from '../../server/demo.js';
 import { serverSurfaces, credentialOperationsFor } from '../../server/surfaces.js';
 import type { CliIo, Command } from '../command.js';
 import { parseCliArgs } from '../args.js';
 
-const usage = `usage: signet serve [--data DIR] [--port P] [--host H] [--base-url URL] [--demo]
+const usage = `usage: signet serve [--data DIR] [--port P] [--host H] [--base-url URL] [--demo] [--print-config]
 
   Serves the CSC API (/csc/v2, /csc/v1), OAuth 2.0 (/oauth2), the PKI endpoints (/pki: tsa,
   ocsp, crl, ca certificates), the admin API (/admin/v1), /healthz and the OpenAPI document
@@ -34,7 +36,9 @@ const usage = `usage: signet serve [--data DIR] [--port P] [--host H] [--base-ur
   --demo creates once a demo user, credential and OAuth client, written to DIR/demo.json.
   /health/live and /health/ready are the liveness and readiness probes. SIGTERM: readiness false,
   SIGNET_SHUTDOWN_DELAY_MS (default 0) more of serving, then in-flight requests finish (at most
-  SIGNET_SHUTDOWN_TIMEOUT_MS, default 30000) and exit 0. See docs/operations.md.`;
+  SIGNET_SHUTDOWN_TIMEOUT_MS, default 30000) and exit 0. See docs/operations.md.
+  --print-config prints the effective configuration (NAME=value # source, secrets masked) and
+  exits; a malformed setting stops the start with one line naming it (docs/configuration.md).`;
 
 const options = {
   data: { type: 'string' },
@@ -43,6 +47,7 @@ const options = {
   'base-url': { type: 'string' },
   demo: { type: 'boolean' },
   'log-level': { type: 'string' },
+  'print-config': { type: 'boolean' },
 } as const;
 
 function demoInstructions(demo: DemoAccount, baseUrl: string, dataDir: string): string {
@@ -136,14 +141,21 @@ async function drainAndClose(app: Awaited<ReturnType<typeof buildServer>>, readi
 /** Runs the server until SIGINT/SIGTERM (or `stop` resolves, in tests). */
 export async function runServe(argv: readonly string[], io: CliIo, stop: Promise<unknown> = waitForSignal()): Promise<number> {
   const { values } = parseCliArgs({ args: [...argv], options, strict: true, allowPositionals: false });
-  const config = loadServerConfig({
+  const input: ServerConfigInput = {
     ...(values.data !== undefined ? { dataDir: values.data } : {}),
     ...(values.port !== undefined ? { port: parsePort(values.port, '--port') } : {}),
     ...(values.host !== undefined ? { host: values.host } : {}),
     ...(values['base-url'] !== undefined ? { baseUrl: values['base-url'] } : {}),
     ...(values['log-level'] !== undefined ? { logLevel: values['log-level'] } : {}),
     demo: values.demo === true,
-  });
+  };
+  const config = loadServerConfig(input);
+  // Every setting is parsed before anything is created: a malformed one stops here, in one line.
+  const settings = effectiveConfiguration(config, input, process.env);
+  if (values['print-config'] === true) {
+    io.stdout.write(formatEffectiveConfiguration(settings));
+    return 0;
+  }
   const logger = createLogger(config.logLevel, io.stdout);
   const services = await createServices(config, { logger, credentials: credentialOperationsFor });
   let exitCode = 0;
