@@ -64,6 +64,7 @@ export {
   type CredentialView,
   type ForeignProvider,
   type JobContext,
+  type JobDocumentWork,
   type JobDocumentView,
   type JobFaults,
   type JobLimits,

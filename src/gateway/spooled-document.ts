@@ -119,6 +119,21 @@ export function spoolDocument(
       source.close();
     }
   }
+  return spoolPrepared(document, small, prepared, sharedChain, budget);
+}
+
+/**
+ * Phase one's second half, for a document prepared already (by `spoolDocument`, or on the
+ * server's document workers): spools `prepared`'s update. `small` is the original when it was
+ * loaded whole (a bytes source: its bytes), undefined when it is read from its file.
+ */
+export function spoolPrepared(
+  document: BatchDocument,
+  small: Uint8Array | undefined,
+  prepared: PreparedSignature,
+  sharedChain: readonly string[],
+  budget: SpoolBudget,
+): SpooledDocument {
   const update = new Uint8Array(Buffer.from(prepared.update, 'base64'));
   const slim: PreparedSignature = { ...prepared, update: '', certificateChain: sharedChain };
   const hash = prepared.dataToBeSignedDigest;

@@ -1,6 +1,7 @@
 /**
- * The server's document work on worker threads (issue 15, docs/security.md INV-7): signDoc's
- * `preparePdf` — the parse, the checks before signing and the incremental update — and the
+ * The server's document work on worker threads (issue 15, docs/security.md INV-7): signDoc's and
+ * the web gateway's `preparePdf` — the parse, the checks before signing and the incremental
+ * update —, the gateway's upload check (the page count) and the
  * validate endpoint's `verifyPdfLongTerm` run in a pool worker with a heap limit and a deadline;
  * the key operation and the embedding stay on the caller's thread. A worker that runs out of
  * memory, dies or overruns the deadline fails that request with a coded error
@@ -26,6 +27,8 @@ export interface PdfPreparerOptions {
 
 /** The preparer (and validator), with `close()` to stop its workers. */
 export interface PooledPdfPreparer extends DocumentPreparer {
+  /** The page count of `pdf` (the web gateway's upload check); the reader's coded error when it cannot be read. */
+  pageCount(pdf: Uint8Array): Promise<number>;
   /** verifyPdfLongTerm of `pdf` at time `at` (`unreadable: 'throw'`). */
   validate(pdf: Uint8Array, trustAnchors: readonly Uint8Array[], at: Date): Promise<DocumentReport>;
   close(): Promise<void>;
@@ -105,6 +108,11 @@ export function createPdfPreparer(options: PdfPreparerOptions = {}): PooledPdfPr
       const result = await run({ task: 'prepare', pdf, options: prepareOptions });
       if (!('prepared' in result)) throw new ServerError('ERR_SERVER_PDF_UNREADABLE', 'the worker answered another task');
       return result.prepared;
+    },
+    async pageCount(pdf) {
+      const result = await run({ task: 'pages', pdf });
+      if (!('pages' in result)) throw new ServerError('ERR_SERVER_PDF_UNREADABLE', 'the worker answered another task');
+      return result.pages;
     },
     async validate(pdf, trustAnchors, at) {
       const result = await run({ task: 'validate', pdf, trustAnchors, at });

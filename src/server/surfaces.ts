@@ -31,7 +31,7 @@ import { requireWebUser, type WebUser } from './routes/web-session-auth.js';
 import type { Services } from './services.js';
 import { loadSigningConfig, type SigningConfig } from './signing-config.js';
 import { signingSweeperPlugin, type SigningSweeperOptions } from './signing-sweeper-plugin.js';
-import { JobRunner, type JobContext } from '../gateway/index.js';
+import { JobRunner, type JobContext, type JobDocumentWork } from '../gateway/index.js';
 import { loadGatewayConfig, type GatewayConfig } from './gateway-config.js';
 import { jobRoutes, type JobRoutesOptions, type WebAuth } from './routes/job-routes.js';
 import { logoPath } from './routes/logo-route.js';
@@ -155,7 +155,7 @@ export function serverSurfaces(
   gateway: GatewayConfig = loadGatewayConfig(process.env),
 ): readonly SurfacePlugin[] {
   const sweeper: SigningSweeperOptions = { deps: { store: services.store, clock: services.clock, audit: services.audit }, config: signing };
-  // signDoc parses and prepares documents on worker threads (heap limit, deadline; issue 15).
+  // signDoc and the web gateway's jobs parse and prepare documents on worker threads (heap limit, deadline; issue 15).
   const preparer = createPdfPreparer(loadPdfPreparerOptions(process.env));
   return [
     { plugin: cscRoutes as SurfacePlugin['plugin'], options: { csc: createCscService({ ...cscDepsFor(services, signing), documents: preparer }), onClose: () => preparer.close() } },
@@ -164,7 +164,8 @@ export function serverSurfaces(
     // POST /api/v1/validate (Contract 4): the Verify page's back end, under the web session.
     { plugin: validateRoutes as SurfacePlugin['plugin'], options: validateOptionsFor(services), prefix: '/api/v1' },
     // The web gateway's jobs (Contract 4): upload, sign, callback, progress, downloads.
-    jobSurface(services, { preHandler: requireWebUser, userId: (request) => (request.webUser as WebUser).userId, sessionId: (request) => (request.webUser as WebUser).sessionId }, gateway),
+    // Their upload checks and preparation share signDoc's document workers (issue 15).
+    jobSurface(services, { preHandler: requireWebUser, userId: (request) => (request.webUser as WebUser).userId, sessionId: (request) => (request.webUser as WebUser).sessionId }, gateway, preparer),
     // The Signature Application (web/, built into dist/web): /, its pages and /assets/ (Contract 5).
     { plugin: webAppRoutes as SurfacePlugin['plugin'], options: {} satisfies WebAppRoutesOptions },
   ];
@@ -218,7 +219,7 @@ export function credentialOperationsFor(services: CoreServices): CredentialOpera
 }
 
 /** The web gateway's job context (docs/decisions/0001 Contract 4) over the services. */
-export function jobContextFor(services: CoreServices, gateway: GatewayConfig = loadGatewayConfig(process.env)): JobContext {
+export function jobContextFor(services: CoreServices, gateway: GatewayConfig = loadGatewayConfig(process.env), documents?: JobDocumentWork): JobContext {
   return {
     store: services.store,
     clock: services.clock,
@@ -237,14 +238,15 @@ export function jobContextFor(services: CoreServices, gateway: GatewayConfig = l
     ...(gateway.tsaUrl !== undefined ? { tsaUrl: () => gateway.tsaUrl as string } : {}),
     limits: gateway.limits,
     sessionIdleMs: services.webSessions.idleMs,
+    ...(documents !== undefined ? { documents } : {}),
     ...(gateway.faults !== undefined ? { faults: gateway.faults } : {}),
     log: services.logger,
   };
 }
 
 /** The job routes as a surface (under /api/v1), with this node's runner and sweeper. */
-export function jobSurface(services: CoreServices, webAuth: WebAuth, gateway: GatewayConfig = loadGatewayConfig(process.env)): SurfacePlugin {
-  const jobs = jobContextFor(services, gateway);
+export function jobSurface(services: CoreServices, webAuth: WebAuth, gateway: GatewayConfig = loadGatewayConfig(process.env), documents?: JobDocumentWork): SurfacePlugin {
+  const jobs = jobContextFor(services, gateway, documents);
   const options: JobRoutesOptions = { jobs, runner: new JobRunner(jobs), webAuth, sweepIntervalMs: gateway.sweepIntervalMs };
   return { plugin: jobRoutes as SurfacePlugin['plugin'], options, prefix: '/api/v1' };
 }

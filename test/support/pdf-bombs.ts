@@ -3,7 +3,7 @@
  * files whose streams inflate a thousand-fold. Generated, never stored.
  */
 import { deflateSync } from 'node:zlib';
-import { PdfDocument, serializeObject, type PdfRef } from '../../src/pdf/index.js';
+import { PdfDocument, PdfRef, serializeObject } from '../../src/pdf/index.js';
 
 const MiB = 1024 * 1024;
 
@@ -50,5 +50,56 @@ export function pagesInObjectStreamBombs(pdf: Uint8Array): Uint8Array {
   const index = rows.map((r) => `${r[0]} 1`).join(' ');
   const root = doc.trailer.get('Root') as PdfRef;
   body += `${xsNum} 0 obj\n<</Type /XRef /Size ${next} /W [1 4 2] /Index [${index}] /Root ${root.num} ${root.gen} R /Prev ${doc.revisions[0]!.startxref} /Length ${data.length}>>\nstream\n${data.toString('latin1')}\nendstream\nendobj\nstartxref\n${xsOff}\n%%EOF\n`;
+  return new Uint8Array(Buffer.concat([pdf, Buffer.from(body, 'latin1')]));
+}
+
+/**
+ * `pdf` plus an update whose catalog names an /AcroForm with `fields` fields, each (through its own
+ * xref entry) in an object stream of its own that decodes to `mib` MiB — under the per-stream
+ * limit, so each decodes whole until the document's total budget refuses the rest. The page tree
+ * is untouched: the file counts its pages at once, and only a reader of the form (signing's field
+ * lookup) pays for the inflation. The streams share one data, so one deflate makes them all.
+ */
+export function acroFormFieldBombs(pdf: Uint8Array, fields = 20, mib = 30): Uint8Array {
+  const doc = PdfDocument.open(pdf);
+  const root = doc.trailer.get('Root') as PdfRef;
+  let next = doc.size;
+  const acroNum = next++;
+  const fieldNums = Array.from({ length: fields }, () => next++);
+  let header = '';
+  let members = '';
+  for (const [i, num] of fieldNums.entries()) {
+    header += `${num} ${members.length} `;
+    members += `<</FT /Tx /T (field ${i})>> `;
+  }
+  const data = Buffer.alloc(header.length + members.length + mib * MiB);
+  data.write(header + members, 'latin1');
+  const z = deflateSync(data, { level: 9 }).toString('latin1');
+  const catalog = doc.catalog.clone();
+  catalog.set('AcroForm', new PdfRef(acroNum, 0));
+  let body = '';
+  const rows: [number, number, number, number][] = [];
+  const catalogText = Buffer.from(serializeObject(catalog)).toString('latin1');
+  rows.push([root.num, 1, pdf.length + body.length, root.gen]);
+  body += `${root.num} ${root.gen} obj\n${catalogText}\nendobj\n`;
+  rows.push([acroNum, 1, pdf.length + body.length, 0]);
+  body += `${acroNum} 0 obj\n<</Fields [${fieldNums.map((n) => `${n} 0 R`).join(' ')}]>>\nendobj\n`;
+  fieldNums.forEach((num, i) => {
+    const stmNum = next++;
+    rows.push([stmNum, 1, pdf.length + body.length, 0], [num, 2, stmNum, i]);
+    body += `${stmNum} 0 obj\n<</Type /ObjStm /N ${fields} /First ${header.length} /Filter /FlateDecode /Length ${z.length}>>\nstream\n${z}\nendstream\nendobj\n`;
+  });
+  const xsNum = next++;
+  const xsOff = pdf.length + body.length;
+  rows.push([xsNum, 1, xsOff, 0]);
+  rows.sort((a, b) => a[0] - b[0]);
+  const table = Buffer.alloc(rows.length * 7);
+  rows.forEach((r, i) => {
+    table.writeUInt8(r[1], i * 7);
+    table.writeUInt32BE(r[2], i * 7 + 1);
+    table.writeUInt16BE(r[3], i * 7 + 5);
+  });
+  const index = rows.map((r) => `${r[0]} 1`).join(' ');
+  body += `${xsNum} 0 obj\n<</Type /XRef /Size ${next} /W [1 4 2] /Index [${index}] /Root ${root.num} ${root.gen} R /Prev ${doc.revisions[0]!.startxref} /Length ${table.length}>>\nstream\n${table.toString('latin1')}\nendstream\nendobj\nstartxref\n${xsOff}\n%%EOF\n`;
   return new Uint8Array(Buffer.concat([pdf, Buffer.from(body, 'latin1')]));
 }

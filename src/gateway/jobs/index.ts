@@ -1,5 +1,5 @@
 /** The web gateway's signing jobs (docs/decisions/0001 Contract 4): storage, authorization, the resumable signing run, downloads. */
-export { defaultJobLimits, type ForeignProvider, type JobContext, type JobFaults, type JobLimits } from './job-context.js';
+export { defaultJobLimits, type ForeignProvider, type JobContext, type JobDocumentWork, type JobFaults, type JobLimits } from './job-context.js';
 export {
   addDocument,
   createJob,

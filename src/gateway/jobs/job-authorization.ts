@@ -22,7 +22,7 @@ import {
   setGatewayDocumentPrepared,
   updateGatewayJob,
 } from '../../store/index.js';
-import { reserveForLevel, type PreparedSignature, type VisibleSignature } from '../../pades/index.js';
+import { reserveForLevel, type PrepareOptions, type PreparedSignature, type VisibleSignature } from '../../pades/index.js';
 import { GatewayError } from '../errors.js';
 import {
   checkAuthorizationResponse,
@@ -35,7 +35,8 @@ import {
   type OAuthClientRegistration,
   type PendingAuthorization,
 } from '../oauth-code-flow.js';
-import { spoolDocument } from '../spooled-document.js';
+import { spoolDocument, spoolPrepared } from '../spooled-document.js';
+import type { BatchDocument } from '../types.js';
 import { documentAad, jobAad, openSealed, type JobContext } from './job-context.js';
 import { levelOptionsFor } from './job-levels.js';
 import { jobOptions, ownedJob } from './job-service.js';
@@ -147,21 +148,22 @@ async function prepareDocuments(
     try {
       const original = openSealed(context, doc.blob, documentAad(jobId, doc.id, 'original'));
       const visible = doc.visible === null ? undefined : (JSON.parse(doc.visible) as VisibleSignature);
-      const spooled = spoolDocument(
-        { id: doc.id, source: { kind: 'bytes', bytes: original }, sink: { kind: 'bytes', accept: () => undefined } },
-        {
-          ...(options.reason !== undefined ? { reason: options.reason } : {}),
-          ...(options.location !== undefined ? { location: options.location } : {}),
-          ...(visible !== undefined ? { visible } : {}),
-          signingTime: context.clock.now(),
-          reserveBytes: reserve,
-          certificateChain: credential.certificateChain,
-          signatureAlgorithm,
-          maxSignatureSize: credential.key.maxSignatureSize,
-        },
-        [],
-        budget,
-      );
+      const document: BatchDocument = { id: doc.id, source: { kind: 'bytes', bytes: original }, sink: { kind: 'bytes', accept: () => undefined } };
+      const prepareOptions: PrepareOptions = {
+        ...(options.reason !== undefined ? { reason: options.reason } : {}),
+        ...(options.location !== undefined ? { location: options.location } : {}),
+        ...(visible !== undefined ? { visible } : {}),
+        signingTime: context.clock.now(),
+        reserveBytes: reserve,
+        certificateChain: credential.certificateChain,
+        signatureAlgorithm,
+        maxSignatureSize: credential.key.maxSignatureSize,
+      };
+      // On the server's document workers when it has them (issue 15): a hostile file costs a worker, not the event loop.
+      const spooled =
+        context.documents !== undefined
+          ? spoolPrepared(document, original, await context.documents.prepare(original, prepareOptions), [], budget)
+          : spoolDocument(document, prepareOptions, [], budget);
       if (spooled.spool.kind !== 'memory') throw new GatewayError('ERR_GATEWAY_USAGE', 'a prepared document was not kept in memory');
       // The update travels beside it, the chain is the credential's: neither is stored twice.
       const prepared = Object.fromEntries(Object.entries(spooled.prepared).filter(([k]) => k !== 'update' && k !== 'certificateChain')) as SealedPrepared['prepared'];

@@ -7,6 +7,7 @@
 import type { AuditContext } from '../../audit/index.js';
 import type { SecretBox, SecretHasher } from '../../auth/index.js';
 import type { Clock } from '../../core/clock.js';
+import type { PrepareOptions, PreparedSignature } from '../../pades/index.js';
 import type { Store } from '../../store/index.js';
 import { GatewayError } from '../errors.js';
 import type { OAuthFetch } from '../oauth-code-flow.js';
@@ -46,6 +47,18 @@ export interface ForeignProvider {
   readonly clientSecret?: string;
 }
 
+/**
+ * Where the jobs read untrusted PDFs (issue 15): `signet serve` passes its pool of worker threads
+ * with a heap limit and a deadline, so an upload or a Sign never stalls the event loop; absent,
+ * the work runs inline (tools, tests). Both reject with the reader's coded error.
+ */
+export interface JobDocumentWork {
+  /** The page count of an uploaded PDF. */
+  pageCount(pdf: Uint8Array): Promise<number>;
+  /** Phase one of a document (`preparePdf`). */
+  prepare(pdf: Uint8Array, options: PrepareOptions): Promise<PreparedSignature>;
+}
+
 /** The gateway jobs' dependencies. */
 export interface JobContext {
   readonly store: Store;
@@ -78,6 +91,7 @@ export interface JobContext {
   readonly limits: JobLimits;
   /** The web session's idle timeout, ms (a provider connection ends with its session); default 30 min. */
   readonly sessionIdleMs?: number;
+  readonly documents?: JobDocumentWork;
   readonly fetch?: OAuthFetch;
   readonly faults?: JobFaults;
   readonly log?: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };

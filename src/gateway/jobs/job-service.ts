@@ -212,14 +212,19 @@ export async function createJob(context: JobContext, userId: string, request: { 
   return { id };
 }
 
-/** The page count of `bytes` as a PDF; a broken or encrypted file is a clear coded error. */
-function checkPdf(bytes: Uint8Array): number {
+/**
+ * The page count of `bytes` as a PDF, read on the server's document workers when it has them; a
+ * broken or encrypted file is a clear coded error, a reader limit (ERR_PDF_LIMIT_*: a
+ * decompression bomb, a worker's heap or deadline) is that limit's code, as signDoc answers it.
+ */
+async function checkPdf(context: JobContext, bytes: Uint8Array): Promise<number> {
   try {
-    const pages = PdfDocument.open(bytes).pages().length;
+    const pages = context.documents !== undefined ? await context.documents.pageCount(bytes) : PdfDocument.open(bytes).pages().length;
     if (pages < 1) throw new GatewayError('ERR_GATEWAY_PDF_UNREADABLE', 'the PDF has no pages');
     return pages;
   } catch (cause) {
     if (cause instanceof GatewayError) throw cause;
+    if (isSignetError(cause) && /^ERR_PDF_LIMIT_/.test(cause.code)) throw cause;
     if (isSignetError(cause) && (cause.code === 'ERR_PDF_ENCRYPTED' || cause.code === 'ERR_PDF_PASSWORD')) {
       throw new GatewayError('ERR_GATEWAY_PDF_ENCRYPTED', 'the PDF is encrypted (password-protected) and cannot be signed; remove the protection and upload it again', { cause });
     }
@@ -232,7 +237,7 @@ export async function addDocument(context: JobContext, userId: string, jobId: st
   const job = await ownedJob(context, userId, jobId);
   if (job.state !== 'draft') throw new GatewayError('ERR_GATEWAY_JOB_STATE', 'documents can be added only before signing');
   if (bytes.length > context.limits.uploadMaxBytes) throw new GatewayError('ERR_GATEWAY_UPLOAD_TOO_LARGE', `the file is larger than ${context.limits.uploadMaxBytes} bytes`);
-  const pages = checkPdf(bytes);
+  const pages = await checkPdf(context, bytes);
   const name = displayName(givenName);
   const id = randomBytes(16).toString('base64url');
   const now = context.clock.now().getTime();
