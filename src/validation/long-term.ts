@@ -9,14 +9,39 @@
 import { createHash } from 'node:crypto';
 import { cmsOids, digestOf, findSignerCertificate, parseSignedData } from '../cms/index.js';
 import { systemClock, type Clock } from '../core/clock.js';
-import { PdfDocument as Pdf, bytesSource, type ByteSource, type PdfDocument } from '../pdf/index.js';
-import { digestByteRange, listPdfSignatures, readDss, type PdfSignature, type ValidationMaterial } from '../pades/index.js';
+import {
+  PdfDocument as Pdf,
+  bytesSource,
+  type ByteSource,
+  type PdfDocument,
+} from '../pdf/index.js';
+import {
+  digestByteRange,
+  listPdfSignatures,
+  readDss,
+  type PdfSignature,
+  type ValidationMaterial,
+} from '../pades/index.js';
 import { buildCertificatePath } from './certificate-path.js';
 import { enforcedDocMdpPermission } from './certification-structure.js';
 import { revocationFromDss } from './dss-revocation.js';
+import {
+  lacksEvidence,
+  pathRevocation,
+  type CertificateRevocation,
+  type RevocationLookupFn,
+} from './path-revocation.js';
 import { analyseLaterRevisions } from './revision-changes.js';
 import { verifyTimestampToken, type VerifiedTimestamp } from './timestamp-token.js';
-import type { DocumentReport, Finding, RevocationFinding, SignatureReport, TimestampReport, ValidationCheck, ValidationFindingCode } from './types.js';
+import type {
+  DocumentReport,
+  Finding,
+  RevocationFinding,
+  SignatureReport,
+  TimestampReport,
+  ValidationCheck,
+  ValidationFindingCode,
+} from './types.js';
 import type { FetchedRevocation } from './online-revocation.js';
 import { defaultValidationPolicy, type ValidationPolicy } from './validation-policy.js';
 import { verifyPdfSignatures } from './verify-pdf-signatures.js';
@@ -40,7 +65,10 @@ export interface LongTermInput {
 export type RevocationMode = FetchedRevocation | { readonly mode: 'offline' };
 
 function prefix(source: ByteSource, end: number): ByteSource {
-  return { length: end, read: (offset, count) => source.read(offset, Math.max(0, Math.min(count, end - offset))) };
+  return {
+    length: end,
+    read: (offset, count) => source.read(offset, Math.max(0, Math.min(count, end - offset))),
+  };
 }
 
 function coveredEnd(br: readonly number[] | undefined): number {
@@ -48,7 +76,12 @@ function coveredEnd(br: readonly number[] | undefined): number {
 }
 
 /** The issuer of `cert` among `pool ∪ anchors` (verified signature), or undefined. */
-function issuerOf(cert: Uint8Array, pool: readonly Uint8Array[], anchors: readonly Uint8Array[], at: Date): Uint8Array | undefined {
+function issuerOf(
+  cert: Uint8Array,
+  pool: readonly Uint8Array[],
+  anchors: readonly Uint8Array[],
+  at: Date,
+): Uint8Array | undefined {
   const path = buildCertificatePath(cert, pool, anchors, at);
   const issuer = path.chain[1];
   return issuer ? new Uint8Array(issuer.raw) : undefined;
@@ -61,7 +94,12 @@ function issuerOf(cert: Uint8Array, pool: readonly Uint8Array[], anchors: readon
  * The validation time is fixed for one report, so it is not part of the key.
  */
 const revocationMemo = new WeakMap<ValidationMaterial, Map<string, RevocationFinding>>();
-function revocationIn(cert: Uint8Array, issuer: Uint8Array, material: ValidationMaterial, at: Date): RevocationFinding {
+function revocationIn(
+  cert: Uint8Array,
+  issuer: Uint8Array,
+  material: ValidationMaterial,
+  at: Date,
+): RevocationFinding {
   let memo = revocationMemo.get(material);
   if (memo === undefined) {
     memo = new Map();
@@ -76,8 +114,112 @@ function revocationIn(cert: Uint8Array, issuer: Uint8Array, material: Validation
   return finding;
 }
 
-function hasEvidence(cert: Uint8Array | undefined, issuer: Uint8Array | undefined, dss: ValidationMaterial, at: Date): boolean {
-  return cert !== undefined && issuer !== undefined && revocationIn(cert, issuer, dss, at).status !== 'none';
+function hasEvidence(
+  cert: Uint8Array | undefined,
+  issuer: Uint8Array | undefined,
+  dss: ValidationMaterial,
+  at: Date,
+): boolean {
+  return (
+    cert !== undefined &&
+    issuer !== undefined &&
+    revocationIn(cert, issuer, dss, at).status !== 'none'
+  );
+}
+
+/** What the revocation evidence says about a time-stamping authority's path. */
+interface TsaRevocation {
+  /** A certificate of the path revoked at or before genTime: the token proves nothing. */
+  readonly revokedBefore?: CertificateRevocation;
+  readonly revokedAfter: readonly CertificateRevocation[];
+  /** Certificates of the path without revocation evidence. */
+  readonly missing: readonly CertificateRevocation[];
+}
+
+/** The revocation status of the TSA certificate and its CA certificates (EN 319 102-1 §5.4, §5.2.6). */
+function tsaRevocation(
+  t: VerifiedTimestamp,
+  pool: readonly Uint8Array[],
+  anchors: readonly Uint8Array[],
+  lookup: RevocationLookupFn,
+): TsaRevocation {
+  if (t.tsaCertificate === undefined) return { missing: [], revokedAfter: [] };
+  const genTime = t.report.genTime ?? new Date(0);
+  const path = buildCertificatePath(
+    t.tsaCertificate,
+    [...t.certificates, ...pool],
+    anchors,
+    genTime,
+  );
+  const status = pathRevocation(path, 0, lookup);
+  const revoked = status.filter((c) => c.finding.status === 'revoked');
+  const before = revoked.find(
+    (c) => (c.finding.revocationTime?.getTime() ?? -Infinity) <= genTime.getTime(),
+  );
+  return {
+    ...(before ? { revokedBefore: before } : {}),
+    revokedAfter: revoked.filter((c) => c !== before),
+    missing: status.filter((c) => lacksEvidence(c.finding)),
+  };
+}
+
+function revokedMessage(c: CertificateRevocation, when: string): string {
+  const said = c.finding.origin === 'online' ? 'an online lookup says' : 'the DSS says';
+  const at = c.finding.revocationTime ? ` (${c.finding.revocationTime.toISOString()})` : '';
+  return `${said} ${c.subject} was revoked${at} ${when}`;
+}
+
+/** A document timestamp's report judged with its TSA path's revocation status. */
+function withTsaRevocation(
+  report: SignatureReport,
+  state: TsaRevocation,
+  input: LongTermInput,
+): SignatureReport {
+  if (report.indication !== 'TOTAL-PASSED') return report;
+  const policy = input.policy ?? defaultValidationPolicy;
+  if (state.revokedBefore !== undefined) {
+    return {
+      ...report,
+      indication: 'INDETERMINATE',
+      subIndication: 'REVOKED_NO_POE',
+      ...withError(
+        report,
+        'ERR_VALIDATION_REVOKED',
+        'revocation',
+        `document timestamp: ${revokedMessage(state.revokedBefore, 'before the time-stamp was issued')}`,
+      ),
+    };
+  }
+  let out: SignatureReport = report;
+  for (const c of state.revokedAfter) {
+    const message = `document timestamp: ${revokedMessage(c, 'after the time-stamp was issued')}`;
+    out = {
+      ...out,
+      warnings: [...out.warnings, message],
+      findings: [
+        ...(out.findings ?? []),
+        { code: 'ERR_VALIDATION_REVOKED', check: 'revocation', severity: 'warning', message },
+      ],
+    };
+  }
+  if (state.missing.length > 0 && policy.revocation.requireEvidence) {
+    const why =
+      input.revocation?.mode === 'offline'
+        ? 'online lookups are off'
+        : 'the online lookup gave none';
+    const errors = state.missing.reduce<Pick<SignatureReport, 'problems' | 'findings'>>(
+      (acc, c) =>
+        withError(
+          acc,
+          'ERR_VALIDATION_NO_REVOCATION',
+          'revocation',
+          `document timestamp: no revocation evidence for ${c.subject} in the time-stamping authority's path: none in the document, and ${why}`,
+        ),
+      out,
+    );
+    out = { ...out, indication: 'INDETERMINATE', subIndication: 'TRY_LATER', ...errors };
+  }
+  return out;
 }
 
 interface DocTimestamp {
@@ -90,7 +232,10 @@ interface DocTimestamp {
  * Completes the basic reports of `verifyPdfSignatures` with timestamps, DSS revocation and the
  * PAdES level; document timestamps get their own verdict (their /SubFilter is not a CMS one).
  */
-export function addLongTermFacts(reports: readonly SignatureReport[], input: LongTermInput): SignatureReport[] {
+export function addLongTermFacts(
+  reports: readonly SignatureReport[],
+  input: LongTermInput,
+): SignatureReport[] {
   const { source, doc, trustAnchors } = input;
   const signatures = listPdfSignatures(doc);
   const dss = readDss(doc);
@@ -109,6 +254,17 @@ export function addLongTermFacts(reports: readonly SignatureReport[], input: Lon
     return d;
   };
 
+  // EN 319 142-1 §5.4.2: the document's DSS first, then what was fetched online for it.
+  const online = input.revocation?.mode === 'online' ? input.revocation : undefined;
+  const lookup = (cert: Uint8Array, issuer: Uint8Array): RevocationFinding => {
+    const inDss = revocationIn(cert, issuer, dss, input.now);
+    if (inDss.status === 'none' && online) {
+      const fetched = revocationIn(cert, issuer, online.material, input.now);
+      if (fetched.status !== 'none') return { ...fetched, origin: 'online' };
+    }
+    return { ...inDss, origin: 'dss' };
+  };
+
   // Document timestamps first: signatures before them use them for B-T and B-LTA.
   const docTimestamps: DocTimestamp[] = [];
   for (const r of reports) {
@@ -117,7 +273,8 @@ export function addLongTermFacts(reports: readonly SignatureReport[], input: Lon
     if (!sig?.isDocumentTimestamp || !sig.container || !br) continue;
     const verified = verifyTimestampToken(sig.container, {
       kind: 'document',
-      digestOfCovered: (alg) => digestByteRange(source, new Uint8Array(0), br as [number, number, number, number], alg),
+      digestOfCovered: (alg) =>
+        digestByteRange(source, new Uint8Array(0), br as [number, number, number, number], alg),
       trustAnchors,
       pool: dss.certificates,
       now: input.now,
@@ -128,7 +285,17 @@ export function addLongTermFacts(reports: readonly SignatureReport[], input: Lon
   return reports.map((r): SignatureReport => {
     const sig = byName.get(r.fieldName);
     if (!sig) return r;
-    if (sig.isDocumentTimestamp) return documentTimestampReport(r, docTimestamps.find((d) => d.sig === sig), input);
+    if (sig.isDocumentTimestamp) {
+      const ts = docTimestamps.find((d) => d.sig === sig);
+      const report = documentTimestampReport(r, ts, input);
+      return ts && input.revocation !== undefined
+        ? withTsaRevocation(
+            report,
+            tsaRevocation(ts.verified, dss.certificates, trustAnchors, lookup),
+            input,
+          )
+        : report;
+    }
     if (!sig.container) return r;
 
     let signer: Uint8Array | undefined;
@@ -144,7 +311,13 @@ export function addLongTermFacts(reports: readonly SignatureReport[], input: Lon
         for (const token of attr.values) {
           own.push(
             // EN 319 122-1 §5.3: the imprint covers the SignerInfo's signature value.
-            verifyTimestampToken(token, { kind: 'signature', digestOfCovered: (alg) => digestOf(alg, si?.signature ?? new Uint8Array(0)), trustAnchors, pool, now: input.now }),
+            verifyTimestampToken(token, {
+              kind: 'signature',
+              digestOfCovered: (alg) => digestOf(alg, si?.signature ?? new Uint8Array(0)),
+              trustAnchors,
+              pool,
+              now: input.now,
+            }),
           );
         }
       }
@@ -159,7 +332,11 @@ export function addLongTermFacts(reports: readonly SignatureReport[], input: Lon
       problems.push(message);
       findings.push({ code, check, severity: 'error', message });
     };
-    const warning = (code: ValidationFindingCode, check: ValidationCheck, message: string): void => {
+    const warning = (
+      code: ValidationFindingCode,
+      check: ValidationCheck,
+      message: string,
+    ): void => {
       warnings.push(message);
       findings.push({ code, check, severity: 'warning', message });
     };
@@ -168,28 +345,80 @@ export function addLongTermFacts(reports: readonly SignatureReport[], input: Lon
     // the time-stamp is not valid, and the signature's constraints are not met.
     let brokenTimestamp = false;
     for (const t of own.filter((o) => !o.report.isValid)) {
-      const broken = t.report.problems.some((p) => p.startsWith('the token cannot') || p.startsWith('the messageImprint') || p.startsWith('token signature'));
+      const broken = t.report.problems.some(
+        (p) =>
+          p.startsWith('the token cannot') ||
+          p.startsWith('the messageImprint') ||
+          p.startsWith('token signature'),
+      );
       brokenTimestamp ||= broken;
-      error('ERR_VALIDATION_SIGNATURE_TIMESTAMP', 'time-stamp', `signature timestamp: ${t.report.problems.join('; ')}`);
+      error(
+        'ERR_VALIDATION_SIGNATURE_TIMESTAMP',
+        'time-stamp',
+        `signature timestamp: ${t.report.problems.join('; ')}`,
+      );
     }
     const end = coveredEnd(r.byteRange);
-    const later = docTimestamps.filter((d) => d.verified.report.isValid && d.end > end);
+    const policy = input.policy ?? defaultValidationPolicy;
+    const checked = input.revocation !== undefined;
+    const whyNone = (): string =>
+      input.revocation?.mode === 'offline'
+        ? 'online lookups are off'
+        : `the online lookup gave none${online?.lookups.length ? '' : ' (nothing to ask)'}`;
+    // EN 319 102-1 §5.4 (time-stamp validation): a TSA whose path was revoked before genTime gives
+    // no proof of existence; one whose path has no revocation evidence cannot be validated.
+    const tsaStateOf = (t: VerifiedTimestamp): TsaRevocation =>
+      checked
+        ? tsaRevocation(t, [...dss.certificates, ...pool], trustAnchors, lookup)
+        : { missing: [], revokedAfter: [] };
+    let missingTsaEvidence: CertificateRevocation[] = [];
+    const usable = own.filter((t) => {
+      if (!t.report.isValid) return false;
+      const state = tsaStateOf(t);
+      if (state.revokedBefore !== undefined) {
+        brokenTimestamp = true;
+        error(
+          'ERR_VALIDATION_REVOKED',
+          'time-stamp',
+          `signature timestamp: ${revokedMessage(state.revokedBefore, 'before the time-stamp was issued')}`,
+        );
+        return false;
+      }
+      for (const c of state.revokedAfter)
+        warning(
+          'ERR_VALIDATION_REVOKED',
+          'time-stamp',
+          `signature timestamp: ${revokedMessage(c, 'after the time-stamp was issued')}`,
+        );
+      if (state.missing.length > 0) {
+        missingTsaEvidence = [...missingTsaEvidence, ...state.missing];
+        return false;
+      }
+      return true;
+    });
+    const later = docTimestamps.filter((d) => {
+      if (!d.verified.report.isValid || d.end <= end) return false;
+      const state = tsaStateOf(d.verified);
+      // Its own report says why; here it only stops counting as proof of existence.
+      return state.revokedBefore === undefined && state.missing.length === 0;
+    });
     // The timestamps that give proof of existence (PoE) of the signature.
-    const poe = [...own.filter((t) => t.report.isValid), ...later.map((d) => d.verified)];
-    const poeTime = poe.map((t) => t.report.genTime?.getTime() ?? Infinity).reduce((a, b) => Math.min(a, b), Infinity);
+    const poe = [...usable, ...later.map((d) => d.verified)];
+    const poeTime = poe
+      .map((t) => t.report.genTime?.getTime() ?? Infinity)
+      .reduce((a, b) => Math.min(a, b), Infinity);
 
-    const issuer = signer ? issuerOf(signer, pool, trustAnchors, input.now) : undefined;
-    let revocation = signer && issuer ? revocationIn(signer, issuer, dss, input.now) : undefined;
-    if (revocation !== undefined) revocation = { ...revocation, origin: 'dss' };
-    const online = input.revocation?.mode === 'online' ? input.revocation : undefined;
-    if (signer && issuer && online && (revocation === undefined || revocation.status === 'none')) {
-      const fetched = revocationFromDss(signer, issuer, online.material, input.now);
-      if (fetched.status !== 'none') revocation = { ...fetched, origin: 'online' };
-    }
+    const signerPath = signer
+      ? buildCertificatePath(signer, pool, trustAnchors, input.now)
+      : undefined;
+    const issuerCert = signerPath?.chain[1];
+    const issuer = issuerCert ? new Uint8Array(issuerCert.raw) : undefined;
+    const revocation = signer && issuer ? lookup(signer, issuer) : undefined;
     const said = revocation?.origin === 'online' ? 'an online lookup says' : 'the DSS says';
     let indication = r.indication;
     let subIndication = r.subIndication;
-    if (brokenTimestamp && indication === 'TOTAL-PASSED') [indication, subIndication] = ['INDETERMINATE', 'SIG_CONSTRAINTS_FAILURE'];
+    if (brokenTimestamp && indication === 'TOTAL-PASSED')
+      [indication, subIndication] = ['INDETERMINATE', 'SIG_CONSTRAINTS_FAILURE'];
     if (revocation?.status === 'revoked' && indication !== 'TOTAL-FAILED') {
       const at = revocation.revocationTime?.getTime() ?? -Infinity;
       const claimed = r.claimedSigningTime?.getTime();
@@ -197,38 +426,114 @@ export function addLongTermFacts(reports: readonly SignatureReport[], input: Lon
         // EN 319 102-1 §5.5.4: even the time the signer claims is after the revocation — the
         // signature was made with a revoked certificate.
         [indication, subIndication] = ['TOTAL-FAILED', 'REVOKED'];
-        error('ERR_VALIDATION_REVOKED', 'revocation', `${said} the signer certificate was revoked (${new Date(at).toISOString()}) before the claimed signing time`);
+        error(
+          'ERR_VALIDATION_REVOKED',
+          'revocation',
+          `${said} the signer certificate was revoked (${new Date(at).toISOString()}) before the claimed signing time`,
+        );
       } else if (poeTime === Infinity) {
         [indication, subIndication] = ['INDETERMINATE', 'REVOKED_NO_POE'];
-        error('ERR_VALIDATION_REVOKED', 'revocation', `${said} the signer certificate is revoked, and no timestamp proves the signature existed before`);
+        error(
+          'ERR_VALIDATION_REVOKED',
+          'revocation',
+          `${said} the signer certificate is revoked, and no timestamp proves the signature existed before`,
+        );
       } else if (at <= poeTime) {
         [indication, subIndication] = ['TOTAL-FAILED', 'REVOKED'];
-        error('ERR_VALIDATION_REVOKED', 'revocation', `the signer certificate was revoked (${new Date(at).toISOString()}) before the signature's first timestamp`);
+        error(
+          'ERR_VALIDATION_REVOKED',
+          'revocation',
+          `the signer certificate was revoked (${new Date(at).toISOString()}) before the signature's first timestamp`,
+        );
       } else {
-        warning('ERR_VALIDATION_REVOKED', 'revocation', `the signer certificate was revoked on ${new Date(at).toISOString()}, after the signature's timestamp`);
+        warning(
+          'ERR_VALIDATION_REVOKED',
+          'revocation',
+          `the signer certificate was revoked on ${new Date(at).toISOString()}, after the signature's timestamp`,
+        );
+      }
+    }
+    // EN 319 102-1 §5.2.6: every certificate of the path but the anchor is checked; a revoked CA
+    // certificate is INDETERMINATE / REVOKED_CA_NO_POE unless a time-stamp proves the signature
+    // existed before the revocation (§5.6.2.1 past signature validation).
+    const caStatus = checked && signerPath ? pathRevocation(signerPath, 1, lookup) : [];
+    for (const ca of caStatus.filter((c) => c.finding.status === 'revoked')) {
+      const at = ca.finding.revocationTime?.getTime() ?? -Infinity;
+      if (poeTime < at)
+        warning(
+          'ERR_VALIDATION_REVOKED',
+          'revocation',
+          revokedMessage(ca, "after the signature's first timestamp"),
+        );
+      else {
+        if (indication !== 'TOTAL-FAILED')
+          [indication, subIndication] = ['INDETERMINATE', 'REVOKED_CA_NO_POE'];
+        error(
+          'ERR_VALIDATION_REVOKED',
+          'revocation',
+          revokedMessage(
+            ca,
+            poeTime === Infinity
+              ? 'and no timestamp proves the signature existed before'
+              : "before the signature's first timestamp",
+          ),
+        );
       }
     }
     // EN 319 102-1 §5.2.6: without revocation evidence the status of the signer certificate is
     // not known (TRY_LATER: evidence may be obtained later), never TOTAL-PASSED.
-    const policy = input.policy ?? defaultValidationPolicy;
-    const noEvidence = revocation === undefined || revocation.status === 'none' || revocation.status === 'unknown';
-    if (noEvidence && input.revocation !== undefined && policy.revocation.requireEvidence && indication === 'TOTAL-PASSED') {
+    const noEvidence =
+      revocation === undefined || revocation.status === 'none' || revocation.status === 'unknown';
+    const missingCa = caStatus.filter((c) => lacksEvidence(c.finding));
+    if (
+      checked &&
+      policy.revocation.requireEvidence &&
+      indication === 'TOTAL-PASSED' &&
+      (noEvidence || missingCa.length > 0 || missingTsaEvidence.length > 0)
+    ) {
       [indication, subIndication] = ['INDETERMINATE', 'TRY_LATER'];
-      const why =
-        input.revocation.mode === 'offline'
-          ? 'online lookups are off'
-          : `the online lookup gave none${online?.lookups.length ? '' : ' (nothing to ask: no issuer found)'}`;
-      error('ERR_VALIDATION_NO_REVOCATION', 'revocation', `no revocation evidence for the signer certificate: none in the document, and ${why}`);
+      if (noEvidence)
+        error(
+          'ERR_VALIDATION_NO_REVOCATION',
+          'revocation',
+          `no revocation evidence for the signer certificate: none in the document, and ${whyNone()}`,
+        );
+      for (const c of missingCa)
+        error(
+          'ERR_VALIDATION_NO_REVOCATION',
+          'revocation',
+          `no revocation evidence for the CA certificate ${c.subject}: none in the document, and ${whyNone()}`,
+        );
+      for (const c of missingTsaEvidence)
+        error(
+          'ERR_VALIDATION_NO_REVOCATION',
+          'time-stamp',
+          `signature timestamp: no revocation evidence for ${c.subject} in the time-stamping authority's path: none in the document, and ${whyNone()}`,
+        );
     } else if (noEvidence && input.revocation === undefined && indication === 'TOTAL-PASSED') {
-      findings.push({ code: 'ERR_VALIDATION_NO_REVOCATION', check: 'revocation', severity: 'info', message: 'the revocation status of the signer certificate was not checked (no revocation evidence in the document, none asked for)' });
+      findings.push({
+        code: 'ERR_VALIDATION_NO_REVOCATION',
+        check: 'revocation',
+        severity: 'info',
+        message:
+          'the revocation status of the signer certificate was not checked (no revocation evidence in the document, none asked for)',
+      });
     }
 
     // V15 (PDF-32): revocation data about the signer that is not authentic is a planted answer,
     // not evidence; with no authentic status the signature cannot be TOTAL-PASSED.
     const rejected = revocation?.rejectedOcspResponses ?? 0;
-    if (rejected > 0 && (revocation?.status === 'none' || revocation?.status === 'unknown') && indication === 'TOTAL-PASSED') {
+    if (
+      rejected > 0 &&
+      (revocation?.status === 'none' || revocation?.status === 'unknown') &&
+      indication === 'TOTAL-PASSED'
+    ) {
       [indication, subIndication] = ['INDETERMINATE', undefined];
-      error('ERR_VALIDATION_NO_REVOCATION', 'revocation', `the DSS holds ${rejected} OCSP response(s) about the signer certificate that are not authentic evidence; its revocation status is unknown`);
+      error(
+        'ERR_VALIDATION_NO_REVOCATION',
+        'revocation',
+        `the DSS holds ${rejected} OCSP response(s) about the signer certificate that are not authentic evidence; its revocation status is unknown`,
+      );
     }
 
     let level: SignatureReport['level'];
@@ -239,8 +544,23 @@ export function addLongTermFacts(reports: readonly SignatureReport[], input: Lon
       if (poe.length > 0) {
         level = 'B-T';
         const tsaOk = (dssState: ValidationMaterial): boolean =>
-          poe.some((t) => hasEvidence(t.tsaCertificate, t.tsaCertificate ? issuerOf(t.tsaCertificate, [...t.certificates, ...dssState.certificates, ...pool], trustAnchors, input.now) : undefined, dssState, input.now));
-        const lt = (dssState: ValidationMaterial): boolean => hasEvidence(signer, issuer, dssState, input.now) && tsaOk(dssState);
+          poe.some((t) =>
+            hasEvidence(
+              t.tsaCertificate,
+              t.tsaCertificate
+                ? issuerOf(
+                    t.tsaCertificate,
+                    [...t.certificates, ...dssState.certificates, ...pool],
+                    trustAnchors,
+                    input.now,
+                  )
+                : undefined,
+              dssState,
+              input.now,
+            ),
+          );
+        const lt = (dssState: ValidationMaterial): boolean =>
+          hasEvidence(signer, issuer, dssState, input.now) && tsaOk(dssState);
         if (lt(dss)) {
           level = 'B-LT';
           if (later.some((d) => lt(dssCoveredBy(d.end)))) level = 'B-LTA';
@@ -261,13 +581,24 @@ export function addLongTermFacts(reports: readonly SignatureReport[], input: Lon
   });
 }
 
-function documentTimestampReport(r: SignatureReport, ts: DocTimestamp | undefined, input: LongTermInput): SignatureReport {
+function documentTimestampReport(
+  r: SignatureReport,
+  ts: DocTimestamp | undefined,
+  input: LongTermInput,
+): SignatureReport {
   if (!ts) return { ...r, isDocumentTimestamp: true };
   const t = ts.verified.report;
   // The basic report saw a /SubFilter it does not verify; the revision analysis is redone below.
-  const problems = [...r.problems.filter((p) => !p.startsWith('unsupported /SubFilter') && !p.startsWith('modified after signing')), ...t.problems];
+  const problems = [
+    ...r.problems.filter(
+      (p) => !p.startsWith('unsupported /SubFilter') && !p.startsWith('modified after signing'),
+    ),
+    ...t.problems,
+  ];
   const imprintBad = t.problems.some((p) => p.startsWith('the messageImprint'));
-  const signatureBad = t.problems.some((p) => p.startsWith('token signature') || p.startsWith('the token cannot'));
+  const signatureBad = t.problems.some(
+    (p) => p.startsWith('token signature') || p.startsWith('the token cannot'),
+  );
   const base = {
     ...r,
     warnings: r.warnings.filter((w) => !w.startsWith('later revision')),
@@ -279,26 +610,59 @@ function documentTimestampReport(r: SignatureReport, ts: DocTimestamp | undefine
     chain: ts.verified.chain,
     problems,
     findings: [
-      ...(r.findings ?? []).filter((f) => f.code !== 'ERR_VALIDATION_SUBFILTER' && f.code !== 'ERR_VALIDATION_MODIFIED' && f.code !== 'ERR_VALIDATION_LATER_REVISION'),
-      ...t.problems.map((message): Finding => ({ code: 'ERR_VALIDATION_DOCUMENT_TIMESTAMP', check: 'time-stamp', severity: 'error', message })),
+      ...(r.findings ?? []).filter(
+        (f) =>
+          f.code !== 'ERR_VALIDATION_SUBFILTER' &&
+          f.code !== 'ERR_VALIDATION_MODIFIED' &&
+          f.code !== 'ERR_VALIDATION_LATER_REVISION',
+      ),
+      ...t.problems.map((message): Finding => ({
+        code: 'ERR_VALIDATION_DOCUMENT_TIMESTAMP',
+        check: 'time-stamp',
+        severity: 'error',
+        message,
+      })),
     ],
   };
   // ISO 32000-2 §12.8.5 (docs/security.md PDF-29): /Type /DocTimeStamp and /SubFilter /ETSI.RFC3161 go together.
-  if (ts.sig.dict.getName('Type') !== 'DocTimeStamp' || ts.sig.dict.getName('SubFilter') !== 'ETSI.RFC3161') {
+  if (
+    ts.sig.dict.getName('Type') !== 'DocTimeStamp' ||
+    ts.sig.dict.getName('SubFilter') !== 'ETSI.RFC3161'
+  ) {
     return {
       ...base,
       indication: 'TOTAL-FAILED',
       subIndication: 'FORMAT_FAILURE',
       isIntact: false,
-      ...withError(base, 'ERR_VALIDATION_SUBFILTER', 'format-checking', `a document timestamp needs /Type /DocTimeStamp with /SubFilter /ETSI.RFC3161 (found /${ts.sig.dict.getName('Type') ?? '?'} with /${ts.sig.dict.getName('SubFilter') ?? '?'})`),
+      ...withError(
+        base,
+        'ERR_VALIDATION_SUBFILTER',
+        'format-checking',
+        `a document timestamp needs /Type /DocTimeStamp with /SubFilter /ETSI.RFC3161 (found /${ts.sig.dict.getName('Type') ?? '?'} with /${ts.sig.dict.getName('SubFilter') ?? '?'})`,
+      ),
     };
   }
-  if (imprintBad) return { ...base, indication: 'TOTAL-FAILED', subIndication: 'HASH_FAILURE', isIntact: false };
-  if (signatureBad) return { ...base, indication: 'TOTAL-FAILED', subIndication: 'SIG_CRYPTO_FAILURE', isIntact: false };
-  if (t.chainStatus !== 'trusted') return { ...base, indication: 'INDETERMINATE', subIndication: 'NO_CERTIFICATE_CHAIN_FOUND', isIntact: true };
+  if (imprintBad)
+    return { ...base, indication: 'TOTAL-FAILED', subIndication: 'HASH_FAILURE', isIntact: false };
+  if (signatureBad)
+    return {
+      ...base,
+      indication: 'TOTAL-FAILED',
+      subIndication: 'SIG_CRYPTO_FAILURE',
+      isIntact: false,
+    };
+  if (t.chainStatus !== 'trusted')
+    return {
+      ...base,
+      indication: 'INDETERMINATE',
+      subIndication: 'NO_CERTIFICATE_CHAIN_FOUND',
+      isIntact: true,
+    };
   if (!r.coversWholeDocument) {
     // V8/V9: what follows the timestamped revision must be an allowed change (DSS, more timestamps, signatures).
-    const analysis = analyseLaterRevisions(input.source, input.doc, ts.end, { certification: enforcedDocMdpPermission(input.doc) });
+    const analysis = analyseLaterRevisions(input.source, input.doc, ts.end, {
+      certification: enforcedDocMdpPermission(input.doc),
+    });
     if (analysis.disallowed.length > 0) {
       return {
         ...base,
@@ -306,7 +670,13 @@ function documentTimestampReport(r: SignatureReport, ts: DocTimestamp | undefine
         subIndication: 'FORMAT_FAILURE',
         isIntact: true,
         ...analysis.disallowed.reduce<Pick<SignatureReport, 'problems' | 'findings'>>(
-          (acc, d) => withError(acc, 'ERR_VALIDATION_MODIFIED', 'modification', `modified after the timestamp: ${d}`),
+          (acc, d) =>
+            withError(
+              acc,
+              'ERR_VALIDATION_MODIFIED',
+              'modification',
+              `modified after the timestamp: ${d}`,
+            ),
           base,
         ),
       };
@@ -316,10 +686,18 @@ function documentTimestampReport(r: SignatureReport, ts: DocTimestamp | undefine
       indication: problems.length === 0 ? 'TOTAL-PASSED' : 'INDETERMINATE',
       subIndication: undefined,
       isIntact: true,
-      warnings: [...base.warnings, ...analysis.changes.map((c) => `later revision (${analysis.level}): ${c}`)],
+      warnings: [
+        ...base.warnings,
+        ...analysis.changes.map((c) => `later revision (${analysis.level}): ${c}`),
+      ],
     };
   }
-  return { ...base, indication: problems.length === 0 ? 'TOTAL-PASSED' : 'INDETERMINATE', subIndication: undefined, isIntact: true };
+  return {
+    ...base,
+    indication: problems.length === 0 ? 'TOTAL-PASSED' : 'INDETERMINATE',
+    subIndication: undefined,
+    isIntact: true,
+  };
 }
 
 /** `report`'s problems and findings with one more error. */
@@ -329,7 +707,10 @@ function withError(
   check: ValidationCheck,
   message: string,
 ): Pick<SignatureReport, 'problems' | 'findings'> {
-  return { problems: [...report.problems, message], findings: [...(report.findings ?? []), { code, check, severity: 'error', message }] };
+  return {
+    problems: [...report.problems, message],
+    findings: [...(report.findings ?? []), { code, check, severity: 'error', message }],
+  };
 }
 
 /** Options of {@link verifyPdfLongTerm}. */
@@ -358,10 +739,18 @@ export interface LongTermOptions {
  * report.signatures[0]?.level; // 'B-LTA'
  * ```
  */
-export function verifyPdfLongTerm(input: ByteSource | Uint8Array, options: LongTermOptions = {}): DocumentReport {
+export function verifyPdfLongTerm(
+  input: ByteSource | Uint8Array,
+  options: LongTermOptions = {},
+): DocumentReport {
   const source = input instanceof Uint8Array ? bytesSource(input) : input;
   const clock = options.clock ?? systemClock;
-  const basic = verifyPdfSignatures(source, { clock, ...(options.trustAnchors ? { trustAnchors: options.trustAnchors } : {}), ...(options.policy ? { policy: options.policy } : {}), ...(options.unreadable ? { unreadable: options.unreadable } : {}) });
+  const basic = verifyPdfSignatures(source, {
+    clock,
+    ...(options.trustAnchors ? { trustAnchors: options.trustAnchors } : {}),
+    ...(options.policy ? { policy: options.policy } : {}),
+    ...(options.unreadable ? { unreadable: options.unreadable } : {}),
+  });
   if (basic.indication !== undefined) return basic; // the file itself could not be read
   const doc = Pdf.open(source);
   return {
@@ -374,6 +763,8 @@ export function verifyPdfLongTerm(input: ByteSource | Uint8Array, options: LongT
       ...(options.revocation === undefined ? {} : { revocation: options.revocation }),
       ...(options.policy === undefined ? {} : { policy: options.policy }),
     }),
-    ...(options.revocation?.mode === 'online' ? { revocationLookups: options.revocation.lookups } : {}),
+    ...(options.revocation?.mode === 'online'
+      ? { revocationLookups: options.revocation.lookups }
+      : {}),
   };
 }

@@ -1,19 +1,34 @@
 /**
  * Revocation evidence fetched for a validation (ETSI EN 319 102-1 §5.2.5 validation context
- * initialisation, §5.2.6 X.509 validation): for each signer certificate whose document carries
- * none, asks a RevocationSource (OCSP first, then the CRL, from the certificate's AIA/CDP — the
+ * initialisation, §5.2.6 X.509 validation): for each certificate of a signer's or a
+ * time-stamping authority's path (the trust anchor aside) for which the document carries none, asks a RevocationSource (OCSP first, then the CRL, from the certificate's AIA/CDP — the
  * pki adapter speaks HTTP, this module never does), each lookup bounded in time, the answers
  * cached by certificate. What was asked and what came back is recorded for the report.
  */
 import { createHash, X509Certificate } from 'node:crypto';
-import { defaultCmsLimits, findSignerCertificate, parseSignedData, readContainer } from '../cms/index.js';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { TSTInfo } from '@peculiar/asn1-tsp';
+import {
+  cmsOids,
+  defaultCmsLimits,
+  findSignerCertificate,
+  parseSignedData,
+  readContainer,
+} from '../cms/index.js';
 import { monotonicMs, type Clock } from '../core/clock.js';
 import { PdfDocument, bytesSource, type ByteSource } from '../pdf/index.js';
-import { listPdfSignatures, readDss, type RevocationData, type RevocationSource, type ValidationMaterial } from '../pades/index.js';
+import {
+  listPdfSignatures,
+  readDss,
+  type RevocationData,
+  type RevocationSource,
+  type ValidationMaterial,
+} from '../pades/index.js';
 import { buildCertificatePath } from './certificate-path.js';
 import { revocationFromDss } from './dss-revocation.js';
+import { certificatesNeedingRevocation } from './path-revocation.js';
 
-/** One lookup made for a signer certificate. */
+/** One lookup made for a certificate of a signer's or a time-stamping authority's path. */
 export interface RevocationLookup {
   /** Subject of the certificate asked about. */
   readonly subject: string;
@@ -53,7 +68,12 @@ function subjectOf(der: Uint8Array): string {
 }
 
 /** A source that answers each certificate at most once per `ttlMs` (lookups of one CA's certificates share its CRL already). */
-export function cachedRevocationSource(source: RevocationSource, clock: Clock, ttlMs = 5 * 60_000, maxEntries = 1000): RevocationSource & { has(certificate: Uint8Array): boolean } {
+export function cachedRevocationSource(
+  source: RevocationSource,
+  clock: Clock,
+  ttlMs = 5 * 60_000,
+  maxEntries = 1000,
+): RevocationSource & { has(certificate: Uint8Array): boolean } {
   const cache = new Map<string, { at: number; answer: Promise<RevocationData> }>();
   const key = (c: Uint8Array): string => createHash('sha256').update(c).digest('hex');
   const fresh = (k: string): boolean => {
@@ -76,6 +96,15 @@ export function cachedRevocationSource(source: RevocationSource, clock: Clock, t
   };
 }
 
+/** The genTime of a time-stamp token's TSTInfo (RFC 3161 §2.4.2), or undefined. */
+function tstGenTime(content: Uint8Array | undefined): Date | undefined {
+  try {
+    return content === undefined ? undefined : AsnConvert.parse(content, TSTInfo).genTime;
+  } catch {
+    return undefined;
+  }
+}
+
 async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'> {
   let timer: NodeJS.Timeout | undefined;
   const limit = new Promise<'timeout'>((resolve) => {
@@ -89,8 +118,9 @@ async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | 'tim
 }
 
 /**
- * Fetches revocation evidence for every signer certificate of `input` that has a path to the
- * trust anchors and no authentic evidence in the document's DSS. Never throws for the document's
+ * Fetches revocation evidence for every certificate (the anchor aside) of each trusted path in
+ * `input` — signers, their CA certificates, time-stamping authorities — that has no authentic
+ * evidence in the document's DSS. Never throws for the document's
  * sake: an unreadable file or signature yields no lookup.
  *
  * @example
@@ -99,26 +129,59 @@ async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | 'tim
  * const report = verifyPdfLongTerm(bytes, { trustAnchors, revocation });
  * ```
  */
-export async function fetchRevocationEvidence(input: ByteSource | Uint8Array, options: FetchRevocationOptions): Promise<FetchedRevocation> {
+export async function fetchRevocationEvidence(
+  input: ByteSource | Uint8Array,
+  options: FetchRevocationOptions,
+): Promise<FetchedRevocation> {
   const source = input instanceof Uint8Array ? bytesSource(input) : input;
   const now = options.clock.now();
   const wanted = new Map<string, { certificate: Uint8Array; issuer: Uint8Array }>();
   try {
     const doc = PdfDocument.open(source);
     const dss = readDss(doc);
+    // EN 319 102-1 §5.2.6: every certificate of the path but the anchor, the signer's and each
+    // time-stamping authority's (signature-time-stamps and document timestamps).
+    const want = (leaf: Uint8Array, pool: readonly Uint8Array[], at: Date): void => {
+      const path = buildCertificatePath(
+        leaf,
+        [...pool, ...dss.certificates],
+        options.trustAnchors,
+        at,
+      );
+      for (const { certificate, issuer } of certificatesNeedingRevocation(path, 0)) {
+        if (revocationFromDss(certificate, issuer, dss, now).status !== 'none') continue;
+        wanted.set(createHash('sha256').update(certificate).digest('hex'), { certificate, issuer });
+      }
+    };
+    const wantTsa = (token: Uint8Array): void => {
+      const sd = parseSignedData(token, undefined, { algorithms: 'verifiable' });
+      const si = sd.signerInfos[0];
+      const tsa = si === undefined ? undefined : findSignerCertificate(sd, si);
+      const genTime = tstGenTime(sd.content);
+      if (tsa !== undefined) want(tsa, sd.certificates, genTime ?? now);
+    };
     for (const sig of listPdfSignatures(doc)) {
-      if (sig.isDocumentTimestamp) continue;
       try {
-        const sd = parseSignedData(readContainer(sig.contents, defaultCmsLimits).der, undefined, { algorithms: 'verifiable' });
+        const der = readContainer(sig.contents, defaultCmsLimits).der;
+        if (sig.isDocumentTimestamp) {
+          wantTsa(der);
+          continue;
+        }
+        const sd = parseSignedData(der, undefined, { algorithms: 'verifiable' });
         const si = sd.signerInfos[0];
         const signer = si === undefined ? undefined : findSignerCertificate(sd, si);
         if (signer === undefined) continue;
-        const path = buildCertificatePath(signer, [...sd.certificates, ...dss.certificates], options.trustAnchors, now);
-        const issuer = path.chain[1];
-        if (path.status !== 'trusted' || issuer === undefined) continue;
-        const issuerDer = new Uint8Array(issuer.raw);
-        if (revocationFromDss(signer, issuerDer, dss, now).status !== 'none') continue;
-        wanted.set(createHash('sha256').update(signer).digest('hex'), { certificate: signer, issuer: issuerDer });
+        want(signer, sd.certificates, now);
+        for (const attr of si?.unsignedAttributes ?? []) {
+          if (attr.oid !== cmsOids.id_aa_signatureTimeStampToken) continue;
+          for (const token of attr.values) {
+            try {
+              wantTsa(token);
+            } catch {
+              // an unreadable token is reported by the validation itself
+            }
+          }
+        }
       } catch {
         // an unreadable signature is reported by the validation itself
       }
@@ -131,22 +194,45 @@ export async function fetchRevocationEvidence(input: ByteSource | Uint8Array, op
   const crls: Uint8Array[] = [];
   const lookups: RevocationLookup[] = [];
   for (const { certificate, issuer } of wanted.values()) {
-    const cached = 'has' in options.source && typeof options.source.has === 'function' ? (options.source.has as (c: Uint8Array) => boolean)(certificate) : false;
+    const cached =
+      'has' in options.source && typeof options.source.has === 'function'
+        ? (options.source.has as (c: Uint8Array) => boolean)(certificate)
+        : false;
     const started = monotonicMs();
     const base = { subject: subjectOf(certificate), cached };
     try {
-      const answer = await withTimeout(options.source.fetch(certificate, issuer), options.timeoutMs);
+      const answer = await withTimeout(
+        options.source.fetch(certificate, issuer),
+        options.timeoutMs,
+      );
       if (answer === 'timeout') {
-        lookups.push({ ...base, outcome: 'timeout', ocspResponses: 0, crls: 0, message: `no answer within ${options.timeoutMs} ms` });
+        lookups.push({
+          ...base,
+          outcome: 'timeout',
+          ocspResponses: 0,
+          crls: 0,
+          message: `no answer within ${options.timeoutMs} ms`,
+        });
         continue;
       }
       certificates.push(...answer.certificates);
       ocspResponses.push(...answer.ocspResponses);
       crls.push(...answer.crls);
       const got = answer.ocspResponses.length + answer.crls.length;
-      lookups.push({ ...base, outcome: got > 0 ? 'evidence' : 'none', ocspResponses: answer.ocspResponses.length, crls: answer.crls.length });
+      lookups.push({
+        ...base,
+        outcome: got > 0 ? 'evidence' : 'none',
+        ocspResponses: answer.ocspResponses.length,
+        crls: answer.crls.length,
+      });
     } catch (err) {
-      lookups.push({ ...base, outcome: 'failed', ocspResponses: 0, crls: 0, message: `${err instanceof Error ? err.message : String(err)} (after ${Math.round(monotonicMs() - started)} ms)` });
+      lookups.push({
+        ...base,
+        outcome: 'failed',
+        ocspResponses: 0,
+        crls: 0,
+        message: `${err instanceof Error ? err.message : String(err)} (after ${Math.round(monotonicMs() - started)} ms)`,
+      });
     }
   }
   return { mode: 'online', material: { certificates, ocspResponses, crls }, lookups };

@@ -19,7 +19,8 @@ export type SubIndication =
   | 'CRYPTO_CONSTRAINTS_FAILURE'
   | 'CRYPTO_CONSTRAINTS_FAILURE_NO_POE'
   | 'TRY_LATER'
-  | 'REVOCATION_OUT_OF_BOUNDS_NO_POE';
+  | 'REVOCATION_OUT_OF_BOUNDS_NO_POE'
+  | 'REVOKED_CA_NO_POE';
 
 /**
  * The EN 319 102-1 building block (§5.2) or the process (§5.5, §5.6) that produced a finding;

@@ -14,7 +14,8 @@ import { startLtvPki, type LtvPki } from '../pades/support/ltv-pki.js';
 import { pdfsigAsync, readBack } from '../pades/support/ltv-judges.js';
 
 // Asynchronous: the child talks to the TSA/OCSP served by this process.
-const signet = (args: readonly string[]) => runToolAsync(process.execPath, ['bin/signet.js', ...args]);
+const signet = (args: readonly string[]) =>
+  runToolAsync(process.execPath, ['bin/signet.js', ...args]);
 
 describe('signet sign --level / signet extend (CLI)', () => {
   let pki: LtvPki;
@@ -25,7 +26,7 @@ describe('signet sign --level / signet extend (CLI)', () => {
   const cleanups: (() => unknown)[] = [];
 
   before(async () => {
-    pki = await startLtvPki({ after: (fn) => cleanups.push(fn) });
+    pki = await startLtvPki({ after: (fn) => cleanups.push(fn) }, { rootCrl: true });
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const record = await pki.ca.issue({
       subject: { commonName: 'Carol CLI', organization: 'Signet LTV Test', country: 'BE' },
@@ -50,7 +51,22 @@ describe('signet sign --level / signet extend (CLI)', () => {
   it('sign --level B-LTA --tsa URL produces a signature timestamp, a DSS and a document timestamp', async (t) => {
     if (!requireTools(t, 'pdfsig', 'certutil')) return;
     const out = join(pki.dir, 'lta.pdf');
-    const r = await signet(['sign', input, '-o', out, '--key', key, '--cert', cert, '--chain', pki.files.chain, '--level', 'B-LTA', '--tsa', tsa()]);
+    const r = await signet([
+      'sign',
+      input,
+      '-o',
+      out,
+      '--key',
+      key,
+      '--cert',
+      cert,
+      '--chain',
+      pki.files.chain,
+      '--level',
+      'B-LTA',
+      '--tsa',
+      tsa(),
+    ]);
     assert.equal(r.status, 0, r.stderr);
     const sigs = await pdfsigAsync(out, nss);
     assert.equal(sigs.length, 2);
@@ -63,7 +79,22 @@ describe('signet sign --level / signet extend (CLI)', () => {
   it('sign --level B-T, then extend to B-LT and B-LTA; verify passes', async (t) => {
     if (!requireTools(t, 'pdfsig', 'certutil')) return;
     const bt = join(pki.dir, 'bt.pdf');
-    let r = await signet(['sign', input, '-o', bt, '--key', key, '--cert', cert, '--chain', pki.files.chain, '--level', 'b-t', '--tsa', tsa()]);
+    let r = await signet([
+      'sign',
+      input,
+      '-o',
+      bt,
+      '--key',
+      key,
+      '--cert',
+      cert,
+      '--chain',
+      pki.files.chain,
+      '--level',
+      'b-t',
+      '--tsa',
+      tsa(),
+    ]);
     assert.equal(r.status, 0, r.stderr);
     const lt = join(pki.dir, 'bt-lt.pdf');
     r = await signet(['extend', bt, '-o', lt, '--level', 'B-LT', '--tsa', tsa()]);
@@ -89,11 +120,28 @@ describe('signet sign --level / signet extend (CLI)', () => {
     mkdirSync(inDir);
     mkdirSync(outDir);
     for (const n of ['a', 'b', 'c']) writeFileSync(join(inDir, `${n}.pdf`), makeBasePdf());
-    const r = await signet(['sign', inDir, '--out-dir', outDir, '--key', key, '--cert', cert, '--chain', pki.files.chain, '--level', 'B-T', '--tsa', tsa()]);
+    const r = await signet([
+      'sign',
+      inDir,
+      '--out-dir',
+      outDir,
+      '--key',
+      key,
+      '--cert',
+      cert,
+      '--chain',
+      pki.files.chain,
+      '--level',
+      'B-T',
+      '--tsa',
+      tsa(),
+    ]);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /signed 3 of 3 files/);
     for (const n of ['a', 'b', 'c']) {
-      const report = verifyPdfLongTerm(new Uint8Array(readFileSync(join(outDir, `${n}.pdf`))), { trustAnchors: [pki.hierarchy.root.certificate] });
+      const report = verifyPdfLongTerm(new Uint8Array(readFileSync(join(outDir, `${n}.pdf`))), {
+        trustAnchors: [pki.hierarchy.root.certificate],
+      });
       assert.equal(report.signatures[0]?.level, 'B-T', n);
     }
   });

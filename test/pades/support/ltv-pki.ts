@@ -14,15 +14,19 @@ import {
   FileCaStore,
   OcspClient,
   TimestampClient,
+  buildCrl,
   createCaHierarchy,
   createOcspResponder,
   createTimestampAuthority,
   derToPem,
+  parseCertificate,
+  serialToHex,
   pkiRoutes,
   revocationSourceFromClients,
   startPkiHttpHost,
   timestamperFromClient,
   type CaHierarchy,
+  type CrlEntry,
   type PkiHttpHandler,
   type PkiHttpHost,
 } from '../../../src/pki/index.js';
@@ -39,22 +43,42 @@ export interface LtvPki {
   readonly timestamper: Timestamper;
   readonly revocation: RevocationSource;
   /** PEM paths: root, chain (issuing + root), tsa. */
-  readonly files: { readonly root: string; readonly chain: string; readonly tsa: string; readonly issuing: string };
+  readonly files: {
+    readonly root: string;
+    readonly chain: string;
+    readonly tsa: string;
+    readonly issuing: string;
+  };
   /** The TSA itself (DER request → DER reply), without HTTP. */
-  readonly tsa: { respond(request: Uint8Array): Promise<Uint8Array>; readonly handler: PkiHttpHandler };
+  readonly tsa: {
+    respond(request: Uint8Array): Promise<Uint8Array>;
+    readonly handler: PkiHttpHandler;
+  };
   /** Moves the PKI's clock (CA, OCSP, TSA, clients) forward: real time plus an offset. */
   advanceClock(ms: number): void;
   /** Counts of requests served, by path. */
   readonly hits: Map<string, number>;
+  /**
+   * With `rootCrl`: re-signs the root's CRL (served at /ca/root.crl, the issuing CA certificate's
+   * CDP) listing the issuing CA as revoked at `time` (keyCompromise).
+   */
+  revokeIssuing(time: Date): Promise<void>;
   /** A new signer certified by the issuing CA (key in the keystore). */
-  newSigner(name: string, spec?: KeySpec): Promise<{ signer: Signer; serialHex: string; certificate: Uint8Array }>;
+  newSigner(
+    name: string,
+    spec?: KeySpec,
+  ): Promise<{ signer: Signer; serialHex: string; certificate: Uint8Array }>;
   close(): Promise<void>;
 }
 
 /** Starts the PKI (call `close()` in `after`). */
 export async function startLtvPki(
   t: { after(fn: () => void): unknown },
-  options: { readonly tsaSerialBlockSize?: number } = {},
+  options: {
+    readonly tsaSerialBlockSize?: number;
+    /** The issuing CA certificate names the root's CRL (CDP) and the host serves it (path revocation, issue 14). */
+    readonly rootCrl?: boolean;
+  } = {},
 ): Promise<LtvPki> {
   const dir = tempDir(t, 'signet-ltv-');
   let offsetMs = 0;
@@ -62,12 +86,14 @@ export async function startLtvPki(
   const hits = new Map<string, number>();
   const handlers = new Map<string, PkiHttpHandler>();
   // Routes are bound once the CA exists; the host must run first so its URL can go into the certificates.
-  const lazy = (path: string): PkiHttpHandler => async (req) => {
-    hits.set(path, (hits.get(path) ?? 0) + 1);
-    const h = handlers.get(path);
-    if (!h) throw new Error(`route ${path} not bound`);
-    return h(req);
-  };
+  const lazy =
+    (path: string): PkiHttpHandler =>
+    async (req) => {
+      hits.set(path, (hits.get(path) ?? 0) + 1);
+      const h = handlers.get(path);
+      if (!h) throw new Error(`route ${path} not bound`);
+      return h(req);
+    };
   const host = await startPkiHttpHost({
     routes: [
       { method: 'POST', path: '/tsa', handler: lazy('POST /tsa') },
@@ -76,13 +102,30 @@ export async function startLtvPki(
       { method: 'GET', path: '/crl', handler: lazy('GET /crl') },
       { method: 'GET', path: '/ca/issuing.cer', handler: lazy('GET /ca/issuing.cer') },
       { method: 'GET', path: '/ca/root.cer', handler: lazy('GET /ca/root.cer') },
+      { method: 'GET', path: '/ca/root.crl', handler: lazy('GET /ca/root.crl') },
     ],
     port: 0,
   });
-  const urls = { ocsp: `${host.url}/ocsp`, caIssuers: `${host.url}/ca/issuing.cer`, crl: `${host.url}/crl` };
+  const urls = {
+    ocsp: `${host.url}/ocsp`,
+    caIssuers: `${host.url}/ca/issuing.cer`,
+    crl: `${host.url}/crl`,
+  };
   const keystore = await SoftwareKeystore.open({ dir: join(dir, 'keys'), kek: Kek.generate() });
   const store = new FileCaStore(dir);
-  const hierarchy = await createCaHierarchy({ backend: keystore, store, clock, urls, organization: 'Signet LTV Test', country: 'BE', policyOids: ['2.25.1'] });
+  const rootUrls = options.rootCrl
+    ? { caIssuers: `${host.url}/ca/root.cer`, crl: `${host.url}/ca/root.crl` }
+    : undefined;
+  const hierarchy = await createCaHierarchy({
+    backend: keystore,
+    store,
+    clock,
+    urls,
+    ...(rootUrls ? { rootUrls } : {}),
+    organization: 'Signet LTV Test',
+    country: 'BE',
+    policyOids: ['2.25.1'],
+  });
   const alg = hierarchy.algorithm;
   const ca = new CertificateAuthority({
     id: 'issuing',
@@ -98,7 +141,10 @@ export async function startLtvPki(
       {
         caId: 'issuing',
         certificate: hierarchy.issuing.certificate,
-        signer: { key: { backend: keystore, ref: hierarchy.ocsp.keyRef, algorithm: alg }, certificate: hierarchy.ocsp.certificate },
+        signer: {
+          key: { backend: keystore, ref: hierarchy.ocsp.keyRef, algorithm: alg },
+          certificate: hierarchy.ocsp.certificate,
+        },
       },
     ],
     store,
@@ -109,11 +155,37 @@ export async function startLtvPki(
     certificate: hierarchy.tsa.certificate,
     chain: [hierarchy.issuing.certificate],
     policyOid: '2.25.2',
-    ...(options.tsaSerialBlockSize === undefined ? {} : { serialBlockSize: options.tsaSerialBlockSize }),
+    ...(options.tsaSerialBlockSize === undefined
+      ? {}
+      : { serialBlockSize: options.tsaSerialBlockSize }),
     store,
     clock,
   });
-  for (const r of pkiRoutes({ ca, ocsp: ocsp.handler, tsa: tsa.handler, rootCertificate: hierarchy.root.certificate, clock, crlCacheMinutes: 0 })) {
+  const rootKey = { backend: keystore, ref: hierarchy.root.keyRef, algorithm: alg };
+  let rootCrlNumber = 0n;
+  const signRootCrl = (entries: readonly CrlEntry[]): Promise<Uint8Array> => {
+    const now = clock.now();
+    rootCrlNumber += 1n;
+    return buildCrl({
+      issuerKey: rootKey,
+      issuerCertificate: hierarchy.root.certificate,
+      entries,
+      crlNumber: rootCrlNumber,
+      thisUpdate: now,
+      nextUpdate: new Date(now.getTime() + 30 * 86_400_000),
+    });
+  };
+  let rootCrl = options.rootCrl ? await signRootCrl([]) : undefined;
+  const pkiOptions = {
+    ca,
+    ocsp: ocsp.handler,
+    tsa: tsa.handler,
+    rootCertificate: hierarchy.root.certificate,
+    rootCrl: () => rootCrl,
+    clock,
+    crlCacheMinutes: 0,
+  };
+  for (const r of pkiRoutes(pkiOptions)) {
     handlers.set(`${r.method} ${r.path}`, r.handler);
   }
 
@@ -125,11 +197,18 @@ export async function startLtvPki(
   };
   writeFileSync(files.root, derToPem(hierarchy.root.certificate, 'CERTIFICATE'));
   writeFileSync(files.issuing, derToPem(hierarchy.issuing.certificate, 'CERTIFICATE'));
-  writeFileSync(files.chain, derToPem(hierarchy.issuing.certificate, 'CERTIFICATE') + derToPem(hierarchy.root.certificate, 'CERTIFICATE'));
+  writeFileSync(
+    files.chain,
+    derToPem(hierarchy.issuing.certificate, 'CERTIFICATE') +
+      derToPem(hierarchy.root.certificate, 'CERTIFICATE'),
+  );
   writeFileSync(files.tsa, derToPem(hierarchy.tsa.certificate, 'CERTIFICATE'));
 
   const timestamper = timestamperFromClient(new TimestampClient({ url: `${host.url}/tsa` }));
-  const revocation = revocationSourceFromClients({ ocsp: new OcspClient({ clock }), crl: new CrlClient({ clock }) });
+  const revocation = revocationSourceFromClients({
+    ocsp: new OcspClient({ clock }),
+    crl: new CrlClient({ clock }),
+  });
 
   return {
     dir,
@@ -142,16 +221,32 @@ export async function startLtvPki(
     files,
     hits,
     tsa,
+    async revokeIssuing(time) {
+      const serialHex = serialToHex(
+        parseCertificate(hierarchy.issuing.certificate).tbsCertificate.serialNumber,
+      );
+      rootCrl = await signRootCrl([{ serialHex, revocation: { time, reason: 'keyCompromise' } }]);
+    },
     advanceClock(ms) {
       offsetMs += ms;
     },
     async newSigner(name, spec = { type: 'EC', curve: 'P-256' }) {
-      const record = await ca.issueWithNewKey(keystore, spec, { subject: { commonName: name, organization: 'Signet LTV Test', country: 'BE' }, profile: 'signing' });
+      const record = await ca.issueWithNewKey(keystore, spec, {
+        subject: { commonName: name, organization: 'Signet LTV Test', country: 'BE' },
+        profile: 'signing',
+      });
       const keyRef = record.keyRef;
       if (keyRef === undefined) throw new Error('issued without a key reference');
       const chain = [record.der, hierarchy.issuing.certificate, hierarchy.root.certificate];
-      const algorithm = spec.type === 'EC' ? ({ scheme: 'ECDSA', digest: 'SHA-256' } as const) : ({ scheme: 'RSASSA-PKCS1-v1_5', digest: 'SHA-256' } as const);
-      return { signer: keySigner(keystore, keyRef, chain, algorithm), serialHex: record.serialHex, certificate: record.der };
+      const algorithm =
+        spec.type === 'EC'
+          ? ({ scheme: 'ECDSA', digest: 'SHA-256' } as const)
+          : ({ scheme: 'RSASSA-PKCS1-v1_5', digest: 'SHA-256' } as const);
+      return {
+        signer: keySigner(keystore, keyRef, chain, algorithm),
+        serialHex: record.serialHex,
+        certificate: record.der,
+      };
     },
     async close() {
       await host.close();
