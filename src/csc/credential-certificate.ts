@@ -45,8 +45,11 @@ function rfc4514(name: Parameters<typeof nameToString>[0]): string {
   return nameToString([...name].reverse() as typeof name);
 }
 
-/** Parses (memoised on the stored chain text) the certificate facts of a credential. */
-export function credentialCertificate(row: CredentialRow): CredentialCertificate {
+/**
+ * Parses (memoised on the stored chain text) the certificate facts of a credential, or of one of
+ * its further keys (`credential_keys`, which has the same two columns).
+ */
+export function credentialCertificate(row: Pick<CredentialRow, 'id' | 'certificate_chain'>): CredentialCertificate {
   const key = `${row.id}\n${row.certificate_chain}`;
   const hit = cache.get(key);
   if (hit !== undefined) return hit;

@@ -1,6 +1,8 @@
 /** The credentials/info object (CSC API v2 §11.5, OpenAPI 2.1 `credentialInfoObject`): key, cert, auth, SCAL, multisign. */
 import { findUserById, type CredentialRow } from '../store/index.js';
 import { curveOid, credentialCertificate, generalizedTime } from './credential-certificate.js';
+import { keyPoolOf } from './credential-key.js';
+import { credentialKeyEntries, type CredentialKeyEntry } from './credential-keys.js';
 import type { CscDeps } from './csc-deps.js';
 import { invalidParameter } from './errors.js';
 import { toBase64 } from './request-params.js';
@@ -83,6 +85,7 @@ export async function credentialInfoObject(
         }
       : {}),
   };
+  const entries = await credentialKeyEntries(deps, row);
   return {
     key: {
       status: enabled ? 'enabled' : 'disabled',
@@ -95,5 +98,30 @@ export async function credentialInfoObject(
     SCAL: row.scal === 'SCAL1' ? '1' : '2',
     multisign: row.multisign,
     lang: deps.info.lang,
+    ...(entries.length > 1 ? { signet_keys: entries.map((e) => keyListing(deps, e, options)) } : {}),
+  };
+}
+
+/**
+ * One key of a credential on several tokens (issue 16 §2, Signet extension `signet_keys`): its
+ * certificate's serial number (what signHash's `signet_key` names), validity, the certificates as
+ * `certificates` asks, and whether this node would choose it now (false while its token is in
+ * back-off after a failure). `cert.certificates` stays the first key's chain, the one signHash
+ * uses when the request names no key.
+ */
+function keyListing(deps: CscDeps, entry: CredentialKeyEntry, options: InfoOptions): Record<string, unknown> {
+  const { cert } = entry;
+  const now = deps.clock.now().getTime();
+  const current = cert.notBefore.getTime() <= now && now <= cert.notAfter.getTime();
+  const certificates =
+    options.certificates === 'none'
+      ? undefined
+      : (options.certificates === 'single' ? cert.chain.slice(0, 1) : cert.chain).map(toBase64);
+  return {
+    serialNumber: cert.serialHex.toUpperCase(),
+    validFrom: generalizedTime(cert.notBefore),
+    validTo: generalizedTime(cert.notAfter),
+    ...(certificates === undefined ? {} : { certificates }),
+    available: current && keyPoolOf(deps).stateOf(entry).available,
   };
 }

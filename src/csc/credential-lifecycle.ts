@@ -16,7 +16,7 @@ import {
   type ProfileName,
   type SubjectInput,
 } from '../pki/index.js';
-import { findCredential, insertCredential, setCredentialStatus, type Store } from '../store/index.js';
+import { findCredential, insertCredential, listCredentialKeys, setCredentialStatus, type Store } from '../store/index.js';
 import { CscError } from './errors.js';
 import { credentialCertificate } from './credential-certificate.js';
 
@@ -202,6 +202,10 @@ export async function revokeCredential(
     reason,
     serialNumber: serial,
   });
-  const record = await deps.ca.store.getCertificate(serial);
-  if (record !== undefined && record.revocation === undefined) await deps.ca.revoke(serial, reason);
+  // The credential's further keys (issue 16 §2) have certificates of their own: all go together.
+  const further = (await listCredentialKeys(deps.store.db, request.credentialId)).map((k) => k.certificate_serial);
+  for (const s of [serial, ...further]) {
+    const record = await deps.ca.store.getCertificate(s);
+    if (record !== undefined && record.revocation === undefined) await deps.ca.revoke(s, reason);
+  }
 }

@@ -6,6 +6,7 @@ import type { KeyBackend } from '../keys/index.js';
 import type { PrepareOptions, PreparedSignature, RevocationSource, Timestamper } from '../pades/index.js';
 import type { CertificateAuthority, TimestampAuthority } from '../pki/index.js';
 import type { Store } from '../store/index.js';
+import type { KeyPool } from './key-pool.js';
 import type { SigningFaultHooks } from './signing-faults.js';
 
 /** Service metadata for `info` (CSC API v2 §11.1). */
@@ -50,6 +51,11 @@ export interface CscDeps {
   readonly authenticator: Authenticator;
   /** Key backends keyed by `credentials.backend_kind`. */
   readonly keyBackends: ReadonlyMap<string, KeyBackend>;
+  /**
+   * Signatures in flight and back-offs of the keys of this node, for credentials on several
+   * tokens (issue 16 §2); absent, one pool per `keyBackends` map.
+   */
+  readonly keyPool?: KeyPool;
   /** The issuing CA: its store is consulted for certificate revocation at authorize and sign time. */
   readonly ca?: CertificateAuthority;
   /** The TSA behind `signatures/timestamp` (and PAdES B-T in signDoc). */

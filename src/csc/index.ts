@@ -23,6 +23,19 @@ export {
   type CredentialLifecycleDeps,
   type LifecycleOrigin,
 } from './credential-lifecycle.js';
+export {
+  addCredentialKey,
+  maxCredentialKeys,
+  type AddCredentialKeyRequest,
+  type AddedCredentialKey,
+} from './credential-key-addition.js';
+export {
+  KeyPool,
+  keyRetryAfterMs,
+  maxKeyRetryAfterMs,
+  type PoolKey,
+  type PoolKeyState,
+} from './key-pool.js';
 export { parseIdempotencyKey, maxIdempotencyKeyLength } from './idempotency-key.js';
 export { defaultAbandonAfterMs, requestFingerprint } from './idempotent-signing.js';
 export {

@@ -9,7 +9,8 @@ import { digestAlgorithms, type SignatureAlgorithm } from '../cms/index.js';
 import type { CredentialRow } from '../store/index.js';
 import { origin } from './auth-operations.js';
 import type { CredentialCertificate } from './credential-certificate.js';
-import { prepareCredentialKey, type CredentialKey } from './credential-key.js';
+import { chooseCredentialKey, signWithFailover, type ChosenKey, type CredentialKey } from './credential-key.js';
+import { candidateKeys, credentialKeyEntries, keyChoiceOf, type CredentialKeyEntry } from './credential-keys.js';
 import type { CscDeps, CscRequestContext } from './csc-deps.js';
 import { CscError, invalidParameter, missingParameter } from './errors.js';
 import { parseIdempotencyKey } from './idempotency-key.js';
@@ -71,13 +72,16 @@ export async function signDigests(
   );
 }
 
-/** signHash: `{signatures}` in the order of `hashes`. */
+/**
+ * signHash: `{signatures}` in the order of `hashes` (and `signet_key`, the certificate that
+ * signed, for a credential on several tokens).
+ */
 export async function signHash(
   deps: CscDeps,
   rawBody: unknown,
   ctx: CscRequestContext,
   trail: RequestTrail,
-): Promise<{ signatures: string[] }> {
+): Promise<SignHashAnswer> {
   const body = asBody(rawBody);
   const idempotencyKey = parseIdempotencyKey(ctx.idempotencyKey);
   const caller = await requireBearer(deps, ctx, trail);
@@ -96,7 +100,13 @@ export async function signHash(
   if (hashes.some((h) => h.length !== digestLength)) {
     throw new CscError('ERR_CSC_INVALID_REQUEST', 'Invalid digest value length');
   }
-  const cert = await requireUsableCredential(deps, row, { consultCa: false });
+  await requireUsableCredential(deps, row, { consultCa: false });
+  // Issue 16 §2: which of the credential's keys may sign (credential-keys.ts); they share the
+  // algorithm and subject, so the first key's certificate answers the algorithm checks.
+  const choice = keyChoiceOf(body);
+  const entries = await credentialKeyEntries(deps, row);
+  const candidates = candidateKeys(entries, choice, deps.clock.now());
+  const cert = (candidates[0] as CredentialKeyEntry).cert;
   if (cert.keyType !== algorithm.keyType) throw invalidParameter('signAlgo');
   checkPssSaltFits(algorithm, cert.publicKey.asymmetricKeyDetails?.modulusLength ?? 0);
   const binding = {
@@ -106,6 +116,16 @@ export async function signHash(
     hashAlgorithmOid: digestOid(algorithm.digest),
     ...origin(ctx),
   };
+  // The answer names the certificate that signed when the credential has several keys or the
+  // request chose one (a Signet extension; a single-key answer stays the plain CSC one).
+  const named = entries.length > 1 || choice.kind !== 'first';
+  const signWith = async (chosen: ChosenKey): Promise<SignHashAnswer> => {
+    checkCertificateCurrent(deps, chosen.entry.cert);
+    const signatures = (await signDigests(chosen.key, row, chosen.entry.cert, algorithm, hashes)).map(toBase64);
+    return named ? { signatures, signet_key: keyAnswer(chosen.entry) } : { signatures };
+  };
+  const sign = async (first: ChosenKey): Promise<SignHashAnswer> =>
+    (await signWithFailover(deps, row, first, candidates, hashes.length, choice.kind === 'any', signWith)).result;
   // INV-2: the whole request is consumed (or refused) in one transaction before the key is used.
   // Without an Idempotency-Key (the hot path: one transaction):
   // Its `sad.consume` audit entry (credential, hashes, client, source address, trace id) commits
@@ -114,29 +134,61 @@ export async function signHash(
   // Issue 16: the key is found (and a software key decrypted) before the SAD is consumed, so a
   // key that cannot be reached leaves the SAD usable (ERR_CSC_KEY_UNAVAILABLE).
   if (idempotencyKey === undefined) {
-    const key = await prepareCredentialKey(deps, row);
-    await deps.sads.consume({ ...binding, sad, hashes });
-    const signatures = await signDigests(key, row, cert, algorithm, hashes);
-    return { signatures: signatures.map(toBase64) };
+    const chosen = await chooseCredentialKey(deps, row, candidates, hashes.length);
+    try {
+      await deps.sads.consume({ ...binding, sad, hashes });
+      return await sign(chosen);
+    } finally {
+      chosen.release();
+    }
   }
   // With an Idempotency-Key: reserve, sign, store, then answer (idempotent-signing.ts, SAD-07);
   // the key is prepared before the reservation (a replay of a stored answer needs no key).
-  let prepared: CredentialKey | undefined;
-  const response = await signIdempotently(
-    deps,
-    {
-      key: idempotencyKey,
-      operation: 'signatures/signHash',
-      body,
-      reservation: { ...binding, sad, hashes },
-      prepare: async () => {
-        prepared = await prepareCredentialKey(deps, row);
+  let prepared: ChosenKey | undefined;
+  try {
+    const response = await signIdempotently(
+      deps,
+      {
+        key: idempotencyKey,
+        operation: 'signatures/signHash',
+        body,
+        reservation: { ...binding, sad, hashes },
+        prepare: async () => {
+          prepared?.release();
+          prepared = await chooseCredentialKey(deps, row, candidates, hashes.length);
+        },
       },
-    },
-    async () => {
-      const key = prepared ?? (await prepareCredentialKey(deps, row));
-      return { signatures: (await signDigests(key, row, cert, algorithm, hashes)).map(toBase64) };
-    },
-  );
-  return response as { signatures: string[] };
+      async () => {
+        prepared ??= await chooseCredentialKey(deps, row, candidates, hashes.length);
+        return sign(prepared);
+      },
+    );
+    return response as SignHashAnswer;
+  } finally {
+    prepared?.release();
+  }
+}
+
+/** The signHash answer: CSC `signatures`, and the Signet extension naming the key that signed. */
+export type SignHashAnswer = {
+  readonly signatures: string[];
+  readonly signet_key?: KeyAnswer;
+};
+
+/** The certificate of the key that signed: its serial number and chain (base64 DER, leaf first). */
+export type KeyAnswer = {
+  readonly serialNumber: string;
+  readonly certificates: string[];
+};
+
+function keyAnswer(entry: CredentialKeyEntry): KeyAnswer {
+  return { serialNumber: entry.cert.serialHex.toUpperCase(), certificates: entry.cert.chain.map(toBase64) };
+}
+
+/** A further key's certificate must be within its validity too (the first one's is checked above). */
+function checkCertificateCurrent(deps: CscDeps, cert: CredentialCertificate): void {
+  const now = deps.clock.now().getTime();
+  if (now < cert.notBefore.getTime() || now > cert.notAfter.getTime()) {
+    throw new CscError('ERR_CSC_INVALID_REQUEST', 'Signing certificate is expired');
+  }
 }

@@ -18,6 +18,7 @@ import {
   credentialCertificates,
   listCredentialsWithoutSerial,
   moveCredentialCertificate,
+  moveCredentialKeyCertificate,
   setCredentialCertificateSerial,
   type Db,
   type Store,
@@ -65,6 +66,8 @@ export function recordCaChanges(audit: AuditContext): (trx: Db, change: CaStoreC
     await auditChange(trx, change);
     if (change.kind === 'renew') {
       await moveCredentialCertificate(trx, change.renewedSerialHex, change.record.serialHex, change.record.der);
+      // A credential's further keys (issue 16 §2) have certificates of their own, renewed alike.
+      await moveCredentialKeyCertificate(trx, change.renewedSerialHex, change.record.serialHex, change.record.der);
     }
   };
 }

@@ -4,6 +4,7 @@
  * from the services container.
  */
 import {
+  addCredentialKey,
   createCredential,
   createCscService,
   disableCredential,
@@ -215,6 +216,7 @@ export function credentialOperationsFor(services: CoreServices): CredentialOpera
       }),
     disable: (credentialId, origin) => disableCredential(deps, { credentialId, ...lifecycleOrigin(origin) }),
     revoke: (credentialId, reason, origin) => revokeCredential(deps, { credentialId, reason, ...lifecycleOrigin(origin) }),
+    addKey: (credentialId, backend, origin) => addCredentialKey(deps, { credentialId, backend, ...lifecycleOrigin(origin) }),
   };
 }
 

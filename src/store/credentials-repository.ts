@@ -62,7 +62,7 @@ function toCredential(row: CredentialsTable): CredentialRow {
 }
 
 /** Decodes the stored certificate chain (DER, leaf first). */
-export function credentialCertificates(row: CredentialRow): Uint8Array[] {
+export function credentialCertificates(row: Pick<CredentialRow, 'certificate_chain'>): Uint8Array[] {
   return (JSON.parse(row.certificate_chain) as string[]).map(
     (b) => new Uint8Array(Buffer.from(b, 'base64')),
   );

@@ -154,6 +154,13 @@ export {
   type NewCredential,
 } from './credentials-repository.js';
 export {
+  insertCredentialKey,
+  listCredentialKeys,
+  moveCredentialKeyCertificate,
+  type CredentialKeyRow,
+  type NewCredentialKey,
+} from './credential-keys-repository.js';
+export {
   insertOAuthClient,
   findOAuthClient,
   type OAuthClient,

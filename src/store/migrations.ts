@@ -9,6 +9,7 @@ import type { StoreKind } from './store.js';
 import { gatewayJobsMigration } from './gateway-jobs-migration.js';
 import { gatewayProviderMigration } from './gateway-provider-migration.js';
 import { keyStoreMigration } from './key-store-migration.js';
+import { credentialKeysMigration } from './credential-keys-migration.js';
 
 type AnyDb = Kysely<unknown>;
 
@@ -422,6 +423,7 @@ export function migrationsFor(kind: StoreKind): Readonly<Record<string, Migratio
     '0011_gateway_jobs': gatewayJobsMigration(kind),
     '0012_gateway_provider': gatewayProviderMigration(kind),
     '0013_key_store': keyStoreMigration(kind),
+    '0014_credential_keys': credentialKeysMigration,
   };
 }
 

@@ -47,6 +47,22 @@ export interface CredentialsTable {
   certificate_serial: string | null;
 }
 
+/**
+ * Further keys of a credential on other tokens (migration 0014, issue 16 §2): each with its own
+ * certificate (same subject and purpose); the credential row holds the first key.
+ */
+export interface CredentialKeysTable {
+  readonly id: string;
+  readonly credential_id: string;
+  readonly key_ref: string;
+  readonly backend_kind: string;
+  /** JSON array of base64 DER certificates, leaf first. */
+  certificate_chain: string;
+  /** Lower-case hex serial of the leaf certificate (ca_certificates.serial_hex). */
+  certificate_serial: string;
+  readonly created_at: number;
+}
+
 /** OAuth 2.0 clients (RFC 6749 §2): exact redirect URIs, allowed scopes, client type. */
 export interface OAuthClientsTable {
   readonly id: string;
@@ -410,6 +426,7 @@ export interface NodeStateTable {
 export interface Database {
   users: UsersTable;
   credentials: CredentialsTable;
+  credential_keys: CredentialKeysTable;
   oauth_clients: OAuthClientsTable;
   authorization_codes: AuthorizationCodesTable;
   tokens: TokensTable;

@@ -2,7 +2,7 @@
  * `signet admin …`: the administrator operations run directly on a data directory (or
  * DATABASE_URL), through the same AdminService as the admin API, every action audited:
  * users create|disable|list|set-role|require-passkey|factors|revoke-factor|reset-factors, clients
- * create|list, credentials create|disable|revoke|list, token create (an admin bearer token for the
+ * create|list, credentials create|add-key|disable|revoke|list, token create (an admin bearer token for the
  * admin API). Recovery of a user who lost their second factors is `users reset-factors`.
  */
 import { join } from 'node:path';
@@ -39,8 +39,11 @@ const usage = `usage: signet admin <area> <action> [--data DIR] [options]
   clients create --name N [--client-id ID] [--public] [--redirect-uri URI]… [--scope S]…
                                       (scopes: service, credential; prints a confidential client's secret once)
   clients list
-  credentials create --user U [--backend software] [--algorithm EC-P256|EC-P384|RSA-2048|RSA-3072]
+  credentials create --user U [--backend software|pkcs11|remote:NAME] [--algorithm EC-P256|EC-P384|RSA-2048|RSA-3072]
                      [--pin PIN] [--common-name CN] [--profile NAME]
+  credentials add-key --credential ID --backend B
+                                      (a further key on another token with its own certificate,
+                                       same subject; signatures go to the least busy key)
   credentials disable --credential ID
   credentials revoke --credential ID [--reason keyCompromise|…]
   credentials list [--user U]
@@ -79,7 +82,7 @@ type Values = ReturnType<typeof parseArgs<{ options: typeof options }>>['values'
 
 const algorithms: readonly CredentialAlgorithm[] = ['RSA-2048', 'RSA-3072', 'EC-P256', 'EC-P384'];
 
-function required(values: Values, name: 'username' | 'user' | 'name' | 'credential'): string {
+function required(values: Values, name: 'username' | 'user' | 'name' | 'credential' | 'backend'): string {
   const v = values[name];
   if (v === undefined || v === '') throw new CliError('ERR_CLI_USAGE', `--${name} is required`);
   return v;
@@ -238,6 +241,12 @@ async function dispatch(area: string, action: string, values: Values, services: 
         origin,
       );
       print(io, json, created, `credential created: ${created.credentialID}`);
+      return 0;
+    }
+    case 'credentials add-key': {
+      const id = required(values, 'credential');
+      const added = await admin.addCredentialKey(id, required(values, 'backend'), origin);
+      print(io, json, added, `key ${added.keyId} added to credential ${id}: certificate ${added.serialNumber}`);
       return 0;
     }
     case 'credentials disable': {

@@ -56,6 +56,8 @@ export interface CredentialOperations {
   create(request: NewCredentialRequest, origin: AdminOrigin): Promise<{ readonly credentialID: string }>;
   disable(credentialId: string, origin: AdminOrigin): Promise<void>;
   revoke(credentialId: string, reason: string, origin: AdminOrigin): Promise<void>;
+  /** Adds a key on another backend (issue 16 §2): its certificate's serial number. */
+  addKey(credentialId: string, backend: string, origin: AdminOrigin): Promise<{ readonly keyId: string; readonly serialNumber: string }>;
 }
 
 /** What the admin service needs. */
@@ -242,6 +244,23 @@ export class AdminService {
   async revokeCredential(credentialId: string, reason: string, origin: AdminOrigin): Promise<void> {
     await this.#credentials().revoke(credentialId, reason, origin);
     await this.#audit('admin.credential.revoke', `credential:${credentialId}`, origin, { reason });
+  }
+
+  /**
+   * Adds a key on another token to a credential (issue 16 §2): generated on `backend`, certified
+   * for the same subject; the credential then signs with the least busy of its keys. Audited.
+   */
+  async addCredentialKey(
+    credentialId: string,
+    backend: string,
+    origin: AdminOrigin,
+  ): Promise<{ readonly credentialID: string; readonly keyId: string; readonly serialNumber: string }> {
+    const added = await this.#credentials().addKey(credentialId, backend, origin);
+    await this.#audit('admin.credential.add_key', `credential:${credentialId}`, origin, {
+      backend,
+      serialNumber: added.serialNumber,
+    });
+    return { credentialID: credentialId, ...added };
   }
 
   /** Every credential, or one user's (no secrets). */

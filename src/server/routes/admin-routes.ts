@@ -306,6 +306,27 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = (app, { servi
       },
     );
 
+    scoped.post<{ Params: { id: string }; Body: { backend: string } }>(
+      '/credentials/:id/keys',
+      {
+        schema: {
+          summary: 'Add a key on another token to a credential (own certificate, same subject; issue 16)',
+          tags: ['admin'],
+          security,
+          body: {
+            type: 'object',
+            required: ['backend'],
+            additionalProperties: false,
+            properties: { backend: { type: 'string', minLength: 1, maxLength: 64 } },
+          },
+        },
+      },
+      async (request, reply) => {
+        const added = await admin.addCredentialKey(request.params.id, request.body.backend, origin(request));
+        return reply.code(201).send(added);
+      },
+    );
+
     scoped.post<{ Params: { id: string } }>(
       '/credentials/:id/disable',
       { schema: { summary: 'Disable a credential', tags: ['admin'], security } },
