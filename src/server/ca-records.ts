@@ -28,11 +28,29 @@ const changeTypes: Readonly<Record<CaStoreChange['kind'], string>> = {
   issue: 'ca.certificate.issue',
   revoke: 'ca.certificate.revoke',
   renew: 'ca.certificate.renew',
+  'counter-block': 'ca.counter.block',
 };
 
-/** The DbCaStore hook that audits every issuance, revocation and renewal with the change itself. */
+/**
+ * The DbCaStore hook that audits every issuance, revocation and renewal with the change itself,
+ * and every block of counter values a node reserves (the TSA's serial numbers, RFC 3161 §2.4.2).
+ */
 export function auditCaChanges(audit: AuditContext): (trx: Db, change: CaStoreChange) => Promise<void> {
   return async (trx, change) => {
+    if (change.kind === 'counter-block') {
+      const last = change.first + BigInt(change.count) - 1n;
+      await appendAudit(
+        trx,
+        {
+          type: changeTypes[change.kind],
+          outcome: 'success',
+          subject: `counter:${change.counter}`,
+          details: { first: change.first.toString(), last: last.toString(), count: change.count, reservedBy: change.reservedBy },
+        },
+        audit,
+      );
+      return;
+    }
     const { record } = change;
     await appendAudit(
       trx,

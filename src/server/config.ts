@@ -95,6 +95,8 @@ export interface ServerConfig {
    * `SIGNET_RENEWAL_WITHIN_DAYS` (default 30) are renewed; one node runs it at a time.
    */
   readonly renewal: { readonly intervalMs: number; readonly withinDays: number };
+  /** The TSA's serial numbers reserved per database round trip (`SIGNET_TSA_SERIAL_BLOCK`, 1–65536). */
+  readonly tsaSerialBlock: number;
   /**
    * Worker threads that make the software keystore's signatures, off the event loop
    * (`SIGNET_SIGNING_THREADS`; default one per core but one, at most 4; 0 signs on the event loop).
@@ -195,6 +197,12 @@ function parseCount(text: string | undefined, fallback: number, what: string): n
   if (text === undefined || text === '') return fallback;
   if (!/^\d{1,9}$/.test(text)) throw new ServerError('ERR_SERVER_CONFIG', `${what} must be a whole number`);
   return Number(text);
+}
+
+function tsaSerialBlock(text: string | undefined): number {
+  const block = parseCount(text, 256, 'SIGNET_TSA_SERIAL_BLOCK');
+  if (block < 1 || block > 65_536) throw new ServerError('ERR_SERVER_CONFIG', 'SIGNET_TSA_SERIAL_BLOCK must be between 1 and 65536');
+  return block;
 }
 
 function signingThreads(text: string | undefined): number {
@@ -361,6 +369,7 @@ export function loadServerConfig(input: ServerConfigInput = {}): ServerConfig {
       intervalMs: parseCount(env['SIGNET_RENEWAL_INTERVAL_MS'], 3_600_000, 'SIGNET_RENEWAL_INTERVAL_MS'),
       withinDays: parseCount(env['SIGNET_RENEWAL_WITHIN_DAYS'], 30, 'SIGNET_RENEWAL_WITHIN_DAYS'),
     },
+    tsaSerialBlock: tsaSerialBlock(env['SIGNET_TSA_SERIAL_BLOCK']),
     authAttemptsPerMinute: parseCount(env['SIGNET_AUTH_ATTEMPTS_PER_MINUTE'], 60, 'SIGNET_AUTH_ATTEMPTS_PER_MINUTE'),
     rateLimits: {
       failuresPerMinute: parseCount(env['SIGNET_FAILED_REQUESTS_PER_MINUTE'], 300, 'SIGNET_FAILED_REQUESTS_PER_MINUTE'),

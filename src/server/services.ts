@@ -321,7 +321,7 @@ export async function createServices(config: ServerConfig, options: CreateServic
       caStore,
       ca,
       rootCertificate: caDirectory.rootCertificate,
-      tsa: caDirectory.createTimestampAuthority(),
+      tsa: caDirectory.createTimestampAuthority({ blockSize: config.tsaSerialBlock, reservedBy: config.nodeId }),
       ocsp: caDirectory.createOcspResponder(),
       hasher,
       secretBox,

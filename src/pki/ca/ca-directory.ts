@@ -297,7 +297,8 @@ export interface OpenedCaDirectory {
   /** The root CRL as stored in `root.crl` (read on each call: `signet ca crl --root` replaces it). */
   readRootCrl(): Uint8Array | undefined;
   createOcspResponder(): OcspResponder;
-  createTimestampAuthority(): TimestampAuthority;
+  /** The TSA; `serials` reserves serial numbers in blocks (see TimestampAuthorityOptions). */
+  createTimestampAuthority(serials?: { readonly blockSize: number; readonly reservedBy: string }): TimestampAuthority;
   close(): Promise<void>;
 }
 
@@ -373,7 +374,7 @@ export async function openCaDirectory(
         store,
         clock: options.clock,
       }),
-    createTimestampAuthority: () =>
+    createTimestampAuthority: (serials) =>
       createTimestampAuthority({
         key: key(config.keys.tsa),
         certificate: tsaCertificate,
@@ -381,6 +382,7 @@ export async function openCaDirectory(
         policyOid: config.tsaPolicyOid,
         store,
         clock: options.clock,
+        ...(serials === undefined ? {} : { serialBlockSize: serials.blockSize, reservedBy: serials.reservedBy }),
       }),
     close: async () => {
       if (ownsKeystore) await keystore.close();

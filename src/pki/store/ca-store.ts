@@ -36,6 +36,12 @@ export interface CertificateRecord {
   readonly renewedBy?: string;
 }
 
+/** Who a reserved block of counter values belongs to. */
+export interface CounterBlockOwner {
+  /** The node (or process) that will hand the values out. */
+  readonly reservedBy: string;
+}
+
 /** Storage for the CA. Implementations: FileCaStore (CLI), a database store (server). */
 export interface CaStore {
   /**
@@ -51,8 +57,12 @@ export interface CaStore {
   listRevoked(issuerId: string): Promise<readonly CertificateRecord[]>;
   /** Marks a certificate revoked at once; ERR_PKI_CERT_NOT_FOUND / ERR_PKI_ALREADY_REVOKED. */
   revoke(serialHex: string, revocation: Revocation): Promise<CertificateRecord>;
-  /** Atomically reserves `count` values of a counter (starting at 1); returns the first. */
-  nextCounter(name: string, count?: number): Promise<bigint>;
+  /**
+   * Atomically reserves `count` values of a counter (starting at 1); returns the first. With
+   * `block`, the reservation is a block handed to `block.reservedBy` (a TSA node's serial
+   * numbers): a store that audits its changes records the block in the same transaction.
+   */
+  nextCounter(name: string, count?: number, block?: CounterBlockOwner): Promise<bigint>;
   /**
    * The reference time shared by every process using this store (the database's clock), when
    * there is one: the TSA refuses to stamp when its own clock disagrees (docs/security.md FLT-17).

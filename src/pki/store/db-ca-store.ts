@@ -27,13 +27,14 @@ import { PkiError } from '../errors.js';
 import type { ProfileName } from '../ca/profiles.js';
 import type { QcStatementsOptions } from '../ca/qc-statements.js';
 import type { RevocationReason } from '../revocation-reason.js';
-import type { CaStore, CertificateRecord, Revocation } from './ca-store.js';
+import type { CaStore, CertificateRecord, CounterBlockOwner, Revocation } from './ca-store.js';
 
 /** A change of the CA's state, reported inside its transaction. */
 export type CaStoreChange =
   | { readonly kind: 'issue'; readonly record: CertificateRecord }
   | { readonly kind: 'revoke'; readonly record: CertificateRecord }
-  | { readonly kind: 'renew'; readonly record: CertificateRecord; readonly renewedSerialHex: string };
+  | { readonly kind: 'renew'; readonly record: CertificateRecord; readonly renewedSerialHex: string }
+  | { readonly kind: 'counter-block'; readonly counter: string; readonly first: bigint; readonly count: number; readonly reservedBy: string };
 
 /** What an import from another CaStore wrote. */
 export interface CaStoreImport {
@@ -154,11 +155,16 @@ export class DbCaStore implements CaStore {
     });
   }
 
-  nextCounter(name: string, count = 1): Promise<bigint> {
+  nextCounter(name: string, count = 1, block?: CounterBlockOwner): Promise<bigint> {
     if (!Number.isInteger(count) || count < 1) {
       return Promise.reject(new PkiError('ERR_PKI_STORE_CORRUPT', 'counter reservation must be positive'));
     }
-    return this.#store.transaction(async (trx) => BigInt(await reserveCaCounter(trx, name, count)));
+    return this.#store.transaction(async (trx) => {
+      const first = BigInt(await reserveCaCounter(trx, name, count));
+      // A block is recorded with its reservation: if the audit fails, no value of it is used.
+      if (block !== undefined) await this.#onChange?.(trx, { kind: 'counter-block', counter: name, first, count, reservedBy: block.reservedBy });
+      return first;
+    });
   }
 
   referenceTime(): Promise<Date> {

@@ -8,27 +8,16 @@
  * with timeNotAvailable instead of stamped with a wrong time (docs/security.md FLT-17).
  */
 import { AsnConvert } from '@peculiar/asn1-schema';
-import { GeneralName } from '@peculiar/asn1-x509';
-import {
-  Accuracy,
-  PKIFreeText,
-  PKIStatus,
-  PKIStatusInfo,
-  TimeStampReq,
-  TimeStampResp,
-  TSTInfo,
-  TSTInfoVersion,
-} from '@peculiar/asn1-tsp';
+import { PKIFreeText, PKIStatus, PKIStatusInfo, TimeStampResp } from '@peculiar/asn1-tsp';
 import type { Clock } from '../../core/clock.js';
-import { toArrayBuffer } from '../../core/bytes.js';
 import { digestByOid, type DigestAlgorithm } from '../../cms/algorithms.js';
 import type { CaKey } from '../ca-key.js';
-import { parseCertificate, serialHexToInteger } from '../certificate.js';
 import { binaryResponse, mediaType, textResponse, type PkiHttpHandler } from '../http/pki-http.js';
 import type { CaStore } from '../store/ca-store.js';
-import { encodeSigningCertificateV2 } from '../../cms/signed-attributes.js';
 import { encodeTlv, tags } from '../../cms/der.js';
-import { buildTimestampToken } from './timestamp-token.js';
+import { PkiError } from '../errors.js';
+import { createTimestampTokenEncoder } from './timestamp-token.js';
+import { parseTimeStampReq } from './time-stamp-req.js';
 import { createClockGuard } from './clock-guard.js';
 import { pkiFailureInfo, type PkiFailure } from './pki-failure-info.js';
 
@@ -53,10 +42,14 @@ export interface TimestampAuthorityOptions {
   /** Largest request accepted (default 16 KiB). */
   readonly maxRequestBytes?: number;
   /**
-   * Serials reserved from the store per round trip (default 1: strictly increasing across every
-   * process sharing the store). Larger blocks stay unique and increase within this process only.
+   * Serials reserved from the store per round trip (1..65536, default 1: strictly increasing
+   * across every process sharing the store). Larger blocks stay unique across processes and
+   * restarts (each block is one atomic reservation; what a stopped process did not use is
+   * skipped) and increase within this process only.
    */
   readonly serialBlockSize?: number;
+  /** Who reserves the blocks (the node id): passed to the store, which audits each block. */
+  readonly reservedBy?: string;
   /**
    * The reference the TSA's clock is checked against before each genTime (docs/security.md FLT-17).
    * Default: the store's referenceTime() when it has one (the database's clock); `false` turns
@@ -72,7 +65,12 @@ export interface TimestampAuthority {
   /** Answers one DER TimeStampReq with a DER TimeStampResp (never throws for bad input). */
   respond(request: Uint8Array): Promise<Uint8Array>;
   readonly handler: PkiHttpHandler;
+  /** Tokens granted by this instance since it was made. */
+  granted(): number;
 }
+
+/** Largest serial block (a stopped node skips at most this many serial numbers). */
+export const maxSerialBlockSize = 65_536;
 
 /** The counter name used for TSA serial numbers. */
 export const tsaSerialCounter = 'tsa-serial';
@@ -101,19 +99,28 @@ function rejection(failure: PkiFailure, text: string): Uint8Array {
 export function createTimestampAuthority(options: TimestampAuthorityOptions): TimestampAuthority {
   const accepted = new Set<DigestAlgorithm>(options.acceptedDigests ?? ['SHA-256', 'SHA-384', 'SHA-512']);
   const maxBytes = options.maxRequestBytes ?? 16 * 1024;
-  const tsaName = parseCertificate(options.certificate).tbsCertificate.subject;
-  const signingCertificateV2 = encodeSigningCertificateV2(options.certificate, 'SHA-256');
-  const parsed = new Map([options.certificate, ...(options.chain ?? [])].map((c) => [c, parseCertificate(c)]));
+  const accuracy = options.accuracy ?? { seconds: 1 };
+  const encoder = createTimestampTokenEncoder({
+    key: options.key,
+    certificate: options.certificate,
+    chain: options.chain ?? [],
+    policyOid: options.policyOid,
+    accuracy,
+  });
   // PKIStatusInfo { status granted } is the same in every granted reply.
   const grantedStatus = new Uint8Array(AsnConvert.serialize(new PKIStatusInfo({ status: PKIStatus.granted })));
-  const accuracy = options.accuracy ?? { seconds: 1 };
-  const block = Math.max(1, Math.floor(options.serialBlockSize ?? 1));
+  const block = options.serialBlockSize ?? 1;
+  if (!Number.isInteger(block) || block < 1 || block > maxSerialBlockSize) {
+    throw new PkiError('ERR_PKI_TSA_CONFIG', `the serial block size must be an integer in 1..${maxSerialBlockSize}`);
+  }
   const accuracyMs = (accuracy.seconds ?? 0) * 1000 + (accuracy.millis ?? 0) + (accuracy.micros ?? 0) / 1000;
   const storeReference = options.store.referenceTime?.bind(options.store);
   const reference = options.referenceTime === false ? undefined : (options.referenceTime ?? storeReference);
+  // The clock check is amortised: one reference sample per interval, a monotonic comparison per token.
   const clockGuard = reference
     ? createClockGuard({ clock: options.clock, reference, toleranceMs: options.clockToleranceMs ?? Math.max(1000, accuracyMs) })
     : undefined;
+  let granted = 0;
   let nextSerial = 0n;
   let limit = 0n;
   let reserving: Promise<void> = Promise.resolve();
@@ -122,7 +129,7 @@ export function createTimestampAuthority(options: TimestampAuthorityOptions): Ti
   function takeSerial(): Promise<bigint> {
     const result = reserving.then(async () => {
       if (nextSerial >= limit) {
-        nextSerial = await options.store.nextCounter(tsaSerialCounter, block);
+        nextSerial = await options.store.nextCounter(tsaSerialCounter, block, options.reservedBy === undefined ? undefined : { reservedBy: options.reservedBy });
         limit = nextSerial + BigInt(block);
       }
       return nextSerial++;
@@ -136,24 +143,20 @@ export function createTimestampAuthority(options: TimestampAuthorityOptions): Ti
 
   async function respond(der: Uint8Array): Promise<Uint8Array> {
     if (der.length === 0 || der.length > maxBytes) return rejection('badDataFormat', 'request size');
-    let req: TimeStampReq;
-    try {
-      req = AsnConvert.parse(der, TimeStampReq);
-    } catch {
-      return rejection('badDataFormat', 'malformed TimeStampReq');
-    }
+    const req = parseTimeStampReq(der);
+    if (req === undefined) return rejection('badDataFormat', 'malformed TimeStampReq');
     if (req.version !== 1) return rejection('badDataFormat', 'unsupported version');
-    const digest = digestByOid(req.messageImprint.hashAlgorithm.algorithm);
+    const digest = digestByOid(req.hashAlgorithmOid);
     if (!digest || !accepted.has(digest.name)) {
       return rejection('badAlg', 'unsupported hash algorithm');
     }
-    if (req.messageImprint.hashedMessage.byteLength !== digest.length) {
+    if (req.hashedMessage.byteLength !== digest.length) {
       return rejection('badDataFormat', 'hashedMessage length does not match the algorithm');
     }
     if (req.reqPolicy !== undefined && req.reqPolicy !== options.policyOid) {
       return rejection('unacceptedPolicy', 'unsupported policy');
     }
-    if (req.extensions && req.extensions.length > 0) {
+    if (req.hasExtensions) {
       return rejection('unacceptedExtension', 'no extensions are supported');
     }
     // §2.4.2: nonce "MUST have the same value"; bound its size (up to 160 bits is usual).
@@ -166,27 +169,15 @@ export function createTimestampAuthority(options: TimestampAuthorityOptions): Ti
       return rejection('timeNotAvailable', verdict.reason === 'skew' ? 'the TSA clock disagrees with the reference time' : 'the reference time is not available');
     }
     try {
-      const serial = await takeSerial();
-      const hex = serial.toString(16);
-      const tst = new TSTInfo({
-        version: TSTInfoVersion.v1,
-        policy: options.policyOid,
+      const serialNumber = await takeSerial();
+      const tstInfo = encoder.encodeTstInfo({
         messageImprint: req.messageImprint,
-        serialNumber: toArrayBuffer(serialHexToInteger(hex.length % 2 ? `0${hex}` : hex)),
+        serialNumber,
         genTime: options.clock.now(),
-        accuracy: new Accuracy(accuracy),
-        tsa: new GeneralName({ directoryName: tsaName }),
+        ...(req.nonce === undefined ? {} : { nonce: req.nonce }),
       });
-      if (req.nonce !== undefined) tst.nonce = req.nonce;
-      const tstInfo = new Uint8Array(AsnConvert.serialize(tst));
-      const token = await buildTimestampToken({
-        tstInfo,
-        key: options.key,
-        certificate: options.certificate,
-        includeCertificates: req.certReq ? [options.certificate, ...(options.chain ?? [])] : [],
-        signingCertificateV2,
-        parsed,
-      });
+      const token = await encoder.sign(tstInfo, req.certReq);
+      granted++;
       // TimeStampResp ::= SEQUENCE { status PKIStatusInfo, timeStampToken TimeStampToken OPTIONAL }
       return encodeTlv(tags.sequence, grantedStatus, token);
     } catch {
@@ -202,5 +193,5 @@ export function createTimestampAuthority(options: TimestampAuthorityOptions): Ti
     return binaryResponse('application/timestamp-reply', await respond(req.body));
   };
 
-  return { respond, handler };
+  return { respond, handler, granted: () => granted };
 }
