@@ -127,6 +127,7 @@ export function effectiveConfiguration(
   put('SIGNET_TOKEN_SERVER_CA_FILE', config.tokenServers?.caFile);
   put('SIGNET_RENEWAL_INTERVAL_MS', config.renewal.intervalMs);
   put('SIGNET_RENEWAL_WITHIN_DAYS', config.renewal.withinDays);
+  put('SIGNET_TSA_SERIAL_BLOCK', config.tsaSerialBlock);
 
   // Sign-in and sessions
   put('SIGNET_AUTH_ATTEMPTS_PER_MINUTE', config.authAttemptsPerMinute);
