@@ -2,6 +2,8 @@
  * The Signature Application in Debian's Chromium (issue 13, "Done means"), driven by accessible
  * names as a screen-reader user would: sign in with a one-time code (TOTP), open "Verify", choose
  * a PDF signed under the service's own CA as "Signed PDF", and read TOTAL-PASSED in the report;
+ * then the same file with a signed byte changed: TOTAL-FAILED / HASH_FAILURE and the typed
+ * findings in plain words, each with its code in small print (issue 14);
  * axe-core finds no serious or critical violation on any page; no CSP violation; sign out.
  * Screenshots at 1280 and 360 px go to artifacts/ (the report's to docs/images/ with
  * SIGNET_UPDATE_DOC_IMAGES=1).
@@ -17,7 +19,13 @@ import type { Services } from '../../src/server/index.js';
 import { launchBrowser, newContext } from '../support/browser.js';
 import { makeBasePdf } from '../support/pdf-fixtures.js';
 import { tempDir } from '../support/tmp.js';
-import { expectAccessible, keepForDocs, screenshots, watchPage, webServer } from './support/web-server.js';
+import {
+  expectAccessible,
+  keepForDocs,
+  screenshots,
+  watchPage,
+  webServer,
+} from './support/web-server.js';
 
 async function signedByServiceCa(services: Services): Promise<Uint8Array> {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -32,7 +40,10 @@ async function signedByServiceCa(services: Services): Promise<Uint8Array> {
     certificate: record.der,
     chain: [services.ca.certificate, services.rootCertificate],
   });
-  return signPdf(makeBasePdf({ text: 'Signed for the Verify page' }), signer, { signingTime: services.clock.now(), reason: 'Approval' });
+  return signPdf(makeBasePdf({ text: 'Signed for the Verify page' }), signer, {
+    signingTime: services.clock.now(),
+    reason: 'Approval',
+  });
 }
 
 describe('web app in Chromium: sign in and verify', () => {
@@ -66,8 +77,15 @@ describe('web app in Chromium: sign in and verify', () => {
     await page.getByLabel('One-time code', { exact: true }).fill(s.nextOtp(user));
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Verify a signed PDF' }).waitFor();
-    assert.equal(await page.getByRole('link', { name: 'Verify' }).getAttribute('aria-current'), 'page');
-    assert.equal(await page.getByRole('link', { name: 'Administration' }).count(), 0, 'no admin link for a user');
+    assert.equal(
+      await page.getByRole('link', { name: 'Verify' }).getAttribute('aria-current'),
+      'page',
+    );
+    assert.equal(
+      await page.getByRole('link', { name: 'Administration' }).count(),
+      0,
+      'no admin link for a user',
+    );
     await expectAccessible(page, 'verify page');
 
     const pdf = join(tempDir(t), 'signed-contract.pdf');
@@ -81,14 +99,46 @@ describe('web app in Chromium: sign in and verify', () => {
     assert.equal(await page.getByRole('img', { name: 'Valid' }).count(), 1);
     await page.getByText('Details').click();
     assert.match(await page.locator('details').innerText(), /signed bytes are unchanged/);
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download the report (JSON)' }).click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'Download the report (JSON)' }).click(),
+    ]);
     const saved = join(tempDir(t), 'report.json');
     await download.saveAs(saved);
-    const report = JSON.parse(readFileSync(saved, 'utf8')) as { signatures: { indication: string }[] };
+    const report = JSON.parse(readFileSync(saved, 'utf8')) as {
+      signatures: { indication: string }[];
+    };
     assert.equal(report.signatures[0]?.indication, 'TOTAL-PASSED');
     await expectAccessible(page, 'verify report');
     await screenshots(page, 'web-03-verify-report');
     keepForDocs('web-03-verify-report-1280', 'web-verify-report');
+
+    // A signed byte changed (/Reason (Approval) -> (Apprival)): the indication, its sub-indication
+    // and each typed finding in plain words, with the code in small print.
+    const signed = await signedByServiceCa(s.services);
+    const at = Buffer.from(signed).indexOf('(Approval)');
+    assert.ok(at > 0);
+    const tampered = Buffer.from(signed);
+    tampered.write('(Apprival)', at, 'latin1');
+    const tamperedPath = join(tempDir(t), 'changed-contract.pdf');
+    writeFileSync(tamperedPath, tampered);
+    await page.getByLabel('Signed PDF', { exact: true }).setInputFiles(tamperedPath);
+    await page.getByRole('heading', { name: 'Signature 1: Not valid' }).waitFor();
+    const result = await page.locator('main').innerText();
+    assert.match(result, /TOTAL-FAILED \/ HASH_FAILURE/);
+    assert.match(result, /the document was altered/);
+    const findings = page.getByRole('list', { name: 'What the checks found' });
+    const mismatch = findings
+      .getByRole('listitem')
+      .filter({ hasText: 'The signed content has changed since it was signed.' });
+    assert.equal(await mismatch.count(), 1, await findings.innerText());
+    assert.match(
+      await mismatch.locator('small').innerText(),
+      /ERR_VALIDATION_DIGEST_MISMATCH, signature value$/,
+    );
+    assert.match(await mismatch.innerText(), /^Problem:/);
+    await expectAccessible(page, 'verify report with findings');
+    await screenshots(page, 'web-03b-verify-findings');
 
     // Keyboard only: on a fresh load the skip link is the first stop and leads to the content.
     await page.goto(`${s.base}/verify`);
@@ -98,7 +148,11 @@ describe('web app in Chromium: sign in and verify', () => {
     await page.keyboard.press('Enter');
     assert.equal(await page.evaluate('document.activeElement.id'), 'main');
     await page.keyboard.press('Tab');
-    assert.equal(await page.evaluate('document.activeElement.id'), 'signed-pdf', 'the first control of the page follows');
+    assert.equal(
+      await page.evaluate('document.activeElement.id'),
+      'signed-pdf',
+      'the first control of the page follows',
+    );
 
     await page.getByRole('link', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();

@@ -3,7 +3,8 @@
  * POST /api/v1/validate (validated on the server with Signet's validation library and not stored)
  * and shows, per signature and in plain words, who signed, when, the PAdES level reached, whether
  * the document changed since, and the ETSI EN 319 102-1 indication with its sub-indication
- * explained; details expand; the JSON report can be downloaded.
+ * explained, and each typed finding in plain words with its code in small print; details expand;
+ * the JSON report can be downloaded.
  */
 import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
@@ -37,7 +38,21 @@ interface SignatureReport {
   readonly isDocumentTimestamp?: boolean;
   readonly level?: string;
   readonly timestamps?: readonly TimestampReport[];
-  readonly revocation?: { readonly status: string; readonly source?: string; readonly revocationTime?: string };
+  readonly revocation?: {
+    readonly status: string;
+    readonly source?: string;
+    readonly origin?: string;
+    readonly revocationTime?: string;
+  };
+  readonly findings?: readonly Finding[];
+}
+
+/** A typed finding of the report (docs/errors/validation.md). */
+interface Finding {
+  readonly code: string;
+  readonly check: string;
+  readonly severity: 'error' | 'warning' | 'info';
+  readonly message: string;
 }
 
 /** The answer of POST /api/v1/validate. */
@@ -49,7 +64,10 @@ export interface ValidationAnswer {
   readonly warnings: readonly string[];
 }
 
-const indicationWords: Record<SignatureReport['indication'], { readonly text: string; readonly tone: Tone }> = {
+const indicationWords: Record<
+  SignatureReport['indication'],
+  { readonly text: string; readonly tone: Tone }
+> = {
   'TOTAL-PASSED': { text: 'Valid', tone: 'good' },
   'TOTAL-FAILED': { text: 'Not valid', tone: 'bad' },
   INDETERMINATE: { text: 'Could not be confirmed', tone: 'unknown' },
@@ -57,17 +75,114 @@ const indicationWords: Record<SignatureReport['indication'], { readonly text: st
 
 /** ETSI EN 319 102-1 §5.1.3 sub-indications in plain words. */
 const subIndicationWords: Record<string, string> = {
-  FORMAT_FAILURE: 'The signature is not built the way the standard requires, so it cannot be checked.',
+  FORMAT_FAILURE:
+    'The signature is not built the way the standard requires, so it cannot be checked.',
   HASH_FAILURE: 'The signed content no longer matches the signature: the document was altered.',
   SIG_CRYPTO_FAILURE: "The signature value does not verify with the signer's certificate.",
-  NO_SIGNING_CERTIFICATE_FOUND: "The signer's certificate is missing, so nobody can tell who signed.",
-  NO_CERTIFICATE_CHAIN_FOUND: "The signer's certificate does not lead to a certificate authority this service trusts.",
-  OUT_OF_BOUNDS_NO_POE: "The signer's certificate was not valid at the time, and nothing proves the signature was made while it was.",
-  SIG_CONSTRAINTS_FAILURE: 'The signature breaks a rule, for example the document was changed after signing in a way that is not allowed.',
-  CHAIN_CONSTRAINTS_FAILURE: "A certificate in the signer's chain breaks a rule (for example, it may not issue certificates).",
+  NO_SIGNING_CERTIFICATE_FOUND:
+    "The signer's certificate is missing, so nobody can tell who signed.",
+  NO_CERTIFICATE_CHAIN_FOUND:
+    "The signer's certificate does not lead to a certificate authority this service trusts.",
+  OUT_OF_BOUNDS_NO_POE:
+    "The signer's certificate was not valid at the time, and nothing proves the signature was made while it was.",
+  SIG_CONSTRAINTS_FAILURE:
+    'The signature breaks a rule, for example the document was changed after signing in a way that is not allowed.',
+  CHAIN_CONSTRAINTS_FAILURE:
+    "A certificate in the signer's chain breaks a rule (for example, it may not issue certificates).",
   REVOKED: "The signer's certificate has been revoked.",
-  REVOKED_NO_POE: "The signer's certificate was revoked, and nothing proves the signature was made before that.",
+  REVOKED_NO_POE:
+    "The signer's certificate was revoked, and nothing proves the signature was made before that.",
+  REVOKED_CA_NO_POE:
+    "A certificate authority in the signer's chain was revoked, and nothing proves the signature was made before that.",
+  CRYPTO_CONSTRAINTS_FAILURE:
+    'The signature uses an algorithm or key size that is no longer considered secure.',
+  CRYPTO_CONSTRAINTS_FAILURE_NO_POE:
+    'The signature uses an algorithm or key size that is no longer considered secure, and nothing proves it was made while it still was.',
+  TRY_LATER:
+    'Whether a certificate has been revoked could not be found out now; checking again later may give an answer.',
+  REVOCATION_OUT_OF_BOUNDS_NO_POE:
+    'The revocation information is too old or too new to judge the signature.',
 };
+
+/** The typed findings' codes in plain words (docs/errors/validation.md). */
+const findingWords: Record<string, string> = {
+  ERR_VALIDATION_FILE_UNREADABLE: 'The file cannot be read as a PDF.',
+  ERR_VALIDATION_SIGNATURE_UNREADABLE: 'The signature entry in the PDF cannot be read.',
+  ERR_VALIDATION_SUBFILTER: 'The signature is of a kind this service does not check.',
+  ERR_VALIDATION_BYTE_RANGE:
+    'The signature does not say correctly which part of the file it covers.',
+  ERR_VALIDATION_CONTENTS: 'The signature value stored in the PDF is missing or damaged.',
+  ERR_VALIDATION_CMS_BER:
+    'The signature is written in an older encoding; it was read as the standard one.',
+  ERR_VALIDATION_CMS_STRUCTURE:
+    'The signature container is not built the way the standard requires.',
+  ERR_VALIDATION_ENCAPSULATED_CONTENT:
+    'The signature carries its own copy of the content instead of signing the PDF.',
+  ERR_VALIDATION_CERTIFICATION:
+    'The certification of the document is set up in a way the PDF standard forbids.',
+  ERR_VALIDATION_COLLISION: 'Two signatures claim the same place in the file.',
+  ERR_VALIDATION_SIGNER_CERTIFICATE: "The signer's certificate is missing from the signature.",
+  ERR_VALIDATION_DIGEST_MISMATCH: 'The signed content has changed since it was signed.',
+  ERR_VALIDATION_SIGNATURE_INVALID: "The signature value does not match the signer's certificate.",
+  ERR_VALIDATION_SIGNED_ATTRIBUTES: 'Information the signature must carry is missing or wrong.',
+  ERR_VALIDATION_WEAK_ALGORITHM:
+    'The signature uses an algorithm or key size that is no longer considered secure.',
+  ERR_VALIDATION_CHAIN:
+    "The signer's certificate does not lead to a trusted certificate authority, or was not valid at the time.",
+  ERR_VALIDATION_MODIFIED:
+    'The document was changed after signing in a way the signature does not allow.',
+  ERR_VALIDATION_LATER_REVISION:
+    'Something was added after signing, of a kind the signature allows.',
+  ERR_VALIDATION_SIGNATURE_TIMESTAMP: "The signature's time-stamp does not verify.",
+  ERR_VALIDATION_DOCUMENT_TIMESTAMP: 'The document time-stamp does not verify.',
+  ERR_VALIDATION_REVOKED: 'A certificate involved has been revoked.',
+  ERR_VALIDATION_NO_REVOCATION:
+    'Whether a certificate involved has been revoked could not be checked.',
+};
+
+const severityWords: Record<Finding['severity'], string> = {
+  error: 'Problem',
+  warning: 'Warning',
+  info: 'Note',
+};
+
+/** The EN 319 102-1 building blocks a finding comes from, in words. */
+const checkWords: Record<string, string> = {
+  document: 'the file',
+  'format-checking': 'format',
+  'identification-of-the-signing-certificate': "signer's certificate",
+  'cryptographic-verification': 'signature value',
+  'x509-certificate-validation': 'certificate path',
+  'signature-acceptance': 'algorithms',
+  modification: 'changes after signing',
+  'time-stamp': 'time-stamp',
+  revocation: 'revocation',
+};
+
+function FindingsList({
+  findings,
+  index,
+}: {
+  readonly findings: readonly Finding[];
+  readonly index: number;
+}): JSX.Element | null {
+  if (findings.length === 0) return null;
+  return (
+    <section aria-labelledby={`findings-${index}`}>
+      <h3 id={`findings-${index}`}>What the checks found</h3>
+      <ul class="findings" aria-labelledby={`findings-${index}`}>
+        {findings.map((f, i) => (
+          <li key={i} class={`finding finding-${f.severity}`}>
+            <strong>{severityWords[f.severity]}:</strong> {findingWords[f.code] ?? f.message}
+            <small class="block">
+              {f.message} — {f.code}, {checkWords[f.check] ?? f.check}
+            </small>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
 
 const chainWords: Record<string, string> = {
   trusted: 'Leads to a trusted root certificate authority.',
@@ -77,31 +192,48 @@ const chainWords: Record<string, string> = {
 };
 
 const revocationWords: Record<string, string> = {
-  good: 'Not revoked, according to the validation data in the document',
+  good: 'Not revoked',
   revoked: 'Revoked',
-  unknown: 'Unknown: the validation data in the document does not say',
-  none: 'No validation data about revocation in the document',
+  unknown: 'Unknown: the revocation information does not say',
+  none: 'No revocation information found',
 };
+
+function revocationText(r: NonNullable<SignatureReport['revocation']>): string {
+  const where = r.origin === 'online' ? 'asked online when checking' : 'in the document';
+  const from = r.source !== undefined ? ` (from ${r.source.toUpperCase()}, ${where})` : '';
+  return `${revocationWords[r.status] ?? r.status}${from}${r.revocationTime !== undefined ? `, revoked ${formatDate(r.revocationTime)}` : ''}`;
+}
 
 const levelWords: Record<string, string> = {
   'B-B': 'basic signature (B-B)',
   'B-T': 'signature with a trusted time-stamp (B-T)',
   'B-LT': 'signature with a time-stamp and the validation data to check it later (B-LT)',
-  'B-LTA': 'long-term archival signature: time-stamp, validation data and an archive time-stamp (B-LTA)',
+  'B-LTA':
+    'long-term archival signature: time-stamp, validation data and an archive time-stamp (B-LTA)',
 };
 
 function changeWords(s: SignatureReport): string {
-  if (s.coversWholeDocument) return 'Nothing has changed since this signature: it covers the whole document.';
+  if (s.coversWholeDocument)
+    return 'Nothing has changed since this signature: it covers the whole document.';
   if (s.indication === 'TOTAL-FAILED' && s.subIndication === 'SIG_CONSTRAINTS_FAILURE') {
     return 'The document was changed after this signature in a way that is not allowed.';
   }
   return 'Later additions were made after this signature (such as other signatures, time-stamps or validation data); the checks found only permitted changes.';
 }
 
-function SignatureCard({ s, index }: { readonly s: SignatureReport; readonly index: number }): JSX.Element {
+function SignatureCard({
+  s,
+  index,
+}: {
+  readonly s: SignatureReport;
+  readonly index: number;
+}): JSX.Element {
   const words = indicationWords[s.indication];
-  const stamps = (s.timestamps ?? []).filter((t) => t.kind === 'signature' || s.isDocumentTimestamp === true);
-  const title = s.isDocumentTimestamp === true ? `Document time-stamp ${index + 1}` : `Signature ${index + 1}`;
+  const stamps = (s.timestamps ?? []).filter(
+    (t) => t.kind === 'signature' || s.isDocumentTimestamp === true,
+  );
+  const title =
+    s.isDocumentTimestamp === true ? `Document time-stamp ${index + 1}` : `Signature ${index + 1}`;
   return (
     <article class={`card report report-${words.tone}`} aria-labelledby={`sig-${index}`}>
       <header class="report-head">
@@ -116,7 +248,11 @@ function SignatureCard({ s, index }: { readonly s: SignatureReport; readonly ind
         {s.isDocumentTimestamp !== true && (
           <>
             <dt>Signed at (claimed)</dt>
-            <dd>{s.claimedSigningTime !== undefined ? `${formatDate(s.claimedSigningTime)}, as stated by the signer's computer` : 'Not stated'}</dd>
+            <dd>
+              {s.claimedSigningTime !== undefined
+                ? `${formatDate(s.claimedSigningTime)}, as stated by the signer's computer`
+                : 'Not stated'}
+            </dd>
           </>
         )}
         <dt>Time-stamped</dt>
@@ -144,9 +280,12 @@ function SignatureCard({ s, index }: { readonly s: SignatureReport; readonly ind
             {words.text} ({s.indication}
             {s.subIndication !== undefined ? ` / ${s.subIndication}` : ''})
           </strong>
-          {s.subIndication !== undefined && <span class="block">{subIndicationWords[s.subIndication] ?? s.subIndication}</span>}
+          {s.subIndication !== undefined && (
+            <span class="block">{subIndicationWords[s.subIndication] ?? s.subIndication}</span>
+          )}
         </dd>
       </dl>
+      <FindingsList findings={s.findings ?? []} index={index} />
       <details>
         <summary>Details</summary>
         <dl class="facts small">
@@ -155,22 +294,28 @@ function SignatureCard({ s, index }: { readonly s: SignatureReport; readonly ind
           <dt>Format</dt>
           <dd>{s.subFilter ?? '—'}</dd>
           <dt>Integrity</dt>
-          <dd>{s.isIntact ? 'The signed bytes are unchanged (signature and digest verify).' : 'The signed bytes do not verify.'}</dd>
+          <dd>
+            {s.isIntact
+              ? 'The signed bytes are unchanged (signature and digest verify).'
+              : 'The signed bytes do not verify.'}
+          </dd>
           <dt>Certificate</dt>
-          <dd>{s.chainStatus === undefined ? '—' : (chainWords[s.chainStatus] ?? s.chainStatus)}</dd>
+          <dd>
+            {s.chainStatus === undefined ? '—' : (chainWords[s.chainStatus] ?? s.chainStatus)}
+          </dd>
           <dt>Certificate path</dt>
           <dd>{s.chain.length === 0 ? '—' : s.chain.join(' → ')}</dd>
           <dt>Revocation</dt>
-          <dd>
-            {s.revocation === undefined
-              ? '—'
-              : `${revocationWords[s.revocation.status] ?? s.revocation.status}${s.revocation.source !== undefined ? ` (from ${s.revocation.source.toUpperCase()} in the document)` : ''}${s.revocation.revocationTime !== undefined ? `, revoked ${formatDate(s.revocation.revocationTime)}` : ''}`}
-          </dd>
+          <dd>{s.revocation === undefined ? '—' : revocationText(s.revocation)}</dd>
           {s.problems.length > 0 && (
             <>
               <dt>Problems</dt>
               <dd>
-                <ul>{s.problems.map((p, i) => <li key={i}>{p}</li>)}</ul>
+                <ul>
+                  {s.problems.map((p, i) => (
+                    <li key={i}>{p}</li>
+                  ))}
+                </ul>
               </dd>
             </>
           )}
@@ -178,7 +323,11 @@ function SignatureCard({ s, index }: { readonly s: SignatureReport; readonly ind
             <>
               <dt>Warnings</dt>
               <dd>
-                <ul>{s.warnings.map((w, i) => <li key={i}>{w}</li>)}</ul>
+                <ul>
+                  {s.warnings.map((w, i) => (
+                    <li key={i}>{w}</li>
+                  ))}
+                </ul>
               </dd>
             </>
           )}
@@ -195,9 +344,12 @@ export function VerifyPage(): JSX.Element {
   const [report, setReport] = useState<ValidationAnswer | undefined>();
   const [jsonUrl, setJsonUrl] = useState<string | undefined>();
 
-  useEffect(() => () => {
-    if (jsonUrl !== undefined) URL.revokeObjectURL(jsonUrl);
-  }, [jsonUrl]);
+  useEffect(
+    () => () => {
+      if (jsonUrl !== undefined) URL.revokeObjectURL(jsonUrl);
+    },
+    [jsonUrl],
+  );
 
   const check = async (chosen: File): Promise<void> => {
     setFile(chosen);
@@ -208,7 +360,11 @@ export function VerifyPage(): JSX.Element {
     try {
       const answer = await postPdf<ValidationAnswer>('/api/v1/validate', chosen);
       setReport(answer);
-      setJsonUrl(URL.createObjectURL(new Blob([JSON.stringify(answer, null, 2)], { type: 'application/json' })));
+      setJsonUrl(
+        URL.createObjectURL(
+          new Blob([JSON.stringify(answer, null, 2)], { type: 'application/json' }),
+        ),
+      );
     } catch (err) {
       setError(asApiError(err));
     } finally {
@@ -220,13 +376,21 @@ export function VerifyPage(): JSX.Element {
   return (
     <section aria-labelledby="page-title">
       <PageTitle>Verify a signed PDF</PageTitle>
-      <p>Choose a signed PDF. Signet checks every signature in it and tells you who signed, when, and whether anything changed. The file is checked on the server and not kept.</p>
+      <p>
+        Choose a signed PDF. Signet checks every signature in it and tells you who signed, when, and
+        whether anything changed. The file is checked on the server and not kept.
+      </p>
       <div class="field">
         <label for="signed-pdf">Signed PDF</label>
-        <input id="signed-pdf" type="file" accept="application/pdf,.pdf" onChange={(e) => {
-          const chosen = e.currentTarget.files?.[0];
-          if (chosen !== undefined) void check(chosen);
-        }} />
+        <input
+          id="signed-pdf"
+          type="file"
+          accept="application/pdf,.pdf"
+          onChange={(e) => {
+            const chosen = e.currentTarget.files?.[0];
+            if (chosen !== undefined) void check(chosen);
+          }}
+        />
       </div>
       <div aria-live="polite">
         {busy && <p>Checking {file?.name}…</p>}
@@ -248,15 +412,25 @@ export function VerifyPage(): JSX.Element {
           {report.warnings.length > 0 && (
             <div class="card">
               <h2>About the file</h2>
-              <ul>{report.warnings.map((w, i) => <li key={i}>{w}</li>)}</ul>
+              <ul>
+                {report.warnings.map((w, i) => (
+                  <li key={i}>{w}</li>
+                ))}
+              </ul>
             </div>
           )}
           <p class="small">
-            Checked {formatDate(report.validatedAt)} against {plural(report.trustAnchors.length, 'trusted root')}: {report.trustAnchors.join('; ')}. SHA-256 of the file: <code class="hash">{report.document.sha256}</code>
+            Checked {formatDate(report.validatedAt)} against{' '}
+            {plural(report.trustAnchors.length, 'trusted root')}: {report.trustAnchors.join('; ')}.
+            SHA-256 of the file: <code class="hash">{report.document.sha256}</code>
           </p>
           {jsonUrl !== undefined && file !== undefined && (
             <p>
-              <a class="button" href={jsonUrl} download={`${safeFileName(file.name).replace(/\.pdf$/i, '')}-report.json`}>
+              <a
+                class="button"
+                href={jsonUrl}
+                download={`${safeFileName(file.name).replace(/\.pdf$/i, '')}-report.json`}
+              >
                 Download the report (JSON)
               </a>
             </p>
