@@ -6,6 +6,7 @@
  */
 import { ServerError } from './errors.js';
 import { MAX_JSON_DEPTH, jsonTooDeep } from '../core/json-depth.js';
+import type { ServerOptions as HttpsServerOptions } from 'node:https';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import { isSignetError } from '../core/errors.js';
@@ -22,6 +23,7 @@ import { userApiPrefix, userAuditRoutes } from './routes/user-audit-routes.js';
 import { sessionRoutes } from './routes/session-routes.js';
 import { accountRoutes } from './routes/account-routes.js';
 import type { Services } from './services.js';
+import { createHttpsServerFactory } from './https-server.js';
 
 /** A surface plugin registered by buildServer with its own options (CSC, OAuth2). */
 export interface SurfacePlugin {
@@ -44,6 +46,8 @@ export interface BuildServerOptions {
   readonly timeouts?: { readonly connectionMs?: number; readonly requestMs?: number };
   /** The process's readiness (`signet serve` drains it on SIGTERM); default: a new one over the services. */
   readonly readiness?: Readiness;
+  /** Serve HTTPS with these options (tls-config.ts httpsServerOptions); absent: plain HTTP. */
+  readonly https?: HttpsServerOptions;
 }
 
 
@@ -56,6 +60,9 @@ const securityHeaders: Readonly<Record<string, string>> = {
   'cross-origin-opener-policy': 'same-origin',
   'cross-origin-resource-policy': 'same-origin',
 };
+
+/** RFC 6797 §6.1: one year; subdomains are not Signet's to commit. */
+const hstsHeader = 'max-age=31536000';
 
 /**
  * One access-log line per request, written when the answer is complete, with method, path (no
@@ -121,6 +128,8 @@ function errorBody(err: FastifyError): { status: number; body: { error: string; 
  * ```
  */
 export async function buildServer(services: Services, options: BuildServerOptions = {}): Promise<FastifyInstance> {
+  const connectionMs = options.timeouts?.connectionMs ?? 60_000;
+  const requestMs = options.timeouts?.requestMs ?? 120_000;
   const app = Fastify({
     loggerInstance: services.logger as FastifyBaseLogger,
     genReqId: traceIdFor,
@@ -132,8 +141,10 @@ export async function buildServer(services: Services, options: BuildServerOption
     trustProxy: false,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
-    connectionTimeout: options.timeouts?.connectionMs ?? 60_000,
-    requestTimeout: options.timeouts?.requestMs ?? 120_000,
+    connectionTimeout: connectionMs,
+    requestTimeout: requestMs,
+    // Fastify's default keep-alive timeout (72 s) on the HTTPS server too.
+    ...(options.https === undefined ? {} : { serverFactory: createHttpsServerFactory(options.https, { connectionMs, requestMs, keepAliveMs: 72_000 }) }),
   });
 
   // DOS-15: every JSON body's nesting is bounded before it is parsed (a body nested thousands deep
@@ -182,6 +193,8 @@ export async function buildServer(services: Services, options: BuildServerOption
     for (const [name, value] of Object.entries(securityHeaders)) {
       if (!reply.hasHeader(name)) void reply.header(name, value);
     }
+    // RFC 6797 §7.2: HSTS only over a secure transport (a browser ignores it over HTTP anyway).
+    if (options.https !== undefined) void reply.header('strict-transport-security', hstsHeader);
     // RFC 6749 §5.1: responses carrying tokens must not be cached; the default for every API answer.
     if (!reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store');
     void reply.header('x-trace-id', request.id);

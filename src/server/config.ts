@@ -9,6 +9,7 @@ import { isIP } from 'node:net';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { StoreConfig } from '../store/index.js';
 import { ServerError } from './errors.js';
+import { loadTlsConfig, type TlsConfig } from './tls-config.js';
 
 /** Where the key-encryption key comes from. */
 export type KekLocation =
@@ -122,6 +123,8 @@ export interface ServerConfig {
    * `SIGNET_OIDC_ISSUER` is unset.
    */
   readonly oidc: OidcConfig | undefined;
+  /** HTTPS (and mutual TLS) from `SIGNET_TLS_CERT_FILE`, `_KEY_FILE`, `_CLIENT_CA_FILE` (tls-config.ts). */
+  readonly tls: TlsConfig | undefined;
 }
 
 /** The identity provider of the federated first factor. */
@@ -391,6 +394,7 @@ export function loadServerConfig(input: ServerConfigInput = {}): ServerConfig {
       absoluteSeconds: atLeastOne(parseCount(env['SIGNET_SESSION_ABSOLUTE_SECONDS'], 43_200, 'SIGNET_SESSION_ABSOLUTE_SECONDS'), 'SIGNET_SESSION_ABSOLUTE_SECONDS'),
     },
     oidc: oidcConfig(env),
+    tls: loadTlsConfig(env),
   };
 }
 

@@ -10,6 +10,7 @@ import { loadSigningConfig } from './signing-config.js';
 import { loadPdfPreparerOptions } from './pdf-preparation-pool.js';
 import { loadValidateSettings } from './routes/validate-routes.js';
 import { consentDocumentMaxBytes } from './surfaces.js';
+import { readTlsMaterial } from './tls-config.js';
 import type { ServerConfig, ServerConfigInput } from './config.js';
 
 /** Where a value came from: the environment, a command-line option (its flag), or the default. */
@@ -62,6 +63,7 @@ export function effectiveConfiguration(
   const pdfWorkers = loadPdfPreparerOptions(env);
   const validate = loadValidateSettings(env);
   const consentMax = consentDocumentMaxBytes(env);
+  if (config.tls !== undefined) readTlsMaterial(config.tls);
 
   const out: EffectiveSetting[] = [];
   const put = (
@@ -109,6 +111,11 @@ export function effectiveConfiguration(
   }
   put('SIGNET_SHUTDOWN_DELAY_MS', config.shutdown.drainDelayMs);
   put('SIGNET_SHUTDOWN_TIMEOUT_MS', config.shutdown.timeoutMs);
+
+  // TLS
+  put('SIGNET_TLS_CERT_FILE', config.tls?.certFile ?? '(plain HTTP)');
+  put('SIGNET_TLS_KEY_FILE', config.tls?.keyFile);
+  put('SIGNET_TLS_CLIENT_CA_FILE', config.tls?.clientCaFile ?? '(no client certificates)');
 
   // Keys
   secret('SIGNET_KEK', config.kek.kind === 'file' ? `(development: ${config.kek.file})` : '');

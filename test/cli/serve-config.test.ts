@@ -105,6 +105,11 @@ describe('signet serve --print-config (issue 17)', () => {
     [{ SIGNET_SESSION_IDLE_SECONDS: '0' }, 'SIGNET_SESSION_IDLE_SECONDS', /at least 1/],
     [{ SIGNET_VALIDATE_MAX_BYTES: '12' }, 'SIGNET_VALIDATE_MAX_BYTES', /at least 1024/],
     [{ SIGNET_NODE_ID: 'a b' }, 'SIGNET_NODE_ID', /printable/],
+    [
+      { SIGNET_TLS_CERT_FILE: '/etc/hostname' },
+      'SIGNET_TLS_KEY_FILE',
+      /SIGNET_TLS_CERT_FILE needs SIGNET_TLS_KEY_FILE/,
+    ],
   ];
   it('a malformed setting stops the start: exit 1, one line naming the variable and the reason', async (t) => {
     const dir = tempDir(t);

@@ -24,7 +24,10 @@ import {
   id_ce_basicConstraints,
   id_ce_extKeyUsage,
   id_ce_keyUsage,
+  id_ce_subjectAltName,
   id_ce_subjectKeyIdentifier,
+  GeneralName,
+  SubjectAlternativeName,
   id_kp_OCSPSigning,
   id_kp_timeStamping,
   KeyIdentifier,
@@ -126,6 +129,8 @@ interface IssueParams {
   readonly isCa: boolean;
   readonly keyUsage: number;
   readonly extKeyUsage?: { readonly oids: readonly string[]; readonly critical: boolean };
+  /** RFC 5280 §4.2.1.6 subjectAltName: DNS names and IP addresses (a TLS server's identity, RFC 6125). */
+  readonly subjectAltName?: { readonly dns?: readonly string[]; readonly ip?: readonly string[] };
 }
 
 /** Issues an X.509 v3 certificate (RFC 5280 §4.1) signed with sha256WithRSAEncryption. */
@@ -150,6 +155,13 @@ function issue(p: IssueParams): Issued {
   }
   if (p.extKeyUsage !== undefined) {
     extensions.push(extension(id_ce_extKeyUsage, p.extKeyUsage.critical, new ExtendedKeyUsage([...p.extKeyUsage.oids])));
+  }
+  if (p.subjectAltName !== undefined) {
+    const names = [
+      ...(p.subjectAltName.dns ?? []).map((dNSName) => new GeneralName({ dNSName })),
+      ...(p.subjectAltName.ip ?? []).map((iPAddress) => new GeneralName({ iPAddress })),
+    ];
+    extensions.push(extension(id_ce_subjectAltName, false, new SubjectAlternativeName(names)));
   }
   const tbs = new TBSCertificate({
     version: Version.v3,
@@ -277,6 +289,9 @@ export async function issueTestCertificate(options: {
   readonly key: KeyObject;
   readonly subject: string;
   readonly extKeyUsage?: { readonly oids: readonly string[]; readonly critical: boolean };
+  /** A TLS server or client certificate: digitalSignature (and keyEncipherment for RSA) instead of the signer's key usage. */
+  readonly tls?: boolean;
+  readonly subjectAltName?: { readonly dns?: readonly string[]; readonly ip?: readonly string[] };
 }): Promise<TestCertificate> {
   caLayer ??= buildCaLayer();
   const ca = await caLayer;
@@ -285,8 +300,10 @@ export async function issueTestCertificate(options: {
     key: options.key,
     issuer: ca.intermediate,
     isCa: false,
-    keyUsage: signerUsage,
+    // RFC 5246 §7.4.2 / RFC 8446 §4.4.2.2: a TLS end-entity key signs the handshake.
+    keyUsage: options.tls === true ? KeyUsageFlags.digitalSignature | KeyUsageFlags.keyEncipherment : signerUsage,
     ...(options.extKeyUsage === undefined ? {} : { extKeyUsage: options.extKeyUsage }),
+    ...(options.subjectAltName === undefined ? {} : { subjectAltName: options.subjectAltName }),
   });
 }
 

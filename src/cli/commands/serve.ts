@@ -18,6 +18,8 @@ import {
   type Services,
 } from '../../server/index.js';
 import { effectiveConfiguration, formatEffectiveConfiguration } from '../../server/effective-config.js';
+import { httpsServerOptions, readTlsMaterial, reloadTlsOnSighup } from '../../server/tls-config.js';
+import { Server as TlsServer } from 'node:tls';
 import { ensureDemoAccount, type DemoAccount } from '../../server/demo.js';
 import { serverSurfaces, credentialOperationsFor } from '../../server/surfaces.js';
 import type { CliIo, Command } from '../command.js';
@@ -37,6 +39,8 @@ const usage = `usage: signet serve [--data DIR] [--port P] [--host H] [--base-ur
   /health/live and /health/ready are the liveness and readiness probes. SIGTERM: readiness false,
   SIGNET_SHUTDOWN_DELAY_MS (default 0) more of serving, then in-flight requests finish (at most
   SIGNET_SHUTDOWN_TIMEOUT_MS, default 30000) and exit 0. See docs/operations.md.
+  SIGNET_TLS_CERT_FILE and SIGNET_TLS_KEY_FILE serve HTTPS (re-read on SIGHUP); with
+  SIGNET_TLS_CLIENT_CA_FILE client certificates are asked for (RFC 8705 mutual TLS).
   --print-config prints the effective configuration (NAME=value # source, secrets masked) and
   exits; a malformed setting stops the start with one line naming it (docs/configuration.md).`;
 
@@ -73,9 +77,9 @@ function demoInstructions(demo: DemoAccount, baseUrl: string, dataDir: string): 
  * WebAuthn refuses an IP address as relying-party id (W3C WebAuthn L2 §5.1.4.1), and browsers
  * reach a 127.0.0.1 listener under that name.
  */
-export function defaultBaseUrl(host: string, port: number): string {
-  if (host === '127.0.0.1' || host === 'localhost') return `http://localhost:${port}`;
-  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+export function defaultBaseUrl(host: string, port: number, scheme: 'http' | 'https' = 'http'): string {
+  if (host === '127.0.0.1' || host === 'localhost') return `${scheme}://localhost:${port}`;
+  return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
 async function waitForSignal(): Promise<string> {
@@ -164,11 +168,18 @@ export async function runServe(argv: readonly string[], io: CliIo, stop: Promise
     // Not ready before the demo account (and demo.json) exists: a probe must not route clients
     // to a server whose demo credential is still being made.
     const readiness = new Readiness({ store: services.store, backends: services.backends, audit: services.audit, starting: config.demo });
-    const app = await buildServer(services, { surfaces: serverSurfaces(services), readiness });
+    const tls = config.tls === undefined ? undefined : readTlsMaterial(config.tls);
+    const app = await buildServer(services, {
+      surfaces: serverSurfaces(services),
+      readiness,
+      ...(tls === undefined ? {} : { https: httpsServerOptions(tls) }),
+    });
+    // SIGHUP: the certificate and key are read again, open connections keep going (issue 17).
+    const stopTlsReload = config.tls !== undefined && app.server instanceof TlsServer ? reloadTlsOnSighup(app.server, config.tls, logger) : (): void => undefined;
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
     const port = typeof address === 'object' && address !== null ? address.port : config.port;
-    if (config.baseUrl === undefined) services.baseUrl.set(defaultBaseUrl(config.host, port));
+    if (config.baseUrl === undefined) services.baseUrl.set(defaultBaseUrl(config.host, port, tls === undefined ? 'http' : 'https'));
     const base = services.baseUrl.get();
     // After listening: the demo certificate's AIA/CDP must carry the bound port.
     const demo = config.demo ? await ensureDemoAccount(services) : undefined;
@@ -190,6 +201,7 @@ export async function runServe(argv: readonly string[], io: CliIo, stop: Promise
     );
     const signal = await stop;
     logger.info({ signal }, 'shutting down');
+    stopTlsReload();
     await renewal.stop();
     if (!(await drainAndClose(app, readiness, config.shutdown, logger))) exitCode = 1;
   } finally {
