@@ -43,6 +43,19 @@ export interface ReadinessOptions {
   readonly starting?: boolean;
 }
 
+/**
+ * Every local key backend healthy, and at least one remote token server (`remote:NAME`) when there
+ * are any: every node shares the token servers, so one that is down would take every node out of
+ * rotation at once while the others still sign (a credential on several tokens leaves it out,
+ * docs/csc.md); `keys` still reports it down.
+ */
+function keysReady(keys: Readonly<Record<string, boolean>>): boolean {
+  const entries = Object.entries(keys);
+  const remote = entries.filter(([kind]) => kind.startsWith('remote:'));
+  const local = entries.filter(([kind]) => !kind.startsWith('remote:'));
+  return local.every(([, ok]) => ok) && (remote.length === 0 || remote.some(([, ok]) => ok));
+}
+
 /** The probe's answer; `false` when it fails or takes longer than `ms`. */
 async function within(ms: number, probe: () => Promise<boolean>): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
@@ -111,7 +124,7 @@ export class Readiness {
     for (const [kind, backend] of this.#backends) {
       keys[kind] = await within(this.#probeTimeoutMs, async () => (await backend.health()).ok);
     }
-    const ready = !this.#starting && !this.#draining && database && audit && Object.values(keys).every(Boolean);
+    const ready = !this.#starting && !this.#draining && database && audit && keysReady(keys);
     return { ready, starting: this.#starting, draining: this.#draining, database, audit, keys };
   }
 

@@ -5,7 +5,7 @@
  * certificate for the same subject; credentials/info lists both (`signet_keys`); signHash with
  * `signet_key: "any"` spreads over the two keys and names the certificate that signed (openssl
  * verifies every signature with it); no `signet_key` signs with the first key, a serial number with
- * that key. Both stores.
+ * that key (docs/security.md KEY-14). Both stores.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
