@@ -3,6 +3,7 @@
  * ETSI EN 319 142-1 §6 on request (B-T signature-time-stamp, B-LT DSS, B-LTA document timestamp).
  */
 import { closeSync, copyFileSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { copyFile } from 'node:fs/promises';
 import { dirname, join, basename } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Signer } from '../cms/index.js';
@@ -124,9 +125,10 @@ export async function signPdf(pdf: Uint8Array, signer: Signer, options: SignOpti
 }
 
 /**
- * Signs the file at `inputPath` into `outputPath` without loading it: the original is copied by
- * the kernel, the update appended, and the result renamed into place only when complete (no
- * half-written output on failure).
+ * Signs the file at `inputPath` into `outputPath` without loading it: the kernel copies the
+ * original into a temporary file while the digest reads it (issue 18 §5: the copy overlaps the
+ * one user-space pass, so a 200 MB file costs about one SHA-256 pass), the update is appended
+ * from memory, and the result renamed into place only when complete (no half-written output).
  */
 export async function signPdfFile(
   inputPath: string,
@@ -135,20 +137,39 @@ export async function signPdfFile(
   options: SignOptions,
 ): Promise<PreparedSignature> {
   const source = FileSource.open(inputPath);
-  let update: Uint8Array;
-  let prepared: PreparedSignature;
+  const tmp = temporaryPathFor(outputPath);
+  const copied = copyFile(inputPath, tmp);
   try {
-    ({ prepared, update } = await signSource(source, signer, options));
+    const { prepared, update } = await signSource(source, signer, options);
+    await copied;
+    const fd = openSync(tmp, 'a');
+    try {
+      writeAll(fd, update);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, outputPath);
+    return prepared;
+  } catch (err) {
+    await copied.catch(() => undefined);
+    rmSync(tmp, { force: true });
+    throw err;
   } finally {
     source.close();
   }
-  writeFileAtomically(outputPath, inputPath, update);
-  return prepared;
+}
+
+function temporaryPathFor(outputPath: string): string {
+  return join(dirname(outputPath), `.${basename(outputPath)}.${randomBytes(6).toString('hex')}.tmp`);
+}
+
+function writeAll(fd: number, bytes: Uint8Array): void {
+  for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
 }
 
 /** Writes `original ‖ update` to `outputPath` through a temporary file and a rename. */
 export function writeFileAtomically(outputPath: string, originalPath: string, update: Uint8Array): void {
-  const tmp = join(dirname(outputPath), `.${basename(outputPath)}.${randomBytes(6).toString('hex')}.tmp`);
+  const tmp = temporaryPathFor(outputPath);
   try {
     copyFileSync(originalPath, tmp);
     const fd = openSync(tmp, 'a');

@@ -7,6 +7,11 @@ export interface ByteSource {
   readonly length: number;
   /** Bytes `[offset, offset + length)` clamped to the source; the result must not be modified. */
   read(offset: number, length: number): Uint8Array;
+  /**
+   * Optional: copies bytes from `offset` into `target` (as many as fit, clamped to the source)
+   * and returns how many, so a sequential reader (a ByteRange digest) reuses one buffer.
+   */
+  readInto?(offset: number, target: Uint8Array): number;
 }
 
 /**
@@ -144,6 +149,25 @@ export class FileSource implements ByteSource {
     }
     this.#bytesRead += got;
     return buf.subarray(0, got);
+  }
+
+  /** Reads `[offset, offset + target.length)` into `target` with positioned reads, bypassing the block cache. */
+  readInto(offset: number, target: Uint8Array): number {
+    const fd = this.#fd;
+    if (fd === undefined) throw new PdfError('ERR_PDF_IO', 'the file source is closed');
+    const size = Math.max(0, Math.min(target.length, this.length - offset));
+    let got = 0;
+    try {
+      while (got < size) {
+        const n = readSync(fd, target, got, size - got, offset + got);
+        if (n === 0) break;
+        got += n;
+      }
+    } catch (cause) {
+      throw new PdfError('ERR_PDF_IO', 'cannot read the PDF file', { cause });
+    }
+    this.#bytesRead += got;
+    return got;
   }
 
   /** Closes the file descriptor (idempotent). */
