@@ -1,7 +1,10 @@
 /**
  * Key backend throughput: signatures/s of the software keystore, PKCS#11 on SoftHSM and the
  * remote token server (→ SoftHSM), with 1 and N concurrent callers, next to raw node:crypto
- * signs/s measured in the same run (the ratio is what to watch).
+ * signs/s measured in the same run (the ratio is what to watch). Then one heavy user through the
+ * whole RSSP (signHash with `signet_key: "any"`) on the software keystore and on 1, 2 and 4
+ * SoftHSM2 tokens behind token-server processes (heavy-user.ts), next to the raw PKCS#11 rate of
+ * one SoftHSM2 token in process from the first part (issue 16 §2).
  */
 import { createHash, generateKeyPairSync, sign as rawSign } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -18,10 +21,16 @@ import {
   type SignRequest,
 } from '../src/keys/index.js';
 import { initSoftHsm, softhsmModule } from '../test/keys/support/softhsm.js';
+import { heavyUserRates } from './heavy-user.js';
 import { makeMutualTls } from '../test/keys/support/tls.js';
 
 const seconds = Number(process.env['BENCH_SECONDS'] ?? 1.5);
 const concurrency = Number(process.env['BENCH_CONCURRENCY'] ?? 8);
+const heavy = {
+  tokens: (process.env['BENCH_HEAVY_TOKENS'] ?? '1,2,4').split(',').map(Number),
+  signatures: Number(process.env['BENCH_HEAVY_SIGNATURES'] ?? 400),
+  batch: Number(process.env['BENCH_HEAVY_BATCH'] ?? 10),
+};
 
 function rawRate(type: 'rsa' | 'ec'): number {
   const { privateKey } =
@@ -118,6 +127,7 @@ try {
       raw: raw.ec,
     },
   ];
+  let rawPkcs11 = 0;
   for (const [name, backend] of [
     ['software', software],
     ['pkcs11/softhsm', softhsm],
@@ -128,11 +138,26 @@ try {
       await backend.sign(ref, c.request); // warm up sessions and connections
       const one = await backendRate(backend, ref, c.request, 1);
       const many = await backendRate(backend, ref, c.request, concurrency);
+      if (name === 'pkcs11/softhsm' && c.name === 'EC-P256') rawPkcs11 = many;
       console.log(
         `${name.padEnd(16)} ${c.name.padEnd(9)} ${c.request.scheme.padEnd(20)} ${one.toFixed(0).padStart(7)} (${(one / c.raw).toFixed(2)})` +
           `       ${many.toFixed(0).padStart(7)} (${(many / c.raw).toFixed(2)})`,
       );
     }
+  }
+
+  // Issue 16 §2: one heavy user on several tokens, through signHash, in the same run.
+  const rates = await heavyUserRates({ dir: join(dir, 'heavy'), ...heavy, callers: concurrency });
+  console.log(
+    `\nheavy user, EC-P256, signHash of ${heavy.batch} hashes × ${concurrency} callers, ${heavy.signatures} signatures each;` +
+      ` raw PKCS#11 (one SoftHSM2 token in process, ${concurrency} callers): ${rawPkcs11.toFixed(0)} signs/s`,
+  );
+  console.log('credential on        signatures/s   ratio to raw PKCS#11   ratio to software');
+  const softwareRate = rates.get('software') ?? Number.NaN;
+  for (const [name, rate] of rates) {
+    console.log(
+      `${name.padEnd(20)} ${rate.toFixed(0).padStart(12)}   ${(rate / rawPkcs11).toFixed(2).padStart(20)}   ${(rate / softwareRate).toFixed(2).padStart(17)}`,
+    );
   }
 } finally {
   for (const close of cleanup) await close();
