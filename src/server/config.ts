@@ -5,6 +5,7 @@
  * attempt, request and failure-audit limits).
  */
 import { availableParallelism, hostname } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { StoreConfig } from '../store/index.js';
@@ -274,7 +275,16 @@ function checkBaseUrl(url: string, what: string): string {
  * `SIGNET_DB_CONNECT_TIMEOUT_MS` (default 10000).
  */
 function databaseConfig(env: NodeJS.ProcessEnv, dataDir: string): StoreConfig {
-  const url = env['DATABASE_URL'];
+  // The *_FILE convention of a secret (the URL may hold a password): the file wins.
+  const file = nonEmpty(env['DATABASE_URL_FILE']);
+  let url = env['DATABASE_URL'];
+  if (file !== undefined) {
+    try {
+      url = readFileSync(file, 'utf8').trim();
+    } catch (cause) {
+      throw new ServerError('ERR_SERVER_CONFIG', `DATABASE_URL_FILE (${file}) cannot be read`, { cause });
+    }
+  }
   if (url === undefined || url === '') return { kind: 'sqlite', file: join(dataDir, 'signet.db') };
   if (!/^postgres(ql)?:\/\//.test(url)) {
     throw new ServerError('ERR_SERVER_CONFIG', 'DATABASE_URL must be a postgres:// URL');

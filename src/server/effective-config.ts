@@ -72,7 +72,11 @@ export function effectiveConfiguration(
     flag?: { readonly given: boolean; readonly name: string },
   ): void => {
     const source: SettingSource =
-      flag?.given === true ? `--${flag.name}` : isSet(env, name) ? 'environment' : 'default';
+      flag?.given === true
+        ? `--${flag.name}`
+        : isSet(env, name) || isSet(env, `${name}_FILE`)
+          ? 'environment'
+          : 'default';
     out.push({ name, value: value === undefined ? '' : String(value), source });
   };
   /** A secret: its file when `NAME_FILE` is set, `****` when the value itself is in the environment. */

@@ -85,11 +85,22 @@ describe('signet serve --print-config (issue 17)', () => {
     const dir = tempDir(t);
     const kekFile = join(dir, 'kek');
     writeFileSync(kekFile, 'bb'.repeat(32), { mode: 0o600 });
+    const urlFile = join(dir, 'database-url');
+    writeFileSync(urlFile, 'postgres://signet:pg-Secret-3@db.example:5432/signet\n', {
+      mode: 0o600,
+    });
     const run = await signet(['serve', '--print-config', '--data', join(dir, 'data')], {
       SIGNET_KEK_FILE: kekFile,
       SIGNET_KEK: '',
+      DATABASE_URL_FILE: urlFile,
     });
     assert.equal(run.code, 0, run.stderr);
+    // DATABASE_URL_FILE (the *_FILE convention of a secret row) is read, its password masked.
+    assert.match(
+      run.stdout,
+      /^DATABASE_URL=postgres:\/\/signet:\*\*\*\*@db\.example:5432\/signet\s+# environment$/m,
+    );
+    assert.ok(!run.stdout.includes('pg-Secret-3'));
     assert.match(run.stdout, new RegExp(`^SIGNET_KEK_FILE=${kekFile}\\s+# environment$`, 'm'));
     assert.ok(!run.stdout.includes('bb'.repeat(32)));
   });
