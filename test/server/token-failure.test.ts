@@ -5,7 +5,9 @@
  * `signet_key: "any"`; halfway one token server is SIGKILLed. Every hash gets exactly one signature
  * that verifies with the certificate its answer names (one of the user's two), each hash is
  * consumed once in the audit log, which verifies; readiness reports `remote:t2` down and the node
- * stays ready on t1; credentials/info shows the key unavailable. Both stores.
+ * stays ready on t1; credentials/info shows the key unavailable. And the failure exactly
+ * mid-request: the token server of the key a request prepared is killed after its SAD slot was
+ * reserved, before the key operation; the request is signed by the other key. Both stores.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,7 +16,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { verifyAuditStore } from '../../src/audit/index.js';
 import { decodeBase32, generateTotp } from '../../src/auth/index.js';
-import { issueAdminToken } from '../../src/server/index.js';
+import { buildServer, issueAdminToken } from '../../src/server/index.js';
+import { loadSigningConfig } from '../../src/server/signing-config.js';
+import { credentialOperationsFor, serverSurfaces } from '../../src/server/surfaces.js';
 import { ensureDemoAccount } from '../../src/server/demo.js';
 import { storeKinds } from '../support/stores.js';
 import { requireTools, runTool } from '../support/tools.js';
@@ -33,7 +37,7 @@ import {
   startNode,
   type CscAnswer,
 } from './support/csc-nodes.js';
-import { serverEnv } from './support/server-fixture.js';
+import { openServices, serverEnv } from './support/server-fixture.js';
 
 const total = 300;
 const parallel = 6;
@@ -250,6 +254,147 @@ for (const kind of storeKinds) {
       const report = (await ready.json()) as { ready: boolean; keys: Record<string, boolean> };
       assert.deepEqual(report.keys, { software: true, 'remote:t1': true, 'remote:t2': false });
       assert.equal(ready.status, 200, 'still ready: the other token server signs');
+    });
+
+    it('a token server killed after the reservation, before the key operation: the request is signed by the other key, once', async (t) => {
+      if (!requireTools(t, 'openssl', 'softhsm2-util')) return;
+      const env = await serverEnv(t, kind);
+      if (!env) return;
+      const dir = tempDir(t);
+      const files = tokenTlsFiles(join(dir, 'tls'));
+      const [t1, t2] = await Promise.all([
+        startTokenServerProcess(join(dir, 'hsm-1'), ['card-1'], files),
+        startTokenServerProcess(join(dir, 'hsm-2'), ['card-2'], files),
+      ]);
+      t.after(() => Promise.all([t1?.stop(), t2?.stop()]));
+      assert.ok(t1 && t2);
+      const clock = sharedClock();
+      // The node as startNode builds it, with a fault hook that kills t2 at the afterReserve point
+      // of the next idempotent request (signing-faults.ts): the key is prepared, the slot consumed.
+      let killAtReserve = false;
+      const services = await openServices(
+        t,
+        {
+          ...env,
+          env: {
+            ...env.env,
+            SIGNET_NODE_ID: 'node-hook',
+            ...tokenServersEnv(files, { t1: t1.url, t2: t2.url }),
+          },
+        },
+        { credentials: credentialOperationsFor, clock },
+      );
+      const signing = {
+        ...loadSigningConfig({}),
+        faults: {
+          actions: new Map(),
+          hooks: {
+            reach: async (point: string) => {
+              if (point !== 'afterReserve' || !killAtReserve) return;
+              killAtReserve = false;
+              await t2.kill();
+            },
+          },
+        },
+      };
+      const app = await buildServer(services, { surfaces: serverSurfaces(services, signing) });
+      t.after(() => app.close());
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      const node = { url: `http://127.0.0.1:${(app.server.address() as { port: number }).port}` };
+      services.baseUrl.set(node.url);
+      const { demo } = await ensureDemoAccount(services);
+      const { credentialID } = await services.admin.createCredential(
+        {
+          user: demo.username,
+          backend: 'remote:t1',
+          algorithm: 'EC-P256',
+          pin: '246801',
+          commonName: 'Heavy User',
+        },
+        { via: 'cli' },
+      );
+      const second = await services.admin.addCredentialKey(credentialID, 'remote:t2', {
+        via: 'cli',
+      });
+      const login = await post(
+        node,
+        'auth/login',
+        {},
+        `Basic ${Buffer.from(`${demo.username}:${demo.password}`).toString('base64')}`,
+      );
+      const bearer = `Bearer ${login.body['access_token'] as string}`;
+      const hashes = ['first', 'second'].map((p) =>
+        createHash('sha256').update(p).digest('base64'),
+      );
+      clock.advance(30_000);
+      const authorized = await post(
+        node,
+        'credentials/authorize',
+        {
+          credentialID,
+          numSignatures: 2,
+          hashes,
+          hashAlgorithmOID: SHA256,
+          authData: [
+            { id: 'PIN', value: '246801' },
+            { id: 'OTP', value: generateTotp(decodeBase32(demo.totpSecret), clock.now()) },
+          ],
+        },
+        bearer,
+      );
+      assert.equal(authorized.status, 200, JSON.stringify(authorized.body));
+      const signHash = (hash: string, idempotencyKey?: string) =>
+        fetch(`${node.url}/csc/v2/signatures/signHash`, {
+          method: 'POST',
+          headers: {
+            authorization: bearer,
+            'content-type': 'application/json',
+            ...(idempotencyKey === undefined ? {} : { 'idempotency-key': idempotencyKey }),
+          },
+          body: JSON.stringify({
+            credentialID,
+            SAD: authorized.body['SAD'],
+            hashes: [hash],
+            hashAlgorithmOID: SHA256,
+            signAlgo: ES256,
+            signet_key: 'any',
+          }),
+        }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, any> })); // eslint-disable-line @typescript-eslint/no-explicit-any
+      // The first request takes t1's key; the next one, prepared with t2's (least recently chosen), loses its token.
+      const first = await signHash(hashes[0] as string);
+      assert.equal(first.status, 200, JSON.stringify(first.body));
+      assert.notEqual(first.body['signet_key']['serialNumber'], second.serialNumber);
+      killAtReserve = true;
+      const failedOver = await signHash(hashes[1] as string, 'second');
+      assert.equal(killAtReserve, false, 'the hook fired: t2 was killed mid-request');
+      assert.equal(failedOver.status, 200, JSON.stringify(failedOver.body));
+      const signer = failedOver.body['signet_key'] as {
+        serialNumber: string;
+        certificates: string[];
+      };
+      assert.equal(
+        signer.serialNumber,
+        first.body['signet_key']['serialNumber'],
+        'signed by t1’s key',
+      );
+      const cert = new X509Certificate(Buffer.from(signer.certificates[0] as string, 'base64'));
+      assert.ok(
+        opensslVerifies(
+          dir,
+          cert,
+          hashes[1] as string,
+          failedOver.body['signatures'][0] as string,
+          1,
+        ),
+      );
+      const again = await signHash(hashes[1] as string, 'second');
+      assert.deepEqual(again.body, failedOver.body, 'the retry gets the stored answer');
+      const consumed = await auditedConsumptions(services.store.db);
+      assert.deepEqual(
+        [consumed.get(hashes[0] as string), consumed.get(hashes[1] as string)],
+        [1, 1],
+      );
+      assert.equal((await verifyAuditStore(services.store, services.auditKey)).ok, true);
     });
   });
 }
