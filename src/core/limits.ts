@@ -19,7 +19,10 @@ export interface ParseLimits {
   readonly maxCachedDecodedBytes: number;
   /** Maximum number of revisions (xref sections) followed. */
   readonly maxRevisions: number;
-  /** Maximum wall time in ms for one whole-document operation (recovery scans, validation). */
+  /**
+   * Maximum wall time in ms spent reading one document: the sum of its operations (opening,
+   * recovery scans, object and stream reads), shared like the decode budget.
+   */
   readonly maxMillis: number;
 }
 

@@ -1,7 +1,8 @@
 /**
  * One decompression budget per document (issue 15, docs/security.md DOS-01/02/03): every reader's
  * stream decoding draws from it, so a stream referenced many times, or many streams, cannot add
- * up to more work than the document's total.
+ * up to more work than the document's total. It also sums the time the document's operations
+ * took, so many short reads (one per form field, per page) meet the time limit as one long one.
  */
 import type { ParseLimits } from '../core/limits.js';
 import { PdfError } from './errors.js';
@@ -22,9 +23,21 @@ export class DocumentBudget {
   readonly maxTotalBytes: number;
   #decoded = 0;
 
+  #spentMs = 0;
+
   constructor(limits: Pick<ParseLimits, 'maxDecodedStreamBytes' | 'maxDecodedBytes'>) {
     this.maxStreamBytes = limits.maxDecodedStreamBytes;
     this.maxTotalBytes = limits.maxDecodedBytes;
+  }
+
+  /** Milliseconds spent reading so far (every whole-document operation of the documents sharing this budget). */
+  get spentMs(): number {
+    return this.#spentMs;
+  }
+
+  /** Adds the duration of one finished operation. */
+  chargeTime(ms: number): void {
+    this.#spentMs += ms;
   }
 
   /** Bytes decoded so far (every stage of every filter chain, refused attempts included). */
@@ -55,6 +68,10 @@ export class DocumentBudget {
   }
 
   #totalError(cause?: unknown): PdfError {
-    return new PdfError('ERR_PDF_LIMIT_DECOMPRESSED', `the document decodes to more than ${this.maxTotalBytes} bytes in total`, { cause });
+    return new PdfError(
+      'ERR_PDF_LIMIT_DECOMPRESSED',
+      `the document decodes to more than ${this.maxTotalBytes} bytes in total`,
+      { cause },
+    );
   }
 }

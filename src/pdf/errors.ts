@@ -22,7 +22,8 @@ export type PdfErrorCode =
   | 'ERR_PDF_LIMIT_REVISIONS'
   | 'ERR_PDF_LIMIT_TIME'
   | 'ERR_PDF_LIMIT_TOKEN'
-  | 'ERR_PDF_LIMIT_MEMORY';
+  | 'ERR_PDF_LIMIT_MEMORY'
+  | 'ERR_PDF_CONFIG';
 
 /**
  * An error reading or writing a PDF. `code` is stable; `message` is safe to show.

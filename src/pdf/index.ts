@@ -29,5 +29,6 @@ export { ByteWriter } from './byte-writer.js';
 export { ObjectParser, parseNumberToken } from './object-parser.js';
 export { decodeFilterChain, type DecodeBudget } from './stream-filters.js';
 export { DocumentBudget } from './decode-budget.js';
+export { configuredParseLimits, parseLimitSettings, parseLimitsFromEnvironment } from './limits-from-environment.js';
 export { DocumentEncryption } from './encryption/object-encryption.js';
 export type { CryptMethod } from './encryption/standard-security-handler.js';

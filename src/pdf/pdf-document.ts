@@ -1,11 +1,12 @@
 /** A lazily parsed PDF document: header, cross-reference chain and trailer at open, objects on first use (ISO 32000-1 §7.5). */
-import { defaultParseLimits, type ParseLimits } from '../core/limits.js';
+import type { ParseLimits } from '../core/limits.js';
 import { monotonicMs } from '../core/clock.js';
 import { bytesSource, type ByteSource } from './byte-source.js';
 import { readIndirectObject, type ReadContext } from './indirect-reader.js';
 import { ObjectParser } from './object-parser.js';
 import { PdfDict, PdfRef, PdfString, type PdfArray, type PdfObject, type PdfStream } from './objects.js';
 import { PdfError, type PdfErrorCode } from './errors.js';
+import { configuredParseLimits } from './limits-from-environment.js';
 import { decodeFilterChain } from './stream-filters.js';
 import { DocumentBudget } from './decode-budget.js';
 import type { XrefEntry, XrefSection } from './xref-section.js';
@@ -109,7 +110,7 @@ export class PdfDocument {
   readonly #warnings = new Set<string>();
   readonly #ambiguities = new Set<string>();
   #isRecovered = false;
-  #deadline = 0;
+  #opStart = 0;
   #opDepth = 0;
   readonly #ctx: ReadContext;
   readonly #password: Uint8Array | undefined;
@@ -153,7 +154,7 @@ export class PdfDocument {
     const pw = options.password;
     // ISO 32000-2 §7.6.4.3.3: R6 passwords are UTF-8 after SASLprep (NFKC is its normalisation step).
     const password = typeof pw === 'string' ? new Uint8Array(Buffer.from(pw.normalize('NFKC'), 'utf8')) : pw;
-    return new PdfDocument(source, { ...defaultParseLimits, ...options.limits }, options.budget, password);
+    return new PdfDocument(source, { ...configuredParseLimits(), ...options.limits }, options.budget, password);
   }
 
   /** The document's encryption (standard security handler), or undefined for a plain file. */
@@ -203,19 +204,25 @@ export class PdfDocument {
   }
 
   #checkTime(): void {
-    if (monotonicMs() > this.#deadline) {
+    if (this.budget.spentMs + (monotonicMs() - this.#opStart) > this.limits.maxMillis) {
       throw new PdfError('ERR_PDF_LIMIT_TIME', `reading the document took longer than ${this.limits.maxMillis} ms`);
     }
   }
 
-  /** Runs a whole-document operation under the time limit (nested calls share the outer deadline). */
+  /**
+   * Runs an operation under the time limit: the document's budget sums the time of its outermost
+   * operations (issue 15: one budget per document, so twenty reads of 100 ms are two seconds, not
+   * twenty fresh deadlines); nested calls count once, within the outer one.
+   */
   #op<T>(fn: () => T): T {
-    if (this.#opDepth === 0) this.#deadline = monotonicMs() + this.limits.maxMillis;
+    const outer = this.#opDepth === 0;
+    if (outer) this.#opStart = monotonicMs();
     this.#opDepth++;
     try {
       return fn();
     } finally {
       this.#opDepth--;
+      if (outer) this.budget.chargeTime(monotonicMs() - this.#opStart);
     }
   }
 
@@ -518,6 +525,10 @@ export class PdfDocument {
    * are shared and must not be modified.
    */
   decodeStream(stream: PdfStream): Uint8Array {
+    return this.#op(() => this.#decodeStream(stream));
+  }
+
+  #decodeStream(stream: PdfStream): Uint8Array {
     const hit = this.#decoded.get(stream);
     if (hit !== undefined) {
       this.#decoded.delete(stream);
@@ -537,6 +548,7 @@ export class PdfDocument {
     // a stream that decodes to more or less is read whole and the discrepancy recorded.
     const dl = stream.dict.get('DL');
     if (typeof dl === 'number' && dl !== data.length) this.#warn(`a stream declares /DL ${dl} but decodes to ${data.length} bytes`);
+    this.#checkTime();
     return data;
   }
 

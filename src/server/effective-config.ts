@@ -7,7 +7,8 @@
  */
 import { loadGatewayConfig } from './gateway-config.js';
 import { loadSigningConfig } from './signing-config.js';
-import { loadPdfPreparerOptions } from './pdf-preparation-pool.js';
+import { loadPdfPreparerOptions, loadPdfReaderLimits } from './pdf-preparation-pool.js';
+import { parseLimitSettings } from '../pdf/index.js';
 import { loadValidateSettings } from './routes/validate-routes.js';
 import { consentDocumentMaxBytes } from './surfaces.js';
 import { readTlsMaterial } from './tls-config.js';
@@ -61,6 +62,7 @@ export function effectiveConfiguration(
   const gateway = loadGatewayConfig(env);
   const signing = loadSigningConfig(env);
   const pdfWorkers = loadPdfPreparerOptions(env);
+  const pdfLimits = loadPdfReaderLimits(env);
   const validate = loadValidateSettings(env);
   const consentMax = consentDocumentMaxBytes(env);
   if (config.tls !== undefined) readTlsMaterial(config.tls);
@@ -164,6 +166,7 @@ export function effectiveConfiguration(
   put('SIGNET_PDF_WORKERS', pdfWorkers.workers ?? 2);
   put('SIGNET_PDF_WORKER_HEAP_MB', pdfWorkers.maxHeapMb ?? 512);
   put('SIGNET_PDF_WORKER_TIMEOUT_MS', pdfWorkers.timeoutMs ?? 30_000);
+  for (const { name, key } of parseLimitSettings) put(name, pdfLimits[key]);
   put(
     'SIGNET_TRUST_ANCHORS_FILE',
     isSet(env, 'SIGNET_TRUST_ANCHORS_FILE')

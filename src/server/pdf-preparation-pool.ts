@@ -9,7 +9,9 @@
  */
 import type { DocumentPreparer } from '../csc/index.js';
 import { PadesError, type PadesErrorCode } from '../pades/index.js';
-import { PdfError, type PdfErrorCode } from '../pdf/index.js';
+import type { ParseLimits } from '../core/limits.js';
+import { isSignetError } from '../core/errors.js';
+import { PdfError, parseLimitsFromEnvironment, type PdfErrorCode } from '../pdf/index.js';
 import type { DocumentReport } from '../validation/index.js';
 import { ServerError } from './errors.js';
 import type { DocumentJob, DocumentJobResult } from './pdf-preparation-worker.js';
@@ -56,6 +58,21 @@ export function loadPdfPreparerOptions(env: NodeJS.ProcessEnv): PdfPreparerOptio
     ...(maxHeapMb === undefined ? {} : { maxHeapMb }),
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
   };
+}
+
+/**
+ * The PDF reader's limits from the environment (SIGNET_PDF_STREAM_MAX_BYTES, _DOCUMENT_MAX_BYTES,
+ * _MAX_OBJECTS, _TIMEOUT_MS; src/pdf/limits-from-environment.ts), checked at start: a malformed
+ * value is ERR_SERVER_CONFIG naming it (the server does not start). The workers and the main
+ * thread read the same environment.
+ */
+export function loadPdfReaderLimits(env: NodeJS.ProcessEnv): ParseLimits {
+  try {
+    return parseLimitsFromEnvironment(env);
+  } catch (err) {
+    if (isSignetError(err, 'ERR_PDF_CONFIG')) throw new ServerError('ERR_SERVER_CONFIG', err.message);
+    throw err;
+  }
 }
 
 function failure(f: WorkerFailure, timeoutMs: number): PdfError {
