@@ -2,7 +2,7 @@
 # Installs what the tests need on a fresh Debian machine: the external judges and the npm packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-packages=(poppler-utils qpdf openssl softhsm2 libnss3-tools faketime chromium fonts-dejavu-core unzip)
+packages=(poppler-utils qpdf openssl softhsm2 libnss3-tools faketime chromium fonts-dejavu-core unzip prometheus)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

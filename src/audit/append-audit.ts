@@ -25,6 +25,18 @@ export interface AuditContext {
   readonly failures?: FailureAuditPolicy;
   /** Told of every append's outcome (the server's readiness goes red on a failure, docs/security.md §3.10). */
   readonly health?: AuditHealth;
+  /** Told of every appended event and every failed append (the server's metrics count them). */
+  readonly observer?: AuditObserver;
+}
+
+/** Watches appends: counting only, it must not throw. */
+export interface AuditObserver {
+  /** `event` was written (its transaction may still roll back). */
+  appended(event: AuditEvent): void;
+  /** Writing `event` failed. */
+  failed(event: AuditEvent): void;
+  /** A failure event counted into a summary entry instead of being written (appendFailureAudit). */
+  folded(event: AuditEvent): void;
 }
 
 /**
@@ -46,13 +58,16 @@ export async function appendAudit(
   event: AuditEvent,
   context: AuditContext,
 ): Promise<number> {
-  if (context.health === undefined) return appendAuditRow(trx, event, context);
+  if (context.health === undefined && context.observer === undefined)
+    return appendAuditRow(trx, event, context);
   try {
     const seq = await appendAuditRow(trx, event, context);
-    context.health.succeeded();
+    context.health?.succeeded();
+    context.observer?.appended(event);
     return seq;
   } catch (err) {
-    context.health.failed(err);
+    context.health?.failed(err);
+    context.observer?.failed(event);
     throw err;
   }
 }

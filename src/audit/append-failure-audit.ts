@@ -62,6 +62,7 @@ export function appendFailureAudit(
     }
     const over = counters.filter((c) => c.count > c.limit);
     if (over.length === 0) return appendAudit(trx, event, context);
+    context.observer?.folded(event);
     // Past the total limit only the total's summaries are written, so the entries of one event
     // type per window stay below totalPerMinute + log2(excess) + 1 however many sources there are.
     const due = over.find((c) => c.scope === 'total') ?? over[0];

@@ -1,7 +1,7 @@
 /** The audit domain's public surface: append inside a transaction, verify offline, read a user's trail. */
 export type { AuditEvent, AuditEntry, AuditJson } from './audit-event.js';
 export { createAuditKey, type AuditKey } from './audit-key.js';
-export { appendAudit, appendAuditNow, type AuditContext } from './append-audit.js';
+export { appendAudit, appendAuditNow, type AuditContext, type AuditObserver } from './append-audit.js';
 export { AuditHealth } from './audit-health.js';
 export { appendFailureAudit, failureSummaryType, type FailureAuditPolicy } from './append-failure-audit.js';
 export {

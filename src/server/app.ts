@@ -2,7 +2,8 @@
  * The Fastify assembly: logging with trace ids and redaction, body limits, security headers, the
  * OpenAPI document (@fastify/swagger, served at /documentation/json), /healthz, the PKI endpoints
  * under /pki, the admin API under /admin/v1, the user API under /api/v1, request limits and the
- * CORS refusal (request-limits.ts), and the CSC and OAuth2 plugins when provided.
+ * CORS refusal (request-limits.ts), the CSC and OAuth2 plugins when provided, /metrics (Prometheus)
+ * and, with tracing on, one span per request.
  */
 import { ServerError } from './errors.js';
 import { MAX_JSON_DEPTH, jsonTooDeep } from '../core/json-depth.js';
@@ -24,6 +25,8 @@ import { sessionRoutes } from './routes/session-routes.js';
 import { accountRoutes } from './routes/account-routes.js';
 import type { Services } from './services.js';
 import { createHttpsServerFactory } from './https-server.js';
+import { registerHttpMetrics, registerMetricsRoute } from './metrics/index.js';
+import { registerRequestSpans } from './tracing/index.js';
 
 /** A surface plugin registered by buildServer with its own options (CSC, OAuth2). */
 export interface SurfacePlugin {
@@ -48,6 +51,11 @@ export interface BuildServerOptions {
   readonly readiness?: Readiness;
   /** Serve HTTPS with these options (tls-config.ts httpsServerOptions); absent: plain HTTP. */
   readonly https?: HttpsServerOptions;
+  /**
+   * `GET /metrics` on this listener (default: yes, without a token); false when it has a
+   * listener of its own (SIGNET_METRICS_ADDRESS).
+   */
+  readonly metricsRoute?: { readonly token?: string } | false;
 }
 
 
@@ -146,6 +154,9 @@ export async function buildServer(services: Services, options: BuildServerOption
     // Fastify's default keep-alive timeout (72 s) on the HTTPS server too.
     ...(options.https === undefined ? {} : { serverFactory: createHttpsServerFactory(options.https, { connectionMs, requestMs, keepAliveMs: 72_000 }) }),
   });
+  // First hooks: the request's span and its metrics cover everything after them.
+  if (services.tracing !== undefined) registerRequestSpans(app, services.tracing);
+  registerHttpMetrics(app, services.metrics);
 
   // DOS-15: every JSON body's nesting is bounded before it is parsed (a body nested thousands deep
   // parses, then overflows the stack of whatever walks it recursively: a 500). Fastify's own
@@ -227,6 +238,7 @@ export async function buildServer(services: Services, options: BuildServerOption
   app.get('/documentation/json', { schema: { hide: true } }, () => app.swagger());
   registerDocumentationPage(app);
   registerLogoRoute(app);
+  if (options.metricsRoute !== false) registerMetricsRoute(app, services.metrics, options.metricsRoute?.token);
   await app.register(healthRoutes, { services, readiness });
   await app.register(pkiRoutesPlugin, { services, prefix: pkiPrefix });
   await app.register(adminRoutes, { services, prefix: '/admin/v1' });

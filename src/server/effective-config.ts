@@ -12,6 +12,7 @@ import { parseLimitSettings } from '../pdf/index.js';
 import { loadValidateSettings } from './routes/validate-routes.js';
 import { consentDocumentMaxBytes } from './surfaces.js';
 import { readTlsMaterial } from './tls-config.js';
+import { loadMetricsConfig } from './metrics/index.js';
 import type { ServerConfig, ServerConfigInput } from './config.js';
 
 /** Where a value came from: the environment, a command-line option (its flag), or the default. */
@@ -66,6 +67,7 @@ export function effectiveConfiguration(
   const validate = loadValidateSettings(env);
   const consentMax = consentDocumentMaxBytes(env);
   if (config.tls !== undefined) readTlsMaterial(config.tls);
+  const metrics = loadMetricsConfig(env);
 
   const out: EffectiveSetting[] = [];
   const put = (
@@ -189,6 +191,18 @@ export function effectiveConfiguration(
   put('SIGNET_JOB_RETENTION_HOURS', gateway.limits.retentionMs / 3_600_000);
   put('SIGNET_JOB_LEASE_MS', gateway.limits.leaseMs);
   put('SIGNET_JOB_SWEEP_INTERVAL_MS', gateway.sweepIntervalMs);
+
+  // Metrics and traces
+  put(
+    'SIGNET_METRICS_ADDRESS',
+    metrics.address === undefined ? '(/metrics on the main listener)' : `${metrics.address.host}:${metrics.address.port}`,
+  );
+  put('SIGNET_METRICS_TOKEN_FILE', metrics.token === undefined ? '(no token)' : (env['SIGNET_METRICS_TOKEN_FILE'] ?? '').trim());
+  put('OTEL_EXPORTER_OTLP_ENDPOINT', env['OTEL_EXPORTER_OTLP_ENDPOINT'] || '(no tracing)');
+  put('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT']);
+  put('OTEL_SERVICE_NAME', env['OTEL_SERVICE_NAME'] || 'signet');
+  put('OTEL_SDK_DISABLED', env['OTEL_SDK_DISABLED'] || 'false');
+  put('OTEL_TRACES_EXPORTER', env['OTEL_TRACES_EXPORTER'] || 'otlp');
 
   // Tests only
   put('SIGNET_TEST_MODE', env['SIGNET_TEST_MODE'] === '1' ? '1' : '0');

@@ -17,6 +17,8 @@ export interface RenewalJobDeps {
   readonly logger: Logger;
   /** This node's id: the claimant of its renewals. */
   readonly nodeId: string;
+  /** Told how each timer round ended (the metrics count them). */
+  readonly onRound?: (outcome: 'ran' | 'skipped' | 'failed') => void;
 }
 
 /** Interval and window (ServerConfig.renewal). */
@@ -77,7 +79,13 @@ export function startRenewalJob(deps: RenewalJobDeps, options: RenewalJobOptions
     options.intervalMs > 0
       ? setInterval(() => {
           if (stopped) return;
-          runOnce().catch((err: unknown) => deps.logger.error({ err }, 'certificate renewal round failed'));
+          runOnce().then(
+            (round) => deps.onRound?.(round.ran ? 'ran' : 'skipped'),
+            (err: unknown) => {
+              deps.onRound?.('failed');
+              deps.logger.error({ err }, 'certificate renewal round failed');
+            },
+          );
         }, options.intervalMs)
       : undefined;
   timer?.unref();

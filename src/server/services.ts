@@ -46,6 +46,15 @@ import { ensureFirstStart, firstStartLock } from './first-start.js';
 import { DbKeyRecords } from './db-key-records.js';
 import { ensureNodeSecrets } from './node-state.js';
 import { createLogger } from './logger.js';
+import {
+  SignetMetrics,
+  auditMetrics,
+  observeKeyBackend,
+  observeOcspResponder,
+  observeStore,
+  observeTimestampAuthority,
+} from './metrics/index.js';
+import type { Tracing } from './tracing/index.js';
 
 /**
  * The public base URL, settable once the listening port is known (port 0). Setting it also stores
@@ -99,6 +108,10 @@ export interface Services {
   readonly factors: FactorManager;
   readonly clients: ClientRegistry;
   readonly admin: AdminService;
+  /** This process's metrics (`GET /metrics`), fed by the store, key backends, TSA, OCSP and audit. */
+  readonly metrics: SignetMetrics;
+  /** The running OpenTelemetry tracing, when OTEL_EXPORTER_OTLP_ENDPOINT turned it on. */
+  readonly tracing: Tracing | undefined;
   /** Closes the store and every key backend (idempotent). */
   close(): Promise<void>;
 }
@@ -112,6 +125,8 @@ export interface CreateServicesOptions {
   readonly scrypt?: ScryptParams;
   /** The credential lifecycle (A's src/csc/credential-lifecycle.ts) as the admin surface uses it. */
   readonly credentials?: (services: Omit<Services, 'admin' | 'close'>) => CredentialOperations | undefined;
+  /** Tracing started by `signet serve` (tracing/tracing.ts): spans for transactions and key operations. */
+  readonly tracing?: Tracing;
 }
 
 function mutableBaseUrl(initial: string, onSet: (url: string) => void): BaseUrl {
@@ -195,12 +210,21 @@ export async function createServices(config: ServerConfig, options: CreateServic
         }
       },
     );
-    const store = await connectStore(config.database);
+    const metrics = new SignetMetrics();
+    const tracer = options.tracing?.tracer;
+    const store = observeStore(await connectStore(config.database), metrics, tracer);
     closers.push(() => store.close());
     // docs/security.md FLT-15: expiries and timestamps follow the database's clock, shared by every node.
     const databaseClock = options.clock === undefined ? await startDatabaseClock(store) : undefined;
     if (databaseClock !== undefined) closers.push(async () => databaseClock.stop());
     const clock = options.clock ?? (databaseClock as Clock);
+    metrics.watch({
+      storePool: () => {
+        const stats = store.poolStats?.();
+        return stats === undefined ? undefined : { store: store.kind, ...stats };
+      },
+      ...(databaseClock !== undefined ? { databaseClock } : {}),
+    });
     // Issue 16: the server secrets live in the database, sealed under the KEK; the first start
     // on a database brings them from this data directory or makes them.
     const secrets = await withAdvisoryLock(store, firstStartLock, () => store.transaction((trx) => ensureNodeSecrets(trx, boot.layout, boot.keks, clock))).catch(
@@ -223,7 +247,7 @@ export async function createServices(config: ServerConfig, options: CreateServic
     });
     closers.push(() => keystore.close());
     const auditKey = createAuditKey(secrets.auditKey);
-    const audit: AuditContext = { key: auditKey, nodeId: config.nodeId, clock, failures: config.failureAudit, health: new AuditHealth(() => clock.now()) };
+    const audit: AuditContext = { key: auditKey, nodeId: config.nodeId, clock, failures: config.failureAudit, health: new AuditHealth(() => clock.now()), observer: auditMetrics(metrics) };
     // The CA's records live in the database: a fresh data directory starts there, an older one
     // (ca-store.json) is imported once; every CA change is audited in its own transaction, and a
     // renewal moves its credential to the new certificate there too.
@@ -234,7 +258,8 @@ export async function createServices(config: ServerConfig, options: CreateServic
     await backfillCredentialSerials(store);
     const caDirectory = await openCaDirectory(boot.layout.caDir, { clock, ...boot.kekChoice, store: caStore, keystore: caKeystore });
     closers.push(() => caDirectory.close());
-    const backends = new Map<string, KeyBackend>([[keystore.kind, keystore]]);
+    const backends = new Map<string, KeyBackend>([[keystore.kind, observeKeyBackend(keystore, metrics, tracer)]]);
+    metrics.watch({ signingPool: () => keystore.signingPoolStats() });
     if (config.pkcs11 !== undefined) {
       const pinBytes = readSecretFromEnv('SIGNET_PKCS11_PIN', config.pkcs11.environment);
       const pin = new TextDecoder().decode(pinBytes).replace(/\r?\n$/, '');
@@ -244,7 +269,8 @@ export async function createServices(config: ServerConfig, options: CreateServic
         tokens: config.pkcs11.tokens.map((label) => ({ label, pin })),
       });
       closers.push(() => hsm.close());
-      backends.set(hsm.kind, hsm);
+      backends.set(hsm.kind, observeKeyBackend(hsm, metrics, tracer));
+      metrics.watch({ pkcs11Tokens: () => hsm.stats() });
     }
     if (config.tokenServers !== undefined) {
       // Issue 16 §2: each token server is the key backend `remote:NAME` (credentials are created
@@ -256,7 +282,7 @@ export async function createServices(config: ServerConfig, options: CreateServic
         // freshness against its own (KEY-10), not against the database's.
         const remote = new RemoteKeyBackend({ url: server.url, tls });
         closers.push(() => remote.close());
-        backends.set(`remote:${server.name}`, remote);
+        backends.set(`remote:${server.name}`, observeKeyBackend(remote, metrics, tracer));
       }
     }
 
@@ -321,8 +347,8 @@ export async function createServices(config: ServerConfig, options: CreateServic
       caStore,
       ca,
       rootCertificate: caDirectory.rootCertificate,
-      tsa: caDirectory.createTimestampAuthority({ blockSize: config.tsaSerialBlock, reservedBy: config.nodeId }),
-      ocsp: caDirectory.createOcspResponder(),
+      tsa: observeTimestampAuthority(caDirectory.createTimestampAuthority({ blockSize: config.tsaSerialBlock, reservedBy: config.nodeId }), metrics, tracer),
+      ocsp: observeOcspResponder(caDirectory.createOcspResponder(), metrics, tracer),
       hasher,
       secretBox,
       auditKey,
@@ -335,6 +361,8 @@ export async function createServices(config: ServerConfig, options: CreateServic
       oidc,
       factors,
       clients,
+      metrics,
+      tracing: options.tracing,
     };
     const credentials = options.credentials?.(base);
     const admin = new AdminService({

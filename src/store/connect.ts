@@ -220,6 +220,7 @@ function openPostgres(config: Extract<StoreConfig, { kind: 'postgres' }>): Store
       closed = true;
       await db.destroy();
     },
+    poolStats: () => ({ size: pool.totalCount, inUse: pool.totalCount - pool.idleCount, waiting: pool.waitingCount }),
   };
 }
 

@@ -50,4 +50,13 @@ export interface Store {
   snapshot<T>(fn: (trx: Db) => Promise<T>): Promise<T>;
   /** Closes the connection (SQLite) or drains the pool (PostgreSQL). */
   close(): Promise<void>;
+  /** The connection pool's figures (PostgreSQL; SQLite has one connection and no pool). */
+  poolStats?(): StorePoolStats;
+}
+
+/** Connections open, lent out, and callers waiting for one. */
+export interface StorePoolStats {
+  readonly size: number;
+  readonly inUse: number;
+  readonly waiting: number;
 }

@@ -1,6 +1,6 @@
 /**
  * docs/configuration.md lists every setting the code reads from the environment (issue 17,
- * "Configuration"): a `SIGNET_*` variable (or `DATABASE_URL`) named in a string of src/ that the
+ * "Configuration"): a `SIGNET_*` or `OTEL_*` variable (or `DATABASE_URL`) named in a string of src/ that the
  * table does not list fails, and so does a row the code no longer reads. A secret row `NAME` also
  * covers `NAME_FILE` (the `*_FILE` convention of src/keys/secret-source.ts). `signet serve
  * --print-config` (src/server/effective-config.ts) shows every row.
@@ -24,7 +24,7 @@ function code(text: string): string {
   return text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
 }
 
-const NAME = /['"`](SIGNET_[A-Z0-9_]*[A-Z0-9]|DATABASE_URL)['"`]/g;
+const NAME = /['"`](SIGNET_[A-Z0-9_]*[A-Z0-9]|OTEL_[A-Z0-9_]*[A-Z0-9]|DATABASE_URL)['"`]/g;
 
 describe('configuration table (docs/configuration.md)', () => {
   const read = new Set<string>();

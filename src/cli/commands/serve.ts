@@ -22,6 +22,8 @@ import { httpsServerOptions, readTlsMaterial, reloadTlsOnSighup } from '../../se
 import { Server as TlsServer } from 'node:tls';
 import { ensureDemoAccount, type DemoAccount } from '../../server/demo.js';
 import { serverSurfaces, credentialOperationsFor } from '../../server/surfaces.js';
+import { loadMetricsConfig, startMetricsListener } from '../../server/metrics/index.js';
+import { startTracing } from '../../server/tracing/index.js';
 import type { CliIo, Command } from '../command.js';
 import { parseCliArgs } from '../args.js';
 
@@ -43,6 +45,9 @@ const usage = `usage: signet serve [--data DIR] [--port P] [--host H] [--base-ur
   SIGNET_TLS_CLIENT_CA_FILE client certificates are asked for (RFC 8705 mutual TLS).
   --print-config prints the effective configuration (NAME=value # source, secrets masked) and
   exits; a malformed setting stops the start with one line naming it (docs/configuration.md).`;
+
+/** The version named in spans (package.json's). */
+const signetVersion = '0.1.0';
 
 const options = {
   data: { type: 'string' },
@@ -154,6 +159,7 @@ export async function runServe(argv: readonly string[], io: CliIo, stop: Promise
     demo: values.demo === true,
   };
   const config = loadServerConfig(input);
+  const metricsConfig = loadMetricsConfig();
   // Every setting is parsed before anything is created: a malformed one stops here, in one line.
   const settings = effectiveConfiguration(config, input, process.env);
   if (values['print-config'] === true) {
@@ -161,8 +167,17 @@ export async function runServe(argv: readonly string[], io: CliIo, stop: Promise
     return 0;
   }
   const logger = createLogger(config.logLevel, io.stdout);
-  const services = await createServices(config, { logger, credentials: credentialOperationsFor });
+  // OTEL_EXPORTER_OTLP_ENDPOINT set: spans over OTLP/HTTP; unset: nothing is installed.
+  const tracing = startTracing(process.env, { version: signetVersion, nodeId: config.nodeId });
+  const services = await createServices(config, { logger, credentials: credentialOperationsFor, ...(tracing !== undefined ? { tracing } : {}) }).catch(
+    async (err: unknown) => {
+      await tracing?.shutdown();
+      throw err;
+    },
+  );
+  services.metrics.collectProcessMetrics();
   let exitCode = 0;
+  let metricsListener: Awaited<ReturnType<typeof startMetricsListener>> | undefined;
   try {
     warnDevelopmentDefaults(services, logger);
     // Not ready before the demo account (and demo.json) exists: a probe must not route clients
@@ -173,10 +188,15 @@ export async function runServe(argv: readonly string[], io: CliIo, stop: Promise
       surfaces: serverSurfaces(services),
       readiness,
       ...(tls === undefined ? {} : { https: httpsServerOptions(tls) }),
+      metricsRoute: metricsConfig.address === undefined ? { ...(metricsConfig.token !== undefined ? { token: metricsConfig.token } : {}) } : false,
     });
     // SIGHUP: the certificate and key are read again, open connections keep going (issue 17).
     const stopTlsReload = config.tls !== undefined && app.server instanceof TlsServer ? reloadTlsOnSighup(app.server, config.tls, logger) : (): void => undefined;
     await app.listen({ port: config.port, host: config.host });
+    if (metricsConfig.address !== undefined) {
+      metricsListener = await startMetricsListener(metricsConfig.address, services.metrics, metricsConfig.token);
+      io.stdout.write(`signet: metrics at ${metricsListener.url}\n`);
+    }
     const address = app.server.address();
     const port = typeof address === 'object' && address !== null ? address.port : config.port;
     if (config.baseUrl === undefined) services.baseUrl.set(defaultBaseUrl(config.host, port, tls === undefined ? 'http' : 'https'));
@@ -196,7 +216,7 @@ export async function runServe(argv: readonly string[], io: CliIo, stop: Promise
     io.stdout.write(`signet: listening on ${base} port=${port}\n`);
     // docs/security.md FLT-20: certificate renewal every SIGNET_RENEWAL_INTERVAL_MS, one node at a time.
     const renewal = startRenewalJob(
-      { store: services.store, ca: services.ca, logger, nodeId: config.nodeId },
+      { store: services.store, ca: services.ca, logger, nodeId: config.nodeId, onRound: (outcome) => services.metrics.renewalRuns.inc({ outcome }) },
       config.renewal,
     );
     const signal = await stop;
@@ -205,7 +225,9 @@ export async function runServe(argv: readonly string[], io: CliIo, stop: Promise
     await renewal.stop();
     if (!(await drainAndClose(app, readiness, config.shutdown, logger))) exitCode = 1;
   } finally {
+    await metricsListener?.close();
     await services.close();
+    await tracing?.shutdown();
   }
   io.stdout.write('signet: stopped\n');
   return exitCode;

@@ -6,6 +6,7 @@
  */
 import { CscClientError } from './errors.js';
 import { fetchTransport, nodeHttpTransport, type JsonTransport } from './json-transport.js';
+import { tracedExchange } from './traced-exchange.js';
 import type {
   CscAuthorizeRequest,
   CscAuthorizeResponse,
@@ -276,7 +277,7 @@ export class CscClient {
     };
     const authorization = this.#authorization(use);
     if (authorization !== undefined) headers['authorization'] = authorization;
-    const reply = await this.#transport({
+    const reply = await tracedExchange(this.#transport, {
       url: new URL(`${this.baseUrl}/${method}`),
       headers,
       body: JSON.stringify(body),

@@ -79,6 +79,11 @@ export class SigningPool {
     return this.#threads.length;
   }
 
+  /** Threads configured, threads with work, and signatures sent and not yet answered (metrics). */
+  stats(): { readonly threads: number; readonly busy: number; readonly queued: number } {
+    return { threads: this.#size, busy: this.#threads.filter((t) => t.pending.size > 0).length, queued: this.#queued };
+  }
+
   /** Signs `request.digest` with `key` on the least busy thread (see signDigest for the schemes). */
   sign(key: KeyObject, request: SignRequest): Promise<Uint8Array> {
     if (this.#queued >= this.#maxQueued) {

@@ -127,6 +127,11 @@ export class SoftwareKeystore implements ListingKeyBackend {
     this.#pool = threads > 0 ? SigningPool.shared(threads) : undefined;
   }
 
+  /** The signing threads' figures (SigningPool.stats); undefined when signing on the event loop. */
+  signingPoolStats(): { readonly threads: number; readonly busy: number; readonly queued: number } | undefined {
+    return this.#pool?.stats();
+  }
+
   /**
    * Opens (creating if needed) the keystore in `dir` or on `records`. Refuses with
    * `ERR_KEYSTORE_KEK` when a key present was wrapped by none of the given KEKs, so a wrong KEK

@@ -10,7 +10,7 @@ import type { Services } from '../services.js';
 
 /** Options of the PKI plugin. */
 export interface PkiRoutesPluginOptions {
-  readonly services: Pick<Services, 'ca' | 'ocsp' | 'tsa' | 'rootCertificate' | 'clock'> & {
+  readonly services: Pick<Services, 'ca' | 'ocsp' | 'tsa' | 'rootCertificate' | 'clock'> & Partial<Pick<Services, 'metrics'>> & {
     readonly caDirectory?: Pick<Services['caDirectory'], 'readRootCrl'>;
   };
   /** Largest DER request (default 64 KiB). */
@@ -65,6 +65,7 @@ export const pkiRoutesPlugin: FastifyPluginAsync<PkiRoutesPluginOptions> = (app,
         schema: { summary, tags: ['pki'], ...(path.endsWith('*') ? { hide: true } : {}) },
         handler: async (request, reply) => {
           const response = await route.handler(toPkiRequest(request));
+          if (response.status === 200 && route.path.endsWith('crl')) services.metrics?.crlsIssued.inc({ ca: route.path === '/crl' ? 'issuing' : 'root' });
           // Public, cacheable PKI data: the global no-store default does not apply.
           void reply.code(response.status).headers({ 'cache-control': 'no-cache', ...response.headers });
           return reply.send(Buffer.from(response.body));

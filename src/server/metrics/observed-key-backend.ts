@@ -1,0 +1,102 @@
+/**
+ * A KeyBackend decorator that times and counts every key operation (signet_signatures_total,
+ * signet_key_operation_duration_seconds) and, with tracing on, wraps it in a child span of the
+ * request: `key.prepare` (find and unwrap the key) and `key.sign`. The key stays where it is.
+ */
+import { SpanStatusCode, type Tracer } from '@opentelemetry/api';
+import { monotonicMs } from '../../core/clock.js';
+import {
+  prepareKey,
+  type KeyBackend,
+  type KeyRef,
+  type PreparedKey,
+  type SignRequest,
+} from '../../keys/index.js';
+import type { SignetMetrics } from './signet-metrics.js';
+
+/** Runs `fn` inside a span named `name` when `tracer` is given; otherwise just runs it. */
+export async function inSpan<T>(
+  tracer: Tracer | undefined,
+  name: string,
+  attributes: Record<string, string>,
+  fn: () => Promise<T>,
+): Promise<T> {
+  if (tracer === undefined) return fn();
+  return tracer.startActiveSpan(name, { attributes }, async (span) => {
+    try {
+      return await fn();
+    } catch (err) {
+      span.setStatus({
+        code: SpanStatusCode.ERROR,
+        message: err instanceof Error ? err.name : 'error',
+      });
+      throw err;
+    } finally {
+      span.end();
+    }
+  });
+}
+
+/**
+ * `backend` observed through `metrics` (and `tracer`, when tracing is on).
+ *
+ * @example
+ * ```ts
+ * backends.set('software', observeKeyBackend(keystore, metrics, tracer));
+ * ```
+ */
+export function observeKeyBackend(
+  backend: KeyBackend,
+  metrics: SignetMetrics,
+  tracer: Tracer | undefined,
+): KeyBackend {
+  const kind = backend.kind;
+  const signWith = async (
+    sign: (request: SignRequest) => Promise<Uint8Array>,
+    request: SignRequest,
+  ): Promise<Uint8Array> => {
+    const algorithm = `${request.scheme}-${request.digestAlgorithm}`;
+    const started = monotonicMs();
+    let outcome = 'failure';
+    try {
+      const signature = await inSpan(
+        tracer,
+        'key.sign',
+        { 'signet.key.backend': kind, 'signet.key.algorithm': algorithm },
+        () => sign(request),
+      );
+      outcome = 'success';
+      return signature;
+    } finally {
+      metrics.keyOperationDuration.observe(
+        { backend: kind, operation: 'sign' },
+        (monotonicMs() - started) / 1000,
+      );
+      metrics.signatures.inc({ backend: kind, algorithm, outcome });
+    }
+  };
+  const prepare = async (ref: KeyRef): Promise<PreparedKey> => {
+    const started = monotonicMs();
+    try {
+      const key = await inSpan(tracer, 'key.prepare', { 'signet.key.backend': kind }, () =>
+        prepareKey(backend, ref),
+      );
+      return { sign: (request) => signWith((r) => key.sign(r), request) };
+    } finally {
+      metrics.keyOperationDuration.observe(
+        { backend: kind, operation: 'prepare' },
+        (monotonicMs() - started) / 1000,
+      );
+    }
+  };
+  return {
+    kind,
+    generateKey: (spec, label) => backend.generateKey(spec, label),
+    getPublicKey: (ref) => backend.getPublicKey(ref),
+    sign: (ref, request) => signWith((r) => backend.sign(ref, r), request),
+    destroyKey: (ref) => backend.destroyKey(ref),
+    health: () => backend.health(),
+    close: () => backend.close(),
+    prepareKey: prepare,
+  };
+}
