@@ -79,3 +79,5 @@ export { EncryptedData } from './asn1/encrypted-data.js';
 export { Pbes2Params } from './asn1/pbes2-params.js';
 export { Pbkdf2Params } from './asn1/pbkdf2-params.js';
 export { Pkcs12PbeParams } from './asn1/pkcs12-pbe-params.js';
+export { decodeQcStatements, encodeQcStatements, hasQcStatements, id_pe_qcStatements } from './qc-statements.js';
+export type { PdsLocationInput, QcStatementsInfo, QcStatementsOptions, QcTypeName } from './qc-statements.js';

@@ -10,6 +10,7 @@ import { appendAudit, type AuditContext } from '../audit/index.js';
 import type { SecretHasher } from '../auth/index.js';
 import { createCertificationRequest, type KeyBackend, type KeySpec } from '../keys/index.js';
 import {
+  PkiError,
   buildSubject,
   parseRevocationReason,
   type CertificateAuthority,
@@ -60,13 +61,23 @@ export interface CreateCredentialRequest extends LifecycleOrigin {
   readonly pin?: string;
   /** Subject data; `commonName` alone is enough. */
   readonly subject: SubjectInput;
-  /** CA profile (default `signing`). */
+  /** Certificate profile (default `signing`; the configured ones, docs/certificate-profiles.md). */
   readonly profile?: ProfileName;
   /** Signatures per authorization (CSC `multisign`, default 100). */
   readonly multisign?: number;
 }
 
-function originFields(o: LifecycleOrigin): Record<string, string> {
+/** The credential profile named (default `signing`); one the CA does not know is ERR_PKI_PROFILE_UNKNOWN before any key is made. */
+export function requireCredentialProfile(ca: CertificateAuthority, name: string | undefined): string {
+  const profile = name ?? 'signing';
+  if (!ca.credentialProfiles.has(profile)) {
+    throw new PkiError('ERR_PKI_PROFILE_UNKNOWN', `unknown certificate profile '${profile}' (the profiles are ${[...ca.credentialProfiles.keys()].join(', ')})`);
+  }
+  return profile;
+}
+
+/** The audit entry's origin fields. */
+export function originFields(o: LifecycleOrigin): Record<string, string> {
   return {
     ...(o.actorUserId === undefined ? {} : { actorUserId: o.actorUserId }),
     ...(o.sourceAddress === undefined ? {} : { sourceAddress: o.sourceAddress }),
@@ -100,11 +111,12 @@ export async function createCredential(
   if (!Number.isSafeInteger(multisign) || multisign < 1 || multisign > 1000) {
     throw new CscError('ERR_CSC_INVALID_REQUEST', 'multisign must be between 1 and 1000');
   }
+  const profile = requireCredentialProfile(deps.ca, request.profile);
   const id = randomUUID();
   const key = await backend.generateKey(spec, `cred-${id}`);
   try {
     const csr = await createCertificationRequest(backend, key.ref, { subject: buildSubject(request.subject) });
-    const record = await deps.ca.enroll(csr, { profile: request.profile ?? 'signing', subject: request.subject });
+    const record = await deps.ca.enroll(csr, { profile, subject: request.subject });
     const chain = [record.der, ...(deps.caChain ?? [deps.ca.certificate])];
     const pinHash = request.pin === undefined ? null : await deps.hasher.hash(request.pin);
     await deps.store.transaction(async (trx) => {
@@ -119,6 +131,7 @@ export async function createCredential(
         scal: 'SCAL2',
         createdAt: deps.clock.now().getTime(),
         certificateSerial: record.serialHex,
+        profile,
       });
       await appendAudit(
         trx,
@@ -130,6 +143,7 @@ export async function createCredential(
             user: request.userId,
             backend: request.backend,
             algorithm: request.algorithm,
+            profile,
             serialNumber: record.serialHex,
             hasPin: pinHash !== null,
           },

@@ -37,8 +37,21 @@ export type {
   ProfileModifier,
   ProfileName,
   ProfileValidator,
+  ServiceProfileName,
 } from './ca/profiles.js';
-export type { QcStatementsOptions } from './ca/qc-statements.js';
+export type { PdsLocationInput, QcStatementsOptions } from './ca/qc-statements.js';
+export {
+  defaultCredentialProfile,
+  defaultCredentialProfiles,
+  etsiPolicyOids,
+  parseCredentialProfiles,
+} from './ca/credential-profiles.js';
+export type {
+  CredentialProfileDefinition,
+  CredentialProfiles,
+  KeyUsageName,
+  SubjectAttribute,
+} from './ca/credential-profiles.js';
 export { issueCertificate } from './ca/issue-certificate.js';
 export type { CertificateIssuer, IssueCertificateOptions, IssuedCertificate } from './ca/issue-certificate.js';
 export { CertificateAuthority } from './ca/certificate-authority.js';

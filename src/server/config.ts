@@ -100,6 +100,18 @@ export interface ServerConfig {
   /** The TSA's serial numbers reserved per database round trip (`SIGNET_TSA_SERIAL_BLOCK`, 1–65536). */
   readonly tsaSerialBlock: number;
   /**
+   * The credential certificate profiles (issue 16 §3, docs/certificate-profiles.md):
+   * `SIGNET_CERTIFICATE_PROFILES_FILE` (must exist), else `DIR/certificate-profiles.json` when it
+   * exists; without either only the built-in `signing` profile is offered.
+   */
+  readonly certificateProfiles: { readonly file: string; readonly required: boolean };
+  /**
+   * `SIGNET_CA_POLICY_OID`: the CA's own certificate-policy OIDs (comma-separated; what a profile's
+   * `ca` policy writes, RFC 5280 §4.2.1.4), instead of the CA directory's (a development UUID OID
+   * unless the CA was imported with its own).
+   */
+  readonly caPolicyOids: readonly string[] | undefined;
+  /**
    * Worker threads that make the software keystore's signatures, off the event loop
    * (`SIGNET_SIGNING_THREADS`; default one per core but one, at most 4; 0 signs on the event loop).
    */
@@ -383,6 +395,11 @@ export function loadServerConfig(input: ServerConfigInput = {}): ServerConfig {
       withinDays: parseCount(env['SIGNET_RENEWAL_WITHIN_DAYS'], 30, 'SIGNET_RENEWAL_WITHIN_DAYS'),
     },
     tsaSerialBlock: tsaSerialBlock(env['SIGNET_TSA_SERIAL_BLOCK']),
+    certificateProfiles:
+      nonEmpty(env['SIGNET_CERTIFICATE_PROFILES_FILE']) !== undefined
+        ? { file: resolve(env['SIGNET_CERTIFICATE_PROFILES_FILE'] as string), required: true }
+        : { file: join(dataDir, 'certificate-profiles.json'), required: false },
+    caPolicyOids: caPolicyOids(env['SIGNET_CA_POLICY_OID']),
     authAttemptsPerMinute: parseCount(env['SIGNET_AUTH_ATTEMPTS_PER_MINUTE'], 60, 'SIGNET_AUTH_ATTEMPTS_PER_MINUTE'),
     rateLimits: {
       failuresPerMinute: parseCount(env['SIGNET_FAILED_REQUESTS_PER_MINUTE'], 300, 'SIGNET_FAILED_REQUESTS_PER_MINUTE'),
@@ -406,6 +423,15 @@ export function loadServerConfig(input: ServerConfigInput = {}): ServerConfig {
     oidc: oidcConfig(env),
     tls: loadTlsConfig(env),
   };
+}
+
+function caPolicyOids(text: string | undefined): readonly string[] | undefined {
+  if (nonEmpty(text) === undefined) return undefined;
+  const oids = (text as string).split(',').map((o) => o.trim());
+  if (oids.some((o) => !/^[0-2](\.(0|[1-9]\d*))+$/.test(o))) {
+    throw new ServerError('ERR_SERVER_CONFIG', 'SIGNET_CA_POLICY_OID is a comma-separated list of dotted OIDs');
+  }
+  return oids;
 }
 
 /**

@@ -143,6 +143,8 @@ export function effectiveConfiguration(
   put('SIGNET_RENEWAL_INTERVAL_MS', config.renewal.intervalMs);
   put('SIGNET_RENEWAL_WITHIN_DAYS', config.renewal.withinDays);
   put('SIGNET_TSA_SERIAL_BLOCK', config.tsaSerialBlock);
+  put('SIGNET_CA_POLICY_OID', config.caPolicyOids?.join(',') ?? '(the CA directory\'s)');
+  put('SIGNET_CERTIFICATE_PROFILES_FILE', `${config.certificateProfiles.file}${config.certificateProfiles.required ? '' : ' (when present)'}`);
 
   // Sign-in and sessions
   put('SIGNET_AUTH_ATTEMPTS_PER_MINUTE', config.authAttemptsPerMinute);

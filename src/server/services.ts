@@ -3,6 +3,7 @@
  * key backends, CA / TSA / OCSP responder, SAD service, authenticator, hasher, audit context,
  * logger, admin service. Plain objects handed to the route plugins; `close()` releases them all.
  */
+import { loadCertificateProfiles } from './certificate-profiles.js';
 import { readFileSync, rmSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.js';
@@ -28,6 +29,7 @@ import {
   CertificateAuthority,
   openCaDirectory,
   pkiUrlsFor,
+  signetDevelopmentPolicyOid,
   readCaDirectoryConfig,
   updateBaseUrl,
   type OcspResponder,
@@ -287,6 +289,10 @@ export async function createServices(config: ServerConfig, options: CreateServic
     }
 
     const { config: caConfig } = caDirectory;
+    if (config.caPolicyOids === undefined && caConfig.policyOids.includes(signetDevelopmentPolicyOid)) {
+      // A development default that matters (node-oidc-provider's mustChange): warn once, naming the fix.
+      logger.warn('credential certificates name the development certificate policy OID; set SIGNET_CA_POLICY_OID to your CP\'s OID');
+    }
     const ca = new CertificateAuthority({
       id: caDirectory.ca.id,
       key: { backend: caDirectory.keystore, ref: caConfig.keys.issuing, algorithm: caConfig.algorithm },
@@ -294,7 +300,8 @@ export async function createServices(config: ServerConfig, options: CreateServic
       store: caDirectory.store,
       clock,
       urls: storedPkiUrls(boot.layout.caDir),
-      policyOids: caConfig.policyOids,
+      policyOids: config.caPolicyOids ?? caConfig.policyOids,
+      credentialProfiles: loadCertificateProfiles(config.certificateProfiles),
     });
     const hasher = createScryptHasher(options.scrypt);
     const secretBox = createAesGcmSecretBox(secrets.secretBoxKey);

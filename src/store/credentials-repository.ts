@@ -1,4 +1,5 @@
 /** Credential rows (CSC credentials): key reference, certificate chain, state, PIN hash and its failure counter. */
+import type { Selectable } from 'kysely';
 import { preparedQuery } from './prepared-query.js';
 import type { Db } from './store.js';
 import type { CredentialsTable } from './schema.js';
@@ -6,7 +7,7 @@ import { StoreError } from './errors.js';
 import { isUniqueViolation } from './unique-violation.js';
 
 /** A credential row as read back. */
-export type CredentialRow = Readonly<CredentialsTable>;
+export type CredentialRow = Readonly<Selectable<CredentialsTable>>;
 
 /** Credential states: only `active` may sign (docs/security.md SAD-16). */
 export type CredentialStatus = 'active' | 'disabled' | 'revoked';
@@ -25,6 +26,10 @@ export interface NewCredential {
   readonly createdAt: number;
   /** Lower-case hex serial of the leaf certificate, so a revocation at the built-in CA stops signing (SAD-16). */
   readonly certificateSerial?: string;
+  /** The certificate profile (default `signing`). */
+  readonly profile?: string;
+  /** `external`: the key is held elsewhere and its holder signs (issue 16 §3); default `server`. */
+  readonly signingMode?: 'server' | 'external';
 }
 
 /** Inserts a credential; a taken id is ERR_STORE_CONFLICT. */
@@ -48,6 +53,8 @@ export async function insertCredential(trx: Db, c: NewCredential): Promise<void>
         scal: c.scal,
         created_at: c.createdAt,
         certificate_serial: c.certificateSerial ?? null,
+        profile: c.profile ?? null,
+        signing_mode: c.signingMode ?? 'server',
       })
       .execute();
   } catch (cause) {
@@ -57,7 +64,7 @@ export async function insertCredential(trx: Db, c: NewCredential): Promise<void>
   }
 }
 
-function toCredential(row: CredentialsTable): CredentialRow {
+function toCredential(row: Selectable<CredentialsTable>): CredentialRow {
   return { ...row, created_at: Number(row.created_at) };
 }
 

@@ -407,6 +407,23 @@ function consentDocuments(kind: StoreKind): Migration {
   };
 }
 
+/**
+ * Certificate profiles and enrollment (issue 16 §3): a credential names the certificate profile it
+ * was issued under (renewal keeps it) and its signing mode — `server` (the key is on a backend
+ * here) or `external` (the key is held elsewhere, the holder signs the DTBS/R); the CA keeps the
+ * PKCS#10 request of an external key, which renewal re-checks and reuses.
+ */
+function certificateProfiles(kind: StoreKind): Migration {
+  const bytes = kind === 'postgres' ? 'bytea' : 'blob';
+  return {
+    async up(db: AnyDb): Promise<void> {
+      await db.schema.alterTable('credentials').addColumn('profile', 'text').execute();
+      await db.schema.alterTable('credentials').addColumn('signing_mode', 'text', (c) => c.notNull().defaultTo('server')).execute();
+      await db.schema.alterTable('ca_certificates').addColumn('csr', sql.raw(bytes)).execute();
+    },
+  };
+}
+
 /** The ordered migrations of one store kind. Names sort in application order; never rename one. */
 export function migrationsFor(kind: StoreKind): Readonly<Record<string, Migration>> {
   return {
@@ -424,6 +441,7 @@ export function migrationsFor(kind: StoreKind): Readonly<Record<string, Migratio
     '0012_gateway_provider': gatewayProviderMigration(kind),
     '0013_key_store': keyStoreMigration(kind),
     '0014_credential_keys': credentialKeysMigration,
+    '0015_certificate_profiles': certificateProfiles(kind),
   };
 }
 

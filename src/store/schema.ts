@@ -45,6 +45,10 @@ export interface CredentialsTable {
   readonly created_at: number;
   /** Lower-case hex serial of the leaf certificate (ca_certificates.serial_hex); null on rows from before 0006 until backfilled. */
   certificate_serial: string | null;
+  /** The certificate profile the credential's certificates are issued under (0015; null: `signing`). */
+  profile: string | null;
+  /** `server` (the key is on a backend here) or `external` (the key holder signs; 0015). */
+  signing_mode: Generated<string>;
 }
 
 /**
@@ -256,6 +260,8 @@ export interface CaCertificatesTable {
   readonly key_ref: string | null;
   /** JSON of the QC statements options. */
   readonly qc_statements: string | null;
+  /** DER of the PKCS#10 request of a key held elsewhere (0015; renewal re-checks and reuses it). */
+  readonly csr: Uint8Array | null;
   renewed_by: string | null;
   claim_claimant: string | null;
   claim_until: number | null;

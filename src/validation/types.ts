@@ -1,5 +1,6 @@
 /** The validation report (ETSI EN 319 102-1 §5.1.3 indications and sub-indications). */
 import type { RevocationLookup } from './online-revocation.js';
+import type { QcStatementsInfo } from '../cms/index.js';
 
 /** Main indication (EN 319 102-1 Table 1). */
 export type Indication = 'TOTAL-PASSED' | 'TOTAL-FAILED' | 'INDETERMINATE';
@@ -84,6 +85,11 @@ export interface SignatureReport {
   readonly subFilter: string | undefined;
   /** Signer name from the certificate subject (never from /Name, which anyone can write). */
   readonly signerSubject: string | undefined;
+  /**
+   * The signer certificate's ETSI EN 319 412-5 statements (QcCompliance, QcSSCD, QcType esign…),
+   * when it carries any: what the certificate claims, not a trusted-list check.
+   */
+  readonly qcStatements?: QcStatementsInfo;
   /** Claimed signing time from /M. */
   readonly claimedSigningTime: Date | undefined;
   readonly byteRange: readonly number[] | undefined;

@@ -20,6 +20,7 @@ import {
   readContainer,
   verifySignerInfo,
   verifySignerInfoWithoutAttributes,
+  type QcStatementsInfo,
   type SignerInfoProblem,
   type SignerInfoVerification,
 } from '../cms/index.js';
@@ -36,6 +37,7 @@ import {
 import { digestByteRange, listSignatureFields, parsePdfDate } from '../pades/index.js';
 import { basicSignatureValidation } from './basic-signature-validation.js';
 import { buildCertificatePath } from './certificate-path.js';
+import { qualifiedCertificateStatements } from './qualified-certificate.js';
 import { checkCertificationStructure, type SignedField } from './certification-structure.js';
 import { fieldLocksOf, type FieldLock } from './field-locks.js';
 import { analyseLaterRevisions } from './revision-changes.js';
@@ -312,12 +314,14 @@ function verifyOne(
   let chainStatus: ChainStatus | undefined;
   let chain: string[] = [];
   let signerSubject: string | undefined;
+  let qcStatements: QcStatementsInfo | undefined;
   let chainErrors = 0;
   if (signerDer) {
     const path = buildCertificatePath(signerDer, pool, options.trustAnchors ?? [], (options.clock ?? systemClock).now());
     chainStatus = path.status;
     chain = path.chain.map(commonName);
     signerSubject = chain[0];
+    qcStatements = qualifiedCertificateStatements(signerDer);
     for (const p of path.problems) out.error('ERR_VALIDATION_CHAIN', 'x509-certificate-validation', p);
     chainErrors = path.problems.length;
   }
@@ -337,6 +341,7 @@ function verifyOne(
     indication,
     subIndication,
     signerSubject,
+    ...(qcStatements !== undefined ? { qcStatements } : {}),
     byteRange: claimedByteRange,
     coversWholeDocument: covers,
     isIntact: crypto?.isSignatureValid === true && crypto.isMessageDigestValid,

@@ -17,6 +17,7 @@ import {
   type AdminOrigin,
   type CredentialAlgorithm,
   type Services,
+  type SubjectFields,
 } from '../../server/index.js';
 import type { UserRole } from '../../store/index.js';
 import { credentialOperationsFor } from '../../server/surfaces.js';
@@ -40,10 +41,15 @@ const usage = `usage: signet admin <area> <action> [--data DIR] [options]
                                       (scopes: service, credential; prints a confidential client's secret once)
   clients list
   credentials create --user U [--backend software|pkcs11|remote:NAME] [--algorithm EC-P256|EC-P384|RSA-2048|RSA-3072]
-                     [--pin PIN] [--common-name CN] [--profile NAME]
+                     [--pin PIN] [--common-name CN] [--profile NAME] [subject options]
   credentials add-key --credential ID --backend B
                                       (a further key on another token with its own certificate,
                                        same subject; signatures go to the least busy key)
+  credentials enroll --csr FILE --user U [--profile NAME] [--pin PIN] [subject options]
+                     (a key held elsewhere: the CSR's signature is checked, the certificate
+                      issued; the credential signs in external mode, docs/certificate-profiles.md)
+      subject options: [--given-name G] [--surname S] [--serial-number PNOCZ-…] [--country CC]
+                       [--organization O] (what the profile requires; the rest comes from the CSR)
   credentials disable --credential ID
   credentials revoke --credential ID [--reason keyCompromise|…]
   credentials list [--user U]
@@ -69,6 +75,12 @@ const options = {
   pin: { type: 'string' },
   'common-name': { type: 'string' },
   profile: { type: 'string' },
+  'given-name': { type: 'string' },
+  surname: { type: 'string' },
+  'serial-number': { type: 'string' },
+  country: { type: 'string' },
+  organization: { type: 'string' },
+  csr: { type: 'string' },
   credential: { type: 'string' },
   reason: { type: 'string' },
   ttl: { type: 'string' },
@@ -104,6 +116,17 @@ function table(rows: readonly Record<string, unknown>[], columns: readonly strin
   const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((row) => (row[i] ?? '').length)));
   const line = (row: readonly string[]): string => row.map((v, i) => v.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
   return [line(columns), ...cells.map(line)].join('\n');
+}
+
+/** The subject options of `credentials create|enroll`. */
+function subjectFieldsOf(values: Values): SubjectFields {
+  return {
+    ...(values['given-name'] !== undefined ? { givenName: values['given-name'] } : {}),
+    ...(values.surname !== undefined ? { surname: values.surname } : {}),
+    ...(values['serial-number'] !== undefined ? { serialNumber: values['serial-number'] } : {}),
+    ...(values.country !== undefined ? { country: values.country } : {}),
+    ...(values.organization !== undefined ? { organization: values.organization } : {}),
+  };
 }
 
 function roleOf(text: string | undefined): UserRole | undefined {
@@ -235,6 +258,7 @@ async function dispatch(area: string, action: string, values: Values, services: 
           backend: values.backend ?? 'software',
           algorithm,
           commonName: values['common-name'] ?? user,
+          subject: subjectFieldsOf(values),
           ...(values.pin !== undefined ? { pin: values.pin } : {}),
           ...(values.profile !== undefined ? { profile: values.profile } : {}),
         },

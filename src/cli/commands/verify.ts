@@ -26,10 +26,22 @@ the document's DSS lacks is fetched online (OCSP, then CRL, from the certificate
 problem names its finding code and the EN 319 102-1 check; a file that cannot be read still gets
 a report (TOTAL-FAILED / FORMAT_FAILURE). Exit code 0 only when every signature is TOTAL-PASSED.`;
 
+/** The signer certificate's EN 319 412-5 claims in words. */
+function describeQc(qc: NonNullable<SignatureReport['qcStatements']>): string {
+  const parts = [
+    ...(qc.qcCompliance ? ['QcCompliance (EU qualified certificate)'] : []),
+    ...(qc.qcSSCD ? ['QcSSCD (key in a QSCD)'] : []),
+    ...qc.qcTypes.map((t) => `QcType ${t}`),
+    ...qc.pds.map((p) => `PDS ${p.language} ${p.url}`),
+  ];
+  return parts.length === 0 ? 'no ETSI statements' : parts.join('; ');
+}
+
 function describe(s: SignatureReport): string {
   const lines = [
     `signature '${s.fieldName}': ${s.indication}${s.subIndication ? ` / ${s.subIndication}` : ''}`,
     `  signer:        ${s.signerSubject ?? '(unknown)'}${s.chain.length > 1 ? ` (via ${s.chain.slice(1).join(' → ')})` : ''}`,
+    ...(s.qcStatements ? [`  qualified:     ${describeQc(s.qcStatements)}`] : []),
     `  claimed time:  ${s.claimedSigningTime?.toISOString() ?? '(none)'}`,
     `  sub-filter:    ${s.subFilter ?? '(none)'}`,
     // isIntact is the cryptographic check alone (pdfsig's "Signature is Valid"); the verdict on the

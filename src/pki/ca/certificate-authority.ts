@@ -13,8 +13,16 @@ import { verifyCsr } from '../enrollment/verify-csr.js';
 import { PkiError } from '../errors.js';
 import type { RevocationReason } from '../revocation-reason.js';
 import type { CaStore, CertificateRecord } from '../store/ca-store.js';
+import {
+  certificateProfileOf,
+  defaultCredentialProfiles,
+  profilePolicyOids,
+  profileSubject,
+  type CredentialProfileDefinition,
+  type CredentialProfiles,
+} from './credential-profiles.js';
 import { issueCertificate } from './issue-certificate.js';
-import { profileByName, type PkiUrls, type ProfileName } from './profiles.js';
+import { profileByName, type CertificateProfile, type PkiUrls, type ProfileName } from './profiles.js';
 import type { QcStatementsOptions } from './qc-statements.js';
 import { generateSerialNumber } from './serial-number.js';
 import { buildSubject, subjectFromName, type SubjectInput } from './subject.js';
@@ -33,6 +41,17 @@ export interface CertificateAuthorityOptions {
   readonly policyOids?: readonly string[];
   /** CRL validity (nextUpdate - thisUpdate), hours. Default 24. */
   readonly crlValidityHours?: number;
+  /** Credential profiles (certificate-profiles file); default: the built-in `signing` alone. */
+  readonly credentialProfiles?: CredentialProfiles;
+}
+
+/** A profile name resolved to what issueCertificate takes. */
+interface ResolvedProfile {
+  readonly profile: CertificateProfile;
+  readonly policyOids: readonly string[];
+  readonly qcStatements: QcStatementsOptions | undefined;
+  /** The credential profile, when the name is one. */
+  readonly definition: CredentialProfileDefinition | undefined;
 }
 
 /** What to certify. */
@@ -45,6 +64,8 @@ export interface IssueRequest {
   /** Reference of a server-generated key (enables rekey on renewal). */
   readonly keyRef?: KeyRef;
   readonly validityDays?: number;
+  /** The PKCS#10 request (DER) the key holder sent, kept so renewal can re-check it (external keys). */
+  readonly csr?: Uint8Array;
 }
 
 /** Options of enroll(). */
@@ -53,6 +74,8 @@ export interface EnrollOptions {
   /** Subject from user data; when absent, the CSR subject is validated and rebuilt. */
   readonly subject?: SubjectInput;
   readonly qcStatements?: QcStatementsOptions;
+  /** Keep the CSR with the certificate record (a key held elsewhere: renewal reuses it). */
+  readonly keepCsr?: boolean;
 }
 
 function isName(subject: SubjectInput | Name): subject is Name {
@@ -89,10 +112,37 @@ export class CertificateAuthority {
     return this.#options.clock;
   }
 
+  /** The credential profiles this CA issues under. */
+  get credentialProfiles(): CredentialProfiles {
+    return this.#options.credentialProfiles ?? defaultCredentialProfiles();
+  }
+
+  /**
+   * A credential profile (its policies, the CA's own policy when it asks for it, its statements),
+   * else a service profile with the CA's policies and the request's statements.
+   */
+  #resolve(name: string, qcStatements: QcStatementsOptions | undefined): ResolvedProfile {
+    const caPolicies = this.#options.policyOids ?? [];
+    const def = this.credentialProfiles.get(name);
+    if (def !== undefined) {
+      return {
+        profile: certificateProfileOf(def),
+        policyOids: profilePolicyOids(def, caPolicies),
+        qcStatements: def.qcStatements ?? qcStatements,
+        definition: def,
+      };
+    }
+    return { profile: profileByName(name), policyOids: caPolicies, qcStatements, definition: undefined };
+  }
+
   /** Issues and records one certificate. */
   async issue(request: IssueRequest): Promise<CertificateRecord> {
-    const subject = isName(request.subject) ? request.subject : buildSubject(request.subject);
-    const profile = profileByName(request.profile);
+    const resolved = this.#resolve(request.profile, request.qcStatements);
+    const def = resolved.definition;
+    const subject = isName(request.subject)
+      ? request.subject
+      : buildSubject(def !== undefined ? profileSubject(def, request.subject) : request.subject);
+    const { profile, qcStatements } = resolved;
     for (let attempt = 0; ; attempt++) {
       const issued = await issueCertificate({
         issuer: { kind: 'ca', key: this.#options.key, certificate: this.certificate },
@@ -102,8 +152,8 @@ export class CertificateAuthority {
         serialNumber: generateSerialNumber(),
         clock: this.#options.clock,
         urls: this.#options.urls,
-        policyOids: this.#options.policyOids ?? [],
-        ...(request.qcStatements ? { qcStatements: request.qcStatements } : {}),
+        policyOids: resolved.policyOids,
+        ...(qcStatements ? { qcStatements } : {}),
         ...(request.validityDays !== undefined ? { validityDays: request.validityDays } : {}),
       });
       const record: CertificateRecord = {
@@ -116,7 +166,8 @@ export class CertificateAuthority {
         notBefore: issued.notBefore,
         notAfter: issued.notAfter,
         ...(request.keyRef !== undefined ? { keyRef: request.keyRef } : {}),
-        ...(request.qcStatements ? { qcStatements: request.qcStatements } : {}),
+        ...(qcStatements ? { qcStatements } : {}),
+        ...(request.csr !== undefined ? { csr: request.csr } : {}),
       };
       try {
         await this.#options.store.insertCertificate(record);
@@ -152,18 +203,19 @@ export class CertificateAuthority {
   /** Verifies a PKCS#10 request (PoP, key policy, subject) and issues under `options.profile`. */
   async enroll(csr: Uint8Array | string, options: EnrollOptions): Promise<CertificateRecord> {
     const verified = verifyCsr(csr);
-    const subject = buildSubject(options.subject ?? subjectFromName(verified.subject));
     return this.issue({
-      subject,
+      subject: options.subject ?? subjectFromName(verified.subject),
       subjectPublicKey: verified.subjectPublicKey,
       profile: options.profile,
       ...(options.qcStatements ? { qcStatements: options.qcStatements } : {}),
+      ...(options.keepCsr === true ? { csr: verified.der } : {}),
     });
   }
 
   /**
-   * Issues (but does not store) the successor of `old`: same subject, profile and QC
-   * statements, the given key. Used by the renewal job, which stores it atomically.
+   * Issues (but does not store) the successor of `old`: same subject and profile (as configured
+   * now: its policies, statements and validity), the given key. Used by the renewal job, which
+   * stores it atomically.
    */
   async prepareSuccessor(
     old: CertificateRecord,
@@ -171,16 +223,18 @@ export class CertificateAuthority {
     keyRef?: KeyRef,
   ): Promise<CertificateRecord> {
     const subject = parseCertificate(old.der).tbsCertificate.subject;
+    const resolved = this.#resolve(old.profile, old.qcStatements);
+    const { qcStatements } = resolved;
     const issued = await issueCertificate({
       issuer: { kind: 'ca', key: this.#options.key, certificate: this.certificate },
       subject,
       subjectPublicKey,
-      profile: profileByName(old.profile),
+      profile: resolved.profile,
       serialNumber: generateSerialNumber(),
       clock: this.#options.clock,
       urls: this.#options.urls,
-      policyOids: this.#options.policyOids ?? [],
-      ...(old.qcStatements ? { qcStatements: old.qcStatements } : {}),
+      policyOids: resolved.policyOids,
+      ...(qcStatements ? { qcStatements } : {}),
     });
     return {
       serialHex: issued.serialHex,
@@ -192,7 +246,8 @@ export class CertificateAuthority {
       notBefore: issued.notBefore,
       notAfter: issued.notAfter,
       ...(keyRef !== undefined ? { keyRef } : {}),
-      ...(old.qcStatements ? { qcStatements: old.qcStatements } : {}),
+      ...(qcStatements ? { qcStatements } : {}),
+      ...(old.csr !== undefined ? { csr: old.csr } : {}),
     };
   }
 

@@ -38,7 +38,7 @@ import type { Name } from '@peculiar/asn1-x509';
 import { keyIdentifier } from '../certificate.js';
 import { PkiError } from '../errors.js';
 import { checkPublicKey } from './public-key-policy.js';
-import { encodeQcStatements, id_pe_qcStatements, type QcStatementsOptions } from './qc-statements.js';
+import { encodeQcStatements, hasQcStatements, id_pe_qcStatements, type QcStatementsOptions } from './qc-statements.js';
 
 /** id-ad-ocsp and id-ad-caIssuers (RFC 5280 §4.2.2.1). */
 export const id_ad_ocsp = '1.3.6.1.5.5.7.48.1';
@@ -79,16 +79,22 @@ export type ProfileValidator = (ctx: ProfileContext) => void;
 /** Returns the extensions this modifier contributes. */
 export type ProfileModifier = (ctx: ProfileContext) => readonly Extension[];
 
-/** A certificate profile. */
+/** A certificate profile (a built-in service profile, or a credential profile from credential-profiles.ts). */
 export interface CertificateProfile {
-  readonly name: ProfileName;
+  readonly name: string;
   readonly validityDays: number;
   readonly validators: readonly ProfileValidator[];
   readonly modifiers: readonly ProfileModifier[];
 }
 
-/** The built-in profile names. */
-export type ProfileName = 'root-ca' | 'issuing-ca' | 'signing' | 'ocsp-signer' | 'tsa';
+/** The built-in service profiles (CA, OCSP responder and TSA certificates). */
+export type ServiceProfileName = 'root-ca' | 'issuing-ca' | 'ocsp-signer' | 'tsa';
+
+/**
+ * A profile name: a service profile, or a credential profile (`signing` built in, others from the
+ * certificate-profiles file; credential-profiles.ts).
+ */
+export type ProfileName = string;
 
 function ext(extnID: string, critical: boolean, value: unknown): Extension {
   return new Extension({
@@ -119,7 +125,7 @@ export const requireDistinctKey: ProfileValidator = (ctx) => {
 };
 
 /** Only the root profile may be self-signed; other profiles need an issuing CA. */
-function requireSelfSigned(expected: boolean): ProfileValidator {
+export function requireSelfSigned(expected: boolean): ProfileValidator {
   return (ctx) => {
     if (ctx.isSelfSigned !== expected) {
       throw new PkiError(
@@ -144,14 +150,14 @@ export const keyIdentifiers: ProfileModifier = (ctx) => [
   ),
 ];
 
-function basicConstraints(cA: boolean, pathLenConstraint?: number): ProfileModifier {
+export function basicConstraints(cA: boolean, pathLenConstraint?: number): ProfileModifier {
   // RFC 5280 §4.2.1.9: MUST be critical in CA certificates; we mark it critical for end entities too.
   const bc = new BasicConstraints({ cA });
   if (pathLenConstraint !== undefined) bc.pathLenConstraint = pathLenConstraint;
   return () => [ext(id_ce_basicConstraints, true, bc)];
 }
 
-function keyUsage(flags: number): ProfileModifier {
+export function keyUsage(flags: number): ProfileModifier {
   // RFC 5280 §4.2.1.3: conforming CAs SHOULD mark this extension critical.
   return () => [ext(id_ce_keyUsage, true, new KeyUsage(flags))];
 }
@@ -212,10 +218,10 @@ export const crlDistributionPoints: ProfileModifier = (ctx) =>
       ]
     : [];
 
-/** Optional ETSI QCStatements (EN 319 412-5 §4.2), non-critical (EN 319 412-2 §4.3.4). */
+/** Optional ETSI QCStatements (EN 319 412-5 §4.2, §4.3.4), non-critical (EN 319 412-2 §4.3.4). */
 export const qcStatements: ProfileModifier = (ctx) => {
   const qc = ctx.qcStatements;
-  if (!qc || (!qc.qcCompliance && !qc.qcSSCD && !qc.qcTypeESign)) return [];
+  if (!hasQcStatements(qc)) return [];
   return [new Extension({ extnID: id_pe_qcStatements, critical: false, extnValue: new OctetString(encodeQcStatements(qc)) })];
 };
 
@@ -228,8 +234,8 @@ export const ocspNoCheck: ProfileModifier = () => [
 
 const endEntityValidators = [requireAcceptedKey, requireCommonName, requireDistinctKey, requireSelfSigned(false)];
 
-/** The built-in profiles. */
-export const profiles: Readonly<Record<ProfileName, CertificateProfile>> = {
+/** The built-in service profiles (credential profiles, `signing` among them, are in credential-profiles.ts). */
+export const profiles: Readonly<Record<ServiceProfileName, CertificateProfile>> = {
   'root-ca': {
     name: 'root-ca',
     validityDays: 20 * 365,
@@ -249,21 +255,6 @@ export const profiles: Readonly<Record<ProfileName, CertificateProfile>> = {
       // the issuing CA's status (ETSI EN 319 102-1 §5.2.6 needs it for every path certificate).
       authorityInformationAccess,
       crlDistributionPoints,
-    ],
-  },
-  signing: {
-    name: 'signing',
-    validityDays: 2 * 365,
-    validators: endEntityValidators,
-    modifiers: [
-      basicConstraints(false),
-      // EN 319 412-2 §4.3.2: nonRepudiation (contentCommitment) for signatures, critical.
-      keyUsage(KeyUsageFlags.digitalSignature | KeyUsageFlags.nonRepudiation),
-      keyIdentifiers,
-      certificatePolicies,
-      authorityInformationAccess,
-      crlDistributionPoints,
-      qcStatements,
     ],
   },
   'ocsp-signer': {
@@ -297,7 +288,7 @@ export const profiles: Readonly<Record<ProfileName, CertificateProfile>> = {
   },
 };
 
-/** Looks up a profile by name; unknown names → ERR_PKI_PROFILE_UNKNOWN. */
+/** Looks up a service profile by name; unknown names → ERR_PKI_PROFILE_UNKNOWN. */
 export function profileByName(name: string): CertificateProfile {
   const found = (profiles as Readonly<Record<string, CertificateProfile>>)[name];
   if (!found) throw new PkiError('ERR_PKI_PROFILE_UNKNOWN', `unknown certificate profile '${name}'`);

@@ -20,6 +20,8 @@ export interface VerifiedCsr {
   /** SubjectPublicKeyInfo DER. */
   readonly subjectPublicKey: Uint8Array;
   readonly key: AcceptedKey;
+  /** The request's DER (a PEM input decoded). */
+  readonly der: Uint8Array;
 }
 
 function decodeCsrPem(input: Uint8Array | string): Uint8Array {
@@ -77,5 +79,5 @@ export function verifyCsr(input: Uint8Array | string): VerifiedCsr {
   if (!verifySignature(spki, alg, tbs, asBytes(csr.signature))) {
     throw new PkiError('ERR_PKI_CSR_BAD_POP', 'CSR signature (proof of possession) does not verify');
   }
-  return { subject: info.subject, subjectPublicKey: spki, key };
+  return { subject: info.subject, subjectPublicKey: spki, key, der };
 }

@@ -18,8 +18,9 @@ export interface RenewCertificatesOptions {
   /** Renew certificates whose notAfter is within this many days from now. */
   readonly withinDays: number;
   /**
-   * Profiles the job renews (default: `signing` only — TSA and OCSP-signer certificates are
-   * rotated with their service configuration, not by this job).
+   * Profiles the job renews (default: the CA's credential profiles, `signing` and the configured
+   * ones — TSA and OCSP-signer certificates are rotated with their service configuration, not by
+   * this job). A successor is issued under the same profile as its predecessor.
    */
   readonly profiles?: readonly ProfileName[];
   /** Renew only this serial (manual renewal; the window and profile filter are ignored). */
@@ -60,7 +61,7 @@ export async function renewCertificates(options: RenewCertificatesOptions): Prom
     }
     candidates = [one];
   } else {
-    const wanted = new Set<ProfileName>(options.profiles ?? ['signing']);
+    const wanted = new Set<ProfileName>(options.profiles ?? [...ca.credentialProfiles.keys()]);
     candidates = (await store.listExpiring(ca.id, new Date(now.getTime() + options.withinDays * 86_400_000))).filter((r) =>
       wanted.has(r.profile),
     );

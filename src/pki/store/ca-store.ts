@@ -32,6 +32,8 @@ export interface CertificateRecord {
   /** The key reference when the key was generated server-side (rekey possible). */
   readonly keyRef?: KeyRef;
   readonly qcStatements?: QcStatementsOptions;
+  /** The PKCS#10 request (DER) of a key held elsewhere, re-checked and reused by renewal. */
+  readonly csr?: Uint8Array;
   /** Serial of the certificate that renewed this one. */
   readonly renewedBy?: string;
 }

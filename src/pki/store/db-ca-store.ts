@@ -66,6 +66,7 @@ function toRow(r: CertificateRecord): CaCertificateRow {
     revocation_reason: r.revocation ? r.revocation.reason : null,
     key_ref: r.keyRef ?? null,
     qc_statements: r.qcStatements ? JSON.stringify(r.qcStatements) : null,
+    csr: r.csr ?? null,
     renewed_by: r.renewedBy ?? null,
     claim_claimant: null,
     claim_until: null,
@@ -87,6 +88,7 @@ function fromRow(row: CaCertificateRow): CertificateRecord {
       : {}),
     ...(row.key_ref !== null ? { keyRef: row.key_ref } : {}),
     ...(row.qc_statements !== null ? { qcStatements: JSON.parse(row.qc_statements) as QcStatementsOptions } : {}),
+    ...(row.csr !== null && row.csr !== undefined ? { csr: new Uint8Array(row.csr) } : {}),
     ...(row.renewed_by !== null ? { renewedBy: row.renewed_by } : {}),
   };
 }

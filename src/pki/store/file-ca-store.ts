@@ -25,6 +25,8 @@ interface StoredRecord {
   revocation?: { time: string; reason: RevocationReason };
   keyRef?: string;
   qcStatements?: QcStatementsOptions;
+  /** base64 DER of the PKCS#10 request. */
+  csr?: string;
   renewedBy?: string;
   claim?: { claimant: string; until: string };
 }
@@ -49,6 +51,7 @@ function toStored(r: CertificateRecord): StoredRecord {
   if (r.revocation) s.revocation = { time: r.revocation.time.toISOString(), reason: r.revocation.reason };
   if (r.keyRef !== undefined) s.keyRef = r.keyRef;
   if (r.qcStatements) s.qcStatements = r.qcStatements;
+  if (r.csr !== undefined) s.csr = Buffer.from(r.csr).toString('base64');
   if (r.renewedBy !== undefined) s.renewedBy = r.renewedBy;
   return s;
 }
@@ -66,6 +69,7 @@ function fromStored(s: StoredRecord): CertificateRecord {
     ...(s.revocation ? { revocation: { time: new Date(s.revocation.time), reason: s.revocation.reason } } : {}),
     ...(s.keyRef !== undefined ? { keyRef: s.keyRef } : {}),
     ...(s.qcStatements ? { qcStatements: s.qcStatements } : {}),
+    ...(s.csr !== undefined ? { csr: new Uint8Array(Buffer.from(s.csr, 'base64')) } : {}),
     ...(s.renewedBy !== undefined ? { renewedBy: s.renewedBy } : {}),
   };
 }

@@ -39,6 +39,17 @@ import type { ClientRegistry, NewClient } from './client-registry.js';
 /** Key algorithms a credential may be created with (contract 4). */
 export type CredentialAlgorithm = 'RSA-2048' | 'RSA-3072' | 'EC-P256' | 'EC-P384';
 
+/** Subject attributes besides the common name (ETSI EN 319 412-2 §4.2.4), given with the request. */
+export interface SubjectFields {
+  readonly givenName?: string;
+  readonly surname?: string;
+  /** ETSI EN 319 412-1 §5.1.3 semantics identifier, e.g. `PNOCZ-8001011234`. */
+  readonly serialNumber?: string;
+  /** ISO 3166-1 alpha-2. */
+  readonly country?: string;
+  readonly organization?: string;
+}
+
 /** A credential creation request as the admin surface takes it. */
 export interface NewCredentialRequest {
   readonly userId: string;
@@ -46,6 +57,7 @@ export interface NewCredentialRequest {
   readonly algorithm: CredentialAlgorithm;
   readonly pin?: string;
   readonly commonName: string;
+  readonly subject?: SubjectFields;
   readonly profile?: string;
   /** Signatures one authorization may cover (CSC `multisign`, 1…1000; default 100). */
   readonly multisign?: number;
@@ -220,6 +232,7 @@ export class AdminService {
         backend: request.backend,
         algorithm: request.algorithm,
         commonName: request.commonName,
+        ...(request.subject !== undefined ? { subject: request.subject } : {}),
         ...(request.pin !== undefined ? { pin: request.pin } : {}),
         ...(request.profile !== undefined ? { profile: request.profile } : {}),
         ...(request.multisign !== undefined ? { multisign: request.multisign } : {}),
@@ -230,6 +243,7 @@ export class AdminService {
       user: userId,
       backend: request.backend,
       algorithm: request.algorithm,
+      profile: request.profile ?? 'signing',
     });
     return created;
   }

@@ -11,6 +11,7 @@ import { appendFailureAudit } from '../../audit/index.js';
 import { isSignetError } from '../../core/errors.js';
 import { adminClientId, exchangeSetupToken, verifyAdminToken, type AdminOrigin } from '../admin/admin-tokens.js';
 import type { Services } from '../services.js';
+import type { SubjectFields } from '../admin/admin-service.js';
 import { replyStoreUnavailable } from '../store-unavailable.js';
 import { registerAdminFactorRoutes } from './admin-factor-routes.js';
 import { registerAdminAuditRoutes } from './admin-audit-routes.js';
@@ -61,6 +62,25 @@ function bearer(request: FastifyRequest): string | undefined {
   // RFC 6750 §2.1: `Bearer` scheme, case-insensitive.
   const m = typeof header === 'string' ? /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i.exec(header.trim()) : null;
   return m?.[1];
+}
+
+/** The subject attributes a credential request may name (their content is checked by the CA's profile). */
+const subjectFieldsSchema = {
+  givenName: { type: 'string', minLength: 1, maxLength: 64 },
+  surname: { type: 'string', minLength: 1, maxLength: 64 },
+  serialNumber: { type: 'string', minLength: 1, maxLength: 64 },
+  country: { type: 'string', minLength: 2, maxLength: 2 },
+  organization: { type: 'string', minLength: 1, maxLength: 64 },
+} as const;
+
+function subjectFieldsOf(b: SubjectFields): SubjectFields {
+  return {
+    ...(b.givenName !== undefined ? { givenName: b.givenName } : {}),
+    ...(b.surname !== undefined ? { surname: b.surname } : {}),
+    ...(b.serialNumber !== undefined ? { serialNumber: b.serialNumber } : {}),
+    ...(b.country !== undefined ? { country: b.country } : {}),
+    ...(b.organization !== undefined ? { organization: b.organization } : {}),
+  };
 }
 
 const stringArray = { type: 'array', items: { type: 'string', maxLength: 2000 }, maxItems: 50 } as const;
@@ -264,7 +284,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = (app, { servi
         commonName: string;
         profile?: string;
         multisign?: number;
-      };
+      } & SubjectFields;
     }>(
       '/credentials',
       {
@@ -282,6 +302,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = (app, { servi
               algorithm: { type: 'string', enum: ['RSA-2048', 'RSA-3072', 'EC-P256', 'EC-P384'] },
               pin: { type: 'string', minLength: 4, maxLength: 64 },
               commonName: { type: 'string', minLength: 1, maxLength: 64 },
+              ...subjectFieldsSchema,
               profile: { type: 'string', minLength: 1, maxLength: 64 },
               multisign: { type: 'integer', minimum: 1, maximum: 1000 },
             },
@@ -296,6 +317,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = (app, { servi
             backend: b.backend ?? 'software',
             algorithm: b.algorithm ?? 'EC-P256',
             commonName: b.commonName,
+            subject: subjectFieldsOf(b),
             ...(b.pin !== undefined ? { pin: b.pin } : {}),
             ...(b.profile !== undefined ? { profile: b.profile } : {}),
             ...(b.multisign !== undefined ? { multisign: b.multisign } : {}),

@@ -9,7 +9,7 @@ import { caStoreSuites } from '../support/ca-stores.js';
 import { derToPem, parseCertificate, spkiDer } from '../../../src/pki/certificate.js';
 import { PkiError } from '../../../src/pki/errors.js';
 import { issueCertificate } from '../../../src/pki/ca/issue-certificate.js';
-import { profiles } from '../../../src/pki/ca/profiles.js';
+import { certificateProfileOf, defaultCredentialProfile } from '../../../src/pki/ca/credential-profiles.js';
 import { buildSubject } from '../../../src/pki/ca/subject.js';
 import { generateSerialNumber } from '../../../src/pki/ca/serial-number.js';
 import { systemClock } from '../../../src/core/clock.js';
@@ -116,7 +116,7 @@ for (const { kind, skip } of await caStoreSuites()) {
           issuer: { kind: 'self', key: { backend: pki.keystore, ref: key.ref, algorithm: { scheme: 'ECDSA', digest: 'SHA-256' } } },
           subject: buildSubject({ commonName: 'Self' }),
           subjectPublicKey: key.publicKey,
-          profile: profiles.signing,
+          profile: certificateProfileOf(defaultCredentialProfile),
           serialNumber: generateSerialNumber(),
           clock: systemClock,
         }),

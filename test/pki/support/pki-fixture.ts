@@ -12,6 +12,7 @@ import { createCaHierarchy, type CaHierarchy } from '../../../src/pki/ca/create-
 import { derToPem } from '../../../src/pki/certificate.js';
 import type { CaStore } from '../../../src/pki/store/ca-store.js';
 import type { PkiUrls } from '../../../src/pki/ca/profiles.js';
+import type { CredentialProfiles } from '../../../src/pki/ca/credential-profiles.js';
 import { tempDir } from '../../support/tmp.js';
 import { openTestCaStore, type CaStoreKind } from './ca-stores.js';
 
@@ -32,7 +33,7 @@ export interface PkiFixture {
 /** Builds a fresh PKI in a temp dir removed after `t`. */
 export async function makePki(
   t: Pick<TestContext, 'after'>,
-  options: { clock?: Clock; urls?: PkiUrls; store?: CaStoreKind } = {},
+  options: { clock?: Clock; urls?: PkiUrls; store?: CaStoreKind; credentialProfiles?: CredentialProfiles } = {},
 ): Promise<PkiFixture> {
   const dir = tempDir(t, 'signet-pki-');
   const clock = options.clock ?? systemClock;
@@ -54,6 +55,7 @@ export async function makePki(
     clock,
     urls,
     policyOids: ['2.25.1'],
+    ...(options.credentialProfiles !== undefined ? { credentialProfiles: options.credentialProfiles } : {}),
   });
   const files = {
     root: join(dir, 'root.pem'),
