@@ -128,7 +128,12 @@ const tokenFailures: ReadonlySet<string> = new Set([
 
 /** True when `err` is a token failure after which another key of the credential may sign. */
 export function isTokenFailure(err: unknown): boolean {
-  return err instanceof KeyBackendError && tokenFailures.has(err.code);
+  // A key error may reach here wrapped (a PAdES signer's failure carries it as its cause).
+  for (let e = err, depth = 0; e !== undefined && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof KeyBackendError) return tokenFailures.has(e.code);
+    if (typeof e !== 'object' || e === null) return false;
+  }
+  return false;
 }
 
 /**

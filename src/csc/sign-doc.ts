@@ -39,7 +39,8 @@ import {
 } from './request-params.js';
 import { requireBearer, requireOwnCredential, requireUsableCredential, type RequestTrail } from './request-scope.js';
 import { checkOperationMode, sadOf, signDigests } from './sign-hash.js';
-import { prepareCredentialKey, type CredentialKey } from './credential-key.js';
+import { chooseCredentialKey, signWithFailover, type ChosenKey } from './credential-key.js';
+import { candidateKeys, credentialKeyEntries, keyChoiceOf, type CredentialKeyEntry } from './credential-keys.js';
 import { digestFromOid, digestOid, resolveSignAlgo, type ResolvedSignAlgo } from './sign-algorithm.js';
 import { ValidationInfoBuilder } from './validation-info.js';
 
@@ -143,30 +144,50 @@ export async function signDoc(
     err instanceof SadError && err.code === 'ERR_SAD_HASH_NOT_AUTHORIZED'
       ? new CscError('ERR_CSC_INVALID_HASH', 'documentDigests or documents are not authorized by the SAD', { cause: err })
       : err;
+  // Issue 16 §2: which of the credential's keys may sign (credential-keys.ts). signDoc builds the
+  // signed attributes itself, signing-certificate-v2 naming the chosen key's certificate (ETSI EN
+  // 319 122-1 §5.2.2.3), so without `signet_key` any available key signs, and on a token failure
+  // the next one signs the request again with its own certificate.
+  const choice = body['signet_key'] === undefined || body['signet_key'] === null ? ({ kind: 'any' } as const) : keyChoiceOf(body);
+  const keys = await credentialKeyEntries(deps, row);
+  const candidates = candidateKeys(keys, choice, deps.clock.now());
+  const named = (entry: CredentialKeyEntry): Record<string, unknown> =>
+    keys.length > 1 || choice.kind !== 'any'
+      ? { signet_key: { serialNumber: entry.cert.serialHex.toUpperCase(), certificates: entry.cert.chain.map(toBase64) } }
+      : {};
   // Consumes the SAD for `hashes` before `produce` runs any key operation: in one transaction, or
   // with an Idempotency-Key through the two-transaction protocol (idempotent-signing.ts, SAD-07).
-  let key: CredentialKey | undefined;
-  const preparedKey = async (): Promise<CredentialKey> => (key ??= await prepareCredentialKey(deps, row));
+  let chosen: ChosenKey | undefined;
   const authorizeAndSign = async (
     hashAlg: string,
     hashes: Uint8Array[],
-    produce: () => Promise<Record<string, unknown>>,
+    produceWith: (key: ChosenKey) => Promise<Record<string, unknown>>,
   ): Promise<Record<string, unknown>> => {
     const reservation = { ...binding, hashAlgorithmOid: hashAlg, sad, hashes };
     // Issue 16: the key is found before the SAD is consumed (credential-key.ts).
     const prepare = async (): Promise<void> => {
-      key = await prepareCredentialKey(deps, row);
+      chosen?.release();
+      chosen = await chooseCredentialKey(deps, row, candidates, hashes.length);
+    };
+    const produce = async (): Promise<Record<string, unknown>> => {
+      chosen ??= await chooseCredentialKey(deps, row, candidates, hashes.length);
+      const { chosen: signer, result } = await signWithFailover(deps, row, chosen, candidates, hashes.length, choice.kind === 'any', produceWith);
+      return { ...result, ...named(signer.entry) };
     };
     try {
-      if (idempotencyKey !== undefined) {
-        return await signIdempotently(deps, { key: idempotencyKey, operation: 'signatures/signDoc', body, reservation, prepare }, produce);
+      try {
+        if (idempotencyKey !== undefined) {
+          return await signIdempotently(deps, { key: idempotencyKey, operation: 'signatures/signDoc', body, reservation, prepare }, produce);
+        }
+        await prepare();
+        await deps.sads.consume(reservation);
+      } catch (err) {
+        throw notAuthorized(err);
       }
-      await prepare();
-      await deps.sads.consume(reservation);
-    } catch (err) {
-      throw notAuthorized(err);
+      return await produce();
+    } finally {
+      chosen?.release();
     }
-    return produce();
   };
 
   if (hasDocuments) {
@@ -185,11 +206,11 @@ export async function signDoc(
     const hashes = docs.map(
       (d) => new Uint8Array(createHash(digestAlgorithms[digest].nodeName).update(d.bytes).digest()),
     );
-    return authorizeAndSign(digestOid(digest), hashes, async () => {
-      const prepared = await preparedKey();
+    return authorizeAndSign(digestOid(digest), hashes, async ({ key, entry }) => {
+      const { cert } = entry;
       const signed: Uint8Array[] = [];
       for (const d of docs) {
-        const signer = keySigner(prepared, row.key_ref, cert.chain, d.pades.algorithm);
+        const signer = keySigner(key, entry.keyRef, cert.chain, d.pades.algorithm);
         const options = {
           signingTime: deps.clock.now(),
           ...(d.pades.certify ? { certify: 2 as const } : {}),
@@ -228,7 +249,8 @@ export async function signDoc(
   const all = groups.flatMap((g) => g.hashes);
   const digest = (groups[0] as (typeof groups)[number]).pades.algorithm.digest;
   if (groups.some((g) => g.pades.algorithm.digest !== digest)) throw invalidParameter('hashAlgorithmOID');
-  return authorizeAndSign(digestOid(digest), all, async () => {
+  return authorizeAndSign(digestOid(digest), all, async ({ key, entry }) => {
+    const { cert } = entry;
     const objects: Uint8Array[] = [];
     for (const g of groups) {
       const { timestamper } = levelOptions(deps, g.pades.level, cert.chain);
@@ -238,7 +260,7 @@ export async function signDoc(
       const dtbs = attributes.map(
         (a) => new Uint8Array(createHash(digestAlgorithms[g.pades.algorithm.digest].nodeName).update(a).digest()),
       );
-      const signatures = await signDigests(await preparedKey(), row, cert, g.pades.algorithm, dtbs);
+      const signatures = await signDigests(key, row, cert, g.pades.algorithm, dtbs);
       for (const [i, a] of attributes.entries()) {
         const cms = buildSignedData({
           signedAttributes: a,

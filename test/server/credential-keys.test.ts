@@ -5,12 +5,13 @@
  * certificate for the same subject; credentials/info lists both (`signet_keys`); signHash with
  * `signet_key: "any"` spreads over the two keys and names the certificate that signed (openssl
  * verifies every signature with it); no `signet_key` signs with the first key, a serial number with
- * that key (docs/security.md KEY-14). Both stores.
+ * that key (docs/security.md KEY-14); signDoc signs with either key, its CMS naming that key's
+ * certificate (openssl cms -verify). Both stores.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, X509Certificate } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { verifyAuditStore } from '../../src/audit/index.js';
 import { decodeBase32, generateTotp } from '../../src/auth/index.js';
@@ -264,6 +265,81 @@ for (const kind of storeKinds) {
         named.body['signatures'][0] as string,
         'named',
       );
+
+      // signDoc builds the signed attributes itself: any key signs, signing-certificate-v2 and the
+      // CMS certificates name that key's certificate, and openssl verifies the CMS over the content.
+      const contents = ['contract A', 'contract B'].map((c) => Buffer.from(c));
+      const digests = contents.map((c) => createHash('sha256').update(c).digest('base64'));
+      clock.advance(30_000);
+      const docAuth = await post(
+        node,
+        'credentials/authorize',
+        {
+          credentialID,
+          numSignatures: 2,
+          hashes: digests,
+          hashAlgorithmOID: SHA256,
+          authData: [
+            { id: 'PIN', value: '135790' },
+            { id: 'OTP', value: generateTotp(decodeBase32(demo.totpSecret), clock.now()) },
+          ],
+        },
+        bearer,
+      );
+      assert.equal(docAuth.status, 200, JSON.stringify(docAuth.body));
+      const docSigners = new Set<string>();
+      for (const [i, d] of digests.entries()) {
+        const r = await post(
+          node,
+          'signatures/signDoc',
+          {
+            credentialID,
+            SAD: docAuth.body['SAD'],
+            hashAlgorithmOID: SHA256,
+            documentDigests: [
+              {
+                hashes: [d],
+                signature_format: 'P',
+                conformance_level: 'AdES-B-B',
+                signAlgo: ES256,
+              },
+            ],
+          },
+          bearer,
+        );
+        assert.equal(r.status, 200, JSON.stringify(r.body));
+        const signer = r.body['signet_key'] as { serialNumber: string; certificates: string[] };
+        docSigners.add(signer.serialNumber);
+        writeFileSync(
+          join(dir, `doc-${i}.cms`),
+          Buffer.from((r.body['SignatureObject'] as string[])[0] as string, 'base64'),
+        );
+        writeFileSync(join(dir, `doc-${i}.txt`), contents[i] as Buffer);
+        const v = runTool('openssl', [
+          'cms',
+          '-verify',
+          '-binary',
+          '-inform',
+          'DER',
+          '-in',
+          join(dir, `doc-${i}.cms`),
+          '-content',
+          join(dir, `doc-${i}.txt`),
+          '-noverify',
+          '-certsout',
+          join(dir, `doc-${i}.pem`),
+          '-out',
+          join(dir, `doc-${i}.out`),
+        ]);
+        assert.equal(v.status, 0, v.stderr);
+        const inCms = readFileSync(join(dir, `doc-${i}.pem`), 'utf8');
+        const leaf = new X509Certificate(Buffer.from(signer.certificates[0] as string, 'base64'));
+        assert.ok(
+          inCms.includes(leaf.toString().trim().split('\n').slice(1, -1).join('\n')),
+          'the CMS carries the certificate the answer names',
+        );
+      }
+      assert.equal(docSigners.size, 2, 'signDoc spreads over both keys');
 
       const types = (
         await node.services.store.db.selectFrom('audit_log').select('event_type').execute()
