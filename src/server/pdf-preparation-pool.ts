@@ -12,7 +12,7 @@ import { PadesError, type PadesErrorCode } from '../pades/index.js';
 import type { ParseLimits } from '../core/limits.js';
 import { isSignetError } from '../core/errors.js';
 import { PdfError, parseLimitsFromEnvironment, type PdfErrorCode } from '../pdf/index.js';
-import type { DocumentReport } from '../validation/index.js';
+import type { DocumentReport, RevocationMode, WantedRevocation } from '../validation/index.js';
 import { ServerError } from './errors.js';
 import type { DocumentJob, DocumentJobResult } from './pdf-preparation-worker.js';
 import { createWorkerPool, type WorkerFailure } from './worker-pool.js';
@@ -31,8 +31,10 @@ export interface PdfPreparerOptions {
 export interface PooledPdfPreparer extends DocumentPreparer {
   /** The page count of `pdf` (the web gateway's upload check); the reader's coded error when it cannot be read. */
   pageCount(pdf: Uint8Array): Promise<number>;
-  /** verifyPdfLongTerm of `pdf` at time `at` (`unreadable: 'throw'`). */
-  validate(pdf: Uint8Array, trustAnchors: readonly Uint8Array[], at: Date): Promise<DocumentReport>;
+  /** verifyPdfLongTerm of `pdf` at time `at` (`unreadable: 'throw'`), with the revocation evidence fetched for it. */
+  validate(pdf: Uint8Array, trustAnchors: readonly Uint8Array[], at: Date, revocation?: RevocationMode): Promise<DocumentReport>;
+  /** The certificates of `pdf`'s paths whose revocation status is to be looked up (revocationWanted). */
+  revocationWanted(pdf: Uint8Array, trustAnchors: readonly Uint8Array[], at: Date): Promise<readonly WantedRevocation[]>;
   close(): Promise<void>;
 }
 
@@ -131,10 +133,15 @@ export function createPdfPreparer(options: PdfPreparerOptions = {}): PooledPdfPr
       if (!('pages' in result)) throw new ServerError('ERR_SERVER_PDF_UNREADABLE', 'the worker answered another task');
       return result.pages;
     },
-    async validate(pdf, trustAnchors, at) {
-      const result = await run({ task: 'validate', pdf, trustAnchors, at });
+    async validate(pdf, trustAnchors, at, revocation) {
+      const result = await run({ task: 'validate', pdf, trustAnchors, at, ...(revocation === undefined ? {} : { revocation }) });
       if (!('report' in result)) throw new ServerError('ERR_SERVER_PDF_UNREADABLE', 'the worker answered another task');
       return result.report;
+    },
+    async revocationWanted(pdf, trustAnchors, at) {
+      const result = await run({ task: 'revocation-wanted', pdf, trustAnchors, at });
+      if (!('wanted' in result)) throw new ServerError('ERR_SERVER_PDF_UNREADABLE', 'the worker answered another task');
+      return result.wanted;
     },
     close: () => pool.close(),
   };

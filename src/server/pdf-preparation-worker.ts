@@ -9,26 +9,36 @@ import { parentPort } from 'node:worker_threads';
 import { isSignetError } from '../core/errors.js';
 import { preparePdf, type PrepareOptions, type PreparedSignature } from '../pades/index.js';
 import { PdfDocument } from '../pdf/index.js';
-import { verifyPdfLongTerm, type DocumentReport } from '../validation/index.js';
+import { revocationWanted, verifyPdfLongTerm, type DocumentReport, type RevocationMode, type WantedRevocation } from '../validation/index.js';
 
 /** One job (all structured-clonable): prepare a signature, count the pages, or validate a document at a time. */
 export type DocumentJob =
   | { readonly task: 'prepare'; readonly pdf: Uint8Array; readonly options: PrepareOptions }
   | { readonly task: 'pages'; readonly pdf: Uint8Array }
-  | { readonly task: 'validate'; readonly pdf: Uint8Array; readonly trustAnchors: readonly Uint8Array[]; readonly at: Date };
+  | { readonly task: 'validate'; readonly pdf: Uint8Array; readonly trustAnchors: readonly Uint8Array[]; readonly at: Date; readonly revocation?: RevocationMode }
+  | { readonly task: 'revocation-wanted'; readonly pdf: Uint8Array; readonly trustAnchors: readonly Uint8Array[]; readonly at: Date };
 
 /** The answer: the result, or the coded error that refused the document. */
 export type DocumentJobResult =
   | { readonly prepared: PreparedSignature }
   | { readonly pages: number }
   | { readonly report: DocumentReport }
+  | { readonly wanted: readonly WantedRevocation[] }
   | { readonly error: { readonly code: string; readonly message: string } };
 
 function run(job: DocumentJob): DocumentJobResult {
   if (job.task === 'prepare') return { prepared: preparePdf(job.pdf, job.options) };
   if (job.task === 'pages') return { pages: PdfDocument.open(job.pdf).pages().length };
   const at = job.at;
-  return { report: verifyPdfLongTerm(job.pdf, { trustAnchors: job.trustAnchors, clock: { now: () => at }, unreadable: 'throw' }) };
+  if (job.task === 'revocation-wanted') return { wanted: revocationWanted(job.pdf, { trustAnchors: job.trustAnchors, now: at }) };
+  return {
+    report: verifyPdfLongTerm(job.pdf, {
+      trustAnchors: job.trustAnchors,
+      clock: { now: () => at },
+      unreadable: 'throw',
+      ...(job.revocation === undefined ? {} : { revocation: job.revocation }),
+    }),
+  };
 }
 
 parentPort?.on('message', (message: { readonly id: number; readonly input: DocumentJob }) => {

@@ -163,7 +163,8 @@ export function serverSurfaces(
     { plugin: oauth2Routes as SurfacePlugin['plugin'], options: { oauth2: oauth2ServiceFor(services) } },
     { plugin: signingSweeperPlugin as SurfacePlugin['plugin'], options: sweeper },
     // POST /api/v1/validate (Contract 4): the Verify page's back end, under the web session.
-    { plugin: validateRoutes as SurfacePlugin['plugin'], options: validateOptionsFor(services), prefix: '/api/v1' },
+    // Its PDF is read on the same document workers (heap limit, deadline; issue 14, issue 15).
+    { plugin: validateRoutes as SurfacePlugin['plugin'], options: validateOptionsFor(services, process.env, preparer), prefix: '/api/v1' },
     // The web gateway's jobs (Contract 4): upload, sign, callback, progress, downloads.
     // Their upload checks and preparation share signDoc's document workers (issue 15).
     jobSurface(services, { preHandler: requireWebUser, userId: (request) => (request.webUser as WebUser).userId, sessionId: (request) => (request.webUser as WebUser).sessionId }, gateway, preparer),
@@ -174,9 +175,14 @@ export function serverSurfaces(
 
 /**
  * The validate endpoint's options: the service's root CA and SIGNET_TRUST_ANCHORS_FILE as trust
- * anchors, SIGNET_VALIDATE_MAX_BYTES as the size limit (ERR_SERVER_CONFIG when malformed).
+ * anchors, SIGNET_VALIDATE_MAX_BYTES as the size limit (ERR_SERVER_CONFIG when malformed), and
+ * the document workers that read the PDF when given.
  */
-export function validateOptionsFor(services: Services, env: NodeJS.ProcessEnv = process.env): ValidateRoutesOptions {
+export function validateOptionsFor(
+  services: Services,
+  env: NodeJS.ProcessEnv = process.env,
+  documents?: ValidateRoutesOptions['documents'],
+): ValidateRoutesOptions {
   const settings = loadValidateSettings(env);
   // Revocation of the service's own certificates from its own OCSP responder and root CRL, in
   // process (no network); other issuers get no lookup from the server, so their signatures are
@@ -188,6 +194,7 @@ export function validateOptionsFor(services: Services, env: NodeJS.ProcessEnv = 
     maxBytes: settings.maxBytes,
     authenticate: requireWebUser,
     revocation: cachedRevocationSource(revocationSourceFromClients({ ocsp, crl: rootCrlClient(services) }), services.clock, 60_000),
+    ...(documents === undefined ? {} : { documents }),
   };
 }
 

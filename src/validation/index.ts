@@ -6,9 +6,12 @@ export { addLongTermFacts, verifyPdfLongTerm, type LongTermInput, type LongTermO
 export {
   cachedRevocationSource,
   fetchRevocationEvidence,
+  fetchWantedRevocation,
+  revocationWanted,
   type FetchRevocationOptions,
   type FetchedRevocation,
   type RevocationLookup,
+  type WantedRevocation,
 } from './online-revocation.js';
 export { verifyTimestampToken, type TimestampCheck, type VerifiedTimestamp } from './timestamp-token.js';
 export { revocationFromDss } from './dss-revocation.js';

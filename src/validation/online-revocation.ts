@@ -49,6 +49,12 @@ export interface FetchedRevocation {
   readonly lookups: readonly RevocationLookup[];
 }
 
+/** A certificate whose revocation status is to be looked up, with its issuer (DER). */
+export interface WantedRevocation {
+  readonly certificate: Uint8Array;
+  readonly issuer: Uint8Array;
+}
+
 /** Options of {@link fetchRevocationEvidence}. */
 export interface FetchRevocationOptions {
   readonly source: RevocationSource;
@@ -118,24 +124,18 @@ async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | 'tim
 }
 
 /**
- * Fetches revocation evidence for every certificate (the anchor aside) of each trusted path in
- * `input` — signers, their CA certificates, time-stamping authorities — that has no authentic
- * evidence in the document's DSS. Never throws for the document's
- * sake: an unreadable file or signature yields no lookup.
- *
- * @example
- * ```ts
- * const revocation = await fetchRevocationEvidence(bytes, { source, trustAnchors, clock, timeoutMs: 5000 });
- * const report = verifyPdfLongTerm(bytes, { trustAnchors, revocation });
- * ```
+ * The certificates (the anchor aside) of each trusted path in `input` — signers, their CA
+ * certificates, time-stamping authorities — that have no authentic evidence in the document's
+ * DSS, each with its issuer. Reads the PDF (a server runs it on a document worker); never throws
+ * for the document's sake: an unreadable file or signature yields nothing to ask.
  */
-export async function fetchRevocationEvidence(
+export function revocationWanted(
   input: ByteSource | Uint8Array,
-  options: FetchRevocationOptions,
-): Promise<FetchedRevocation> {
+  options: { readonly trustAnchors: readonly Uint8Array[]; readonly now: Date },
+): WantedRevocation[] {
   const source = input instanceof Uint8Array ? bytesSource(input) : input;
-  const now = options.clock.now();
-  const wanted = new Map<string, { certificate: Uint8Array; issuer: Uint8Array }>();
+  const now = options.now;
+  const wanted = new Map<string, WantedRevocation>();
   try {
     const doc = PdfDocument.open(source);
     const dss = readDss(doc);
@@ -189,11 +189,22 @@ export async function fetchRevocationEvidence(
   } catch {
     // an unreadable file is reported by the validation itself
   }
+  return [...wanted.values()];
+}
+
+/**
+ * Asks `options.source` about each wanted certificate (see {@link revocationWanted}), each lookup
+ * bounded by `options.timeoutMs`; what was asked and what came back is recorded.
+ */
+export async function fetchWantedRevocation(
+  wanted: readonly WantedRevocation[],
+  options: Omit<FetchRevocationOptions, 'trustAnchors'>,
+): Promise<FetchedRevocation> {
   const certificates: Uint8Array[] = [];
   const ocspResponses: Uint8Array[] = [];
   const crls: Uint8Array[] = [];
   const lookups: RevocationLookup[] = [];
-  for (const { certificate, issuer } of wanted.values()) {
+  for (const { certificate, issuer } of wanted) {
     const cached =
       'has' in options.source && typeof options.source.has === 'function'
         ? (options.source.has as (c: Uint8Array) => boolean)(certificate)
@@ -236,4 +247,26 @@ export async function fetchRevocationEvidence(
     }
   }
   return { mode: 'online', material: { certificates, ocspResponses, crls }, lookups };
+}
+
+/**
+ * Fetches revocation evidence for every certificate (the anchor aside) of each trusted path in
+ * `input` — signers, their CA certificates, time-stamping authorities — that has no authentic
+ * evidence in the document's DSS: {@link revocationWanted}, then {@link fetchWantedRevocation}.
+ *
+ * @example
+ * ```ts
+ * const revocation = await fetchRevocationEvidence(bytes, { source, trustAnchors, clock, timeoutMs: 5000 });
+ * const report = verifyPdfLongTerm(bytes, { trustAnchors, revocation });
+ * ```
+ */
+export async function fetchRevocationEvidence(
+  input: ByteSource | Uint8Array,
+  options: FetchRevocationOptions,
+): Promise<FetchedRevocation> {
+  const wanted = revocationWanted(input, {
+    trustAnchors: options.trustAnchors,
+    now: options.clock.now(),
+  });
+  return fetchWantedRevocation(wanted, options);
 }

@@ -1,11 +1,15 @@
 /**
  * `POST /api/v1/validate` (docs/decisions/0001 Contract 4): the Verify page's back end. The body
- * is the PDF itself (`application/pdf`, size-limited); it is validated in memory with Signet's
+ * is the PDF itself (`application/pdf`) or a `multipart/form-data` form whose part `file` is the
+ * PDF (RFC 7578), size-limited either way; it is validated in memory with Signet's
  * validation library (ETSI EN 319 102-1 indications, PAdES levels of EN 319 142-1) and never
  * stored. Trust anchors: the service's own root CA, so its own signatures are TOTAL-PASSED, plus
  * the certificates of `SIGNET_TRUST_ANCHORS_FILE` (PEM). Revocation comes from the document's DSS,
  * else from the service's own OCSP responder and CRL (in process); without evidence a signature is
- * INDETERMINATE / TRY_LATER. Rate-limited like the rest of /api/ (request-limits.ts).
+ * INDETERMINATE / TRY_LATER. Rate-limited like the rest of /api/ (request-limits.ts). With
+ * `documents` (signet serve: signDoc's document workers) the PDF is read only on a worker thread
+ * with a heap limit and a deadline — which certificates need a revocation lookup, then the
+ * validation itself — so a hostile file never stalls the event loop (docs/security.md INV-7).
  */
 import { createHash, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -15,8 +19,17 @@ import type { Clock } from '../../core/clock.js';
 import { isSignetError } from '../../core/errors.js';
 import { pemCertificates } from '../../pki/index.js';
 import type { RevocationSource } from '../../pades/index.js';
-import { defaultValidationPolicy, fetchRevocationEvidence, verifyPdfLongTerm, type RevocationMode } from '../../validation/index.js';
+import {
+  defaultValidationPolicy,
+  fetchRevocationEvidence,
+  fetchWantedRevocation,
+  verifyPdfLongTerm,
+  type DocumentReport,
+  type RevocationMode,
+} from '../../validation/index.js';
 import { ServerError } from '../errors.js';
+import { fileFromMultipart } from '../multipart-pdf.js';
+import type { PooledPdfPreparer } from '../pdf-preparation-pool.js';
 
 /** Options of the validate plugin. */
 export interface ValidateRoutesOptions {
@@ -29,17 +42,28 @@ export interface ValidateRoutesOptions {
   readonly authenticate?: preHandlerAsyncHookHandler;
   /** Where revocation evidence the document lacks is looked up; absent: offline (never TOTAL-PASSED without evidence in the document). */
   readonly revocation?: RevocationSource;
+  /** Document workers (heap limit, deadline) that read the PDF; absent: read on the caller's thread. */
+  readonly documents?: Pick<PooledPdfPreparer, 'validate' | 'revocationWanted'>;
 }
+
+/** Room for the multipart envelope (boundaries, part headers, small text fields) beyond the PDF's limit. */
+const multipartOverhead = 64 * 1024;
 
 /** Default size limit of a PDF to validate (the consent documents' default, Contract 3). */
 export const defaultValidateMaxBytes = 20 * 1024 * 1024;
 
 /** The validate settings from the environment: SIGNET_VALIDATE_MAX_BYTES, SIGNET_TRUST_ANCHORS_FILE. */
-export function loadValidateSettings(env: NodeJS.ProcessEnv): { readonly maxBytes: number; readonly extraAnchors: readonly Uint8Array[] } {
+export function loadValidateSettings(env: NodeJS.ProcessEnv): {
+  readonly maxBytes: number;
+  readonly extraAnchors: readonly Uint8Array[];
+} {
   const text = env['SIGNET_VALIDATE_MAX_BYTES'];
   const maxBytes = text === undefined ? defaultValidateMaxBytes : Number(text);
   if (!Number.isSafeInteger(maxBytes) || maxBytes < 1024) {
-    throw new ServerError('ERR_SERVER_CONFIG', 'SIGNET_VALIDATE_MAX_BYTES must be an integer of at least 1024');
+    throw new ServerError(
+      'ERR_SERVER_CONFIG',
+      'SIGNET_VALIDATE_MAX_BYTES must be an integer of at least 1024',
+    );
   }
   const file = env['SIGNET_TRUST_ANCHORS_FILE'];
   if (file === undefined || file === '') return { maxBytes, extraAnchors: [] };
@@ -48,9 +72,17 @@ export function loadValidateSettings(env: NodeJS.ProcessEnv): { readonly maxByte
     extraAnchors = pemCertificates(readFileSync(file, 'latin1'));
     for (const der of extraAnchors) new X509Certificate(der);
   } catch (cause) {
-    throw new ServerError('ERR_SERVER_CONFIG', `SIGNET_TRUST_ANCHORS_FILE (${file}) holds no readable PEM certificate`, { cause });
+    throw new ServerError(
+      'ERR_SERVER_CONFIG',
+      `SIGNET_TRUST_ANCHORS_FILE (${file}) holds no readable PEM certificate`,
+      { cause },
+    );
   }
-  if (extraAnchors.length === 0) throw new ServerError('ERR_SERVER_CONFIG', `SIGNET_TRUST_ANCHORS_FILE (${file}) holds no PEM certificate`);
+  if (extraAnchors.length === 0)
+    throw new ServerError(
+      'ERR_SERVER_CONFIG',
+      `SIGNET_TRUST_ANCHORS_FILE (${file}) holds no PEM certificate`,
+    );
   return { maxBytes, extraAnchors };
 }
 
@@ -74,53 +106,127 @@ export const validateRoutes: FastifyPluginAsync<ValidateRoutesOptions> = async (
   const anchorSubjects = anchors.map(subjectOf);
 
   // Encapsulated: application/pdf bodies are accepted by this plugin's route only, as raw bytes.
-  app.addContentTypeParser('application/pdf', { parseAs: 'buffer', bodyLimit: options.maxBytes }, (_request, body, done) => {
-    done(null, body);
-  });
+  app.addContentTypeParser(
+    'application/pdf',
+    { parseAs: 'buffer', bodyLimit: options.maxBytes },
+    (_request, body, done) => {
+      done(null, body);
+    },
+  );
+  // RFC 7578: a form with the PDF as its part `file`; the envelope is parsed in the handler.
+  app.addContentTypeParser(
+    'multipart/form-data',
+    { parseAs: 'buffer', bodyLimit: options.maxBytes + multipartOverhead },
+    (_request, body, done) => {
+      done(null, { multipart: body });
+    },
+  );
+
+  /** The report of `bytes`: on the document workers when there are some, else on this thread. */
+  const validate = async (bytes: Uint8Array, at: Date): Promise<DocumentReport> => {
+    const timeoutMs = defaultValidationPolicy.revocation.timeoutMs;
+    const workers = options.documents;
+    if (workers !== undefined) {
+      const revocation: RevocationMode =
+        options.revocation === undefined
+          ? { mode: 'offline' }
+          : await fetchWantedRevocation(await workers.revocationWanted(bytes, anchors, at), {
+              source: options.revocation,
+              clock: options.clock,
+              timeoutMs,
+            });
+      return workers.validate(bytes, anchors, at, revocation);
+    }
+    const revocation: RevocationMode =
+      options.revocation === undefined
+        ? { mode: 'offline' }
+        : await fetchRevocationEvidence(bytes, {
+            source: options.revocation,
+            trustAnchors: anchors,
+            clock: options.clock,
+            timeoutMs,
+          });
+    return verifyPdfLongTerm(bytes, {
+      trustAnchors: anchors,
+      clock: { now: () => at },
+      unreadable: 'throw',
+      revocation,
+    });
+  };
 
   app.post(
     '/validate',
     {
       bodyLimit: options.maxBytes,
+      // The body is bytes (or a form's bytes), checked by the handler: the schema documents it.
+      validatorCompiler: () => () => true,
       ...(options.authenticate !== undefined ? { preHandler: options.authenticate } : {}),
       schema: {
-        summary: 'Validates the signatures of a PDF (the body); the document is not stored',
+        summary:
+          'Validates the signatures of a PDF (the body, or the part "file" of a form); the document is not stored',
         description:
-          'ETSI EN 319 102-1 indications per signature, with the PAdES level reached (EN 319 142-1). Trust anchors: the service root CA and SIGNET_TRUST_ANCHORS_FILE; revocation from the document DSS, else the service own OCSP/CRL (without evidence: INDETERMINATE/TRY_LATER). Each signature carries typed findings {code, check, severity, message}.',
+          'The PDF is the request body (Content-Type: application/pdf) or the part named "file" of a multipart/form-data body (RFC 7578), at most SIGNET_VALIDATE_MAX_BYTES (413 beyond). It is read on a document worker with a heap limit and a deadline (SIGNET_PDF_WORKER_HEAP_MB, SIGNET_PDF_WORKER_TIMEOUT_MS: ERR_PDF_LIMIT_MEMORY, ERR_PDF_LIMIT_TIME) and never stored. ETSI EN 319 102-1 indications per signature, with the PAdES level reached (EN 319 142-1). Trust anchors: the service root CA and SIGNET_TRUST_ANCHORS_FILE; revocation of every certificate of each path from the document DSS, else the service own OCSP/CRL (without evidence: INDETERMINATE/TRY_LATER). Each signature carries typed findings {code, check, severity, message}.',
         tags: ['user'],
-        consumes: ['application/pdf'],
-        response: { 400: errorSchema, 401: errorSchema, 413: errorSchema, 415: errorSchema, 429: errorSchema },
+        consumes: ['application/pdf', 'multipart/form-data'],
+        // For the OpenAPI document only (the route's validator accepts the bytes as they come):
+        // the PDF, or a form whose part "file" is the PDF.
+        body: {
+          type: 'string',
+          format: 'binary',
+          description: 'The PDF; as multipart/form-data, the part named "file" holds it',
+        },
+        response: {
+          400: errorSchema,
+          401: errorSchema,
+          413: errorSchema,
+          415: errorSchema,
+          429: errorSchema,
+        },
       },
     },
-    async (request) => {
-      const body = request.body;
+    async (request, reply) => {
+      const raw = request.body;
+      const body =
+        typeof raw === 'object' &&
+        raw !== null &&
+        'multipart' in raw &&
+        Buffer.isBuffer(raw.multipart)
+          ? fileFromMultipart(raw.multipart, request.headers['content-type'] ?? '')
+          : raw;
       if (!Buffer.isBuffer(body) || body.length === 0) {
-        throw new ServerError('ERR_SERVER_INVALID_REQUEST', 'send the PDF as the request body (Content-Type: application/pdf)');
+        throw new ServerError(
+          'ERR_SERVER_INVALID_REQUEST',
+          'send the PDF as the request body (Content-Type: application/pdf) or as the part "file" of a multipart/form-data body',
+        );
+      }
+      if (body.length > options.maxBytes) {
+        // As a raw body beyond the limit (FST_ERR_CTP_BODY_TOO_LARGE): 413.
+        return reply
+          .code(413)
+          .send({ error: 'invalid_request', error_description: 'the request body is too large' });
       }
       const bytes = new Uint8Array(body.buffer, body.byteOffset, body.length);
       const started = options.clock.now();
       let report;
       try {
         // The Verify page explains a file the reader cannot open from the error code (400).
-        const revocation: RevocationMode =
-          options.revocation === undefined
-            ? { mode: 'offline' }
-            : await fetchRevocationEvidence(bytes, {
-                source: options.revocation,
-                trustAnchors: anchors,
-                clock: options.clock,
-                timeoutMs: defaultValidationPolicy.revocation.timeoutMs,
-              });
-        report = verifyPdfLongTerm(bytes, { trustAnchors: anchors, clock: options.clock, unreadable: 'throw', revocation });
+        report = await validate(bytes, started);
       } catch (cause) {
         if (isSignetError(cause)) throw cause;
         // Bad input is never a 500: a structure the reader did not foresee is the file's problem.
-        throw new ServerError('ERR_SERVER_PDF_UNREADABLE', 'the PDF could not be read far enough to check its signatures', {
-          cause,
-          detail: { error: cause instanceof Error ? cause.message : String(cause) },
-        });
+        throw new ServerError(
+          'ERR_SERVER_PDF_UNREADABLE',
+          'the PDF could not be read far enough to check its signatures',
+          {
+            cause,
+            detail: { error: cause instanceof Error ? cause.message : String(cause) },
+          },
+        );
       }
-      request.log.info({ size: body.length, signatures: report.signatures.length }, 'validated a PDF');
+      request.log.info(
+        { size: body.length, signatures: report.signatures.length },
+        'validated a PDF',
+      );
       return {
         document: { size: body.length, sha256: createHash('sha256').update(body).digest('hex') },
         validatedAt: started.toISOString(),
