@@ -2,8 +2,8 @@
  * HTTPS for `signet serve` (issue 17, "TLS"): `SIGNET_TLS_CERT_FILE` and `SIGNET_TLS_KEY_FILE`
  * (PEM; the certificate file may carry the chain after the leaf) serve TLS 1.2 and 1.3 only, with
  * forward-secret AEAD suites and HTTP/1.1 over ALPN; `SIGNET_TLS_CLIENT_CA_FILE` asks clients for a
- * certificate issued under that CA (RFC 8705 §2: mutual-TLS client authentication, optional at the
- * handshake so browsers and other clients still connect). The files are read again on SIGHUP and
+ * certificate issued under that CA, optional at the handshake so browsers and other clients still
+ * connect (the transport part of RFC 8705 §2; the OAuth client mapping is not built yet). The files are read again on SIGHUP and
  * swapped in with `setSecureContext`: connections already open keep going.
  */
 import { readFileSync } from 'node:fs';
@@ -136,7 +136,7 @@ export function httpsServerOptions(material: TlsMaterial): ServerOptions {
     // HTTP/1.1 only: no h2 is offered over ALPN (RFC 7301 §3.2).
     ALPNProtocols: ['http/1.1'],
     // RFC 8705 §2: the client certificate is asked for (when a client CA is set) but not required
-    // at the handshake; the OAuth layer decides per client. Never verified against another CA.
+    // at the handshake; `socket.authorized` says whether it chains to the client CA.
     requestCert: material.ca !== undefined,
     rejectUnauthorized: false,
   };

@@ -1,7 +1,7 @@
 /**
  * `signet serve` over HTTPS (issue 17, "TLS"), judged from outside by `openssl s_client` and
  * `curl`: TLS 1.2+ only, ECDHE+AEAD suites, HTTP/1.1 over ALPN, the certificate chain of the test
- * PKI; security headers (CSP, X-Content-Type-Options, Referrer-Policy, HSTS) on HTML answers; on
+ * PKI; with a client CA the handshake asks for (but does not require) a client certificate; security headers (CSP, X-Content-Type-Options, Referrer-Policy, HSTS) on HTML answers; on
  * SIGHUP a new certificate is used for new handshakes while an open keep-alive connection keeps
  * going, and a broken file leaves the current certificate in place.
  */
@@ -92,6 +92,7 @@ describe('signet serve over TLS (issue 17)', () => {
     const p = await startServe(['--data', env.dataDir], {
       SIGNET_TLS_CERT_FILE: first.cert,
       SIGNET_TLS_KEY_FILE: first.key,
+      SIGNET_TLS_CLIENT_CA_FILE: first.root,
     });
     t.after(() => p.stop());
     assert.equal(p.url, `https://localhost:${p.port}`, 'the default base URL is https');
@@ -145,6 +146,28 @@ describe('signet serve over TLS (issue 17)', () => {
       assert.match(headers, /^x-content-type-options: nosniff/m, path);
       assert.match(headers, /^referrer-policy: /m, path);
       assert.match(headers, /^strict-transport-security: max-age=31536000/m, path);
+    }
+
+    // SIGNET_TLS_CLIENT_CA_FILE: the handshake asks for a certificate under that CA (RFC 8446
+    // §4.3.2 certificate_authorities / RFC 5246 §7.4.4), optional: curl with and without one.
+    assert.match(
+      ok.out,
+      /Acceptable client certificate CA names\s+C = EU, O = Signet Test, CN = Signet Test Root CA/,
+    );
+    const clientCert = await writeTlsFiles(dir, 'client', 'client');
+    for (const extra of [[], ['--cert', clientCert.cert, '--key', clientCert.key]]) {
+      const r = runTool('curl', [
+        '-sS',
+        '-o',
+        '/dev/null',
+        '-w',
+        '%{http_code}',
+        '--cacert',
+        first.root,
+        ...extra,
+        `${p.url}/health/live`,
+      ]);
+      assert.equal(r.stdout, '200', `${extra.join(' ')}: ${r.stderr}`);
     }
 
     // SIGHUP: an open keep-alive connection stays, a new handshake gets the new certificate.

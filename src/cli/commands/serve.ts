@@ -42,7 +42,7 @@ const usage = `usage: signet serve [--data DIR] [--port P] [--host H] [--base-ur
   SIGNET_SHUTDOWN_DELAY_MS (default 0) more of serving, then in-flight requests finish (at most
   SIGNET_SHUTDOWN_TIMEOUT_MS, default 30000) and exit 0. See docs/operations.md.
   SIGNET_TLS_CERT_FILE and SIGNET_TLS_KEY_FILE serve HTTPS (re-read on SIGHUP); with
-  SIGNET_TLS_CLIENT_CA_FILE client certificates are asked for (RFC 8705 mutual TLS).
+  SIGNET_TLS_CLIENT_CA_FILE client certificates are asked for (optional at the handshake).
   --print-config prints the effective configuration (NAME=value # source, secrets masked) and
   exits; a malformed setting stops the start with one line naming it (docs/configuration.md).`;
 
