@@ -30,6 +30,8 @@ COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/bin ./bin
+# The consent pages' own script and style sheet, read at run time (src/server/routes/oauth2-assets.ts).
+COPY --from=build /app/src/server/static ./src/server/static
 RUN groupadd --system --gid 10001 signet \
  && useradd --system --uid 10001 --gid signet --home-dir /var/lib/signet --shell /usr/sbin/nologin signet \
  && mkdir -p /var/lib/signet \

@@ -197,6 +197,17 @@ describe('deployment artefacts (Dockerfile, deploy/compose.yaml, deploy/helm/sig
     const dataDir = /SIGNET_DATA_DIR=(\S+)/.exec(dockerfile)?.[1];
     assert.match(dockerfile, new RegExp(`^VOLUME \\["${dataDir}"\\]`, 'm'));
     assert.match(dockerfile, /^HEALTHCHECK[\s\S]*\/health\/live/m);
+    // What the running server reads from its package root: the build, the CLI entry, the
+    // dependencies, and the consent pages' static files (src/server/routes/oauth2-assets.ts).
+    const runtime = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+    const copied = [...runtime.matchAll(/^COPY --from=build \/app\/(\S+)/gm)].map((m) => m[1]);
+    for (const path of ['package.json', 'node_modules', 'dist', 'bin', 'src/server/static']) {
+      assert.ok(copied.includes(path), `the runtime stage copies ${path}`);
+    }
+    assert.match(
+      readFileSync('src/server/routes/oauth2-assets.ts', 'utf8'),
+      /'src', 'server', 'static'/,
+    );
   });
 
   it('compose.yaml: PostgreSQL, two read-only Signet nodes with the KEK and DATABASE_URL as secrets, a load balancer', () => {
