@@ -74,18 +74,23 @@ try {
   writeFileSync(join(dir, 'leaf.pem'), derToPem(leaf.der, 'CERTIFICATE'));
   execFileSync('openssl', ['ocsp', '-issuer', join(dir, 'issuing.pem'), '-cert', join(dir, 'leaf.pem'), '-reqout', join(dir, 'req.der')]);
   const ocspReq = new Uint8Array(readFileSync(join(dir, 'req.der')));
+  // RFC 5019 §2.1.1: one certificate, no nonce — answered from the pre-signed response.
+  execFileSync('openssl', ['ocsp', '-issuer', join(dir, 'issuing.pem'), '-cert', join(dir, 'leaf.pem'), '-no_nonce', '-reqout', join(dir, 'req5019.der')]);
+  const ocsp5019Req = new Uint8Array(readFileSync(join(dir, 'req5019.der')));
 
   const tsaRate = await rate(() => tsa.respond(new Uint8Array(tsq)));
   const tsaBlockRate = await rate(() => tsaBlocks.respond(new Uint8Array(tsq)));
   const ocspRate = await rate(() => ocsp.respond(ocspReq));
+  const ocspPresignedRate = await rate(() => ocsp.respond(ocsp5019Req));
   const signRate = await rate(() => keystore.sign(h.tsa.keyRef, { scheme: 'ECDSA', digestAlgorithm: 'SHA-256', digest: new Uint8Array(32) }));
 
   const line = (name: string, r: number) => console.log(`${name.padEnd(44)} ${r.toFixed(0).padStart(7)} /s   ${((r / raw) * 100).toFixed(1).padStart(5)}% of raw`);
   console.log(`raw node:crypto ECDSA P-256 sign              ${raw.toFixed(0).padStart(7)} /s`);
   line('software keystore sign (digest, P-256)', signRate);
-  line('TSA timestamp tokens (file store serials)', tsaRate);
+  line('TSA timestamp tokens (file store, block of 1)', tsaRate);
   line('TSA timestamp tokens (serial blocks of 256)', tsaBlockRate);
-  line('OCSP responses (file store lookup)', ocspRate);
+  line('OCSP responses, fresh-signed (nonce)', ocspRate);
+  line('OCSP responses, pre-signed (RFC 5019, no nonce)', ocspPresignedRate);
   await keystore.close();
 } finally {
   rmSync(dir, { recursive: true, force: true });

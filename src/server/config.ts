@@ -112,6 +112,13 @@ export interface ServerConfig {
    */
   readonly caPolicyOids: readonly string[] | undefined;
   /**
+   * The OCSP responder's pre-signed answers: a certificate's status is read again after
+   * `statusRecheckMs` (`SIGNET_OCSP_STATUS_RECHECK_MS`, default 1000, 0–60000), and a revocation is
+   * acknowledged that long after it committed; GET answers carry max-age up to `httpMaxAgeSeconds`
+   * (`SIGNET_OCSP_MAX_AGE_SECONDS`, default 60).
+   */
+  readonly ocsp: { readonly statusRecheckMs: number; readonly httpMaxAgeSeconds: number };
+  /**
    * Worker threads that make the software keystore's signatures, off the event loop
    * (`SIGNET_SIGNING_THREADS`; default one per core but one, at most 4; 0 signs on the event loop).
    */
@@ -213,6 +220,11 @@ function parseCount(text: string | undefined, fallback: number, what: string): n
   if (text === undefined || text === '') return fallback;
   if (!/^\d{1,9}$/.test(text)) throw new ServerError('ERR_SERVER_CONFIG', `${what} must be a whole number`);
   return Number(text);
+}
+
+function atMost(value: number, max: number, what: string): number {
+  if (value > max) throw new ServerError('ERR_SERVER_CONFIG', `${what} must be at most ${max}`);
+  return value;
 }
 
 function tsaSerialBlock(text: string | undefined): number {
@@ -400,6 +412,10 @@ export function loadServerConfig(input: ServerConfigInput = {}): ServerConfig {
         ? { file: resolve(env['SIGNET_CERTIFICATE_PROFILES_FILE'] as string), required: true }
         : { file: join(dataDir, 'certificate-profiles.json'), required: false },
     caPolicyOids: caPolicyOids(env['SIGNET_CA_POLICY_OID']),
+    ocsp: {
+      statusRecheckMs: atMost(parseCount(env['SIGNET_OCSP_STATUS_RECHECK_MS'], 1000, 'SIGNET_OCSP_STATUS_RECHECK_MS'), 60_000, 'SIGNET_OCSP_STATUS_RECHECK_MS'),
+      httpMaxAgeSeconds: parseCount(env['SIGNET_OCSP_MAX_AGE_SECONDS'], 60, 'SIGNET_OCSP_MAX_AGE_SECONDS'),
+    },
     authAttemptsPerMinute: parseCount(env['SIGNET_AUTH_ATTEMPTS_PER_MINUTE'], 60, 'SIGNET_AUTH_ATTEMPTS_PER_MINUTE'),
     rateLimits: {
       failuresPerMinute: parseCount(env['SIGNET_FAILED_REQUESTS_PER_MINUTE'], 300, 'SIGNET_FAILED_REQUESTS_PER_MINUTE'),

@@ -145,6 +145,8 @@ export function effectiveConfiguration(
   put('SIGNET_TSA_SERIAL_BLOCK', config.tsaSerialBlock);
   put('SIGNET_CA_POLICY_OID', config.caPolicyOids?.join(',') ?? '(the CA directory\'s)');
   put('SIGNET_CERTIFICATE_PROFILES_FILE', `${config.certificateProfiles.file}${config.certificateProfiles.required ? '' : ' (when present)'}`);
+  put('SIGNET_OCSP_STATUS_RECHECK_MS', config.ocsp.statusRecheckMs);
+  put('SIGNET_OCSP_MAX_AGE_SECONDS', config.ocsp.httpMaxAgeSeconds);
 
   // Sign-in and sessions
   put('SIGNET_AUTH_ATTEMPTS_PER_MINUTE', config.authAttemptsPerMinute);

@@ -253,7 +253,15 @@ export async function createServices(config: ServerConfig, options: CreateServic
     // The CA's records live in the database: a fresh data directory starts there, an older one
     // (ca-store.json) is imported once; every CA change is audited in its own transaction, and a
     // renewal moves its credential to the new certificate there too.
-    const caStore = new DbCaStore({ store, onChange: recordCaChanges(audit) });
+    // A revocation drops this node's pre-signed OCSP answers at once and is acknowledged once every
+    // other node has read the status again (docs/operations.md, OCSP).
+    let ocsp: OcspResponder | undefined;
+    const caStore = new DbCaStore({
+      store,
+      onChange: recordCaChanges(audit),
+      onRevoked: (record) => ocsp?.forget(record.serialHex),
+      revocationSettleMs: config.ocsp.statusRecheckMs,
+    });
     const { setupToken } = await ensureFirstStart({ config, boot, caKeystore, clock, store, caStore, audit, logger });
     if (config.baseUrl !== undefined) storeCaBaseUrl(boot.layout.caDir, baseUrl.get());
     dataDirLock.release();
@@ -355,7 +363,7 @@ export async function createServices(config: ServerConfig, options: CreateServic
       ca,
       rootCertificate: caDirectory.rootCertificate,
       tsa: observeTimestampAuthority(caDirectory.createTimestampAuthority({ blockSize: config.tsaSerialBlock, reservedBy: config.nodeId }), metrics, tracer),
-      ocsp: observeOcspResponder(caDirectory.createOcspResponder(), metrics, tracer),
+      ocsp: (ocsp = observeOcspResponder(caDirectory.createOcspResponder(config.ocsp), metrics, tracer)),
       hasher,
       secretBox,
       auditKey,

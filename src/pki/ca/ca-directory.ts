@@ -296,7 +296,8 @@ export interface OpenedCaDirectory {
   readonly rootKey: CaKey | undefined;
   /** The root CRL as stored in `root.crl` (read on each call: `signet ca crl --root` replaces it). */
   readRootCrl(): Uint8Array | undefined;
-  createOcspResponder(): OcspResponder;
+  /** The OCSP responder; `tuning` sets its pre-signed responses' recheck bound and HTTP max-age. */
+  createOcspResponder(tuning?: { readonly statusRecheckMs: number; readonly httpMaxAgeSeconds: number }): OcspResponder;
   /** The TSA; `serials` reserves serial numbers in blocks (see TimestampAuthorityOptions). */
   createTimestampAuthority(serials?: { readonly blockSize: number; readonly reservedBy: string }): TimestampAuthority;
   close(): Promise<void>;
@@ -368,8 +369,9 @@ export async function openCaDirectory(
     ocspCertificate,
     rootKey: config.keys.root !== undefined ? key(config.keys.root) : undefined,
     readRootCrl: () => readRootCrl(dir),
-    createOcspResponder: () =>
+    createOcspResponder: (tuning) =>
       createOcspResponder({
+        ...tuning,
         issuers: [{ caId: ca.id, certificate: issuing, signer: { key: key(config.keys.ocsp), certificate: ocspCertificate } }],
         store,
         clock: options.clock,

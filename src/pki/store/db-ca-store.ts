@@ -5,6 +5,7 @@
  * (CRL number §5.2.3, TSA serial RFC 3161 §2.4.2) and renewal claims. Each method is one
  * transaction; an optional hook runs inside it so the caller can audit the change atomically.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   claimCaRenewal,
   databaseTime,
@@ -50,6 +51,14 @@ export interface DbCaStoreOptions {
   readonly store: Store;
   /** Runs inside the transaction of every change (the server appends its audit entry there, INV-5). */
   readonly onChange?: (trx: Db, change: CaStoreChange) => Promise<void>;
+  /** Runs after a revocation committed (the node's OCSP responder drops its pre-signed answers). */
+  readonly onRevoked?: (record: CertificateRecord) => void;
+  /**
+   * Time waited after a revocation committed before it is acknowledged, ms (default 0): the
+   * bound within which every other node's OCSP responder reads the status again, so no node
+   * answers 'good' once `revoke` has returned.
+   */
+  readonly revocationSettleMs?: number;
 }
 
 function toRow(r: CertificateRecord): CaCertificateRow {
@@ -105,10 +114,14 @@ function fromRow(row: CaCertificateRow): CertificateRecord {
 export class DbCaStore implements CaStore {
   readonly #store: Store;
   readonly #onChange: DbCaStoreOptions['onChange'];
+  readonly #onRevoked: DbCaStoreOptions['onRevoked'];
+  readonly #settleMs: number;
 
   constructor(options: DbCaStoreOptions) {
     this.#store = options.store;
     this.#onChange = options.onChange;
+    this.#onRevoked = options.onRevoked;
+    this.#settleMs = options.revocationSettleMs ?? 0;
   }
 
   /** The unique-key rule and serial uniqueness, checked and written under the key's lock. */
@@ -142,8 +155,8 @@ export class DbCaStore implements CaStore {
     return (await listRevokedCaCertificates(this.#store.db, issuerId)).map(fromRow);
   }
 
-  revoke(serialHex: string, revocation: Revocation): Promise<CertificateRecord> {
-    return this.#store.transaction(async (trx) => {
+  async revoke(serialHex: string, revocation: Revocation): Promise<CertificateRecord> {
+    const revoked = await this.#store.transaction(async (trx) => {
       const row = await revokeCaCertificate(trx, serialHex, revocation.time.getTime(), revocation.reason);
       if (row === undefined) {
         if ((await findCaCertificate(trx, serialHex)) === undefined) {
@@ -155,6 +168,9 @@ export class DbCaStore implements CaStore {
       await this.#onChange?.(trx, { kind: 'revoke', record });
       return record;
     });
+    this.#onRevoked?.(revoked);
+    if (this.#settleMs > 0) await sleep(this.#settleMs);
+    return revoked;
   }
 
   nextCounter(name: string, count = 1, block?: CounterBlockOwner): Promise<bigint> {
