@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync, sign as rawSign } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeBigPdf } from '../test/support/pdf-fixtures.js';
 import { writePkiFiles } from '../test/support/pki.js';
@@ -78,6 +78,19 @@ async function main(): Promise<void> {
     }
     batchTimes.sort((a, b) => a - b);
     const batchRate = batchSize / ((batchTimes[Math.floor(batchTimes.length / 2)] as number) / 1000);
+    // The same batch with its thread count forced: none, and one worker per core beyond the first.
+    const forcedRate = (workers: number): number => {
+      const times: number[] = [];
+      for (let i = 0; i < batchRuns; i++) {
+        rmSync(outDir, { recursive: true, force: true });
+        times.push(wallMs([bin, 'sign', inDir, '--out-dir', outDir, ...key, '--workers', String(workers)]));
+      }
+      times.sort((a, b) => a - b);
+      return batchSize / ((times[Math.floor(times.length / 2)] as number) / 1000);
+    };
+    const cores = availableParallelism();
+    const noWorkers = forcedRate(0);
+    const allCores = forcedRate(Math.max(1, cores - 1));
 
     console.log(`raw node:crypto RSA-2048 sign (1 thread):  ${raw.toFixed(0)} signs/s`);
     console.log(`node -e 0 (process start):                 ${nodeAlone.toFixed(0)} ms`);
@@ -86,6 +99,8 @@ async function main(): Promise<void> {
     console.log(
       `signet sign, ${batchSize} x 100 KB, --out-dir:      ${batchRate.toFixed(0)} files/s  ratio ${(batchRate / raw).toFixed(2)} of raw (target >= 0.20)`,
     );
+    console.log(`  with --workers 0:                         ${noWorkers.toFixed(0)} files/s  ratio ${(noWorkers / raw).toFixed(2)} of raw`);
+    console.log(`  with --workers ${Math.max(1, cores - 1)} (${cores} cores, load ${loadavg()[0]?.toFixed(1)}): ${allCores.toFixed(0)} files/s  ratio ${(allCores / raw).toFixed(2)} of raw`);
     console.log(`(median of ${runs} runs, ${batchRuns} for the batch)`);
   } finally {
     rmSync(dir, { recursive: true, force: true });

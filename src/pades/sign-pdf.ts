@@ -2,10 +2,9 @@
  * One-shot PAdES signing of bytes or files: prepare → Signer.sign → embed, then the levels of
  * ETSI EN 319 142-1 §6 on request (B-T signature-time-stamp, B-LT DSS, B-LTA document timestamp).
  */
-import { closeSync, copyFileSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { copyFile } from 'node:fs/promises';
 import { dirname, join, basename } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import type { Signer } from '../cms/index.js';
 import { FileSource, bytesSource, type ByteSource } from '../pdf/index.js';
 import { appendedSource } from './appended-source.js';
@@ -137,6 +136,26 @@ export async function signPdfFile(
   options: SignOptions,
 ): Promise<PreparedSignature> {
   const source = FileSource.open(inputPath);
+  if (source.length <= WHOLE_FILE_MAX) {
+    // Issue 18 §4: a small file is read with one call and written with one, without the thread
+    // pool (a batch of 200 × 100 KB files spent its time in per-file system calls).
+    let bytes: Uint8Array;
+    try {
+      bytes = source.read(0, source.length);
+    } finally {
+      source.close();
+    }
+    const { prepared, update } = await signSource(bytes, signer, options);
+    const tmp = temporaryPathFor(outputPath);
+    try {
+      writeFileSync(tmp, concatBytes(bytes, update));
+      renameSync(tmp, outputPath);
+    } catch (err) {
+      rmSync(tmp, { force: true });
+      throw err;
+    }
+    return prepared;
+  }
   const tmp = temporaryPathFor(outputPath);
   const copied = copyFile(inputPath, tmp);
   try {
@@ -159,8 +178,21 @@ export async function signPdfFile(
   }
 }
 
+/** Files up to this size are signed in memory: one read, one write. */
+const WHOLE_FILE_MAX = 4 * 1024 * 1024;
+
+let temporaryCount = 0;
+
+/** A temporary name beside `outputPath`, unique per process and call (no randomness needed). */
 function temporaryPathFor(outputPath: string): string {
-  return join(dirname(outputPath), `.${basename(outputPath)}.${randomBytes(6).toString('hex')}.tmp`);
+  return join(dirname(outputPath), `.${basename(outputPath)}.${process.pid}-${++temporaryCount}.tmp`);
+}
+
+function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
 }
 
 function writeAll(fd: number, bytes: Uint8Array): void {

@@ -74,6 +74,26 @@ describe('signet sign (CLI)', () => {
     assert.equal(check.status, 0, check.stdout + check.stderr);
   });
 
+  it('issue 18 §4: a batch with --workers 2 signs on worker threads — every file valid per pdfsig, a bad file reported once with its code', (t) => {
+    if (!requireTools(t, 'pdfsig')) return;
+    const inDir = join(dir, 'workers-in');
+    const outDir = join(dir, 'workers-out');
+    mkdirSync(inDir);
+    for (let i = 0; i < 12; i++) writeFileSync(join(inDir, `w-${String(i).padStart(2, '0')}.pdf`), makeBasePdf({ text: `Worker file ${i}` }));
+    writeFileSync(join(inDir, 'w-bad.pdf'), 'this is not a PDF');
+    const r = signet(['sign', inDir, '--out-dir', outDir, '--key', files.key, '--cert', files.cert, '--workers', '2']);
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stdout, /signed 12 of 13 files/);
+    assert.match(r.stderr, /^\S*w-bad\.pdf: error: ERR_PDF_[A-Z_]+: .+\n$/);
+    const signed = readdirSync(outDir).sort();
+    assert.equal(signed.length, 12);
+    for (const f of signed) assert.ok(pdfsig(join(outDir, f))[0]?.isValid, `${f} is valid`);
+    assert.deepEqual(readdirSync(outDir, { withFileTypes: true }).filter((e) => e.name.endsWith('.tmp')), []);
+    const refused = signet(['sign', inDir, '--out-dir', outDir, '--key', files.key, '--cert', files.cert, '--workers', 'many']);
+    assert.equal(refused.status, 2);
+    assert.match(refused.stderr, /^error: ERR_CLI_USAGE: --workers/);
+  });
+
   it('signs with --p12 and --pass-file', async (t) => {
     if (!requireTools(t, 'openssl', 'pdfsig')) return;
     const p12 = join(dir, 'id.p12');

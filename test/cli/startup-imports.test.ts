@@ -14,7 +14,6 @@ import { writePkiFiles } from '../support/pki.js';
 import { tempDir } from '../support/tmp.js';
 
 const serverSide = {
-  // pkcs11js is still reached through keys/index.js (the PKCS#11 backend); see the issue note.
   packages: ['fastify', '@fastify', 'pg', 'better-sqlite3', 'kysely', 'pino', 'jose', '@simplewebauthn'],
   folders: ['server', 'store', 'csc', 'gateway', 'auth', 'audit'],
 };
@@ -50,6 +49,8 @@ describe('signet starts at once (issue 18 §4)', () => {
     assert.deepEqual(loadedFrom(sign.urls, serverSide), []);
     // A B-B signature needs no TSA/OCSP/CRL client: the PKI domain loads only for B-T and above.
     assert.deepEqual(loadedFrom(sign.urls, { packages: ['@peculiar/asn1-ocsp', '@peculiar/asn1-tsp'], folders: ['pki'] }), []);
+    // A key file needs no key backend: pkcs11js loads only for a --key-uri pkcs11: key.
+    assert.deepEqual(loadedFrom(sign.urls, { packages: ['pkcs11js'], folders: ['keys/pkcs11', 'keys/remote', 'keys/software'] }), []);
 
     const verify = modulesLoadedBy(['verify', output, '--offline']);
     assert.match(verify.stdout, /signature/i, verify.stderr);

@@ -1,7 +1,9 @@
 /** Builds the Signer named by `signet sign` options: PEM key, PKCS#12, or a key URI on a backend. */
 import { X509Certificate } from 'node:crypto';
 import { digestForCurve, type DigestAlgorithm, type NamedCurve, type SignatureAlgorithm, type SignatureScheme, type Signer } from '../../cms/index.js';
-import { keySigner, loadLocalSigner, openKeyFromUri } from '../../keys/index.js';
+// Key files need only keys/local; the key-URI backends (PKCS#11 and pkcs11js, the keystore,
+// remote token servers) are imported when --key-uri asks for one (issue 18 §4).
+import { loadLocalSigner } from '../../keys/local/index.js';
 import { CliError } from '../errors.js';
 import { pemCertificates } from './pem.js';
 import { readInputFile, readSecretFile } from './sign-options.js';
@@ -84,6 +86,7 @@ export async function loadSignerFromOptions(o: KeyOptions): Promise<LoadedSigner
     return { signer, close: async () => {} };
   }
 
+  const { keySigner, openKeyFromUri } = await import('../../keys/index.js');
   const opened = await openKeyFromUri(o.keyUri as string, {
     ...(o.pkcs11Module === undefined ? {} : { pkcs11Module: o.pkcs11Module }),
     ...(o.pinFile === undefined ? {} : { pinFile: o.pinFile }),

@@ -1,15 +1,14 @@
 /** `signet sign`: PAdES signing of one file or a batch, with a local key, PKCS#12 or a key URI. */
 import { basename, join } from 'node:path';
 import type { parseArgs } from 'node:util';
-import { systemClock, monotonicMs } from '../../core/clock.js';
-import { signPdfFile, type SignOptions } from '../../pades/index.js';
+import { monotonicMs } from '../../core/clock.js';
 import type { Command } from '../command.js';
 import { expandInputs, prepareOutDir, progressBar } from './batch-io.js';
 import { CliError } from '../errors.js';
 import { formatError } from '../main.js';
-import { loadSignerFromOptions } from './load-signer.js';
-import { levelSources, levelUsage } from './sign-level.js';
-import { appearanceFrom, appearanceOptions, checkOutputs, parseDigest, parseScheme, readSecretFile } from './sign-options.js';
+import { levelUsage } from './sign-level.js';
+import { appearanceOptions, checkOutputs } from './sign-options.js';
+import { batchWorkerCount, startBatchWorker, type BatchWorker } from './sign-batch-workers.js';
 import { parseCliArgs } from '../args.js';
 
 const usage = `usage: signet sign IN.pdf -o OUT.pdf (--key KEY.pem --cert CERT.pem [--chain CA.pem …]
@@ -26,6 +25,8 @@ options:
   --key-pass-file F       passphrase of an encrypted PEM key
   --password-file F       user (or owner) password of an encrypted PDF; without it the empty
                           user password is tried (ERR_PDF_PASSWORD when it does not open the file)
+  --workers N             worker threads for a batch with a key file (default: one per idle
+                          core beyond the first when the batch has 24 files a worker; 0: none)
   --key-uri URI           pkcs11:token=LABEL;object=NAME (with --pkcs11-module, --pin-file)
                           or keystore:NAME (with --keystore DIR --kek-file F)
 ${levelUsage}`;
@@ -48,6 +49,7 @@ const options = {
   keystore: { type: 'string' },
   'kek-file': { type: 'string' },
   'password-file': { type: 'string' },
+  workers: { type: 'string' },
   ...appearanceOptions,
   algorithm: { type: 'string' },
   digest: { type: 'string' },
@@ -68,69 +70,73 @@ export const signCommand: Command = {
     const { values: v, positionals } = parse(argv);
     if (positionals.length === 0) throw new CliError('ERR_CLI_USAGE', `no input file\n${usage}`);
     const outDir = v['out-dir'];
-    const isBatch = outDir !== undefined;
     checkOutputs(positionals.length, v.output, outDir);
-
-    const signOptions: SignOptions = {
-      ...(await levelSources(v, systemClock)),
-      signingTime: systemClock.now(),
-      ...appearanceFrom(v),
-      ...(v['password-file'] === undefined ? {} : { password: readSecretFile(v['password-file'], 'the PDF password file') }),
-    };
-    const loaded = await loadSignerFromOptions({
-      key: v.key,
-      cert: v.cert,
-      chain: v.chain,
-      keyPassFile: v['key-pass-file'],
-      p12: v.p12,
-      passFile: v['pass-file'],
-      keyUri: v['key-uri'],
-      pkcs11Module: v['pkcs11-module'],
-      pinFile: v['pin-file'],
-      keystore: v.keystore,
-      kekFile: v['kek-file'],
-      scheme: parseScheme(v.algorithm),
-      digest: parseDigest(v.digest),
-    });
-    try {
-      if (!isBatch) {
-        await signPdfFile(positionals[0] as string, v.output as string, loaded.signer, signOptions);
+    if (outDir === undefined) {
+      const signing = await (await import('./sign-setup.js')).loadSigning(v);
+      try {
+        await signing.signFile(positionals[0] as string, v.output as string);
         return 0;
+      } finally {
+        await signing.loaded.close();
       }
-      const files = expandInputs(positionals);
-      prepareOutDir(outDir);
-      const started = monotonicMs();
-      let failed = 0;
-      let done = 0;
-      let next = 0;
-      // A few files in flight at once: while one waits for its signature (the key backend may
-      // sign on another thread, a token or a remote server), the next one is prepared.
-      const signNext = async (): Promise<void> => {
-        while (next < files.length) {
-          const file = files[next++] as string;
-          try {
-            // Each file gets its own signing time taken just before it is signed.
-            await signPdfFile(file, join(outDir, basename(file)), loaded.signer, {
-              ...signOptions,
-              signingTime: systemClock.now(),
-            });
-          } catch (err) {
+    }
+
+    const files = expandInputs(positionals);
+    prepareOutDir(outDir);
+    // Issue 18 §4: the workers start first, so they load the signing code while this thread does.
+    const workers: BatchWorker[] = Array.from({ length: batchWorkerCount(v, files.length) }, () => startBatchWorker(v));
+    try {
+      const signing = await (await import('./sign-setup.js')).loadSigning(v);
+      try {
+        const started = monotonicMs();
+        let failed = 0;
+        let done = 0;
+        let next = 0;
+        const finish = (file: string, error: string | undefined): void => {
+          if (error !== undefined) {
             failed++;
             if (io.stderr.isTTY) io.stderr.write('\n');
-            io.stderr.write(`${file}: ${formatError(err)}\n`);
+            io.stderr.write(`${file}: ${error}\n`);
           }
           progressBar(io, ++done, files.length, basename(file));
-        }
-      };
-      progressBar(io, 0, files.length, '');
-      await Promise.all(Array.from({ length: Math.min(BATCH_IN_FLIGHT, files.length) }, signNext));
-      progressBar(io, files.length, files.length, '');
-      if (io.stderr.isTTY) io.stderr.write('\n');
-      const seconds = ((monotonicMs() - started) / 1000).toFixed(2);
-      io.stdout.write(`signed ${files.length - failed} of ${files.length} files in ${seconds} s${failed ? ` (${failed} failed)` : ''}\n`);
-      return failed === 0 ? 0 : 1;
+        };
+        // A few files in flight on this thread (while one waits for its signature — the key
+        // backend may sign on a token or a remote server — the next one is prepared), and on each
+        // worker thread once it has loaded its signer.
+        const signHere = async (): Promise<void> => {
+          while (next < files.length) {
+            const file = files[next++] as string;
+            let error: string | undefined;
+            try {
+              await signing.signFile(file, join(outDir, basename(file)));
+            } catch (err) {
+              error = formatError(err);
+            }
+            finish(file, error);
+          }
+        };
+        const signOnWorker = async (worker: BatchWorker): Promise<void> => {
+          if (!(await worker.ready)) return;
+          while (next < files.length && worker.isAlive) {
+            const file = files[next++] as string;
+            finish(file, await worker.sign(file, join(outDir, basename(file))));
+          }
+        };
+        progressBar(io, 0, files.length, '');
+        await Promise.all([
+          ...Array.from({ length: Math.min(BATCH_IN_FLIGHT, files.length) }, signHere),
+          ...workers.flatMap((w) => [signOnWorker(w), signOnWorker(w)]),
+        ]);
+        progressBar(io, files.length, files.length, '');
+        if (io.stderr.isTTY) io.stderr.write('\n');
+        const seconds = ((monotonicMs() - started) / 1000).toFixed(2);
+        io.stdout.write(`signed ${files.length - failed} of ${files.length} files in ${seconds} s${failed ? ` (${failed} failed)` : ''}\n`);
+        return failed === 0 ? 0 : 1;
+      } finally {
+        await signing.loaded.close();
+      }
     } finally {
-      await loaded.close();
+      await Promise.all(workers.map((w) => w.stop()));
     }
   },
 };
