@@ -129,7 +129,7 @@ const container = (
 const compose = parse(readFileSync('deploy/compose.yaml', 'utf8'), { merge: true }) as Tree;
 const dockerfile = readFileSync('Dockerfile', 'utf8');
 
-/** Every path a probe or health check of the artefacts asks for. */
+/** Every path a probe, health check or scrape of the artefacts asks for. */
 function probePaths(): Map<string, string> {
   const paths = new Map<string, string>();
   for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe']) {
@@ -137,6 +137,11 @@ function probePaths(): Map<string, string> {
   }
   const health = /^HEALTHCHECK[\s\S]*?\/health\/[a-z]+/m.exec(dockerfile)?.[0];
   paths.set('Dockerfile HEALTHCHECK', /\/health\/[a-z]+/.exec(health ?? '')?.[0] as string);
+  // The ServiceMonitor scrapes the main listener (no SIGNET_METRICS_ADDRESS in the chart).
+  paths.set(
+    'helm ServiceMonitor',
+    lookup(kind(docs, 'ServiceMonitor'), ['spec', 'endpoints', '0', 'path']) as string,
+  );
   paths.set(
     'haproxy httpchk',
     /option httpchk GET (\S+)/.exec(readFileSync('deploy/haproxy.cfg', 'utf8'))?.[1] as string,
@@ -171,7 +176,7 @@ describe('deployment artefacts (Dockerfile, deploy/compose.yaml, deploy/helm/sig
     }
   });
 
-  it('probe only paths the server routes', async (t) => {
+  it('probe and scrape only paths the server routes', async (t) => {
     const env = await serverEnv(t, 'sqlite');
     if (!env) return;
     const app = await buildServer(await openServices(t, env));
