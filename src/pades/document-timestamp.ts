@@ -3,6 +3,7 @@
  * PAdES B-LTA): a signature field whose dictionary is /Type /DocTimeStamp, /SubFilter
  * /ETSI.RFC3161, and whose /Contents is an RFC 3161 TimeStampToken over the ByteRange bytes.
  */
+import { ambiguousInputError } from './ambiguous-input.js';
 import type { DigestAlgorithm } from '../cms/index.js';
 import { IncrementalWriter, PdfDict, PdfDocument, PdfName, PdfRaw, PdfRef, PdfString, type ByteSource } from '../pdf/index.js';
 import { digestByteRange, fillByteRange, fillContents, locatePlaceholders } from './byte-range.js';
@@ -35,7 +36,7 @@ export interface DocumentTimestampOptions {
 export async function addDocumentTimestamp(source: ByteSource, options: DocumentTimestampOptions): Promise<Uint8Array> {
   const doc = PdfDocument.open(source);
   if (doc.ambiguities.length > 0) {
-    throw new PadesError('ERR_PADES_AMBIGUOUS_INPUT', `the document is ambiguous: ${doc.ambiguities[0]}`);
+    throw ambiguousInputError(doc);
   }
   const digestAlgorithm = options.digestAlgorithm ?? 'SHA-256';
   const capacity = await documentTimestampCapacity(options.timestamper, digestAlgorithm);

@@ -2,6 +2,7 @@
  * Phase one of staged signing: writes the incremental update with placeholders, digests the
  * ByteRange and builds the CAdES signed attributes (ETSI EN 319 142-1 §5.3, PAdES-B-B).
  */
+import { ambiguousInputError } from './ambiguous-input.js';
 import { createHash } from 'node:crypto';
 import { buildSignedAttributes, digestAlgorithms } from '../cms/index.js';
 import { IncrementalWriter, PdfDocument, PdfRef, bytesSource, type ByteSource } from '../pdf/index.js';
@@ -51,7 +52,7 @@ export function preparePdf(input: ByteSource | Uint8Array, options: PrepareOptio
   const doc = PdfDocument.open(source, options.password === undefined ? {} : { password: options.password });
   if (doc.ambiguities.length > 0) {
     // docs/security.md PDF-27/28: never sign a file two readers could read differently.
-    throw new PadesError('ERR_PADES_AMBIGUOUS_INPUT', `the document is ambiguous: ${doc.ambiguities[0]}`);
+    throw ambiguousInputError(doc);
   }
   const leaf = options.certificateChain[0];
   if (!leaf) throw new PadesError('ERR_PADES_CERTIFICATE', 'the certificate chain is empty');

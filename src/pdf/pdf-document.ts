@@ -229,7 +229,18 @@ export class PdfDocument {
   #readHeader(): string {
     const head = this.source.read(0, 1024);
     const at = findBytes(head, '%PDF-', false);
-    if (at < 0) throw new PdfError('ERR_PDF_NOT_PDF', 'the input is not a PDF file (no %PDF- header)');
+    if (at < 0) {
+      // Issue 18 §3: some readers open a body without its header; Signet refuses it, saying why.
+      if (this.#looksLikePdfBody(head)) {
+        throw new PdfError(
+          'ERR_PDF_NOT_PDF',
+          'the file has no %PDF- header in its first 1024 bytes (ISO 32000-1 §7.5.2), though its body reads as PDF objects: ' +
+            'a signature appends an incremental update (§7.5.6) and cannot put a header in front of the bytes it signs. ' +
+            'Add a %PDF-1.7 line in front, let a PDF writer rebuild the file (qpdf in.pdf out.pdf) and sign that',
+        );
+      }
+      throw new PdfError('ERR_PDF_NOT_PDF', 'the input is not a PDF file (no %PDF- header)');
+    }
     let v = '';
     for (let i = at + 5; i < head.length && v.length < 8; i++) {
       const c = head[i]!;
@@ -238,6 +249,15 @@ export class PdfDocument {
     }
     if (at > 0) this.#warn(`${at} bytes of junk before the %PDF- header`);
     return v;
+  }
+
+  /** True when a header-less input still reads as a PDF body: an `N G obj` near the start and `%%EOF` or `startxref` near the end. */
+  #looksLikePdfBody(head: Uint8Array): boolean {
+    const start = Buffer.from(head).toString('latin1');
+    if (!/(^|[\r\n])\s*\d+\s+\d+\s+obj\b/.test(start)) return false;
+    const tailLen = Math.min(this.length, 4096);
+    const tail = this.source.read(this.length - tailLen, tailLen);
+    return findBytes(tail, '%%EOF', true) >= 0 || findBytes(tail, 'startxref', true) >= 0;
   }
 
   /** The offset after the last `startxref` keyword, or undefined when absent or unreadable. */

@@ -1,5 +1,5 @@
 /** Stream filters (ISO 32000-1 §7.4) decoded under one shared output budget per stream (DOS-01/02/03). */
-import { constants, inflateSync } from 'node:zlib';
+import { brotliDecompressSync, constants, inflateSync } from 'node:zlib';
 import { PdfDict, PdfName, type PdfObject } from './objects.js';
 import { PdfError } from './errors.js';
 
@@ -67,6 +67,25 @@ function flateDecode(data: Uint8Array, budget: DecodeBudget): Uint8Array {
     // Node reports crossing maxOutputLength as a RangeError.
     if (cause instanceof RangeError) overBudget(budget);
     throw new PdfError('ERR_PDF_FILTER_DATA', 'FlateDecode: corrupt data', { cause });
+  }
+  if (out.length > budget.remaining) overBudget(budget);
+  budget.remaining -= out.length;
+  return new Uint8Array(out.buffer, out.byteOffset, out.length);
+}
+
+/**
+ * BrotliDecode (issue 18 §3): the PDF 2.0 extension filter that the PDF Association brings into
+ * ISO 32000-2 §7.4 — the stream data is a raw RFC 7932 Brotli stream, with FlateDecode's
+ * /DecodeParms (predictors). Bounded like Flate: decoding stops at the budget (DOS-01).
+ */
+function brotliDecode(data: Uint8Array, budget: DecodeBudget): Uint8Array {
+  if (budget.remaining < 1) overBudget(budget);
+  let out: Buffer;
+  try {
+    out = brotliDecompressSync(data, { maxOutputLength: budget.remaining });
+  } catch (cause) {
+    if (cause instanceof RangeError) overBudget(budget);
+    throw new PdfError('ERR_PDF_FILTER_DATA', 'BrotliDecode: corrupt data', { cause });
   }
   if (out.length > budget.remaining) overBudget(budget);
   budget.remaining -= out.length;
@@ -327,6 +346,9 @@ export function decodeFilterChain(
     switch (name) {
       case 'FlateDecode':
         data = unpredict(flateDecode(data, budget), parm);
+        break;
+      case 'BrotliDecode':
+        data = unpredict(brotliDecode(data, budget), parm);
         break;
       case 'LZWDecode':
         data = unpredict(lzwDecode(data, budget, intParam(parm, 'EarlyChange', 1) === 0 ? 0 : 1), parm);
