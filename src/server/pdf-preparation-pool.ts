@@ -15,7 +15,7 @@ import { PdfError, parseLimitsFromEnvironment, type PdfErrorCode } from '../pdf/
 import type { DocumentReport, RevocationMode, WantedRevocation } from '../validation/index.js';
 import { ServerError } from './errors.js';
 import type { DocumentJob, DocumentJobResult } from './pdf-preparation-worker.js';
-import { createWorkerPool, type WorkerFailure } from './worker-pool.js';
+import { createWorkerPool, type WorkerFailure, type WorkerPoolStats } from './worker-pool.js';
 
 /** Options of {@link createPdfPreparer}. */
 export interface PdfPreparerOptions {
@@ -35,6 +35,8 @@ export interface PooledPdfPreparer extends DocumentPreparer {
   validate(pdf: Uint8Array, trustAnchors: readonly Uint8Array[], at: Date, revocation?: RevocationMode): Promise<DocumentReport>;
   /** The certificates of `pdf`'s paths whose revocation status is to be looked up (revocationWanted). */
   revocationWanted(pdf: Uint8Array, trustAnchors: readonly Uint8Array[], at: Date): Promise<readonly WantedRevocation[]>;
+  /** The document workers' figures (signet_pdf_workers*). */
+  stats(): WorkerPoolStats;
   close(): Promise<void>;
 }
 
@@ -143,6 +145,7 @@ export function createPdfPreparer(options: PdfPreparerOptions = {}): PooledPdfPr
       if (!('wanted' in result)) throw new ServerError('ERR_SERVER_PDF_UNREADABLE', 'the worker answered another task');
       return result.wanted;
     },
+    stats: () => pool.stats(),
     close: () => pool.close(),
   };
 }

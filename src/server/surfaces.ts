@@ -158,6 +158,7 @@ export function serverSurfaces(
   const sweeper: SigningSweeperOptions = { deps: { store: services.store, clock: services.clock, audit: services.audit }, config: signing };
   // signDoc and the web gateway's jobs parse and prepare documents on worker threads (heap limit, deadline; issue 15).
   const preparer = createPdfPreparer(loadPdfPreparerOptions(process.env));
+  services.metrics.watch({ pdfWorkers: () => preparer.stats() });
   return [
     { plugin: cscRoutes as SurfacePlugin['plugin'], options: { csc: createCscService({ ...cscDepsFor(services, signing), documents: preparer }), onClose: () => preparer.close() } },
     { plugin: oauth2Routes as SurfacePlugin['plugin'], options: { oauth2: oauth2ServiceFor(services) } },

@@ -33,7 +33,16 @@ export interface WorkerPoolOptions {
 /** A pool: `run` queues a job; `close` stops the workers (queued jobs fail with `closed`). */
 export interface WorkerPool<I, O> {
   run(input: I, transfer?: readonly ArrayBuffer[]): Promise<WorkerOutcome<O>>;
+  /** Workers allowed, workers running a job, jobs waiting for one (the metrics read it). */
+  stats(): WorkerPoolStats;
   close(): Promise<void>;
+}
+
+/** A pool's figures at one moment. */
+export interface WorkerPoolStats {
+  readonly size: number;
+  readonly busy: number;
+  readonly queued: number;
 }
 
 interface Job<I, O> {
@@ -153,6 +162,7 @@ export function createWorkerPool<I, O>(options: WorkerPoolOptions): WorkerPool<I
   };
 
   return {
+    stats: () => ({ size, busy: running, queued: queue.length }),
     run(input, transfer = []) {
       if (closed) return Promise.resolve({ ok: false, failure: 'closed' });
       return new Promise<WorkerOutcome<O>>((resolve) => {

@@ -48,6 +48,11 @@ describe('PKCS#11 backend in signet serve (issue 6)', () => {
       new Uint8Array(leaf.publicKey.export({ format: 'der', type: 'spki' })),
       await hsm.getPublicKey(row?.key_ref ?? ''),
     );
+    const tokenSignatures = async (): Promise<number> => {
+      const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+      return Number(/^signet_signatures_total\{backend="pkcs11",algorithm="ECDSA-SHA-256",outcome="success"\} (\d+)$/m.exec(text)?.[1] ?? 0);
+    };
+    const signaturesBefore = await tokenSignatures();
     const message = Buffer.from('signed on the token');
     const signature = await hsm.sign(row?.key_ref ?? '', {
       scheme: 'ECDSA',
@@ -57,5 +62,10 @@ describe('PKCS#11 backend in signet serve (issue 6)', () => {
     const key = createPublicKey(leaf.publicKey.export({ format: 'pem', type: 'spki' }));
     const ok = verify('sha256', message, key, Buffer.from(signature)) || verify('sha256', message, { key, dsaEncoding: 'ieee-p1363' }, Buffer.from(signature));
     assert.ok(ok, 'the token key signs what the certificate certifies');
+    // Issue 17: the token's signature and its session pool show in /metrics.
+    assert.equal(await tokenSignatures(), signaturesBefore + 1);
+    const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    assert.match(metrics, /^signet_pkcs11_sessions\{token="signet-server"\} [1-9]\d*$/m);
+    assert.match(metrics, /^signet_pkcs11_session_waiters\{token="signet-server"\} 0$/m);
   });
 });

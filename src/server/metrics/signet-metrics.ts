@@ -36,6 +36,12 @@ export interface MetricSources {
   readonly storePool?: () => PoolFigures | undefined;
   readonly signingPool?: () => SigningPoolFigures | undefined;
   readonly pkcs11Tokens?: () => Readonly<Record<string, TokenFigures>> | undefined;
+  /** The document workers (server/pdf-preparation-pool.ts). */
+  readonly pdfWorkers?: () => {
+    readonly size: number;
+    readonly busy: number;
+    readonly queued: number;
+  };
   /** The database clock (store/database-clock.ts), compared with this machine's at scrape time. */
   readonly databaseClock?: Clock;
 }
@@ -210,6 +216,18 @@ export class SignetMetrics {
       'Signatures sent to the signing threads and not yet answered',
       [],
       (g) => setIf(g, sources().signingPool?.()?.queued),
+    );
+    this.#gauge(
+      'signet_pdf_workers',
+      'Document worker threads allowed (parsing, preparing, validating PDFs)',
+      [],
+      (g) => setIf(g, sources().pdfWorkers?.().size),
+    );
+    this.#gauge('signet_pdf_workers_busy', 'Document worker threads running a job', [], (g) =>
+      setIf(g, sources().pdfWorkers?.().busy),
+    );
+    this.#gauge('signet_pdf_worker_queued_jobs', 'Document jobs waiting for a worker', [], (g) =>
+      setIf(g, sources().pdfWorkers?.().queued),
     );
     const tokens = (pick: (t: TokenFigures) => number) => (g: Gauge) => {
       g.reset();

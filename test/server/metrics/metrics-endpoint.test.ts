@@ -133,6 +133,9 @@ async function countersMove(t: TestContext, kind: StoreKind): Promise<void> {
   if (kind === 'postgres')
     assert.ok((poolSamples[0]?.value ?? 0) >= 1 && poolSamples[0]?.labels['store'] === 'postgres');
   else assert.deepEqual(poolSamples, []);
+  // The document workers (serverSurfaces: two by default) and the signing pool are watched.
+  assert.equal(valueOf(after, 'signet_pdf_workers'), 2);
+  assert.ok(after.some((s) => s.name === 'signet_signing_pool_queued_jobs'));
   // Process metrics from prom-client's defaults.
   assert.ok(valueOf(after, 'signet_process_resident_memory_bytes') > 0);
   assert.ok(after.some((s) => s.name.startsWith('signet_nodejs_eventloop_lag')));
