@@ -118,6 +118,11 @@ export class SignetMetrics {
     'OCSP responses by certificate status, or by response status when unsuccessful',
     ['status'],
   );
+  readonly ocspPresigned = this.#counter(
+    'signet_ocsp_presigned_answers_total',
+    'OCSP answers served from a response signed ahead for the certificate (RFC 5019), not signed for the request',
+    [],
+  );
   readonly crlsIssued = this.#counter('signet_crls_issued_total', 'CRLs served, by CA', ['ca']);
   readonly certificates = this.#counter(
     'signet_certificates_total',
