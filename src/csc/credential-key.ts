@@ -38,14 +38,18 @@ export async function prepareCredentialKey(
 ): Promise<CredentialKey> {
   const backend = deps.keyBackends.get(key.backendKind);
   const unavailable = (cause?: unknown): CscError =>
-    new CscError('ERR_CSC_KEY_UNAVAILABLE', 'The signing key is not available; the authorization was not used', {
-      ...(cause === undefined ? {} : { cause }),
-      detail: {
-        credential: row.id,
-        backend: key.backendKind,
-        ...(cause instanceof KeyBackendError ? { keyError: cause.code } : {}),
+    new CscError(
+      'ERR_CSC_KEY_UNAVAILABLE',
+      'The signing key is not available; the authorization was not used',
+      {
+        ...(cause === undefined ? {} : { cause }),
+        detail: {
+          credential: row.id,
+          backend: key.backendKind,
+          ...(cause instanceof KeyBackendError ? { keyError: cause.code } : {}),
+        },
       },
-    });
+    );
   if (backend === undefined) throw unavailable();
   try {
     const prepared = await prepareKey(backend, key.keyRef);
@@ -53,7 +57,11 @@ export async function prepareCredentialKey(
   } catch (err) {
     const store = retriableStoreError(err);
     if (store !== undefined) {
-      throw new CscError('ERR_CSC_BACKEND_UNAVAILABLE', 'The signing service is temporarily unavailable', { cause: store });
+      throw new CscError(
+        'ERR_CSC_BACKEND_UNAVAILABLE',
+        'The signing service is temporarily unavailable',
+        { cause: store },
+      );
     }
     throw unavailable(err);
   }
@@ -95,9 +103,13 @@ export async function chooseCredentialKey(
   tried: ReadonlySet<CredentialKeyEntry> = new Set(),
 ): Promise<ChosenKey> {
   const pool = keyPoolOf(deps);
-  let last: unknown = new CscError('ERR_CSC_KEY_UNAVAILABLE', 'The signing key is not available; the authorization was not used', {
-    detail: { credential: row.id, reason: 'no further key to try' },
-  });
+  let last: unknown = new CscError(
+    'ERR_CSC_KEY_UNAVAILABLE',
+    'The signing key is not available; the authorization was not used',
+    {
+      detail: { credential: row.id, reason: 'no further key to try' },
+    },
+  );
   for (const entry of pool.order(candidates.filter((c) => !tried.has(c)))) {
     const release = pool.acquire(entry, signatures);
     try {
@@ -129,7 +141,11 @@ const tokenFailures: ReadonlySet<string> = new Set([
 /** True when `err` is a token failure after which another key of the credential may sign. */
 export function isTokenFailure(err: unknown): boolean {
   // A key error may reach here wrapped (a PAdES signer's failure carries it as its cause).
-  for (let e = err, depth = 0; e !== undefined && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+  for (
+    let e = err, depth = 0;
+    e !== undefined && depth < 5;
+    e = (e as { cause?: unknown }).cause, depth++
+  ) {
     if (e instanceof KeyBackendError) return tokenFailures.has(e.code);
     if (typeof e !== 'object' || e === null) return false;
   }

@@ -292,7 +292,7 @@ export async function createServices(config: ServerConfig, options: CreateServic
         // freshness against its own (KEY-10), not against the database's.
         const remote = new RemoteKeyBackend({ url: server.url, tls });
         closers.push(() => remote.close());
-        backends.set(`remote:${server.name}`, observeKeyBackend(remote, metrics, tracer));
+        backends.set(`remote:${server.name}`, observeKeyBackend(remote, metrics, tracer, `remote:${server.name}`));
       }
     }
 

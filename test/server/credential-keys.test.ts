@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { verifyAuditStore } from '../../src/audit/index.js';
 import { decodeBase32, generateTotp } from '../../src/auth/index.js';
 import { main } from '../../src/cli/main.js';
-import { isListing } from '../../src/keys/index.js';
+import { RemoteKeyBackend } from '../../src/keys/index.js';
 import { ensureDemoAccount } from '../../src/server/demo.js';
 import { storeKinds } from '../support/stores.js';
 import { requireTools, runTool } from '../support/tools.js';
@@ -25,8 +25,9 @@ import {
   startTokenServerProcess,
   tokenServersEnv,
   tokenTlsFiles,
+  type TokenClientFiles,
 } from '../keys/support/token-server-process.js';
-import { post, SHA256, ES256, sharedClock, startNode, type CscNode } from './support/csc-nodes.js';
+import { post, SHA256, ES256, sharedClock, startNode } from './support/csc-nodes.js';
 import { captureIo, serverEnv, type ServerEnv } from './support/server-fixture.js';
 
 /** `signet admin …` in this process with `env` set for the call (the CLI reads process.env). */
@@ -77,10 +78,21 @@ function verifies(
   assert.equal(r.status, 0, `${name}: ${r.stderr}${r.stdout}`);
 }
 
-async function keyCount(node: CscNode, backend: string): Promise<number> {
-  const remote = node.services.backends.get(backend);
-  assert.ok(remote !== undefined && isListing(remote));
-  return (await remote.listKeyRefs()).length;
+/** The keys a token server holds, listed through a client of its own (mutual TLS). */
+async function keyCount(url: string, files: TokenClientFiles): Promise<number> {
+  const client = new RemoteKeyBackend({
+    url,
+    tls: {
+      cert: readFileSync(files.cert, 'utf8'),
+      key: readFileSync(files.key, 'utf8'),
+      ca: readFileSync(files.ca, 'utf8'),
+    },
+  });
+  try {
+    return (await client.listKeyRefs()).length;
+  } finally {
+    await client.close();
+  }
 }
 
 for (const kind of storeKinds) {
@@ -129,7 +141,7 @@ for (const kind of storeKinds) {
       );
       assert.match(added['serialNumber'] as string, /^[0-9A-F]+$/);
       assert.deepEqual(
-        [await keyCount(node, 'remote:t1'), await keyCount(node, 'remote:t2')],
+        [await keyCount(t1.url, files), await keyCount(t2.url, files)],
         [1, 1],
         'one key generated on each token',
       );

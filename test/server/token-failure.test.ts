@@ -7,7 +7,8 @@
  * consumed once in the audit log, which verifies; readiness reports `remote:t2` down and the node
  * stays ready on t1; credentials/info shows the key unavailable. And the failure exactly
  * mid-request: the token server of the key a request prepared is killed after its SAD slot was
- * reserved, before the key operation; the request is signed by the other key. Both stores.
+ * reserved, before the key operation; the request is signed by the other key, and the metrics
+ * count the failure under `remote:t2`. Both stores.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -387,6 +388,21 @@ for (const kind of storeKinds) {
           1,
         ),
       );
+      // In the metrics by the token server's name: t2's failed key operation, t1's signatures.
+      const exposition = await services.metrics.registry.metrics();
+      const count = (backend: string, outcome: string): number =>
+        exposition
+          .split('\n')
+          .filter(
+            (l) =>
+              l.startsWith('signet_signatures_total{') &&
+              l.includes(`backend="${backend}"`) &&
+              l.includes(`outcome="${outcome}"`),
+          )
+          .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+      // (The certification requests of the two keys were signed through the same backends.)
+      assert.equal(count('remote:t2', 'failure'), 1, exposition);
+      assert.equal(count('remote:t1', 'success'), 3, exposition);
       const again = await signHash(hashes[1] as string, 'second');
       assert.deepEqual(again.body, failedOver.body, 'the retry gets the stored answer');
       const consumed = await auditedConsumptions(services.store.db);

@@ -38,7 +38,7 @@ export async function inSpan<T>(
 }
 
 /**
- * `backend` observed through `metrics` (and `tracer`, when tracing is on).
+ * `backend` observed through `metrics` (and `tracer`, when tracing is on), labelled `label`.
  *
  * @example
  * ```ts
@@ -49,8 +49,11 @@ export function observeKeyBackend(
   backend: KeyBackend,
   metrics: SignetMetrics,
   tracer: Tracer | undefined,
+  label: string = backend.kind,
 ): KeyBackend {
-  const kind = backend.kind;
+  // The `backend` label: the backend's kind, or its configured name (`remote:NAME`, one of the
+  // SIGNET_TOKEN_SERVERS, a bounded set), so a failing token server shows by name (issue 16 §2).
+  const kind = label;
   const signWith = async (
     sign: (request: SignRequest) => Promise<Uint8Array>,
     request: SignRequest,
@@ -90,7 +93,7 @@ export function observeKeyBackend(
     }
   };
   return {
-    kind,
+    kind: backend.kind,
     generateKey: (spec, label) => backend.generateKey(spec, label),
     getPublicKey: (ref) => backend.getPublicKey(ref),
     sign: (ref, request) => signWith((r) => backend.sign(ref, r), request),
