@@ -3,6 +3,7 @@
  * caller's W3C `traceparent` when there is one (W3C Trace Context §4), else starts a trace whose
  * id is the request's trace id, so spans, log lines and audit entries share one id. The span is
  * the active context of the handler: the database, key and outgoing-call spans are its children.
+ * Health probes and metric scrapes get none.
  */
 import {
   ROOT_CONTEXT,
@@ -17,6 +18,9 @@ import {
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Tracing } from './tracing.js';
 
+/** Probes and scrapes, every few seconds from the platform: no span (their log lines stay). */
+const untracedPaths = new Set(['/health/live', '/health/ready', '/healthz', '/metrics']);
+
 interface RequestSpan {
   readonly span: Span;
   readonly context: Context;
@@ -26,6 +30,10 @@ interface RequestSpan {
 export function registerRequestSpans(app: FastifyInstance, tracing: Tracing): void {
   const spans = new WeakMap<FastifyRequest, RequestSpan>();
   app.addHook('onRequest', (request, _reply, done) => {
+    if (untracedPaths.has(request.url.split('?')[0] ?? '')) {
+      done();
+      return;
+    }
     const parent = propagation.extract(ROOT_CONTEXT, request.headers);
     tracing.useTraceIdForNextRoot(request.id);
     const span = tracing.tracer.startSpan(

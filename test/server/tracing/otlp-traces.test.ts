@@ -85,6 +85,14 @@ describe('issue 17 traces: OTLP/HTTP export, W3C Trace Context in and out', () =
     });
     assert.equal(signed.status, 200, await signed.text());
     assert.equal(signed.headers.get('x-trace-id'), traceId);
+    // Probes and scrapes make no spans, even when the caller sends a traceparent.
+    const probeTrace = randomBytes(16).toString('hex');
+    for (const path of ['/health/ready', '/metrics']) {
+      const probe = await fetch(`${server.url}${path}`, {
+        headers: { traceparent: `00-${probeTrace}-${callerSpanId}-01` },
+      });
+      assert.equal(probe.status, 200);
+    }
     // SIGTERM: the server drains, then the span processor exports what it holds before exit.
     assert.equal(await server.stop(), 0, server.stderr());
 
@@ -114,6 +122,10 @@ describe('issue 17 traces: OTLP/HTTP export, W3C Trace Context in and out', () =
         span === root || ancestry(inTrace, span).includes(root),
         `${span.name} is under the request`,
       );
+    assert.deepEqual(
+      receiver.spans.filter((s) => s.traceId === probeTrace),
+      [],
+    );
     // Requests without a traceparent start their own trace: the login's server span is a root.
     const loginSpan = receiver.spans.find((s) => s.name === 'POST /csc/v2/auth/login');
     assert.ok(loginSpan && loginSpan.parentSpanId === '' && loginSpan.traceId !== traceId);
