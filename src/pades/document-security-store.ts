@@ -73,8 +73,8 @@ export function readDss(doc: PdfDocument): DssContent {
  * const update = buildDssUpdate(bytesSource(pdf), [await collector.collect(signature)]);
  * ```
  */
-export function buildDssUpdate(source: ByteSource, signatures: readonly SignatureMaterial[]): Uint8Array {
-  const doc = PdfDocument.open(source);
+export function buildDssUpdate(source: ByteSource, signatures: readonly SignatureMaterial[], password?: string): Uint8Array {
+  const doc = PdfDocument.open(source, password === undefined ? {} : { password });
   const rootRef = doc.trailer.get('Root');
   if (!(rootRef instanceof PdfRef)) throw new PadesError('ERR_PADES_PREPARED_INVALID', 'the trailer has no indirect /Root');
   const writer = new IncrementalWriter(doc);

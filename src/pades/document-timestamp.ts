@@ -21,6 +21,8 @@ export interface DocumentTimestampOptions {
   readonly digestAlgorithm?: DigestAlgorithm;
   /** Field name (default: a fresh `Signature<n>`). */
   readonly fieldName?: string;
+  /** The user (or owner) password of an encrypted document; the empty user password is tried when absent. */
+  readonly password?: string;
 }
 
 /**
@@ -34,7 +36,7 @@ export interface DocumentTimestampOptions {
  * ```
  */
 export async function addDocumentTimestamp(source: ByteSource, options: DocumentTimestampOptions): Promise<Uint8Array> {
-  const doc = PdfDocument.open(source);
+  const doc = PdfDocument.open(source, options.password === undefined ? {} : { password: options.password });
   if (doc.ambiguities.length > 0) {
     throw ambiguousInputError(doc);
   }

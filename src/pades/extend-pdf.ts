@@ -20,6 +20,8 @@ const RANK: Readonly<Record<PadesLevel, number>> = { 'B-B': 0, 'B-T': 1, 'B-LT':
 /** Options of {@link extendPdf}: the target level and its sources. */
 export interface ExtendOptions extends LevelOptions {
   readonly level: PadesLevel;
+  /** The user (or owner) password of an encrypted document; the empty user password is tried when absent. */
+  readonly password?: string;
 }
 
 /** True when the rank of `level` is at least that of `floor`. */
@@ -70,7 +72,8 @@ export async function extendSource(input: ByteSource, options: ExtendOptions): P
     tail = next;
   };
 
-  const first = PdfDocument.open(input);
+  const open = options.password === undefined ? {} : { password: options.password };
+  const first = PdfDocument.open(input, open);
   const signatures = listPdfSignatures(first);
   const signed = signatures.filter((s) => !s.isDocumentTimestamp);
   if (signed.length === 0) throw new PadesError('ERR_PADES_NOT_SIGNED', 'the document has no signature to extend');
@@ -84,20 +87,20 @@ export async function extendSource(input: ByteSource, options: ExtendOptions): P
   const needsT = signed.some((s) => !hasSignatureTimestamp(s) && lastDocTs < coveredEnd(s));
   // Also for B-LTA: the B-LT step must hold the data of the timestamp giving B-T (EU DSS does the same).
   if (needsT) {
-    append(await addDocumentTimestamp(current(), { timestamper, digestAlgorithm }));
+    append(await addDocumentTimestamp(current(), { timestamper, digestAlgorithm, ...open }));
   }
 
   if (revocation) {
-    const doc = PdfDocument.open(current());
+    const doc = PdfDocument.open(current(), open);
     const existing = readDss(doc);
     const collector = new ValidationDataCollector(revocation, [...(options.certificates ?? []), ...existing.certificates]);
     const materials = [];
     for (const sig of listPdfSignatures(doc)) materials.push(await collector.collect(sig));
-    append(buildDssUpdate(current(), materials));
+    append(buildDssUpdate(current(), materials, options.password));
   }
 
   if (options.level === 'B-LTA') {
-    append(await addDocumentTimestamp(current(), { timestamper, digestAlgorithm }));
+    append(await addDocumentTimestamp(current(), { timestamper, digestAlgorithm, ...open }));
   }
   return tail;
 }

@@ -23,6 +23,8 @@ export type SignOptions = Omit<PrepareOptions, 'certificateChain' | 'signatureAl
 export interface CompleteOptions extends LevelOptions {
   /** The original document (the one `preparePdf` read); required from B-LT on. */
   readonly document?: ByteSource | Uint8Array;
+  /** Its password when it is encrypted and the empty user password does not open it (B-LT on reopen it). */
+  readonly password?: string;
 }
 
 function timestamperFor(options: LevelOptions): Timestamper | undefined {

@@ -157,6 +157,14 @@ export class PdfDocument {
     return new PdfDocument(source, { ...configuredParseLimits(), ...options.limits }, options.budget, password);
   }
 
+  /**
+   * Options that open another view of the same file the way this one was opened (a signed
+   * revision: the same limits, decompression budget and password).
+   */
+  get openOptions(): PdfOpenOptions {
+    return { limits: this.limits, budget: this.budget, ...(this.#password === undefined ? {} : { password: this.#password }) };
+  }
+
   /** The document's encryption (standard security handler), or undefined for a plain file. */
   get encryption(): DocumentEncryption | undefined {
     return this.#encryption;

@@ -245,7 +245,7 @@ export function addLongTermFacts(
     let d = dssAt.get(end);
     if (!d) {
       try {
-        d = readDss(Pdf.open(prefix(source, end), { limits: doc.limits, budget: doc.budget }));
+        d = readDss(Pdf.open(prefix(source, end), doc.openOptions));
       } catch {
         d = { certificates: [], ocspResponses: [], crls: [] };
       }
@@ -727,6 +727,8 @@ export interface LongTermOptions {
   readonly policy?: ValidationPolicy;
   /** A file the reader cannot open: `report` (default) or `throw` (as in `verifyPdfSignatures`). */
   readonly unreadable?: 'report' | 'throw';
+  /** The user (or owner) password of an encrypted document; the empty user password is tried when absent. */
+  readonly password?: string;
 }
 
 /**
@@ -750,9 +752,10 @@ export function verifyPdfLongTerm(
     ...(options.trustAnchors ? { trustAnchors: options.trustAnchors } : {}),
     ...(options.policy ? { policy: options.policy } : {}),
     ...(options.unreadable ? { unreadable: options.unreadable } : {}),
+    ...(options.password === undefined ? {} : { password: options.password }),
   });
   if (basic.indication !== undefined) return basic; // the file itself could not be read
-  const doc = Pdf.open(source);
+  const doc = Pdf.open(source, options.password === undefined ? {} : { password: options.password });
   return {
     ...basic,
     signatures: addLongTermFacts(basic.signatures, {

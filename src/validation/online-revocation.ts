@@ -57,6 +57,8 @@ export interface WantedRevocation {
 
 /** Options of {@link fetchRevocationEvidence}. */
 export interface FetchRevocationOptions {
+  /** The user (or owner) password of an encrypted document; the empty user password is tried when absent. */
+  readonly password?: string;
   readonly source: RevocationSource;
   readonly trustAnchors: readonly Uint8Array[];
   readonly clock: Clock;
@@ -131,13 +133,13 @@ async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | 'tim
  */
 export function revocationWanted(
   input: ByteSource | Uint8Array,
-  options: { readonly trustAnchors: readonly Uint8Array[]; readonly now: Date },
+  options: { readonly trustAnchors: readonly Uint8Array[]; readonly now: Date; readonly password?: string },
 ): WantedRevocation[] {
   const source = input instanceof Uint8Array ? bytesSource(input) : input;
   const now = options.now;
   const wanted = new Map<string, WantedRevocation>();
   try {
-    const doc = PdfDocument.open(source);
+    const doc = PdfDocument.open(source, options.password === undefined ? {} : { password: options.password });
     const dss = readDss(doc);
     // EN 319 102-1 §5.2.6: every certificate of the path but the anchor, the signer's and each
     // time-stamping authority's (signature-time-stamps and document timestamps).
@@ -267,6 +269,7 @@ export async function fetchRevocationEvidence(
   const wanted = revocationWanted(input, {
     trustAnchors: options.trustAnchors,
     now: options.clock.now(),
+    ...(options.password === undefined ? {} : { password: options.password }),
   });
   return fetchWantedRevocation(wanted, options);
 }

@@ -140,7 +140,7 @@ export function analyseLaterRevisions(
   let signed: PdfDocument;
   try {
     // The signed revision draws from the whole file's decompression budget (issue 15).
-    signed = PdfDocument.open(prefixSource(source, signedEnd), { limits: doc.limits, budget: doc.budget });
+    signed = PdfDocument.open(prefixSource(source, signedEnd), doc.openOptions);
   } catch {
     return { level, changes, disallowed: [...disallowed, 'the signed revision cannot be read on its own'] };
   }

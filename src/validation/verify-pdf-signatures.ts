@@ -58,6 +58,8 @@ export interface VerifyOptions {
   readonly clock?: Clock;
   /** Parser limits for untrusted input (time, decoded stream size, objects). */
   readonly limits?: Partial<ParseLimits>;
+  /** The user (or owner) password of an encrypted document; the empty user password is tried when absent. */
+  readonly password?: string;
   /**
    * A file the reader cannot open: `report` (default) answers with a file-level finding and
    * indication; `throw` rethrows the reader's error (an API that answers it as a 4xx).
@@ -395,7 +397,10 @@ export function verifyPdfSignatures(input: ByteSource | Uint8Array, options: Ver
   const source = input instanceof Uint8Array ? bytesSource(input) : input;
   let doc: PdfDocument;
   try {
-    doc = PdfDocument.open(source, options.limits === undefined ? {} : { limits: options.limits });
+    doc = PdfDocument.open(source, {
+      ...(options.limits === undefined ? {} : { limits: options.limits }),
+      ...(options.password === undefined ? {} : { password: options.password }),
+    });
   } catch (err) {
     if (!isSignetError(err) || options.unreadable === 'throw') throw err;
     return unreadableDocument(err);

@@ -72,6 +72,10 @@ describe('signet sign (CLI)', () => {
     assert.equal(ok.status, 0, ok.stderr);
     const check = runTool('qpdf', ['--password=user pw', '--check', outLocked]);
     assert.equal(check.status, 0, check.stdout + check.stderr);
+    const unread = signet(['verify', outLocked, '--trust', files.root, '--offline']);
+    assert.match(unread.stdout, /ERR_PDF_PASSWORD/, unread.stdout + unread.stderr);
+    const read = signet(['verify', outLocked, '--trust', files.root, '--offline', '--password-file', pw]);
+    assert.match(read.stdout, /integrity: +signed bytes unchanged/, read.stdout + read.stderr);
   });
 
   it('issue 18 §4: a batch with --workers 2 signs on worker threads — every file valid per pdfsig, a bad file reported once with its code', (t) => {

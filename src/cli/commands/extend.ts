@@ -9,7 +9,7 @@ import type { Command } from '../command.js';
 import { CliError } from '../errors.js';
 import { pemCertificates } from './pem.js';
 import { levelSources, levelUsage } from './sign-level.js';
-import { readInputFile } from './sign-options.js';
+import { readInputFile, readSecretFile } from './sign-options.js';
 import { parseCliArgs } from '../args.js';
 
 const usage = `usage: signet extend IN.pdf -o OUT.pdf --level B-T|B-LT|B-LTA --tsa URL [--chain CA.pem …]
@@ -20,6 +20,7 @@ certificates); B-LTA adds a document timestamp over it (run again for archive re
 
 options:
   --chain CA.pem          extra certificates for path building (when a signature lacks them)
+  --password-file F       password of an encrypted PDF the empty user password does not open
 ${levelUsage}`;
 
 const options = {
@@ -28,6 +29,7 @@ const options = {
   level: { type: 'string' },
   tsa: { type: 'string' },
   'timeout-ms': { type: 'string' },
+  'password-file': { type: 'string' },
 } as const;
 
 export const extendCommand: Command = {
@@ -45,7 +47,8 @@ export const extendCommand: Command = {
     const source = FileSource.open(input);
     let updates: Uint8Array;
     try {
-      updates = await extendSource(source, { ...sources, certificates });
+      const password = v['password-file'] === undefined ? {} : { password: readSecretFile(v['password-file'], 'the PDF password file') };
+      updates = await extendSource(source, { ...sources, certificates, ...password });
     } finally {
       source.close();
     }

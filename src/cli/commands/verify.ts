@@ -13,10 +13,10 @@ import {
 } from '../../validation/index.js';
 import type { Command } from '../command.js';
 import { CliError } from '../errors.js';
-import { readInputFile } from './sign-options.js';
+import { readInputFile, readSecretFile } from './sign-options.js';
 import { pemCertificates } from './pem.js';
 
-const usage = `usage: signet verify IN.pdf [--trust ROOT.pem …] [--offline] [--json]
+const usage = `usage: signet verify IN.pdf [--trust ROOT.pem …] [--offline] [--json] [--password-file F]
 
 Checks every signature: ByteRange structure and coverage, the CMS signature and message digest,
 and a certification path to the trust anchors given with --trust; then signature and document
@@ -24,7 +24,8 @@ timestamps, revocation and the PAdES level reached (B-B, B-T, B-LT, B-LTA). Revo
 the document's DSS lacks is fetched online (OCSP, then CRL, from the certificate; 5 s per lookup);
 --offline forbids it. Without revocation evidence a signature is INDETERMINATE / TRY_LATER. Each
 problem names its finding code and the EN 319 102-1 check; a file that cannot be read still gets
-a report (TOTAL-FAILED / FORMAT_FAILURE). Exit code 0 only when every signature is TOTAL-PASSED.`;
+a report (TOTAL-FAILED / FORMAT_FAILURE). An encrypted file opens with the empty user password, or
+the one in --password-file. Exit code 0 only when every signature is TOTAL-PASSED.`;
 
 /** The signer certificate's EN 319 412-5 claims in words. */
 function describeQc(qc: NonNullable<SignatureReport['qcStatements']>): string {
@@ -78,7 +79,7 @@ export const verifyCommand: Command = {
     try {
       parsed = parseArgs({
         args: [...argv],
-        options: { trust: { type: 'string', multiple: true }, json: { type: 'boolean' }, offline: { type: 'boolean' } },
+        options: { trust: { type: 'string', multiple: true }, json: { type: 'boolean' }, offline: { type: 'boolean' }, 'password-file': { type: 'string' } },
         allowPositionals: true,
       });
     } catch (cause) {
@@ -87,6 +88,8 @@ export const verifyCommand: Command = {
     const [input, ...extra] = parsed.positionals;
     if (input === undefined || extra.length > 0) throw new CliError('ERR_CLI_USAGE', usage);
     const anchors = (parsed.values.trust ?? []).flatMap((p) => pemCertificates(readInputFile(p, 'trust anchor file')));
+    const passwordFile = parsed.values['password-file'];
+    const password = passwordFile === undefined ? {} : { password: readSecretFile(passwordFile, 'the PDF password file') };
     readInputFile(input, 'PDF'); // a clear error for a missing file before opening it lazily
     const source = FileSource.open(input);
     try {
@@ -104,8 +107,9 @@ export const verifyCommand: Command = {
               trustAnchors: anchors,
               clock: systemClock,
               timeoutMs: policy.revocation.timeoutMs,
+              ...password,
             });
-      const report = verifyPdfLongTerm(source, { trustAnchors: anchors, revocation, policy });
+      const report = verifyPdfLongTerm(source, { trustAnchors: anchors, revocation, policy, ...password });
       if (parsed.values.json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       else {
         for (const line of describeDocument(report)) io.stdout.write(`${line}\n`);
