@@ -22,7 +22,8 @@ import { ES256, SHA256, auditedConsumptions, post, type CscAnswer } from './supp
 import { startServe } from './support/serve-process.js';
 
 const batch = 24;
-const drainDelayMs = 1500;
+// Long enough that the second half of the batch reaches the node inside it on a loaded 2-core machine.
+const drainDelayMs = 3000;
 /** The process must be gone this long after SIGTERM (drain delay + a batch on a loaded 2-core machine). */
 const exitBoundMs = 15_000;
 
