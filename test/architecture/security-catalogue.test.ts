@@ -96,7 +96,8 @@ function missing(cited: Map<string, string[]>, known: ReadonlySet<string>): stri
 }
 
 describe('security catalogue (docs/security.md)', () => {
-  const catalogue = readCatalogue(readFileSync(CATALOGUE, 'utf8'));
+  const catalogueText = readFileSync(CATALOGUE, 'utf8');
+  const catalogue = readCatalogue(catalogueText);
   const cited: Citations = { ids: new Map(), sections: new Map(), rules: new Map() };
   for (const file of SCANNED.flatMap(walk)) {
     if (file === CATALOGUE) continue;
@@ -127,6 +128,11 @@ describe('security catalogue (docs/security.md)', () => {
     assert.deepEqual([...sample.rules.keys()], ['V9']);
     assert.deepEqual([...sample.sections.keys()], ['9.9']);
     assert.deepEqual(missing(sample.ids, catalogue.ids), [`${inv} (sample)`, `${pdf} (sample)`]);
+  });
+
+  it('gives every entry its own ID (two helpers once both took FLT-24 and KEY-12)', () => {
+    const ids = [...catalogueText.matchAll(/^\| ([A-Z]{1,4}-\d{1,2}|V\d{1,2}) \|/gm)].map((m) => m[1] as string);
+    assert.deepEqual(ids.filter((id, i) => ids.indexOf(id) !== i), []);
   });
 
   it('has an entry for every ID cited in the tree', () => {

@@ -1,5 +1,5 @@
 /**
- * docs/security.md FLT-24 across nodes: node A (a real `signet serve` on PostgreSQL) serves RFC
+ * docs/security.md FLT-25 across nodes: node A (a real `signet serve` on PostgreSQL) serves RFC
  * 5019 pre-signed OCSP answers over GET; `signet admin credentials revoke` runs as another node
  * on the same database. A's answer turns 'revoked' within SIGNET_OCSP_STATUS_RECHECK_MS of the
  * commit, and the command acknowledges only after that bound, so the first answer after the
@@ -17,7 +17,7 @@ import { post, type Demo } from './support/kill-workload.js';
 import { captureIo, serverEnv } from './support/server-fixture.js';
 import { startServe } from './support/serve-process.js';
 
-describe('docs/security.md FLT-24 OCSP revocation bound across nodes', () => {
+describe('docs/security.md FLT-25 OCSP revocation bound across nodes', () => {
   it("postgres: 'revoked' on node A within the recheck bound after signet admin … revoke on another node; never 'good' after the acknowledgement", async (t) => {
     if (!requireTools(t, 'openssl')) return;
     const env = await serverEnv(t, 'postgres');

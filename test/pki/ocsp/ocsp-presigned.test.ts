@@ -2,7 +2,7 @@
  * RFC 5019 lightweight profile of the responder: pre-signed answers per certificate, never served
  * past nextUpdate (RFC 5019 §2.2.4) under an injected clock, signed again at half their validity
  * and on revocation; a revocation made through another store handle shows within the recheck
- * bound (docs/security.md FLT-24); GET answers carry RFC 5019 §6.2 caching headers. Every answer
+ * bound (docs/security.md FLT-25); GET answers carry RFC 5019 §6.2 caching headers. Every answer
  * is judged by `openssl ocsp -respin` against the issuing CA.
  */
 import { describe, it } from 'node:test';
@@ -144,7 +144,7 @@ describe('RFC 5019 pre-signed OCSP responses', () => {
     assert.ok(signed < requests, 'answers were reused');
   });
 
-  it('docs/security.md FLT-24: a revocation through another store handle shows once the recheck bound has passed; forget() shows it at once', async (t) => {
+  it('docs/security.md FLT-25: a revocation through another store handle shows once the recheck bound has passed; forget() shows it at once', async (t) => {
     if (!requireTools(t, 'openssl')) return;
     const s = await setUp(t, new Date('2026-12-01T10:00:00Z'));
     assert.equal(judge(s.pki, await s.responder.respond(s.request), 'good').status, 'good');
