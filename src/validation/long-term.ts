@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import { cmsOids, digestOf, findSignerCertificate, parseSignedData } from '../cms/index.js';
 import { systemClock, type Clock } from '../core/clock.js';
+import { isSignetError } from '../core/errors.js';
 import {
   PdfDocument as Pdf,
   bytesSource,
@@ -238,7 +239,17 @@ export function addLongTermFacts(
 ): SignatureReport[] {
   const { source, doc, trustAnchors } = input;
   const signatures = listPdfSignatures(doc);
-  const dss = readDss(doc);
+  // A /DSS the reader cannot read within its limits (a decompression bomb, issue 15) is no
+  // evidence; every signature says that check could not finish instead of the whole report failing.
+  let dss: ValidationMaterial;
+  let dssUnreadable: string | undefined;
+  try {
+    dss = readDss(doc);
+  } catch (err) {
+    if (!isSignetError(err)) throw err;
+    dss = { certificates: [], ocspResponses: [], crls: [] };
+    dssUnreadable = `${err.code}: ${err.message}`;
+  }
   const byName = new Map(signatures.map((s) => [s.fieldName, s]));
   const dssAt = new Map<number, ValidationMaterial>();
   const dssCoveredBy = (end: number): ValidationMaterial => {
@@ -283,6 +294,28 @@ export function addLongTermFacts(
   }
 
   return reports.map((r): SignatureReport => {
+    let report: SignatureReport;
+    try {
+      report = longTermReport(r);
+    } catch (err) {
+      // V16: a reader limit inside one signature's long-term checks leaves that signature open.
+      if (!isSignetError(err)) throw err;
+      report = incomplete(
+        r,
+        'time-stamp',
+        `the long-term checks (time-stamps, revocation, later revisions) could not finish: ${err.code}: ${err.message}`,
+      );
+    }
+    return dssUnreadable === undefined
+      ? report
+      : incomplete(
+          report,
+          'revocation',
+          `the document's DSS cannot be read (${dssUnreadable}); the validation data in it was not used`,
+        );
+  });
+
+  function longTermReport(r: SignatureReport): SignatureReport {
     const sig = byName.get(r.fieldName);
     if (!sig) return r;
     if (sig.isDocumentTimestamp) {
@@ -578,7 +611,25 @@ export function addLongTermFacts(
       ...(level ? { level } : {}),
       ...(revocation ? { revocation } : {}),
     };
-  });
+  }
+}
+
+/**
+ * `report` with a check that could not finish (a reader limit stopped it): an error finding
+ * ERR_VALIDATION_INCOMPLETE naming the check, and no TOTAL-PASSED (EN 319 102-1 §5.1.3: the
+ * result is not known, INDETERMINATE).
+ */
+export function incomplete(
+  report: SignatureReport,
+  check: ValidationCheck,
+  message: string,
+): SignatureReport {
+  const passed = report.indication === 'TOTAL-PASSED';
+  return {
+    ...report,
+    ...(passed ? { indication: 'INDETERMINATE' as const, subIndication: undefined } : {}),
+    ...withError(report, 'ERR_VALIDATION_INCOMPLETE', check, message),
+  };
 }
 
 function documentTimestampReport(

@@ -5,8 +5,10 @@
  * Glyph widths are estimated (0.6 em, no font metrics), so a box may be a little larger or
  * smaller than the ink; it answers "does this annotation sit over page content?", never "what
  * does the page show". Operators it does not model that could paint anywhere (`sh`) count as the
- * whole page. Returns undefined when the content cannot be read within the limits (unknown).
+ * whole page. Returns undefined when the content cannot be read within the limits (unknown; `onLimit`
+ * hears which limit).
  */
+import { isSignetError } from '../core/errors.js';
 import { PdfStream, type PdfDict, type PdfDocument, type PdfObject } from '../pdf/index.js';
 
 /** An axis-aligned box [x1, y1, x2, y2] with x1 ≤ x2 and y1 ≤ y2. */
@@ -130,7 +132,7 @@ function textChars(o: Operand | undefined): number {
  * const covered = boxes === undefined || boxes.some((b) => overlaps(b, widgetRect));
  * ```
  */
-export function pageContentBoxes(doc: PdfDocument, page: PdfDict): Box[] | undefined {
+export function pageContentBoxes(doc: PdfDocument, page: PdfDict, onLimit?: (why: string) => void): Box[] | undefined {
   try {
     const contents = doc.resolve(page.get('Contents'));
     const streams = (Array.isArray(contents) ? contents.map((c) => doc.resolve(c)) : [contents]).filter(
@@ -141,14 +143,18 @@ export function pageContentBoxes(doc: PdfDocument, page: PdfDict): Box[] | undef
     for (const s of streams) {
       const data = doc.decodeStream(s);
       total += data.length;
-      if (total > MAX_CONTENT_BYTES) return undefined;
+      if (total > MAX_CONTENT_BYTES) {
+        onLimit?.(`more than ${MAX_CONTENT_BYTES} bytes of content`);
+        return undefined;
+      }
       parts.push(Buffer.from(data).toString('latin1'));
     }
     const media = doc.resolveArray(doc.inheritedPageAttribute(page, 'MediaBox'))?.map((v) => (typeof v === 'number' ? v : 0));
     const pageBox: Box = media && media.length === 4 ? [media[0] ?? 0, media[1] ?? 0, media[2] ?? 0, media[3] ?? 0] : [0, 0, 612, 792];
     const xobjects = doc.resolveDict(doc.resolveDict(doc.inheritedPageAttribute(page, 'Resources'))?.get('XObject'));
     return interpret(parts.join('\n'), pageBox, (name) => doc.resolve(xobjects?.get(name)), doc);
-  } catch {
+  } catch (err) {
+    if (isSignetError(err) && /_LIMIT/.test(err.code)) onLimit?.(err.code);
     return undefined;
   }
 }

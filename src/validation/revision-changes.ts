@@ -24,6 +24,10 @@ import { listFormFields } from '../pades/index.js';
 import { indexReferrers, type Referrer } from './object-referrers.js';
 import { boxesOverlap, pageContentBoxes, rectOf, type Box } from './page-content-extent.js';
 
+
+/** Says, in a change's note, that a page's content could not be read within the reader's limits. */
+export const pageContentOverLimit = "the page content cannot be read within the reader's limits";
+
 /** How far later revisions went, in increasing order of what they may change. */
 export type ModificationLevel = 'none' | 'lta-updates' | 'signing' | 'form-filling' | 'annotations';
 
@@ -176,18 +180,26 @@ export function analyseLaterRevisions(
   const pageNums = new Set(signedPages.map((p) => p.ref.num));
   // V10: where each signed page draws, computed once per page on demand; and which page holds each annotation.
   const contentBoxes = new Map<number, Box[] | undefined>();
+  // Pages whose content a reader limit stopped (a decompression bomb): the overlap check could not finish.
+  const limitedPages = new Map<number, string>();
+  let limitSeen: string | undefined;
   const annotPage = new Map<number, PdfDict>();
   for (const p of signedPages) for (const a of refNums(signed, p.dict.get('Annots'))) annotPage.set(a, p.dict);
   /** Whether `annotation` (as in the final revision) sits over content of the signed `page`; undefined when unknown. */
   const overContent = (page: PdfDict | undefined, pageNum: number, annotation: PdfDict | undefined): boolean | undefined => {
     const rect = annotation && rectOf(doc, annotation);
     if (page === undefined || rect === undefined) return undefined;
-    if (!contentBoxes.has(pageNum)) contentBoxes.set(pageNum, pageContentBoxes(signed, page));
+    if (!contentBoxes.has(pageNum)) contentBoxes.set(pageNum, pageContentBoxes(signed, page, (why) => limitedPages.set(pageNum, why)));
     const boxes = contentBoxes.get(pageNum);
+    if (boxes === undefined) limitSeen = limitedPages.get(pageNum) ?? limitSeen;
     return boxes === undefined ? undefined : boxes.some((b) => boxesOverlap(b, rect));
   };
-  const overlapNote = (over: boolean | undefined): string =>
-    over === true ? '; it lies over page content' : over === undefined ? '; whether it lies over page content is unknown' : '';
+  const overlapNote = (over: boolean | undefined): string => {
+    if (over !== undefined) return over ? '; it lies over page content' : '';
+    const why = limitSeen;
+    limitSeen = undefined;
+    return `; whether it lies over page content is unknown${why === undefined ? '' : ` (${pageContentOverLimit}: ${why})`}`;
+  };
   const fields = new Map(listFormFields(signed).map((f) => [f.ref.num, f]));
   const widgetOf = new Map<number, number>(); // widget object → its field object
   for (const f of fields.values()) for (const k of refNums(signed, f.dict.get('Kids'))) widgetOf.set(k, f.ref.num);

@@ -72,7 +72,8 @@ export type ValidationFindingCode =
   | 'ERR_VALIDATION_SIGNATURE_TIMESTAMP'
   | 'ERR_VALIDATION_DOCUMENT_TIMESTAMP'
   | 'ERR_VALIDATION_REVOKED'
-  | 'ERR_VALIDATION_NO_REVOCATION';
+  | 'ERR_VALIDATION_NO_REVOCATION'
+  | 'ERR_VALIDATION_INCOMPLETE';
 
 /** How the signer's certificate relates to the trust anchors given. */
 export type ChainStatus = 'trusted' | 'untrusted' | 'expired' | 'invalid';

@@ -40,7 +40,7 @@ import { buildCertificatePath } from './certificate-path.js';
 import { qualifiedCertificateStatements } from './qualified-certificate.js';
 import { checkCertificationStructure, type SignedField } from './certification-structure.js';
 import { fieldLocksOf, type FieldLock } from './field-locks.js';
-import { analyseLaterRevisions } from './revision-changes.js';
+import { analyseLaterRevisions, pageContentOverLimit } from './revision-changes.js';
 import { defaultValidationPolicy, digestRefusal, type ValidationPolicy } from './validation-policy.js';
 import type {
   ChainStatus,
@@ -234,11 +234,14 @@ function verifyOne(
       // Facts first: every algorithm a verifier can compute is read; its strength is judged below.
       const sd = parseSignedData(container.der, undefined, { algorithms: 'verifiable' });
       pool = sd.certificates;
-      const si = sd.signerInfos.length === 1 ? sd.signerInfos[0] : undefined;
-      if (!si) {
+      // EN 319 142-1 §6.3 (PAdES): exactly one SignerInfo — more is a format failure; the first
+      // one's facts (integrity) are still established, as pdfsig does.
+      const si = sd.signerInfos[0];
+      if (sd.signerInfos.length !== 1) {
         out.error('ERR_VALIDATION_CMS_STRUCTURE', 'format-checking', `the container has ${sd.signerInfos.length} SignerInfos (exactly one expected)`);
         formatOk = false;
-      } else {
+      }
+      if (si !== undefined) {
         const content = contentCheck(subFilter as string, sd.contentType, sd.content, out);
         if (!content.ok) formatOk = false;
         signerDer = findSignerCertificate(sd, si);
@@ -312,6 +315,11 @@ function verifyOne(
     modified = analysis.disallowed.length > 0;
     for (const d of analysis.disallowed) out.error('ERR_VALIDATION_MODIFIED', 'modification', `modified after signing: ${d}`);
     for (const c of analysis.changes) out.warning('ERR_VALIDATION_LATER_REVISION', 'modification', `later revision (${analysis.level}): ${c}`);
+    // Issue 14/15: a page-content bomb stops the overlap check (V10); the check did not finish.
+    const unfinished = analysis.changes.filter((c) => c.includes(pageContentOverLimit)).length;
+    if (unfinished > 0) {
+      out.error('ERR_VALIDATION_INCOMPLETE', 'modification', `whether ${unfinished} change(s) after signing lie over signed page content could not be checked: ${pageContentOverLimit}`);
+    }
   }
   let chainStatus: ChainStatus | undefined;
   let chain: string[] = [];
@@ -407,7 +415,18 @@ export function verifyPdfSignatures(input: ByteSource | Uint8Array, options: Ver
   }
   const signatures: SignatureReport[] = [];
   const signed: (SignedField & { readonly ref: PdfRef; readonly fieldDict: PdfDict })[] = [];
-  for (const f of listSignatureFields(doc)) {
+  let fields: ReturnType<typeof listSignatureFields>;
+  try {
+    fields = listSignatureFields(doc);
+  } catch (err) {
+    if (!isSignetError(err)) throw err;
+    // A form whose fields a reader limit stops (issue 15: fields in inflating object streams):
+    // which signatures the file has is not known — the report says so (INDETERMINATE).
+    if (/_LIMIT/.test(err.code)) return unfinishedDocument('listing the signature fields', err, doc.warnings);
+    if (options.unreadable === 'throw') throw err;
+    return unreadableDocument(err);
+  }
+  for (const f of fields) {
     try {
       const value = f.dict.get('V');
       const v = doc.resolveDict(value);
@@ -451,6 +470,15 @@ export function unreadableDocument(err: SignetError): DocumentReport {
     findings: [{ code: 'ERR_VALIDATION_FILE_UNREADABLE', check: 'document', severity: 'error', message }],
     ...(isLimit ? { indication: 'INDETERMINATE' } : { indication: 'TOTAL-FAILED', subIndication: 'FORMAT_FAILURE' }),
   };
+}
+
+/**
+ * The report of a file whose reading a reader limit stopped after it was opened: the step that
+ * could not finish is named in an ERR_VALIDATION_INCOMPLETE finding, INDETERMINATE (§5.1.3).
+ */
+function unfinishedDocument(step: string, err: SignetError, warnings: readonly string[]): DocumentReport {
+  const message = `${step} could not finish within the reader's limits: ${err.code}: ${err.message}`;
+  return { signatures: [], warnings, findings: [{ code: 'ERR_VALIDATION_INCOMPLETE', check: 'document', severity: 'error', message }], indication: 'INDETERMINATE' };
 }
 
 /** The report of a signature field whose signature dictionary cannot be parsed (V16). */

@@ -8,6 +8,8 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { ContentInfo, SignedData, type SignerInfo } from '@peculiar/asn1-cms';
 import { addUnsignedAttribute, berToDer, cmsOids, encodeOid, encodeTlv, tags, type Signer } from '../../src/cms/index.js';
 import { loadLocalSigner } from '../../src/keys/local/index.js';
 import { signPdf } from '../../src/pades/index.js';
@@ -114,6 +116,25 @@ describe('issue 14: false alarms the reference validators do not raise', () => {
     const t = only(verifyPdfSignatures(tampered, { trustAnchors: anchors }));
     assert.equal(t.isIntact, false);
     assert.equal(t.subIndication, 'HASH_FAILURE');
+  });
+
+  it('two SignerInfos in one CMS: reported (TOTAL-FAILED / FORMAT_FAILURE, ERR_VALIDATION_CMS_STRUCTURE), the first one still verified as pdfsig does', async () => {
+    const signed = await signPdf(makeBasePdf(), rsaSigner, { signingTime: new Date('2026-11-23T10:00:00Z'), reserveBytes: 16384 });
+    const [found] = scanSignatures(signed);
+    assert.ok(found);
+    const info = AsnConvert.parse(berToDer(found.cms, { maxDepth: 64, maxNodes: 50_000 }).der, ContentInfo);
+    const sd = AsnConvert.parse(info.content, SignedData);
+    sd.signerInfos.push(sd.signerInfos[0] as SignerInfo);
+    const twice = new Uint8Array(AsnConvert.serialize(new ContentInfo({ contentType: info.contentType, content: AsnConvert.serialize(sd) })));
+    const file = replaceContents(signed, found.byteRange, twice);
+    corpus.add('two SignerInfos', file);
+    const s = only(verifyPdfLongTerm(file, { trustAnchors: anchors }));
+    assert.equal(s.indication, 'TOTAL-FAILED', JSON.stringify(s.findings));
+    assert.equal(s.subIndication, 'FORMAT_FAILURE');
+    assert.equal(s.isIntact, true);
+    const f = s.findings?.find((x) => x.code === 'ERR_VALIDATION_CMS_STRUCTURE');
+    assert.equal(f?.check, 'format-checking');
+    assert.match(f?.message ?? '', /2 SignerInfos \(exactly one expected\)/);
   });
 
   it('ECDSA with explicit NULL parameters (RFC 5758 §3.2 says absent) verifies', () => {

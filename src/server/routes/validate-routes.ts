@@ -233,6 +233,10 @@ export const validateRoutes: FastifyPluginAsync<ValidateRoutesOptions> = async (
         trustAnchors: anchorSubjects,
         signatures: report.signatures,
         warnings: report.warnings,
+        // A file whose reading a limit stopped (a field-tree bomb): its own verdict and finding.
+        ...(report.indication === undefined ? {} : { indication: report.indication }),
+        ...(report.subIndication === undefined ? {} : { subIndication: report.subIndication }),
+        ...(report.findings === undefined ? {} : { findings: report.findings }),
       };
     },
   );

@@ -62,6 +62,10 @@ export interface ValidationAnswer {
   readonly trustAnchors: readonly string[];
   readonly signatures: readonly SignatureReport[];
   readonly warnings: readonly string[];
+  /** Set when the file as a whole could not be validated (a reader limit stopped it). */
+  readonly indication?: SignatureReport['indication'];
+  readonly subIndication?: string;
+  readonly findings?: readonly Finding[];
 }
 
 const indicationWords: Record<
@@ -138,6 +142,8 @@ const findingWords: Record<string, string> = {
   ERR_VALIDATION_REVOKED: 'A certificate involved has been revoked.',
   ERR_VALIDATION_NO_REVOCATION:
     'Whether a certificate involved has been revoked could not be checked.',
+  ERR_VALIDATION_INCOMPLETE:
+    'A check could not finish: the file makes the reader do too much work (it may be built to overload validators).',
 };
 
 const severityWords: Record<Finding['severity'], string> = {
@@ -164,7 +170,7 @@ function FindingsList({
   index,
 }: {
   readonly findings: readonly Finding[];
-  readonly index: number;
+  readonly index: number | 'file';
 }): JSX.Element | null {
   if (findings.length === 0) return null;
   return (
@@ -409,6 +415,18 @@ export function VerifyPage(): JSX.Element {
           {report.signatures.map((s, i) => (
             <SignatureCard key={`${s.fieldName}-${i}`} s={s} index={i} />
           ))}
+          {report.indication !== undefined && (
+            <div class="card">
+              <h2>The file: {indicationWords[report.indication].text}</h2>
+              <p>
+                <strong>
+                  {indicationWords[report.indication].text} ({report.indication}
+                  {report.subIndication !== undefined ? ` / ${report.subIndication}` : ''})
+                </strong>
+              </p>
+              <FindingsList findings={report.findings ?? []} index="file" />
+            </div>
+          )}
           {report.warnings.length > 0 && (
             <div class="card">
               <h2>About the file</h2>
