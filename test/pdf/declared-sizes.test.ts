@@ -11,7 +11,12 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
+import { loadLocalSigner } from '../../src/keys/local/index.js';
+import { signPdf } from '../../src/pades/index.js';
 import { PdfDocument } from '../../src/pdf/index.js';
+import { verifyPdfSignatures } from '../../src/validation/index.js';
+import { makeNssDb, pdfsig, qpdfCheck } from '../support/judges.js';
+import { buildTestPki } from '../support/pki.js';
 import { makeBasePdf } from '../support/pdf-fixtures.js';
 import { requireTools, runTool } from '../support/tools.js';
 import { tempDir } from '../support/tmp.js';
@@ -114,6 +119,54 @@ describe('issue 18 §1: declared sizes are not limits', () => {
       assert.equal(doc.pages().length, 40);
       doc.loadAllObjects();
       assert.ok(doc.warnings.some((w) => /declares \/DL 100 but decodes to \d+ bytes/.test(w)), doc.warnings.join('; '));
+    });
+
+    it('the padded object stream with the short /DL, and one whose /Length is 16 bytes short, sign: TOTAL-PASSED, pdfsig valid, qpdf --check finds nothing new', async (t) => {
+      if (!requireTools(t, 'qpdf', 'fix-qdf', 'pdfsig', 'certutil')) return;
+      const pki = await buildTestPki({ leaves: ['ec-p256'] });
+      const signer = await loadLocalSigner({ kind: 'pem', key: pki.leaves['ec-p256'].privateKeyPem, certificate: pki.leaves['ec-p256'].der, chain: [pki.intermediate.der, pki.root.der] });
+      const nss = makeNssDb(dir, pki.root.pem);
+      const qdf = join(dir, 'q2.pdf');
+      assert.equal(runTool('qpdf', ['--qdf', '--object-streams=generate', join(dir, 'base.pdf'), qdf]).status, 0);
+      let text = readFileSync(qdf, 'latin1');
+      const at = text.indexOf('/Type /ObjStm');
+      // The padded file: 3000 spaces after the members and /DL 100, repaired lengths and offsets by fix-qdf.
+      let padded = text.slice(0, at) + '/DL 100\n  ' + text.slice(at);
+      const end = padded.indexOf('endstream', at);
+      padded = padded.slice(0, end) + ' '.repeat(3000) + '\n' + padded.slice(end);
+      writeFileSync(qdf, padded, 'latin1');
+      const fixed = spawnSync('fix-qdf', [qdf], { maxBuffer: 64 * 1024 * 1024 });
+      assert.equal(fixed.status, 0, fixed.stderr.toString());
+      // The short /Length: 16 less, padded to the same width, so no offset moves.
+      text = Buffer.from(fixed.stdout).toString('latin1');
+      const stm = text.indexOf('/Type /ObjStm');
+      const length = /\/Length (\d+)/.exec(text.slice(stm, text.indexOf('>>', stm)))!;
+      const shortLength = String(Number(length[1]) - 16).padEnd(length[1]!.length, ' ');
+      const lengthAt = stm + length.index;
+      const short = text.slice(0, lengthAt) + `/Length ${shortLength}` + text.slice(lengthAt + length[0].length);
+      assert.notEqual(short, text);
+      for (const [name, bytes] of [['padded', new Uint8Array(fixed.stdout)], ['short-length', latin(short)]] as const) {
+        const doc = PdfDocument.open(bytes);
+        assert.equal(doc.pages().length, 40, name);
+        const signed = await signPdf(bytes, signer, { signingTime: new Date() });
+        const report = verifyPdfSignatures(signed, { trustAnchors: [pki.root.der] });
+        assert.equal(report.signatures[0]?.indication, 'TOTAL-PASSED', `${name}: ${JSON.stringify(report.signatures[0]?.problems)}`);
+        const input = join(dir, `${name}-in.pdf`);
+        const output = join(dir, `${name}-signed.pdf`);
+        writeFileSync(input, bytes);
+        writeFileSync(output, signed);
+        const sigs = pdfsig(output, nss);
+        assert.equal(sigs.length, 1, name);
+        assert.ok(sigs[0]?.isValid && sigs[0].isTrusted, `${name}: ${sigs[0]?.text}`);
+        // Signing adds no damage of its own: qpdf --check says of the output what it said of the input.
+        const problems = (path: string): string[] =>
+          qpdfCheck(path)[1]
+            .split('\n')
+            .filter((l) => /ERROR|WARNING/.test(l))
+            .map((l) => l.replaceAll(path, 'FILE'));
+        assert.deepEqual(problems(output), problems(input), name);
+        if (name === 'padded') assert.deepEqual(problems(input), [], 'the padded file is clean for qpdf');
+      }
     });
   });
 });

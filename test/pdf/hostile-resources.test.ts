@@ -5,7 +5,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadLocalSigner } from '../../src/keys/local/index.js';
 import { PdfDict, PdfName, PdfStream } from '../../src/pdf/index.js';
@@ -33,8 +33,8 @@ const PAGE = '<</Type /Page /Parent 2 0 R /MediaBox [0 0 200 200]>>';
 
 /** Asserts a coded refusal (`code`, or any ERR_ code when undefined) within the time and memory budget. */
 function assertBounded(r: MeasuredRun, what: string, code?: RegExp): void {
-  if (process.env["H_DEBUG"]) console.error(what, r, "\n");
   const cost = `${what}: ${r.wallMs.toFixed(0)} ms wall, ${r.cpuMs.toFixed(0)} ms CPU, ${r.maxRssMiB.toFixed(0)} MiB peak RSS`;
+  if (process.env['SHOW_COSTS'] === '1') console.log(cost);
   assert.equal(r.signal, null, `${cost}; killed`);
   assert.ok(r.cpuMs < CPU_MS, `${cost}; over ${CPU_MS} ms of CPU`);
   assert.ok(r.wallMs < WALL_MS, `${cost}; over ${WALL_MS} ms wall`);
@@ -46,8 +46,15 @@ function assertBounded(r: MeasuredRun, what: string, code?: RegExp): void {
 describe('issue 15: lexer caps (ISO 32000-1 Annex C as the guide)', () => {
   const dir = tempDir({ after });
   const files: Record<string, string> = {};
+  let key: string;
+  let cert: string;
 
-  before(() => {
+  before(async () => {
+    const pki = await buildTestPki({ leaves: ['ec-p256'] });
+    key = join(dir, 'key.pem');
+    cert = join(dir, 'cert.pem');
+    writeFileSync(key, pki.leaves['ec-p256'].privateKeyPem);
+    writeFileSync(cert, pki.leaves['ec-p256'].pem + pki.intermediate.pem);
     const big = 16 * MiB;
     const tokens: Record<string, string> = {
       number: '1'.repeat(big),
@@ -65,6 +72,14 @@ describe('issue 15: lexer caps (ISO 32000-1 Annex C as the guide)', () => {
       const r = await runMeasured(['bin/signet.js', 'verify', files[kind]!]);
       assertBounded(r, `16 MiB ${kind} token`, /ERR_PDF_LIMIT_TOKEN/);
       assert.equal(r.status, 1);
+    });
+
+    it(`a trailer holding a 16 MiB ${kind} token: sign refuses it with ERR_PDF_LIMIT_TOKEN and writes nothing`, async () => {
+      const out = join(dir, `${kind}-signed.pdf`);
+      const r = await runMeasured(['bin/signet.js', 'sign', files[kind]!, '-o', out, '--key', key, '--cert', cert]);
+      assertBounded(r, `16 MiB ${kind} token, sign`, /ERR_PDF_LIMIT_TOKEN/);
+      assert.equal(r.status, 1);
+      assert.equal(existsSync(out), false);
     });
   }
 });
@@ -102,6 +117,20 @@ describe('issue 15: one decompression budget per document, streams decoded once'
     });
     files['dss'] = join(dir, 'dss.pdf');
     writeFileSync(files['dss'], dss);
+    // The same with 16 references (3.6 GB in issue 15).
+    const dss16 = await signCrafted(makeBasePdf(), signer, {
+      signingTime,
+      fieldName: 'Signature1',
+      alsoWrite: (_doc, w, catalog) => {
+        const b = w.allocate();
+        w.set(b, new PdfStream(PdfDict.of({ Filter: PdfName.of('FlateDecode') }), z));
+        const d = w.allocate();
+        w.set(d, PdfDict.of({ Type: PdfName.of('DSS'), Certs: Array.from({ length: 16 }, () => b) }));
+        catalog.set('DSS', d);
+      },
+    });
+    files['dss16'] = join(dir, 'dss16.pdf');
+    writeFileSync(files['dss16'], dss16);
 
     // 40 pages sharing one 200 MiB content stream, signed, then one annotation per page.
     const shared = await signCrafted(makeBasePdf({ pages: 40 }), signer, {
@@ -138,6 +167,37 @@ describe('issue 15: one decompression budget per document, streams decoded once'
   it('40 pages sharing one 200 MiB content stream, signed, then an annotation per page: verify is bounded', async () => {
     const r = await runMeasured(['bin/signet.js', 'verify', files['sharedContents']!, '--trust', root]);
     assertBounded(r, 'shared content bomb, 40 pages');
+    assert.ok(r.status === 0 || r.status === 1, r.stderr);
+  });
+
+  it('the DSS naming the bomb 16 times: verify is bounded and not TOTAL-PASSED', async () => {
+    const r = await runMeasured(['bin/signet.js', 'verify', files['dss16']!, '--trust', root]);
+    assertBounded(r, 'DSS bomb ×16', /ERR_PDF_LIMIT_DECOMPRESSED|decod/i);
+    assert.doesNotMatch(r.stdout, /TOTAL-PASSED/);
+    assert.equal(r.status, 1);
+  });
+
+  for (const [name, what] of [
+    ['dss', 'the DSS naming the bomb 8 times'],
+    ['sharedContents', '40 pages sharing one 200 MiB content stream'],
+  ] as const) {
+    it(`${what}: sign is bounded (a second signature, or a coded error) and never writes a half file`, async () => {
+      const out = join(dir, `${name}-signed.pdf`);
+      const r = await runMeasured(['bin/signet.js', 'sign', files[name]!, '-o', out, '--key', key, '--cert', cert]);
+      assertBounded(r, `${what}, sign`);
+      if (r.status === 0) {
+        const v = await runMeasured(['bin/signet.js', 'verify', out, '--trust', root]);
+        assertBounded(v, `${what}, signed again, verify`);
+      } else {
+        assert.match(r.stderr, /ERR_[A-Z_]+/);
+        assert.equal(existsSync(out), false);
+      }
+    });
+  }
+
+  it('9 pages each in an object stream inflating to 200 MiB: verify is bounded (a coded error or a report)', async () => {
+    const r = await runMeasured(['bin/signet.js', 'verify', files['objStms']!, '--trust', root]);
+    assertBounded(r, 'object-stream bombs, 9 pages, verify');
     assert.ok(r.status === 0 || r.status === 1, r.stderr);
   });
 
