@@ -26,7 +26,7 @@ function rate(seconds: number, fn: () => void): number {
 
 async function main(): Promise<void> {
   const cleanups: (() => unknown)[] = [];
-  const pki = await startLtvPki({ after: (fn) => cleanups.push(fn) });
+  const pki = await startLtvPki({ after: (fn) => cleanups.push(fn) }, { rootCrl: true });
   const dir = mkdtempSync(join(tmpdir(), 'signet-bench-validation-'));
   try {
     const { signer } = await pki.newSigner('Bench Signer');
