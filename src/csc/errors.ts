@@ -37,6 +37,8 @@ export type CscErrorCode =
   | 'ERR_CSC_REQUEST_IN_PROGRESS'
   | 'ERR_CSC_BACKEND_UNAVAILABLE'
   | 'ERR_CSC_KEY_UNAVAILABLE'
+  | 'ERR_CSC_EXTERNAL_KEY'
+  | 'ERR_CSC_EXTERNAL_SIGNATURE'
   | 'ERR_CSC_SERVER'
   | 'ERR_CSC_NOT_IMPLEMENTED';
 
@@ -65,6 +67,9 @@ export const cscErrorWire: Readonly<
   ERR_CSC_BACKEND_UNAVAILABLE: { status: 503, error: 'temporarily_unavailable' },
   // Found before the SAD was consumed (issue 16): the authorization stays usable once it is fixed.
   ERR_CSC_KEY_UNAVAILABLE: { status: 503, error: 'temporarily_unavailable' },
+  // Issue 16 §3: a credential in external mode has no key on the server (refused before any SAD use).
+  ERR_CSC_EXTERNAL_KEY: { status: 400, error: 'invalid_request' },
+  ERR_CSC_EXTERNAL_SIGNATURE: { status: 400, error: 'invalid_request' },
   ERR_CSC_SERVER: { status: 500, error: 'server_error' },
   ERR_CSC_NOT_IMPLEMENTED: { status: 501, error: 'not_implemented' },
 };

@@ -51,3 +51,7 @@ export {
   type SigningFaultPoint,
   type SigningFaultContext,
 } from './signing-faults.js';
+export { enrollCredential, externalBackendKind } from './credential-enrollment.js';
+export type { EnrollCredentialRequest } from './credential-enrollment.js';
+export { completeExternalSignature, prepareExternalSignature, refuseExternalCredential } from './external-signing.js';
+export type { ExternalSigningDeps } from './external-signing.js';

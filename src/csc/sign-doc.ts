@@ -41,6 +41,7 @@ import { requireBearer, requireOwnCredential, requireUsableCredential, type Requ
 import { checkOperationMode, sadOf, signDigests } from './sign-hash.js';
 import { chooseCredentialKey, signWithFailover, type ChosenKey } from './credential-key.js';
 import { candidateKeys, credentialKeyEntries, keyChoiceOf, type CredentialKeyEntry } from './credential-keys.js';
+import { refuseExternalCredential } from './external-signing.js';
 import { digestFromOid, digestOid, resolveSignAlgo, type ResolvedSignAlgo } from './sign-algorithm.js';
 import { ValidationInfoBuilder } from './validation-info.js';
 
@@ -116,6 +117,7 @@ export async function signDoc(
   const credentialId = optionalString(body, 'credentialID', 255);
   if (credentialId === undefined) throw missingParameter('string', 'credentialID');
   const row = await requireOwnCredential(deps, caller, credentialId, trail);
+  refuseExternalCredential(row);
   const sad = sadOf(body, caller);
   checkOperationMode(body);
   optionalString(body, 'clientData', 4096);

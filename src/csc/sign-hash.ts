@@ -13,6 +13,7 @@ import { chooseCredentialKey, signWithFailover, type ChosenKey, type CredentialK
 import { candidateKeys, credentialKeyEntries, keyChoiceOf, type CredentialKeyEntry } from './credential-keys.js';
 import type { CscDeps, CscRequestContext } from './csc-deps.js';
 import { CscError, invalidParameter, missingParameter } from './errors.js';
+import { refuseExternalCredential } from './external-signing.js';
 import { parseIdempotencyKey } from './idempotency-key.js';
 import { signIdempotently } from './idempotent-signing.js';
 import { asBody, optionalString, requiredHashes, requiredString, toBase64 } from './request-params.js';
@@ -86,6 +87,7 @@ export async function signHash(
   const idempotencyKey = parseIdempotencyKey(ctx.idempotencyKey);
   const caller = await requireBearer(deps, ctx, trail);
   const row = await requireOwnCredential(deps, caller, requiredString(body, 'credentialID', 255), trail);
+  refuseExternalCredential(row);
   const sad = sadOf(body, caller);
   const max = Math.min(deps.limits?.maxHashes ?? maxSadSignatures, maxSadSignatures);
   const hashes = requiredHashes(body, 'hashes', max);

@@ -12,7 +12,7 @@ export { startRenewalJob, type RenewalJob, type RenewalJobDeps, type RenewalJobO
 export { createLogger, loggerOptions, secretFieldNames, traceIdFor } from './logger.js';
 export { ServerError, type ServerErrorCode } from './errors.js';
 export { AdminService } from './admin/admin-service.js';
-export type { AdminServiceDeps, CreatedUser, CredentialAlgorithm, CredentialOperations, NewCredentialRequest, SubjectFields } from './admin/admin-service.js';
+export type { AdminServiceDeps, CreatedUser, CredentialAlgorithm, CredentialOperations, NewCredentialRequest, SubjectFields, EnrollmentRequest } from './admin/admin-service.js';
 export {
   adminClientId,
   ensureSetupToken,

@@ -3,8 +3,10 @@
  * OAuth 2.0 plugin (/oauth2) and the credential lifecycle behind the admin surface, each built
  * from the services container.
  */
+import { externalSigningRoutes, type ExternalSigningRoutesOptions } from './routes/external-signing-routes.js';
 import {
   addCredentialKey,
+  enrollCredential,
   createCredential,
   createCscService,
   disableCredential,
@@ -163,6 +165,8 @@ export function serverSurfaces(
     { plugin: cscRoutes as SurfacePlugin['plugin'], options: { csc: createCscService({ ...cscDepsFor(services, signing), documents: preparer }), onClose: () => preparer.close() } },
     { plugin: oauth2Routes as SurfacePlugin['plugin'], options: { oauth2: oauth2ServiceFor(services) } },
     { plugin: signingSweeperPlugin as SurfacePlugin['plugin'], options: sweeper },
+    // Issue 16 §3: the two-phase API of credentials whose key the owner holds (enrolled from a CSR).
+    { plugin: externalSigningRoutes as SurfacePlugin['plugin'], options: { deps: { ...cscDepsFor(services, signing), secretBox: services.secretBox } } satisfies ExternalSigningRoutesOptions, prefix: '/api/v1' },
     // POST /api/v1/validate (Contract 4): the Verify page's back end, under the web session.
     // Its PDF is read on the same document workers (heap limit, deadline; issue 14, issue 15).
     { plugin: validateRoutes as SurfacePlugin['plugin'], options: validateOptionsFor(services, process.env, preparer), prefix: '/api/v1' },
@@ -225,6 +229,16 @@ export function credentialOperationsFor(services: CoreServices): CredentialOpera
     disable: (credentialId, origin) => disableCredential(deps, { credentialId, ...lifecycleOrigin(origin) }),
     revoke: (credentialId, reason, origin) => revokeCredential(deps, { credentialId, reason, ...lifecycleOrigin(origin) }),
     addKey: (credentialId, backend, origin) => addCredentialKey(deps, { credentialId, backend, ...lifecycleOrigin(origin) }),
+    enroll: (request, origin) =>
+      enrollCredential(deps, {
+        userId: request.userId,
+        csr: request.csr,
+        ...(request.profile !== undefined ? { profile: request.profile } : {}),
+        ...(request.subject !== undefined ? { subject: request.subject } : {}),
+        ...(request.pin !== undefined ? { pin: request.pin } : {}),
+        ...(request.multisign !== undefined ? { multisign: request.multisign } : {}),
+        ...lifecycleOrigin(origin),
+      }),
   };
 }
 

@@ -6,7 +6,7 @@
  * admin API). Recovery of a user who lost their second factors is `users reset-factors`.
  */
 import { join } from 'node:path';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { parseArgs } from 'node:util';
 import {
   createLogger,
@@ -271,6 +271,27 @@ async function dispatch(area: string, action: string, values: Values, services: 
       const id = required(values, 'credential');
       const added = await admin.addCredentialKey(id, required(values, 'backend'), origin);
       print(io, json, added, `key ${added.keyId} added to credential ${id}: certificate ${added.serialNumber}`);
+      return 0;
+    }
+    case 'credentials enroll': {
+      if (values.csr === undefined || values.csr === '') throw new CliError('ERR_CLI_USAGE', '--csr FILE is required');
+      let csr: Uint8Array;
+      try {
+        csr = new Uint8Array(readFileSync(values.csr));
+      } catch (cause) {
+        throw new CliError('ERR_CLI_INPUT', `cannot read --csr ${values.csr}`, { cause });
+      }
+      const enrolled = await admin.enrollCredential(
+        {
+          user: required(values, 'user'),
+          csr,
+          subject: { ...subjectFieldsOf(values), ...(values['common-name'] !== undefined ? { commonName: values['common-name'] } : {}) },
+          ...(values.profile !== undefined ? { profile: values.profile } : {}),
+          ...(values.pin !== undefined ? { pin: values.pin } : {}),
+        },
+        origin,
+      );
+      print(io, json, enrolled, `credential enrolled (external key): ${enrolled.credentialID}, certificate ${enrolled.serialNumber}`);
       return 0;
     }
     case 'credentials disable': {

@@ -9,6 +9,7 @@ import type { KeyBackend, KeySpec } from '../../keys/key-backend.js';
 import type { CertificateAuthority } from '../ca/certificate-authority.js';
 import type { ProfileName } from '../ca/profiles.js';
 import { parseCertificate, spkiDer } from '../certificate.js';
+import { verifyCsr } from '../enrollment/verify-csr.js';
 import { PkiError } from '../errors.js';
 import type { CertificateRecord } from '../store/ca-store.js';
 
@@ -41,7 +42,7 @@ export interface RenewalReport {
 }
 
 /**
- * Runs the renewal job once.
+ * Runs the renewal job once. A certificate enrolled from a CSR is renewed from that CSR (checked again).
  *
  * @example
  * ```ts
@@ -78,7 +79,9 @@ export async function renewCertificates(options: RenewCertificatesOptions): Prom
       continue;
     }
     const oldCert = parseCertificate(old.der);
-    let publicKey = spkiDer(oldCert);
+    // A key held elsewhere (issue 16 §3): the stored CSR is checked again — its proof of
+    // possession and today's key policy — and its key certified again.
+    let publicKey = old.csr !== undefined ? verifyCsr(old.csr).subjectPublicKey : spkiDer(oldCert);
     let keyRef = old.keyRef;
     if (options.rekey) {
       const fresh = await options.rekey.backend.generateKey(options.rekey.spec);

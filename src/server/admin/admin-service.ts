@@ -70,6 +70,20 @@ export interface CredentialOperations {
   revoke(credentialId: string, reason: string, origin: AdminOrigin): Promise<void>;
   /** Adds a key on another backend (issue 16 §2): its certificate's serial number. */
   addKey(credentialId: string, backend: string, origin: AdminOrigin): Promise<{ readonly keyId: string; readonly serialNumber: string }>;
+  /** Enrolls a CSR of a key held elsewhere (issue 16 §3): an external-mode credential. */
+  enroll(request: EnrollmentRequest, origin: AdminOrigin): Promise<{ readonly credentialID: string; readonly serialNumber: string }>;
+}
+
+/** A CSR enrollment as the admin surface takes it. */
+export interface EnrollmentRequest {
+  readonly userId: string;
+  /** PKCS#10, PEM (or DER). */
+  readonly csr: string | Uint8Array;
+  readonly profile?: string;
+  /** Replaces or adds to the CSR's subject attributes. */
+  readonly subject?: SubjectFields & { readonly commonName?: string };
+  readonly pin?: string;
+  readonly multisign?: number;
 }
 
 /** What the admin service needs. */
@@ -246,6 +260,34 @@ export class AdminService {
       profile: request.profile ?? 'signing',
     });
     return created;
+  }
+
+  /**
+   * Enrolls a CSR for a user (a key held elsewhere): proof of possession and key policy checked,
+   * certificate issued under the profile, credential in external mode. Audited.
+   */
+  async enrollCredential(
+    request: Omit<EnrollmentRequest, 'userId'> & { readonly user: string },
+    origin: AdminOrigin,
+  ): Promise<{ readonly credentialID: string; readonly serialNumber: string }> {
+    const userId = await this.resolveUserId(request.user);
+    const enrolled = await this.#credentials().enroll(
+      {
+        userId,
+        csr: request.csr,
+        ...(request.profile !== undefined ? { profile: request.profile } : {}),
+        ...(request.subject !== undefined ? { subject: request.subject } : {}),
+        ...(request.pin !== undefined ? { pin: request.pin } : {}),
+        ...(request.multisign !== undefined ? { multisign: request.multisign } : {}),
+      },
+      origin,
+    );
+    await this.#audit('admin.credential.enroll', `credential:${enrolled.credentialID}`, origin, {
+      user: userId,
+      profile: request.profile ?? 'signing',
+      serialNumber: enrolled.serialNumber,
+    });
+    return enrolled;
   }
 
   /** Disables a credential: it cannot sign until re-enabled. */

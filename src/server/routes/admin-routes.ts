@@ -349,6 +349,48 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = (app, { servi
       },
     );
 
+    scoped.post<{
+      Body: { user: string; csr: string; profile?: string; pin?: string; multisign?: number; commonName?: string } & SubjectFields;
+    }>(
+      '/credentials/enroll',
+      {
+        schema: {
+          summary: 'Enroll a CSR of a key held elsewhere (proof of possession checked); the credential signs in external mode',
+          tags: ['admin'],
+          security,
+          body: {
+            type: 'object',
+            required: ['user', 'csr'],
+            additionalProperties: false,
+            properties: {
+              user: { type: 'string', minLength: 1, maxLength: 64 },
+              csr: { type: 'string', minLength: 1, maxLength: 32768 },
+              profile: { type: 'string', minLength: 1, maxLength: 64 },
+              pin: { type: 'string', minLength: 4, maxLength: 64 },
+              multisign: { type: 'integer', minimum: 1, maximum: 1000 },
+              commonName: { type: 'string', minLength: 1, maxLength: 64 },
+              ...subjectFieldsSchema,
+            },
+          },
+        },
+      },
+      async (request, reply) => {
+        const b = request.body;
+        const enrolled = await admin.enrollCredential(
+          {
+            user: b.user,
+            csr: b.csr,
+            subject: { ...subjectFieldsOf(b), ...(b.commonName !== undefined ? { commonName: b.commonName } : {}) },
+            ...(b.profile !== undefined ? { profile: b.profile } : {}),
+            ...(b.pin !== undefined ? { pin: b.pin } : {}),
+            ...(b.multisign !== undefined ? { multisign: b.multisign } : {}),
+          },
+          origin(request),
+        );
+        return reply.code(201).send(enrolled);
+      },
+    );
+
     scoped.post<{ Params: { id: string } }>(
       '/credentials/:id/disable',
       { schema: { summary: 'Disable a credential', tags: ['admin'], security } },

@@ -14,6 +14,7 @@ import {
   createAesGcmSecretBox,
   createScryptHasher,
   generateTotp,
+  type SecretBox,
 } from '../../../src/auth/index.js';
 import type { Clock } from '../../../src/core/clock.js';
 import {
@@ -58,6 +59,8 @@ export interface CscHarness {
   readonly csc: CscService;
   readonly app: FastifyInstance;
   readonly lifecycle: CredentialLifecycleDeps;
+  /** The CSC service's dependencies and the secret box (for surfaces mounted beside the CSC routes). */
+  readonly deps: CscDeps & { readonly secretBox: SecretBox };
   readonly authenticator: Authenticator;
   readonly sads: SadService;
   createUser(username: string): Promise<TestUser>;
@@ -164,6 +167,7 @@ export async function cscHarness(
     csc,
     app,
     lifecycle,
+    deps: { ...deps, secretBox },
     authenticator,
     sads,
     async createUser(username) {
