@@ -201,6 +201,13 @@ export async function signDoc(
       if (documentType !== undefined && documentType !== 'sod') throw invalidParameter('documentType');
       return { bytes: decodeBase64(text, 'document'), pades: padesEntry(deps, entry, hashAlgorithmOid) };
     });
+    // Issue 20: a document that is not a PDF is refused before the SAD is touched (ISO 32000-1
+    // §7.5.2: the %PDF- header within the first 1024 bytes, the engine's ERR_PDF_NOT_PDF rule).
+    docs.forEach((d, i) => {
+      if (!Buffer.from(d.bytes.subarray(0, 1024)).includes('%PDF-')) {
+        throw new CscError('ERR_CSC_INVALID_REQUEST', `Invalid parameter documents: document ${i + 1} is not a PDF file (no %PDF- header)`);
+      }
+    });
     // The authorised hash of a document is its digest under the signature's hash algorithm.
     const digest = (docs[0] as (typeof docs)[number]).pades.algorithm.digest;
     if (docs.some((d) => d.pades.algorithm.digest !== digest)) throw invalidParameter('signAlgo');
