@@ -61,6 +61,10 @@ export async function addCredentialKey(
     throw new CscError('ERR_CSC_INVALID_REQUEST', 'Invalid parameter credentialID');
   if (row.status === 'revoked')
     throw new CscError('ERR_CSC_INVALID_REQUEST', 'a revoked credential cannot take a key');
+  // An enrolled credential's key is held by its owner (external mode): a key of the server's own
+  // would let the server sign for that person.
+  if (row.signing_mode === 'external')
+    throw new CscError('ERR_CSC_EXTERNAL_KEY', "this credential's key is held by its owner: the server cannot add a key of its own to it");
   const backend = deps.keyBackends.get(request.backend);
   if (backend === undefined)
     throw new CscError('ERR_CSC_INVALID_REQUEST', `unknown key backend '${request.backend}'`);

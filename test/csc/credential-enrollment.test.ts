@@ -21,7 +21,7 @@ import { AsnConvert } from '@peculiar/asn1-schema';
 import { CertificationRequest } from '@peculiar/asn1-csr';
 import { isSignetError } from '../../src/core/errors.js';
 import { oids } from '../../src/cms/index.js';
-import { enrollCredential } from '../../src/csc/index.js';
+import { addCredentialKey, enrollCredential } from '../../src/csc/index.js';
 import { derToPem, parseCertificate, renewCertificates, spkiDer } from '../../src/pki/index.js';
 import { findCredential } from '../../src/store/index.js';
 import { verifyAuditLog } from '../../src/audit/index.js';
@@ -94,6 +94,11 @@ for (const kind of storeKinds) {
       });
       const row = await findCredential(store.db, credentialID);
       assert.equal(row?.signing_mode, 'external');
+      // The server cannot put a key of its own next to the holder's.
+      await assert.rejects(
+        addCredentialKey(h.lifecycle, { credentialId: credentialID, backend: 'software' }),
+        (e) => isSignetError(e, 'ERR_CSC_EXTERNAL_KEY'),
+      );
       assert.equal(row?.profile, 'signing');
       const record = await h.pki.store.getCertificate(serialNumber);
       assert.ok(record?.csr !== undefined, 'the CA keeps the CSR');
