@@ -1,11 +1,12 @@
 /**
- * Output self-check of RSA signatures over a digest before release (docs/security.md SAD-24: guards
- * against RSA-CRT fault leakage). PKCS#1 v1.5 per RFC 8017 §8.2.2, PSS per §9.1.2 (EMSA-PSS-VERIFY,
- * MGF1 with the same hash, the requested salt length, hLen by default).
+ * Output self-check of signatures over a digest before release (docs/security.md SAD-24: guards
+ * against RSA-CRT fault leakage and corrupted signatures). RSA PKCS#1 v1.5 per RFC 8017 §8.2.2, PSS
+ * per §9.1.2 (EMSA-PSS-VERIFY, MGF1 with the same hash, the requested salt length, hLen by
+ * default); ECDSA by the fault check of keys/ecdsa-digest-check.ts.
  */
 import { constants, createHash, publicDecrypt, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { digestAlgorithms, type SignatureAlgorithm } from '../cms/index.js';
-import { encodeDigestInfo } from '../keys/index.js';
+import { checkEcdsaOverDigest, encodeDigestInfo } from '../keys/index.js';
 
 function mgf1(seed: Uint8Array, length: number, hash: string): Buffer {
   const out: Buffer[] = [];
@@ -43,8 +44,8 @@ function verifyPss(em: Buffer, digest: Uint8Array, modBits: number, hash: string
 }
 
 /**
- * True when `signature` is a valid RSA signature of `digest` under `publicKey`; ECDSA signatures
- * are only checked to be non-empty DER SEQUENCEs (node:crypto cannot verify a bare digest).
+ * True when `signature` is a valid RSA signature of `digest` under `publicKey`, or an ECDSA
+ * signature consistent with it (node:crypto cannot verify a bare digest: see checkEcdsaOverDigest).
  */
 export function checkSignatureOverDigest(
   publicKey: KeyObject,
@@ -52,7 +53,7 @@ export function checkSignatureOverDigest(
   digest: Uint8Array,
   signature: Uint8Array,
 ): boolean {
-  if (algorithm.scheme === 'ECDSA') return signature.length > 8 && signature[0] === 0x30;
+  if (algorithm.scheme === 'ECDSA') return checkEcdsaOverDigest(publicKey, digest, signature);
   const modBits = publicKey.asymmetricKeyDetails?.modulusLength ?? 0;
   if (modBits === 0 || signature.length !== Math.ceil(modBits / 8)) return false;
   const d = digestAlgorithms[algorithm.digest];

@@ -75,6 +75,24 @@ describe('SAD-22 check-then-sign gap', () => {
 });
 
 describe('signing faults', () => {
+  it('SAD-24 a corrupted ECDSA signature (well-formed DER, one bit of s flipped) is not released; an intact one is', async (t) => {
+    const { store } = await testStores(t).sqlite();
+    const mode: { current: Fault } = { current: 'corrupt' };
+    const h = await cscHarness(t, store, { wrapBackend: (b) => faulty(b, mode) });
+    const user = await h.createUser('ezra');
+    const credentialID = await h.createCredential(user, { pin: '13579' });
+    const token = await h.login('v2', user);
+    const hashes = ['e1', 'e2'].map(hashOf);
+    const auth = await h.call('v2', 'credentials/authorize', { credentialID, numSignatures: 2, hashes, hashAlgorithmOID: SHA256, authData: [{ id: 'PIN', value: '13579' }, { id: 'OTP', value: h.nextOtp(user) }] }, { bearer: token });
+    assert.equal(auth.status, 200);
+    const sign = (hash: string) => h.call('v2', 'signatures/signHash', { credentialID, SAD: auth.body.SAD, hashes: [hash], signAlgo: oids.ecdsa_with_SHA256 }, { bearer: token });
+    const corrupt = await sign(hashes[0] as string);
+    assert.deepEqual([corrupt.status, corrupt.body.error], [500, 'server_error'], JSON.stringify(corrupt.body));
+    mode.current = 'none';
+    const intact = await sign(hashes[1] as string);
+    assert.equal(intact.status, 200, JSON.stringify(intact.body));
+  });
+
   it('SAD-23 a backend failure on the 2nd of 3 hashes and SAD-24 a corrupted RSA signature release nothing; AUD-08 no secret reaches the audit log', async (t) => {
     const { store } = await testStores(t).sqlite();
     const mode: { current: Fault } = { current: 'none' };
