@@ -15,6 +15,7 @@ import {
 } from './credential-info.js';
 import type { CscDeps, CscRequestContext } from './csc-deps.js';
 import { CscError, invalidParameter, missingParameter } from './errors.js';
+import { refuseExternalCredential } from './external-signing.js';
 import {
   asBody,
   optionalBoolean,
@@ -157,6 +158,9 @@ export async function credentialsAuthorize(
     throw new CscError('ERR_CSC_INVALID_REQUEST', 'Invalid value for parameter numSignatures');
   }
   await requireUsableCredential(deps, row);
+  // An enrolled credential's key is held by its owner: no SAD could ever be used with it (and no
+  // PIN attempt or OTP step is spent finding that out).
+  refuseExternalCredential(row);
   const rawAuthData = body['authData'] ?? [];
   if (!Array.isArray(rawAuthData) || rawAuthData.length > 8) throw invalidParameter('authData');
   const authData = rawAuthData.map((a: unknown) => {

@@ -115,7 +115,7 @@ for (const kind of storeKinds) {
       ]).stdout;
       assert.equal(fromCert, fromCsr);
 
-      // signHash: refused with a clear CSC error before the SAD is consumed.
+      // signHash and credentials/authorize: refused with a clear CSC error, nothing consumed.
       const token = await h.login('v2', user);
       const hash = createHash('sha256').update('x').digest('base64');
       const auth = await h.call(
@@ -133,13 +133,16 @@ for (const kind of storeKinds) {
         },
         { bearer: token },
       );
-      assert.equal(auth.status, 200, JSON.stringify(auth.body));
+      // credentials/authorize: no SAD for a key the server does not hold (no factor spent on it).
+      assert.equal(auth.status, 400, JSON.stringify(auth.body));
+      assert.match(auth.body.error_description as string, /held by its owner/);
+      assert.ok(!(await h.auditTypes()).some((a) => a.startsWith('sad.issue')), 'no SAD issued');
       const refused = await h.call(
         'v2',
         'signatures/signHash',
         {
           credentialID,
-          SAD: auth.body.SAD,
+          SAD: 'a-sad-from-elsewhere',
           hashes: [hash],
           hashAlgorithmOID: '2.16.840.1.101.3.4.2.1',
           signAlgo: oids.ecdsa_with_SHA256,
