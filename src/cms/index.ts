@@ -81,22 +81,3 @@ export { Pbkdf2Params } from './asn1/pbkdf2-params.js';
 export { Pkcs12PbeParams } from './asn1/pkcs12-pbe-params.js';
 export { decodeQcStatements, encodeQcStatements, hasQcStatements, id_pe_qcStatements } from './qc-statements.js';
 export type { PdsLocationInput, QcStatementsInfo, QcStatementsOptions, QcTypeName } from './qc-statements.js';
-// Verification of the PKI's structures (certificates, CRLs, OCSP responses, timestamp replies),
-// used by validation; pki issues, serves and fetches them.
-export { PkiError, type PkiErrorCode } from './pki-errors.js';
-export {
-  derToPem,
-  keyIdentifier,
-  nameToString,
-  normaliseSerialHex,
-  parseCertificate,
-  pemCertificates,
-  pemToDer,
-  serialToHex,
-  spkiDer,
-  subjectKeyIdentifierOf,
-} from './certificate.js';
-export { verifyCrl, type CrlResult } from './crl/verify-crl.js';
-export { verifyOcspEvidence, type OcspEvidence } from './ocsp/ocsp-evidence.js';
-export { checkTimestampingEku, verifyTimestampReply, type TimestampRequestMatch, type TimestampResult } from './tsa/timestamp-reply.js';
-export { parseRevocationReason, revocationReasonCodes, type RevocationReason } from './revocation-reason.js';

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { fixedClock } from '../core/clock.js';
 import type { ValidationMaterial } from '../pades/index.js';
-import { parseCertificate, serialToHex, verifyCrl, verifyOcspEvidence } from '../cms/index.js';
+import { parseCertificate, serialToHex, verifyCrl, verifyOcspEvidence } from '../cms/pki-verification.js';
 import type { RevocationFinding } from './types.js';
 
 type OcspVerdict = ReturnType<typeof verifyOcspEvidence> | 'rejected';

@@ -6,7 +6,7 @@
  * id-pkix-ocsp-nocheck (RFC 6960 §4.2.2.2.1) needs none.
  */
 import type { X509Certificate } from 'node:crypto';
-import { parseCertificate } from '../cms/index.js';
+import { parseCertificate } from '../cms/pki-verification.js';
 import type { PathResult } from './certificate-path.js';
 import type { RevocationFinding } from './types.js';
 

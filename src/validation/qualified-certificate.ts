@@ -6,7 +6,7 @@
  * that this validator does not answer.
  */
 import { decodeQcStatements, id_pe_qcStatements, type QcStatementsInfo } from '../cms/index.js';
-import { parseCertificate } from '../cms/index.js';
+import { parseCertificate } from '../cms/pki-verification.js';
 
 /**
  * The qcStatements of `certificate` (DER), or undefined when it has none or they cannot be read

@@ -17,7 +17,7 @@ import {
   verifySignerInfo,
   type DigestAlgorithm,
 } from '../cms/index.js';
-import { checkTimestampingEku, parseCertificate } from '../cms/index.js';
+import { checkTimestampingEku, parseCertificate } from '../cms/pki-verification.js';
 import { buildCertificatePath } from './certificate-path.js';
 import type { TimestampReport } from './types.js';
 
