@@ -1,7 +1,7 @@
 /**
  * docs/security.md DOS-10: a PDF with 1,000 signature fields, each holding a CMS SignedData, meets the
- * validator's signature-count limit with a clear error before any signature is examined; a file
- * at the limit is still validated. The fixture is generated here: one real CAdES container,
+ * validator's signature-count limit before any signature is examined, and gets an INDETERMINATE
+ * report naming the limit (issue 14: every file gets a report); a file at the limit is still validated. The fixture is generated here: one real CAdES container,
  * copied into every signature dictionary with a ByteRange that is correct for its own /Contents.
  */
 import { describe, it, before } from 'node:test';
@@ -12,8 +12,7 @@ import { listPdfSignatures, maxSignatures, signPdf } from '../../src/pades/index
 import { maxFieldDepth, maxFields } from '../../src/pades/signature-field.js';
 import { makeRawPdf } from '../support/pdf-fixtures.js';
 import { PdfDocument, bytesSource } from '../../src/pdf/index.js';
-import { verifyPdfLongTerm, verifyPdfSignatures } from '../../src/validation/index.js';
-import { isSignetError } from '../../src/core/errors.js';
+import { verifyPdfLongTerm, verifyPdfSignatures, type DocumentReport } from '../../src/validation/index.js';
 import { buildTestPki } from '../support/pki.js';
 import { makeBasePdf } from '../support/pdf-fixtures.js';
 
@@ -61,6 +60,18 @@ function manySignatures(n: number, cms: Uint8Array): Uint8Array {
   return new Uint8Array(pdf);
 }
 
+/**
+ * Issue 14: a file past a reader limit gets a report, not only an error — INDETERMINATE, no
+ * signature examined, and a file-level ERR_VALIDATION_INCOMPLETE finding naming the limit hit.
+ */
+function assertUnfinished(report: DocumentReport, limitCode: string, message?: RegExp): void {
+  assert.equal(report.indication, 'INDETERMINATE');
+  assert.deepEqual(report.signatures, []);
+  const finding = report.findings?.find((f) => f.code === 'ERR_VALIDATION_INCOMPLETE' && f.check === 'document');
+  assert.ok(finding !== undefined && finding.message.includes(limitCode), JSON.stringify(report.findings));
+  if (message) assert.match(finding.message, message);
+}
+
 describe('docs/security.md DOS-10: many signatures', () => {
   let cms: Uint8Array;
 
@@ -74,15 +85,12 @@ describe('docs/security.md DOS-10: many signatures', () => {
     cms = container;
   });
 
-  it('1,000 signature fields with CMS: ERR_PADES_LIMIT_SIGNATURES from both validators, before any signature is examined', () => {
+  it('1,000 signature fields with CMS: an INDETERMINATE report naming ERR_PADES_LIMIT_SIGNATURES from both validators, before any signature is examined', () => {
     const pdf = manySignatures(1000, cms);
     assert.equal(PdfDocument.open(bytesSource(pdf)).revisions.length, 1);
     for (const validate of [verifyPdfSignatures, verifyPdfLongTerm]) {
       const t0 = performance.now();
-      assert.throws(
-        () => validate(pdf),
-        (e: unknown) => isSignetError(e, 'ERR_PADES_LIMIT_SIGNATURES') && /1000 signatures \(limit 200\)/.test(e.message),
-      );
+      assertUnfinished(validate(pdf), 'ERR_PADES_LIMIT_SIGNATURES', /1000 signatures \(limit 200\)/);
       const ms = performance.now() - t0;
       // Bounded time: the count is read from the field tree before any ByteRange is hashed (about
       // 10 ms here; 10 s only catches a refusal that came after examining the signatures).
@@ -99,10 +107,10 @@ describe('docs/security.md DOS-10: many signatures', () => {
       assert.notEqual(s.indication, 'TOTAL-PASSED');
       assert.ok(s.problems.some((p) => /digest/i.test(p)), s.problems.join('; '));
     }
-    assert.throws(() => verifyPdfSignatures(manySignatures(maxSignatures + 1, cms)), (e: unknown) => isSignetError(e, 'ERR_PADES_LIMIT_SIGNATURES'));
+    assertUnfinished(verifyPdfSignatures(manySignatures(maxSignatures + 1, cms)), 'ERR_PADES_LIMIT_SIGNATURES');
   });
 
-  it(`a signed field nested deeper than ${maxFieldDepth} levels, or past ${maxFields} fields, is refused (ERR_PADES_LIMIT_FIELDS), never silently left out`, () => {
+  it(`a signed field nested deeper than ${maxFieldDepth} levels, or past ${maxFields} fields, is reported unfinished (ERR_PADES_LIMIT_FIELDS), never silently left out`, () => {
     const hex = Buffer.from(cms).toString('hex');
     const sig = `<</Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached /ByteRange [0 1 2 3] /Contents <${hex}>>>`;
     // 1 catalog, 2 pages, 3 page, 4 signature dictionary, then a /Kids chain ending in the signed field.
@@ -114,8 +122,8 @@ describe('docs/security.md DOS-10: many signatures', () => {
       ['<</Type /Catalog /Pages 2 0 R /AcroForm <</Fields [5 0 R]>>>>', '<</Type /Pages /Kids [3 0 R] /Count 1>>', '<</Type /Page /Parent 2 0 R /MediaBox [0 0 10 10]>>', sig, ...chain],
       `<</Size ${5 + depth} /Root 1 0 R>>`,
     );
-    assert.throws(() => verifyPdfSignatures(deep), (e: unknown) => isSignetError(e, 'ERR_PADES_LIMIT_FIELDS'));
-    assert.throws(() => verifyPdfLongTerm(deep), (e: unknown) => isSignetError(e, 'ERR_PADES_LIMIT_FIELDS'));
+    assertUnfinished(verifyPdfSignatures(deep), 'ERR_PADES_LIMIT_FIELDS');
+    assertUnfinished(verifyPdfLongTerm(deep), 'ERR_PADES_LIMIT_FIELDS');
 
     const n = maxFields + 1;
     const fields = Array.from({ length: n }, (_, i) => `<</FT /Tx /T (f${i})>>`);
@@ -124,6 +132,6 @@ describe('docs/security.md DOS-10: many signatures', () => {
       [`<</Type /Catalog /Pages 2 0 R /AcroForm <</Fields [${refs}]>>>>`, '<</Type /Pages /Kids [3 0 R] /Count 1>>', '<</Type /Page /Parent 2 0 R /MediaBox [0 0 10 10]>>', ...fields],
       `<</Size ${4 + n} /Root 1 0 R>>`,
     );
-    assert.throws(() => verifyPdfSignatures(wide), (e: unknown) => isSignetError(e, 'ERR_PADES_LIMIT_FIELDS'));
+    assertUnfinished(verifyPdfSignatures(wide), 'ERR_PADES_LIMIT_FIELDS');
   });
 });
