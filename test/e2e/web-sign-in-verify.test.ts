@@ -127,6 +127,9 @@ describe('web app in Chromium: sign in and verify', () => {
     const result = await page.locator('main').innerText();
     assert.match(result, /TOTAL-FAILED \/ HASH_FAILURE/);
     assert.match(result, /the document was altered/);
+    // The change line must not say "nothing has changed" about a signature whose bytes were altered.
+    assert.doesNotMatch(result, /Nothing has changed since this signature/);
+    assert.match(result, /Nothing was added after this signature, but the signed content itself does not match it/);
     const findings = page.getByRole('list', { name: 'What the checks found' });
     const mismatch = findings
       .getByRole('listitem')

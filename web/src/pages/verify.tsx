@@ -219,6 +219,10 @@ const levelWords: Record<string, string> = {
 };
 
 function changeWords(s: SignatureReport): string {
+  // Whether anything was added after the signature; the signed bytes themselves are judged by
+  // the result (a broken signature must not read as "nothing has changed").
+  if (s.coversWholeDocument && !s.isIntact)
+    return 'Nothing was added after this signature, but the signed content itself does not match it (see the result).';
   if (s.coversWholeDocument)
     return 'Nothing has changed since this signature: it covers the whole document.';
   if (s.indication === 'TOTAL-FAILED' && s.subIndication === 'SIG_CONSTRAINTS_FAILURE') {
