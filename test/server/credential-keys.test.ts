@@ -21,12 +21,7 @@ import { ensureDemoAccount } from '../../src/server/demo.js';
 import { storeKinds } from '../support/stores.js';
 import { requireTools, runTool } from '../support/tools.js';
 import { tempDir } from '../support/tmp.js';
-import {
-  startTokenServerProcess,
-  tokenServersEnv,
-  tokenTlsFiles,
-  type TokenClientFiles,
-} from '../keys/support/token-server-process.js';
+import { startTwoTokenServers, type TokenClientFiles } from '../keys/support/token-server-process.js';
 import { post, SHA256, ES256, sharedClock, startNode } from './support/csc-nodes.js';
 import { captureIo, serverEnv, type ServerEnv } from './support/server-fixture.js';
 
@@ -102,14 +97,7 @@ for (const kind of storeKinds) {
       const env = await serverEnv(t, kind);
       if (!env) return;
       const dir = tempDir(t);
-      const files = tokenTlsFiles(join(dir, 'tls'));
-      const [t1, t2] = await Promise.all([
-        startTokenServerProcess(join(dir, 'hsm-1'), ['card-1'], files),
-        startTokenServerProcess(join(dir, 'hsm-2'), ['card-2'], files),
-      ]);
-      t.after(() => Promise.all([t1?.stop(), t2?.stop()]));
-      assert.ok(t1 && t2);
-      const tokenEnv = tokenServersEnv(files, { t1: t1.url, t2: t2.url });
+      const { files, t1, t2, env: tokenEnv } = await startTwoTokenServers(t, dir);
       const clock = sharedClock();
       const node = await startNode(t, env, 'node-pool', clock, tokenEnv);
       const { demo } = await ensureDemoAccount(node.services);

@@ -24,11 +24,7 @@ import { ensureDemoAccount } from '../../src/server/demo.js';
 import { storeKinds } from '../support/stores.js';
 import { requireTools, runTool } from '../support/tools.js';
 import { tempDir } from '../support/tmp.js';
-import {
-  startTokenServerProcess,
-  tokenServersEnv,
-  tokenTlsFiles,
-} from '../keys/support/token-server-process.js';
+import { startTwoTokenServers } from '../keys/support/token-server-process.js';
 import {
   auditedConsumptions,
   post,
@@ -50,20 +46,14 @@ for (const kind of storeKinds) {
       const env = await serverEnv(t, kind);
       if (!env) return;
       const dir = tempDir(t);
-      const files = tokenTlsFiles(join(dir, 'tls'));
-      const [t1, t2] = await Promise.all([
-        startTokenServerProcess(join(dir, 'hsm-1'), ['card-1'], files),
-        startTokenServerProcess(join(dir, 'hsm-2'), ['card-2'], files),
-      ]);
-      t.after(() => Promise.all([t1?.stop(), t2?.stop()]));
-      assert.ok(t1 && t2);
+      const { t2, env: tokenEnv } = await startTwoTokenServers(t, dir);
       const clock = sharedClock();
       const node = await startNode(
         t,
         env,
         'node-kill',
         clock,
-        tokenServersEnv(files, { t1: t1.url, t2: t2.url }),
+        tokenEnv,
       );
       const { demo } = await ensureDemoAccount(node.services);
 
@@ -262,13 +252,7 @@ for (const kind of storeKinds) {
       const env = await serverEnv(t, kind);
       if (!env) return;
       const dir = tempDir(t);
-      const files = tokenTlsFiles(join(dir, 'tls'));
-      const [t1, t2] = await Promise.all([
-        startTokenServerProcess(join(dir, 'hsm-1'), ['card-1'], files),
-        startTokenServerProcess(join(dir, 'hsm-2'), ['card-2'], files),
-      ]);
-      t.after(() => Promise.all([t1?.stop(), t2?.stop()]));
-      assert.ok(t1 && t2);
+      const { t2, env: tokenEnv } = await startTwoTokenServers(t, dir);
       const clock = sharedClock();
       // The node as startNode builds it, with a fault hook that kills t2 at the afterReserve point
       // of the next idempotent request (signing-faults.ts): the key is prepared, the slot consumed.
@@ -280,7 +264,7 @@ for (const kind of storeKinds) {
           env: {
             ...env.env,
             SIGNET_NODE_ID: 'node-hook',
-            ...tokenServersEnv(files, { t1: t1.url, t2: t2.url }),
+            ...tokenEnv,
           },
         },
         { credentials: credentialOperationsFor, clock },

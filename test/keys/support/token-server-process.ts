@@ -52,6 +52,30 @@ export function tokenServersEnv(
   };
 }
 
+/** Two token servers as the issue 16 §2 tests use them, and the node environment naming them. */
+export interface TwoTokenServers {
+  readonly files: TokenClientFiles;
+  /** `t1` over token card-1, `t2` over card-2, each with its own SoftHSM2 directory. */
+  readonly t1: TokenServerProcess;
+  readonly t2: TokenServerProcess;
+  /** SIGNET_TOKEN_SERVERS (t1, t2) and the client identity files. */
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/** Starts `t1` and `t2` under `dir` (mutual-TLS files in `dir/tls`), stopped when the test ends. */
+export async function startTwoTokenServers(
+  t: { after(fn: () => unknown): void },
+  dir: string,
+): Promise<TwoTokenServers> {
+  const files = tokenTlsFiles(join(dir, 'tls'));
+  const [t1, t2] = await Promise.all([
+    startTokenServerProcess(join(dir, 'hsm-1'), ['card-1'], files),
+    startTokenServerProcess(join(dir, 'hsm-2'), ['card-2'], files),
+  ]);
+  t.after(() => Promise.all([t1.stop(), t2.stop()]));
+  return { files, t1, t2, env: tokenServersEnv(files, { t1: t1.url, t2: t2.url }) };
+}
+
 /** A running token server process. */
 export interface TokenServerProcess {
   readonly url: string;
