@@ -21,6 +21,7 @@ import { PadesError } from '../pades/errors.js';
 import { PdfError } from '../pdf/errors.js';
 import { ServerError } from '../server/errors.js';
 import { StoreError } from '../store/errors.js';
+import { TransparencyError } from '../transparency/errors.js';
 
 /** The classes of {@link AnySignetError}, for `instanceof` checks at run time. */
 export const signetErrorClasses = [
@@ -43,6 +44,7 @@ export const signetErrorClasses = [
   PdfError,
   ServerError,
   StoreError,
+  TransparencyError,
 ] as const;
 
 /** Any error Signet throws; `err.code` is the union of every domain's codes. */

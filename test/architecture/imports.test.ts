@@ -18,11 +18,13 @@ const allowed: Record<string, readonly string[]> = {
   keys: ['cms'],
   // docs/architecture.md: "auth, pki, audit ──▶ store" (the database CaStore of the server).
   pki: ['cms', 'keys', 'store'],
-  auth: ['store', 'audit', 'keys', 'cms'],
+  auth: ['store', 'audit', 'keys', 'cms', 'transparency'],
   audit: ['store'],
   store: [],
-  csc: ['keys', 'auth', 'pki', 'audit', 'store', 'cms', 'pades', 'pdf', 'gateway'],
-  gateway: ['pades', 'pdf', 'cms', 'csc', 'pki', 'store', 'audit', 'auth', 'keys'],
+  // Merkle trees (RFC 9162), the signature log and batch receipts.
+  transparency: ['store', 'audit', 'keys', 'cms'],
+  csc: ['keys', 'auth', 'pki', 'audit', 'store', 'cms', 'pades', 'pdf', 'gateway', 'transparency'],
+  gateway: ['pades', 'pdf', 'cms', 'csc', 'pki', 'store', 'audit', 'auth', 'keys', 'transparency'],
   server: ['*'],
   cli: ['*'],
   // The union of every domain's error classes (AnySignetError); nothing imports it but server and cli.

@@ -1,0 +1,19 @@
+/** Errors of the transparency log and the verifiable batches (RFC 9162 Merkle trees), with stable codes. */
+import { SignetError, type SignetErrorOptions } from '../core/errors.js';
+
+/** Every code the transparency domain throws (listed in docs/errors/transparency.md). */
+export type TransparencyErrorCode = 'ERR_TRANSPARENCY_RANGE';
+
+/**
+ * A transparency or Merkle-proof error. `code` is stable; `message` is safe to show.
+ *
+ * @example
+ * ```ts
+ * throw new TransparencyError('ERR_TRANSPARENCY_RANGE', 'Out of range: leaf 9 in a tree of 8');
+ * ```
+ */
+export class TransparencyError extends SignetError<TransparencyErrorCode> {
+  constructor(code: TransparencyErrorCode, message: string, options?: SignetErrorOptions) {
+    super(code, message, options);
+  }
+}
