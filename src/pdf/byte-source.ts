@@ -85,23 +85,8 @@ export class FileSource implements ByteSource {
       this.#cache.set(index, hit);
       return hit;
     }
-    const fd = this.#fd;
-    if (fd === undefined) throw new PdfError('ERR_PDF_IO', 'the file source is closed');
     const start = index * BLOCK;
-    const size = Math.min(BLOCK, this.length - start);
-    const buf = new Uint8Array(Math.max(0, size));
-    let got = 0;
-    try {
-      while (got < size) {
-        const n = readSync(fd, buf, got, size - got, start + got);
-        if (n === 0) break;
-        got += n;
-      }
-    } catch (cause) {
-      throw new PdfError('ERR_PDF_IO', 'cannot read the PDF file', { cause });
-    }
-    this.#bytesRead += got;
-    const block = buf.subarray(0, got);
+    const block = this.#direct(start, Math.max(0, Math.min(BLOCK, this.length - start)));
     this.#cache.set(index, block);
     if (this.#cache.size > CACHE_BLOCKS) {
       const oldest = this.#cache.keys().next().value;
@@ -134,21 +119,8 @@ export class FileSource implements ByteSource {
   }
 
   #direct(start: number, size: number): Uint8Array {
-    const fd = this.#fd;
-    if (fd === undefined) throw new PdfError('ERR_PDF_IO', 'the file source is closed');
     const buf = new Uint8Array(size);
-    let got = 0;
-    try {
-      while (got < size) {
-        const n = readSync(fd, buf, got, size - got, start + got);
-        if (n === 0) break;
-        got += n;
-      }
-    } catch (cause) {
-      throw new PdfError('ERR_PDF_IO', 'cannot read the PDF file', { cause });
-    }
-    this.#bytesRead += got;
-    return buf.subarray(0, got);
+    return buf.subarray(0, this.readInto(start, buf));
   }
 
   /** Reads `[offset, offset + target.length)` into `target` with positioned reads, bypassing the block cache. */
