@@ -2,7 +2,16 @@
 import { SignetError, type SignetErrorOptions } from '../core/errors.js';
 
 /** Every code the transparency domain throws (listed in docs/errors/transparency.md). */
-export type TransparencyErrorCode = 'ERR_TRANSPARENCY_RANGE';
+export type TransparencyErrorCode =
+  | 'ERR_TRANSPARENCY_RANGE'
+  // Verifiable batches and receipts (batch-tree.ts, receipt.ts, transparency-key.ts).
+  | 'ERR_TRANSPARENCY_KEY'
+  | 'ERR_TRANSPARENCY_RECEIPT_MALFORMED'
+  | 'ERR_TRANSPARENCY_RECEIPT_KEY'
+  | 'ERR_TRANSPARENCY_RECEIPT_SIGNATURE'
+  | 'ERR_TRANSPARENCY_RECEIPT_HASH'
+  | 'ERR_TRANSPARENCY_BATCH_PROOF'
+  | 'ERR_TRANSPARENCY_BATCH_ROOT';
 
 /**
  * A transparency or Merkle-proof error. `code` is stable; `message` is safe to show.

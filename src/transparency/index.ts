@@ -14,3 +14,22 @@ export {
   type MerkleHashSource,
 } from './merkle-tree.js';
 export { TransparencyError, type TransparencyErrorCode } from './errors.js';
+export { batchProofs, batchRoot, batchTree, isBatchMember, type BatchProof } from './batch-tree.js';
+export {
+  RECEIPT_TYPE,
+  parseReceipt,
+  receiptSignedBytes,
+  signReceipt,
+  verifyReceipt,
+  type Receipt,
+  type ReceiptExpectations,
+  type ReceiptFacts,
+  type ReceiptStatement,
+} from './receipt.js';
+export {
+  deriveTransparencyKey,
+  readTransparencyPublicKey,
+  verifyTransparencySignature,
+  type TransparencyKey,
+  type TransparencyPublicKey,
+} from './transparency-key.js';
