@@ -2,8 +2,8 @@
  * One-shot PAdES signing of bytes or files: prepare → Signer.sign → embed, then the levels of
  * ETSI EN 319 142-1 §6 on request (B-T signature-time-stamp, B-LT DSS, B-LTA document timestamp).
  */
-import { closeSync, copyFileSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import { copyFile } from 'node:fs/promises';
+import { closeSync, copyFileSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { copyFile, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, join, basename } from 'node:path';
 import type { Signer } from '../cms/index.js';
 import { FileSource, bytesSource, type ByteSource } from '../pdf/index.js';
@@ -148,12 +148,20 @@ export async function signPdfFile(
       source.close();
     }
     const { prepared, update } = await signSource(bytes, signer, options);
+    // The output is written on the thread pool: creating a file costs the kernel about a
+    // millisecond on a journalled file system (ext4: 200 creations took 270–500 ms of a batch's
+    // main thread), which now overlaps the next file's signing. Two buffers, no concatenation.
     const tmp = temporaryPathFor(outputPath);
     try {
-      writeFileSync(tmp, concatBytes(bytes, update));
-      renameSync(tmp, outputPath);
+      const handle = await open(tmp, 'w');
+      try {
+        await writeAllAsync(handle, [bytes, update]);
+      } finally {
+        await handle.close();
+      }
+      await rename(tmp, outputPath);
     } catch (err) {
-      rmSync(tmp, { force: true });
+      await rm(tmp, { force: true });
       throw err;
     }
     return prepared;
@@ -190,11 +198,17 @@ function temporaryPathFor(outputPath: string): string {
   return join(dirname(outputPath), `.${basename(outputPath)}.${process.pid}-${++temporaryCount}.tmp`);
 }
 
-function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
+/** Writes `parts` in order; a short writev (possible, if rare, on a regular file) is resumed. */
+async function writeAllAsync(handle: FileHandle, parts: readonly Uint8Array[]): Promise<void> {
+  let written = (await handle.writev([...parts])).bytesWritten;
+  for (const part of parts) {
+    if (written >= part.length) {
+      written -= part.length;
+      continue;
+    }
+    for (let off = written; off < part.length; ) off += (await handle.write(part, off, part.length - off)).bytesWritten;
+    written = 0;
+  }
 }
 
 function writeAll(fd: number, bytes: Uint8Array): void {
