@@ -10,8 +10,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../support/tmp.js';
+import { signetCommand } from '../support/signet-command.js';
 
-const bin = join(process.cwd(), 'test', 'server', 'support', 'signet-bin.ts');
 
 interface Run {
   readonly code: number | null;
@@ -21,7 +21,7 @@ interface Run {
 
 function signet(args: readonly string[], env: NodeJS.ProcessEnv): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', bin, ...args], {
+    const child = spawn(process.execPath, [...signetCommand(), ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, DATABASE_URL: '', NODE_ENV: '', ...env },
     });

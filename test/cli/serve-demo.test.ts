@@ -20,6 +20,7 @@ import { requireTools, runTool } from '../support/tools.js';
 import { tempDir } from '../support/tmp.js';
 import { serverEnv } from '../server/support/server-fixture.js';
 import { startServe } from '../server/support/serve-process.js';
+import { signetCommand } from '../support/signet-command.js';
 
 interface Demo {
   username: string;
@@ -35,9 +36,8 @@ async function call(url: string, body: object, authorization: string): Promise<{
 }
 
 function signetCli(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const bin = join(process.cwd(), 'test', 'server', 'support', 'signet-bin.ts');
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...signetCommand(), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -17,12 +17,12 @@ import { storeKinds } from '../support/stores.js';
 import { tempDir } from '../support/tmp.js';
 import { demoSession, sharedClock, startNode } from './support/csc-nodes.js';
 import { openServices, serverEnv } from './support/server-fixture.js';
+import { signetCommand } from '../support/signet-command.js';
 
-const bin = join(process.cwd(), 'test', 'server', 'support', 'signet-bin.ts');
 
 /** Runs `signet …args` as a child process; resolves with its exit code and output. */
 function signet(args: readonly string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DATABASE_URL: '', ...env } });
+  const child = spawn(process.execPath, [...signetCommand(), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DATABASE_URL: '', ...env } });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));

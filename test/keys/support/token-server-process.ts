@@ -8,8 +8,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initSoftHsm, softhsmModule } from './softhsm.js';
 import { makeMutualTls } from './tls.js';
+import { signetCommand } from '../../support/signet-command.js';
 
-const bin = join(process.cwd(), 'test', 'server', 'support', 'signet-bin.ts');
 
 /** The client identity files of a signing node (SIGNET_TOKEN_SERVER_*_FILE). */
 export interface TokenClientFiles {
@@ -127,7 +127,7 @@ function spawnTokenServer(
   env: NodeJS.ProcessEnv,
   timeoutMs: number,
 ): Promise<TokenServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', bin, ...args], {
+  const child = spawn(process.execPath, [...signetCommand(), ...args], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

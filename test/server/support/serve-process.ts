@@ -1,8 +1,7 @@
 /** Runs `signet serve` as a child process on port 0 and waits for its "listening" line. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import { signetCommand } from '../../support/signet-command.js';
 
-const bin = join(process.cwd(), 'test', 'server', 'support', 'signet-bin.ts');
 
 /** A running server process. */
 export interface ServeProcess {
@@ -18,7 +17,7 @@ export interface ServeProcess {
 
 /** Spawns `signet serve --port 0 …args` with `env` added to the environment. */
 export function startServe(args: readonly string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 60_000): Promise<ServeProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', bin, 'serve', '--port', '0', ...args], {
+  const child = spawn(process.execPath, [...signetCommand(), 'serve', '--port', '0', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, DATABASE_URL: '', ...env },
   });
