@@ -8,9 +8,11 @@
  * matches either with negligible probability — a check against faults of our own signers, not a
  * verification a relying party would rely on (they verify the CMS with the whole algorithm).
  */
-import { createECDH, type KeyObject } from 'node:crypto';
+import { createECDH, type ECDH, type KeyObject } from 'node:crypto';
 import { childrenOf, contentOf, readElement, tags } from '../cms/der.js';
 import { bigintToBytes, bytesToBigint } from './ecdsa-signature.js';
+import { ModularExponent } from './modular-exponent.js';
+import { modularInverse } from './modular-inverse.js';
 
 interface Curve {
   readonly opensslName: string;
@@ -57,31 +59,27 @@ const curveNames: Readonly<Record<string, string>> = {
   'P-521': 'P-521',
 };
 
+/** Per curve and thread: an ECDH object for the two multiplications and the square root mod p. */
+interface CurveTools {
+  readonly ecdh: ECDH;
+  /** y ↦ y^((p+1)/4) mod p, a square root when one exists (p ≡ 3 mod 4; SP 800-186 §E.3). */
+  readonly squareRoot: ModularExponent;
+}
+
+const tools = new Map<string, CurveTools>();
+
+function toolsOf(c: Curve): CurveTools {
+  let t = tools.get(c.opensslName);
+  if (t === undefined) {
+    t = { ecdh: createECDH(c.opensslName), squareRoot: new ModularExponent(c.p, (c.p + 1n) / 4n) };
+    tools.set(c.opensslName, t);
+  }
+  return t;
+}
+
 function mod(a: bigint, m: bigint): bigint {
   const r = a % m;
   return r < 0n ? r + m : r;
-}
-
-function modPow(base: bigint, exponent: bigint, m: bigint): bigint {
-  let result = 1n;
-  let b = mod(base, m);
-  for (let e = exponent; e > 0n; e >>= 1n) {
-    if (e & 1n) result = (result * b) % m;
-    b = (b * b) % m;
-  }
-  return result;
-}
-
-/** a⁻¹ mod m (m prime, a ≠ 0 mod m); variable time, on public values only. */
-function modInverse(a: bigint, m: bigint): bigint {
-  let [r0, r1] = [m, mod(a, m)];
-  let [t0, t1] = [0n, 1n];
-  while (r1 !== 0n) {
-    const q = r0 / r1;
-    [r0, r1] = [r1, r0 - q * r1];
-    [t0, t1] = [t1, t0 - q * t1];
-  }
-  return mod(t0, m);
 }
 
 /** (r, s) of a DER Ecdsa-Sig-Value (RFC 5480 §2.2, RFC 3279 §2.2.3), or undefined. */
@@ -118,7 +116,7 @@ export function checkEcdsaOverDigest(publicKey: KeyObject, digest: Uint8Array, s
   // FIPS 186-5 §6.4.2 step 4: e is the leftmost nBits of the digest.
   const shift = BigInt(Math.max(0, digest.length * 8 - c.nBits));
   const e = bytesToBigint(digest) >> shift;
-  const w = modInverse(s, c.n);
+  const w = modularInverse(s, c.n);
   const u1 = mod(e * w, c.n);
   const u2 = mod(r * w, c.n);
   // The SubjectPublicKeyInfo ends with the uncompressed point 04‖x‖y (RFC 5480 §2.2).
@@ -131,34 +129,29 @@ export function checkEcdsaOverDigest(publicKey: KeyObject, digest: Uint8Array, s
   const b = mod(qy * qy - qx * qx * qx + 3n * qx, c.p);
 
   // u2·Q: its x from ECDH (u2 ≠ 0 because r, w ≠ 0), its y up to sign from y² = x³ − 3x + b.
-  const x2 = bytesToBigint(createECDHSecret(c, u2, q));
+  const { ecdh, squareRoot } = toolsOf(c);
+  ecdh.setPrivateKey(Buffer.from(bigintToBytes(u2, c.size)));
+  const x2 = bytesToBigint(ecdh.computeSecret(Buffer.from(q)));
   const ySquared = mod(x2 * x2 * x2 - 3n * x2 + b, c.p);
-  const y2 = modPow(ySquared, (c.p + 1n) / 4n, c.p);
+  const y2 = squareRoot.apply(ySquared);
   if ((y2 * y2) % c.p !== ySquared) return false;
 
   if (u1 === 0n) return mod(x2, c.n) === r;
-  const ecdh1 = createECDH(c.opensslName);
-  ecdh1.setPrivateKey(Buffer.from(bigintToBytes(u1, c.size)));
-  const p1 = ecdh1.getPublicKey();
+  ecdh.setPrivateKey(Buffer.from(bigintToBytes(u1, c.size)));
+  const p1 = ecdh.getPublicKey();
   const x1 = bytesToBigint(p1.subarray(1, 1 + c.size));
   const y1 = bytesToBigint(p1.subarray(1 + c.size));
   for (const y of [y2, mod(-y2, c.p)]) {
     let x3: bigint;
     if (x1 === x2) {
       if (y !== y1 || y === 0n) continue; // u1·G = −(±u2·Q): the sum is the point at infinity
-      const lambda = mod((3n * x1 * x1 - 3n) * modInverse(2n * y1, c.p), c.p);
+      const lambda = mod((3n * x1 * x1 - 3n) * modularInverse(2n * y1, c.p), c.p);
       x3 = mod(lambda * lambda - 2n * x1, c.p);
     } else {
-      const lambda = mod((y - y1) * modInverse(x2 - x1, c.p), c.p);
+      const lambda = mod((y - y1) * modularInverse(x2 - x1, c.p), c.p);
       x3 = mod(lambda * lambda - x1 - x2, c.p);
     }
     if (mod(x3, c.n) === r) return true;
   }
   return false;
-}
-
-function createECDHSecret(c: Curve, scalar: bigint, point: Uint8Array): Uint8Array {
-  const ecdh = createECDH(c.opensslName);
-  ecdh.setPrivateKey(Buffer.from(bigintToBytes(scalar, c.size)));
-  return ecdh.computeSecret(Buffer.from(point));
 }

@@ -1,12 +1,15 @@
 /**
  * ECDSA signature generation over a pre-computed hash (FIPS 186-5 §6.4.1; SEC 1 §4.1.3), because
- * node:crypto always hashes its input. The scalar multiplication k·G runs in OpenSSL (through
- * ECDH, constant time); the few scalar operations mod n run in BigInt with random blinding.
+ * node:crypto always hashes its input (`sign(null, digest, ecKey)` hashes with SHA-256 too). The
+ * nonce k and the scalar multiplication k·G come from OpenSSL (ECDH key generation, constant
+ * time); the inverse (Lehmer's algorithm, on a blinded value) and the few products mod n run in
+ * BigInt. The key's scalar is read per signature, never kept.
  */
-import { createECDH, randomBytes, type KeyObject } from 'node:crypto';
+import { createECDH, randomBytes, type ECDH, type KeyObject } from 'node:crypto';
 import type { NamedCurve } from '../../cms/algorithms.js';
 import { bytesToBigint, ecdsaIntegersToDer } from '../ecdsa-signature.js';
 import { KeyBackendError } from '../errors.js';
+import { modularInverse } from '../modular-inverse.js';
 
 interface CurveParams {
   readonly opensslName: string;
@@ -40,21 +43,25 @@ const curves: Readonly<Record<NamedCurve, CurveParams>> = {
   },
 };
 
+/**
+ * One ECDH object per curve and thread generates k and k·G: building one costs about half a
+ * signature. It holds the last k until the next signature on this thread, in the same process
+ * memory that holds the cached KeyObject itself.
+ */
+const nonces = new Map<NamedCurve, ECDH>();
+
+function nonceGeneratorOf(curve: NamedCurve): ECDH {
+  let ecdh = nonces.get(curve);
+  if (ecdh === undefined) {
+    ecdh = createECDH(curves[curve].opensslName);
+    nonces.set(curve, ecdh);
+  }
+  return ecdh;
+}
+
 function mod(a: bigint, n: bigint): bigint {
   const r = a % n;
   return r < 0n ? r + n : r;
-}
-
-/** a⁻¹ mod n by the extended Euclidean algorithm (n prime, a ≠ 0 mod n); variable time, so only ever called on a blinded value. */
-function modInverse(a: bigint, n: bigint): bigint {
-  let [r0, r1] = [n, mod(a, n)];
-  let [t0, t1] = [0n, 1n];
-  while (r1 !== 0n) {
-    const q = r0 / r1;
-    [r0, r1] = [r1, r0 - q * r1];
-    [t0, t1] = [t1, t0 - q * t1];
-  }
-  return mod(t0, n);
 }
 
 /** A uniformly random scalar in [1, n-1] (FIPS 186-5 §A.3.1, "extra random bits" method). */
@@ -95,11 +102,13 @@ function privateScalarOf(der: Uint8Array, size: number): Uint8Array {
  * Low level: the caller has checked the digest length.
  */
 export function signEcdsaPrehash(privateKey: KeyObject, digest: Uint8Array): Uint8Array {
-  const c = curves[curveOf(privateKey)];
+  const curve = curveOf(privateKey);
+  const c = curves[curve];
+  const nonce = nonceGeneratorOf(curve);
   // docs/security.md KEY-04: the scalar is read from a DER Buffer that is zeroed at once, never from
-  // a JWK (a string cannot be wiped and outlives the signature in the heap). Known gap: node
-  // copies the export out of an OpenSSL memory BIO that is freed without being cleansed, and the
-  // BigInt d cannot be wiped either.
+  // a JWK or any other string (a string cannot be wiped and outlives the signature in the heap).
+  // Known gap: node copies the export out of an OpenSSL memory BIO that is freed without being
+  // cleansed, and the BigInt d cannot be wiped either.
   const sec1 = privateKey.export({ format: 'der', type: 'sec1' });
   let d: bigint;
   try {
@@ -111,25 +120,21 @@ export function signEcdsaPrehash(privateKey: KeyObject, digest: Uint8Array): Uin
   let e = bytesToBigint(digest);
   const hashBits = digest.length * 8;
   if (hashBits > c.nBits) e >>= BigInt(hashBits - c.nBits);
-  const ecdh = createECDH(c.opensslName);
   for (;;) {
-    const k = randomScalar(c);
-    const kBytes = Buffer.alloc(c.size);
-    let t = k;
-    for (let i = c.size - 1; i >= 0; i--) {
-      kBytes[i] = Number(t & 0xffn);
-      t >>= 8n;
-    }
-    ecdh.setPrivateKey(kBytes);
+    // FIPS 186-5 §6.4.1 steps 4–6: k in [1, n−1] from OpenSSL's DRBG (EC_KEY_generate_key,
+    // BN_priv_rand_range) and R = k·G, both in OpenSSL.
+    nonce.generateKeys();
+    const kBytes = nonce.getPrivateKey();
+    const k = bytesToBigint(kBytes);
     kBytes.fill(0);
-    const point = ecdh.getPublicKey(); // 0x04 || x || y
+    const point = nonce.getPublicKey(); // 0x04 || x || y
     const r = mod(bytesToBigint(point.subarray(1, 1 + c.size)), c.n);
     if (r === 0n) continue;
-    // s = k⁻¹(e + r·d) mod n, computed as (k·b)⁻¹ · (b·e + b·r·d) with a random blind b so the
-    // variable-time BigInt inverse never sees k itself.
+    // s = k⁻¹(e + r·d) mod n, computed as (k·b)⁻¹ · (b·e + b·r·d) with a random blind b, so the
+    // variable-time inverse never sees k itself.
     const b = randomScalar(c);
-    const kbInv = modInverse(mod(k * b, c.n), c.n);
-    const s = mod(kbInv * mod(mod(b * e, c.n) + mod(mod(b * r, c.n) * d, c.n), c.n), c.n);
+    const kbInv = modularInverse(mod(k * b, c.n), c.n);
+    const s = mod(kbInv * mod(b * e + mod(b * r, c.n) * d, c.n), c.n);
     if (s === 0n) continue;
     return ecdsaIntegersToDer(r, s, c.size);
   }
