@@ -1,6 +1,16 @@
 /** Signature validation (ETSI EN 319 102-1): reports with indications, never exceptions for verdicts. */
 export { FindingList, unreadableDocument, verifyPdfSignatures, type VerifyOptions } from './verify-pdf-signatures.js';
-export { defaultValidationPolicy, digestRefusal, type DigestAcceptance, type ValidationPolicy } from './validation-policy.js';
+export {
+  defaultValidationPolicy,
+  digestRefusal,
+  publicKeyRefusal,
+  type DigestAcceptance,
+  type KeySizeAcceptance,
+  type PublicKeyAlgorithm,
+  type PublicKeyFacts,
+  type ValidationPolicy,
+} from './validation-policy.js';
+export { acceptanceRefusals, publicKeyFacts, type AlgorithmFacts } from './signature-acceptance.js';
 export { buildCertificatePath, type PathResult } from './certificate-path.js';
 export { addLongTermFacts, verifyPdfLongTerm, type LongTermInput, type LongTermOptions, type RevocationMode } from './long-term.js';
 export {

@@ -44,6 +44,7 @@ import type {
   ValidationFindingCode,
 } from './types.js';
 import type { FetchedRevocation } from './online-revocation.js';
+import { acceptanceRefusals, publicKeyFacts, type AlgorithmFacts } from './signature-acceptance.js';
 import { defaultValidationPolicy, type ValidationPolicy } from './validation-policy.js';
 import { verifyPdfSignatures } from './verify-pdf-signatures.js';
 
@@ -334,11 +335,16 @@ export function addLongTermFacts(
     let signer: Uint8Array | undefined;
     let pool: Uint8Array[] = [...dss.certificates];
     const own: VerifiedTimestamp[] = [];
+    let algorithms: AlgorithmFacts | undefined;
     try {
       const sd = parseSignedData(sig.container, undefined, { algorithms: 'verifiable' });
       const si = sd.signerInfos[0];
       pool = [...sd.certificates, ...pool];
       signer = si ? findSignerCertificate(sd, si) : undefined;
+      if (si && signer) {
+        const sha1 = sig.dict.getName('SubFilter') === 'adbe.pkcs7.sha1' ? (['SHA-1'] as const) : [];
+        algorithms = { digests: [si.digestAlgorithm, si.signatureAlgorithm.digest, ...sha1], publicKey: publicKeyFacts(signer) };
+      }
       for (const attr of si?.unsignedAttributes ?? []) {
         if (attr.oid !== cmsOids.id_aa_signatureTimeStampToken) continue;
         for (const token of attr.values) {
@@ -450,6 +456,22 @@ export function addLongTermFacts(
     const said = revocation?.origin === 'online' ? 'an online lookup says' : 'the DSS says';
     let indication = r.indication;
     let subIndication = r.subIndication;
+    // EN 319 102-1 §5.6.2.1 (past signature validation) with ETSI TS 119 312: an algorithm or
+    // key size no longer acceptable now was acceptable at the best signature time a time-stamp
+    // proves — the signature is accepted; the refusals of validation time become warnings.
+    if (subIndication === 'CRYPTO_CONSTRAINTS_FAILURE_NO_POE' && poeTime !== Infinity && algorithms) {
+      const bestSignatureTime = new Date(poeTime);
+      if (acceptanceRefusals(policy, algorithms, bestSignatureTime).length === 0) {
+        const weak = findings.filter((f) => f.code === 'ERR_VALIDATION_WEAK_ALGORITHM' && f.severity === 'error');
+        for (const f of weak) {
+          findings.splice(findings.indexOf(f), 1);
+          problems.splice(problems.indexOf(f.message), 1);
+          warning('ERR_VALIDATION_WEAK_ALGORITHM', 'signature-acceptance', `${f.message}; accepted: a time-stamp proves the signature existed at ${bestSignatureTime.toISOString()}, when it was acceptable`);
+        }
+        const otherErrors = (r.findings ?? []).filter((f) => f.severity === 'error' && f.code !== 'ERR_VALIDATION_WEAK_ALGORITHM').length;
+        [indication, subIndication] = otherErrors > 0 ? ['INDETERMINATE', undefined] : ['TOTAL-PASSED', undefined];
+      }
+    }
     if (brokenTimestamp && indication === 'TOTAL-PASSED')
       [indication, subIndication] = ['INDETERMINATE', 'SIG_CONSTRAINTS_FAILURE'];
     if (revocation?.status === 'revoked' && indication !== 'TOTAL-FAILED') {

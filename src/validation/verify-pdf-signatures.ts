@@ -41,7 +41,8 @@ import { qualifiedCertificateStatements } from './qualified-certificate.js';
 import { checkCertificationStructure, type SignedField } from './certification-structure.js';
 import { fieldLocksOf, type FieldLock } from './field-locks.js';
 import { analyseLaterRevisions, pageContentOverLimit } from './revision-changes.js';
-import { defaultValidationPolicy, digestRefusal, type ValidationPolicy } from './validation-policy.js';
+import { acceptanceRefusals, publicKeyFacts } from './signature-acceptance.js';
+import { defaultValidationPolicy, type ValidationPolicy } from './validation-policy.js';
 import type {
   ChainStatus,
   DocumentReport,
@@ -163,7 +164,10 @@ export class FindingList {
   }
 }
 
-/** SignerInfo problems that are the policy's business (algorithm and key strength). */
+/**
+ * SignerInfo problems that are the policy's business, not facts: the key-size floor of the
+ * signing side's algorithm table (cms/algorithms.ts) is replaced by the policy's dated key sizes.
+ */
 const POLICY_PROBLEMS = new Set<SignerInfoProblem>(['KEY_NOT_ACCEPTED']);
 
 function verifyOne(
@@ -279,22 +283,22 @@ function verifyOne(
             const message = `CMS: ${p}`;
             if (p === 'MESSAGE_DIGEST_MISMATCH' || p === 'MESSAGE_DIGEST_MISSING') out.error('ERR_VALIDATION_DIGEST_MISMATCH', 'cryptographic-verification', message);
             else if (p === 'SIGNATURE_INVALID' || p === 'KEY_ALGORITHM_MISMATCH') out.error('ERR_VALIDATION_SIGNATURE_INVALID', 'cryptographic-verification', message);
-            else if (POLICY_PROBLEMS.has(p)) {
-              weakCrypto.push(p);
-              out.error('ERR_VALIDATION_WEAK_ALGORITHM', 'signature-acceptance', message);
-            } else {
+            else if (!POLICY_PROBLEMS.has(p)) {
               constraintFailures.push(p);
               out.error('ERR_VALIDATION_SIGNED_ATTRIBUTES', 'cryptographic-verification', message);
             }
           }
-          // Second pass, signature acceptance (EN 319 102-1 §5.2.8): the policy judges each digest used.
-          const used = new Set([si.digestAlgorithm, si.signatureAlgorithm.digest, ...(subFilter === 'adbe.pkcs7.sha1' ? (['SHA-1'] as const) : [])]);
+          // Second pass, signature acceptance (EN 319 102-1 §5.2.8): the policy judges each digest
+          // used and the signer's key size at validation time (long-term.ts judges again at the
+          // best signature time a time-stamp proves).
           const policy = options.policy ?? defaultValidationPolicy;
-          for (const d of used) {
-            const refusal = digestRefusal(policy, d, (options.clock ?? systemClock).now());
-            if (refusal === undefined) continue;
-            weakCrypto.push(d);
-            out.error('ERR_VALIDATION_WEAK_ALGORITHM', 'signature-acceptance', `the signature uses ${d}: ${refusal}`);
+          const facts = {
+            digests: [si.digestAlgorithm, si.signatureAlgorithm.digest, ...(subFilter === 'adbe.pkcs7.sha1' ? (['SHA-1'] as const) : [])],
+            publicKey: publicKeyFacts(signerDer),
+          };
+          for (const refusal of acceptanceRefusals(policy, facts, (options.clock ?? systemClock).now())) {
+            weakCrypto.push(refusal);
+            out.error('ERR_VALIDATION_WEAK_ALGORITHM', 'signature-acceptance', refusal);
           }
         } else out.error('ERR_VALIDATION_SIGNER_CERTIFICATE', 'identification-of-the-signing-certificate', 'the signer certificate is not in the container');
       }

@@ -103,9 +103,9 @@ describe('issue 14: false alarms the reference validators do not raise', () => {
     assert.equal(weak?.check, 'signature-acceptance');
     assert.match(weak?.message ?? '', /SHA-1/);
     // The policy is data: one that accepts SHA-1 makes the same facts TOTAL-PASSED; one without SHA-256 refuses a Signet signature.
-    const lenient = { ...defaultValidationPolicy, signatureAcceptance: { digests: { ...defaultValidationPolicy.signatureAcceptance.digests, 'SHA-1': {} } } };
+    const lenient = { ...defaultValidationPolicy, signatureAcceptance: { ...defaultValidationPolicy.signatureAcceptance, digests: { ...defaultValidationPolicy.signatureAcceptance.digests, 'SHA-1': {} } } };
     assert.equal(only(verifyPdfSignatures(file, { trustAnchors: anchors, policy: lenient })).indication, 'TOTAL-PASSED');
-    const strict = { ...defaultValidationPolicy, signatureAcceptance: { digests: { 'SHA-512': {} } } };
+    const strict = { ...defaultValidationPolicy, signatureAcceptance: { ...defaultValidationPolicy.signatureAcceptance, digests: { 'SHA-512': {} } } };
     const modern = crafted({ leaf: 'rsa', algorithm: { kind: 'rsa-pkcs1', hash: 'sha256' } });
     assert.equal(only(verifyPdfSignatures(modern, { trustAnchors: anchors, policy: strict })).subIndication, 'CRYPTO_CONSTRAINTS_FAILURE_NO_POE');
     // A tampered SHA-1 signature is still a broken one.
