@@ -14,7 +14,9 @@ export type SadErrorCode =
   | 'ERR_SAD_CREDENTIAL_UNUSABLE'
   | 'ERR_SAD_CERTIFICATE_REVOKED'
   | 'ERR_SAD_REQUEST_INVALID'
-  | 'ERR_SAD_COUNT_EXCEEDED';
+  | 'ERR_SAD_COUNT_EXCEEDED'
+  | 'ERR_SAD_BATCH_PROOF'
+  | 'ERR_SAD_BATCH_PROOF_REQUIRED';
 
 /** A SAD was refused (INV-1/INV-2). Nothing was consumed when this is thrown. */
 export class SadError extends SignetError<SadErrorCode> {}

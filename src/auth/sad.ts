@@ -13,7 +13,9 @@ import {
   findSad,
   findSadForUse,
   findUserById,
+  insertBatchReceipts,
   insertSad,
+  listSadLeaves,
   markSadHashesUsed,
   revokeSadRow,
   type Db,
@@ -21,6 +23,16 @@ import {
   type Store,
 } from '../store/index.js';
 import { appendAudit, appendAuditNow, type AuditContext } from '../audit/index.js';
+import {
+  batchRoot,
+  batchTree,
+  inclusionProof,
+  isBatchMember,
+  signReceipt,
+  type BatchProof,
+  type Receipt,
+  type TransparencyKey,
+} from '../transparency/index.js';
 import { SadError } from './errors.js';
 import { checkSadBinding } from './sad-checks.js';
 import { generateOpaqueToken, hashOpaqueToken } from './opaque-token.js';
@@ -69,6 +81,18 @@ export interface IssuedSad {
 export interface ConsumeSadRequest extends SadBinding, RequestOrigin {
   readonly sad: string;
   readonly hashes: readonly Uint8Array[];
+  /**
+   * Issue 21: each hash's inclusion proof against the batch root the SAD binds, aligned with
+   * `hashes` (signHash's `signet_batchProofs`); required past `exactListMax`.
+   */
+  readonly proofs?: readonly BatchProof[];
+}
+
+/** What a consumption answers: the remaining count and, under a batch root, a receipt per hash. */
+export interface ConsumedSad {
+  readonly remaining: number;
+  /** Aligned with the request's `hashes`; absent when the SAD binds no root or no key signs receipts. */
+  readonly receipts?: readonly Receipt[];
 }
 
 /** A SAD whose hashes a transaction reserved (or re-checked): what idempotent signing records. */
@@ -77,6 +101,8 @@ export interface ReservedSad {
   readonly idHash: Uint8Array;
   /** Expiry, epoch ms. */
   readonly expiresAt: number;
+  /** The receipts of the reserved hashes (aligned with the request's `hashes`), when issued. */
+  readonly receipts?: readonly Receipt[];
 }
 
 /** The SAD service: issue, consume, extend, revoke. State lives in the database only. */
@@ -86,6 +112,14 @@ export interface SadServiceOptions {
   readonly audit: AuditContext;
   /** Longest lifetime a SAD may be given or extended to, in seconds (default 600). */
   readonly maxLifetimeSeconds?: number;
+  /** Signs a receipt for every hash consumed under a batch root (issue 21); absent, none are made. */
+  readonly receiptKey?: TransparencyKey;
+  /**
+   * Largest approved batch whose hashes may be named without their inclusion proof (the exact
+   * list, as before issue 21); past it signHash must send `signet_batchProofs`. Default
+   * `maxSadSignatures` (proofs always optional). SIGNET_BATCH_EXACT_LIST_MAX.
+   */
+  readonly exactListMax?: number;
 }
 
 function checkHashes(hashes: readonly Uint8Array[], hashAlgorithmOid: string): void {
@@ -132,6 +166,38 @@ function checkSadForUse(
   }
 }
 
+/**
+ * Issue 21: inclusion proofs, when sent, must each lead from their hash to the SAD's batch root
+ * (RFC 9162 §2.1.3.2); past `exactListMax` approved hashes they are required. Refusals consume nothing.
+ */
+function checkBatchProofs(row: SadForUse, request: ConsumeSadRequest, exactListMax: number): void {
+  const proofs = request.proofs;
+  if (proofs === undefined) {
+    if (row.batch_size != null && row.batch_size > exactListMax) {
+      throw new SadError(
+        'ERR_SAD_BATCH_PROOF_REQUIRED',
+        `the approved batch holds ${row.batch_size} hashes; past ${exactListMax} each hash needs its inclusion proof`,
+      );
+    }
+    return;
+  }
+  if (row.batch_root == null || row.batch_size == null) {
+    throw new SadError('ERR_SAD_BATCH_PROOF', 'the SAD binds no batch root to prove against');
+  }
+  if (proofs.length !== request.hashes.length) {
+    throw new SadError('ERR_SAD_BATCH_PROOF', 'one inclusion proof per hash is required');
+  }
+  for (let i = 0; i < proofs.length; i++) {
+    const proof = proofs[i] as BatchProof;
+    if (!isBatchMember(request.hashes[i] as Uint8Array, proof, row.batch_size, row.batch_root)) {
+      throw new SadError(
+        'ERR_SAD_BATCH_PROOF',
+        `hash ${i} is not leaf ${proof.leafIndex} of the approved batch: its inclusion proof does not lead to the batch root`,
+      );
+    }
+  }
+}
+
 /** Sorted copies, so concurrent consumers touch rows in the same order. */
 function sortedHashes(hashes: readonly Uint8Array[]): Uint8Array[] {
   return [...hashes].sort((a, b) => Buffer.compare(a, b)).map((h) => new Uint8Array(h));
@@ -152,12 +218,16 @@ export class SadService {
   readonly #clock: Clock;
   readonly #audit: AuditContext;
   readonly #maxLifetimeSeconds: number;
+  readonly #receiptKey: TransparencyKey | undefined;
+  readonly #exactListMax: number;
 
   constructor(options: SadServiceOptions) {
     this.#store = options.store;
     this.#clock = options.clock;
     this.#audit = options.audit;
     this.#maxLifetimeSeconds = options.maxLifetimeSeconds ?? 600;
+    this.#receiptKey = options.receiptKey;
+    this.#exactListMax = options.exactListMax ?? maxSadSignatures;
   }
 
   /** Issues a SAD. docs/security.md SAD-18: inconsistent requests are refused and nothing is stored. */
@@ -180,6 +250,9 @@ export class SadService {
     const { token: sad, hash: idHash } = generateOpaqueToken();
     const now = this.#clock.now().getTime();
     const expiresAt = now + lifetime * 1000;
+    // Issue 21: the SAD binds the RFC 9162 root of the hashes in the order the person approved them.
+    const root = batchRoot(request.hashes);
+    const leafIndex = new Map(request.hashes.map((h, i) => [toHex(h), i]));
     await this.#store.transaction(async (trx) => {
       // INV-1, docs/security.md AC-02: only the owner's own, usable credential can be authorised; a
       // foreign credential is answered like an unknown one.
@@ -204,8 +277,10 @@ export class SadService {
           expires_at: expiresAt,
           revoked: 0,
           created_at: now,
+          batch_root: root,
+          batch_size: request.hashes.length,
         },
-        sortedHashes(request.hashes),
+        sortedHashes(request.hashes).map((hash) => ({ hash, leafIndex: leafIndex.get(toHex(hash)) as number })),
       );
       await appendAudit(
         trx,
@@ -213,6 +288,7 @@ export class SadService {
           sadRef: sadRef(idHash),
           numSignatures: n,
           hashes: request.hashes.map(toBase64),
+          batchRoot: toBase64(root),
         }),
         this.#audit,
       );
@@ -226,18 +302,23 @@ export class SadService {
    * conditional UPDATEs whose row counts are checked. Any failure rolls back everything and is
    * audited; on success the audit row commits with the consumption. Call BEFORE the key operation.
    */
-  async consume(request: ConsumeSadRequest): Promise<{ readonly remaining: number }> {
+  async consume(request: ConsumeSadRequest): Promise<ConsumedSad> {
     return this.#audited(request, async (trx, row, hashes, now) => {
       const remaining = await this.#consumeIn(trx, row, hashes, now);
+      const receipts = await this.#receiptsIn(trx, row, request, now);
+      // Issue 21: the receipts are stored with this entry, which names their root and signatures.
       await appendAudit(
         trx,
         this.#event(request, 'sad.consume', 'success', {
           sadRef: sadRef(row.id_hash),
           hashes: hashes.map(toBase64),
+          ...(receipts === undefined
+            ? {}
+            : { batchRoot: toBase64(row.batch_root as Uint8Array), receipts: receipts.map((r) => r.signature) }),
         }),
         this.#audit,
       );
-      return { remaining };
+      return receipts === undefined ? { remaining } : { remaining, receipts };
     });
   }
 
@@ -249,7 +330,12 @@ export class SadService {
   async reserve<T>(request: ConsumeSadRequest, within: (trx: Db, sad: ReservedSad) => Promise<T>): Promise<T> {
     return this.#audited(request, async (trx, row, hashes, now) => {
       await this.#consumeIn(trx, row, hashes, now);
-      return within(trx, { idHash: row.id_hash, expiresAt: row.expires_at });
+      const receipts = await this.#receiptsIn(trx, row, request, now);
+      return within(trx, {
+        idHash: row.id_hash,
+        expiresAt: row.expires_at,
+        ...(receipts === undefined ? {} : { receipts }),
+      });
     });
   }
 
@@ -275,6 +361,7 @@ export class SadService {
         const now = this.#clock.now().getTime();
         const row = await findSadForUse(trx, idHash);
         checkSadForUse(row, request, now);
+        checkBatchProofs(row, request, this.#exactListMax);
         return use(trx, row, hashes, now);
       });
     } catch (err) {
@@ -305,6 +392,62 @@ export class SadService {
     if (remaining === undefined) throw await refuse();
     if ((await markSadHashesUsed(trx, idHash, hashes)) !== hashes.length) throw await refuse();
     return remaining;
+  }
+
+  /**
+   * Issue 21: signs and stores a receipt for each hash of the request when the SAD binds a batch
+   * root, in the consuming transaction (so a receipt exists exactly when its hash was consumed).
+   * The proofs come from the request when it sent them (already verified), else from the stored
+   * approved order.
+   */
+  async #receiptsIn(
+    trx: Db,
+    row: SadForUse,
+    request: ConsumeSadRequest,
+    now: number,
+  ): Promise<Receipt[] | undefined> {
+    const key = this.#receiptKey;
+    if (key === undefined || row.batch_root == null || row.batch_size == null) return undefined;
+    const root = row.batch_root;
+    const size = row.batch_size;
+    let proofs: readonly BatchProof[];
+    if (request.proofs !== undefined) {
+      proofs = request.proofs;
+    } else {
+      const leaves = await listSadLeaves(trx, row.id_hash);
+      const tree = batchTree(leaves);
+      const index = new Map(leaves.map((h, i) => [toHex(h), i]));
+      proofs = request.hashes.map((h) => {
+        const leafIndex = index.get(toHex(h)) as number;
+        return { leafIndex, path: inclusionProof(tree, leafIndex) };
+      });
+    }
+    const signedAt = new Date(now);
+    const receipts = request.hashes.map((hash, i) =>
+      signReceipt(key, {
+        hash,
+        hashAlgorithmOid: row.hash_algorithm_oid,
+        proof: proofs[i] as BatchProof,
+        batchSize: size,
+        batchRoot: root,
+        sadId: row.id_hash,
+        credentialId: row.credential_id,
+        signedAt,
+      }),
+    );
+    await insertBatchReceipts(
+      trx,
+      receipts.map((receipt, i) => ({
+        sad_id: row.id_hash,
+        leaf_index: (proofs[i] as BatchProof).leafIndex,
+        user_id: row.user_id,
+        credential_id: row.credential_id,
+        hash: new Uint8Array(request.hashes[i] as Uint8Array),
+        receipt: JSON.stringify(receipt),
+        created_at: now,
+      })),
+    );
+    return receipts;
   }
 
   /**

@@ -30,6 +30,9 @@ const sadErrors: Readonly<Record<SadErrorCode, readonly [CscErrorCode, string]>>
   ERR_SAD_REQUEST_INVALID: ['ERR_CSC_INVALID_REQUEST', 'Invalid value for parameter numSignatures'],
   // CSC v2 §11.9: a successor SAD never authorises more than the remaining count.
   ERR_SAD_COUNT_EXCEEDED: ['ERR_CSC_INVALID_REQUEST', 'Numbers of signatures is too high'],
+  // Issue 21: the Signet extension parameter signet_batchProofs (docs/csc.md).
+  ERR_SAD_BATCH_PROOF: ['ERR_CSC_INVALID_REQUEST', 'Hash is not authorized by the SAD: its inclusion proof does not verify'],
+  ERR_SAD_BATCH_PROOF_REQUIRED: ['ERR_CSC_INVALID_REQUEST', 'Missing (or invalid type) array parameter signet_batchProofs'],
 };
 
 function authError(code: AuthErrorCode, version: CscVersion): readonly [CscErrorCode, string] {

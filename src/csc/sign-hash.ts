@@ -6,12 +6,14 @@
  */
 import { maxSadSignatures } from '../auth/index.js';
 import { digestAlgorithms, type SignatureAlgorithm } from '../cms/index.js';
+import type { Receipt } from '../transparency/index.js';
 import type { CredentialRow } from '../store/index.js';
 import { origin } from './auth-operations.js';
 import type { CredentialCertificate } from './credential-certificate.js';
 import { chooseCredentialKey, signWithFailover, type ChosenKey, type CredentialKey } from './credential-key.js';
 import { candidateKeys, credentialKeyEntries, keyChoiceOf, type CredentialKeyEntry } from './credential-keys.js';
 import type { CscDeps, CscRequestContext } from './csc-deps.js';
+import { optionalBatchProofs } from './batch-proofs.js';
 import { CscError, invalidParameter, missingParameter } from './errors.js';
 import { refuseExternalCredential } from './external-signing.js';
 import { parseIdempotencyKey } from './idempotency-key.js';
@@ -91,6 +93,7 @@ export async function signHash(
   const sad = sadOf(body, caller);
   const max = Math.min(deps.limits?.maxHashes ?? maxSadSignatures, maxSadSignatures);
   const hashes = requiredHashes(body, 'hashes', max);
+  const proofs = optionalBatchProofs(body, hashes.length);
   const algorithm = resolveSignAlgo({
     signAlgo: requiredString(body, 'signAlgo', 64),
     hashAlgorithmOid: optionalString(body, 'hashAlgorithmOID', 64),
@@ -116,6 +119,7 @@ export async function signHash(
     credentialId: row.id,
     clientId: caller.info.clientId,
     hashAlgorithmOid: digestOid(algorithm.digest),
+    ...(proofs === undefined ? {} : { proofs }),
     ...origin(ctx),
   };
   // The answer names the certificate that signed when the credential has several keys or the
@@ -138,8 +142,10 @@ export async function signHash(
   if (idempotencyKey === undefined) {
     const chosen = await chooseCredentialKey(deps, row, candidates, hashes.length);
     try {
-      await deps.sads.consume({ ...binding, sad, hashes });
-      return await sign(chosen);
+      const { receipts } = await deps.sads.consume({ ...binding, sad, hashes });
+      const answer = await sign(chosen);
+      // Issue 21: the batch receipts, one per hash in the order of `hashes` (a Signet extension).
+      return receipts === undefined ? answer : { ...answer, signet_receipts: [...receipts] };
     } finally {
       chosen.release();
     }
@@ -175,6 +181,8 @@ export async function signHash(
 export type SignHashAnswer = {
   readonly signatures: string[];
   readonly signet_key?: KeyAnswer;
+  /** Issue 21: the receipt of each signed hash, when the SAD binds a batch root. */
+  readonly signet_receipts?: Receipt[];
 };
 
 /** The certificate of the key that signed: its serial number and chain (base64 DER, leaf first). */

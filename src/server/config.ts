@@ -100,6 +100,11 @@ export interface ServerConfig {
   /** The TSA's serial numbers reserved per database round trip (`SIGNET_TSA_SERIAL_BLOCK`, 1–65536). */
   readonly tsaSerialBlock: number;
   /**
+   * Issue 21: the largest approved batch whose hashes signHash accepts as the exact list, without
+   * their inclusion proofs (`SIGNET_BATCH_EXACT_LIST_MAX`, default 1000 = the SAD maximum, 1–1000).
+   */
+  readonly batchExactListMax: number;
+  /**
    * The credential certificate profiles (issue 16 §3, docs/certificate-profiles.md):
    * `SIGNET_CERTIFICATE_PROFILES_FILE` (must exist), else `DIR/certificate-profiles.json` when it
    * exists; without either only the built-in `signing` profile is offered.
@@ -231,6 +236,12 @@ function tsaSerialBlock(text: string | undefined): number {
   const block = parseCount(text, 256, 'SIGNET_TSA_SERIAL_BLOCK');
   if (block < 1 || block > 65_536) throw new ServerError('ERR_SERVER_CONFIG', 'SIGNET_TSA_SERIAL_BLOCK must be between 1 and 65536');
   return block;
+}
+
+function batchExactListMax(text: string | undefined): number {
+  const max = parseCount(text, 1000, 'SIGNET_BATCH_EXACT_LIST_MAX');
+  if (max < 1 || max > 1000) throw new ServerError('ERR_SERVER_CONFIG', 'SIGNET_BATCH_EXACT_LIST_MAX must be between 1 and 1000');
+  return max;
 }
 
 function signingThreads(text: string | undefined): number {
@@ -407,6 +418,7 @@ export function loadServerConfig(input: ServerConfigInput = {}): ServerConfig {
       withinDays: parseCount(env['SIGNET_RENEWAL_WITHIN_DAYS'], 30, 'SIGNET_RENEWAL_WITHIN_DAYS'),
     },
     tsaSerialBlock: tsaSerialBlock(env['SIGNET_TSA_SERIAL_BLOCK']),
+    batchExactListMax: batchExactListMax(env['SIGNET_BATCH_EXACT_LIST_MAX']),
     certificateProfiles:
       nonEmpty(env['SIGNET_CERTIFICATE_PROFILES_FILE']) !== undefined
         ? { file: resolve(env['SIGNET_CERTIFICATE_PROFILES_FILE'] as string), required: true }

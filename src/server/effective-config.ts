@@ -143,6 +143,7 @@ export function effectiveConfiguration(
   put('SIGNET_RENEWAL_INTERVAL_MS', config.renewal.intervalMs);
   put('SIGNET_RENEWAL_WITHIN_DAYS', config.renewal.withinDays);
   put('SIGNET_TSA_SERIAL_BLOCK', config.tsaSerialBlock);
+  put('SIGNET_BATCH_EXACT_LIST_MAX', config.batchExactListMax);
   put('SIGNET_CA_POLICY_OID', config.caPolicyOids?.join(',') ?? '(the CA directory\'s)');
   put('SIGNET_CERTIFICATE_PROFILES_FILE', `${config.certificateProfiles.file}${config.certificateProfiles.required ? '' : ' (when present)'}`);
   put('SIGNET_OCSP_STATUS_RECHECK_MS', config.ocsp.statusRecheckMs);

@@ -3,6 +3,7 @@
  * key backends, CA / TSA / OCSP responder, SAD service, authenticator, hasher, audit context,
  * logger, admin service. Plain objects handed to the route plugins; `close()` releases them all.
  */
+import { deriveTransparencyKey, type TransparencyKey } from '../transparency/index.js';
 import { loadCertificateProfiles } from './certificate-profiles.js';
 import { readFileSync, rmSync } from 'node:fs';
 import type { Logger } from 'pino';
@@ -97,6 +98,8 @@ export interface Services {
   readonly auditKey: AuditKey;
   readonly audit: AuditContext;
   readonly sads: SadService;
+  /** The Ed25519 key that signs batch receipts (issue 21, transparency/transparency-key.ts). */
+  readonly transparencyKey: TransparencyKey;
   readonly authenticator: Authenticator;
   /** WebAuthn ceremonies and passkeys (issue 12; docs/decisions/0001 Contract 2). */
   readonly passkeys: PasskeyService;
@@ -323,7 +326,11 @@ export async function createServices(config: ServerConfig, options: CreateServic
         ? { sourceLimit: { maxAttempts: config.authAttemptsPerMinute, windowSeconds: 60 } }
         : {}),
     });
-    const sads = new SadService({ store, clock, audit });
+    // Issue 21: one transparency key for the whole cluster, derived from the shared audit secret
+    // (transparency-key.ts), signs batch receipts; the approved batch size past which signHash
+    // needs inclusion proofs.
+    const transparencyKey = deriveTransparencyKey(secrets.auditKey);
+    const sads = new SadService({ store, clock, audit, receiptKey: transparencyKey, exactListMax: config.batchExactListMax });
     const passkeys = new PasskeyService({
       store,
       clock,
@@ -369,6 +376,7 @@ export async function createServices(config: ServerConfig, options: CreateServic
       auditKey,
       audit,
       sads,
+      transparencyKey,
       authenticator,
       passkeys,
       webSessions,

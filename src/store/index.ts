@@ -11,6 +11,7 @@ export type {
   TokensTable,
   SadsTable,
   SadHashesTable,
+  BatchReceiptsTable,
   AuditLogTable,
   AuditHeadTable,
   RateLimitsTable,
@@ -65,9 +66,16 @@ export {
   decrementSadRemaining,
   markSadHashesUsed,
   revokeSadRow,
+  listSadLeaves,
   type SadRow,
   type SadForUse,
+  type SadHashEntry,
 } from './sads-repository.js';
+export {
+  insertBatchReceipts,
+  findBatchReceiptsByHash,
+  type BatchReceiptRow,
+} from './batch-receipts-repository.js';
 export {
   insertSigningRequest,
   findSigningRequest,

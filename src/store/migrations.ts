@@ -10,6 +10,7 @@ import { gatewayJobsMigration } from './gateway-jobs-migration.js';
 import { gatewayProviderMigration } from './gateway-provider-migration.js';
 import { keyStoreMigration } from './key-store-migration.js';
 import { credentialKeysMigration } from './credential-keys-migration.js';
+import { batchReceiptsMigration } from './batch-receipts-migration.js';
 
 type AnyDb = Kysely<unknown>;
 
@@ -442,6 +443,7 @@ export function migrationsFor(kind: StoreKind): Readonly<Record<string, Migratio
     '0013_key_store': keyStoreMigration(kind),
     '0014_credential_keys': credentialKeysMigration,
     '0015_certificate_profiles': certificateProfiles(kind),
+    '0017_batch_receipts': batchReceiptsMigration(kind),
   };
 }
 

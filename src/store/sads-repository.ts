@@ -9,19 +9,47 @@ import type { SadsTable } from './schema.js';
 /** A stored SAD (its id is the SHA-256 of the token). */
 export type SadRow = Readonly<SadsTable>;
 
+/** A hash a SAD authorises, with its place in the approved batch order when the SAD has a root. */
+export interface SadHashEntry {
+  readonly hash: Uint8Array;
+  readonly leafIndex?: number;
+}
+
 /** Inserts a SAD and the exact hashes it authorises. */
 export async function insertSad(
   trx: Db,
   sad: SadRow,
-  hashes: readonly Uint8Array[],
+  hashes: readonly (Uint8Array | SadHashEntry)[],
 ): Promise<void> {
   await trx.insertInto('sads').values(sad).execute();
   if (hashes.length > 0) {
     await trx
       .insertInto('sad_hashes')
-      .values(hashes.map((hash) => ({ sad_id: sad.id_hash, hash, used: 0 as const })))
+      .values(
+        hashes.map((h) => {
+          const e: SadHashEntry = h instanceof Uint8Array ? { hash: h } : h;
+          return {
+            sad_id: sad.id_hash,
+            hash: e.hash,
+            used: 0 as const,
+            ...(e.leafIndex === undefined ? {} : { leaf_index: e.leafIndex }),
+          };
+        }),
+      )
       .execute();
   }
+}
+
+/** The hashes of a SAD with a batch root, in the approved order (leaf index 0 first). */
+export async function listSadLeaves(db: Db, idHash: Uint8Array): Promise<Uint8Array[]> {
+  const rows = await db
+    .selectFrom('sad_hashes')
+    .select(['hash', 'leaf_index'])
+    .where('sad_id', '=', idHash)
+    .where('leaf_index', 'is not', null)
+    .orderBy('leaf_index')
+    .execute();
+  return rows.map((r) => new Uint8Array(r.hash));
 }
 
 /** Reads a SAD by the hash of its token. */
@@ -79,6 +107,8 @@ export async function findSadForUse(db: Db, idHash: Uint8Array): Promise<SadForU
         id_hash: new Uint8Array(row.id_hash),
         expires_at: Number(row.expires_at),
         created_at: Number(row.created_at),
+        batch_root: row.batch_root == null ? null : new Uint8Array(row.batch_root),
+        batch_size: row.batch_size == null ? null : Number(row.batch_size),
         credential_locked: row.credential_locked === null ? null : Number(row.credential_locked),
         certificate_revoked_at:
           row.certificate_revoked_at === null ? null : Number(row.certificate_revoked_at),

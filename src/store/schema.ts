@@ -130,6 +130,10 @@ export interface SadsTable {
   readonly authorized_at?: number | null | undefined;
   /** The SAD this one replaced through credentials/extendTransaction (else null). */
   readonly predecessor_id?: Uint8Array | null | undefined;
+  /** RFC 9162 root of the ordered approved hashes (migration 0017; null: a successor SAD). */
+  readonly batch_root?: Uint8Array | null | undefined;
+  /** Number of hashes under `batch_root`. */
+  readonly batch_size?: number | null | undefined;
 }
 
 /** The exact DTBS/R hashes one SAD authorises, each usable once (INV-2). */
@@ -137,6 +141,20 @@ export interface SadHashesTable {
   readonly sad_id: Uint8Array;
   readonly hash: Uint8Array;
   used: Flag;
+  /** The hash's place in the approved order (migration 0017; null: no batch root). */
+  readonly leaf_index?: number | null | undefined;
+}
+
+/** The signed receipt of each hash signed under a SAD with a batch root (issue 21). */
+export interface BatchReceiptsTable {
+  readonly sad_id: Uint8Array;
+  readonly leaf_index: number;
+  readonly user_id: string;
+  readonly credential_id: string;
+  readonly hash: Uint8Array;
+  /** The receipt's JSON text (transparency/receipt.ts). */
+  readonly receipt: string;
+  readonly created_at: number;
 }
 
 /** The state of an idempotent signing request (docs/security.md §3.10 fault table). */
@@ -382,6 +400,8 @@ export interface GatewayJobDocumentsTable {
   signed: Uint8Array | null;
   signed_size: number | null;
   updated_at: number;
+  /** JSON of the signature's batch receipt when the provider gave one (migration 0017). */
+  receipt?: string | null;
 }
 
 /** Sealed secrets of the gateway's own OAuth clients (the built-in `signet-web`). */
@@ -438,6 +458,7 @@ export interface Database {
   tokens: TokensTable;
   sads: SadsTable;
   sad_hashes: SadHashesTable;
+  batch_receipts: BatchReceiptsTable;
   signing_requests: SigningRequestsTable;
   audit_log: AuditLogTable;
   audit_head: AuditHeadTable;

@@ -1,0 +1,43 @@
+/** Batch receipts (issue 21): written with the consumption that signs their hash, read by their owner. */
+import type { Db } from './store.js';
+import type { BatchReceiptsTable } from './schema.js';
+
+/** A stored receipt. */
+export type BatchReceiptRow = Readonly<BatchReceiptsTable>;
+
+/** Inserts the receipts of one consumption (in its transaction). */
+export async function insertBatchReceipts(
+  trx: Db,
+  rows: readonly BatchReceiptRow[],
+): Promise<void> {
+  if (rows.length > 0)
+    await trx
+      .insertInto('batch_receipts')
+      .values([...rows])
+      .execute();
+}
+
+/**
+ * The receipts a user holds for one DTBS/R hash (normally one; a hash approved again in another
+ * batch has one per batch), newest first.
+ */
+export async function findBatchReceiptsByHash(
+  db: Db,
+  userId: string,
+  hash: Uint8Array,
+): Promise<BatchReceiptRow[]> {
+  const rows = await db
+    .selectFrom('batch_receipts')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where('hash', '=', hash)
+    .orderBy('created_at', 'desc')
+    .execute();
+  return rows.map((r) => ({
+    ...r,
+    sad_id: new Uint8Array(r.sad_id),
+    hash: new Uint8Array(r.hash),
+    leaf_index: Number(r.leaf_index),
+    created_at: Number(r.created_at),
+  }));
+}
