@@ -103,7 +103,8 @@ async function main(): Promise<void> {
 async function levelRates(pdf: Uint8Array, raw: number): Promise<void> {
   const cleanups: (() => unknown)[] = [];
   // TSA serials reserved 256 at a time (one store round trip per block, as a production TSA would).
-  const pki = await startLtvPki({ after: (fn) => cleanups.push(fn) }, { tsaSerialBlockSize: 256 });
+  // OCSP without a nonce (RFC 5019 §2.1.1), as Signet fetches validation data: pre-signed answers.
+  const pki = await startLtvPki({ after: (fn) => cleanups.push(fn) }, { tsaSerialBlockSize: 256, ocspNonce: false });
   try {
     const { signer } = await pki.newSigner('Bench Signer', { type: 'RSA', bits: 2048 });
     const signingTime = new Date('2026-11-23T12:00:00Z');

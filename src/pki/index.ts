@@ -109,5 +109,7 @@ export { pkiRoutes, startPkiHttpHost } from './http-host.js';
 export type { PkiHttpHost, PkiHttpHostOptions, PkiRoute, PkiRoutesOptions } from './http-host.js';
 export { ocspResponseCertificates, revocationSourceFromClients, timestamperFromClient } from './ltv-sources.js';
 export type { RevocationEvidence, RevocationSourceOptions } from './ltv-sources.js';
+export { revocationSourceForBatch } from './batch-revocation-source.js';
+export type { BatchRevocationOptions, BatchRevocationSource, RevocationFetcher } from './batch-revocation-source.js';
 export { verifyOcspEvidence } from './ocsp/ocsp-evidence.js';
 export type { OcspEvidence } from './ocsp/ocsp-evidence.js';

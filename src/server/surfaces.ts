@@ -78,10 +78,13 @@ function rootCrlClient(services: Pick<CoreServices, 'clock' | 'caDirectory'>): C
  * and the idempotent-signing settings (default: from the environment, signing-config.ts).
  */
 export function cscDepsFor(services: CoreServices, signing: SigningConfig = loadSigningConfig(process.env)): CscDeps {
+  // B-LT/B-LTA validation data: no nonce (RFC 5019 §2.1.1), so the responder answers from its
+  // pre-signed responses; freshness is thisUpdate/nextUpdate (OcspClient).
   const ocsp = new OcspClient({
     clock: services.clock,
     url: 'http://in-process/pki/ocsp',
     fetch: handlerFetch(services.ocsp.handler),
+    nonce: false,
   });
   return {
     store: services.store,

@@ -45,6 +45,7 @@ export async function levelSources(
   const { CrlClient, OcspClient, TimestampClient, revocationSourceFromClients, timestamperFromClient } = await import('../../pki/index.js');
   const timestamper = timestamperFromClient(new TimestampClient({ url: values.tsa, timeoutMs }));
   if (level === 'B-T') return { level, timestamper };
-  const revocation = revocationSourceFromClients({ ocsp: new OcspClient({ clock, timeoutMs }), crl: new CrlClient({ clock, timeoutMs }) });
+  // RFC 5019 §2.1.1: validation data is fetched without a nonce (pre-signed answers may serve it).
+  const revocation = revocationSourceFromClients({ ocsp: new OcspClient({ clock, timeoutMs, nonce: false }), crl: new CrlClient({ clock, timeoutMs }) });
   return { level, timestamper, revocation };
 }

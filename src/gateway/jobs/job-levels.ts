@@ -5,7 +5,7 @@
  * responder for every certificate when it is the provider).
  */
 import { levelAtLeast, type LevelOptions, type PadesLevel } from '../../pades/index.js';
-import { CrlClient, OcspClient, TimestampClient, revocationSourceFromClients, timestamperFromClient } from '../../pki/index.js';
+import { CrlClient, OcspClient, TimestampClient, revocationSourceForBatch, revocationSourceFromClients, timestamperFromClient } from '../../pki/index.js';
 import type { JobContext } from './job-context.js';
 
 /** Level options for `level` at the context's provider. */
@@ -14,12 +14,14 @@ export function levelOptionsFor(context: Pick<JobContext, 'clock' | 'providerUrl
   const timestamper = timestamperFromClient(new TimestampClient({ url: context.tsaUrl?.() ?? `${context.providerUrl()}/pki/tsa`, timeoutMs: 10_000 }));
   if (!levelAtLeast(level, 'B-LT')) return { level, timestamper };
   const ocspUrl = context.ocspUrl?.();
-  const ocsp = new OcspClient({ clock: context.clock, timeoutMs: 10_000, ...(ocspUrl !== undefined ? { url: ocspUrl } : {}) });
+  // RFC 5019 §2.1.1: validation data is fetched without a nonce (pre-signed answers may serve it).
+  const ocsp = new OcspClient({ clock: context.clock, timeoutMs: 10_000, nonce: false, ...(ocspUrl !== undefined ? { url: ocspUrl } : {}) });
   const crlUrl = context.crlUrl;
-  const revocation = revocationSourceFromClients({
+  // One job is one batch: its validation data is fetched once per certificate (issue 19).
+  const revocation = revocationSourceForBatch(revocationSourceFromClients({
     ocsp,
     crl: new CrlClient({ clock: context.clock, timeoutMs: 10_000 }),
     ...(crlUrl !== undefined ? { crlUrl: (distributionPoint: string) => crlUrl(distributionPoint) } : {}),
-  });
+  }));
   return { level, timestamper, revocation };
 }

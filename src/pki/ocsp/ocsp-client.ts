@@ -1,8 +1,11 @@
 /**
- * RFC 6960 client: builds a request (SHA-256 CertID, RFC 8954 nonce), POSTs it to the URL from
- * configuration or the certificate's AIA, and accepts the response only when it is successful,
- * signed by the issuer or by a delegated responder the issuer certified with id-kp-OCSPSigning
- * (§4.2.2.2), answers for the requested CertID, echoes the nonce and is fresh (§4.2.2.1, §3.2).
+ * RFC 6960 client: builds a request (SHA-256 CertID, optionally an RFC 8954 nonce), POSTs it to
+ * the URL from configuration or the certificate's AIA, and accepts the response only when it is
+ * successful, signed by the issuer or by a delegated responder the issuer certified with
+ * id-kp-OCSPSigning (§4.2.2.2), answers for the requested CertID, echoes the nonce when one was
+ * sent and is fresh (§4.2.2.1, §3.2). Without a nonce (the RFC 5019 lightweight profile, which
+ * a responder answers from pre-signed responses), freshness rests on thisUpdate and nextUpdate
+ * alone, and a response without nextUpdate is refused (RFC 5019 §2.2.4).
  */
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import { Extension } from '@peculiar/asn1-x509';
@@ -33,7 +36,12 @@ export interface OcspClientOptions extends TransportOptions {
   readonly url?: string;
   /** Tolerated clock skew for thisUpdate/producedAt in the future, ms (default 5 minutes). */
   readonly maxSkewMs?: number;
-  /** Send a nonce (default true). Responders using pre-produced responses may not echo it. */
+  /**
+   * Send a nonce (RFC 8954; default true). Without one (RFC 5019 §2.1.1: clients SHOULD NOT send
+   * one to a lightweight responder), the responder may answer from its pre-signed responses and a
+   * response is accepted only with a nextUpdate that has not passed (RFC 5019 §2.2.4): what
+   * fetches of validation data for B-LT/B-LTA use.
+   */
   readonly nonce?: boolean;
 }
 
@@ -116,6 +124,8 @@ export class OcspClient {
     const now = this.#options.clock.now();
     const skew = this.#options.maxSkewMs ?? defaultOcspMaxSkewMs;
     checkThisUpdate(single, now, skew);
+    // RFC 5019 §2.2.4: without a nonce to prove the answer new, a response must say until when it holds.
+    if (!nonce && !single.nextUpdate) throw invalidOcsp('the response has no nextUpdate and no nonce vouches for it');
     if (single.nextUpdate && single.nextUpdate.getTime() < now.getTime() - skew) throw invalidOcsp('the response is stale (nextUpdate passed)');
     return { response: der, ...statusOf(single, basic) };
   }

@@ -78,6 +78,8 @@ export async function startLtvPki(
     readonly tsaSerialBlockSize?: number;
     /** The issuing CA certificate names the root's CRL (CDP) and the host serves it (path revocation, issue 14). */
     readonly rootCrl?: boolean;
+    /** The revocation source's OCSP requests carry a nonce (default true; false: RFC 5019, pre-signed answers). */
+    readonly ocspNonce?: boolean;
   } = {},
 ): Promise<LtvPki> {
   const dir = tempDir(t, 'signet-ltv-');
@@ -206,7 +208,7 @@ export async function startLtvPki(
 
   const timestamper = timestamperFromClient(new TimestampClient({ url: `${host.url}/tsa` }));
   const revocation = revocationSourceFromClients({
-    ocsp: new OcspClient({ clock }),
+    ocsp: new OcspClient({ clock, nonce: options.ocspNonce ?? true }),
     crl: new CrlClient({ clock }),
   });
 

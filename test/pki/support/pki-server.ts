@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { systemClock } from '../../../src/core/clock.js';
 import { CertificateAuthority } from '../../../src/pki/ca/certificate-authority.js';
 import { startPkiHttpHost, pkiRoutes, type PkiHttpHost } from '../../../src/pki/http-host.js';
-import { createOcspResponder } from '../../../src/pki/ocsp/ocsp-responder.js';
+import { createOcspResponder, type OcspResponder } from '../../../src/pki/ocsp/ocsp-responder.js';
 import { createTimestampAuthority } from '../../../src/pki/tsa/timestamp-authority.js';
 import type { PkiFixture } from './pki-fixture.js';
 
@@ -12,6 +12,8 @@ export interface PkiServer {
   readonly host: PkiHttpHost;
   /** Issues certificates with AIA/CDP pointing at `host`. */
   readonly ca: CertificateAuthority;
+  /** The OCSP responder behind `host` (its counts of signed and pre-signed answers). */
+  readonly ocsp: OcspResponder;
 }
 
 /** Starts the endpoints for `pki`; call `host.close()` when done. */
@@ -49,7 +51,7 @@ export async function servePki(pki: PkiFixture, policyOid = '2.25.1'): Promise<P
     clock: systemClock,
     urls: { ocsp: `${host.url}/ocsp`, caIssuers: `${host.url}/ca/issuing.cer`, crl: `${host.url}/crl` },
   });
-  return { host, ca };
+  return { host, ca, ocsp };
 }
 
 /**
