@@ -3,21 +3,25 @@
  * a signature is released (docs/security.md SAD-24). It follows the verification steps of SEC 1
  * §4.1.4 / FIPS 186-5 §6.4.2, but node:crypto verifies only messages it hashes itself, so the two
  * scalar multiplications run in OpenSSL through ECDH: u1·G is a public key (a whole point), u2·Q a
- * shared secret (its x only). The y of u2·Q is recovered from the curve equation up to its sign and
- * both sums u1·G ± u2·Q are tried. A valid signature always matches one of them; a corrupted one
- * matches either with negligible probability — a check against faults of our own signers, not a
- * verification a relying party would rely on (they verify the CMS with the whole algorithm).
+ * shared secret (its x only). Without the y of u2·Q, the x of u1·G + u2·Q is one of the two x of
+ * u1·G ± u2·Q, and those are the roots of D·X² − S·X + P = 0 over the field, with D, S and P
+ * polynomials in the two x (the x-only addition law of short Weierstrass curves, as in Brier and
+ * Joye's ladder, PKC 2002 §4): r is checked to be a root, with no square root and no inverse mod p.
+ * A valid signature always passes; a corrupted one with negligible probability — a check
+ * against faults of our own signers, not a verification a relying party would rely on (they
+ * verify the CMS with the whole algorithm).
  */
 import { createECDH, type ECDH, type KeyObject } from 'node:crypto';
 import { childrenOf, contentOf, readElement, tags } from '../cms/der.js';
 import { bigintToBytes, bytesToBigint } from './ecdsa-signature.js';
-import { ModularExponent } from './modular-exponent.js';
 import { modularInverse } from './modular-inverse.js';
 
 interface Curve {
   readonly opensslName: string;
-  /** The field prime (p ≡ 3 mod 4 for all three, so a square root is one exponentiation). */
+  /** The field prime. */
   readonly p: bigint;
+  /** The curve coefficient b (a = −3 on all three). */
+  readonly b: bigint;
   /** The group order. */
   readonly n: bigint;
   readonly nBits: number;
@@ -25,11 +29,12 @@ interface Curve {
   readonly size: number;
 }
 
-// SP 800-186 §3.2.1: the primes and orders of P-256, P-384 and P-521 (a = -3 on each).
+// SP 800-186 §3.2.1.3–5: the primes, coefficients b and orders of P-256, P-384 and P-521 (a = −3).
 const curves: Readonly<Record<string, Curve>> = {
   'P-256': {
     opensslName: 'prime256v1',
     p: 2n ** 256n - 2n ** 224n + 2n ** 192n + 2n ** 96n - 1n,
+    b: 0x5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604bn,
     n: 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n,
     nBits: 256,
     size: 32,
@@ -37,6 +42,7 @@ const curves: Readonly<Record<string, Curve>> = {
   'P-384': {
     opensslName: 'secp384r1',
     p: 2n ** 384n - 2n ** 128n - 2n ** 96n + 2n ** 32n - 1n,
+    b: 0xb3312fa7e23ee7e4988e056be3f82d19181d9c6efe8141120314088f5013875ac656398d8a2ed19d2a85c8edd3ec2aefn,
     n: 0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n,
     nBits: 384,
     size: 48,
@@ -44,6 +50,7 @@ const curves: Readonly<Record<string, Curve>> = {
   'P-521': {
     opensslName: 'secp521r1',
     p: 2n ** 521n - 1n,
+    b: 0x0051953eb9618e1c9a1f929a21a0b68540eea2da725b99b315f3b8b489918ef109e156193951ec7e937b1652c0bd3bb1bf073573df883d2c34f1ef451fd46b503f00n,
     n: 0x01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409n,
     nBits: 521,
     size: 66,
@@ -59,22 +66,33 @@ const curveNames: Readonly<Record<string, string>> = {
   'P-521': 'P-521',
 };
 
-/** Per curve and thread: an ECDH object for the two multiplications and the square root mod p. */
-interface CurveTools {
-  readonly ecdh: ECDH;
-  /** y ↦ y^((p+1)/4) mod p, a square root when one exists (p ≡ 3 mod 4; SP 800-186 §E.3). */
-  readonly squareRoot: ModularExponent;
+/** One ECDH object per curve and thread for the two multiplications (public values only). */
+const multipliers = new Map<string, ECDH>();
+
+function multiplierOf(c: Curve): ECDH {
+  let ecdh = multipliers.get(c.opensslName);
+  if (ecdh === undefined) {
+    ecdh = createECDH(c.opensslName);
+    multipliers.set(c.opensslName, ecdh);
+  }
+  return ecdh;
 }
 
-const tools = new Map<string, CurveTools>();
+/**
+ * The uncompressed public point 04‖x‖y, the end of the SubjectPublicKeyInfo (RFC 5480 §2.2), kept
+ * per KeyObject: exporting it costs more than a signature, and a credential's certificate and its
+ * KeyObject are cached (credential-certificate.ts).
+ */
+const points = new WeakMap<KeyObject, Buffer>();
 
-function toolsOf(c: Curve): CurveTools {
-  let t = tools.get(c.opensslName);
-  if (t === undefined) {
-    t = { ecdh: createECDH(c.opensslName), squareRoot: new ModularExponent(c.p, (c.p + 1n) / 4n) };
-    tools.set(c.opensslName, t);
+function publicPointOf(publicKey: KeyObject, size: number): Buffer {
+  let q = points.get(publicKey);
+  if (q === undefined) {
+    const spki = publicKey.export({ type: 'spki', format: 'der' });
+    q = Buffer.from(spki.subarray(spki.length - (2 * size + 1)));
+    points.set(publicKey, q);
   }
-  return t;
+  return q;
 }
 
 function mod(a: bigint, m: bigint): bigint {
@@ -119,39 +137,31 @@ export function checkEcdsaOverDigest(publicKey: KeyObject, digest: Uint8Array, s
   const w = modularInverse(s, c.n);
   const u1 = mod(e * w, c.n);
   const u2 = mod(r * w, c.n);
-  // The SubjectPublicKeyInfo ends with the uncompressed point 04‖x‖y (RFC 5480 §2.2).
-  const spki = publicKey.export({ type: 'spki', format: 'der' });
-  const q = spki.subarray(spki.length - (2 * c.size + 1));
+  const q = publicPointOf(publicKey, c.size);
   if (q[0] !== 0x04) return false;
-  const qx = bytesToBigint(q.subarray(1, 1 + c.size));
-  const qy = bytesToBigint(q.subarray(1 + c.size));
-  // b from the public point itself (Q is on the curve: b = y² − x³ + 3x).
-  const b = mod(qy * qy - qx * qx * qx + 3n * qx, c.p);
-
-  // u2·Q: its x from ECDH (u2 ≠ 0 because r, w ≠ 0), its y up to sign from y² = x³ − 3x + b.
-  const { ecdh, squareRoot } = toolsOf(c);
+  const ecdh = multiplierOf(c);
+  // u2·Q: its x from ECDH (u2 ≠ 0 because r, w ≠ 0).
   ecdh.setPrivateKey(Buffer.from(bigintToBytes(u2, c.size)));
-  const x2 = bytesToBigint(ecdh.computeSecret(Buffer.from(q)));
-  const ySquared = mod(x2 * x2 * x2 - 3n * x2 + b, c.p);
-  const y2 = squareRoot.apply(ySquared);
-  if ((y2 * y2) % c.p !== ySquared) return false;
-
+  const x2 = bytesToBigint(ecdh.computeSecret(q));
   if (u1 === 0n) return mod(x2, c.n) === r;
   ecdh.setPrivateKey(Buffer.from(bigintToBytes(u1, c.size)));
   const p1 = ecdh.getPublicKey();
   const x1 = bytesToBigint(p1.subarray(1, 1 + c.size));
-  const y1 = bytesToBigint(p1.subarray(1 + c.size));
-  for (const y of [y2, mod(-y2, c.p)]) {
-    let x3: bigint;
-    if (x1 === x2) {
-      if (y !== y1 || y === 0n) continue; // u1·G = −(±u2·Q): the sum is the point at infinity
-      const lambda = mod((3n * x1 * x1 - 3n) * modularInverse(2n * y1, c.p), c.p);
-      x3 = mod(lambda * lambda - 2n * x1, c.p);
-    } else {
-      const lambda = mod((y - y1) * modularInverse(x2 - x1, c.p), c.p);
-      x3 = mod(lambda * lambda - x1 - x2, c.p);
-    }
-    if (mod(x3, c.n) === r) return true;
+  // SEC 1 §4.1.4 step 6–7: R = u1·G + u2·Q, valid when x(R) mod n = r, so x(R) is r or r + n (< p).
+  const candidates = r + c.n < c.p ? [r, r + c.n] : [r];
+  if (x1 === x2) {
+    // u2·Q = ±u1·G: R is the point at infinity or 2·u1·G (λ = (3x² + a) / 2y, x(R) = λ² − 2x).
+    const y1 = bytesToBigint(p1.subarray(1 + c.size));
+    const lambda = mod((3n * x1 * x1 - 3n) * modularInverse(2n * y1, c.p), c.p);
+    const x3 = mod(lambda * lambda - 2n * x1, c.p);
+    return candidates.includes(x3);
   }
-  return false;
+  // x(P1 + P2) and x(P1 − P2) are the roots of D·X² − S·X + P with (a = −3):
+  // D = (x1 − x2)², S = 2((x1 + x2)(x1·x2 + a) + 2b), P = (x1·x2 − a)² − 4b(x1 + x2).
+  const sum = x1 + x2;
+  const product = mod(x1 * x2, c.p);
+  const d = mod((x1 - x2) * (x1 - x2), c.p);
+  const s2 = mod(2n * (sum * (product - 3n) + 2n * c.b), c.p);
+  const p2 = mod((product + 3n) * (product + 3n) - 4n * c.b * sum, c.p);
+  return candidates.some((x) => mod(d * x * x - s2 * x + p2, c.p) === 0n);
 }
