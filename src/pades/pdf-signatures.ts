@@ -34,7 +34,9 @@ export function listPdfSignatures(doc: PdfDocument): PdfSignature[] {
     } catch {
       container = undefined;
     }
-    const br = doc.resolve(dict.get('ByteRange'));
+    // The array and its numbers may be indirect objects (as the validators read them).
+    const array = doc.resolve(dict.get('ByteRange'));
+    const br = Array.isArray(array) ? array.map((v) => doc.resolve(v)) : undefined;
     out.push({
       fieldName: field.fullName,
       dict,

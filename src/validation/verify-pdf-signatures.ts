@@ -33,6 +33,7 @@ import {
   type ByteSource,
   type ObjectLocation,
   type PdfDict,
+  type PdfObject,
 } from '../pdf/index.js';
 import { digestByteRange, listSignatureFields, parsePdfDate } from '../pades/index.js';
 import { basicSignatureValidation } from './basic-signature-validation.js';
@@ -77,9 +78,23 @@ function isHexDigit(b: number): boolean {
   return (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x46) || (b >= 0x61 && b <= 0x66);
 }
 
-/** Checks /ByteRange (docs/security.md V1, V2): four integers, starting at 0, a hole that is exactly /Contents. */
-export function checkByteRange(source: ByteSource, dict: PdfDict, problems: string[]): [number, number, number, number] | undefined {
-  const br = dict.get('ByteRange');
+/**
+ * Checks /ByteRange (docs/security.md V1, V2): four integers, starting at 0, a hole that is exactly
+ * /Contents. Read as poppler's pdfsig and pyHanko read it: the array, and each of its numbers, may
+ * be an indirect object (ISO 32000-1 §7.3.10 allows any value to be one) and is resolved with
+ * `resolve`; anything else stays refused: more than two ranges (pdfsig accepts them; they leave
+ * bytes other than the /Contents value unsigned, which ISO 32000-1 §12.8.1 Table 252's ByteRange
+ * exists to prevent), a negative or non-integer number, a hole that is not exactly the
+ * hexadecimal /Contents string.
+ */
+export function checkByteRange(
+  source: ByteSource,
+  dict: PdfDict,
+  problems: string[],
+  resolve: (o: PdfObject | undefined) => PdfObject | undefined = (o) => o,
+): [number, number, number, number] | undefined {
+  const array = resolve(dict.get('ByteRange'));
+  const br = Array.isArray(array) ? array.map((v) => resolve(v)) : undefined;
   if (!Array.isArray(br) || br.length !== 4 || !br.every((v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0)) {
     problems.push('/ByteRange is not an array of four non-negative integers');
     return undefined;
@@ -198,7 +213,7 @@ function verifyOne(
     formatOk = false;
   }
   const brProblems: string[] = [];
-  const claimedByteRange = checkByteRange(source, dict, brProblems);
+  const claimedByteRange = checkByteRange(source, dict, brProblems, (o) => doc.resolve(o));
   let byteRange = claimedByteRange;
   if (byteRange && !holeInOwnObject(source, location, byteRange[1])) {
     brProblems.push("the /ByteRange hole is not inside this signature dictionary's own object");

@@ -12,7 +12,8 @@ import { AsnConvert } from '@peculiar/asn1-schema';
 import { ContentInfo, SignedData, type SignerInfo } from '@peculiar/asn1-cms';
 import { addUnsignedAttribute, berToDer, cmsOids, encodeOid, encodeTlv, tags, type Signer } from '../../src/cms/index.js';
 import { loadLocalSigner } from '../../src/keys/local/index.js';
-import { signPdf } from '../../src/pades/index.js';
+import { preparePdf, signPdf } from '../../src/pades/index.js';
+import { IncrementalWriter, PdfDocument, PdfName } from '../../src/pdf/index.js';
 import { defaultValidationPolicy, verifyPdfLongTerm, verifyPdfSignatures, type SignatureReport } from '../../src/validation/index.js';
 import { buildVariantCms, prepareCrafted, replaceContents, toBer, type VariantAlgorithm } from '../support/cms-variants.js';
 import { scanSignatures } from '../support/judges.js';
@@ -241,6 +242,69 @@ describe('issue 14: non-conformant CMS no longer passes', () => {
     assert.equal(s.subIndication, 'SIG_CONSTRAINTS_FAILURE');
     assert.equal(s.findings?.find((f) => f.code === 'ERR_VALIDATION_SIGNATURE_TIMESTAMP')?.check, 'time-stamp');
     assert.equal(s.level, 'B-B');
+  });
+});
+
+/**
+ * A CAdES signature whose /ByteRange is `byteRangeText(ref, [a, b, c, d])` instead of the direct
+ * array, with an indirect object (written in a revision before the signature, so it is signed)
+ * holding `objectText([a, b, c, d])`; both are patched in place at fixed width.
+ */
+function indirectByteRange(objectText: (br: readonly number[]) => string, byteRangeText: (ref: string) => string): Uint8Array {
+  const base = makeBasePdf();
+  const w = new IncrementalWriter(PdfDocument.open(base));
+  const ref = w.allocate();
+  const placeholder = 'X'.repeat(80);
+  w.set(ref, PdfName.of(placeholder));
+  const withObject = Buffer.concat([base, w.build().bytes]);
+  const leaf = pki.leaves.rsa;
+  const prepared = preparePdf(withObject, {
+    certificateChain: [leaf.der],
+    signatureAlgorithm: { scheme: 'RSASSA-PKCS1-v1_5', digest: 'SHA-256' },
+    maxSignatureSize: 512,
+    signingTime: new Date('2026-11-23T10:00:00Z'),
+    reserveBytes: 12_000,
+  });
+  const file = Buffer.concat([withObject, Buffer.from(prepared.update, 'base64')]);
+  const [a, b, c, d] = prepared.byteRange;
+  const put = (at: number, length: number, text: string): void => {
+    assert.ok(at >= 0 && text.length <= length, text);
+    file.write(text.padEnd(length, ' '), at, 'latin1');
+  };
+  // The placeholder object is the name /XXX…X: the array takes its place.
+  const objAt = file.indexOf(placeholder, base.length - 1, 'latin1');
+  put(objAt - 1, placeholder.length + 1, objectText([a, b, c, d]));
+  const brAt = file.indexOf('/ByteRange', withObject.length, 'latin1');
+  const brEnd = file.indexOf(']', brAt, 'latin1') + 1;
+  put(brAt, brEnd - brAt, `/ByteRange ${byteRangeText(`${ref.num} ${ref.gen} R`)}`);
+  const covered = Buffer.concat([file.subarray(a, a + b), file.subarray(c, c + d)]);
+  const cms = buildVariantCms({ key: leaf.privateKey, chain: [leaf.der, pki.intermediate.der, pki.root.der], algorithm: { kind: 'rsa-pkcs1', hash: 'sha256' }, signedContent: covered, ess: 'v2' });
+  file.write(Buffer.from(cms).toString('hex'), b + 1, 'latin1');
+  return new Uint8Array(file);
+}
+
+describe('issue 14: the /ByteRange read as pdfsig and pyHanko read it', () => {
+  it('an indirect /ByteRange array verifies (ISO 32000-1 §7.3.10); one with a third range or a name inside stays FORMAT_FAILURE', () => {
+    const file = indirectByteRange((br) => `[${br.join(' ')}]`, (ref) => ref);
+    corpus.add('indirect /ByteRange', file);
+    const s = only(verifyPdfLongTerm(file, { trustAnchors: anchors }));
+    assert.equal(s.indication, 'TOTAL-PASSED', JSON.stringify(s.problems));
+    assert.equal(s.coversWholeDocument, true);
+    assert.equal(s.level, 'B-B');
+    for (const [name, objectText] of [
+      ['a third range', (br: readonly number[]) => `[${br.join(' ')} 0 0]`],
+      ['a name inside', (br: readonly number[]) => `[${br[0]} /B ${br[2]} ${br[3]}]`],
+    ] as const) {
+      const bad = indirectByteRange(objectText, (ref) => ref);
+      corpus.add(
+        `indirect /ByteRange with ${name}`,
+        bad,
+        name === 'a third range' ? 'pdfsig digests any even number of ranges (here an empty third one); ISO 32000-1 Table 252 and PAdES have one hole, so more ranges are refused' : undefined,
+      );
+      const r = only(verifyPdfSignatures(bad, { trustAnchors: anchors }));
+      assert.equal(r.subIndication, 'FORMAT_FAILURE', name);
+      assert.equal(r.findings?.find((f) => f.code === 'ERR_VALIDATION_BYTE_RANGE')?.check, 'format-checking', name);
+    }
   });
 });
 
