@@ -10,6 +10,10 @@ export interface CertificateId {
   readonly serialNumber: Uint8Array;
   /** The serialNumber's content octets (two's complement). */
   readonly serialNumberContent: Uint8Array;
+  /** DER of the subject Name. */
+  readonly subject: Uint8Array;
+  /** DER of the [3] EXPLICIT extensions field, absent in v1 and v2 certificates. */
+  readonly extensions: Uint8Array | undefined;
 }
 
 const certificateLimits = { maxDepth: 32, maxNodes: 20_000 } as const;
@@ -35,13 +39,18 @@ export function readCertificateId(certificate: Uint8Array): CertificateId {
     const offset = fields[0]?.tag === 0xa0 ? 1 : 0;
     const serial = fields[offset];
     const issuer = fields[offset + 2];
-    if (serial?.tag !== tags.integer || issuer?.tag !== tags.sequence) {
+    // … validity, subject, subjectPublicKeyInfo, [1] issuerUniqueID, [2] subjectUniqueID, [3] extensions.
+    const subject = fields[offset + 4];
+    if (serial?.tag !== tags.integer || issuer?.tag !== tags.sequence || subject?.tag !== tags.sequence) {
       throw new CmsError('ERR_CMS_CERTIFICATE', 'not an X.509 certificate');
     }
+    const extensions = fields.slice(offset + 6).find((f) => f.tag === 0xa3);
     return {
       issuer: rawOf(certificate, issuer as DerElement),
       serialNumber: rawOf(certificate, serial as DerElement),
       serialNumberContent: contentOf(certificate, serial as DerElement),
+      subject: rawOf(certificate, subject as DerElement),
+      extensions: extensions === undefined ? undefined : rawOf(certificate, extensions),
     };
   } catch (err) {
     if (err instanceof CmsError && err.code === 'ERR_CMS_CERTIFICATE') throw err;

@@ -50,8 +50,8 @@ export {
   type SignerIdentifier,
   type SignerInfoView,
 } from './parse-signed-data.js';
+export { findSignerCertificate } from './signer-certificate.js';
 export {
-  findSignerCertificate,
   verifySignerInfo,
   verifySignerInfoWithoutAttributes,
   type SignerInfoProblem,

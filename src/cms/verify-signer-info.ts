@@ -5,7 +5,7 @@
  */
 import { X509Certificate, constants, publicDecrypt, type KeyObject } from 'node:crypto';
 import { AsnParser, AsnSerializer } from '@peculiar/asn1-schema';
-import { Certificate, id_ce_subjectKeyIdentifier, Name, SubjectKeyIdentifier } from '@peculiar/asn1-x509';
+import { Name } from '@peculiar/asn1-x509';
 import { bytesEqual, toArrayBuffer, asBytes } from '../core/bytes.js';
 import { digestAlgorithms, digestByOid, resolveSignatureAlgorithm, verifiableDigests, type VerifiableDigest } from './algorithms.js';
 import { SigningCertificateV2 } from './asn1/signing-certificate-v2.js';
@@ -14,7 +14,8 @@ import { cmsOids } from './cms-oids.js';
 import { contentOf, encodeOid, encodeTlv, readElement, readOid, tags } from './der.js';
 import { digestOf } from './digest.js';
 import { CmsError } from './errors.js';
-import type { SignedDataView, SignerInfoView } from './parse-signed-data.js';
+import type { SignerInfoView } from './parse-signed-data.js';
+import { sidMatches } from './signer-certificate.js';
 import { keyFitsAlgorithm, verifySignatureValue } from './verify-signature.js';
 
 /** Why a SignerInfo failed a check. */
@@ -128,39 +129,6 @@ export function verifySignerInfo(si: SignerInfoView<VerifiableDigest>, input: Ve
     isSigningCertificateValid,
     problems,
   };
-}
-
-/**
- * The certificate a SignerInfo names (by issuerAndSerialNumber or subjectKeyIdentifier), from
- * SignedData.certificates, or undefined when it is not there.
- *
- * @example
- * ```ts
- * const cert = findSignerCertificate(sd, sd.signerInfos[0]!);
- * ```
- */
-export function findSignerCertificate(sd: SignedDataView<VerifiableDigest>, si: SignerInfoView<VerifiableDigest>): Uint8Array | undefined {
-  return sd.certificates.find((c) => sidMatches(si, c));
-}
-
-function sidMatches(si: SignerInfoView<VerifiableDigest>, certificate: Uint8Array): boolean {
-  try {
-    if (si.sid.kind === 'issuerAndSerialNumber') {
-      const id = readCertificateId(certificate);
-      return bytesEqual(id.issuer, si.sid.issuer) && bytesEqual(id.serialNumber, si.sid.serialNumber);
-    }
-    const ski = subjectKeyIdentifierOf(certificate);
-    return ski !== undefined && bytesEqual(ski, si.sid.keyIdentifier);
-  } catch {
-    return false;
-  }
-}
-
-function subjectKeyIdentifierOf(certificate: Uint8Array): Uint8Array | undefined {
-  const cert = AsnParser.parse(toArrayBuffer(certificate), Certificate);
-  const ext = cert.tbsCertificate.extensions?.find((e) => e.extnID === id_ce_subjectKeyIdentifier);
-  if (ext === undefined) return undefined;
-  return asBytes(AsnParser.parse(ext.extnValue.buffer, SubjectKeyIdentifier).buffer);
 }
 
 function valueIsOid(value: Uint8Array, oid: string): boolean {

@@ -3,7 +3,9 @@
  * (the signed attributes have a fixed size for a given digest; the signature is at most
  * `maxSignatureSize` bytes).
  */
-import { buildSignedAttributes, buildSignedData, digestAlgorithms } from '../cms/index.js';
+import { digestAlgorithms } from '../cms/algorithms.js';
+import { buildSignedAttributes } from '../cms/signed-attributes.js';
+import { buildSignedData } from '../cms/signed-data.js';
 import type { PrepareOptions } from './types.js';
 
 /** Slack for DER length octets that may grow by one byte each in the outer structures. */

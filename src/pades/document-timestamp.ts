@@ -4,7 +4,7 @@
  * /ETSI.RFC3161, and whose /Contents is an RFC 3161 TimeStampToken over the ByteRange bytes.
  */
 import { ambiguousInputError } from './ambiguous-input.js';
-import type { DigestAlgorithm } from '../cms/index.js';
+import type { DigestAlgorithm } from '../cms/algorithms.js';
 import { IncrementalWriter, PdfDict, PdfDocument, PdfName, PdfRaw, PdfRef, PdfString, type ByteSource } from '../pdf/index.js';
 import { digestByteRange, fillByteRange, fillContents, locatePlaceholders } from './byte-range.js';
 import { requireSigningPermission } from './signing-permission.js';

@@ -2,7 +2,7 @@
  * Phase two of staged signing: wraps the raw signature in a CMS SignedData (or takes a finished
  * container) and writes it into /Contents of the prepared update (ISO 32000-1 §12.8.1).
  */
-import { buildSignedData } from '../cms/index.js';
+import { buildSignedData } from '../cms/signed-data.js';
 import { fillContents } from './byte-range.js';
 import { PadesError } from './errors.js';
 import type { PreparedSignature } from './types.js';

@@ -5,7 +5,8 @@
  * it (§6.5). Running B-LTA again on a B-LTA file adds the data for the previous timestamp and a
  * new one (archive renewal). Works on files signed by any tool; only appends updates.
  */
-import { cmsOids, parseSignedData } from '../cms/index.js';
+import { cmsOids } from '../cms/cms-oids.js';
+import { parseSignedData } from '../cms/parse-signed-data.js';
 import { PdfDocument, bytesSource, type ByteSource } from '../pdf/index.js';
 import { appendedSource } from './appended-source.js';
 import { buildDssUpdate, readDss } from './document-security-store.js';

@@ -3,7 +3,8 @@
  * dictionary, its /Contents value and the DER container inside it (ISO 32000-1 §12.8.1;
  * document timestamps per ISO 32000-2 §12.8.5).
  */
-import { defaultCmsLimits, readContainer } from '../cms/index.js';
+import { readContainer } from '../cms/ber.js';
+import { defaultCmsLimits } from '../cms/parse-signed-data.js';
 import { PdfString, type PdfDict, type PdfDocument } from '../pdf/index.js';
 import { listSignatureFields } from './signature-field.js';
 

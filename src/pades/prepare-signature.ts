@@ -4,7 +4,8 @@
  */
 import { ambiguousInputError } from './ambiguous-input.js';
 import { createHash } from 'node:crypto';
-import { buildSignedAttributes, digestAlgorithms } from '../cms/index.js';
+import { digestAlgorithms } from '../cms/algorithms.js';
+import { buildSignedAttributes } from '../cms/signed-attributes.js';
 import { IncrementalWriter, PdfDocument, PdfRef, bytesSource, type ByteSource } from '../pdf/index.js';
 import { buildEmptyAppearance, buildSignatureAppearance } from './appearance.js';
 import { digestByteRange, fillByteRange, locatePlaceholders } from './byte-range.js';

@@ -5,7 +5,7 @@
 import { closeSync, copyFileSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { copyFile, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, join, basename } from 'node:path';
-import type { Signer } from '../cms/index.js';
+import type { Signer } from '../cms/signer.js';
 import { FileSource, bytesSource, type ByteSource } from '../pdf/index.js';
 import { appendedSource } from './appended-source.js';
 import { buildCms, embedCms } from './embed-signature.js';

@@ -3,7 +3,11 @@
  * token over the SignerInfo's signature value, added as the unsigned attribute
  * id-aa-signatureTimeStampToken (RFC 3161 App. A).
  */
-import { addUnsignedAttribute, cmsOids, digestOf, parseSignedData, type DigestAlgorithm } from '../cms/index.js';
+import type { DigestAlgorithm } from '../cms/algorithms.js';
+import { cmsOids } from '../cms/cms-oids.js';
+import { digestOf } from '../cms/digest.js';
+import { parseSignedData } from '../cms/parse-signed-data.js';
+import { addUnsignedAttribute } from '../cms/unsigned-attribute.js';
 import { PadesError } from './errors.js';
 import type { Timestamper } from './types.js';
 

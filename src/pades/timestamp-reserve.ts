@@ -3,7 +3,7 @@
  * (pyHanko's dummy-response approach): a token's size depends on the TSA's certificates, policy
  * and serial length, which no constant can guess.
  */
-import { digestAlgorithms, type DigestAlgorithm } from '../cms/index.js';
+import { digestAlgorithms, type DigestAlgorithm } from '../cms/algorithms.js';
 import type { Timestamper } from './types.js';
 
 /**

@@ -5,7 +5,9 @@
  * certificate even when it appears in several paths.
  */
 import { X509Certificate, createHash } from 'node:crypto';
-import { cmsOids, findSignerCertificate, parseSignedData, type SignedDataView } from '../cms/index.js';
+import { cmsOids } from '../cms/cms-oids.js';
+import { parseSignedData, type SignedDataView } from '../cms/parse-signed-data.js';
+import { findSignerCertificate } from '../cms/signer-certificate.js';
 import { isSignetError } from '../core/errors.js';
 import { PadesError } from './errors.js';
 import type { PdfSignature } from './pdf-signatures.js';

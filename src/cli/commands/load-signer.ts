@@ -1,9 +1,10 @@
 /** Builds the Signer named by `signet sign` options: PEM key, PKCS#12, or a key URI on a backend. */
 import { X509Certificate } from 'node:crypto';
-import { digestForCurve, type DigestAlgorithm, type NamedCurve, type SignatureAlgorithm, type SignatureScheme, type Signer } from '../../cms/index.js';
+import { digestForCurve, type DigestAlgorithm, type NamedCurve, type SignatureAlgorithm, type SignatureScheme } from '../../cms/algorithms.js';
+import type { Signer } from '../../cms/signer.js';
 // Key files need only keys/local; the key-URI backends (PKCS#11 and pkcs11js, the keystore,
 // remote token servers) are imported when --key-uri asks for one (issue 18 §4).
-import { loadLocalSigner } from '../../keys/local/index.js';
+import { loadLocalSigner } from '../../keys/local/local-signer.js';
 import { CliError } from '../errors.js';
 import { pemCertificates } from './pem.js';
 import { readInputFile, readSecretFile } from './sign-options.js';

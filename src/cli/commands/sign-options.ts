@@ -1,6 +1,6 @@
 /** Parsing of the `signet sign` key and appearance options shared by sign and extend. */
 import { readFileSync } from 'node:fs';
-import type { DigestAlgorithm, SignatureScheme } from '../../cms/index.js';
+import type { DigestAlgorithm, SignatureScheme } from '../../cms/algorithms.js';
 import type { DocMdpPermission, SignOptions, VisibleSignature } from '../../pades/index.js';
 import { CliError } from '../errors.js';
 

@@ -15,7 +15,6 @@ import {
 import type { Signer } from '../../cms/signer.js';
 import { isPem, orderChain, parseCertificate, readCertificates } from './certificates.js';
 import { LocalKeyError } from './errors.js';
-import { readPkcs12 } from './pkcs12.js';
 
 /** Where the key and certificates come from. */
 export type LocalKeyInput =
@@ -73,6 +72,8 @@ export async function loadLocalSigner(
     leaf = certificates[0];
     for (const c of input.chain ?? []) certificates.push(...readCertificates(c));
   } else {
+    // Imported on demand: PKCS#12 needs the ASN.1 schema packages, a PEM key does not (issue 18 §4).
+    const { readPkcs12 } = await import('./pkcs12.js');
     const p12 = await readPkcs12(input.data, input.passphrase);
     key = p12.privateKey;
     certificates = [...p12.certificates];
