@@ -113,10 +113,10 @@ export class PdfDocument {
   #opStart = 0;
   #opDepth = 0;
   readonly #ctx: ReadContext;
-  readonly #password: Uint8Array | undefined;
+  readonly #password: Uint8Array | string | undefined;
   #encryption: DocumentEncryption | undefined;
 
-  private constructor(source: ByteSource, limits: ParseLimits, budget: DocumentBudget | undefined, password: Uint8Array | undefined) {
+  private constructor(source: ByteSource, limits: ParseLimits, budget: DocumentBudget | undefined, password: Uint8Array | string | undefined) {
     this.source = source;
     this.#password = password;
     this.length = source.length;
@@ -151,10 +151,8 @@ export class PdfDocument {
    */
   static open(input: ByteSource | Uint8Array, options: PdfOpenOptions = {}): PdfDocument {
     const source = input instanceof Uint8Array ? bytesSource(input) : input;
-    const pw = options.password;
-    // ISO 32000-2 §7.6.4.3.3: R6 passwords are UTF-8 after SASLprep (NFKC is its normalisation step).
-    const password = typeof pw === 'string' ? new Uint8Array(Buffer.from(pw.normalize('NFKC'), 'utf8')) : pw;
-    return new PdfDocument(source, { ...configuredParseLimits(), ...options.limits }, options.budget, password);
+    // A string password is encoded by the security handler, as its revision says (SASLprep for R6).
+    return new PdfDocument(source, { ...configuredParseLimits(), ...options.limits }, options.budget, options.password);
   }
 
   /**
@@ -566,7 +564,7 @@ export class PdfDocument {
     }
     let data: Uint8Array;
     try {
-      data = this.budget.run((b) => decodeFilterChain(stream.raw, stream.dict, b, (o) => this.resolve(o)));
+      data = this.budget.run((b) => decodeFilterChain(stream.raw, stream.dict, b, (o) => this.resolve(o), { isDecrypted: this.#encryption !== undefined }));
     } catch (err) {
       if (err instanceof PdfError) this.#remember(stream, err, 0);
       throw err;

@@ -328,6 +328,7 @@ export function decodeFilterChain(
   dict: PdfDict,
   maxBytes: number | DecodeBudget,
   resolve: (o: PdfObject | undefined) => PdfObject | undefined,
+  options: { readonly isDecrypted?: boolean } = {},
 ): Uint8Array {
   const f = resolve(dict.get('Filter'));
   const p = resolve(dict.get('DecodeParms'));
@@ -363,9 +364,15 @@ export function decodeFilterChain(
         data = runLengthDecode(data, budget);
         break;
       case 'Crypt': {
+        // ISO 32000-1 §7.4.10: /Crypt comes first and names a crypt filter of the document's
+        // /CF (§7.6.5), which the security handler has applied when it loaded the stream
+        // (options.isDecrypted); /Identity, the default name, leaves the data as it is.
         const cn = parm?.getName('Name');
-        if (cn === undefined || cn === 'Identity') break;
-        throw new PdfError('ERR_PDF_FILTER_UNSUPPORTED', `Crypt filter ${cn}`);
+        if (cn === undefined || cn === 'Identity' || (options.isDecrypted === true && i === 0)) break;
+        throw new PdfError(
+          'ERR_PDF_FILTER_UNSUPPORTED',
+          `the stream names the crypt filter /${cn.slice(0, 40)}${i === 0 ? ' in a document that is not encrypted' : ' after another filter (ISO 32000-1 §7.4.10: it must come first)'}`,
+        );
       }
       default:
         throw new PdfError('ERR_PDF_FILTER_UNSUPPORTED', `filter ${name.slice(0, 40)} is not supported`);

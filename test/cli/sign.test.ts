@@ -78,6 +78,26 @@ describe('signet sign (CLI)', () => {
     assert.match(read.stdout, /integrity: +signed bytes unchanged/, read.stdout + read.stderr);
   });
 
+  it('issue 18 §2: an R6 password in --password-file is prepared with SASLprep (RFC 4013), not only NFKC; qpdf checks the output with the prepared one', (t) => {
+    if (!requireTools(t, 'qpdf', 'pdfsig')) return;
+    const locked = join(dir, 'enc-saslprep.pdf');
+    // qpdf stores the password as given (it does no SASLprep): the prepared form of the typed one.
+    const e = runTool('qpdf', ['--encrypt', 'secret x', 'owner pw', '256', '--', input, locked]);
+    assert.equal(e.status, 0, e.stderr);
+    const pw = join(dir, 'pdf-password-saslprep.txt');
+    // SOFT HYPHEN is mapped to nothing (RFC 3454 B.1), OGHAM SPACE MARK to SPACE; NFKC keeps the hyphen.
+    writeFileSync(pw, 'se\u00ADcret\u1680x\n');
+    const out = join(dir, 'enc-saslprep-signed.pdf');
+    const r = signet(['sign', locked, '-o', out, '--key', files.key, '--cert', files.cert, '--chain', files.chain, '--password-file', pw]);
+    assert.equal(r.status, 0, r.stderr);
+    const check = runTool('qpdf', ['--password=secret x', '--check', out]);
+    assert.equal(check.status, 0, check.stdout + check.stderr);
+    assert.doesNotMatch(check.stdout + check.stderr, /WARNING/i);
+    const decrypted = join(dir, 'enc-saslprep-decrypted.pdf');
+    assert.equal(runTool('qpdf', ['--password=secret x', '--decrypt', out, decrypted]).status, 0);
+    assert.match(runTool('pdfsig', ['-upw', 'secret x', out]).stdout, /Signature Validation: Signature is Valid/);
+  });
+
   it('issue 18 §4: a batch with --workers 2 signs on worker threads — every file valid per pdfsig, a bad file reported once with its code', (t) => {
     if (!requireTools(t, 'pdfsig')) return;
     const inDir = join(dir, 'workers-in');

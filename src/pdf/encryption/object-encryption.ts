@@ -5,6 +5,7 @@
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { PdfDict, PdfName, PdfStream, PdfString, type PdfObject, type PdfRef } from '../objects.js';
+import { PdfError } from '../errors.js';
 import { rc4 } from './rc4.js';
 import {
   isSignatureDictionary,
@@ -123,7 +124,15 @@ export class DocumentEncryption {
       const parms = dict.get('DecodeParms');
       const p = Array.isArray(parms) ? parms[0] : parms;
       const named = p instanceof PdfDict ? p.getName('Name') : undefined;
-      return this.#sec.methodOf(named ?? 'Identity') ?? this.#sec.streamMethod;
+      // §7.6.5: /Identity (the default) means not encrypted; any other name must be in /CF.
+      const method = this.#sec.methodOf(named ?? 'Identity');
+      if (method === undefined) {
+        throw new PdfError(
+          'ERR_PDF_ENCRYPTED',
+          `a stream names the crypt filter /${(named ?? '').slice(0, 40)}, which the encryption dictionary's /CF does not define with a method Signet reads`,
+        );
+      }
+      return method;
     }
     return this.#sec.streamMethod;
   }

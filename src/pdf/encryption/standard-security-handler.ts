@@ -7,6 +7,7 @@ import { createCipheriv, createDecipheriv, createHash } from 'node:crypto';
 import { PdfDict, PdfName, PdfString, type PdfObject } from '../objects.js';
 import { PdfError } from '../errors.js';
 import { rc4 } from './rc4.js';
+import { saslprep } from './saslprep.js';
 
 /** How a crypt filter encrypts (ISO 32000-2 Table 25 /CFM): none, RC4, AES-128-CBC or AES-256-CBC. */
 export type CryptMethod = 'None' | 'RC4' | 'AESV2' | 'AESV3';
@@ -162,9 +163,17 @@ function cryptFilterMethod(cf: PdfDict | undefined, filterName: string): CryptMe
 export function openStandardSecurity(
   encrypt: PdfDict,
   id0: Uint8Array,
-  password: Uint8Array | undefined,
+  password: Uint8Array | string | undefined,
 ): StandardSecurity {
   const filter = encrypt.getName('Filter');
+  if (filter === 'Adobe.PubSec') {
+    // ISO 32000-1 §7.6.4 (public-key security handlers): the file key is sealed to each
+    // recipient's certificate in /Recipients (CMS EnvelopedData); only a recipient's private key opens it.
+    throw new PdfError(
+      'ERR_PDF_ENCRYPTED',
+      'the document is encrypted for the certificates of its recipients (public-key security handler /Adobe.PubSec): only a recipient\'s private key opens it, and Signet does not take one — ask its sender for a copy encrypted with a password or none',
+    );
+  }
   if (filter !== 'Standard') unsupportedThrow(`the security handler /${filter ?? '?'}`);
   const v = encrypt.getNumber('V') ?? 0;
   const r = encrypt.getNumber('R') ?? 0;
@@ -202,7 +211,7 @@ export function openStandardSecurity(
     streamMethod = 'RC4';
     methodOf = (n) => (n === 'Identity' ? 'None' : undefined);
   }
-  const pw = password ?? new Uint8Array(0);
+  const pw = passwordBytes(password, r);
   const base = {
     revision: r,
     version: v,
@@ -214,7 +223,7 @@ export function openStandardSecurity(
   };
 
   if (r >= 5) {
-    // ISO 32000-2 §7.6.4.3.3 Algorithm 2.A: the password is at most 127 bytes of UTF-8 (SASLprep'd by the caller).
+    // ISO 32000-2 §7.6.4.3.3 Algorithm 2.A: the password is at most 127 bytes of UTF-8 (after SASLprep).
     const pw127 = pw.subarray(0, 127);
     const oe = bytesOf(encrypt, 'OE');
     const ue = bytesOf(encrypt, 'UE');
@@ -263,6 +272,27 @@ export function openStandardSecurity(
   throw passwordError(password);
 }
 
+/**
+ * The password's bytes for revision `r`: bytes are used as given; a string is, for R5/R6, UTF-8
+ * after SASLprep (ISO 32000-2 §7.6.4.3.3 Algorithm 2.A a, RFC 4013), and for R2–R4 UTF-8 after
+ * NFKC (Algorithm 2 takes the bytes of the password string; a password typed in ASCII is the same).
+ */
+function passwordBytes(password: Uint8Array | string | undefined, r: number): Uint8Array {
+  if (password === undefined) return new Uint8Array(0);
+  if (typeof password !== 'string') return password;
+  if (r < 5) return new TextEncoder().encode(password.normalize('NFKC'));
+  const result = saslprep(password);
+  if ('failure' in result) {
+    throw new PdfError(
+      'ERR_PDF_PASSWORD',
+      result.failure === 'BIDI'
+        ? 'the password mixes right-to-left and left-to-right letters as SASLprep forbids (RFC 3454 §6)'
+        : 'the password contains a character SASLprep prohibits (RFC 4013 §2.3: controls, private use, non-characters …)',
+    );
+  }
+  return new TextEncoder().encode(result.prepared);
+}
+
 function unsupportedThrow(what: string): never {
   throw new PdfError(
     'ERR_PDF_ENCRYPTED',
@@ -270,7 +300,7 @@ function unsupportedThrow(what: string): never {
   );
 }
 
-function passwordError(password: Uint8Array | undefined): PdfError {
+function passwordError(password: Uint8Array | string | undefined): PdfError {
   return password === undefined
     ? new PdfError(
         'ERR_PDF_PASSWORD',
