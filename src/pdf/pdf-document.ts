@@ -372,6 +372,15 @@ export class PdfDocument {
     return at < 0 ? this.length : from + at + 5;
   }
 
+  /** Drops every object, object stream and decoded stream read so far (they may have been read undecrypted). */
+  #forgetReadObjects(): void {
+    this.#cache.clear();
+    this.#objStms.clear();
+    this.#objStmBytes = 0;
+    this.#decoded.clear();
+    this.#decodedBytes = 0;
+  }
+
   /** Rebuilds the index by scanning for `N G obj`, object streams and trailers. */
   #recover(reason: string): void {
     this.#warn(`cross-reference rebuilt by scanning the file: ${reason}`);
@@ -389,6 +398,11 @@ export class PdfDocument {
       objectStreamMembers: (num) => this.#objStmIndex(num).nums,
       isFatal: isLimitError,
       warn: (m) => this.#warn(m),
+      openEncryption: (trailer) => {
+        this.#trailer = trailer;
+        this.#forgetReadObjects();
+        this.#openEncryption();
+      },
     });
     const trailer = rebuilt.trailer;
     this.#entries = rebuilt.entries;
@@ -398,11 +412,7 @@ export class PdfDocument {
     this.#revisions = [{ startxref: this.#startxref, kind: rebuilt.xrefKind, endOffset: rebuilt.endOffset }];
     if (trailer.has('Encrypt')) {
       // Objects read while scanning were not decrypted: forget them.
-      this.#cache.clear();
-      this.#objStms.clear();
-      this.#objStmBytes = 0;
-      this.#decoded.clear();
-      this.#decodedBytes = 0;
+      this.#forgetReadObjects();
       this.#openEncryption();
     }
     const catalog = this.resolveDict(trailer.get('Root'));

@@ -25,6 +25,22 @@ export interface RebuildHooks {
   objectStreamMembers(streamNum: number): readonly number[];
   isFatal(err: unknown): boolean;
   warn(m: string): void;
+  /** Sets up decryption from the recovered trailer's /Encrypt and /ID (read through the new entries). */
+  openEncryption(trailer: PdfDict): void;
+}
+
+/** The last `trailer` dictionary with /Root among those found by the scan. */
+function lastTrailer(ctx: ReadContext, at: readonly number[], hooks: RebuildHooks): PdfDict | undefined {
+  let trailer: PdfDict | undefined;
+  for (const offset of at) {
+    try {
+      const t = parseAt(ctx, offset, (p) => (p.tryKeyword('trailer') ? p.parseObject(0) : undefined));
+      if (t instanceof PdfDict && t.has('Root')) trailer = t;
+    } catch (err) {
+      if (hooks.isFatal(err)) throw err;
+    }
+  }
+  return trailer;
 }
 
 /**
@@ -60,6 +76,10 @@ export function rebuildIndex(ctx: ReadContext, hooks: RebuildHooks): RebuiltInde
     if (head.isStream && type === 'XRef' && d.has('Root')) streamTrailer = d;
     if (type === 'Catalog') catalogNum = num;
   }
+  // The trailer is chosen before the object streams are read: an encrypted file's object streams
+  // are encrypted (ISO 32000-1 §7.6.1), with the key its trailer's /Encrypt and /ID give.
+  let trailer = lastTrailer(ctx, scan.trailers, hooks) ?? streamTrailer;
+  if (trailer?.has('Encrypt') === true) hooks.openEncryption(trailer);
   for (const stmNum of objStms) {
     try {
       hooks.objectStreamMembers(stmNum).forEach((n, i) => {
@@ -70,16 +90,6 @@ export function rebuildIndex(ctx: ReadContext, hooks: RebuildHooks): RebuiltInde
       hooks.warn(`object stream ${stmNum} is unreadable`);
     }
   }
-  let trailer: PdfDict | undefined;
-  for (const at of scan.trailers) {
-    try {
-      const t = parseAt(ctx, at, (p) => (p.tryKeyword('trailer') ? p.parseObject(0) : undefined));
-      if (t instanceof PdfDict && t.has('Root')) trailer = t;
-    } catch (err) {
-      if (hooks.isFatal(err)) throw err;
-    }
-  }
-  trailer ??= streamTrailer;
   if (trailer === undefined && catalogNum !== undefined) {
     const e = entries.get(catalogNum);
     trailer = PdfDict.of({ Root: new PdfRef(catalogNum, e?.kind === 'offset' ? e.gen : 0) });

@@ -194,6 +194,38 @@ describe('issue 18 §2: signing encrypted PDFs (standard security handler, empty
     );
   });
 
+  it('an encrypted object-stream file whose cross-reference offsets are wrong is recovered (the trailer and key first, then the encrypted object streams) and signs valid', async (t) => {
+    if (!requireTools(t, 'pdfsig', 'qpdf', 'openssl', 'certutil')) return;
+    setUp(t);
+    const plain = join(dir, 'plain.pdf');
+    writeFileSync(plain, makeBasePdf({ pages: 3 }));
+    const input = join(dir, 'objstm-enc.pdf');
+    qpdfEncrypt(plain, input, '', ['128', '--use-aes=y'], ['--object-streams=generate']);
+    const good = readFileSync(input);
+    const startxref = good.lastIndexOf('startxref');
+    const broken = {
+      // startxref names a wrong offset.
+      'wrong-startxref': Buffer.concat([good.subarray(0, startxref), Buffer.from('startxref\n100\n%%EOF\n')]),
+      // A line inserted after the header moves every object away from its offset.
+      shifted: Buffer.concat([good.subarray(0, good.indexOf('\n') + 1), Buffer.from('%inserted\n'), good.subarray(good.indexOf('\n') + 1)]),
+    };
+    for (const [name, bytes] of Object.entries(broken)) {
+      const damaged = join(dir, `objstm-enc-${name}.pdf`);
+      writeFileSync(damaged, bytes);
+      // qpdf 11.3 cannot open it (no trailer dictionary found while recovering); Signet could
+      // not either (ERR_PDF_PAGE_TREE: /Pages was in an object stream it read undecrypted).
+      const doc = PdfDocument.open(new Uint8Array(bytes));
+      assert.equal(doc.isRecovered, true);
+      assert.equal(doc.pages().length, 3);
+      const signed = await signPdf(new Uint8Array(bytes), signer, { signingTime });
+      const out = join(dir, `objstm-enc-${name}-signed.pdf`);
+      writeFileSync(out, signed);
+      // The update's cross-reference stream lists every object found: qpdf opens the output.
+      judge(out, 1);
+      assert.equal(verifyPdfSignatures(signed, { trustAnchors: [pki.root.der] }).signatures[0]?.indication, 'TOTAL-PASSED', name);
+    }
+  });
+
   it('a file that needs a user password: ERR_PDF_PASSWORD without it, signs with it (user or owner)', async (t) => {
     if (!requireTools(t, 'pdfsig', 'qpdf', 'certutil', 'openssl')) return;
     setUp(t);
@@ -241,6 +273,19 @@ describe('issue 18 §2: signing encrypted PDFs (standard security handler, empty
     const out = join(dir, 'form-only-signed.pdf');
     writeFileSync(out, signed);
     judge(out, 1);
+    // ISO 32000-1 Table 22 bit 6 grants "create or modify interactive form fields (including
+    // signature fields)" only "if bit 4 is also set": Acrobat's "Commenting, filling in form fields,
+    // and signing existing signature fields" (qpdf --modify=annotate: bits 6 and 9, not 4) signs
+    // the existing field and refuses to add one.
+    const annotate = join(dir, 'annotate.pdf');
+    qpdfEncrypt(flavours.formEmptySigField, annotate, '', ['128', '--use-aes=y', '--modify=annotate']);
+    const annotateBytes = new Uint8Array(readFileSync(annotate));
+    const p = PdfDocument.open(annotateBytes).encryption;
+    assert.deepEqual([p?.allows(4), p?.allows(6), p?.allows(9)], [false, true, true]);
+    await assert.rejects(signPdf(annotateBytes, signer, { signingTime }), (e) => isSignetError(e, 'ERR_PADES_PERMISSION') && /bits 4 and 6/.test(e.message));
+    const annotateOut = join(dir, 'annotate-signed.pdf');
+    writeFileSync(annotateOut, await signPdf(annotateBytes, signer, { signingTime, fieldName: 'Signature1' }));
+    judge(annotateOut, 1);
     // The owner password lifts the restriction.
     assert.ok(
       (
