@@ -55,6 +55,8 @@ export interface RevisionAnalysisOptions {
   readonly certification?: 1 | 2 | 3 | undefined;
   /** The fields the signature locks (FieldMDP, ISO 32000-1 §12.8.2.4): any change to them is disallowed. */
   readonly isLocked?: (fullName: string) => boolean;
+  /** The /P of the signature's field lock (ISO 32000-2 §12.7.5.5): DocMDP permissions from this signature on. */
+  readonly lockPermission?: 1 | 2 | 3 | undefined;
 }
 
 /** Whitespace a writer may leave after `%%EOF` (ISO 32000-1 §7.5.5: an EOL marker). */
@@ -337,6 +339,13 @@ export function analyseLaterRevisions(
     options.certification === 1 ? 'lta-updates' : options.certification === 2 ? 'form-filling' : undefined;
   if (permitted !== undefined && levelRank[level] > levelRank[permitted]) {
     disallowed.push(`changes of kind "${level}" are not permitted by the certification signature (P=${options.certification})`);
+  }
+  // ISO 32000-2 §12.7.5.5 (Table 236 /P) and §12.8.2.4 (Table 257 /P): a signature's field lock
+  // grants the document the DocMDP permissions of Table 254 once this signature is applied.
+  const locked: ModificationLevel | undefined =
+    options.lockPermission === 1 ? 'lta-updates' : options.lockPermission === 2 ? 'form-filling' : undefined;
+  if (locked !== undefined && levelRank[level] > levelRank[locked]) {
+    disallowed.push(`changes of kind "${level}" are not permitted by this signature's field lock (/P ${options.lockPermission}, ISO 32000-2 §12.7.5.5)`);
   }
   return { level, changes, disallowed };
 }

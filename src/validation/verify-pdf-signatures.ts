@@ -40,7 +40,7 @@ import { basicSignatureValidation } from './basic-signature-validation.js';
 import { buildCertificatePath } from './certificate-path.js';
 import { qualifiedCertificateStatements } from './qualified-certificate.js';
 import { checkCertificationStructure, type SignedField } from './certification-structure.js';
-import { fieldLocksOf, type FieldLock } from './field-locks.js';
+import { fieldLocksOf, lockPermissionOf, type FieldLock, type LockPermission } from './field-locks.js';
 import { analyseLaterRevisions, pageContentOverLimit } from './revision-changes.js';
 import { acceptanceRefusals, publicKeyFacts } from './signature-acceptance.js';
 import { defaultValidationPolicy, type ValidationPolicy } from './validation-policy.js';
@@ -154,6 +154,8 @@ interface DocumentRules {
   readonly structureProblems: readonly string[];
   /** The fields this signature locks (FieldMDP, PDF-25). */
   readonly isLocked: FieldLock | undefined;
+  /** The DocMDP permission the signature's field lock grants after it (ISO 32000-2 §12.7.5.5 /P). */
+  readonly lockPermission: LockPermission | undefined;
 }
 
 /** Collects the prose problems and warnings of a report together with their typed findings. */
@@ -330,6 +332,7 @@ function verifyOne(
     const analysis = analyseLaterRevisions(source, doc, byteRange[2] + byteRange[3], {
       certification: rules.certification,
       ...(rules.isLocked ? { isLocked: rules.isLocked } : {}),
+      ...(rules.lockPermission ? { lockPermission: rules.lockPermission } : {}),
     });
     modified = analysis.disallowed.length > 0;
     for (const d of analysis.disallowed) out.error('ERR_VALIDATION_MODIFIED', 'modification', `modified after signing: ${d}`);
@@ -465,6 +468,7 @@ export function verifyPdfSignatures(input: ByteSource | Uint8Array, options: Ver
         certification: certification.permission,
         structureProblems: certification.problems.get(f.fieldName) ?? [],
         isLocked: fieldLocksOf(doc, f.dict, f.fieldDict),
+        lockPermission: lockPermissionOf(doc, f.dict, f.fieldDict),
       };
       signatures.push(verifyOne(source, doc, rules, f.fieldName, f.dict, location, options));
     } catch (err) {

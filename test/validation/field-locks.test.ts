@@ -70,6 +70,24 @@ describe('docs/security.md PDF-25: FieldMDP lock (V9)', () => {
   });
 });
 
+describe('ISO 32000-2 §12.7.5.5 and §12.8.2.4: a field lock with /P grants DocMDP permissions after its signature', () => {
+  it('/P 1: filling the unlocked field C fails the locking signature, naming the lock; /P 2: the same filling passes, reported', async () => {
+    const lock = (p: number): Record<string, PdfObject> => ({ Action: name('Include'), Fields: [PdfString.fromText('A')], P: p });
+    const strict = await signCrafted(form, alice, { signingTime, fieldName: 'Sig', entries: { Reference: [sigRef('FieldMDP', lock(1))] } });
+    assert.equal(report(strict, 'FieldMDP /P 1 control').indication, 'TOTAL-PASSED');
+    const filled = report(fillTextField(strict, 'C', 'a note'), 'FieldMDP /P 1 fill C');
+    assert.equal(filled.indication, 'TOTAL-FAILED', filled.problems.join('; '));
+    assert.equal(filled.subIndication, 'SIG_CONSTRAINTS_FAILURE');
+    const finding = filled.findings?.find((f) => f.code === 'ERR_VALIDATION_MODIFIED');
+    assert.equal(finding?.check, 'modification');
+    assert.match(finding?.message ?? '', /changes of kind "form-filling" are not permitted by this signature's field lock \(\/P 1, ISO 32000-2 §12\.7\.5\.5\)/);
+    const lenient = await signCrafted(form, alice, { signingTime, fieldName: 'Sig', entries: { Reference: [sigRef('FieldMDP', lock(2))] } });
+    const filledLenient = report(fillTextField(lenient, 'C', 'a note'), 'FieldMDP /P 2 fill C');
+    assert.equal(filledLenient.indication, 'TOTAL-PASSED', filledLenient.problems.join('; '));
+    assert.ok(filledLenient.warnings.some((w) => /field C filled/.test(w)), filledLenient.warnings.join('; '));
+  });
+});
+
 describe('docs/security.md PDF-34: agreement with pdfsig', () => {
   it('on every PDF-25 file: pdfsig valid ⇔ our cryptographic check passes', (t) => corpus.assertAgreement(t));
 });
