@@ -46,6 +46,11 @@ export const commands: readonly CommandEntry[] = [
     load: async () => (await import('./pki.js')).pkiCommand,
   },
   {
+    name: 'receipt',
+    summary: 'verify that a signed document belongs to the batch its receipt names',
+    load: async () => (await import('./receipt.js')).receiptCommand,
+  },
+  {
     name: 'serve',
     summary: 'run the signing service (CSC API, OAuth2, PKI, admin)',
     load: async () => (await import('./serve.js')).serveCommand,
