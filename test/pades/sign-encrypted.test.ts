@@ -26,6 +26,8 @@ export const encryptions = [
   { name: 'R2 RC4 40-bit', args: ['40'], revision: 2, method: 'RC4' },
   { name: 'R3 RC4 128-bit', args: ['128'], revision: 3, method: 'RC4' },
   { name: 'R4 AES-128 (AESV2)', args: ['128', '--use-aes=y'], revision: 4, method: 'AESV2' },
+  // R5: the deprecated AES-256 of Adobe's extension level 3 (its password hash is one SHA-256).
+  { name: 'R5 AES-256 (AESV3, deprecated)', args: ['256', '--force-R5'], revision: 5, method: 'AESV3' },
   { name: 'R6 AES-256 (AESV3)', args: ['256'], revision: 6, method: 'AESV3' },
 ] as const;
 
