@@ -5,7 +5,7 @@
  * time); the inverse (Lehmer's algorithm, on a blinded value) and the few products mod n run in
  * BigInt. The key's scalar is read per signature, never kept.
  */
-import { createECDH, randomBytes, type ECDH, type KeyObject } from 'node:crypto';
+import { createECDH, randomFillSync, type ECDH, type KeyObject } from 'node:crypto';
 import type { NamedCurve } from '../../cms/algorithms.js';
 import { bytesToBigint, ecdsaIntegersToDer } from '../ecdsa-signature.js';
 import { KeyBackendError } from '../errors.js';
@@ -64,9 +64,25 @@ function mod(a: bigint, n: bigint): bigint {
   return r < 0n ? r + n : r;
 }
 
+/**
+ * Random octets for the blinding scalars, drawn 4 KiB at a time: one randomBytes call per
+ * signature cost about a tenth of the signature. Each octet is used once and zeroed.
+ */
+const blindingPool = Buffer.alloc(4096);
+let blindingOffset = blindingPool.length;
+
 /** A uniformly random scalar in [1, n-1] (FIPS 186-5 §A.3.1, "extra random bits" method). */
 function randomScalar(c: CurveParams): bigint {
-  return mod(bytesToBigint(randomBytes(c.size + 8)), c.n - 1n) + 1n;
+  const length = c.size + 8;
+  if (blindingOffset + length > blindingPool.length) {
+    randomFillSync(blindingPool);
+    blindingOffset = 0;
+  }
+  const octets = blindingPool.subarray(blindingOffset, blindingOffset + length);
+  blindingOffset += length;
+  const value = bytesToBigint(octets);
+  octets.fill(0);
+  return mod(value, c.n - 1n) + 1n;
 }
 
 function curveOf(key: KeyObject): NamedCurve {
@@ -123,11 +139,10 @@ export function signEcdsaPrehash(privateKey: KeyObject, digest: Uint8Array): Uin
   for (;;) {
     // FIPS 186-5 §6.4.1 steps 4–6: k in [1, n−1] from OpenSSL's DRBG (EC_KEY_generate_key,
     // BN_priv_rand_range) and R = k·G, both in OpenSSL.
-    nonce.generateKeys();
+    const point = nonce.generateKeys(); // 0x04 || x || y
     const kBytes = nonce.getPrivateKey();
     const k = bytesToBigint(kBytes);
     kBytes.fill(0);
-    const point = nonce.getPublicKey(); // 0x04 || x || y
     const r = mod(bytesToBigint(point.subarray(1, 1 + c.size)), c.n);
     if (r === 0n) continue;
     // s = k⁻¹(e + r·d) mod n, computed as (k·b)⁻¹ · (b·e + b·r·d) with a random blind b, so the
