@@ -6,12 +6,13 @@
  */
 import { createHash } from 'node:crypto';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
-import { SignedData, id_messageDigest } from '@peculiar/asn1-cms';
+import { SignedData, id_messageDigest, id_signedData } from '@peculiar/asn1-cms';
 import type { Certificate } from '@peculiar/asn1-x509';
 import { ExtendedKeyUsage, id_ce_extKeyUsage, id_kp_timeStamping } from '@peculiar/asn1-x509';
-import { PKIStatus, TimeStampResp, TSTInfo, id_ct_tstInfo } from '@peculiar/asn1-tsp';
+import { PKIStatus, PKIStatusInfo, TimeStampResp, TSTInfo, id_ct_tstInfo } from '@peculiar/asn1-tsp';
 import { asBytes, bytesEqual, concatBytes } from '../../core/bytes.js';
 import { digestByOid, type DigestAlgorithm } from '../algorithms.js';
+import { childrenOf, rawOf, readElement, readOid, tags } from '../der.js';
 import { signatureAlgorithmFromIdentifier, verifySignature } from '../x509-algorithm.js';
 import { nameDer, serialToHex, spkiDer } from '../certificate.js';
 import { PkiError } from '../pki-errors.js';
@@ -41,6 +42,58 @@ export interface TimestampRequestMatch {
   readonly certReq?: boolean;
 }
 
+/** A TimeStampResp taken apart: the status, and the token as sent with its SignedData. */
+interface ReplyParts {
+  readonly status: PKIStatusInfo;
+  /** The TimeStampToken (a ContentInfo), a copy of the reply's own bytes. */
+  readonly token?: Uint8Array;
+  /** The ContentInfo's content: the SignedData. */
+  readonly signedData?: ArrayBuffer | Uint8Array;
+}
+
+/**
+ * The parts of a TimeStampResp (RFC 3161 §2.4.2: SEQUENCE { status PKIStatusInfo,
+ * timeStampToken TimeStampToken OPTIONAL }; TimeStampToken ::= ContentInfo with id-signedData,
+ * RFC 5652 §3). A DER reply is split on its element boundaries, so the token keeps the TSA's
+ * bytes and the SignedData is parsed once; another encoding goes through the schema as a whole.
+ */
+function readReply(der: Uint8Array): ReplyParts {
+  const split = splitDerReply(der);
+  if (split !== undefined) {
+    try {
+      return { ...split, status: AsnConvert.parse(split.statusDer, PKIStatusInfo) };
+    } catch (cause) {
+      throw invalid('the reply is not a TimeStampResp', cause);
+    }
+  }
+  let resp: TimeStampResp;
+  try {
+    resp = AsnConvert.parse(der, TimeStampResp);
+  } catch (cause) {
+    throw invalid('the reply is not a TimeStampResp', cause);
+  }
+  const token = resp.timeStampToken;
+  if (token === undefined) return { status: resp.status };
+  return { status: resp.status, token: new Uint8Array(AsnConvert.serialize(token)), signedData: token.content };
+}
+
+function splitDerReply(der: Uint8Array): (Omit<ReplyParts, 'status'> & { readonly statusDer: Uint8Array }) | undefined {
+  try {
+    const top = readElement(der, 0);
+    if (top.tag !== tags.sequence || top.end !== der.length) return undefined;
+    const [status, token, ...rest] = childrenOf(der, top);
+    if (status?.tag !== tags.sequence || rest.length > 0) return undefined;
+    if (token === undefined) return { statusDer: rawOf(der, status) };
+    const [type, content, ...more] = childrenOf(der, token);
+    if (type?.tag !== tags.oid || readOid(der, type) !== id_signedData || content?.tag !== 0xa0 || more.length > 0) return undefined;
+    const [signedData, ...extra] = childrenOf(der, content);
+    if (signedData?.tag !== tags.sequence || extra.length > 0) return undefined;
+    return { statusDer: rawOf(der, status), token: rawOf(der, token).slice(), signedData: rawOf(der, signedData) };
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Verifies a TimeStampResp against its request: granted status, TSTInfo messageImprint, nonce
  * and policy, and (when the token carries the TSA certificate) the CMS signature, messageDigest
@@ -53,25 +106,20 @@ export interface TimestampRequestMatch {
  */
 export function verifyTimestampReply(der: Uint8Array, request: TimestampRequestMatch): TimestampResult {
   const { digest, digestAlgorithm, nonce } = request;
-  let resp: TimeStampResp;
-  try {
-    resp = AsnConvert.parse(der, TimeStampResp);
-  } catch (cause) {
-    throw invalid('the reply is not a TimeStampResp', cause);
-  }
-  const status = resp.status.status;
+  const reply = readReply(der);
+  const status = reply.status.status;
   if (status !== PKIStatus.granted && status !== PKIStatus.grantedWithMods) {
-    const text = resp.status.statusString?.join('; ') ?? '';
-    const fail = resp.status.failInfo ? ` (failInfo ${pkiFailureNames(resp.status.failInfo).join(', ')})` : '';
+    const text = reply.status.statusString?.join('; ') ?? '';
+    const fail = reply.status.failInfo ? ` (failInfo ${pkiFailureNames(reply.status.failInfo).join(', ')})` : '';
     throw new PkiError('ERR_PKI_TSA_REJECTED', `the TSA refused: status ${status}${fail}${text ? `: ${text}` : ''}`);
   }
-  const token = resp.timeStampToken;
-  if (!token) throw invalid('granted reply without a token');
+  if (reply.token === undefined || reply.signedData === undefined) throw invalid('granted reply without a token');
+  const token = reply.token;
   let signed: SignedData;
   let tst: TSTInfo;
   let tstDer: Uint8Array;
   try {
-    signed = AsnConvert.parse(token.content, SignedData);
+    signed = AsnConvert.parse(reply.signedData, SignedData);
     if (signed.encapContentInfo.eContentType !== id_ct_tstInfo) throw invalid('eContentType is not id-ct-TSTInfo');
     const e = signed.encapContentInfo.eContent;
     tstDer = e?.single ? asBytes(e.single.buffer) : e?.any ? asBytes(e.any) : new Uint8Array(0);
@@ -91,7 +139,7 @@ export function verifyTimestampReply(der: Uint8Array, request: TimestampRequestM
   }
   verifyTokenSignature(signed, tstDer, request.certReq);
   return {
-    token: new Uint8Array(AsnConvert.serialize(token)),
+    token,
     genTime: tst.genTime,
     serialHex: serialToHex(tst.serialNumber),
     policy: tst.policy,
