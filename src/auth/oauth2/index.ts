@@ -37,4 +37,4 @@ export {
   type DocumentInspection,
 } from './consent-documents.js';
 export type { PasskeyLoginStart } from './authorization-flow.js';
-export { approvalCommitment, commitmentText, type CommitmentInput } from './approval-commitment.js';
+export { approvalCommitment, approvedBatchRoot, commitmentText, type CommitmentInput } from './approval-commitment.js';

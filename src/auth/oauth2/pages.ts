@@ -3,6 +3,7 @@
  * §4.16 and §4.2). Everything shown is HTML-escaped; the forms carry only the anti-CSRF token —
  * the request itself stays in the database (docs/security.md OA-33).
  */
+import { approvedBatchRoot } from './approval-commitment.js';
 import { digestAlgorithms } from '../../cms/index.js';
 import type { DocumentFinding } from './consent-documents.js';
 import type { AuthorizationRequest } from './types.js';
@@ -206,7 +207,9 @@ ${isBlocked ? '<p role="alert" id="blocked">At least one document cannot be sign
       : `<p>${escapeHtml(r.clientName)} asks to create <strong id="num-signatures">${c.numSignatures}</strong> signature(s) with your credential <code id="credential-id">${escapeHtml(c.credentialId)}</code> ${view.certificateSubject === undefined ? '' : ` (certificate <span id="certificate-subject">${escapeHtml(view.certificateSubject)}</span>)`} over exactly these document hashes (${hashAlgorithmName(c.hashAlgorithmOid)}):</p>
 ${docs.length >= collapsedDocumentsFrom ? `<details class="digests"><summary>The ${c.documentDigests.length} hashes (each is also shown with its document below)</summary>\n` : ''}<ol id="document-digests">
 ${c.documentDigests.map((d) => `<li>${d.label === undefined ? '' : `${escapeHtml(d.label)}: `}<code>${escapeHtml(d.hash)}</code></li>`).join('\n')}
-</ol>${docs.length >= collapsedDocumentsFrom ? '</details>' : ''}`;
+</ol>${docs.length >= collapsedDocumentsFrom ? '</details>' : ''}
+<dl class="batch"><dt>Documents in the batch</dt><dd id="batch-count">${c.documentDigests.length}</dd><dt>Batch root</dt><dd><code id="batch-root">${escapeHtml(approvedBatchRoot(c))}</code></dd></dl>
+<p class="batch-note">The batch root fixes these hashes in this order: each signed document's receipt proves it against this root (note it to check receipts with <code>signet receipt verify --root</code>).</p>`;
   const pin =
     c === undefined || view.pinRequired === false
       ? ''

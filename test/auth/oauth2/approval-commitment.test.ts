@@ -48,9 +48,18 @@ function approvalOf(html: string): { ticket: string; options: { challenge: strin
   return (JSON.parse(m[1]) as { approval: { ticket: string; options: { challenge: string; rpId: string } } }).approval;
 }
 
+/** RFC 9162 §2.1.1 MTH written out recursively (issue 21's batch root), independent of src/transparency. */
+function mth(leaves: readonly Buffer[]): Buffer {
+  if (leaves.length === 1) return createHash('sha256').update(Buffer.from([0])).update(leaves[0]!).digest();
+  let k = 1;
+  while (k * 2 < leaves.length) k *= 2;
+  return createHash('sha256').update(Buffer.from([1])).update(mth(leaves.slice(0, k))).update(mth(leaves.slice(k))).digest();
+}
+
 /** The commitment recomputed independently: sorted keys, no white space, SHA-256, base64url. */
 function expectedCommitment(v: { credentialID: string; hashes: string[]; numSignatures: number; requestId: string; nonce: string }): string {
   const text = JSON.stringify({
+    batchRoot: mth(v.hashes.map((h) => Buffer.from(h, 'base64'))).toString('base64'),
     credentialID: v.credentialID,
     hashAlgorithmOID: SHA256_OID,
     hashes: v.hashes,

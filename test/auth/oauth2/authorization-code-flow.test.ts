@@ -3,6 +3,7 @@
  * RFC 7636, RFC 9396, CSC API v2 §8.4), on SQLite and PostgreSQL: service scope with refresh
  * rotation, credential scope whose token is its SAD, RAR, confidential client authentication.
  */
+import { batchRoot } from '../../../src/transparency/index.js';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
@@ -165,6 +166,10 @@ describe('OAuth2 authorization code flow (RFC 6749 §4.1 + RFC 7636)', () => {
         assert.ok(html.includes(h1.toString('base64')) && html.includes(h2.toString('base64')));
         assert.ok(html.includes('Sign &#60;two&#62; contracts'), 'the description is escaped');
         assert.match(html, /name="pin" type="password"/);
+        // Issue 21: the page shows the batch's count and its RFC 9162 root over the ordered hashes.
+        const root = Buffer.from(batchRoot([h1, h2])).toString('base64');
+        assert.match(html, /<dt>Documents in the batch<\/dt><dd id="batch-count">2<\/dd>/);
+        assert.ok(html.includes(`<dt>Batch root</dt><dd><code id="batch-root">${root}</code></dd>`), 'the batch root is shown');
 
         // A wrong PIN re-shows the consent page with a fresh anti-CSRF token (SCAL2).
         const wrong = await approve(env, consent, '0000');
@@ -207,6 +212,8 @@ describe('OAuth2 authorization code flow (RFC 6749 §4.1 + RFC 7636)', () => {
         const sadRow = await env.store.db.selectFrom('sads').selectAll().executeTakeFirstOrThrow();
         assert.deepEqual(new Uint8Array(sadRow.id_hash), hashOpaqueToken(token));
         assert.equal(Number(sadRow.num_signatures), 2);
+        // Issue 21: the SAD binds the root the page showed.
+        assert.equal(Buffer.from(sadRow.batch_root as Uint8Array).toString('base64'), root);
 
         const binding = {
           userId: env.userId,
