@@ -2,7 +2,9 @@
  * docs/security.md PDF-34: a list of the control and adversarial files a validation test file builds,
  * judged at the end by poppler's pdfsig. pdfsig checks integrity only (the CMS signature over the
  * ByteRange bytes, docs/security.md §2.5), so the verdict compared is "pdfsig says Signature is Valid"
- * ⇔ "our cryptographic check passed" (`SignatureReport.isIntact`), signature by signature.
+ * ⇔ "our cryptographic check passed" (`SignatureReport.isIntact`), signature by signature; and every
+ * other report field pdfsig prints (issue 14): /SubFilter, signer common name, signed ranges, whole
+ * document signed.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -15,10 +17,18 @@ import { requireTools } from './tools.js';
 
 const PDFSIG_PARALLELISM = 6;
 
-/** One signature as pdfsig reports it (integrity only: run with -nocert -no-ocsp). */
+/** One signature as pdfsig reports it (run with -nocert -no-ocsp: no certificate or revocation verdict). */
 interface PdfsigVerdict {
   readonly fieldName: string;
   readonly isValid: boolean;
+  /** "Signature Type" (the /SubFilter), unless pdfsig says unknown. */
+  readonly subFilter: string | undefined;
+  /** "Signer Certificate Common Name". */
+  readonly signerCommonName: string | undefined;
+  /** "Signed Ranges: [a - b], [c - d]" as [start, end] pairs. */
+  readonly ranges: readonly (readonly [number, number])[] | undefined;
+  /** "Total document signed" / "Not total document signed". */
+  readonly isTotalDocumentSigned: boolean | undefined;
   readonly text: string;
 }
 
@@ -34,11 +44,19 @@ function parseVerdicts(stdout: string): PdfsigVerdict[] {
     .split(/\nSignature #\d+:/)
     .slice(1)
     .filter((b) => !/The signature form field is not signed\./.test(b))
-    .map((text) => ({
-      fieldName: /Signature Field Name: (.*)/.exec(text)?.[1]?.trim() ?? '',
-      isValid: /Signature Validation: Signature is Valid\./.test(text),
-      text: text.trim().replace(/\s+/g, ' '),
-    }));
+    .map((text) => {
+      const type = /Signature Type: (.*)/.exec(text)?.[1]?.trim();
+      const ranges = /Signed Ranges: (.*)/.exec(text)?.[1];
+      return {
+        fieldName: /Signature Field Name: (.*)/.exec(text)?.[1]?.trim() ?? '',
+        isValid: /Signature Validation: Signature is Valid\./.test(text),
+        subFilter: type === undefined || type === 'unknown' ? undefined : type,
+        signerCommonName: /Signer Certificate Common Name: (.+)/.exec(text)?.[1]?.trim().replace(/^\(null\)$/, '') || undefined,
+        ranges: ranges === undefined ? undefined : [...ranges.matchAll(/\[(\d+) - (\d+)\]/g)].map((m) => [Number(m[1]), Number(m[2])] as const),
+        isTotalDocumentSigned: /Not total document signed/.test(text) ? false : /Total document signed/.test(text) ? true : undefined,
+        text: text.trim().replace(/\s+/g, ' '),
+      };
+    });
 }
 
 /** A named list of generated files to compare with pdfsig. */
@@ -58,6 +76,36 @@ export interface PdfsigCorpus {
   assertAgreement(t: TestContext): Promise<void>;
 }
 
+/**
+ * The report fields pdfsig also prints, compared where both judge them: the /SubFilter and the
+ * signed ranges (not when our reader refused the signature dictionary and the field is unset), the
+ * signer's common name (pdfsig prints "(null)" when it found no certificate), and whether the whole
+ * document is signed — pdfsig knows that only once it has hashed the ranges (it says "Not total
+ * document signed" for any signature it could not verify), so it is compared where pdfsig says
+ * valid and we did not refuse the /ByteRange itself (ERR_VALIDATION_BYTE_RANGE).
+ */
+function otherFields(name: string, v: PdfsigVerdict, mine: SignatureReport): string[] {
+  const out: string[] = [];
+  const say = (what: string, theirs: unknown, ours: unknown): void => {
+    out.push(`${name}: ${v.fieldName} ${what}: pdfsig ${JSON.stringify(theirs)}, ours ${JSON.stringify(ours)} [pdfsig: ${v.text}]`);
+  };
+  if (v.subFilter !== undefined && mine.subFilter !== undefined && mine.subFilter !== v.subFilter) say('SubFilter', v.subFilter, mine.subFilter);
+  if (v.signerCommonName !== undefined && mine.signerSubject !== undefined && mine.signerSubject !== v.signerCommonName) say('signer', v.signerCommonName, mine.signerSubject);
+  if (v.ranges !== undefined && v.ranges.length > 0 && mine.byteRange !== undefined) {
+    const [a = 0, b = 0, c = 0, d = 0] = mine.byteRange;
+    const ours = [
+      [a, a + b],
+      [c, c + d],
+    ];
+    if (JSON.stringify(ours) !== JSON.stringify(v.ranges)) say('signed ranges', v.ranges, ours);
+  }
+  const refusedRange = (mine.findings ?? []).some((f) => f.code === 'ERR_VALIDATION_BYTE_RANGE');
+  if (v.isValid && v.isTotalDocumentSigned !== undefined && !refusedRange && mine.coversWholeDocument !== v.isTotalDocumentSigned) {
+    say('whole document signed', v.isTotalDocumentSigned, mine.coversWholeDocument);
+  }
+  return out;
+}
+
 function describeDisagreement(name: string, pdfsig: readonly PdfsigVerdict[], ours: readonly SignatureReport[] | string): string[] {
   const out: string[] = [];
   if (typeof ours === 'string') {
@@ -68,8 +116,11 @@ function describeDisagreement(name: string, pdfsig: readonly PdfsigVerdict[], ou
     const mine = ours.find((s) => s.fieldName === v.fieldName);
     if (mine === undefined) {
       if (v.isValid) out.push(`${name}: pdfsig says ${v.fieldName} is valid, our report does not list it`);
-    } else if (mine.isIntact !== v.isValid) {
-      out.push(`${name}: ${v.fieldName} pdfsig valid=${v.isValid}, ours isIntact=${mine.isIntact} (${mine.problems.join('; ')}) [pdfsig: ${v.text}]`);
+    } else {
+      if (mine.isIntact !== v.isValid) {
+        out.push(`${name}: ${v.fieldName} pdfsig valid=${v.isValid}, ours isIntact=${mine.isIntact} (${mine.problems.join('; ')}) [pdfsig: ${v.text}]`);
+      }
+      out.push(...otherFields(name, v, mine));
     }
   }
   for (const s of ours.filter((x) => x.isIntact && !pdfsig.some((v) => v.fieldName === x.fieldName))) {
