@@ -177,3 +177,25 @@ describe('ISO 32000-1 §7.4.10 and §7.6.5: streams that name their crypt filter
     );
   });
 });
+
+describe('ISO 32000-2 §7.6.4.3.2 Algorithm 2: an R2–R4 password typed as text', () => {
+  it('is tried in PDFDocEncoding (what qpdf and Acrobat store), then in UTF-8 (what some writers store)', (t) => {
+    if (!requireTools(t, 'qpdf')) return;
+    const dir = tempDir(t);
+    const plain = join(dir, 'plain.pdf');
+    writeFileSync(plain, makeBasePdf());
+    for (const [name, mode, euro] of [['pdfdoc', 'auto', 0xa0], ['utf8', 'bytes', 0xe2]] as const) {
+      const out = join(dir, `${name}.pdf`);
+      // qpdf (password mode auto) transcodes the UTF-8 it is given to PDFDocEncoding for R < 5.
+      const r = runTool('qpdf', [`--password-mode=${mode}`, '--encrypt', 'pässwörd €5', 'owner', '128', '--use-aes=y', '--', plain, out]);
+      assert.equal(r.status, 0, r.stderr);
+      const bytes = new Uint8Array(readFileSync(out));
+      const doc = PdfDocument.open(bytes, { password: 'pässwörd €5' });
+      assert.equal(doc.encryption?.isOwner, false, name);
+      assert.throws(() => PdfDocument.open(bytes, { password: 'passwörd €5' }), isPdfError('ERR_PDF_PASSWORD'));
+      // The stored form really differs: € is 0xA0 in PDFDocEncoding, 0xE2 0x82 0xAC in UTF-8.
+      const stored = name === 'pdfdoc' ? Uint8Array.from([...Buffer.from('pässwörd ', 'latin1'), euro, 0x35]) : new TextEncoder().encode('pässwörd €5');
+      assert.equal(PdfDocument.open(bytes, { password: stored }).encryption?.isOwner, false, name);
+    }
+  });
+});

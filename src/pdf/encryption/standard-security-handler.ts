@@ -264,23 +264,56 @@ export function openStandardSecurity(
   const bits = r === 2 ? 40 : (encrypt.getNumber('Length') ?? (v === 4 ? 128 : 40));
   if (bits % 8 !== 0 || bits < 40 || bits > 128) unsupportedThrow(`a key length of ${bits} bits`);
   const n = bits / 8;
-  const userKey = legacyFileKey(padPassword(pw), o!, p!, id0, r, n, encryptMetadata);
-  if (legacyUserCheck(userKey, u!, id0, r)) return { ...base, fileKey: userKey, isOwner: false };
-  const asUser = legacyOwnerToUser(padPassword(pw), o!, r, n);
-  const ownerKey = legacyFileKey(asUser, o!, p!, id0, r, n, encryptMetadata);
-  if (legacyUserCheck(ownerKey, u!, id0, r)) return { ...base, fileKey: ownerKey, isOwner: true };
+  // ISO 32000-2 §7.6.4.3.2 Algorithm 2 a: a typed password is converted to PDFDocEncoding (what
+  // Acrobat and qpdf store); its UTF-8 bytes are tried next (what some writers store).
+  const candidates = typeof password === 'string' ? legacyPasswordCandidates(password) : [pw];
+  for (const candidate of candidates) {
+    const userKey = legacyFileKey(padPassword(candidate), o!, p!, id0, r, n, encryptMetadata);
+    if (legacyUserCheck(userKey, u!, id0, r)) return { ...base, fileKey: userKey, isOwner: false };
+    const asUser = legacyOwnerToUser(padPassword(candidate), o!, r, n);
+    const ownerKey = legacyFileKey(asUser, o!, p!, id0, r, n, encryptMetadata);
+    if (legacyUserCheck(ownerKey, u!, id0, r)) return { ...base, fileKey: ownerKey, isOwner: true };
+  }
   throw passwordError(password);
+}
+
+/** ISO 32000-1 Annex D.2: PDFDocEncoding's codes 0x18–0x1F and 0x80–0xA0, which differ from Latin-1. */
+const pdfDocSpecials = new Map<number, number>(
+  [
+    0x02d8, 0x02c7, 0x02c6, 0x02d9, 0x02dd, 0x02db, 0x02da, 0x02dc,
+  ].map((cp, i): [number, number] => [cp, 0x18 + i]).concat(
+    [
+      0x2022, 0x2020, 0x2021, 0x2026, 0x2014, 0x2013, 0x0192, 0x2044, 0x2039, 0x203a, 0x2212,
+      0x2030, 0x201e, 0x201c, 0x201d, 0x2018, 0x2019, 0x201a, 0x2122, 0xfb01, 0xfb02, 0x0141,
+      0x0152, 0x0160, 0x0178, 0x017d, 0x0131, 0x0142, 0x0153, 0x0161, 0x017e,
+    ].map((cp, i): [number, number] => [cp, 0x80 + i]),
+    [[0x20ac, 0xa0]],
+  ),
+);
+
+/** The R2–R4 password bytes to try for a typed password: PDFDocEncoding (when it can encode it), then UTF-8. */
+function legacyPasswordCandidates(password: string): Uint8Array[] {
+  const text = password.normalize('NFC');
+  const doc: number[] = [];
+  for (const ch of text) {
+    const cp = ch.codePointAt(0) as number;
+    const code = pdfDocSpecials.get(cp) ?? ((cp < 0x18 || (cp >= 0x20 && cp < 0x7f) || (cp > 0xa0 && cp <= 0xff && cp !== 0xad)) ? cp : undefined);
+    if (code === undefined) return [new TextEncoder().encode(text)];
+    doc.push(code);
+  }
+  const utf8 = new TextEncoder().encode(text);
+  return doc.length === utf8.length ? [utf8] : [Uint8Array.from(doc), utf8];
 }
 
 /**
  * The password's bytes for revision `r`: bytes are used as given; a string is, for R5/R6, UTF-8
- * after SASLprep (ISO 32000-2 §7.6.4.3.3 Algorithm 2.A a, RFC 4013), and for R2–R4 UTF-8 after
- * NFKC (Algorithm 2 takes the bytes of the password string; a password typed in ASCII is the same).
+ * after SASLprep (ISO 32000-2 §7.6.4.3.3 Algorithm 2.A a, RFC 4013); R2–R4 try the candidates of
+ * legacyPasswordCandidates.
  */
 function passwordBytes(password: Uint8Array | string | undefined, r: number): Uint8Array {
   if (password === undefined) return new Uint8Array(0);
   if (typeof password !== 'string') return password;
-  if (r < 5) return new TextEncoder().encode(password.normalize('NFKC'));
+  if (r < 5) return legacyPasswordCandidates(password)[0] as Uint8Array;
   const result = saslprep(password);
   if ('failure' in result) {
     throw new PdfError(
