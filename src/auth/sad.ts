@@ -24,6 +24,7 @@ import {
 } from '../store/index.js';
 import { appendAudit, appendAuditNow, type AuditContext } from '../audit/index.js';
 import {
+  appendSignatureLeaves,
   batchRoot,
   batchTree,
   inclusionProof,
@@ -86,6 +87,8 @@ export interface ConsumeSadRequest extends SadBinding, RequestOrigin {
    * `hashes` (signHash's `signet_batchProofs`); required past `exactListMax`.
    */
   readonly proofs?: readonly BatchProof[];
+  /** Upper-case hex serial of the certificate of the key about to sign: recorded in the transparency log. */
+  readonly certificateSerial?: string;
 }
 
 /** What a consumption answers: the remaining count and, under a batch root, a receipt per hash. */
@@ -304,7 +307,7 @@ export class SadService {
    */
   async consume(request: ConsumeSadRequest): Promise<ConsumedSad> {
     return this.#audited(request, async (trx, row, hashes, now) => {
-      const remaining = await this.#consumeIn(trx, row, hashes, now);
+      const remaining = await this.#consumeIn(trx, row, hashes, now, request);
       const receipts = await this.#receiptsIn(trx, row, request, now);
       // Issue 21: the receipts are stored with this entry, which names their root and signatures.
       await appendAudit(
@@ -329,7 +332,7 @@ export class SadService {
    */
   async reserve<T>(request: ConsumeSadRequest, within: (trx: Db, sad: ReservedSad) => Promise<T>): Promise<T> {
     return this.#audited(request, async (trx, row, hashes, now) => {
-      await this.#consumeIn(trx, row, hashes, now);
+      await this.#consumeIn(trx, row, hashes, now, request);
       const receipts = await this.#receiptsIn(trx, row, request, now);
       return within(trx, {
         idHash: row.id_hash,
@@ -379,8 +382,11 @@ export class SadService {
     }
   }
 
-  /** `remaining -= count` and every hash marked used, decided by the row counts (INV-2). */
-  async #consumeIn(trx: Db, row: SadForUse, hashes: Uint8Array[], now: number): Promise<number> {
+  /**
+   * `remaining -= count` and every hash marked used, decided by the row counts (INV-2); then one
+   * transparency-log leaf per hash in the same transaction (issue 21: no signature without its leaf).
+   */
+  async #consumeIn(trx: Db, row: SadForUse, hashes: Uint8Array[], now: number, request: ConsumeSadRequest): Promise<number> {
     const idHash = row.id_hash;
     // INV-2: the conditional UPDATEs decide, re-checking their WHERE on the locked row; a
     // wrong row count rolls everything back. The diagnosis query runs only on that path.
@@ -391,6 +397,18 @@ export class SadService {
     const remaining = await decrementSadRemaining(trx, idHash, hashes.length, now);
     if (remaining === undefined) throw await refuse();
     if ((await markSadHashesUsed(trx, idHash, hashes)) !== hashes.length) throw await refuse();
+    await appendSignatureLeaves(trx, {
+      userId: request.userId,
+      credentialId: request.credentialId,
+      certificateSerial: request.certificateSerial ?? '',
+      hashAlgorithmOid: request.hashAlgorithmOid,
+      // In the request's order (the signatures' order), not the sorted one.
+      hashes: request.hashes,
+      signedAt: now,
+      clientId: request.clientId,
+      sadIdHash: idHash,
+      ...(request.traceId !== undefined ? { traceId: request.traceId } : {}),
+    });
     return remaining;
   }
 

@@ -157,6 +157,8 @@ export async function signDoc(
     keys.length > 1 || choice.kind !== 'any'
       ? { signet_key: { serialNumber: entry.cert.serialHex.toUpperCase(), certificates: entry.cert.chain.map(toBase64) } }
       : {};
+  // With an Idempotency-Key the key is chosen after the reservation: the log names the first candidate's certificate.
+  const firstSerial = candidates[0] === undefined ? {} : { certificateSerial: candidates[0].cert.serialHex.toUpperCase() };
   // Consumes the SAD for `hashes` before `produce` runs any key operation: in one transaction, or
   // with an Idempotency-Key through the two-transaction protocol (idempotent-signing.ts, SAD-07).
   let chosen: ChosenKey | undefined;
@@ -165,7 +167,7 @@ export async function signDoc(
     hashes: Uint8Array[],
     produceWith: (key: ChosenKey) => Promise<Record<string, unknown>>,
   ): Promise<Record<string, unknown>> => {
-    const reservation = { ...binding, hashAlgorithmOid: hashAlg, sad, hashes };
+    const reservation = { ...binding, hashAlgorithmOid: hashAlg, sad, hashes, ...firstSerial };
     // Issue 16: the key is found before the SAD is consumed (credential-key.ts).
     const prepare = async (): Promise<void> => {
       chosen?.release();
@@ -182,7 +184,8 @@ export async function signDoc(
           return await signIdempotently(deps, { key: idempotencyKey, operation: 'signatures/signDoc', body, reservation, prepare }, produce);
         }
         await prepare();
-        await deps.sads.consume(reservation);
+        // Issue 21: the transparency leaf names the certificate of the key chosen to sign.
+        await deps.sads.consume({ ...reservation, ...(chosen === undefined ? {} : { certificateSerial: chosen.entry.cert.serialHex.toUpperCase() }) });
       } catch (err) {
         throw notAuthorized(err);
       }

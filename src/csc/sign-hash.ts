@@ -120,6 +120,8 @@ export async function signHash(
     clientId: caller.info.clientId,
     hashAlgorithmOid: digestOid(algorithm.digest),
     ...(proofs === undefined ? {} : { proofs }),
+    // Issue 21: the transparency leaf names the certificate (the chosen key's, below, when known first).
+    certificateSerial: cert.serialHex.toUpperCase(),
     ...origin(ctx),
   };
   // The answer names the certificate that signed when the credential has several keys or the
@@ -142,7 +144,7 @@ export async function signHash(
   if (idempotencyKey === undefined) {
     const chosen = await chooseCredentialKey(deps, row, candidates, hashes.length);
     try {
-      const { receipts } = await deps.sads.consume({ ...binding, sad, hashes });
+      const { receipts } = await deps.sads.consume({ ...binding, certificateSerial: chosen.entry.cert.serialHex.toUpperCase(), sad, hashes });
       const answer = await sign(chosen);
       // Issue 21: the batch receipts, one per hash in the order of `hashes` (a Signet extension).
       return receipts === undefined ? answer : { ...answer, signet_receipts: [...receipts] };

@@ -22,6 +22,7 @@ import { registerRequestLimits } from './request-limits.js';
 import { replyStoreUnavailable } from './store-unavailable.js';
 import { userApiPrefix, userAuditRoutes } from './routes/user-audit-routes.js';
 import { receiptRoutes } from './routes/receipt-routes.js';
+import { transparencyRoutes } from './routes/transparency-routes.js';
 import { sessionRoutes } from './routes/session-routes.js';
 import { accountRoutes } from './routes/account-routes.js';
 import type { Services } from './services.js';
@@ -245,6 +246,7 @@ export async function buildServer(services: Services, options: BuildServerOption
   await app.register(adminRoutes, { services, prefix: '/admin/v1' });
   await app.register(userAuditRoutes, { services, prefix: userApiPrefix });
   await app.register(receiptRoutes, { services, prefix: userApiPrefix });
+  await app.register(transparencyRoutes, { services, prefix: userApiPrefix });
   // docs/decisions/0001 Contract 1: the web session, read by requireWebUser on any plugin.
   app.decorate('signetWebSessions', services.webSessions);
   await app.register(sessionRoutes, { services, prefix: userApiPrefix });

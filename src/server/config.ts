@@ -124,6 +124,12 @@ export interface ServerConfig {
    */
   readonly ocsp: { readonly statusRecheckMs: number; readonly httpMaxAgeSeconds: number };
   /**
+   * The signature transparency log (issue 21): a signed tree head over the leaves queued since the
+   * last one every `sthIntervalMs` (`SIGNET_TRANSPARENCY_STH_INTERVAL_MS`, default 10000, 0: only
+   * at start), by one node at a time.
+   */
+  readonly transparency: { readonly sthIntervalMs: number };
+  /**
    * Worker threads that make the software keystore's signatures, off the event loop
    * (`SIGNET_SIGNING_THREADS`; default one per core but one, at most 4; 0 signs on the event loop).
    */
@@ -427,6 +433,9 @@ export function loadServerConfig(input: ServerConfigInput = {}): ServerConfig {
     ocsp: {
       statusRecheckMs: atMost(parseCount(env['SIGNET_OCSP_STATUS_RECHECK_MS'], 1000, 'SIGNET_OCSP_STATUS_RECHECK_MS'), 60_000, 'SIGNET_OCSP_STATUS_RECHECK_MS'),
       httpMaxAgeSeconds: parseCount(env['SIGNET_OCSP_MAX_AGE_SECONDS'], 60, 'SIGNET_OCSP_MAX_AGE_SECONDS'),
+    },
+    transparency: {
+      sthIntervalMs: atMost(parseCount(env['SIGNET_TRANSPARENCY_STH_INTERVAL_MS'], 10_000, 'SIGNET_TRANSPARENCY_STH_INTERVAL_MS'), 86_400_000, 'SIGNET_TRANSPARENCY_STH_INTERVAL_MS'),
     },
     authAttemptsPerMinute: parseCount(env['SIGNET_AUTH_ATTEMPTS_PER_MINUTE'], 60, 'SIGNET_AUTH_ATTEMPTS_PER_MINUTE'),
     rateLimits: {

@@ -148,6 +148,7 @@ export function effectiveConfiguration(
   put('SIGNET_CERTIFICATE_PROFILES_FILE', `${config.certificateProfiles.file}${config.certificateProfiles.required ? '' : ' (when present)'}`);
   put('SIGNET_OCSP_STATUS_RECHECK_MS', config.ocsp.statusRecheckMs);
   put('SIGNET_OCSP_MAX_AGE_SECONDS', config.ocsp.httpMaxAgeSeconds);
+  put('SIGNET_TRANSPARENCY_STH_INTERVAL_MS', config.transparency.sthIntervalMs);
 
   // Sign-in and sessions
   put('SIGNET_AUTH_ATTEMPTS_PER_MINUTE', config.authAttemptsPerMinute);

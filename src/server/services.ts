@@ -24,7 +24,8 @@ import {
   type SecretBox,
   type SecretHasher,
 } from '../auth/index.js';
-import { Pkcs11Backend, RemoteKeyBackend, SoftwareKeystore, readSecretFromEnv, readSecretText, type KeyBackend } from '../keys/index.js';
+import { Pkcs11Backend, RemoteKeyBackend, SoftwareKeystore, keystoreRef, readSecretFromEnv, readSecretText, type KeyBackend } from '../keys/index.js';
+import { TreeHeadPublisher, logKeyLabel, openLogSigner, type LogSigner } from '../transparency/index.js';
 import { DbCaStore } from '../pki/database.js';
 import {
   CertificateAuthority,
@@ -117,6 +118,11 @@ export interface Services {
   readonly metrics: SignetMetrics;
   /** The running OpenTelemetry tracing, when OTEL_EXPORTER_OTLP_ENDPOINT turned it on. */
   readonly tracing: Tracing | undefined;
+  /**
+   * The signature transparency log (issue 21): its key (in the CA's keystore, made on first use)
+   * and the publisher of its signed tree heads (`signet serve` runs it on a timer).
+   */
+  readonly transparency: { readonly signer: () => Promise<LogSigner>; readonly publisher: TreeHeadPublisher };
   /** Closes the store and every key backend (idempotent). */
   close(): Promise<void>;
 }
@@ -354,6 +360,13 @@ export async function createServices(config: ServerConfig, options: CreateServic
             redirectUri: () => `${baseUrl.get()}/api/v1/session/oidc/callback`,
           });
     const clients = oauthClientRegistry({ store, clock, audit, hasher });
+    let logSigner: Promise<LogSigner> | undefined;
+    const signer = (): Promise<LogSigner> =>
+      (logSigner ??= openLogSigner(caKeystore, keystoreRef(logKeyLabel), logKeyLabel).catch((err: unknown) => {
+        logSigner = undefined;
+        throw err;
+      }));
+    const transparency = { signer, publisher: new TreeHeadPublisher({ store, clock, audit, signer, nodeId: config.nodeId }) };
     const base = {
       config,
       clock,
@@ -386,6 +399,7 @@ export async function createServices(config: ServerConfig, options: CreateServic
       clients,
       metrics,
       tracing: options.tracing,
+      transparency,
     };
     const credentials = options.credentials?.(base);
     const admin = new AdminService({

@@ -29,7 +29,25 @@ export type {
   GatewayClientsTable,
   WrappedKeysTable,
   NodeStateTable,
+  TransparencyLeavesTable,
+  TransparencyNodesTable,
+  TransparencyTreeHeadsTable,
 } from './schema.js';
+export {
+  insertLogLeaves,
+  sequenceLogLeaves,
+  listLogLeafHashes,
+  findLogNodes,
+  insertLogNodes,
+  findLatestTreeHead,
+  findTreeHead,
+  insertTreeHead,
+  listUserLogLeaves,
+  type NewLogLeaf,
+  type LogLeafRow,
+  type LogNode,
+  type TreeHeadRow,
+} from './transparency-log-repository.js';
 export {
   findWrappedKey,
   findWrappedKeyStamp,

@@ -11,6 +11,7 @@ import { gatewayProviderMigration } from './gateway-provider-migration.js';
 import { keyStoreMigration } from './key-store-migration.js';
 import { credentialKeysMigration } from './credential-keys-migration.js';
 import { batchReceiptsMigration } from './batch-receipts-migration.js';
+import { transparencyLogMigration } from './transparency-log-migration.js';
 
 type AnyDb = Kysely<unknown>;
 
@@ -443,6 +444,7 @@ export function migrationsFor(kind: StoreKind): Readonly<Record<string, Migratio
     '0013_key_store': keyStoreMigration(kind),
     '0014_credential_keys': credentialKeysMigration,
     '0015_certificate_profiles': certificateProfiles(kind),
+    '0016_transparency_log': transparencyLogMigration(kind),
     '0017_batch_receipts': batchReceiptsMigration(kind),
   };
 }

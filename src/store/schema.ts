@@ -476,4 +476,47 @@ export interface Database {
   gateway_provider_sessions: GatewayProviderSessionsTable;
   wrapped_keys: WrappedKeysTable;
   node_state: NodeStateTable;
+  transparency_leaves: TransparencyLeavesTable;
+  transparency_nodes: TransparencyNodesTable;
+  transparency_tree_heads: TransparencyTreeHeadsTable;
+}
+
+/**
+ * The signature transparency log's leaves (migration 0016): queued by the signing transaction
+ * (`leaf_index` null), sequenced by the tree-head publisher. `leaf_hash` is RFC 9162 §2.1.1's
+ * hash of the entry the other columns encode (src/transparency/log-entry.ts).
+ */
+export interface TransparencyLeavesTable {
+  readonly id: Generated<number>;
+  leaf_index: number | null;
+  readonly user_id: string;
+  readonly credential_id: string;
+  readonly certificate_serial: string;
+  readonly hash_algorithm_oid: string;
+  /** The DTBS/R hash signed, base64. */
+  readonly dtbs_hash: string;
+  readonly signed_at: number;
+  readonly client_id: string;
+  /** Hex SHA-256 of the SAD that authorised the signature (the token itself is never stored). */
+  readonly sad_id: string;
+  readonly trace_id: string | null;
+  readonly leaf_hash: Uint8Array;
+}
+
+/** Hashes of the log's complete subtrees: (level, node_index) covers 2^level leaves (0016). */
+export interface TransparencyNodesTable {
+  readonly level: number;
+  readonly node_index: number;
+  readonly hash: Uint8Array;
+}
+
+/** The log's signed tree heads (0016), one per tree size. */
+export interface TransparencyTreeHeadsTable {
+  readonly tree_size: number;
+  readonly root_hash: Uint8Array;
+  readonly timestamp: number;
+  readonly signature: Uint8Array;
+  /** Hex SHA-256 of the log key's SubjectPublicKeyInfo (RFC 9162 §4.4 log ID, by analogy). */
+  readonly key_id: string;
+  readonly node_id: string;
 }

@@ -11,7 +11,13 @@ export type TransparencyErrorCode =
   | 'ERR_TRANSPARENCY_RECEIPT_SIGNATURE'
   | 'ERR_TRANSPARENCY_RECEIPT_HASH'
   | 'ERR_TRANSPARENCY_BATCH_PROOF'
-  | 'ERR_TRANSPARENCY_BATCH_ROOT';
+  | 'ERR_TRANSPARENCY_BATCH_ROOT'
+  // The signature log (log-*.ts, tree-head*.ts, monitor*.ts).
+  | 'ERR_TRANSPARENCY_NO_TREE_HEAD'
+  | 'ERR_TRANSPARENCY_LOG_INCOMPLETE'
+  | 'ERR_TRANSPARENCY_HEAD_EXISTS'
+  | 'ERR_TRANSPARENCY_MONITOR_FETCH'
+  | 'ERR_TRANSPARENCY_MONITOR_STATE';
 
 /**
  * A transparency or Merkle-proof error. `code` is stable; `message` is safe to show.

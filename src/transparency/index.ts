@@ -33,3 +33,32 @@ export {
   type TransparencyKey,
   type TransparencyPublicKey,
 } from './transparency-key.js';
+export { encodeLogEntry, logEntryFormat, logEntryLeafHash, type LogEntry } from './log-entry.js';
+export { appendSignatureLeaves, signatureEntries, type SignatureLeaves } from './log-appender.js';
+export { StoredHashSource, withStoredTree, type NodeId } from './log-hash-source.js';
+export { latestTreeHead, proveConsistency, proveInclusion, proveInclusions } from './log-proofs.js';
+export { logKeyLabel, openLogSigner, type LogSigner } from './log-key.js';
+export { TreeHeadPublisher, treeHeadLock, type TreeHeadPublisherOptions } from './tree-head-publisher.js';
+export {
+  encodeTreeHeadData,
+  logKeyId,
+  treeHeadDigest,
+  treeHeadFromJson,
+  treeHeadToJson,
+  verifyTreeHead,
+  type SignedTreeHead,
+  type SignedTreeHeadJson,
+} from './tree-head.js';
+export {
+  describeSignature,
+  isKnown,
+  parseKnownSignatures,
+  parseMonitorState,
+  runMonitor,
+  type MonitorFinding,
+  type MonitorReport,
+  type MonitorSource,
+  type MonitorState,
+  type ServedSignature,
+} from './monitor.js';
+export { httpMonitorSource, type MonitorFetch } from './monitor-http.js';

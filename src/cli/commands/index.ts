@@ -76,6 +76,11 @@ export const commands: readonly CommandEntry[] = [
     load: async () => (await import('./token-server.js')).tokenServerCommand,
   },
   {
+    name: 'transparency',
+    summary: 'monitor the signature transparency log for your signatures',
+    load: async () => (await import('./transparency.js')).transparencyCommand,
+  },
+  {
     name: 'verify',
     summary: 'validate the signatures of a PDF',
     load: async () => (await import('./verify.js')).verifyCommand,

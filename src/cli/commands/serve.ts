@@ -219,10 +219,19 @@ export async function runServe(argv: readonly string[], io: CliIo, stop: Promise
       { store: services.store, ca: services.ca, logger, nodeId: config.nodeId, onRound: (outcome) => services.metrics.renewalRuns.inc({ outcome }) },
       config.renewal,
     );
+    // Issue 21: a signed tree head of the transparency log every SIGNET_TRANSPARENCY_STH_INTERVAL_MS
+    // (one node at a time), and one now, so a new log has a head at once.
+    const { publisher } = services.transparency;
+    if (config.transparency.sthIntervalMs > 0) {
+      publisher.start(config.transparency.sthIntervalMs, (err) => logger.error({ err }, 'transparency tree head not published'));
+    } else {
+      void publisher.publish().catch((err: unknown) => logger.error({ err }, 'transparency tree head not published'));
+    }
     const signal = await stop;
     logger.info({ signal }, 'shutting down');
     stopTlsReload();
     await renewal.stop();
+    await publisher.stop();
     if (!(await drainAndClose(app, readiness, config.shutdown, logger))) exitCode = 1;
   } finally {
     await metricsListener?.close();

@@ -78,10 +78,13 @@ declare module 'fastify' {
   }
 }
 
-/** The user API; register with `{ prefix: userApiPrefix }`. */
-export const userAuditRoutes: FastifyPluginAsync<UserAuditRoutesOptions> = async (app, { services }) => {
-  /** RFC 6750 §3.1: a missing or bad token is 401 invalid_token with a Bearer challenge. Audited (aggregated, DOS-20). */
-  const requireUser = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+/**
+ * The user API's authentication as a preHandler: the web session cookie, else a bearer access
+ * token of an active user; sets `request.apiUserId`. RFC 6750 §3.1: a missing or bad token is 401
+ * invalid_token with a Bearer challenge, audited (aggregated, DOS-20).
+ */
+export function userApiAuthentication(services: UserAuditRoutesOptions['services']): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const header = request.headers.authorization;
     // docs/decisions/0001 Contract 1: the web app reads the same trail with its session cookie.
     if (header === undefined && readSessionCookie(request) !== undefined) {
@@ -114,6 +117,11 @@ export const userAuditRoutes: FastifyPluginAsync<UserAuditRoutesOptions> = async
       .header('www-authenticate', `Bearer realm="signet"${token === undefined ? '' : ', error="invalid_token"'}`)
       .send({ error: 'invalid_token', error_description: 'a valid user access token is required' });
   };
+}
+
+/** The user API; register with `{ prefix: userApiPrefix }`. */
+export const userAuditRoutes: FastifyPluginAsync<UserAuditRoutesOptions> = async (app, { services }) => {
+  const requireUser = userApiAuthentication(services);
 
   app.setErrorHandler((err, request, reply) => {
     const unavailable = replyStoreUnavailable(err, request, reply, 'temporarily_unavailable');
