@@ -336,7 +336,10 @@ function verifyOne(
     });
     modified = analysis.disallowed.length > 0;
     for (const d of analysis.disallowed) out.error('ERR_VALIDATION_MODIFIED', 'modification', `modified after signing: ${d}`);
-    for (const c of analysis.changes) out.warning('ERR_VALIDATION_LATER_REVISION', 'modification', `later revision (${analysis.level}): ${c}`);
+    // Identical changes (40 pages sharing one content bomb, each annotated) are one warning with a count.
+    const counts = new Map<string, number>();
+    for (const c of analysis.changes) counts.set(c, (counts.get(c) ?? 0) + 1);
+    for (const [c, n] of counts) out.warning('ERR_VALIDATION_LATER_REVISION', 'modification', `later revision (${analysis.level}): ${c}${n > 1 ? ` (${n} times)` : ''}`);
     // Issue 14/15: a page-content bomb stops the overlap check (V10); the check did not finish.
     const unfinished = analysis.changes.filter((c) => c.includes(pageContentOverLimit)).length;
     if (unfinished > 0) {
