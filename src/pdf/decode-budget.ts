@@ -48,12 +48,13 @@ export class DocumentBudget {
   /**
    * Runs one decode with a per-stream budget of `min(perStream, cap, what the document has left)`
    * and charges what it produced; a refused decode is charged its whole allowance (the work was done).
+   * `beforeLargeOutput` is called before a filter allocates a large output (see {@link DecodeBudget}).
    */
-  run(decode: (budget: DecodeBudget) => Uint8Array, cap = Infinity): Uint8Array {
+  run(decode: (budget: DecodeBudget) => Uint8Array, cap = Infinity, beforeLargeOutput?: () => void): Uint8Array {
     const left = this.maxTotalBytes - this.#decoded;
     if (left <= 0) throw this.#totalError();
     const limit = Math.min(this.maxStreamBytes, cap, left);
-    const budget: DecodeBudget = { remaining: limit, limit };
+    const budget: DecodeBudget = { remaining: limit, limit, ...(beforeLargeOutput === undefined ? {} : { beforeLargeOutput }) };
     try {
       return decode(budget);
     } catch (err) {

@@ -4,11 +4,12 @@ import { monotonicMs } from '../core/clock.js';
 import { bytesSource, type ByteSource } from './byte-source.js';
 import { readIndirectObject, type ReadContext } from './indirect-reader.js';
 import { ObjectParser } from './object-parser.js';
-import { PdfDict, PdfRef, PdfString, type PdfArray, type PdfObject, type PdfStream } from './objects.js';
+import { PdfDict, PdfRef, PdfStream, PdfString, type PdfArray, type PdfObject } from './objects.js';
 import { PdfError, type PdfErrorCode } from './errors.js';
 import { configuredParseLimits } from './limits-from-environment.js';
 import { decodeFilterChain } from './stream-filters.js';
 import { DocumentBudget } from './decode-budget.js';
+import { DecodedStreamCache } from './decoded-stream-cache.js';
 import type { XrefEntry, XrefSection } from './xref-section.js';
 import { rebuildIndex } from './rebuild-index.js';
 import { scanForObjects } from './recovery-scan.js';
@@ -49,7 +50,6 @@ export interface PdfRevision {
 }
 
 const MAX_MESSAGES = 1000;
-const OBJSTM_CACHE = 8;
 
 /** Errors that end the read instead of triggering recovery: limits, loops, encryption, I/O. */
 const FATAL: ReadonlySet<PdfErrorCode> = new Set<PdfErrorCode>([
@@ -100,11 +100,8 @@ export class PdfDocument {
   #entries = new Map<number, XrefEntry>();
   readonly #cache = new Map<number, { gen: number; obj: PdfObject }>();
   readonly #loading = new Set<number>();
-  readonly #objStms = new Map<number, ObjectStreamIndex>();
-  #objStmBytes = 0;
-  /** Decoded stream data (or the refusal) by stream, least recently used first; `#decodedBytes` retained. */
-  readonly #decoded = new Map<PdfStream, Uint8Array | PdfError>();
-  #decodedBytes = 0;
+  /** Decoded stream data, object-stream indexes and refusals, least recently used first. */
+  readonly #decoded: DecodedStreamCache;
   /** The document's decompression budget (shared with documents opened with `budget`). */
   readonly budget: DocumentBudget;
   readonly #warnings = new Set<string>();
@@ -122,6 +119,7 @@ export class PdfDocument {
     this.length = source.length;
     this.limits = limits;
     this.budget = budget ?? new DocumentBudget(limits);
+    this.#decoded = new DecodedStreamCache(limits.maxCachedDecodedBytes);
     this.#ctx = {
       source,
       maxDepth: limits.maxDepth,
@@ -375,10 +373,7 @@ export class PdfDocument {
   /** Drops every object, object stream and decoded stream read so far (they may have been read undecrypted). */
   #forgetReadObjects(): void {
     this.#cache.clear();
-    this.#objStms.clear();
-    this.#objStmBytes = 0;
     this.#decoded.clear();
-    this.#decodedBytes = 0;
   }
 
   /** Rebuilds the index by scanning for `N G obj`, object streams and trailers. */
@@ -386,10 +381,7 @@ export class PdfDocument {
     this.#warn(`cross-reference rebuilt by scanning the file: ${reason}`);
     this.#isRecovered = true;
     this.#cache.clear();
-    this.#objStms.clear();
-    this.#objStmBytes = 0;
     this.#decoded.clear();
-    this.#decodedBytes = 0;
     const rebuilt = rebuildIndex(this.#ctx, {
       maxObjects: this.limits.maxObjects,
       useEntries: (entries) => {
@@ -481,19 +473,15 @@ export class PdfDocument {
   }
 
   #objStmIndex(streamNum: number): ObjectStreamIndex {
-    const hit = this.#objStms.get(streamNum);
-    if (hit !== undefined) return hit;
     const e = this.#entries.get(streamNum);
     const stm = e?.kind === 'offset' ? this.#getObject(new PdfRef(streamNum, e.gen), true) : null;
-    const idx = indexObjectStream(streamNum, stm, (x) => this.decodeStream(x));
-    // Bounded by count and by bytes (issue 15: nine object streams of 200 MiB each must not all stay).
-    while (this.#objStms.size > 0 && (this.#objStms.size >= OBJSTM_CACHE || this.#objStmBytes + idx.data.length > this.limits.maxCachedDecodedBytes)) {
-      const [oldest, old] = this.#objStms.entries().next().value!;
-      this.#objStms.delete(oldest);
-      this.#objStmBytes -= old.data.length;
-    }
-    this.#objStms.set(streamNum, idx);
-    this.#objStmBytes += idx.data.length;
+    const hit = stm instanceof PdfStream ? this.#decoded.get(stm) : undefined;
+    if (hit?.kind === 'objectStream') return hit.index;
+    const idx = indexObjectStream(streamNum, stm, (x) => this.decodeStream(x)); // throws unless stm is an object stream
+    // The index replaces the stream's data entry (the same bytes, counted once); it stays in the
+    // byte-bounded cache with every other decoded stream (issue 15: nine object streams of 200 MiB,
+    // or twenty form fields in object streams of 30 MiB, must not all stay).
+    if (stm instanceof PdfStream) this.#decoded.set(stm, { kind: 'objectStream', index: idx });
     return idx;
   }
 
@@ -567,43 +555,28 @@ export class PdfDocument {
   #decodeStream(stream: PdfStream): Uint8Array {
     const hit = this.#decoded.get(stream);
     if (hit !== undefined) {
-      this.#decoded.delete(stream);
-      this.#decoded.set(stream, hit);
-      if (hit instanceof PdfError) throw hit;
-      return hit;
+      if (hit.kind === 'refused') throw hit.error;
+      return hit.kind === 'data' ? hit.data : hit.index.data;
     }
     let data: Uint8Array;
     try {
-      data = this.budget.run((b) => decodeFilterChain(stream.raw, stream.dict, b, (o) => this.resolve(o), { isDecrypted: this.#encryption !== undefined }));
+      // A large decode first lets the cache's large buffers go, so they are freed young (see DecodedStreamCache).
+      data = this.budget.run(
+        (b) => decodeFilterChain(stream.raw, stream.dict, b, (o) => this.resolve(o), { isDecrypted: this.#encryption !== undefined }),
+        Infinity,
+        () => this.#decoded.dropLarge(),
+      );
     } catch (err) {
-      if (err instanceof PdfError) this.#remember(stream, err, 0);
+      if (err instanceof PdfError) this.#decoded.set(stream, { kind: 'refused', error: err });
       throw err;
     }
-    this.#remember(stream, data, data.length);
+    this.#decoded.set(stream, { kind: 'data', data });
     // Issue 18 §1: a declared decoded length (/DL, ISO 32000-2 §7.3.8.2) is a hint, never a limit;
     // a stream that decodes to more or less is read whole and the discrepancy recorded.
     const dl = stream.dict.get('DL');
     if (typeof dl === 'number' && dl !== data.length) this.#warn(`a stream declares /DL ${dl} but decodes to ${data.length} bytes`);
     this.#checkTime();
     return data;
-  }
-
-  #remember(stream: PdfStream, value: Uint8Array | PdfError, bytes: number): void {
-    const max = this.limits.maxCachedDecodedBytes;
-    if (bytes > max) return;
-    while (this.#decodedBytes + bytes > max) {
-      const [oldest, old] = this.#decoded.entries().next().value!;
-      this.#decoded.delete(oldest);
-      if (!(old instanceof PdfError)) this.#decodedBytes -= old.length;
-    }
-    // Refusals are kept too (they are small), up to a count that bounds the map.
-    if (this.#decoded.size >= 100_000) {
-      const oldest = this.#decoded.entries().next().value!;
-      this.#decoded.delete(oldest[0]);
-      if (!(oldest[1] instanceof PdfError)) this.#decodedBytes -= oldest[1].length;
-    }
-    this.#decoded.set(stream, value);
-    this.#decodedBytes += bytes;
   }
 
   /** Where object `ref.num` is stored according to the cross-reference data, or undefined when free or absent. */

@@ -7,6 +7,11 @@ import { PdfError } from './errors.js';
 export interface DecodeBudget {
   remaining: number;
   readonly limit: number;
+  /**
+   * Called once before a filter allocates its output for a stream that outgrew an ordinary size
+   * (a large decode): the document's cache drops the large buffers it holds first (issue 15).
+   */
+  readonly beforeLargeOutput?: () => void;
 }
 
 function overBudget(budget: DecodeBudget): never {
@@ -56,21 +61,55 @@ function filterData(name: string, why: string): never {
   throw new PdfError('ERR_PDF_FILTER_DATA', `${name}: ${why}`);
 }
 
-function flateDecode(data: Uint8Array, budget: DecodeBudget): Uint8Array {
+/** The output of a first inflation pass when the input is this many times smaller (ordinary content compresses far less). */
+const FIRST_PASS_RATIO = 16;
+const FIRST_PASS_MIN = 64 * 1024;
+/**
+ * A small result is copied out of its larger chunk; a large one is not: the chunk's unused tail
+ * was never written, so it costs address space, not memory, and a copy would be a second large
+ * allocation that the C allocator may keep in its heap after it is freed.
+ */
+const COPY_MAX = 1024 * 1024;
+
+/**
+ * Runs a zlib decompression so that its output is one buffer: zlib's sync API writes into chunks of
+ * `chunkSize` and concatenates them at the end, which for a large stream holds the data twice. A
+ * first pass sized for ordinary data either fits in one chunk or crosses its limit; only then is
+ * the stream decoded again into one chunk of the whole allowance (a bomb costs its first pass
+ * twice over, a small fraction of the allowance).
+ */
+function decompressWhole(
+  name: string,
+  data: Uint8Array,
+  budget: DecodeBudget,
+  run: (data: Uint8Array, options: { chunkSize: number; maxOutputLength: number }) => Buffer,
+): Uint8Array {
   if (budget.remaining < 1) overBudget(budget);
-  let out: Buffer;
-  try {
-    // Z_SYNC_FLUSH tolerates truncated streams (common in real files); maxOutputLength stops
-    // inflation as soon as the budget is crossed instead of materialising the bomb (DOS-01).
-    out = inflateSync(data, { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: budget.remaining });
-  } catch (cause) {
-    // Node reports crossing maxOutputLength as a RangeError.
-    if (cause instanceof RangeError) overBudget(budget);
-    throw new PdfError('ERR_PDF_FILTER_DATA', 'FlateDecode: corrupt data', { cause });
+  const attempt = (size: number): Buffer | undefined => {
+    try {
+      return run(data, { chunkSize: Math.max(64, size), maxOutputLength: size });
+    } catch (cause) {
+      // Node reports crossing maxOutputLength as a RangeError.
+      if (cause instanceof RangeError) return undefined;
+      throw new PdfError('ERR_PDF_FILTER_DATA', `${name}: corrupt data`, { cause });
+    }
+  };
+  const first = Math.min(budget.remaining, Math.max(FIRST_PASS_MIN, data.length * FIRST_PASS_RATIO));
+  let out = attempt(first);
+  if (out === undefined && first < budget.remaining) {
+    budget.beforeLargeOutput?.();
+    out = attempt(budget.remaining);
   }
-  if (out.length > budget.remaining) overBudget(budget);
+  if (out === undefined || out.length > budget.remaining) return overBudget(budget);
   budget.remaining -= out.length;
-  return new Uint8Array(out.buffer, out.byteOffset, out.length);
+  const view = new Uint8Array(out.buffer, out.byteOffset, out.length);
+  return out.length <= COPY_MAX && out.buffer.byteLength > 2 * out.length + 4096 ? view.slice() : view;
+}
+
+function flateDecode(data: Uint8Array, budget: DecodeBudget): Uint8Array {
+  // Z_SYNC_FLUSH tolerates truncated streams (common in real files); maxOutputLength stops
+  // inflation as soon as the budget is crossed instead of materialising the bomb (DOS-01).
+  return decompressWhole('FlateDecode', data, budget, (d, o) => inflateSync(d, { finishFlush: constants.Z_SYNC_FLUSH, ...o }));
 }
 
 /**
@@ -79,17 +118,7 @@ function flateDecode(data: Uint8Array, budget: DecodeBudget): Uint8Array {
  * /DecodeParms (predictors). Bounded like Flate: decoding stops at the budget (DOS-01).
  */
 function brotliDecode(data: Uint8Array, budget: DecodeBudget): Uint8Array {
-  if (budget.remaining < 1) overBudget(budget);
-  let out: Buffer;
-  try {
-    out = brotliDecompressSync(data, { maxOutputLength: budget.remaining });
-  } catch (cause) {
-    if (cause instanceof RangeError) overBudget(budget);
-    throw new PdfError('ERR_PDF_FILTER_DATA', 'BrotliDecode: corrupt data', { cause });
-  }
-  if (out.length > budget.remaining) overBudget(budget);
-  budget.remaining -= out.length;
-  return new Uint8Array(out.buffer, out.byteOffset, out.length);
+  return decompressWhole('BrotliDecode', data, budget, (d, o) => brotliDecompressSync(d, o));
 }
 
 function asciiHexDecode(data: Uint8Array, budget: DecodeBudget): Uint8Array {

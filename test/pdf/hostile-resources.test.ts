@@ -1,5 +1,5 @@
 /**
- * Hostile inputs that spend memory and time (issue 15, docs/security.md DOS-01…08): each file is
+ * Hostile inputs that spend memory and time (issue 15, docs/security.md DOS-01…08, DOS-22): each file is
  * generated here and run through the real `signet` binary in a child process, which must end
  * with a coded error (or a correct report) within 5 s and under 256 MiB peak RSS.
  */
@@ -11,7 +11,7 @@ import { loadLocalSigner } from '../../src/keys/local/index.js';
 import { PdfDict, PdfName, PdfStream } from '../../src/pdf/index.js';
 import { signCrafted } from '../support/crafted-signature.js';
 import { appendRevision } from '../support/form-fixtures.js';
-import { deflateBomb, pagesInObjectStreamBombs } from '../support/pdf-bombs.js';
+import { acroFormFieldBombs, deflateBomb, pagesInObjectStreamBombs } from '../support/pdf-bombs.js';
 import { makeBasePdf, makeRawPdf } from '../support/pdf-fixtures.js';
 import { runMeasured, type MeasuredRun } from '../support/measured-run.js';
 import { buildTestPki } from '../support/pki.js';
@@ -155,6 +155,15 @@ describe('issue 15: one decompression budget per document, streams decoded once'
     // 9 pages, each in an object stream inflating to 200 MiB.
     files['objStms'] = join(dir, 'objstm-pages.pdf');
     writeFileSync(files['objStms'], pagesInObjectStreamBombs(makeBasePdf({ pages: 9 })));
+
+    // DOS-22: a signed file whose form has 20 fields, each in an object stream of its own inflating
+    // to 30 MiB (under the per-stream limit, so each decodes whole until the document's total stops
+    // the listing), and the same with 40 fields of 15 MiB (under the cache's bound).
+    files['formFields'] = join(dir, 'form-fields.pdf');
+    const form = await signCrafted(makeBasePdf(), signer, { signingTime, fieldName: 'Signature1' });
+    writeFileSync(files['formFields'], acroFormFieldBombs(form));
+    files['formFields15'] = join(dir, 'form-fields-15.pdf');
+    writeFileSync(files['formFields15'], acroFormFieldBombs(makeBasePdf({ text: 'form' }), 40, 15));
   });
 
   it('a /DSS /Certs array naming one 200 MiB-inflating stream 8 times: verify is bounded and not TOTAL-PASSED', async () => {
@@ -199,6 +208,28 @@ describe('issue 15: one decompression budget per document, streams decoded once'
     const r = await runMeasured(['bin/signet.js', 'verify', files['objStms']!, '--trust', root]);
     assertBounded(r, 'object-stream bombs, 9 pages, verify');
     assert.ok(r.status === 0 || r.status === 1, r.stderr);
+  });
+
+  for (const [name, what] of [
+    ['formFields', 'a signed form of 20 fields in object streams inflating to 30 MiB each'],
+    ['formFields15', 'a form of 40 fields in object streams inflating to 15 MiB each'],
+  ] as const) {
+    it(`${what}: verify is bounded and reports the field listing INDETERMINATE (DOS-22)`, async () => {
+      const r = await runMeasured(['bin/signet.js', 'verify', files[name]!, '--trust', root]);
+      assertBounded(r, `${what}, verify`, /listing the signature fields could not finish within the reader's limits: ERR_PDF_LIMIT_DECOMPRESSED/);
+      assert.match(r.stdout, /^file: INDETERMINATE/m);
+      assert.doesNotMatch(r.stdout, /TOTAL-PASSED/);
+      assert.equal(r.status, 1);
+    });
+
+  }
+
+  it('a signed form of 20 fields in object streams inflating to 30 MiB each: sign refuses with ERR_PDF_LIMIT_DECOMPRESSED and writes nothing (DOS-22)', async () => {
+    const out = join(dir, 'form-fields-signed.pdf');
+    const r = await runMeasured(['bin/signet.js', 'sign', files['formFields']!, '-o', out, '--key', key, '--cert', cert]);
+    assertBounded(r, 'form fields in 30 MiB object streams, sign', /ERR_PDF_LIMIT_DECOMPRESSED: the document decodes to more than \d+ bytes in total/);
+    assert.equal(r.status, 1);
+    assert.equal(existsSync(out), false);
   });
 
   it('9 pages each in an object stream inflating to 200 MiB: sign refuses with ERR_PDF_LIMIT_DECOMPRESSED', async () => {
