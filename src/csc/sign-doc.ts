@@ -18,11 +18,11 @@ import { appendAuditNow } from '../audit/index.js';
 import { SadError, maxSadSignatures } from '../auth/index.js';
 import { buildSignedAttributes, buildSignedData, digestAlgorithms } from '../cms/index.js';
 import { keySigner } from '../keys/index.js';
-import { addSignatureTimestamp, completeSignature, reserveForLevel, signPdf, type PadesLevel, type SignOptions } from '../pades/index.js';
-import type { Signer } from '../cms/index.js';
+import { isSignetError } from '../core/errors.js';
+import { addSignatureTimestamp, finishSignature, planLevel, prepareSignature, type PadesLevel, type PrepareOptions, type PreparedDocument } from '../pades/index.js';
 import { origin } from './auth-operations.js';
 import { levelOptions, requestedLevel } from './pades-levels.js';
-import type { CscDeps, CscRequestContext, DocumentPreparer } from './csc-deps.js';
+import type { CscDeps, CscRequestContext } from './csc-deps.js';
 import { CscError, invalidParameter, missingParameter } from './errors.js';
 import { parseIdempotencyKey } from './idempotency-key.js';
 import { signIdempotently } from './idempotent-signing.js';
@@ -76,28 +76,9 @@ function padesEntry(deps: CscDeps, entry: CscBody, hashAlgorithmOid: string | un
   return { algorithm, certify: envelope === 'Certification', level };
 }
 
-/**
- * signPdf with the preparation (parse, checks, incremental update) done by `preparer` — in
- * `signet serve` a worker thread with a heap limit and a deadline (issue 15) — and the key
- * operation and the embedding here.
- */
-async function signPrepared(preparer: DocumentPreparer, pdf: Uint8Array, signer: Signer, options: SignOptions): Promise<Uint8Array> {
-  const reserve = await reserveForLevel(options, signer.signatureAlgorithm.digest);
-  // Only the structured-clonable PrepareOptions cross to the worker (not the level's timestamper).
-  const prepared = await preparer.prepare(pdf, {
-    signingTime: options.signingTime,
-    ...(options.certify === undefined ? {} : { certify: options.certify }),
-    certificateChain: signer.certificateChain,
-    signatureAlgorithm: signer.signatureAlgorithm,
-    maxSignatureSize: signer.maxSignatureSize(),
-    reserveBytes: (options.reserveBytes ?? 0) + reserve,
-  });
-  const signature = await signer.sign(new Uint8Array(Buffer.from(prepared.signedAttributes, 'base64')));
-  const update = await completeSignature(prepared, signature, { ...options, document: pdf });
-  const out = new Uint8Array(pdf.length + update.length);
-  out.set(pdf, 0);
-  out.set(update, pdf.length);
-  return out;
+/** The code of an error of phase one that is the document's own (the parse, the checks before signing): a bad request. */
+function documentErrorCode(err: unknown): string | undefined {
+  return isSignetError(err) && (/^ERR_(PDF|PADES)_/.test(err.code) || err.code === 'ERR_SERVER_PDF_UNREADABLE') ? err.code : undefined;
 }
 
 function invalidFormat(): never {
@@ -166,12 +147,14 @@ export async function signDoc(
     hashAlg: string,
     hashes: Uint8Array[],
     produceWith: (key: ChosenKey) => Promise<Record<string, unknown>>,
+    prepareWith?: (key: ChosenKey) => Promise<void>,
   ): Promise<Record<string, unknown>> => {
     const reservation = { ...binding, hashAlgorithmOid: hashAlg, sad, hashes, ...firstSerial };
     // Issue 16: the key is found before the SAD is consumed (credential-key.ts).
     const prepare = async (): Promise<void> => {
       chosen?.release();
       chosen = await chooseCredentialKey(deps, row, candidates, hashes.length);
+      await prepareWith?.(chosen);
     };
     const produce = async (): Promise<Record<string, unknown>> => {
       chosen ??= await chooseCredentialKey(deps, row, candidates, hashes.length);
@@ -218,17 +201,45 @@ export async function signDoc(
     const hashes = docs.map(
       (d) => new Uint8Array(createHash(digestAlgorithms[digest].nodeName).update(d.bytes).digest()),
     );
-    return authorizeAndSign(digestOid(digest), hashes, async ({ key, entry }) => {
-      const { cert } = entry;
-      const signed: Uint8Array[] = [];
-      for (const d of docs) {
-        const signer = keySigner(key, entry.keyRef, cert.chain, d.pades.algorithm);
-        const options = {
+    // Issue 20 §1: phase one for every document with the chosen key's chain before the SAD is
+    // consumed, so a document that cannot be signed is refused with nothing spent.
+    let preparedFor: { readonly entry: CredentialKeyEntry; readonly documents: readonly PreparedDocument[] } | undefined;
+    const prepareAll = async ({ key, entry }: ChosenKey): Promise<readonly PreparedDocument[]> => {
+      const documents: PreparedDocument[] = [];
+      for (const [i, d] of docs.entries()) {
+        const signer = keySigner(key, entry.keyRef, entry.cert.chain, d.pades.algorithm);
+        const options: PrepareOptions = {
           signingTime: deps.clock.now(),
           ...(d.pades.certify ? { certify: 2 as const } : {}),
-          ...levelOptions(deps, d.pades.level, cert.chain),
+          certificateChain: signer.certificateChain,
+          signatureAlgorithm: signer.signatureAlgorithm,
+          maxSignatureSize: signer.maxSignatureSize(),
         };
-        signed.push(deps.documents === undefined ? await signPdf(d.bytes, signer, options) : await signPrepared(deps.documents, d.bytes, signer, options));
+        const plan = await planLevel(levelOptions(deps, d.pades.level, entry.cert.chain), signer.signatureAlgorithm.digest);
+        try {
+          // In `signet serve` the parse runs on a worker thread with a heap limit and a deadline (issue 15).
+          documents.push(deps.documents === undefined ? prepareSignature(d.bytes, options, plan) : await deps.documents.prepare(d.bytes, options, plan));
+        } catch (err) {
+          const code = documentErrorCode(err);
+          if (code === undefined) throw err;
+          const message = err instanceof Error ? err.message : String(err);
+          throw new CscError('ERR_CSC_INVALID_REQUEST', `Invalid parameter documents: document ${i + 1} cannot be signed (${code}): ${message}`, { cause: err });
+        }
+      }
+      preparedFor = { entry, documents };
+      return documents;
+    };
+    return authorizeAndSign(digestOid(digest), hashes, async (chosenKey) => {
+      const { key, entry } = chosenKey;
+      const { cert } = entry;
+      // After a token failure another key signs: its own certificate goes into the documents.
+      const prepared = preparedFor?.entry === entry ? preparedFor.documents : await prepareAll(chosenKey);
+      const signed: Uint8Array[] = [];
+      for (const [i, d] of docs.entries()) {
+        const signer = keySigner(key, entry.keyRef, cert.chain, d.pades.algorithm);
+        const document = prepared[i] as PreparedDocument;
+        const signature = await signer.sign(document.signedAttributes);
+        signed.push(await finishSignature(document, { kind: 'signature', signature }));
       }
       await audit(deps, ctx, binding, row.id, hashes, 'documents', docs.map((d) => d.pades.level));
       const response: Record<string, unknown> = { DocumentWithSignature: signed.map(toBase64) };
@@ -238,7 +249,7 @@ export async function signDoc(
         response['validationInfo'] = info.result();
       }
       return response;
-    });
+    }, async (chosenKey) => void (await prepareAll(chosenKey)));
   }
 
   const entries = requiredObjectArray(body, 'documentDigests', maxDocuments);

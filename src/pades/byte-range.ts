@@ -112,6 +112,21 @@ export function digestByteRange(
   return new Uint8Array(hash.digest());
 }
 
+/**
+ * The hex digits of `cms` as /Contents holds them (the rest of the string stays '0' digits: zero
+ * padding after the DER, ISO 32000-1 §12.8.1 note); refuses a container larger than the room
+ * reserved with `ERR_PADES_CONTENTS_OVERFLOW`, never a corrupt file.
+ */
+export function contentsDigits(cms: Uint8Array, contentsCapacity: number): Uint8Array {
+  if (cms.length > contentsCapacity) {
+    throw new PadesError(
+      'ERR_PADES_CONTENTS_OVERFLOW',
+      `signature container of ${cms.length} bytes exceeds the reserved ${contentsCapacity} bytes`,
+    );
+  }
+  return Buffer.from(Buffer.from(cms.buffer, cms.byteOffset, cms.length).toString('hex'), 'latin1');
+}
+
 /** Writes the hex of `cms` into the zeroed /Contents of `update` (in place). */
 export function fillContents(
   update: Uint8Array,
@@ -120,13 +135,6 @@ export function fillContents(
   contentsCapacity: number,
   cms: Uint8Array,
 ): void {
-  if (cms.length > contentsCapacity) {
-    throw new PadesError(
-      'ERR_PADES_CONTENTS_OVERFLOW',
-      `signature container of ${cms.length} bytes exceeds the reserved ${contentsCapacity} bytes`,
-    );
-  }
-  const hex = Buffer.from(cms).toString('hex');
-  // The rest stays '0' digits (zero padding after the DER, ISO 32000-1 §12.8.1 note).
-  update.set(Buffer.from(hex, 'latin1'), contentsStart - documentLength + 1);
+  // The digits follow the '<' at contentsStart.
+  update.set(contentsDigits(cms, contentsCapacity), contentsStart - documentLength + 1);
 }

@@ -1,47 +1,23 @@
 /**
- * Phase two of staged signing: wraps the raw signature in a CMS SignedData (or takes a finished
- * container) and writes it into /Contents of the prepared update (ISO 32000-1 §12.8.1).
+ * Phase two for a prepared signature in its JSON form, synchronously and at B-B: wraps the raw
+ * signature in a CMS SignedData (or takes a finished container) and writes it into /Contents of
+ * the prepared update (ISO 32000-1 §12.8.1). The same steps as `finishSignature`, which they call.
  */
-import { buildSignedData } from '../cms/signed-data.js';
-import { fillContents } from './byte-range.js';
-import { PadesError } from './errors.js';
+import { buildContainer, signedUpdate } from './finish-signature.js';
+import { preparedFromJson } from './prepared-json.js';
 import type { PreparedSignature } from './types.js';
-
-const fromB64 = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'base64'));
-
-function checkPrepared(prepared: PreparedSignature): Uint8Array {
-  if (prepared.version !== 1 || prepared.byteRange.length !== 4) {
-    throw new PadesError('ERR_PADES_PREPARED_INVALID', 'unsupported prepared signature');
-  }
-  const update = fromB64(prepared.update);
-  const [a, b, c, d] = prepared.byteRange;
-  if (a !== 0 || b < prepared.documentLength || c !== b + 2 + prepared.contentsCapacity * 2 || c + d !== prepared.documentLength + update.length) {
-    throw new PadesError('ERR_PADES_PREPARED_INVALID', 'the prepared byte range does not match its update');
-  }
-  return update;
-}
 
 /**
  * Embeds a finished CMS SignedData (DER) — e.g. one carrying a signature timestamp — and returns
  * the update to append to the original document.
  */
 export function embedCms(prepared: PreparedSignature, cms: Uint8Array): Uint8Array {
-  const update = checkPrepared(prepared);
-  fillContents(update, prepared.documentLength, prepared.byteRange[1], prepared.contentsCapacity, cms);
-  return update;
+  return signedUpdate(preparedFromJson(prepared), cms);
 }
 
 /** Builds the CMS SignedData of a prepared signature from the raw signature value. */
 export function buildCms(prepared: PreparedSignature, signature: Uint8Array): Uint8Array {
-  if (signature.length === 0) {
-    throw new PadesError('ERR_PADES_SIGNATURE_INVALID', 'the signature value is empty');
-  }
-  return buildSignedData({
-    signedAttributes: fromB64(prepared.signedAttributes),
-    signature,
-    signatureAlgorithm: prepared.signatureAlgorithm,
-    certificates: prepared.certificateChain.map(fromB64),
-  });
+  return buildContainer(preparedFromJson(prepared), signature);
 }
 
 /**
@@ -55,5 +31,6 @@ export function buildCms(prepared: PreparedSignature, signature: Uint8Array): Ui
  * ```
  */
 export function embedSignature(prepared: PreparedSignature, signature: Uint8Array): Uint8Array {
-  return embedCms(prepared, buildCms(prepared, signature));
+  const document = preparedFromJson(prepared);
+  return signedUpdate(document, buildContainer(document, signature));
 }

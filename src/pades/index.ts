@@ -1,5 +1,9 @@
 /** PAdES signing (ETSI EN 319 142-1): staged prepare → sign → embed, fields, appearances, DocMDP, levels B-T/B-LT/B-LTA. */
-export { preparePdf } from './prepare-signature.js';
+export { prepareSignature, preparePdf } from './prepare-signature.js';
+export { finishSignature, finishUpdates, signatureContainer } from './finish-signature.js';
+export { planLevel, planData, baselinePlan } from './level-plan.js';
+export { preparedFromJson, preparedToJson, type PreparedContext } from './prepared-json.js';
+export { spoolSignature, temporaryPathFor, writeFileAtomically, type SignatureSink } from './signature-sink.js';
 export { embedSignature, embedCms, buildCms } from './embed-signature.js';
 export {
   completeSignature,
@@ -7,7 +11,6 @@ export {
   signPdf,
   signPdfFile,
   signSource,
-  writeFileAtomically,
   type CompleteOptions,
   type SignOptions,
 } from './sign-pdf.js';
@@ -33,12 +36,15 @@ export { PadesError, type PadesErrorCode } from './errors.js';
 export type {
   DocMdpPermission,
   LevelOptions,
+  LevelPlan,
   PadesLevel,
   PrepareOptions,
+  PreparedDocument,
   PreparedSignature,
   RevocationData,
   RevocationSource,
   SignatureMetadata,
+  SignatureValue,
   Timestamper,
   VisibleSignature,
 } from './types.js';

@@ -16,9 +16,9 @@ import { buildSignatureDictionary, setDocMdpPermission } from './signature-dicti
 import { chooseField, listSignatureFields, placeSignatureField } from './signature-field.js';
 import { requireSigningPermission } from './signing-permission.js';
 import { signerDisplayName } from './signer-name.js';
-import type { PrepareOptions, PreparedSignature } from './types.js';
-
-const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64');
+import { baselinePlan } from './level-plan.js';
+import { preparedToJson } from './prepared-json.js';
+import type { LevelPlan, PrepareOptions, PreparedDocument, PreparedSignature } from './types.js';
 
 function checkRect(rect: readonly number[]): [number, number, number, number] {
   const [x1, y1, x2, y2] = rect;
@@ -34,21 +34,24 @@ function checkRect(rect: readonly number[]): [number, number, number, number] {
 }
 
 /**
- * Prepares a PAdES signature on `input` (the original document; it is only read, and never
- * loaded whole when it is a file source). Returns a serialisable `PreparedSignature` holding the
- * update to append, the document digest and the data to be signed.
+ * Phase one of staged signing on `input` (the original document; it is only read, and never
+ * loaded whole when it is a file source): writes the update with placeholders — /Contents sized
+ * for the CMS, `reserveBytes` and the plan's signature-time-stamp reserve — digests the ByteRange
+ * and builds the signed attributes. The result, bytes-valued, goes to `finishSignature` with the
+ * signature value. Without a plan the signature is finished at B-B.
  *
  * @example
  * ```ts
- * const prepared = preparePdf(pdfBytes, {
+ * const plan = await planLevel({ level: 'B-T', timestamper }, signer.signatureAlgorithm.digest);
+ * const prepared = prepareSignature(pdfBytes, {
  *   certificateChain: signer.certificateChain,
  *   signatureAlgorithm: signer.signatureAlgorithm,
  *   maxSignatureSize: signer.maxSignatureSize(),
  *   signingTime: clock.now(),
- * });
+ * }, plan);
  * ```
  */
-export function preparePdf(input: ByteSource | Uint8Array, options: PrepareOptions): PreparedSignature {
+export function prepareSignature(input: ByteSource | Uint8Array, options: PrepareOptions, plan: LevelPlan = baselinePlan): PreparedDocument {
   const source = input instanceof Uint8Array ? bytesSource(input) : input;
   const doc = PdfDocument.open(source, options.password === undefined ? {} : { password: options.password });
   if (doc.ambiguities.length > 0) {
@@ -68,7 +71,7 @@ export function preparePdf(input: ByteSource | Uint8Array, options: PrepareOptio
   }
 
   const digestAlgorithm = options.signatureAlgorithm.digest;
-  const contentsCapacity = estimateContentsCapacity(options);
+  const contentsCapacity = estimateContentsCapacity({ ...options, reserveBytes: (options.reserveBytes ?? 0) + plan.timestampReserve });
   const signerName = options.name ?? signerDisplayName(leaf);
   const target = chooseField(doc, options.fieldName);
   const fieldName = target.kind === 'new' ? target.name : target.field.fullName;
@@ -153,18 +156,38 @@ export function preparePdf(input: ByteSource | Uint8Array, options: PrepareOptio
   const dtbsDigest = createHash(digestAlgorithms[digestAlgorithm].nodeName).update(signedAttributes).digest();
 
   return {
-    version: 1,
     documentLength: doc.length,
-    update: b64(update),
+    update,
     byteRange,
     contentsCapacity,
     digestAlgorithm,
-    documentDigest: b64(documentDigest),
-    signedAttributes: b64(signedAttributes),
-    dataToBeSignedDigest: b64(dtbsDigest),
+    documentDigest,
+    signedAttributes,
+    dataToBeSignedDigest: new Uint8Array(dtbsDigest),
     signatureAlgorithm: options.signatureAlgorithm,
-    certificateChain: options.certificateChain.map(b64),
-    signingTime: options.signingTime.toISOString(),
+    certificateChain: options.certificateChain,
+    signingTime: options.signingTime,
     fieldName,
+    plan,
+    source,
+    ...(options.password === undefined ? {} : { password: options.password }),
   };
+}
+
+/**
+ * Phase one in its JSON form ({@link prepareSignature} then `preparedToJson`), for a caller that
+ * hands the prepared signature to another process; finish it with `embedSignature`.
+ *
+ * @example
+ * ```ts
+ * const prepared = preparePdf(pdfBytes, {
+ *   certificateChain: signer.certificateChain,
+ *   signatureAlgorithm: signer.signatureAlgorithm,
+ *   maxSignatureSize: signer.maxSignatureSize(),
+ *   signingTime: clock.now(),
+ * });
+ * ```
+ */
+export function preparePdf(input: ByteSource | Uint8Array, options: PrepareOptions): PreparedSignature {
+  return preparedToJson(prepareSignature(input, options));
 }

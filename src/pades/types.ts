@@ -1,5 +1,6 @@
 /** Value types shared by the PAdES signing modules (ETSI EN 319 142-1). */
 import type { DigestAlgorithm, SignatureAlgorithm } from '../cms/algorithms.js';
+import type { ByteSource } from '../pdf/index.js';
 
 /** DocMDP permission levels (ISO 32000-1 §12.8.2.2, Table 254). */
 export type DocMdpPermission = 1 | 2 | 3;
@@ -45,8 +46,9 @@ export interface PrepareOptions extends SignatureMetadata {
 }
 
 /**
- * A signature prepared but not yet signed: everything `embedSignature` needs, serialisable to
- * JSON (all bytes as base64) so another process can finish it (pyHanko's PreparedByteRangeDigest).
+ * The JSON form of a {@link PreparedDocument} (all bytes as base64), for the process edge only:
+ * another process finishes it after `preparedFromJson` (pyHanko's PreparedByteRangeDigest
+ * serialised). Its level plan and original document are given again when it is read back.
  */
 export interface PreparedSignature {
   readonly version: 1;
@@ -117,3 +119,58 @@ export interface LevelOptions {
   /** Digest of document timestamps (default SHA-256). */
   readonly timestampDigestAlgorithm?: DigestAlgorithm;
 }
+
+/**
+ * The level a prepared signature is finished at, with the /Contents room it needs already
+ * measured (a signature-time-stamp token from `timestamper`, ETSI EN 319 122-1 §5.3) and the
+ * sources phase two uses. Made once by `planLevel` and shared by every document signed with it.
+ */
+export interface LevelPlan {
+  readonly level: PadesLevel;
+  /** Bytes of /Contents reserved for the signature-time-stamp (0 below B-T). */
+  readonly timestampReserve: number;
+  readonly timestamper?: Timestamper;
+  readonly revocation?: RevocationSource;
+  readonly certificates?: readonly Uint8Array[];
+  readonly timestampDigestAlgorithm?: DigestAlgorithm;
+}
+
+/**
+ * Phase one's result (pyHanko's PreparedByteRangeDigest), bytes-valued: the incremental update
+ * with /ByteRange filled and /Contents zeroed, the ByteRange digest, the signed attributes (the
+ * DTBS) and their digest (the DTBS/R), the level plan whose reserve /Contents already holds, and
+ * the signing time written to /M. `finishSignature` does all of phase two with it.
+ */
+export interface PreparedDocument {
+  /** Length of the original document; the update is appended at this offset. */
+  readonly documentLength: number;
+  /** The update with /ByteRange filled and /Contents zeroed (never written to by phase two). */
+  readonly update: Uint8Array;
+  /** /ByteRange (absolute offsets in the signed file). */
+  readonly byteRange: readonly [number, number, number, number];
+  /** Capacity of /Contents in bytes (the hex string holds twice as many digits). */
+  readonly contentsCapacity: number;
+  readonly digestAlgorithm: DigestAlgorithm;
+  /** Digest of the ByteRange bytes: the CMS message-digest. */
+  readonly documentDigest: Uint8Array;
+  /** DER of the signed attributes as signed (SET OF): the data to be signed (DTBS). */
+  readonly signedAttributes: Uint8Array;
+  /** Digest of the signed attributes: what a remote signer signs (DTBS/R). */
+  readonly dataToBeSignedDigest: Uint8Array;
+  readonly signatureAlgorithm: SignatureAlgorithm;
+  /** DER certificates, leaf first. */
+  readonly certificateChain: readonly Uint8Array[];
+  /** As written to /M. */
+  readonly signingTime: Date;
+  readonly fieldName: string;
+  readonly plan: LevelPlan;
+  /** The original document (phase two appends to it); absent once it was spooled or serialised. */
+  readonly source?: ByteSource;
+  /** The document's password, to reopen it for B-LT (never serialised). */
+  readonly password?: string;
+}
+
+/** What phase two receives: the raw signature value over the signed attributes, or a finished CMS. */
+export type SignatureValue =
+  | { readonly kind: 'signature'; readonly signature: Uint8Array }
+  | { readonly kind: 'cms'; readonly cms: Uint8Array };

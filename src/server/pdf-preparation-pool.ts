@@ -1,6 +1,6 @@
 /**
  * The server's document work on worker threads (issue 15, docs/security.md INV-7): signDoc's and
- * the web gateway's `preparePdf` — the parse, the checks before signing and the incremental
+ * the web gateway's `prepareSignature` — the parse, the checks before signing and the incremental
  * update —, the gateway's upload check (the page count) and the
  * validate endpoint's `verifyPdfLongTerm` run in a pool worker with a heap limit and a deadline;
  * the key operation and the embedding stay on the caller's thread. A worker that runs out of
@@ -8,10 +8,10 @@
  * (`ERR_PDF_LIMIT_MEMORY`, `ERR_PDF_LIMIT_TIME`), and the server keeps answering meanwhile.
  */
 import type { DocumentPreparer } from '../csc/index.js';
-import { PadesError, type PadesErrorCode } from '../pades/index.js';
+import { PadesError, baselinePlan, planData, type PadesErrorCode } from '../pades/index.js';
 import type { ParseLimits } from '../core/limits.js';
 import { isSignetError } from '../core/errors.js';
-import { PdfError, parseLimitsFromEnvironment, type PdfErrorCode } from '../pdf/index.js';
+import { PdfError, bytesSource, parseLimitsFromEnvironment, type PdfErrorCode } from '../pdf/index.js';
 import type { DocumentReport, RevocationMode, WantedRevocation } from '../validation/index.js';
 import { ServerError } from './errors.js';
 import type { DocumentJob, DocumentJobResult } from './pdf-preparation-worker.js';
@@ -125,10 +125,11 @@ export function createPdfPreparer(options: PdfPreparerOptions = {}): PooledPdfPr
     return outcome.value;
   };
   return {
-    async prepare(pdf, prepareOptions) {
-      const result = await run({ task: 'prepare', pdf, options: prepareOptions });
+    async prepare(pdf, prepareOptions, plan = baselinePlan) {
+      // Only the plan's data crosses to the worker (its timestamper and revocation source stay here).
+      const result = await run({ task: 'prepare', pdf, options: prepareOptions, plan: planData(plan) });
       if (!('prepared' in result)) throw new ServerError('ERR_SERVER_PDF_UNREADABLE', 'the worker answered another task');
-      return result.prepared;
+      return { ...result.prepared, plan, source: bytesSource(pdf) };
     },
     async pageCount(pdf) {
       const result = await run({ task: 'pages', pdf });

@@ -1,33 +1,38 @@
 /**
  * Worker-thread entry of the server's document work (issue 15): signDoc's and the web gateway's
- * preparation (preparePdf: parse, checks, incremental update), the gateway's upload check (the
+ * preparation (prepareSignature: parse, checks, incremental update), the gateway's upload check (the
  * page count) and the validate endpoint's verifyPdfLongTerm run here, in a
  * worker with a heap limit and a deadline, so a hostile PDF never stalls the server's event loop.
  * Errors come back as their code and message.
  */
 import { parentPort } from 'node:worker_threads';
 import { isSignetError } from '../core/errors.js';
-import { preparePdf, type PrepareOptions, type PreparedSignature } from '../pades/index.js';
+import { prepareSignature, type LevelPlan, type PrepareOptions, type PreparedDocument } from '../pades/index.js';
 import { PdfDocument } from '../pdf/index.js';
 import { revocationWanted, verifyPdfLongTerm, type DocumentReport, type RevocationMode, type WantedRevocation } from '../validation/index.js';
 
 /** One job (all structured-clonable): prepare a signature, count the pages, or validate a document at a time. */
 export type DocumentJob =
-  | { readonly task: 'prepare'; readonly pdf: Uint8Array; readonly options: PrepareOptions }
+  | { readonly task: 'prepare'; readonly pdf: Uint8Array; readonly options: PrepareOptions; readonly plan: LevelPlan }
   | { readonly task: 'pages'; readonly pdf: Uint8Array }
   | { readonly task: 'validate'; readonly pdf: Uint8Array; readonly trustAnchors: readonly Uint8Array[]; readonly at: Date; readonly revocation?: RevocationMode }
   | { readonly task: 'revocation-wanted'; readonly pdf: Uint8Array; readonly trustAnchors: readonly Uint8Array[]; readonly at: Date };
 
 /** The answer: the result, or the coded error that refused the document. */
 export type DocumentJobResult =
-  | { readonly prepared: PreparedSignature }
+  | { readonly prepared: Omit<PreparedDocument, 'source'> }
   | { readonly pages: number }
   | { readonly report: DocumentReport }
   | { readonly wanted: readonly WantedRevocation[] }
   | { readonly error: { readonly code: string; readonly message: string } };
 
 function run(job: DocumentJob): DocumentJobResult {
-  if (job.task === 'prepare') return { prepared: preparePdf(job.pdf, job.options) };
+  if (job.task === 'prepare') {
+    // The bytes-valued state crosses back by structured clone; the source stays with the caller.
+    const prepared: { -readonly [K in keyof PreparedDocument]?: PreparedDocument[K] } = { ...prepareSignature(job.pdf, job.options, job.plan) };
+    delete prepared.source;
+    return { prepared: prepared as Omit<PreparedDocument, 'source'> };
+  }
   if (job.task === 'pages') return { pages: PdfDocument.open(job.pdf).pages().length };
   const at = job.at;
   if (job.task === 'revocation-wanted') return { wanted: revocationWanted(job.pdf, { trustAnchors: job.trustAnchors, now: at }) };

@@ -57,4 +57,42 @@ describe('issue 20: signDoc with a document that is not a PDF', () => {
     const third = await hashCall(SAD);
     assert.equal(third.status, 400, JSON.stringify(third.body));
   });
+
+  it('a document with a PDF header that cannot be signed is refused before the SAD is spent', async (t) => {
+    // Issue 20 §1 (a): the header check passed, the parse failed after the SAD was consumed.
+    const { store } = await testStores(t).sqlite();
+    const h = await cscHarness(t, store);
+    const alice = await h.createUser('alice');
+    const credentialID = await h.createCredential(alice, { pin: '1234', multisign: 10 });
+    const token = await h.login('v2', alice);
+    const broken = new Uint8Array(Buffer.from('%PDF-1.7\n' + 'this is no PDF object, no xref and no trailer\n'.repeat(20)));
+    const pdf = makeBasePdf({ text: 'signDoc after a broken PDF' });
+    const auth = await h.call('v2', 'credentials/authorize', {
+      credentialID,
+      numSignatures: 2,
+      hashes: [hashOf(broken), hashOf(pdf)],
+      hashAlgorithmOID: SHA256,
+      authData: [{ id: 'PIN', value: '1234' }, { id: 'OTP', value: h.nextOtp(alice) }],
+    }, { bearer: token });
+    assert.equal(auth.status, 200, JSON.stringify(auth.body));
+    const SAD = auth.body.SAD as string;
+    const doc = (bytes: Uint8Array) => ({ document: b64(bytes), signature_format: 'P', conformance_level: 'AdES-B-B', signAlgo: oids.ecdsa_with_SHA256 });
+
+    const refused = await h.call('v2', 'signatures/signDoc', { credentialID, SAD, documents: [doc(broken)] }, { bearer: token });
+    assert.equal(refused.status, 400, JSON.stringify(refused.body));
+    assert.equal(refused.body.error, 'invalid_request');
+    assert.match(String(refused.body.error_description), /document 1 cannot be signed/);
+
+    // Both authorized signatures are still there: the PDF signs, and the refused document's hash
+    // can still be signed as a hash.
+    const r = await h.call('v2', 'signatures/signDoc', { credentialID, SAD, documents: [doc(pdf)] }, { bearer: token });
+    assert.equal(r.status, 200, JSON.stringify(r.body).slice(0, 500));
+    const signed = new Uint8Array(Buffer.from((r.body.DocumentWithSignature as string[])[0] as string, 'base64'));
+    const report = verifyPdfSignatures(signed, { trustAnchors: [h.pki.hierarchy.root.certificate] });
+    assert.equal(report.signatures[0]?.indication, 'TOTAL-PASSED', JSON.stringify(report.signatures[0]?.problems));
+    const second = await h.call('v2', 'signatures/signHash', {
+      credentialID, SAD, hashes: [hashOf(broken)], hashAlgorithmOID: SHA256, signAlgo: oids.ecdsa_with_SHA256,
+    }, { bearer: token });
+    assert.equal(second.status, 200, JSON.stringify(second.body));
+  });
 });

@@ -52,7 +52,7 @@ export const extendCommand: Command = {
     } finally {
       source.close();
     }
-    writeFileAtomically(v.output, input, updates);
+    await writeFileAtomically(v.output, input, updates);
     io.stdout.write(`extended to ${sources.level}: ${updates.length} bytes appended\n`);
     return 0;
   },

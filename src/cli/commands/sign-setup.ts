@@ -4,7 +4,7 @@
  * workers are started (issue 18 §4: both load the signing code at the same time).
  */
 import { systemClock } from '../../core/clock.js';
-import { signPdfFile, type SignOptions } from '../../pades/index.js';
+import { planLevel, signPdfFile, type SignOptions } from '../../pades/index.js';
 import { loadSignerFromOptions, type LoadedSigner } from './load-signer.js';
 import { levelSources } from './sign-level.js';
 import {
@@ -69,6 +69,8 @@ export async function loadSigning(v: SignValues): Promise<Signing> {
     scheme: parseScheme(v.algorithm),
     digest: parseDigest(v.digest),
   });
+  // One level plan for every file: the timestamp reserve is measured once (ETSI EN 319 122-1 §5.3).
+  const plan = await planLevel(options, loaded.signer.signatureAlgorithm.digest);
   return {
     loaded,
     options,
@@ -76,6 +78,7 @@ export async function loadSigning(v: SignValues): Promise<Signing> {
       // Each file gets its own signing time taken just before it is signed.
       await signPdfFile(input, output, loaded.signer, {
         ...options,
+        plan,
         signingTime: systemClock.now(),
       });
     },

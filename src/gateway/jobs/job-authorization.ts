@@ -22,7 +22,7 @@ import {
   setGatewayDocumentPrepared,
   updateGatewayJob,
 } from '../../store/index.js';
-import { reserveForLevel, type PrepareOptions, type PreparedSignature, type VisibleSignature } from '../../pades/index.js';
+import { preparedToJson, reserveForLevel, type PrepareOptions, type PreparedSignature, type VisibleSignature } from '../../pades/index.js';
 import { GatewayError } from '../errors.js';
 import {
   checkAuthorizationResponse,
@@ -162,7 +162,7 @@ async function prepareDocuments(
       // On the server's document workers when it has them (issue 15): a hostile file costs a worker, not the event loop.
       const spooled =
         context.documents !== undefined
-          ? spoolPrepared(document, original, await context.documents.prepare(original, prepareOptions), [], budget)
+          ? spoolPrepared(document, original, preparedToJson(await context.documents.prepare(original, prepareOptions)), [], budget)
           : spoolDocument(document, prepareOptions, [], budget);
       if (spooled.spool.kind !== 'memory') throw new GatewayError('ERR_GATEWAY_USAGE', 'a prepared document was not kept in memory');
       // The update travels beside it, the chain is the credential's: neither is stored twice.

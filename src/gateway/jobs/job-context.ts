@@ -7,7 +7,7 @@
 import type { AuditContext } from '../../audit/index.js';
 import type { SecretBox, SecretHasher } from '../../auth/index.js';
 import type { Clock } from '../../core/clock.js';
-import type { PrepareOptions, PreparedSignature } from '../../pades/index.js';
+import type { LevelPlan, PrepareOptions, PreparedDocument } from '../../pades/index.js';
 import type { Store } from '../../store/index.js';
 import { GatewayError } from '../errors.js';
 import type { OAuthFetch } from '../oauth-code-flow.js';
@@ -56,7 +56,7 @@ export interface JobDocumentWork {
   /** The page count of an uploaded PDF. */
   pageCount(pdf: Uint8Array): Promise<number>;
   /** Phase one of a document (`preparePdf`). */
-  prepare(pdf: Uint8Array, options: PrepareOptions): Promise<PreparedSignature>;
+  prepare(pdf: Uint8Array, options: PrepareOptions, plan?: LevelPlan): Promise<PreparedDocument>;
 }
 
 /** The gateway jobs' dependencies. */
