@@ -48,6 +48,7 @@ export {
   createJob,
   defaultJobLimits,
   displayName,
+  documentReceipt,
   downloadDocument,
   ensureWebClient,
   getJob,

@@ -10,6 +10,8 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { receiptCommand } from '../../src/cli/commands/receipt.js';
 import { derToPem } from '../../src/pki/index.js';
 import { verifyPdfLongTerm, verifyPdfSignatures } from '../../src/validation/index.js';
 import { makeNssDb, pdfsigAsync } from '../support/judges.js';
@@ -83,6 +85,17 @@ describe('web gateway jobs: upload → sign through OAuth + CSC → progress →
         assert.equal(report.signatures.length, 1);
         assert.equal(report.signatures[0]?.indication, 'TOTAL-PASSED', JSON.stringify(report.signatures[0]?.problems));
         signedFiles.push(d.bytes);
+        // Issue 21: the document's batch receipt verifies with signet receipt verify against the signed PDF.
+        const r = await download(browser, env, `/jobs/${jobId}/documents/${id}/receipt`);
+        assert.equal(r.status, 200);
+        writeFileSync(join(dir, `${id}.json`), r.bytes);
+        writeFileSync(join(dir, `${id}.pdf`), d.bytes);
+        writeFileSync(join(dir, 'receipt-key.pem'), env.node.services.transparencyKey.publicKeyPem);
+        let out = '';
+        const stdout = new PassThrough().on('data', (c: Buffer) => (out += c.toString()));
+        const code = await receiptCommand.run(['verify', join(dir, `${id}.json`), join(dir, `${id}.pdf`), '--key', join(dir, 'receipt-key.pem')], { stdout, stderr: new PassThrough() });
+        assert.equal(code, 0);
+        assert.match(out, /of the approved batch of 3 /);
       }
       const annex = await download(browser, env, `/jobs/${jobId}/documents/${docs[1]}/signed`);
       assert.equal(annex.headers.get('content-disposition'), `attachment; filename="annex.pdf"; filename*=UTF-8''annex.pdf`);

@@ -3,6 +3,7 @@ export { defaultJobLimits, type ForeignProvider, type JobContext, type JobDocume
 export {
   addDocument,
   createJob,
+  documentReceipt,
   downloadDocument,
   getJob,
   jobZipEntries,

@@ -23,6 +23,7 @@ import {
   userGatewayBytes,
   type GatewayDocumentSummary,
   type GatewayJobRow,
+  findBatchReceiptsByHash,
 } from '../../store/index.js';
 import type { PadesLevel, VisibleSignature } from '../../pades/index.js';
 import { GatewayError } from '../errors.js';
@@ -348,6 +349,22 @@ export async function downloadDocument(
     appendAudit(trx, { type: 'gateway.document.download', outcome: 'success', actorUserId: userId, subject: `job:${jobId}`, details: { document: documentId, which }, ...origin }, context.audit),
   );
   return { name: doc.name, bytes };
+}
+
+/**
+ * Issue 21: the batch receipt of a signed document (JSON text), when the job signed through this
+ * Signet (the receipt was stored with the consumption of its DTBS/R hash); a foreign provider's
+ * job, or a SAD without a batch root, has none (answered like a missing job).
+ */
+export async function documentReceipt(context: JobContext, userId: string, jobId: string, documentId: string): Promise<string> {
+  const job = await ownedJob(context, userId, jobId);
+  const doc = /^[A-Za-z0-9_-]{22}$/.test(documentId) ? (await listGatewayDocuments(context.store.db, jobId)).find((d) => d.id === documentId) : undefined;
+  if (doc === undefined) notFound();
+  if (doc.state !== 'signed' || doc.dtbs_hash === null) throw new GatewayError('ERR_GATEWAY_JOB_STATE', 'the document is not signed');
+  const receipts = job.provider_credential === null ? await findBatchReceiptsByHash(context.store.db, userId, new Uint8Array(Buffer.from(doc.dtbs_hash, 'base64'))) : [];
+  const receipt = receipts.find((r) => r.credential_id === job.credential_id);
+  if (receipt === undefined) notFound();
+  return receipt.receipt;
 }
 
 /** The ZIP entries of a job's signed documents (each read from the database when written). */

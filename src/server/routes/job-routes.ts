@@ -14,6 +14,7 @@ import {
   completeProviderConnection,
   contentDisposition,
   createJob,
+  documentReceipt,
   downloadDocument,
   getJob,
   jobZipEntries,
@@ -194,6 +195,19 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, { job
       },
     );
   }
+
+  // Issue 21: the document's batch receipt (docs/transparency.md), for signet receipt verify.
+  app.get<{ Params: { id: string; doc: string } }>(
+    '/jobs/:id/documents/:doc/receipt',
+    { preHandler, schema: { summary: "The signed document's batch receipt (JSON), for signet receipt verify", tags: ['web'], params: { type: 'object', properties: { id: idParam, doc: idParam } } } },
+    async (request, reply) => {
+      const receipt = await documentReceipt(jobs, webAuth.userId(request), request.params.id, request.params.doc);
+      return reply
+        .header('content-type', 'application/json')
+        .header('content-disposition', contentDisposition('receipt.json'))
+        .send(receipt);
+    },
+  );
 
   app.get<{ Params: { id: string } }>(
     '/jobs/:id/signed.zip',
