@@ -338,6 +338,22 @@ describe('POST /api/v1/validate: multipart/form-data, and the PDF read on docume
     );
   });
 
+  it("issue 14: a document worker's deadline is a report (INDETERMINATE, a file-level ERR_VALIDATION_INCOMPLETE naming ERR_PDF_LIMIT_TIME), not a 400", async (t) => {
+    // A deadline no validation meets (the worker cannot even start within it).
+    const documents = createPdfPreparer({ workers: 1, timeoutMs: 1 });
+    t.after(() => documents.close());
+    const s = await validateServer(t, 'sqlite', {}, { maxBytes: 4 * 1024 * 1024, documents });
+    assert.ok(s);
+    const answer = await post(s.app, await signedByServiceCa(s.services));
+    assert.equal(answer.statusCode, 200, answer.body);
+    const body = answer.json<{ indication?: string; signatures: unknown[]; findings?: { code: string; check: string; message: string }[] }>();
+    assert.equal(body.indication, 'INDETERMINATE', answer.body);
+    assert.deepEqual(body.signatures, []);
+    assert.equal(body.findings?.[0]?.code, 'ERR_VALIDATION_INCOMPLETE');
+    assert.equal(body.findings?.[0]?.check, 'document');
+    assert.match(body.findings?.[0]?.message ?? '', /document worker's limits: ERR_PDF_LIMIT_TIME/);
+  });
+
   it('on the document workers: the same report; a decompression bomb answers with its limit code while /health/ready keeps answering', async (t) => {
     const documents = createPdfPreparer({ workers: 1, timeoutMs: 20_000 });
     t.after(() => documents.close());

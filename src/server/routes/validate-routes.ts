@@ -207,12 +207,24 @@ export const validateRoutes: FastifyPluginAsync<ValidateRoutesOptions> = async (
       }
       const bytes = new Uint8Array(body.buffer, body.byteOffset, body.length);
       const started = options.clock.now();
-      let report;
+      let report: DocumentReport;
       try {
         // The Verify page explains a file the reader cannot open from the error code (400).
         report = await validate(bytes, started);
       } catch (cause) {
-        if (isSignetError(cause)) throw cause;
+        // Issue 14: a document worker's deadline or heap limit stops the validation like any other
+        // reader limit — a report whose file-level finding names the limit (EN 319 102-1 §5.1.3:
+        // the result is not known, INDETERMINATE), not a 400.
+        if (isSignetError(cause) && (cause.code === 'ERR_PDF_LIMIT_TIME' || cause.code === 'ERR_PDF_LIMIT_MEMORY')) {
+          const message = `the validation could not finish within the document worker's limits: ${cause.code}: ${cause.message}`;
+          report = {
+            signatures: [],
+            warnings: [],
+            indication: 'INDETERMINATE',
+            findings: [{ code: 'ERR_VALIDATION_INCOMPLETE', check: 'document', severity: 'error', message }],
+          };
+        } else if (isSignetError(cause)) throw cause;
+        else
         // Bad input is never a 500: a structure the reader did not foresee is the file's problem.
         throw new ServerError(
           'ERR_SERVER_PDF_UNREADABLE',
