@@ -1,6 +1,7 @@
 /**
  * OAuth 2.0 / CSC access tokens (RFC 6749 §1.4, CSC API v2 §8.4): opaque bearer values, stored
- * only as SHA-256 (docs/security.md OA-20), with scope `service` or `credential` (CSC v2 §8.4.2).
+ * only as SHA-256 (docs/security.md OA-20), with scope `service` or `credential` (CSC v2 §8.4.2);
+ * a mutual-TLS client's tokens are bound to its certificate (RFC 8705 §3, `cnf` `x5t#S256`).
  * Issued by CSC auth/login and by the OAuth2 token endpoint alike.
  */
 import { randomUUID } from 'node:crypto';
@@ -29,6 +30,11 @@ export interface IssueAccessTokenRequest {
    * issued for the same authorization, so the token and the SAD are the same string.
    */
   readonly value?: string;
+  /**
+   * RFC 8705 §3: bind the token to this client certificate (`x5t#S256`, base64url SHA-256 of its
+   * DER); such a token is good only on a connection presenting the same certificate.
+   */
+  readonly certificateThumbprint?: string;
 }
 
 /** The issued token: the value is returned once and never stored. */
@@ -48,6 +54,8 @@ export interface AccessTokenInfo {
   readonly expiresAt: number;
   /** True when the token acts for a user whose account is active now (false for client tokens). */
   readonly userActive: boolean;
+  /** RFC 8705 §3.1 `cnf` `x5t#S256` of a certificate-bound token; null for a plain bearer token. */
+  readonly certificateThumbprint: string | null;
 }
 
 /** Longest access-token lifetime accepted (CSC v2 §8.4.4 default is 3600 s). */
@@ -83,17 +91,21 @@ export async function issueAccessToken(
     revoked: 0,
     used: 0,
     created_at: request.now,
+    cnf_x5t_s256: request.certificateThumbprint ?? null,
   });
   return { value, expiresIn: ttl };
 }
 
 /**
  * Looks up a presented bearer value: undefined when unknown, not an access token, revoked or
- * expired (RFC 6750 §3.1 `invalid_token` for the caller to answer).
+ * expired, or bound to a client certificate (RFC 8705 §3) other than the one of the connection it
+ * came on — `presentedCertificateThumbprint`, the `x5t#S256` of that connection's client
+ * certificate, undefined without one (RFC 6750 §3.1 `invalid_token` for the caller to answer;
+ * RFC 8705 §3.1 says the same for a binding mismatch).
  *
  * @example
  * ```ts
- * const info = await verifyAccessToken(store.db, bearer, clock.now().getTime());
+ * const info = await verifyAccessToken(store.db, bearer, clock.now().getTime(), thumbprint);
  * if (info === undefined) throw new CscError('invalid_token', 'The access token is not valid');
  * ```
  */
@@ -101,12 +113,16 @@ export async function verifyAccessToken(
   db: Db,
   value: string,
   now: number,
+  presentedCertificateThumbprint: string | undefined,
 ): Promise<AccessTokenInfo | undefined> {
   if (value.length === 0 || value.length > 512) return undefined;
   const row = await findTokenWithUser(db, hashOpaqueToken(value));
   if (row === undefined || row.kind !== 'access' || row.revoked !== 0 || row.expires_at <= now) {
     return undefined;
   }
+  const bound = row.cnf_x5t_s256 ?? null;
+  // RFC 8705 §3.1: a bound token is refused unless the same certificate is on the connection.
+  if (bound !== null && bound !== presentedCertificateThumbprint) return undefined;
   if (row.scope !== 'service' && row.scope !== 'credential') return undefined;
   return {
     userId: row.user_id,
@@ -115,6 +131,7 @@ export async function verifyAccessToken(
     credentialId: row.credential_id,
     expiresAt: row.expires_at,
     userActive: row.user_status === 'active',
+    certificateThumbprint: bound,
   };
 }
 

@@ -101,6 +101,11 @@ export interface CscRequestContext {
   readonly traceId?: string | undefined;
   /** The raw `Idempotency-Key` header (draft-ietf-httpapi-idempotency-key-header), if sent. */
   readonly idempotencyKey?: string | undefined;
+  /**
+   * RFC 8705 §3.1 `x5t#S256` of the TLS connection's client certificate, if one was presented: a
+   * certificate-bound access token is accepted only with it.
+   */
+  readonly clientCertificateThumbprint?: string | undefined;
 }
 
 /** The two API versions served (CSC API v2 under /csc/v2, v1.0.4 under /csc/v1). */

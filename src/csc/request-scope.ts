@@ -35,7 +35,13 @@ export async function requireBearer(
   if (token === undefined) {
     throw new CscError('ERR_CSC_INVALID_TOKEN', 'Missing or invalid access token');
   }
-  const info = await verifyAccessToken(deps.store.db, token, deps.clock.now().getTime());
+  // RFC 8705 §3.1: a certificate-bound token is invalid_token on a connection without its certificate.
+  const info = await verifyAccessToken(
+    deps.store.db,
+    token,
+    deps.clock.now().getTime(),
+    ctx.clientCertificateThumbprint,
+  );
   if (info === undefined) throw new CscError('ERR_CSC_INVALID_TOKEN', 'The access token is not valid');
   trail.clientId = info.clientId;
   const userId = info.userId;

@@ -131,6 +131,8 @@ export function oauth2ServiceFor(services: CoreServices): OAuth2Service {
     issuer: () => services.baseUrl.get(),
     passkeys: services.passkeys,
     webSessions: services.webSessions,
+    // RFC 8705: with a client CA the TLS listener asks for client certificates.
+    mutualTls: services.config.tls?.clientCaFile !== undefined,
     documents: {
       inspector: createConsentDocumentInspector(),
       secretBox: services.secretBox,

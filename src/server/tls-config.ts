@@ -3,7 +3,8 @@
  * (PEM; the certificate file may carry the chain after the leaf) serve TLS 1.2 and 1.3 only, with
  * forward-secret AEAD suites and HTTP/1.1 over ALPN; `SIGNET_TLS_CLIENT_CA_FILE` asks clients for a
  * certificate issued under that CA, optional at the handshake so browsers and other clients still
- * connect (the transport part of RFC 8705 §2; the OAuth client mapping is not built yet). The files are read again on SIGHUP and
+ * connect (the transport part of RFC 8705 §2; auth/oauth2/client-certificate.ts maps the certificate
+ * to an OAuth client). The files are read again on SIGHUP and
  * swapped in with `setSecureContext`: connections already open keep going.
  */
 import { readFileSync } from 'node:fs';

@@ -4,6 +4,7 @@
  */
 import type { Db } from './store.js';
 import type { TokensTable } from './schema.js';
+import { parseTlsClientAuth, type TlsClientAuth } from './oauth-clients-repository.js';
 
 /** A user as an administrator sees it (no password hash, no TOTP secret). */
 export interface UserSummary {
@@ -47,13 +48,15 @@ export interface OAuthClientSummary {
   readonly redirectUris: readonly string[];
   readonly allowedScopes: readonly string[];
   readonly createdAt: number;
+  /** RFC 8705 §2 certificate binding (mutual-TLS client authentication); null: none. */
+  readonly tlsClientAuth: TlsClientAuth | null;
 }
 
 /** Every OAuth client, oldest first. */
 export async function listOAuthClients(db: Db): Promise<readonly OAuthClientSummary[]> {
   const rows = await db
     .selectFrom('oauth_clients')
-    .select(['id', 'name', 'client_type', 'redirect_uris', 'allowed_scopes', 'created_at'])
+    .select(['id', 'name', 'client_type', 'redirect_uris', 'allowed_scopes', 'created_at', 'tls_client_auth'])
     .orderBy('created_at')
     .orderBy('id')
     .execute();
@@ -64,6 +67,7 @@ export async function listOAuthClients(db: Db): Promise<readonly OAuthClientSumm
     redirectUris: JSON.parse(r.redirect_uris) as string[],
     allowedScopes: JSON.parse(r.allowed_scopes) as string[],
     createdAt: Number(r.created_at),
+    tlsClientAuth: parseTlsClientAuth(r.tls_client_auth),
   }));
 }
 

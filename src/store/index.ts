@@ -191,6 +191,7 @@ export {
   findOAuthClient,
   type OAuthClient,
   type OAuthClientType,
+  type TlsClientAuth,
   replaceOAuthClientRedirectUris,
 } from './oauth-clients-repository.js';
 export {

@@ -6,6 +6,31 @@ import { isUniqueViolation } from './unique-violation.js';
 /** RFC 6749 §2.1 client types. */
 export type OAuthClientType = 'public' | 'confidential';
 
+/**
+ * A client's certificate binding (RFC 8705 §2): `tls_client_auth` names the subject DN (RFC 4514
+ * string, §2.1.2 tls_client_auth_subject_dn) or a dNSName (tls_client_auth_san_dns) of a
+ * certificate that chains to the client CA; `self_signed_tls_client_auth` (§2.2) holds the base64url
+ * SHA-256 thumbprint of the one certificate the client registered.
+ */
+export type TlsClientAuth =
+  | { readonly method: 'tls_client_auth'; readonly subjectDn: string }
+  | { readonly method: 'tls_client_auth'; readonly sanDns: string }
+  | { readonly method: 'self_signed_tls_client_auth'; readonly x5tS256: string };
+
+/** Reads the stored JSON of a binding; an unknown shape binds to no certificate (default-deny). */
+export function parseTlsClientAuth(text: string | null | undefined): TlsClientAuth | null {
+  if (text === null || text === undefined) return null;
+  const v = JSON.parse(text) as Record<string, unknown>;
+  if (v['method'] === 'tls_client_auth' && typeof v['subjectDn'] === 'string')
+    return { method: 'tls_client_auth', subjectDn: v['subjectDn'] };
+  if (v['method'] === 'tls_client_auth' && typeof v['sanDns'] === 'string')
+    return { method: 'tls_client_auth', sanDns: v['sanDns'] };
+  if (v['method'] === 'self_signed_tls_client_auth' && typeof v['x5tS256'] === 'string')
+    return { method: 'self_signed_tls_client_auth', x5tS256: v['x5tS256'] };
+  // Default-deny: a binding this version does not understand authenticates nobody.
+  return { method: 'self_signed_tls_client_auth', x5tS256: '' };
+}
+
 /** A registered client as the services see it. */
 export interface OAuthClient {
   readonly id: string;
@@ -17,10 +42,15 @@ export interface OAuthClient {
   readonly redirectUris: readonly string[];
   readonly allowedScopes: readonly string[];
   readonly createdAt: number;
+  /** RFC 8705 mutual-TLS client authentication instead of a secret; null: none. */
+  readonly tlsClientAuth: TlsClientAuth | null;
 }
 
-/** Registers a client; a taken id is ERR_STORE_CONFLICT. */
-export async function insertOAuthClient(trx: Db, client: OAuthClient): Promise<void> {
+/** Registers a client (no certificate binding unless given); a taken id is ERR_STORE_CONFLICT. */
+export async function insertOAuthClient(
+  trx: Db,
+  client: Omit<OAuthClient, 'tlsClientAuth'> & { readonly tlsClientAuth?: TlsClientAuth | null },
+): Promise<void> {
   try {
     await trx
       .insertInto('oauth_clients')
@@ -32,6 +62,10 @@ export async function insertOAuthClient(trx: Db, client: OAuthClient): Promise<v
         redirect_uris: JSON.stringify(client.redirectUris),
         allowed_scopes: JSON.stringify(client.allowedScopes),
         created_at: client.createdAt,
+        tls_client_auth:
+          client.tlsClientAuth === undefined || client.tlsClientAuth === null
+            ? null
+            : JSON.stringify(client.tlsClientAuth),
       })
       .execute();
   } catch (cause) {
@@ -57,6 +91,7 @@ export async function findOAuthClient(db: Db, id: string): Promise<OAuthClient |
     redirectUris: JSON.parse(row.redirect_uris) as string[],
     allowedScopes: JSON.parse(row.allowed_scopes) as string[],
     createdAt: Number(row.created_at),
+    tlsClientAuth: parseTlsClientAuth(row.tls_client_auth),
   };
 }
 

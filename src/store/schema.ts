@@ -78,6 +78,8 @@ export interface OAuthClientsTable {
   client_type: string;
   name: string;
   readonly created_at: number;
+  /** RFC 8705 §2: the client's certificate binding as JSON (mtls-clients-migration.ts, 0018); null: none. */
+  readonly tls_client_auth?: string | null | undefined;
 }
 
 /** Authorization codes (RFC 6749 §4.1): only SHA-256 of the code is stored. */
@@ -112,6 +114,8 @@ export interface TokensTable {
   revoked: Flag;
   used: Flag;
   readonly created_at: number;
+  /** RFC 8705 §3.1: base64url SHA-256 of the client certificate the token is bound to (0018); null: a bearer token. */
+  readonly cnf_x5t_s256?: string | null | undefined;
 }
 
 /** Signature Activation Data (CSC credentials/authorize): SHA-256 of the SAD, its binding, its count. */

@@ -31,7 +31,7 @@ describe('access tokens', () => {
         assert.equal(rows.length, 1);
         assert.deepEqual(new Uint8Array(rows[0]!.token_hash), hashOpaqueToken(issued.value));
         assert.equal(rows[0]!.kind, 'access');
-        assert.deepEqual(await verifyAccessToken(store.db, issued.value, now + 1), {
+        assert.deepEqual(await verifyAccessToken(store.db, issued.value, now + 1, undefined), {
           userId: 'u1',
           clientId: 'csc-login',
           scope: 'service',
@@ -49,12 +49,12 @@ describe('access tokens', () => {
         const a = await store.transaction((trx) =>
           issueAccessToken(trx, { userId: 'u1', clientId: 'csc-login', scope: 'service', ttlSeconds: 60, now }),
         );
-        assert.equal(await verifyAccessToken(store.db, 'not-a-token', now), undefined);
-        assert.equal(await verifyAccessToken(store.db, '', now), undefined);
-        assert.ok(await verifyAccessToken(store.db, a.value, now + 59_999));
-        assert.equal(await verifyAccessToken(store.db, a.value, now + 60_000), undefined);
+        assert.equal(await verifyAccessToken(store.db, 'not-a-token', now, undefined), undefined);
+        assert.equal(await verifyAccessToken(store.db, '', now, undefined), undefined);
+        assert.ok(await verifyAccessToken(store.db, a.value, now + 59_999, undefined));
+        assert.equal(await verifyAccessToken(store.db, a.value, now + 60_000, undefined), undefined);
         assert.equal(await store.transaction((trx) => revokeAccessToken(trx, a.value)), true);
-        assert.equal(await verifyAccessToken(store.db, a.value, now), undefined);
+        assert.equal(await verifyAccessToken(store.db, a.value, now, undefined), undefined);
         assert.equal(await store.transaction((trx) => revokeAccessToken(trx, a.value)), false);
       });
 
@@ -69,10 +69,10 @@ describe('access tokens', () => {
         const client = await store.transaction((trx) =>
           issueAccessToken(trx, { userId: null, clientId: 'csc-login', scope: 'service', ttlSeconds: 60, now }),
         );
-        assert.equal((await verifyAccessToken(store.db, user.value, now))?.userActive, true);
-        assert.equal((await verifyAccessToken(store.db, client.value, now))?.userActive, false);
+        assert.equal((await verifyAccessToken(store.db, user.value, now, undefined))?.userActive, true);
+        assert.equal((await verifyAccessToken(store.db, client.value, now, undefined))?.userActive, false);
         await store.transaction((trx) => setUserStatus(trx, 'u1', 'disabled'));
-        assert.equal((await verifyAccessToken(store.db, user.value, now))?.userActive, false);
+        assert.equal((await verifyAccessToken(store.db, user.value, now, undefined))?.userActive, false);
       });
 
       it('a credential-scope token keeps its credential and may reuse a given value (the SAD); a refresh row is never an access token', async (t) => {
@@ -91,7 +91,7 @@ describe('access tokens', () => {
             value,
           }),
         );
-        const info = await verifyAccessToken(store.db, value, 1);
+        const info = await verifyAccessToken(store.db, value, 1, undefined);
         assert.equal(info?.scope, 'credential');
         assert.equal(info?.credentialId, 'c1');
         await store.db
@@ -110,7 +110,7 @@ describe('access tokens', () => {
             created_at: 0,
           })
           .execute();
-        assert.equal(await verifyAccessToken(store.db, 'refresh-1', 1), undefined);
+        assert.equal(await verifyAccessToken(store.db, 'refresh-1', 1, undefined), undefined);
       });
 
       it('an unknown client id is refused by the foreign key', async (t) => {

@@ -1,10 +1,17 @@
 /**
  * Client authentication at the token and revocation endpoints (RFC 6749 §2.3.1):
  * client_secret_basic or client_secret_post — never both — with the secret verified by the scrypt
- * hasher in constant time; public clients identify themselves with client_id alone (RFC 6749 §2.1).
+ * hasher in constant time; public clients identify themselves with client_id alone (RFC 6749 §2.1);
+ * a client registered for mutual TLS (RFC 8705 §2) authenticates with the certificate of the TLS
+ * connection instead of a secret, and its tokens are bound to that certificate (§3).
  */
 import { appendFailureAudit } from '../../audit/index.js';
 import { findOAuthClient, type OAuthClient } from '../../store/index.js';
+import {
+  certificateMatchesBinding,
+  certificateThumbprint,
+  type PresentedCertificate,
+} from './client-certificate.js';
 import { OAuth2Error } from './errors.js';
 import { single } from './params.js';
 import type { OAuth2Deps, Origin, RawParams } from './types.js';
@@ -14,6 +21,11 @@ export interface AuthenticatedClient {
   readonly client: OAuthClient;
   /** True when it used the Authorization header (a 401 then carries WWW-Authenticate, RFC 6749 §5.2). */
   readonly usedBasic: boolean;
+  /**
+   * RFC 8705 §3.1: the `x5t#S256` of the certificate the client authenticated with (mutual TLS),
+   * which its access tokens are bound to; undefined for other methods.
+   */
+  readonly certificateThumbprint?: string;
 }
 
 /** RFC 6749 §2.3.1: `Basic base64(urlencode(client_id) ":" urlencode(client_secret))`. */
@@ -44,7 +56,12 @@ function parseBasic(header: string): { id: string; secret: string } {
  */
 export async function authenticateClient(
   deps: Pick<OAuth2Deps, 'store' | 'hasher' | 'audit'>,
-  request: { readonly params: RawParams; readonly authorization?: string | undefined } & Origin,
+  request: {
+    readonly params: RawParams;
+    readonly authorization?: string | undefined;
+    /** The client certificate of the TLS connection (mutual TLS), if one was presented. */
+    readonly clientCertificate?: PresentedCertificate | undefined;
+  } & Origin,
 ): Promise<AuthenticatedClient> {
   const bodyId = single(request.params, 'client_id');
   const bodySecret = single(request.params, 'client_secret');
@@ -95,6 +112,21 @@ export async function authenticateClient(
     // The same KDF work as for a known client, so timing does not reveal registered ids.
     if (secret !== undefined) await deps.hasher.verifyDummy(secret);
     return refuse('unknown-client');
+  }
+  if (client.tlsClientAuth !== null) {
+    // RFC 8705 §2: the certificate is this client's authentication; a secret too would be a
+    // second method (RFC 6749 §2.3), and a registered client has none to compare.
+    if (secret !== undefined) return refuse('secret-for-mtls-client');
+    const presented = request.clientCertificate;
+    if (presented === undefined) return refuse('no-client-certificate');
+    if (!certificateMatchesBinding(client.tlsClientAuth, presented)) {
+      return refuse(
+        client.tlsClientAuth.method === 'tls_client_auth' && !presented.chainsToClientCa
+          ? 'certificate-not-from-client-ca'
+          : 'certificate-mismatch',
+      );
+    }
+    return { client, usedBasic, certificateThumbprint: certificateThumbprint(presented.der) };
   }
   if (client.clientType === 'public') {
     if (secret !== undefined) return refuse('secret-for-public-client');

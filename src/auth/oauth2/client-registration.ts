@@ -1,12 +1,19 @@
 /**
  * Registering OAuth clients (RFC 6749 §2; the admin side): public or confidential, exact redirect
  * URIs, allowed scopes; a confidential client's secret is generated here, returned once and stored
- * only as a scrypt hash.
+ * only as a scrypt hash — or, for a mutual-TLS client (RFC 8705 §2), no secret at all but the
+ * certificate binding it authenticates with.
  */
-import { randomUUID } from 'node:crypto';
+import { randomUUID, X509Certificate } from 'node:crypto';
 import type { Clock } from '../../core/clock.js';
 import { appendAudit, type AuditContext } from '../../audit/index.js';
-import { insertOAuthClient, type OAuthClientType, type Store } from '../../store/index.js';
+import {
+  insertOAuthClient,
+  type OAuthClientType,
+  type Store,
+  type TlsClientAuth,
+} from '../../store/index.js';
+import { certificateThumbprint, registeredSubjectDn } from './client-certificate.js';
 import { generateOpaqueToken } from '../opaque-token.js';
 import type { SecretHasher } from '../secret-hasher.js';
 import { OAuth2Error } from './errors.js';
@@ -34,6 +41,58 @@ export interface NewOAuthClient extends Origin {
   readonly clientId?: string;
   /** The administrator registering it, for the audit log. */
   readonly actorUserId?: string;
+  /** Mutual-TLS client authentication instead of a secret (RFC 8705 §2); confidential clients only. */
+  readonly tlsClientAuth?: TlsClientAuthRequest;
+}
+
+/**
+ * How a mutual-TLS client is registered (RFC 8705 §2.1.2 metadata, one of): the subject DN as an
+ * RFC 4514 string (`tls_client_auth_subject_dn`), a dNSName of the subjectAltName
+ * (`tls_client_auth_san_dns`), or the PEM of its self-signed certificate
+ * (`self_signed_tls_client_auth`, §2.2; stored as its SHA-256 thumbprint).
+ */
+export type TlsClientAuthRequest =
+  | { readonly subjectDn: string }
+  | { readonly sanDns: string }
+  | { readonly selfSignedCertificatePem: string };
+
+/** Checks a binding request and turns it into what is stored; ERR_OAUTH2_CLIENT_METADATA otherwise. */
+function tlsClientAuthBinding(request: TlsClientAuthRequest): TlsClientAuth {
+  const fail = (message: string): never => {
+    throw new OAuth2Error('ERR_OAUTH2_CLIENT_METADATA', message);
+  };
+  if ('subjectDn' in request) {
+    try {
+      if (registeredSubjectDn(request.subjectDn).length === 0) fail('the subject DN is empty');
+    } catch (cause) {
+      if (cause instanceof OAuth2Error) throw cause;
+      fail(`the subject DN is not an RFC 4514 name Signet reads: ${(cause as Error).message}`);
+    }
+    return { method: 'tls_client_auth', subjectDn: request.subjectDn.trim() };
+  }
+  if ('sanDns' in request) {
+    const name = request.sanDns.trim().toLowerCase();
+    // RFC 1035 §2.3.1 preferred name syntax (letters, digits, hyphens; dots between labels).
+    if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/.test(name)) {
+      fail('the subjectAltName dNSName is not a host name');
+    }
+    return { method: 'tls_client_auth', sanDns: name };
+  }
+  let cert: X509Certificate | undefined;
+  try {
+    cert = new X509Certificate(request.selfSignedCertificatePem);
+  } catch {
+    cert = undefined;
+  }
+  if (cert === undefined) return fail('the client certificate is not a PEM certificate');
+  // RFC 8705 §2.2: the registered certificate is the client's own, self-signed one.
+  if (!cert.checkIssued(cert) || !cert.verify(cert.publicKey)) {
+    fail('the client certificate is not self-signed (use a subject DN or dNSName for CA-issued ones)');
+  }
+  return {
+    method: 'self_signed_tls_client_auth',
+    x5tS256: certificateThumbprint(new Uint8Array(cert.raw)),
+  };
 }
 
 /** The registered client: the secret (confidential clients) is shown once and never stored. */
@@ -80,7 +139,16 @@ export async function createOAuthClient(
   if (scopes.length === 0 || scopes.some((s) => s !== 'service' && s !== 'credential')) {
     fail('allowed scopes must be service and/or credential');
   }
-  const secret = request.clientType === 'confidential' ? generateOpaqueToken().token : undefined;
+  const tlsClientAuth =
+    request.tlsClientAuth === undefined ? null : tlsClientAuthBinding(request.tlsClientAuth);
+  // RFC 8705 §2: a mutual-TLS client is a confidential client whose credential is its certificate.
+  if (tlsClientAuth !== null && request.clientType !== 'confidential') {
+    fail('mutual-TLS client authentication is for confidential clients');
+  }
+  const secret =
+    request.clientType === 'confidential' && tlsClientAuth === null
+      ? generateOpaqueToken().token
+      : undefined;
   const secretHash = secret === undefined ? null : await deps.hasher.hash(secret);
   await deps.store.transaction(async (trx) => {
     await insertOAuthClient(trx, {
@@ -91,6 +159,7 @@ export async function createOAuthClient(
       redirectUris: [...request.redirectUris],
       allowedScopes: scopes,
       createdAt: deps.clock.now().getTime(),
+      tlsClientAuth,
     });
     await appendAudit(
       trx,
@@ -103,6 +172,7 @@ export async function createOAuthClient(
           clientType: request.clientType,
           redirectUris: [...request.redirectUris],
           allowedScopes: scopes,
+          ...(tlsClientAuth === null ? {} : { tlsClientAuth }),
         },
         ...origin(request),
       },

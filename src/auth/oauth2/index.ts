@@ -13,6 +13,7 @@ export type { AuthorizationServerMetadata } from './metadata.js';
 export {
   createOAuthClient,
   type NewOAuthClient,
+  type TlsClientAuthRequest,
   type RegisteredOAuthClient,
   type OAuthClientRegistrationDeps,
 } from './client-registration.js';
@@ -38,3 +39,9 @@ export {
 } from './consent-documents.js';
 export type { PasskeyLoginStart } from './authorization-flow.js';
 export { approvalCommitment, approvedBatchRoot, commitmentText, type CommitmentInput } from './approval-commitment.js';
+export {
+  certificateMatchesBinding,
+  certificateThumbprint,
+  registeredSubjectDn,
+  type PresentedCertificate,
+} from './client-certificate.js';

@@ -18,6 +18,8 @@ export interface AuthorizationServerMetadata {
   readonly revocation_endpoint_auth_methods_supported: readonly string[];
   readonly authorization_details_types_supported: readonly string[];
   readonly authorization_response_iss_parameter_supported: boolean;
+  /** RFC 8705 §3.3: access tokens of mutual-TLS clients are bound to their certificate. */
+  readonly tls_client_certificate_bound_access_tokens?: boolean;
   /**
    * Signet's consent-documents endpoint (docs/decisions/0001 Contract 3), an additional metadata
    * value as RFC 8414 §2 allows: a client finds there whether prepared documents may be pushed
@@ -32,8 +34,14 @@ export interface AuthorizationServerMetadata {
 }
 
 /** Builds the metadata for `issuer` (no trailing slash). */
-export function authorizationServerMetadata(issuer: string, options: { readonly consentDocuments?: boolean; readonly consentDocumentBatches?: boolean } = {}): AuthorizationServerMetadata {
-  const authMethods = ['client_secret_basic', 'client_secret_post', 'none'];
+export function authorizationServerMetadata(issuer: string, options: { readonly consentDocuments?: boolean; readonly consentDocumentBatches?: boolean; readonly mutualTls?: boolean } = {}): AuthorizationServerMetadata {
+  const authMethods = [
+    'client_secret_basic',
+    'client_secret_post',
+    'none',
+    // RFC 8705 §2.1.1, §2.2.1: the values registered for mutual-TLS client authentication.
+    ...(options.mutualTls === true ? ['tls_client_auth', 'self_signed_tls_client_auth'] : []),
+  ];
   return {
     issuer,
     authorization_endpoint: `${issuer}/oauth2/authorize`,
@@ -53,6 +61,7 @@ export function authorizationServerMetadata(issuer: string, options: { readonly 
     authorization_details_types_supported: credentialRarTypes,
     // RFC 9207 §3: `iss` on every authorization response (mix-up defence).
     authorization_response_iss_parameter_supported: true,
+    ...(options.mutualTls === true ? { tls_client_certificate_bound_access_tokens: true } : {}),
     ...(options.consentDocuments === true ? { signet_consent_documents_endpoint: `${issuer}/oauth2/documents` } : {}),
     ...(options.consentDocumentBatches === true ? { signet_consent_documents_batch_endpoint: `${issuer}/oauth2/documents/batch` } : {}),
   };

@@ -101,7 +101,7 @@ export function createOAuth2Service(deps: OAuth2Deps): OAuth2Service {
     token: (request) => tokens.token(request),
     pushAuthorization: (request) => pushAuthorizationRequest(deps, request),
     revoke: (request) => revokeOAuthToken(deps, request),
-    metadata: () => authorizationServerMetadata(currentIssuer(deps), { consentDocuments: documents !== undefined, consentDocumentBatches: documents !== undefined }),
+    metadata: () => authorizationServerMetadata(currentIssuer(deps), { consentDocuments: documents !== undefined, consentDocumentBatches: documents !== undefined, mutualTls: deps.mutualTls === true }),
     get secureCookies() {
       return currentIssuer(deps).startsWith('https://');
     },

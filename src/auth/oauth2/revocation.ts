@@ -10,12 +10,13 @@ import { hashOpaqueToken } from '../opaque-token.js';
 import { ref } from './audit-details.js';
 import { authenticateClient, origin } from './client-authentication.js';
 import { required, single } from './params.js';
-import type { OAuth2Deps, Origin, RawParams } from './types.js';
+import type { OAuth2Deps } from './types.js';
+import type { TokenRequest } from './token-endpoint.js';
 
 /** Handles POST /oauth2/revoke; resolves for every well-formed request from an authenticated client. */
 export async function revokeOAuthToken(
   deps: OAuth2Deps,
-  request: { readonly params: RawParams; readonly authorization?: string | undefined } & Origin,
+  request: TokenRequest,
 ): Promise<void> {
   const { client } = await authenticateClient(deps, request);
   const value = required(request.params, 'token');

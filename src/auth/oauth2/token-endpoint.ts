@@ -21,6 +21,7 @@ import { ref } from './audit-details.js';
 import { codeFamily, insertRefreshToken, revokeGrant } from './grant-tokens.js';
 import { restatedAuthorizationDetails } from './restated-authorization-details.js';
 import { authenticateClient, origin } from './client-authentication.js';
+import type { PresentedCertificate } from './client-certificate.js';
 import { OAuth2Error } from './errors.js';
 import { required, single } from './params.js';
 import { verifyPkce } from './pkce.js';
@@ -42,7 +43,12 @@ export interface TokenRequest extends Origin {
   readonly params: RawParams;
   /** The Authorization header, for client_secret_basic. */
   readonly authorization?: string | undefined;
+  /** The client certificate of the TLS connection, for mutual-TLS clients (RFC 8705 §2). */
+  readonly clientCertificate?: PresentedCertificate | undefined;
 }
+
+/** The certificate binding of the tokens one request issues (RFC 8705 §3), if any. */
+type Binding = { readonly certificateThumbprint?: string };
 
 function invalidGrant(message: string): OAuth2Error {
   return new OAuth2Error('ERR_OAUTH2_INVALID_GRANT', message);
@@ -62,15 +68,17 @@ export class TokenEndpoint {
     if (grantType === undefined) {
       throw new OAuth2Error('ERR_OAUTH2_INVALID_REQUEST', 'the grant_type parameter is missing');
     }
-    const { client } = await authenticateClient(this.#d, request);
+    const { client, certificateThumbprint } = await authenticateClient(this.#d, request);
+    // RFC 8705 §3: a client that authenticated with its certificate gets tokens bound to it.
+    const bound = certificateThumbprint === undefined ? {} : { certificateThumbprint };
     try {
       switch (grantType) {
         case 'authorization_code':
-          return await this.#authorizationCode(client, request);
+          return await this.#authorizationCode(client, request, bound);
         case 'client_credentials':
-          return await this.#clientCredentials(client, request);
+          return await this.#clientCredentials(client, request, bound);
         case 'refresh_token':
-          return await this.#refresh(client, request);
+          return await this.#refresh(client, request, bound);
         default:
           // RFC 9700 §2.4: no password grant; CSC v2 §8.4.4: no implicit.
           throw new OAuth2Error(
@@ -93,7 +101,11 @@ export class TokenEndpoint {
     }
   }
 
-  async #authorizationCode(client: OAuthClient, request: TokenRequest): Promise<TokenResponse> {
+  async #authorizationCode(
+    client: OAuthClient,
+    request: TokenRequest,
+    bound: Binding,
+  ): Promise<TokenResponse> {
     const p = request.params;
     const code = required(p, 'code');
     const redirectUri = single(p, 'redirect_uri');
@@ -128,7 +140,7 @@ export class TokenEndpoint {
     }
     const family = codeFamily(codeHash);
     if (redeemed.scope === 'credential')
-      return this.#credentialToken(redeemed, client, family, request);
+      return this.#credentialToken(redeemed, client, family, request, bound);
     return this.#d.store.transaction(async (trx) => {
       const access = await issueAccessToken(trx, {
         userId: redeemed.user_id,
@@ -137,6 +149,7 @@ export class TokenEndpoint {
         ttlSeconds: this.#d.serviceTokenTtlSeconds ?? 3600,
         now,
         familyId: family,
+        ...bound,
       });
       const refresh = await insertRefreshToken(
         trx,
@@ -192,6 +205,7 @@ export class TokenEndpoint {
     client: OAuthClient,
     family: string,
     request: TokenRequest,
+    bound: Binding,
   ): Promise<TokenResponse> {
     const credentialId = row.credential_id ?? '';
     const hashes = JSON.parse(row.hashes ?? '[]') as string[];
@@ -225,6 +239,7 @@ export class TokenEndpoint {
         now,
         familyId: family,
         value: sad,
+        ...bound,
       });
       await appendAudit(
         trx,
@@ -255,7 +270,11 @@ export class TokenEndpoint {
   }
 
   /** RFC 6749 §4.4: confidential clients only, scope service only, no refresh token (§4.4.3). */
-  async #clientCredentials(client: OAuthClient, request: TokenRequest): Promise<TokenResponse> {
+  async #clientCredentials(
+    client: OAuthClient,
+    request: TokenRequest,
+    bound: Binding,
+  ): Promise<TokenResponse> {
     if (client.clientType !== 'confidential') {
       throw new OAuth2Error(
         'ERR_OAUTH2_UNAUTHORIZED_CLIENT',
@@ -277,6 +296,7 @@ export class TokenEndpoint {
         scope: 'service',
         ttlSeconds: this.#d.serviceTokenTtlSeconds ?? 3600,
         now,
+        ...bound,
       });
       await appendAudit(
         trx,
@@ -296,7 +316,11 @@ export class TokenEndpoint {
   }
 
   /** RFC 6749 §6 with rotation; RFC 9700 §4.14.2 reuse detection revokes the family (OA-18). */
-  async #refresh(client: OAuthClient, request: TokenRequest): Promise<TokenResponse> {
+  async #refresh(
+    client: OAuthClient,
+    request: TokenRequest,
+    bound: Binding,
+  ): Promise<TokenResponse> {
     const value = required(request.params, 'refresh_token');
     const scope = single(request.params, 'scope');
     // OA-19: signing authority is never refreshable.
@@ -340,6 +364,7 @@ export class TokenEndpoint {
         ttlSeconds: this.#d.serviceTokenTtlSeconds ?? 3600,
         now,
         familyId: row.family_id,
+        ...bound,
       });
       const refresh = await insertRefreshToken(
         trx,

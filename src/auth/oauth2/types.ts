@@ -55,6 +55,11 @@ export interface OAuth2Deps {
    * and approval with an assertion whose challenge is the approval commitment.
    */
   readonly passkeys?: Pick<PasskeyService, 'startAuthentication' | 'finishAuthentication' | 'listPasskeys'>;
+  /**
+   * Mutual TLS (RFC 8705): the listener asks for client certificates, so the metadata advertises
+   * tls_client_auth, self_signed_tls_client_auth and certificate-bound access tokens.
+   */
+  readonly mutualTls?: boolean;
   /** First-party web sessions: a browser already signed in to Signet skips the sign-in page (SSO). */
   readonly webSessions?: Pick<WebSessionService, 'resolve'>;
 }

@@ -38,7 +38,10 @@ const usage = `usage: signet admin <area> <action> [--data DIR] [options]
   users reset-factors USER            (recovery: removes every passkey and the TOTP device, ends
                                        the user's web sessions; the user enrols again)
   clients create --name N [--client-id ID] [--public] [--redirect-uri URI]… [--scope S]…
-                                      (scopes: service, credential; prints a confidential client's secret once)
+                 [--tls-subject-dn DN | --tls-san-dns NAME | --tls-self-signed-cert FILE]
+                                      (scopes: service, credential; prints a confidential client's secret once;
+                                       a --tls-* option registers a mutual-TLS client instead, RFC 8705:
+                                       no secret, its certificate authenticates it and binds its tokens)
   clients list
   credentials create --user U [--backend software|pkcs11|remote:NAME] [--algorithm EC-P256|EC-P384|RSA-2048|RSA-3072]
                      [--pin PIN] [--common-name CN] [--profile NAME] [subject options]
@@ -69,6 +72,9 @@ const options = {
   'client-id': { type: 'string' },
   public: { type: 'boolean' },
   'redirect-uri': { type: 'string', multiple: true },
+  'tls-subject-dn': { type: 'string' },
+  'tls-san-dns': { type: 'string' },
+  'tls-self-signed-cert': { type: 'string' },
   scope: { type: 'string', multiple: true },
   backend: { type: 'string' },
   algorithm: { type: 'string' },
@@ -93,6 +99,27 @@ const options = {
 type Values = ReturnType<typeof parseArgs<{ options: typeof options }>>['values'];
 
 const algorithms: readonly CredentialAlgorithm[] = ['RSA-2048', 'RSA-3072', 'EC-P256', 'EC-P384'];
+
+/** The RFC 8705 §2 binding of `clients create`: at most one of the three --tls-* options. */
+function tlsClientAuthOption(
+  values: Values,
+): { subjectDn: string } | { sanDns: string } | { selfSignedCertificatePem: string } | undefined {
+  const given = (['tls-subject-dn', 'tls-san-dns', 'tls-self-signed-cert'] as const).filter(
+    (k) => values[k] !== undefined,
+  );
+  if (given.length > 1) throw new CliError('ERR_CLI_USAGE', 'give one of --tls-subject-dn, --tls-san-dns, --tls-self-signed-cert');
+  if (values['tls-subject-dn'] !== undefined) return { subjectDn: values['tls-subject-dn'] };
+  if (values['tls-san-dns'] !== undefined) return { sanDns: values['tls-san-dns'] };
+  const file = values['tls-self-signed-cert'];
+  if (file === undefined) return undefined;
+  let pem: string;
+  try {
+    pem = readFileSync(file, 'utf8');
+  } catch (cause) {
+    throw new CliError('ERR_CLI_INPUT', `--tls-self-signed-cert ${file} cannot be read`, { cause });
+  }
+  return { selfSignedCertificatePem: pem };
+}
 
 function required(values: Values, name: 'username' | 'user' | 'name' | 'credential' | 'backend'): string {
   const v = values[name];
@@ -226,6 +253,7 @@ async function dispatch(area: string, action: string, values: Values, services: 
     }
     case 'clients create': {
       const scopes = values.scope ?? ['service', 'credential'];
+      const tlsClientAuth = tlsClientAuthOption(values);
       const created = await admin.createClient(
         {
           name: required(values, 'name'),
@@ -233,6 +261,7 @@ async function dispatch(area: string, action: string, values: Values, services: 
           redirectUris: values['redirect-uri'] ?? [],
           allowedScopes: scopes,
           ...(values['client-id'] !== undefined ? { clientId: values['client-id'] } : {}),
+          ...(tlsClientAuth !== undefined ? { tlsClientAuth } : {}),
         },
         origin,
       );
@@ -243,7 +272,8 @@ async function dispatch(area: string, action: string, values: Values, services: 
     }
     case 'clients list': {
       const clients = await admin.listClients();
-      print(io, json, clients, table(clients as unknown as Record<string, unknown>[], ['id', 'name', 'clientType', 'allowedScopes', 'redirectUris']));
+      const rows = clients.map((c) => ({ ...c, authMethod: c.tlsClientAuth?.method ?? (c.clientType === 'public' ? 'none' : 'client_secret') }));
+      print(io, json, clients, table(rows as unknown as Record<string, unknown>[], ['id', 'name', 'clientType', 'authMethod', 'allowedScopes', 'redirectUris']));
       return 0;
     }
     case 'credentials create': {

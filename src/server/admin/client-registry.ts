@@ -3,7 +3,11 @@
  * URIs (RFC 9700 §4.1.1), allowed scopes, and for confidential clients a generated secret stored
  * only as a scrypt hash. The OAuth2 domain may supply its own registry; this one is the default.
  */
-import { createOAuthClient, type OAuthClientRegistrationDeps } from '../../auth/oauth2/index.js';
+import {
+  createOAuthClient,
+  type OAuthClientRegistrationDeps,
+  type TlsClientAuthRequest,
+} from '../../auth/oauth2/index.js';
 import type { OAuthClientType } from '../../store/index.js';
 import { ServerError } from '../errors.js';
 import type { AdminOrigin } from './admin-tokens.js';
@@ -16,6 +20,8 @@ export interface NewClient {
   readonly clientType: OAuthClientType;
   readonly redirectUris: readonly string[];
   readonly allowedScopes: readonly string[];
+  /** RFC 8705 mutual-TLS client authentication instead of a secret. */
+  readonly tlsClientAuth?: TlsClientAuthRequest;
 }
 
 /** Creates OAuth clients. */
@@ -67,6 +73,7 @@ export function oauthClientRegistry(deps: OAuthClientRegistrationDeps): ClientRe
         redirectUris: [...request.redirectUris],
         allowedScopes: request.allowedScopes as readonly ('service' | 'credential')[],
         ...(request.clientId !== undefined ? { clientId: request.clientId } : {}),
+        ...(request.tlsClientAuth !== undefined ? { tlsClientAuth: request.tlsClientAuth } : {}),
         ...(origin.sourceAddress !== undefined ? { sourceAddress: origin.sourceAddress } : {}),
         ...(origin.traceId !== undefined ? { traceId: origin.traceId } : {}),
       });

@@ -234,7 +234,14 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = (app, { servi
     }));
 
     scoped.post<{
-      Body: { clientId?: string; name: string; clientType: 'public' | 'confidential'; redirectUris: string[]; allowedScopes: string[] };
+      Body: {
+        clientId?: string;
+        name: string;
+        clientType: 'public' | 'confidential';
+        redirectUris: string[];
+        allowedScopes: string[];
+        tlsClientAuth?: { subjectDn: string } | { sanDns: string } | { selfSignedCertificatePem: string };
+      };
     }>(
       '/clients',
       {
@@ -252,6 +259,19 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = (app, { servi
               clientType: { type: 'string', enum: ['public', 'confidential'] },
               redirectUris: stringArray,
               allowedScopes: stringArray,
+              // RFC 8705 §2: exactly one binding — subject DN or dNSName (tls_client_auth, §2.1.2)
+              // or the PEM of a self-signed certificate (self_signed_tls_client_auth, §2.2).
+              tlsClientAuth: {
+                type: 'object',
+                additionalProperties: false,
+                minProperties: 1,
+                maxProperties: 1,
+                properties: {
+                  subjectDn: { type: 'string', minLength: 1, maxLength: 1024 },
+                  sanDns: { type: 'string', minLength: 1, maxLength: 253 },
+                  selfSignedCertificatePem: { type: 'string', minLength: 1, maxLength: 16384 },
+                },
+              },
             },
           },
         },

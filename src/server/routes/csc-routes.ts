@@ -4,6 +4,7 @@
  * only (415 otherwise), bounded bodies (413), malformed JSON → 400 invalid_request; every such
  * refusal is answered in the CSC error shape and audited, never a 500 with a stack.
  */
+import { presentedThumbprint } from '../client-certificate.js';
 import { MAX_JSON_DEPTH, jsonTooDeep } from '../../core/json-depth.js';
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type {} from '@fastify/swagger';
@@ -53,6 +54,7 @@ function context(request: FastifyRequest): CscRequestContext {
     authorization: request.headers.authorization,
     sourceAddress: request.ip,
     traceId: request.id,
+    clientCertificateThumbprint: presentedThumbprint(request),
     // draft-ietf-httpapi-idempotency-key-header: repeated fields arrive joined with ", " and are refused.
     idempotencyKey: Array.isArray(key) ? key.join(', ') : key,
   };

@@ -5,6 +5,7 @@
  * answers the signed PDF. CSC bearer tokens (auth/login or OAuth, RFC 6750 §2.1) and CSC error
  * bodies, as on /csc/v2.
  */
+import { presentedThumbprint } from '../client-certificate.js';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import {
   completeExternalSignature,
@@ -26,6 +27,7 @@ function context(request: FastifyRequest): CscRequestContext {
     authorization: request.headers.authorization,
     sourceAddress: request.ip,
     traceId: request.id,
+    clientCertificateThumbprint: presentedThumbprint(request),
   };
 }
 

@@ -7,6 +7,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type {} from '@fastify/swagger';
 import { replyStoreUnavailable } from '../store-unavailable.js';
+import { presentedCertificate } from '../client-certificate.js';
 import { registerOAuth2Assets } from './oauth2-assets.js';
 import {
   OAuth2Error,
@@ -243,6 +244,7 @@ export const oauth2Routes: FastifyPluginAsync<OAuth2RoutesOptions> = (app, { oau
         const result = await oauth2.token({
           params: bodyParams(request.body),
           authorization,
+          clientCertificate: presentedCertificate(request),
           ...origin(request),
         });
         return await reply
@@ -273,6 +275,7 @@ export const oauth2Routes: FastifyPluginAsync<OAuth2RoutesOptions> = (app, { oau
         await oauth2.revoke({
           params: bodyParams(request.body),
           authorization,
+          clientCertificate: presentedCertificate(request),
           ...origin(request),
         });
         // RFC 7009 §2.2: 200 whether or not the token was known.
@@ -310,6 +313,7 @@ export const oauth2Routes: FastifyPluginAsync<OAuth2RoutesOptions> = (app, { oau
           const result = await push({
             params: bodyParams(request.body),
             authorization,
+            clientCertificate: presentedCertificate(request),
             ...origin(request),
           });
           // RFC 9126 §2.2: 201 Created.
@@ -400,7 +404,7 @@ export const oauth2Routes: FastifyPluginAsync<OAuth2RoutesOptions> = (app, { oau
       async (request, reply) => {
         const authorization = request.headers.authorization;
         try {
-          const result = await upload({ params: bodyParams(request.body), authorization, ...origin(request) });
+          const result = await upload({ params: bodyParams(request.body), authorization, clientCertificate: presentedCertificate(request), ...origin(request) });
           return await reply.code(201).header('cache-control', 'no-store').send(result);
         } catch (err) {
           if (err instanceof OAuth2Error) return sendError(reply, err, authorization !== undefined);
@@ -427,7 +431,7 @@ export const oauth2Routes: FastifyPluginAsync<OAuth2RoutesOptions> = (app, { oau
         const body = request.body !== null && typeof request.body === 'object' && !Array.isArray(request.body) ? (request.body as Record<string, unknown>) : {};
         const { documents, ...rest } = body;
         try {
-          const result = await uploadBatch({ params: bodyParams(rest), authorization, ...origin(request) }, documents);
+          const result = await uploadBatch({ params: bodyParams(rest), authorization, clientCertificate: presentedCertificate(request), ...origin(request) }, documents);
           return await reply.code(201).header('cache-control', 'no-store').send(result);
         } catch (err) {
           if (err instanceof OAuth2Error) return sendError(reply, err, authorization !== undefined);

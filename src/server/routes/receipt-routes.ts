@@ -12,6 +12,7 @@ import { findBatchReceiptsByHash } from '../../store/index.js';
 import type { Services } from '../services.js';
 import { replyStoreUnavailable } from '../store-unavailable.js';
 import { readSessionCookie } from './web-session-auth.js';
+import { presentedThumbprint } from '../client-certificate.js';
 
 /** Options of the receipt routes. */
 export interface ReceiptRoutesOptions {
@@ -87,7 +88,12 @@ export const receiptRoutes: FastifyPluginAsync<ReceiptRoutesOptions> = async (
     const info =
       token === undefined
         ? undefined
-        : await verifyAccessToken(services.store.db, token, services.clock.now().getTime());
+        : await verifyAccessToken(
+            services.store.db,
+            token,
+            services.clock.now().getTime(),
+            presentedThumbprint(request),
+          );
     return info?.userId != null && info.userActive ? info.userId : undefined;
   };
 

@@ -5,6 +5,7 @@
  * is answered exactly like a missing one (404). The web app's session cookie is accepted too (reads only). Each entry comes with its hash and previous hash
  * (a verifiable extract: src/audit/audit-extract.ts); the MAC key never leaves the server.
  */
+import { presentedThumbprint } from '../client-certificate.js';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type {} from '@fastify/swagger';
 import {
@@ -95,7 +96,7 @@ export function userApiAuthentication(services: UserAuditRoutesOptions['services
       }
     }
     const token = typeof header === 'string' ? bearerPattern.exec(header.trim())?.[1] : undefined;
-    const info = token === undefined ? undefined : await verifyAccessToken(services.store.db, token, services.clock.now().getTime());
+    const info = token === undefined ? undefined : await verifyAccessToken(services.store.db, token, services.clock.now().getTime(), presentedThumbprint(request));
     if (info?.userId != null && info.userActive) {
       request.apiUserId = info.userId;
       return;

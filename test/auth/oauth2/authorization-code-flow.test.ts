@@ -84,7 +84,7 @@ describe('OAuth2 authorization code flow (RFC 6749 §4.1 + RFC 7636)', () => {
         assert.equal(body['scope'], 'service');
         assert.equal(body['expires_in'], 3600);
         const now = env.clock.now().getTime();
-        assert.deepEqual(await verifyAccessToken(env.store.db, String(body['access_token']), now), {
+        assert.deepEqual(await verifyAccessToken(env.store.db, String(body['access_token']), now, undefined), {
           userId: env.userId,
           clientId: env.publicClient,
           scope: 'service',
@@ -102,7 +102,7 @@ describe('OAuth2 authorization code flow (RFC 6749 §4.1 + RFC 7636)', () => {
         assert.equal(r2.statusCode, 200, r2.body);
         const b2 = r2.json<Record<string, unknown>>();
         assert.notEqual(b2['refresh_token'], body['refresh_token']);
-        assert.ok(await verifyAccessToken(env.store.db, String(b2['access_token']), now));
+        assert.ok(await verifyAccessToken(env.store.db, String(b2['access_token']), now, undefined));
 
         // OA-20: the database holds no raw code or token.
         const dump = JSON.stringify(
@@ -205,7 +205,7 @@ describe('OAuth2 authorization code flow (RFC 6749 §4.1 + RFC 7636)', () => {
         // OA-19: no refresh token for signing authority.
         assert.equal(body['refresh_token'], undefined);
         const token = String(body['access_token']);
-        const info = await verifyAccessToken(env.store.db, token, env.clock.now().getTime());
+        const info = await verifyAccessToken(env.store.db, token, env.clock.now().getTime(), undefined);
         assert.equal(info?.scope, 'credential');
         assert.equal(info?.credentialId, env.credentialId);
         // Contract 2: the SAD row has the token's hash.
@@ -314,8 +314,7 @@ describe('OAuth2 authorization code flow (RFC 6749 §4.1 + RFC 7636)', () => {
         const info = await verifyAccessToken(
           env.store.db,
           String(body['access_token']),
-          env.clock.now().getTime(),
-        );
+          env.clock.now().getTime(), undefined);
         assert.deepEqual(
           { userId: info?.userId, clientId: info?.clientId, scope: info?.scope },
           { userId: null, clientId: env.serviceOnly.id, scope: 'service' },
@@ -373,11 +372,11 @@ describe('OAuth2 authorization code flow (RFC 6749 §4.1 + RFC 7636)', () => {
           '/oauth2/revoke',
         );
         assert.equal(other.statusCode, 200);
-        assert.ok(await verifyAccessToken(env.store.db, String(tokens['access_token']), now));
+        assert.ok(await verifyAccessToken(env.store.db, String(tokens['access_token']), now, undefined));
         // Revoking the refresh token revokes the whole grant.
         assert.equal((await revoke(String(tokens['refresh_token']))).statusCode, 200);
         assert.equal(
-          await verifyAccessToken(env.store.db, String(tokens['access_token']), now),
+          await verifyAccessToken(env.store.db, String(tokens['access_token']), now, undefined),
           undefined,
         );
         const refreshed = await postToken(env, {

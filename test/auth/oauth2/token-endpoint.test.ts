@@ -82,7 +82,7 @@ describe('RFC 6749 §4.1.3 token endpoint', () => {
       env.clock.advance(1000);
       assert.equal(await errorOf(await redeem(env, code, verifier)), 'invalid_grant');
       assert.equal(
-        await verifyAccessToken(env.store.db, token, env.clock.now().getTime()),
+        await verifyAccessToken(env.store.db, token, env.clock.now().getTime(), undefined),
         undefined,
       );
       await assert.rejects(
@@ -156,15 +156,15 @@ describe('RFC 6749 §4.1.3 token endpoint', () => {
       const t2 = (await refresh(String(t1['refresh_token']))).json<Record<string, string>>();
       assert.ok(t2['refresh_token']);
       const now = env.clock.now().getTime();
-      assert.ok(await verifyAccessToken(env.store.db, String(t2['access_token']), now));
+      assert.ok(await verifyAccessToken(env.store.db, String(t2['access_token']), now, undefined));
       // Reusing RT1: refused, and RT2 and every access token of the grant die with it.
       assert.equal(await errorOf(await refresh(String(t1['refresh_token']))), 'invalid_grant');
       assert.equal(
-        await verifyAccessToken(env.store.db, String(t2['access_token']), now),
+        await verifyAccessToken(env.store.db, String(t2['access_token']), now, undefined),
         undefined,
       );
       assert.equal(
-        await verifyAccessToken(env.store.db, String(t1['access_token']), now),
+        await verifyAccessToken(env.store.db, String(t1['access_token']), now, undefined),
         undefined,
       );
       assert.equal(await errorOf(await refresh(String(t2['refresh_token']))), 'invalid_grant');
