@@ -314,7 +314,9 @@ describe('OAuth2 authorization code flow (RFC 6749 §4.1 + RFC 7636)', () => {
         const info = await verifyAccessToken(
           env.store.db,
           String(body['access_token']),
-          env.clock.now().getTime(), undefined);
+          env.clock.now().getTime(),
+          undefined,
+        );
         assert.deepEqual(
           { userId: info?.userId, clientId: info?.clientId, scope: info?.scope },
           { userId: null, clientId: env.serviceOnly.id, scope: 'service' },
