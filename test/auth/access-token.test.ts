@@ -38,6 +38,7 @@ describe('access tokens', () => {
           credentialId: null,
           expiresAt: now + 3_600_000,
           userActive: true,
+          certificateThumbprint: null,
         });
       });
 

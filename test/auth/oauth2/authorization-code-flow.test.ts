@@ -91,6 +91,7 @@ describe('OAuth2 authorization code flow (RFC 6749 §4.1 + RFC 7636)', () => {
           credentialId: null,
           expiresAt: now + 3_600_000,
           userActive: true,
+          certificateThumbprint: null,
         });
 
         // RFC 6749 §6 with rotation: RT1 → RT2; the new access token works.
