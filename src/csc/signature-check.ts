@@ -6,20 +6,7 @@
  */
 import { constants, createHash, publicDecrypt, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { digestAlgorithms, type SignatureAlgorithm } from '../cms/index.js';
-import { checkEcdsaOverDigest, encodeDigestInfo } from '../keys/index.js';
-
-function mgf1(seed: Uint8Array, length: number, hash: string): Buffer {
-  const out: Buffer[] = [];
-  let total = 0;
-  for (let counter = 0; total < length; counter++) {
-    const c = Buffer.alloc(4);
-    c.writeUInt32BE(counter);
-    const block = createHash(hash).update(seed).update(c).digest();
-    out.push(block);
-    total += block.length;
-  }
-  return Buffer.concat(out).subarray(0, length);
-}
+import { checkEcdsaOverDigest, encodeDigestInfo, mgf1 } from '../keys/index.js';
 
 function verifyPss(em: Buffer, digest: Uint8Array, modBits: number, hash: string, hLen: number, sLen: number): boolean {
   const emBits = modBits - 1;
@@ -32,7 +19,7 @@ function verifyPss(em: Buffer, digest: Uint8Array, modBits: number, hash: string
   const h = e.subarray(emLen - hLen - 1, emLen - 1);
   const zeroBits = 8 * emLen - emBits;
   if (zeroBits > 0 && ((maskedDb[0] as number) >> (8 - zeroBits)) !== 0) return false;
-  const db = Buffer.from(mgf1(h, maskedDb.length, hash).map((b, i) => b ^ (maskedDb[i] as number)));
+  const db = Buffer.from(mgf1(hash, h, maskedDb.length).map((b, i) => b ^ (maskedDb[i] as number)));
   if (zeroBits > 0) db[0] = (db[0] as number) & (0xff >> zeroBits);
   const psLen = emLen - hLen - sLen - 2;
   for (let i = 0; i < psLen; i++) if (db[i] !== 0) return false;

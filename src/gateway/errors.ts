@@ -4,7 +4,6 @@ import { SignetError } from '../core/errors.js';
 export type GatewayErrorCode =
   | 'ERR_GATEWAY_INPUT'
   | 'ERR_GATEWAY_OUTPUT'
-  | 'ERR_GATEWAY_CONTENTS_OVERFLOW'
   | 'ERR_GATEWAY_AUTHORIZATION'
   | 'ERR_GATEWAY_NOT_SIGNED'
   | 'ERR_GATEWAY_TIMESTAMP'

@@ -2,7 +2,7 @@
  * Batch signing through a CSC provider (the Gateway of docs/architecture.md): prepare every PDF
  * (phase one), authorize the whole set of DTBS/R hashes once (CSC v2 §8.2, SCAL 2 binds the
  * SAD to them; split only where the credential's `multisign` demands it), sign them with
- * `signatures/signHash` in chunks (§11.10), then embed each signature and deliver each document.
+ * `signatures/signHash` in chunks (§11.10), then finish each document (pades' one phase two) and deliver it.
  * A failing document is reported and the others go on; memory stays bounded because prepared
  * documents are spooled to disk next to their destination.
  */
@@ -10,17 +10,10 @@ import { randomUUID } from 'node:crypto';
 import { monotonicMs, type Clock } from '../core/clock.js';
 import { isSignetError } from '../core/errors.js';
 import { digestAlgorithms } from '../cms/index.js';
-import {
-  extendSource,
-  levelAtLeast,
-  reserveForLevel,
-  type LevelOptions,
-  type PadesLevel,
-} from '../pades/index.js';
+import { planLevel, type LevelOptions } from '../pades/index.js';
 import { checkRemoteSignature, normalizeSignatureValue, type CscClient, type RemoteCredential } from '../csc/client/index.js';
 import type { HashAuthorization, HashAuthorizer } from './authorizer.js';
 import { GatewayError } from './errors.js';
-import { buildSignatureContainer } from './signature-container.js';
 import { finishDocument, releaseDocument, spoolDocument, type SpoolBudget, type SpooledDocument } from './spooled-document.js';
 import type { BatchDocument, BatchProgress, BatchResult, BatchStage, DocumentResult, DocumentSignOptions } from './types.js';
 
@@ -120,11 +113,10 @@ export async function signBatch(documents: readonly BatchDocument[], options: Ba
 
   // Phase one: prepare and spool every document.
   const { signatureAlgorithm } = credential.algorithm;
-  const sharedChain = credential.certificateChain.map((c) => Buffer.from(c).toString('base64'));
   const levelOptions: LevelOptions = options.options ?? {};
-  const level: PadesLevel = levelOptions.level ?? 'B-B';
-  // Room in /Contents for the signature-time-stamp token (B-T and above), measured once.
-  const reserve = (options.options?.reserveBytes ?? 0) + (await reserveForLevel(levelOptions, signatureAlgorithm.digest));
+  // One plan for the batch: the level with its sources, and the room in /Contents for the
+  // signature-time-stamp token (B-T and above), measured once.
+  const plan = await planLevel(levelOptions, signatureAlgorithm.digest);
   const byHash = new Map<string, { index: number; spooled: SpooledDocument }[]>();
   for (const [index, document] of documents.entries()) {
     try {
@@ -134,12 +126,12 @@ export async function signBatch(documents: readonly BatchDocument[], options: Ba
           ...options.options,
           ...document.options,
           signingTime: options.clock.now(),
-          reserveBytes: reserve,
+          reserveBytes: options.options?.reserveBytes ?? 0,
           certificateChain: credential.certificateChain,
           signatureAlgorithm,
           maxSignatureSize: credential.key.maxSignatureSize,
         },
-        sharedChain,
+        plan,
         budget,
       );
       // Identical DTBS (identical inputs at the same second) are signed once and share the value.
@@ -167,29 +159,13 @@ export async function signBatch(documents: readonly BatchDocument[], options: Ba
       }
     }
   };
-  const timestamper = levelAtLeast(level, 'B-T') ? levelOptions.timestamper : undefined;
-  const buildContainer = (spooled: SpooledDocument, signature: Uint8Array): Promise<Uint8Array> =>
-    buildSignatureContainer(
-      {
-        signedAttributes: spooled.signedAttributes,
-        signature,
-        signatureAlgorithm,
-        certificateChain: credential.certificateChain,
-        digestAlgorithm: spooled.prepared.digestAlgorithm,
-        contentsCapacity: spooled.prepared.contentsCapacity,
-      },
-      timestamper,
-    );
-  const extend = levelAtLeast(level, 'B-LT')
-    ? (signed: Parameters<typeof extendSource>[0]) => extendSource(signed, { ...levelOptions, level })
-    : undefined;
   const embed = async (hash: string, value: Uint8Array): Promise<void> => {
     for (const { index, spooled } of byHash.get(hash) ?? []) {
       try {
         const signature = verifySignatures
-          ? checkRemoteSignature(credential, spooled.signedAttributes, value)
+          ? checkRemoteSignature(credential, spooled.prepared.signedAttributes, value)
           : normalizeSignatureValue(value, credential.key);
-        await finishDocument(spooled, await buildContainer(spooled, signature), extend);
+        await finishDocument(spooled, { kind: 'signature', signature });
         if (spooled.spool.kind === 'memory') budget.remaining += spooled.spool.charged;
         settle(index, { id: spooled.document.id, ok: true });
       } catch (error) {

@@ -9,7 +9,8 @@ import { concatBytes } from '../core/bytes.js';
 import { assertDigestLength } from './digest-info.js';
 import { KeyBackendError } from './errors.js';
 
-function mgf1(hash: string, seed: Uint8Array, length: number): Uint8Array {
+/** MGF1 (RFC 8017 §B.2.1) with `hash` (a node:crypto name): the mask of `length` octets from `seed`. */
+export function mgf1(hash: string, seed: Uint8Array, length: number): Uint8Array {
   const out = new Uint8Array(length);
   let offset = 0;
   for (let counter = 0; offset < length; counter++) {

@@ -1,7 +1,7 @@
 /** PAdES signing (ETSI EN 319 142-1): staged prepare → sign → embed, fields, appearances, DocMDP, levels B-T/B-LT/B-LTA. */
 export { prepareSignature, preparePdf } from './prepare-signature.js';
 export { finishSignature, finishUpdates, signatureContainer } from './finish-signature.js';
-export { planLevel, planData, baselinePlan } from './level-plan.js';
+export { planLevel, planData, planFor, baselinePlan } from './level-plan.js';
 export { preparedFromJson, preparedToJson, type PreparedContext } from './prepared-json.js';
 export { spoolSignature, temporaryPathFor, writeFileAtomically, type SignatureSink } from './signature-sink.js';
 export { embedSignature, embedCms, buildCms } from './embed-signature.js';

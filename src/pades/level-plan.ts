@@ -44,3 +44,19 @@ export async function planLevel(options: LevelOptions, digestAlgorithm: DigestAl
 export function planData(plan: LevelPlan): LevelPlan {
   return { level: plan.level, timestampReserve: plan.timestampReserve };
 }
+
+/**
+ * The plan of a signature prepared already (its reserve is in /Contents): the level and its
+ * sources, nothing measured. For phase two of a prepared signature read back from storage.
+ */
+export function planFor(options: LevelOptions): LevelPlan {
+  const { level = 'B-B', timestamper, revocation, certificates, timestampDigestAlgorithm } = options;
+  return {
+    level,
+    timestampReserve: 0,
+    ...(timestamper === undefined ? {} : { timestamper }),
+    ...(revocation === undefined ? {} : { revocation }),
+    ...(certificates === undefined ? {} : { certificates }),
+    ...(timestampDigestAlgorithm === undefined ? {} : { timestampDigestAlgorithm }),
+  };
+}

@@ -7,7 +7,7 @@ import { rmSync } from 'node:fs';
 import type { Signer } from '../cms/signer.js';
 import { FileSource, type ByteSource } from '../pdf/index.js';
 import { finishSignature, finishUpdates } from './finish-signature.js';
-import { planLevel } from './level-plan.js';
+import { planFor, planLevel } from './level-plan.js';
 import { preparedFromJson } from './prepared-json.js';
 import { prepareSignature } from './prepare-signature.js';
 import { appendToSpool, temporaryPathFor } from './signature-sink.js';
@@ -61,7 +61,7 @@ export async function completeSignature(
   options: CompleteOptions,
 ): Promise<Uint8Array> {
   // The reserve was taken by the caller: the plan keeps the level and its sources.
-  const plan = { ...(await planLevel(options, prepared.digestAlgorithm)), timestampReserve: 0 };
+  const plan = planFor(options);
   const document = preparedFromJson(prepared, {
     plan,
     ...(options.document === undefined ? {} : { source: options.document }),

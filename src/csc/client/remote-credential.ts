@@ -2,8 +2,8 @@
  * A credential of a CSC provider as a signer needs it: certificate chain, key facts, the chosen
  * signature algorithm and the authorization it asks for (CSC v2 §11.5, §8.3).
  */
-import { constants, verify, X509Certificate, type KeyObject } from 'node:crypto';
-import { digestAlgorithms } from '../../cms/index.js';
+import { X509Certificate, type KeyObject } from 'node:crypto';
+import { verifySignatureValue } from '../../cms/verify-signature.js';
 import { describePublicKey, type PublicKeyInfo } from '../../keys/index.js';
 import type { CscClient } from './csc-client.js';
 import { CscClientError } from './errors.js';
@@ -93,19 +93,9 @@ export function remoteCredentialFromInfo(
  */
 export function checkRemoteSignature(credential: RemoteCredential, data: Uint8Array, signature: Uint8Array): Uint8Array {
   const value = normalizeSignatureValue(signature, credential.key);
-  const { scheme, digest } = credential.algorithm.signatureAlgorithm;
-  const entry = digestAlgorithms[digest];
-  // RFC 4055 §3.1: PSS with MGF1 over the same hash and a salt of hLen octets.
-  const keyInput =
-    scheme === 'RSASSA-PSS'
-      ? { key: credential.publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: entry.length }
-      : credential.publicKey;
-  let ok: boolean;
-  try {
-    ok = verify(entry.nodeName, data, keyInput, value);
-  } catch {
-    ok = false;
-  }
+  // The one output self-check (cms/verify-signature): RFC 4055 §3.1 PSS with MGF1 over the same
+  // hash and a salt of hLen octets, ECDSA as DER.
+  const ok = verifySignatureValue(credential.publicKey, credential.algorithm.signatureAlgorithm, data, value);
   if (!ok) {
     throw new CscClientError('ERR_CSC_CLIENT_SIGNATURE_INVALID', `the provider returned a signature that does not verify with credential ${credential.credentialID}'s certificate`);
   }

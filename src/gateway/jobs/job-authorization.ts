@@ -22,7 +22,7 @@ import {
   setGatewayDocumentPrepared,
   updateGatewayJob,
 } from '../../store/index.js';
-import { preparedToJson, reserveForLevel, type PrepareOptions, type PreparedSignature, type VisibleSignature } from '../../pades/index.js';
+import { planLevel, preparedToJson, type PrepareOptions, type PreparedSignature, type VisibleSignature } from '../../pades/index.js';
 import { GatewayError } from '../errors.js';
 import {
   checkAuthorizationResponse,
@@ -88,7 +88,8 @@ async function prepareDocuments(
   const hashAlgorithmOID = digestAlgorithms[credential.algorithm.signatureAlgorithm.digest].oid;
   const levelOptions = levelOptionsFor(context, options.level);
   const { signatureAlgorithm } = credential.algorithm;
-  const reserve = await reserveForLevel(levelOptions, signatureAlgorithm.digest);
+  // The level plan (its signature-time-stamp reserve measured once for the job).
+  const plan = await planLevel(levelOptions, signatureAlgorithm.digest);
   const hashes: string[] = [];
   const budget = { remaining: Number.MAX_SAFE_INTEGER, perDocument: Number.MAX_SAFE_INTEGER };
   type PushItem = { readonly hash: string; readonly document: ConsentDocument };
@@ -154,7 +155,6 @@ async function prepareDocuments(
         ...(options.location !== undefined ? { location: options.location } : {}),
         ...(visible !== undefined ? { visible } : {}),
         signingTime: context.clock.now(),
-        reserveBytes: reserve,
         certificateChain: credential.certificateChain,
         signatureAlgorithm,
         maxSignatureSize: credential.key.maxSignatureSize,
@@ -162,12 +162,14 @@ async function prepareDocuments(
       // On the server's document workers when it has them (issue 15): a hostile file costs a worker, not the event loop.
       const spooled =
         context.documents !== undefined
-          ? spoolPrepared(document, original, preparedToJson(await context.documents.prepare(original, prepareOptions)), [], budget)
-          : spoolDocument(document, prepareOptions, [], budget);
+          ? spoolPrepared(document, original, await context.documents.prepare(original, prepareOptions, plan), budget)
+          : spoolDocument(document, prepareOptions, plan, budget);
       if (spooled.spool.kind !== 'memory') throw new GatewayError('ERR_GATEWAY_USAGE', 'a prepared document was not kept in memory');
       // The update travels beside it, the chain is the credential's: neither is stored twice.
-      const prepared = Object.fromEntries(Object.entries(spooled.prepared).filter(([k]) => k !== 'update' && k !== 'certificateChain')) as SealedPrepared['prepared'];
-      const sealed: SealedPrepared = { prepared, update: Buffer.from(spooled.spool.update).toString('base64') };
+      // Stored between requests: the JSON form (the process edge), read back by the signing run.
+      const json = preparedToJson({ ...spooled.prepared, certificateChain: [] });
+      const prepared = Object.fromEntries(Object.entries(json).filter(([k]) => k !== 'update' && k !== 'certificateChain')) as SealedPrepared['prepared'];
+      const sealed: SealedPrepared = { prepared, update: json.update };
       const bytes = context.secretBox.seal(Buffer.from(JSON.stringify(sealed), 'utf8'), documentAad(jobId, doc.id, 'prepared'));
       await context.store.transaction((trx) => setGatewayDocumentPrepared(trx, doc.id, bytes, spooled.hash, now));
       const same = byHash.get(spooled.hash);
@@ -176,7 +178,7 @@ async function prepareDocuments(
         byHash.set(spooled.hash, [doc.id]);
         hashes.push(spooled.hash);
         if (push.enabled) {
-          const item = { hash: spooled.hash, document: { name: doc.name, document: Buffer.concat([original, spooled.spool.update]), signedAttributes: spooled.signedAttributes, hashAlgorithmOID } };
+          const item = { hash: spooled.hash, document: { name: doc.name, document: Buffer.concat([original, spooled.prepared.update]), signedAttributes: spooled.prepared.signedAttributes, hashAlgorithmOID } };
           if (push.batchEndpoint !== undefined) {
             batch.push(item);
             batchBytes += item.document.document.length;

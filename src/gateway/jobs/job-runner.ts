@@ -14,7 +14,7 @@ import { appendAudit } from '../../audit/index.js';
 import { digestAlgorithms } from '../../cms/index.js';
 import { isSignetError } from '../../core/errors.js';
 import { CscClient, CscClientError, checkRemoteSignature, type RemoteCredential } from '../../csc/client/index.js';
-import { extendSource, levelAtLeast } from '../../pades/index.js';
+import { finishSignature, planFor, preparedFromJson, type LevelPlan } from '../../pades/index.js';
 import {
   acquireGatewayJobLease,
   findCredential,
@@ -34,8 +34,6 @@ import {
   type GatewayJobRow,
 } from '../../store/index.js';
 import { GatewayError } from '../errors.js';
-import { buildSignatureContainer } from '../signature-container.js';
-import { finishDocument, type SpooledDocument } from '../spooled-document.js';
 import { documentAad, jobAad, openSealed, type JobContext } from './job-context.js';
 import type { SealedPrepared } from './job-authorization.js';
 import { levelOptionsFor } from './job-levels.js';
@@ -208,9 +206,8 @@ export class JobRunner {
       return this.#finish(job, failure);
     }
     const options = jobOptions(job);
-    const levelOptions = levelOptionsFor(context, options.level);
-    const timestamper = levelAtLeast(options.level, 'B-T') ? levelOptions.timestamper : undefined;
-    const extend = levelAtLeast(options.level, 'B-LT') ? (signed: Parameters<typeof extendSource>[0]) => extendSource(signed, levelOptions) : undefined;
+    // The documents were prepared with the level's reserve already: the plan's level and sources.
+    const plan = planFor(levelOptionsFor(context, options.level));
     const csc = new CscClient({ baseUrl: `${context.providerUrl()}/csc/v2`, auth: { kind: 'bearer', accessToken }, userAgent: 'signet-web-gateway' });
     const { signAlgo, signAlgoParams, hashAlgorithmOID } = credential.algorithm;
     const digest = digestAlgorithms[credential.algorithm.signatureAlgorithm.digest];
@@ -244,7 +241,7 @@ export class JobRunner {
       }
       for (const d of current) {
         const value = signatures[part.indexOf(d.dtbs_hash as string)] as string;
-        await this.#embed(job, d, part, value, credential, digest.nodeName, { timestamper, extend });
+        await this.#embed(job, d, part, value, credential, digest.nodeName, plan);
       }
       await this.#lease(job.id);
     }
@@ -258,7 +255,7 @@ export class JobRunner {
     value: string,
     credential: RemoteCredential,
     digestName: string,
-    level: { timestamper: Parameters<typeof buildSignatureContainer>[1]; extend: ((signed: Parameters<typeof extendSource>[0]) => Promise<Uint8Array>) | undefined },
+    plan: LevelPlan,
   ): Promise<void> {
     const context = this.#context;
     try {
@@ -276,7 +273,11 @@ export class JobRunner {
         await this.#tampered(job, doc.id, 'a stored part no longer opens');
         throw new GatewayError('ERR_GATEWAY_DOCUMENT_CHANGED', 'this document was changed after you approved it; it was not signed', { cause: error });
       }
-      const signedAttributes = new Uint8Array(Buffer.from(sealed.prepared.signedAttributes, 'base64'));
+      const prepared = {
+        ...preparedFromJson({ ...sealed.prepared, update: sealed.update, certificateChain: [] }, { plan, source: original }),
+        certificateChain: credential.certificateChain,
+      };
+      const { signedAttributes } = prepared;
       const hash = createHash(digestName).update(signedAttributes).digest('base64');
       // SAD-04: the signature goes only on the exact data the person approved.
       if (!approvedPart.includes(hash) || hash !== doc.dtbs_hash || hash !== sealed.prepared.dataToBeSignedDigest) {
@@ -284,28 +285,7 @@ export class JobRunner {
         throw new GatewayError('ERR_GATEWAY_DOCUMENT_CHANGED', 'this document was changed after you approved it; it was not signed');
       }
       const signature = checkRemoteSignature(credential, signedAttributes, new Uint8Array(Buffer.from(value, 'base64')));
-      const cms = await buildSignatureContainer(
-        {
-          signedAttributes,
-          signature,
-          signatureAlgorithm: credential.algorithm.signatureAlgorithm,
-          certificateChain: credential.certificateChain,
-          digestAlgorithm: sealed.prepared.digestAlgorithm,
-          contentsCapacity: sealed.prepared.contentsCapacity,
-        },
-        level.timestamper,
-      );
-      let out: Uint8Array | undefined;
-      const spooled: SpooledDocument = {
-        document: { id: doc.id, source: { kind: 'bytes', bytes: original }, sink: { kind: 'bytes', accept: (b) => void (out = b) } },
-        prepared: { ...sealed.prepared, update: '', certificateChain: [] },
-        hash,
-        signedAttributes,
-        spool: { kind: 'memory', original, update: new Uint8Array(Buffer.from(sealed.update, 'base64')), charged: 0 },
-      };
-      await finishDocument(spooled, cms, level.extend);
-      if (out === undefined) throw new GatewayError('ERR_GATEWAY_OUTPUT', 'the signed document was not produced');
-      const signed = out;
+      const signed = await finishSignature(prepared, { kind: 'signature', signature });
       const now = context.clock.now().getTime();
       await context.store.transaction(async (trx) => {
         await setGatewayDocumentSigned(trx, doc.id, context.secretBox.seal(signed, documentAad(job.id, doc.id, 'signed')), signed.length, now);
