@@ -40,7 +40,8 @@ USER 10001:10001
 VOLUME ["/var/lib/signet"]
 EXPOSE 8080
 # Liveness only (docs/operations.md): readiness is the load balancer's probe, /health/ready.
+# bin/healthcheck.js asks /health/live over HTTPS when SIGNET_TLS_CERT_FILE is set, else HTTP.
 HEALTHCHECK --interval=15s --timeout=3s --start-period=60s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.SIGNET_PORT||8080)+'/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+  CMD ["node", "bin/healthcheck.js"]
 ENTRYPOINT ["node", "bin/signet.js"]
 CMD ["serve"]

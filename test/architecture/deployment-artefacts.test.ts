@@ -129,14 +129,20 @@ const container = (
 const compose = parse(readFileSync('deploy/compose.yaml', 'utf8'), { merge: true }) as Tree;
 const dockerfile = readFileSync('Dockerfile', 'utf8');
 
+/** The script the Dockerfile's HEALTHCHECK runs (`CMD ["node", "bin/…"]`), read from the repository. */
+function healthcheckScript(): string {
+  const script = /^HEALTHCHECK[^\n]*\\\n\s*CMD \["node", "([^"]+)"\]/m.exec(dockerfile)?.[1];
+  assert.ok(script !== undefined, 'HEALTHCHECK runs a node script');
+  return readFileSync(script, 'utf8');
+}
+
 /** Every path a probe, health check or scrape of the artefacts asks for. */
 function probePaths(): Map<string, string> {
   const paths = new Map<string, string>();
   for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe']) {
     paths.set(`helm ${probe}`, lookup(container, [probe, 'httpGet', 'path']) as string);
   }
-  const health = /^HEALTHCHECK[\s\S]*?\/health\/[a-z]+/m.exec(dockerfile)?.[0];
-  paths.set('Dockerfile HEALTHCHECK', /\/health\/[a-z]+/.exec(health ?? '')?.[0] as string);
+  paths.set('Dockerfile HEALTHCHECK', /\/health\/[a-z]+/.exec(healthcheckScript())?.[0] as string);
   // The ServiceMonitor scrapes the main listener (no SIGNET_METRICS_ADDRESS in the chart).
   paths.set(
     'helm ServiceMonitor',
@@ -201,7 +207,7 @@ describe('deployment artefacts (Dockerfile, deploy/compose.yaml, deploy/helm/sig
     assert.ok(user !== undefined && !/^(root|0)(:|$)/.test(user), `USER ${user}`);
     const dataDir = /SIGNET_DATA_DIR=(\S+)/.exec(dockerfile)?.[1];
     assert.match(dockerfile, new RegExp(`^VOLUME \\["${dataDir}"\\]`, 'm'));
-    assert.match(dockerfile, /^HEALTHCHECK[\s\S]*\/health\/live/m);
+    assert.match(healthcheckScript(), /'\/health\/live'/);
     // What the running server reads from its package root: the build, the CLI entry, the
     // dependencies, and the consent pages' static files (src/server/routes/oauth2-assets.ts).
     const runtime = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));

@@ -11,6 +11,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { X509Certificate } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import { requireTools, runTool } from '../support/tools.js';
 import { tempDir } from '../support/tmp.js';
 import { openServices, serverEnv } from './support/server-fixture.js';
@@ -96,6 +97,16 @@ describe('signet serve over TLS (issue 17)', () => {
     });
     t.after(() => p.stop());
     assert.equal(p.url, `https://localhost:${p.port}`, 'the default base URL is https');
+
+    // The container's HEALTHCHECK script follows the listener to TLS; plain HTTP (what it used
+    // to ask) gets no answer from a TLS-only listener.
+    const healthcheck = (tlsCert: string | undefined): number | null =>
+      spawnSync(process.execPath, ['bin/healthcheck.js'], {
+        env: { ...process.env, SIGNET_PORT: String(p.port), SIGNET_HOST: '0.0.0.0', SIGNET_TLS_CERT_FILE: tlsCert ?? '' },
+        timeout: 20_000,
+      }).status;
+    assert.equal(healthcheck(first.cert), 0, 'HEALTHCHECK over HTTPS');
+    assert.equal(healthcheck(undefined), 1, 'plain HTTP to the TLS listener fails');
 
     // openssl s_client: the chain verifies against the test root; ALPN picks http/1.1 over h2.
     const ok = sClient(p.port, first.root, ['-alpn', 'h2,http/1.1', '-verify_return_error']);
