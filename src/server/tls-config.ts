@@ -173,3 +173,16 @@ export function reloadTlsOnSighup(
   process.on('SIGHUP', reload);
   return () => process.off('SIGHUP', reload);
 }
+
+/**
+ * Without TLS nothing is reloadable yet, but SIGHUP still comes (a reloader, a habit, `kill -HUP`
+ * of a process manager): Node's default action would end the process, so the signal is logged and
+ * ignored instead. Returns the function that stops listening for it.
+ */
+export function logSighupWithoutTls(log: Pick<ReloadLog, 'info'>): () => void {
+  const note = (): void => {
+    log.info({}, 'SIGHUP: nothing to reload (no TLS configured); still running');
+  };
+  process.on('SIGHUP', note);
+  return () => process.off('SIGHUP', note);
+}

@@ -50,6 +50,12 @@ async function servedBatch(t: TestContext, count: number, env: NodeJS.ProcessEnv
   assert.equal(authorized.status, 200, JSON.stringify(authorized.body));
   const SAD = authorized.body['SAD'] as string;
   assert.equal((await fetch(`${server.url}/health/ready`)).status, 200);
+  // SIGHUP without TLS is logged and ignored (issue 17): Node's default action would end the process.
+  server.child.kill('SIGHUP');
+  for (let i = 0; i < 100 && !/nothing to reload/.test(server.stdout() + server.stderr()); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.match(server.stdout() + server.stderr(), /SIGHUP: nothing to reload/);
+  assert.equal(server.child.exitCode, null, 'still running after SIGHUP');
+  assert.equal((await fetch(`${server.url}/health/live`)).status, 200);
   const exited = new Promise<number | null>((resolve) => server.child.once('exit', (code) => resolve(code)));
   /** signHash of one hash; a refused connection is status 0. */
   const sign = (hash: string): Promise<CscAnswer> =>

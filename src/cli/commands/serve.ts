@@ -18,7 +18,7 @@ import {
   type Services,
 } from '../../server/index.js';
 import { effectiveConfiguration, formatEffectiveConfiguration } from '../../server/effective-config.js';
-import { httpsServerOptions, readTlsMaterial, reloadTlsOnSighup } from '../../server/tls-config.js';
+import { httpsServerOptions, logSighupWithoutTls, readTlsMaterial, reloadTlsOnSighup } from '../../server/tls-config.js';
 import { Server as TlsServer } from 'node:tls';
 import { ensureDemoAccount, type DemoAccount } from '../../server/demo.js';
 import { serverSurfaces, credentialOperationsFor } from '../../server/surfaces.js';
@@ -190,8 +190,9 @@ export async function runServe(argv: readonly string[], io: CliIo, stop: Promise
       ...(tls === undefined ? {} : { https: httpsServerOptions(tls) }),
       metricsRoute: metricsConfig.address === undefined ? { ...(metricsConfig.token !== undefined ? { token: metricsConfig.token } : {}) } : false,
     });
-    // SIGHUP: the certificate and key are read again, open connections keep going (issue 17).
-    const stopTlsReload = config.tls !== undefined && app.server instanceof TlsServer ? reloadTlsOnSighup(app.server, config.tls, logger) : (): void => undefined;
+    // SIGHUP: the certificate and key are read again, open connections keep going (issue 17);
+    // without TLS the signal is logged and ignored (Node's default action would end the process).
+    const stopTlsReload = config.tls !== undefined && app.server instanceof TlsServer ? reloadTlsOnSighup(app.server, config.tls, logger) : logSighupWithoutTls(logger);
     await app.listen({ port: config.port, host: config.host });
     if (metricsConfig.address !== undefined) {
       metricsListener = await startMetricsListener(metricsConfig.address, services.metrics, metricsConfig.token);
