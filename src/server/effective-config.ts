@@ -209,6 +209,8 @@ export function effectiveConfiguration(
   put('OTEL_SERVICE_NAME', env['OTEL_SERVICE_NAME'] || 'signet');
   put('OTEL_SDK_DISABLED', env['OTEL_SDK_DISABLED'] || 'false');
   put('OTEL_TRACES_EXPORTER', env['OTEL_TRACES_EXPORTER'] || 'otlp');
+  put('OTEL_TRACES_SAMPLER', env['OTEL_TRACES_SAMPLER'] || 'parentbased_always_on');
+  put('OTEL_TRACES_SAMPLER_ARG', env['OTEL_TRACES_SAMPLER_ARG']);
 
   // Tests only
   put('SIGNET_TEST_MODE', env['SIGNET_TEST_MODE'] === '1' ? '1' : '0');

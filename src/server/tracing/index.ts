@@ -3,3 +3,4 @@ export { startTracing, tracingRequested, type Tracing } from './tracing.js';
 export { registerRequestSpans } from './request-spans.js';
 export { traceOutgoingFetch } from './outgoing-fetch-spans.js';
 export { AsyncContextManager } from './async-context-manager.js';
+export { samplerFromEnv } from './sampler.js';

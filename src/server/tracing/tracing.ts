@@ -17,6 +17,7 @@ import {
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import { AsyncContextManager } from './async-context-manager.js';
 import { traceOutgoingFetch } from './outgoing-fetch-spans.js';
+import { samplerFromEnv } from './sampler.js';
 
 /** The running tracing of one process. */
 export interface Tracing {
@@ -70,8 +71,10 @@ export function startTracing(
   service: { readonly version: string; readonly nodeId: string },
 ): Tracing | undefined {
   if (!tracingRequested(env)) return undefined;
+  const sampler = samplerFromEnv(env);
   const ids = new RequestTraceIds();
   const provider = new BasicTracerProvider({
+    sampler,
     resource: resourceFromAttributes({
       [ATTR_SERVICE_NAME]: env['OTEL_SERVICE_NAME'] ?? 'signet',
       [ATTR_SERVICE_VERSION]: service.version,
