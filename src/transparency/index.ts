@@ -16,6 +16,7 @@ export {
 export { TransparencyError, type TransparencyErrorCode } from './errors.js';
 export { batchProofs, batchRoot, batchTree, isBatchMember, type BatchProof } from './batch-tree.js';
 export {
+  RECEIPT_FIELDS,
   RECEIPT_TYPE,
   parseReceipt,
   receiptSignedBytes,

@@ -16,6 +16,22 @@ import {
 /** The receipt format's name and version, part of the signed text. */
 export const RECEIPT_TYPE = 'signet-batch-receipt-v1';
 
+/** Every field of a receipt, in its documented order: a receipt has exactly these (default-deny). */
+export const RECEIPT_FIELDS = [
+  'type',
+  'hash',
+  'hashAlgorithmOID',
+  'leafIndex',
+  'batchSize',
+  'batchRoot',
+  'proof',
+  'sadId',
+  'credentialID',
+  'signedAt',
+  'keyId',
+  'signature',
+] as const;
+
 /** What a receipt states (bytes in base64, as CSC clients send hashes). */
 export interface ReceiptStatement {
   readonly type: typeof RECEIPT_TYPE;
@@ -153,20 +169,7 @@ export function parseReceipt(value: unknown): Receipt {
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     throw bad('not a JSON object');
   const o = value as Record<string, unknown>;
-  const allowed = new Set([
-    'type',
-    'hash',
-    'hashAlgorithmOID',
-    'leafIndex',
-    'batchSize',
-    'batchRoot',
-    'proof',
-    'sadId',
-    'credentialID',
-    'signedAt',
-    'keyId',
-    'signature',
-  ]);
+  const allowed: ReadonlySet<string> = new Set(RECEIPT_FIELDS);
   for (const k of Object.keys(o)) if (!allowed.has(k)) throw bad(`unknown field ${k}`);
   if (o['type'] !== RECEIPT_TYPE) throw bad(`type is not ${RECEIPT_TYPE}`);
   const str = (k: string, pattern: RegExp): string => {

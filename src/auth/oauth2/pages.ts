@@ -209,7 +209,7 @@ ${docs.length >= collapsedDocumentsFrom ? `<details class="digests"><summary>The
 ${c.documentDigests.map((d) => `<li>${d.label === undefined ? '' : `${escapeHtml(d.label)}: `}<code>${escapeHtml(d.hash)}</code></li>`).join('\n')}
 </ol>${docs.length >= collapsedDocumentsFrom ? '</details>' : ''}
 <dl class="batch"><dt>Documents in the batch</dt><dd id="batch-count">${c.documentDigests.length}</dd><dt>Batch root</dt><dd><code id="batch-root">${escapeHtml(approvedBatchRoot(c))}</code></dd></dl>
-<p class="batch-note">The batch root fixes these hashes in this order: each signed document's receipt proves it against this root (note it to check receipts with <code>signet receipt verify --root</code>).</p>`;
+<p class="batch-note">The batch root is a fingerprint of exactly these documents in this order. After signing, each document comes with a receipt that proves it was part of this approval; you can check a receipt against this root with <code>signet receipt verify --root</code>.</p>`;
   const pin =
     c === undefined || view.pinRequired === false
       ? ''

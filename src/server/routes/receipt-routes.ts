@@ -9,6 +9,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type {} from '@fastify/swagger';
 import { verifyAccessToken } from '../../auth/index.js';
 import { findBatchReceiptsByHash } from '../../store/index.js';
+import { RECEIPT_FIELDS } from '../../transparency/index.js';
 import type { Services } from '../services.js';
 import { replyStoreUnavailable } from '../store-unavailable.js';
 import { readSessionCookie } from './web-session-auth.js';
@@ -28,20 +29,7 @@ const errorSchema = {
 const receiptSchema = {
   type: 'object',
   additionalProperties: false,
-  required: [
-    'type',
-    'hash',
-    'hashAlgorithmOID',
-    'leafIndex',
-    'batchSize',
-    'batchRoot',
-    'proof',
-    'sadId',
-    'credentialID',
-    'signedAt',
-    'keyId',
-    'signature',
-  ],
+  required: [...RECEIPT_FIELDS],
   properties: {
     type: { type: 'string', enum: ['signet-batch-receipt-v1'] },
     hash: { type: 'string', description: 'base64 DTBS/R hash that was signed' },
