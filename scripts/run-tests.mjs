@@ -25,7 +25,18 @@ if (files.length === 0) {
 }
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=spec', `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`, ...files],
+  [
+    '--import',
+    'tsx',
+    '--test',
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    // Where the time went, printed once at the end (scripts/file-timings-reporter.mjs).
+    '--test-reporter=./scripts/file-timings-reporter.mjs',
+    '--test-reporter-destination=stdout',
+    `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`,
+    ...files,
+  ],
   { stdio: 'inherit' },
 );
 process.exit(result.status ?? 1);
