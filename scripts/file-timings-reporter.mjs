@@ -11,7 +11,7 @@ export default async function* fileTimings(source) {
     if (event.type !== 'test:pass' && event.type !== 'test:fail') continue;
     const { data } = event;
     if (data.nesting !== 0 || data.file === undefined) continue;
-    const file = relative(process.cwd(), data.file);
+    const file = relative(process.cwd(), data.file).replace(/^\.test-build\/(.*)\.js$/, '$1.ts');
     perFile.set(file, (perFile.get(file) ?? 0) + (data.details?.duration_ms ?? 0));
   }
   const rows = [...perFile].sort((a, b) => b[1] - a[1]);

@@ -15,6 +15,7 @@ import {
   type StoreKind,
 } from '../../src/store/index.js';
 import { tempDir } from './tmp.js';
+import { repoPath } from './repo-path.js';
 
 /** The maintenance database URL (override with SIGNET_TEST_PG). */
 export const pgAdminUrl =
@@ -93,9 +94,9 @@ async function openSqlite(t: Hooks): Promise<TestDatabase> {
 
 /** The store code's fingerprint: a template is migrated once per version of src/store. */
 function storeCodeFingerprint(): string {
-  const dir = new URL('../../src/store/', import.meta.url);
+  const dir = repoPath('src', 'store');
   const hash = createHash('sha256');
-  for (const name of readdirSync(dir).sort()) hash.update(name).update(readFileSync(new URL(name, dir)));
+  for (const name of readdirSync(dir).sort()) hash.update(name).update(readFileSync(join(dir, name)));
   return hash.digest('hex').slice(0, 16);
 }
 
