@@ -13,7 +13,14 @@ import { encodeOid, encodeTlv, tags } from './der.js';
 import { checkEcdsaOverDigest } from './ecdsa-digest-check.js';
 import { mgf1 } from './mgf1.js';
 
-/** True when `key`'s type can carry `alg` (RSA keys for PKCS#1/PSS, EC keys for ECDSA). */
+/**
+ * True when `key`'s type can carry `alg` (RSA keys for PKCS#1/PSS, EC keys for ECDSA).
+ *
+ * @example
+ * ```ts
+ * keyFitsAlgorithm(certificate.publicKey, { scheme: 'ECDSA', digest: 'SHA-256' }); // false for an RSA key
+ * ```
+ */
 export function keyFitsAlgorithm(key: KeyObject, alg: SignatureAlgorithm<VerifiableDigest>): boolean {
   const type = key.asymmetricKeyType;
   if (alg.scheme === 'ECDSA') return type === 'ec';
