@@ -5,11 +5,15 @@
  * to a log file), listening on 127.0.0.1:0. Users and credentials come from the admin service.
  * The only difference is the clock: system time plus an offset the bench moves forward one TOTP
  * step per authorization (codes are single-use, RFC 6238 §5.2).
+ * BENCH_CSC_STORE=postgres runs it on a fresh PostgreSQL database (created on the server of
+ * SIGNET_TEST_PG, default postgres://postgres@127.0.0.1:5432/postgres, and dropped at close).
  */
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { decodeBase32, generateTotp } from '../src/auth/index.js';
 import type { Clock } from '../src/core/clock.js';
 import type { CredentialAlgorithm } from '../src/csc/index.js';
@@ -64,7 +68,12 @@ export async function startBenchRssp(
   const dir = mkdtempSync(join(tmpdir(), 'signet-bench-csc-'));
   // SIGNET_SIGNING_THREADS passes through, to compare signing on the event loop with the pool.
   const threads = process.env['SIGNET_SIGNING_THREADS'];
-  const config = loadServerConfig({ dataDir: join(dir, 'data'), port: 0, env: threads === undefined ? {} : { SIGNET_SIGNING_THREADS: threads } });
+  const database = process.env['BENCH_CSC_STORE'] === 'postgres' ? await createBenchDatabase() : undefined;
+  const env: Record<string, string> = {
+    ...(threads === undefined ? {} : { SIGNET_SIGNING_THREADS: threads }),
+    ...(database === undefined ? {} : { DATABASE_URL: database.url }),
+  };
+  const config = loadServerConfig({ dataDir: join(dir, 'data'), port: 0, env });
   const log = createWriteStream(join(dir, 'server.log'));
   const services = await createServices(config, {
     clock: offsetClock(steps),
@@ -103,7 +112,27 @@ export async function startBenchRssp(
       await app.close();
       await services.close();
       log.end();
+      await database?.drop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A fresh PostgreSQL database for one bench run, on the server of SIGNET_TEST_PG. */
+async function createBenchDatabase(): Promise<{ readonly url: string; drop(): Promise<void> }> {
+  const admin = process.env['SIGNET_TEST_PG'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const name = `signet_bench_${randomBytes(6).toString('hex')}`;
+  const run = async (text: string): Promise<void> => {
+    const client = new pg.Client({ connectionString: admin });
+    await client.connect();
+    try {
+      await client.query(text);
+    } finally {
+      await client.end();
+    }
+  };
+  await run(`create database ${name}`);
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => run(`drop database if exists ${name} with (force)`) };
 }

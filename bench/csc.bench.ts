@@ -101,35 +101,51 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 }
 
-/** signHash signatures/s with `perCall` hashes per call and `inFlight` calls at once, over ≥ `seconds`. */
+/** A SAD is used for at most this long (its lifetime is 300 s), then the next round authorizes a fresh one. */
+const roundMs = 60_000;
+/** Calls before the timed ones (JIT, connections), as the floor has. */
+const warmupCalls = 50;
+
+/**
+ * signHash signatures/s with `perCall` hashes per call and `inFlight` calls at once, over ≥ `seconds`.
+ * Each round authorizes a fresh SAD for up to 1000 hashes (the RSSP's maximum; authorization is not
+ * timed) and ends when its hashes are spent, the phase's time is up or `roundMs` has passed, so a
+ * slow machine never signs with an expired SAD.
+ */
 async function signHashRate(client: CscClient, credential: RemoteCredential, user: BenchUser, perCall: number, inFlight: number): Promise<Rate> {
   const { signAlgo, hashAlgorithmOID, signAlgoParams } = credential.algorithm;
+  const call = async (sad: string, part: string[]): Promise<number> => {
+    const { signatures } = await client.signHash({
+      credentialID: credential.credentialID,
+      SAD: sad,
+      hashes: part,
+      signAlgo,
+      ...(hashAlgorithmOID === undefined ? {} : { hashAlgorithmOID }),
+      ...(signAlgoParams === undefined ? {} : { signAlgoParams }),
+    });
+    return signatures.length;
+  };
+  const warmup = hashes(warmupCalls);
+  const warmupSad = await authorize(client, credential, user, warmup);
+  for (const h of warmup) await call(warmupSad, [h]);
   let signed = 0;
   let elapsed = 0;
   const latencies: number[] = [];
   while (elapsed < seconds * 1000) {
-    // One SAD covers 1000 hashes (the RSSP's maximum); authorization is not timed.
     const list = hashes(1000);
     const sad = await authorize(client, credential, user, list);
     const calls: string[][] = [];
     for (let i = 0; i < list.length; i += perCall) calls.push(list.slice(i, i + perCall));
     const start = performance.now();
+    const stopAt = start + Math.min(seconds * 1000 - elapsed, roundMs);
     let next = 0;
     await Promise.all(
       Array.from({ length: inFlight }, async () => {
-        while (next < calls.length) {
+        while (next < calls.length && performance.now() < stopAt) {
           const part = calls[next++] as string[];
           const sent = performance.now();
-          const { signatures } = await client.signHash({
-            credentialID: credential.credentialID,
-            SAD: sad,
-            hashes: part,
-            signAlgo,
-            ...(hashAlgorithmOID === undefined ? {} : { hashAlgorithmOID }),
-            ...(signAlgoParams === undefined ? {} : { signAlgoParams }),
-          });
+          signed += await call(sad, part);
           latencies.push(performance.now() - sent);
-          signed += signatures.length;
         }
       }),
     );
@@ -200,7 +216,7 @@ try {
       const floor = await bareRate(alg);
       console.log(
         `    floor: bare node:http server that only signs, 1 in flight: ${fmt(floor.perSecond)}/s = ${((floor.perSecond / raw) * 100).toFixed(0)} % of raw ${latency(floor)};` +
-          ` Signet reaches ${((one.perSecond / floor.perSecond) * 100).toFixed(0)} % of it`,
+          ` Signet reaches ${((one.perSecond / floor.perSecond) * 100).toFixed(0)} % of it (goal ≥ 80 %)`,
       );
     }
     if (phases.has('parallel')) {

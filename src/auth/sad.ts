@@ -15,7 +15,6 @@ import {
   findUserById,
   insertBatchReceipts,
   insertSad,
-  listSadLeaves,
   markSadHashesUsed,
   revokeSadRow,
   type Db,
@@ -26,8 +25,6 @@ import { appendAudit, appendAuditNow, type AuditContext } from '../audit/index.j
 import {
   appendSignatureLeaves,
   batchRoot,
-  batchTree,
-  inclusionProof,
   isBatchMember,
   signReceipt,
   type BatchProof,
@@ -35,6 +32,7 @@ import {
   type TransparencyKey,
 } from '../transparency/index.js';
 import { SadError } from './errors.js';
+import { SadBatchTrees } from './sad-batch-trees.js';
 import { checkSadBinding } from './sad-checks.js';
 import { generateOpaqueToken, hashOpaqueToken } from './opaque-token.js';
 import { extendSadTransaction, type ExtendedSad, type ExtendSadRequest } from './sad-extension.js';
@@ -223,6 +221,7 @@ export class SadService {
   readonly #maxLifetimeSeconds: number;
   readonly #receiptKey: TransparencyKey | undefined;
   readonly #exactListMax: number;
+  readonly #batchTrees = new SadBatchTrees();
 
   constructor(options: SadServiceOptions) {
     this.#store = options.store;
@@ -432,13 +431,8 @@ export class SadService {
     if (request.proofs !== undefined) {
       proofs = request.proofs;
     } else {
-      const leaves = await listSadLeaves(trx, row.id_hash);
-      const tree = batchTree(leaves);
-      const index = new Map(leaves.map((h, i) => [toHex(h), i]));
-      proofs = request.hashes.map((h) => {
-        const leafIndex = index.get(toHex(h)) as number;
-        return { leafIndex, path: inclusionProof(tree, leafIndex) };
-      });
+      // The approved order's tree, read once per SAD (sad-batch-trees.ts), not once per call.
+      proofs = await this.#batchTrees.proofs(trx, row.id_hash, root, request.hashes);
     }
     const signedAt = new Date(now);
     const receipts = request.hashes.map((hash, i) =>

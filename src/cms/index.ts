@@ -59,7 +59,6 @@ export {
   type VerifySignerInfoInput,
 } from './verify-signer-info.js';
 export { addUnsignedAttribute } from './unsigned-attribute.js';
-export { keyFitsAlgorithm, verifySignatureOverDigest, verifySignatureValue } from './verify-signature.js';
 export {
   checkDer,
   childrenOf,

@@ -92,7 +92,6 @@ export {
 export {
   insertBatchReceipts,
   findBatchReceiptsByHash,
-  listBatchReceiptHashes,
   type BatchReceiptRow,
 } from './batch-receipts-repository.js';
 export {
@@ -288,8 +287,6 @@ export {
   type GatewayDocumentSummary,
   type GatewayDocumentBlob,
   type GatewayDocumentColumn,
-  findSignedDocumentsByHash,
-  type SignedDocumentRef,
 } from './gateway-jobs-repository.js';
 export {
   findGatewayProviderSession,

@@ -3,6 +3,7 @@
  * statement whose row count decides (insert-or-ignore on the primary key, update conditional on
  * the stamp), so nodes that start or re-wrap at once on one database agree.
  */
+import { preparedQuery } from './prepared-query.js';
 import type { Db } from './store.js';
 import type { WrappedKeysTable } from './schema.js';
 
@@ -22,14 +23,13 @@ export async function findWrappedKey(db: Db, keystore: string, ref: string): Pro
 
 /** The stamp of one wrapped key (changes with every write). */
 export async function findWrappedKeyStamp(db: Db, keystore: string, ref: string): Promise<string | undefined> {
-  const row = await db
-    .selectFrom('wrapped_keys')
-    .select('stamp')
-    .where('keystore', '=', keystore)
-    .where('ref', '=', ref)
-    .executeTakeFirst();
-  return row?.stamp;
+  return (await selectWrappedKeyStamp(db, keystore, ref)).rows[0]?.stamp;
 }
+
+// Read before every signature with a cached key (the software keystore's stamp check): compiled once.
+const selectWrappedKeyStamp = preparedQuery((db: Db, keystore: string, ref: string) =>
+  db.selectFrom('wrapped_keys').select('stamp').where('keystore', '=', keystore).where('ref', '=', ref),
+);
 
 /** Inserts a wrapped key; false (nothing written) when (keystore, ref) exists. */
 export async function insertWrappedKey(db: Db, row: WrappedKeyRow): Promise<boolean> {

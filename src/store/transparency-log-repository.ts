@@ -3,6 +3,7 @@
  * sequenced in bulk by the tree-head publisher, the subtree hashes it stores and the signed heads.
  */
 import { sql } from 'kysely';
+import { preparedQuery } from './prepared-query.js';
 import type { Db } from './store.js';
 import type { TransparencyLeavesTable, TransparencyTreeHeadsTable } from './schema.js';
 
@@ -27,8 +28,30 @@ export interface LogNode {
 
 const chunk = 400;
 
+const insertOneLeaf = preparedQuery(
+  (
+    trx: Db, userId: string, credentialId: string, certificateSerial: string, hashAlgorithmOid: string,
+    dtbsHash: string, signedAt: number, clientId: string, sadId: string,
+    traceId: string | null, leafHash: Uint8Array,
+  ) =>
+    trx.insertInto('transparency_leaves').values({
+      user_id: userId, credential_id: credentialId, certificate_serial: certificateSerial,
+      hash_algorithm_oid: hashAlgorithmOid, dtbs_hash: dtbsHash, signed_at: signedAt,
+      client_id: clientId, sad_id: sadId, trace_id: traceId, leaf_hash: leafHash,
+    }),
+);
+
 /** Queues leaves (in the caller's transaction: the signing one). */
 export async function insertLogLeaves(trx: Db, leaves: readonly NewLogLeaf[]): Promise<void> {
+  if (leaves.length === 1) {
+    // signHash of one hash, the common case: a statement of fixed shape, compiled once.
+    const l = leaves[0] as NewLogLeaf;
+    await insertOneLeaf(
+      trx, l.user_id, l.credential_id, l.certificate_serial, l.hash_algorithm_oid, l.dtbs_hash,
+      l.signed_at, l.client_id, l.sad_id, l.trace_id, l.leaf_hash,
+    );
+    return;
+  }
   for (let i = 0; i < leaves.length; i += chunk) {
     await trx.insertInto('transparency_leaves').values(leaves.slice(i, i + chunk)).execute();
   }

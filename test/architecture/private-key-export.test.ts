@@ -10,9 +10,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import ts from 'typescript';
-import { repoPath } from '../support/repo-path.js';
 
-const SRC = repoPath('src');
+const SRC = join(import.meta.dirname, '..', '..', 'src');
 
 /** The modules allowed to export private key material, and why. */
 const allowed: Readonly<Record<string, string>> = {
