@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 const libraryFolders = ['src/pdf/**', 'src/cms/**', 'src/pades/**', 'src/validation/**'];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'web/dist/**', 'coverage/**', 'src/server/static/**'] },
+  { ignores: ['dist/**', '.test-build/**', 'node_modules/**', 'web/dist/**', 'coverage/**', 'src/server/static/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

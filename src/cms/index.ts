@@ -59,6 +59,7 @@ export {
   type VerifySignerInfoInput,
 } from './verify-signer-info.js';
 export { addUnsignedAttribute } from './unsigned-attribute.js';
+export { keyFitsAlgorithm, verifySignatureOverDigest, verifySignatureValue } from './verify-signature.js';
 export {
   checkDer,
   childrenOf,

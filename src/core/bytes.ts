@@ -76,3 +76,33 @@ export function isStrictBase64(value: string): boolean {
   }
   return true;
 }
+
+/**
+ * Big-endian bytes to bigint, eight octets at a time and without a string (a hex string of a
+ * private scalar would outlive the signature in the heap; docs/security.md KEY-04).
+ */
+export function bytesToBigint(bytes: Uint8Array): bigint {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const head = bytes.length % 8;
+  let v = 0n;
+  for (let i = 0; i < head; i++) v = (v << 8n) | BigInt(bytes[i] as number);
+  for (let i = head; i < bytes.length; i += 8) v = (v << 64n) | view.getBigUint64(i);
+  return v;
+}
+
+/** Big-endian fixed-size encoding of a non-negative bigint below 2^(8·size). */
+export function bigintToBytes(value: bigint, size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  const view = new DataView(out.buffer);
+  let v = value;
+  let i = size;
+  for (; i >= 8; i -= 8) {
+    view.setBigUint64(i - 8, v & 0xffffffffffffffffn);
+    v >>= 64n;
+  }
+  for (; i > 0; i--) {
+    out[i - 1] = Number(v & 0xffn);
+    v >>= 8n;
+  }
+  return out;
+}

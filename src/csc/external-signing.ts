@@ -11,9 +11,8 @@
 import { createHash } from 'node:crypto';
 import { appendAudit, type AuditContext } from '../audit/index.js';
 import type { SecretBox } from '../auth/index.js';
-import { resolveSignatureAlgorithm, type SignatureAlgorithm } from '../cms/index.js';
+import { resolveSignatureAlgorithm, verifySignatureValue, type SignatureAlgorithm } from '../cms/index.js';
 import { embedSignature, preparePdf, type PreparedSignature } from '../pades/index.js';
-import { verifySignature } from '../pki/index.js';
 import type { CredentialRow } from '../store/index.js';
 import type { CredentialCertificate } from './credential-certificate.js';
 import { externalBackendKind } from './credential-enrollment.js';
@@ -235,10 +234,10 @@ export async function completeExternalSignature(
     );
   }
   const dtbs = new Uint8Array(Buffer.from(prepared.signedAttributes, 'base64'));
-  const spki = new Uint8Array(cert.publicKey.export({ format: 'der', type: 'spki' }));
   // RFC 5652 §5.6: the signature value must verify with the signer's public key over the signed
-  // attributes — the whole DTBS is here, so ECDSA is verified too (not only RSA, as over a bare digest).
-  if (!verifySignature(spki, prepared.signatureAlgorithm, dtbs, signature)) {
+  // attributes — the whole DTBS is here, so ECDSA is verified too. The one output self-check
+  // (cms/verify-signature), as the gateway's.
+  if (!verifySignatureValue(cert.publicKey, prepared.signatureAlgorithm, dtbs, signature)) {
     throw new CscError(
       'ERR_CSC_EXTERNAL_SIGNATURE',
       "The signature value does not verify with the credential's certificate over the DTBS",

@@ -5,7 +5,7 @@
  * `Idempotency-Key` header the call follows idempotent-signing.ts (SAD-07, FLT-01…04).
  */
 import { maxSadSignatures } from '../auth/index.js';
-import { digestAlgorithms, type SignatureAlgorithm } from '../cms/index.js';
+import { digestAlgorithms, verifySignatureOverDigest, type SignatureAlgorithm } from '../cms/index.js';
 import type { Receipt } from '../transparency/index.js';
 import type { CredentialRow } from '../store/index.js';
 import { origin } from './auth-operations.js';
@@ -26,7 +26,6 @@ import {
   type Caller,
   type RequestTrail,
 } from './request-scope.js';
-import { checkSignatureOverDigest } from './signature-check.js';
 import { checkPssSaltFits, digestOid, resolveSignAlgo } from './sign-algorithm.js';
 
 /**
@@ -65,7 +64,8 @@ export async function signDigests(
         digest,
         ...(algorithm.saltLength !== undefined ? { saltLength: algorithm.saltLength } : {}),
       });
-      if (!checkSignatureOverDigest(cert.publicKey, algorithm, digest, signature)) {
+      // The one output self-check (cms/verify-signature), over the digest: SAD-24.
+      if (!verifySignatureOverDigest(cert.publicKey, algorithm, digest, signature)) {
         throw new CscError('ERR_CSC_SERVER', 'The signature could not be created', {
           detail: { reason: 'output self-check failed', credential: row.id, backend: key.backendKind },
         });

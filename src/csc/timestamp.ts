@@ -4,9 +4,10 @@
  */
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
-import { MessageImprint, PKIStatus, TimeStampReq, TimeStampResp } from '@peculiar/asn1-tsp';
+import { MessageImprint, TimeStampReq } from '@peculiar/asn1-tsp';
 import { randomBytes } from 'node:crypto';
 import { digestAlgorithms, type DigestAlgorithm } from '../cms/index.js';
+import { readTimestampReply, type TimestampReply } from '../cms/pki-verification.js';
 import type { Timestamper } from '../pades/index.js';
 import type { TimestampAuthority } from '../pki/index.js';
 import type { CscDeps, CscRequestContext } from './csc-deps.js';
@@ -66,15 +67,20 @@ async function requestToken(
     certReq: true,
     ...(nonce === undefined ? {} : { nonce: new Uint8Array(nonce).buffer }),
   });
-  const reply = AsnConvert.parse(await tsa.respond(new Uint8Array(AsnConvert.serialize(request))), TimeStampResp);
-  const status = reply.status.status;
-  const token = reply.timeStampToken;
-  if ((status !== PKIStatus.granted && status !== PKIStatus.grantedWithMods) || token === undefined) {
+  const der = await tsa.respond(new Uint8Array(AsnConvert.serialize(request)));
+  let reply: TimestampReply;
+  try {
+    reply = readTimestampReply(der);
+  } catch (cause) {
+    // The reader's ERR_PKI_TSA_RESPONSE_INVALID is this endpoint's backend fault.
+    throw new CscError('ERR_CSC_BACKEND_UNAVAILABLE', 'The timestamp authority refused the request', { cause });
+  }
+  if (!reply.isGranted || reply.token === undefined) {
     throw new CscError('ERR_CSC_BACKEND_UNAVAILABLE', 'The timestamp authority refused the request', {
-      detail: { status },
+      detail: { status: reply.status },
     });
   }
-  return new Uint8Array(AsnConvert.serialize(token));
+  return reply.token;
 }
 
 /** A PAdES Timestamper (B-T and beyond) over the in-process TSA. */

@@ -3,7 +3,7 @@
  * §2.3.1) to and from the DER `ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER }` that CMS
  * and X.509 carry (RFC 3279 §2.2.3, RFC 5753 §2.1.1).
  */
-import { concatBytes } from '../core/bytes.js';
+import { bigintToBytes, concatBytes } from '../core/bytes.js';
 import { KeyBackendError } from './errors.js';
 
 function derLength(length: number): Uint8Array {
@@ -45,32 +45,3 @@ export function ecdsaIntegersToDer(r: bigint, s: bigint, size: number): Uint8Arr
   return ecdsaRawToDer(concatBytes([bigintToBytes(r, size), bigintToBytes(s, size)]));
 }
 
-/**
- * Big-endian bytes to bigint, eight octets at a time and without a string (a hex string of a
- * private scalar would outlive the signature in the heap; docs/security.md KEY-04).
- */
-export function bytesToBigint(bytes: Uint8Array): bigint {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const head = bytes.length % 8;
-  let v = 0n;
-  for (let i = 0; i < head; i++) v = (v << 8n) | BigInt(bytes[i] as number);
-  for (let i = head; i < bytes.length; i += 8) v = (v << 64n) | view.getBigUint64(i);
-  return v;
-}
-
-/** Big-endian fixed-size encoding of a non-negative bigint below 2^(8·size). */
-export function bigintToBytes(value: bigint, size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  const view = new DataView(out.buffer);
-  let v = value;
-  let i = size;
-  for (; i >= 8; i -= 8) {
-    view.setBigUint64(i - 8, v & 0xffffffffffffffffn);
-    v >>= 64n;
-  }
-  for (; i > 0; i--) {
-    out[i - 1] = Number(v & 0xffn);
-    v >>= 8n;
-  }
-  return out;
-}

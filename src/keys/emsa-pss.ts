@@ -6,26 +6,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { DigestAlgorithm } from '../cms/algorithms.js';
 import { digestAlgorithms } from '../cms/algorithms.js';
 import { concatBytes } from '../core/bytes.js';
+import { mgf1 } from '../cms/mgf1.js';
 import { assertDigestLength } from './digest-info.js';
 import { KeyBackendError } from './errors.js';
-
-/** MGF1 (RFC 8017 §B.2.1) with `hash` (a node:crypto name): the mask of `length` octets from `seed`. */
-export function mgf1(hash: string, seed: Uint8Array, length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (let counter = 0; offset < length; counter++) {
-    const c = Uint8Array.of(
-      counter >>> 24,
-      (counter >>> 16) & 0xff,
-      (counter >>> 8) & 0xff,
-      counter & 0xff,
-    );
-    const block = createHash(hash).update(seed).update(c).digest();
-    out.set(block.subarray(0, Math.min(block.length, length - offset)), offset);
-    offset += block.length;
-  }
-  return out;
-}
 
 /**
  * Returns EM (`ceil(emBits / 8)` bytes) for `mHash`, where `emBits = modBits - 1` for RSA.

@@ -17,9 +17,7 @@ export { readSecretFile, readSecretFromEnv, readSecretText } from './secret-sour
 export { describePublicKey, namedCurveOf } from './public-key-info.js';
 export type { PublicKeyInfo } from './public-key-info.js';
 export { encodeDigestInfo } from './digest-info.js';
-export { mgf1 } from './emsa-pss.js';
 export { ecdsaRawToDer } from './ecdsa-signature.js';
-export { checkEcdsaOverDigest } from './ecdsa-digest-check.js';
 export { assertKeyLabel } from './key-label.js';
 export { keySigner } from './signer-adapter.js';
 export type { KeySignerOptions } from './signer-adapter.js';

@@ -3,10 +3,11 @@
  * asks the backend to sign the digest, and checks the result against the certificate's public
  * key before releasing it (guards against faulty signatures, e.g. RSA-CRT faults).
  */
-import { constants, createHash, verify, X509Certificate, type KeyObject } from 'node:crypto';
+import { createHash, X509Certificate, type KeyObject } from 'node:crypto';
 import type { SignatureAlgorithm } from '../cms/algorithms.js';
 import { digestAlgorithms, resolveSignatureAlgorithm } from '../cms/algorithms.js';
 import type { Signer } from '../cms/signer.js';
+import { verifySignatureValue } from '../cms/verify-signature.js';
 import type { KeyBackend, KeyRef, PreparedKey, SignRequest } from './key-backend.js';
 import { KeyBackendError } from './errors.js';
 import { describePublicKey } from './public-key-info.js';
@@ -91,23 +92,14 @@ export function keySigner(
         digestAlgorithm: entry.digest,
         digest: new Uint8Array(hash),
       });
-      if (verifyOutput) {
-        // RFC 4055 §3.1: PSS with MGF1 over the same hash and a salt of hLen octets.
-        const key =
-          entry.scheme === 'RSASSA-PSS'
-            ? {
-                key: publicKey,
-                padding: constants.RSA_PKCS1_PSS_PADDING,
-                saltLength: digest.length,
-              }
-            : publicKey;
-        if (!verify(digest.nodeName, data, key, signature)) {
-          throw new KeyBackendError(
-            'ERR_KEY_SIGN_FAILED',
-            'the key produced a signature that does not verify with the certificate',
-            { detail: { ref, backend: backendKind } },
-          );
-        }
+      // The one output self-check (cms/verify-signature): RFC 4055 §3.1 PSS with MGF1 over the
+      // same hash and a salt of hLen octets, ECDSA as DER.
+      if (verifyOutput && !verifySignatureValue(publicKey, algorithm, data, signature)) {
+        throw new KeyBackendError(
+          'ERR_KEY_SIGN_FAILED',
+          'the key produced a signature that does not verify with the certificate',
+          { detail: { ref, backend: backendKind } },
+        );
       }
       return signature;
     },

@@ -11,7 +11,7 @@ import { requireSigningPermission } from './signing-permission.js';
 import { PadesError } from './errors.js';
 import { BYTE_RANGE_PLACEHOLDER } from './signature-dictionary.js';
 import { chooseField, placeSignatureField } from './signature-field.js';
-import { documentTimestampCapacity, forgetTimestampSize } from './timestamp-reserve.js';
+import { documentTimestampCapacity, measureTimestampToken } from './timestamp-reserve.js';
 import type { Timestamper } from './types.js';
 
 /** Options of {@link addDocumentTimestamp}. */
@@ -23,6 +23,11 @@ export interface DocumentTimestampOptions {
   readonly fieldName?: string;
   /** The user (or owner) password of an encrypted document; the empty user password is tried when absent. */
   readonly password?: string;
+  /**
+   * /Contents capacity for the token, as a level plan measured it (`documentTimestampCapacity`);
+   * when absent one token is requested to measure it.
+   */
+  readonly capacity?: number;
 }
 
 /**
@@ -41,7 +46,8 @@ export async function addDocumentTimestamp(source: ByteSource, options: Document
     throw ambiguousInputError(doc);
   }
   const digestAlgorithm = options.digestAlgorithm ?? 'SHA-256';
-  const capacity = await documentTimestampCapacity(options.timestamper, digestAlgorithm);
+  const capacity =
+    options.capacity ?? documentTimestampCapacity(await measureTimestampToken(options.timestamper, digestAlgorithm));
   const target = chooseField(doc, options.fieldName);
   requireSigningPermission(doc, target.kind);
 
@@ -79,7 +85,6 @@ export async function addDocumentTimestamp(source: ByteSource, options: Document
   const byteRange = fillByteRange(update, doc.length, offsets);
   const digest = digestByteRange(source, update, byteRange, digestAlgorithm);
   const token = await options.timestamper.timestamp(digest, digestAlgorithm);
-  if (token.length > capacity) forgetTimestampSize(options.timestamper);
   fillContents(update, doc.length, offsets.contentsStart, capacity, token);
   return update;
 }

@@ -12,6 +12,7 @@ import { appendedSource } from './appended-source.js';
 import { buildDssUpdate, readDss } from './document-security-store.js';
 import { addDocumentTimestamp } from './document-timestamp.js';
 import { PadesError } from './errors.js';
+import { documentTimestampCapacity, measureTimestampToken } from './timestamp-reserve.js';
 import { listPdfSignatures, type PdfSignature } from './pdf-signatures.js';
 import type { LevelOptions, PadesLevel, RevocationSource, Timestamper } from './types.js';
 import { ValidationDataCollector } from './validation-data.js';
@@ -23,6 +24,8 @@ export interface ExtendOptions extends LevelOptions {
   readonly level: PadesLevel;
   /** The user (or owner) password of an encrypted document; the empty user password is tried when absent. */
   readonly password?: string;
+  /** /Contents capacity of document timestamps, as a level plan measured it; measured once here when absent. */
+  readonly documentTimestampCapacity?: number;
 }
 
 /** True when the rank of `level` is at least that of `floor`. */
@@ -87,8 +90,14 @@ export async function extendSource(input: ByteSource, options: ExtendOptions): P
   const lastDocTs = Math.max(0, ...signatures.filter((s) => s.isDocumentTimestamp).map(coveredEnd));
   const needsT = signed.some((s) => !hasSignatureTimestamp(s) && lastDocTs < coveredEnd(s));
   // Also for B-LTA: the B-LT step must hold the data of the timestamp giving B-T (EU DSS does the same).
+  // One measure for every document timestamp of this call, unless the plan carries it.
+  let capacity = options.documentTimestampCapacity;
+  const stamp = async (): Promise<Uint8Array> => {
+    capacity ??= documentTimestampCapacity(await measureTimestampToken(timestamper, digestAlgorithm));
+    return addDocumentTimestamp(current(), { timestamper, digestAlgorithm, capacity, ...open });
+  };
   if (needsT) {
-    append(await addDocumentTimestamp(current(), { timestamper, digestAlgorithm, ...open }));
+    append(await stamp());
   }
 
   if (revocation) {
@@ -101,7 +110,7 @@ export async function extendSource(input: ByteSource, options: ExtendOptions): P
   }
 
   if (options.level === 'B-LTA') {
-    append(await addDocumentTimestamp(current(), { timestamper, digestAlgorithm, ...open }));
+    append(await stamp());
   }
   return tail;
 }
@@ -112,6 +121,9 @@ export async function extendSource(input: ByteSource, options: ExtendOptions): P
  * @example
  * ```ts
  * const lta = await extendPdf(signed, { level: 'B-LTA', timestamper, revocation });
+ * // Many files: plan once, so the document timestamp's room is measured once.
+ * const plan = await planLevel({ level: 'B-LTA', timestamper, revocation }, 'SHA-256');
+ * const next = await extendPdf(other, plan);
  * ```
  */
 export async function extendPdf(pdf: Uint8Array, options: ExtendOptions): Promise<Uint8Array> {

@@ -14,7 +14,6 @@ import { PadesError } from './errors.js';
 import { extendSource, levelAtLeast } from './extend-pdf.js';
 import { addSignatureTimestamp } from './signature-timestamp.js';
 import { writeFileAtomically, writeIntoSpool, type SignatureSink } from './signature-sink.js';
-import { forgetTimestampSize } from './timestamp-reserve.js';
 import type { PreparedDocument, SignatureValue } from './types.js';
 
 /** The CMS SignedData of a raw signature value over the prepared signed attributes (B-B). */
@@ -30,8 +29,8 @@ export function buildContainer(prepared: PreparedDocument, signature: Uint8Array
 
 /**
  * The container phase two embeds: a finished CMS as given, or the SignedData of the raw value
- * with, from B-T on, the signature-time-stamp. A token larger than the plan measured makes the
- * next plan measure again.
+ * with, from B-T on, the signature-time-stamp. A token larger than the plan measured does not
+ * fit /Contents (ERR_PADES_CONTENTS_OVERFLOW); the next plan measures again.
  */
 export async function signatureContainer(prepared: PreparedDocument, value: SignatureValue): Promise<Uint8Array> {
   if (value.kind === 'cms') return value.cms;
@@ -39,9 +38,7 @@ export async function signatureContainer(prepared: PreparedDocument, value: Sign
   const { plan } = prepared;
   if (!levelAtLeast(plan.level, 'B-T')) return cms;
   if (!plan.timestamper) throw new PadesError('ERR_PADES_LEVEL_SOURCE', `level ${plan.level} needs a timestamper`);
-  const withToken = await addSignatureTimestamp(cms, plan.timestamper, prepared.digestAlgorithm);
-  if (withToken.length > prepared.contentsCapacity) forgetTimestampSize(plan.timestamper);
-  return withToken;
+  return addSignatureTimestamp(cms, plan.timestamper, prepared.digestAlgorithm);
 }
 
 /** The update with `cms` in its /Contents (a copy: the prepared update is never written to). */

@@ -21,12 +21,7 @@ export { buildDssUpdate, readDss, type DssContent } from './document-security-st
 export { ValidationDataCollector, vriKeyOf, type SignatureMaterial, type ValidationMaterial } from './validation-data.js';
 export { listPdfSignatures, type PdfSignature } from './pdf-signatures.js';
 export { appendedSource } from './appended-source.js';
-export {
-  documentTimestampCapacity,
-  forgetTimestampSize,
-  measureTimestampToken,
-  signatureTimestampReserve,
-} from './timestamp-reserve.js';
+export { documentTimestampCapacity, measureTimestampToken, signatureTimestampReserve } from './timestamp-reserve.js';
 export { listFormFields, listSignatureFields, maxSignatures, type FormField } from './signature-field.js';
 export { certificationPermission } from './docmdp.js';
 export { digestByteRange } from './byte-range.js';

@@ -1,12 +1,14 @@
 /**
  * The level plan of staged signing (ETSI EN 319 142-1 §6): which level phase two produces, with
- * which sources, and how much /Contents room the signature-time-stamp needs (measured from the
- * timestamper, EN 319 122-1 §5.3) — taken once, before phase one, so no caller has to remember it.
+ * which sources, and how much /Contents room the signature-time-stamp (EN 319 122-1 §5.3) and the
+ * B-LTA document timestamp (EN 319 142-1 §6.5) need — measured from the timestamper once per
+ * plan, before phase one, and carried by the plan (no module state), so no caller has to
+ * remember it and two plans never share a measure.
  */
 import type { DigestAlgorithm } from '../cms/algorithms.js';
 import { levelAtLeast } from './extend-pdf.js';
 import { PadesError } from './errors.js';
-import { signatureTimestampReserve } from './timestamp-reserve.js';
+import { documentTimestampCapacity, measureTimestampToken, signatureTimestampReserve } from './timestamp-reserve.js';
 import type { LevelOptions, LevelPlan } from './types.js';
 
 /** The plan of a B-B signature: nothing reserved, nothing added. */
@@ -14,7 +16,8 @@ export const baselinePlan: LevelPlan = { level: 'B-B', timestampReserve: 0 };
 
 /**
  * Plans `options.level` for signatures with `digestAlgorithm`: checks that the level has its
- * timestamper and measures the room its token needs in /Contents. Make one plan per batch.
+ * timestamper and measures the room its tokens need in /Contents (one token per digest
+ * algorithm, at most two). Make one plan per batch: every document signed with it shares the measure.
  *
  * @example
  * ```ts
@@ -27,9 +30,16 @@ export async function planLevel(options: LevelOptions, digestAlgorithm: DigestAl
   if (!levelAtLeast(level, 'B-T')) return baselinePlan;
   const { timestamper } = options;
   if (!timestamper) throw new PadesError('ERR_PADES_LEVEL_SOURCE', `level ${level} needs a timestamper`);
+  const tokenSize = await measureTimestampToken(timestamper, digestAlgorithm);
+  let documentTokenSize: number | undefined;
+  if (level === 'B-LTA') {
+    const documentDigest = options.timestampDigestAlgorithm ?? 'SHA-256';
+    documentTokenSize = documentDigest === digestAlgorithm ? tokenSize : await measureTimestampToken(timestamper, documentDigest);
+  }
   return {
     level,
-    timestampReserve: await signatureTimestampReserve(timestamper, digestAlgorithm),
+    timestampReserve: signatureTimestampReserve(tokenSize),
+    ...(documentTokenSize === undefined ? {} : { documentTimestampCapacity: documentTimestampCapacity(documentTokenSize) }),
     timestamper,
     ...(options.revocation === undefined ? {} : { revocation: options.revocation }),
     ...(options.certificates === undefined ? {} : { certificates: options.certificates }),
@@ -42,12 +52,17 @@ export async function planLevel(options: LevelOptions, digestAlgorithm: DigestAl
  * must get the full plan back (`{ ...prepared, plan }`).
  */
 export function planData(plan: LevelPlan): LevelPlan {
-  return { level: plan.level, timestampReserve: plan.timestampReserve };
+  return {
+    level: plan.level,
+    timestampReserve: plan.timestampReserve,
+    ...(plan.documentTimestampCapacity === undefined ? {} : { documentTimestampCapacity: plan.documentTimestampCapacity }),
+  };
 }
 
 /**
  * The plan of a signature prepared already (its reserve is in /Contents): the level and its
- * sources, nothing measured. For phase two of a prepared signature read back from storage.
+ * sources, nothing measured (a B-LTA document timestamp then measures one token for itself).
+ * For phase two of a prepared signature read back from storage.
  */
 export function planFor(options: LevelOptions): LevelPlan {
   const { level = 'B-B', timestamper, revocation, certificates, timestampDigestAlgorithm } = options;

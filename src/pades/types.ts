@@ -122,13 +122,19 @@ export interface LevelOptions {
 
 /**
  * The level a prepared signature is finished at, with the /Contents room it needs already
- * measured (a signature-time-stamp token from `timestamper`, ETSI EN 319 122-1 §5.3) and the
- * sources phase two uses. Made once by `planLevel` and shared by every document signed with it.
+ * measured (a signature-time-stamp token from `timestamper`, ETSI EN 319 122-1 §5.3, and for
+ * B-LTA the document timestamp's) and the sources phase two uses. Made once by `planLevel` and
+ * shared by every document signed with it: the measure lives in the plan, nowhere else.
  */
 export interface LevelPlan {
   readonly level: PadesLevel;
   /** Bytes of /Contents reserved for the signature-time-stamp (0 below B-T). */
   readonly timestampReserve: number;
+  /**
+   * /Contents capacity of the B-LTA document timestamp, measured with the plan; absent below
+   * B-LTA (a document timestamp then measures one token itself).
+   */
+  readonly documentTimestampCapacity?: number;
   readonly timestamper?: Timestamper;
   readonly revocation?: RevocationSource;
   readonly certificates?: readonly Uint8Array[];

@@ -49,6 +49,22 @@ export async function findBatchReceiptsByHash(
   }));
 }
 
+/** Which of `hashes` a user holds a receipt for, and under which credential (the receipts themselves are not read). */
+export async function listBatchReceiptHashes(
+  db: Db,
+  userId: string,
+  hashes: readonly Uint8Array[],
+): Promise<{ readonly hash: Uint8Array; readonly credential_id: string }[]> {
+  if (hashes.length === 0) return [];
+  const rows = await db
+    .selectFrom('batch_receipts')
+    .select(['hash', 'credential_id'])
+    .where('user_id', '=', userId)
+    .where('hash', 'in', [...hashes])
+    .execute();
+  return rows.map((r) => ({ hash: new Uint8Array(r.hash), credential_id: r.credential_id }));
+}
+
 const insertOneReceipt = preparedQuery(
   (
     trx: Db, sadId: Uint8Array, leafIndex: number, userId: string, credentialId: string,

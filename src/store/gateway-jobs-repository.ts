@@ -291,3 +291,29 @@ export async function findGatewayClientSecret(db: Db, clientId: string): Promise
 export async function insertGatewayClientSecret(trx: Db, clientId: string, secret: Uint8Array, now: number): Promise<void> {
   await trx.insertInto('gateway_clients').values({ client_id: clientId, secret, created_at: now }).execute();
 }
+
+/** A signed document of a person's job, as the signature log's page names it (issue 21). */
+export interface SignedDocumentRef {
+  readonly job_id: string;
+  readonly id: string;
+  readonly name: string;
+  /** Base64 DTBS/R digest: the hash the transparency log's leaf names. */
+  readonly dtbs_hash: string;
+  readonly credential_id: string;
+  /** Null when the job signed through this Signet (only then does it hold a batch receipt here). */
+  readonly provider_credential: string | null;
+}
+
+/** The signed documents of `userId`'s jobs whose DTBS/R hash is one of `hashes` (base64). */
+export async function findSignedDocumentsByHash(db: Db, userId: string, hashes: readonly string[]): Promise<SignedDocumentRef[]> {
+  if (hashes.length === 0) return [];
+  const rows = await db
+    .selectFrom('gateway_job_documents as d')
+    .innerJoin('gateway_jobs as j', 'j.id', 'd.job_id')
+    .select(['d.job_id', 'd.id', 'd.name', 'd.dtbs_hash', 'j.credential_id', 'j.provider_credential'])
+    .where('j.user_id', '=', userId)
+    .where('d.state', '=', 'signed')
+    .where('d.dtbs_hash', 'in', [...hashes])
+    .execute();
+  return rows.map((r) => ({ ...r, dtbs_hash: r.dtbs_hash as string }));
+}

@@ -92,6 +92,7 @@ export {
 export {
   insertBatchReceipts,
   findBatchReceiptsByHash,
+  listBatchReceiptHashes,
   type BatchReceiptRow,
 } from './batch-receipts-repository.js';
 export {
@@ -287,6 +288,8 @@ export {
   type GatewayDocumentSummary,
   type GatewayDocumentBlob,
   type GatewayDocumentColumn,
+  findSignedDocumentsByHash,
+  type SignedDocumentRef,
 } from './gateway-jobs-repository.js';
 export {
   findGatewayProviderSession,

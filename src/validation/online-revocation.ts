@@ -6,8 +6,6 @@
  * cached by certificate. What was asked and what came back is recorded for the report.
  */
 import { createHash, X509Certificate } from 'node:crypto';
-import { AsnConvert } from '@peculiar/asn1-schema';
-import { TSTInfo } from '@peculiar/asn1-tsp';
 import {
   cmsOids,
   defaultCmsLimits,
@@ -15,6 +13,7 @@ import {
   parseSignedData,
   readContainer,
 } from '../cms/index.js';
+import { parseTimestampToken, timestampSigner } from '../cms/pki-verification.js';
 import { monotonicMs, type Clock } from '../core/clock.js';
 import { PdfDocument, bytesSource, type ByteSource } from '../pdf/index.js';
 import {
@@ -104,15 +103,6 @@ export function cachedRevocationSource(
   };
 }
 
-/** The genTime of a time-stamp token's TSTInfo (RFC 3161 §2.4.2), or undefined. */
-function tstGenTime(content: Uint8Array | undefined): Date | undefined {
-  try {
-    return content === undefined ? undefined : AsnConvert.parse(content, TSTInfo).genTime;
-  } catch {
-    return undefined;
-  }
-}
-
 async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'> {
   let timer: NodeJS.Timeout | undefined;
   const limit = new Promise<'timeout'>((resolve) => {
@@ -156,11 +146,9 @@ export function revocationWanted(
       }
     };
     const wantTsa = (token: Uint8Array): void => {
-      const sd = parseSignedData(token, undefined, { algorithms: 'verifiable' });
-      const si = sd.signerInfos[0];
-      const tsa = si === undefined ? undefined : findSignerCertificate(sd, si);
-      const genTime = tstGenTime(sd.content);
-      if (tsa !== undefined) want(tsa, sd.certificates, genTime ?? now);
+      const view = parseTimestampToken(token, undefined, { algorithms: 'verifiable' });
+      const tsa = timestampSigner(view);
+      if (tsa !== undefined) want(tsa, view.signedData.certificates, view.tstInfo.genTime);
     };
     for (const sig of listPdfSignatures(doc)) {
       try {

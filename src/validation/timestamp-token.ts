@@ -2,27 +2,21 @@
  * Verification of an RFC 3161 TimeStampToken as a validator sees it (docs/security.md V14; ETSI EN
  * 319 102-1 §5.4): the token's SignedData signature and messageDigest over the TSTInfo, the
  * messageImprint against the data it claims to cover, the TSA certificate's critical
- * id-kp-timeStamping EKU (RFC 3161 §2.3), and the TSA's path to a trust anchor at genTime.
+ * id-kp-timeStamping EKU (RFC 3161 §2.3), and the TSA's path to a trust anchor at genTime. The
+ * token is read and its signature checked by cms's one token reader; the verdict is made here.
  */
 import { X509Certificate } from 'node:crypto';
-import { AsnConvert } from '@peculiar/asn1-schema';
-import { TSTInfo } from '@peculiar/asn1-tsp';
 import { bytesEqual } from '../core/bytes.js';
+import type { DigestAlgorithm } from '../cms/index.js';
 import {
-  cmsOids,
-  digestByOid,
-  digestOf,
-  findSignerCertificate,
-  parseSignedData,
-  verifySignerInfo,
-  type DigestAlgorithm,
-} from '../cms/index.js';
-import { checkTimestampingEku, parseCertificate } from '../cms/pki-verification.js';
+  checkTimestampingEku,
+  parseCertificate,
+  parseTimestampToken,
+  timestampSigner,
+  verifyTimestampSignature,
+} from '../cms/pki-verification.js';
 import { buildCertificatePath } from './certificate-path.js';
 import type { TimestampReport } from './types.js';
-
-/** RFC 3161 §2.4.2: eContentType of a token. */
-const id_ct_TSTInfo = '1.2.840.113549.1.9.16.1.4';
 
 /** What a token is checked against. */
 export interface TimestampCheck {
@@ -75,39 +69,34 @@ export function verifyTimestampToken(token: Uint8Array, check: TimestampCheck): 
   let chainStatus: TimestampReport['chainStatus'];
   let chain: string[] = [];
   try {
-    const sd = parseSignedData(token);
-    certificates = sd.certificates;
-    if (sd.contentType !== id_ct_TSTInfo || sd.content === undefined) throw new TypeError('not a SignedData over TSTInfo');
-    const tstInfo = AsnConvert.parse(sd.content, TSTInfo);
+    const view = parseTimestampToken(token);
+    certificates = view.signedData.certificates;
+    const { tstInfo } = view;
     genTime = tstInfo.genTime;
     // docs/security.md ASN-10: a genTime in the future (beyond the allowed skew) is refused.
     if (check.now !== undefined && genTime.getTime() > check.now.getTime() + MAX_SKEW_MS) {
       problems.push(`genTime ${genTime.toISOString()} is in the future`);
     }
-    const alg = digestByOid(tstInfo.messageImprint.hashAlgorithm.algorithm)?.name;
+    const alg = tstInfo.messageImprint.digestAlgorithm;
     if (alg === undefined) problems.push('the imprint uses an unsupported hash algorithm');
     else {
-      imprintMatches = bytesEqual(new Uint8Array(tstInfo.messageImprint.hashedMessage.buffer), check.digestOfCovered(alg));
+      imprintMatches = bytesEqual(tstInfo.messageImprint.hashedMessage, check.digestOfCovered(alg));
       if (!imprintMatches) problems.push('the messageImprint does not match the covered data');
     }
-    const si = sd.signerInfos[0];
-    if (!si || sd.signerInfos.length !== 1) throw new TypeError('a token has exactly one SignerInfo');
-    tsaCertificate = findSignerCertificate(sd, si) ?? check.pool.find((c) => findSignerCertificate({ ...sd, certificates: [c] }, si));
+    tsaCertificate = timestampSigner(view, check.pool);
     if (!tsaCertificate) problems.push('the TSA certificate is not available');
     else {
-      const v = verifySignerInfo(si, { certificate: tsaCertificate, messageDigest: digestOf(si.digestAlgorithm, sd.content), contentType: id_ct_TSTInfo });
       // RFC 3161 §2.4.2 allows ESS signing-certificate v1 (RFC 2634) as well as v2 (RFC 5816).
-      const hasV1 = si.signedAttributeList.some((a) => a.oid === cmsOids.id_aa_signingCertificate);
-      const remaining = v.problems.filter((p) => !(hasV1 && p === 'SIGNING_CERTIFICATE_MISSING'));
-      signatureValid = v.isSignatureValid && v.isMessageDigestValid && remaining.length === 0;
-      if (!signatureValid) problems.push(`token signature: ${remaining.join(', ') || 'invalid'}`);
+      const v = verifyTimestampSignature(view, tsaCertificate);
+      signatureValid = v.isValid;
+      if (!signatureValid) problems.push(`token signature: ${v.problems.join(', ') || 'invalid'}`);
       try {
         checkTimestampingEku(parseCertificate(tsaCertificate));
       } catch {
         problems.push('the TSA certificate lacks a critical id-kp-timeStamping extended key usage');
         signatureValid = false;
       }
-      const path = buildCertificatePath(tsaCertificate, [...sd.certificates, ...check.pool], check.trustAnchors, genTime);
+      const path = buildCertificatePath(tsaCertificate, [...certificates, ...check.pool], check.trustAnchors, genTime);
       chainStatus = path.status;
       chain = path.chain.map((c) => /(?:^|\n)CN=([^\n]*)/.exec(c.subject)?.[1] ?? c.subject.replace(/\n/g, ', '));
       if (path.status !== 'trusted') problems.push(`TSA: ${path.problems.join('; ')}`);

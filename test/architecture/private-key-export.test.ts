@@ -10,8 +10,9 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import ts from 'typescript';
+import { repoPath } from '../support/repo-path.js';
 
-const SRC = join(import.meta.dirname, '..', '..', 'src');
+const SRC = repoPath('src');
 
 /** The modules allowed to export private key material, and why. */
 const allowed: Readonly<Record<string, string>> = {

@@ -3,17 +3,31 @@
  * node_modules/signet links to this package, imports only `signet/pdf`, `signet/pades` and
  * `signet/validation` (package.json `exports`, dist/ with its .d.ts), type-checks against them,
  * signs a generated PDF with its own node:crypto signer and validates the result. pdfsig judges
- * the signed file. Needs dist/ (npm run build / tsc -p tsconfig.build.json).
+ * the signed file. The staged-signing program of docs/library.md (its ```ts blocks, as written
+ * there) is compiled and run the same way, and each file it writes validates. Needs dist/
+ * (npm run build / tsc -p tsconfig.build.json).
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { makeBasePdf } from '../support/pdf-fixtures.js';
 import { writePkiFiles } from '../support/pki.js';
 import { makeNssDb, pdfsig } from '../support/judges.js';
 import { tempDir } from '../support/tmp.js';
+import { verifyPdfSignatures } from '../../src/validation/index.js';
+
+/** The ```ts blocks of docs/library.md's "Staged signing" section, joined: one program. */
+function stagedProgram(): string {
+  const doc = readFileSync('docs/library.md', 'utf8');
+  const section = doc.slice(doc.indexOf('## Staged signing'));
+  assert.ok(section.startsWith('## Staged signing'), 'docs/library.md has its staged-signing section');
+  const blocks = [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
+  assert.ok(blocks.length >= 4, 'one block per stage');
+  return blocks.join('\n');
+}
 
 // The example of docs/library.md, as another program writes it.
 const program = `import { readFileSync, writeFileSync } from 'node:fs';
@@ -61,10 +75,21 @@ describe('issue 20 §2: a program outside src/ signs and validates through signe
     writeFileSync(join(dir, 'main.mts'), program);
     const files = await writePkiFiles(dir, 'ec-p256');
     writeFileSync(join(dir, 'in.pdf'), makeBasePdf());
+    writeFileSync(join(dir, 'staged.mts'), stagedProgram());
+    copyFileSync(files.chain, join(dir, 'intermediate.pem'));
 
-    // tsc resolves 'signet/…' through package.json exports (types conditions) and emits main.mjs.
+    // tsc resolves 'signet/…' through package.json exports (types conditions) and emits main.mjs, staged.mjs.
     const tsc = resolve('node_modules', 'typescript', 'bin', 'tsc');
-    run(process.execPath, [tsc, '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--types', 'node', 'main.mts'], dir);
+    run(process.execPath, [tsc, '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--types', 'node', 'main.mts', 'staged.mts'], dir);
+
+    // The staged program writes out.pdf (file sink), spooled.pdf (spool sink) and later.pdf (through JSON).
+    run(process.execPath, ['staged.mjs'], dir);
+    const root = new Uint8Array(new X509Certificate(readFileSync(files.root)).raw);
+    for (const name of ['out.pdf', 'spooled.pdf', 'later.pdf']) {
+      const report = verifyPdfSignatures(new Uint8Array(readFileSync(join(dir, name))), { trustAnchors: [root] });
+      assert.deepEqual(report.signatures.map((sig) => sig.indication), ['TOTAL-PASSED'], name);
+    }
+
     const out = run(process.execPath, ['main.mjs', 'in.pdf', 'out.pdf', files.key, files.cert, files.chain, files.root], dir);
     const result = JSON.parse(out.trim().split('\n').at(-1) ?? '') as { revisions: number; indications: string[] };
     assert.deepEqual(result, { revisions: 2, indications: ['TOTAL-PASSED'] });

@@ -16,10 +16,11 @@ import { derToPem } from '../../src/pki/index.js';
 import { requireTools, runTool } from '../support/tools.js';
 import { tempDir } from '../support/tmp.js';
 import { captureIo, openServices, serverEnv } from './support/server-fixture.js';
+import { repoPath } from '../support/repo-path.js';
 
 const profilesJson =
   /```json\n([\s\S]*?)\n```/.exec(
-    readFileSync(new URL('../../docs/certificate-profiles.md', import.meta.url), 'utf8'),
+    readFileSync(repoPath('docs', 'certificate-profiles.md'), 'utf8'),
   )?.[1] ?? '';
 
 async function admin(

@@ -49,7 +49,10 @@ describe('advisory locks', () => {
     });
     await entered2.promise;
     // Only this test's database: the shared server's other sessions are none of its business.
-    await sql`select pg_terminate_backend(pid) from pg_locks where locktype = 'advisory' and pid <> pg_backend_pid() and database = (select oid from pg_database where datname = current_database())`.execute(nodeB.db);
+    // pg_terminate_backend(pid, timeout) waits until the session has ended (PostgreSQL 14+,
+    // §9.27.2); without the timeout it returns once the signal is sent, and the lock could still
+    // be held when the next line asks for it (the flake of CI runs on busy machines).
+    await sql`select pg_terminate_backend(pid, 10000) from pg_locks where locktype = 'advisory' and pid <> pg_backend_pid() and database = (select oid from pg_database where datname = current_database())`.execute(nodeB.db);
     assert.deepEqual(await tryAdvisoryLock(nodeB, 'test-lock', () => Promise.resolve('after')), { ran: true, value: 'after' });
     stuck.open();
     await dying.catch(() => undefined);

@@ -9,9 +9,10 @@ import { resolve } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { parse } from 'yaml';
+import { repoPath } from './repo-path.js';
 
 /** Where the specification files live (override with SIGNET_CSC_SPEC_DIR). */
-export const cscSpecDir = process.env['SIGNET_CSC_SPEC_DIR'] ?? resolve(import.meta.dirname, 'csc-spec');
+export const cscSpecDir = process.env['SIGNET_CSC_SPEC_DIR'] ?? repoPath('test', 'support', 'csc-spec');
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 

@@ -1,8 +1,10 @@
 /**
  * Temporary databases for store tests on every StoreKind: a SQLite file in a temp dir, or a fresh
- * PostgreSQL database (`signet_test_<random>`) created via the maintenance DB and dropped after.
+ * PostgreSQL database (`signet_test_<random>`) copied from a migrated template via the maintenance
+ * DB and dropped after.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import pg from 'pg';
@@ -13,6 +15,7 @@ import {
   type StoreKind,
 } from '../../src/store/index.js';
 import { tempDir } from './tmp.js';
+import { repoPath } from './repo-path.js';
 
 /** The maintenance database URL (override with SIGNET_TEST_PG). */
 export const pgAdminUrl =
@@ -89,9 +92,51 @@ async function openSqlite(t: Hooks): Promise<TestDatabase> {
   return { store: await open(), config, connectAgain: open };
 }
 
+/** The store code's fingerprint: a template is migrated once per version of src/store. */
+function storeCodeFingerprint(): string {
+  const dir = repoPath('src', 'store');
+  const hash = createHash('sha256');
+  for (const name of readdirSync(dir).sort()) hash.update(name).update(readFileSync(join(dir, name)));
+  return hash.digest('hex').slice(0, 16);
+}
+
+let migratedTemplate: Promise<string> | undefined;
+
+/**
+ * A migrated template database for this version of the store code, made once for every test
+ * process (copying it is a file copy; migrating a fresh database costs about a second each). It
+ * is built under another name and renamed when complete, under an advisory lock, so processes
+ * running side by side never copy a half-migrated template.
+ */
+function postgresTemplate(): Promise<string> {
+  migratedTemplate ??= (async () => {
+    const name = `signet_tmpl_${storeCodeFingerprint()}`;
+    const client = new pg.Client({ connectionString: pgAdminUrl });
+    await client.connect();
+    try {
+      await client.query(`select pg_advisory_lock(hashtext('signet test template'))`);
+      const found = await client.query('select 1 from pg_database where datname = $1', [name]);
+      if (found.rowCount === 0) {
+        const building = `${name}_building`;
+        await client.query(`drop database if exists ${building} with (force)`);
+        await client.query(`create database ${building}`);
+        const url = new URL(pgAdminUrl);
+        url.pathname = `/${building}`;
+        const store = await connectStore({ kind: 'postgres', url: url.toString() });
+        await store.close();
+        await client.query(`alter database ${building} rename to ${name}`);
+      }
+      return name;
+    } finally {
+      await client.end();
+    }
+  })();
+  return migratedTemplate;
+}
+
 async function openPostgres(t: Hooks): Promise<TestDatabase> {
   const name = `signet_test_${randomBytes(6).toString('hex')}`;
-  await adminQuery(`create database ${name}`);
+  await adminQuery(`create database ${name} template ${await postgresTemplate()}`);
   const url = new URL(pgAdminUrl);
   url.pathname = `/${name}`;
   const opened: Store[] = [];

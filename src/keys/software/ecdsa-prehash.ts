@@ -7,9 +7,10 @@
  */
 import { createECDH, randomFillSync, type ECDH, type KeyObject } from 'node:crypto';
 import type { NamedCurve } from '../../cms/algorithms.js';
-import { bytesToBigint, ecdsaIntegersToDer } from '../ecdsa-signature.js';
+import { modularInverse } from '../../cms/modular-inverse.js';
+import { bytesToBigint } from '../../core/bytes.js';
+import { ecdsaIntegersToDer } from '../ecdsa-signature.js';
 import { KeyBackendError } from '../errors.js';
-import { modularInverse } from '../modular-inverse.js';
 
 interface CurveParams {
   readonly opensslName: string;

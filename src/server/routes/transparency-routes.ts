@@ -6,7 +6,7 @@
  */
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type {} from '@fastify/swagger';
-import { listUserLogLeaves, type LogLeafRow } from '../../store/index.js';
+import { findSignedDocumentsByHash, listBatchReceiptHashes, listUserLogLeaves, type Db, type LogLeafRow } from '../../store/index.js';
 import {
   latestTreeHead,
   logEntryFormat,
@@ -67,6 +67,19 @@ const entrySchema = {
     traceId: { type: 'string', nullable: true },
   },
 } as const;
+const documentSchema = {
+  type: 'object',
+  nullable: true,
+  additionalProperties: false,
+  required: ['jobId', 'documentId', 'name', 'hasReceipt'],
+  description: "the web app's signed document this signature belongs to (null: signed through the CSC API, or the job is gone)",
+  properties: {
+    jobId: { type: 'string' },
+    documentId: { type: 'string' },
+    name: { type: 'string' },
+    hasReceipt: { type: 'boolean', description: 'GET /api/v1/jobs/{jobId}/documents/{documentId}/receipt answers its batch receipt' },
+  },
+} as const;
 const nonNegative = { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } as const;
 
 function entryOf(row: LogLeafRow): LogEntry {
@@ -83,6 +96,35 @@ function entryOf(row: LogLeafRow): LogEntry {
 }
 
 const b64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64');
+
+/** A signed job document, as `document` of a listed signature. */
+interface DocumentOfSignature {
+  readonly jobId: string;
+  readonly documentId: string;
+  readonly name: string;
+  readonly hasReceipt: boolean;
+}
+
+/**
+ * The web app's documents signed by these leaves, by DTBS/R hash, with whether each has a batch
+ * receipt (as job-service's documentReceipt finds it: a job signed through this Signet, a receipt
+ * for that hash under the job's credential).
+ */
+async function documentsOf(db: Db, userId: string, rows: readonly LogLeafRow[]): Promise<Map<string, DocumentOfSignature>> {
+  const hashes = [...new Set(rows.map((r) => r.dtbs_hash))];
+  const docs = await findSignedDocumentsByHash(db, userId, hashes);
+  const receipts = await listBatchReceiptHashes(db, userId, [...new Set(docs.map((d) => d.dtbs_hash))].map((h) => new Uint8Array(Buffer.from(h, 'base64'))));
+  const held = new Set(receipts.map((r) => `${b64(r.hash)} ${r.credential_id}`));
+  const out = new Map<string, DocumentOfSignature>();
+  for (const d of docs) {
+    const hasReceipt = d.provider_credential === null && held.has(`${d.dtbs_hash} ${d.credential_id}`);
+    const key = `${d.dtbs_hash} ${d.credential_id}`;
+    const seen = out.get(key);
+    // A hash signed twice under one credential (rare): keep the document with a receipt.
+    if (seen === undefined || (!seen.hasReceipt && hasReceipt)) out.set(key, { jobId: d.job_id, documentId: d.id, name: d.name, hasReceipt });
+  }
+  return out;
+}
 
 function replyTransparencyError(err: TransparencyError, reply: FastifyReply): FastifyReply {
   if (err.code === 'ERR_TRANSPARENCY_NO_TREE_HEAD') return reply.code(404).send({ error: 'not_found', error_description: err.message });
@@ -225,8 +267,9 @@ export const transparencyRoutes: FastifyPluginAsync<TransparencyRoutesOptions> =
                 items: {
                   type: 'object',
                   additionalProperties: false,
-                  required: ['leafIndex', 'leafHash', 'entry', 'auditPath'],
+                  required: ['leafIndex', 'leafHash', 'entry', 'auditPath', 'document'],
                   properties: {
+                    document: documentSchema,
                     leafIndex: { type: 'integer', nullable: true, description: 'null until the next tree head sequences the leaf' },
                     leafHash: base64,
                     entry: entrySchema,
@@ -257,6 +300,7 @@ export const transparencyRoutes: FastifyPluginAsync<TransparencyRoutesOptions> =
       const included = head === undefined ? [] : rows.filter((r) => r.leaf_index !== null && r.leaf_index < head.treeSize);
       const paths = head === undefined ? [] : await proveInclusions(db, included.map((r) => r.leaf_index as number), head.treeSize);
       const pathOf = new Map(included.map((r, i) => [r.id, paths[i] ?? []]));
+      const documents = await documentsOf(db, request.apiUserId as string, rows);
       const last = rows[rows.length - 1];
       return {
         treeHead: head === undefined ? null : treeHeadToJson(head),
@@ -267,6 +311,7 @@ export const transparencyRoutes: FastifyPluginAsync<TransparencyRoutesOptions> =
             leafHash: b64(r.leaf_hash),
             entry: entryOf(r),
             auditPath: path === undefined ? null : path.map(b64),
+            document: documents.get(`${r.dtbs_hash} ${r.credential_id}`) ?? null,
           };
         }),
         nextBefore: rows.length === limit && last !== undefined ? last.id : null,

@@ -18,6 +18,7 @@ import { closeSync, openSync, readFileSync, readSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { Kek, SoftwareKeystore } from '../../../src/keys/index.js';
 import { tempDir } from '../../support/tmp.js';
+import { repoPath } from '../../support/repo-path.js';
 
 interface Needle {
   readonly name: string;
@@ -81,7 +82,7 @@ function searchMemory(pid: number, needles: readonly Needle[]): { found: string[
 
 /** Runs the child, then searches its heap snapshot and memory while it waits. */
 async function inspectChild(args: readonly string[], needles: readonly Needle[], snapshot: string) {
-  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', join(import.meta.dirname, 'fixtures', 'key-memory-child.ts'), ...args], {
+  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', repoPath('test', 'keys', 'software', 'fixtures', 'key-memory-child.ts'), ...args], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   try {

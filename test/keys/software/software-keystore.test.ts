@@ -18,6 +18,7 @@ import { fixedClock } from '../../../src/core/clock.js';
 import { isSignetError } from '../../../src/core/errors.js';
 import { Kek, loadKek, SoftwareKeystore } from '../../../src/keys/index.js';
 import { tempDir } from '../../support/tmp.js';
+import { repoPath } from '../../support/repo-path.js';
 
 const data = new TextEncoder().encode('signet keystore test');
 const sha256 = (b: Uint8Array): Uint8Array => createHash('sha256').update(b).digest();
@@ -242,7 +243,7 @@ describe('SoftwareKeystore (AES-256-GCM envelope under a KEK)', () => {
       [
         '--import',
         'tsx',
-        join(import.meta.dirname, 'fixtures', 'rotate-child.ts'),
+        repoPath('test', 'keys', 'software', 'fixtures', 'rotate-child.ts'),
         dir,
         oldKek.toString('hex'),
         newKek.toString('hex'),

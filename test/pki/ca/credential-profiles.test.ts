@@ -17,11 +17,12 @@ import { keySigner } from '../../../src/keys/index.js';
 import { signPdf } from '../../../src/pades/index.js';
 import { verifyPdfSignatures } from '../../../src/validation/index.js';
 import type { CertificateRecord } from '../../../src/pki/store/ca-store.js';
+import { repoPath } from '../../support/repo-path.js';
 
 /** The profiles document of docs/certificate-profiles.md (its first json block), so the doc's example is the one tested. */
 export const qualifiedProfilesDocument: unknown = JSON.parse(
   /```json\n([\s\S]*?)\n```/.exec(
-    readFileSync(new URL('../../../docs/certificate-profiles.md', import.meta.url), 'utf8'),
+    readFileSync(repoPath('docs', 'certificate-profiles.md'), 'utf8'),
   )?.[1] ?? 'null',
 );
 

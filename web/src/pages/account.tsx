@@ -1,9 +1,10 @@
 /**
  * Account (issue 13, journey 4): passkeys (add with @simplewebauthn/browser, rename, remove),
  * the authenticator app (QR code from the server's SVG, confirmed by a first code; remove), the
- * signing certificates with status and expiry, and "Activity": the person's own audit trail,
- * newest first. Changes need a fresh second factor (W's account routes): when the server asks
- * for one, the page asks "Confirm it is you" and then finishes the change.
+ * signing certificates with status and expiry, "Activity": the person's own audit trail,
+ * newest first, and "Signatures made with your key" (signature-log.tsx, issue 21). Changes need
+ * a fresh second factor (W's account routes): when the server asks for one, the page asks
+ * "Confirm it is you" and then finishes the change.
  */
 import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
@@ -13,6 +14,7 @@ import { activityWords } from '../activity-words.js';
 import { ErrorNote } from '../components/error-note.js';
 import { PageTitle } from '../components/page-title.js';
 import { formatDate } from '../format.js';
+import { SignatureLog } from './signature-log.js';
 
 interface Passkey {
   readonly id: string;
@@ -395,6 +397,8 @@ export function AccountPage({ user, enrolOnly = false }: { readonly user: Sessio
               </p>
             )}
           </section>
+
+          <SignatureLog />
         </>
       )}
     </section>

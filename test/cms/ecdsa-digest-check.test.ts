@@ -7,7 +7,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, generateKeyPairSync, sign } from 'node:crypto';
-import { checkEcdsaOverDigest } from '../../src/keys/index.js';
+import { checkEcdsaOverDigest } from '../../src/cms/ecdsa-digest-check.js';
 
 const cases = [
   ['P-256', 'sha256'],

@@ -6,8 +6,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { bigintToBytes, bytesToBigint } from '../../src/keys/ecdsa-signature.js';
-import { modularInverse } from '../../src/keys/modular-inverse.js';
+import { bigintToBytes, bytesToBigint } from '../../src/core/bytes.js';
+import { modularInverse } from '../../src/cms/modular-inverse.js';
 
 // SP 800-186 §3.2.1: the orders and primes of P-256, P-384 and P-521.
 const moduli = {

@@ -12,8 +12,8 @@
  * verify the CMS with the whole algorithm).
  */
 import { createECDH, type ECDH, type KeyObject } from 'node:crypto';
-import { childrenOf, contentOf, readElement, tags } from '../cms/der.js';
-import { bigintToBytes, bytesToBigint } from './ecdsa-signature.js';
+import { bigintToBytes, bytesToBigint } from '../core/bytes.js';
+import { childrenOf, contentOf, readElement, tags } from './der.js';
 import { modularInverse } from './modular-inverse.js';
 
 interface Curve {
