@@ -1,18 +1,24 @@
 /**
  * PAdES signing throughput next to the machine's raw limits measured in the same run:
  * RSA-2048 signs/s of node:crypto alone, and one SHA-256 pass over the file for big inputs;
- * B-T and B-LTA against Signet's own TSA and OCSP responder on loopback HTTP.
+ * B-T and B-LTA against Signet's own TSA and OCSP responder on loopback HTTP, and a gateway batch
+ * of one-page PDFs at B-LTA through a CSC provider on loopback (issue 19: validation data once
+ * per batch, time-stamp requests overlapping). BENCH_LTA_BATCH sets its size (default 500).
  */
 import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync, sign as rawSign } from 'node:crypto';
 import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Signer } from '../src/cms/index.js';
+import { oids, type Signer } from '../src/cms/index.js';
+import { systemClock } from '../src/core/clock.js';
+import { CscClient, loadRemoteCredential } from '../src/csc/client/index.js';
+import { explicitAuthorizer, signBatch, type BatchDocument } from '../src/gateway/index.js';
 import { extendPdf, signPdf, signPdfFile } from '../src/pades/index.js';
-import { startLtvPki } from '../test/pades/support/ltv-pki.js';
+import { startMiniRssp } from '../test/csc/client/support/mini-rssp.js';
+import { startLtvPki, type LtvPki } from '../test/pades/support/ltv-pki.js';
 import { buildTestPki } from '../test/support/pki.js';
-import { writeBigPdf } from '../test/support/pdf-fixtures.js';
+import { makeBasePdf, writeBigPdf } from '../test/support/pdf-fixtures.js';
 
 function rate(seconds: number, fn: () => void): number {
   const end = performance.now() + seconds * 1000;
@@ -120,9 +126,66 @@ async function levelRates(pdf: Uint8Array, raw: number): Promise<void> {
     const signed = await signPdf(pdf, signer, { signingTime, level: 'B-LTA', ...sources });
     const renew = await asyncRate(2, () => extendPdf(signed, { level: 'B-LTA', ...sources }));
     console.log(`B-LTA archive renewal of that file:    ${renew.toFixed(0)} ext/s`);
+    await gatewayBatchLta(pki, raw);
   } finally {
     await pki.close();
     for (const fn of cleanups.reverse()) await fn();
+  }
+}
+
+/** A gateway batch at B-LTA end to end: prepare, one authorization, signHash in chunks, finish each (TSA ×2, OCSP). */
+async function gatewayBatchLta(pki: LtvPki, raw: number): Promise<void> {
+  const size = Number(process.env['BENCH_LTA_BATCH'] ?? 500);
+  const record = await pki.ca.issueWithNewKey(pki.keystore, { type: 'RSA', bits: 2048 }, {
+    subject: { commonName: 'Bench Gateway Signer', organization: 'Signet LTV Test', country: 'BE' },
+    profile: 'signing',
+  });
+  const keyRef = record.keyRef as string;
+  let step = 0;
+  const otp = (): string => String(100000 + step);
+  const rssp = await startMiniRssp({
+    username: 'bench',
+    password: 'pw',
+    otp,
+    credentials: [
+      {
+        id: 'rsa',
+        signWith: (request) => pki.keystore.sign(keyRef, request),
+        chain: [record.der, pki.hierarchy.issuing.certificate, pki.hierarchy.root.certificate],
+        algos: [oids.sha256WithRSAEncryption],
+        multisign: 1000,
+        pin: '1234',
+      },
+    ],
+  });
+  try {
+    const client = new CscClient({ baseUrl: rssp.url, auth: { kind: 'basic', username: 'bench', password: 'pw' } });
+    const credential = await loadRemoteCredential(client, 'rsa');
+    const documents: BatchDocument[] = Array.from({ length: size }, (_, i) => ({
+      id: `doc-${i}`,
+      source: { kind: 'bytes', bytes: makeBasePdf({ text: `Bench document ${i}` }) },
+      sink: { kind: 'bytes', accept: () => undefined },
+    }));
+    const start = performance.now();
+    const result = await signBatch(documents, {
+      client,
+      credential,
+      clock: systemClock,
+      authorize: explicitAuthorizer(client, credential, () => {
+        step++;
+        return { pin: '1234', otp: otp() };
+      }),
+      options: { level: 'B-LTA', timestamper: pki.timestamper, revocation: pki.revocation },
+    });
+    const seconds = (performance.now() - start) / 1000;
+    if (result.signed !== size) throw new Error(`batch: ${result.failed} failed: ${JSON.stringify(result.results.find((r) => !r.ok))}`);
+    const perSecond = size / seconds;
+    console.log(
+      `gateway batch of ${size} at B-LTA:       ${perSecond.toFixed(0)} docs/s  ratio ${(perSecond / raw).toFixed(2)} of raw ` +
+        `(${seconds.toFixed(1)} s; prepare ${(result.timings.prepareMs / 1000).toFixed(1)} s, ${result.signHashCalls} signHash calls)`,
+    );
+  } finally {
+    await rssp.close();
   }
 }
 

@@ -3,7 +3,7 @@ import type { Clock } from '../core/clock.js';
 import type { AuditContext } from '../audit/index.js';
 import type { Authenticator, SadService } from '../auth/index.js';
 import type { KeyBackend } from '../keys/index.js';
-import type { LevelPlan, PrepareOptions, PreparedDocument, RevocationSource, Timestamper } from '../pades/index.js';
+import type { ExtensionWork, LevelPlan, PrepareOptions, PreparedDocument, RevocationSource, Timestamper } from '../pades/index.js';
 import type { CertificateAuthority, TimestampAuthority } from '../pki/index.js';
 import type { Store } from '../store/index.js';
 import type { KeyPool } from './key-pool.js';
@@ -80,6 +80,8 @@ export interface CscDeps {
 export interface DocumentPreparer {
   /** Phase one (`prepareSignature`) of `pdf` at `plan`'s level; the result holds `pdf` as its source and the whole plan. */
   prepare(pdf: Uint8Array, options: PrepareOptions, plan?: LevelPlan): Promise<PreparedDocument>;
+  /** Where phase two's B-LT/B-LTA document steps run (finishSignature's `extension`); inline when absent. */
+  readonly extension?: ExtensionWork;
 }
 
 /** Options of idempotent signing. */

@@ -229,6 +229,7 @@ export async function signDoc(
       preparedFor = { entry, documents };
       return documents;
     };
+    const extension = deps.documents?.extension === undefined ? {} : { extension: deps.documents.extension };
     return authorizeAndSign(digestOid(digest), hashes, async (chosenKey) => {
       const { key, entry } = chosenKey;
       const { cert } = entry;
@@ -239,7 +240,8 @@ export async function signDoc(
         const signer = keySigner(key, entry.keyRef, cert.chain, d.pades.algorithm);
         const document = prepared[i] as PreparedDocument;
         const signature = await signer.sign(document.signedAttributes);
-        signed.push(await finishSignature(document, { kind: 'signature', signature }));
+        // B-LT/B-LTA: the signed document is parsed and written on the same workers as phase one.
+        signed.push(await finishSignature(document, { kind: 'signature', signature }, { kind: 'memory' }, extension));
       }
       await audit(deps, ctx, binding, row.id, hashes, 'documents', docs.map((d) => d.pades.level));
       const response: Record<string, unknown> = { DocumentWithSignature: signed.map(toBase64) };

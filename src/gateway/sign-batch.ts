@@ -3,6 +3,8 @@
  * (phase one), authorize the whole set of DTBS/R hashes once (CSC v2 §8.2, SCAL 2 binds the
  * SAD to them; split only where the credential's `multisign` demands it), sign them with
  * `signatures/signHash` in chunks (§11.10), then finish each document (pades' one phase two) and deliver it.
+ * From B-T on, the documents of a chunk are finished a few at a time so their time-stamp requests
+ * overlap, and from B-LT on each certificate's validation data is fetched once for the batch.
  * A failing document is reported and the others go on; memory stays bounded because prepared
  * documents are spooled to disk next to their destination.
  */
@@ -12,6 +14,7 @@ import { isSignetError } from '../core/errors.js';
 import { digestAlgorithms } from '../cms/index.js';
 import { planLevel, type LevelOptions } from '../pades/index.js';
 import { checkRemoteSignature, normalizeSignatureValue, type CscClient, type RemoteCredential } from '../csc/client/index.js';
+import { revocationSourceForBatch } from '../pki/index.js';
 import type { HashAuthorization, HashAuthorizer } from './authorizer.js';
 import { GatewayError } from './errors.js';
 import { finishDocument, releaseDocument, spoolDocument, type SpoolBudget, type SpooledDocument } from './spooled-document.js';
@@ -38,6 +41,11 @@ export interface BatchSigningOptions {
   readonly signaturesPerAuthorization?: number;
   /** signHash calls in flight at once (default 2). */
   readonly concurrency?: number;
+  /**
+   * Documents of a signHash chunk finished at once (default 4): their signature-time-stamp,
+   * validation-data and document-timestamp requests overlap instead of waiting for each other.
+   */
+  readonly finishConcurrency?: number;
   /**
    * Check each returned signature with the certificate before embedding it (default true): a
    * wrong signature fails its document instead of producing an invalid PDF.
@@ -99,6 +107,7 @@ export async function signBatch(documents: readonly BatchDocument[], options: Ba
   const hashesPerCall = positive(options.hashesPerCall, 50, 'hashesPerCall');
   const perAuthorization = Math.min(positive(options.signaturesPerAuthorization, Math.min(credential.multisign, 1000), 'signaturesPerAuthorization'), credential.multisign);
   const concurrency = positive(options.concurrency, 2, 'concurrency');
+  const finishConcurrency = positive(options.finishConcurrency, 4, 'finishConcurrency');
   const verifySignatures = options.verifySignatures ?? true;
   const total = documents.length;
   const budget: SpoolBudget = { remaining: options.memoryBudgetBytes ?? 64 * 1024 * 1024, perDocument: 4 * 1024 * 1024 };
@@ -113,7 +122,10 @@ export async function signBatch(documents: readonly BatchDocument[], options: Ba
 
   // Phase one: prepare and spool every document.
   const { signatureAlgorithm } = credential.algorithm;
-  const levelOptions: LevelOptions = options.options ?? {};
+  const given: LevelOptions = options.options ?? {};
+  // Issue 19: the validation data of B-LT/B-LTA is fetched once per certificate for the whole
+  // batch (the signer's, its CA's and the TSA's are the same for every document).
+  const levelOptions: LevelOptions = given.revocation === undefined ? given : { ...given, revocation: revocationSourceForBatch(given.revocation) };
   // One plan for the batch: the level with its sources, and the room in /Contents for the
   // signature-time-stamp token (B-T and above), measured once.
   const plan = await planLevel(levelOptions, signatureAlgorithm.digest);
@@ -207,9 +219,9 @@ export async function signBatch(documents: readonly BatchDocument[], options: Ba
         failAll(part, 'sign', error);
         return;
       }
-      for (const [i, hash] of part.entries()) {
-        await embed(hash, new Uint8Array(Buffer.from(signatures[i] as string, 'base64')));
-      }
+      await runPool([...part.keys()], finishConcurrency, (i) =>
+        embed(part[i] as string, new Uint8Array(Buffer.from(signatures[i] as string, 'base64'))),
+      );
     });
   }
 

@@ -30,24 +30,47 @@ export interface DocumentTimestampOptions {
   readonly capacity?: number;
 }
 
+/** Options of {@link prepareDocumentTimestamp}: the room the token gets, measured beforehand (`documentTimestampCapacity`). */
+export interface DocumentTimestampRoom {
+  /** /Contents capacity in bytes. */
+  readonly capacity: number;
+  readonly digestAlgorithm: DigestAlgorithm;
+  readonly fieldName?: string;
+  readonly password?: string;
+}
+
 /**
- * Appends a document timestamp to `source` and returns the update (the timestamped file is
- * `source ‖ update`). Allowed under DocMDP P=1 (EN 319 142-1 §5.4.3: DSS and document timestamp
- * updates do not count as changes).
+ * A document timestamp waiting for its token (structured-clonable): the update with /ByteRange
+ * filled and /Contents zeroed, and the digest of the ByteRange bytes the token's messageImprint
+ * must carry (RFC 3161 §2.4.1).
+ */
+export interface PreparedDocumentTimestamp {
+  /** Length of the document the update is appended to. */
+  readonly documentLength: number;
+  readonly update: Uint8Array;
+  /** Absolute offset of the '<' of /Contents. */
+  readonly contentsStart: number;
+  readonly capacity: number;
+  readonly digestAlgorithm: DigestAlgorithm;
+  readonly digest: Uint8Array;
+}
+
+/**
+ * The document part of a document timestamp: parses `source`, writes the update with
+ * placeholders and digests the ByteRange — no timestamper, so it runs where the document is parsed
+ * (a worker thread in `signet serve`). Low level: prefer {@link addDocumentTimestamp}.
  *
  * @example
  * ```ts
- * const update = await addDocumentTimestamp(bytesSource(pdf), { timestamper });
+ * const prepared = prepareDocumentTimestamp(bytesSource(pdf), { capacity: 6000, digestAlgorithm: 'SHA-256' });
  * ```
  */
-export async function addDocumentTimestamp(source: ByteSource, options: DocumentTimestampOptions): Promise<Uint8Array> {
+export function prepareDocumentTimestamp(source: ByteSource, options: DocumentTimestampRoom): PreparedDocumentTimestamp {
   const doc = PdfDocument.open(source, options.password === undefined ? {} : { password: options.password });
   if (doc.ambiguities.length > 0) {
     throw ambiguousInputError(doc);
   }
-  const digestAlgorithm = options.digestAlgorithm ?? 'SHA-256';
-  const capacity =
-    options.capacity ?? documentTimestampCapacity(await measureTimestampToken(options.timestamper, digestAlgorithm));
+  const { capacity, digestAlgorithm } = options;
   const target = chooseField(doc, options.fieldName);
   requireSigningPermission(doc, target.kind);
 
@@ -84,7 +107,44 @@ export async function addDocumentTimestamp(source: ByteSource, options: Document
   const offsets = locatePlaceholders(update, doc.length, objectOffset, capacity);
   const byteRange = fillByteRange(update, doc.length, offsets);
   const digest = digestByteRange(source, update, byteRange, digestAlgorithm);
-  const token = await options.timestamper.timestamp(digest, digestAlgorithm);
-  fillContents(update, doc.length, offsets.contentsStart, capacity, token);
+  return { documentLength: doc.length, update, contentsStart: offsets.contentsStart, capacity, digestAlgorithm, digest };
+}
+
+/**
+ * Asks `timestamper` for the token of `prepared` and returns the finished update (a copy: the
+ * prepared update is not written to). A token larger than the room is
+ * `ERR_PADES_CONTENTS_OVERFLOW` (the next plan measures the timestamper again).
+ *
+ * @example
+ * ```ts
+ * const update = await stampDocumentTimestamp(prepared, timestamper);
+ * ```
+ */
+export async function stampDocumentTimestamp(prepared: PreparedDocumentTimestamp, timestamper: Timestamper): Promise<Uint8Array> {
+  const token = await timestamper.timestamp(prepared.digest, prepared.digestAlgorithm);
+  const update = prepared.update.slice();
+  fillContents(update, prepared.documentLength, prepared.contentsStart, prepared.capacity, token);
   return update;
+}
+
+/**
+ * Appends a document timestamp to `source` and returns the update (the timestamped file is
+ * `source ‖ update`). Allowed under DocMDP P=1 (EN 319 142-1 §5.4.3: DSS and document timestamp
+ * updates do not count as changes).
+ *
+ * @example
+ * ```ts
+ * const update = await addDocumentTimestamp(bytesSource(pdf), { timestamper });
+ * ```
+ */
+export async function addDocumentTimestamp(source: ByteSource, options: DocumentTimestampOptions): Promise<Uint8Array> {
+  const digestAlgorithm = options.digestAlgorithm ?? 'SHA-256';
+  const capacity = options.capacity ?? documentTimestampCapacity(await measureTimestampToken(options.timestamper, digestAlgorithm));
+  const prepared = prepareDocumentTimestamp(source, {
+    capacity,
+    digestAlgorithm,
+    ...(options.password === undefined ? {} : { password: options.password }),
+    ...(options.fieldName === undefined ? {} : { fieldName: options.fieldName }),
+  });
+  return stampDocumentTimestamp(prepared, options.timestamper);
 }

@@ -12,9 +12,19 @@ import { appendedSource } from './appended-source.js';
 import { contentsDigits } from './byte-range.js';
 import { PadesError } from './errors.js';
 import { extendSource, levelAtLeast } from './extend-pdf.js';
+import type { ExtensionWork } from './extension-steps.js';
 import { addSignatureTimestamp } from './signature-timestamp.js';
 import { writeFileAtomically, writeIntoSpool, type SignatureSink } from './signature-sink.js';
 import type { PreparedDocument, SignatureValue } from './types.js';
+
+/** Where phase two does its document work. */
+export interface FinishOptions {
+  /**
+   * Where the B-LT/B-LTA steps parse and write the signed document (`extendSource`'s `work`):
+   * inline when absent; `signet serve` passes its document workers.
+   */
+  readonly extension?: ExtensionWork;
+}
 
 /** The CMS SignedData of a raw signature value over the prepared signed attributes (B-B). */
 export function buildContainer(prepared: PreparedDocument, signature: Uint8Array): Uint8Array {
@@ -51,12 +61,13 @@ export function signedUpdate(prepared: PreparedDocument, cms: Uint8Array): Uint8
 }
 
 /** The updates that raise the signed document to the plan's level (B-LT and B-LTA). */
-async function levelUpdates(prepared: PreparedDocument, signed: ByteSource): Promise<Uint8Array> {
+async function levelUpdates(prepared: PreparedDocument, signed: ByteSource, options: FinishOptions): Promise<Uint8Array> {
   const { plan } = prepared;
-  return extendSource(signed, {
-    ...plan,
-    ...(prepared.password === undefined ? {} : { password: prepared.password }),
-  });
+  return extendSource(
+    signed,
+    { ...plan, ...(prepared.password === undefined ? {} : { password: prepared.password }) },
+    options.extension,
+  );
 }
 
 function originalOf(prepared: PreparedDocument): ByteSource {
@@ -85,10 +96,10 @@ function concatenation(source: ByteSource, parts: readonly Uint8Array[]): Uint8A
  * The updates phase two appends to the original document (the signed update, then from B-LT on
  * the DSS and document timestamp): what {@link finishSignature} writes, without a sink.
  */
-export async function finishUpdates(prepared: PreparedDocument, value: SignatureValue): Promise<Uint8Array[]> {
+export async function finishUpdates(prepared: PreparedDocument, value: SignatureValue, options: FinishOptions = {}): Promise<Uint8Array[]> {
   const update = signedUpdate(prepared, await signatureContainer(prepared, value));
   if (!levelAtLeast(prepared.plan.level, 'B-LT')) return [update];
-  return [update, await levelUpdates(prepared, appendedSource(originalOf(prepared), update))];
+  return [update, await levelUpdates(prepared, appendedSource(originalOf(prepared), update), options)];
 }
 
 /**
@@ -104,15 +115,21 @@ export async function finishUpdates(prepared: PreparedDocument, value: Signature
  * const signed = await finishSignature(prepared, { kind: 'signature', signature });
  * ```
  */
-export async function finishSignature(prepared: PreparedDocument, value: SignatureValue, sink?: { readonly kind: 'memory' }): Promise<Uint8Array>;
-export async function finishSignature(prepared: PreparedDocument, value: SignatureValue, sink: SignatureSink): Promise<Uint8Array | undefined>;
+export async function finishSignature(
+  prepared: PreparedDocument,
+  value: SignatureValue,
+  sink?: { readonly kind: 'memory' },
+  options?: FinishOptions,
+): Promise<Uint8Array>;
+export async function finishSignature(prepared: PreparedDocument, value: SignatureValue, sink: SignatureSink, options?: FinishOptions): Promise<Uint8Array | undefined>;
 export async function finishSignature(
   prepared: PreparedDocument,
   value: SignatureValue,
   sink: SignatureSink = { kind: 'memory' },
+  options: FinishOptions = {},
 ): Promise<Uint8Array | undefined> {
   if (sink.kind !== 'spool') {
-    const parts = await finishUpdates(prepared, value);
+    const parts = await finishUpdates(prepared, value, options);
     const original = originalOf(prepared);
     if (sink.kind === 'memory') return concatenation(original, parts);
     await writeFileAtomically(sink.path, original, parts);
@@ -126,7 +143,7 @@ export async function finishSignature(
       const signed = FileSource.open(spoolPath);
       let more: Uint8Array;
       try {
-        more = await levelUpdates(prepared, signed);
+        more = await levelUpdates(prepared, signed, options);
       } finally {
         signed.close();
       }

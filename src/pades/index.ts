@@ -1,6 +1,6 @@
 /** PAdES signing (ETSI EN 319 142-1): staged prepare → sign → embed, fields, appearances, DocMDP, levels B-T/B-LT/B-LTA. */
 export { prepareSignature, preparePdf } from './prepare-signature.js';
-export { finishSignature, finishUpdates, signatureContainer } from './finish-signature.js';
+export { finishSignature, finishUpdates, signatureContainer, type FinishOptions } from './finish-signature.js';
 export { planLevel, planData, planFor, baselinePlan } from './level-plan.js';
 export { preparedFromJson, preparedToJson, type PreparedContext } from './prepared-json.js';
 export { spoolSignature, temporaryPathFor, writeFileAtomically, type SignatureSink } from './signature-sink.js';
@@ -16,9 +16,34 @@ export {
 } from './sign-pdf.js';
 export { extendPdf, extendSource, levelAtLeast, type ExtendOptions } from './extend-pdf.js';
 export { addSignatureTimestamp } from './signature-timestamp.js';
-export { addDocumentTimestamp, type DocumentTimestampOptions } from './document-timestamp.js';
+export {
+  addDocumentTimestamp,
+  prepareDocumentTimestamp,
+  stampDocumentTimestamp,
+  type DocumentTimestampOptions,
+  type DocumentTimestampRoom,
+  type PreparedDocumentTimestamp,
+} from './document-timestamp.js';
+export {
+  inlineExtensionWork,
+  planExtension,
+  writeExtension,
+  type ExtensionPlan,
+  type ExtensionPlanRequest,
+  type ExtensionWork,
+  type ExtensionWrite,
+  type ExtensionWriteRequest,
+} from './extension-steps.js';
 export { buildDssUpdate, readDss, type DssContent } from './document-security-store.js';
-export { ValidationDataCollector, vriKeyOf, type SignatureMaterial, type ValidationMaterial } from './validation-data.js';
+export {
+  ValidationDataCollector,
+  planEvidence,
+  vriKeyOf,
+  type EvidencePlan,
+  type PlannedSignature,
+  type SignatureMaterial,
+  type ValidationMaterial,
+} from './validation-data.js';
 export { listPdfSignatures, type PdfSignature } from './pdf-signatures.js';
 export { appendedSource } from './appended-source.js';
 export { documentTimestampCapacity, measureTimestampToken, signatureTimestampReserve } from './timestamp-reserve.js';

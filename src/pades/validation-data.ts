@@ -55,44 +55,179 @@ class MaterialSet {
   }
 }
 
+/**
+ * Certificates by fingerprint and the issuer of each (RFC 5280 §6.1: the issuer's subject names
+ * the certificate's issuer and its key verifies the signature). Pure: no fetches, so it runs
+ * where the document is parsed (a worker thread in `signet serve`).
+ */
+class CertificatePool {
+  /** By fingerprint: the DER and, once needed, its parse (undefined: not parsed yet; null: not a certificate). */
+  readonly #pool = new Map<string, { readonly der: Uint8Array; parsed?: X509Certificate | null }>();
+  /** Links known in advance (an {@link EvidencePlan}'s), by the certificate's fingerprint. */
+  readonly #links = new Map<string, Uint8Array>();
+
+  add(der: Uint8Array): void {
+    const key = fingerprint(der);
+    if (!this.#pool.has(key)) this.#pool.set(key, { der });
+  }
+
+  /** Records that `issuer` issued `der` (found by the planner), so it is not searched for again. */
+  link(der: Uint8Array, issuer: Uint8Array): void {
+    this.add(der);
+    this.add(issuer);
+    this.#links.set(fingerprint(der), issuer);
+  }
+
+  x509(der: Uint8Array): X509Certificate | undefined {
+    const key = fingerprint(der);
+    let entry = this.#pool.get(key);
+    if (entry === undefined) {
+      entry = { der };
+      this.#pool.set(key, entry);
+    }
+    return this.#parsed(entry);
+  }
+
+  #parsed(entry: { readonly der: Uint8Array; parsed?: X509Certificate | null }): X509Certificate | undefined {
+    if (entry.parsed === undefined) {
+      try {
+        entry.parsed = new X509Certificate(entry.der);
+      } catch {
+        entry.parsed = null;
+      }
+    }
+    return entry.parsed ?? undefined;
+  }
+
+  issuerOf(der: Uint8Array): Uint8Array | undefined {
+    const linked = this.#links.get(fingerprint(der));
+    if (linked !== undefined) return linked;
+    const cert = this.x509(der);
+    if (!cert || cert.checkIssued(cert)) return undefined; // self-issued: a root, nothing above it
+    for (const entry of this.#pool.values()) {
+      const c = this.#parsed(entry);
+      if (c && c.fingerprint256 !== cert.fingerprint256 && cert.checkIssued(c) && cert.verify(c.publicKey)) return entry.der;
+    }
+    return undefined;
+  }
+}
+
+/** Signed containers to cover for a signature: itself, plus its signature-time-stamp tokens. */
+function containersOf(container: Uint8Array | undefined, isDocumentTimestamp: boolean): SignedDataView[] {
+  if (!container) return [];
+  let sd: SignedDataView;
+  try {
+    sd = parseSignedData(container);
+  } catch {
+    return [];
+  }
+  const out = [sd];
+  if (isDocumentTimestamp) return out;
+  for (const si of sd.signerInfos) {
+    for (const attr of si.unsignedAttributes) {
+      if (attr.oid !== cmsOids.id_aa_signatureTimeStampToken) continue;
+      for (const token of attr.values) {
+        try {
+          out.push(parseSignedData(token));
+        } catch {
+          // an unreadable token contributes nothing; validation reports it
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * The validation data a document needs, planned from the document alone (structured-clonable):
+ * the certification path of every signer — of each signature, its signature-time-stamps and each
+ * document timestamp — as links between certificates. What to fetch for it is the revocation
+ * evidence of each linked certificate ({@link ValidationDataCollector.collectPlanned}).
+ */
+export interface EvidencePlan {
+  /** Distinct certificates (DER) of the signers' paths. */
+  readonly certificates: readonly Uint8Array[];
+  /** For each certificate, the index of its issuer in `certificates`; -1: a root, or an issuer the document does not hold. */
+  readonly issuers: readonly number[];
+  /** One entry per signature and document timestamp, in document order. */
+  readonly signatures: readonly PlannedSignature[];
+}
+
+/** The planned part of one signature: its VRI key and the indexes of its signers' certificates. */
+export interface PlannedSignature {
+  /** ISO 32000-2 §12.8.4.4: uppercase hex SHA-1 of the signature's /Contents value. */
+  readonly vriKey: string;
+  /** The signer of the signature (or timestamp) and of each of its signature-time-stamp tokens. */
+  readonly signers: readonly number[];
+}
+
+/**
+ * Plans the validation data of `signatures` (all of a document's, with the DSS's and the caller's
+ * certificates as `extraCertificates` for path building): CMS parsing and path building, no
+ * fetches. Low level: prefer `extendSource`, which fetches what this names.
+ *
+ * @example
+ * ```ts
+ * const plan = planEvidence(listPdfSignatures(doc), readDss(doc).certificates);
+ * ```
+ */
+export function planEvidence(signatures: readonly PdfSignature[], extraCertificates: readonly Uint8Array[] = []): EvidencePlan {
+  const pool = new CertificatePool();
+  for (const c of extraCertificates) pool.add(c);
+  const containers = signatures.map((sig) => containersOf(sig.container, sig.isDocumentTimestamp));
+  for (const list of containers) for (const sd of list) for (const c of sd.certificates) pool.add(c);
+  const certificates: Uint8Array[] = [];
+  const issuers: number[] = [];
+  const indexes = new Map<string, number>();
+  const indexOf = (der: Uint8Array): number => {
+    const key = fingerprint(der);
+    let i = indexes.get(key);
+    if (i === undefined) {
+      i = certificates.push(der) - 1;
+      issuers.push(-1);
+      indexes.set(key, i);
+    }
+    return i;
+  };
+  const walk = (leaf: Uint8Array): number => {
+    const first = indexOf(leaf);
+    let current = leaf;
+    let at = first;
+    const seen = new Set<number>();
+    for (let depth = 0; depth < MAX_PATH && !seen.has(at); depth++) {
+      seen.add(at);
+      if (issuers[at] !== -1) break; // walked before: the rest of the path is known
+      const issuer = pool.issuerOf(current);
+      if (issuer === undefined) break;
+      const next = indexOf(issuer);
+      issuers[at] = next;
+      current = issuer;
+      at = next;
+    }
+    return first;
+  };
+  const planned = signatures.map((sig, k): PlannedSignature => {
+    const signers: number[] = [];
+    for (const sd of containers[k] ?? []) {
+      for (const si of sd.signerInfos) {
+        const signer = findSignerCertificate(sd, si);
+        if (signer) signers.push(walk(signer));
+      }
+    }
+    return { vriKey: vriKeyOf(sig.contents), signers };
+  });
+  return { certificates, issuers, signatures: planned };
+}
+
 /** Gathers paths and revocation evidence; one instance per extension run (its caches are per run). */
 export class ValidationDataCollector {
   readonly #revocation: RevocationSource;
-  readonly #parsed = new Map<string, X509Certificate | undefined>();
-  readonly #pool = new Map<string, Uint8Array>();
+  readonly #pool = new CertificatePool();
   readonly #fetched = new Map<string, Promise<RevocationData>>();
 
   constructor(revocation: RevocationSource, extraCertificates: readonly Uint8Array[] = []) {
     this.#revocation = revocation;
-    for (const c of extraCertificates) this.#addToPool(c);
-  }
-
-  #addToPool(der: Uint8Array): void {
-    this.#pool.set(fingerprint(der), der);
-  }
-
-  #x509(der: Uint8Array): X509Certificate | undefined {
-    const key = fingerprint(der);
-    if (!this.#parsed.has(key)) {
-      let cert: X509Certificate | undefined;
-      try {
-        cert = new X509Certificate(der);
-      } catch {
-        cert = undefined;
-      }
-      this.#parsed.set(key, cert);
-    }
-    return this.#parsed.get(key);
-  }
-
-  #issuerOf(der: Uint8Array): Uint8Array | undefined {
-    const cert = this.#x509(der);
-    if (!cert || cert.checkIssued(cert)) return undefined; // self-issued: a root, nothing above it
-    for (const candidate of this.#pool.values()) {
-      const c = this.#x509(candidate);
-      if (c && c.fingerprint256 !== cert.fingerprint256 && cert.checkIssued(c) && cert.verify(c.publicKey)) return candidate;
-    }
-    return undefined;
+    for (const c of extraCertificates) this.#pool.add(c);
   }
 
   /** Revocation data for `cert` issued by `issuer`, fetched once per certificate. */
@@ -101,7 +236,7 @@ export class ValidationDataCollector {
     let pending = this.#fetched.get(key);
     if (!pending) {
       pending = this.#revocation.fetch(cert, issuer).catch((cause: unknown) => {
-        const subject = this.#x509(cert)?.subject.replace(/\n/g, ', ') ?? 'a certificate';
+        const subject = this.#pool.x509(cert)?.subject.replace(/\n/g, ', ') ?? 'a certificate';
         throw new PadesError(
           'ERR_PADES_REVOCATION_UNAVAILABLE',
           `no revocation evidence for ${subject}${isSignetError(cause) ? `: ${cause.message}` : ''}`,
@@ -124,12 +259,12 @@ export class ValidationDataCollector {
         if (done.has(key)) break;
         done.add(key);
         into.add('certificates', current);
-        const issuer = this.#issuerOf(current);
+        const issuer = this.#pool.issuerOf(current);
         if (issuer === undefined) break;
         const data = await this.#revocationFor(current, issuer);
         into.addAll(data);
         for (const c of data.certificates) {
-          this.#addToPool(c);
+          this.#pool.add(c);
           queue.push(c);
         }
         current = issuer;
@@ -137,36 +272,46 @@ export class ValidationDataCollector {
     }
   }
 
-  /** Signed containers to cover for a signature: itself, plus its signature-time-stamp tokens. */
-  #containersOf(container: Uint8Array | undefined, isDocumentTimestamp: boolean): SignedDataView[] {
-    if (!container) return [];
-    let sd: SignedDataView;
-    try {
-      sd = parseSignedData(container);
-    } catch {
-      return [];
-    }
-    const out = [sd];
-    if (isDocumentTimestamp) return out;
-    for (const si of sd.signerInfos) {
-      for (const attr of si.unsignedAttributes) {
-        if (attr.oid !== cmsOids.id_aa_signatureTimeStampToken) continue;
-        for (const token of attr.values) {
-          try {
-            out.push(parseSignedData(token));
-          } catch {
-            // an unreadable token contributes nothing; validation reports it
-          }
-        }
-      }
-    }
-    return out;
-  }
-
   /** Collects the material of one signature or document timestamp. */
   async collect(sig: PdfSignature): Promise<SignatureMaterial> {
-    const material = await this.#material(this.#containersOf(sig.container, sig.isDocumentTimestamp));
+    const material = await this.#material(containersOf(sig.container, sig.isDocumentTimestamp));
     return { vriKey: vriKeyOf(sig.contents), ...material };
+  }
+
+  /**
+   * Fetches what `plan` names (planned where the document was parsed, {@link planEvidence}): for
+   * each signature, its signers' paths and the revocation evidence of every certificate on them,
+   * and the paths and evidence of the certificates that evidence brings (a delegated OCSP
+   * responder's). The document's certificates are not parsed again here: their links come from
+   * the plan.
+   *
+   * @example
+   * ```ts
+   * const materials = await new ValidationDataCollector(revocation).collectPlanned(plan);
+   * ```
+   */
+  async collectPlanned(plan: EvidencePlan): Promise<SignatureMaterial[]> {
+    plan.certificates.forEach((der, i) => {
+      const issuer = plan.certificates[plan.issuers[i] ?? -1];
+      if (issuer === undefined) this.#pool.add(der);
+      else this.#pool.link(der, issuer);
+    });
+    // Every planned link's evidence is asked for at once (the source bounds how many run); the
+    // paths below then read the answers in order. A failure surfaces where the path reaches it.
+    plan.certificates.forEach((der, i) => {
+      const issuer = plan.certificates[plan.issuers[i] ?? -1];
+      if (issuer !== undefined) void this.#revocationFor(der, issuer).catch(() => undefined);
+    });
+    const out: SignatureMaterial[] = [];
+    for (const sig of plan.signatures) {
+      const set = new MaterialSet();
+      for (const i of sig.signers) {
+        const leaf = plan.certificates[i];
+        if (leaf !== undefined) await this.#cover(leaf, set);
+      }
+      out.push({ vriKey: sig.vriKey, certificates: set.certificates, ocspResponses: set.ocspResponses, crls: set.crls });
+    }
+    return out;
   }
 
   /**
@@ -180,12 +325,12 @@ export class ValidationDataCollector {
    * ```
    */
   async collectContainer(container: Uint8Array): Promise<ValidationMaterial> {
-    return this.#material(this.#containersOf(container, false));
+    return this.#material(containersOf(container, false));
   }
 
   async #material(containers: readonly SignedDataView[]): Promise<ValidationMaterial> {
     const set = new MaterialSet();
-    for (const sd of containers) for (const c of sd.certificates) this.#addToPool(c);
+    for (const sd of containers) for (const c of sd.certificates) this.#pool.add(c);
     for (const sd of containers) {
       for (const si of sd.signerInfos) {
         const signer = findSignerCertificate(sd, si);

@@ -1,17 +1,20 @@
 /**
  * The server's document work on worker threads (issue 15, docs/security.md INV-7): signDoc's and
  * the web gateway's `prepareSignature` — the parse, the checks before signing and the incremental
- * update —, the gateway's upload check (the page count) and the
+ * update —, the document steps of their B-LT/B-LTA extension (the signed document's parse, its
+ * evidence plan, the DSS and document timestamp updates: `planExtension`, `writeExtension`), the
+ * gateway's upload check (the page count) and the
  * validate endpoint's `verifyPdfLongTerm` run in a pool worker with a heap limit and a deadline;
- * the key operation and the embedding stay on the caller's thread. A worker that runs out of
+ * the key operation, the /Contents fill and the fetches (time-stamps, OCSP, CRLs) stay on the
+ * caller's thread. A worker that runs out of
  * memory, dies or overruns the deadline fails that request with a coded error
  * (`ERR_PDF_LIMIT_MEMORY`, `ERR_PDF_LIMIT_TIME`), and the server keeps answering meanwhile.
  */
 import type { DocumentPreparer } from '../csc/index.js';
-import { PadesError, baselinePlan, planData, type PadesErrorCode } from '../pades/index.js';
+import { PadesError, baselinePlan, planData, type ExtensionWork, type PadesErrorCode } from '../pades/index.js';
 import type { ParseLimits } from '../core/limits.js';
 import { isSignetError } from '../core/errors.js';
-import { PdfError, bytesSource, parseLimitsFromEnvironment, type PdfErrorCode } from '../pdf/index.js';
+import { PdfError, bytesSource, parseLimitsFromEnvironment, type ByteSource, type PdfErrorCode } from '../pdf/index.js';
 import type { DocumentReport, RevocationMode, WantedRevocation } from '../validation/index.js';
 import { ServerError } from './errors.js';
 import type { DocumentJob, DocumentJobResult } from './pdf-preparation-worker.js';
@@ -35,6 +38,8 @@ export interface PooledPdfPreparer extends DocumentPreparer {
   validate(pdf: Uint8Array, trustAnchors: readonly Uint8Array[], at: Date, revocation?: RevocationMode): Promise<DocumentReport>;
   /** The certificates of `pdf`'s paths whose revocation status is to be looked up (revocationWanted). */
   revocationWanted(pdf: Uint8Array, trustAnchors: readonly Uint8Array[], at: Date): Promise<readonly WantedRevocation[]>;
+  /** The B-LT/B-LTA extension's document steps on the same workers (finishSignature's `extension`). */
+  readonly extension: ExtensionWork;
   /** The document workers' figures (signet_pdf_workers*). */
   stats(): WorkerPoolStats;
   close(): Promise<void>;
@@ -101,6 +106,12 @@ function rebuild(error: { readonly code: string; readonly message: string }): Er
   return new ServerError('ERR_SERVER_PDF_UNREADABLE', error.message, { detail: { code: error.code } });
 }
 
+/** The whole of `document` as bytes the worker receives by structured clone (a view is cut to its bytes first). */
+function wholeOf(document: ByteSource): Uint8Array {
+  const bytes = document.read(0, document.length);
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
+}
+
 /**
  * Builds the preparer.
  *
@@ -145,6 +156,18 @@ export function createPdfPreparer(options: PdfPreparerOptions = {}): PooledPdfPr
       const result = await run({ task: 'revocation-wanted', pdf, trustAnchors, at });
       if (!('wanted' in result)) throw new ServerError('ERR_SERVER_PDF_UNREADABLE', 'the worker answered another task');
       return result.wanted;
+    },
+    extension: {
+      async planExtension(document, request) {
+        const result = await run({ task: 'extension-plan', pdf: wholeOf(document), request });
+        if (!('extensionPlan' in result)) throw new ServerError('ERR_SERVER_PDF_UNREADABLE', 'the worker answered another task');
+        return result.extensionPlan;
+      },
+      async writeExtension(document, request) {
+        const result = await run({ task: 'extension-write', pdf: wholeOf(document), request });
+        if (!('extensionWrite' in result)) throw new ServerError('ERR_SERVER_PDF_UNREADABLE', 'the worker answered another task');
+        return result.extensionWrite;
+      },
     },
     stats: () => pool.stats(),
     close: () => pool.close(),

@@ -1,19 +1,36 @@
 /**
  * Worker-thread entry of the server's document work (issue 15): signDoc's and the web gateway's
- * preparation (prepareSignature: parse, checks, incremental update), the gateway's upload check (the
+ * preparation (prepareSignature: parse, checks, incremental update), the document steps of their
+ * B-LT/B-LTA extension (planExtension, writeExtension), the gateway's upload check (the
  * page count) and the validate endpoint's verifyPdfLongTerm run here, in a
  * worker with a heap limit and a deadline, so a hostile PDF never stalls the server's event loop.
  * Errors come back as their code and message.
  */
 import { parentPort } from 'node:worker_threads';
 import { isSignetError } from '../core/errors.js';
-import { prepareSignature, type LevelPlan, type PrepareOptions, type PreparedDocument } from '../pades/index.js';
-import { PdfDocument } from '../pdf/index.js';
+import {
+  planExtension,
+  prepareSignature,
+  writeExtension,
+  type ExtensionPlan,
+  type ExtensionPlanRequest,
+  type ExtensionWrite,
+  type ExtensionWriteRequest,
+  type LevelPlan,
+  type PrepareOptions,
+  type PreparedDocument,
+} from '../pades/index.js';
+import { PdfDocument, bytesSource } from '../pdf/index.js';
 import { revocationWanted, verifyPdfLongTerm, type DocumentReport, type RevocationMode, type WantedRevocation } from '../validation/index.js';
 
-/** One job (all structured-clonable): prepare a signature, count the pages, or validate a document at a time. */
+/**
+ * One job (all structured-clonable): prepare a signature, plan or write the extension of a signed
+ * document, count the pages, or validate a document at a time.
+ */
 export type DocumentJob =
   | { readonly task: 'prepare'; readonly pdf: Uint8Array; readonly options: PrepareOptions; readonly plan: LevelPlan }
+  | { readonly task: 'extension-plan'; readonly pdf: Uint8Array; readonly request: ExtensionPlanRequest }
+  | { readonly task: 'extension-write'; readonly pdf: Uint8Array; readonly request: ExtensionWriteRequest }
   | { readonly task: 'pages'; readonly pdf: Uint8Array }
   | { readonly task: 'validate'; readonly pdf: Uint8Array; readonly trustAnchors: readonly Uint8Array[]; readonly at: Date; readonly revocation?: RevocationMode }
   | { readonly task: 'revocation-wanted'; readonly pdf: Uint8Array; readonly trustAnchors: readonly Uint8Array[]; readonly at: Date };
@@ -21,6 +38,8 @@ export type DocumentJob =
 /** The answer: the result, or the coded error that refused the document. */
 export type DocumentJobResult =
   | { readonly prepared: Omit<PreparedDocument, 'source'> }
+  | { readonly extensionPlan: ExtensionPlan }
+  | { readonly extensionWrite: ExtensionWrite }
   | { readonly pages: number }
   | { readonly report: DocumentReport }
   | { readonly wanted: readonly WantedRevocation[] }
@@ -33,6 +52,8 @@ function run(job: DocumentJob): DocumentJobResult {
     delete prepared.source;
     return { prepared: prepared as Omit<PreparedDocument, 'source'> };
   }
+  if (job.task === 'extension-plan') return { extensionPlan: planExtension(bytesSource(job.pdf), job.request) };
+  if (job.task === 'extension-write') return { extensionWrite: writeExtension(bytesSource(job.pdf), job.request) };
   if (job.task === 'pages') return { pages: PdfDocument.open(job.pdf).pages().length };
   const at = job.at;
   if (job.task === 'revocation-wanted') return { wanted: revocationWanted(job.pdf, { trustAnchors: job.trustAnchors, now: at }) };

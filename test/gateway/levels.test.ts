@@ -58,6 +58,34 @@ describe('gateway: batch signing at PAdES levels', () => {
     for (const fn of cleanups.reverse()) await fn();
   });
 
+  it('issue 19: a batch of 5 at B-LT asks the OCSP responder once per certificate (the signer\'s and the TSA\'s), not once per document', async (t) => {
+    const dir = tempDir(t);
+    const credential = await loadRemoteCredential(client, 'ec');
+    const docs: BatchDocument[] = [0, 1, 2, 3, 4].map((i) => ({
+      id: `doc-${i}`,
+      source: { kind: 'bytes', bytes: makeBasePdf({ text: `evidence once ${i}` }) },
+      sink: { kind: 'file', path: join(dir, `${i}.pdf`) },
+    }));
+    const asked = (): number => ['POST /ocsp', 'GET /ocsp', 'GET /crl'].reduce((n, k) => n + (pki.hits.get(k) ?? 0), 0);
+    const before = asked();
+    const result = await signBatch(docs, {
+      client,
+      credential,
+      clock: systemClock,
+      authorize: explicitAuthorizer(client, credential, () => {
+        otpCounter++;
+        return { pin: '1234', otp: otp() };
+      }),
+      options: { level: 'B-LT', timestamper: pki.timestamper, revocation: pki.revocation },
+    });
+    assert.equal(result.signed, 5, JSON.stringify(result.results));
+    assert.equal(asked() - before, 2, 'one OCSP request for the signer, one for the TSA, for the whole batch');
+    for (const i of [0, 1, 2, 3, 4]) {
+      const { dss } = readBack(new Uint8Array(readFileSync(join(dir, `${i}.pdf`))));
+      assert.equal(dss.ocspResponses.length, 2, `document ${i} holds both responses`);
+    }
+  });
+
   for (const level of ['B-T', 'B-LTA'] as const satisfies readonly PadesLevel[]) {
     it(`signs 3 files at ${level}; pdfsig, qpdf and the token checks accept them`, async (t) => {
       if (!requireTools(t, 'pdfsig', 'qpdf', 'certutil')) return;

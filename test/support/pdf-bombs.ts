@@ -3,7 +3,7 @@
  * files whose streams inflate a thousand-fold. Generated, never stored.
  */
 import { deflateSync } from 'node:zlib';
-import { PdfDocument, PdfRef, serializeObject } from '../../src/pdf/index.js';
+import { IncrementalWriter, PdfDict, PdfDocument, PdfName, PdfRef, PdfStream, serializeObject } from '../../src/pdf/index.js';
 
 const MiB = 1024 * 1024;
 
@@ -102,4 +102,27 @@ export function acroFormFieldBombs(pdf: Uint8Array, fields = 20, mib = 30): Uint
   const index = rows.map((r) => `${r[0]} 1`).join(' ');
   body += `${xsNum} 0 obj\n<</Type /XRef /Size ${next} /W [1 4 2] /Index [${index}] /Root ${root.num} ${root.gen} R /Prev ${doc.revisions[0]!.startxref} /Length ${table.length}>>\nstream\n${table.toString('latin1')}\nendstream\nendobj\nstartxref\n${xsOff}\n%%EOF\n`;
   return new Uint8Array(Buffer.concat([pdf, Buffer.from(body, 'latin1')]));
+}
+
+/**
+ * `pdf` plus an update whose catalog names a /DSS (ISO 32000-2 §12.8.4.3) with `streams` /Certs
+ * entries, each a stream of its own that inflates to `mib` MiB — under the per-stream limit and,
+ * together, under the document's budget. Signing never reads the DSS; a B-LT extension reads it
+ * (to reuse and merge it) each time it opens the signed file, and pays the inflation each time.
+ */
+export function dssStreamBombs(pdf: Uint8Array, streams = 16, mib = 30): Uint8Array {
+  const doc = PdfDocument.open(pdf);
+  const writer = new IncrementalWriter(doc);
+  const z = new Uint8Array(deflateSync(Buffer.alloc(mib * MiB), { level: 9 }));
+  const certs = Array.from({ length: streams }, () => {
+    const ref = writer.allocate();
+    writer.set(ref, new PdfStream(PdfDict.of({ Filter: PdfName.of('FlateDecode') }), z));
+    return ref;
+  });
+  const dss = writer.allocate();
+  writer.set(dss, PdfDict.of({ Type: PdfName.of('DSS'), Certs: certs }));
+  const catalog = doc.catalog.clone();
+  catalog.set('DSS', dss);
+  writer.set(doc.trailer.get('Root') as PdfRef, catalog);
+  return new Uint8Array(Buffer.concat([pdf, writer.build().bytes]));
 }

@@ -7,7 +7,7 @@
 import type { AuditContext } from '../../audit/index.js';
 import type { SecretBox, SecretHasher } from '../../auth/index.js';
 import type { Clock } from '../../core/clock.js';
-import type { LevelPlan, PrepareOptions, PreparedDocument } from '../../pades/index.js';
+import type { ExtensionWork, LevelPlan, PrepareOptions, PreparedDocument } from '../../pades/index.js';
 import type { Store } from '../../store/index.js';
 import { GatewayError } from '../errors.js';
 import type { OAuthFetch } from '../oauth-code-flow.js';
@@ -57,6 +57,8 @@ export interface JobDocumentWork {
   pageCount(pdf: Uint8Array): Promise<number>;
   /** Phase one of a document (`preparePdf`). */
   prepare(pdf: Uint8Array, options: PrepareOptions, plan?: LevelPlan): Promise<PreparedDocument>;
+  /** Where phase two's B-LT/B-LTA document steps run (finishSignature's `extension`); inline when absent. */
+  readonly extension?: ExtensionWork;
 }
 
 /** The gateway jobs' dependencies. */

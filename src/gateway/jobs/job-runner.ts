@@ -285,7 +285,9 @@ export class JobRunner {
         throw new GatewayError('ERR_GATEWAY_DOCUMENT_CHANGED', 'this document was changed after you approved it; it was not signed');
       }
       const signature = checkRemoteSignature(credential, signedAttributes, new Uint8Array(Buffer.from(value, 'base64')));
-      const signed = await finishSignature(prepared, { kind: 'signature', signature });
+      // B-LT/B-LTA: the signed document is parsed and written on the document workers when there are any.
+      const extension = context.documents?.extension;
+      const signed = await finishSignature(prepared, { kind: 'signature', signature }, { kind: 'memory' }, extension === undefined ? {} : { extension });
       const now = context.clock.now().getTime();
       await context.store.transaction(async (trx) => {
         await setGatewayDocumentSigned(trx, doc.id, context.secretBox.seal(signed, documentAad(job.id, doc.id, 'signed')), signed.length, now);

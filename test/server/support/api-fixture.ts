@@ -16,11 +16,17 @@ import { openServices, serverEnv } from './server-fixture.js';
 /** A clock tests move forward. */
 export interface MovableClock extends Clock {
   advance(ms: number): void;
+  /**
+   * From now on the clock reads the real time: for what a test does after its last OTP with the
+   * in-process TSA, whose genTime is checked against the database's clock (docs/security.md FLT-17).
+   */
+  followRealTime(): void;
 }
 
 function movableClock(): MovableClock {
   let t = Math.floor(Date.now() / 30_000) * 30_000 + 1_000;
-  return { now: () => new Date(t), advance: (ms) => void (t += ms) };
+  let real = false;
+  return { now: () => (real ? new Date() : new Date(t)), advance: (ms) => void (t += ms), followRealTime: () => void (real = true) };
 }
 
 /** A user with password, TOTP and one EC-P256 credential (PIN 123456). */

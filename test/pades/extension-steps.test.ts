@@ -1,0 +1,134 @@
+/**
+ * The document steps of raising a PAdES level (ETSI EN 319 142-1 §6.3–§6.5), apart from the
+ * fetches: planExtension names what a signed document needs (a document timestamp first, the
+ * signers' certification paths) from the document alone; writeExtension writes the DSS and
+ * prepares the document timestamp over it; extendSource runs them on the work it is given and
+ * fetches between them — against Signet's own CA, OCSP responder and TSA on loopback.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Signer } from '../../src/cms/index.js';
+import { isSignetError } from '../../src/core/errors.js';
+import {
+  extendPdf,
+  inlineExtensionWork,
+  listPdfSignatures,
+  planExtension,
+  signPdf,
+  vriKeyOf,
+  type ExtensionWork,
+  type RevocationSource,
+  type Timestamper,
+} from '../../src/pades/index.js';
+import { PdfDocument, bytesSource } from '../../src/pdf/index.js';
+import { verifyPdfLongTerm } from '../../src/validation/index.js';
+import { makeBasePdf } from '../support/pdf-fixtures.js';
+import { startLtvPki, type LtvPki } from './support/ltv-pki.js';
+
+const hex = (b: Uint8Array | undefined): string => Buffer.from(b ?? []).toString('hex');
+
+describe('PAdES extension steps: plan and write apart from the fetches', () => {
+  let pki: LtvPki;
+  let alice: Signer;
+  let aliceCert: Uint8Array;
+  const cleanups: (() => unknown)[] = [];
+
+  before(async () => {
+    pki = await startLtvPki({ after: (fn) => cleanups.push(fn) });
+    ({ signer: alice, certificate: aliceCert } = await pki.newSigner('Alice'));
+  });
+  after(async () => {
+    await pki.close();
+    for (const fn of cleanups.reverse()) await fn();
+  });
+
+  it('planExtension: ERR_PADES_NOT_SIGNED for an unsigned file; a B-B signature needs a document timestamp first (§6.3)', async () => {
+    assert.throws(
+      () => planExtension(bytesSource(makeBasePdf()), { evidence: true }),
+      (e) => isSignetError(e, 'ERR_PADES_NOT_SIGNED'),
+    );
+    const bb = await signPdf(makeBasePdf(), alice, { signingTime: new Date() });
+    assert.deepEqual(planExtension(bytesSource(bb), { evidence: true }), { needsTimestamp: true });
+  });
+
+  it('planExtension of a B-T file: the paths of the signer and of the TSA, linked leaf → issuing CA → root, keyed by the VRI key', async () => {
+    const bt = await signPdf(makeBasePdf(), alice, {
+      signingTime: new Date(),
+      level: 'B-T',
+      timestamper: pki.timestamper,
+    });
+    const plan = planExtension(bytesSource(bt), { evidence: true });
+    assert.equal(plan.needsTimestamp, false);
+    const evidence = plan.evidence!;
+    const [signature] = listPdfSignatures(PdfDocument.open(bt));
+    assert.equal(evidence.signatures.length, 1);
+    assert.equal(evidence.signatures[0]?.vriKey, vriKeyOf(signature!.contents));
+    const { root, issuing, tsa } = pki.hierarchy;
+    const path = (i: number | undefined): string[] => {
+      const out: string[] = [];
+      for (let at = i ?? -1; at >= 0 && out.length < 8; at = evidence.issuers[at] ?? -1)
+        out.push(hex(evidence.certificates[at]));
+      return out;
+    };
+    const [signer, stamp] = evidence.signatures[0]!.signers;
+    assert.deepEqual(path(signer), [aliceCert, issuing.certificate, root.certificate].map(hex));
+    assert.deepEqual(
+      path(stamp),
+      [tsa.certificate, issuing.certificate, root.certificate].map(hex),
+    );
+    assert.equal(
+      new Set(evidence.certificates.map(hex)).size,
+      evidence.certificates.length,
+      'each certificate once',
+    );
+  });
+
+  it('extendSource runs plan and write on the work given and fetches between them: B-B → B-LTA', async () => {
+    const log: string[] = [];
+    const work: ExtensionWork = {
+      planExtension: (document, request) => {
+        log.push('plan');
+        return inlineExtensionWork.planExtension(document, request);
+      },
+      writeExtension: (document, request) => {
+        log.push(`write${request.materials ? ' dss' : ''}${request.timestamp ? ' timestamp' : ''}`);
+        return inlineExtensionWork.writeExtension(document, request);
+      },
+    };
+    const timestamper: Timestamper = {
+      timestamp: (digest, algorithm) => {
+        log.push('tsa');
+        return pki.timestamper.timestamp(digest, algorithm);
+      },
+    };
+    const revocation: RevocationSource = {
+      fetch: (cert, issuer) => {
+        log.push('revocation');
+        return pki.revocation.fetch(cert, issuer);
+      },
+    };
+    const bb = await signPdf(makeBasePdf(), alice, { signingTime: new Date() });
+    const lta = await extendPdf(bb, { level: 'B-LTA', timestamper, revocation }, work);
+    const steps = log.filter((s, i) => s !== log[i - 1]);
+    // The room of a document timestamp is measured once (a token from the TSA), then: the
+    // timestamp giving B-T, the plan of the document with it, the evidence, the DSS with the
+    // B-LTA timestamp prepared over it, its token.
+    assert.deepEqual(steps, [
+      'plan',
+      'tsa',
+      'write timestamp',
+      'tsa',
+      'plan',
+      'revocation',
+      'write dss timestamp',
+      'tsa',
+    ]);
+    const report = verifyPdfLongTerm(lta, { trustAnchors: [pki.hierarchy.root.certificate] });
+    assert.equal(
+      report.signatures[0]?.indication,
+      'TOTAL-PASSED',
+      JSON.stringify(report.signatures[0]?.problems),
+    );
+    assert.equal(report.signatures[0]?.level, 'B-LTA');
+  });
+});

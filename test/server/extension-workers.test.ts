@@ -1,0 +1,185 @@
+/**
+ * Issue 15 and 20: in `signet serve`, the B-LT/B-LTA extension of signDoc (and of the web
+ * gateway's jobs) parses and writes the signed document on the document workers, and only the
+ * fetches (time-stamps, OCSP, CRLs) run on the server's thread. A signed file whose DSS inflates
+ * 128 MiB each time it is opened (twice for B-LT) is extended by signDoc while /health/ready,
+ * probed over HTTP from a thread of its own, keeps answering; the result is B-LT and pdfsig
+ * calls its signature valid. The extension steps on a
+ * worker take a B-B file to B-LTA, and a DSS over the document's budget (set lower through
+ * SIGNET_PDF_DOCUMENT_MAX_BYTES, as an operator would) is refused there with the reader's code.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { oids } from '../../src/cms/index.js';
+import { isSignetError } from '../../src/core/errors.js';
+import { extendPdf, listPdfSignatures, signPdf } from '../../src/pades/index.js';
+import { PdfDocument } from '../../src/pdf/index.js';
+import { derToPem } from '../../src/pki/index.js';
+import { createPdfPreparer } from '../../src/server/pdf-preparation-pool.js';
+import { makeNssDb } from '../support/judges.js';
+import { dssStreamBombs } from '../support/pdf-bombs.js';
+import { makeBasePdf } from '../support/pdf-fixtures.js';
+import { probeLoop } from '../support/readiness-probes.js';
+import { requireTools } from '../support/tools.js';
+import { tempDir } from '../support/tmp.js';
+import { pdfsigAsync, readBack } from '../pades/support/ltv-judges.js';
+import { startLtvPki } from '../pades/support/ltv-pki.js';
+import { apiServer } from './support/api-fixture.js';
+
+describe('issues 15 and 20: B-LT/B-LTA extension on the document workers', () => {
+  it('signDoc at AdES-B-LT of a file whose DSS inflates 128 MiB per open: /health/ready answers throughout, pdfsig: valid', async (t) => {
+    if (!requireTools(t, 'pdfsig', 'certutil')) return;
+    const s = await apiServer(t, 'sqlite');
+    if (!s) return;
+    // Listening first, so that the certificate names a reachable OCSP responder for pdfsig to ask.
+    const url = await s.app.listen({ port: 0, host: '127.0.0.1' });
+    s.services.baseUrl.set(url);
+    const signer = await s.addSigner('lena');
+    const token = await s.login(signer);
+    const pdf = dssStreamBombs(makeBasePdf({ text: 'a DSS that inflates' }), 8, 16);
+    const sad = await s.authorize(signer, token, [
+      createHash('sha256').update(pdf).digest('base64'),
+    ]);
+    // B-LT holds a signature-time-stamp: the in-process TSA stamps only at the database's time.
+    s.clock.followRealTime();
+    const probes = await probeLoop(`${url}/health/ready`);
+    const elu = performance.eventLoopUtilization();
+    const started = performance.now();
+    const answer = await fetch(`${url}/csc/v2/signatures/signDoc`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({
+        credentialID: signer.credentialId,
+        SAD: sad,
+        documents: [
+          {
+            document: Buffer.from(pdf).toString('base64'),
+            signature_format: 'P',
+            conformance_level: 'AdES-B-LT',
+            signAlgo: oids.ecdsa_with_SHA256,
+          },
+        ],
+      }),
+    }).then(async (r) => [r.status, await r.text()] as const);
+    const elapsed = performance.now() - started;
+    const { latencies, failures } = await probes.stop();
+    const busy = performance.eventLoopUtilization(elu);
+
+    const [status, body] = answer;
+    assert.equal(status, 200, body);
+    const signed = new Uint8Array(
+      Buffer.from(
+        (JSON.parse(body) as { DocumentWithSignature: string[] }).DocumentWithSignature[0]!,
+        'base64',
+      ),
+    );
+    // Read without decoding the DSS streams (the test's own thread would pay the inflation).
+    const doc = PdfDocument.open(signed);
+    assert.deepEqual(
+      listPdfSignatures(doc).map((x) => x.isDocumentTimestamp),
+      [false],
+    );
+    const written = doc.resolveDict(doc.catalog.get('DSS'));
+    assert.ok(
+      (doc.resolveArray(written?.get('OCSPs'))?.length ?? 0) >= 1,
+      'the DSS holds OCSP responses',
+    );
+    assert.ok(
+      (doc.resolveArray(written?.get('Certs'))?.length ?? 0) > 8,
+      'the old /Certs entries are kept, the path added',
+    );
+    const dir = tempDir(t);
+    const path = join(dir, 'signed.pdf');
+    writeFileSync(path, signed);
+    const [sig] = await pdfsigAsync(
+      path,
+      makeNssDb(dir, derToPem(s.services.rootCertificate, 'CERTIFICATE')),
+    );
+    assert.ok(sig?.isValid && sig.isTrusted, sig?.text);
+
+    // Inline (signDoc without the workers' extension) the same run held the loop for 5 s: worst
+    // probe 5049 ms, loop busy 72 % of the time (load average 11). On this shared 2-core machine a
+    // thread is sometimes not scheduled for 50–170 ms whatever it does (265 ms seen at that
+    // load), so the bound is on the 90th percentile, the worst probe under half a second.
+    assert.deepEqual(failures, []);
+    const sorted = [...latencies].sort((x, y) => x - y);
+    const seen = latencies.map((l) => l.toFixed(1)).join(' ');
+    assert.ok(
+      latencies.length >= 10,
+      `probed ${latencies.length} times in ${elapsed.toFixed(0)} ms`,
+    );
+    assert.ok(
+      sorted[Math.floor(sorted.length * 0.9)]! < 100,
+      `/health/ready p90 while extending (${seen})`,
+    );
+    assert.ok(sorted[sorted.length - 1]! < 500, `/health/ready worst while extending (${seen})`);
+    assert.ok(
+      busy.utilization < 0.5,
+      `the event loop was busy ${(busy.utilization * 100).toFixed(0)} % of the time`,
+    );
+  });
+
+  it('the extension steps on a worker: B-B → B-LTA is judged valid; a DSS over the document budget is ERR_PDF_LIMIT_DECOMPRESSED', async (t) => {
+    if (!requireTools(t, 'pdfsig', 'certutil')) return;
+    const pki = await startLtvPki(t);
+    t.after(() => pki.close());
+    const { signer } = await pki.newSigner('Walter');
+    const workers = createPdfPreparer({ workers: 1 });
+    t.after(() => workers.close());
+    const sources = {
+      level: 'B-LTA',
+      timestamper: pki.timestamper,
+      revocation: pki.revocation,
+    } as const;
+
+    const signed = await signPdf(makeBasePdf({ text: 'extended on a worker' }), signer, {
+      signingTime: new Date(),
+    });
+    const lta = await extendPdf(signed, sources, workers.extension);
+    const { signatures, dss } = readBack(lta);
+    assert.deepEqual(
+      signatures.map((x) => x.isDocumentTimestamp),
+      [false, true, true],
+      'B-T by a document timestamp, then B-LTA',
+    );
+    assert.ok(dss.ocspResponses.length >= 2, 'OCSP for the signer and the TSA');
+    const dir = tempDir(t);
+    const path = join(dir, 'lta.pdf');
+    writeFileSync(path, lta);
+    const judged = await pdfsigAsync(
+      path,
+      makeNssDb(dir, derToPem(pki.hierarchy.root.certificate, 'CERTIFICATE')),
+    );
+    assert.equal(judged.length, 3);
+    assert.ok(judged[0]?.isValid && judged[0].isTrusted, judged[0]?.text);
+
+    // 8 × 16 MiB is over a budget of 64 MiB a document may inflate (SIGNET_PDF_DOCUMENT_MAX_BYTES,
+    // read by a worker from the environment it starts with): refused on the worker, nothing fetched.
+    const hostile = await signPdf(
+      dssStreamBombs(makeBasePdf({ text: 'too much DSS' }), 8, 16),
+      signer,
+      { signingTime: new Date(), level: 'B-T', timestamper: pki.timestamper },
+    );
+    const before = [...pki.hits.values()].reduce((a, b) => a + b, 0);
+    const strict = createPdfPreparer({ workers: 1 });
+    t.after(() => strict.close());
+    const previous = process.env['SIGNET_PDF_DOCUMENT_MAX_BYTES'];
+    process.env['SIGNET_PDF_DOCUMENT_MAX_BYTES'] = String(64 * 1024 * 1024);
+    let refused: Promise<Uint8Array>;
+    try {
+      refused = extendPdf(hostile, { ...sources, level: 'B-LT' }, strict.extension); // its worker starts now
+    } finally {
+      if (previous === undefined) delete process.env['SIGNET_PDF_DOCUMENT_MAX_BYTES'];
+      else process.env['SIGNET_PDF_DOCUMENT_MAX_BYTES'] = previous;
+    }
+    await assert.rejects(refused, (e) => isSignetError(e, 'ERR_PDF_LIMIT_DECOMPRESSED'));
+    assert.equal(
+      [...pki.hits.values()].reduce((a, b) => a + b, 0),
+      before,
+      'no time-stamp or OCSP request for a refused file',
+    );
+  });
+});
