@@ -29,7 +29,7 @@ import {
   signReceipt,
   type BatchProof,
   type Receipt,
-  type TransparencyKey,
+  type ReceiptSigner,
 } from '../transparency/index.js';
 import { SadError } from './errors.js';
 import { SadBatchTrees } from './sad-batch-trees.js';
@@ -106,6 +106,12 @@ export interface ReservedSad {
   readonly receipts?: readonly Receipt[];
 }
 
+/** The receipt key as a consumption finds it (opened before its transaction). */
+type ReadyReceiptKey =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'ready'; readonly signer: ReceiptSigner }
+  | { readonly kind: 'failed'; readonly error: unknown };
+
 /** The SAD service: issue, consume, extend, revoke. State lives in the database only. */
 export interface SadServiceOptions {
   readonly store: Store;
@@ -113,8 +119,11 @@ export interface SadServiceOptions {
   readonly audit: AuditContext;
   /** Longest lifetime a SAD may be given or extended to, in seconds (default 600). */
   readonly maxLifetimeSeconds?: number;
-  /** Signs a receipt for every hash consumed under a batch root (issue 21); absent, none are made. */
-  readonly receiptKey?: TransparencyKey;
+  /**
+   * Opens the key that signs a receipt for every hash consumed under a batch root (issue 21: the
+   * transparency log's key); absent, none are made. Called before each consuming transaction.
+   */
+  readonly receiptKey?: () => Promise<ReceiptSigner>;
   /**
    * Largest approved batch whose hashes may be named without their inclusion proof (the exact
    * list, as before issue 21); past it signHash must send `signet_batchProofs`. Default
@@ -219,7 +228,7 @@ export class SadService {
   readonly #clock: Clock;
   readonly #audit: AuditContext;
   readonly #maxLifetimeSeconds: number;
-  readonly #receiptKey: TransparencyKey | undefined;
+  readonly #receiptKey: (() => Promise<ReceiptSigner>) | undefined;
   readonly #exactListMax: number;
   readonly #batchTrees = new SadBatchTrees();
 
@@ -305,9 +314,10 @@ export class SadService {
    * audited; on success the audit row commits with the consumption. Call BEFORE the key operation.
    */
   async consume(request: ConsumeSadRequest): Promise<ConsumedSad> {
+    const key = await this.#readyReceiptKey();
     return this.#audited(request, async (trx, row, hashes, now) => {
       const remaining = await this.#consumeIn(trx, row, hashes, now, request);
-      const receipts = await this.#receiptsIn(trx, row, request, now);
+      const receipts = await this.#receiptsIn(trx, row, request, now, key);
       // Issue 21: the receipts are stored with this entry, which names their root and signatures.
       await appendAudit(
         trx,
@@ -330,9 +340,10 @@ export class SadService {
    * Used by idempotent signing, which inserts its request row there (docs/security.md §3.10).
    */
   async reserve<T>(request: ConsumeSadRequest, within: (trx: Db, sad: ReservedSad) => Promise<T>): Promise<T> {
+    const key = await this.#readyReceiptKey();
     return this.#audited(request, async (trx, row, hashes, now) => {
       await this.#consumeIn(trx, row, hashes, now, request);
-      const receipts = await this.#receiptsIn(trx, row, request, now);
+      const receipts = await this.#receiptsIn(trx, row, request, now, key);
       return within(trx, {
         idHash: row.id_hash,
         expiresAt: row.expires_at,
@@ -412,6 +423,19 @@ export class SadService {
   }
 
   /**
+   * The receipt key made ready before the transaction (its keystore may live in this very
+   * database). A key that cannot be opened matters only to a SAD with a batch root.
+   */
+  async #readyReceiptKey(): Promise<ReadyReceiptKey> {
+    if (this.#receiptKey === undefined) return { kind: 'none' };
+    try {
+      return { kind: 'ready', signer: await this.#receiptKey() };
+    } catch (error) {
+      return { kind: 'failed', error };
+    }
+  }
+
+  /**
    * Issue 21: signs and stores a receipt for each hash of the request when the SAD binds a batch
    * root, in the consuming transaction (so a receipt exists exactly when its hash was consumed).
    * The proofs come from the request when it sent them (already verified), else from the stored
@@ -422,9 +446,11 @@ export class SadService {
     row: SadForUse,
     request: ConsumeSadRequest,
     now: number,
+    ready: ReadyReceiptKey,
   ): Promise<Receipt[] | undefined> {
-    const key = this.#receiptKey;
-    if (key === undefined || row.batch_root == null || row.batch_size == null) return undefined;
+    if (ready.kind === 'none' || row.batch_root == null || row.batch_size == null) return undefined;
+    if (ready.kind === 'failed') throw ready.error;
+    const key = ready.signer;
     const root = row.batch_root;
     const size = row.batch_size;
     let proofs: readonly BatchProof[];
@@ -435,7 +461,7 @@ export class SadService {
       proofs = await this.#batchTrees.proofs(trx, row.id_hash, root, request.hashes);
     }
     const signedAt = new Date(now);
-    const receipts = request.hashes.map((hash, i) =>
+    const receipts = await Promise.all(request.hashes.map((hash, i) =>
       signReceipt(key, {
         hash,
         hashAlgorithmOid: row.hash_algorithm_oid,
@@ -446,7 +472,7 @@ export class SadService {
         credentialId: row.credential_id,
         signedAt,
       }),
-    );
+    ));
     await insertBatchReceipts(
       trx,
       receipts.map((receipt, i) => ({

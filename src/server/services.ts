@@ -3,7 +3,6 @@
  * key backends, CA / TSA / OCSP responder, SAD service, authenticator, hasher, audit context,
  * logger, admin service. Plain objects handed to the route plugins; `close()` releases them all.
  */
-import { deriveTransparencyKey, type TransparencyKey } from '../transparency/index.js';
 import { loadCertificateProfiles } from './certificate-profiles.js';
 import { readFileSync, rmSync } from 'node:fs';
 import type { Logger } from 'pino';
@@ -25,7 +24,7 @@ import {
   type SecretHasher,
 } from '../auth/index.js';
 import { Pkcs11Backend, RemoteKeyBackend, SoftwareKeystore, keystoreRef, readSecretFromEnv, readSecretText, type KeyBackend } from '../keys/index.js';
-import { TreeHeadPublisher, logKeyLabel, openLogSigner, type LogSigner } from '../transparency/index.js';
+import { TreeHeadPublisher, logKeyLabel, openLogSigner, openReceiptSigner, type LogSigner, type ReceiptSigner } from '../transparency/index.js';
 import { DbCaStore } from '../pki/database.js';
 import {
   CertificateAuthority,
@@ -99,8 +98,6 @@ export interface Services {
   readonly auditKey: AuditKey;
   readonly audit: AuditContext;
   readonly sads: SadService;
-  /** The Ed25519 key that signs batch receipts (issue 21, transparency/transparency-key.ts). */
-  readonly transparencyKey: TransparencyKey;
   readonly authenticator: Authenticator;
   /** WebAuthn ceremonies and passkeys (issue 12; docs/decisions/0001 Contract 2). */
   readonly passkeys: PasskeyService;
@@ -332,11 +329,25 @@ export async function createServices(config: ServerConfig, options: CreateServic
         ? { sourceLimit: { maxAttempts: config.authAttemptsPerMinute, windowSeconds: 60 } }
         : {}),
     });
-    // Issue 21: one transparency key for the whole cluster, derived from the shared audit secret
-    // (transparency-key.ts), signs batch receipts; the approved batch size past which signHash
-    // needs inclusion proofs.
-    const transparencyKey = deriveTransparencyKey(secrets.auditKey);
-    const sads = new SadService({ store, clock, audit, receiptKey: transparencyKey, exactListMax: config.batchExactListMax });
+    // Issue 21: the transparency log's key (in the CA's keystore, made on first use) signs the tree
+    // heads and the batch receipts; it is opened once per process and kept ready (a software key
+    // decrypted), since receipts are signed inside the consuming transaction. The approved batch
+    // size past which signHash needs inclusion proofs.
+    let logSigner: Promise<LogSigner> | undefined;
+    const signer = (): Promise<LogSigner> =>
+      (logSigner ??= openLogSigner(caKeystore, keystoreRef(logKeyLabel), logKeyLabel).catch((err: unknown) => {
+        logSigner = undefined;
+        throw err;
+      }));
+    let receiptSigner: Promise<ReceiptSigner> | undefined;
+    const receiptKey = (): Promise<ReceiptSigner> =>
+      (receiptSigner ??= signer()
+        .then(openReceiptSigner)
+        .catch((err: unknown) => {
+          receiptSigner = undefined;
+          throw err;
+        }));
+    const sads = new SadService({ store, clock, audit, receiptKey, exactListMax: config.batchExactListMax });
     const passkeys = new PasskeyService({
       store,
       clock,
@@ -360,12 +371,6 @@ export async function createServices(config: ServerConfig, options: CreateServic
             redirectUri: () => `${baseUrl.get()}/api/v1/session/oidc/callback`,
           });
     const clients = oauthClientRegistry({ store, clock, audit, hasher });
-    let logSigner: Promise<LogSigner> | undefined;
-    const signer = (): Promise<LogSigner> =>
-      (logSigner ??= openLogSigner(caKeystore, keystoreRef(logKeyLabel), logKeyLabel).catch((err: unknown) => {
-        logSigner = undefined;
-        throw err;
-      }));
     const transparency = { signer, publisher: new TreeHeadPublisher({ store, clock, audit, signer, nodeId: config.nodeId }) };
     const base = {
       config,
@@ -389,7 +394,6 @@ export async function createServices(config: ServerConfig, options: CreateServic
       auditKey,
       audit,
       sads,
-      transparencyKey,
       authenticator,
       passkeys,
       webSessions,

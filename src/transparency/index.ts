@@ -28,10 +28,11 @@ export {
   type ReceiptStatement,
 } from './receipt.js';
 export {
-  deriveTransparencyKey,
+  openReceiptSigner,
   readTransparencyPublicKey,
+  transparencyPublicKeyFromSpki,
   verifyTransparencySignature,
-  type TransparencyKey,
+  type ReceiptSigner,
   type TransparencyPublicKey,
 } from './transparency-key.js';
 export { encodeLogEntry, logEntryFormat, logEntryLeafHash, type LogEntry } from './log-entry.js';

@@ -2,14 +2,15 @@
  * Batch receipts (issue 21): the service's signed statement that one DTBS/R hash was signed as
  * leaf `leafIndex` of the batch whose RFC 9162 Merkle root the person approved, under one SAD, at
  * one time. A signer checks it offline: the hash (recomputed from the signed document), the
- * inclusion proof up to the root, and the Ed25519 signature over the other fields.
+ * inclusion proof up to the root, and the log key's signature over the other fields.
  */
+import { createHash } from 'node:crypto';
 import { isBatchMember, type BatchProof } from './batch-tree.js';
 import { TransparencyError } from './errors.js';
 import { MERKLE_HASH_SIZE } from './merkle-tree.js';
 import {
   verifyTransparencySignature,
-  type TransparencyKey,
+  type ReceiptSigner,
   type TransparencyPublicKey,
 } from './transparency-key.js';
 
@@ -51,11 +52,14 @@ export interface ReceiptStatement {
   readonly credentialID: string;
   /** When the SAD was consumed for this hash (ISO 8601, UTC). */
   readonly signedAt: string;
-  /** The transparency key's id (hex SHA-256 of its SubjectPublicKeyInfo). */
+  /** The signing key's id (hex SHA-256 of its SubjectPublicKeyInfo): the transparency log key's. */
   readonly keyId: string;
 }
 
-/** A statement and the service's Ed25519 signature over it (base64). */
+/**
+ * A statement and the service's signature over it (base64): the log key's DER ECDSA P-256
+ * signature over SHA-256 of the signed bytes (an Ed25519 signature in receipts made before).
+ */
 export interface Receipt extends ReceiptStatement {
   readonly signature: string;
 }
@@ -84,8 +88,12 @@ export interface ReceiptFacts {
   readonly signedAt: Date;
 }
 
-/** Builds and signs a receipt. */
-export function signReceipt(key: TransparencyKey, facts: ReceiptFacts): Receipt {
+/**
+ * Builds and signs a receipt with the log key. The same key signs tree heads, whose signed bytes
+ * (TreeHeadDataV2, tree-head.ts) begin with a uint64 timestamp — a zero byte for any date before
+ * the year 2^56 ms — while these begin with `{`: no receipt can be read as a tree head.
+ */
+export async function signReceipt(key: ReceiptSigner, facts: ReceiptFacts): Promise<Receipt> {
   const statement: ReceiptStatement = {
     type: RECEIPT_TYPE,
     hash: b64(facts.hash),
@@ -99,7 +107,8 @@ export function signReceipt(key: TransparencyKey, facts: ReceiptFacts): Receipt 
     signedAt: facts.signedAt.toISOString(),
     keyId: key.keyId,
   };
-  return { ...statement, signature: b64(key.sign(receiptSignedBytes(statement))) };
+  const digest = createHash('sha256').update(receiptSignedBytes(statement)).digest();
+  return { ...statement, signature: b64(await key.signDigest(new Uint8Array(digest))) };
 }
 
 /** What a verifier holds besides the receipt. */

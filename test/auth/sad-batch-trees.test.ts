@@ -4,7 +4,7 @@
  * binds; the cache of trees keeps SADs apart, survives eviction, and refuses stored leaves that do
  * not give the SAD's root. Both stores.
  */
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { createAuditKey, verifyAuditLog, type AuditContext } from '../../src/audit/index.js';
@@ -13,15 +13,30 @@ import { SadBatchTrees } from '../../src/auth/sad-batch-trees.js';
 import { insertCredential, insertUser, type Store } from '../../src/store/index.js';
 import {
   batchRoot,
-  deriveTransparencyKey,
   isBatchMember,
+  openReceiptSigner,
+  transparencyPublicKeyFromSpki,
   verifyReceipt,
+  type ReceiptSigner,
+  type TransparencyPublicKey,
 } from '../../src/transparency/index.js';
+import { testLogSigner } from '../transparency/support/log-fixture.js';
 import { requireStore, storeKinds, testStores } from '../support/stores.js';
 
 const SHA256 = '2.16.840.1.101.3.4.2.1';
 const auditKey = createAuditKey(randomBytes(32));
-const receiptKey = deriveTransparencyKey(randomBytes(32));
+// The transparency log's key signs the receipts (opened once for the file, closed after it).
+let receiptSigner: ReceiptSigner;
+let receiptKey: TransparencyPublicKey;
+const closers: (() => unknown)[] = [];
+after(async () => {
+  for (const close of closers) await close();
+});
+before(async () => {
+  const log = await testLogSigner({ after: (fn) => closers.push(fn) });
+  receiptSigner = await openReceiptSigner(log);
+  receiptKey = transparencyPublicKeyFromSpki(log.publicKey);
+});
 const h = (label: string): Uint8Array =>
   new Uint8Array(createHash('sha256').update(label).digest());
 const binding = {
@@ -48,7 +63,7 @@ async function setup(store: Store): Promise<SadService> {
     });
   });
   const audit: AuditContext = { key: auditKey, nodeId: 'node-a', clock };
-  return new SadService({ store, clock, audit, receiptKey });
+  return new SadService({ store, clock, audit, receiptKey: () => Promise.resolve(receiptSigner) });
 }
 
 describe('the approved batch tree kept per SAD', () => {

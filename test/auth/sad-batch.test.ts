@@ -4,7 +4,7 @@
  * checked against it before anything is consumed, and every consumed hash gets a signed receipt,
  * stored with its audit entry. Both stores.
  */
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { createAuditKey, verifyAuditLog, type AuditContext } from '../../src/audit/index.js';
@@ -13,14 +13,30 @@ import { insertCredential, insertUser, type Store } from '../../src/store/index.
 import {
   batchProofs,
   batchRoot,
-  deriveTransparencyKey,
+  openReceiptSigner,
+  transparencyPublicKeyFromSpki,
   verifyReceipt,
+  type ReceiptSigner,
+  type TransparencyPublicKey,
 } from '../../src/transparency/index.js';
+import { testLogSigner } from '../transparency/support/log-fixture.js';
 import { requireStore, storeKinds, testStores } from '../support/stores.js';
 
 const SHA256 = '2.16.840.1.101.3.4.2.1';
 const auditKey = createAuditKey(randomBytes(32));
-const receiptKey = deriveTransparencyKey(randomBytes(32));
+// The transparency log's key signs the receipts (opened once for the file).
+let receiptSigner: ReceiptSigner;
+let receiptKey: TransparencyPublicKey;
+// The keystore stays open for the whole file and closes after it.
+const closers: (() => unknown)[] = [];
+after(async () => {
+  for (const close of closers) await close();
+});
+before(async () => {
+  const log = await testLogSigner({ after: (fn) => closers.push(fn) });
+  receiptSigner = await openReceiptSigner(log);
+  receiptKey = transparencyPublicKeyFromSpki(log.publicKey);
+});
 const h = (label: string): Uint8Array =>
   new Uint8Array(createHash('sha256').update(label).digest());
 const batch = ['d0', 'd1', 'd2', 'd3', 'd4'].map(h);
@@ -52,7 +68,7 @@ async function setup(store: Store, exactListMax?: number) {
     store,
     clock,
     audit,
-    receiptKey,
+    receiptKey: () => Promise.resolve(receiptSigner),
     ...(exactListMax === undefined ? {} : { exactListMax }),
   });
   const { sad } = await sads.issue({

@@ -19,16 +19,18 @@ import {
   TransparencyError,
   batchProofs,
   batchRoot,
-  deriveTransparencyKey,
+  openReceiptSigner,
   signReceipt,
+  transparencyPublicKeyFromSpki,
   type Receipt,
+  type ReceiptSigner,
 } from '../../src/transparency/index.js';
+import { testLogSigner } from '../transparency/support/log-fixture.js';
 import { buildTestPki } from '../support/pki.js';
 import { makeBasePdf } from '../support/pdf-fixtures.js';
 import { tempDir } from '../support/tmp.js';
 
 const SHA256 = '2.16.840.1.101.3.4.2.1';
-const key = deriveTransparencyKey(randomBytes(32));
 
 /** Signs three documents, recording the DTBS/R hash each signature was made over. */
 async function signBatch(): Promise<{ pdfs: Uint8Array[]; hashes: Uint8Array[] }> {
@@ -61,10 +63,10 @@ async function signBatch(): Promise<{ pdfs: Uint8Array[]; hashes: Uint8Array[] }
   return { pdfs, hashes };
 }
 
-function receipts(hashes: readonly Uint8Array[]): Receipt[] {
+function receipts(key: ReceiptSigner, hashes: readonly Uint8Array[]): Promise<Receipt[]> {
   const proofs = batchProofs(hashes);
   const sadId = randomBytes(32);
-  return hashes.map((hash, i) =>
+  return Promise.all(hashes.map((hash, i) =>
     signReceipt(key, {
       hash,
       hashAlgorithmOid: SHA256,
@@ -75,7 +77,7 @@ function receipts(hashes: readonly Uint8Array[]): Receipt[] {
       credentialId: 'cred-1',
       signedAt: new Date('2026-12-07T05:00:01Z'),
     }),
-  );
+  ));
 }
 
 async function verify(args: string[]): Promise<{ code: number; out: string }> {
@@ -99,10 +101,12 @@ function failsWith(code: string, text: RegExp) {
 describe('signet receipt verify RECEIPT.json DOC.pdf', async () => {
   const dir = tempDir({ after });
   const { pdfs, hashes } = await signBatch();
-  const approved = receipts(hashes);
+  const log = await testLogSigner({ after });
+  const key = await openReceiptSigner(log);
+  const approved = await receipts(key, hashes);
   const root = Buffer.from(batchRoot(hashes)).toString('base64');
   const keyFile = join(dir, 'receipt-key.pem');
-  writeFileSync(keyFile, key.publicKeyPem);
+  writeFileSync(keyFile, transparencyPublicKeyFromSpki(log.publicKey).publicKeyPem);
   const files = pdfs.map((pdf, i) => {
     const p = join(dir, `doc-${i}.pdf`);
     writeFileSync(p, pdf);
@@ -173,7 +177,7 @@ describe('signet receipt verify RECEIPT.json DOC.pdf', async () => {
   });
 
   it('TRN-22 a reordered batch: the receipt verifies on its own but not against the root the person approved', async () => {
-    const reordered = receipts([hashes[2]!, hashes[0]!, hashes[1]!]);
+    const reordered = await receipts(key, [hashes[2]!, hashes[0]!, hashes[1]!]);
     const p = write('reordered.json', reordered[1]);
     assert.equal((await verify([p, files[0]!, '--key', keyFile])).code, 0);
     await assert.rejects(

@@ -14,6 +14,7 @@ import { PassThrough } from 'node:stream';
 import { receiptCommand } from '../../src/cli/commands/receipt.js';
 import { derToPem } from '../../src/pki/index.js';
 import { verifyPdfLongTerm, verifyPdfSignatures } from '../../src/validation/index.js';
+import { transparencyPublicKeyFromSpki } from '../../src/transparency/index.js';
 import { makeNssDb, pdfsigAsync } from '../support/judges.js';
 import { makeBasePdf } from '../support/pdf-fixtures.js';
 import { storeKinds } from '../support/stores.js';
@@ -90,7 +91,7 @@ describe('web gateway jobs: upload → sign through OAuth + CSC → progress →
         assert.equal(r.status, 200);
         writeFileSync(join(dir, `${id}.json`), r.bytes);
         writeFileSync(join(dir, `${id}.pdf`), d.bytes);
-        writeFileSync(join(dir, 'receipt-key.pem'), env.node.services.transparencyKey.publicKeyPem);
+        writeFileSync(join(dir, 'receipt-key.pem'), transparencyPublicKeyFromSpki((await env.node.services.transparency.signer()).publicKey).publicKeyPem);
         let out = '';
         const stdout = new PassThrough().on('data', (c: Buffer) => (out += c.toString()));
         const code = await receiptCommand.run(['verify', join(dir, `${id}.json`), join(dir, `${id}.pdf`), '--key', join(dir, 'receipt-key.pem')], { stdout, stderr: new PassThrough() });

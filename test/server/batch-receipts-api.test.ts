@@ -76,6 +76,11 @@ for (const kind of storeKinds) {
       assert.equal(keyAnswer.statusCode, 200);
       const key = readTransparencyPublicKey(keyAnswer.json<{ pem: string }>().pem);
       assert.equal(keyAnswer.json<{ keyId: string }>().keyId, key.keyId);
+      // TRN-26: the receipt key is the transparency log's keystore key (not one derived from the
+      // audit secret, so rotating that secret changes nothing here).
+      const logKey = await s.app.inject({ method: 'GET', url: '/api/v1/transparency/key' });
+      assert.equal(logKey.json<{ keyId: string }>().keyId, key.keyId);
+      assert.equal(keyAnswer.json<{ algorithm: string }>().algorithm, 'ecdsa-p256-sha256');
 
       // With its proof, and the other two as the exact list: every hash signs once, each with a receipt.
       const withProof = await sign({ hashes: [hashes[2]], signet_batchProofs: [wire(proofs[2]!)] });

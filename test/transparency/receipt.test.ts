@@ -1,27 +1,50 @@
-/** Batch receipts (issue 21; docs/security.md TRN-20, TRN-21, TRN-22): signed, checked leaf → proof → root, and every tampering named. */
-import { describe, it } from 'node:test';
+/**
+ * Batch receipts (issue 21; docs/security.md TRN-20, TRN-21, TRN-22, TRN-26): signed with the
+ * transparency log's key, checked leaf → proof → root, and every tampering named; a receipt made
+ * before (Ed25519) still verifies with its key.
+ */
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import {
   TransparencyError,
   batchProofs,
   batchRoot,
-  deriveTransparencyKey,
   isBatchMember,
+  openReceiptSigner,
   readTransparencyPublicKey,
+  receiptSignedBytes,
   signReceipt,
+  transparencyPublicKeyFromSpki,
   verifyReceipt,
+  type LogSigner,
   type Receipt,
+  type ReceiptSigner,
+  type ReceiptStatement,
   type TransparencyErrorCode,
+  type TransparencyPublicKey,
 } from '../../src/transparency/index.js';
+import { testLogSigner } from './support/log-fixture.js';
 
 const SHA256 = '2.16.840.1.101.3.4.2.1';
 const h = (label: string): Uint8Array =>
   new Uint8Array(createHash('sha256').update(label).digest());
 const batch = ['a.pdf', 'b.pdf', 'c.pdf', 'd.pdf', 'e.pdf'].map(h);
-const key = deriveTransparencyKey(randomBytes(32));
+let log: LogSigner;
+let key: ReceiptSigner;
+let pub: TransparencyPublicKey;
+// The keystore stays open for the whole file and closes after it.
+const closers: (() => unknown)[] = [];
+after(async () => {
+  for (const close of closers) await close();
+});
+before(async () => {
+  log = await testLogSigner({ after: (fn) => closers.push(fn) });
+  key = await openReceiptSigner(log);
+  pub = transparencyPublicKeyFromSpki(log.publicKey);
+});
 
-function receiptFor(index: number, hashes = batch): Receipt {
+function receiptFor(index: number, hashes = batch): Promise<Receipt> {
   return signReceipt(key, {
     hash: hashes[index]!,
     hashAlgorithmOid: SHA256,
@@ -62,26 +85,19 @@ describe('verifiable batches (RFC 9162 §2.1 over the ordered DTBS/R hashes)', (
     assert.notDeepEqual(batchRoot([batch[0]!]), batch[0]);
   });
 
-  it('the same secret derives the same key on every node; another secret another key', () => {
-    const secret = randomBytes(32);
-    assert.equal(deriveTransparencyKey(secret).keyId, deriveTransparencyKey(secret).keyId);
-    assert.notEqual(
-      deriveTransparencyKey(randomBytes(32)).keyId,
-      deriveTransparencyKey(secret).keyId,
-    );
-    assert.equal(readTransparencyPublicKey(key.publicKeyPem).keyId, key.keyId);
-    assert.throws(
-      () => deriveTransparencyKey(randomBytes(16)),
-      failsWith('ERR_TRANSPARENCY_KEY', /32 bytes/),
-    );
-  });
 });
 
 describe('batch receipts', () => {
-  const pub = readTransparencyPublicKey(key.publicKeyPem);
+  it('TRN-26 receipts are signed by the log key (ECDSA P-256, the key of the tree heads), whose PEM a verifier reads', () => {
+    assert.equal(key.keyId, log.keyId);
+    assert.equal(pub.algorithm, 'ecdsa-p256-sha256');
+    assert.equal(readTransparencyPublicKey(pub.publicKeyPem).keyId, log.keyId);
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'pem', type: 'spki' }).toString();
+    assert.throws(() => readTransparencyPublicKey(rsa), failsWith('ERR_TRANSPARENCY_KEY', /ECDSA P-256/));
+  });
 
-  it('a receipt verifies with the public key alone, against the document hash and the approved root', () => {
-    const r = receiptFor(3);
+  it('a receipt verifies with the public key alone, against the document hash and the approved root', async () => {
+    const r = await receiptFor(3);
     const parsed = verifyReceipt(JSON.parse(JSON.stringify(r)), pub, {
       hash: batch[3]!,
       batchRoot: batchRoot(batch),
@@ -90,8 +106,31 @@ describe('batch receipts', () => {
     assert.equal(parsed.batchSize, 5);
   });
 
-  it('TRN-20 a tampered receipt (leaf index, time, SAD, root) is refused: the signature does not verify', () => {
-    const r = receiptFor(2);
+  it('TRN-26 a receipt made before the log key signed receipts (Ed25519) verifies with that key, and not once altered', () => {
+    const ed = generateKeyPairSync('ed25519');
+    const old = readTransparencyPublicKey(ed.publicKey.export({ format: 'pem', type: 'spki' }).toString());
+    assert.equal(old.algorithm, 'ed25519');
+    const statement: ReceiptStatement = {
+      type: 'signet-batch-receipt-v1',
+      hash: Buffer.from(batch[0]!).toString('base64'),
+      hashAlgorithmOID: SHA256,
+      leafIndex: 0,
+      batchSize: batch.length,
+      batchRoot: Buffer.from(batchRoot(batch)).toString('base64'),
+      proof: batchProofs(batch)[0]!.path.map((p) => Buffer.from(p).toString('base64')),
+      sadId: 'cd'.repeat(32),
+      credentialID: 'cred-1',
+      signedAt: '2026-12-07T05:00:00.000Z',
+      keyId: old.keyId,
+    };
+    const receipt = { ...statement, signature: sign(null, receiptSignedBytes(statement), ed.privateKey).toString('base64') };
+    assert.equal(verifyReceipt(receipt, old, { hash: batch[0]! }).leafIndex, 0);
+    assert.throws(() => verifyReceipt({ ...receipt, leafIndex: 1 }, old), failsWith('ERR_TRANSPARENCY_RECEIPT_SIGNATURE', /altered/));
+    assert.throws(() => verifyReceipt(receipt, pub), failsWith('ERR_TRANSPARENCY_RECEIPT_KEY', /not the service key/));
+  });
+
+  it('TRN-20 a tampered receipt (leaf index, time, SAD, root) is refused: the signature does not verify', async (t) => {
+    const r = await receiptFor(2);
     for (const edit of [
       { leafIndex: 1 },
       { signedAt: '2026-12-07T06:00:00.000Z' },
@@ -104,7 +143,7 @@ describe('batch receipts', () => {
         failsWith('ERR_TRANSPARENCY_RECEIPT_SIGNATURE', /altered/),
       );
     }
-    const other = deriveTransparencyKey(randomBytes(32));
+    const other = transparencyPublicKeyFromSpki((await testLogSigner(t)).publicKey);
     assert.throws(
       () => verifyReceipt(r, other),
       failsWith('ERR_TRANSPARENCY_RECEIPT_KEY', /not the service key/),
@@ -119,9 +158,9 @@ describe('batch receipts', () => {
     );
   });
 
-  it('TRN-21 a hash outside the batch: a receipt the service signed for it does not lead to the root; another document is named', () => {
+  it('TRN-21 a hash outside the batch: a receipt the service signed for it does not lead to the root; another document is named', async () => {
     // A (buggy or dishonest) service signs a receipt placing an unapproved hash in the batch.
-    const forged = signReceipt(key, {
+    const forged = await signReceipt(key, {
       hash: h('outside.pdf'),
       hashAlgorithmOid: SHA256,
       proof: batchProofs(batch)[1]!,
@@ -135,15 +174,16 @@ describe('batch receipts', () => {
       () => verifyReceipt(forged, pub),
       failsWith('ERR_TRANSPARENCY_BATCH_PROOF', /not leaf 1 of the approved batch of 5/),
     );
+    const one = await receiptFor(1);
     assert.throws(
-      () => verifyReceipt(receiptFor(1), pub, { hash: h('other.pdf') }),
+      () => verifyReceipt(one, pub, { hash: h('other.pdf') }),
       failsWith('ERR_TRANSPARENCY_RECEIPT_HASH', /another signature/),
     );
   });
 
-  it('TRN-22 a reordered batch: its receipts verify against their own root but not the approved one', () => {
+  it('TRN-22 a reordered batch: its receipts verify against their own root but not the approved one', async () => {
     const reordered = [batch[4]!, ...batch.slice(0, 4)];
-    const r = receiptFor(0, reordered);
+    const r = await receiptFor(0, reordered);
     assert.throws(
       () => verifyReceipt(r, pub, { hash: batch[4]!, batchRoot: batchRoot(batch) }),
       failsWith('ERR_TRANSPARENCY_BATCH_ROOT', /reordered|another order/),

@@ -3,7 +3,8 @@
  * (issue 21): checks that a signature of the document belongs to exactly the batch the person
  * approved. The DTBS/R hash is recomputed from the document — the digest of a signature's DER
  * signed attributes (RFC 5652 §5.4, what signHash signed) — and must be the receipt's; then leaf →
- * inclusion proof → batch root (RFC 9162 §2.1.3.2), the receipt's Ed25519 signature, and, given
+ * inclusion proof → batch root (RFC 9162 §2.1.3.2), the receipt's signature (the log key's ECDSA
+ * P-256; Ed25519 in receipts made before the log key signed them), and, given
  * `--root`, the root the person saw on the consent page.
  */
 import { createHash } from 'node:crypto';

@@ -1,6 +1,7 @@
 /**
- * Batch receipts over HTTP (issue 21): `GET /api/v1/transparency/receipt-key` publishes the Ed25519
- * key that signs receipts (what `signet receipt verify --service` fetches), and
+ * Batch receipts over HTTP (issue 21): `GET /api/v1/transparency/receipt-key` publishes the key
+ * that signs receipts — the transparency log's ECDSA P-256 key — as PEM (what `signet receipt
+ * verify --service` fetches), and
  * `GET /api/v1/me/receipts?hash=BASE64` answers the caller's own receipts for a DTBS/R hash —
  * the CSC-level download for any client that signed through signHash (the hash is what it sent).
  * Another user's receipt is answered exactly like a missing one (404).
@@ -9,7 +10,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type {} from '@fastify/swagger';
 import { verifyAccessToken } from '../../auth/index.js';
 import { findBatchReceiptsByHash } from '../../store/index.js';
-import { RECEIPT_FIELDS } from '../../transparency/index.js';
+import { RECEIPT_FIELDS, transparencyPublicKeyFromSpki, type LogSigner } from '../../transparency/index.js';
 import type { Services } from '../services.js';
 import { replyStoreUnavailable } from '../store-unavailable.js';
 import { readSessionCookie } from './web-session-auth.js';
@@ -17,7 +18,9 @@ import { presentedThumbprint } from '../client-certificate.js';
 
 /** Options of the receipt routes. */
 export interface ReceiptRoutesOptions {
-  readonly services: Pick<Services, 'store' | 'clock' | 'webSessions' | 'transparencyKey'>;
+  readonly services: Pick<Services, 'store' | 'clock' | 'webSessions'> & {
+    readonly transparency: { readonly signer: () => Promise<LogSigner> };
+  };
 }
 
 const errorSchema = {
@@ -51,7 +54,8 @@ const receiptSchema = {
     keyId: { type: 'string', pattern: '^[0-9a-f]{64}$' },
     signature: {
       type: 'string',
-      description: 'base64 Ed25519 signature over the other fields as sorted-key JSON',
+      description:
+        "base64 DER ECDSA P-256 signature (the log key's) over SHA-256 of the other fields as sorted-key JSON",
     },
   },
 } as const;
@@ -106,7 +110,7 @@ export const receiptRoutes: FastifyPluginAsync<ReceiptRoutesOptions> = async (
     {
       schema: {
         summary:
-          'The Ed25519 key (RFC 8032) that signs batch receipts, as SubjectPublicKeyInfo PEM',
+          "The key that signs batch receipts (the transparency log's ECDSA P-256 key), as SubjectPublicKeyInfo PEM",
         tags: ['transparency'],
         response: {
           200: {
@@ -119,18 +123,17 @@ export const receiptRoutes: FastifyPluginAsync<ReceiptRoutesOptions> = async (
                 pattern: '^[0-9a-f]{64}$',
                 description: 'hex SHA-256 of the SubjectPublicKeyInfo DER',
               },
-              algorithm: { type: 'string', enum: ['ed25519'] },
+              algorithm: { type: 'string', enum: ['ecdsa-p256-sha256'] },
               pem: { type: 'string' },
             },
           },
         },
       },
     },
-    () => ({
-      keyId: services.transparencyKey.keyId,
-      algorithm: 'ed25519',
-      pem: services.transparencyKey.publicKeyPem,
-    }),
+    async () => {
+      const key = transparencyPublicKeyFromSpki((await services.transparency.signer()).publicKey);
+      return { keyId: key.keyId, algorithm: key.algorithm, pem: key.publicKeyPem };
+    },
   );
 
   app.get<{ Querystring: { hash: string } }>(

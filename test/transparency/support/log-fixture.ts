@@ -1,6 +1,5 @@
 /** A signature log on a test database: its key in a software keystore, a publisher, and leaf helpers. */
 import { createHash, randomBytes } from 'node:crypto';
-import type { TestContext } from 'node:test';
 import { createAuditKey, type AuditContext } from '../../../src/audit/index.js';
 import type { Clock } from '../../../src/core/clock.js';
 import { Kek, SoftwareKeystore, keystoreRef } from '../../../src/keys/index.js';
@@ -22,7 +21,7 @@ export function steppingClock(start = Date.UTC(2026, 0, 1)): Clock {
 }
 
 /** The log's signer from a keystore in a temp dir (the server keeps it in the CA's keystore). */
-export async function testLogSigner(t: Pick<TestContext, 'after'>): Promise<LogSigner> {
+export async function testLogSigner(t: { after(fn: () => unknown): unknown }): Promise<LogSigner> {
   const keystore = await SoftwareKeystore.open({ dir: tempDir(t, 'signet-log-key-'), kek: Kek.generate() });
   t.after(() => keystore.close());
   return openLogSigner(keystore, keystoreRef(logKeyLabel));
