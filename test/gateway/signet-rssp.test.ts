@@ -13,7 +13,7 @@ import { PassThrough } from 'node:stream';
 import { main } from '../../src/cli/main.js';
 import { join } from 'node:path';
 import { CscClient, loadRemoteCredential } from '../../src/csc/client/index.js';
-import { cscSigner, cscTimestamper, explicitAuthorizer, signBatch, type BatchDocument, type HashAuthorizer } from '../../src/gateway/index.js';
+import { GatewayError, cscSigner, cscTimestamper, explicitAuthorizer, signBatch, type BatchDocument, type HashAuthorizer } from '../../src/gateway/index.js';
 import { signPdf } from '../../src/pades/index.js';
 import { derToPem } from '../../src/pki/index.js';
 import { verifyPdfSignatures } from '../../src/validation/index.js';
@@ -144,6 +144,23 @@ describe('gateway and client against Signet RSSP over HTTP', () => {
       const report = verifyPdfSignatures(file, { trustAnchors: [h.pki.hierarchy.root.certificate] });
       assert.equal(report.signatures[0]?.indication, 'TOTAL-PASSED', JSON.stringify(report.signatures[0]?.problems));
     }
+
+    // RFC 3161 §2.4.2: a reply replayed for another request (another hash, another nonce) is refused.
+    let recorded: string | undefined;
+    const replaying: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      if (!String(input).endsWith('/signatures/timestamp')) return response;
+      recorded ??= await response.text();
+      return new Response(recorded, { status: 200, headers: { 'content-type': 'application/json' } });
+    };
+    const replayed = cscTimestamper(
+      new CscClient({ baseUrl: url, auth: { kind: 'basic', username: user.username, password: user.password }, fetch: replaying }),
+    );
+    const first = new Uint8Array(32).fill(1);
+    await replayed.timestamp(first, 'SHA-256');
+    const refused = (pattern: RegExp) => (e: unknown) => e instanceof GatewayError && e.code === 'ERR_GATEWAY_TIMESTAMP' && pattern.test(e.message);
+    await assert.rejects(replayed.timestamp(new Uint8Array(32).fill(2), 'SHA-256'), refused(/another hash/));
+    await assert.rejects(replayed.timestamp(first, 'SHA-256'), refused(/nonce/));
   });
 
   it('sqlite: signet sign-remote against Signet\'s RSSP, B-T with --tsa csc', async (t) => {
