@@ -15,6 +15,7 @@ import {
   findUserById,
   insertBatchReceipts,
   insertSad,
+  listSadBatchReceipts,
   markSadHashesUsed,
   revokeSadRow,
   type Db,
@@ -104,6 +105,13 @@ export interface ReservedSad {
   readonly expiresAt: number;
   /** The receipts of the reserved hashes (aligned with the request's `hashes`), when issued. */
   readonly receipts?: readonly Receipt[];
+}
+
+/** The stored receipts of `hashes` under one SAD, in their order; undefined when one is missing. */
+async function storedReceipts(trx: Db, sadId: Uint8Array, hashes: readonly Uint8Array[]): Promise<Receipt[] | undefined> {
+  const byHash = new Map((await listSadBatchReceipts(trx, sadId)).map((r) => [toHex(r.hash), r.receipt]));
+  const texts = hashes.map((h) => byHash.get(toHex(h)));
+  return texts.every((t) => t !== undefined) ? texts.map((t) => JSON.parse(t as string) as Receipt) : undefined;
 }
 
 /** The receipt key as a consumption finds it (opened before its transaction). */
@@ -356,9 +364,13 @@ export class SadService {
    * Re-checks a SAD whose hashes an earlier attempt already reserved (binding, expiry, revocation,
    * credential and owner standing: INV-1 holds at every key operation) WITHOUT consuming anything,
    * and runs `within` in the same transaction. The caller proves the reservation is its own.
+   * The receipts are the ones the reservation stored (issue 21: a retry answers the same ones).
    */
   async recheck<T>(request: ConsumeSadRequest, within: (trx: Db, sad: ReservedSad) => Promise<T>): Promise<T> {
-    return this.#audited(request, (trx, row) => within(trx, { idHash: row.id_hash, expiresAt: row.expires_at }));
+    return this.#audited(request, async (trx, row) => {
+      const receipts = row.batch_root == null ? undefined : await storedReceipts(trx, row.id_hash, request.hashes);
+      return within(trx, { idHash: row.id_hash, expiresAt: row.expires_at, ...(receipts === undefined ? {} : { receipts }) });
+    });
   }
 
   /** Reads and checks the SAD in a transaction, runs `use`, and audits a refusal (sad.consume failure). */

@@ -20,7 +20,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { appendAudit, appendAuditNow, type AuditEvent } from '../audit/index.js';
-import { SadError, hashSadToken, type ConsumeSadRequest } from '../auth/index.js';
+import { SadError, hashSadToken, type ConsumeSadRequest, type ReservedSad } from '../auth/index.js';
 import { toHex } from '../core/bytes.js';
 import {
   completeSigningRequest,
@@ -98,7 +98,12 @@ function abandonAfter(deps: CscDeps): number {
 interface Attempt {
   readonly requestId: string;
   readonly attempt: number;
+  /** Issue 21: the batch receipts of the reserved hashes (stored with the reservation), for the answer. */
+  readonly receipts?: ReservedSad['receipts'];
 }
+
+/** What `sign` is given: the reserved hashes' batch receipts, when the SAD binds a root. */
+export type SignWithReceipts = (receipts: ReservedSad['receipts']) => Promise<SigningResponse>;
 
 function event(
   call: IdempotentCall,
@@ -124,12 +129,13 @@ function sortedBase64(hashes: readonly Uint8Array[]): string[] {
 
 /**
  * Runs `sign` (the key operation and the response it yields) under the idempotency protocol.
- * `sign` runs only after this request's reservation (or takeover) committed.
+ * `sign` runs only after this request's reservation (or takeover) committed; it is given the
+ * reservation's batch receipts, so the stored response — what every replay answers — holds them.
  */
 export async function signIdempotently(
   deps: CscDeps,
   call: IdempotentCall,
-  sign: () => Promise<SigningResponse>,
+  sign: SignWithReceipts,
 ): Promise<SigningResponse> {
   const r = call.reservation;
   const sadIdHash = hashSadToken(r.sad);
@@ -167,7 +173,7 @@ export async function signIdempotently(
         event(call, 'signing.started', { requestId, attempt: 1, sadRef: toHex(sad.idHash.subarray(0, 8)), hashes }),
         deps.audit,
       );
-      return { requestId, attempt: 1 };
+      return { requestId, attempt: 1, ...(sad.receipts === undefined ? {} : { receipts: sad.receipts }) };
     });
   } catch (err) {
     // Another instance of this key reserved first (its row collided, or it used the slots):
@@ -187,7 +193,7 @@ async function answerRetry(
   call: IdempotentCall,
   row: SigningRequestRow,
   fingerprint: Uint8Array,
-  sign: () => Promise<SigningResponse>,
+  sign: SignWithReceipts,
 ): Promise<SigningResponse> {
   if (!sameBytes(row.fingerprint, fingerprint)) {
     throw new CscError('ERR_CSC_IDEMPOTENCY_KEY_REUSED', 'The Idempotency-Key was used for a different request', {
@@ -204,12 +210,13 @@ async function answerRetry(
       throw inProgress(deps, row);
     case 'abandoned': {
       await call.prepare?.();
-      const resumed = await deps.sads.recheck(call.reservation, async (trx) => {
+      const resumed = await deps.sads.recheck(call.reservation, async (trx, sad) => {
         const now = deps.clock.now().getTime();
         const attempt = await resumeSigningRequest(trx, row.id, now);
         if (attempt === undefined) return undefined;
         await appendAudit(trx, event(call, 'signing.retry', { requestId: row.id, attempt }), deps.audit);
-        return { requestId: row.id, attempt };
+        // The receipts the first attempt's reservation stored: the same ones a replay answers.
+        return { requestId: row.id, attempt, ...(sad.receipts === undefined ? {} : { receipts: sad.receipts }) };
       });
       if (resumed === undefined) {
         // Another retry took it over first.
@@ -236,13 +243,13 @@ async function run(
   deps: CscDeps,
   call: IdempotentCall,
   owned: Attempt,
-  sign: () => Promise<SigningResponse>,
+  sign: SignWithReceipts,
 ): Promise<SigningResponse> {
   const faults = deps.signing?.faults;
   if (faults !== undefined) await faults.reach('afterReserve', owned);
   let response: SigningResponse;
   try {
-    response = await sign();
+    response = await sign(owned.receipts);
   } catch (err) {
     // A definite failure in this process: nothing left it, so the request can be retried at
     // once instead of after T (the sweeper's job when the process itself is gone).
@@ -268,7 +275,7 @@ async function run(
   if (!completed) {
     // The sweeper abandoned this attempt (or a retry took it over): its signatures are dropped.
     throw new CscError('ERR_CSC_SERVER', 'The signature could not be created', {
-      detail: { reason: 'signing request no longer owned by this attempt', ...owned },
+      detail: { reason: 'signing request no longer owned by this attempt', requestId: owned.requestId, attempt: owned.attempt },
     });
   }
   if (faults !== undefined) await faults.reach('afterCommit', owned);

@@ -168,9 +168,11 @@ export async function signHash(
           prepared = await chooseCredentialKey(deps, row, candidates, hashes.length);
         },
       },
-      async () => {
+      async (receipts) => {
         prepared ??= await chooseCredentialKey(deps, row, candidates, hashes.length);
-        return sign(prepared);
+        const answer = await sign(prepared);
+        // Issue 21: the receipts go into the stored answer, so every replay returns the same ones.
+        return receipts === undefined ? answer : { ...answer, signet_receipts: [...receipts] };
       },
     );
     return response as SignHashAnswer;

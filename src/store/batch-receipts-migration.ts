@@ -3,7 +3,7 @@
  * root of the ordered hashes the person approved (`sads.batch_root`, `batch_size`) and each of its
  * hashes keeps its place in that order (`sad_hashes.leaf_index`); `batch_receipts` keeps the
  * signed receipt of every hash signed under a SAD with a root (it outlives the SAD, so no foreign
- * key); `gateway_job_documents.receipt` the receipt of a gateway job's document.
+ * key). It also added `gateway_job_documents.receipt`, never written; 0019 drops it.
  */
 import { sql, type Kysely, type Migration } from 'kysely';
 import type { StoreKind } from './store.js';

@@ -75,3 +75,17 @@ const insertOneReceipt = preparedQuery(
       hash, receipt, created_at: createdAt,
     }),
 );
+
+/** The receipt texts stored under one SAD, by leaf index (what a takeover of its request answers). */
+export async function listSadBatchReceipts(
+  db: Db,
+  sadId: Uint8Array,
+): Promise<{ readonly hash: Uint8Array; readonly receipt: string }[]> {
+  const rows = await db
+    .selectFrom('batch_receipts')
+    .select(['hash', 'receipt'])
+    .where('sad_id', '=', sadId)
+    .orderBy('leaf_index')
+    .execute();
+  return rows.map((r) => ({ hash: new Uint8Array(r.hash), receipt: r.receipt }));
+}

@@ -93,6 +93,7 @@ export {
   insertBatchReceipts,
   findBatchReceiptsByHash,
   listBatchReceiptHashes,
+  listSadBatchReceipts,
   type BatchReceiptRow,
 } from './batch-receipts-repository.js';
 export {

@@ -12,6 +12,7 @@ import { keyStoreMigration } from './key-store-migration.js';
 import { mtlsClientsMigration } from './mtls-clients-migration.js';
 import { credentialKeysMigration } from './credential-keys-migration.js';
 import { batchReceiptsMigration } from './batch-receipts-migration.js';
+import { jobReceiptColumnMigration } from './job-receipt-column-migration.js';
 import { transparencyLogMigration } from './transparency-log-migration.js';
 
 type AnyDb = Kysely<unknown>;
@@ -449,6 +450,7 @@ export function migrationsFor(kind: StoreKind): Readonly<Record<string, Migratio
     '0017_batch_receipts': batchReceiptsMigration(kind),
     // 0016 is reserved for work in progress elsewhere (issue 17's brief).
     '0018_mtls_clients': mtlsClientsMigration,
+    '0019_job_receipt_column': jobReceiptColumnMigration,
   };
 }
 

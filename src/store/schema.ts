@@ -404,8 +404,6 @@ export interface GatewayJobDocumentsTable {
   signed: Uint8Array | null;
   signed_size: number | null;
   updated_at: number;
-  /** JSON of the signature's batch receipt when the provider gave one (migration 0017). */
-  receipt?: string | null;
 }
 
 /** Sealed secrets of the gateway's own OAuth clients (the built-in `signet-web`). */

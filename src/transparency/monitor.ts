@@ -44,7 +44,16 @@ export interface MonitorState {
 
 /** A finding. `integrity` findings mean the log cannot be trusted; `unknown` names a signature. */
 export interface MonitorFinding {
-  readonly kind: 'forged-head' | 'key-changed' | 'split-view' | 'inconsistent' | 'not-included' | 'missing-leaf' | 'unknown-signature';
+  readonly kind:
+    | 'forged-head'
+    | 'key-changed'
+    | 'split-view'
+    | 'inconsistent'
+    | 'backdated-head'
+    | 'future-head'
+    | 'not-included'
+    | 'missing-leaf'
+    | 'unknown-signature';
   readonly message: string;
 }
 
@@ -90,8 +99,21 @@ function parseHead(value: unknown, what: string): SignedTreeHead {
   return head;
 }
 
+/** How a run judges the heads' timestamps. */
+export interface MonitorOptions {
+  /** The monitor's time: a head stamped later than this plus `maxFutureSkewMs` is refused. */
+  readonly now: Date;
+  /** Clock difference tolerated between the service and the monitor (default 5 minutes). */
+  readonly maxFutureSkewMs?: number;
+}
+
+/** Five minutes: the skew tolerated by default (RFC 6962 monitors use a similar bound). */
+export const defaultMaxFutureSkewMs = 5 * 60_000;
+
 /**
- * One monitoring run.
+ * One monitoring run. Besides signatures and proofs, the heads' timestamps: a new head older than
+ * the kept one (RFC 9162 §4.10 heads are issued in time order: a log that signs an older time is
+ * replaying or forging its history) or later than `options.now` plus the skew is a finding.
  *
  * @example
  * ```ts
@@ -99,7 +121,12 @@ function parseHead(value: unknown, what: string): SignedTreeHead {
  * if (report.exitCode !== 2) writeState(report.state);
  * ```
  */
-export async function runMonitor(source: MonitorSource, previous: MonitorState | undefined, known: ReadonlySet<string>): Promise<MonitorReport> {
+export async function runMonitor(
+  source: MonitorSource,
+  previous: MonitorState | undefined,
+  known: ReadonlySet<string>,
+  options?: MonitorOptions,
+): Promise<MonitorReport> {
   const findings: MonitorFinding[] = [];
   const fail = (kind: MonitorFinding['kind'], message: string): void => void findings.push({ kind, message });
   const served = await source.logKey();
@@ -114,6 +141,16 @@ export async function runMonitor(source: MonitorSource, previous: MonitorState |
   for (const head of heads) {
     if (!verifyTreeHead(key, head)) {
       fail('forged-head', `The tree head of size ${head.treeSize} (root ${b64(head.rootHash)}) is not signed by the log key ${logKeyId(key)}: forged or altered`);
+    }
+  }
+  const iso = (ms: number): string => (Number.isSafeInteger(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : String(ms));
+  for (const head of heads) {
+    if (kept !== undefined && head.timestamp < kept.timestamp) {
+      fail('backdated-head', `The tree head of size ${head.treeSize} is stamped ${iso(head.timestamp)}, before the kept head of size ${kept.treeSize} (${iso(kept.timestamp)}): the log went back in time`);
+    }
+    const latest = options === undefined ? undefined : options.now.getTime() + (options.maxFutureSkewMs ?? defaultMaxFutureSkewMs);
+    if (latest !== undefined && head.timestamp > latest) {
+      fail('future-head', `The tree head of size ${head.treeSize} is stamped ${iso(head.timestamp)}, later than this monitor's time ${iso(options!.now.getTime())} allows (skew ${(options!.maxFutureSkewMs ?? defaultMaxFutureSkewMs) / 1000} s)`);
     }
   }
   // Every pair of heads (kept, published, the list's) must be consistent; equal sizes, equal roots.

@@ -2,7 +2,8 @@
  * `signet transparency monitor`'s checks against a real server in process (issue 21, docs/security.md
  * TRN-01…TRN-05): signatures made through signHash are listed with proofs that verify; a forged
  * tree head, a split view (two signed heads of one size), a leaf edited in the database and a
- * leaf deleted from it are each detected with a clear message and exit 2, leaving the trusted
+ * leaf deleted from it, a head stamped before the kept one or in the future (TRN-08) are each
+ * detected with a clear message and exit 2, leaving the trusted
  * state untouched; signatures not marked as known are named (exit 1).
  */
 import { describe, it } from 'node:test';
@@ -107,6 +108,23 @@ for (const kind of storeKinds) {
       assert.equal(viewed.exitCode, 2);
       assert.deepEqual([...new Set(kinds(viewed))], ['split-view']);
       assert.match(viewed.findings[0]!.message, /Split view: two signed tree heads of size 4 differ/);
+
+      // TRN-08: heads signed by the log key, same size and root as the kept one, but stamped before
+      // it (the log went back in time) or beyond the skew after the monitor's clock.
+      const restamped = async (timestamp: number): Promise<MonitorSource> => {
+        const h = { ...head, timestamp };
+        return withHead(treeHeadToJson({ ...h, signature: await signer.signDigest(treeHeadDigest(h.treeSize, h.timestamp, h.rootHash)) }));
+      };
+      const now = { now: new Date(head.timestamp) };
+      const backdated = await runMonitor(await restamped(head.timestamp - 60_000), state3, known, now);
+      assert.deepEqual(kinds(backdated), ['backdated-head']);
+      assert.equal(backdated.exitCode, 2);
+      assert.match(backdated.findings[0]!.message, /size 4 is stamped .*, before the kept head of size 4 .*went back in time/);
+      assert.equal(backdated.state, state3);
+      const future = await runMonitor(await restamped(head.timestamp + 10 * 60_000), state3, known, now);
+      assert.deepEqual(kinds(future), ['future-head']);
+      assert.match(future.findings[0]!.message, /later than this monitor's time .* allows \(skew 300 s\)/);
+      assert.deepEqual((await runMonitor(await restamped(head.timestamp + 60_000), state3, known, now)).findings, [], 'within the skew');
 
       // TRN-03: a leaf edited in the database (u1's first signature now names another client).
       const mine = await db.selectFrom('transparency_leaves').select(['id', 'leaf_index', 'client_id']).where('user_id', '=', u1.userId).orderBy('id').execute();

@@ -5,6 +5,7 @@
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { TransparencyError, httpMonitorSource, parseKnownSignatures, parseMonitorState, runMonitor, type MonitorState } from '../../transparency/index.js';
+import { systemClock } from '../../core/clock.js';
 import type { Command } from '../command.js';
 import { parseCliArgs } from '../args.js';
 
@@ -13,7 +14,8 @@ const usage = `usage: signet transparency monitor --service URL --token FILE [--
   Reads the signature transparency log of the Signet service at URL as the user whose access
   token is in FILE. Checks the signed tree head with the log key (pinned in the state file on
   first use), its consistency with the head kept in the state file (default
-  ./signet-monitor.json), that no two signed heads of one size differ (split view), that each of
+  ./signet-monitor.json), that a new head is not stamped before the kept one nor more than five
+  minutes after this machine's clock, that no two signed heads of one size differ (split view), that each of
   the user's signatures is included in the head and that signatures seen before are still there.
   Then names every signature not listed in the --known file (one per line: a leaf index, a DTBS/R
   hash in base64 or hex, or a SAD id; # starts a comment).
@@ -68,7 +70,7 @@ export const transparencyCommand: Command = {
       const token = readText(values.token, 'token file').trim();
       const known = values.known === undefined ? new Set<string>() : parseKnownSignatures(readText(values.known, 'known-signatures file'));
       const previous = readState(stateFile);
-      const report = await runMonitor(httpMonitorSource(fetch, values.service, token), previous, known);
+      const report = await runMonitor(httpMonitorSource(fetch, values.service, token), previous, known, { now: systemClock.now() });
       if (report.state !== undefined && report.state !== previous) {
         writeFileSync(`${stateFile}.tmp`, `${JSON.stringify(report.state, null, 2)}\n`, { mode: 0o600 });
         renameSync(`${stateFile}.tmp`, stateFile);

@@ -9,6 +9,7 @@ import { MAX_JSON_DEPTH, jsonTooDeep } from '../../core/json-depth.js';
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type {} from '@fastify/swagger';
 import { retryAfterSeconds } from '../readiness.js';
+import { signHashBodySchema, signHashResponseSchema } from './csc-sign-hash-schema.js';
 import {
   CscError,
   cscOperations,
@@ -164,7 +165,11 @@ export const cscRoutes: FastifyPluginAsync<CscRoutesOptions> = async (app, optio
             tags: [`csc-${version}`],
             ...(operation === 'info' ? {} : { security: operation === 'auth/login' ? [{ basic: [] }] : [{ bearer: [] }] }),
             ...(idempotent.has(operation) ? { headers: idempotencyKeyHeader } : {}),
+            ...(operation === 'signatures/signHash' ? { body: signHashBodySchema, response: { 200: signHashResponseSchema } } : {}),
           },
+          // Documentation-only schemas (csc-sign-hash-schema.ts): the CSC service checks the body and
+          // shapes the answer; fastify neither validates the one nor filters the other.
+          ...(operation === 'signatures/signHash' ? { validatorCompiler: () => () => true, serializerCompiler: () => (data: unknown) => JSON.stringify(data) } : {}),
         },
         handler,
       );

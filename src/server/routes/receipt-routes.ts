@@ -6,19 +6,17 @@
  * the CSC-level download for any client that signed through signHash (the hash is what it sent).
  * Another user's receipt is answered exactly like a missing one (404).
  */
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type {} from '@fastify/swagger';
-import { verifyAccessToken } from '../../auth/index.js';
 import { findBatchReceiptsByHash } from '../../store/index.js';
 import { RECEIPT_FIELDS, transparencyPublicKeyFromSpki, type LogSigner } from '../../transparency/index.js';
 import type { Services } from '../services.js';
 import { replyStoreUnavailable } from '../store-unavailable.js';
-import { readSessionCookie } from './web-session-auth.js';
-import { presentedThumbprint } from '../client-certificate.js';
+import { userApiAuthentication } from './user-audit-routes.js';
 
 /** Options of the receipt routes. */
 export interface ReceiptRoutesOptions {
-  readonly services: Pick<Services, 'store' | 'clock' | 'webSessions'> & {
+  readonly services: Pick<Services, 'store' | 'clock' | 'audit' | 'webSessions'> & {
     readonly transparency: { readonly signer: () => Promise<LogSigner> };
   };
 }
@@ -60,34 +58,14 @@ const receiptSchema = {
   },
 } as const;
 
-const bearerPattern = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i;
-
 /** The receipt routes; register with `{ prefix: '/api/v1' }`. */
 export const receiptRoutes: FastifyPluginAsync<ReceiptRoutesOptions> = async (
   app,
   { services },
 ) => {
-  // The user API's authentication (user-audit-routes.ts): the web session cookie, else a bearer
-  // access token of an active user (RFC 6750 §2.1).
-  const userOf = async (request: FastifyRequest): Promise<string | undefined> => {
-    const header = request.headers.authorization;
-    const cookie = readSessionCookie(request);
-    if (header === undefined && cookie !== undefined) {
-      const session = await services.webSessions.resolve(cookie);
-      if (session !== undefined) return session.userId;
-    }
-    const token = typeof header === 'string' ? bearerPattern.exec(header.trim())?.[1] : undefined;
-    const info =
-      token === undefined
-        ? undefined
-        : await verifyAccessToken(
-            services.store.db,
-            token,
-            services.clock.now().getTime(),
-            presentedThumbprint(request),
-          );
-    return info?.userId != null && info.userActive ? info.userId : undefined;
-  };
+  // The user API's one authentication (user-audit-routes.ts): the web session cookie, else a
+  // bearer access token of an active user (RFC 6750 §2.1); a refusal is 401 and audited.
+  const requireUser = userApiAuthentication(services);
 
   app.setErrorHandler((err, request, reply: FastifyReply) => {
     const unavailable = replyStoreUnavailable(err, request, reply, 'temporarily_unavailable');
@@ -139,6 +117,7 @@ export const receiptRoutes: FastifyPluginAsync<ReceiptRoutesOptions> = async (
   app.get<{ Querystring: { hash: string } }>(
     '/me/receipts',
     {
+      preHandler: requireUser,
       schema: {
         summary:
           "The caller's receipts for one signed DTBS/R hash (issue 21, docs/transparency.md)",
@@ -168,19 +147,9 @@ export const receiptRoutes: FastifyPluginAsync<ReceiptRoutesOptions> = async (
       },
     },
     async (request, reply) => {
-      const userId = await userOf(request);
-      if (userId === undefined) {
-        return reply
-          .code(401)
-          .header('www-authenticate', 'Bearer realm="signet"')
-          .send({
-            error: 'invalid_token',
-            error_description: 'a valid user access token is required',
-          });
-      }
       const rows = await findBatchReceiptsByHash(
         services.store.db,
-        userId,
+        request.apiUserId as string,
         new Uint8Array(Buffer.from(request.query.hash, 'base64')),
       );
       if (rows.length === 0)
