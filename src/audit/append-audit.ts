@@ -4,9 +4,8 @@
  */
 import type { Clock } from '../core/clock.js';
 import {
-  insertAuditRow,
+  insertAuditRowWithHead,
   reserveAuditSequence,
-  updateAuditHead,
   type Db,
   type Store,
 } from '../store/index.js';
@@ -90,7 +89,7 @@ async function appendAuditRow(trx: Db, event: AuditEvent, context: AuditContext)
     prevHash,
   };
   const hash = hashAuditEntry(row);
-  await insertAuditRow(trx, {
+  await insertAuditRowWithHead(trx, {
     seq,
     node_id: row.nodeId,
     occurred_at: row.occurredAt,
@@ -105,8 +104,7 @@ async function appendAuditRow(trx: Db, event: AuditEvent, context: AuditContext)
     prev_hash: prevHash,
     hash,
     mac: macAuditEntry(context.key, hash),
-  });
-  await updateAuditHead(trx, { seq, headHash: hash, mac: macAuditHead(context.key, seq, hash) });
+  }, { seq, headHash: hash, mac: macAuditHead(context.key, seq, hash) });
   return seq;
 }
 

@@ -7,6 +7,7 @@ import type { Clock } from '../core/clock.js';
 import { toHex } from '../core/bytes.js';
 import { digestByOid } from '../cms/index.js';
 import {
+  consumeOneSadHash,
   countListedSadHashes,
   decrementSadRemaining,
   findCredential,
@@ -416,9 +417,17 @@ export class SadService {
       (await countListedSadHashes(trx, idHash, hashes)) !== hashes.length
         ? new SadError('ERR_SAD_HASH_NOT_AUTHORIZED', 'a hash is not authorised by the SAD')
         : new SadError('ERR_SAD_CONSUMED', 'the SAD does not authorise these signatures any more');
-    const remaining = await decrementSadRemaining(trx, idHash, hashes.length, now);
-    if (remaining === undefined) throw await refuse();
-    if ((await markSadHashesUsed(trx, idHash, hashes)) !== hashes.length) throw await refuse();
+    let remaining: number | undefined;
+    if (hashes.length === 1) {
+      // signHash of one hash: both conditional UPDATEs in one round trip on PostgreSQL.
+      const consumed = await consumeOneSadHash(trx, idHash, hashes[0] as Uint8Array, now);
+      remaining = consumed.remaining;
+      if (remaining === undefined || consumed.marked !== 1) throw await refuse();
+    } else {
+      remaining = await decrementSadRemaining(trx, idHash, hashes.length, now);
+      if (remaining === undefined) throw await refuse();
+      if ((await markSadHashesUsed(trx, idHash, hashes)) !== hashes.length) throw await refuse();
+    }
     await appendSignatureLeaves(trx, {
       userId: request.userId,
       credentialId: request.credentialId,

@@ -11,7 +11,7 @@
  * - `"any"`: the least busy healthy key whose certificate is valid now, and another one if its
  *   token fails mid-request; the answer names the certificate that signed.
  */
-import { listCredentialKeys, type CredentialRow } from '../store/index.js';
+import { listCredentialKeys, type CredentialKeyRow, type CredentialRow } from '../store/index.js';
 import type { CscDeps } from './csc-deps.js';
 import { credentialCertificate, type CredentialCertificate } from './credential-certificate.js';
 import { invalidParameter } from './errors.js';
@@ -33,13 +33,15 @@ export type KeyChoice =
 export async function credentialKeyEntries(
   deps: CscDeps,
   row: CredentialRow,
+  /** The further keys read ahead (signHash reads them while the token is checked), else read here. */
+  readAhead?: Promise<readonly CredentialKeyRow[]>,
 ): Promise<CredentialKeyEntry[]> {
   const first: CredentialKeyEntry = {
     backendKind: row.backend_kind,
     keyRef: row.key_ref,
     cert: credentialCertificate(row),
   };
-  const further = await listCredentialKeys(deps.store.db, row.id);
+  const further = await (readAhead ?? listCredentialKeys(deps.store.db, row.id));
   return [
     first,
     ...further.map((k) => ({

@@ -63,9 +63,11 @@ export async function requireOwnCredential(
   caller: Caller,
   credentialId: string,
   trail: RequestTrail,
+  /** The row read ahead (signHash reads it while the token is checked), else read here. */
+  readAhead?: Promise<CredentialRow | undefined>,
 ): Promise<CredentialRow> {
   trail.credentialId = credentialId;
-  const row = await findCredential(deps.store.db, credentialId);
+  const row = await (readAhead ?? findCredential(deps.store.db, credentialId));
   if (row === undefined || row.user_id !== caller.info.userId) throw invalidParameter('credentialID');
   if (caller.info.scope === 'credential' && caller.info.credentialId !== credentialId) {
     throw invalidParameter('credentialID');
@@ -119,4 +121,14 @@ export async function requireUsableCredential(
   if (status === 'expired') throw new CscError('ERR_CSC_INVALID_REQUEST', 'Signing certificate is expired');
   if (status !== 'valid') throw new CscError('ERR_CSC_INVALID_REQUEST', 'Signing certificate is revoked');
   return cert;
+}
+
+/**
+ * Starts a read now and gives back its promise for later: its failure is kept for whoever awaits
+ * it (never an unhandled rejection when an earlier check refuses the request first).
+ */
+export function readAhead<T>(read: () => Promise<T>): Promise<T> {
+  const promise = read();
+  promise.catch(() => undefined);
+  return promise;
 }

@@ -1,5 +1,5 @@
 /** Rows of the audit log and its chain-head checkpoint (the SQL behind src/audit). */
-import { preparedQuery } from './prepared-query.js';
+import { isPostgres, preparedQuery } from './prepared-query.js';
 import type { Db } from './store.js';
 import type { AuditLogTable } from './schema.js';
 import { StoreError } from './errors.js';
@@ -39,6 +39,24 @@ export async function insertAuditRow(trx: Db, row: AuditRow): Promise<void> {
   );
 }
 
+/**
+ * Inserts one audit row and moves the checkpoint to it: on PostgreSQL one statement (the INSERT
+ * as a data-modifying WITH, then the head's UPDATE: one round trip instead of two), on SQLite
+ * the two statements. Must run inside `Store.transaction()`, after `reserveAuditSequence`.
+ */
+export async function insertAuditRowWithHead(trx: Db, row: AuditRow, head: AuditHeadRow): Promise<void> {
+  if (!isPostgres(trx)) {
+    await insertAuditRow(trx, row);
+    await updateAuditHead(trx, head);
+    return;
+  }
+  await insertAuditAndSetHead(
+    trx, row.seq, row.node_id, row.occurred_at, row.event_type, row.outcome, row.actor_user_id,
+    row.actor_client_id, row.subject, row.source_address, row.trace_id, row.details,
+    row.prev_hash, row.hash, row.mac, head.seq, head.headHash, head.mac,
+  );
+}
+
 /** Moves the checkpoint to `seq` / `headHash` with its MAC. */
 export async function updateAuditHead(trx: Db, head: AuditHeadRow): Promise<void> {
   await setAuditHead(trx, head.seq, head.headHash, head.mac);
@@ -64,6 +82,26 @@ const insertAudit = preparedQuery(
       actor_user_id: actorUserId, actor_client_id: actorClientId, subject,
       source_address: sourceAddress, trace_id: traceId, details, prev_hash: prevHash, hash, mac,
     }),
+);
+const insertAuditAndSetHead = preparedQuery(
+  (
+    trx: Db, seq: number, nodeId: string, occurredAt: number, eventType: string, outcome: string,
+    actorUserId: string | null, actorClientId: string | null, subject: string | null,
+    sourceAddress: string | null, traceId: string | null, details: string,
+    prevHash: Uint8Array, hash: Uint8Array, mac: Uint8Array,
+    headSeq: number, headHash: Uint8Array, headMac: Uint8Array,
+  ) =>
+    trx
+      .with('appended', (db) =>
+        db.insertInto('audit_log').values({
+          seq, node_id: nodeId, occurred_at: occurredAt, event_type: eventType, outcome,
+          actor_user_id: actorUserId, actor_client_id: actorClientId, subject,
+          source_address: sourceAddress, trace_id: traceId, details, prev_hash: prevHash, hash, mac,
+        }),
+      )
+      .updateTable('audit_head')
+      .set({ seq: headSeq, head_hash: headHash, mac: headMac })
+      .where('id', '=', 1),
 );
 const setAuditHead = preparedQuery((trx: Db, seq: number, headHash: Uint8Array, mac: Uint8Array) =>
   trx.updateTable('audit_head').set({ seq, head_hash: headHash, mac }).where('id', '=', 1),

@@ -70,6 +70,7 @@ export { StoreError, retriableStoreError, type RetriableStoreErrorCode, type Sto
 export {
   reserveAuditSequence,
   insertAuditRow,
+  insertAuditRowWithHead,
   updateAuditHead,
   readAuditHead,
   listAuditRows,
@@ -81,6 +82,7 @@ export {
   findSad,
   findSadForUse,
   countListedSadHashes,
+  consumeOneSadHash,
   decrementSadRemaining,
   markSadHashesUsed,
   revokeSadRow,

@@ -7,7 +7,7 @@
  * in the compiled parameter list say where each argument goes. The query's shape must not depend
  * on the argument values (no `in` lists of varying length, no optional clauses).
  */
-import { CompiledQuery, type Compilable, type QueryResult } from 'kysely';
+import { CompiledQuery, PostgresAdapter, type Compilable, type QueryResult } from 'kysely';
 import { StoreError } from './errors.js';
 import type { Db } from './store.js';
 
@@ -56,4 +56,9 @@ export function preparedQuery<Args extends unknown[], Row>(
     const parameters = template.slots.map((s) => (s instanceof ParameterMarker ? args[s.index] : s.constant));
     return db.executeQuery<Row>(CompiledQuery.raw(template.sql, parameters) as CompiledQuery<Row>);
   };
+}
+
+/** True when `db` (the Store's Kysely or a transaction's) talks to PostgreSQL. */
+export function isPostgres(db: Db): boolean {
+  return db.getExecutor().adapter instanceof PostgresAdapter;
 }

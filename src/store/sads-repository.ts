@@ -2,7 +2,7 @@
  * SAD rows and the conditional UPDATEs that consume them (INV-2): each UPDATE re-checks its
  * WHERE clause on the locked row, so the returned row counts decide, never an earlier read.
  */
-import { preparedQuery } from './prepared-query.js';
+import { isPostgres, preparedQuery } from './prepared-query.js';
 import type { Db } from './store.js';
 import type { SadsTable } from './schema.js';
 
@@ -188,6 +188,57 @@ const markOneHashUsed = preparedQuery((trx: Db, idHash: Uint8Array, hash: Uint8A
     .where('sad_id', '=', idHash)
     .where('hash', '=', hash)
     .where('used', '=', 0),
+);
+
+/**
+ * `decrementSadRemaining` and `markSadHashesUsed` for one hash: on PostgreSQL in one statement
+ * (both conditional UPDATEs as data-modifying WITHs, the hash marked only when the count was
+ * decremented; one round trip instead of two), on SQLite as the two statements. The caller still
+ * decides by the results: `remaining` undefined or `marked` ≠ 1 refuses and rolls back (INV-2).
+ */
+export async function consumeOneSadHash(
+  trx: Db,
+  idHash: Uint8Array,
+  hash: Uint8Array,
+  now: number,
+): Promise<{ readonly remaining: number | undefined; readonly marked: number }> {
+  if (!isPostgres(trx)) {
+    const remaining = await decrementSadRemaining(trx, idHash, 1, now);
+    return { remaining, marked: remaining === undefined ? 0 : await markSadHashesUsed(trx, idHash, [hash]) };
+  }
+  const row = (await consumeOne(trx, idHash, now, hash)).rows[0];
+  return {
+    remaining: row?.remaining == null ? undefined : Number(row.remaining),
+    marked: Number(row?.marked ?? 0),
+  };
+}
+
+const consumeOne = preparedQuery((trx: Db, idHash: Uint8Array, now: number, hash: Uint8Array) =>
+  trx
+    .with('decremented', (db) =>
+      db
+        .updateTable('sads')
+        .set((eb) => ({ remaining: eb('remaining', '-', 1) }))
+        .where('id_hash', '=', idHash)
+        .where('remaining', '>=', 1)
+        .where('revoked', '=', 0)
+        .where('expires_at', '>', now)
+        .returning('remaining'),
+    )
+    .with('marked', (db) =>
+      db
+        .updateTable('sad_hashes')
+        .set({ used: 1 })
+        .where('sad_id', '=', idHash)
+        .where('hash', '=', hash)
+        .where('used', '=', 0)
+        .where((eb) => eb.exists(eb.selectFrom('decremented').select('remaining')))
+        .returning('used'),
+    )
+    .selectNoFrom((eb) => [
+      eb.selectFrom('decremented').select('remaining').as('remaining'),
+      eb.selectFrom('marked').select((m) => m.fn.countAll<number>().as('n')).as('marked'),
+    ]),
 );
 
 /** Revokes a SAD; true when it existed and was not yet revoked. */
