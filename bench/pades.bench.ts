@@ -3,7 +3,8 @@
  * RSA-2048 signs/s of node:crypto alone, and one SHA-256 pass over the file for big inputs;
  * B-T and B-LTA against Signet's own TSA and OCSP responder on loopback HTTP, and a gateway batch
  * of one-page PDFs at B-LTA through a CSC provider on loopback (issue 19: validation data once
- * per batch, time-stamp requests overlapping). BENCH_LTA_BATCH sets its size (default 500).
+ * per batch, time-stamp requests overlapping). BENCH_LTA_BATCH sets its size (default 500);
+ * BENCH_PADES_PHASES picks what runs (default all: b-b,levels,gateway,big).
  */
 import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync, sign as rawSign } from 'node:crypto';
@@ -52,6 +53,8 @@ interface BigFileRun {
 }
 
 const mb = (b: number): string => `${(b / 1024 / 1024).toFixed(1)} MB`;
+/** Which measurements run (for profiling or a quick look at one of them). */
+const phases = new Set(process.env['BENCH_PADES_PHASES']?.split(',') ?? ['b-b', 'levels', 'gateway', 'big']);
 
 async function main(): Promise<void> {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -74,14 +77,18 @@ async function main(): Promise<void> {
     const small = join(dir, '100k.pdf');
     writeBigPdf(small, 100 * 1024);
     const smallBytes = new Uint8Array(readFileSync(small));
-    const inMemory = await asyncRate(3, () => signPdf(smallBytes, signer, { signingTime }));
-    console.log(`PAdES B-B 100 KB (in memory):          ${inMemory.toFixed(0)} sig/s  ratio ${(inMemory / raw).toFixed(2)} of raw`);
-    await levelRates(smallBytes, raw);
-    const out = join(dir, 'out.pdf');
-    const onDisk = await asyncRate(3, () => signPdfFile(small, out, signer, { signingTime }));
-    console.log(`PAdES B-B 100 KB (file to file):       ${onDisk.toFixed(0)} sig/s  ratio ${(onDisk / raw).toFixed(2)} of raw`);
+    if (phases.has('b-b')) {
+      const inMemory = await asyncRate(3, () => signPdf(smallBytes, signer, { signingTime }));
+      console.log(`PAdES B-B 100 KB (in memory):          ${inMemory.toFixed(0)} sig/s  ratio ${(inMemory / raw).toFixed(2)} of raw`);
+    }
+    if (phases.has('levels') || phases.has('gateway')) await levelRates(smallBytes, raw);
+    if (phases.has('b-b')) {
+      const out = join(dir, 'out.pdf');
+      const onDisk = await asyncRate(3, () => signPdfFile(small, out, signer, { signingTime }));
+      console.log(`PAdES B-B 100 KB (file to file):       ${onDisk.toFixed(0)} sig/s  ratio ${(onDisk / raw).toFixed(2)} of raw`);
+    }
 
-    for (const size of [10 * 1024 * 1024, 200 * 1024 * 1024]) {
+    for (const size of phases.has('big') ? [10 * 1024 * 1024, 200 * 1024 * 1024] : []) {
       const path = join(dir, `${size}.pdf`);
       writeBigPdf(path, size);
       // Issue 18 §5: in a fresh process, so that the peak RSS growth is this signing's alone.
@@ -112,21 +119,23 @@ async function levelRates(pdf: Uint8Array, raw: number): Promise<void> {
   // OCSP without a nonce (RFC 5019 §2.1.1), as Signet fetches validation data: pre-signed answers.
   const pki = await startLtvPki({ after: (fn) => cleanups.push(fn) }, { tsaSerialBlockSize: 256, ocspNonce: false });
   try {
-    const { signer } = await pki.newSigner('Bench Signer', { type: 'RSA', bits: 2048 });
-    const signingTime = new Date('2026-11-23T12:00:00Z');
-    const tsaRate = await asyncRate(2, () => pki.timestamper.timestamp(new Uint8Array(32), 'SHA-256'));
-    console.log(`local TSA tokens (HTTP round trip):    ${tsaRate.toFixed(0)} tokens/s  ratio ${(tsaRate / raw).toFixed(2)} of raw`);
-    const bb = await asyncRate(2, () => signPdf(pdf, signer, { signingTime }));
-    console.log(`PAdES B-B 100 KB, keystore RSA key:    ${bb.toFixed(0)} sig/s  ratio ${(bb / raw).toFixed(2)} of raw`);
-    const bt = await asyncRate(3, () => signPdf(pdf, signer, { signingTime, level: 'B-T', timestamper: pki.timestamper }));
-    console.log(`PAdES B-T 100 KB (local TSA):          ${bt.toFixed(0)} sig/s  ratio ${(bt / raw).toFixed(2)} of raw`);
-    const sources = { timestamper: pki.timestamper, revocation: pki.revocation };
-    const lta = await asyncRate(3, () => signPdf(pdf, signer, { signingTime, level: 'B-LTA', ...sources }));
-    console.log(`PAdES B-LTA 100 KB (TSA x2, OCSP x2):  ${lta.toFixed(0)} sig/s  ratio ${(lta / raw).toFixed(2)} of raw`);
-    const signed = await signPdf(pdf, signer, { signingTime, level: 'B-LTA', ...sources });
-    const renew = await asyncRate(2, () => extendPdf(signed, { level: 'B-LTA', ...sources }));
-    console.log(`B-LTA archive renewal of that file:    ${renew.toFixed(0)} ext/s`);
-    await gatewayBatchLta(pki, raw);
+    if (phases.has('levels')) {
+      const { signer } = await pki.newSigner('Bench Signer', { type: 'RSA', bits: 2048 });
+      const signingTime = new Date('2026-11-23T12:00:00Z');
+      const tsaRate = await asyncRate(2, () => pki.timestamper.timestamp(new Uint8Array(32), 'SHA-256'));
+      console.log(`local TSA tokens (HTTP round trip):    ${tsaRate.toFixed(0)} tokens/s  ratio ${(tsaRate / raw).toFixed(2)} of raw`);
+      const bb = await asyncRate(2, () => signPdf(pdf, signer, { signingTime }));
+      console.log(`PAdES B-B 100 KB, keystore RSA key:    ${bb.toFixed(0)} sig/s  ratio ${(bb / raw).toFixed(2)} of raw`);
+      const bt = await asyncRate(3, () => signPdf(pdf, signer, { signingTime, level: 'B-T', timestamper: pki.timestamper }));
+      console.log(`PAdES B-T 100 KB (local TSA):          ${bt.toFixed(0)} sig/s  ratio ${(bt / raw).toFixed(2)} of raw`);
+      const sources = { timestamper: pki.timestamper, revocation: pki.revocation };
+      const lta = await asyncRate(3, () => signPdf(pdf, signer, { signingTime, level: 'B-LTA', ...sources }));
+      console.log(`PAdES B-LTA 100 KB (TSA x2, OCSP x2):  ${lta.toFixed(0)} sig/s  ratio ${(lta / raw).toFixed(2)} of raw`);
+      const signed = await signPdf(pdf, signer, { signingTime, level: 'B-LTA', ...sources });
+      const renew = await asyncRate(2, () => extendPdf(signed, { level: 'B-LTA', ...sources }));
+      console.log(`B-LTA archive renewal of that file:    ${renew.toFixed(0)} ext/s`);
+    }
+    if (phases.has('gateway')) await gatewayBatchLta(pki, raw);
   } finally {
     await pki.close();
     for (const fn of cleanups.reverse()) await fn();

@@ -19,7 +19,7 @@ import { SadError, maxSadSignatures } from '../auth/index.js';
 import { buildSignedAttributes, buildSignedData, digestAlgorithms } from '../cms/index.js';
 import { keySigner } from '../keys/index.js';
 import { isSignetError } from '../core/errors.js';
-import { addSignatureTimestamp, finishSignature, planLevel, prepareSignature, type PadesLevel, type PrepareOptions, type PreparedDocument } from '../pades/index.js';
+import { addSignatureTimestamp, embeddedContainer, finishSignature, planLevel, prepareSignature, type PadesLevel, type PrepareOptions, type PreparedDocument } from '../pades/index.js';
 import { origin } from './auth-operations.js';
 import { levelOptions, requestedLevel } from './pades-levels.js';
 import type { CscDeps, CscRequestContext } from './csc-deps.js';
@@ -247,7 +247,8 @@ export async function signDoc(
       const response: Record<string, unknown> = { DocumentWithSignature: signed.map(toBase64) };
       if (returnValidationInfo && revocation !== undefined) {
         const info = new ValidationInfoBuilder(revocation, cert.chain);
-        for (const pdf of signed) await info.addSignedPdf(pdf);
+        // The containers just embedded, read where they were placed: the signed PDFs are not parsed here.
+        for (const [i, pdf] of signed.entries()) await info.addContainer(embeddedContainer(prepared[i] as PreparedDocument, pdf));
         response['validationInfo'] = info.result();
       }
       return response;

@@ -4,8 +4,7 @@
  * time-stamps — for the signer's and the TSA's certification paths, each certificate's revocation
  * evidence — so a PAdES client can write them into the DSS (ETSI EN 319 142-1 §5.4.2, B-LT).
  */
-import { PdfDocument } from '../pdf/index.js';
-import { ValidationDataCollector, listPdfSignatures, type RevocationSource } from '../pades/index.js';
+import { ValidationDataCollector, type RevocationSource } from '../pades/index.js';
 import { toBase64 } from './request-params.js';
 
 /** The wire object: standard Base64 DER values (OCSPResponse, CertificateList, Certificate). */
@@ -41,13 +40,6 @@ export class ValidationInfoBuilder {
     this.#add('certificates', m.certificates);
     this.#add('ocsp', m.ocspResponses);
     this.#add('crl', m.crls);
-  }
-
-  /** Adds the material of the newest approval signature of a signed PDF. */
-  async addSignedPdf(pdf: Uint8Array): Promise<void> {
-    const signatures = listPdfSignatures(PdfDocument.open(pdf)).filter((s) => !s.isDocumentTimestamp && s.container);
-    const newest = signatures[signatures.length - 1];
-    if (newest?.container !== undefined) await this.addContainer(newest.container);
   }
 
   /** The collected object. */

@@ -6,7 +6,10 @@
  * B-LT on and the document timestamp for B-LTA (EN 319 142-1 §6.4, §6.5), all into one sink.
  */
 import { appendFileSync, renameSync, rmSync } from 'node:fs';
+import { readContainer } from '../cms/ber.js';
+import { defaultCmsLimits } from '../cms/parse-signed-data.js';
 import { buildSignedData } from '../cms/signed-data.js';
+import { fromHex } from '../core/bytes.js';
 import { FileSource, type ByteSource } from '../pdf/index.js';
 import { appendedSource } from './appended-source.js';
 import { contentsDigits } from './byte-range.js';
@@ -58,6 +61,23 @@ export function signedUpdate(prepared: PreparedDocument, cms: Uint8Array): Uint8
   // The '<' of the hex string sits at ByteRange[1]; the digits follow it.
   update.set(digits, prepared.byteRange[1] + 1 - prepared.documentLength);
   return update;
+}
+
+/**
+ * The container phase two wrote into /Contents of `signed` (what `finishSignature` returned for
+ * `prepared`), read at the prepared ByteRange (ISO 32000-1 §12.8.1: the hex string sits between
+ * its two ranges) — the document is not parsed again. BER is re-encoded as DER.
+ *
+ * @example
+ * ```ts
+ * const cms = embeddedContainer(prepared, await finishSignature(prepared, value));
+ * ```
+ */
+export function embeddedContainer(prepared: PreparedDocument, signed: Uint8Array): Uint8Array {
+  const [, before, after] = prepared.byteRange;
+  const bytes = after - 1 <= signed.length ? fromHex(new TextDecoder('latin1').decode(signed.subarray(before + 1, after - 1))) : undefined;
+  if (bytes === undefined) throw new PadesError('ERR_PADES_PREPARED_INVALID', 'the signed document does not hold /Contents where it was prepared');
+  return readContainer(bytes, defaultCmsLimits).der;
 }
 
 /** The updates that raise the signed document to the plan's level (B-LT and B-LTA). */

@@ -1,6 +1,6 @@
 /** PAdES signing (ETSI EN 319 142-1): staged prepare → sign → embed, fields, appearances, DocMDP, levels B-T/B-LT/B-LTA. */
 export { prepareSignature, preparePdf } from './prepare-signature.js';
-export { finishSignature, finishUpdates, signatureContainer, type FinishOptions } from './finish-signature.js';
+export { embeddedContainer, finishSignature, finishUpdates, signatureContainer, type FinishOptions } from './finish-signature.js';
 export { planLevel, planData, planFor, baselinePlan } from './level-plan.js';
 export { preparedFromJson, preparedToJson, type PreparedContext } from './prepared-json.js';
 export { spoolSignature, temporaryPathFor, writeFileAtomically, type SignatureSink } from './signature-sink.js';

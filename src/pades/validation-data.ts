@@ -56,57 +56,90 @@ class MaterialSet {
 }
 
 /**
+ * Parses and issuer checks of the certificates seen lately, by fingerprint: pure results (a DER
+ * parses, and a signature verifies, the same way every time) that the documents of a batch share
+ * — the same signer, CA and TSA certificates in each. Bounded; the oldest entries go first.
+ */
+const MEMO_SIZE = 1024;
+const parsedMemo = new Map<string, X509Certificate | null>();
+const issuedMemo = new Map<string, boolean>();
+
+function remember<V>(memo: Map<string, V>, key: string, value: V): V {
+  if (memo.size >= MEMO_SIZE) memo.delete(memo.keys().next().value as string);
+  memo.set(key, value);
+  return value;
+}
+
+/** A pooled certificate: its fingerprint, its DER and, once needed, its parse (null: not a certificate). */
+interface PoolEntry {
+  readonly key: string;
+  readonly der: Uint8Array;
+  parsed?: X509Certificate | null;
+}
+
+/**
  * Certificates by fingerprint and the issuer of each (RFC 5280 §6.1: the issuer's subject names
  * the certificate's issuer and its key verifies the signature). Pure: no fetches, so it runs
  * where the document is parsed (a worker thread in `signet serve`).
  */
 class CertificatePool {
-  /** By fingerprint: the DER and, once needed, its parse (undefined: not parsed yet; null: not a certificate). */
-  readonly #pool = new Map<string, { readonly der: Uint8Array; parsed?: X509Certificate | null }>();
+  readonly #pool = new Map<string, PoolEntry>();
   /** Links known in advance (an {@link EvidencePlan}'s), by the certificate's fingerprint. */
   readonly #links = new Map<string, Uint8Array>();
 
-  add(der: Uint8Array): void {
+  #entry(der: Uint8Array): PoolEntry {
     const key = fingerprint(der);
-    if (!this.#pool.has(key)) this.#pool.set(key, { der });
+    let entry = this.#pool.get(key);
+    if (entry === undefined) {
+      entry = { key, der };
+      this.#pool.set(key, entry);
+    }
+    return entry;
+  }
+
+  add(der: Uint8Array): void {
+    this.#entry(der);
   }
 
   /** Records that `issuer` issued `der` (found by the planner), so it is not searched for again. */
   link(der: Uint8Array, issuer: Uint8Array): void {
-    this.add(der);
     this.add(issuer);
-    this.#links.set(fingerprint(der), issuer);
+    this.#links.set(this.#entry(der).key, issuer);
   }
 
   x509(der: Uint8Array): X509Certificate | undefined {
-    const key = fingerprint(der);
-    let entry = this.#pool.get(key);
-    if (entry === undefined) {
-      entry = { der };
-      this.#pool.set(key, entry);
-    }
-    return this.#parsed(entry);
+    return this.#parsed(this.#entry(der));
   }
 
-  #parsed(entry: { readonly der: Uint8Array; parsed?: X509Certificate | null }): X509Certificate | undefined {
+  #parsed(entry: PoolEntry): X509Certificate | undefined {
     if (entry.parsed === undefined) {
-      try {
-        entry.parsed = new X509Certificate(entry.der);
-      } catch {
-        entry.parsed = null;
+      const known = parsedMemo.get(entry.key);
+      if (known !== undefined) entry.parsed = known;
+      else {
+        let cert: X509Certificate | null;
+        try {
+          cert = new X509Certificate(entry.der);
+        } catch {
+          cert = null;
+        }
+        entry.parsed = remember(parsedMemo, entry.key, cert);
       }
     }
     return entry.parsed ?? undefined;
   }
 
   issuerOf(der: Uint8Array): Uint8Array | undefined {
-    const linked = this.#links.get(fingerprint(der));
+    const subject = this.#entry(der);
+    const linked = this.#links.get(subject.key);
     if (linked !== undefined) return linked;
-    const cert = this.x509(der);
+    const cert = this.#parsed(subject);
     if (!cert || cert.checkIssued(cert)) return undefined; // self-issued: a root, nothing above it
     for (const entry of this.#pool.values()) {
+      if (entry.key === subject.key) continue;
       const c = this.#parsed(entry);
-      if (c && c.fingerprint256 !== cert.fingerprint256 && cert.checkIssued(c) && cert.verify(c.publicKey)) return entry.der;
+      if (!c || !cert.checkIssued(c)) continue;
+      const pair = `${subject.key} ${entry.key}`;
+      if (issuedMemo.get(pair) ?? remember(issuedMemo, pair, cert.verify(c.publicKey))) return entry.der;
     }
     return undefined;
   }
