@@ -52,6 +52,18 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
+/** Documents of a chunk finished at once: their time-stamp and validation-data requests overlap (issue 19). */
+const FINISH_CONCURRENCY = 4;
+
+/** Runs `work` over `items`, at most `limit` at a time. */
+async function eachBounded<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) await work(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
+}
+
 /** Why signing stopped, in the words a person reads (the code stays with it). */
 function refusal(error: unknown): GatewayError {
   if (error instanceof GatewayError) return error;
@@ -71,6 +83,8 @@ export class JobRunner {
   readonly #running = new Map<string, Promise<void>>();
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
+  /** The tail of the documents' outcome writes (see #serially). */
+  #writing: Promise<unknown> = Promise.resolve();
 
   constructor(context: JobContext) {
     this.#context = context;
@@ -239,10 +253,10 @@ export class JobRunner {
         this.#stopped = true; // as a node killed here: no more writes, the lease is left to expire
         return;
       }
-      for (const d of current) {
+      await eachBounded(current, FINISH_CONCURRENCY, (d) => {
         const value = signatures[part.indexOf(d.dtbs_hash as string)] as string;
-        await this.#embed(job, d, part, value, credential, digest.nodeName, plan);
-      }
+        return this.#embed(job, d, part, value, credential, digest.nodeName, plan);
+      });
       await this.#lease(job.id);
     }
     return this.#finish(job, undefined);
@@ -289,18 +303,33 @@ export class JobRunner {
       const extension = context.documents?.extension;
       const signed = await finishSignature(prepared, { kind: 'signature', signature }, { kind: 'memory' }, extension === undefined ? {} : { extension });
       const now = context.clock.now().getTime();
-      await context.store.transaction(async (trx) => {
-        await setGatewayDocumentSigned(trx, doc.id, context.secretBox.seal(signed, documentAad(job.id, doc.id, 'signed')), signed.length, now);
-        await recountGatewayJob(trx, job.id, now);
-      });
+      await this.#serially(() =>
+        context.store.transaction(async (trx) => {
+          await setGatewayDocumentSigned(trx, doc.id, context.secretBox.seal(signed, documentAad(job.id, doc.id, 'signed')), signed.length, now);
+          await recountGatewayJob(trx, job.id, now);
+        }),
+      );
     } catch (error) {
       const failure = isSignetError(error) ? error : new GatewayError('ERR_GATEWAY_NOT_SIGNED', 'the document could not be signed', { cause: error });
       const now = context.clock.now().getTime();
-      await context.store.transaction(async (trx) => {
-        await setGatewayDocumentFailed(trx, doc.id, failure.code, failure.message, now);
-        await recountGatewayJob(trx, job.id, now);
-      });
+      await this.#serially(() =>
+        context.store.transaction(async (trx) => {
+          await setGatewayDocumentFailed(trx, doc.id, failure.code, failure.message, now);
+          await recountGatewayJob(trx, job.id, now);
+        }),
+      );
     }
+  }
+
+  /**
+   * Runs the outcome writes of documents finished at once one after another: each recount then
+   * sees the outcome before it (two concurrent READ COMMITTED transactions would each count
+   * without the other's document, and the later one would store the smaller count).
+   */
+  #serially<T>(write: () => Promise<T>): Promise<T> {
+    const run = this.#writing.then(write, write);
+    this.#writing = run.catch(() => undefined);
+    return run;
   }
 
   async #finish(job: GatewayJobRow, failure: GatewayError | undefined): Promise<void> {
