@@ -326,7 +326,8 @@ function databaseConfig(env: NodeJS.ProcessEnv, dataDir: string): StoreConfig {
       throw new ServerError('ERR_SERVER_CONFIG', `DATABASE_URL_FILE (${file}) cannot be read`, { cause });
     }
   }
-  if (url === undefined || url === '') return { kind: 'sqlite', file: join(dataDir, 'signet.db') };
+  // The WAL is checkpointed on a thread of its own, not inside a request's commit (wal-checkpointer.ts).
+  if (url === undefined || url === '') return { kind: 'sqlite', file: join(dataDir, 'signet.db'), walCheckpoints: 'thread' };
   if (!/^postgres(ql)?:\/\//.test(url)) {
     throw new ServerError('ERR_SERVER_CONFIG', 'DATABASE_URL must be a postgres:// URL');
   }

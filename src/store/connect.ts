@@ -8,6 +8,7 @@ import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, sql } from 'kyse
 import type { Database } from './schema.js';
 import { StoreError, retriableStoreError } from './errors.js';
 import { migrateToLatest } from './migrations.js';
+import { startWalCheckpointer } from './wal-checkpointer.js';
 import type { Db, Store, StoreConfig } from './store.js';
 
 /** PostgreSQL type OID of int8 (bigint): times and sequence numbers fit a double exactly. */
@@ -63,6 +64,7 @@ function openSqlite(config: Extract<StoreConfig, { kind: 'sqlite' }>): Store {
   }
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   const busyTimeoutMs = config.busyTimeoutMs ?? 5000;
+  const checkpointer = config.walCheckpoints === 'thread' && config.file !== ':memory:' ? startWalCheckpointer(database, config.file) : undefined;
   let closed = false;
   return {
     kind: 'sqlite',
@@ -93,8 +95,10 @@ function openSqlite(config: Extract<StoreConfig, { kind: 'sqlite' }>): Store {
     close: async () => {
       if (closed) return;
       closed = true;
+      await checkpointer?.stop();
       await db.destroy();
     },
+    ...(checkpointer === undefined ? {} : { walCheckpoints: () => checkpointer.stats() }),
   };
 }
 

@@ -1,4 +1,5 @@
 /** The Store handle: a typed kysely instance on SQLite or PostgreSQL plus its write-transaction rule. */
+import type { WalCheckpointStats } from './wal-checkpointer.js';
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
 
@@ -13,6 +14,11 @@ export type StoreConfig =
       readonly file: string;
       /** How long a write transaction waits for SQLite's write lock before ERR_STORE_BUSY (default 5000). */
       readonly busyTimeoutMs?: number;
+      /**
+       * Who checkpoints the WAL: the connection at commit time (SQLite's default), or a thread of
+       * its own (wal-checkpointer.ts: no checkpoint inside a request; `signet serve` uses it).
+       */
+      readonly walCheckpoints?: 'connection' | 'thread';
     }
   | {
       readonly kind: 'postgres';
@@ -52,6 +58,8 @@ export interface Store {
   close(): Promise<void>;
   /** The connection pool's figures (PostgreSQL; SQLite has one connection and no pool). */
   poolStats?(): StorePoolStats;
+  /** The WAL checkpoint thread's figures (SQLite with `walCheckpoints: 'thread'`). */
+  walCheckpoints?(): WalCheckpointStats;
 }
 
 /** Connections open, lent out, and callers waiting for one. */
