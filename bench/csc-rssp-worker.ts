@@ -4,6 +4,7 @@
  */
 import { parentPort, workerData, Worker } from 'node:worker_threads';
 import type { CredentialAlgorithm } from '../src/csc/index.js';
+import type { CreateServicesOptions } from '../src/server/index.js';
 import { startBenchRssp, withOtp, type BenchRssp, type BenchUserData } from './csc-rssp.js';
 
 interface Started {
@@ -13,9 +14,14 @@ interface Started {
 }
 
 if (parentPort !== null && (workerData as { benchRssp?: boolean } | undefined)?.benchRssp) {
-  const { userCount, algorithms, steps } = workerData as { userCount: number; algorithms: CredentialAlgorithm[]; steps: SharedArrayBuffer };
+  const { userCount, algorithms, steps, without } = workerData as {
+    userCount: number;
+    algorithms: CredentialAlgorithm[];
+    steps: SharedArrayBuffer;
+    without?: CreateServicesOptions['benchmarkWithout'];
+  };
   const port = parentPort;
-  const rssp = await startBenchRssp(userCount, algorithms, new Int32Array(steps));
+  const rssp = await startBenchRssp(userCount, algorithms, new Int32Array(steps), without);
   const started: Started = {
     url: rssp.url,
     users: rssp.users.map((u) => ({ username: u.username, password: u.password, credentials: u.credentials, pin: u.pin, totpSecret: u.totpSecret })),
@@ -28,12 +34,16 @@ if (parentPort !== null && (workerData as { benchRssp?: boolean } | undefined)?.
 }
 
 /** Starts the RSSP in a worker thread; same shape as startBenchRssp. */
-export async function startBenchRsspWorker(userCount: number, algorithms: readonly CredentialAlgorithm[]): Promise<BenchRssp> {
+export async function startBenchRsspWorker(
+  userCount: number,
+  algorithms: readonly CredentialAlgorithm[],
+  without?: CreateServicesOptions['benchmarkWithout'],
+): Promise<BenchRssp> {
   const shared = new SharedArrayBuffer(4);
   const steps = new Int32Array(shared);
   // The worker loads this TypeScript file through tsx's loader, registered first.
   const entry = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(import.meta.url)}); });`;
-  const worker = new Worker(entry, { eval: true, workerData: { benchRssp: true, userCount, algorithms, steps: shared } });
+  const worker = new Worker(entry, { eval: true, workerData: { benchRssp: true, userCount, algorithms, steps: shared, without } });
   const started = await new Promise<Started>((resolve, reject) => {
     worker.once('message', resolve);
     worker.once('error', reject);

@@ -17,7 +17,7 @@ import pg from 'pg';
 import { decodeBase32, generateTotp } from '../src/auth/index.js';
 import type { Clock } from '../src/core/clock.js';
 import type { CredentialAlgorithm } from '../src/csc/index.js';
-import { buildServer, createServices, loadServerConfig } from '../src/server/index.js';
+import { buildServer, createServices, loadServerConfig, type CreateServicesOptions } from '../src/server/index.js';
 import { credentialOperationsFor, serverSurfaces } from '../src/server/surfaces.js';
 
 /** A user as the bench client sees it (plain data: it crosses to the main thread). */
@@ -64,6 +64,7 @@ export async function startBenchRssp(
   userCount: number,
   algorithms: readonly CredentialAlgorithm[],
   steps: Int32Array = new Int32Array(new SharedArrayBuffer(4)),
+  without?: CreateServicesOptions['benchmarkWithout'],
 ): Promise<BenchRssp> {
   const dir = mkdtempSync(join(tmpdir(), 'signet-bench-csc-'));
   // SIGNET_SIGNING_THREADS passes through, to compare signing on the event loop with the pool.
@@ -80,6 +81,7 @@ export async function startBenchRssp(
     logDestination: log,
     scrypt: { N: 2 ** 14, r: 8, p: 1 },
     credentials: credentialOperationsFor,
+    ...(without === undefined ? {} : { benchmarkWithout: without }),
   });
   const app = await buildServer(services, { surfaces: serverSurfaces(services) });
   await app.listen({ port: 0, host: '127.0.0.1' });

@@ -134,6 +134,12 @@ export interface SadServiceOptions {
    */
   readonly receiptKey?: () => Promise<ReceiptSigner>;
   /**
+   * Whether each consumption queues its signatures' transparency-log leaves (default true). Only
+   * bench/transparency.bench.ts turns it off, to measure what the log costs a signHash; no
+   * configuration or environment variable reaches it.
+   */
+  readonly signatureLog?: boolean;
+  /**
    * Largest approved batch whose hashes may be named without their inclusion proof (the exact
    * list, as before issue 21); past it signHash must send `signet_batchProofs`. Default
    * `maxSadSignatures` (proofs always optional). SIGNET_BATCH_EXACT_LIST_MAX.
@@ -240,6 +246,7 @@ export class SadService {
   readonly #receiptKey: (() => Promise<ReceiptSigner>) | undefined;
   readonly #exactListMax: number;
   readonly #batchTrees = new SadBatchTrees();
+  readonly #signatureLog: boolean;
 
   constructor(options: SadServiceOptions) {
     this.#store = options.store;
@@ -248,6 +255,7 @@ export class SadService {
     this.#maxLifetimeSeconds = options.maxLifetimeSeconds ?? 600;
     this.#receiptKey = options.receiptKey;
     this.#exactListMax = options.exactListMax ?? maxSadSignatures;
+    this.#signatureLog = options.signatureLog ?? true;
   }
 
   /** Issues a SAD. docs/security.md SAD-18: inconsistent requests are refused and nothing is stored. */
@@ -428,6 +436,7 @@ export class SadService {
       if (remaining === undefined) throw await refuse();
       if ((await markSadHashesUsed(trx, idHash, hashes)) !== hashes.length) throw await refuse();
     }
+    if (!this.#signatureLog) return remaining;
     await appendSignatureLeaves(trx, {
       userId: request.userId,
       credentialId: request.credentialId,

@@ -135,6 +135,12 @@ export interface CreateServicesOptions {
   readonly credentials?: (services: Omit<Services, 'admin' | 'close'>) => CredentialOperations | undefined;
   /** Tracing started by `signet serve` (tracing/tracing.ts): spans for transactions and key operations. */
   readonly tracing?: Tracing;
+  /**
+   * Benchmarks only (bench/transparency.bench.ts): a service without the transparency log's
+   * leaves or without batch receipts, to measure what each costs a signHash in the same run.
+   * `signet serve` never sets it and no configuration reaches it.
+   */
+  readonly benchmarkWithout?: { readonly signatureLog?: boolean; readonly receipts?: boolean };
 }
 
 function mutableBaseUrl(initial: string, onSet: (url: string) => void): BaseUrl {
@@ -347,7 +353,15 @@ export async function createServices(config: ServerConfig, options: CreateServic
           receiptSigner = undefined;
           throw err;
         }));
-    const sads = new SadService({ store, clock, audit, receiptKey, exactListMax: config.batchExactListMax });
+    const without = options.benchmarkWithout;
+    const sads = new SadService({
+      store,
+      clock,
+      audit,
+      ...(without?.receipts === true ? {} : { receiptKey }),
+      signatureLog: without?.signatureLog !== true,
+      exactListMax: config.batchExactListMax,
+    });
     const passkeys = new PasskeyService({
       store,
       clock,
