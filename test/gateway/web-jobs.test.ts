@@ -130,18 +130,25 @@ describe('web gateway jobs: upload → sign through OAuth + CSC → progress →
     });
   }
 
-  it('sqlite: B-LTA — the signature-time-stamp from this Signet\'s TSA, the DSS from its OCSP, a document timestamp; the validator reads the level back', async (t) => {
+  it('sqlite: B-LTA — the signature-time-stamp from this Signet\'s TSA, the DSS from its OCSP, a document timestamp; the validator reads the level back; the room of the document timestamps is measured once per run', async (t) => {
     const env = await webJobsEnv(t, 'sqlite');
     if (!env) return;
     const alice = await env.addSigner('alice');
     const browser = await env.signIn(alice);
     const jobId = (await api(browser, env.node, 'POST', '/jobs', { credentialID: alice.credentialId, level: 'B-LTA' })).body['id'] as string;
     const doc = (await upload(browser, env.node, jobId, 'archive.pdf', makeBasePdf({ text: 'kept for years' }))).body['id'] as string;
+    for (const n of [2, 3]) assert.equal((await upload(browser, env.node, jobId, `archive-${n}.pdf`, makeBasePdf({ text: `kept for years ${n}` }))).status, 201);
+    const tokens = async (): Promise<number> =>
+      Number(/^signet_tsa_responses_total\{status="granted"\} (\d+)$/m.exec(await env.node.services.metrics.registry.metrics())?.[1] ?? 0);
+    const before = await tokens();
     const sign = await api(browser, env.node, 'POST', `/jobs/${jobId}/sign`);
     assert.equal(sign.status, 200, JSON.stringify(sign.body));
     assert.equal((await browser.request(await approveInBrowser(env, browser, alice, sign.body['authorizationUrl'] as string))).status, 303);
     const done = await waitForJob(browser, env.node, jobId, (j) => j['state'] === 'done' || j['state'] === 'failed');
-    assert.equal(done['signed'], 1, JSON.stringify(done));
+    assert.equal(done['signed'], 3, JSON.stringify(done));
+    // One token measures the plan at Sign, one the document timestamps' room for the run, then two
+    // per document (signature-time-stamp, document timestamp): 1 + 1 + 2 × 3 (10 when each document measured).
+    assert.equal((await tokens()) - before, 8);
     const signed = await download(browser, env, `/jobs/${jobId}/documents/${doc}/signed`);
     const report = verifyPdfLongTerm(signed.bytes, { trustAnchors: [env.node.services.rootCertificate] });
     assert.equal(report.signatures.length, 2, 'the signature and the document timestamp');

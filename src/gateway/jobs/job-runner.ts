@@ -14,7 +14,7 @@ import { appendAudit } from '../../audit/index.js';
 import { digestAlgorithms } from '../../cms/index.js';
 import { isSignetError } from '../../core/errors.js';
 import { CscClient, CscClientError, checkRemoteSignature, type RemoteCredential } from '../../csc/client/index.js';
-import { finishSignature, planFor, preparedFromJson, type LevelPlan } from '../../pades/index.js';
+import { documentTimestampCapacity, finishSignature, measureTimestampToken, planFor, preparedFromJson, type LevelPlan } from '../../pades/index.js';
 import {
   acquireGatewayJobLease,
   findCredential,
@@ -50,6 +50,21 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
+}
+
+/**
+ * `plan` with the room of its B-LTA document timestamps measured once for the run (one token,
+ * EN 319 142-1 §6.5) instead of once per document; unchanged below B-LTA, or when the TSA does
+ * not answer (each document then measures for itself and fails with the TSA's coded error).
+ */
+async function withDocumentTimestampRoom(plan: LevelPlan): Promise<LevelPlan> {
+  if (plan.level !== 'B-LTA' || plan.timestamper === undefined) return plan;
+  try {
+    const size = await measureTimestampToken(plan.timestamper, plan.timestampDigestAlgorithm ?? 'SHA-256');
+    return { ...plan, documentTimestampCapacity: documentTimestampCapacity(size) };
+  } catch {
+    return plan;
+  }
 }
 
 /** Documents of a chunk finished at once: their time-stamp and validation-data requests overlap (issue 19). */
@@ -221,7 +236,7 @@ export class JobRunner {
     }
     const options = jobOptions(job);
     // The documents were prepared with the level's reserve already: the plan's level and sources.
-    const plan = planFor(levelOptionsFor(context, options.level));
+    const plan = await withDocumentTimestampRoom(planFor(levelOptionsFor(context, options.level)));
     const csc = new CscClient({ baseUrl: `${context.providerUrl()}/csc/v2`, auth: { kind: 'bearer', accessToken }, userAgent: 'signet-web-gateway' });
     const { signAlgo, signAlgoParams, hashAlgorithmOID } = credential.algorithm;
     const digest = digestAlgorithms[credential.algorithm.signatureAlgorithm.digest];
