@@ -126,45 +126,39 @@ for (const kind of storeKinds) {
       });
       assert.equal(badToken.statusCode, 401);
       assert.match(String(badToken.headers['www-authenticate']), /error="invalid_token"/);
-    });
-
-    it('an idempotent signHash answers the receipts, and its replay the same ones', async (t) => {
-      const s = await apiServer(t, kind);
-      if (!s) return;
-      const u1 = await s.addSigner('replayer');
-      const token = await s.login(u1);
-      const hashes = someHashes(2);
-      const sad = await s.authorize(u1, token, hashes);
-      const call = () =>
-        s.csc(
-          'signatures/signHash',
-          { credentialID: u1.credentialId, SAD: sad, hashes, hashAlgorithmOID: SHA256_OID, signAlgo: ECDSA_SHA256_OID },
-          { bearer: token, headers: { 'idempotency-key': 'receipts-replay-1' } },
+      await t.test('an idempotent signHash answers the receipts, and its replay the same ones', async () => {
+        const replayer = await s.addSigner('replayer');
+        const replayToken = await s.login(replayer);
+        const twoHashes = someHashes(2);
+        const replaySad = await s.authorize(replayer, replayToken, twoHashes);
+        const call = () =>
+          s.csc(
+            'signatures/signHash',
+            { credentialID: replayer.credentialId, SAD: replaySad, hashes: twoHashes, hashAlgorithmOID: SHA256_OID, signAlgo: ECDSA_SHA256_OID },
+            { bearer: replayToken, headers: { 'idempotency-key': 'receipts-replay-1' } },
+          );
+        const first = await call();
+        assert.equal(first.statusCode, 200, first.body);
+        const answer = first.json<{ signatures: string[]; signet_receipts: Receipt[] }>();
+        assert.equal(answer.signet_receipts.length, 2);
+        const keyAnswer = await s.app.inject({ method: 'GET', url: '/api/v1/transparency/receipt-key' });
+        const key = readTransparencyPublicKey(keyAnswer.json<{ pem: string }>().pem);
+        assert.deepEqual(
+          answer.signet_receipts.map((r, i) => verifyReceipt(r, key, { hash: bytes(twoHashes[i]!) }).leafIndex),
+          [0, 1],
         );
-      const first = await call();
-      assert.equal(first.statusCode, 200, first.body);
-      const answer = first.json<{ signatures: string[]; signet_receipts: Receipt[] }>();
-      assert.equal(answer.signet_receipts.length, 2);
-      const keyAnswer = await s.app.inject({ method: 'GET', url: '/api/v1/transparency/receipt-key' });
-      const key = readTransparencyPublicKey(keyAnswer.json<{ pem: string }>().pem);
-      assert.deepEqual(
-        answer.signet_receipts.map((r, i) => verifyReceipt(r, key, { hash: bytes(hashes[i]!) }).leafIndex),
-        [0, 1],
-      );
-      const replay = await call();
-      assert.equal(replay.statusCode, 200, replay.body);
-      assert.deepEqual(replay.json(), answer);
-    });
-
-    it('the OpenAPI document describes signet_batchProofs and signet_receipts of signHash', async (t) => {
-      const s = await apiServer(t, kind);
-      if (!s) return;
-      type Op = { requestBody?: { content: Record<string, { schema: { properties: Record<string, { items?: { required?: string[] } }> } }> }; responses: Record<string, { content?: Record<string, { schema: { properties: Record<string, unknown> } }> }> };
-      const doc = (await s.app.inject({ method: 'GET', url: '/documentation/json' })).json<{ paths: Record<string, { post: Op }> }>();
-      const op = doc.paths['/csc/v2/signatures/signHash']!.post;
-      const body = op.requestBody!.content['application/json']!.schema.properties;
-      assert.deepEqual(body['signet_batchProofs']!.items!.required, ['leafIndex', 'proof']);
-      assert.ok(op.responses['200']!.content!['application/json']!.schema.properties['signet_receipts']);
+        const replay = await call();
+        assert.equal(replay.statusCode, 200, replay.body);
+        assert.deepEqual(replay.json(), answer);
+      });
+      await t.test('the OpenAPI document describes signet_batchProofs and signet_receipts of signHash', async () => {
+        type Op = { requestBody?: { content: Record<string, { schema: { properties: Record<string, { items?: { required?: string[] } }> } }> }; responses: Record<string, { content?: Record<string, { schema: { properties: Record<string, unknown> } }> }> };
+        const doc = (await s.app.inject({ method: 'GET', url: '/documentation/json' })).json<{ paths: Record<string, { post: Op }> }>();
+        const op = doc.paths['/csc/v2/signatures/signHash']!.post;
+        const body = op.requestBody!.content['application/json']!.schema.properties;
+        assert.deepEqual(body['signet_batchProofs']!.items!.required, ['leafIndex', 'proof']);
+        assert.ok(op.responses['200']!.content!['application/json']!.schema.properties['signet_receipts']);
+      });
     });
   });
 }
