@@ -26,7 +26,7 @@ const words: Readonly<Record<string, string>> = {
   'sad.consume': 'Signature made with your key',
   'sad.revoke': 'Signing authorization withdrawn',
   'signing.started': 'Signing started',
-  'signing.completed': 'Signatures made with your key',
+  'signing.completed': 'Signing completed',
   'signing.replayed': 'Signing request repeated (nothing signed twice)',
   'signing.abandoned': 'Signing abandoned',
   'credential.create': 'Signing certificate created',
