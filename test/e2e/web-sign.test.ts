@@ -96,7 +96,8 @@ describe('web app in Chromium: sign three documents with one approval', () => {
     await page.getByRole('button', { name: 'Sign', exact: true }).click();
     const jobId = await approveWithPasskey(page);
     await page.getByRole('progressbar', { name: 'Signed 3 of 3' }).waitFor({ timeout: 60_000 });
-    assert.equal(await page.getByRole('link', { name: /^Download .*\.pdf$/ }).count(), 3);
+    assert.equal(await page.getByRole('link', { name: /^Download (?!receipt for ).*\.pdf$/ }).count(), 3);
+    assert.equal(await page.getByRole('link', { name: /^Download receipt for .*\.pdf$/ }).count(), 3, 'each signed document has its batch receipt');
     await expectAccessible(page, 'job page');
     await screenshots(page, 'web-08-job-done');
 

@@ -8,7 +8,7 @@
  * the page: the browser checks, it does not repeat the server's word.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
@@ -78,6 +78,15 @@ describe('web app in Chromium: signatures made with your key', () => {
     ]);
     const signedPdf = join(dir, 'lease-signed.pdf');
     await pdfDownload.saveAs(signedPdf);
+    // The job page offers each signed document's receipt beside the document, named after it.
+    const [jobReceiptDownload] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'Download receipt for lease.pdf' }).click(),
+    ]);
+    assert.equal(jobReceiptDownload.suggestedFilename(), 'lease.receipt.json');
+    const jobReceipt = join(dir, 'lease-from-job.receipt.json');
+    await jobReceiptDownload.saveAs(jobReceipt);
+    await page.getByRole('link', { name: 'Download receipt for inventory.pdf' }).waitFor();
 
     // Before any tree head includes them, the signatures are listed as not in the log yet.
     await page
@@ -115,6 +124,7 @@ describe('web app in Chromium: signatures made with your key', () => {
     assert.match(receiptDownload.suggestedFilename(), /receipt\.json$/);
     const receipt = join(dir, 'lease.receipt.json');
     await receiptDownload.saveAs(receipt);
+    assert.deepEqual(readFileSync(jobReceipt), readFileSync(receipt), 'the job page and the Account table give the same receipt');
     const check = await signet(['receipt', 'verify', receipt, signedPdf, '--service', s.base]);
     assert.equal(check.status, 0, check.stderr);
     assert.match(check.stdout, /receipt verified: .* of the approved batch of 2 /);

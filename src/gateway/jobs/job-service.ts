@@ -24,6 +24,7 @@ import {
   type GatewayDocumentSummary,
   type GatewayJobRow,
   findBatchReceiptsByHash,
+  listBatchReceiptHashes,
 } from '../../store/index.js';
 import type { PadesLevel, VisibleSignature } from '../../pades/index.js';
 import { GatewayError } from '../errors.js';
@@ -50,6 +51,8 @@ export interface JobDocumentView {
   readonly size: number;
   readonly state: string;
   readonly visible: VisibleSignature | null;
+  /** Issue 21: GET …/documents/{id}/receipt answers this signed document's batch receipt. */
+  readonly hasReceipt: boolean;
   readonly error?: { readonly code: string; readonly message: string };
 }
 
@@ -96,7 +99,7 @@ export function jobOptions(job: GatewayJobRow): JobOptions {
   return JSON.parse(job.options) as JobOptions;
 }
 
-function documentView(d: GatewayDocumentSummary): JobDocumentView {
+function documentView(d: GatewayDocumentSummary, hasReceipt = false): JobDocumentView {
   return {
     id: d.id,
     name: d.name,
@@ -104,11 +107,12 @@ function documentView(d: GatewayDocumentSummary): JobDocumentView {
     size: d.size,
     state: d.state,
     visible: d.visible === null ? null : (JSON.parse(d.visible) as VisibleSignature),
+    hasReceipt,
     ...(d.error_code !== null ? { error: { code: d.error_code, message: d.error_message ?? '' } } : {}),
   };
 }
 
-function jobView(job: GatewayJobRow, documents: readonly GatewayDocumentSummary[]): JobView {
+function jobView(job: GatewayJobRow, documents: readonly GatewayDocumentSummary[], withReceipt: ReadonlySet<string> = new Set()): JobView {
   const options = jobOptions(job);
   return {
     id: job.id,
@@ -122,8 +126,19 @@ function jobView(job: GatewayJobRow, documents: readonly GatewayDocumentSummary[
     failed: documents.filter((d) => d.state === 'failed').length,
     createdAt: job.created_at,
     ...(job.error_code !== null ? { error: { code: job.error_code, message: job.error_message ?? '' } } : {}),
-    documents: documents.map(documentView),
+    documents: documents.map((d) => documentView(d, d.dtbs_hash !== null && withReceipt.has(d.dtbs_hash))),
   };
+}
+
+/**
+ * The DTBS/R hashes (base64) of the job's signed documents that have a batch receipt, found as
+ * {@link documentReceipt} finds one: a job signed through this Signet, under the job's credential.
+ */
+async function hashesWithReceipt(context: JobContext, job: GatewayJobRow, documents: readonly GatewayDocumentSummary[]): Promise<ReadonlySet<string>> {
+  if (job.provider_credential !== null) return new Set();
+  const signed = [...new Set(documents.flatMap((d) => (d.state === 'signed' && d.dtbs_hash !== null ? [d.dtbs_hash] : [])))];
+  const receipts = await listBatchReceiptHashes(context.store.db, job.user_id, signed.map((h) => new Uint8Array(Buffer.from(h, 'base64'))));
+  return new Set(receipts.filter((r) => r.credential_id === job.credential_id).map((r) => Buffer.from(r.hash).toString('base64')));
 }
 
 function optionalText(value: unknown, field: string): string | undefined {
@@ -273,7 +288,7 @@ export async function addDocument(context: JobContext, userId: string, jobId: st
     }
     await appendAudit(trx, { type: 'gateway.document.upload', outcome: 'success', actorUserId: userId, subject: `job:${jobId}`, details: { document: id, size: bytes.length, pages } }, context.audit);
   });
-  return { id, name, pages, size: bytes.length, state: 'uploaded', visible: null };
+  return { id, name, pages, size: bytes.length, state: 'uploaded', visible: null, hasReceipt: false };
 }
 
 /** Parses a `visible` request value: {page, rect: [x1, y1, x2, y2]} in PDF user space, or null. */
@@ -310,7 +325,8 @@ export async function setDocumentVisible(context: JobContext, userId: string, jo
 /** A job with its documents. */
 export async function getJob(context: JobContext, userId: string, jobId: string): Promise<JobView> {
   const job = await ownedJob(context, userId, jobId);
-  return jobView(job, await listGatewayDocuments(context.store.db, jobId));
+  const documents = await listGatewayDocuments(context.store.db, jobId);
+  return jobView(job, documents, await hashesWithReceipt(context, job, documents));
 }
 
 /** The user's jobs, newest first (without document lists). */
@@ -356,7 +372,7 @@ export async function downloadDocument(
  * Signet (the receipt was stored with the consumption of its DTBS/R hash); a foreign provider's
  * job, or a SAD without a batch root, has none (answered like a missing job).
  */
-export async function documentReceipt(context: JobContext, userId: string, jobId: string, documentId: string): Promise<string> {
+export async function documentReceipt(context: JobContext, userId: string, jobId: string, documentId: string): Promise<{ readonly name: string; readonly receipt: string }> {
   const job = await ownedJob(context, userId, jobId);
   const doc = /^[A-Za-z0-9_-]{22}$/.test(documentId) ? (await listGatewayDocuments(context.store.db, jobId)).find((d) => d.id === documentId) : undefined;
   if (doc === undefined) notFound();
@@ -364,7 +380,7 @@ export async function documentReceipt(context: JobContext, userId: string, jobId
   const receipts = job.provider_credential === null ? await findBatchReceiptsByHash(context.store.db, userId, new Uint8Array(Buffer.from(doc.dtbs_hash, 'base64'))) : [];
   const receipt = receipts.find((r) => r.credential_id === job.credential_id);
   if (receipt === undefined) notFound();
-  return receipt.receipt;
+  return { name: doc.name, receipt: receipt.receipt };
 }
 
 /** The ZIP entries of a job's signed documents (each read from the database when written). */

@@ -201,10 +201,10 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, { job
     '/jobs/:id/documents/:doc/receipt',
     { preHandler, schema: { summary: "The signed document's batch receipt (JSON), for signet receipt verify", tags: ['web'], params: { type: 'object', properties: { id: idParam, doc: idParam } } } },
     async (request, reply) => {
-      const receipt = await documentReceipt(jobs, webAuth.userId(request), request.params.id, request.params.doc);
+      const { name, receipt } = await documentReceipt(jobs, webAuth.userId(request), request.params.id, request.params.doc);
       return reply
         .header('content-type', 'application/json')
-        .header('content-disposition', contentDisposition('receipt.json'))
+        .header('content-disposition', contentDisposition(`${name.replace(/\.pdf$/i, '')}.receipt.json`))
         .send(receipt);
     },
   );

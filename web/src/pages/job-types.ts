@@ -7,6 +7,8 @@ export interface JobDocument {
   readonly name: string;
   readonly pages: number;
   readonly state: string;
+  /** A batch receipt is at …/documents/{id}/receipt (issue 21). */
+  readonly hasReceipt?: boolean;
   readonly error?: { readonly code: string; readonly message: string };
 }
 

@@ -2,7 +2,8 @@
  * A signing job after approval (issue 13, journey 2): a progress bar "Signing 37 of 200" (role
  * progressbar, that text as its accessible name) fed by polling GET /api/v1/jobs/:id, so it
  * survives a reload and shows the same on any node; per-document status with errors in plain
- * words (code in small print); "Download" per signed file and "Download all (ZIP)".
+ * words (code in small print); "Download" per signed file (with "Download receipt" when it has a
+ * batch receipt) and "Download all (ZIP)".
  */
 import type { JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
@@ -58,9 +59,17 @@ function DocumentRow({ jobId, doc }: { readonly jobId: string; readonly doc: Job
         )}
       </span>
       {doc.state === 'signed' && (
-        <a class="button" href={`/api/v1/jobs/${jobId}/documents/${doc.id}/signed`} download={doc.name} aria-label={`Download ${doc.name}`}>
-          Download
-        </a>
+        <span class="doc-actions">
+          {doc.hasReceipt === true && (
+            // Issue 21: the proof that this document was one of the approved batch (signet receipt verify).
+            <a href={`/api/v1/jobs/${jobId}/documents/${doc.id}/receipt`} aria-label={`Download receipt for ${doc.name}`}>
+              Download receipt
+            </a>
+          )}
+          <a class="button" href={`/api/v1/jobs/${jobId}/documents/${doc.id}/signed`} download={doc.name} aria-label={`Download ${doc.name}`}>
+            Download
+          </a>
+        </span>
       )}
     </li>
   );
