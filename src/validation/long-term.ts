@@ -815,12 +815,13 @@ export interface LongTermOptions {
  * ```
  */
 export function verifyPdfLongTerm(
-  input: ByteSource | Uint8Array,
+  input: ByteSource | Uint8Array | Pdf,
   options: LongTermOptions = {},
 ): DocumentReport {
-  const source = input instanceof Uint8Array ? bytesSource(input) : input;
+  const opened = input instanceof Pdf ? input : undefined;
+  const source = opened?.source ?? (input instanceof Uint8Array ? bytesSource(input) : (input as ByteSource));
   const clock = options.clock ?? systemClock;
-  const basic = verifyPdfSignatures(source, {
+  const basic = verifyPdfSignatures(opened ?? source, {
     clock,
     ...(options.trustAnchors ? { trustAnchors: options.trustAnchors } : {}),
     ...(options.policy ? { policy: options.policy } : {}),
@@ -828,7 +829,7 @@ export function verifyPdfLongTerm(
     ...(options.password === undefined ? {} : { password: options.password }),
   });
   if (basic.indication !== undefined) return basic; // the file itself could not be read
-  const doc = Pdf.open(source, options.password === undefined ? {} : { password: options.password });
+  const doc = opened ?? Pdf.open(source, options.password === undefined ? {} : { password: options.password });
   return {
     ...basic,
     signatures: addLongTermFacts(basic.signatures, {

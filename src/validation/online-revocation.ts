@@ -122,14 +122,18 @@ async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | 'tim
  * for the document's sake: an unreadable file or signature yields nothing to ask.
  */
 export function revocationWanted(
-  input: ByteSource | Uint8Array,
+  input: ByteSource | Uint8Array | PdfDocument,
   options: { readonly trustAnchors: readonly Uint8Array[]; readonly now: Date; readonly password?: string },
 ): WantedRevocation[] {
-  const source = input instanceof Uint8Array ? bytesSource(input) : input;
   const now = options.now;
   const wanted = new Map<string, WantedRevocation>();
   try {
-    const doc = PdfDocument.open(source, options.password === undefined ? {} : { password: options.password });
+    // An open document shares its decoded streams and its decode budget with the validation that
+    // follows (issue 15: one budget per document, streams decoded once).
+    const doc =
+      input instanceof PdfDocument
+        ? input
+        : PdfDocument.open(input instanceof Uint8Array ? bytesSource(input) : input, options.password === undefined ? {} : { password: options.password });
     const dss = readDss(doc);
     // EN 319 102-1 §5.2.6: every certificate of the path but the anchor, the signer's and each
     // time-stamping authority's (signature-time-stamps and document timestamps).
@@ -251,7 +255,7 @@ export async function fetchWantedRevocation(
  * ```
  */
 export async function fetchRevocationEvidence(
-  input: ByteSource | Uint8Array,
+  input: ByteSource | Uint8Array | PdfDocument,
   options: FetchRevocationOptions,
 ): Promise<FetchedRevocation> {
   const wanted = revocationWanted(input, {

@@ -426,18 +426,24 @@ function contentCheck(subFilter: string, contentType: string, content: Uint8Arra
  * report.signatures.every((s) => s.indication === 'TOTAL-PASSED');
  * ```
  */
-export function verifyPdfSignatures(input: ByteSource | Uint8Array, options: VerifyOptions = {}): DocumentReport {
-  const source = input instanceof Uint8Array ? bytesSource(input) : input;
+export function verifyPdfSignatures(input: ByteSource | Uint8Array | PdfDocument, options: VerifyOptions = {}): DocumentReport {
   let doc: PdfDocument;
-  try {
-    doc = PdfDocument.open(source, {
-      ...(options.limits === undefined ? {} : { limits: options.limits }),
-      ...(options.password === undefined ? {} : { password: options.password }),
-    });
-  } catch (err) {
-    if (!isSignetError(err) || options.unreadable === 'throw') throw err;
-    return unreadableDocument(err);
+  if (input instanceof PdfDocument) {
+    // An open document (its limits and password were given when it was opened): the streams it
+    // has decoded and its decode budget are shared with whoever opened it (issue 15).
+    doc = input;
+  } else {
+    try {
+      doc = PdfDocument.open(input instanceof Uint8Array ? bytesSource(input) : input, {
+        ...(options.limits === undefined ? {} : { limits: options.limits }),
+        ...(options.password === undefined ? {} : { password: options.password }),
+      });
+    } catch (err) {
+      if (!isSignetError(err) || options.unreadable === 'throw') throw err;
+      return unreadableDocument(err);
+    }
   }
+  const source = doc.source;
   const signatures: SignatureReport[] = [];
   const signed: (SignedField & { readonly ref: PdfRef; readonly fieldDict: PdfDict })[] = [];
   let fields: ReturnType<typeof listSignatureFields>;

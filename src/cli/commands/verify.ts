@@ -1,6 +1,6 @@
 /** `signet verify`: validates the signatures of a PDF and prints a report (text or JSON). */
 import { parseArgs } from 'node:util';
-import { FileSource } from '../../pdf/index.js';
+import { FileSource, PdfDocument } from '../../pdf/index.js';
 import { systemClock } from '../../core/clock.js';
 import { CrlClient, OcspClient, revocationSourceFromClients } from '../../pki/index.js';
 import {
@@ -96,10 +96,19 @@ export const verifyCommand: Command = {
       // EN 319 102-1 §5.2.5: revocation evidence the document lacks is fetched (OCSP, then CRL,
       // from the certificate's AIA/CDP, each lookup bounded) unless --offline forbids it.
       const policy = defaultValidationPolicy;
+      // One document for the revocation lookups and the validation: its streams are decoded once
+      // and one decode budget covers both (issue 15); a file that cannot be opened is reported by
+      // the validation, from the source.
+      let document: PdfDocument | undefined;
+      try {
+        document = PdfDocument.open(source, password);
+      } catch {
+        document = undefined;
+      }
       const revocation: RevocationMode =
         parsed.values.offline === true || !policy.revocation.fetchOnline
           ? { mode: 'offline' }
-          : await fetchRevocationEvidence(source, {
+          : await fetchRevocationEvidence(document ?? source, {
               source: revocationSourceFromClients({
                 ocsp: new OcspClient({ clock: systemClock, timeoutMs: policy.revocation.timeoutMs }),
                 crl: new CrlClient({ clock: systemClock, timeoutMs: policy.revocation.timeoutMs }),
@@ -109,7 +118,7 @@ export const verifyCommand: Command = {
               timeoutMs: policy.revocation.timeoutMs,
               ...password,
             });
-      const report = verifyPdfLongTerm(source, { trustAnchors: anchors, revocation, policy, ...password });
+      const report = verifyPdfLongTerm(document ?? source, { trustAnchors: anchors, revocation, policy, ...password });
       if (parsed.values.json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       else {
         for (const line of describeDocument(report)) io.stdout.write(`${line}\n`);
