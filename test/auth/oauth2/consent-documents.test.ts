@@ -213,8 +213,11 @@ describe('the inspector runs off the event loop, with a deadline', () => {
   it('a worker that does not answer in time is stopped and the document refused (ERR_OAUTH2_DOCUMENT_LIMIT); a fresh worker serves the next one', async () => {
     const d = await prepareDocument({ text: 'Deadline' });
     const input = { pdf: d.pdf, signedAttributes: new Uint8Array(Buffer.from(d.signedAttributes, 'base64')), hashAlgorithmOid: SHA256 };
+    // A document of 400 pages takes the worker well over the 1 ms deadline (a one-page document
+    // can be read within it once the worker's modules are loaded, which made this a race).
+    const long = await prepareDocument({ text: 'Deadline', pages: 400 });
     const hasty = createConsentDocumentInspector({ workers: 1, timeoutMs: 1 });
-    const late = await hasty.inspect(input);
+    const late = await hasty.inspect({ ...input, pdf: long.pdf, signedAttributes: new Uint8Array(Buffer.from(long.signedAttributes, 'base64')) });
     assert.deepEqual(late, { kind: 'refused', code: 'ERR_OAUTH2_DOCUMENT_LIMIT', message: 'reading the PDF takes too long' });
     await hasty.close();
     const pool = createConsentDocumentInspector({ workers: 1 });
