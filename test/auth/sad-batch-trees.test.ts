@@ -4,7 +4,7 @@
  * binds; the cache of trees keeps SADs apart, survives eviction, and refuses stored leaves that do
  * not give the SAD's root. Both stores.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { createAuditKey, verifyAuditLog, type AuditContext } from '../../src/audit/index.js';
@@ -14,29 +14,15 @@ import { insertCredential, insertUser, type Store } from '../../src/store/index.
 import {
   batchRoot,
   isBatchMember,
-  openReceiptSigner,
-  transparencyPublicKeyFromSpki,
   verifyReceipt,
-  type ReceiptSigner,
-  type TransparencyPublicKey,
 } from '../../src/transparency/index.js';
-import { testLogSigner } from '../transparency/support/log-fixture.js';
+import { fileReceiptSigner } from '../transparency/support/log-fixture.js';
 import { requireStore, storeKinds, testStores } from '../support/stores.js';
 
 const SHA256 = '2.16.840.1.101.3.4.2.1';
 const auditKey = createAuditKey(randomBytes(32));
 // The transparency log's key signs the receipts (opened once for the file, closed after it).
-let receiptSigner: ReceiptSigner;
-let receiptKey: TransparencyPublicKey;
-const closers: (() => unknown)[] = [];
-after(async () => {
-  for (const close of closers) await close();
-});
-before(async () => {
-  const log = await testLogSigner({ after: (fn) => closers.push(fn) });
-  receiptSigner = await openReceiptSigner(log);
-  receiptKey = transparencyPublicKeyFromSpki(log.publicKey);
-});
+const logKey = fileReceiptSigner();
 const h = (label: string): Uint8Array =>
   new Uint8Array(createHash('sha256').update(label).digest());
 const binding = {
@@ -63,7 +49,7 @@ async function setup(store: Store): Promise<SadService> {
     });
   });
   const audit: AuditContext = { key: auditKey, nodeId: 'node-a', clock };
-  return new SadService({ store, clock, audit, receiptKey: () => Promise.resolve(receiptSigner) });
+  return new SadService({ store, clock, audit, receiptKey: () => Promise.resolve(logKey.signer) });
 }
 
 describe('the approved batch tree kept per SAD', () => {
@@ -97,7 +83,7 @@ describe('the approved batch tree kept per SAD', () => {
               hashes: [hash],
             });
             assert.equal(receipts?.length, 1);
-            const facts = verifyReceipt(receipts![0], receiptKey, {
+            const facts = verifyReceipt(receipts![0], logKey.publicKey, {
               hash,
               batchRoot: batchRoot(batches[b]!),
             });

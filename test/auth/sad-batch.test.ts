@@ -4,7 +4,7 @@
  * checked against it before anything is consumed, and every consumed hash gets a signed receipt,
  * stored with its audit entry. Both stores.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { createAuditKey, verifyAuditLog, type AuditContext } from '../../src/audit/index.js';
@@ -13,30 +13,15 @@ import { insertCredential, insertUser, type Store } from '../../src/store/index.
 import {
   batchProofs,
   batchRoot,
-  openReceiptSigner,
-  transparencyPublicKeyFromSpki,
   verifyReceipt,
-  type ReceiptSigner,
-  type TransparencyPublicKey,
 } from '../../src/transparency/index.js';
-import { testLogSigner } from '../transparency/support/log-fixture.js';
+import { fileReceiptSigner } from '../transparency/support/log-fixture.js';
 import { requireStore, storeKinds, testStores } from '../support/stores.js';
 
 const SHA256 = '2.16.840.1.101.3.4.2.1';
 const auditKey = createAuditKey(randomBytes(32));
-// The transparency log's key signs the receipts (opened once for the file).
-let receiptSigner: ReceiptSigner;
-let receiptKey: TransparencyPublicKey;
-// The keystore stays open for the whole file and closes after it.
-const closers: (() => unknown)[] = [];
-after(async () => {
-  for (const close of closers) await close();
-});
-before(async () => {
-  const log = await testLogSigner({ after: (fn) => closers.push(fn) });
-  receiptSigner = await openReceiptSigner(log);
-  receiptKey = transparencyPublicKeyFromSpki(log.publicKey);
-});
+// The transparency log's key signs the receipts (opened once for the file, closed after it).
+const logKey = fileReceiptSigner();
 const h = (label: string): Uint8Array =>
   new Uint8Array(createHash('sha256').update(label).digest());
 const batch = ['d0', 'd1', 'd2', 'd3', 'd4'].map(h);
@@ -68,7 +53,7 @@ async function setup(store: Store, exactListMax?: number) {
     store,
     clock,
     audit,
-    receiptKey: () => Promise.resolve(receiptSigner),
+    receiptKey: () => Promise.resolve(logKey.signer),
     ...(exactListMax === undefined ? {} : { exactListMax }),
   });
   const { sad } = await sads.issue({
@@ -118,11 +103,11 @@ describe('verifiable batches at the SAD', () => {
           hashes: [batch[3]!, batch[1]!],
         });
         assert.equal(receipts?.length, 2);
-        const r3 = verifyReceipt(receipts![0], receiptKey, {
+        const r3 = verifyReceipt(receipts![0], logKey.publicKey, {
           hash: batch[3]!,
           batchRoot: batchRoot(batch),
         });
-        const r1 = verifyReceipt(receipts![1], receiptKey, {
+        const r1 = verifyReceipt(receipts![1], logKey.publicKey, {
           hash: batch[1]!,
           batchRoot: batchRoot(batch),
         });
@@ -178,7 +163,7 @@ describe('verifiable batches at the SAD', () => {
           hashes: [batch[1]!],
           proofs: [proofs[1]!],
         });
-        assert.equal(verifyReceipt(receipts![0], receiptKey).leafIndex, 1);
+        assert.equal(verifyReceipt(receipts![0], logKey.publicKey).leafIndex, 1);
         assert.equal(await remaining(store, sad), 4);
       });
 
@@ -196,7 +181,7 @@ describe('verifiable batches at the SAD', () => {
         const proofs = batchProofs(batch);
         const { receipts } = await sads.consume({ ...binding, sad, hashes: batch, proofs });
         assert.deepEqual(
-          receipts!.map((r) => verifyReceipt(r, receiptKey).leafIndex),
+          receipts!.map((r) => verifyReceipt(r, logKey.publicKey).leafIndex),
           [0, 1, 2, 3, 4],
         );
         await assert.rejects(

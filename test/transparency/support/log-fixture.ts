@@ -1,5 +1,6 @@
 /** A signature log on a test database: its key in a software keystore, a publisher, and leaf helpers. */
 import { createHash, randomBytes } from 'node:crypto';
+import { after, before } from 'node:test';
 import { createAuditKey, type AuditContext } from '../../../src/audit/index.js';
 import type { Clock } from '../../../src/core/clock.js';
 import { Kek, SoftwareKeystore, keystoreRef } from '../../../src/keys/index.js';
@@ -9,8 +10,12 @@ import {
   appendSignatureLeaves,
   logKeyLabel,
   openLogSigner,
+  openReceiptSigner,
+  transparencyPublicKeyFromSpki,
   type LogSigner,
+  type ReceiptSigner,
   type SignatureLeaves,
+  type TransparencyPublicKey,
 } from '../../../src/transparency/index.js';
 import { tempDir } from '../../support/tmp.js';
 
@@ -59,4 +64,32 @@ export async function appendLeaves(store: Store, userId: string, from: number, c
     await store.transaction((trx) => appendSignatureLeaves(trx, leavesOf(userId, from + done, hashes)));
     done += n;
   }
+}
+
+/**
+ * The transparency log's key as receipts are signed with it, opened once for the calling test
+ * file (before its tests) and closed after it; read `signer` and `publicKey` inside the tests.
+ */
+export function fileReceiptSigner(): { readonly signer: ReceiptSigner; readonly publicKey: TransparencyPublicKey } {
+  let signer: ReceiptSigner | undefined;
+  let publicKey: TransparencyPublicKey | undefined;
+  const closers: (() => unknown)[] = [];
+  before(async () => {
+    const log = await testLogSigner({ after: (fn) => closers.push(fn) });
+    signer = await openReceiptSigner(log);
+    publicKey = transparencyPublicKeyFromSpki(log.publicKey);
+  });
+  after(async () => {
+    for (const close of closers) await close();
+  });
+  return {
+    get signer() {
+      if (signer === undefined) throw new TypeError('the receipt signer is opened before the tests');
+      return signer;
+    },
+    get publicKey() {
+      if (publicKey === undefined) throw new TypeError('the receipt signer is opened before the tests');
+      return publicKey;
+    },
+  };
 }
