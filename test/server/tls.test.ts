@@ -94,6 +94,7 @@ describe('signet serve over TLS (issue 17)', () => {
       SIGNET_TLS_CERT_FILE: first.cert,
       SIGNET_TLS_KEY_FILE: first.key,
       SIGNET_TLS_CLIENT_CA_FILE: first.root,
+      SIGNET_METRICS_ADDRESS: '127.0.0.1:0',
     });
     t.after(() => p.stop());
     assert.equal(p.url, `https://localhost:${p.port}`, 'the default base URL is https');
@@ -159,6 +160,15 @@ describe('signet serve over TLS (issue 17)', () => {
       assert.match(headers, /^strict-transport-security: max-age=31536000/m, path);
     }
 
+    // SIGNET_METRICS_ADDRESS: the metrics listener serves HTTPS with the same certificate (a
+    // bearer token must not cross in clear); plain HTTP to it gets no answer.
+    const metricsPort = Number(/signet: metrics at https:\/\/127\.0\.0\.1:(\d+)\/metrics/.exec(p.stdout())?.[1]);
+    assert.ok(metricsPort > 0, p.stdout());
+    const scrape = runTool('curl', ['-sS', '--cacert', first.root, '--resolve', `localhost:${metricsPort}:127.0.0.1`, `https://localhost:${metricsPort}/metrics`]);
+    assert.equal(scrape.status, 0, scrape.stderr);
+    assert.match(scrape.stdout, /# TYPE signet_http_request_duration_seconds histogram/);
+    assert.notEqual(runTool('curl', ['-sS', '-o', '/dev/null', `http://127.0.0.1:${metricsPort}/metrics`]).status, 0, 'plain HTTP to the metrics listener');
+
     // SIGNET_TLS_CLIENT_CA_FILE: the handshake asks for a certificate under that CA (RFC 8446
     // §4.3.2 certificate_authorities / RFC 5246 §7.4.4), optional: curl with and without one.
     assert.match(
@@ -199,6 +209,9 @@ describe('signet serve over TLS (issue 17)', () => {
       presentedLeaf(fresh.out).serialNumber,
       new X509Certificate(second.leaf.pem).serialNumber,
     );
+    const freshMetrics = sClient(metricsPort, second.root, ['-verify_return_error']);
+    assert.equal(freshMetrics.status, 0, freshMetrics.out);
+    assert.equal(presentedLeaf(freshMetrics.out).serialNumber, new X509Certificate(second.leaf.pem).serialNumber, 'the metrics listener reloads too');
 
     // A broken key file on SIGHUP: logged, the current certificate stays.
     writeFileSync(second.key, 'not a key\n');

@@ -178,6 +178,7 @@ export async function runServe(argv: readonly string[], io: CliIo, stop: Promise
   services.metrics.collectProcessMetrics();
   let exitCode = 0;
   let metricsListener: Awaited<ReturnType<typeof startMetricsListener>> | undefined;
+  let stopMetricsTlsReload = (): void => undefined;
   try {
     warnDevelopmentDefaults(services, logger);
     // Not ready before the demo account (and demo.json) exists: a probe must not route clients
@@ -195,7 +196,8 @@ export async function runServe(argv: readonly string[], io: CliIo, stop: Promise
     const stopTlsReload = config.tls !== undefined && app.server instanceof TlsServer ? reloadTlsOnSighup(app.server, config.tls, logger) : logSighupWithoutTls(logger);
     await app.listen({ port: config.port, host: config.host });
     if (metricsConfig.address !== undefined) {
-      metricsListener = await startMetricsListener(metricsConfig.address, services.metrics, metricsConfig.token);
+      metricsListener = await startMetricsListener(metricsConfig.address, services.metrics, metricsConfig.token, tls);
+      if (config.tls !== undefined && metricsListener.tlsServer !== undefined) stopMetricsTlsReload = reloadTlsOnSighup(metricsListener.tlsServer, config.tls, logger);
       io.stdout.write(`signet: metrics at ${metricsListener.url}\n`);
     }
     const address = app.server.address();
@@ -231,6 +233,7 @@ export async function runServe(argv: readonly string[], io: CliIo, stop: Promise
     const signal = await stop;
     logger.info({ signal }, 'shutting down');
     stopTlsReload();
+    stopMetricsTlsReload();
     await renewal.stop();
     await publisher.stop();
     if (!(await drainAndClose(app, readiness, config.shutdown, logger))) exitCode = 1;

@@ -4,8 +4,11 @@
  * time). The route is left out of the OpenAPI document: it is for the platform, not API clients.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { Server as TlsServer } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
+import { secureContextOptions, type TlsMaterial } from '../tls-config.js';
 import type { SignetMetrics } from './signet-metrics.js';
 
 /** True when `authorization` is `Bearer <token>` (or no token is required). */
@@ -46,11 +49,16 @@ export function registerMetricsRoute(
 /** A listener serving only `GET /metrics`. */
 export interface MetricsListener {
   readonly url: string;
+  /** The TLS server when the listener serves HTTPS (its certificate is reloaded on SIGHUP). */
+  readonly tlsServer: TlsServer | undefined;
   close(): Promise<void>;
 }
 
 /**
- * Starts the separate metrics listener on `address`.
+ * Starts the separate metrics listener on `address`. With `tls` (the main listener's certificate
+ * and key, SIGNET_TLS_CERT_FILE / _KEY_FILE) it serves HTTPS too: a bearer token must not cross
+ * the network in clear, and a node that serves TLS has no plain port. No client certificate is
+ * asked for here (RFC 8705 is for OAuth clients, not scrapers).
  *
  * @example
  * ```ts
@@ -62,8 +70,9 @@ export async function startMetricsListener(
   address: { readonly host: string; readonly port: number },
   metrics: SignetMetrics,
   token: string | undefined,
+  tls?: TlsMaterial,
 ): Promise<MetricsListener> {
-  const server: Server = createServer((req, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const path = (req.url ?? '').split('?')[0];
     res.setHeader('cache-control', 'no-store');
     res.setHeader('x-content-type-options', 'nosniff');
@@ -92,7 +101,12 @@ export async function startMetricsListener(
           .writeHead(500, { 'content-type': 'application/json' })
           .end(JSON.stringify({ error: 'server_error', error_description: 'internal error' })),
     );
-  });
+  };
+  const tlsServer =
+    tls === undefined
+      ? undefined
+      : createHttpsServer({ ...secureContextOptions({ cert: tls.cert, key: tls.key, ca: undefined }), ALPNProtocols: ['http/1.1'] }, handle);
+  const server: Server = tlsServer ?? createServer(handle);
   server.requestTimeout = 30_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -102,7 +116,8 @@ export async function startMetricsListener(
   const port = typeof bound === 'object' && bound !== null ? bound.port : address.port;
   const host = address.host.includes(':') ? `[${address.host}]` : address.host;
   return {
-    url: `http://${host}:${port}/metrics`,
+    url: `${tlsServer === undefined ? 'http' : 'https'}://${host}:${port}/metrics`,
+    tlsServer,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
