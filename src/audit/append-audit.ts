@@ -4,6 +4,7 @@
  */
 import type { Clock } from '../core/clock.js';
 import {
+  afterCommit,
   insertAuditRowWithHead,
   reserveAuditSequence,
   type Db,
@@ -30,7 +31,7 @@ export interface AuditContext {
 
 /** Watches appends: counting only, it must not throw. */
 export interface AuditObserver {
-  /** `event` was written (its transaction may still roll back). */
+  /** `event` was written and its transaction committed (told after the COMMIT, never on rollback). */
   appended(event: AuditEvent): void;
   /** Writing `event` failed. */
   failed(event: AuditEvent): void;
@@ -62,7 +63,9 @@ export async function appendAudit(
   try {
     const seq = await appendAuditRow(trx, event, context);
     context.health?.succeeded();
-    context.observer?.appended(event);
+    const { observer } = context;
+    // Counted once the change is durable: a rolled-back signature or login is not one.
+    if (observer !== undefined) afterCommit(trx, () => observer.appended(event));
     return seq;
   } catch (err) {
     context.health?.failed(err);

@@ -9,6 +9,7 @@ import type { Database } from './schema.js';
 import { StoreError, retriableStoreError } from './errors.js';
 import { migrateToLatest } from './migrations.js';
 import { startWalCheckpointer } from './wal-checkpointer.js';
+import { forgetCommit, trackCommit } from './after-commit.js';
 import type { Db, Store, StoreConfig } from './store.js';
 
 /** PostgreSQL type OID of int8 (bigint): times and sequence numbers fit a double exactly. */
@@ -72,14 +73,17 @@ function openSqlite(config: Extract<StoreConfig, { kind: 'sqlite' }>): Store {
     transaction: <T>(fn: (trx: Db) => Promise<T>): Promise<T> =>
       db.connection().execute(async (conn) => {
         await beginImmediate(conn, busyTimeoutMs);
+        const committed = trackCommit(conn);
         let result: T;
         try {
           result = await fn(conn);
           await conn.executeQuery(sqliteStatements.commit);
         } catch (err) {
+          forgetCommit(conn);
           await rollbackQuietly(conn);
           throw mapBusy(err);
         }
+        committed();
         return result;
       }),
     snapshot: <T>(fn: (trx: Db) => Promise<T>): Promise<T> =>
@@ -207,9 +211,18 @@ function openPostgres(config: Extract<StoreConfig, { kind: 'postgres' }>): Store
     kind: 'postgres',
     db,
     transaction: async <T>(fn: (trx: Db) => Promise<T>): Promise<T> => {
+      let handle: object | undefined;
+      let committed = (): void => undefined;
       try {
-        return await db.transaction().execute(async (trx) => fn(trx));
+        const result = await db.transaction().execute(async (trx) => {
+          handle = trx;
+          committed = trackCommit(trx);
+          return fn(trx);
+        });
+        committed();
+        return result;
       } catch (err) {
+        if (handle !== undefined) forgetCommit(handle);
         throw mapBusy(err);
       }
     },

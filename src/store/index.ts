@@ -1,5 +1,6 @@
 /** The store domain's public surface: connect, the schema type, and the repositories (the only SQL). */
 export { connectStore } from './connect.js';
+export { afterCommit } from './after-commit.js';
 export type { Store, StoreConfig, StoreKind, StorePoolStats, Db } from './store.js';
 export type {
   Database,
