@@ -11,6 +11,8 @@ import { buildEmptyAppearance, buildSignatureAppearance } from './appearance.js'
 import { digestByteRange, fillByteRange, locatePlaceholders } from './byte-range.js';
 import { estimateContentsCapacity } from './contents-capacity.js';
 import { certificationPermission } from './docmdp.js';
+import { readDss } from './document-security-store.js';
+import { levelAtLeast } from './extend-pdf.js';
 import { PadesError } from './errors.js';
 import { buildSignatureDictionary, setDocMdpPermission } from './signature-dictionary.js';
 import { chooseField, listSignatureFields, placeSignatureField } from './signature-field.js';
@@ -38,7 +40,8 @@ function checkRect(rect: readonly number[]): [number, number, number, number] {
  * loaded whole when it is a file source): writes the update with placeholders — /Contents sized
  * for the CMS, `reserveBytes` and the plan's signature-time-stamp reserve — digests the ByteRange
  * and builds the signed attributes. The result, bytes-valued, goes to `finishSignature` with the
- * signature value. Without a plan the signature is finished at B-B.
+ * signature value. Without a plan the signature is finished at B-B. From B-LT on the document's
+ * DSS is read too, so one phase two could not read is refused here (its coded error).
  *
  * @example
  * ```ts
@@ -57,6 +60,13 @@ export function prepareSignature(input: ByteSource | Uint8Array, options: Prepar
   if (doc.ambiguities.length > 0) {
     // docs/security.md PDF-27/28: never sign a file two readers could read differently.
     throw ambiguousInputError(doc);
+  }
+  if (levelAtLeast(plan.level, 'B-LT')) {
+    // Issue 15: phase two merges the new evidence into the DSS (EN 319 142-1 §5.4.2), decoding every
+    // stream of it; read it here, within this document's decode budget, so a DSS that cannot be read
+    // (a decompression bomb: ERR_PDF_LIMIT_DECOMPRESSED) is refused before the signature is authorised
+    // or made, not after.
+    readDss(doc);
   }
   const leaf = options.certificateChain[0];
   if (!leaf) throw new PadesError('ERR_PADES_CERTIFICATE', 'the certificate chain is empty');

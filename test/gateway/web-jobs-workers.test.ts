@@ -5,17 +5,22 @@
  * two files whose form fields inflate 30 MiB each (about 2 s of inflation apiece on the caller's
  * thread, until the document's budget refuses them) pass the upload check and fail at Sign with
  * that code, an ordinary file beside them is offered for approval — and /health/ready, probed in a
- * loop over HTTP the whole time, keeps answering within 100 ms.
+ * loop over HTTP the whole time, keeps answering within 100 ms. In a B-LT job, a file whose DSS
+ * cannot be read within the budget fails at Sign too, before anything is signed.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { acroFormFieldBombs, pagesInObjectStreamBombs } from '../support/pdf-bombs.js';
+import {
+  acroFormFieldBombs,
+  dssStreamBombs,
+  pagesInObjectStreamBombs,
+} from '../support/pdf-bombs.js';
 import { makeBasePdf } from '../support/pdf-fixtures.js';
 import { probeLoop } from '../support/readiness-probes.js';
 import { api, upload, webJobsEnv } from './support/web-jobs-env.js';
 
 describe('issue 15: the web gateway reads uploads and prepares documents on the document workers', () => {
-  it('sqlite: a page bomb refused at upload, form-field bombs failed at Sign (ERR_PDF_LIMIT_DECOMPRESSED), a plain file offered — /health/ready within 100 ms throughout', async (t) => {
+  it('sqlite: a page bomb refused at upload, form-field bombs failed at Sign (ERR_PDF_LIMIT_DECOMPRESSED), a plain file offered — /health/ready within 100 ms throughout; a DSS bomb in a B-LT job failed at Sign', async (t) => {
     const env = await webJobsEnv(t, 'sqlite');
     if (!env) return;
     const alice = await env.addSigner('alice');
@@ -106,6 +111,36 @@ describe('issue 15: the web gateway reads uploads and prepares documents on the 
     assert.ok(
       busy.utilization < 0.5,
       `the event loop was busy ${(busy.utilization * 100).toFixed(0)} % of the time`,
+    );
+
+    // A B-LT job: a file whose DSS streams inflate 40 MiB each (over the 32 MiB one stream may
+    // decode to) fails at Sign, in phase one — phase two, after the signature, would merge the new
+    // evidence into that DSS and could not read it —, the file beside it is prepared.
+    const lt = await api(browser, env.node, 'POST', '/jobs', {
+      credentialID: alice.credentialId,
+      level: 'B-LT',
+    });
+    assert.equal(lt.status, 201, JSON.stringify(lt.body));
+    const ltId = lt.body['id'] as string;
+    const dssBomb = dssStreamBombs(makeBasePdf({ text: 'a DSS that cannot be read' }), 8, 40);
+    for (const [name, pdf] of [
+      ['dss.pdf', dssBomb],
+      ['plain.pdf', makeBasePdf({ text: 'an ordinary file' })],
+    ] as const) {
+      const accepted = await upload(browser, env.node, ltId, name, pdf);
+      assert.equal(accepted.status, 201, JSON.stringify(accepted.body));
+    }
+    const signLt = await api(browser, env.node, 'POST', `/jobs/${ltId}/sign`);
+    assert.equal(signLt.status, 200, JSON.stringify(signLt.body));
+    const ltJob = await api(browser, env.node, 'GET', `/jobs/${ltId}`);
+    assert.deepEqual(
+      (ltJob.body['documents'] as { name: string; state: string; error?: { code: string } }[]).map(
+        (d) => [d.name, d.error?.code ?? d.state],
+      ),
+      [
+        ['dss.pdf', 'ERR_PDF_LIMIT_DECOMPRESSED'],
+        ['plain.pdf', 'prepared'],
+      ],
     );
   });
 });

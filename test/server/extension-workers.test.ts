@@ -122,6 +122,60 @@ describe('issues 15 and 20: B-LT/B-LTA extension on the document workers', () =>
     );
   });
 
+  it('signDoc at AdES-B-LT of a file whose DSS streams are decompression bombs: refused in phase one (400), the SAD not consumed, no signature audited', async (t) => {
+    const s = await apiServer(t, 'sqlite');
+    if (!s) return;
+    const signer = await s.addSigner('otto');
+    const token = await s.login(signer);
+    // Eight /DSS /Certs streams inflating 40 MiB each (over the 32 MiB a stream may decode to):
+    // phase two would merge the new evidence into this DSS and cannot read it.
+    const pdf = dssStreamBombs(makeBasePdf({ text: 'a DSS that cannot be read' }), 8, 40);
+    const sad = await s.authorize(signer, token, [
+      createHash('sha256').update(pdf).digest('base64'),
+    ]);
+    s.clock.followRealTime();
+    const signDoc = (): ReturnType<typeof s.csc> =>
+      s.csc(
+        'signatures/signDoc',
+        {
+          credentialID: signer.credentialId,
+          SAD: sad,
+          documents: [
+            {
+              document: Buffer.from(pdf).toString('base64'),
+              signature_format: 'P',
+              conformance_level: 'AdES-B-LT',
+              signAlgo: oids.ecdsa_with_SHA256,
+            },
+          ],
+        },
+        { bearer: token },
+      );
+    const first = await signDoc();
+    assert.equal(first.statusCode, 400, first.body);
+    const refusal = first.json<{ error: string; error_description: string }>();
+    assert.equal(refusal.error, 'invalid_request');
+    assert.match(
+      refusal.error_description,
+      /document 1 cannot be signed \(ERR_PDF_LIMIT_DECOMPRESSED\)/,
+    );
+    // The SAD was not consumed: the same request with it is refused for the same reason (a
+    // consumed SAD would be refused as such), and neither made a signature.
+    const again = await signDoc();
+    assert.equal(again.statusCode, 400, again.body);
+    assert.deepEqual(again.json(), refusal);
+    const rows = await s.services.store.db
+      .selectFrom('audit_log')
+      .select(['outcome', 'details'])
+      .where('event_type', '=', 'csc.signatures.signDoc')
+      .execute();
+    assert.deepEqual(
+      rows.map((r) => r.outcome),
+      ['failure', 'failure'],
+      'two audited refusals, no signature',
+    );
+  });
+
   it('the extension steps on a worker: B-B → B-LTA is judged valid; a DSS over the document budget is ERR_PDF_LIMIT_DECOMPRESSED', async (t) => {
     if (!requireTools(t, 'pdfsig', 'certutil')) return;
     const pki = await startLtvPki(t);
