@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { buildServer } from '../../src/server/index.js';
 import { openServices, serverEnv } from '../server/support/server-fixture.js';
+import { requireTools, runTool } from '../support/tools.js';
 
 type Tree = { readonly [key: string]: unknown };
 
@@ -299,5 +300,17 @@ describe('deployment artefacts (Dockerfile, deploy/compose.yaml, deploy/helm/sig
       ),
       'bank-signet',
     );
+  });
+
+  it('are accepted by tools nobody here wrote: haproxy -c and docker-compose config', (t) => {
+    if (!requireTools(t, 'haproxy', 'docker-compose')) return;
+    // The balancer must start before the nodes resolve (init-addr none + Docker's resolver);
+    // here no name resolves, as in a compose project whose nodes are not up yet.
+    const haproxy = runTool('haproxy', ['-c', '-f', 'deploy/haproxy.cfg']);
+    assert.equal(haproxy.status, 0, haproxy.stdout + haproxy.stderr);
+    assert.match(haproxy.stdout + haproxy.stderr, /Configuration file is valid/);
+    // docker-compose 1.29 checks the file against the Compose schema without a Docker daemon.
+    const compose = runTool('docker-compose', ['-f', 'deploy/compose.yaml', 'config', '-q']);
+    assert.equal(compose.status, 0, compose.stdout + compose.stderr);
   });
 });
