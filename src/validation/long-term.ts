@@ -3,8 +3,8 @@
  * verifies signature-time-stamps and document timestamps (docs/security.md V14), reads the signer's
  * revocation status from the DSS (V15) and reports the baseline level each signature reaches:
  * B-T (a valid signature-time-stamp or a later document timestamp), B-LT (the DSS holds revocation
- * evidence for the signer and for the TSA that gives B-T), B-LTA (a valid document timestamp
- * covers a revision whose DSS already held that evidence).
+ * evidence for the signer's whole path and for the path of the TSA that gives B-T), B-LTA (a valid
+ * document timestamp covers a revision whose DSS already held that evidence).
  */
 import { createHash } from 'node:crypto';
 import { cmsOids, digestOf, findSignerCertificate, parseSignedData } from '../cms/index.js';
@@ -27,11 +27,14 @@ import { buildCertificatePath } from './certificate-path.js';
 import { enforcedDocMdpPermission } from './certification-structure.js';
 import { revocationFromDss } from './dss-revocation.js';
 import {
-  lacksEvidence,
+  certificatesNeedingRevocation,
+  missingEvidence,
   pathRevocation,
+  uncheckedByPolicy,
   type CertificateRevocation,
   type RevocationLookupFn,
 } from './path-revocation.js';
+import type { PathResult } from './certificate-path.js';
 import { analyseLaterRevisions } from './revision-changes.js';
 import { verifyTimestampToken, type VerifiedTimestamp } from './timestamp-token.js';
 import type {
@@ -77,18 +80,6 @@ function coveredEnd(br: readonly number[] | undefined): number {
   return br && br.length === 4 ? (br[2] as number) + (br[3] as number) : 0;
 }
 
-/** The issuer of `cert` among `pool ∪ anchors` (verified signature), or undefined. */
-function issuerOf(
-  cert: Uint8Array,
-  pool: readonly Uint8Array[],
-  anchors: readonly Uint8Array[],
-  at: Date,
-): Uint8Array | undefined {
-  const path = buildCertificatePath(cert, pool, anchors, at);
-  const issuer = path.chain[1];
-  return issuer ? new Uint8Array(issuer.raw) : undefined;
-}
-
 /**
  * revocationFromDss, remembered per evidence set and (certificate, issuer): the level analysis asks
  * the same question of the same DSS for every time-stamp and revision, and each answer verifies
@@ -116,17 +107,29 @@ function revocationIn(
   return finding;
 }
 
-function hasEvidence(
-  cert: Uint8Array | undefined,
-  issuer: Uint8Array | undefined,
-  dss: ValidationMaterial,
-  at: Date,
-): boolean {
-  return (
-    cert !== undefined &&
-    issuer !== undefined &&
-    revocationIn(cert, issuer, dss, at).status !== 'none'
-  );
+/** A certificate of a path and its issuer, whose revocation evidence a B-LT DSS must hold. */
+interface EvidenceLink {
+  readonly certificate: Uint8Array;
+  readonly issuer: Uint8Array;
+}
+
+/**
+ * The links of `path` whose validation data a B-LT DSS must hold (EN 319 142-1 §5.4.2 and §6.3:
+ * the DSS carries the revocation data of the whole path, not the signer's alone): every
+ * certificate but the trust anchor, without id-pkix-ocsp-nocheck, and without the CA
+ * certificates the policy lets pass unchecked; for a path without an anchor, every link found.
+ * Undefined when not even the first certificate's issuer is known.
+ */
+function evidenceNeeded(path: PathResult, policy: ValidationPolicy): readonly EvidenceLink[] | undefined {
+  // A path that reached an anchor but has expired since is what B-LTA is for: the same links.
+  if (path.status === 'trusted' || path.status === 'expired') {
+    return certificatesNeedingRevocation({ ...path, status: 'trusted' }, 0).filter((c) => !uncheckedByPolicy(c, policy));
+  }
+  if (path.chain.length < 2) return undefined;
+  return path.chain.slice(0, -1).map((c, i) => ({
+    certificate: new Uint8Array(c.raw),
+    issuer: new Uint8Array((path.chain[i + 1] as (typeof path.chain)[number]).raw),
+  }));
 }
 
 /** What the revocation evidence says about a time-stamping authority's path. */
@@ -134,8 +137,10 @@ interface TsaRevocation {
   /** A certificate of the path revoked at or before genTime: the token proves nothing. */
   readonly revokedBefore?: CertificateRevocation;
   readonly revokedAfter: readonly CertificateRevocation[];
-  /** Certificates of the path without revocation evidence. */
+  /** Certificates of the path without revocation evidence the policy requires. */
   readonly missing: readonly CertificateRevocation[];
+  /** CA certificates without evidence or any revocation source, which the policy lets pass unchecked. */
+  readonly unchecked: readonly CertificateRevocation[];
 }
 
 /** The revocation status of the TSA certificate and its CA certificates (EN 319 102-1 §5.4, §5.2.6). */
@@ -144,8 +149,9 @@ function tsaRevocation(
   pool: readonly Uint8Array[],
   anchors: readonly Uint8Array[],
   lookup: RevocationLookupFn,
+  policy: ValidationPolicy,
 ): TsaRevocation {
-  if (t.tsaCertificate === undefined) return { missing: [], revokedAfter: [] };
+  if (t.tsaCertificate === undefined) return { missing: [], unchecked: [], revokedAfter: [] };
   const genTime = t.report.genTime ?? new Date(0);
   const path = buildCertificatePath(
     t.tsaCertificate,
@@ -155,14 +161,25 @@ function tsaRevocation(
   );
   const status = pathRevocation(path, 0, lookup);
   const revoked = status.filter((c) => c.finding.status === 'revoked');
+  const { required, unchecked } = missingEvidence(status, policy);
   const before = revoked.find(
     (c) => (c.finding.revocationTime?.getTime() ?? -Infinity) <= genTime.getTime(),
   );
   return {
     ...(before ? { revokedBefore: before } : {}),
     revokedAfter: revoked.filter((c) => c !== before),
-    missing: status.filter((c) => lacksEvidence(c.finding)),
+    missing: required,
+    unchecked,
   };
+}
+
+/** The warning that a CA certificate's status was not checked, as the policy allows. */
+function uncheckedMessage(c: CertificateRevocation, policy: ValidationPolicy): string {
+  return `the revocation status of the CA certificate ${c.subject} was not checked: it names no CRL distribution point and no OCSP responder, and no evidence is at hand (validation policy ${policy.name}: caWithoutRevocationSource warning)`;
+}
+
+function uncheckedFinding(message: string, check: ValidationCheck): Finding {
+  return { code: 'ERR_VALIDATION_NO_REVOCATION', check, severity: 'warning', message };
 }
 
 function revokedMessage(c: CertificateRevocation, when: string): string {
@@ -193,6 +210,14 @@ function withTsaRevocation(
     };
   }
   let out: SignatureReport = report;
+  for (const c of state.unchecked) {
+    const message = `document timestamp: ${uncheckedMessage(c, policy)}`;
+    out = {
+      ...out,
+      warnings: [...out.warnings, message],
+      findings: [...(out.findings ?? []), uncheckedFinding(message, 'revocation')],
+    };
+  }
   for (const c of state.revokedAfter) {
     const message = `document timestamp: ${revokedMessage(c, 'after the time-stamp was issued')}`;
     out = {
@@ -325,7 +350,7 @@ export function addLongTermFacts(
       return ts && input.revocation !== undefined
         ? withTsaRevocation(
             report,
-            tsaRevocation(ts.verified, dss.certificates, trustAnchors, lookup),
+            tsaRevocation(ts.verified, dss.certificates, trustAnchors, lookup, input.policy ?? defaultValidationPolicy),
             input,
           )
         : report;
@@ -408,8 +433,8 @@ export function addLongTermFacts(
     // no proof of existence; one whose path has no revocation evidence cannot be validated.
     const tsaStateOf = (t: VerifiedTimestamp): TsaRevocation =>
       checked
-        ? tsaRevocation(t, [...dss.certificates, ...pool], trustAnchors, lookup)
-        : { missing: [], revokedAfter: [] };
+        ? tsaRevocation(t, [...dss.certificates, ...pool], trustAnchors, lookup, policy)
+        : { missing: [], unchecked: [], revokedAfter: [] };
     let missingTsaEvidence: CertificateRevocation[] = [];
     const usable = own.filter((t) => {
       if (!t.report.isValid) return false;
@@ -429,6 +454,8 @@ export function addLongTermFacts(
           'time-stamp',
           `signature timestamp: ${revokedMessage(c, 'after the time-stamp was issued')}`,
         );
+      for (const c of state.unchecked)
+        warning('ERR_VALIDATION_NO_REVOCATION', 'time-stamp', `signature timestamp: ${uncheckedMessage(c, policy)}`);
       if (state.missing.length > 0) {
         missingTsaEvidence = [...missingTsaEvidence, ...state.missing];
         return false;
@@ -539,7 +566,8 @@ export function addLongTermFacts(
     // not known (TRY_LATER: evidence may be obtained later), never TOTAL-PASSED.
     const noEvidence =
       revocation === undefined || revocation.status === 'none' || revocation.status === 'unknown';
-    const missingCa = caStatus.filter((c) => lacksEvidence(c.finding));
+    const { required: missingCa, unchecked: uncheckedCa } = missingEvidence(caStatus, policy);
+    for (const c of uncheckedCa) warning('ERR_VALIDATION_NO_REVOCATION', 'revocation', uncheckedMessage(c, policy));
     if (
       checked &&
       policy.revocation.requireEvidence &&
@@ -598,24 +626,22 @@ export function addLongTermFacts(
       level = 'B-B';
       if (poe.length > 0) {
         level = 'B-T';
-        const tsaOk = (dssState: ValidationMaterial): boolean =>
-          poe.some((t) =>
-            hasEvidence(
-              t.tsaCertificate,
-              t.tsaCertificate
-                ? issuerOf(
-                    t.tsaCertificate,
-                    [...t.certificates, ...dssState.certificates, ...pool],
-                    trustAnchors,
-                    input.now,
-                  )
-                : undefined,
-              dssState,
-              input.now,
-            ),
-          );
+        // EN 319 142-1 §6.3 (B-LT): the DSS holds the validation data of the signer's whole path
+        // and of the path of a time-stamping authority that gives B-T.
+        const signerNeeds = signerPath ? evidenceNeeded(signerPath, policy) : undefined;
+        const tsaNeeds = poe.map((t) =>
+          t.tsaCertificate
+            ? evidenceNeeded(
+                buildCertificatePath(t.tsaCertificate, [...t.certificates, ...pool], trustAnchors, t.report.genTime ?? input.now),
+                policy,
+              )
+            : undefined,
+        );
+        const held = (needs: readonly EvidenceLink[] | undefined, dssState: ValidationMaterial): boolean =>
+          needs !== undefined &&
+          needs.every((c) => revocationIn(c.certificate, c.issuer, dssState, input.now).status !== 'none');
         const lt = (dssState: ValidationMaterial): boolean =>
-          hasEvidence(signer, issuer, dssState, input.now) && tsaOk(dssState);
+          held(signerNeeds, dssState) && tsaNeeds.some((needs) => held(needs, dssState));
         if (lt(dss)) {
           level = 'B-LT';
           if (later.some((d) => lt(dssCoveredBy(d.end)))) level = 'B-LTA';

@@ -37,6 +37,15 @@ export interface ValidationPolicy {
   readonly revocation: {
     /** Without revocation evidence a signature is INDETERMINATE, never TOTAL-PASSED. */
     readonly requireEvidence: boolean;
+    /**
+     * A CA certificate (of a signer's or a time-stamping authority's path) that names neither a
+     * CRL distribution point nor an OCSP responder, with no evidence in the document or fetched:
+     * `error` (absent: the same) — like any certificate without evidence, INDETERMINATE /
+     * TRY_LATER; `warning` — its status is not checked (EN 319 102-1 §5.2.4 X.509 validation
+     * constraints), a warning finding says so, and the PAdES level does not wait for evidence
+     * that cannot exist.
+     */
+    readonly caWithoutRevocationSource?: 'error' | 'warning';
     /** Fetch OCSP, then CRL, from the certificate's AIA/CDP when the document carries none. */
     readonly fetchOnline: boolean;
     /** Upper bound of one online fetch. */

@@ -262,10 +262,29 @@ describe('issue 14: revocation of the whole path — CA certificates and time-st
       fetched.lookups.map((l) => l.subject),
       ['Signet LTV Test Issuing CA'],
     );
-    assert.equal(
-      only(verifyPdfLongTerm(lt, { trustAnchors: anchors, revocation: fetched })).indication,
-      'TOTAL-PASSED',
-    );
+    const online = only(verifyPdfLongTerm(lt, { trustAnchors: anchors, revocation: fetched }));
+    assert.equal(online.indication, 'TOTAL-PASSED');
+    // EN 319 142-1 §6.3: B-LT needs the validation data of the whole path in the DSS, and the
+    // issuing CA's came from the lookup, not from the document.
+    assert.equal(online.level, 'B-T', 'the DSS lacks the issuing CA: not B-LT');
+  });
+
+  it('B-LTA only when a document timestamp covers a DSS with the whole path: evidence for the CA added after it gives B-LT', async () => {
+    const issuing = pki.hierarchy.issuing.certificate;
+    const ltaWithoutCa = await extendPdf(btFile, {
+      level: 'B-LTA',
+      timestamper: pki.timestamper,
+      revocation: without((c) => bytesEqual(c, issuing)),
+    });
+    const completed = await extendPdf(ltaWithoutCa, {
+      level: 'B-LT',
+      timestamper: pki.timestamper,
+      revocation: pki.revocation,
+    });
+    const report = verifyPdfLongTerm(completed, { trustAnchors: anchors, revocation: { mode: 'offline' } });
+    const s = report.signatures.find((r) => r.isDocumentTimestamp !== true);
+    assert.equal(s?.indication, 'TOTAL-PASSED', JSON.stringify(s?.findings));
+    assert.equal(s?.level, 'B-LT', 'the timestamped DSS lacked the issuing CA');
   });
 
   it("offline, a DSS without evidence for the signature-time-stamp's TSA: INDETERMINATE / TRY_LATER with a time-stamp finding", async () => {
