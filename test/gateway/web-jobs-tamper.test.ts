@@ -37,100 +37,102 @@ async function startJob(env: WebJobsEnv, browser: Browser, signer: WebSigner, n:
 describe('web gateway jobs: refusals', () => {
   for (const kind of storeKinds) {
     describe(kind, () => {
-      it('AC-05: another person\'s job and documents are 404 like a missing one; OA-15: a replayed callback and a foreign one are refused and audited', async (t) => {
+      // The refusals below need no special gateway settings: they share one server and its
+      // database (a server, an OAuth client and a provider per refusal cost seconds each).
+      it('with the default gateway settings', async (t) => {
         const env = await webJobsEnv(t, kind);
         if (!env) return;
-        const alice = await env.addSigner('alice');
-        const bob = await env.addSigner('bob');
-        const a = await env.signIn(alice);
-        const b = await env.signIn(bob);
-        const { jobId, docs, authorizationUrl } = await startJob(env, a, alice, 1);
-        const missing = await api(b, env.node, 'GET', '/jobs/AAAAAAAAAAAAAAAAAAAAAA');
-        assert.equal(missing.status, 404);
-        for (const [method, path, body] of [
-          ['GET', `/jobs/${jobId}`],
-          ['POST', `/jobs/${jobId}/sign`],
-          ['PATCH', `/jobs/${jobId}/documents/${docs[0]}`, { visible: null }],
-          ['GET', `/jobs/${jobId}/documents/${docs[0]}/original`],
-          ['GET', `/jobs/${jobId}/documents/${docs[0]}/signed`],
-          ['GET', `/jobs/${jobId}/signed.zip`],
-        ] as const) {
-          const r: { status: number; body: Record<string, unknown> } = await api(b, env.node, method, path, body);
-          assert.equal(r.status, 404, `${method} ${path}: ${JSON.stringify(r.body)}`);
-          assert.deepEqual(r.body, missing.body, 'indistinguishable from a missing job');
-        }
-        const bobsUpload = await upload(b, env.node, jobId, 'x.pdf', makeBasePdf());
-        assert.equal(bobsUpload.status, 404);
-        assert.deepEqual((await api(b, env.node, 'GET', '/jobs')).body['jobs'], []);
 
-        const callback = await approveInBrowser(env, a, alice, authorizationUrl);
-        // Bob's browser carrying Alice's authorization response: refused, nothing redeemed.
-        const foreign = await b.request(callback, { headers: { accept: 'text/html' } });
-        assert.equal(foreign.status, 400);
-        assert.match(await foreign.text(), /not expected[^<]*start signing again[\s\S]*ERR_GATEWAY_OAUTH_STATE/);
-        assert.equal((await api(a, env.node, 'GET', `/jobs/${jobId}`)).body['state'], 'authorizing');
-        const ok = await a.request(callback);
-        assert.equal(ok.status, 303);
-        await waitForJob(a, env.node, jobId, (j) => j['state'] === 'done');
-        // The same response again (a replay): refused with a clear message, audited.
-        const replay = await a.request(callback);
-        assert.equal(replay.status, 400);
-        assert.deepEqual(await replay.json(), { error: 'ERR_GATEWAY_OAUTH_STATE', error_description: 'this approval is not expected (already used, or for another request); start signing again' });
-        const refused = await auditOf(env, 'gateway.job.callback');
-        assert.deepEqual(refused.map((r) => [r.outcome, r.actor]), [['failure', bob.userId], ['failure', alice.userId]]);
-        assert.equal((await auditOf(env, 'gateway.job.authorized')).length, 1);
-      });
+        await t.test('AC-05: another person\'s job and documents are 404 like a missing one; OA-15: a replayed callback and a foreign one are refused and audited', async () => {
+          const alice = await env.addSigner('alice');
+          const bob = await env.addSigner('bob');
+          const a = await env.signIn(alice);
+          const b = await env.signIn(bob);
+          const { jobId, docs, authorizationUrl } = await startJob(env, a, alice, 1);
+          const missing = await api(b, env.node, 'GET', '/jobs/AAAAAAAAAAAAAAAAAAAAAA');
+          assert.equal(missing.status, 404);
+          for (const [method, path, body] of [
+            ['GET', `/jobs/${jobId}`],
+            ['POST', `/jobs/${jobId}/sign`],
+            ['PATCH', `/jobs/${jobId}/documents/${docs[0]}`, { visible: null }],
+            ['GET', `/jobs/${jobId}/documents/${docs[0]}/original`],
+            ['GET', `/jobs/${jobId}/documents/${docs[0]}/signed`],
+            ['GET', `/jobs/${jobId}/signed.zip`],
+          ] as const) {
+            const r: { status: number; body: Record<string, unknown> } = await api(b, env.node, method, path, body);
+            assert.equal(r.status, 404, `${method} ${path}: ${JSON.stringify(r.body)}`);
+            assert.deepEqual(r.body, missing.body, 'indistinguishable from a missing job');
+          }
+          const bobsUpload = await upload(b, env.node, jobId, 'x.pdf', makeBasePdf());
+          assert.equal(bobsUpload.status, 404);
+          assert.deepEqual((await api(b, env.node, 'GET', '/jobs')).body['jobs'], []);
 
-      it('SAD-04: documents changed in the database after approval are refused and audited; the untouched one is signed', async (t) => {
-        const env = await webJobsEnv(t, kind);
-        if (!env) return;
-        const alice = await env.addSigner('alice');
-        const a = await env.signIn(alice);
-        const { jobId, docs, authorizationUrl } = await startJob(env, a, alice, 4);
-        const callback = await approveInBrowser(env, a, alice, authorizationUrl);
-        const db = env.node.services.store.db;
-        const rows = await db.selectFrom('gateway_job_documents').select(['id', 'prepared', 'dtbs_hash']).where('job_id', '=', jobId).orderBy('position').execute();
-        // Document 0: its sealed prepared state replaced by document 3's (a moved blob does not open).
-        await db.updateTable('gateway_job_documents').set({ prepared: rows[3]?.prepared ?? null }).where('id', '=', docs[0] as string).execute();
-        // Document 1: its recorded hash pointed at document 2's approved hash.
-        await db.updateTable('gateway_job_documents').set({ dtbs_hash: rows[2]?.dtbs_hash ?? null }).where('id', '=', docs[1] as string).execute();
-        // A document slipped into the job after approval.
-        await db.insertInto('gateway_job_documents').values({
-          id: 'slipped-in-after-approval', job_id: jobId, position: 99, name: 'extra.pdf', size: 1, pages: 1, visible: null, original: new Uint8Array([1]),
-          prepared: rows[2]?.prepared ?? null, dtbs_hash: 'AAAA', state: 'prepared', error_code: null, error_message: null, signed: null, signed_size: null, updated_at: 0,
-        }).execute();
-        assert.equal((await a.request(callback)).status, 303);
-        const done = await waitForJob(a, env.node, jobId, (j) => j['state'] === 'done' || j['state'] === 'failed');
-        const states = (done['documents'] as { id: string; state: string; error?: { code: string; message: string } }[]).map((d) => [d.state, d.error?.code]);
-        assert.deepEqual(states, [
-          ['failed', 'ERR_GATEWAY_DOCUMENT_CHANGED'],
-          ['failed', 'ERR_GATEWAY_DOCUMENT_CHANGED'],
-          ['signed', undefined],
-          ['signed', undefined],
-          ['failed', 'ERR_GATEWAY_DOCUMENT_CHANGED'],
-        ]);
-        assert.match((done['documents'] as { error?: { message: string } }[])[0]?.error?.message ?? '', /changed after you approved it/);
-        const tampered = await auditOf(env, 'gateway.document.tampered');
-        assert.equal(tampered.length, 3, JSON.stringify(tampered));
-        assert.ok(tampered.every((r) => r.outcome === 'failure' && r.actor === alice.userId));
-        assert.deepEqual([done['signed'], done['failed']], [2, 3]);
-      });
+          const callback = await approveInBrowser(env, a, alice, authorizationUrl);
+          // Bob's browser carrying Alice's authorization response: refused, nothing redeemed.
+          const foreign = await b.request(callback, { headers: { accept: 'text/html' } });
+          assert.equal(foreign.status, 400);
+          assert.match(await foreign.text(), /not expected[^<]*start signing again[\s\S]*ERR_GATEWAY_OAUTH_STATE/);
+          assert.equal((await api(a, env.node, 'GET', `/jobs/${jobId}`)).body['state'], 'authorizing');
+          const ok = await a.request(callback);
+          assert.equal(ok.status, 303);
+          await waitForJob(a, env.node, jobId, (j) => j['state'] === 'done');
+          // The same response again (a replay): refused with a clear message, audited.
+          const replay = await a.request(callback);
+          assert.equal(replay.status, 400);
+          assert.deepEqual(await replay.json(), { error: 'ERR_GATEWAY_OAUTH_STATE', error_description: 'this approval is not expected (already used, or for another request); start signing again' });
+          const ours = <R extends { actor: string | null }>(rows: R[]): R[] => rows.filter((r) => r.actor === alice.userId || r.actor === bob.userId);
+          const refused = ours(await auditOf(env, 'gateway.job.callback'));
+          assert.deepEqual(refused.map((r) => [r.outcome, r.actor]), [['failure', bob.userId], ['failure', alice.userId]]);
+          assert.equal(ours(await auditOf(env, 'gateway.job.authorized')).length, 1);
+        });
 
-      it('a credential revoked after approval: the callback says so in plain words and the job fails; a new job cannot start', async (t) => {
-        const env = await webJobsEnv(t, kind);
-        if (!env) return;
-        const alice = await env.addSigner('alice');
-        const a = await env.signIn(alice);
-        const { jobId, authorizationUrl } = await startJob(env, a, alice, 2);
-        const callback = await approveInBrowser(env, a, alice, authorizationUrl);
-        await credentialOperationsFor(env.node.services).revoke(alice.credentialId, 'keyCompromise', { via: 'api' });
-        const refused = await a.request(callback);
-        assert.equal(refused.status, 400);
-        assert.deepEqual(await refused.json(), { error: 'ERR_GATEWAY_CREDENTIAL', error_description: 'your signing key is revoked: nothing can be signed with it' });
-        const failed = await api(a, env.node, 'GET', `/jobs/${jobId}`);
-        assert.deepEqual([failed.body['state'], failed.body['signed'], failed.body['error']?.code], ['failed', 0, 'ERR_GATEWAY_CREDENTIAL']);
-        const again = await api(a, env.node, 'POST', '/jobs', { credentialID: alice.credentialId });
-        assert.deepEqual([again.status, again.body['error'], again.body['error_description']], [400, 'ERR_GATEWAY_CREDENTIAL', 'the credential is revoked']);
+        await t.test('SAD-04: documents changed in the database after approval are refused and audited; the untouched one is signed', async () => {
+          const alice = await env.addSigner('carol');
+          const a = await env.signIn(alice);
+          const { jobId, docs, authorizationUrl } = await startJob(env, a, alice, 4);
+          const callback = await approveInBrowser(env, a, alice, authorizationUrl);
+          const db = env.node.services.store.db;
+          const rows = await db.selectFrom('gateway_job_documents').select(['id', 'prepared', 'dtbs_hash']).where('job_id', '=', jobId).orderBy('position').execute();
+          // Document 0: its sealed prepared state replaced by document 3's (a moved blob does not open).
+          await db.updateTable('gateway_job_documents').set({ prepared: rows[3]?.prepared ?? null }).where('id', '=', docs[0] as string).execute();
+          // Document 1: its recorded hash pointed at document 2's approved hash.
+          await db.updateTable('gateway_job_documents').set({ dtbs_hash: rows[2]?.dtbs_hash ?? null }).where('id', '=', docs[1] as string).execute();
+          // A document slipped into the job after approval.
+          await db.insertInto('gateway_job_documents').values({
+            id: 'slipped-in-after-approval', job_id: jobId, position: 99, name: 'extra.pdf', size: 1, pages: 1, visible: null, original: new Uint8Array([1]),
+            prepared: rows[2]?.prepared ?? null, dtbs_hash: 'AAAA', state: 'prepared', error_code: null, error_message: null, signed: null, signed_size: null, updated_at: 0,
+          }).execute();
+          assert.equal((await a.request(callback)).status, 303);
+          const done = await waitForJob(a, env.node, jobId, (j) => j['state'] === 'done' || j['state'] === 'failed');
+          const states = (done['documents'] as { id: string; state: string; error?: { code: string; message: string } }[]).map((d) => [d.state, d.error?.code]);
+          assert.deepEqual(states, [
+            ['failed', 'ERR_GATEWAY_DOCUMENT_CHANGED'],
+            ['failed', 'ERR_GATEWAY_DOCUMENT_CHANGED'],
+            ['signed', undefined],
+            ['signed', undefined],
+            ['failed', 'ERR_GATEWAY_DOCUMENT_CHANGED'],
+          ]);
+          assert.match((done['documents'] as { error?: { message: string } }[])[0]?.error?.message ?? '', /changed after you approved it/);
+          const tampered = (await auditOf(env, 'gateway.document.tampered')).filter((r) => r.actor === alice.userId);
+          assert.equal(tampered.length, 3, JSON.stringify(tampered));
+          assert.ok(tampered.every((r) => r.outcome === 'failure' && r.actor === alice.userId));
+          assert.deepEqual([done['signed'], done['failed']], [2, 3]);
+        });
+
+        await t.test('a credential revoked after approval: the callback says so in plain words and the job fails; a new job cannot start', async () => {
+          const alice = await env.addSigner('dave');
+          const a = await env.signIn(alice);
+          const { jobId, authorizationUrl } = await startJob(env, a, alice, 2);
+          const callback = await approveInBrowser(env, a, alice, authorizationUrl);
+          await credentialOperationsFor(env.node.services).revoke(alice.credentialId, 'keyCompromise', { via: 'api' });
+          const refused = await a.request(callback);
+          assert.equal(refused.status, 400);
+          assert.deepEqual(await refused.json(), { error: 'ERR_GATEWAY_CREDENTIAL', error_description: 'your signing key is revoked: nothing can be signed with it' });
+          const failed = await api(a, env.node, 'GET', `/jobs/${jobId}`);
+          assert.deepEqual([failed.body['state'], failed.body['signed'], failed.body['error']?.code], ['failed', 0, 'ERR_GATEWAY_CREDENTIAL']);
+          const again = await api(a, env.node, 'POST', '/jobs', { credentialID: alice.credentialId });
+          assert.deepEqual([again.status, again.body['error'], again.body['error_description']], [400, 'ERR_GATEWAY_CREDENTIAL', 'the credential is revoked']);
+        });
       });
 
       it('a credential revoked while the job signs: the RSSP refuses the next chunk, the rest fail with its words, what was signed stays signed', async (t) => {
