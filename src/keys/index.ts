@@ -5,6 +5,7 @@ export type {
   KeyBackend,
   KeyRef,
   KeySpec,
+  MessageSignRequest,
   PreparedKey,
   SignRequest,
 } from './key-backend.js';

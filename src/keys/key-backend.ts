@@ -60,9 +60,25 @@ export interface KeyBackend {
   prepareKey?(ref: KeyRef): Promise<PreparedKey>;
 }
 
+/** Sign a whole message: the backend hashes it with `digestAlgorithm` itself. */
+export interface MessageSignRequest {
+  readonly scheme: SignatureScheme;
+  readonly digestAlgorithm: DigestAlgorithm;
+  readonly message: Uint8Array;
+  /** RSASSA-PSS salt length in octets; default the hash length (as `SignRequest`). */
+  readonly saltLength?: number;
+}
+
 /** A key found (and for a software key, decrypted) ahead of its signatures. */
 export interface PreparedKey {
   sign(request: SignRequest): Promise<Uint8Array>;
+  /**
+   * Optional: signs a message the backend hashes itself, the same signature as `sign` over its
+   * digest. A software EC key signs it with one node:crypto call on the caller's thread instead of
+   * ECDSA over a bare digest computed in BigInt on a signing thread (issue 19: a batch receipt's
+   * signature); callers without it hash and call `sign`.
+   */
+  signMessage?(request: MessageSignRequest): Promise<Uint8Array>;
 }
 
 /**

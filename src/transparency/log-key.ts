@@ -4,7 +4,8 @@
  * starting at once both try to create it; the keystore refuses the second (ERR_KEY_EXISTS) and
  * that node reads the first one's key.
  */
-import type { KeyBackend, KeyRef } from '../keys/index.js';
+import { createHash } from 'node:crypto';
+import type { KeyBackend, KeyRef, PreparedKey } from '../keys/index.js';
 import { logKeyId } from './tree-head.js';
 
 /** The label of the log key in its keystore. */
@@ -23,6 +24,12 @@ export interface LogSigner {
    * transaction: a keystore kept in the same SQLite database could not be read from there.
    */
   prepare(): Promise<(digest: Uint8Array) => Promise<Uint8Array>>;
+  /**
+   * As `prepare`, for signatures over whole messages (batch receipts): a DER ECDSA-Sig-Value over
+   * SHA-256 of the message. A software key signs it with one node:crypto call (keys'
+   * `PreparedKey.signMessage`) instead of ECDSA over a bare digest in BigInt.
+   */
+  prepareMessages(): Promise<(message: Uint8Array) => Promise<Uint8Array>>;
 }
 
 /**
@@ -36,18 +43,28 @@ export interface LogSigner {
  */
 export async function openLogSigner(backend: KeyBackend, ref: KeyRef, label = logKeyLabel): Promise<LogSigner> {
   const publicKey = await readOrCreate(backend, ref, label);
+  const ecdsa = { scheme: 'ECDSA', digestAlgorithm: 'SHA-256' } as const;
+  // keys' prepareKey(), inline: this domain imports the keys domain for its types only.
+  const prepareKey = async (): Promise<PreparedKey> => {
+    if (backend.prepareKey !== undefined) return backend.prepareKey(ref);
+    await backend.getPublicKey(ref);
+    return { sign: (request) => backend.sign(ref, request) };
+  };
   return {
     publicKey,
     keyId: logKeyId(publicKey),
-    signDigest: (digest) => backend.sign(ref, { scheme: 'ECDSA', digestAlgorithm: 'SHA-256', digest }),
+    signDigest: (digest) => backend.sign(ref, { ...ecdsa, digest }),
     async prepare() {
-      // keys' prepareKey(), inline: this domain imports the keys domain for its types only.
-      if (backend.prepareKey === undefined) {
-        await backend.getPublicKey(ref);
-        return (digest) => backend.sign(ref, { scheme: 'ECDSA', digestAlgorithm: 'SHA-256', digest });
+      const key = await prepareKey();
+      return (digest) => key.sign({ ...ecdsa, digest });
+    },
+    async prepareMessages() {
+      const key = await prepareKey();
+      if (key.signMessage !== undefined) {
+        const signMessage = key.signMessage.bind(key);
+        return (message) => signMessage({ ...ecdsa, message });
       }
-      const key = await backend.prepareKey(ref);
-      return (digest) => key.sign({ scheme: 'ECDSA', digestAlgorithm: 'SHA-256', digest });
+      return (message) => key.sign({ ...ecdsa, digest: new Uint8Array(createHash('sha256').update(message).digest()) });
     },
   };
 }

@@ -4,7 +4,6 @@
  * one time. A signer checks it offline: the hash (recomputed from the signed document), the
  * inclusion proof up to the root, and the log key's signature over the other fields.
  */
-import { createHash } from 'node:crypto';
 import { isBatchMember, type BatchProof } from './batch-tree.js';
 import { TransparencyError } from './errors.js';
 import { MERKLE_HASH_SIZE } from './merkle-tree.js';
@@ -107,8 +106,7 @@ export async function signReceipt(key: ReceiptSigner, facts: ReceiptFacts): Prom
     signedAt: facts.signedAt.toISOString(),
     keyId: key.keyId,
   };
-  const digest = createHash('sha256').update(receiptSignedBytes(statement)).digest();
-  return { ...statement, signature: b64(await key.signDigest(new Uint8Array(digest))) };
+  return { ...statement, signature: b64(await key.sign(receiptSignedBytes(statement))) };
 }
 
 /** What a verifier holds besides the receipt. */

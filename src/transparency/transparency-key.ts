@@ -24,8 +24,8 @@ export interface TransparencyPublicKey {
 export interface ReceiptSigner {
   /** Hex SHA-256 of the key's SubjectPublicKeyInfo. */
   readonly keyId: string;
-  /** A DER ECDSA-Sig-Value (RFC 3279 §2.2.3) over a SHA-256 digest. */
-  signDigest(digest: Uint8Array): Promise<Uint8Array>;
+  /** A DER ECDSA-Sig-Value (RFC 3279 §2.2.3) over SHA-256 of `message`. */
+  sign(message: Uint8Array): Promise<Uint8Array>;
 }
 
 /**
@@ -38,7 +38,7 @@ export interface ReceiptSigner {
  * ```
  */
 export async function openReceiptSigner(log: LogSigner): Promise<ReceiptSigner> {
-  return { keyId: log.keyId, signDigest: await log.prepare() };
+  return { keyId: log.keyId, sign: await log.prepareMessages() };
 }
 
 /** The verifying key of a SubjectPublicKeyInfo (DER), e.g. the log key's. */

@@ -11,6 +11,8 @@ import {
   batchProofs,
   batchRoot,
   isBatchMember,
+  logKeyLabel,
+  openLogSigner,
   openReceiptSigner,
   readTransparencyPublicKey,
   receiptSignedBytes,
@@ -24,7 +26,9 @@ import {
   type TransparencyErrorCode,
   type TransparencyPublicKey,
 } from '../../src/transparency/index.js';
+import { Kek, SoftwareKeystore, keystoreRef, type KeyBackend, type MessageSignRequest } from '../../src/keys/index.js';
 import { testLogSigner } from './support/log-fixture.js';
+import { tempDir } from '../support/tmp.js';
 
 const SHA256 = '2.16.840.1.101.3.4.2.1';
 const h = (label: string): Uint8Array =>
@@ -104,6 +108,55 @@ describe('batch receipts', () => {
     });
     assert.equal(parsed.leafIndex, 3);
     assert.equal(parsed.batchSize, 5);
+  });
+
+  it('issue 19: a receipt is signed over its bytes by the prepared key (node:crypto for a software key), not over a bare digest; a backend without signMessage still signs a verifying receipt', async (t) => {
+    const keystore = await SoftwareKeystore.open({ dir: tempDir(t, 'signet-receipt-key-'), kek: Kek.generate() });
+    t.after(() => keystore.close());
+    const calls = { sign: 0, signMessage: 0 };
+    const counting = (withMessages: boolean): KeyBackend => ({
+      kind: keystore.kind,
+      generateKey: (spec, label) => keystore.generateKey(spec, label),
+      getPublicKey: (ref) => keystore.getPublicKey(ref),
+      sign: (ref, request) => keystore.sign(ref, request),
+      destroyKey: (ref) => keystore.destroyKey(ref),
+      health: () => keystore.health(),
+      close: () => keystore.close(),
+      prepareKey: async (ref) => {
+        const prepared = await keystore.prepareKey(ref);
+        return {
+          sign: (request) => {
+            calls.sign++;
+            return prepared.sign(request);
+          },
+          ...(withMessages
+            ? {
+                signMessage: (request: MessageSignRequest) => {
+                  calls.signMessage++;
+                  return (prepared.signMessage as NonNullable<typeof prepared.signMessage>)(request);
+                },
+              }
+            : {}),
+        };
+      },
+    });
+    for (const withMessages of [true, false]) {
+      const signer = await openLogSigner(counting(withMessages), keystoreRef(logKeyLabel), logKeyLabel);
+      const receipts = await openReceiptSigner(signer);
+      calls.sign = calls.signMessage = 0;
+      const r = await signReceipt(receipts, {
+        hash: batch[1]!,
+        hashAlgorithmOid: SHA256,
+        proof: batchProofs(batch)[1]!,
+        batchSize: batch.length,
+        batchRoot: batchRoot(batch),
+        sadId: randomBytes(32),
+        credentialId: 'cred-1',
+        signedAt: new Date('2026-12-07T05:00:00Z'),
+      });
+      assert.deepEqual(calls, withMessages ? { sign: 0, signMessage: 1 } : { sign: 1, signMessage: 0 });
+      verifyReceipt(JSON.parse(JSON.stringify(r)), transparencyPublicKeyFromSpki(signer.publicKey), { hash: batch[1]! });
+    }
   });
 
   it('TRN-26 a receipt made before the log key signed receipts (Ed25519) verifies with that key, and not once altered', () => {

@@ -9,6 +9,7 @@ import {
   prepareKey,
   type KeyBackend,
   type KeyRef,
+  type MessageSignRequest,
   type PreparedKey,
   type SignRequest,
 } from '../../keys/index.js';
@@ -54,9 +55,9 @@ export function observeKeyBackend(
   // The `backend` label: the backend's kind, or its configured name (`remote:NAME`, one of the
   // SIGNET_TOKEN_SERVERS, a bounded set), so a failing token server shows by name (issue 16 §2).
   const kind = label;
-  const signWith = async (
-    sign: (request: SignRequest) => Promise<Uint8Array>,
-    request: SignRequest,
+  const signWith = async <R extends SignRequest | MessageSignRequest>(
+    sign: (request: R) => Promise<Uint8Array>,
+    request: R,
   ): Promise<Uint8Array> => {
     const algorithm = `${request.scheme}-${request.digestAlgorithm}`;
     const started = monotonicMs();
@@ -84,7 +85,13 @@ export function observeKeyBackend(
       const key = await inSpan(tracer, 'key.prepare', { 'signet.key.backend': kind }, () =>
         prepareKey(backend, ref),
       );
-      return { sign: (request) => signWith((r) => key.sign(r), request) };
+      const { signMessage } = key;
+      return {
+        sign: (request) => signWith((r) => key.sign(r), request),
+        ...(signMessage === undefined
+          ? {}
+          : { signMessage: (request: MessageSignRequest) => signWith((r) => signMessage.call(key, r), request) }),
+      };
     } finally {
       metrics.keyOperationDuration.observe(
         { backend: kind, operation: 'prepare' },

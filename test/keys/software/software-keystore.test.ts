@@ -426,3 +426,34 @@ describe('signDigest over node:crypto keys (RFC 8017 §8.1/§8.2, FIPS 186-5 §6
     }
   });
 });
+
+describe('PreparedKey.signMessage of the software keystore (issue 19: the receipt signature)', () => {
+  it('signs the message itself: PKCS#1, PSS and ECDSA signatures that crypto.verify accepts, RSA on the signing threads', async (t) => {
+    const ks = await SoftwareKeystore.open({ dir: tempDir(t), kek: Kek.generate(), signingThreads: 1 });
+    t.after(() => ks.close());
+    const ec = await ks.generateKey({ type: 'EC', curve: 'P-256' }, 'message-ec');
+    const rsa = await ks.generateKey({ type: 'RSA', bits: 2048 }, 'message-rsa');
+    const ecKey = await ks.prepareKey(ec.ref);
+    const rsaKey = await ks.prepareKey(rsa.ref);
+    assert.ok(ecKey.signMessage !== undefined && rsaKey.signMessage !== undefined);
+    const ecPublic = createPublicKey({ key: Buffer.from(ec.publicKey), format: 'der', type: 'spki' });
+    const rsaPublic = createPublicKey({ key: Buffer.from(rsa.publicKey), format: 'der', type: 'spki' });
+    const ecdsa = await ecKey.signMessage({ scheme: 'ECDSA', digestAlgorithm: 'SHA-256', message: data });
+    assert.equal(ecdsa[0], 0x30, 'a DER ECDSA-Sig-Value (RFC 3279 §2.2.3)');
+    assert.ok(verify('sha256', data, ecPublic, ecdsa));
+    assert.ok(!verify('sha256', Buffer.from('other'), ecPublic, ecdsa));
+    const p1 = await rsaKey.signMessage({ scheme: 'RSASSA-PKCS1-v1_5', digestAlgorithm: 'SHA-384', message: data });
+    assert.ok(verify('sha384', data, rsaPublic, p1));
+    const pss = await rsaKey.signMessage({ scheme: 'RSASSA-PSS', digestAlgorithm: 'SHA-256', message: data, saltLength: 20 });
+    assert.ok(verify('sha256', data, { key: rsaPublic, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 20 }, pss));
+    await assert.rejects(
+      ecKey.signMessage({ scheme: 'RSASSA-PKCS1-v1_5', digestAlgorithm: 'SHA-256', message: data }),
+      rejectsWith('ERR_KEY_MECHANISM_UNSUPPORTED'),
+    );
+    await ks.close();
+    await assert.rejects(
+      ecKey.signMessage({ scheme: 'ECDSA', digestAlgorithm: 'SHA-256', message: data }),
+      rejectsWith('ERR_KEY_BACKEND_CLOSED'),
+    );
+  });
+});
