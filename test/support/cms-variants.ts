@@ -42,6 +42,8 @@ export interface VariantCmsOptions {
   readonly ess: 'v2' | 'v1' | 'none';
   /** No signed attributes at all: the signature is over the content itself (RFC 5652 §5.4; RSA PKCS #1 only here). */
   readonly withoutSignedAttributes?: boolean;
+  /** An unsignedAttrs [1] SET with no attribute (RFC 5652 §5.3 says SIZE (1..MAX); some producers write it). */
+  readonly emptyUnsignedAttributes?: boolean;
 }
 
 function signatureAlgorithmId(a: VariantAlgorithm): Uint8Array {
@@ -97,6 +99,7 @@ export function buildVariantCms(o: VariantCmsOptions): Uint8Array {
     ...(o.withoutSignedAttributes ? [] : [encodeSetOf(attrs, 0xa0)]),
     signatureAlgorithmId(a),
     encodeTlv(tags.octetString, signature),
+    ...(o.emptyUnsignedAttributes ? [encodeTlv(0xa1)] : []),
   );
   const encap =
     o.eContent === undefined

@@ -1,7 +1,8 @@
 /**
  * Issue 14: signatures other producers write, judged as the reference validators judge them.
  * False alarms gone — BER CMS, SHA-1 (a policy finding, integrity still a fact), ECDSA with NULL
- * parameters, RSASSA-PSS with salt 222, adbe.pkcs7.sha1 and adbe.pkcs7.detached (no PAdES level)
+ * parameters, RSASSA-PSS with salt 222, an empty unsignedAttrs set, adbe.pkcs7.sha1 and
+ * adbe.pkcs7.detached (no PAdES level)
  * — and non-conformant CMS no longer passing: an enveloping CMS, eContent present, a broken
  * signature-time-stamp. Every file is also judged by pdfsig (integrity).
  */
@@ -50,6 +51,7 @@ function crafted(options: {
   withoutSignedAttributes?: boolean;
   content?: 'detached' | 'enveloping' | 'econtent' | 'sha1-digest';
   ber?: boolean;
+  emptyUnsignedAttributes?: boolean;
 }): Uint8Array {
   const leaf = pki.leaves[options.leaf];
   const rev = prepareCrafted(makeBasePdf(), leaf.der, options.subFilter);
@@ -63,6 +65,7 @@ function crafted(options: {
     signedContent: content === 'sha1-digest' ? sha1OfRange : rev.covered,
     ess: options.ess ?? 'v2',
     withoutSignedAttributes: options.withoutSignedAttributes === true,
+    emptyUnsignedAttributes: options.emptyUnsignedAttributes === true,
     ...(eContent === undefined ? {} : { eContent }),
   });
   return rev.finish(options.ber === true ? toBer(cms) : cms);
@@ -136,6 +139,15 @@ describe('issue 14: false alarms the reference validators do not raise', () => {
     const f = s.findings?.find((x) => x.code === 'ERR_VALIDATION_CMS_STRUCTURE');
     assert.equal(f?.check, 'format-checking');
     assert.match(f?.message ?? '', /2 SignerInfos \(exactly one expected\)/);
+  });
+
+  it('an empty unsignedAttrs set (RFC 5652 §5.3 says SIZE (1..MAX)) is read as absent: TOTAL-PASSED, as pdfsig says', () => {
+    const file = crafted({ leaf: 'rsa', algorithm: { kind: 'rsa-pkcs1', hash: 'sha256' }, emptyUnsignedAttributes: true });
+    corpus.add('empty unsignedAttrs', file);
+    const s = only(verifyPdfLongTerm(file, { trustAnchors: anchors }));
+    assert.equal(s.indication, 'TOTAL-PASSED', JSON.stringify(s.findings));
+    assert.equal(s.isIntact, true);
+    assert.equal(s.level, 'B-B');
   });
 
   it('ECDSA with explicit NULL parameters (RFC 5758 §3.2 says absent) verifies', () => {
