@@ -15,6 +15,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY web ./web
 COPY bin ./bin
+COPY scripts/bundle-cli.mjs ./scripts/
 RUN npm run build \
  && npm prune --omit=dev --no-audit --no-fund
 

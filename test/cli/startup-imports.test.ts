@@ -3,10 +3,13 @@
  * command runs. `signet --help` loads nothing but the command table, and `signet sign` /
  * `signet verify` never reach the server, the database drivers or PKCS#11 — a static import that
  * brings them back fails here (the modules are recorded by a resolve hook in the child process).
+ * Those commands run from dist/cli-bundle/ (scripts/bundle-cli.mjs) while it is fresh; the
+ * recorded bundle files stand for the modules they hold, so the same assertions hold either way.
  */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadedFrom, modulesLoadedBy } from '../support/module-loads.js';
 import { makeBasePdf } from '../support/pdf-fixtures.js';
@@ -60,5 +63,77 @@ describe('signet starts at once (issue 18 §4)', () => {
     assert.match(verify.stdout, /signature/i, verify.stderr);
     assert.ok(verify.urls.some((u) => u.endsWith('/dist/validation/index.js')), 'the hook saw the validation code load');
     assert.deepEqual(loadedFrom(verify.urls, serverSide), []);
+  });
+});
+
+/** Whether bin/signet.js will run `signet sign` from dist/cli-bundle/ (built by `npm run build`). */
+function bundleIsFresh(): boolean {
+  const manifest = join(process.cwd(), 'dist', 'cli-bundle', 'manifest.json');
+  if (!existsSync(manifest)) return false;
+  const built = statSync(manifest).mtimeMs;
+  const { inputs } = JSON.parse(readFileSync(manifest, 'utf8')) as { inputs: string[] };
+  return inputs.every((i) => statSync(join(process.cwd(), i)).mtimeMs <= built);
+}
+
+describe('signet sign, verify and --help run from one bundle (issue 18 §4)', () => {
+  it('a fresh dist/cli-bundle serves them with no module of dist/ beside it', { skip: !bundleIsFresh() && 'dist/cli-bundle is missing or older than dist/ (npm run build makes it)' }, async () => {
+    const dir = tempDir({ after });
+    const files = await writePkiFiles(dir, 'rsa');
+    const input = join(dir, 'in.pdf');
+    const output = join(dir, 'out.pdf');
+    writeFileSync(input, makeBasePdf());
+    const runs = [
+      modulesLoadedBy(['--help']),
+      modulesLoadedBy(['sign', input, '-o', output, '--key', files.key, '--cert', files.cert]),
+      modulesLoadedBy(['verify', output, '--offline']),
+    ];
+    for (const r of runs) {
+      assert.ok(r.bundleFiles.includes('main.js'), r.stderr);
+      // Two copies of a class (SignetError, PdfRef) in one process would break instanceof.
+      assert.deepEqual(r.recorded.filter((u) => u.includes('/dist/') && !u.includes('/dist/cli-bundle/')), []);
+    }
+    // A batch's worker thread loads the bundled worker entry, not dist/cli/commands.
+    const batch = join(dir, 'batch');
+    mkdirSync(batch);
+    copyFileSync(input, join(batch, 'a.pdf'));
+    const r = modulesLoadedBy(['sign', batch, '--out-dir', join(dir, 'signed'), '--workers', '1', '--key', files.key, '--cert', files.cert]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(r.bundleFiles.includes('sign-batch-worker.js'), r.bundleFiles.join(' '));
+    assert.ok(existsSync(join(dir, 'signed', 'a.pdf')));
+  });
+
+  it('bin/signet.js uses the bundle for its commands only while no module it holds is newer', () => {
+    // A copy of the real bin/signet.js over a dist/ whose two mains say which one ran.
+    const root = tempDir({ after });
+    mkdirSync(join(root, 'bin'));
+    copyFileSync(join(process.cwd(), 'bin', 'signet.js'), join(root, 'bin', 'signet.js'));
+    const mainSaying = (word: string) => `export async function main(argv, io) { io.stdout.write('${word} ' + argv.join(' ')); return 0; }\n`;
+    mkdirSync(join(root, 'dist', 'cli'), { recursive: true });
+    mkdirSync(join(root, 'dist', 'cli-bundle'));
+    writeFileSync(join(root, 'dist', 'cli', 'main.js'), mainSaying('dist'));
+    writeFileSync(join(root, 'dist', 'cli-bundle', 'main.js'), mainSaying('bundle'));
+    const manifest = join(root, 'dist', 'cli-bundle', 'manifest.json');
+    const held = join(root, 'dist', 'cli', 'main.js');
+    const past = new Date(Date.now() - 60_000);
+    utimesSync(held, past, past);
+    writeFileSync(manifest, JSON.stringify({ commands: ['sign', 'verify'], inputs: ['dist/cli/main.js'], contents: {} }));
+    const run = (...args: string[]): string => {
+      const r = spawnSync(process.execPath, [join(root, 'bin', 'signet.js'), ...args], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      return r.stdout;
+    };
+    assert.equal(run('sign', 'x'), 'bundle sign x');
+    assert.equal(run('verify'), 'bundle verify');
+    assert.equal(run('--help'), 'bundle --help');
+    assert.equal(run(), 'bundle ');
+    assert.equal(run('serve'), 'dist serve', 'a command outside the bundle');
+    // `tsc` rebuilt a module the bundle holds: the bundle is stale until bundled again.
+    const future = new Date(Date.now() + 60_000);
+    utimesSync(held, future, future);
+    assert.equal(run('sign', 'x'), 'dist sign x');
+    utimesSync(manifest, future, new Date(Date.now() + 120_000));
+    assert.equal(run('sign', 'x'), 'bundle sign x');
+    rmSync(manifest);
+    assert.equal(run('sign', 'x'), 'dist sign x', 'no bundle');
   });
 });

@@ -5,7 +5,7 @@
  * reaches a dependency (issue 18 §4: `signet --help`, `sign` and `verify` stay off the server).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -35,8 +35,23 @@ export interface ModuleLoads {
   readonly status: number | null;
   readonly stdout: string;
   readonly stderr: string;
-  /** Resolved URLs (file:, node:) of every module the run loaded, sorted, without duplicates. */
+  /**
+   * Resolved URLs (file:, node:) of every module the run loaded, sorted, without duplicates; a
+   * file of dist/cli-bundle/ stands for the dist/ modules it holds (its manifest says which), so
+   * the same assertions hold whether bin/signet.js ran the bundle or dist/cli/.
+   */
   readonly urls: readonly string[];
+  /** The files of dist/cli-bundle/ the run loaded (none when it ran from dist/cli/). */
+  readonly bundleFiles: readonly string[];
+  /** The URLs as the hook recorded them (a bundle file as itself). */
+  readonly recorded: readonly string[];
+}
+
+/** dist/cli-bundle/manifest.json: which dist/ modules each bundle file holds. */
+function bundleContents(): Readonly<Record<string, readonly string[]>> {
+  const manifest = join(process.cwd(), 'dist', 'cli-bundle', 'manifest.json');
+  if (!existsSync(manifest)) return {};
+  return (JSON.parse(readFileSync(manifest, 'utf8')) as { contents: Record<string, string[]> }).contents;
 }
 
 /** Runs `node bin/signet.js …args` (the compiled CLI) and records the modules it loads. */
@@ -52,8 +67,17 @@ export function modulesLoadedBy(args: readonly string[]): ModuleLoads {
     const r = spawnSync(process.execPath, ['--import', pathToFileURL(preloadFile).href, 'bin/signet.js', ...args], {
       encoding: 'utf8',
     });
-    const urls = [...new Set(readFileSync(out, 'utf8').split('\n').filter(Boolean))].sort();
-    return { status: r.status, stdout: r.stdout, stderr: r.stderr, urls };
+    const loaded = [...new Set(readFileSync(out, 'utf8').split('\n').filter(Boolean))];
+    const bundleUrl = pathToFileURL(join(process.cwd(), 'dist', 'cli-bundle')).href + '/';
+    const contents = bundleContents();
+    const bundleFiles = loaded.filter((u) => u.startsWith(bundleUrl)).map((u) => u.slice(bundleUrl.length));
+    const held = bundleFiles.flatMap((f) => {
+      const modules = contents[f];
+      if (modules === undefined) throw new Error(`dist/cli-bundle/${f} is not in the bundle's manifest`);
+      return modules.map((m) => pathToFileURL(join(process.cwd(), m)).href);
+    });
+    const urls = [...new Set([...loaded.filter((u) => !u.startsWith(bundleUrl)), ...held])].sort();
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr, urls, bundleFiles, recorded: loaded.sort() };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

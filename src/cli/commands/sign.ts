@@ -8,7 +8,7 @@ import { CliError } from '../errors.js';
 import { formatError } from '../main.js';
 import { levelUsage } from './sign-level.js';
 import { appearanceOptions, checkOutputs } from './sign-options.js';
-import { batchWorkerCount, startBatchWorker, type BatchWorker } from './sign-batch-workers.js';
+import type { BatchWorker } from './sign-batch-workers.js';
 import { parseCliArgs } from '../args.js';
 
 const usage = `usage: signet sign IN.pdf -o OUT.pdf (--key KEY.pem --cert CERT.pem [--chain CA.pem …]
@@ -83,7 +83,9 @@ export const signCommand: Command = {
 
     const files = expandInputs(positionals);
     prepareOutDir(outDir);
-    // Issue 18 §4: the workers start first, so they load the signing code while this thread does.
+    // Issue 18 §4: the workers start first, so they load the signing code while this thread does
+    // (node:worker_threads itself is imported only for a batch).
+    const { batchWorkerCount, startBatchWorker } = await import('./sign-batch-workers.js');
     const workers: BatchWorker[] = Array.from({ length: batchWorkerCount(v, files.length) }, () => startBatchWorker(v));
     try {
       const signing = await (await import('./sign-setup.js')).loadSigning(v);
