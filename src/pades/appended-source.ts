@@ -1,5 +1,8 @@
 /** A ByteSource over an original document followed by incremental updates (ISO 32000-1 §7.5.6), without copying the original. */
-import type { ByteSource } from '../pdf/index.js';
+import { bytesSource, type ByteSource } from '../pdf/index.js';
+
+/** The two parts of each source {@link appendedSource} made (weakly held: a source never outlives its parts). */
+const partsOf = new WeakMap<ByteSource, readonly [ByteSource, Uint8Array]>();
 
 /**
  * `base ‖ tail` as one ByteSource; reads inside `base` stay zero-copy.
@@ -11,7 +14,7 @@ import type { ByteSource } from '../pdf/index.js';
  */
 export function appendedSource(base: ByteSource, tail: Uint8Array): ByteSource {
   const length = base.length + tail.length;
-  return {
+  const source: ByteSource = {
     length,
     read(offset: number, count: number): Uint8Array {
       const start = Math.max(0, Math.min(offset, length));
@@ -24,4 +27,24 @@ export function appendedSource(base: ByteSource, tail: Uint8Array): ByteSource {
       return out;
     },
   };
+  partsOf.set(source, [base, tail]);
+  return source;
 }
+
+/**
+ * The sources `source` is the concatenation of, in order: the original and each update an
+ * {@link appendedSource} added, or `[source]` itself. Lets a caller hand a worker thread the
+ * original's bytes as they are (shared memory, a file) and copy only the updates.
+ *
+ * @example
+ * ```ts
+ * const [original, ...updates] = sourceParts(appendedSource(bytesSource(pdf), update));
+ * ```
+ */
+export function sourceParts(source: ByteSource): readonly ByteSource[] {
+  const parts = partsOf.get(source);
+  if (parts === undefined) return [source];
+  const [base, tail] = parts;
+  return tail.length === 0 ? sourceParts(base) : [...sourceParts(base), bytesSource(tail)];
+}
+

@@ -46,6 +46,14 @@ function streamsOf(doc: PdfDocument, arr: PdfObject | undefined): { ref: PdfRef 
 }
 
 /**
+ * The streams of an existing DSS held by reference, by content: for each, its array (`kind`), its
+ * object and the SHA-256 of its decoded data — what {@link buildDssUpdate} reuses instead of
+ * writing a value again. Structured-clonable, so a reader that decoded the DSS can hand it on
+ * and the writer need not decode it a second time.
+ */
+export type DssIndex = readonly { readonly kind: Kind; readonly num: number; readonly gen: number; readonly sha256: string }[];
+
+/**
  * Reads the DSS of a document (empty content when there is none).
  *
  * @example
@@ -54,26 +62,48 @@ function streamsOf(doc: PdfDocument, arr: PdfObject | undefined): { ref: PdfRef 
  * ```
  */
 export function readDss(doc: PdfDocument): DssContent {
+  return readIndexedDss(doc).content;
+}
+
+/**
+ * Reads the DSS of a document, each stream decoded once, with its {@link DssIndex}.
+ *
+ * @example
+ * ```ts
+ * const { content, index } = readIndexedDss(PdfDocument.open(bytes));
+ * const update = buildDssUpdate(bytesSource(bytes), materials, undefined, index);
+ * ```
+ */
+export function readIndexedDss(doc: PdfDocument): { readonly content: DssContent; readonly index: DssIndex } {
   const dss = doc.resolveDict(doc.catalog.get('DSS'));
   const vri = doc.resolveDict(dss?.get('VRI'));
-  return {
-    certificates: streamsOf(doc, dss?.get('Certs')).map((s) => s.data),
-    ocspResponses: streamsOf(doc, dss?.get('OCSPs')).map((s) => s.data),
-    crls: streamsOf(doc, dss?.get('CRLs')).map((s) => s.data),
+  const index: DssIndex[number][] = [];
+  const read = (kind: Kind): Uint8Array[] =>
+    streamsOf(doc, dss?.get(NAMES[kind].dss)).map(({ ref, data }) => {
+      if (ref !== undefined) index.push({ kind, num: ref.num, gen: ref.gen, sha256: hashOf(data) });
+      return data;
+    });
+  const content: DssContent = {
+    certificates: read('certificates'),
+    ocspResponses: read('ocspResponses'),
+    crls: read('crls'),
     vriKeys: vri ? [...vri.keys()] : [],
   };
+  return { content, index };
 }
 
 /**
  * Writes (or extends) the DSS with `material` and one VRI entry per signature, returning the
- * incremental update to append to `source`.
+ * incremental update to append to `source`. With `existing` (the {@link DssIndex} of the same
+ * DSS, read before) its streams are not decoded again; an entry naming a stream the DSS no longer
+ * lists is ignored.
  *
  * @example
  * ```ts
  * const update = buildDssUpdate(bytesSource(pdf), [await collector.collect(signature)]);
  * ```
  */
-export function buildDssUpdate(source: ByteSource, signatures: readonly SignatureMaterial[], password?: string): Uint8Array {
+export function buildDssUpdate(source: ByteSource, signatures: readonly SignatureMaterial[], password?: string, existing?: DssIndex): Uint8Array {
   const doc = PdfDocument.open(source, password === undefined ? {} : { password });
   const rootRef = doc.trailer.get('Root');
   if (!(rootRef instanceof PdfRef)) throw new PadesError('ERR_PADES_PREPARED_INVALID', 'the trailer has no indirect /Root');
@@ -87,9 +117,16 @@ export function buildDssUpdate(source: ByteSource, signatures: readonly Signatur
   const known = new Map<string, PdfRef>();
   const arrays = new Map<Kind, PdfObject[]>();
   for (const kind of KINDS) {
-    const existing = doc.resolveArray(oldDss?.get(NAMES[kind].dss)) ?? [];
-    const arr: PdfObject[] = [...existing];
-    for (const s of streamsOf(doc, existing)) if (s.ref) known.set(`${kind}:${hashOf(s.data)}`, s.ref);
+    const arr: PdfObject[] = [...(doc.resolveArray(oldDss?.get(NAMES[kind].dss)) ?? [])];
+    if (existing === undefined) {
+      for (const s of streamsOf(doc, arr)) if (s.ref) known.set(`${kind}:${hashOf(s.data)}`, s.ref);
+    } else {
+      const listed = new Map(arr.filter((o) => o instanceof PdfRef).map((r) => [`${r.num} ${r.gen}`, r]));
+      for (const e of existing) {
+        const ref = e.kind === kind ? listed.get(`${e.num} ${e.gen}`) : undefined;
+        if (ref !== undefined) known.set(`${kind}:${e.sha256}`, ref);
+      }
+    }
     arrays.set(kind, arr);
   }
   const refFor = (kind: Kind, der: Uint8Array): PdfRef => {

@@ -76,21 +76,23 @@ export async function extendSource(input: ByteSource, options: ExtendOptions, wo
     return { capacity, digestAlgorithm };
   };
 
-  let evidence = first.evidence;
+  let plan = first;
   // Also for B-LTA: the B-LT step must hold the data of the timestamp giving B-T (EU DSS does the same).
   if (first.needsTimestamp) {
     const { timestamp } = await work.writeExtension(current(), { ...password, timestamp: await room() });
     if (timestamp === undefined) throw new PadesError('ERR_PADES_PREPARED_INVALID', 'the document timestamp was not prepared');
     append(await stampDocumentTimestamp(timestamp, timestamper));
-    if (revocation) evidence = (await work.planExtension(current(), planRequest)).evidence;
+    if (revocation) plan = await work.planExtension(current(), planRequest);
   }
 
   if (revocation) {
+    const { evidence, dss } = plan;
     if (evidence === undefined) throw new PadesError('ERR_PADES_PREPARED_INVALID', 'the validation data was not planned');
     const materials = await new ValidationDataCollector(revocation).collectPlanned(evidence);
     // §6.5: the document timestamp of B-LTA covers the DSS, so it is prepared over the DSS update.
     const lta = options.level === 'B-LTA' ? { timestamp: await room() } : {};
-    const written = await work.writeExtension(current(), { ...password, materials, ...lta });
+    // The plan was made on this document (nothing appended since): its DSS is not decoded again.
+    const written = await work.writeExtension(current(), { ...password, materials, ...(dss === undefined ? {} : { dss }), ...lta });
     if (written.dss !== undefined) append(written.dss);
     if (written.timestamp !== undefined) append(await stampDocumentTimestamp(written.timestamp, timestamper));
   }

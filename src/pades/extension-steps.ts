@@ -10,7 +10,7 @@ import type { DigestAlgorithm } from '../cms/algorithms.js';
 import { parseSignedData } from '../cms/parse-signed-data.js';
 import { PdfDocument, type ByteSource } from '../pdf/index.js';
 import { appendedSource } from './appended-source.js';
-import { buildDssUpdate, readDss } from './document-security-store.js';
+import { buildDssUpdate, readIndexedDss, type DssIndex } from './document-security-store.js';
 import { prepareDocumentTimestamp, type PreparedDocumentTimestamp } from './document-timestamp.js';
 import { PadesError } from './errors.js';
 import { listPdfSignatures, type PdfSignature } from './pdf-signatures.js';
@@ -35,6 +35,8 @@ export interface ExtensionPlan {
   readonly needsTimestamp: boolean;
   /** The validation data to fetch: when asked for and no document timestamp is needed first. */
   readonly evidence?: EvidencePlan;
+  /** With `evidence`: the document's DSS as read for it, for {@link writeExtension} (not decoded again). */
+  readonly dss?: DssIndex;
 }
 
 /** What {@link writeExtension} is asked (structured-clonable). */
@@ -42,6 +44,8 @@ export interface ExtensionWriteRequest {
   readonly password?: string;
   /** The DSS to write (B-LT): the fetched material of every signature. */
   readonly materials?: readonly SignatureMaterial[];
+  /** The plan's `dss`, when the plan was made on this document (the DSS is then not decoded again). */
+  readonly dss?: DssIndex;
   /** A document timestamp to prepare after it, with its measured room (B-T first, B-LTA last). */
   readonly timestamp?: { readonly capacity: number; readonly digestAlgorithm: DigestAlgorithm };
 }
@@ -104,8 +108,9 @@ export function planExtension(document: ByteSource, request: ExtensionPlanReques
   const lastDocTs = Math.max(0, ...signatures.filter((s) => s.isDocumentTimestamp).map(coveredEnd));
   const needsTimestamp = signed.some((s) => !hasSignatureTimestamp(s) && lastDocTs < coveredEnd(s));
   if (!request.evidence || needsTimestamp) return { needsTimestamp };
-  const extra = [...(request.certificates ?? []), ...readDss(doc).certificates];
-  return { needsTimestamp, evidence: planEvidence(signatures, extra) };
+  const { content, index } = readIndexedDss(doc);
+  const extra = [...(request.certificates ?? []), ...content.certificates];
+  return { needsTimestamp, evidence: planEvidence(signatures, extra), dss: index };
 }
 
 /**
@@ -126,7 +131,7 @@ export function writeExtension(
   const dss =
     request.materials === undefined
       ? undefined
-      : buildDssUpdate(document, request.materials, request.password);
+      : buildDssUpdate(document, request.materials, request.password, request.dss);
   if (request.timestamp === undefined) return dss === undefined ? {} : { dss };
   const current = dss === undefined ? document : appendedSource(document, dss);
   const timestamp = prepareDocumentTimestamp(current, { ...request.timestamp, ...password });

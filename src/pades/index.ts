@@ -34,7 +34,7 @@ export {
   type ExtensionWrite,
   type ExtensionWriteRequest,
 } from './extension-steps.js';
-export { buildDssUpdate, readDss, type DssContent } from './document-security-store.js';
+export { buildDssUpdate, readDss, type DssContent, type DssIndex } from './document-security-store.js';
 export {
   ValidationDataCollector,
   planEvidence,
@@ -45,7 +45,7 @@ export {
   type ValidationMaterial,
 } from './validation-data.js';
 export { listPdfSignatures, type PdfSignature } from './pdf-signatures.js';
-export { appendedSource } from './appended-source.js';
+export { appendedSource, sourceParts } from './appended-source.js';
 export { documentTimestampCapacity, measureTimestampToken, signatureTimestampReserve } from './timestamp-reserve.js';
 export { listFormFields, listSignatureFields, maxSignatures, type FormField } from './signature-field.js';
 export { certificationPermission } from './docmdp.js';

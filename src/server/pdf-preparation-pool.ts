@@ -9,9 +9,10 @@
  * caller's thread. A worker that runs out of
  * memory, dies or overruns the deadline fails that request with a coded error
  * (`ERR_PDF_LIMIT_MEMORY`, `ERR_PDF_LIMIT_TIME`), and the server keeps answering meanwhile.
+ * Documents cross to the workers in shared memory (one copy at phase one, none per step after it).
  */
 import type { DocumentPreparer } from '../csc/index.js';
-import { PadesError, baselinePlan, planData, type ExtensionWork, type PadesErrorCode } from '../pades/index.js';
+import { PadesError, baselinePlan, planData, sourceParts, type ExtensionWork, type PadesErrorCode } from '../pades/index.js';
 import type { ParseLimits } from '../core/limits.js';
 import { isSignetError } from '../core/errors.js';
 import { PdfError, bytesSource, parseLimitsFromEnvironment, type ByteSource, type PdfErrorCode } from '../pdf/index.js';
@@ -106,10 +107,34 @@ function rebuild(error: { readonly code: string; readonly message: string }): Er
   return new ServerError('ERR_SERVER_PDF_UNREADABLE', error.message, { detail: { code: error.code } });
 }
 
-/** The whole of `document` as bytes the worker receives by structured clone (a view is cut to its bytes first). */
-function wholeOf(document: ByteSource): Uint8Array {
-  const bytes = document.read(0, document.length);
-  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
+/**
+ * `bytes` in shared memory: as they are when they already are, else copied once. A worker
+ * receives shared memory without a copy (postMessage shares a SharedArrayBuffer), so the document
+ * of a signDoc crosses to the workers once however many steps read it; a structured clone copied
+ * it twice per step (serialised on this thread, deserialised on the worker's).
+ */
+function shared(bytes: Uint8Array): Uint8Array {
+  if (bytes.buffer instanceof SharedArrayBuffer) return bytes;
+  const copy = new Uint8Array(new SharedArrayBuffer(bytes.length));
+  copy.set(bytes);
+  return copy;
+}
+
+/**
+ * The parts of `document` for a worker (`sourceParts`: the original, then each update): parts in
+ * shared memory as they are, a file read once into shared memory, the updates (small) cloned.
+ *
+ * @example
+ * ```ts
+ * const [original, update] = workerParts(appendedSource(prepared.source, update));
+ * ```
+ */
+export function workerParts(document: ByteSource): Uint8Array[] {
+  return sourceParts(document).map((part) => {
+    if (part.readInto === undefined) return part.read(0, part.length);
+    const into = new Uint8Array(new SharedArrayBuffer(part.length));
+    return into.subarray(0, part.readInto(0, into));
+  });
 }
 
 /**
@@ -138,33 +163,35 @@ export function createPdfPreparer(options: PdfPreparerOptions = {}): PooledPdfPr
   return {
     async prepare(pdf, prepareOptions, plan = baselinePlan) {
       // Only the plan's data crosses to the worker (its timestamper and revocation source stay here).
-      const result = await run({ task: 'prepare', pdf, options: prepareOptions, plan: planData(plan) });
+      // Shared: phase two's extension steps read the original from the same memory.
+      const document = shared(pdf);
+      const result = await run({ task: 'prepare', pdf: document, options: prepareOptions, plan: planData(plan) });
       if (!('prepared' in result)) throw new ServerError('ERR_SERVER_PDF_UNREADABLE', 'the worker answered another task');
-      return { ...result.prepared, plan, source: bytesSource(pdf) };
+      return { ...result.prepared, plan, source: bytesSource(document) };
     },
     async pageCount(pdf) {
-      const result = await run({ task: 'pages', pdf });
+      const result = await run({ task: 'pages', pdf: shared(pdf) });
       if (!('pages' in result)) throw new ServerError('ERR_SERVER_PDF_UNREADABLE', 'the worker answered another task');
       return result.pages;
     },
     async validate(pdf, trustAnchors, at, revocation) {
-      const result = await run({ task: 'validate', pdf, trustAnchors, at, ...(revocation === undefined ? {} : { revocation }) });
+      const result = await run({ task: 'validate', pdf: shared(pdf), trustAnchors, at, ...(revocation === undefined ? {} : { revocation }) });
       if (!('report' in result)) throw new ServerError('ERR_SERVER_PDF_UNREADABLE', 'the worker answered another task');
       return result.report;
     },
     async revocationWanted(pdf, trustAnchors, at) {
-      const result = await run({ task: 'revocation-wanted', pdf, trustAnchors, at });
+      const result = await run({ task: 'revocation-wanted', pdf: shared(pdf), trustAnchors, at });
       if (!('wanted' in result)) throw new ServerError('ERR_SERVER_PDF_UNREADABLE', 'the worker answered another task');
       return result.wanted;
     },
     extension: {
       async planExtension(document, request) {
-        const result = await run({ task: 'extension-plan', pdf: wholeOf(document), request });
+        const result = await run({ task: 'extension-plan', parts: workerParts(document), request });
         if (!('extensionPlan' in result)) throw new ServerError('ERR_SERVER_PDF_UNREADABLE', 'the worker answered another task');
         return result.extensionPlan;
       },
       async writeExtension(document, request) {
-        const result = await run({ task: 'extension-write', pdf: wholeOf(document), request });
+        const result = await run({ task: 'extension-write', parts: workerParts(document), request });
         if (!('extensionWrite' in result)) throw new ServerError('ERR_SERVER_PDF_UNREADABLE', 'the worker answered another task');
         return result.extensionWrite;
       },

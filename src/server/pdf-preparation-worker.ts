@@ -9,6 +9,7 @@
 import { parentPort } from 'node:worker_threads';
 import { isSignetError } from '../core/errors.js';
 import {
+  appendedSource,
   planExtension,
   prepareSignature,
   writeExtension,
@@ -20,17 +21,19 @@ import {
   type PrepareOptions,
   type PreparedDocument,
 } from '../pades/index.js';
-import { PdfDocument, bytesSource } from '../pdf/index.js';
+import { PdfDocument, bytesSource, type ByteSource } from '../pdf/index.js';
 import { revocationWanted, verifyPdfLongTerm, type DocumentReport, type RevocationMode, type WantedRevocation } from '../validation/index.js';
 
 /**
  * One job (all structured-clonable): prepare a signature, plan or write the extension of a signed
- * document, count the pages, or validate a document at a time.
+ * document, count the pages, or validate a document at a time. The document's bytes come in
+ * shared memory where the caller has them so (no copy), a signed document as its parts: the
+ * original and the updates appended to it.
  */
 export type DocumentJob =
   | { readonly task: 'prepare'; readonly pdf: Uint8Array; readonly options: PrepareOptions; readonly plan: LevelPlan }
-  | { readonly task: 'extension-plan'; readonly pdf: Uint8Array; readonly request: ExtensionPlanRequest }
-  | { readonly task: 'extension-write'; readonly pdf: Uint8Array; readonly request: ExtensionWriteRequest }
+  | { readonly task: 'extension-plan'; readonly parts: readonly Uint8Array[]; readonly request: ExtensionPlanRequest }
+  | { readonly task: 'extension-write'; readonly parts: readonly Uint8Array[]; readonly request: ExtensionWriteRequest }
   | { readonly task: 'pages'; readonly pdf: Uint8Array }
   | { readonly task: 'validate'; readonly pdf: Uint8Array; readonly trustAnchors: readonly Uint8Array[]; readonly at: Date; readonly revocation?: RevocationMode }
   | { readonly task: 'revocation-wanted'; readonly pdf: Uint8Array; readonly trustAnchors: readonly Uint8Array[]; readonly at: Date };
@@ -45,6 +48,12 @@ export type DocumentJobResult =
   | { readonly wanted: readonly WantedRevocation[] }
   | { readonly error: { readonly code: string; readonly message: string } };
 
+/** The document whose parts are `parts`, read in place. */
+function joined(parts: readonly Uint8Array[]): ByteSource {
+  const [first = new Uint8Array(0), ...updates] = parts;
+  return updates.reduce((source, update) => appendedSource(source, update), bytesSource(first));
+}
+
 function run(job: DocumentJob): DocumentJobResult {
   if (job.task === 'prepare') {
     // The bytes-valued state crosses back by structured clone; the source stays with the caller.
@@ -52,8 +61,8 @@ function run(job: DocumentJob): DocumentJobResult {
     delete prepared.source;
     return { prepared: prepared as Omit<PreparedDocument, 'source'> };
   }
-  if (job.task === 'extension-plan') return { extensionPlan: planExtension(bytesSource(job.pdf), job.request) };
-  if (job.task === 'extension-write') return { extensionWrite: writeExtension(bytesSource(job.pdf), job.request) };
+  if (job.task === 'extension-plan') return { extensionPlan: planExtension(joined(job.parts), job.request) };
+  if (job.task === 'extension-write') return { extensionWrite: writeExtension(joined(job.parts), job.request) };
   if (job.task === 'pages') return { pages: PdfDocument.open(job.pdf).pages().length };
   const at = job.at;
   if (job.task === 'revocation-wanted') return { wanted: revocationWanted(job.pdf, { trustAnchors: job.trustAnchors, now: at }) };

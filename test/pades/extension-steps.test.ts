@@ -7,20 +7,32 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import type { Signer } from '../../src/cms/index.js';
 import { isSignetError } from '../../src/core/errors.js';
 import {
+  buildDssUpdate,
   extendPdf,
   inlineExtensionWork,
   listPdfSignatures,
   planExtension,
   signPdf,
   vriKeyOf,
+  type DssIndex,
   type ExtensionWork,
+  type ExtensionWriteRequest,
   type RevocationSource,
   type Timestamper,
 } from '../../src/pades/index.js';
-import { PdfDocument, bytesSource } from '../../src/pdf/index.js';
+import {
+  IncrementalWriter,
+  PdfDict,
+  PdfDocument,
+  PdfName,
+  type PdfRef,
+  PdfStream,
+  bytesSource,
+} from '../../src/pdf/index.js';
 import { verifyPdfLongTerm } from '../../src/validation/index.js';
 import { makeBasePdf } from '../support/pdf-fixtures.js';
 import { startLtvPki, type LtvPki } from './support/ltv-pki.js';
@@ -130,5 +142,87 @@ describe('PAdES extension steps: plan and write apart from the fetches', () => {
       JSON.stringify(report.signatures[0]?.problems),
     );
     assert.equal(report.signatures[0]?.level, 'B-LTA');
+  });
+
+  it('the DSS is decoded once per extension: the write takes the index of the DSS the plan read (issue 15)', async () => {
+    const bt = await signPdf(makeBasePdf(), alice, {
+      signingTime: new Date(),
+      level: 'B-T',
+      timestamper: pki.timestamper,
+    });
+    const sources = {
+      level: 'B-LT',
+      timestamper: pki.timestamper,
+      revocation: pki.revocation,
+    } as const;
+    const lt = await extendPdf(bt, sources);
+    const plans: (DssIndex | undefined)[] = [];
+    const writes: ExtensionWriteRequest[] = [];
+    const work: ExtensionWork = {
+      planExtension: async (document, request) => {
+        const plan = await inlineExtensionWork.planExtension(document, request);
+        plans.push(plan.dss);
+        return plan;
+      },
+      writeExtension: (document, request) => {
+        writes.push(request);
+        return inlineExtensionWork.writeExtension(document, request);
+      },
+    };
+    // Extended again (the revocation data renewed): the write is told what the DSS holds.
+    const again = await extendPdf(lt, sources, work);
+    assert.equal(plans.length, 1);
+    assert.ok((plans[0]?.length ?? 0) >= 3, 'the index names the DSS streams');
+    assert.deepEqual(writes[0]?.dss, plans[0]);
+    const certs = (pdf: Uint8Array): number => {
+      const doc = PdfDocument.open(pdf);
+      return doc.resolveArray(doc.resolveDict(doc.catalog.get('DSS'))?.get('Certs'))?.length ?? 0;
+    };
+    assert.equal(
+      certs(again),
+      certs(lt),
+      'the certificates already stored are referenced, not added again',
+    );
+  });
+
+  it('buildDssUpdate with the DSS index reuses the streams it names without decoding them', () => {
+    // A DSS whose one /Certs stream cannot be decoded: only the index can tell what it holds.
+    const base = PdfDocument.open(makeBasePdf());
+    const writer = new IncrementalWriter(base);
+    const stream = writer.allocate();
+    writer.set(
+      stream,
+      new PdfStream(
+        PdfDict.of({ Filter: PdfName.of('FlateDecode') }),
+        new TextEncoder().encode('not deflated'),
+      ),
+    );
+    const dss = writer.allocate();
+    writer.set(dss, PdfDict.of({ Type: PdfName.of('DSS'), Certs: [stream] }));
+    const catalog = base.catalog.clone();
+    catalog.set('DSS', dss);
+    writer.set(base.trailer.get('Root') as PdfRef, catalog);
+    const pdf = new Uint8Array(Buffer.concat([makeBasePdf(), writer.build().bytes]));
+    const material = {
+      vriKey: 'AB'.repeat(20),
+      certificates: [aliceCert],
+      ocspResponses: [],
+      crls: [],
+    };
+    assert.throws(
+      () => buildDssUpdate(bytesSource(pdf), [material]),
+      (e) => isSignetError(e),
+    );
+    const sha256 = createHash('sha256').update(aliceCert).digest('hex');
+    const update = buildDssUpdate(bytesSource(pdf), [material], undefined, [
+      { kind: 'certificates', num: stream.num, gen: stream.gen, sha256 },
+    ]);
+    const doc = PdfDocument.open(new Uint8Array(Buffer.concat([pdf, update])));
+    const written = doc.resolveDict(doc.catalog.get('DSS'));
+    assert.deepEqual(
+      doc.resolveArray(written?.get('Certs'))?.map((r) => (r as PdfRef).num),
+      [stream.num],
+      'the named stream is referenced, no copy written',
+    );
   });
 });

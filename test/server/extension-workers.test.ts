@@ -15,10 +15,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { oids } from '../../src/cms/index.js';
 import { isSignetError } from '../../src/core/errors.js';
-import { extendPdf, listPdfSignatures, signPdf } from '../../src/pades/index.js';
-import { PdfDocument } from '../../src/pdf/index.js';
+import { appendedSource, extendPdf, listPdfSignatures, signPdf } from '../../src/pades/index.js';
+import { FileSource, PdfDocument } from '../../src/pdf/index.js';
 import { derToPem } from '../../src/pki/index.js';
-import { createPdfPreparer } from '../../src/server/pdf-preparation-pool.js';
+import { createPdfPreparer, workerParts } from '../../src/server/pdf-preparation-pool.js';
 import { makeNssDb } from '../support/judges.js';
 import { dssStreamBombs } from '../support/pdf-bombs.js';
 import { makeBasePdf } from '../support/pdf-fixtures.js';
@@ -174,6 +174,47 @@ describe('issues 15 and 20: B-LT/B-LTA extension on the document workers', () =>
       ['failure', 'failure'],
       'two audited refusals, no signature',
     );
+  });
+
+  it('the document crosses to the workers once: phase one keeps it in shared memory, the extension steps get it in place and only the updates copied', async (t) => {
+    const pki = await startLtvPki(t);
+    t.after(() => pki.close());
+    const { signer } = await pki.newSigner('Sofia');
+    const workers = createPdfPreparer({ workers: 1 });
+    t.after(() => workers.close());
+    const pdf = makeBasePdf({ text: 'shared with the workers' });
+    const prepared = await workers.prepare(pdf, {
+      certificateChain: signer.certificateChain,
+      signatureAlgorithm: signer.signatureAlgorithm,
+      maxSignatureSize: signer.maxSignatureSize(),
+      signingTime: new Date(),
+    });
+    const original = prepared.source!.read(0, prepared.documentLength);
+    assert.ok(
+      original.buffer instanceof SharedArrayBuffer,
+      'the prepared original is in shared memory',
+    );
+    assert.deepEqual(Buffer.from(original), Buffer.from(pdf));
+    // The signed document of phase two and a document timestamp after it: the original as it is.
+    const updates = [prepared.update, new Uint8Array([10, 37, 37, 69, 79, 70, 10])];
+    const parts = workerParts(
+      appendedSource(appendedSource(prepared.source!, updates[0]!), updates[1]!),
+    );
+    assert.equal(parts.length, 3);
+    assert.equal(
+      parts[0]!.buffer,
+      original.buffer,
+      'the original part is the shared memory itself',
+    );
+    assert.deepEqual(parts.slice(1), updates);
+    // A spooled file is read once, into shared memory.
+    const path = join(tempDir(t), 'spooled.pdf');
+    writeFileSync(path, pdf);
+    const file = FileSource.open(path);
+    t.after(() => file.close());
+    const [fromFile] = workerParts(file);
+    assert.ok(fromFile!.buffer instanceof SharedArrayBuffer);
+    assert.deepEqual(Buffer.from(fromFile!), Buffer.from(pdf));
   });
 
   it('the extension steps on a worker: B-B → B-LTA is judged valid; a DSS over the document budget is ERR_PDF_LIMIT_DECOMPRESSED', async (t) => {
