@@ -3,17 +3,31 @@
  * (RFC 5280 §6.1, simplified: signatures, validity at the given time, CA basic constraints).
  * Revocation is not checked here yet.
  */
-import { X509Certificate } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import type { ChainStatus } from './types.js';
 
 const MAX_PATH = 10;
 
+/**
+ * Parsed certificates by fingerprint (bounded): one report builds the paths of the signer and of
+ * every time-stamp over the same pool, several times (bench/validation). X509Certificate is
+ * immutable, so sharing it is safe.
+ */
+const parsedMemo = new Map<string, X509Certificate | undefined>();
+const MAX_PARSED = 1024;
+
 function parse(der: Uint8Array): X509Certificate | undefined {
+  const key = createHash('sha256').update(der).digest('hex');
+  if (parsedMemo.has(key)) return parsedMemo.get(key);
+  let cert: X509Certificate | undefined;
   try {
-    return new X509Certificate(der);
+    cert = new X509Certificate(der);
   } catch {
-    return undefined;
+    cert = undefined;
   }
+  if (parsedMemo.size >= MAX_PARSED) parsedMemo.clear();
+  parsedMemo.set(key, cert);
+  return cert;
 }
 
 function within(cert: X509Certificate, at: Date): boolean {

@@ -36,6 +36,23 @@ function ocspVerdict(response: Uint8Array, subject: string, verify: () => Return
   return verdict;
 }
 
+/** Serial numbers by certificate fingerprint (bounded; each DSS question would parse the certificate again). */
+const serials = new Map<string, string | undefined>();
+
+function serialOf(certificate: Uint8Array): string | undefined {
+  const key = createHash('sha256').update(certificate).digest('hex');
+  if (serials.has(key)) return serials.get(key);
+  let serialHex: string | undefined;
+  try {
+    serialHex = serialToHex(parseCertificate(certificate).tbsCertificate.serialNumber);
+  } catch {
+    serialHex = undefined;
+  }
+  if (serials.size >= MAX_OCSP_VERDICTS) serials.clear();
+  serials.set(key, serialHex);
+  return serialHex;
+}
+
 /**
  * What the DSS says about `certificate` issued by `issuer`: `revoked` wins over `good` (a later
  * response may not undo a revocation), `none` when no authentic evidence speaks about it.
@@ -67,12 +84,8 @@ export function revocationFromDss(
     } else if (e) consider({ status: e.status, source: 'ocsp', ...(e.revocationTime ? { revocationTime: e.revocationTime } : {}) });
   }
   if (rejected > 0) finding = { ...finding, rejectedOcspResponses: rejected };
-  let serialHex: string;
-  try {
-    serialHex = serialToHex(parseCertificate(certificate).tbsCertificate.serialNumber);
-  } catch {
-    return finding;
-  }
+  const serialHex = serialOf(certificate);
+  if (serialHex === undefined) return finding;
   for (const crl of dss.crls) {
     try {
       // Epoch clock: a CRL's staleness is not the question for archived evidence.

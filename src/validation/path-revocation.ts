@@ -5,7 +5,7 @@
  * time-stamping authority's certificate with its CA certificates. A certificate carrying
  * id-pkix-ocsp-nocheck (RFC 6960 §4.2.2.2.1) needs none.
  */
-import type { X509Certificate } from 'node:crypto';
+import { createHash, type X509Certificate } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import {
   AuthorityInfoAccessSyntax,
@@ -58,6 +58,26 @@ function parsed(der: Uint8Array): Certificate | undefined {
   }
 }
 
+/** What a certificate says about its own revocation, remembered by fingerprint (bounded; a pure function of the bytes). */
+interface RevocationFacts {
+  readonly noCheck: boolean;
+  readonly namesRevocationSource: boolean;
+}
+const factsMemo = new Map<string, RevocationFacts>();
+const MAX_FACTS = 1024;
+
+function revocationFacts(der: Uint8Array): RevocationFacts {
+  const key = createHash('sha256').update(der).digest('hex');
+  let facts = factsMemo.get(key);
+  if (facts === undefined) {
+    const asn = parsed(der);
+    facts = { noCheck: exempt(asn), namesRevocationSource: namesRevocationSource(asn) };
+    if (factsMemo.size >= MAX_FACTS) factsMemo.clear();
+    factsMemo.set(key, facts);
+  }
+  return facts;
+}
+
 function exempt(cert: Certificate | undefined): boolean {
   return cert?.tbsCertificate.extensions?.some((e) => e.extnID === ocspNoCheck) ?? false;
 }
@@ -91,14 +111,14 @@ export function certificatesNeedingRevocation(
     const cert = path.chain[i] as X509Certificate;
     const issuer = path.chain[i + 1] as X509Certificate;
     const der = new Uint8Array(cert.raw);
-    const asn = parsed(der);
-    if (exempt(asn)) continue;
+    const facts = revocationFacts(der);
+    if (facts.noCheck) continue;
     out.push({
       certificate: der,
       issuer: new Uint8Array(issuer.raw),
       subject: subjectName(cert),
       isCa: i > 0,
-      namesRevocationSource: namesRevocationSource(asn),
+      namesRevocationSource: facts.namesRevocationSource,
     });
   }
   return out;
