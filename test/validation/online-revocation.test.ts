@@ -21,6 +21,7 @@ import {
   type SignatureReport,
 } from '../../src/validation/index.js';
 import { makeBasePdf } from '../support/pdf-fixtures.js';
+import { freePort } from '../support/pg-cluster.js';
 import { tempDir } from '../support/tmp.js';
 import { runToolAsync } from '../pki/support/pki-server.js';
 import { startLtvPki, type LtvPki } from '../pades/support/ltv-pki.js';
@@ -112,6 +113,32 @@ describe('issue 14: revocation is looked at, or the answer says it was not', () 
       before,
       'the second lookup is served from the cache',
     );
+  });
+
+  it('OCSP, then the CRL: with the OCSP responder unreachable the CRL from the CDP decides — TOTAL-FAILED / REVOKED, source crl', async () => {
+    // A loopback port nothing listens on: the OCSP request is refused at once.
+    const closed = await freePort();
+    const source = revocationSourceFromClients({
+      ocsp: new OcspClient({ clock: systemClock, url: `http://127.0.0.1:${closed}/ocsp` }),
+      crl: new CrlClient({ clock: systemClock }),
+    });
+    const fetched = await fetchRevocationEvidence(revokedFile, {
+      source,
+      trustAnchors: anchors,
+      clock: systemClock,
+      timeoutMs: 5_000,
+    });
+    assert.deepEqual(
+      fetched.lookups.map((l) => [l.subject, l.outcome, l.ocspResponses, l.crls]),
+      [
+        ['Mallory', 'evidence', 0, 1],
+        ['Signet LTV Test Issuing CA', 'evidence', 0, 1],
+      ],
+    );
+    const s = only(verifyPdfLongTerm(revokedFile, { trustAnchors: anchors, revocation: fetched }));
+    assert.equal(s.indication, 'TOTAL-FAILED', JSON.stringify(s.findings));
+    assert.equal(s.subIndication, 'REVOKED');
+    assert.deepEqual([s.revocation?.status, s.revocation?.source, s.revocation?.origin], ['revoked', 'crl', 'online']);
   });
 
   it('a lookup that does not answer is bounded in time and leaves the signature INDETERMINATE', async () => {
