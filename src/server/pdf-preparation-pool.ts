@@ -4,7 +4,7 @@
  * update —, the document steps of their B-LT/B-LTA extension (the signed document's parse, its
  * evidence plan, the DSS and document timestamp updates: `planExtension`, `writeExtension`), the
  * gateway's upload check (the page count) and the
- * validate endpoint's `verifyPdfLongTerm` run in a pool worker with a heap limit and a deadline;
+ * validate endpoint's `verifyPdfLongTerm` (with its revocation lookups asked of this thread) run in a pool worker with a heap limit and a deadline;
  * the key operation, the /Contents fill and the fetches (time-stamps, OCSP, CRLs) stay on the
  * caller's thread. A worker that runs out of
  * memory, dies or overruns the deadline fails that request with a coded error
@@ -35,10 +35,18 @@ export interface PdfPreparerOptions {
 export interface PooledPdfPreparer extends DocumentPreparer {
   /** The page count of `pdf` (the web gateway's upload check); the reader's coded error when it cannot be read. */
   pageCount(pdf: Uint8Array): Promise<number>;
-  /** verifyPdfLongTerm of `pdf` at time `at` (`unreadable: 'throw'`), with the revocation evidence fetched for it. */
-  validate(pdf: Uint8Array, trustAnchors: readonly Uint8Array[], at: Date, revocation?: RevocationMode): Promise<DocumentReport>;
-  /** The certificates of `pdf`'s paths whose revocation status is to be looked up (revocationWanted). */
-  revocationWanted(pdf: Uint8Array, trustAnchors: readonly Uint8Array[], at: Date): Promise<readonly WantedRevocation[]>;
+  /**
+   * verifyPdfLongTerm of `pdf` at time `at` (`unreadable: 'throw'`) in one worker job. With a
+   * function as `revocation`, the worker reads the document, asks it with the certificates whose
+   * revocation status is to be looked up (revocationWanted) and validates the same open document
+   * with its answer (fetchWantedRevocation's, on this thread); the deadline stops meanwhile.
+   */
+  validate(
+    pdf: Uint8Array,
+    trustAnchors: readonly Uint8Array[],
+    at: Date,
+    revocation?: RevocationMode | ((wanted: readonly WantedRevocation[]) => Promise<RevocationMode>),
+  ): Promise<DocumentReport>;
   /** The B-LT/B-LTA extension's document steps on the same workers (finishSignature's `extension`). */
   readonly extension: ExtensionWork;
   /** The document workers' figures (signet_pdf_workers*). */
@@ -154,8 +162,19 @@ export function createPdfPreparer(options: PdfPreparerOptions = {}): PooledPdfPr
     timeoutMs,
     maxHeapMb: options.maxHeapMb ?? 512,
   });
-  const run = async (job: DocumentJob): Promise<DocumentJobResult> => {
-    const outcome = await pool.run(job);
+  const run = async (job: DocumentJob, ask?: (question: unknown) => Promise<unknown>): Promise<DocumentJobResult> => {
+    // A question this thread failed to answer fails the job with that error (its worker is stopped).
+    let unanswered: { readonly error: unknown } | undefined;
+    const asked =
+      ask === undefined
+        ? undefined
+        : (question: unknown): Promise<unknown> =>
+            ask(question).catch((error: unknown) => {
+              unanswered = { error };
+              throw error;
+            });
+    const outcome = await pool.run(job, [], asked);
+    if (unanswered !== undefined) throw unanswered.error;
     if (!outcome.ok) throw failure(outcome.failure, timeoutMs);
     if ('error' in outcome.value) throw rebuild(outcome.value.error);
     return outcome.value;
@@ -175,14 +194,13 @@ export function createPdfPreparer(options: PdfPreparerOptions = {}): PooledPdfPr
       return result.pages;
     },
     async validate(pdf, trustAnchors, at, revocation) {
-      const result = await run({ task: 'validate', pdf: shared(pdf), trustAnchors, at, ...(revocation === undefined ? {} : { revocation }) });
+      const job = { task: 'validate', pdf: shared(pdf), trustAnchors, at } as const;
+      const result =
+        typeof revocation === 'function'
+          ? await run({ ...job, revocation: 'ask' }, (wanted) => revocation(wanted as readonly WantedRevocation[]))
+          : await run({ ...job, ...(revocation === undefined ? {} : { revocation }) });
       if (!('report' in result)) throw new ServerError('ERR_SERVER_PDF_UNREADABLE', 'the worker answered another task');
       return result.report;
-    },
-    async revocationWanted(pdf, trustAnchors, at) {
-      const result = await run({ task: 'revocation-wanted', pdf: shared(pdf), trustAnchors, at });
-      if (!('wanted' in result)) throw new ServerError('ERR_SERVER_PDF_UNREADABLE', 'the worker answered another task');
-      return result.wanted;
     },
     extension: {
       async planExtension(document, request) {

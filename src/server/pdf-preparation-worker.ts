@@ -4,7 +4,8 @@
  * B-LT/B-LTA extension (planExtension, writeExtension), the gateway's upload check (the
  * page count) and the validate endpoint's verifyPdfLongTerm run here, in a
  * worker with a heap limit and a deadline, so a hostile PDF never stalls the server's event loop.
- * Errors come back as their code and message.
+ * The validation asks the caller for the revocation lookups mid-job and keeps the document open
+ * meanwhile. Errors come back as their code and message.
  */
 import { parentPort } from 'node:worker_threads';
 import { isSignetError } from '../core/errors.js';
@@ -35,8 +36,14 @@ export type DocumentJob =
   | { readonly task: 'extension-plan'; readonly parts: readonly Uint8Array[]; readonly request: ExtensionPlanRequest }
   | { readonly task: 'extension-write'; readonly parts: readonly Uint8Array[]; readonly request: ExtensionWriteRequest }
   | { readonly task: 'pages'; readonly pdf: Uint8Array }
-  | { readonly task: 'validate'; readonly pdf: Uint8Array; readonly trustAnchors: readonly Uint8Array[]; readonly at: Date; readonly revocation?: RevocationMode }
-  | { readonly task: 'revocation-wanted'; readonly pdf: Uint8Array; readonly trustAnchors: readonly Uint8Array[]; readonly at: Date };
+  | {
+      readonly task: 'validate';
+      readonly pdf: Uint8Array;
+      readonly trustAnchors: readonly Uint8Array[];
+      readonly at: Date;
+      /** `ask`: the worker asks the caller with the document's wanted revocation lookups ({@link WantedRevocation}[]) and validates with the answer. */
+      readonly revocation?: RevocationMode | 'ask';
+    };
 
 /** The answer: the result, or the coded error that refused the document. */
 export type DocumentJobResult =
@@ -45,7 +52,6 @@ export type DocumentJobResult =
   | { readonly extensionWrite: ExtensionWrite }
   | { readonly pages: number }
   | { readonly report: DocumentReport }
-  | { readonly wanted: readonly WantedRevocation[] }
   | { readonly error: { readonly code: string; readonly message: string } };
 
 /** The document whose parts are `parts`, read in place. */
@@ -54,7 +60,10 @@ function joined(parts: readonly Uint8Array[]): ByteSource {
   return updates.reduce((source, update) => appendedSource(source, update), bytesSource(first));
 }
 
-function run(job: DocumentJob): DocumentJobResult {
+/** Asks the caller's thread (the pool answers through the job's `ask`). */
+type Ask = (question: unknown) => Promise<unknown>;
+
+async function run(job: DocumentJob, ask: Ask): Promise<DocumentJobResult> {
   if (job.task === 'prepare') {
     // The bytes-valued state crosses back by structured clone; the source stays with the caller.
     const prepared: { -readonly [K in keyof PreparedDocument]?: PreparedDocument[K] } = { ...prepareSignature(job.pdf, job.options, job.plan) };
@@ -64,28 +73,47 @@ function run(job: DocumentJob): DocumentJobResult {
   if (job.task === 'extension-plan') return { extensionPlan: planExtension(joined(job.parts), job.request) };
   if (job.task === 'extension-write') return { extensionWrite: writeExtension(joined(job.parts), job.request) };
   if (job.task === 'pages') return { pages: PdfDocument.open(job.pdf).pages().length };
-  const at = job.at;
-  if (job.task === 'revocation-wanted') return { wanted: revocationWanted(job.pdf, { trustAnchors: job.trustAnchors, now: at }) };
-  return {
-    report: verifyPdfLongTerm(job.pdf, {
-      trustAnchors: job.trustAnchors,
-      clock: { now: () => at },
-      unreadable: 'throw',
-      ...(job.revocation === undefined ? {} : { revocation: job.revocation }),
-    }),
-  };
+  const { at, trustAnchors } = job;
+  const options = { trustAnchors, clock: { now: () => at }, unreadable: 'throw' } as const;
+  if (job.revocation !== 'ask') {
+    return { report: verifyPdfLongTerm(job.pdf, { ...options, ...(job.revocation === undefined ? {} : { revocation: job.revocation }) }) };
+  }
+  // One document for the revocation lookups and the validation (issue 15): its streams decoded
+  // once, one decode budget; the lookups themselves (network) are the caller's.
+  const doc = PdfDocument.open(job.pdf);
+  const wanted: WantedRevocation[] = revocationWanted(doc, { trustAnchors, now: at });
+  const revocation = (await ask(wanted)) as RevocationMode;
+  return { report: verifyPdfLongTerm(doc, { ...options, revocation }) };
 }
 
-parentPort?.on('message', (message: { readonly id: number; readonly input: DocumentJob }) => {
+/** The resolvers of the questions this worker is waiting on, by job id. */
+const waiting = new Map<number, (answer: unknown) => void>();
+
+async function respond(id: number, job: DocumentJob): Promise<void> {
+  const ask: Ask = (question) =>
+    new Promise((resolve) => {
+      waiting.set(id, resolve);
+      parentPort?.postMessage({ id, ask: question });
+    });
   let result: DocumentJobResult;
   try {
-    result = run(message.input);
+    result = await run(job, ask);
   } catch (err) {
     result = isSignetError(err)
       ? { error: { code: err.code, message: err.message } }
       : { error: { code: 'ERR_SERVER_PDF_UNREADABLE', message: 'the PDF could not be read far enough to work on it' } };
   }
-  parentPort?.postMessage({ id: message.id, result });
+  parentPort?.postMessage({ id, result });
+}
+
+parentPort?.on('message', (message: { readonly id: number; readonly input?: DocumentJob; readonly answer?: unknown }) => {
+  const answered = waiting.get(message.id);
+  if (answered !== undefined) {
+    waiting.delete(message.id);
+    answered(message.answer);
+    return;
+  }
+  if (message.input !== undefined) void respond(message.id, message.input);
 });
 // Loaded: the pool starts the first document's deadline now, not while the worker was starting.
 parentPort?.postMessage({ ready: true });

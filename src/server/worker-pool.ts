@@ -30,9 +30,16 @@ export interface WorkerPoolOptions {
   readonly startupMs?: number;
 }
 
+/**
+ * What a job's worker may ask the caller's thread mid-job (network, keys: what a worker must not
+ * do itself); the job's deadline does not run while the caller answers. A rejection fails the job
+ * with `exit` (the worker, waiting for an answer, is stopped).
+ */
+export type WorkerAsk = (question: unknown) => Promise<unknown>;
+
 /** A pool: `run` queues a job; `close` stops the workers (queued jobs fail with `closed`). */
 export interface WorkerPool<I, O> {
-  run(input: I, transfer?: readonly ArrayBuffer[]): Promise<WorkerOutcome<O>>;
+  run(input: I, transfer?: readonly ArrayBuffer[], ask?: WorkerAsk): Promise<WorkerOutcome<O>>;
   /** Workers allowed, workers running a job, jobs waiting for one (the metrics read it). */
   stats(): WorkerPoolStats;
   close(): Promise<void>;
@@ -48,6 +55,7 @@ export interface WorkerPoolStats {
 interface Job<I, O> {
   readonly input: I;
   readonly transfer: readonly ArrayBuffer[];
+  readonly ask: WorkerAsk | undefined;
   readonly resolve: (r: WorkerOutcome<O>) => void;
 }
 
@@ -65,7 +73,8 @@ function startWorker(entry: URL, options: WorkerOptions): Worker {
 
 /**
  * Builds a pool. The worker posts `{ ready: true }` once loaded (a new worker's job deadline starts
- * then: start-up is not the document's doing) and answers each `{ id, input }` with `{ id, result }`.
+ * then: start-up is not the document's doing) and answers each `{ id, input }` with `{ id, result }`;
+ * before that it may post `{ id, ask }` and wait for `{ id, answer }` (see {@link WorkerAsk}).
  *
  * @example
  * ```ts
@@ -136,10 +145,27 @@ export function createWorkerPool<I, O>(options: WorkerPoolOptions): WorkerPool<I
         pump();
       };
       let timer: NodeJS.Timeout;
+      // The deadline counts the worker's own time: it stops while the caller answers a question.
+      let left = options.timeoutMs;
+      let armedAt = 0;
       const arm = (): void => {
-        timer = setTimeout(() => finish(false, { ok: false, failure: 'timeout' }), options.timeoutMs);
+        armedAt = performance.now();
+        timer = setTimeout(() => finish(false, { ok: false, failure: 'timeout' }), left);
       };
-      const onMessage = (m: { id?: number; ready?: true; result?: O }): void => {
+      const answer = (question: unknown): void => {
+        clearTimeout(timer);
+        left = Math.max(0, left - (performance.now() - armedAt));
+        const asked = job.ask === undefined ? Promise.reject(new TypeError('no question expected')) : job.ask(question);
+        asked.then(
+          (value) => {
+            if (done) return;
+            arm();
+            worker.postMessage({ id, answer: value });
+          },
+          () => finish(false, { ok: false, failure: 'exit' }),
+        );
+      };
+      const onMessage = (m: { id?: number; ready?: true; result?: O; ask?: unknown }): void => {
         if (m.ready === true) {
           if (fresh && !done) {
             clearTimeout(timer);
@@ -147,7 +173,9 @@ export function createWorkerPool<I, O>(options: WorkerPoolOptions): WorkerPool<I
           }
           return;
         }
-        if (m.id === id) finish(true, { ok: true, value: m.result as O });
+        if (m.id !== id) return;
+        if ('ask' in m) answer(m.ask);
+        else finish(true, { ok: true, value: m.result as O });
       };
       // ERR_WORKER_OUT_OF_MEMORY when the heap limit is hit.
       const onError = (): void => finish(false, { ok: false, failure: 'memory' });
@@ -163,10 +191,10 @@ export function createWorkerPool<I, O>(options: WorkerPoolOptions): WorkerPool<I
 
   return {
     stats: () => ({ size, busy: running, queued: queue.length }),
-    run(input, transfer = []) {
+    run(input, transfer = [], ask) {
       if (closed) return Promise.resolve({ ok: false, failure: 'closed' });
       return new Promise<WorkerOutcome<O>>((resolve) => {
-        queue.push({ input, transfer, resolve });
+        queue.push({ input, transfer, ask, resolve });
         pump();
       });
     },

@@ -123,6 +123,34 @@ describe('issue 15: PDF preparation off the event loop in signet serve', () => {
     }
   });
 
+  it('the validation is one worker job: it asks this thread for the revocation lookups mid-job, keeps the document open, and its deadline stops meanwhile', async () => {
+    const pki = await buildTestPki({ leaves: ['ec-p256'] });
+    const signer = await loadLocalSigner({ kind: 'pem', key: pki.leaves['ec-p256'].privateKeyPem, certificate: pki.leaves['ec-p256'].der, chain: [pki.intermediate.der, pki.root.der] });
+    const signed = await signPdf(makeBasePdf({ text: 'one job' }), signer, { signingTime: new Date('2026-12-01T10:00:00Z') });
+    const at = new Date('2026-12-02T10:00:00Z');
+    const workers = createPdfPreparer({ workers: 1, timeoutMs: 1_500 });
+    try {
+      await workers.validate(signed, [pki.root.der], at); // the worker started and warm
+      const asked: { subjects: string[]; busy: number }[] = [];
+      const report = await workers.validate(signed, [pki.root.der], at, async (wanted) => {
+        asked.push({ subjects: wanted.map((w) => createHash('sha256').update(w.certificate).digest('hex')), busy: workers.stats().busy });
+        // Longer than the deadline: the lookups are this thread's time, not the document's.
+        await new Promise((resolve) => setTimeout(resolve, 2_000));
+        return { mode: 'offline' };
+      });
+      const sha = (der: Uint8Array): string => createHash('sha256').update(der).digest('hex');
+      assert.deepEqual(asked, [{ subjects: [sha(pki.leaves['ec-p256'].der), sha(pki.intermediate.der)], busy: 1 }], 'asked once, from the job in progress');
+      const inline = verifyPdfLongTerm(signed, { trustAnchors: [pki.root.der], clock: { now: () => at }, unreadable: 'throw', revocation: { mode: 'offline' } });
+      assert.deepEqual(JSON.parse(JSON.stringify(report)), JSON.parse(JSON.stringify(inline)));
+      // A question that cannot be answered fails the request with that error; the pool goes on.
+      const refusal = new Error('no answer');
+      await assert.rejects(workers.validate(signed, [pki.root.der], at, () => Promise.reject(refusal)), (e) => e === refusal);
+      assert.equal((await workers.validate(signed, [pki.root.der], at)).signatures.length, 1);
+    } finally {
+      await workers.close();
+    }
+  });
+
   it('SIGNET_PDF_WORKERS, SIGNET_PDF_WORKER_HEAP_MB, SIGNET_PDF_WORKER_TIMEOUT_MS configure the workers; malformed values are ERR_SERVER_CONFIG', () => {
     assert.deepEqual(loadPdfPreparerOptions({}), {});
     assert.deepEqual(loadPdfPreparerOptions({ SIGNET_PDF_WORKERS: '4', SIGNET_PDF_WORKER_HEAP_MB: '256', SIGNET_PDF_WORKER_TIMEOUT_MS: '5000' }), {

@@ -8,8 +8,9 @@
  * else from the service's own OCSP responder and CRL (in process); without evidence a signature is
  * INDETERMINATE / TRY_LATER. Rate-limited like the rest of /api/ (request-limits.ts). With
  * `documents` (signet serve: signDoc's document workers) the PDF is read only on a worker thread
- * with a heap limit and a deadline — which certificates need a revocation lookup, then the
- * validation itself — so a hostile file never stalls the event loop (docs/security.md INV-7).
+ * with a heap limit and a deadline — in one job that asks this thread for the revocation lookups
+ * it needs, then validates the same open document — so a hostile file never stalls the event
+ * loop (docs/security.md INV-7).
  */
 import { createHash, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -43,7 +44,7 @@ export interface ValidateRoutesOptions {
   /** Where revocation evidence the document lacks is looked up; absent: offline (never TOTAL-PASSED without evidence in the document). */
   readonly revocation?: RevocationSource;
   /** Document workers (heap limit, deadline) that read the PDF; absent: read on the caller's thread. */
-  readonly documents?: Pick<PooledPdfPreparer, 'validate' | 'revocationWanted'>;
+  readonly documents?: Pick<PooledPdfPreparer, 'validate'>;
 }
 
 /** Room for the multipart envelope (boundaries, part headers, small text fields) beyond the PDF's limit. */
@@ -127,15 +128,16 @@ export const validateRoutes: FastifyPluginAsync<ValidateRoutesOptions> = async (
     const timeoutMs = defaultValidationPolicy.revocation.timeoutMs;
     const workers = options.documents;
     if (workers !== undefined) {
-      const revocation: RevocationMode =
-        options.revocation === undefined
+      const source = options.revocation;
+      // One worker job, the document read once: the worker asks for the lookups it needs mid-job.
+      return workers.validate(
+        bytes,
+        anchors,
+        at,
+        source === undefined
           ? { mode: 'offline' }
-          : await fetchWantedRevocation(await workers.revocationWanted(bytes, anchors, at), {
-              source: options.revocation,
-              clock: options.clock,
-              timeoutMs,
-            });
-      return workers.validate(bytes, anchors, at, revocation);
+          : (wanted) => fetchWantedRevocation(wanted, { source, clock: options.clock, timeoutMs }),
+      );
     }
     const revocation: RevocationMode =
       options.revocation === undefined
