@@ -3,8 +3,8 @@
  * judged at the end by poppler's pdfsig. pdfsig checks integrity only (the CMS signature over the
  * ByteRange bytes, docs/security.md §2.5), so the verdict compared is "pdfsig says Signature is Valid"
  * ⇔ "our cryptographic check passed" (`SignatureReport.isIntact`), signature by signature; and every
- * other report field pdfsig prints (issue 14): /SubFilter, signer common name, signed ranges, whole
- * document signed.
+ * other report field pdfsig prints (issue 14): /SubFilter, signer common name, signing time, signed
+ * ranges, whole document signed.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -25,6 +25,8 @@ interface PdfsigVerdict {
   readonly subFilter: string | undefined;
   /** "Signer Certificate Common Name". */
   readonly signerCommonName: string | undefined;
+  /** "Signing Time" (pdfsig runs with TZ=UTC): /M, or the CMS signing-time attribute when there is one. */
+  readonly signingTime: Date | undefined;
   /** "Signed Ranges: [a - b], [c - d]" as [start, end] pairs. */
   readonly ranges: readonly (readonly [number, number])[] | undefined;
   /** "Total document signed" / "Not total document signed". */
@@ -35,7 +37,7 @@ interface PdfsigVerdict {
 /** pdfsig's output for `path`; pdfsig exits non-zero for some invalid signatures, its stdout still says why. */
 function runPdfsig(path: string): Promise<string> {
   return new Promise((resolve) => {
-    execFile('pdfsig', ['-nocert', '-no-ocsp', path], { maxBuffer: 1 << 24 }, (_err, stdout) => resolve(stdout));
+    execFile('pdfsig', ['-nocert', '-no-ocsp', path], { maxBuffer: 1 << 24, env: { ...process.env, TZ: 'UTC' } }, (_err, stdout) => resolve(stdout));
   });
 }
 
@@ -47,11 +49,15 @@ function parseVerdicts(stdout: string): PdfsigVerdict[] {
     .map((text) => {
       const type = /Signature Type: (.*)/.exec(text)?.[1]?.trim();
       const ranges = /Signed Ranges: (.*)/.exec(text)?.[1];
+      const signingTime = /Signing Time: (.+)/.exec(text)?.[1]?.trim();
       return {
         fieldName: /Signature Field Name: (.*)/.exec(text)?.[1]?.trim() ?? '',
         isValid: /Signature Validation: Signature is Valid\./.test(text),
         subFilter: type === undefined || type === 'unknown' ? undefined : type,
         signerCommonName: /Signer Certificate Common Name: (.+)/.exec(text)?.[1]?.trim().replace(/^\(null\)$/, '') || undefined,
+        // "Nov 23 2026 10:00:00", printed in the process's time zone (UTC here); the epoch when it
+        // has none (a document timestamp, whose type pdfsig 22.12 does not know).
+        signingTime: signingTime === undefined || !(Date.parse(`${signingTime} UTC`) > 0) ? undefined : new Date(`${signingTime} UTC`),
         ranges: ranges === undefined ? undefined : [...ranges.matchAll(/\[(\d+) - (\d+)\]/g)].map((m) => [Number(m[1]), Number(m[2])] as const),
         isTotalDocumentSigned: /Not total document signed/.test(text) ? false : /Total document signed/.test(text) ? true : undefined,
         text: text.trim().replace(/\s+/g, ' '),
@@ -79,7 +85,9 @@ export interface PdfsigCorpus {
 /**
  * The report fields pdfsig also prints, compared where both judge them: the /SubFilter and the
  * signed ranges (not when our reader refused the signature dictionary and the field is unset), the
- * signer's common name (pdfsig prints "(null)" when it found no certificate), and whether the whole
+ * signer's common name (pdfsig prints "(null)" when it found no certificate), the signing time
+ * (pdfsig prints whole seconds; ours is /M, the claimed time of PAdES; not when our reader refused
+ * the dictionary), and whether the whole
  * document is signed — pdfsig knows that only once it has hashed the ranges (it says "Not total
  * document signed" for any signature it could not verify), so it is compared where pdfsig says
  * valid and we did not refuse the /ByteRange itself (ERR_VALIDATION_BYTE_RANGE).
@@ -91,6 +99,10 @@ function otherFields(name: string, v: PdfsigVerdict, mine: SignatureReport): str
   };
   if (v.subFilter !== undefined && mine.subFilter !== undefined && mine.subFilter !== v.subFilter) say('SubFilter', v.subFilter, mine.subFilter);
   if (v.signerCommonName !== undefined && mine.signerSubject !== undefined && mine.signerSubject !== v.signerCommonName) say('signer', v.signerCommonName, mine.signerSubject);
+  const claimed = mine.claimedSigningTime === undefined ? undefined : Math.floor(mine.claimedSigningTime.getTime() / 1000) * 1000;
+  if (v.signingTime !== undefined && claimed !== undefined && claimed !== v.signingTime.getTime()) {
+    say('signing time', v.signingTime.toISOString(), new Date(claimed).toISOString());
+  }
   if (v.ranges !== undefined && v.ranges.length > 0 && mine.byteRange !== undefined) {
     const [a = 0, b = 0, c = 0, d = 0] = mine.byteRange;
     const ours = [
