@@ -17,7 +17,7 @@ import { join, relative, resolve } from 'node:path';
 const root = process.cwd();
 const dist = join(root, 'dist');
 const out = join(dist, 'cli-bundle');
-/** The commands bin/signet.js runs from the bundle (with `--help`). */
+/** The commands bin/signet.js runs from the bundle (it lists them too). */
 const commands = ['sign', 'verify', 'extend'];
 const entries = {
   main: join(dist, 'cli', 'main.js'),
@@ -91,10 +91,9 @@ const contents = Object.fromEntries(
       Object.keys(o.inputs).map((i) => relative(root, resolve(root, i))),
     ]),
 );
-writeFileSync(
-  join(out, 'manifest.json'),
-  `${JSON.stringify({ commands, inputs, contents }, null, 1)}\n`,
-);
+writeFileSync(join(out, 'contents.json'), `${JSON.stringify(contents, null, 1)}\n`);
+// Written last: its mtime is the bundle's.
+writeFileSync(join(out, 'manifest.json'), `${JSON.stringify({ commands, inputs })}\n`);
 console.log(
   `bundle-cli: ${inputs.length} modules of signet ${commands.join(', ')} in ${files.length} files (dist/cli-bundle/)`,
 );

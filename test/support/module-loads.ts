@@ -37,7 +37,7 @@ export interface ModuleLoads {
   readonly stderr: string;
   /**
    * Resolved URLs (file:, node:) of every module the run loaded, sorted, without duplicates; a
-   * file of dist/cli-bundle/ stands for the dist/ modules it holds (its manifest says which), so
+   * file of dist/cli-bundle/ stands for the dist/ modules it holds (contents.json says which), so
    * the same assertions hold whether bin/signet.js ran the bundle or dist/cli/.
    */
   readonly urls: readonly string[];
@@ -47,11 +47,11 @@ export interface ModuleLoads {
   readonly recorded: readonly string[];
 }
 
-/** dist/cli-bundle/manifest.json: which dist/ modules each bundle file holds. */
+/** dist/cli-bundle/contents.json: which dist/ modules each bundle file holds. */
 function bundleContents(): Readonly<Record<string, readonly string[]>> {
-  const manifest = join(process.cwd(), 'dist', 'cli-bundle', 'manifest.json');
-  if (!existsSync(manifest)) return {};
-  return (JSON.parse(readFileSync(manifest, 'utf8')) as { contents: Record<string, string[]> }).contents;
+  const contents = join(process.cwd(), 'dist', 'cli-bundle', 'contents.json');
+  if (!existsSync(contents)) return {};
+  return JSON.parse(readFileSync(contents, 'utf8')) as Record<string, string[]>;
 }
 
 /** Runs `node bin/signet.js …args` (the compiled CLI) and records the modules it loads. */
@@ -73,7 +73,7 @@ export function modulesLoadedBy(args: readonly string[]): ModuleLoads {
     const bundleFiles = loaded.filter((u) => u.startsWith(bundleUrl)).map((u) => u.slice(bundleUrl.length));
     const held = bundleFiles.flatMap((f) => {
       const modules = contents[f];
-      if (modules === undefined) throw new Error(`dist/cli-bundle/${f} is not in the bundle's manifest`);
+      if (modules === undefined) throw new Error(`dist/cli-bundle/${f} is not in contents.json`);
       return modules.map((m) => pathToFileURL(join(process.cwd(), m)).href);
     });
     const urls = [...new Set([...loaded.filter((u) => !u.startsWith(bundleUrl)), ...held])].sort();
