@@ -12,6 +12,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { oids } from '../../src/cms/index.js';
 import { isSignetError } from '../../src/core/errors.js';
@@ -47,6 +48,10 @@ describe('issues 15 and 20: B-LT/B-LTA extension on the document workers', () =>
     s.clock.followRealTime();
     const probes = await probeLoop(`${url}/health/ready`);
     const elu = performance.eventLoopUtilization();
+    // The server's own loop, so that a slow probe says whether this thread was held or the
+    // machine did not schedule the probing thread.
+    const delay = monitorEventLoopDelay({ resolution: 10 });
+    delay.enable();
     const started = performance.now();
     const answer = await fetch(`${url}/csc/v2/signatures/signDoc`, {
       method: 'POST',
@@ -67,6 +72,7 @@ describe('issues 15 and 20: B-LT/B-LTA extension on the document workers', () =>
     const elapsed = performance.now() - started;
     const { latencies, failures } = await probes.stop();
     const busy = performance.eventLoopUtilization(elu);
+    delay.disable();
 
     const [status, body] = answer;
     assert.equal(status, 200, body);
@@ -101,12 +107,16 @@ describe('issues 15 and 20: B-LT/B-LTA extension on the document workers', () =>
     assert.ok(sig?.isValid && sig.isTrusted, sig?.text);
 
     // Inline (signDoc without the workers' extension) the same run held the loop for 5 s: worst
-    // probe 5049 ms, loop busy 72 % of the time (load average 11). On this shared 2-core machine a
-    // thread is sometimes not scheduled for 50–170 ms whatever it does (265 ms seen at that
-    // load), so the bound is on the 90th percentile, the worst probe under half a second.
+    // probe 5049 ms, loop busy 72 % of the time (load average 11). On the workers the p90 is
+    // 17–30 ms; the worst probe (80–470 ms at load 12–18 on 2 cores) is the server's loop itself,
+    // held near the end — the event-loop delay's maximum matches it — by the OCSP responses'
+    // checks of the evidence fetch (certificate parses and signature verifications, 30–60 ms of
+    // CPU cold, CPU profile) stretched by the other processes; GC pauses (≤ 80 ms) explain some
+    // smaller ones, the document's copying none (shared memory now; this file is 300 KB). So the
+    // bound is on the 90th percentile, the worst probe under half a second.
     assert.deepEqual(failures, []);
     const sorted = [...latencies].sort((x, y) => x - y);
-    const seen = latencies.map((l) => l.toFixed(1)).join(' ');
+    const seen = `${latencies.map((l) => l.toFixed(1)).join(' ')}; server loop delay max ${(delay.max / 1e6).toFixed(1)} ms`;
     assert.ok(
       latencies.length >= 10,
       `probed ${latencies.length} times in ${elapsed.toFixed(0)} ms`,
