@@ -98,3 +98,30 @@ export function revocationFromDss(
   }
   return finding;
 }
+
+/**
+ * revocationFromDss, remembered per evidence set and (certificate, issuer): the level analysis asks
+ * the same question of the same DSS for every time-stamp and revision, and each answer verifies
+ * every OCSP response and CRL in it (measured: most of a B-LTA report's time, bench/validation).
+ * The validation time is fixed for one report, so it is not part of the key.
+ */
+const revocationMemo = new WeakMap<ValidationMaterial, Map<string, RevocationFinding>>();
+export function revocationInDss(
+  cert: Uint8Array,
+  issuer: Uint8Array,
+  material: ValidationMaterial,
+  at: Date,
+): RevocationFinding {
+  let memo = revocationMemo.get(material);
+  if (memo === undefined) {
+    memo = new Map();
+    revocationMemo.set(material, memo);
+  }
+  const key = `${at.getTime()}:${createHash('sha256').update(cert).update(issuer).digest('hex')}`;
+  let finding = memo.get(key);
+  if (finding === undefined) {
+    finding = revocationFromDss(cert, issuer, material, at);
+    memo.set(key, finding);
+  }
+  return finding;
+}

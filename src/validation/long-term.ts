@@ -1,12 +1,12 @@
 /**
- * Long-term facts of PAdES signatures (ETSI EN 319 142-1 §6, EN 319 102-1 §5.5–5.6 simplified):
- * verifies signature-time-stamps and document timestamps (docs/security.md V14), reads the signer's
- * revocation status from the DSS (V15) and reports the baseline level each signature reaches:
- * B-T (a valid signature-time-stamp or a later document timestamp), B-LT (the DSS holds revocation
- * evidence for the signer's whole path and for the path of the TSA that gives B-T), B-LTA (a valid
- * document timestamp covers a revision whose DSS already held that evidence).
+ * The validation processes for signatures with time and with long-term validation material
+ * (ETSI EN 319 102-1 §5.5–§5.6, simplified), run after the basic validation
+ * (basic-signature-validation.ts, §5.3): signature-time-stamps and later document timestamps
+ * verified (§5.4; docs/security.md V14) give the proof of existence; the revocation status of
+ * every certificate of the signer's path comes from the DSS (V15) or an online lookup and is
+ * weighed against that time (§5.6.2.1 past signature validation), as are the algorithms; the
+ * PAdES level reached is pades-level.ts's, a document timestamp's report document-timestamp.ts's.
  */
-import { createHash } from 'node:crypto';
 import { cmsOids, digestOf, findSignerCertificate, parseSignedData } from '../cms/index.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { isSignetError } from '../core/errors.js';
@@ -20,23 +20,16 @@ import {
   digestByteRange,
   listPdfSignatures,
   readDss,
-  type PdfSignature,
   type ValidationMaterial,
 } from '../pades/index.js';
 import { buildCertificatePath } from './certificate-path.js';
-import { enforcedDocMdpPermission } from './certification-structure.js';
-import { revocationFromDss } from './dss-revocation.js';
-import {
-  certificatesNeedingRevocation,
-  missingEvidence,
-  pathRevocation,
-  uncheckedByPolicy,
-  type CertificateRevocation,
-  type RevocationLookupFn,
-} from './path-revocation.js';
-import type { PathResult } from './certificate-path.js';
-import { analyseLaterRevisions } from './revision-changes.js';
+import { documentTimestampReport, withTsaRevocation, type DocTimestamp } from './document-timestamp.js';
+import { revocationInDss } from './dss-revocation.js';
+import { padesLevel } from './pades-level.js';
+import { missingEvidence, pathRevocation, type CertificateRevocation } from './path-revocation.js';
+import { incomplete } from './report-findings.js';
 import { verifyTimestampToken, type VerifiedTimestamp } from './timestamp-token.js';
+import { revokedMessage, tsaRevocation, uncheckedMessage, type TsaRevocation } from './tsa-revocation.js';
 import type {
   DocumentReport,
   Finding,
@@ -81,181 +74,6 @@ function coveredEnd(br: readonly number[] | undefined): number {
 }
 
 /**
- * revocationFromDss, remembered per evidence set and (certificate, issuer): the level analysis asks
- * the same question of the same DSS for every time-stamp and revision, and each answer verifies
- * every OCSP response and CRL in it (measured: most of a B-LTA report's time, bench/validation).
- * The validation time is fixed for one report, so it is not part of the key.
- */
-const revocationMemo = new WeakMap<ValidationMaterial, Map<string, RevocationFinding>>();
-function revocationIn(
-  cert: Uint8Array,
-  issuer: Uint8Array,
-  material: ValidationMaterial,
-  at: Date,
-): RevocationFinding {
-  let memo = revocationMemo.get(material);
-  if (memo === undefined) {
-    memo = new Map();
-    revocationMemo.set(material, memo);
-  }
-  const key = `${at.getTime()}:${createHash('sha256').update(cert).update(issuer).digest('hex')}`;
-  let finding = memo.get(key);
-  if (finding === undefined) {
-    finding = revocationFromDss(cert, issuer, material, at);
-    memo.set(key, finding);
-  }
-  return finding;
-}
-
-/** A certificate of a path and its issuer, whose revocation evidence a B-LT DSS must hold. */
-interface EvidenceLink {
-  readonly certificate: Uint8Array;
-  readonly issuer: Uint8Array;
-}
-
-/**
- * The links of `path` whose validation data a B-LT DSS must hold (EN 319 142-1 §5.4.2 and §6.3:
- * the DSS carries the revocation data of the whole path, not the signer's alone): every
- * certificate but the trust anchor, without id-pkix-ocsp-nocheck, and without the CA
- * certificates the policy lets pass unchecked; for a path without an anchor, every link found.
- * Undefined when not even the first certificate's issuer is known.
- */
-function evidenceNeeded(path: PathResult, policy: ValidationPolicy): readonly EvidenceLink[] | undefined {
-  // A path that reached an anchor but has expired since is what B-LTA is for: the same links.
-  if (path.status === 'trusted' || path.status === 'expired') {
-    return certificatesNeedingRevocation({ ...path, status: 'trusted' }, 0).filter((c) => !uncheckedByPolicy(c, policy));
-  }
-  if (path.chain.length < 2) return undefined;
-  return path.chain.slice(0, -1).map((c, i) => ({
-    certificate: new Uint8Array(c.raw),
-    issuer: new Uint8Array((path.chain[i + 1] as (typeof path.chain)[number]).raw),
-  }));
-}
-
-/** What the revocation evidence says about a time-stamping authority's path. */
-interface TsaRevocation {
-  /** A certificate of the path revoked at or before genTime: the token proves nothing. */
-  readonly revokedBefore?: CertificateRevocation;
-  readonly revokedAfter: readonly CertificateRevocation[];
-  /** Certificates of the path without revocation evidence the policy requires. */
-  readonly missing: readonly CertificateRevocation[];
-  /** CA certificates without evidence or any revocation source, which the policy lets pass unchecked. */
-  readonly unchecked: readonly CertificateRevocation[];
-}
-
-/** The revocation status of the TSA certificate and its CA certificates (EN 319 102-1 §5.4, §5.2.6). */
-function tsaRevocation(
-  t: VerifiedTimestamp,
-  pool: readonly Uint8Array[],
-  anchors: readonly Uint8Array[],
-  lookup: RevocationLookupFn,
-  policy: ValidationPolicy,
-): TsaRevocation {
-  if (t.tsaCertificate === undefined) return { missing: [], unchecked: [], revokedAfter: [] };
-  const genTime = t.report.genTime ?? new Date(0);
-  const path = buildCertificatePath(
-    t.tsaCertificate,
-    [...t.certificates, ...pool],
-    anchors,
-    genTime,
-  );
-  const status = pathRevocation(path, 0, lookup);
-  const revoked = status.filter((c) => c.finding.status === 'revoked');
-  const { required, unchecked } = missingEvidence(status, policy);
-  const before = revoked.find(
-    (c) => (c.finding.revocationTime?.getTime() ?? -Infinity) <= genTime.getTime(),
-  );
-  return {
-    ...(before ? { revokedBefore: before } : {}),
-    revokedAfter: revoked.filter((c) => c !== before),
-    missing: required,
-    unchecked,
-  };
-}
-
-/** The warning that a CA certificate's status was not checked, as the policy allows. */
-function uncheckedMessage(c: CertificateRevocation, policy: ValidationPolicy): string {
-  return `the revocation status of the CA certificate ${c.subject} was not checked: it names no CRL distribution point and no OCSP responder, and no evidence is at hand (validation policy ${policy.name}: caWithoutRevocationSource warning)`;
-}
-
-function uncheckedFinding(message: string, check: ValidationCheck): Finding {
-  return { code: 'ERR_VALIDATION_NO_REVOCATION', check, severity: 'warning', message };
-}
-
-function revokedMessage(c: CertificateRevocation, when: string): string {
-  const said = c.finding.origin === 'online' ? 'an online lookup says' : 'the DSS says';
-  const at = c.finding.revocationTime ? ` (${c.finding.revocationTime.toISOString()})` : '';
-  return `${said} ${c.subject} was revoked${at} ${when}`;
-}
-
-/** A document timestamp's report judged with its TSA path's revocation status. */
-function withTsaRevocation(
-  report: SignatureReport,
-  state: TsaRevocation,
-  input: LongTermInput,
-): SignatureReport {
-  if (report.indication !== 'TOTAL-PASSED') return report;
-  const policy = input.policy ?? defaultValidationPolicy;
-  if (state.revokedBefore !== undefined) {
-    return {
-      ...report,
-      indication: 'INDETERMINATE',
-      subIndication: 'REVOKED_NO_POE',
-      ...withError(
-        report,
-        'ERR_VALIDATION_REVOKED',
-        'revocation',
-        `document timestamp: ${revokedMessage(state.revokedBefore, 'before the time-stamp was issued')}`,
-      ),
-    };
-  }
-  let out: SignatureReport = report;
-  for (const c of state.unchecked) {
-    const message = `document timestamp: ${uncheckedMessage(c, policy)}`;
-    out = {
-      ...out,
-      warnings: [...out.warnings, message],
-      findings: [...(out.findings ?? []), uncheckedFinding(message, 'revocation')],
-    };
-  }
-  for (const c of state.revokedAfter) {
-    const message = `document timestamp: ${revokedMessage(c, 'after the time-stamp was issued')}`;
-    out = {
-      ...out,
-      warnings: [...out.warnings, message],
-      findings: [
-        ...(out.findings ?? []),
-        { code: 'ERR_VALIDATION_REVOKED', check: 'revocation', severity: 'warning', message },
-      ],
-    };
-  }
-  if (state.missing.length > 0 && policy.revocation.requireEvidence) {
-    const why =
-      input.revocation?.mode === 'offline'
-        ? 'online lookups are off'
-        : 'the online lookup gave none';
-    const errors = state.missing.reduce<Pick<SignatureReport, 'problems' | 'findings'>>(
-      (acc, c) =>
-        withError(
-          acc,
-          'ERR_VALIDATION_NO_REVOCATION',
-          'revocation',
-          `document timestamp: no revocation evidence for ${c.subject} in the time-stamping authority's path: none in the document, and ${why}`,
-        ),
-      out,
-    );
-    out = { ...out, indication: 'INDETERMINATE', subIndication: 'TRY_LATER', ...errors };
-  }
-  return out;
-}
-
-interface DocTimestamp {
-  readonly sig: PdfSignature;
-  readonly verified: VerifiedTimestamp;
-  readonly end: number;
-}
-
-/**
  * Completes the basic reports of `verifyPdfSignatures` with timestamps, DSS revocation and the
  * PAdES level; document timestamps get their own verdict (their /SubFilter is not a CMS one).
  */
@@ -294,9 +112,9 @@ export function addLongTermFacts(
   // EN 319 142-1 §5.4.2: the document's DSS first, then what was fetched online for it.
   const online = input.revocation?.mode === 'online' ? input.revocation : undefined;
   const lookup = (cert: Uint8Array, issuer: Uint8Array): RevocationFinding => {
-    const inDss = revocationIn(cert, issuer, dss, input.now);
+    const inDss = revocationInDss(cert, issuer, dss, input.now);
     if (inDss.status === 'none' && online) {
-      const fetched = revocationIn(cert, issuer, online.material, input.now);
+      const fetched = revocationInDss(cert, issuer, online.material, input.now);
       if (fetched.status !== 'none') return { ...fetched, origin: 'online' };
     }
     return { ...inDss, origin: 'dss' };
@@ -623,30 +441,17 @@ export function addLongTermFacts(
     // EN 319 142-1 §6: the baseline levels are PAdES (ETSI.CAdES.detached) levels; an
     // adbe.pkcs7.detached or adbe.pkcs7.sha1 signature is a PDF signature without one.
     if (indication !== 'TOTAL-FAILED' && sig.dict.getName('SubFilter') === 'ETSI.CAdES.detached') {
-      level = 'B-B';
-      if (poe.length > 0) {
-        level = 'B-T';
-        // EN 319 142-1 §6.3 (B-LT): the DSS holds the validation data of the signer's whole path
-        // and of the path of a time-stamping authority that gives B-T.
-        const signerNeeds = signerPath ? evidenceNeeded(signerPath, policy) : undefined;
-        const tsaNeeds = poe.map((t) =>
-          t.tsaCertificate
-            ? evidenceNeeded(
-                buildCertificatePath(t.tsaCertificate, [...t.certificates, ...pool], trustAnchors, t.report.genTime ?? input.now),
-                policy,
-              )
-            : undefined,
-        );
-        const held = (needs: readonly EvidenceLink[] | undefined, dssState: ValidationMaterial): boolean =>
-          needs !== undefined &&
-          needs.every((c) => revocationIn(c.certificate, c.issuer, dssState, input.now).status !== 'none');
-        const lt = (dssState: ValidationMaterial): boolean =>
-          held(signerNeeds, dssState) && tsaNeeds.some((needs) => held(needs, dssState));
-        if (lt(dss)) {
-          level = 'B-LT';
-          if (later.some((d) => lt(dssCoveredBy(d.end)))) level = 'B-LTA';
-        }
-      }
+      level = padesLevel({
+        signerPath,
+        poe,
+        laterDocumentTimestampEnds: later.map((d) => d.end),
+        dss,
+        dssCoveredBy,
+        pool,
+        trustAnchors,
+        now: input.now,
+        policy,
+      });
     }
     return {
       ...r,
@@ -660,156 +465,6 @@ export function addLongTermFacts(
       ...(revocation ? { revocation } : {}),
     };
   }
-}
-
-/**
- * `report` with a check that could not finish (a reader limit stopped it): an error finding
- * ERR_VALIDATION_INCOMPLETE naming the check, and no TOTAL-PASSED (EN 319 102-1 §5.1.3: the
- * result is not known, INDETERMINATE).
- */
-export function incomplete(
-  report: SignatureReport,
-  check: ValidationCheck,
-  message: string,
-): SignatureReport {
-  const passed = report.indication === 'TOTAL-PASSED';
-  return {
-    ...report,
-    ...(passed ? { indication: 'INDETERMINATE' as const, subIndication: undefined } : {}),
-    ...withError(report, 'ERR_VALIDATION_INCOMPLETE', check, message),
-  };
-}
-
-function documentTimestampReport(
-  r: SignatureReport,
-  ts: DocTimestamp | undefined,
-  input: LongTermInput,
-): SignatureReport {
-  if (!ts) return { ...r, isDocumentTimestamp: true };
-  const t = ts.verified.report;
-  // The basic report saw a /SubFilter it does not verify; the revision analysis is redone below.
-  const problems = [
-    ...r.problems.filter(
-      (p) => !p.startsWith('unsupported /SubFilter') && !p.startsWith('modified after signing'),
-    ),
-    ...t.problems,
-  ];
-  const imprintBad = t.problems.some((p) => p.startsWith('the messageImprint'));
-  const signatureBad = t.problems.some(
-    (p) => p.startsWith('token signature') || p.startsWith('the token cannot'),
-  );
-  const base = {
-    ...r,
-    warnings: r.warnings.filter((w) => !w.startsWith('later revision')),
-    isDocumentTimestamp: true,
-    timestamps: [t],
-    signerSubject: t.tsaSubject,
-    claimedSigningTime: t.genTime,
-    chainStatus: t.chainStatus,
-    chain: ts.verified.chain,
-    problems,
-    findings: [
-      ...(r.findings ?? []).filter(
-        (f) =>
-          f.code !== 'ERR_VALIDATION_SUBFILTER' &&
-          f.code !== 'ERR_VALIDATION_MODIFIED' &&
-          f.code !== 'ERR_VALIDATION_LATER_REVISION',
-      ),
-      ...t.problems.map((message): Finding => ({
-        code: 'ERR_VALIDATION_DOCUMENT_TIMESTAMP',
-        check: 'time-stamp',
-        severity: 'error',
-        message,
-      })),
-    ],
-  };
-  // ISO 32000-2 §12.8.5 (docs/security.md PDF-29): /Type /DocTimeStamp and /SubFilter /ETSI.RFC3161 go together.
-  if (
-    ts.sig.dict.getName('Type') !== 'DocTimeStamp' ||
-    ts.sig.dict.getName('SubFilter') !== 'ETSI.RFC3161'
-  ) {
-    return {
-      ...base,
-      indication: 'TOTAL-FAILED',
-      subIndication: 'FORMAT_FAILURE',
-      isIntact: false,
-      ...withError(
-        base,
-        'ERR_VALIDATION_SUBFILTER',
-        'format-checking',
-        `a document timestamp needs /Type /DocTimeStamp with /SubFilter /ETSI.RFC3161 (found /${ts.sig.dict.getName('Type') ?? '?'} with /${ts.sig.dict.getName('SubFilter') ?? '?'})`,
-      ),
-    };
-  }
-  if (imprintBad)
-    return { ...base, indication: 'TOTAL-FAILED', subIndication: 'HASH_FAILURE', isIntact: false };
-  if (signatureBad)
-    return {
-      ...base,
-      indication: 'TOTAL-FAILED',
-      subIndication: 'SIG_CRYPTO_FAILURE',
-      isIntact: false,
-    };
-  if (t.chainStatus !== 'trusted')
-    return {
-      ...base,
-      indication: 'INDETERMINATE',
-      subIndication: 'NO_CERTIFICATE_CHAIN_FOUND',
-      isIntact: true,
-    };
-  if (!r.coversWholeDocument) {
-    // V8/V9: what follows the timestamped revision must be an allowed change (DSS, more timestamps, signatures).
-    const analysis = analyseLaterRevisions(input.source, input.doc, ts.end, {
-      certification: enforcedDocMdpPermission(input.doc),
-    });
-    if (analysis.disallowed.length > 0) {
-      return {
-        ...base,
-        indication: 'TOTAL-FAILED',
-        subIndication: 'FORMAT_FAILURE',
-        isIntact: true,
-        ...analysis.disallowed.reduce<Pick<SignatureReport, 'problems' | 'findings'>>(
-          (acc, d) =>
-            withError(
-              acc,
-              'ERR_VALIDATION_MODIFIED',
-              'modification',
-              `modified after the timestamp: ${d}`,
-            ),
-          base,
-        ),
-      };
-    }
-    return {
-      ...base,
-      indication: problems.length === 0 ? 'TOTAL-PASSED' : 'INDETERMINATE',
-      subIndication: undefined,
-      isIntact: true,
-      warnings: [
-        ...base.warnings,
-        ...analysis.changes.map((c) => `later revision (${analysis.level}): ${c}`),
-      ],
-    };
-  }
-  return {
-    ...base,
-    indication: problems.length === 0 ? 'TOTAL-PASSED' : 'INDETERMINATE',
-    subIndication: undefined,
-    isIntact: true,
-  };
-}
-
-/** `report`'s problems and findings with one more error. */
-function withError(
-  report: Pick<SignatureReport, 'problems' | 'findings'>,
-  code: ValidationFindingCode,
-  check: ValidationCheck,
-  message: string,
-): Pick<SignatureReport, 'problems' | 'findings'> {
-  return {
-    problems: [...report.problems, message],
-    findings: [...(report.findings ?? []), { code, check, severity: 'error', message }],
-  };
 }
 
 /** Options of {@link verifyPdfLongTerm}. */
