@@ -6,12 +6,12 @@
 import { X509Certificate, constants, publicDecrypt, type KeyObject } from 'node:crypto';
 import { AsnParser, AsnSerializer } from '@peculiar/asn1-schema';
 import { Name } from '@peculiar/asn1-x509';
-import { bytesEqual, toArrayBuffer, asBytes } from '../core/bytes.js';
-import { digestAlgorithms, digestByOid, resolveSignatureAlgorithm, verifiableDigests, type VerifiableDigest } from './algorithms.js';
+import { bytesEqual, toArrayBuffer, asBytes, toHex } from '../core/bytes.js';
+import { digestAlgorithms, digestByOid, resolveSignatureAlgorithm, verifiableDigests, type DigestEntry, type VerifiableDigest } from './algorithms.js';
 import { SigningCertificateV2 } from './asn1/signing-certificate-v2.js';
 import { readCertificateId } from './certificate-id.js';
 import { cmsOids } from './cms-oids.js';
-import { contentOf, encodeOid, encodeTlv, readElement, readOid, tags } from './der.js';
+import { childrenOf, contentOf, encodeOid, encodeTlv, rawOf, readElement, readOid, tags } from './der.js';
 import { digestOf } from './digest.js';
 import { CmsError } from './errors.js';
 import type { SignerInfoView } from './parse-signed-data.js';
@@ -66,12 +66,7 @@ export interface VerifySignerInfoInput {
  */
 export function verifySignerInfo(si: SignerInfoView<VerifiableDigest>, input: VerifySignerInfoInput): SignerInfoVerification {
   const problems: SignerInfoProblem[] = [];
-  let x509: X509Certificate;
-  try {
-    x509 = new X509Certificate(input.certificate);
-  } catch (err) {
-    throw new CmsError('ERR_CMS_CERTIFICATE', 'signer certificate cannot be parsed', { cause: err });
-  }
+  const key = signerPublicKey(input.certificate);
   if (!sidMatches(si, input.certificate)) problems.push('SID_MISMATCH');
 
   const attrs = si.signedAttributeList;
@@ -112,7 +107,6 @@ export function verifySignerInfo(si: SignerInfoView<VerifiableDigest>, input: Ve
       if (!isSigningCertificateValid) problems.push('SIGNING_CERTIFICATE_MISMATCH');
     }
 
-    const key = x509.publicKey;
     if (!keyFitsAlgorithm(key, si.signatureAlgorithm)) problems.push('KEY_ALGORITHM_MISMATCH');
     else {
       isSignatureValid = verifySignatureValue(key, si.signatureAlgorithm, si.signedAttributes, si.signature);
@@ -129,6 +123,34 @@ export function verifySignerInfo(si: SignerInfoView<VerifiableDigest>, input: Ve
     isSigningCertificateValid,
     problems,
   };
+}
+
+/**
+ * The public key of a signer certificate, remembered by the certificate's SHA-256 (bounded, least
+ * recently used first out): the tokens of one TSA, the signatures of one signer, name the same
+ * certificate, and reading it with X509Certificate was the largest part of a time-stamp token's
+ * check after its schema parses went (issue 19). Only keys of certificates that parsed are kept.
+ */
+const publicKeys = new Map<string, KeyObject>();
+const publicKeysMax = 256;
+
+function signerPublicKey(certificate: Uint8Array): KeyObject {
+  const id = toHex(digestOf('SHA-256', certificate));
+  const known = publicKeys.get(id);
+  if (known !== undefined) {
+    publicKeys.delete(id);
+    publicKeys.set(id, known);
+    return known;
+  }
+  let key: KeyObject;
+  try {
+    key = new X509Certificate(certificate).publicKey;
+  } catch (err) {
+    throw new CmsError('ERR_CMS_CERTIFICATE', 'signer certificate cannot be parsed', { cause: err });
+  }
+  publicKeys.set(id, key);
+  if (publicKeys.size > publicKeysMax) publicKeys.delete(publicKeys.keys().next().value as string);
+  return key;
 }
 
 function valueIsOid(value: Uint8Array, oid: string): boolean {
@@ -151,6 +173,7 @@ function valueIsOctets(value: Uint8Array, expected: Uint8Array): boolean {
 
 /** RFC 5035 §3: the first ESSCertIDv2 identifies the signing certificate. */
 function essMatches(value: Uint8Array, certificate: Uint8Array): boolean {
+  if (essMatchesByteExactly(value, certificate)) return true;
   try {
     const scv2 = AsnParser.parse(toArrayBuffer(value), SigningCertificateV2);
     const first = scv2.certs[0];
@@ -171,6 +194,55 @@ function essMatches(value: Uint8Array, certificate: Uint8Array): boolean {
       if (!bytesEqual(canonical(name), canonical(certIssuer))) return false;
     }
     return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The common case of {@link essMatches} read with the strict DER reader (issue 19: the schema parse
+ * and the Names' re-encoding were most of a time-stamp token's check): one ESSCertIDv2 whose hash
+ * is the certificate's and whose issuerSerial, when present, names the certificate's issuer Name
+ * byte for byte and its serialNumber. True only then; anything else goes to the schema reading,
+ * which decides (so this never says false where that would say true).
+ *
+ * ```asn1
+ * SigningCertificateV2 ::= SEQUENCE { certs SEQUENCE OF ESSCertIDv2, policies SEQUENCE OF PolicyInformation OPTIONAL }
+ * ESSCertIDv2 ::= SEQUENCE { hashAlgorithm AlgorithmIdentifier DEFAULT {algorithm id-sha256},
+ *                            certHash Hash, issuerSerial IssuerSerial OPTIONAL }
+ * IssuerSerial ::= SEQUENCE { issuer GeneralNames, serialNumber CertificateSerialNumber }
+ * ```
+ */
+function essMatchesByteExactly(value: Uint8Array, certificate: Uint8Array): boolean {
+  try {
+    const top = readElement(value, 0);
+    if (top.tag !== tags.sequence || top.end !== value.length) return false;
+    const [certs, ...policies] = childrenOf(value, top);
+    if (certs?.tag !== tags.sequence || policies.length > 0) return false;
+    const [first, ...others] = childrenOf(value, certs);
+    if (first?.tag !== tags.sequence || others.length > 0) return false;
+    const fields = childrenOf(value, first);
+    const algorithm = fields[0]?.tag === tags.sequence ? fields.shift() : undefined;
+    const [hash, issuerSerial, ...rest] = fields;
+    if (hash?.tag !== tags.octetString || rest.length > 0) return false;
+    let digest: DigestEntry | undefined = digestAlgorithms['SHA-256'];
+    if (algorithm !== undefined) {
+      const [oid, ...parameters] = childrenOf(value, algorithm);
+      if (oid === undefined || parameters.length > 1) return false;
+      digest = digestByOid(readOid(value, oid));
+    }
+    if (digest === undefined || !bytesEqual(contentOf(value, hash), digestOf(digest.name, certificate))) return false;
+    if (issuerSerial === undefined) return true;
+    if (issuerSerial.tag !== tags.sequence) return false;
+    const [names, serial, ...more] = childrenOf(value, issuerSerial);
+    if (names?.tag !== tags.sequence || serial?.tag !== tags.integer || more.length > 0) return false;
+    const [directoryName, ...otherNames] = childrenOf(value, names);
+    // GeneralName directoryName [4] EXPLICIT Name (RFC 5280 §4.2.1.6).
+    if (directoryName?.tag !== 0xa4 || otherNames.length > 0) return false;
+    const [name, ...afterName] = childrenOf(value, directoryName);
+    if (name === undefined || afterName.length > 0) return false;
+    const id = readCertificateId(certificate);
+    return bytesEqual(contentOf(value, serial), id.serialNumberContent) && bytesEqual(rawOf(value, name), id.issuer);
   } catch {
     return false;
   }
@@ -211,12 +283,7 @@ function keyAccepted(key: KeyObject, si: SignerInfoView<VerifiableDigest>): bool
  */
 export function verifySignerInfoWithoutAttributes(si: SignerInfoView<VerifiableDigest>, input: { readonly certificate: Uint8Array; readonly contentDigest: Uint8Array }): SignerInfoVerification {
   const problems: SignerInfoProblem[] = [];
-  let key: KeyObject;
-  try {
-    key = new X509Certificate(input.certificate).publicKey;
-  } catch (err) {
-    throw new CmsError('ERR_CMS_CERTIFICATE', 'signer certificate cannot be parsed', { cause: err });
-  }
+  const key = signerPublicKey(input.certificate);
   if (!sidMatches(si, input.certificate)) problems.push('SID_MISMATCH');
   let isSignatureValid = false;
   if (si.signatureAlgorithm.scheme !== 'RSASSA-PKCS1-v1_5' || !keyFitsAlgorithm(key, si.signatureAlgorithm)) problems.push('KEY_ALGORITHM_MISMATCH');

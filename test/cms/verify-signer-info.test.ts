@@ -15,6 +15,8 @@ import {
   type DigestAlgorithm,
   type Signer,
 } from '../../src/cms/index.js';
+import { readCertificateId } from '../../src/cms/certificate-id.js';
+import { encodeOid, encodeTlv, tags } from '../../src/cms/der.js';
 import { loadLocalSigner } from '../../src/keys/local/index.js';
 import { buildTestPki, issueTestCertificate, type TestPki } from '../support/pki.js';
 
@@ -153,6 +155,38 @@ describe('verifySignerInfo', () => {
       const value = AsnParser.parse(attr.values[0] as Uint8Array, SigningCertificateV2);
       assert.equal(value.certs[0]?.hashAlgorithm !== undefined, present, digest);
       assert.ok(value.certs[0]?.issuerSerial, 'issuerSerial included');
+    }
+  });
+
+  it('RFC 5035 §3: the first ESSCertIDv2 matches on the certificate hash and, when present, its issuerSerial (issuer Name and serialNumber)', async () => {
+    const certificate = rsa.certificateChain[0] as Uint8Array;
+    const id = readCertificateId(certificate);
+    const { cms, md } = await make(rsa);
+    const si = parseSignedData(cms).signerInfos[0];
+    assert.ok(si);
+    const seq = (...c: Uint8Array[]): Uint8Array => encodeTlv(tags.sequence, ...c);
+    const issuerSerial = (issuer: Uint8Array, serial: Uint8Array): Uint8Array =>
+      seq(seq(encodeTlv(0xa4, issuer)), encodeTlv(tags.integer, serial));
+    const ess = (...certId: Uint8Array[]): Uint8Array => seq(seq(seq(...certId)));
+    const sha384 = seq(encodeOid('2.16.840.1.101.3.4.2.2'));
+    const hash = encodeTlv(tags.octetString, digestOf('SHA-256', certificate));
+    const cases: readonly [string, Uint8Array, boolean][] = [
+      ['hash and issuerSerial', ess(hash, issuerSerial(id.issuer, id.serialNumberContent)), true],
+      ['hash only', ess(hash), true],
+      ['SHA-384 named', ess(sha384, encodeTlv(tags.octetString, digestOf('SHA-384', certificate))), true],
+      ['another serialNumber', ess(hash, issuerSerial(id.issuer, Uint8Array.of(0x01))), false],
+      ['another issuer', ess(hash, issuerSerial(id.subject, id.serialNumberContent)), false],
+      ["another certificate's hash", ess(encodeTlv(tags.octetString, digestOf('SHA-256', pki.intermediate.der))), false],
+      ['SHA-384 named over a SHA-256 hash', ess(sha384, hash), false],
+      ['a second element after certs that is not a policy list', seq(seq(seq(hash)), Uint8Array.of(0x05, 0)), false],
+    ];
+    for (const [name, value, expected] of cases) {
+      const forged = {
+        ...si,
+        signedAttributeList: si.signedAttributeList.map((a) => (a.oid === cmsOids.id_aa_signingCertificateV2 ? { oid: a.oid, values: [value] } : a)),
+      };
+      const r = verifySignerInfo(forged, { certificate, messageDigest: md });
+      assert.equal(r.isSigningCertificateValid, expected, name);
     }
   });
 

@@ -12,8 +12,10 @@ import { ExtendedKeyUsage, id_ce_extKeyUsage, id_kp_timeStamping } from '@peculi
 import { TSTInfo, id_ct_tstInfo } from '@peculiar/asn1-tsp';
 import { asBytes } from '../../core/bytes.js';
 import { digestByOid, type DigestAlgorithm, type VerifiableDigest } from '../algorithms.js';
-import { serialToHex } from '../certificate.js';
+import { parseCertificate, serialToHex } from '../certificate.js';
+import { readCertificateId } from '../certificate-id.js';
 import { digestOf } from '../digest.js';
+import { childrenOf, contentOf, readElement, readOid, readSmallInteger, tags } from '../der.js';
 import { CmsError } from '../errors.js';
 import {
   parseSignedData,
@@ -85,6 +87,8 @@ function structure(message: string, cause?: unknown): CmsError {
  * ```
  */
 export function readTstInfo(der: Uint8Array): TstInfoView {
+  const view = readDerTstInfo(der);
+  if (view !== undefined) return view;
   let tst: TSTInfo;
   try {
     tst = AsnConvert.parse(der, TSTInfo);
@@ -103,6 +107,67 @@ export function readTstInfo(der: Uint8Array): TstInfoView {
     genTime: tst.genTime,
     nonce: tst.nonce === undefined ? undefined : asBytes(tst.nonce),
   };
+}
+
+/**
+ * The DER TSTInfo read on its element boundaries with the strict DER reader — what the schema
+ * parse gives, without building its tree (issue 19: the schema parse was about a millisecond per
+ * token, a fifth of a TSA reply's check). Undefined for anything but the plain DER form with a
+ * UTC GeneralizedTime (RFC 3161 §2.4.2: "YYYYMMDDhhmmss[.s...]Z"), which the schema then reads.
+ */
+function readDerTstInfo(der: Uint8Array): TstInfoView | undefined {
+  try {
+    const top = readElement(der, 0);
+    if (top.tag !== tags.sequence || top.end !== der.length) return undefined;
+    const fields = childrenOf(der, top);
+    const [version, policy, imprint, serial, genTime] = fields;
+    if (version === undefined || readSmallInteger(der, version) !== 1) return undefined;
+    if (policy?.tag !== tags.oid || imprint?.tag !== tags.sequence || serial?.tag !== tags.integer || genTime?.tag !== generalizedTimeTag) return undefined;
+    // MessageImprint ::= SEQUENCE { hashAlgorithm AlgorithmIdentifier, hashedMessage OCTET STRING }
+    const [algorithm, hashed, ...extra] = childrenOf(der, imprint);
+    if (algorithm?.tag !== tags.sequence || hashed?.tag !== tags.octetString || extra.length > 0) return undefined;
+    const [algorithmOid, , ...moreParameters] = childrenOf(der, algorithm);
+    if (algorithmOid === undefined || moreParameters.length > 0) return undefined;
+    const serialContent = contentOf(der, serial);
+    const time = generalizedTime(contentOf(der, genTime));
+    if (serialContent.length === 0 || time === undefined) return undefined;
+    // accuracy SEQUENCE, ordering BOOLEAN, nonce INTEGER, tsa [0], extensions [1], in this order.
+    let nonce: Uint8Array | undefined;
+    let next = 0;
+    const order = [tags.sequence, booleanTag, tags.integer, 0xa0, 0xa1];
+    for (const field of fields.slice(5)) {
+      const at = order.indexOf(field.tag as (typeof order)[number], next);
+      if (at === -1) return undefined;
+      next = at + 1;
+      if (field.tag === tags.integer) nonce = contentOf(der, field).slice();
+    }
+    const hashAlgorithm = readOid(der, algorithmOid);
+    return {
+      policy: readOid(der, policy),
+      messageImprint: {
+        hashAlgorithm,
+        digestAlgorithm: digestByOid(hashAlgorithm)?.name,
+        hashedMessage: contentOf(der, hashed).slice(),
+      },
+      serialHex: serialToHex(serialContent),
+      genTime: time,
+      nonce,
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+const generalizedTimeTag = 0x18;
+const booleanTag = 0x01;
+
+/** A GeneralizedTime in UTC as RFC 3161 §2.4.2 writes it, read as the schema reads it (milliseconds truncated). */
+function generalizedTime(content: Uint8Array): Date | undefined {
+  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:\.(\d+))?Z$/.exec(Buffer.from(content).toString('latin1'));
+  if (m === null) return undefined;
+  const n = (i: number): number => Number(m[i]);
+  const ms = m[7] === undefined ? 0 : Math.floor(1000 * Number(`0.${m[7]}`));
+  return new Date(Date.UTC(n(1), n(2) - 1, n(3), n(4), n(5), n(6), ms));
 }
 
 /**
@@ -204,5 +269,53 @@ export function checkTimestampingEku(cert: Certificate): void {
       'ERR_PKI_TSA_RESPONSE_INVALID',
       'the TSA certificate lacks a critical extendedKeyUsage of only id-kp-timeStamping',
     );
+  }
+}
+
+/**
+ * {@link checkTimestampingEku} of a DER certificate: the common case — a critical extendedKeyUsage
+ * of only id-kp-timeStamping — read with the strict DER reader (issue 19: the TSA certificate was
+ * parsed with the schema for every token a client checked); anything else is parsed and checked as
+ * before, which throws ERR_PKI_TSA_RESPONSE_INVALID (or ERR_PKI_CERT_MALFORMED).
+ *
+ * @example
+ * ```ts
+ * checkTimestampingEkuOf(tsaCertificate);
+ * ```
+ */
+export function checkTimestampingEkuOf(certificate: Uint8Array): void {
+  if (hasOnlyTimestampingEku(certificate)) return;
+  checkTimestampingEku(parseCertificate(certificate));
+}
+
+/**
+ * ```asn1
+ * Extensions ::= SEQUENCE SIZE (1..MAX) OF Extension
+ * Extension ::= SEQUENCE { extnID OBJECT IDENTIFIER, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }
+ * ExtKeyUsageSyntax ::= SEQUENCE SIZE (1..MAX) OF KeyPurposeId
+ * ```
+ */
+function hasOnlyTimestampingEku(certificate: Uint8Array): boolean {
+  try {
+    const { extensions } = readCertificateId(certificate);
+    if (extensions === undefined) return false;
+    const explicit = readElement(extensions, 0);
+    const [list, ...extra] = childrenOf(extensions, explicit);
+    if (list?.tag !== tags.sequence || extra.length > 0) return false;
+    for (const extension of childrenOf(extensions, list)) {
+      const [id, ...fields] = childrenOf(extensions, extension);
+      if (id === undefined || readOid(extensions, id) !== id_ce_extKeyUsage) continue;
+      // The first extKeyUsage decides, as the schema reading's find() does.
+      const [critical, value, ...more] = fields;
+      if (critical?.tag !== booleanTag || contentOf(extensions, critical)[0] !== 0xff || value?.tag !== tags.octetString || more.length > 0) return false;
+      const octets = contentOf(extensions, value);
+      const eku = readElement(octets, 0);
+      if (eku.tag !== tags.sequence || eku.end !== octets.length) return false;
+      const [purpose, ...others] = childrenOf(octets, eku);
+      return purpose !== undefined && others.length === 0 && readOid(octets, purpose) === id_kp_timeStamping;
+    }
+    return false;
+  } catch {
+    return false;
   }
 }
