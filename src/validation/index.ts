@@ -4,6 +4,7 @@ export {
   defaultValidationPolicy,
   digestRefusal,
   publicKeyRefusal,
+  readValidationPolicy,
   type DigestAcceptance,
   type KeySizeAcceptance,
   type PublicKeyAlgorithm,

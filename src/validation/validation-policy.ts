@@ -95,3 +95,90 @@ export function publicKeyRefusal(policy: ValidationPolicy, key: PublicKeyFacts, 
   }
   return undefined;
 }
+
+const digestNames: readonly VerifiableDigest[] = ['SHA-1', 'SHA-224', 'SHA-256', 'SHA-384', 'SHA-512'];
+const keyAlgorithms: readonly PublicKeyAlgorithm[] = ['RSA', 'EC'];
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Reads a validation policy an operator wrote (the shape of default-policy.json), default-deny:
+ * an unknown key, a digest or key type the validator does not know, a date that is not
+ * YYYY-MM-DD, or a value of the wrong type is a problem, and no policy is returned. Library
+ * results are data: the problems are listed, nothing is thrown.
+ *
+ * @example
+ * ```ts
+ * const read = readValidationPolicy(JSON.parse(readFileSync('policy.json', 'utf8')));
+ * if ('problems' in read) console.error(read.problems.join('\n'));
+ * else verifyPdfLongTerm(bytes, { trustAnchors, policy: read.policy });
+ * ```
+ */
+export function readValidationPolicy(value: unknown): { readonly policy: ValidationPolicy } | { readonly problems: readonly string[] } {
+  const problems: string[] = [];
+  const onlyKeys = (v: Record<string, unknown>, where: string, allowed: readonly string[]): void => {
+    for (const k of Object.keys(v)) if (!allowed.includes(k)) problems.push(`${where}: unknown key "${k}"`);
+  };
+  const date = (v: unknown, where: string): void => {
+    if (v === undefined) return;
+    if (typeof v !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(v) || Number.isNaN(Date.parse(`${v}T23:59:59Z`))) {
+      problems.push(`${where}: acceptableUntil must be a date YYYY-MM-DD`);
+    }
+  };
+  if (!isRecord(value)) return { problems: ['the policy must be a JSON object'] };
+  onlyKeys(value, 'policy', ['name', 'description', 'signatureAcceptance', 'revocation']);
+  if (typeof value['name'] !== 'string' || value['name'] === '') problems.push('policy: "name" must be a non-empty string');
+  if (value['description'] !== undefined && typeof value['description'] !== 'string') problems.push('policy: "description" must be a string');
+
+  const acceptance = value['signatureAcceptance'];
+  if (!isRecord(acceptance)) problems.push('policy: "signatureAcceptance" must be an object');
+  else {
+    onlyKeys(acceptance, 'signatureAcceptance', ['digests', 'publicKeys']);
+    const digests = acceptance['digests'];
+    if (!isRecord(digests)) problems.push('signatureAcceptance: "digests" must be an object');
+    else
+      for (const [name, rule] of Object.entries(digests)) {
+        const where = `signatureAcceptance.digests.${name}`;
+        if (!(digestNames as readonly string[]).includes(name)) problems.push(`${where}: not a digest the validator knows (${digestNames.join(', ')})`);
+        if (!isRecord(rule)) problems.push(`${where}: must be an object`);
+        else {
+          onlyKeys(rule, where, ['acceptableUntil']);
+          date(rule['acceptableUntil'], where);
+        }
+      }
+    const keys = acceptance['publicKeys'];
+    if (!isRecord(keys)) problems.push('signatureAcceptance: "publicKeys" must be an object');
+    else
+      for (const [name, steps] of Object.entries(keys)) {
+        const where = `signatureAcceptance.publicKeys.${name}`;
+        if (!(keyAlgorithms as readonly string[]).includes(name)) problems.push(`${where}: not a key type the validator knows (${keyAlgorithms.join(', ')})`);
+        if (!Array.isArray(steps)) problems.push(`${where}: must be an array of steps`);
+        else
+          steps.forEach((step: unknown, i) => {
+            const at = `${where}[${i}]`;
+            if (!isRecord(step)) return void problems.push(`${at}: must be an object`);
+            onlyKeys(step, at, ['minBits', 'acceptableUntil']);
+            if (!Number.isInteger(step['minBits']) || (step['minBits'] as number) <= 0) problems.push(`${at}: "minBits" must be a positive integer`);
+            date(step['acceptableUntil'], at);
+          });
+      }
+  }
+
+  const revocation = value['revocation'];
+  if (!isRecord(revocation)) problems.push('policy: "revocation" must be an object');
+  else {
+    onlyKeys(revocation, 'revocation', ['requireEvidence', 'caWithoutRevocationSource', 'fetchOnline', 'timeoutMs']);
+    for (const k of ['requireEvidence', 'fetchOnline']) {
+      if (typeof revocation[k] !== 'boolean') problems.push(`revocation: "${k}" must be true or false`);
+    }
+    const ca = revocation['caWithoutRevocationSource'];
+    if (ca !== undefined && ca !== 'error' && ca !== 'warning') problems.push('revocation: "caWithoutRevocationSource" must be "error" or "warning"');
+    const timeout = revocation['timeoutMs'];
+    if (!Number.isInteger(timeout) || (timeout as number) <= 0 || (timeout as number) > 60_000) {
+      problems.push('revocation: "timeoutMs" must be an integer from 1 to 60000');
+    }
+  }
+  return problems.length > 0 ? { problems } : { policy: value as unknown as ValidationPolicy };
+}

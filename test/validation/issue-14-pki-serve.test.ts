@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DocumentReport } from '../../src/validation/index.js';
+import { defaultValidationPolicy, type DocumentReport } from '../../src/validation/index.js';
 import { makeBasePdf } from '../support/pdf-fixtures.js';
 import { freePort } from '../support/pg-cluster.js';
 import { tempDir } from '../support/tmp.js';
@@ -145,6 +145,50 @@ describe('issue 14: a signer revoked before signing, judged against `signet pki 
           f.severity === 'error' &&
           /before the claimed signing time/.test(f.message),
       ),
+    );
+  });
+
+  it('--policy: an operator tightens the policy (EC from 384 bits): the P-256 signer is CRYPTO_CONSTRAINTS_FAILURE_NO_POE under its name; a policy that does not fit is refused', async (t) => {
+    if (!requireTools(t, 'openssl')) return;
+    const strict = {
+      ...defaultValidationPolicy,
+      name: 'operator-strict',
+      signatureAcceptance: {
+        ...defaultValidationPolicy.signatureAcceptance,
+        publicKeys: { EC: [{ minBits: 384 }] },
+      },
+    };
+    const policyFile = join(dir, 'strict.json');
+    writeFileSync(policyFile, JSON.stringify(strict));
+    const judged = await signet(
+      'verify',
+      signed,
+      '--trust',
+      root,
+      '--offline',
+      '--json',
+      '--policy',
+      policyFile,
+    );
+    assert.equal(judged.status, 1, judged.stderr);
+    const s = (JSON.parse(judged.stdout) as DocumentReport).signatures[0];
+    assert.equal(s?.indication, 'INDETERMINATE', JSON.stringify(s?.findings));
+    assert.equal(s?.subIndication, 'CRYPTO_CONSTRAINTS_FAILURE_NO_POE');
+    assert.ok(
+      s?.findings?.some(
+        (f) => f.code === 'ERR_VALIDATION_WEAK_ALGORITHM' && /operator-strict/.test(f.message),
+      ),
+    );
+    const badFile = join(dir, 'bad.json');
+    writeFileSync(
+      badFile,
+      JSON.stringify({ ...strict, revocation: { ...strict.revocation, requireEvidense: false } }),
+    );
+    const bad = await signet('verify', signed, '--trust', root, '--offline', '--policy', badFile);
+    assert.equal(bad.status, 1);
+    assert.match(
+      bad.stderr,
+      /^error: ERR_CLI_INPUT: the validation policy '.*bad\.json' does not fit: revocation: unknown key "requireEvidense"/,
     );
   });
 

@@ -6,17 +6,19 @@ import { CrlClient, OcspClient, revocationSourceFromClients } from '../../pki/in
 import {
   defaultValidationPolicy,
   fetchRevocationEvidence,
+  readValidationPolicy,
   verifyPdfLongTerm,
   type DocumentReport,
   type RevocationMode,
   type SignatureReport,
+  type ValidationPolicy,
 } from '../../validation/index.js';
 import type { Command } from '../command.js';
 import { CliError } from '../errors.js';
 import { readInputFile, readSecretFile } from './sign-options.js';
 import { pemCertificates } from './pem.js';
 
-const usage = `usage: signet verify IN.pdf [--trust ROOT.pem …] [--offline] [--json] [--password-file F]
+const usage = `usage: signet verify IN.pdf [--trust ROOT.pem …] [--offline] [--json] [--password-file F] [--policy POLICY.json]
 
 Checks every signature: ByteRange structure and coverage, the CMS signature and message digest,
 and a certification path to the trust anchors given with --trust; then signature and document
@@ -25,7 +27,9 @@ the document's DSS lacks is fetched online (OCSP, then CRL, from the certificate
 --offline forbids it. Without revocation evidence a signature is INDETERMINATE / TRY_LATER. Each
 problem names its finding code and the EN 319 102-1 check; a file that cannot be read still gets
 a report (TOTAL-FAILED / FORMAT_FAILURE). An encrypted file opens with the empty user password, or
-the one in --password-file. Exit code 0 only when every signature is TOTAL-PASSED.`;
+the one in --password-file. --policy judges with another validation policy than the default (the
+shape of docs/validation.md's default policy; a file that does not fit it is refused). Exit code 0
+only when every signature is TOTAL-PASSED.`;
 
 /** The signer certificate's EN 319 412-5 claims in words. */
 function describeQc(qc: NonNullable<SignatureReport['qcStatements']>): string {
@@ -61,6 +65,20 @@ function describe(s: SignatureReport): string {
   return lines.join('\n');
 }
 
+/** The validation policy in `path` (JSON, the shape of default-policy.json), or ERR_CLI_INPUT naming what does not fit. */
+function loadPolicy(path: string): ValidationPolicy {
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(readInputFile(path, 'validation policy')).toString('utf8'));
+  } catch (cause) {
+    if (cause instanceof CliError) throw cause;
+    throw new CliError('ERR_CLI_INPUT', `the validation policy '${path}' is not JSON`, { cause });
+  }
+  const read = readValidationPolicy(json);
+  if ('problems' in read) throw new CliError('ERR_CLI_INPUT', `the validation policy '${path}' does not fit: ${read.problems.join('; ')}`);
+  return read.policy;
+}
+
 /** The file-level verdict of a file that could not be read (every file gets a report). */
 function describeDocument(report: DocumentReport): string[] {
   if (report.indication === undefined) return [];
@@ -79,7 +97,7 @@ export const verifyCommand: Command = {
     try {
       parsed = parseArgs({
         args: [...argv],
-        options: { trust: { type: 'string', multiple: true }, json: { type: 'boolean' }, offline: { type: 'boolean' }, 'password-file': { type: 'string' } },
+        options: { trust: { type: 'string', multiple: true }, json: { type: 'boolean' }, offline: { type: 'boolean' }, 'password-file': { type: 'string' }, policy: { type: 'string' } },
         allowPositionals: true,
       });
     } catch (cause) {
@@ -90,12 +108,12 @@ export const verifyCommand: Command = {
     const anchors = (parsed.values.trust ?? []).flatMap((p) => pemCertificates(readInputFile(p, 'trust anchor file')));
     const passwordFile = parsed.values['password-file'];
     const password = passwordFile === undefined ? {} : { password: readSecretFile(passwordFile, 'the PDF password file') };
+    const policy = parsed.values.policy === undefined ? defaultValidationPolicy : loadPolicy(parsed.values.policy);
     readInputFile(input, 'PDF'); // a clear error for a missing file before opening it lazily
     const source = FileSource.open(input);
     try {
       // EN 319 102-1 §5.2.5: revocation evidence the document lacks is fetched (OCSP, then CRL,
       // from the certificate's AIA/CDP, each lookup bounded) unless --offline forbids it.
-      const policy = defaultValidationPolicy;
       // One document for the revocation lookups and the validation: its streams are decoded once
       // and one decode budget covers both (issue 15); a file that cannot be opened is reported by
       // the validation, from the source.
