@@ -6,11 +6,12 @@ import { copyFile } from 'node:fs/promises';
 import { rmSync } from 'node:fs';
 import type { Signer } from '../cms/signer.js';
 import { FileSource, type ByteSource } from '../pdf/index.js';
-import { finishSignature, finishUpdates } from './finish-signature.js';
+import { finishSignature, finishUpdates, signatureContainer } from './finish-signature.js';
 import { planFor, planLevel } from './level-plan.js';
 import { preparedFromJson } from './prepared-json.js';
 import { prepareSignature } from './prepare-signature.js';
 import { appendToSpool, temporaryPathFor } from './signature-sink.js';
+import { documentTimestampCapacity } from './timestamp-reserve.js';
 import type { LevelOptions, LevelPlan, PrepareOptions, PreparedDocument, PreparedSignature } from './types.js';
 
 /** Options of the one-shot helpers: PrepareOptions minus what the Signer provides, plus the level. */
@@ -60,14 +61,34 @@ export async function completeSignature(
   signature: Uint8Array,
   options: CompleteOptions,
 ): Promise<Uint8Array> {
-  // The reserve was taken by the caller: the plan keeps the level and its sources.
+  // The reserve was taken by the caller: the plan keeps the level and its sources. For B-LTA the
+  // signature-time-stamp token measures the document timestamp's room when both use one digest
+  // (as planLevel does), instead of one more token from the TSA per completion.
   const plan = planFor(options);
+  const documentDigest = options.timestampDigestAlgorithm ?? 'SHA-256';
+  let tokenSize: number | undefined;
+  const { timestamper } = options;
+  const measuring: LevelPlan =
+    plan.level === 'B-LTA' && timestamper !== undefined
+      ? {
+          ...plan,
+          timestamper: {
+            timestamp: async (digest, digestAlgorithm) => {
+              const token = await timestamper.timestamp(digest, digestAlgorithm);
+              if (digestAlgorithm === documentDigest) tokenSize = token.length;
+              return token;
+            },
+          },
+        }
+      : plan;
   const document = preparedFromJson(prepared, {
-    plan,
+    plan: measuring,
     ...(options.document === undefined ? {} : { source: options.document }),
     ...(options.password === undefined ? {} : { password: options.password }),
   });
-  const parts = await finishUpdates(document, { kind: 'signature', signature });
+  const cms = await signatureContainer(document, { kind: 'signature', signature });
+  const measured = tokenSize === undefined ? plan : { ...plan, documentTimestampCapacity: documentTimestampCapacity(tokenSize) };
+  const parts = await finishUpdates({ ...document, plan: measured }, { kind: 'cms', cms });
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { digestOf, type Signer } from '../../src/cms/index.js';
+import { digestOf, type DigestAlgorithm, type Signer } from '../../src/cms/index.js';
 import { isSignetError } from '../../src/core/errors.js';
 import {
   completeSignature,
@@ -165,7 +165,12 @@ describe('PAdES levels B-T, B-LT, B-LTA', () => {
     // Another process signs the DTBS (here: the same key through the Signer).
     const roundTripped = JSON.parse(JSON.stringify(prepared)) as typeof prepared;
     const signature = await alice.sign(new Uint8Array(Buffer.from(roundTripped.signedAttributes, 'base64')));
-    const updates = await completeSignature(roundTripped, signature, { ...level, document: pdf });
+    // Issue 19: the signature-time-stamp token measures the document timestamp's room — two
+    // tokens per completion (the signature's and the document's), not a third to measure.
+    let tokens = 0;
+    const timestamper = { timestamp: (digest: Uint8Array, alg: DigestAlgorithm) => (tokens++, pki.timestamper.timestamp(digest, alg)) };
+    const updates = await completeSignature(roundTripped, signature, { ...level, timestamper, document: pdf });
+    assert.equal(tokens, 2, 'TSA requests of one B-LTA completion');
     const path = join(pki.dir, 'two-phase.pdf');
     writeFileSync(path, Buffer.concat([pdf, updates]));
     await judge(path, { signatures: 1, signatureTimestamps: 1, documentTimestamps: 1 });
