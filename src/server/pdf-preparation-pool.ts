@@ -128,9 +128,20 @@ function shared(bytes: Uint8Array): Uint8Array {
   return copy;
 }
 
+/** Parts from this size on are put in shared memory (smaller ones, the updates, are cloned). */
+const SHARE_FROM = 64 * 1024;
+
 /**
- * The parts of `document` for a worker (`sourceParts`: the original, then each update): parts in
- * shared memory as they are, a file read once into shared memory, the updates (small) cloned.
+ * The shared copy of each large part already sent (an original phase one did not share — a web
+ * gateway job's, opened from its sealed blob at Sign —, a spooled file): the next step of the
+ * same extension sends it again without copying. Held as long as the part is.
+ */
+const sharedParts = new WeakMap<ByteSource, Uint8Array>();
+
+/**
+ * The parts of `document` for a worker (`sourceParts`: the original, then each update): a part in
+ * shared memory as it is, a large one copied (a file read) into shared memory once per part, the
+ * small ones (the updates) cloned.
  *
  * @example
  * ```ts
@@ -139,9 +150,19 @@ function shared(bytes: Uint8Array): Uint8Array {
  */
 export function workerParts(document: ByteSource): Uint8Array[] {
   return sourceParts(document).map((part) => {
-    if (part.readInto === undefined) return part.read(0, part.length);
-    const into = new Uint8Array(new SharedArrayBuffer(part.length));
-    return into.subarray(0, part.readInto(0, into));
+    const known = sharedParts.get(part);
+    if (known !== undefined) return known;
+    let bytes: Uint8Array;
+    if (part.readInto === undefined) {
+      bytes = part.read(0, part.length);
+      if (bytes.buffer instanceof SharedArrayBuffer || bytes.length < SHARE_FROM) return bytes;
+      bytes = shared(bytes);
+    } else {
+      const into = new Uint8Array(new SharedArrayBuffer(part.length));
+      bytes = into.subarray(0, part.readInto(0, into));
+    }
+    sharedParts.set(part, bytes);
+    return bytes;
   });
 }
 

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { oids } from '../../src/cms/index.js';
 import { isSignetError } from '../../src/core/errors.js';
 import { appendedSource, extendPdf, listPdfSignatures, signPdf } from '../../src/pades/index.js';
-import { FileSource, PdfDocument } from '../../src/pdf/index.js';
+import { FileSource, PdfDocument, bytesSource } from '../../src/pdf/index.js';
 import { derToPem } from '../../src/pki/index.js';
 import { createPdfPreparer, workerParts } from '../../src/server/pdf-preparation-pool.js';
 import { makeNssDb } from '../support/judges.js';
@@ -41,11 +41,32 @@ describe('issues 15 and 20: B-LT/B-LTA extension on the document workers', () =>
     const signer = await s.addSigner('lena');
     const token = await s.login(signer);
     const pdf = dssStreamBombs(makeBasePdf({ text: 'a DSS that inflates' }), 8, 16);
-    const sad = await s.authorize(signer, token, [
-      createHash('sha256').update(pdf).digest('base64'),
-    ]);
+    const plain = makeBasePdf({ text: 'signed first' });
+    const [sad, plainSad] = [
+      await s.authorize(signer, token, [createHash('sha256').update(pdf).digest('base64')]),
+      await s.authorize(signer, token, [createHash('sha256').update(plain).digest('base64')]),
+    ];
     // B-LT holds a signature-time-stamp: the in-process TSA stamps only at the database's time.
     s.clock.followRealTime();
+    // A server that has signed at B-LT once: its first signature's one-time costs on this thread
+    // (modules, ASN.1 schemas, code not yet compiled: up to 660 ms at load 17) are not the bomb's.
+    const first = await s.csc(
+      'signatures/signDoc',
+      {
+        credentialID: signer.credentialId,
+        SAD: plainSad,
+        documents: [
+          {
+            document: Buffer.from(plain).toString('base64'),
+            signature_format: 'P',
+            conformance_level: 'AdES-B-LT',
+            signAlgo: oids.ecdsa_with_SHA256,
+          },
+        ],
+      },
+      { bearer: token },
+    );
+    assert.equal(first.statusCode, 200, first.body);
     const probes = await probeLoop(`${url}/health/ready`);
     const elu = performance.eventLoopUtilization();
     // The server's own loop, so that a slow probe says whether this thread was held or the
@@ -107,16 +128,21 @@ describe('issues 15 and 20: B-LT/B-LTA extension on the document workers', () =>
     assert.ok(sig?.isValid && sig.isTrusted, sig?.text);
 
     // Inline (signDoc without the workers' extension) the same run held the loop for 5 s: worst
-    // probe 5049 ms, loop busy 72 % of the time (load average 11). On the workers the p90 is
-    // 17–30 ms; the worst probe (80–470 ms at load 12–18 on 2 cores) is the server's loop itself,
-    // held near the end — the event-loop delay's maximum matches it — by the OCSP responses'
-    // checks of the evidence fetch (certificate parses and signature verifications, 30–60 ms of
-    // CPU cold, CPU profile) stretched by the other processes; GC pauses (≤ 80 ms) explain some
-    // smaller ones, the document's copying none (shared memory now; this file is 300 KB). So the
-    // bound is on the 90th percentile, the worst probe under half a second.
+    // probe 5049 ms, loop busy 72 % of the time (load average 11). On the workers, after one
+    // ordinary B-LT signDoc (SHOW_COSTS=1 prints the figures): p90 23–28 ms, worst 90–221 ms at
+    // load 12–16 on 2 cores. The worst probe is the server's loop itself (the loop delay's maximum
+    // matches it), held by the OCSP responses' checks of the evidence fetch (certificate parses,
+    // signature verifications: CPU profile) stretched by the other processes; GC pauses (≤ 80 ms)
+    // explain smaller ones, the document's copying none (shared memory; this file is 300 KB).
+    // Without the warm-up signDoc the first signature's one-time costs add up to 660 ms at load
+    // 17. So the bound is on the 90th percentile, the worst probe under half a second.
     assert.deepEqual(failures, []);
     const sorted = [...latencies].sort((x, y) => x - y);
     const seen = `${latencies.map((l) => l.toFixed(1)).join(' ')}; server loop delay max ${(delay.max / 1e6).toFixed(1)} ms`;
+    if (process.env['SHOW_COSTS'] === '1')
+      console.log(
+        `probes ${latencies.length}, p90 ${sorted[Math.floor(sorted.length * 0.9)]!.toFixed(1)} ms, worst ${sorted[sorted.length - 1]!.toFixed(1)} ms, loop delay max ${(delay.max / 1e6).toFixed(1)} ms, busy ${(busy.utilization * 100).toFixed(0)} %`,
+      );
     assert.ok(
       latencies.length >= 10,
       `probed ${latencies.length} times in ${elapsed.toFixed(0)} ms`,
@@ -217,6 +243,14 @@ describe('issues 15 and 20: B-LT/B-LTA extension on the document workers', () =>
       'the original part is the shared memory itself',
     );
     assert.deepEqual(parts.slice(1), updates);
+    // An original phase one did not share (a web job's, opened at Sign) is copied into shared
+    // memory at the first step and sent as it is at the next.
+    const opened = bytesSource(makeBasePdf({ text: 'opened at Sign', extraStreamBytes: 100_000 }));
+    const [first] = workerParts(appendedSource(opened, updates[0]!));
+    const [next] = workerParts(appendedSource(appendedSource(opened, updates[0]!), updates[1]!));
+    assert.ok(first!.buffer instanceof SharedArrayBuffer);
+    assert.equal(next, first, 'the same shared copy');
+    assert.deepEqual(Buffer.from(first!), Buffer.from(opened.read(0, opened.length)));
     // A spooled file is read once, into shared memory.
     const path = join(tempDir(t), 'spooled.pdf');
     writeFileSync(path, pdf);
