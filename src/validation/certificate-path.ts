@@ -1,10 +1,12 @@
 /**
  * Builds and checks a certification path from the signer's certificate to a trust anchor
- * (RFC 5280 §6.1, simplified: signatures, validity at the given time, CA basic constraints).
- * Revocation is not checked here yet.
+ * (RFC 5280 §6.1: signatures, validity at the given time, CA basic constraints, and the key
+ * usage, path length and critical-extension rules of path-constraints.ts; no name constraints or
+ * policy mapping: a critical one of those fails the path). Revocation is path-revocation.ts's.
  */
 import { createHash, X509Certificate } from 'node:crypto';
 import type { ChainStatus } from './types.js';
+import { pathConstraintProblems } from './path-constraints.js';
 
 const MAX_PATH = 10;
 
@@ -34,6 +36,15 @@ function within(cert: X509Certificate, at: Date): boolean {
   return new Date(cert.validFrom) <= at && at <= new Date(cert.validTo);
 }
 
+/**
+ * `cert` names `issuer` as its issuer and carries its signature. Not X509Certificate.checkIssued:
+ * OpenSSL's check also refuses an issuer whose key usage lacks keyCertSign, which would hide a
+ * path that exists but breaks a constraint (CHAIN_CONSTRAINTS_FAILURE) as no path at all.
+ */
+function issuedBy(cert: X509Certificate, issuer: X509Certificate): boolean {
+  return cert.issuer === issuer.subject && cert.verify(issuer.publicKey);
+}
+
 /** The path found (leaf first) and its status. */
 export interface PathResult {
   readonly status: ChainStatus;
@@ -57,7 +68,7 @@ export function buildCertificatePath(
 
   let current = leaf;
   for (let depth = 0; depth < MAX_PATH; depth++) {
-    const anchor = trust.find((a) => a.fingerprint256 === current.fingerprint256 || (current.checkIssued(a) && current.verify(a.publicKey)));
+    const anchor = trust.find((a) => a.fingerprint256 === current.fingerprint256 || issuedBy(current, a));
     if (anchor) {
       if (anchor.fingerprint256 !== current.fingerprint256) chain.push(anchor);
       const expired = chain.filter((c) => !within(c, at));
@@ -65,15 +76,12 @@ export function buildCertificatePath(
         problems.push(`certificate not valid at ${at.toISOString()}: ${expired.map((c) => c.subject.replace(/\n/g, ', ')).join('; ')}`);
         return { status: 'expired', chain, problems };
       }
-      const notCa = chain.slice(1).filter((c) => !c.ca);
-      if (notCa.length > 0) {
-        problems.push('an issuer in the path is not a CA (basicConstraints)');
-        return { status: 'invalid', chain, problems };
-      }
+      const constraints = pathConstraintProblems(chain, true);
+      if (constraints.length > 0) return { status: 'invalid', chain, problems: [...problems, ...constraints] };
       return { status: 'trusted', chain, problems };
     }
     const issuer = candidates.find(
-      (c) => c.fingerprint256 !== current.fingerprint256 && current.checkIssued(c) && current.verify(c.publicKey),
+      (c) => c.fingerprint256 !== current.fingerprint256 && issuedBy(current, c),
     );
     if (!issuer) break;
     chain.push(issuer);
