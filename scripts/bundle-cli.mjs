@@ -9,8 +9,8 @@
 //
 // Stays unbundled: npm packages, and the other commands (the server locates its workers and
 // assets by import.meta.url); bin/signet.js runs those from dist/cli/, so no process holds two
-// copies of a module (two SignetError classes would break instanceof). esbuild comes with tsx
-// and vite; without it the step is skipped and the CLI runs from dist/.
+// copies of a module (two SignetError classes would break instanceof). esbuild is a development
+// dependency (the build needs it); without it the step is skipped and the CLI runs from dist/.
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 
