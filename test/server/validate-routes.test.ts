@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import type { FastifyInstance } from 'fastify';
@@ -50,7 +50,7 @@ async function validateServer(
   kind: (typeof storeKinds)[number],
   env: NodeJS.ProcessEnv = {},
   extra: { readonly maxBytes?: number; readonly documents?: PooledPdfPreparer } = {},
-): Promise<{ app: FastifyInstance; services: Services } | undefined> {
+): Promise<{ app: FastifyInstance; services: Services; dataDir: string } | undefined> {
   const base = await serverEnv(t, kind);
   if (!base) return undefined;
   const services = await openServices(t, base);
@@ -68,7 +68,14 @@ async function validateServer(
     ],
   });
   t.after(() => app.close());
-  return { app, services };
+  return { app, services, dataDir: base.dataDir };
+}
+
+/** Every file under `dir` (the data directory: database, WAL, keys, CA). */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? filesUnder(join(dir, e.name)) : e.isFile() ? [join(dir, e.name)] : [],
+  );
 }
 
 /** A PDF signed with a key whose certificate the service's own CA issued (what its credentials get). */
@@ -134,6 +141,17 @@ for (const kind of storeKinds) {
       const plain = await post(s.app, makeBasePdf());
       assert.equal(plain.statusCode, 200);
       assert.deepEqual(plain.json<Answer>().signatures, []);
+
+      // Issue 14: the document is not stored — no file of the data directory (on sqlite, the
+      // database and its WAL too) holds the signed file's trailer /ID or its first 512 bytes.
+      const id = /\/ID\s*\[\s*<([0-9A-Fa-f]{32})>/.exec(Buffer.from(signed).toString('latin1'))?.[1];
+      assert.ok(id, 'the signed file has an /ID');
+      const firstRange = Buffer.from(signed.subarray(0, 512));
+      const holding = filesUnder(s.dataDir).filter((f) => {
+        const bytes = readFileSync(f);
+        return bytes.includes(Buffer.from(id, 'latin1')) || bytes.includes(firstRange);
+      });
+      assert.deepEqual(holding, []);
     });
   });
 }
