@@ -11,6 +11,8 @@ const message = Buffer.from('signed off the event loop');
 const digest = createHash('sha256').update(message).digest();
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+// Not cheap to sign with (signing-pool.ts isCheapToSign): always signed on a thread.
+const p521 = generateKeyPairSync('ec', { namedCurve: 'P-521' });
 
 describe('SigningPool', () => {
   it('makes the same RSASSA-PKCS1-v1_5 signature as the calling thread, and verifying PSS and ECDSA ones', async (t) => {
@@ -68,20 +70,39 @@ describe('SigningPool', () => {
 
   it('refuses past its queue bound (ERR_KEY_BACKEND_BUSY) and fails waiting signatures on close (ERR_KEY_BACKEND_CLOSED)', async () => {
     const pool = new SigningPool(1, { maxQueued: 2 });
-    const request = { scheme: 'RSASSA-PKCS1-v1_5', digestAlgorithm: 'SHA-256', digest } as const;
-    const first = pool.sign(rsa.privateKey, request);
-    const second = pool.sign(rsa.privateKey, request);
-    await assert.rejects(pool.sign(rsa.privateKey, request), (e) => isSignetError(e, 'ERR_KEY_BACKEND_BUSY'));
+    const request = { scheme: 'ECDSA', digestAlgorithm: 'SHA-256', digest } as const;
+    const first = pool.sign(p521.privateKey, request);
+    const second = pool.sign(p521.privateKey, request);
+    await assert.rejects(pool.sign(p521.privateKey, request), (e) => isSignetError(e, 'ERR_KEY_BACKEND_BUSY'));
     await Promise.all([first, second]);
-    const waiting = assert.rejects(pool.sign(rsa.privateKey, request), (e) => isSignetError(e, 'ERR_KEY_BACKEND_CLOSED'));
+    const waiting = assert.rejects(pool.sign(p521.privateKey, request), (e) => isSignetError(e, 'ERR_KEY_BACKEND_CLOSED'));
     await pool.close();
     await waiting;
   });
 
+  it('issue 19: signs with a cheap key on the calling thread while nothing waits, once per turn of the event loop; a batch and other keys go to the threads', async (t) => {
+    const pool = new SigningPool(1);
+    t.after(() => pool.close());
+    const ecdsa = { scheme: 'ECDSA', digestAlgorithm: 'SHA-256', digest } as const;
+    const pkcs1 = { scheme: 'RSASSA-PKCS1-v1_5', digestAlgorithm: 'SHA-256', digest } as const;
+    assert.ok(verify('sha256', message, ec.publicKey, await pool.sign(ec.privateKey, ecdsa)));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.ok(verify('sha256', message, rsa.publicKey, await pool.sign(rsa.privateKey, pkcs1)));
+    assert.equal(pool.running, 0, 'one P-256 and one RSA-2048 signature, each alone in its turn: no thread started');
+    const batch = await Promise.all(Array.from({ length: 5 }, () => pool.sign(ec.privateKey, ecdsa)));
+    for (const s of batch) assert.ok(verify('sha256', message, ec.publicKey, s));
+    assert.equal(pool.running, 1, 'five signatures in one turn: the first inline at most, the others on the thread');
+    const other = new SigningPool(1);
+    t.after(() => other.close());
+    assert.ok(verify('sha256', message, p521.publicKey, await other.sign(p521.privateKey, ecdsa)));
+    assert.equal(other.running, 1, 'P-521 is signed on a thread');
+    await assert.rejects(other.sign(ec.privateKey, { ...ecdsa, digest: digest.subarray(1) }), (e) => isSignetError(e, 'ERR_KEY_DIGEST_INVALID'));
+  });
+
   it('SoftwareKeystore with signingThreads signs through the shared pool', async (t) => {
     const ks = await SoftwareKeystore.open({ dir: tempDir(t), kek: Kek.generate(), signingThreads: 1 });
-    const { ref, publicKey } = await ks.generateKey({ type: 'RSA', bits: 2048 }, 'pooled');
-    const signature = await ks.sign(ref, { scheme: 'RSASSA-PKCS1-v1_5', digestAlgorithm: 'SHA-256', digest });
+    const { ref, publicKey } = await ks.generateKey({ type: 'EC', curve: 'P-521' }, 'pooled');
+    const signature = await ks.sign(ref, { scheme: 'ECDSA', digestAlgorithm: 'SHA-256', digest });
     assert.ok(verify('sha256', message, { key: Buffer.from(publicKey), format: 'der', type: 'spki' }, signature));
     assert.equal(SigningPool.shared(1).running, 1);
   });
