@@ -103,13 +103,9 @@ export async function chooseCredentialKey(
   tried: ReadonlySet<CredentialKeyEntry> = new Set(),
 ): Promise<ChosenKey> {
   const pool = keyPoolOf(deps);
-  let last: unknown = new CscError(
-    'ERR_CSC_KEY_UNAVAILABLE',
-    'The signing key is not available; the authorization was not used',
-    {
-      detail: { credential: row.id, reason: 'no further key to try' },
-    },
-  );
+  // Made only when every candidate failed: an error captures its stack when it is constructed,
+  // which every signHash paid for here (issue 19).
+  let last: unknown;
   for (const entry of pool.order(candidates.filter((c) => !tried.has(c)))) {
     const release = pool.acquire(entry, signatures);
     try {
@@ -123,7 +119,10 @@ export async function chooseCredentialKey(
       last = err;
     }
   }
-  throw last;
+  throw last ??
+    new CscError('ERR_CSC_KEY_UNAVAILABLE', 'The signing key is not available; the authorization was not used', {
+      detail: { credential: row.id, reason: 'no further key to try' },
+    });
 }
 
 /** Key errors that say the token (or the path to it) failed, not the request. */
