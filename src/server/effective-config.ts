@@ -181,6 +181,10 @@ export function effectiveConfiguration(
       ? `${env['SIGNET_TRUST_ANCHORS_FILE'] ?? ''} (${validate.extraAnchors.length} certificates)`
       : undefined,
   );
+  put(
+    'SIGNET_VALIDATION_POLICY_FILE',
+    isSet(env, 'SIGNET_VALIDATION_POLICY_FILE') ? `${env['SIGNET_VALIDATION_POLICY_FILE'] ?? ''} (${validate.policy.name})` : `(${validate.policy.name})`,
+  );
 
   // Signing requests (CSC)
   put('SIGNET_SIGNING_ABANDON_AFTER_MS', signing.abandonAfterMs);

@@ -16,7 +16,7 @@ import { PadesError, baselinePlan, planData, sourceParts, type ExtensionWork, ty
 import type { ParseLimits } from '../core/limits.js';
 import { isSignetError } from '../core/errors.js';
 import { PdfError, bytesSource, parseLimitsFromEnvironment, type ByteSource, type PdfErrorCode } from '../pdf/index.js';
-import type { DocumentReport, RevocationMode, WantedRevocation } from '../validation/index.js';
+import type { DocumentReport, RevocationMode, ValidationPolicy, WantedRevocation } from '../validation/index.js';
 import { ServerError } from './errors.js';
 import type { DocumentJob, DocumentJobResult } from './pdf-preparation-worker.js';
 import { createWorkerPool, type WorkerFailure, type WorkerPoolStats } from './worker-pool.js';
@@ -46,6 +46,7 @@ export interface PooledPdfPreparer extends DocumentPreparer {
     trustAnchors: readonly Uint8Array[],
     at: Date,
     revocation?: RevocationMode | ((wanted: readonly WantedRevocation[]) => Promise<RevocationMode>),
+    policy?: ValidationPolicy,
   ): Promise<DocumentReport>;
   /** The B-LT/B-LTA extension's document steps on the same workers (finishSignature's `extension`). */
   readonly extension: ExtensionWork;
@@ -214,8 +215,8 @@ export function createPdfPreparer(options: PdfPreparerOptions = {}): PooledPdfPr
       if (!('pages' in result)) throw new ServerError('ERR_SERVER_PDF_UNREADABLE', 'the worker answered another task');
       return result.pages;
     },
-    async validate(pdf, trustAnchors, at, revocation) {
-      const job = { task: 'validate', pdf: shared(pdf), trustAnchors, at } as const;
+    async validate(pdf, trustAnchors, at, revocation, policy) {
+      const job = { task: 'validate', pdf: shared(pdf), trustAnchors, at, ...(policy === undefined ? {} : { policy }) } as const;
       const result =
         typeof revocation === 'function'
           ? await run({ ...job, revocation: 'ask' }, (wanted) => revocation(wanted as readonly WantedRevocation[]))

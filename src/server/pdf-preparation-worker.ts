@@ -23,7 +23,7 @@ import {
   type PreparedDocument,
 } from '../pades/index.js';
 import { PdfDocument, bytesSource, type ByteSource } from '../pdf/index.js';
-import { revocationWanted, verifyPdfLongTerm, type DocumentReport, type RevocationMode, type WantedRevocation } from '../validation/index.js';
+import { revocationWanted, verifyPdfLongTerm, type DocumentReport, type RevocationMode, type ValidationPolicy, type WantedRevocation } from '../validation/index.js';
 
 /**
  * One job (all structured-clonable): prepare a signature, plan or write the extension of a signed
@@ -43,6 +43,8 @@ export type DocumentJob =
       readonly at: Date;
       /** `ask`: the worker asks the caller with the document's wanted revocation lookups ({@link WantedRevocation}[]) and validates with the answer. */
       readonly revocation?: RevocationMode | 'ask';
+      /** The validation policy (absent: the default). */
+      readonly policy?: ValidationPolicy;
     };
 
 /** The answer: the result, or the coded error that refused the document. */
@@ -74,7 +76,7 @@ async function run(job: DocumentJob, ask: Ask): Promise<DocumentJobResult> {
   if (job.task === 'extension-write') return { extensionWrite: writeExtension(joined(job.parts), job.request) };
   if (job.task === 'pages') return { pages: PdfDocument.open(job.pdf).pages().length };
   const { at, trustAnchors } = job;
-  const options = { trustAnchors, clock: { now: () => at }, unreadable: 'throw' } as const;
+  const options = { trustAnchors, clock: { now: () => at }, unreadable: 'throw', ...(job.policy === undefined ? {} : { policy: job.policy }) } as const;
   if (job.revocation !== 'ask') {
     return { report: verifyPdfLongTerm(job.pdf, { ...options, ...(job.revocation === undefined ? {} : { revocation: job.revocation }) }) };
   }

@@ -204,6 +204,7 @@ export function validateOptionsFor(
     maxBytes: settings.maxBytes,
     authenticate: requireWebUser,
     revocation: cachedRevocationSource(revocationSourceFromClients({ ocsp, crl: rootCrlClient(services) }), services.clock, 60_000),
+    policy: settings.policy,
     ...(documents === undefined ? {} : { documents }),
   };
 }

@@ -13,6 +13,7 @@ import type { FastifyInstance } from 'fastify';
 import { loadLocalSigner } from '../../src/keys/local/index.js';
 import { signPdf } from '../../src/pades/index.js';
 import { derToPem } from '../../src/pki/index.js';
+import { defaultValidationPolicy } from '../../src/validation/index.js';
 import { buildServer, type Services } from '../../src/server/index.js';
 import { loadValidateSettings, validateRoutes } from '../../src/server/routes/validate-routes.js';
 import { validateOptionsFor } from '../../src/server/surfaces.js';
@@ -185,6 +186,33 @@ describe('POST /api/v1/validate: trust anchors and bad input', () => {
     assert.equal(r2.signatures[0]?.indication, 'INDETERMINATE', JSON.stringify(r2));
     assert.equal(r2.signatures[0]?.subIndication, 'TRY_LATER');
     assert.equal(r2.trustAnchors.length, 2);
+  });
+
+  it("SIGNET_VALIDATION_POLICY_FILE: an operator's policy (EC from 384 bits) makes the own CA's P-256 signature CRYPTO_CONSTRAINTS_FAILURE_NO_POE, inline and on the document workers; a file that does not fit stops the start", async (t) => {
+    const file = join(tempDir(t), 'policy.json');
+    const strict = {
+      ...defaultValidationPolicy,
+      name: 'operator-strict',
+      signatureAcceptance: { ...defaultValidationPolicy.signatureAcceptance, publicKeys: { EC: [{ minBits: 384 }] } },
+    };
+    writeFileSync(file, JSON.stringify(strict));
+    const documents = createPdfPreparer({ workers: 1, timeoutMs: 20_000 });
+    t.after(() => documents.close());
+    for (const extra of [{}, { maxBytes: 4 * 1024 * 1024, documents }]) {
+      const s = await validateServer(t, 'sqlite', { SIGNET_VALIDATION_POLICY_FILE: file }, extra);
+      assert.ok(s);
+      const answer = await post(s.app, await signedByServiceCa(s.services));
+      assert.equal(answer.statusCode, 200, answer.body);
+      const signature = answer.json<Answer & { signatures: { findings?: { code: string; message: string }[] }[] }>().signatures[0];
+      assert.equal(signature?.indication, 'INDETERMINATE', answer.body);
+      assert.equal(signature?.subIndication, 'CRYPTO_CONSTRAINTS_FAILURE_NO_POE');
+      assert.ok(signature?.findings?.some((f) => f.code === 'ERR_VALIDATION_WEAK_ALGORITHM' && /operator-strict/.test(f.message)), answer.body);
+    }
+    writeFileSync(file, JSON.stringify({ ...strict, revocation: { ...strict.revocation, fetchOnline: 'no' } }));
+    assert.throws(() => loadValidateSettings({ SIGNET_VALIDATION_POLICY_FILE: file }), {
+      code: 'ERR_SERVER_CONFIG',
+      message: /SIGNET_VALIDATION_POLICY_FILE \(.*policy\.json\) does not fit: revocation: "fetchOnline" must be true or false/,
+    });
   });
 
   it('refuses bad input with a stable code, never a 500: not a PDF, empty, too large, wrong type; bad settings stop the start', async (t) => {

@@ -24,9 +24,11 @@ import {
   defaultValidationPolicy,
   fetchRevocationEvidence,
   fetchWantedRevocation,
+  readValidationPolicy,
   verifyPdfLongTerm,
   type DocumentReport,
   type RevocationMode,
+  type ValidationPolicy,
 } from '../../validation/index.js';
 import { ServerError } from '../errors.js';
 import { fileFromMultipart } from '../multipart-pdf.js';
@@ -45,6 +47,8 @@ export interface ValidateRoutesOptions {
   readonly revocation?: RevocationSource;
   /** Document workers (heap limit, deadline) that read the PDF; absent: read on the caller's thread. */
   readonly documents?: Pick<PooledPdfPreparer, 'validate'>;
+  /** The validation policy (SIGNET_VALIDATION_POLICY_FILE); absent: the default policy. */
+  readonly policy?: ValidationPolicy;
 }
 
 /** Room for the multipart envelope (boundaries, part headers, small text fields) beyond the PDF's limit. */
@@ -53,11 +57,30 @@ const multipartOverhead = 64 * 1024;
 /** Default size limit of a PDF to validate (the consent documents' default, Contract 3). */
 export const defaultValidateMaxBytes = 20 * 1024 * 1024;
 
-/** The validate settings from the environment: SIGNET_VALIDATE_MAX_BYTES, SIGNET_TRUST_ANCHORS_FILE. */
+/** The validation policy of SIGNET_VALIDATION_POLICY_FILE (JSON, docs/validation.md), or the default; ERR_SERVER_CONFIG when it does not fit. */
+function loadValidationPolicy(env: NodeJS.ProcessEnv): ValidationPolicy {
+  const file = env['SIGNET_VALIDATION_POLICY_FILE'];
+  if (file === undefined || file === '') return defaultValidationPolicy;
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (cause) {
+    throw new ServerError('ERR_SERVER_CONFIG', `SIGNET_VALIDATION_POLICY_FILE (${file}) cannot be read as JSON`, { cause });
+  }
+  const read = readValidationPolicy(json);
+  if ('problems' in read) {
+    throw new ServerError('ERR_SERVER_CONFIG', `SIGNET_VALIDATION_POLICY_FILE (${file}) does not fit: ${read.problems.join('; ')}`);
+  }
+  return read.policy;
+}
+
+/** The validate settings from the environment: SIGNET_VALIDATE_MAX_BYTES, SIGNET_TRUST_ANCHORS_FILE, SIGNET_VALIDATION_POLICY_FILE. */
 export function loadValidateSettings(env: NodeJS.ProcessEnv): {
   readonly maxBytes: number;
   readonly extraAnchors: readonly Uint8Array[];
+  readonly policy: ValidationPolicy;
 } {
+  const policy = loadValidationPolicy(env);
   const text = env['SIGNET_VALIDATE_MAX_BYTES'];
   const maxBytes = text === undefined ? defaultValidateMaxBytes : Number(text);
   if (!Number.isSafeInteger(maxBytes) || maxBytes < 1024) {
@@ -67,7 +90,7 @@ export function loadValidateSettings(env: NodeJS.ProcessEnv): {
     );
   }
   const file = env['SIGNET_TRUST_ANCHORS_FILE'];
-  if (file === undefined || file === '') return { maxBytes, extraAnchors: [] };
+  if (file === undefined || file === '') return { maxBytes, extraAnchors: [], policy };
   let extraAnchors: Uint8Array[];
   try {
     extraAnchors = pemCertificates(readFileSync(file, 'latin1'));
@@ -84,7 +107,7 @@ export function loadValidateSettings(env: NodeJS.ProcessEnv): {
       'ERR_SERVER_CONFIG',
       `SIGNET_TRUST_ANCHORS_FILE (${file}) holds no PEM certificate`,
     );
-  return { maxBytes, extraAnchors };
+  return { maxBytes, extraAnchors, policy };
 }
 
 function subjectOf(der: Uint8Array): string {
@@ -125,10 +148,12 @@ export const validateRoutes: FastifyPluginAsync<ValidateRoutesOptions> = async (
 
   /** The report of `bytes`: on the document workers when there are some, else on this thread. */
   const validate = async (bytes: Uint8Array, at: Date): Promise<DocumentReport> => {
-    const timeoutMs = defaultValidationPolicy.revocation.timeoutMs;
+    const policy = options.policy ?? defaultValidationPolicy;
+    const timeoutMs = policy.revocation.timeoutMs;
     const workers = options.documents;
+    // A policy without online lookups: the document's DSS only.
+    const source = policy.revocation.fetchOnline ? options.revocation : undefined;
     if (workers !== undefined) {
-      const source = options.revocation;
       // One worker job, the document read once: the worker asks for the lookups it needs mid-job.
       return workers.validate(
         bytes,
@@ -137,13 +162,14 @@ export const validateRoutes: FastifyPluginAsync<ValidateRoutesOptions> = async (
         source === undefined
           ? { mode: 'offline' }
           : (wanted) => fetchWantedRevocation(wanted, { source, clock: options.clock, timeoutMs }),
+        policy,
       );
     }
     const revocation: RevocationMode =
-      options.revocation === undefined
+      source === undefined
         ? { mode: 'offline' }
         : await fetchRevocationEvidence(bytes, {
-            source: options.revocation,
+            source,
             trustAnchors: anchors,
             clock: options.clock,
             timeoutMs,
@@ -153,6 +179,7 @@ export const validateRoutes: FastifyPluginAsync<ValidateRoutesOptions> = async (
       clock: { now: () => at },
       unreadable: 'throw',
       revocation,
+      policy,
     });
   };
 
