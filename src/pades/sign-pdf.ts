@@ -10,7 +10,7 @@ import { finishSignature, finishUpdates, signatureContainer } from './finish-sig
 import { planFor, planLevel } from './level-plan.js';
 import { preparedFromJson } from './prepared-json.js';
 import { prepareSignature } from './prepare-signature.js';
-import { appendToSpool, temporaryPathFor } from './signature-sink.js';
+import { appendToSpool, temporaryPathFor, writeFileAtomicallySync } from './signature-sink.js';
 import { documentTimestampCapacity } from './timestamp-reserve.js';
 import type { LevelOptions, LevelPlan, PrepareOptions, PreparedDocument, PreparedSignature } from './types.js';
 
@@ -157,15 +157,17 @@ export async function signPdfFile(
   if (source.length <= WHOLE_FILE_MAX) {
     // Issue 18 §4: a small file is read with one call and written with one, without the thread
     // pool (a batch of 200 × 100 KB files spent its time in per-file system calls).
-    let bytes: Uint8Array;
+    // One positioned read into one buffer (not the block cache, which read and copied it again),
+    // and the output written by writev on this thread (see writeFileAtomicallySync).
+    let bytes = new Uint8Array(source.length);
     try {
-      bytes = source.read(0, source.length);
+      bytes = bytes.subarray(0, source.readInto(0, bytes));
     } finally {
       source.close();
     }
     const prepared = await prepareFor(bytes, signer, options);
     const signature = await signer.sign(prepared.signedAttributes);
-    await finishSignature(prepared, { kind: 'signature', signature }, { kind: 'file', path: outputPath });
+    writeFileAtomicallySync(outputPath, bytes, await finishUpdates(prepared, { kind: 'signature', signature }));
     return prepared;
   }
   const spoolPath = temporaryPathFor(outputPath);

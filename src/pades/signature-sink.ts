@@ -4,7 +4,7 @@
  * system: no reader ever sees half a file), or a spool — that temporary file written already in
  * phase one (original ‖ update with a zeroed /Contents), so only /Contents is written in place.
  */
-import { closeSync, copyFileSync, fstatSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, fstatSync, openSync, renameSync, rmSync, writeSync, writevSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { copyFile, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import type { ByteSource } from '../pdf/index.js';
@@ -86,6 +86,46 @@ export async function writeFileAtomically(
   } catch (err) {
     await rm(tmp, { force: true });
     throw err;
+  }
+}
+
+/**
+ * Writes `original ‖ parts` to `path` through a temporary file and a rename, as
+ * {@link writeFileAtomically} does, with four system calls on the calling thread (open, writev,
+ * close, rename): for a batch of small files (issue 18 §4), where a trip through the thread pool
+ * per call cost more CPU than the call itself (0.28–0.34 against 0.13–0.17 ms a 130 KB file).
+ *
+ * @example
+ * ```ts
+ * writeFileAtomicallySync('out.pdf', original, [update]);
+ * ```
+ */
+export function writeFileAtomicallySync(path: string, original: Uint8Array, parts: readonly Uint8Array[]): void {
+  const tmp = temporaryPathFor(path);
+  try {
+    const fd = openSync(tmp, 'w');
+    try {
+      writevAll(fd, [original, ...parts]);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+/** Writes `parts` in order with writev(2); a short write (possible, if rare) is resumed. */
+function writevAll(fd: number, parts: readonly Uint8Array[]): void {
+  let written = writevSync(fd, parts as Uint8Array[]);
+  for (const part of parts) {
+    if (written >= part.length) {
+      written -= part.length;
+      continue;
+    }
+    writeAll(fd, part.subarray(written));
+    written = 0;
   }
 }
 
