@@ -58,6 +58,11 @@ export interface KeyBackend {
    * such as consuming a SAD. Optional; `prepareKey` falls back to reading the public key.
    */
   prepareKey?(ref: KeyRef): Promise<PreparedKey>;
+  /**
+   * Optional: signs a message the backend hashes itself (see `PreparedKey.signMessage`), the key
+   * found and checked as `sign` finds it. Callers without it hash and call `sign`.
+   */
+  signMessage?(ref: KeyRef, request: MessageSignRequest): Promise<Uint8Array>;
 }
 
 /** Sign a whole message: the backend hashes it with `digestAlgorithm` itself. */

@@ -1,6 +1,7 @@
 /**
- * A CA-side signing key (CA, TSA or OCSP signer) held by a KeyBackend: the TBS bytes are hashed
- * here and only the digest goes to `backend.sign` (RFC 5280 §4.1.1.3, RFC 6960 §4.2.1).
+ * A CA-side signing key (CA, TSA or OCSP signer) held by a KeyBackend: the TBS bytes go to the
+ * backend's `signMessage` when it has one, else they are hashed here and only the digest goes to
+ * `backend.sign` (RFC 5280 §4.1.1.3, RFC 6960 §4.2.1).
  */
 import { createHash } from 'node:crypto';
 import { digestAlgorithms, type SignatureAlgorithm } from '../cms/algorithms.js';
@@ -23,6 +24,11 @@ export interface CaKey {
  * ```
  */
 export async function signWithCaKey(key: CaKey, tbs: Uint8Array): Promise<Uint8Array> {
+  // Issue 19: a backend that hashes the message itself (the software keystore: one node:crypto
+  // call for an EC key, instead of ECDSA over a bare digest in BigInt) signs the TBS bytes.
+  if (key.backend.signMessage !== undefined) {
+    return key.backend.signMessage(key.ref, { scheme: key.algorithm.scheme, digestAlgorithm: key.algorithm.digest, message: tbs });
+  }
   const digest = new Uint8Array(
     createHash(digestAlgorithms[key.algorithm.digest].nodeName).update(tbs).digest(),
   );

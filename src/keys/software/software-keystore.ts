@@ -241,22 +241,38 @@ export class SoftwareKeystore implements ListingKeyBackend {
   async prepareKey(ref: KeyRef): Promise<PreparedKey> {
     this.#assertOpen();
     const key = await this.#privateKey(ref);
-    const sign = async (request: SignRequest): Promise<Uint8Array> => {
-      this.#assertOpen();
-      return this.#pool === undefined ? signDigest(key, request) : this.#pool.sign(key, request);
-    };
     return {
-      sign,
-      // An EC key signs a message with one OpenSSL call on this thread (tens of µs for P-256: less
-      // than the hop to a signing thread); RSA keeps to the pool, hashed here (signing-pool.ts).
+      sign: async (request: SignRequest) => {
+        this.#assertOpen();
+        return this.#signDigest(key, request);
+      },
       signMessage: async (request: MessageSignRequest) => {
         this.#assertOpen();
-        if (key.asymmetricKeyType === 'ec') return signMessage(key, request);
-        const { digestAlgorithm, scheme, message, saltLength } = request;
-        const digest = new Uint8Array(createHash(digestAlgorithms[digestAlgorithm].nodeName).update(message).digest());
-        return sign({ scheme, digestAlgorithm, digest, ...(saltLength === undefined ? {} : { saltLength }) });
+        return this.#signMessage(key, request);
       },
     };
+  }
+
+  /** Signs a message with the key `ref` (found and checked as `sign` finds it): see #signMessage. */
+  async signMessage(ref: KeyRef, request: MessageSignRequest): Promise<Uint8Array> {
+    this.#assertOpen();
+    return this.#signMessage(await this.#privateKey(ref), request);
+  }
+
+  #signDigest(key: KeyObject, request: SignRequest): Promise<Uint8Array> | Uint8Array {
+    return this.#pool === undefined ? signDigest(key, request) : this.#pool.sign(key, request);
+  }
+
+  /**
+   * An EC key signs a message with one OpenSSL call on this thread (tens of µs for P-256: less than
+   * ECDSA over a bare digest in BigInt, and than the hop to a signing thread); RSA keeps to the
+   * pool, hashed here (signing-pool.ts).
+   */
+  #signMessage(key: KeyObject, request: MessageSignRequest): Promise<Uint8Array> | Uint8Array {
+    if (key.asymmetricKeyType === 'ec') return signMessage(key, request);
+    const { digestAlgorithm, scheme, message, saltLength } = request;
+    const digest = new Uint8Array(createHash(digestAlgorithms[digestAlgorithm].nodeName).update(message).digest());
+    return this.#signDigest(key, { scheme, digestAlgorithm, digest, ...(saltLength === undefined ? {} : { saltLength }) });
   }
 
   /**

@@ -104,6 +104,9 @@ export function observeKeyBackend(
     generateKey: (spec, label) => backend.generateKey(spec, label),
     getPublicKey: (ref) => backend.getPublicKey(ref),
     sign: (ref, request) => signWith((r) => backend.sign(ref, r), request),
+    ...(backend.signMessage === undefined
+      ? {}
+      : { signMessage: (ref: KeyRef, request: MessageSignRequest) => signWith((r) => (backend.signMessage as NonNullable<KeyBackend['signMessage']>).call(backend, ref, r), request) }),
     destroyKey: (ref) => backend.destroyKey(ref),
     health: () => backend.health(),
     close: () => backend.close(),
