@@ -100,6 +100,8 @@ async function main(): Promise<void> {
       return { wall: batchSize / (median(times.map((t) => t.wall)) / 1000), cpu: batchSize / (median(times.map((t) => t.cpu)) / 1000) };
     };
     const batch = batchRate([]);
+    // What a file costs beyond the first (the start-up and the first file are the one-file sign).
+    const perFileCpu = (batchSize / batch.cpu - one.cpu / 1000) * 1000 / Math.max(1, batchSize - 1);
     // The same batch with its thread count forced: none, and one worker per core beyond the first.
     const cores = availableParallelism();
     const noWorkers = batchRate(['--workers', '0']);
@@ -115,6 +117,7 @@ async function main(): Promise<void> {
     const rates = (r: { wall: number; cpu: number }): string =>
       `${r.wall.toFixed(0)} files/s  ratio ${(r.wall / raw.wall).toFixed(2)} of raw wall, ${r.cpu.toFixed(0)} files per CPU s  ratio ${(r.cpu / raw.cpu).toFixed(2)} of raw CPU`;
     console.log(`signet sign, ${batchSize} x 100 KB, --out-dir:      ${rates(batch)}   (target >= 0.20)`);
+    console.log(`  per file beyond the first:                ${perFileCpu.toFixed(2)} ms CPU   (raw RSA-2048 sign: ${(1000 / raw.cpu).toFixed(2)} ms CPU)`);
     console.log(`  with --workers 0:                         ${rates(noWorkers)}`);
     console.log(`  with --workers ${Math.max(1, cores - 1)} (${cores} cores):             ${rates(allCores)}`);
     console.log(`load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);

@@ -24,8 +24,6 @@ export interface KeyOptions {
   readonly kekFile?: string | undefined;
   readonly scheme?: SignatureScheme | undefined;
   readonly digest?: DigestAlgorithm | undefined;
-  /** A key file signs on the calling thread (see `LocalSignerOptions.inline`). */
-  readonly inline?: boolean | undefined;
 }
 
 /** A loaded signer and how to release what it holds (backend sessions). */
@@ -59,11 +57,7 @@ export async function loadSignerFromOptions(o: KeyOptions): Promise<LoadedSigner
   if (chosen !== 1) {
     throw new CliError('ERR_CLI_USAGE', 'give exactly one of --key/--cert, --p12/--pass-file or --key-uri/--cert');
   }
-  const algorithm = {
-    ...(o.scheme ? { scheme: o.scheme } : {}),
-    ...(o.digest ? { digest: o.digest } : {}),
-    ...(o.inline === true ? { inline: true } : {}),
-  };
+  const algorithm = { ...(o.scheme ? { scheme: o.scheme } : {}), ...(o.digest ? { digest: o.digest } : {}) };
   const chain = (o.chain ?? []).flatMap((p) => pemCertificates(readInputFile(p, 'chain file')));
 
   if (o.p12 !== undefined) {

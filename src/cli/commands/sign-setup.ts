@@ -68,9 +68,6 @@ export async function loadSigning(v: SignValues): Promise<Signing> {
     kekFile: v['kek-file'],
     scheme: parseScheme(v.algorithm),
     digest: parseDigest(v.digest),
-    // Each thread of `signet sign` signs its own files one after another: a key file signs on the
-    // thread itself, not through the libuv pool (issue 18 §4: 0.4 ms of CPU a file under load).
-    inline: true,
   });
   // One level plan for every file: the timestamp reserve is measured once (ETSI EN 319 122-1 §5.3).
   const plan = await planLevel(options, loaded.signer.signatureAlgorithm.digest);

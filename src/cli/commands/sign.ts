@@ -115,8 +115,6 @@ export const signCommand: Command = {
               error = formatError(err);
             }
             finish(file, error);
-            // A key file signs and writes without leaving the thread: let the workers' replies in.
-            if (workers.length > 0) await new Promise<void>((resolve) => setImmediate(resolve));
           }
         };
         const signOnWorker = async (worker: BatchWorker): Promise<void> => {

@@ -41,12 +41,6 @@ export interface LocalSignerOptions {
   /** Must fit the key: RSA keys take PKCS#1 v1.5 or PSS, EC keys only ECDSA. */
   readonly scheme?: SignatureScheme;
   readonly digest?: DigestAlgorithm;
-  /**
-   * Sign on the calling thread instead of the libuv thread pool: for a thread that has nothing
-   * else to do meanwhile (a batch's worker thread). Handing each signature to the pool and back
-   * costs more CPU than the RSA-2048 operation itself on a loaded machine (issue 18 §4).
-   */
-  readonly inline?: boolean;
 }
 
 const curves: Readonly<Record<string, NamedCurve>> = {
@@ -93,7 +87,7 @@ export async function loadLocalSigner(
       'the certificate does not match the private key',
     );
   }
-  return new LocalSigner(key, algorithm, orderChain(leaf, certificates), options.inline === true);
+  return new LocalSigner(key, algorithm, orderChain(leaf, certificates));
 }
 
 /**
@@ -180,18 +174,15 @@ class LocalSigner implements Signer {
   readonly #key: KeyObject;
   readonly certificateChain: readonly Uint8Array[];
   readonly signatureAlgorithm: SignatureAlgorithm;
-  readonly #isInline: boolean;
 
   constructor(
     key: KeyObject,
     signatureAlgorithm: SignatureAlgorithm,
     chain: readonly Uint8Array[],
-    isInline: boolean,
   ) {
     this.#key = key;
     this.signatureAlgorithm = signatureAlgorithm;
     this.certificateChain = chain;
-    this.#isInline = isInline;
   }
 
   sign(data: Uint8Array): Promise<Uint8Array> {
@@ -203,20 +194,15 @@ class LocalSigner implements Signer {
           ? // RFC 4055 §3.1 / RFC 8017 §9.1: salt length = hash length.
             { key: this.#key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: hash.length }
           : { key: this.#key, padding: constants.RSA_PKCS1_PADDING };
-    const failed = (cause: unknown): LocalKeyError =>
-      new LocalKeyError('ERR_KEY_FILE_UNSUPPORTED', 'signing with the local key failed', { cause });
-    if (this.#isInline) {
-      try {
-        const signature = nodeSign(hash.nodeName, data, key);
-        return Promise.resolve(new Uint8Array(signature.buffer, signature.byteOffset, signature.byteLength));
-      } catch (err) {
-        return Promise.reject(failed(err));
-      }
-    }
     // The callback form runs on the libuv thread pool and keeps the event loop free.
     return new Promise((resolve, reject) => {
       nodeSign(hash.nodeName, data, key, (err, signature) => {
-        if (err) reject(failed(err));
+        if (err)
+          reject(
+            new LocalKeyError('ERR_KEY_FILE_UNSUPPORTED', 'signing with the local key failed', {
+              cause: err,
+            }),
+          );
         else resolve(new Uint8Array(signature.buffer, signature.byteOffset, signature.byteLength));
       });
     });
