@@ -12,8 +12,10 @@ import { connectStore, insertUser } from '../../src/store/index.js';
 import { startWalCheckpointer } from '../../src/store/wal-checkpointer.js';
 import { tempDir } from '../support/tmp.js';
 
+/** Polls `check` for up to 30 s: the checkpointer is a worker thread, slow to start on a busy machine. */
 async function until(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 500 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  const deadline = Date.now() + 30_000;
+  while (!check() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
   assert.ok(check(), what);
 }
 
