@@ -125,9 +125,18 @@ async function signHashRate(client: CscClient, credential: RemoteCredential, use
     });
     return signatures.length;
   };
+  // Warm-up at the phase's concurrency: concurrent calls start the server's signing threads (one
+  // signature alone is made on the event loop: signing-pool.ts), which under tsx takes over a
+  // second — inside the timed calls it stalled every call in flight (issue 19: '8 in flight
+  // slower than 1').
   const warmup = hashes(warmupCalls);
   const warmupSad = await authorize(client, credential, user, warmup);
-  for (const h of warmup) await call(warmupSad, [h]);
+  let warmed = 0;
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (warmed < warmup.length) await call(warmupSad, [warmup[warmed++] as string]);
+    }),
+  );
   let signed = 0;
   let elapsed = 0;
   const latencies: number[] = [];
@@ -144,7 +153,10 @@ async function signHashRate(client: CscClient, credential: RemoteCredential, use
         while (next < calls.length && performance.now() < stopAt) {
           const part = calls[next++] as string[];
           const sent = performance.now();
-          signed += await call(sad, part);
+          // Not `signed += await call(…)`: that reads `signed` before the await, so calls in flight
+          // at once overwrote each other's counts (the 8-in-flight rate was undercounted ~8×).
+          const count = await call(sad, part);
+          signed += count;
           latencies.push(performance.now() - sent);
         }
       }),
