@@ -9,7 +9,9 @@ import { createHash } from 'node:crypto';
 import { fixedClock } from '../core/clock.js';
 import type { ValidationMaterial } from '../pades/index.js';
 import { parseCertificate, serialToHex, verifyCrl, verifyOcspEvidence } from '../cms/pki-verification.js';
-import type { RevocationFinding } from './types.js';
+import type { RevocationEvidence, RevocationFinding } from './types.js';
+
+const rank = { none: 0, unknown: 1, good: 2, revoked: 3 } as const;
 
 type OcspVerdict = ReturnType<typeof verifyOcspEvidence> | 'rejected';
 
@@ -69,10 +71,19 @@ export function revocationFromDss(
   at?: Date,
 ): RevocationFinding {
   let finding: RevocationFinding = { status: 'none', source: undefined };
-  const consider = (next: RevocationFinding): void => {
-    const rank = { none: 0, unknown: 1, good: 2, revoked: 3 } as const;
+  const evidence: RevocationEvidence[] = [];
+  const consider = (next: RevocationFinding, times: { thisUpdate: Date; nextUpdate?: Date | undefined }): void => {
+    if (next.status !== 'none' && next.source !== undefined) {
+      evidence.push({
+        status: next.status,
+        source: next.source,
+        thisUpdate: times.thisUpdate,
+        ...(times.nextUpdate ? { nextUpdate: times.nextUpdate } : {}),
+      });
+    }
     if (rank[next.status] > rank[finding.status]) finding = { ...next, ...(finding.rejectedOcspResponses ? { rejectedOcspResponses: finding.rejectedOcspResponses } : {}) };
   };
+  const withEvidence = (): RevocationFinding => (evidence.length > 0 ? { ...finding, evidence } : finding);
   let rejected = 0;
   const subject = `${at?.getTime() ?? ''}:${createHash('sha256').update(certificate).update(issuer).digest('hex')}`;
   for (const response of dss.ocspResponses) {
@@ -81,22 +92,23 @@ export function revocationFromDss(
       // Not authentic evidence (malformed, or about this certificate from a responder the issuer
       // did not authorise): it never counts (a forged "good", PDF-32), but it is reported.
       rejected++;
-    } else if (e) consider({ status: e.status, source: 'ocsp', ...(e.revocationTime ? { revocationTime: e.revocationTime } : {}) });
+    } else if (e) consider({ status: e.status, source: 'ocsp', ...(e.revocationTime ? { revocationTime: e.revocationTime } : {}) }, e);
   }
   if (rejected > 0) finding = { ...finding, rejectedOcspResponses: rejected };
   const serialHex = serialOf(certificate);
-  if (serialHex === undefined) return finding;
+  if (serialHex === undefined) return withEvidence();
   for (const crl of dss.crls) {
     try {
       // Epoch clock: a CRL's staleness is not the question for archived evidence.
       const result = verifyCrl(crl, issuer, fixedClock(new Date(0)));
       const entry = result.revocationOf(serialHex);
-      consider(entry ? { status: 'revoked', source: 'crl', revocationTime: entry.time } : { status: 'good', source: 'crl' });
+      const times = { thisUpdate: result.thisUpdate, nextUpdate: result.nextUpdate };
+      consider(entry ? { status: 'revoked', source: 'crl', revocationTime: entry.time } : { status: 'good', source: 'crl' }, times);
     } catch {
       // a CRL of another issuer, or not authentic
     }
   }
-  return finding;
+  return withEvidence();
 }
 
 /**

@@ -29,6 +29,7 @@ import { padesLevel } from './pades-level.js';
 import { missingEvidence, pathRevocation, type CertificateRevocation } from './path-revocation.js';
 import { incomplete } from './report-findings.js';
 import { verifyTimestampToken, type VerifiedTimestamp } from './timestamp-token.js';
+import { freshRevocation, notFreshMessage } from './revocation-freshness.js';
 import { revokedMessage, tsaRevocation, uncheckedMessage, type TsaRevocation } from './tsa-revocation.js';
 import type {
   DocumentReport,
@@ -297,7 +298,18 @@ export function addLongTermFacts(
       : undefined;
     const issuerCert = signerPath?.chain[1];
     const issuer = issuerCert ? new Uint8Array(issuerCert.raw) : undefined;
-    const revocation = signer && issuer ? lookup(signer, issuer) : undefined;
+    // EN 319 102-1 §5.2.5: the evidence about the signer's path counts only when fresh for the
+    // best-signature-time (the first usable time-stamp, else the validation time).
+    const bestTime = poeTime === Infinity ? input.now : new Date(poeTime);
+    const freshLookup = (cert: Uint8Array, certIssuer: Uint8Array): RevocationFinding => {
+      const inDss = freshRevocation({ ...revocationInDss(cert, certIssuer, dss, input.now), origin: 'dss' }, bestTime, policy);
+      if (inDss.status === 'none' && online) {
+        const fetched = freshRevocation(revocationInDss(cert, certIssuer, online.material, input.now), bestTime, policy);
+        if (fetched.status !== 'none') return { ...fetched, origin: 'online' };
+      }
+      return inDss;
+    };
+    const revocation = signer && issuer ? freshLookup(signer, issuer) : undefined;
     const said = revocation?.origin === 'online' ? 'an online lookup says' : 'the DSS says';
     let indication = r.indication;
     let subIndication = r.subIndication;
@@ -356,7 +368,7 @@ export function addLongTermFacts(
     // EN 319 102-1 §5.2.6: every certificate of the path but the anchor is checked; a revoked CA
     // certificate is INDETERMINATE / REVOKED_CA_NO_POE unless a time-stamp proves the signature
     // existed before the revocation (§5.6.2.1 past signature validation).
-    const caStatus = checked && signerPath ? pathRevocation(signerPath, 1, lookup) : [];
+    const caStatus = checked && signerPath ? pathRevocation(signerPath, 1, freshLookup) : [];
     for (const ca of caStatus.filter((c) => c.finding.status === 'revoked')) {
       const at = ca.finding.revocationTime?.getTime() ?? -Infinity;
       if (poeTime < at)
@@ -392,19 +404,29 @@ export function addLongTermFacts(
       indication === 'TOTAL-PASSED' &&
       (noEvidence || missingCa.length > 0 || missingTsaEvidence.length > 0)
     ) {
-      [indication, subIndication] = ['INDETERMINATE', 'TRY_LATER'];
-      if (noEvidence)
+      // §5.2.5 with §5.6.2.1: evidence that is there but not fresh for the time a time-stamp
+      // proves is REVOCATION_OUT_OF_BOUNDS_NO_POE; without a time-stamp, fresher evidence may come.
+      const staleSigner = revocation?.fresh === false;
+      const stale = staleSigner || missingCa.some((c) => c.finding.fresh === false);
+      const timestamped = poeTime !== Infinity;
+      [indication, subIndication] = ['INDETERMINATE', stale && timestamped ? 'REVOCATION_OUT_OF_BOUNDS_NO_POE' : 'TRY_LATER'];
+      if (noEvidence && staleSigner && revocation)
+        error('ERR_VALIDATION_REVOCATION_NOT_FRESH', 'revocation', notFreshMessage('the signer certificate', revocation, bestTime, policy, timestamped));
+      else if (noEvidence)
         error(
           'ERR_VALIDATION_NO_REVOCATION',
           'revocation',
           `no revocation evidence for the signer certificate: none in the document, and ${whyNone()}`,
         );
       for (const c of missingCa)
-        error(
-          'ERR_VALIDATION_NO_REVOCATION',
-          'revocation',
-          `no revocation evidence for the CA certificate ${c.subject}: none in the document, and ${whyNone()}`,
-        );
+        if (c.finding.fresh === false)
+          error('ERR_VALIDATION_REVOCATION_NOT_FRESH', 'revocation', notFreshMessage(`the CA certificate ${c.subject}`, c.finding, bestTime, policy, timestamped));
+        else
+          error(
+            'ERR_VALIDATION_NO_REVOCATION',
+            'revocation',
+            `no revocation evidence for the CA certificate ${c.subject}: none in the document, and ${whyNone()}`,
+          );
       for (const c of missingTsaEvidence)
         error(
           'ERR_VALIDATION_NO_REVOCATION',
@@ -417,7 +439,9 @@ export function addLongTermFacts(
         check: 'revocation',
         severity: 'info',
         message:
-          'the revocation status of the signer certificate was not checked (no revocation evidence in the document, none asked for)',
+          revocation?.fresh === false
+            ? 'the revocation status of the signer certificate was not checked (the evidence in the document is not fresh for the best-signature-time, none asked for)'
+            : 'the revocation status of the signer certificate was not checked (no revocation evidence in the document, none asked for)',
       });
     }
 

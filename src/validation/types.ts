@@ -73,6 +73,7 @@ export type ValidationFindingCode =
   | 'ERR_VALIDATION_DOCUMENT_TIMESTAMP'
   | 'ERR_VALIDATION_REVOKED'
   | 'ERR_VALIDATION_NO_REVOCATION'
+  | 'ERR_VALIDATION_REVOCATION_NOT_FRESH'
   | 'ERR_VALIDATION_INCOMPLETE';
 
 /** How the signer's certificate relates to the trust anchors given. */
@@ -151,4 +152,20 @@ export interface RevocationFinding {
   readonly revocationTime?: Date;
   /** OCSP responses in the DSS about this certificate (or malformed) that are not authentic evidence (V15). */
   readonly rejectedOcspResponses?: number;
+  /** The authentic pieces of evidence about this certificate, with their issuance times (EN 319 102-1 §5.2.5). */
+  readonly evidence?: readonly RevocationEvidence[];
+  /**
+   * Set once the evidence was judged against the best-signature-time (revocation-freshness.ts):
+   * false when none of it is fresh — it then counts as no evidence.
+   */
+  readonly fresh?: boolean;
+}
+
+/** One authentic OCSP response or CRL about a certificate, as the freshness check weighs it. */
+export interface RevocationEvidence {
+  readonly status: 'good' | 'revoked' | 'unknown';
+  readonly source: 'ocsp' | 'crl';
+  /** When the status was known to be correct: the OCSP SingleResponse's or the CRL's thisUpdate. */
+  readonly thisUpdate: Date;
+  readonly nextUpdate?: Date;
 }

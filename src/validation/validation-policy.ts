@@ -46,6 +46,15 @@ export interface ValidationPolicy {
      * that cannot exist.
      */
     readonly caWithoutRevocationSource?: 'error' | 'warning';
+    /**
+     * Revocation freshness (EN 319 102-1 §5.2.5; EU DSS constraint.xml RevocationFreshness):
+     * evidence counts when issued (thisUpdate) at or after the best-signature-time minus this many
+     * seconds — 0: issued after it; `"nextUpdate"` (absent: the same): the evidence's own
+     * nextUpdate − thisUpdate, so its validity interval reaches the best-signature-time. Evidence
+     * that is not fresh counts as none: INDETERMINATE / REVOCATION_OUT_OF_BOUNDS_NO_POE after a
+     * time-stamp, TRY_LATER without one.
+     */
+    readonly maxAgeSeconds?: number | 'nextUpdate';
     /** Fetch OCSP, then CRL, from the certificate's AIA/CDP when the document carries none. */
     readonly fetchOnline: boolean;
     /** Upper bound of one online fetch. */
@@ -95,6 +104,9 @@ export function publicKeyRefusal(policy: ValidationPolicy, key: PublicKeyFacts, 
   }
   return undefined;
 }
+
+/** The largest `revocation.maxAgeSeconds` a policy may give: ten years. */
+const maxRevocationAgeSeconds = 10 * 366 * 24 * 3600;
 
 const digestNames: readonly VerifiableDigest[] = ['SHA-1', 'SHA-224', 'SHA-256', 'SHA-384', 'SHA-512'];
 const keyAlgorithms: readonly PublicKeyAlgorithm[] = ['RSA', 'EC'];
@@ -169,12 +181,16 @@ export function readValidationPolicy(value: unknown): { readonly policy: Validat
   const revocation = value['revocation'];
   if (!isRecord(revocation)) problems.push('policy: "revocation" must be an object');
   else {
-    onlyKeys(revocation, 'revocation', ['requireEvidence', 'caWithoutRevocationSource', 'fetchOnline', 'timeoutMs']);
+    onlyKeys(revocation, 'revocation', ['requireEvidence', 'caWithoutRevocationSource', 'maxAgeSeconds', 'fetchOnline', 'timeoutMs']);
     for (const k of ['requireEvidence', 'fetchOnline']) {
       if (typeof revocation[k] !== 'boolean') problems.push(`revocation: "${k}" must be true or false`);
     }
     const ca = revocation['caWithoutRevocationSource'];
     if (ca !== undefined && ca !== 'error' && ca !== 'warning') problems.push('revocation: "caWithoutRevocationSource" must be "error" or "warning"');
+    const maxAge = revocation['maxAgeSeconds'];
+    if (maxAge !== undefined && maxAge !== 'nextUpdate' && !(Number.isInteger(maxAge) && (maxAge as number) >= 0 && (maxAge as number) <= maxRevocationAgeSeconds)) {
+      problems.push(`revocation: "maxAgeSeconds" must be "nextUpdate" or an integer from 0 to ${maxRevocationAgeSeconds}`);
+    }
     const timeout = revocation['timeoutMs'];
     if (!Number.isInteger(timeout) || (timeout as number) <= 0 || (timeout as number) > 60_000) {
       problems.push('revocation: "timeoutMs" must be an integer from 1 to 60000');
