@@ -26,6 +26,8 @@ import {
 import { buildCertificatePath } from './certificate-path.js';
 import { revocationFromDss } from './dss-revocation.js';
 import { certificatesNeedingRevocation } from './path-revocation.js';
+import { freshRevocation } from './revocation-freshness.js';
+import { defaultValidationPolicy, type ValidationPolicy } from './validation-policy.js';
 
 /** One lookup made for a certificate of a signer's or a time-stamping authority's path. */
 export interface RevocationLookup {
@@ -63,6 +65,8 @@ export interface FetchRevocationOptions {
   readonly clock: Clock;
   /** Upper bound of one lookup (policy revocation.timeoutMs). */
   readonly timeoutMs: number;
+  /** The validation policy, for the freshness of DSS evidence (revocation.maxAgeSeconds; default: default-policy.json). */
+  readonly policy?: ValidationPolicy;
 }
 
 function subjectOf(der: Uint8Array): string {
@@ -123,9 +127,16 @@ async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | 'tim
  */
 export function revocationWanted(
   input: ByteSource | Uint8Array | PdfDocument,
-  options: { readonly trustAnchors: readonly Uint8Array[]; readonly now: Date; readonly password?: string },
+  options: {
+    readonly trustAnchors: readonly Uint8Array[];
+    readonly now: Date;
+    readonly password?: string;
+    /** For the freshness of the DSS evidence about a signer's path (default: default-policy.json). */
+    readonly policy?: ValidationPolicy;
+  },
 ): WantedRevocation[] {
   const now = options.now;
+  const policy = options.policy ?? defaultValidationPolicy;
   const wanted = new Map<string, WantedRevocation>();
   try {
     // An open document shares its decoded streams and its decode budget with the validation that
@@ -137,7 +148,10 @@ export function revocationWanted(
     const dss = readDss(doc);
     // EN 319 102-1 §5.2.6: every certificate of the path but the anchor, the signer's and each
     // time-stamping authority's (signature-time-stamps and document timestamps).
-    const want = (leaf: Uint8Array, pool: readonly Uint8Array[], at: Date): void => {
+    // EN 319 102-1 §5.2.5: DSS evidence about a signer's path that is not fresh for its
+    // best-signature-time (`bestTime`: the earliest signature-time-stamp's genTime, else now;
+    // read here without verifying the token, only to decide what to ask) is asked about again.
+    const want = (leaf: Uint8Array, pool: readonly Uint8Array[], at: Date, bestTime?: Date): void => {
       const path = buildCertificatePath(
         leaf,
         [...pool, ...dss.certificates],
@@ -145,7 +159,8 @@ export function revocationWanted(
         at,
       );
       for (const { certificate, issuer } of certificatesNeedingRevocation(path, 0)) {
-        if (revocationFromDss(certificate, issuer, dss, now).status !== 'none') continue;
+        const inDss = revocationFromDss(certificate, issuer, dss, now);
+        if (inDss.status !== 'none' && (bestTime === undefined || freshRevocation(inDss, bestTime, policy).status !== 'none')) continue;
         wanted.set(createHash('sha256').update(certificate).digest('hex'), { certificate, issuer });
       }
     };
@@ -165,7 +180,19 @@ export function revocationWanted(
         const si = sd.signerInfos[0];
         const signer = si === undefined ? undefined : findSignerCertificate(sd, si);
         if (signer === undefined) continue;
-        want(signer, sd.certificates, now);
+        let bestTime = now;
+        for (const attr of si?.unsignedAttributes ?? []) {
+          if (attr.oid !== cmsOids.id_aa_signatureTimeStampToken) continue;
+          for (const token of attr.values) {
+            try {
+              const genTime = parseTimestampToken(token, undefined, { algorithms: 'verifiable' }).tstInfo.genTime;
+              if (genTime < bestTime) bestTime = genTime;
+            } catch {
+              // an unreadable token is reported by the validation itself
+            }
+          }
+        }
+        want(signer, sd.certificates, now, bestTime);
         for (const attr of si?.unsignedAttributes ?? []) {
           if (attr.oid !== cmsOids.id_aa_signatureTimeStampToken) continue;
           for (const token of attr.values) {
@@ -262,6 +289,7 @@ export async function fetchRevocationEvidence(
     trustAnchors: options.trustAnchors,
     now: options.clock.now(),
     ...(options.password === undefined ? {} : { password: options.password }),
+    ...(options.policy === undefined ? {} : { policy: options.policy }),
   });
   return fetchWantedRevocation(wanted, options);
 }

@@ -15,6 +15,7 @@ import {
 } from '../../src/pades/index.js';
 import {
   defaultValidationPolicy,
+  fetchRevocationEvidence,
   readValidationPolicy,
   verifyPdfLongTerm,
   type SignatureReport,
@@ -162,6 +163,34 @@ describe('issue 14: revocation evidence older than the best-signature-time does 
       stale.join('\n'),
     );
     assert.match(stale[0] ?? '', /it was issued before the signature's best-signature-time/);
+  });
+
+  it('online, the stale signer evidence is asked about again and the fresh answer decides; fresh DSS evidence asks nothing', async () => {
+    const fetched = await fetchRevocationEvidence(staleFile, {
+      source: pki.revocation,
+      trustAnchors: anchors,
+      clock,
+      timeoutMs: 5_000,
+    });
+    assert.deepEqual(
+      fetched.lookups.map((l) => [l.subject, l.outcome]),
+      [['Alice', 'evidence']],
+    );
+    const s = only(
+      verifyPdfLongTerm(staleFile, { trustAnchors: anchors, clock, revocation: fetched }),
+    );
+    assert.equal(s.indication, 'TOTAL-PASSED', JSON.stringify(s.findings));
+    assert.deepEqual(
+      [s.revocation?.status, s.revocation?.origin, s.revocation?.fresh],
+      ['good', 'online', true],
+    );
+    const none = await fetchRevocationEvidence(freshFile, {
+      source: pki.revocation,
+      trustAnchors: anchors,
+      clock,
+      timeoutMs: 5_000,
+    });
+    assert.deepEqual(none.lookups, []);
   });
 
   it('readValidationPolicy takes "nextUpdate" or whole seconds from 0, nothing else', () => {
