@@ -43,10 +43,35 @@ function compiledIsFresh() {
   }
 }
 
+// The files that took longest in recent runs (the list each run ends with) start first, so the
+// last files to finish are short ones (longest-first packing onto the concurrency slots); the
+// rest follow in alphabetical order. A stale entry only costs packing, never a test.
+const longestFirst = [
+  'test/server/two-nodes.test.ts',
+  'test/cli/serve-demo.test.ts',
+  'test/pdf/hostile-resources.test.ts',
+  'test/e2e/web-batch.test.ts',
+  'test/e2e/web-sign.test.ts',
+  'test/server/token-failure.test.ts',
+  'test/gateway/web-jobs-tamper.test.ts',
+  'test/cli/serve.test.ts',
+  'test/cli/serve-config.test.ts',
+  'test/auth/oauth2/consent-browser.test.ts',
+  'test/e2e/web-foreign-provider.test.ts',
+  'test/server/cluster-signing.test.ts',
+  'test/gateway/web-jobs-foreign-provider.test.ts',
+  'test/auth/oauth2/consent-documents.test.ts',
+  'test/server/audit-flood.test.ts',
+  'test/cli/sign.test.ts',
+];
+const rank = (f) => {
+  const i = longestFirst.indexOf(f);
+  return i === -1 ? longestFirst.length : i;
+};
 const filters = process.argv.slice(2);
 const files = walk('test')
   .filter((f) => filters.length === 0 || filters.some((x) => f.startsWith(x) || f.includes(x)))
-  .sort();
+  .sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
 if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
@@ -68,6 +93,10 @@ const result = spawnSync(
     '--test-reporter=./scripts/file-timings-reporter.mjs',
     '--test-reporter-destination=stdout',
     `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`,
+    // A file whose test failed with a thread or socket still open would otherwise never exit, and
+    // the run would wait for it until CI's limit; no single test may take 10 minutes either.
+    '--test-force-exit',
+    '--test-timeout=600000',
     ...(compiled ? files.map((f) => join(BUILD, f.replace(/\.ts$/, '.js'))) : files),
   ],
   { stdio: 'inherit' },

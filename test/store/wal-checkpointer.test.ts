@@ -23,10 +23,14 @@ describe('SQLite WAL checkpoints on a thread', () => {
   it('the connection does not checkpoint; the thread copies every committed frame back; stopped, the connection does it again', async (t) => {
     const file = join(tempDir(t), 'wal.db');
     const db = new BetterSqlite3(file);
-    t.after(() => db.close());
     db.pragma('journal_mode = WAL');
     db.exec('create table t (id integer primary key, v blob)');
     const checkpointer = startWalCheckpointer(db, file, { intervalMs: 20 });
+    // Also when an assertion fails: a running thread would keep this file's process alive.
+    t.after(async () => {
+      await checkpointer.stop();
+      db.close();
+    });
     assert.equal(db.pragma('wal_autocheckpoint', { simple: true }), 0);
     const insert = db.prepare('insert into t (v) values (?)');
     // ~2,000 pages of commits: past the default auto-checkpoint, which is off on this connection.
