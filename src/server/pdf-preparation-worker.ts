@@ -83,7 +83,7 @@ async function run(job: DocumentJob, ask: Ask): Promise<DocumentJobResult> {
   // One document for the revocation lookups and the validation (issue 15): its streams decoded
   // once, one decode budget; the lookups themselves (network) are the caller's.
   const doc = PdfDocument.open(job.pdf);
-  const wanted: WantedRevocation[] = revocationWanted(doc, { trustAnchors, now: at });
+  const wanted: WantedRevocation[] = revocationWanted(doc, { trustAnchors, now: at, ...(job.policy === undefined ? {} : { policy: job.policy }) });
   const revocation = (await ask(wanted)) as RevocationMode;
   return { report: verifyPdfLongTerm(doc, { ...options, revocation }) };
 }

@@ -134,6 +134,7 @@ export const verifyCommand: Command = {
               trustAnchors: anchors,
               clock: systemClock,
               timeoutMs: policy.revocation.timeoutMs,
+              policy, // which DSS evidence is fresh enough, so what must be fetched (EN 319 102-1 §5.2.5)
               ...password,
             });
       const report = verifyPdfLongTerm(document ?? source, { trustAnchors: anchors, revocation, policy, ...password });

@@ -173,6 +173,7 @@ export const validateRoutes: FastifyPluginAsync<ValidateRoutesOptions> = async (
             trustAnchors: anchors,
             clock: options.clock,
             timeoutMs,
+            policy,
           });
     return verifyPdfLongTerm(bytes, {
       trustAnchors: anchors,
