@@ -112,12 +112,18 @@ export function pathConstraintProblems(
   anchored: boolean,
 ): string[] {
   const problems: string[] = [];
+  // Each certificate's extensions read once; undefined when they cannot be read.
+  const read = chain.map((cert): Extension[] | undefined => {
+    try {
+      return extensionsOf(new Uint8Array(cert.raw));
+    } catch {
+      return undefined;
+    }
+  });
   const checked = anchored ? chain.slice(0, -1) : chain;
   checked.forEach((cert, index) => {
-    let extensions: Extension[];
-    try {
-      extensions = extensionsOf(new Uint8Array(cert.raw));
-    } catch {
+    const extensions = read[index];
+    if (extensions === undefined) {
       problems.push(`the extensions of ${named(cert)} cannot be read`);
       return;
     }
@@ -157,14 +163,13 @@ export function pathConstraintProblems(
   // (the end-entity certificate excluded). chain[i] issued chain[i-1]; anchors included.
   for (let i = 1; i < chain.length; i++) {
     const cert = chain[i] as X509Certificate;
+    // An unreadable certificate is reported above, unless it is the anchor (its own affair).
+    const bc = read[i]?.find((e) => e.oid === oids.basicConstraints);
     let limit: number | undefined;
     try {
-      const bc = extensionsOf(new Uint8Array(cert.raw)).find(
-        (e) => e.oid === oids.basicConstraints,
-      );
       limit = bc === undefined ? undefined : pathLength(bc.value);
     } catch {
-      continue; // reported above for certificates that are constraints; an anchor's is its own affair
+      continue;
     }
     if (limit === undefined) continue;
     const below = chain.slice(1, i).filter((c) => c.subject !== c.issuer).length;
