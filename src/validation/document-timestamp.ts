@@ -12,6 +12,7 @@ import { analyseLaterRevisions } from './revision-changes.js';
 import type { VerifiedTimestamp } from './timestamp-token.js';
 import {
   revokedMessage,
+  tsaMissingEvidence,
   uncheckedFinding,
   uncheckedMessage,
   type TsaRevocation,
@@ -71,16 +72,10 @@ export function withTsaRevocation(
       input.revocation?.mode === 'offline'
         ? 'online lookups are off'
         : 'the online lookup gave none';
-    const errors = state.missing.reduce<Pick<SignatureReport, 'problems' | 'findings'>>(
-      (acc, c) =>
-        withError(
-          acc,
-          'ERR_VALIDATION_NO_REVOCATION',
-          'revocation',
-          `document timestamp: no revocation evidence for ${c.subject} in the time-stamping authority's path: none in the document, and ${why}`,
-        ),
-      out,
-    );
+    const errors = state.missing.reduce<Pick<SignatureReport, 'problems' | 'findings'>>((acc, c) => {
+      const { code, message } = tsaMissingEvidence(c, state.genTime, policy, why);
+      return withError(acc, code, 'revocation', `document timestamp: ${message}`);
+    }, out);
     out = { ...out, indication: 'INDETERMINATE', subIndication: 'TRY_LATER', ...errors };
   }
   return out;

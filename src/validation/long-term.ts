@@ -26,15 +26,14 @@ import { buildCertificatePath } from './certificate-path.js';
 import { documentTimestampReport, withTsaRevocation, type DocTimestamp } from './document-timestamp.js';
 import { revocationInDss } from './dss-revocation.js';
 import { padesLevel } from './pades-level.js';
-import { missingEvidence, pathRevocation, type CertificateRevocation } from './path-revocation.js';
+import { missingEvidence, pathRevocation, type CertificateRevocation, type RevocationLookupFn } from './path-revocation.js';
 import { incomplete } from './report-findings.js';
 import { verifyTimestampToken, type VerifiedTimestamp } from './timestamp-token.js';
 import { freshRevocation, notFreshMessage } from './revocation-freshness.js';
-import { revokedMessage, tsaRevocation, uncheckedMessage, type TsaRevocation } from './tsa-revocation.js';
+import { revokedMessage, tsaMissingEvidence, tsaRevocation, uncheckedMessage, type TsaRevocation } from './tsa-revocation.js';
 import type {
   DocumentReport,
   Finding,
-  RevocationFinding,
   SignatureReport,
   TimestampReport,
   ValidationCheck,
@@ -112,13 +111,17 @@ export function addLongTermFacts(
 
   // EN 319 142-1 §5.4.2: the document's DSS first, then what was fetched online for it.
   const online = input.revocation?.mode === 'online' ? input.revocation : undefined;
-  const lookup = (cert: Uint8Array, issuer: Uint8Array): RevocationFinding => {
-    const inDss = revocationInDss(cert, issuer, dss, input.now);
+  const policy = input.policy ?? defaultValidationPolicy;
+  // EN 319 102-1 §5.2.5: evidence counts only when fresh for the time it must speak about — a
+  // signature's best-signature-time, a time-stamp's genTime; stale DSS evidence gives way to a
+  // fresh online answer.
+  const freshLookupAt = (time: Date): RevocationLookupFn => (cert, issuer) => {
+    const inDss = freshRevocation({ ...revocationInDss(cert, issuer, dss, input.now), origin: 'dss' }, time, policy);
     if (inDss.status === 'none' && online) {
-      const fetched = revocationInDss(cert, issuer, online.material, input.now);
+      const fetched = freshRevocation(revocationInDss(cert, issuer, online.material, input.now), time, policy);
       if (fetched.status !== 'none') return { ...fetched, origin: 'online' };
     }
-    return { ...inDss, origin: 'dss' };
+    return inDss;
   };
 
   // Document timestamps first: signatures before them use them for B-T and B-LTA.
@@ -169,7 +172,7 @@ export function addLongTermFacts(
       return ts && input.revocation !== undefined
         ? withTsaRevocation(
             report,
-            tsaRevocation(ts.verified, dss.certificates, trustAnchors, lookup, input.policy ?? defaultValidationPolicy),
+            tsaRevocation(ts.verified, dss.certificates, trustAnchors, freshLookupAt, policy),
             input,
           )
         : report;
@@ -242,7 +245,6 @@ export function addLongTermFacts(
       );
     }
     const end = coveredEnd(r.byteRange);
-    const policy = input.policy ?? defaultValidationPolicy;
     const checked = input.revocation !== undefined;
     const whyNone = (): string =>
       input.revocation?.mode === 'offline'
@@ -252,9 +254,9 @@ export function addLongTermFacts(
     // no proof of existence; one whose path has no revocation evidence cannot be validated.
     const tsaStateOf = (t: VerifiedTimestamp): TsaRevocation =>
       checked
-        ? tsaRevocation(t, [...dss.certificates, ...pool], trustAnchors, lookup, policy)
+        ? tsaRevocation(t, [...dss.certificates, ...pool], trustAnchors, freshLookupAt, policy)
         : { missing: [], unchecked: [], revokedAfter: [] };
-    let missingTsaEvidence: CertificateRevocation[] = [];
+    let missingTsaEvidence: { readonly c: CertificateRevocation; readonly genTime?: Date }[] = [];
     const usable = own.filter((t) => {
       if (!t.report.isValid) return false;
       const state = tsaStateOf(t);
@@ -276,7 +278,7 @@ export function addLongTermFacts(
       for (const c of state.unchecked)
         warning('ERR_VALIDATION_NO_REVOCATION', 'time-stamp', `signature timestamp: ${uncheckedMessage(c, policy)}`);
       if (state.missing.length > 0) {
-        missingTsaEvidence = [...missingTsaEvidence, ...state.missing];
+        missingTsaEvidence = [...missingTsaEvidence, ...state.missing.map((c) => ({ c, ...(state.genTime ? { genTime: state.genTime } : {}) }))];
         return false;
       }
       return true;
@@ -301,14 +303,7 @@ export function addLongTermFacts(
     // EN 319 102-1 §5.2.5: the evidence about the signer's path counts only when fresh for the
     // best-signature-time (the first usable time-stamp, else the validation time).
     const bestTime = poeTime === Infinity ? input.now : new Date(poeTime);
-    const freshLookup = (cert: Uint8Array, certIssuer: Uint8Array): RevocationFinding => {
-      const inDss = freshRevocation({ ...revocationInDss(cert, certIssuer, dss, input.now), origin: 'dss' }, bestTime, policy);
-      if (inDss.status === 'none' && online) {
-        const fetched = freshRevocation(revocationInDss(cert, certIssuer, online.material, input.now), bestTime, policy);
-        if (fetched.status !== 'none') return { ...fetched, origin: 'online' };
-      }
-      return inDss;
-    };
+    const freshLookup = freshLookupAt(bestTime);
     const revocation = signer && issuer ? freshLookup(signer, issuer) : undefined;
     const said = revocation?.origin === 'online' ? 'an online lookup says' : 'the DSS says';
     let indication = r.indication;
@@ -407,11 +402,15 @@ export function addLongTermFacts(
       // §5.2.5 with §5.6.2.1: evidence that is there but not fresh for the time a time-stamp
       // proves is REVOCATION_OUT_OF_BOUNDS_NO_POE; without a time-stamp, fresher evidence may come.
       const staleSigner = revocation?.fresh === false;
-      const stale = staleSigner || missingCa.some((c) => c.finding.fresh === false);
+      const stale =
+        staleSigner ||
+        missingCa.some((c) => c.finding.fresh === false) ||
+        missingTsaEvidence.some(({ c }) => c.finding.fresh === false);
       const timestamped = poeTime !== Infinity;
+      const judgedAt = timestamped ? 'first-time-stamp' : 'validation-time';
       [indication, subIndication] = ['INDETERMINATE', stale && timestamped ? 'REVOCATION_OUT_OF_BOUNDS_NO_POE' : 'TRY_LATER'];
       if (noEvidence && staleSigner && revocation)
-        error('ERR_VALIDATION_REVOCATION_NOT_FRESH', 'revocation', notFreshMessage('the signer certificate', revocation, bestTime, policy, timestamped));
+        error('ERR_VALIDATION_REVOCATION_NOT_FRESH', 'revocation', notFreshMessage('the signer certificate', revocation, bestTime, policy, judgedAt));
       else if (noEvidence)
         error(
           'ERR_VALIDATION_NO_REVOCATION',
@@ -420,19 +419,17 @@ export function addLongTermFacts(
         );
       for (const c of missingCa)
         if (c.finding.fresh === false)
-          error('ERR_VALIDATION_REVOCATION_NOT_FRESH', 'revocation', notFreshMessage(`the CA certificate ${c.subject}`, c.finding, bestTime, policy, timestamped));
+          error('ERR_VALIDATION_REVOCATION_NOT_FRESH', 'revocation', notFreshMessage(`the CA certificate ${c.subject}`, c.finding, bestTime, policy, judgedAt));
         else
           error(
             'ERR_VALIDATION_NO_REVOCATION',
             'revocation',
             `no revocation evidence for the CA certificate ${c.subject}: none in the document, and ${whyNone()}`,
           );
-      for (const c of missingTsaEvidence)
-        error(
-          'ERR_VALIDATION_NO_REVOCATION',
-          'time-stamp',
-          `signature timestamp: no revocation evidence for ${c.subject} in the time-stamping authority's path: none in the document, and ${whyNone()}`,
-        );
+      for (const { c, genTime } of missingTsaEvidence) {
+        const { code, message } = tsaMissingEvidence(c, genTime, policy, whyNone());
+        error(code, 'time-stamp', `signature timestamp: ${message}`);
+      }
     } else if (noEvidence && input.revocation === undefined && indication === 'TOTAL-PASSED') {
       findings.push({
         code: 'ERR_VALIDATION_NO_REVOCATION',

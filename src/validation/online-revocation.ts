@@ -150,7 +150,8 @@ export function revocationWanted(
     // time-stamping authority's (signature-time-stamps and document timestamps).
     // EN 319 102-1 §5.2.5: DSS evidence about a signer's path that is not fresh for its
     // best-signature-time (`bestTime`: the earliest signature-time-stamp's genTime, else now;
-    // read here without verifying the token, only to decide what to ask) is asked about again.
+    // read here without verifying the token, only to decide what to ask), or about a
+    // time-stamping authority's path that is not fresh for its token's genTime, is asked about again.
     const want = (leaf: Uint8Array, pool: readonly Uint8Array[], at: Date, bestTime?: Date): void => {
       const path = buildCertificatePath(
         leaf,
@@ -167,7 +168,8 @@ export function revocationWanted(
     const wantTsa = (token: Uint8Array): void => {
       const view = parseTimestampToken(token, undefined, { algorithms: 'verifiable' });
       const tsa = timestampSigner(view);
-      if (tsa !== undefined) want(tsa, view.signedData.certificates, view.tstInfo.genTime);
+      // §5.2.5: an authority's evidence must be fresh for its token's genTime.
+      if (tsa !== undefined) want(tsa, view.signedData.certificates, view.tstInfo.genTime, view.tstInfo.genTime);
     };
     for (const sig of listPdfSignatures(doc)) {
       try {

@@ -2,12 +2,13 @@
  * The PAdES baseline level a signature reaches with the data in its document (ETSI EN 319 142-1
  * §6): B-B, B-T (a time-stamp gives proof of existence), B-LT (the DSS holds the validation data
  * of the signer's whole path and of the path of a time-stamping authority that gives B-T, §5.4.2
- * and §6.3), B-LTA (a document timestamp covers a revision whose DSS already held all of that).
+ * and §6.3, fresh for the times they speak about), B-LTA (a document timestamp covers a revision whose DSS already held all of that).
  */
 import type { ValidationMaterial } from '../pades/index.js';
 import { buildCertificatePath, type PathResult } from './certificate-path.js';
 import { revocationInDss } from './dss-revocation.js';
 import { certificatesNeedingRevocation, uncheckedByPolicy } from './path-revocation.js';
+import { freshRevocation } from './revocation-freshness.js';
 import type { VerifiedTimestamp } from './timestamp-token.js';
 import type { SignatureReport } from './types.js';
 import type { ValidationPolicy } from './validation-policy.js';
@@ -78,14 +79,23 @@ export function padesLevel(facts: LevelFacts): NonNullable<SignatureReport['leve
         )
       : undefined,
   );
+  // EN 319 102-1 §5.2.5: evidence is held only when fresh for the time it speaks about — the
+  // signer's path for the best-signature-time (the first proof of existence), a time-stamping
+  // authority's path for its token's genTime.
+  const genTimes = poe.map((t) => t.report.genTime ?? now);
+  const bestSignatureTime = new Date(Math.min(...genTimes.map((d) => d.getTime())));
   const held = (
     needs: readonly EvidenceLink[] | undefined,
     dssState: ValidationMaterial,
+    at: Date,
   ): boolean =>
     needs !== undefined &&
-    needs.every((c) => revocationInDss(c.certificate, c.issuer, dssState, now).status !== 'none');
+    needs.every(
+      (c) => freshRevocation(revocationInDss(c.certificate, c.issuer, dssState, now), at, policy).status !== 'none',
+    );
   const lt = (dssState: ValidationMaterial): boolean =>
-    held(signerNeeds, dssState) && tsaNeeds.some((needs) => held(needs, dssState));
+    held(signerNeeds, dssState, bestSignatureTime) &&
+    tsaNeeds.some((needs, i) => held(needs, dssState, genTimes[i] as Date));
   if (!lt(facts.dss)) return 'B-T';
   return facts.laterDocumentTimestampEnds.some((end) => lt(facts.dssCoveredBy(end)))
     ? 'B-LTA'

@@ -72,13 +72,25 @@ export function latestIssue(finding: RevocationFinding): Date | undefined {
   return times.length > 0 ? new Date(Math.max(...times)) : undefined;
 }
 
+/**
+ * Which time evidence was judged against: a signature's best-signature-time (its first time-stamp,
+ * else the validation time), or a time-stamp token's own genTime (for its authority's path).
+ */
+export type FreshnessTime = 'first-time-stamp' | 'validation-time' | 'gen-time';
+
+const timeWords: Record<FreshnessTime, string> = {
+  'first-time-stamp': "the signature's best-signature-time (first time-stamp)",
+  'validation-time': 'the validation time (no time-stamp)',
+  'gen-time': "the time-stamp's genTime",
+};
+
 /** Why `finding`'s evidence is not fresh, in words. */
 export function notFreshMessage(
   what: string,
   finding: RevocationFinding,
   bestSignatureTime: Date,
   policy: ValidationPolicy,
-  timestamped: boolean,
+  judgedAt: FreshnessTime,
 ): string {
   const maxAge = revocationMaxAge(policy);
   const issued = latestIssue(finding)?.toISOString() ?? '?';
@@ -88,8 +100,5 @@ export function notFreshMessage(
       : maxAge === 0
         ? 'it was issued before'
         : `it was issued more than ${maxAge} s before`;
-  const time = timestamped
-    ? "the signature's best-signature-time (first time-stamp)"
-    : 'the validation time (no time-stamp)';
-  return `the revocation evidence for ${what} is not fresh (EN 319 102-1 §5.2.5): the latest was issued ${issued}, and ${bound} ${time} ${bestSignatureTime.toISOString()} (validation policy ${policy.name}: revocation.maxAgeSeconds ${JSON.stringify(maxAge)})`;
+  return `the revocation evidence for ${what} is not fresh (EN 319 102-1 §5.2.5): the latest was issued ${issued}, and ${bound} ${timeWords[judgedAt]} ${bestSignatureTime.toISOString()} (validation policy ${policy.name}: revocation.maxAgeSeconds ${JSON.stringify(maxAge)})`;
 }

@@ -3,7 +3,9 @@
  * validation with §5.2.6 X.509 validation): a certificate revoked at or before the token's
  * genTime makes the token prove nothing; one revoked later is a warning; certificates without
  * evidence are split by the policy into those it requires and CA certificates it lets pass
- * unchecked. Also the words of those verdicts, shared with the signer's.
+ * unchecked. Evidence counts only when fresh for the token's genTime (§5.2.5: the time the token
+ * speaks about; evidence whose validity ended before it says nothing of it). Also the words of
+ * those verdicts, shared with the signer's.
  */
 import { buildCertificatePath } from './certificate-path.js';
 import {
@@ -12,12 +14,15 @@ import {
   type CertificateRevocation,
   type RevocationLookupFn,
 } from './path-revocation.js';
+import { notFreshMessage } from './revocation-freshness.js';
 import type { VerifiedTimestamp } from './timestamp-token.js';
 import type { Finding, ValidationCheck } from './types.js';
 import type { ValidationPolicy } from './validation-policy.js';
 
 /** What the revocation evidence says about a time-stamping authority's path. */
 export interface TsaRevocation {
+  /** The token's genTime, which the evidence was judged fresh or not for. */
+  readonly genTime?: Date;
   /** A certificate of the path revoked at or before genTime: the token proves nothing. */
   readonly revokedBefore?: CertificateRevocation;
   readonly revokedAfter: readonly CertificateRevocation[];
@@ -32,7 +37,8 @@ export function tsaRevocation(
   t: VerifiedTimestamp,
   pool: readonly Uint8Array[],
   anchors: readonly Uint8Array[],
-  lookup: RevocationLookupFn,
+  /** The lookup (DSS, then online) that keeps only evidence fresh for a time. */
+  freshLookupAt: (time: Date) => RevocationLookupFn,
   policy: ValidationPolicy,
 ): TsaRevocation {
   if (t.tsaCertificate === undefined) return { missing: [], unchecked: [], revokedAfter: [] };
@@ -43,13 +49,14 @@ export function tsaRevocation(
     anchors,
     genTime,
   );
-  const status = pathRevocation(path, 0, lookup);
+  const status = pathRevocation(path, 0, freshLookupAt(genTime));
   const revoked = status.filter((c) => c.finding.status === 'revoked');
   const { required, unchecked } = missingEvidence(status, policy);
   const before = revoked.find(
     (c) => (c.finding.revocationTime?.getTime() ?? -Infinity) <= genTime.getTime(),
   );
   return {
+    genTime,
     ...(before ? { revokedBefore: before } : {}),
     revokedAfter: revoked.filter((c) => c !== before),
     missing: required,
@@ -70,4 +77,20 @@ export function revokedMessage(c: CertificateRevocation, when: string): string {
   const said = c.finding.origin === 'online' ? 'an online lookup says' : 'the DSS says';
   const at = c.finding.revocationTime ? ` (${c.finding.revocationTime.toISOString()})` : '';
   return `${said} ${c.subject} was revoked${at} ${when}`;
+}
+
+/**
+ * The error for a certificate of a time-stamping authority's path without usable evidence: its
+ * evidence is not fresh for the token's genTime (§5.2.5), or there is none (`whyNone` says why).
+ */
+export function tsaMissingEvidence(
+  c: CertificateRevocation,
+  genTime: Date | undefined,
+  policy: ValidationPolicy,
+  whyNone: string,
+): { readonly code: 'ERR_VALIDATION_REVOCATION_NOT_FRESH' | 'ERR_VALIDATION_NO_REVOCATION'; readonly message: string } {
+  const what = `${c.subject} in the time-stamping authority's path`;
+  return c.finding.fresh === false && genTime !== undefined
+    ? { code: 'ERR_VALIDATION_REVOCATION_NOT_FRESH', message: notFreshMessage(what, c.finding, genTime, policy, 'gen-time') }
+    : { code: 'ERR_VALIDATION_NO_REVOCATION', message: `no revocation evidence for ${what}: none in the document, and ${whyNone}` };
 }

@@ -51,6 +51,7 @@ describe('issue 14: revocation evidence older than the best-signature-time does 
   let pki: LtvPki;
   let staleFile: Uint8Array;
   let freshFile: Uint8Array;
+  let staleTsaFile: Uint8Array;
   let anchors: Uint8Array[];
   // The PKI's clock runs two hours ahead after the first answer; validation follows it.
   const clock = { now: () => new Date(Date.now() + 2 * hours + 60_000) };
@@ -63,6 +64,8 @@ describe('issue 14: revocation evidence older than the best-signature-time does 
     const issuing = pki.hierarchy.issuing.certificate;
     const early: RevocationData = await pki.revocation.fetch(alice.certificate, issuing);
     assert.ok(early.ocspResponses.length > 0, 'the T0 answer is an OCSP response');
+    const tsa = pki.hierarchy.tsa.certificate;
+    const earlyTsa: RevocationData = await pki.revocation.fetch(tsa, issuing);
     pki.advanceClock(2 * hours);
     const bt = await signPdf(makeBasePdf(), alice.signer, {
       signingTime: new Date(),
@@ -78,6 +81,13 @@ describe('issue 14: revocation evidence older than the best-signature-time does 
       level: 'B-LT',
       timestamper: pki.timestamper,
       revocation: replaying,
+    });
+    staleTsaFile = await extendPdf(bt, {
+      level: 'B-LT',
+      timestamper: pki.timestamper,
+      revocation: {
+        fetch: (c, i) => (bytesEqual(c, tsa) ? Promise.resolve(earlyTsa) : pki.revocation.fetch(c, i)),
+      },
     });
     freshFile = await extendPdf(bt, {
       level: 'B-LT',
@@ -100,6 +110,7 @@ describe('issue 14: revocation evidence older than the best-signature-time does 
     );
     assert.equal(s.indication, 'INDETERMINATE', JSON.stringify(s.findings));
     assert.equal(s.subIndication, 'REVOCATION_OUT_OF_BOUNDS_NO_POE');
+    assert.equal(s.level, 'B-T', 'stale evidence does not make B-LT (EN 319 142-1 §6.3 with EN 319 102-1 §5.2.5)');
     const stale = findingsOf(s, 'ERR_VALIDATION_REVOCATION_NOT_FRESH');
     assert.equal(stale.length, 1, stale.join('\n'));
     assert.match(
@@ -150,19 +161,49 @@ describe('issue 14: revocation evidence older than the best-signature-time does 
       }),
     );
     assert.equal(strict.indication, 'INDETERMINATE', JSON.stringify(strict.findings));
-    assert.equal(strict.subIndication, 'REVOCATION_OUT_OF_BOUNDS_NO_POE');
+    // The issuing CA's CRL predates the time-stamp, and the time-stamping authority sits under the
+    // same CA: its path is not fresh for the token's genTime either, so the time-stamp proves
+    // nothing, and everything is judged at the validation time, after every piece was issued.
+    assert.equal(strict.subIndication, 'TRY_LATER');
     const stale = findingsOf(strict, 'ERR_VALIDATION_REVOCATION_NOT_FRESH');
     assert.deepEqual(
-      stale.map(
-        (m) =>
-          /for (the signer certificate|the CA certificate [^ ]+ [^ ]+ [^ ]+ [^ ]+ [^ ]+)/.exec(
-            m,
-          )?.[1],
-      ),
-      ['the CA certificate Signet LTV Test Issuing CA'],
+      stale.map((m) => /^(\S+): (?:signature timestamp: )?the revocation evidence for (.*?) is not fresh/.exec(m)?.slice(1, 3).join(' ')),
+      [
+        'revocation/error the signer certificate',
+        'revocation/error the CA certificate Signet LTV Test Issuing CA',
+        "time-stamp/error Signet LTV Test Issuing CA in the time-stamping authority's path",
+      ],
       stale.join('\n'),
     );
-    assert.match(stale[0] ?? '', /it was issued before the signature's best-signature-time/);
+    assert.match(stale[1] ?? '', /it was issued before the validation time \(no time-stamp\)/);
+    assert.match(stale[2] ?? '', /it was issued before the time-stamp's genTime/);
+  });
+
+  it("a time-stamping authority's evidence that expired before its token's genTime: the time-stamp proves nothing (level B-B); online, fresh evidence is fetched", async () => {
+    const s = only(verifyPdfLongTerm(staleTsaFile, { trustAnchors: anchors, clock, revocation: { mode: 'offline' } }));
+    assert.equal(s.indication, 'INDETERMINATE', JSON.stringify(s.findings));
+    assert.equal(s.subIndication, 'TRY_LATER');
+    assert.equal(s.level, 'B-B', 'a time-stamp that cannot be validated gives no proof of existence');
+    const stale = findingsOf(s, 'ERR_VALIDATION_REVOCATION_NOT_FRESH');
+    assert.equal(stale.length, 1, stale.join('\n'));
+    assert.match(
+      stale[0] ?? '',
+      /^time-stamp\/error: signature timestamp: the revocation evidence for Signet LTV Test Timestamp Authority in the time-stamping authority's path is not fresh .*its nextUpdate is before the time-stamp's genTime/,
+    );
+    assert.deepEqual(findingsOf(s, 'ERR_VALIDATION_NO_REVOCATION'), []);
+    const fetched = await fetchRevocationEvidence(staleTsaFile, {
+      source: pki.revocation,
+      trustAnchors: anchors,
+      clock,
+      timeoutMs: 5_000,
+    });
+    assert.deepEqual(
+      fetched.lookups.map((l) => [l.subject, l.outcome]),
+      [['Signet LTV Test Timestamp Authority', 'evidence']],
+    );
+    const online = only(verifyPdfLongTerm(staleTsaFile, { trustAnchors: anchors, clock, revocation: fetched }));
+    assert.equal(online.indication, 'TOTAL-PASSED', JSON.stringify(online.findings));
+    assert.equal(only(verifyPdfLongTerm(freshFile, { trustAnchors: anchors, clock, revocation: { mode: 'offline' } })).level, 'B-LT');
   });
 
   it('online, the stale signer evidence is asked about again and the fresh answer decides; fresh DSS evidence asks nothing', async () => {
