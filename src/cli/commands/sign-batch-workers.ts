@@ -24,11 +24,18 @@ export type WorkerReply =
 /** Fewest files per worker for a worker to pay for its start (it loads the signing code again). */
 const FILES_PER_WORKER = 24;
 const MAX_WORKERS = 8;
+/**
+ * Cores a batch uses without workers: the main thread prepares, embeds and writes each file while
+ * the RSA/ECDSA operation of the file before runs on the libuv pool, another core (issue 18 §4).
+ */
+const CORES_WITHOUT_WORKERS = 2;
 
 /**
- * `--workers N` (0: none). By default one per idle core beyond the main thread when the batch is
- * big enough: on a machine whose cores are busy (load average ≥ cores) a worker only adds the
- * cost of loading the signing code again (measured: slower at load 20 on 2 cores).
+ * `--workers N` (0: none). By default one per idle core beyond the two the main thread and the
+ * libuv pool use, when the batch is big enough: on a 2-core machine none (a worker loads and warms
+ * up the signing code again and competes with the pool for the second core: 200 × 100 KB ran at
+ * 266 files/s with one worker against 344 without on an idle machine, and cost 20% more CPU per
+ * file at load 6), and none on a machine whose cores are busy (load average ≥ cores).
  */
 export function batchWorkerCount(
   v: SignValues & { readonly workers?: string | undefined },
@@ -49,9 +56,13 @@ export function batchWorkerCount(
     return n;
   }
   if (v['key-uri'] !== undefined) return 0;
-  const cores = availableParallelism();
-  const idle = Math.floor(cores - (loadavg()[0] ?? 0));
-  return Math.max(0, Math.min(cores - 1, idle, Math.floor(files / FILES_PER_WORKER), MAX_WORKERS));
+  return defaultWorkerCount(availableParallelism(), loadavg()[0] ?? 0, files);
+}
+
+/** The default of {@link batchWorkerCount} for `cores` cores at load average `load`. */
+export function defaultWorkerCount(cores: number, load: number, files: number): number {
+  const idle = Math.floor(cores - load) - CORES_WITHOUT_WORKERS;
+  return Math.max(0, Math.min(cores - CORES_WITHOUT_WORKERS, idle, Math.floor(files / FILES_PER_WORKER), MAX_WORKERS));
 }
 
 /** One batch worker: `sign` resolves with undefined when signed, or the formatted error line. */

@@ -26,7 +26,7 @@ options:
   --password-file F       user (or owner) password of an encrypted PDF; without it the empty
                           user password is tried (ERR_PDF_PASSWORD when it does not open the file)
   --workers N             worker threads for a batch with a key file (default: one per idle
-                          core beyond the first when the batch has 24 files a worker; 0: none)
+                          core beyond two when the batch has 24 files a worker; 0: none)
   --key-uri URI           pkcs11:token=LABEL;object=NAME (with --pkcs11-module, --pin-file)
                           or keystore:NAME (with --keystore DIR --kek-file F)
 ${levelUsage}`;
