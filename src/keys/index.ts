@@ -15,7 +15,7 @@ export type { KeyErrorCode } from './errors.js';
 export { SoftwareKeystore, keystoreRef, Kek, loadKek, parseKek, FileKeyRecords, decodeKeyEnvelope } from './software/index.js';
 export type { SoftwareKeystoreOptions, KeystoreEntry, KekSource, KeyRecords, StoredKeyRecord, RotateKekOptions } from './software/index.js';
 export { readSecretFile, readSecretFromEnv, readSecretText } from './secret-source.js';
-export { describePublicKey, namedCurveOf } from './public-key-info.js';
+export { describePublicKey, keyLabel, namedCurveOf } from './public-key-info.js';
 export type { PublicKeyInfo } from './public-key-info.js';
 export { encodeDigestInfo } from './digest-info.js';
 export { ecdsaRawToDer } from './ecdsa-signature.js';

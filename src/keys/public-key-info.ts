@@ -2,7 +2,7 @@
  * Facts about a SubjectPublicKeyInfo (RFC 5280 §4.1.2.7): key type, size, and the largest
  * signature the key can produce (RFC 8017 §8: k octets; RFC 3279 §2.2.3: DER of two integers).
  */
-import { createPublicKey } from 'node:crypto';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { NamedCurve } from '../cms/algorithms.js';
 import { KeyBackendError } from './errors.js';
 
@@ -25,6 +25,26 @@ const curveAliases: Readonly<Record<string, NamedCurve>> = {
 /** Normalises an OpenSSL or JOSE curve name to a NamedCurve, or undefined. */
 export function namedCurveOf(name: string | undefined): NamedCurve | undefined {
   return name !== undefined && Object.hasOwn(curveAliases, name) ? curveAliases[name] : undefined;
+}
+
+/**
+ * A key's name for people: "EC P-256" (the NIST name, not OpenSSL's prime256v1), "RSA 2048".
+ *
+ * @example
+ * ```ts
+ * keyLabel(new X509Certificate(der).publicKey); // 'EC P-256'
+ * ```
+ */
+export function keyLabel(key: KeyObject): string {
+  const details = key.asymmetricKeyDetails;
+  if (key.asymmetricKeyType === 'ec') {
+    const curve = details?.namedCurve;
+    return `EC ${namedCurveOf(curve) ?? curve ?? ''}`.trim();
+  }
+  if (key.asymmetricKeyType === 'rsa' || key.asymmetricKeyType === 'rsa-pss') {
+    return `RSA ${details?.modulusLength ?? ''}`.trim();
+  }
+  return (key.asymmetricKeyType ?? '').toUpperCase();
 }
 
 /**

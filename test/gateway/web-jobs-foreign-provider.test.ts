@@ -109,6 +109,7 @@ describe('web gateway at a foreign CSC provider (a second signet serve sharing n
       const credentials = await api<Record<string, unknown>[]>(browserA, env.node, 'GET', '/me/credentials');
       assert.equal(credentials.status, 200, JSON.stringify(credentials.body));
       assert.deepEqual(credentials.body.map((c) => [c['credentialID'], c['status']]), [[demo.credentialID, 'active']]);
+      assert.equal(credentials.body[0]?.['algorithm'], 'EC P-256', 'the demo credential, by its NIST curve name');
 
       const jobId = (await api(browserA, env.node, 'POST', '/jobs', { credentialID: demo.credentialID, level: 'B-T', reason: 'Signed at B' })).body['id'] as string;
       const names = ['one.pdf', 'two.pdf', 'three.pdf'];

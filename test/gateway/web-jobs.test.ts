@@ -38,6 +38,7 @@ describe('web gateway jobs: upload → sign through OAuth + CSC → progress →
       const credentials = await api<Record<string, unknown>[]>(browser, env.node, 'GET', '/me/credentials');
       assert.equal(credentials.status, 200);
       assert.deepEqual(credentials.body.map((c) => [c['credentialID'], c['status']]), [[alice.credentialId, 'active']]);
+      assert.match(String(credentials.body[0]?.['algorithm']), /^(EC P-(256|384|521)|RSA \d{4})$/, 'the NIST curve name, not OpenSSL\'s');
       const created = await api(browser, env.node, 'POST', '/jobs', { credentialID: alice.credentialId, level: 'B-T', reason: 'Approved contracts', location: 'Brussels' });
       assert.equal(created.status, 201, JSON.stringify(created.body));
       const jobId = created.body['id'] as string;

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { appendAudit } from '../../audit/index.js';
 import { isSignetError } from '../../core/errors.js';
+import { keyLabel } from '../../keys/index.js';
 import { PdfDocument } from '../../pdf/index.js';
 import {
   findCredential,
@@ -166,7 +167,7 @@ export async function listCredentialViews(context: JobContext, userId: string, s
       subject = cert.subject.replace(/\n/g, ', ');
       notAfter = new Date(cert.validTo).toISOString();
       const key = cert.publicKey;
-      algorithm = key.asymmetricKeyType === 'ec' ? `EC ${String(key.asymmetricKeyDetails?.namedCurve ?? '')}`.trim() : `RSA ${String(key.asymmetricKeyDetails?.modulusLength ?? '')}`.trim();
+      algorithm = keyLabel(key);
     }
     return { credentialID: row.id, subject, status: row.status, notAfter, algorithm };
   });

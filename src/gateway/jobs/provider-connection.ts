@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import { X509Certificate } from 'node:crypto';
 import { appendAudit, appendFailureAudit } from '../../audit/index.js';
 import { CscClient, CscClientError, remoteCredentialFromInfo, type CscCredentialInfo, type RemoteCredential } from '../../csc/client/index.js';
+import { keyLabel } from '../../keys/index.js';
 import {
   deleteGatewayProviderSession,
   findGatewayProviderSession,
@@ -278,7 +279,7 @@ function viewOf(credentialID: string, info: CscCredentialInfo): ProviderCredenti
       subject = cert.subject.replace(/\n/g, ', ');
       notAfter = new Date(cert.validTo).toISOString();
       const key = cert.publicKey;
-      algorithm = key.asymmetricKeyType === 'ec' ? `EC ${String(key.asymmetricKeyDetails?.namedCurve ?? '')}`.trim() : `RSA ${String(key.asymmetricKeyDetails?.modulusLength ?? '')}`.trim();
+      algorithm = keyLabel(key);
     } catch {
       // shown without the certificate's details
     }
