@@ -38,16 +38,33 @@ export function pemCertificates(text: string): Uint8Array[] {
   return out;
 }
 
+/**
+ * Parses of the certificates seen lately, by SHA-256 of their DER (issue 19: the OCSP client,
+ * the CertID and the revocation source each parsed the same signer, CA and TSA certificates
+ * again for every B-LT/B-LTA signature — 14 ms of a 55 ms signature). A parse is pure; each is
+ * made from a private copy of the DER (asn1js keeps views into its input), and the callers only
+ * read it. Bounded; the oldest entries go first. Failures are not remembered.
+ */
+const PARSE_MEMO_SIZE = 256;
+const parsedCertificates = new Map<string, Certificate>();
+
 /** Parses a DER certificate; malformed or oversized input → ERR_PKI_CERT_MALFORMED. */
 export function parseCertificate(der: Uint8Array): Certificate {
   if (der.length === 0 || der.length > maxCertificateBytes) {
     throw new PkiError('ERR_PKI_CERT_MALFORMED', 'certificate is empty or too large');
   }
+  const key = createHash('sha256').update(der).digest('base64');
+  const known = parsedCertificates.get(key);
+  if (known !== undefined) return known;
+  let cert: Certificate;
   try {
-    return AsnConvert.parse(der, Certificate);
+    cert = AsnConvert.parse(der.slice(), Certificate);
   } catch (cause) {
     throw new PkiError('ERR_PKI_CERT_MALFORMED', 'certificate is not valid DER', { cause });
   }
+  if (parsedCertificates.size >= PARSE_MEMO_SIZE) parsedCertificates.delete(parsedCertificates.keys().next().value as string);
+  parsedCertificates.set(key, cert);
+  return cert;
 }
 
 /**
@@ -70,9 +87,25 @@ export function normaliseSerialHex(hex: string): string | undefined {
   return even === '' ? '00' : even;
 }
 
+/**
+ * Encodings derived from a parsed certificate, per certificate object (parses are shared:
+ * {@link parseCertificate}); each call returns its own copy.
+ */
+const subjects = new WeakMap<Certificate, Uint8Array>();
+const spkis = new WeakMap<Certificate, Uint8Array>();
+
+function derived(memo: WeakMap<Certificate, Uint8Array>, cert: Certificate, encode: () => ArrayBuffer): Uint8Array {
+  let der = memo.get(cert);
+  if (der === undefined) {
+    der = new Uint8Array(encode());
+    memo.set(cert, der);
+  }
+  return der.slice();
+}
+
 /** The DER of the certificate's subject Name. */
 export function subjectDer(cert: Certificate): Uint8Array {
-  return new Uint8Array(AsnConvert.serialize(cert.tbsCertificate.subject));
+  return derived(subjects, cert, () => AsnConvert.serialize(cert.tbsCertificate.subject));
 }
 
 /** The DER of a Name. */
@@ -82,7 +115,7 @@ export function nameDer(name: Name): Uint8Array {
 
 /** The DER SubjectPublicKeyInfo of a certificate. */
 export function spkiDer(cert: Certificate): Uint8Array {
-  return new Uint8Array(AsnConvert.serialize(cert.tbsCertificate.subjectPublicKeyInfo));
+  return derived(spkis, cert, () => AsnConvert.serialize(cert.tbsCertificate.subjectPublicKeyInfo));
 }
 
 /** The subjectPublicKey BIT STRING contents (no unused-bits octet) of an SPKI. */

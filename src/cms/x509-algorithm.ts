@@ -4,7 +4,7 @@
  * decoding are cms's (cms/algorithm-identifier.ts, RFC 4055 / 5754 / 5758); this module only
  * converts between DER and the schema objects.
  */
-import { createPublicKey } from 'node:crypto';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 import { oids, type DigestAlgorithm, type SignatureAlgorithm } from './algorithms.js';
@@ -51,6 +51,26 @@ export function signatureAlgorithmFromIdentifier(id: AlgorithmIdentifier): Signa
 }
 
 /**
+ * Public keys of the SPKIs seen lately (issue 19: the keys of the same CA, TSA and OCSP responder
+ * certificates were imported again for every verification — createPublicKey was most of it).
+ * Keyed by the DER itself; bounded, the oldest go first. An SPKI that does not import is not kept.
+ */
+const KEY_MEMO_SIZE = 256;
+const publicKeys = new Map<string, KeyObject>();
+
+function publicKeyOf(spki: Uint8Array): KeyObject {
+  const der = Buffer.from(spki.buffer, spki.byteOffset, spki.byteLength);
+  const id = der.toString('base64');
+  let key = publicKeys.get(id);
+  if (key === undefined) {
+    key = createPublicKey({ key: Buffer.from(der), format: 'der', type: 'spki' });
+    if (publicKeys.size >= KEY_MEMO_SIZE) publicKeys.delete(publicKeys.keys().next().value as string);
+    publicKeys.set(id, key);
+  }
+  return key;
+}
+
+/**
  * Verifies `signature` over `data` with the SubjectPublicKeyInfo `spki` (DER). ECDSA signatures
  * are DER Ecdsa-Sig-Value (RFC 3279 §2.2.3). Returns false for a wrong signature or key type.
  */
@@ -61,8 +81,7 @@ export function verifySignature(
   signature: Uint8Array,
 ): boolean {
   try {
-    const key = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
-    return verifySignatureValue(key, alg, data, signature);
+    return verifySignatureValue(publicKeyOf(spki), alg, data, signature);
   } catch {
     return false;
   }

@@ -16,7 +16,31 @@ function isHttp(uri: string | undefined): uri is string {
   return uri !== undefined && /^https?:\/\//i.test(uri);
 }
 
+/**
+ * URLs per parsed certificate (parses are shared: parseCertificate), read once: a revocation
+ * source asks for the same signer and CA certificates for every signature of a batch.
+ */
+const urlMemo = new WeakMap<Certificate, Map<string, readonly string[]>>();
+
+function remembered(cert: Certificate, what: string, read: () => string[]): string[] {
+  let perCert = urlMemo.get(cert);
+  if (perCert === undefined) {
+    perCert = new Map();
+    urlMemo.set(cert, perCert);
+  }
+  let urls = perCert.get(what);
+  if (urls === undefined) {
+    urls = read();
+    perCert.set(what, urls);
+  }
+  return [...urls];
+}
+
 function aia(cert: Certificate, method: string): string[] {
+  return remembered(cert, method, () => readAia(cert, method));
+}
+
+function readAia(cert: Certificate, method: string): string[] {
   const ext = cert.tbsCertificate.extensions?.find((e) => e.extnID === id_pe_authorityInfoAccess);
   if (!ext) return [];
   try {
@@ -41,6 +65,10 @@ export function caIssuersUrls(cert: Certificate): string[] {
 
 /** CRL URLs from the CRL distribution points extension (full names only). */
 export function crlUrls(cert: Certificate): string[] {
+  return remembered(cert, 'crl', () => readCrlUrls(cert));
+}
+
+function readCrlUrls(cert: Certificate): string[] {
   const ext = cert.tbsCertificate.extensions?.find((e) => e.extnID === id_ce_cRLDistributionPoints);
   if (!ext) return [];
   try {

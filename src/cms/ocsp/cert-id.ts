@@ -29,14 +29,19 @@ export function issuerHashes(issuerCertificate: Uint8Array, hashName: string): {
   };
 }
 
-/** Memoises issuerHashes per certificate and hash (responders see the same issuer every time). */
-const hashCache = new WeakMap<Uint8Array, Map<string, { nameHash: Uint8Array; keyHash: Uint8Array }>>();
+/**
+ * Memoises issuerHashes per certificate and hash (responders see the same issuer every time, and
+ * a client the same issuers for every signature of a batch), keyed by the shared parse
+ * (parseCertificate) so that equal DER read from different documents hits. Read-only results.
+ */
+const hashCache = new WeakMap<object, Map<string, { nameHash: Uint8Array; keyHash: Uint8Array }>>();
 
 function cachedIssuerHashes(issuerCertificate: Uint8Array, hashName: string): { nameHash: Uint8Array; keyHash: Uint8Array } {
-  let perCert = hashCache.get(issuerCertificate);
+  const cert = parseCertificate(issuerCertificate);
+  let perCert = hashCache.get(cert);
   if (!perCert) {
     perCert = new Map();
-    hashCache.set(issuerCertificate, perCert);
+    hashCache.set(cert, perCert);
   }
   let hashes = perCert.get(hashName);
   if (!hashes) {
@@ -58,7 +63,7 @@ export function certIdMatchesIssuer(certId: CertID, issuerCertificate: Uint8Arra
 export function buildCertId(issuerCertificate: Uint8Array, serialHex: string, hash: 'SHA-1' | 'SHA-256' = 'SHA-256'): CertID {
   const hashName = hash === 'SHA-1' ? 'sha1' : digestAlgorithms['SHA-256'].nodeName;
   const oid = hash === 'SHA-1' ? id_sha1 : digestAlgorithms['SHA-256'].oid;
-  const { nameHash, keyHash } = issuerHashes(issuerCertificate, hashName);
+  const { nameHash, keyHash } = cachedIssuerHashes(issuerCertificate, hashName);
   return new CertID({
     hashAlgorithm: new AlgorithmIdentifier({ algorithm: oid, parameters: new Uint8Array([5, 0]).buffer }),
     issuerNameHash: new OctetString(nameHash),
@@ -74,5 +79,14 @@ export function certIdDer(certId: CertID): Uint8Array {
 
 /** SHA-1 KeyHash of a certificate's key (RFC 6960 §4.2.1 ResponderID byKey). */
 export function responderKeyHash(certificate: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash('sha1').update(publicKeyBits(spkiDer(parseCertificate(certificate)))).digest());
+  const cert = parseCertificate(certificate);
+  let hash = keyHashes.get(cert);
+  if (hash === undefined) {
+    hash = new Uint8Array(createHash('sha1').update(publicKeyBits(spkiDer(cert))).digest());
+    keyHashes.set(cert, hash);
+  }
+  return hash.slice();
 }
+
+/** responderKeyHash per shared parse (the same responder signs every answer). */
+const keyHashes = new WeakMap<object, Uint8Array>();

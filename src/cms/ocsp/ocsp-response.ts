@@ -3,8 +3,9 @@
  * decoding a BasicOCSPResponse, checking that the issuer or a responder it authorised signed it
  * (RFC 6960 §4.2.2.2), finding the SingleResponse of a certificate and reading its status.
  */
+import { createHash } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
-import { BasicOCSPResponse, id_pkix_ocsp_basic, type OCSPResponse, type SingleResponse } from '@peculiar/asn1-ocsp';
+import { BasicOCSPResponse, OCSPResponse, OCSPResponseStatus, id_pkix_ocsp_basic, type SingleResponse } from '@peculiar/asn1-ocsp';
 import { ExtendedKeyUsage, id_ce_extKeyUsage, id_kp_OCSPSigning, type Certificate } from '@peculiar/asn1-x509';
 import { asBytes, bytesEqual } from '../../core/bytes.js';
 import { signatureAlgorithmFromIdentifier, verifySignature } from '../x509-algorithm.js';
@@ -96,6 +97,61 @@ export function verifyResponseSignature(
   if (!verifySignature(signerSpki, signatureAlgorithmFromIdentifier(basic.signatureAlgorithm), tbsDer, asBytes(basic.signature))) {
     throw invalidOcsp('the response signature does not verify');
   }
+}
+
+/** A successful OCSPResponse whose BasicOCSPResponse is signed by the issuer or a responder it authorised. */
+export interface VerifiedBasicResponse {
+  readonly basic: BasicOCSPResponse;
+  /** The delegated responder certificate that signed it; absent when the issuer signed it. */
+  readonly responder?: Certificate;
+}
+
+/**
+ * The decoded and signature-checked answers seen lately, by SHA-256 of the response and of the
+ * issuer (issue 19: a lightweight responder, RFC 5019, serves the same pre-signed response to
+ * every request until it is refreshed, and decoding and verifying it again was most of a B-LT
+ * fetch). Only what does not depend on the time is kept: the callers check the responder's
+ * validity, the nonce, the SingleResponse and its freshness on every call. Bounded; the oldest go
+ * first. Failures are not remembered.
+ */
+const VERIFIED_MEMO_SIZE = 256;
+const verifiedResponses = new Map<string, VerifiedBasicResponse>();
+
+/**
+ * Decodes the OCSPResponse `der` and checks RFC 6960 §4.2.2.2 (see {@link verifyResponseSignature});
+ * ERR_PKI_OCSP_STATUS when it is not successful, ERR_PKI_OCSP_RESPONSE_INVALID when malformed or
+ * not signed by an authorised responder. With `remember`, the result is kept for the same bytes
+ * and issuer (for answers without a nonce, which repeat; a nonce makes each answer unique).
+ */
+export function verifiedBasicResponse(der: Uint8Array, issuerDer: Uint8Array, options: { readonly remember?: boolean } = {}): VerifiedBasicResponse {
+  const key = options.remember === true ? `${digestBase64(der)} ${digestBase64(issuerDer)}` : undefined;
+  const known = key === undefined ? undefined : verifiedResponses.get(key);
+  if (known !== undefined) return known;
+  let response: OCSPResponse;
+  try {
+    // A private copy: the decoded structure keeps views into its input, and the memo outlives the caller's buffer.
+    response = AsnConvert.parse(der.slice(), OCSPResponse);
+  } catch (cause) {
+    throw invalidOcsp('the answer is not an OCSPResponse', cause);
+  }
+  if (response.responseStatus !== OCSPResponseStatus.successful) {
+    throw new PkiError('ERR_PKI_OCSP_STATUS', `the responder answered ${OCSPResponseStatus[response.responseStatus] ?? response.responseStatus}`);
+  }
+  const basic = basicResponseOf(response);
+  let responder: Certificate | undefined;
+  verifyResponseSignature(basic, issuerDer, (c) => {
+    responder = c;
+  });
+  const verified: VerifiedBasicResponse = responder === undefined ? { basic } : { basic, responder };
+  if (key !== undefined) {
+    if (verifiedResponses.size >= VERIFIED_MEMO_SIZE) verifiedResponses.delete(verifiedResponses.keys().next().value as string);
+    verifiedResponses.set(key, verified);
+  }
+  return verified;
+}
+
+function digestBase64(der: Uint8Array): string {
+  return createHash('sha256').update(der).digest('base64');
 }
 
 /** The SingleResponse about serial `serialHex` under `issuerDer`, if the response has one. */

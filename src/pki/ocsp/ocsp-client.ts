@@ -9,7 +9,7 @@
  */
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import { Extension } from '@peculiar/asn1-x509';
-import { OCSPRequest, OCSPResponse, OCSPResponseStatus, Request, TBSRequest, id_pkix_ocsp_nonce } from '@peculiar/asn1-ocsp';
+import { OCSPRequest, Request, TBSRequest, id_pkix_ocsp_nonce } from '@peculiar/asn1-ocsp';
 import { randomBytes } from 'node:crypto';
 import { asBytes, bytesEqual } from '../../core/bytes.js';
 import type { Clock } from '../../core/clock.js';
@@ -19,13 +19,12 @@ import { PkiError } from '../errors.js';
 import { fetchBytes, type TransportOptions } from '../http/fetch-transport.js';
 import { buildCertId } from './cert-id.js';
 import {
-  basicResponseOf,
   checkThisUpdate,
   defaultOcspMaxSkewMs,
   findSingleResponse,
   invalidOcsp,
   statusOf,
-  verifyResponseSignature,
+  verifiedBasicResponse,
   type OcspStatus,
 } from './ocsp-response.js';
 
@@ -92,23 +91,16 @@ export class OcspClient {
   }
 
   #verify(der: Uint8Array, issuerDer: Uint8Array, serialHex: string, nonce: Uint8Array | undefined): OcspResult {
-    let response: OCSPResponse;
-    try {
-      response = AsnConvert.parse(der, OCSPResponse);
-    } catch (cause) {
-      throw invalidOcsp('the answer is not an OCSPResponse', cause);
-    }
-    if (response.responseStatus !== OCSPResponseStatus.successful) {
-      throw new PkiError('ERR_PKI_OCSP_STATUS', `the responder answered ${OCSPResponseStatus[response.responseStatus] ?? response.responseStatus}`);
-    }
-    const basic = basicResponseOf(response);
-    verifyResponseSignature(basic, issuerDer, (responder) => {
+    // Decoded and signature-checked once per distinct answer without a nonce (RFC 5019 answers
+    // repeat); everything that depends on the time or the request is checked here on every call.
+    const { basic, responder } = verifiedBasicResponse(der, issuerDer, { remember: nonce === undefined });
+    if (responder !== undefined) {
       const now = this.#options.clock.now();
       if (responder.tbsCertificate.validity.notAfter.getTime().getTime() < now.getTime() ||
         responder.tbsCertificate.validity.notBefore.getTime().getTime() > now.getTime()) {
         throw invalidOcsp('the responder certificate is outside its validity period');
       }
-    });
+    }
     if (nonce) {
       const echoed = basic.tbsResponseData.responseExtensions?.find((e) => e.extnID === id_pkix_ocsp_nonce);
       let value: Uint8Array | undefined;
