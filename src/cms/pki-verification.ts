@@ -19,6 +19,7 @@ export {
 } from './certificate.js';
 export { verifyCrl, type CrlResult } from './crl/verify-crl.js';
 export { verifyOcspEvidence, type OcspEvidence } from './ocsp/ocsp-evidence.js';
+export { defaultOcspMaxSkewMs } from './ocsp/ocsp-response.js';
 export {
   readTimestampReply,
   verifyTimestampReply,

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { fixedClock } from '../core/clock.js';
 import type { ValidationMaterial } from '../pades/index.js';
-import { parseCertificate, serialToHex, verifyCrl, verifyOcspEvidence } from '../cms/pki-verification.js';
+import { defaultOcspMaxSkewMs, parseCertificate, serialToHex, verifyCrl, verifyOcspEvidence } from '../cms/pki-verification.js';
 import type { RevocationEvidence, RevocationFinding } from './types.js';
 
 const rank = { none: 0, unknown: 1, good: 2, revoked: 3 } as const;
@@ -16,9 +16,11 @@ const rank = { none: 0, unknown: 1, good: 2, revoked: 3 } as const;
 type OcspVerdict = ReturnType<typeof verifyOcspEvidence> | 'rejected';
 
 /**
- * Verdicts of OCSP responses already verified for the same (certificate, issuer, time): the level
- * analysis asks the DSS of several revisions, which repeat the same responses (bench/validation:
- * most of a B-LTA report's time went to re-verifying them). A pure function of its key; bounded.
+ * Verdicts of OCSP responses already verified for the same (certificate, issuer): the level
+ * analysis asks the DSS of several revisions, which repeat the same responses, and a server
+ * validates documents that carry the same responses (bench/validation: most of a B-LTA report's
+ * time went to re-verifying them). A pure function of its key — the validation time is applied
+ * after it (see {@link speaksAfter}) — and bounded.
  */
 const ocspVerdicts = new Map<string, OcspVerdict>();
 const MAX_OCSP_VERDICTS = 512;
@@ -36,6 +38,14 @@ function ocspVerdict(response: Uint8Array, subject: string, verify: () => Return
   if (ocspVerdicts.size >= MAX_OCSP_VERDICTS) ocspVerdicts.clear();
   ocspVerdicts.set(key, verdict);
   return verdict;
+}
+
+/**
+ * True when an authentic response speaks about a time after `at`, the validation time, beyond the
+ * tolerated skew (docs/security.md ASN-11): it is no evidence then, as verifyOcspEvidence's `at`.
+ */
+function speaksAfter(e: NonNullable<ReturnType<typeof verifyOcspEvidence>>, at: Date): boolean {
+  return e.thisUpdate.getTime() > at.getTime() + defaultOcspMaxSkewMs;
 }
 
 /** Serial numbers by certificate fingerprint (bounded; each DSS question would parse the certificate again). */
@@ -85,10 +95,10 @@ export function revocationFromDss(
   };
   const withEvidence = (): RevocationFinding => (evidence.length > 0 ? { ...finding, evidence } : finding);
   let rejected = 0;
-  const subject = `${at?.getTime() ?? ''}:${createHash('sha256').update(certificate).update(issuer).digest('hex')}`;
+  const subject = createHash('sha256').update(certificate).update(issuer).digest('hex');
   for (const response of dss.ocspResponses) {
-    const e = ocspVerdict(response, subject, () => verifyOcspEvidence(response, certificate, issuer, at ? { at } : {}));
-    if (e === 'rejected') {
+    const e = ocspVerdict(response, subject, () => verifyOcspEvidence(response, certificate, issuer));
+    if (e === 'rejected' || (e !== undefined && at !== undefined && speaksAfter(e, at))) {
       // Not authentic evidence (malformed, or about this certificate from a responder the issuer
       // did not authorise): it never counts (a forged "good", PDF-32), but it is reported.
       rejected++;

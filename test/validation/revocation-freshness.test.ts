@@ -234,6 +234,15 @@ describe('issue 14: revocation evidence older than the best-signature-time does 
     assert.deepEqual(none.lookups, []);
   });
 
+  it('an OCSP answer issued after the validation time is no evidence (ASN-11), and the verdicts remembered across reports keep the times apart', () => {
+    const rejected = (at: { now: () => Date }): number =>
+      only(verifyPdfLongTerm(freshFile, { trustAnchors: anchors, clock: at, revocation: { mode: 'offline' } })).revocation
+        ?.rejectedOcspResponses ?? 0;
+    // The signer's answer was issued two hours after the real clock's now.
+    const realNow = { now: () => new Date() };
+    assert.deepEqual([rejected(clock), rejected(realNow), rejected(clock)], [0, 1, 0]);
+  });
+
   it('readValidationPolicy takes "nextUpdate" or whole seconds from 0, nothing else', () => {
     assert.equal(withMaxAge('nextUpdate').revocation.maxAgeSeconds, 'nextUpdate');
     for (const bad of [-1, 1.5, 'always', null]) {
