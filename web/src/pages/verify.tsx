@@ -142,6 +142,8 @@ const findingWords: Record<string, string> = {
   ERR_VALIDATION_REVOKED: 'A certificate involved has been revoked.',
   ERR_VALIDATION_NO_REVOCATION:
     'Whether a certificate involved has been revoked could not be checked.',
+  ERR_VALIDATION_REVOCATION_NOT_FRESH:
+    'The information on whether a certificate was revoked is too old to speak about the time of signing.',
   ERR_VALIDATION_INCOMPLETE:
     'A check could not finish: the file makes the reader do too much work (it may be built to overload validators).',
 };
