@@ -53,7 +53,13 @@ export async function prepareCredentialKey(
   if (backend === undefined) throw unavailable();
   try {
     const prepared = await prepareKey(backend, key.keyRef);
-    return { backendKind: backend.kind, sign: (request) => prepared.sign(request) };
+    const { signChecked } = prepared;
+    return {
+      backendKind: backend.kind,
+      sign: (request) => prepared.sign(request),
+      // SAD-24's output self-check made by the signer, where the backend offers it (sign-hash.ts).
+      ...(signChecked === undefined ? {} : { signChecked: (request, publicKey) => signChecked.call(prepared, request, publicKey) }),
+    };
   } catch (err) {
     const store = retriableStoreError(err);
     if (store !== undefined) {

@@ -1,4 +1,5 @@
 /** The KeyBackend interface (after step-ca's KeyManager): where keys live is hidden behind it. */
+import type { KeyObject } from 'node:crypto';
 import type { DigestAlgorithm, KeyType, NamedCurve, SignatureScheme } from '../cms/algorithms.js';
 
 /** What to generate. */
@@ -84,6 +85,16 @@ export interface PreparedKey {
    * signature); callers without it hash and call `sign`.
    */
   signMessage?(request: MessageSignRequest): Promise<Uint8Array>;
+  /**
+   * Optional: the signature `sign` makes, checked against `publicKey` (the credential
+   * certificate's) before it is returned — docs/security.md SAD-24's output self-check, made by
+   * the signer. A signature that does not verify is discarded: ERR_KEY_SIGN_FAILED. The software
+   * keystore checks ECDSA with the nonce and scalar it has just used (ecdsa-prehash.ts: two
+   * fixed-base multiplications instead of the variable-base one a check from outside needs over a
+   * bare digest, issue 19) and the other schemes with cms/verify-signature; callers without it
+   * sign and then check with cms/verify-signature themselves.
+   */
+  signChecked?(request: SignRequest, publicKey: KeyObject): Promise<Uint8Array>;
 }
 
 /**

@@ -93,6 +93,30 @@ describe('signing faults', () => {
     assert.equal(intact.status, 200, JSON.stringify(intact.body));
   });
 
+  it("SAD-24 the software keystore's own ECDSA check (PreparedKey.signChecked): a credential whose key is not its certificate's releases nothing; its own key signs", async (t) => {
+    const { store } = await testStores(t).sqlite();
+    // No wrapper: the keystore's prepared key checks its ECDSA output itself (issue 19).
+    const h = await cscHarness(t, store);
+    const user = await h.createUser('nell');
+    const credentialID = await h.createCredential(user, { pin: '13579' });
+    const otherID = await h.createCredential(user, { pin: '24680' });
+    const token = await h.login('v2', user);
+    const keyRefOf = async (id: string): Promise<string> =>
+      (await store.db.selectFrom('credentials').select('key_ref').where('id', '=', id).executeTakeFirstOrThrow()).key_ref;
+    const own = await keyRefOf(credentialID);
+    const hashes = ['n1', 'n2'].map(hashOf);
+    const auth = await h.call('v2', 'credentials/authorize', { credentialID, numSignatures: 2, hashes, hashAlgorithmOID: SHA256, authData: [{ id: 'PIN', value: '13579' }, { id: 'OTP', value: h.nextOtp(user) }] }, { bearer: token });
+    assert.equal(auth.status, 200);
+    const sign = (hash: string) => h.call('v2', 'signatures/signHash', { credentialID, SAD: auth.body.SAD, hashes: [hash], signAlgo: oids.ecdsa_with_SHA256 }, { bearer: token });
+    await store.db.updateTable('credentials').set({ key_ref: await keyRefOf(otherID) }).where('id', '=', credentialID).execute();
+    const foreign = await sign(hashes[0] as string);
+    assert.deepEqual([foreign.status, foreign.body], [500, { error: 'server_error', error_description: 'The signature could not be created' }]);
+    await store.db.updateTable('credentials').set({ key_ref: own }).where('id', '=', credentialID).execute();
+    const intact = await sign(hashes[1] as string);
+    assert.equal(intact.status, 200, JSON.stringify(intact.body));
+    assert.equal(intact.body.signatures.length, 1);
+  });
+
   it('SAD-23 a backend failure on the 2nd of 3 hashes and SAD-24 a corrupted RSA signature release nothing; AUD-08 no secret reaches the audit log', async (t) => {
     const { store } = await testStores(t).sqlite();
     const mode: { current: Fault } = { current: 'none' };

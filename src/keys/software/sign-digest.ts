@@ -12,10 +12,20 @@ import { KeyBackendError } from '../errors.js';
 import { signEcdsaPrehash } from './ecdsa-prehash.js';
 
 /**
+ * A signature request inside the software keystore: with `expectedPoint` (the uncompressed
+ * public point the result must verify under) an ECDSA signature is checked by its signer before it
+ * is returned (ecdsa-prehash.ts, docs/security.md SAD-24); the other schemes ignore it. It travels
+ * to a signing thread with the request.
+ */
+export interface SoftwareSignRequest extends SignRequest {
+  readonly expectedPoint?: Uint8Array;
+}
+
+/**
  * Signs `request.digest` with `privateKey`. RSA results are `k` bytes; ECDSA results are DER.
  * Low level: for use inside `src/keys` only; nothing above it holds a private key.
  */
-export function signDigest(privateKey: KeyObject, request: SignRequest): Uint8Array {
+export function signDigest(privateKey: KeyObject, request: SoftwareSignRequest): Uint8Array {
   assertDigestLength(request.digestAlgorithm, request.digest);
   const type = privateKey.asymmetricKeyType;
   switch (request.scheme) {
@@ -42,7 +52,7 @@ export function signDigest(privateKey: KeyObject, request: SignRequest): Uint8Ar
     }
     case 'ECDSA': {
       if (type !== 'ec') throw mismatch(request.scheme, type);
-      return signEcdsaPrehash(privateKey, request.digest);
+      return signEcdsaPrehash(privateKey, request.digest, request.expectedPoint);
     }
     default: {
       const never: never = request.scheme;

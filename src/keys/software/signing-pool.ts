@@ -7,9 +7,8 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
-import type { SignRequest } from '../key-backend.js';
 import { KeyBackendError, type KeyErrorCode } from '../errors.js';
-import { signDigest } from './sign-digest.js';
+import { signDigest, type SoftwareSignRequest } from './sign-digest.js';
 import type { SigningAnswer, SigningJob } from './signing-worker.js';
 
 /** Jobs waiting in the whole pool beyond which `sign` answers ERR_KEY_BACKEND_BUSY (INV-7). */
@@ -104,7 +103,7 @@ export class SigningPool {
    * was ~0.6 ms of event-loop CPU per one-hash signHash, an RSA-2048 signature ~0.4 ms), and one
    * signature per turn stalls the loop for less than that. A batch goes to the threads.
    */
-  sign(key: KeyObject, request: SignRequest): Promise<Uint8Array> {
+  sign(key: KeyObject, request: SoftwareSignRequest): Promise<Uint8Array> {
     if (this.#queued === 0 && !this.#signedInlineThisTurn && isCheapToSign(key)) {
       this.#signedInlineThisTurn = true;
       setImmediate(() => {

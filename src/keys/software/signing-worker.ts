@@ -5,14 +5,13 @@
 import { parentPort } from 'node:worker_threads';
 import type { KeyObject } from 'node:crypto';
 import { isSignetError } from '../../core/errors.js';
-import type { SignRequest } from '../key-backend.js';
-import { signDigest } from './sign-digest.js';
+import { signDigest, type SoftwareSignRequest } from './sign-digest.js';
 
 /** A job posted by the pool: the KeyObject travels as a cloned handle, never as bytes. */
 export interface SigningJob {
   readonly id: number;
   readonly key: KeyObject;
-  readonly request: SignRequest;
+  readonly request: SoftwareSignRequest;
 }
 
 /** The answer to a job. */

@@ -22,7 +22,9 @@ import {
   type KeyFileV1,
 } from './key-file.js';
 import { openGcm, sealGcm } from './kek.js';
-import { signDigest } from './sign-digest.js';
+import { signDigest, type SoftwareSignRequest } from './sign-digest.js';
+import { outputCheckFailed, publicPointOf } from './ecdsa-prehash.js';
+import { verifySignatureOverDigest } from '../../cms/verify-signature.js';
 import { signMessage } from './sign-message.js';
 import { SigningPool } from './signing-pool.js';
 
@@ -250,7 +252,28 @@ export class SoftwareKeystore implements ListingKeyBackend {
         this.#assertOpen();
         return this.#signMessage(key, request);
       },
+      signChecked: async (request: SignRequest, publicKey: KeyObject) => {
+        this.#assertOpen();
+        return this.#signChecked(key, request, publicKey);
+      },
     };
+  }
+
+  /**
+   * Signs and checks the result against `publicKey` before it leaves (PreparedKey.signChecked):
+   * ECDSA in the signer itself (on whichever thread signs), the other schemes by verifying the
+   * signature over the digest here.
+   */
+  async #signChecked(key: KeyObject, request: SignRequest, publicKey: KeyObject): Promise<Uint8Array> {
+    if (request.scheme === 'ECDSA') {
+      const expectedPoint = publicPointOf(publicKey);
+      if (expectedPoint === undefined) throw outputCheckFailed();
+      return this.#signDigest(key, { ...request, expectedPoint });
+    }
+    const signature = await this.#signDigest(key, request);
+    const algorithm = { scheme: request.scheme, digest: request.digestAlgorithm, ...(request.saltLength === undefined ? {} : { saltLength: request.saltLength }) };
+    if (!verifySignatureOverDigest(publicKey, algorithm, request.digest, signature)) throw outputCheckFailed();
+    return signature;
   }
 
   /** Signs a message with the key `ref` (found and checked as `sign` finds it): see #signMessage. */
@@ -259,7 +282,7 @@ export class SoftwareKeystore implements ListingKeyBackend {
     return this.#signMessage(await this.#privateKey(ref), request);
   }
 
-  #signDigest(key: KeyObject, request: SignRequest): Promise<Uint8Array> | Uint8Array {
+  #signDigest(key: KeyObject, request: SoftwareSignRequest): Promise<Uint8Array> | Uint8Array {
     return this.#pool === undefined ? signDigest(key, request) : this.#pool.sign(key, request);
   }
 

@@ -3,6 +3,7 @@
  * signet_key_operation_duration_seconds) and, with tracing on, wraps it in a child span of the
  * request: `key.prepare` (find and unwrap the key) and `key.sign`. The key stays where it is.
  */
+import type { KeyObject } from 'node:crypto';
 import { SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import { monotonicMs } from '../../core/clock.js';
 import {
@@ -85,12 +86,15 @@ export function observeKeyBackend(
       const key = await inSpan(tracer, 'key.prepare', { 'signet.key.backend': kind }, () =>
         prepareKey(backend, ref),
       );
-      const { signMessage } = key;
+      const { signMessage, signChecked } = key;
       return {
         sign: (request) => signWith((r) => key.sign(r), request),
         ...(signMessage === undefined
           ? {}
           : { signMessage: (request: MessageSignRequest) => signWith((r) => signMessage.call(key, r), request) }),
+        ...(signChecked === undefined
+          ? {}
+          : { signChecked: (request: SignRequest, publicKey: KeyObject) => signWith((r) => signChecked.call(key, r, publicKey), request) }),
       };
     } finally {
       metrics.keyOperationDuration.observe(

@@ -457,3 +457,58 @@ describe('PreparedKey.signMessage of the software keystore (issue 19: the receip
     );
   });
 });
+
+describe('PreparedKey.signChecked of the software keystore (docs/security.md SAD-24, issue 19: the output self-check made by the signer)', () => {
+  const sha = (name: string, b: Uint8Array): Uint8Array => createHash(name).update(b).digest();
+  const spkiKey = (spki: Uint8Array) => createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
+
+  it('returns ECDSA signatures (P-256, P-384, P-521) that crypto.verify accepts, on the calling thread and on the signing threads', async (t) => {
+    for (const signingThreads of [0, 1]) {
+      const ks = await SoftwareKeystore.open({ dir: tempDir(t), kek: Kek.generate(), signingThreads });
+      t.after(() => ks.close());
+      for (const [curve, hash] of [['P-256', 'sha256'], ['P-384', 'sha384'], ['P-521', 'sha512']] as const) {
+        const generated = await ks.generateKey({ type: 'EC', curve }, `checked-${curve.toLowerCase()}`);
+        const key = await ks.prepareKey(generated.ref);
+        assert.ok(key.signChecked !== undefined);
+        const publicKey = spkiKey(generated.publicKey);
+        const digestAlgorithm = hash === 'sha256' ? 'SHA-256' : hash === 'sha384' ? 'SHA-384' : 'SHA-512';
+        // Several signatures in one turn: the first on this thread, the next ones on the pool's.
+        const signatures = await Promise.all(
+          [0, 1, 2].map(() => (key.signChecked as NonNullable<typeof key.signChecked>)({ scheme: 'ECDSA', digestAlgorithm, digest: sha(hash, data) }, publicKey)),
+        );
+        for (const signature of signatures) assert.ok(verify(hash, data, publicKey, signature), `${curve}, ${signingThreads} threads`);
+      }
+      await ks.close();
+    }
+  });
+
+  it('refuses (ERR_KEY_SIGN_FAILED, nothing returned) a signature that does not verify under the given key: another key of the curve, another curve, an RSA key', async (t) => {
+    const ks = await SoftwareKeystore.open({ dir: tempDir(t), kek: Kek.generate(), signingThreads: 1 });
+    t.after(() => ks.close());
+    const ec = await ks.generateKey({ type: 'EC', curve: 'P-256' }, 'checked-own');
+    const other = await ks.generateKey({ type: 'EC', curve: 'P-256' }, 'checked-other');
+    const p384 = await ks.generateKey({ type: 'EC', curve: 'P-384' }, 'checked-p384');
+    const rsa = await ks.generateKey({ type: 'RSA', bits: 2048 }, 'checked-rsa');
+    const key = await ks.prepareKey(ec.ref);
+    const signChecked = key.signChecked as NonNullable<typeof key.signChecked>;
+    const request = { scheme: 'ECDSA', digestAlgorithm: 'SHA-256', digest: sha('sha256', data) } as const;
+    for (const wrong of [other.publicKey, p384.publicKey, rsa.publicKey]) {
+      await assert.rejects(signChecked(request, spkiKey(wrong)), rejectsWith('ERR_KEY_SIGN_FAILED'));
+      // The same through a signing thread (a second signature in the same turn goes there).
+      const both = await Promise.allSettled([signChecked(request, spkiKey(ec.publicKey)), signChecked(request, spkiKey(wrong))]);
+      assert.equal(both[0].status, 'fulfilled');
+      assert.ok(both[1].status === 'rejected' && rejectsWith('ERR_KEY_SIGN_FAILED')(both[1].reason));
+    }
+    // RSA: checked by verifying over the digest (PKCS#1 v1.5 and PSS); the wrong key refuses.
+    const rsaKey = await ks.prepareKey(rsa.ref);
+    const rsaChecked = rsaKey.signChecked as NonNullable<typeof rsaKey.signChecked>;
+    const p1 = await rsaChecked({ scheme: 'RSASSA-PKCS1-v1_5', digestAlgorithm: 'SHA-256', digest: sha('sha256', data) }, spkiKey(rsa.publicKey));
+    assert.ok(verify('sha256', data, spkiKey(rsa.publicKey), p1));
+    const pss = await rsaChecked({ scheme: 'RSASSA-PSS', digestAlgorithm: 'SHA-256', digest: sha('sha256', data), saltLength: 20 }, spkiKey(rsa.publicKey));
+    assert.ok(verify('sha256', data, { key: spkiKey(rsa.publicKey), padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 20 }, pss));
+    await assert.rejects(
+      rsaChecked({ scheme: 'RSASSA-PKCS1-v1_5', digestAlgorithm: 'SHA-256', digest: sha('sha256', data) }, spkiKey(ec.publicKey)),
+      rejectsWith('ERR_KEY_SIGN_FAILED'),
+    );
+  });
+});
