@@ -3,7 +3,6 @@
  * re-encode what they parse, so the byte-exact pieces RFC 5652 needs (signed attributes as
  * hashed, certificates as issued) are located and spliced with this module instead.
  */
-import { concatBytes } from '../core/bytes.js';
 import { CmsError } from './errors.js';
 
 /** One DER element located inside a buffer (offsets are absolute). */
@@ -139,17 +138,27 @@ export function checkDer(bytes: Uint8Array, limits: DerLimits): DerElement {
   return root;
 }
 
-function encodeLength(length: number): Uint8Array {
-  if (length < 0x80) return Uint8Array.of(length);
-  const out: number[] = [];
-  for (let n = length; n > 0; n = Math.floor(n / 256)) out.unshift(n % 256);
-  return Uint8Array.from([0x80 | out.length, ...out]);
-}
-
-/** Encodes one element from its tag and content parts. */
+/** Encodes one element from its tag and content parts (X.690 §8.1.3: definite, minimal length). */
 export function encodeTlv(tag: number, ...content: readonly Uint8Array[]): Uint8Array {
-  const body = concatBytes(content);
-  return concatBytes([Uint8Array.of(tag), encodeLength(body.length), body]);
+  let length = 0;
+  for (const part of content) length += part.length;
+  // Short form below 128, else 0x80 | n followed by the n length octets (big-endian).
+  let lengthOctets = 0;
+  if (length >= 0x80) for (let n = length; n > 0; n = Math.floor(n / 256)) lengthOctets++;
+  // One allocation: nested elements are not copied into a body first and then again.
+  const out = new Uint8Array(2 + lengthOctets + length);
+  out[0] = tag;
+  if (lengthOctets === 0) out[1] = length;
+  else {
+    out[1] = 0x80 | lengthOctets;
+    for (let i = lengthOctets, n = length; i > 0; i--, n = Math.floor(n / 256)) out[1 + i] = n % 256;
+  }
+  let at = 2 + lengthOctets;
+  for (const part of content) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
 }
 
 /** Encodes a small non-negative INTEGER. */

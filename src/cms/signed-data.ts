@@ -53,8 +53,7 @@ export function buildSignedData(input: SignedDataInput): Uint8Array {
   if (leaf === undefined) throw new CmsError('ERR_CMS_INPUT', 'the signer certificate is required');
   if (input.signature.length === 0) throw new CmsError('ERR_CMS_INPUT', 'the signature is empty');
   const contentType = readContentType(input.signedAttributes);
-  const id = readCertificateId(leaf);
-  for (const cert of input.certificates.slice(1)) readCertificateId(cert);
+  const { issuerAndSerialNumber, certificateSet } = certificatesOf(input.certificates);
   const digest = input.signatureAlgorithm.digest;
 
   // RFC 5652 §5.4: inside SignerInfo the same SET OF is tagged [0] IMPLICIT.
@@ -63,7 +62,7 @@ export function buildSignedData(input: SignedDataInput): Uint8Array {
   const signerInfoParts: Uint8Array[] = [
     // RFC 5652 §5.3: version 1 when sid is issuerAndSerialNumber.
     encodeSmallInteger(1),
-    encodeTlv(tags.sequence, id.issuer, id.serialNumber),
+    issuerAndSerialNumber,
     encodeDigestAlgorithmIdentifier(digest),
     signedAttrsImplicit,
     encodeSignatureAlgorithmIdentifier(input.signatureAlgorithm),
@@ -74,8 +73,6 @@ export function buildSignedData(input: SignedDataInput): Uint8Array {
   }
   const signerInfo = encodeTlv(tags.sequence, ...signerInfoParts);
 
-  const unique: Uint8Array[] = [];
-  for (const c of input.certificates) if (!unique.some((u) => bytesEqual(u, c))) unique.push(c);
   // RFC 5652 §5.1: version 1 when only X.509 certificates, id-data content and v1 SignerInfos;
   // version 3 when eContentType is anything else.
   const version = contentType === cmsOids.id_data ? 1 : 3;
@@ -85,11 +82,43 @@ export function buildSignedData(input: SignedDataInput): Uint8Array {
     encodeSetOf([encodeDigestAlgorithmIdentifier(digest)]),
     // Detached: EncapsulatedContentInfo without eContent (RFC 5652 §5.2).
     encodeTlv(tags.sequence, encodeOid(contentType)),
-    // certificates [0] IMPLICIT CertificateSet; DER sorts the SET OF (X.690 §11.6).
-    encodeSetOf(unique, 0xa0),
+    certificateSet,
     encodeSetOf([signerInfo]),
   );
   return encodeTlv(tags.sequence, encodeOid(cmsOids.id_signedData), encodeTlv(0xa0, signedData));
+}
+
+/** What a SignedData takes from its certificates: the signer's sid and the CertificateSet. */
+interface CertificatesPart {
+  /** The certificates it was made from (the same objects, in order). */
+  readonly certificates: readonly Uint8Array[];
+  readonly issuerAndSerialNumber: Uint8Array;
+  readonly certificateSet: Uint8Array;
+}
+
+// A signer passes the same chain to every signature of a batch (issue 18 §4): each certificate is
+// checked and the set encoded once per chain. (Callers must not mutate a certificate's bytes after
+// signing with it, as for the signing-certificate attribute.)
+const certificateParts = new WeakMap<readonly Uint8Array[], CertificatesPart>();
+
+function certificatesOf(certificates: readonly Uint8Array[]): CertificatesPart {
+  const cached = certificateParts.get(certificates);
+  if (cached !== undefined && cached.certificates.length === certificates.length && cached.certificates.every((c, i) => c === certificates[i])) {
+    return cached;
+  }
+  const id = readCertificateId(certificates[0] as Uint8Array);
+  for (const cert of certificates.slice(1)) readCertificateId(cert);
+  const unique: Uint8Array[] = [];
+  for (const c of certificates) if (!unique.some((u) => bytesEqual(u, c))) unique.push(c);
+  const part: CertificatesPart = {
+    certificates: [...certificates],
+    // RFC 5652 §10.2.4: IssuerAndSerialNumber, the certificate's own bytes.
+    issuerAndSerialNumber: encodeTlv(tags.sequence, id.issuer, id.serialNumber),
+    // certificates [0] IMPLICIT CertificateSet; DER sorts the SET OF (X.690 §11.6).
+    certificateSet: encodeSetOf(unique, 0xa0),
+  };
+  certificateParts.set(certificates, part);
+  return part;
 }
 
 /** Reads the content-type attribute of a signed-attributes SET (it must be there, once). */

@@ -18,6 +18,19 @@ export function toHex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 }
 
+const HEX_DIGITS = Uint8Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
+
+/** Lower-case hexadecimal encoding as ASCII bytes, two a byte (no intermediate string). */
+export function toHexDigits(bytes: Uint8Array): Uint8Array {
+  const digits = new Uint8Array(bytes.length * 2);
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i] as number;
+    digits[2 * i] = HEX_DIGITS[b >> 4] as number;
+    digits[2 * i + 1] = HEX_DIGITS[b & 0x0f] as number;
+  }
+  return digits;
+}
+
 /** Decodes hexadecimal (whitespace ignored); returns undefined when malformed. */
 export function fromHex(hex: string): Uint8Array | undefined {
   const clean = hex.replace(/\s+/g, '');

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { verifiableDigests, type VerifiableDigest } from '../cms/algorithms.js';
+import { toHexDigits } from '../core/bytes.js';
 import { PdfError, type ByteSource } from '../pdf/index.js';
 import { PadesError } from './errors.js';
 import { BYTE_RANGE_PLACEHOLDER } from './signature-dictionary.js';
@@ -124,7 +125,7 @@ export function contentsDigits(cms: Uint8Array, contentsCapacity: number): Uint8
       `signature container of ${cms.length} bytes exceeds the reserved ${contentsCapacity} bytes`,
     );
   }
-  return Buffer.from(Buffer.from(cms.buffer, cms.byteOffset, cms.length).toString('hex'), 'latin1');
+  return toHexDigits(cms);
 }
 
 /** Writes the hex of `cms` into the zeroed /Contents of `update` (in place). */

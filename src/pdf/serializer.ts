@@ -1,4 +1,5 @@
 /** Serializes PDF objects to bytes (ISO 32000-1 §7.3 syntax, §7.3.10 indirect objects). */
+import { toHexDigits } from '../core/bytes.js';
 import { ByteWriter } from './byte-writer.js';
 import { PdfDict, PdfName, PdfRaw, PdfRef, PdfStream, PdfString, type PdfObject } from './objects.js';
 
@@ -13,19 +14,32 @@ export function formatNumber(n: number): string {
   return s === '-0' ? '0' : s;
 }
 
-function writeName(w: ByteWriter, n: PdfName): void {
+/** True for a byte written as itself in a name (§7.3.5: ! .. ~ except the delimiters and #). */
+function isRegularNameByte(b: number): boolean {
+  return b >= 0x21 && b <= 0x7e && !DELIMITERS.has(b);
+}
+
+/** Writes `/name` for a name given as its decoded string (a PdfName's `name`, a dictionary key). */
+function writeNameText(w: ByteWriter, name: string): void {
   w.writeByte(0x2f);
-  const bytes = Buffer.from(n.name, 'utf8');
-  for (const b of bytes) {
+  let plain = true;
+  for (let i = 0; i < name.length && plain; i++) plain = isRegularNameByte(name.charCodeAt(i));
+  // Almost every name is plain ASCII: written as it is, without encoding it to UTF-8 first.
+  if (plain) {
+    w.writeText(name);
+    return;
+  }
+  for (const b of Buffer.from(name, 'utf8')) {
     // §7.3.5: bytes outside ! .. ~ and delimiters are written as #xx.
-    if (b < 0x21 || b > 0x7e || DELIMITERS.has(b)) w.writeText(`#${b.toString(16).padStart(2, '0')}`);
+    if (!isRegularNameByte(b)) w.writeText(`#${b.toString(16).padStart(2, '0')}`);
     else w.writeByte(b);
   }
 }
 
 function writeString(w: ByteWriter, s: PdfString): void {
   if (s.isHex) {
-    w.writeByte(0x3c).writeText(Buffer.from(s.bytes).toString('hex')).writeByte(0x3e);
+    // A signature's /Contents placeholder is thousands of digits: written without a string.
+    w.writeByte(0x3c).writeBytes(toHexDigits(s.bytes)).writeByte(0x3e);
     return;
   }
   w.writeByte(0x28);
@@ -43,7 +57,7 @@ export function writeObject(w: ByteWriter, obj: PdfObject): void {
   if (obj === null) w.writeText('null');
   else if (typeof obj === 'boolean') w.writeText(obj ? 'true' : 'false');
   else if (typeof obj === 'number') w.writeText(formatNumber(obj));
-  else if (obj instanceof PdfName) writeName(w, obj);
+  else if (obj instanceof PdfName) writeNameText(w, obj.name);
   else if (obj instanceof PdfString) writeString(w, obj);
   else if (obj instanceof PdfRef) w.writeText(`${obj.num} ${obj.gen} R`);
   else if (obj instanceof PdfRaw) w.writeBytes(obj.bytes);
@@ -57,7 +71,7 @@ export function writeObject(w: ByteWriter, obj: PdfObject): void {
   } else if (obj instanceof PdfDict) {
     w.writeText('<<');
     for (const [k, v] of obj.entries()) {
-      writeName(w, PdfName.of(k));
+      writeNameText(w, k);
       w.writeByte(0x20);
       writeObject(w, v);
     }
