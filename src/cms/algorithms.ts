@@ -170,6 +170,28 @@ export function digestByOid(oid: string): DigestEntry | undefined {
   return Object.values(digestAlgorithms).find((d) => d.oid === oid);
 }
 
+const curveAliases: Readonly<Record<string, NamedCurve>> = {
+  prime256v1: 'P-256',
+  'P-256': 'P-256',
+  secp384r1: 'P-384',
+  'P-384': 'P-384',
+  secp521r1: 'P-521',
+  'P-521': 'P-521',
+};
+
+/**
+ * The NamedCurve of an OpenSSL curve name (node:crypto's `asymmetricKeyDetails.namedCurve`:
+ * prime256v1, secp384r1, secp521r1) or a NIST/JOSE one (P-256 …); undefined for any other curve.
+ *
+ * @example
+ * ```ts
+ * namedCurveOf(key.asymmetricKeyDetails?.namedCurve); // 'P-256' for prime256v1
+ * ```
+ */
+export function namedCurveOf(name: string | undefined): NamedCurve | undefined {
+  return name !== undefined && Object.hasOwn(curveAliases, name) ? curveAliases[name] : undefined;
+}
+
 /** The digest matching an EC curve's strength (ETSI TS 119 312 pairing). */
 export function digestForCurve(curve: NamedCurve): DigestAlgorithm {
   return curve === 'P-256' ? 'SHA-256' : curve === 'P-384' ? 'SHA-384' : 'SHA-512';

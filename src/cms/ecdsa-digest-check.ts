@@ -13,6 +13,7 @@
  */
 import { createECDH, type ECDH, type KeyObject } from 'node:crypto';
 import { bigintToBytes, bytesToBigint } from '../core/bytes.js';
+import { namedCurveOf } from './algorithms.js';
 import { childrenOf, contentOf, readElement, tags } from './der.js';
 import { modularInverse } from './modular-inverse.js';
 
@@ -55,15 +56,6 @@ const curves: Readonly<Record<string, Curve>> = {
     nBits: 521,
     size: 66,
   },
-};
-
-const curveNames: Readonly<Record<string, string>> = {
-  prime256v1: 'P-256',
-  'P-256': 'P-256',
-  secp384r1: 'P-384',
-  'P-384': 'P-384',
-  secp521r1: 'P-521',
-  'P-521': 'P-521',
 };
 
 /** One ECDH object per curve and thread for the two multiplications (public values only). */
@@ -125,7 +117,7 @@ function integersOf(der: Uint8Array): readonly [bigint, bigint] | undefined {
  * ```
  */
 export function checkEcdsaOverDigest(publicKey: KeyObject, digest: Uint8Array, signature: Uint8Array): boolean {
-  const name = curveNames[publicKey.asymmetricKeyDetails?.namedCurve ?? ''];
+  const name = namedCurveOf(publicKey.asymmetricKeyDetails?.namedCurve);
   const c = name === undefined ? undefined : curves[name];
   const rs = integersOf(signature);
   if (c === undefined || rs === undefined || publicKey.asymmetricKeyType !== 'ec') return false;

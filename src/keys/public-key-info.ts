@@ -3,7 +3,7 @@
  * signature the key can produce (RFC 8017 §8: k octets; RFC 3279 §2.2.3: DER of two integers).
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import type { NamedCurve } from '../cms/algorithms.js';
+import { namedCurveOf, type NamedCurve } from '../cms/algorithms.js';
 import { KeyBackendError } from './errors.js';
 
 /** What Signet needs to know about a public key. */
@@ -13,19 +13,7 @@ export type PublicKeyInfo =
 
 const curveSizes: Readonly<Record<NamedCurve, number>> = { 'P-256': 32, 'P-384': 48, 'P-521': 66 };
 
-const curveAliases: Readonly<Record<string, NamedCurve>> = {
-  prime256v1: 'P-256',
-  'P-256': 'P-256',
-  secp384r1: 'P-384',
-  'P-384': 'P-384',
-  secp521r1: 'P-521',
-  'P-521': 'P-521',
-};
-
-/** Normalises an OpenSSL or JOSE curve name to a NamedCurve, or undefined. */
-export function namedCurveOf(name: string | undefined): NamedCurve | undefined {
-  return name !== undefined && Object.hasOwn(curveAliases, name) ? curveAliases[name] : undefined;
-}
+export { namedCurveOf };
 
 /**
  * A key's name for people: "EC P-256" (the NIST name, not OpenSSL's prime256v1), "RSA 2048".

@@ -6,6 +6,7 @@
  * Ed25519 key (RFC 8032) derived from the audit secret, and verify with that key's PEM.
  */
 import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
+import { namedCurveOf } from '../cms/algorithms.js';
 import { TransparencyError } from './errors.js';
 import type { LogSigner } from './log-key.js';
 
@@ -80,7 +81,7 @@ function publicKeyOf(publicKey: KeyObject): TransparencyPublicKey {
   const type = publicKey.asymmetricKeyType;
   const curve = publicKey.asymmetricKeyDetails?.namedCurve;
   let algorithm: TransparencyPublicKey['algorithm'];
-  if (type === 'ec' && curve === 'prime256v1') algorithm = 'ecdsa-p256-sha256';
+  if (type === 'ec' && namedCurveOf(curve) === 'P-256') algorithm = 'ecdsa-p256-sha256';
   else if (type === 'ed25519') algorithm = 'ed25519';
   else {
     throw new TransparencyError(

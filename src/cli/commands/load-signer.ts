@@ -1,6 +1,6 @@
 /** Builds the Signer named by `signet sign` options: PEM key, PKCS#12, or a key URI on a backend. */
 import { X509Certificate } from 'node:crypto';
-import { digestForCurve, type DigestAlgorithm, type NamedCurve, type SignatureAlgorithm, type SignatureScheme } from '../../cms/algorithms.js';
+import { digestForCurve, namedCurveOf, type DigestAlgorithm, type SignatureAlgorithm, type SignatureScheme } from '../../cms/algorithms.js';
 import type { Signer } from '../../cms/signer.js';
 // Key files need only keys/local; the key-URI backends (PKCS#11 and pkcs11js, the keystore,
 // remote token servers) are imported when --key-uri asks for one (issue 18 §4).
@@ -42,9 +42,7 @@ function algorithmFor(certificate: Uint8Array, scheme?: SignatureScheme, digest?
   }
   const key = cert.publicKey;
   if (key.asymmetricKeyType === 'ec') {
-    const curve = { prime256v1: 'P-256', secp384r1: 'P-384', secp521r1: 'P-521' }[
-      key.asymmetricKeyDetails?.namedCurve ?? ''
-    ] as NamedCurve | undefined;
+    const curve = namedCurveOf(key.asymmetricKeyDetails?.namedCurve);
     if (!curve) throw new CliError('ERR_CLI_INPUT', 'the certificate uses an unsupported curve');
     return { scheme: 'ECDSA', digest: digest ?? digestForCurve(curve) };
   }

@@ -7,8 +7,8 @@ import { constants, createPrivateKey, sign as nodeSign, type KeyObject } from 'n
 import {
   digestAlgorithms,
   digestForCurve,
+  namedCurveOf,
   type DigestAlgorithm,
-  type NamedCurve,
   type SignatureScheme,
   type SignatureAlgorithm,
 } from '../../cms/algorithms.js';
@@ -42,12 +42,6 @@ export interface LocalSignerOptions {
   readonly scheme?: SignatureScheme;
   readonly digest?: DigestAlgorithm;
 }
-
-const curves: Readonly<Record<string, NamedCurve>> = {
-  prime256v1: 'P-256',
-  secp384r1: 'P-384',
-  secp521r1: 'P-521',
-};
 
 /**
  * Loads a local key and its certificates as a {@link Signer}. Checks that key and certificate
@@ -148,7 +142,7 @@ function chooseAlgorithm(key: KeyObject, options: LocalSignerOptions): Signature
     return { scheme, digest: options.digest ?? 'SHA-256' };
   }
   if (type === 'ec') {
-    const curve = curves[details.namedCurve ?? ''];
+    const curve = namedCurveOf(details.namedCurve);
     if (curve === undefined)
       throw new LocalKeyError('ERR_KEY_FILE_UNSUPPORTED', 'unsupported elliptic curve');
     if (options.scheme !== undefined && options.scheme !== 'ECDSA') {
@@ -212,7 +206,7 @@ class LocalSigner implements Signer {
     const details = this.#key.asymmetricKeyDetails ?? {};
     if (this.signatureAlgorithm.scheme === 'ECDSA') {
       const bits = { 'P-256': 256, 'P-384': 384, 'P-521': 521 }[
-        curves[details.namedCurve ?? ''] ?? 'P-521'
+        namedCurveOf(details.namedCurve) ?? 'P-521'
       ];
       return maxEcdsaSize(bits);
     }

@@ -14,7 +14,7 @@
  * releases nothing (issue 19).
  */
 import { createECDH, randomFillSync, type ECDH, type KeyObject } from 'node:crypto';
-import type { NamedCurve } from '../../cms/algorithms.js';
+import { namedCurveOf, type NamedCurve } from '../../cms/algorithms.js';
 import { modularInverse } from '../../cms/modular-inverse.js';
 import { bytesToBigint } from '../../core/bytes.js';
 import { ecdsaIntegersToDer } from '../ecdsa-signature.js';
@@ -95,10 +95,8 @@ function randomScalar(c: CurveParams): bigint {
 }
 
 function curveOf(key: KeyObject): NamedCurve {
-  const name = key.asymmetricKeyDetails?.namedCurve;
-  if (name === 'prime256v1' || name === 'P-256') return 'P-256';
-  if (name === 'secp384r1' || name === 'P-384') return 'P-384';
-  if (name === 'secp521r1' || name === 'P-521') return 'P-521';
+  const curve = namedCurveOf(key.asymmetricKeyDetails?.namedCurve);
+  if (curve !== undefined) return curve;
   throw new KeyBackendError('ERR_KEY_MECHANISM_UNSUPPORTED', 'unsupported EC curve');
 }
 

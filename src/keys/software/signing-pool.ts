@@ -7,6 +7,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
+import { namedCurveOf } from '../../cms/algorithms.js';
 import { KeyBackendError, type KeyErrorCode } from '../errors.js';
 import { signDigest, type SoftwareSignRequest } from './sign-digest.js';
 import type { SigningAnswer, SigningJob } from './signing-worker.js';
@@ -49,7 +50,10 @@ const errorCodes = new Set<string>([
  */
 function isCheapToSign(key: KeyObject): boolean {
   const details = key.asymmetricKeyDetails;
-  if (key.asymmetricKeyType === 'ec') return details?.namedCurve === 'prime256v1' || details?.namedCurve === 'secp384r1';
+  if (key.asymmetricKeyType === 'ec') {
+    const curve = namedCurveOf(details?.namedCurve);
+    return curve === 'P-256' || curve === 'P-384';
+  }
   return key.asymmetricKeyType === 'rsa' && (details?.modulusLength ?? Infinity) <= 2048;
 }
 

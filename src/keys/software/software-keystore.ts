@@ -6,7 +6,7 @@
  */
 import { createHash, createPrivateKey, createPublicKey, generateKeyPair, randomBytes, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
-import { digestAlgorithms, type KeyType, type NamedCurve } from '../../cms/algorithms.js';
+import { digestAlgorithms, namedCurveOf, type KeyType } from '../../cms/algorithms.js';
 import { systemClock, type Clock } from '../../core/clock.js';
 import type { BackendHealth, GeneratedKey, KeyRef, KeySpec, MessageSignRequest, PreparedKey, SignRequest } from '../key-backend.js';
 import type { ListingKeyBackend } from '../key-listing.js';
@@ -182,7 +182,7 @@ export class SoftwareKeystore implements ListingKeyBackend {
     const ref = keystoreRef(label);
     if (privateKey.type !== 'private') throw new KeyBackendError('ERR_KEY_MECHANISM_UNSUPPORTED', 'not a private key');
     const details = privateKey.asymmetricKeyDetails ?? {};
-    const curve = { prime256v1: 'P-256', secp384r1: 'P-384', secp521r1: 'P-521' }[details.namedCurve ?? ''] as NamedCurve | undefined;
+    const curve = namedCurveOf(details.namedCurve);
     const bits = details.modulusLength;
     const spec: KeySpec | undefined =
       privateKey.asymmetricKeyType === 'rsa' && (bits === 2048 || bits === 3072 || bits === 4096)

@@ -11,7 +11,7 @@ import { isAbsolute, join } from 'node:path';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { CertificateList, id_ce_cRLDistributionPoints } from '@peculiar/asn1-x509';
 import type { Clock } from '../../core/clock.js';
-import type { SignatureAlgorithm } from '../../cms/algorithms.js';
+import { namedCurveOf, type SignatureAlgorithm } from '../../cms/algorithms.js';
 import { loadKek, SoftwareKeystore, type Kek, type KeySpec } from '../../keys/index.js';
 import type { CaKey } from '../ca-key.js';
 import { derToPem, parseCertificate, pemCertificates, spkiDer, subjectKeyIdentifierOf } from '../certificate.js';
@@ -159,7 +159,7 @@ async function importHierarchy(
   const d = imported.privateKey.asymmetricKeyDetails ?? {};
   const spec: KeySpec =
     imported.privateKey.asymmetricKeyType === 'ec'
-      ? { type: 'EC', curve: d.namedCurve === 'secp384r1' ? 'P-384' : d.namedCurve === 'secp521r1' ? 'P-521' : 'P-256' }
+      ? { type: 'EC', curve: namedCurveOf(d.namedCurve) ?? 'P-256' } // importKey took only P-256/384/521
       : { type: 'RSA', bits: d.modulusLength === 4096 ? 4096 : d.modulusLength === 3072 ? 3072 : 2048 };
   const algorithm = signatureAlgorithmForKey(spec);
   const ca = new CertificateAuthority({

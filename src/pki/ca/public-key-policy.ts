@@ -6,19 +6,13 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
-import type { KeyType, NamedCurve } from '../../cms/algorithms.js';
+import { namedCurveOf, type KeyType, type NamedCurve } from '../../cms/algorithms.js';
 import { PkiError } from '../errors.js';
 
 /** What an accepted key is. */
 export type AcceptedKey =
   | { readonly keyType: Extract<KeyType, 'RSA'>; readonly bits: number }
   | { readonly keyType: Extract<KeyType, 'EC'>; readonly curve: NamedCurve };
-
-const curves: Readonly<Record<string, NamedCurve>> = {
-  prime256v1: 'P-256',
-  secp384r1: 'P-384',
-  secp521r1: 'P-521',
-};
 
 /** Largest SPKI examined (an RSA-8192 SPKI is ~1.1 KB). */
 const maxSpkiBytes = 4096;
@@ -65,7 +59,7 @@ export function checkPublicKey(spki: Uint8Array): AcceptedKey {
     return { keyType: 'RSA', bits };
   }
   if (key.asymmetricKeyType === 'ec') {
-    const curve = curves[details.namedCurve ?? ''];
+    const curve = namedCurveOf(details.namedCurve);
     if (!curve) throw new PkiError('ERR_PKI_UNSUPPORTED_KEY', 'EC key on an unsupported curve');
     // RFC 5480 §2.1.1: the parameters MUST be namedCurve; implicitCurve and specifiedCurve MUST
     // NOT be used. OpenSSL 3 maps explicit parameters equal to P-256 onto its name, so the
