@@ -308,13 +308,22 @@ export class SoftwareKeystore implements ListingKeyBackend {
     if (this.#cacheMs === 0) return this.#decrypt((await this.#read(ref)).file);
     const now = this.#clock.now().getTime();
     const hit = this.#cache.get(ref);
-    this.#cache.delete(ref);
     if (hit !== undefined && hit.expiresAt > now) {
+      // The entry stays in the cache while its stamp is read (issue 19: it was taken out first, so
+      // every signature with the same key started while one check was pending missed and
+      // decrypted the key again — a signHash of 50 hashes decrypted it up to 50 times).
       const stamp = await this.#records.stamp(ref);
-      if (stamp === undefined) throw new KeyBackendError('ERR_KEY_NOT_FOUND', `no key ${ref}`);
+      if (stamp === undefined) {
+        if (this.#cache.get(ref) === hit) this.#cache.delete(ref);
+        throw new KeyBackendError('ERR_KEY_NOT_FOUND', `no key ${ref}`);
+      }
       if (stamp === hit.stamp) {
         hit.expiresAt = now + this.#cacheMs;
-        this.#cache.set(ref, hit);
+        // Most recently used last (eviction takes the first).
+        if (this.#cache.get(ref) === hit) {
+          this.#cache.delete(ref);
+          this.#cache.set(ref, hit);
+        }
         return hit.key;
       }
     }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { Clock } from '../../../src/core/clock.js';
 import { isSignetError } from '../../../src/core/errors.js';
-import { Kek, SoftwareKeystore } from '../../../src/keys/index.js';
+import { FileKeyRecords, Kek, SoftwareKeystore } from '../../../src/keys/index.js';
 import { tempDir } from '../../support/tmp.js';
 
 const digest = createHash('sha256').update('cache').digest();
@@ -16,6 +16,15 @@ const request = { scheme: 'ECDSA', digestAlgorithm: 'SHA-256', digest } as const
 function manualClock(start = Date.parse('2026-11-23T10:00:00Z')): Clock & { advance(ms: number): void } {
   let t = start;
   return { now: () => new Date(t), advance: (ms) => void (t += ms) };
+}
+
+/** Key files that count how often a record is read whole (a cache miss reads and decrypts it). */
+class CountingRecords extends FileKeyRecords {
+  reads = 0;
+  override read(ref: string): ReturnType<FileKeyRecords['read']> {
+    this.reads++;
+    return super.read(ref);
+  }
 }
 
 describe('SoftwareKeystore key cache', () => {
@@ -46,6 +55,20 @@ describe('SoftwareKeystore key cache', () => {
     const sig = await ks.sign(b.ref, request);
     const pub = createPublicKey({ key: Buffer.from(b.publicKey), format: 'der', type: 'spki' });
     assert.ok(verify('sha256', Buffer.from('cache'), pub, sig));
+  });
+
+  it('signatures with one key started together use the cached key: its record is not read again (issue 19)', async (t) => {
+    const records = new CountingRecords(tempDir(t));
+    const ks = await SoftwareKeystore.open({ records, kek: Kek.generate() });
+    const { ref } = await ks.generateKey({ type: 'EC', curve: 'P-256' }, 'batch');
+    await ks.sign(ref, request);
+    records.reads = 0;
+    // What a signHash of 20 hashes does: 20 signatures in flight at once.
+    await Promise.all(Array.from({ length: 20 }, () => ks.sign(ref, request)));
+    assert.equal(records.reads, 0, 'every signature found the key in the cache');
+    // The cache still never outlives the record: removed behind the keystore (another node), refused.
+    await records.remove(ref);
+    await assert.rejects(Promise.all([ks.sign(ref, request), ks.sign(ref, request)]), (e) => isSignetError(e, 'ERR_KEY_NOT_FOUND'));
   });
 
   it('signing keeps working across expiry (keyCacheSeconds) and eviction (keyCacheEntries); close() refuses further use', async (t) => {
