@@ -27,7 +27,7 @@ import { findCredential } from '../../src/store/index.js';
 import { verifyAuditLog } from '../../src/audit/index.js';
 import { verifyPdfSignatures } from '../../src/validation/index.js';
 import { externalSigningRoutes } from '../../src/server/routes/external-signing-routes.js';
-import { requireTools, runTool } from '../support/tools.js';
+import { opensslKeyAndCsr, requireTools, runTool } from '../support/tools.js';
 import { makeBasePdf } from '../support/pdf-fixtures.js';
 import { pdfsig } from '../support/judges.js';
 import { tempDir } from '../support/tmp.js';
@@ -39,20 +39,7 @@ function opensslCsr(
   dir: string,
   subj: string,
 ): { key: KeyObject; csrPem: string; csrFile: string } {
-  const keyFile = join(dir, 'holder.key');
-  const csrFile = join(dir, 'holder.csr');
-  let r = runTool('openssl', [
-    'genpkey',
-    '-algorithm',
-    'EC',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-out',
-    keyFile,
-  ]);
-  assert.equal(r.status, 0, r.stderr);
-  r = runTool('openssl', ['req', '-new', '-key', keyFile, '-subj', subj, '-utf8', '-out', csrFile]);
-  assert.equal(r.status, 0, r.stderr);
+  const { key: keyFile, csr: csrFile } = opensslKeyAndCsr(dir, 'holder', subj);
   return {
     key: createPrivateKey(runTool('cat', [keyFile]).stdout),
     csrPem: runTool('cat', [csrFile]).stdout,

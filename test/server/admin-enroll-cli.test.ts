@@ -13,7 +13,7 @@ import { CertificationRequest } from '@peculiar/asn1-csr';
 import { main } from '../../src/cli/main.js';
 import { credentialCertificates, findCredential } from '../../src/store/index.js';
 import { derToPem } from '../../src/pki/index.js';
-import { requireTools, runTool } from '../support/tools.js';
+import { opensslKeyAndCsr, requireTools, runTool } from '../support/tools.js';
 import { tempDir } from '../support/tmp.js';
 import { captureIo, openServices, serverEnv } from './support/server-fixture.js';
 import { repoPath } from '../support/repo-path.js';
@@ -86,25 +86,7 @@ describe('signet admin credentials create --profile / enroll --csr (issue 16 §3
     assert.equal(refusedSubject.code, 1);
     assert.match(refusedSubject.err, /ERR_PKI_SUBJECT_INVALID/);
 
-    const key = join(work, 'holder.key');
-    const csr = join(work, 'holder.csr');
-    assert.equal(
-      runTool('openssl', [
-        'genpkey',
-        '-algorithm',
-        'EC',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-out',
-        key,
-      ]).status,
-      0,
-    );
-    assert.equal(
-      runTool('openssl', ['req', '-new', '-key', key, '-subj', '/CN=Jan Holder', '-out', csr])
-        .status,
-      0,
-    );
+    const { csr } = opensslKeyAndCsr(work, 'holder', '/CN=Jan Holder');
     const parsed = AsnConvert.parse(
       Buffer.from(
         readFileSync(csr, 'utf8')

@@ -42,3 +42,29 @@ export function runTool(
     maxBuffer: 64 * 1024 * 1024,
   });
 }
+
+/** `openssl genpkey` arguments for an EC P-256 key. */
+export const opensslP256 = ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256'] as const;
+
+/**
+ * A private key made by `openssl genpkey` (EC P-256 unless `keyArgs` says otherwise) and a PKCS#10
+ * request for it by `openssl req` with `subject` (UTF-8), written as `<name>.key` and `<name>.csr`
+ * in `dir`; fails the test when openssl does.
+ */
+export function opensslKeyAndCsr(
+  dir: string,
+  name: string,
+  subject: string,
+  keyArgs: readonly string[] = opensslP256,
+): { readonly key: string; readonly csr: string } {
+  const key = `${dir}/${name}.key`;
+  const csr = `${dir}/${name}.csr`;
+  for (const args of [
+    ['genpkey', ...keyArgs, '-out', key],
+    ['req', '-new', '-key', key, '-subj', subject, '-utf8', '-out', csr],
+  ]) {
+    const r = runTool('openssl', args);
+    if (r.status !== 0) throw new Error(`openssl ${args.join(' ')}: exit ${String(r.status)}\n${r.stderr}`);
+  }
+  return { key, csr };
+}

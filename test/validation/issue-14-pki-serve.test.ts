@@ -15,7 +15,7 @@ import { defaultValidationPolicy, type DocumentReport } from '../../src/validati
 import { makeBasePdf } from '../support/pdf-fixtures.js';
 import { freePort } from '../support/pg-cluster.js';
 import { tempDir } from '../support/tmp.js';
-import { requireTools, runTool } from '../support/tools.js';
+import { opensslKeyAndCsr, requireTools } from '../support/tools.js';
 import { runToolAsync } from '../pki/support/pki-server.js';
 
 const bin = join(process.cwd(), 'bin', 'signet.js');
@@ -52,25 +52,8 @@ describe('issue 14: a signer revoked before signing, judged against `signet pki 
       serve?.on('exit', (code) => reject(new Error(`pki serve exited ${code}`)));
     });
 
-    const key = join(dir, 'mallory.key');
-    const csr = join(dir, 'mallory.csr');
+    const { key, csr } = opensslKeyAndCsr(dir, 'mallory', '/CN=Mallory');
     const cert = join(dir, 'mallory.pem');
-    assert.equal(
-      runTool('openssl', [
-        'genpkey',
-        '-algorithm',
-        'EC',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-out',
-        key,
-      ]).status,
-      0,
-    );
-    assert.equal(
-      runTool('openssl', ['req', '-new', '-key', key, '-subj', '/CN=Mallory', '-out', csr]).status,
-      0,
-    );
     const issued = await signet(
       'ca',
       'issue',

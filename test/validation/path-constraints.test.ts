@@ -11,7 +11,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildCertificatePath } from '../../src/validation/index.js';
 import { tempDir } from '../support/tmp.js';
-import { requireTools, runTool } from '../support/tools.js';
+import { opensslKeyAndCsr, requireTools, runTool } from '../support/tools.js';
 
 function openssl(args: readonly string[]): void {
   const r = runTool('openssl', args);
@@ -21,13 +21,10 @@ function openssl(args: readonly string[]): void {
 /** A small PKI made by openssl: `make(name, issuer, extensions)` writes NAME.pem and NAME.key. */
 function pkiIn(dir: string) {
   const make = (name: string, issuer: string | undefined, extensions: string): X509Certificate => {
-    const key = join(dir, `${name}.key`);
     const cert = join(dir, `${name}.pem`);
     const ext = join(dir, `${name}.ext`);
     writeFileSync(ext, `[x]\n${extensions}\n`);
-    openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', key]);
-    const csr = join(dir, `${name}.csr`);
-    openssl(['req', '-new', '-key', key, '-subj', `/C=EU/O=Signet Test/CN=${name}`, '-out', csr]);
+    const { key, csr } = opensslKeyAndCsr(dir, name, `/C=EU/O=Signet Test/CN=${name}`);
     openssl([
       'x509',
       '-req',

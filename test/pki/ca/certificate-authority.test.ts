@@ -3,7 +3,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { requireTools, runTool } from '../../support/tools.js';
+import { opensslKeyAndCsr, requireTools, runTool } from '../../support/tools.js';
 import { makePki, suiteCleanup, type PkiFixture } from '../support/pki-fixture.js';
 import { caStoreSuites } from '../support/ca-stores.js';
 import { derToPem, parseCertificate, spkiDer } from '../../../src/pki/certificate.js';
@@ -16,15 +16,8 @@ import { systemClock } from '../../../src/core/clock.js';
 import { FileCaStore } from '../../../src/pki/store/file-ca-store.js';
 import { createCaHierarchy } from '../../../src/pki/ca/create-ca-hierarchy.js';
 
-function opensslCsr(dir: string, name: string, keyArgs: string[], subj = '/CN=Alice Example/C=BE'): string {
-  const key = join(dir, `${name}.key`);
-  const csr = join(dir, `${name}.csr`);
-  let r = runTool('openssl', ['genpkey', ...keyArgs, '-out', key]);
-  assert.equal(r.status, 0, r.stderr);
-  r = runTool('openssl', ['req', '-new', '-key', key, '-subj', subj, '-out', csr]);
-  assert.equal(r.status, 0, r.stderr);
-  return csr;
-}
+const opensslCsr = (dir: string, name: string, keyArgs: string[], subj = '/CN=Alice Example/C=BE'): string =>
+  opensslKeyAndCsr(dir, name, subj, keyArgs).csr;
 
 for (const { kind, skip } of await caStoreSuites()) {
   describe(`CertificateAuthority (RFC 5280 §4.1, profiles) — ${kind} CA store`, { skip }, () => {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { hasTool, requireTools, runTool } from '../../support/tools.js';
+import { hasTool, opensslKeyAndCsr, requireTools, runTool } from '../../support/tools.js';
 import { tempDir } from '../../support/tmp.js';
 import { suiteCleanup } from '../support/pki-fixture.js';
 
@@ -54,13 +54,7 @@ describe('signet ca / signet pki serve (issue 4 command forms)', () => {
     });
   });
 
-  function csr(name: string, keyArgs: string[], subj: string): string {
-    const key = join(dir, `${name}.key`);
-    const req = join(dir, `${name}.csr`);
-    assert.equal(runTool('openssl', ['genpkey', ...keyArgs, '-out', key]).status, 0);
-    assert.equal(runTool('openssl', ['req', '-new', '-key', key, '-subj', subj, '-out', req]).status, 0);
-    return req;
-  }
+  const csr = (name: string, keyArgs: string[], subj: string): string => opensslKeyAndCsr(dir, name, subj, keyArgs).csr;
 
   it('init writes root.pem, issuing.pem, chain.pem (issuing then root) and keeps keys encrypted', (t) => {
     if (!requireTools(t, 'openssl')) return;

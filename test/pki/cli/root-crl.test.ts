@@ -20,7 +20,7 @@ import { generateSerialNumber } from '../../../src/pki/ca/serial-number.js';
 import { readCaDirectoryConfig, upgradeCaDirectory } from '../../../src/pki/ca/ca-directory.js';
 import { derToPem, parseCertificate, pemCertificates, publicKeyBits, spkiDer, subjectKeyIdentifierOf } from '../../../src/pki/certificate.js';
 import { crlUrls, caIssuersUrls } from '../../../src/pki/certificate-urls.js';
-import { requireTools, runTool } from '../../support/tools.js';
+import { opensslKeyAndCsr, requireTools, runTool } from '../../support/tools.js';
 import { tempDir } from '../../support/tmp.js';
 import { suiteCleanup } from '../support/pki-fixture.js';
 
@@ -100,10 +100,7 @@ describe('root CRL, issuing CA CDP/AIA and SHA-1 key identifiers (issue 22)', ()
 
   it('openssl verify -crl_check_all accepts a leaf with both CRLs fetched from the certificates’ own URLs', async (t) => {
     if (!requireTools(t, 'openssl')) return;
-    const key = join(dir, 'leaf.key');
-    const req = join(dir, 'leaf.csr');
-    assert.equal(runTool('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', key]).status, 0);
-    assert.equal(runTool('openssl', ['req', '-new', '-key', key, '-subj', '/CN=Root CRL Leaf/C=BE', '-out', req]).status, 0);
+    const { csr: req } = opensslKeyAndCsr(dir, 'leaf', '/CN=Root CRL Leaf/C=BE');
     const leaf = join(dir, 'leaf.pem');
     const issued = await signet('ca', 'issue', '--dir', ca, '--csr', req, '-o', leaf);
     assert.equal(issued.status, 0, issued.stderr);
