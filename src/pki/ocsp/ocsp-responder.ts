@@ -16,15 +16,9 @@
  */
 import { createHash } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
-import type { Extension } from '@peculiar/asn1-x509';
-import {
-  OCSPRequest,
-  OCSPResponse,
-  OCSPResponseStatus,
-  id_pkix_ocsp_nonce,
-} from '@peculiar/asn1-ocsp';
+import { OCSPResponse, OCSPResponseStatus, id_pkix_ocsp_nonce } from '@peculiar/asn1-ocsp';
 import { monotonicMs, type Clock } from '../../core/clock.js';
-import { asBytes } from '../../core/bytes.js';
+import { bytesEqual } from '../../core/bytes.js';
 import type { CaKey } from '../ca-key.js';
 import { serialToHex } from '../certificate.js';
 import {
@@ -35,7 +29,8 @@ import {
   type PkiHttpResponse,
 } from '../http/pki-http.js';
 import type { CaStore, CertificateRecord } from '../store/ca-store.js';
-import { certIdDer, certIdMatchesIssuer } from './cert-id.js';
+import { certIdHashName, issuerHashes } from './cert-id.js';
+import { parseOcspRequest, type OcspRequestExtension, type OcspSingleRequest } from './ocsp-request.js';
 import {
   createOcspResponseEncoder,
   type OcspResponseEncoder,
@@ -88,9 +83,16 @@ export interface OcspResponder {
 
 const ocspResponseType = 'application/ocsp-response';
 
+/** RFC 6960 §4.2.1: unsuccessful responses carry no responseBytes (encoded once). */
+const statusOnlyDer = new Map<OCSPResponseStatus, Uint8Array>();
+
 function statusOnly(status: OCSPResponseStatus): Uint8Array {
-  // RFC 6960 §4.2.1: unsuccessful responses carry no responseBytes.
-  return new Uint8Array(AsnConvert.serialize(new OCSPResponse({ responseStatus: status })));
+  let der = statusOnlyDer.get(status);
+  if (der === undefined) {
+    der = new Uint8Array(AsnConvert.serialize(new OCSPResponse({ responseStatus: status })));
+    statusOnlyDer.set(status, der);
+  }
+  return der;
 }
 
 /** A response signed ahead for one CertID. */
@@ -153,6 +155,26 @@ export function createOcspResponder(options: OcspResponderOptions): OcspResponde
   const presigned = new Map<string, PresignedResponse>();
   let signed = 0;
   let servedPresigned = 0;
+  /** Each issuer's name and key hashes per CertID hash algorithm, computed once. */
+  const issuerHashCache = new Map<OcspIssuer, Map<string, { nameHash: Uint8Array; keyHash: Uint8Array }>>();
+
+  /** RFC 6960 §4.1.1: the CertID's issuer hashes, under its own hash algorithm, name this issuer. */
+  function matchesIssuer(single: OcspSingleRequest, issuer: OcspIssuer): boolean {
+    const hashName = certIdHashName(single.hashAlgorithmOid);
+    if (hashName === undefined) return false;
+    let perIssuer = issuerHashCache.get(issuer);
+    if (perIssuer === undefined) {
+      perIssuer = new Map();
+      issuerHashCache.set(issuer, perIssuer);
+    }
+    let hashes = perIssuer.get(hashName);
+    if (hashes === undefined) {
+      hashes = issuerHashes(issuer.certificate, hashName);
+      perIssuer.set(hashName, hashes);
+    }
+    // Public identifiers, not secrets: an ordinary comparison.
+    return bytesEqual(single.issuerNameHash, hashes.nameHash) && bytesEqual(single.issuerKeyHash, hashes.keyHash);
+  }
 
   function times(): { producedAt: Date; thisUpdate: Date; nextUpdate: Date } {
     const now = options.clock.now();
@@ -201,18 +223,14 @@ export function createOcspResponder(options: OcspResponderOptions): OcspResponde
       }
       presigned.delete(key);
     }
-    let request: OCSPRequest;
-    try {
-      request = AsnConvert.parse(der, OCSPRequest);
-    } catch {
-      return { der: statusOnly(OCSPResponseStatus.malformedRequest) };
-    }
-    const list = request.tbsRequest.requestList;
+    const request = parseOcspRequest(der);
+    if (request === undefined) return { der: statusOnly(OCSPResponseStatus.malformedRequest) };
+    const list = request.requests;
     if (list.length === 0 || list.length > maxRequests)
       return { der: statusOnly(OCSPResponseStatus.malformedRequest) };
-    let nonce: Extension | undefined;
-    for (const e of request.tbsRequest.requestExtensions ?? []) {
-      if (e.extnID === id_pkix_ocsp_nonce) nonce = e;
+    let nonce: OcspRequestExtension | undefined;
+    for (const e of request.extensions) {
+      if (e.extnId === id_pkix_ocsp_nonce) nonce = e;
       else if (e.critical) return { der: statusOnly(OCSPResponseStatus.malformedRequest) };
     }
     // RFC 8954 §2.1: a nonce longer than 32 octets is refused (value is OCTET STRING in extnValue).
@@ -221,12 +239,7 @@ export function createOcspResponder(options: OcspResponderOptions): OcspResponde
     }
     let issuer: OcspIssuer | undefined;
     for (const single of list) {
-      let match: OcspIssuer | undefined;
-      try {
-        match = options.issuers.find((i) => certIdMatchesIssuer(single.reqCert, i.certificate));
-      } catch {
-        return { der: statusOnly(OCSPResponseStatus.malformedRequest) };
-      }
+      const match = options.issuers.find((i) => matchesIssuer(single, i));
       // RFC 6960 §2.3: we are not authoritative for this issuer.
       if (!match || (issuer && issuer !== match))
         return { der: statusOnly(OCSPResponseStatus.unauthorized) };
@@ -238,15 +251,15 @@ export function createOcspResponder(options: OcspResponderOptions): OcspResponde
       const checkedAt = monotonic();
       const answers = [];
       for (const single of list) {
-        const serialHex = serialToHex(single.reqCert.serialNumber);
+        const serialHex = serialToHex(single.serialNumber);
         const status = statusOfRecord(await options.store.getCertificate(serialHex), issuer);
-        answers.push({ serialHex, certId: certIdDer(single.reqCert), status });
+        answers.push({ serialHex, certId: single.certId, status });
       }
       const t = times();
       const response = await encoder.encode(
         answers,
         t,
-        nonce === undefined ? undefined : asBytes(nonce.extnValue.buffer),
+        nonce === undefined ? undefined : nonce.extnValue,
       );
       signed++;
       const first = answers[0];

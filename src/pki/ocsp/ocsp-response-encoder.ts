@@ -18,7 +18,7 @@
  */
 import { id_pkix_ocsp_basic, id_pkix_ocsp_nonce } from '@peculiar/asn1-ocsp';
 import { encodeSignatureAlgorithmIdentifier } from '../../cms/algorithm-identifier.js';
-import { encodeOid, encodeTlv, tags } from '../../cms/der.js';
+import { derTree, encodeDerTree, encodeOid, encodeTlv, tags, type DerPart } from '../../cms/der.js';
 import { signWithCaKey, type CaKey } from '../ca-key.js';
 import { revocationReasonCodes, type RevocationReason } from '../revocation-reason.js';
 import { encodeGeneralizedTime } from '../tsa/timestamp-token.js';
@@ -59,19 +59,21 @@ function time(date: Date): Uint8Array {
   return encodeGeneralizedTime(new Date(Math.floor(date.getTime() / 1000) * 1000));
 }
 
-function certStatus(status: SingleStatus): Uint8Array {
+const good = Uint8Array.of(0x80, 0x00);
+const unknown = Uint8Array.of(0x82, 0x00);
+
+function certStatus(status: SingleStatus): DerPart {
   switch (status.status) {
     case 'good':
-      return Uint8Array.of(0x80, 0x00);
+      return good;
     case 'unknown':
-      return Uint8Array.of(0x82, 0x00);
-    case 'revoked': {
-      const reason = encodeTlv(
-        0xa0,
-        encodeTlv(0x0a, Uint8Array.of(revocationReasonCodes[status.reason])),
+      return unknown;
+    case 'revoked':
+      return derTree(
+        0xa1,
+        time(status.time),
+        derTree(0xa0, derTree(0x0a, Uint8Array.of(revocationReasonCodes[status.reason]))),
       );
-      return encodeTlv(0xa1, time(status.time), reason);
-    }
   }
 }
 
@@ -101,44 +103,28 @@ export function createOcspResponseEncoder(signer: {
   const nonceOid = encodeOid(id_pkix_ocsp_nonce);
   return {
     async encode(answers, times, nonce) {
-      const nextUpdate = encodeTlv(0xa0, time(times.nextUpdate));
+      const nextUpdate = derTree(0xa0, time(times.nextUpdate));
       const thisUpdate = time(times.thisUpdate);
-      const responses = encodeTlv(
+      const responses = derTree(
         tags.sequence,
-        ...answers.map((a) =>
-          encodeTlv(tags.sequence, a.certId, certStatus(a.status), thisUpdate, nextUpdate),
-        ),
+        ...answers.map((a) => derTree(tags.sequence, a.certId, certStatus(a.status), thisUpdate, nextUpdate)),
       );
       // Extension ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE (absent in DER), extnValue OCTET STRING }
       const extensions =
         nonce === undefined
           ? new Uint8Array(0)
-          : encodeTlv(
-              0xa1,
-              encodeTlv(
-                tags.sequence,
-                encodeTlv(tags.sequence, nonceOid, encodeTlv(tags.octetString, nonce)),
-              ),
-            );
-      const tbs = encodeTlv(
-        tags.sequence,
-        responderId,
-        time(times.producedAt),
-        responses,
-        extensions,
-      );
+          : derTree(0xa1, derTree(tags.sequence, derTree(tags.sequence, nonceOid, derTree(tags.octetString, nonce))));
+      const tbs = encodeDerTree(derTree(tags.sequence, responderId, time(times.producedAt), responses, extensions));
       const signature = await signWithCaKey(signer.key, tbs);
-      const basic = encodeTlv(
+      const basic = derTree(
         tags.sequence,
         tbs,
         signatureAlgorithm,
-        encodeTlv(tags.bitString, Uint8Array.of(0), signature),
+        derTree(tags.bitString, Uint8Array.of(0), signature),
         certs,
       );
-      return encodeTlv(
-        tags.sequence,
-        successful,
-        encodeTlv(0xa0, encodeTlv(tags.sequence, basicType, encodeTlv(tags.octetString, basic))),
+      return encodeDerTree(
+        derTree(tags.sequence, successful, derTree(0xa0, derTree(tags.sequence, basicType, derTree(tags.octetString, basic)))),
       );
     },
   };

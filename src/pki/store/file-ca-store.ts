@@ -1,11 +1,15 @@
 /**
  * File-backed CaStore for the CLI and small deployments: one JSON document rewritten atomically
- * (write temp, fsync, rename) under a cross-process lock file, so concurrent `signet ca`
- * processes serialise. The database store replaces it in the server.
+ * (write temp, fsync, rename, fsync the directory) under a cross-process lock file, so concurrent
+ * `signet ca` processes serialise. Reads come from the last parsed document while the file's
+ * identity (inode, size, mtime, ctime) is unchanged, so a revocation written by any process is
+ * seen by the next read (the OCSP responder reads a status per request). The database store
+ * replaces it in the server.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, openSync, readFileSync, renameSync, statSync, writeSync, type Stats } from 'node:fs';
+import { open, rename } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { PkiError } from '../errors.js';
 import { withFileLock } from './file-lock.js';
 import type { CaStore, CertificateRecord, Revocation } from './ca-store.js';
@@ -35,6 +39,11 @@ interface StoreDocument {
   version: 1;
   certificates: Record<string, StoredRecord>;
   counters: Record<string, string>;
+}
+
+/** A file's identity: any rewrite (a rename of a new file) changes the inode, times or size. */
+function stampOf(s: Stats): string {
+  return `${s.ino}/${s.size}/${s.mtimeMs}/${s.ctimeMs}`;
 }
 
 function toStored(r: CertificateRecord): StoredRecord {
@@ -85,6 +94,7 @@ function fromStored(s: StoredRecord): CertificateRecord {
 export class FileCaStore implements CaStore {
   readonly #file: string;
   readonly #lock: string;
+  #cached: { readonly doc: StoreDocument; readonly stamp: string } | undefined;
 
   constructor(dir: string) {
     this.#file = join(dir, 'ca-store.json');
@@ -92,11 +102,23 @@ export class FileCaStore implements CaStore {
   }
 
   #read(): StoreDocument {
+    return this.#load().doc;
+  }
+
+  /** Reads and parses the document, with the identity of the very file that was read. */
+  #load(): { readonly doc: StoreDocument; readonly stamp: string | undefined } {
     let text: string;
+    let stamp: string;
     try {
-      text = readFileSync(this.#file, 'utf8');
+      const fd = openSync(this.#file, 'r');
+      try {
+        stamp = stampOf(fstatSync(fd));
+        text = readFileSync(fd, 'utf8');
+      } finally {
+        closeSync(fd);
+      }
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, certificates: {}, counters: {} };
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { doc: { version: 1, certificates: {}, counters: {} }, stamp: undefined };
       throw new PkiError('ERR_PKI_STORE_CORRUPT', 'cannot read the CA store', { cause: err });
     }
     try {
@@ -104,15 +126,38 @@ export class FileCaStore implements CaStore {
       if (doc.version !== 1 || typeof doc.certificates !== 'object' || typeof doc.counters !== 'object') {
         throw new PkiError('ERR_PKI_STORE_CORRUPT', 'the CA store has an unknown format');
       }
-      return doc;
+      return { doc, stamp };
     } catch (cause) {
       if (cause instanceof PkiError) throw cause;
       throw new PkiError('ERR_PKI_STORE_CORRUPT', 'the CA store is not valid JSON', { cause });
     }
   }
 
+  /**
+   * The current document for reading (never mutated): the cached parse while the file keeps its
+   * identity, a stat(2) of a few microseconds, else read again.
+   */
+  #current(): StoreDocument {
+    let now: string | undefined;
+    try {
+      const s = statSync(this.#file, { throwIfNoEntry: false });
+      now = s === undefined ? undefined : stampOf(s);
+    } catch (err) {
+      throw new PkiError('ERR_PKI_STORE_CORRUPT', 'cannot read the CA store', { cause: err });
+    }
+    const cached = this.#cached;
+    if (cached !== undefined && now !== undefined && cached.stamp === now) return cached.doc;
+    const loaded = this.#load();
+    this.#cached = loaded.stamp === undefined ? undefined : { doc: loaded.doc, stamp: loaded.stamp };
+    return loaded.doc;
+  }
+
+  #tmpName(): string {
+    return `${this.#file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  }
+
   #write(doc: StoreDocument): void {
-    const tmp = `${this.#file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    const tmp = this.#tmpName();
     const fd = openSync(tmp, 'wx', 0o600);
     try {
       writeSync(fd, JSON.stringify(doc));
@@ -121,6 +166,43 @@ export class FileCaStore implements CaStore {
       closeSync(fd);
     }
     renameSync(tmp, this.#file);
+    this.#syncDirectory();
+  }
+
+  /** POSIX rename(2) is durable once the directory is synced (a counter must not roll back). */
+  #syncDirectory(): void {
+    let fd: number | undefined;
+    try {
+      fd = openSync(dirname(this.#file), 'r');
+      fsyncSync(fd);
+    } catch {
+      // Some file systems refuse fsync on a directory: the rename itself is still atomic.
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
+  }
+
+  /** #write off the event loop (the same steps with fs/promises), for writes made ahead of need. */
+  async #writeAsync(doc: StoreDocument): Promise<void> {
+    const tmp = this.#tmpName();
+    const handle = await open(tmp, 'wx', 0o600);
+    try {
+      await handle.writeFile(JSON.stringify(doc));
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(tmp, this.#file);
+    try {
+      const dir = await open(dirname(this.#file), 'r');
+      try {
+        await dir.sync();
+      } finally {
+        await dir.close();
+      }
+    } catch {
+      // as in #syncDirectory
+    }
   }
 
   async #update<T>(fn: (doc: StoreDocument) => T): Promise<T> {
@@ -134,7 +216,7 @@ export class FileCaStore implements CaStore {
 
   async #view<T>(fn: (doc: StoreDocument) => T): Promise<T> {
     // Readers see a whole document thanks to rename(2); no lock needed.
-    return fn(this.#read());
+    return fn(this.#current());
   }
 
   static #insert(doc: StoreDocument, record: CertificateRecord): void {
@@ -191,9 +273,13 @@ export class FileCaStore implements CaStore {
     if (!Number.isInteger(count) || count < 1) {
       return Promise.reject(new PkiError('ERR_PKI_STORE_CORRUPT', 'counter reservation must be positive'));
     }
-    return this.#update((doc) => {
+    // Written without blocking the event loop: a TSA reserves its next block of serials while
+    // it signs with the current one. The value is returned once it is durable (fsync, rename).
+    return withFileLock(this.#lock, async () => {
+      const doc = this.#read();
       const first = BigInt(doc.counters[name] ?? '0') + 1n;
       doc.counters[name] = String(first + BigInt(count) - 1n);
+      await this.#writeAsync(doc);
       return first;
     });
   }

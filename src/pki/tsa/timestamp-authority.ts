@@ -7,14 +7,15 @@
  * database clock shared by every node): off by more than the tolerance, the request is rejected
  * with timeNotAvailable instead of stamped with a wrong time (docs/security.md FLT-17).
  */
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { PKIFreeText, PKIStatus, PKIStatusInfo, TimeStampResp } from '@peculiar/asn1-tsp';
 import type { Clock } from '../../core/clock.js';
-import { digestByOid, type DigestAlgorithm } from '../../cms/algorithms.js';
+import { digestAlgorithms, type DigestAlgorithm } from '../../cms/algorithms.js';
 import type { CaKey } from '../ca-key.js';
 import { binaryResponse, mediaType, textResponse, type PkiHttpHandler } from '../http/pki-http.js';
 import type { CaStore } from '../store/ca-store.js';
-import { encodeTlv, tags } from '../../cms/der.js';
+import { derTree, encodeDerTree, tags } from '../../cms/der.js';
 import { PkiError } from '../errors.js';
 import { createTimestampTokenEncoder } from './timestamp-token.js';
 import { parseTimeStampReq } from './time-stamp-req.js';
@@ -42,10 +43,13 @@ export interface TimestampAuthorityOptions {
   /** Largest request accepted (default 16 KiB). */
   readonly maxRequestBytes?: number;
   /**
-   * Serials reserved from the store per round trip (1..65536, default 1: strictly increasing
-   * across every process sharing the store). Larger blocks stay unique across processes and
-   * restarts (each block is one atomic reservation; what a stopped process did not use is
-   * skipped) and increase within this process only.
+   * Serials reserved from the store per round trip (1..65536, default 256). Each block is one
+   * atomic reservation, persisted by the store before any of its serials is used, so serials stay
+   * unique across processes, restarts and a SIGKILL (what a stopped process did not use is
+   * skipped: at most two blocks, the one in use and the one reserved ahead); they increase within
+   * this process. With blocks of more than one, the next block is reserved in the background once
+   * half of the current one is used, so a token never waits on the store. 1: strictly increasing
+   * across every process sharing the store, at the cost of one store write per token.
    */
   readonly serialBlockSize?: number;
   /** Who reserves the blocks (the node id): passed to the store, which audits each block. */
@@ -69,11 +73,14 @@ export interface TimestampAuthority {
   granted(): number;
 }
 
-/** Largest serial block (a stopped node skips at most this many serial numbers). */
+/** Largest serial block (a stopped node skips at most two blocks of serial numbers). */
 export const maxSerialBlockSize = 65_536;
 
 /** The counter name used for TSA serial numbers. */
 export const tsaSerialCounter = 'tsa-serial';
+
+/** Default serial block: one store write (an fsync for the file store) per 256 tokens. */
+export const defaultSerialBlockSize = 256;
 
 
 function rejection(failure: PkiFailure, text: string): Uint8Array {
@@ -97,7 +104,9 @@ function rejection(failure: PkiFailure, text: string): Uint8Array {
  * ```
  */
 export function createTimestampAuthority(options: TimestampAuthorityOptions): TimestampAuthority {
-  const accepted = new Set<DigestAlgorithm>(options.acceptedDigests ?? ['SHA-256', 'SHA-384', 'SHA-512']);
+  const accepted = new Map(
+    (options.acceptedDigests ?? ['SHA-256', 'SHA-384', 'SHA-512']).map((name: DigestAlgorithm) => [digestAlgorithms[name].oid, digestAlgorithms[name]]),
+  );
   const maxBytes = options.maxRequestBytes ?? 16 * 1024;
   const accuracy = options.accuracy ?? { seconds: 1 };
   const encoder = createTimestampTokenEncoder({
@@ -109,7 +118,7 @@ export function createTimestampAuthority(options: TimestampAuthorityOptions): Ti
   });
   // PKIStatusInfo { status granted } is the same in every granted reply.
   const grantedStatus = new Uint8Array(AsnConvert.serialize(new PKIStatusInfo({ status: PKIStatus.granted })));
-  const block = options.serialBlockSize ?? 1;
+  const block = options.serialBlockSize ?? defaultSerialBlockSize;
   if (!Number.isInteger(block) || block < 1 || block > maxSerialBlockSize) {
     throw new PkiError('ERR_PKI_TSA_CONFIG', `the serial block size must be an integer in 1..${maxSerialBlockSize}`);
   }
@@ -121,24 +130,50 @@ export function createTimestampAuthority(options: TimestampAuthorityOptions): Ti
     ? createClockGuard({ clock: options.clock, reference, toleranceMs: options.clockToleranceMs ?? Math.max(1000, accuracyMs) })
     : undefined;
   let granted = 0;
+  const owner = options.reservedBy === undefined ? undefined : { reservedBy: options.reservedBy };
+  // The block in use is [nextSerial, limit); `ahead` holds the first serials of blocks reserved
+  // and not begun. One reservation at a time, so blocks (and serials) increase in this process.
   let nextSerial = 0n;
   let limit = 0n;
-  let reserving: Promise<void> = Promise.resolve();
+  const ahead: bigint[] = [];
+  let reserving: Promise<void> | undefined;
+  const lowWater = BigInt(Math.floor(block / 2));
 
-  /** The next serial; reservations are serialised so serials increase within this process. */
-  function takeSerial(): Promise<bigint> {
-    const result = reserving.then(async () => {
-      if (nextSerial >= limit) {
-        nextSerial = await options.store.nextCounter(tsaSerialCounter, block, options.reservedBy === undefined ? undefined : { reservedBy: options.reservedBy });
-        limit = nextSerial + BigInt(block);
+  function reserveBlock(): Promise<void> {
+    reserving ??= options.store
+      .nextCounter(tsaSerialCounter, block, owner)
+      .then((first) => {
+        ahead.push(first);
+      })
+      .finally(() => {
+        reserving = undefined;
+      });
+    return reserving;
+  }
+
+  /** The next serial: from the block in use, without a store round trip unless it ran out. */
+  async function takeSerial(): Promise<bigint> {
+    for (;;) {
+      if (nextSerial < limit) {
+        const serial = nextSerial++;
+        // Reserve the next block while this one still lasts (a failure is retried when needed).
+        if (block > 1 && limit - nextSerial <= lowWater && ahead.length === 0 && reserving === undefined) {
+          reserveBlock().catch(() => undefined);
+        }
+        // While it is in flight, let the event loop turn once per token: a caller that never
+        // yields (a loop of respond() in process) would otherwise starve the reservation's I/O
+        // until the block ran out, and then wait for all of it.
+        if (reserving !== undefined) await yieldToEventLoop();
+        return serial;
       }
-      return nextSerial++;
-    });
-    reserving = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    return result;
+      const first = ahead.shift();
+      if (first !== undefined) {
+        nextSerial = first;
+        limit = first + BigInt(block);
+        continue;
+      }
+      await reserveBlock();
+    }
   }
 
   async function respond(der: Uint8Array): Promise<Uint8Array> {
@@ -146,8 +181,8 @@ export function createTimestampAuthority(options: TimestampAuthorityOptions): Ti
     const req = parseTimeStampReq(der);
     if (req === undefined) return rejection('badDataFormat', 'malformed TimeStampReq');
     if (req.version !== 1) return rejection('badDataFormat', 'unsupported version');
-    const digest = digestByOid(req.hashAlgorithmOid);
-    if (!digest || !accepted.has(digest.name)) {
+    const digest = accepted.get(req.hashAlgorithmOid);
+    if (!digest) {
       return rejection('badAlg', 'unsupported hash algorithm');
     }
     if (req.hashedMessage.byteLength !== digest.length) {
@@ -176,10 +211,10 @@ export function createTimestampAuthority(options: TimestampAuthorityOptions): Ti
         genTime: options.clock.now(),
         ...(req.nonce === undefined ? {} : { nonce: req.nonce }),
       });
-      const token = await encoder.sign(tstInfo, req.certReq);
+      const token = await encoder.signTree(tstInfo, req.certReq);
       granted++;
       // TimeStampResp ::= SEQUENCE { status PKIStatusInfo, timeStampToken TimeStampToken OPTIONAL }
-      return encodeTlv(tags.sequence, grantedStatus, token);
+      return encodeDerTree(derTree(tags.sequence, grantedStatus, token));
     } catch {
       return rejection('systemFailure', 'the TSA could not sign');
     }

@@ -19,13 +19,16 @@ import {
 import { readCertificateId } from '../../cms/certificate-id.js';
 import {
   childrenOf,
+  compareDer,
+  derTree,
+  encodeDerTree,
   encodeOid,
-  encodeSetOf,
   encodeSmallInteger,
   encodeTlv,
   rawOf,
   readElement,
   tags,
+  type DerTree,
 } from '../../cms/der.js';
 import { cmsOids } from '../../cms/cms-oids.js';
 import { encodeSigningCertificateV2 } from '../../cms/signed-attributes.js';
@@ -70,27 +73,70 @@ export interface TimestampTokenEncoder {
   encodeTstInfo(fields: TstInfoFields): Uint8Array;
   /** DER TimeStampToken (ContentInfo of SignedData) over `tstInfo`; certificates when `certReq`. */
   sign(tstInfo: Uint8Array, certReq: boolean): Promise<Uint8Array>;
+  /** The same token, not yet encoded: to be placed in a TimeStampResp written in one pass. */
+  signTree(tstInfo: Uint8Array, certReq: boolean): Promise<DerTree>;
 }
 
 /** DER INTEGER of a non-negative bigint (X.690 §8.3: minimal, a 00 octet keeps it positive). */
 export function encodeUnsignedInteger(value: bigint): Uint8Array {
   if (value < 0n)
     throw new PkiError('ERR_PKI_STORE_CORRUPT', 'a serial number must not be negative');
+  if (value <= 0xffff_ffff_ffffn) {
+    // Serials and counters: 48 bits fit a double, no string round trip.
+    const octets: number[] = [];
+    let n = Number(value);
+    do {
+      octets.unshift(n % 256);
+      n = Math.floor(n / 256);
+    } while (n > 0);
+    if ((octets[0] as number) >= 0x80) octets.unshift(0);
+    return encodeTlv(tags.integer, Uint8Array.from(octets));
+  }
   let hex = value.toString(16);
   if (hex.length % 2) hex = `0${hex}`;
   if (Number.parseInt(hex.slice(0, 2), 16) >= 0x80) hex = `00${hex}`;
   return encodeTlv(tags.integer, Uint8Array.from(Buffer.from(hex, 'hex')));
 }
 
+/** Writes `value` as `width` ASCII digits at `offset`. */
+function putDigits(out: Uint8Array, offset: number, value: number, width: number): void {
+  for (let i = width - 1, n = value; i >= 0; i--, n = Math.floor(n / 10)) out[offset + i] = 0x30 + (n % 10);
+}
+
 /**
  * GeneralizedTime in UTC (RFC 3161 §2.4.2 genTime; X.690 §11.7: "Z", fraction without trailing
- * zeros and no "." when it is zero).
+ * zeros and no "." when it is zero). Years 0000–9999 (X.680 §46.3: four digits).
  */
 export function encodeGeneralizedTime(time: Date): Uint8Array {
-  const iso = time.toISOString(); // YYYY-MM-DDTHH:MM:SS.mmmZ
-  const millis = iso.slice(20, 23).replace(/0+$/, '');
-  const text = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}${millis ? `.${millis}` : ''}Z`;
-  return encodeTlv(generalizedTime, Uint8Array.from(Buffer.from(text, 'latin1')));
+  const year = time.getUTCFullYear();
+  if (!(year >= 0 && year <= 9999))
+    throw new PkiError('ERR_PKI_TSA_CONFIG', 'a GeneralizedTime year has four digits');
+  let millis = time.getUTCMilliseconds();
+  let fraction = 0;
+  if (millis !== 0) {
+    fraction = 3;
+    while (millis % 10 === 0) {
+      millis /= 10;
+      fraction--;
+    }
+  }
+  // YYYYMMDDHHMMSS[.fff]Z
+  const length = 15 + (fraction === 0 ? 0 : fraction + 1);
+  const out = new Uint8Array(2 + length);
+  out[0] = generalizedTime;
+  out[1] = length;
+  putDigits(out, 2, year, 4);
+  putDigits(out, 6, time.getUTCMonth() + 1, 2);
+  putDigits(out, 8, time.getUTCDate(), 2);
+  putDigits(out, 10, time.getUTCHours(), 2);
+  putDigits(out, 12, time.getUTCMinutes(), 2);
+  putDigits(out, 14, time.getUTCSeconds(), 2);
+  if (fraction !== 0) {
+    out[16] = 0x2e; // "."
+    putDigits(out, 17, millis, fraction);
+  }
+  out[out.length - 1] = 0x5a; // "Z"
+  return out;
 }
 
 /** Accuracy ::= SEQUENCE { seconds INTEGER OPTIONAL, millis [0] 1..999 OPTIONAL, micros [1] 1..999 OPTIONAL } */
@@ -166,67 +212,73 @@ export function createTimestampTokenEncoder(
     encodeTlv(tags.set, encodeSigningCertificateV2(options.certificate, 'SHA-256')),
   );
   const messageDigestOid = encodeOid(id_messageDigest);
+  const digestLength = digestAlgorithms[digest].length;
+  const messageDigestAttribute = (value: Uint8Array): Uint8Array =>
+    encodeDerTree(derTree(tags.sequence, messageDigestOid, derTree(tags.set, derTree(tags.octetString, value))));
+  // X.690 §11.6 (DER): SET OF in ascending order of the encodings. The three attributes differ
+  // before the digest's octets (in their lengths or OIDs), so the order is fixed per encoder.
+  const attributeOrder = [contentTypeAttribute, messageDigestAttribute(new Uint8Array(digestLength)), essAttribute]
+    .map((encoding, index) => ({ encoding, index }))
+    .sort((a, b) => compareDer(a.encoding, b.encoding))
+    .map((a) => a.index);
   // certificates [0] IMPLICIT CertificateSet, in the order given (TSA certificate first).
   const certificates = encodeTlv(explicit0, options.certificate, ...(options.chain ?? []));
   const signedDataVersion = encodeSmallInteger(3); // RFC 5652 §5.1: 3 when eContentType is not id-data.
   const digestAlgorithmSet = encodeTlv(tags.set, digestAlgorithm);
   const eContentType = encodeOid(id_ct_tstInfo);
   const signedDataOid = encodeOid(id_signedData);
+  const noBytes = new Uint8Array(0);
+
+  async function signTree(tstInfo: Uint8Array, certReq: boolean): Promise<DerTree> {
+    const contentDigest = new Uint8Array(createHash(nodeDigest).update(tstInfo).digest());
+    const attributes = [contentTypeAttribute, messageDigestAttribute(contentDigest), essAttribute];
+    // RFC 5652 §5.4: the signature covers the explicit SET OF encoding, the SignerInfo carries
+    // it as [0] IMPLICIT.
+    const signedAttributes = encodeDerTree(
+      derTree(tags.set, ...attributeOrder.map((i) => attributes[i] as Uint8Array)),
+    );
+    const signature = await signWithCaKey(options.key, signedAttributes);
+    signedAttributes[0] = explicit0;
+    const signerInfo = derTree(
+      tags.sequence,
+      version1, // RFC 5652 §5.3: 1 with issuerAndSerialNumber.
+      sid,
+      digestAlgorithm,
+      signedAttributes,
+      signatureAlgorithm,
+      derTree(tags.octetString, signature),
+    );
+    const signedData = derTree(
+      tags.sequence,
+      signedDataVersion,
+      digestAlgorithmSet,
+      derTree(tags.sequence, eContentType, derTree(explicit0, derTree(tags.octetString, tstInfo))),
+      certReq ? certificates : noBytes,
+      derTree(tags.set, signerInfo),
+    );
+    return derTree(tags.sequence, signedDataOid, derTree(explicit0, signedData));
+  }
 
   return {
     encodeTstInfo(fields) {
-      return encodeTlv(
-        tags.sequence,
-        version1,
-        policy,
-        fields.messageImprint,
-        encodeUnsignedInteger(fields.serialNumber),
-        encodeGeneralizedTime(fields.genTime),
-        accuracy,
-        // ordering DEFAULT FALSE: absent (X.690 §11.5).
-        fields.nonce === undefined ? new Uint8Array(0) : encodeTlv(tags.integer, fields.nonce),
-        tsaName,
+      return encodeDerTree(
+        derTree(
+          tags.sequence,
+          version1,
+          policy,
+          fields.messageImprint,
+          encodeUnsignedInteger(fields.serialNumber),
+          encodeGeneralizedTime(fields.genTime),
+          accuracy,
+          // ordering DEFAULT FALSE: absent (X.690 §11.5).
+          fields.nonce === undefined ? noBytes : derTree(tags.integer, fields.nonce),
+          tsaName,
+        ),
       );
     },
-
+    signTree,
     async sign(tstInfo, certReq) {
-      const contentDigest = new Uint8Array(createHash(nodeDigest).update(tstInfo).digest());
-      const messageDigestAttribute = encodeTlv(
-        tags.sequence,
-        messageDigestOid,
-        encodeTlv(tags.set, encodeTlv(tags.octetString, contentDigest)),
-      );
-      // X.690 §11.6 (DER): SET OF in ascending order of the encodings; RFC 5652 §5.4: the
-      // signature covers the explicit SET OF encoding, the SignerInfo carries it as [0] IMPLICIT.
-      const signedAttributes = encodeSetOf([
-        contentTypeAttribute,
-        messageDigestAttribute,
-        essAttribute,
-      ]);
-      const signature = await signWithCaKey(options.key, signedAttributes);
-      signedAttributes[0] = explicit0;
-      const signerInfo = encodeTlv(
-        tags.sequence,
-        version1, // RFC 5652 §5.3: 1 with issuerAndSerialNumber.
-        sid,
-        digestAlgorithm,
-        signedAttributes,
-        signatureAlgorithm,
-        encodeTlv(tags.octetString, signature),
-      );
-      const signedData = encodeTlv(
-        tags.sequence,
-        signedDataVersion,
-        digestAlgorithmSet,
-        encodeTlv(
-          tags.sequence,
-          eContentType,
-          encodeTlv(explicit0, encodeTlv(tags.octetString, tstInfo)),
-        ),
-        certReq ? certificates : new Uint8Array(0),
-        encodeTlv(tags.set, signerInfo),
-      );
-      return encodeTlv(tags.sequence, signedDataOid, encodeTlv(explicit0, signedData));
+      return encodeDerTree(await signTree(tstInfo, certReq));
     },
   };
 }

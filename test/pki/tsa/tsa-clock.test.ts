@@ -116,7 +116,8 @@ for (const { kind, skip } of await caStoreSuites()) {
 
     it('a step of the node clock after a good sample is refused at the next request; no serial is spent on a refusal', async () => {
       const clock = skewedClock();
-      const authority = tsa(clock);
+      // Blocks of one serial, so that the store's counter shows each serial spent.
+      const authority = tsa(clock, { serialBlockSize: 1 });
       assert.equal(statusOf(await authority.respond(query())), PKIStatus.granted);
       const before = await pki.store.nextCounter('tsa-serial');
       clock.offsetMs = 10 * minute;
