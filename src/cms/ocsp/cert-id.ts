@@ -9,6 +9,7 @@ import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 import { CertID } from '@peculiar/asn1-ocsp';
 import { asBytes, bytesEqual, toArrayBuffer } from '../../core/bytes.js';
 import { digestAlgorithms, digestByOid } from '../algorithms.js';
+import { encodeOid, encodeTlv, tags } from '../der.js';
 import { parseCertificate, publicKeyBits, serialHexToInteger, spkiDer, subjectDer } from '../certificate.js';
 
 /** id-sha1 (RFC 3279 §2.2.1), accepted only inside CertID and ResponderID KeyHash. */
@@ -70,6 +71,27 @@ export function buildCertId(issuerCertificate: Uint8Array, serialHex: string, ha
     issuerKeyHash: new OctetString(keyHash),
     serialNumber: toArrayBuffer(serialHexToInteger(serialHex)),
   });
+}
+
+const derNull = encodeTlv(tags.null);
+
+/**
+ * DER of the CertID {@link buildCertId} builds, encoded directly (issue 19: the schema
+ * serialiser was most of an OCSP request's cost on the client):
+ * CertID ::= SEQUENCE { hashAlgorithm AlgorithmIdentifier, issuerNameHash OCTET STRING,
+ *   issuerKeyHash OCTET STRING, serialNumber CertificateSerialNumber } (RFC 6960 §4.1.1).
+ */
+export function encodeCertId(issuerCertificate: Uint8Array, serialHex: string, hash: 'SHA-1' | 'SHA-256' = 'SHA-256'): Uint8Array {
+  const hashName = hash === 'SHA-1' ? 'sha1' : digestAlgorithms['SHA-256'].nodeName;
+  const oid = hash === 'SHA-1' ? id_sha1 : digestAlgorithms['SHA-256'].oid;
+  const { nameHash, keyHash } = cachedIssuerHashes(issuerCertificate, hashName);
+  return encodeTlv(
+    tags.sequence,
+    encodeTlv(tags.sequence, encodeOid(oid), derNull),
+    encodeTlv(tags.octetString, nameHash),
+    encodeTlv(tags.octetString, keyHash),
+    encodeTlv(tags.integer, serialHexToInteger(serialHex)),
+  );
 }
 
 /** DER of a CertID (for equality checks). */

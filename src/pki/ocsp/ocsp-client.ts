@@ -8,8 +8,7 @@
  * alone, and a response without nextUpdate is refused (RFC 5019 §2.2.4).
  */
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
-import { Extension } from '@peculiar/asn1-x509';
-import { OCSPRequest, Request, TBSRequest, id_pkix_ocsp_nonce } from '@peculiar/asn1-ocsp';
+import { id_pkix_ocsp_nonce } from '@peculiar/asn1-ocsp';
 import { randomBytes } from 'node:crypto';
 import { asBytes, bytesEqual } from '../../core/bytes.js';
 import type { Clock } from '../../core/clock.js';
@@ -17,7 +16,8 @@ import { parseCertificate, serialToHex } from '../certificate.js';
 import { ocspUrls } from '../certificate-urls.js';
 import { PkiError } from '../errors.js';
 import { fetchBytes, type TransportOptions } from '../http/fetch-transport.js';
-import { buildCertId } from './cert-id.js';
+import { encodeOid, encodeTlv, tags } from '../../cms/der.js';
+import { encodeCertId } from './cert-id.js';
 import {
   checkThisUpdate,
   defaultOcspMaxSkewMs,
@@ -72,16 +72,8 @@ export class OcspClient {
     const url = options.url ?? this.#options.url ?? ocspUrls(cert)[0];
     if (url === undefined) throw new PkiError('ERR_PKI_NO_URL', 'no OCSP URL configured and none in the certificate AIA');
     const serialHex = serialToHex(cert.tbsCertificate.serialNumber);
-    const certId = buildCertId(issuer, serialHex);
-    const tbs = new TBSRequest({ requestList: [new Request({ reqCert: certId })] });
-    let nonce: Uint8Array | undefined;
-    if (this.#options.nonce ?? true) {
-      nonce = new Uint8Array(randomBytes(16));
-      tbs.requestExtensions = [
-        new Extension({ extnID: id_pkix_ocsp_nonce, critical: false, extnValue: new OctetString(AsnConvert.serialize(new OctetString(nonce))) }),
-      ];
-    }
-    const reqDer = new Uint8Array(AsnConvert.serialize(new OCSPRequest({ tbsRequest: tbs })));
+    const nonce = (this.#options.nonce ?? true) ? new Uint8Array(randomBytes(16)) : undefined;
+    const reqDer = encodeOcspRequest(encodeCertId(issuer, serialHex), nonce);
     const reply = await fetchBytes(
       url,
       { method: 'POST', contentType: 'application/ocsp-request', body: reqDer },
@@ -121,4 +113,26 @@ export class OcspClient {
     if (single.nextUpdate && single.nextUpdate.getTime() < now.getTime() - skew) throw invalidOcsp('the response is stale (nextUpdate passed)');
     return { response: der, ...statusOf(single, basic) };
   }
+}
+
+/**
+ * DER of an OCSPRequest for one CertID (RFC 6960 §4.1.1), with an RFC 8954 nonce extension when
+ * given, encoded directly (issue 19; the schema serialiser's output byte for byte):
+ * OCSPRequest ::= SEQUENCE { tbsRequest TBSRequest }
+ * TBSRequest ::= SEQUENCE { requestList SEQUENCE OF Request, requestExtensions [2] EXPLICIT Extensions OPTIONAL }
+ * Request ::= SEQUENCE { reqCert CertID }
+ * The nonce extension's extnValue holds the DER OCTET STRING of the nonce (RFC 8954 §2.1).
+ */
+export function encodeOcspRequest(certId: Uint8Array, nonce?: Uint8Array): Uint8Array {
+  const requestList = encodeTlv(tags.sequence, encodeTlv(tags.sequence, certId));
+  const extensions =
+    nonce === undefined
+      ? []
+      : [
+          encodeTlv(
+            0xa2,
+            encodeTlv(tags.sequence, encodeTlv(tags.sequence, encodeOid(id_pkix_ocsp_nonce), encodeTlv(tags.octetString, encodeTlv(tags.octetString, nonce)))),
+          ),
+        ];
+  return encodeTlv(tags.sequence, encodeTlv(tags.sequence, requestList, ...extensions));
 }

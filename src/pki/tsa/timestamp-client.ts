@@ -6,12 +6,10 @@
  * validation of the TSA is left to the validation domain.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
-import { MessageImprint, TimeStampReq } from '@peculiar/asn1-tsp';
-import { toArrayBuffer } from '../../core/bytes.js';
+import { encodeDigestAlgorithmIdentifier } from '../../cms/algorithm-identifier.js';
 import { digestAlgorithms, type DigestAlgorithm } from '../../cms/algorithms.js';
+import { encodeOid, encodeSmallInteger, encodeTlv, tags } from '../../cms/der.js';
 import { verifyTimestampReply, type TimestampResult } from '../../cms/tsa/timestamp-reply.js';
-import { digestAlgorithmIdentifier } from '../algorithm-identifier.js';
 import { PkiError } from '../errors.js';
 import { fetchBytes, type TransportOptions } from '../http/fetch-transport.js';
 
@@ -59,19 +57,16 @@ export class TimestampClient {
     }
     const nonceBytes = new Uint8Array(randomBytes(16));
     nonceBytes[0] = ((nonceBytes[0] ?? 0) & 0x7f) | 0x01; // positive, no leading zero octet
-    const req = new TimeStampReq({
-      version: 1,
-      messageImprint: new MessageImprint({
-        hashAlgorithm: digestAlgorithmIdentifier(digestAlgorithm),
-        hashedMessage: new OctetString(digest),
-      }),
-      nonce: toArrayBuffer(nonceBytes),
+    const body = encodeTimeStampReq({
+      digest,
+      digestAlgorithm,
+      nonce: nonceBytes,
       certReq: this.#options.certReq ?? true,
+      ...(this.#options.policyOid === undefined ? {} : { policyOid: this.#options.policyOid }),
     });
-    if (this.#options.policyOid !== undefined) req.reqPolicy = this.#options.policyOid;
     const reply = await fetchBytes(
       this.#options.url,
-      { method: 'POST', contentType: 'application/timestamp-query', body: new Uint8Array(AsnConvert.serialize(req)) },
+      { method: 'POST', contentType: 'application/timestamp-query', body },
       { ...this.#options, expectType: 'application/timestamp-reply', defaultMaxBytes: 256 * 1024 },
     );
     return verifyTimestampReply(reply.body, {
@@ -82,4 +77,39 @@ export class TimestampClient {
       ...(this.#options.certReq !== undefined ? { certReq: this.#options.certReq } : {}),
     });
   }
+}
+
+/** What {@link encodeTimeStampReq} encodes. */
+export interface TimeStampReqInput {
+  readonly digest: Uint8Array;
+  readonly digestAlgorithm: DigestAlgorithm;
+  /** Content octets of a positive INTEGER without a leading zero octet. */
+  readonly nonce: Uint8Array;
+  readonly certReq: boolean;
+  readonly policyOid?: string;
+}
+
+const derTrue = encodeTlv(0x01, Uint8Array.of(0xff));
+
+/**
+ * DER of a TimeStampReq (RFC 3161 §2.4.1), encoded directly (issue 19: the schema serialiser cost
+ * about 0.3 ms a request, more than the rest of the request):
+ *
+ * TimeStampReq ::= SEQUENCE {
+ *   version INTEGER { v1(1) }, messageImprint MessageImprint, reqPolicy TSAPolicyId OPTIONAL,
+ *   nonce INTEGER OPTIONAL, certReq BOOLEAN DEFAULT FALSE, extensions [0] IMPLICIT Extensions OPTIONAL }
+ * MessageImprint ::= SEQUENCE { hashAlgorithm AlgorithmIdentifier, hashedMessage OCTET STRING }
+ *
+ * certReq FALSE is left out (X.690 §11.5: a DEFAULT value is not encoded in DER).
+ */
+export function encodeTimeStampReq(input: TimeStampReqInput): Uint8Array {
+  const messageImprint = encodeTlv(tags.sequence, encodeDigestAlgorithmIdentifier(input.digestAlgorithm), encodeTlv(tags.octetString, input.digest));
+  return encodeTlv(
+    tags.sequence,
+    encodeSmallInteger(1),
+    messageImprint,
+    ...(input.policyOid === undefined ? [] : [encodeOid(input.policyOid)]),
+    encodeTlv(tags.integer, input.nonce),
+    ...(input.certReq ? [derTrue] : []),
+  );
 }
