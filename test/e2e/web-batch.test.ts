@@ -10,10 +10,10 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { addVirtualAuthenticator, launchBrowser, newContext } from '../support/browser.js';
+import { launchBrowser } from '../support/browser.js';
 import { makeBasePdf } from '../support/pdf-fixtures.js';
 import { tempDir } from '../support/tmp.js';
-import { addPasskeyOnAccount, approveWithPasskey, screenshots, signIn, watchPage, webServer } from './support/web-server.js';
+import { approveWithPasskey, screenshots, signerWithDocuments, webServer } from './support/web-server.js';
 
 const count = 200;
 
@@ -34,17 +34,7 @@ describe('web app in Chromium: a batch of 200', () => {
       writeFileSync(path, makeBasePdf({ text: `Invoice ${i + 1}` }));
       return path;
     });
-    const context = await newContext(browser);
-    t.after(() => context.close());
-    const page = await context.newPage();
-    const noProblems = watchPage(page);
-    await addVirtualAuthenticator(page);
-    await page.goto(`${s.base}/sign`);
-    await signIn(page, s, user);
-    await addPasskeyOnAccount(page);
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Sign documents' }).click();
-    await page.getByLabel('Documents', { exact: true }).setInputFiles(files);
-    await page.getByRole('heading', { name: `${count} documents to sign` }).waitFor();
+    const { page, noProblems } = await signerWithDocuments(t, browser, s, user, files);
     await page.getByLabel('Signature level', { exact: true }).selectOption('B-B');
     await page.getByRole('button', { name: 'Sign', exact: true }).click();
     // 200 consent pushes (each inspected by the authorization server) take a while on a busy machine.

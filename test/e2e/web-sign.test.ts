@@ -18,8 +18,7 @@ import { makeNssDb, pdfsigAsync } from '../support/judges.js';
 import { makeBasePdf } from '../support/pdf-fixtures.js';
 import { tempDir } from '../support/tmp.js';
 import { requireTools, runTool } from '../support/tools.js';
-import { addPasskeyOnAccount, approveWithPasskey, expectAccessible, keepForDocs, screenshots, signIn, watchPage, webServer } from './support/web-server.js';
-import { addVirtualAuthenticator } from '../support/browser.js';
+import { approveWithPasskey, expectAccessible, keepForDocs, screenshots, signerWithDocuments, signIn, webServer } from './support/web-server.js';
 
 describe('web app in Chromium: sign three documents with one approval', () => {
   it('uploads three PDFs, places a visible signature on one, approves once, downloads the ZIP; the files pass the validator and pdfsig', async (t) => {
@@ -34,25 +33,10 @@ describe('web app in Chromium: sign three documents with one approval', () => {
       writeFileSync(path, makeBasePdf({ text: `${name} ${i + 1}` }));
       return path;
     });
-    const context = await newContext(browser);
-    t.after(() => context.close());
-    const page = await context.newPage();
-    const noProblems = watchPage(page);
-    await addVirtualAuthenticator(page);
-
-    await page.goto(`${s.base}/`);
-    await page.getByLabel('Username', { exact: true }).fill(user.username);
-    await page.getByLabel('Password', { exact: true }).fill(user.password);
-    await page.getByLabel('One-time code', { exact: true }).fill(s.nextOtp(user));
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    // The approval will be a passkey's: its assertion signs the commitment to the three documents.
-    await addPasskeyOnAccount(page);
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Sign documents' }).click();
-    await page.getByRole('heading', { name: 'Sign documents' }).waitFor();
-
-    await page.getByLabel('Documents', { exact: true }).setInputFiles(files);
+    // Signed in from the home page; the approval will be a passkey's: its assertion signs the
+    // commitment to the three documents.
+    const { page, noProblems } = await signerWithDocuments(t, browser, s, user, files, '/');
     const cards = page.getByRole('listitem').filter({ has: page.getByRole('heading', { level: 3 }) });
-    await page.getByRole('heading', { name: '3 documents to sign' }).waitFor();
     assert.equal(await cards.count(), 3);
     for (const name of ['offer.pdf', 'contract.pdf', 'annex.pdf']) {
       await page.getByRole('img', { name: `First page of ${name}` }).waitFor();

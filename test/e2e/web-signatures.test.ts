@@ -13,16 +13,14 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import { main } from '../../src/cli/main.js';
-import { addVirtualAuthenticator, launchBrowser, newContext } from '../support/browser.js';
+import { launchBrowser } from '../support/browser.js';
 import { makeBasePdf } from '../support/pdf-fixtures.js';
 import { tempDir } from '../support/tmp.js';
 import {
-  addPasskeyOnAccount,
   approveWithPasskey,
   expectAccessible,
   screenshots,
-  signIn,
-  watchPage,
+  signerWithDocuments,
   webServer,
 } from './support/web-server.js';
 
@@ -53,21 +51,7 @@ describe('web app in Chromium: signatures made with your key', () => {
       writeFileSync(path, makeBasePdf({ text: name }));
       return path;
     });
-    const context = await newContext(browser);
-    t.after(() => context.close());
-    const page = await context.newPage();
-    const noProblems = watchPage(page);
-    await addVirtualAuthenticator(page);
-    await page.goto(`${s.base}/sign`);
-    await signIn(page, s, user);
-    await addPasskeyOnAccount(page);
-
-    await page
-      .getByRole('navigation', { name: 'Main' })
-      .getByRole('link', { name: 'Sign documents' })
-      .click();
-    await page.getByLabel('Documents', { exact: true }).setInputFiles(files);
-    await page.getByRole('heading', { name: '2 documents to sign' }).waitFor();
+    const { page, noProblems } = await signerWithDocuments(t, browser, s, user, files);
     await page.getByLabel('Signature level', { exact: true }).selectOption('B-B');
     await page.getByRole('button', { name: 'Sign', exact: true }).click();
     await approveWithPasskey(page);

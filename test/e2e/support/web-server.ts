@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
-import type { Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { generateTotp } from '../../../src/auth/index.js';
 import type { Clock } from '../../../src/core/clock.js';
 import { buildServer, type Services } from '../../../src/server/index.js';
@@ -22,7 +22,7 @@ import { loadGatewayConfig, type GatewayConfig } from '../../../src/server/gatew
 import { webAppRoutes } from '../../../src/server/routes/web-app-routes.js';
 import { credentialOperationsFor, serverSurfaces } from '../../../src/server/surfaces.js';
 import type { StoreKind } from '../../../src/store/index.js';
-import { artifactsDir, screenshot } from '../../support/browser.js';
+import { addVirtualAuthenticator, artifactsDir, newContext, screenshot } from '../../support/browser.js';
 import { buildWebApp } from '../../support/web-app.js';
 import { openServices, serverEnv } from '../../server/support/server-fixture.js';
 
@@ -173,6 +173,35 @@ export async function addPasskeyOnAccount(page: Page, name = 'Test passkey'): Pr
   await page.getByLabel('Passkey name', { exact: true }).fill(name);
   await page.getByRole('button', { name: 'Add a passkey' }).click();
   await page.getByText('Passkey added.').waitFor();
+}
+
+/**
+ * A person about to sign `files`: a new browser context (closed after the test) whose page has a
+ * virtual authenticator, signed in from `start` with password and one-time code, a passkey added
+ * on the Account page (the approval will be the passkey's), and the files chosen on Sign documents.
+ * `noProblems` asserts the page logged no error and no request failed.
+ */
+export async function signerWithDocuments(
+  t: TestContext,
+  browser: Browser,
+  s: WebServer,
+  user: WebUserAccount,
+  files: readonly string[],
+  start = '/sign',
+): Promise<{ readonly page: Page; readonly noProblems: () => void }> {
+  const context = await newContext(browser);
+  t.after(() => context.close());
+  const page = await context.newPage();
+  const noProblems = watchPage(page);
+  await addVirtualAuthenticator(page);
+  await page.goto(`${s.base}${start}`);
+  await signIn(page, s, user);
+  await addPasskeyOnAccount(page);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Sign documents' }).click();
+  await page.getByRole('heading', { name: 'Sign documents' }).waitFor();
+  await page.getByLabel('Documents', { exact: true }).setInputFiles([...files]);
+  await page.getByRole('heading', { name: `${files.length} documents to sign` }).waitFor();
+  return { page, noProblems };
 }
 
 /**
