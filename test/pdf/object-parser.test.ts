@@ -35,6 +35,26 @@ describe('ISO 32000-1 §7.3 objects', () => {
     assert.throws(() => parse('<4G>'), { code: 'ERR_PDF_SYNTAX' });
   });
 
+  it('§7.3.4.3 hexadecimal strings read at once (digits only) and digit by digit agree', () => {
+    const bytes = new Uint8Array(3000).map((_, i) => (i * 37 + 11) % 256);
+    const hex = Buffer.from(bytes).toString('hex');
+    for (const text of [hex, hex.toUpperCase(), `${hex.slice(0, 1000)}\n${hex.slice(1000)}`, `${hex}A`, '']) {
+      const s = parse(`<${text}>`) as PdfString;
+      const digits = text.replace(/\s/g, '');
+      const expected = Buffer.from(digits.length % 2 === 0 ? digits : `${digits}0`, 'hex');
+      assert.deepEqual(Buffer.from(s.bytes), expected);
+      assert.equal(s.isHex, true);
+    }
+    // A bad digit anywhere, a byte above 0x7f, or no end: refused as before.
+    for (const bad of [`<${hex.slice(0, 2000)}zz${hex.slice(2002)}>`, `<${hex.slice(0, 10)}\u00e9a>`, `<${hex}`]) {
+      assert.throws(() => parse(bad), { code: bad.endsWith('>') ? 'ERR_PDF_SYNTAX' : /ERR_PDF_(SYNTAX|TRUNCATED)/ });
+    }
+    // The parser goes on after the string.
+    const parser = new ObjectParser(new Uint8Array(Buffer.from('<4142> <43>', 'latin1')), 0, true, 8);
+    assert.deepEqual([...(parser.parseObject() as PdfString).bytes], [0x41, 0x42]);
+    assert.deepEqual([...(parser.parseObject() as PdfString).bytes], [0x43]);
+  });
+
   it('§7.3.5 names: #xx escapes, UTF-8 and delimiters', () => {
     assert.equal(parse('/A#20B'), PdfName.of('A B'));
     assert.equal(parse('/Caf#C3#A9'), PdfName.of('Café'));
