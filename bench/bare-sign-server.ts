@@ -5,15 +5,15 @@
  * adds on top of it is the cost of doing the job properly; the gap is printed by csc.bench.ts.
  */
 import { constants, generateKeyPairSync, privateEncrypt, sign } from 'node:crypto';
-import { createServer } from 'node:http';
+import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parentPort, workerData, Worker } from 'node:worker_threads';
 import type { CredentialAlgorithm } from '../src/csc/index.js';
 
 const digestInfoPrefix = Buffer.from('3031300d060960864801650304020105000420', 'hex');
 
-if (parentPort !== null && (workerData as { bareSign?: boolean } | undefined)?.bareSign) {
-  const { algorithm } = workerData as { algorithm: CredentialAlgorithm };
+/** The bare server's request listener: parse the JSON hashes, sign each, answer JSON. */
+export function bareSignListener(algorithm: CredentialAlgorithm): RequestListener {
   const key = algorithm.startsWith('RSA')
     ? generateKeyPairSync('rsa', { modulusLength: Number(algorithm.slice(4)) }).privateKey
     : generateKeyPairSync('ec', { namedCurve: algorithm === 'EC-P256' ? 'P-256' : 'P-384' }).privateKey;
@@ -21,7 +21,7 @@ if (parentPort !== null && (workerData as { bareSign?: boolean } | undefined)?.b
     key.asymmetricKeyType === 'rsa'
       ? privateEncrypt({ key, padding: constants.RSA_PKCS1_PADDING }, Buffer.concat([digestInfoPrefix, hash]))
       : sign(null, hash, key);
-  const server = createServer((req, res) => {
+  return (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -30,7 +30,12 @@ if (parentPort !== null && (workerData as { bareSign?: boolean } | undefined)?.b
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
       res.end(body);
     });
-  });
+  };
+}
+
+if (parentPort !== null && (workerData as { bareSign?: boolean } | undefined)?.bareSign) {
+  const { algorithm } = workerData as { algorithm: CredentialAlgorithm };
+  const server = createServer(bareSignListener(algorithm));
   const port = parentPort;
   server.listen(0, '127.0.0.1', () => port.postMessage((server.address() as AddressInfo).port));
   port.on('message', () => server.close(() => port.postMessage('closed')));
@@ -39,6 +44,20 @@ if (parentPort !== null && (workerData as { bareSign?: boolean } | undefined)?.b
 export interface BareSignServer {
   readonly url: URL;
   close(): Promise<void>;
+}
+
+/** Starts the bare server for `algorithm` on this thread (csc-hot-path.ts compares CPU per call). */
+export async function startBareSignServerInline(algorithm: CredentialAlgorithm): Promise<BareSignServer> {
+  const server = createServer(bareSignListener(algorithm));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/sign`),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }
 
 /** Starts the bare server for `algorithm` in a worker thread. */

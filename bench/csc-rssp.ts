@@ -2,13 +2,14 @@
  * Signet's RSSP for benchmarks, assembled exactly as `signet serve` assembles it: createServices
  * on a fresh data dir (SQLite, software keystore, built-in CA and TSA), buildServer with every
  * surface (security headers, trace ids, request limits, request logging at the configured level
- * to a log file), listening on 127.0.0.1:0. Users and credentials come from the admin service.
+ * to a log file written the way `signet serve` writes its stdout), listening on 127.0.0.1:0. Users and credentials come from the admin service.
  * The only difference is the clock: system time plus an offset the bench moves forward one TOTP
  * step per authorization (codes are single-use, RFC 6238 §5.2).
  * BENCH_CSC_STORE=postgres runs it on a fresh PostgreSQL database (created on the server of
  * SIGNET_TEST_PG, default postgres://postgres@127.0.0.1:5432/postgres, and dropped at close).
  */
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { Writable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +20,26 @@ import type { Clock } from '../src/core/clock.js';
 import type { CredentialAlgorithm } from '../src/csc/index.js';
 import { buildServer, createServices, loadServerConfig, type CreateServicesOptions } from '../src/server/index.js';
 import { credentialOperationsFor, serverSurfaces } from '../src/server/surfaces.js';
+
+/**
+ * The log file, written as `signet serve` writes its log to stdout: synchronously, one write(2)
+ * per line from the calling thread (Node's stdout is synchronous on Linux for files, pipes and
+ * sockets). An fs.WriteStream, as before, hands every line to the libuv thread pool and wakes a
+ * thread per request, which production does not pay.
+ */
+function syncLogFile(path: string): Writable {
+  const fd = openSync(path, 'a');
+  return new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      writeSync(fd, chunk);
+      done();
+    },
+    final(done) {
+      closeSync(fd);
+      done();
+    },
+  });
+}
 
 /** A user as the bench client sees it (plain data: it crosses to the main thread). */
 export interface BenchUserData {
@@ -75,7 +96,7 @@ export async function startBenchRssp(
     ...(database === undefined ? {} : { DATABASE_URL: database.url }),
   };
   const config = loadServerConfig({ dataDir: join(dir, 'data'), port: 0, env });
-  const log = createWriteStream(join(dir, 'server.log'));
+  const log = syncLogFile(join(dir, 'server.log'));
   const services = await createServices(config, {
     clock: offsetClock(steps),
     logDestination: log,
