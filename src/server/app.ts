@@ -12,6 +12,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type
 import swagger from '@fastify/swagger';
 import { isSignetError } from '../core/errors.js';
 import { accessLoggerFor, traceIdFor, type AccessLogger } from './logger.js';
+import { lazyChildLogger } from './request-logger.js';
 import { adminRoutes } from './routes/admin-routes.js';
 import { registerDocumentationPage } from './routes/documentation-routes.js';
 import { registerLogoRoute } from './routes/logo-route.js';
@@ -145,6 +146,8 @@ export async function buildServer(services: Services, options: BuildServerOption
     genReqId: traceIdFor,
     requestIdHeader: false,
     logController: new AccessLog(accessLoggerFor(services.logger)),
+    // request.log is made when a request first logs (most never do: AccessLog writes their line).
+    childLoggerFactory: lazyChildLogger,
     bodyLimit: services.config.bodyLimitBytes,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
@@ -199,11 +202,12 @@ export async function buildServer(services: Services, options: BuildServerOption
   app.addSchema(readinessSchema);
 
   const readiness = options.readiness ?? new Readiness({ store: services.store, backends: services.backends, audit: services.audit });
-  app.addHook('onSend', async (request, reply, payload) => {
+  const headerEntries = Object.entries(securityHeaders);
+  app.addHook('onSend', (request, reply, payload, done) => {
     // FLT-19: while draining, every answer ends its connection (RFC 9112 §9.6), so kept-alive
     // clients reconnect elsewhere and close() is not held up by idle keep-alive sockets.
     if (readiness.isDraining) void reply.header('connection', 'close');
-    for (const [name, value] of Object.entries(securityHeaders)) {
+    for (const [name, value] of headerEntries) {
       if (!reply.hasHeader(name)) void reply.header(name, value);
     }
     // RFC 6797 §7.2: HSTS only over a secure transport (a browser ignores it over HTTP anyway).
@@ -211,7 +215,7 @@ export async function buildServer(services: Services, options: BuildServerOption
     // RFC 6749 §5.1: responses carrying tokens must not be cached; the default for every API answer.
     if (!reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store');
     void reply.header('x-trace-id', request.id);
-    return payload;
+    done(null, payload);
   });
 
   registerRequestLimits(app, {
