@@ -125,6 +125,22 @@ describe('CaStore contract', () => {
         );
       });
 
+      it('a revocation through another handle is seen by the next read of a handle that has read before (issue 19: reads from memory)', async (t) => {
+        if (!(await requireCaStore(t, kind))) return;
+        const test = await openTestCaStore(t, kind);
+        const other = await test.openAgain();
+        const cert = record();
+        await test.store.insertCertificate(cert);
+        for (let i = 0; i < 3; i++) assert.equal((await test.store.getCertificate(cert.serialHex))?.revocation, undefined);
+        const revocation = { time: new Date(t0 + day), reason: 'keyCompromise' } as const;
+        await other.revoke(cert.serialHex, revocation);
+        assert.deepEqual((await test.store.getCertificate(cert.serialHex))?.revocation, revocation);
+        // Records handed out are copies: changing one changes nothing stored.
+        const read = await test.store.getCertificate(cert.serialHex);
+        read?.der.fill(0);
+        assert.deepEqual((await test.store.getCertificate(cert.serialHex))?.der, cert.der);
+      });
+
       it('nextCounter starts at 1, reserves blocks, and never hands out a value twice across two handles', async (t) => {
         if (!(await requireCaStore(t, kind))) return;
         const test = await openTestCaStore(t, kind);
