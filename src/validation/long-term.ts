@@ -2,10 +2,11 @@
  * The validation processes for signatures with time and with long-term validation material
  * (ETSI EN 319 102-1 §5.5–§5.6, simplified), run after the basic validation
  * (basic-signature-validation.ts, §5.3): signature-time-stamps and later document timestamps
- * verified (§5.4; docs/security.md V14) give the proof of existence; the revocation status of
- * every certificate of the signer's path comes from the DSS (V15) or an online lookup and is
- * weighed against that time (§5.6.2.1 past signature validation), as are the algorithms; the
- * PAdES level reached is pades-level.ts's, a document timestamp's report document-timestamp.ts's.
+ * verified (§5.4; docs/security.md V14) give the proof of existence (proof-of-existence.ts); the
+ * revocation status of every certificate of the signer's path comes from the DSS (V15) or an
+ * online lookup and is weighed against that time (§5.6.2.1 past signature validation;
+ * signer-revocation.ts), as are the algorithms; the PAdES level reached is pades-level.ts's, a
+ * document timestamp's report document-timestamp.ts's.
  */
 import { cmsOids, digestOf, findSignerCertificate, parseSignedData } from '../cms/index.js';
 import { systemClock, type Clock } from '../core/clock.js';
@@ -26,22 +27,18 @@ import { buildCertificatePath } from './certificate-path.js';
 import { documentTimestampReport, withTsaRevocation, type DocTimestamp } from './document-timestamp.js';
 import { revocationInDss } from './dss-revocation.js';
 import { padesLevel } from './pades-level.js';
-import { missingEvidence, pathRevocation, type CertificateRevocation, type RevocationLookupFn } from './path-revocation.js';
+import type { RevocationLookupFn } from './path-revocation.js';
+import { proofOfExistence } from './proof-of-existence.js';
 import { incomplete } from './report-findings.js';
 import { verifyTimestampToken, type VerifiedTimestamp } from './timestamp-token.js';
-import { freshRevocation, notFreshMessage } from './revocation-freshness.js';
-import { revokedMessage, tsaMissingEvidence, tsaRevocation, uncheckedMessage, type TsaRevocation } from './tsa-revocation.js';
-import type {
-  DocumentReport,
-  Finding,
-  SignatureReport,
-  TimestampReport,
-  ValidationCheck,
-  ValidationFindingCode,
-} from './types.js';
+import { freshRevocation } from './revocation-freshness.js';
+import { judgeSignerRevocation } from './signer-revocation.js';
+import { tsaRevocation, type TsaRevocation } from './tsa-revocation.js';
+import type { DocumentReport, SignatureReport, TimestampReport } from './types.js';
 import type { FetchedRevocation } from './online-revocation.js';
 import { acceptanceRefusals, publicKeyFacts, type AlgorithmFacts } from './signature-acceptance.js';
 import { defaultValidationPolicy, type ValidationPolicy } from './validation-policy.js';
+import { VerdictDraft } from './verdict-draft.js';
 import { verifyPdfSignatures } from './verify-pdf-signatures.js';
 
 /** Inputs of {@link addLongTermFacts}. */
@@ -211,90 +208,22 @@ export function addLongTermFacts(
       return r;
     }
     const timestamps: TimestampReport[] = own.map((t) => t.report);
-    const problems = [...r.problems];
-    const warnings = [...r.warnings];
-    const findings: Finding[] = [...(r.findings ?? [])];
-    const error = (code: ValidationFindingCode, check: ValidationCheck, message: string): void => {
-      problems.push(message);
-      findings.push({ code, check, severity: 'error', message });
-    };
-    const warning = (
-      code: ValidationFindingCode,
-      check: ValidationCheck,
-      message: string,
-    ): void => {
-      warnings.push(message);
-      findings.push({ code, check, severity: 'warning', message });
-    };
-    // A signature-time-stamp that is there but broken (unreadable, its imprint not over this
-    // signature value, its own signature invalid) is a claim that fails: EN 319 102-1 §5.4 says
-    // the time-stamp is not valid, and the signature's constraints are not met.
-    let brokenTimestamp = false;
-    for (const t of own.filter((o) => !o.report.isValid)) {
-      const broken = t.report.problems.some(
-        (p) =>
-          p.startsWith('the token cannot') ||
-          p.startsWith('the messageImprint') ||
-          p.startsWith('token signature'),
-      );
-      brokenTimestamp ||= broken;
-      error(
-        'ERR_VALIDATION_SIGNATURE_TIMESTAMP',
-        'time-stamp',
-        `signature timestamp: ${t.report.problems.join('; ')}`,
-      );
-    }
-    const end = coveredEnd(r.byteRange);
+    const draft = new VerdictDraft(r);
     const checked = input.revocation !== undefined;
-    const whyNone = (): string =>
-      input.revocation?.mode === 'offline'
-        ? 'online lookups are off'
-        : `the online lookup gave none${online?.lookups.length ? '' : ' (nothing to ask)'}`;
     // EN 319 102-1 §5.4 (time-stamp validation): a TSA whose path was revoked before genTime gives
     // no proof of existence; one whose path has no revocation evidence cannot be validated.
     const tsaStateOf = (t: VerifiedTimestamp): TsaRevocation =>
       checked
         ? tsaRevocation(t, [...dss.certificates, ...pool], trustAnchors, freshLookupAt, policy)
         : { missing: [], unchecked: [], revokedAfter: [] };
-    let missingTsaEvidence: { readonly c: CertificateRevocation; readonly genTime?: Date }[] = [];
-    const usable = own.filter((t) => {
-      if (!t.report.isValid) return false;
-      const state = tsaStateOf(t);
-      if (state.revokedBefore !== undefined) {
-        brokenTimestamp = true;
-        error(
-          'ERR_VALIDATION_REVOKED',
-          'time-stamp',
-          `signature timestamp: ${revokedMessage(state.revokedBefore, 'before the time-stamp was issued')}`,
-        );
-        return false;
-      }
-      for (const c of state.revokedAfter)
-        warning(
-          'ERR_VALIDATION_REVOKED',
-          'time-stamp',
-          `signature timestamp: ${revokedMessage(c, 'after the time-stamp was issued')}`,
-        );
-      for (const c of state.unchecked)
-        warning('ERR_VALIDATION_NO_REVOCATION', 'time-stamp', `signature timestamp: ${uncheckedMessage(c, policy)}`);
-      if (state.missing.length > 0) {
-        missingTsaEvidence = [...missingTsaEvidence, ...state.missing.map((c) => ({ c, ...(state.genTime ? { genTime: state.genTime } : {}) }))];
-        return false;
-      }
-      return true;
-    });
-    const later = docTimestamps.filter((d) => {
-      if (!d.verified.report.isValid || d.end <= end) return false;
-      const state = tsaStateOf(d.verified);
-      // Its own report says why; here it only stops counting as proof of existence.
-      return state.revokedBefore === undefined && state.missing.length === 0;
-    });
-    // The timestamps that give proof of existence (PoE) of the signature.
-    const poe = [...usable, ...later.map((d) => d.verified)];
-    const poeTime = poe
-      .map((t) => t.report.genTime?.getTime() ?? Infinity)
-      .reduce((a, b) => Math.min(a, b), Infinity);
-
+    const { poe, later, poeTime, brokenTimestamp, missingTsaEvidence } = proofOfExistence(
+      own,
+      docTimestamps,
+      coveredEnd(r.byteRange),
+      tsaStateOf,
+      policy,
+      draft,
+    );
     const signerPath = signer
       ? buildCertificatePath(signer, pool, trustAnchors, input.now)
       : undefined;
@@ -305,163 +234,28 @@ export function addLongTermFacts(
     const bestTime = poeTime === Infinity ? input.now : new Date(poeTime);
     const freshLookup = freshLookupAt(bestTime);
     const revocation = signer && issuer ? freshLookup(signer, issuer) : undefined;
-    const said = revocation?.origin === 'online' ? 'an online lookup says' : 'the DSS says';
-    let indication = r.indication;
-    let subIndication = r.subIndication;
-    // EN 319 102-1 §5.6.2.1 (past signature validation) with ETSI TS 119 312: an algorithm or
-    // key size no longer acceptable now was acceptable at the best signature time a time-stamp
-    // proves — the signature is accepted; the refusals of validation time become warnings.
-    if (subIndication === 'CRYPTO_CONSTRAINTS_FAILURE_NO_POE' && poeTime !== Infinity && algorithms) {
-      const bestSignatureTime = new Date(poeTime);
-      if (acceptanceRefusals(policy, algorithms, bestSignatureTime).length === 0) {
-        const weak = findings.filter((f) => f.code === 'ERR_VALIDATION_WEAK_ALGORITHM' && f.severity === 'error');
-        for (const f of weak) {
-          findings.splice(findings.indexOf(f), 1);
-          problems.splice(problems.indexOf(f.message), 1);
-          warning('ERR_VALIDATION_WEAK_ALGORITHM', 'signature-acceptance', `${f.message}; accepted: a time-stamp proves the signature existed at ${bestSignatureTime.toISOString()}, when it was acceptable`);
-        }
-        const otherErrors = (r.findings ?? []).filter((f) => f.severity === 'error' && f.code !== 'ERR_VALIDATION_WEAK_ALGORITHM').length;
-        [indication, subIndication] = otherErrors > 0 ? ['INDETERMINATE', undefined] : ['TOTAL-PASSED', undefined];
-      }
-    }
-    if (brokenTimestamp && indication === 'TOTAL-PASSED')
-      [indication, subIndication] = ['INDETERMINATE', 'SIG_CONSTRAINTS_FAILURE'];
-    if (revocation?.status === 'revoked' && indication !== 'TOTAL-FAILED') {
-      const at = revocation.revocationTime?.getTime() ?? -Infinity;
-      const claimed = r.claimedSigningTime?.getTime();
-      if (poeTime === Infinity && claimed !== undefined && at <= claimed) {
-        // EN 319 102-1 §5.5.4: even the time the signer claims is after the revocation — the
-        // signature was made with a revoked certificate.
-        [indication, subIndication] = ['TOTAL-FAILED', 'REVOKED'];
-        error(
-          'ERR_VALIDATION_REVOKED',
-          'revocation',
-          `${said} the signer certificate was revoked (${new Date(at).toISOString()}) before the claimed signing time`,
-        );
-      } else if (poeTime === Infinity) {
-        [indication, subIndication] = ['INDETERMINATE', 'REVOKED_NO_POE'];
-        error(
-          'ERR_VALIDATION_REVOKED',
-          'revocation',
-          `${said} the signer certificate is revoked, and no timestamp proves the signature existed before`,
-        );
-      } else if (at <= poeTime) {
-        [indication, subIndication] = ['TOTAL-FAILED', 'REVOKED'];
-        error(
-          'ERR_VALIDATION_REVOKED',
-          'revocation',
-          `the signer certificate was revoked (${new Date(at).toISOString()}) before the signature's first timestamp`,
-        );
-      } else {
-        warning(
-          'ERR_VALIDATION_REVOKED',
-          'revocation',
-          `the signer certificate was revoked on ${new Date(at).toISOString()}, after the signature's timestamp`,
-        );
-      }
-    }
-    // EN 319 102-1 §5.2.6: every certificate of the path but the anchor is checked; a revoked CA
-    // certificate is INDETERMINATE / REVOKED_CA_NO_POE unless a time-stamp proves the signature
-    // existed before the revocation (§5.6.2.1 past signature validation).
-    const caStatus = checked && signerPath ? pathRevocation(signerPath, 1, freshLookup) : [];
-    for (const ca of caStatus.filter((c) => c.finding.status === 'revoked')) {
-      const at = ca.finding.revocationTime?.getTime() ?? -Infinity;
-      if (poeTime < at)
-        warning(
-          'ERR_VALIDATION_REVOKED',
-          'revocation',
-          revokedMessage(ca, "after the signature's first timestamp"),
-        );
-      else {
-        if (indication !== 'TOTAL-FAILED')
-          [indication, subIndication] = ['INDETERMINATE', 'REVOKED_CA_NO_POE'];
-        error(
-          'ERR_VALIDATION_REVOKED',
-          'revocation',
-          revokedMessage(
-            ca,
-            poeTime === Infinity
-              ? 'and no timestamp proves the signature existed before'
-              : "before the signature's first timestamp",
-          ),
-        );
-      }
-    }
-    // EN 319 102-1 §5.2.6: without revocation evidence the status of the signer certificate is
-    // not known (TRY_LATER: evidence may be obtained later), never TOTAL-PASSED.
-    const noEvidence =
-      revocation === undefined || revocation.status === 'none' || revocation.status === 'unknown';
-    const { required: missingCa, unchecked: uncheckedCa } = missingEvidence(caStatus, policy);
-    for (const c of uncheckedCa) warning('ERR_VALIDATION_NO_REVOCATION', 'revocation', uncheckedMessage(c, policy));
-    if (
-      checked &&
-      policy.revocation.requireEvidence &&
-      indication === 'TOTAL-PASSED' &&
-      (noEvidence || missingCa.length > 0 || missingTsaEvidence.length > 0)
-    ) {
-      // §5.2.5 with §5.6.2.1: evidence that is there but not fresh for the time a time-stamp
-      // proves is REVOCATION_OUT_OF_BOUNDS_NO_POE; without a time-stamp, fresher evidence may come.
-      const staleSigner = revocation?.fresh === false;
-      const stale =
-        staleSigner ||
-        missingCa.some((c) => c.finding.fresh === false) ||
-        missingTsaEvidence.some(({ c }) => c.finding.fresh === false);
-      const timestamped = poeTime !== Infinity;
-      const judgedAt = timestamped ? 'first-time-stamp' : 'validation-time';
-      [indication, subIndication] = ['INDETERMINATE', stale && timestamped ? 'REVOCATION_OUT_OF_BOUNDS_NO_POE' : 'TRY_LATER'];
-      if (noEvidence && staleSigner && revocation)
-        error('ERR_VALIDATION_REVOCATION_NOT_FRESH', 'revocation', notFreshMessage('the signer certificate', revocation, bestTime, policy, judgedAt));
-      else if (noEvidence)
-        error(
-          'ERR_VALIDATION_NO_REVOCATION',
-          'revocation',
-          `no revocation evidence for the signer certificate: none in the document, and ${whyNone()}`,
-        );
-      for (const c of missingCa)
-        if (c.finding.fresh === false)
-          error('ERR_VALIDATION_REVOCATION_NOT_FRESH', 'revocation', notFreshMessage(`the CA certificate ${c.subject}`, c.finding, bestTime, policy, judgedAt));
-        else
-          error(
-            'ERR_VALIDATION_NO_REVOCATION',
-            'revocation',
-            `no revocation evidence for the CA certificate ${c.subject}: none in the document, and ${whyNone()}`,
-          );
-      for (const { c, genTime } of missingTsaEvidence) {
-        const { code, message } = tsaMissingEvidence(c, genTime, policy, whyNone());
-        error(code, 'time-stamp', `signature timestamp: ${message}`);
-      }
-    } else if (noEvidence && input.revocation === undefined && indication === 'TOTAL-PASSED') {
-      findings.push({
-        code: 'ERR_VALIDATION_NO_REVOCATION',
-        check: 'revocation',
-        severity: 'info',
-        message:
-          revocation?.fresh === false
-            ? 'the revocation status of the signer certificate was not checked (the evidence in the document is not fresh for the best-signature-time, none asked for)'
-            : 'the revocation status of the signer certificate was not checked (no revocation evidence in the document, none asked for)',
-      });
-    }
-
-    // V15 (PDF-32): revocation data about the signer that is not authentic is a planted answer,
-    // not evidence; with no authentic status the signature cannot be TOTAL-PASSED.
-    const rejected = revocation?.rejectedOcspResponses ?? 0;
-    if (
-      rejected > 0 &&
-      (revocation?.status === 'none' || revocation?.status === 'unknown') &&
-      indication === 'TOTAL-PASSED'
-    ) {
-      [indication, subIndication] = ['INDETERMINATE', undefined];
-      error(
-        'ERR_VALIDATION_NO_REVOCATION',
-        'revocation',
-        `the DSS holds ${rejected} OCSP response(s) about the signer certificate that are not authentic evidence; its revocation status is unknown`,
-      );
-    }
+    if (poeTime !== Infinity && algorithms) acceptAtProofOfExistence(draft, r, new Date(poeTime), algorithms, policy);
+    if (brokenTimestamp && draft.passed) draft.set('INDETERMINATE', 'SIG_CONSTRAINTS_FAILURE');
+    judgeSignerRevocation(draft, {
+      revocation,
+      signerPath,
+      freshLookup,
+      poeTime,
+      bestTime,
+      claimedSigningTime: r.claimedSigningTime,
+      missingTsaEvidence,
+      checked,
+      whyNone:
+        input.revocation?.mode === 'offline'
+          ? 'online lookups are off'
+          : `the online lookup gave none${online?.lookups.length ? '' : ' (nothing to ask)'}`,
+      policy,
+    });
 
     let level: SignatureReport['level'];
     // EN 319 142-1 §6: the baseline levels are PAdES (ETSI.CAdES.detached) levels; an
     // adbe.pkcs7.detached or adbe.pkcs7.sha1 signature is a PDF signature without one.
-    if (indication !== 'TOTAL-FAILED' && sig.dict.getName('SubFilter') === 'ETSI.CAdES.detached') {
+    if (draft.indication !== 'TOTAL-FAILED' && sig.dict.getName('SubFilter') === 'ETSI.CAdES.detached') {
       level = padesLevel({
         signerPath,
         poe,
@@ -476,16 +270,37 @@ export function addLongTermFacts(
     }
     return {
       ...r,
-      indication,
-      subIndication,
-      problems,
-      warnings,
-      findings,
+      indication: draft.indication,
+      subIndication: draft.subIndication,
+      problems: draft.problems,
+      warnings: draft.warnings,
+      findings: draft.findings,
       timestamps,
       ...(level ? { level } : {}),
       ...(revocation ? { revocation } : {}),
     };
   }
+}
+
+/**
+ * EN 319 102-1 §5.6.2.1 (past signature validation) with ETSI TS 119 312: an algorithm or key
+ * size no longer acceptable now was acceptable at the best-signature-time a time-stamp proves —
+ * the signature is accepted; the refusals of the validation time become warnings.
+ */
+function acceptAtProofOfExistence(
+  draft: VerdictDraft,
+  r: SignatureReport,
+  bestSignatureTime: Date,
+  algorithms: AlgorithmFacts,
+  policy: ValidationPolicy,
+): void {
+  if (draft.subIndication !== 'CRYPTO_CONSTRAINTS_FAILURE_NO_POE') return;
+  if (acceptanceRefusals(policy, algorithms, bestSignatureTime).length > 0) return;
+  const weak = draft.findings.filter((f) => f.code === 'ERR_VALIDATION_WEAK_ALGORITHM' && f.severity === 'error');
+  for (const f of weak)
+    draft.demote(f, `${f.message}; accepted: a time-stamp proves the signature existed at ${bestSignatureTime.toISOString()}, when it was acceptable`);
+  const otherErrors = (r.findings ?? []).filter((f) => f.severity === 'error' && f.code !== 'ERR_VALIDATION_WEAK_ALGORITHM').length;
+  draft.set(otherErrors > 0 ? 'INDETERMINATE' : 'TOTAL-PASSED', undefined);
 }
 
 /** Options of {@link verifyPdfLongTerm}. */
