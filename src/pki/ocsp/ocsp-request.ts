@@ -13,16 +13,21 @@
  *                       issuerKeyHash OCTET STRING, serialNumber CertificateSerialNumber }
  * Extension ::= SEQUENCE { extnID OBJECT IDENTIFIER, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }
  */
+import { id_pkix_ocsp_nonce } from '@peculiar/asn1-ocsp';
+import { digestAlgorithms } from '../../cms/algorithms.js';
 import {
   checkDer,
   childrenOf,
   contentOf,
+  encodeOid,
   rawOf,
   readOid,
   readSmallInteger,
   tags,
   type DerElement,
 } from '../../cms/der.js';
+import { bytesEqual } from '../../core/bytes.js';
+import { id_sha1 } from './cert-id.js';
 
 /** One CertID of the request list. */
 export interface OcspSingleRequest {
@@ -49,6 +54,15 @@ export interface OcspRequestFields {
   readonly extensions: readonly OcspRequestExtension[];
 }
 
+/** The OIDs every request carries (CertID hashes, the nonce), matched by their encoding. */
+const knownOids = [id_sha1, ...Object.values(digestAlgorithms).map((d) => d.oid), id_pkix_ocsp_nonce].map((oid) => ({ oid, der: encodeOid(oid) }));
+
+function oidOf(der: Uint8Array, el: DerElement): string {
+  const raw = rawOf(der, el);
+  for (const known of knownOids) if (bytesEqual(raw, known.der)) return known.oid;
+  return readOid(der, el);
+}
+
 const boolean = 0x01;
 const explicit0 = 0xa0;
 const explicit1 = 0xa1;
@@ -70,7 +84,7 @@ function readCertId(der: Uint8Array, el: DerElement): OcspSingleRequest | undefi
   if (oidEl === undefined || params.length > 1) return undefined;
   return {
     certId: rawOf(der, el),
-    hashAlgorithmOid: readOid(der, oidEl),
+    hashAlgorithmOid: oidOf(der, oidEl),
     issuerNameHash: contentOf(der, nameHashEl),
     issuerKeyHash: contentOf(der, keyHashEl),
     serialNumber: contentOf(der, serialEl),
@@ -94,7 +108,7 @@ function readExtensions(der: Uint8Array, el: DerElement): OcspRequestExtension[]
       if (criticalEl.tag !== boolean || value.length !== 1) return undefined;
       critical = value[0] !== 0;
     }
-    out.push({ extnId: readOid(der, idEl), critical, extnValue: contentOf(der, valueEl) });
+    out.push({ extnId: oidOf(der, idEl), critical, extnValue: contentOf(der, valueEl) });
   }
   return out;
 }
