@@ -1,5 +1,6 @@
 /** Signature validation (ETSI EN 319 102-1): reports with indications, never exceptions for verdicts. */
-export { FindingList, unreadableDocument, verifyPdfSignatures, type VerifyOptions } from './verify-pdf-signatures.js';
+export { FindingList } from './report-findings.js';
+export { unreadableDocument, verifyPdfSignatures, type VerifyOptions } from './verify-pdf-signatures.js';
 export {
   defaultValidationPolicy,
   digestRefusal,

@@ -1,8 +1,32 @@
 /**
- * Small edits of a signature report (EN 319 102-1 §5.1.3): one more error finding, kept in
- * `problems` and `findings` alike; a check that could not finish.
+ * Small edits of a signature report (EN 319 102-1 §5.1.3): findings collected with their prose
+ * (FindingList), one more error finding kept in `problems` and `findings` alike, a check that could
+ * not finish.
  */
-import type { SignatureReport, ValidationCheck, ValidationFindingCode } from './types.js';
+import type { Finding, SignatureReport, ValidationCheck, ValidationFindingCode } from './types.js';
+
+/** Collects the prose problems and warnings of a report together with their typed findings. */
+export class FindingList {
+  readonly problems: string[] = [];
+  readonly warnings: string[] = [];
+  readonly findings: Finding[] = [];
+
+  /** An error: it decides the indication. */
+  error(code: ValidationFindingCode, check: ValidationCheck, message: string): void {
+    this.problems.push(message);
+    this.findings.push({ code, check, severity: 'error', message });
+  }
+
+  warning(code: ValidationFindingCode, check: ValidationCheck, message: string): void {
+    this.warnings.push(message);
+    this.findings.push({ code, check, severity: 'warning', message });
+  }
+
+  /** A fact worth knowing that is neither a problem nor a warning in the prose lists. */
+  info(code: ValidationFindingCode, check: ValidationCheck, message: string): void {
+    this.findings.push({ code, check, severity: 'info', message });
+  }
+}
 
 /** `report`'s problems and findings with one more error. */
 export function withError(

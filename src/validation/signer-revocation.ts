@@ -96,7 +96,7 @@ export function judgeSignerRevocation(draft: VerdictDraft, facts: SignerRevocati
       draft.error(code, 'time-stamp', `signature timestamp: ${message}`);
     }
   } else if (noEvidence && !facts.checked && draft.passed) {
-    draft.note(
+    draft.info(
       'ERR_VALIDATION_NO_REVOCATION',
       'revocation',
       revocation?.fresh === false

@@ -3,28 +3,20 @@
  * 319 102-1 §5.5–§5.6) change it: the indication and sub-indication (§5.1.3), and the findings —
  * each error or warning also kept in the report's older `problems` or `warnings`.
  */
-import type {
-  Finding,
-  Indication,
-  SignatureReport,
-  SubIndication,
-  ValidationCheck,
-  ValidationFindingCode,
-} from './types.js';
+import { FindingList } from './report-findings.js';
+import type { Finding, Indication, SignatureReport, SubIndication } from './types.js';
 
-export class VerdictDraft {
+export class VerdictDraft extends FindingList {
   indication: Indication;
   subIndication: SubIndication | undefined;
-  readonly problems: string[];
-  readonly warnings: string[];
-  readonly findings: Finding[];
 
   constructor(report: SignatureReport) {
+    super();
     this.indication = report.indication;
     this.subIndication = report.subIndication;
-    this.problems = [...report.problems];
-    this.warnings = [...report.warnings];
-    this.findings = [...(report.findings ?? [])];
+    this.problems.push(...report.problems);
+    this.warnings.push(...report.warnings);
+    this.findings.push(...(report.findings ?? []));
   }
 
   get passed(): boolean {
@@ -34,20 +26,6 @@ export class VerdictDraft {
   set(indication: Indication, subIndication: SubIndication | undefined): void {
     this.indication = indication;
     this.subIndication = subIndication;
-  }
-
-  error(code: ValidationFindingCode, check: ValidationCheck, message: string): void {
-    this.problems.push(message);
-    this.findings.push({ code, check, severity: 'error', message });
-  }
-
-  warning(code: ValidationFindingCode, check: ValidationCheck, message: string): void {
-    this.warnings.push(message);
-    this.findings.push({ code, check, severity: 'warning', message });
-  }
-
-  note(code: ValidationFindingCode, check: ValidationCheck, message: string): void {
-    this.findings.push({ code, check, severity: 'info', message });
   }
 
   /** `f`, an error, becomes a warning saying `message` instead. */

@@ -41,17 +41,11 @@ import { buildCertificatePath } from './certificate-path.js';
 import { qualifiedCertificateStatements } from './qualified-certificate.js';
 import { checkCertificationStructure, type SignedField } from './certification-structure.js';
 import { fieldLocksOf, lockPermissionOf, type FieldLock, type LockPermission } from './field-locks.js';
+import { FindingList } from './report-findings.js';
 import { analyseLaterRevisions, pageContentOverLimit } from './revision-changes.js';
 import { acceptanceRefusals, publicKeyFacts } from './signature-acceptance.js';
 import { defaultValidationPolicy, type ValidationPolicy } from './validation-policy.js';
-import type {
-  ChainStatus,
-  DocumentReport,
-  Finding,
-  SignatureReport,
-  ValidationCheck,
-  ValidationFindingCode,
-} from './types.js';
+import type { ChainStatus, DocumentReport, SignatureReport } from './types.js';
 
 /** Options of `verifyPdfSignatures`. */
 export interface VerifyOptions {
@@ -156,29 +150,6 @@ interface DocumentRules {
   readonly isLocked: FieldLock | undefined;
   /** The DocMDP permission the signature's field lock grants after it (ISO 32000-2 §12.7.5.5 /P). */
   readonly lockPermission: LockPermission | undefined;
-}
-
-/** Collects the prose problems and warnings of a report together with their typed findings. */
-export class FindingList {
-  readonly problems: string[] = [];
-  readonly warnings: string[] = [];
-  readonly findings: Finding[] = [];
-
-  /** An error: it decides the indication. */
-  error(code: ValidationFindingCode, check: ValidationCheck, message: string): void {
-    this.problems.push(message);
-    this.findings.push({ code, check, severity: 'error', message });
-  }
-
-  warning(code: ValidationFindingCode, check: ValidationCheck, message: string): void {
-    this.warnings.push(message);
-    this.findings.push({ code, check, severity: 'warning', message });
-  }
-
-  /** A fact worth knowing that is neither a problem nor a warning in the prose lists. */
-  info(code: ValidationFindingCode, check: ValidationCheck, message: string): void {
-    this.findings.push({ code, check, severity: 'info', message });
-  }
 }
 
 /**
