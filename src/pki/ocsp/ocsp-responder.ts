@@ -28,7 +28,7 @@ import {
   type PkiHttpHandler,
   type PkiHttpResponse,
 } from '../http/pki-http.js';
-import type { CaStore, CertificateRecord } from '../store/ca-store.js';
+import type { CaStore, CertificateStatus } from '../store/ca-store.js';
 import { certIdHashName, issuerHashes } from './cert-id.js';
 import { parseOcspRequest, type OcspRequestExtension, type OcspSingleRequest } from './ocsp-request.js';
 import {
@@ -117,7 +117,7 @@ interface Answer {
   readonly presigned?: PresignedResponse;
 }
 
-function statusOfRecord(record: CertificateRecord | undefined, issuer: OcspIssuer): SingleStatus {
+function statusOfRecord(record: CertificateStatus | undefined, issuer: OcspIssuer): SingleStatus {
   if (!record || record.issuerId !== issuer.caId) return { status: 'unknown' };
   if (record.revocation)
     return { status: 'revoked', time: record.revocation.time, reason: record.revocation.reason };
@@ -155,6 +155,9 @@ export function createOcspResponder(options: OcspResponderOptions): OcspResponde
   const presigned = new Map<string, PresignedResponse>();
   let signed = 0;
   let servedPresigned = 0;
+  /** A certificate's status from the store: the narrow read when the store has one. */
+  const readStatus = (serialHex: string): Promise<CertificateStatus | undefined> =>
+    options.store.certificateStatus !== undefined ? options.store.certificateStatus(serialHex) : options.store.getCertificate(serialHex);
   /** Each issuer's name and key hashes per CertID hash algorithm, computed once. */
   const issuerHashCache = new Map<OcspIssuer, Map<string, { nameHash: Uint8Array; keyHash: Uint8Array }>>();
 
@@ -196,7 +199,7 @@ export function createOcspResponder(options: OcspResponderOptions): OcspResponde
     entry.checking ??= (async () => {
       const before = monotonic();
       try {
-        const record = await options.store.getCertificate(entry.serialHex);
+        const record = await readStatus(entry.serialHex);
         if (!sameStatus(statusOfRecord(record, entry.issuer), entry.status)) return false;
         entry.checkedAt = before;
         return true;
@@ -252,7 +255,7 @@ export function createOcspResponder(options: OcspResponderOptions): OcspResponde
       const answers = [];
       for (const single of list) {
         const serialHex = serialToHex(single.serialNumber);
-        const status = statusOfRecord(await options.store.getCertificate(serialHex), issuer);
+        const status = statusOfRecord(await readStatus(serialHex), issuer);
         answers.push({ serialHex, certId: single.certId, status });
       }
       const t = times();

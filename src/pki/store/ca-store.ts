@@ -38,6 +38,12 @@ export interface CertificateRecord {
   readonly renewedBy?: string;
 }
 
+/** What an OCSP answer needs of a certificate: its issuer and its revocation, if any. */
+export interface CertificateStatus {
+  readonly issuerId: string;
+  readonly revocation?: Revocation;
+}
+
 /** Who a reserved block of counter values belongs to. */
 export interface CounterBlockOwner {
   /** The node (or process) that will hand the values out. */
@@ -53,6 +59,11 @@ export interface CaStore {
    */
   insertCertificate(record: CertificateRecord): Promise<void>;
   getCertificate(serialHex: string): Promise<CertificateRecord | undefined>;
+  /**
+   * Optional: the issuer and revocation of `serialHex`, as getCertificate would give them, read
+   * without the rest of the record (the OCSP responder reads one per request).
+   */
+  certificateStatus?(serialHex: string): Promise<CertificateStatus | undefined>;
   /** Unrevoked, not yet renewed certificates of `issuerId` whose notAfter ≤ `before`. */
   listExpiring(issuerId: string, before: Date): Promise<readonly CertificateRecord[]>;
   /** Every revoked certificate of `issuerId`. */

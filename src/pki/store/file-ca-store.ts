@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { PkiError } from '../errors.js';
 import { withFileLock } from './file-lock.js';
-import type { CaStore, CertificateRecord, Revocation } from './ca-store.js';
+import type { CaStore, CertificateRecord, CertificateStatus, Revocation } from './ca-store.js';
 import type { ProfileName } from '../ca/profiles.js';
 import type { QcStatementsOptions } from '../ca/qc-statements.js';
 import type { RevocationReason } from '../revocation-reason.js';
@@ -239,6 +239,17 @@ export class FileCaStore implements CaStore {
     return this.#view((doc) => {
       const s = doc.certificates[serialHex];
       return s ? fromStored(s) : undefined;
+    });
+  }
+
+  certificateStatus(serialHex: string): Promise<CertificateStatus | undefined> {
+    return this.#view((doc) => {
+      const s = doc.certificates[serialHex];
+      if (!s) return undefined;
+      return {
+        issuerId: s.issuerId,
+        ...(s.revocation ? { revocation: { time: new Date(s.revocation.time), reason: s.revocation.reason } } : {}),
+      };
     });
   }
 

@@ -133,7 +133,13 @@ describe('CaStore contract', () => {
         await test.store.insertCertificate(cert);
         for (let i = 0; i < 3; i++) assert.equal((await test.store.getCertificate(cert.serialHex))?.revocation, undefined);
         const revocation = { time: new Date(t0 + day), reason: 'keyCompromise' } as const;
+        if (test.store.certificateStatus) assert.deepEqual(await test.store.certificateStatus(cert.serialHex), { issuerId: 'issuing' });
         await other.revoke(cert.serialHex, revocation);
+        if (test.store.certificateStatus) {
+          // The narrow read the OCSP responder makes sees it too.
+          assert.deepEqual(await test.store.certificateStatus(cert.serialHex), { issuerId: 'issuing', revocation });
+          assert.equal(await test.store.certificateStatus('0abc'), undefined);
+        }
         assert.deepEqual((await test.store.getCertificate(cert.serialHex))?.revocation, revocation);
         // Records handed out are copies: changing one changes nothing stored.
         const read = await test.store.getCertificate(cert.serialHex);
