@@ -9,6 +9,7 @@ import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parentPort, workerData, Worker } from 'node:worker_threads';
 import type { CredentialAlgorithm } from '../src/csc/index.js';
+import { askCpu, threadCpuMs } from './thread-cpu.js';
 
 const digestInfoPrefix = Buffer.from('3031300d060960864801650304020105000420', 'hex');
 
@@ -38,11 +39,16 @@ if (parentPort !== null && (workerData as { bareSign?: boolean } | undefined)?.b
   const server = createServer(bareSignListener(algorithm));
   const port = parentPort;
   server.listen(0, '127.0.0.1', () => port.postMessage((server.address() as AddressInfo).port));
-  port.on('message', () => server.close(() => port.postMessage('closed')));
+  port.on('message', (m) => {
+    if (m === 'cpu') port.postMessage({ cpuMs: threadCpuMs() });
+    else server.close(() => port.postMessage('closed'));
+  });
 }
 
 export interface BareSignServer {
   readonly url: URL;
+  /** The CPU time of the server's own thread so far, in ms (worker only). */
+  serverCpuMs?(): Promise<number | undefined>;
   close(): Promise<void>;
 }
 
@@ -70,6 +76,7 @@ export async function startBareSignServer(algorithm: CredentialAlgorithm): Promi
   });
   return {
     url: new URL(`http://127.0.0.1:${port}/sign`),
+    serverCpuMs: () => askCpu(worker),
     async close() {
       const closed = new Promise((resolve) => worker.once('message', resolve));
       worker.postMessage('close');

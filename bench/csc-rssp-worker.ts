@@ -6,6 +6,7 @@ import { parentPort, workerData, Worker } from 'node:worker_threads';
 import type { CredentialAlgorithm } from '../src/csc/index.js';
 import type { CreateServicesOptions } from '../src/server/index.js';
 import { startBenchRssp, withOtp, type BenchRssp, type BenchUserData } from './csc-rssp.js';
+import { askCpu, threadCpuMs } from './thread-cpu.js';
 
 interface Started {
   readonly url: string;
@@ -30,6 +31,8 @@ if (parentPort !== null && (workerData as { benchRssp?: boolean } | undefined)?.
   port.postMessage(started);
   port.on('message', (m) => {
     if (m === 'close') void rssp.close().then(() => port.postMessage('closed'));
+    // The server thread's CPU so far (csc.bench.ts: CPU per call).
+    if (m === 'cpu') port.postMessage({ cpuMs: threadCpuMs() });
   });
 }
 
@@ -52,6 +55,7 @@ export async function startBenchRsspWorker(
     url: started.url,
     users: started.users.map((u) => withOtp(u, steps)),
     rootCertificate: started.rootCertificate,
+    serverCpuMs: () => askCpu(worker),
     async close() {
       const closed = new Promise((resolve) => worker.once('message', resolve));
       worker.postMessage('close');

@@ -77,6 +77,8 @@ export interface BenchRssp {
   readonly url: string;
   readonly users: readonly BenchUser[];
   readonly rootCertificate: Uint8Array;
+  /** The CPU time of the server's own thread so far, in ms (worker only: inline it shares the client's). */
+  serverCpuMs?(): Promise<number | undefined>;
   close(): Promise<void>;
 }
 

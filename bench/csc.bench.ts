@@ -5,7 +5,9 @@
  * raw node:crypto sign rate of the same key type measured in the same run.
  * Targets: signHash(1 hash) ≥ 40 % of the raw rate; batch of 500 ≤ 2 × (500 raw signs + hashing), issue 19.
  * Next to the one-hash figure it prints the floor of this machine for one signature per HTTP call
- * (bare-sign-server.ts: node:http, JSON, the signature, nothing else), measured in the same run.
+ * (bare-sign-server.ts: node:http, JSON, the signature, nothing else), measured in the same run,
+ * and the CPU each server thread spent per call (thread-cpu.ts), steadier than the rates on a
+ * shared machine.
  * The RSSP runs in a worker thread (its own event loop, as in its own process); the client here.
  */
 import { createHash, generateKeyPairSync, randomBytes, sign as rawSign, type KeyObject } from 'node:crypto';
@@ -95,6 +97,8 @@ interface Rate {
   /** Call latencies in ms: median and 99th percentile. */
   readonly p50: number;
   readonly p99: number;
+  /** CPU of the server's thread per call in ms, over the timed calls (undefined off Linux or inline). */
+  readonly serverCpuPerCall: number | undefined;
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -112,7 +116,14 @@ const warmupCalls = 50;
  * timed) and ends when its hashes are spent, the phase's time is up or `roundMs` has passed, so a
  * slow machine never signs with an expired SAD.
  */
-async function signHashRate(client: CscClient, credential: RemoteCredential, user: BenchUser, perCall: number, inFlight: number): Promise<Rate> {
+async function signHashRate(
+  client: CscClient,
+  credential: RemoteCredential,
+  user: BenchUser,
+  perCall: number,
+  inFlight: number,
+  serverCpuMs: () => Promise<number | undefined> = async () => undefined,
+): Promise<Rate> {
   const { signAlgo, hashAlgorithmOID, signAlgoParams } = credential.algorithm;
   const call = async (sad: string, part: string[]): Promise<number> => {
     const { signatures } = await client.signHash({
@@ -139,12 +150,15 @@ async function signHashRate(client: CscClient, credential: RemoteCredential, use
   );
   let signed = 0;
   let elapsed = 0;
+  let serverCpu: number | undefined = 0;
   const latencies: number[] = [];
   while (elapsed < seconds * 1000) {
     const list = hashes(1000);
     const sad = await authorize(client, credential, user, list);
     const calls: string[][] = [];
     for (let i = 0; i < list.length; i += perCall) calls.push(list.slice(i, i + perCall));
+    // The server thread's CPU over the timed calls only (not the authorization before them).
+    const cpuBefore = await serverCpuMs();
     const start = performance.now();
     const stopAt = start + Math.min(seconds * 1000 - elapsed, roundMs);
     let next = 0;
@@ -162,9 +176,16 @@ async function signHashRate(client: CscClient, credential: RemoteCredential, use
       }),
     );
     elapsed += performance.now() - start;
+    const cpuAfter = await serverCpuMs();
+    serverCpu = serverCpu === undefined || cpuBefore === undefined || cpuAfter === undefined ? undefined : serverCpu + cpuAfter - cpuBefore;
   }
   latencies.sort((a, b) => a - b);
-  return { perSecond: signed / (elapsed / 1000), p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  return {
+    perSecond: signed / (elapsed / 1000),
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    serverCpuPerCall: serverCpu === undefined ? undefined : serverCpu / latencies.length,
+  };
 }
 
 /** One-hash calls per second against the bare server (bare-sign-server.ts), 1 in flight. */
@@ -187,11 +208,18 @@ async function bareRate(alg: CredentialAlgorithm): Promise<Rate> {
     };
     for (let i = 0; i < 50; i++) await call();
     latencies.length = 0;
+    const cpuBefore = await bare.serverCpuMs?.();
     const start = performance.now();
     while (performance.now() - start < seconds * 1000) await call();
     const elapsed = performance.now() - start;
+    const cpuAfter = await bare.serverCpuMs?.();
     latencies.sort((a, b) => a - b);
-    return { perSecond: latencies.length / (elapsed / 1000), p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+    return {
+      perSecond: latencies.length / (elapsed / 1000),
+      p50: percentile(latencies, 50),
+      p99: percentile(latencies, 99),
+      serverCpuPerCall: cpuBefore === undefined || cpuAfter === undefined ? undefined : (cpuAfter - cpuBefore) / latencies.length,
+    };
   } finally {
     await bare.close();
   }
@@ -204,6 +232,7 @@ const phases = new Set(process.env['BENCH_CSC_PHASES']?.split(',') ?? ['one', 'p
 const fmt = (n: number): string => n.toFixed(n < 10 ? 2 : 0);
 // BENCH_CSC_SERVER=inline runs the RSSP on the client's event loop instead of a worker thread.
 const rssp = process.env['BENCH_CSC_SERVER'] === 'inline' ? await startBenchRssp(1, algorithms) : await startBenchRsspWorker(1, algorithms);
+const serverCpu = async (): Promise<number | undefined> => rssp.serverCpuMs?.();
 const work = mkdtempSync(join(tmpdir(), 'signet-bench-gateway-'));
 try {
   const user = rssp.users[0] as BenchUser;
@@ -223,13 +252,21 @@ try {
     console.log(`${alg}: raw node:crypto sign ${fmt(raw)}/s (${fmt(1000 / raw)} ms)`);
 
     if (phases.has('one')) {
-      const one = await signHashRate(client, credential, user, 1, 1);
+      const one = await signHashRate(client, credential, user, 1, 1, serverCpu);
       console.log(`  signHash, 1 hash/call, 1 in flight:    ${fmt(one.perSecond)} signatures/s = ${((one.perSecond / raw) * 100).toFixed(0)} % of raw (target ≥ 40 %) ${latency(one)}`);
       const floor = await bareRate(alg);
       console.log(
         `    floor: bare node:http server that only signs, 1 in flight: ${fmt(floor.perSecond)}/s = ${((floor.perSecond / raw) * 100).toFixed(0)} % of raw ${latency(floor)};` +
           ` Signet reaches ${((one.perSecond / floor.perSecond) * 100).toFixed(0)} % of it (goal ≥ 80 %)`,
       );
+      // CPU of the server thread per call: on a shared machine it varies far less than the rates,
+      // which count the time each thread waited for a core.
+      if (one.serverCpuPerCall !== undefined && floor.serverCpuPerCall !== undefined) {
+        console.log(
+          `    server thread CPU per call: Signet ${fmt(one.serverCpuPerCall)} ms, floor ${fmt(floor.serverCpuPerCall)} ms` +
+            ` (floor/Signet ${((floor.serverCpuPerCall / one.serverCpuPerCall) * 100).toFixed(0)} %, load ${loadavg()[0]?.toFixed(1)})`,
+        );
+      }
     }
     if (phases.has('parallel')) {
       const oneParallel = await signHashRate(client, credential, user, 1, 8);
