@@ -183,7 +183,8 @@ export function verifyTimestampReply(der: Uint8Array, request: TimestampRequestM
 /**
  * The client's verdict on the token's signature: the TSA certificate must be in the token unless
  * certReq was false, with the critical timeStamping EKU; its signature and messageDigest must
- * verify (the digest is one Signet accepts: parseTimestampToken refuses others).
+ * verify (the digest is one Signet accepts: parseTimestampToken refuses others), and its
+ * signing-certificate attribute must name that certificate.
  */
 function verifyTokenSignature(view: TimestampTokenView, certReq: boolean | undefined): void {
   const cert = timestampSigner(view);
@@ -201,4 +202,12 @@ function verifyTokenSignature(view: TimestampTokenView, certReq: boolean | undef
     );
   }
   if (!verification.isSignatureValid) throw invalid('the token signature does not verify');
+  // RFC 3161 §2.4.2: the TSA certificate's identifier MUST be in a SigningCertificate attribute
+  // (ESSCertID, or ESSCertIDv2 per RFC 5816 §2.2.1) — the token is bound to that certificate.
+  if (verification.problems.includes('SIGNING_CERTIFICATE_MISSING')) {
+    throw invalid('the token lacks the signing-certificate attribute (ESSCertID or ESSCertIDv2) naming the TSA certificate');
+  }
+  if (verification.problems.includes('SIGNING_CERTIFICATE_MISMATCH')) {
+    throw invalid('the token\'s signing-certificate attribute does not name the TSA certificate');
+  }
 }
