@@ -37,7 +37,11 @@ export function curveOid(curve: NamedCurve): string {
   return curveOids[curve];
 }
 
-const cache = new Map<string, CredentialCertificate>();
+/**
+ * By row id, with the chain text it was parsed from: a hit compares the text (a re-issued
+ * certificate has another) instead of hashing the whole chain into the key on every lookup.
+ */
+const cache = new Map<string, { readonly chainText: string; readonly facts: CredentialCertificate }>();
 const maxCached = 10_000;
 
 /** RFC 4514 §2.1: RDNs from the last to the first. */
@@ -50,9 +54,8 @@ function rfc4514(name: Parameters<typeof nameToString>[0]): string {
  * its further keys (`credential_keys`, which has the same two columns).
  */
 export function credentialCertificate(row: Pick<CredentialRow, 'id' | 'certificate_chain'>): CredentialCertificate {
-  const key = `${row.id}\n${row.certificate_chain}`;
-  const hit = cache.get(key);
-  if (hit !== undefined) return hit;
+  const hit = cache.get(row.id);
+  if (hit !== undefined && hit.chainText === row.certificate_chain) return hit.facts;
   const chain = credentialCertificates(row);
   const leafDer = chain[0] as Uint8Array;
   const leaf = parseCertificate(leafDer);
@@ -72,7 +75,7 @@ export function credentialCertificate(row: Pick<CredentialRow, 'id' | 'certifica
     subjectDN: rfc4514(tbs.subject),
   };
   if (cache.size >= maxCached) cache.clear();
-  cache.set(key, facts);
+  cache.set(row.id, { chainText: row.certificate_chain, facts });
   return facts;
 }
 
