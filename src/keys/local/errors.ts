@@ -9,7 +9,8 @@ export type LocalKeyErrorCode =
   | 'ERR_KEY_FILE_LIMIT'
   | 'ERR_KEY_CERT_MISMATCH'
   | 'ERR_KEY_CERT_FORMAT'
-  | 'ERR_KEY_SCHEME_MISMATCH';
+  | 'ERR_KEY_SCHEME_MISMATCH'
+  | 'ERR_KEY_FILE_SIGN_FAILED';
 
 /**
  * A local key file or its certificates cannot be used.

@@ -3,7 +3,7 @@
  * SEC1 RFC 5915, encrypted PKCS#8 RFC 8018) or a PKCS#12 container (RFC 7292), with its
  * certificate chain. The key stays in a node:crypto KeyObject and is never exported.
  */
-import { constants, createPrivateKey, sign as nodeSign, type KeyObject } from 'node:crypto';
+import { constants, createPrivateKey, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
 import {
   digestAlgorithms,
   digestForCurve,
@@ -81,7 +81,7 @@ export async function loadLocalSigner(
       'the certificate does not match the private key',
     );
   }
-  return new LocalSigner(key, algorithm, orderChain(leaf, certificates));
+  return new LocalSigner(key, parseCertificate(leaf).publicKey, algorithm, orderChain(leaf, certificates));
 }
 
 /**
@@ -166,15 +166,19 @@ function maxEcdsaSize(curveBits: number): number {
 /** A Signer over a node:crypto private key. */
 class LocalSigner implements Signer {
   readonly #key: KeyObject;
+  /** The certificate's public key: every signature is checked with it before it is released. */
+  readonly #publicKey: KeyObject;
   readonly certificateChain: readonly Uint8Array[];
   readonly signatureAlgorithm: SignatureAlgorithm;
 
   constructor(
     key: KeyObject,
+    publicKey: KeyObject,
     signatureAlgorithm: SignatureAlgorithm,
     chain: readonly Uint8Array[],
   ) {
     this.#key = key;
+    this.#publicKey = publicKey;
     this.signatureAlgorithm = signatureAlgorithm;
     this.certificateChain = chain;
   }
@@ -188,16 +192,22 @@ class LocalSigner implements Signer {
           ? // RFC 4055 §3.1 / RFC 8017 §9.1: salt length = hash length.
             { key: this.#key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: hash.length }
           : { key: this.#key, padding: constants.RSA_PKCS1_PADDING };
-    // The callback form runs on the libuv thread pool and keeps the event loop free.
+    const failed = (why: string, cause?: unknown): LocalKeyError =>
+      new LocalKeyError('ERR_KEY_FILE_SIGN_FAILED', why, cause === undefined ? {} : { cause });
+    // The callback forms run on the libuv thread pool and keep the event loop free. The signature
+    // is verified with the certificate's key before it is released (docs/security.md SAD-24: a
+    // faulty signature, RSA-CRT's above all, can give the private key away; it never reaches a file).
     return new Promise((resolve, reject) => {
       nodeSign(hash.nodeName, data, key, (err, signature) => {
-        if (err)
-          reject(
-            new LocalKeyError('ERR_KEY_FILE_UNSUPPORTED', 'signing with the local key failed', {
-              cause: err,
-            }),
-          );
-        else resolve(new Uint8Array(signature.buffer, signature.byteOffset, signature.byteLength));
+        if (err) {
+          reject(failed('signing with the local key failed', err));
+          return;
+        }
+        const publicKey = { ...key, key: this.#publicKey };
+        nodeVerify(hash.nodeName, data, publicKey, signature, (verr, ok) => {
+          if (verr || !ok) reject(failed('the signature made with the local key does not verify with its certificate; it was not used', verr ?? undefined));
+          else resolve(new Uint8Array(signature.buffer, signature.byteOffset, signature.byteLength));
+        });
       });
     });
   }

@@ -1,7 +1,8 @@
 /** The local-key Signer: PEM (PKCS#8, PKCS#1, SEC1, encrypted PKCS#8) and PKCS#12 (RFC 7292) files from openssl. */
-import { describe, it, before } from 'node:test';
+import { describe, it, before, mock } from 'node:test';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
 import assert from 'node:assert/strict';
-import { createPublicKey, generateKeyPairSync, verify, constants } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, verify, constants, type sign } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AsnParser, AsnSerializer } from '@peculiar/asn1-schema';
@@ -14,6 +15,7 @@ import { requireTools, runTool } from '../../support/tools.js';
 import { tempDir } from '../../support/tmp.js';
 
 const data = new TextEncoder().encode('signed attributes stand-in');
+const require = createRequire(import.meta.url);
 
 async function rejects(promise: Promise<unknown>, code: LocalKeyErrorCode): Promise<void> {
   await assert.rejects(promise, (err: unknown) => {
@@ -215,6 +217,35 @@ describe('loadLocalSigner (PEM)', () => {
       loadLocalSigner({ kind: 'pem', key: weak, certificate: pki.leaves.rsa.pem }),
       'ERR_KEY_FILE_UNSUPPORTED',
     );
+  });
+
+  it('releases no signature that does not verify with the certificate (docs/security.md SAD-24): ERR_KEY_FILE_SIGN_FAILED', async () => {
+    // A fault in the signing operation, made by flipping a bit of what node:crypto returns.
+    const crypto = require('node:crypto') as { sign: typeof sign };
+    for (const kind of ['rsa', 'rsa-pss', 'ec-p256'] as const) {
+      const leaf = pki.leaves[kind];
+      const signer = await loadLocalSigner(
+        { kind: 'pem', key: leaf.privateKeyPem, certificate: leaf.pem },
+        kind === 'rsa-pss' ? { scheme: 'RSASSA-PSS' } : {},
+      );
+      const good = await signer.sign(data);
+      const realSign = crypto.sign;
+      mock.method(crypto, 'sign', (alg: string, input: Uint8Array, key: unknown, done: (e: Error | null, s: Buffer) => void) =>
+        realSign(alg, input, key as Parameters<typeof realSign>[2], (err, sig) => {
+          const i = Math.floor(sig.length / 2);
+          sig[i] = (sig[i] as number) ^ 0x01;
+          done(err, sig);
+        }),
+      );
+      syncBuiltinESMExports();
+      try {
+        await rejects(signer.sign(data), 'ERR_KEY_FILE_SIGN_FAILED');
+      } finally {
+        mock.restoreAll();
+        syncBuiltinESMExports();
+      }
+      assert.ok((await signer.sign(data)).length > 0 && good.length > 0, kind);
+    }
   });
 
   it('never puts key material in error messages', async () => {
