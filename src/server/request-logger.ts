@@ -5,7 +5,7 @@
  * line is written by the log controller (app.ts AccessLog), not through this logger.
  */
 import type { FastifyBaseLogger } from 'fastify';
-import type { Bindings, ChildLoggerOptions, LogFn } from 'pino';
+import type { Bindings, ChildLoggerOptions } from 'pino';
 
 /** Forwards every call to the child of `parent`, created on first use with the same bindings and options. */
 class LazyChildLogger implements FastifyBaseLogger {
@@ -33,13 +33,39 @@ class LazyChildLogger implements FastifyBaseLogger {
     this.#real().level = level;
   }
 
-  readonly fatal: LogFn = (...args: Parameters<LogFn>) => this.#real().fatal(...args);
-  readonly error: LogFn = (...args: Parameters<LogFn>) => this.#real().error(...args);
-  readonly warn: LogFn = (...args: Parameters<LogFn>) => this.#real().warn(...args);
-  readonly info: LogFn = (...args: Parameters<LogFn>) => this.#real().info(...args);
-  readonly debug: LogFn = (...args: Parameters<LogFn>) => this.#real().debug(...args);
-  readonly trace: LogFn = (...args: Parameters<LogFn>) => this.#real().trace(...args);
-  readonly silent: LogFn = (...args: Parameters<LogFn>) => this.#real().silent(...args);
+  // Prototype methods, not a closure per method per request.
+  fatal(...args: unknown[]): void {
+    this.#log('fatal', args);
+  }
+
+  error(...args: unknown[]): void {
+    this.#log('error', args);
+  }
+
+  warn(...args: unknown[]): void {
+    this.#log('warn', args);
+  }
+
+  info(...args: unknown[]): void {
+    this.#log('info', args);
+  }
+
+  debug(...args: unknown[]): void {
+    this.#log('debug', args);
+  }
+
+  trace(...args: unknown[]): void {
+    this.#log('trace', args);
+  }
+
+  silent(...args: unknown[]): void {
+    this.#log('silent', args);
+  }
+
+  #log(level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent', args: unknown[]): void {
+    const real = this.#real();
+    (real[level] as (...a: unknown[]) => void).apply(real, args);
+  }
 
   child(bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger {
     return this.#real().child(bindings, options);
