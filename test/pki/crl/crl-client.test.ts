@@ -2,8 +2,8 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { systemClock, fixedClock } from '../../../src/core/clock.js';
-import { makePki, suiteCleanup, type PkiFixture } from '../support/pki-fixture.js';
-import { servePki, type PkiServer } from '../support/pki-server.js';
+import type { PkiFixture } from '../support/pki-fixture.js';
+import { issueSigningCertificate, servedPki, type PkiServer } from '../support/pki-server.js';
 import { CrlClient, verifyCrl } from '../../../src/pki/crl/crl-client.js';
 import { PkiError } from '../../../src/pki/errors.js';
 
@@ -14,16 +14,10 @@ function code(c: string) {
 describe('CrlClient (RFC 5280 §4.2.1.13, §6.3.3)', () => {
   let pki: PkiFixture;
   let server: PkiServer;
-  const cleanup = suiteCleanup(after);
-  before(async () => {
-    pki = await makePki(cleanup);
-    server = await servePki(pki);
-    cleanup.after(() => server.host.close());
-  });
+  servedPki({ before, after }, (p, s) => ((pki = p), (server = s)));
 
   it('fetches the CRL named in the certificate, and sees a revocation at once', async () => {
-    const key = await pki.keystore.generateKey({ type: 'EC', curve: 'P-256' });
-    const rec = await server.ca.issue({ subject: { commonName: 'Crl Chris' }, subjectPublicKey: key.publicKey, profile: 'signing' });
+    const rec = await issueSigningCertificate(pki, server, 'Crl Chris');
     const client = new CrlClient({ clock: systemClock });
     const before = await client.fetchFor(rec.der, pki.hierarchy.issuing.certificate);
     assert.equal(before.revocationOf(rec.serialHex), undefined);

@@ -14,8 +14,8 @@ import { systemClock, fixedClock } from '../../../src/core/clock.js';
 import { OcspClient } from '../../../src/pki/ocsp/ocsp-client.js';
 import { PkiError } from '../../../src/pki/errors.js';
 import type { FetchLike } from '../../../src/pki/http/fetch-transport.js';
-import { makePki, suiteCleanup, type PkiFixture } from '../support/pki-fixture.js';
-import { servePki, type PkiServer } from '../support/pki-server.js';
+import type { PkiFixture } from '../support/pki-fixture.js';
+import { issueSigningCertificate, servedPki, type PkiServer } from '../support/pki-server.js';
 import { requireTools, runTool } from '../../support/tools.js';
 import { tempDir } from '../../support/tmp.js';
 
@@ -34,20 +34,10 @@ function openssl(args: readonly string[], cwd: string): void {
 describe('OcspClient without a nonce (RFC 5019)', () => {
   let pki: PkiFixture;
   let server: PkiServer;
-  const cleanup = suiteCleanup(after);
-  before(async () => {
-    pki = await makePki(cleanup);
-    server = await servePki(pki);
-    cleanup.after(() => server.host.close());
-  });
+  servedPki({ before, after }, (p, s) => ((pki = p), (server = s)));
 
   it('is answered from the pre-signed response and accepts it; a nonce still gets a fresh signature', async () => {
-    const key = await pki.keystore.generateKey({ type: 'EC', curve: 'P-256' });
-    const rec = await server.ca.issue({
-      subject: { commonName: 'Lightweight Lea' },
-      subjectPublicKey: key.publicKey,
-      profile: 'signing',
-    });
+    const rec = await issueSigningCertificate(pki, server, 'Lightweight Lea');
     const issuer = pki.hierarchy.issuing.certificate;
     const client = new OcspClient({ clock: systemClock, nonce: false });
     const first = await client.check(rec.der, issuer);

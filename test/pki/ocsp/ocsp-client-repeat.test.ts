@@ -12,8 +12,8 @@ import { systemClock, fixedClock } from '../../../src/core/clock.js';
 import { OcspClient } from '../../../src/pki/ocsp/ocsp-client.js';
 import { PkiError } from '../../../src/pki/errors.js';
 import type { FetchLike } from '../../../src/pki/http/fetch-transport.js';
-import { makePki, suiteCleanup, type PkiFixture } from '../support/pki-fixture.js';
-import { servePki, type PkiServer } from '../support/pki-server.js';
+import type { PkiFixture } from '../support/pki-fixture.js';
+import { issueSigningCertificate, servedPki, type PkiServer } from '../support/pki-server.js';
 
 const replaying =
   (bytes: Uint8Array): FetchLike =>
@@ -28,20 +28,10 @@ const invalid =
 describe('OcspClient: a repeated answer without a nonce is checked again on every call', () => {
   let pki: PkiFixture;
   let server: PkiServer;
-  const cleanup = suiteCleanup(after);
-  before(async () => {
-    pki = await makePki(cleanup);
-    server = await servePki(pki);
-    cleanup.after(() => server.host.close());
-  });
+  servedPki({ before, after }, (p, s) => ((pki = p), (server = s)));
 
   it('the responder validity, nextUpdate, the issuer and the bytes are judged each time', async () => {
-    const key = await pki.keystore.generateKey({ type: 'EC', curve: 'P-256' });
-    const rec = await server.ca.issue({
-      subject: { commonName: 'Repeated Rita' },
-      subjectPublicKey: key.publicKey,
-      profile: 'signing',
-    });
+    const rec = await issueSigningCertificate(pki, server, 'Repeated Rita');
     const issuer = pki.hierarchy.issuing.certificate;
     const first = await new OcspClient({ clock: systemClock, nonce: false }).check(rec.der, issuer);
     const response = first.response;

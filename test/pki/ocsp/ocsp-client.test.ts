@@ -2,8 +2,8 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { systemClock, fixedClock } from '../../../src/core/clock.js';
-import { makePki, suiteCleanup, type PkiFixture } from '../support/pki-fixture.js';
-import { servePki, type PkiServer } from '../support/pki-server.js';
+import type { PkiFixture } from '../support/pki-fixture.js';
+import { issueSigningCertificate, servedPki, type PkiServer } from '../support/pki-server.js';
 import { OcspClient } from '../../../src/pki/ocsp/ocsp-client.js';
 import { PkiError } from '../../../src/pki/errors.js';
 import type { FetchLike } from '../../../src/pki/http/fetch-transport.js';
@@ -15,16 +15,10 @@ function code(c: string) {
 describe('OcspClient (RFC 6960 §3.2, §4.2.2.2)', () => {
   let pki: PkiFixture;
   let server: PkiServer;
-  const cleanup = suiteCleanup(after);
-  before(async () => {
-    pki = await makePki(cleanup);
-    server = await servePki(pki);
-    cleanup.after(() => server.host.close());
-  });
+  servedPki({ before, after }, (p, s) => ((pki = p), (server = s)));
 
   it('follows the AIA URL and reports good, then revoked with time and reason', async () => {
-    const key = await pki.keystore.generateKey({ type: 'EC', curve: 'P-256' });
-    const rec = await server.ca.issue({ subject: { commonName: 'Client Carla' }, subjectPublicKey: key.publicKey, profile: 'signing' });
+    const rec = await issueSigningCertificate(pki, server, 'Client Carla');
     const client = new OcspClient({ clock: systemClock });
     const good = await client.check(rec.der, pki.hierarchy.issuing.certificate);
     assert.equal(good.status, 'good');
@@ -37,8 +31,7 @@ describe('OcspClient (RFC 6960 §3.2, §4.2.2.2)', () => {
   });
 
   it('rejects a response whose nonce does not match (replay) and a stale response', async () => {
-    const key = await pki.keystore.generateKey({ type: 'EC', curve: 'P-256' });
-    const rec = await server.ca.issue({ subject: { commonName: 'Replay Ray' }, subjectPublicKey: key.publicKey, profile: 'signing' });
+    const rec = await issueSigningCertificate(pki, server, 'Replay Ray');
     let captured: Uint8Array | undefined;
     const recording: FetchLike = async (url, init) => {
       const res = await fetch(url, init);
@@ -62,8 +55,7 @@ describe('OcspClient (RFC 6960 §3.2, §4.2.2.2)', () => {
 
   it('rejects a response signed by a responder the issuer did not authorise', async () => {
     // The issuing CA's certificate checked against the root: our responder signs with a key the root did not certify.
-    const key = await pki.keystore.generateKey({ type: 'EC', curve: 'P-256' });
-    const rec = await server.ca.issue({ subject: { commonName: 'Wrong Issuer' }, subjectPublicKey: key.publicKey, profile: 'signing' });
+    const rec = await issueSigningCertificate(pki, server, 'Wrong Issuer');
     const swap: FetchLike = (url, init) => fetch(url, init);
     await assert.rejects(
       new OcspClient({ clock: systemClock, fetch: swap }).check(rec.der, pki.hierarchy.root.certificate),

@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hasTool, requireTools, runTool } from '../../support/tools.js';
-import { makePki, suiteCleanup, type PkiFixture } from '../support/pki-fixture.js';
+import type { PkiFixture } from '../support/pki-fixture.js';
 import { caStoreSuites } from '../support/ca-stores.js';
-import { runToolAsync, servePki, type PkiServer } from '../support/pki-server.js';
+import { issueSigningCertificate, runToolAsync, servedPki, type PkiServer } from '../support/pki-server.js';
 import { derToPem } from '../../../src/pki/certificate.js';
 
 for (const { kind, skip } of await caStoreSuites()) {
@@ -15,13 +15,9 @@ for (const { kind, skip } of await caStoreSuites()) {
     let server: PkiServer;
     let certFile: string;
     let serialHex: string;
-    const cleanup = suiteCleanup(after);
+    servedPki({ before, after }, (p, s) => ((pki = p), (server = s)), { store: kind });
     before(async () => {
-      pki = await makePki(cleanup, { store: kind });
-      server = await servePki(pki);
-      cleanup.after(() => server.host.close());
-      const key = await pki.keystore.generateKey({ type: 'EC', curve: 'P-256' });
-      const rec = await server.ca.issue({ subject: { commonName: 'Olivia OCSP' }, subjectPublicKey: key.publicKey, profile: 'signing' });
+      const rec = await issueSigningCertificate(pki, server, 'Olivia OCSP');
       serialHex = rec.serialHex;
       certFile = join(pki.dir, 'olivia.pem');
       writeFileSync(certFile, derToPem(rec.der, 'CERTIFICATE'));

@@ -5,7 +5,8 @@ import { CertificateAuthority } from '../../../src/pki/ca/certificate-authority.
 import { startPkiHttpHost, pkiRoutes, type PkiHttpHost } from '../../../src/pki/http-host.js';
 import { createOcspResponder, type OcspResponder } from '../../../src/pki/ocsp/ocsp-responder.js';
 import { createTimestampAuthority } from '../../../src/pki/tsa/timestamp-authority.js';
-import type { PkiFixture } from './pki-fixture.js';
+import type { CaStoreKind } from './ca-stores.js';
+import { makePki, suiteCleanup, type PkiFixture } from './pki-fixture.js';
 
 /** A running PKI server plus a CA whose certificates point at it. */
 export interface PkiServer {
@@ -52,6 +53,34 @@ export async function servePki(pki: PkiFixture, policyOid = '2.25.1'): Promise<P
     urls: { ocsp: `${host.url}/ocsp`, caIssuers: `${host.url}/ca/issuing.cer`, crl: `${host.url}/crl` },
   });
   return { host, ca, ocsp };
+}
+
+/**
+ * For a describe block: a PKI (makePki) and its server (servePki), made before the block's tests
+ * and closed after them; `ready` receives them.
+ */
+export function servedPki(
+  hooks: { readonly before: (fn: () => Promise<void>) => void; readonly after: (fn: () => void | Promise<void>) => void },
+  ready: (pki: PkiFixture, server: PkiServer) => void,
+  options: { readonly store?: CaStoreKind; readonly policyOid?: string } = {},
+): void {
+  const cleanup = suiteCleanup(hooks.after);
+  hooks.before(async () => {
+    const pki = await makePki(cleanup, options.store === undefined ? {} : { store: options.store });
+    const server = await servePki(pki, options.policyOid);
+    cleanup.after(() => server.host.close());
+    ready(pki, server);
+  });
+}
+
+/** A signing-profile certificate for `commonName` from `server.ca`, over a new EC P-256 key of `pki`'s keystore. */
+export async function issueSigningCertificate(
+  pki: PkiFixture,
+  server: PkiServer,
+  commonName: string,
+): Promise<Awaited<ReturnType<CertificateAuthority['issue']>>> {
+  const key = await pki.keystore.generateKey({ type: 'EC', curve: 'P-256' });
+  return server.ca.issue({ subject: { commonName }, subjectPublicKey: key.publicKey, profile: 'signing' });
 }
 
 /**

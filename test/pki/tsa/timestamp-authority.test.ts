@@ -4,20 +4,17 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { requireTools, runTool } from '../../support/tools.js';
-import { makePki, suiteCleanup, type PkiFixture } from '../support/pki-fixture.js';
+import type { PkiFixture } from '../support/pki-fixture.js';
 import { caStoreSuites } from '../support/ca-stores.js';
-import { servePki, type PkiServer } from '../support/pki-server.js';
+import { servedPki, type PkiServer } from '../support/pki-server.js';
 
 for (const { kind, skip } of await caStoreSuites()) {
   describe(`Time-Stamp Authority (RFC 3161, RFC 5816) — ${kind} CA store`, { skip }, () => {
     let pki: PkiFixture;
     let server: PkiServer;
     let dataFile: string;
-    const cleanup = suiteCleanup(after);
+    servedPki({ before, after }, (p, s) => ((pki = p), (server = s)), { store: kind, policyOid: '2.25.77' });
     before(async () => {
-      pki = await makePki(cleanup, { store: kind });
-      server = await servePki(pki, '2.25.77');
-      cleanup.after(() => server.host.close());
       dataFile = join(pki.dir, 'data.txt');
       writeFileSync(dataFile, 'the document to be timestamped\n');
     });

@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { TimeStampResp } from '@peculiar/asn1-tsp';
-import { makePki, suiteCleanup, type PkiFixture } from '../support/pki-fixture.js';
-import { servePki, type PkiServer } from '../support/pki-server.js';
+import type { PkiFixture } from '../support/pki-fixture.js';
+import { servedPki, type PkiServer } from '../support/pki-server.js';
 import { TimestampClient } from '../../../src/pki/tsa/timestamp-client.js';
 import { PkiError } from '../../../src/pki/errors.js';
 import type { FetchLike } from '../../../src/pki/http/fetch-transport.js';
@@ -20,12 +20,7 @@ function code(c: string) {
 describe('TimestampClient (RFC 3161 §2.4.2 checks)', () => {
   let pki: PkiFixture;
   let server: PkiServer;
-  const cleanup = suiteCleanup(after);
-  before(async () => {
-    pki = await makePki(cleanup);
-    server = await servePki(pki, '2.25.5');
-    cleanup.after(() => server.host.close());
-  });
+  servedPki({ before, after }, (p, s) => ((pki = p), (server = s)), { policyOid: '2.25.5' });
 
   it('returns a verified token for data and for a pre-computed digest', async () => {
     const client = new TimestampClient({ url: `${server.host.url}/tsa`, policyOid: '2.25.5' });
