@@ -167,6 +167,45 @@ describe('gateway: batch signing over signatures/signHash', () => {
     for (const id of ['a', 'b', 'c']) valid(outputs.get(id) as Uint8Array);
   });
 
+  it('signs the next chunk while the documents of the previous one are still being finished (issue 19)', async () => {
+    const credential = await loadRemoteCredential(client, 'ec');
+    const outputs = new Map<string, Uint8Array>();
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let callsWhileHeld = -1;
+    const before = rssp.calls['signatures/signHash'] ?? 0;
+    const docs: BatchDocument[] = Array.from({ length: 6 }, (_, i) => ({
+      id: `p${i}`,
+      source: { kind: 'bytes', bytes: makeBasePdf({ text: `pipelined ${i}` }) },
+      sink: {
+        kind: 'bytes',
+        accept: async (signed) => {
+          outputs.set(`p${i}`, signed);
+          if (i !== 0) return;
+          // The first document of the first chunk waits until the last chunk has been signed.
+          const deadline = Date.now() + 10_000;
+          while ((rssp.calls['signatures/signHash'] ?? 0) - before < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+          callsWhileHeld = (rssp.calls['signatures/signHash'] ?? 0) - before;
+          release();
+          await held;
+        },
+      },
+    }));
+    const result = await signBatch(docs, {
+      client,
+      credential,
+      clock: systemClock,
+      authorize: explicitAuthorizer(client, credential, secrets()),
+      hashesPerCall: 2,
+      concurrency: 1,
+    });
+    assert.equal(result.signed, 6, JSON.stringify(result.results.filter((r) => !r.ok)));
+    assert.equal(callsWhileHeld, 3, 'all three chunks were signed while the first document was being finished');
+    for (const [, signed] of outputs) valid(signed);
+  });
+
   it('fails the documents whose returned signature does not verify, writing no output', async (t) => {
     const dir = tempDir(t);
     const credential: RemoteCredential = await loadRemoteCredential(client, 'corrupt');
