@@ -4,10 +4,11 @@
  * signatures — no framework, no authentication, no database, no audit, no logging. What Signet
  * adds on top of it is the cost of doing the job properly; the gap is printed by csc.bench.ts.
  */
-import { constants, generateKeyPairSync, privateEncrypt, sign } from 'node:crypto';
+import { constants, generateKeyPairSync, privateEncrypt, randomBytes, sign } from 'node:crypto';
 import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parentPort, workerData, Worker } from 'node:worker_threads';
+import { nodeHttpTransport } from '../src/csc/client/json-transport.js';
 import type { CredentialAlgorithm } from '../src/csc/index.js';
 import { askCpu, threadCpuMs } from './thread-cpu.js';
 
@@ -43,6 +44,19 @@ if (parentPort !== null && (workerData as { bareSign?: boolean } | undefined)?.b
     if (m === 'cpu') port.postMessage({ cpuMs: threadCpuMs() });
     else server.close(() => port.postMessage('closed'));
   });
+}
+
+/** One call of the floor: one random hash to sign, over the CSC client's node:http transport. */
+export async function bareSignCall(url: URL): Promise<void> {
+  const reply = await nodeHttpTransport({
+    url,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ hashes: [randomBytes(32).toString('base64')] }),
+    method: 'sign',
+    timeoutMs: 10_000,
+    maxResponseBytes: 1 << 20,
+  });
+  if (reply.status !== 200) throw new Error(`bare server: ${reply.status}`);
 }
 
 export interface BareSignServer {

@@ -20,8 +20,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { digestAlgorithms } from '../src/cms/index.js';
 import { CscClient, loadRemoteCredential } from '../src/csc/client/index.js';
 import type { CredentialAlgorithm } from '../src/csc/index.js';
-import { nodeHttpTransport } from '../src/csc/client/json-transport.js';
-import { startBareSignServerInline } from './bare-sign-server.js';
+import { bareSignCall, startBareSignServerInline } from './bare-sign-server.js';
 import { startBenchRssp } from './csc-rssp.js';
 
 /** Times every better-sqlite3 statement of this process by its SQL while `timing` is on. */
@@ -115,17 +114,7 @@ try {
     });
   };
   // The floor's call, as csc.bench.ts makes it.
-  const floorCall = async (): Promise<void> => {
-    const reply = await nodeHttpTransport({
-      url: bare.url,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ hashes: [randomBytes(32).toString('base64')] }),
-      method: 'sign',
-      timeoutMs: 10_000,
-      maxResponseBytes: 1 << 20,
-    });
-    if (reply.status !== 200) throw new TypeError(`bare server: ${reply.status}`);
-  };
+  const floorCall = (): Promise<void> => bareSignCall(bare.url);
   for (let i = 0; i < warmup; i++) {
     await call();
     await floorCall();

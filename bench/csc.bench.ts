@@ -22,8 +22,7 @@ import type { CredentialAlgorithm } from '../src/csc/index.js';
 import { explicitAuthorizer, signBatch, type BatchDocument } from '../src/gateway/index.js';
 import { startBenchRssp, type BenchUser } from './csc-rssp.js';
 import { startBenchRsspWorker } from './csc-rssp-worker.js';
-import { startBareSignServer } from './bare-sign-server.js';
-import { nodeHttpTransport } from '../src/csc/client/json-transport.js';
+import { bareSignCall, startBareSignServer } from './bare-sign-server.js';
 import { makeBasePdf } from '../test/support/pdf-fixtures.js';
 
 const seconds = Number(process.env['BENCH_SECONDS'] ?? 1.5);
@@ -195,15 +194,7 @@ async function bareRate(alg: CredentialAlgorithm): Promise<Rate> {
     const latencies: number[] = [];
     const call = async (): Promise<void> => {
       const sent = performance.now();
-      const reply = await nodeHttpTransport({
-        url: bare.url,
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ hashes: [randomBytes(32).toString('base64')] }),
-        method: 'sign',
-        timeoutMs: 10_000,
-        maxResponseBytes: 1 << 20,
-      });
-      if (reply.status !== 200) throw new Error(`bare server: ${reply.status}`);
+      await bareSignCall(bare.url);
       latencies.push(performance.now() - sent);
     };
     for (let i = 0; i < 50; i++) await call();

@@ -95,6 +95,9 @@ describe('issue 14: revocation evidence older than the best-signature-time does 
       revocation: pki.revocation,
     });
   });
+  /** What the online lookup brings for `file`, from the test PKI's responders. */
+  const fetchOnline = (file: Uint8Array) =>
+    fetchRevocationEvidence(file, { source: pki.revocation, trustAnchors: anchors, clock, timeoutMs: 5_000 });
   after(async () => {
     await pki.close();
     for (const fn of cleanups.reverse()) await fn();
@@ -191,12 +194,7 @@ describe('issue 14: revocation evidence older than the best-signature-time does 
       /^time-stamp\/error: signature timestamp: the revocation evidence for Signet LTV Test Timestamp Authority in the time-stamping authority's path is not fresh .*its nextUpdate is before the time-stamp's genTime/,
     );
     assert.deepEqual(findingsOf(s, 'ERR_VALIDATION_NO_REVOCATION'), []);
-    const fetched = await fetchRevocationEvidence(staleTsaFile, {
-      source: pki.revocation,
-      trustAnchors: anchors,
-      clock,
-      timeoutMs: 5_000,
-    });
+    const fetched = await fetchOnline(staleTsaFile);
     assert.deepEqual(
       fetched.lookups.map((l) => [l.subject, l.outcome]),
       [['Signet LTV Test Timestamp Authority', 'evidence']],
@@ -207,12 +205,7 @@ describe('issue 14: revocation evidence older than the best-signature-time does 
   });
 
   it('online, the stale signer evidence is asked about again and the fresh answer decides; fresh DSS evidence asks nothing', async () => {
-    const fetched = await fetchRevocationEvidence(staleFile, {
-      source: pki.revocation,
-      trustAnchors: anchors,
-      clock,
-      timeoutMs: 5_000,
-    });
+    const fetched = await fetchOnline(staleFile);
     assert.deepEqual(
       fetched.lookups.map((l) => [l.subject, l.outcome]),
       [['Alice', 'evidence']],
@@ -225,12 +218,7 @@ describe('issue 14: revocation evidence older than the best-signature-time does 
       [s.revocation?.status, s.revocation?.origin, s.revocation?.fresh],
       ['good', 'online', true],
     );
-    const none = await fetchRevocationEvidence(freshFile, {
-      source: pki.revocation,
-      trustAnchors: anchors,
-      clock,
-      timeoutMs: 5_000,
-    });
+    const none = await fetchOnline(freshFile);
     assert.deepEqual(none.lookups, []);
   });
 
