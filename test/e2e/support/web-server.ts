@@ -127,13 +127,18 @@ export async function expectAccessible(page: Page, label: string): Promise<void>
   assert.deepEqual(violations, [], `axe-core on ${label}`);
 }
 
-/** Screenshots of the page at 1280 px and 360 px wide (artifacts/<name>-1280.png, -360.png). */
+/**
+ * Screenshots of the page at 1280 px and 360 px wide (artifacts/<name>-1280.png, -360.png); at
+ * 360 px nothing may be wider than the screen (a phone would scroll sideways to read it).
+ */
 export async function screenshots(page: Page, name: string): Promise<void> {
   const size = page.viewportSize() ?? { width: 1280, height: 900 };
   await screenshot(page, `${name}-1280`);
   await page.setViewportSize({ width: 360, height: 740 });
   await screenshot(page, `${name}-360`);
+  const width = (await page.evaluate('document.documentElement.scrollWidth')) as number;
   await page.setViewportSize(size);
+  assert.ok(width <= 360, `${name}: the page is ${width} px wide at a 360 px viewport`);
 }
 
 /** Collects CSP violations and page errors; call the result at the end to assert there were none. */
