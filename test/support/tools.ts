@@ -1,5 +1,6 @@
 /** External judges (pdfsig, qpdf, openssl, softhsm2-util): run them, and fail in CI when missing. */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 
 const cache = new Map<string, boolean>();
@@ -57,8 +58,8 @@ export function opensslKeyAndCsr(
   subject: string,
   keyArgs: readonly string[] = opensslP256,
 ): { readonly key: string; readonly csr: string } {
-  const key = `${dir}/${name}.key`;
-  const csr = `${dir}/${name}.csr`;
+  const key = join(dir, `${name}.key`);
+  const csr = join(dir, `${name}.csr`);
   for (const args of [
     ['genpkey', ...keyArgs, '-out', key],
     ['req', '-new', '-key', key, '-subj', subject, '-utf8', '-out', csr],
