@@ -49,7 +49,7 @@ export function withTsaRevocation(
   }
   let out: SignatureReport = report;
   for (const c of state.unchecked) {
-    const message = `document timestamp: ${uncheckedMessage(c, policy)}`;
+    const message = `document timestamp: ${uncheckedMessage(c, policy, { time: state.genTime ?? new Date(0), at: 'gen-time' })}`;
     out = {
       ...out,
       warnings: [...out.warnings, message],

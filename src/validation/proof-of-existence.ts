@@ -69,7 +69,11 @@ export function proofOfExistence(
     for (const c of state.revokedAfter)
       draft.warning('ERR_VALIDATION_REVOKED', 'time-stamp', `signature timestamp: ${revokedMessage(c, 'after the time-stamp was issued')}`);
     for (const c of state.unchecked)
-      draft.warning('ERR_VALIDATION_NO_REVOCATION', 'time-stamp', `signature timestamp: ${uncheckedMessage(c, policy)}`);
+      draft.warning(
+        'ERR_VALIDATION_NO_REVOCATION',
+        'time-stamp',
+        `signature timestamp: ${uncheckedMessage(c, policy, { time: state.genTime ?? new Date(0), at: 'gen-time' })}`,
+      );
     if (state.missing.length > 0) {
       for (const c of state.missing) missingTsaEvidence.push({ c, ...(state.genTime ? { genTime: state.genTime } : {}) });
       return false;

@@ -72,15 +72,16 @@ export function judgeSignerRevocation(draft: VerdictDraft, facts: SignerRevocati
   // not known (TRY_LATER: evidence may be obtained later), never TOTAL-PASSED.
   const noEvidence = revocation === undefined || revocation.status === 'none' || revocation.status === 'unknown';
   const { required: missingCa, unchecked: uncheckedCa } = missingEvidence(caStatus, policy);
-  for (const c of uncheckedCa) draft.warning('ERR_VALIDATION_NO_REVOCATION', 'revocation', uncheckedMessage(c, policy));
+  const timestamped = poeTime !== Infinity;
+  const judgedAt = timestamped ? 'first-time-stamp' : 'validation-time';
+  for (const c of uncheckedCa)
+    draft.warning('ERR_VALIDATION_NO_REVOCATION', 'revocation', uncheckedMessage(c, policy, { time: facts.bestTime, at: judgedAt }));
   const missingTsa = facts.missingTsaEvidence;
   if (facts.checked && policy.revocation.requireEvidence && draft.passed && (noEvidence || missingCa.length > 0 || missingTsa.length > 0)) {
     // §5.2.5 with §5.6.2.1: evidence that is there but not fresh for the time a time-stamp
     // proves is REVOCATION_OUT_OF_BOUNDS_NO_POE; without a time-stamp, fresher evidence may come.
     const staleSigner = revocation?.fresh === false;
     const stale = staleSigner || missingCa.some((c) => c.finding.fresh === false) || missingTsa.some(({ c }) => c.finding.fresh === false);
-    const timestamped = poeTime !== Infinity;
-    const judgedAt = timestamped ? 'first-time-stamp' : 'validation-time';
     draft.set('INDETERMINATE', stale && timestamped ? 'REVOCATION_OUT_OF_BOUNDS_NO_POE' : 'TRY_LATER');
     if (noEvidence && staleSigner && revocation)
       draft.error('ERR_VALIDATION_REVOCATION_NOT_FRESH', 'revocation', notFreshMessage('the signer certificate', revocation, facts.bestTime, policy, judgedAt));

@@ -14,7 +14,7 @@ import {
   type CertificateRevocation,
   type RevocationLookupFn,
 } from './path-revocation.js';
-import { notFreshMessage } from './revocation-freshness.js';
+import { notFreshMessage, type FreshnessTime } from './revocation-freshness.js';
 import type { VerifiedTimestamp } from './timestamp-token.js';
 import type { Finding, ValidationCheck } from './types.js';
 import type { ValidationPolicy } from './validation-policy.js';
@@ -64,9 +64,20 @@ export function tsaRevocation(
   };
 }
 
-/** The warning that a CA certificate's status was not checked, as the policy allows. */
-export function uncheckedMessage(c: CertificateRevocation, policy: ValidationPolicy): string {
-  return `the revocation status of the CA certificate ${c.subject} was not checked: it names no CRL distribution point and no OCSP responder, and no evidence is at hand (validation policy ${policy.name}: caWithoutRevocationSource warning)`;
+/**
+ * The warning that a CA certificate's status was not checked, as the policy allows: no evidence
+ * is at hand, or what is at hand is not fresh for `judged.time` (§5.2.5; then it says why).
+ */
+export function uncheckedMessage(
+  c: CertificateRevocation,
+  policy: ValidationPolicy,
+  judged: { readonly time: Date; readonly at: FreshnessTime },
+): string {
+  const evidence =
+    c.finding.fresh === false
+      ? notFreshMessage('it', c.finding, judged.time, policy, judged.at)
+      : 'no evidence is at hand';
+  return `the revocation status of the CA certificate ${c.subject} was not checked: it names no CRL distribution point and no OCSP responder, and ${evidence} (validation policy ${policy.name}: caWithoutRevocationSource warning)`;
 }
 
 export function uncheckedFinding(message: string, check: ValidationCheck): Finding {

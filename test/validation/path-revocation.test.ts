@@ -8,7 +8,9 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { bytesEqual } from '../../src/core/bytes.js';
 import { extendPdf, signPdf } from '../../src/pades/index.js';
+import { buildCrl } from '../../src/pki/index.js';
 import {
   defaultValidationPolicy,
   verifyPdfLongTerm,
@@ -33,6 +35,7 @@ describe('issue 14: a CA certificate that names no revocation source (policy rev
   let anchors: Uint8Array[];
   let lta: Uint8Array;
   let bb: Uint8Array;
+  let staleCaCrl: Uint8Array;
   const cleanups: (() => unknown)[] = [];
 
   before(async () => {
@@ -50,6 +53,28 @@ describe('issue 14: a CA certificate that names no revocation source (policy rev
       level: 'B-LTA',
       timestamper: pki.timestamper,
       revocation: pki.revocation,
+    });
+    // Evidence about the issuing CA nonetheless: a root CRL whose validity ended an hour before
+    // the time-stamps, which the DSS carries (not fresh, EN 319 102-1 §5.2.5).
+    const issuing = pki.hierarchy.issuing.certificate;
+    const hourAgo = Date.now() - 3_600_000;
+    const rootCrl = await buildCrl({
+      issuerKey: { backend: pki.keystore, ref: pki.hierarchy.root.keyRef, algorithm: pki.hierarchy.algorithm },
+      issuerCertificate: pki.hierarchy.root.certificate,
+      entries: [],
+      crlNumber: 1n,
+      thisUpdate: new Date(hourAgo - 3_600_000),
+      nextUpdate: new Date(hourAgo),
+    });
+    staleCaCrl = await extendPdf(bt, {
+      level: 'B-LT',
+      timestamper: pki.timestamper,
+      revocation: {
+        fetch: (c, i) =>
+          bytesEqual(c, issuing)
+            ? Promise.resolve({ ocspResponses: [], crls: [rootCrl], certificates: [] })
+            : pki.revocation.fetch(c, i),
+      },
     });
   });
   after(async () => {
@@ -86,6 +111,25 @@ describe('issue 14: a CA certificate that names no revocation source (policy rev
       findingsOf(docTimestamp, 'ERR_VALIDATION_NO_REVOCATION').map((m) => m.split(':')[0]),
       ['revocation/warning'],
     );
+  });
+
+  it('default policy: evidence at hand about that CA but not fresh is named as such in the warning, not as absent', () => {
+    const signature = verifyPdfLongTerm(staleCaCrl, {
+      trustAnchors: anchors,
+      revocation: { mode: 'offline' },
+    }).signatures[0];
+    assert.equal(signature?.indication, 'TOTAL-PASSED', JSON.stringify(signature?.findings));
+    const unchecked = findingsOf(signature, 'ERR_VALIDATION_NO_REVOCATION');
+    assert.deepEqual(unchecked.map((m) => m.split(':')[0]).sort(), ['revocation/warning', 'time-stamp/warning'], unchecked.join('\n'));
+    for (const m of unchecked) {
+      assert.match(
+        m,
+        /Signet LTV Test Issuing CA was not checked: it names no CRL distribution point and no OCSP responder, and the revocation evidence for it is not fresh \(EN 319 102-1 §5\.2\.5\): the latest was issued [0-9T:.-]+Z, and its nextUpdate is before /,
+      );
+      assert.doesNotMatch(m, /no evidence is at hand/);
+    }
+    assert.match(unchecked.find((m) => m.startsWith('revocation/')) ?? '', /the signature's best-signature-time \(first time-stamp\)/);
+    assert.match(unchecked.find((m) => m.startsWith('time-stamp/')) ?? '', /the time-stamp's genTime/);
   });
 
   it('policy "error": the same file is INDETERMINATE / TRY_LATER naming that CA, and not B-LT', () => {
