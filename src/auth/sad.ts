@@ -7,9 +7,8 @@ import type { Clock } from '../core/clock.js';
 import { toHex } from '../core/bytes.js';
 import { digestByOid } from '../cms/index.js';
 import {
-  consumeOneSadHash,
+  consumeSadHashes,
   countListedSadHashes,
-  decrementSadRemaining,
   findCredential,
   findSad,
   findSadForUse,
@@ -17,10 +16,10 @@ import {
   insertBatchReceipts,
   insertSad,
   listSadBatchReceipts,
-  markSadHashesUsed,
   revokeSadRow,
   type Db,
   type SadForUse,
+  type SadRow,
   type Store,
 } from '../store/index.js';
 import { appendAudit, appendAuditNow, type AuditContext } from '../audit/index.js';
@@ -195,7 +194,7 @@ function checkSadForUse(
  * Issue 21: inclusion proofs, when sent, must each lead from their hash to the SAD's batch root
  * (RFC 9162 §2.1.3.2); past `exactListMax` approved hashes they are required. Refusals consume nothing.
  */
-function checkBatchProofs(row: SadForUse, request: ConsumeSadRequest, exactListMax: number): void {
+function checkBatchProofs(row: SadRow, request: ConsumeSadRequest, exactListMax: number): void {
   const proofs = request.proofs;
   if (proofs === undefined) {
     if (row.batch_size != null && row.batch_size > exactListMax) {
@@ -226,6 +225,16 @@ function checkBatchProofs(row: SadForUse, request: ConsumeSadRequest, exactListM
 /** Sorted copies, so concurrent consumers touch rows in the same order. */
 function sortedHashes(hashes: readonly Uint8Array[]): Uint8Array[] {
   return [...hashes].sort((a, b) => Buffer.compare(a, b)).map((h) => new Uint8Array(h));
+}
+
+/**
+ * The refusal when a SAD that passed its checks did not cover these hashes: a hash it does not
+ * list, else one already signed or too few signatures left (read only on the refusal path).
+ */
+async function hashRefusal(trx: Db, idHash: Uint8Array, hashes: readonly Uint8Array[]): Promise<SadError> {
+  return (await countListedSadHashes(trx, idHash, hashes)) !== hashes.length
+    ? new SadError('ERR_SAD_HASH_NOT_AUTHORIZED', 'a hash is not authorised by the SAD')
+    : new SadError('ERR_SAD_CONSUMED', 'the SAD does not authorise these signatures any more');
 }
 
 /**
@@ -325,15 +334,15 @@ export class SadService {
   }
 
   /**
-   * Consumes the SAD for `hashes` in one transaction: binding, expiry, revocation, every hash
-   * listed and unused, remaining ≥ count; then `remaining -= count` and each hash marked used by
-   * conditional UPDATEs whose row counts are checked. Any failure rolls back everything and is
-   * audited; on success the audit row commits with the consumption. Call BEFORE the key operation.
+   * Consumes the SAD for `hashes` in one transaction: one conditional UPDATE of the SAD (binding,
+   * expiry, revocation, credential and owner standing, remaining ≥ count) whose returned row
+   * decides, then each hash marked used, its row count checked. Any failure rolls back everything
+   * and is audited; on success the audit row commits with the consumption. Call BEFORE the key operation.
    */
   async consume(request: ConsumeSadRequest): Promise<ConsumedSad> {
     const key = await this.#readyReceiptKey();
-    return this.#audited(request, async (trx, row, hashes, now) => {
-      const remaining = await this.#consumeIn(trx, row, hashes, now, request);
+    return this.#audited(request, async (trx, idHash, hashes, now) => {
+      const { row, remaining } = await this.#consumeIn(trx, idHash, hashes, now, request);
       const receipts = await this.#receiptsIn(trx, row, request, now, key);
       // Issue 21: the receipts are stored with this entry, which names their root and signatures.
       await appendAudit(
@@ -358,8 +367,8 @@ export class SadService {
    */
   async reserve<T>(request: ConsumeSadRequest, within: (trx: Db, sad: ReservedSad) => Promise<T>): Promise<T> {
     const key = await this.#readyReceiptKey();
-    return this.#audited(request, async (trx, row, hashes, now) => {
-      await this.#consumeIn(trx, row, hashes, now, request);
+    return this.#audited(request, async (trx, idHash, hashes, now) => {
+      const { row } = await this.#consumeIn(trx, idHash, hashes, now, request);
       const receipts = await this.#receiptsIn(trx, row, request, now, key);
       return within(trx, {
         idHash: row.id_hash,
@@ -376,28 +385,25 @@ export class SadService {
    * The receipts are the ones the reservation stored (issue 21: a retry answers the same ones).
    */
   async recheck<T>(request: ConsumeSadRequest, within: (trx: Db, sad: ReservedSad) => Promise<T>): Promise<T> {
-    return this.#audited(request, async (trx, row) => {
+    return this.#audited(request, async (trx, idHash, _hashes, now) => {
+      const row = await findSadForUse(trx, idHash);
+      checkSadForUse(row, request, now);
+      checkBatchProofs(row, request, this.#exactListMax);
       const receipts = row.batch_root == null ? undefined : await storedReceipts(trx, row.id_hash, request.hashes);
       return within(trx, { idHash: row.id_hash, expiresAt: row.expires_at, ...(receipts === undefined ? {} : { receipts }) });
     });
   }
 
-  /** Reads and checks the SAD in a transaction, runs `use`, and audits a refusal (sad.consume failure). */
+  /** Checks the request's hashes, runs `use` in a transaction, and audits a refusal (sad.consume failure). */
   async #audited<T>(
     request: ConsumeSadRequest,
-    use: (trx: Db, row: SadForUse, hashes: Uint8Array[], now: number) => Promise<T>,
+    use: (trx: Db, idHash: Uint8Array, hashes: Uint8Array[], now: number) => Promise<T>,
   ): Promise<T> {
     const idHash = hashSadToken(request.sad);
     try {
       checkHashes(request.hashes, request.hashAlgorithmOid);
       const hashes = sortedHashes(request.hashes);
-      return await this.#store.transaction(async (trx) => {
-        const now = this.#clock.now().getTime();
-        const row = await findSadForUse(trx, idHash);
-        checkSadForUse(row, request, now);
-        checkBatchProofs(row, request, this.#exactListMax);
-        return use(trx, row, hashes, now);
-      });
+      return await this.#store.transaction(async (trx) => use(trx, idHash, hashes, this.#clock.now().getTime()));
     } catch (err) {
       if (err instanceof SadError) {
         await appendAuditNow(
@@ -414,29 +420,34 @@ export class SadService {
   }
 
   /**
-   * `remaining -= count` and every hash marked used, decided by the row counts (INV-2); then one
+   * INV-2: `remaining -= count` by one conditional UPDATE that also holds every use-time check of
+   * the SAD (sads-repository.ts consumeSadHashes; the returned row decides, never an earlier
+   * read), every hash marked used with its row count checked, and the batch proofs checked against
+   * the returned row; any refusal throws and rolls the transaction back. Then one
    * transparency-log leaf per hash in the same transaction (issue 21: no signature without its leaf).
    */
-  async #consumeIn(trx: Db, row: SadForUse, hashes: Uint8Array[], now: number, request: ConsumeSadRequest): Promise<number> {
-    const idHash = row.id_hash;
-    // INV-2: the conditional UPDATEs decide, re-checking their WHERE on the locked row; a
-    // wrong row count rolls everything back. The diagnosis query runs only on that path.
-    const refuse = async (): Promise<SadError> =>
-      (await countListedSadHashes(trx, idHash, hashes)) !== hashes.length
-        ? new SadError('ERR_SAD_HASH_NOT_AUTHORIZED', 'a hash is not authorised by the SAD')
-        : new SadError('ERR_SAD_CONSUMED', 'the SAD does not authorise these signatures any more');
-    let remaining: number | undefined;
-    if (hashes.length === 1) {
-      // signHash of one hash: both conditional UPDATEs in one round trip on PostgreSQL.
-      const consumed = await consumeOneSadHash(trx, idHash, hashes[0] as Uint8Array, now);
-      remaining = consumed.remaining;
-      if (remaining === undefined || consumed.marked !== 1) throw await refuse();
-    } else {
-      remaining = await decrementSadRemaining(trx, idHash, hashes.length, now);
-      if (remaining === undefined) throw await refuse();
-      if ((await markSadHashesUsed(trx, idHash, hashes)) !== hashes.length) throw await refuse();
-    }
-    if (!this.#signatureLog) return remaining;
+  async #consumeIn(
+    trx: Db,
+    idHash: Uint8Array,
+    hashes: Uint8Array[],
+    now: number,
+    request: ConsumeSadRequest,
+  ): Promise<{ readonly row: SadRow; readonly remaining: number }> {
+    const use = {
+      idHash,
+      userId: request.userId,
+      credentialId: request.credentialId,
+      clientId: request.clientId,
+      hashAlgorithmOid: request.hashAlgorithmOid,
+      now,
+    };
+    const consumed = await consumeSadHashes(trx, use, hashes);
+    if (consumed === undefined) throw await this.#refusal(trx, idHash, hashes, now, request);
+    const row = consumed.row;
+    checkBatchProofs(row, request, this.#exactListMax);
+    if (consumed.marked !== hashes.length) throw await hashRefusal(trx, idHash, hashes);
+    const remaining = row.remaining;
+    if (!this.#signatureLog) return { row, remaining };
     await appendSignatureLeaves(trx, {
       userId: request.userId,
       credentialId: request.credentialId,
@@ -449,7 +460,20 @@ export class SadService {
       sadIdHash: idHash,
       ...(request.traceId !== undefined ? { traceId: request.traceId } : {}),
     });
-    return remaining;
+    return { row, remaining };
+  }
+
+  /**
+   * Why the consuming UPDATE matched no row, read only on that path and in the same transaction:
+   * the use-time checks on the SAD as it stands (the same refusals, in the same order, as before
+   * the read and the UPDATE were one statement), then the proofs, then the hashes. Whatever it
+   * finds, the request is refused: the UPDATE decided (INV-2).
+   */
+  async #refusal(trx: Db, idHash: Uint8Array, hashes: Uint8Array[], now: number, request: ConsumeSadRequest): Promise<SadError> {
+    const row = await findSadForUse(trx, idHash);
+    checkSadForUse(row, request, now);
+    checkBatchProofs(row, request, this.#exactListMax);
+    return hashRefusal(trx, idHash, hashes);
   }
 
   /**
@@ -473,7 +497,7 @@ export class SadService {
    */
   async #receiptsIn(
     trx: Db,
-    row: SadForUse,
+    row: SadRow,
     request: ConsumeSadRequest,
     now: number,
     ready: ReadyReceiptKey,

@@ -102,7 +102,8 @@ export async function certificateStatus(
  * revoked (CSC v2 §11.6/§11.10 descriptions; docs/security.md SAD-16). The CA store is consulted at
  * authorize, info and extendTransaction; at signHash/signDoc (`consultCa: false`) SadService
  * re-checks the credential row and the CA's revocation record (any node, any revocation path) in
- * the consuming transaction's one SAD query, so no extra round trip is on the signing path.
+ * the conditions of the consuming UPDATE (store/sads-repository.ts consumeSadHashes), so no extra round
+ * trip is on the signing path.
  */
 export async function requireUsableCredential(
   deps: CscDeps,

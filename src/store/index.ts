@@ -83,14 +83,15 @@ export {
   findSad,
   findSadForUse,
   countListedSadHashes,
-  consumeOneSadHash,
-  decrementSadRemaining,
+  consumeSadHashes,
   markSadHashesUsed,
   revokeSadRow,
   listSadLeaves,
   type SadRow,
   type SadForUse,
   type SadHashEntry,
+  type SadUse,
+  type SadConsumption,
 } from './sads-repository.js';
 export {
   insertBatchReceipts,

@@ -2,9 +2,10 @@
  * SAD rows and the conditional UPDATEs that consume them (INV-2): each UPDATE re-checks its
  * WHERE clause on the locked row, so the returned row counts decide, never an earlier read.
  */
+import type { UpdateQueryBuilder, UpdateResult } from 'kysely';
 import { isPostgres, preparedQuery } from './prepared-query.js';
 import type { Db } from './store.js';
-import type { SadsTable } from './schema.js';
+import type { Database, SadsTable } from './schema.js';
 
 /** A stored SAD (its id is the SHA-256 of the token). */
 export type SadRow = Readonly<SadsTable>;
@@ -132,21 +133,6 @@ export async function countListedSadHashes(
 }
 
 /**
- * `UPDATE sads SET remaining = remaining - n WHERE id = ? AND remaining >= n AND revoked = 0 AND
- * expires_at > now RETURNING remaining`: the new remaining count when exactly this row changed,
- * undefined when the WHERE clause no longer holds.
- */
-export async function decrementSadRemaining(
-  trx: Db,
-  idHash: Uint8Array,
-  n: number,
-  now: number,
-): Promise<number | undefined> {
-  const row = (await decrementRemaining(trx, idHash, n, now)).rows[0];
-  return row === undefined ? undefined : Number(row.remaining);
-}
-
-/**
  * `UPDATE sad_hashes SET used = 1 WHERE sad_id = ? AND hash IN (…) AND used = 0`: the number of
  * rows changed; the caller requires it to equal the number of (distinct) hashes.
  */
@@ -170,17 +156,6 @@ export async function markSadHashesUsed(
   return Number(result.numUpdatedRows);
 }
 
-const decrementRemaining = preparedQuery((trx: Db, idHash: Uint8Array, n: number, now: number) =>
-  trx
-    .updateTable('sads')
-    .set((eb) => ({ remaining: eb('remaining', '-', n) }))
-    .where('id_hash', '=', idHash)
-    .where('remaining', '>=', n)
-    .where('revoked', '=', 0)
-    .where('expires_at', '>', now)
-    .returning('remaining'),
-);
-
 const markOneHashUsed = preparedQuery((trx: Db, idHash: Uint8Array, hash: Uint8Array) =>
   trx
     .updateTable('sad_hashes')
@@ -190,55 +165,149 @@ const markOneHashUsed = preparedQuery((trx: Db, idHash: Uint8Array, hash: Uint8A
     .where('used', '=', 0),
 );
 
+/** What a consuming UPDATE requires of the SAD besides its count: the binding the caller presents. */
+export interface SadUse {
+  readonly idHash: Uint8Array;
+  readonly userId: string;
+  readonly credentialId: string;
+  readonly clientId: string;
+  readonly hashAlgorithmOid: string;
+  /** The database-clock time of the use, epoch ms: the SAD must expire after it. */
+  readonly now: number;
+}
+
+/** A SAD consumed for some hashes: the row as it stands after the decrement, and how many hashes were marked used. */
+export interface SadConsumption {
+  readonly row: SadRow;
+  readonly marked: number;
+}
+
 /**
- * `decrementSadRemaining` and `markSadHashesUsed` for one hash: on PostgreSQL in one statement
- * (both conditional UPDATEs as data-modifying WITHs, the hash marked only when the count was
- * decremented; one round trip instead of two), on SQLite as the two statements. The caller still
- * decides by the results: `remaining` undefined or `marked` ≠ 1 refuses and rolls back (INV-2).
+ * Consumes `hashes.length` signatures of a SAD and marks each hash used, deciding by the statements
+ * alone (INV-2): `UPDATE sads SET remaining = remaining - n WHERE` the id, the count, not revoked,
+ * not expired, the caller's user, credential, client and hash algorithm, the credential active and
+ * unlocked with no revocation record at the built-in CA, its owner active (docs/security.md
+ * SAD-08…16) `RETURNING *` — the read and the consumption in one statement, each condition
+ * re-checked on the locked row — then `UPDATE sad_hashes SET used = 1 WHERE … used = 0`.
+ * On PostgreSQL a one-hash consumption is one statement (both UPDATEs as data-modifying WITHs, the
+ * hash marked only when the count was decremented). Undefined when the SAD's UPDATE matched no row
+ * (unknown, foreign, spent, expired, revoked, unusable: the caller reads the row to say which);
+ * otherwise the caller requires `marked` to equal the number of (distinct) hashes and rolls back
+ * when it does not.
  */
-export async function consumeOneSadHash(
+export async function consumeSadHashes(
   trx: Db,
-  idHash: Uint8Array,
-  hash: Uint8Array,
-  now: number,
-): Promise<{ readonly remaining: number | undefined; readonly marked: number }> {
-  if (!isPostgres(trx)) {
-    const remaining = await decrementSadRemaining(trx, idHash, 1, now);
-    return { remaining, marked: remaining === undefined ? 0 : await markSadHashesUsed(trx, idHash, [hash]) };
+  use: SadUse,
+  hashes: readonly Uint8Array[],
+): Promise<SadConsumption | undefined> {
+  if (hashes.length === 1 && isPostgres(trx)) {
+    const row = (
+      await consumeOneHash(
+        trx, use.idHash, use.now, use.userId, use.credentialId, use.clientId, use.hashAlgorithmOid, hashes[0] as Uint8Array,
+      )
+    ).rows[0];
+    return row === undefined ? undefined : { row: toSadRow(row), marked: Number(row.marked ?? 0) };
   }
-  const row = (await consumeOne(trx, idHash, now, hash)).rows[0];
+  const row = (
+    await consumeCount(trx, use.idHash, hashes.length, use.now, use.userId, use.credentialId, use.clientId, use.hashAlgorithmOid)
+  ).rows[0];
+  if (row === undefined) return undefined;
+  return { row: toSadRow(row), marked: await markSadHashesUsed(trx, use.idHash, hashes) };
+}
+
+/** A returned `sads` row with the driver's types made plain (BLOBs as Uint8Array, bigints as numbers). */
+function toSadRow(row: SadsTable): SadRow {
   return {
-    remaining: row?.remaining == null ? undefined : Number(row.remaining),
-    marked: Number(row?.marked ?? 0),
+    ...row,
+    id_hash: new Uint8Array(row.id_hash),
+    remaining: Number(row.remaining),
+    num_signatures: Number(row.num_signatures),
+    expires_at: Number(row.expires_at),
+    created_at: Number(row.created_at),
+    batch_root: row.batch_root == null ? null : new Uint8Array(row.batch_root),
+    batch_size: row.batch_size == null ? null : Number(row.batch_size),
   };
 }
 
-const consumeOne = preparedQuery((trx: Db, idHash: Uint8Array, now: number, hash: Uint8Array) =>
-  trx
-    .with('decremented', (db) =>
-      db
-        .updateTable('sads')
-        .set((eb) => ({ remaining: eb('remaining', '-', 1) }))
-        .where('id_hash', '=', idHash)
-        .where('remaining', '>=', 1)
-        .where('revoked', '=', 0)
-        .where('expires_at', '>', now)
-        .returning('remaining'),
+/**
+ * The conditions of a consuming UPDATE on `sads` (see consumeSadHashes): the count, the SAD's own
+ * state and binding, and the standing of its credential and owner at the moment of the UPDATE.
+ */
+function consumableSad(
+  update: UpdateQueryBuilder<Database, 'sads', 'sads', UpdateResult>,
+  idHash: Uint8Array, n: number, now: number,
+  userId: string, credentialId: string, clientId: string, hashAlgorithmOid: string,
+) {
+  return update
+    .set((eb) => ({ remaining: eb('remaining', '-', n) }))
+    .where('id_hash', '=', idHash)
+    .where('remaining', '>=', n)
+    .where('revoked', '=', 0)
+    .where('expires_at', '>', now)
+    // docs/security.md SAD-08…11: the SAD of this user, credential, client and hash algorithm.
+    .where('user_id', '=', userId)
+    .where('credential_id', '=', credentialId)
+    .where('client_id', '=', clientId)
+    .where('hash_algorithm_oid', '=', hashAlgorithmOid)
+    // docs/security.md SAD-16: the credential active and unlocked, and its certificate not revoked
+    // at the built-in CA (RFC 5280 §5.3.1: a revocation takes effect at once) …
+    .where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom('credentials')
+          .select('credentials.id')
+          .whereRef('credentials.id', '=', 'sads.credential_id')
+          .where('credentials.status', '=', 'active')
+          .where('credentials.locked', '=', 0)
+          .where((credential) =>
+            credential.not(
+              credential.exists(
+                credential
+                  .selectFrom('ca_certificates')
+                  .select('ca_certificates.serial_hex')
+                  .whereRef('ca_certificates.serial_hex', '=', 'credentials.certificate_serial')
+                  .where('ca_certificates.revoked_at', 'is not', null),
+              ),
+            ),
+          ),
+      ),
     )
-    .with('marked', (db) =>
-      db
-        .updateTable('sad_hashes')
-        .set({ used: 1 })
-        .where('sad_id', '=', idHash)
-        .where('hash', '=', hash)
-        .where('used', '=', 0)
-        .where((eb) => eb.exists(eb.selectFrom('decremented').select('remaining')))
-        .returning('used'),
-    )
-    .selectNoFrom((eb) => [
-      eb.selectFrom('decremented').select('remaining').as('remaining'),
-      eb.selectFrom('marked').select((m) => m.fn.countAll<number>().as('n')).as('marked'),
-    ]),
+    // … and its owner active.
+    .where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom('users').select('users.id').whereRef('users.id', '=', 'sads.user_id').where('users.status', '=', 'active'),
+      ),
+    );
+}
+
+const consumeCount = preparedQuery(
+  (
+    trx: Db, idHash: Uint8Array, n: number, now: number,
+    userId: string, credentialId: string, clientId: string, hashAlgorithmOid: string,
+  ) => consumableSad(trx.updateTable('sads'), idHash, n, now, userId, credentialId, clientId, hashAlgorithmOid).returningAll(),
+);
+
+const consumeOneHash = preparedQuery(
+  (
+    trx: Db, idHash: Uint8Array, now: number,
+    userId: string, credentialId: string, clientId: string, hashAlgorithmOid: string, hash: Uint8Array,
+  ) =>
+    trx
+      .with('consumed', (db) =>
+        consumableSad(db.updateTable('sads'), idHash, 1, now, userId, credentialId, clientId, hashAlgorithmOid).returningAll(),
+      )
+      .with('marked', (db) =>
+        db
+          .updateTable('sad_hashes')
+          .set({ used: 1 })
+          .where('sad_id', '=', idHash)
+          .where('hash', '=', hash)
+          .where('used', '=', 0)
+          .where((eb) => eb.exists(eb.selectFrom('consumed').select('consumed.id_hash')))
+          .returning('used'),
+      )
+      .selectFrom('consumed')
+      .selectAll('consumed')
+      .select((eb) => eb.selectFrom('marked').select((m) => m.fn.countAll<number>().as('n')).as('marked')),
 );
 
 /** Revokes a SAD; true when it existed and was not yet revoked. */
