@@ -82,6 +82,27 @@ export interface TotpEnrollment {
 
 type Outcome = AuditEvent['outcome'];
 
+/** A factor's check: right or wrong, and for a one-time password the claim of its time step. */
+interface FactorCheck {
+  readonly ok: boolean;
+  readonly claim?: (trx: Db) => Promise<boolean>;
+}
+
+/** The persisted attempt counter of a user or a credential (see Authenticator #countedAttempt). */
+interface AttemptCounter {
+  readonly actorUserId: string;
+  readonly subject: string;
+  /** The audit reason when the reservation is refused. */
+  readonly lockedReason: string;
+  /** Reserves an attempt; its number, or undefined when locked (or disabled). */
+  reserve(trx: Db): Promise<number | undefined>;
+  readonly max: number;
+  release(trx: Db): Promise<void>;
+  clear(trx: Db): Promise<void>;
+  lock(trx: Db): Promise<void>;
+  readonly lockedEvent: 'user.locked' | 'credential.locked';
+}
+
 /** Where an attempt comes from: the transport's origin and, when known, the OAuth client (AUD-09). */
 export type FactorOrigin = RequestOrigin & { readonly clientId?: string };
 
@@ -413,52 +434,27 @@ export class Authenticator {
     userId: string,
     type: string,
     keepFailures: boolean,
-    verify: () => Promise<{ ok: boolean; claim?: (trx: Db) => Promise<boolean> }>,
+    verify: () => Promise<FactorCheck>,
   ): Promise<string> {
-    const store = this.#o.store;
-    const subject = { actorUserId: userId, subject: `user:${userId}` };
-    const attempts = await store.transaction((trx) =>
-      reserveUserAttempt(trx, userId, this.#user.maxAttempts, this.#now()),
-    );
-    if (attempts === undefined) {
-      await appendFailureAudit(
-        store,
-        this.#event(request, type, 'failure', {
-          ...subject,
-          details: { reason: 'locked-or-disabled' },
-        }),
-        this.#o.audit,
-      );
-      const user = await findUserById(store.db, userId);
+    const seconds = this.#user.lockSeconds;
+    const outcome = await this.#countedAttempt(request, type, keepFailures, verify, {
+      actorUserId: userId,
+      subject: `user:${userId}`,
+      lockedReason: 'locked-or-disabled',
+      reserve: (trx) => reserveUserAttempt(trx, userId, this.#user.maxAttempts, this.#now()),
+      max: this.#user.maxAttempts,
+      release: (trx) => releaseUserAttempt(trx, userId),
+      clear: (trx) => clearUserAttempts(trx, userId),
+      lock: (trx) => lockUser(trx, userId, seconds === null ? null : this.#now() + seconds * 1000),
+      lockedEvent: 'user.locked',
+    });
+    if (outcome === 'locked') {
+      const user = await findUserById(this.#o.store.db, userId);
       if (user?.status !== 'active')
         throw new AuthError('ERR_AUTH_INVALID_CREDENTIALS', 'the username or password is wrong');
       throw new AuthError('ERR_AUTH_LOCKED', 'too many failed attempts: the account is locked');
     }
-    const result = await verify();
-    const replayed = await store.transaction(async (trx) => {
-      if (result.ok && (result.claim === undefined || (await result.claim(trx)))) {
-        if (keepFailures) await releaseUserAttempt(trx, userId);
-        else await clearUserAttempts(trx, userId);
-        await this.#audit(trx, request, type, 'success', subject);
-        return false;
-      }
-      if (attempts >= this.#user.maxAttempts) {
-        const seconds = this.#user.lockSeconds;
-        await lockUser(trx, userId, seconds === null ? null : this.#now() + seconds * 1000);
-        await this.#audit(trx, request, 'user.locked', 'success', {
-          ...subject,
-          details: { attempts },
-        });
-      }
-      await this.#audit(trx, request, type, 'failure', {
-        ...subject,
-        details: { reason: result.ok ? 'replayed' : 'wrong', attempts },
-      });
-      return result.ok;
-    });
-    if (replayed)
-      throw new AuthError('ERR_AUTH_OTP_REPLAYED', 'this one-time password was already used');
-    if (!result.ok) {
+    if (outcome === 'wrong') {
       throw type.startsWith('auth.totp')
         ? new AuthError('ERR_AUTH_OTP_INVALID', 'the one-time password is wrong')
         : new AuthError('ERR_AUTH_INVALID_CREDENTIALS', 'the username or password is wrong');
@@ -474,40 +470,67 @@ export class Authenticator {
     },
     type: string,
     wrongCode: 'ERR_AUTH_PIN_INVALID' | 'ERR_AUTH_OTP_INVALID',
-    verify: () => Promise<{ ok: boolean; claim?: (trx: Db) => Promise<boolean> }>,
+    verify: () => Promise<FactorCheck>,
   ): Promise<void> {
+    const { credentialId } = request;
+    // docs/security.md SAD-25: a right PIN must not wipe the count of wrong OTPs (or the reverse)
+    // before the whole authorization succeeded; keepFailures releases only this attempt.
+    const outcome = await this.#countedAttempt(request, type, request.keepFailures === true, verify, {
+      actorUserId: request.userId,
+      subject: `credential:${credentialId}`,
+      lockedReason: 'locked',
+      reserve: (trx) => reserveCredentialAttempt(trx, credentialId, this.#credentialMax),
+      max: this.#credentialMax,
+      release: (trx) => releaseCredentialAttempt(trx, credentialId),
+      clear: (trx) => clearCredentialAttempts(trx, credentialId),
+      lock: (trx) => setCredentialLocked(trx, credentialId, true),
+      lockedEvent: 'credential.locked',
+    });
+    if (outcome === 'locked')
+      throw new AuthError('ERR_AUTH_CREDENTIAL_LOCKED', 'too many failed attempts: the credential is locked');
+    if (outcome === 'wrong') {
+      throw wrongCode === 'ERR_AUTH_PIN_INVALID'
+        ? new AuthError('ERR_AUTH_PIN_INVALID', 'the PIN is wrong')
+        : new AuthError('ERR_AUTH_OTP_INVALID', 'the one-time password is wrong');
+    }
+  }
+
+  /**
+   * One counted attempt at a factor (docs/security.md SCA-02): the attempt is reserved by a
+   * conditional UPDATE before `verify` runs (undefined: locked or disabled, audited as a failure);
+   * then, in one transaction, a success (with its single-use claim, if any) releases the
+   * reservation or clears the count and is audited, and a failure locks at the limit and is
+   * audited with the attempt number. A right one-time password whose claim fails is a replay
+   * (ERR_AUTH_OTP_REPLAYED, thrown here); a wrong factor returns 'wrong' for the caller's error.
+   */
+  async #countedAttempt(
+    request: FactorOrigin,
+    type: string,
+    keepFailures: boolean,
+    verify: () => Promise<FactorCheck>,
+    counter: AttemptCounter,
+  ): Promise<'ok' | 'locked' | 'wrong'> {
     const store = this.#o.store;
-    const subject = { actorUserId: request.userId, subject: `credential:${request.credentialId}` };
-    const attempts = await store.transaction((trx) =>
-      reserveCredentialAttempt(trx, request.credentialId, this.#credentialMax),
-    );
+    const subject = { actorUserId: counter.actorUserId, subject: counter.subject };
+    const attempts = await store.transaction((trx) => counter.reserve(trx));
     if (attempts === undefined) {
       await appendFailureAudit(
         store,
-        this.#event(request, type, 'failure', { ...subject, details: { reason: 'locked' } }),
+        this.#event(request, type, 'failure', { ...subject, details: { reason: counter.lockedReason } }),
         this.#o.audit,
       );
-      throw new AuthError(
-        'ERR_AUTH_CREDENTIAL_LOCKED',
-        'too many failed attempts: the credential is locked',
-      );
+      return 'locked';
     }
     const result = await verify();
     const replayed = await store.transaction(async (trx) => {
       if (result.ok && (result.claim === undefined || (await result.claim(trx)))) {
-        // docs/security.md SAD-25: a right PIN must not wipe the count of wrong OTPs (or the reverse)
-        // before the whole authorization succeeded; only this attempt's reservation is released.
-        if (request.keepFailures === true) await releaseCredentialAttempt(trx, request.credentialId);
-        else await clearCredentialAttempts(trx, request.credentialId);
+        await (keepFailures ? counter.release(trx) : counter.clear(trx));
         await this.#audit(trx, request, type, 'success', subject);
         return false;
       }
-      if (attempts >= this.#credentialMax) {
-        await setCredentialLocked(trx, request.credentialId, true);
-        await this.#audit(trx, request, 'credential.locked', 'success', {
-          ...subject,
-          details: { attempts },
-        });
+      if (attempts >= counter.max) {
+        await counter.lock(trx);
+        await this.#audit(trx, request, counter.lockedEvent, 'success', { ...subject, details: { attempts } });
       }
       await this.#audit(trx, request, type, 'failure', {
         ...subject,
@@ -515,13 +538,8 @@ export class Authenticator {
       });
       return result.ok;
     });
-    if (replayed)
-      throw new AuthError('ERR_AUTH_OTP_REPLAYED', 'this one-time password was already used');
-    if (!result.ok) {
-      throw wrongCode === 'ERR_AUTH_PIN_INVALID'
-        ? new AuthError('ERR_AUTH_PIN_INVALID', 'the PIN is wrong')
-        : new AuthError('ERR_AUTH_OTP_INVALID', 'the one-time password is wrong');
-    }
+    if (replayed) throw new AuthError('ERR_AUTH_OTP_REPLAYED', 'this one-time password was already used');
+    return result.ok ? 'ok' : 'wrong';
   }
 
   /** Counts the attempt against its source address; refuses (audited) past the limit. */
