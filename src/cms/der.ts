@@ -110,21 +110,8 @@ export function contentOf(bytes: Uint8Array, el: DerElement): Uint8Array {
 export function checkDer(bytes: Uint8Array, limits: DerLimits): DerElement {
   const root = readElement(bytes, 0);
   if (root.end !== bytes.length) throw new CmsError('ERR_CMS_DER', 'trailing bytes after the DER value');
-  let nodes = 0;
   const stack: { next: number; end: number }[] = [];
-  const visit = (el: DerElement): void => {
-    nodes++;
-    if (nodes > limits.maxNodes) throw new CmsError('ERR_CMS_LIMIT', 'too many ASN.1 elements');
-    // DER forbids the constructed form of BIT STRING and OCTET STRING (X.690 §10.2).
-    if (el.tag === 0x23 || el.tag === 0x24) {
-      throw new CmsError('ERR_CMS_DER', 'constructed string is not DER');
-    }
-    if (isConstructed(el.tag) && el.end > el.contentStart) {
-      if (stack.length >= limits.maxDepth) throw new CmsError('ERR_CMS_LIMIT', 'ASN.1 nesting too deep');
-      stack.push({ next: el.contentStart, end: el.end });
-    }
-  };
-  visit(root);
+  let nodes = visitDer(root, stack, limits, 0);
   while (stack.length > 0) {
     const top = stack[stack.length - 1] as { next: number; end: number };
     if (top.next >= top.end) {
@@ -133,9 +120,23 @@ export function checkDer(bytes: Uint8Array, limits: DerLimits): DerElement {
     }
     const child = readElement(bytes, top.next, top.end);
     top.next = child.end;
-    visit(child);
+    nodes = visitDer(child, stack, limits, nodes);
   }
   return root;
+}
+
+/** One element of checkDer's walk: counted, checked, and its content queued; returns the count. */
+function visitDer(el: DerElement, stack: { next: number; end: number }[], limits: DerLimits, nodes: number): number {
+  if (nodes + 1 > limits.maxNodes) throw new CmsError('ERR_CMS_LIMIT', 'too many ASN.1 elements');
+  // DER forbids the constructed form of BIT STRING and OCTET STRING (X.690 §10.2).
+  if (el.tag === 0x23 || el.tag === 0x24) {
+    throw new CmsError('ERR_CMS_DER', 'constructed string is not DER');
+  }
+  if (isConstructed(el.tag) && el.end > el.contentStart) {
+    if (stack.length >= limits.maxDepth) throw new CmsError('ERR_CMS_LIMIT', 'ASN.1 nesting too deep');
+    stack.push({ next: el.contentStart, end: el.end });
+  }
+  return nodes + 1;
 }
 
 /** Encodes one element from its tag and content parts (X.690 §8.1.3: definite, minimal length). */

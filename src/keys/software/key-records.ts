@@ -48,6 +48,7 @@ export interface KeyRecords {
 
 const refPrefix = 'keystore:';
 const fileSuffix = '.key.json';
+const maxCachedPaths = 4096;
 
 /** The label of a `keystore:<label>` reference (ERR_KEY_REF_INVALID otherwise). */
 export function keystoreLabelOf(ref: KeyRef): string {
@@ -74,6 +75,11 @@ export function keystoreLabelOf(ref: KeyRef): string {
  */
 export class FileKeyRecords implements KeyRecords {
   readonly #dir: string;
+  /**
+   * The file of each reference seen, its label checked once: the per-signature stamp then costs
+   * the stat alone (issue 19: the label check and path join ran on every signature).
+   */
+  readonly #paths = new Map<KeyRef, string>();
 
   constructor(dir: string) {
     this.#dir = dir;
@@ -95,7 +101,14 @@ export class FileKeyRecords implements KeyRecords {
   }
 
   #path(ref: KeyRef): string {
-    return join(this.#dir, `${keystoreLabelOf(ref)}${fileSuffix}`);
+    let path = this.#paths.get(ref);
+    if (path === undefined) {
+      path = join(this.#dir, `${keystoreLabelOf(ref)}${fileSuffix}`);
+      // Bounded: references come from the service's own rows, but a caller may try many.
+      if (this.#paths.size >= maxCachedPaths) this.#paths.clear();
+      this.#paths.set(ref, path);
+    }
+    return path;
   }
 
   /**

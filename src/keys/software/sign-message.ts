@@ -34,8 +34,9 @@ export function signMessage(privateKey: KeyObject, request: MessageSignRequest):
       );
     case 'ECDSA':
       if (type !== 'ec') throw mismatch(request.scheme, type);
-      // RFC 3279 §2.2.3 Ecdsa-Sig-Value, as every ECDSA signature of the keys domain.
-      return asBytes(sign(hash, request.message, { key: privateKey, dsaEncoding: 'der' }));
+      // RFC 3279 §2.2.3 Ecdsa-Sig-Value, as every ECDSA signature of the keys domain: node:crypto's
+      // default dsaEncoding ('der'), so the KeyObject goes alone (no options object to parse).
+      return asBytes(sign(hash, request.message, privateKey));
     default: {
       const never: never = request.scheme;
       throw new KeyBackendError('ERR_KEY_MECHANISM_UNSUPPORTED', `unsupported scheme ${String(never)}`);

@@ -116,6 +116,8 @@ export class SoftwareKeystore implements ListingKeyBackend {
   readonly #cacheEntries: number;
   // Map iteration order is insertion order: re-inserting on use makes the first entry the LRU.
   readonly #cache = new Map<KeyRef, CachedKey>();
+  /** The reference last put at the end of #cache (a hit on it needs no move). */
+  #newestRef: KeyRef | undefined;
   #closed = false;
   readonly #pool: SigningPool | undefined;
 
@@ -320,16 +322,20 @@ export class SoftwareKeystore implements ListingKeyBackend {
       if (stamp === hit.stamp) {
         hit.expiresAt = now + this.#cacheMs;
         // Most recently used last (eviction takes the first).
-        if (this.#cache.get(ref) === hit) {
+        if (this.#newestRef !== ref && this.#cache.get(ref) === hit) {
           this.#cache.delete(ref);
           this.#cache.set(ref, hit);
+          this.#newestRef = ref;
         }
         return hit.key;
       }
     }
     const { file, stamp } = await this.#read(ref);
     const key = this.#decrypt(file);
+    // Deleted first so that a re-read key goes to the end, as a hit does.
+    this.#cache.delete(ref);
     this.#cache.set(ref, { key, stamp, expiresAt: now + this.#cacheMs });
+    this.#newestRef = ref;
     for (const [oldest, entry] of this.#cache) {
       if (this.#cache.size <= this.#cacheEntries && entry.expiresAt > now) break;
       this.#cache.delete(oldest);

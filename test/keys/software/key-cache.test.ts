@@ -46,15 +46,26 @@ describe('SoftwareKeystore key cache', () => {
     const other = await SoftwareKeystore.open({ dir, kek });
     await other.destroyKey(a.ref);
     await assert.rejects(ks.sign(a.ref, request), (e) => isSignetError(e, 'ERR_KEY_NOT_FOUND'));
+    // The message path (a CA, TSA or OCSP signature) checks the record the same way.
+    await assert.rejects(ks.signMessage(a.ref, { scheme: 'ECDSA', digestAlgorithm: 'SHA-256', message: digest }), (e) => isSignetError(e, 'ERR_KEY_NOT_FOUND'));
     // b's file copied over a's name: the reference bound inside no longer matches → refused.
     const files = readdirSync(dir);
     const bFile = files.find((f) => f.startsWith('b'));
     assert.ok(bFile);
     copyFileSync(join(dir, bFile), join(dir, bFile.replace(/^b/, 'a')));
     await assert.rejects(ks.sign(a.ref, request), (e) => isSignetError(e, 'ERR_KEYSTORE_KEK'));
+    await assert.rejects(ks.signMessage(a.ref, { scheme: 'ECDSA', digestAlgorithm: 'SHA-256', message: digest }), (e) => isSignetError(e, 'ERR_KEYSTORE_KEK'));
     const sig = await ks.sign(b.ref, request);
     const pub = createPublicKey({ key: Buffer.from(b.publicKey), format: 'der', type: 'spki' });
     assert.ok(verify('sha256', Buffer.from('cache'), pub, sig));
+  });
+
+  it('a malformed reference is refused on every use, not only the first (a file path is remembered only for a checked label)', async (t) => {
+    const ks = await SoftwareKeystore.open({ dir: tempDir(t), kek: Kek.generate() });
+    for (const ref of ['keystore:../escape', 'keystore:', 'keystore:a/b', 'keystore:../escape']) {
+      await assert.rejects(ks.sign(ref, request), (e) => isSignetError(e, 'ERR_KEY_REF_INVALID'), ref);
+      await assert.rejects(ks.signMessage(ref, { scheme: 'ECDSA', digestAlgorithm: 'SHA-256', message: digest }), (e) => isSignetError(e, 'ERR_KEY_REF_INVALID'), ref);
+    }
   });
 
   it('signatures with one key started together use the cached key: its record is not read again (issue 19)', async (t) => {
