@@ -5,7 +5,7 @@
  * Issued by CSC auth/login and by the OAuth2 token endpoint alike.
  */
 import { randomUUID } from 'node:crypto';
-import { findTokenWithUser, insertToken, revokeToken, type Db } from '../store/index.js';
+import { findTokenWithUser, insertToken, revokeToken, type Db, type TokenWithUserRow } from '../store/index.js';
 import { generateOpaqueToken, hashOpaqueToken } from './opaque-token.js';
 
 /** CSC API v2 §8.4.2 scopes: `service` (API access) or `credential` (one credential; may stand in for the SAD). */
@@ -115,8 +115,26 @@ export async function verifyAccessToken(
   now: number,
   presentedCertificateThumbprint: string | undefined,
 ): Promise<AccessTokenInfo | undefined> {
-  if (value.length === 0 || value.length > 512) return undefined;
-  const row = await findTokenWithUser(db, hashOpaqueToken(value));
+  if (!isAccessTokenValueShape(value)) return undefined;
+  return accessTokenInfo(await findTokenWithUser(db, hashOpaqueToken(value)), now, presentedCertificateThumbprint);
+}
+
+/** Whether a presented value can be an access token at all (longer ones are never looked up). */
+export function isAccessTokenValueShape(value: string): boolean {
+  return value.length > 0 && value.length <= 512;
+}
+
+/**
+ * verifyAccessToken's decision on a token row read elsewhere (store/bearer-and-credential.ts reads
+ * it with the credential a signing call names): undefined when missing, not an access token,
+ * revoked, expired, bound to another certificate or of another scope. Give it only the row of
+ * the SHA-256 of a value that passed `isAccessTokenValueShape`.
+ */
+export function accessTokenInfo(
+  row: TokenWithUserRow | undefined,
+  now: number,
+  presentedCertificateThumbprint: string | undefined,
+): AccessTokenInfo | undefined {
   if (row === undefined || row.kind !== 'access' || row.revoked !== 0 || row.expires_at <= now) {
     return undefined;
   }

@@ -54,6 +54,8 @@ export { generateOpaqueToken, hashOpaqueToken, type OpaqueToken } from './opaque
 export {
   issueAccessToken,
   verifyAccessToken,
+  accessTokenInfo,
+  isAccessTokenValueShape,
   revokeAccessToken,
   maxAccessTokenTtlSeconds,
   type AccessTokenScope,

@@ -3,8 +3,8 @@
  * (RFC 6750 §2.1), the caller's own credential (docs/security.md AC-01: foreign = unknown), and whether
  * that credential may authorise or sign right now (SAD-16: checked at use time).
  */
-import { verifyAccessToken, type AccessTokenInfo } from '../auth/index.js';
-import { findCredential, type CredentialRow } from '../store/index.js';
+import { accessTokenInfo, isAccessTokenValueShape, verifyAccessToken, type AccessTokenInfo } from '../auth/index.js';
+import { findCredential, type CredentialRow, type TokenWithUserRow } from '../store/index.js';
 import { CscError, invalidParameter } from './errors.js';
 import { credentialCertificate, type CredentialCertificate } from './credential-certificate.js';
 import type { CscDeps, CscRequestContext } from './csc-deps.js';
@@ -24,24 +24,33 @@ export interface Caller {
 
 const bearerPattern = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i;
 
+/** The bearer value of `Authorization: Bearer <token>` (RFC 6750 §2.1), undefined for anything else. */
+export function bearerTokenOf(ctx: CscRequestContext): string | undefined {
+  return bearerPattern.exec(ctx.authorization ?? '')?.[1];
+}
+
 /** RFC 6750 §2.1: `Authorization: Bearer <token>`; anything else is invalid_token. */
 export async function requireBearer(
   deps: CscDeps,
   ctx: CscRequestContext,
   trail: RequestTrail,
+  /**
+   * The token's row read ahead by its hash (signHash reads it with the credential in one
+   * statement: store/bearer-and-credential.ts), else read here. Only for a value that passed
+   * isAccessTokenValueShape.
+   */
+  tokenRead?: () => Promise<TokenWithUserRow | undefined>,
 ): Promise<Caller> {
-  const match = bearerPattern.exec(ctx.authorization ?? '');
-  const token = match?.[1];
+  const token = bearerTokenOf(ctx);
   if (token === undefined) {
     throw new CscError('ERR_CSC_INVALID_TOKEN', 'Missing or invalid access token');
   }
   // RFC 8705 §3.1: a certificate-bound token is invalid_token on a connection without its certificate.
-  const info = await verifyAccessToken(
-    deps.store.db,
-    token,
-    deps.clock.now().getTime(),
-    ctx.clientCertificateThumbprint,
-  );
+  const now = deps.clock.now().getTime();
+  const info =
+    tokenRead !== undefined && isAccessTokenValueShape(token)
+      ? accessTokenInfo(await tokenRead(), now, ctx.clientCertificateThumbprint)
+      : await verifyAccessToken(deps.store.db, token, now, ctx.clientCertificateThumbprint);
   if (info === undefined) throw new CscError('ERR_CSC_INVALID_TOKEN', 'The access token is not valid');
   trail.clientId = info.clientId;
   const userId = info.userId;

@@ -4,10 +4,10 @@
  * (SAD-24). The consumption's audit entry records credential, hashes, client and origin. With an
  * `Idempotency-Key` header the call follows idempotent-signing.ts (SAD-07, FLT-01…04).
  */
-import { maxSadSignatures } from '../auth/index.js';
+import { hashOpaqueToken, isAccessTokenValueShape, maxSadSignatures } from '../auth/index.js';
 import { digestAlgorithms, verifySignatureOverDigest, type SignatureAlgorithm } from '../cms/index.js';
 import type { Receipt } from '../transparency/index.js';
-import { findCredential, listCredentialKeys, type CredentialRow } from '../store/index.js';
+import { findBearerAndCredential, type CredentialRow } from '../store/index.js';
 import { origin } from './auth-operations.js';
 import type { CredentialCertificate } from './credential-certificate.js';
 import { chooseCredentialKey, signWithFailover, type ChosenKey, type CredentialKey } from './credential-key.js';
@@ -20,6 +20,7 @@ import { parseIdempotencyKey } from './idempotency-key.js';
 import { signIdempotently } from './idempotent-signing.js';
 import { asBody, optionalString, requiredHashes, requiredString, toBase64 } from './request-params.js';
 import {
+  bearerTokenOf,
   readAhead,
   requireBearer,
   requireOwnCredential,
@@ -96,14 +97,18 @@ export async function signHash(
 ): Promise<SignHashAnswer> {
   const body = asBody(rawBody);
   const idempotencyKey = parseIdempotencyKey(ctx.idempotencyKey);
-  // The credential and its further keys are read while the token is checked (one wait instead
-  // of three database round trips on PostgreSQL); nothing of them is used, or said, before the
-  // token and the ownership checks pass, in the same order as before.
+  // The token, the credential and its further keys are read in one statement (issue 19: one
+  // round trip on PostgreSQL, one statement on SQLite, instead of three); nothing of the
+  // credential is used, or said, before the token and the ownership checks pass, in the same
+  // order as with separate reads.
   const givenId = typeof body['credentialID'] === 'string' && body['credentialID'].length <= 255 ? body['credentialID'] : undefined;
-  const credentialRead = givenId === undefined ? undefined : readAhead(() => findCredential(deps.store.db, givenId));
-  const keysRead = givenId === undefined ? undefined : readAhead(() => listCredentialKeys(deps.store.db, givenId));
-  const caller = await requireBearer(deps, ctx, trail);
-  const row = await requireOwnCredential(deps, caller, requiredString(body, 'credentialID', 255), trail, credentialRead);
+  const bearer = bearerTokenOf(ctx);
+  const reads =
+    givenId === undefined || bearer === undefined || !isAccessTokenValueShape(bearer)
+      ? undefined
+      : readAhead(() => findBearerAndCredential(deps.store.db, hashOpaqueToken(bearer), givenId));
+  const caller = await requireBearer(deps, ctx, trail, reads === undefined ? undefined : async () => (await reads).token);
+  const row = await requireOwnCredential(deps, caller, requiredString(body, 'credentialID', 255), trail, reads?.then((r) => r.credential));
   refuseExternalCredential(row);
   const sad = sadOf(body, caller);
   const max = Math.min(deps.limits?.maxHashes ?? maxSadSignatures, maxSadSignatures);
@@ -124,7 +129,7 @@ export async function signHash(
   // Issue 16 §2: which of the credential's keys may sign (credential-keys.ts); they share the
   // algorithm and subject, so the first key's certificate answers the algorithm checks.
   const choice = keyChoiceOf(body);
-  const entries = await credentialKeyEntries(deps, row, keysRead);
+  const entries = await credentialKeyEntries(deps, row, reads?.then((r) => r.keys));
   const candidates = candidateKeys(entries, choice, deps.clock.now());
   const cert = (candidates[0] as CredentialKeyEntry).cert;
   if (cert.keyType !== algorithm.keyType) throw invalidParameter('signAlgo');

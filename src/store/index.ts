@@ -192,6 +192,7 @@ export {
   type CredentialKeyRow,
   type NewCredentialKey,
 } from './credential-keys-repository.js';
+export { findBearerAndCredential, type BearerAndCredential } from './bearer-and-credential.js';
 export {
   insertOAuthClient,
   findOAuthClient,
