@@ -6,7 +6,7 @@ import { parentPort, workerData, Worker } from 'node:worker_threads';
 import type { CredentialAlgorithm } from '../src/csc/index.js';
 import type { CreateServicesOptions } from '../src/server/index.js';
 import { startBenchRssp, withOtp, type BenchRssp, type BenchUserData } from './csc-rssp.js';
-import { askCpu, threadCpuMs } from './thread-cpu.js';
+import { askCpu, threadCpuMs, threadId } from './thread-cpu.js';
 
 interface Started {
   readonly url: string;
@@ -33,6 +33,8 @@ if (parentPort !== null && (workerData as { benchRssp?: boolean } | undefined)?.
     if (m === 'close') void rssp.close().then(() => port.postMessage('closed'));
     // The server thread's CPU so far (csc.bench.ts: CPU per call).
     if (m === 'cpu') port.postMessage({ cpuMs: threadCpuMs() });
+    // Its thread id (csc.bench.ts: the batch's CPU split by thread).
+    if (m === 'tid') port.postMessage({ tid: threadId() });
   });
 }
 
@@ -56,6 +58,16 @@ export async function startBenchRsspWorker(
     users: started.users.map((u) => withOtp(u, steps)),
     rootCertificate: started.rootCertificate,
     serverCpuMs: () => askCpu(worker),
+    serverThreadId: () =>
+      new Promise((resolve) => {
+        const answer = (m: unknown): void => {
+          if (typeof m !== 'object' || m === null || !('tid' in m)) return;
+          worker.off('message', answer);
+          resolve((m as { tid: number | undefined }).tid);
+        };
+        worker.on('message', answer);
+        worker.postMessage('tid');
+      }),
     async close() {
       const closed = new Promise((resolve) => worker.once('message', resolve));
       worker.postMessage('close');

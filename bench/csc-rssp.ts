@@ -79,6 +79,8 @@ export interface BenchRssp {
   readonly rootCertificate: Uint8Array;
   /** The CPU time of the server's own thread so far, in ms (worker only: inline it shares the client's). */
   serverCpuMs?(): Promise<number | undefined>;
+  /** The server thread's id (worker only, Linux). */
+  serverThreadId?(): Promise<number | undefined>;
   close(): Promise<void>;
 }
 

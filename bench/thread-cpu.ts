@@ -4,7 +4,7 @@
  * server thread's CPU per call varies far less than the wall-clock rate, which counts the time
  * the thread waited for a core.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
 
 /** USER_HZ: the unit of the stat file's times (100 on Linux for every architecture Node runs on). */
@@ -36,4 +36,37 @@ export function askCpu(worker: Worker): Promise<number | undefined> {
     worker.on('message', answer);
     worker.postMessage('cpu');
   });
+}
+
+/** The calling thread's id (Linux: /proc/thread-self links to PID/task/TID), or undefined. */
+export function threadId(): number | undefined {
+  try {
+    return Number(readlinkSync('/proc/thread-self').split('/').at(-1));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * CPU time in ms of every thread of this process by thread id (main, workers, libuv and V8
+ * helper threads), or an empty map off Linux: differences over a phase give its split by thread.
+ */
+export function processThreadsCpuMs(): Map<number, number> {
+  const out = new Map<number, number>();
+  let tids: string[];
+  try {
+    tids = readdirSync('/proc/self/task');
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(Number(tid), ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond);
+    } catch {
+      // The thread ended meanwhile.
+    }
+  }
+  return out;
 }

@@ -1,7 +1,8 @@
 /** SigningPool: software signatures made on worker threads, off the event loop. */
 import assert from 'node:assert/strict';
 import { constants, createHash, generateKeyPairSync, privateEncrypt, verify } from 'node:crypto';
-import { describe, it } from 'node:test';
+import { describe, it, mock } from 'node:test';
+import { Worker } from 'node:worker_threads';
 import { isSignetError } from '../../../src/core/errors.js';
 import { Kek, SoftwareKeystore } from '../../../src/keys/index.js';
 import { SigningPool } from '../../../src/keys/software/signing-pool.js';
@@ -97,6 +98,33 @@ describe('SigningPool', () => {
     assert.ok(verify('sha256', message, p521.publicKey, await other.sign(p521.privateKey, ecdsa)));
     assert.equal(other.running, 1, 'P-521 is signed on a thread');
     await assert.rejects(other.sign(ec.privateKey, { ...ecdsa, digest: digest.subarray(1) }), (e) => isSignetError(e, 'ERR_KEY_DIGEST_INVALID'));
+  });
+
+  it('issue 19: the signatures asked in one turn reach a thread in one message, each key once, and each gets its own answer', async (t) => {
+    const pool = new SigningPool(1);
+    t.after(() => pool.close());
+    const ecdsa = { scheme: 'ECDSA', digestAlgorithm: 'SHA-256', digest } as const;
+    await pool.sign(p521.privateKey, ecdsa); // thread started
+    const posted = mock.method(Worker.prototype, 'postMessage');
+    t.after(() => posted.mock.restore());
+    const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' });
+    const asked = [
+      ...Array.from({ length: 6 }, () => pool.sign(p521.privateKey, ecdsa)),
+      pool.sign(p521.privateKey, { ...ecdsa, digest: digest.subarray(1) }),
+      ...Array.from({ length: 4 }, () => pool.sign(p384.privateKey, { ...ecdsa, digestAlgorithm: 'SHA-256' })),
+    ];
+    const settled = await Promise.allSettled(asked);
+    assert.equal(posted.mock.callCount(), 1, 'one message for the eleven signatures of the turn');
+    const batch = posted.mock.calls[0]?.arguments[0] as { keys: unknown[]; jobs: unknown[] };
+    assert.equal(batch.keys.length, 2, 'each key once');
+    assert.equal(batch.jobs.length, 11);
+    settled.forEach((s, i) => {
+      if (i === 6) assert.ok(s.status === 'rejected' && isSignetError(s.reason, 'ERR_KEY_DIGEST_INVALID'), 'the bad digest fails alone');
+      else assert.ok(s.status === 'fulfilled' && verify('sha256', message, i < 6 ? p521.publicKey : p384.publicKey, s.value), `signature ${i}`);
+    });
+    // The next turn's signatures go in the next message.
+    await Promise.all(Array.from({ length: 3 }, () => pool.sign(p521.privateKey, ecdsa)));
+    assert.equal(posted.mock.callCount(), 2);
   });
 
   it('SoftwareKeystore with signingThreads signs through the shared pool', async (t) => {
