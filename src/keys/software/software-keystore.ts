@@ -118,6 +118,8 @@ export class SoftwareKeystore implements ListingKeyBackend {
   readonly #cache = new Map<KeyRef, CachedKey>();
   /** The reference last put at the end of #cache (a hit on it needs no move). */
   #newestRef: KeyRef | undefined;
+  /** Reads and decryptions in flight, by reference: concurrent misses share one (#privateKey). */
+  readonly #loading = new Map<KeyRef, Promise<CachedKey>>();
   #closed = false;
   readonly #pool: SigningPool | undefined;
 
@@ -304,7 +306,10 @@ export class SoftwareKeystore implements ListingKeyBackend {
    * The decrypted key of `ref`: from the cache when its record is unchanged (same stamp) and the
    * entry has not expired; otherwise read, decrypted and (if caching) remembered. Measured in
    * bench/keys.bench.ts: reading and decrypting the key costs several times the RSA-2048
-   * signature itself.
+   * signature itself. Misses while a read of the same key is in flight wait for it instead of
+   * decrypting the key again (cold start: a signHash of 50 hashes decrypted it 50 times), and
+   * then use it only if the record still has the stamp that read saw — the check a cache hit
+   * makes, since that read may have begun before they were called.
    */
   async #privateKey(ref: KeyRef): Promise<KeyObject> {
     if (this.#cacheMs === 0) return this.#decrypt((await this.#read(ref)).file);
@@ -330,17 +335,36 @@ export class SoftwareKeystore implements ListingKeyBackend {
         return hit.key;
       }
     }
-    const { file, stamp } = await this.#read(ref);
-    const key = this.#decrypt(file);
-    // Deleted first so that a re-read key goes to the end, as a hit does.
-    this.#cache.delete(ref);
-    this.#cache.set(ref, { key, stamp, expiresAt: now + this.#cacheMs });
-    this.#newestRef = ref;
-    for (const [oldest, entry] of this.#cache) {
-      if (this.#cache.size <= this.#cacheEntries && entry.expiresAt > now) break;
-      this.#cache.delete(oldest);
+    const shared = this.#loading.get(ref);
+    if (shared !== undefined) {
+      const loaded = await shared.catch(() => undefined);
+      if (loaded !== undefined && (await this.#records.stamp(ref)) === loaded.stamp) return loaded.key;
     }
-    return key;
+    return (await this.#load(ref, now)).key;
+  }
+
+  /** Reads and decrypts `ref`, caches it, and lets concurrent misses share the work (#loading). */
+  #load(ref: KeyRef, now: number): Promise<CachedKey> {
+    const flight = (async () => {
+      const { file, stamp } = await this.#read(ref);
+      const loaded: CachedKey = { key: this.#decrypt(file), stamp, expiresAt: now + this.#cacheMs };
+      if (this.#closed) return loaded;
+      // Deleted first so that a re-read key goes to the end, as a hit does.
+      this.#cache.delete(ref);
+      this.#cache.set(ref, loaded);
+      this.#newestRef = ref;
+      for (const [oldest, entry] of this.#cache) {
+        if (this.#cache.size <= this.#cacheEntries && entry.expiresAt > now) break;
+        this.#cache.delete(oldest);
+      }
+      return loaded;
+    })();
+    this.#loading.set(ref, flight);
+    const settled = (): void => {
+      if (this.#loading.get(ref) === flight) this.#loading.delete(ref);
+    };
+    flight.then(settled, settled);
+    return flight;
   }
 
   async destroyKey(ref: KeyRef): Promise<void> {

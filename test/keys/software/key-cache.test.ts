@@ -27,6 +27,20 @@ class CountingRecords extends FileKeyRecords {
   }
 }
 
+/** Key files whose whole-record reads can be held after they have read the file (the test then changes it). */
+class GatedRecords extends CountingRecords {
+  gate: Promise<void> | undefined;
+  onRead: (() => void) | undefined;
+  override async read(ref: string): ReturnType<FileKeyRecords['read']> {
+    const record = await super.read(ref);
+    if (this.gate !== undefined) {
+      this.onRead?.();
+      await this.gate;
+    }
+    return record;
+  }
+}
+
 describe('SoftwareKeystore key cache', () => {
   it('a destroyed key is refused at once although it was cached', async (t) => {
     const ks = await SoftwareKeystore.open({ dir: tempDir(t), kek: Kek.generate() });
@@ -80,6 +94,38 @@ describe('SoftwareKeystore key cache', () => {
     // The cache still never outlives the record: removed behind the keystore (another node), refused.
     await records.remove(ref);
     await assert.rejects(Promise.all([ks.sign(ref, request), ks.sign(ref, request)]), (e) => isSignetError(e, 'ERR_KEY_NOT_FOUND'));
+  });
+
+  it('concurrent first signatures with a key not yet in the cache read and decrypt it once (issue 19, cold start)', async (t) => {
+    const dir = tempDir(t);
+    const kek = Kek.generate();
+    const { ref } = await (await SoftwareKeystore.open({ dir, kek })).generateKey({ type: 'EC', curve: 'P-256' }, 'cold');
+    const records = new CountingRecords(dir);
+    const ks = await SoftwareKeystore.open({ records, kek });
+    records.reads = 0;
+    const signatures = await Promise.all(Array.from({ length: 20 }, () => ks.sign(ref, request)));
+    assert.equal(signatures.length, 20);
+    assert.equal(records.reads, 1, 'one read and decryption shared by the 20 signatures');
+  });
+
+  it('a signature that waited for another one\'s read still checks the record: destroyed meanwhile, it is refused', async (t) => {
+    const dir = tempDir(t);
+    const kek = Kek.generate();
+    const { ref } = await (await SoftwareKeystore.open({ dir, kek })).generateKey({ type: 'EC', curve: 'P-256' }, 'raced');
+    const records = new GatedRecords(dir);
+    const ks = await SoftwareKeystore.open({ records, kek });
+    let open!: () => void;
+    records.gate = new Promise((resolve) => (open = resolve));
+    const readDone = new Promise<void>((resolve) => (records.onRead = resolve));
+    const first = ks.sign(ref, request); // reads the record, then waits at the gate
+    await readDone;
+    const second = ks.sign(ref, request); // joins the read in flight
+    await records.remove(ref); // destroyed behind the keystore after the shared read
+    open();
+    // The first signature's read predates the removal (as for a lone signature); the second one
+    // started after it and must see it.
+    await first;
+    await assert.rejects(second, (e) => isSignetError(e, 'ERR_KEY_NOT_FOUND'));
   });
 
   it('signing keeps working across expiry (keyCacheSeconds) and eviction (keyCacheEntries); close() refuses further use', async (t) => {
