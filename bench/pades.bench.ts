@@ -15,7 +15,17 @@ import { oids, type Signer } from '../src/cms/index.js';
 import { systemClock } from '../src/core/clock.js';
 import { CscClient, loadRemoteCredential } from '../src/csc/client/index.js';
 import { explicitAuthorizer, signBatch, type BatchDocument } from '../src/gateway/index.js';
-import { extendPdf, planLevel, signPdf, signPdfFile } from '../src/pades/index.js';
+import {
+  ValidationDataCollector,
+  appendedSource,
+  extendPdf,
+  planExtension,
+  planLevel,
+  signPdf,
+  signPdfFile,
+  writeExtension,
+} from '../src/pades/index.js';
+import { bytesSource } from '../src/pdf/index.js';
 import { startMiniRssp } from '../test/csc/client/support/mini-rssp.js';
 import { startLtvPki, type LtvPki } from '../test/pades/support/ltv-pki.js';
 import { buildTestPki } from '../test/support/pki.js';
@@ -158,6 +168,24 @@ async function levelRates(pdf: Uint8Array, raw: number): Promise<void> {
       const ltaPlan = await planLevel({ level: 'B-LTA', ...sources }, 'SHA-256');
       const ltaPlanned = await asyncRateWithCpu(2, () => signPdf(pdf, signer, { signingTime, level: 'B-LTA', ...sources, plan: ltaPlan }));
       console.log(`  B-LTA planned once:                  ${ltaPlanned.perSecond.toFixed(0)} sig/s  ratio ${(ltaPlanned.perSecond / raw).toFixed(2)} of raw ${cpuPer(ltaPlanned.cpuMs, 'sig')}`);
+      // The document steps of that extension alone (plan; the DSS update and the document
+      // timestamp prepared over it), without the fetches, on a B-T file as phase two hands it to
+      // them: the original followed by the signed update.
+      const btFile = await signPdf(pdf, signer, { signingTime, level: 'B-T', timestamper: pki.timestamper });
+      const signedSource = appendedSource(bytesSource(pdf), btFile.subarray(pdf.length));
+      const planned = planExtension(signedSource, { evidence: true });
+      if (planned.evidence === undefined) throw new Error('bench: no evidence planned');
+      const materials = await new ValidationDataCollector(pki.revocation).collectPlanned(planned.evidence);
+      const room = { capacity: ltaPlan.documentTimestampCapacity ?? 8192, digestAlgorithm: 'SHA-256' } as const;
+      const stepsCpu = process.cpuUsage();
+      let stepsDone = 0;
+      const steps = rate(2, () => {
+        const plan = planExtension(signedSource, { evidence: true });
+        writeExtension(signedSource, { materials, ...(plan.dss === undefined ? {} : { dss: plan.dss }), timestamp: room });
+        stepsDone++;
+      });
+      const stepsUsed = process.cpuUsage(stepsCpu);
+      console.log(`  its document steps (no fetches):     ${steps.toFixed(0)} docs/s  ratio ${(steps / raw).toFixed(2)} of raw ${cpuPer((stepsUsed.user + stepsUsed.system) / 1000 / stepsDone, 'doc')}`);
       const signed = await signPdf(pdf, signer, { signingTime, level: 'B-LTA', ...sources });
       const renew = await asyncRate(2, () => extendPdf(signed, { level: 'B-LTA', ...sources }));
       console.log(`B-LTA archive renewal of that file:    ${renew.toFixed(0)} ext/s`);

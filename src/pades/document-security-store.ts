@@ -104,7 +104,19 @@ export function readIndexedDss(doc: PdfDocument): { readonly content: DssContent
  * ```
  */
 export function buildDssUpdate(source: ByteSource, signatures: readonly SignatureMaterial[], password?: string, existing?: DssIndex): Uint8Array {
-  const doc = PdfDocument.open(source, password === undefined ? {} : { password });
+  return writeDssUpdate(PdfDocument.open(source, password === undefined ? {} : { password }), signatures, existing);
+}
+
+/**
+ * {@link buildDssUpdate} on a document already open (a writer that goes on over the result opens
+ * it once: `doc.afterUpdate(update)`). Low level: prefer `extendSource`.
+ *
+ * @example
+ * ```ts
+ * const update = writeDssUpdate(PdfDocument.open(pdf), materials);
+ * ```
+ */
+export function writeDssUpdate(doc: PdfDocument, signatures: readonly SignatureMaterial[], existing?: DssIndex): Uint8Array {
   const rootRef = doc.trailer.get('Root');
   if (!(rootRef instanceof PdfRef)) throw new PadesError('ERR_PADES_PREPARED_INVALID', 'the trailer has no indirect /Root');
   const writer = new IncrementalWriter(doc);

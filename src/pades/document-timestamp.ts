@@ -66,7 +66,20 @@ export interface PreparedDocumentTimestamp {
  * ```
  */
 export function prepareDocumentTimestamp(source: ByteSource, options: DocumentTimestampRoom): PreparedDocumentTimestamp {
-  const doc = PdfDocument.open(source, options.password === undefined ? {} : { password: options.password });
+  return prepareDocumentTimestampOn(PdfDocument.open(source, options.password === undefined ? {} : { password: options.password }), options);
+}
+
+/**
+ * {@link prepareDocumentTimestamp} on a document already open (`options.password` is the one it
+ * was opened with; the digest covers `doc.source`). Low level: prefer `extendSource`.
+ *
+ * @example
+ * ```ts
+ * const prepared = prepareDocumentTimestampOn(doc.afterUpdate(dss), { capacity: 6000, digestAlgorithm: 'SHA-256' });
+ * ```
+ */
+export function prepareDocumentTimestampOn(doc: PdfDocument, options: DocumentTimestampRoom): PreparedDocumentTimestamp {
+  const source = doc.source;
   if (doc.ambiguities.length > 0) {
     throw ambiguousInputError(doc);
   }

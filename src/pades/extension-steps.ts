@@ -7,14 +7,13 @@
  */
 import { cmsOids } from '../cms/cms-oids.js';
 import type { DigestAlgorithm } from '../cms/algorithms.js';
-import { parseSignedData } from '../cms/parse-signed-data.js';
+import type { SignedDataView } from '../cms/parse-signed-data.js';
 import { PdfDocument, type ByteSource } from '../pdf/index.js';
-import { appendedSource } from './appended-source.js';
-import { buildDssUpdate, readIndexedDss, type DssIndex } from './document-security-store.js';
-import { prepareDocumentTimestamp, type PreparedDocumentTimestamp } from './document-timestamp.js';
+import { readIndexedDss, writeDssUpdate, type DssIndex } from './document-security-store.js';
+import { prepareDocumentTimestampOn, type PreparedDocumentTimestamp } from './document-timestamp.js';
 import { PadesError } from './errors.js';
 import { listPdfSignatures, type PdfSignature } from './pdf-signatures.js';
-import { planEvidence, type EvidencePlan, type SignatureMaterial } from './validation-data.js';
+import { planEvidence, readSignedData, type EvidencePlan, type SignatureMaterial } from './validation-data.js';
 
 /** What {@link planExtension} is asked (structured-clonable). */
 export interface ExtensionPlanRequest {
@@ -67,15 +66,9 @@ export interface ExtensionWork {
   writeExtension(document: ByteSource, request: ExtensionWriteRequest): Promise<ExtensionWrite>;
 }
 
-function hasSignatureTimestamp(sig: PdfSignature): boolean {
-  if (!sig.container) return false;
-  try {
-    return parseSignedData(sig.container).signerInfos.some((si) =>
-      si.unsignedAttributes.some((a) => a.oid === cmsOids.id_aa_signatureTimeStampToken),
-    );
-  } catch {
-    return false;
-  }
+/** EN 319 122-1 §5.3: the signature's SignerInfo carries a signature-time-stamp attribute. */
+function hasSignatureTimestamp(sd: SignedDataView | undefined): boolean {
+  return sd?.signerInfos.some((si) => si.unsignedAttributes.some((a) => a.oid === cmsOids.id_aa_signatureTimeStampToken)) ?? false;
 }
 
 /** End of the revision a signature covers (its ByteRange's end). */
@@ -104,13 +97,19 @@ export function planExtension(document: ByteSource, request: ExtensionPlanReques
   const signed = signatures.filter((s) => !s.isDocumentTimestamp);
   if (signed.length === 0)
     throw new PadesError('ERR_PADES_NOT_SIGNED', 'the document has no signature to extend');
+  // Each container is parsed once, for the timestamp question and for the evidence plan.
+  const parsed = new Map<PdfSignature, SignedDataView | undefined>();
+  const signedData = (sig: PdfSignature): SignedDataView | undefined => {
+    if (!parsed.has(sig)) parsed.set(sig, readSignedData(sig.container));
+    return parsed.get(sig);
+  };
   // §6.3: B-T needs a signature-time-stamp or a later document timestamp for each signature.
   const lastDocTs = Math.max(0, ...signatures.filter((s) => s.isDocumentTimestamp).map(coveredEnd));
-  const needsTimestamp = signed.some((s) => !hasSignatureTimestamp(s) && lastDocTs < coveredEnd(s));
+  const needsTimestamp = signed.some((s) => !hasSignatureTimestamp(signedData(s)) && lastDocTs < coveredEnd(s));
   if (!request.evidence || needsTimestamp) return { needsTimestamp };
   const { content, index } = readIndexedDss(doc);
   const extra = [...(request.certificates ?? []), ...content.certificates];
-  return { needsTimestamp, evidence: planEvidence(signatures, extra), dss: index };
+  return { needsTimestamp, evidence: planEvidence(signatures, extra, signedData), dss: index };
 }
 
 /**
@@ -127,14 +126,14 @@ export function writeExtension(
   document: ByteSource,
   request: ExtensionWriteRequest,
 ): ExtensionWrite {
-  const password = request.password === undefined ? {} : { password: request.password };
-  const dss =
-    request.materials === undefined
-      ? undefined
-      : buildDssUpdate(document, request.materials, request.password, request.dss);
+  // One parse for both updates: the timestamp is prepared over the document with the DSS update
+  // appended, read from this parse (only the update's own cross-reference section is new).
+  const doc = PdfDocument.open(document, request.password === undefined ? {} : { password: request.password });
+  const dss = request.materials === undefined ? undefined : writeDssUpdate(doc, request.materials, request.dss);
   if (request.timestamp === undefined) return dss === undefined ? {} : { dss };
-  const current = dss === undefined ? document : appendedSource(document, dss);
-  const timestamp = prepareDocumentTimestamp(current, { ...request.timestamp, ...password });
+  const current = dss === undefined ? doc : doc.afterUpdate(dss);
+  const password = request.password === undefined ? {} : { password: request.password };
+  const timestamp = prepareDocumentTimestampOn(current, { ...request.timestamp, ...password });
   return { ...(dss === undefined ? {} : { dss }), timestamp };
 }
 

@@ -145,26 +145,30 @@ class CertificatePool {
   }
 }
 
-/** Signed containers to cover for a signature: itself, plus its signature-time-stamp tokens. */
-function containersOf(container: Uint8Array | undefined, isDocumentTimestamp: boolean): SignedDataView[] {
-  if (!container) return [];
-  let sd: SignedDataView;
+/** The SignedData of a container (a CMS signature or a time-stamp token), or undefined when it does not parse. */
+export function readSignedData(container: Uint8Array | undefined): SignedDataView | undefined {
+  if (!container) return undefined;
   try {
-    sd = parseSignedData(container);
+    return parseSignedData(container);
   } catch {
-    return [];
+    return undefined; // an unreadable container contributes nothing; validation reports it
   }
+}
+
+/**
+ * Signed containers to cover for a signature: itself (`sd`, its container parsed), plus its
+ * signature-time-stamp tokens.
+ */
+function containersOf(sd: SignedDataView | undefined, isDocumentTimestamp: boolean): SignedDataView[] {
+  if (!sd) return [];
   const out = [sd];
   if (isDocumentTimestamp) return out;
   for (const si of sd.signerInfos) {
     for (const attr of si.unsignedAttributes) {
       if (attr.oid !== cmsOids.id_aa_signatureTimeStampToken) continue;
       for (const token of attr.values) {
-        try {
-          out.push(parseSignedData(token));
-        } catch {
-          // an unreadable token contributes nothing; validation reports it
-        }
+        const tst = readSignedData(token);
+        if (tst) out.push(tst);
       }
     }
   }
@@ -197,17 +201,23 @@ export interface PlannedSignature {
 /**
  * Plans the validation data of `signatures` (all of a document's, with the DSS's and the caller's
  * certificates as `extraCertificates` for path building): CMS parsing and path building, no
- * fetches. Low level: prefer `extendSource`, which fetches what this names.
+ * fetches. `signedData` gives each signature's container parsed (a caller that parsed them
+ * already passes its reads, so no container is parsed twice). Low level: prefer `extendSource`,
+ * which fetches what this names.
  *
  * @example
  * ```ts
  * const plan = planEvidence(listPdfSignatures(doc), readDss(doc).certificates);
  * ```
  */
-export function planEvidence(signatures: readonly PdfSignature[], extraCertificates: readonly Uint8Array[] = []): EvidencePlan {
+export function planEvidence(
+  signatures: readonly PdfSignature[],
+  extraCertificates: readonly Uint8Array[] = [],
+  signedData: (sig: PdfSignature) => SignedDataView | undefined = (sig) => readSignedData(sig.container),
+): EvidencePlan {
   const pool = new CertificatePool();
   for (const c of extraCertificates) pool.add(c);
-  const containers = signatures.map((sig) => containersOf(sig.container, sig.isDocumentTimestamp));
+  const containers = signatures.map((sig) => containersOf(signedData(sig), sig.isDocumentTimestamp));
   for (const list of containers) for (const sd of list) for (const c of sd.certificates) pool.add(c);
   const certificates: Uint8Array[] = [];
   const issuers: number[] = [];
@@ -307,7 +317,7 @@ export class ValidationDataCollector {
 
   /** Collects the material of one signature or document timestamp. */
   async collect(sig: PdfSignature): Promise<SignatureMaterial> {
-    const material = await this.#material(containersOf(sig.container, sig.isDocumentTimestamp));
+    const material = await this.#material(containersOf(readSignedData(sig.container), sig.isDocumentTimestamp));
     return { vriKey: vriKeyOf(sig.contents), ...material };
   }
 
@@ -358,7 +368,7 @@ export class ValidationDataCollector {
    * ```
    */
   async collectContainer(container: Uint8Array): Promise<ValidationMaterial> {
-    return this.#material(containersOf(container, false));
+    return this.#material(containersOf(readSignedData(container), false));
   }
 
   async #material(containers: readonly SignedDataView[]): Promise<ValidationMaterial> {

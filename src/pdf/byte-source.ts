@@ -33,6 +33,32 @@ export function bytesSource(bytes: Uint8Array): ByteSource {
   };
 }
 
+/**
+ * `base ‖ tail` as one ByteSource — a document with an incremental update appended (ISO 32000-1
+ * §7.5.6) — without copying `base`: reads inside it are its own, reads inside `tail` are views.
+ *
+ * @example
+ * ```ts
+ * const signed = appendedBytes(FileSource.open(path), update);
+ * ```
+ */
+export function appendedBytes(base: ByteSource, tail: Uint8Array): ByteSource {
+  const length = base.length + tail.length;
+  return {
+    length,
+    read(offset: number, count: number): Uint8Array {
+      const start = Math.max(0, Math.min(offset, length));
+      const end = Math.max(start, Math.min(length, offset + Math.max(0, count)));
+      if (end <= base.length) return base.read(start, end - start);
+      if (start >= base.length) return tail.subarray(start - base.length, end - base.length);
+      const out = new Uint8Array(end - start);
+      out.set(base.read(start, base.length - start), 0);
+      out.set(tail.subarray(0, end - base.length), base.length - start);
+      return out;
+    },
+  };
+}
+
 const BLOCK = 64 * 1024;
 const CACHE_BLOCKS = 64;
 

@@ -1,6 +1,6 @@
 /** The PDF engine's public surface: lazy reading of any ISO 32000 file and incremental updates (§7.5.6). */
 export { PdfError, isPdfLimitError, type PdfErrorCode } from './errors.js';
-export { bytesSource, FileSource, type ByteSource } from './byte-source.js';
+export { appendedBytes, bytesSource, FileSource, type ByteSource } from './byte-source.js';
 export {
   PdfDocument,
   type ObjectLocation,

@@ -1,7 +1,7 @@
 /** A lazily parsed PDF document: header, cross-reference chain and trailer at open, objects on first use (ISO 32000-1 §7.5). */
 import type { ParseLimits } from '../core/limits.js';
 import { monotonicMs } from '../core/clock.js';
-import { bytesSource, type ByteSource } from './byte-source.js';
+import { appendedBytes, bytesSource, type ByteSource } from './byte-source.js';
 import { readIndirectObject, type ReadContext } from './indirect-reader.js';
 import { ObjectParser } from './object-parser.js';
 import { PdfDict, PdfRef, PdfStream, PdfString, type PdfArray, type PdfObject } from './objects.js';
@@ -14,6 +14,7 @@ import type { XrefEntry, XrefSection } from './xref-section.js';
 import { rebuildIndex } from './rebuild-index.js';
 import { scanForObjects } from './recovery-scan.js';
 import { readXrefChain } from './xref-chain.js';
+import { readXrefSection } from './xref-section.js';
 import { indexObjectStream, readObjectStreamMember, type ObjectStreamIndex } from './object-stream.js';
 import { DocumentEncryption } from './encryption/object-encryption.js';
 import { openStandardSecurity } from './encryption/standard-security-handler.js';
@@ -50,6 +51,24 @@ export interface PdfRevision {
 }
 
 const MAX_MESSAGES = 1000;
+
+/**
+ * A cross-reference section of the chain as the document keeps it after opening (not its entries,
+ * which are merged): enough to chain a later update's section to it ({@link PdfDocument.afterUpdate}).
+ */
+interface ChainSection {
+  readonly offset: number;
+  readonly kind: 'table' | 'stream';
+  /** Offset just after the section. */
+  readonly end: number;
+  /** Offset after the first `%%EOF` following the section (the file's length when there is none). */
+  readonly eofEnd: number;
+  /** The section's own trailer (or stream dictionary), never handed out. */
+  readonly trailer: PdfDict;
+}
+
+/** Trailer entries an older section supplies when a newer one lacks them. */
+const INHERITED_TRAILER_KEYS = ['Root', 'Info', 'ID', 'Encrypt'] as const;
 
 /** Errors that end the read instead of triggering recovery: limits, loops, encryption, I/O. */
 const FATAL: ReadonlySet<PdfErrorCode> = new Set<PdfErrorCode>([
@@ -97,6 +116,10 @@ export class PdfDocument {
   #startxref: number;
   #size: number;
   #revisions: PdfRevision[];
+  /** The cross-reference sections read, newest first (empty for a recovered document). */
+  #chain: readonly ChainSection[] = [];
+  /** How many ambiguities and warnings there were once the cross-reference chain was read. */
+  #chainMessages = { ambiguities: 0, warnings: 0 };
   #entries = new Map<number, XrefEntry>();
   readonly #cache = new Map<number, { gen: number; obj: PdfObject }>();
   readonly #loading = new Set<number>();
@@ -113,7 +136,13 @@ export class PdfDocument {
   readonly #password: Uint8Array | string | undefined;
   #encryption: DocumentEncryption | undefined;
 
-  private constructor(source: ByteSource, limits: ParseLimits, budget: DocumentBudget | undefined, password: Uint8Array | string | undefined) {
+  private constructor(
+    source: ByteSource,
+    limits: ParseLimits,
+    budget: DocumentBudget | undefined,
+    password: Uint8Array | string | undefined,
+    before?: PdfDocument,
+  ) {
     this.source = source;
     this.#password = password;
     this.length = source.length;
@@ -137,7 +166,7 @@ export class PdfDocument {
     this.#startxref = 0;
     this.#size = 0;
     this.#revisions = [];
-    this.#op(() => this.#load());
+    this.#op(() => this.#load(before));
   }
 
   /**
@@ -151,6 +180,25 @@ export class PdfDocument {
     const source = input instanceof Uint8Array ? bytesSource(input) : input;
     // A string password is encoded by the security handler, as its revision says (SASLprep for R6).
     return new PdfDocument(source, { ...configuredParseLimits(), ...options.limits }, options.budget, options.password);
+  }
+
+  /**
+   * The document with `update` appended (an incremental update, ISO 32000-1 §7.5.6), as
+   * `PdfDocument.open(this ‖ update, this.openOptions)` reads it — same limits, decompression
+   * budget and password — except that the cross-reference sections this document read are not
+   * read again when the update's own section chains to them (its /Prev is this document's
+   * `startxref`, without /XRefStm); otherwise, or when this document was recovered, the whole
+   * chain is read. Objects are read anew (the update may replace any). For a writer that appends
+   * one update and then another over the result (a DSS, then a document timestamp).
+   *
+   * @example
+   * ```ts
+   * const doc = PdfDocument.open(bytes);
+   * const withDss = doc.afterUpdate(writer.build().bytes);
+   * ```
+   */
+  afterUpdate(update: Uint8Array): PdfDocument {
+    return new PdfDocument(appendedBytes(this.source, update), this.limits, this.budget, this.#password, this);
   }
 
   /**
@@ -276,26 +324,28 @@ export class PdfDocument {
     return p.tryUnsigned();
   }
 
-  #load(): void {
+  #load(before: PdfDocument | undefined): void {
     const declared = this.#findStartxref();
     this.#startxref = declared ?? 0;
     if (declared === undefined) {
       this.#recover('no startxref at the end of the file');
       return;
     }
-    let sections: XrefSection[];
+    const options = {
+      maxObjects: this.limits.maxObjects,
+      maxRevisions: this.limits.maxRevisions,
+      decode: (st: PdfStream) => this.decodeStream(st),
+    };
     try {
-      sections = readXrefChain(this.#ctx, declared, {
-        maxObjects: this.limits.maxObjects,
-        maxRevisions: this.limits.maxRevisions,
-        decode: (st) => this.decodeStream(st),
-      });
+      if (before === undefined || !this.#chainAfter(before, declared, options)) {
+        this.#useSections(readXrefChain(this.#ctx, declared, options));
+      }
     } catch (err) {
       if (isLimitError(err) || !(err instanceof PdfError)) throw err;
       this.#recover(`cross-reference data is damaged (${err.message})`);
       return;
     }
-    this.#useSections(sections);
+    this.#chainMessages = { ambiguities: this.#ambiguities.size, warnings: this.#warnings.size };
     this.#openEncryption();
     let catalog: PdfDict | undefined;
     try {
@@ -310,8 +360,53 @@ export class PdfDocument {
     this.#catalog = catalog;
   }
 
+  /**
+   * Reads only the newest section when it was appended after `before` and chains to its newest
+   * (§7.5.6: /Prev is the previous section's offset), taking the rest of the chain as `before`
+   * read it — what readXrefChain would read again from the same bytes, with the same messages in
+   * the same order. False (nothing set) when the section does not chain that way: the caller
+   * reads the whole chain.
+   */
+  #chainAfter(before: PdfDocument, declared: number, options: Parameters<typeof readXrefSection>[2]): boolean {
+    const older = before.#chain;
+    if (before.#isRecovered || older.length === 0 || older.length + 1 > this.limits.maxRevisions || declared < before.length) return false;
+    const newest = readXrefSection(this.#ctx, declared, options);
+    // DOS-07 as readXrefChain checks it: the /Prev chain is the one `before` walked, and a hybrid
+    // section's /XRefStm is read there, so either sends the reader back to the whole chain.
+    if (newest.trailer.get('Prev') !== before.#startxref) return false;
+    if (newest.kind === 'table' && typeof newest.trailer.get('XRefStm') === 'number') return false;
+    this.#ctx.checkTime();
+    // The messages reading the older sections gave `before` (after the header's, which this one has).
+    const ambiguities = [...before.#ambiguities].slice(0, before.#chainMessages.ambiguities);
+    const warnings = [...before.#warnings].slice(0, before.#chainMessages.warnings);
+    for (const m of ambiguities) this.#ctx.ambiguous(m);
+    for (const m of warnings) this.#warn(m);
+
+    const entries = new Map(before.#entries);
+    let size = before.#size;
+    const declaredSize = newest.trailer.get('Size');
+    if (typeof declaredSize === 'number' && Number.isInteger(declaredSize) && declaredSize > size) size = declaredSize;
+    for (const [num, e] of newest.entries) {
+      entries.set(num, e);
+      if (num + 1 > size) size = num + 1;
+    }
+    if (entries.size > this.limits.maxObjects) {
+      throw new PdfError('ERR_PDF_LIMIT_OBJECTS', `the document has more than ${this.limits.maxObjects} objects`);
+    }
+    // An older section's %%EOF was looked for within `before`; one not found there may be in the update.
+    const chain = [
+      this.#chainSection(newest),
+      ...older.map((sec) => (sec.eofEnd < before.length ? sec : { ...sec, eofEnd: this.#eofAfter(sec.end) })),
+    ];
+    this.#useChain(chain, entries, size);
+    return true;
+  }
+
+  #chainSection(sec: XrefSection): ChainSection {
+    return { offset: sec.offset, kind: sec.kind, end: sec.end, eofEnd: this.#eofAfter(sec.end), trailer: sec.trailer };
+  }
+
   #useSections(sections: XrefSection[]): void {
-    const newest = sections[0]!;
     // Newer sections override older ones: start from the oldest (usually the biggest) map and
     // overwrite, instead of copying every entry.
     const entries = sections[sections.length - 1]!.entries;
@@ -326,23 +421,30 @@ export class PdfDocument {
       throw new PdfError('ERR_PDF_LIMIT_OBJECTS', `the document has more than ${this.limits.maxObjects} objects`);
     }
     for (const num of entries.keys()) if (num + 1 > size) size = num + 1;
+    this.#useChain(sections.map((sec) => this.#chainSection(sec)), entries, size);
+  }
+
+  /** Sets the index from the chain (newest first), its merged entries and size. */
+  #useChain(chain: readonly ChainSection[], entries: Map<number, XrefEntry>, size: number): void {
+    const newest = chain[0]!;
     const trailer = newest.trailer.clone();
-    for (const sec of sections.slice(1)) {
-      for (const key of ['Root', 'Info', 'ID', 'Encrypt']) {
+    for (const sec of chain.slice(1)) {
+      for (const key of INHERITED_TRAILER_KEYS) {
         const v = sec.trailer.get(key);
         if (!trailer.has(key) && v !== undefined) trailer.set(key, v);
       }
     }
+    this.#chain = chain;
     this.#entries = entries;
     this.#size = size;
     this.#trailer = trailer;
     this.#xrefKind = newest.kind;
-    const ends = sections.map((sec) => this.#eofAfter(sec.end));
+    const ends = chain.map((sec) => sec.eofEnd);
     // A linearized first-page section's /Prev points forward to the main section: one revision.
-    for (let i = sections.length - 2; i >= 0; i--) {
-      if (sections[i + 1]!.offset > sections[i]!.offset) ends[i] = Math.max(ends[i]!, ends[i + 1]!);
+    for (let i = chain.length - 2; i >= 0; i--) {
+      if (chain[i + 1]!.offset > chain[i]!.offset) ends[i] = Math.max(ends[i]!, ends[i + 1]!);
     }
-    this.#revisions = sections.map((sec, i) => ({ startxref: sec.offset, kind: sec.kind, endOffset: ends[i]! }));
+    this.#revisions = chain.map((sec, i) => ({ startxref: sec.offset, kind: sec.kind, endOffset: ends[i]! }));
   }
 
   /** Sets up decryption when the trailer has /Encrypt (ISO 32000-1 §7.6); the dictionary itself is read as is. */
@@ -380,6 +482,7 @@ export class PdfDocument {
   #recover(reason: string): void {
     this.#warn(`cross-reference rebuilt by scanning the file: ${reason}`);
     this.#isRecovered = true;
+    this.#chain = [];
     this.#cache.clear();
     this.#decoded.clear();
     const rebuilt = rebuildIndex(this.#ctx, {

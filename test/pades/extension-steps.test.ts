@@ -11,13 +11,18 @@ import { createHash } from 'node:crypto';
 import type { Signer } from '../../src/cms/index.js';
 import { isSignetError } from '../../src/core/errors.js';
 import {
+  ValidationDataCollector,
+  appendedSource,
   buildDssUpdate,
   extendPdf,
   inlineExtensionWork,
   listPdfSignatures,
   planExtension,
+  prepareDocumentTimestamp,
   signPdf,
+  stampDocumentTimestamp,
   vriKeyOf,
+  writeExtension,
   type DssIndex,
   type ExtensionWork,
   type ExtensionWriteRequest,
@@ -32,6 +37,7 @@ import {
   type PdfRef,
   PdfStream,
   bytesSource,
+  type ByteSource,
 } from '../../src/pdf/index.js';
 import { verifyPdfLongTerm } from '../../src/validation/index.js';
 import { makeBasePdf } from '../support/pdf-fixtures.js';
@@ -183,6 +189,38 @@ describe('PAdES extension steps: plan and write apart from the fetches', () => {
       certs(lt),
       'the certificates already stored are referenced, not added again',
     );
+  });
+
+  it('writeExtension reads the signed document once: the DSS update and the document timestamp prepared over it are the bytes of the two steps on fresh opens', async () => {
+    const bt = await signPdf(makeBasePdf(), alice, {
+      signingTime: new Date(),
+      level: 'B-T',
+      timestamper: pki.timestamper,
+    });
+    const plan = planExtension(bytesSource(bt), { evidence: true });
+    const materials = await new ValidationDataCollector(pki.revocation).collectPlanned(plan.evidence!);
+    const timestamp = { capacity: 8000, digestAlgorithm: 'SHA-256' } as const;
+    // Each open of the document reads its newest cross-reference section, at its startxref.
+    const startxref = PdfDocument.open(bt).startxref;
+    const reads: number[] = [];
+    const inner = bytesSource(bt);
+    const counting: ByteSource = { length: inner.length, read: (at, n) => (reads.push(at), inner.read(at, n)) };
+    const atStartxref = (): number => reads.splice(0).filter((at) => at === startxref).length;
+    PdfDocument.open(counting);
+    const oneOpen = atStartxref();
+    assert.ok(oneOpen > 0);
+    const written = writeExtension(counting, { materials, ...(plan.dss === undefined ? {} : { dss: plan.dss }), timestamp });
+    assert.equal(atStartxref(), oneOpen, 'one open of the signed document');
+    // The same updates as the public steps give, each on its own open.
+    const dss = buildDssUpdate(bytesSource(bt), materials, undefined, plan.dss);
+    const prepared = prepareDocumentTimestamp(appendedSource(bytesSource(bt), dss), timestamp);
+    assert.equal(hex(written.dss), hex(dss));
+    assert.deepEqual(written.timestamp, prepared);
+    // And the result finishes into a B-LTA file that validates.
+    const lta = new Uint8Array(Buffer.concat([bt, dss, await stampDocumentTimestamp(prepared, pki.timestamper)]));
+    const report = verifyPdfLongTerm(lta, { trustAnchors: [pki.hierarchy.root.certificate] });
+    assert.equal(report.signatures[0]?.indication, 'TOTAL-PASSED', JSON.stringify(report.signatures[0]?.problems));
+    assert.equal(report.signatures[0]?.level, 'B-LTA');
   });
 
   it('buildDssUpdate with the DSS index reuses the streams it names without decoding them', () => {
