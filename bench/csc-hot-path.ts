@@ -7,7 +7,9 @@
  * this thread, through the same transport, and prints CPU per call of both and their ratio: on a
  * shared machine CPU per call compares better than the wall-clock rates of csc.bench.ts.
  * BENCH_PROFILE=file.cpuprofile adds a pass of Signet's calls alone under the profiler, sampled
- * every 100 µs (no start-up, no authorization), and writes its CPU profile, to attribute the rest; BENCH_SQL=0 leaves the
+ * every 100 µs (no start-up, no authorization), then one of the floor's (file.floor.cpuprofile),
+ * writes both CPU profiles and prints their splits by stage (profile-stages.ts), to attribute the
+ * rest; BENCH_SQL=0 leaves the
  * statements untimed (the timing wrapper costs a few µs per statement and takes their self time in
  * a profile). BENCH_CALLS (default 500), BENCH_ROUNDS (default 1), BENCH_CSC_ALGS (one algorithm,
  * default EC-P256).
@@ -22,6 +24,7 @@ import { CscClient, loadRemoteCredential } from '../src/csc/client/index.js';
 import type { CredentialAlgorithm } from '../src/csc/index.js';
 import { bareSignCall, startBareSignServerInline } from './bare-sign-server.js';
 import { startBenchRssp } from './csc-rssp.js';
+import { formatStageSplit, stageSplit, type CpuProfile } from './profile-stages.js';
 
 /** Times every better-sqlite3 statement of this process by its SQL while `timing` is on. */
 const statements = new Map<string, { ms: number; runs: number }>();
@@ -143,17 +146,25 @@ try {
   ratios.sort((a, b) => a - b);
   if (rounds > 1) console.log(`  median floor/Signet CPU: ${((ratios[Math.floor(rounds / 2)] as number) * 100).toFixed(0)} %`);
   if (profileFile !== undefined) {
-    // A pass of its own, after the measured rounds: Signet's calls only, sampled every 100 µs.
+    // A pass of its own, after the measured rounds: Signet's calls only, sampled every 100 µs;
+    // then the floor's calls the same way, so the two splits can be read side by side.
     const session = new Session();
     session.connect();
     await session.post('Profiler.enable');
     await session.post('Profiler.setSamplingInterval', { interval: 100 });
-    await session.post('Profiler.start');
-    await new Meter().run(calls, call);
-    const { profile } = await session.post('Profiler.stop');
-    writeFileSync(profileFile, JSON.stringify(profile));
+    for (const [name, file, run] of [
+      ['Signet', profileFile, call],
+      ['floor', profileFile.replace(/(\.cpuprofile)?$/, '.floor.cpuprofile'), floorCall],
+    ] as const) {
+      await session.post('Profiler.start');
+      await new Meter().run(calls, run);
+      const { profile } = await session.post('Profiler.stop');
+      writeFileSync(file, JSON.stringify(profile));
+      // Client and server share this thread: the client's part is a stage of its own.
+      console.log(`  ${name}: profile of ${calls} more calls: ${file}`);
+      for (const line of formatStageSplit(stageSplit(profile as CpuProfile, calls))) console.log(line);
+    }
     session.disconnect();
-    console.log(`  profile of ${calls} more calls: ${profileFile}`);
   }
   let total = 0;
   for (const [sql, { ms, runs }] of statements) {
