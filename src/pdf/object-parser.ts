@@ -379,8 +379,15 @@ export class ObjectParser {
   #plainHex(): Uint8Array | undefined {
     const buf = this.buf;
     const end = buf.indexOf(0x3e, this.pos);
+    if (end < 0) {
+      // The string goes on past this window (a signature's /Contents past the first 2 KB and 16
+      // KB windows): when the window holds nothing but digits of it, the loop below would read
+      // them one by one to the window's end and then ask for more — ask at once.
+      if (!this.atEnd && (buf.length - this.pos) / 2 <= MAX_STRING_BYTES && allHexDigits(buf, this.pos, buf.length)) throw NeedMoreData.instance;
+      return undefined;
+    }
     const digits = end - this.pos;
-    if (end < 0 || digits % 2 !== 0 || digits / 2 > MAX_STRING_BYTES) return undefined;
+    if (digits % 2 !== 0 || digits / 2 > MAX_STRING_BYTES) return undefined;
     const text = Buffer.from(buf.buffer, buf.byteOffset + this.pos, digits).toString('latin1');
     // Buffer's hex decoding stops at the first pair that is not two hex digits.
     const decoded = Buffer.from(text, 'hex');
@@ -447,6 +454,14 @@ export class ObjectParser {
 /** Bytes `[start, end)` of `buf` as a Latin-1 string, in one native call (no per-character concatenation). */
 function latin1(buf: Uint8Array, start: number, end: number): string {
   return Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('latin1');
+}
+
+/** True when `buf[from, to)` is hexadecimal digits only (no white space), checked by Buffer's decoder. */
+function allHexDigits(buf: Uint8Array, from: number, to: number): boolean {
+  const even = (to - from) & ~1;
+  // Buffer's hex decoding stops at the first pair that is not two hex digits.
+  const decoded = Buffer.from(Buffer.from(buf.buffer, buf.byteOffset + from, even).toString('latin1'), 'hex');
+  return decoded.length * 2 === even && (even === to - from || hexValue(buf[to - 1]!) >= 0);
 }
 
 function hexValue(b: number): number {

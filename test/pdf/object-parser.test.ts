@@ -1,7 +1,8 @@
 /** The object parser on ISO 32000-1 §7.2/§7.3 syntax, including the corner cases readers disagree on. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ObjectParser, PdfDict, PdfError, PdfName, PdfRef, type PdfString, parseNumberToken, serializeObject, type PdfObject } from '../../src/pdf/index.js';
+import { ObjectParser, PdfDict, PdfDocument, PdfError, PdfName, PdfRef, type PdfString, parseNumberToken, serializeObject, type PdfObject } from '../../src/pdf/index.js';
+import { makeRawPdf } from '../support/pdf-fixtures.js';
 
 function parse(text: string, maxDepth = 64): PdfObject {
   return new ObjectParser(new Uint8Array(Buffer.from(text, 'latin1')), 0, true, maxDepth).parseObject();
@@ -53,6 +54,37 @@ describe('ISO 32000-1 §7.3 objects', () => {
     const parser = new ObjectParser(new Uint8Array(Buffer.from('<4142> <43>', 'latin1')), 0, true, 8);
     assert.deepEqual([...(parser.parseObject() as PdfString).bytes], [0x41, 0x42]);
     assert.deepEqual([...(parser.parseObject() as PdfString).bytes], [0x43]);
+  });
+
+  it('§7.3.4.3 a hexadecimal string longer than the reader\'s first windows (2 KB, 16 KB) reads as in one buffer, errors at the same offset', () => {
+    const bytes = new Uint8Array(20000).map((_, i) => (i * 53 + 7) % 256);
+    const hex = Buffer.from(bytes).toString('hex');
+    const variants = [
+      hex,
+      hex.toUpperCase(),
+      `${hex}A`,
+      `${hex.slice(0, 10000)}\n${hex.slice(10000)}`,
+      `${hex.slice(0, 30000)}zz${hex.slice(30002)}`,
+      `${hex.slice(0, 1000)}zz${hex.slice(1002)}`,
+    ];
+    for (const text of variants) {
+      // The string as the third object of a file: the document reads it through growing windows.
+      const pdf = makeRawPdf(['<</Type /Catalog /Pages 2 0 R>>', '<</Type /Pages /Kids [] /Count 0>>', `<${text}>`], '<</Size 4 /Root 1 0 R>>');
+      const at = Buffer.from(pdf).toString('latin1').indexOf('3 0 obj');
+      const whole = (): PdfObject => new ObjectParser(pdf.subarray(at + 8), at + 8, true, 8).parseObject();
+      const windowed = (): PdfObject => PdfDocument.open(pdf).getObject(new PdfRef(3, 0));
+      let expected: PdfObject | Error;
+      try {
+        expected = whole();
+      } catch (err) {
+        expected = err as Error;
+      }
+      if (expected instanceof Error) {
+        assert.throws(windowed, (e) => e instanceof PdfError && e.message === expected.message, text.slice(0, 20));
+      } else {
+        assert.deepEqual(Buffer.from((windowed() as PdfString).bytes), Buffer.from((expected as PdfString).bytes));
+      }
+    }
   });
 
   it('§7.3.5 names: #xx escapes, UTF-8 and delimiters', () => {
