@@ -25,6 +25,7 @@ import { startBenchRsspWorker } from './csc-rssp-worker.js';
 import { bareSignCall, startBareSignServer } from './bare-sign-server.js';
 import { processThreadsCpuMs, threadId } from './thread-cpu.js';
 import { makeBasePdf } from '../test/support/pdf-fixtures.js';
+import { writeFileAtomically } from '../src/pades/index.js';
 
 const seconds = Number(process.env['BENCH_SECONDS'] ?? 1.5);
 const batchSize = Number(process.env['BENCH_CSC_BATCH'] ?? 500);
@@ -245,6 +246,31 @@ let files: string[] = [];
 let batchesRun = 0;
 
 /**
+ * The file system's share of a batch: the CPU (all threads) and wall time of writing files of the
+ * outputs' sizes into a new folder beside them, the way the gateway writes them
+ * (writeFileAtomically: a temporary file, writev, close, rename on the libuv pool), 8 at a time
+ * as the gateway finishes its documents (2 signHash lanes × 4).
+ */
+async function fileOutputFloor(outputs: readonly string[], dir: string): Promise<{ readonly cpuMs: number; readonly wallMs: number }> {
+  mkdirSync(dir);
+  const contents = outputs.map((path) => new Uint8Array(readFileSync(path)));
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (next < contents.length) {
+        const i = next++;
+        await writeFileAtomically(join(dir, `doc-${i}.pdf`), contents[i] as Uint8Array, []);
+      }
+    }),
+  );
+  const wallMs = performance.now() - start;
+  const used = process.cpuUsage(cpu);
+  return { cpuMs: (used.user + used.system) / 1000, wallMs };
+}
+
+/**
  * One timed gateway batch of the bench's files to `outDir`, printed with its reference (500 raw
  * signatures plus SHA-256 over the 500 files, measured just before it), the CPU of each thread
  * and, with BENCH_CSC_TIMELINE, when each call started and ended.
@@ -264,7 +290,9 @@ async function gatewayBatch(credential: RemoteCredential, key: KeyObject, outDir
   const start = performance.now();
   const cpu = process.cpuUsage();
   const markStart = process.hrtime.bigint() / 1000n;
+  const rsspTid = await rssp.serverThreadId?.();
   const threadsBefore = processThreadsCpuMs();
+  let phaseOne = '';
   // BENCH_CSC_TIMELINE: when the authorization and each signHash call started and ended, in ms
   // from the batch's start (what of the batch waits for what).
   const timeline: string[] = [];
@@ -283,6 +311,7 @@ async function gatewayBatch(credential: RemoteCredential, key: KeyObject, outDir
     clock: systemClock,
     authorize: async (request) => {
       const sent = at();
+      phaseOne = threadSplit(threadsBefore, processThreadsCpuMs(), rsspTid);
       const answer = await authorizer(request);
       timeline.push(`authorize ${sent}→${at()}`);
       return answer;
@@ -295,14 +324,19 @@ async function gatewayBatch(credential: RemoteCredential, key: KeyObject, outDir
   // BENCH_CSC_MARK: the batch's window on the monotonic clock in µs, the clock of --cpu-prof's
   // sample times, to read each thread's profile over the batch alone.
   if (process.env['BENCH_CSC_MARK']) console.log(`  batch window (monotonic µs): ${markStart} ${process.hrtime.bigint() / 1000n}`);
-  const threads = threadSplit(threadsBefore, processThreadsCpuMs(), await rssp.serverThreadId?.());
+  const threads = threadSplit(threadsBefore, processThreadsCpuMs(), rsspTid);
   if (result.signed !== batchSize) throw new Error(`batch: ${result.failed} failed: ${JSON.stringify(result.results.find((r) => !r.ok))}`);
   console.log(
     `  gateway batch of ${batchSize} one-page PDFs (${label}): ${fmt(total)} ms (prepare ${fmt(result.timings.prepareMs)} ms, authorize+sign+embed ${fmt(result.timings.signMs)} ms, ${result.signHashCalls} signHash calls)` +
       ` = ${(total / reference).toFixed(2)} × (${batchSize} raw signs + hashing = ${fmt(reference)} ms) (target ≤ 2, issue 19);` +
       ` CPU of the process (client, RSSP thread and its signing threads) ${fmt((used.user + used.system) / 1000)} ms, load ${loadavg()[0]?.toFixed(1)}`,
   );
-  if (threads !== '') console.log(`    CPU by thread over the batch: ${threads}`);
+  if (threads !== '') console.log(`    CPU by thread over the batch: ${threads}; over phase one (prepare): ${phaseOne}`);
+  const floor = await fileOutputFloor(documents.map((d) => (d.sink as { path: string }).path), `${outDir}-floor`);
+  console.log(
+    `    file system: the ${batchSize} outputs written again the same way (temporary file, writev, rename) cost ${fmt(floor.cpuMs)} ms CPU, ${fmt(floor.wallMs)} ms` +
+      ` — part of the batch's CPU above, and it varies with what else writes to the disk`,
+  );
   if (process.env['BENCH_CSC_TIMELINE']) console.log(`    timeline (ms): ${timeline.join(', ')}, end ${fmt(total)}`);
 }
 try {
