@@ -98,8 +98,12 @@ export function digestByteRange(
     // Part in the original document.
     while (pos < Math.min(end, docLen)) {
       const n = Math.min(CHUNK, Math.min(end, docLen) - pos);
-      if (buffer === undefined) hash.update(source.read(pos, n));
-      else {
+      if (buffer === undefined) {
+        // A source made of parts (the original and its updates) is hashed part by part, not joined.
+        const parts = source.readParts === undefined ? [source.read(pos, n)] : source.readParts(pos, n);
+        if (parts.reduce((sum, part) => sum + part.length, 0) !== n) throw new PdfError('ERR_PDF_IO', 'the document became shorter while it was read');
+        for (const part of parts) hash.update(part);
+      } else {
         const got = source.readInto!(pos, buffer.subarray(0, n));
         if (got !== n) throw new PdfError('ERR_PDF_IO', 'the file became shorter while it was read');
         hash.update(buffer.subarray(0, n));

@@ -12,6 +12,12 @@ export interface ByteSource {
    * and returns how many, so a sequential reader (a ByteRange digest) reuses one buffer.
    */
   readInto?(offset: number, target: Uint8Array): number;
+  /**
+   * Optional: bytes `[offset, offset + length)` clamped to the source, as views of the parts the
+   * source is made of, in order — a reader that consumes them piece by piece (a digest) copies
+   * nothing, where `read` across two parts must join them.
+   */
+  readParts?(offset: number, length: number): readonly Uint8Array[];
 }
 
 /**
@@ -44,17 +50,30 @@ export function bytesSource(bytes: Uint8Array): ByteSource {
  */
 export function appendedBytes(base: ByteSource, tail: Uint8Array): ByteSource {
   const length = base.length + tail.length;
+  const range = (offset: number, count: number): [number, number] => {
+    const start = Math.max(0, Math.min(offset, length));
+    return [start, Math.max(start, Math.min(length, offset + Math.max(0, count)))];
+  };
   return {
     length,
     read(offset: number, count: number): Uint8Array {
-      const start = Math.max(0, Math.min(offset, length));
-      const end = Math.max(start, Math.min(length, offset + Math.max(0, count)));
+      const [start, end] = range(offset, count);
       if (end <= base.length) return base.read(start, end - start);
       if (start >= base.length) return tail.subarray(start - base.length, end - base.length);
       const out = new Uint8Array(end - start);
       out.set(base.read(start, base.length - start), 0);
       out.set(tail.subarray(0, end - base.length), base.length - start);
       return out;
+    },
+    readParts(offset: number, count: number): readonly Uint8Array[] {
+      const [start, end] = range(offset, count);
+      const parts: Uint8Array[] = [];
+      if (start < base.length) {
+        const n = Math.min(end, base.length) - start;
+        parts.push(...(base.readParts?.(start, n) ?? [base.read(start, n)]));
+      }
+      if (end > base.length) parts.push(tail.subarray(Math.max(start, base.length) - base.length, end - base.length));
+      return parts;
     },
   };
 }

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FileSource, PdfDocument, PdfError, bytesSource } from '../../src/pdf/index.js';
+import { FileSource, PdfDocument, PdfError, appendedBytes, bytesSource } from '../../src/pdf/index.js';
 import { writeBigPdf } from '../support/pdf-fixtures.js';
 import { tempDir } from '../support/tmp.js';
 
@@ -14,6 +14,23 @@ describe('ByteSource', () => {
     assert.deepEqual([...s.read(-2, 3)], [1]);
     assert.deepEqual([...s.read(9, 2)], []);
     assert.equal(s.length, 5);
+  });
+
+  it('appendedBytes: read and readParts give the bytes of the concatenation, clamped; readParts as views of the parts (nested)', () => {
+    const original = Uint8Array.from({ length: 100 }, (_, i) => i);
+    const first = Uint8Array.from({ length: 30 }, (_, i) => 100 + i);
+    const second = Uint8Array.from({ length: 20 }, (_, i) => 200 + i);
+    const joined = Uint8Array.from([...original, ...first, ...second]);
+    const s = appendedBytes(appendedBytes(bytesSource(original), first), second);
+    assert.equal(s.length, 150);
+    for (const [off, len] of [[0, 150], [-5, 20], [90, 50], [99, 2], [100, 30], [125, 100], [140, 5], [150, 3], [10, 0]] as const) {
+      const want = [...joined.subarray(Math.max(0, off), Math.max(0, Math.min(150, off + len)))];
+      assert.deepEqual([...s.read(off, len)], want, `read ${off}+${len}`);
+      const parts = s.readParts!(off, len);
+      assert.deepEqual(parts.flatMap((p) => [...p]), want, `readParts ${off}+${len}`);
+      for (const p of parts) assert.ok([original, first, second].some((b) => b.buffer === p.buffer), 'a view, not a copy');
+    }
+    assert.equal(s.readParts!(0, 150).length, 3);
   });
 
   it('FileSource reads the same bytes as the file, across block edges', (t) => {
