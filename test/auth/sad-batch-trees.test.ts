@@ -6,11 +6,11 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createAuditKey, verifyAuditLog, type AuditContext } from '../../src/audit/index.js';
-import { SadError, SadService, hashSadToken } from '../../src/auth/index.js';
+import { SadService, hashSadToken } from '../../src/auth/index.js';
 import { SadBatchTrees } from '../../src/auth/sad-batch-trees.js';
-import { insertCredential, insertUser, type Store } from '../../src/store/index.js';
+import type { Store } from '../../src/store/index.js';
 import {
   batchRoot,
   isBatchMember,
@@ -18,35 +18,23 @@ import {
 } from '../../src/transparency/index.js';
 import { fileReceiptSigner } from '../transparency/support/log-fixture.js';
 import { requireStore, storeKinds, testStores } from '../support/stores.js';
+import {
+  insertTestCredential,
+  insertTestUser,
+  isSadError,
+  sadBinding as binding,
+  sha256Of as h,
+} from './support/sad-fixtures.js';
 
-const SHA256 = '2.16.840.1.101.3.4.2.1';
 const auditKey = createAuditKey(randomBytes(32));
 // The transparency log's key signs the receipts (opened once for the file, closed after it).
 const logKey = fileReceiptSigner();
-const h = (label: string): Uint8Array =>
-  new Uint8Array(createHash('sha256').update(label).digest());
-const binding = {
-  userId: 'u1',
-  credentialId: 'c1',
-  clientId: 'k1',
-  hashAlgorithmOid: SHA256,
-} as const;
 const clock = { now: () => new Date('2026-12-07T08:00:00Z') };
 
 async function setup(store: Store): Promise<SadService> {
   await store.transaction(async (trx) => {
-    await insertUser(trx, { id: 'u1', username: 'u1', passwordHash: 'x', createdAt: 0 });
-    await insertCredential(trx, {
-      id: 'c1',
-      userId: 'u1',
-      keyRef: 'soft:c1',
-      backendKind: 'software',
-      certificateChain: [new Uint8Array([0x30, 0])],
-      pinHash: null,
-      multisign: 1000,
-      scal: 'SCAL2',
-      createdAt: 0,
-    });
+    await insertTestUser(trx, 'u1');
+    await insertTestCredential(trx, { id: 'c1', userId: 'u1', multisign: 1000 });
   });
   const audit: AuditContext = { key: auditKey, nodeId: 'node-a', clock };
   return new SadService({ store, clock, audit, receiptKey: () => Promise.resolve(logKey.signer) });
@@ -133,14 +121,14 @@ describe('the approved batch tree kept per SAD', () => {
           trees.proofs(store.db, hashSadToken(issued[0]!.sad), batchRoot(batches[1]!), [
             batches[0]![0]!,
           ]),
-          (e) => e instanceof SadError && e.code === 'ERR_SAD_BATCH_PROOF',
+          isSadError('ERR_SAD_BATCH_PROOF'),
         );
         // A hash the SAD does not list.
         await assert.rejects(
           trees.proofs(store.db, hashSadToken(issued[0]!.sad), batchRoot(batches[0]!), [
             h('other'),
           ]),
-          (e) => e instanceof SadError && e.code === 'ERR_SAD_HASH_NOT_AUTHORIZED',
+          isSadError('ERR_SAD_HASH_NOT_AUTHORIZED'),
         );
       });
     });

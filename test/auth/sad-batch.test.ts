@@ -6,10 +6,10 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createAuditKey, verifyAuditLog, type AuditContext } from '../../src/audit/index.js';
-import { SadError, SadService, hashSadToken, type SadErrorCode } from '../../src/auth/index.js';
-import { insertCredential, insertUser, type Store } from '../../src/store/index.js';
+import { SadService, hashSadToken } from '../../src/auth/index.js';
+import type { Store } from '../../src/store/index.js';
 import {
   batchProofs,
   batchRoot,
@@ -17,36 +17,24 @@ import {
 } from '../../src/transparency/index.js';
 import { fileReceiptSigner } from '../transparency/support/log-fixture.js';
 import { requireStore, storeKinds, testStores } from '../support/stores.js';
+import {
+  insertTestCredential,
+  insertTestUser,
+  isSadError,
+  sadBinding as binding,
+  sha256Of as h,
+} from './support/sad-fixtures.js';
 
-const SHA256 = '2.16.840.1.101.3.4.2.1';
 const auditKey = createAuditKey(randomBytes(32));
 // The transparency log's key signs the receipts (opened once for the file, closed after it).
 const logKey = fileReceiptSigner();
-const h = (label: string): Uint8Array =>
-  new Uint8Array(createHash('sha256').update(label).digest());
 const batch = ['d0', 'd1', 'd2', 'd3', 'd4'].map(h);
-const binding = {
-  userId: 'u1',
-  credentialId: 'c1',
-  clientId: 'k1',
-  hashAlgorithmOid: SHA256,
-} as const;
 const clock = { now: () => new Date('2026-12-07T05:00:00Z') };
 
 async function setup(store: Store, exactListMax?: number) {
   await store.transaction(async (trx) => {
-    await insertUser(trx, { id: 'u1', username: 'u1', passwordHash: 'x', createdAt: 0 });
-    await insertCredential(trx, {
-      id: 'c1',
-      userId: 'u1',
-      keyRef: 'soft:c1',
-      backendKind: 'software',
-      certificateChain: [new Uint8Array([0x30, 0])],
-      pinHash: null,
-      multisign: 10,
-      scal: 'SCAL2',
-      createdAt: 0,
-    });
+    await insertTestUser(trx, 'u1');
+    await insertTestCredential(trx, { id: 'c1', userId: 'u1' });
   });
   const audit: AuditContext = { key: auditKey, nodeId: 'node-a', clock };
   const sads = new SadService({
@@ -63,15 +51,6 @@ async function setup(store: Store, exactListMax?: number) {
     lifetimeSeconds: 300,
   });
   return { sads, sad };
-}
-
-function rejectsWith(code: SadErrorCode, text: RegExp) {
-  return (e: unknown): boolean => {
-    assert.ok(e instanceof SadError, String(e));
-    assert.equal(e.code, code);
-    assert.match(e.message, text);
-    return true;
-  };
 }
 
 async function remaining(store: Store, sad: string): Promise<number> {
@@ -143,17 +122,17 @@ describe('verifiable batches at the SAD', () => {
         const proofs = batchProofs(batch);
         await assert.rejects(
           sads.consume({ ...binding, sad, hashes: [h('outside')], proofs: [proofs[1]!] }),
-          rejectsWith('ERR_SAD_BATCH_PROOF', /hash 0 is not leaf 1 of the approved batch/),
+          isSadError('ERR_SAD_BATCH_PROOF', /hash 0 is not leaf 1 of the approved batch/),
         );
         // The batch as a client reordered it: d1 first. Its proof for leaf 0 does not lead to the approved root.
         const reordered = batchProofs([batch[1]!, batch[0]!, ...batch.slice(2)]);
         await assert.rejects(
           sads.consume({ ...binding, sad, hashes: [batch[1]!], proofs: [reordered[0]!] }),
-          rejectsWith('ERR_SAD_BATCH_PROOF', /not leaf 0 of the approved batch/),
+          isSadError('ERR_SAD_BATCH_PROOF', /not leaf 0 of the approved batch/),
         );
         await assert.rejects(
           sads.consume({ ...binding, sad, hashes: [batch[1]!, batch[2]!], proofs: [proofs[1]!] }),
-          rejectsWith('ERR_SAD_BATCH_PROOF', /one inclusion proof per hash/),
+          isSadError('ERR_SAD_BATCH_PROOF', /one inclusion proof per hash/),
         );
         assert.equal(await remaining(store, sad), 5);
         assert.equal((await store.db.selectFrom('batch_receipts').selectAll().execute()).length, 0);
@@ -173,7 +152,7 @@ describe('verifiable batches at the SAD', () => {
         const { sads, sad } = await setup(store, 3);
         await assert.rejects(
           sads.consume({ ...binding, sad, hashes: [batch[0]!] }),
-          rejectsWith(
+          isSadError(
             'ERR_SAD_BATCH_PROOF_REQUIRED',
             /holds 5 hashes; past 3 each hash needs its inclusion proof/,
           ),
@@ -186,7 +165,7 @@ describe('verifiable batches at the SAD', () => {
         );
         await assert.rejects(
           sads.consume({ ...binding, sad, hashes: [batch[0]!], proofs: [proofs[0]!] }),
-          rejectsWith('ERR_SAD_CONSUMED', /any more/),
+          isSadError('ERR_SAD_CONSUMED', /any more/),
         );
       });
     });

@@ -5,34 +5,28 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createAuditKey, verifyAuditLog, type AuditContext } from '../../src/audit/index.js';
-import { SadError, SadService } from '../../src/auth/index.js';
+import { SadService } from '../../src/auth/index.js';
 import { DbCaStore } from '../../src/pki/store/db-ca-store.js';
-import { insertCredential, insertUser, type Store } from '../../src/store/index.js';
+import type { Store } from '../../src/store/index.js';
 import { requireStore, storeKinds, testStores } from '../support/stores.js';
+import {
+  SHA256_OID,
+  insertTestCredential,
+  insertTestUser,
+  isSadError,
+  sha256Of as h,
+} from './support/sad-fixtures.js';
 
-const SHA256 = '2.16.840.1.101.3.4.2.1';
 const key = createAuditKey(randomBytes(32));
-const h = (label: string): Uint8Array => new Uint8Array(createHash('sha256').update(label).digest());
 const clock = { now: () => new Date('2026-03-01T10:00:00Z') };
 
 async function seed(store: Store, caStore: DbCaStore, credentials: Readonly<Record<string, string | undefined>>): Promise<void> {
   await store.transaction(async (trx) => {
-    await insertUser(trx, { id: 'u1', username: 'u1', passwordHash: 'x', createdAt: 0 });
+    await insertTestUser(trx, 'u1');
     for (const [id, serial] of Object.entries(credentials)) {
-      await insertCredential(trx, {
-        id,
-        userId: 'u1',
-        keyRef: `soft:${id}`,
-        backendKind: 'software',
-        certificateChain: [new Uint8Array([0x30, 0])],
-        pinHash: null,
-        multisign: 10,
-        scal: 'SCAL2',
-        createdAt: 0,
-        ...(serial !== undefined ? { certificateSerial: serial } : {}),
-      });
+      await insertTestCredential(trx, { id, userId: 'u1', certificateSerial: serial });
     }
   });
   for (const serial of Object.values(credentials)) {
@@ -60,7 +54,7 @@ describe('SadService.consume and revocations at the built-in CA (SAD-16)', () =>
       await seed(db.store, caStoreA, { c1: 'aa01', c2: 'aa02', legacy: undefined });
       const audit: AuditContext = { key, nodeId: 'node-a', clock };
       const sads = new SadService({ store: db.store, clock, audit });
-      const binding = (credentialId: string) => ({ userId: 'u1', credentialId, clientId: 'k1', hashAlgorithmOid: SHA256 });
+      const binding = (credentialId: string) => ({ userId: 'u1', credentialId, clientId: 'k1', hashAlgorithmOid: SHA256_OID });
       const issued = await Promise.all(
         ['c1', 'c2', 'legacy'].map(async (id) =>
           (await sads.issue({ ...binding(id), hashes: [h('1'), h('2')], numSignatures: 2, lifetimeSeconds: 300 })).sad,
@@ -72,11 +66,10 @@ describe('SadService.consume and revocations at the built-in CA (SAD-16)', () =>
       // Node B revokes c1's certificate at the CA only (the credential row stays 'active').
       await new DbCaStore({ store: nodeB }).revoke('aa01', { time: clock.now(), reason: 'keyCompromise' });
 
-      await assert.rejects(sads.consume({ ...binding('c1'), sad: sad1, hashes: [h('2')] }), (e: unknown) => {
-        assert.ok(e instanceof SadError);
-        assert.equal(e.code, 'ERR_SAD_CERTIFICATE_REVOKED');
-        return true;
-      });
+      await assert.rejects(
+        sads.consume({ ...binding('c1'), sad: sad1, hashes: [h('2')] }),
+        isSadError('ERR_SAD_CERTIFICATE_REVOKED'),
+      );
       // Nothing was consumed by the refused call.
       const left = await db.store.db.selectFrom('sads').select(['remaining']).where('credential_id', '=', 'c1').executeTakeFirstOrThrow();
       assert.equal(Number(left.remaining), 1);

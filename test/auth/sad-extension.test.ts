@@ -6,52 +6,25 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
-import type { Clock } from '../../src/core/clock.js';
+import { randomBytes } from 'node:crypto';
 import { createAuditKey, verifyAuditLog, type AuditContext } from '../../src/audit/index.js';
-import { SadError, SadService, hashSadToken, type SadErrorCode } from '../../src/auth/index.js';
-import { insertCredential, insertUser, setCredentialStatus, type Store } from '../../src/store/index.js';
+import { SadError, SadService, hashSadToken } from '../../src/auth/index.js';
+import { setCredentialStatus, type Store } from '../../src/store/index.js';
 import { requireStore, storeKinds, testStores } from '../support/stores.js';
+import {
+  SHA384_OID,
+  isSadError,
+  sadBinding as binding,
+  seedSadAccounts,
+  settableClock,
+  sha256Of as h,
+} from './support/sad-fixtures.js';
 
-const SHA256 = '2.16.840.1.101.3.4.2.1';
-const SHA384 = '2.16.840.1.101.3.4.2.2';
 const key = createAuditKey(randomBytes(32));
 
-function testClock(start: string): Clock & { advance(ms: number): void } {
-  let t = new Date(start).getTime();
-  return { now: () => new Date(t), advance: (ms) => void (t += ms) };
-}
-
-const h = (label: string): Uint8Array => new Uint8Array(createHash('sha256').update(label).digest());
-
-const binding: { userId: string; credentialId: string; clientId: string; hashAlgorithmOid: string } = { userId: 'u1', credentialId: 'c1', clientId: 'k1', hashAlgorithmOid: SHA256 };
-
-function rejectsWith(code: SadErrorCode) {
-  return (e: unknown): boolean => {
-    assert.ok(e instanceof SadError, String(e));
-    assert.equal(e.code, code);
-    return true;
-  };
-}
-
 async function setup(store: Store) {
-  await store.transaction(async (trx) => {
-    for (const id of ['u1', 'u2']) await insertUser(trx, { id, username: id, passwordHash: 'x', createdAt: 0 });
-    for (const [id, user] of [['c1', 'u1'], ['c2', 'u1'], ['c3', 'u2']] as const) {
-      await insertCredential(trx, {
-        id,
-        userId: user,
-        keyRef: `soft:${id}`,
-        backendKind: 'software',
-        certificateChain: [new Uint8Array([0x30, 0])],
-        pinHash: null,
-        multisign: 10,
-        scal: 'SCAL2',
-        createdAt: 0,
-      });
-    }
-  });
-  const clock = testClock('2026-03-01T10:00:00Z');
+  await seedSadAccounts(store);
+  const clock = settableClock('2026-03-01T10:00:00Z');
   const audit: AuditContext = { key, nodeId: 'node-a', clock };
   return { clock, audit, sads: new SadService({ store, clock, audit }) };
 }
@@ -77,19 +50,19 @@ describe('SadService.extend (CSC v2 §11.9 extendTransaction)', () => {
         assert.notEqual(next.sad, first.sad);
         assert.equal(next.numSignatures, 2);
         assert.equal(next.expiresAt.toISOString(), '2026-03-01T10:05:10.000Z');
-        await assert.rejects(sads.consume({ ...binding, sad: first.sad, hashes: [h('2')] }), rejectsWith('ERR_SAD_REVOKED'));
+        await assert.rejects(sads.consume({ ...binding, sad: first.sad, hashes: [h('2')] }), isSadError('ERR_SAD_REVOKED'));
         await assert.rejects(
           sads.extend({ ...binding, sad: first.sad, hashes: [h('2')], lifetimeSeconds: 300 }),
-          rejectsWith('ERR_SAD_REVOKED'),
+          isSadError('ERR_SAD_REVOKED'),
         );
         assert.deepEqual(await sads.consume({ ...binding, sad: next.sad, hashes: [h('2')] }), { remaining: 1 });
         // Hashes the first SAD listed are not carried into a successor that names others.
-        await assert.rejects(sads.consume({ ...binding, sad: next.sad, hashes: [h('1')] }), rejectsWith('ERR_SAD_CONSUMED'));
+        await assert.rejects(sads.consume({ ...binding, sad: next.sad, hashes: [h('1')] }), isSadError('ERR_SAD_CONSUMED'));
         assert.deepEqual(await sads.consume({ ...binding, sad: next.sad, hashes: [h('3')] }), { remaining: 0 });
         // Used up: nothing left to extend.
         await assert.rejects(
           sads.extend({ ...binding, sad: next.sad, hashes: [h('4')], lifetimeSeconds: 300 }),
-          rejectsWith('ERR_SAD_CONSUMED'),
+          isSadError('ERR_SAD_CONSUMED'),
         );
         const stored = await store.db.selectFrom('sads').select(['id_hash', 'predecessor_id', 'authorized_at', 'num_signatures']).where('id_hash', '=', hashSadToken(next.sad)).executeTakeFirstOrThrow();
         assert.deepEqual(new Uint8Array(stored.predecessor_id!), hashSadToken(first.sad));
@@ -113,19 +86,19 @@ describe('SadService.extend (CSC v2 §11.9 extendTransaction)', () => {
         await sads.consume({ ...binding, sad: first.sad, hashes: [h('1')] });
         await assert.rejects(
           sads.extend({ ...binding, sad: first.sad, hashes: [h('3'), h('4')], lifetimeSeconds: 300 }),
-          rejectsWith('ERR_SAD_COUNT_EXCEEDED'),
+          isSadError('ERR_SAD_COUNT_EXCEEDED'),
         );
         // Rolled back: the original SAD still signs its remaining hash.
         assert.equal(await liveSads(store, clock.now().getTime()), 1);
         // SAD-06: a hash already signed in the transaction cannot be named again.
         await assert.rejects(
           sads.extend({ ...binding, sad: first.sad, hashes: [h('1')], lifetimeSeconds: 300 }),
-          rejectsWith('ERR_SAD_CONSUMED'),
+          isSadError('ERR_SAD_CONSUMED'),
         );
         const next = await sads.extend({ ...binding, sad: first.sad, hashes: [h('3')], lifetimeSeconds: 300 });
         assert.equal(next.numSignatures, 1);
-        await assert.rejects(sads.consume({ ...binding, sad: next.sad, hashes: [h('1')] }), rejectsWith('ERR_SAD_CONSUMED'));
-        await assert.rejects(sads.consume({ ...binding, sad: next.sad, hashes: [h('2')] }), rejectsWith('ERR_SAD_HASH_NOT_AUTHORIZED'));
+        await assert.rejects(sads.consume({ ...binding, sad: next.sad, hashes: [h('1')] }), isSadError('ERR_SAD_CONSUMED'));
+        await assert.rejects(sads.consume({ ...binding, sad: next.sad, hashes: [h('2')] }), isSadError('ERR_SAD_HASH_NOT_AUTHORIZED'));
         await sads.consume({ ...binding, sad: next.sad, hashes: [h('3')] });
       });
 
@@ -136,7 +109,7 @@ describe('SadService.extend (CSC v2 §11.9 extendTransaction)', () => {
         const first = await sads.issue({ ...binding, hashes: [h('1'), h('2')], numSignatures: 2, lifetimeSeconds: 300 });
         await sads.consume({ ...binding, sad: first.sad, hashes: [h('1')] });
         const next = await sads.extend({ ...binding, sad: first.sad, lifetimeSeconds: 300 });
-        await assert.rejects(sads.consume({ ...binding, sad: next.sad, hashes: [h('1')] }), rejectsWith('ERR_SAD_CONSUMED'));
+        await assert.rejects(sads.consume({ ...binding, sad: next.sad, hashes: [h('1')] }), isSadError('ERR_SAD_CONSUMED'));
         assert.deepEqual(await sads.consume({ ...binding, sad: next.sad, hashes: [h('2')] }), { remaining: 0 });
       });
 
@@ -159,7 +132,7 @@ describe('SadService.extend (CSC v2 §11.9 extendTransaction)', () => {
         clock.advance(1);
         await assert.rejects(
           sads.extend({ ...binding, sad, hashes: [h('4')], lifetimeSeconds: 300 }),
-          rejectsWith('ERR_SAD_EXPIRED'),
+          isSadError('ERR_SAD_EXPIRED'),
         );
       });
 
@@ -171,22 +144,22 @@ describe('SadService.extend (CSC v2 §11.9 extendTransaction)', () => {
         const ext = (sad: string, over: Partial<typeof binding> = {}) =>
           sads.extend({ ...binding, ...over, sad, hashes: [h('2')], lifetimeSeconds: 60 });
         const live = await issue();
-        await assert.rejects(ext(live.sad, { userId: 'u2', credentialId: 'c3' }), rejectsWith('ERR_SAD_NOT_FOUND'));
-        await assert.rejects(ext(live.sad, { clientId: 'k2' }), rejectsWith('ERR_SAD_BINDING'));
-        await assert.rejects(ext(live.sad, { credentialId: 'c2' }), rejectsWith('ERR_SAD_BINDING'));
+        await assert.rejects(ext(live.sad, { userId: 'u2', credentialId: 'c3' }), isSadError('ERR_SAD_NOT_FOUND'));
+        await assert.rejects(ext(live.sad, { clientId: 'k2' }), isSadError('ERR_SAD_BINDING'));
+        await assert.rejects(ext(live.sad, { credentialId: 'c2' }), isSadError('ERR_SAD_BINDING'));
         await assert.rejects(
-          sads.extend({ ...binding, hashAlgorithmOid: SHA384, sad: live.sad, hashes: [new Uint8Array(48)], lifetimeSeconds: 60 }),
-          rejectsWith('ERR_SAD_ALGORITHM'),
+          sads.extend({ ...binding, hashAlgorithmOid: SHA384_OID, sad: live.sad, hashes: [new Uint8Array(48)], lifetimeSeconds: 60 }),
+          isSadError('ERR_SAD_ALGORITHM'),
         );
-        await assert.rejects(ext('forged-token'), rejectsWith('ERR_SAD_NOT_FOUND'));
+        await assert.rejects(ext('forged-token'), isSadError('ERR_SAD_NOT_FOUND'));
         await setCredentialStatus(store.db, 'c1', 'disabled');
-        await assert.rejects(ext(live.sad), rejectsWith('ERR_SAD_CREDENTIAL_UNUSABLE'));
+        await assert.rejects(ext(live.sad), isSadError('ERR_SAD_CREDENTIAL_UNUSABLE'));
         await setCredentialStatus(store.db, 'c1', 'active');
         const revoked = await issue();
         await sads.revoke({ sad: revoked.sad, userId: 'u1' });
-        await assert.rejects(ext(revoked.sad), rejectsWith('ERR_SAD_REVOKED'));
+        await assert.rejects(ext(revoked.sad), isSadError('ERR_SAD_REVOKED'));
         clock.advance(60_000);
-        await assert.rejects(ext(live.sad), rejectsWith('ERR_SAD_EXPIRED'));
+        await assert.rejects(ext(live.sad), isSadError('ERR_SAD_EXPIRED'));
         // Nothing was issued by any refusal.
         assert.equal((await store.db.selectFrom('sads').select('id_hash').execute()).length, 2);
       });
@@ -213,7 +186,7 @@ describe('SadService.extend (CSC v2 §11.9 extendTransaction)', () => {
           assert.equal(await liveSads(test.store, clock.now().getTime()), 1);
           // The winner signs; the live successor is the only SAD with count left for this run.
           const winner = (won[0] as PromiseFulfilledResult<{ sad: string }>).value.sad;
-          await assert.rejects(sads.consume({ ...binding, sad, hashes: [h(`r${run}`)] }), rejectsWith('ERR_SAD_REVOKED'));
+          await assert.rejects(sads.consume({ ...binding, sad, hashes: [h(`r${run}`)] }), isSadError('ERR_SAD_REVOKED'));
           await sads.revoke({ sad: winner, userId: 'u1' });
         }
       });

@@ -2,74 +2,30 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import type { Clock } from '../../src/core/clock.js';
 import { createAuditKey, verifyAuditLog, type AuditContext } from '../../src/audit/index.js';
-import { SadError, SadService, hashSadToken, type SadErrorCode } from '../../src/auth/index.js';
-import {
-  insertCredential,
-  insertUser,
-  setCredentialStatus,
-  setUserStatus,
-  type Store,
-} from '../../src/store/index.js';
+import { SadService, hashSadToken } from '../../src/auth/index.js';
+import { setCredentialStatus, setUserStatus, type Store } from '../../src/store/index.js';
 import { requireStore, storeKinds, testStores } from '../support/stores.js';
+import {
+  SHA384_OID,
+  isSadError,
+  sadBinding as binding,
+  seedSadAccounts,
+  settableClock,
+  sha256Of as h,
+} from './support/sad-fixtures.js';
 
-const SHA256 = '2.16.840.1.101.3.4.2.1';
-const SHA384 = '2.16.840.1.101.3.4.2.2';
 const key = createAuditKey(randomBytes(32));
 
-/** A settable clock for expiry tests. */
-function testClock(start: string): Clock & { advance(ms: number): void } {
-  let t = new Date(start).getTime();
-  return { now: () => new Date(t), advance: (ms) => void (t += ms) };
-}
-
-const h = (label: string): Uint8Array =>
-  new Uint8Array(createHash('sha256').update(label).digest());
-
-async function seedAccounts(store: Store): Promise<void> {
-  await store.transaction(async (trx) => {
-    for (const id of ['u1', 'u2'])
-      await insertUser(trx, { id, username: id, passwordHash: 'x', createdAt: 0 });
-    for (const [id, user] of [
-      ['c1', 'u1'],
-      ['c2', 'u1'],
-      ['c3', 'u2'],
-    ] as const) {
-      await insertCredential(trx, {
-        id,
-        userId: user,
-        keyRef: `soft:${id}`,
-        backendKind: 'software',
-        certificateChain: [new Uint8Array([0x30, 0])],
-        pinHash: null,
-        multisign: 10,
-        scal: 'SCAL2',
-        createdAt: 0,
-      });
-    }
-  });
-}
-
-function rejectsWith(code: SadErrorCode) {
-  return (e: unknown): boolean => {
-    assert.ok(e instanceof SadError, String(e));
-    assert.equal(e.code, code);
-    return true;
-  };
-}
-
-const binding = {
-  userId: 'u1',
-  credentialId: 'c1',
-  clientId: 'k1',
-  hashAlgorithmOid: SHA256,
-} as const;
-
-async function setup(store: Store, clock = testClock('2026-03-01T10:00:00Z')) {
-  await seedAccounts(store);
+async function setup(store: Store, clock = settableClock('2026-03-01T10:00:00Z')) {
+  await seedSadAccounts(store);
   const audit: AuditContext = { key, nodeId: 'node-a', clock };
   return { clock, audit, sads: new SadService({ store, clock, audit }) };
+}
+
+/** Issues a SAD under `binding` for these hashes, one signature each. */
+function issueFor(sads: SadService, hashes: Uint8Array[], lifetimeSeconds: number) {
+  return sads.issue({ ...binding, hashes, numSignatures: hashes.length, lifetimeSeconds });
 }
 
 describe('SadService', () => {
@@ -79,12 +35,7 @@ describe('SadService', () => {
         if (!(await requireStore(t, kind))) return;
         const { store } = await testStores(t)[kind]();
         const { sads } = await setup(store);
-        const { sad, expiresAt } = await sads.issue({
-          ...binding,
-          hashes: [h('1'), h('2')],
-          numSignatures: 2,
-          lifetimeSeconds: 300,
-        });
+        const { sad, expiresAt } = await issueFor(sads, [h('1'), h('2')], 300);
         assert.equal(expiresAt.toISOString(), '2026-03-01T10:05:00.000Z');
         assert.equal(Buffer.from(sad, 'base64url').length, 32);
         const stored = await store.db.selectFrom('sads').select('id_hash').execute();
@@ -100,7 +51,7 @@ describe('SadService', () => {
         });
         await assert.rejects(
           sads.consume({ ...binding, sad, hashes: [h('1')] }),
-          rejectsWith('ERR_SAD_CONSUMED'),
+          isSadError('ERR_SAD_CONSUMED'),
         );
         const trail = await store.db
           .selectFrom('audit_log')
@@ -123,15 +74,10 @@ describe('SadService', () => {
         if (!(await requireStore(t, kind))) return;
         const { store } = await testStores(t)[kind]();
         const { sads } = await setup(store);
-        const { sad } = await sads.issue({
-          ...binding,
-          hashes: [h('1'), h('2')],
-          numSignatures: 2,
-          lifetimeSeconds: 300,
-        });
+        const { sad } = await issueFor(sads, [h('1'), h('2')], 300);
         await assert.rejects(
           sads.consume({ ...binding, sad, hashes: [h('1'), h('3')] }),
-          rejectsWith('ERR_SAD_HASH_NOT_AUTHORIZED'),
+          isSadError('ERR_SAD_HASH_NOT_AUTHORIZED'),
         );
         assert.deepEqual(await sads.consume({ ...binding, sad, hashes: [h('1'), h('2')] }), {
           remaining: 0,
@@ -142,25 +88,20 @@ describe('SadService', () => {
         if (!(await requireStore(t, kind))) return;
         const { store } = await testStores(t)[kind]();
         const { sads } = await setup(store);
-        const { sad } = await sads.issue({
-          ...binding,
-          hashes: [h('1')],
-          numSignatures: 1,
-          lifetimeSeconds: 300,
-        });
+        const { sad } = await issueFor(sads, [h('1')], 300);
         await assert.rejects(
           sads.consume({ ...binding, sad, hashes: [h('1'), h('1')] }),
-          rejectsWith('ERR_SAD_HASH_INVALID'),
+          isSadError('ERR_SAD_HASH_INVALID'),
         );
         for (const len of [0, 31, 33]) {
           await assert.rejects(
             sads.consume({ ...binding, sad, hashes: [new Uint8Array(len)] }),
-            rejectsWith('ERR_SAD_HASH_INVALID'),
+            isSadError('ERR_SAD_HASH_INVALID'),
           );
         }
         await assert.rejects(
           sads.consume({ ...binding, sad, hashes: [] }),
-          rejectsWith('ERR_SAD_HASH_INVALID'),
+          isSadError('ERR_SAD_HASH_INVALID'),
         );
         await assert.rejects(
           sads.consume({
@@ -169,12 +110,12 @@ describe('SadService', () => {
             sad,
             hashes: [h('1').subarray(0, 20)],
           }),
-          rejectsWith('ERR_SAD_ALGORITHM'),
+          isSadError('ERR_SAD_ALGORITHM'),
         );
         await sads.consume({ ...binding, sad, hashes: [h('1')] });
         await assert.rejects(
           sads.consume({ ...binding, sad, hashes: [h('1')] }),
-          rejectsWith('ERR_SAD_CONSUMED'),
+          isSadError('ERR_SAD_CONSUMED'),
         );
       });
 
@@ -182,29 +123,24 @@ describe('SadService', () => {
         if (!(await requireStore(t, kind))) return;
         const { store } = await testStores(t)[kind]();
         const { sads } = await setup(store);
-        const { sad } = await sads.issue({
-          ...binding,
-          hashes: [h('1')],
-          numSignatures: 1,
-          lifetimeSeconds: 300,
-        });
+        const { sad } = await issueFor(sads, [h('1')], 300);
         await assert.rejects(
           sads.consume({ ...binding, credentialId: 'c2', sad, hashes: [h('1')] }),
-          rejectsWith('ERR_SAD_BINDING'),
+          isSadError('ERR_SAD_BINDING'),
         );
         // Another user's SAD is indistinguishable from an unknown one.
         await assert.rejects(
           sads.consume({ ...binding, userId: 'u2', credentialId: 'c3', sad, hashes: [h('1')] }),
-          rejectsWith('ERR_SAD_NOT_FOUND'),
+          isSadError('ERR_SAD_NOT_FOUND'),
         );
         await assert.rejects(
           sads.consume({ ...binding, clientId: 'k2', sad, hashes: [h('1')] }),
-          rejectsWith('ERR_SAD_BINDING'),
+          isSadError('ERR_SAD_BINDING'),
         );
         const h384 = new Uint8Array(createHash('sha384').update('1').digest());
         await assert.rejects(
-          sads.consume({ ...binding, hashAlgorithmOid: SHA384, sad, hashes: [h384] }),
-          rejectsWith('ERR_SAD_ALGORITHM'),
+          sads.consume({ ...binding, hashAlgorithmOid: SHA384_OID, sad, hashes: [h384] }),
+          isSadError('ERR_SAD_ALGORITHM'),
         );
         await assert.rejects(
           sads.consume({
@@ -212,11 +148,11 @@ describe('SadService', () => {
             sad: randomBytes(32).toString('base64url'),
             hashes: [h('1')],
           }),
-          rejectsWith('ERR_SAD_NOT_FOUND'),
+          isSadError('ERR_SAD_NOT_FOUND'),
         );
         await assert.rejects(
           sads.consume({ ...binding, sad: sad.slice(0, -2), hashes: [h('1')] }),
-          rejectsWith('ERR_SAD_NOT_FOUND'),
+          isSadError('ERR_SAD_NOT_FOUND'),
         );
         // None of the refusals consumed anything.
         assert.deepEqual(await sads.consume({ ...binding, sad, hashes: [h('1')] }), {
@@ -228,22 +164,17 @@ describe('SadService', () => {
         if (!(await requireStore(t, kind))) return;
         const { store } = await testStores(t)[kind]();
         const { sads, clock } = await setup(store);
-        const { sad } = await sads.issue({
-          ...binding,
-          hashes: [h('1'), h('2')],
-          numSignatures: 2,
-          lifetimeSeconds: 60,
-        });
+        const { sad } = await issueFor(sads, [h('1'), h('2')], 60);
         clock.advance(59_999);
         await sads.consume({ ...binding, sad, hashes: [h('1')] });
         clock.advance(1);
         await assert.rejects(
           sads.consume({ ...binding, sad, hashes: [h('2')] }),
-          rejectsWith('ERR_SAD_EXPIRED'),
+          isSadError('ERR_SAD_EXPIRED'),
         );
         await assert.rejects(
           sads.extend({ ...binding, sad, lifetimeSeconds: 60 }),
-          rejectsWith('ERR_SAD_EXPIRED'),
+          isSadError('ERR_SAD_EXPIRED'),
         );
       });
 
@@ -251,19 +182,14 @@ describe('SadService', () => {
         if (!(await requireStore(t, kind))) return;
         const { store } = await testStores(t)[kind]();
         const { sads, clock } = await setup(store);
-        const { sad } = await sads.issue({
-          ...binding,
-          hashes: [h('1')],
-          numSignatures: 1,
-          lifetimeSeconds: 60,
-        });
+        const { sad } = await issueFor(sads, [h('1')], 60);
         await assert.rejects(
           sads.extend({ ...binding, clientId: 'k2', sad, lifetimeSeconds: 60 }),
-          rejectsWith('ERR_SAD_BINDING'),
+          isSadError('ERR_SAD_BINDING'),
         );
         await assert.rejects(
           sads.extend({ ...binding, sad, lifetimeSeconds: 601 }),
-          rejectsWith('ERR_SAD_REQUEST_INVALID'),
+          isSadError('ERR_SAD_REQUEST_INVALID'),
         );
         clock.advance(50_000);
         const next = await sads.extend({ ...binding, sad, lifetimeSeconds: 60 });
@@ -277,25 +203,15 @@ describe('SadService', () => {
         if (!(await requireStore(t, kind))) return;
         const { store } = await testStores(t)[kind]();
         const { sads } = await setup(store);
-        const { sad } = await sads.issue({
-          ...binding,
-          hashes: [h('1')],
-          numSignatures: 1,
-          lifetimeSeconds: 60,
-        });
+        const { sad } = await issueFor(sads, [h('1')], 60);
         await sads.revoke({ sad, userId: 'u2' });
         await sads.revoke({ sad: 'nonsense', userId: 'u1' });
-        const { sad: other } = await sads.issue({
-          ...binding,
-          hashes: [h('1')],
-          numSignatures: 1,
-          lifetimeSeconds: 60,
-        });
+        const { sad: other } = await issueFor(sads, [h('1')], 60);
         await sads.consume({ ...binding, sad: other, hashes: [h('1')] });
         await sads.revoke({ sad, userId: 'u1' });
         await assert.rejects(
           sads.consume({ ...binding, sad, hashes: [h('1')] }),
-          rejectsWith('ERR_SAD_REVOKED'),
+          isSadError('ERR_SAD_REVOKED'),
         );
       });
 
@@ -303,22 +219,17 @@ describe('SadService', () => {
         if (!(await requireStore(t, kind))) return;
         const { store } = await testStores(t)[kind]();
         const { sads } = await setup(store);
-        const { sad } = await sads.issue({
-          ...binding,
-          hashes: [h('1')],
-          numSignatures: 1,
-          lifetimeSeconds: 60,
-        });
+        const { sad } = await issueFor(sads, [h('1')], 60);
         await setCredentialStatus(store.db, 'c1', 'disabled');
         await assert.rejects(
           sads.consume({ ...binding, sad, hashes: [h('1')] }),
-          rejectsWith('ERR_SAD_CREDENTIAL_UNUSABLE'),
+          isSadError('ERR_SAD_CREDENTIAL_UNUSABLE'),
         );
         await setCredentialStatus(store.db, 'c1', 'active');
         await setUserStatus(store.db, 'u1', 'disabled');
         await assert.rejects(
           sads.consume({ ...binding, sad, hashes: [h('1')] }),
-          rejectsWith('ERR_SAD_CREDENTIAL_UNUSABLE'),
+          isSadError('ERR_SAD_CREDENTIAL_UNUSABLE'),
         );
         await setUserStatus(store.db, 'u1', 'active');
         await sads.consume({ ...binding, sad, hashes: [h('1')] });
@@ -361,7 +272,7 @@ describe('SadService', () => {
             numSignatures: 1001,
             lifetimeSeconds: 60,
           }),
-          rejectsWith('ERR_SAD_HASH_INVALID'),
+          isSadError('ERR_SAD_HASH_INVALID'),
         );
       });
 
@@ -372,14 +283,14 @@ describe('SadService', () => {
         const base = { ...binding, hashes: [h('1')], numSignatures: 1, lifetimeSeconds: 60 };
         await assert.rejects(
           sads.issue({ ...base, credentialId: 'c3' }),
-          rejectsWith('ERR_SAD_BINDING'),
+          isSadError('ERR_SAD_BINDING'),
         );
         await assert.rejects(
           sads.issue({ ...base, credentialId: 'nope' }),
-          rejectsWith('ERR_SAD_BINDING'),
+          isSadError('ERR_SAD_BINDING'),
         );
         await setCredentialStatus(store.db, 'c1', 'revoked');
-        await assert.rejects(sads.issue(base), rejectsWith('ERR_SAD_CREDENTIAL_UNUSABLE'));
+        await assert.rejects(sads.issue(base), isSadError('ERR_SAD_CREDENTIAL_UNUSABLE'));
         assert.equal((await store.db.selectFrom('sads').selectAll().execute()).length, 0);
         await sads.issue({ ...base, credentialId: 'c2' });
       });
@@ -392,20 +303,20 @@ describe('SadService', () => {
         for (const numSignatures of [1, 0, -1, 1.5, 1e9]) {
           await assert.rejects(
             sads.issue({ ...base, numSignatures }),
-            rejectsWith('ERR_SAD_REQUEST_INVALID'),
+            isSadError('ERR_SAD_REQUEST_INVALID'),
           );
         }
         await assert.rejects(
           sads.issue({ ...base, numSignatures: 2, lifetimeSeconds: 0 }),
-          rejectsWith('ERR_SAD_REQUEST_INVALID'),
+          isSadError('ERR_SAD_REQUEST_INVALID'),
         );
         await assert.rejects(
           sads.issue({ ...base, hashes: [h('1'), h('1')], numSignatures: 2 }),
-          rejectsWith('ERR_SAD_HASH_INVALID'),
+          isSadError('ERR_SAD_HASH_INVALID'),
         );
         await assert.rejects(
-          sads.issue({ ...base, hashAlgorithmOid: SHA384, numSignatures: 2 }),
-          rejectsWith('ERR_SAD_HASH_INVALID'),
+          sads.issue({ ...base, hashAlgorithmOid: SHA384_OID, numSignatures: 2 }),
+          isSadError('ERR_SAD_HASH_INVALID'),
         );
         assert.equal((await store.db.selectFrom('sads').selectAll().execute()).length, 0);
       });
@@ -418,12 +329,7 @@ describe('SadService', () => {
         const runs = 5;
         for (let run = 0; run < runs; run++) {
           const hashes = Array.from({ length: 10 }, (_, i) => h(`doc-${run}-${i}`));
-          const { sad } = await sads.issue({
-            ...binding,
-            hashes,
-            numSignatures: 10,
-            lifetimeSeconds: 300,
-          });
+          const { sad } = await issueFor(sads, hashes, 300);
           const results = await Promise.allSettled(
             Array.from({ length: 100 }, (_, i) =>
               (i % 2 === 0 ? sads : other).consume({ ...binding, sad, hashes: [hashes[i % 10]!] }),
@@ -435,7 +341,7 @@ describe('SadService', () => {
             [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
           );
           for (const r of results) {
-            if (r.status === 'rejected') rejectsWith('ERR_SAD_CONSUMED')(r.reason);
+            if (r.status === 'rejected') isSadError('ERR_SAD_CONSUMED')(r.reason);
           }
           const row = await test.store.db
             .selectFrom('sads')
@@ -455,12 +361,7 @@ describe('SadService', () => {
         const { clock, audit, sads } = await setup(test.store);
         const other = new SadService({ store: await test.connectAgain(), clock, audit });
         const hs = [h('a'), h('b'), h('c'), h('d')];
-        const { sad } = await sads.issue({
-          ...binding,
-          hashes: hs,
-          numSignatures: 4,
-          lifetimeSeconds: 300,
-        });
+        const { sad } = await issueFor(sads, hs, 300);
         const pairs = [
           [0, 1],
           [1, 2],
