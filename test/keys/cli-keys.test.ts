@@ -24,6 +24,43 @@ function signet(args: readonly string[]): {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** The key is kept in a keystore directory, encrypted under the KEK in kekFile. */
+const inKeystore = (keystore: string, kekFile: string): string[] => [
+  '--keystore',
+  keystore,
+  '--kek-file',
+  kekFile,
+];
+
+/** The key is kept on a SoftHSM token, logged into with the PIN in pinFile. */
+const onToken = (hsm: TestToken, pinFile: string): string[] => [
+  '--pkcs11-module',
+  softhsmModule,
+  '--token',
+  hsm.label,
+  '--pin-file',
+  pinFile,
+];
+
+/** `signet keys generate` of one key, kept `where`; `more` options follow. */
+function generateKey(
+  where: readonly string[],
+  label: string,
+  algorithm: string,
+  ...more: string[]
+): ReturnType<typeof signet> {
+  return signet([
+    'keys',
+    'generate',
+    ...where,
+    '--label',
+    label,
+    '--algorithm',
+    algorithm,
+    ...more,
+  ]);
+}
+
 let dir = '';
 let token: TestToken | undefined;
 before(() => {
@@ -39,22 +76,15 @@ describe('signet keys', () => {
     writeFileSync(kekFile, randomBytes(32).toString('hex'));
     const keystore = join(dir, 'keystore');
     const req = join(dir, 'ks-req.pem');
-    const r = signet([
-      'keys',
-      'generate',
-      '--keystore',
-      keystore,
-      '--kek-file',
-      kekFile,
-      '--label',
+    const r = generateKey(
+      inKeystore(keystore, kekFile),
       'cli-ec',
-      '--algorithm',
       'EC-P256',
       '--csr-subject',
       'CN=Alice Example,O=Signet,C=DE',
       '-o',
       req,
-    ]);
+    );
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, 'keystore:cli-ec\n');
     const check = runTool('openssl', [
@@ -70,7 +100,7 @@ describe('signet keys', () => {
     assert.equal(check.status, 0, check.stderr);
     assert.match(`${check.stdout}${check.stderr}`, /verify OK/i);
     assert.match(check.stdout, /subject=C=DE,O=Signet,CN=Alice Example/);
-    const l = signet(['keys', 'list', '--keystore', keystore, '--kek-file', kekFile]);
+    const l = signet(['keys', 'list', ...inKeystore(keystore, kekFile)]);
     assert.equal(l.status, 0, l.stderr);
     assert.equal(l.stdout, 'keystore:cli-ec\n');
     // No plaintext key material anywhere in the keystore directory.
@@ -83,24 +113,15 @@ describe('signet keys', () => {
     const pinFile = join(dir, 'pin');
     writeFileSync(pinFile, `${token.pin}\n`);
     const req = join(dir, 'hsm-req.pem');
-    const r = signet([
-      'keys',
-      'generate',
-      '--pkcs11-module',
-      softhsmModule,
-      '--token',
-      token.label,
-      '--pin-file',
-      pinFile,
-      '--label',
+    const r = generateKey(
+      onToken(token, pinFile),
       'cli-rsa',
-      '--algorithm',
       'RSA-2048',
       '--csr-subject',
       'CN=HSM Key',
       '-o',
       req,
-    ]);
+    );
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, 'pkcs11:token=cli-token;object=cli-rsa\n');
     const check = runTool('openssl', ['req', '-in', req, '-verify', '-noout', '-text']);
@@ -114,38 +135,24 @@ describe('signet keys', () => {
     // Every kind of request the token writes verifies: RSA-3072 and the EC curves too.
     for (const algorithm of ['RSA-3072', 'EC-P256', 'EC-P384']) {
       const out = join(dir, `hsm-${algorithm}.pem`);
-      const g = signet(['keys', 'generate', '--pkcs11-module', softhsmModule, '--token', token.label, '--pin-file', pinFile, '--label', `cli-${algorithm}`, '--algorithm', algorithm, '--csr-subject', `CN=HSM ${algorithm}`, '-o', out]);
+      const g = generateKey(
+        onToken(token, pinFile),
+        `cli-${algorithm}`,
+        algorithm,
+        '--csr-subject',
+        `CN=HSM ${algorithm}`,
+        '-o',
+        out,
+      );
       assert.equal(g.status, 0, g.stderr);
       const v = runTool('openssl', ['req', '-in', out, '-verify', '-noout']);
       assert.match(v.stdout + v.stderr, /self-signature verify OK/, `${algorithm}: ${v.stdout}${v.stderr}`);
     }
-    const again = signet([
-      'keys',
-      'generate',
-      '--pkcs11-module',
-      softhsmModule,
-      '--token',
-      token.label,
-      '--pin-file',
-      pinFile,
-      '--label',
-      'cli-rsa',
-      '--algorithm',
-      'EC-P384',
-    ]);
+    const again = generateKey(onToken(token, pinFile), 'cli-rsa', 'EC-P384');
     assert.equal(again.status, 1);
     assert.match(again.stderr, /^error: ERR_KEY_EXISTS: /);
     writeFileSync(pinFile, 'wrong');
-    const wrong = signet([
-      'keys',
-      'list',
-      '--pkcs11-module',
-      softhsmModule,
-      '--token',
-      token.label,
-      '--pin-file',
-      pinFile,
-    ]);
+    const wrong = signet(['keys', 'list', ...onToken(token, pinFile)]);
     assert.equal(wrong.status, 1);
     assert.match(wrong.stderr, /^error: ERR_KEY_PIN: /);
     assert.ok(!wrong.stderr.includes('wrong'), 'the PIN is not echoed');
@@ -155,50 +162,25 @@ describe('signet keys', () => {
     const kekFile = join(dir, 'kek2');
     writeFileSync(kekFile, randomBytes(32).toString('hex'));
     const keystore = join(dir, 'keystore2');
-    const bad = signet([
-      'keys',
-      'generate',
-      '--keystore',
-      keystore,
-      '--kek-file',
-      kekFile,
-      '--label',
-      'x',
-      '--algorithm',
-      'RSA-1024',
-    ]);
+    const bad = generateKey(inKeystore(keystore, kekFile), 'x', 'RSA-1024');
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /^error: ERR_CLI_USAGE: /);
-    const both = signet([
-      'keys',
-      'generate',
-      '--keystore',
-      keystore,
-      '--pkcs11-module',
-      softhsmModule,
-      '--label',
+    const both = generateKey(
+      ['--keystore', keystore, '--pkcs11-module', softhsmModule],
       'x',
-      '--algorithm',
       'EC-P256',
-    ]);
+    );
     assert.equal(both.status, 2);
-    const subject = signet([
-      'keys',
-      'generate',
-      '--keystore',
-      keystore,
-      '--kek-file',
-      kekFile,
-      '--label',
+    const subject = generateKey(
+      inKeystore(keystore, kekFile),
       'y',
-      '--algorithm',
       'EC-P256',
       '--csr-subject',
       'XX=nope',
-    ]);
+    );
     assert.equal(subject.status, 1);
     assert.match(subject.stderr, /^error: ERR_KEY_SPEC_UNSUPPORTED: invalid subject/);
-    const l = signet(['keys', 'list', '--keystore', keystore, '--kek-file', kekFile]);
+    const l = signet(['keys', 'list', ...inKeystore(keystore, kekFile)]);
     assert.equal(l.stdout, '', 'no key was generated');
   });
 });
