@@ -4,7 +4,21 @@
  * system: no reader ever sees half a file), or a spool — that temporary file written already in
  * phase one (original ‖ update with a zeroed /Contents), so only /Contents is written in place.
  */
-import { closeSync, copyFileSync, fstatSync, openSync, renameSync, rmSync, writeSync, writevSync } from 'node:fs';
+import {
+  close,
+  closeSync,
+  copyFileSync,
+  fstatSync,
+  open as openFile,
+  openSync,
+  rename as renameFile,
+  renameSync,
+  rm as removeFile,
+  rmSync,
+  writeSync,
+  writev,
+  writevSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { copyFile, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import type { ByteSource } from '../pdf/index.js';
@@ -66,19 +80,17 @@ export async function writeFileAtomically(
 ): Promise<void> {
   const tmp = temporaryPathFor(path);
   const tail = parts instanceof Uint8Array ? [parts] : parts;
+  if (original instanceof Uint8Array) return writeBytesAtomically(tmp, path, [original, ...tail]);
   try {
     if (typeof original === 'string') await copyFile(original, tmp);
     const handle = await open(tmp, typeof original === 'string' ? 'a' : 'w');
     try {
-      if (original instanceof Uint8Array) await writeAllAsync(handle, [original, ...tail]);
-      else {
-        if (typeof original !== 'string') {
-          for (let pos = 0; pos < original.length; pos += CHUNK) {
-            await writeAllAsync(handle, [original.read(pos, Math.min(CHUNK, original.length - pos))]);
-          }
+      if (typeof original !== 'string') {
+        for (let pos = 0; pos < original.length; pos += CHUNK) {
+          await writeAllAsync(handle, [original.read(pos, Math.min(CHUNK, original.length - pos))]);
         }
-        await writeAllAsync(handle, tail);
       }
+      await writeAllAsync(handle, tail);
     } finally {
       await handle.close();
     }
@@ -87,6 +99,53 @@ export async function writeFileAtomically(
     await rm(tmp, { force: true });
     throw err;
   }
+}
+
+/**
+ * `parts` written to `tmp` and renamed to `path` with the callback forms of open, writev, close
+ * and rename (still one trip through the libuv pool each): fs/promises wraps every file in a
+ * FileHandle and every call in its own promise, which cost the event loop about twice as much per
+ * small file (issue 19: 500 files of 30 KB, 24 → 14 ms of the calling thread, 74 → 58 ms of the
+ * process). A failure removes the temporary file and rejects with the first error.
+ */
+function writeBytesAtomically(tmp: string, path: string, parts: readonly Uint8Array[]): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const fail = (err: NodeJS.ErrnoException): void => removeFile(tmp, { force: true }, () => reject(err));
+    openFile(tmp, 'w', (err, fd) => {
+      if (err !== null) return fail(err);
+      const done = (err: NodeJS.ErrnoException | null): void =>
+        close(fd, (closeErr) => {
+          const first = err ?? closeErr;
+          if (first !== null) return fail(first);
+          renameFile(tmp, path, (renameErr) => (renameErr === null ? resolve() : fail(renameErr)));
+        });
+      // A short writev (possible, if rare, on a regular file) is resumed with what is left.
+      const write = (rest: readonly Uint8Array[]): void =>
+        writev(fd, rest as Uint8Array[], (err, written) => {
+          if (err !== null) return done(err);
+          const left = remainingAfter(rest, written);
+          if (left.length === 0) return done(null);
+          write(left);
+        });
+      const nonEmpty = parts.filter((p) => p.length > 0);
+      if (nonEmpty.length === 0) done(null);
+      else write(nonEmpty);
+    });
+  });
+}
+
+/** What of `parts` is left after the first `written` bytes. */
+function remainingAfter(parts: readonly Uint8Array[], written: number): Uint8Array[] {
+  const left: Uint8Array[] = [];
+  for (const part of parts) {
+    if (written >= part.length) {
+      written -= part.length;
+      continue;
+    }
+    left.push(written > 0 ? part.subarray(written) : part);
+    written = 0;
+  }
+  return left;
 }
 
 /**
