@@ -14,6 +14,7 @@ import {
   findSadForUse,
   findUserById,
   insertBatchReceipts,
+  insertLogLeaves,
   insertSad,
   listSadBatchReceipts,
   revokeSadRow,
@@ -24,10 +25,10 @@ import {
 } from '../store/index.js';
 import { appendAudit, appendAuditNow, type AuditContext } from '../audit/index.js';
 import {
-  appendSignatureLeaves,
   batchRoot,
   isBatchMember,
   signReceipt,
+  signatureLeafRows,
   type BatchProof,
   type Receipt,
   type ReceiptSigner,
@@ -424,7 +425,8 @@ export class SadService {
    * the SAD (sads-repository.ts consumeSadHashes; the returned row decides, never an earlier
    * read), every hash marked used with its row count checked, and the batch proofs checked against
    * the returned row; any refusal throws and rolls the transaction back. Then one
-   * transparency-log leaf per hash in the same transaction (issue 21: no signature without its leaf).
+   * transparency-log leaf per hash in the same transaction (issue 21: no signature without its
+   * leaf), on PostgreSQL in the consuming statement for one hash.
    */
   async #consumeIn(
     trx: Db,
@@ -441,26 +443,29 @@ export class SadService {
       hashAlgorithmOid: request.hashAlgorithmOid,
       now,
     };
-    const consumed = await consumeSadHashes(trx, use, hashes);
+    // Issue 21: one transparency-log leaf per hash in the same transaction (no signature without
+    // its leaf); a one-hash call on PostgreSQL queues it in the consuming statement itself.
+    const leaves = this.#signatureLog
+      ? signatureLeafRows({
+          userId: request.userId,
+          credentialId: request.credentialId,
+          certificateSerial: request.certificateSerial ?? '',
+          hashAlgorithmOid: request.hashAlgorithmOid,
+          // In the request's order (the signatures' order), not the sorted one.
+          hashes: request.hashes,
+          signedAt: now,
+          clientId: request.clientId,
+          sadIdHash: idHash,
+          ...(request.traceId !== undefined ? { traceId: request.traceId } : {}),
+        })
+      : [];
+    const consumed = await consumeSadHashes(trx, use, hashes, leaves.length === 1 ? leaves[0] : undefined);
     if (consumed === undefined) throw await this.#refusal(trx, idHash, hashes, now, request);
     const row = consumed.row;
     checkBatchProofs(row, request, this.#exactListMax);
     if (consumed.marked !== hashes.length) throw await hashRefusal(trx, idHash, hashes);
-    const remaining = row.remaining;
-    if (!this.#signatureLog) return { row, remaining };
-    await appendSignatureLeaves(trx, {
-      userId: request.userId,
-      credentialId: request.credentialId,
-      certificateSerial: request.certificateSerial ?? '',
-      hashAlgorithmOid: request.hashAlgorithmOid,
-      // In the request's order (the signatures' order), not the sorted one.
-      hashes: request.hashes,
-      signedAt: now,
-      clientId: request.clientId,
-      sadIdHash: idHash,
-      ...(request.traceId !== undefined ? { traceId: request.traceId } : {}),
-    });
-    return { row, remaining };
+    if (leaves.length > 0 && !consumed.leafQueued) await insertLogLeaves(trx, leaves);
+    return { row, remaining: row.remaining };
   }
 
   /**

@@ -6,6 +6,7 @@ import type { UpdateQueryBuilder, UpdateResult } from 'kysely';
 import { isPostgres, preparedQuery } from './prepared-query.js';
 import type { Db } from './store.js';
 import type { Database, SadsTable } from './schema.js';
+import type { NewLogLeaf } from './transparency-log-repository.js';
 
 /** A stored SAD (its id is the SHA-256 of the token). */
 export type SadRow = Readonly<SadsTable>;
@@ -176,10 +177,14 @@ export interface SadUse {
   readonly now: number;
 }
 
-/** A SAD consumed for some hashes: the row as it stands after the decrement, and how many hashes were marked used. */
+/**
+ * A SAD consumed for some hashes: the row as it stands after the decrement, how many hashes were
+ * marked used, and whether the given transparency-log leaf was queued with them.
+ */
 export interface SadConsumption {
   readonly row: SadRow;
   readonly marked: number;
+  readonly leafQueued: boolean;
 }
 
 /**
@@ -199,20 +204,30 @@ export async function consumeSadHashes(
   trx: Db,
   use: SadUse,
   hashes: readonly Uint8Array[],
+  /**
+   * The transparency-log leaf of the one hash, queued by the same statement on PostgreSQL (one
+   * round trip less; `leafQueued` says so) and only when the SAD's UPDATE returned its row.
+   */
+  leaf?: NewLogLeaf,
 ): Promise<SadConsumption | undefined> {
   if (hashes.length === 1 && isPostgres(trx)) {
+    const hash = hashes[0] as Uint8Array;
     const row = (
-      await consumeOneHash(
-        trx, use.idHash, use.now, use.userId, use.credentialId, use.clientId, use.hashAlgorithmOid, hashes[0] as Uint8Array,
-      )
+      leaf === undefined
+        ? await consumeOneHash(trx, use.idHash, use.now, use.userId, use.credentialId, use.clientId, use.hashAlgorithmOid, hash)
+        : await consumeOneHashWithLeaf(
+            trx, use.idHash, use.now, use.userId, use.credentialId, use.clientId, use.hashAlgorithmOid, hash,
+            leaf.user_id, leaf.credential_id, leaf.certificate_serial, leaf.hash_algorithm_oid, leaf.dtbs_hash,
+            leaf.signed_at, leaf.client_id, leaf.sad_id, leaf.trace_id, leaf.leaf_hash,
+          )
     ).rows[0];
-    return row === undefined ? undefined : { row: toSadRow(row), marked: Number(row.marked ?? 0) };
+    return row === undefined ? undefined : { row: toSadRow(row), marked: Number(row.marked ?? 0), leafQueued: leaf !== undefined };
   }
   const row = (
     await consumeCount(trx, use.idHash, hashes.length, use.now, use.userId, use.credentialId, use.clientId, use.hashAlgorithmOid)
   ).rows[0];
   if (row === undefined) return undefined;
-  return { row: toSadRow(row), marked: await markSadHashesUsed(trx, use.idHash, hashes) };
+  return { row: toSadRow(row), marked: await markSadHashesUsed(trx, use.idHash, hashes), leafQueued: false };
 }
 
 /** A returned `sads` row with the driver's types made plain (BLOBs as Uint8Array, bigints as numbers). */
@@ -286,24 +301,69 @@ const consumeCount = preparedQuery(
   ) => consumableSad(trx.updateTable('sads'), idHash, n, now, userId, credentialId, clientId, hashAlgorithmOid).returningAll(),
 );
 
+/** The one-hash consumption on PostgreSQL: both UPDATEs as data-modifying WITHs. */
+function consumeOneHashQuery(
+  trx: Db, idHash: Uint8Array, now: number,
+  userId: string, credentialId: string, clientId: string, hashAlgorithmOid: string, hash: Uint8Array,
+) {
+  return trx
+    .with('consumed', (db) =>
+      consumableSad(db.updateTable('sads'), idHash, 1, now, userId, credentialId, clientId, hashAlgorithmOid).returningAll(),
+    )
+    .with('marked', (db) =>
+      db
+        .updateTable('sad_hashes')
+        .set({ used: 1 })
+        .where('sad_id', '=', idHash)
+        .where('hash', '=', hash)
+        .where('used', '=', 0)
+        .where((eb) => eb.exists(eb.selectFrom('consumed').select('consumed.id_hash')))
+        .returning('used'),
+    );
+}
+
 const consumeOneHash = preparedQuery(
   (
     trx: Db, idHash: Uint8Array, now: number,
     userId: string, credentialId: string, clientId: string, hashAlgorithmOid: string, hash: Uint8Array,
   ) =>
-    trx
-      .with('consumed', (db) =>
-        consumableSad(db.updateTable('sads'), idHash, 1, now, userId, credentialId, clientId, hashAlgorithmOid).returningAll(),
-      )
-      .with('marked', (db) =>
+    consumeOneHashQuery(trx, idHash, now, userId, credentialId, clientId, hashAlgorithmOid, hash)
+      .selectFrom('consumed')
+      .selectAll('consumed')
+      .select((eb) => eb.selectFrom('marked').select((m) => m.fn.countAll<number>().as('n')).as('marked')),
+);
+
+// The same with the hash's transparency-log leaf queued by a third WITH, from the consumed row
+// (none when the SAD's UPDATE matched nothing); the caller still rolls back on any refusal.
+const consumeOneHashWithLeaf = preparedQuery(
+  (
+    trx: Db, idHash: Uint8Array, now: number,
+    userId: string, credentialId: string, clientId: string, hashAlgorithmOid: string, hash: Uint8Array,
+    leafUserId: string, leafCredentialId: string, certificateSerial: string, leafHashAlgorithmOid: string,
+    dtbsHash: string, signedAt: number, leafClientId: string, sadId: string, traceId: string | null, leafHash: Uint8Array,
+  ) =>
+    consumeOneHashQuery(trx, idHash, now, userId, credentialId, clientId, hashAlgorithmOid, hash)
+      .with('queued', (db) =>
         db
-          .updateTable('sad_hashes')
-          .set({ used: 1 })
-          .where('sad_id', '=', idHash)
-          .where('hash', '=', hash)
-          .where('used', '=', 0)
-          .where((eb) => eb.exists(eb.selectFrom('consumed').select('consumed.id_hash')))
-          .returning('used'),
+          .insertInto('transparency_leaves')
+          .columns([
+            'user_id', 'credential_id', 'certificate_serial', 'hash_algorithm_oid', 'dtbs_hash',
+            'signed_at', 'client_id', 'sad_id', 'trace_id', 'leaf_hash',
+          ])
+          .expression((eb) =>
+            eb.selectFrom('consumed').select([
+              eb.cast<string>(eb.val(leafUserId), 'text').as('user_id'),
+              eb.cast<string>(eb.val(leafCredentialId), 'text').as('credential_id'),
+              eb.cast<string>(eb.val(certificateSerial), 'text').as('certificate_serial'),
+              eb.cast<string>(eb.val(leafHashAlgorithmOid), 'text').as('hash_algorithm_oid'),
+              eb.cast<string>(eb.val(dtbsHash), 'text').as('dtbs_hash'),
+              eb.cast<number>(eb.val(signedAt), 'bigint').as('signed_at'),
+              eb.cast<string>(eb.val(leafClientId), 'text').as('client_id'),
+              eb.cast<string>(eb.val(sadId), 'text').as('sad_id'),
+              eb.cast<string | null>(eb.val(traceId), 'text').as('trace_id'),
+              eb.cast<Uint8Array>(eb.val(leafHash), 'bytea').as('leaf_hash'),
+            ]),
+          ),
       )
       .selectFrom('consumed')
       .selectAll('consumed')

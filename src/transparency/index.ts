@@ -36,7 +36,7 @@ export {
   type TransparencyPublicKey,
 } from './transparency-key.js';
 export { encodeLogEntry, logEntryFormat, logEntryLeafHash, type LogEntry } from './log-entry.js';
-export { appendSignatureLeaves, signatureEntries, type SignatureLeaves } from './log-appender.js';
+export { appendSignatureLeaves, signatureEntries, signatureLeafRows, type SignatureLeaves } from './log-appender.js';
 export { StoredHashSource, withStoredTree, type NodeId } from './log-hash-source.js';
 export { latestTreeHead, proveConsistency, proveInclusion, proveInclusions } from './log-proofs.js';
 export { logKeyLabel, openLogSigner, type LogSigner } from './log-key.js';

@@ -4,7 +4,7 @@
  * released without its leaf. The tree-head publisher gives it its index later.
  */
 import { toHex } from '../core/bytes.js';
-import { insertLogLeaves, type Db } from '../store/index.js';
+import { insertLogLeaves, type Db, type NewLogLeaf } from '../store/index.js';
 import { logEntryLeafHash, type LogEntry } from './log-entry.js';
 
 /** The signatures of one SAD consumption. */
@@ -37,6 +37,22 @@ export function signatureEntries(s: SignatureLeaves): LogEntry[] {
   }));
 }
 
+/** The rows that queue the leaves of `s`, in the order of `hashes`. */
+export function signatureLeafRows(s: SignatureLeaves): NewLogLeaf[] {
+  return signatureEntries(s).map((e) => ({
+    user_id: s.userId,
+    credential_id: e.credentialId,
+    certificate_serial: e.certificateSerial,
+    hash_algorithm_oid: e.hashAlgorithmOid,
+    dtbs_hash: e.dtbsHash,
+    signed_at: e.signedAt,
+    client_id: e.clientId,
+    sad_id: e.sadId,
+    trace_id: e.traceId,
+    leaf_hash: logEntryLeafHash(e),
+  }));
+}
+
 /**
  * Queues the leaves of `s` in `trx` (the SAD's consuming transaction).
  *
@@ -46,19 +62,5 @@ export function signatureEntries(s: SignatureLeaves): LogEntry[] {
  * ```
  */
 export async function appendSignatureLeaves(trx: Db, s: SignatureLeaves): Promise<void> {
-  await insertLogLeaves(
-    trx,
-    signatureEntries(s).map((e) => ({
-      user_id: s.userId,
-      credential_id: e.credentialId,
-      certificate_serial: e.certificateSerial,
-      hash_algorithm_oid: e.hashAlgorithmOid,
-      dtbs_hash: e.dtbsHash,
-      signed_at: e.signedAt,
-      client_id: e.clientId,
-      sad_id: e.sadId,
-      trace_id: e.traceId,
-      leaf_hash: logEntryLeafHash(e),
-    })),
-  );
+  await insertLogLeaves(trx, signatureLeafRows(s));
 }

@@ -13,6 +13,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { oids } from '../../src/cms/index.js';
 import type { Store } from '../../src/store/index.js';
+import { logEntryLeafHash } from '../../src/transparency/index.js';
 import { requireStore, testStores } from '../support/stores.js';
 import { cscHarness } from './support/csc-harness.js';
 
@@ -81,6 +82,20 @@ async function statementsOfOneHash(t: Parameters<typeof cscHarness>[0], store: S
   // The SAD is spent: a fourth call is refused by the consuming UPDATE (nothing was read before it).
   const fourth = await sign(hashOf('s4'));
   assert.equal(fourth.status, 400, JSON.stringify(fourth.body));
+  // One transparency-log leaf per signature, in order, none for the refusal (issue 21), however
+  // the statements were folded.
+  const leaves = await store.db.selectFrom('transparency_leaves').selectAll().orderBy('id').execute();
+  assert.deepEqual(leaves.map((l) => l.dtbs_hash), hashes);
+  assert.equal(new Set(leaves.map((l) => l.sad_id)).size, 1);
+  for (const l of leaves) {
+    // The stored leaf hash is the hash of the entry its columns encode (RFC 9162 §2.1.1).
+    const entry = {
+      credentialId: l.credential_id, certificateSerial: l.certificate_serial, hashAlgorithmOid: l.hash_algorithm_oid,
+      dtbsHash: l.dtbs_hash, signedAt: Number(l.signed_at), clientId: l.client_id, sadId: l.sad_id, traceId: l.trace_id,
+    };
+    assert.equal(Buffer.from(l.leaf_hash).toString('hex'), Buffer.from(logEntryLeafHash(entry)).toString('hex'));
+    assert.equal(l.user_id, user.id);
+  }
   return statements;
 }
 
@@ -101,7 +116,7 @@ describe('issue 19: the statements of a one-hash signHash', () => {
     ], statements.join('\n'));
   });
 
-  it('PostgreSQL: the same in round trips, the SAD consumed and its hash marked in one statement, the audit row and its head in one', async (t) => {
+  it('PostgreSQL: the same in round trips, the SAD consumed, its hash marked and its log leaf queued in one statement, the audit row and its head in one', async (t) => {
     if (!(await requireStore(t, 'postgres'))) return;
     const { store } = await testStores(t).postgres();
     const statements = await statementsOfOneHash(t, store);
@@ -109,7 +124,6 @@ describe('issue 19: the statements of a one-hash signHash', () => {
       'select tokens',
       'begin',
       'with sads',
-      'insert transparency_leaves',
       'update audit_head',
       'with audit_log',
       'commit',
