@@ -1,5 +1,5 @@
 /** PAdES B-B signing (ETSI EN 319 142-1) judged by pdfsig, qpdf --check and openssl cms -verify. */
-import { before, describe, it } from 'node:test';
+import { before, describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -51,7 +51,21 @@ describe('PAdES B-B signing', () => {
     rsa = await signerFor(pki, 'rsa');
   });
 
-  const judge = (t: { after: (fn: () => void) => void }, path: string, expectedSignatures: number): void => {
+  /**
+   * Skips the test when a judge's tool is missing; otherwise a fresh directory with an NSS
+   * database and root.pem that trust the test PKI's root, for judge().
+   */
+  const prepareJudges = (t: TestContext): boolean => {
+    if (!requireTools(t, 'pdfsig', 'qpdf', 'openssl', 'certutil')) return false;
+    dir = tempDir(t);
+    nss = makeNssDb(dir, pki.root.pem);
+    rootPath = join(dir, 'root.pem');
+    writeFileSync(rootPath, pki.root.pem);
+    return true;
+  };
+
+  /** pdfsig (valid and trusted), qpdf --check and openssl cms -verify each accept every signature. */
+  const judge = (path: string, expectedSignatures: number): void => {
     const sigs = pdfsig(path, nss);
     assert.equal(sigs.length, expectedSignatures, `pdfsig sees ${expectedSignatures} signatures in ${path}`);
     for (const s of sigs) {
@@ -63,15 +77,17 @@ describe('PAdES B-B signing', () => {
     const ossl = opensslVerifyAll(path, rootPath, dir);
     assert.equal(ossl.length, expectedSignatures);
     assert.ok(ossl.every(Boolean), 'openssl cms -verify accepts every signature');
-    void t;
+  };
+
+  /** Writes the signed bytes as `name` in the judges' directory and judges them. */
+  const judgeBytes = (name: string, signed: Uint8Array, expectedSignatures: number): void => {
+    const out = join(dir, name);
+    writeFileSync(out, signed);
+    judge(out, expectedSignatures);
   };
 
   it('signs every PDF flavour; pdfsig, qpdf and openssl accept the result', async (t) => {
-    if (!requireTools(t, 'pdfsig', 'qpdf', 'openssl', 'certutil')) return;
-    dir = tempDir(t);
-    nss = makeNssDb(dir, pki.root.pem);
-    rootPath = join(dir, 'root.pem');
-    writeFileSync(rootPath, pki.root.pem);
+    if (!prepareJudges(t)) return;
     flavours = await makePdfFlavours(dir);
     for (const [flavour, path] of Object.entries(flavours)) {
       await t.test(flavour, async () => {
@@ -80,7 +96,7 @@ describe('PAdES B-B signing', () => {
         const before = readFileSync(path);
         const after = readFileSync(out);
         assert.deepEqual(after.subarray(0, before.length), before, 'original bytes are kept unchanged');
-        judge(t, out, 1);
+        judge(out, 1);
         const report = verifyPdfSignatures(new Uint8Array(after), { trustAnchors: [pki.root.der] });
         assert.equal(report.signatures.length, 1);
         assert.equal(report.signatures[0]?.indication, 'TOTAL-PASSED', JSON.stringify(report.signatures[0]?.problems));
@@ -89,26 +105,16 @@ describe('PAdES B-B signing', () => {
   });
 
   it('signs with RSA PKCS#1 v1.5, RSA-PSS and ECDSA P-256/P-384/P-521', async (t) => {
-    if (!requireTools(t, 'pdfsig', 'qpdf', 'openssl', 'certutil')) return;
-    dir = tempDir(t);
-    nss = makeNssDb(dir, pki.root.pem);
-    rootPath = join(dir, 'root.pem');
-    writeFileSync(rootPath, pki.root.pem);
+    if (!prepareJudges(t)) return;
     const pdf = makeBasePdf();
     for (const kind of leafKinds) {
       const signer = await signerFor(pki, kind);
-      const out = join(dir, `${kind}.pdf`);
-      writeFileSync(out, await signPdf(pdf, signer, { signingTime }));
-      judge(t, out, 1);
+      judgeBytes(`${kind}.pdf`, await signPdf(pdf, signer, { signingTime }), 1);
     }
   });
 
   it('a second signature leaves the first valid; an empty field is filled by name', async (t) => {
-    if (!requireTools(t, 'pdfsig', 'qpdf', 'openssl', 'certutil')) return;
-    dir = tempDir(t);
-    nss = makeNssDb(dir, pki.root.pem);
-    rootPath = join(dir, 'root.pem');
-    writeFileSync(rootPath, pki.root.pem);
+    if (!prepareJudges(t)) return;
     flavours = await makePdfFlavours(dir);
     const form = new Uint8Array(readFileSync(flavours['formEmptySigField'] as string));
     const once = await signPdf(form, rsa, { signingTime, fieldName: 'Signature1' });
@@ -116,9 +122,7 @@ describe('PAdES B-B signing', () => {
     assert.equal(listSignatureFields(onceDoc).length, 1, 'the existing field was used, none added');
     const ec = await signerFor(pki, 'ec-p256');
     const twice = await signPdf(once, ec, { signingTime, visible: { page: 1, rect: [50, 50, 250, 110] }, reason: 'Second' });
-    const out = join(dir, 'twice.pdf');
-    writeFileSync(out, twice);
-    judge(t, out, 2);
+    judgeBytes('twice.pdf', twice, 2);
     const report = verifyPdfSignatures(twice, { trustAnchors: [pki.root.der] });
     assert.equal(report.signatures.length, 2);
     assert.ok(report.signatures.every((s) => s.isIntact));
@@ -129,31 +133,21 @@ describe('PAdES B-B signing', () => {
   });
 
   it('certification (DocMDP): P=2 allows an approval signature, P=1 refuses further signatures', async (t) => {
-    if (!requireTools(t, 'pdfsig', 'qpdf', 'openssl', 'certutil')) return;
-    dir = tempDir(t);
-    nss = makeNssDb(dir, pki.root.pem);
-    rootPath = join(dir, 'root.pem');
-    writeFileSync(rootPath, pki.root.pem);
+    if (!prepareJudges(t)) return;
     const pdf = makeBasePdf();
     const certified = await signPdf(pdf, rsa, { signingTime, certify: 2 });
     // A different signer approves: poppler 22.12 (NSS) reports "Unknown issue with Certificate" for
     // every later signature made with a certificate already used earlier in the same file, even
     // when openssl and Signet's validator accept it; a second person approving is the real case.
     const approved = await signPdf(certified, await signerFor(pki, 'ec-p384'), { signingTime });
-    const out = join(dir, 'certified.pdf');
-    writeFileSync(out, approved);
-    judge(t, out, 2);
+    judgeBytes('certified.pdf', approved, 2);
     const locked = await signPdf(pdf, rsa, { signingTime, certify: 1 });
     await assert.rejects(() => signPdf(locked, rsa, { signingTime }), (e) => isSignetError(e, 'ERR_PADES_DOCMDP_LOCKED'));
     await assert.rejects(() => signPdf(certified, rsa, { signingTime, certify: 3 }), (e) => isSignetError(e, 'ERR_PADES_CERTIFY_NOT_FIRST'));
   });
 
   it('two phases: prepare, serialise to JSON, sign the DTBS elsewhere, embed', async (t) => {
-    if (!requireTools(t, 'pdfsig', 'openssl', 'qpdf', 'certutil')) return;
-    dir = tempDir(t);
-    nss = makeNssDb(dir, pki.root.pem);
-    rootPath = join(dir, 'root.pem');
-    writeFileSync(rootPath, pki.root.pem);
+    if (!prepareJudges(t)) return;
     const pdf = makeBasePdf();
     const prepared = preparePdf(pdf, {
       certificateChain: pki.chain('rsa'),
@@ -165,9 +159,7 @@ describe('PAdES B-B signing', () => {
     const dtbs = Buffer.from(roundTripped.signedAttributes, 'base64');
     const signature = new Uint8Array(rawSign('sha256', dtbs, pki.leaves.rsa.privateKey));
     const update = embedSignature(roundTripped, signature);
-    const out = join(dir, 'two-phase.pdf');
-    writeFileSync(out, Buffer.concat([pdf, update]));
-    judge(t, out, 1);
+    judgeBytes('two-phase.pdf', Buffer.concat([pdf, update]), 1);
   });
 
   it('refuses bad requests with typed errors', async () => {
