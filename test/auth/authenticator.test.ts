@@ -17,13 +17,9 @@ import {
   type AuthErrorCode,
   type SecretHasher,
 } from '../../src/auth/index.js';
-import {
-  findUserById,
-  insertCredential,
-  setUserStatus,
-  type Store,
-} from '../../src/store/index.js';
+import { findUserById, setUserStatus, type Store } from '../../src/store/index.js';
 import { requireStore, storeKinds, testStores } from '../support/stores.js';
+import { insertTestCredential } from './support/credential-rows.js';
 
 const auditKey = createAuditKey(randomBytes(32));
 const secretBox = createAesGcmSecretBox(randomBytes(32));
@@ -179,16 +175,11 @@ describe('Authenticator', () => {
         const { auth } = make(store);
         const userId = await auth.createUser({ username: 'alice', password: 'pw' });
         const bob = await auth.createUser({ username: 'bob', password: 'pw' });
-        await insertCredential(store.db, {
+        await insertTestCredential(store.db, {
           id: 'c1',
           userId,
-          keyRef: 'soft:c1',
-          backendKind: 'software',
-          certificateChain: [],
-          pinHash: null,
           multisign: 1,
-          scal: 'SCAL2',
-          createdAt: 0,
+          certificateChain: [],
         });
         await assert.rejects(
           auth.verifyCredentialPin({ userId, credentialId: 'c1', pin: '1234' }),
@@ -415,16 +406,12 @@ describe('Authenticator', () => {
         const b = make(await test.connectAgain(), a.clock, a.hasher);
         const userId = await a.auth.createUser({ username: 'alice', password: 'pw' });
         const other = await a.auth.createUser({ username: 'bob', password: 'pw' });
-        await insertCredential(test.store.db, {
+        await insertTestCredential(test.store.db, {
           id: 'c1',
           userId,
-          keyRef: 'soft:c1',
-          backendKind: 'software',
+          multisign: 1,
           certificateChain: [],
           pinHash: await realHasher.hash('1234'),
-          multisign: 1,
-          scal: 'SCAL2',
-          createdAt: 0,
         });
         await a.auth.verifyCredentialPin({ userId, credentialId: 'c1', pin: '1234' });
         a.hasher.runs = 0;
@@ -476,16 +463,11 @@ describe('Authenticator', () => {
         const { store } = await testStores(t)[kind]();
         const { auth, clock } = make(store);
         const userId = await auth.createUser({ username: 'alice', password: 'pw' });
-        await insertCredential(store.db, {
+        await insertTestCredential(store.db, {
           id: 'c1',
           userId,
-          keyRef: 'soft:c1',
-          backendKind: 'software',
-          certificateChain: [],
-          pinHash: null,
           multisign: 1,
-          scal: 'SCAL2',
-          createdAt: 0,
+          certificateChain: [],
         });
         const { secret } = await auth.enrollTotp({ userId });
         await auth.confirmTotp({ userId, code: hotp(secret, totpStep(clock.now()) - 1) });

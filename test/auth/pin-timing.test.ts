@@ -13,8 +13,8 @@ import { createRequire, syncBuiltinESMExports } from 'node:module';
 import type { Clock } from '../../src/core/clock.js';
 import { createAuditKey, type AuditContext } from '../../src/audit/index.js';
 import { AuthError, Authenticator, createAesGcmSecretBox, createScryptHasher } from '../../src/auth/index.js';
-import { insertCredential } from '../../src/store/index.js';
 import { requireStore, storeKinds, testStores } from '../support/stores.js';
+import { insertTestCredential } from './support/credential-rows.js';
 
 type CryptoModule = typeof NodeCrypto;
 const cryptoCjs = createRequire(import.meta.url)('node:crypto') as CryptoModule;
@@ -73,17 +73,7 @@ describe('SAD-26 PIN comparison timing: one scrypt and one fixed-length timingSa
         credentialLockout: { maxAttempts: 100 },
       });
       const userId = await auth.createUser({ username: 'alice', password: 'correct horse' });
-      await insertCredential(store.db, {
-        id: 'c1',
-        userId,
-        keyRef: 'soft:c1',
-        backendKind: 'software',
-        certificateChain: [],
-        pinHash: null,
-        multisign: 1,
-        scal: 'SCAL2',
-        createdAt: 0,
-      });
+      await insertTestCredential(store.db, { id: 'c1', userId, multisign: 1, certificateChain: [] });
       await auth.setCredentialPin({ userId, credentialId: 'c1', pin: '482915' });
       const spy = spyOnCrypto(t);
       spy.take();

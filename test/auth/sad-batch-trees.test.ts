@@ -18,9 +18,8 @@ import {
 } from '../../src/transparency/index.js';
 import { fileReceiptSigner } from '../transparency/support/log-fixture.js';
 import { requireStore, storeKinds, testStores } from '../support/stores.js';
+import { insertTestCredential, insertTestUser } from './support/credential-rows.js';
 import {
-  insertTestCredential,
-  insertTestUser,
   isSadError,
   sadBinding as binding,
   sha256Of as h,

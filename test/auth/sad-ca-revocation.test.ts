@@ -11,10 +11,9 @@ import { SadService } from '../../src/auth/index.js';
 import { DbCaStore } from '../../src/pki/store/db-ca-store.js';
 import type { Store } from '../../src/store/index.js';
 import { requireStore, storeKinds, testStores } from '../support/stores.js';
+import { insertTestCredential, insertTestUser } from './support/credential-rows.js';
 import {
   SHA256_OID,
-  insertTestCredential,
-  insertTestUser,
   isSadError,
   sha256Of as h,
 } from './support/sad-fixtures.js';

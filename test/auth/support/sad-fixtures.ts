@@ -1,12 +1,14 @@
 /**
  * Fixtures shared by the SadService tests: the seeded users and credentials, the binding a SAD is
  * issued under, hashes named by a label, a settable clock, and the judge of a SadError by code.
+ * (The rows themselves: credential-rows.ts.)
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import type { Clock } from '../../../src/core/clock.js';
 import { SadError, type SadErrorCode } from '../../../src/auth/index.js';
-import { insertCredential, insertUser, type Db, type Store } from '../../../src/store/index.js';
+import type { Store } from '../../../src/store/index.js';
+import { insertTestCredential, insertTestUser } from './credential-rows.js';
 
 export const SHA256_OID = '2.16.840.1.101.3.4.2.1';
 export const SHA384_OID = '2.16.840.1.101.3.4.2.2';
@@ -35,35 +37,6 @@ export const sadBinding: SadBinding = {
 export function settableClock(start: string): Clock & { advance(ms: number): void } {
   let t = new Date(start).getTime();
   return { now: () => new Date(t), advance: (ms) => void (t += ms) };
-}
-
-/** A user row with a placeholder password hash. */
-export async function insertTestUser(trx: Db, id: string): Promise<void> {
-  await insertUser(trx, { id, username: id, passwordHash: 'x', createdAt: 0 });
-}
-
-/** An active software credential with a placeholder certificate (the SAD never reads its key). */
-export async function insertTestCredential(
-  trx: Db,
-  c: {
-    readonly id: string;
-    readonly userId: string;
-    readonly multisign?: number;
-    readonly certificateSerial?: string | undefined;
-  },
-): Promise<void> {
-  await insertCredential(trx, {
-    id: c.id,
-    userId: c.userId,
-    keyRef: `soft:${c.id}`,
-    backendKind: 'software',
-    certificateChain: [new Uint8Array([0x30, 0])],
-    pinHash: null,
-    multisign: c.multisign ?? 10,
-    scal: 'SCAL2',
-    createdAt: 0,
-    ...(c.certificateSerial !== undefined ? { certificateSerial: c.certificateSerial } : {}),
-  });
 }
 
 /** Users u1 and u2; credentials c1 and c2 of u1, c3 of u2. */
