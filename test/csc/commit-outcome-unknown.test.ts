@@ -19,7 +19,6 @@ import { requireStore, testStores } from '../support/stores.js';
 import { startTcpProxy } from '../support/tcp-proxy.js';
 import { cscHarness } from './support/csc-harness.js';
 
-const SHA256 = '2.16.840.1.101.3.4.2.1';
 const T = 60_000;
 
 /**
@@ -86,18 +85,7 @@ describe('docs/security.md FLT-04 commit outcome unknown (PostgreSQL, proxy cuts
     const credentialID = await h.createCredential(user, { pin: '11235' });
     const token = await h.login('v2', user);
     const hashes = ['completion', 'reservation'].map((s) => createHash('sha256').update(s).digest('base64'));
-    const auth = await h.call('v2', 'credentials/authorize', {
-      credentialID,
-      numSignatures: 2,
-      hashes,
-      hashAlgorithmOID: SHA256,
-      authData: [
-        { id: 'PIN', value: '11235' },
-        { id: 'OTP', value: h.nextOtp(user) },
-      ],
-    }, { bearer: token });
-    assert.equal(auth.status, 200);
-    const SAD = auth.body.SAD as string;
+    const SAD = await h.authorizeHashes(user, token, { credentialID, pin: '11235', hashes });
     const sign = (hash: string, key: string) =>
       h.call('v2', 'signatures/signHash', { credentialID, SAD, hashes: [hash], signAlgo: oids.ecdsa_with_SHA256 }, { bearer: token }, { 'idempotency-key': key });
     const state = async (key: string): Promise<string | undefined> =>

@@ -12,7 +12,6 @@ import { KeyBackendError, type KeyBackend } from '../../src/keys/index.js';
 import { testStores } from '../support/stores.js';
 import { cscHarness } from './support/csc-harness.js';
 
-const SHA256 = '2.16.840.1.101.3.4.2.1';
 const hashOf = (s: string): string => createHash('sha256').update(s).digest('base64');
 
 type Fault = 'none' | 'throw-second' | 'corrupt';
@@ -64,10 +63,9 @@ describe('SAD-22 check-then-sign gap', () => {
     const credentialID = await h.createCredential(user, { pin: '13579' });
     const token = await h.login('v2', user);
     const hash = hashOf('only one');
-    const auth = await h.call('v2', 'credentials/authorize', { credentialID, numSignatures: 1, hashes: [hash], hashAlgorithmOID: SHA256, authData: [{ id: 'PIN', value: '13579' }, { id: 'OTP', value: h.nextOtp(user) }] }, { bearer: token });
-    assert.equal(auth.status, 200);
+    const SAD = await h.authorizeHashes(user, token, { credentialID, pin: '13579', hashes: [hash] });
     const results = await Promise.all(
-      Array.from({ length: 10 }, () => h.call('v2', 'signatures/signHash', { credentialID, SAD: auth.body.SAD, hashes: [hash], signAlgo: oids.ecdsa_with_SHA256 }, { bearer: token })),
+      Array.from({ length: 10 }, () => h.call('v2', 'signatures/signHash', { credentialID, SAD, hashes: [hash], signAlgo: oids.ecdsa_with_SHA256 }, { bearer: token })),
     );
     assert.equal(results.filter((r) => r.status === 200).length, 1);
     assert.equal(keyOperations, 1, 'the SAD is consumed before the key is used');
@@ -83,9 +81,8 @@ describe('signing faults', () => {
     const credentialID = await h.createCredential(user, { pin: '13579' });
     const token = await h.login('v2', user);
     const hashes = ['e1', 'e2'].map(hashOf);
-    const auth = await h.call('v2', 'credentials/authorize', { credentialID, numSignatures: 2, hashes, hashAlgorithmOID: SHA256, authData: [{ id: 'PIN', value: '13579' }, { id: 'OTP', value: h.nextOtp(user) }] }, { bearer: token });
-    assert.equal(auth.status, 200);
-    const sign = (hash: string) => h.call('v2', 'signatures/signHash', { credentialID, SAD: auth.body.SAD, hashes: [hash], signAlgo: oids.ecdsa_with_SHA256 }, { bearer: token });
+    const SAD = await h.authorizeHashes(user, token, { credentialID, pin: '13579', hashes });
+    const sign = (hash: string) => h.call('v2', 'signatures/signHash', { credentialID, SAD, hashes: [hash], signAlgo: oids.ecdsa_with_SHA256 }, { bearer: token });
     const corrupt = await sign(hashes[0] as string);
     assert.deepEqual([corrupt.status, corrupt.body.error], [500, 'server_error'], JSON.stringify(corrupt.body));
     mode.current = 'none';
@@ -105,9 +102,8 @@ describe('signing faults', () => {
       (await store.db.selectFrom('credentials').select('key_ref').where('id', '=', id).executeTakeFirstOrThrow()).key_ref;
     const own = await keyRefOf(credentialID);
     const hashes = ['n1', 'n2'].map(hashOf);
-    const auth = await h.call('v2', 'credentials/authorize', { credentialID, numSignatures: 2, hashes, hashAlgorithmOID: SHA256, authData: [{ id: 'PIN', value: '13579' }, { id: 'OTP', value: h.nextOtp(user) }] }, { bearer: token });
-    assert.equal(auth.status, 200);
-    const sign = (hash: string) => h.call('v2', 'signatures/signHash', { credentialID, SAD: auth.body.SAD, hashes: [hash], signAlgo: oids.ecdsa_with_SHA256 }, { bearer: token });
+    const SAD = await h.authorizeHashes(user, token, { credentialID, pin: '13579', hashes });
+    const sign = (hash: string) => h.call('v2', 'signatures/signHash', { credentialID, SAD, hashes: [hash], signAlgo: oids.ecdsa_with_SHA256 }, { bearer: token });
     await store.db.updateTable('credentials').set({ key_ref: await keyRefOf(otherID) }).where('id', '=', credentialID).execute();
     const foreign = await sign(hashes[0] as string);
     assert.deepEqual([foreign.status, foreign.body], [500, { error: 'server_error', error_description: 'The signature could not be created' }]);
@@ -125,18 +121,8 @@ describe('signing faults', () => {
     const credentialID = await h.createCredential(user, { algorithm: 'RSA-2048', pin: '86420975' });
     const token = await h.login('v2', user);
     const hashes = ['f1', 'f2', 'f3', 'f4'].map(hashOf);
-    const auth = await h.call('v2', 'credentials/authorize', {
-      credentialID,
-      numSignatures: 4,
-      hashes,
-      hashAlgorithmOID: SHA256,
-      authData: [
-        { id: 'PIN', value: '86420975' },
-        { id: 'OTP', value: h.nextOtp(user) },
-      ],
-    }, { bearer: token });
-    assert.equal(auth.status, 200);
-    const sign = (hs: string[]) => h.call('v2', 'signatures/signHash', { credentialID, SAD: auth.body.SAD, hashes: hs, signAlgo: oids.sha256WithRSAEncryption }, { bearer: token });
+    const SAD = await h.authorizeHashes(user, token, { credentialID, pin: '86420975', hashes });
+    const sign = (hs: string[]) => h.call('v2', 'signatures/signHash', { credentialID, SAD, hashes: hs, signAlgo: oids.sha256WithRSAEncryption }, { bearer: token });
 
     mode.current = 'throw-second';
     const failed = await sign(hashes.slice(0, 3));
@@ -155,7 +141,7 @@ describe('signing faults', () => {
     // AUD-08: nothing secret in any audit row.
     const rows = await store.db.selectFrom('audit_log').selectAll().execute();
     const dump = JSON.stringify(rows.map((r) => ({ ...r, prev_hash: null, hash: null, mac: null })));
-    for (const secret of [auth.body.SAD as string, token, user.password, '86420975', 'CKR_DEVICE_ERROR']) {
+    for (const secret of [SAD, token, user.password, '86420975', 'CKR_DEVICE_ERROR']) {
       assert.ok(!dump.includes(secret), `the audit log does not contain ${secret.slice(0, 6)}…`);
     }
   });

@@ -96,20 +96,8 @@ async function rig(t: Pick<TestContext, 'after'>, kind: StoreKind): Promise<Rig>
     fault,
     token,
     credentialID,
-    async authorize(hashes, n = hashes.length) {
-      const auth = await harness.call('v2', 'credentials/authorize', {
-        credentialID,
-        numSignatures: n,
-        hashes,
-        hashAlgorithmOID: SHA256,
-        authData: [
-          { id: 'PIN', value: '24680' },
-          { id: 'OTP', value: harness.nextOtp(user) },
-        ],
-      }, { bearer: token });
-      assert.equal(auth.status, 200);
-      return auth.body.SAD as string;
-    },
+    authorize: (hashes, n = hashes.length) =>
+      harness.authorizeHashes(user, token, { credentialID, pin: '24680', hashes, numSignatures: n }),
     sign: (sad, hashes, key) =>
       harness.call('v2', 'signatures/signHash', { credentialID, SAD: sad, hashes, signAlgo: oids.ecdsa_with_SHA256 }, { bearer: token }, key === undefined ? {} : { 'idempotency-key': key }),
     sweep,

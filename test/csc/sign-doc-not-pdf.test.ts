@@ -26,15 +26,7 @@ describe('issue 20: signDoc with a document that is not a PDF', () => {
     const token = await h.login('v2', alice);
     const notPdf = new Uint8Array(Buffer.from('This is a plain text file, not a PDF.\n'.repeat(20)));
     const pdf = makeBasePdf({ text: 'signDoc after a refused document' });
-    const auth = await h.call('v2', 'credentials/authorize', {
-      credentialID,
-      numSignatures: 2,
-      hashes: [hashOf(notPdf), hashOf(pdf)],
-      hashAlgorithmOID: SHA256,
-      authData: [{ id: 'PIN', value: '1234' }, { id: 'OTP', value: h.nextOtp(alice) }],
-    }, { bearer: token });
-    assert.equal(auth.status, 200, JSON.stringify(auth.body));
-    const SAD = auth.body.SAD as string;
+    const SAD = await h.authorizeHashes(alice, token, { credentialID, pin: '1234', hashes: [hashOf(notPdf), hashOf(pdf)] });
     const doc = (bytes: Uint8Array) => ({ document: b64(bytes), signature_format: 'P', conformance_level: 'AdES-B-B', signAlgo: oids.ecdsa_with_SHA256 });
 
     const refused = await h.call('v2', 'signatures/signDoc', { credentialID, SAD, documents: [doc(notPdf)] }, { bearer: token });
@@ -67,15 +59,7 @@ describe('issue 20: signDoc with a document that is not a PDF', () => {
     const token = await h.login('v2', alice);
     const broken = new Uint8Array(Buffer.from('%PDF-1.7\n' + 'this is no PDF object, no xref and no trailer\n'.repeat(20)));
     const pdf = makeBasePdf({ text: 'signDoc after a broken PDF' });
-    const auth = await h.call('v2', 'credentials/authorize', {
-      credentialID,
-      numSignatures: 2,
-      hashes: [hashOf(broken), hashOf(pdf)],
-      hashAlgorithmOID: SHA256,
-      authData: [{ id: 'PIN', value: '1234' }, { id: 'OTP', value: h.nextOtp(alice) }],
-    }, { bearer: token });
-    assert.equal(auth.status, 200, JSON.stringify(auth.body));
-    const SAD = auth.body.SAD as string;
+    const SAD = await h.authorizeHashes(alice, token, { credentialID, pin: '1234', hashes: [hashOf(broken), hashOf(pdf)] });
     const doc = (bytes: Uint8Array) => ({ document: b64(bytes), signature_format: 'P', conformance_level: 'AdES-B-B', signAlgo: oids.ecdsa_with_SHA256 });
 
     const refused = await h.call('v2', 'signatures/signDoc', { credentialID, SAD, documents: [doc(broken)] }, { bearer: token });

@@ -15,7 +15,6 @@ import { testStores } from '../../support/stores.js';
 import { cscHarness } from '../support/csc-harness.js';
 import { startTcpProxy } from '../../support/tcp-proxy.js';
 
-const SHA256 = '2.16.840.1.101.3.4.2.1';
 
 /** Forwards to `upstreamPort`, recording each signHash's Idempotency-Key; while `drop` is armed, the next signHash answer is cut (the RSSP has signed and committed; the client never sees it). */
 async function dropProxy(t: { after(fn: () => unknown): unknown }, upstreamPort: number): Promise<{ port: number; drop: { armed: boolean }; keys: string[] }> {
@@ -58,18 +57,7 @@ describe('CSC client Idempotency-Key (docs/security.md SAD-07)', () => {
     const proxy = await dropProxy(t, (h.app.server.address() as { port: number }).port);
     const client = new CscClient({ baseUrl: `http://127.0.0.1:${proxy.port}/csc/v2`, auth: { kind: 'bearer', accessToken: token }, timeoutMs: 10_000 });
     const hashes = ['with key', 'without key'].map((s) => createHash('sha256').update(s).digest('base64'));
-    const auth = await h.call('v2', 'credentials/authorize', {
-      credentialID,
-      numSignatures: 2,
-      hashes,
-      hashAlgorithmOID: SHA256,
-      authData: [
-        { id: 'PIN', value: '97531' },
-        { id: 'OTP', value: h.nextOtp(user) },
-      ],
-    }, { bearer: token });
-    assert.equal(auth.status, 200);
-    const SAD = auth.body.SAD as string;
+    const SAD = await h.authorizeHashes(user, token, { credentialID, pin: '97531', hashes });
 
     proxy.drop.armed = true;
     const request = { credentialID, SAD, hashes: [hashes[0] as string], signAlgo: oids.ecdsa_with_SHA256 };

@@ -4,6 +4,7 @@
  * cscRoutes mounted on a Fastify instance driven with inject(). Every request and response is
  * checked against the CSC specification (test/support/csc-spec.ts).
  */
+import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type { TestContext } from 'node:test';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -31,6 +32,8 @@ import type { KeyBackend } from '../../../src/keys/index.js';
 import { cscRoutes } from '../../../src/server/routes/csc-routes.js';
 import { loadCscSpec } from '../../support/csc-spec.js';
 import { makePki, type PkiFixture } from '../../pki/support/pki-fixture.js';
+
+const SHA256_OID = '2.16.840.1.101.3.4.2.1';
 
 /** A clock tests move forward (TOTP steps, SAD expiry). Starts at the real time: certificates are issued "now". */
 export interface TestClock extends Clock {
@@ -69,12 +72,26 @@ export interface CscHarness {
   nextOtp(user: TestUser): string;
   call(version: 'v1' | 'v2', operation: string, body: unknown, auth?: Auth, extraHeaders?: Readonly<Record<string, string>>): Promise<{ status: number; body: any; headers: Record<string, unknown> }>; // eslint-disable-line @typescript-eslint/no-explicit-any
   login(version: 'v1' | 'v2', user: TestUser): Promise<string>;
+  /**
+   * v2 credentials/authorize of these base64 SHA-256 hashes with the credential's PIN and the
+   * user's next one-time code; asserts 200 and returns the SAD. numSignatures defaults to the
+   * number of hashes.
+   */
+  authorizeHashes(user: TestUser, token: string, request: AuthorizeHashes): Promise<string>;
   /** Another node: the same configuration on another database connection (pool), its own app. */
   secondNode(store: Store): Promise<FastifyInstance>;
   auditTypes(): Promise<string[]>;
 }
 
 /** How a call authenticates. */
+/** What authorizeHashes sends besides the one-time code. */
+export interface AuthorizeHashes {
+  readonly credentialID: string;
+  readonly pin: string;
+  readonly hashes: readonly string[];
+  readonly numSignatures?: number;
+}
+
 export type Auth = { readonly bearer: string } | { readonly basic: string } | undefined;
 
 /** Builds the RSSP on `store`. */
@@ -214,6 +231,25 @@ export async function cscHarness(
       const res = await harness.call(version, 'auth/login', version === 'v1' ? { rememberMe: false } : {}, { basic });
       if (res.status !== 200) throw new Error(`login failed: ${JSON.stringify(res.body)}`);
       return res.body.access_token as string;
+    },
+    async authorizeHashes(user, token, r) {
+      const res = await harness.call(
+        'v2',
+        'credentials/authorize',
+        {
+          credentialID: r.credentialID,
+          numSignatures: r.numSignatures ?? r.hashes.length,
+          hashes: r.hashes,
+          hashAlgorithmOID: SHA256_OID,
+          authData: [
+            { id: 'PIN', value: r.pin },
+            { id: 'OTP', value: harness.nextOtp(user) },
+          ],
+        },
+        { bearer: token },
+      );
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      return res.body.SAD as string;
     },
     async secondNode(other) {
       const sads2 = new SadService({ store: other, clock, audit });
