@@ -13,11 +13,11 @@ import { createHash } from 'node:crypto';
 import { hashSadToken } from '../../src/auth/index.js';
 import { oids } from '../../src/cms/index.js';
 import { sweepSigningRequests } from '../../src/csc/index.js';
-import type { KeyBackend } from '../../src/keys/index.js';
 import { connectStore } from '../../src/store/index.js';
 import { requireStore, testStores } from '../support/stores.js';
 import { startTcpProxy } from '../support/tcp-proxy.js';
 import { cscHarness } from './support/csc-harness.js';
+import { countingSigns } from './support/sign-through.js';
 
 const T = 60_000;
 
@@ -68,19 +68,7 @@ describe('docs/security.md FLT-04 commit outcome unknown (PostgreSQL, proxy cuts
     const store = await connectStore({ kind: 'postgres', url: viaProxy.toString(), poolSize: 4 });
     t.after(() => store.close());
     const keyOps = { n: 0 };
-    const counting = (b: KeyBackend): KeyBackend => ({
-      kind: b.kind,
-      generateKey: (spec, label) => b.generateKey(spec, label),
-      getPublicKey: (ref) => b.getPublicKey(ref),
-      destroyKey: (ref) => b.destroyKey(ref),
-      health: () => b.health(),
-      close: () => b.close(),
-      sign: (ref, request) => {
-        keyOps.n++;
-        return b.sign(ref, request);
-      },
-    });
-    const h = await cscHarness(t, store, { wrapBackend: counting, signing: { abandonAfterMs: T } });
+    const h = await cscHarness(t, store, { wrapBackend: (b) => countingSigns(b, keyOps), signing: { abandonAfterMs: T } });
     const user = await h.createUser('flt04');
     const credentialID = await h.createCredential(user, { pin: '11235' });
     const token = await h.login('v2', user);

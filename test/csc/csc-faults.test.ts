@@ -11,6 +11,7 @@ import { oids } from '../../src/cms/index.js';
 import { KeyBackendError, type KeyBackend } from '../../src/keys/index.js';
 import { testStores } from '../support/stores.js';
 import { cscHarness } from './support/csc-harness.js';
+import { signThrough } from './support/sign-through.js';
 
 const hashOf = (s: string): string => createHash('sha256').update(s).digest('base64');
 
@@ -18,46 +19,31 @@ type Fault = 'none' | 'throw-second' | 'corrupt';
 
 function faulty(backend: KeyBackend, mode: { current: Fault }): KeyBackend {
   let calls = 0;
-  return {
-    kind: backend.kind,
-    generateKey: (spec, label) => backend.generateKey(spec, label),
-    getPublicKey: (ref) => backend.getPublicKey(ref),
-    destroyKey: (ref) => backend.destroyKey(ref),
-    health: () => backend.health(),
-    close: () => backend.close(),
-    async sign(ref, request) {
-      calls++;
-      if (mode.current === 'throw-second' && calls % 2 === 0) {
-        throw new KeyBackendError('ERR_KEY_SIGN_FAILED', 'token error CKR_DEVICE_ERROR at slot 3');
-      }
-      const sig = await backend.sign(ref, request);
-      if (mode.current === 'corrupt') {
-        const bad = new Uint8Array(sig);
-        bad[bad.length - 1] = (bad[bad.length - 1] as number) ^ 1;
-        return bad;
-      }
-      return sig;
-    },
-  };
+  return signThrough(backend, async (ref, request) => {
+    calls++;
+    if (mode.current === 'throw-second' && calls % 2 === 0) {
+      throw new KeyBackendError('ERR_KEY_SIGN_FAILED', 'token error CKR_DEVICE_ERROR at slot 3');
+    }
+    const sig = await backend.sign(ref, request);
+    if (mode.current === 'corrupt') {
+      const bad = new Uint8Array(sig);
+      bad[bad.length - 1] = (bad[bad.length - 1] as number) ^ 1;
+      return bad;
+    }
+    return sig;
+  });
 }
 
 describe('SAD-22 check-then-sign gap', () => {
   it('a slow key backend and 10 racing requests on a SAD for one hash: one key operation, one signature', async (t) => {
     const { store } = await testStores(t).sqlite();
     let keyOperations = 0;
-    const slow = (b: KeyBackend): KeyBackend => ({
-      kind: b.kind,
-      generateKey: (spec, label) => b.generateKey(spec, label),
-      getPublicKey: (ref) => b.getPublicKey(ref),
-      destroyKey: (ref) => b.destroyKey(ref),
-      health: () => b.health(),
-      close: () => b.close(),
-      async sign(ref, request) {
+    const slow = (b: KeyBackend): KeyBackend =>
+      signThrough(b, async (ref, request) => {
         keyOperations++;
         await new Promise((resolve) => setTimeout(resolve, 50));
         return b.sign(ref, request);
-      },
-    });
+      });
     const h = await cscHarness(t, store, { wrapBackend: slow });
     const user = await h.createUser('gus');
     const credentialID = await h.createCredential(user, { pin: '13579' });

@@ -12,31 +12,15 @@ import { X509Certificate, createHash, verify } from 'node:crypto';
 import { hashSadToken } from '../../src/auth/index.js';
 import { oids } from '../../src/cms/index.js';
 import { sweepSigningRequests, type SigningFaultPoint } from '../../src/csc/index.js';
-import type { KeyBackend } from '../../src/keys/index.js';
 import type { StoreKind } from '../../src/store/index.js';
 import { makeBasePdf } from '../support/pdf-fixtures.js';
 import { requireStore, storeKinds, testStores } from '../support/stores.js';
+import { countingSigns } from './support/sign-through.js';
 import { cscHarness, type CscHarness } from './support/csc-harness.js';
 
 const SHA256 = '2.16.840.1.101.3.4.2.1';
 const T = 60_000;
 const hashOf = (s: string): string => createHash('sha256').update(s).digest('base64');
-
-/** Counts key operations, forwarding each to the real backend. */
-function counting(backend: KeyBackend, counter: { n: number }): KeyBackend {
-  return {
-    kind: backend.kind,
-    generateKey: (spec, label) => backend.generateKey(spec, label),
-    getPublicKey: (ref) => backend.getPublicKey(ref),
-    destroyKey: (ref) => backend.destroyKey(ref),
-    health: () => backend.health(),
-    close: () => backend.close(),
-    sign: (ref, request) => {
-      counter.n++;
-      return backend.sign(ref, request);
-    },
-  };
-}
 
 class InjectedFault extends Error {}
 
@@ -68,7 +52,7 @@ async function rig(t: Pick<TestContext, 'after'>, kind: StoreKind): Promise<Rig>
     return sweepSigningRequests({ store: x.store, clock: x.clock, audit: x.audit }, { abandonAfterMs: T });
   };
   const harness = await cscHarness(t, store, {
-    wrapBackend: (b) => counting(b, keyOps),
+    wrapBackend: (b) => countingSigns(b, keyOps),
     signing: {
       abandonAfterMs: T,
       faults: {

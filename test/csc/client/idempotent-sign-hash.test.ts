@@ -9,10 +9,10 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { oids } from '../../../src/cms/index.js';
 import { CscClient, CscClientError } from '../../../src/csc/client/index.js';
-import type { KeyBackend } from '../../../src/keys/index.js';
 import { isSignetError } from '../../../src/core/errors.js';
 import { testStores } from '../../support/stores.js';
 import { cscHarness } from '../support/csc-harness.js';
+import { countingSigns } from '../support/sign-through.js';
 import { startTcpProxy } from '../../support/tcp-proxy.js';
 
 
@@ -37,19 +37,7 @@ describe('CSC client Idempotency-Key (docs/security.md SAD-07)', () => {
   it('a signHash answer lost after the RSSP signed: retried once with the same key, the stored signature comes back, one key operation; without a key it is lost', async (t) => {
     const { store } = await testStores(t).sqlite();
     const keyOps = { n: 0 };
-    const counting = (b: KeyBackend): KeyBackend => ({
-      kind: b.kind,
-      generateKey: (spec, label) => b.generateKey(spec, label),
-      getPublicKey: (ref) => b.getPublicKey(ref),
-      destroyKey: (ref) => b.destroyKey(ref),
-      health: () => b.health(),
-      close: () => b.close(),
-      sign: (ref, request) => {
-        keyOps.n++;
-        return b.sign(ref, request);
-      },
-    });
-    const h = await cscHarness(t, store, { wrapBackend: counting });
+    const h = await cscHarness(t, store, { wrapBackend: (b) => countingSigns(b, keyOps) });
     const user = await h.createUser('ida');
     const credentialID = await h.createCredential(user, { pin: '97531' });
     const token = await h.login('v2', user);
