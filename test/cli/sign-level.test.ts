@@ -48,25 +48,26 @@ describe('signet sign --level / signet extend (CLI)', () => {
 
   const tsa = (): string => `${pki.host.url}/tsa`;
 
+  /** `signet sign` of `files` (input and -o output, or --out-dir) at `level`, timestamped by the TSA. */
+  const signAt = (files: readonly string[], level: string): string[] => [
+    'sign',
+    ...files,
+    '--key',
+    key,
+    '--cert',
+    cert,
+    '--chain',
+    pki.files.chain,
+    '--level',
+    level,
+    '--tsa',
+    tsa(),
+  ];
+
   it('sign --level B-LTA --tsa URL produces a signature timestamp, a DSS and a document timestamp', async (t) => {
     if (!requireTools(t, 'pdfsig', 'certutil')) return;
     const out = join(pki.dir, 'lta.pdf');
-    const r = await signet([
-      'sign',
-      input,
-      '-o',
-      out,
-      '--key',
-      key,
-      '--cert',
-      cert,
-      '--chain',
-      pki.files.chain,
-      '--level',
-      'B-LTA',
-      '--tsa',
-      tsa(),
-    ]);
+    const r = await signet(signAt([input, '-o', out], 'B-LTA'));
     assert.equal(r.status, 0, r.stderr);
     const sigs = await pdfsigAsync(out, nss);
     assert.equal(sigs.length, 2);
@@ -79,22 +80,7 @@ describe('signet sign --level / signet extend (CLI)', () => {
   it('sign --level B-T, then extend to B-LT and B-LTA; verify passes', async (t) => {
     if (!requireTools(t, 'pdfsig', 'certutil')) return;
     const bt = join(pki.dir, 'bt.pdf');
-    let r = await signet([
-      'sign',
-      input,
-      '-o',
-      bt,
-      '--key',
-      key,
-      '--cert',
-      cert,
-      '--chain',
-      pki.files.chain,
-      '--level',
-      'b-t',
-      '--tsa',
-      tsa(),
-    ]);
+    let r = await signet(signAt([input, '-o', bt], 'b-t'));
     assert.equal(r.status, 0, r.stderr);
     const lt = join(pki.dir, 'bt-lt.pdf');
     r = await signet(['extend', bt, '-o', lt, '--level', 'B-LT', '--tsa', tsa()]);
@@ -120,22 +106,7 @@ describe('signet sign --level / signet extend (CLI)', () => {
     mkdirSync(inDir);
     mkdirSync(outDir);
     for (const n of ['a', 'b', 'c']) writeFileSync(join(inDir, `${n}.pdf`), makeBasePdf());
-    const r = await signet([
-      'sign',
-      inDir,
-      '--out-dir',
-      outDir,
-      '--key',
-      key,
-      '--cert',
-      cert,
-      '--chain',
-      pki.files.chain,
-      '--level',
-      'B-T',
-      '--tsa',
-      tsa(),
-    ]);
+    const r = await signet(signAt([inDir, '--out-dir', outDir], 'B-T'));
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /signed 3 of 3 files/);
     for (const n of ['a', 'b', 'c']) {
