@@ -14,6 +14,7 @@ import pkcs11js from 'pkcs11js';
 import { isSignetError } from '../../../src/core/errors.js';
 import { Pkcs11Backend } from '../../../src/keys/index.js';
 import { hasTool, requireTools } from '../../support/tools.js';
+import { openJudgeSession } from '../support/pkcs11-judge.js';
 import { initSoftHsm, softhsmModule, type TestToken } from '../support/softhsm.js';
 
 let dir = '';
@@ -23,26 +24,6 @@ before(() => {
   if (hasTool('softhsm2-util')) tokens = initSoftHsm(dir, ['login-a']);
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Another PKCS#11 client in this process, with a logged-in session on `label`. */
-function judge(label: string, pin: string): { api: pkcs11js.PKCS11; session: pkcs11js.Handle } {
-  const api = new pkcs11js.PKCS11();
-  api.load(softhsmModule);
-  try {
-    api.C_Initialize();
-  } catch (err) {
-    if (!/CKR_CRYPTOKI_ALREADY_INITIALIZED/.test(String(err))) throw err;
-  }
-  const slot = api.C_GetSlotList(true).find((s) => api.C_GetTokenInfo(s).label.trim() === label);
-  assert.ok(slot);
-  const session = api.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION);
-  try {
-    api.C_Login(session, pkcs11js.CKU_USER, pin);
-  } catch (err) {
-    if (!/CKR_USER_ALREADY_LOGGED_IN/.test(String(err))) throw err;
-  }
-  return { api, session };
-}
 
 describe('docs/security.md FLT-11: logged out, then the PIN changed', () => {
   it('after C_Logout the pool logs in again and signs; after a PIN change it stops at ERR_KEY_PIN, unhealthy, the old PIN presented once', async (t) => {
@@ -76,7 +57,7 @@ describe('docs/security.md FLT-11: logged out, then the PIN changed', () => {
     };
     assert.deepEqual(await Promise.all([0, 1].map(signOnce)), [true, true]);
 
-    const j = judge(a.label, a.pin);
+    const j = openJudgeSession(a.label, a.pin);
     j.api.C_Logout(j.session);
     const outcome = async (i: number): Promise<string> => {
       try {

@@ -13,6 +13,7 @@ import pkcs11js from 'pkcs11js';
 import { isSignetError } from '../../../src/core/errors.js';
 import { Pkcs11Backend, parsePkcs11Uri, formatPkcs11Uri } from '../../../src/keys/index.js';
 import { hasTool, requireTools } from '../../support/tools.js';
+import { openJudgeSession } from '../support/pkcs11-judge.js';
 import { initSoftHsm, softhsmModule, type TestToken } from '../support/softhsm.js';
 
 const isCode = (code: string) => (err: unknown) => {
@@ -32,40 +33,6 @@ before(() => {
   if (hasTool('softhsm2-util')) tokens = initSoftHsm(dir, ['pool-a', 'pool-b', 'pool-c']);
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-/** An independent PKCS#11 client in the same process (the judge), logged in to `label`. */
-function judge(
-  label: string,
-  pin: string,
-): { api: pkcs11js.PKCS11; session: pkcs11js.Handle; slot: pkcs11js.Handle; done(): void } {
-  const api = new pkcs11js.PKCS11();
-  api.load(softhsmModule);
-  try {
-    api.C_Initialize();
-  } catch (err) {
-    if (!/CKR_CRYPTOKI_ALREADY_INITIALIZED/.test(String(err))) throw err;
-  }
-  const slot = api.C_GetSlotList(true).find((s) => api.C_GetTokenInfo(s).label.trim() === label);
-  assert.ok(slot);
-  const session = api.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION);
-  try {
-    api.C_Login(session, pkcs11js.CKU_USER, pin);
-  } catch (err) {
-    if (!/CKR_USER_ALREADY_LOGGED_IN/.test(String(err))) throw err;
-  }
-  return {
-    api,
-    session,
-    slot,
-    done: () => {
-      try {
-        api.C_CloseSession(session);
-      } catch {
-        // closed by the test
-      }
-    },
-  };
-}
 
 function findKey(
   api: pkcs11js.PKCS11,
@@ -96,7 +63,7 @@ describe('PKCS#11 backend on SoftHSM2', () => {
     t.after(() => backend.close());
     await backend.generateKey({ type: 'RSA', bits: 2048 }, 'confined-rsa');
     await backend.generateKey({ type: 'EC', curve: 'P-256' }, 'confined-ec');
-    const j = judge(a.label, a.pin);
+    const j = openJudgeSession(a.label, a.pin);
     t.after(() => j.done());
     const { api, session } = j;
     for (const label of ['confined-rsa', 'confined-ec']) {
@@ -262,7 +229,7 @@ describe('PKCS#11 backend on SoftHSM2', () => {
       return verify('sha256', data, pub, sig);
     };
     assert.deepEqual(await Promise.all([0, 1, 2, 3].map(signOnce)), [true, true, true, true]);
-    const j = judge(a.label, a.pin);
+    const j = openJudgeSession(a.label, a.pin);
     // Kill every session of this application on the token (the pool's included).
     j.api.C_CloseAllSessions(j.slot);
     assert.deepEqual(await Promise.all([4, 5, 6, 7].map(signOnce)), [true, true, true, true]);
