@@ -103,34 +103,24 @@ describe('issue 15: one decompression budget per document, streams decoded once'
     const z = deflateBomb();
     const signingTime = new Date();
 
-    // A signed file whose /DSS /Certs array names one 200 MiB-inflating stream 8 times.
-    const dss = await signCrafted(makeBasePdf(), signer, {
-      signingTime,
-      fieldName: 'Signature1',
-      alsoWrite: (_doc, w, catalog) => {
-        const b = w.allocate();
-        w.set(b, new PdfStream(PdfDict.of({ Filter: PdfName.of('FlateDecode') }), z));
-        const d = w.allocate();
-        w.set(d, PdfDict.of({ Type: PdfName.of('DSS'), Certs: Array.from({ length: 8 }, () => b) }));
-        catalog.set('DSS', d);
-      },
-    });
+    /** A signed file whose /DSS /Certs array names one 200 MiB-inflating stream `references` times. */
+    const signedWithDssBomb = (references: number): Promise<Uint8Array> =>
+      signCrafted(makeBasePdf(), signer, {
+        signingTime,
+        fieldName: 'Signature1',
+        alsoWrite: (_doc, w, catalog) => {
+          const b = w.allocate();
+          w.set(b, new PdfStream(PdfDict.of({ Filter: PdfName.of('FlateDecode') }), z));
+          const d = w.allocate();
+          w.set(d, PdfDict.of({ Type: PdfName.of('DSS'), Certs: Array.from({ length: references }, () => b) }));
+          catalog.set('DSS', d);
+        },
+      });
     files['dss'] = join(dir, 'dss.pdf');
-    writeFileSync(files['dss'], dss);
+    writeFileSync(files['dss'], await signedWithDssBomb(8));
     // The same with 16 references (3.6 GB in issue 15).
-    const dss16 = await signCrafted(makeBasePdf(), signer, {
-      signingTime,
-      fieldName: 'Signature1',
-      alsoWrite: (_doc, w, catalog) => {
-        const b = w.allocate();
-        w.set(b, new PdfStream(PdfDict.of({ Filter: PdfName.of('FlateDecode') }), z));
-        const d = w.allocate();
-        w.set(d, PdfDict.of({ Type: PdfName.of('DSS'), Certs: Array.from({ length: 16 }, () => b) }));
-        catalog.set('DSS', d);
-      },
-    });
     files['dss16'] = join(dir, 'dss16.pdf');
-    writeFileSync(files['dss16'], dss16);
+    writeFileSync(files['dss16'], await signedWithDssBomb(16));
 
     // 40 pages sharing one 200 MiB content stream, signed, then one annotation per page.
     const shared = await signCrafted(makeBasePdf({ pages: 40 }), signer, {
