@@ -15,24 +15,19 @@ function openssl(args: readonly string[], cwd: string): void {
   if (r.status !== 0) throw new Error(`openssl ${args[0] ?? ''} failed: ${r.stderr}`);
 }
 
+/** openssl req options for a new unencrypted EC P-256 key written to `keyFile`. */
+const newP256Key = (keyFile: string): string[] => [
+  '-newkey',
+  'ec',
+  '-pkeyopt',
+  'ec_paramgen_curve:P-256',
+  '-nodes',
+  '-keyout',
+  keyFile,
+];
+
 function issue(dir: string, ca: string, name: string, cn: string, ext: string): void {
-  openssl(
-    [
-      'req',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      `${name}.key`,
-      '-out',
-      `${name}.csr`,
-      '-subj',
-      `/CN=${cn}`,
-    ],
-    dir,
-  );
+  openssl(['req', ...newP256Key(`${name}.key`), '-out', `${name}.csr`, '-subj', `/CN=${cn}`], dir);
   writeFileSync(join(dir, `${name}.ext`), ext);
   openssl(
     [
@@ -61,13 +56,7 @@ function makeCa(dir: string, name: string): void {
     [
       'req',
       '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      `${name}.key`,
+      ...newP256Key(`${name}.key`),
       '-out',
       `${name}.pem`,
       '-subj',
