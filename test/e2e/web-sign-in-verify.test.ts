@@ -10,15 +10,14 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { loadLocalSigner } from '../../src/keys/local/index.js';
 import { signPdf } from '../../src/pades/index.js';
 import type { Services } from '../../src/server/index.js';
 import { launchBrowser, newContext } from '../support/browser.js';
 import { makeBasePdf } from '../support/pdf-fixtures.js';
 import { tempDir } from '../support/tmp.js';
+import { serviceCaSigner } from '../server/support/service-ca-signer.js';
 import {
   expectAccessible,
   keepForDocs,
@@ -28,18 +27,7 @@ import {
 } from './support/web-server.js';
 
 async function signedByServiceCa(services: Services): Promise<Uint8Array> {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const record = await services.ca.issue({
-    subject: { commonName: 'Vera Validator' },
-    subjectPublicKey: new Uint8Array(publicKey.export({ type: 'spki', format: 'der' })),
-    profile: 'signing',
-  });
-  const signer = await loadLocalSigner({
-    kind: 'pem',
-    key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-    certificate: record.der,
-    chain: [services.ca.certificate, services.rootCertificate],
-  });
+  const signer = await serviceCaSigner(services);
   return signPdf(makeBasePdf({ text: 'Signed for the Verify page' }), signer, {
     signingTime: services.clock.now(),
     reason: 'Approval',

@@ -5,7 +5,6 @@
  * a stable code, never a 500; the document is not stored.
  */
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
@@ -27,6 +26,7 @@ import { storeKinds } from '../support/stores.js';
 import { buildTestPki } from '../support/pki.js';
 import { makeBasePdf } from '../support/pdf-fixtures.js';
 import { tempDir } from '../support/tmp.js';
+import { serviceCaSigner } from './support/service-ca-signer.js';
 import { openServices, serverEnv } from './support/server-fixture.js';
 import { apiServer } from './support/api-fixture.js';
 
@@ -81,18 +81,7 @@ function filesUnder(dir: string): string[] {
 
 /** A PDF signed with a key whose certificate the service's own CA issued (what its credentials get). */
 async function signedByServiceCa(services: Services): Promise<Uint8Array> {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const record = await services.ca.issue({
-    subject: { commonName: 'Vera Validator' },
-    subjectPublicKey: new Uint8Array(publicKey.export({ type: 'spki', format: 'der' })),
-    profile: 'signing',
-  });
-  const signer = await loadLocalSigner({
-    kind: 'pem',
-    key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-    certificate: record.der,
-    chain: [services.ca.certificate, services.rootCertificate],
-  });
+  const signer = await serviceCaSigner(services);
   return signPdf(makeBasePdf({ text: 'validate me' }), signer, {
     signingTime: services.clock.now(),
   });
