@@ -16,6 +16,7 @@ import { createHash, verify, X509Certificate } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { verifyAuditStore } from '../../src/audit/index.js';
+import type { Clock } from '../../src/core/clock.js';
 import { decodeBase32, generateTotp } from '../../src/auth/index.js';
 import { buildServer, issueAdminToken } from '../../src/server/index.js';
 import { loadSigningConfig } from '../../src/server/signing-config.js';
@@ -38,6 +39,50 @@ import { openServices, serverEnv } from './support/server-fixture.js';
 
 const total = 300;
 const parallel = 6;
+
+/** The demo user's `Bearer …` authorization from auth/login on `node` (HTTP Basic). */
+async function demoBearer(
+  node: { readonly url: string },
+  demo: { readonly username: string; readonly password: string },
+): Promise<string> {
+  const login = await post(
+    node,
+    'auth/login',
+    {},
+    `Basic ${Buffer.from(`${demo.username}:${demo.password}`).toString('base64')}`,
+  );
+  return `Bearer ${login.body['access_token'] as string}`;
+}
+
+/**
+ * credentials/authorize of exactly `hashes` on the credential made with PIN 246801, with the
+ * demo user's one-time code at `clock`; asserts 200 and returns the SAD.
+ */
+async function authorizeWithPin(
+  node: { readonly url: string },
+  bearer: string,
+  request: { readonly credentialID: string; readonly hashes: readonly string[] },
+  demo: { readonly totpSecret: string },
+  clock: Clock,
+): Promise<string> {
+  const authorized = await post(
+    node,
+    'credentials/authorize',
+    {
+      credentialID: request.credentialID,
+      numSignatures: request.hashes.length,
+      hashes: request.hashes,
+      hashAlgorithmOID: SHA256,
+      authData: [
+        { id: 'PIN', value: '246801' },
+        { id: 'OTP', value: generateTotp(decodeBase32(demo.totpSecret), clock.now()) },
+      ],
+    },
+    bearer,
+  );
+  assert.equal(authorized.status, 200, JSON.stringify(authorized.body));
+  return authorized.body['SAD'] as string;
+}
 
 for (const kind of storeKinds) {
   describe(`issue 16 §2: a token server killed mid-signature (${kind})`, () => {
@@ -87,34 +132,12 @@ for (const kind of storeKinds) {
       });
       assert.equal(refused.status, 400, JSON.stringify(refused.body));
 
-      const login = await post(
-        node,
-        'auth/login',
-        {},
-        `Basic ${Buffer.from(`${demo.username}:${demo.password}`).toString('base64')}`,
-      );
-      const bearer = `Bearer ${login.body['access_token'] as string}`;
+      const bearer = await demoBearer(node, demo);
       const hashes = Array.from({ length: total }, (_, i) =>
         createHash('sha256').update(`page ${i}`).digest('base64'),
       );
       clock.advance(30_000);
-      const authorized = await post(
-        node,
-        'credentials/authorize',
-        {
-          credentialID,
-          numSignatures: total,
-          hashes,
-          hashAlgorithmOID: SHA256,
-          authData: [
-            { id: 'PIN', value: '246801' },
-            { id: 'OTP', value: generateTotp(decodeBase32(demo.totpSecret), clock.now()) },
-          ],
-        },
-        bearer,
-      );
-      assert.equal(authorized.status, 200, JSON.stringify(authorized.body));
-      const SAD = authorized.body['SAD'] as string;
+      const SAD = await authorizeWithPin(node, bearer, { credentialID, hashes }, demo, clock);
 
       // The client of the idempotent signHash: a failed answer is retried with the same key.
       const signOne = async (i: number): Promise<CscAnswer> => {
@@ -301,33 +324,12 @@ for (const kind of storeKinds) {
       const second = await services.admin.addCredentialKey(credentialID, 'remote:t2', {
         via: 'cli',
       });
-      const login = await post(
-        node,
-        'auth/login',
-        {},
-        `Basic ${Buffer.from(`${demo.username}:${demo.password}`).toString('base64')}`,
-      );
-      const bearer = `Bearer ${login.body['access_token'] as string}`;
+      const bearer = await demoBearer(node, demo);
       const hashes = ['first', 'second'].map((p) =>
         createHash('sha256').update(p).digest('base64'),
       );
       clock.advance(30_000);
-      const authorized = await post(
-        node,
-        'credentials/authorize',
-        {
-          credentialID,
-          numSignatures: 2,
-          hashes,
-          hashAlgorithmOID: SHA256,
-          authData: [
-            { id: 'PIN', value: '246801' },
-            { id: 'OTP', value: generateTotp(decodeBase32(demo.totpSecret), clock.now()) },
-          ],
-        },
-        bearer,
-      );
-      assert.equal(authorized.status, 200, JSON.stringify(authorized.body));
+      const SAD = await authorizeWithPin(node, bearer, { credentialID, hashes }, demo, clock);
       const signHash = (hash: string, idempotencyKey?: string) =>
         fetch(`${node.url}/csc/v2/signatures/signHash`, {
           method: 'POST',
@@ -338,7 +340,7 @@ for (const kind of storeKinds) {
           },
           body: JSON.stringify({
             credentialID,
-            SAD: authorized.body['SAD'],
+            SAD,
             hashes: [hash],
             hashAlgorithmOID: SHA256,
             signAlgo: ES256,
