@@ -10,19 +10,8 @@ import { join } from 'node:path';
 import { hasTool, opensslKeyAndCsr, requireTools, runTool } from '../../support/tools.js';
 import { tempDir } from '../../support/tmp.js';
 import { suiteCleanup } from '../support/pki-fixture.js';
+import { runSignet, signetBin } from '../support/signet-cli.js';
 
-const bin = join(process.cwd(), 'bin', 'signet.js');
-
-function signet(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
 
 describe('signet ca / signet pki serve (issue 4 command forms)', () => {
   const cleanup = suiteCleanup(after);
@@ -36,10 +25,10 @@ describe('signet ca / signet pki serve (issue 4 command forms)', () => {
     assert.ok(existsSync(join(process.cwd(), 'dist', 'cli', 'commands', 'ca.js')), 'run npm run build before the CLI tests');
     dir = tempDir(cleanup);
     ca = join(dir, 'ca');
-    const init = await signet('ca', 'init', '--dir', ca);
+    const init = await runSignet('ca', 'init', '--dir', ca);
     assert.equal(init.status, 0, init.stderr);
     assert.match(init.stderr, /production must keep the KEK elsewhere/);
-    serve = spawn(process.execPath, [bin, 'pki', 'serve', '--dir', ca, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    serve = spawn(process.execPath, [signetBin, 'pki', 'serve', '--dir', ca, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
     cleanup.after(() => {
       serve?.kill('SIGTERM');
     });
@@ -64,7 +53,7 @@ describe('signet ca / signet pki serve (issue 4 command forms)', () => {
     assert.equal(statSync(join(ca, 'kek')).mode & 0o777, 0o600);
     const keyFiles = runTool('sh', ['-c', `cat ${join(ca, 'keys')}/*`]).stdout;
     assert.doesNotMatch(keyFiles, /PRIVATE KEY/);
-    const again = runTool(process.execPath, [bin, 'ca', 'init', '--dir', ca]);
+    const again = runTool(process.execPath, [signetBin, 'ca', 'init', '--dir', ca]);
     assert.equal(again.status, 1);
     assert.match(again.stderr, /^error: ERR_PKI_CA_DIR_EXISTS: /);
   });
@@ -73,7 +62,7 @@ describe('signet ca / signet pki serve (issue 4 command forms)', () => {
     if (!requireTools(t, 'openssl')) return;
     const req = csr('user', ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256'], '/CN=Cli User/C=BE');
     const cert = join(dir, 'user.pem');
-    const issued = await signet('ca', 'issue', '--dir', ca, '--csr', req, '-o', cert, '--profile', 'signing');
+    const issued = await runSignet('ca', 'issue', '--dir', ca, '--csr', req, '-o', cert, '--profile', 'signing');
     assert.equal(issued.status, 0, issued.stderr);
     const text = runTool('openssl', ['x509', '-in', cert, '-noout', '-text', '-serial']).stdout;
     assert.match(text, new RegExp(`OCSP - URI:${url}/ocsp`));
@@ -84,14 +73,14 @@ describe('signet ca / signet pki serve (issue 4 command forms)', () => {
     assert.match(good.stdout + good.stderr, /Response verify OK/);
     assert.match(good.stdout, /: good/);
 
-    const revoked = await signet('ca', 'revoke', '--dir', ca, '--cert', cert, '--reason', 'keyCompromise');
+    const revoked = await runSignet('ca', 'revoke', '--dir', ca, '--cert', cert, '--reason', 'keyCompromise');
     assert.equal(revoked.status, 0, revoked.stderr);
     const bad = runTool('openssl', ocspArgs);
     assert.match(bad.stdout, /: revoked/);
     assert.match(bad.stdout, /Reason: keyCompromise/);
 
     const crlFile = join(dir, 'ca.crl');
-    assert.equal((await signet('ca', 'crl', '--dir', ca, '-o', crlFile)).status, 0);
+    assert.equal((await runSignet('ca', 'crl', '--dir', ca, '-o', crlFile)).status, 0);
     const crlText = runTool('openssl', ['crl', '-inform', 'DER', '-in', crlFile, '-noout', '-text']).stdout;
     assert.match(crlText, new RegExp(`Serial Number: ${serial}`));
     const crlPem = join(dir, 'ca-crl.pem');
@@ -104,7 +93,7 @@ describe('signet ca / signet pki serve (issue 4 command forms)', () => {
     writeFileSync(servedFile, new Uint8Array(await served.arrayBuffer()));
     assert.match(runTool('openssl', ['crl', '-inform', 'DER', '-in', servedFile, '-noout', '-text']).stdout, new RegExp(serial));
 
-    const bySerial = await signet('ca', 'revoke', '--dir', ca, '--serial', serial, '--reason', 'keyCompromise');
+    const bySerial = await runSignet('ca', 'revoke', '--dir', ca, '--serial', serial, '--reason', 'keyCompromise');
     assert.equal(bySerial.status, 1);
     assert.match(bySerial.stderr, /^error: ERR_PKI_ALREADY_REVOKED: /);
   });
@@ -126,14 +115,14 @@ describe('signet ca / signet pki serve (issue 4 command forms)', () => {
   it('two concurrent `ca renew` processes issue one successor per certificate', async (t) => {
     if (!requireTools(t, 'openssl')) return;
     const req = csr('renew', ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256'], '/CN=Renew Me');
-    assert.equal((await signet('ca', 'issue', '--dir', ca, '--csr', req, '-o', join(dir, 'renew.pem'))).status, 0);
-    const [a, b] = await Promise.all([signet('ca', 'renew', '--dir', ca, '--within', '800'), signet('ca', 'renew', '--dir', ca, '--within', '800')]);
+    assert.equal((await runSignet('ca', 'issue', '--dir', ca, '--csr', req, '-o', join(dir, 'renew.pem'))).status, 0);
+    const [a, b] = await Promise.all([runSignet('ca', 'renew', '--dir', ca, '--within', '800'), runSignet('ca', 'renew', '--dir', ca, '--within', '800')]);
     assert.equal(a.status, 0, a.stderr);
     assert.equal(b.status, 0, b.stderr);
     const froms = [...(a.stdout + b.stdout).matchAll(/renewed ([0-9a-f]+) -> ([0-9a-f]+)/g)].map((m) => m[1]);
     assert.ok(froms.length >= 1);
     assert.equal(new Set(froms).size, froms.length, 'no certificate renewed twice');
-    const again = await signet('ca', 'renew', '--dir', ca, '--within', '800');
+    const again = await runSignet('ca', 'renew', '--dir', ca, '--within', '800');
     const secondRound = [...again.stdout.matchAll(/renewed ([0-9a-f]+)/g)].map((m) => m[1]);
     assert.ok(secondRound.every((s) => !froms.includes(s)), 'a renewed certificate is not renewed again');
   });
@@ -141,7 +130,7 @@ describe('signet ca / signet pki serve (issue 4 command forms)', () => {
   it('rejects an RSA-1024 CSR and a CSR with a bad signature with typed errors', async (t) => {
     if (!requireTools(t, 'openssl')) return;
     const weak = csr('weak', ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:1024'], '/CN=Weak');
-    const r = await signet('ca', 'issue', '--dir', ca, '--csr', weak, '-o', join(dir, 'weak.pem'));
+    const r = await runSignet('ca', 'issue', '--dir', ca, '--csr', weak, '-o', join(dir, 'weak.pem'));
     assert.equal(r.status, 1);
     assert.match(r.stderr, /^error: ERR_PKI_WEAK_KEY: /);
     assert.ok(!existsSync(join(dir, 'weak.pem')));
@@ -150,10 +139,10 @@ describe('signet ca / signet pki serve (issue 4 command forms)', () => {
     der[der.length - 3] = (der[der.length - 3] ?? 0) ^ 1;
     const tampered = join(dir, 'tampered.der');
     writeFileSync(tampered, der);
-    const r2 = await signet('ca', 'issue', '--dir', ca, '--csr', tampered, '-o', join(dir, 'tampered.pem'));
+    const r2 = await runSignet('ca', 'issue', '--dir', ca, '--csr', tampered, '-o', join(dir, 'tampered.pem'));
     assert.equal(r2.status, 1);
     assert.match(r2.stderr, /^error: ERR_PKI_CSR_(BAD_POP|MALFORMED): /);
-    const usage = await signet('ca', 'issue', '--dir', ca);
+    const usage = await runSignet('ca', 'issue', '--dir', ca);
     assert.equal(usage.status, 2);
     assert.match(usage.stderr, /ERR_CLI_USAGE/);
   });

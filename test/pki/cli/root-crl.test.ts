@@ -23,19 +23,8 @@ import { crlUrls, caIssuersUrls } from '../../../src/pki/certificate-urls.js';
 import { opensslKeyAndCsr, requireTools, runTool } from '../../support/tools.js';
 import { tempDir } from '../../support/tmp.js';
 import { suiteCleanup } from '../support/pki-fixture.js';
+import { runSignet, signetBin } from '../support/signet-cli.js';
 
-const bin = join(process.cwd(), 'bin', 'signet.js');
-
-function signet(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -82,9 +71,9 @@ describe('root CRL, issuing CA CDP/AIA and SHA-1 key identifiers (issue 22)', ()
     assert.ok(existsSync(join(process.cwd(), 'dist', 'cli', 'commands', 'ca.js')), 'run npm run build before the CLI tests');
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    const init = await signet('ca', 'init', '--dir', ca, '--base-url', base);
+    const init = await runSignet('ca', 'init', '--dir', ca, '--base-url', base);
     assert.equal(init.status, 0, init.stderr);
-    serve = spawn(process.execPath, [bin, 'pki', 'serve', '--dir', ca, '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    serve = spawn(process.execPath, [signetBin, 'pki', 'serve', '--dir', ca, '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
     cleanup.after(() => {
       serve?.kill('SIGTERM');
     });
@@ -102,7 +91,7 @@ describe('root CRL, issuing CA CDP/AIA and SHA-1 key identifiers (issue 22)', ()
     if (!requireTools(t, 'openssl')) return;
     const { csr: req } = opensslKeyAndCsr(dir, 'leaf', '/CN=Root CRL Leaf/C=BE');
     const leaf = join(dir, 'leaf.pem');
-    const issued = await signet('ca', 'issue', '--dir', ca, '--csr', req, '-o', leaf);
+    const issued = await runSignet('ca', 'issue', '--dir', ca, '--csr', req, '-o', leaf);
     assert.equal(issued.status, 0, issued.stderr);
 
     const issuing = parseCertificate(certFile(join(ca, 'issuing.pem')));
@@ -148,19 +137,19 @@ describe('root CRL, issuing CA CDP/AIA and SHA-1 key identifiers (issue 22)', ()
   it('`signet ca crl --root` re-signs the root CRL with the next cRLNumber; /pki serves the new one', async (t) => {
     if (!requireTools(t, 'openssl')) return;
     const before = crlNumber(await fetchCrlPem(`${base}/ca/root.crl`, join(dir, 'r1.pem')));
-    const out = await signet('ca', 'crl', '--root', '--dir', ca, '--days', '400');
+    const out = await runSignet('ca', 'crl', '--root', '--dir', ca, '--days', '400');
     assert.equal(out.status, 0, out.stderr);
     assert.match(out.stdout, /wrote the root CRL/);
     const after = await fetchCrlPem(`${base}/ca/root.crl`, join(dir, 'r2.pem'));
     assert.equal(crlNumber(after), before + 1);
-    const bad = await signet('ca', 'crl', '--root', '--dir', ca, '--days', 'x');
+    const bad = await runSignet('ca', 'crl', '--root', '--dir', ca, '--days', 'x');
     assert.equal(bad.status, 2);
   });
 
   it('an older CA directory (issuing CA without CDP, no root CRL) is brought up to date for the same key and SKI', async (t) => {
     if (!requireTools(t, 'openssl')) return;
     const old = join(dir, 'old');
-    const init = await signet('ca', 'init', '--dir', old, '--base-url', 'http://127.0.0.1:9/pki');
+    const init = await runSignet('ca', 'init', '--dir', old, '--base-url', 'http://127.0.0.1:9/pki');
     assert.equal(init.status, 0, init.stderr);
     const config = readCaDirectoryConfig(old);
     const keystore = await SoftwareKeystore.open({ dir: join(old, 'keys'), kek: loadKek({ file: join(old, 'kek') }) });
