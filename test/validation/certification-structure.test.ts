@@ -8,7 +8,6 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Signer } from '../../src/cms/index.js';
 import { isSignetError } from '../../src/core/errors.js';
-import { loadLocalSigner } from '../../src/keys/local/index.js';
 import { addDocumentTimestamp, signPdf } from '../../src/pades/index.js';
 import { bytesSource } from '../../src/pdf/index.js';
 import { verifyPdfLongTerm, verifyPdfSignatures, type SignatureReport } from '../../src/validation/index.js';
@@ -18,6 +17,7 @@ import { buildTestPki, type TestPki } from '../support/pki.js';
 import { makeBasePdf } from '../support/pdf-fixtures.js';
 import { pdfsigCorpus } from '../support/pdfsig-corpus.js';
 import { sigRef, signCrafted } from '../support/crafted-signature.js';
+import { leafSigner } from '../support/leaf-signer.js';
 
 const signingTime = new Date('2026-11-23T10:00:00Z');
 const corpus = pdfsigCorpus('certification-structure');
@@ -28,10 +28,8 @@ let bob: Signer;
 
 before(async () => {
   pki = await buildTestPki({ leaves: ['rsa', 'ec-p256'] });
-  const load = (k: 'rsa' | 'ec-p256'): Promise<Signer> =>
-    loadLocalSigner({ kind: 'pem', key: pki.leaves[k].privateKeyPem, certificate: pki.leaves[k].der, chain: [pki.intermediate.der, pki.root.der] });
-  alice = await load('rsa');
-  bob = await load('ec-p256');
+  alice = await leafSigner(pki, 'rsa');
+  bob = await leafSigner(pki, 'ec-p256');
 });
 
 function reports(bytes: Uint8Array, what: string): Map<string, SignatureReport> {

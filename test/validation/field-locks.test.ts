@@ -6,7 +6,6 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Signer } from '../../src/cms/index.js';
-import { loadLocalSigner } from '../../src/keys/local/index.js';
 import { signPdf } from '../../src/pades/index.js';
 import { PdfString, name, type PdfObject } from '../../src/pdf/index.js';
 import { verifyPdfSignatures, type SignatureReport } from '../../src/validation/index.js';
@@ -15,6 +14,7 @@ import { makeBasePdf } from '../support/pdf-fixtures.js';
 import { pdfsigCorpus } from '../support/pdfsig-corpus.js';
 import { sigRef, signCrafted } from '../support/crafted-signature.js';
 import { addTextFields, fillTextField } from '../support/form-fixtures.js';
+import { leafSigner } from '../support/leaf-signer.js';
 
 const signingTime = new Date('2026-11-23T10:00:00Z');
 const corpus = pdfsigCorpus('field-locks');
@@ -32,8 +32,7 @@ function report(bytes: Uint8Array, what: string): SignatureReport {
 
 before(async () => {
   pki = await buildTestPki({ leaves: ['rsa'] });
-  const leaf = pki.leaves.rsa;
-  alice = await loadLocalSigner({ kind: 'pem', key: leaf.privateKeyPem, certificate: leaf.der, chain: [pki.intermediate.der, pki.root.der] });
+  alice = await leafSigner(pki, 'rsa');
   // A one-page form with empty text fields A, B and C.
   form = addTextFields(makeBasePdf({ text: 'Order form' }), [
     { name: 'A', rect: [72, 600, 300, 620] },

@@ -7,13 +7,13 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Signer } from '../../src/cms/index.js';
-import { loadLocalSigner } from '../../src/keys/local/index.js';
 import { signPdf } from '../../src/pades/index.js';
 import { IncrementalWriter, PdfDict, PdfDocument, PdfRef, PdfStream, PdfString, name } from '../../src/pdf/index.js';
 import { verifyPdfSignatures, type SignatureReport } from '../../src/validation/index.js';
 import { buildTestPki, type TestPki } from '../support/pki.js';
 import { makeBasePdf } from '../support/pdf-fixtures.js';
 import { pdfsigCorpus } from '../support/pdfsig-corpus.js';
+import { leafSigner } from '../support/leaf-signer.js';
 
 const latin = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
 const signingTime = new Date('2026-11-23T10:00:00Z');
@@ -25,10 +25,8 @@ const corpus = pdfsigCorpus('modification-attacks');
 
 before(async () => {
   pki = await buildTestPki({ leaves: ['rsa', 'ec-p256'] });
-  const load = (k: 'rsa' | 'ec-p256'): Promise<Signer> =>
-    loadLocalSigner({ kind: 'pem', key: pki.leaves[k].privateKeyPem, certificate: pki.leaves[k].der, chain: [pki.intermediate.der, pki.root.der] });
-  alice = await load('rsa');
-  bob = await load('ec-p256');
+  alice = await leafSigner(pki, 'rsa');
+  bob = await leafSigner(pki, 'ec-p256');
 });
 
 function first(bytes: Uint8Array, what = 'file'): SignatureReport {

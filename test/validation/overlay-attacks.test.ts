@@ -8,7 +8,6 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Signer } from '../../src/cms/index.js';
-import { loadLocalSigner } from '../../src/keys/local/index.js';
 import { signPdf } from '../../src/pades/index.js';
 import { PdfString, name } from '../../src/pdf/index.js';
 import { verifyPdfSignatures, type SignatureReport } from '../../src/validation/index.js';
@@ -17,6 +16,7 @@ import { makeBasePdf } from '../support/pdf-fixtures.js';
 import { pdfsigCorpus } from '../support/pdfsig-corpus.js';
 import { sigRef, signCrafted } from '../support/crafted-signature.js';
 import { addAnnotation, addTextFields, fillTextField } from '../support/form-fixtures.js';
+import { leafSigner } from '../support/leaf-signer.js';
 
 const signingTime = new Date('2026-11-23T10:00:00Z');
 const corpus = pdfsigCorpus('overlay-attacks');
@@ -30,10 +30,8 @@ let bob: Signer;
 
 before(async () => {
   pki = await buildTestPki({ leaves: ['rsa', 'ec-p256'] });
-  const load = (k: 'rsa' | 'ec-p256'): Promise<Signer> =>
-    loadLocalSigner({ kind: 'pem', key: pki.leaves[k].privateKeyPem, certificate: pki.leaves[k].der, chain: [pki.intermediate.der, pki.root.der] });
-  alice = await load('rsa');
-  bob = await load('ec-p256');
+  alice = await leafSigner(pki, 'rsa');
+  bob = await leafSigner(pki, 'ec-p256');
 });
 
 function reportOf(bytes: Uint8Array, what: string, field = 'Sig'): SignatureReport {

@@ -18,12 +18,12 @@ import {
   tags,
   type Signer,
 } from '../../src/cms/index.js';
-import { loadLocalSigner } from '../../src/keys/local/index.js';
 import { signPdf } from '../../src/pades/index.js';
 import { verifyPdfSignatures, type DocumentReport } from '../../src/validation/index.js';
 import { buildTestPki, type TestPki } from '../support/pki.js';
 import { makeBasePdf, makeRawPdf } from '../support/pdf-fixtures.js';
 import { pdfsigCorpus } from '../support/pdfsig-corpus.js';
+import { leafSigner } from '../support/leaf-signer.js';
 
 const latin = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
 const text = (b: Uint8Array): string => Buffer.from(b).toString('latin1');
@@ -38,8 +38,7 @@ const corpus = pdfsigCorpus('pdf-attacks');
 
 before(async () => {
   pki = await buildTestPki({ leaves: ['rsa'] });
-  const leaf = pki.leaves.rsa;
-  signer = await loadLocalSigner({ kind: 'pem', key: leaf.privateKeyPem, certificate: leaf.der, chain: [pki.intermediate.der, pki.root.der] });
+  signer = await leafSigner(pki, 'rsa');
   signed = await signPdf(makeBasePdf({ pages: 1 }), signer, { signingTime, fieldName: 'Sig1' });
   anchors = [pki.root.der];
   corpus.add('control', signed);

@@ -9,13 +9,13 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Signer } from '../../src/cms/index.js';
-import { loadLocalSigner } from '../../src/keys/local/index.js';
 import { signPdf } from '../../src/pades/index.js';
 import { checkPreparedDocument, preSigningFindings, type PreSigningFinding } from '../../src/validation/index.js';
 import { prepareDocument } from '../support/consent-documents.js';
 import { addAnnotation } from '../support/form-fixtures.js';
 import { buildTestPki, type TestPki } from '../support/pki.js';
 import { makeBasePdf } from '../support/pdf-fixtures.js';
+import { leafSigner } from '../support/leaf-signer.js';
 
 const signingTime = new Date('2026-11-23T10:00:00Z');
 let pki: TestPki<'rsa'>;
@@ -23,7 +23,7 @@ let alice: Signer;
 
 before(async () => {
   pki = await buildTestPki({ leaves: ['rsa'] });
-  alice = await loadLocalSigner({ kind: 'pem', key: pki.leaves.rsa.privateKeyPem, certificate: pki.leaves.rsa.der, chain: [pki.intermediate.der, pki.root.der] });
+  alice = await leafSigner(pki, 'rsa');
 });
 
 async function findingsFor(source: Uint8Array): Promise<PreSigningFinding[]> {

@@ -12,7 +12,6 @@ import { createHash } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { ContentInfo, SignedData, type SignerInfo } from '@peculiar/asn1-cms';
 import { addUnsignedAttribute, berToDer, cmsOids, encodeOid, encodeTlv, tags, type Signer } from '../../src/cms/index.js';
-import { loadLocalSigner } from '../../src/keys/local/index.js';
 import { preparePdf, signPdf } from '../../src/pades/index.js';
 import { IncrementalWriter, PdfDocument, PdfName } from '../../src/pdf/index.js';
 import { defaultValidationPolicy, verifyPdfLongTerm, verifyPdfSignatures, type SignatureReport } from '../../src/validation/index.js';
@@ -21,6 +20,7 @@ import { scanSignatures } from '../support/judges.js';
 import { makeBasePdf } from '../support/pdf-fixtures.js';
 import { pdfsigCorpus } from '../support/pdfsig-corpus.js';
 import { buildTestPki, type TestPki } from '../support/pki.js';
+import { leafSigner } from '../support/leaf-signer.js';
 
 const corpus = pdfsigCorpus('reference-agreement');
 let pki: TestPki<'rsa' | 'ec-p256'>;
@@ -30,7 +30,7 @@ let anchors: Uint8Array[];
 before(async () => {
   pki = await buildTestPki({ leaves: ['rsa', 'ec-p256'] });
   anchors = [pki.root.der];
-  rsaSigner = await loadLocalSigner({ kind: 'pem', key: pki.leaves.rsa.privateKeyPem, certificate: pki.leaves.rsa.der, chain: [pki.intermediate.der, pki.root.der] });
+  rsaSigner = await leafSigner(pki, 'rsa');
 });
 
 function only(report: { signatures: readonly SignatureReport[] }): SignatureReport {

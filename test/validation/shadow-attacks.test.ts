@@ -7,13 +7,13 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Signer } from '../../src/cms/index.js';
-import { loadLocalSigner } from '../../src/keys/local/index.js';
 import { signPdf } from '../../src/pades/index.js';
 import { IncrementalWriter, PdfDict, PdfDocument, PdfRef, PdfStream, name, type PdfObject } from '../../src/pdf/index.js';
 import { verifyPdfSignatures, type SignatureReport } from '../../src/validation/index.js';
 import { buildTestPki, type TestPki } from '../support/pki.js';
 import { makeBasePdf } from '../support/pdf-fixtures.js';
 import { pdfsigCorpus } from '../support/pdfsig-corpus.js';
+import { leafSigner } from '../support/leaf-signer.js';
 
 const latin = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
 const signingTime = new Date('2026-11-23T10:00:00Z');
@@ -24,8 +24,7 @@ let alice: Signer;
 
 before(async () => {
   pki = await buildTestPki({ leaves: ['rsa'] });
-  const leaf = pki.leaves.rsa;
-  alice = await loadLocalSigner({ kind: 'pem', key: leaf.privateKeyPem, certificate: leaf.der, chain: [pki.intermediate.der, pki.root.der] });
+  alice = await leafSigner(pki, 'rsa');
 });
 
 /** Appends one revision to `pdf`; `fn` sets objects and may return trailer extras. */
