@@ -21,6 +21,7 @@ import { addAnnotation } from '../support/form-fixtures.js';
 import { addHandWrittenUpdate, makeBasePdf, makeHybridPdf } from '../support/pdf-fixtures.js';
 import { buildTestPki } from '../support/pki.js';
 import { hasTool, runTool } from '../support/tools.js';
+import { seededRandom } from '../support/seeded-random.js';
 
 const CASES = Number(process.env['SIGNET_FUZZ_CASES'] ?? 2_000);
 /** CPU time one case may take (the parse limits below end real work far sooner). */
@@ -39,17 +40,6 @@ function registeredCodes(): Set<string> {
   return out;
 }
 
-/** mulberry32: failures are reproducible from the seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 const TOKENS = ['[', '<<', '>>', ')', '(', 'endstream', 'endobj', ' 1 0 R ', 'stream\n', '/Length 9 0 R', 'xref', 'trailer', '/Filter /FlateDecode', '/ByteRange [0 0 0 0]', '/Contents <00>', '%%EOF', 'startxref 0'];
@@ -149,7 +139,7 @@ describe('issue 15: seeded fuzzing of open → validate → prepare', () => {
     const rssStart = process.memoryUsage.rss();
     let rssMax = rssStart;
     for (let seed = 1; seed <= CASES; seed++) {
-      const r = rng(seed);
+      const r = seededRandom(seed);
       const name = names[seed % names.length]!;
       let b = bases[name]!;
       for (let k = 0, n = 1 + Math.floor(r() * 3); k < n; k++) b = mutate(b, r);

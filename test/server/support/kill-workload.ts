@@ -15,16 +15,7 @@ export const SHA256 = '2.16.840.1.101.3.4.2.1';
 export const ES256 = '1.2.840.10045.4.3.2';
 
 /** mulberry32: a small seeded generator, so a failing run can be replayed. */
-export function seededRandom(s: number): () => number {
-  let a = s >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '../../support/seeded-random.js';
 
 /** The demo account `signet serve --demo` writes. */
 export interface Demo {

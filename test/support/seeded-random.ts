@@ -1,0 +1,16 @@
+/** A seeded pseudo-random generator for tests that must replay a failing run from its seed. */
+
+/**
+ * mulberry32 (Tommy Ettinger's 32-bit generator): numbers in [0, 1), the same sequence for the
+ * same seed. Not for secrets.
+ */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
