@@ -4,7 +4,6 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sign as rawSign } from 'node:crypto';
-import { loadLocalSigner } from '../../src/keys/local/index.js';
 import type { Signer } from '../../src/cms/index.js';
 import {
   embedSignature,
@@ -21,21 +20,13 @@ import { makePdfFlavours, makeBasePdf } from '../support/pdf-fixtures.js';
 import { makeNssDb, opensslVerifyAll, pdfsig, qpdfCheck } from '../support/judges.js';
 import { requireTools } from '../support/tools.js';
 import { tempDir } from '../support/tmp.js';
+import { leafSigner } from '../support/leaf-signer.js';
 import { isSignetError } from '../../src/core/errors.js';
 
 const signingTime = new Date('2026-11-23T10:00:00Z');
 
-async function signerFor(pki: TestPki<LeafKind>, kind: LeafKind): Promise<Signer> {
-  const leaf = pki.leaves[kind];
-  return loadLocalSigner(
-    {
-      kind: 'pem',
-      key: leaf.privateKeyPem,
-      certificate: leaf.der,
-      chain: [pki.intermediate.der, pki.root.der],
-    },
-    kind === 'rsa-pss' ? { scheme: 'RSASSA-PSS' } : {},
-  );
+function signerFor(pki: TestPki<LeafKind>, kind: LeafKind): Promise<Signer> {
+  return leafSigner(pki, kind, kind === 'rsa-pss' ? { scheme: 'RSASSA-PSS' } : {});
 }
 
 describe('PAdES B-B signing', () => {

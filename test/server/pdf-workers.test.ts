@@ -12,12 +12,12 @@ import type { LightMyRequestResponse } from 'fastify';
 import { oids } from '../../src/cms/index.js';
 import { isSignetError } from '../../src/core/errors.js';
 import { createPdfPreparer, loadPdfPreparerOptions } from '../../src/server/pdf-preparation-pool.js';
-import { loadLocalSigner } from '../../src/keys/local/index.js';
 import { signPdf } from '../../src/pades/index.js';
 import { verifyPdfLongTerm, verifyPdfSignatures } from '../../src/validation/index.js';
 import { buildTestPki } from '../support/pki.js';
 import { pagesInObjectStreamBombs } from '../support/pdf-bombs.js';
 import { makeBasePdf } from '../support/pdf-fixtures.js';
+import { leafSigner } from '../support/leaf-signer.js';
 import { apiServer } from './support/api-fixture.js';
 
 /** 9 pages, each (through its own xref entry) in an object stream that inflates to 200 MiB. */
@@ -101,7 +101,7 @@ describe('issue 15: PDF preparation off the event loop in signet serve', () => {
 
   it('the validate endpoint worker gives the inline report; a hostile document ends in a report or a coded error, the pool stays usable', async () => {
     const pki = await buildTestPki({ leaves: ['ec-p256'] });
-    const signer = await loadLocalSigner({ kind: 'pem', key: pki.leaves['ec-p256'].privateKeyPem, certificate: pki.leaves['ec-p256'].der, chain: [pki.intermediate.der, pki.root.der] });
+    const signer = await leafSigner(pki, 'ec-p256');
     const signed = await signPdf(makeBasePdf({ text: 'validated in a worker' }), signer, { signingTime: new Date('2026-12-01T10:00:00Z') });
     const at = new Date('2026-12-02T10:00:00Z');
     const workers = createPdfPreparer({ workers: 1 });
@@ -125,7 +125,7 @@ describe('issue 15: PDF preparation off the event loop in signet serve', () => {
 
   it('the validation is one worker job: it asks this thread for the revocation lookups mid-job, keeps the document open, and its deadline stops meanwhile', async () => {
     const pki = await buildTestPki({ leaves: ['ec-p256'] });
-    const signer = await loadLocalSigner({ kind: 'pem', key: pki.leaves['ec-p256'].privateKeyPem, certificate: pki.leaves['ec-p256'].der, chain: [pki.intermediate.der, pki.root.der] });
+    const signer = await leafSigner(pki, 'ec-p256');
     const signed = await signPdf(makeBasePdf({ text: 'one job' }), signer, { signingTime: new Date('2026-12-01T10:00:00Z') });
     const at = new Date('2026-12-02T10:00:00Z');
     const workers = createPdfPreparer({ workers: 1, timeoutMs: 1_500 });
