@@ -26,7 +26,7 @@ import { tempDir } from '../support/tmp.js';
 import { requireTools } from '../support/tools.js';
 import { captureIo } from '../server/support/server-fixture.js';
 import { startServe } from '../server/support/serve-process.js';
-import { Browser, api, hiddenFields, upload, waitForJob, webJobsEnv } from './support/web-jobs-env.js';
+import { Browser, api, approveAt, upload, waitForJob, webJobsEnv } from './support/web-jobs-env.js';
 
 /** `signet admin …` on node B's data directory (in this process, as an operator would run it). */
 async function admin(dataDir: string, ...args: string[]): Promise<string> {
@@ -47,27 +47,9 @@ async function admin(dataDir: string, ...args: string[]): Promise<string> {
  * in with password and the one-time code of TOTP step `step` when asked, approves (PIN, and a
  * code of `step` when the consent asks for a fresh factor); returns the redirect to A.
  */
-async function approveAtB(browser: Browser, demo: DemoAccount, authorizationUrl: string, step: number, onConsent?: (html: string) => void): Promise<string> {
+function approveAtB(browser: Browser, demo: DemoAccount, authorizationUrl: string, step: number, onConsent?: (html: string) => void): Promise<string> {
   const otp = generateTotp(decodeBase32(demo.totpSecret), new Date(step * 30_000 + 1_000));
-  const first = await browser.request(authorizationUrl);
-  let html = await first.text();
-  assert.equal(first.status, 200, html);
-  const form = (fields: Record<string, string>): Promise<Response> =>
-    browser.request(new URL('/oauth2/authorize', authorizationUrl).toString(), {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams(fields).toString(),
-    });
-  if (hiddenFields(html)['step'] === 'login') {
-    const consent = await form({ ...hiddenFields(html), username: demo.username, password: demo.password, otp });
-    html = await consent.text();
-    assert.equal(consent.status, 200, html);
-  }
-  assert.equal(hiddenFields(html)['step'], 'consent', html);
-  onConsent?.(html);
-  const done = await form({ ...hiddenFields(html), decision: 'approve', pin: demo.pin, ...(/<input name="otp"/.test(html) ? { otp } : {}) });
-  assert.equal(done.status, 303, await done.text());
-  return String(done.headers.get('location'));
+  return approveAt(browser, authorizationUrl, { username: demo.username, password: demo.password, pin: demo.pin, otp: () => otp }, { onConsent });
 }
 
 describe('web gateway at a foreign CSC provider (a second signet serve sharing nothing)', () => {

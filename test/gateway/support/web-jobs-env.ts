@@ -103,13 +103,28 @@ export function hiddenFields(html: string): Record<string, string> {
   return out;
 }
 
+/** Who approves at an authorization server: sign-in secrets, the credential PIN, one-time codes. */
+export interface Approver {
+  readonly username: string;
+  readonly password: string;
+  readonly pin: string;
+  /** The one-time code to send now (asked for at sign-in and, when the consent asks, at approval). */
+  otp(): string;
+}
+
 /**
- * The person at the authorization server: opens `authorizationUrl` (signed in already through the
+ * The person at an authorization server: opens `authorizationUrl` (signed in already through the
  * web session, the server goes straight to consent; otherwise it signs in with password and a
- * fresh TOTP), approves with the credential PIN and a fresh one-time code; returns the redirect
- * (the callback URL).
+ * one-time code), approves with the credential PIN (and a one-time code when the consent page
+ * asks for one); `onApproved` runs right after the approval is sent. Returns the redirect (the
+ * callback URL).
  */
-export async function approveInBrowser(env: WebJobsEnv, browser: Browser, signer: WebSigner, authorizationUrl: string, onConsent?: (html: string) => void): Promise<string> {
+export async function approveAt(
+  browser: Browser,
+  authorizationUrl: string,
+  person: Approver,
+  hooks: { readonly onConsent?: ((html: string) => void) | undefined; readonly onApproved?: () => void } = {},
+): Promise<string> {
   const first = await browser.request(authorizationUrl);
   let html = await first.text();
   assert.equal(first.status, 200, html);
@@ -120,17 +135,30 @@ export async function approveInBrowser(env: WebJobsEnv, browser: Browser, signer
       body: new URLSearchParams(fields).toString(),
     });
   if (hiddenFields(html)['step'] === 'login') {
-    const consent = await form({ ...hiddenFields(html), username: signer.username, password: signer.password, otp: env.nextOtp(signer) });
+    const consent = await form({ ...hiddenFields(html), username: person.username, password: person.password, otp: person.otp() });
     html = await consent.text();
     assert.equal(consent.status, 200, html);
   }
   assert.equal(hiddenFields(html)['step'], 'consent', html);
-  onConsent?.(html);
+  hooks.onConsent?.(html);
   const needsOtp = /<input name="otp"/.test(html);
-  const done = await form({ ...hiddenFields(html), decision: 'approve', pin: signer.pin, ...(needsOtp ? { otp: env.nextOtp(signer) } : {}) });
-  env.clock.toRealTime();
+  const done = await form({ ...hiddenFields(html), decision: 'approve', pin: person.pin, ...(needsOtp ? { otp: person.otp() } : {}) });
+  hooks.onApproved?.();
   assert.equal(done.status, 303, await done.text());
   return String(done.headers.get('location'));
+}
+
+/**
+ * approveAt for a signer of this environment: a fresh TOTP code each time one is asked for; the
+ * shared clock back to real time once approved.
+ */
+export function approveInBrowser(env: WebJobsEnv, browser: Browser, signer: WebSigner, authorizationUrl: string, onConsent?: (html: string) => void): Promise<string> {
+  return approveAt(
+    browser,
+    authorizationUrl,
+    { username: signer.username, password: signer.password, pin: signer.pin, otp: () => env.nextOtp(signer) },
+    { onConsent, onApproved: () => env.clock.toRealTime() },
+  );
 }
 
 async function startWebNode(t: TestContext, env: ServerEnv, nodeId: string, clock: Clock, gateway: GatewayConfig): Promise<WebNode> {
