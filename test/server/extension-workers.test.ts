@@ -30,6 +30,22 @@ import { pdfsigAsync, readBack } from '../pades/support/ltv-judges.js';
 import { startLtvPki } from '../pades/support/ltv-pki.js';
 import { apiServer } from './support/api-fixture.js';
 
+/** A CSC v2 signatures/signDoc request for one PDF, signed at PAdES B-LT with ECDSA SHA-256. */
+function signDocAtBLT(credentialID: string, SAD: string, pdf: Uint8Array) {
+  return {
+    credentialID,
+    SAD,
+    documents: [
+      {
+        document: Buffer.from(pdf).toString('base64'),
+        signature_format: 'P',
+        conformance_level: 'AdES-B-LT',
+        signAlgo: oids.ecdsa_with_SHA256,
+      },
+    ],
+  };
+}
+
 describe('issues 15 and 20: B-LT/B-LTA extension on the document workers', () => {
   it('signDoc at AdES-B-LT of a file whose DSS inflates 128 MiB per open: /health/ready answers throughout, pdfsig: valid', async (t) => {
     if (!requireTools(t, 'pdfsig', 'certutil')) return;
@@ -52,18 +68,7 @@ describe('issues 15 and 20: B-LT/B-LTA extension on the document workers', () =>
     // (modules, ASN.1 schemas, code not yet compiled: up to 660 ms at load 17) are not the bomb's.
     const first = await s.csc(
       'signatures/signDoc',
-      {
-        credentialID: signer.credentialId,
-        SAD: plainSad,
-        documents: [
-          {
-            document: Buffer.from(plain).toString('base64'),
-            signature_format: 'P',
-            conformance_level: 'AdES-B-LT',
-            signAlgo: oids.ecdsa_with_SHA256,
-          },
-        ],
-      },
+      signDocAtBLT(signer.credentialId, plainSad, plain),
       { bearer: token },
     );
     assert.equal(first.statusCode, 200, first.body);
@@ -77,18 +82,7 @@ describe('issues 15 and 20: B-LT/B-LTA extension on the document workers', () =>
     const answer = await fetch(`${url}/csc/v2/signatures/signDoc`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({
-        credentialID: signer.credentialId,
-        SAD: sad,
-        documents: [
-          {
-            document: Buffer.from(pdf).toString('base64'),
-            signature_format: 'P',
-            conformance_level: 'AdES-B-LT',
-            signAlgo: oids.ecdsa_with_SHA256,
-          },
-        ],
-      }),
+      body: JSON.stringify(signDocAtBLT(signer.credentialId, sad, pdf)),
     }).then(async (r) => [r.status, await r.text()] as const);
     const elapsed = performance.now() - started;
     const { latencies, failures } = await probes.stop();
@@ -171,22 +165,7 @@ describe('issues 15 and 20: B-LT/B-LTA extension on the document workers', () =>
     ]);
     s.clock.followRealTime();
     const signDoc = (): ReturnType<typeof s.csc> =>
-      s.csc(
-        'signatures/signDoc',
-        {
-          credentialID: signer.credentialId,
-          SAD: sad,
-          documents: [
-            {
-              document: Buffer.from(pdf).toString('base64'),
-              signature_format: 'P',
-              conformance_level: 'AdES-B-LT',
-              signAlgo: oids.ecdsa_with_SHA256,
-            },
-          ],
-        },
-        { bearer: token },
-      );
+      s.csc('signatures/signDoc', signDocAtBLT(signer.credentialId, sad, pdf), { bearer: token });
     const first = await signDoc();
     assert.equal(first.statusCode, 400, first.body);
     const refusal = first.json<{ error: string; error_description: string }>();
