@@ -86,6 +86,15 @@ describe('issue 18 §2: signing encrypted PDFs (standard security handler, empty
     writeFileSync(rootPath, pki.root.pem);
   };
 
+  /** A 3-page PDF encrypted with AES-128 (no user password) whose objects sit in object streams. */
+  const encryptedObjectStreamPdf = (): string => {
+    const plain = join(dir, 'plain.pdf');
+    writeFileSync(plain, makeBasePdf({ pages: 3 }));
+    const input = join(dir, 'objstm-enc.pdf');
+    qpdfEncrypt(plain, input, '', ['128', '--use-aes=y'], ['--object-streams=generate']);
+    return input;
+  };
+
   const judge = (path: string, signatures: number): void => {
     const sigs = pdfsig(path, nss);
     assert.equal(sigs.length, signatures, `pdfsig sees ${signatures} signature(s)`);
@@ -181,10 +190,7 @@ describe('issue 18 §2: signing encrypted PDFs (standard security handler, empty
   it('an encrypted file with object streams (its update ends in a cross-reference stream) signs valid', async (t) => {
     if (!requireTools(t, 'pdfsig', 'qpdf', 'openssl', 'certutil')) return;
     setUp(t);
-    const plain = join(dir, 'plain.pdf');
-    writeFileSync(plain, makeBasePdf({ pages: 3 }));
-    const input = join(dir, 'objstm-enc.pdf');
-    qpdfEncrypt(plain, input, '', ['128', '--use-aes=y'], ['--object-streams=generate']);
+    const input = encryptedObjectStreamPdf();
     assert.equal(PdfDocument.open(new Uint8Array(readFileSync(input))).xrefKind, 'stream');
     const signed = await signPdf(new Uint8Array(readFileSync(input)), signer, { signingTime });
     const out = join(dir, 'objstm-signed.pdf');
@@ -199,10 +205,7 @@ describe('issue 18 §2: signing encrypted PDFs (standard security handler, empty
   it('an encrypted object-stream file whose cross-reference offsets are wrong is recovered (the trailer and key first, then the encrypted object streams) and signs valid', async (t) => {
     if (!requireTools(t, 'pdfsig', 'qpdf', 'openssl', 'certutil')) return;
     setUp(t);
-    const plain = join(dir, 'plain.pdf');
-    writeFileSync(plain, makeBasePdf({ pages: 3 }));
-    const input = join(dir, 'objstm-enc.pdf');
-    qpdfEncrypt(plain, input, '', ['128', '--use-aes=y'], ['--object-streams=generate']);
+    const input = encryptedObjectStreamPdf();
     const good = readFileSync(input);
     const startxref = good.lastIndexOf('startxref');
     const broken = {
