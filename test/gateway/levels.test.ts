@@ -26,6 +26,11 @@ describe('gateway: batch signing at PAdES levels', () => {
   let client: CscClient;
   let otpCounter = 0;
   const otp = (): string => String(300000 + otpCounter);
+  /** The credential's PIN and a one-time code not sent before, for each authorization. */
+  const pinAndFreshOtp = (): { pin: string; otp: string } => {
+    otpCounter++;
+    return { pin: '1234', otp: otp() };
+  };
   const cleanups: (() => unknown)[] = [];
 
   before(async () => {
@@ -72,10 +77,7 @@ describe('gateway: batch signing at PAdES levels', () => {
       client,
       credential,
       clock: systemClock,
-      authorize: explicitAuthorizer(client, credential, () => {
-        otpCounter++;
-        return { pin: '1234', otp: otp() };
-      }),
+      authorize: explicitAuthorizer(client, credential, pinAndFreshOtp),
       options: { level: 'B-LT', timestamper: pki.timestamper, revocation: pki.revocation },
     });
     assert.equal(result.signed, 5, JSON.stringify(result.results));
@@ -102,10 +104,7 @@ describe('gateway: batch signing at PAdES levels', () => {
         client,
         credential,
         clock: systemClock,
-        authorize: explicitAuthorizer(client, credential, () => {
-          otpCounter++;
-          return { pin: '1234', otp: otp() };
-        }),
+        authorize: explicitAuthorizer(client, credential, pinAndFreshOtp),
         options: { level, timestamper: pki.timestamper, revocation: pki.revocation },
       });
       assert.equal(result.signed, 3, JSON.stringify(result.results));
